@@ -1,0 +1,170 @@
+#include "agent/agent.h"
+
+#include <utility>
+
+#include <boost/asio/post.hpp>
+
+#include "common/clock.h"
+#include "common/log.h"
+
+namespace openecs {
+
+Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
+    : channel_(channel), driver_(driver), options_(std::move(options)) {}
+
+Agent::~Agent() { Stop(); }
+
+Status Agent::Start() {
+  OPENECS_ASSIGN_OR_RETURN(host_id_, channel_->Register(options_.host));
+  pool_ = std::make_unique<boost::asio::thread_pool>(options_.workers);
+  loop_ = std::thread([this] { Loop(); });
+  return Ok();
+}
+
+void Agent::Stop() {
+  if (stop_.exchange(true)) return;
+  if (loop_.joinable()) loop_.join();
+  if (pool_) pool_->join();
+}
+
+void Agent::Loop() {
+  int64_t revision = 0;
+  int64_t last_full = 0;
+  while (!stop_) {
+    auto desired = channel_->Pull(host_id_, revision, 500);
+    if (!desired.ok()) {
+      LOG_WARN("agent: pull failed: {}", desired.error().message);
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      continue;
+    }
+    bool full = NowMillis() - last_full >= options_.full_sync_ms;
+    if (full) last_full = NowMillis();
+    Reconcile(*desired, full);
+    revision = desired->revision;
+  }
+}
+
+void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
+  std::set<std::string> placed;
+  for (const auto& vm : desired.vms) {
+    placed.insert(vm.instance_id);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (busy_.count(vm.instance_id)) continue;
+      busy_.insert(vm.instance_id);
+    }
+    boost::asio::post(*pool_, [this, vm, full_sync] {
+      Act(vm);
+      if (full_sync) {
+        VmInfo info = driver_->Info(vm.instance_id);
+        if (info.power != vm.observed) Send({vm.instance_id, info.power, 0, false, "", ""});
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      busy_.erase(vm.instance_id);
+    });
+  }
+  // Orphans: guests here that the server does not place here (a released instance whose
+  // report was lost, or an instance moved away).
+  for (const auto& info : driver_->List()) {
+    if (placed.count(info.instance_id)) continue;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (busy_.count(info.instance_id)) continue;
+      busy_.insert(info.instance_id);
+    }
+    boost::asio::post(*pool_, [this, id = info.instance_id] {
+      LOG_INFO("agent: destroying orphan guest {}", id);
+      Status st = driver_->Destroy(id, false);
+      if (!st.ok()) LOG_WARN("agent: destroying orphan {} failed: {}", id, st.error().message);
+      std::lock_guard<std::mutex> lock(mu_);
+      busy_.erase(id);
+    });
+  }
+}
+
+void Agent::Send(const Observation& o) {
+  Status st = channel_->Report(host_id_, {o});
+  if (!st.ok()) LOG_WARN("agent: report for {} failed: {}", o.instance_id, st.error().message);
+}
+
+void Agent::Act(const DesiredVm& vm) {
+  const std::string& id = vm.instance_id;
+  VmInfo info = driver_->Info(id);
+  auto fail = [&](const char* op, const Status& st, PowerState now) {
+    Send({id, now, 0, true, op, st.error().message});
+  };
+  int64_t done;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = reboot_done_.find(id);
+    done = it == reboot_done_.end() ? -1 : it->second;
+  }
+
+  switch (vm.desired) {
+    case DesiredPower::kAbsent: {
+      if (info.power != PowerState::kAbsent) {
+        Status st = driver_->Destroy(id, true);
+        if (!st.ok()) return fail("destroy", st, info.power);
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        reboot_done_.erase(id);
+      }
+      return Send({id, PowerState::kAbsent, 0, false, "", ""});
+    }
+    case DesiredPower::kStopped: {
+      if (info.power == PowerState::kAbsent) {
+        Status st = driver_->Spawn(vm);
+        if (!st.ok()) return fail("spawn", st, PowerState::kAbsent);
+        return Send({id, PowerState::kShutoff, 0, false, "", ""});
+      }
+      if (info.power == PowerState::kRunning) {
+        Status st = driver_->PowerOff(id, vm.force_stop, options_.graceful_stop_timeout_ms);
+        if (!st.ok()) return fail("power_off", st, driver_->Info(id).power);
+        return Send({id, PowerState::kShutoff, 0, false, "", ""});
+      }
+      if (vm.observed != PowerState::kShutoff) Send({id, PowerState::kShutoff, 0, false, "", ""});
+      return;
+    }
+    case DesiredPower::kRunning: {
+      if (info.power == PowerState::kAbsent) {
+        Status st = driver_->Spawn(vm);
+        if (!st.ok()) return fail("spawn", st, PowerState::kAbsent);
+        Send({id, PowerState::kShutoff, vm.reboot_seq, false, "", ""});
+        info.power = PowerState::kShutoff;
+      }
+      if (info.power == PowerState::kShutoff) {
+        Status st = driver_->PowerOn(id);
+        if (!st.ok()) return fail("power_on", st, driver_->Info(id).power);
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          reboot_done_[id] = vm.reboot_seq;  // a fresh boot satisfies any pending reboot
+        }
+        return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
+      }
+      // Running.
+      if (done < 0) {
+        // First sight since the agent started: adopt the running guest as it is (a reboot
+        // requested before the restart counts as done: the guest is up).
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          reboot_done_[id] = vm.reboot_seq;
+        }
+        return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
+      }
+      if (vm.reboot_seq > done) {
+        Status st = driver_->Reboot(id, vm.force_stop);
+        if (!st.ok()) return fail("reboot", st, driver_->Info(id).power);
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          reboot_done_[id] = vm.reboot_seq;
+        }
+        return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
+      }
+      if (vm.observed != PowerState::kRunning) Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
+      return;
+    }
+  }
+}
+
+}  // namespace openecs

@@ -1,0 +1,61 @@
+#pragma once
+// The host agent. It registers its host through an AgentChannel, pulls the desired state of
+// the instances placed on it, and reconciles: it spawns, powers on/off, reboots and destroys
+// guests through the Driver until what runs matches what should run, reporting each result.
+//
+// - One operation at a time per instance (a per-instance busy flag); different instances
+//   proceed in parallel on a pool of worker threads.
+// - Level-triggered: every pass compares desired with actual (Driver::Info), so a restarted
+//   agent adopts the guests already running instead of spawning duplicates.
+// - Guests the driver has that the server no longer places here are destroyed, but only
+//   after a full pull has succeeded.
+// - Every `full_sync_ms` it reports every guest's power state, a backstop for lost reports.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "hypervisor/driver.h"
+#include "model/agent_protocol.h"
+
+namespace openecs {
+
+struct AgentOptions {
+  HostInfo host;
+  int workers = 32;
+  int full_sync_ms = 10000;
+  int graceful_stop_timeout_ms = 60000;
+};
+
+class Agent {
+ public:
+  Agent(AgentChannel* channel, Driver* driver, AgentOptions options);
+  ~Agent();
+  // Registers and starts the reconcile loop in a background thread.
+  Status Start();
+  void Stop();
+
+ private:
+  void Loop();
+  void Reconcile(const DesiredState& desired, bool full_sync);
+  void Act(const DesiredVm& vm);  // runs on the pool
+  void Send(const Observation& o);
+
+  AgentChannel* channel_;
+  Driver* driver_;
+  AgentOptions options_;
+  std::string host_id_;
+  std::atomic<bool> stop_{false};
+  std::thread loop_;
+  std::unique_ptr<boost::asio::thread_pool> pool_;
+  std::mutex mu_;
+  std::set<std::string> busy_;
+  std::map<std::string, int64_t> reboot_done_;  // instance -> last reboot_seq carried out
+};
+
+}  // namespace openecs

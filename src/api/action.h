@@ -1,0 +1,50 @@
+#pragma once
+// The action table: (version, action) -> handler. Handlers parse their parameters into a typed
+// request, call a service, and render the reply as JSON (PascalCase, wrapped lists); the
+// dispatcher adds RequestId and turns errors into the ECS envelope.
+#include <functional>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "api/params.h"
+#include "common/result.h"
+#include "service/cloud.h"
+
+namespace openecs {
+
+inline constexpr const char* kEcsVersion = "2014-05-26";
+inline constexpr const char* kVpcVersion = "2016-04-28";
+
+struct ApiContext {
+  Cloud& cloud;
+  const Params& params;
+  std::string account_id;
+  std::string region_id;  // validated RegionId (or the configured region when absent)
+  std::string request_id;
+};
+
+using ActionHandler = std::function<Result<nlohmann::json>(ApiContext&)>;
+
+struct ActionSpec {
+  ActionHandler handler;
+  bool region_required = true;  // RegionId must be given (MissingParameter otherwise)
+  bool idempotent = false;      // honours ClientToken
+};
+
+using ActionTable = std::map<std::pair<std::string, std::string>, ActionSpec>;  // (version, action)
+
+void RegisterCatalogueActions(ActionTable& t);
+void RegisterNetworkActions(ActionTable& t);
+void RegisterInstanceActions(ActionTable& t);
+void RegisterKeyPairAndTagActions(ActionTable& t);
+
+// Shared parameter helpers for handlers.
+Result<bool> DryRunOf(const Params& p);
+Result<Tags> TagsOf(const Params& p, const std::string& prefix = "Tag");
+Result<std::vector<std::string>> RequiredRepeatList(const Params& p, const std::string& name);
+nlohmann::json Wrap(const char* inner, nlohmann::json array);  // {inner: array}
+nlohmann::json RenderTags(const Tags& tags, bool vpc_style);
+
+}  // namespace openecs

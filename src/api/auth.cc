@@ -1,0 +1,125 @@
+#include "api/auth.h"
+
+#include <regex>
+
+#include "api/signature.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/text.h"
+
+namespace openecs {
+namespace {
+Error Missing(const std::string& name) {
+  return MakeError(ErrorCode::kMissingParameter,
+                   "The input parameter \"" + name +
+                       "\" that is mandatory for processing this request is not supplied.");
+}
+}  // namespace
+
+Result<std::string> Authenticator::Verify(const ApiRequest& req) {
+  auto it = req.http->headers.find("authorization");
+  if (it != req.http->headers.end() && it->second.rfind("ACS3-", 0) == 0)
+    return VerifyAcs3(req, it->second);
+  return VerifyV1(req);
+}
+
+Status Authenticator::CheckTime(const std::string& value, bool acs3) {
+  auto t = ParseIso(value);
+  if (!t)
+    return MakeError(ErrorCode::kIllegalTimestamp,
+                     acs3 ? "The x-acs-date header is not a valid ISO 8601 UTC time."
+                          : "The input parameter \"Timestamp\" is not a valid ISO 8601 UTC time.");
+  int64_t now = NowSeconds();
+  if (*t < now - skew_ || *t > now + skew_) return MakeError(ErrorCode::kInvalidTimeStampExpired);
+  return Ok();
+}
+
+Status Authenticator::CheckNonce(const std::string& access_key_id, const std::string& nonce) {
+  int64_t minute = NowSeconds() / 60;
+  int64_t keep = (skew_ * 2) / 60 + 1;  // a nonce must be remembered as long as its time is valid
+  std::string key = access_key_id + '\n' + nonce;
+  std::lock_guard<std::mutex> lock(mu_);
+  while (!nonces_.empty() && nonces_.front().first < minute - keep) nonces_.pop_front();
+  for (const auto& [m, set] : nonces_)
+    if (set.count(key)) return MakeError(ErrorCode::kSignatureNonceUsed);
+  if (nonces_.empty() || nonces_.back().first != minute) nonces_.push_back({minute, {}});
+  nonces_.back().second.insert(std::move(key));
+  return Ok();
+}
+
+Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req, const std::string& authorization) {
+  static const std::regex kAuth(
+      R"(^(ACS3-[A-Z0-9-]+) Credential=([^,]+),\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]+)$)");
+  std::smatch m;
+  if (!std::regex_match(authorization, m, kAuth)) return MakeError(ErrorCode::kIncompleteSignature);
+  if (m[1].str() != "ACS3-HMAC-SHA256")
+    return MakeError(ErrorCode::kIncompleteSignature,
+                     "Only the ACS3-HMAC-SHA256 signature algorithm is supported.");
+  std::string ak = m[2].str();
+  const auto& headers = req.http->headers;
+  auto header = [&](const char* name) -> std::string {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  };
+  std::string date = header("x-acs-date");
+  if (date.empty()) return Missing("x-acs-date");
+  OPENECS_RETURN_IF_ERROR(CheckTime(date, true));
+  auto cred = lookup_(ak);
+  if (!cred) return MakeError(ErrorCode::kInvalidAccessKeyIdNotFound);
+  std::string body_hash = Sha256Hex(req.http->body);
+  std::string claimed_hash = header("x-acs-content-sha256");
+  if (!claimed_hash.empty() && claimed_hash != body_hash)
+    return MakeError(ErrorCode::kSignatureDoesNotMatch,
+                     "The x-acs-content-sha256 header does not match the request body.");
+  std::vector<std::string> signed_headers = Split(m[3].str(), ';');
+  for (const char* required : {"host", "x-acs-date"}) {
+    if (std::find(signed_headers.begin(), signed_headers.end(), required) == signed_headers.end())
+      return MakeError(ErrorCode::kIncompleteSignature,
+                       std::string("The signed headers must include ") + required + ".");
+  }
+  std::multimap<std::string, std::string> query(req.query.begin(), req.query.end());
+  std::string creq = Acs3CanonicalRequest(req.method, req.path, query, headers, signed_headers,
+                                          claimed_hash.empty() ? body_hash : claimed_hash);
+  if (Acs3Signature(creq, cred->secret) != m[4].str())
+    return MakeError(ErrorCode::kSignatureDoesNotMatch,
+                     "Specified signature is not matched with our calculation. server string to "
+                     "sign is:ACS3-HMAC-SHA256\n" + Sha256Hex(creq));
+  std::string nonce = header("x-acs-signature-nonce");
+  if (nonce.empty()) return Missing("x-acs-signature-nonce");
+  OPENECS_RETURN_IF_ERROR(CheckNonce(ak, nonce));
+  return cred->account_id;
+}
+
+Result<std::string> Authenticator::VerifyV1(const ApiRequest& req) {
+  std::multimap<std::string, std::string> params;
+  for (const auto& [k, v] : req.query) params.emplace(k, v);
+  for (const auto& [k, v] : req.form) params.emplace(k, v);
+  auto get = [&](const char* k) -> std::string {
+    auto it = params.find(k);
+    return it == params.end() ? std::string() : it->second;
+  };
+  std::string ak = get("AccessKeyId"), sig = get("Signature");
+  if (ak.empty()) return Missing("AccessKeyId");
+  if (sig.empty()) return Missing("Signature");
+  std::string ts = get("Timestamp");
+  if (ts.empty()) return Missing("Timestamp");
+  if (get("SignatureMethod") != "HMAC-SHA1")
+    return MakeError(ErrorCode::kIncompleteSignature, "SignatureMethod must be HMAC-SHA1.");
+  if (get("SignatureVersion") != "1.0")
+    return MakeError(ErrorCode::kIncompleteSignature, "SignatureVersion must be 1.0.");
+  std::string nonce = get("SignatureNonce");
+  if (nonce.empty()) return Missing("SignatureNonce");
+  OPENECS_RETURN_IF_ERROR(CheckTime(ts, false));
+  auto cred = lookup_(ak);
+  if (!cred) return MakeError(ErrorCode::kInvalidAccessKeyIdNotFound);
+  params.erase("Signature");
+  std::string sts = V1StringToSign(req.method, params);
+  if (V1Signature(sts, cred->secret) != sig)
+    return MakeError(ErrorCode::kSignatureDoesNotMatch,
+                     "Specified signature is not matched with our calculation. server string to "
+                     "sign is:" + sts);
+  OPENECS_RETURN_IF_ERROR(CheckNonce(ak, nonce));
+  return cred->account_id;
+}
+
+}  // namespace openecs

@@ -1,0 +1,54 @@
+#pragma once
+// Request authentication for both signature schemes (ecs-api.md §1.3 and §2):
+// ACS3-HMAC-SHA256 when an "Authorization: ACS3-..." header is present, else v1 HMAC-SHA1 from
+// the Signature parameter. Checks the clock skew (±15 minutes) and refuses a nonce seen within
+// the last 15 minutes (replay). Thread-safe.
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include "api/http_server.h"
+#include "common/result.h"
+
+namespace openecs {
+
+struct Credential {
+  std::string account_id;
+  std::string secret;
+};
+using CredentialLookup = std::function<std::optional<Credential>(const std::string& access_key_id)>;
+
+// A request as the API layer sees it after parsing the URL and the form body.
+struct ApiRequest {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> query;  // decoded
+  std::map<std::string, std::string> form;   // decoded x-www-form-urlencoded body
+  const HttpRequest* http = nullptr;
+};
+
+class Authenticator {
+ public:
+  explicit Authenticator(CredentialLookup lookup, int skew_seconds = 900)
+      : lookup_(std::move(lookup)), skew_(skew_seconds) {}
+  // The authenticated account id, or the ECS error to answer with.
+  Result<std::string> Verify(const ApiRequest& req);
+
+ private:
+  Result<std::string> VerifyAcs3(const ApiRequest& req, const std::string& authorization);
+  Result<std::string> VerifyV1(const ApiRequest& req);
+  Status CheckTime(const std::string& value, bool acs3);
+  Status CheckNonce(const std::string& access_key_id, const std::string& nonce);
+
+  CredentialLookup lookup_;
+  int skew_;
+  std::mutex mu_;
+  // Nonces bucketed by minute, so expiry drops whole buckets.
+  std::deque<std::pair<int64_t, std::unordered_set<std::string>>> nonces_;
+};
+
+}  // namespace openecs

@@ -1,0 +1,248 @@
+// Catalogue actions: regions, zones, instance types and families, stock, images.
+#include <set>
+
+#include "api/action.h"
+#include "api/paging.h"
+#include "model/catalogue.h"
+#include "common/text.h"
+#include "service/capacity.h"
+
+namespace openecs {
+namespace {
+using json = nlohmann::json;
+
+bool AnyGpuHost(const State& s) {
+  for (const auto& [id, h] : s.hosts)
+    if (h.gpus > 0) return true;
+  return false;
+}
+
+// Types offered in this cloud: GPU types only where some host declares GPUs.
+std::vector<const InstanceType*> OfferedTypes(Cloud& cloud) {
+  bool gpu = cloud.Read<bool>([](const State& s) { return AnyGpuHost(s); });
+  std::vector<const InstanceType*> out;
+  for (const auto& t : AllInstanceTypes())
+    if (t.gpu == 0 || gpu) out.push_back(&t);
+  return out;
+}
+
+json RenderType(const InstanceType& t) {
+  return {{"InstanceTypeId", t.id},
+          {"InstanceTypeFamily", t.family},
+          {"InstanceCategory", t.category},
+          {"InstanceFamilyLevel", t.category == "Shared" ? "CreditEntryLevel" : "EnterpriseLevel"},
+          {"CpuCoreCount", t.cpu},
+          {"MemorySize", t.memory_gib},
+          {"CpuArchitecture", "X86"},
+          {"PhysicalProcessorModel", t.processor},
+          {"GPUAmount", t.gpu},
+          {"GPUSpec", t.gpu_spec},
+          {"GPUMemorySize", t.gpu_memory_gib},
+          {"LocalStorageAmount", t.local_storage_amount},
+          {"LocalStorageCapacity", t.local_storage_gib},
+          {"LocalStorageCategory", t.local_storage_category},
+          {"EniQuantity", t.eni_quantity},
+          {"EniPrivateIpAddressQuantity", t.eni_private_ips},
+          {"EniIpv6AddressQuantity", 1},
+          {"InstanceBandwidthRx", static_cast<int64_t>(t.bandwidth_gbps * 1024 * 1024)},
+          {"InstanceBandwidthTx", static_cast<int64_t>(t.bandwidth_gbps * 1024 * 1024)},
+          {"InstancePpsRx", t.pps_k * 1000},
+          {"InstancePpsTx", t.pps_k * 1000},
+          {"DiskQuantity", 17},
+          {"NvmeSupport", "unsupported"},
+          {"SupportedBootModes", Wrap("SupportedBootMode", json::array({"BIOS", "UEFI"}))}};
+}
+
+Result<json> DescribeRegions(ApiContext& c) {
+  const std::string& r = c.cloud.config().region_id;
+  json region = {{"RegionId", r}, {"LocalName", "OpenECS " + r}, {"RegionEndpoint", "ecs.openecs.local"},
+                 {"Status", "available"}};
+  return json{{"Regions", Wrap("Region", json::array({region}))}};
+}
+
+Result<json> DescribeZones(ApiContext& c) {
+  auto types = OfferedTypes(c.cloud);
+  json zones = json::array();
+  for (const auto& z : c.cloud.config().zones) {
+    json type_ids = json::array();
+    for (auto* t : types) type_ids.push_back(t->id);
+    json cats = json::array();
+    for (const auto& d : DiskCategories()) cats.push_back(d.name);
+    zones.push_back({{"ZoneId", z},
+                     {"LocalName", "OpenECS zone " + z},
+                     {"ZoneType", "AvailabilityZone"},
+                     {"AvailableResourceCreation",
+                      Wrap("ResourceTypes", json::array({"Instance", "Disk", "VSwitch"}))},
+                     {"AvailableDiskCategories", Wrap("DiskCategories", cats)},
+                     {"AvailableVolumeCategories", Wrap("VolumeCategories", cats)},
+                     {"AvailableInstanceTypes", Wrap("InstanceTypes", type_ids)},
+                     {"AvailableDedicatedHostTypes", Wrap("DedicatedHostType", json::array())}});
+  }
+  return json{{"Zones", Wrap("Zone", zones)}};
+}
+
+Result<json> DescribeInstanceTypes(ApiContext& c) {
+  std::set<std::string> want_ids, want_families;
+  for (auto& v : c.params.RepeatList("InstanceTypes")) want_ids.insert(v);
+  for (auto& v : c.params.RepeatList("InstanceTypeFamilies")) want_families.insert(v);
+  if (auto f = c.params.Get("InstanceTypeFamily")) want_families.insert(*f);
+  auto category = c.params.Get("InstanceCategory");
+  OPENECS_ASSIGN_OR_RETURN(auto min_cpu, c.params.Int("MinimumCpuCoreCount", 0, 1 << 20));
+  OPENECS_ASSIGN_OR_RETURN(auto max_cpu, c.params.Int("MaximumCpuCoreCount", 0, 1 << 20));
+  OPENECS_ASSIGN_OR_RETURN(auto min_mem, c.params.Double("MinimumMemorySize"));
+  OPENECS_ASSIGN_OR_RETURN(auto max_mem, c.params.Double("MaximumMemorySize"));
+  OPENECS_ASSIGN_OR_RETURN(auto min_gpu, c.params.Int("MinimumGPUAmount", 0, 1 << 20));
+  std::vector<const InstanceType*> matched;
+  for (auto* t : OfferedTypes(c.cloud)) {
+    if (!want_ids.empty() && !want_ids.count(t->id)) continue;
+    if (!want_families.empty() && !want_families.count(t->family)) continue;
+    if (category && *category != t->category) continue;
+    if (min_cpu && t->cpu < *min_cpu) continue;
+    if (max_cpu && t->cpu > *max_cpu) continue;
+    if (min_mem && t->memory_gib < *min_mem) continue;
+    if (max_mem && t->memory_gib > *max_mem) continue;
+    if (min_gpu && t->gpu < *min_gpu) continue;
+    matched.push_back(t);
+  }
+  PageSpec spec;
+  spec.max_results_default = 1600;
+  spec.max_results_max = 1600;
+  spec.page_size_max = 1600;
+  OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), spec));
+  if (!page.token_mode) {  // DescribeInstanceTypes has no PageNumber: everything at once
+    page.begin = 0;
+    page.end = matched.size();
+  }
+  json arr = json::array();
+  for (size_t i = page.begin; i < page.end; ++i) arr.push_back(RenderType(*matched[i]));
+  return json{{"InstanceTypes", Wrap("InstanceType", arr)}, {"NextToken", page.next_token}};
+}
+
+Result<json> DescribeInstanceTypeFamilies(ApiContext& c) {
+  auto generation = c.params.Get("Generation");
+  std::set<std::string> seen;
+  json arr = json::array();
+  for (auto* t : OfferedTypes(c.cloud)) {
+    if (generation && *generation != t->generation) continue;
+    if (!seen.insert(t->family).second) continue;
+    arr.push_back({{"InstanceTypeFamilyId", t->family}, {"Generation", t->generation}});
+  }
+  return json{{"InstanceTypeFamilies", Wrap("InstanceTypeFamily", arr)}};
+}
+
+Result<json> DescribeAvailableResource(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string dest, c.params.Required("DestinationResource"));
+  static const std::set<std::string> kDest = {"Zone", "IoOptimized", "InstanceType", "Network",
+                                              "ddh", "SystemDisk", "DataDisk"};
+  if (!kDest.count(dest))
+    return MakeError(ErrorCode::kInvalidParameter, "DestinationResource \"" + dest + "\" is not valid.");
+  auto zone_filter = c.params.Get("ZoneId");
+  if (zone_filter) {
+    const auto& zones = c.cloud.config().zones;
+    if (std::find(zones.begin(), zones.end(), *zone_filter) == zones.end())
+      return MakeError(ErrorCode::kInvalidZoneIdNotFound);
+  }
+  auto type_filter = c.params.Get("InstanceType");
+  OPENECS_ASSIGN_OR_RETURN(auto cores, c.params.Int("Cores", 1, 1 << 20));
+  OPENECS_ASSIGN_OR_RETURN(auto memory, c.params.Double("Memory"));
+  auto hosts = c.cloud.Read<std::vector<HostCapacity>>([](const State& s) { return Capacities(s); });
+  auto offered = OfferedTypes(c.cloud);
+  json zones = json::array();
+  for (const auto& z : c.cloud.config().zones) {
+    if (zone_filter && *zone_filter != z) continue;
+    json types = json::array();
+    bool any = false;
+    for (auto* t : offered) {
+      if (type_filter && *type_filter != t->id) continue;
+      if (cores && t->cpu != *cores) continue;
+      if (memory && t->memory_gib != *memory) continue;
+      Demand d{z, "", t->cpu, static_cast<int64_t>(t->memory_gib * 1024), t->gpu};
+      bool in_stock = PickHost(hosts, d).has_value();
+      any |= in_stock;
+      types.push_back({{"Value", t->id}, {"Status", in_stock ? "Available" : "SoldOut"},
+                       {"StatusCategory", in_stock ? "WithStock" : "WithoutStock"}});
+    }
+    json resources = json::array();
+    auto add = [&](const char* type, json supported) {
+      resources.push_back({{"Type", type}, {"SupportedResources", Wrap("SupportedResource", supported)}});
+    };
+    auto categories = [&](bool system) {
+      json arr = json::array();
+      for (const auto& d : DiskCategories())
+        arr.push_back({{"Value", d.name}, {"Status", "Available"}, {"StatusCategory", "WithStock"},
+                       {"Min", system ? d.min_system_gib : d.min_data_gib},
+                       {"Max", system ? d.max_system_gib : d.max_data_gib}, {"Unit", "GiB"}});
+      return arr;
+    };
+    if (dest == "InstanceType") add("InstanceType", types);
+    else if (dest == "SystemDisk") add("SystemDisk", categories(true));
+    else if (dest == "DataDisk") add("DataDisk", categories(false));
+    else if (dest == "Network") add("Network", json::array({{{"Value", "vpc"}, {"Status", "Available"}, {"StatusCategory", "WithStock"}}}));
+    else if (dest == "IoOptimized") add("IoOptimized", json::array({{{"Value", "optimized"}, {"Status", "Available"}, {"StatusCategory", "WithStock"}}}));
+    else if (dest == "Zone") add("Zone", json::array({{{"Value", z}, {"Status", any ? "Available" : "SoldOut"}, {"StatusCategory", any ? "WithStock" : "WithoutStock"}}}));
+    else add("DedicatedHost", json::array());
+    zones.push_back({{"ZoneId", z}, {"RegionId", c.region_id}, {"Status", any ? "Available" : "SoldOut"},
+                     {"StatusCategory", any ? "WithStock" : "WithoutStock"},
+                     {"AvailableResources", Wrap("AvailableResource", resources)}});
+  }
+  return json{{"AvailableZones", Wrap("AvailableZone", zones)}};
+}
+
+Result<json> DescribeImages(ApiContext& c) {
+  std::set<std::string> ids;
+  if (auto v = c.params.Get("ImageId"))
+    for (auto& id : Split(*v, ',')) ids.insert(Trim(id));
+  auto owner = c.params.Get("ImageOwnerAlias");
+  if (owner && *owner != "system" && *owner != "self" && *owner != "others" && *owner != "marketplace")
+    return MakeError(ErrorCode::kInvalidParameter, "ImageOwnerAlias must be system, self, others or marketplace.");
+  auto name = c.params.Get("ImageName");
+  auto os_type = c.params.Get("OSType");
+  auto arch = c.params.Get("Architecture");
+  auto status = c.params.Get("Status");
+  std::vector<const Image*> matched;
+  for (const auto& img : BuiltinImages()) {
+    if (!ids.empty() && !ids.count(img.id)) continue;
+    if (owner && *owner != "system") continue;
+    if (name && img.name.find(*name) == std::string::npos) continue;
+    if (os_type && !EqualsIgnoreCase(*os_type, img.os_type)) continue;
+    if (arch && *arch != img.architecture && !(*arch == "x86_64" && img.architecture == "x86_64")) continue;
+    if (status && status->find("Available") == std::string::npos) continue;
+    matched.push_back(&img);
+  }
+  PageSpec spec;
+  spec.token_style = false;
+  OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), spec));
+  json arr = json::array();
+  for (size_t i = page.begin; i < page.end; ++i) {
+    const Image& img = *matched[i];
+    arr.push_back({{"ImageId", img.id}, {"ImageName", img.name}, {"ImageFamily", "debian"},
+                   {"ImageVersion", "1.0"}, {"Description", img.description},
+                   {"OSName", img.os_name}, {"OSNameEn", img.os_name}, {"OSType", img.os_type},
+                   {"Platform", img.platform}, {"Architecture", img.architecture},
+                   {"Size", img.size_gib}, {"Status", "Available"}, {"Progress", "100%"},
+                   {"ImageOwnerAlias", "system"}, {"IsPublic", true}, {"IsSelfShared", ""},
+                   {"IsCopied", false}, {"IsSubscribed", false}, {"IsSupportCloudinit", true},
+                   {"IsSupportIoOptimized", true}, {"Usage", "instance"}, {"BootMode", "BIOS"},
+                   {"CreationTime", "2026-11-01T00:00:00Z"}, {"LoginAsNonRootSupported", false},
+                   {"DiskDeviceMappings", Wrap("DiskDeviceMapping", json::array())},
+                   {"Tags", Wrap("Tag", json::array())}});
+  }
+  json reply = {{"Images", Wrap("Image", arr)}, {"RegionId", c.region_id}};
+  page.Render(reply, matched.size());
+  return reply;
+}
+
+}  // namespace
+
+void RegisterCatalogueActions(ActionTable& t) {
+  t[{kEcsVersion, "DescribeRegions"}] = {DescribeRegions, false};
+  t[{kEcsVersion, "DescribeZones"}] = {DescribeZones};
+  t[{kEcsVersion, "DescribeInstanceTypes"}] = {DescribeInstanceTypes, false};
+  t[{kEcsVersion, "DescribeInstanceTypeFamilies"}] = {DescribeInstanceTypeFamilies};
+  t[{kEcsVersion, "DescribeAvailableResource"}] = {DescribeAvailableResource};
+  t[{kEcsVersion, "DescribeImages"}] = {DescribeImages};
+  t[{kVpcVersion, "DescribeRegions"}] = {DescribeRegions, false};
+  t[{kVpcVersion, "DescribeZones"}] = {DescribeZones};
+}
+
+}  // namespace openecs

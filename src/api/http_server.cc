@@ -1,0 +1,146 @@
+#include "api/http_server.h"
+
+#include <optional>
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "common/log.h"
+#include "common/text.h"
+
+namespace openecs {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const HttpHandler& handler)
+      : stream_(std::move(socket)), handler_(handler) {}
+  void Run() { Read(); }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(1 << 20);
+    stream_.expires_after(std::chrono::seconds(120));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    auto& req = parser_->get();
+    HttpRequest in;
+    in.method = std::string(req.method_string());
+    in.target = std::string(req.target());
+    for (const auto& f : req) {
+      std::string name = ToLower(std::string(f.name_string()));
+      auto it = in.headers.find(name);
+      if (it == in.headers.end()) in.headers[name] = std::string(f.value());
+      else it->second += "," + std::string(f.value());
+    }
+    in.body = std::move(req.body());
+    beast::error_code addr_ec;
+    auto ep = stream_.socket().remote_endpoint(addr_ec);
+    if (!addr_ec) in.remote_address = ep.address().to_string();
+    HttpResponse out = handler_(in);
+
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(out.status), req.version());
+    res->set(http::field::server, "OpenECS");
+    res->set(http::field::content_type, out.content_type);
+    for (const auto& [k, v] : out.headers) res->set(k, v);
+    res->keep_alive(req.keep_alive());
+    res->body() = std::move(out.body);
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (ec || !res->keep_alive()) {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->Read();
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const HttpHandler& handler_;
+};
+
+class BeastServer final : public HttpServer {
+ public:
+  BeastServer(HttpHandler handler) : handler_(std::move(handler)), acceptor_(ioc_) {}
+  ~BeastServer() override { Stop(); }
+
+  Status Listen(const std::string& listen, int threads) {
+    size_t colon = listen.rfind(':');
+    if (colon == std::string::npos)
+      return MakeError(ErrorCode::kInvalidParameter, "--listen must be host:port");
+    beast::error_code ec;
+    auto addr = asio::ip::make_address(listen.substr(0, colon), ec);
+    if (ec) return MakeError(ErrorCode::kInvalidParameter, "bad listen address: " + listen);
+    int port = std::atoi(listen.substr(colon + 1).c_str());
+    tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return MakeError(ErrorCode::kInternalError, "cannot listen on " + listen + ": " + ec.message());
+    port_ = acceptor_.local_endpoint().port();
+    Accept();
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    return Ok();
+  }
+
+  int port() const override { return port_; }
+
+  void Stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    ioc_.stop();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+      if (!ec) {
+        s.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(std::move(s), handler_)->Run();
+      }
+      if (!stopped_) Accept();
+    });
+  }
+
+  HttpHandler handler_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  int port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, int threads,
+                                                      HttpHandler handler) {
+  auto server = std::make_unique<BeastServer>(std::move(handler));
+  OPENECS_RETURN_IF_ERROR(server->Listen(listen, threads));
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace openecs

@@ -1,0 +1,42 @@
+#pragma once
+// A small HTTP/1.1 server on Boost.Beast: keep-alive, one handler for every request, a pool
+// of I/O threads. The handler runs on an I/O thread and must not block for long.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+
+namespace openecs {
+
+struct HttpRequest {
+  std::string method;  // GET, POST, ...
+  std::string target;  // path and query, as sent
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string remote_address;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json;charset=utf-8";
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class HttpServer {
+ public:
+  // Binds "host:port" (port 0 picks a free one) and starts `threads` I/O threads.
+  static Result<std::unique_ptr<HttpServer>> Start(const std::string& listen, int threads,
+                                                   HttpHandler handler);
+  virtual ~HttpServer() = default;
+  virtual int port() const = 0;
+  virtual void Stop() = 0;
+};
+
+}  // namespace openecs

@@ -1,0 +1,459 @@
+// Instance actions: creation, description, power operations, release, attributes, and the
+// disks that RunInstances creates.
+#include <set>
+
+#include "api/action.h"
+#include "api/paging.h"
+#include "common/clock.h"
+#include "common/text.h"
+#include "model/catalogue.h"
+#include "service/instance_service.h"
+#include "service/tag_service.h"
+
+namespace openecs {
+namespace {
+using json = nlohmann::json;
+
+Result<DiskRequest> DiskOf(const std::map<std::string, std::string>& m, bool system, int default_size) {
+  DiskRequest d;
+  auto get = [&](const char* k) {
+    auto it = m.find(k);
+    return it == m.end() ? std::string() : it->second;
+  };
+  d.category = get("Category").empty() ? (system ? "cloud_essd" : "cloud_efficiency") : get("Category");
+  d.performance_level = get("PerformanceLevel");
+  d.name = get("DiskName");
+  d.description = get("Description");
+  d.snapshot_id = get("SnapshotId");
+  d.device = get("Device");
+  std::string size = get("Size");
+  if (size.empty()) {
+    if (!system)
+      return MakeError(ErrorCode::kMissingParameter,
+                       "The input parameter \"DataDisk.N.Size\" that is mandatory for processing "
+                       "this request is not supplied.");
+    d.size_gib = default_size;
+  } else {
+    Params p({{"Size", size}});
+    OPENECS_ASSIGN_OR_RETURN(auto n, p.Int("Size", 1, 1 << 20));
+    d.size_gib = static_cast<int>(*n);
+  }
+  std::string dwi = get("DeleteWithInstance");
+  if (!dwi.empty()) {
+    Params p({{"DeleteWithInstance", dwi}});
+    OPENECS_ASSIGN_OR_RETURN(d.delete_with_instance, p.Bool("DeleteWithInstance", true));
+  }
+  return d;
+}
+
+Result<RunRequest> ParseRun(ApiContext& c, bool start) {
+  const Params& p = c.params;
+  RunRequest r;
+  r.account_id = c.account_id;
+  r.region_id = c.region_id;
+  r.start = start;
+  r.zone_id = p.GetOr("ZoneId", "");
+  r.image_id = p.GetOr("ImageId", "");
+  r.instance_type = p.GetOr("InstanceType", "");
+  r.vswitch_id = p.GetOr("VSwitchId", "");
+  r.private_ip = p.GetOr("PrivateIpAddress", "");
+  if (auto sg = p.Get("SecurityGroupId")) r.security_group_ids.push_back(*sg);
+  for (auto& sg : p.RepeatList("SecurityGroupIds"))
+    if (std::find(r.security_group_ids.begin(), r.security_group_ids.end(), sg) == r.security_group_ids.end())
+      r.security_group_ids.push_back(sg);
+  r.name = p.GetOr("InstanceName", "");
+  r.host_name = p.GetOr("HostName", "");
+  r.description = p.GetOr("Description", "");
+  r.key_pair_name = p.GetOr("KeyPairName", "");
+  r.password = p.GetOr("Password", "");
+  r.user_data = p.GetOr("UserData", "");
+  OPENECS_ASSIGN_OR_RETURN(r.unique_suffix, p.Bool("UniqueSuffix", false));
+  std::map<std::string, std::string> sys;
+  for (const char* k : {"Category", "Size", "PerformanceLevel", "DiskName", "Description"})
+    if (auto v = p.Get(std::string("SystemDisk.") + k)) sys[k] = *v;
+  const Image* img = FindBuiltinImage(r.image_id);
+  OPENECS_ASSIGN_OR_RETURN(r.system_disk, DiskOf(sys, true, std::max(20, img ? img->size_gib : 20)));
+  for (auto& m : p.ObjectList("DataDisk")) {
+    OPENECS_ASSIGN_OR_RETURN(DiskRequest d, DiskOf(m, false, 0));
+    r.data_disks.push_back(std::move(d));
+  }
+  OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(p));
+  OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
+  r.charge_type = p.GetOr("InstanceChargeType", "PostPaid");
+  OPENECS_ASSIGN_OR_RETURN(int64_t period, p.IntOr("Period", 1, 1, 60));
+  r.period = static_cast<int>(period);
+  r.period_unit = p.GetOr("PeriodUnit", "Month");
+  r.spot_strategy = p.GetOr("SpotStrategy", "NoSpot");
+  OPENECS_ASSIGN_OR_RETURN(auto limit, p.Double("SpotPriceLimit"));
+  r.spot_price_limit = limit ? *limit : 0;
+  r.internet_charge_type = p.GetOr("InternetChargeType", "PayByTraffic");
+  OPENECS_ASSIGN_OR_RETURN(int64_t bw_out, p.IntOr("InternetMaxBandwidthOut", 0, 0, 1024));
+  OPENECS_ASSIGN_OR_RETURN(int64_t bw_in, p.IntOr("InternetMaxBandwidthIn", 0, 0, 1024));
+  r.internet_max_bandwidth_out = static_cast<int>(bw_out);
+  r.internet_max_bandwidth_in = static_cast<int>(bw_in);
+  OPENECS_ASSIGN_OR_RETURN(r.deletion_protection, p.Bool("DeletionProtection", false));
+  OPENECS_ASSIGN_OR_RETURN(int64_t amount, p.IntOr("Amount", 1, -1000000, 1000000));
+  OPENECS_ASSIGN_OR_RETURN(int64_t min_amount, p.IntOr("MinAmount", 0, -1000000, 1000000));
+  r.amount = static_cast<int>(amount);
+  r.min_amount = static_cast<int>(min_amount);
+  OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(p));
+  return r;
+}
+
+Result<json> RunInstancesAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(RunRequest r, ParseRun(c, true));
+  OPENECS_ASSIGN_OR_RETURN(auto ids, RunInstances(c.cloud, r));
+  json arr = json::array();
+  for (auto& id : ids) arr.push_back(id);
+  return json{{"InstanceIdSets", Wrap("InstanceIdSet", arr)}, {"OrderId", ""}, {"TradePrice", 0}};
+}
+
+Result<json> CreateInstanceAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(RunRequest r, ParseRun(c, false));
+  if (c.params.Has("Amount")) r.amount = 1;
+  r.amount = 1;
+  r.min_amount = 1;
+  OPENECS_ASSIGN_OR_RETURN(auto ids, RunInstances(c.cloud, r));
+  return json{{"InstanceId", ids.at(0)}, {"OrderId", ""}, {"TradePrice", 0}};
+}
+
+json RenderInstance(const Instance& i, const State& s) {
+  json sgs = json::array();
+  for (const auto& g : i.security_group_ids) sgs.push_back(g);
+  json nics = json::array();
+  nics.push_back({{"NetworkInterfaceId", "eni-" + i.id.substr(2)}, {"Type", "Primary"},
+                  {"PrimaryIpAddress", i.private_ip},
+                  {"MacAddress", "00:16:3e:" + i.id.substr(2, 2) + ":" + i.id.substr(4, 2) + ":" + i.id.substr(6, 2)},
+                  {"PrivateIpSets", Wrap("PrivateIpSet", json::array({{{"PrivateIpAddress", i.private_ip}, {"Primary", true}}}))}});
+  std::string family;
+  if (const InstanceType* t = FindInstanceType(i.instance_type)) family = t->family;
+  const Image* img = FindBuiltinImage(i.image_id);
+  json locks = json::array();
+  return {{"InstanceId", i.id},
+          {"InstanceName", i.name},
+          {"HostName", i.host_name},
+          {"Description", i.description},
+          {"RegionId", i.region_id},
+          {"ZoneId", i.zone_id},
+          {"InstanceType", i.instance_type},
+          {"InstanceTypeFamily", family},
+          {"Cpu", i.cpu},
+          {"Memory", i.memory_mb},
+          {"GPUAmount", i.gpu},
+          {"ImageId", i.image_id},
+          {"OSName", img ? img->os_name : ""},
+          {"OSNameEn", img ? img->os_name : ""},
+          {"OSType", img ? img->os_type : "linux"},
+          {"Status", ToString(i.status)},
+          {"StoppedMode", i.status == InstanceStatus::kStopped ? i.stopped_mode : "Not-applicable"},
+          {"InstanceNetworkType", "vpc"},
+          {"VpcAttributes", {{"VpcId", i.vpc_id}, {"VSwitchId", i.vswitch_id}, {"NatIpAddress", ""},
+                             {"PrivateIpAddress", Wrap("IpAddress", json::array({i.private_ip}))}}},
+          {"InnerIpAddress", Wrap("IpAddress", json::array())},
+          {"PublicIpAddress", Wrap("IpAddress", json::array())},
+          {"EipAddress", {{"AllocationId", ""}, {"IpAddress", ""}, {"Bandwidth", 0}}},
+          {"NetworkInterfaces", Wrap("NetworkInterface", nics)},
+          {"SecurityGroupIds", Wrap("SecurityGroupId", sgs)},
+          {"InstanceChargeType", i.charge_type},
+          {"InternetChargeType", i.internet_charge_type},
+          {"InternetMaxBandwidthOut", i.internet_max_bandwidth_out},
+          {"InternetMaxBandwidthIn", i.internet_max_bandwidth_in},
+          {"SpotStrategy", i.spot_strategy},
+          {"SpotPriceLimit", i.spot_price_limit},
+          {"DeletionProtection", i.deletion_protection},
+          {"KeyPairName", i.key_pair_name},
+          {"CreationTime", FormatIsoMinutes(i.creation_time)},
+          {"StartTime", i.start_time ? FormatIsoMinutes(i.start_time) : ""},
+          {"ExpiredTime", i.expired_time ? FormatIsoMinutes(i.expired_time) : "2099-12-31T15:59Z"},
+          {"IoOptimized", true},
+          {"DeviceAvailable", true},
+          {"Recyclable", false},
+          {"SerialNumber", i.id.substr(2)},
+          {"OperationLocks", Wrap("LockReason", locks)},
+          {"Tags", RenderTags(i.tags, false)},
+          {"MetadataOptions", {{"HttpEndpoint", "enabled"}, {"HttpTokens", "optional"}}},
+          {"ResourceGroupId", ""}};
+}
+
+Result<json> DescribeInstancesAction(ApiContext& c) {
+  const Params& p = c.params;
+  OPENECS_ASSIGN_OR_RETURN(auto ids_list, p.JsonList("InstanceIds"));
+  if (ids_list.size() > 100) return MakeError(ErrorCode::kInvalidParameter, "At most 100 InstanceIds.");
+  std::set<std::string> ids(ids_list.begin(), ids_list.end());
+  OPENECS_ASSIGN_OR_RETURN(auto ips_list, p.JsonList("PrivateIpAddresses"));
+  std::set<std::string> ips(ips_list.begin(), ips_list.end());
+  auto vpc = p.Get("VpcId"), vsw = p.Get("VSwitchId"), zone = p.Get("ZoneId");
+  auto name = p.Get("InstanceName"), type = p.Get("InstanceType"), sg = p.Get("SecurityGroupId");
+  auto image = p.Get("ImageId"), charge = p.Get("InstanceChargeType"), key = p.Get("KeyPairName");
+  std::optional<InstanceStatus> status;
+  if (auto st = p.Get("Status")) {
+    InstanceStatus parsed;
+    if (!ParseStatus(*st, &parsed)) return MakeError(ErrorCode::kInvalidStatus);
+    status = parsed;
+  }
+  OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(p));
+  // InstanceName supports a trailing '*' wildcard (prefix match), as on ECS.
+  auto name_match = [&](const std::string& n) {
+    if (!name) return true;
+    if (!name->empty() && name->back() == '*') return n.rfind(name->substr(0, name->size() - 1), 0) == 0;
+    return n == *name;
+  };
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    std::vector<const Instance*> matched;
+    auto consider = [&](const Instance& i) {
+      if (i.account_id != c.account_id) return;
+      if (vpc && i.vpc_id != *vpc) return;
+      if (vsw && i.vswitch_id != *vsw) return;
+      if (zone && i.zone_id != *zone) return;
+      if (status && i.status != *status) return;
+      if (!name_match(i.name)) return;
+      if (type && i.instance_type != *type) return;
+      if (image && i.image_id != *image) return;
+      if (charge && i.charge_type != *charge) return;
+      if (key && i.key_pair_name != *key) return;
+      if (!ips.empty() && !ips.count(i.private_ip)) return;
+      if (sg && std::find(i.security_group_ids.begin(), i.security_group_ids.end(), *sg) == i.security_group_ids.end()) return;
+      if (!want.empty() && !TagsMatch(i.tags, want)) return;
+      matched.push_back(&i);
+    };
+    if (!ids.empty()) {
+      for (const auto& id : ids) {
+        auto it = s.instances.find(id);
+        if (it != s.instances.end()) consider(it->second);
+      }
+    } else {
+      for (const auto& [id, i] : s.instances) consider(i);
+    }
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(p, matched.size(), PageSpec{}));
+    json arr = json::array();
+    for (size_t i = page.begin; i < page.end; ++i) arr.push_back(RenderInstance(*matched[i], s));
+    json reply = {{"Instances", Wrap("Instance", arr)}};
+    page.Render(reply, matched.size());
+    if (!page.token_mode) reply["NextToken"] = "";
+    return reply;
+  });
+}
+
+Result<json> DescribeInstanceStatusAction(ApiContext& c) {
+  auto ids_list = c.params.RepeatList("InstanceId");
+  std::set<std::string> ids(ids_list.begin(), ids_list.end());
+  auto zone = c.params.Get("ZoneId");
+  PageSpec spec;
+  spec.token_style = false;
+  spec.page_size_max = 50;
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    std::vector<const Instance*> matched;
+    for (const auto& [id, i] : s.instances) {
+      if (i.account_id != c.account_id) continue;
+      if (!ids.empty() && !ids.count(id)) continue;
+      if (zone && i.zone_id != *zone) continue;
+      matched.push_back(&i);
+    }
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), spec));
+    json arr = json::array();
+    for (size_t i = page.begin; i < page.end; ++i)
+      arr.push_back({{"InstanceId", matched[i]->id}, {"Status", ToString(matched[i]->status)}});
+    json reply = {{"InstanceStatuses", Wrap("InstanceStatus", arr)}};
+    page.Render(reply, matched.size());
+    return reply;
+  });
+}
+
+Result<json> DescribeInstancesFullStatusAction(ApiContext& c) {
+  auto ids_list = c.params.RepeatList("InstanceId");
+  std::set<std::string> ids(ids_list.begin(), ids_list.end());
+  auto status = c.params.Get("Status");
+  auto health = c.params.Get("HealthStatus");
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    std::vector<std::pair<const Instance*, std::string>> matched;
+    for (const auto& [id, i] : s.instances) {
+      if (i.account_id != c.account_id) continue;
+      if (!ids.empty() && !ids.count(id)) continue;
+      // Full status knows three states: transitional ones report as where they are heading.
+      std::string st = i.status == InstanceStatus::kRunning ? "Running"
+                       : (i.status == InstanceStatus::kStopped || i.status == InstanceStatus::kStopping) ? "Stopped"
+                                                                                                         : "Starting";
+      if (status && *status != st) continue;
+      std::string h = i.status == InstanceStatus::kRunning ? "Ok"
+                      : i.status == InstanceStatus::kStopped ? "NotApplicable" : "Initializing";
+      if (health && *health != h) continue;
+      matched.push_back({&i, st + "/" + h});
+    }
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), PageSpec{.token_style = false}));
+    static const std::map<std::string, int> kStatusCode = {{"Starting", 0}, {"Running", 1}, {"Stopped", 64}};
+    static const std::map<std::string, int> kHealthCode = {{"Ok", 0}, {"Initializing", 3}, {"NotApplicable", 6}};
+    json arr = json::array();
+    for (size_t k = page.begin; k < page.end; ++k) {
+      auto parts = Split(matched[k].second, '/');
+      arr.push_back({{"InstanceId", matched[k].first->id},
+                     {"Status", {{"Name", parts[0]}, {"Code", kStatusCode.at(parts[0])}}},
+                     {"HealthStatus", {{"Name", parts[1]}, {"Code", kHealthCode.at(parts[1])}}},
+                     {"ScheduledSystemEventSet", Wrap("ScheduledSystemEventType", json::array())}});
+    }
+    json reply = {{"InstanceFullStatusSet", Wrap("InstanceFullStatusType", arr)}};
+    page.Render(reply, matched.size());
+    return reply;
+  });
+}
+
+Result<json> DescribeInstanceAttributeAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    auto it = s.instances.find(id);
+    if (it == s.instances.end() || it->second.account_id != c.account_id)
+      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    json full = RenderInstance(it->second, s);
+    json out;
+    for (const char* k : {"InstanceId", "InstanceName", "HostName", "Description", "RegionId", "ZoneId",
+                          "InstanceType", "Cpu", "Memory", "ImageId", "Status", "StoppedMode",
+                          "InstanceNetworkType", "VpcAttributes", "InnerIpAddress", "PublicIpAddress",
+                          "EipAddress", "SecurityGroupIds", "InstanceChargeType", "InternetChargeType",
+                          "InternetMaxBandwidthOut", "InternetMaxBandwidthIn", "CreationTime",
+                          "ExpiredTime", "OperationLocks", "SerialNumber"})
+      out[k] = full[k];
+    out["IoOptimized"] = "optimized";
+    return out;
+  });
+}
+
+json RenderBatch(const std::vector<BatchResult>& results) {
+  json arr = json::array();
+  for (const auto& r : results) {
+    std::string code = "200", message = "success";
+    if (r.error) {
+      code = std::string(Describe(r.error->code).code);
+      message = r.error->message.empty() ? std::string(Describe(r.error->code).message) : r.error->message;
+    }
+    arr.push_back({{"InstanceId", r.instance_id}, {"Code", code}, {"Message", message},
+                   {"PreviousStatus", ToString(r.previous)}, {"CurrentStatus", ToString(r.current)}});
+  }
+  return json{{"InstanceResponses", Wrap("InstanceResponse", arr)}};
+}
+
+using BatchFn = Result<std::vector<BatchResult>> (*)(Cloud&, const PowerRequest&);
+
+// One handler for the single and batch forms of a power operation.
+ActionHandler PowerAction(BatchFn fn, bool batch, const char* force_param) {
+  return [fn, batch, force_param](ApiContext& c) -> Result<json> {
+    PowerRequest r;
+    r.account_id = c.account_id;
+    if (batch) {
+      OPENECS_ASSIGN_OR_RETURN(r.instance_ids, RequiredRepeatList(c.params, "InstanceId"));
+      OPENECS_ASSIGN_OR_RETURN(auto mode, c.params.Enum("BatchOptimization", {"AllTogether", "SuccessFirst"}));
+      r.mode = mode && *mode == "SuccessFirst" ? BatchMode::kSuccessFirst : BatchMode::kAllTogether;
+    } else {
+      OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
+      r.instance_ids = {id};
+    }
+    OPENECS_ASSIGN_OR_RETURN(r.force, c.params.Bool(force_param, false));
+    if (std::string(force_param) == "ForceReboot" && !r.force) {
+      OPENECS_ASSIGN_OR_RETURN(r.force, c.params.Bool("ForceStop", false));
+    }
+    r.stopped_mode = c.params.GetOr("StoppedMode", "KeepCharging");
+    OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(c.params));
+    OPENECS_ASSIGN_OR_RETURN(auto results, fn(c.cloud, r));
+    if (!batch || fn == DeleteInstances) return json::object();
+    return RenderBatch(results);
+  };
+}
+
+Result<json> ModifyInstanceAttributeAction(ApiContext& c) {
+  ModifyInstanceRequest r;
+  r.account_id = c.account_id;
+  OPENECS_ASSIGN_OR_RETURN(r.instance_id, c.params.Required("InstanceId"));
+  r.name = c.params.Get("InstanceName");
+  r.description = c.params.Get("Description");
+  r.host_name = c.params.Get("HostName");
+  r.password = c.params.Get("Password");
+  r.user_data = c.params.Get("UserData");
+  OPENECS_ASSIGN_OR_RETURN(r.deletion_protection, c.params.OptBool("DeletionProtection"));
+  auto sgs = c.params.RepeatList("SecurityGroupIds");
+  if (!sgs.empty()) r.security_group_ids = sgs;
+  OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(c.params));
+  OPENECS_RETURN_IF_ERROR(ModifyInstanceAttribute(c.cloud, r));
+  return json::object();
+}
+
+Result<json> DescribeUserDataAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    auto it = s.instances.find(id);
+    if (it == s.instances.end() || it->second.account_id != c.account_id)
+      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    return json{{"InstanceId", id}, {"RegionId", c.region_id}, {"UserData", it->second.user_data}};
+  });
+}
+
+Result<json> DescribeDisksAction(ApiContext& c) {
+  const Params& p = c.params;
+  OPENECS_ASSIGN_OR_RETURN(auto ids_list, p.JsonList("DiskIds"));
+  std::set<std::string> ids(ids_list.begin(), ids_list.end());
+  auto instance = p.Get("InstanceId"), zone = p.Get("ZoneId"), type = p.Get("DiskType");
+  auto category = p.Get("Category"), status = p.Get("Status"), name = p.Get("DiskName");
+  OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(p));
+  PageSpec spec;
+  spec.max_results_min = 10;
+  spec.max_results_max = 500;
+  spec.page_size_max = 100;
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    std::vector<const Disk*> matched;
+    for (const auto& [id, d] : s.disks) {
+      if (d.account_id != c.account_id) continue;
+      if (!ids.empty() && !ids.count(id)) continue;
+      if (instance && d.instance_id != *instance) continue;
+      if (zone && d.zone_id != *zone) continue;
+      if (type && *type != "all" && d.type != *type) continue;
+      if (category && *category != "all" && d.category != *category) continue;
+      if (status && *status != "All" && d.status != *status) continue;
+      if (name && d.name != *name) continue;
+      if (!TagsMatch(d.tags, want)) continue;
+      matched.push_back(&d);
+    }
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(p, matched.size(), spec));
+    json arr = json::array();
+    for (size_t i = page.begin; i < page.end; ++i) {
+      const Disk& d = *matched[i];
+      arr.push_back({{"DiskId", d.id}, {"DiskName", d.name}, {"Description", d.description},
+                     {"RegionId", d.region_id}, {"ZoneId", d.zone_id}, {"Type", d.type},
+                     {"Category", d.category}, {"PerformanceLevel", d.performance_level},
+                     {"Size", d.size_gib}, {"ImageId", d.image_id},
+                     {"SourceSnapshotId", d.snapshot_id}, {"InstanceId", d.instance_id},
+                     {"Device", d.device}, {"Status", d.status}, {"Portable", d.type == "data"},
+                     {"DeleteWithInstance", d.delete_with_instance}, {"DeleteAutoSnapshot", true},
+                     {"EnableAutoSnapshot", false}, {"Encrypted", false},
+                     {"DiskChargeType", "PostPaid"}, {"CreationTime", FormatIsoMinutes(d.creation_time)},
+                     {"AttachedTime", d.attached_time ? FormatIsoMinutes(d.attached_time) : ""},
+                     {"ExpiredTime", "2999-09-08T16:00Z"},
+                     {"OperationLocks", Wrap("OperationLock", json::array())},
+                     {"Tags", RenderTags(d.tags, false)}});
+    }
+    json reply = {{"Disks", Wrap("Disk", arr)}};
+    page.Render(reply, matched.size());
+    if (!page.token_mode) reply["NextToken"] = "";
+    return reply;
+  });
+}
+
+}  // namespace
+
+void RegisterInstanceActions(ActionTable& t) {
+  t[{kEcsVersion, "RunInstances"}] = {RunInstancesAction, true, true};
+  t[{kEcsVersion, "CreateInstance"}] = {CreateInstanceAction, true, true};
+  t[{kEcsVersion, "DescribeInstances"}] = {DescribeInstancesAction};
+  t[{kEcsVersion, "DescribeInstanceStatus"}] = {DescribeInstanceStatusAction};
+  t[{kEcsVersion, "DescribeInstancesFullStatus"}] = {DescribeInstancesFullStatusAction};
+  t[{kEcsVersion, "DescribeInstanceAttribute"}] = {DescribeInstanceAttributeAction, false};
+  t[{kEcsVersion, "StartInstance"}] = {PowerAction(StartInstances, false, "InitLocalDisk"), false};
+  t[{kEcsVersion, "StartInstances"}] = {PowerAction(StartInstances, true, "InitLocalDisk")};
+  t[{kEcsVersion, "StopInstance"}] = {PowerAction(StopInstances, false, "ForceStop"), false};
+  t[{kEcsVersion, "StopInstances"}] = {PowerAction(StopInstances, true, "ForceStop")};
+  t[{kEcsVersion, "RebootInstance"}] = {PowerAction(RebootInstances, false, "ForceStop"), false};
+  t[{kEcsVersion, "RebootInstances"}] = {PowerAction(RebootInstances, true, "ForceReboot")};
+  t[{kEcsVersion, "DeleteInstance"}] = {PowerAction(DeleteInstances, false, "Force"), false};
+  t[{kEcsVersion, "DeleteInstances"}] = {PowerAction(DeleteInstances, true, "Force"), true, true};
+  t[{kEcsVersion, "ModifyInstanceAttribute"}] = {ModifyInstanceAttributeAction, false};
+  t[{kEcsVersion, "DescribeUserData"}] = {DescribeUserDataAction};
+  t[{kEcsVersion, "DescribeDisks"}] = {DescribeDisksAction};
+}
+
+}  // namespace openecs

@@ -1,0 +1,126 @@
+// Key pair and tag actions.
+#include "api/action.h"
+#include "api/paging.h"
+#include "common/clock.h"
+#include "service/keypair_service.h"
+#include "service/tag_service.h"
+
+namespace openecs {
+namespace {
+using json = nlohmann::json;
+
+Result<json> CreateKeyPairAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string name, c.params.Required("KeyPairName"));
+  OPENECS_ASSIGN_OR_RETURN(Tags tags, TagsOf(c.params));
+  OPENECS_RETURN_IF_ERROR(ValidateTags(tags));
+  OPENECS_ASSIGN_OR_RETURN(auto created, CreateKeyPair(c.cloud, c.account_id, c.region_id, name, tags));
+  return json{{"KeyPairName", created.key_pair.id}, {"KeyPairId", created.key_pair.key_pair_id},
+              {"KeyPairFingerPrint", created.key_pair.fingerprint},
+              {"PrivateKeyBody", created.private_key}};
+}
+
+Result<json> ImportKeyPairAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string name, c.params.Required("KeyPairName"));
+  OPENECS_ASSIGN_OR_RETURN(std::string body, c.params.Required("PublicKeyBody"));
+  OPENECS_ASSIGN_OR_RETURN(Tags tags, TagsOf(c.params));
+  OPENECS_RETURN_IF_ERROR(ValidateTags(tags));
+  OPENECS_ASSIGN_OR_RETURN(KeyPair kp, ImportKeyPair(c.cloud, c.account_id, c.region_id, name, body, tags));
+  return json{{"KeyPairName", kp.id}, {"KeyPairFingerPrint", kp.fingerprint}};
+}
+
+Result<json> DescribeKeyPairsAction(ApiContext& c) {
+  auto name = c.params.Get("KeyPairName");
+  auto fp = c.params.Get("KeyPairFingerPrint");
+  OPENECS_ASSIGN_OR_RETURN(bool include_public, c.params.Bool("IncludePublicKey", false));
+  OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(c.params));
+  PageSpec spec;
+  spec.token_style = false;
+  spec.page_size_max = 50;
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    std::vector<const KeyPair*> matched;
+    for (const auto& [id, k] : s.key_pairs) {
+      if (k.account_id != c.account_id) continue;
+      // KeyPairName supports '*' as a wildcard suffix.
+      if (name) {
+        bool wildcard = !name->empty() && name->back() == '*';
+        if (wildcard ? id.rfind(name->substr(0, name->size() - 1), 0) != 0 : id != *name) continue;
+      }
+      if (fp && k.fingerprint != *fp) continue;
+      if (!TagsMatch(k.tags, want)) continue;
+      matched.push_back(&k);
+    }
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), spec));
+    json arr = json::array();
+    for (size_t i = page.begin; i < page.end; ++i) {
+      const KeyPair& k = *matched[i];
+      json e = {{"KeyPairName", k.id}, {"KeyPairFingerPrint", k.fingerprint},
+                {"CreationTime", FormatIso(k.creation_time)}, {"ResourceGroupId", ""},
+                {"Tags", RenderTags(k.tags, false)}};
+      if (include_public) e["PublicKey"] = k.public_key;
+      arr.push_back(e);
+    }
+    json reply = {{"KeyPairs", Wrap("KeyPair", arr)}};
+    page.Render(reply, matched.size());
+    return reply;
+  });
+}
+
+Result<json> DeleteKeyPairsAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string raw, c.params.Required("KeyPairNames"));
+  OPENECS_ASSIGN_OR_RETURN(auto names, c.params.JsonList("KeyPairNames"));
+  (void)raw;
+  OPENECS_RETURN_IF_ERROR(DeleteKeyPairs(c.cloud, c.account_id, names));
+  return json::object();
+}
+
+Result<json> TagResourcesAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string type, c.params.Required("ResourceType"));
+  OPENECS_ASSIGN_OR_RETURN(auto ids, RequiredRepeatList(c.params, "ResourceId"));
+  OPENECS_ASSIGN_OR_RETURN(Tags tags, TagsOf(c.params));
+  OPENECS_RETURN_IF_ERROR(TagResources(c.cloud, c.account_id, type, ids, tags));
+  return json::object();
+}
+
+Result<json> UntagResourcesAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string type, c.params.Required("ResourceType"));
+  OPENECS_ASSIGN_OR_RETURN(auto ids, RequiredRepeatList(c.params, "ResourceId"));
+  OPENECS_ASSIGN_OR_RETURN(bool all, c.params.Bool("All", false));
+  auto keys = c.params.RepeatList("TagKey");
+  if (!all && keys.empty())
+    return MakeError(ErrorCode::kMissingParameter, "Give TagKey.N or All=true.");
+  OPENECS_RETURN_IF_ERROR(UntagResources(c.cloud, c.account_id, type, ids, keys, all));
+  return json::object();
+}
+
+Result<json> ListTagResourcesAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string type, c.params.Required("ResourceType"));
+  auto ids = c.params.RepeatList("ResourceId");
+  OPENECS_ASSIGN_OR_RETURN(Tags filter, TagsOf(c.params));
+  OPENECS_ASSIGN_OR_RETURN(auto items, ListTagResources(c.cloud, c.account_id, type, ids, filter));
+  PageSpec spec;
+  spec.max_results_default = 50;
+  spec.max_results_max = 1000;
+  Params paging;
+  if (auto t = c.params.Get("NextToken")) paging.Set("NextToken", *t);
+  paging.Set("MaxResults", c.params.GetOr("MaxResults", "50"));
+  OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(paging, items.size(), spec));
+  json arr = json::array();
+  for (size_t i = page.begin; i < page.end; ++i)
+    arr.push_back({{"ResourceType", items[i].resource_type}, {"ResourceId", items[i].resource_id},
+                   {"TagKey", items[i].tag.key}, {"TagValue", items[i].tag.value}});
+  return json{{"TagResources", Wrap("TagResource", arr)}, {"NextToken", page.next_token}};
+}
+
+}  // namespace
+
+void RegisterKeyPairAndTagActions(ActionTable& t) {
+  t[{kEcsVersion, "CreateKeyPair"}] = {CreateKeyPairAction};
+  t[{kEcsVersion, "ImportKeyPair"}] = {ImportKeyPairAction};
+  t[{kEcsVersion, "DescribeKeyPairs"}] = {DescribeKeyPairsAction};
+  t[{kEcsVersion, "DeleteKeyPairs"}] = {DeleteKeyPairsAction};
+  t[{kEcsVersion, "TagResources"}] = {TagResourcesAction};
+  t[{kEcsVersion, "UntagResources"}] = {UntagResourcesAction};
+  t[{kEcsVersion, "ListTagResources"}] = {ListTagResourcesAction};
+}
+
+}  // namespace openecs

@@ -1,0 +1,168 @@
+#include "cli/cli.h"
+
+#include <utility>  // before Asio (Boost 1.74 needs it)
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "api/signature.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/text.h"
+
+namespace openecs {
+namespace {
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+using json = nlohmann::json;
+
+void Usage() {
+  std::cerr << "usage: ecs <Action> [--Param value ...] [--endpoint host:port] [--version V]\n"
+               "           [--data-dir DIR] [--profile NAME] [--access-key-id ID --access-key-secret S]\n"
+               "example: ecs DescribeInstances --RegionId local\n"
+               "         ecs RunInstances --RegionId local --ImageId debian_12_tiny_x64_openecs \\\n"
+               "             --InstanceType ecs.t5-lc2m1.nano --VSwitchId vsw-... --SecurityGroupId sg-...\n"
+               "Lists use the flattened form: --SecurityGroupIds.1 sg-a --Tag.1.Key env --Tag.1.Value dev\n";
+}
+
+json ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return json();
+  return json::parse(in, nullptr, false);
+}
+
+}  // namespace
+
+std::string VersionFor(const std::string& action) {
+  static const std::set<std::string> kVpc = {
+      "CreateVpc", "DescribeVpcs", "ModifyVpcAttribute", "DeleteVpc", "CreateVSwitch",
+      "DescribeVSwitches", "DeleteVSwitch", "ModifyVSwitchAttribute", "AllocateEipAddress",
+      "AssociateEipAddress", "UnassociateEipAddress", "ReleaseEipAddress", "DescribeEipAddresses",
+      "ModifyEipAddressAttribute"};
+  return kVpc.count(action) ? "2016-04-28" : "2014-05-26";
+}
+
+int RunCli(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+    Usage();
+    return 2;
+  }
+  std::string action = args[0];
+  std::map<std::string, std::string> params, opts;
+  static const std::set<std::string> kOptions = {"endpoint", "version", "data-dir", "profile",
+                                                 "access-key-id", "access-key-secret"};
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0) {
+      std::cerr << "ecs: expected --Param, got '" << a << "'\n";
+      return 2;
+    }
+    std::string key = a.substr(2), value;
+    size_t eq = key.find('=');
+    if (eq != std::string::npos) {
+      value = key.substr(eq + 1);
+      key = key.substr(0, eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      std::cerr << "ecs: --" << key << " needs a value\n";
+      return 2;
+    }
+    (kOptions.count(key) ? opts : params)[key] = value;
+  }
+
+  std::string data_dir = opts.count("data-dir") ? opts["data-dir"]
+                         : std::getenv("OPENECS_DATA_DIR") ? std::getenv("OPENECS_DATA_DIR") : "data";
+  json creds = ReadJson(data_dir + "/credentials");
+  if (opts.count("profile")) {
+    const char* home = std::getenv("HOME");
+    json cfg = ReadJson(std::string(home ? home : ".") + "/.openecs/config.json");
+    if (!cfg.is_object() || !cfg.contains(opts["profile"])) {
+      std::cerr << "ecs: no profile '" << opts["profile"] << "' in ~/.openecs/config.json\n";
+      return 2;
+    }
+    creds = cfg[opts["profile"]];
+  }
+  auto pick = [&](const char* opt, const char* env, const char* key) -> std::string {
+    if (opts.count(opt)) return opts[opt];
+    if (env && std::getenv(env) && *std::getenv(env)) return std::getenv(env);
+    if (creds.is_object() && creds.contains(key) && creds[key].is_string()) return creds[key];
+    return "";
+  };
+  std::string ak = pick("access-key-id", "OPENECS_ACCESS_KEY_ID", "access_key_id");
+  std::string secret = pick("access-key-secret", "OPENECS_ACCESS_KEY_SECRET", "access_key_secret");
+  std::string endpoint = pick("endpoint", "OPENECS_ENDPOINT", "endpoint");
+  if (endpoint.empty()) endpoint = "127.0.0.1:8080";
+  if (ak.empty() || secret.empty()) {
+    std::cerr << "ecs: no credentials: run `ecsd dev` (it writes " << data_dir
+              << "/credentials), or pass --access-key-id and --access-key-secret\n";
+    return 2;
+  }
+  if (!params.count("RegionId") && creds.is_object() && creds.contains("region_id") &&
+      action != "DescribeRegions")
+    params["RegionId"] = creds["region_id"].get<std::string>();
+
+  std::multimap<std::string, std::string> signed_params(params.begin(), params.end());
+  signed_params.insert({"Action", action});
+  signed_params.insert({"Version", opts.count("version") ? opts["version"] : VersionFor(action)});
+  signed_params.insert({"Format", "JSON"});
+  signed_params.insert({"AccessKeyId", ak});
+  signed_params.insert({"SignatureMethod", "HMAC-SHA1"});
+  signed_params.insert({"SignatureVersion", "1.0"});
+  signed_params.insert({"SignatureNonce", RandomHex(16)});
+  signed_params.insert({"Timestamp", FormatIso(NowSeconds())});
+  std::string signature = V1Signature(V1StringToSign("POST", signed_params), secret);
+  std::string body;
+  for (const auto& [k, v] : signed_params) body += PercentEncode(k) + "=" + PercentEncode(v) + "&";
+  body += "Signature=" + PercentEncode(signature);
+
+  std::string host = endpoint, port = "80";
+  if (auto c = endpoint.rfind(':'); c != std::string::npos) {
+    host = endpoint.substr(0, c);
+    port = endpoint.substr(c + 1);
+  }
+  try {
+    boost::asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::seconds(60));
+    stream.connect(resolver.resolve(host, port));
+    http::request<http::string_body> req{http::verb::post, "/", 11};
+    req.set(http::field::host, endpoint);
+    req.set(http::field::content_type, "application/x-www-form-urlencoded");
+    req.set(http::field::user_agent, "openecs-cli/0.1");
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(stream, buf, res);
+    json reply = json::parse(res.body(), nullptr, false);
+    if (res.result_int() >= 400) {
+      if (reply.is_object() && reply.contains("Code"))
+        std::cerr << reply.value("Code", "") << ": " << reply.value("Message", "")
+                  << " (HTTP " << res.result_int() << ", RequestId " << reply.value("RequestId", "")
+                  << ")\n";
+      else
+        std::cerr << "HTTP " << res.result_int() << ": " << res.body() << "\n";
+      return 1;
+    }
+    std::cout << (reply.is_discarded() ? res.body() : reply.dump(2)) << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "ecs: cannot reach " << endpoint << ": " << e.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace openecs

@@ -1,0 +1,22 @@
+#pragma once
+// Hashes, MACs, encodings and randomness (OpenSSL underneath). All functions are
+// thread-safe and never fail on valid input; Base64Decode reports malformed input.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace openecs {
+
+std::string Sha256Hex(std::string_view data);
+std::string HmacSha256Hex(std::string_view key, std::string_view data);
+std::string HmacSha1Base64(std::string_view key, std::string_view data);
+std::string Md5Hex(std::string_view data);
+std::string Base64Encode(std::string_view data);
+// Strict standard Base64 (padding required, whitespace ignored); nullopt if malformed.
+std::optional<std::string> Base64Decode(std::string_view data);
+// n random bytes as 2n lowercase hex characters (CSPRNG).
+std::string RandomHex(int n_bytes);
+// Random string of `len` characters from [a-z0-9].
+std::string RandomAlnum(int len);
+
+}  // namespace openecs

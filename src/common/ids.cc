@@ -1,0 +1,41 @@
+#include "common/ids.h"
+
+#include <atomic>
+#include <cctype>
+
+#include "common/clock.h"
+#include "common/crypto.h"
+
+namespace openecs {
+
+std::string NewId(std::string_view prefix) {
+  // 10 base-36 digits of (milliseconds * 1024 + sequence), monotonic within the process.
+  static std::atomic<uint64_t> last{0};
+  uint64_t candidate = static_cast<uint64_t>(NowMillis()) * 1024;
+  uint64_t prev = last.load();
+  uint64_t next;
+  do {
+    next = candidate > prev ? candidate : prev + 1;
+  } while (!last.compare_exchange_weak(prev, next));
+  static const char* kDigits = "0123456789abcdefghijklmnopqrstuvwxyz";
+  char buf[13];
+  uint64_t v = next;
+  for (int i = 12; i >= 0; --i) {
+    buf[i] = kDigits[v % 36];
+    v /= 36;
+  }
+  std::string id(prefix);
+  id += '-';
+  id.append(buf, 13);
+  id += RandomAlnum(7);
+  return id;
+}
+
+std::string NewRequestId() {
+  std::string h = RandomHex(16);
+  for (auto& c : h) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
+
+}  // namespace openecs

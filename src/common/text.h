@@ -1,0 +1,19 @@
+#pragma once
+// Small text helpers shared by the API layer, the CLI and the signers.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace openecs {
+
+// RFC 3986 percent-encoding as Alibaba's signers use it: unreserved [A-Za-z0-9-_.~] kept,
+// every other byte %XX (upper case), space as %20.
+std::string PercentEncode(std::string_view s);
+// Decodes %XX; when form is true, '+' decodes to a space (x-www-form-urlencoded).
+std::string PercentDecode(std::string_view s, bool form);
+std::vector<std::string> Split(std::string_view s, char sep);
+std::string Trim(std::string_view s);
+std::string ToLower(std::string_view s);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+}  // namespace openecs

@@ -1,0 +1,48 @@
+#pragma once
+// The hypervisor driver: what the agent asks of the machine that runs guests. Platform details
+// (PIDs, QMP sockets, tap names, file paths) never leave an implementation.
+//
+// Contract for every implementation:
+// - Methods block until the operation is done (or failed) and are safe to call from several
+//   threads for *different* instances; the agent serialises calls for one instance.
+// - Spawn defines the instance and creates its disks, leaving it powered off. If it fails it
+//   cleans up completely: no process, file or record of the instance remains.
+// - PowerOff(force=false) asks the guest to shut down (ACPI) and waits up to `timeout_ms`
+//   before powering off hard; force=true powers off at once.
+// - Reboot restarts the guest in place (same identity, same disks).
+// - Destroy removes the instance; `delete_disks` also removes its disks. Destroying an
+//   instance that does not exist succeeds (treat not-found as done).
+// - State survives a restart of the agent: List() after a restart reports the guests that
+//   are still there, so the agent adopts them instead of spawning duplicates.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "model/agent_protocol.h"
+
+namespace openecs {
+
+struct VmInfo {
+  std::string instance_id;
+  PowerState power = PowerState::kAbsent;
+  int64_t boot_count = 0;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual std::string Name() const = 0;
+  // The capacity of this host as the driver sees it.
+  virtual HostInfo DescribeHost() const = 0;
+  virtual Status Spawn(const DesiredVm& spec) = 0;
+  virtual Status PowerOn(const std::string& id) = 0;
+  virtual Status PowerOff(const std::string& id, bool force, int timeout_ms) = 0;
+  virtual Status Reboot(const std::string& id, bool force) = 0;
+  virtual Status Destroy(const std::string& id, bool delete_disks) = 0;
+  // kAbsent when the instance is unknown here.
+  virtual VmInfo Info(const std::string& id) = 0;
+  virtual std::vector<VmInfo> List() = 0;
+};
+
+}  // namespace openecs

@@ -1,0 +1,151 @@
+#include "hypervisor/fake/fake_driver.h"
+
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+namespace openecs {
+namespace {
+Error NotFound(const std::string& id) {
+  return MakeError(ErrorCode::kInternalError, "fake hypervisor: no guest " + id);
+}
+Error Injected(const std::string& op) {
+  return MakeError(ErrorCode::kInternalError, "fake hypervisor: injected failure in " + op);
+}
+}  // namespace
+
+FakeDriver::FakeDriver(FakeDriverOptions options)
+    : options_(std::move(options)), delay_ms_(options_.delay_ms) {
+  if (options_.journal_path.empty()) return;
+  {
+    std::ifstream in(options_.journal_path);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string id, state;
+      int64_t boots = 0;
+      if (!(ls >> id >> state >> boots)) continue;  // a torn last line
+      if (state == "erased") {
+        vms_.erase(id);
+      } else {
+        vms_[id] = VmInfo{id, state == "running" ? PowerState::kRunning : PowerState::kShutoff, boots};
+      }
+    }
+  }
+  // Compact: rewrite the live set, then append from there.
+  std::ofstream out(options_.journal_path + ".tmp", std::ios::trunc);
+  for (const auto& [id, vm] : vms_)
+    out << id << ' ' << ToString(vm.power) << ' ' << vm.boot_count << '\n';
+  out.close();
+  std::rename((options_.journal_path + ".tmp").c_str(), options_.journal_path.c_str());
+  journal_.open(options_.journal_path, std::ios::app);
+}
+
+void FakeDriver::Record(const VmInfo& vm, bool erased) {
+  if (!journal_.is_open()) return;
+  journal_ << vm.instance_id << ' ' << (erased ? "erased" : std::string(ToString(vm.power))) << ' '
+           << vm.boot_count << '\n';
+  journal_.flush();  // write(2) now: a kill -9 after this line cannot lose it
+}
+
+void FakeDriver::Sleep(bool short_op) const {
+  int ms = delay_ms_.load();
+  if (short_op) ms /= 2;
+  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+Status FakeDriver::InjectFailures(const std::string& op, int count) {
+  static const char* kOps[] = {"spawn", "power_on", "power_off", "reboot", "destroy"};
+  bool known = false;
+  for (const char* o : kOps) known |= (op == o);
+  if (!known || count < 0)
+    return MakeError(ErrorCode::kInvalidParameter, "unknown fake operation: " + op);
+  std::lock_guard<std::mutex> lock(mu_);
+  failures_[op] = count;
+  return Ok();
+}
+
+bool FakeDriver::TakeFailure(const std::string& op) {
+  auto it = failures_.find(op);
+  if (it == failures_.end() || it->second <= 0) return false;
+  --it->second;
+  return true;
+}
+
+Status FakeDriver::Spawn(const DesiredVm& spec) {
+  Sleep(true);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (TakeFailure("spawn")) return Injected("spawn");
+  if (vms_.count(spec.instance_id)) return Ok();
+  VmInfo vm{spec.instance_id, PowerState::kShutoff, 0};
+  vms_[spec.instance_id] = vm;
+  Record(vm, false);
+  return Ok();
+}
+
+Status FakeDriver::PowerOn(const std::string& id) {
+  Sleep(false);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (TakeFailure("power_on")) return Injected("power_on");
+  auto it = vms_.find(id);
+  if (it == vms_.end()) return NotFound(id);
+  if (it->second.power != PowerState::kRunning) {
+    it->second.power = PowerState::kRunning;
+    ++it->second.boot_count;
+    Record(it->second, false);
+  }
+  return Ok();
+}
+
+Status FakeDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
+  Sleep(force);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (TakeFailure("power_off")) return Injected("power_off");
+  auto it = vms_.find(id);
+  if (it == vms_.end()) return NotFound(id);
+  if (it->second.power != PowerState::kShutoff) {
+    it->second.power = PowerState::kShutoff;
+    Record(it->second, false);
+  }
+  return Ok();
+}
+
+Status FakeDriver::Reboot(const std::string& id, bool force) {
+  Sleep(false);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (TakeFailure("reboot")) return Injected("reboot");
+  auto it = vms_.find(id);
+  if (it == vms_.end()) return NotFound(id);
+  it->second.power = PowerState::kRunning;
+  ++it->second.boot_count;
+  Record(it->second, false);
+  return Ok();
+}
+
+Status FakeDriver::Destroy(const std::string& id, bool delete_disks) {
+  Sleep(true);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (TakeFailure("destroy")) return Injected("destroy");
+  auto it = vms_.find(id);
+  if (it == vms_.end()) return Ok();
+  Record(it->second, true);
+  vms_.erase(it);
+  return Ok();
+}
+
+VmInfo FakeDriver::Info(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = vms_.find(id);
+  if (it == vms_.end()) return VmInfo{id, PowerState::kAbsent, 0};
+  return it->second;
+}
+
+std::vector<VmInfo> FakeDriver::List() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<VmInfo> out;
+  out.reserve(vms_.size());
+  for (const auto& [id, vm] : vms_) out.push_back(vm);
+  return out;
+}
+
+}  // namespace openecs

@@ -1,0 +1,56 @@
+#pragma once
+// The fake hypervisor: emulator mode and fast tests. Guests are records in memory; each
+// operation sleeps for a configurable delay and can be made to fail (failure injection), so
+// tests can walk every lifecycle path without QEMU.
+//
+// Like real guests, fake guests outlive a restart of ecsd: every state change is appended to
+// a journal file (one line per change; a process crash loses nothing already written), and the
+// journal is replayed at construction.
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "hypervisor/driver.h"
+
+namespace openecs {
+
+struct FakeDriverOptions {
+  std::string journal_path;   // "" = no persistence
+  int delay_ms = 300;         // per operation
+  HostInfo host;              // capacity the fake host declares
+};
+
+class FakeDriver final : public Driver {
+ public:
+  explicit FakeDriver(FakeDriverOptions options);
+  std::string Name() const override { return "fake"; }
+  HostInfo DescribeHost() const override { return options_.host; }
+  Status Spawn(const DesiredVm& spec) override;
+  Status PowerOn(const std::string& id) override;
+  Status PowerOff(const std::string& id, bool force, int timeout_ms) override;
+  Status Reboot(const std::string& id, bool force) override;
+  Status Destroy(const std::string& id, bool delete_disks) override;
+  VmInfo Info(const std::string& id) override;
+  std::vector<VmInfo> List() override;
+
+  // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,
+  // destroy) fail. Thread-safe.
+  Status InjectFailures(const std::string& op, int count);
+  void set_delay_ms(int ms) { delay_ms_ = ms; }
+
+ private:
+  bool TakeFailure(const std::string& op);
+  void Sleep(bool short_op) const;
+  void Record(const VmInfo& vm, bool erased);  // requires mu_
+
+  FakeDriverOptions options_;
+  std::atomic<int> delay_ms_;
+  std::mutex mu_;
+  std::map<std::string, VmInfo> vms_;
+  std::map<std::string, int> failures_;
+  std::ofstream journal_;
+};
+
+}  // namespace openecs

@@ -1,0 +1,51 @@
+#include "hypervisor/fake/fake_driver.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace openecs {
+
+TEST(FakeDriver, LifecycleAndFailureInjection) {
+  FakeDriver d({"", 0, {}});
+  DesiredVm spec;
+  spec.instance_id = "i-1";
+  ASSERT_TRUE(d.Spawn(spec).ok());
+  EXPECT_EQ(d.Info("i-1").power, PowerState::kShutoff);
+  ASSERT_TRUE(d.PowerOn("i-1").ok());
+  EXPECT_EQ(d.Info("i-1").power, PowerState::kRunning);
+  ASSERT_TRUE(d.Reboot("i-1", false).ok());
+  EXPECT_EQ(d.Info("i-1").boot_count, 2);
+  ASSERT_TRUE(d.InjectFailures("power_off", 1).ok());
+  EXPECT_FALSE(d.PowerOff("i-1", false, 1000).ok());
+  EXPECT_EQ(d.Info("i-1").power, PowerState::kRunning);
+  EXPECT_TRUE(d.PowerOff("i-1", false, 1000).ok());
+  EXPECT_TRUE(d.Destroy("i-1", true).ok());
+  EXPECT_TRUE(d.Destroy("i-1", true).ok());  // not found is done
+  EXPECT_EQ(d.Info("i-1").power, PowerState::kAbsent);
+  EXPECT_FALSE(d.PowerOn("i-1").ok());
+  EXPECT_FALSE(d.InjectFailures("explode", 1).ok());
+}
+
+TEST(FakeDriver, GuestsSurviveRestartThroughTheJournal) {
+  std::string path = "/tmp/openecs-fake-journal-" + std::to_string(getpid());
+  unlink(path.c_str());
+  {
+    FakeDriver d({path, 0, {}});
+    DesiredVm a, b;
+    a.instance_id = "i-a";
+    b.instance_id = "i-b";
+    ASSERT_TRUE(d.Spawn(a).ok());
+    ASSERT_TRUE(d.Spawn(b).ok());
+    ASSERT_TRUE(d.PowerOn("i-a").ok());
+    ASSERT_TRUE(d.Destroy("i-b", true).ok());
+  }
+  FakeDriver d({path, 0, {}});
+  auto vms = d.List();
+  ASSERT_EQ(vms.size(), 1u);
+  EXPECT_EQ(vms[0].instance_id, "i-a");
+  EXPECT_EQ(vms[0].power, PowerState::kRunning);
+  EXPECT_EQ(vms[0].boot_count, 1);
+  unlink(path.c_str());
+}
+
+}  // namespace openecs

@@ -1,0 +1,81 @@
+#pragma once
+// The agent protocol: what a host agent and the server say to each other. The agent always
+// opens the conversation: it registers its host, pulls the desired state of the instances
+// placed on it (long-poll on a revision number), and reports what it observes. `ecsd dev`'s
+// embedded agent uses exactly these messages (through LocalAgentChannel); a remote agent will
+// carry the same messages over HTTP/JSON.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "model/instance_state.h"
+
+namespace openecs {
+
+struct HostInfo {
+  std::string name;
+  std::string zone_id;
+  int vcpus = 0;
+  int64_t memory_mb = 0;
+  int64_t disk_gib = 0;
+  int gpus = 0;
+  std::string gpu_spec;
+  bool kvm = false;
+  std::string driver;  // fake | qemu
+};
+
+struct DesiredDisk {
+  std::string disk_id;
+  std::string type;  // system | data
+  std::string category;
+  int size_gib = 0;
+  std::string image_id;
+  bool delete_with_instance = true;
+};
+
+// One instance as the server wants it on this host.
+struct DesiredVm {
+  std::string instance_id;
+  DesiredPower desired = DesiredPower::kStopped;
+  bool force_stop = false;
+  int64_t reboot_seq = 0;
+  PowerState observed = PowerState::kUnknown;  // what the server last heard from the host
+  int cpu = 0;
+  int memory_mb = 0;
+  std::string image_id;
+  std::string host_name;
+  std::string user_data;  // Base64
+  std::string password;
+  std::string public_key;
+  std::string private_ip;
+  std::vector<DesiredDisk> disks;
+};
+
+struct DesiredState {
+  int64_t revision = 0;
+  std::vector<DesiredVm> vms;
+};
+
+// What the agent saw or did for one instance.
+struct Observation {
+  std::string instance_id;
+  PowerState power = PowerState::kUnknown;
+  int64_t reboot_seq_done = 0;
+  bool failed = false;     // the last operation failed; `error` says why
+  std::string operation;   // spawn | power_on | power_off | reboot | destroy
+  std::string error;
+};
+
+// Implemented by the server side; called by agents. Thread-safe.
+class AgentChannel {
+ public:
+  virtual ~AgentChannel() = default;
+  // Registers (or re-registers) a host; returns its id. Same name -> same id.
+  virtual Result<std::string> Register(const HostInfo& host) = 0;
+  // Returns the desired state once the revision exceeds `since`, or after `wait_ms`.
+  virtual Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) = 0;
+  virtual Status Report(const std::string& host_id, const std::vector<Observation>& obs) = 0;
+};
+
+}  // namespace openecs

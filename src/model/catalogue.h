@@ -1,0 +1,55 @@
+#pragma once
+// The fixed catalogue: instance types (five ECS families plus burstable entry types), disk
+// categories, and the built-in public images. Pure data, no I/O.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace openecs {
+
+struct InstanceType {
+  std::string id;            // ecs.g7.large
+  std::string family;        // ecs.g7
+  std::string category;      // General-purpose | Compute-optimized | Memory-optimized | ...
+  int cpu = 0;
+  double memory_gib = 0;
+  int gpu = 0;
+  std::string gpu_spec;      // "" or e.g. "NVIDIA A10"
+  double gpu_memory_gib = 0;
+  int local_storage_amount = 0;     // number of local disks
+  int local_storage_gib = 0;        // size of each local disk
+  std::string local_storage_category;  // "" | ephemeral_ssd
+  int eni_quantity = 2;
+  int eni_private_ips = 6;
+  double bandwidth_gbps = 1;
+  int pps_k = 100;                  // packets per second, thousands
+  std::string generation;           // ecs-6 ...
+  std::string processor;
+  double hourly_price = 0;          // PostPaid list price (USD/hour), used by billing
+};
+
+struct Image {
+  std::string id;
+  std::string name;
+  std::string os_name;
+  std::string os_type;       // linux
+  std::string platform;      // Debian
+  std::string architecture;  // x86_64
+  int size_gib = 0;          // minimum system disk size
+  std::string description;
+};
+
+const std::vector<InstanceType>& AllInstanceTypes();
+const InstanceType* FindInstanceType(std::string_view id);
+const std::vector<Image>& BuiltinImages();
+const Image* FindBuiltinImage(std::string_view id);
+
+// Cloud disk categories users may ask for, and their size limits in GiB.
+struct DiskCategory {
+  std::string name;
+  int min_system_gib, max_system_gib, min_data_gib, max_data_gib;
+};
+const std::vector<DiskCategory>& DiskCategories();
+const DiskCategory* FindDiskCategory(std::string_view name);
+
+}  // namespace openecs

@@ -1,0 +1,227 @@
+#pragma once
+// The resource records the control plane keeps. Plain structs: the service layer owns them,
+// the store persists them as JSON documents (to_json/from_json below), the API renders them.
+// Every record has an `id` and a `version` (bumped on each durable write; the store refuses a
+// write whose version does not match what it holds, so writers cannot silently overwrite).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/instance_state.h"
+
+namespace openecs {
+
+struct Tag {
+  std::string key;
+  std::string value;
+  bool operator==(const Tag&) const = default;
+};
+using Tags = std::vector<Tag>;
+
+struct Instance {
+  std::string id;
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string zone_id;
+  std::string name;
+  std::string host_name;
+  std::string description;
+  std::string instance_type;
+  int cpu = 0;
+  int memory_mb = 0;
+  int gpu = 0;
+  std::string image_id;
+  std::string vpc_id;
+  std::string vswitch_id;
+  std::string private_ip;
+  std::vector<std::string> security_group_ids;
+  std::vector<std::string> disk_ids;  // system disk first
+  std::string key_pair_name;
+  std::string password;   // kept for the guest's metadata; never returned by the API
+  std::string user_data;  // Base64, as given
+  Tags tags;
+  std::string charge_type = "PostPaid";  // PostPaid | PrePaid
+  int period = 0;
+  std::string period_unit;  // Month | Week
+  int64_t expired_time = 0;
+  std::string spot_strategy = "NoSpot";
+  double spot_price_limit = 0;
+  std::string internet_charge_type = "PayByTraffic";
+  int internet_max_bandwidth_out = 0;
+  int internet_max_bandwidth_in = 0;
+  bool deletion_protection = false;
+  int64_t creation_time = 0;
+  int64_t start_time = 0;
+
+  InstanceStatus status = InstanceStatus::kPending;
+  std::string stopped_mode = "Not-applicable";  // KeepCharging | StopCharging | Not-applicable
+  InstanceTask task = InstanceTask::kNone;
+  bool force_stop = false;        // the stop in flight is a hard power-off
+  DesiredPower desired = DesiredPower::kStopped;
+  int64_t reboot_seq = 0;         // bumped by each reboot request; the agent echoes what it did
+  PowerState power = PowerState::kUnknown;  // last observed on the host
+  std::string host_id;            // where it is placed ("" if nowhere)
+  bool claimed = false;           // holds vCPU/memory on host_id
+  std::string last_error;         // why the last operation failed, for the user
+  bool booted_once = false;       // has reached Running at least once
+};
+
+struct Disk {
+  std::string id;
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string zone_id;
+  std::string name;
+  std::string description;
+  std::string type;  // system | data
+  std::string category;
+  std::string performance_level;
+  int size_gib = 0;
+  std::string image_id;
+  std::string snapshot_id;
+  std::string instance_id;  // "" when not attached
+  std::string device;       // /dev/xvda, /dev/xvdb ...
+  std::string status = "Available";  // Creating | Available | In_use | ...
+  bool delete_with_instance = true;
+  bool portable = true;
+  Tags tags;
+  int64_t creation_time = 0;
+  int64_t attached_time = 0;
+};
+
+struct Vpc {
+  std::string id;
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string name;
+  std::string description;
+  std::string cidr_block;
+  std::string vrouter_id;
+  std::string route_table_id;
+  Tags tags;
+  int64_t creation_time = 0;
+};
+
+struct VSwitch {
+  std::string id;
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string vpc_id;
+  std::string zone_id;
+  std::string name;
+  std::string description;
+  std::string cidr_block;
+  Tags tags;
+  int64_t creation_time = 0;
+};
+
+struct SecurityGroupRule {
+  std::string id;                 // sgr-...
+  std::string direction;          // ingress | egress
+  std::string ip_protocol;        // TCP | UDP | ICMP | GRE | ALL (upper case)
+  std::string port_range;         // "22/22" or "-1/-1"
+  std::string source_cidr_ip;
+  std::string source_group_id;
+  std::string dest_cidr_ip;
+  std::string dest_group_id;
+  std::string source_port_range;
+  std::string policy = "accept";  // accept | drop
+  int priority = 1;
+  std::string nic_type = "intranet";
+  std::string description;
+  int64_t create_time = 0;
+};
+
+struct SecurityGroup {
+  std::string id;
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string vpc_id;
+  std::string name;
+  std::string description;
+  std::string type = "normal";  // normal | enterprise
+  std::string inner_access_policy = "Accept";
+  std::vector<SecurityGroupRule> rules;
+  Tags tags;
+  int64_t creation_time = 0;
+};
+
+struct KeyPair {
+  std::string id;  // the name (unique per account); ECS identifies key pairs by name
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string key_pair_id;  // kp-...
+  std::string public_key;
+  std::string fingerprint;
+  Tags tags;
+  int64_t creation_time = 0;
+};
+
+// A host registered by an agent.
+struct Host {
+  std::string id;
+  int64_t version = 0;
+  std::string name;
+  std::string zone_id;
+  int vcpus = 0;
+  int64_t memory_mb = 0;
+  int64_t disk_gib = 0;
+  int gpus = 0;
+  std::string gpu_spec;
+  bool kvm = false;
+  std::string driver;
+  int64_t last_seen = 0;
+};
+
+// A ClientToken remembered with the request it came with and the answer it got.
+struct IdempotencyRecord {
+  std::string id;  // account/action/token
+  int64_t version = 0;
+  std::string fingerprint;  // hash of the canonical parameters
+  std::string response;     // JSON body of the first success
+  int64_t created = 0;
+};
+
+// The account and its AccessKey. One root account until RAM arrives.
+struct Account {
+  std::string id;
+  int64_t version = 0;
+  std::string name;
+  std::string access_key_id;
+  std::string access_key_secret;
+  int64_t creation_time = 0;
+};
+
+void to_json(nlohmann::json& j, const Tag& v);
+void from_json(const nlohmann::json& j, Tag& v);
+void to_json(nlohmann::json& j, const Instance& v);
+void from_json(const nlohmann::json& j, Instance& v);
+void to_json(nlohmann::json& j, const Disk& v);
+void from_json(const nlohmann::json& j, Disk& v);
+void to_json(nlohmann::json& j, const Vpc& v);
+void from_json(const nlohmann::json& j, Vpc& v);
+void to_json(nlohmann::json& j, const VSwitch& v);
+void from_json(const nlohmann::json& j, VSwitch& v);
+void to_json(nlohmann::json& j, const SecurityGroupRule& v);
+void from_json(const nlohmann::json& j, SecurityGroupRule& v);
+void to_json(nlohmann::json& j, const SecurityGroup& v);
+void from_json(const nlohmann::json& j, SecurityGroup& v);
+void to_json(nlohmann::json& j, const KeyPair& v);
+void from_json(const nlohmann::json& j, KeyPair& v);
+void to_json(nlohmann::json& j, const Host& v);
+void from_json(const nlohmann::json& j, Host& v);
+void to_json(nlohmann::json& j, const IdempotencyRecord& v);
+void from_json(const nlohmann::json& j, IdempotencyRecord& v);
+void to_json(nlohmann::json& j, const Account& v);
+void from_json(const nlohmann::json& j, Account& v);
+
+}  // namespace openecs

@@ -1,0 +1,62 @@
+// JSON persistence of the resource records. Field names are stable storage keys: renaming
+// one needs a migration. Missing keys take the struct's defaults (older documents load).
+#include "model/resources.h"
+
+namespace openecs {
+
+NLOHMANN_JSON_SERIALIZE_ENUM(InstanceStatus, {{InstanceStatus::kPending, "Pending"},
+                                              {InstanceStatus::kStarting, "Starting"},
+                                              {InstanceStatus::kRunning, "Running"},
+                                              {InstanceStatus::kStopping, "Stopping"},
+                                              {InstanceStatus::kStopped, "Stopped"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(InstanceTask, {{InstanceTask::kNone, "none"},
+                                            {InstanceTask::kCreating, "creating"},
+                                            {InstanceTask::kStarting, "starting"},
+                                            {InstanceTask::kStopping, "stopping"},
+                                            {InstanceTask::kRebooting, "rebooting"},
+                                            {InstanceTask::kReleasing, "releasing"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(PowerState, {{PowerState::kUnknown, "unknown"},
+                                          {PowerState::kAbsent, "absent"},
+                                          {PowerState::kShutoff, "shutoff"},
+                                          {PowerState::kRunning, "running"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(DesiredPower, {{DesiredPower::kRunning, "running"},
+                                            {DesiredPower::kStopped, "stopped"},
+                                            {DesiredPower::kAbsent, "absent"}})
+
+#define OPENECS_JSON(Type, ...)                                                           \
+  void to_json(nlohmann::json& nlohmann_json_j, const Type& nlohmann_json_t) {            \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, __VA_ARGS__))              \
+  }                                                                                       \
+  void from_json(const nlohmann::json& nlohmann_json_j, Type& nlohmann_json_t) {          \
+    const Type nlohmann_json_default_obj{};                                               \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_FROM_WITH_DEFAULT, __VA_ARGS__)) \
+  }
+
+OPENECS_JSON(Tag, key, value)
+OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_name, description,
+             instance_type, cpu, memory_mb, gpu, image_id, vpc_id, vswitch_id, private_ip,
+             security_group_ids, disk_ids, key_pair_name, password, user_data, tags, charge_type,
+             period, period_unit, expired_time, spot_strategy, spot_price_limit,
+             internet_charge_type, internet_max_bandwidth_out, internet_max_bandwidth_in,
+             deletion_protection, creation_time, start_time, status, stopped_mode, task,
+             force_stop, desired, reboot_seq, power, host_id, claimed, last_error, booted_once)
+OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
+             performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
+             delete_with_instance, portable, tags, creation_time, attached_time)
+OPENECS_JSON(Vpc, id, version, account_id, region_id, name, description, cidr_block, vrouter_id,
+             route_table_id, tags, creation_time)
+OPENECS_JSON(VSwitch, id, version, account_id, region_id, vpc_id, zone_id, name, description,
+             cidr_block, tags, creation_time)
+OPENECS_JSON(SecurityGroupRule, id, direction, ip_protocol, port_range, source_cidr_ip,
+             source_group_id, dest_cidr_ip, dest_group_id, source_port_range, policy, priority,
+             nic_type, description, create_time)
+OPENECS_JSON(SecurityGroup, id, version, account_id, region_id, vpc_id, name, description, type,
+             inner_access_policy, rules, tags, creation_time)
+OPENECS_JSON(KeyPair, id, version, account_id, region_id, key_pair_id, public_key, fingerprint,
+             tags, creation_time)
+OPENECS_JSON(Host, id, version, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm,
+             driver, last_seen)
+OPENECS_JSON(IdempotencyRecord, id, version, fingerprint, response, created)
+OPENECS_JSON(Account, id, version, name, access_key_id, access_key_secret, creation_time)
+
+}  // namespace openecs

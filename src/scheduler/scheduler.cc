@@ -1,0 +1,43 @@
+#include "scheduler/scheduler.h"
+
+namespace openecs {
+
+bool ZoneFilter(const HostCapacity& h, const Demand& d) {
+  return d.zone_id.empty() || h.zone_id == d.zone_id;
+}
+
+bool CapacityFilter(const HostCapacity& h, const Demand& d) {
+  return h.vcpus - h.used_vcpus >= d.cpu && h.memory_mb - h.used_memory_mb >= d.memory_mb &&
+         h.gpus - h.used_gpus >= d.gpu;
+}
+
+double SpreadWeight(const HostCapacity& h, const Demand& d) {
+  double cpu_free = h.vcpus > 0 ? double(h.vcpus - h.used_vcpus - d.cpu) / h.vcpus : 0;
+  double mem_free =
+      h.memory_mb > 0 ? double(h.memory_mb - h.used_memory_mb - d.memory_mb) / h.memory_mb : 0;
+  return (cpu_free + mem_free) / 2;
+}
+
+std::optional<size_t> PickHost(const std::vector<HostCapacity>& hosts, const Demand& d) {
+  std::optional<size_t> best;
+  double best_weight = -1;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    const auto& h = hosts[i];
+    if (!ZoneFilter(h, d) || !CapacityFilter(h, d)) continue;
+    if (!d.prefer_host.empty() && h.host_id == d.prefer_host) return i;
+    double w = SpreadWeight(h, d);
+    if (w > best_weight) {
+      best_weight = w;
+      best = i;
+    }
+  }
+  return best;
+}
+
+void Claim(HostCapacity& h, const Demand& d) {
+  h.used_vcpus += d.cpu;
+  h.used_memory_mb += d.memory_mb;
+  h.used_gpus += d.gpu;
+}
+
+}  // namespace openecs

@@ -1,0 +1,119 @@
+#include "service/agent_service.h"
+
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "controller/instance_reconciler.h"
+
+namespace openecs {
+
+void ReleaseInstance(Txn& txn, const std::string& instance_id) {
+  State& s = txn.state();
+  auto it = s.instances.find(instance_id);
+  if (it == s.instances.end()) return;
+  for (const auto& disk_id : it->second.disk_ids) {
+    auto d = s.disks.find(disk_id);
+    if (d == s.disks.end()) continue;
+    if (d->second.delete_with_instance) {
+      txn.Erase<Disk>(disk_id);
+    } else {
+      d->second.instance_id.clear();
+      d->second.device.clear();
+      d->second.status = "Available";
+      txn.Touch(d->second);
+    }
+  }
+  txn.Erase<Instance>(instance_id);
+}
+
+Result<std::string> AgentService::Register(const HostInfo& info) {
+  std::string host_id;
+  OPENECS_RETURN_IF_ERROR(cloud_.Write([&](Txn& txn) -> Status {
+    Host h;
+    for (const auto& [id, existing] : txn.state().hosts)
+      if (existing.name == info.name) h = existing;
+    if (h.id.empty()) h.id = NewId("host");
+    h.name = info.name;
+    h.zone_id = info.zone_id;
+    h.vcpus = info.vcpus;
+    h.memory_mb = info.memory_mb;
+    h.disk_gib = info.disk_gib;
+    h.gpus = info.gpus;
+    h.gpu_spec = info.gpu_spec;
+    h.kvm = info.kvm;
+    h.driver = info.driver;
+    h.last_seen = NowSeconds();
+    host_id = txn.Put(h).id;
+    return Ok();
+  }));
+  LOG_INFO("host {} registered as {} in {} ({} vCPUs, {} MiB, driver {})", info.name, host_id,
+           info.zone_id, info.vcpus, info.memory_mb, info.driver);
+  return host_id;
+}
+
+Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t since, int wait_ms) {
+  int64_t rev = cloud_.WaitForRevision(since, wait_ms);
+  return cloud_.Read<Result<DesiredState>>([&](const State& s) -> Result<DesiredState> {
+    if (!s.hosts.count(host_id))
+      return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
+    DesiredState out;
+    out.revision = rev;
+    for (const auto& [id, i] : s.instances) {
+      if (i.host_id != host_id) continue;
+      DesiredVm vm;
+      vm.instance_id = id;
+      vm.desired = i.desired;
+      vm.force_stop = i.force_stop;
+      vm.reboot_seq = i.reboot_seq;
+      vm.observed = i.power;
+      vm.cpu = i.cpu;
+      vm.memory_mb = i.memory_mb;
+      vm.image_id = i.image_id;
+      vm.host_name = i.host_name;
+      vm.user_data = i.user_data;
+      vm.password = i.password;
+      vm.private_ip = i.private_ip;
+      if (!i.key_pair_name.empty()) {
+        auto k = s.key_pairs.find(i.key_pair_name);
+        if (k != s.key_pairs.end()) vm.public_key = k->second.public_key;
+      }
+      for (const auto& disk_id : i.disk_ids) {
+        auto d = s.disks.find(disk_id);
+        if (d == s.disks.end()) continue;
+        vm.disks.push_back({disk_id, d->second.type, d->second.category, d->second.size_gib,
+                            d->second.image_id, d->second.delete_with_instance});
+      }
+      out.vms.push_back(std::move(vm));
+    }
+    return out;
+  });
+}
+
+Status AgentService::Report(const std::string& host_id, const std::vector<Observation>& obs) {
+  return cloud_.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    int64_t now = NowSeconds();
+    for (const auto& o : obs) {
+      auto it = s.instances.find(o.instance_id);
+      if (it == s.instances.end() || it->second.host_id != host_id) continue;
+      Instance& inst = it->second;
+      InstanceStatus before = inst.status;
+      ReconcileOutcome out = ApplyObservation(inst, o, now);
+      if (o.failed)
+        LOG_WARN("instance {}: {} failed on {}: {}", inst.id, o.operation, host_id, o.error);
+      if (out.release) {
+        LOG_INFO("instance {} released", inst.id);
+        ReleaseInstance(txn, o.instance_id);
+        continue;
+      }
+      if (out.changed) {
+        if (before != inst.status)
+          LOG_DEBUG("instance {}: {} -> {}", inst.id, ToString(before), ToString(inst.status));
+        txn.Touch(inst);
+      }
+    }
+    return Ok();
+  });
+}
+
+}  // namespace openecs

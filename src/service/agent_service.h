@@ -1,0 +1,27 @@
+#pragma once
+// The server side of the agent protocol (model/agent_protocol.h): registers hosts, serves each
+// host the desired state of the instances placed on it, and folds the host's observations
+// into the instance records through the instance reconciler. Releasing an instance for good
+// (its IP, its capacity claim, its DeleteWithInstance disks) happens here, in the same
+// transaction as the observation that the host no longer has it.
+#include "model/agent_protocol.h"
+#include "service/cloud.h"
+
+namespace openecs {
+
+class AgentService final : public AgentChannel {
+ public:
+  explicit AgentService(Cloud& cloud) : cloud_(cloud) {}
+  Result<std::string> Register(const HostInfo& host) override;
+  Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
+  Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
+
+ private:
+  Cloud& cloud_;
+};
+
+// Deletes an instance record and settles its disks (DeleteWithInstance ones are deleted, the
+// others detached and Available). Its private IP and capacity claim go with the record.
+void ReleaseInstance(Txn& txn, const std::string& instance_id);
+
+}  // namespace openecs

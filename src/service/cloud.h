@@ -1,0 +1,135 @@
+#pragma once
+// Cloud: the control plane's state. Every resource record lives in memory for fast reads and
+// is written through to the Store in one transaction per mutation.
+//
+// Concurrency: readers take a shared lock (Read), mutators an exclusive one (Write). A mutator
+// validates first, then changes records through the Txn, which notes what it touched; when the
+// mutator returns Ok the touched records are committed to the Store as one batch. Validation
+// must come before any change (validate -> act -> commit): an error return after a change is a
+// programming error. If the durable commit itself fails, memory no longer matches the store,
+// so the process logs and aborts; a restart reloads the last committed state and the
+// reconcilers finish whatever was in flight.
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "model/resources.h"
+#include "store/store.h"
+
+namespace openecs {
+
+struct CloudConfig {
+  std::string region_id = "local";
+  std::vector<std::string> zones = {"local-a", "local-b"};
+};
+
+struct State {
+  std::map<std::string, Instance> instances;
+  std::map<std::string, Disk> disks;
+  std::map<std::string, Vpc> vpcs;
+  std::map<std::string, VSwitch> vswitches;
+  std::map<std::string, SecurityGroup> security_groups;
+  std::map<std::string, KeyPair> key_pairs;  // by name
+  std::map<std::string, Host> hosts;
+  std::map<std::string, IdempotencyRecord> idempotency;
+  std::map<std::string, Account> accounts;
+};
+
+// Maps a record type to its storage kind and its table in State.
+template <typename T> struct Kind;
+#define OPENECS_KIND(Type, name, member)                                     \
+  template <> struct Kind<Type> {                                            \
+    static constexpr const char* kName = name;                               \
+    static std::map<std::string, Type>& Table(State& s) { return s.member; } \
+  };
+OPENECS_KIND(Instance, "instance", instances)
+OPENECS_KIND(Disk, "disk", disks)
+OPENECS_KIND(Vpc, "vpc", vpcs)
+OPENECS_KIND(VSwitch, "vswitch", vswitches)
+OPENECS_KIND(SecurityGroup, "security_group", security_groups)
+OPENECS_KIND(KeyPair, "key_pair", key_pairs)
+OPENECS_KIND(Host, "host", hosts)
+OPENECS_KIND(IdempotencyRecord, "idempotency", idempotency)
+OPENECS_KIND(Account, "account", accounts)
+#undef OPENECS_KIND
+
+// The changes one mutator makes. Only valid inside Cloud::Write.
+class Txn {
+ public:
+  explicit Txn(State& s) : s_(s) {}
+  State& state() { return s_; }
+  // Inserts or replaces a record and marks it for the commit.
+  template <typename T> T& Put(T rec) {
+    auto& table = Kind<T>::Table(s_);
+    std::string id = rec.id;
+    auto it = table.find(id);
+    if (it != table.end()) {
+      rec.version = it->second.version;
+      it->second = std::move(rec);
+    } else {
+      rec.version = 0;
+      it = table.emplace(id, std::move(rec)).first;
+    }
+    touched_.insert({Kind<T>::kName, id});
+    return it->second;
+  }
+  // Marks an existing record (changed in place) for the commit.
+  template <typename T> void Touch(const T& rec) { touched_.insert({Kind<T>::kName, rec.id}); }
+  template <typename T> void Erase(const std::string& id) {
+    auto& table = Kind<T>::Table(s_);
+    auto it = table.find(id);
+    if (it == table.end()) return;
+    if (it->second.version > 0) erased_.push_back({Kind<T>::kName, id, it->second.version, ""});
+    touched_.erase({Kind<T>::kName, id});
+    table.erase(it);
+  }
+  bool touched_instances() const { return touched_instances_; }
+
+ private:
+  friend class Cloud;
+  State& s_;
+  std::set<std::pair<std::string, std::string>> touched_;
+  std::vector<Doc> erased_;
+  bool touched_instances_ = false;
+};
+
+class Cloud {
+ public:
+  // Loads every record from `store`. The store must outlive the Cloud.
+  static Result<std::unique_ptr<Cloud>> Open(Store* store, CloudConfig config);
+
+  const CloudConfig& config() const { return config_; }
+
+  // Runs `fn` under the shared lock. `fn` must not keep references past its return.
+  template <typename R> R Read(const std::function<R(const State&)>& fn) const {
+    std::shared_lock lock(mu_);
+    return fn(state_);
+  }
+  // Runs `fn` under the exclusive lock and commits what it touched if it returns Ok.
+  Status Write(const std::function<Status(Txn&)>& fn);
+
+  // Revision of the instance placement/desired state, bumped by each commit that touches an
+  // instance. WaitForRevision blocks until revision > since or timeout; returns the revision.
+  int64_t WaitForRevision(int64_t since, int wait_ms);
+
+ private:
+  Cloud(Store* store, CloudConfig config) : store_(store), config_(std::move(config)) {}
+  template <typename T> Status LoadKind();
+  template <typename T> void Serialize(Txn& txn, WriteBatch& batch, const std::string& id);
+
+  Store* store_;
+  CloudConfig config_;
+  mutable std::shared_mutex mu_;
+  State state_;
+  std::mutex rev_mu_;
+  std::condition_variable rev_cv_;
+  int64_t revision_ = 1;
+};
+
+}  // namespace openecs

@@ -1,0 +1,486 @@
+#include "service/instance_service.h"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <set>
+
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/ids.h"
+#include "model/catalogue.h"
+#include "service/capacity.h"
+#include "service/ipv4.h"
+
+namespace openecs {
+
+Status ValidatePassword(const std::string& p) {
+  if (p.size() < 8 || p.size() > 30) return MakeError(ErrorCode::kInvalidPassword);
+  static const std::string kSpecial = "()`~!@#$%^&*-_+=|{}[]:;'<>,.?/";
+  bool upper = false, lower = false, digit = false, special = false;
+  for (char c : p) {
+    if (std::isupper(static_cast<unsigned char>(c))) upper = true;
+    else if (std::islower(static_cast<unsigned char>(c))) lower = true;
+    else if (std::isdigit(static_cast<unsigned char>(c))) digit = true;
+    else if (kSpecial.find(c) != std::string::npos) special = true;
+    else return MakeError(ErrorCode::kInvalidPassword);
+  }
+  if (upper + lower + digit + special < 3) return MakeError(ErrorCode::kInvalidPassword);
+  return Ok();
+}
+
+Status ValidateUserData(const std::string& b64) {
+  if (b64.empty()) return Ok();
+  auto raw = Base64Decode(b64);
+  if (!raw) return MakeError(ErrorCode::kInvalidUserDataBase64);
+  if (raw->size() > 32 * 1024) return MakeError(ErrorCode::kInvalidUserDataSize);
+  return Ok();
+}
+
+Status ValidateHostName(const std::string& h) {
+  // 2-64 characters of letters, digits, '.', '-'; no leading/trailing or doubled '.'/'-'.
+  if (h.size() < 2 || h.size() > 64) return MakeError(ErrorCode::kInvalidHostName);
+  for (size_t i = 0; i < h.size(); ++i) {
+    char c = h[i];
+    bool sep = c == '.' || c == '-';
+    if (!std::isalnum(static_cast<unsigned char>(c)) && !sep && c != '[' && c != ']' && c != ',')
+      return MakeError(ErrorCode::kInvalidHostName);
+    if (sep && (i == 0 || i + 1 == h.size() || h[i - 1] == '.' || h[i - 1] == '-'))
+      return MakeError(ErrorCode::kInvalidHostName);
+  }
+  return Ok();
+}
+
+namespace {
+
+Error DryRunOk() { return MakeError(ErrorCode::kDryRunOperation); }
+
+// Expands an ECS name pattern for the n-th (0-based) instance of a batch: "web-[1,3]" ->
+// "web-001", "web-002"...; with unique_suffix and no pattern, appends "-001"...
+std::string BatchName(const std::string& pattern, int n, int amount, bool unique_suffix) {
+  static const std::regex kPattern(R"(\[(\d{1,6}),(\d)\])");
+  std::smatch m;
+  if (std::regex_search(pattern, m, kPattern)) {
+    long begin = std::stol(m[1].str());
+    int digits = std::stoi(m[2].str());
+    std::string num = std::to_string(begin + n);
+    if (static_cast<int>(num.size()) < digits) num.insert(0, digits - num.size(), '0');
+    return m.prefix().str() + num + m.suffix().str();
+  }
+  if (unique_suffix && amount > 1) {
+    std::string num = std::to_string(n + 1);
+    if (num.size() < 3) num.insert(0, 3 - num.size(), '0');
+    return pattern + "-" + num;
+  }
+  return pattern;
+}
+
+Status ValidateDisk(const DiskRequest& d, bool system, int image_min_gib) {
+  const DiskCategory* cat = FindDiskCategory(d.category);
+  if (!cat)
+    return MakeError(system ? ErrorCode::kInvalidSystemDiskCategory : ErrorCode::kInvalidDataDiskCategory,
+                     "Disk category \"" + d.category +
+                         "\" is not one of cloud_essd, cloud_ssd, cloud_efficiency, cloud.");
+  int lo = system ? std::max(cat->min_system_gib, image_min_gib) : cat->min_data_gib;
+  int hi = system ? cat->max_system_gib : cat->max_data_gib;
+  if (d.size_gib < lo || d.size_gib > hi)
+    return MakeError(system ? ErrorCode::kInvalidSystemDiskSize : ErrorCode::kInvalidDataDiskSize,
+                     std::string(system ? "System" : "Data") + " disk size " +
+                         std::to_string(d.size_gib) + " GiB is outside " + std::to_string(lo) +
+                         "-" + std::to_string(hi) + " GiB for " + d.category + ".");
+  if (!d.performance_level.empty()) {
+    if (d.category != "cloud_essd")
+      return MakeError(ErrorCode::kInvalidParameter, "PerformanceLevel applies to cloud_essd only.");
+    static const std::set<std::string> kLevels = {"PL0", "PL1", "PL2", "PL3"};
+    if (!kLevels.count(d.performance_level))
+      return MakeError(ErrorCode::kInvalidParameter, "PerformanceLevel must be PL0, PL1, PL2 or PL3.");
+  }
+  return Ok();
+}
+
+// Addresses the vSwitch can hand out: all but the network address and the last three.
+struct IpPool {
+  Cidr cidr;
+  std::set<uint32_t> used;
+  bool Usable(uint32_t ip) const { return ip > cidr.first() && ip + 3 <= cidr.last(); }
+  std::optional<uint32_t> Next() {
+    for (uint32_t ip = cidr.first() + 1; ip + 3 <= cidr.last(); ++ip)
+      if (!used.count(ip)) {
+        used.insert(ip);
+        return ip;
+      }
+    return std::nullopt;
+  }
+};
+
+IpPool PoolOf(const State& s, const VSwitch& vsw) {
+  IpPool pool{*ParseCidr(vsw.cidr_block, false), {}};
+  for (const auto& [id, i] : s.instances)
+    if (i.vswitch_id == vsw.id) {
+      if (auto ip = ParseIpv4(i.private_ip)) pool.used.insert(*ip);
+    }
+  return pool;
+}
+
+int64_t ExpiryOf(const RunRequest& r, int64_t now) {
+  if (r.charge_type != "PrePaid") return 0;
+  int64_t days = r.period_unit == "Week" ? 7 * r.period : 30 * r.period;
+  return now + days * 86400;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r) {
+  // Checks that need no state.
+  if (r.amount < 1 || r.amount > 100) return MakeError(ErrorCode::kInvalidAmount);
+  int min_amount = r.min_amount == 0 ? r.amount : r.min_amount;
+  if (min_amount < 1 || min_amount > r.amount) return MakeError(ErrorCode::kInvalidAmount);
+  if (r.image_id.empty())
+    return MakeError(ErrorCode::kMissingParameter,
+                     "The input parameter \"ImageId\" that is mandatory for processing this "
+                     "request is not supplied.");
+  if (r.instance_type.empty())
+    return MakeError(ErrorCode::kMissingParameter,
+                     "The input parameter \"InstanceType\" that is mandatory for processing this "
+                     "request is not supplied.");
+  const InstanceType* type = FindInstanceType(r.instance_type);
+  if (!type) return MakeError(ErrorCode::kInvalidInstanceType);
+  const Image* image = FindBuiltinImage(r.image_id);
+  if (!image) return MakeError(ErrorCode::kInvalidImageIdNotFound);
+  if (r.vswitch_id.empty())
+    return MakeError(ErrorCode::kMissingParameter,
+                     "The input parameter \"VSwitchId\" that is mandatory for processing this "
+                     "request is not supplied.");
+  if (r.security_group_ids.empty())
+    return MakeError(ErrorCode::kMissingParameter,
+                     "The input parameter \"SecurityGroupId\" that is mandatory for processing "
+                     "this request is not supplied.");
+  if (r.security_group_ids.size() > 5)
+    return MakeError(ErrorCode::kInvalidParameter, "An instance can join at most 5 security groups.");
+  if (!r.password.empty()) OPENECS_RETURN_IF_ERROR(ValidatePassword(r.password));
+  OPENECS_RETURN_IF_ERROR(ValidateUserData(r.user_data));
+  if (!r.host_name.empty()) OPENECS_RETURN_IF_ERROR(ValidateHostName(r.host_name));
+  if (r.name.size() > 128) return MakeError(ErrorCode::kInvalidInstanceName);
+  if (r.charge_type != "PostPaid" && r.charge_type != "PrePaid")
+    return MakeError(ErrorCode::kInvalidParameter, "InstanceChargeType must be PrePaid or PostPaid.");
+  if (r.charge_type == "PrePaid") {
+    if (r.period_unit != "Month" && r.period_unit != "Week")
+      return MakeError(ErrorCode::kInvalidPeriod, "PeriodUnit must be Month or Week.");
+    static const std::set<int> kMonths = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60};
+    bool ok = r.period_unit == "Week" ? (r.period >= 1 && r.period <= 4) : kMonths.count(r.period) > 0;
+    if (!ok) return MakeError(ErrorCode::kInvalidPeriod);
+  }
+  if (r.spot_strategy != "NoSpot" && r.spot_strategy != "SpotWithPriceLimit" &&
+      r.spot_strategy != "SpotAsPriceGo")
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "SpotStrategy must be NoSpot, SpotWithPriceLimit or SpotAsPriceGo.");
+  if (r.spot_strategy != "NoSpot" && r.charge_type != "PostPaid")
+    return MakeError(ErrorCode::kInvalidParameter, "Spot instances must be PostPaid.");
+  if (r.spot_strategy == "SpotWithPriceLimit" && r.spot_price_limit <= 0)
+    return MakeError(ErrorCode::kInvalidSpotPriceLimit,
+                     "SpotWithPriceLimit needs a SpotPriceLimit above zero.");
+  if (r.internet_max_bandwidth_out < 0 || r.internet_max_bandwidth_out > 100)
+    return MakeError(ErrorCode::kInvalidParameter, "InternetMaxBandwidthOut must be 0 to 100 Mbps.");
+  if (!r.private_ip.empty() && r.amount > 1)
+    return MakeError(ErrorCode::kInvalidParameter, "PrivateIpAddress can only be given with Amount=1.");
+  OPENECS_RETURN_IF_ERROR(ValidateDisk(r.system_disk, true, image->size_gib));
+  if (r.data_disks.size() > 16) return MakeError(ErrorCode::kInvalidParameter, "At most 16 data disks.");
+  for (const auto& d : r.data_disks) OPENECS_RETURN_IF_ERROR(ValidateDisk(d, false, 0));
+
+  std::vector<std::string> ids;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto vit = s.vswitches.find(r.vswitch_id);
+    if (vit == s.vswitches.end() || vit->second.account_id != r.account_id)
+      return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
+    const VSwitch& vsw = vit->second;
+    if (!r.zone_id.empty() && r.zone_id != vsw.zone_id)
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "ZoneId " + r.zone_id + " does not match the vSwitch's zone " + vsw.zone_id + ".");
+    for (const auto& sg : r.security_group_ids) {
+      auto git = s.security_groups.find(sg);
+      if (git == s.security_groups.end() || git->second.account_id != r.account_id)
+        return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound,
+                         "The security group " + sg + " does not exist.");
+      if (git->second.vpc_id != vsw.vpc_id) return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
+    }
+    if (!r.key_pair_name.empty()) {
+      auto kit = s.key_pairs.find(r.key_pair_name);
+      if (kit == s.key_pairs.end() || kit->second.account_id != r.account_id)
+        return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
+    }
+    IpPool pool = PoolOf(s, vsw);
+    std::optional<uint32_t> fixed_ip;
+    if (!r.private_ip.empty()) {
+      fixed_ip = ParseIpv4(r.private_ip);
+      if (!fixed_ip) return MakeError(ErrorCode::kInvalidPrivateIpAddressMalformed);
+      if (!pool.cidr.Contains(*fixed_ip) || !pool.Usable(*fixed_ip))
+        return MakeError(ErrorCode::kInvalidPrivateIpAddress,
+                         "The private IP " + r.private_ip + " is not a usable address of vSwitch " +
+                             vsw.id + " (" + vsw.cidr_block + ").");
+      if (pool.used.count(*fixed_ip)) return MakeError(ErrorCode::kInvalidPrivateIpAddressDuplicated);
+    }
+    // Placement: claim capacity for as many as fit, at least min_amount.
+    auto hosts = Capacities(s);
+    Demand demand{vsw.zone_id, "", type->cpu, static_cast<int64_t>(type->memory_gib * 1024), type->gpu};
+    std::vector<std::string> placement;
+    for (int n = 0; n < r.amount; ++n) {
+      auto pick = PickHost(hosts, demand);
+      if (!pick) break;
+      Claim(hosts[*pick], demand);
+      placement.push_back(hosts[*pick].host_id);
+    }
+    if (static_cast<int>(placement.size()) < min_amount)
+      return MakeError(ErrorCode::kNoStock,
+                       "Not enough capacity for " + std::to_string(min_amount) + " x " +
+                           r.instance_type + " in zone " + vsw.zone_id + ".");
+    int count = static_cast<int>(placement.size());
+    int64_t free_ips = static_cast<int64_t>(pool.cidr.size()) - 4 - static_cast<int64_t>(pool.used.size());
+    if (free_ips < min_amount) return MakeError(ErrorCode::kInsufficientIp);
+    count = static_cast<int>(std::min<int64_t>(count, free_ips));
+    if (r.dry_run) return DryRunOk();
+
+    int64_t now = NowSeconds();
+    for (int n = 0; n < count; ++n) {
+      Instance inst;
+      inst.id = NewId("i");
+      inst.account_id = r.account_id;
+      inst.region_id = r.region_id;
+      inst.zone_id = vsw.zone_id;
+      inst.name = r.name.empty() ? inst.id : BatchName(r.name, n, count, r.unique_suffix);
+      std::string suffix = inst.id.substr(2);
+      inst.host_name = r.host_name.empty() ? "iZ" + suffix + "Z"
+                                           : BatchName(r.host_name, n, count, r.unique_suffix);
+      inst.description = r.description;
+      inst.instance_type = type->id;
+      inst.cpu = type->cpu;
+      inst.memory_mb = static_cast<int>(type->memory_gib * 1024);
+      inst.gpu = type->gpu;
+      inst.image_id = image->id;
+      inst.vpc_id = vsw.vpc_id;
+      inst.vswitch_id = vsw.id;
+      inst.private_ip = FormatIpv4(fixed_ip ? *fixed_ip : *pool.Next());
+      inst.security_group_ids = r.security_group_ids;
+      inst.key_pair_name = r.key_pair_name;
+      inst.password = r.password;
+      inst.user_data = r.user_data;
+      inst.tags = r.tags;
+      inst.charge_type = r.charge_type;
+      inst.period = r.charge_type == "PrePaid" ? r.period : 0;
+      inst.period_unit = r.charge_type == "PrePaid" ? r.period_unit : "";
+      inst.expired_time = ExpiryOf(r, now);
+      inst.spot_strategy = r.spot_strategy;
+      inst.spot_price_limit = r.spot_price_limit;
+      inst.internet_charge_type = r.internet_charge_type;
+      inst.internet_max_bandwidth_out = r.internet_max_bandwidth_out;
+      inst.internet_max_bandwidth_in = r.internet_max_bandwidth_in > 0 ? r.internet_max_bandwidth_in : 200;
+      inst.deletion_protection = r.deletion_protection;
+      inst.creation_time = now;
+      inst.status = InstanceStatus::kPending;
+      inst.task = InstanceTask::kCreating;
+      inst.desired = r.start ? DesiredPower::kRunning : DesiredPower::kStopped;
+      inst.host_id = placement[n];
+      inst.claimed = true;
+      // Disks: the system disk first, then data disks in request order.
+      auto make_disk = [&](const DiskRequest& d, bool system, int index) {
+        Disk disk;
+        disk.id = NewId("d");
+        disk.account_id = r.account_id;
+        disk.region_id = r.region_id;
+        disk.zone_id = vsw.zone_id;
+        disk.name = d.name;
+        disk.description = d.description;
+        disk.type = system ? "system" : "data";
+        disk.category = d.category;
+        disk.performance_level =
+            d.category == "cloud_essd" ? (d.performance_level.empty() ? "PL1" : d.performance_level) : "";
+        disk.size_gib = d.size_gib;
+        disk.image_id = system ? image->id : "";
+        disk.snapshot_id = d.snapshot_id;
+        disk.instance_id = inst.id;
+        disk.device = d.device.empty() ? std::string("/dev/xvd") + static_cast<char>('a' + index) : d.device;
+        disk.status = "In_use";
+        disk.delete_with_instance = d.delete_with_instance;
+        disk.creation_time = now;
+        disk.attached_time = now;
+        inst.disk_ids.push_back(disk.id);
+        txn.Put(disk);
+      };
+      make_disk(r.system_disk, true, 0);
+      for (size_t k = 0; k < r.data_disks.size(); ++k) make_disk(r.data_disks[k], false, static_cast<int>(k) + 1);
+      ids.push_back(inst.id);
+      txn.Put(std::move(inst));
+    }
+    return Ok();
+  }));
+  return ids;
+}
+
+namespace {
+
+using Apply = std::function<Status(Txn&, Instance&, const PowerRequest&)>;
+
+// Runs one power operation over a batch with ECS's BatchOptimization semantics.
+Result<std::vector<BatchResult>> Batch(Cloud& cloud, const PowerRequest& r, const Apply& check,
+                                       const Apply& apply) {
+  if (r.instance_ids.empty())
+    return MakeError(ErrorCode::kMissingParameter,
+                     "The input parameter \"InstanceId\" that is mandatory for processing this "
+                     "request is not supplied.");
+  if (r.instance_ids.size() > 100)
+    return MakeError(ErrorCode::kInvalidParameter, "At most 100 instances per call.");
+  std::vector<BatchResult> results;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    // Check everything first: AllTogether must change nothing if any instance fails.
+    for (const auto& id : r.instance_ids) {
+      BatchResult br;
+      br.instance_id = id;
+      auto it = s.instances.find(id);
+      if (it == s.instances.end() || it->second.account_id != r.account_id) {
+        br.error = MakeError(ErrorCode::kInvalidInstanceIdNotFound,
+                             "The specified InstanceId " + id + " does not exist.");
+      } else {
+        br.previous = br.current = it->second.status;
+        Status st = check(txn, it->second, r);
+        if (!st.ok()) br.error = st.error();
+      }
+      if (br.error && r.mode == BatchMode::kAllTogether) return *br.error;
+      results.push_back(std::move(br));
+    }
+    if (r.dry_run) return DryRunOk();
+    for (auto& br : results) {
+      if (br.error) continue;
+      Instance& inst = s.instances.at(br.instance_id);
+      Status st = apply(txn, inst, r);
+      if (!st.ok()) {  // apply is only allowed to fail before changing anything
+        br.error = st.error();
+        continue;
+      }
+      txn.Touch(inst);
+      br.current = inst.status;
+    }
+    return Ok();
+  }));
+  return results;
+}
+
+
+}  // namespace
+
+Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest& r) {
+  auto check = [](Txn&, Instance& i, const PowerRequest&) {
+    return CheckAction(InstanceAction::kStart, i.status, i.task);
+  };
+  auto apply = [](Txn& txn, Instance& i, const PowerRequest&) -> Status {
+    if (!i.claimed) {
+      // An economical stop gave the capacity back: claim it again (same host if it fits).
+      auto hosts = Capacities(txn.state());
+      auto pick = PickHost(hosts, DemandOf(i));
+      if (!pick) return MakeError(ErrorCode::kNoStock);
+      i.host_id = hosts[*pick].host_id;
+      i.claimed = true;
+    }
+    i.status = InstanceStatus::kStarting;
+    i.task = InstanceTask::kStarting;
+    i.desired = DesiredPower::kRunning;
+    i.last_error.clear();
+    return Ok();
+  };
+  return Batch(cloud, r, check, apply);
+}
+
+Result<std::vector<BatchResult>> StopInstances(Cloud& cloud, const PowerRequest& r) {
+  if (r.stopped_mode != "KeepCharging" && r.stopped_mode != "StopCharging")
+    return MakeError(ErrorCode::kInvalidParameter, "StoppedMode must be KeepCharging or StopCharging.");
+  auto check = [](Txn&, Instance& i, const PowerRequest&) {
+    return CheckAction(InstanceAction::kStop, i.status, i.task);
+  };
+  auto apply = [](Txn&, Instance& i, const PowerRequest& r) -> Status {
+    i.status = InstanceStatus::kStopping;
+    i.task = InstanceTask::kStopping;
+    i.desired = DesiredPower::kStopped;
+    i.force_stop = r.force;
+    // Economical stop applies to pay-as-you-go instances only; others keep charging.
+    i.stopped_mode = (r.stopped_mode == "StopCharging" && i.charge_type == "PostPaid")
+                         ? "StopCharging" : "KeepCharging";
+    return Ok();
+  };
+  return Batch(cloud, r, check, apply);
+}
+
+Result<std::vector<BatchResult>> RebootInstances(Cloud& cloud, const PowerRequest& r) {
+  auto check = [](Txn&, Instance& i, const PowerRequest&) {
+    return CheckAction(InstanceAction::kReboot, i.status, i.task);
+  };
+  auto apply = [](Txn&, Instance& i, const PowerRequest& r) -> Status {
+    i.status = InstanceStatus::kStarting;
+    i.task = InstanceTask::kRebooting;
+    i.force_stop = r.force;
+    ++i.reboot_seq;
+    return Ok();
+  };
+  return Batch(cloud, r, check, apply);
+}
+
+Result<std::vector<BatchResult>> DeleteInstances(Cloud& cloud, const PowerRequest& r) {
+  auto check = [](Txn&, Instance& i, const PowerRequest& r) -> Status {
+    if (i.deletion_protection) return MakeError(ErrorCode::kDeletionProtection);
+    OPENECS_RETURN_IF_ERROR(
+        CheckAction(r.force ? InstanceAction::kForceDelete : InstanceAction::kDelete, i.status, i.task));
+    if (i.charge_type == "PrePaid" && i.expired_time > NowSeconds())
+      return MakeError(ErrorCode::kChargeTypeViolation,
+                       "A subscription instance can be released only after it expires.");
+    return Ok();
+  };
+  auto apply = [](Txn&, Instance& i, const PowerRequest&) -> Status {
+    if (i.status == InstanceStatus::kRunning || i.status == InstanceStatus::kStarting)
+      i.status = InstanceStatus::kStopping;
+    i.task = InstanceTask::kReleasing;
+    i.desired = DesiredPower::kAbsent;
+    i.force_stop = true;
+    return Ok();
+  };
+  return Batch(cloud, r, check, apply);
+}
+
+Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
+  if (r.password) OPENECS_RETURN_IF_ERROR(ValidatePassword(*r.password));
+  if (r.host_name) OPENECS_RETURN_IF_ERROR(ValidateHostName(*r.host_name));
+  if (r.user_data) OPENECS_RETURN_IF_ERROR(ValidateUserData(*r.user_data));
+  if (r.name && r.name->size() > 128) return MakeError(ErrorCode::kInvalidInstanceName);
+  if (r.security_group_ids && (r.security_group_ids->empty() || r.security_group_ids->size() > 5))
+    return MakeError(ErrorCode::kInvalidParameter, "An instance belongs to 1 to 5 security groups.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto it = s.instances.find(r.instance_id);
+    if (it == s.instances.end() || it->second.account_id != r.account_id)
+      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    Instance& i = it->second;
+    OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModify, i.status, i.task));
+    if (r.password) OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyPassword, i.status, i.task));
+    if (r.host_name) OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyHostName, i.status, i.task));
+    if (r.user_data) OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyUserData, i.status, i.task));
+    if (r.security_group_ids) {
+      for (const auto& sg : *r.security_group_ids) {
+        auto git = s.security_groups.find(sg);
+        if (git == s.security_groups.end() || git->second.account_id != r.account_id)
+          return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound,
+                           "The security group " + sg + " does not exist.");
+        if (git->second.vpc_id != i.vpc_id) return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
+      }
+    }
+    if (r.dry_run) return DryRunOk();
+    if (r.name) i.name = *r.name;
+    if (r.description) i.description = *r.description;
+    if (r.host_name) i.host_name = *r.host_name;
+    if (r.password) i.password = *r.password;
+    if (r.user_data) i.user_data = *r.user_data;
+    if (r.deletion_protection) i.deletion_protection = *r.deletion_protection;
+    if (r.security_group_ids) i.security_group_ids = *r.security_group_ids;
+    txn.Touch(i);
+    return Ok();
+  });
+}
+
+}  // namespace openecs

@@ -1,0 +1,91 @@
+#pragma once
+// Instance lifecycle: creation (RunInstances/CreateInstance), power operations, release and
+// attribute changes. Each call validates, then in one transaction changes the records and sets
+// the task and desired power state, then returns; the host agent and the instance reconciler
+// (agent_service.h) carry the operation to completion.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "service/cloud.h"
+
+namespace openecs {
+
+struct DiskRequest {
+  std::string category;
+  std::string performance_level;
+  std::string name, description, snapshot_id, device;
+  int size_gib = 0;
+  bool delete_with_instance = true;
+};
+
+struct RunRequest {
+  std::string account_id, region_id, zone_id;
+  std::string image_id, instance_type, vswitch_id, private_ip;
+  std::vector<std::string> security_group_ids;
+  std::string name, host_name, description, key_pair_name, password, user_data;
+  bool unique_suffix = false;
+  DiskRequest system_disk;
+  std::vector<DiskRequest> data_disks;
+  Tags tags;
+  std::string charge_type = "PostPaid";
+  int period = 0;
+  std::string period_unit = "Month";
+  std::string spot_strategy = "NoSpot";
+  double spot_price_limit = 0;
+  std::string internet_charge_type = "PayByTraffic";
+  int internet_max_bandwidth_out = 0;
+  int internet_max_bandwidth_in = 0;
+  bool deletion_protection = false;
+  int amount = 1;
+  int min_amount = 0;  // 0 = same as amount
+  bool start = true;   // RunInstances starts; CreateInstance leaves the instance Stopped
+  bool dry_run = false;
+};
+
+// Creates min_amount..amount instances (as many as capacity allows, all or nothing below
+// min_amount -> OperationDenied.NoStock). Returns their ids in creation order.
+Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r);
+
+enum class BatchMode { kAllTogether, kSuccessFirst };
+
+// Per-instance outcome of a batch power operation.
+struct BatchResult {
+  std::string instance_id;
+  std::optional<Error> error;
+  InstanceStatus previous = InstanceStatus::kStopped;
+  InstanceStatus current = InstanceStatus::kStopped;
+};
+
+struct PowerRequest {
+  std::string account_id;
+  std::vector<std::string> instance_ids;
+  bool force = false;                       // ForceStop / ForceReboot / Force (release)
+  std::string stopped_mode = "KeepCharging";  // StopInstance(s)
+  bool dry_run = false;
+  BatchMode mode = BatchMode::kAllTogether;
+};
+
+// AllTogether: every instance must qualify or nothing changes (first error returned).
+// SuccessFirst: each instance is tried on its own; errors are reported per instance.
+Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest& r);
+Result<std::vector<BatchResult>> StopInstances(Cloud& cloud, const PowerRequest& r);
+Result<std::vector<BatchResult>> RebootInstances(Cloud& cloud, const PowerRequest& r);
+// Release. `force` allows releasing a running instance; DeletionProtection refuses.
+Result<std::vector<BatchResult>> DeleteInstances(Cloud& cloud, const PowerRequest& r);
+
+struct ModifyInstanceRequest {
+  std::string account_id, instance_id;
+  std::optional<std::string> name, description, host_name, password, user_data;
+  std::optional<bool> deletion_protection;
+  std::optional<std::vector<std::string>> security_group_ids;
+  bool dry_run = false;
+};
+Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r);
+
+// Validators shared with other services.
+Status ValidatePassword(const std::string& p);
+Status ValidateUserData(const std::string& base64);
+Status ValidateHostName(const std::string& h);
+
+}  // namespace openecs

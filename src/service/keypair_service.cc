@@ -1,0 +1,128 @@
+#include "service/keypair_service.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/ids.h"
+#include "common/text.h"
+
+namespace openecs {
+namespace {
+
+// "ssh-rsa AAAA... comment" -> fingerprint of the decoded blob, or nullopt if malformed.
+std::optional<std::string> Fingerprint(const std::string& public_key) {
+  auto parts = Split(Trim(public_key), ' ');
+  if (parts.size() < 2) return std::nullopt;
+  static const char* kTypes[] = {"ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256",
+                                 "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"};
+  bool known = false;
+  for (const char* t : kTypes) known |= parts[0] == t;
+  if (!known) return std::nullopt;
+  auto blob = Base64Decode(parts[1]);
+  if (!blob || blob->size() < 16) return std::nullopt;
+  // The blob starts with the length-prefixed key type; it must match.
+  uint32_t len = (uint8_t((*blob)[0]) << 24) | (uint8_t((*blob)[1]) << 16) |
+                 (uint8_t((*blob)[2]) << 8) | uint8_t((*blob)[3]);
+  if (len + 4 > blob->size() || blob->substr(4, len) != parts[0]) return std::nullopt;
+  std::string hex = Md5Hex(*blob), out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    if (!out.empty()) out += ':';
+    out += hex.substr(i, 2);
+  }
+  return out;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Generates an RSA-2048 key pair with ssh-keygen (PEM private key, OpenSSH public key).
+Result<std::pair<std::string, std::string>> GenerateRsa() {
+  char tmpl[] = "/tmp/openecs-key-XXXXXX";
+  if (!mkdtemp(tmpl)) return MakeError(ErrorCode::kInternalError, "cannot create a temporary directory");
+  std::string dir = tmpl, key = dir + "/id";
+  std::string cmd = "ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -C '' -f " + key + " >/dev/null 2>&1";
+  int rc = std::system(cmd.c_str());
+  std::string priv = ReadFile(key), pub = Trim(ReadFile(key + ".pub"));
+  unlink(key.c_str());
+  unlink((key + ".pub").c_str());
+  rmdir(dir.c_str());
+  if (rc != 0 || priv.empty() || pub.empty())
+    return MakeError(ErrorCode::kInternalError, "ssh-keygen failed; is openssh-client installed?");
+  return std::make_pair(priv, pub);
+}
+
+Result<KeyPair> SaveKeyPair(Cloud& cloud, const std::string& account_id, const std::string& region_id,
+                      const std::string& name, const std::string& public_key, const Tags& tags) {
+  auto fp = Fingerprint(public_key);
+  if (!fp) return MakeError(ErrorCode::kInvalidPublicKeyBody);
+  KeyPair out;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    if (txn.state().key_pairs.count(name)) return MakeError(ErrorCode::kKeyPairAlreadyExist);
+    KeyPair k;
+    k.id = name;
+    k.account_id = account_id;
+    k.region_id = region_id;
+    k.key_pair_id = NewId("kp");
+    k.public_key = Trim(public_key);
+    k.fingerprint = *fp;
+    k.tags = tags;
+    k.creation_time = NowSeconds();
+    out = txn.Put(k);
+    return Ok();
+  }));
+  return out;
+}
+
+}  // namespace
+
+Status ValidateKeyPairName(const std::string& name) {
+  // 2-128 characters, starts with a letter, letters, digits, '.', '_', '-', ':'.
+  if (name.size() < 2 || name.size() > 128 || !std::isalpha(static_cast<unsigned char>(name[0])))
+    return MakeError(ErrorCode::kInvalidKeyPairNameMalformed);
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-' && c != ':')
+      return MakeError(ErrorCode::kInvalidKeyPairNameMalformed);
+  return Ok();
+}
+
+Result<CreatedKeyPair> CreateKeyPair(Cloud& cloud, const std::string& account_id,
+                                     const std::string& region_id, const std::string& name,
+                                     const Tags& tags) {
+  OPENECS_RETURN_IF_ERROR(ValidateKeyPairName(name));
+  bool exists = cloud.Read<bool>([&](const State& s) { return s.key_pairs.count(name) > 0; });
+  if (exists) return MakeError(ErrorCode::kKeyPairAlreadyExist);
+  OPENECS_ASSIGN_OR_RETURN(auto keys, GenerateRsa());
+  OPENECS_ASSIGN_OR_RETURN(KeyPair kp, SaveKeyPair(cloud, account_id, region_id, name, keys.second, tags));
+  return CreatedKeyPair{kp, keys.first};
+}
+
+Result<KeyPair> ImportKeyPair(Cloud& cloud, const std::string& account_id,
+                              const std::string& region_id, const std::string& name,
+                              const std::string& public_key, const Tags& tags) {
+  OPENECS_RETURN_IF_ERROR(ValidateKeyPairName(name));
+  return SaveKeyPair(cloud, account_id, region_id, name, public_key, tags);
+}
+
+Status DeleteKeyPairs(Cloud& cloud, const std::string& account_id,
+                      const std::vector<std::string>& names) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    for (const auto& n : names) {
+      auto it = txn.state().key_pairs.find(n);
+      if (it != txn.state().key_pairs.end() && it->second.account_id == account_id)
+        txn.Erase<KeyPair>(n);
+    }
+    return Ok();
+  });
+}
+
+}  // namespace openecs

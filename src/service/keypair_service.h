@@ -1,0 +1,28 @@
+#pragma once
+// SSH key pairs. CreateKeyPair generates an RSA key (ssh-keygen) and returns the private key
+// once; ImportKeyPair takes an OpenSSH public key. The fingerprint is the MD5 of the key blob,
+// colon-separated, as ECS shows it.
+#include <string>
+#include <vector>
+
+#include "service/cloud.h"
+
+namespace openecs {
+
+struct CreatedKeyPair {
+  KeyPair key_pair;
+  std::string private_key;  // PEM, only from Create
+};
+
+Result<CreatedKeyPair> CreateKeyPair(Cloud& cloud, const std::string& account_id,
+                                     const std::string& region_id, const std::string& name,
+                                     const Tags& tags);
+Result<KeyPair> ImportKeyPair(Cloud& cloud, const std::string& account_id,
+                              const std::string& region_id, const std::string& name,
+                              const std::string& public_key, const Tags& tags);
+// Deletes the named key pairs; names that do not exist are ignored (as on ECS).
+Status DeleteKeyPairs(Cloud& cloud, const std::string& account_id,
+                      const std::vector<std::string>& names);
+Status ValidateKeyPairName(const std::string& name);
+
+}  // namespace openecs

@@ -1,0 +1,366 @@
+#include "service/network_service.h"
+
+#include <algorithm>
+
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/text.h"
+#include "service/ipv4.h"
+
+namespace openecs {
+namespace {
+
+Error DryRunOk() { return MakeError(ErrorCode::kDryRunOperation); }
+
+bool ValidName(const std::string& n) {
+  // 2-128 characters, starts with a letter, no http:// or https:// (ECS naming rule).
+  if (n.empty()) return true;
+  if (n.size() < 2 || n.size() > 128) return false;
+  if (!std::isalpha(static_cast<unsigned char>(n[0])) && static_cast<unsigned char>(n[0]) < 0x80)
+    return false;
+  return n.rfind("http://", 0) != 0 && n.rfind("https://", 0) != 0;
+}
+
+Result<Cidr> PrivateCidr(const std::string& s) {
+  auto c = ParseCidr(s, true);
+  if (!c) return MakeError(ErrorCode::kInvalidCidrBlockMalformed,
+                           "The specified CidrBlock \"" + s + "\" is not a valid IPv4 CIDR block.");
+  return *c;
+}
+
+}  // namespace
+
+Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r) {
+  std::string cidr_s = r.cidr_block.empty() ? "172.16.0.0/12" : r.cidr_block;
+  OPENECS_ASSIGN_OR_RETURN(Cidr cidr, PrivateCidr(cidr_s));
+  if (cidr.prefix < 8 || cidr.prefix > 28)
+    return MakeError(ErrorCode::kInvalidCidrBlockMalformed,
+                     "The VPC CidrBlock must have a prefix length between 8 and 28.");
+  if (!ValidName(r.name)) return MakeError(ErrorCode::kInvalidParameter, "The VpcName is not valid.");
+  if (r.dry_run) return DryRunOk();
+  Vpc vpc;
+  vpc.id = NewId("vpc");
+  vpc.account_id = r.account_id;
+  vpc.region_id = r.region_id;
+  vpc.cidr_block = cidr.ToString();
+  vpc.name = r.name;
+  vpc.description = r.description;
+  vpc.vrouter_id = NewId("vrt");
+  vpc.route_table_id = NewId("vtb");
+  vpc.tags = r.tags;
+  vpc.creation_time = NowSeconds();
+  Vpc out;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) {
+    out = txn.Put(vpc);
+    return Ok();
+  }));
+  return out;
+}
+
+Status ModifyVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,
+                 const std::optional<std::string>& name, const std::optional<std::string>& description) {
+  if (name && !ValidName(*name)) return MakeError(ErrorCode::kInvalidParameter, "The VpcName is not valid.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    auto& vpcs = txn.state().vpcs;
+    auto it = vpcs.find(vpc_id);
+    if (it == vpcs.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidVpcIdNotFound);
+    if (name) it->second.name = *name;
+    if (description) it->second.description = *description;
+    txn.Touch(it->second);
+    return Ok();
+  });
+}
+
+Status DeleteVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id, bool dry_run) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto it = s.vpcs.find(vpc_id);
+    if (it == s.vpcs.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidVpcIdNotFound);
+    for (const auto& [id, v] : s.vswitches)
+      if (v.vpc_id == vpc_id)
+        return MakeError(ErrorCode::kDependencyViolation,
+                         "The VPC still has vSwitch " + id + "; delete its vSwitches first.");
+    for (const auto& [id, g] : s.security_groups)
+      if (g.vpc_id == vpc_id)
+        return MakeError(ErrorCode::kDependencyViolation,
+                         "The VPC still has security group " + id + "; delete it first.");
+    if (dry_run) return DryRunOk();
+    txn.Erase<Vpc>(vpc_id);
+    return Ok();
+  });
+}
+
+Result<VSwitch> CreateVSwitch(Cloud& cloud, const CreateVSwitchRequest& r) {
+  OPENECS_ASSIGN_OR_RETURN(Cidr cidr, PrivateCidr(r.cidr_block));
+  if (cidr.prefix < 16 || cidr.prefix > 29)
+    return MakeError(ErrorCode::kInvalidCidrBlockMalformed,
+                     "The vSwitch CidrBlock must have a prefix length between 16 and 29.");
+  if (!ValidName(r.name)) return MakeError(ErrorCode::kInvalidParameter, "The VSwitchName is not valid.");
+  const auto& zones = cloud.config().zones;
+  if (std::find(zones.begin(), zones.end(), r.zone_id) == zones.end())
+    return MakeError(ErrorCode::kInvalidZoneIdNotFound);
+  VSwitch out;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto vit = s.vpcs.find(r.vpc_id);
+    if (vit == s.vpcs.end() || vit->second.account_id != r.account_id)
+      return MakeError(ErrorCode::kInvalidVpcIdNotFound);
+    Cidr vpc_cidr = *ParseCidr(vit->second.cidr_block, false);
+    if (!vpc_cidr.Contains(cidr))
+      return MakeError(ErrorCode::kInvalidCidrBlockMalformed,
+                       "The vSwitch CidrBlock " + cidr.ToString() + " is not inside the VPC's " +
+                           vit->second.cidr_block + ".");
+    for (const auto& [id, v] : s.vswitches) {
+      if (v.vpc_id != r.vpc_id) continue;
+      if (ParseCidr(v.cidr_block, false)->Overlaps(cidr))
+        return MakeError(ErrorCode::kInvalidCidrBlockOverlapped,
+                         "The CidrBlock " + cidr.ToString() + " overlaps vSwitch " + id + " (" +
+                             v.cidr_block + ").");
+    }
+    if (r.dry_run) return DryRunOk();
+    VSwitch v;
+    v.id = NewId("vsw");
+    v.account_id = r.account_id;
+    v.region_id = r.region_id;
+    v.vpc_id = r.vpc_id;
+    v.zone_id = r.zone_id;
+    v.cidr_block = cidr.ToString();
+    v.name = r.name;
+    v.description = r.description;
+    v.tags = r.tags;
+    v.creation_time = NowSeconds();
+    out = txn.Put(v);
+    return Ok();
+  }));
+  return out;
+}
+
+Status DeleteVSwitch(Cloud& cloud, const std::string& account_id, const std::string& vswitch_id,
+                     bool dry_run) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto it = s.vswitches.find(vswitch_id);
+    if (it == s.vswitches.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
+    for (const auto& [id, i] : s.instances)
+      if (i.vswitch_id == vswitch_id)
+        return MakeError(ErrorCode::kDependencyViolation,
+                         "The vSwitch is still used by instance " + id + ".");
+    if (dry_run) return DryRunOk();
+    txn.Erase<VSwitch>(vswitch_id);
+    return Ok();
+  });
+}
+
+int64_t AvailableIpCount(const State& s, const VSwitch& vsw) {
+  Cidr c = *ParseCidr(vsw.cidr_block, false);
+  int64_t usable = static_cast<int64_t>(c.size()) - 4;
+  for (const auto& [id, i] : s.instances)
+    if (i.vswitch_id == vsw.id) --usable;
+  return usable < 0 ? 0 : usable;
+}
+
+Result<SecurityGroup> CreateSecurityGroup(Cloud& cloud, const CreateSecurityGroupRequest& r) {
+  if (!ValidName(r.name))
+    return MakeError(ErrorCode::kInvalidParameter, "The SecurityGroupName is not valid.");
+  if (!r.type.empty() && r.type != "normal" && r.type != "enterprise")
+    return MakeError(ErrorCode::kInvalidParameter, "SecurityGroupType must be normal or enterprise.");
+  SecurityGroup out;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    if (r.vpc_id.empty())
+      return MakeError(ErrorCode::kMissingParameter,
+                       "The input parameter \"VpcId\" that is mandatory for processing this "
+                       "request is not supplied.");
+    auto vit = s.vpcs.find(r.vpc_id);
+    if (vit == s.vpcs.end() || vit->second.account_id != r.account_id)
+      return MakeError(ErrorCode::kInvalidVpcIdNotFound);
+    if (r.dry_run) return DryRunOk();
+    SecurityGroup g;
+    g.id = NewId("sg");
+    g.account_id = r.account_id;
+    g.region_id = r.region_id;
+    g.vpc_id = r.vpc_id;
+    g.name = r.name;
+    g.description = r.description;
+    g.type = r.type.empty() ? "normal" : r.type;
+    g.inner_access_policy = g.type == "enterprise" ? "Drop" : "Accept";
+    g.tags = r.tags;
+    g.creation_time = NowSeconds();
+    out = txn.Put(g);
+    return Ok();
+  }));
+  return out;
+}
+
+Status DeleteSecurityGroup(Cloud& cloud, const std::string& account_id, const std::string& sg_id) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto it = s.security_groups.find(sg_id);
+    if (it == s.security_groups.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    for (const auto& [id, i] : s.instances)
+      if (std::find(i.security_group_ids.begin(), i.security_group_ids.end(), sg_id) !=
+          i.security_group_ids.end())
+        return MakeError(ErrorCode::kDependencyViolation,
+                         "There is still instance(s) in the specified security group.");
+    for (const auto& [id, g] : s.security_groups) {
+      if (id == sg_id) continue;
+      for (const auto& rule : g.rules)
+        if (rule.source_group_id == sg_id || rule.dest_group_id == sg_id)
+          return MakeError(ErrorCode::kDependencyViolation,
+                           "Security group " + id + " has rules that reference this group.");
+    }
+    txn.Erase<SecurityGroup>(sg_id);
+    return Ok();
+  });
+}
+
+Status NormaliseRule(SecurityGroupRule& r) {
+  std::string proto = r.ip_protocol;
+  for (auto& c : proto) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (proto.empty())
+    return MakeError(ErrorCode::kMissingParameter,
+                     "The input parameter \"IpProtocol\" that is mandatory for processing this "
+                     "request is not supplied.");
+  if (proto != "TCP" && proto != "UDP" && proto != "ICMP" && proto != "GRE" && proto != "ALL")
+    return MakeError(ErrorCode::kInvalidIpProtocol,
+                     "IpProtocol \"" + r.ip_protocol + "\" is not one of TCP, UDP, ICMP, GRE, ALL.");
+  r.ip_protocol = proto;
+  bool ported = proto == "TCP" || proto == "UDP";
+  if (r.port_range.empty()) {
+    if (ported)
+      return MakeError(ErrorCode::kMissingParameter,
+                       "The input parameter \"PortRange\" that is mandatory for TCP and UDP rules "
+                       "is not supplied.");
+    r.port_range = "-1/-1";
+  }
+  auto parts = Split(r.port_range, '/');
+  auto bad_range = MakeError(ErrorCode::kInvalidPortRange,
+                             "PortRange \"" + r.port_range + "\" is not valid for " + proto + ".");
+  if (parts.size() != 2) return bad_range;
+  int lo = 0, hi = 0;
+  try {
+    size_t a = 0, b = 0;
+    lo = std::stoi(parts[0], &a);
+    hi = std::stoi(parts[1], &b);
+    if (a != parts[0].size() || b != parts[1].size()) return bad_range;
+  } catch (...) {
+    return bad_range;
+  }
+  if (ported) {
+    if (lo < 1 || hi > 65535 || lo > hi) return bad_range;
+  } else if (!(lo == -1 && hi == -1)) {
+    return bad_range;
+  }
+  if (!r.source_cidr_ip.empty()) {
+    auto c = ParseCidr(r.source_cidr_ip, false);
+    auto ip = ParseIpv4(r.source_cidr_ip);
+    if (!c && !ip) return MakeError(ErrorCode::kInvalidSourceCidrIp);
+    r.source_cidr_ip = c ? c->ToString() : FormatIpv4(*ip);
+  }
+  if (!r.dest_cidr_ip.empty()) {
+    auto c = ParseCidr(r.dest_cidr_ip, false);
+    auto ip = ParseIpv4(r.dest_cidr_ip);
+    if (!c && !ip) return MakeError(ErrorCode::kInvalidDestCidrIp);
+    r.dest_cidr_ip = c ? c->ToString() : FormatIpv4(*ip);
+  }
+  std::string policy = ToLower(r.policy.empty() ? "accept" : r.policy);
+  if (policy != "accept" && policy != "drop") return MakeError(ErrorCode::kInvalidPolicy);
+  r.policy = policy;
+  if (r.priority < 1 || r.priority > 100) return MakeError(ErrorCode::kInvalidPriority);
+  if (r.nic_type.empty()) r.nic_type = "intranet";
+  if (r.nic_type != "intranet" && r.nic_type != "internet") return MakeError(ErrorCode::kInvalidNicType);
+  return Ok();
+}
+
+namespace {
+bool SameRule(const SecurityGroupRule& a, const SecurityGroupRule& b) {
+  return a.direction == b.direction && a.ip_protocol == b.ip_protocol &&
+         a.port_range == b.port_range && a.source_cidr_ip == b.source_cidr_ip &&
+         a.source_group_id == b.source_group_id && a.dest_cidr_ip == b.dest_cidr_ip &&
+         a.dest_group_id == b.dest_group_id && a.policy == b.policy && a.priority == b.priority &&
+         a.nic_type == b.nic_type && a.source_port_range == b.source_port_range;
+}
+}  // namespace
+
+Status AuthorizeRules(Cloud& cloud, const std::string& account_id, const std::string& sg_id,
+                      std::vector<SecurityGroupRule> rules) {
+  for (auto& r : rules) {
+    OPENECS_RETURN_IF_ERROR(NormaliseRule(r));
+    bool ingress = r.direction == "ingress";
+    bool has_peer = ingress ? (!r.source_cidr_ip.empty() || !r.source_group_id.empty())
+                            : (!r.dest_cidr_ip.empty() || !r.dest_group_id.empty());
+    if (!has_peer)
+      return MakeError(ErrorCode::kMissingParameter,
+                       ingress ? "Either SourceCidrIp or SourceGroupId must be given."
+                               : "Either DestCidrIp or DestGroupId must be given.");
+  }
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto it = s.security_groups.find(sg_id);
+    if (it == s.security_groups.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    for (const auto& r : rules) {
+      for (const std::string& peer : {r.source_group_id, r.dest_group_id}) {
+        if (peer.empty()) continue;
+        auto p = s.security_groups.find(peer);
+        if (p == s.security_groups.end() || p->second.account_id != account_id)
+          return MakeError(ErrorCode::kInvalidSourceGroupIdNotFound,
+                           "The security group " + peer + " named in the rule does not exist.");
+      }
+    }
+    if (it->second.rules.size() + rules.size() > 200)
+      return MakeError(ErrorCode::kInvalidParameter, "A security group holds at most 200 rules.");
+    bool changed = false;
+    for (auto r : rules) {
+      bool dup = std::any_of(it->second.rules.begin(), it->second.rules.end(),
+                             [&](const SecurityGroupRule& e) { return SameRule(e, r); });
+      if (dup) continue;
+      r.id = NewId("sgr");
+      r.create_time = NowSeconds();
+      it->second.rules.push_back(r);
+      changed = true;
+    }
+    if (changed) txn.Touch(it->second);
+    return Ok();
+  });
+}
+
+Status RevokeRules(Cloud& cloud, const std::string& account_id, const std::string& sg_id,
+                   const std::vector<std::string>& rule_ids,
+                   const std::vector<SecurityGroupRule>& rules_in) {
+  std::vector<SecurityGroupRule> rules = rules_in;
+  for (auto& r : rules) OPENECS_RETURN_IF_ERROR(NormaliseRule(r));
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto it = s.security_groups.find(sg_id);
+    if (it == s.security_groups.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    auto& existing = it->second.rules;
+    for (const auto& rid : rule_ids) {
+      if (std::none_of(existing.begin(), existing.end(),
+                       [&](const SecurityGroupRule& e) { return e.id == rid; }))
+        return MakeError(ErrorCode::kInvalidSecurityGroupRuleIdNotFound,
+                         "The security group rule " + rid + " does not exist in " + sg_id + ".");
+    }
+    size_t before = existing.size();
+    existing.erase(std::remove_if(existing.begin(), existing.end(),
+                                  [&](const SecurityGroupRule& e) {
+                                    if (std::find(rule_ids.begin(), rule_ids.end(), e.id) !=
+                                        rule_ids.end())
+                                      return true;
+                                    return std::any_of(rules.begin(), rules.end(),
+                                                       [&](const SecurityGroupRule& r) {
+                                                         return SameRule(e, r);
+                                                       });
+                                  }),
+                   existing.end());
+    if (existing.size() != before) txn.Touch(it->second);
+    return Ok();
+  });
+}
+
+}  // namespace openecs

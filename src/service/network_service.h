@@ -1,0 +1,55 @@
+#pragma once
+// VPCs, vSwitches and security groups: the records and their validation. The data plane
+// (bridges, namespaces, nftables) comes with the networking issue and will read these records.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "service/cloud.h"
+
+namespace openecs {
+
+struct CreateVpcRequest {
+  std::string account_id, region_id, cidr_block, name, description;
+  Tags tags;
+  bool dry_run = false;
+};
+Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r);
+Status ModifyVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,
+                 const std::optional<std::string>& name, const std::optional<std::string>& description);
+// Refused with DependencyViolation while vSwitches or security groups remain.
+Status DeleteVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id, bool dry_run);
+
+struct CreateVSwitchRequest {
+  std::string account_id, region_id, vpc_id, zone_id, cidr_block, name, description;
+  Tags tags;
+  bool dry_run = false;
+};
+Result<VSwitch> CreateVSwitch(Cloud& cloud, const CreateVSwitchRequest& r);
+// Refused with DependencyViolation while instances use it.
+Status DeleteVSwitch(Cloud& cloud, const std::string& account_id, const std::string& vswitch_id,
+                     bool dry_run);
+// Free private addresses of a vSwitch (ECS reserves the first and the last three).
+int64_t AvailableIpCount(const State& s, const VSwitch& vsw);
+
+struct CreateSecurityGroupRequest {
+  std::string account_id, region_id, vpc_id, name, description, type;
+  Tags tags;
+  bool dry_run = false;
+};
+Result<SecurityGroup> CreateSecurityGroup(Cloud& cloud, const CreateSecurityGroupRequest& r);
+// Refused with DependencyViolation while instances are members or other groups' rules name it.
+Status DeleteSecurityGroup(Cloud& cloud, const std::string& account_id, const std::string& sg_id);
+
+// Adds rules (direction set on each). Rules equal to an existing one are ignored, as on ECS.
+Status AuthorizeRules(Cloud& cloud, const std::string& account_id, const std::string& sg_id,
+                      std::vector<SecurityGroupRule> rules);
+// Removes rules matching by id or by value; unknown rules are ignored (as on ECS).
+Status RevokeRules(Cloud& cloud, const std::string& account_id, const std::string& sg_id,
+                   const std::vector<std::string>& rule_ids,
+                   const std::vector<SecurityGroupRule>& rules);
+// Validates and normalises one rule in place (protocol upper case, port range, CIDRs, policy,
+// priority); errors name the offending field.
+Status NormaliseRule(SecurityGroupRule& rule);
+
+}  // namespace openecs

@@ -1,0 +1,154 @@
+#include "service/tag_service.h"
+
+#include <algorithm>
+
+namespace openecs {
+namespace {
+
+// Calls fn(tags&, touch) for the resource, or returns NotFound/ResourceType errors.
+template <typename S, typename Fn>
+Status WithTags(S& s, const std::string& account_id, const std::string& type, const std::string& id,
+                Fn&& fn) {
+  auto visit = [&](auto& table) -> Status {
+    auto it = table.find(id);
+    if (it == table.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidResourceIdNotFound,
+                       "The resource " + id + " of type " + type + " does not exist.");
+    fn(it->second);
+    return Ok();
+  };
+  if (type == "instance") return visit(s.instances);
+  if (type == "disk") return visit(s.disks);
+  if (type == "securitygroup") return visit(s.security_groups);
+  if (type == "keypair") return visit(s.key_pairs);
+  if (type == "vpc" || type == "VPC") return visit(s.vpcs);
+  if (type == "vswitch" || type == "VSWITCH") return visit(s.vswitches);
+  return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
+}
+
+}  // namespace
+
+Status ValidateTags(const Tags& tags) {
+  if (tags.size() > 20) return MakeError(ErrorCode::kInvalidTagCount);
+  for (size_t i = 0; i < tags.size(); ++i) {
+    const Tag& t = tags[i];
+    if (t.key.empty() || t.key.size() > 128 || t.key.rfind("aliyun", 0) == 0 ||
+        t.key.rfind("acs:", 0) == 0 || t.key.find("http://") != std::string::npos ||
+        t.key.find("https://") != std::string::npos)
+      return MakeError(ErrorCode::kInvalidTagKey, "The tag key \"" + t.key + "\" is not valid.");
+    if (t.value.size() > 128 || t.value.find("http://") != std::string::npos ||
+        t.value.find("https://") != std::string::npos)
+      return MakeError(ErrorCode::kInvalidTagValue);
+    for (size_t j = 0; j < i; ++j)
+      if (tags[j].key == t.key)
+        return MakeError(ErrorCode::kInvalidParameter, "Duplicate tag key \"" + t.key + "\".");
+  }
+  return Ok();
+}
+
+bool TagsMatch(const Tags& have, const Tags& want) {
+  for (const auto& w : want) {
+    bool found = std::any_of(have.begin(), have.end(), [&](const Tag& h) {
+      return h.key == w.key && (w.value.empty() || h.value == w.value);
+    });
+    if (!found) return false;
+  }
+  return true;
+}
+
+Status TagResources(Cloud& cloud, const std::string& account_id, const std::string& type,
+                    const std::vector<std::string>& ids, const Tags& tags) {
+  OPENECS_RETURN_IF_ERROR(ValidateTags(tags));
+  if (ids.empty() || ids.size() > 50)
+    return MakeError(ErrorCode::kInvalidParameter, "Give 1 to 50 ResourceId values.");
+  if (tags.empty()) return MakeError(ErrorCode::kMissingParameter, "Give at least one Tag.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    // Check every resource first (nothing changes if one is missing or would overflow).
+    for (const auto& id : ids) {
+      Status st = WithTags(txn.state(), account_id, type, id, [&](auto& rec) {});
+      if (!st.ok()) return st;
+      size_t count = 0;
+      (void)WithTags(txn.state(), account_id, type, id, [&](auto& rec) {
+        Tags merged = rec.tags;
+        for (const auto& t : tags) {
+          auto it = std::find_if(merged.begin(), merged.end(), [&](const Tag& e) { return e.key == t.key; });
+          if (it == merged.end()) merged.push_back(t);
+        }
+        count = merged.size();
+      });
+      if (count > 20) return MakeError(ErrorCode::kInvalidTagCount);
+    }
+    for (const auto& id : ids) {
+      (void)WithTags(txn.state(), account_id, type, id, [&](auto& rec) {
+        for (const auto& t : tags) {
+          auto it = std::find_if(rec.tags.begin(), rec.tags.end(), [&](const Tag& e) { return e.key == t.key; });
+          if (it == rec.tags.end()) rec.tags.push_back(t);
+          else it->value = t.value;
+        }
+        txn.Touch(rec);
+      });
+    }
+    return Ok();
+  });
+}
+
+Status UntagResources(Cloud& cloud, const std::string& account_id, const std::string& type,
+                      const std::vector<std::string>& ids, const std::vector<std::string>& keys,
+                      bool all) {
+  if (ids.empty()) return MakeError(ErrorCode::kMissingParameter, "Give at least one ResourceId.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    for (const auto& id : ids) OPENECS_RETURN_IF_ERROR(WithTags(txn.state(), account_id, type, id, [](auto&) {}));
+    for (const auto& id : ids) {
+      (void)WithTags(txn.state(), account_id, type, id, [&](auto& rec) {
+        auto& t = rec.tags;
+        size_t before = t.size();
+        t.erase(std::remove_if(t.begin(), t.end(),
+                               [&](const Tag& e) {
+                                 return all || std::find(keys.begin(), keys.end(), e.key) != keys.end();
+                               }),
+                t.end());
+        if (t.size() != before) txn.Touch(rec);
+      });
+    }
+    return Ok();
+  });
+}
+
+Result<std::vector<TaggedResource>> ListTagResources(Cloud& cloud, const std::string& account_id,
+                                                     const std::string& type,
+                                                     const std::vector<std::string>& ids,
+                                                     const Tags& filter) {
+  return cloud.Read<Result<std::vector<TaggedResource>>>(
+      [&](const State& s) -> Result<std::vector<TaggedResource>> {
+        std::vector<TaggedResource> out;
+        auto emit = [&](const std::string& id, const Tags& tags) {
+          for (const auto& t : tags) out.push_back({type, id, t});
+        };
+        auto scan = [&](const auto& table) -> Status {
+          if (!ids.empty()) {
+            for (const auto& id : ids) {
+              auto it = table.find(id);
+              if (it != table.end() && it->second.account_id == account_id &&
+                  TagsMatch(it->second.tags, filter))
+                emit(id, it->second.tags);
+            }
+          } else {
+            for (const auto& [id, rec] : table)
+              if (rec.account_id == account_id && !rec.tags.empty() && TagsMatch(rec.tags, filter))
+                emit(id, rec.tags);
+          }
+          return Ok();
+        };
+        Status st = Ok();
+        if (type == "instance") st = scan(s.instances);
+        else if (type == "disk") st = scan(s.disks);
+        else if (type == "securitygroup") st = scan(s.security_groups);
+        else if (type == "keypair") st = scan(s.key_pairs);
+        else if (type == "vpc" || type == "VPC") st = scan(s.vpcs);
+        else if (type == "vswitch" || type == "VSWITCH") st = scan(s.vswitches);
+        else return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
+        return out;
+      });
+}
+
+}  // namespace openecs

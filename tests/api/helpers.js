@@ -1,0 +1,478 @@
+'use strict';
+// Shared harness for the OpenECS API tests and the bench scripts.
+//
+// - startServer(): run `ecsd dev` on a free loopback port with a fresh data dir; the returned
+//   Server can stop(), kill9(), restart() (same data dir, same port) and inject fake faults.
+// - ecsClient()/vpcClient()/popClient(): the official SDK clients pointed at that server.
+// - waitFor(): generic poller; waitStatus()/waitGone(): instance helpers.
+// - createNetwork(): VPC 192.168.0.0/16 + vSwitch 192.168.1.0/24 (local-a) + security group.
+// - rawV1()/rawAcs3(): hand-signed HTTP requests (nonce replay, XML, tampering, benches).
+//
+// Responses are read in wire form (PascalCase) through `body.toMap()` so assertions use the
+// same names as the API reference; the typed SDK has already validated the shapes (a JSON
+// object where the model wants an array makes the SDK throw before we ever see the body).
+
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const Ecs = require('@alicloud/ecs20140526');
+const Vpc = require('@alicloud/vpc20160428');
+const { $OpenApiUtil, OpenApiUtil } = require('@alicloud/openapi-core');
+const { RPCClient } = require('@alicloud/pop-core');
+
+const BIN = process.env.ECSD_BIN || path.resolve(__dirname, '../../build/bin/ecsd');
+const AK = 'testAK';
+const SECRET = 'testSecret';
+const REGION = 'local';
+const ZONE_A = 'local-a';
+const ZONE_B = 'local-b';
+const IMAGE = 'debian_12_tiny_x64_openecs';
+const SMALL_TYPE = 'ecs.t5-lc2m1.nano';
+const ECS_VERSION = '2014-05-26';
+const VPC_VERSION = '2016-04-28';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Server lifecycle
+
+const liveChildren = new Set();
+process.on('exit', () => {
+  for (const c of liveChildren) {
+    try { c.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+class Server {
+  constructor(opts = {}) {
+    this.bin = opts.bin || BIN;
+    this.delayMs = opts.delayMs ?? 50;
+    this.extraArgs = opts.extraArgs || [];
+    this.ak = opts.ak || AK;
+    this.secret = opts.secret || SECRET;
+    this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'openecs-test-'));
+    this.dataDir = path.join(this.root, 'data');
+    fs.mkdirSync(this.dataDir);
+    this.logFile = path.join(this.root, 'ecsd.log');
+    this.port = opts.port || 0;
+    this.child = null;
+    this.starts = 0;
+  }
+
+  get endpoint() { return `127.0.0.1:${this.port}`; }
+  get pid() { return this.child ? this.child.pid : undefined; }
+
+  args() {
+    return ['dev', '--listen', this.endpoint, '--data-dir', this.dataDir, '--driver', 'fake',
+      '--region', REGION, '--fake-delay-ms', String(this.delayMs), ...this.extraArgs];
+  }
+
+  async start(timeoutMs = 20000) {
+    if (!fs.existsSync(this.bin)) throw new Error(`ecsd binary not found at ${this.bin} (set ECSD_BIN)`);
+    if (!this.port) this.port = await freePort();
+    const log = fs.openSync(this.logFile, 'a');
+    fs.writeSync(log, `\n==== start #${++this.starts}: ${this.bin} ${this.args().join(' ')}\n`);
+    const child = spawn(this.bin, this.args(), {
+      env: { ...process.env, OPENECS_ACCESS_KEY_ID: this.ak, OPENECS_ACCESS_KEY_SECRET: this.secret },
+      stdio: ['ignore', log, log],
+    });
+    fs.closeSync(log);
+    this.child = child;
+    liveChildren.add(child);
+    let exited = null;
+    child.exitPromise = new Promise((resolve) => child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      liveChildren.delete(child);
+      resolve(exited);
+    }));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (exited) throw new Error(`ecsd exited during startup (${JSON.stringify(exited)}):\n${this.logTail()}`);
+      if (Date.now() > deadline) {
+        await this.kill9();
+        throw new Error(`ecsd did not answer DescribeRegions within ${timeoutMs} ms:\n${this.logTail()}`);
+      }
+      try {
+        const r = await rawV1(this, 'DescribeRegions', {}, { timeoutMs: 1000 });
+        if (r.status === 200) return this;
+      } catch { /* not listening yet */ }
+      await sleep(100);
+    }
+  }
+
+  // Graceful stop: SIGTERM, then SIGKILL after graceMs.
+  async stop(graceMs = 5000) {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const t = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* gone */ } }, graceMs);
+    await child.exitPromise;
+    clearTimeout(t);
+  }
+
+  async kill9() {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await child.exitPromise;
+  }
+
+  // Restart on the same data dir and port. {kill: true} uses SIGKILL instead of SIGTERM.
+  async restart({ kill = false } = {}) {
+    if (kill) await this.kill9(); else await this.stop();
+    await this.start();
+    return this;
+  }
+
+  // Stop and delete the temp dir (kept when KEEP_TEST_DATA is set, for post-mortems).
+  async destroy() {
+    await this.stop();
+    if (!process.env.KEEP_TEST_DATA) fs.rmSync(this.root, { recursive: true, force: true });
+    else console.log(`# ecsd data kept in ${this.root}`);
+  }
+
+  logTail(lines = 40) {
+    try {
+      return fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch { return '(no log)'; }
+  }
+
+  // Emulator-only fault injection: the next `count` driver operations `op` fail.
+  async injectFault(op, count = 1) {
+    const r = await httpRequest({
+      port: this.port, method: 'POST', path: `/openecs/fake/faults?op=${encodeURIComponent(op)}&count=${count}`,
+    });
+    assert.ok(r.status >= 200 && r.status < 300, `fault injection ${op} failed: ${r.status} ${r.body}`);
+    return r;
+  }
+
+  rssKb() {
+    if (!this.child) return undefined;
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  }
+}
+
+async function startServer(opts = {}) {
+  const s = new Server(opts);
+  await s.start();
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+
+function sdkConfig(server, opts = {}) {
+  return new $OpenApiUtil.Config({
+    accessKeyId: opts.ak || server.ak,
+    accessKeySecret: opts.secret || server.secret,
+    endpoint: server.endpoint,
+    protocol: 'HTTP',
+    readTimeout: opts.readTimeout || 10000,
+    connectTimeout: opts.connectTimeout || 10000,
+    ...(opts.signatureAlgorithm ? { signatureAlgorithm: opts.signatureAlgorithm } : {}),
+  });
+}
+const ecsClient = (server, opts) => new Ecs.default(sdkConfig(server, opts));
+const vpcClient = (server, opts) => new Vpc.default(sdkConfig(server, opts));
+function popClient(server, opts = {}) {
+  return new RPCClient({
+    accessKeyId: opts.ak || server.ak,
+    accessKeySecret: opts.secret || server.secret,
+    endpoint: `http://${server.endpoint}`,
+    apiVersion: opts.apiVersion || ECS_VERSION,
+  });
+}
+// Wire-form (PascalCase) body of a typed SDK response.
+const wire = (res) => res.body.toMap();
+
+// ---------------------------------------------------------------------------------------------
+// Error assertions
+
+// Await `promise`, require it to reject with a typed-SDK error of that code and HTTP status.
+// `code` may be a string, a RegExp or an array of acceptable codes; `status` a number or array.
+async function expectError(promise, code, status) {
+  let err;
+  try {
+    const res = await promise;
+    assert.fail(`expected error ${code} (${status}) but the call succeeded: ${JSON.stringify(res && res.body && res.body.toMap ? res.body.toMap() : res).slice(0, 500)}`);
+  } catch (e) {
+    if (e instanceof assert.AssertionError) throw e;
+    err = e;
+  }
+  const desc = `got ${err.name} code=${err.code} status=${err.statusCode} message=${err.message}`;
+  assert.ok(matches(err.code, code), `error code should be ${code}; ${desc}`);
+  if (status !== undefined) {
+    assert.ok(Array.isArray(status) ? status.includes(err.statusCode) : err.statusCode === status,
+      `HTTP status should be ${status}; ${desc}`);
+    if (err.statusCode >= 400 && err.statusCode < 500) assert.equal(err.name, 'ClientError', desc);
+  }
+  return err;
+}
+
+// pop-core throws Error with .code (no status); see reference section 2.
+async function expectPopError(promise, code) {
+  let err;
+  try {
+    const res = await promise;
+    assert.fail(`expected error ${code} but the call succeeded: ${JSON.stringify(res).slice(0, 500)}`);
+  } catch (e) {
+    if (e instanceof assert.AssertionError) throw e;
+    err = e;
+  }
+  assert.ok(matches(err.code, code), `pop-core error code should be ${code}; got ${err.code}: ${err.message}`);
+  return err;
+}
+
+function matches(actual, expected) {
+  if (expected instanceof RegExp) return expected.test(String(actual));
+  if (Array.isArray(expected)) return expected.includes(actual);
+  return actual === expected;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Polling
+
+// Call fn until it returns a truthy value (returned), or throw after timeoutMs with the last
+// value / error for context.
+async function waitFor(fn, timeoutMs = 15000, intervalMs = 100, what = 'condition') {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  let lastErr;
+  for (;;) {
+    try {
+      last = await fn();
+      lastErr = undefined;
+      if (last) return last;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastErr ? `last error: ${lastErr.code || ''} ${lastErr.message}` : `last value: ${JSON.stringify(last)}`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; ${detail}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+// Instances (wire form) for the given ids, via DescribeInstances InstanceIds (JSON, ≤100 a call).
+async function describeInstances(ecs, ids, extra = {}) {
+  const out = [];
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100);
+    const res = await ecs.describeInstances(new Ecs.DescribeInstancesRequest({
+      regionId: REGION, instanceIds: JSON.stringify(chunk), pageSize: 100, ...extra,
+    }));
+    out.push(...wire(res).Instances.Instance);
+  }
+  return out;
+}
+
+async function describeInstance(ecs, id) {
+  const list = await describeInstances(ecs, [id]);
+  return list.find((i) => i.InstanceId === id);
+}
+
+// Wait until every id reports `status` (string or array of acceptable statuses).
+async function waitStatus(ecs, ids, status, timeoutMs = 20000) {
+  const want = Array.isArray(status) ? status : [status];
+  const list = Array.isArray(ids) ? ids : [ids];
+  let seen = {};
+  await waitFor(async () => {
+    const inst = await describeInstances(ecs, list);
+    seen = Object.fromEntries(inst.map((i) => [i.InstanceId, i.Status]));
+    return list.every((id) => want.includes(seen[id]));
+  }, timeoutMs, 100, `instances ${list.length > 5 ? list.length + ' instances' : list.join(',')} to be ${want.join('|')}`)
+    .catch((e) => {
+      const bad = list.filter((id) => !want.includes(seen[id])).slice(0, 10).map((id) => `${id}=${seen[id]}`);
+      e.message += `; not yet: ${bad.join(', ')}`;
+      throw e;
+    });
+}
+
+// Wait until none of the ids is listed any more.
+async function waitGone(ecs, ids, timeoutMs = 20000) {
+  const list = Array.isArray(ids) ? ids : [ids];
+  await waitFor(async () => (await describeInstances(ecs, list)).length === 0, timeoutMs, 100,
+    `instances ${list.join(',')} to disappear`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+// VPC + vSwitch (+ security group) ready for RunInstances.
+async function createNetwork(ecs, vpc, opts = {}) {
+  const vpcCidr = opts.vpcCidr || '192.168.0.0/16';
+  const vswCidr = opts.vswCidr || '192.168.1.0/24';
+  const zone = opts.zone || ZONE_A;
+  const v = wire(await vpc.createVpc(new Vpc.CreateVpcRequest({
+    regionId: REGION, cidrBlock: vpcCidr, vpcName: opts.name || 'test-vpc',
+  })));
+  const vpcId = v.VpcId;
+  await waitFor(async () => {
+    const d = wire(await vpc.describeVpcs(new Vpc.DescribeVpcsRequest({ regionId: REGION, vpcId })));
+    return d.Vpcs.Vpc.length === 1 && d.Vpcs.Vpc[0].Status === 'Available';
+  }, 10000, 100, `VPC ${vpcId} Available`);
+  const vSwitchId = await createVSwitch(vpc, vpcId, vswCidr, zone, opts.name);
+  let securityGroupId;
+  if (opts.securityGroup !== false) {
+    securityGroupId = wire(await ecs.createSecurityGroup(new Ecs.CreateSecurityGroupRequest({
+      regionId: REGION, vpcId, securityGroupName: opts.name ? `${opts.name}-sg` : 'test-sg',
+    }))).SecurityGroupId;
+  }
+  return { vpcId, vSwitchId, securityGroupId, vpcCidr, vswCidr, zone };
+}
+
+async function createVSwitch(vpc, vpcId, cidrBlock, zoneId = ZONE_A, name) {
+  const vSwitchId = wire(await vpc.createVSwitch(new Vpc.CreateVSwitchRequest({
+    regionId: REGION, vpcId, cidrBlock, zoneId, vSwitchName: name ? `${name}-vsw` : 'test-vsw',
+  }))).VSwitchId;
+  await waitFor(async () => {
+    const d = wire(await vpc.describeVSwitches(new Vpc.DescribeVSwitchesRequest({ regionId: REGION, vSwitchId })));
+    return d.VSwitches.VSwitch.length === 1 && d.VSwitches.VSwitch[0].Status === 'Available';
+  }, 10000, 100, `vSwitch ${vSwitchId} Available`);
+  return vSwitchId;
+}
+
+// RunInstances with sensible defaults on `network`; returns the instance ids.
+async function runInstances(ecs, network, overrides = {}) {
+  const res = await ecs.runInstances(new Ecs.RunInstancesRequest({
+    regionId: REGION,
+    imageId: IMAGE,
+    instanceType: SMALL_TYPE,
+    vSwitchId: network.vSwitchId,
+    securityGroupId: network.securityGroupId,
+    amount: 1,
+    ...overrides,
+  }));
+  const ids = wire(res).InstanceIdSets.InstanceIdSet;
+  assert.ok(Array.isArray(ids), 'InstanceIdSets.InstanceIdSet must be an array');
+  return ids;
+}
+
+async function runRunning(ecs, network, overrides = {}, timeoutMs = 20000) {
+  const ids = await runInstances(ecs, network, overrides);
+  await waitStatus(ecs, ids, 'Running', timeoutMs);
+  return ids;
+}
+
+const privateIp = (inst) => inst.VpcAttributes && inst.VpcAttributes.PrivateIpAddress
+  && inst.VpcAttributes.PrivateIpAddress.IpAddress && inst.VpcAttributes.PrivateIpAddress.IpAddress[0];
+
+const tagsOf = (obj) => Object.fromEntries(((obj.Tags && obj.Tags.Tag) || []).map((t) => [t.TagKey ?? t.Key, t.TagValue ?? t.Value]));
+
+// ---------------------------------------------------------------------------------------------
+// Raw HTTP and hand signing
+
+function pct(s) {
+  return encodeURIComponent(s).replace(/!/g, '%21').replace(/'/g, '%27').replace(/\(/g, '%28')
+    .replace(/\)/g, '%29').replace(/\*/g, '%2A');
+}
+const isoNow = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const nonce = () => crypto.randomBytes(16).toString('hex');
+
+// v1 (HMAC-SHA1) signed query string, exactly as pop-core builds it.
+function v1Query(action, params = {}, opts = {}) {
+  const p = {
+    Action: action,
+    Format: opts.format || 'JSON',
+    Version: opts.version || ECS_VERSION,
+    AccessKeyId: opts.ak || AK,
+    SignatureMethod: 'HMAC-SHA1',
+    SignatureVersion: '1.0',
+    SignatureNonce: opts.nonce || nonce(),
+    Timestamp: opts.timestamp || isoNow(),
+    ...params,
+  };
+  for (const k of Object.keys(p)) if (p[k] === undefined) delete p[k];
+  const canon = Object.keys(p).sort().map((k) => `${pct(k)}=${pct(String(p[k]))}`).join('&');
+  const sts = `${opts.method || 'GET'}&${pct('/')}&${pct(canon)}`;
+  const sig = crypto.createHmac('sha1', `${opts.secret || SECRET}&`).update(sts).digest('base64');
+  return `${canon}&Signature=${pct(sig)}`;
+}
+
+function httpRequest({ port, host = '127.0.0.1', method = 'GET', path: p = '/', headers = {}, body, timeoutMs = 10000, agent }) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host, port, method, path: p, headers, agent: agent || false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: res.headers, body: text, json });
+      });
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+// Send a v1-signed request (GET with query, or POST with form body).
+async function rawV1(server, action, params = {}, opts = {}) {
+  const method = opts.method || 'GET';
+  const q = v1Query(action, params, { ak: server.ak, secret: server.secret, ...opts, method });
+  const headers = { host: server.endpoint, 'x-acs-action': action, 'x-acs-version': opts.version || ECS_VERSION };
+  if (method === 'GET') {
+    return httpRequest({ port: server.port, method, path: `/?${q}`, headers, timeoutMs: opts.timeoutMs });
+  }
+  return httpRequest({
+    port: server.port, method, path: '/', body: q, timeoutMs: opts.timeoutMs,
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(q) },
+  });
+}
+
+// Hand-made ACS3-HMAC-SHA256 request (what the typed SDK sends), signed with the SDK's own
+// OpenApiUtil.getAuthorization. opts: ak, secret, date, nonce, version, tamper(query) hook.
+async function rawAcs3(server, action, query = {}, opts = {}) {
+  const emptySha = crypto.createHash('sha256').update('').digest('hex');
+  const headers = {
+    host: server.endpoint,
+    'x-acs-action': action,
+    'x-acs-version': opts.version || ECS_VERSION,
+    'x-acs-date': opts.date || isoNow(),
+    'x-acs-signature-nonce': opts.nonce || crypto.randomBytes(32).toString('hex'),
+    'x-acs-content-sha256': emptySha,
+    accept: 'application/json',
+  };
+  const req = { method: 'POST', pathname: '/', query: { ...query }, headers };
+  headers.authorization = OpenApiUtil.getAuthorization(req, 'ACS3-HMAC-SHA256', emptySha,
+    opts.ak || server.ak, opts.secret || server.secret);
+  const sendQuery = opts.tamper ? opts.tamper({ ...query }) : query;
+  const qs = Object.keys(sendQuery).map((k) => `${pct(k)}=${pct(String(sendQuery[k]))}`).join('&');
+  return httpRequest({ port: server.port, method: 'POST', path: qs ? `/?${qs}` : '/', headers: { ...headers, 'content-length': 0 } });
+}
+
+module.exports = {
+  Ecs, Vpc, RPCClient, OpenApiUtil,
+  BIN, AK, SECRET, REGION, ZONE_A, ZONE_B, IMAGE, SMALL_TYPE, ECS_VERSION, VPC_VERSION,
+  sleep, freePort, Server, startServer,
+  ecsClient, vpcClient, popClient, wire,
+  expectError, expectPopError, waitFor, describeInstances, describeInstance, waitStatus, waitGone,
+  createNetwork, createVSwitch, runInstances, runRunning, privateIp, tagsOf,
+  pct, isoNow, nonce, v1Query, httpRequest, rawV1, rawAcs3,
+};
