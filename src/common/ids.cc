@@ -9,7 +9,7 @@
 namespace openecs {
 
 std::string NewId(std::string_view prefix) {
-  // 10 base-36 digits of (milliseconds * 1024 + sequence), monotonic within the process.
+  // 11 base-36 digits of (milliseconds * 1024 + sequence), monotonic within the process.
   static std::atomic<uint64_t> last{0};
   uint64_t candidate = static_cast<uint64_t>(NowMillis()) * 1024;
   uint64_t prev = last.load();
@@ -18,16 +18,16 @@ std::string NewId(std::string_view prefix) {
     next = candidate > prev ? candidate : prev + 1;
   } while (!last.compare_exchange_weak(prev, next));
   static const char* kDigits = "0123456789abcdefghijklmnopqrstuvwxyz";
-  char buf[13];
+  char buf[11];
   uint64_t v = next;
-  for (int i = 12; i >= 0; --i) {
+  for (int i = 10; i >= 0; --i) {
     buf[i] = kDigits[v % 36];
     v /= 36;
   }
   std::string id(prefix);
   id += '-';
-  id.append(buf, 13);
-  id += RandomAlnum(7);
+  id.append(buf, 11);
+  id += RandomAlnum(9);
   return id;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Resource identifiers in ECS style: "<prefix>-<20 chars of [a-z0-9]>". The first 10 characters
+// Resource identifiers in ECS style: "<prefix>-<20 chars of [a-z0-9]>". The first 11 characters
 // encode creation time and a sequence number, so ids of one kind sort in creation order (which
 // is the order Describe* lists them in); the rest is random.
 #include <string>

@@ -222,7 +222,8 @@ async function expectError(promise, code, status) {
     if (e instanceof assert.AssertionError) throw e;
     err = e;
   }
-  const desc = `got ${err.name} code=${err.code} status=${err.statusCode} message=${err.message}`;
+  const msg = String(err.message || '');
+  const desc = `got ${err.name} code=${err.code} status=${err.statusCode} message=${msg.length > 300 ? `${msg.slice(0, 300)}…` : msg}`;
   assert.ok(matches(err.code, code), `error code should be ${code}; ${desc}`);
   if (status !== undefined) {
     assert.ok(Array.isArray(status) ? status.includes(err.statusCode) : err.statusCode === status,

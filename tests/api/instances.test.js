@@ -163,6 +163,17 @@ describe('RunInstances', () => {
     await forceDelete([a, b]);
   });
 
+  test('UserData up to the 32 KB limit is accepted and returned intact', async () => {
+    // 30 KiB raw is ~40 KiB of Base64 in the query string (the SDK sends all parameters there).
+    const raw = crypto.randomBytes(30 * 1024);
+    const userData = raw.toString('base64');
+    const [id] = await h.runInstances(ecs, net1, { userData });
+    const ud = wire(await ecs.describeUserData(new Ecs.DescribeUserDataRequest({ regionId: REGION, instanceId: id })));
+    assert.equal(ud.UserData, userData);
+    await h.waitStatus(ecs, [id], 'Running');
+    await forceDelete([id]);
+  });
+
   test('validation errors', async () => {
     const countNet1 = async () => wire(await ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: REGION, vSwitchId: net1.vSwitchId }))).TotalCount;
     const before = await countNet1();

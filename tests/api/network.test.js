@@ -376,6 +376,7 @@ describe('private IP allocation', () => {
       assert.equal(i.VpcAttributes.VpcId, network.vpcId);
       assert.equal(i.VpcAttributes.VSwitchId, network.vSwitchId);
     }
+    await h.waitStatus(ecs, ids, 'Running'); // Pending instances cannot be released (IncorrectInstanceStatus.Initializing)
     await ecs.deleteInstances(new Ecs.DeleteInstancesRequest({ regionId: REGION, instanceId: ids, force: true }));
     await h.waitGone(ecs, ids);
   });
@@ -392,10 +393,12 @@ describe('private IP allocation', () => {
     })));
     assert.deepEqual(found.Instances.Instance.map((i) => i.InstanceId), [id]);
     // Released address can be reused.
+    await h.waitStatus(ecs, [id], 'Running');
     await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
     await h.waitGone(ecs, [id]);
     const [id2] = await h.runInstances(ecs, network, { privateIpAddress: '192.168.1.50' });
     assert.equal(h.privateIp(await h.describeInstance(ecs, id2)), '192.168.1.50');
+    await h.waitStatus(ecs, [id2], 'Running');
     await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id2, force: true }));
     await h.waitGone(ecs, [id2]);
   });
@@ -405,6 +408,7 @@ describe('private IP allocation', () => {
     const ids = await h.runInstances(ecs, network, { amount: 3, privateIpAddress: '192.168.1.100' });
     const ips = (await h.describeInstances(ecs, ids)).map(h.privateIp).sort();
     assert.deepEqual(ips, ['192.168.1.100', '192.168.1.101', '192.168.1.102']);
+    await h.waitStatus(ecs, ids, 'Running');
     await ecs.deleteInstances(new Ecs.DeleteInstancesRequest({ regionId: REGION, instanceId: ids, force: true }));
     await h.waitGone(ecs, ids);
   });
