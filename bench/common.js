@@ -54,9 +54,7 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 // Start ecsd with the given fake delay (and extra args); caller must `await server.destroy()`.
 async function startEcsd(opts) {
-  const server = new h.Server({ bin: opts.bin || h.BIN, delayMs: Number(opts.delayMs), extraArgs: opts.extraArgs || [] });
-  await server.start(30000);
-  return server;
+  return h.startServer({ bin: opts.bin || h.BIN, delayMs: Number(opts.delayMs), extraArgs: opts.extraArgs || [] });
 }
 
 module.exports = { h, parseArgs, percentile, summary, fmt, fmtSummary, rssOf, nowMs, startEcsd };

@@ -62,6 +62,7 @@ async function main() {
       }
     };
     await Promise.all(Array.from({ length: connections }, loop));
+    next = limit; // each loop overshoots by one when it sees the end
   };
 
   const warmErrors = { count: 0 };

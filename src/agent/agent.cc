@@ -1,8 +1,7 @@
 #include "agent/agent.h"
 
-#include <utility>
-
 #include <boost/asio/post.hpp>
+#include <utility>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -48,6 +47,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
   std::set<std::string> placed;
   for (const auto& vm : desired.vms) {
     placed.insert(vm.instance_id);
+    if (!full_sync && Settled(vm)) continue;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (busy_.count(vm.instance_id)) continue;
@@ -80,6 +80,18 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
       busy_.erase(id);
     });
   }
+}
+
+bool Agent::Settled(const DesiredVm& vm) {
+  PowerState want = vm.desired == DesiredPower::kRunning   ? PowerState::kRunning
+                    : vm.desired == DesiredPower::kStopped ? PowerState::kShutoff
+                                                           : PowerState::kAbsent;
+  if (want == PowerState::kAbsent || vm.observed != want) return false;
+  if (driver_->Info(vm.instance_id).power != want) return false;
+  if (want != PowerState::kRunning) return true;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = reboot_done_.find(vm.instance_id);
+  return it != reboot_done_.end() && it->second >= vm.reboot_seq;
 }
 
 void Agent::Send(const Observation& o) {
@@ -161,7 +173,8 @@ void Agent::Act(const DesiredVm& vm) {
         }
         return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
       }
-      if (vm.observed != PowerState::kRunning) Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
+      if (vm.observed != PowerState::kRunning)
+        Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
       return;
     }
   }

@@ -11,14 +11,13 @@
 //   after a full pull has succeeded.
 // - Every `full_sync_ms` it reports every guest's power state, a backstop for lost reports.
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
-
-#include <boost/asio/thread_pool.hpp>
 
 #include "hypervisor/driver.h"
 #include "model/agent_protocol.h"
@@ -44,6 +43,8 @@ class Agent {
   void Loop();
   void Reconcile(const DesiredState& desired, bool full_sync);
   void Act(const DesiredVm& vm);  // runs on the pool
+  // True when the guest already is as desired and the server knows it: nothing to do.
+  bool Settled(const DesiredVm& vm);
   void Send(const Observation& o);
 
   AgentChannel* channel_;

@@ -4,9 +4,8 @@
 // dispatcher adds RequestId and turns errors into the ECS envelope.
 #include <functional>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "api/params.h"
 #include "common/result.h"

@@ -11,10 +11,11 @@ namespace {
 
 // Parameters that belong to the signature or the transport, not to the action.
 bool IsCommonParam(const std::string& k) {
-  static const char* kCommon[] = {"Action", "Version", "Format", "AccessKeyId", "Signature",
-                                  "SignatureMethod", "SignatureVersion", "SignatureNonce",
-                                  "Timestamp", "SecurityToken", "SignatureType", "OwnerId",
-                                  "OwnerAccount", "ResourceOwnerId", "ResourceOwnerAccount"};
+  static const char* kCommon[] = {"Action",           "Version",         "Format",
+                                  "AccessKeyId",      "Signature",       "SignatureMethod",
+                                  "SignatureVersion", "SignatureNonce",  "Timestamp",
+                                  "SecurityToken",    "SignatureType",   "OwnerId",
+                                  "OwnerAccount",     "ResourceOwnerId", "ResourceOwnerAccount"};
   for (const char* c : kCommon)
     if (k == c) return true;
   return false;
@@ -23,11 +24,20 @@ bool IsCommonParam(const std::string& k) {
 void XmlEscape(const std::string& s, std::string& out) {
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -95,13 +105,15 @@ HttpResponse ApiServer::Handle(const HttpRequest& req) {
   }
 }
 
-HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& request_id, bool* xml) {
+HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& request_id,
+                                 bool* xml) {
   ApiRequest req;
   req.http = &http;
   req.method = http.method;
   size_t q = http.target.find('?');
   req.path = http.target.substr(0, q);
-  if (q != std::string::npos) ParseUrlEncoded(std::string_view(http.target).substr(q + 1), false, &req.query);
+  if (q != std::string::npos)
+    ParseUrlEncoded(std::string_view(http.target).substr(q + 1), false, &req.query);
 
   if (req.path.rfind("/openecs/", 0) == 0) {
     auto it = routes_.find(req.path);
@@ -114,7 +126,8 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   if (req.method != "GET" && req.method != "POST")
     return ErrorResponse(MakeError(ErrorCode::kUnsupportedHttpMethod), request_id, false);
   auto ct = http.headers.find("content-type");
-  if (ct != http.headers.end() && ct->second.find("application/x-www-form-urlencoded") != std::string::npos)
+  if (ct != http.headers.end() &&
+      ct->second.find("application/x-www-form-urlencoded") != std::string::npos)
     ParseUrlEncoded(http.body, true, &req.form);
 
   std::map<std::string, std::string> all = req.query;
@@ -130,10 +143,11 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   if (all.count("Action")) action = all["Action"];
   if (all.count("Version")) version = all["Version"];
   if (action.empty())
-    return ErrorResponse(MakeError(ErrorCode::kMissingParameter,
-                                   "The input parameter \"Action\" that is mandatory for processing "
-                                   "this request is not supplied."),
-                         request_id, *xml);
+    return ErrorResponse(
+        MakeError(ErrorCode::kMissingParameter,
+                  "The input parameter \"Action\" that is mandatory for processing "
+                  "this request is not supplied."),
+        request_id, *xml);
   if (version.empty())
     return ErrorResponse(MakeError(ErrorCode::kMissingParameter,
                                    "The input parameter \"Version\" that is mandatory for "
@@ -146,10 +160,10 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   auto spec = actions_.find({version, action});
   if (spec == actions_.end()) {
     std::string known = version == kEcsVersion || version == kVpcVersion ? "" : " or version";
-    return ErrorResponse(MakeError(ErrorCode::kInvalidAction,
-                                   "The action " + action + known + " (" + version +
-                                       ") is not supported by OpenECS."),
-                         request_id, *xml);
+    return ErrorResponse(
+        MakeError(ErrorCode::kInvalidAction, "The action " + action + known + " (" + version +
+                                                 ") is not supported by OpenECS."),
+        request_id, *xml);
   }
 
   std::map<std::string, std::string> values;
@@ -160,10 +174,12 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   ApiContext ctx{cloud_, params, *account, cloud_.config().region_id, request_id};
   if (auto region = params.Get("RegionId")) {
     if (*region != cloud_.config().region_id)
-      return ErrorResponse(MakeError(ErrorCode::kInvalidRegionIdNotFound,
-                                     "The region " + *region + " does not exist; this OpenECS "
-                                     "serves region " + cloud_.config().region_id + "."),
-                           request_id, *xml);
+      return ErrorResponse(
+          MakeError(ErrorCode::kInvalidRegionIdNotFound, "The region " + *region +
+                                                             " does not exist; this OpenECS "
+                                                             "serves region " +
+                                                             cloud_.config().region_id + "."),
+          request_id, *xml);
   } else if (spec->second.region_required) {
     return ErrorResponse(params.Required("RegionId").error(), request_id, *xml);
   }
@@ -252,8 +268,10 @@ nlohmann::json Wrap(const char* inner, nlohmann::json array) {
 nlohmann::json RenderTags(const Tags& tags, bool vpc_style) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& t : tags) {
-    if (vpc_style) arr.push_back({{"Key", t.key}, {"Value", t.value}});
-    else arr.push_back({{"TagKey", t.key}, {"TagValue", t.value}});
+    if (vpc_style)
+      arr.push_back({{"Key", t.key}, {"Value", t.value}});
+    else
+      arr.push_back({{"TagKey", t.key}, {"TagValue", t.value}});
   }
   return Wrap("Tag", arr);
 }

@@ -16,7 +16,9 @@ class ApiServer {
  public:
   ApiServer(Cloud& cloud, Authenticator& auth);
   // Adds an OpenECS route (exact path, e.g. "/openecs/fake/faults").
-  void AddRoute(const std::string& path, HttpHandler handler) { routes_[path] = std::move(handler); }
+  void AddRoute(const std::string& path, HttpHandler handler) {
+    routes_[path] = std::move(handler);
+  }
   HttpResponse Handle(const HttpRequest& req);
   const ActionTable& actions() const { return actions_; }
 

@@ -47,7 +47,8 @@ Status Authenticator::CheckNonce(const std::string& access_key_id, const std::st
   return Ok();
 }
 
-Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req, const std::string& authorization) {
+Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req,
+                                              const std::string& authorization) {
   static const std::regex kAuth(
       R"(^(ACS3-[A-Z0-9-]+) Credential=([^,]+),\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]+)$)");
   std::smatch m;
@@ -83,7 +84,8 @@ Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req, const std::
   if (Acs3Signature(creq, cred->secret) != m[4].str())
     return MakeError(ErrorCode::kSignatureDoesNotMatch,
                      "Specified signature is not matched with our calculation. server string to "
-                     "sign is:ACS3-HMAC-SHA256\n" + Sha256Hex(creq));
+                     "sign is:ACS3-HMAC-SHA256\n" +
+                         Sha256Hex(creq));
   std::string nonce = header("x-acs-signature-nonce");
   if (nonce.empty()) return Missing("x-acs-signature-nonce");
   OPENECS_RETURN_IF_ERROR(CheckNonce(ak, nonce));
@@ -117,7 +119,8 @@ Result<std::string> Authenticator::VerifyV1(const ApiRequest& req) {
   if (V1Signature(sts, cred->secret) != sig)
     return MakeError(ErrorCode::kSignatureDoesNotMatch,
                      "Specified signature is not matched with our calculation. server string to "
-                     "sign is:" + sts);
+                     "sign is:" +
+                         sts);
   OPENECS_RETURN_IF_ERROR(CheckNonce(ak, nonce));
   return cred->account_id;
 }

@@ -3,8 +3,8 @@
 
 #include "api/action.h"
 #include "api/paging.h"
-#include "model/catalogue.h"
 #include "common/text.h"
+#include "model/catalogue.h"
 #include "service/capacity.h"
 
 namespace openecs {
@@ -55,7 +55,9 @@ json RenderType(const InstanceType& t) {
 
 Result<json> DescribeRegions(ApiContext& c) {
   const std::string& r = c.cloud.config().region_id;
-  json region = {{"RegionId", r}, {"LocalName", "OpenECS " + r}, {"RegionEndpoint", "ecs.openecs.local"},
+  json region = {{"RegionId", r},
+                 {"LocalName", "OpenECS " + r},
+                 {"RegionEndpoint", "ecs.openecs.local"},
                  {"Status", "available"}};
   return json{{"Regions", Wrap("Region", json::array({region}))}};
 }
@@ -133,9 +135,10 @@ Result<json> DescribeInstanceTypeFamilies(ApiContext& c) {
 Result<json> DescribeAvailableResource(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string dest, c.params.Required("DestinationResource"));
   static const std::set<std::string> kDest = {"Zone", "IoOptimized", "InstanceType", "Network",
-                                              "ddh", "SystemDisk", "DataDisk"};
+                                              "ddh",  "SystemDisk",  "DataDisk"};
   if (!kDest.count(dest))
-    return MakeError(ErrorCode::kInvalidParameter, "DestinationResource \"" + dest + "\" is not valid.");
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "DestinationResource \"" + dest + "\" is not valid.");
   auto zone_filter = c.params.Get("ZoneId");
   if (zone_filter) {
     const auto& zones = c.cloud.config().zones;
@@ -145,7 +148,8 @@ Result<json> DescribeAvailableResource(ApiContext& c) {
   auto type_filter = c.params.Get("InstanceType");
   OPENECS_ASSIGN_OR_RETURN(auto cores, c.params.Int("Cores", 1, 1 << 20));
   OPENECS_ASSIGN_OR_RETURN(auto memory, c.params.Double("Memory"));
-  auto hosts = c.cloud.Read<std::vector<HostCapacity>>([](const State& s) { return Capacities(s); });
+  auto hosts =
+      c.cloud.Read<std::vector<HostCapacity>>([](const State& s) { return Capacities(s); });
   auto offered = OfferedTypes(c.cloud);
   json zones = json::array();
   for (const auto& z : c.cloud.config().zones) {
@@ -159,29 +163,49 @@ Result<json> DescribeAvailableResource(ApiContext& c) {
       Demand d{z, "", t->cpu, static_cast<int64_t>(t->memory_gib * 1024), t->gpu};
       bool in_stock = PickHost(hosts, d).has_value();
       any |= in_stock;
-      types.push_back({{"Value", t->id}, {"Status", in_stock ? "Available" : "SoldOut"},
+      types.push_back({{"Value", t->id},
+                       {"Status", in_stock ? "Available" : "SoldOut"},
                        {"StatusCategory", in_stock ? "WithStock" : "WithoutStock"}});
     }
     json resources = json::array();
     auto add = [&](const char* type, json supported) {
-      resources.push_back({{"Type", type}, {"SupportedResources", Wrap("SupportedResource", supported)}});
+      resources.push_back(
+          {{"Type", type}, {"SupportedResources", Wrap("SupportedResource", supported)}});
     };
     auto categories = [&](bool system) {
       json arr = json::array();
       for (const auto& d : DiskCategories())
-        arr.push_back({{"Value", d.name}, {"Status", "Available"}, {"StatusCategory", "WithStock"},
+        arr.push_back({{"Value", d.name},
+                       {"Status", "Available"},
+                       {"StatusCategory", "WithStock"},
                        {"Min", system ? d.min_system_gib : d.min_data_gib},
-                       {"Max", system ? d.max_system_gib : d.max_data_gib}, {"Unit", "GiB"}});
+                       {"Max", system ? d.max_system_gib : d.max_data_gib},
+                       {"Unit", "GiB"}});
       return arr;
     };
-    if (dest == "InstanceType") add("InstanceType", types);
-    else if (dest == "SystemDisk") add("SystemDisk", categories(true));
-    else if (dest == "DataDisk") add("DataDisk", categories(false));
-    else if (dest == "Network") add("Network", json::array({{{"Value", "vpc"}, {"Status", "Available"}, {"StatusCategory", "WithStock"}}}));
-    else if (dest == "IoOptimized") add("IoOptimized", json::array({{{"Value", "optimized"}, {"Status", "Available"}, {"StatusCategory", "WithStock"}}}));
-    else if (dest == "Zone") add("Zone", json::array({{{"Value", z}, {"Status", any ? "Available" : "SoldOut"}, {"StatusCategory", any ? "WithStock" : "WithoutStock"}}}));
-    else add("DedicatedHost", json::array());
-    zones.push_back({{"ZoneId", z}, {"RegionId", c.region_id}, {"Status", any ? "Available" : "SoldOut"},
+    if (dest == "InstanceType")
+      add("InstanceType", types);
+    else if (dest == "SystemDisk")
+      add("SystemDisk", categories(true));
+    else if (dest == "DataDisk")
+      add("DataDisk", categories(false));
+    else if (dest == "Network")
+      add("Network",
+          json::array(
+              {{{"Value", "vpc"}, {"Status", "Available"}, {"StatusCategory", "WithStock"}}}));
+    else if (dest == "IoOptimized")
+      add("IoOptimized", json::array({{{"Value", "optimized"},
+                                       {"Status", "Available"},
+                                       {"StatusCategory", "WithStock"}}}));
+    else if (dest == "Zone")
+      add("Zone", json::array({{{"Value", z},
+                                {"Status", any ? "Available" : "SoldOut"},
+                                {"StatusCategory", any ? "WithStock" : "WithoutStock"}}}));
+    else
+      add("DedicatedHost", json::array());
+    zones.push_back({{"ZoneId", z},
+                     {"RegionId", c.region_id},
+                     {"Status", any ? "Available" : "SoldOut"},
                      {"StatusCategory", any ? "WithStock" : "WithoutStock"},
                      {"AvailableResources", Wrap("AvailableResource", resources)}});
   }
@@ -193,8 +217,10 @@ Result<json> DescribeImages(ApiContext& c) {
   if (auto v = c.params.Get("ImageId"))
     for (auto& id : Split(*v, ',')) ids.insert(Trim(id));
   auto owner = c.params.Get("ImageOwnerAlias");
-  if (owner && *owner != "system" && *owner != "self" && *owner != "others" && *owner != "marketplace")
-    return MakeError(ErrorCode::kInvalidParameter, "ImageOwnerAlias must be system, self, others or marketplace.");
+  if (owner && *owner != "system" && *owner != "self" && *owner != "others" &&
+      *owner != "marketplace")
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "ImageOwnerAlias must be system, self, others or marketplace.");
   auto name = c.params.Get("ImageName");
   auto os_type = c.params.Get("OSType");
   auto arch = c.params.Get("Architecture");
@@ -205,7 +231,8 @@ Result<json> DescribeImages(ApiContext& c) {
     if (owner && *owner != "system") continue;
     if (name && img.name.find(*name) == std::string::npos) continue;
     if (os_type && !EqualsIgnoreCase(*os_type, img.os_type)) continue;
-    if (arch && *arch != img.architecture && !(*arch == "x86_64" && img.architecture == "x86_64")) continue;
+    if (arch && *arch != img.architecture && !(*arch == "x86_64" && img.architecture == "x86_64"))
+      continue;
     if (status && status->find("Available") == std::string::npos) continue;
     matched.push_back(&img);
   }
@@ -215,15 +242,30 @@ Result<json> DescribeImages(ApiContext& c) {
   json arr = json::array();
   for (size_t i = page.begin; i < page.end; ++i) {
     const Image& img = *matched[i];
-    arr.push_back({{"ImageId", img.id}, {"ImageName", img.name}, {"ImageFamily", "debian"},
-                   {"ImageVersion", "1.0"}, {"Description", img.description},
-                   {"OSName", img.os_name}, {"OSNameEn", img.os_name}, {"OSType", img.os_type},
-                   {"Platform", img.platform}, {"Architecture", img.architecture},
-                   {"Size", img.size_gib}, {"Status", "Available"}, {"Progress", "100%"},
-                   {"ImageOwnerAlias", "system"}, {"IsPublic", true}, {"IsSelfShared", ""},
-                   {"IsCopied", false}, {"IsSubscribed", false}, {"IsSupportCloudinit", true},
-                   {"IsSupportIoOptimized", true}, {"Usage", "instance"}, {"BootMode", "BIOS"},
-                   {"CreationTime", "2026-11-01T00:00:00Z"}, {"LoginAsNonRootSupported", false},
+    arr.push_back({{"ImageId", img.id},
+                   {"ImageName", img.name},
+                   {"ImageFamily", "debian"},
+                   {"ImageVersion", "1.0"},
+                   {"Description", img.description},
+                   {"OSName", img.os_name},
+                   {"OSNameEn", img.os_name},
+                   {"OSType", img.os_type},
+                   {"Platform", img.platform},
+                   {"Architecture", img.architecture},
+                   {"Size", img.size_gib},
+                   {"Status", "Available"},
+                   {"Progress", "100%"},
+                   {"ImageOwnerAlias", "system"},
+                   {"IsPublic", true},
+                   {"IsSelfShared", ""},
+                   {"IsCopied", false},
+                   {"IsSubscribed", false},
+                   {"IsSupportCloudinit", true},
+                   {"IsSupportIoOptimized", true},
+                   {"Usage", "instance"},
+                   {"BootMode", "BIOS"},
+                   {"CreationTime", "2026-11-01T00:00:00Z"},
+                   {"LoginAsNonRootSupported", false},
                    {"DiskDeviceMappings", Wrap("DiskDeviceMapping", json::array())},
                    {"Tags", Wrap("Tag", json::array())}});
   }

@@ -1,12 +1,8 @@
 #include "api/http_server.h"
 
 #include <optional>
-#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
+#include "common/beast.h"
 #include "common/log.h"
 #include "common/text.h"
 
@@ -29,8 +25,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(1 << 20);
     stream_.expires_after(std::chrono::seconds(120));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -46,8 +43,10 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& f : req) {
       std::string name = ToLower(std::string(f.name_string()));
       auto it = in.headers.find(name);
-      if (it == in.headers.end()) in.headers[name] = std::string(f.value());
-      else it->second += "," + std::string(f.value());
+      if (it == in.headers.end())
+        in.headers[name] = std::string(f.value());
+      else
+        it->second += "," + std::string(f.value());
     }
     in.body = std::move(req.body());
     beast::error_code addr_ec;
@@ -98,7 +97,9 @@ class BeastServer final : public HttpServer {
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(ep, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return MakeError(ErrorCode::kInternalError, "cannot listen on " + listen + ": " + ec.message());
+    if (ec)
+      return MakeError(ErrorCode::kInternalError,
+                       "cannot listen on " + listen + ": " + ec.message());
     port_ = acceptor_.local_endpoint().port();
     Accept();
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc_.run(); });

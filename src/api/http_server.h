@@ -13,8 +13,8 @@
 namespace openecs {
 
 struct HttpRequest {
-  std::string method;  // GET, POST, ...
-  std::string target;  // path and query, as sent
+  std::string method;                          // GET, POST, ...
+  std::string target;                          // path and query, as sent
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string remote_address;

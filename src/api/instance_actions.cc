@@ -14,13 +14,15 @@ namespace openecs {
 namespace {
 using json = nlohmann::json;
 
-Result<DiskRequest> DiskOf(const std::map<std::string, std::string>& m, bool system, int default_size) {
+Result<DiskRequest> DiskOf(const std::map<std::string, std::string>& m, bool system,
+                           int default_size) {
   DiskRequest d;
   auto get = [&](const char* k) {
     auto it = m.find(k);
     return it == m.end() ? std::string() : it->second;
   };
-  d.category = get("Category").empty() ? (system ? "cloud_essd" : "cloud_efficiency") : get("Category");
+  d.category =
+      get("Category").empty() ? (system ? "cloud_essd" : "cloud_efficiency") : get("Category");
   d.performance_level = get("PerformanceLevel");
   d.name = get("DiskName");
   d.description = get("Description");
@@ -59,7 +61,8 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   r.private_ip = p.GetOr("PrivateIpAddress", "");
   if (auto sg = p.Get("SecurityGroupId")) r.security_group_ids.push_back(*sg);
   for (auto& sg : p.RepeatList("SecurityGroupIds"))
-    if (std::find(r.security_group_ids.begin(), r.security_group_ids.end(), sg) == r.security_group_ids.end())
+    if (std::find(r.security_group_ids.begin(), r.security_group_ids.end(), sg) ==
+        r.security_group_ids.end())
       r.security_group_ids.push_back(sg);
   r.name = p.GetOr("InstanceName", "");
   r.host_name = p.GetOr("HostName", "");
@@ -72,7 +75,8 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   for (const char* k : {"Category", "Size", "PerformanceLevel", "DiskName", "Description"})
     if (auto v = p.Get(std::string("SystemDisk.") + k)) sys[k] = *v;
   const Image* img = FindBuiltinImage(r.image_id);
-  OPENECS_ASSIGN_OR_RETURN(r.system_disk, DiskOf(sys, true, std::max(20, img ? img->size_gib : 20)));
+  OPENECS_ASSIGN_OR_RETURN(r.system_disk,
+                           DiskOf(sys, true, std::max(20, img ? img->size_gib : 20)));
   for (auto& m : p.ObjectList("DataDisk")) {
     OPENECS_ASSIGN_OR_RETURN(DiskRequest d, DiskOf(m, false, 0));
     r.data_disks.push_back(std::move(d));
@@ -121,10 +125,14 @@ json RenderInstance(const Instance& i, const State& s) {
   json sgs = json::array();
   for (const auto& g : i.security_group_ids) sgs.push_back(g);
   json nics = json::array();
-  nics.push_back({{"NetworkInterfaceId", "eni-" + i.id.substr(2)}, {"Type", "Primary"},
+  nics.push_back({{"NetworkInterfaceId", "eni-" + i.id.substr(2)},
+                  {"Type", "Primary"},
                   {"PrimaryIpAddress", i.private_ip},
-                  {"MacAddress", "00:16:3e:" + i.id.substr(2, 2) + ":" + i.id.substr(4, 2) + ":" + i.id.substr(6, 2)},
-                  {"PrivateIpSets", Wrap("PrivateIpSet", json::array({{{"PrivateIpAddress", i.private_ip}, {"Primary", true}}}))}});
+                  {"MacAddress", "00:16:3e:" + i.id.substr(2, 2) + ":" + i.id.substr(4, 2) + ":" +
+                                     i.id.substr(6, 2)},
+                  {"PrivateIpSets",
+                   Wrap("PrivateIpSet",
+                        json::array({{{"PrivateIpAddress", i.private_ip}, {"Primary", true}}}))}});
   std::string family;
   if (const InstanceType* t = FindInstanceType(i.instance_type)) family = t->family;
   const Image* img = FindBuiltinImage(i.image_id);
@@ -147,8 +155,11 @@ json RenderInstance(const Instance& i, const State& s) {
           {"Status", ToString(i.status)},
           {"StoppedMode", i.status == InstanceStatus::kStopped ? i.stopped_mode : "Not-applicable"},
           {"InstanceNetworkType", "vpc"},
-          {"VpcAttributes", {{"VpcId", i.vpc_id}, {"VSwitchId", i.vswitch_id}, {"NatIpAddress", ""},
-                             {"PrivateIpAddress", Wrap("IpAddress", json::array({i.private_ip}))}}},
+          {"VpcAttributes",
+           {{"VpcId", i.vpc_id},
+            {"VSwitchId", i.vswitch_id},
+            {"NatIpAddress", ""},
+            {"PrivateIpAddress", Wrap("IpAddress", json::array({i.private_ip}))}}},
           {"InnerIpAddress", Wrap("IpAddress", json::array())},
           {"PublicIpAddress", Wrap("IpAddress", json::array())},
           {"EipAddress", {{"AllocationId", ""}, {"IpAddress", ""}, {"Bandwidth", 0}}},
@@ -178,7 +189,8 @@ json RenderInstance(const Instance& i, const State& s) {
 Result<json> DescribeInstancesAction(ApiContext& c) {
   const Params& p = c.params;
   OPENECS_ASSIGN_OR_RETURN(auto ids_list, p.JsonList("InstanceIds"));
-  if (ids_list.size() > 100) return MakeError(ErrorCode::kInvalidParameter, "At most 100 InstanceIds.");
+  if (ids_list.size() > 100)
+    return MakeError(ErrorCode::kInvalidParameter, "At most 100 InstanceIds.");
   std::set<std::string> ids(ids_list.begin(), ids_list.end());
   OPENECS_ASSIGN_OR_RETURN(auto ips_list, p.JsonList("PrivateIpAddresses"));
   std::set<std::string> ips(ips_list.begin(), ips_list.end());
@@ -195,7 +207,8 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
   // InstanceName supports a trailing '*' wildcard (prefix match), as on ECS.
   auto name_match = [&](const std::string& n) {
     if (!name) return true;
-    if (!name->empty() && name->back() == '*') return n.rfind(name->substr(0, name->size() - 1), 0) == 0;
+    if (!name->empty() && name->back() == '*')
+      return n.rfind(name->substr(0, name->size() - 1), 0) == 0;
     return n == *name;
   };
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
@@ -212,7 +225,9 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
       if (charge && i.charge_type != *charge) return;
       if (key && i.key_pair_name != *key) return;
       if (!ips.empty() && !ips.count(i.private_ip)) return;
-      if (sg && std::find(i.security_group_ids.begin(), i.security_group_ids.end(), *sg) == i.security_group_ids.end()) return;
+      if (sg && std::find(i.security_group_ids.begin(), i.security_group_ids.end(), *sg) ==
+                    i.security_group_ids.end())
+        return;
       if (!want.empty() && !TagsMatch(i.tags, want)) return;
       matched.push_back(&i);
     };
@@ -270,18 +285,24 @@ Result<json> DescribeInstancesFullStatusAction(ApiContext& c) {
       if (i.account_id != c.account_id) continue;
       if (!ids.empty() && !ids.count(id)) continue;
       // Full status knows three states: transitional ones report as where they are heading.
-      std::string st = i.status == InstanceStatus::kRunning ? "Running"
-                       : (i.status == InstanceStatus::kStopped || i.status == InstanceStatus::kStopping) ? "Stopped"
-                                                                                                         : "Starting";
+      std::string st =
+          i.status == InstanceStatus::kRunning ? "Running"
+          : (i.status == InstanceStatus::kStopped || i.status == InstanceStatus::kStopping)
+              ? "Stopped"
+              : "Starting";
       if (status && *status != st) continue;
-      std::string h = i.status == InstanceStatus::kRunning ? "Ok"
-                      : i.status == InstanceStatus::kStopped ? "NotApplicable" : "Initializing";
+      std::string h = i.status == InstanceStatus::kRunning   ? "Ok"
+                      : i.status == InstanceStatus::kStopped ? "NotApplicable"
+                                                             : "Initializing";
       if (health && *health != h) continue;
       matched.push_back({&i, st + "/" + h});
     }
-    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), PageSpec{.token_style = false}));
-    static const std::map<std::string, int> kStatusCode = {{"Starting", 0}, {"Running", 1}, {"Stopped", 64}};
-    static const std::map<std::string, int> kHealthCode = {{"Ok", 0}, {"Initializing", 3}, {"NotApplicable", 6}};
+    OPENECS_ASSIGN_OR_RETURN(Page page,
+                             Paginate(c.params, matched.size(), PageSpec{.token_style = false}));
+    static const std::map<std::string, int> kStatusCode = {
+        {"Starting", 0}, {"Running", 1}, {"Stopped", 64}};
+    static const std::map<std::string, int> kHealthCode = {
+        {"Ok", 0}, {"Initializing", 3}, {"NotApplicable", 6}};
     json arr = json::array();
     for (size_t k = page.begin; k < page.end; ++k) {
       auto parts = Split(matched[k].second, '/');
@@ -304,12 +325,32 @@ Result<json> DescribeInstanceAttributeAction(ApiContext& c) {
       return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
     json full = RenderInstance(it->second, s);
     json out;
-    for (const char* k : {"InstanceId", "InstanceName", "HostName", "Description", "RegionId", "ZoneId",
-                          "InstanceType", "Cpu", "Memory", "ImageId", "Status", "StoppedMode",
-                          "InstanceNetworkType", "VpcAttributes", "InnerIpAddress", "PublicIpAddress",
-                          "EipAddress", "SecurityGroupIds", "InstanceChargeType", "InternetChargeType",
-                          "InternetMaxBandwidthOut", "InternetMaxBandwidthIn", "CreationTime",
-                          "ExpiredTime", "OperationLocks", "SerialNumber"})
+    for (const char* k : {"InstanceId",
+                          "InstanceName",
+                          "HostName",
+                          "Description",
+                          "RegionId",
+                          "ZoneId",
+                          "InstanceType",
+                          "Cpu",
+                          "Memory",
+                          "ImageId",
+                          "Status",
+                          "StoppedMode",
+                          "InstanceNetworkType",
+                          "VpcAttributes",
+                          "InnerIpAddress",
+                          "PublicIpAddress",
+                          "EipAddress",
+                          "SecurityGroupIds",
+                          "InstanceChargeType",
+                          "InternetChargeType",
+                          "InternetMaxBandwidthOut",
+                          "InternetMaxBandwidthIn",
+                          "CreationTime",
+                          "ExpiredTime",
+                          "OperationLocks",
+                          "SerialNumber"})
       out[k] = full[k];
     out["IoOptimized"] = "optimized";
     return out;
@@ -322,10 +363,14 @@ json RenderBatch(const std::vector<BatchResult>& results) {
     std::string code = "200", message = "success";
     if (r.error) {
       code = std::string(Describe(r.error->code).code);
-      message = r.error->message.empty() ? std::string(Describe(r.error->code).message) : r.error->message;
+      message = r.error->message.empty() ? std::string(Describe(r.error->code).message)
+                                         : r.error->message;
     }
-    arr.push_back({{"InstanceId", r.instance_id}, {"Code", code}, {"Message", message},
-                   {"PreviousStatus", ToString(r.previous)}, {"CurrentStatus", ToString(r.current)}});
+    arr.push_back({{"InstanceId", r.instance_id},
+                   {"Code", code},
+                   {"Message", message},
+                   {"PreviousStatus", ToString(r.previous)},
+                   {"CurrentStatus", ToString(r.current)}});
   }
   return json{{"InstanceResponses", Wrap("InstanceResponse", arr)}};
 }
@@ -339,7 +384,8 @@ ActionHandler PowerAction(BatchFn fn, bool batch, const char* force_param) {
     r.account_id = c.account_id;
     if (batch) {
       OPENECS_ASSIGN_OR_RETURN(r.instance_ids, RequiredRepeatList(c.params, "InstanceId"));
-      OPENECS_ASSIGN_OR_RETURN(auto mode, c.params.Enum("BatchOptimization", {"AllTogether", "SuccessFirst"}));
+      OPENECS_ASSIGN_OR_RETURN(auto mode,
+                               c.params.Enum("BatchOptimization", {"AllTogether", "SuccessFirst"}));
       r.mode = mode && *mode == "SuccessFirst" ? BatchMode::kSuccessFirst : BatchMode::kAllTogether;
     } else {
       OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
@@ -413,15 +459,27 @@ Result<json> DescribeDisksAction(ApiContext& c) {
     json arr = json::array();
     for (size_t i = page.begin; i < page.end; ++i) {
       const Disk& d = *matched[i];
-      arr.push_back({{"DiskId", d.id}, {"DiskName", d.name}, {"Description", d.description},
-                     {"RegionId", d.region_id}, {"ZoneId", d.zone_id}, {"Type", d.type},
-                     {"Category", d.category}, {"PerformanceLevel", d.performance_level},
-                     {"Size", d.size_gib}, {"ImageId", d.image_id},
-                     {"SourceSnapshotId", d.snapshot_id}, {"InstanceId", d.instance_id},
-                     {"Device", d.device}, {"Status", d.status}, {"Portable", d.type == "data"},
-                     {"DeleteWithInstance", d.delete_with_instance}, {"DeleteAutoSnapshot", true},
-                     {"EnableAutoSnapshot", false}, {"Encrypted", false},
-                     {"DiskChargeType", "PostPaid"}, {"CreationTime", FormatIsoMinutes(d.creation_time)},
+      arr.push_back({{"DiskId", d.id},
+                     {"DiskName", d.name},
+                     {"Description", d.description},
+                     {"RegionId", d.region_id},
+                     {"ZoneId", d.zone_id},
+                     {"Type", d.type},
+                     {"Category", d.category},
+                     {"PerformanceLevel", d.performance_level},
+                     {"Size", d.size_gib},
+                     {"ImageId", d.image_id},
+                     {"SourceSnapshotId", d.snapshot_id},
+                     {"InstanceId", d.instance_id},
+                     {"Device", d.device},
+                     {"Status", d.status},
+                     {"Portable", d.type == "data"},
+                     {"DeleteWithInstance", d.delete_with_instance},
+                     {"DeleteAutoSnapshot", true},
+                     {"EnableAutoSnapshot", false},
+                     {"Encrypted", false},
+                     {"DiskChargeType", "PostPaid"},
+                     {"CreationTime", FormatIsoMinutes(d.creation_time)},
                      {"AttachedTime", d.attached_time ? FormatIsoMinutes(d.attached_time) : ""},
                      {"ExpiredTime", "2999-09-08T16:00Z"},
                      {"OperationLocks", Wrap("OperationLock", json::array())},

@@ -13,8 +13,10 @@ Result<json> CreateKeyPairAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string name, c.params.Required("KeyPairName"));
   OPENECS_ASSIGN_OR_RETURN(Tags tags, TagsOf(c.params));
   OPENECS_RETURN_IF_ERROR(ValidateTags(tags));
-  OPENECS_ASSIGN_OR_RETURN(auto created, CreateKeyPair(c.cloud, c.account_id, c.region_id, name, tags));
-  return json{{"KeyPairName", created.key_pair.id}, {"KeyPairId", created.key_pair.key_pair_id},
+  OPENECS_ASSIGN_OR_RETURN(auto created,
+                           CreateKeyPair(c.cloud, c.account_id, c.region_id, name, tags));
+  return json{{"KeyPairName", created.key_pair.id},
+              {"KeyPairId", created.key_pair.key_pair_id},
               {"KeyPairFingerPrint", created.key_pair.fingerprint},
               {"PrivateKeyBody", created.private_key}};
 }
@@ -24,7 +26,8 @@ Result<json> ImportKeyPairAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string body, c.params.Required("PublicKeyBody"));
   OPENECS_ASSIGN_OR_RETURN(Tags tags, TagsOf(c.params));
   OPENECS_RETURN_IF_ERROR(ValidateTags(tags));
-  OPENECS_ASSIGN_OR_RETURN(KeyPair kp, ImportKeyPair(c.cloud, c.account_id, c.region_id, name, body, tags));
+  OPENECS_ASSIGN_OR_RETURN(KeyPair kp,
+                           ImportKeyPair(c.cloud, c.account_id, c.region_id, name, body, tags));
   return json{{"KeyPairName", kp.id}, {"KeyPairFingerPrint", kp.fingerprint}};
 }
 
@@ -53,8 +56,10 @@ Result<json> DescribeKeyPairsAction(ApiContext& c) {
     json arr = json::array();
     for (size_t i = page.begin; i < page.end; ++i) {
       const KeyPair& k = *matched[i];
-      json e = {{"KeyPairName", k.id}, {"KeyPairFingerPrint", k.fingerprint},
-                {"CreationTime", FormatIso(k.creation_time)}, {"ResourceGroupId", ""},
+      json e = {{"KeyPairName", k.id},
+                {"KeyPairFingerPrint", k.fingerprint},
+                {"CreationTime", FormatIso(k.creation_time)},
+                {"ResourceGroupId", ""},
                 {"Tags", RenderTags(k.tags, false)}};
       if (include_public) e["PublicKey"] = k.public_key;
       arr.push_back(e);
@@ -106,8 +111,10 @@ Result<json> ListTagResourcesAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(paging, items.size(), spec));
   json arr = json::array();
   for (size_t i = page.begin; i < page.end; ++i)
-    arr.push_back({{"ResourceType", items[i].resource_type}, {"ResourceId", items[i].resource_id},
-                   {"TagKey", items[i].tag.key}, {"TagValue", items[i].tag.value}});
+    arr.push_back({{"ResourceType", items[i].resource_type},
+                   {"ResourceId", items[i].resource_id},
+                   {"TagKey", items[i].tag.key},
+                   {"TagValue", items[i].tag.value}});
   return json{{"TagResources", Wrap("TagResource", arr)}, {"NextToken", page.next_token}};
 }
 

@@ -23,7 +23,9 @@ Result<json> CreateVpcAction(ApiContext& c) {
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(c.params));
   OPENECS_ASSIGN_OR_RETURN(Vpc vpc, CreateVpc(c.cloud, r));
-  return json{{"VpcId", vpc.id}, {"VRouterId", vpc.vrouter_id}, {"RouteTableId", vpc.route_table_id},
+  return json{{"VpcId", vpc.id},
+              {"VRouterId", vpc.vrouter_id},
+              {"RouteTableId", vpc.route_table_id},
               {"ResourceGroupId", ""}};
 }
 
@@ -52,16 +54,23 @@ Result<json> DescribeVpcsAction(ApiContext& c) {
       json vsws = json::array();
       for (const auto& [vid, vs] : s.vswitches)
         if (vs.vpc_id == v.id) vsws.push_back(vid);
-      arr.push_back({{"VpcId", v.id}, {"VpcName", v.name}, {"Description", v.description},
-                     {"CidrBlock", v.cidr_block}, {"RegionId", v.region_id}, {"Status", "Available"},
-                     {"VRouterId", v.vrouter_id}, {"IsDefault", false},
-                     {"CreationTime", FormatIso(v.creation_time)}, {"OwnerId", 1},
+      arr.push_back({{"VpcId", v.id},
+                     {"VpcName", v.name},
+                     {"Description", v.description},
+                     {"CidrBlock", v.cidr_block},
+                     {"RegionId", v.region_id},
+                     {"Status", "Available"},
+                     {"VRouterId", v.vrouter_id},
+                     {"IsDefault", false},
+                     {"CreationTime", FormatIso(v.creation_time)},
+                     {"OwnerId", 1},
                      {"VSwitchIds", Wrap("VSwitchId", vsws)},
                      {"RouterTableIds", Wrap("RouterTableIds", json::array({v.route_table_id}))},
                      {"UserCidrs", Wrap("UserCidr", json::array())},
                      {"SecondaryCidrBlocks", Wrap("SecondaryCidrBlock", json::array())},
                      {"NatGatewayIds", Wrap("NatGatewayIds", json::array())},
-                     {"Tags", RenderTags(v.tags, true)}, {"EnabledIpv6", false},
+                     {"Tags", RenderTags(v.tags, true)},
+                     {"EnabledIpv6", false},
                      {"DnsHostnameStatus", "DISABLED"}});
     }
     json reply = {{"Vpcs", Wrap("Vpc", arr)}};
@@ -72,8 +81,8 @@ Result<json> DescribeVpcsAction(ApiContext& c) {
 
 Result<json> ModifyVpcAttributeAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("VpcId"));
-  OPENECS_RETURN_IF_ERROR(ModifyVpc(c.cloud, c.account_id, id, c.params.Get("VpcName"),
-                                    c.params.Get("Description")));
+  OPENECS_RETURN_IF_ERROR(
+      ModifyVpc(c.cloud, c.account_id, id, c.params.Get("VpcName"), c.params.Get("Description")));
   return json::object();
 }
 
@@ -126,14 +135,24 @@ Result<json> DescribeVSwitchesAction(ApiContext& c) {
     json arr = json::array();
     for (size_t i = page.begin; i < page.end; ++i) {
       const VSwitch& v = *matched[i];
-      arr.push_back({{"VSwitchId", v.id}, {"VSwitchName", v.name}, {"Description", v.description},
-                     {"VpcId", v.vpc_id}, {"ZoneId", v.zone_id}, {"CidrBlock", v.cidr_block},
-                     {"Status", "Available"}, {"IsDefault", false}, {"OwnerId", 1},
-                     {"AvailableIpAddressCount", AvailableIpCount(s, v)},
-                     {"CreationTime", FormatIso(v.creation_time)}, {"ShareType", "Sharing"},
-                     {"RouteTable", {{"RouteTableId", s.vpcs.count(v.vpc_id) ? s.vpcs.at(v.vpc_id).route_table_id : ""},
-                                     {"RouteTableType", "System"}}},
-                     {"Tags", RenderTags(v.tags, true)}, {"EnabledIpv6", false}});
+      arr.push_back(
+          {{"VSwitchId", v.id},
+           {"VSwitchName", v.name},
+           {"Description", v.description},
+           {"VpcId", v.vpc_id},
+           {"ZoneId", v.zone_id},
+           {"CidrBlock", v.cidr_block},
+           {"Status", "Available"},
+           {"IsDefault", false},
+           {"OwnerId", 1},
+           {"AvailableIpAddressCount", AvailableIpCount(s, v)},
+           {"CreationTime", FormatIso(v.creation_time)},
+           {"ShareType", "Sharing"},
+           {"RouteTable",
+            {{"RouteTableId", s.vpcs.count(v.vpc_id) ? s.vpcs.at(v.vpc_id).route_table_id : ""},
+             {"RouteTableType", "System"}}},
+           {"Tags", RenderTags(v.tags, true)},
+           {"EnabledIpv6", false}});
     }
     json reply = {{"VSwitches", Wrap("VSwitch", arr)}};
     page.Render(reply, matched.size());
@@ -188,11 +207,17 @@ Result<json> DescribeSecurityGroupsAction(ApiContext& c) {
       int members = 0;
       for (const auto& [iid, inst] : s.instances)
         for (const auto& sg : inst.security_group_ids) members += sg == g.id;
-      arr.push_back({{"SecurityGroupId", g.id}, {"SecurityGroupName", g.name},
-                     {"Description", g.description}, {"VpcId", g.vpc_id},
-                     {"SecurityGroupType", g.type}, {"CreationTime", FormatIso(g.creation_time)},
-                     {"EcsCount", members}, {"AvailableInstanceAmount", 2000 - members},
-                     {"RuleCount", g.rules.size()}, {"ServiceManaged", false}, {"ResourceGroupId", ""},
+      arr.push_back({{"SecurityGroupId", g.id},
+                     {"SecurityGroupName", g.name},
+                     {"Description", g.description},
+                     {"VpcId", g.vpc_id},
+                     {"SecurityGroupType", g.type},
+                     {"CreationTime", FormatIso(g.creation_time)},
+                     {"EcsCount", members},
+                     {"AvailableInstanceAmount", 2000 - members},
+                     {"RuleCount", g.rules.size()},
+                     {"ServiceManaged", false},
+                     {"ResourceGroupId", ""},
                      {"Tags", RenderTags(g.tags, false)}});
     }
     json reply = {{"SecurityGroups", Wrap("SecurityGroup", arr)}, {"RegionId", c.region_id}};
@@ -206,14 +231,24 @@ json RenderRule(const SecurityGroupRule& r, const State& s) {
     auto it = s.security_groups.find(id);
     return it == s.security_groups.end() ? std::string() : it->second.name;
   };
-  return {{"SecurityGroupRuleId", r.id}, {"Direction", r.direction}, {"IpProtocol", r.ip_protocol},
-          {"PortRange", r.port_range}, {"SourceCidrIp", r.source_cidr_ip},
-          {"SourceGroupId", r.source_group_id}, {"SourceGroupName", group_name(r.source_group_id)},
-          {"DestCidrIp", r.dest_cidr_ip}, {"DestGroupId", r.dest_group_id},
-          {"DestGroupName", group_name(r.dest_group_id)}, {"SourcePortRange", r.source_port_range},
-          {"Policy", r.policy == "accept" ? "Accept" : "Drop"}, {"Priority", std::to_string(r.priority)},
-          {"NicType", r.nic_type}, {"Description", r.description},
-          {"CreateTime", FormatIso(r.create_time)}, {"Ipv6SourceCidrIp", ""}, {"Ipv6DestCidrIp", ""}};
+  return {{"SecurityGroupRuleId", r.id},
+          {"Direction", r.direction},
+          {"IpProtocol", r.ip_protocol},
+          {"PortRange", r.port_range},
+          {"SourceCidrIp", r.source_cidr_ip},
+          {"SourceGroupId", r.source_group_id},
+          {"SourceGroupName", group_name(r.source_group_id)},
+          {"DestCidrIp", r.dest_cidr_ip},
+          {"DestGroupId", r.dest_group_id},
+          {"DestGroupName", group_name(r.dest_group_id)},
+          {"SourcePortRange", r.source_port_range},
+          {"Policy", r.policy == "accept" ? "Accept" : "Drop"},
+          {"Priority", std::to_string(r.priority)},
+          {"NicType", r.nic_type},
+          {"Description", r.description},
+          {"CreateTime", FormatIso(r.create_time)},
+          {"Ipv6SourceCidrIp", ""},
+          {"Ipv6DestCidrIp", ""}};
 }
 
 Result<json> DescribeSecurityGroupAttributeAction(ApiContext& c) {
@@ -227,9 +262,13 @@ Result<json> DescribeSecurityGroupAttributeAction(ApiContext& c) {
     json arr = json::array();
     for (const auto& r : g.rules)
       if (!dir || *dir == "all" || *dir == r.direction) arr.push_back(RenderRule(r, s));
-    return json{{"SecurityGroupId", g.id}, {"SecurityGroupName", g.name},
-                {"Description", g.description}, {"VpcId", g.vpc_id}, {"RegionId", c.region_id},
-                {"InnerAccessPolicy", g.inner_access_policy}, {"NextToken", ""},
+    return json{{"SecurityGroupId", g.id},
+                {"SecurityGroupName", g.name},
+                {"Description", g.description},
+                {"VpcId", g.vpc_id},
+                {"RegionId", c.region_id},
+                {"InnerAccessPolicy", g.inner_access_policy},
+                {"NextToken", ""},
                 {"Permissions", Wrap("Permission", arr)}};
   });
 }
@@ -239,9 +278,9 @@ Result<std::vector<SecurityGroupRule>> RulesOf(const Params& p, const std::strin
   std::vector<std::map<std::string, std::string>> specs = p.ObjectList("Permissions");
   if (specs.empty() && (p.Has("IpProtocol") || p.Has("PortRange"))) {
     std::map<std::string, std::string> top;
-    for (const char* k : {"IpProtocol", "PortRange", "SourceCidrIp", "SourceGroupId", "DestCidrIp",
-                          "DestGroupId", "Policy", "Priority", "NicType", "Description",
-                          "SourcePortRange"})
+    for (const char* k :
+         {"IpProtocol", "PortRange", "SourceCidrIp", "SourceGroupId", "DestCidrIp", "DestGroupId",
+          "Policy", "Priority", "NicType", "Description", "SourcePortRange"})
       if (auto v = p.Get(k)) top[k] = *v;
     specs.push_back(top);
   }

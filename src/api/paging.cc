@@ -10,8 +10,8 @@ Result<Page> Paginate(const Params& p, size_t total, const PageSpec& spec) {
   if (spec.token_style && (token || p.Has("MaxResults"))) {
     page.token_mode = true;
     OPENECS_ASSIGN_OR_RETURN(auto mr, p.Int("MaxResults", 0, 1 << 20));
-    int64_t size = mr ? std::clamp(*mr, spec.max_results_min, spec.max_results_max)
-                      : spec.max_results_default;
+    int64_t size =
+        mr ? std::clamp(*mr, spec.max_results_min, spec.max_results_max) : spec.max_results_default;
     size_t start = 0;
     if (token) {
       char* end = nullptr;

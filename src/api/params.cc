@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
 #include "common/text.h"
@@ -115,7 +114,8 @@ std::vector<std::string> Params::RepeatList(const std::string& prefix) const {
   return out;
 }
 
-std::vector<std::map<std::string, std::string>> Params::ObjectList(const std::string& prefix) const {
+std::vector<std::map<std::string, std::string>> Params::ObjectList(
+    const std::string& prefix) const {
   std::map<int, std::map<std::string, std::string>> items;
   for (auto it = values_.lower_bound(prefix + "."); it != values_.end(); ++it) {
     if (it->first.compare(0, prefix.size() + 1, prefix + ".") != 0) break;

@@ -22,8 +22,9 @@ TEST(Signature, Acs3Vector) {
       {"x-acs-signature-nonce", "3156853299f313e23d1673dc12e1703d"},
       {"x-acs-content-sha256", Sha256Hex("")},
       {"accept", "application/json"}};
-  std::vector<std::string> signed_headers = {"host", "x-acs-action", "x-acs-content-sha256",
-                                             "x-acs-date", "x-acs-signature-nonce", "x-acs-version"};
+  std::vector<std::string> signed_headers = {
+      "host",       "x-acs-action",          "x-acs-content-sha256",
+      "x-acs-date", "x-acs-signature-nonce", "x-acs-version"};
   std::string creq = Acs3CanonicalRequest("POST", "/", q, h, signed_headers, Sha256Hex(""));
   EXPECT_EQ(Sha256Hex(creq), "0cdf9c6f08638b42d9e57f45c70b9aabae931df28960bd3dbbe11f75cac9924c");
   EXPECT_EQ(Acs3Signature(creq, "testSecret"),
@@ -33,12 +34,16 @@ TEST(Signature, Acs3Vector) {
 
 TEST(Signature, V1Vector) {
   std::multimap<std::string, std::string> p = {
-      {"Action", "DescribeRegions"},   {"Format", "JSON"},
-      {"Version", "2014-05-26"},       {"AccessKeyId", "testAK"},
-      {"SignatureMethod", "HMAC-SHA1"}, {"SignatureVersion", "1.0"},
+      {"Action", "DescribeRegions"},
+      {"Format", "JSON"},
+      {"Version", "2014-05-26"},
+      {"AccessKeyId", "testAK"},
+      {"SignatureMethod", "HMAC-SHA1"},
+      {"SignatureVersion", "1.0"},
       {"SignatureNonce", "3156853299f313e23d1673dc12e1703d"},
       {"Timestamp", "2024-01-01T00:00:00Z"},
-      {"RegionId", "cn-hangzhou"},     {"InstanceName", "my vm*(1)!~"}};
+      {"RegionId", "cn-hangzhou"},
+      {"InstanceName", "my vm*(1)!~"}};
   std::string sts = V1StringToSign("GET", p);
   EXPECT_EQ(sts,
             "GET&%2F&AccessKeyId%3DtestAK%26Action%3DDescribeRegions%26Format%3DJSON%26InstanceName"

@@ -1,20 +1,15 @@
 #include "cli/cli.h"
 
-#include <utility>  // before Asio (Boost 1.74 needs it)
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "api/signature.h"
+#include "common/beast.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/text.h"
@@ -27,12 +22,15 @@ using tcp = boost::asio::ip::tcp;
 using json = nlohmann::json;
 
 void Usage() {
-  std::cerr << "usage: ecs <Action> [--Param value ...] [--endpoint host:port] [--version V]\n"
-               "           [--data-dir DIR] [--profile NAME] [--access-key-id ID --access-key-secret S]\n"
-               "example: ecs DescribeInstances --RegionId local\n"
-               "         ecs RunInstances --RegionId local --ImageId debian_12_tiny_x64_openecs \\\n"
-               "             --InstanceType ecs.t5-lc2m1.nano --VSwitchId vsw-... --SecurityGroupId sg-...\n"
-               "Lists use the flattened form: --SecurityGroupIds.1 sg-a --Tag.1.Key env --Tag.1.Value dev\n";
+  std::cerr
+      << "usage: ecs <Action> [--Param value ...] [--endpoint host:port] [--version V]\n"
+         "           [--data-dir DIR] [--profile NAME] [--access-key-id ID --access-key-secret S]\n"
+         "example: ecs DescribeInstances --RegionId local\n"
+         "         ecs RunInstances --RegionId local --ImageId debian_12_tiny_x64_openecs \\\n"
+         "             --InstanceType ecs.t5-lc2m1.nano --VSwitchId vsw-... --SecurityGroupId "
+         "sg-...\n"
+         "Lists use the flattened form: --SecurityGroupIds.1 sg-a --Tag.1.Key env --Tag.1.Value "
+         "dev\n";
 }
 
 json ReadJson(const std::string& path) {
@@ -44,11 +42,20 @@ json ReadJson(const std::string& path) {
 }  // namespace
 
 std::string VersionFor(const std::string& action) {
-  static const std::set<std::string> kVpc = {
-      "CreateVpc", "DescribeVpcs", "ModifyVpcAttribute", "DeleteVpc", "CreateVSwitch",
-      "DescribeVSwitches", "DeleteVSwitch", "ModifyVSwitchAttribute", "AllocateEipAddress",
-      "AssociateEipAddress", "UnassociateEipAddress", "ReleaseEipAddress", "DescribeEipAddresses",
-      "ModifyEipAddressAttribute"};
+  static const std::set<std::string> kVpc = {"CreateVpc",
+                                             "DescribeVpcs",
+                                             "ModifyVpcAttribute",
+                                             "DeleteVpc",
+                                             "CreateVSwitch",
+                                             "DescribeVSwitches",
+                                             "DeleteVSwitch",
+                                             "ModifyVSwitchAttribute",
+                                             "AllocateEipAddress",
+                                             "AssociateEipAddress",
+                                             "UnassociateEipAddress",
+                                             "ReleaseEipAddress",
+                                             "DescribeEipAddresses",
+                                             "ModifyEipAddressAttribute"};
   return kVpc.count(action) ? "2016-04-28" : "2014-05-26";
 }
 
@@ -59,8 +66,8 @@ int RunCli(const std::vector<std::string>& args) {
   }
   std::string action = args[0];
   std::map<std::string, std::string> params, opts;
-  static const std::set<std::string> kOptions = {"endpoint", "version", "data-dir", "profile",
-                                                 "access-key-id", "access-key-secret"};
+  static const std::set<std::string> kOptions = {"endpoint", "version",       "data-dir",
+                                                 "profile",  "access-key-id", "access-key-secret"};
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a.rfind("--", 0) != 0) {
@@ -81,8 +88,9 @@ int RunCli(const std::vector<std::string>& args) {
     (kOptions.count(key) ? opts : params)[key] = value;
   }
 
-  std::string data_dir = opts.count("data-dir") ? opts["data-dir"]
-                         : std::getenv("OPENECS_DATA_DIR") ? std::getenv("OPENECS_DATA_DIR") : "data";
+  std::string data_dir = opts.count("data-dir")            ? opts["data-dir"]
+                         : std::getenv("OPENECS_DATA_DIR") ? std::getenv("OPENECS_DATA_DIR")
+                                                           : "data";
   json creds = ReadJson(data_dir + "/credentials");
   if (opts.count("profile")) {
     const char* home = std::getenv("HOME");
@@ -150,9 +158,8 @@ int RunCli(const std::vector<std::string>& args) {
     json reply = json::parse(res.body(), nullptr, false);
     if (res.result_int() >= 400) {
       if (reply.is_object() && reply.contains("Code"))
-        std::cerr << reply.value("Code", "") << ": " << reply.value("Message", "")
-                  << " (HTTP " << res.result_int() << ", RequestId " << reply.value("RequestId", "")
-                  << ")\n";
+        std::cerr << reply.value("Code", "") << ": " << reply.value("Message", "") << " (HTTP "
+                  << res.result_int() << ", RequestId " << reply.value("RequestId", "") << ")\n";
       else
         std::cerr << "HTTP " << res.result_int() << ": " << res.body() << "\n";
       return 1;

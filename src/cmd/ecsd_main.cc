@@ -3,13 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
-
-#include <CLI/CLI.hpp>
 
 #include "agent/agent.h"
 #include "api/api_server.h"
@@ -130,9 +129,15 @@ int RunDev(const DevOptions& o) {
   FakeDriverOptions fo;
   fo.journal_path = o.data_dir + "/fake-hypervisor.journal";
   fo.delay_ms = o.fake_delay_ms;
-  fo.host = HostInfo{std::string(hostname) + "-fake", config.zones.front(), o.fake_host_vcpus,
-                     o.fake_host_memory_mb, 100000, o.fake_host_gpus,
-                     o.fake_host_gpus > 0 ? "NVIDIA A10" : "", false, "fake"};
+  fo.host = HostInfo{std::string(hostname) + "-fake",
+                     config.zones.front(),
+                     o.fake_host_vcpus,
+                     o.fake_host_memory_mb,
+                     100000,
+                     o.fake_host_gpus,
+                     o.fake_host_gpus > 0 ? "NVIDIA A10" : "",
+                     false,
+                     "fake"};
   FakeDriver driver(fo);
   AgentService agent_service(**cloud);
   AgentOptions ao;
@@ -145,11 +150,12 @@ int RunDev(const DevOptions& o) {
 
   std::string ak = account->access_key_id;
   Authenticator auth([&cloud, ak](const std::string& id) -> std::optional<Credential> {
-    return (*cloud)->Read<std::optional<Credential>>([&](const State& s) -> std::optional<Credential> {
-      for (const auto& [aid, a] : s.accounts)
-        if (a.access_key_id == id) return Credential{a.id, a.access_key_secret};
-      return std::nullopt;
-    });
+    return (*cloud)->Read<std::optional<Credential>>(
+        [&](const State& s) -> std::optional<Credential> {
+          for (const auto& [aid, a] : s.accounts)
+            if (a.access_key_id == id) return Credential{a.id, a.access_key_secret};
+          return std::nullopt;
+        });
   });
   ApiServer api(**cloud, auth);
   api.AddRoute("/openecs/health", [](const HttpRequest&) {
@@ -165,12 +171,14 @@ int RunDev(const DevOptions& o) {
     HttpResponse r;
     Status st = Ok();
     if (q.count("delay_ms")) driver.set_delay_ms(std::atoi(q["delay_ms"].c_str()));
-    if (q.count("op")) st = driver.InjectFailures(q["op"], q.count("count") ? std::atoi(q["count"].c_str()) : 1);
+    if (q.count("op"))
+      st = driver.InjectFailures(q["op"], q.count("count") ? std::atoi(q["count"].c_str()) : 1);
     if (!st.ok()) return ErrorResponse(st.error(), "fake", false);
     r.body = R"({"Status":"ok"})";
     return r;
   });
-  auto server = HttpServer::Start(o.listen, o.threads, [&api](const HttpRequest& r) { return api.Handle(r); });
+  auto server = HttpServer::Start(o.listen, o.threads,
+                                  [&api](const HttpRequest& r) { return api.Handle(r); });
   if (!server.ok()) {
     std::cerr << server.error().message << "\n";
     return 1;
@@ -199,16 +207,23 @@ int main(int argc, char** argv) {
   CLI::App app{"ecsd: the OpenECS daemon"};
   app.require_subcommand(1);
   DevOptions o;
-  auto* dev = app.add_subcommand("dev", "API server + one embedded host agent, SQLite, one process");
+  auto* dev =
+      app.add_subcommand("dev", "API server + one embedded host agent, SQLite, one process");
   dev->add_option("--listen", o.listen, "host:port to serve the API on")->capture_default_str();
-  dev->add_option("--data-dir", o.data_dir, "where the database, credentials and disks live")->capture_default_str();
-  dev->add_option("--driver", o.driver, "hypervisor driver: fake (emulator mode) or qemu")->capture_default_str();
+  dev->add_option("--data-dir", o.data_dir, "where the database, credentials and disks live")
+      ->capture_default_str();
+  dev->add_option("--driver", o.driver, "hypervisor driver: fake (emulator mode) or qemu")
+      ->capture_default_str();
   dev->add_option("--region", o.region, "region id")->capture_default_str();
   dev->add_option("--zones", o.zones, "comma-separated zone ids (default <region>-a,<region>-b)");
-  dev->add_option("--fake-delay-ms", o.fake_delay_ms, "fake driver: delay per operation")->capture_default_str();
-  dev->add_option("--fake-host-vcpus", o.fake_host_vcpus, "fake driver: host vCPUs")->capture_default_str();
-  dev->add_option("--fake-host-memory-mb", o.fake_host_memory_mb, "fake driver: host memory")->capture_default_str();
-  dev->add_option("--fake-host-gpus", o.fake_host_gpus, "fake driver: host GPUs")->capture_default_str();
+  dev->add_option("--fake-delay-ms", o.fake_delay_ms, "fake driver: delay per operation")
+      ->capture_default_str();
+  dev->add_option("--fake-host-vcpus", o.fake_host_vcpus, "fake driver: host vCPUs")
+      ->capture_default_str();
+  dev->add_option("--fake-host-memory-mb", o.fake_host_memory_mb, "fake driver: host memory")
+      ->capture_default_str();
+  dev->add_option("--fake-host-gpus", o.fake_host_gpus, "fake driver: host GPUs")
+      ->capture_default_str();
   dev->add_option("--threads", o.threads, "HTTP I/O threads")->capture_default_str();
   dev->add_flag("--verbose", o.verbose, "debug logging");
   CLI11_PARSE(app, argc, argv);

@@ -70,7 +70,8 @@ std::optional<std::string> Base64Decode(std::string_view data) {
   if (clean.size() % 4 != 0) return std::nullopt;
   if (clean.empty()) return std::string();
   size_t eq = clean.find('=');
-  if (eq != std::string::npos && (eq < clean.size() - 2 || clean.find_first_not_of('=', eq) != std::string::npos))
+  if (eq != std::string::npos &&
+      (eq < clean.size() - 2 || clean.find_first_not_of('=', eq) != std::string::npos))
     return std::nullopt;
   std::string out(clean.size() / 4 * 3, '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),

@@ -9,124 +9,129 @@ namespace openecs {
 // X(enumerator, "Wire.Code", http_status, "default message")
 #define OPENECS_ERRORS(X)                                                                          \
   X(kInternalError, "InternalError", 500,                                                          \
-    "The request processing has failed due to some unknown error, exception or failure.")         \
+    "The request processing has failed due to some unknown error, exception or failure.")          \
   X(kServiceUnavailable, "ServiceUnavailable", 503,                                                \
-    "The request has failed due to a temporary failure of the server.")                           \
+    "The request has failed due to a temporary failure of the server.")                            \
   X(kOperationConflict, "OperationConflict", 409,                                                  \
-    "Request was denied due to conflict with a previous request.")                                \
+    "Request was denied due to conflict with a previous request.")                                 \
   X(kMissingParameter, "MissingParameter", 400,                                                    \
-    "A parameter that is mandatory for processing this request is not supplied.")                 \
+    "A parameter that is mandatory for processing this request is not supplied.")                  \
   X(kInvalidParameter, "InvalidParameter", 400, "The specified parameter is not valid.")           \
   X(kInvalidAction, "InvalidAction.NotFound", 404,                                                 \
-    "Specified api is not found, please check your url and method.")                              \
-  X(kUnsupportedHttpMethod, "UnsupportedHTTPMethod", 403, "This HTTP method is not supported.")   \
+    "Specified api is not found, please check your url and method.")                               \
+  X(kUnsupportedHttpMethod, "UnsupportedHTTPMethod", 403, "This HTTP method is not supported.")    \
   X(kIncompleteSignature, "IncompleteSignature", 400,                                              \
-    "The request signature does not conform to Aliyun standards.")                                \
+    "The request signature does not conform to Aliyun standards.")                                 \
   X(kSignatureDoesNotMatch, "SignatureDoesNotMatch", 400,                                          \
-    "Specified signature is not matched with our calculation.")                                   \
+    "Specified signature is not matched with our calculation.")                                    \
   X(kSignatureNonceUsed, "SignatureNonceUsed", 400, "The request signature nonce has been used.")  \
   X(kInvalidTimeStampExpired, "InvalidTimeStamp.Expired", 400,                                     \
-    "Specified time stamp or date value is expired.")                                             \
+    "Specified time stamp or date value is expired.")                                              \
   X(kIllegalTimestamp, "IllegalTimestamp", 400,                                                    \
-    "The input parameter \"Timestamp\" that is mandatory for processing this request is not "     \
+    "The input parameter \"Timestamp\" that is mandatory for processing this request is not "      \
     "supplied or is malformed.")                                                                   \
   X(kInvalidAccessKeyIdNotFound, "InvalidAccessKeyId.NotFound", 404,                               \
-    "Specified access key is not found.")                                                         \
+    "Specified access key is not found.")                                                          \
   X(kDryRunOperation, "DryRunOperation", 400,                                                      \
-    "Request validation has been passed with DryRun flag set.")                                   \
+    "Request validation has been passed with DryRun flag set.")                                    \
   X(kIdempotentParameterMismatch, "IdempotentParameterMismatch", 400,                              \
-    "The request uses the same client token as a previous, but non-identical request.")           \
+    "The request uses the same client token as a previous, but non-identical request.")            \
   X(kInvalidClientToken, "InvalidClientToken.ValueNotSupported", 400,                              \
-    "The ClientToken provided is invalid.")                                                       \
+    "The ClientToken provided is invalid.")                                                        \
   X(kInvalidRegionIdNotFound, "InvalidRegionId.NotFound", 404,                                     \
-    "The specified RegionId does not exist.")                                                     \
+    "The specified RegionId does not exist.")                                                      \
   X(kInvalidZoneIdNotFound, "InvalidZoneId.NotFound", 404, "The specified zone does not exist.")   \
   X(kInvalidInstanceIdNotFound, "InvalidInstanceId.NotFound", 404,                                 \
-    "The specified InstanceId does not exist.")                                                   \
+    "The specified InstanceId does not exist.")                                                    \
   X(kInvalidInstanceIdMalformed, "InvalidInstanceId.Malformed", 400,                               \
-    "The specified parameter InstanceId is not valid.")                                           \
-  X(kInvalidImageIdNotFound, "InvalidImageId.NotFound", 404, "The specified ImageId does not exist.") \
+    "The specified parameter InstanceId is not valid.")                                            \
+  X(kInvalidImageIdNotFound, "InvalidImageId.NotFound", 404,                                       \
+    "The specified ImageId does not exist.")                                                       \
   X(kInvalidDiskIdNotFound, "InvalidDiskId.NotFound", 404, "The specified disk does not exist.")   \
   X(kInvalidVpcIdNotFound, "InvalidVpcId.NotFound", 404, "The specified VpcId does not exist.")    \
   X(kInvalidVSwitchIdNotFound, "InvalidVSwitchId.NotFound", 404,                                   \
-    "The specified VSwitchId does not exist.")                                                    \
+    "The specified VSwitchId does not exist.")                                                     \
   X(kInvalidSecurityGroupIdNotFound, "InvalidSecurityGroupId.NotFound", 404,                       \
-    "The specified SecurityGroupId does not exist.")                                              \
+    "The specified SecurityGroupId does not exist.")                                               \
   X(kInvalidKeyPairNameNotFound, "InvalidKeyPairName.NotFound", 404,                               \
-    "The specified KeyPairName does not exist.")                                                  \
+    "The specified KeyPairName does not exist.")                                                   \
   X(kInvalidResourceIdNotFound, "InvalidResourceId.NotFound", 404,                                 \
-    "The specified ResourceIds are not found in our records.")                                    \
+    "The specified ResourceIds are not found in our records.")                                     \
   X(kInvalidResourceTypeNotFound, "InvalidResourceType.NotFound", 404,                             \
-    "The ResourceType provided does not exist in our records.")                                   \
+    "The ResourceType provided does not exist in our records.")                                    \
   X(kIncorrectInstanceStatus, "IncorrectInstanceStatus", 403,                                      \
-    "The current status of the resource does not support this operation.")                        \
+    "The current status of the resource does not support this operation.")                         \
   X(kIncorrectVpcStatus, "IncorrectVpcStatus", 400,                                                \
-    "The current status of the VPC does not support this operation.")                             \
+    "The current status of the VPC does not support this operation.")                              \
   X(kDeletionProtection, "InvalidOperation.DeletionProtection", 403,                               \
-    "The instance has deletion protection enabled; disable it before releasing the instance.")    \
+    "The instance has deletion protection enabled; disable it before releasing the instance.")     \
   X(kChargeTypeViolation, "ChargeTypeViolation", 403,                                              \
-    "The operation is not permitted due to charge type of the instance.")                         \
+    "The operation is not permitted due to charge type of the instance.")                          \
   X(kNoStock, "OperationDenied.NoStock", 403,                                                      \
-    "The requested resource is sold out in the specified zone; try other types of resources or "  \
+    "The requested resource is sold out in the specified zone; try other types of resources or "   \
     "other regions and zones.")                                                                    \
   X(kDependencyViolation, "DependencyViolation", 403,                                              \
-    "The resource is still in use by other resources.")                                           \
+    "The resource is still in use by other resources.")                                            \
   X(kInvalidInstanceType, "InvalidInstanceType.ValueNotSupported", 400,                            \
-    "The specified InstanceType does not exist or beyond the permitted range.")                   \
+    "The specified InstanceType does not exist or beyond the permitted range.")                    \
   X(kInvalidCidrBlockMalformed, "InvalidCidrBlock.Malformed", 400,                                 \
-    "The specified CidrBlock is not valid.")                                                      \
+    "The specified CidrBlock is not valid.")                                                       \
   X(kInvalidCidrBlockOverlapped, "InvalidCidrBlock.Overlapped", 400,                               \
-    "The specified CidrBlock overlaps with another vSwitch in the VPC.")                          \
+    "The specified CidrBlock overlaps with another vSwitch in the VPC.")                           \
   X(kInvalidPrivateIpAddress, "InvalidPrivateIpAddress", 400,                                      \
-    "The specified private IP address is not in the CIDR block of the vSwitch.")                  \
+    "The specified private IP address is not in the CIDR block of the vSwitch.")                   \
   X(kInvalidPrivateIpAddressMalformed, "InvalidPrivateIpAddress.Malformed", 400,                   \
-    "The specified private IP address is malformed.")                                             \
+    "The specified private IP address is malformed.")                                              \
   X(kInvalidPrivateIpAddressDuplicated, "InvalidPrivateIpAddress.Duplicated", 400,                 \
-    "The specified private IP address is already in use.")                                        \
+    "The specified private IP address is already in use.")                                         \
   X(kInsufficientIp, "QuotaExceeded.PrivateIpAddress", 400,                                        \
-    "The vSwitch has no free private IP address left.")                                           \
+    "The vSwitch has no free private IP address left.")                                            \
   X(kInvalidPassword, "InvalidPassword.Malformed", 400,                                            \
-    "The password must be 8 to 30 characters long and contain three of: upper case, lower "       \
-    "case, digits, special characters.")                                                          \
+    "The password must be 8 to 30 characters long and contain three of: upper case, lower "        \
+    "case, digits, special characters.")                                                           \
   X(kInvalidUserDataBase64, "InvalidUserData.Base64FormatInvalid", 400,                            \
-    "The specified UserData is not valid Base64.")                                                \
+    "The specified UserData is not valid Base64.")                                                 \
   X(kInvalidUserDataSize, "InvalidUserData.SizeExceeded", 400,                                     \
-    "The specified UserData exceeds 32 KB before encoding.")                                      \
+    "The specified UserData exceeds 32 KB before encoding.")                                       \
   X(kInvalidHostName, "InvalidHostName.Malformed", 400, "The specified HostName is not valid.")    \
   X(kInvalidInstanceName, "InvalidInstanceName.Malformed", 400,                                    \
-    "The specified InstanceName is not valid.")                                                   \
+    "The specified InstanceName is not valid.")                                                    \
   X(kInvalidSystemDiskCategory, "InvalidSystemDiskCategory.ValueNotSupported", 400,                \
-    "The specified system disk category is not supported.")                                       \
+    "The specified system disk category is not supported.")                                        \
   X(kInvalidDataDiskCategory, "InvalidDataDiskCategory.ValueNotSupported", 400,                    \
-    "The specified data disk category is not supported.")                                         \
+    "The specified data disk category is not supported.")                                          \
   X(kInvalidSystemDiskSize, "InvalidSystemDiskSize.ValueNotSupported", 400,                        \
-    "The specified system disk size is not supported.")                                           \
+    "The specified system disk size is not supported.")                                            \
   X(kInvalidDataDiskSize, "InvalidDataDiskSize.ValueNotSupported", 400,                            \
-    "The specified data disk size is not supported.")                                             \
+    "The specified data disk size is not supported.")                                              \
   X(kInvalidPeriod, "InvalidPeriod", 400, "The specified Period is not valid.")                    \
   X(kInvalidAmount, "InvalidParameter.Amount", 400,                                                \
-    "Amount must be 1 to 100 and MinAmount must not exceed Amount.")                              \
-  X(kInvalidSpotPriceLimit, "InvalidSpotPriceLimit", 400, "The specified SpotPriceLimit is not valid.") \
+    "Amount must be 1 to 100 and MinAmount must not exceed Amount.")                               \
+  X(kInvalidSpotPriceLimit, "InvalidSpotPriceLimit", 400,                                          \
+    "The specified SpotPriceLimit is not valid.")                                                  \
   X(kInvalidKeyPairNameMalformed, "InvalidKeyPairName.Malformed", 400,                             \
-    "The specified KeyPairName is not valid.")                                                    \
+    "The specified KeyPairName is not valid.")                                                     \
   X(kKeyPairAlreadyExist, "KeyPair.AlreadyExist", 400, "The key pair already exists.")             \
   X(kInvalidPublicKeyBody, "InvalidPublicKeyBody.Malformed", 400,                                  \
-    "The specified PublicKeyBody is not a valid OpenSSH public key.")                             \
+    "The specified PublicKeyBody is not a valid OpenSSH public key.")                              \
   X(kInvalidIpProtocol, "InvalidIpProtocol.ValueNotSupported", 400,                                \
-    "The specified IpProtocol is not supported.")                                                 \
+    "The specified IpProtocol is not supported.")                                                  \
   X(kInvalidPortRange, "InvalidPortRange.Malformed", 400, "The specified PortRange is not valid.") \
   X(kInvalidSourceCidrIp, "InvalidSourceCidrIp.Malformed", 400,                                    \
-    "The specified SourceCidrIp is not valid.")                                                   \
-  X(kInvalidDestCidrIp, "InvalidDestCidrIp.Malformed", 400, "The specified DestCidrIp is not valid.") \
+    "The specified SourceCidrIp is not valid.")                                                    \
+  X(kInvalidDestCidrIp, "InvalidDestCidrIp.Malformed", 400,                                        \
+    "The specified DestCidrIp is not valid.")                                                      \
   X(kInvalidPolicy, "InvalidPolicy.Malformed", 400, "The specified Policy is not valid.")          \
-  X(kInvalidPriority, "InvalidPriority.Malformed", 400, "Priority must be an integer from 1 to 100.") \
-  X(kInvalidNicType, "InvalidNicType.ValueNotSupported", 400, "The specified NicType is not valid.") \
+  X(kInvalidPriority, "InvalidPriority.Malformed", 400,                                            \
+    "Priority must be an integer from 1 to 100.")                                                  \
+  X(kInvalidNicType, "InvalidNicType.ValueNotSupported", 400,                                      \
+    "The specified NicType is not valid.")                                                         \
   X(kInvalidSourceGroupIdNotFound, "InvalidSourceGroupId.NotFound", 404,                           \
-    "The specified source security group does not exist.")                                        \
+    "The specified source security group does not exist.")                                         \
   X(kInvalidSecurityGroupRuleIdNotFound, "InvalidSecurityGroupRuleId.NotFound", 404,               \
-    "The specified security group rule does not exist.")                                          \
+    "The specified security group rule does not exist.")                                           \
   X(kInvalidSecurityGroupVpcMismatch, "InvalidSecurityGroupId.VPCMismatch", 400,                   \
-    "The security group and the vSwitch belong to different VPCs.")                               \
+    "The security group and the vSwitch belong to different VPCs.")                                \
   X(kInvalidTagKey, "InvalidTagKey.Malformed", 400, "The specified tag key is not valid.")         \
   X(kInvalidTagValue, "InvalidTagValue.Malformed", 400, "The specified tag value is not valid.")   \
   X(kInvalidTagCount, "InvalidTagCount", 400, "A resource can have at most 20 tags.")              \
@@ -140,7 +145,7 @@ enum class ErrorCode {
 };
 
 struct ErrorInfo {
-  std::string_view code;     // ECS wire Code
+  std::string_view code;  // ECS wire Code
   int http_status;
   std::string_view message;  // default message
 };

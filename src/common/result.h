@@ -23,8 +23,8 @@ inline Error MakeError(ErrorCode code, std::string message = {}) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}           // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}       // NOLINT
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
   T& value() & { return std::get<0>(v_); }
@@ -60,10 +60,10 @@ inline Status Ok() { return Status(); }
 }  // namespace openecs
 
 // Propagates an error from an expression returning Result/Status.
-#define OPENECS_RETURN_IF_ERROR(expr)                  \
-  do {                                                 \
-    auto _st = (expr);                                 \
-    if (!_st.ok()) return _st.error();                 \
+#define OPENECS_RETURN_IF_ERROR(expr)  \
+  do {                                 \
+    auto _st = (expr);                 \
+    if (!_st.ok()) return _st.error(); \
   } while (0)
 
 #define OPENECS_CONCAT_INNER(a, b) a##b
@@ -72,6 +72,6 @@ inline Status Ok() { return Status(); }
 #define OPENECS_ASSIGN_OR_RETURN(lhs, expr) \
   OPENECS_ASSIGN_OR_RETURN_IMPL(OPENECS_CONCAT(_res_, __LINE__), lhs, expr)
 #define OPENECS_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                                   \
-  if (!tmp.ok()) return tmp.error();                   \
+  auto tmp = (expr);                                  \
+  if (!tmp.ok()) return tmp.error();                  \
   lhs = std::move(tmp).value()

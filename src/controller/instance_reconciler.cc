@@ -80,7 +80,8 @@ ReconcileOutcome ApplyObservation(Instance& inst, const Observation& obs, int64_
       }
       break;
     case PowerState::kRunning:
-      if (inst.task == T::kStarting || (inst.task == T::kCreating && inst.desired == DesiredPower::kRunning)) {
+      if (inst.task == T::kStarting ||
+          (inst.task == T::kCreating && inst.desired == DesiredPower::kRunning)) {
         Rest(inst, S::kRunning);
         inst.start_time = now;
         inst.booted_once = true;

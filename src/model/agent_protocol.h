@@ -62,8 +62,8 @@ struct Observation {
   std::string instance_id;
   PowerState power = PowerState::kUnknown;
   int64_t reboot_seq_done = 0;
-  bool failed = false;     // the last operation failed; `error` says why
-  std::string operation;   // spawn | power_on | power_off | reboot | destroy
+  bool failed = false;    // the last operation failed; `error` says why
+  std::string operation;  // spawn | power_on | power_off | reboot | destroy
   std::string error;
 };
 

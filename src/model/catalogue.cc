@@ -30,8 +30,9 @@ std::vector<InstanceType> Build() {
       out.push_back(t);
     }
   };
-  const std::vector<std::pair<std::string, int>> std_sizes = {
-      {"large", 2}, {"xlarge", 4}, {"2xlarge", 8}, {"3xlarge", 12}, {"4xlarge", 16}, {"8xlarge", 32}};
+  const std::vector<std::pair<std::string, int>> std_sizes = {{"large", 2},    {"xlarge", 4},
+                                                              {"2xlarge", 8},  {"3xlarge", 12},
+                                                              {"4xlarge", 16}, {"8xlarge", 32}};
   add_family({"ecs.g7", "General-purpose", "ecs-6", "Intel Xeon (Ice Lake) Platinum 8369B", 4,
               0.036, std_sizes});
   add_family({"ecs.c7", "Compute-optimized", "ecs-6", "Intel Xeon (Ice Lake) Platinum 8369B", 2,
@@ -92,10 +93,10 @@ std::vector<InstanceType> Build() {
     double mem;
     int gpus;
   };
-  for (auto [id, cpu, mem, gpus] : {GpuSize{"ecs.gn7i-c8g1.2xlarge", 8, 30, 1},
-                                    GpuSize{"ecs.gn7i-c16g1.4xlarge", 16, 60, 1},
-                                    GpuSize{"ecs.gn7i-c32g1.8xlarge", 32, 188, 1},
-                                    GpuSize{"ecs.gn7i-2x.8xlarge", 32, 128, 2}}) {
+  for (auto [id, cpu, mem, gpus] :
+       {GpuSize{"ecs.gn7i-c8g1.2xlarge", 8, 30, 1}, GpuSize{"ecs.gn7i-c16g1.4xlarge", 16, 60, 1},
+        GpuSize{"ecs.gn7i-c32g1.8xlarge", 32, 188, 1},
+        GpuSize{"ecs.gn7i-2x.8xlarge", 32, 128, 2}}) {
     InstanceType t;
     t.id = id;
     t.family = "ecs.gn7i";
@@ -132,8 +133,8 @@ const InstanceType* FindInstanceType(std::string_view id) {
 
 const std::vector<Image>& BuiltinImages() {
   static const std::vector<Image> kImages = {
-      {"debian_12_tiny_x64_openecs", "debian_12_tiny_x64_openecs", "Debian 12 tiny (OpenECS) 64-bit",
-       "linux", "Debian", "x86_64", 1,
+      {"debian_12_tiny_x64_openecs", "debian_12_tiny_x64_openecs",
+       "Debian 12 tiny (OpenECS) 64-bit", "linux", "Debian", "x86_64", 1,
        "Debian 12 kernel with a busybox userland and dropbear SSH; boots in seconds under TCG."},
   };
   return kImages;

@@ -8,24 +8,24 @@
 namespace openecs {
 
 struct InstanceType {
-  std::string id;            // ecs.g7.large
-  std::string family;        // ecs.g7
-  std::string category;      // General-purpose | Compute-optimized | Memory-optimized | ...
+  std::string id;        // ecs.g7.large
+  std::string family;    // ecs.g7
+  std::string category;  // General-purpose | Compute-optimized | Memory-optimized | ...
   int cpu = 0;
   double memory_gib = 0;
   int gpu = 0;
-  std::string gpu_spec;      // "" or e.g. "NVIDIA A10"
+  std::string gpu_spec;  // "" or e.g. "NVIDIA A10"
   double gpu_memory_gib = 0;
-  int local_storage_amount = 0;     // number of local disks
-  int local_storage_gib = 0;        // size of each local disk
+  int local_storage_amount = 0;        // number of local disks
+  int local_storage_gib = 0;           // size of each local disk
   std::string local_storage_category;  // "" | ephemeral_ssd
   int eni_quantity = 2;
   int eni_private_ips = 6;
   double bandwidth_gbps = 1;
-  int pps_k = 100;                  // packets per second, thousands
-  std::string generation;           // ecs-6 ...
+  int pps_k = 100;         // packets per second, thousands
+  std::string generation;  // ecs-6 ...
   std::string processor;
-  double hourly_price = 0;          // PostPaid list price (USD/hour), used by billing
+  double hourly_price = 0;  // PostPaid list price (USD/hour), used by billing
 };
 
 struct Image {

@@ -42,11 +42,16 @@ Status CheckAction(InstanceAction action, InstanceStatus status, InstanceTask ta
 
 std::string_view ToString(InstanceStatus s) {
   switch (s) {
-    case InstanceStatus::kPending: return "Pending";
-    case InstanceStatus::kStarting: return "Starting";
-    case InstanceStatus::kRunning: return "Running";
-    case InstanceStatus::kStopping: return "Stopping";
-    case InstanceStatus::kStopped: return "Stopped";
+    case InstanceStatus::kPending:
+      return "Pending";
+    case InstanceStatus::kStarting:
+      return "Starting";
+    case InstanceStatus::kRunning:
+      return "Running";
+    case InstanceStatus::kStopping:
+      return "Stopping";
+    case InstanceStatus::kStopped:
+      return "Stopped";
   }
   return "Stopped";
 }
@@ -63,31 +68,44 @@ bool ParseStatus(std::string_view s, InstanceStatus* out) {
 
 std::string_view ToString(InstanceTask t) {
   switch (t) {
-    case InstanceTask::kNone: return "none";
-    case InstanceTask::kCreating: return "creating";
-    case InstanceTask::kStarting: return "starting";
-    case InstanceTask::kStopping: return "stopping";
-    case InstanceTask::kRebooting: return "rebooting";
-    case InstanceTask::kReleasing: return "releasing";
+    case InstanceTask::kNone:
+      return "none";
+    case InstanceTask::kCreating:
+      return "creating";
+    case InstanceTask::kStarting:
+      return "starting";
+    case InstanceTask::kStopping:
+      return "stopping";
+    case InstanceTask::kRebooting:
+      return "rebooting";
+    case InstanceTask::kReleasing:
+      return "releasing";
   }
   return "none";
 }
 
 std::string_view ToString(PowerState p) {
   switch (p) {
-    case PowerState::kUnknown: return "unknown";
-    case PowerState::kAbsent: return "absent";
-    case PowerState::kShutoff: return "shutoff";
-    case PowerState::kRunning: return "running";
+    case PowerState::kUnknown:
+      return "unknown";
+    case PowerState::kAbsent:
+      return "absent";
+    case PowerState::kShutoff:
+      return "shutoff";
+    case PowerState::kRunning:
+      return "running";
   }
   return "unknown";
 }
 
 std::string_view ToString(DesiredPower d) {
   switch (d) {
-    case DesiredPower::kRunning: return "running";
-    case DesiredPower::kStopped: return "stopped";
-    case DesiredPower::kAbsent: return "absent";
+    case DesiredPower::kRunning:
+      return "running";
+    case DesiredPower::kStopped:
+      return "stopped";
+    case DesiredPower::kAbsent:
+      return "absent";
   }
   return "absent";
 }

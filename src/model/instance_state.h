@@ -10,9 +10,9 @@
 namespace openecs {
 
 enum class InstanceStatus { kPending, kStarting, kRunning, kStopping, kStopped };
-inline constexpr InstanceStatus kAllStatuses[] = {InstanceStatus::kPending, InstanceStatus::kStarting,
-                                                  InstanceStatus::kRunning, InstanceStatus::kStopping,
-                                                  InstanceStatus::kStopped};
+inline constexpr InstanceStatus kAllStatuses[] = {
+    InstanceStatus::kPending, InstanceStatus::kStarting, InstanceStatus::kRunning,
+    InstanceStatus::kStopping, InstanceStatus::kStopped};
 
 // The operation in flight. kNone means the instance rests in a stable status.
 enum class InstanceTask { kNone, kCreating, kStarting, kStopping, kRebooting, kReleasing };
@@ -28,20 +28,22 @@ enum class InstanceAction {
   kStart,
   kStop,
   kReboot,
-  kDelete,        // release without Force
-  kForceDelete,   // release with Force=true
-  kModify,        // name, description, deletion protection, security groups
+  kDelete,       // release without Force
+  kForceDelete,  // release with Force=true
+  kModify,       // name, description, deletion protection, security groups
   kModifyPassword,
   kModifyHostName,
   kModifyUserData,
-  kModifyVpc,     // private IP / vSwitch change
+  kModifyVpc,  // private IP / vSwitch change
   kVncUrl,
 };
 inline constexpr InstanceAction kAllActions[] = {
-    InstanceAction::kStart,         InstanceAction::kStop,           InstanceAction::kReboot,
-    InstanceAction::kDelete,        InstanceAction::kForceDelete,    InstanceAction::kModify,
-    InstanceAction::kModifyPassword, InstanceAction::kModifyHostName, InstanceAction::kModifyUserData,
-    InstanceAction::kModifyVpc,     InstanceAction::kVncUrl};
+    InstanceAction::kStart,          InstanceAction::kStop,
+    InstanceAction::kReboot,         InstanceAction::kDelete,
+    InstanceAction::kForceDelete,    InstanceAction::kModify,
+    InstanceAction::kModifyPassword, InstanceAction::kModifyHostName,
+    InstanceAction::kModifyUserData, InstanceAction::kModifyVpc,
+    InstanceAction::kVncUrl};
 
 // True if `action` is legal for an instance resting in `status`.
 bool ActionAllowed(InstanceAction action, InstanceStatus status);

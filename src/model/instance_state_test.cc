@@ -14,21 +14,17 @@ using S = InstanceStatus;
 // The legal (action, status) pairs, written out from ecs-api.md section 8.2. Every pair not
 // listed here must be refused with IncorrectInstanceStatus.
 const std::set<std::pair<A, S>> kLegal = {
-    {A::kStart, S::kStopped},
-    {A::kStop, S::kRunning},
-    {A::kReboot, S::kRunning},
-    {A::kVncUrl, S::kRunning},
-    {A::kDelete, S::kStopped},
-    {A::kForceDelete, S::kStarting}, {A::kForceDelete, S::kRunning},
-    {A::kForceDelete, S::kStopping}, {A::kForceDelete, S::kStopped},
-    {A::kModify, S::kPending}, {A::kModify, S::kStarting}, {A::kModify, S::kRunning},
-    {A::kModify, S::kStopping}, {A::kModify, S::kStopped},
-    {A::kModifyPassword, S::kRunning}, {A::kModifyPassword, S::kStopping},
-    {A::kModifyPassword, S::kStopped},
-    {A::kModifyHostName, S::kRunning}, {A::kModifyHostName, S::kStopping},
-    {A::kModifyHostName, S::kStopped},
-    {A::kModifyUserData, S::kStopped},
-    {A::kModifyVpc, S::kStopped},
+    {A::kStart, S::kStopped},           {A::kStop, S::kRunning},
+    {A::kReboot, S::kRunning},          {A::kVncUrl, S::kRunning},
+    {A::kDelete, S::kStopped},          {A::kForceDelete, S::kStarting},
+    {A::kForceDelete, S::kRunning},     {A::kForceDelete, S::kStopping},
+    {A::kForceDelete, S::kStopped},     {A::kModify, S::kPending},
+    {A::kModify, S::kStarting},         {A::kModify, S::kRunning},
+    {A::kModify, S::kStopping},         {A::kModify, S::kStopped},
+    {A::kModifyPassword, S::kRunning},  {A::kModifyPassword, S::kStopping},
+    {A::kModifyPassword, S::kStopped},  {A::kModifyHostName, S::kRunning},
+    {A::kModifyHostName, S::kStopping}, {A::kModifyHostName, S::kStopped},
+    {A::kModifyUserData, S::kStopped},  {A::kModifyVpc, S::kStopped},
 };
 }  // namespace
 

@@ -5,10 +5,9 @@
 // write whose version does not match what it holds, so writers cannot silently overwrite).
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "model/instance_state.h"
 
@@ -60,14 +59,14 @@ struct Instance {
   InstanceStatus status = InstanceStatus::kPending;
   std::string stopped_mode = "Not-applicable";  // KeepCharging | StopCharging | Not-applicable
   InstanceTask task = InstanceTask::kNone;
-  bool force_stop = false;        // the stop in flight is a hard power-off
+  bool force_stop = false;  // the stop in flight is a hard power-off
   DesiredPower desired = DesiredPower::kStopped;
-  int64_t reboot_seq = 0;         // bumped by each reboot request; the agent echoes what it did
+  int64_t reboot_seq = 0;  // bumped by each reboot request; the agent echoes what it did
   PowerState power = PowerState::kUnknown;  // last observed on the host
-  std::string host_id;            // where it is placed ("" if nowhere)
-  bool claimed = false;           // holds vCPU/memory on host_id
-  std::string last_error;         // why the last operation failed, for the user
-  bool booted_once = false;       // has reached Running at least once
+  std::string host_id;                      // where it is placed ("" if nowhere)
+  bool claimed = false;                     // holds vCPU/memory on host_id
+  std::string last_error;                   // why the last operation failed, for the user
+  bool booted_once = false;                 // has reached Running at least once
 };
 
 struct Disk {
@@ -84,8 +83,8 @@ struct Disk {
   int size_gib = 0;
   std::string image_id;
   std::string snapshot_id;
-  std::string instance_id;  // "" when not attached
-  std::string device;       // /dev/xvda, /dev/xvdb ...
+  std::string instance_id;           // "" when not attached
+  std::string device;                // /dev/xvda, /dev/xvdb ...
   std::string status = "Available";  // Creating | Available | In_use | ...
   bool delete_with_instance = true;
   bool portable = true;
@@ -123,10 +122,10 @@ struct VSwitch {
 };
 
 struct SecurityGroupRule {
-  std::string id;                 // sgr-...
-  std::string direction;          // ingress | egress
-  std::string ip_protocol;        // TCP | UDP | ICMP | GRE | ALL (upper case)
-  std::string port_range;         // "22/22" or "-1/-1"
+  std::string id;           // sgr-...
+  std::string direction;    // ingress | egress
+  std::string ip_protocol;  // TCP | UDP | ICMP | GRE | ALL (upper case)
+  std::string port_range;   // "22/22" or "-1/-1"
   std::string source_cidr_ip;
   std::string source_group_id;
   std::string dest_cidr_ip;

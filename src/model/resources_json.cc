@@ -23,12 +23,12 @@ NLOHMANN_JSON_SERIALIZE_ENUM(DesiredPower, {{DesiredPower::kRunning, "running"},
                                             {DesiredPower::kStopped, "stopped"},
                                             {DesiredPower::kAbsent, "absent"}})
 
-#define OPENECS_JSON(Type, ...)                                                           \
-  void to_json(nlohmann::json& nlohmann_json_j, const Type& nlohmann_json_t) {            \
-    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, __VA_ARGS__))              \
-  }                                                                                       \
-  void from_json(const nlohmann::json& nlohmann_json_j, Type& nlohmann_json_t) {          \
-    const Type nlohmann_json_default_obj{};                                               \
+#define OPENECS_JSON(Type, ...)                                                             \
+  void to_json(nlohmann::json& nlohmann_json_j, const Type& nlohmann_json_t) {              \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, __VA_ARGS__))                \
+  }                                                                                         \
+  void from_json(const nlohmann::json& nlohmann_json_j, Type& nlohmann_json_t) {            \
+    const Type nlohmann_json_default_obj{};                                                 \
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_FROM_WITH_DEFAULT, __VA_ARGS__)) \
   }
 
@@ -38,8 +38,8 @@ OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_n
              security_group_ids, disk_ids, key_pair_name, password, user_data, tags, charge_type,
              period, period_unit, expired_time, spot_strategy, spot_price_limit,
              internet_charge_type, internet_max_bandwidth_out, internet_max_bandwidth_in,
-             deletion_protection, creation_time, start_time, status, stopped_mode, task,
-             force_stop, desired, reboot_seq, power, host_id, claimed, last_error, booted_once)
+             deletion_protection, creation_time, start_time, status, stopped_mode, task, force_stop,
+             desired, reboot_seq, power, host_id, claimed, last_error, booted_once)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time)

@@ -18,7 +18,7 @@ struct HostCapacity {
 };
 
 struct Demand {
-  std::string zone_id;  // "" = any zone
+  std::string zone_id;      // "" = any zone
   std::string prefer_host;  // try this host first (a restart after an economical stop)
   int cpu = 0;
   int64_t memory_mb = 0;

@@ -42,9 +42,11 @@ struct State {
 };
 
 // Maps a record type to its storage kind and its table in State.
-template <typename T> struct Kind;
+template <typename T>
+struct Kind;
 #define OPENECS_KIND(Type, name, member)                                     \
-  template <> struct Kind<Type> {                                            \
+  template <>                                                                \
+  struct Kind<Type> {                                                        \
     static constexpr const char* kName = name;                               \
     static std::map<std::string, Type>& Table(State& s) { return s.member; } \
   };
@@ -65,7 +67,8 @@ class Txn {
   explicit Txn(State& s) : s_(s) {}
   State& state() { return s_; }
   // Inserts or replaces a record and marks it for the commit.
-  template <typename T> T& Put(T rec) {
+  template <typename T>
+  T& Put(T rec) {
     auto& table = Kind<T>::Table(s_);
     std::string id = rec.id;
     auto it = table.find(id);
@@ -80,8 +83,12 @@ class Txn {
     return it->second;
   }
   // Marks an existing record (changed in place) for the commit.
-  template <typename T> void Touch(const T& rec) { touched_.insert({Kind<T>::kName, rec.id}); }
-  template <typename T> void Erase(const std::string& id) {
+  template <typename T>
+  void Touch(const T& rec) {
+    touched_.insert({Kind<T>::kName, rec.id});
+  }
+  template <typename T>
+  void Erase(const std::string& id) {
     auto& table = Kind<T>::Table(s_);
     auto it = table.find(id);
     if (it == table.end()) return;
@@ -107,7 +114,8 @@ class Cloud {
   const CloudConfig& config() const { return config_; }
 
   // Runs `fn` under the shared lock. `fn` must not keep references past its return.
-  template <typename R> R Read(const std::function<R(const State&)>& fn) const {
+  template <typename R>
+  R Read(const std::function<R(const State&)>& fn) const {
     std::shared_lock lock(mu_);
     return fn(state_);
   }
@@ -120,8 +128,10 @@ class Cloud {
 
  private:
   Cloud(Store* store, CloudConfig config) : store_(store), config_(std::move(config)) {}
-  template <typename T> Status LoadKind();
-  template <typename T> void Serialize(Txn& txn, WriteBatch& batch, const std::string& id);
+  template <typename T>
+  Status LoadKind();
+  template <typename T>
+  void Serialize(Txn& txn, WriteBatch& batch, const std::string& id);
 
   Store* store_;
   CloudConfig config_;

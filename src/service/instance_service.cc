@@ -19,11 +19,16 @@ Status ValidatePassword(const std::string& p) {
   static const std::string kSpecial = "()`~!@#$%^&*-_+=|{}[]:;'<>,.?/";
   bool upper = false, lower = false, digit = false, special = false;
   for (char c : p) {
-    if (std::isupper(static_cast<unsigned char>(c))) upper = true;
-    else if (std::islower(static_cast<unsigned char>(c))) lower = true;
-    else if (std::isdigit(static_cast<unsigned char>(c))) digit = true;
-    else if (kSpecial.find(c) != std::string::npos) special = true;
-    else return MakeError(ErrorCode::kInvalidPassword);
+    if (std::isupper(static_cast<unsigned char>(c)))
+      upper = true;
+    else if (std::islower(static_cast<unsigned char>(c)))
+      lower = true;
+    else if (std::isdigit(static_cast<unsigned char>(c)))
+      digit = true;
+    else if (kSpecial.find(c) != std::string::npos)
+      special = true;
+    else
+      return MakeError(ErrorCode::kInvalidPassword);
   }
   if (upper + lower + digit + special < 3) return MakeError(ErrorCode::kInvalidPassword);
   return Ok();
@@ -78,9 +83,10 @@ std::string BatchName(const std::string& pattern, int n, int amount, bool unique
 Status ValidateDisk(const DiskRequest& d, bool system, int image_min_gib) {
   const DiskCategory* cat = FindDiskCategory(d.category);
   if (!cat)
-    return MakeError(system ? ErrorCode::kInvalidSystemDiskCategory : ErrorCode::kInvalidDataDiskCategory,
-                     "Disk category \"" + d.category +
-                         "\" is not one of cloud_essd, cloud_ssd, cloud_efficiency, cloud.");
+    return MakeError(
+        system ? ErrorCode::kInvalidSystemDiskCategory : ErrorCode::kInvalidDataDiskCategory,
+        "Disk category \"" + d.category +
+            "\" is not one of cloud_essd, cloud_ssd, cloud_efficiency, cloud.");
   int lo = system ? std::max(cat->min_system_gib, image_min_gib) : cat->min_data_gib;
   int hi = system ? cat->max_system_gib : cat->max_data_gib;
   if (d.size_gib < lo || d.size_gib > hi)
@@ -90,10 +96,12 @@ Status ValidateDisk(const DiskRequest& d, bool system, int image_min_gib) {
                          "-" + std::to_string(hi) + " GiB for " + d.category + ".");
   if (!d.performance_level.empty()) {
     if (d.category != "cloud_essd")
-      return MakeError(ErrorCode::kInvalidParameter, "PerformanceLevel applies to cloud_essd only.");
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "PerformanceLevel applies to cloud_essd only.");
     static const std::set<std::string> kLevels = {"PL0", "PL1", "PL2", "PL3"};
     if (!kLevels.count(d.performance_level))
-      return MakeError(ErrorCode::kInvalidParameter, "PerformanceLevel must be PL0, PL1, PL2 or PL3.");
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "PerformanceLevel must be PL0, PL1, PL2 or PL3.");
   }
   return Ok();
 }
@@ -156,18 +164,21 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
                      "The input parameter \"SecurityGroupId\" that is mandatory for processing "
                      "this request is not supplied.");
   if (r.security_group_ids.size() > 5)
-    return MakeError(ErrorCode::kInvalidParameter, "An instance can join at most 5 security groups.");
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "An instance can join at most 5 security groups.");
   if (!r.password.empty()) OPENECS_RETURN_IF_ERROR(ValidatePassword(r.password));
   OPENECS_RETURN_IF_ERROR(ValidateUserData(r.user_data));
   if (!r.host_name.empty()) OPENECS_RETURN_IF_ERROR(ValidateHostName(r.host_name));
   if (r.name.size() > 128) return MakeError(ErrorCode::kInvalidInstanceName);
   if (r.charge_type != "PostPaid" && r.charge_type != "PrePaid")
-    return MakeError(ErrorCode::kInvalidParameter, "InstanceChargeType must be PrePaid or PostPaid.");
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "InstanceChargeType must be PrePaid or PostPaid.");
   if (r.charge_type == "PrePaid") {
     if (r.period_unit != "Month" && r.period_unit != "Week")
       return MakeError(ErrorCode::kInvalidPeriod, "PeriodUnit must be Month or Week.");
     static const std::set<int> kMonths = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60};
-    bool ok = r.period_unit == "Week" ? (r.period >= 1 && r.period <= 4) : kMonths.count(r.period) > 0;
+    bool ok =
+        r.period_unit == "Week" ? (r.period >= 1 && r.period <= 4) : kMonths.count(r.period) > 0;
     if (!ok) return MakeError(ErrorCode::kInvalidPeriod);
   }
   if (r.spot_strategy != "NoSpot" && r.spot_strategy != "SpotWithPriceLimit" &&
@@ -180,11 +191,14 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
     return MakeError(ErrorCode::kInvalidSpotPriceLimit,
                      "SpotWithPriceLimit needs a SpotPriceLimit above zero.");
   if (r.internet_max_bandwidth_out < 0 || r.internet_max_bandwidth_out > 100)
-    return MakeError(ErrorCode::kInvalidParameter, "InternetMaxBandwidthOut must be 0 to 100 Mbps.");
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "InternetMaxBandwidthOut must be 0 to 100 Mbps.");
   if (!r.private_ip.empty() && r.amount > 1)
-    return MakeError(ErrorCode::kInvalidParameter, "PrivateIpAddress can only be given with Amount=1.");
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "PrivateIpAddress can only be given with Amount=1.");
   OPENECS_RETURN_IF_ERROR(ValidateDisk(r.system_disk, true, image->size_gib));
-  if (r.data_disks.size() > 16) return MakeError(ErrorCode::kInvalidParameter, "At most 16 data disks.");
+  if (r.data_disks.size() > 16)
+    return MakeError(ErrorCode::kInvalidParameter, "At most 16 data disks.");
   for (const auto& d : r.data_disks) OPENECS_RETURN_IF_ERROR(ValidateDisk(d, false, 0));
 
   std::vector<std::string> ids;
@@ -195,14 +209,16 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
     const VSwitch& vsw = vit->second;
     if (!r.zone_id.empty() && r.zone_id != vsw.zone_id)
-      return MakeError(ErrorCode::kInvalidParameter,
-                       "ZoneId " + r.zone_id + " does not match the vSwitch's zone " + vsw.zone_id + ".");
+      return MakeError(
+          ErrorCode::kInvalidParameter,
+          "ZoneId " + r.zone_id + " does not match the vSwitch's zone " + vsw.zone_id + ".");
     for (const auto& sg : r.security_group_ids) {
       auto git = s.security_groups.find(sg);
       if (git == s.security_groups.end() || git->second.account_id != r.account_id)
         return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound,
                          "The security group " + sg + " does not exist.");
-      if (git->second.vpc_id != vsw.vpc_id) return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
+      if (git->second.vpc_id != vsw.vpc_id)
+        return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
     }
     if (!r.key_pair_name.empty()) {
       auto kit = s.key_pairs.find(r.key_pair_name);
@@ -218,11 +234,13 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
         return MakeError(ErrorCode::kInvalidPrivateIpAddress,
                          "The private IP " + r.private_ip + " is not a usable address of vSwitch " +
                              vsw.id + " (" + vsw.cidr_block + ").");
-      if (pool.used.count(*fixed_ip)) return MakeError(ErrorCode::kInvalidPrivateIpAddressDuplicated);
+      if (pool.used.count(*fixed_ip))
+        return MakeError(ErrorCode::kInvalidPrivateIpAddressDuplicated);
     }
     // Placement: claim capacity for as many as fit, at least min_amount.
     auto hosts = Capacities(s);
-    Demand demand{vsw.zone_id, "", type->cpu, static_cast<int64_t>(type->memory_gib * 1024), type->gpu};
+    Demand demand{vsw.zone_id, "", type->cpu, static_cast<int64_t>(type->memory_gib * 1024),
+                  type->gpu};
     std::vector<std::string> placement;
     for (int n = 0; n < r.amount; ++n) {
       auto pick = PickHost(hosts, demand);
@@ -231,11 +249,12 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       placement.push_back(hosts[*pick].host_id);
     }
     if (static_cast<int>(placement.size()) < min_amount)
-      return MakeError(ErrorCode::kNoStock,
-                       "Not enough capacity for " + std::to_string(min_amount) + " x " +
-                           r.instance_type + " in zone " + vsw.zone_id + ".");
+      return MakeError(ErrorCode::kNoStock, "Not enough capacity for " +
+                                                std::to_string(min_amount) + " x " +
+                                                r.instance_type + " in zone " + vsw.zone_id + ".");
     int count = static_cast<int>(placement.size());
-    int64_t free_ips = static_cast<int64_t>(pool.cidr.size()) - 4 - static_cast<int64_t>(pool.used.size());
+    int64_t free_ips =
+        static_cast<int64_t>(pool.cidr.size()) - 4 - static_cast<int64_t>(pool.used.size());
     if (free_ips < min_amount) return MakeError(ErrorCode::kInsufficientIp);
     count = static_cast<int>(std::min<int64_t>(count, free_ips));
     if (r.dry_run) return DryRunOk();
@@ -273,7 +292,8 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       inst.spot_price_limit = r.spot_price_limit;
       inst.internet_charge_type = r.internet_charge_type;
       inst.internet_max_bandwidth_out = r.internet_max_bandwidth_out;
-      inst.internet_max_bandwidth_in = r.internet_max_bandwidth_in > 0 ? r.internet_max_bandwidth_in : 200;
+      inst.internet_max_bandwidth_in =
+          r.internet_max_bandwidth_in > 0 ? r.internet_max_bandwidth_in : 200;
       inst.deletion_protection = r.deletion_protection;
       inst.creation_time = now;
       inst.status = InstanceStatus::kPending;
@@ -292,13 +312,15 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
         disk.description = d.description;
         disk.type = system ? "system" : "data";
         disk.category = d.category;
-        disk.performance_level =
-            d.category == "cloud_essd" ? (d.performance_level.empty() ? "PL1" : d.performance_level) : "";
+        disk.performance_level = d.category == "cloud_essd"
+                                     ? (d.performance_level.empty() ? "PL1" : d.performance_level)
+                                     : "";
         disk.size_gib = d.size_gib;
         disk.image_id = system ? image->id : "";
         disk.snapshot_id = d.snapshot_id;
         disk.instance_id = inst.id;
-        disk.device = d.device.empty() ? std::string("/dev/xvd") + static_cast<char>('a' + index) : d.device;
+        disk.device =
+            d.device.empty() ? std::string("/dev/xvd") + static_cast<char>('a' + index) : d.device;
         disk.status = "In_use";
         disk.delete_with_instance = d.delete_with_instance;
         disk.creation_time = now;
@@ -307,7 +329,8 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
         txn.Put(disk);
       };
       make_disk(r.system_disk, true, 0);
-      for (size_t k = 0; k < r.data_disks.size(); ++k) make_disk(r.data_disks[k], false, static_cast<int>(k) + 1);
+      for (size_t k = 0; k < r.data_disks.size(); ++k)
+        make_disk(r.data_disks[k], false, static_cast<int>(k) + 1);
       ids.push_back(inst.id);
       txn.Put(std::move(inst));
     }
@@ -365,7 +388,6 @@ Result<std::vector<BatchResult>> Batch(Cloud& cloud, const PowerRequest& r, cons
   return results;
 }
 
-
 }  // namespace
 
 Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest& r) {
@@ -392,7 +414,8 @@ Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest
 
 Result<std::vector<BatchResult>> StopInstances(Cloud& cloud, const PowerRequest& r) {
   if (r.stopped_mode != "KeepCharging" && r.stopped_mode != "StopCharging")
-    return MakeError(ErrorCode::kInvalidParameter, "StoppedMode must be KeepCharging or StopCharging.");
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "StoppedMode must be KeepCharging or StopCharging.");
   auto check = [](Txn&, Instance& i, const PowerRequest&) {
     return CheckAction(InstanceAction::kStop, i.status, i.task);
   };
@@ -403,7 +426,8 @@ Result<std::vector<BatchResult>> StopInstances(Cloud& cloud, const PowerRequest&
     i.force_stop = r.force;
     // Economical stop applies to pay-as-you-go instances only; others keep charging.
     i.stopped_mode = (r.stopped_mode == "StopCharging" && i.charge_type == "PostPaid")
-                         ? "StopCharging" : "KeepCharging";
+                         ? "StopCharging"
+                         : "KeepCharging";
     return Ok();
   };
   return Batch(cloud, r, check, apply);
@@ -426,8 +450,8 @@ Result<std::vector<BatchResult>> RebootInstances(Cloud& cloud, const PowerReques
 Result<std::vector<BatchResult>> DeleteInstances(Cloud& cloud, const PowerRequest& r) {
   auto check = [](Txn&, Instance& i, const PowerRequest& r) -> Status {
     if (i.deletion_protection) return MakeError(ErrorCode::kDeletionProtection);
-    OPENECS_RETURN_IF_ERROR(
-        CheckAction(r.force ? InstanceAction::kForceDelete : InstanceAction::kDelete, i.status, i.task));
+    OPENECS_RETURN_IF_ERROR(CheckAction(
+        r.force ? InstanceAction::kForceDelete : InstanceAction::kDelete, i.status, i.task));
     if (i.charge_type == "PrePaid" && i.expired_time > NowSeconds())
       return MakeError(ErrorCode::kChargeTypeViolation,
                        "A subscription instance can be released only after it expires.");
@@ -450,7 +474,8 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
   if (r.user_data) OPENECS_RETURN_IF_ERROR(ValidateUserData(*r.user_data));
   if (r.name && r.name->size() > 128) return MakeError(ErrorCode::kInvalidInstanceName);
   if (r.security_group_ids && (r.security_group_ids->empty() || r.security_group_ids->size() > 5))
-    return MakeError(ErrorCode::kInvalidParameter, "An instance belongs to 1 to 5 security groups.");
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "An instance belongs to 1 to 5 security groups.");
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     auto it = s.instances.find(r.instance_id);
@@ -458,16 +483,20 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
       return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
     Instance& i = it->second;
     OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModify, i.status, i.task));
-    if (r.password) OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyPassword, i.status, i.task));
-    if (r.host_name) OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyHostName, i.status, i.task));
-    if (r.user_data) OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyUserData, i.status, i.task));
+    if (r.password)
+      OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyPassword, i.status, i.task));
+    if (r.host_name)
+      OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyHostName, i.status, i.task));
+    if (r.user_data)
+      OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyUserData, i.status, i.task));
     if (r.security_group_ids) {
       for (const auto& sg : *r.security_group_ids) {
         auto git = s.security_groups.find(sg);
         if (git == s.security_groups.end() || git->second.account_id != r.account_id)
           return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound,
                            "The security group " + sg + " does not exist.");
-        if (git->second.vpc_id != i.vpc_id) return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
+        if (git->second.vpc_id != i.vpc_id)
+          return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
       }
     }
     if (r.dry_run) return DryRunOk();

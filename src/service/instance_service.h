@@ -60,7 +60,7 @@ struct BatchResult {
 struct PowerRequest {
   std::string account_id;
   std::vector<std::string> instance_ids;
-  bool force = false;                       // ForceStop / ForceReboot / Force (release)
+  bool force = false;                         // ForceStop / ForceReboot / Force (release)
   std::string stopped_mode = "KeepCharging";  // StopInstance(s)
   bool dry_run = false;
   BatchMode mode = BatchMode::kAllTogether;

@@ -48,9 +48,11 @@ std::string ReadFile(const std::string& path) {
 // Generates an RSA-2048 key pair with ssh-keygen (PEM private key, OpenSSH public key).
 Result<std::pair<std::string, std::string>> GenerateRsa() {
   char tmpl[] = "/tmp/openecs-key-XXXXXX";
-  if (!mkdtemp(tmpl)) return MakeError(ErrorCode::kInternalError, "cannot create a temporary directory");
+  if (!mkdtemp(tmpl))
+    return MakeError(ErrorCode::kInternalError, "cannot create a temporary directory");
   std::string dir = tmpl, key = dir + "/id";
-  std::string cmd = "ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -C '' -f " + key + " >/dev/null 2>&1";
+  std::string cmd =
+      "ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -C '' -f " + key + " >/dev/null 2>&1";
   int rc = std::system(cmd.c_str());
   std::string priv = ReadFile(key), pub = Trim(ReadFile(key + ".pub"));
   unlink(key.c_str());
@@ -61,8 +63,9 @@ Result<std::pair<std::string, std::string>> GenerateRsa() {
   return std::make_pair(priv, pub);
 }
 
-Result<KeyPair> SaveKeyPair(Cloud& cloud, const std::string& account_id, const std::string& region_id,
-                      const std::string& name, const std::string& public_key, const Tags& tags) {
+Result<KeyPair> SaveKeyPair(Cloud& cloud, const std::string& account_id,
+                            const std::string& region_id, const std::string& name,
+                            const std::string& public_key, const Tags& tags) {
   auto fp = Fingerprint(public_key);
   if (!fp) return MakeError(ErrorCode::kInvalidPublicKeyBody);
   KeyPair out;
@@ -90,7 +93,8 @@ Status ValidateKeyPairName(const std::string& name) {
   if (name.size() < 2 || name.size() > 128 || !std::isalpha(static_cast<unsigned char>(name[0])))
     return MakeError(ErrorCode::kInvalidKeyPairNameMalformed);
   for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-' && c != ':')
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-' &&
+        c != ':')
       return MakeError(ErrorCode::kInvalidKeyPairNameMalformed);
   return Ok();
 }
@@ -102,7 +106,8 @@ Result<CreatedKeyPair> CreateKeyPair(Cloud& cloud, const std::string& account_id
   bool exists = cloud.Read<bool>([&](const State& s) { return s.key_pairs.count(name) > 0; });
   if (exists) return MakeError(ErrorCode::kKeyPairAlreadyExist);
   OPENECS_ASSIGN_OR_RETURN(auto keys, GenerateRsa());
-  OPENECS_ASSIGN_OR_RETURN(KeyPair kp, SaveKeyPair(cloud, account_id, region_id, name, keys.second, tags));
+  OPENECS_ASSIGN_OR_RETURN(KeyPair kp,
+                           SaveKeyPair(cloud, account_id, region_id, name, keys.second, tags));
   return CreatedKeyPair{kp, keys.first};
 }
 

@@ -23,8 +23,9 @@ bool ValidName(const std::string& n) {
 
 Result<Cidr> PrivateCidr(const std::string& s) {
   auto c = ParseCidr(s, true);
-  if (!c) return MakeError(ErrorCode::kInvalidCidrBlockMalformed,
-                           "The specified CidrBlock \"" + s + "\" is not a valid IPv4 CIDR block.");
+  if (!c)
+    return MakeError(ErrorCode::kInvalidCidrBlockMalformed,
+                     "The specified CidrBlock \"" + s + "\" is not a valid IPv4 CIDR block.");
   return *c;
 }
 
@@ -36,7 +37,8 @@ Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r) {
   if (cidr.prefix < 8 || cidr.prefix > 28)
     return MakeError(ErrorCode::kInvalidCidrBlockMalformed,
                      "The VPC CidrBlock must have a prefix length between 8 and 28.");
-  if (!ValidName(r.name)) return MakeError(ErrorCode::kInvalidParameter, "The VpcName is not valid.");
+  if (!ValidName(r.name))
+    return MakeError(ErrorCode::kInvalidParameter, "The VpcName is not valid.");
   if (r.dry_run) return DryRunOk();
   Vpc vpc;
   vpc.id = NewId("vpc");
@@ -58,8 +60,10 @@ Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r) {
 }
 
 Status ModifyVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,
-                 const std::optional<std::string>& name, const std::optional<std::string>& description) {
-  if (name && !ValidName(*name)) return MakeError(ErrorCode::kInvalidParameter, "The VpcName is not valid.");
+                 const std::optional<std::string>& name,
+                 const std::optional<std::string>& description) {
+  if (name && !ValidName(*name))
+    return MakeError(ErrorCode::kInvalidParameter, "The VpcName is not valid.");
   return cloud.Write([&](Txn& txn) -> Status {
     auto& vpcs = txn.state().vpcs;
     auto it = vpcs.find(vpc_id);
@@ -72,7 +76,8 @@ Status ModifyVpc(Cloud& cloud, const std::string& account_id, const std::string&
   });
 }
 
-Status DeleteVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id, bool dry_run) {
+Status DeleteVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,
+                 bool dry_run) {
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     auto it = s.vpcs.find(vpc_id);
@@ -97,7 +102,8 @@ Result<VSwitch> CreateVSwitch(Cloud& cloud, const CreateVSwitchRequest& r) {
   if (cidr.prefix < 16 || cidr.prefix > 29)
     return MakeError(ErrorCode::kInvalidCidrBlockMalformed,
                      "The vSwitch CidrBlock must have a prefix length between 16 and 29.");
-  if (!ValidName(r.name)) return MakeError(ErrorCode::kInvalidParameter, "The VSwitchName is not valid.");
+  if (!ValidName(r.name))
+    return MakeError(ErrorCode::kInvalidParameter, "The VSwitchName is not valid.");
   const auto& zones = cloud.config().zones;
   if (std::find(zones.begin(), zones.end(), r.zone_id) == zones.end())
     return MakeError(ErrorCode::kInvalidZoneIdNotFound);
@@ -166,7 +172,8 @@ Result<SecurityGroup> CreateSecurityGroup(Cloud& cloud, const CreateSecurityGrou
   if (!ValidName(r.name))
     return MakeError(ErrorCode::kInvalidParameter, "The SecurityGroupName is not valid.");
   if (!r.type.empty() && r.type != "normal" && r.type != "enterprise")
-    return MakeError(ErrorCode::kInvalidParameter, "SecurityGroupType must be normal or enterprise.");
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "SecurityGroupType must be normal or enterprise.");
   SecurityGroup out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
@@ -226,8 +233,9 @@ Status NormaliseRule(SecurityGroupRule& r) {
                      "The input parameter \"IpProtocol\" that is mandatory for processing this "
                      "request is not supplied.");
   if (proto != "TCP" && proto != "UDP" && proto != "ICMP" && proto != "GRE" && proto != "ALL")
-    return MakeError(ErrorCode::kInvalidIpProtocol,
-                     "IpProtocol \"" + r.ip_protocol + "\" is not one of TCP, UDP, ICMP, GRE, ALL.");
+    return MakeError(
+        ErrorCode::kInvalidIpProtocol,
+        "IpProtocol \"" + r.ip_protocol + "\" is not one of TCP, UDP, ICMP, GRE, ALL.");
   r.ip_protocol = proto;
   bool ported = proto == "TCP" || proto == "UDP";
   if (r.port_range.empty()) {
@@ -272,7 +280,8 @@ Status NormaliseRule(SecurityGroupRule& r) {
   r.policy = policy;
   if (r.priority < 1 || r.priority > 100) return MakeError(ErrorCode::kInvalidPriority);
   if (r.nic_type.empty()) r.nic_type = "intranet";
-  if (r.nic_type != "intranet" && r.nic_type != "internet") return MakeError(ErrorCode::kInvalidNicType);
+  if (r.nic_type != "intranet" && r.nic_type != "internet")
+    return MakeError(ErrorCode::kInvalidNicType);
   return Ok();
 }
 
@@ -347,17 +356,16 @@ Status RevokeRules(Cloud& cloud, const std::string& account_id, const std::strin
                          "The security group rule " + rid + " does not exist in " + sg_id + ".");
     }
     size_t before = existing.size();
-    existing.erase(std::remove_if(existing.begin(), existing.end(),
-                                  [&](const SecurityGroupRule& e) {
-                                    if (std::find(rule_ids.begin(), rule_ids.end(), e.id) !=
-                                        rule_ids.end())
-                                      return true;
-                                    return std::any_of(rules.begin(), rules.end(),
-                                                       [&](const SecurityGroupRule& r) {
-                                                         return SameRule(e, r);
-                                                       });
-                                  }),
-                   existing.end());
+    existing.erase(
+        std::remove_if(existing.begin(), existing.end(),
+                       [&](const SecurityGroupRule& e) {
+                         if (std::find(rule_ids.begin(), rule_ids.end(), e.id) != rule_ids.end())
+                           return true;
+                         return std::any_of(
+                             rules.begin(), rules.end(),
+                             [&](const SecurityGroupRule& r) { return SameRule(e, r); });
+                       }),
+        existing.end());
     if (existing.size() != before) txn.Touch(it->second);
     return Ok();
   });

@@ -16,9 +16,11 @@ struct CreateVpcRequest {
 };
 Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r);
 Status ModifyVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,
-                 const std::optional<std::string>& name, const std::optional<std::string>& description);
+                 const std::optional<std::string>& name,
+                 const std::optional<std::string>& description);
 // Refused with DependencyViolation while vSwitches or security groups remain.
-Status DeleteVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id, bool dry_run);
+Status DeleteVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,
+                 bool dry_run);
 
 struct CreateVSwitchRequest {
   std::string account_id, region_id, vpc_id, zone_id, cidr_block, name, description;

@@ -71,7 +71,8 @@ Status TagResources(Cloud& cloud, const std::string& account_id, const std::stri
       (void)WithTags(txn.state(), account_id, type, id, [&](auto& rec) {
         Tags merged = rec.tags;
         for (const auto& t : tags) {
-          auto it = std::find_if(merged.begin(), merged.end(), [&](const Tag& e) { return e.key == t.key; });
+          auto it = std::find_if(merged.begin(), merged.end(),
+                                 [&](const Tag& e) { return e.key == t.key; });
           if (it == merged.end()) merged.push_back(t);
         }
         count = merged.size();
@@ -81,9 +82,12 @@ Status TagResources(Cloud& cloud, const std::string& account_id, const std::stri
     for (const auto& id : ids) {
       (void)WithTags(txn.state(), account_id, type, id, [&](auto& rec) {
         for (const auto& t : tags) {
-          auto it = std::find_if(rec.tags.begin(), rec.tags.end(), [&](const Tag& e) { return e.key == t.key; });
-          if (it == rec.tags.end()) rec.tags.push_back(t);
-          else it->value = t.value;
+          auto it = std::find_if(rec.tags.begin(), rec.tags.end(),
+                                 [&](const Tag& e) { return e.key == t.key; });
+          if (it == rec.tags.end())
+            rec.tags.push_back(t);
+          else
+            it->value = t.value;
         }
         txn.Touch(rec);
       });
@@ -97,14 +101,16 @@ Status UntagResources(Cloud& cloud, const std::string& account_id, const std::st
                       bool all) {
   if (ids.empty()) return MakeError(ErrorCode::kMissingParameter, "Give at least one ResourceId.");
   return cloud.Write([&](Txn& txn) -> Status {
-    for (const auto& id : ids) OPENECS_RETURN_IF_ERROR(WithTags(txn.state(), account_id, type, id, [](auto&) {}));
+    for (const auto& id : ids)
+      OPENECS_RETURN_IF_ERROR(WithTags(txn.state(), account_id, type, id, [](auto&) {}));
     for (const auto& id : ids) {
       (void)WithTags(txn.state(), account_id, type, id, [&](auto& rec) {
         auto& t = rec.tags;
         size_t before = t.size();
         t.erase(std::remove_if(t.begin(), t.end(),
                                [&](const Tag& e) {
-                                 return all || std::find(keys.begin(), keys.end(), e.key) != keys.end();
+                                 return all ||
+                                        std::find(keys.begin(), keys.end(), e.key) != keys.end();
                                }),
                 t.end());
         if (t.size() != before) txn.Touch(rec);
@@ -140,13 +146,20 @@ Result<std::vector<TaggedResource>> ListTagResources(Cloud& cloud, const std::st
           return Ok();
         };
         Status st = Ok();
-        if (type == "instance") st = scan(s.instances);
-        else if (type == "disk") st = scan(s.disks);
-        else if (type == "securitygroup") st = scan(s.security_groups);
-        else if (type == "keypair") st = scan(s.key_pairs);
-        else if (type == "vpc" || type == "VPC") st = scan(s.vpcs);
-        else if (type == "vswitch" || type == "VSWITCH") st = scan(s.vswitches);
-        else return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
+        if (type == "instance")
+          st = scan(s.instances);
+        else if (type == "disk")
+          st = scan(s.disks);
+        else if (type == "securitygroup")
+          st = scan(s.security_groups);
+        else if (type == "keypair")
+          st = scan(s.key_pairs);
+        else if (type == "vpc" || type == "VPC")
+          st = scan(s.vpcs);
+        else if (type == "vswitch" || type == "VSWITCH")
+          st = scan(s.vswitches);
+        else
+          return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
         return out;
       });
 }

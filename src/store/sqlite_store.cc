@@ -28,18 +28,19 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& uri) {
 
 Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+  if (sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
     Error e = DbError(db, "open");
     sqlite3_close(db);
     return e;
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(db));
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                          "PRAGMA busy_timeout=5000",
-                          "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, "
-                          "version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id)) "
-                          "WITHOUT ROWID"}) {
+  for (const char* sql :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
+        "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, "
+        "version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id)) "
+        "WITHOUT ROWID"}) {
     OPENECS_RETURN_IF_ERROR(store->Exec(sql));
   }
   return std::unique_ptr<Store>(std::move(store));
@@ -84,7 +85,8 @@ Status SqliteStore::Commit(const WriteBatch& batch) {
     sqlite3_bind_text(s, 4, d.body.data(), static_cast<int>(d.body.size()), SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_CONSTRAINT)
-      return fail(MakeError(ErrorCode::kOperationConflict, d.kind + " " + d.id + " already exists"));
+      return fail(
+          MakeError(ErrorCode::kOperationConflict, d.kind + " " + d.id + " already exists"));
     if (rc != SQLITE_DONE) return fail(DbError(db_, "write"));
     if (sqlite3_changes(db_) != 1)
       return fail(MakeError(ErrorCode::kOperationConflict,

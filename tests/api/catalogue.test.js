@@ -229,3 +229,33 @@ describe('DescribeImages', () => {
       'InvalidRegionId.NotFound', 404);
   });
 });
+
+describe('with a GPU host (--fake-host-gpus 2)', () => {
+  let gpuServer;
+  let gecs;
+
+  before(async () => {
+    gpuServer = await h.startServer({ delayMs: 50, extraArgs: ['--fake-host-gpus', '2'] });
+    gecs = h.ecsClient(gpuServer);
+  });
+  after(async () => { if (gpuServer) await gpuServer.destroy(); });
+
+  test('GPU types become Available and run until the GPUs are used up', async () => {
+    const body = wire(await gecs.describeAvailableResource(new Ecs.DescribeAvailableResourceRequest({
+      regionId: REGION, destinationResource: 'InstanceType', zoneId: ZONE_A,
+    })));
+    const gpu = body.AvailableZones.AvailableZone.flatMap((z) => z.AvailableResources.AvailableResource)
+      .flatMap((r) => r.SupportedResources.SupportedResource).filter((s) => s.Value === 'ecs.gn7i-c8g1.2xlarge');
+    assert.equal(gpu.length, 1);
+    assert.equal(gpu[0].Status, 'Available');
+
+    const net = await h.createNetwork(gecs, h.vpcClient(gpuServer), { name: 'gpu' });
+    const ids = await h.runRunning(gecs, net, { instanceType: 'ecs.gn7i-c8g1.2xlarge', amount: 2 });
+    for (const inst of await h.describeInstances(gecs, ids)) {
+      assert.equal(inst.GPUAmount, 1);
+      assert.ok(inst.GPUSpec, `GPUSpec reported for a GPU instance: ${JSON.stringify(inst.GPUSpec)}`);
+    }
+    // Both host GPUs are taken now.
+    await expectError(h.runInstances(gecs, net, { instanceType: 'ecs.gn7i-c8g1.2xlarge' }), 'OperationDenied.NoStock', 403);
+  });
+});

@@ -177,7 +177,13 @@ class Server {
 
 async function startServer(opts = {}) {
   const s = new Server(opts);
-  await s.start();
+  try {
+    await s.start();
+  } catch (e) {
+    await s.kill9();
+    if (!process.env.KEEP_TEST_DATA) fs.rmSync(s.root, { recursive: true, force: true });
+    throw e;
+  }
   return s;
 }
 
@@ -245,6 +251,16 @@ async function expectPopError(promise, code) {
   }
   assert.ok(matches(err.code, code), `pop-core error code should be ${code}; got ${err.code}: ${err.message}`);
   return err;
+}
+
+// Run every check (async functions) even if some fail, then fail once listing all failures,
+// so one wrong error code does not hide the next.
+async function checkAll(checks) {
+  const failures = [];
+  for (const [name, fn] of Object.entries(checks)) {
+    try { await fn(); } catch (e) { failures.push(`- ${name}: ${String(e.message).split('\n')[0].slice(0, 400)}`); }
+  }
+  if (failures.length) assert.fail(`${failures.length}/${Object.keys(checks).length} checks failed:\n${failures.join('\n')}`);
 }
 
 function matches(actual, expected) {
@@ -473,7 +489,7 @@ module.exports = {
   BIN, AK, SECRET, REGION, ZONE_A, ZONE_B, IMAGE, SMALL_TYPE, ECS_VERSION, VPC_VERSION,
   sleep, freePort, Server, startServer,
   ecsClient, vpcClient, popClient, wire,
-  expectError, expectPopError, waitFor, describeInstances, describeInstance, waitStatus, waitGone,
+  expectError, expectPopError, checkAll, waitFor, describeInstances, describeInstance, waitStatus, waitGone,
   createNetwork, createVSwitch, runInstances, runRunning, privateIp, tagsOf,
   pct, isoNow, nonce, v1Query, httpRequest, rawV1, rawAcs3,
 };

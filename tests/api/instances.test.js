@@ -177,27 +177,30 @@ describe('RunInstances', () => {
   test('validation errors', async () => {
     const countNet1 = async () => wire(await ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: REGION, vSwitchId: net1.vSwitchId }))).TotalCount;
     const before = await countNet1();
-    await expectError(h.runInstances(ecs, net1, { instanceType: 'ecs.nope.large' }), 'InvalidInstanceType.ValueNotSupported', 400);
-    await expectError(h.runInstances(ecs, net1, { imageId: 'm-doesnotexist' }), 'InvalidImageId.NotFound', 404);
-    await expectError(h.runInstances(ecs, net1, { vSwitchId: 'vsw-doesnotexist' }), 'InvalidVSwitchId.NotFound', 404);
-    // The RunInstances error table lists InvalidSecurityGroupId.NotFound both as 400 and 404.
-    await expectError(h.runInstances(ecs, net1, { securityGroupId: 'sg-doesnotexist' }), 'InvalidSecurityGroupId.NotFound', [400, 404]);
-    await expectError(h.runInstances(ecs, net1, { imageId: undefined }), /^MissingParameter/, 400);
-    await expectError(h.runInstances(ecs, net1, { amount: 0 }), /Amount|InvalidParameter/, 400);
-    await expectError(h.runInstances(ecs, net1, { amount: 101 }), /Amount|InvalidParameter/, 400);
-    await expectError(h.runInstances(ecs, net1, { amount: 2, minAmount: 3 }), /Amount|InvalidParameter/, 400);
-    await expectError(h.runInstances(ecs, net1, { password: 'short' }), 'InvalidPassword.Malformed', 400);
-    await expectError(h.runInstances(ecs, net1, { password: 'alllowercaseletters' }), 'InvalidPassword.Malformed', 400);
-    await expectError(h.runInstances(ecs, net1, { userData: '!!!not base64!!!' }), /^InvalidUserData\./, 400);
+    const run = (o) => h.runInstances(ecs, net1, o);
     const big = Buffer.alloc(33 * 1024, 'a').toString('base64');
-    await expectError(h.runInstances(ecs, net1, { userData: big }), 'InvalidUserData.SizeExceeded', 400);
-    await expectError(h.runInstances(ecs, net1, { hostName: 'bad..host' }), 'InvalidHostName.Malformed', 400);
-    await expectError(h.runInstances(ecs, net1, { instanceName: 'http://evil' }), 'InvalidInstanceName.Malformed', 400);
-    await expectError(h.runInstances(ecs, net1, { systemDisk: { category: 'floppy' } }), 'InvalidSystemDiskCategory.ValueNotSupported', 400);
-    await expectError(h.runInstances(ecs, net1, { dataDisk: [{ category: 'floppy', size: 20 }] }), 'InvalidDataDiskCategory.ValueNotSupported', 400);
-    await expectError(h.runInstances(ecs, net1, { systemDisk: { category: 'cloud_essd', size: '99999' } }), 'InvalidSystemDiskSize.ValueNotSupported', 400);
-    await expectError(h.runInstances(ecs, net1, { dataDisk: [{ category: 'cloud_essd', size: 999999 }] }), 'InvalidDataDiskSize.ValueNotSupported', 400);
-    await expectError(h.runInstances(ecs, net1, { regionId: 'mars-north-1' }), 'InvalidRegionId.NotFound', 404);
+    await h.checkAll({
+      'unknown InstanceType': () => expectError(run({ instanceType: 'ecs.nope.large' }), 'InvalidInstanceType.ValueNotSupported', 400),
+      'unknown ImageId': () => expectError(run({ imageId: 'm-doesnotexist' }), 'InvalidImageId.NotFound', 404),
+      'unknown VSwitchId': () => expectError(run({ vSwitchId: 'vsw-doesnotexist' }), 'InvalidVSwitchId.NotFound', 404),
+      // The RunInstances error table lists InvalidSecurityGroupId.NotFound both as 400 and 404.
+      'unknown SecurityGroupId': () => expectError(run({ securityGroupId: 'sg-doesnotexist' }), 'InvalidSecurityGroupId.NotFound', [400, 404]),
+      'missing ImageId': () => expectError(run({ imageId: undefined }), /^MissingParameter/, 400),
+      'Amount=0': () => expectError(run({ amount: 0 }), /Amount|InvalidParameter/, 400),
+      'Amount=101': () => expectError(run({ amount: 101 }), /Amount|InvalidParameter/, 400),
+      'MinAmount>Amount': () => expectError(run({ amount: 2, minAmount: 3 }), /Amount|InvalidParameter/, 400),
+      'short Password': () => expectError(run({ password: 'short' }), 'InvalidPassword.Malformed', 400),
+      'one-class Password': () => expectError(run({ password: 'alllowercaseletters' }), 'InvalidPassword.Malformed', 400),
+      'non-Base64 UserData': () => expectError(run({ userData: '!!!not base64!!!' }), /^InvalidUserData\./, 400),
+      'UserData over 32 KB': () => expectError(run({ userData: big }), 'InvalidUserData.SizeExceeded', 400),
+      'bad HostName': () => expectError(run({ hostName: 'bad..host' }), 'InvalidHostName.Malformed', 400),
+      'bad InstanceName': () => expectError(run({ instanceName: 'http://evil' }), 'InvalidInstanceName.Malformed', 400),
+      'bad SystemDisk.Category': () => expectError(run({ systemDisk: { category: 'floppy' } }), 'InvalidSystemDiskCategory.ValueNotSupported', 400),
+      'bad DataDisk.Category': () => expectError(run({ dataDisk: [{ category: 'floppy', size: 20 }] }), 'InvalidDataDiskCategory.ValueNotSupported', 400),
+      'huge SystemDisk.Size': () => expectError(run({ systemDisk: { category: 'cloud_essd', size: '99999' } }), 'InvalidSystemDiskSize.ValueNotSupported', 400),
+      'huge DataDisk.Size': () => expectError(run({ dataDisk: [{ category: 'cloud_essd', size: 999999 }] }), 'InvalidDataDiskSize.ValueNotSupported', 400),
+      'unknown RegionId': () => expectError(run({ regionId: 'mars-north-1' }), 'InvalidRegionId.NotFound', 404),
+    });
     assert.equal(await countNet1(), before, 'no instance was created by any refused call');
   });
 
@@ -505,14 +508,13 @@ describe('ModifyInstanceAttribute', () => {
   });
 
   test('errors', async () => {
-    await expectError(ecs.modifyInstanceAttribute(new Ecs.ModifyInstanceAttributeRequest({ instanceId: 'i-doesnotexist', instanceName: 'xx' })),
-      'InvalidInstanceId.NotFound', 404);
-    await expectError(ecs.modifyInstanceAttribute(new Ecs.ModifyInstanceAttributeRequest({ instanceId: id, instanceName: 'http://evil' })),
-      'InvalidInstanceName.Malformed', 400);
-    await expectError(ecs.modifyInstanceAttribute(new Ecs.ModifyInstanceAttributeRequest({ instanceId: id, password: 'weak' })),
-      /^Invalid(Host)?Password\.Malformed$/, 400);
-    await expectError(ecs.modifyInstanceAttribute(new Ecs.ModifyInstanceAttributeRequest({ instanceId: id, hostName: '-bad-' })),
-      'InvalidHostName.Malformed', 400);
+    const modify = (o) => ecs.modifyInstanceAttribute(new Ecs.ModifyInstanceAttributeRequest(o));
+    await h.checkAll({
+      'unknown instance': () => expectError(modify({ instanceId: 'i-doesnotexist', instanceName: 'xx' }), 'InvalidInstanceId.NotFound', 404),
+      'bad InstanceName': () => expectError(modify({ instanceId: id, instanceName: 'http://evil' }), 'InvalidInstanceName.Malformed', 400),
+      'weak Password': () => expectError(modify({ instanceId: id, password: 'weak' }), /^Invalid(Host)?Password\.Malformed$/, 400),
+      'bad HostName': () => expectError(modify({ instanceId: id, hostName: '-bad-' }), 'InvalidHostName.Malformed', 400),
+    });
     assert.equal((await h.describeInstance(ecs, id)).InstanceName, 'after', 'refused calls change nothing');
   });
 });

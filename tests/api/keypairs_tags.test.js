@@ -264,15 +264,17 @@ describe('tags', () => {
   });
 
   test('errors', async () => {
-    await expectError(tagRes('instance', ['i-doesnotexist'], [{ key: 'a', value: 'b' }]), 'InvalidResourceId.NotFound', 404);
-    await expectError(tagRes('spaceship', [ids[0]], [{ key: 'a', value: 'b' }]), 'InvalidResourceType.NotFound', 404);
-    await expectError(tagRes('instance', [ids[0]], [{ key: 'aliyun-reserved', value: 'b' }]), 'InvalidTagKey.Malformed', 400);
-    await expectError(tagRes('instance', [ids[0]], [{ key: 'acs:reserved', value: 'b' }]), 'InvalidTagKey.Malformed', 400);
-    await expectError(tagRes('instance', [ids[0]], [{ key: 'dup', value: '1' }, { key: 'dup', value: '2' }]), 'Duplicate.TagKey', 400);
     const tooMany = Array.from({ length: 21 }, (_, i) => ({ key: `t${i}`, value: 'x' }));
-    await expectError(tagRes('instance', [ids[0]], tooMany), ['NumberExceed.Tags', 'InvalidTagCount'], 400);
-    await expectError(ecs.listTagResources(new Ecs.ListTagResourcesRequest({ regionId: REGION, resourceType: 'spaceship', resourceId: [ids[0]] })),
-      'InvalidResourceType.NotFound', 404);
+    await h.checkAll({
+      'unknown resource id': () => expectError(tagRes('instance', ['i-doesnotexist'], [{ key: 'a', value: 'b' }]), 'InvalidResourceId.NotFound', 404),
+      'unknown ResourceType': () => expectError(tagRes('spaceship', [ids[0]], [{ key: 'a', value: 'b' }]), 'InvalidResourceType.NotFound', 404),
+      'key starting with aliyun': () => expectError(tagRes('instance', [ids[0]], [{ key: 'aliyun-reserved', value: 'b' }]), 'InvalidTagKey.Malformed', 400),
+      'key starting with acs:': () => expectError(tagRes('instance', [ids[0]], [{ key: 'acs:reserved', value: 'b' }]), 'InvalidTagKey.Malformed', 400),
+      'duplicate key in one call': () => expectError(tagRes('instance', [ids[0]], [{ key: 'dup', value: '1' }, { key: 'dup', value: '2' }]), 'Duplicate.TagKey', 400),
+      '21 tags in one call': () => expectError(tagRes('instance', [ids[0]], tooMany), ['NumberExceed.Tags', 'InvalidTagCount'], 400),
+      'ListTagResources unknown ResourceType': () => expectError(ecs.listTagResources(new Ecs.ListTagResourcesRequest({ regionId: REGION, resourceType: 'spaceship', resourceId: [ids[0]] })),
+        'InvalidResourceType.NotFound', 404),
+    });
     // Nothing from the refused calls stuck.
     const entries = await listTags('instance', { resourceId: [ids[0]] });
     assert.deepEqual(tagMap(entries, ids[0]), { owner: 'bob' });

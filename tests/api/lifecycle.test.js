@@ -41,6 +41,10 @@ describe('single-instance lifecycle', () => {
   test('RunInstances goes through a transitional state before Running', async () => {
     const [x] = await h.runInstances(ecs, net);
     assert.ok(['Pending', 'Starting'].includes(await status(x)), 'not Running immediately');
+    if (await status(x) === 'Pending') {
+      // Docs: DeleteInstance on an initializing instance is IncorrectInstanceStatus(.Initializing).
+      await expectError(del(x, { force: true }), /^IncorrectInstanceStatus/, 403);
+    }
     await h.waitStatus(ecs, [x], 'Running');
     await del(x, { force: true });
   });
@@ -246,7 +250,7 @@ describe('release semantics', () => {
       disks.push(...wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: id }))).Disks.Disk);
     }
     assert.equal(disks.length, 6);
-    const keep = disks.filter((d) => d.Size === 20).map((d) => d.DiskId).sort();
+    const keep = disks.filter((d) => d.Type === 'data' && d.Size === 20).map((d) => d.DiskId).sort();
     assert.equal(keep.length, 2);
     await ecs.deleteInstances(new Ecs.DeleteInstancesRequest({ regionId: REGION, instanceId: ids, force: true }));
     await h.waitGone(ecs, ids);

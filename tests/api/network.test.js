@@ -275,24 +275,19 @@ describe('security groups', () => {
 
   test('rule validation errors', async () => {
     const base = { regionId: REGION, securityGroupId: sgId, sourceCidrIp: '0.0.0.0/0' };
-    await expectError(ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({ ...base, ipProtocol: 'bogus', portRange: '1/1' })),
-      'InvalidIpProtocol.ValueNotSupported', 400);
-    await expectError(ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({ ...base, ipProtocol: 'tcp', portRange: '70000/70001' })),
-      /PortRange\.Malformed$/, 400);
-    await expectError(ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({ ...base, ipProtocol: 'tcp', portRange: '90/80' })),
-      /PortRange\.Malformed$/, 400);
-    await expectError(ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({
-      regionId: REGION, securityGroupId: sgId, ipProtocol: 'tcp', portRange: '1/1', sourceCidrIp: '300.0.0.0/8',
-    })), 'InvalidSourceCidrIp.Malformed', 400);
-    await expectError(ecs.authorizeSecurityGroupEgress(new Ecs.AuthorizeSecurityGroupEgressRequest({
-      regionId: REGION, securityGroupId: sgId, ipProtocol: 'tcp', portRange: '1/1', destCidrIp: 'nope',
-    })), 'InvalidDestCidrIp.Malformed', 400);
-    await expectError(ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({ ...base, ipProtocol: 'tcp', portRange: '1/1', policy: 'maybe' })),
-      'InvalidPolicy.Malformed', 400);
-    await expectError(ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({ ...base, ipProtocol: 'tcp', portRange: '1/1', priority: '101' })),
-      /^InvalidPriority/, 400);
-    await expectError(ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({ ...base, securityGroupId: 'sg-doesnotexist', ipProtocol: 'tcp', portRange: '1/1' })),
-      'InvalidSecurityGroupId.NotFound', 404);
+    const auth = (o) => ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({ ...base, ...o }));
+    await h.checkAll({
+      'unknown IpProtocol': () => expectError(auth({ ipProtocol: 'bogus', portRange: '1/1' }), 'InvalidIpProtocol.ValueNotSupported', 400),
+      'port above 65535': () => expectError(auth({ ipProtocol: 'tcp', portRange: '70000/70001' }), /PortRange\.Malformed$/, 400),
+      'reversed port range': () => expectError(auth({ ipProtocol: 'tcp', portRange: '90/80' }), /PortRange\.Malformed$/, 400),
+      'bad SourceCidrIp': () => expectError(auth({ ipProtocol: 'tcp', portRange: '1/1', sourceCidrIp: '300.0.0.0/8' }), 'InvalidSourceCidrIp.Malformed', 400),
+      'bad DestCidrIp': () => expectError(ecs.authorizeSecurityGroupEgress(new Ecs.AuthorizeSecurityGroupEgressRequest({
+        regionId: REGION, securityGroupId: sgId, ipProtocol: 'tcp', portRange: '1/1', destCidrIp: 'nope',
+      })), 'InvalidDestCidrIp.Malformed', 400),
+      'bad Policy': () => expectError(auth({ ipProtocol: 'tcp', portRange: '1/1', policy: 'maybe' }), 'InvalidPolicy.Malformed', 400),
+      'Priority 101': () => expectError(auth({ ipProtocol: 'tcp', portRange: '1/1', priority: '101' }), /^InvalidPriority/, 400),
+      'unknown group': () => expectError(auth({ securityGroupId: 'sg-doesnotexist', ipProtocol: 'tcp', portRange: '1/1' }), 'InvalidSecurityGroupId.NotFound', 404),
+    });
     // None of the refused rules was stored.
     assert.equal((await sgAttr(sgId, { direction: 'ingress' })).Permissions.Permission.length, 3);
   });

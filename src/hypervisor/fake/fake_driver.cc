@@ -28,7 +28,8 @@ FakeDriver::FakeDriver(FakeDriverOptions options)
       if (state == "erased") {
         vms_.erase(id);
       } else {
-        vms_[id] = VmInfo{id, state == "running" ? PowerState::kRunning : PowerState::kShutoff, boots};
+        vms_[id] =
+            VmInfo{id, state == "running" ? PowerState::kRunning : PowerState::kShutoff, boots};
       }
     }
   }

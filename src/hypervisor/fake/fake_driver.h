@@ -17,9 +17,9 @@
 namespace openecs {
 
 struct FakeDriverOptions {
-  std::string journal_path;   // "" = no persistence
-  int delay_ms = 300;         // per operation
-  HostInfo host;              // capacity the fake host declares
+  std::string journal_path;  // "" = no persistence
+  int delay_ms = 300;        // per operation
+  HostInfo host;             // capacity the fake host declares
 };
 
 class FakeDriver final : public Driver {
