@@ -41,6 +41,8 @@ void RegisterKeyPairAndTagActions(ActionTable& t);
 
 // Shared parameter helpers for handlers.
 Result<bool> DryRunOf(const Params& p);
+// InvalidZoneId.NotFound unless the zone (when given) is one of the region's zones.
+Status CheckZone(const ApiContext& c, const std::optional<std::string>& zone);
 Result<Tags> TagsOf(const Params& p, const std::string& prefix = "Tag");
 Result<std::vector<std::string>> RequiredRepeatList(const Params& p, const std::string& name);
 nlohmann::json Wrap(const char* inner, nlohmann::json array);  // {inner: array}

@@ -1,5 +1,7 @@
 #include "api/api_server.h"
 
+#include <algorithm>
+
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
@@ -240,6 +242,14 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
 }
 
 Result<bool> DryRunOf(const Params& p) { return p.Bool("DryRun", false); }
+
+Status CheckZone(const ApiContext& c, const std::optional<std::string>& zone) {
+  if (!zone) return Ok();
+  const auto& zones = c.cloud.config().zones;
+  if (std::find(zones.begin(), zones.end(), *zone) == zones.end())
+    return MakeError(ErrorCode::kInvalidZoneIdNotFound, "The zone " + *zone + " does not exist.");
+  return Ok();
+}
 
 Result<Tags> TagsOf(const Params& p, const std::string& prefix) {
   Tags tags;

@@ -17,7 +17,8 @@ bool AnyGpuHost(const State& s) {
   return false;
 }
 
-// Types offered in this cloud: GPU types only where some host declares GPUs.
+// Types offered for sale (zones, stock): GPU types only where some host declares GPUs.
+// DescribeInstanceTypes lists the whole catalogue, as ECS does.
 std::vector<const InstanceType*> OfferedTypes(Cloud& cloud) {
   bool gpu = cloud.Read<bool>([](const State& s) { return AnyGpuHost(s); });
   std::vector<const InstanceType*> out;
@@ -54,6 +55,10 @@ json RenderType(const InstanceType& t) {
 }
 
 Result<json> DescribeRegions(ApiContext& c) {
+  auto type = c.params.Get("ResourceType");
+  if (type && *type != "instance" && *type != "disk" && *type != "reservedinstance" &&
+      *type != "scu")
+    return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
   const std::string& r = c.cloud.config().region_id;
   json region = {{"RegionId", r},
                  {"LocalName", "OpenECS " + r},
@@ -95,7 +100,8 @@ Result<json> DescribeInstanceTypes(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(auto max_mem, c.params.Double("MaximumMemorySize"));
   OPENECS_ASSIGN_OR_RETURN(auto min_gpu, c.params.Int("MinimumGPUAmount", 0, 1 << 20));
   std::vector<const InstanceType*> matched;
-  for (auto* t : OfferedTypes(c.cloud)) {
+  for (const auto& type : AllInstanceTypes()) {
+    const InstanceType* t = &type;
     if (!want_ids.empty() && !want_ids.count(t->id)) continue;
     if (!want_families.empty() && !want_families.count(t->family)) continue;
     if (category && *category != t->category) continue;
@@ -124,7 +130,8 @@ Result<json> DescribeInstanceTypeFamilies(ApiContext& c) {
   auto generation = c.params.Get("Generation");
   std::set<std::string> seen;
   json arr = json::array();
-  for (auto* t : OfferedTypes(c.cloud)) {
+  for (const auto& type : AllInstanceTypes()) {
+    const InstanceType* t = &type;
     if (generation && *generation != t->generation) continue;
     if (!seen.insert(t->family).second) continue;
     arr.push_back({{"InstanceTypeFamilyId", t->family}, {"Generation", t->generation}});

@@ -24,6 +24,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Read() {
     parser_.emplace();
     parser_->body_limit(1 << 20);
+    parser_->header_limit(256 * 1024);  // the SDKs put every parameter (UserData too) in the URL
     stream_.expires_after(std::chrono::seconds(120));
     http::async_read(
         stream_, buffer_, *parser_,

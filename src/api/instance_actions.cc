@@ -84,7 +84,7 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(p));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   r.charge_type = p.GetOr("InstanceChargeType", "PostPaid");
-  OPENECS_ASSIGN_OR_RETURN(int64_t period, p.IntOr("Period", 1, 1, 60));
+  OPENECS_ASSIGN_OR_RETURN(int64_t period, p.IntOr("Period", 0, -1000000, 1000000));
   r.period = static_cast<int>(period);
   r.period_unit = p.GetOr("PeriodUnit", "Month");
   r.spot_strategy = p.GetOr("SpotStrategy", "NoSpot");
@@ -133,8 +133,11 @@ json RenderInstance(const Instance& i, const State& s) {
                   {"PrivateIpSets",
                    Wrap("PrivateIpSet",
                         json::array({{{"PrivateIpAddress", i.private_ip}, {"Primary", true}}}))}});
-  std::string family;
-  if (const InstanceType* t = FindInstanceType(i.instance_type)) family = t->family;
+  std::string family, gpu_spec;
+  if (const InstanceType* t = FindInstanceType(i.instance_type)) {
+    family = t->family;
+    gpu_spec = t->gpu_spec;
+  }
   const Image* img = FindBuiltinImage(i.image_id);
   json locks = json::array();
   return {{"InstanceId", i.id},
@@ -148,6 +151,7 @@ json RenderInstance(const Instance& i, const State& s) {
           {"Cpu", i.cpu},
           {"Memory", i.memory_mb},
           {"GPUAmount", i.gpu},
+          {"GPUSpec", gpu_spec},
           {"ImageId", i.image_id},
           {"OSName", img ? img->os_name : ""},
           {"OSNameEn", img ? img->os_name : ""},
@@ -195,6 +199,7 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(auto ips_list, p.JsonList("PrivateIpAddresses"));
   std::set<std::string> ips(ips_list.begin(), ips_list.end());
   auto vpc = p.Get("VpcId"), vsw = p.Get("VSwitchId"), zone = p.Get("ZoneId");
+  OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
   auto name = p.Get("InstanceName"), type = p.Get("InstanceType"), sg = p.Get("SecurityGroupId");
   auto image = p.Get("ImageId"), charge = p.Get("InstanceChargeType"), key = p.Get("KeyPairName");
   std::optional<InstanceStatus> status;
@@ -253,6 +258,7 @@ Result<json> DescribeInstanceStatusAction(ApiContext& c) {
   auto ids_list = c.params.RepeatList("InstanceId");
   std::set<std::string> ids(ids_list.begin(), ids_list.end());
   auto zone = c.params.Get("ZoneId");
+  OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
   PageSpec spec;
   spec.token_style = false;
   spec.page_size_max = 50;
@@ -435,6 +441,7 @@ Result<json> DescribeDisksAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(auto ids_list, p.JsonList("DiskIds"));
   std::set<std::string> ids(ids_list.begin(), ids_list.end());
   auto instance = p.Get("InstanceId"), zone = p.Get("ZoneId"), type = p.Get("DiskType");
+  OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
   auto category = p.Get("Category"), status = p.Get("Status"), name = p.Get("DiskName");
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(p));
   PageSpec spec;

@@ -13,7 +13,7 @@ namespace openecs {
 struct PageSpec {
   int64_t page_size_default = 10, page_size_max = 100;
   bool token_style = true;  // the action accepts NextToken/MaxResults
-  int64_t max_results_default = 10, max_results_min = 1, max_results_max = 100;
+  int64_t max_results_default = 10, max_results_min = 10, max_results_max = 100;
 };
 
 struct Page {

@@ -107,6 +107,9 @@ namespace openecs {
   X(kInvalidPeriod, "InvalidPeriod", 400, "The specified Period is not valid.")                    \
   X(kInvalidAmount, "InvalidParameter.Amount", 400,                                                \
     "Amount must be 1 to 100 and MinAmount must not exceed Amount.")                               \
+  X(kInvalidSpotStrategy, "InvalidSpotStrategy", 400,                                              \
+    "SpotStrategy must be NoSpot, SpotWithPriceLimit or SpotAsPriceGo.")                           \
+  X(kDuplicateTagKey, "Duplicate.TagKey", 400, "The Tag.N.Key contains duplicate key.")            \
   X(kInvalidSpotPriceLimit, "InvalidSpotPriceLimit", 400,                                          \
     "The specified SpotPriceLimit is not valid.")                                                  \
   X(kInvalidKeyPairNameMalformed, "InvalidKeyPairName.Malformed", 400,                             \

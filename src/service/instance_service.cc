@@ -11,6 +11,7 @@
 #include "model/catalogue.h"
 #include "service/capacity.h"
 #include "service/ipv4.h"
+#include "service/names.h"
 
 namespace openecs {
 
@@ -169,11 +170,15 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
   if (!r.password.empty()) OPENECS_RETURN_IF_ERROR(ValidatePassword(r.password));
   OPENECS_RETURN_IF_ERROR(ValidateUserData(r.user_data));
   if (!r.host_name.empty()) OPENECS_RETURN_IF_ERROR(ValidateHostName(r.host_name));
-  if (r.name.size() > 128) return MakeError(ErrorCode::kInvalidInstanceName);
+  if (!ValidResourceName(r.name)) return MakeError(ErrorCode::kInvalidInstanceName);
   if (r.charge_type != "PostPaid" && r.charge_type != "PrePaid")
     return MakeError(ErrorCode::kInvalidParameter,
                      "InstanceChargeType must be PrePaid or PostPaid.");
   if (r.charge_type == "PrePaid") {
+    if (r.period == 0)
+      return MakeError(ErrorCode::kMissingParameter,
+                       "The input parameter \"Period\" that is mandatory for subscription "
+                       "(PrePaid) instances is not supplied.");
     if (r.period_unit != "Month" && r.period_unit != "Week")
       return MakeError(ErrorCode::kInvalidPeriod, "PeriodUnit must be Month or Week.");
     static const std::set<int> kMonths = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60};
@@ -183,8 +188,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
   }
   if (r.spot_strategy != "NoSpot" && r.spot_strategy != "SpotWithPriceLimit" &&
       r.spot_strategy != "SpotAsPriceGo")
-    return MakeError(ErrorCode::kInvalidParameter,
-                     "SpotStrategy must be NoSpot, SpotWithPriceLimit or SpotAsPriceGo.");
+    return MakeError(ErrorCode::kInvalidSpotStrategy);
   if (r.spot_strategy != "NoSpot" && r.charge_type != "PostPaid")
     return MakeError(ErrorCode::kInvalidParameter, "Spot instances must be PostPaid.");
   if (r.spot_strategy == "SpotWithPriceLimit" && r.spot_price_limit <= 0)
@@ -193,9 +197,6 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
   if (r.internet_max_bandwidth_out < 0 || r.internet_max_bandwidth_out > 100)
     return MakeError(ErrorCode::kInvalidParameter,
                      "InternetMaxBandwidthOut must be 0 to 100 Mbps.");
-  if (!r.private_ip.empty() && r.amount > 1)
-    return MakeError(ErrorCode::kInvalidParameter,
-                     "PrivateIpAddress can only be given with Amount=1.");
   OPENECS_RETURN_IF_ERROR(ValidateDisk(r.system_disk, true, image->size_gib));
   if (r.data_disks.size() > 16)
     return MakeError(ErrorCode::kInvalidParameter, "At most 16 data disks.");
@@ -226,16 +227,23 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
         return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
     }
     IpPool pool = PoolOf(s, vsw);
+    // An explicit PrivateIpAddress with Amount N assigns N consecutive addresses from it.
     std::optional<uint32_t> fixed_ip;
     if (!r.private_ip.empty()) {
       fixed_ip = ParseIpv4(r.private_ip);
       if (!fixed_ip) return MakeError(ErrorCode::kInvalidPrivateIpAddressMalformed);
-      if (!pool.cidr.Contains(*fixed_ip) || !pool.Usable(*fixed_ip))
-        return MakeError(ErrorCode::kInvalidPrivateIpAddress,
-                         "The private IP " + r.private_ip + " is not a usable address of vSwitch " +
-                             vsw.id + " (" + vsw.cidr_block + ").");
-      if (pool.used.count(*fixed_ip))
-        return MakeError(ErrorCode::kInvalidPrivateIpAddressDuplicated);
+      for (uint32_t k = 0; k < static_cast<uint32_t>(r.amount); ++k) {
+        uint32_t ip = *fixed_ip + k;
+        if (!pool.cidr.Contains(ip) || !pool.Usable(ip))
+          return MakeError(ErrorCode::kInvalidPrivateIpAddress,
+                           "The private IP " + FormatIpv4(ip) +
+                               " is not a usable address of vSwitch " + vsw.id + " (" +
+                               vsw.cidr_block + ").");
+        if (pool.used.count(ip))
+          return MakeError(ErrorCode::kInvalidPrivateIpAddressDuplicated,
+                           "The private IP " + FormatIpv4(ip) + " is already in use.");
+      }
+      min_amount = r.amount;  // consecutive addresses: all or nothing
     }
     // Placement: claim capacity for as many as fit, at least min_amount.
     auto hosts = Capacities(s);
@@ -278,7 +286,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       inst.image_id = image->id;
       inst.vpc_id = vsw.vpc_id;
       inst.vswitch_id = vsw.id;
-      inst.private_ip = FormatIpv4(fixed_ip ? *fixed_ip : *pool.Next());
+      inst.private_ip = FormatIpv4(fixed_ip ? *fixed_ip + static_cast<uint32_t>(n) : *pool.Next());
       inst.security_group_ids = r.security_group_ids;
       inst.key_pair_name = r.key_pair_name;
       inst.password = r.password;
@@ -391,16 +399,25 @@ Result<std::vector<BatchResult>> Batch(Cloud& cloud, const PowerRequest& r, cons
 }  // namespace
 
 Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest& r) {
-  auto check = [](Txn&, Instance& i, const PowerRequest&) {
-    return CheckAction(InstanceAction::kStart, i.status, i.task);
+  // An economical stop gave the capacity back: the check claims it again (same host if it
+  // fits) on a snapshot shared by the whole batch, so the batch cannot overbook a host.
+  std::optional<std::vector<HostCapacity>> hosts;
+  std::map<std::string, std::string> placed;
+  auto check = [&](Txn& txn, Instance& i, const PowerRequest&) -> Status {
+    OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kStart, i.status, i.task));
+    if (i.claimed) return Ok();
+    if (!hosts) hosts = Capacities(txn.state());
+    auto pick = PickHost(*hosts, DemandOf(i));
+    if (!pick)
+      return MakeError(ErrorCode::kNoStock, "No host in " + i.zone_id + " has room for " +
+                                                i.instance_type + " any more.");
+    Claim((*hosts)[*pick], DemandOf(i));
+    placed[i.id] = (*hosts)[*pick].host_id;
+    return Ok();
   };
-  auto apply = [](Txn& txn, Instance& i, const PowerRequest&) -> Status {
+  auto apply = [&](Txn&, Instance& i, const PowerRequest&) -> Status {
     if (!i.claimed) {
-      // An economical stop gave the capacity back: claim it again (same host if it fits).
-      auto hosts = Capacities(txn.state());
-      auto pick = PickHost(hosts, DemandOf(i));
-      if (!pick) return MakeError(ErrorCode::kNoStock);
-      i.host_id = hosts[*pick].host_id;
+      i.host_id = placed.at(i.id);
       i.claimed = true;
     }
     i.status = InstanceStatus::kStarting;
@@ -472,7 +489,7 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
   if (r.password) OPENECS_RETURN_IF_ERROR(ValidatePassword(*r.password));
   if (r.host_name) OPENECS_RETURN_IF_ERROR(ValidateHostName(*r.host_name));
   if (r.user_data) OPENECS_RETURN_IF_ERROR(ValidateUserData(*r.user_data));
-  if (r.name && r.name->size() > 128) return MakeError(ErrorCode::kInvalidInstanceName);
+  if (r.name && !ValidResourceName(*r.name)) return MakeError(ErrorCode::kInvalidInstanceName);
   if (r.security_group_ids && (r.security_group_ids->empty() || r.security_group_ids->size() > 5))
     return MakeError(ErrorCode::kInvalidParameter,
                      "An instance belongs to 1 to 5 security groups.");

@@ -6,20 +6,12 @@
 #include "common/ids.h"
 #include "common/text.h"
 #include "service/ipv4.h"
+#include "service/names.h"
 
 namespace openecs {
 namespace {
 
 Error DryRunOk() { return MakeError(ErrorCode::kDryRunOperation); }
-
-bool ValidName(const std::string& n) {
-  // 2-128 characters, starts with a letter, no http:// or https:// (ECS naming rule).
-  if (n.empty()) return true;
-  if (n.size() < 2 || n.size() > 128) return false;
-  if (!std::isalpha(static_cast<unsigned char>(n[0])) && static_cast<unsigned char>(n[0]) < 0x80)
-    return false;
-  return n.rfind("http://", 0) != 0 && n.rfind("https://", 0) != 0;
-}
 
 Result<Cidr> PrivateCidr(const std::string& s) {
   auto c = ParseCidr(s, true);
@@ -37,7 +29,7 @@ Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r) {
   if (cidr.prefix < 8 || cidr.prefix > 28)
     return MakeError(ErrorCode::kInvalidCidrBlockMalformed,
                      "The VPC CidrBlock must have a prefix length between 8 and 28.");
-  if (!ValidName(r.name))
+  if (!ValidResourceName(r.name))
     return MakeError(ErrorCode::kInvalidParameter, "The VpcName is not valid.");
   if (r.dry_run) return DryRunOk();
   Vpc vpc;
@@ -62,7 +54,7 @@ Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r) {
 Status ModifyVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,
                  const std::optional<std::string>& name,
                  const std::optional<std::string>& description) {
-  if (name && !ValidName(*name))
+  if (name && !ValidResourceName(*name))
     return MakeError(ErrorCode::kInvalidParameter, "The VpcName is not valid.");
   return cloud.Write([&](Txn& txn) -> Status {
     auto& vpcs = txn.state().vpcs;
@@ -102,7 +94,7 @@ Result<VSwitch> CreateVSwitch(Cloud& cloud, const CreateVSwitchRequest& r) {
   if (cidr.prefix < 16 || cidr.prefix > 29)
     return MakeError(ErrorCode::kInvalidCidrBlockMalformed,
                      "The vSwitch CidrBlock must have a prefix length between 16 and 29.");
-  if (!ValidName(r.name))
+  if (!ValidResourceName(r.name))
     return MakeError(ErrorCode::kInvalidParameter, "The VSwitchName is not valid.");
   const auto& zones = cloud.config().zones;
   if (std::find(zones.begin(), zones.end(), r.zone_id) == zones.end())
@@ -169,7 +161,7 @@ int64_t AvailableIpCount(const State& s, const VSwitch& vsw) {
 }
 
 Result<SecurityGroup> CreateSecurityGroup(Cloud& cloud, const CreateSecurityGroupRequest& r) {
-  if (!ValidName(r.name))
+  if (!ValidResourceName(r.name))
     return MakeError(ErrorCode::kInvalidParameter, "The SecurityGroupName is not valid.");
   if (!r.type.empty() && r.type != "normal" && r.type != "enterprise")
     return MakeError(ErrorCode::kInvalidParameter,

@@ -41,7 +41,7 @@ Status ValidateTags(const Tags& tags) {
       return MakeError(ErrorCode::kInvalidTagValue);
     for (size_t j = 0; j < i; ++j)
       if (tags[j].key == t.key)
-        return MakeError(ErrorCode::kInvalidParameter, "Duplicate tag key \"" + t.key + "\".");
+        return MakeError(ErrorCode::kDuplicateTagKey, "Duplicate tag key \"" + t.key + "\".");
   }
   return Ok();
 }

@@ -146,7 +146,7 @@ describe('RunInstances', () => {
     await expectError(h.runInstances(ecs, net1, { instanceChargeType: 'PrePaid', period: 100, periodUnit: 'Month' }),
       'InvalidPeriod', 400);
     // Period is required with PrePaid (docs: 400 MissingParamter "Period" / InvalidPeriod).
-    await expectError(h.runInstances(ecs, net1, { instanceChargeType: 'PrePaid' }), /Period/, 400);
+    await expectError(h.runInstances(ecs, net1, { instanceChargeType: 'PrePaid' }), /^MissingParameter|Period/, 400);
   });
 
   test('spot instances keep their strategy and price limit', async () => {

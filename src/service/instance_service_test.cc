@@ -1,0 +1,173 @@
+// The instance service against a real SQLite store and the agent protocol's server side, with
+// no agent: tests play the host by calling Report directly.
+#include "service/instance_service.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "service/agent_service.h"
+#include "service/network_service.h"
+
+namespace openecs {
+
+class InstanceServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void TearDown() override {
+    cloud_.reset();
+    store_.reset();
+    std::system(("rm -rf " + dir_).c_str());
+  }
+  void Open(int host_vcpus = 8) {
+    if (dir_.empty()) {
+      char tmpl[] = "/tmp/openecs-svc-XXXXXX";
+      dir_ = mkdtemp(tmpl);
+    }
+    cloud_.reset();
+    store_ = std::move(Store::Open("sqlite:" + dir_ + "/db")).value();
+    cloud_ = std::move(Cloud::Open(store_.get(), CloudConfig{})).value();
+    agent_ = std::make_unique<AgentService>(*cloud_);
+    HostInfo h{"h1", "local-a", host_vcpus, 64 * 1024, 1000, 0, "", false, "fake"};
+    host_ = *agent_->Register(h);
+    if (vsw_.empty()) {
+      Vpc vpc = *CreateVpc(*cloud_, {"acct", "local", "192.168.0.0/16", "", "", {}, false});
+      vsw_ = CreateVSwitch(
+                 *cloud_, {"acct", "local", vpc.id, "local-a", "192.168.1.0/29", "", "", {}, false})
+                 ->id;
+      sg_ = CreateSecurityGroup(*cloud_, {"acct", "local", vpc.id, "", "", "", {}, false})->id;
+    }
+  }
+  RunRequest Run(int amount) {
+    RunRequest r;
+    r.account_id = "acct";
+    r.region_id = "local";
+    r.image_id = "debian_12_tiny_x64_openecs";
+    r.instance_type = "ecs.g7.large";  // 2 vCPUs
+    r.vswitch_id = vsw_;
+    r.security_group_ids = {sg_};
+    r.system_disk = {"cloud_essd", "", "", "", "", "", 20, true};
+    r.amount = amount;
+    return r;
+  }
+  Instance Get(const std::string& id) {
+    return cloud_->Read<Instance>([&](const State& s) { return s.instances.at(id); });
+  }
+  bool Exists(const std::string& id) {
+    return cloud_->Read<bool>([&](const State& s) { return s.instances.count(id) > 0; });
+  }
+  void HostSays(const std::string& id, PowerState p, bool failed = false) {
+    ASSERT_TRUE(agent_->Report(host_, {{id, p, 0, failed, "spawn", failed ? "boom" : ""}}).ok());
+  }
+
+  std::string dir_, host_, vsw_, sg_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Cloud> cloud_;
+  std::unique_ptr<AgentService> agent_;
+};
+
+TEST_F(InstanceServiceTest, AllocatesDistinctUsableAddresses) {
+  // A /29 has 8 addresses; ECS reserves the first and the last three: 4 usable.
+  auto ids = *RunInstances(*cloud_, Run(3));
+  std::set<std::string> ips;
+  for (auto& id : ids) ips.insert(Get(id).private_ip);
+  EXPECT_EQ(ips, (std::set<std::string>{"192.168.1.1", "192.168.1.2", "192.168.1.3"}));
+  auto r = Run(1);
+  r.private_ip = "192.168.1.2";
+  EXPECT_EQ(RunInstances(*cloud_, r).error().code, ErrorCode::kInvalidPrivateIpAddressDuplicated);
+  r.private_ip = "192.168.1.6";  // reserved
+  EXPECT_EQ(RunInstances(*cloud_, r).error().code, ErrorCode::kInvalidPrivateIpAddress);
+  r.private_ip = "10.0.0.1";
+  EXPECT_EQ(RunInstances(*cloud_, r).error().code, ErrorCode::kInvalidPrivateIpAddress);
+}
+
+TEST_F(InstanceServiceTest, CapacityIsClaimedAndMinAmountHonoured) {
+  // 8 vCPUs: four 2-vCPU instances fit.
+  auto first = *RunInstances(*cloud_, Run(3));
+  auto r = Run(3);
+  EXPECT_EQ(RunInstances(*cloud_, r).error().code, ErrorCode::kNoStock);
+  r.min_amount = 1;
+  auto some = RunInstances(*cloud_, r);
+  ASSERT_TRUE(some.ok());
+  EXPECT_EQ(some->size(), 1u);
+}
+
+TEST_F(InstanceServiceTest, FailedCreationFreesAddressCapacityAndDisks) {
+  auto r = Run(1);
+  r.private_ip = "192.168.1.3";
+  auto ids = *RunInstances(*cloud_, r);
+  HostSays(ids[0], PowerState::kAbsent, /*failed=*/true);
+  EXPECT_FALSE(Exists(ids[0]));
+  EXPECT_EQ(cloud_->Read<size_t>([](const State& s) { return s.disks.size(); }), 0u);
+  EXPECT_TRUE(RunInstances(*cloud_, r).ok());  // the address is free again
+}
+
+TEST_F(InstanceServiceTest, AllTogetherChangesNothingWhenOneFails) {
+  auto ids = *RunInstances(*cloud_, Run(2));
+  for (auto& id : ids) {
+    HostSays(id, PowerState::kShutoff);
+    HostSays(id, PowerState::kRunning);
+  }
+  PowerRequest stop{"acct", {ids[0], "i-missing"},  false, "KeepCharging",
+                    false,  BatchMode::kAllTogether};
+  EXPECT_EQ(StopInstances(*cloud_, stop).error().code, ErrorCode::kInvalidInstanceIdNotFound);
+  EXPECT_EQ(Get(ids[0]).status, InstanceStatus::kRunning);
+  stop.mode = BatchMode::kSuccessFirst;
+  auto results = *StopInstances(*cloud_, stop);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_FALSE(results[0].error.has_value());
+  EXPECT_EQ(results[0].current, InstanceStatus::kStopping);
+  EXPECT_TRUE(results[1].error.has_value());
+}
+
+TEST_F(InstanceServiceTest, EconomicalStopReleasesCapacityAndStartReclaimsIt) {
+  auto big = Run(2);
+  big.instance_type = "ecs.g7.xlarge";  // 4 vCPUs: two fill the 8-vCPU host
+  auto ids = *RunInstances(*cloud_, big);
+  for (auto& id : ids) {
+    HostSays(id, PowerState::kShutoff);
+    HostSays(id, PowerState::kRunning);
+  }
+  PowerRequest stop{"acct", {ids[0]}, false, "StopCharging", false, BatchMode::kAllTogether};
+  ASSERT_TRUE(StopInstances(*cloud_, stop).ok());
+  HostSays(ids[0], PowerState::kShutoff);
+  EXPECT_EQ(Get(ids[0]).stopped_mode, "StopCharging");
+  EXPECT_FALSE(Get(ids[0]).claimed);
+  // Someone else takes the freed capacity; the stopped instance cannot start.
+  big.amount = 1;
+  auto other = RunInstances(*cloud_, big);
+  ASSERT_TRUE(other.ok());
+  PowerRequest start{"acct", {ids[0]}, false, "KeepCharging", false, BatchMode::kAllTogether};
+  EXPECT_EQ(StartInstances(*cloud_, start).error().code, ErrorCode::kNoStock);
+}
+
+TEST_F(InstanceServiceTest, StateSurvivesReopen) {
+  auto ids = *RunInstances(*cloud_, Run(2));
+  HostSays(ids[0], PowerState::kShutoff);
+  Open();
+  EXPECT_EQ(Get(ids[0]).status, InstanceStatus::kStarting);
+  EXPECT_EQ(Get(ids[1]).status, InstanceStatus::kPending);
+  EXPECT_EQ(Get(ids[1]).task, InstanceTask::kCreating);
+}
+
+TEST_F(InstanceServiceTest, DeletionProtectionAndForce) {
+  auto r = Run(1);
+  r.deletion_protection = true;
+  auto id = (*RunInstances(*cloud_, r))[0];
+  HostSays(id, PowerState::kShutoff);
+  HostSays(id, PowerState::kRunning);
+  PowerRequest del{"acct", {id}, true, "KeepCharging", false, BatchMode::kAllTogether};
+  EXPECT_EQ(DeleteInstances(*cloud_, del).error().code, ErrorCode::kDeletionProtection);
+  ModifyInstanceRequest m;
+  m.account_id = "acct";
+  m.instance_id = id;
+  m.deletion_protection = false;
+  ASSERT_TRUE(ModifyInstanceAttribute(*cloud_, m).ok());
+  del.force = false;
+  EXPECT_EQ(DeleteInstances(*cloud_, del).error().code, ErrorCode::kIncorrectInstanceStatus);
+  del.force = true;
+  ASSERT_TRUE(DeleteInstances(*cloud_, del).ok());
+  HostSays(id, PowerState::kAbsent);
+  EXPECT_FALSE(Exists(id));
+}
+
+}  // namespace openecs
