@@ -69,6 +69,7 @@ async function main() {
     const urls = Array.from({ length: calls }, (_, i) => `/?${h.v1Query('DescribeInstances',
       { RegionId: REGION, PageSize: pageSize, PageNumber: (i % pages) + 1 }, { ak: server.ak, secret: server.secret })}`);
     const rawLat = [];
+    const serverLat = [];
     let bytes = 0;
     for (const u of urls) {
       const s = nowMs();
@@ -76,16 +77,18 @@ async function main() {
         const req = http.get({ host: '127.0.0.1', port: server.port, path: u, agent }, (res) => {
           let len = 0;
           res.on('data', (c) => { len += c.length; });
-          res.on('end', () => resolve({ status: res.statusCode, len }));
+          res.on('end', () => resolve({ status: res.statusCode, len, handlerUs: Number(res.headers['x-openecs-handler-us']) }));
         });
         req.on('error', reject);
       });
       rawLat.push(nowMs() - s);
+      if (Number.isFinite(r.handlerUs)) serverLat.push(r.handlerUs / 1000);
       bytes += r.len;
       if (r.status !== 200) console.log(`# warning: HTTP ${r.status}`);
     }
     agent.destroy();
     console.log(`DescribeInstances PageSize=${pageSize} (raw v1 GET):     ${fmtSummary(summary(rawLat))}; ${fmt(bytes / calls / 1024)} KiB/response`);
+    if (serverLat.length) console.log(`DescribeInstances PageSize=${pageSize} (server-side, x-openecs-handler-us): ${fmtSummary(summary(serverLat))}`);
 
     // 3. NextToken walk.
     const tokLat = [];

@@ -30,15 +30,16 @@ void Agent::Loop() {
   int64_t revision = 0;
   int64_t last_full = 0;
   while (!stop_) {
-    auto desired = channel_->Pull(host_id_, revision, 500);
+    // A full sync pulls everything (since=0) and re-checks every guest against the host.
+    bool full = NowMillis() - last_full >= options_.full_sync_ms;
+    auto desired = channel_->Pull(host_id_, full ? 0 : revision, 500);
     if (!desired.ok()) {
       LOG_WARN("agent: pull failed: {}", desired.error().message);
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       continue;
     }
-    bool full = NowMillis() - last_full >= options_.full_sync_ms;
     if (full) last_full = NowMillis();
-    Reconcile(*desired, full);
+    if (desired->changed) Reconcile(*desired, full);
     revision = desired->revision;
   }
 }

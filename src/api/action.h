@@ -22,7 +22,13 @@ struct ApiContext {
   std::string account_id;
   std::string region_id;  // validated RegionId (or the configured region when absent)
   std::string request_id;
+  // Pre-serialised JSON for hot replies: a handler puts RawPlaceholder(n) where the value goes
+  // in its reply and the text in raw[n]; the dispatcher splices it in when serialising.
+  std::vector<std::string> raw = {};
 };
+
+// The placeholder string for ctx.raw[n].
+std::string RawPlaceholder(size_t n);
 
 using ActionHandler = std::function<Result<nlohmann::json>(ApiContext&)>;
 

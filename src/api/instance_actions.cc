@@ -5,6 +5,7 @@
 #include "api/action.h"
 #include "api/paging.h"
 #include "common/clock.h"
+#include "common/json_writer.h"
 #include "common/text.h"
 #include "model/catalogue.h"
 #include "service/instance_service.h"
@@ -121,73 +122,117 @@ Result<json> CreateInstanceAction(ApiContext& c) {
   return json{{"InstanceId", ids.at(0)}, {"OrderId", ""}, {"TradePrice", 0}};
 }
 
-json RenderInstance(const Instance& i, const State& s) {
-  json sgs = json::array();
-  for (const auto& g : i.security_group_ids) sgs.push_back(g);
-  json nics = json::array();
-  nics.push_back({{"NetworkInterfaceId", "eni-" + i.id.substr(2)},
-                  {"Type", "Primary"},
-                  {"PrimaryIpAddress", i.private_ip},
-                  {"MacAddress", "00:16:3e:" + i.id.substr(2, 2) + ":" + i.id.substr(4, 2) + ":" +
-                                     i.id.substr(6, 2)},
-                  {"PrivateIpSets",
-                   Wrap("PrivateIpSet",
-                        json::array({{{"PrivateIpAddress", i.private_ip}, {"Primary", true}}}))}});
+// One instance as DescribeInstances shows it, written straight to text (the hot path).
+void RenderInstance(const Instance& i, JsonWriter& w) {
   std::string family, gpu_spec;
   if (const InstanceType* t = FindInstanceType(i.instance_type)) {
     family = t->family;
     gpu_spec = t->gpu_spec;
   }
   const Image* img = FindBuiltinImage(i.image_id);
-  json locks = json::array();
-  return {{"InstanceId", i.id},
-          {"InstanceName", i.name},
-          {"HostName", i.host_name},
-          {"Description", i.description},
-          {"RegionId", i.region_id},
-          {"ZoneId", i.zone_id},
-          {"InstanceType", i.instance_type},
-          {"InstanceTypeFamily", family},
-          {"Cpu", i.cpu},
-          {"Memory", i.memory_mb},
-          {"GPUAmount", i.gpu},
-          {"GPUSpec", gpu_spec},
-          {"ImageId", i.image_id},
-          {"OSName", img ? img->os_name : ""},
-          {"OSNameEn", img ? img->os_name : ""},
-          {"OSType", img ? img->os_type : "linux"},
-          {"Status", ToString(i.status)},
-          {"StoppedMode", i.status == InstanceStatus::kStopped ? i.stopped_mode : "Not-applicable"},
-          {"InstanceNetworkType", "vpc"},
-          {"VpcAttributes",
-           {{"VpcId", i.vpc_id},
-            {"VSwitchId", i.vswitch_id},
-            {"NatIpAddress", ""},
-            {"PrivateIpAddress", Wrap("IpAddress", json::array({i.private_ip}))}}},
-          {"InnerIpAddress", Wrap("IpAddress", json::array())},
-          {"PublicIpAddress", Wrap("IpAddress", json::array())},
-          {"EipAddress", {{"AllocationId", ""}, {"IpAddress", ""}, {"Bandwidth", 0}}},
-          {"NetworkInterfaces", Wrap("NetworkInterface", nics)},
-          {"SecurityGroupIds", Wrap("SecurityGroupId", sgs)},
-          {"InstanceChargeType", i.charge_type},
-          {"InternetChargeType", i.internet_charge_type},
-          {"InternetMaxBandwidthOut", i.internet_max_bandwidth_out},
-          {"InternetMaxBandwidthIn", i.internet_max_bandwidth_in},
-          {"SpotStrategy", i.spot_strategy},
-          {"SpotPriceLimit", i.spot_price_limit},
-          {"DeletionProtection", i.deletion_protection},
-          {"KeyPairName", i.key_pair_name},
-          {"CreationTime", FormatIsoMinutes(i.creation_time)},
-          {"StartTime", i.start_time ? FormatIsoMinutes(i.start_time) : ""},
-          {"ExpiredTime", i.expired_time ? FormatIsoMinutes(i.expired_time) : "2099-12-31T15:59Z"},
-          {"IoOptimized", true},
-          {"DeviceAvailable", true},
-          {"Recyclable", false},
-          {"SerialNumber", i.id.substr(2)},
-          {"OperationLocks", Wrap("LockReason", locks)},
-          {"Tags", RenderTags(i.tags, false)},
-          {"MetadataOptions", {{"HttpEndpoint", "enabled"}, {"HttpTokens", "optional"}}},
-          {"ResourceGroupId", ""}};
+  std::string os_name = img ? img->os_name : "";
+  std::string suffix = i.id.substr(2);
+  std::string mac =
+      "00:16:3e:" + suffix.substr(0, 2) + ":" + suffix.substr(2, 2) + ":" + suffix.substr(4, 2);
+  auto ip_list = [&](std::string_view key, const std::string& ip) {
+    w.Key(key).BeginObject().Key("IpAddress").BeginArray();
+    if (!ip.empty()) w.String(ip);
+    w.EndArray().EndObject();
+  };
+  w.BeginObject()
+      .Field("InstanceId", i.id)
+      .Field("InstanceName", i.name)
+      .Field("HostName", i.host_name)
+      .Field("Description", i.description)
+      .Field("RegionId", i.region_id)
+      .Field("ZoneId", i.zone_id)
+      .Field("InstanceType", i.instance_type)
+      .Field("InstanceTypeFamily", family)
+      .Field("Cpu", i.cpu)
+      .Field("Memory", i.memory_mb)
+      .Field("GPUAmount", i.gpu)
+      .Field("GPUSpec", gpu_spec)
+      .Field("ImageId", i.image_id)
+      .Field("OSName", os_name)
+      .Field("OSNameEn", os_name)
+      .Field("OSType", img ? img->os_type : "linux")
+      .Field("Status", ToString(i.status))
+      .Field("StoppedMode",
+             i.status == InstanceStatus::kStopped ? i.stopped_mode : "Not-applicable")
+      .Field("InstanceNetworkType", "vpc");
+  w.Key("VpcAttributes")
+      .BeginObject()
+      .Field("VpcId", i.vpc_id)
+      .Field("VSwitchId", i.vswitch_id)
+      .Field("NatIpAddress", "");
+  ip_list("PrivateIpAddress", i.private_ip);
+  w.EndObject();
+  ip_list("InnerIpAddress", "");
+  ip_list("PublicIpAddress", "");
+  w.Key("EipAddress")
+      .BeginObject()
+      .Field("AllocationId", "")
+      .Field("IpAddress", "")
+      .Field("Bandwidth", 0)
+      .EndObject();
+  w.Key("NetworkInterfaces")
+      .BeginObject()
+      .Key("NetworkInterface")
+      .BeginArray()
+      .BeginObject()
+      .Field("NetworkInterfaceId", "eni-" + suffix)
+      .Field("Type", "Primary")
+      .Field("PrimaryIpAddress", i.private_ip)
+      .Field("MacAddress", mac)
+      .Key("PrivateIpSets")
+      .BeginObject()
+      .Key("PrivateIpSet")
+      .BeginArray()
+      .BeginObject()
+      .Field("PrivateIpAddress", i.private_ip)
+      .Field("Primary", true)
+      .EndObject()
+      .EndArray()
+      .EndObject()
+      .EndObject()
+      .EndArray()
+      .EndObject();
+  w.Key("SecurityGroupIds").BeginObject().Key("SecurityGroupId").BeginArray();
+  for (const auto& g : i.security_group_ids) w.String(g);
+  w.EndArray().EndObject();
+  w.Field("InstanceChargeType", i.charge_type)
+      .Field("InternetChargeType", i.internet_charge_type)
+      .Field("InternetMaxBandwidthOut", i.internet_max_bandwidth_out)
+      .Field("InternetMaxBandwidthIn", i.internet_max_bandwidth_in)
+      .Field("SpotStrategy", i.spot_strategy)
+      .Field("SpotPriceLimit", i.spot_price_limit)
+      .Field("DeletionProtection", i.deletion_protection)
+      .Field("KeyPairName", i.key_pair_name)
+      .Field("CreationTime", FormatIsoMinutes(i.creation_time))
+      .Field("StartTime", i.start_time ? FormatIsoMinutes(i.start_time) : "")
+      .Field("ExpiredTime", i.expired_time ? FormatIsoMinutes(i.expired_time) : "2099-12-31T15:59Z")
+      .Field("IoOptimized", true)
+      .Field("DeviceAvailable", true)
+      .Field("Recyclable", false)
+      .Field("SerialNumber", suffix)
+      .Field("ResourceGroupId", "");
+  w.Key("OperationLocks").BeginObject().Key("LockReason").BeginArray().EndArray().EndObject();
+  w.Key("Tags").BeginObject().Key("Tag").BeginArray();
+  for (const auto& t : i.tags)
+    w.BeginObject().Field("TagKey", t.key).Field("TagValue", t.value).EndObject();
+  w.EndArray().EndObject();
+  w.Key("MetadataOptions")
+      .BeginObject()
+      .Field("HttpEndpoint", "enabled")
+      .Field("HttpTokens", "optional")
+      .EndObject();
+  w.EndObject();
+}
+
+json RenderInstance(const Instance& i) {
+  JsonWriter w;
+  RenderInstance(i, w);
+  return json::parse(w.str());
 }
 
 Result<json> DescribeInstancesAction(ApiContext& c) {
@@ -245,9 +290,12 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
       for (const auto& [id, i] : s.instances) consider(i);
     }
     OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(p, matched.size(), PageSpec{}));
-    json arr = json::array();
-    for (size_t i = page.begin; i < page.end; ++i) arr.push_back(RenderInstance(*matched[i], s));
-    json reply = {{"Instances", Wrap("Instance", arr)}};
+    JsonWriter w;
+    w.BeginArray();
+    for (size_t i = page.begin; i < page.end; ++i) RenderInstance(*matched[i], w);
+    w.EndArray();
+    c.raw.push_back(w.Take());
+    json reply = {{"Instances", {{"Instance", RawPlaceholder(0)}}}};
     page.Render(reply, matched.size());
     if (!page.token_mode) reply["NextToken"] = "";
     return reply;
@@ -329,7 +377,7 @@ Result<json> DescribeInstanceAttributeAction(ApiContext& c) {
     auto it = s.instances.find(id);
     if (it == s.instances.end() || it->second.account_id != c.account_id)
       return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
-    json full = RenderInstance(it->second, s);
+    json full = RenderInstance(it->second);
     json out;
     for (const char* k : {"InstanceId",
                           "InstanceName",

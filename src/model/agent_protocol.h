@@ -54,6 +54,7 @@ struct DesiredVm {
 
 struct DesiredState {
   int64_t revision = 0;
+  bool changed = true;  // false: nothing changed since the caller's revision; `vms` is empty
   std::vector<DesiredVm> vms;
 };
 
@@ -73,7 +74,8 @@ class AgentChannel {
   virtual ~AgentChannel() = default;
   // Registers (or re-registers) a host; returns its id. Same name -> same id.
   virtual Result<std::string> Register(const HostInfo& host) = 0;
-  // Returns the desired state once the revision exceeds `since`, or after `wait_ms`.
+  // Returns the desired state once the revision exceeds `since`; after `wait_ms` without a
+  // change returns {revision, changed=false} and no instances. since=0 always answers in full.
   virtual Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) = 0;
   virtual Status Report(const std::string& host_id, const std::vector<Observation>& obs) = 0;
 };

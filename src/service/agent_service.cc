@@ -53,6 +53,7 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
 
 Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t since, int wait_ms) {
   int64_t rev = cloud_.WaitForRevision(since, wait_ms);
+  if (rev <= since) return DesiredState{rev, false, {}};
   return cloud_.Read<Result<DesiredState>>([&](const State& s) -> Result<DesiredState> {
     if (!s.hosts.count(host_id))
       return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
