@@ -1,0 +1,59 @@
+#include "hypervisor/qemu/argv.h"
+
+namespace openecs {
+
+std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
+  std::vector<std::string> a = {c.binary};
+  auto add = [&](std::initializer_list<std::string> items) { a.insert(a.end(), items); };
+  add({"-name", "guest=" + c.instance_id + ",process=openecs-" + c.instance_id});
+  add({"-machine", std::string("q35,accel=") + (c.kvm ? "kvm" : "tcg")});
+  if (c.kvm) add({"-cpu", "host"});
+  add({"-smp", std::to_string(c.vcpus), "-m", std::to_string(c.memory_mb)});
+  // cloud-init recognises the platform by this product name (FACTS.md).
+  add({"-smbios", "type=1,manufacturer=Alibaba Cloud,product=Alibaba Cloud ECS,serial=" +
+                      c.instance_id});
+  add({"-nodefaults", "-no-user-config", "-display", "none"});
+  if (!c.kernel.empty()) {
+    add({"-kernel", c.kernel});
+    if (!c.initrd.empty()) add({"-initrd", c.initrd});
+    if (!c.cmdline.empty()) add({"-append", c.cmdline});
+  }
+  // Root ports first, so hot-plugged disks and NICs have somewhere to go.
+  int port = 0;
+  auto root_port = [&]() {
+    std::string id = "rp" + std::to_string(port);
+    add({"-device", "pcie-root-port,id=" + id + ",chassis=" + std::to_string(port + 1) +
+                        ",slot=" + std::to_string(port + 1)});
+    ++port;
+    return id;
+  };
+  for (size_t i = 0; i < c.disks.size(); ++i) {
+    const QemuDisk& d = c.disks[i];
+    std::string node = "disk" + std::to_string(i);
+    add({"-blockdev", "driver=file,filename=" + d.path + ",node-name=" + node + "-file" +
+                          (d.read_only ? ",read-only=on" : "")});
+    add({"-blockdev", "driver=" + d.format + ",file=" + node + "-file,node-name=" + node +
+                          (d.read_only ? ",read-only=on" : "")});
+    std::string bus = root_port();
+    add({"-device", "virtio-blk-pci,drive=" + node + ",id=" + node + "-dev,bus=" + bus +
+                        (d.serial.empty() ? "" : ",serial=" + d.serial) +
+                        (i == 0 ? ",bootindex=1" : "")});
+  }
+  std::string nic_bus = root_port();
+  // Until the VPC data plane exists the NIC uses QEMU's user-mode network (DHCP from QEMU,
+  // no inbound access): restrict=on keeps the guest off the host's networks.
+  add({"-netdev", "user,id=net0,restrict=on"});
+  add({"-device", "virtio-net-pci,netdev=net0,id=nic0,bus=" + nic_bus +
+                      (c.mac.empty() ? "" : ",mac=" + c.mac)});
+  for (int i = 0; i < c.spare_root_ports; ++i) root_port();
+  add({"-chardev", "file,id=console0,path=" + c.console_log + ",append=on"});
+  add({"-serial", "chardev:console0"});
+  add({"-qmp", "unix:" + c.qmp_socket + ",server=on,wait=off"});
+  if (!c.qmp_events_socket.empty())
+    add({"-qmp", "unix:" + c.qmp_events_socket + ",server=on,wait=off"});
+  if (!c.vnc_socket.empty()) add({"-vnc", "unix:" + c.vnc_socket});
+  add({"-pidfile", c.pid_file, "-daemonize"});
+  return a;
+}
+
+}  // namespace openecs

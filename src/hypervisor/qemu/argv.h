@@ -1,0 +1,35 @@
+#pragma once
+// Builds the QEMU command line for one instance. Pure: the same config always gives the same
+// argv (golden-tested in argv_test.cc).
+#include <string>
+#include <vector>
+
+namespace openecs {
+
+struct QemuDisk {
+  std::string path;
+  std::string format = "qcow2";  // qcow2 | raw
+  bool read_only = false;
+  std::string serial;  // shows up in the guest as /dev/disk/by-id/virtio-<serial>
+};
+
+struct QemuVmConfig {
+  std::string instance_id;
+  std::string binary = "qemu-system-x86_64";
+  bool kvm = false;
+  int vcpus = 1;
+  int memory_mb = 256;
+  std::string kernel, initrd, cmdline;  // direct kernel boot (empty kernel: boot from disk)
+  std::vector<QemuDisk> disks;          // first is the system disk
+  std::string mac;
+  std::string console_log;              // serial console appended to this file
+  std::string qmp_socket;               // commands
+  std::string qmp_events_socket;        // a second monitor the driver keeps open for events
+  std::string vnc_socket;               // VNC on a unix socket ("" = none)
+  std::string pid_file;
+  int spare_root_ports = 8;             // PCIe root ports left free for hot-plug
+};
+
+std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c);
+
+}  // namespace openecs
