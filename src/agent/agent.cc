@@ -15,6 +15,11 @@ Agent::~Agent() { Stop(); }
 
 Status Agent::Start() {
   OPENECS_ASSIGN_OR_RETURN(host_id_, channel_->Register(options_.host));
+  // A guest that changes state on its own (shut down inside, crashed) is reported at once.
+  driver_->SetEventHandler([this](const std::string& id) {
+    if (stop_) return;
+    Send({id, driver_->Info(id).power, 0, false, "", ""});
+  });
   pool_ = std::make_unique<boost::asio::thread_pool>(options_.workers);
   loop_ = std::thread([this] { Loop(); });
   return Ok();
@@ -96,7 +101,10 @@ bool Agent::Settled(const DesiredVm& vm) {
 }
 
 void Agent::Send(const Observation& o) {
-  Status st = channel_->Report(host_id_, {o});
+  Observation out = o;
+  if (out.power == PowerState::kRunning || out.power == PowerState::kShutoff)
+    out.console = driver_->ConsoleOutput(o.instance_id);
+  Status st = channel_->Report(host_id_, {out});
   if (!st.ok()) LOG_WARN("agent: report for {} failed: {}", o.instance_id, st.error().message);
 }
 

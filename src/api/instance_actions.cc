@@ -5,6 +5,7 @@
 #include "api/action.h"
 #include "api/paging.h"
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "model/catalogue.h"
@@ -484,6 +485,34 @@ Result<json> DescribeUserDataAction(ApiContext& c) {
   });
 }
 
+// The guest's serial console (Base64), as the host last reported it. ECS answers
+// IncorrectInstanceStatus for instances that never booted.
+Result<json> GetInstanceConsoleOutputAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
+  OPENECS_ASSIGN_OR_RETURN(bool remove_symbols, c.params.Bool("RemoveSymbols", false));
+  OPENECS_RETURN_IF_ERROR(c.cloud.Read<Status>([&](const State& s) -> Status {
+    auto it = s.instances.find(id);
+    if (it == s.instances.end() || it->second.account_id != c.account_id)
+      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    return Ok();
+  }));
+  std::string text = c.cloud.Console(id);
+  if (remove_symbols) {
+    std::string clean;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\x1b') {  // drop ANSI escape sequences
+        while (i < text.size() && !std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+        continue;
+      }
+      if (text[i] != '\r') clean += text[i];
+    }
+    text = std::move(clean);
+  }
+  return json{{"InstanceId", id},
+              {"ConsoleOutput", Base64Encode(text)},
+              {"LastUpdateTime", FormatIso(NowSeconds())}};
+}
+
 Result<json> DescribeDisksAction(ApiContext& c) {
   const Params& p = c.params;
   OPENECS_ASSIGN_OR_RETURN(auto ids_list, p.JsonList("DiskIds"));
@@ -567,6 +596,7 @@ void RegisterInstanceActions(ActionTable& t) {
   t[{kEcsVersion, "ModifyInstanceAttribute"}] = {ModifyInstanceAttributeAction, false};
   t[{kEcsVersion, "DescribeUserData"}] = {DescribeUserDataAction};
   t[{kEcsVersion, "DescribeDisks"}] = {DescribeDisksAction};
+  t[{kEcsVersion, "GetInstanceConsoleOutput"}] = {GetInstanceConsoleOutputAction};
 }
 
 }  // namespace openecs

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "hypervisor/fake/fake_driver.h"
+#include "hypervisor/qemu/qemu_driver.h"
 #include "service/agent_service.h"
 #include "service/cloud.h"
 #include "store/store.h"
@@ -78,7 +79,8 @@ void WriteCredentials(const std::string& dir, const Account& a, const std::strin
 struct DevOptions {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "data";
-  std::string driver = "fake";
+  std::string driver = QemuDriver::Available() ? "qemu" : "fake";
+  std::string image_dir = "images";
   std::string region = "local";
   std::string zones = "";
   int fake_delay_ms = 300;
@@ -86,6 +88,8 @@ struct DevOptions {
   int64_t fake_host_memory_mb = 400LL * 1024 * 1024;
   int fake_host_gpus = 0;
   int threads = 2;
+  int host_vcpus = 0;
+  int cpu_overcommit = 4;
   bool verbose = false;
 };
 
@@ -97,10 +101,13 @@ int RunDev(const DevOptions& o) {
     std::cerr << "cannot create data dir " << o.data_dir << ": " << ec.message() << "\n";
     return 1;
   }
-  if (o.driver != "fake") {
-    std::cerr << "driver '" << o.driver
-              << "' is not available in this build: only the fake driver (emulator mode) exists "
-                 "so far; the qemu driver arrives with issue #3\n";
+  if (o.driver != "fake" && o.driver != "qemu") {
+    std::cerr << "unknown driver '" << o.driver << "': use qemu or fake\n";
+    return 2;
+  }
+  if (o.driver == "qemu" && !QemuDriver::Available()) {
+    std::cerr << "the qemu driver needs qemu-system-x86_64 (apt-get install qemu-system-x86 "
+                 "qemu-utils), or run with --driver fake\n";
     return 2;
   }
   auto store = Store::Open("sqlite:" + o.data_dir + "/openecs.db");
@@ -123,9 +130,11 @@ int RunDev(const DevOptions& o) {
     return 1;
   }
 
-  // The embedded agent and its fake hypervisor.
+  // The embedded agent and its hypervisor driver.
   char hostname[256] = "localhost";
   gethostname(hostname, sizeof(hostname) - 1);
+  std::unique_ptr<Driver> driver;
+  FakeDriver* fake = nullptr;
   FakeDriverOptions fo;
   fo.journal_path = o.data_dir + "/fake-hypervisor.journal";
   fo.delay_ms = o.fake_delay_ms;
@@ -138,11 +147,34 @@ int RunDev(const DevOptions& o) {
                      o.fake_host_gpus > 0 ? "NVIDIA A10" : "",
                      false,
                      "fake"};
-  FakeDriver driver(fo);
+  if (o.driver == "fake") {
+    auto f = std::make_unique<FakeDriver>(fo);
+    fake = f.get();
+    driver = std::move(f);
+  } else {
+    QemuDriverOptions qo;
+    qo.state_dir = o.data_dir + "/instances";
+    qo.disk_dir = o.data_dir + "/disks";
+    qo.image_dir = o.image_dir;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
+    int64_t memory_mb = static_cast<int64_t>(pages) * page_size / (1024 * 1024);
+    // vCPUs are overcommitted (guests mostly idle); 1 GiB stays with the host.
+    qo.host = HostInfo{std::string(hostname),
+                       config.zones.front(),
+                       o.host_vcpus > 0 ? o.host_vcpus : static_cast<int>(cores * o.cpu_overcommit),
+                       std::max<int64_t>(memory_mb - 1024, 512),
+                       1000,
+                       0,
+                       "",
+                       false,
+                       "qemu"};
+    driver = std::make_unique<QemuDriver>(qo);
+  }
   AgentService agent_service(**cloud);
   AgentOptions ao;
-  ao.host = driver.DescribeHost();
-  Agent agent(&agent_service, &driver, ao);
+  ao.host = driver->DescribeHost();
+  Agent agent(&agent_service, driver.get(), ao);
   if (Status st = agent.Start(); !st.ok()) {
     std::cerr << "agent: " << st.error().message << "\n";
     return 1;
@@ -164,15 +196,18 @@ int RunDev(const DevOptions& o) {
     return r;
   });
   // Emulator controls: failure injection and delays of the fake hypervisor.
-  api.AddRoute("/openecs/fake/faults", [&driver](const HttpRequest& req) {
+  api.AddRoute("/openecs/fake/faults", [fake](const HttpRequest& req) {
+    if (!fake)
+      return ErrorResponse(MakeError(ErrorCode::kInvalidAction, "not in emulator mode"), "fake",
+                           false);
     std::map<std::string, std::string> q;
     size_t pos = req.target.find('?');
     if (pos != std::string::npos) ParseUrlEncoded(req.target.substr(pos + 1), false, &q);
     HttpResponse r;
     Status st = Ok();
-    if (q.count("delay_ms")) driver.set_delay_ms(std::atoi(q["delay_ms"].c_str()));
+    if (q.count("delay_ms")) fake->set_delay_ms(std::atoi(q["delay_ms"].c_str()));
     if (q.count("op"))
-      st = driver.InjectFailures(q["op"], q.count("count") ? std::atoi(q["count"].c_str()) : 1);
+      st = fake->InjectFailures(q["op"], q.count("count") ? std::atoi(q["count"].c_str()) : 1);
     if (!st.ok()) return ErrorResponse(st.error(), "fake", false);
     r.body = R"({"Status":"ok"})";
     return r;
@@ -186,7 +221,8 @@ int RunDev(const DevOptions& o) {
   std::string host = o.listen.substr(0, o.listen.rfind(':'));
   std::string endpoint = host + ":" + std::to_string((*server)->port());
   WriteCredentials(o.data_dir, *account, endpoint, config.region_id);
-  std::cout << "OpenECS dev: region " << config.region_id << ", driver fake (emulator mode)\n"
+  std::cout << "OpenECS dev: region " << config.region_id << ", driver " << o.driver
+            << (fake ? " (emulator mode)" : "") << "\n"
             << "  AccessKeyId:     " << account->access_key_id << "\n"
             << "  AccessKeySecret: " << account->access_key_secret << "\n"
             << "  credentials:     " << o.data_dir << "/credentials\n"
@@ -195,7 +231,7 @@ int RunDev(const DevOptions& o) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  LOG_INFO("shutting down");
+  LOG_INFO("shutting down (guests keep running; the next start adopts them)");
   (*server)->Stop();
   agent.Stop();
   return 0;
@@ -225,6 +261,12 @@ int main(int argc, char** argv) {
   dev->add_option("--fake-host-gpus", o.fake_host_gpus, "fake driver: host GPUs")
       ->capture_default_str();
   dev->add_option("--threads", o.threads, "HTTP I/O threads")->capture_default_str();
+  dev->add_option("--image-dir", o.image_dir, "qemu driver: built images (scripts/build-image)")
+      ->capture_default_str();
+  dev->add_option("--host-vcpus", o.host_vcpus,
+                  "qemu driver: vCPUs to offer (default cores x overcommit)");
+  dev->add_option("--cpu-overcommit", o.cpu_overcommit, "qemu driver: vCPUs per core")
+      ->capture_default_str();
   dev->add_flag("--verbose", o.verbose, "debug logging");
   CLI11_PARSE(app, argc, argv);
   if (dev->parsed()) return RunDev(o);

@@ -15,6 +15,7 @@
 // - State survives a restart of the agent: List() after a restart reports the guests that
 //   are still there, so the agent adopts them instead of spawning duplicates.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,11 @@ class Driver {
   // kAbsent when the instance is unknown here.
   virtual VmInfo Info(const std::string& id) = 0;
   virtual std::vector<VmInfo> List() = 0;
+  // The tail of the guest's serial console ("" if none).
+  virtual std::string ConsoleOutput(const std::string& id) = 0;
+  // Called (from a driver thread) with an instance id when its guest changed state on its own
+  // (shut down from inside, crashed), so the agent can report it at once.
+  virtual void SetEventHandler(std::function<void(const std::string&)> handler) = 0;
 };
 
 }  // namespace openecs

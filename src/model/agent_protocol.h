@@ -5,6 +5,7 @@
 // embedded agent uses exactly these messages (through LocalAgentChannel); a remote agent will
 // carry the same messages over HTTP/JSON.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,7 @@ struct Observation {
   bool failed = false;    // the last operation failed; `error` says why
   std::string operation;  // spawn | power_on | power_off | reboot | destroy
   std::string error;
+  std::optional<std::string> console;  // the tail of the serial console, when it changed
 };
 
 // Implemented by the server side; called by agents. Thread-safe.

@@ -91,6 +91,8 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
 }
 
 Status AgentService::Report(const std::string& host_id, const std::vector<Observation>& obs) {
+  for (const auto& o : obs)
+    if (o.console) cloud_.SetConsole(o.instance_id, *o.console);
   return cloud_.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     int64_t now = NowSeconds();
@@ -104,6 +106,7 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
         LOG_WARN("instance {}: {} failed on {}: {}", inst.id, o.operation, host_id, o.error);
       if (out.release) {
         LOG_INFO("instance {} released", inst.id);
+        cloud_.SetConsole(o.instance_id, "");
         ReleaseInstance(txn, o.instance_id);
         continue;
       }

@@ -120,6 +120,20 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
   return Ok();
 }
 
+void Cloud::SetConsole(const std::string& instance_id, std::string text) {
+  std::lock_guard<std::mutex> lock(console_mu_);
+  if (text.empty())
+    consoles_.erase(instance_id);
+  else
+    consoles_[instance_id] = std::move(text);
+}
+
+std::string Cloud::Console(const std::string& instance_id) const {
+  std::lock_guard<std::mutex> lock(console_mu_);
+  auto it = consoles_.find(instance_id);
+  return it == consoles_.end() ? std::string() : it->second;
+}
+
 int64_t Cloud::WaitForRevision(int64_t since, int wait_ms) {
   std::unique_lock<std::mutex> lock(rev_mu_);
   rev_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] { return revision_ > since; });

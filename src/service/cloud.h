@@ -126,6 +126,11 @@ class Cloud {
   // instance. WaitForRevision blocks until revision > since or timeout; returns the revision.
   int64_t WaitForRevision(int64_t since, int wait_ms);
 
+  // The last serial console output a host reported for an instance. Not durable: hosts send
+  // it again after each boot and on every full sync.
+  void SetConsole(const std::string& instance_id, std::string text);
+  std::string Console(const std::string& instance_id) const;
+
  private:
   Cloud(Store* store, CloudConfig config) : store_(store), config_(std::move(config)) {}
   template <typename T>
@@ -140,6 +145,8 @@ class Cloud {
   std::mutex rev_mu_;
   std::condition_variable rev_cv_;
   int64_t revision_ = 1;
+  mutable std::mutex console_mu_;
+  std::map<std::string, std::string> consoles_;
 };
 
 }  // namespace openecs

@@ -141,6 +141,15 @@ VmInfo FakeDriver::Info(const std::string& id) {
   return it->second;
 }
 
+std::string FakeDriver::ConsoleOutput(const std::string& id) {
+  VmInfo vm = Info(id);
+  std::string out;
+  for (int64_t i = 1; i <= vm.boot_count; ++i)
+    out += "[fake hypervisor] boot " + std::to_string(i) +
+           "\nOPENECS-BOOT-COMPLETE instance-id=" + id + "\n";
+  return out;
+}
+
 std::vector<VmInfo> FakeDriver::List() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<VmInfo> out;

@@ -34,6 +34,9 @@ class FakeDriver final : public Driver {
   Status Destroy(const std::string& id, bool delete_disks) override;
   VmInfo Info(const std::string& id) override;
   std::vector<VmInfo> List() override;
+  // A made-up console: one boot line per boot, as a real guest would print.
+  std::string ConsoleOutput(const std::string& id) override;
+  void SetEventHandler(std::function<void(const std::string&)>) override {}
 
   // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,
   // destroy) fail. Thread-safe.

@@ -10,8 +10,8 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
   if (c.kvm) add({"-cpu", "host"});
   add({"-smp", std::to_string(c.vcpus), "-m", std::to_string(c.memory_mb)});
   // cloud-init recognises the platform by this product name (FACTS.md).
-  add({"-smbios", "type=1,manufacturer=Alibaba Cloud,product=Alibaba Cloud ECS,serial=" +
-                      c.instance_id});
+  add({"-smbios",
+       "type=1,manufacturer=Alibaba Cloud,product=Alibaba Cloud ECS,serial=" + c.instance_id});
   add({"-nodefaults", "-no-user-config", "-display", "none"});
   if (!c.kernel.empty()) {
     add({"-kernel", c.kernel});

@@ -22,12 +22,12 @@ struct QemuVmConfig {
   std::string kernel, initrd, cmdline;  // direct kernel boot (empty kernel: boot from disk)
   std::vector<QemuDisk> disks;          // first is the system disk
   std::string mac;
-  std::string console_log;              // serial console appended to this file
-  std::string qmp_socket;               // commands
-  std::string qmp_events_socket;        // a second monitor the driver keeps open for events
-  std::string vnc_socket;               // VNC on a unix socket ("" = none)
+  std::string console_log;        // serial console appended to this file
+  std::string qmp_socket;         // commands
+  std::string qmp_events_socket;  // a second monitor the driver keeps open for events
+  std::string vnc_socket;         // VNC on a unix socket ("" = none)
   std::string pid_file;
-  int spare_root_ports = 8;             // PCIe root ports left free for hot-plug
+  int spare_root_ports = 8;  // PCIe root ports left free for hot-plug
 };
 
 std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c);

@@ -93,7 +93,8 @@ Result<nlohmann::json> QmpClient::Execute(const std::string& command,
   }
   int64_t deadline = NowMs() + timeout_ms;
   while (true) {
-    OPENECS_ASSIGN_OR_RETURN(auto msg, ReadMessage(static_cast<int>(std::max<int64_t>(deadline - NowMs(), 1))));
+    OPENECS_ASSIGN_OR_RETURN(
+        auto msg, ReadMessage(static_cast<int>(std::max<int64_t>(deadline - NowMs(), 1))));
     if (msg.contains("event")) {
       events_.push_back(std::move(msg));
       continue;
@@ -113,7 +114,8 @@ Result<nlohmann::json> QmpClient::NextEvent(int timeout_ms) {
   if (fd_ < 0) return QmpError("not connected");
   int64_t deadline = NowMs() + timeout_ms;
   while (true) {
-    OPENECS_ASSIGN_OR_RETURN(auto msg, ReadMessage(static_cast<int>(std::max<int64_t>(deadline - NowMs(), 1))));
+    OPENECS_ASSIGN_OR_RETURN(
+        auto msg, ReadMessage(static_cast<int>(std::max<int64_t>(deadline - NowMs(), 1))));
     if (msg.contains("event")) return msg;
   }
 }

@@ -2,10 +2,9 @@
 // A blocking client for QEMU's QMP monitor over a unix socket: connect (reads the greeting and
 // negotiates capabilities), Execute a command and wait for its return, collecting events that
 // arrive in between. Not thread-safe: one owner per connection.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/result.h"
 

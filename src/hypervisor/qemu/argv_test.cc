@@ -1,0 +1,67 @@
+#include "hypervisor/qemu/argv.h"
+
+#include <gtest/gtest.h>
+
+#include "hypervisor/qemu/cidata.h"
+
+namespace openecs {
+
+TEST(QemuArgv, Golden) {
+  QemuVmConfig c;
+  c.instance_id = "i-1";
+  c.vcpus = 2;
+  c.memory_mb = 512;
+  c.kernel = "/img/vmlinuz";
+  c.initrd = "/img/initrd.img";
+  c.cmdline = "console=ttyS0 root=/dev/vda rw";
+  c.disks = {{"/s/i-1/d-sys.qcow2", "qcow2", false, "d-sys"},
+             {"/s/i-1/cidata.img", "raw", true, "cidata"}};
+  c.mac = "00:16:3e:00:00:01";
+  c.console_log = "/s/i-1/console.log";
+  c.qmp_socket = "/s/i-1/qmp.sock";
+  c.qmp_events_socket = "/s/i-1/events.sock";
+  c.pid_file = "/s/i-1/qemu.pid";
+  c.spare_root_ports = 1;
+  std::string joined;
+  for (const auto& a : BuildQemuArgv(c)) joined += a + "\n";
+  EXPECT_EQ(
+      joined,
+      "qemu-system-x86_64\n-name\nguest=i-1,process=openecs-i-1\n-machine\nq35,accel=tcg\n"
+      "-smp\n2\n-m\n512\n"
+      "-smbios\ntype=1,manufacturer=Alibaba Cloud,product=Alibaba Cloud ECS,serial=i-1\n"
+      "-nodefaults\n-no-user-config\n-display\nnone\n"
+      "-kernel\n/img/vmlinuz\n-initrd\n/img/initrd.img\n-append\nconsole=ttyS0 root=/dev/vda rw\n"
+      "-blockdev\ndriver=file,filename=/s/i-1/d-sys.qcow2,node-name=disk0-file\n"
+      "-blockdev\ndriver=qcow2,file=disk0-file,node-name=disk0\n"
+      "-device\npcie-root-port,id=rp0,chassis=1,slot=1\n"
+      "-device\nvirtio-blk-pci,drive=disk0,id=disk0-dev,bus=rp0,serial=d-sys,bootindex=1\n"
+      "-blockdev\ndriver=file,filename=/s/i-1/cidata.img,node-name=disk1-file,read-only=on\n"
+      "-blockdev\ndriver=raw,file=disk1-file,node-name=disk1,read-only=on\n"
+      "-device\npcie-root-port,id=rp1,chassis=2,slot=2\n"
+      "-device\nvirtio-blk-pci,drive=disk1,id=disk1-dev,bus=rp1,serial=cidata\n"
+      "-device\npcie-root-port,id=rp2,chassis=3,slot=3\n"
+      "-netdev\nuser,id=net0,restrict=on\n"
+      "-device\nvirtio-net-pci,netdev=net0,id=nic0,bus=rp2,mac=00:16:3e:00:00:01\n"
+      "-device\npcie-root-port,id=rp3,chassis=4,slot=4\n"
+      "-chardev\nfile,id=console0,path=/s/i-1/console.log,append=on\n-serial\nchardev:console0\n"
+      "-qmp\nunix:/s/i-1/qmp.sock,server=on,wait=off\n"
+      "-qmp\nunix:/s/i-1/events.sock,server=on,wait=off\n"
+      "-pidfile\n/s/i-1/qemu.pid\n-daemonize\n");
+}
+
+TEST(NoCloud, MetadataForTheGuest) {
+  DesiredVm vm;
+  vm.instance_id = "i-1";
+  vm.host_name = "web-1";
+  vm.public_key = "ssh-ed25519 AAAA me@host";
+  vm.password = "Pa'ss1!";
+  vm.user_data = "IyEvYmluL3NoCmVjaG8gaGk=";  // #!/bin/sh\necho hi
+  auto files = BuildNoCloud(vm);
+  EXPECT_EQ(
+      files["meta-data"],
+      "instance-id: i-1\nlocal-hostname: 'web-1'\npublic-keys:\n  - 'ssh-ed25519 AAAA me@host'\n");
+  EXPECT_EQ(files["user-data"], "#!/bin/sh\necho hi");
+  EXPECT_EQ(files["vendor-data"], "#cloud-config\npassword: 'Pa''ss1!'\n");
+}
+
+}  // namespace openecs

@@ -1,0 +1,369 @@
+#include "hypervisor/qemu/qemu_driver.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/log.h"
+#include "hypervisor/qemu/argv.h"
+#include "hypervisor/qemu/cidata.h"
+#include "hypervisor/qemu/qmp.h"
+#include "sys/exec.h"
+
+namespace openecs {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+Error Fail(const std::string& what) { return MakeError(ErrorCode::kInternalError, what); }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+  out.close();
+  if (!out) return Fail("cannot write " + path);
+  return Ok();
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+size_t FileSize(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
+}
+
+// Disk records as the spec file keeps them.
+json SpecToJson(const DesiredVm& vm) {
+  json disks = json::array();
+  for (const auto& d : vm.disks)
+    disks.push_back({{"disk_id", d.disk_id},
+                     {"type", d.type},
+                     {"size_gib", d.size_gib},
+                     {"delete_with_instance", d.delete_with_instance}});
+  return {{"instance_id", vm.instance_id}, {"cpu", vm.cpu},
+          {"memory_mb", vm.memory_mb},     {"image_id", vm.image_id},
+          {"host_name", vm.host_name},     {"user_data", vm.user_data},
+          {"password", vm.password},       {"public_key", vm.public_key},
+          {"private_ip", vm.private_ip},   {"disks", disks}};
+}
+
+DesiredVm SpecFromJson(const json& j) {
+  DesiredVm vm;
+  vm.instance_id = j.value("instance_id", "");
+  vm.cpu = j.value("cpu", 1);
+  vm.memory_mb = j.value("memory_mb", 512);
+  vm.image_id = j.value("image_id", "");
+  vm.host_name = j.value("host_name", "");
+  vm.user_data = j.value("user_data", "");
+  vm.password = j.value("password", "");
+  vm.public_key = j.value("public_key", "");
+  vm.private_ip = j.value("private_ip", "");
+  for (const auto& d : j.value("disks", json::array()))
+    vm.disks.push_back({d.value("disk_id", ""), d.value("type", ""), "", d.value("size_gib", 0), "",
+                        d.value("delete_with_instance", true)});
+  return vm;
+}
+
+// A stable, locally administered MAC in Alibaba's 00:16:3e range, from the instance id.
+std::string MacFor(const std::string& id) {
+  uint32_t h = 2166136261u;
+  for (char c : id) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  char buf[18];
+  std::snprintf(buf, sizeof(buf), "00:16:3e:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff,
+                h & 0xff);
+  return buf;
+}
+
+size_t CountMarkers(const std::string& text, const std::string& marker) {
+  size_t n = 0;
+  for (size_t pos = text.find(marker); pos != std::string::npos; pos = text.find(marker, pos + 1))
+    ++n;
+  return n;
+}
+
+}  // namespace
+
+bool QemuDriver::Available(const std::string& binary) { return HaveProgram(binary); }
+
+QemuDriver::QemuDriver(QemuDriverOptions options) : options_(std::move(options)) {
+  kvm_ = ::access("/dev/kvm", R_OK | W_OK) == 0;
+  std::error_code ec;
+  fs::create_directories(options_.state_dir, ec);
+  fs::create_directories(options_.disk_dir, ec);
+  options_.host.kvm = kvm_;
+  options_.host.driver = "qemu";
+  // Adopt guests that survived a restart: watch them again.
+  for (const auto& vm : List())
+    if (vm.power == PowerState::kRunning) Watch(vm.instance_id);
+}
+
+QemuDriver::~QemuDriver() {
+  stopping_ = true;
+  std::map<std::string, std::thread> watchers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    watchers.swap(watchers_);
+  }
+  for (auto& [id, t] : watchers)
+    if (t.joinable()) t.join();  // a watcher notices stopping_ within its 1 s poll
+}
+
+void QemuDriver::SetEventHandler(std::function<void(const std::string&)> handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_event_ = std::move(handler);
+}
+
+int QemuDriver::Pid(const std::string& id) const {
+  std::string pid_s = ReadFile(Dir(id) + "/qemu.pid");
+  int pid = std::atoi(pid_s.c_str());
+  if (pid <= 0 || ::kill(pid, 0) != 0) return 0;
+  // The pid must still be this instance's QEMU (pids are reused).
+  std::string cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+  if (cmdline.find("openecs-" + id) == std::string::npos) return 0;
+  return pid;
+}
+
+Status QemuDriver::Spawn(const DesiredVm& spec) {
+  std::string dir = Dir(spec.instance_id);
+  if (fs::exists(dir + "/spec.json")) return Ok();  // already defined
+  std::string image_json = options_.image_dir + "/" + spec.image_id + "/image.json";
+  auto image = json::parse(ReadFile(image_json), nullptr, false);
+  if (image.is_discarded() || !image.is_object())
+    return Fail("image " + spec.image_id + " is not installed on this host (" + image_json +
+                "); run scripts/build-image");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Fail("cannot create " + dir + ": " + ec.message());
+  auto cleanup = [&](Error e) {
+    fs::remove_all(dir, ec);
+    return e;
+  };
+  std::string base =
+      options_.image_dir + "/" + spec.image_id + "/" + image.value("disk", "base.qcow2");
+  for (const auto& d : spec.disks) {
+    std::string path = dir + "/" + d.disk_id + ".qcow2";
+    std::vector<std::string> argv = {"qemu-img", "create", "-q", "-f", "qcow2"};
+    if (d.type == "system") argv.insert(argv.end(), {"-b", base, "-F", "qcow2"});
+    argv.insert(argv.end(), {path, std::to_string(d.size_gib) + "G"});
+    auto r = Run(argv);
+    if (!r.ok()) return cleanup(r.error());
+  }
+  Status st = WriteFile(dir + "/spec.json", SpecToJson(spec).dump(2));
+  if (!st.ok()) return cleanup(st.error());
+  return Ok();
+}
+
+Status QemuDriver::Launch(const std::string& id) {
+  std::string dir = Dir(id);
+  auto spec_json = json::parse(ReadFile(dir + "/spec.json"), nullptr, false);
+  if (spec_json.is_discarded()) return Fail("instance " + id + " is not defined on this host");
+  DesiredVm vm = SpecFromJson(spec_json);
+  auto image =
+      json::parse(ReadFile(options_.image_dir + "/" + vm.image_id + "/image.json"), nullptr, false);
+  if (image.is_discarded()) return Fail("image " + vm.image_id + " is not installed on this host");
+  std::string image_dir = options_.image_dir + "/" + vm.image_id + "/";
+
+  // The config drive is rebuilt at every boot, so metadata changes (password, keys) apply.
+  std::string cidata = dir + "/cidata.img";
+  fs::remove(cidata);
+  OPENECS_RETURN_IF_ERROR(Run({"mkfs.vfat", "-n", "CIDATA", "-C", cidata, "1024"}));
+  for (const auto& [name, content] : BuildNoCloud(vm)) {
+    std::string tmp = dir + "/" + name;
+    OPENECS_RETURN_IF_ERROR(WriteFile(tmp, content));
+    OPENECS_RETURN_IF_ERROR(Run({"mcopy", "-o", "-i", cidata, tmp, "::" + name}));
+    fs::remove(tmp);
+  }
+
+  QemuVmConfig c;
+  c.instance_id = id;
+  c.binary = options_.qemu_binary;
+  c.kvm = kvm_;
+  c.vcpus = std::max(1, vm.cpu);
+  c.memory_mb = std::max(128, vm.memory_mb);
+  c.kernel = image.contains("kernel") ? image_dir + image["kernel"].get<std::string>() : "";
+  c.initrd = image.contains("initrd") ? image_dir + image["initrd"].get<std::string>() : "";
+  c.cmdline = image.value("cmdline", "console=ttyS0 root=/dev/vda rw");
+  for (const auto& d : vm.disks)
+    c.disks.push_back({dir + "/" + d.disk_id + ".qcow2", "qcow2", false, d.disk_id});
+  c.disks.push_back({cidata, "raw", true, "cidata"});
+  c.mac = MacFor(id);
+  c.console_log = dir + "/console.log";
+  c.qmp_socket = dir + "/qmp.sock";
+  c.qmp_events_socket = dir + "/events.sock";
+  c.pid_file = dir + "/qemu.pid";
+  fs::remove(c.qmp_socket);
+  fs::remove(c.qmp_events_socket);
+  fs::remove(c.pid_file);
+  auto r = Run(BuildQemuArgv(c));  // -daemonize: returns once the guest is set up
+  if (!r.ok()) return r.error();
+  return Ok();
+}
+
+Status QemuDriver::WaitForBoot(const std::string& id, size_t console_offset, int pid) {
+  std::string marker = "OPENECS-BOOT-COMPLETE";
+  int64_t deadline = NowMs() + options_.boot_timeout_ms;
+  std::string log = Dir(id) + "/console.log";
+  while (NowMs() < deadline && !stopping_) {
+    std::ifstream in(log, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(console_offset));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (ss.str().find(marker) != std::string::npos) return Ok();
+    if (Pid(id) != pid || pid == 0) return Fail("QEMU exited while the guest was booting");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Fail("the guest did not finish booting within " +
+              std::to_string(options_.boot_timeout_ms / 1000) + " s");
+}
+
+Status QemuDriver::PowerOn(const std::string& id) {
+  if (Pid(id)) return Ok();
+  size_t offset = FileSize(Dir(id) + "/console.log");
+  OPENECS_RETURN_IF_ERROR(Launch(id));
+  int pid = 0;
+  for (int i = 0; i < 50 && !(pid = Pid(id)); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!pid) return Fail("QEMU did not start (no live pid)");
+  Status st = WaitForBoot(id, offset, pid);
+  if (!st.ok()) {
+    ::kill(pid, SIGKILL);
+    return st;
+  }
+  Watch(id);
+  return Ok();
+}
+
+Status QemuDriver::WaitForExit(const std::string& id, int pid, int timeout_ms) {
+  int64_t deadline = NowMs() + timeout_ms;
+  while (NowMs() < deadline) {
+    if (Pid(id) != pid) return Ok();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Fail("QEMU did not exit");
+}
+
+Status QemuDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
+  int pid = Pid(id);
+  if (!pid) return Ok();
+  if (!force) {
+    QmpClient qmp;
+    if (qmp.Connect(Dir(id) + "/qmp.sock", 2000).ok() && qmp.Execute("system_powerdown").ok() &&
+        WaitForExit(id, pid, timeout_ms).ok())
+      return Ok();
+    LOG_WARN("qemu: {} did not power off within {} ms; stopping it hard", id, timeout_ms);
+  }
+  ::kill(pid, SIGKILL);
+  return WaitForExit(id, pid, 10000);
+}
+
+Status QemuDriver::Reboot(const std::string& id, bool force) {
+  int pid = Pid(id);
+  if (!pid) return Fail("instance " + id + " is not running");
+  std::string log = Dir(id) + "/console.log";
+  size_t offset = FileSize(log);
+  QmpClient qmp;
+  OPENECS_RETURN_IF_ERROR(qmp.Connect(Dir(id) + "/qmp.sock", 2000));
+  OPENECS_ASSIGN_OR_RETURN(auto r, qmp.Execute("system_reset"));
+  (void)r;
+  return WaitForBoot(id, offset, pid);
+}
+
+Status QemuDriver::Destroy(const std::string& id, bool delete_disks) {
+  std::string dir = Dir(id);
+  if (!fs::exists(dir)) return Ok();
+  OPENECS_RETURN_IF_ERROR(PowerOff(id, true, 0));
+  auto spec_json = json::parse(ReadFile(dir + "/spec.json"), nullptr, false);
+  if (!spec_json.is_discarded()) {
+    // Disks that outlive the instance move to the disk pool.
+    for (const auto& d : SpecFromJson(spec_json).disks) {
+      if (delete_disks && d.delete_with_instance) continue;
+      std::error_code ec;
+      fs::rename(dir + "/" + d.disk_id + ".qcow2", options_.disk_dir + "/" + d.disk_id + ".qcow2",
+                 ec);
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (ec) return Fail("cannot remove " + dir + ": " + ec.message());
+  return Ok();
+}
+
+VmInfo QemuDriver::Info(const std::string& id) {
+  if (!fs::exists(Dir(id) + "/spec.json")) return {id, PowerState::kAbsent, 0};
+  return {id, Pid(id) ? PowerState::kRunning : PowerState::kShutoff, BootCount(id)};
+}
+
+int64_t QemuDriver::BootCount(const std::string& id) const {
+  return static_cast<int64_t>(
+      CountMarkers(ReadFile(Dir(id) + "/console.log"), "OPENECS-BOOT-COMPLETE"));
+}
+
+std::vector<VmInfo> QemuDriver::List() {
+  std::vector<VmInfo> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(options_.state_dir, ec)) {
+    std::string id = e.path().filename().string();
+    if (fs::exists(e.path() / "spec.json"))
+      out.push_back({id, Pid(id) ? PowerState::kRunning : PowerState::kShutoff, 0});
+  }
+  return out;
+}
+
+std::string QemuDriver::ConsoleOutput(const std::string& id) {
+  std::string log = ReadFile(Dir(id) + "/console.log");
+  const size_t kMax = 64 * 1024;
+  return log.size() > kMax ? log.substr(log.size() - kMax) : log;
+}
+
+void QemuDriver::Watch(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = watchers_.find(id);
+  if (it != watchers_.end()) {
+    if (it->second.joinable()) it->second.detach();
+    watchers_.erase(it);
+  }
+  // Holds the events monitor open; when QEMU exits the socket closes and the agent is told.
+  watchers_[id] = std::thread([this, id] {
+    QmpClient events;
+    if (!events.Connect(Dir(id) + "/events.sock", 5000).ok()) return;
+    while (!stopping_) {
+      auto ev = events.NextEvent(1000);
+      if (ev.ok()) {
+        std::string name = (*ev).value("event", "");
+        if (name != "SHUTDOWN") continue;
+      } else if (events.connected()) {
+        continue;  // timeout
+      }
+      // SHUTDOWN, or the monitor closed: QEMU is going away.
+      for (int i = 0; i < 100 && Pid(id); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::function<void(const std::string&)> cb;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        cb = on_event_;
+      }
+      if (cb && !stopping_) cb(id);
+      return;
+    }
+  });
+}
+
+}  // namespace openecs

@@ -1,0 +1,71 @@
+#pragma once
+// The qemu driver: one QEMU process per running instance (q35; KVM when /dev/kvm exists, TCG
+// otherwise), daemonised so guests outlive a restart of ecsd and are adopted afterwards.
+//
+// Per instance it keeps a directory <state_dir>/<instance-id>/ with the instance's spec, its
+// disks (the system disk is a qcow2 overlay on the image's base file; data disks are qcow2
+// files), a NoCloud config drive (cidata) with its metadata, the serial console log, two QMP
+// sockets (commands; events) and the QEMU pid file. Nothing of this leaves the driver.
+//
+// PowerOn returns once the guest printed the image's boot-complete marker on its console
+// (Running means booted). PowerOff(force=false) presses the ACPI power button and waits for the
+// guest to power off, then stops QEMU hard after the timeout. Reboot resets the guest in place
+// and waits for the marker again. A guest that stops on its own is noticed through the events
+// socket and announced through the event handler within a second.
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "hypervisor/driver.h"
+
+namespace openecs {
+
+struct QemuDriverOptions {
+  std::string state_dir;  // instance directories
+  std::string image_dir;  // <image_dir>/<image-id>/image.json (scripts/build-image)
+  std::string disk_dir;   // where data disks that outlive their instance are kept
+  std::string qemu_binary = "qemu-system-x86_64";
+  HostInfo host;
+  int boot_timeout_ms = 240000;
+};
+
+class QemuDriver final : public Driver {
+ public:
+  explicit QemuDriver(QemuDriverOptions options);
+  ~QemuDriver() override;
+  std::string Name() const override { return "qemu"; }
+  HostInfo DescribeHost() const override { return options_.host; }
+  Status Spawn(const DesiredVm& spec) override;
+  Status PowerOn(const std::string& id) override;
+  Status PowerOff(const std::string& id, bool force, int timeout_ms) override;
+  Status Reboot(const std::string& id, bool force) override;
+  Status Destroy(const std::string& id, bool delete_disks) override;
+  VmInfo Info(const std::string& id) override;
+  std::vector<VmInfo> List() override;
+  std::string ConsoleOutput(const std::string& id) override;
+  void SetEventHandler(std::function<void(const std::string&)> handler) override;
+
+  // True when this machine can run the driver (QEMU installed).
+  static bool Available(const std::string& binary = "qemu-system-x86_64");
+
+ private:
+  std::string Dir(const std::string& id) const { return options_.state_dir + "/" + id; }
+  int Pid(const std::string& id) const;  // live QEMU pid of the instance, or 0
+  Status Launch(const std::string& id);
+  Status WaitForBoot(const std::string& id, size_t console_offset, int pid);
+  Status WaitForExit(const std::string& id, int pid, int timeout_ms);
+  void Watch(const std::string& id);  // starts the events watcher for a running guest
+  int64_t BootCount(const std::string& id) const;
+
+  QemuDriverOptions options_;
+  bool kvm_ = false;
+  std::mutex mu_;
+  std::function<void(const std::string&)> on_event_;
+  std::map<std::string, std::thread> watchers_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace openecs
