@@ -66,6 +66,7 @@ class Server {
     this.bin = opts.bin || BIN;
     this.delayMs = opts.delayMs ?? 50;
     this.extraArgs = opts.extraArgs || [];
+    this.driver = opts.driver || 'fake';
     this.ak = opts.ak || AK;
     this.secret = opts.secret || SECRET;
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'openecs-test-'));
@@ -81,7 +82,7 @@ class Server {
   get pid() { return this.child ? this.child.pid : undefined; }
 
   args() {
-    return ['dev', '--listen', this.endpoint, '--data-dir', this.dataDir, '--driver', 'fake',
+    return ['dev', '--listen', this.endpoint, '--data-dir', this.dataDir, '--driver', this.driver,
       '--region', REGION, '--fake-delay-ms', String(this.delayMs), ...this.extraArgs];
   }
 

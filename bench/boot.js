@@ -1,0 +1,74 @@
+'use strict';
+// Boot benchmark (qemu driver): RunInstances call -> Running (the guest printed its boot-complete
+// line), median of several, against the same image booted by a bare qemu-system-x86_64 command
+// line. The ratio is the control plane's overhead. Also prints ecsd's RSS.
+//
+// Usage: node bench/boot.js [--runs 5] [--image-dir images]
+const path = require('node:path');
+const fs = require('node:fs');
+const os = require('node:os');
+const { spawn, execFileSync } = require('node:child_process');
+const h = require('../tests/api/helpers');
+const { Ecs } = h;
+
+function arg(name, def) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+}
+const runs = Number(arg('runs', 5));
+const imageDir = path.resolve(arg('image-dir', path.join(__dirname, '../images')));
+const img = path.join(imageDir, h.IMAGE);
+const meta = JSON.parse(fs.readFileSync(path.join(img, 'image.json'), 'utf8'));
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+// The same guest by hand: overlay + config drive, direct kernel boot, serial on stdout.
+async function bareBoot(i) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openecs-bare-'));
+  const overlay = path.join(dir, 'sys.qcow2');
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', path.join(img, meta.disk), '-F', 'qcow2', overlay, '20G']);
+  const cidata = path.join(dir, 'cidata.img');
+  execFileSync('mkfs.vfat', ['-n', 'CIDATA', '-C', cidata, '1024']);
+  fs.writeFileSync(path.join(dir, 'meta-data'), `instance-id: i-bare${i}\nlocal-hostname: bare\n`);
+  execFileSync('mcopy', ['-i', cidata, path.join(dir, 'meta-data'), '::meta-data']);
+  const t0 = process.hrtime.bigint();
+  const q = spawn('qemu-system-x86_64', ['-machine', 'q35,accel=tcg', '-smp', '1', '-m', '512', '-nodefaults',
+    '-display', 'none', '-kernel', path.join(img, meta.kernel), '-initrd', path.join(img, meta.initrd),
+    '-append', meta.cmdline, '-drive', `file=${overlay},if=virtio`, '-drive', `file=${cidata},if=virtio,format=raw,readonly=on`,
+    '-netdev', 'user,id=n0,restrict=on', '-device', 'virtio-net-pci,netdev=n0', '-serial', 'stdio']);
+  let out = '';
+  const ms = await new Promise((resolve) => {
+    q.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes(meta.boot_complete_marker)) resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+    });
+  });
+  q.kill('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
+(async () => {
+  const bare = [];
+  for (let i = 0; i < runs; i++) bare.push(await bareBoot(i));
+  const server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', imageDir] });
+  try {
+    const ecs = h.ecsClient(server);
+    const net = await h.createNetwork(ecs, h.vpcClient(server));
+    const api = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = Date.now();
+      const [id] = await h.runInstances(ecs, net, {});
+      await h.waitStatus(ecs, [id], 'Running', 180000);
+      api.push(Date.now() - t0);
+      await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
+      await h.waitGone(ecs, [id], 60000);
+    }
+    const rss = server.rssKb();
+    console.log(`bare qemu boot to marker:     median ${(median(bare) / 1000).toFixed(2)} s  (${bare.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
+    console.log(`RunInstances -> Running:      median ${(median(api) / 1000).toFixed(2)} s  (${api.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
+    console.log(`overhead ratio (median/median): ${(median(api) / median(bare)).toFixed(2)}`);
+    console.log(`ecsd RSS: ${rss} kB`);
+  } finally {
+    await server.destroy();
+  }
+})().catch((e) => { console.error(e); process.exit(1); });

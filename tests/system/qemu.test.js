@@ -1,0 +1,113 @@
+'use strict';
+// System ring: real QEMU guests (TCG here) under `ecsd dev --driver qemu`, driven through the
+// official SDK. Run by tests/system/run inside a network namespace it creates.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const h = require('../api/helpers');
+const { Ecs } = h;
+
+const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
+const BOOT_MS = 180000;  // TCG on a loaded 2-core machine
+let server, ecs, vpc, net;
+
+const wire = (res) => res.body.toMap();
+async function consoleOf(id) {
+  const res = await ecs.getInstanceConsoleOutput(new Ecs.GetInstanceConsoleOutputRequest({ regionId: h.REGION, instanceId: id }));
+  return Buffer.from(wire(res).ConsoleOutput, 'base64').toString('utf8');
+}
+const count = (text, re) => (text.match(re) || []).length;
+function qemuPids(id) {
+  try {
+    return execFileSync('pgrep', ['-f', `process=openecs-${id}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch { return []; }
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(IMAGE_DIR, h.IMAGE, 'image.json')), `built image in ${IMAGE_DIR} (scripts/build-image)`);
+  server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', IMAGE_DIR] });
+  ecs = h.ecsClient(server);
+  vpc = h.vpcClient(server);
+  net = await h.createNetwork(ecs, vpc);
+});
+after(async () => {
+  if (!server) return;
+  // Leave no guest behind, whatever happened.
+  const list = await ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: h.REGION, pageSize: 100 }))
+    .then((r) => wire(r).Instances.Instance).catch(() => []);
+  for (const i of list) {
+    await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: i.InstanceId, force: true })).catch(() => {});
+  }
+  await h.waitGone(ecs, list.map((i) => i.InstanceId), 60000).catch(() => {});
+  await server.destroy();
+});
+
+test('real guests: boot, user data, stop/start, reboot, data disk, restart adoption, release', async () => {
+  // The data disk is formatted on first boot; rc.local (run at every boot) reads it back.
+  const userData = [
+    '#!/bin/sh',
+    'echo "user-data ran on $(hostname)"',
+    'mkfs.ext2 -q /dev/vdb 2>/dev/null || mke2fs -q /dev/vdb',
+    'mkdir -p /mnt/data && mount /dev/vdb /mnt/data && echo "persisted-$(hostname)" >/mnt/data/proof && umount /mnt/data',
+    'printf \'#!/bin/sh\\nmkdir -p /mnt/data && mount /dev/vdb /mnt/data && echo "data disk says: $(cat /mnt/data/proof)" && umount /mnt/data\\n\' >/etc/rc.local',
+    'chmod +x /etc/rc.local',
+  ].join('\n') + '\n';
+  const t0 = Date.now();
+  const a = (await h.runInstances(ecs, net, {
+    hostName: 'sys-a', userData: Buffer.from(userData).toString('base64'), password: 'Sys-Test-1',
+    dataDisk: [new Ecs.RunInstancesRequestDataDisk({ category: 'cloud_essd', size: 1, deleteWithInstance: true })],
+  }))[0];
+  const b = (await h.runInstances(ecs, net, { hostName: 'sys-b' }))[0];
+  await h.waitStatus(ecs, [a, b], 'Running', BOOT_MS);
+  console.log(`# two guests Running after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  let con = await consoleOf(a);
+  assert.match(con, new RegExp(`OPENECS-BOOT-COMPLETE instance-id=${a} hostname=sys-a`));
+  assert.match(con, /user-data ran on sys-a/);
+  assert.match(con, /boot_count=1/);
+
+  // Graceful stop: the guest sees the ACPI power button.
+  await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: a }));
+  await h.waitStatus(ecs, [a], 'Stopped', 90000);
+  con = await consoleOf(a);
+  assert.match(con, /OPENECS shutdown:/);
+  assert.deepEqual(qemuPids(a), [], 'no QEMU process for a stopped instance');
+
+  // Start: same disks, boot count up, user data not run again, the data disk kept its file.
+  await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: a }));
+  await h.waitStatus(ecs, [a], 'Running', BOOT_MS);
+  con = await consoleOf(a);
+  assert.match(con, /boot_count=2/);
+  assert.equal(count(con, /user-data ran on/g), 1, 'user data runs on the first boot only');
+  assert.match(con, /data disk says: persisted-sys-a/);
+
+  // Reboot in place.
+  const bootsBefore = count(await consoleOf(b), /OPENECS-BOOT-COMPLETE/g);
+  const pidB = qemuPids(b);
+  await ecs.rebootInstance(new Ecs.RebootInstanceRequest({ instanceId: b }));
+  await h.waitFor(async () => count(await consoleOf(b), /OPENECS-BOOT-COMPLETE/g) > bootsBefore, BOOT_MS, 500, 'reboot');
+  await h.waitStatus(ecs, [b], 'Running', BOOT_MS);
+  assert.deepEqual(qemuPids(b), pidB, 'a reboot keeps the same QEMU process');
+
+  // kill -9 ecsd while both guests run: they keep running and are adopted, not duplicated.
+  const pids = [qemuPids(a), qemuPids(b)];
+  await server.restart({ kill: true });
+  ecs = h.ecsClient(server);
+  const after = await h.describeInstances(ecs, [a, b]);
+  assert.deepEqual(after.map((i) => i.Status).sort(), ['Running', 'Running']);
+  assert.deepEqual([qemuPids(a), qemuPids(b)], pids, 'same QEMU processes after the restart');
+  await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: b, forceStop: true }));
+  await h.waitStatus(ecs, [b], 'Stopped', 60000);
+
+  // Release: no process, socket or disk file of either instance remains.
+  const disks = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION }))).Disks.Disk.map((d) => d.DiskId);
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: a, force: true }));
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: b }));
+  await h.waitGone(ecs, [a, b], 60000);
+  assert.deepEqual([...qemuPids(a), ...qemuPids(b)], []);
+  for (const id of [a, b]) assert.ok(!fs.existsSync(path.join(server.dataDir, 'instances', id)), `${id} directory removed`);
+  const left = execFileSync('find', [server.dataDir, '-name', '*.qcow2'], { encoding: 'utf8' });
+  for (const d of disks) assert.ok(!left.includes(d), `disk file of ${d} removed`);
+});
