@@ -22,6 +22,9 @@ Result<std::string> Run(const std::vector<std::string>& argv) {
   posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
   posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  // Nothing else of ours reaches the child: a daemonised QEMU must not keep the API's
+  // listening socket (or any other descriptor) open after ecsd exits.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
