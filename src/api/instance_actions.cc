@@ -116,7 +116,6 @@ Result<json> RunInstancesAction(ApiContext& c) {
 
 Result<json> CreateInstanceAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(RunRequest r, ParseRun(c, false));
-  if (c.params.Has("Amount")) r.amount = 1;
   r.amount = 1;
   r.min_amount = 1;
   OPENECS_ASSIGN_OR_RETURN(auto ids, RunInstances(c.cloud, r));

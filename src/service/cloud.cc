@@ -37,8 +37,21 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   return c;
 }
 
+namespace {
+// Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
+template <typename... Ts, typename F>
+void ForKindIn(std::string_view kind, F&& f) {
+  (void)((kind == Kind<Ts>::kName ? (f(static_cast<Ts*>(nullptr)), true) : false) || ...);
+}
+template <typename F>
+void ForKind(std::string_view kind, F&& f) {
+  ForKindIn<Instance, Disk, Vpc, VSwitch, SecurityGroup, KeyPair, Host, IdempotencyRecord, Account>(
+      kind, std::forward<F>(f));
+}
+}  // namespace
+
 template <typename T>
-void Cloud::Serialize(Txn& txn, WriteBatch& batch, const std::string& id) {
+void Cloud::Serialize(WriteBatch& batch, const std::string& id) {
   auto& table = Kind<T>::Table(state_);
   auto it = table.find(id);
   if (it == table.end()) return;
@@ -64,24 +77,8 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
     WriteBatch batch;
     batch.deletes = std::move(txn.erased_);
     for (const auto& [kind, id] : txn.touched_) {
-      if (kind == Kind<Instance>::kName)
-        Serialize<Instance>(txn, batch, id), bump = true;
-      else if (kind == Kind<Disk>::kName)
-        Serialize<Disk>(txn, batch, id);
-      else if (kind == Kind<Vpc>::kName)
-        Serialize<Vpc>(txn, batch, id);
-      else if (kind == Kind<VSwitch>::kName)
-        Serialize<VSwitch>(txn, batch, id);
-      else if (kind == Kind<SecurityGroup>::kName)
-        Serialize<SecurityGroup>(txn, batch, id);
-      else if (kind == Kind<KeyPair>::kName)
-        Serialize<KeyPair>(txn, batch, id);
-      else if (kind == Kind<Host>::kName)
-        Serialize<Host>(txn, batch, id);
-      else if (kind == Kind<IdempotencyRecord>::kName)
-        Serialize<IdempotencyRecord>(txn, batch, id);
-      else if (kind == Kind<Account>::kName)
-        Serialize<Account>(txn, batch, id);
+      ForKind(kind, [&](auto* tag) { Serialize<std::remove_pointer_t<decltype(tag)>>(batch, id); });
+      bump |= kind == Kind<Instance>::kName;
     }
     for (const auto& d : batch.deletes) bump |= d.kind == Kind<Instance>::kName;
     Status committed = store_->Commit(batch);
@@ -92,24 +89,9 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
     }
     // The store now holds version+1 of every put.
     for (const auto& d : batch.puts) {
-      if (d.kind == Kind<Instance>::kName)
-        state_.instances[d.id].version = d.version;
-      else if (d.kind == Kind<Disk>::kName)
-        state_.disks[d.id].version = d.version;
-      else if (d.kind == Kind<Vpc>::kName)
-        state_.vpcs[d.id].version = d.version;
-      else if (d.kind == Kind<VSwitch>::kName)
-        state_.vswitches[d.id].version = d.version;
-      else if (d.kind == Kind<SecurityGroup>::kName)
-        state_.security_groups[d.id].version = d.version;
-      else if (d.kind == Kind<KeyPair>::kName)
-        state_.key_pairs[d.id].version = d.version;
-      else if (d.kind == Kind<Host>::kName)
-        state_.hosts[d.id].version = d.version;
-      else if (d.kind == Kind<IdempotencyRecord>::kName)
-        state_.idempotency[d.id].version = d.version;
-      else if (d.kind == Kind<Account>::kName)
-        state_.accounts[d.id].version = d.version;
+      ForKind(d.kind, [&](auto* tag) {
+        Kind<std::remove_pointer_t<decltype(tag)>>::Table(state_)[d.id].version = d.version;
+      });
     }
   }
   if (bump) {

@@ -96,14 +96,12 @@ class Txn {
     touched_.erase({Kind<T>::kName, id});
     table.erase(it);
   }
-  bool touched_instances() const { return touched_instances_; }
 
  private:
   friend class Cloud;
   State& s_;
   std::set<std::pair<std::string, std::string>> touched_;
   std::vector<Doc> erased_;
-  bool touched_instances_ = false;
 };
 
 class Cloud {
@@ -136,7 +134,7 @@ class Cloud {
   template <typename T>
   Status LoadKind();
   template <typename T>
-  void Serialize(Txn& txn, WriteBatch& batch, const std::string& id);
+  void Serialize(WriteBatch& batch, const std::string& id);
 
   Store* store_;
   CloudConfig config_;
