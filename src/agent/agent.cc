@@ -25,6 +25,11 @@ Status Agent::Start() {
   return Ok();
 }
 
+std::string Agent::host_id() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return host_id_;
+}
+
 void Agent::Stop() {
   if (stop_.exchange(true)) return;
   if (loop_.joinable()) loop_.join();
@@ -37,9 +42,16 @@ void Agent::Loop() {
   while (!stop_) {
     // A full sync pulls everything (since=0) and re-checks every guest against the host.
     bool full = NowMillis() - last_full >= options_.full_sync_ms;
-    auto desired = channel_->Pull(host_id_, full ? 0 : revision, 500);
+    auto desired = channel_->Pull(host_id(), full ? 0 : revision, 500);
     if (!desired.ok()) {
       LOG_WARN("agent: pull failed: {}", desired.error().message);
+      if (desired.error().code == ErrorCode::kInvalidParameter) {  // the server forgot us
+        auto id = channel_->Register(options_.host);
+        if (id.ok()) {
+          std::lock_guard<std::mutex> lock(mu_);
+          host_id_ = *id;
+        }
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       continue;
     }
@@ -104,7 +116,7 @@ void Agent::Send(const Observation& o) {
   Observation out = o;
   if (out.power == PowerState::kRunning || out.power == PowerState::kShutoff)
     out.console = driver_->ConsoleOutput(o.instance_id);
-  Status st = channel_->Report(host_id_, {out});
+  Status st = channel_->Report(host_id(), {out});
   if (!st.ok()) LOG_WARN("agent: report for {} failed: {}", o.instance_id, st.error().message);
 }
 

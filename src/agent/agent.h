@@ -35,7 +35,8 @@ class Agent {
  public:
   Agent(AgentChannel* channel, Driver* driver, AgentOptions options);
   ~Agent();
-  // Registers and starts the reconcile loop in a background thread.
+  // Registers and starts the reconcile loop in a background thread. If the server later says
+  // it does not know this host (409 / InvalidParameter on a pull), the agent registers again.
   Status Start();
   void Stop();
 
@@ -46,11 +47,12 @@ class Agent {
   // True when the guest already is as desired and the server knows it: nothing to do.
   bool Settled(const DesiredVm& vm);
   void Send(const Observation& o);
+  std::string host_id();
 
   AgentChannel* channel_;
   Driver* driver_;
   AgentOptions options_;
-  std::string host_id_;
+  std::string host_id_;  // guarded by mu_ (re-registration replaces it)
   std::atomic<bool> stop_{false};
   std::thread loop_;
   std::unique_ptr<boost::asio::thread_pool> pool_;

@@ -81,7 +81,7 @@ Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req,
   std::multimap<std::string, std::string> query(req.query.begin(), req.query.end());
   std::string creq = Acs3CanonicalRequest(req.method, req.path, query, headers, signed_headers,
                                           claimed_hash.empty() ? body_hash : claimed_hash);
-  if (Acs3Signature(creq, cred->secret) != m[4].str())
+  if (!ConstantTimeEquals(Acs3Signature(creq, cred->secret), m[4].str()))
     return MakeError(ErrorCode::kSignatureDoesNotMatch,
                      "Specified signature is not matched with our calculation. server string to "
                      "sign is:ACS3-HMAC-SHA256\n" +
@@ -116,7 +116,7 @@ Result<std::string> Authenticator::VerifyV1(const ApiRequest& req) {
   if (!cred) return MakeError(ErrorCode::kInvalidAccessKeyIdNotFound);
   params.erase("Signature");
   std::string sts = V1StringToSign(req.method, params);
-  if (V1Signature(sts, cred->secret) != sig)
+  if (!ConstantTimeEquals(V1Signature(sts, cred->secret), sig))
     return MakeError(ErrorCode::kSignatureDoesNotMatch,
                      "Specified signature is not matched with our calculation. server string to "
                      "sign is:" +

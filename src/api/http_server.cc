@@ -1,5 +1,6 @@
 #include "api/http_server.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "common/beast.h"
@@ -16,8 +17,8 @@ using tcp = asio::ip::tcp;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpHandler& handler)
-      : stream_(std::move(socket)), handler_(handler) {}
+  Session(tcp::socket socket, const HttpHandler& handler, asio::thread_pool& blocking)
+      : stream_(std::move(socket)), handler_(handler), blocking_(blocking) {}
   void Run() { Read(); }
 
  private:
@@ -54,7 +55,19 @@ class Session : public std::enable_shared_from_this<Session> {
     auto ep = stream_.socket().remote_endpoint(addr_ec);
     if (!addr_ec) in.remote_address = ep.address().to_string();
     HttpResponse out = handler_(in);
+    if (out.deferred) {
+      asio::post(blocking_, [self = shared_from_this(), work = std::move(out.deferred)] {
+        HttpResponse done = work();
+        asio::post(self->stream_.get_executor(),
+                   [self, done = std::move(done)]() mutable { self->Write(std::move(done)); });
+      });
+      return;
+    }
+    Write(std::move(out));
+  }
 
+  void Write(HttpResponse out) {
+    auto& req = parser_->get();
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(out.status), req.version());
     res->set(http::field::server, "OpenECS");
@@ -78,11 +91,13 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpHandler& handler_;
+  asio::thread_pool& blocking_;
 };
 
 class BeastServer final : public HttpServer {
  public:
-  BeastServer(HttpHandler handler) : handler_(std::move(handler)), acceptor_(ioc_) {}
+  BeastServer(HttpHandler handler, int blocking_threads)
+      : handler_(std::move(handler)), blocking_(std::max(1, blocking_threads)), acceptor_(ioc_) {}
   ~BeastServer() override { Stop(); }
 
   Status Listen(const std::string& listen, int threads) {
@@ -115,6 +130,7 @@ class BeastServer final : public HttpServer {
     ioc_.stop();
     for (auto& t : threads_)
       if (t.joinable()) t.join();
+    blocking_.join();
   }
 
  private:
@@ -122,13 +138,14 @@ class BeastServer final : public HttpServer {
     acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(s), handler_)->Run();
+        std::make_shared<Session>(std::move(s), handler_, blocking_)->Run();
       }
       if (!stopped_) Accept();
     });
   }
 
   HttpHandler handler_;
+  asio::thread_pool blocking_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
@@ -139,8 +156,8 @@ class BeastServer final : public HttpServer {
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, int threads,
-                                                      HttpHandler handler) {
-  auto server = std::make_unique<BeastServer>(std::move(handler));
+                                                      HttpHandler handler, int blocking_threads) {
+  auto server = std::make_unique<BeastServer>(std::move(handler), blocking_threads);
   OPENECS_RETURN_IF_ERROR(server->Listen(listen, threads));
   return std::unique_ptr<HttpServer>(std::move(server));
 }

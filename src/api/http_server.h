@@ -1,6 +1,8 @@
 #pragma once
 // A small HTTP/1.1 server on Boost.Beast: keep-alive, one handler for every request, a pool
-// of I/O threads. The handler runs on an I/O thread and must not block for long.
+// of I/O threads. The handler runs on an I/O thread and must not block for long; work that
+// waits (a long-poll) goes in HttpResponse::deferred, which the server runs on a separate pool
+// of blocking threads before it answers.
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,15 +27,19 @@ struct HttpResponse {
   std::string content_type = "application/json;charset=utf-8";
   std::map<std::string, std::string> headers;
   std::string body;
+  // When set, the server ignores the rest of this response, calls `deferred` off the I/O
+  // threads and sends what it returns.
+  std::function<HttpResponse()> deferred;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 class HttpServer {
  public:
-  // Binds "host:port" (port 0 picks a free one) and starts `threads` I/O threads.
+  // Binds "host:port" (port 0 picks a free one) and starts `threads` I/O threads and
+  // `blocking_threads` threads for deferred responses (at most that many wait at once).
   static Result<std::unique_ptr<HttpServer>> Start(const std::string& listen, int threads,
-                                                   HttpHandler handler);
+                                                   HttpHandler handler, int blocking_threads = 8);
   virtual ~HttpServer() = default;
   virtual int port() const = 0;
   virtual void Stop() = 0;

@@ -9,16 +9,13 @@
 #include <sstream>
 
 #include "api/signature.h"
-#include "common/beast.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "common/http_client.h"
 #include "common/text.h"
 
 namespace openecs {
 namespace {
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
 using json = nlohmann::json;
 
 void Usage() {
@@ -134,42 +131,28 @@ int RunCli(const std::vector<std::string>& args) {
   for (const auto& [k, v] : signed_params) body += PercentEncode(k) + "=" + PercentEncode(v) + "&";
   body += "Signature=" + PercentEncode(signature);
 
-  std::string host = endpoint, port = "80";
-  if (auto c = endpoint.rfind(':'); c != std::string::npos) {
-    host = endpoint.substr(0, c);
-    port = endpoint.substr(c + 1);
-  }
-  try {
-    boost::asio::io_context ioc;
-    tcp::resolver resolver(ioc);
-    beast::tcp_stream stream(ioc);
-    stream.expires_after(std::chrono::seconds(60));
-    stream.connect(resolver.resolve(host, port));
-    http::request<http::string_body> req{http::verb::post, "/", 11};
-    req.set(http::field::host, endpoint);
-    req.set(http::field::content_type, "application/x-www-form-urlencoded");
-    req.set(http::field::user_agent, "openecs-cli/0.1");
-    req.body() = body;
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    http::read(stream, buf, res);
-    json reply = json::parse(res.body(), nullptr, false);
-    if (res.result_int() >= 400) {
-      if (reply.is_object() && reply.contains("Code"))
-        std::cerr << reply.value("Code", "") << ": " << reply.value("Message", "") << " (HTTP "
-                  << res.result_int() << ", RequestId " << reply.value("RequestId", "") << ")\n";
-      else
-        std::cerr << "HTTP " << res.result_int() << ": " << res.body() << "\n";
-      return 1;
-    }
-    std::cout << (reply.is_discarded() ? res.body() : reply.dump(2)) << "\n";
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "ecs: cannot reach " << endpoint << ": " << e.what() << "\n";
+  HttpClientRequest call;
+  call.method = "POST";
+  call.endpoint = endpoint;
+  call.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                  {"User-Agent", "openecs-cli/0.1"}};
+  call.body = body;
+  auto res = HttpCall(call);
+  if (!res.ok()) {
+    std::cerr << "ecs: " << res.error().message << "\n";
     return 2;
   }
+  json reply = json::parse(res->body, nullptr, false);
+  if (res->status >= 400) {
+    if (reply.is_object() && reply.contains("Code"))
+      std::cerr << reply.value("Code", "") << ": " << reply.value("Message", "") << " (HTTP "
+                << res->status << ", RequestId " << reply.value("RequestId", "") << ")\n";
+    else
+      std::cerr << "HTTP " << res->status << ": " << res->body << "\n";
+    return 1;
+  }
+  std::cout << (reply.is_discarded() ? res->body : reply.dump(2)) << "\n";
+  return 0;
 }
 
 }  // namespace openecs

@@ -1,5 +1,5 @@
 // ecsd: the OpenECS daemon. `ecsd dev` runs the API server and one embedded host agent in one
-// process on SQLite. (`ecsd server` and `ecsd agent` arrive with the multi-host work.)
+// process on SQLite; `ecsd agent --server URL` runs a host agent that joins a server over HTTP.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "agent/agent.h"
+#include "agent/http_channel.h"
+#include "api/agent_endpoint.h"
 #include "api/api_server.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -76,41 +78,103 @@ void WriteCredentials(const std::string& dir, const Account& a, const std::strin
   std::rename(tmp.c_str(), path.c_str());
 }
 
-struct DevOptions {
-  std::string listen = "127.0.0.1:8080";
+// What a host agent needs to build its hypervisor driver (ecsd dev and ecsd agent).
+struct HostOptions {
   std::string data_dir = "data";
   std::string driver = QemuDriver::Available() ? "qemu" : "fake";
   std::string image_dir = "images";
-  std::string region = "local";
-  std::string zones = "";
+  std::string name;  // default: the machine's hostname
+  std::string zone;
   int fake_delay_ms = 300;
   int fake_host_vcpus = 100000;
   int64_t fake_host_memory_mb = 400LL * 1024 * 1024;
   int fake_host_gpus = 0;
-  int threads = 2;
   int host_vcpus = 0;
   int cpu_overcommit = 4;
   bool verbose = false;
 };
 
-int RunDev(const DevOptions& o) {
+struct DevOptions {
+  HostOptions host;
+  std::string listen = "127.0.0.1:8080";
+  std::string region = "local";
+  std::string zones = "";
+  int threads = 2;
+  bool local_agent = true;
+};
+
+struct AgentCmdOptions {
+  HostOptions host;
+  std::string server;
+  std::string token_file;
+};
+
+// Checks the driver choice and prepares the data dir; prints why not and returns false.
+bool PrepareHost(const HostOptions& o) {
   if (o.verbose) spdlog::set_level(spdlog::level::debug);
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
   if (ec) {
     std::cerr << "cannot create data dir " << o.data_dir << ": " << ec.message() << "\n";
-    return 1;
+    return false;
   }
   if (o.driver != "fake" && o.driver != "qemu") {
     std::cerr << "unknown driver '" << o.driver << "': use qemu or fake\n";
-    return 2;
+    return false;
   }
   if (o.driver == "qemu" && !QemuDriver::Available()) {
     std::cerr << "the qemu driver needs qemu-system-x86_64 (apt-get install qemu-system-x86 "
                  "qemu-utils), or run with --driver fake\n";
-    return 2;
+    return false;
   }
-  auto store = Store::Open("sqlite:" + o.data_dir + "/openecs.db");
+  return true;
+}
+
+// The hypervisor driver of this host; `fake` is set when it is the emulator's.
+std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake) {
+  char hostname[256] = "localhost";
+  gethostname(hostname, sizeof(hostname) - 1);
+  std::string name = o.name.empty() ? std::string(hostname) : o.name;
+  if (o.driver == "fake") {
+    FakeDriverOptions fo;
+    fo.journal_path = o.data_dir + "/fake-hypervisor.journal";
+    fo.delay_ms = o.fake_delay_ms;
+    fo.host = HostInfo{o.name.empty() ? name + "-fake" : name,
+                       o.zone,
+                       o.fake_host_vcpus,
+                       o.fake_host_memory_mb,
+                       100000,
+                       o.fake_host_gpus,
+                       o.fake_host_gpus > 0 ? "NVIDIA A10" : "",
+                       false,
+                       "fake"};
+    auto f = std::make_unique<FakeDriver>(fo);
+    *fake = f.get();
+    return f;
+  }
+  QemuDriverOptions qo;
+  qo.state_dir = o.data_dir + "/instances";
+  qo.disk_dir = o.data_dir + "/disks";
+  qo.image_dir = o.image_dir;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
+  int64_t memory_mb = static_cast<int64_t>(pages) * page_size / (1024 * 1024);
+  // vCPUs are overcommitted (guests mostly idle); 1 GiB stays with the host.
+  qo.host = HostInfo{name,
+                     o.zone,
+                     o.host_vcpus > 0 ? o.host_vcpus : static_cast<int>(cores * o.cpu_overcommit),
+                     std::max<int64_t>(memory_mb - 1024, 512),
+                     1000,
+                     0,
+                     "",
+                     false,
+                     "qemu"};
+  return std::make_unique<QemuDriver>(qo);
+}
+
+int RunDev(DevOptions o) {
+  if (!PrepareHost(o.host)) return 2;
+  auto store = Store::Open("sqlite:" + o.host.data_dir + "/openecs.db");
   if (!store.ok()) {
     std::cerr << store.error().message << "\n";
     return 1;
@@ -129,55 +193,28 @@ int RunDev(const DevOptions& o) {
     std::cerr << account.error().message << "\n";
     return 1;
   }
-
-  // The embedded agent and its hypervisor driver.
-  char hostname[256] = "localhost";
-  gethostname(hostname, sizeof(hostname) - 1);
-  std::unique_ptr<Driver> driver;
-  FakeDriver* fake = nullptr;
-  FakeDriverOptions fo;
-  fo.journal_path = o.data_dir + "/fake-hypervisor.journal";
-  fo.delay_ms = o.fake_delay_ms;
-  fo.host = HostInfo{std::string(hostname) + "-fake",
-                     config.zones.front(),
-                     o.fake_host_vcpus,
-                     o.fake_host_memory_mb,
-                     100000,
-                     o.fake_host_gpus,
-                     o.fake_host_gpus > 0 ? "NVIDIA A10" : "",
-                     false,
-                     "fake"};
-  if (o.driver == "fake") {
-    auto f = std::make_unique<FakeDriver>(fo);
-    fake = f.get();
-    driver = std::move(f);
-  } else {
-    QemuDriverOptions qo;
-    qo.state_dir = o.data_dir + "/instances";
-    qo.disk_dir = o.data_dir + "/disks";
-    qo.image_dir = o.image_dir;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
-    int64_t memory_mb = static_cast<int64_t>(pages) * page_size / (1024 * 1024);
-    // vCPUs are overcommitted (guests mostly idle); 1 GiB stays with the host.
-    qo.host = HostInfo{std::string(hostname),
-                       config.zones.front(),
-                       o.host_vcpus > 0 ? o.host_vcpus : static_cast<int>(cores * o.cpu_overcommit),
-                       std::max<int64_t>(memory_mb - 1024, 512),
-                       1000,
-                       0,
-                       "",
-                       false,
-                       "qemu"};
-    driver = std::make_unique<QemuDriver>(qo);
+  auto agent_token = LoadOrCreateAgentToken(o.host.data_dir + "/agent-token");
+  if (!agent_token.ok()) {
+    std::cerr << agent_token.error().message << "\n";
+    return 1;
   }
   AgentService agent_service(**cloud);
-  AgentOptions ao;
-  ao.host = driver->DescribeHost();
-  Agent agent(&agent_service, driver.get(), ao);
-  if (Status st = agent.Start(); !st.ok()) {
-    std::cerr << "agent: " << st.error().message << "\n";
-    return 1;
+  AgentEndpoint agent_endpoint(agent_service, *agent_token);
+
+  // The embedded agent and its hypervisor driver.
+  FakeDriver* fake = nullptr;
+  std::unique_ptr<Driver> driver;
+  std::unique_ptr<Agent> agent;
+  if (o.local_agent) {
+    if (o.host.zone.empty()) o.host.zone = config.zones.front();
+    driver = MakeDriver(o.host, &fake);
+    AgentOptions ao;
+    ao.host = driver->DescribeHost();
+    agent = std::make_unique<Agent>(&agent_service, driver.get(), ao);
+    if (Status st = agent->Start(); !st.ok()) {
+      std::cerr << "agent: " << st.error().message << "\n";
+      return 1;
+    }
   }
 
   std::string ak = account->access_key_id;
@@ -212,20 +249,25 @@ int RunDev(const DevOptions& o) {
     r.body = R"({"Status":"ok"})";
     return r;
   });
-  auto server = HttpServer::Start(o.listen, o.threads,
-                                  [&api](const HttpRequest& r) { return api.Handle(r); });
+  auto server = HttpServer::Start(o.listen, o.threads, [&](const HttpRequest& r) {
+    if (r.target.rfind(kAgentPathPrefix, 0) == 0) return agent_endpoint.Handle(r);
+    return api.Handle(r);
+  });
   if (!server.ok()) {
     std::cerr << server.error().message << "\n";
     return 1;
   }
   std::string host = o.listen.substr(0, o.listen.rfind(':'));
   std::string endpoint = host + ":" + std::to_string((*server)->port());
-  WriteCredentials(o.data_dir, *account, endpoint, config.region_id);
-  std::cout << "OpenECS dev: region " << config.region_id << ", driver " << o.driver
-            << (fake ? " (emulator mode)" : "") << "\n"
+  WriteCredentials(o.host.data_dir, *account, endpoint, config.region_id);
+  std::cout << "OpenECS dev: region " << config.region_id << ", "
+            << (o.local_agent ? "driver " + o.host.driver + (fake ? " (emulator mode)" : "")
+                              : std::string("no local agent (ecsd agent --server ...)"))
+            << "\n"
             << "  AccessKeyId:     " << account->access_key_id << "\n"
             << "  AccessKeySecret: " << account->access_key_secret << "\n"
-            << "  credentials:     " << o.data_dir << "/credentials\n"
+            << "  credentials:     " << o.host.data_dir << "/credentials\n"
+            << "  agent token:     " << o.host.data_dir << "/agent-token\n"
             << "listening on " << endpoint << std::endl;
 
   std::signal(SIGINT, OnSignal);
@@ -233,8 +275,74 @@ int RunDev(const DevOptions& o) {
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   LOG_INFO("shutting down (guests keep running; the next start adopts them)");
   (*server)->Stop();
+  if (agent) agent->Stop();
+  return 0;
+}
+
+// A host agent on its own: registers this host with the server at --server and runs its guests.
+int RunAgent(AgentCmdOptions o) {
+  if (!PrepareHost(o.host)) return 2;
+  std::string token;
+  if (const char* env = std::getenv("OPENECS_AGENT_TOKEN"); env && *env) token = env;
+  if (!o.token_file.empty()) {
+    std::ifstream in(o.token_file);
+    if (!in || !std::getline(in, token)) {
+      std::cerr << "cannot read the agent token from " << o.token_file << "\n";
+      return 2;
+    }
+    token = Trim(token);
+  }
+  if (token.empty()) {
+    std::cerr << "no agent token: pass --token-file (the server's <data-dir>/agent-token) or set "
+                 "OPENECS_AGENT_TOKEN\n";
+    return 2;
+  }
+  FakeDriver* fake = nullptr;
+  auto driver = MakeDriver(o.host, &fake);
+  HttpAgentChannel channel(o.server, token);
+  AgentOptions ao;
+  ao.host = driver->DescribeHost();
+  Agent agent(&channel, driver.get(), ao);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  // The server may not be up yet: keep trying to register.
+  for (int attempt = 0; !g_stop; ++attempt) {
+    Status st = agent.Start();
+    if (st.ok()) break;
+    if (attempt % 10 == 0)
+      LOG_WARN("agent: cannot register with {}: {}", o.server, st.error().message);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  if (g_stop) return 0;
+  std::cout << "OpenECS agent: host " << ao.host.name << " in " << ao.host.zone_id << ", driver "
+            << o.host.driver << ", server " << o.server << std::endl;
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  LOG_INFO("agent shutting down (guests keep running; the next start adopts them)");
   agent.Stop();
   return 0;
+}
+
+void AddHostOptions(CLI::App* cmd, HostOptions& h) {
+  cmd->add_option("--data-dir", h.data_dir, "where state, credentials and disks live")
+      ->capture_default_str();
+  cmd->add_option("--driver", h.driver, "hypervisor driver: fake (emulator mode) or qemu")
+      ->capture_default_str();
+  cmd->add_option("--name", h.name, "host name to register (default: the machine's hostname)");
+  cmd->add_option("--fake-delay-ms", h.fake_delay_ms, "fake driver: delay per operation")
+      ->capture_default_str();
+  cmd->add_option("--fake-host-vcpus", h.fake_host_vcpus, "fake driver: host vCPUs")
+      ->capture_default_str();
+  cmd->add_option("--fake-host-memory-mb", h.fake_host_memory_mb, "fake driver: host memory")
+      ->capture_default_str();
+  cmd->add_option("--fake-host-gpus", h.fake_host_gpus, "fake driver: host GPUs")
+      ->capture_default_str();
+  cmd->add_option("--image-dir", h.image_dir, "qemu driver: built images (scripts/build-image)")
+      ->capture_default_str();
+  cmd->add_option("--host-vcpus", h.host_vcpus,
+                  "qemu driver: vCPUs to offer (default cores x overcommit)");
+  cmd->add_option("--cpu-overcommit", h.cpu_overcommit, "qemu driver: vCPUs per core")
+      ->capture_default_str();
+  cmd->add_flag("--verbose", h.verbose, "debug logging");
 }
 
 }  // namespace
@@ -246,29 +354,24 @@ int main(int argc, char** argv) {
   auto* dev =
       app.add_subcommand("dev", "API server + one embedded host agent, SQLite, one process");
   dev->add_option("--listen", o.listen, "host:port to serve the API on")->capture_default_str();
-  dev->add_option("--data-dir", o.data_dir, "where the database, credentials and disks live")
-      ->capture_default_str();
-  dev->add_option("--driver", o.driver, "hypervisor driver: fake (emulator mode) or qemu")
-      ->capture_default_str();
   dev->add_option("--region", o.region, "region id")->capture_default_str();
   dev->add_option("--zones", o.zones, "comma-separated zone ids (default <region>-a,<region>-b)");
-  dev->add_option("--fake-delay-ms", o.fake_delay_ms, "fake driver: delay per operation")
-      ->capture_default_str();
-  dev->add_option("--fake-host-vcpus", o.fake_host_vcpus, "fake driver: host vCPUs")
-      ->capture_default_str();
-  dev->add_option("--fake-host-memory-mb", o.fake_host_memory_mb, "fake driver: host memory")
-      ->capture_default_str();
-  dev->add_option("--fake-host-gpus", o.fake_host_gpus, "fake driver: host GPUs")
-      ->capture_default_str();
   dev->add_option("--threads", o.threads, "HTTP I/O threads")->capture_default_str();
-  dev->add_option("--image-dir", o.image_dir, "qemu driver: built images (scripts/build-image)")
-      ->capture_default_str();
-  dev->add_option("--host-vcpus", o.host_vcpus,
-                  "qemu driver: vCPUs to offer (default cores x overcommit)");
-  dev->add_option("--cpu-overcommit", o.cpu_overcommit, "qemu driver: vCPUs per core")
-      ->capture_default_str();
-  dev->add_flag("--verbose", o.verbose, "debug logging");
+  dev->add_option("--zone", o.host.zone, "zone of the embedded host (default: the first zone)");
+  dev->add_flag("!--no-local-agent", o.local_agent,
+                "serve the API only; hosts join with `ecsd agent --server`");
+  AddHostOptions(dev, o.host);
+
+  AgentCmdOptions a;
+  auto* agent_cmd = app.add_subcommand("agent", "a host agent that joins the server at --server");
+  agent_cmd->add_option("--server", a.server, "the server, http://host:port")->required();
+  agent_cmd->add_option("--token-file", a.token_file,
+                        "file holding the server's agent token (or set OPENECS_AGENT_TOKEN)");
+  agent_cmd->add_option("--zone", a.host.zone, "zone this host is in")->required();
+  a.host.data_dir = "agent-data";
+  AddHostOptions(agent_cmd, a.host);
   CLI11_PARSE(app, argc, argv);
   if (dev->parsed()) return RunDev(o);
+  if (agent_cmd->parsed()) return RunAgent(a);
   return 0;
 }

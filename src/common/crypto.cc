@@ -1,5 +1,6 @@
 #include "common/crypto.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -81,6 +82,10 @@ std::optional<std::string> Base64Decode(std::string_view data) {
   size_t pad = clean.size() - (eq == std::string::npos ? clean.size() : eq);
   out.resize(static_cast<size_t>(n) - pad);
   return out;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string RandomHex(int n_bytes) {

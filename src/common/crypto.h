@@ -14,6 +14,8 @@ std::string Md5Hex(std::string_view data);
 std::string Base64Encode(std::string_view data);
 // Strict standard Base64 (padding required, whitespace ignored); nullopt if malformed.
 std::optional<std::string> Base64Decode(std::string_view data);
+// Equality that takes the same time wherever the strings differ (for secrets and MACs).
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // n random bytes as 2n lowercase hex characters (CSPRNG).
 std::string RandomHex(int n_bytes);
 // Random string of `len` characters from [a-z0-9].

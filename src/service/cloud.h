@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "model/resources.h"
 #include "store/store.h"
@@ -142,7 +143,10 @@ class Cloud {
   State state_;
   std::mutex rev_mu_;
   std::condition_variable rev_cv_;
-  int64_t revision_ = 1;
+  // Starts at the wall clock in microseconds, so revisions keep growing across restarts (an
+  // agent that saw revision N before a restart must not wait for N again): a previous run
+  // would have needed more than one commit per microsecond, sustained, to get ahead.
+  int64_t revision_ = NowMillis() * 1000;
   mutable std::mutex console_mu_;
   std::map<std::string, std::string> consoles_;
 };

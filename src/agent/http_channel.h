@@ -1,0 +1,27 @@
+#pragma once
+// AgentChannel over HTTP/JSON (api/agent_endpoint.h is the other end): what `ecsd agent
+// --server URL` uses to reach the server from another host. Plain http:// only; put it
+// behind TLS (or a private network) when hosts talk across untrusted links.
+#include <string>
+
+#include "model/agent_protocol.h"
+
+namespace openecs {
+
+class HttpAgentChannel final : public AgentChannel {
+ public:
+  // `server`: http://host:port of ecsd; `token`: the server's agent token.
+  HttpAgentChannel(std::string server, std::string token)
+      : server_(std::move(server)), token_(std::move(token)) {}
+  Result<std::string> Register(const HostInfo& host) override;
+  Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
+  Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
+
+ private:
+  Result<std::string> Call(const std::string& method, const std::string& target,
+                           const std::string& body, int timeout_ms);
+  std::string server_;
+  std::string token_;
+};
+
+}  // namespace openecs

@@ -1,0 +1,28 @@
+#pragma once
+// A blocking HTTP/1.1 client call (Boost.Beast, one connection per call): for the CLI and for
+// remote agents. Any HTTP status is a successful call; only a failure to connect, send or
+// read (or the timeout) is an error.
+#include <map>
+#include <string>
+
+#include "common/result.h"
+
+namespace openecs {
+
+struct HttpClientRequest {
+  std::string method = "GET";
+  std::string endpoint;  // host:port (an optional "http://" prefix and trailing "/" are ignored)
+  std::string target = "/";
+  std::map<std::string, std::string> headers;
+  std::string body;
+  int timeout_ms = 60000;
+};
+
+struct HttpClientResponse {
+  int status = 0;
+  std::string body;
+};
+
+Result<HttpClientResponse> HttpCall(const HttpClientRequest& request);
+
+}  // namespace openecs

@@ -1,0 +1,36 @@
+#include "model/agent_protocol_json.h"
+
+#include "model/json_macros.h"
+
+namespace openecs {
+
+OPENECS_JSON(HostInfo, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm, driver)
+OPENECS_JSON(DesiredDisk, disk_id, type, category, size_gib, image_id, delete_with_instance)
+OPENECS_JSON(DesiredVm, instance_id, desired, force_stop, reboot_seq, observed, cpu, memory_mb,
+             image_id, host_name, user_data, password, public_key, private_ip, disks)
+OPENECS_JSON(DesiredState, revision, changed, vms)
+
+// `console` is optional: absent means "unchanged", which is not the same as "".
+void to_json(nlohmann::json& j, const Observation& v) {
+  j = {{"instance_id", v.instance_id},
+       {"power", v.power},
+       {"reboot_seq_done", v.reboot_seq_done},
+       {"failed", v.failed},
+       {"operation", v.operation},
+       {"error", v.error}};
+  if (v.console) j["console"] = *v.console;
+}
+
+void from_json(const nlohmann::json& j, Observation& v) {
+  v = Observation{};
+  v.instance_id = j.value("instance_id", "");
+  v.power = j.value("power", PowerState::kUnknown);
+  v.reboot_seq_done = j.value("reboot_seq_done", int64_t{0});
+  v.failed = j.value("failed", false);
+  v.operation = j.value("operation", "");
+  v.error = j.value("error", "");
+  if (j.contains("console") && j["console"].is_string())
+    v.console = j["console"].get<std::string>();
+}
+
+}  // namespace openecs

@@ -1,0 +1,18 @@
+#pragma once
+// The agent protocol's messages as JSON, for agents that talk to the server over HTTP
+// (agent/http_channel.h, api/agent_endpoint.h). Unknown keys are ignored and missing keys take
+// defaults, so a newer server and an older agent (or the reverse) still understand each other.
+#include <nlohmann/json.hpp>
+
+#include "model/agent_protocol.h"
+
+namespace openecs {
+
+void to_json(nlohmann::json& j, const HostInfo& v);
+void from_json(const nlohmann::json& j, HostInfo& v);
+void to_json(nlohmann::json& j, const DesiredState& v);
+void from_json(const nlohmann::json& j, DesiredState& v);
+void to_json(nlohmann::json& j, const Observation& v);
+void from_json(const nlohmann::json& j, Observation& v);
+
+}  // namespace openecs
