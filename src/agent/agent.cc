@@ -114,8 +114,10 @@ bool Agent::Settled(const DesiredVm& vm) {
 
 void Agent::Send(const Observation& o) {
   Observation out = o;
-  if (out.power == PowerState::kRunning || out.power == PowerState::kShutoff)
+  if (out.power == PowerState::kRunning || out.power == PowerState::kShutoff) {
     out.console = driver_->ConsoleOutput(o.instance_id);
+    out.vnc_url = driver_->VncUrl(o.instance_id);
+  }
   Status st = channel_->Report(host_id(), {out});
   if (!st.ok()) LOG_WARN("agent: report for {} failed: {}", o.instance_id, st.error().message);
 }
@@ -167,7 +169,7 @@ void Agent::Act(const DesiredVm& vm) {
         info.power = PowerState::kShutoff;
       }
       if (info.power == PowerState::kShutoff) {
-        Status st = driver_->PowerOn(id);
+        Status st = driver_->PowerOn(vm);
         if (!st.ok()) return fail("power_on", st, driver_->Info(id).power);
         {
           std::lock_guard<std::mutex> lock(mu_);
@@ -186,7 +188,7 @@ void Agent::Act(const DesiredVm& vm) {
         return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
       }
       if (vm.reboot_seq > done) {
-        Status st = driver_->Reboot(id, vm.force_stop);
+        Status st = driver_->Reboot(vm, vm.force_stop);
         if (!st.ok()) return fail("reboot", st, driver_->Info(id).power);
         {
           std::lock_guard<std::mutex> lock(mu_);

@@ -484,6 +484,33 @@ Result<json> DescribeUserDataAction(ApiContext& c) {
   });
 }
 
+// Sets the password VNC clients must give; it applies at the guest's next start or reboot.
+Result<json> ModifyInstanceVncPasswdAction(ApiContext& c) {
+  ModifyInstanceRequest r;
+  r.account_id = c.account_id;
+  OPENECS_ASSIGN_OR_RETURN(r.instance_id, c.params.Required("InstanceId"));
+  OPENECS_ASSIGN_OR_RETURN(r.vnc_password, c.params.Required("VncPassword"));
+  OPENECS_RETURN_IF_ERROR(ModifyInstanceAttribute(c.cloud, r));
+  return json::object();
+}
+
+// Where a VNC client (noVNC) reaches the running guest's screen: a websocket on the guest's
+// host, protected by the instance's VNC password (ModifyInstanceVncPasswd).
+Result<json> DescribeInstanceVncUrlAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    auto it = s.instances.find(id);
+    if (it == s.instances.end() || it->second.account_id != c.account_id)
+      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    const Instance& i = it->second;
+    OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kVncUrl, i.status, i.task));
+    if (i.vnc_url.empty())
+      return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                       "The instance's host has not reported a VNC endpoint yet.");
+    return json{{"VncUrl", i.vnc_url}};
+  });
+}
+
 // The guest's serial console (Base64), as the host last reported it. ECS answers
 // IncorrectInstanceStatus for instances that never booted.
 Result<json> GetInstanceConsoleOutputAction(ApiContext& c) {
@@ -596,6 +623,8 @@ void RegisterInstanceActions(ActionTable& t) {
   t[{kEcsVersion, "DescribeUserData"}] = {DescribeUserDataAction};
   t[{kEcsVersion, "DescribeDisks"}] = {DescribeDisksAction};
   t[{kEcsVersion, "GetInstanceConsoleOutput"}] = {GetInstanceConsoleOutputAction};
+  t[{kEcsVersion, "ModifyInstanceVncPasswd"}] = {ModifyInstanceVncPasswdAction};
+  t[{kEcsVersion, "DescribeInstanceVncUrl"}] = {DescribeInstanceVncUrlAction};
 }
 
 }  // namespace openecs

@@ -89,6 +89,8 @@ namespace openecs {
   X(kInvalidPassword, "InvalidPassword.Malformed", 400,                                            \
     "The password must be 8 to 30 characters long and contain three of: upper case, lower "        \
     "case, digits, special characters.")                                                           \
+  X(kInvalidVncPassword, "InvalidVncPassword.Malformed", 400,                                      \
+    "The VNC password must be 6 characters: letters and digits.")                                  \
   X(kInvalidUserDataBase64, "InvalidUserData.Base64FormatInvalid", 400,                            \
     "The specified UserData is not valid Base64.")                                                 \
   X(kInvalidUserDataSize, "InvalidUserData.SizeExceeded", 400,                                     \

@@ -9,6 +9,8 @@
 //   cleans up completely: no process, file or record of the instance remains.
 // - PowerOff(force=false) asks the guest to shut down (ACPI) and waits up to `timeout_ms`
 //   before powering off hard; force=true powers off at once.
+// - PowerOn and Reboot take the instance as the server now wants it: the guest boots with its
+//   current metadata (host name, password, keys, user data, VNC password).
 // - Reboot restarts the guest in place (same identity, same disks).
 // - Destroy removes the instance; `delete_disks` also removes its disks. Destroying an
 //   instance that does not exist succeeds (treat not-found as done).
@@ -37,15 +39,17 @@ class Driver {
   // The capacity of this host as the driver sees it.
   virtual HostInfo DescribeHost() const = 0;
   virtual Status Spawn(const DesiredVm& spec) = 0;
-  virtual Status PowerOn(const std::string& id) = 0;
+  virtual Status PowerOn(const DesiredVm& vm) = 0;
   virtual Status PowerOff(const std::string& id, bool force, int timeout_ms) = 0;
-  virtual Status Reboot(const std::string& id, bool force) = 0;
+  virtual Status Reboot(const DesiredVm& vm, bool force) = 0;
   virtual Status Destroy(const std::string& id, bool delete_disks) = 0;
   // kAbsent when the instance is unknown here.
   virtual VmInfo Info(const std::string& id) = 0;
   virtual std::vector<VmInfo> List() = 0;
   // The tail of the guest's serial console ("" if none).
   virtual std::string ConsoleOutput(const std::string& id) = 0;
+  // The URL of the running guest's VNC websocket ("" if not running).
+  virtual std::string VncUrl(const std::string& id) = 0;
   // Called (from a driver thread) with an instance id when its guest changed state on its own
   // (shut down from inside, crashed), so the agent can report it at once.
   virtual void SetEventHandler(std::function<void(const std::string&)> handler) = 0;

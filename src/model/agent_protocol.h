@@ -48,6 +48,7 @@ struct DesiredVm {
   std::string host_name;
   std::string user_data;  // Base64
   std::string password;
+  std::string vnc_password;
   std::string public_key;
   std::string private_ip;
   std::vector<DesiredDisk> disks;
@@ -68,6 +69,7 @@ struct Observation {
   std::string operation;  // spawn | power_on | power_off | reboot | destroy
   std::string error;
   std::optional<std::string> console;  // the tail of the serial console, when it changed
+  std::optional<std::string> vnc_url;  // the guest's VNC websocket, when running
 };
 
 // Implemented by the server side; called by agents. Thread-safe.

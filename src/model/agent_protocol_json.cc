@@ -7,10 +7,10 @@ namespace openecs {
 OPENECS_JSON(HostInfo, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm, driver)
 OPENECS_JSON(DesiredDisk, disk_id, type, category, size_gib, image_id, delete_with_instance)
 OPENECS_JSON(DesiredVm, instance_id, desired, force_stop, reboot_seq, observed, cpu, memory_mb,
-             image_id, host_name, user_data, password, public_key, private_ip, disks)
+             image_id, host_name, user_data, password, vnc_password, public_key, private_ip, disks)
 OPENECS_JSON(DesiredState, revision, changed, vms)
 
-// `console` is optional: absent means "unchanged", which is not the same as "".
+// `console` and `vnc_url` are optional: absent means "unchanged", which is not "".
 void to_json(nlohmann::json& j, const Observation& v) {
   j = {{"instance_id", v.instance_id},
        {"power", v.power},
@@ -19,6 +19,7 @@ void to_json(nlohmann::json& j, const Observation& v) {
        {"operation", v.operation},
        {"error", v.error}};
   if (v.console) j["console"] = *v.console;
+  if (v.vnc_url) j["vnc_url"] = *v.vnc_url;
 }
 
 void from_json(const nlohmann::json& j, Observation& v) {
@@ -31,6 +32,8 @@ void from_json(const nlohmann::json& j, Observation& v) {
   v.error = j.value("error", "");
   if (j.contains("console") && j["console"].is_string())
     v.console = j["console"].get<std::string>();
+  if (j.contains("vnc_url") && j["vnc_url"].is_string())
+    v.vnc_url = j["vnc_url"].get<std::string>();
 }
 
 }  // namespace openecs

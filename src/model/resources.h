@@ -40,8 +40,10 @@ struct Instance {
   std::vector<std::string> security_group_ids;
   std::vector<std::string> disk_ids;  // system disk first
   std::string key_pair_name;
-  std::string password;   // kept for the guest's metadata; never returned by the API
-  std::string user_data;  // Base64, as given
+  std::string password;      // kept for the guest's metadata; never returned by the API
+  std::string vnc_password;  // 6 characters; applied at the guest's next start or reboot
+  std::string vnc_url;       // where the host serves the guest's VNC (websocket), while running
+  std::string user_data;     // Base64, as given
   Tags tags;
   std::string charge_type = "PostPaid";  // PostPaid | PrePaid
   int period = 0;

@@ -73,6 +73,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       vm.host_name = i.host_name;
       vm.user_data = i.user_data;
       vm.password = i.password;
+      vm.vnc_password = i.vnc_password;
       vm.private_ip = i.private_ip;
       if (!i.key_pair_name.empty()) {
         auto k = s.key_pairs.find(i.key_pair_name);
@@ -109,6 +110,10 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
         cloud_.SetConsole(o.instance_id, "");
         ReleaseInstance(txn, o.instance_id);
         continue;
+      }
+      if (o.vnc_url && *o.vnc_url != inst.vnc_url) {
+        inst.vnc_url = *o.vnc_url;
+        out.changed = true;
       }
       if (out.changed) {
         if (before != inst.status)

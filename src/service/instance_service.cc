@@ -15,6 +15,12 @@
 
 namespace openecs {
 
+Status ValidateVncPassword(const std::string& p) {
+  bool ok = p.size() == 6;
+  for (char ch : p) ok = ok && std::isalnum(static_cast<unsigned char>(ch));
+  return ok ? Ok() : MakeError(ErrorCode::kInvalidVncPassword);
+}
+
 Status ValidatePassword(const std::string& p) {
   if (p.size() < 8 || p.size() > 30) return MakeError(ErrorCode::kInvalidPassword);
   static const std::string kSpecial = "()`~!@#$%^&*-_+=|{}[]:;'<>,.?/";
@@ -290,6 +296,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       inst.security_group_ids = r.security_group_ids;
       inst.key_pair_name = r.key_pair_name;
       inst.password = r.password;
+      inst.vnc_password = RandomAlnum(6);  // until the user sets one (ModifyInstanceVncPasswd)
       inst.user_data = r.user_data;
       inst.tags = r.tags;
       inst.charge_type = r.charge_type;
@@ -487,6 +494,7 @@ Result<std::vector<BatchResult>> DeleteInstances(Cloud& cloud, const PowerReques
 
 Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
   if (r.password) OPENECS_RETURN_IF_ERROR(ValidatePassword(*r.password));
+  if (r.vnc_password) OPENECS_RETURN_IF_ERROR(ValidateVncPassword(*r.vnc_password));
   if (r.host_name) OPENECS_RETURN_IF_ERROR(ValidateHostName(*r.host_name));
   if (r.user_data) OPENECS_RETURN_IF_ERROR(ValidateUserData(*r.user_data));
   if (r.name && !ValidResourceName(*r.name)) return MakeError(ErrorCode::kInvalidInstanceName);
@@ -500,7 +508,7 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
       return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
     Instance& i = it->second;
     OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModify, i.status, i.task));
-    if (r.password)
+    if (r.password || r.vnc_password)
       OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyPassword, i.status, i.task));
     if (r.host_name)
       OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyHostName, i.status, i.task));
@@ -521,6 +529,7 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
     if (r.description) i.description = *r.description;
     if (r.host_name) i.host_name = *r.host_name;
     if (r.password) i.password = *r.password;
+    if (r.vnc_password) i.vnc_password = *r.vnc_password;
     if (r.user_data) i.user_data = *r.user_data;
     if (r.deletion_protection) i.deletion_protection = *r.deletion_protection;
     if (r.security_group_ids) i.security_group_ids = *r.security_group_ids;

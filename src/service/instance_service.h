@@ -76,7 +76,7 @@ Result<std::vector<BatchResult>> DeleteInstances(Cloud& cloud, const PowerReques
 
 struct ModifyInstanceRequest {
   std::string account_id, instance_id;
-  std::optional<std::string> name, description, host_name, password, user_data;
+  std::optional<std::string> name, description, host_name, password, user_data, vnc_password;
   std::optional<bool> deletion_protection;
   std::optional<std::vector<std::string>> security_group_ids;
   bool dry_run = false;
@@ -85,6 +85,8 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r);
 
 // Validators shared with other services.
 Status ValidatePassword(const std::string& p);
+// ModifyInstanceVncPasswd: exactly 6 letters and digits.
+Status ValidateVncPassword(const std::string& p);
 Status ValidateUserData(const std::string& base64);
 Status ValidateHostName(const std::string& h);
 

@@ -130,6 +130,31 @@ describe('single-instance lifecycle', () => {
   });
 });
 
+describe('VNC', () => {
+  const vncUrl = (id) => ecs.describeInstanceVncUrl(new Ecs.DescribeInstanceVncUrlRequest({ regionId: REGION, instanceId: id }));
+  const setVnc = (id, vncPassword) => ecs.modifyInstanceVncPasswd(new Ecs.ModifyInstanceVncPasswdRequest({ regionId: REGION, instanceId: id, vncPassword }));
+
+  test('DescribeInstanceVncUrl needs a Running instance; the emulator says where it would be', async () => {
+    const [id] = await h.runRunning(ecs, net);
+    // Emulator mode has no screen: a URL under the reserved .invalid domain.
+    assert.equal(wire(await vncUrl(id)).VncUrl, `ws://emulator.invalid/vnc/${id}`);
+    await stop(id);
+    await h.waitStatus(ecs, [id], 'Stopped');
+    await expectError(vncUrl(id), 'IncorrectInstanceStatus', 403);
+    await expectError(vncUrl('i-doesnotexist'), 'InvalidInstanceId.NotFound', 404);
+    await del(id);
+  });
+
+  test('ModifyInstanceVncPasswd takes six letters and digits, nothing else', async () => {
+    const id = await createStopped();
+    await setVnc(id, 'Abc123');
+    for (const bad of ['abc12', 'abc1234', 'abc-12', ''])
+      await expectError(setVnc(id, bad), bad ? 'InvalidVncPassword.Malformed' : 'MissingParameter', 400);
+    await expectError(setVnc('i-doesnotexist', 'Abc123'), 'InvalidInstanceId.NotFound', 404);
+    await del(id);
+  });
+});
+
 describe('batch operations', () => {
   let a;
   let b;

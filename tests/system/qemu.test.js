@@ -7,6 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const h = require('../api/helpers');
+const { vncLogin } = require('./vnc');
 const { Ecs } = h;
 
 const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
@@ -44,7 +45,7 @@ after(async () => {
   await server.destroy();
 });
 
-test('real guests: boot, user data, stop/start, reboot, data disk, restart adoption, release', async () => {
+test('real guests: boot, user data, stop/start, reboot, metadata, VNC, data disk, restart adoption, release', async () => {
   // The data disk is formatted on first boot; rc.local (run at every boot) reads it back.
   const userData = [
     '#!/bin/sh',
@@ -83,13 +84,29 @@ test('real guests: boot, user data, stop/start, reboot, data disk, restart adopt
   assert.equal(count(con, /user-data ran on/g), 1, 'user data runs on the first boot only');
   assert.match(con, /data disk says: persisted-sys-a/);
 
-  // Reboot in place.
+  // Reboot in place. A host name and a VNC password changed before it apply from that boot on.
+  await ecs.modifyInstanceAttribute(new Ecs.ModifyInstanceAttributeRequest({ instanceId: b, hostName: 'sys-b2' }));
+  await ecs.modifyInstanceVncPasswd(new Ecs.ModifyInstanceVncPasswdRequest({ regionId: h.REGION, instanceId: b, vncPassword: 'Vnc123' }));
   const bootsBefore = count(await consoleOf(b), /OPENECS-BOOT-COMPLETE/g);
   const pidB = qemuPids(b);
   await ecs.rebootInstance(new Ecs.RebootInstanceRequest({ instanceId: b }));
   await h.waitFor(async () => count(await consoleOf(b), /OPENECS-BOOT-COMPLETE/g) > bootsBefore, BOOT_MS, 500, 'reboot');
   await h.waitStatus(ecs, [b], 'Running', BOOT_MS);
   assert.deepEqual(qemuPids(b), pidB, 'a reboot keeps the same QEMU process');
+  const markers = (await consoleOf(b)).match(/OPENECS-BOOT-COMPLETE[^\r\n]*/g);
+  assert.match(markers.pop(), /hostname=sys-b2/, 'the rebooted guest took the new host name');
+
+  // VNC: DescribeInstanceVncUrl gives a loopback websocket; the password set above opens it,
+  // a wrong one does not.
+  const vncUrl = wire(await ecs.describeInstanceVncUrl(new Ecs.DescribeInstanceVncUrlRequest({ regionId: h.REGION, instanceId: b }))).VncUrl;
+  assert.match(vncUrl, /^ws:\/\/127\.0\.0\.1:\d+$/);
+  const good = await vncLogin(vncUrl, 'Vnc123');
+  assert.equal(good.version, 'RFB 003.008\n');
+  assert.deepEqual(good.securityTypes, [2], 'VNC password authentication only');
+  assert.equal(good.authResult, 0, 'the VNC password is accepted');
+  assert.ok(good.width > 0 && good.height > 0, `a screen: ${good.width}x${good.height}`);
+  assert.match(good.name, new RegExp(b));
+  assert.notEqual((await vncLogin(vncUrl, 'Wrong1')).authResult, 0, 'a wrong VNC password is refused');
 
   // kill -9 ecsd while both guests run: they keep running and are adopted, not duplicated.
   const pids = [qemuPids(a), qemuPids(b)];

@@ -84,7 +84,8 @@ Status FakeDriver::Spawn(const DesiredVm& spec) {
   return Ok();
 }
 
-Status FakeDriver::PowerOn(const std::string& id) {
+Status FakeDriver::PowerOn(const DesiredVm& vm) {
+  const std::string& id = vm.instance_id;
   Sleep(false);
   std::lock_guard<std::mutex> lock(mu_);
   if (TakeFailure("power_on")) return Injected("power_on");
@@ -111,7 +112,8 @@ Status FakeDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
   return Ok();
 }
 
-Status FakeDriver::Reboot(const std::string& id, bool force) {
+Status FakeDriver::Reboot(const DesiredVm& vm, bool force) {
+  const std::string& id = vm.instance_id;
   Sleep(false);
   std::lock_guard<std::mutex> lock(mu_);
   if (TakeFailure("reboot")) return Injected("reboot");
@@ -139,6 +141,11 @@ VmInfo FakeDriver::Info(const std::string& id) {
   auto it = vms_.find(id);
   if (it == vms_.end()) return VmInfo{id, PowerState::kAbsent, 0};
   return it->second;
+}
+
+std::string FakeDriver::VncUrl(const std::string& id) {
+  // Emulator mode has no screen: a URL under the reserved .invalid domain says so.
+  return Info(id).power == PowerState::kRunning ? "ws://emulator.invalid/vnc/" + id : "";
 }
 
 std::string FakeDriver::ConsoleOutput(const std::string& id) {

@@ -28,14 +28,15 @@ class FakeDriver final : public Driver {
   std::string Name() const override { return "fake"; }
   HostInfo DescribeHost() const override { return options_.host; }
   Status Spawn(const DesiredVm& spec) override;
-  Status PowerOn(const std::string& id) override;
+  Status PowerOn(const DesiredVm& vm) override;
   Status PowerOff(const std::string& id, bool force, int timeout_ms) override;
-  Status Reboot(const std::string& id, bool force) override;
+  Status Reboot(const DesiredVm& vm, bool force) override;
   Status Destroy(const std::string& id, bool delete_disks) override;
   VmInfo Info(const std::string& id) override;
   std::vector<VmInfo> List() override;
   // A made-up console: one boot line per boot, as a real guest would print.
   std::string ConsoleOutput(const std::string& id) override;
+  std::string VncUrl(const std::string& id) override;
   void SetEventHandler(std::function<void(const std::string&)>) override {}
 
   // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,

@@ -4,6 +4,13 @@
 #include <unistd.h>
 
 namespace openecs {
+namespace {
+DesiredVm Vm(const std::string& id) {
+  DesiredVm vm;
+  vm.instance_id = id;
+  return vm;
+}
+}  // namespace
 
 TEST(FakeDriver, LifecycleAndFailureInjection) {
   FakeDriver d({"", 0, {}});
@@ -11,9 +18,9 @@ TEST(FakeDriver, LifecycleAndFailureInjection) {
   spec.instance_id = "i-1";
   ASSERT_TRUE(d.Spawn(spec).ok());
   EXPECT_EQ(d.Info("i-1").power, PowerState::kShutoff);
-  ASSERT_TRUE(d.PowerOn("i-1").ok());
+  ASSERT_TRUE(d.PowerOn(Vm("i-1")).ok());
   EXPECT_EQ(d.Info("i-1").power, PowerState::kRunning);
-  ASSERT_TRUE(d.Reboot("i-1", false).ok());
+  ASSERT_TRUE(d.Reboot(Vm("i-1"), false).ok());
   EXPECT_EQ(d.Info("i-1").boot_count, 2);
   ASSERT_TRUE(d.InjectFailures("power_off", 1).ok());
   EXPECT_FALSE(d.PowerOff("i-1", false, 1000).ok());
@@ -22,7 +29,7 @@ TEST(FakeDriver, LifecycleAndFailureInjection) {
   EXPECT_TRUE(d.Destroy("i-1", true).ok());
   EXPECT_TRUE(d.Destroy("i-1", true).ok());  // not found is done
   EXPECT_EQ(d.Info("i-1").power, PowerState::kAbsent);
-  EXPECT_FALSE(d.PowerOn("i-1").ok());
+  EXPECT_FALSE(d.PowerOn(Vm("i-1")).ok());
   EXPECT_FALSE(d.InjectFailures("explode", 1).ok());
 }
 
@@ -36,7 +43,7 @@ TEST(FakeDriver, GuestsSurviveRestartThroughTheJournal) {
     b.instance_id = "i-b";
     ASSERT_TRUE(d.Spawn(a).ok());
     ASSERT_TRUE(d.Spawn(b).ok());
-    ASSERT_TRUE(d.PowerOn("i-a").ok());
+    ASSERT_TRUE(d.PowerOn(Vm("i-a")).ok());
     ASSERT_TRUE(d.Destroy("i-b", true).ok());
   }
   FakeDriver d({path, 0, {}});

@@ -45,13 +45,19 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
   add({"-netdev", "user,id=net0,restrict=on"});
   add({"-device", "virtio-net-pci,netdev=net0,id=nic0,bus=" + nic_bus +
                       (c.mac.empty() ? "" : ",mac=" + c.mac)});
+  // Entropy for the guest (without it dropbear's first key generation blocks on boot).
+  add({"-object", "rng-random,id=rng0,filename=/dev/urandom"});
+  add({"-device", "virtio-rng-pci,rng=rng0,bus=" + root_port()});
   for (int i = 0; i < c.spare_root_ports; ++i) root_port();
   add({"-chardev", "file,id=console0,path=" + c.console_log + ",append=on"});
   add({"-serial", "chardev:console0"});
   add({"-qmp", "unix:" + c.qmp_socket + ",server=on,wait=off"});
   if (!c.qmp_events_socket.empty())
     add({"-qmp", "unix:" + c.qmp_events_socket + ",server=on,wait=off"});
-  if (!c.vnc_socket.empty()) add({"-vnc", "unix:" + c.vnc_socket});
+  if (!c.vnc_socket.empty())
+    add({"-vnc", "unix:" + c.vnc_socket +
+                     (c.vnc_websocket.empty() ? "" : ",websocket=" + c.vnc_websocket) +
+                     ",password=on"});
   add({"-pidfile", c.pid_file, "-daemonize"});
   return a;
 }

@@ -25,7 +25,9 @@ struct QemuVmConfig {
   std::string console_log;        // serial console appended to this file
   std::string qmp_socket;         // commands
   std::string qmp_events_socket;  // a second monitor the driver keeps open for events
-  std::string vnc_socket;         // VNC on a unix socket ("" = none)
+  std::string vnc_socket;         // VNC on a unix socket ("" = no VNC at all)
+  std::string vnc_websocket;      // and a websocket listener for noVNC, "127.0.0.1:5701"
+                                  // (VNC password auth; QMP set_password sets it)
   std::string pid_file;
   int spare_root_ports = 8;  // PCIe root ports left free for hot-plug
 };

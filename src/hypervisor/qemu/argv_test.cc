@@ -21,6 +21,8 @@ TEST(QemuArgv, Golden) {
   c.qmp_socket = "/s/i-1/qmp.sock";
   c.qmp_events_socket = "/s/i-1/events.sock";
   c.pid_file = "/s/i-1/qemu.pid";
+  c.vnc_socket = "/s/i-1/vnc.sock";
+  c.vnc_websocket = "127.0.0.1:5701";
   c.spare_root_ports = 1;
   std::string joined;
   for (const auto& a : BuildQemuArgv(c)) joined += a + "\n";
@@ -42,10 +44,14 @@ TEST(QemuArgv, Golden) {
       "-device\npcie-root-port,id=rp2,chassis=3,slot=3\n"
       "-netdev\nuser,id=net0,restrict=on\n"
       "-device\nvirtio-net-pci,netdev=net0,id=nic0,bus=rp2,mac=00:16:3e:00:00:01\n"
+      "-object\nrng-random,id=rng0,filename=/dev/urandom\n"
       "-device\npcie-root-port,id=rp3,chassis=4,slot=4\n"
+      "-device\nvirtio-rng-pci,rng=rng0,bus=rp3\n"
+      "-device\npcie-root-port,id=rp4,chassis=5,slot=5\n"
       "-chardev\nfile,id=console0,path=/s/i-1/console.log,append=on\n-serial\nchardev:console0\n"
       "-qmp\nunix:/s/i-1/qmp.sock,server=on,wait=off\n"
       "-qmp\nunix:/s/i-1/events.sock,server=on,wait=off\n"
+      "-vnc\nunix:/s/i-1/vnc.sock,websocket=127.0.0.1:5701,password=on\n"
       "-pidfile\n/s/i-1/qemu.pid\n-daemonize\n");
 }
 

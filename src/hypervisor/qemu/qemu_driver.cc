@@ -1,6 +1,9 @@
 #include "hypervisor/qemu/qemu_driver.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/crypto.h"
 #include "common/log.h"
 #include "hypervisor/qemu/argv.h"
 #include "hypervisor/qemu/cidata.h"
@@ -58,11 +62,17 @@ json SpecToJson(const DesiredVm& vm) {
                      {"type", d.type},
                      {"size_gib", d.size_gib},
                      {"delete_with_instance", d.delete_with_instance}});
-  return {{"instance_id", vm.instance_id}, {"cpu", vm.cpu},
-          {"memory_mb", vm.memory_mb},     {"image_id", vm.image_id},
-          {"host_name", vm.host_name},     {"user_data", vm.user_data},
-          {"password", vm.password},       {"public_key", vm.public_key},
-          {"private_ip", vm.private_ip},   {"disks", disks}};
+  return {{"instance_id", vm.instance_id},
+          {"cpu", vm.cpu},
+          {"memory_mb", vm.memory_mb},
+          {"image_id", vm.image_id},
+          {"host_name", vm.host_name},
+          {"user_data", vm.user_data},
+          {"password", vm.password},
+          {"vnc_password", vm.vnc_password},
+          {"public_key", vm.public_key},
+          {"private_ip", vm.private_ip},
+          {"disks", disks}};
 }
 
 DesiredVm SpecFromJson(const json& j) {
@@ -74,6 +84,7 @@ DesiredVm SpecFromJson(const json& j) {
   vm.host_name = j.value("host_name", "");
   vm.user_data = j.value("user_data", "");
   vm.password = j.value("password", "");
+  vm.vnc_password = j.value("vnc_password", "");
   vm.public_key = j.value("public_key", "");
   vm.private_ip = j.value("private_ip", "");
   for (const auto& d : j.value("disks", json::array()))
@@ -90,6 +101,19 @@ std::string MacFor(const std::string& id) {
   std::snprintf(buf, sizeof(buf), "00:16:3e:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff,
                 h & 0xff);
   return buf;
+}
+
+// True if nothing listens on 127.0.0.1:port (checked by binding it for a moment).
+bool TcpPortFree(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
 }
 
 size_t CountMarkers(const std::string& text, const std::string& marker) {
@@ -186,11 +210,66 @@ Status QemuDriver::Spawn(const DesiredVm& spec) {
   return Ok();
 }
 
-Status QemuDriver::Launch(const std::string& id) {
-  std::string dir = Dir(id);
+Result<DesiredVm> QemuDriver::UpdateSpec(const DesiredVm& want) {
+  std::string dir = Dir(want.instance_id);
   auto spec_json = json::parse(ReadFile(dir + "/spec.json"), nullptr, false);
-  if (spec_json.is_discarded()) return Fail("instance " + id + " is not defined on this host");
+  if (spec_json.is_discarded())
+    return Fail("instance " + want.instance_id + " is not defined on this host");
   DesiredVm vm = SpecFromJson(spec_json);
+  // The metadata follows the server; the disks are what this host made (Spawn).
+  vm.host_name = want.host_name;
+  vm.user_data = want.user_data;
+  vm.password = want.password;
+  vm.vnc_password = want.vnc_password;
+  vm.public_key = want.public_key;
+  vm.private_ip = want.private_ip;
+  OPENECS_RETURN_IF_ERROR(WriteFile(dir + "/spec.json.tmp", SpecToJson(vm).dump(2)));
+  fs::rename(dir + "/spec.json.tmp", dir + "/spec.json");
+  return vm;
+}
+
+Status QemuDriver::WriteConfigDrive(const DesiredVm& vm, bool in_place) {
+  std::string dir = Dir(vm.instance_id);
+  std::string cidata = dir + "/cidata.img";
+  std::string fresh = dir + "/cidata.new";
+  fs::remove(fresh);
+  OPENECS_RETURN_IF_ERROR(Run({"mkfs.vfat", "-n", "CIDATA", "-C", fresh, "1024"}));
+  for (const auto& [name, content] : BuildNoCloud(vm)) {
+    std::string tmp = dir + "/" + name;
+    OPENECS_RETURN_IF_ERROR(WriteFile(tmp, content));
+    OPENECS_RETURN_IF_ERROR(Run({"mcopy", "-o", "-i", fresh, tmp, "::" + name}));
+    fs::remove(tmp);
+  }
+  if (!in_place) {
+    fs::rename(fresh, cidata);
+    return Ok();
+  }
+  // A running QEMU holds the old file open: overwrite its blocks so the rebooting guest reads
+  // the new metadata (same size, same inode).
+  std::ofstream out(cidata, std::ios::binary | std::ios::in | std::ios::out);
+  out << ReadFile(fresh);
+  out.close();
+  fs::remove(fresh);
+  if (!out) return Fail("cannot rewrite " + cidata);
+  return Ok();
+}
+
+int QemuDriver::PickVncPort(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int port = kVncPortFirst; port < kVncPortFirst + kVncPorts; ++port) {
+    bool taken = false;
+    for (const auto& [other, p] : vnc_ports_) taken = taken || (p == port && other != id);
+    if (taken || !TcpPortFree(port)) continue;
+    vnc_ports_[id] = port;
+    return port;
+  }
+  return 0;
+}
+
+Status QemuDriver::Launch(const DesiredVm& want) {
+  const std::string& id = want.instance_id;
+  std::string dir = Dir(id);
+  OPENECS_ASSIGN_OR_RETURN(DesiredVm vm, UpdateSpec(want));
   auto image =
       json::parse(ReadFile(options_.image_dir + "/" + vm.image_id + "/image.json"), nullptr, false);
   if (image.is_discarded()) return Fail("image " + vm.image_id + " is not installed on this host");
@@ -198,14 +277,7 @@ Status QemuDriver::Launch(const std::string& id) {
 
   // The config drive is rebuilt at every boot, so metadata changes (password, keys) apply.
   std::string cidata = dir + "/cidata.img";
-  fs::remove(cidata);
-  OPENECS_RETURN_IF_ERROR(Run({"mkfs.vfat", "-n", "CIDATA", "-C", cidata, "1024"}));
-  for (const auto& [name, content] : BuildNoCloud(vm)) {
-    std::string tmp = dir + "/" + name;
-    OPENECS_RETURN_IF_ERROR(WriteFile(tmp, content));
-    OPENECS_RETURN_IF_ERROR(Run({"mcopy", "-o", "-i", cidata, tmp, "::" + name}));
-    fs::remove(tmp);
-  }
+  OPENECS_RETURN_IF_ERROR(WriteConfigDrive(vm, false));
 
   QemuVmConfig c;
   c.instance_id = id;
@@ -224,12 +296,39 @@ Status QemuDriver::Launch(const std::string& id) {
   c.qmp_socket = dir + "/qmp.sock";
   c.qmp_events_socket = dir + "/events.sock";
   c.pid_file = dir + "/qemu.pid";
+  c.vnc_socket = dir + "/vnc.sock";
+  int vnc_port = PickVncPort(id);
+  if (vnc_port) c.vnc_websocket = "127.0.0.1:" + std::to_string(vnc_port);
   fs::remove(c.qmp_socket);
   fs::remove(c.qmp_events_socket);
   fs::remove(c.pid_file);
+  fs::remove(c.vnc_socket);
+  fs::remove(dir + "/vnc_port");
   auto r = Run(BuildQemuArgv(c));  // -daemonize: returns once the guest is set up
   if (!r.ok()) return r.error();
+  if (vnc_port && !WriteFile(dir + "/vnc_port", std::to_string(vnc_port)).ok())
+    LOG_WARN("qemu: {}: cannot record its VNC port", id);
+  SetVncPassword(vm);
   return Ok();
+}
+
+void QemuDriver::SetVncPassword(const DesiredVm& vm) {
+  // Until this succeeds VNC refuses every client (password=on with no password set).
+  QmpClient qmp;
+  Status st = qmp.Connect(Dir(vm.instance_id) + "/qmp.sock", 2000);
+  std::string pw = vm.vnc_password.empty() ? RandomAlnum(8) : vm.vnc_password;
+  if (st.ok()) {
+    auto r = qmp.Execute("set_password", json{{"protocol", "vnc"}, {"password", pw}});
+    if (!r.ok()) st = r.error();
+  }
+  if (!st.ok())
+    LOG_WARN("qemu: {}: cannot set the VNC password: {}", vm.instance_id, st.error().message);
+}
+
+std::string QemuDriver::VncUrl(const std::string& id) {
+  if (!Pid(id)) return "";
+  std::string port = ReadFile(Dir(id) + "/vnc_port");
+  return port.empty() ? "" : "ws://127.0.0.1:" + port;
 }
 
 Status QemuDriver::WaitForBoot(const std::string& id, size_t console_offset, int pid) {
@@ -249,10 +348,11 @@ Status QemuDriver::WaitForBoot(const std::string& id, size_t console_offset, int
               std::to_string(options_.boot_timeout_ms / 1000) + " s");
 }
 
-Status QemuDriver::PowerOn(const std::string& id) {
+Status QemuDriver::PowerOn(const DesiredVm& vm) {
+  const std::string& id = vm.instance_id;
   if (Pid(id)) return Ok();
   size_t offset = FileSize(Dir(id) + "/console.log");
-  OPENECS_RETURN_IF_ERROR(Launch(id));
+  OPENECS_RETURN_IF_ERROR(Launch(vm));
   int pid = 0;
   for (int i = 0; i < 50 && !(pid = Pid(id)); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -289,9 +389,14 @@ Status QemuDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
   return WaitForExit(id, pid, 10000);
 }
 
-Status QemuDriver::Reboot(const std::string& id, bool force) {
+Status QemuDriver::Reboot(const DesiredVm& want, bool force) {
+  const std::string& id = want.instance_id;
   int pid = Pid(id);
   if (!pid) return Fail("instance " + id + " is not running");
+  // The guest comes back with the current metadata, as after a stop and start.
+  OPENECS_ASSIGN_OR_RETURN(DesiredVm vm, UpdateSpec(want));
+  OPENECS_RETURN_IF_ERROR(WriteConfigDrive(vm, true));
+  SetVncPassword(vm);
   std::string log = Dir(id) + "/console.log";
   size_t offset = FileSize(log);
   QmpClient qmp;
@@ -314,6 +419,10 @@ Status QemuDriver::Destroy(const std::string& id, bool delete_disks) {
       fs::rename(dir + "/" + d.disk_id + ".qcow2", options_.disk_dir + "/" + d.disk_id + ".qcow2",
                  ec);
     }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    vnc_ports_.erase(id);
   }
   std::error_code ec;
   fs::remove_all(dir, ec);

@@ -5,7 +5,9 @@
 // Per instance it keeps a directory <state_dir>/<instance-id>/ with the instance's spec, its
 // disks (the system disk is a qcow2 overlay on the image's base file; data disks are qcow2
 // files), a NoCloud config drive (cidata) with its metadata, the serial console log, two QMP
-// sockets (commands; events) and the QEMU pid file. Nothing of this leaves the driver.
+// sockets (commands; events), the VNC socket and websocket port, and the QEMU pid file. Nothing
+// of this leaves the driver except VncUrl: ws://127.0.0.1:<port> (5700-6699), VNC password auth
+// with the instance's VNC password (set through QMP at every start and reboot).
 //
 // PowerOn returns once the guest printed the image's boot-complete marker on its console
 // (Running means booted). PowerOff(force=false) presses the ACPI power button and waits for the
@@ -39,13 +41,14 @@ class QemuDriver final : public Driver {
   std::string Name() const override { return "qemu"; }
   HostInfo DescribeHost() const override { return options_.host; }
   Status Spawn(const DesiredVm& spec) override;
-  Status PowerOn(const std::string& id) override;
+  Status PowerOn(const DesiredVm& vm) override;
   Status PowerOff(const std::string& id, bool force, int timeout_ms) override;
-  Status Reboot(const std::string& id, bool force) override;
+  Status Reboot(const DesiredVm& vm, bool force) override;
   Status Destroy(const std::string& id, bool delete_disks) override;
   VmInfo Info(const std::string& id) override;
   std::vector<VmInfo> List() override;
   std::string ConsoleOutput(const std::string& id) override;
+  std::string VncUrl(const std::string& id) override;
   void SetEventHandler(std::function<void(const std::string&)> handler) override;
 
   // True when this machine can run the driver (QEMU installed).
@@ -54,7 +57,14 @@ class QemuDriver final : public Driver {
  private:
   std::string Dir(const std::string& id) const { return options_.state_dir + "/" + id; }
   int Pid(const std::string& id) const;  // live QEMU pid of the instance, or 0
-  Status Launch(const std::string& id);
+  Status Launch(const DesiredVm& vm);
+  // Takes the server's current metadata into spec.json (disks stay as spawned); returns it.
+  Result<DesiredVm> UpdateSpec(const DesiredVm& want);
+  // Builds the NoCloud config drive; `in_place` rewrites the file a running QEMU has open.
+  Status WriteConfigDrive(const DesiredVm& vm, bool in_place);
+  // A loopback port for the guest's VNC websocket (0 if none is free).
+  int PickVncPort(const std::string& id);
+  void SetVncPassword(const DesiredVm& vm);
   Status WaitForBoot(const std::string& id, size_t console_offset, int pid);
   Status WaitForExit(const std::string& id, int pid, int timeout_ms);
   void Watch(const std::string& id);  // starts the events watcher for a running guest
@@ -65,6 +75,8 @@ class QemuDriver final : public Driver {
   std::mutex mu_;
   std::function<void(const std::string&)> on_event_;
   std::map<std::string, std::thread> watchers_;
+  static constexpr int kVncPortFirst = 5700, kVncPorts = 1000;
+  std::map<std::string, int> vnc_ports_;  // chosen by this process (guarded by mu_)
   std::atomic<bool> stopping_{false};
 };
 
