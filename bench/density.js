@@ -7,6 +7,7 @@
 // Usage: node bench/density.js [--batch 4] [--max 40] [--host-vcpus 64] [--image-dir images]
 const path = require('node:path');
 const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
 const h = require('../tests/api/helpers');
 const { Ecs } = h;
 
@@ -57,5 +58,12 @@ const memAvailableMb = () => Number(/MemAvailable:\s+(\d+)/.exec(fs.readFileSync
     await h.waitGone(ecs, ids, 300000);
   } finally {
     await server.destroy();
+    // Released guests must leave no QEMU behind (their command lines name the data dir).
+    let left = '';
+    try { left = execFileSync('pgrep', ['-f', server.dataDir], { encoding: 'utf8' }).trim(); } catch { /* none */ }
+    if (left) {
+      console.log(`# LEAK: QEMU processes left after release: ${left.split('\n').join(' ')}`);
+      process.exitCode = 1;
+    }
   }
 })().catch((e) => { console.error(e); process.exit(1); });
