@@ -39,6 +39,7 @@ void Agent::Stop() {
 void Agent::Loop() {
   int64_t revision = 0;
   int64_t last_full = 0;
+  int64_t last_console = 0;
   while (!stop_) {
     // A full sync pulls everything (since=0) and re-checks every guest against the host.
     bool full = NowMillis() - last_full >= options_.full_sync_ms;
@@ -58,10 +59,43 @@ void Agent::Loop() {
     if (full) last_full = NowMillis();
     if (desired->changed) Reconcile(*desired, full);
     revision = desired->revision;
+    if (NowMillis() - last_console >= options_.console_refresh_ms) {
+      last_console = NowMillis();
+      RefreshConsoles();
+    }
+  }
+}
+
+void Agent::RefreshConsoles() {
+  for (const auto& id : running_) {
+    if (driver_->Info(id).power != PowerState::kRunning) continue;
+    std::string console = driver_->ConsoleOutput(id);
+    size_t h = std::hash<std::string>{}(console);
+    auto it = console_seen_.find(id);
+    if (it != console_seen_.end() && it->second == h) continue;
+    console_seen_[id] = h;
+    // Power kUnknown: console news only; a booting guest must not look Running because of it.
+    Observation o{id, PowerState::kUnknown, 0, false, "", ""};
+    o.console = std::move(console);
+    Status st = channel_->Report(host_id(), {o});
+    if (!st.ok()) LOG_WARN("agent: console report for {} failed: {}", id, st.error().message);
   }
 }
 
 void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
+  running_.clear();
+  for (const auto& vm : desired.vms)
+    if (vm.desired == DesiredPower::kRunning) running_.insert(vm.instance_id);
+  for (auto it = console_seen_.begin(); it != console_seen_.end();)
+    it = running_.count(it->first) ? std::next(it) : console_seen_.erase(it);
+  if (options_.network) {
+    std::vector<DesiredNic> nics;
+    for (const auto& vm : desired.vms)
+      if (vm.desired != DesiredPower::kAbsent)
+        nics.insert(nics.end(), vm.nics.begin(), vm.nics.end());
+    Status st = options_.network->Apply(nics);
+    if (!st.ok()) LOG_WARN("agent: network: {}", st.error().message);
+  }
   std::set<std::string> placed;
   for (const auto& vm : desired.vms) {
     placed.insert(vm.instance_id);

@@ -10,6 +10,9 @@
 // - Guests the driver has that the server no longer places here are destroyed, but only
 //   after a full pull has succeeded.
 // - Every `full_sync_ms` it reports every guest's power state, a backstop for lost reports.
+// - Every `console_refresh_ms` it reports the consoles of running guests that printed more.
+// - With a VPC data plane, every new desired state is applied to it (security group rules,
+//   DHCP entries, namespaces of VPCs that left this host) before guests are acted on.
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
@@ -21,6 +24,7 @@
 
 #include "hypervisor/driver.h"
 #include "model/agent_protocol.h"
+#include "net/vpc_network.h"
 
 namespace openecs {
 
@@ -29,6 +33,8 @@ struct AgentOptions {
   int workers = 32;
   int full_sync_ms = 10000;
   int graceful_stop_timeout_ms = 60000;
+  int console_refresh_ms = 2000;   // how often running guests' consoles are re-read
+  VpcNetworks* network = nullptr;  // the VPC data plane (null: none on this host)
 };
 
 class Agent {
@@ -47,6 +53,7 @@ class Agent {
   // True when the guest already is as desired and the server knows it: nothing to do.
   bool Settled(const DesiredVm& vm);
   void Send(const Observation& o);
+  void RefreshConsoles();
   std::string host_id();
 
   AgentChannel* channel_;
@@ -59,6 +66,8 @@ class Agent {
   std::mutex mu_;
   std::set<std::string> busy_;
   std::map<std::string, int64_t> reboot_done_;  // instance -> last reboot_seq carried out
+  std::set<std::string> running_;               // loop thread only: guests meant to run
+  std::map<std::string, size_t> console_seen_;  // loop thread only: console hash last sent
 };
 
 }  // namespace openecs

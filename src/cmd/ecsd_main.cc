@@ -91,6 +91,7 @@ struct HostOptions {
   int fake_host_gpus = 0;
   int host_vcpus = 0;
   int cpu_overcommit = 4;
+  std::string network = "auto";  // vpc | user | auto (vpc when this host can)
   bool verbose = false;
 };
 
@@ -130,8 +131,19 @@ bool PrepareHost(const HostOptions& o) {
   return true;
 }
 
+// The VPC data plane of this host, or null (emulator mode, or guests on QEMU's user network).
+std::unique_ptr<VpcNetworks> MakeNetwork(const HostOptions& o) {
+  if (o.driver != "qemu" || o.network == "user") return nullptr;
+  if (!VpcNetworks::Available()) {
+    if (o.network == "vpc")
+      LOG_WARN("--network vpc needs root, ip, nft and dnsmasq; guests get user-mode networking");
+    return nullptr;
+  }
+  return std::make_unique<VpcNetworks>(o.data_dir + "/net");
+}
+
 // The hypervisor driver of this host; `fake` is set when it is the emulator's.
-std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake) {
+std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake, VpcNetworks* network) {
   char hostname[256] = "localhost";
   gethostname(hostname, sizeof(hostname) - 1);
   std::string name = o.name.empty() ? std::string(hostname) : o.name;
@@ -156,6 +168,7 @@ std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake) {
   qo.state_dir = o.data_dir + "/instances";
   qo.disk_dir = o.data_dir + "/disks";
   qo.image_dir = o.image_dir;
+  qo.network = network;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
   int64_t memory_mb = static_cast<int64_t>(pages) * page_size / (1024 * 1024);
@@ -203,13 +216,16 @@ int RunDev(DevOptions o) {
 
   // The embedded agent and its hypervisor driver.
   FakeDriver* fake = nullptr;
+  std::unique_ptr<VpcNetworks> network;
   std::unique_ptr<Driver> driver;
   std::unique_ptr<Agent> agent;
   if (o.local_agent) {
     if (o.host.zone.empty()) o.host.zone = config.zones.front();
-    driver = MakeDriver(o.host, &fake);
+    network = MakeNetwork(o.host);
+    driver = MakeDriver(o.host, &fake, network.get());
     AgentOptions ao;
     ao.host = driver->DescribeHost();
+    ao.network = network.get();
     agent = std::make_unique<Agent>(&agent_service, driver.get(), ao);
     if (Status st = agent->Start(); !st.ok()) {
       std::cerr << "agent: " << st.error().message << "\n";
@@ -261,7 +277,8 @@ int RunDev(DevOptions o) {
   std::string endpoint = host + ":" + std::to_string((*server)->port());
   WriteCredentials(o.host.data_dir, *account, endpoint, config.region_id);
   std::cout << "OpenECS dev: region " << config.region_id << ", "
-            << (o.local_agent ? "driver " + o.host.driver + (fake ? " (emulator mode)" : "")
+            << (o.local_agent ? "driver " + o.host.driver + (fake ? " (emulator mode)" : "") +
+                                    (network ? ", VPC networking" : "")
                               : std::string("no local agent (ecsd agent --server ...)"))
             << "\n"
             << "  AccessKeyId:     " << account->access_key_id << "\n"
@@ -298,10 +315,12 @@ int RunAgent(AgentCmdOptions o) {
     return 2;
   }
   FakeDriver* fake = nullptr;
-  auto driver = MakeDriver(o.host, &fake);
+  auto network = MakeNetwork(o.host);
+  auto driver = MakeDriver(o.host, &fake, network.get());
   HttpAgentChannel channel(o.server, token);
   AgentOptions ao;
   ao.host = driver->DescribeHost();
+  ao.network = network.get();
   Agent agent(&channel, driver.get(), ao);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -341,6 +360,10 @@ void AddHostOptions(CLI::App* cmd, HostOptions& h) {
   cmd->add_option("--host-vcpus", h.host_vcpus,
                   "qemu driver: vCPUs to offer (default cores x overcommit)");
   cmd->add_option("--cpu-overcommit", h.cpu_overcommit, "qemu driver: vCPUs per core")
+      ->capture_default_str();
+  cmd->add_option("--network", h.network,
+                  "qemu driver: vpc (namespaces, nftables, dnsmasq; needs root), user (QEMU "
+                  "user-mode NIC) or auto")
       ->capture_default_str();
   cmd->add_flag("--verbose", h.verbose, "debug logging");
 }

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <cstdio>
 
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -36,6 +37,15 @@ std::string NewRequestId() {
   for (auto& c : h) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20, 12);
+}
+
+std::string MacForId(std::string_view id) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (char c : id) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  char buf[18];
+  std::snprintf(buf, sizeof(buf), "00:16:3e:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff,
+                h & 0xff);
+  return buf;
 }
 
 }  // namespace openecs

@@ -45,7 +45,7 @@ ReconcileOutcome ApplyObservation(Instance& inst, const Observation& obs, int64_
     return out;
   }
 
-  inst.power = obs.power;
+  if (obs.power != PowerState::kUnknown) inst.power = obs.power;  // unknown: console news only
   switch (obs.power) {
     case PowerState::kAbsent:
       if (inst.task == T::kReleasing) {

@@ -35,6 +35,33 @@ struct DesiredDisk {
   bool delete_with_instance = true;
 };
 
+// One security group rule as the data plane applies it: the server has already merged the
+// ENI's groups, expanded source/destination groups into addresses, and ordered the rules
+// (priority 1 first; at equal priority drop before accept), so the host applies them in order.
+struct DesiredRule {
+  bool ingress = true;
+  std::string protocol = "all";      // tcp | udp | icmp | all
+  int port_from = -1, port_to = -1;  // -1/-1: every port
+  std::vector<std::string> peers;    // CIDRs of the other side; empty: anyone
+  bool accept = true;
+  int priority = 1;
+};
+
+// One network interface of an instance: its place in a VPC and its security rules. Ingress
+// that no rule accepts is dropped; egress that no rule drops is accepted; replies to allowed
+// connections always pass (stateful).
+struct DesiredNic {
+  std::string eni_id;
+  std::string mac;
+  std::string ip;
+  std::string vpc_id;
+  std::string vswitch_id;
+  std::string cidr;     // the vSwitch's block, "10.1.1.0/24"
+  std::string gateway;  // the vSwitch's gateway address (its third-last address)
+  std::string host_name;
+  std::vector<DesiredRule> rules;
+};
+
 // One instance as the server wants it on this host.
 struct DesiredVm {
   std::string instance_id;
@@ -52,6 +79,7 @@ struct DesiredVm {
   std::string public_key;
   std::string private_ip;
   std::vector<DesiredDisk> disks;
+  std::vector<DesiredNic> nics;  // nics[0] is the primary interface
 };
 
 struct DesiredState {
@@ -63,7 +91,7 @@ struct DesiredState {
 // What the agent saw or did for one instance.
 struct Observation {
   std::string instance_id;
-  PowerState power = PowerState::kUnknown;
+  PowerState power = PowerState::kUnknown;  // kUnknown: no power news (a console update)
   int64_t reboot_seq_done = 0;
   bool failed = false;    // the last operation failed; `error` says why
   std::string operation;  // spawn | power_on | power_off | reboot | destroy

@@ -6,8 +6,11 @@ namespace openecs {
 
 OPENECS_JSON(HostInfo, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm, driver)
 OPENECS_JSON(DesiredDisk, disk_id, type, category, size_gib, image_id, delete_with_instance)
+OPENECS_JSON(DesiredRule, ingress, protocol, port_from, port_to, peers, accept, priority)
+OPENECS_JSON(DesiredNic, eni_id, mac, ip, vpc_id, vswitch_id, cidr, gateway, host_name, rules)
 OPENECS_JSON(DesiredVm, instance_id, desired, force_stop, reboot_seq, observed, cpu, memory_mb,
-             image_id, host_name, user_data, password, vnc_password, public_key, private_ip, disks)
+             image_id, host_name, user_data, password, vnc_password, public_key, private_ip, disks,
+             nics)
 OPENECS_JSON(DesiredState, revision, changed, vms)
 
 // `console` and `vnc_url` are optional: absent means "unchanged", which is not "".

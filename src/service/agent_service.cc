@@ -4,6 +4,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "controller/instance_reconciler.h"
+#include "service/security_rules.h"
 
 namespace openecs {
 
@@ -59,6 +60,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
     DesiredState out;
     out.revision = rev;
+    GroupMembers members = IndexGroupMembers(s);
     for (const auto& [id, i] : s.instances) {
       if (i.host_id != host_id) continue;
       DesiredVm vm;
@@ -85,6 +87,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
         vm.disks.push_back({disk_id, d->second.type, d->second.category, d->second.size_gib,
                             d->second.image_id, d->second.delete_with_instance});
       }
+      if (!i.vpc_id.empty()) vm.nics.push_back(PrimaryNic(s, i, members));
       out.vms.push_back(std::move(vm));
     }
     return out;

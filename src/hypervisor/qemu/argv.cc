@@ -39,12 +39,20 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
                         (d.serial.empty() ? "" : ",serial=" + d.serial) +
                         (i == 0 ? ",bootindex=1" : "")});
   }
-  std::string nic_bus = root_port();
-  // Until the VPC data plane exists the NIC uses QEMU's user-mode network (DHCP from QEMU,
-  // no inbound access): restrict=on keeps the guest off the host's networks.
-  add({"-netdev", "user,id=net0,restrict=on"});
-  add({"-device", "virtio-net-pci,netdev=net0,id=nic0,bus=" + nic_bus +
-                      (c.mac.empty() ? "" : ",mac=" + c.mac)});
+  if (c.nics.empty()) {
+    // No VPC data plane on this host: QEMU's user-mode network (DHCP from QEMU, no inbound
+    // access); restrict=on keeps the guest off the host's networks.
+    std::string nic_bus = root_port();
+    add({"-netdev", "user,id=net0,restrict=on"});
+    add({"-device", "virtio-net-pci,netdev=net0,id=nic0,bus=" + nic_bus +
+                        (c.mac.empty() ? "" : ",mac=" + c.mac)});
+  }
+  for (size_t i = 0; i < c.nics.size(); ++i) {
+    std::string n = std::to_string(i), nic_bus = root_port();
+    add({"-netdev", "tap,id=net" + n + ",ifname=" + c.nics[i].tap + ",script=no,downscript=no"});
+    add({"-device", "virtio-net-pci,netdev=net" + n + ",id=nic" + n + ",bus=" + nic_bus +
+                        ",mac=" + c.nics[i].mac});
+  }
   // Entropy for the guest (without it dropbear's first key generation blocks on boot).
   add({"-object", "rng-random,id=rng0,filename=/dev/urandom"});
   add({"-device", "virtio-rng-pci,rng=rng0,bus=" + root_port()});
@@ -58,6 +66,7 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
     add({"-vnc", "unix:" + c.vnc_socket +
                      (c.vnc_websocket.empty() ? "" : ",websocket=" + c.vnc_websocket) +
                      ",password=on"});
+  if (c.start_paused) add({"-S"});
   add({"-pidfile", c.pid_file, "-daemonize"});
   return a;
 }

@@ -13,6 +13,11 @@ struct QemuDisk {
   std::string serial;  // shows up in the guest as /dev/disk/by-id/virtio-<serial>
 };
 
+struct QemuNic {
+  std::string tap;  // QEMU creates the tap (it goes away with QEMU)
+  std::string mac;
+};
+
 struct QemuVmConfig {
   std::string instance_id;
   std::string binary = "qemu-system-x86_64";
@@ -21,13 +26,15 @@ struct QemuVmConfig {
   int memory_mb = 256;
   std::string kernel, initrd, cmdline;  // direct kernel boot (empty kernel: boot from disk)
   std::vector<QemuDisk> disks;          // first is the system disk
-  std::string mac;
-  std::string console_log;        // serial console appended to this file
-  std::string qmp_socket;         // commands
-  std::string qmp_events_socket;  // a second monitor the driver keeps open for events
-  std::string vnc_socket;         // VNC on a unix socket ("" = no VNC at all)
-  std::string vnc_websocket;      // and a websocket listener for noVNC, "127.0.0.1:5701"
-                                  // (VNC password auth; QMP set_password sets it)
+  std::string mac;                      // of the user-mode NIC, when `nics` is empty
+  std::vector<QemuNic> nics;            // tap NICs (VPC networking); none: one user-mode NIC
+  bool start_paused = false;            // -S: the caller plugs the taps, then QMP `cont`
+  std::string console_log;              // serial console appended to this file
+  std::string qmp_socket;               // commands
+  std::string qmp_events_socket;        // a second monitor the driver keeps open for events
+  std::string vnc_socket;               // VNC on a unix socket ("" = no VNC at all)
+  std::string vnc_websocket;            // and a websocket listener for noVNC, "127.0.0.1:5701"
+                                        // (VNC password auth; QMP set_password sets it)
   std::string pid_file;
   int spare_root_ports = 8;  // PCIe root ports left free for hot-plug
 };

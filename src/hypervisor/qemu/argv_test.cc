@@ -55,6 +55,25 @@ TEST(QemuArgv, Golden) {
       "-pidfile\n/s/i-1/qemu.pid\n-daemonize\n");
 }
 
+TEST(QemuArgv, TapNicsStartPaused) {
+  QemuVmConfig c;
+  c.instance_id = "i-2";
+  c.nics = {{"oe000000000000a", "00:16:3e:00:00:0a"}};
+  c.start_paused = true;
+  c.spare_root_ports = 0;
+  std::string joined;
+  for (const auto& a : BuildQemuArgv(c)) joined += a + "\n";
+  EXPECT_NE(joined.find("-device\npcie-root-port,id=rp0,chassis=1,slot=1\n"
+                        "-netdev\ntap,id=net0,ifname=oe000000000000a,script=no,downscript=no\n"),
+            std::string::npos)
+      << joined;
+  EXPECT_NE(
+      joined.find("-device\nvirtio-net-pci,netdev=net0,id=nic0,bus=rp0,mac=00:16:3e:00:00:0a\n"),
+      std::string::npos);
+  EXPECT_EQ(joined.find("user,id=net0"), std::string::npos) << "no user-mode NIC next to a tap";
+  EXPECT_NE(joined.find("\n-S\n-pidfile"), std::string::npos);
+}
+
 TEST(NoCloud, MetadataForTheGuest) {
   DesiredVm vm;
   vm.instance_id = "i-1";

@@ -14,10 +14,12 @@
 #include <sstream>
 
 #include "common/crypto.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "hypervisor/qemu/argv.h"
 #include "hypervisor/qemu/cidata.h"
 #include "hypervisor/qemu/qmp.h"
+#include "net/names.h"
 #include "sys/exec.h"
 
 namespace openecs {
@@ -91,16 +93,6 @@ DesiredVm SpecFromJson(const json& j) {
     vm.disks.push_back({d.value("disk_id", ""), d.value("type", ""), "", d.value("size_gib", 0), "",
                         d.value("delete_with_instance", true)});
   return vm;
-}
-
-// A stable, locally administered MAC in Alibaba's 00:16:3e range, from the instance id.
-std::string MacFor(const std::string& id) {
-  uint32_t h = 2166136261u;
-  for (char c : id) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-  char buf[18];
-  std::snprintf(buf, sizeof(buf), "00:16:3e:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff,
-                h & 0xff);
-  return buf;
 }
 
 // True if nothing listens on 127.0.0.1:port (checked by binding it for a moment).
@@ -223,6 +215,7 @@ Result<DesiredVm> QemuDriver::UpdateSpec(const DesiredVm& want) {
   vm.vnc_password = want.vnc_password;
   vm.public_key = want.public_key;
   vm.private_ip = want.private_ip;
+  vm.nics = want.nics;  // not kept in spec.json: the server always says
   OPENECS_RETURN_IF_ERROR(WriteFile(dir + "/spec.json.tmp", SpecToJson(vm).dump(2)));
   fs::rename(dir + "/spec.json.tmp", dir + "/spec.json");
   return vm;
@@ -291,7 +284,11 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   for (const auto& d : vm.disks)
     c.disks.push_back({dir + "/" + d.disk_id + ".qcow2", "qcow2", false, d.disk_id});
   c.disks.push_back({cidata, "raw", true, "cidata"});
-  c.mac = MacFor(id);
+  c.mac = MacForId(id);
+  bool plug = options_.network && !vm.nics.empty();
+  if (plug)
+    for (const auto& nic : vm.nics) c.nics.push_back({TapName(nic.eni_id), nic.mac});
+  c.start_paused = plug;
   c.console_log = dir + "/console.log";
   c.qmp_socket = dir + "/qmp.sock";
   c.qmp_events_socket = dir + "/events.sock";
@@ -306,6 +303,22 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   fs::remove(dir + "/vnc_port");
   auto r = Run(BuildQemuArgv(c));  // -daemonize: returns once the guest is set up
   if (!r.ok()) return r.error();
+  if (plug) {
+    // The guest is paused until its taps are in its VPC with their rules and DHCP entries.
+    Status st = Ok();
+    for (const auto& nic : vm.nics)
+      if (st.ok()) st = options_.network->Plug(nic);
+    QmpClient qmp;
+    if (st.ok()) st = qmp.Connect(c.qmp_socket, 5000);
+    if (st.ok()) {
+      auto cont = qmp.Execute("cont");
+      if (!cont.ok()) st = cont.error();
+    }
+    if (!st.ok()) {
+      if (int pid = Pid(id)) ::kill(pid, SIGKILL);
+      return st;
+    }
+  }
   if (vnc_port && !WriteFile(dir + "/vnc_port", std::to_string(vnc_port)).ok())
     LOG_WARN("qemu: {}: cannot record its VNC port", id);
   SetVncPassword(vm);

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "hypervisor/driver.h"
+#include "net/vpc_network.h"
 
 namespace openecs {
 
@@ -32,6 +33,8 @@ struct QemuDriverOptions {
   std::string qemu_binary = "qemu-system-x86_64";
   HostInfo host;
   int boot_timeout_ms = 240000;
+  // The VPC data plane; null: guests get QEMU's user-mode network instead.
+  VpcNetworks* network = nullptr;
 };
 
 class QemuDriver final : public Driver {

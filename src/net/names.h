@@ -1,0 +1,16 @@
+#pragma once
+// Names of the Linux objects of the VPC data plane on a host. Everything OpenECS creates
+// starts with "oe" (network namespaces "oe-<vpc-id>", interfaces "oe<13 chars>"), so it can
+// be listed, adopted after a restart, and told apart from everything else on the host.
+#include <string>
+
+namespace openecs {
+
+inline std::string VpcNamespace(const std::string& vpc_id) { return "oe-" + vpc_id; }
+
+// The tap of an ENI (IFNAMSIZ allows 15 characters): "oe" + the last 13 of its id.
+inline std::string TapName(const std::string& eni_id) {
+  return "oe" + (eni_id.size() > 13 ? eni_id.substr(eni_id.size() - 13) : eni_id);
+}
+
+}  // namespace openecs

@@ -1,0 +1,90 @@
+#include "net/ruleset.h"
+
+#include "net/names.h"
+
+namespace openecs {
+namespace {
+
+// The nft match for one rule, without its verdict ("" matches everything).
+std::vector<std::string> Matches(const DesiredRule& r) {
+  std::string proto;
+  if (r.protocol == "tcp" || r.protocol == "udp") {
+    proto = "meta l4proto " + r.protocol;
+    if (r.port_from > 0)
+      proto += " th dport " + std::to_string(r.port_from) +
+               (r.port_to > r.port_from ? "-" + std::to_string(r.port_to) : "");
+  } else if (r.protocol == "icmp") {
+    proto = "meta l4proto icmp";
+  }
+  std::vector<std::string> out;
+  const char* dir = r.ingress ? "ip saddr " : "ip daddr ";
+  if (r.peers.empty()) {
+    out.push_back(proto);
+  } else {
+    for (const auto& p : r.peers)
+      out.push_back(std::string(dir) + p + (proto.empty() ? "" : " " + proto));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string BuildVpcRuleset(const std::vector<DesiredNic>& nics) {
+  std::string s = "table inet openecs {\n";
+  // Anti-spoofing, before anything else looks at the packet.
+  s += "  chain spoof {\n    type filter hook prerouting priority raw; policy accept;\n";
+  for (const auto& n : nics) {
+    std::string tap = TapName(n.eni_id);
+    s += "    iifname \"" + tap + "\" ether saddr != " + n.mac + " drop\n";
+    s += "    iifname \"" + tap + "\" ip saddr 0.0.0.0 udp dport 67 accept\n";
+    s += "    iifname \"" + tap + "\" ip saddr != " + n.ip + " drop\n";
+    s += "    iifname \"" + tap + "\" meta protocol != { ip, arp } drop\n";
+  }
+  s += "  }\n";
+  // To the router itself: DHCP, DNS, the gateway.
+  s += "  chain input {\n    type filter hook input priority filter; policy accept;\n";
+  s += "    iifname \"oe*\" ct state invalid drop\n  }\n";
+  // Between interfaces.
+  s += "  chain forward {\n    type filter hook forward priority filter; policy accept;\n";
+  s += "    ct state established,related accept\n    ct state invalid drop\n";
+  // Taps this ruleset does not know (yet) are cut off in both directions.
+  std::string known;
+  for (size_t k = 0; k < nics.size(); ++k)
+    known += std::string(k ? ", " : "") + "\"" + TapName(nics[k].eni_id) + "\"";
+  std::string unknown = nics.empty() ? "" : " != { " + known + " }";
+  s += "    iifname \"oe*\"" + (nics.empty() ? "" : " iifname" + unknown) + " drop\n";
+  s += "    oifname \"oe*\"" + (nics.empty() ? "" : " oifname" + unknown) + " drop\n";
+  if (!nics.empty()) {
+    s += "    iifname vmap {";
+    for (size_t k = 0; k < nics.size(); ++k)
+      s += std::string(k ? "," : "") + " \"" + TapName(nics[k].eni_id) + "\" : jump egress_" +
+           TapName(nics[k].eni_id);
+    s += " }\n";
+    s += "    oifname vmap {";
+    for (size_t k = 0; k < nics.size(); ++k)
+      s += std::string(k ? "," : "") + " \"" + TapName(nics[k].eni_id) + "\" : jump ingress_" +
+           TapName(nics[k].eni_id);
+    s += " }\n";
+  }
+  s += "  }\n";
+  for (const auto& n : nics) {
+    std::string tap = TapName(n.eni_id);
+    // Egress: a matching accept lets the packet go on to the receiver's check (return).
+    s += "  chain egress_" + tap + " {\n";
+    for (const auto& r : n.rules)
+      if (!r.ingress)
+        for (const auto& m : Matches(r))
+          s += "    " + (m.empty() ? "" : m + " ") + (r.accept ? "return" : "drop") + "\n";
+    s += "  }\n";
+    s += "  chain ingress_" + tap + " {\n";
+    for (const auto& r : n.rules)
+      if (r.ingress)
+        for (const auto& m : Matches(r))
+          s += "    " + (m.empty() ? "" : m + " ") + (r.accept ? "accept" : "drop") + "\n";
+    s += "    drop\n  }\n";
+  }
+  s += "}\n";
+  return s;
+}
+
+}  // namespace openecs

@@ -1,0 +1,21 @@
+#pragma once
+// The nftables ruleset of one VPC's router namespace, from the interfaces in it (pure; golden
+// tests in ruleset_test.cc). One table, `inet openecs`, replaced atomically by `nft -f`:
+//
+// - anti-spoofing (prerouting): a tap may only send with its ENI's MAC, and with its ENI's IP
+//   (DHCP requests from 0.0.0.0 aside);
+// - forward: replies to allowed connections pass (conntrack); a new connection must pass the
+//   sender's egress chain (first matching rule decides; no match: allowed) and, when it goes to
+//   a tap, the receiver's ingress chain (first matching rule decides; no match: dropped);
+//   traffic from or to a tap the ruleset does not know is dropped;
+// - input: guests reach the router (DHCP, DNS, gateway) only from their own address.
+#include <string>
+#include <vector>
+
+#include "model/agent_protocol.h"
+
+namespace openecs {
+
+std::string BuildVpcRuleset(const std::vector<DesiredNic>& nics);
+
+}  // namespace openecs

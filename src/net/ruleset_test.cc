@@ -1,0 +1,77 @@
+#include "net/ruleset.h"
+
+#include <gtest/gtest.h>
+
+namespace openecs {
+namespace {
+
+DesiredNic Nic(const std::string& eni, const std::string& ip) {
+  DesiredNic n;
+  n.eni_id = eni;
+  n.mac = "00:16:3e:00:00:01";
+  n.ip = ip;
+  n.vpc_id = "vpc-1";
+  n.cidr = "10.1.1.0/24";
+  n.gateway = "10.1.1.253";
+  return n;
+}
+
+TEST(VpcRuleset, EmptyVpcStillDropsUnknownTaps) {
+  std::string s = BuildVpcRuleset({});
+  EXPECT_NE(s.find("iifname \"oe*\" drop"), std::string::npos);
+  EXPECT_NE(s.find("oifname \"oe*\" drop"), std::string::npos);
+  EXPECT_EQ(s.find("vmap"), std::string::npos);
+}
+
+TEST(VpcRuleset, Golden) {
+  DesiredNic a = Nic("eni-0000000000001", "10.1.1.5");
+  DesiredRule ssh;  // ingress tcp 22 from a block
+  ssh.protocol = "tcp";
+  ssh.port_from = ssh.port_to = 22;
+  ssh.peers = {"10.1.2.0/24"};
+  DesiredRule deny_web;  // egress drop tcp 80-81 to two peers
+  deny_web.ingress = false;
+  deny_web.protocol = "tcp";
+  deny_web.port_from = 80;
+  deny_web.port_to = 81;
+  deny_web.accept = false;
+  deny_web.peers = {"10.1.1.6", "10.1.1.7"};
+  DesiredRule ping;  // ingress icmp from anyone
+  ping.protocol = "icmp";
+  a.rules = {ssh, deny_web, ping};
+  EXPECT_EQ(BuildVpcRuleset({a}),
+            "table inet openecs {\n"
+            "  chain spoof {\n"
+            "    type filter hook prerouting priority raw; policy accept;\n"
+            "    iifname \"oe0000000000001\" ether saddr != 00:16:3e:00:00:01 drop\n"
+            "    iifname \"oe0000000000001\" ip saddr 0.0.0.0 udp dport 67 accept\n"
+            "    iifname \"oe0000000000001\" ip saddr != 10.1.1.5 drop\n"
+            "    iifname \"oe0000000000001\" meta protocol != { ip, arp } drop\n"
+            "  }\n"
+            "  chain input {\n"
+            "    type filter hook input priority filter; policy accept;\n"
+            "    iifname \"oe*\" ct state invalid drop\n"
+            "  }\n"
+            "  chain forward {\n"
+            "    type filter hook forward priority filter; policy accept;\n"
+            "    ct state established,related accept\n"
+            "    ct state invalid drop\n"
+            "    iifname \"oe*\" iifname != { \"oe0000000000001\" } drop\n"
+            "    oifname \"oe*\" oifname != { \"oe0000000000001\" } drop\n"
+            "    iifname vmap { \"oe0000000000001\" : jump egress_oe0000000000001 }\n"
+            "    oifname vmap { \"oe0000000000001\" : jump ingress_oe0000000000001 }\n"
+            "  }\n"
+            "  chain egress_oe0000000000001 {\n"
+            "    ip daddr 10.1.1.6 meta l4proto tcp th dport 80-81 drop\n"
+            "    ip daddr 10.1.1.7 meta l4proto tcp th dport 80-81 drop\n"
+            "  }\n"
+            "  chain ingress_oe0000000000001 {\n"
+            "    ip saddr 10.1.2.0/24 meta l4proto tcp th dport 22 accept\n"
+            "    meta l4proto icmp accept\n"
+            "    drop\n"
+            "  }\n"
+            "}\n");
+}
+
+}  // namespace
+}  // namespace openecs

@@ -1,0 +1,240 @@
+#include "net/vpc_network.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/log.h"
+#include "net/names.h"
+#include "net/ruleset.h"
+#include "sys/exec.h"
+
+namespace openecs {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path + ".tmp", std::ios::trunc);
+  out << data;
+  out.close();
+  if (!out) return MakeError(ErrorCode::kInternalError, "cannot write " + path);
+  fs::rename(path + ".tmp", path);
+  return Ok();
+}
+
+bool NamespaceExists(const std::string& ns) { return fs::exists("/run/netns/" + ns); }
+
+// Runs a command inside a namespace.
+Result<std::string> In(const std::string& ns, std::vector<std::string> argv) {
+  argv.insert(argv.begin(), {"ip", "netns", "exec", ns});
+  return Run(argv);
+}
+
+Status SetSysctl(const std::string& ns, const std::string& path, const std::string& value) {
+  auto r = In(ns, {"sh", "-c", "echo " + value + " > /proc/sys/" + path});
+  if (!r.ok()) return r.error();
+  return Ok();
+}
+
+// "10.1.1.0/24" -> {"10.1.1.0", "255.255.255.0", 24}
+struct Block {
+  std::string network, netmask;
+  int prefix = 0;
+};
+Block ParseBlock(const std::string& cidr) {
+  Block b;
+  auto slash = cidr.find('/');
+  b.network = cidr.substr(0, slash);
+  b.prefix = slash == std::string::npos ? 32 : std::atoi(cidr.c_str() + slash + 1);
+  uint32_t mask = b.prefix == 0 ? 0 : ~uint32_t{0} << (32 - b.prefix);
+  b.netmask = std::to_string(mask >> 24) + "." + std::to_string((mask >> 16) & 255) + "." +
+              std::to_string((mask >> 8) & 255) + "." + std::to_string(mask & 255);
+  return b;
+}
+
+int DnsmasqPid(const std::string& dir) {
+  int pid = std::atoi(ReadFile(dir + "/dnsmasq.pid").c_str());
+  if (pid <= 0 || ::kill(pid, 0) != 0) return 0;
+  if (ReadFile("/proc/" + std::to_string(pid) + "/cmdline").find(dir) == std::string::npos)
+    return 0;
+  return pid;
+}
+
+}  // namespace
+
+VpcNetworks::VpcNetworks(std::string state_dir) : state_dir_(std::move(state_dir)) {
+  std::error_code ec;
+  fs::create_directories(state_dir_, ec);
+}
+
+bool VpcNetworks::Available() {
+  return ::geteuid() == 0 && HaveProgram("ip") && HaveProgram("nft") && HaveProgram("dnsmasq");
+}
+
+Status VpcNetworks::EnsureNamespace(const std::string& vpc_id) {
+  std::string ns = VpcNamespace(vpc_id);
+  if (!NamespaceExists(ns)) {
+    OPENECS_ASSIGN_OR_RETURN(auto out, Run({"ip", "netns", "add", ns}));
+    (void)out;
+    LOG_INFO("net: created router namespace {}", ns);
+  }
+  OPENECS_ASSIGN_OR_RETURN(auto lo, Run({"ip", "-n", ns, "link", "set", "lo", "up"}));
+  (void)lo;
+  OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/ip_forward", "1"));
+  std::error_code ec;
+  fs::create_directories(Dir(vpc_id), ec);
+  return Ok();
+}
+
+Status VpcNetworks::Plug(const DesiredNic& nic) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (nic.vpc_id.empty() || nic.ip.empty() || nic.gateway.empty())
+    return MakeError(ErrorCode::kInternalError, "interface " + nic.eni_id + " has no VPC address");
+  OPENECS_RETURN_IF_ERROR(EnsureNamespace(nic.vpc_id));
+  Vpc& vpc = vpcs_[nic.vpc_id];
+  vpc.nics[nic.eni_id] = nic;
+  // Rules and the DHCP entry first: the tap is isolated until its chains exist.
+  OPENECS_RETURN_IF_ERROR(Sync(nic.vpc_id, vpc));
+  std::string ns = VpcNamespace(nic.vpc_id), tap = TapName(nic.eni_id);
+  if (fs::exists("/sys/class/net/" + tap)) {
+    OPENECS_ASSIGN_OR_RETURN(auto out, Run({"ip", "link", "set", tap, "netns", ns}));
+    (void)out;
+  }
+  Block b = ParseBlock(nic.cidr);
+  for (std::vector<std::string> cmd :
+       {std::vector<std::string>{"ip", "-n", ns, "link", "set", tap, "up"},
+        {"ip", "-n", ns, "addr", "replace", nic.gateway + "/" + std::to_string(b.prefix), "dev",
+         tap, "noprefixroute"},
+        {"ip", "-n", ns, "route", "replace", nic.ip + "/32", "dev", tap}}) {
+    OPENECS_ASSIGN_OR_RETURN(auto out, Run(cmd));
+    (void)out;
+  }
+  OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/conf/" + tap + "/proxy_arp", "1"));
+  LOG_DEBUG("net: {} plugged into {} as {} ({})", nic.eni_id, ns, tap, nic.ip);
+  return Ok();
+}
+
+Status VpcNetworks::Apply(const std::vector<DesiredNic>& nics) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, std::map<std::string, DesiredNic>> want;
+  for (const auto& n : nics)
+    if (!n.vpc_id.empty()) want[n.vpc_id][n.eni_id] = n;
+  Status result = Ok();
+  for (auto& [vpc_id, by_eni] : want) {
+    Status st = EnsureNamespace(vpc_id);
+    Vpc& vpc = vpcs_[vpc_id];
+    vpc.nics = by_eni;
+    if (st.ok()) st = Sync(vpc_id, vpc);
+    if (!st.ok()) result = st;
+  }
+  // VPCs with nothing left here, including namespaces left by an earlier run.
+  std::set<std::string> gone;
+  for (const auto& [vpc_id, vpc] : vpcs_)
+    if (!want.count(vpc_id)) gone.insert(vpc_id);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/run/netns", ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("oe-", 0) == 0 && !want.count(name.substr(3))) gone.insert(name.substr(3));
+  }
+  for (const auto& vpc_id : gone) {
+    Status st = Teardown(vpc_id);
+    if (!st.ok()) result = st;
+    vpcs_.erase(vpc_id);
+  }
+  return result;
+}
+
+Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
+  std::vector<DesiredNic> nics;
+  for (const auto& [id, n] : vpc.nics) nics.push_back(n);
+  std::string ns = VpcNamespace(vpc_id), dir = Dir(vpc_id);
+
+  std::string ruleset = BuildVpcRuleset(nics);
+  if (ruleset != vpc.ruleset) {
+    // One transaction: the old table goes and the new one comes in together.
+    std::string script = "table inet openecs\ndelete table inet openecs\n" + ruleset;
+    OPENECS_RETURN_IF_ERROR(WriteFile(dir + "/ruleset.nft", script));
+    OPENECS_ASSIGN_OR_RETURN(auto out, In(ns, {"nft", "-f", dir + "/ruleset.nft"}));
+    (void)out;
+    vpc.ruleset = ruleset;
+  }
+
+  std::string dhcp_hosts, hosts, conf;
+  std::map<std::string, std::string> ranges;  // vSwitch -> dhcp-range line
+  for (const auto& n : nics) {
+    dhcp_hosts += n.mac + "," + n.ip + (n.host_name.empty() ? "" : "," + n.host_name) + "\n";
+    if (!n.host_name.empty()) hosts += n.ip + " " + n.host_name + "\n";
+    Block b = ParseBlock(n.cidr);
+    ranges[n.vswitch_id] = "dhcp-range=set:" + n.vswitch_id + "," + b.network + ",static," +
+                           b.netmask + ",12h\ndhcp-option=tag:" + n.vswitch_id + ",option:router," +
+                           n.gateway + "\n";
+  }
+  conf =
+      "interface=oe*\nbind-dynamic\nexcept-interface=lo\nno-resolv\nno-hosts\n"
+      "dhcp-authoritative\nuser=root\n"
+      "addn-hosts=" +
+      dir + "/hosts\ndhcp-hostsfile=" + dir +
+      "/dhcp-hosts\n"
+      "dhcp-leasefile=" +
+      dir + "/leases\npid-file=" + dir +
+      "/dnsmasq.pid\n"
+      "log-facility=" +
+      dir + "/dnsmasq.log\n";
+  for (const auto& [vsw, line] : ranges) conf += line;
+  bool files_changed = dhcp_hosts != vpc.dhcp_hosts || hosts != vpc.hosts;
+  if (files_changed) {
+    OPENECS_RETURN_IF_ERROR(WriteFile(dir + "/dhcp-hosts", dhcp_hosts));
+    OPENECS_RETURN_IF_ERROR(WriteFile(dir + "/hosts", hosts));
+  }
+  bool restart = conf != vpc.dnsmasq_conf;
+  if (restart) OPENECS_RETURN_IF_ERROR(WriteFile(dir + "/dnsmasq.conf", conf));
+  OPENECS_RETURN_IF_ERROR(EnsureDnsmasq(vpc_id, vpc, restart));
+  if (files_changed && !restart) {
+    if (int pid = DnsmasqPid(dir)) ::kill(pid, SIGHUP);  // re-reads hosts and dhcp-hosts
+  }
+  vpc.dhcp_hosts = dhcp_hosts;
+  vpc.hosts = hosts;
+  vpc.dnsmasq_conf = conf;
+  return Ok();
+}
+
+Status VpcNetworks::EnsureDnsmasq(const std::string& vpc_id, Vpc& vpc, bool restart) {
+  std::string dir = Dir(vpc_id);
+  int pid = DnsmasqPid(dir);
+  if (pid && !restart) return Ok();
+  if (pid) {
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 50 && ::kill(pid, 0) == 0; ++i) usleep(20000);
+  }
+  OPENECS_ASSIGN_OR_RETURN(
+      auto out, In(VpcNamespace(vpc_id), {"dnsmasq", "--conf-file=" + dir + "/dnsmasq.conf"}));
+  (void)out;
+  return Ok();
+}
+
+Status VpcNetworks::Teardown(const std::string& vpc_id) {
+  std::string dir = Dir(vpc_id), ns = VpcNamespace(vpc_id);
+  if (int pid = DnsmasqPid(dir)) ::kill(pid, SIGTERM);
+  if (NamespaceExists(ns)) {
+    OPENECS_ASSIGN_OR_RETURN(auto out, Run({"ip", "netns", "del", ns}));
+    (void)out;
+    LOG_INFO("net: removed router namespace {}", ns);
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return Ok();
+}
+
+}  // namespace openecs

@@ -1,0 +1,61 @@
+#pragma once
+// The VPC data plane of one host, on Linux networking (DESIGN.md §7, routed variant):
+//
+// - each VPC with an instance on this host has a router namespace "oe-<vpc-id>" (overlapping
+//   CIDRs in different VPCs never meet: each VPC routes in its own namespace);
+// - each ENI is a tap (QEMU's) moved into its VPC's namespace. The tap carries the vSwitch's
+//   gateway address (without a prefix route) and a /32 route to the ENI's IP, with proxy ARP,
+//   so guests on one vSwitch and across vSwitches reach each other through the router, which
+//   is where the security groups are enforced (nftables, stateful: see ruleset.h);
+// - one dnsmasq per VPC namespace hands each ENI its address, gateway and DNS (a fixed
+//   MAC -> IP entry per ENI; DNS answers the VPC's host names).
+//
+// Why routed and not a bridge per vSwitch: this kernel has no bridge conntrack
+// (CONFIG_NF_CONNTRACK_BRIDGE is off), so stateful security groups on bridge ports are not
+// possible without br_netfilter tricks; per-ENI routing gives conntrack, simple per-tap rules
+// and no ARP spoofing (a tap's neighbours are never used for other ENIs' addresses).
+//
+// Thread-safe. Everything is idempotent, so after a restart Apply() adopts what exists.
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "model/agent_protocol.h"
+
+namespace openecs {
+
+class VpcNetworks {
+ public:
+  // `state_dir` keeps each VPC's dnsmasq files (<state_dir>/<vpc-id>/).
+  explicit VpcNetworks(std::string state_dir);
+
+  // True if this host can build VPC networks (root, ip, nft, dnsmasq).
+  static bool Available();
+
+  // Moves the ENI's tap (just created by QEMU in this namespace) into its VPC's namespace and
+  // sets it up, with the ENI's rules and DHCP entry in force before the guest runs.
+  Status Plug(const DesiredNic& nic);
+
+  // The interfaces this host should have, all of them: updates rules and DHCP entries of
+  // every VPC, and removes the namespaces (and dnsmasq) of VPCs that have none left.
+  Status Apply(const std::vector<DesiredNic>& nics);
+
+ private:
+  struct Vpc {
+    std::map<std::string, DesiredNic> nics;                // by ENI id
+    std::string ruleset, dhcp_hosts, hosts, dnsmasq_conf;  // what was last applied
+  };
+  Status EnsureNamespace(const std::string& vpc_id);
+  Status Sync(const std::string& vpc_id, Vpc& vpc);  // rules, DHCP entries, dnsmasq
+  Status EnsureDnsmasq(const std::string& vpc_id, Vpc& vpc, bool restart);
+  Status Teardown(const std::string& vpc_id);
+  std::string Dir(const std::string& vpc_id) const { return state_dir_ + "/" + vpc_id; }
+
+  std::string state_dir_;
+  std::mutex mu_;
+  std::map<std::string, Vpc> vpcs_;
+};
+
+}  // namespace openecs

@@ -1,0 +1,91 @@
+#include "service/security_rules.h"
+
+#include <algorithm>
+
+#include "common/ids.h"
+#include "common/text.h"
+#include "service/ipv4.h"
+
+namespace openecs {
+
+GroupMembers IndexGroupMembers(const State& s) {
+  GroupMembers out;
+  for (const auto& [id, i] : s.instances)
+    if (!i.private_ip.empty())
+      for (const auto& g : i.security_group_ids) out[g].push_back(i.private_ip);
+  return out;
+}
+
+namespace {
+
+// "22/22" -> {22, 22}; "-1/-1" (or anything unparsable) -> every port.
+std::pair<int, int> Ports(const std::string& range) {
+  auto parts = Split(range, '/');
+  if (parts.size() != 2) return {-1, -1};
+  int a = std::atoi(parts[0].c_str()), b = std::atoi(parts[1].c_str());
+  if (a <= 0 || b <= 0) return {-1, -1};
+  return {a, b};
+}
+
+}  // namespace
+
+DesiredNic PrimaryNic(const State& s, const Instance& i, const GroupMembers& members) {
+  DesiredNic nic;
+  nic.eni_id = "eni-" + (i.id.size() > 2 ? i.id.substr(2) : i.id);
+  nic.mac = MacForId(i.id);
+  nic.ip = i.private_ip;
+  nic.vpc_id = i.vpc_id;
+  nic.vswitch_id = i.vswitch_id;
+  nic.host_name = i.host_name;
+  if (auto vsw = s.vswitches.find(i.vswitch_id); vsw != s.vswitches.end()) {
+    nic.cidr = vsw->second.cidr_block;
+    if (auto c = ParseCidr(nic.cidr, false)) nic.gateway = FormatIpv4(c->last() - 2);
+  }
+  auto ips_of = [&](const std::string& group) {
+    auto it = members.find(group);
+    return it == members.end() ? std::vector<std::string>{} : it->second;
+  };
+
+  std::vector<DesiredRule> rules;
+  for (const auto& gid : i.security_group_ids) {
+    auto g = s.security_groups.find(gid);
+    if (g == s.security_groups.end()) continue;
+    for (const auto& r : g->second.rules) {
+      DesiredRule d;
+      d.ingress = r.direction != "egress";
+      d.protocol = ToLower(r.ip_protocol);
+      if (d.protocol != "tcp" && d.protocol != "udp" && d.protocol != "icmp") d.protocol = "all";
+      if (d.protocol == "tcp" || d.protocol == "udp")
+        std::tie(d.port_from, d.port_to) = Ports(r.port_range);
+      d.accept = ToLower(r.policy) != "drop";
+      d.priority = r.priority;
+      const std::string& cidr = d.ingress ? r.source_cidr_ip : r.dest_cidr_ip;
+      const std::string& group = d.ingress ? r.source_group_id : r.dest_group_id;
+      if (!group.empty()) {
+        d.peers = ips_of(group);
+        if (d.peers.empty()) continue;  // a group with no instances matches nobody
+      } else if (!cidr.empty() && cidr != "0.0.0.0/0") {
+        d.peers = {cidr};
+      }
+      rules.push_back(std::move(d));
+    }
+  }
+  std::stable_sort(rules.begin(), rules.end(), [](const DesiredRule& a, const DesiredRule& b) {
+    if (a.priority != b.priority) return a.priority < b.priority;
+    return !a.accept && b.accept;  // drop first
+  });
+  // Inner access: members of a shared group with InnerAccessPolicy Accept come in.
+  for (const auto& gid : i.security_group_ids) {
+    auto g = s.security_groups.find(gid);
+    if (g == s.security_groups.end() || g->second.inner_access_policy != "Accept") continue;
+    DesiredRule d;
+    d.priority = 101;
+    for (const auto& ip : ips_of(gid))
+      if (ip != i.private_ip) d.peers.push_back(ip);
+    if (!d.peers.empty()) rules.push_back(std::move(d));
+  }
+  nic.rules = std::move(rules);
+  return nic;
+}
+
+}  // namespace openecs

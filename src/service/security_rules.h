@@ -1,0 +1,27 @@
+#pragma once
+// What the data plane enforces for an instance's network interface, from the security group
+// records (ECS semantics):
+// - the rules of every group the instance is in, merged, ordered by Priority (1 first) and,
+//   at equal priority, drop before accept;
+// - a rule naming a source (ingress) or destination (egress) group applies to the private
+//   addresses of that group's instances; a rule with a CIDR applies to that block;
+// - a group whose InnerAccessPolicy is Accept lets its own members in (after the explicit
+//   rules, so a drop rule still wins);
+// - ingress that nothing accepts is dropped; egress that nothing drops is accepted.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/agent_protocol.h"
+#include "service/cloud.h"
+
+namespace openecs {
+
+// Group id -> the private IPs of its instances; built once per desired-state computation.
+using GroupMembers = std::map<std::string, std::vector<std::string>>;
+GroupMembers IndexGroupMembers(const State& s);
+
+// The primary interface of `i` as its host must set it up.
+DesiredNic PrimaryNic(const State& s, const Instance& i, const GroupMembers& members);
+
+}  // namespace openecs

@@ -1,0 +1,132 @@
+'use strict';
+// System ring, VPC networking: real guests on taps in per-VPC router namespaces, with
+// security groups in nftables and DHCP from dnsmasq. Guests probe each other from their user
+// data every second and print what they see on the serial console; the test reads it through
+// GetInstanceConsoleOutput while it changes security groups through the official SDK.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const h = require('../api/helpers');
+const { Ecs } = h;
+
+const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
+const BOOT_MS = 180000;
+const SEE_MS = 30000;  // a rule change must show in a guest's probes well within this
+let server, ecs, vpc;
+
+const wire = (res) => res.body.toMap();
+async function consoleOf(id) {
+  const res = await ecs.getInstanceConsoleOutput(new Ecs.GetInstanceConsoleOutputRequest({ regionId: h.REGION, instanceId: id }));
+  return Buffer.from(wire(res).ConsoleOutput, 'base64').toString('utf8');
+}
+// The latest result of a named probe on a guest's console ("ok", "fail", "open", ...).
+async function probe(id, name) {
+  const all = [...(await consoleOf(id)).matchAll(new RegExp(`probe ${name} (\\w+)`, 'g'))];
+  return all.length ? all[all.length - 1][1] : undefined;
+}
+async function expectProbe(id, name, want, what) {
+  // Two fresh readings in a row, so a probe that raced the change does not count.
+  let streak = 0;
+  await h.waitFor(async () => {
+    streak = (await probe(id, name)) === want ? streak + 1 : 0;
+    return streak >= 2;
+  }, SEE_MS, 1500, `${what}: probe ${name} = ${want}`);
+}
+
+// User data: probe forever, one line per probe per second, on the console.
+function prober(probes) {
+  const lines = ['#!/bin/sh', '(', 'while true; do'];
+  for (const [name, kind, ip] of probes) {
+    if (kind === 'ping') lines.push(`  if ping -c1 -W1 ${ip} >/dev/null 2>&1; then echo "probe ${name} ok"; else echo "probe ${name} fail"; fi`);
+    if (kind === 'ssh') lines.push(`  b=$(timeout 2 nc -w1 ${ip} 22 </dev/null 2>/dev/null | head -c 3); if [ "$b" = SSH ]; then echo "probe ${name} open"; else echo "probe ${name} closed"; fi`);
+  }
+  lines.push('  sleep 1', 'done', ') >/dev/console 2>&1 </dev/null &');
+  return Buffer.from(lines.join('\n') + '\n').toString('base64');
+}
+
+const netns = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(IMAGE_DIR, h.IMAGE, 'image.json')), `built image in ${IMAGE_DIR}`);
+  server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', IMAGE_DIR, '--network', 'vpc'] });
+  ecs = h.ecsClient(server);
+  vpc = h.vpcClient(server);
+});
+after(async () => {
+  if (!server) return;
+  const list = await ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: h.REGION, pageSize: 100 }))
+    .then((r) => wire(r).Instances.Instance).catch(() => []);
+  for (const i of list) await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: i.InstanceId, force: true })).catch(() => {});
+  await h.waitGone(ecs, list.map((i) => i.InstanceId), 60000).catch(() => {});
+  await server.destroy();
+});
+
+test('VPC networking: reachability, isolation, security groups (stateful, priority, groups, egress), cleanup', async () => {
+  // VPC 1: vSwitches 10.1.1.0/24 (A) and 10.1.2.0/24 (B). VPC 2 reuses 10.1.1.0/24 (C).
+  const n1 = await h.createNetwork(ecs, vpc, { name: 'one', vpcCidr: '10.1.0.0/16', vswCidr: '10.1.1.0/24' });
+  const vsw2 = await h.createVSwitch(vpc, n1.vpcId, '10.1.2.0/24', h.ZONE_A, 'one-b');
+  const sgB = wire(await ecs.createSecurityGroup(new Ecs.CreateSecurityGroupRequest({ regionId: h.REGION, vpcId: n1.vpcId, securityGroupName: 'sg-b' }))).SecurityGroupId;
+  const n2 = await h.createNetwork(ecs, vpc, { name: 'two', vpcCidr: '10.1.0.0/16', vswCidr: '10.1.1.0/24' });
+  const sgA = n1.securityGroupId;
+  const authorize = (sg, p) => ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({ regionId: h.REGION, securityGroupId: sg, ...p }));
+  const revoke = (sg, p) => ecs.revokeSecurityGroup(new Ecs.RevokeSecurityGroupRequest({ regionId: h.REGION, securityGroupId: sg, ...p }));
+  // A lets ICMP in from vSwitch B; C lets ICMP in from anywhere.
+  await authorize(sgA, { ipProtocol: 'ICMP', portRange: '-1/-1', sourceCidrIp: '10.1.2.0/24' });
+  await authorize(n2.securityGroupId, { ipProtocol: 'ICMP', portRange: '-1/-1', sourceCidrIp: '0.0.0.0/0' });
+
+  const A_IP = '10.1.1.10', B_IP = '10.1.2.10', C_IP = '10.1.1.11';
+  const run = async (net, over) => (await h.runInstances(ecs, net, over))[0];
+  const a = await run(n1, { privateIpAddress: A_IP, hostName: 'net-a',
+    userData: prober([['ping-B', 'ping', B_IP], ['ssh-B', 'ssh', B_IP], ['ping-gw', 'ping', '10.1.1.253']]) });
+  const b = await run({ ...n1, vSwitchId: vsw2, securityGroupId: sgB }, { privateIpAddress: B_IP, hostName: 'net-b',
+    userData: prober([['ping-A', 'ping', A_IP]]) });
+  const c = await run(n2, { privateIpAddress: C_IP, hostName: 'net-c',
+    userData: prober([['ping-A', 'ping', A_IP], ['ping-gw', 'ping', '10.1.1.253']]) });
+  await h.waitStatus(ecs, [a, b, c], 'Running', BOOT_MS);
+  assert.match(netns(), new RegExp(`oe-${n1.vpcId}`));
+  assert.match(netns(), new RegExp(`oe-${n2.vpcId}`));
+
+  // Addresses came by DHCP: the guests reach their gateways.
+  await expectProbe(a, 'ping-gw', 'ok', 'A reaches its gateway');
+  await expectProbe(c, 'ping-gw', 'ok', 'C reaches its gateway');
+  // Across vSwitches in VPC 1: B -> A allowed by A's rule; A -> B dropped (B's group is empty).
+  await expectProbe(b, 'ping-A', 'ok', 'B pings A across vSwitches');
+  await expectProbe(a, 'ping-B', 'fail', 'ingress default drop');
+  await expectProbe(a, 'ssh-B', 'closed', 'ingress default drop (TCP)');
+  // VPC 2 has the same CIDR and never reaches VPC 1.
+  await expectProbe(c, 'ping-A', 'fail', 'no way between VPCs');
+
+  // A rule opens TCP 22 on B for vSwitch A, without a restart; its revocation closes it.
+  const ssh = { ipProtocol: 'TCP', portRange: '22/22', sourceCidrIp: '10.1.1.0/24', priority: 10 };
+  await authorize(sgB, ssh);
+  await expectProbe(a, 'ssh-B', 'open', 'authorized TCP 22');
+  assert.equal(await probe(a, 'ping-B'), 'fail', 'ICMP still dropped: only TCP 22 was opened');
+  // A drop of higher priority (lower number) beats the accept.
+  const deny = { ipProtocol: 'TCP', portRange: '22/22', sourceCidrIp: `${A_IP}/32`, policy: 'drop', priority: 5 };
+  await authorize(sgB, deny);
+  await expectProbe(a, 'ssh-B', 'closed', 'drop at priority 5 beats accept at 10');
+  await revoke(sgB, deny);
+  await expectProbe(a, 'ssh-B', 'open', 'drop revoked');
+  await revoke(sgB, ssh);
+  await expectProbe(a, 'ssh-B', 'closed', 'accept revoked');
+
+  // Source group: B lets in ICMP from members of A's group.
+  await authorize(sgB, { ipProtocol: 'ICMP', portRange: '-1/-1', sourceGroupId: sgA });
+  await expectProbe(a, 'ping-B', 'ok', 'source group rule');
+
+  // Egress: B may not send ICMP to vSwitch A any more (replies to A's pings still pass: stateful).
+  await ecs.authorizeSecurityGroupEgress(new Ecs.AuthorizeSecurityGroupEgressRequest({
+    regionId: h.REGION, securityGroupId: sgB, ipProtocol: 'ICMP', portRange: '-1/-1', destCidrIp: '10.1.1.0/24', policy: 'drop',
+  }));
+  await expectProbe(b, 'ping-A', 'fail', 'egress drop');
+  await expectProbe(a, 'ping-B', 'ok', 'replies pass an egress drop (stateful)');
+
+  // Release: the VPCs' namespaces go with their last instances.
+  await ecs.deleteInstances(new Ecs.DeleteInstancesRequest({ regionId: h.REGION, instanceId: [a, b, c], force: true }));
+  await h.waitGone(ecs, [a, b, c], 60000);
+  await h.waitFor(async () => !/oe-vpc-/.test(netns()), 10000, 200, 'router namespaces removed');
+  const left = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
+  assert.doesNotMatch(left, /: oe/, 'no tap left in the host namespace');
+});
