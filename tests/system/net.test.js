@@ -116,6 +116,14 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   await authorize(sgB, { ipProtocol: 'ICMP', portRange: '-1/-1', sourceGroupId: sgA });
   await expectProbe(a, 'ping-B', 'ok', 'source group rule');
 
+  // kill -9 of ecsd: guests and their data plane carry on; the restarted agent adopts the
+  // namespaces and dnsmasq instead of making new ones, and rule changes still reach them.
+  await server.restart({ kill: true });
+  ecs = h.ecsClient(server);
+  await expectProbe(a, 'ping-B', 'ok', 'after a restart of ecsd');
+  const dnsmasqs = execFileSync('pgrep', ['-f', `dnsmasq --conf-file=${server.dataDir}`], { encoding: 'utf8' }).trim().split('\n');
+  assert.equal(dnsmasqs.length, 2, 'one dnsmasq per VPC');
+
   // Egress: B may not send ICMP to vSwitch A any more (replies to A's pings still pass: stateful).
   await ecs.authorizeSecurityGroupEgress(new Ecs.AuthorizeSecurityGroupEgressRequest({
     regionId: h.REGION, securityGroupId: sgB, ipProtocol: 'ICMP', portRange: '-1/-1', destCidrIp: '10.1.1.0/24', policy: 'drop',
