@@ -10,6 +10,7 @@
 #include "common/text.h"
 #include "model/catalogue.h"
 #include "service/instance_service.h"
+#include "service/public_ip.h"
 #include "service/tag_service.h"
 
 namespace openecs {
@@ -168,7 +169,7 @@ void RenderInstance(const Instance& i, JsonWriter& w) {
   ip_list("PrivateIpAddress", i.private_ip);
   w.EndObject();
   ip_list("InnerIpAddress", "");
-  ip_list("PublicIpAddress", "");
+  ip_list("PublicIpAddress", i.public_ip);
   w.Key("EipAddress")
       .BeginObject()
       .Field("AllocationId", "")
@@ -484,6 +485,13 @@ Result<json> DescribeUserDataAction(ApiContext& c) {
   });
 }
 
+// Gives a static public IP to an instance with public bandwidth (InternetMaxBandwidthOut > 0).
+Result<json> AllocatePublicIpAddressAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
+  OPENECS_ASSIGN_OR_RETURN(std::string ip, AllocatePublicIp(c.cloud, c.account_id, id));
+  return json{{"IpAddress", ip}};
+}
+
 // Sets the password VNC clients must give; it applies at the guest's next start or reboot.
 Result<json> ModifyInstanceVncPasswdAction(ApiContext& c) {
   ModifyInstanceRequest r;
@@ -625,6 +633,7 @@ void RegisterInstanceActions(ActionTable& t) {
   t[{kEcsVersion, "GetInstanceConsoleOutput"}] = {GetInstanceConsoleOutputAction};
   t[{kEcsVersion, "ModifyInstanceVncPasswd"}] = {ModifyInstanceVncPasswdAction};
   t[{kEcsVersion, "DescribeInstanceVncUrl"}] = {DescribeInstanceVncUrlAction};
+  t[{kEcsVersion, "AllocatePublicIpAddress"}] = {AllocatePublicIpAddressAction, false};
 }
 
 }  // namespace openecs

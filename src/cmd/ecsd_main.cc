@@ -100,6 +100,7 @@ struct DevOptions {
   std::string listen = "127.0.0.1:8080";
   std::string region = "local";
   std::string zones = "";
+  std::string public_cidr = "198.18.0.0/24";
   int threads = 2;
   bool local_agent = true;
 };
@@ -194,6 +195,7 @@ int RunDev(DevOptions o) {
   }
   CloudConfig config;
   config.region_id = o.region;
+  config.public_cidr = o.public_cidr;
   config.zones = o.zones.empty() ? std::vector<std::string>{o.region + "-a", o.region + "-b"}
                                  : Split(o.zones, ',');
   auto cloud = Cloud::Open(store->get(), config);
@@ -380,6 +382,9 @@ int main(int argc, char** argv) {
   dev->add_option("--region", o.region, "region id")->capture_default_str();
   dev->add_option("--zones", o.zones, "comma-separated zone ids (default <region>-a,<region>-b)");
   dev->add_option("--threads", o.threads, "HTTP I/O threads")->capture_default_str();
+  dev->add_option("--public-cidr", o.public_cidr,
+                  "pool of public IPs; its first address is the host's side of the public bridge")
+      ->capture_default_str();
   dev->add_option("--zone", o.host.zone, "zone of the embedded host (default: the first zone)");
   dev->add_flag("!--no-local-agent", o.local_agent,
                 "serve the API only; hosts join with `ecsd agent --server`");

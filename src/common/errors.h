@@ -67,6 +67,10 @@ namespace openecs {
     "The instance has deletion protection enabled; disable it before releasing the instance.")     \
   X(kChargeTypeViolation, "ChargeTypeViolation", 403,                                              \
     "The operation is not permitted due to charge type of the instance.")                          \
+  X(kNoPublicIp, "QuotaExceeded.PublicIpAddress", 403,                                             \
+    "No public IP address is left in the region's pool.")                                          \
+  X(kPublicIpAllocated, "InvalidOperation.PublicIpAlreadyAllocated", 403,                          \
+    "The instance already has a public IP address.")                                               \
   X(kNoStock, "OperationDenied.NoStock", 403,                                                      \
     "The requested resource is sold out in the specified zone; try other types of resources or "   \
     "other regions and zones.")                                                                    \

@@ -59,6 +59,9 @@ struct DesiredNic {
   std::string cidr;     // the vSwitch's block, "10.1.1.0/24"
   std::string gateway;  // the vSwitch's gateway address (its third-last address)
   std::string host_name;
+  std::string public_ip;       // 1:1 NAT on the VPC's uplink; "" if none
+  std::string public_cidr;     // the public pool (its first address is the host's side)
+  int bandwidth_out_mbps = 0;  // InternetMaxBandwidthOut
   std::vector<DesiredRule> rules;
 };
 

@@ -8,6 +8,14 @@ namespace openecs {
 
 inline std::string VpcNamespace(const std::string& vpc_id) { return "oe-" + vpc_id; }
 
+// The public side: a bridge in the host's namespace, and per VPC a veth pair from it to the
+// router namespace (host end "oeu<last 12 of the VPC id>", router end "uplink").
+inline constexpr const char* kPublicBridge = "oe-public";
+inline constexpr const char* kUplink = "uplink";
+inline std::string UplinkHostEnd(const std::string& vpc_id) {
+  return "oeu" + (vpc_id.size() > 12 ? vpc_id.substr(vpc_id.size() - 12) : vpc_id);
+}
+
 // The tap of an ENI (IFNAMSIZ allows 15 characters): "oe" + the last 13 of its id.
 inline std::string TapName(const std::string& eni_id) {
   return "oe" + (eni_id.size() > 13 ? eni_id.substr(eni_id.size() - 13) : eni_id);

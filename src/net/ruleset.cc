@@ -66,7 +66,26 @@ std::string BuildVpcRuleset(const std::vector<DesiredNic>& nics) {
            TapName(nics[k].eni_id);
     s += " }\n";
   }
+  // Public addresses: 1:1 NAT on the uplink; only instances that have one may use it.
+  std::string publics;
+  for (const auto& n : nics)
+    if (!n.public_ip.empty()) publics += std::string(publics.empty() ? "" : ", ") + n.ip;
+  s += "    oifname \"" + std::string(kUplink) + "\"" +
+       (publics.empty() ? "" : " ip saddr != { " + publics + " }") + " drop\n";
   s += "  }\n";
+  if (!publics.empty()) {
+    s += "  chain nat_in {\n    type nat hook prerouting priority dstnat; policy accept;\n";
+    for (const auto& n : nics)
+      if (!n.public_ip.empty())
+        s += "    iifname \"" + std::string(kUplink) + "\" ip daddr " + n.public_ip +
+             " dnat ip to " + n.ip + "\n";
+    s += "  }\n  chain nat_out {\n    type nat hook postrouting priority srcnat; policy accept;\n";
+    for (const auto& n : nics)
+      if (!n.public_ip.empty())
+        s += "    oifname \"" + std::string(kUplink) + "\" ip saddr " + n.ip + " snat ip to " +
+             n.public_ip + "\n";
+    s += "  }\n";
+  }
   for (const auto& n : nics) {
     std::string tap = TapName(n.eni_id);
     // Egress: a matching accept lets the packet go on to the receiver's check (return).

@@ -60,6 +60,7 @@ TEST(VpcRuleset, Golden) {
             "    oifname \"oe*\" oifname != { \"oe0000000000001\" } drop\n"
             "    iifname vmap { \"oe0000000000001\" : jump egress_oe0000000000001 }\n"
             "    oifname vmap { \"oe0000000000001\" : jump ingress_oe0000000000001 }\n"
+            "    oifname \"uplink\" drop\n"
             "  }\n"
             "  chain egress_oe0000000000001 {\n"
             "    ip daddr 10.1.1.6 meta l4proto tcp th dport 80-81 drop\n"
@@ -71,6 +72,20 @@ TEST(VpcRuleset, Golden) {
             "    drop\n"
             "  }\n"
             "}\n");
+}
+
+TEST(VpcRuleset, PublicIpIsOneToOneNatAndOnlyItsOwnerGoesOut) {
+  DesiredNic a = Nic("eni-0000000000001", "10.1.1.5");
+  a.public_ip = "198.18.0.2";
+  DesiredNic b = Nic("eni-0000000000002", "10.1.1.6");
+  std::string s = BuildVpcRuleset({a, b});
+  EXPECT_NE(s.find("    oifname \"uplink\" ip saddr != { 10.1.1.5 } drop\n"), std::string::npos);
+  EXPECT_NE(s.find("type nat hook prerouting priority dstnat;"), std::string::npos);
+  EXPECT_NE(s.find("iifname \"uplink\" ip daddr 198.18.0.2 dnat ip to 10.1.1.5\n"),
+            std::string::npos);
+  EXPECT_NE(s.find("oifname \"uplink\" ip saddr 10.1.1.5 snat ip to 198.18.0.2\n"),
+            std::string::npos);
+  EXPECT_EQ(s.find("10.1.1.6 snat"), std::string::npos);
 }
 
 }  // namespace

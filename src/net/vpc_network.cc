@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -48,10 +49,16 @@ Status SetSysctl(const std::string& ns, const std::string& path, const std::stri
   return Ok();
 }
 
-// "10.1.1.0/24" -> {"10.1.1.0", "255.255.255.0", 24}
+std::string FormatIp(uint32_t ip) {
+  return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." +
+         std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
+}
+
+// "10.1.1.0/24" -> {"10.1.1.0", "255.255.255.0", 24, 0x0a010100}
 struct Block {
   std::string network, netmask;
   int prefix = 0;
+  uint32_t base = 0;
 };
 Block ParseBlock(const std::string& cidr) {
   Block b;
@@ -59,8 +66,10 @@ Block ParseBlock(const std::string& cidr) {
   b.network = cidr.substr(0, slash);
   b.prefix = slash == std::string::npos ? 32 : std::atoi(cidr.c_str() + slash + 1);
   uint32_t mask = b.prefix == 0 ? 0 : ~uint32_t{0} << (32 - b.prefix);
-  b.netmask = std::to_string(mask >> 24) + "." + std::to_string((mask >> 16) & 255) + "." +
-              std::to_string((mask >> 8) & 255) + "." + std::to_string(mask & 255);
+  b.netmask = FormatIp(mask);
+  unsigned o[4] = {0, 0, 0, 0};
+  std::sscanf(b.network.c_str(), "%u.%u.%u.%u", &o[0], &o[1], &o[2], &o[3]);
+  b.base = ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) & mask;
   return b;
 }
 
@@ -153,6 +162,10 @@ Status VpcNetworks::Apply(const std::vector<DesiredNic>& nics) {
     if (!st.ok()) result = st;
     vpcs_.erase(vpc_id);
   }
+  if (want.empty() && fs::exists(std::string("/sys/class/net/") + kPublicBridge)) {
+    auto r = Run({"ip", "link", "del", kPublicBridge});
+    if (!r.ok()) result = r.error();
+  }
   return result;
 }
 
@@ -170,6 +183,8 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
     (void)out;
     vpc.ruleset = ruleset;
   }
+
+  OPENECS_RETURN_IF_ERROR(SyncUplink(vpc_id, nics));
 
   std::string dhcp_hosts, hosts, conf;
   std::map<std::string, std::string> ranges;  // vSwitch -> dhcp-range line
@@ -207,6 +222,66 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
   vpc.dhcp_hosts = dhcp_hosts;
   vpc.hosts = hosts;
   vpc.dnsmasq_conf = conf;
+  return Ok();
+}
+
+Status VpcNetworks::SyncUplink(const std::string& vpc_id, const std::vector<DesiredNic>& nics) {
+  std::set<std::string> want;
+  std::string pool;
+  for (const auto& n : nics)
+    if (!n.public_ip.empty()) {
+      want.insert(n.public_ip);
+      pool = n.public_cidr;
+    }
+  std::string ns = VpcNamespace(vpc_id);
+  bool have = Run({"ip", "-n", ns, "link", "show", kUplink}).ok();
+  if (want.empty() && !have) return Ok();
+  auto run = [](std::vector<std::string> argv) -> Status {
+    auto r = Run(argv);
+    if (!r.ok()) return r.error();
+    return Ok();
+  };
+  if (!want.empty()) {
+    Block b = ParseBlock(pool);
+    std::string host_side = FormatIp(b.base + 1);  // the pool's first address
+    if (!fs::exists(std::string("/sys/class/net/") + kPublicBridge)) {
+      OPENECS_RETURN_IF_ERROR(run({"ip", "link", "add", kPublicBridge, "type", "bridge"}));
+      LOG_INFO("net: created the public bridge {} ({}/{})", kPublicBridge, host_side, b.prefix);
+    }
+    OPENECS_RETURN_IF_ERROR(
+        run({"ip", "addr", "replace", host_side + "/" + std::to_string(b.prefix), "dev",
+             kPublicBridge}));
+    OPENECS_RETURN_IF_ERROR(run({"ip", "link", "set", kPublicBridge, "up"}));
+    std::string host_end = UplinkHostEnd(vpc_id);
+    if (!have)
+      OPENECS_RETURN_IF_ERROR(run(
+          {"ip", "link", "add", host_end, "type", "veth", "peer", "name", kUplink, "netns", ns}));
+    OPENECS_RETURN_IF_ERROR(run({"ip", "link", "set", host_end, "master", kPublicBridge, "up"}));
+    OPENECS_RETURN_IF_ERROR(run({"ip", "-n", ns, "link", "set", kUplink, "up"}));
+    OPENECS_RETURN_IF_ERROR(
+        run({"ip", "-n", ns, "route", "replace", host_side + "/32", "dev", kUplink}));
+    OPENECS_RETURN_IF_ERROR(
+        run({"ip", "-n", ns, "route", "replace", "default", "via", host_side, "dev", kUplink}));
+  }
+  // The VPC's public addresses, exactly.
+  auto listed = Run({"ip", "-n", ns, "-4", "-o", "addr", "show", "dev", kUplink});
+  std::set<std::string> present;
+  if (listed.ok()) {
+    std::istringstream in(*listed);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto at = line.find(" inet ");
+      if (at == std::string::npos) continue;
+      std::string addr = line.substr(at + 6);
+      present.insert(addr.substr(0, addr.find('/')));
+    }
+  }
+  for (const auto& ip : present)
+    if (!want.count(ip))
+      OPENECS_RETURN_IF_ERROR(run({"ip", "-n", ns, "addr", "del", ip + "/32", "dev", kUplink}));
+  for (const auto& ip : want)
+    if (!present.count(ip))
+      OPENECS_RETURN_IF_ERROR(run({"ip", "-n", ns, "addr", "add", ip + "/32", "dev", kUplink}));
   return Ok();
 }
 

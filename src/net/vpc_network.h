@@ -8,7 +8,10 @@
 //   so guests on one vSwitch and across vSwitches reach each other through the router, which
 //   is where the security groups are enforced (nftables, stateful: see ruleset.h);
 // - one dnsmasq per VPC namespace hands each ENI its address, gateway and DNS (a fixed
-//   MAC -> IP entry per ENI; DNS answers the VPC's host names).
+//   MAC -> IP entry per ENI; DNS answers the VPC's host names);
+// - public IPs: a bridge "oe-public" in the host's namespace holds the pool's first address;
+//   each VPC with public IPs has a veth "uplink" to it carrying those addresses (/32), which
+//   the router NATs 1:1 to the private ones. The host reaches public IPs over that bridge.
 //
 // Why routed and not a bridge per vSwitch: this kernel has no bridge conntrack
 // (CONFIG_NF_CONNTRACK_BRIDGE is off), so stateful security groups on bridge ports are not
@@ -50,6 +53,8 @@ class VpcNetworks {
   Status EnsureNamespace(const std::string& vpc_id);
   Status Sync(const std::string& vpc_id, Vpc& vpc);  // rules, DHCP entries, dnsmasq
   Status EnsureDnsmasq(const std::string& vpc_id, Vpc& vpc, bool restart);
+  // The public bridge, the VPC's uplink, and the VPC's public addresses on it.
+  Status SyncUplink(const std::string& vpc_id, const std::vector<DesiredNic>& nics);
   Status Teardown(const std::string& vpc_id);
   std::string Dir(const std::string& vpc_id) const { return state_dir_ + "/" + vpc_id; }
 

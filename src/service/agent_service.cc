@@ -87,7 +87,8 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
         vm.disks.push_back({disk_id, d->second.type, d->second.category, d->second.size_gib,
                             d->second.image_id, d->second.delete_with_instance});
       }
-      if (!i.vpc_id.empty()) vm.nics.push_back(PrimaryNic(s, i, members));
+      if (!i.vpc_id.empty())
+        vm.nics.push_back(PrimaryNic(s, i, members, cloud_.config().public_cidr));
       out.vms.push_back(std::move(vm));
     }
     return out;
@@ -113,6 +114,10 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
         cloud_.SetConsole(o.instance_id, "");
         ReleaseInstance(txn, o.instance_id);
         continue;
+      }
+      if (out.release_claim && !inst.public_ip.empty()) {
+        inst.public_ip.clear();  // an economical stop gives the public IP back, as on ECS
+        out.changed = true;
       }
       if (o.vnc_url && *o.vnc_url != inst.vnc_url) {
         inst.vnc_url = *o.vnc_url;

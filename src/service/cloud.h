@@ -28,6 +28,9 @@ namespace openecs {
 struct CloudConfig {
   std::string region_id = "local";
   std::vector<std::string> zones = {"local-a", "local-b"};
+  // Where public IPs come from. Its first address is the hosts' side of the public bridge
+  // (how the host reaches public addresses); the others up to the last-but-one are handed out.
+  std::string public_cidr = "198.18.0.0/24";
 };
 
 struct State {

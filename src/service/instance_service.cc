@@ -12,6 +12,7 @@
 #include "service/capacity.h"
 #include "service/ipv4.h"
 #include "service/names.h"
+#include "service/public_ip.h"
 
 namespace openecs {
 
@@ -271,6 +272,11 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
         static_cast<int64_t>(pool.cidr.size()) - 4 - static_cast<int64_t>(pool.used.size());
     if (free_ips < min_amount) return MakeError(ErrorCode::kInsufficientIp);
     count = static_cast<int>(std::min<int64_t>(count, free_ips));
+    PublicIpPool public_ips(s, cloud.config());
+    if (r.internet_max_bandwidth_out > 0) {
+      if (public_ips.free() < min_amount) return MakeError(ErrorCode::kNoPublicIp);
+      count = static_cast<int>(std::min<int64_t>(count, public_ips.free()));
+    }
     if (r.dry_run) return DryRunOk();
 
     int64_t now = NowSeconds();
@@ -307,6 +313,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       inst.spot_price_limit = r.spot_price_limit;
       inst.internet_charge_type = r.internet_charge_type;
       inst.internet_max_bandwidth_out = r.internet_max_bandwidth_out;
+      if (r.internet_max_bandwidth_out > 0) inst.public_ip = public_ips.Next().value_or("");
       inst.internet_max_bandwidth_in =
           r.internet_max_bandwidth_in > 0 ? r.internet_max_bandwidth_in : 200;
       inst.deletion_protection = r.deletion_protection;
@@ -408,10 +415,18 @@ Result<std::vector<BatchResult>> Batch(Cloud& cloud, const PowerRequest& r, cons
 Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest& r) {
   // An economical stop gave the capacity back: the check claims it again (same host if it
   // fits) on a snapshot shared by the whole batch, so the batch cannot overbook a host.
+  // Its public IP went too; a new one comes from the pool.
   std::optional<std::vector<HostCapacity>> hosts;
-  std::map<std::string, std::string> placed;
+  std::optional<PublicIpPool> public_ips;
+  std::map<std::string, std::string> placed, addressed;
   auto check = [&](Txn& txn, Instance& i, const PowerRequest&) -> Status {
     OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kStart, i.status, i.task));
+    if (i.internet_max_bandwidth_out > 0 && i.public_ip.empty()) {
+      if (!public_ips) public_ips.emplace(txn.state(), cloud.config());
+      auto ip = public_ips->Next();
+      if (!ip) return MakeError(ErrorCode::kNoPublicIp);
+      addressed[i.id] = *ip;
+    }
     if (i.claimed) return Ok();
     if (!hosts) hosts = Capacities(txn.state());
     auto pick = PickHost(*hosts, DemandOf(i));
@@ -427,6 +442,7 @@ Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest
       i.host_id = placed.at(i.id);
       i.claimed = true;
     }
+    if (auto a = addressed.find(i.id); a != addressed.end()) i.public_ip = a->second;
     i.status = InstanceStatus::kStarting;
     i.task = InstanceTask::kStarting;
     i.desired = DesiredPower::kRunning;

@@ -29,7 +29,8 @@ std::pair<int, int> Ports(const std::string& range) {
 
 }  // namespace
 
-DesiredNic PrimaryNic(const State& s, const Instance& i, const GroupMembers& members) {
+DesiredNic PrimaryNic(const State& s, const Instance& i, const GroupMembers& members,
+                      const std::string& public_cidr) {
   DesiredNic nic;
   nic.eni_id = "eni-" + (i.id.size() > 2 ? i.id.substr(2) : i.id);
   nic.mac = MacForId(i.id);
@@ -37,6 +38,9 @@ DesiredNic PrimaryNic(const State& s, const Instance& i, const GroupMembers& mem
   nic.vpc_id = i.vpc_id;
   nic.vswitch_id = i.vswitch_id;
   nic.host_name = i.host_name;
+  nic.public_ip = i.public_ip;
+  nic.public_cidr = public_cidr;
+  nic.bandwidth_out_mbps = i.internet_max_bandwidth_out;
   if (auto vsw = s.vswitches.find(i.vswitch_id); vsw != s.vswitches.end()) {
     nic.cidr = vsw->second.cidr_block;
     if (auto c = ParseCidr(nic.cidr, false)) nic.gateway = FormatIpv4(c->last() - 2);

@@ -22,6 +22,7 @@ using GroupMembers = std::map<std::string, std::vector<std::string>>;
 GroupMembers IndexGroupMembers(const State& s);
 
 // The primary interface of `i` as its host must set it up.
-DesiredNic PrimaryNic(const State& s, const Instance& i, const GroupMembers& members);
+DesiredNic PrimaryNic(const State& s, const Instance& i, const GroupMembers& members,
+                      const std::string& public_cidr);
 
 }  // namespace openecs

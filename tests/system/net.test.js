@@ -46,6 +46,14 @@ function prober(probes) {
   return Buffer.from(lines.join('\n') + '\n').toString('base64');
 }
 
+function tcpOpen(ip, port) {
+  return new Promise((resolve) => {
+    const sock = require('node:net').connect({ host: ip, port, timeout: 2000 });
+    sock.on('connect', () => { sock.destroy(); resolve(true); });
+    sock.on('timeout', () => { sock.destroy(); resolve(false); });
+    sock.on('error', () => resolve(false));
+  });
+}
 const netns = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
 
 before(async () => {
@@ -78,7 +86,10 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
 
   const A_IP = '10.1.1.10', B_IP = '10.1.2.10', C_IP = '10.1.1.11';
   const run = async (net, over) => (await h.runInstances(ecs, net, over))[0];
-  const a = await run(n1, { privateIpAddress: A_IP, hostName: 'net-a',
+  const key = wire(await ecs.createKeyPair(new Ecs.CreateKeyPairRequest({ regionId: h.REGION, keyPairName: 'net-key' })));
+  const keyFile = path.join(server.root, 'net-key.pem');
+  fs.writeFileSync(keyFile, key.PrivateKeyBody, { mode: 0o600 });
+  const a = await run(n1, { privateIpAddress: A_IP, hostName: 'net-a', internetMaxBandwidthOut: 10, keyPairName: 'net-key',
     userData: prober([['ping-B', 'ping', B_IP], ['ssh-B', 'ssh', B_IP], ['ping-gw', 'ping', '10.1.1.253']]) });
   const b = await run({ ...n1, vSwitchId: vsw2, securityGroupId: sgB }, { privateIpAddress: B_IP, hostName: 'net-b',
     userData: prober([['ping-A', 'ping', A_IP]]) });
@@ -131,10 +142,24 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   await expectProbe(b, 'ping-A', 'fail', 'egress drop');
   await expectProbe(a, 'ping-B', 'ok', 'replies pass an egress drop (stateful)');
 
+  // Public IP: A got one from the pool; the host reaches it over the public bridge once A's
+  // group lets SSH in, and logs in with the key pair.
+  const pub = (await h.describeInstance(ecs, a)).PublicIpAddress.IpAddress[0];
+  assert.match(pub, /^198\.18\.0\.\d+$/);
+  const sshHostname = () => execFileSync('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR', `root@${pub}`, 'hostname'], { encoding: 'utf8', timeout: 20000 }).trim();
+  assert.throws(sshHostname, 'SSH is closed until a rule opens it');
+  await authorize(sgA, { ipProtocol: 'TCP', portRange: '22/22', sourceCidrIp: '0.0.0.0/0' });
+  let name;
+  await h.waitFor(async () => { try { name = sshHostname(); return true; } catch { return false; } }, SEE_MS, 1000, 'SSH to the public IP');
+  assert.equal(name, 'net-a');
+  assert.equal(await tcpOpen(pub, 22), true);
+  assert.equal(await tcpOpen(A_IP, 22), false, 'the private address is not reachable from the host');
+
   // Release: the VPCs' namespaces go with their last instances.
   await ecs.deleteInstances(new Ecs.DeleteInstancesRequest({ regionId: h.REGION, instanceId: [a, b, c], force: true }));
   await h.waitGone(ecs, [a, b, c], 60000);
   await h.waitFor(async () => !/oe-vpc-/.test(netns()), 10000, 200, 'router namespaces removed');
   const left = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-  assert.doesNotMatch(left, /: oe/, 'no tap left in the host namespace');
+  assert.doesNotMatch(left, /: oe/, 'no tap, uplink or public bridge left in the host namespace');
 });

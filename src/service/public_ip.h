@@ -1,0 +1,31 @@
+#pragma once
+// Static public IP addresses of instances, from the pool in CloudConfig::public_cidr. An
+// address belongs to one instance from allocation (RunInstances with InternetMaxBandwidthOut
+// > 0, or AllocatePublicIpAddress) until the instance is released or stopped in economical
+// mode; the data plane NATs it 1:1 to the instance's private address.
+#include <optional>
+#include <set>
+#include <string>
+
+#include "service/cloud.h"
+#include "service/ipv4.h"
+
+namespace openecs {
+
+class PublicIpPool {
+ public:
+  PublicIpPool(const State& s, const CloudConfig& config);
+  // The next free address, now taken; nullopt when the pool is exhausted or not configured.
+  std::optional<std::string> Next();
+  int64_t free() const;
+
+ private:
+  std::optional<Cidr> cidr_;
+  std::set<uint32_t> used_;
+};
+
+// AllocatePublicIpAddress: gives a public IP to an instance whose InternetMaxBandwidthOut > 0.
+Result<std::string> AllocatePublicIp(Cloud& cloud, const std::string& account_id,
+                                     const std::string& instance_id);
+
+}  // namespace openecs
