@@ -57,6 +57,7 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   r.account_id = c.account_id;
   r.region_id = c.region_id;
   r.start = start;
+  r.public_ip = start;
   r.zone_id = p.GetOr("ZoneId", "");
   r.image_id = p.GetOr("ImageId", "");
   r.instance_type = p.GetOr("InstanceType", "");

@@ -44,7 +44,8 @@ struct Instance {
   std::string vnc_password;  // 6 characters; applied at the guest's next start or reboot
   std::string vnc_url;       // where the host serves the guest's VNC (websocket), while running
   std::string public_ip;     // static public address (InternetMaxBandwidthOut > 0), "" if none
-  std::string user_data;     // Base64, as given
+  bool public_ip_on_start = false;  // an economical stop took it: the next start gives one
+  std::string user_data;            // Base64, as given
   Tags tags;
   std::string charge_type = "PostPaid";  // PostPaid | PrePaid
   int period = 0;

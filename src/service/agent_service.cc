@@ -117,6 +117,7 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
       }
       if (out.release_claim && !inst.public_ip.empty()) {
         inst.public_ip.clear();  // an economical stop gives the public IP back, as on ECS
+        inst.public_ip_on_start = true;
         out.changed = true;
       }
       if (o.vnc_url && *o.vnc_url != inst.vnc_url) {

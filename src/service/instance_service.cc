@@ -273,7 +273,8 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
     if (free_ips < min_amount) return MakeError(ErrorCode::kInsufficientIp);
     count = static_cast<int>(std::min<int64_t>(count, free_ips));
     PublicIpPool public_ips(s, cloud.config());
-    if (r.internet_max_bandwidth_out > 0) {
+    bool want_public = r.public_ip && r.internet_max_bandwidth_out > 0;
+    if (want_public) {
       if (public_ips.free() < min_amount) return MakeError(ErrorCode::kNoPublicIp);
       count = static_cast<int>(std::min<int64_t>(count, public_ips.free()));
     }
@@ -313,7 +314,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       inst.spot_price_limit = r.spot_price_limit;
       inst.internet_charge_type = r.internet_charge_type;
       inst.internet_max_bandwidth_out = r.internet_max_bandwidth_out;
-      if (r.internet_max_bandwidth_out > 0) inst.public_ip = public_ips.Next().value_or("");
+      if (want_public) inst.public_ip = public_ips.Next().value_or("");
       inst.internet_max_bandwidth_in =
           r.internet_max_bandwidth_in > 0 ? r.internet_max_bandwidth_in : 200;
       inst.deletion_protection = r.deletion_protection;
@@ -421,7 +422,7 @@ Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest
   std::map<std::string, std::string> placed, addressed;
   auto check = [&](Txn& txn, Instance& i, const PowerRequest&) -> Status {
     OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kStart, i.status, i.task));
-    if (i.internet_max_bandwidth_out > 0 && i.public_ip.empty()) {
+    if (i.public_ip_on_start && i.public_ip.empty()) {
       if (!public_ips) public_ips.emplace(txn.state(), cloud.config());
       auto ip = public_ips->Next();
       if (!ip) return MakeError(ErrorCode::kNoPublicIp);
@@ -442,7 +443,10 @@ Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest
       i.host_id = placed.at(i.id);
       i.claimed = true;
     }
-    if (auto a = addressed.find(i.id); a != addressed.end()) i.public_ip = a->second;
+    if (auto a = addressed.find(i.id); a != addressed.end()) {
+      i.public_ip = a->second;
+      i.public_ip_on_start = false;
+    }
     i.status = InstanceStatus::kStarting;
     i.task = InstanceTask::kStarting;
     i.desired = DesiredPower::kRunning;

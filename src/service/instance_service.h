@@ -40,6 +40,9 @@ struct RunRequest {
   int amount = 1;
   int min_amount = 0;  // 0 = same as amount
   bool start = true;   // RunInstances starts; CreateInstance leaves the instance Stopped
+  // RunInstances gives a public IP when InternetMaxBandwidthOut > 0; CreateInstance does not
+  // (AllocatePublicIpAddress does, later).
+  bool public_ip = true;
   bool dry_run = false;
 };
 
