@@ -44,6 +44,7 @@ void RegisterCatalogueActions(ActionTable& t);
 void RegisterNetworkActions(ActionTable& t);
 void RegisterInstanceActions(ActionTable& t);
 void RegisterKeyPairAndTagActions(ActionTable& t);
+void RegisterEipActions(ActionTable& t);
 
 // Shared parameter helpers for handlers.
 Result<bool> DryRunOf(const Params& p);

@@ -97,6 +97,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth) : cloud_(cloud), auth_(a
   RegisterNetworkActions(actions_);
   RegisterInstanceActions(actions_);
   RegisterKeyPairAndTagActions(actions_);
+  RegisterEipActions(actions_);
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& req) {

@@ -125,7 +125,8 @@ Result<json> CreateInstanceAction(ApiContext& c) {
 }
 
 // One instance as DescribeInstances shows it, written straight to text (the hot path).
-void RenderInstance(const Instance& i, JsonWriter& w) {
+// `eip`: the EIP associated with the instance, if any.
+void RenderInstance(const Instance& i, const EipAddress* eip, JsonWriter& w) {
   std::string family, gpu_spec;
   if (const InstanceType* t = FindInstanceType(i.instance_type)) {
     family = t->family;
@@ -173,9 +174,9 @@ void RenderInstance(const Instance& i, JsonWriter& w) {
   ip_list("PublicIpAddress", i.public_ip);
   w.Key("EipAddress")
       .BeginObject()
-      .Field("AllocationId", "")
-      .Field("IpAddress", "")
-      .Field("Bandwidth", 0)
+      .Field("AllocationId", eip ? eip->id : "")
+      .Field("IpAddress", eip ? eip->ip_address : "")
+      .Field("Bandwidth", eip ? eip->bandwidth : 0)
       .EndObject();
   w.Key("NetworkInterfaces")
       .BeginObject()
@@ -231,9 +232,15 @@ void RenderInstance(const Instance& i, JsonWriter& w) {
   w.EndObject();
 }
 
-json RenderInstance(const Instance& i) {
+const EipAddress* EipOf(const State& s, const std::string& instance_id) {
+  for (const auto& [id, e] : s.eips)
+    if (e.instance_id == instance_id) return &e;
+  return nullptr;
+}
+
+json RenderInstance(const State& s, const Instance& i) {
   JsonWriter w;
-  RenderInstance(i, w);
+  RenderInstance(i, EipOf(s, i.id), w);
   return json::parse(w.str());
 }
 
@@ -294,7 +301,8 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
     OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(p, matched.size(), PageSpec{}));
     JsonWriter w;
     w.BeginArray();
-    for (size_t i = page.begin; i < page.end; ++i) RenderInstance(*matched[i], w);
+    for (size_t i = page.begin; i < page.end; ++i)
+      RenderInstance(*matched[i], EipOf(s, matched[i]->id), w);
     w.EndArray();
     c.raw.push_back(w.Take());
     json reply = {{"Instances", {{"Instance", RawPlaceholder(0)}}}};
@@ -379,7 +387,7 @@ Result<json> DescribeInstanceAttributeAction(ApiContext& c) {
     auto it = s.instances.find(id);
     if (it == s.instances.end() || it->second.account_id != c.account_id)
       return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
-    json full = RenderInstance(it->second);
+    json full = RenderInstance(s, it->second);
     json out;
     for (const char* k : {"InstanceId",
                           "InstanceName",

@@ -71,6 +71,12 @@ namespace openecs {
     "No public IP address is left in the region's pool.")                                          \
   X(kPublicIpAllocated, "InvalidOperation.PublicIpAlreadyAllocated", 403,                          \
     "The instance already has a public IP address.")                                               \
+  X(kInvalidAllocationIdNotFound, "InvalidAllocationId.NotFound", 404,                             \
+    "The specified EIP (AllocationId) does not exist.")                                            \
+  X(kIncorrectEipStatus, "IncorrectEipStatus", 400,                                                \
+    "The EIP's status does not allow this operation.")                                             \
+  X(kInstanceHasPublicIp, "InvalidInstance.HasPublicIp", 400,                                      \
+    "The instance already has a public IP address or an EIP.")                                     \
   X(kNoStock, "OperationDenied.NoStock", 403,                                                      \
     "The requested resource is sold out in the specified zone; try other types of resources or "   \
     "other regions and zones.")                                                                    \

@@ -169,6 +169,23 @@ struct KeyPair {
   int64_t creation_time = 0;
 };
 
+// An elastic IP address (VPC API): allocated on its own, associated with one instance at a time,
+// and kept when that instance is released.
+struct EipAddress {
+  std::string id;  // eip-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string ip_address;
+  std::string name;
+  std::string description;
+  int bandwidth = 5;  // Mbps
+  std::string internet_charge_type = "PayByTraffic";
+  std::string instance_id;  // "" while Available
+  Tags tags;
+  int64_t creation_time = 0;
+};
+
 // A host registered by an agent.
 struct Host {
   std::string id;
@@ -206,6 +223,8 @@ struct Account {
 
 void to_json(nlohmann::json& j, const Tag& v);
 void from_json(const nlohmann::json& j, Tag& v);
+void to_json(nlohmann::json& j, const EipAddress& v);
+void from_json(const nlohmann::json& j, EipAddress& v);
 void to_json(nlohmann::json& j, const Instance& v);
 void from_json(const nlohmann::json& j, Instance& v);
 void to_json(nlohmann::json& j, const Disk& v);

@@ -28,6 +28,8 @@ OPENECS_JSON(SecurityGroup, id, version, account_id, region_id, vpc_id, name, de
              inner_access_policy, rules, tags, creation_time)
 OPENECS_JSON(KeyPair, id, version, account_id, region_id, key_pair_id, public_key, fingerprint,
              tags, creation_time)
+OPENECS_JSON(EipAddress, id, version, account_id, region_id, ip_address, name, description,
+             bandwidth, internet_charge_type, instance_id, tags, creation_time)
 OPENECS_JSON(Host, id, version, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm,
              driver, last_seen)
 OPENECS_JSON(IdempotencyRecord, id, version, fingerprint, response, created)

@@ -24,6 +24,12 @@ void ReleaseInstance(Txn& txn, const std::string& instance_id) {
       txn.Touch(d->second);
     }
   }
+  // Its EIP stays, detached.
+  for (auto& [id, e] : s.eips)
+    if (e.instance_id == instance_id) {
+      e.instance_id.clear();
+      txn.Touch(e);
+    }
   txn.Erase<Instance>(instance_id);
 }
 

@@ -31,6 +31,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<VSwitch>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<SecurityGroup>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<KeyPair>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<EipAddress>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Host>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<IdempotencyRecord>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Account>());
@@ -38,6 +39,13 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
 }
 
 namespace {
+// True for the kinds the agents' desired state is made of (instances and what their guests and
+// networks are built from): a change to one wakes the agents' long-polls.
+bool ShapesDesiredState(std::string_view kind) {
+  return kind != Kind<IdempotencyRecord>::kName && kind != Kind<Account>::kName &&
+         kind != Kind<Host>::kName;
+}
+
 // Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
 template <typename... Ts, typename F>
 void ForKindIn(std::string_view kind, F&& f) {
@@ -45,8 +53,8 @@ void ForKindIn(std::string_view kind, F&& f) {
 }
 template <typename F>
 void ForKind(std::string_view kind, F&& f) {
-  ForKindIn<Instance, Disk, Vpc, VSwitch, SecurityGroup, KeyPair, Host, IdempotencyRecord, Account>(
-      kind, std::forward<F>(f));
+  ForKindIn<Instance, Disk, Vpc, VSwitch, SecurityGroup, KeyPair, EipAddress, Host,
+            IdempotencyRecord, Account>(kind, std::forward<F>(f));
 }
 }  // namespace
 
@@ -78,9 +86,9 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
     batch.deletes = std::move(txn.erased_);
     for (const auto& [kind, id] : txn.touched_) {
       ForKind(kind, [&](auto* tag) { Serialize<std::remove_pointer_t<decltype(tag)>>(batch, id); });
-      bump |= kind == Kind<Instance>::kName;
+      bump |= ShapesDesiredState(kind);
     }
-    for (const auto& d : batch.deletes) bump |= d.kind == Kind<Instance>::kName;
+    for (const auto& d : batch.deletes) bump |= ShapesDesiredState(d.kind);
     Status committed = store_->Commit(batch);
     if (!committed.ok()) {
       LOG_ERROR("durable commit failed: {}; aborting to reload the committed state",

@@ -40,6 +40,7 @@ struct State {
   std::map<std::string, VSwitch> vswitches;
   std::map<std::string, SecurityGroup> security_groups;
   std::map<std::string, KeyPair> key_pairs;  // by name
+  std::map<std::string, EipAddress> eips;
   std::map<std::string, Host> hosts;
   std::map<std::string, IdempotencyRecord> idempotency;
   std::map<std::string, Account> accounts;
@@ -60,6 +61,7 @@ OPENECS_KIND(Vpc, "vpc", vpcs)
 OPENECS_KIND(VSwitch, "vswitch", vswitches)
 OPENECS_KIND(SecurityGroup, "security_group", security_groups)
 OPENECS_KIND(KeyPair, "key_pair", key_pairs)
+OPENECS_KIND(EipAddress, "eip", eips)
 OPENECS_KIND(Host, "host", hosts)
 OPENECS_KIND(IdempotencyRecord, "idempotency", idempotency)
 OPENECS_KIND(Account, "account", accounts)
@@ -124,8 +126,9 @@ class Cloud {
   // Runs `fn` under the exclusive lock and commits what it touched if it returns Ok.
   Status Write(const std::function<Status(Txn&)>& fn);
 
-  // Revision of the instance placement/desired state, bumped by each commit that touches an
-  // instance. WaitForRevision blocks until revision > since or timeout; returns the revision.
+  // Revision of the agents' desired state, bumped by each commit that touches a record it is
+  // made of (instances, disks, networks, security groups, key pairs). WaitForRevision blocks until
+  // revision > since or timeout; returns the revision.
   int64_t WaitForRevision(int64_t since, int wait_ms);
 
   // The last serial console output a host reported for an instance. Not durable: hosts send

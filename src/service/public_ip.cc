@@ -6,6 +6,8 @@ PublicIpPool::PublicIpPool(const State& s, const CloudConfig& config)
     : cidr_(ParseCidr(config.public_cidr, false)) {
   for (const auto& [id, i] : s.instances)
     if (auto ip = ParseIpv4(i.public_ip)) used_.insert(*ip);
+  for (const auto& [id, e] : s.eips)
+    if (auto ip = ParseIpv4(e.ip_address)) used_.insert(*ip);
 }
 
 std::optional<std::string> PublicIpPool::Next() {
@@ -21,6 +23,13 @@ std::optional<std::string> PublicIpPool::Next() {
 int64_t PublicIpPool::free() const {
   if (!cidr_ || cidr_->prefix > 30) return 0;
   return static_cast<int64_t>(cidr_->size()) - 3 - static_cast<int64_t>(used_.size());
+}
+
+std::pair<std::string, int> PublicAddressOf(const State& s, const Instance& i) {
+  if (!i.public_ip.empty()) return {i.public_ip, i.internet_max_bandwidth_out};
+  for (const auto& [id, e] : s.eips)
+    if (e.instance_id == i.id) return {e.ip_address, e.bandwidth};
+  return {"", 0};
 }
 
 Result<std::string> AllocatePublicIp(Cloud& cloud, const std::string& account_id,

@@ -24,6 +24,10 @@ class PublicIpPool {
   std::set<uint32_t> used_;
 };
 
+// The public address an instance is reached at: its static public IP, or the EIP associated
+// with it (with that EIP's bandwidth); {"", 0} if none.
+std::pair<std::string, int> PublicAddressOf(const State& s, const Instance& i);
+
 // AllocatePublicIpAddress: gives a public IP to an instance whose InternetMaxBandwidthOut > 0.
 Result<std::string> AllocatePublicIp(Cloud& cloud, const std::string& account_id,
                                      const std::string& instance_id);

@@ -5,6 +5,7 @@
 #include "common/ids.h"
 #include "common/text.h"
 #include "service/ipv4.h"
+#include "service/public_ip.h"
 
 namespace openecs {
 
@@ -38,9 +39,8 @@ DesiredNic PrimaryNic(const State& s, const Instance& i, const GroupMembers& mem
   nic.vpc_id = i.vpc_id;
   nic.vswitch_id = i.vswitch_id;
   nic.host_name = i.host_name;
-  nic.public_ip = i.public_ip;
+  std::tie(nic.public_ip, nic.bandwidth_out_mbps) = PublicAddressOf(s, i);
   nic.public_cidr = public_cidr;
-  nic.bandwidth_out_mbps = i.internet_max_bandwidth_out;
   if (auto vsw = s.vswitches.find(i.vswitch_id); vsw != s.vswitches.end()) {
     nic.cidr = vsw->second.cidr_block;
     if (auto c = ParseCidr(nic.cidr, false)) nic.gateway = FormatIpv4(c->last() - 2);

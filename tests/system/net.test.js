@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const h = require('../api/helpers');
-const { Ecs } = h;
+const { Ecs, Vpc } = h;
 
 const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
 const BOOT_MS = 180000;
@@ -91,9 +91,9 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   fs.writeFileSync(keyFile, key.PrivateKeyBody, { mode: 0o600 });
   const a = await run(n1, { privateIpAddress: A_IP, hostName: 'net-a', internetMaxBandwidthOut: 10, keyPairName: 'net-key',
     userData: prober([['ping-B', 'ping', B_IP], ['ssh-B', 'ssh', B_IP], ['ping-gw', 'ping', '10.1.1.253']]) });
-  const b = await run({ ...n1, vSwitchId: vsw2, securityGroupId: sgB }, { privateIpAddress: B_IP, hostName: 'net-b',
+  const b = await run({ ...n1, vSwitchId: vsw2, securityGroupId: sgB }, { privateIpAddress: B_IP, hostName: 'net-b', keyPairName: 'net-key',
     userData: prober([['ping-A', 'ping', A_IP]]) });
-  const c = await run(n2, { privateIpAddress: C_IP, hostName: 'net-c',
+  const c = await run(n2, { privateIpAddress: C_IP, hostName: 'net-c', keyPairName: 'net-key',
     userData: prober([['ping-A', 'ping', A_IP], ['ping-gw', 'ping', '10.1.1.253']]) });
   await h.waitStatus(ecs, [a, b, c], 'Running', BOOT_MS);
   assert.match(netns(), new RegExp(`oe-${n1.vpcId}`));
@@ -146,15 +146,31 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   // group lets SSH in, and logs in with the key pair.
   const pub = (await h.describeInstance(ecs, a)).PublicIpAddress.IpAddress[0];
   assert.match(pub, /^198\.18\.0\.\d+$/);
-  const sshHostname = () => execFileSync('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR', `root@${pub}`, 'hostname'], { encoding: 'utf8', timeout: 20000 }).trim();
-  assert.throws(sshHostname, 'SSH is closed until a rule opens it');
+  const sshHostname = (ip) => execFileSync('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR', `root@${ip}`, 'hostname'], { encoding: 'utf8', timeout: 20000 }).trim();
+  const sshWorks = async (ip, want, what) => {
+    let name;
+    await h.waitFor(async () => { try { name = sshHostname(ip); return true; } catch { return false; } }, SEE_MS, 1000, what);
+    assert.equal(name, want);
+  };
+  assert.throws(() => sshHostname(pub), 'SSH is closed until a rule opens it');
   await authorize(sgA, { ipProtocol: 'TCP', portRange: '22/22', sourceCidrIp: '0.0.0.0/0' });
-  let name;
-  await h.waitFor(async () => { try { name = sshHostname(); return true; } catch { return false; } }, SEE_MS, 1000, 'SSH to the public IP');
-  assert.equal(name, 'net-a');
+  await sshWorks(pub, 'net-a', 'SSH to the public IP');
   assert.equal(await tcpOpen(pub, 22), true);
   assert.equal(await tcpOpen(A_IP, 22), false, 'the private address is not reachable from the host');
+
+  // EIP: associate with B and SSH in over it; unassociate (gone); reassociate with C, which is
+  // in the other VPC; after the instances are released the EIP is still there, Available.
+  const eip = wire(await vpc.allocateEipAddress(new Vpc.AllocateEipAddressRequest({ regionId: h.REGION, bandwidth: '5' })));
+  const eipCall = (fn, Req, instanceId) => vpc[fn](new Req({ regionId: h.REGION, allocationId: eip.AllocationId, instanceId }));
+  await eipCall('associateEipAddress', Vpc.AssociateEipAddressRequest, b);
+  await authorize(sgB, { ipProtocol: 'TCP', portRange: '22/22', sourceCidrIp: '0.0.0.0/0' });
+  await sshWorks(eip.EipAddress, 'net-b', 'SSH over the EIP to B');
+  await eipCall('unassociateEipAddress', Vpc.UnassociateEipAddressRequest, b);
+  await h.waitFor(async () => !(await tcpOpen(eip.EipAddress, 22)), SEE_MS, 500, 'EIP unassociated');
+  await eipCall('associateEipAddress', Vpc.AssociateEipAddressRequest, c);
+  await authorize(n2.securityGroupId, { ipProtocol: 'TCP', portRange: '22/22', sourceCidrIp: '0.0.0.0/0' });
+  await sshWorks(eip.EipAddress, 'net-c', 'SSH over the EIP, reassociated to C');
 
   // Release: the VPCs' namespaces go with their last instances.
   await ecs.deleteInstances(new Ecs.DeleteInstancesRequest({ regionId: h.REGION, instanceId: [a, b, c], force: true }));
@@ -162,4 +178,7 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   await h.waitFor(async () => !/oe-vpc-/.test(netns()), 10000, 200, 'router namespaces removed');
   const left = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
   assert.doesNotMatch(left, /: oe/, 'no tap, uplink or public bridge left in the host namespace');
+  const kept = wire(await vpc.describeEipAddresses(new Vpc.DescribeEipAddressesRequest({ regionId: h.REGION, allocationId: eip.AllocationId }))).EipAddresses.EipAddress[0];
+  assert.equal(kept.Status, 'Available');
+  await vpc.releaseEipAddress(new Vpc.ReleaseEipAddressRequest({ regionId: h.REGION, allocationId: eip.AllocationId }));
 });
