@@ -111,8 +111,11 @@ Status VpcNetworks::Plug(const DesiredNic& nic) {
   std::lock_guard<std::mutex> lock(mu_);
   if (nic.vpc_id.empty() || nic.ip.empty() || nic.gateway.empty())
     return MakeError(ErrorCode::kInternalError, "interface " + nic.eni_id + " has no VPC address");
-  OPENECS_RETURN_IF_ERROR(EnsureNamespace(nic.vpc_id));
   Vpc& vpc = vpcs_[nic.vpc_id];
+  if (!vpc.ready || !NamespaceExists(VpcNamespace(nic.vpc_id))) {
+    OPENECS_RETURN_IF_ERROR(EnsureNamespace(nic.vpc_id));
+    vpc.ready = true;
+  }
   vpc.nics[nic.eni_id] = nic;
   // Rules and the DHCP entry first: the tap is isolated until its chains exist.
   OPENECS_RETURN_IF_ERROR(Sync(nic.vpc_id, vpc));
@@ -142,8 +145,12 @@ Status VpcNetworks::Apply(const std::vector<DesiredNic>& nics) {
     if (!n.vpc_id.empty()) want[n.vpc_id][n.eni_id] = n;
   Status result = Ok();
   for (auto& [vpc_id, by_eni] : want) {
-    Status st = EnsureNamespace(vpc_id);
     Vpc& vpc = vpcs_[vpc_id];
+    Status st = Ok();
+    if (!vpc.ready || !NamespaceExists(VpcNamespace(vpc_id))) {
+      st = EnsureNamespace(vpc_id);
+      vpc.ready = st.ok();
+    }
     vpc.nics = by_eni;
     if (st.ok()) st = Sync(vpc_id, vpc);
     if (!st.ok()) result = st;
@@ -184,7 +191,13 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
     vpc.ruleset = ruleset;
   }
 
-  OPENECS_RETURN_IF_ERROR(SyncUplink(vpc_id, nics));
+  std::string publics;
+  for (const auto& n : nics)
+    if (!n.public_ip.empty()) publics += n.public_ip + "=" + n.ip + " ";
+  if (publics != vpc.publics) {
+    OPENECS_RETURN_IF_ERROR(SyncUplink(vpc_id, nics));
+    vpc.publics = publics;
+  }
 
   std::string dhcp_hosts, hosts, conf;
   std::map<std::string, std::string> ranges;  // vSwitch -> dhcp-range line

@@ -49,6 +49,8 @@ class VpcNetworks {
   struct Vpc {
     std::map<std::string, DesiredNic> nics;                // by ENI id
     std::string ruleset, dhcp_hosts, hosts, dnsmasq_conf;  // what was last applied
+    std::string publics = "?";  // public IPs last put on the uplink ("?": not yet synced)
+    bool ready = false;         // namespace set up by this process
   };
   Status EnsureNamespace(const std::string& vpc_id);
   Status Sync(const std::string& vpc_id, Vpc& vpc);  // rules, DHCP entries, dnsmasq
