@@ -494,6 +494,20 @@ Result<json> DescribeUserDataAction(ApiContext& c) {
   });
 }
 
+Result<json> JoinSecurityGroupAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
+  OPENECS_ASSIGN_OR_RETURN(std::string sg, c.params.Required("SecurityGroupId"));
+  OPENECS_RETURN_IF_ERROR(JoinSecurityGroup(c.cloud, c.account_id, id, sg));
+  return json::object();
+}
+
+Result<json> LeaveSecurityGroupAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
+  OPENECS_ASSIGN_OR_RETURN(std::string sg, c.params.Required("SecurityGroupId"));
+  OPENECS_RETURN_IF_ERROR(LeaveSecurityGroup(c.cloud, c.account_id, id, sg));
+  return json::object();
+}
+
 // Gives a static public IP to an instance with public bandwidth (InternetMaxBandwidthOut > 0).
 Result<json> AllocatePublicIpAddressAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
@@ -643,6 +657,8 @@ void RegisterInstanceActions(ActionTable& t) {
   t[{kEcsVersion, "ModifyInstanceVncPasswd"}] = {ModifyInstanceVncPasswdAction};
   t[{kEcsVersion, "DescribeInstanceVncUrl"}] = {DescribeInstanceVncUrlAction};
   t[{kEcsVersion, "AllocatePublicIpAddress"}] = {AllocatePublicIpAddressAction, false};
+  t[{kEcsVersion, "JoinSecurityGroup"}] = {JoinSecurityGroupAction, false};
+  t[{kEcsVersion, "LeaveSecurityGroup"}] = {LeaveSecurityGroupAction, false};
 }
 
 }  // namespace openecs

@@ -1,5 +1,6 @@
 // ecsd: the OpenECS daemon. `ecsd dev` runs the API server and one embedded host agent in one
 // process on SQLite; `ecsd agent --server URL` runs a host agent that joins a server over HTTP.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "hypervisor/qemu/qemu_driver.h"
 #include "service/agent_service.h"
 #include "service/cloud.h"
+#include "service/ipv4.h"
 #include "store/store.h"
 
 using namespace openecs;
@@ -69,13 +71,13 @@ void WriteCredentials(const std::string& dir, const Account& a, const std::strin
                       {"access_key_secret", a.access_key_secret},
                       {"endpoint", endpoint},
                       {"region_id", region}};
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-  }
-  chmod(tmp.c_str(), 0600);
-  std::rename(tmp.c_str(), path.c_str());
+  std::string tmp = path + ".tmp", text = j.dump(2) + "\n";
+  int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);  // never world-readable
+  bool written =
+      fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (fd >= 0) ::close(fd);
+  if (written) std::rename(tmp.c_str(), path.c_str());
 }
 
 // What a host agent needs to build its hypervisor driver (ecsd dev and ecsd agent).
@@ -196,6 +198,12 @@ int RunDev(DevOptions o) {
   CloudConfig config;
   config.region_id = o.region;
   config.public_cidr = o.public_cidr;
+  if (auto pool = ParseCidr(o.public_cidr, true); !pool || pool->prefix > 30) {
+    std::cerr << "--public-cidr must be a network block of at least 4 addresses, e.g. "
+                 "198.18.0.0/24 (got '"
+              << o.public_cidr << "')\n";
+    return 2;
+  }
   config.zones = o.zones.empty() ? std::vector<std::string>{o.region + "-a", o.region + "-b"}
                                  : Split(o.zones, ',');
   auto cloud = Cloud::Open(store->get(), config);

@@ -77,6 +77,16 @@ namespace openecs {
     "The EIP's status does not allow this operation.")                                             \
   X(kInstanceHasPublicIp, "InvalidInstance.HasPublicIp", 400,                                      \
     "The instance already has a public IP address or an EIP.")                                     \
+  X(kAlreadyInSecurityGroup, "InvalidInstanceId.AlreadyExists", 403,                               \
+    "The specified instance already exists in the specified security group.")                      \
+  X(kSecurityGroupLimit, "InstanceSecurityGroupLimitExceeded", 400,                                \
+    "An instance can be in at most five security groups.")                                         \
+  X(kInstanceSecurityGroupMismatch, "InvalidInstanceId.Mismatch", 400,                             \
+    "Specified instance and security group are not in the same VPC.")                              \
+  X(kNotInSecurityGroup, "InvalidSecurityGroupAssociation.NotFound", 404,                          \
+    "The instance is not in the specified security group.")                                        \
+  X(kLastSecurityGroup, "InvalidOperation.LastSecurityGroup", 403,                                 \
+    "An instance must stay in at least one security group.")                                       \
   X(kNoStock, "OperationDenied.NoStock", 403,                                                      \
     "The requested resource is sold out in the specified zone; try other types of resources or "   \
     "other regions and zones.")                                                                    \

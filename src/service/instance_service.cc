@@ -558,4 +558,49 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
   });
 }
 
+namespace {
+
+Status ChangeGroups(Cloud& cloud, const std::string& account_id, const std::string& instance_id,
+                    const std::string& group_id, bool join) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto it = s.instances.find(instance_id);
+    if (it == s.instances.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    auto g = s.security_groups.find(group_id);
+    if (g == s.security_groups.end() || g->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    Instance& i = it->second;
+    if ((i.status != InstanceStatus::kRunning && i.status != InstanceStatus::kStopped) ||
+        i.task != InstanceTask::kNone)
+      return MakeError(ErrorCode::kIncorrectInstanceStatus);
+    auto& groups = i.security_group_ids;
+    auto pos = std::find(groups.begin(), groups.end(), group_id);
+    if (join) {
+      if (pos != groups.end()) return MakeError(ErrorCode::kAlreadyInSecurityGroup);
+      if (g->second.vpc_id != i.vpc_id) return MakeError(ErrorCode::kInstanceSecurityGroupMismatch);
+      if (groups.size() >= 5) return MakeError(ErrorCode::kSecurityGroupLimit);
+      groups.push_back(group_id);
+    } else {
+      if (pos == groups.end()) return MakeError(ErrorCode::kNotInSecurityGroup);
+      if (groups.size() == 1) return MakeError(ErrorCode::kLastSecurityGroup);
+      groups.erase(pos);
+    }
+    txn.Touch(i);
+    return Ok();
+  });
+}
+
+}  // namespace
+
+Status JoinSecurityGroup(Cloud& cloud, const std::string& account_id,
+                         const std::string& instance_id, const std::string& group_id) {
+  return ChangeGroups(cloud, account_id, instance_id, group_id, true);
+}
+
+Status LeaveSecurityGroup(Cloud& cloud, const std::string& account_id,
+                          const std::string& instance_id, const std::string& group_id) {
+  return ChangeGroups(cloud, account_id, instance_id, group_id, false);
+}
+
 }  // namespace openecs

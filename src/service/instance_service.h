@@ -86,6 +86,13 @@ struct ModifyInstanceRequest {
 };
 Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r);
 
+// JoinSecurityGroup / LeaveSecurityGroup: Running or Stopped instances only; at most five groups
+// of the instance's own VPC; never none. Rules change on the host at once (no restart).
+Status JoinSecurityGroup(Cloud& cloud, const std::string& account_id,
+                         const std::string& instance_id, const std::string& group_id);
+Status LeaveSecurityGroup(Cloud& cloud, const std::string& account_id,
+                          const std::string& instance_id, const std::string& group_id);
+
 // Validators shared with other services.
 Status ValidatePassword(const std::string& p);
 // ModifyInstanceVncPasswd: exactly 6 letters and digits.
