@@ -1,9 +1,5 @@
 #include "api/agent_endpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "api/params.h"
@@ -11,6 +7,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "model/agent_protocol_json.h"
+#include "sys/files.h"
 
 namespace openecs {
 namespace {
@@ -81,22 +78,9 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
 }
 
 Result<std::string> LoadOrCreateAgentToken(const std::string& path) {
-  {
-    std::ifstream in(path);
-    std::string token;
-    if (in && std::getline(in, token) && !Trim(token).empty()) return std::string(Trim(token));
-  }
+  if (std::string token = Trim(ReadFile(path)); !token.empty()) return token;
   std::string token = RandomHex(32);
-  std::string tmp = path + ".tmp";
-  std::string line = token + "\n";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  0600);  // never readable by others
-  bool written =
-      fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  if (fd >= 0) ::close(fd);
-  if (!written) return MakeError(ErrorCode::kInternalError, "cannot write " + tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    return MakeError(ErrorCode::kInternalError, "cannot write " + path);
+  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(path, token + "\n", 0600));
   return token;
 }
 

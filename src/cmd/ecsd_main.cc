@@ -1,6 +1,5 @@
 // ecsd: the OpenECS daemon. `ecsd dev` runs the API server and one embedded host agent in one
 // process on SQLite; `ecsd agent --server URL` runs a host agent that joins a server over HTTP.
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,14 +16,15 @@
 #include "api/api_server.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "common/ipv4.h"
 #include "common/log.h"
 #include "common/text.h"
 #include "hypervisor/fake/fake_driver.h"
 #include "hypervisor/qemu/qemu_driver.h"
 #include "service/agent_service.h"
 #include "service/cloud.h"
-#include "service/ipv4.h"
 #include "store/store.h"
+#include "sys/files.h"
 
 using namespace openecs;
 
@@ -71,13 +71,8 @@ void WriteCredentials(const std::string& dir, const Account& a, const std::strin
                       {"access_key_secret", a.access_key_secret},
                       {"endpoint", endpoint},
                       {"region_id", region}};
-  std::string tmp = path + ".tmp", text = j.dump(2) + "\n";
-  int fd =
-      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);  // never world-readable
-  bool written =
-      fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  if (fd >= 0) ::close(fd);
-  if (written) std::rename(tmp.c_str(), path.c_str());
+  if (Status st = WriteFileAtomic(path, j.dump(2) + "\n", 0600); !st.ok())  // never world-readable
+    LOG_WARN("{}", st.error().message);
 }
 
 // What a host agent needs to build its hypervisor driver (ecsd dev and ecsd agent).

@@ -9,68 +9,34 @@
 #include <set>
 #include <sstream>
 
+#include "common/ipv4.h"
 #include "common/log.h"
 #include "net/names.h"
 #include "net/ruleset.h"
 #include "sys/exec.h"
+#include "sys/files.h"
 
 namespace openecs {
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Status WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path + ".tmp", std::ios::trunc);
-  out << data;
-  out.close();
-  if (!out) return MakeError(ErrorCode::kInternalError, "cannot write " + path);
-  fs::rename(path + ".tmp", path);
-  return Ok();
-}
-
 bool NamespaceExists(const std::string& ns) { return fs::exists("/run/netns/" + ns); }
 
 // Runs a command inside a namespace.
-Result<std::string> In(const std::string& ns, std::vector<std::string> argv) {
+Status InOk(const std::string& ns, std::vector<std::string> argv) {
   argv.insert(argv.begin(), {"ip", "netns", "exec", ns});
-  return Run(argv);
+  return RunOk(argv);
 }
 
 Status SetSysctl(const std::string& ns, const std::string& path, const std::string& value) {
-  auto r = In(ns, {"sh", "-c", "echo " + value + " > /proc/sys/" + path});
-  if (!r.ok()) return r.error();
-  return Ok();
+  return InOk(ns, {"sh", "-c", "echo " + value + " > /proc/sys/" + path});
 }
 
-std::string FormatIp(uint32_t ip) {
-  return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." +
-         std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
-}
-
-// "10.1.1.0/24" -> {"10.1.1.0", "255.255.255.0", 24, 0x0a010100}
-struct Block {
-  std::string network, netmask;
-  int prefix = 0;
-  uint32_t base = 0;
-};
-Block ParseBlock(const std::string& cidr) {
-  Block b;
-  auto slash = cidr.find('/');
-  b.network = cidr.substr(0, slash);
-  b.prefix = slash == std::string::npos ? 32 : std::atoi(cidr.c_str() + slash + 1);
-  uint32_t mask = b.prefix == 0 ? 0 : ~uint32_t{0} << (32 - b.prefix);
-  b.netmask = FormatIp(mask);
-  unsigned o[4] = {0, 0, 0, 0};
-  std::sscanf(b.network.c_str(), "%u.%u.%u.%u", &o[0], &o[1], &o[2], &o[3]);
-  b.base = ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) & mask;
-  return b;
+// "10.1.1.0/24" as dnsmasq and ip want it (an unparsable block gives 0.0.0.0/0).
+Cidr BlockOf(const std::string& cidr) { return ParseCidr(cidr, false).value_or(Cidr{}); }
+std::string Netmask(const Cidr& c) {
+  return FormatIpv4(c.prefix == 0 ? 0 : ~uint32_t{0} << (32 - c.prefix));
 }
 
 int DnsmasqPid(const std::string& dir) {
@@ -95,12 +61,10 @@ bool VpcNetworks::Available() {
 Status VpcNetworks::EnsureNamespace(const std::string& vpc_id) {
   std::string ns = VpcNamespace(vpc_id);
   if (!NamespaceExists(ns)) {
-    OPENECS_ASSIGN_OR_RETURN(auto out, Run({"ip", "netns", "add", ns}));
-    (void)out;
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "netns", "add", ns}));
     LOG_INFO("net: created router namespace {}", ns);
   }
-  OPENECS_ASSIGN_OR_RETURN(auto lo, Run({"ip", "-n", ns, "link", "set", "lo", "up"}));
-  (void)lo;
+  OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "link", "set", "lo", "up"}));
   OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/ip_forward", "1"));
   std::error_code ec;
   fs::create_directories(Dir(vpc_id), ec);
@@ -121,18 +85,13 @@ Status VpcNetworks::Plug(const DesiredNic& nic) {
   OPENECS_RETURN_IF_ERROR(Sync(nic.vpc_id, vpc));
   std::string ns = VpcNamespace(nic.vpc_id), tap = TapName(nic.eni_id);
   if (fs::exists("/sys/class/net/" + tap)) {
-    OPENECS_ASSIGN_OR_RETURN(auto out, Run({"ip", "link", "set", tap, "netns", ns}));
-    (void)out;
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "link", "set", tap, "netns", ns}));
   }
-  Block b = ParseBlock(nic.cidr);
-  for (std::vector<std::string> cmd :
-       {std::vector<std::string>{"ip", "-n", ns, "link", "set", tap, "up"},
-        {"ip", "-n", ns, "addr", "replace", nic.gateway + "/" + std::to_string(b.prefix), "dev",
-         tap, "noprefixroute"},
-        {"ip", "-n", ns, "route", "replace", nic.ip + "/32", "dev", tap}}) {
-    OPENECS_ASSIGN_OR_RETURN(auto out, Run(cmd));
-    (void)out;
-  }
+  std::string gateway = nic.gateway + "/" + std::to_string(BlockOf(nic.cidr).prefix);
+  OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "link", "set", tap, "up"}));
+  OPENECS_RETURN_IF_ERROR(
+      RunOk({"ip", "-n", ns, "addr", "replace", gateway, "dev", tap, "noprefixroute"}));
+  OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "route", "replace", nic.ip + "/32", "dev", tap}));
   OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/conf/" + tap + "/proxy_arp", "1"));
   LOG_DEBUG("net: {} plugged into {} as {} ({})", nic.eni_id, ns, tap, nic.ip);
   return Ok();
@@ -170,8 +129,7 @@ Status VpcNetworks::Apply(const std::vector<DesiredNic>& nics) {
     vpcs_.erase(vpc_id);
   }
   if (want.empty() && fs::exists(std::string("/sys/class/net/") + kPublicBridge)) {
-    auto r = Run({"ip", "link", "del", kPublicBridge});
-    if (!r.ok()) result = r.error();
+    if (Status st = RunOk({"ip", "link", "del", kPublicBridge}); !st.ok()) result = st;
   }
   return result;
 }
@@ -185,9 +143,8 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
   if (ruleset != vpc.ruleset) {
     // One transaction: the old table goes and the new one comes in together.
     std::string script = "table inet openecs\ndelete table inet openecs\n" + ruleset;
-    OPENECS_RETURN_IF_ERROR(WriteFile(dir + "/ruleset.nft", script));
-    OPENECS_ASSIGN_OR_RETURN(auto out, In(ns, {"nft", "-f", dir + "/ruleset.nft"}));
-    (void)out;
+    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/ruleset.nft", script));
+    OPENECS_RETURN_IF_ERROR(InOk(ns, {"nft", "-f", dir + "/ruleset.nft"}));
     vpc.ruleset = ruleset;
   }
 
@@ -204,10 +161,10 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
   for (const auto& n : nics) {
     dhcp_hosts += n.mac + "," + n.ip + (n.host_name.empty() ? "" : "," + n.host_name) + "\n";
     if (!n.host_name.empty()) hosts += n.ip + " " + n.host_name + "\n";
-    Block b = ParseBlock(n.cidr);
-    ranges[n.vswitch_id] = "dhcp-range=set:" + n.vswitch_id + "," + b.network + ",static," +
-                           b.netmask + ",12h\ndhcp-option=tag:" + n.vswitch_id + ",option:router," +
-                           n.gateway + "\n";
+    Cidr b = BlockOf(n.cidr);
+    ranges[n.vswitch_id] = "dhcp-range=set:" + n.vswitch_id + "," + FormatIpv4(b.network) +
+                           ",static," + Netmask(b) + ",12h\ndhcp-option=tag:" + n.vswitch_id +
+                           ",option:router," + n.gateway + "\n";
   }
   conf =
       "interface=oe*\nbind-dynamic\nexcept-interface=lo\nno-resolv\nno-hosts\n"
@@ -223,11 +180,11 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
   for (const auto& [vsw, line] : ranges) conf += line;
   bool files_changed = dhcp_hosts != vpc.dhcp_hosts || hosts != vpc.hosts;
   if (files_changed) {
-    OPENECS_RETURN_IF_ERROR(WriteFile(dir + "/dhcp-hosts", dhcp_hosts));
-    OPENECS_RETURN_IF_ERROR(WriteFile(dir + "/hosts", hosts));
+    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/dhcp-hosts", dhcp_hosts));
+    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/hosts", hosts));
   }
   bool restart = conf != vpc.dnsmasq_conf;
-  if (restart) OPENECS_RETURN_IF_ERROR(WriteFile(dir + "/dnsmasq.conf", conf));
+  if (restart) OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/dnsmasq.conf", conf));
   OPENECS_RETURN_IF_ERROR(EnsureDnsmasq(vpc_id, vpc, restart));
   if (files_changed && !restart) {
     if (int pid = DnsmasqPid(dir)) ::kill(pid, SIGHUP);  // re-reads hosts and dhcp-hosts
@@ -249,32 +206,27 @@ Status VpcNetworks::SyncUplink(const std::string& vpc_id, const std::vector<Desi
   std::string ns = VpcNamespace(vpc_id);
   bool have = Run({"ip", "-n", ns, "link", "show", kUplink}).ok();
   if (want.empty() && !have) return Ok();
-  auto run = [](std::vector<std::string> argv) -> Status {
-    auto r = Run(argv);
-    if (!r.ok()) return r.error();
-    return Ok();
-  };
   if (!want.empty()) {
-    Block b = ParseBlock(pool);
-    std::string host_side = FormatIp(b.base + 1);  // the pool's first address
+    Cidr b = BlockOf(pool);
+    std::string host_side = FormatIpv4(b.first() + 1);  // the pool's first address
     if (!fs::exists(std::string("/sys/class/net/") + kPublicBridge)) {
-      OPENECS_RETURN_IF_ERROR(run({"ip", "link", "add", kPublicBridge, "type", "bridge"}));
+      OPENECS_RETURN_IF_ERROR(RunOk({"ip", "link", "add", kPublicBridge, "type", "bridge"}));
       LOG_INFO("net: created the public bridge {} ({}/{})", kPublicBridge, host_side, b.prefix);
     }
     OPENECS_RETURN_IF_ERROR(
-        run({"ip", "addr", "replace", host_side + "/" + std::to_string(b.prefix), "dev",
-             kPublicBridge}));
-    OPENECS_RETURN_IF_ERROR(run({"ip", "link", "set", kPublicBridge, "up"}));
+        RunOk({"ip", "addr", "replace", host_side + "/" + std::to_string(b.prefix), "dev",
+               kPublicBridge}));
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "link", "set", kPublicBridge, "up"}));
     std::string host_end = UplinkHostEnd(vpc_id);
     if (!have)
-      OPENECS_RETURN_IF_ERROR(run(
+      OPENECS_RETURN_IF_ERROR(RunOk(
           {"ip", "link", "add", host_end, "type", "veth", "peer", "name", kUplink, "netns", ns}));
-    OPENECS_RETURN_IF_ERROR(run({"ip", "link", "set", host_end, "master", kPublicBridge, "up"}));
-    OPENECS_RETURN_IF_ERROR(run({"ip", "-n", ns, "link", "set", kUplink, "up"}));
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "link", "set", host_end, "master", kPublicBridge, "up"}));
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "link", "set", kUplink, "up"}));
     OPENECS_RETURN_IF_ERROR(
-        run({"ip", "-n", ns, "route", "replace", host_side + "/32", "dev", kUplink}));
+        RunOk({"ip", "-n", ns, "route", "replace", host_side + "/32", "dev", kUplink}));
     OPENECS_RETURN_IF_ERROR(
-        run({"ip", "-n", ns, "route", "replace", "default", "via", host_side, "dev", kUplink}));
+        RunOk({"ip", "-n", ns, "route", "replace", "default", "via", host_side, "dev", kUplink}));
   }
   // The VPC's public addresses, exactly.
   auto listed = Run({"ip", "-n", ns, "-4", "-o", "addr", "show", "dev", kUplink});
@@ -291,10 +243,10 @@ Status VpcNetworks::SyncUplink(const std::string& vpc_id, const std::vector<Desi
   }
   for (const auto& ip : present)
     if (!want.count(ip))
-      OPENECS_RETURN_IF_ERROR(run({"ip", "-n", ns, "addr", "del", ip + "/32", "dev", kUplink}));
+      OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "addr", "del", ip + "/32", "dev", kUplink}));
   for (const auto& ip : want)
     if (!present.count(ip))
-      OPENECS_RETURN_IF_ERROR(run({"ip", "-n", ns, "addr", "add", ip + "/32", "dev", kUplink}));
+      OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "addr", "add", ip + "/32", "dev", kUplink}));
   return Ok();
 }
 
@@ -306,18 +258,14 @@ Status VpcNetworks::EnsureDnsmasq(const std::string& vpc_id, Vpc& vpc, bool rest
     ::kill(pid, SIGTERM);
     for (int i = 0; i < 50 && ::kill(pid, 0) == 0; ++i) usleep(20000);
   }
-  OPENECS_ASSIGN_OR_RETURN(
-      auto out, In(VpcNamespace(vpc_id), {"dnsmasq", "--conf-file=" + dir + "/dnsmasq.conf"}));
-  (void)out;
-  return Ok();
+  return InOk(VpcNamespace(vpc_id), {"dnsmasq", "--conf-file=" + dir + "/dnsmasq.conf"});
 }
 
 Status VpcNetworks::Teardown(const std::string& vpc_id) {
   std::string dir = Dir(vpc_id), ns = VpcNamespace(vpc_id);
   if (int pid = DnsmasqPid(dir)) ::kill(pid, SIGTERM);
   if (NamespaceExists(ns)) {
-    OPENECS_ASSIGN_OR_RETURN(auto out, Run({"ip", "netns", "del", ns}));
-    (void)out;
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "netns", "del", ns}));
     LOG_INFO("net: removed router namespace {}", ns);
   }
   std::error_code ec;

@@ -8,9 +8,9 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "common/ipv4.h"
 #include "model/catalogue.h"
 #include "service/capacity.h"
-#include "service/ipv4.h"
 #include "service/names.h"
 #include "service/public_ip.h"
 

@@ -11,6 +11,7 @@
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/text.h"
+#include "sys/files.h"
 
 namespace openecs {
 namespace {
@@ -36,13 +37,6 @@ std::optional<std::string> Fingerprint(const std::string& public_key) {
     out += hex.substr(i, 2);
   }
   return out;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Generates an RSA-2048 key pair with ssh-keygen (PEM private key, OpenSSH public key).

@@ -4,8 +4,8 @@
 
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/ipv4.h"
 #include "common/text.h"
-#include "service/ipv4.h"
 #include "service/names.h"
 
 namespace openecs {

@@ -7,8 +7,8 @@
 #include <set>
 #include <string>
 
+#include "common/ipv4.h"
 #include "service/cloud.h"
-#include "service/ipv4.h"
 
 namespace openecs {
 

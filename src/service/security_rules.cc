@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "common/ids.h"
+#include "common/ipv4.h"
 #include "common/text.h"
-#include "service/ipv4.h"
 #include "service/public_ip.h"
 
 namespace openecs {

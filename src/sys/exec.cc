@@ -73,4 +73,10 @@ bool HaveProgram(const std::string& name) {
   return false;
 }
 
+Status RunOk(const std::vector<std::string>& argv) {
+  auto r = Run(argv);
+  if (!r.ok()) return r.error();
+  return Ok();
+}
+
 }  // namespace openecs

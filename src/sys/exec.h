@@ -12,6 +12,9 @@ namespace openecs {
 // output. Never throws; thread-safe.
 Result<std::string> Run(const std::vector<std::string>& argv);
 
+// Run() for commands whose output does not matter.
+Status RunOk(const std::vector<std::string>& argv);
+
 // True if `name` is an executable in PATH.
 bool HaveProgram(const std::string& name);
 

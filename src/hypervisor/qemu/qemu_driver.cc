@@ -21,6 +21,7 @@
 #include "hypervisor/qemu/qmp.h"
 #include "net/names.h"
 #include "sys/exec.h"
+#include "sys/files.h"
 
 namespace openecs {
 namespace fs = std::filesystem;
@@ -29,21 +30,6 @@ using json = nlohmann::json;
 namespace {
 
 Error Fail(const std::string& what) { return MakeError(ErrorCode::kInternalError, what); }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Status WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-  out.close();
-  if (!out) return Fail("cannot write " + path);
-  return Ok();
-}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -197,7 +183,7 @@ Status QemuDriver::Spawn(const DesiredVm& spec) {
     auto r = Run(argv);
     if (!r.ok()) return cleanup(r.error());
   }
-  Status st = WriteFile(dir + "/spec.json", SpecToJson(spec).dump(2));
+  Status st = WriteFileAtomic(dir + "/spec.json", SpecToJson(spec).dump(2));
   if (!st.ok()) return cleanup(st.error());
   return Ok();
 }
@@ -216,8 +202,7 @@ Result<DesiredVm> QemuDriver::UpdateSpec(const DesiredVm& want) {
   vm.public_key = want.public_key;
   vm.private_ip = want.private_ip;
   vm.nics = want.nics;  // not kept in spec.json: the server always says
-  OPENECS_RETURN_IF_ERROR(WriteFile(dir + "/spec.json.tmp", SpecToJson(vm).dump(2)));
-  fs::rename(dir + "/spec.json.tmp", dir + "/spec.json");
+  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/spec.json", SpecToJson(vm).dump(2)));
   return vm;
 }
 
@@ -229,7 +214,7 @@ Status QemuDriver::WriteConfigDrive(const DesiredVm& vm, bool in_place) {
   OPENECS_RETURN_IF_ERROR(Run({"mkfs.vfat", "-n", "CIDATA", "-C", fresh, "1024"}));
   for (const auto& [name, content] : BuildNoCloud(vm)) {
     std::string tmp = dir + "/" + name;
-    OPENECS_RETURN_IF_ERROR(WriteFile(tmp, content));
+    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(tmp, content));
     OPENECS_RETURN_IF_ERROR(Run({"mcopy", "-o", "-i", fresh, tmp, "::" + name}));
     fs::remove(tmp);
   }
@@ -319,7 +304,7 @@ Status QemuDriver::Launch(const DesiredVm& want) {
       return st;
     }
   }
-  if (vnc_port && !WriteFile(dir + "/vnc_port", std::to_string(vnc_port)).ok())
+  if (vnc_port && !WriteFileAtomic(dir + "/vnc_port", std::to_string(vnc_port)).ok())
     LOG_WARN("qemu: {}: cannot record its VNC port", id);
   SetVncPassword(vm);
   return Ok();

@@ -1,4 +1,4 @@
-#include "service/ipv4.h"
+#include "common/ipv4.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,16 @@
+#pragma once
+// Small whole-file helpers for state files (specs, pid files, rulesets, tokens).
+#include <string>
+
+#include "common/result.h"
+
+namespace openecs {
+
+// The file's contents; "" if it cannot be read.
+std::string ReadFile(const std::string& path);
+
+// Replaces `path` atomically (write <path>.tmp, then rename). The file is created with `mode`
+// from the start, so a 0600 secret is never readable by others, not even for a moment.
+Status WriteFileAtomic(const std::string& path, const std::string& data, int mode = 0644);
+
+}  // namespace openecs
