@@ -66,7 +66,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
     DesiredState out;
     out.revision = rev;
-    GroupMembers members = IndexGroupMembers(s);
+    NetworkIndex index = IndexNetworks(s);
     for (const auto& [id, i] : s.instances) {
       if (i.host_id != host_id) continue;
       DesiredVm vm;
@@ -94,7 +94,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
                             d->second.image_id, d->second.delete_with_instance});
       }
       if (!i.vpc_id.empty())
-        vm.nics.push_back(PrimaryNic(s, i, members, cloud_.config().public_cidr));
+        vm.nics.push_back(PrimaryNic(s, i, index, cloud_.config().public_cidr));
       out.vms.push_back(std::move(vm));
     }
     return out;

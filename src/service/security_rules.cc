@@ -5,15 +5,16 @@
 #include "common/ids.h"
 #include "common/ipv4.h"
 #include "common/text.h"
-#include "service/public_ip.h"
 
 namespace openecs {
 
-GroupMembers IndexGroupMembers(const State& s) {
-  GroupMembers out;
+NetworkIndex IndexNetworks(const State& s) {
+  NetworkIndex out;
   for (const auto& [id, i] : s.instances)
     if (!i.private_ip.empty())
-      for (const auto& g : i.security_group_ids) out[g].push_back(i.private_ip);
+      for (const auto& g : i.security_group_ids) out.members[g].push_back(i.private_ip);
+  for (const auto& [id, e] : s.eips)
+    if (!e.instance_id.empty()) out.eip_of[e.instance_id] = &e;
   return out;
 }
 
@@ -30,7 +31,7 @@ std::pair<int, int> Ports(const std::string& range) {
 
 }  // namespace
 
-DesiredNic PrimaryNic(const State& s, const Instance& i, const GroupMembers& members,
+DesiredNic PrimaryNic(const State& s, const Instance& i, const NetworkIndex& index,
                       const std::string& public_cidr) {
   DesiredNic nic;
   nic.eni_id = "eni-" + (i.id.size() > 2 ? i.id.substr(2) : i.id);
@@ -39,15 +40,21 @@ DesiredNic PrimaryNic(const State& s, const Instance& i, const GroupMembers& mem
   nic.vpc_id = i.vpc_id;
   nic.vswitch_id = i.vswitch_id;
   nic.host_name = i.host_name;
-  std::tie(nic.public_ip, nic.bandwidth_out_mbps) = PublicAddressOf(s, i);
+  if (!i.public_ip.empty()) {
+    nic.public_ip = i.public_ip;
+    nic.bandwidth_out_mbps = i.internet_max_bandwidth_out;
+  } else if (auto e = index.eip_of.find(i.id); e != index.eip_of.end()) {
+    nic.public_ip = e->second->ip_address;
+    nic.bandwidth_out_mbps = e->second->bandwidth;
+  }
   nic.public_cidr = public_cidr;
   if (auto vsw = s.vswitches.find(i.vswitch_id); vsw != s.vswitches.end()) {
     nic.cidr = vsw->second.cidr_block;
     if (auto c = ParseCidr(nic.cidr, false)) nic.gateway = FormatIpv4(c->last() - 2);
   }
   auto ips_of = [&](const std::string& group) {
-    auto it = members.find(group);
-    return it == members.end() ? std::vector<std::string>{} : it->second;
+    auto it = index.members.find(group);
+    return it == index.members.end() ? std::vector<std::string>{} : it->second;
   };
 
   std::vector<DesiredRule> rules;

@@ -17,12 +17,16 @@
 
 namespace openecs {
 
-// Group id -> the private IPs of its instances; built once per desired-state computation.
-using GroupMembers = std::map<std::string, std::vector<std::string>>;
-GroupMembers IndexGroupMembers(const State& s);
+// What PrimaryNic looks up across instances, built once per desired-state computation (one
+// pass over the instances and EIPs, instead of one per interface).
+struct NetworkIndex {
+  std::map<std::string, std::vector<std::string>> members;  // group id -> private IPs
+  std::map<std::string, const EipAddress*> eip_of;          // instance id -> its EIP
+};
+NetworkIndex IndexNetworks(const State& s);
 
 // The primary interface of `i` as its host must set it up.
-DesiredNic PrimaryNic(const State& s, const Instance& i, const GroupMembers& members,
+DesiredNic PrimaryNic(const State& s, const Instance& i, const NetworkIndex& index,
                       const std::string& public_cidr);
 
 }  // namespace openecs
