@@ -67,6 +67,7 @@ void Agent::Loop() {
 }
 
 void Agent::RefreshConsoles() {
+  std::vector<Observation> changed;  // one report for all of them
   for (const auto& id : running_) {
     if (driver_->Info(id).power != PowerState::kRunning) continue;
     std::string console = driver_->ConsoleOutput(id);
@@ -77,9 +78,11 @@ void Agent::RefreshConsoles() {
     // Power kUnknown: console news only; a booting guest must not look Running because of it.
     Observation o{id, PowerState::kUnknown, 0, false, "", ""};
     o.console = std::move(console);
-    Status st = channel_->Report(host_id(), {o});
-    if (!st.ok()) LOG_WARN("agent: console report for {} failed: {}", id, st.error().message);
+    changed.push_back(std::move(o));
   }
+  if (changed.empty()) return;
+  Status st = channel_->Report(host_id(), changed);
+  if (!st.ok()) LOG_WARN("agent: console report failed: {}", st.error().message);
 }
 
 void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
