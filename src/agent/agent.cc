@@ -4,12 +4,18 @@
 #include <utility>
 
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "common/log.h"
 
 namespace openecs {
 
 Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
-    : channel_(channel), driver_(driver), options_(std::move(options)) {}
+    : channel_(channel), driver_(driver), options_(std::move(options)), metadata_(RandomHex(32)) {
+  if (options_.network)
+    options_.network->ServeMetadata([this](const std::string& vpc_id, const HttpRequest& req) {
+      return metadata_.Handle(vpc_id, req);
+    });
+}
 
 Agent::~Agent() { Stop(); }
 
@@ -92,6 +98,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
   for (auto it = console_seen_.begin(); it != console_seen_.end();)
     it = running_.count(it->first) ? std::next(it) : console_seen_.erase(it);
   if (options_.network) {
+    metadata_.Update(desired.vms);
     std::vector<DesiredNic> nics;
     for (const auto& vm : desired.vms)
       if (vm.desired != DesiredPower::kAbsent)

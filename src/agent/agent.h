@@ -12,7 +12,8 @@
 // - Every `full_sync_ms` it reports every guest's power state, a backstop for lost reports.
 // - Every `console_refresh_ms` it reports the consoles of running guests that printed more.
 // - With a VPC data plane, every new desired state is applied to it (security group rules,
-//   DHCP entries, namespaces of VPCs that left this host) before guests are acted on.
+//   DHCP entries, namespaces of VPCs that left this host) before guests are acted on, and the
+//   agent answers the guests' metadata requests (metadata_service.h) from it.
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
@@ -22,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "agent/metadata_service.h"
 #include "hypervisor/driver.h"
 #include "model/agent_protocol.h"
 #include "net/vpc_network.h"
@@ -59,6 +61,7 @@ class Agent {
   AgentChannel* channel_;
   Driver* driver_;
   AgentOptions options_;
+  MetadataService metadata_;
   std::string host_id_;  // guarded by mu_ (re-registration replaces it)
   std::atomic<bool> stop_{false};
   std::thread loop_;

@@ -12,7 +12,7 @@
 // host (the agent registers again), 500 when the server cannot do what was asked.
 #include <string>
 
-#include "api/http_server.h"
+#include "common/http_server.h"
 #include "model/agent_protocol.h"
 
 namespace openecs {

@@ -8,7 +8,7 @@
 
 #include "api/action.h"
 #include "api/auth.h"
-#include "api/http_server.h"
+#include "common/http_server.h"
 
 namespace openecs {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <unordered_set>
 
-#include "api/http_server.h"
+#include "common/http_server.h"
 #include "common/result.h"
 
 namespace openecs {

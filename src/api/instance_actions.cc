@@ -6,6 +6,7 @@
 #include "api/paging.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "common/ids.h"
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "model/catalogue.h"
@@ -16,6 +17,14 @@
 namespace openecs {
 namespace {
 using json = nlohmann::json;
+
+// HttpPutResponseHopLimit: 1 to 64.
+Result<std::optional<int>> HopLimitOf(const Params& p) {
+  auto v = p.Int("HttpPutResponseHopLimit", 1, 64);
+  if (!v.ok()) return MakeError(ErrorCode::kInvalidHttpPutResponseHopLimit);
+  if (!*v) return std::optional<int>();
+  return std::optional<int>(static_cast<int>(**v));
+}
 
 Result<DiskRequest> DiskOf(const std::map<std::string, std::string>& m, bool system,
                            int default_size) {
@@ -74,6 +83,10 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   r.key_pair_name = p.GetOr("KeyPairName", "");
   r.password = p.GetOr("Password", "");
   r.user_data = p.GetOr("UserData", "");
+  r.metadata_http_endpoint = p.GetOr("HttpEndpoint", "enabled");
+  r.metadata_http_tokens = p.GetOr("HttpTokens", "optional");
+  OPENECS_ASSIGN_OR_RETURN(auto hops, HopLimitOf(p));
+  r.metadata_hop_limit = hops.value_or(1);
   OPENECS_ASSIGN_OR_RETURN(r.unique_suffix, p.Bool("UniqueSuffix", false));
   std::map<std::string, std::string> sys;
   for (const char* k : {"Category", "Size", "PerformanceLevel", "DiskName", "Description"})
@@ -135,8 +148,7 @@ void RenderInstance(const Instance& i, const EipAddress* eip, JsonWriter& w) {
   const Image* img = FindBuiltinImage(i.image_id);
   std::string os_name = img ? img->os_name : "";
   std::string suffix = i.id.substr(2);
-  std::string mac =
-      "00:16:3e:" + suffix.substr(0, 2) + ":" + suffix.substr(2, 2) + ":" + suffix.substr(4, 2);
+  std::string mac = MacForId(i.id);  // what the guest's NIC carries
   auto ip_list = [&](std::string_view key, const std::string& ip) {
     w.Key(key).BeginObject().Key("IpAddress").BeginArray();
     if (!ip.empty()) w.String(ip);
@@ -226,8 +238,9 @@ void RenderInstance(const Instance& i, const EipAddress* eip, JsonWriter& w) {
   w.EndArray().EndObject();
   w.Key("MetadataOptions")
       .BeginObject()
-      .Field("HttpEndpoint", "enabled")
-      .Field("HttpTokens", "optional")
+      .Field("HttpEndpoint", i.metadata_http_endpoint)
+      .Field("HttpTokens", i.metadata_http_tokens)
+      .Field("HttpPutResponseHopLimit", i.metadata_hop_limit)
       .EndObject();
   w.EndObject();
 }
@@ -525,6 +538,18 @@ Result<json> ModifyInstanceVncPasswdAction(ApiContext& c) {
   return json::object();
 }
 
+// The metadata service options of one instance; they reach its host at once (no restart).
+Result<json> ModifyInstanceMetadataOptionsAction(ApiContext& c) {
+  ModifyInstanceRequest r;
+  r.account_id = c.account_id;
+  OPENECS_ASSIGN_OR_RETURN(r.instance_id, c.params.Required("InstanceId"));
+  r.metadata_http_endpoint = c.params.Get("HttpEndpoint");
+  r.metadata_http_tokens = c.params.Get("HttpTokens");
+  OPENECS_ASSIGN_OR_RETURN(r.metadata_hop_limit, HopLimitOf(c.params));
+  OPENECS_RETURN_IF_ERROR(ModifyInstanceAttribute(c.cloud, r));
+  return json::object();
+}
+
 // Where a VNC client (noVNC) reaches the running guest's screen: a websocket on the guest's
 // host, protected by the instance's VNC password (ModifyInstanceVncPasswd).
 Result<json> DescribeInstanceVncUrlAction(ApiContext& c) {
@@ -656,6 +681,7 @@ void RegisterInstanceActions(ActionTable& t) {
   t[{kEcsVersion, "GetInstanceConsoleOutput"}] = {GetInstanceConsoleOutputAction};
   t[{kEcsVersion, "ModifyInstanceVncPasswd"}] = {ModifyInstanceVncPasswdAction};
   t[{kEcsVersion, "DescribeInstanceVncUrl"}] = {DescribeInstanceVncUrlAction};
+  t[{kEcsVersion, "ModifyInstanceMetadataOptions"}] = {ModifyInstanceMetadataOptionsAction};
   t[{kEcsVersion, "AllocatePublicIpAddress"}] = {AllocatePublicIpAddressAction, false};
   t[{kEcsVersion, "JoinSecurityGroup"}] = {JoinSecurityGroupAction, false};
   t[{kEcsVersion, "LeaveSecurityGroup"}] = {LeaveSecurityGroupAction, false};

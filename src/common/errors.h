@@ -111,6 +111,13 @@ namespace openecs {
     "case, digits, special characters.")                                                           \
   X(kInvalidVncPassword, "InvalidVncPassword.Malformed", 400,                                      \
     "The VNC password must be 6 characters: letters and digits.")                                  \
+  X(kInvalidHttpEndpoint, "InvalidHttpEndpoint.NotSupported", 400,                                 \
+    "The specified HttpEndpoint not supported, you can use enabled(default) or disabled.")         \
+  X(kInvalidHttpTokens, "InvalidHttpTokens.NotSupported", 400,                                     \
+    "The specified HttpTokens not supported, you can use optional(default) or required.")          \
+  X(kInvalidHttpPutResponseHopLimit, "InvalidHttpPutResponseHopLimit.NotSupported", 400,           \
+    "The specified HttpPutResponseHopLimit not supported, more than 1 and less than 64 is "        \
+    "reasonable.")                                                                                 \
   X(kInvalidUserDataBase64, "InvalidUserData.Base64FormatInvalid", 400,                            \
     "The specified UserData is not valid Base64.")                                                 \
   X(kInvalidUserDataSize, "InvalidUserData.SizeExceeded", 400,                                     \

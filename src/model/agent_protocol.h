@@ -68,6 +68,10 @@ struct DesiredNic {
 // One instance as the server wants it on this host.
 struct DesiredVm {
   std::string instance_id;
+  std::string instance_name;
+  std::string instance_type;
+  std::string region_id;
+  std::string zone_id;
   DesiredPower desired = DesiredPower::kStopped;
   bool force_stop = false;
   int64_t reboot_seq = 0;
@@ -79,8 +83,12 @@ struct DesiredVm {
   std::string user_data;  // Base64
   std::string password;
   std::string vnc_password;
+  std::string key_pair_name;
   std::string public_key;
   std::string private_ip;
+  // The metadata service: whether it answers this guest, and whether it wants a token.
+  bool metadata_enabled = true;
+  bool metadata_tokens_required = false;
   std::vector<DesiredDisk> disks;
   std::vector<DesiredNic> nics;  // nics[0] is the primary interface
 };

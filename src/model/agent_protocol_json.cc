@@ -11,7 +11,8 @@ OPENECS_JSON(DesiredNic, eni_id, mac, ip, vpc_id, vswitch_id, cidr, gateway, hos
              public_cidr, bandwidth_out_mbps, rules)
 OPENECS_JSON(DesiredVm, instance_id, desired, force_stop, reboot_seq, observed, cpu, memory_mb,
              image_id, host_name, user_data, password, vnc_password, public_key, private_ip, disks,
-             nics)
+             nics, instance_name, instance_type, region_id, zone_id, key_pair_name,
+             metadata_enabled, metadata_tokens_required)
 OPENECS_JSON(DesiredState, revision, changed, vms)
 
 // `console` and `vnc_url` are optional: absent means "unchanged", which is not "".

@@ -46,6 +46,11 @@ struct Instance {
   std::string public_ip;     // static public address (InternetMaxBandwidthOut > 0), "" if none
   bool public_ip_on_start = false;  // an economical stop took it: the next start gives one
   std::string user_data;            // Base64, as given
+  // The metadata service (100.100.100.200) for this instance: enabled | disabled, and
+  // optional | required (required: only requests carrying a token are answered).
+  std::string metadata_http_endpoint = "enabled";
+  std::string metadata_http_tokens = "optional";
+  int metadata_hop_limit = 1;  // stored and reported; guests reach the service in one hop
   Tags tags;
   std::string charge_type = "PostPaid";  // PostPaid | PrePaid
   int period = 0;

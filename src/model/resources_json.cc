@@ -13,7 +13,8 @@ OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_n
              internet_charge_type, internet_max_bandwidth_out, internet_max_bandwidth_in,
              deletion_protection, creation_time, start_time, status, stopped_mode, task, force_stop,
              desired, reboot_seq, power, host_id, claimed, last_error, booted_once, vnc_password,
-             vnc_url, public_ip, public_ip_on_start)
+             vnc_url, public_ip, public_ip_on_start, metadata_http_endpoint, metadata_http_tokens,
+             metadata_hop_limit)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time)

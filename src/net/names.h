@@ -16,6 +16,9 @@ inline std::string UplinkHostEnd(const std::string& vpc_id) {
   return "oeu" + (vpc_id.size() > 12 ? vpc_id.substr(vpc_id.size() - 12) : vpc_id);
 }
 
+// The instance metadata service, on the router's loopback in every VPC namespace (port 80).
+inline constexpr const char* kMetadataAddress = "100.100.100.200";
+
 // The tap of an ENI (IFNAMSIZ allows 15 characters): "oe" + the last 13 of its id.
 inline std::string TapName(const std::string& eni_id) {
   return "oe" + (eni_id.size() > 13 ? eni_id.substr(eni_id.size() - 13) : eni_id);

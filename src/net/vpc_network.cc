@@ -58,16 +58,26 @@ bool VpcNetworks::Available() {
   return ::geteuid() == 0 && HaveProgram("ip") && HaveProgram("nft") && HaveProgram("dnsmasq");
 }
 
-Status VpcNetworks::EnsureNamespace(const std::string& vpc_id) {
+Status VpcNetworks::EnsureNamespace(const std::string& vpc_id, Vpc& vpc) {
   std::string ns = VpcNamespace(vpc_id);
   if (!NamespaceExists(ns)) {
     OPENECS_RETURN_IF_ERROR(RunOk({"ip", "netns", "add", ns}));
+    vpc.metadata.reset();  // a listener left in a namespace that is gone
     LOG_INFO("net: created router namespace {}", ns);
   }
   OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "link", "set", "lo", "up"}));
   OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/ip_forward", "1"));
   std::error_code ec;
   fs::create_directories(Dir(vpc_id), ec);
+  if (metadata_handler_ && !vpc.metadata) {
+    OPENECS_RETURN_IF_ERROR(RunOk(
+        {"ip", "-n", ns, "addr", "replace", std::string(kMetadataAddress) + "/32", "dev", "lo"}));
+    auto handler = [this, vpc_id](const HttpRequest& req) {
+      return metadata_handler_(vpc_id, req);
+    };
+    OPENECS_ASSIGN_OR_RETURN(vpc.metadata, HttpServer::Start(std::string(kMetadataAddress) + ":80",
+                                                             1, std::move(handler), 1, ns));
+  }
   return Ok();
 }
 
@@ -77,7 +87,7 @@ Status VpcNetworks::Plug(const DesiredNic& nic) {
     return MakeError(ErrorCode::kInternalError, "interface " + nic.eni_id + " has no VPC address");
   Vpc& vpc = vpcs_[nic.vpc_id];
   if (!vpc.ready || !NamespaceExists(VpcNamespace(nic.vpc_id))) {
-    OPENECS_RETURN_IF_ERROR(EnsureNamespace(nic.vpc_id));
+    OPENECS_RETURN_IF_ERROR(EnsureNamespace(nic.vpc_id, vpc));
     vpc.ready = true;
   }
   vpc.nics[nic.eni_id] = nic;
@@ -107,7 +117,7 @@ Status VpcNetworks::Apply(const std::vector<DesiredNic>& nics) {
     Vpc& vpc = vpcs_[vpc_id];
     Status st = Ok();
     if (!vpc.ready || !NamespaceExists(VpcNamespace(vpc_id))) {
-      st = EnsureNamespace(vpc_id);
+      st = EnsureNamespace(vpc_id, vpc);
       vpc.ready = st.ok();
     }
     vpc.nics = by_eni;
@@ -263,6 +273,8 @@ Status VpcNetworks::EnsureDnsmasq(const std::string& vpc_id, Vpc& vpc, bool rest
 
 Status VpcNetworks::Teardown(const std::string& vpc_id) {
   std::string dir = Dir(vpc_id), ns = VpcNamespace(vpc_id);
+  // The listening socket would keep the namespace alive after `ip netns del`.
+  if (auto it = vpcs_.find(vpc_id); it != vpcs_.end()) it->second.metadata.reset();
   if (int pid = DnsmasqPid(dir)) ::kill(pid, SIGTERM);
   if (NamespaceExists(ns)) {
     OPENECS_RETURN_IF_ERROR(RunOk({"ip", "netns", "del", ns}));

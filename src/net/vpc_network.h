@@ -11,7 +11,10 @@
 //   MAC -> IP entry per ENI; DNS answers the VPC's host names);
 // - public IPs: a bridge "oe-public" in the host's namespace holds the pool's first address;
 //   each VPC with public IPs has a veth "uplink" to it carrying those addresses (/32), which
-//   the router NATs 1:1 to the private ones. The host reaches public IPs over that bridge.
+//   the router NATs 1:1 to the private ones. The host reaches public IPs over that bridge;
+// - the metadata service: 100.100.100.200 on the router's loopback, port 80, a socket this
+//   process opens inside the namespace (so it knows the VPC of every caller, and the caller
+//   by its source address, without NAT). Guests reach it through their gateway.
 //
 // Why routed and not a bridge per vSwitch: this kernel has no bridge conntrack
 // (CONFIG_NF_CONNTRACK_BRIDGE is off), so stateful security groups on bridge ports are not
@@ -19,11 +22,14 @@
 // and no ARP spoofing (a tap's neighbours are never used for other ENIs' addresses).
 //
 // Thread-safe. Everything is idempotent, so after a restart Apply() adopts what exists.
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/http_server.h"
 #include "common/result.h"
 #include "model/agent_protocol.h"
 
@@ -36,6 +42,12 @@ class VpcNetworks {
 
   // True if this host can build VPC networks (root, ip, nft, dnsmasq).
   static bool Available();
+
+  // Answers http://100.100.100.200 in every VPC namespace with `handler` (given the VPC).
+  // Call before the first Plug or Apply.
+  using MetadataHandler =
+      std::function<HttpResponse(const std::string& vpc_id, const HttpRequest& request)>;
+  void ServeMetadata(MetadataHandler handler) { metadata_handler_ = std::move(handler); }
 
   // Moves the ENI's tap (just created by QEMU in this namespace) into its VPC's namespace and
   // sets it up, with the ENI's rules and DHCP entry in force before the guest runs.
@@ -51,8 +63,10 @@ class VpcNetworks {
     std::string ruleset, dhcp_hosts, hosts, dnsmasq_conf;  // what was last applied
     std::string publics = "?";  // public IPs last put on the uplink ("?": not yet synced)
     bool ready = false;         // namespace set up by this process
+    std::unique_ptr<HttpServer> metadata;  // listening inside the namespace
   };
-  Status EnsureNamespace(const std::string& vpc_id);
+  // The namespace with its router basics and the metadata listener (idempotent).
+  Status EnsureNamespace(const std::string& vpc_id, Vpc& vpc);
   Status Sync(const std::string& vpc_id, Vpc& vpc);  // rules, DHCP entries, dnsmasq
   Status EnsureDnsmasq(const std::string& vpc_id, Vpc& vpc, bool restart);
   // The public bridge, the VPC's uplink, and the VPC's public addresses on it.
@@ -61,6 +75,7 @@ class VpcNetworks {
   std::string Dir(const std::string& vpc_id) const { return state_dir_ + "/" + vpc_id; }
 
   std::string state_dir_;
+  MetadataHandler metadata_handler_;
   std::mutex mu_;
   std::map<std::string, Vpc> vpcs_;
 };

@@ -71,6 +71,13 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       if (i.host_id != host_id) continue;
       DesiredVm vm;
       vm.instance_id = id;
+      vm.instance_name = i.name;
+      vm.instance_type = i.instance_type;
+      vm.region_id = i.region_id;
+      vm.zone_id = i.zone_id;
+      vm.key_pair_name = i.key_pair_name;
+      vm.metadata_enabled = i.metadata_http_endpoint == "enabled";
+      vm.metadata_tokens_required = i.metadata_http_tokens == "required";
       vm.desired = i.desired;
       vm.force_stop = i.force_stop;
       vm.reboot_seq = i.reboot_seq;

@@ -50,6 +50,13 @@ Status ValidateUserData(const std::string& b64) {
   return Ok();
 }
 
+Status ValidateMetadataOptions(const std::string& endpoint, const std::string& tokens) {
+  if (endpoint != "enabled" && endpoint != "disabled")
+    return MakeError(ErrorCode::kInvalidHttpEndpoint);
+  if (tokens != "optional" && tokens != "required") return MakeError(ErrorCode::kInvalidHttpTokens);
+  return Ok();
+}
+
 Status ValidateHostName(const std::string& h) {
   // 2-64 characters of letters, digits, '.', '-'; no leading/trailing or doubled '.'/'-'.
   if (h.size() < 2 || h.size() > 64) return MakeError(ErrorCode::kInvalidHostName);
@@ -176,6 +183,8 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
                      "An instance can join at most 5 security groups.");
   if (!r.password.empty()) OPENECS_RETURN_IF_ERROR(ValidatePassword(r.password));
   OPENECS_RETURN_IF_ERROR(ValidateUserData(r.user_data));
+  OPENECS_RETURN_IF_ERROR(
+      ValidateMetadataOptions(r.metadata_http_endpoint, r.metadata_http_tokens));
   if (!r.host_name.empty()) OPENECS_RETURN_IF_ERROR(ValidateHostName(r.host_name));
   if (!ValidResourceName(r.name)) return MakeError(ErrorCode::kInvalidInstanceName);
   if (r.charge_type != "PostPaid" && r.charge_type != "PrePaid")
@@ -302,6 +311,9 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       inst.private_ip = FormatIpv4(fixed_ip ? *fixed_ip + static_cast<uint32_t>(n) : *pool.Next());
       inst.security_group_ids = r.security_group_ids;
       inst.key_pair_name = r.key_pair_name;
+      inst.metadata_http_endpoint = r.metadata_http_endpoint;
+      inst.metadata_http_tokens = r.metadata_http_tokens;
+      inst.metadata_hop_limit = r.metadata_hop_limit;
       inst.password = r.password;
       inst.vnc_password = RandomAlnum(6);  // until the user sets one (ModifyInstanceVncPasswd)
       inst.user_data = r.user_data;
@@ -517,6 +529,8 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
   if (r.vnc_password) OPENECS_RETURN_IF_ERROR(ValidateVncPassword(*r.vnc_password));
   if (r.host_name) OPENECS_RETURN_IF_ERROR(ValidateHostName(*r.host_name));
   if (r.user_data) OPENECS_RETURN_IF_ERROR(ValidateUserData(*r.user_data));
+  OPENECS_RETURN_IF_ERROR(ValidateMetadataOptions(r.metadata_http_endpoint.value_or("enabled"),
+                                                  r.metadata_http_tokens.value_or("optional")));
   if (r.name && !ValidResourceName(*r.name)) return MakeError(ErrorCode::kInvalidInstanceName);
   if (r.security_group_ids && (r.security_group_ids->empty() || r.security_group_ids->size() > 5))
     return MakeError(ErrorCode::kInvalidParameter,
@@ -551,6 +565,9 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
     if (r.password) i.password = *r.password;
     if (r.vnc_password) i.vnc_password = *r.vnc_password;
     if (r.user_data) i.user_data = *r.user_data;
+    if (r.metadata_http_endpoint) i.metadata_http_endpoint = *r.metadata_http_endpoint;
+    if (r.metadata_http_tokens) i.metadata_http_tokens = *r.metadata_http_tokens;
+    if (r.metadata_hop_limit) i.metadata_hop_limit = *r.metadata_hop_limit;
     if (r.deletion_protection) i.deletion_protection = *r.deletion_protection;
     if (r.security_group_ids) i.security_group_ids = *r.security_group_ids;
     txn.Touch(i);

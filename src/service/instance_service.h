@@ -24,6 +24,8 @@ struct RunRequest {
   std::string image_id, instance_type, vswitch_id, private_ip;
   std::vector<std::string> security_group_ids;
   std::string name, host_name, description, key_pair_name, password, user_data;
+  std::string metadata_http_endpoint = "enabled", metadata_http_tokens = "optional";
+  int metadata_hop_limit = 1;
   bool unique_suffix = false;
   DiskRequest system_disk;
   std::vector<DiskRequest> data_disks;
@@ -80,6 +82,8 @@ Result<std::vector<BatchResult>> DeleteInstances(Cloud& cloud, const PowerReques
 struct ModifyInstanceRequest {
   std::string account_id, instance_id;
   std::optional<std::string> name, description, host_name, password, user_data, vnc_password;
+  std::optional<std::string> metadata_http_endpoint, metadata_http_tokens;  // see Instance
+  std::optional<int> metadata_hop_limit;
   std::optional<bool> deletion_protection;
   std::optional<std::vector<std::string>> security_group_ids;
   bool dry_run = false;
@@ -99,5 +103,7 @@ Status ValidatePassword(const std::string& p);
 Status ValidateVncPassword(const std::string& p);
 Status ValidateUserData(const std::string& base64);
 Status ValidateHostName(const std::string& h);
+// HttpEndpoint enabled|disabled, HttpTokens optional|required.
+Status ValidateMetadataOptions(const std::string& endpoint, const std::string& tokens);
 
 }  // namespace openecs

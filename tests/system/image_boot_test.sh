@@ -7,7 +7,8 @@
 #      second boot of the same disk: boot_count=2, user-data not run again.
 #   B. #cloud-config user-data (hostname, password, ssh_authorized_keys, runcmd).
 #   C. iso9660 config drive, no NIC at all (DHCP must not hold the boot up).
-#   D. HTTP metadata service (openecs.md_url=, a local python server reached through slirp).
+#   D. HTTP metadata service (openecs.md_url=, a local python server reached through slirp)
+#      with a config drive attached too: HTTP wins, the drive gives only the root password.
 #   E. No metadata at all.
 #   F. The uncompressed kernel (image.json "kernel_pvh", PVH direct boot), if the image has one.
 #
@@ -268,22 +269,32 @@ echo "# D: HTTP metadata service"
 mkdir -p "$W/d/latest/meta-data/public-keys/0"
 echo i-testd0001 >"$W/d/latest/meta-data/instance-id"
 echo tiny-d >"$W/d/latest/meta-data/hostname"
-echo 0/ >"$W/d/latest/meta-data/public-keys/index.html"
+printf 0/ >"$W/d/latest/meta-data/public-keys/index.html"  # no newline, as ECS answers
 echo "$PUBKEY" >"$W/d/latest/meta-data/public-keys/0/openssh-key"
 printf '#!/bin/sh\necho HTTP-USERDATA\n' >"$W/d/latest/user-data"
 HTTP_PORT=$(free_port)
 python3 -m http.server --bind 127.0.0.1 --directory "$W/d" "$HTTP_PORT" >"$W/http.log" 2>&1 &
 PIDS+=($!)
+# A config drive is attached too (as OpenECS does on a VPC): HTTP wins, the drive only gives
+# the root password, which the metadata service never serves.
+mkdir -p "$W/dd"
+printf "instance-id: i-drive0001\nlocal-hostname: from-drive\npassword: 'Drive-pw1'\n" >"$W/dd/meta-data"
+make_vfat "$W/dd" "$W/d.cidata.img"
 qemu-img create -q -f qcow2 -b "$OUT/base.qcow2" -F qcow2 "$W/d.qcow2"
 PORT=$(free_port)
 sleep 0.3
 boot d "$W/d.qcow2" "openecs.md_url=http://10.0.2.2:$HTTP_PORT/latest" \
+  -drive file="$W/d.cidata.img",if=virtio,format=raw,readonly=on \
   -nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22
 if wait_boot "D HTTP metadata"; then
   check "D: boot line" line_is "$MARKER instance-id=i-testd0001 hostname=tiny-d"
+  check "D: source is HTTP although a drive is attached" has '^OPENECS metadata: source=http:.* password=set'
   check "D: user-data over HTTP ran" has '^user-data: HTTP-USERDATA'
-  check "D: ssh with the key from public-keys/0/openssh-key" \
-    [ "$(ssh "${SSH_OPTS[@]}" -p "$PORT" root@127.0.0.1 hostname 2>/dev/null)" = tiny-d ]
+  out=$(ssh "${SSH_OPTS[@]}" -p "$PORT" root@127.0.0.1 'hostname; grep ^root: /etc/shadow' 2>/dev/null)
+  check "D: ssh with the key from public-keys/0/openssh-key" [ "$(echo "$out" | sed -n 1p)" = tiny-d ]
+  hash=$(echo "$out" | sed -n 2p | cut -d: -f2)
+  salt=$(echo "$hash" | cut -d'$' -f3)
+  check "D: root password from the drive" same "$hash" "$(crypt_sha512 'Drive-pw1' "$salt")"
 fi
 powerdown "D HTTP metadata"
 

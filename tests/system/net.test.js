@@ -35,12 +35,28 @@ async function expectProbe(id, name, want, what) {
   }, SEE_MS, 1500, `${what}: probe ${name} = ${want}`);
 }
 
+// The metadata service as the guest sees it: one "md <key>=<value>" line per key, then the
+// DMI product name (how cloud-init recognises the platform).
+const MD = 'http://100.100.100.200/latest';
+const MD_KEYS = ['instance-id', 'hostname', 'private-ipv4', 'eipv4', 'mac', 'vpc-id', 'vswitch-id', 'region-id', 'zone-id',
+  'instance/instance-type', 'image-id', 'public-keys/0/openssh-key'];
+const mdDump = [
+  `for k in ${MD_KEYS.join(' ')}; do echo "md $k=$(timeout 3 wget -qO- ${MD}/meta-data/$k)"; done`,
+  'echo "md user-data-bytes=$(timeout 3 wget -qO- ' + MD + '/user-data | wc -c)"',
+  'echo "md product=$(cat /sys/class/dmi/id/product_name)"',
+];
+// A token for the hardened mode: PUT with busybox nc (its wget cannot PUT).
+const mdToken = "t=$(printf 'PUT /latest/api/token HTTP/1.0\\r\\nX-aliyun-ecs-metadata-token-ttl-seconds: 60\\r\\n\\r\\n' | timeout 3 nc 100.100.100.200 80 | tail -n 1)";
+
 // User data: probe forever, one line per probe per second, on the console.
-function prober(probes) {
-  const lines = ['#!/bin/sh', '(', 'while true; do'];
+function prober(probes, prelude = []) {
+  const lines = ['#!/bin/sh', '(', ...prelude, 'while true; do'];
   for (const [name, kind, ip] of probes) {
     if (kind === 'ping') lines.push(`  if ping -c1 -W1 ${ip} >/dev/null 2>&1; then echo "probe ${name} ok"; else echo "probe ${name} fail"; fi`);
     if (kind === 'ssh') lines.push(`  b=$(timeout 2 nc -w1 ${ip} 22 </dev/null 2>/dev/null | head -c 3); if [ "$b" = SSH ]; then echo "probe ${name} open"; else echo "probe ${name} closed"; fi`);
+    // The metadata service without a token, and with one.
+    if (kind === 'md') lines.push(`  if [ -n "$(timeout 3 wget -qO- ${MD}/meta-data/instance-id 2>/dev/null)" ]; then echo "probe ${name} ok"; else echo "probe ${name} fail"; fi`);
+    if (kind === 'md-token') lines.push(`  ${mdToken}`, `  if [ -n "$(timeout 3 wget -qO- --header "X-aliyun-ecs-metadata-token: $t" ${MD}/meta-data/instance-id 2>/dev/null)" ]; then echo "probe ${name} ok"; else echo "probe ${name} fail"; fi`);
   }
   lines.push('  sleep 1', 'done', ') >/dev/console 2>&1 </dev/null &');
   return Buffer.from(lines.join('\n') + '\n').toString('base64');
@@ -89,8 +105,8 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   const key = wire(await ecs.createKeyPair(new Ecs.CreateKeyPairRequest({ regionId: h.REGION, keyPairName: 'net-key' })));
   const keyFile = path.join(server.root, 'net-key.pem');
   fs.writeFileSync(keyFile, key.PrivateKeyBody, { mode: 0o600 });
-  const a = await run(n1, { privateIpAddress: A_IP, hostName: 'net-a', internetMaxBandwidthOut: 10, keyPairName: 'net-key',
-    userData: prober([['ping-B', 'ping', B_IP], ['ssh-B', 'ssh', B_IP], ['ping-gw', 'ping', '10.1.1.253']]) });
+  const aUserData = prober([['ping-B', 'ping', B_IP], ['ssh-B', 'ssh', B_IP], ['ping-gw', 'ping', '10.1.1.253'], ['md', 'md'], ['md-token', 'md-token']], mdDump);
+  const a = await run(n1, { privateIpAddress: A_IP, hostName: 'net-a', internetMaxBandwidthOut: 10, keyPairName: 'net-key', userData: aUserData });
   const b = await run({ ...n1, vSwitchId: vsw2, securityGroupId: sgB }, { privateIpAddress: B_IP, hostName: 'net-b', keyPairName: 'net-key',
     userData: prober([['ping-A', 'ping', A_IP]]) });
   const c = await run(n2, { privateIpAddress: C_IP, hostName: 'net-c', keyPairName: 'net-key',
@@ -102,6 +118,34 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   // Addresses came by DHCP: the guests reach their gateways.
   await expectProbe(a, 'ping-gw', 'ok', 'A reaches its gateway');
   await expectProbe(c, 'ping-gw', 'ok', 'C reaches its gateway');
+
+  // The metadata service: the image read it at boot (HTTP first, the drive only for the
+  // password), and A sees its own values from inside.
+  const aInfo = await h.describeInstance(ecs, a);
+  const aConsole = await consoleOf(a);
+  assert.match(aConsole, /OPENECS metadata: source=http:http:\/\/100\.100\.100\.200\/latest instance-id=/);
+  // (Other writers share the serial console: a line may start with someone else's output.)
+  const md = Object.fromEntries([...aConsole.matchAll(/md ([\w/.-]+)=([^\r\n]*)/g)].map((m) => [m[1], m[2].trim()]));
+  const publicKey = execFileSync('ssh-keygen', ['-y', '-f', keyFile], { encoding: 'utf8' }).trim().split(' ').slice(0, 2).join(' ');
+  md['public-keys/0/openssh-key'] = md['public-keys/0/openssh-key'].split(' ').slice(0, 2).join(' ');
+  assert.deepEqual(md, {
+    'instance-id': a, hostname: 'net-a', 'private-ipv4': A_IP, eipv4: aInfo.PublicIpAddress.IpAddress[0],
+    mac: aInfo.NetworkInterfaces.NetworkInterface[0].MacAddress, 'vpc-id': n1.vpcId, 'vswitch-id': n1.vSwitchId,
+    'region-id': h.REGION, 'zone-id': aInfo.ZoneId, 'instance/instance-type': aInfo.InstanceType, 'image-id': h.IMAGE,
+    'public-keys/0/openssh-key': publicKey, 'user-data-bytes': String(Buffer.from(aUserData, 'base64').length),
+    product: 'Alibaba Cloud ECS',
+  }, aConsole.split('\n').filter((l) => l.includes('md ')).join('\n'));
+  // Hardened mode, switched on a running guest: no token, no answer; with a token, answers.
+  await expectProbe(a, 'md', 'ok', 'metadata without a token (optional mode)');
+  await expectProbe(a, 'md-token', 'ok', 'metadata with a token');
+  const mdOptions = (p) => ecs.modifyInstanceMetadataOptions(new Ecs.ModifyInstanceMetadataOptionsRequest({ regionId: h.REGION, instanceId: a, ...p }));
+  await mdOptions({ httpTokens: 'required' });
+  await expectProbe(a, 'md', 'fail', 'hardened mode refuses requests without a token');
+  assert.equal(await probe(a, 'md-token'), 'ok', 'hardened mode answers requests with a token');
+  await mdOptions({ httpEndpoint: 'disabled' });
+  await expectProbe(a, 'md-token', 'fail', 'a disabled endpoint answers nobody');
+  await mdOptions({ httpEndpoint: 'enabled', httpTokens: 'optional' });
+  await expectProbe(a, 'md', 'ok', 'optional mode again');
   // Across vSwitches in VPC 1: B -> A allowed by A's rule; A -> B dropped (B's group is empty).
   await expectProbe(b, 'ping-A', 'ok', 'B pings A across vSwitches');
   await expectProbe(a, 'ping-B', 'fail', 'ingress default drop');
@@ -146,8 +190,9 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   // group lets SSH in, and logs in with the key pair.
   const pub = (await h.describeInstance(ecs, a)).PublicIpAddress.IpAddress[0];
   assert.match(pub, /^198\.18\.0\.\d+$/);
-  const sshHostname = (ip) => execFileSync('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR', `root@${ip}`, 'hostname'], { encoding: 'utf8', timeout: 20000 }).trim();
+  const sshRun = (ip, cmd) => execFileSync('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR', `root@${ip}`, cmd], { encoding: 'utf8', timeout: 20000 }).trim();
+  const sshHostname = (ip) => sshRun(ip, 'hostname');
   const sshWorks = async (ip, want, what) => {
     let name;
     await h.waitFor(async () => { try { name = sshHostname(ip); return true; } catch { return false; } }, SEE_MS, 1000, what);
@@ -166,6 +211,24 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   await eipCall('associateEipAddress', Vpc.AssociateEipAddressRequest, b);
   await authorize(sgB, { ipProtocol: 'TCP', portRange: '22/22', sourceCidrIp: '0.0.0.0/0' });
   await sshWorks(eip.EipAddress, 'net-b', 'SSH over the EIP to B');
+
+  // Anti-spoofing: B forges A's address, which may leave through the uplink (NATed to A's
+  // public IP), and sends a DNS query to the host. The host hears A's own query, from A's
+  // public IP, and never B's forged one.
+  const heard = [];
+  const dns = require('node:dgram').createSocket('udp4');
+  dns.on('message', (msg, rinfo) => heard.push({ from: rinfo.address, text: msg.toString('latin1') }));
+  await new Promise((resolve, reject) => { dns.once('error', reject); dns.bind(53, '198.18.0.1', resolve); });
+  try {
+    sshRun(pub, 'timeout 3 nslookup fromaaa 198.18.0.1 >/dev/null 2>&1; true');
+    sshRun(eip.EipAddress, `ip addr add ${A_IP}/32 dev lo && ip route add 198.18.0.1/32 via 10.1.2.253 src ${A_IP} && ` +
+      `{ timeout 3 nslookup forgedbyb 198.18.0.1 >/dev/null 2>&1; ip route del 198.18.0.1/32; ip addr del ${A_IP}/32 dev lo; true; }`);
+    await h.waitFor(async () => heard.some((m) => m.text.includes('fromaaa')), 10000, 200, "A's own query reaches the host");
+    assert.equal(heard.find((m) => m.text.includes('fromaaa')).from, pub, "A's query comes from A's public IP");
+    assert.ok(!heard.some((m) => m.text.includes('forgedbyb')), `a forged source gets nowhere: ${JSON.stringify(heard.map((m) => m.from))}`);
+  } finally {
+    dns.close();
+  }
   await eipCall('unassociateEipAddress', Vpc.UnassociateEipAddressRequest, b);
   await h.waitFor(async () => !(await tcpOpen(eip.EipAddress, 22)), SEE_MS, 500, 'EIP unassociated');
   await eipCall('associateEipAddress', Vpc.AssociateEipAddressRequest, c);

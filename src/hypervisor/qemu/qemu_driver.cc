@@ -271,6 +271,11 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   c.disks.push_back({cidata, "raw", true, "cidata"});
   c.mac = MacForId(id);
   bool plug = options_.network && !vm.nics.empty();
+  // On a VPC the metadata service answers: images booted by kernel (the built-in one) are
+  // told to read it first. The config drive stays, for images that want one and for what the
+  // service never serves (the root password).
+  if (plug && !c.kernel.empty())
+    c.cmdline += " openecs.md_url=http://" + std::string(kMetadataAddress) + "/latest";
   if (plug)
     for (const auto& nic : vm.nics) c.nics.push_back({TapName(nic.eni_id), nic.mac});
   c.start_paused = plug;

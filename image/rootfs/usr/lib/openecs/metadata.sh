@@ -1,9 +1,10 @@
 # shellcheck shell=sh
 # OpenECS guest metadata: finds the instance metadata and parses it. Sourced by /etc/init.d/rcS.
 #
-# Sources (kernel command line `openecs.ds=auto|nocloud|http|none`, default auto = NoCloud,
-# then HTTP only if `openecs.md_url=` is given, so a guest never sends metadata requests to an
-# address nobody configured):
+# Sources (kernel command line `openecs.ds=auto|nocloud|http|none`; default auto = HTTP first
+# when `openecs.md_url=` is given (OpenECS gives it to guests on a VPC, where the metadata
+# service answers), then NoCloud; without md_url NoCloud only, so a guest never sends metadata
+# requests to an address nobody configured):
 #  1. NoCloud config drive: a disk whose filesystem (vfat or iso9660) has the label `cidata`
 #     (or `CIDATA`); if no label matches, every /dev/vd*, /dev/sr* that mounts as vfat or
 #     iso9660 and holds a `meta-data` file. Files read from its root directory:
@@ -30,6 +31,8 @@
 #     http://100.100.100.200/latest). Requests, 2 s timeout each: URL/meta-data/instance-id,
 #     URL/meta-data/hostname, URL/meta-data/public-keys/ (a listing of N or N/ lines, then
 #     URL/meta-data/public-keys/N/openssh-key), URL/user-data, URL/vendor-data (404 = absent).
+#     The service never serves the root password: when HTTP answered and a config drive is
+#     also attached, its meta-data `password:` is used (MD_SOURCE stays http:URL).
 # Both sources are written into $MD_SEED as NoCloud files and parsed the same way.
 #
 # Priority: hostname = user-data hostname > meta-data local-hostname > meta-data hostname;
@@ -182,7 +185,7 @@ md_try_http() {
     md_wget "$url/meta-data/hostname" "$t" && md_line "$t" && echo "local-hostname: $line"
     if md_wget "$url/meta-data/public-keys/" "$t"; then
       echo "public-keys:"
-      while read -r e; do
+      while read -r e || [ -n "$e" ]; do  # the last line may lack its newline (ECS, EC2)
         n=${e%%/*}; n=${n%%=*}; n=${n%"$CR"}
         [ -n "$n" ] || continue
         md_wget "$url/meta-data/public-keys/$n/openssh-key" "$t.k" && md_line "$t.k" && echo "  - $line"
@@ -196,6 +199,20 @@ md_try_http() {
   return 0
 }
 
+# After HTTP metadata: the password line of a config drive's meta-data, if there is one.
+md_password_from_drive() {
+  seed=$MD_SEED source=$MD_SOURCE
+  MD_SEED=$MD_RUN/drive
+  mkdir -p "$MD_SEED"
+  if md_try_nocloud; then
+    while read -r l; do
+      case "$l" in password:*) echo "$l" >>"$seed/meta-data" ;; esac
+    done <"$MD_SEED/meta-data"
+  fi
+  rm -rf "$MD_SEED"
+  MD_SEED=$seed MD_SOURCE=$source
+}
+
 md_load() {
   rm -rf "$MD_SEED"
   mkdir -p "$MD_SEED"
@@ -207,7 +224,13 @@ md_load() {
     nocloud) md_try_nocloud ;;
     http) md_try_http ;;
     none) ;;
-    *) md_try_nocloud || { [ -n "$have_url" ] && md_try_http; } ;;
+    *)
+      if [ -n "$have_url" ] && md_try_http; then
+        md_password_from_drive
+      else
+        md_try_nocloud
+      fi
+      ;;
   esac
   eval "$(md_parse)"
   pw=unset; [ -n "$MD_PASSWORD" ] && pw=set

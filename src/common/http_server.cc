@@ -1,4 +1,8 @@
-#include "api/http_server.h"
+#include "common/http_server.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <optional>
@@ -100,7 +104,7 @@ class BeastServer final : public HttpServer {
       : handler_(std::move(handler)), blocking_(std::max(1, blocking_threads)), acceptor_(ioc_) {}
   ~BeastServer() override { Stop(); }
 
-  Status Listen(const std::string& listen, int threads) {
+  Status Listen(const std::string& listen, int threads, const std::string& netns) {
     size_t colon = listen.rfind(':');
     if (colon == std::string::npos)
       return MakeError(ErrorCode::kInvalidParameter, "--listen must be host:port");
@@ -109,7 +113,23 @@ class BeastServer final : public HttpServer {
     if (ec) return MakeError(ErrorCode::kInvalidParameter, "bad listen address: " + listen);
     int port = std::atoi(listen.substr(colon + 1).c_str());
     tcp::endpoint ep(addr, static_cast<unsigned short>(port));
-    acceptor_.open(ep.protocol(), ec);
+    if (netns.empty()) {
+      acceptor_.open(ep.protocol(), ec);
+    } else {
+      // A socket belongs to the namespace of the thread that creates it: make it on a thread
+      // that enters `netns` and ends right after.
+      std::string why;
+      std::thread([&] {
+        int fd = ::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
+          why = "cannot enter network namespace " + netns;
+        } else {
+          acceptor_.open(ep.protocol(), ec);
+        }
+        if (fd >= 0) ::close(fd);
+      }).join();
+      if (!why.empty()) return MakeError(ErrorCode::kInternalError, why);
+    }
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(ep, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
@@ -156,9 +176,10 @@ class BeastServer final : public HttpServer {
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, int threads,
-                                                      HttpHandler handler, int blocking_threads) {
+                                                      HttpHandler handler, int blocking_threads,
+                                                      const std::string& netns) {
   auto server = std::make_unique<BeastServer>(std::move(handler), blocking_threads);
-  OPENECS_RETURN_IF_ERROR(server->Listen(listen, threads));
+  OPENECS_RETURN_IF_ERROR(server->Listen(listen, threads, netns));
   return std::unique_ptr<HttpServer>(std::move(server));
 }
 

@@ -38,8 +38,11 @@ class HttpServer {
  public:
   // Binds "host:port" (port 0 picks a free one) and starts `threads` I/O threads and
   // `blocking_threads` threads for deferred responses (at most that many wait at once).
+  // With `netns` (a name under /run/netns), the listening socket is made in that network
+  // namespace: the server answers there while its threads stay in the caller's namespace.
   static Result<std::unique_ptr<HttpServer>> Start(const std::string& listen, int threads,
-                                                   HttpHandler handler, int blocking_threads = 8);
+                                                   HttpHandler handler, int blocking_threads = 8,
+                                                   const std::string& netns = "");
   virtual ~HttpServer() = default;
   virtual int port() const = 0;
   virtual void Stop() = 0;

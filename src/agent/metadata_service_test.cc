@@ -1,0 +1,148 @@
+#include "agent/metadata_service.h"
+
+#include <gtest/gtest.h>
+
+#include "common/crypto.h"
+#include "common/text.h"
+
+namespace openecs {
+namespace {
+
+int64_t fake_now = 1000;
+int64_t FakeNow() { return fake_now; }
+
+DesiredVm Vm(const std::string& id, const std::string& vpc, const std::string& ip) {
+  DesiredVm vm;
+  vm.instance_id = id;
+  vm.desired = DesiredPower::kRunning;
+  vm.host_name = "host-" + id;
+  vm.image_id = "debian_12_tiny_x64_openecs";
+  vm.instance_type = "ecs.t6-c1m1.large";
+  vm.instance_name = "name-" + id;
+  vm.region_id = "cn-hangzhou";
+  vm.zone_id = "cn-hangzhou-a";
+  vm.public_key = "ssh-ed25519 AAAAkey " + id;
+  vm.user_data = Base64Encode("#!/bin/sh\necho hi\n");
+  DesiredNic nic;
+  nic.eni_id = "eni-" + id;
+  nic.mac = "00:16:3e:00:00:01";
+  nic.ip = ip;
+  nic.vpc_id = vpc;
+  nic.vswitch_id = "vsw-1";
+  nic.cidr = "10.1.1.0/24";
+  nic.gateway = "10.1.1.253";
+  vm.nics.push_back(nic);
+  return vm;
+}
+
+class MetadataTest : public ::testing::Test {
+ protected:
+  MetadataTest() : md_("secret") {
+    md_.SetClockForTest(&FakeNow);
+    fake_now = 1000;
+    md_.Update({Vm("i-a", "vpc-1", "10.1.1.10"), Vm("i-b", "vpc-2", "10.1.1.10")});
+  }
+  HttpResponse Get(const std::string& vpc, const std::string& ip, const std::string& path,
+                   std::map<std::string, std::string> headers = {}) {
+    HttpRequest r;
+    r.method = "GET";
+    r.target = path;
+    r.remote_address = ip;
+    r.headers = std::move(headers);
+    return md_.Handle(vpc, r);
+  }
+  HttpResponse PutToken(const std::string& ttl, std::map<std::string, std::string> headers = {}) {
+    HttpRequest r;
+    r.method = "PUT";
+    r.target = "/latest/api/token";
+    r.remote_address = "10.1.1.10";
+    r.headers = std::move(headers);
+    if (!ttl.empty()) r.headers["x-aliyun-ecs-metadata-token-ttl-seconds"] = ttl;
+    return md_.Handle("vpc-1", r);
+  }
+  MetadataService md_;
+};
+
+TEST_F(MetadataTest, AnswersOnlyTheCallersOwnInstance) {
+  // The same address in two VPCs is two different instances.
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/instance-id").body, "i-a");
+  EXPECT_EQ(Get("vpc-2", "10.1.1.10", "/latest/meta-data/instance-id").body, "i-b");
+  EXPECT_EQ(Get("vpc-1", "10.1.1.99", "/latest/meta-data/instance-id").status, 404);
+}
+
+TEST_F(MetadataTest, ServesTheAliyunLayout) {
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/2016-01-01/meta-data/hostname").body, "host-i-a");
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/private-ipv4").body, "10.1.1.10");
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/instance/instance-type").body,
+            "ecs.t6-c1m1.large");
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/public-keys/").body, "0/");
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/public-keys/0/openssh-key").body,
+            "ssh-ed25519 AAAAkey i-a");
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/user-data").body, "#!/bin/sh\necho hi\n");
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10",
+                "/latest/meta-data/network/interfaces/macs/00:16:3e:00:00:01/netmask")
+                .body,
+            "255.255.255.0");
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/eipv4").status, 404);
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/nothing").status, 404);
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/v9/meta-data/instance-id").status, 404);
+}
+
+TEST_F(MetadataTest, EveryListedEntryIsFetchable) {
+  // cloud-init discards all metadata when one listed entry fails: walk the whole tree.
+  std::vector<std::string> todo = {"/latest/"};
+  int leaves = 0;
+  while (!todo.empty()) {
+    std::string dir = todo.back();
+    todo.pop_back();
+    auto res = Get("vpc-1", "10.1.1.10", dir);
+    ASSERT_EQ(res.status, 200) << dir;
+    for (const auto& entry : Split(res.body, '\n')) {
+      if (!entry.empty() && entry.back() == '/') {
+        todo.push_back(dir + entry);
+      } else {
+        EXPECT_EQ(Get("vpc-1", "10.1.1.10", dir + entry).status, 200) << dir + entry;
+        ++leaves;
+      }
+    }
+  }
+  EXPECT_GT(leaves, 20);
+}
+
+TEST_F(MetadataTest, TokensAreBoundToTheInstanceAndExpire) {
+  EXPECT_EQ(PutToken("").status, 400);
+  EXPECT_EQ(PutToken("0").status, 400);
+  EXPECT_EQ(PutToken("21601").status, 400);
+  EXPECT_EQ(PutToken("60", {{"x-forwarded-for", "1.2.3.4"}}).status, 403);
+  auto token = PutToken("60");
+  ASSERT_EQ(token.status, 200);
+  const char* h = "x-aliyun-ecs-metadata-token";
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/instance-id", {{h, token.body}}).body,
+            "i-a");
+  // Another instance cannot use it; a forged one is refused; it expires.
+  EXPECT_EQ(Get("vpc-2", "10.1.1.10", "/latest/meta-data/instance-id", {{h, token.body}}).status,
+            401);
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/instance-id", {{h, "v1.99999.00"}}).status,
+            401);
+  fake_now += 61;
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/instance-id", {{h, token.body}}).status,
+            401);
+}
+
+TEST_F(MetadataTest, HardenedModeAndDisabledEndpoint) {
+  DesiredVm a = Vm("i-a", "vpc-1", "10.1.1.10");
+  a.metadata_tokens_required = true;
+  md_.Update({a});
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/instance-id").status, 401);
+  auto token = PutToken("60");
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/instance-id",
+                {{"x-aliyun-ecs-metadata-token", token.body}})
+                .body,
+            "i-a");
+  a.metadata_enabled = false;
+  md_.Update({a});
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/instance-id").status, 403);
+}
+
+}  // namespace
+}  // namespace openecs
