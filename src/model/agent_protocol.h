@@ -61,7 +61,8 @@ struct DesiredNic {
   std::string host_name;
   std::string public_ip;       // 1:1 NAT on the VPC's uplink; "" if none
   std::string public_cidr;     // the public pool (its first address is the host's side)
-  int bandwidth_out_mbps = 0;  // InternetMaxBandwidthOut
+  int bandwidth_out_mbps = 0;  // public traffic leaving the instance, Mbit/s (0: unlimited)
+  int bandwidth_in_mbps = 0;   // public traffic reaching the instance, Mbit/s (0: unlimited)
   std::vector<DesiredRule> rules;
 };
 

@@ -55,7 +55,8 @@ VpcNetworks::VpcNetworks(std::string state_dir) : state_dir_(std::move(state_dir
 }
 
 bool VpcNetworks::Available() {
-  return ::geteuid() == 0 && HaveProgram("ip") && HaveProgram("nft") && HaveProgram("dnsmasq");
+  return ::geteuid() == 0 && HaveProgram("ip") && HaveProgram("nft") && HaveProgram("dnsmasq") &&
+         HaveProgram("tc");
 }
 
 Status VpcNetworks::EnsureNamespace(const std::string& vpc_id, Vpc& vpc) {
@@ -165,6 +166,15 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
     OPENECS_RETURN_IF_ERROR(SyncUplink(vpc_id, nics));
     vpc.publics = publics;
   }
+  std::string shaping;
+  for (const auto& n : nics)
+    if (!n.public_ip.empty())
+      shaping += n.public_ip + ":" + std::to_string(n.bandwidth_out_mbps) + "/" +
+                 std::to_string(n.bandwidth_in_mbps) + " ";
+  if (shaping != vpc.shaping) {
+    OPENECS_RETURN_IF_ERROR(SyncBandwidth(vpc_id, nics));
+    vpc.shaping = shaping;
+  }
 
   std::string dhcp_hosts, hosts, conf;
   std::map<std::string, std::string> ranges;  // vSwitch -> dhcp-range line
@@ -257,6 +267,40 @@ Status VpcNetworks::SyncUplink(const std::string& vpc_id, const std::vector<Desi
   for (const auto& ip : want)
     if (!present.count(ip))
       OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "addr", "add", ip + "/32", "dev", kUplink}));
+  return Ok();
+}
+
+Status VpcNetworks::SyncBandwidth(const std::string& vpc_id, const std::vector<DesiredNic>& nics) {
+  std::string ns = VpcNamespace(vpc_id), host_end = UplinkHostEnd(vpc_id);
+  // One HTB per direction; traffic no class claims passes unshaped.
+  auto tree = [&](const std::string& dev, const char* match, bool out) {
+    std::string batch = "qdisc add dev " + dev + " root handle 1: htb\n";
+    int minor = 1;
+    for (const auto& n : nics) {
+      int mbps = out ? n.bandwidth_out_mbps : n.bandwidth_in_mbps;
+      if (n.public_ip.empty() || mbps <= 0) continue;
+      std::string cls = "1:" + std::to_string(minor++);
+      batch += "class add dev " + dev + " parent 1: classid " + cls + " htb rate " +
+               std::to_string(mbps) + "mbit ceil " + std::to_string(mbps) + "mbit\n";
+      batch += "filter add dev " + dev + " parent 1: protocol ip prio 1 u32 match ip " + match +
+               " " + n.public_ip + "/32 flowid " + cls + "\n";
+    }
+    return minor > 1 ? batch : "";
+  };
+  std::string out = tree(kUplink, "src", true), in = tree(host_end, "dst", false);
+  bool have = Run({"ip", "-n", ns, "link", "show", kUplink}).ok();
+  if (!have) return Ok();  // no uplink: no public traffic to shape
+  (void)Run({"ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", kUplink, "root"});
+  (void)Run({"tc", "qdisc", "del", "dev", host_end, "root"});
+  std::string dir = Dir(vpc_id);
+  if (!out.empty()) {
+    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/tc-out", out));
+    OPENECS_RETURN_IF_ERROR(InOk(ns, {"tc", "-batch", dir + "/tc-out"}));
+  }
+  if (!in.empty()) {
+    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/tc-in", in));
+    OPENECS_RETURN_IF_ERROR(RunOk({"tc", "-batch", dir + "/tc-in"}));
+  }
   return Ok();
 }
 

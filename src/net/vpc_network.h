@@ -11,7 +11,10 @@
 //   MAC -> IP entry per ENI; DNS answers the VPC's host names);
 // - public IPs: a bridge "oe-public" in the host's namespace holds the pool's first address;
 //   each VPC with public IPs has a veth "uplink" to it carrying those addresses (/32), which
-//   the router NATs 1:1 to the private ones. The host reaches public IPs over that bridge;
+//   the router NATs 1:1 to the private ones. The host reaches public IPs over that bridge.
+//   Public bandwidth is shaped with tc HTB, one class per public address: outbound on the
+//   "uplink" (matched by the public source, after SNAT), inbound on the veth's host end
+//   (matched by the public destination, before DNAT);
 // - the metadata service: 100.100.100.200 on the router's loopback, port 80, a socket this
 //   process opens inside the namespace (so it knows the VPC of every caller, and the caller
 //   by its source address, without NAT). Guests reach it through their gateway.
@@ -40,7 +43,7 @@ class VpcNetworks {
   // `state_dir` keeps each VPC's dnsmasq files (<state_dir>/<vpc-id>/).
   explicit VpcNetworks(std::string state_dir);
 
-  // True if this host can build VPC networks (root, ip, nft, dnsmasq).
+  // True if this host can build VPC networks (root, ip, nft, tc, dnsmasq).
   static bool Available();
 
   // Answers http://100.100.100.200 in every VPC namespace with `handler` (given the VPC).
@@ -62,6 +65,7 @@ class VpcNetworks {
     std::map<std::string, DesiredNic> nics;                // by ENI id
     std::string ruleset, dhcp_hosts, hosts, dnsmasq_conf;  // what was last applied
     std::string publics = "?";  // public IPs last put on the uplink ("?": not yet synced)
+    std::string shaping = "?";  // bandwidth limits last applied ("?": not yet)
     bool ready = false;         // namespace set up by this process
     std::unique_ptr<HttpServer> metadata;  // listening inside the namespace
   };
@@ -71,6 +75,8 @@ class VpcNetworks {
   Status EnsureDnsmasq(const std::string& vpc_id, Vpc& vpc, bool restart);
   // The public bridge, the VPC's uplink, and the VPC's public addresses on it.
   Status SyncUplink(const std::string& vpc_id, const std::vector<DesiredNic>& nics);
+  // The HTB trees of the uplink (outbound) and the veth's host end (inbound), rebuilt whole.
+  Status SyncBandwidth(const std::string& vpc_id, const std::vector<DesiredNic>& nics);
   Status Teardown(const std::string& vpc_id);
   std::string Dir(const std::string& vpc_id) const { return state_dir_ + "/" + vpc_id; }
 

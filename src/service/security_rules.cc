@@ -40,12 +40,17 @@ DesiredNic PrimaryNic(const State& s, const Instance& i, const NetworkIndex& ind
   nic.vpc_id = i.vpc_id;
   nic.vswitch_id = i.vswitch_id;
   nic.host_name = i.host_name;
+  // Bandwidth as ECS sells it: a static public IP has InternetMaxBandwidthOut, and
+  // InternetMaxBandwidthIn (200 Mbit/s when not given); an EIP has its bandwidth outbound, and
+  // inbound the same but never less than 10 Mbit/s.
   if (!i.public_ip.empty()) {
     nic.public_ip = i.public_ip;
     nic.bandwidth_out_mbps = i.internet_max_bandwidth_out;
+    nic.bandwidth_in_mbps = i.internet_max_bandwidth_in > 0 ? i.internet_max_bandwidth_in : 200;
   } else if (auto e = index.eip_of.find(i.id); e != index.eip_of.end()) {
     nic.public_ip = e->second->ip_address;
     nic.bandwidth_out_mbps = e->second->bandwidth;
+    nic.bandwidth_in_mbps = std::max(10, e->second->bandwidth);
   }
   nic.public_cidr = public_cidr;
   if (auto vsw = s.vswitches.find(i.vswitch_id); vsw != s.vswitches.end()) {

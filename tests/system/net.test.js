@@ -72,6 +72,47 @@ function tcpOpen(ip, port) {
 }
 const netns = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
 
+// A TCP server on the public bridge's address for one transfer; `client(port)` (a promise: the
+// event loop must stay free to time the transfer) makes the guest connect to it.
+function onBridge(onConnection) {
+  const server = require('node:net').createServer(onConnection);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '198.18.0.1', () => resolve(server));
+  });
+}
+// Outbound: the guest sends `bytes`; the host times first to last byte.
+async function receiveRate(bytes, client) {
+  let first = 0, last = 0, got = 0;
+  const server = await onBridge((sock) => sock.on('data', (d) => {
+    const now = process.hrtime.bigint();
+    if (!first) first = now;
+    got += d.length;
+    last = now;
+    if (got >= bytes) sock.destroy();
+  }));
+  try {
+    await client(server.address().port);
+  } finally {
+    server.close();
+  }
+  assert.equal(got, bytes, 'all of it arrived');
+  return (got * 8) / (Number(last - first) / 1e9) / 1e6;
+}
+// Inbound: the host sends `bytes`; the guest times its download ("<bytes> <t0> <t1>").
+async function sendRate(bytes, client) {
+  const server = await onBridge((sock) => sock.end(Buffer.alloc(bytes)));
+  let out;
+  try {
+    out = await client(server.address().port);
+  } finally {
+    server.close();
+  }
+  const [n, t0, t1] = out.trim().split(/\s+/).map(Number);
+  assert.equal(n, bytes, 'all of it arrived');
+  return (n * 8) / (t1 - t0) / 1e6;
+}
+
 before(async () => {
   assert.ok(fs.existsSync(path.join(IMAGE_DIR, h.IMAGE, 'image.json')), `built image in ${IMAGE_DIR}`);
   server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', IMAGE_DIR, '--network', 'vpc'] });
@@ -101,12 +142,14 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   await authorize(n2.securityGroupId, { ipProtocol: 'ICMP', portRange: '-1/-1', sourceCidrIp: '0.0.0.0/0' });
 
   const A_IP = '10.1.1.10', B_IP = '10.1.2.10', C_IP = '10.1.1.11';
+  const OUT_MBPS = 8, IN_MBPS = 6;  // A's public bandwidth
   const run = async (net, over) => (await h.runInstances(ecs, net, over))[0];
   const key = wire(await ecs.createKeyPair(new Ecs.CreateKeyPairRequest({ regionId: h.REGION, keyPairName: 'net-key' })));
   const keyFile = path.join(server.root, 'net-key.pem');
   fs.writeFileSync(keyFile, key.PrivateKeyBody, { mode: 0o600 });
   const aUserData = prober([['ping-B', 'ping', B_IP], ['ssh-B', 'ssh', B_IP], ['ping-gw', 'ping', '10.1.1.253'], ['md', 'md'], ['md-token', 'md-token']], mdDump);
-  const a = await run(n1, { privateIpAddress: A_IP, hostName: 'net-a', internetMaxBandwidthOut: 10, keyPairName: 'net-key', userData: aUserData });
+  const a = await run(n1, { privateIpAddress: A_IP, hostName: 'net-a', internetMaxBandwidthOut: OUT_MBPS, internetMaxBandwidthIn: IN_MBPS,
+    keyPairName: 'net-key', userData: aUserData });
   const b = await run({ ...n1, vSwitchId: vsw2, securityGroupId: sgB }, { privateIpAddress: B_IP, hostName: 'net-b', keyPairName: 'net-key',
     userData: prober([['ping-A', 'ping', A_IP]]) });
   const c = await run(n2, { privateIpAddress: C_IP, hostName: 'net-c', keyPairName: 'net-key',
@@ -193,6 +236,9 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   const sshRun = (ip, cmd) => execFileSync('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
     '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR', `root@${ip}`, cmd], { encoding: 'utf8', timeout: 20000 }).trim();
   const sshHostname = (ip) => sshRun(ip, 'hostname');
+  const sshAsync = (ip, cmd) => require('node:util').promisify(require('node:child_process').execFile)('ssh', ['-i', keyFile,
+    '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3',
+    '-o', 'LogLevel=ERROR', `root@${ip}`, cmd], { encoding: 'utf8', timeout: 60000 }).then((r) => r.stdout);
   const sshWorks = async (ip, want, what) => {
     let name;
     await h.waitFor(async () => { try { name = sshHostname(ip); return true; } catch { return false; } }, SEE_MS, 1000, what);
@@ -203,6 +249,15 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   await sshWorks(pub, 'net-a', 'SSH to the public IP');
   assert.equal(await tcpOpen(pub, 22), true);
   assert.equal(await tcpOpen(A_IP, 22), false, 'the private address is not reachable from the host');
+
+  // Bandwidth: A's public traffic follows InternetMaxBandwidthOut and InternetMaxBandwidthIn,
+  // each measured by the receiving side (the host for outbound, the guest for inbound).
+  const outMbps = await receiveRate(4 << 20, (port) => sshAsync(pub, `dd if=/dev/zero bs=64k count=64 2>/dev/null | nc 198.18.0.1 ${port}`));
+  const inMbps = await sendRate(3 << 20, (port) => sshAsync(pub,
+    `a=$(cut -d' ' -f1 /proc/uptime); n=$(nc 198.18.0.1 ${port} </dev/null | wc -c); b=$(cut -d' ' -f1 /proc/uptime); echo "$n $a $b"`));
+  console.log(`# public bandwidth of A: out ${outMbps.toFixed(2)} Mbit/s (set ${OUT_MBPS}), in ${inMbps.toFixed(2)} Mbit/s (set ${IN_MBPS})`);
+  assert.ok(Math.abs(outMbps - OUT_MBPS) <= 0.2 * OUT_MBPS, `outbound ${outMbps} Mbit/s within 20 % of ${OUT_MBPS}`);
+  assert.ok(Math.abs(inMbps - IN_MBPS) <= 0.2 * IN_MBPS, `inbound ${inMbps} Mbit/s within 20 % of ${IN_MBPS}`);
 
   // EIP: associate with B and SSH in over it; unassociate (gone); reassociate with C, which is
   // in the other VPC; after the instances are released the EIP is still there, Available.
