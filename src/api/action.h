@@ -45,6 +45,7 @@ void RegisterNetworkActions(ActionTable& t);
 void RegisterInstanceActions(ActionTable& t);
 void RegisterKeyPairAndTagActions(ActionTable& t);
 void RegisterEipActions(ActionTable& t);
+void RegisterEniActions(ActionTable& t);
 
 // Shared parameter helpers for handlers.
 Result<bool> DryRunOf(const Params& p);

@@ -98,6 +98,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth) : cloud_(cloud), auth_(a
   RegisterInstanceActions(actions_);
   RegisterKeyPairAndTagActions(actions_);
   RegisterEipActions(actions_);
+  RegisterEniActions(actions_);
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& req) {

@@ -10,6 +10,7 @@
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "model/catalogue.h"
+#include "service/eni_service.h"
 #include "service/instance_service.h"
 #include "service/public_ip.h"
 #include "service/tag_service.h"
@@ -139,7 +140,8 @@ Result<json> CreateInstanceAction(ApiContext& c) {
 
 // One instance as DescribeInstances shows it, written straight to text (the hot path).
 // `eip`: the EIP associated with the instance, if any.
-void RenderInstance(const Instance& i, const EipAddress* eip, JsonWriter& w) {
+void RenderInstance(const Instance& i, const EipAddress* eip,
+                    const std::vector<const NetworkInterface*>& secondaries, JsonWriter& w) {
   std::string family, gpu_spec;
   if (const InstanceType* t = FindInstanceType(i.instance_type)) {
     family = t->family;
@@ -190,28 +192,27 @@ void RenderInstance(const Instance& i, const EipAddress* eip, JsonWriter& w) {
       .Field("IpAddress", eip ? eip->ip_address : "")
       .Field("Bandwidth", eip ? eip->bandwidth : 0)
       .EndObject();
-  w.Key("NetworkInterfaces")
-      .BeginObject()
-      .Key("NetworkInterface")
-      .BeginArray()
-      .BeginObject()
-      .Field("NetworkInterfaceId", "eni-" + suffix)
-      .Field("Type", "Primary")
-      .Field("PrimaryIpAddress", i.private_ip)
-      .Field("MacAddress", mac)
-      .Key("PrivateIpSets")
-      .BeginObject()
-      .Key("PrivateIpSet")
-      .BeginArray()
-      .BeginObject()
-      .Field("PrivateIpAddress", i.private_ip)
-      .Field("Primary", true)
-      .EndObject()
-      .EndArray()
-      .EndObject()
-      .EndObject()
-      .EndArray()
-      .EndObject();
+  w.Key("NetworkInterfaces").BeginObject().Key("NetworkInterface").BeginArray();
+  auto nic = [&](const std::string& id, const char* type, const std::string& nic_mac,
+                 const std::string& ip, const std::vector<std::string>& secondary) {
+    w.BeginObject()
+        .Field("NetworkInterfaceId", id)
+        .Field("Type", type)
+        .Field("PrimaryIpAddress", ip)
+        .Field("MacAddress", nic_mac)
+        .Key("PrivateIpSets")
+        .BeginObject()
+        .Key("PrivateIpSet")
+        .BeginArray();
+    w.BeginObject().Field("PrivateIpAddress", ip).Field("Primary", true).EndObject();
+    for (const auto& s : secondary)
+      w.BeginObject().Field("PrivateIpAddress", s).Field("Primary", false).EndObject();
+    w.EndArray().EndObject().EndObject();
+  };
+  if (!i.vpc_id.empty()) nic(PrimaryEniId(i.id), "Primary", mac, i.private_ip, i.secondary_ips);
+  for (const NetworkInterface* e : secondaries)
+    nic(e->id, "Secondary", MacForId(e->id), e->primary_ip, e->secondary_ips);
+  w.EndArray().EndObject();
   w.Key("SecurityGroupIds").BeginObject().Key("SecurityGroupId").BeginArray();
   for (const auto& g : i.security_group_ids) w.String(g);
   w.EndArray().EndObject();
@@ -253,7 +254,7 @@ const EipAddress* EipOf(const State& s, const std::string& instance_id) {
 
 json RenderInstance(const State& s, const Instance& i) {
   JsonWriter w;
-  RenderInstance(i, EipOf(s, i.id), w);
+  RenderInstance(i, EipOf(s, i.id), AttachedEnis(s, i.id), w);
   return json::parse(w.str());
 }
 
@@ -315,7 +316,7 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
     JsonWriter w;
     w.BeginArray();
     for (size_t i = page.begin; i < page.end; ++i)
-      RenderInstance(*matched[i], EipOf(s, matched[i]->id), w);
+      RenderInstance(*matched[i], EipOf(s, matched[i]->id), AttachedEnis(s, matched[i]->id), w);
     w.EndArray();
     c.raw.push_back(w.Take());
     json reply = {{"Instances", {{"Instance", RawPlaceholder(0)}}}};

@@ -111,6 +111,31 @@ namespace openecs {
     "case, digits, special characters.")                                                           \
   X(kInvalidVncPassword, "InvalidVncPassword.Malformed", 400,                                      \
     "The VNC password must be 6 characters: letters and digits.")                                  \
+  X(kInvalidEniIdNotFound, "InvalidEniId.NotFound", 404,                                           \
+    "The specified network interface does not exist.")                                             \
+  X(kInvalidEcsIdNotFound, "InvalidEcsId.NotFound", 404, "The specified instance does not exist.") \
+  X(kInvalidEcsState, "InvalidOperation.InvalidEcsState", 400,                                     \
+    "The instance must be Running or Stopped, with no operation in progress.")                     \
+  X(kInvalidEniState, "InvalidOperation.InvalidEniState", 400,                                     \
+    "The network interface is not in a state that allows this operation.")                         \
+  X(kInvalidEniType, "InvalidOperation.InvalidEniType", 403,                                       \
+    "This operation is not allowed on a primary network interface.")                               \
+  X(kDetachPrimaryEniNotAllowed, "InvalidOperation.DetachPrimaryEniNotAllowed", 400,               \
+    "The primary network interface of an instance cannot be detached.")                            \
+  X(kEniPerInstanceLimitExceeded, "EniPerInstanceLimitExceeded", 403,                              \
+    "The instance type allows no more network interfaces.")                                        \
+  X(kEniAvailabilityZoneMismatch, "InvalidOperation.AvailabilityZoneMismatch", 403,                \
+    "The network interface and the instance are in different zones.")                              \
+  X(kEniVpcMismatch, "InvalidOperation.VpcMismatch", 403,                                          \
+    "The network interface and the instance (or security group) are in different VPCs.")           \
+  X(kMaxEniPrivateIpsCountExceeded, "MaxEniPrivateIpsCountExceeded", 403,                          \
+    "The network interface cannot have more private IP addresses.")                                \
+  X(kVSwitchIpNotEnough, "InvalidVSwitchId.IpNotEnough", 403,                                      \
+    "The vSwitch has no free private IP address left.")                                            \
+  X(kVSwitchIpInvalid, "InvalidVSwitchId.IpInvalid", 403,                                          \
+    "The private IP address is not an assignable address of the vSwitch.")                         \
+  X(kIpUnassigned, "InvalidIp.IpUnassigned", 403,                                                  \
+    "The private IP address is not a secondary address of this network interface.")                \
   X(kInvalidHttpEndpoint, "InvalidHttpEndpoint.NotSupported", 400,                                 \
     "The specified HttpEndpoint not supported, you can use enabled(default) or disabled.")         \
   X(kInvalidHttpTokens, "InvalidHttpTokens.NotSupported", 400,                                     \

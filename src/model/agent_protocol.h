@@ -54,6 +54,7 @@ struct DesiredNic {
   std::string eni_id;
   std::string mac;
   std::string ip;
+  std::vector<std::string> secondary_ips;  // routed to this ENI; it may send from them too
   std::string vpc_id;
   std::string vswitch_id;
   std::string cidr;     // the vSwitch's block, "10.1.1.0/24"

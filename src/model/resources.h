@@ -37,6 +37,7 @@ struct Instance {
   std::string vpc_id;
   std::string vswitch_id;
   std::string private_ip;
+  std::vector<std::string> secondary_ips;  // of the primary ENI (AssignPrivateIpAddresses)
   std::vector<std::string> security_group_ids;
   std::vector<std::string> disk_ids;  // system disk first
   std::string key_pair_name;
@@ -191,6 +192,29 @@ struct EipAddress {
   int64_t creation_time = 0;
 };
 
+// A secondary elastic network interface. (An instance's primary ENI is not a record: it is
+// the instance's own VPC fields, see service/eni_service.h.) Created Available in a vSwitch,
+// attached to one instance of its VPC and zone at a time (InUse), detached when that instance
+// is released.
+struct NetworkInterface {
+  std::string id;  // eni-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string zone_id;
+  std::string vpc_id;
+  std::string vswitch_id;
+  std::string name;
+  std::string description;
+  std::string primary_ip;
+  std::vector<std::string> secondary_ips;
+  std::vector<std::string> security_group_ids;
+  std::string instance_id;  // "" while Available
+  int device_index = 0;     // 1.. on its instance (0 is the primary ENI)
+  Tags tags;
+  int64_t creation_time = 0;
+};
+
 // A host registered by an agent.
 struct Host {
   std::string id;
@@ -229,6 +253,8 @@ struct Account {
 void to_json(nlohmann::json& j, const Tag& v);
 void from_json(const nlohmann::json& j, Tag& v);
 void to_json(nlohmann::json& j, const EipAddress& v);
+void to_json(nlohmann::json& j, const NetworkInterface& v);
+void from_json(const nlohmann::json& j, NetworkInterface& v);
 void from_json(const nlohmann::json& j, EipAddress& v);
 void to_json(nlohmann::json& j, const Instance& v);
 void from_json(const nlohmann::json& j, Instance& v);

@@ -13,8 +13,8 @@ OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_n
              internet_charge_type, internet_max_bandwidth_out, internet_max_bandwidth_in,
              deletion_protection, creation_time, start_time, status, stopped_mode, task, force_stop,
              desired, reboot_seq, power, host_id, claimed, last_error, booted_once, vnc_password,
-             vnc_url, public_ip, public_ip_on_start, metadata_http_endpoint, metadata_http_tokens,
-             metadata_hop_limit)
+             vnc_url, public_ip, public_ip_on_start, secondary_ips, metadata_http_endpoint,
+             metadata_http_tokens, metadata_hop_limit)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time)
@@ -29,6 +29,9 @@ OPENECS_JSON(SecurityGroup, id, version, account_id, region_id, vpc_id, name, de
              inner_access_policy, rules, tags, creation_time)
 OPENECS_JSON(KeyPair, id, version, account_id, region_id, key_pair_id, public_key, fingerprint,
              tags, creation_time)
+OPENECS_JSON(NetworkInterface, id, version, account_id, region_id, zone_id, vpc_id, vswitch_id,
+             name, description, primary_ip, secondary_ips, security_group_ids, instance_id,
+             device_index, tags, creation_time)
 OPENECS_JSON(EipAddress, id, version, account_id, region_id, ip_address, name, description,
              bandwidth, internet_charge_type, instance_id, tags, creation_time)
 OPENECS_JSON(Host, id, version, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm,

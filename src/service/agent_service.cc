@@ -24,6 +24,7 @@ void ReleaseInstance(Txn& txn, const std::string& instance_id) {
       txn.Touch(d->second);
     }
   }
+  DetachEnisOf(txn, instance_id);  // secondary ENIs stay, Available
   // Its EIP stays, detached.
   for (auto& [id, e] : s.eips)
     if (e.instance_id == instance_id) {
@@ -100,8 +101,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
         vm.disks.push_back({disk_id, d->second.type, d->second.category, d->second.size_gib,
                             d->second.image_id, d->second.delete_with_instance});
       }
-      if (!i.vpc_id.empty())
-        vm.nics.push_back(PrimaryNic(s, i, index, cloud_.config().public_cidr));
+      vm.nics = InstanceNics(s, i, index, cloud_.config().public_cidr);
       out.vms.push_back(std::move(vm));
     }
     return out;

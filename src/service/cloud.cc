@@ -32,6 +32,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<SecurityGroup>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<KeyPair>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<EipAddress>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<NetworkInterface>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Host>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<IdempotencyRecord>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Account>());
@@ -53,8 +54,8 @@ void ForKindIn(std::string_view kind, F&& f) {
 }
 template <typename F>
 void ForKind(std::string_view kind, F&& f) {
-  ForKindIn<Instance, Disk, Vpc, VSwitch, SecurityGroup, KeyPair, EipAddress, Host,
-            IdempotencyRecord, Account>(kind, std::forward<F>(f));
+  ForKindIn<Instance, Disk, Vpc, VSwitch, SecurityGroup, KeyPair, EipAddress, NetworkInterface,
+            Host, IdempotencyRecord, Account>(kind, std::forward<F>(f));
 }
 }  // namespace
 

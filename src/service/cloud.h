@@ -41,6 +41,7 @@ struct State {
   std::map<std::string, SecurityGroup> security_groups;
   std::map<std::string, KeyPair> key_pairs;  // by name
   std::map<std::string, EipAddress> eips;
+  std::map<std::string, NetworkInterface> enis;  // secondary ENIs
   std::map<std::string, Host> hosts;
   std::map<std::string, IdempotencyRecord> idempotency;
   std::map<std::string, Account> accounts;
@@ -62,6 +63,7 @@ OPENECS_KIND(VSwitch, "vswitch", vswitches)
 OPENECS_KIND(SecurityGroup, "security_group", security_groups)
 OPENECS_KIND(KeyPair, "key_pair", key_pairs)
 OPENECS_KIND(EipAddress, "eip", eips)
+OPENECS_KIND(NetworkInterface, "eni", enis)
 OPENECS_KIND(Host, "host", hosts)
 OPENECS_KIND(IdempotencyRecord, "idempotency", idempotency)
 OPENECS_KIND(Account, "account", accounts)

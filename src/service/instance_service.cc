@@ -12,6 +12,7 @@
 #include "model/catalogue.h"
 #include "service/capacity.h"
 #include "service/names.h"
+#include "service/network_service.h"
 #include "service/public_ip.h"
 
 namespace openecs {
@@ -119,30 +120,6 @@ Status ValidateDisk(const DiskRequest& d, bool system, int image_min_gib) {
                        "PerformanceLevel must be PL0, PL1, PL2 or PL3.");
   }
   return Ok();
-}
-
-// Addresses the vSwitch can hand out: all but the network address and the last three.
-struct IpPool {
-  Cidr cidr;
-  std::set<uint32_t> used;
-  bool Usable(uint32_t ip) const { return ip > cidr.first() && ip + 3 <= cidr.last(); }
-  std::optional<uint32_t> Next() {
-    for (uint32_t ip = cidr.first() + 1; ip + 3 <= cidr.last(); ++ip)
-      if (!used.count(ip)) {
-        used.insert(ip);
-        return ip;
-      }
-    return std::nullopt;
-  }
-};
-
-IpPool PoolOf(const State& s, const VSwitch& vsw) {
-  IpPool pool{*ParseCidr(vsw.cidr_block, false), {}};
-  for (const auto& [id, i] : s.instances)
-    if (i.vswitch_id == vsw.id) {
-      if (auto ip = ParseIpv4(i.private_ip)) pool.used.insert(*ip);
-    }
-  return pool;
 }
 
 int64_t ExpiryOf(const RunRequest& r, int64_t now) {

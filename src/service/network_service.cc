@@ -146,17 +146,39 @@ Status DeleteVSwitch(Cloud& cloud, const std::string& account_id, const std::str
       if (i.vswitch_id == vswitch_id)
         return MakeError(ErrorCode::kDependencyViolation,
                          "The vSwitch is still used by instance " + id + ".");
+    for (const auto& [id, e] : s.enis)
+      if (e.vswitch_id == vswitch_id)
+        return MakeError(ErrorCode::kDependencyViolation,
+                         "The vSwitch is still used by network interface " + id + ".");
     if (dry_run) return DryRunOk();
     txn.Erase<VSwitch>(vswitch_id);
     return Ok();
   });
 }
 
-int64_t AvailableIpCount(const State& s, const VSwitch& vsw) {
-  Cidr c = *ParseCidr(vsw.cidr_block, false);
-  int64_t usable = static_cast<int64_t>(c.size()) - 4;
+IpPool PoolOf(const State& s, const VSwitch& vsw) {
+  IpPool pool{*ParseCidr(vsw.cidr_block, false), {}};
+  auto take = [&](const std::string& ip) {
+    if (auto v = ParseIpv4(ip)) pool.used.insert(*v);
+  };
   for (const auto& [id, i] : s.instances)
-    if (i.vswitch_id == vsw.id) --usable;
+    if (i.vswitch_id == vsw.id) {
+      take(i.private_ip);
+      for (const auto& ip : i.secondary_ips) take(ip);
+    }
+  for (const auto& [id, e] : s.enis)
+    if (e.vswitch_id == vsw.id) {
+      take(e.primary_ip);
+      for (const auto& ip : e.secondary_ips) take(ip);
+    }
+  return pool;
+}
+
+int64_t AvailableIpCount(const State& s, const VSwitch& vsw) {
+  IpPool pool = PoolOf(s, vsw);
+  int64_t usable = static_cast<int64_t>(pool.cidr.size()) - 4;
+  for (uint32_t ip : pool.used)
+    if (pool.Usable(ip)) --usable;
   return usable < 0 ? 0 : usable;
 }
 
@@ -205,6 +227,11 @@ Status DeleteSecurityGroup(Cloud& cloud, const std::string& account_id, const st
           i.security_group_ids.end())
         return MakeError(ErrorCode::kDependencyViolation,
                          "There is still instance(s) in the specified security group.");
+    for (const auto& [id, e] : s.enis)
+      if (std::find(e.security_group_ids.begin(), e.security_group_ids.end(), sg_id) !=
+          e.security_group_ids.end())
+        return MakeError(ErrorCode::kDependencyViolation,
+                         "Network interface " + id + " is still in the specified security group.");
     for (const auto& [id, g] : s.security_groups) {
       if (id == sg_id) continue;
       for (const auto& rule : g.rules)

@@ -2,9 +2,11 @@
 // VPCs, vSwitches and security groups: the records and their validation. The data plane
 // (bridges, namespaces, nftables) comes with the networking issue and will read these records.
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "common/ipv4.h"
 #include "service/cloud.h"
 
 namespace openecs {
@@ -33,6 +35,23 @@ Status DeleteVSwitch(Cloud& cloud, const std::string& account_id, const std::str
                      bool dry_run);
 // Free private addresses of a vSwitch (ECS reserves the first and the last three).
 int64_t AvailableIpCount(const State& s, const VSwitch& vsw);
+
+// Addresses a vSwitch can hand out: all but the network address and the last three (the
+// gateway is the third-last). `used`: instances' and ENIs' primary and secondary addresses.
+struct IpPool {
+  Cidr cidr;
+  std::set<uint32_t> used;
+  bool Usable(uint32_t ip) const { return ip > cidr.first() && ip + 3 <= cidr.last(); }
+  std::optional<uint32_t> Next() {
+    for (uint32_t ip = cidr.first() + 1; ip + 3 <= cidr.last(); ++ip)
+      if (!used.count(ip)) {
+        used.insert(ip);
+        return ip;
+      }
+    return std::nullopt;
+  }
+};
+IpPool PoolOf(const State& s, const VSwitch& vsw);
 
 struct CreateSecurityGroupRequest {
   std::string account_id, region_id, vpc_id, name, description, type;

@@ -10,9 +10,18 @@ namespace openecs {
 
 NetworkIndex IndexNetworks(const State& s) {
   NetworkIndex out;
-  for (const auto& [id, i] : s.instances)
-    if (!i.private_ip.empty())
-      for (const auto& g : i.security_group_ids) out.members[g].push_back(i.private_ip);
+  auto add = [&](const std::vector<std::string>& groups, const std::string& ip,
+                 const std::vector<std::string>& secondary) {
+    if (ip.empty()) return;
+    for (const auto& g : groups) {
+      auto& m = out.members[g];
+      m.push_back(ip);
+      m.insert(m.end(), secondary.begin(), secondary.end());
+    }
+  };
+  for (const auto& [id, i] : s.instances) add(i.security_group_ids, i.private_ip, i.secondary_ips);
+  for (const auto& [id, e] : s.enis)
+    if (!e.instance_id.empty()) add(e.security_group_ids, e.primary_ip, e.secondary_ips);
   for (const auto& [id, e] : s.eips)
     if (!e.instance_id.empty()) out.eip_of[e.instance_id] = &e;
   return out;
@@ -29,41 +38,30 @@ std::pair<int, int> Ports(const std::string& range) {
   return {a, b};
 }
 
-}  // namespace
-
-DesiredNic PrimaryNic(const State& s, const Instance& i, const NetworkIndex& index,
-                      const std::string& public_cidr) {
+// One interface: its place in the VPC and its merged security rules (no public address).
+DesiredNic NicOf(const State& s, const EniView& eni, const NetworkIndex& index) {
   DesiredNic nic;
-  nic.eni_id = "eni-" + (i.id.size() > 2 ? i.id.substr(2) : i.id);
-  nic.mac = MacForId(i.id);
-  nic.ip = i.private_ip;
-  nic.vpc_id = i.vpc_id;
-  nic.vswitch_id = i.vswitch_id;
-  nic.host_name = i.host_name;
-  // Bandwidth as ECS sells it: a static public IP has InternetMaxBandwidthOut, and
-  // InternetMaxBandwidthIn (200 Mbit/s when not given); an EIP has its bandwidth outbound, and
-  // inbound the same but never less than 10 Mbit/s.
-  if (!i.public_ip.empty()) {
-    nic.public_ip = i.public_ip;
-    nic.bandwidth_out_mbps = i.internet_max_bandwidth_out;
-    nic.bandwidth_in_mbps = i.internet_max_bandwidth_in > 0 ? i.internet_max_bandwidth_in : 200;
-  } else if (auto e = index.eip_of.find(i.id); e != index.eip_of.end()) {
-    nic.public_ip = e->second->ip_address;
-    nic.bandwidth_out_mbps = e->second->bandwidth;
-    nic.bandwidth_in_mbps = std::max(10, e->second->bandwidth);
-  }
-  nic.public_cidr = public_cidr;
-  if (auto vsw = s.vswitches.find(i.vswitch_id); vsw != s.vswitches.end()) {
+  nic.eni_id = eni.id;
+  nic.mac = eni.mac;
+  nic.ip = eni.primary_ip;
+  nic.secondary_ips = eni.secondary_ips;
+  nic.vpc_id = eni.vpc_id;
+  nic.vswitch_id = eni.vswitch_id;
+  if (auto vsw = s.vswitches.find(eni.vswitch_id); vsw != s.vswitches.end()) {
     nic.cidr = vsw->second.cidr_block;
     if (auto c = ParseCidr(nic.cidr, false)) nic.gateway = FormatIpv4(c->last() - 2);
   }
+  auto own = [&](const std::string& ip) {
+    return ip == eni.primary_ip || std::find(eni.secondary_ips.begin(), eni.secondary_ips.end(),
+                                             ip) != eni.secondary_ips.end();
+  };
   auto ips_of = [&](const std::string& group) {
     auto it = index.members.find(group);
     return it == index.members.end() ? std::vector<std::string>{} : it->second;
   };
 
   std::vector<DesiredRule> rules;
-  for (const auto& gid : i.security_group_ids) {
+  for (const auto& gid : eni.security_group_ids) {
     auto g = s.security_groups.find(gid);
     if (g == s.security_groups.end()) continue;
     for (const auto& r : g->second.rules) {
@@ -91,17 +89,46 @@ DesiredNic PrimaryNic(const State& s, const Instance& i, const NetworkIndex& ind
     return !a.accept && b.accept;  // drop first
   });
   // Inner access: members of a shared group with InnerAccessPolicy Accept come in.
-  for (const auto& gid : i.security_group_ids) {
+  for (const auto& gid : eni.security_group_ids) {
     auto g = s.security_groups.find(gid);
     if (g == s.security_groups.end() || g->second.inner_access_policy != "Accept") continue;
     DesiredRule d;
     d.priority = 101;
     for (const auto& ip : ips_of(gid))
-      if (ip != i.private_ip) d.peers.push_back(ip);
+      if (!own(ip)) d.peers.push_back(ip);
     if (!d.peers.empty()) rules.push_back(std::move(d));
   }
   nic.rules = std::move(rules);
   return nic;
+}
+
+}  // namespace
+
+std::vector<DesiredNic> InstanceNics(const State& s, const Instance& i, const NetworkIndex& index,
+                                     const std::string& public_cidr) {
+  std::vector<DesiredNic> out;
+  if (i.vpc_id.empty()) return out;
+  auto primary = FindEni(s, PrimaryEniId(i.id));
+  if (!primary) return out;
+  DesiredNic nic = NicOf(s, *primary, index);
+  nic.host_name = i.host_name;
+  // Bandwidth as ECS sells it: a static public IP has InternetMaxBandwidthOut, and
+  // InternetMaxBandwidthIn (200 Mbit/s when not given); an EIP has its bandwidth outbound, and
+  // inbound the same but never less than 10 Mbit/s.
+  if (!i.public_ip.empty()) {
+    nic.public_ip = i.public_ip;
+    nic.bandwidth_out_mbps = i.internet_max_bandwidth_out;
+    nic.bandwidth_in_mbps = i.internet_max_bandwidth_in > 0 ? i.internet_max_bandwidth_in : 200;
+  } else if (auto e = index.eip_of.find(i.id); e != index.eip_of.end()) {
+    nic.public_ip = e->second->ip_address;
+    nic.bandwidth_out_mbps = e->second->bandwidth;
+    nic.bandwidth_in_mbps = std::max(10, e->second->bandwidth);
+  }
+  nic.public_cidr = public_cidr;
+  out.push_back(std::move(nic));
+  for (const NetworkInterface* e : AttachedEnis(s, i.id))
+    if (auto v = FindEni(s, e->id)) out.push_back(NicOf(s, *v, index));
+  return out;
 }
 
 }  // namespace openecs

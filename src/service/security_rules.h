@@ -14,19 +14,22 @@
 
 #include "model/agent_protocol.h"
 #include "service/cloud.h"
+#include "service/eni_service.h"
 
 namespace openecs {
 
-// What PrimaryNic looks up across instances, built once per desired-state computation (one
-// pass over the instances and EIPs, instead of one per interface).
+// What InstanceNics looks up across instances, built once per desired-state computation (one
+// pass over the instances, ENIs and EIPs, instead of one per interface).
 struct NetworkIndex {
-  std::map<std::string, std::vector<std::string>> members;  // group id -> private IPs
-  std::map<std::string, const EipAddress*> eip_of;          // instance id -> its EIP
+  // group id -> private IPs (primary and secondary) of the ENIs in it
+  std::map<std::string, std::vector<std::string>> members;
+  std::map<std::string, const EipAddress*> eip_of;  // instance id -> its EIP
 };
 NetworkIndex IndexNetworks(const State& s);
 
-// The primary interface of `i` as its host must set it up.
-DesiredNic PrimaryNic(const State& s, const Instance& i, const NetworkIndex& index,
-                      const std::string& public_cidr);
+// The interfaces of `i` as its host must set them up: the primary ENI (with the instance's
+// public address), then the attached secondary ENIs by device index.
+std::vector<DesiredNic> InstanceNics(const State& s, const Instance& i, const NetworkIndex& index,
+                                     const std::string& public_cidr);
 
 }  // namespace openecs

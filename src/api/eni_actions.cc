@@ -1,0 +1,193 @@
+// Elastic network interfaces, ECS API (service/eni_service.h has the rules).
+#include <algorithm>
+#include <set>
+
+#include "api/action.h"
+#include "api/paging.h"
+#include "common/clock.h"
+#include "service/eni_service.h"
+#include "service/tag_service.h"
+
+namespace openecs {
+namespace {
+using json = nlohmann::json;
+
+// SecurityGroupId (one) and SecurityGroupIds.N / SecurityGroupId.N (several), in order.
+std::vector<std::string> GroupsOf(const Params& p) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& g) {
+    if (std::find(out.begin(), out.end(), g) == out.end()) out.push_back(g);
+  };
+  if (auto g = p.Get("SecurityGroupId")) add(*g);
+  for (auto& g : p.RepeatList("SecurityGroupIds")) add(g);
+  for (auto& g : p.RepeatList("SecurityGroupId")) add(g);
+  return out;
+}
+
+json IpSets(const EniView& e) {
+  json set = json::array();
+  set.push_back({{"PrivateIpAddress", e.primary_ip}, {"Primary", true}, {"PrivateDnsName", ""}});
+  for (const auto& ip : e.secondary_ips)
+    set.push_back({{"PrivateIpAddress", ip}, {"Primary", false}, {"PrivateDnsName", ""}});
+  return Wrap("PrivateIpSet", set);
+}
+
+json Render(const EniView& e) {
+  return {{"NetworkInterfaceId", e.id},
+          {"NetworkInterfaceName", e.name},
+          {"Description", e.description},
+          {"Status", e.status},
+          {"Type", e.primary ? "Primary" : "Secondary"},
+          {"VpcId", e.vpc_id},
+          {"VSwitchId", e.vswitch_id},
+          {"ZoneId", e.zone_id},
+          {"PrivateIpAddress", e.primary_ip},
+          {"MacAddress", e.mac},
+          {"PrivateIpSets", IpSets(e)},
+          {"SecurityGroupIds", Wrap("SecurityGroupId", e.security_group_ids)},
+          {"InstanceId", e.instance_id},
+          {"Attachment", e.instance_id.empty() ? json::object()
+                                               : json{{"InstanceId", e.instance_id},
+                                                      {"DeviceIndex", e.device_index}}},
+          {"CreationTime", FormatIso(e.creation_time)},
+          {"DeleteOnRelease", e.primary},
+          {"ServiceManaged", false},
+          {"SourceDestCheck", true},
+          {"Ipv6Sets", Wrap("Ipv6Set", json::array())},
+          {"Tags", RenderTags(e.tags, false)}};
+}
+
+Result<json> CreateNetworkInterfaceAction(ApiContext& c) {
+  CreateEniRequest r;
+  r.account_id = c.account_id;
+  r.region_id = c.region_id;
+  OPENECS_ASSIGN_OR_RETURN(r.vswitch_id, c.params.Required("VSwitchId"));
+  r.security_group_ids = GroupsOf(c.params);
+  r.primary_ip = c.params.GetOr("PrimaryIpAddress", "");
+  r.secondary_ips = c.params.RepeatList("PrivateIpAddress");
+  OPENECS_ASSIGN_OR_RETURN(int64_t count,
+                           c.params.IntOr("SecondaryPrivateIpAddressCount", 0, 0, 100));
+  r.secondary_count = static_cast<int>(count);
+  r.name = c.params.GetOr("NetworkInterfaceName", "");
+  r.description = c.params.GetOr("Description", "");
+  OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(c.params));
+  OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
+  OPENECS_ASSIGN_OR_RETURN(NetworkInterface e, CreateNetworkInterface(c.cloud, r));
+  auto view =
+      c.cloud.Read<std::optional<EniView>>([&](const State& s) { return FindEni(s, e.id); });
+  return view ? Render(*view) : json{{"NetworkInterfaceId", e.id}};
+}
+
+Result<json> AttachNetworkInterfaceAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string eni, c.params.Required("NetworkInterfaceId"));
+  OPENECS_ASSIGN_OR_RETURN(std::string instance, c.params.Required("InstanceId"));
+  OPENECS_RETURN_IF_ERROR(AttachNetworkInterface(c.cloud, c.account_id, eni, instance));
+  return json::object();
+}
+
+Result<json> DetachNetworkInterfaceAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string eni, c.params.Required("NetworkInterfaceId"));
+  OPENECS_ASSIGN_OR_RETURN(std::string instance, c.params.Required("InstanceId"));
+  OPENECS_RETURN_IF_ERROR(DetachNetworkInterface(c.cloud, c.account_id, eni, instance));
+  return json::object();
+}
+
+Result<json> DeleteNetworkInterfaceAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string eni, c.params.Required("NetworkInterfaceId"));
+  OPENECS_RETURN_IF_ERROR(DeleteNetworkInterface(c.cloud, c.account_id, eni));
+  return json::object();
+}
+
+Result<json> ModifyNetworkInterfaceAttributeAction(ApiContext& c) {
+  ModifyEniRequest r;
+  r.account_id = c.account_id;
+  OPENECS_ASSIGN_OR_RETURN(r.eni_id, c.params.Required("NetworkInterfaceId"));
+  auto groups = c.params.RepeatList("SecurityGroupId");
+  if (!groups.empty()) r.security_group_ids = groups;
+  r.name = c.params.Get("NetworkInterfaceName");
+  r.description = c.params.Get("Description");
+  OPENECS_RETURN_IF_ERROR(ModifyNetworkInterface(c.cloud, r));
+  return json::object();
+}
+
+Result<json> AssignPrivateIpAddressesAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string eni, c.params.Required("NetworkInterfaceId"));
+  OPENECS_ASSIGN_OR_RETURN(int64_t count,
+                           c.params.IntOr("SecondaryPrivateIpAddressCount", 0, 0, 100));
+  OPENECS_ASSIGN_OR_RETURN(
+      auto ips, AssignPrivateIps(c.cloud, c.account_id, eni,
+                                 c.params.RepeatList("PrivateIpAddress"), static_cast<int>(count)));
+  return json{{"AssignedPrivateIpAddressesSet",
+               {{"NetworkInterfaceId", eni}, {"PrivateIpSet", Wrap("PrivateIpAddress", ips)}}}};
+}
+
+Result<json> UnassignPrivateIpAddressesAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string eni, c.params.Required("NetworkInterfaceId"));
+  OPENECS_RETURN_IF_ERROR(
+      UnassignPrivateIps(c.cloud, c.account_id, eni, c.params.RepeatList("PrivateIpAddress")));
+  return json::object();
+}
+
+Result<json> DescribeNetworkInterfacesAction(ApiContext& c) {
+  std::set<std::string> ids;
+  for (auto& id : c.params.RepeatList("NetworkInterfaceId")) ids.insert(id);
+  auto ips = c.params.RepeatList("PrivateIpAddress");
+  auto instance = c.params.Get("InstanceId");
+  auto vpc = c.params.Get("VpcId");
+  auto vswitch = c.params.Get("VSwitchId");
+  auto type = c.params.Get("Type");
+  auto status = c.params.Get("Status");
+  auto name = c.params.Get("NetworkInterfaceName");
+  auto primary_ip = c.params.Get("PrimaryIpAddress");
+  auto group = c.params.Get("SecurityGroupId");
+  OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(c.params));
+  PageSpec spec;
+  spec.max_results_min = 1;
+  spec.max_results_max = 500;
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    std::vector<EniView> matched;
+    for (auto& e : ListEnis(s)) {
+      if (e.account_id != c.account_id || e.region_id != c.region_id) continue;
+      if (!ids.empty() && !ids.count(e.id)) continue;
+      if (instance && e.instance_id != *instance) continue;
+      if (vpc && e.vpc_id != *vpc) continue;
+      if (vswitch && e.vswitch_id != *vswitch) continue;
+      if (type && (e.primary ? "Primary" : "Secondary") != *type) continue;
+      if (status && e.status != *status) continue;
+      if (name && e.name != *name) continue;
+      if (primary_ip && e.primary_ip != *primary_ip) continue;
+      if (group && std::find(e.security_group_ids.begin(), e.security_group_ids.end(), *group) ==
+                       e.security_group_ids.end())
+        continue;
+      if (!ips.empty()) {
+        bool any = std::find(ips.begin(), ips.end(), e.primary_ip) != ips.end();
+        for (const auto& ip : e.secondary_ips)
+          any = any || std::find(ips.begin(), ips.end(), ip) != ips.end();
+        if (!any) continue;
+      }
+      if (!TagsMatch(e.tags, want)) continue;
+      matched.push_back(std::move(e));
+    }
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), spec));
+    json arr = json::array();
+    for (size_t k = page.begin; k < page.end; ++k) arr.push_back(Render(matched[k]));
+    json reply = {{"NetworkInterfaceSets", Wrap("NetworkInterfaceSet", arr)}};
+    page.Render(reply, matched.size());
+    return reply;
+  });
+}
+
+}  // namespace
+
+void RegisterEniActions(ActionTable& t) {
+  t[{kEcsVersion, "CreateNetworkInterface"}] = {CreateNetworkInterfaceAction, true, true};
+  t[{kEcsVersion, "AttachNetworkInterface"}] = {AttachNetworkInterfaceAction};
+  t[{kEcsVersion, "DetachNetworkInterface"}] = {DetachNetworkInterfaceAction};
+  t[{kEcsVersion, "DeleteNetworkInterface"}] = {DeleteNetworkInterfaceAction};
+  t[{kEcsVersion, "ModifyNetworkInterfaceAttribute"}] = {ModifyNetworkInterfaceAttributeAction};
+  t[{kEcsVersion, "AssignPrivateIpAddresses"}] = {AssignPrivateIpAddressesAction, true, true};
+  t[{kEcsVersion, "UnassignPrivateIpAddresses"}] = {UnassignPrivateIpAddressesAction};
+  t[{kEcsVersion, "DescribeNetworkInterfaces"}] = {DescribeNetworkInterfacesAction};
+}
+
+}  // namespace openecs
