@@ -8,6 +8,13 @@
 #include "common/log.h"
 
 namespace openecs {
+namespace {
+std::string NicsOf(const DesiredVm& vm) {
+  std::string s;
+  for (const auto& n : vm.nics) s += n.eni_id + " ";
+  return s;
+}
+}  // namespace
 
 Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
     : channel_(channel), driver_(driver), options_(std::move(options)), metadata_(RandomHex(32)) {
@@ -155,7 +162,9 @@ bool Agent::Settled(const DesiredVm& vm) {
   if (want != PowerState::kRunning) return true;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = reboot_done_.find(vm.instance_id);
-  return it != reboot_done_.end() && it->second >= vm.reboot_seq;
+  auto nics = nics_done_.find(vm.instance_id);
+  return it != reboot_done_.end() && it->second >= vm.reboot_seq && nics != nics_done_.end() &&
+         nics->second == NicsOf(vm);
 }
 
 void Agent::Send(const Observation& o) {
@@ -190,6 +199,7 @@ void Agent::Act(const DesiredVm& vm) {
       {
         std::lock_guard<std::mutex> lock(mu_);
         reboot_done_.erase(id);
+        nics_done_.erase(id);
       }
       return Send({id, PowerState::kAbsent, 0, false, "", ""});
     }
@@ -220,6 +230,7 @@ void Agent::Act(const DesiredVm& vm) {
         {
           std::lock_guard<std::mutex> lock(mu_);
           reboot_done_[id] = vm.reboot_seq;  // a fresh boot satisfies any pending reboot
+          nics_done_[id] = NicsOf(vm);       // and boots with the interfaces it should have
         }
         return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
       }
@@ -232,6 +243,20 @@ void Agent::Act(const DesiredVm& vm) {
           reboot_done_[id] = vm.reboot_seq;
         }
         return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
+      }
+      // Interfaces attached or detached while it runs (also checked once after a restart).
+      std::string nics = NicsOf(vm);
+      bool nics_known;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = nics_done_.find(id);
+        nics_known = it != nics_done_.end() && it->second == nics;
+      }
+      if (!nics_known) {
+        Status st = driver_->SyncNics(vm);
+        if (!st.ok()) return fail("sync_nics", st, PowerState::kRunning);
+        std::lock_guard<std::mutex> lock(mu_);
+        nics_done_[id] = nics;
       }
       if (vm.reboot_seq > done) {
         Status st = driver_->Reboot(vm, vm.force_stop);

@@ -11,6 +11,7 @@
 //   after a full pull has succeeded.
 // - Every `full_sync_ms` it reports every guest's power state, a backstop for lost reports.
 // - Every `console_refresh_ms` it reports the consoles of running guests that printed more.
+// - Network interfaces attached or detached while a guest runs are hot-plugged (SyncNics).
 // - With a VPC data plane, every new desired state is applied to it (security group rules,
 //   DHCP entries, namespaces of VPCs that left this host) before guests are acted on, and the
 //   agent answers the guests' metadata requests (metadata_service.h) from it.
@@ -68,9 +69,10 @@ class Agent {
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::mutex mu_;
   std::set<std::string> busy_;
-  std::map<std::string, int64_t> reboot_done_;  // instance -> last reboot_seq carried out
-  std::set<std::string> running_;               // loop thread only: guests meant to run
-  std::map<std::string, size_t> console_seen_;  // loop thread only: console hash last sent
+  std::map<std::string, int64_t> reboot_done_;    // instance -> last reboot_seq carried out
+  std::map<std::string, std::string> nics_done_;  // instance -> ENIs its running guest has
+  std::set<std::string> running_;                 // loop thread only: guests meant to run
+  std::map<std::string, size_t> console_seen_;    // loop thread only: console hash last sent
 };
 
 }  // namespace openecs

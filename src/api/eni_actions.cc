@@ -177,9 +177,22 @@ Result<json> DescribeNetworkInterfacesAction(ApiContext& c) {
   });
 }
 
+Result<json> ModifyInstanceVpcAttributeAction(ApiContext& c) {
+  ModifyVpcAttributeRequest r;
+  r.account_id = c.account_id;
+  OPENECS_ASSIGN_OR_RETURN(r.instance_id, c.params.Required("InstanceId"));
+  OPENECS_ASSIGN_OR_RETURN(r.vswitch_id, c.params.Required("VSwitchId"));
+  r.private_ip = c.params.GetOr("PrivateIpAddress", "");
+  r.vpc_id = c.params.GetOr("VpcId", "");
+  r.security_group_ids = c.params.RepeatList("SecurityGroupId");
+  OPENECS_RETURN_IF_ERROR(ModifyInstanceVpcAttribute(c.cloud, r));
+  return json::object();
+}
+
 }  // namespace
 
 void RegisterEniActions(ActionTable& t) {
+  t[{kEcsVersion, "ModifyInstanceVpcAttribute"}] = {ModifyInstanceVpcAttributeAction, false};
   t[{kEcsVersion, "CreateNetworkInterface"}] = {CreateNetworkInterfaceAction, true, true};
   t[{kEcsVersion, "AttachNetworkInterface"}] = {AttachNetworkInterfaceAction};
   t[{kEcsVersion, "DetachNetworkInterface"}] = {DetachNetworkInterfaceAction};

@@ -136,6 +136,11 @@ namespace openecs {
     "The private IP address is not an assignable address of the vSwitch.")                         \
   X(kIpUnassigned, "InvalidIp.IpUnassigned", 403,                                                  \
     "The private IP address is not a secondary address of this network interface.")                \
+  X(kOperationDenied, "OperationDenied", 403, "The operation is not allowed in this state.")       \
+  X(kInvalidVSwitchIdMismatch, "InvalidVSwitchId.Mismatch", 400,                                   \
+    "The vSwitch is not in the instance's VPC (give VpcId to move it) or zone.")                   \
+  X(kVSwitchNotInVpc, "InvalidVSwitch.NotBelongToVpc", 404,                                        \
+    "The vSwitch does not belong to the specified VPC.")                                           \
   X(kInvalidHttpEndpoint, "InvalidHttpEndpoint.NotSupported", 400,                                 \
     "The specified HttpEndpoint not supported, you can use enabled(default) or disabled.")         \
   X(kInvalidHttpTokens, "InvalidHttpTokens.NotSupported", 400,                                     \

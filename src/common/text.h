@@ -12,6 +12,7 @@ std::string PercentEncode(std::string_view s);
 // Decodes %XX; when form is true, '+' decodes to a space (x-www-form-urlencoded).
 std::string PercentDecode(std::string_view s, bool form);
 std::vector<std::string> Split(std::string_view s, char sep);
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 std::string Trim(std::string_view s);
 std::string ToLower(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);

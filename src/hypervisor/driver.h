@@ -50,6 +50,10 @@ class Driver {
   virtual std::string ConsoleOutput(const std::string& id) = 0;
   // The URL of the running guest's VNC websocket ("" if not running).
   virtual std::string VncUrl(const std::string& id) = 0;
+  // Brings a running guest's network interfaces to vm.nics: hot-plugs the missing ones (their
+  // data plane first) and hot-unplugs the ones no longer wanted. Does nothing when they match
+  // or the guest is not running (the next start uses vm.nics).
+  virtual Status SyncNics(const DesiredVm& vm) = 0;
   // Called (from a driver thread) with an instance id when its guest changed state on its own
   // (shut down from inside, crashed), so the agent can report it at once.
   virtual void SetEventHandler(std::function<void(const std::string&)> handler) = 0;

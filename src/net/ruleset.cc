@@ -37,7 +37,10 @@ std::string BuildVpcRuleset(const std::vector<DesiredNic>& nics) {
     std::string tap = TapName(n.eni_id);
     s += "    iifname \"" + tap + "\" ether saddr != " + n.mac + " drop\n";
     s += "    iifname \"" + tap + "\" ip saddr 0.0.0.0 udp dport 67 accept\n";
-    s += "    iifname \"" + tap + "\" ip saddr != " + n.ip + " drop\n";
+    std::string own = n.ip;  // it may send from its secondary addresses too
+    for (const auto& ip : n.secondary_ips) own += ", " + ip;
+    s += "    iifname \"" + tap +
+         "\" ip saddr != " + (n.secondary_ips.empty() ? own : "{ " + own + " }") + " drop\n";
     s += "    iifname \"" + tap + "\" meta protocol != { ip, arp } drop\n";
   }
   s += "  }\n";

@@ -74,6 +74,15 @@ TEST(VpcRuleset, Golden) {
             "}\n");
 }
 
+TEST(VpcRuleset, AnEniMaySendFromItsSecondaryAddressesOnly) {
+  DesiredNic a = Nic("eni-0000000000001", "10.1.1.5");
+  a.secondary_ips = {"10.1.1.6", "10.1.1.7"};
+  std::string s = BuildVpcRuleset({a});
+  EXPECT_NE(s.find("iifname \"oe0000000000001\" ip saddr != { 10.1.1.5, 10.1.1.6, 10.1.1.7 } drop"),
+            std::string::npos)
+      << s;
+}
+
 TEST(VpcRuleset, PublicIpIsOneToOneNatAndOnlyItsOwnerGoesOut) {
   DesiredNic a = Nic("eni-0000000000001", "10.1.1.5");
   a.public_ip = "198.18.0.2";

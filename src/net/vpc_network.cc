@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
 #include "common/ipv4.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "net/names.h"
 #include "net/ruleset.h"
 #include "sys/exec.h"
@@ -102,7 +104,9 @@ Status VpcNetworks::Plug(const DesiredNic& nic) {
   OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "link", "set", tap, "up"}));
   OPENECS_RETURN_IF_ERROR(
       RunOk({"ip", "-n", ns, "addr", "replace", gateway, "dev", tap, "noprefixroute"}));
-  OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "route", "replace", nic.ip + "/32", "dev", tap}));
+  OPENECS_ASSIGN_OR_RETURN(bool plugged, SyncRoutes(ns, nic));
+  if (!plugged) return MakeError(ErrorCode::kInternalError, tap + " vanished while plugged");
+  vpc.routed[nic.eni_id] = nic.ip + " " + Join(nic.secondary_ips, " ");
   OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/conf/" + tap + "/proxy_arp", "1"));
   LOG_DEBUG("net: {} plugged into {} as {} ({})", nic.eni_id, ns, tap, nic.ip);
   return Ok();
@@ -175,6 +179,30 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
     OPENECS_RETURN_IF_ERROR(SyncBandwidth(vpc_id, nics));
     vpc.shaping = shaping;
   }
+
+  // Secondary addresses assigned or unassigned while the ENI is plugged. ENIs this process
+  // has not plugged (after a restart) are adopted if their tap is in the namespace.
+  std::string links;
+  for (const auto& n : nics)
+    if (!vpc.routed.count(n.eni_id) && links.empty()) {
+      auto listed = Run({"ip", "-n", ns, "-o", "link", "show"});
+      links = listed.ok() ? *listed : " ";
+    }
+  for (const auto& n : nics) {
+    std::string routed = n.ip + " " + Join(n.secondary_ips, " ");
+    auto it = vpc.routed.find(n.eni_id);
+    if (it != vpc.routed.end() && it->second == routed) continue;
+    if (it == vpc.routed.end() && links.find(": " + TapName(n.eni_id) + ":") == std::string::npos &&
+        links.find(": " + TapName(n.eni_id) + "@") == std::string::npos)
+      continue;  // not plugged here
+    OPENECS_ASSIGN_OR_RETURN(bool plugged, SyncRoutes(ns, n));
+    if (plugged)
+      vpc.routed[n.eni_id] = routed;
+    else
+      vpc.routed.erase(n.eni_id);  // its guest stopped: the next Plug routes it
+  }
+  for (auto it = vpc.routed.begin(); it != vpc.routed.end();)
+    it = vpc.nics.count(it->first) ? std::next(it) : vpc.routed.erase(it);
 
   std::string dhcp_hosts, hosts, conf;
   std::map<std::string, std::string> ranges;  // vSwitch -> dhcp-range line
@@ -302,6 +330,30 @@ Status VpcNetworks::SyncBandwidth(const std::string& vpc_id, const std::vector<D
     OPENECS_RETURN_IF_ERROR(RunOk({"tc", "-batch", dir + "/tc-in"}));
   }
   return Ok();
+}
+
+Result<bool> VpcNetworks::SyncRoutes(const std::string& ns, const DesiredNic& nic) {
+  std::string tap = TapName(nic.eni_id);
+  std::set<std::string> want = {nic.ip};
+  want.insert(nic.secondary_ips.begin(), nic.secondary_ips.end());
+  std::set<std::string> have;
+  auto listed = Run({"ip", "-n", ns, "-4", "-o", "route", "show", "dev", tap});
+  if (!listed.ok()) return false;  // no such device here
+  {
+    std::istringstream in(*listed);
+    std::string dst;
+    while (in >> dst) {
+      have.insert(dst.substr(0, dst.find('/')));
+      in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+    }
+  }
+  for (const auto& ip : have)
+    if (!want.count(ip))
+      OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "route", "del", ip + "/32", "dev", tap}));
+  for (const auto& ip : want)
+    if (!have.count(ip))
+      OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "route", "replace", ip + "/32", "dev", tap}));
+  return true;
 }
 
 Status VpcNetworks::EnsureDnsmasq(const std::string& vpc_id, Vpc& vpc, bool restart) {

@@ -66,8 +66,9 @@ class VpcNetworks {
     std::string ruleset, dhcp_hosts, hosts, dnsmasq_conf;  // what was last applied
     std::string publics = "?";  // public IPs last put on the uplink ("?": not yet synced)
     std::string shaping = "?";  // bandwidth limits last applied ("?": not yet)
-    bool ready = false;         // namespace set up by this process
-    std::unique_ptr<HttpServer> metadata;  // listening inside the namespace
+    std::map<std::string, std::string> routed;  // ENI -> addresses routed to its tap
+    bool ready = false;                         // namespace set up by this process
+    std::unique_ptr<HttpServer> metadata;       // listening inside the namespace
   };
   // The namespace with its router basics and the metadata listener (idempotent).
   Status EnsureNamespace(const std::string& vpc_id, Vpc& vpc);
@@ -78,6 +79,9 @@ class VpcNetworks {
   // The HTB trees of the uplink (outbound) and the veth's host end (inbound), rebuilt whole.
   Status SyncBandwidth(const std::string& vpc_id, const std::vector<DesiredNic>& nics);
   Status Teardown(const std::string& vpc_id);
+  // The /32 routes of an ENI's addresses (primary and secondary) on its tap, exactly. False
+  // when the tap is not in the namespace (its guest is not running).
+  Result<bool> SyncRoutes(const std::string& ns, const DesiredNic& nic);
   std::string Dir(const std::string& vpc_id) const { return state_dir_ + "/" + vpc_id; }
 
   std::string state_dir_;

@@ -361,6 +361,67 @@ Status UnassignPrivateIps(Cloud& cloud, const std::string& account_id, const std
   });
 }
 
+Status ModifyInstanceVpcAttribute(Cloud& cloud, const ModifyVpcAttributeRequest& r) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto it = s.instances.find(r.instance_id);
+    if (it == s.instances.end() || it->second.account_id != r.account_id)
+      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    Instance& i = it->second;
+    if (i.status != InstanceStatus::kStopped || i.task != InstanceTask::kNone)
+      return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                       "The instance must be Stopped to change its VPC attributes.");
+    auto vsw = s.vswitches.find(r.vswitch_id);
+    if (vsw == s.vswitches.end() || vsw->second.account_id != r.account_id)
+      return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
+    std::string vpc_id = r.vpc_id.empty() ? i.vpc_id : r.vpc_id;
+    if (vsw->second.vpc_id != vpc_id)
+      return MakeError(r.vpc_id.empty() ? ErrorCode::kInvalidVSwitchIdMismatch
+                                        : ErrorCode::kVSwitchNotInVpc);
+    if (vsw->second.zone_id != i.zone_id) return MakeError(ErrorCode::kInvalidVSwitchIdMismatch);
+    bool moves_vpc = vpc_id != i.vpc_id, moves_vswitch = r.vswitch_id != i.vswitch_id;
+    if (moves_vpc) {
+      if (r.security_group_ids.empty())
+        return MakeError(ErrorCode::kMissingParameter,
+                         "SecurityGroupId.N: the groups to join in the new VPC.");
+      if (!AttachedEnis(s, i.id).empty() || !i.public_ip.empty())
+        return MakeError(ErrorCode::kOperationDenied,
+                         "Detach the secondary network interfaces and release the public IP "
+                         "before moving the instance to another VPC.");
+      for (const auto& [id, e] : s.eips)
+        if (e.instance_id == i.id)
+          return MakeError(ErrorCode::kOperationDenied,
+                           "Unassociate the EIP before moving the instance to another VPC.");
+    }
+    if (!r.security_group_ids.empty())
+      OPENECS_RETURN_IF_ERROR(CheckGroups(s, r.account_id, vpc_id, r.security_group_ids));
+    if ((moves_vswitch || moves_vpc) && !i.secondary_ips.empty())
+      return MakeError(ErrorCode::kOperationDenied,
+                       "Unassign the secondary private IP addresses first.");
+    std::string ip = r.private_ip;
+    if (ip.empty() && !moves_vswitch) ip = i.private_ip;
+    if (ip != i.private_ip || moves_vswitch) {
+      IpPool pool = PoolOf(s, vsw->second);
+      if (auto mine = ParseIpv4(i.private_ip)) pool.used.erase(*mine);
+      auto taken = TakeIps(pool, ip.empty() ? std::vector<std::string>{} : std::vector{ip},
+                           ip.empty() ? 1 : 0);
+      if (!taken.ok()) {
+        if (taken.error().code == ErrorCode::kVSwitchIpInvalid)
+          return MakeError(ErrorCode::kInvalidPrivateIpAddressMalformed,
+                           "The private IP address is not assignable in the vSwitch.");
+        return taken.error();
+      }
+      ip = taken->front();
+    }
+    i.vpc_id = vpc_id;
+    i.vswitch_id = r.vswitch_id;
+    i.private_ip = ip;
+    if (!r.security_group_ids.empty()) i.security_group_ids = r.security_group_ids;
+    txn.Touch(i);
+    return Ok();
+  });
+}
+
 void DetachEnisOf(Txn& txn, const std::string& instance_id) {
   for (auto& [id, e] : txn.state().enis)
     if (e.instance_id == instance_id) {

@@ -76,6 +76,18 @@ Result<std::vector<std::string>> AssignPrivateIps(Cloud& cloud, const std::strin
 Status UnassignPrivateIps(Cloud& cloud, const std::string& account_id, const std::string& eni_id,
                           const std::vector<std::string>& ips);
 
+// ModifyInstanceVpcAttribute: moves a Stopped instance's primary ENI to another vSwitch of
+// its zone and/or another private address; with `vpc_id` (and the groups to join there) to
+// another VPC, which needs no secondary ENI attached, no EIP and no secondary addresses. The
+// guest gets the new address by DHCP at its next start.
+struct ModifyVpcAttributeRequest {
+  std::string account_id, instance_id, vswitch_id;
+  std::string private_ip;  // "" keeps it when the vSwitch stays, else picks one
+  std::string vpc_id;      // "" = the instance's VPC
+  std::vector<std::string> security_group_ids;
+};
+Status ModifyInstanceVpcAttribute(Cloud& cloud, const ModifyVpcAttributeRequest& r);
+
 // On release of an instance: its secondary ENIs become Available.
 void DetachEnisOf(Txn& txn, const std::string& instance_id);
 

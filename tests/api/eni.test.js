@@ -134,3 +134,36 @@ test('secondary private IPs and security groups of ENIs', async () => {
   assert.deepEqual((await enis({ securityGroupId: sg2 })).map((e) => e.NetworkInterfaceId).sort(), [pid, sec].sort());
   await expectError(ecs.deleteSecurityGroup(new Ecs.DeleteSecurityGroupRequest({ regionId: REGION, securityGroupId: sg2 })), 'DependencyViolation', [400, 403]);
 });
+
+test('ModifyInstanceVpcAttribute: a stopped instance changes address, vSwitch or VPC', async () => {
+  const [x] = await h.runRunning(ecs, net, { instanceType: TWO_ENI_TYPE });
+  const modify = (p) => ecs.modifyInstanceVpcAttribute(new Ecs.ModifyInstanceVpcAttributeRequest({ instanceId: x, vSwitchId: net.vSwitchId, ...p }));
+  const ipOf = async () => h.privateIp(await h.describeInstance(ecs, x));
+  await expectError(modify({ privateIpAddress: '192.168.1.120' }), 'IncorrectInstanceStatus', 403);
+  await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: x }));
+  await h.waitStatus(ecs, [x], 'Stopped', 20000);
+
+  await modify({ privateIpAddress: '192.168.1.120' });
+  assert.equal(await ipOf(), '192.168.1.120');
+  const taken = (await create({})).PrivateIpAddress;
+  await expectError(modify({ privateIpAddress: taken }), 'InvalidPrivateIpAddress.Duplicated', 400);
+  await expectError(modify({ privateIpAddress: '10.1.2.3' }), 'InvalidPrivateIpAddress.Malformed', 400);
+  await expectError(modify({ vSwitchId: 'vsw-doesnotexist' }), 'InvalidVSwitchId.NotFound', 404);
+  assert.equal(await ipOf(), '192.168.1.120', 'refused changes change nothing');
+
+  // Another vSwitch of the VPC: a new address from it.
+  const vsw2 = await h.createVSwitch(vpc, net.vpcId, '192.168.7.0/24', h.ZONE_A, 'second');
+  await modify({ vSwitchId: vsw2 });
+  assert.match(await ipOf(), /^192\.168\.7\./);
+  // Another VPC: needs its groups.
+  const other = await h.createNetwork(ecs, vpc, { name: 'moved', vpcCidr: '10.44.0.0/16', vswCidr: '10.44.1.0/24' });
+  await expectError(modify({ vSwitchId: other.vSwitchId }), 'InvalidVSwitchId.Mismatch', 400);
+  await expectError(modify({ vSwitchId: other.vSwitchId, vpcId: other.vpcId }), 'MissingParameter', 400);
+  await modify({ vSwitchId: other.vSwitchId, vpcId: other.vpcId, securityGroupId: [other.securityGroupId], privateIpAddress: '10.44.1.9' });
+  const moved = await h.describeInstance(ecs, x);
+  assert.equal(moved.VpcAttributes.VpcId, other.vpcId);
+  assert.equal(h.privateIp(moved), '10.44.1.9');
+  assert.deepEqual(moved.SecurityGroupIds.SecurityGroupId, [other.securityGroupId]);
+  await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: x }));
+  await h.waitStatus(ecs, [x], 'Running', 20000);
+});

@@ -13,27 +13,14 @@ const { Ecs, Vpc } = h;
 
 const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
 const BOOT_MS = 180000;
-const SEE_MS = 30000;  // a rule change must show in a guest's probes well within this
+const probes = require('./probes');
+const { SEE_MS } = probes;
 let server, ecs, vpc;
 
 const wire = (res) => res.body.toMap();
-async function consoleOf(id) {
-  const res = await ecs.getInstanceConsoleOutput(new Ecs.GetInstanceConsoleOutputRequest({ regionId: h.REGION, instanceId: id }));
-  return Buffer.from(wire(res).ConsoleOutput, 'base64').toString('utf8');
-}
-// The latest result of a named probe on a guest's console ("ok", "fail", "open", ...).
-async function probe(id, name) {
-  const all = [...(await consoleOf(id)).matchAll(new RegExp(`probe ${name} (\\w+)`, 'g'))];
-  return all.length ? all[all.length - 1][1] : undefined;
-}
-async function expectProbe(id, name, want, what) {
-  // Two fresh readings in a row, so a probe that raced the change does not count.
-  let streak = 0;
-  await h.waitFor(async () => {
-    streak = (await probe(id, name)) === want ? streak + 1 : 0;
-    return streak >= 2;
-  }, SEE_MS, 1500, `${what}: probe ${name} = ${want}`);
-}
+const consoleOf = (id) => probes.consoleOf(ecs, id);
+const probe = (id, name) => probes.probe(ecs, id, name);
+const expectProbe = (id, name, want, what) => probes.expectProbe(ecs, id, name, want, what);
 
 // The metadata service as the guest sees it: one "md <key>=<value>" line per key, then the
 // DMI product name (how cloud-init recognises the platform).

@@ -37,6 +37,8 @@ class FakeDriver final : public Driver {
   // A made-up console: one boot line per boot, as a real guest would print.
   std::string ConsoleOutput(const std::string& id) override;
   std::string VncUrl(const std::string& id) override;
+  // Emulator mode: a guest's interfaces are whatever its desired state says.
+  Status SyncNics(const DesiredVm&) override { return Ok(); }
   void SetEventHandler(std::function<void(const std::string&)>) override {}
 
   // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,

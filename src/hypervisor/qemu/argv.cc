@@ -47,16 +47,19 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
     add({"-device", "virtio-net-pci,netdev=net0,id=nic0,bus=" + nic_bus +
                         (c.mac.empty() ? "" : ",mac=" + c.mac)});
   }
-  for (size_t i = 0; i < c.nics.size(); ++i) {
-    std::string n = std::to_string(i), nic_bus = root_port();
-    add({"-netdev", "tap,id=net" + n + ",ifname=" + c.nics[i].tap + ",script=no,downscript=no"});
-    add({"-device", "virtio-net-pci,netdev=net" + n + ",id=nic" + n + ",bus=" + nic_bus +
-                        ",mac=" + c.nics[i].mac});
+  for (const auto& nic : c.nics) {
+    std::string nic_bus = root_port();
+    add({"-netdev",
+         "tap,id=" + QemuNetdevId(nic.id) + ",ifname=" + nic.tap + ",script=no,downscript=no"});
+    add({"-device", "virtio-net-pci,netdev=" + QemuNetdevId(nic.id) +
+                        ",id=" + QemuNicDeviceId(nic.id) + ",bus=" + nic_bus + ",mac=" + nic.mac});
   }
   // Entropy for the guest (without it dropbear's first key generation blocks on boot).
   add({"-object", "rng-random,id=rng0,filename=/dev/urandom"});
   add({"-device", "virtio-rng-pci,rng=rng0,bus=" + root_port()});
-  for (int i = 0; i < c.spare_root_ports; ++i) root_port();
+  for (int i = 0; i < c.spare_root_ports; ++i)
+    add({"-device", "pcie-root-port,id=" + QemuHotplugPort(i) + ",chassis=" +
+                        std::to_string(port + 1 + i) + ",slot=" + std::to_string(port + 1 + i)});
   add({"-chardev", "file,id=console0,path=" + c.console_log + ",append=on"});
   add({"-serial", "chardev:console0"});
   add({"-qmp", "unix:" + c.qmp_socket + ",server=on,wait=off"});

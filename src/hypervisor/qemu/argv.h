@@ -14,9 +14,15 @@ struct QemuDisk {
 };
 
 struct QemuNic {
+  std::string id;   // the ENI's id
   std::string tap;  // QEMU creates the tap (it goes away with QEMU)
   std::string mac;
 };
+// QEMU ids of a NIC's backend and device, and of the spare PCIe root ports hot-plugged devices
+// go into ("hp0", "hp1", ...), so a running guest's NICs can be listed and changed over QMP.
+inline std::string QemuNetdevId(const std::string& eni_id) { return "net-" + eni_id; }
+inline std::string QemuNicDeviceId(const std::string& eni_id) { return "nic-" + eni_id; }
+inline std::string QemuHotplugPort(int k) { return "hp" + std::to_string(k); }
 
 struct QemuVmConfig {
   std::string instance_id;
@@ -36,7 +42,7 @@ struct QemuVmConfig {
   std::string vnc_websocket;            // and a websocket listener for noVNC, "127.0.0.1:5701"
                                         // (VNC password auth; QMP set_password sets it)
   std::string pid_file;
-  int spare_root_ports = 8;  // PCIe root ports left free for hot-plug
+  int spare_root_ports = 8;  // PCIe root ports left free for hot-plug (QemuHotplugPort)
 };
 
 std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c);

@@ -47,7 +47,7 @@ TEST(QemuArgv, Golden) {
       "-object\nrng-random,id=rng0,filename=/dev/urandom\n"
       "-device\npcie-root-port,id=rp3,chassis=4,slot=4\n"
       "-device\nvirtio-rng-pci,rng=rng0,bus=rp3\n"
-      "-device\npcie-root-port,id=rp4,chassis=5,slot=5\n"
+      "-device\npcie-root-port,id=hp0,chassis=5,slot=5\n"
       "-chardev\nfile,id=console0,path=/s/i-1/console.log,append=on\n-serial\nchardev:console0\n"
       "-qmp\nunix:/s/i-1/qmp.sock,server=on,wait=off\n"
       "-qmp\nunix:/s/i-1/events.sock,server=on,wait=off\n"
@@ -58,18 +58,19 @@ TEST(QemuArgv, Golden) {
 TEST(QemuArgv, TapNicsStartPaused) {
   QemuVmConfig c;
   c.instance_id = "i-2";
-  c.nics = {{"oe000000000000a", "00:16:3e:00:00:0a"}};
+  c.nics = {{"eni-a", "oe000000000000a", "00:16:3e:00:00:0a"}};
   c.start_paused = true;
   c.spare_root_ports = 0;
   std::string joined;
   for (const auto& a : BuildQemuArgv(c)) joined += a + "\n";
-  EXPECT_NE(joined.find("-device\npcie-root-port,id=rp0,chassis=1,slot=1\n"
-                        "-netdev\ntap,id=net0,ifname=oe000000000000a,script=no,downscript=no\n"),
-            std::string::npos)
-      << joined;
   EXPECT_NE(
-      joined.find("-device\nvirtio-net-pci,netdev=net0,id=nic0,bus=rp0,mac=00:16:3e:00:00:0a\n"),
-      std::string::npos);
+      joined.find("-device\npcie-root-port,id=rp0,chassis=1,slot=1\n"
+                  "-netdev\ntap,id=net-eni-a,ifname=oe000000000000a,script=no,downscript=no\n"),
+      std::string::npos)
+      << joined;
+  EXPECT_NE(joined.find("-device\nvirtio-net-pci,netdev=net-eni-a,id=nic-eni-a,bus=rp0,"
+                        "mac=00:16:3e:00:00:0a\n"),
+            std::string::npos);
   EXPECT_EQ(joined.find("user,id=net0"), std::string::npos) << "no user-mode NIC next to a tap";
   EXPECT_NE(joined.find("\n-S\n-pidfile"), std::string::npos);
 }

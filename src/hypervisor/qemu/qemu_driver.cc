@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "common/crypto.h"
 #include "common/ids.h"
@@ -277,7 +279,7 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   if (plug && !c.kernel.empty())
     c.cmdline += " openecs.md_url=http://" + std::string(kMetadataAddress) + "/latest";
   if (plug)
-    for (const auto& nic : vm.nics) c.nics.push_back({TapName(nic.eni_id), nic.mac});
+    for (const auto& nic : vm.nics) c.nics.push_back({nic.eni_id, TapName(nic.eni_id), nic.mac});
   c.start_paused = plug;
   c.console_log = dir + "/console.log";
   c.qmp_socket = dir + "/qmp.sock";
@@ -407,6 +409,90 @@ Status QemuDriver::Reboot(const DesiredVm& want, bool force) {
   OPENECS_ASSIGN_OR_RETURN(auto r, qmp.Execute("system_reset"));
   (void)r;
   return WaitForBoot(id, offset, pid);
+}
+
+namespace {
+
+// The NIC devices a guest has now, by ENI id ("nic-<eni>" under /machine/peripheral).
+Result<std::set<std::string>> PluggedNics(QmpClient& qmp) {
+  OPENECS_ASSIGN_OR_RETURN(json list, qmp.Execute("qom-list", {{"path", "/machine/peripheral"}}));
+  std::set<std::string> out;
+  const std::string prefix = QemuNicDeviceId("");
+  for (const auto& p : list) {
+    std::string name = p.value("name", "");
+    if (name.rfind(prefix, 0) == 0) out.insert(name.substr(prefix.size()));
+  }
+  return out;
+}
+
+// A spare root port with nothing in it.
+Result<std::string> FreeHotplugPort(QmpClient& qmp) {
+  OPENECS_ASSIGN_OR_RETURN(json buses, qmp.Execute("query-pci"));
+  std::set<std::string> free;
+  for (const auto& bus : buses)
+    for (const auto& dev : bus.value("devices", json::array())) {
+      std::string qdev = dev.value("qdev_id", "");
+      if (qdev.rfind("hp", 0) != 0 || !dev.contains("pci_bridge")) continue;
+      if (dev["pci_bridge"].value("devices", json::array()).empty()) free.insert(qdev);
+    }
+  for (int k = 0; k < 64; ++k)
+    if (free.count(QemuHotplugPort(k))) return QemuHotplugPort(k);
+  return MakeError(ErrorCode::kInternalError, "no free PCIe port left for another device");
+}
+
+}  // namespace
+
+Status QemuDriver::SyncNics(const DesiredVm& vm) {
+  const std::string& id = vm.instance_id;
+  if (!options_.network || !Pid(id)) return Ok();
+  QmpClient qmp;
+  OPENECS_RETURN_IF_ERROR(qmp.Connect(Dir(id) + "/qmp.sock", 2000));
+  OPENECS_ASSIGN_OR_RETURN(auto plugged, PluggedNics(qmp));
+  std::set<std::string> wanted;
+  for (const auto& nic : vm.nics) wanted.insert(nic.eni_id);
+  for (const auto& eni : plugged) {
+    if (wanted.count(eni)) continue;
+    // The guest gets an unplug request (PCIe native hot-plug) and lets the device go.
+    OPENECS_ASSIGN_OR_RETURN(auto r, qmp.Execute("device_del", {{"id", QemuNicDeviceId(eni)}}));
+    (void)r;
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+      OPENECS_ASSIGN_OR_RETURN(auto now, PluggedNics(qmp));
+      gone = !now.count(eni);
+      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!gone) return Fail("the guest did not release network interface " + eni);
+    OPENECS_ASSIGN_OR_RETURN(auto d, qmp.Execute("netdev_del", {{"id", QemuNetdevId(eni)}}));
+    (void)d;  // QEMU closes the tap: it disappears from the VPC namespace
+    LOG_INFO("qemu: {}: network interface {} hot-unplugged", id, eni);
+  }
+  for (const auto& nic : vm.nics) {
+    if (plugged.count(nic.eni_id)) continue;
+    std::string tap = TapName(nic.eni_id);
+    OPENECS_ASSIGN_OR_RETURN(auto n, qmp.Execute("netdev_add", {{"type", "tap"},
+                                                                {"id", QemuNetdevId(nic.eni_id)},
+                                                                {"ifname", tap},
+                                                                {"script", "no"},
+                                                                {"downscript", "no"}}));
+    (void)n;
+    // Its rules and DHCP entry are in place before the guest sees the device.
+    Status st = options_.network->Plug(nic);
+    Result<std::string> port = st.ok() ? FreeHotplugPort(qmp) : Result<std::string>(st.error());
+    if (port.ok()) {
+      auto added = qmp.Execute("device_add", {{"driver", "virtio-net-pci"},
+                                              {"netdev", QemuNetdevId(nic.eni_id)},
+                                              {"id", QemuNicDeviceId(nic.eni_id)},
+                                              {"mac", nic.mac},
+                                              {"bus", *port}});
+      if (!added.ok()) port = added.error();
+    }
+    if (!port.ok()) {
+      (void)qmp.Execute("netdev_del", {{"id", QemuNetdevId(nic.eni_id)}});
+      return port.error();
+    }
+    LOG_INFO("qemu: {}: network interface {} hot-plugged at {}", id, nic.eni_id, *port);
+  }
+  return Ok();
 }
 
 Status QemuDriver::Destroy(const std::string& id, bool delete_disks) {

@@ -13,7 +13,8 @@
 // (Running means booted). PowerOff(force=false) presses the ACPI power button and waits for the
 // guest to power off, then stops QEMU hard after the timeout. Reboot resets the guest in place
 // and waits for the marker again. A guest that stops on its own is noticed through the events
-// socket and announced through the event handler within a second.
+// socket and announced through the event handler within a second. Network interfaces attached
+// or detached while the guest runs are hot-plugged (SyncNics).
 #include <atomic>
 #include <functional>
 #include <map>
@@ -52,6 +53,9 @@ class QemuDriver final : public Driver {
   std::vector<VmInfo> List() override;
   std::string ConsoleOutput(const std::string& id) override;
   std::string VncUrl(const std::string& id) override;
+  // Over QMP: netdev_add + device_add into a free spare root port ("hp<k>"), device_del +
+  // netdev_del (after the guest let the device go). NICs are QEMU devices "nic-<eni-id>".
+  Status SyncNics(const DesiredVm& vm) override;
   void SetEventHandler(std::function<void(const std::string&)> handler) override;
 
   // True when this machine can run the driver (QEMU installed).
