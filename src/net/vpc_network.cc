@@ -63,6 +63,8 @@ bool VpcNetworks::Available() {
 
 Status VpcNetworks::EnsureNamespace(const std::string& vpc_id, Vpc& vpc) {
   std::string ns = VpcNamespace(vpc_id);
+  std::error_code ec;
+  fs::create_directories(Dir(vpc_id), ec);  // first: it marks the namespace as this agent's
   if (!NamespaceExists(ns)) {
     OPENECS_RETURN_IF_ERROR(RunOk({"ip", "netns", "add", ns}));
     vpc.metadata.reset();  // a listener left in a namespace that is gone
@@ -70,8 +72,6 @@ Status VpcNetworks::EnsureNamespace(const std::string& vpc_id, Vpc& vpc) {
   }
   OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "link", "set", "lo", "up"}));
   OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/ip_forward", "1"));
-  std::error_code ec;
-  fs::create_directories(Dir(vpc_id), ec);
   if (metadata_handler_ && !vpc.metadata) {
     OPENECS_RETURN_IF_ERROR(RunOk(
         {"ip", "-n", ns, "addr", "replace", std::string(kMetadataAddress) + "/32", "dev", "lo"}));
@@ -129,14 +129,17 @@ Status VpcNetworks::Apply(const std::vector<DesiredNic>& nics) {
     if (st.ok()) st = Sync(vpc_id, vpc);
     if (!st.ok()) result = st;
   }
-  // VPCs with nothing left here, including namespaces left by an earlier run.
+  // VPCs with nothing left here, including namespaces left by an earlier run of this agent
+  // (it keeps a directory per VPC it set up; other "oe-" namespaces are not its own).
   std::set<std::string> gone;
   for (const auto& [vpc_id, vpc] : vpcs_)
     if (!want.count(vpc_id)) gone.insert(vpc_id);
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/run/netns", ec)) {
     std::string name = e.path().filename().string();
-    if (name.rfind("oe-", 0) == 0 && !want.count(name.substr(3))) gone.insert(name.substr(3));
+    if (name.rfind("oe-", 0) != 0) continue;
+    std::string vpc_id = name.substr(3);
+    if (!want.count(vpc_id) && fs::is_directory(Dir(vpc_id), ec)) gone.insert(vpc_id);
   }
   for (const auto& vpc_id : gone) {
     Status st = Teardown(vpc_id);

@@ -24,7 +24,8 @@
 // possible without br_netfilter tricks; per-ENI routing gives conntrack, simple per-tap rules
 // and no ARP spoofing (a tap's neighbours are never used for other ENIs' addresses).
 //
-// Thread-safe. Everything is idempotent, so after a restart Apply() adopts what exists.
+// Thread-safe. Everything is idempotent, so after a restart Apply() adopts what exists. Only
+// namespaces this agent set up (it keeps <state_dir>/<vpc-id>/ for each) are ever removed.
 #include <functional>
 #include <map>
 #include <memory>
