@@ -2,7 +2,7 @@
 // TCP throughput between two guests in one VPC (routed through the VPC's router namespace,
 // with security groups in nftables) against the same two guests on a plain Linux bridge with no
 // rules. Run as root inside a network namespace:
-//   ip netns add b && ip netns exec b node bench/vpc_throughput.js [--samples 3] [--mb 32]
+//   ip netns add b && ip netns exec b node bench/vpc_throughput.js [--samples 3] [--mb 4]
 //
 // Guest A sends --mb MiB to guest B with busybox nc every few seconds and prints
 // "bench mbps <figure>" on its console (timed by A from connect to B's "ok", which B sends after
@@ -17,7 +17,7 @@ const { Ecs } = h;
 
 const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
 const samples = Number(arg('samples', 3));
-const mb = Number(arg('mb', 32));
+const mb = Number(arg('mb', 4));
 const imageDir = path.resolve(arg('image-dir', path.join(__dirname, '../images')));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const sh = (...argv) => execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });
@@ -43,6 +43,7 @@ async function takeSamples(ecs, a, label) {
 (async () => {
   const server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', imageDir, '--network', 'vpc'] });
   const brns = `tput-br-${process.pid}`;  // not "oe-": those are the data plane's
+  const ids = [];
   try {
     const ecs = h.ecsClient(server);
     const net = await h.createNetwork(ecs, h.vpcClient(server), { name: 'tput', vpcCidr: '10.7.0.0/16', vswCidr: '10.7.1.0/24' });
@@ -69,6 +70,7 @@ while true; do
   sleep 2
 done) </dev/null >/dev/console 2>&1 &
 `) });
+    ids.push(a, b);
     await h.waitStatus(ecs, [a, b], 'Running', 300000);
     const vpcMbps = await takeSamples(ecs, a, 'VPC (routed, security groups)');
 
@@ -86,6 +88,10 @@ done) </dev/null >/dev/console 2>&1 &
     console.log(`VPC / bridge throughput ratio: ${(vpcMbps / bridgeMbps).toFixed(2)}`);
   } finally {
     try { sh('ip', 'netns', 'del', brns); } catch { /* not made */ }
+    // Released through the API, so the data plane (the VPC's namespace) goes too.
+    const ecs = h.ecsClient(server);
+    await ecs.deleteInstances(new Ecs.DeleteInstancesRequest({ regionId: h.REGION, instanceId: ids, force: true })).catch(() => {});
+    await h.waitGone(ecs, ids, 120000).catch(() => {});
     await server.destroy();
   }
 })().catch((e) => { console.error(e); process.exit(1); });
