@@ -2,7 +2,7 @@
 // TCP throughput between two guests in one VPC (routed through the VPC's router namespace,
 // with security groups in nftables) against the same two guests on a plain Linux bridge with no
 // rules. Run as root inside a network namespace:
-//   ip netns add b && ip netns exec b node bench/vpc_throughput.js [--samples 3] [--mb 4]
+//   ip netns add b && ip netns exec b node bench/vpc_throughput.js [--samples 3] [--mb 16]
 //
 // Guest A sends --mb MiB to guest B with busybox nc every few seconds and prints
 // "bench mbps <figure>" on its console (timed by A from connect to B's "ok", which B sends after
@@ -17,7 +17,7 @@ const { Ecs } = h;
 
 const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
 const samples = Number(arg('samples', 3));
-const mb = Number(arg('mb', 4));
+const mb = Number(arg('mb', 16));
 const imageDir = path.resolve(arg('image-dir', path.join(__dirname, '../images')));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const sh = (...argv) => execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });

@@ -147,11 +147,23 @@ class Server {
     return this;
   }
 
-  // Stop and delete the temp dir (kept when KEEP_TEST_DATA is set, for post-mortems).
+  // Stop and delete the temp dir (kept when KEEP_TEST_DATA is set, for post-mortems). Guests
+  // outlive ecsd by design, so whatever this server left running (a test that did not get to
+  // release its instances) is stopped here: its QEMU processes and its VPC namespaces.
   async destroy() {
     await this.stop();
+    this.reapGuests();
     if (!process.env.KEEP_TEST_DATA) fs.rmSync(this.root, { recursive: true, force: true });
     else console.log(`# ecsd data kept in ${this.root}`);
+  }
+
+  reapGuests() {
+    const { spawnSync } = require('node:child_process');
+    spawnSync('pkill', ['-KILL', '-f', `qemu-system.*${this.dataDir}/`]);
+    const netDir = path.join(this.dataDir, 'net');
+    const vpcs = fs.existsSync(netDir) ? fs.readdirSync(netDir) : [];
+    for (const v of vpcs) spawnSync('ip', ['netns', 'del', `oe-${v}`]);
+    for (const v of vpcs) spawnSync('pkill', ['-f', `dnsmasq --conf-file=${path.join(netDir, v)}/`]);
   }
 
   logTail(lines = 40) {
