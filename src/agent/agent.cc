@@ -18,6 +18,7 @@ std::string NicsOf(const DesiredVm& vm) {
 
 Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
     : channel_(channel), driver_(driver), options_(std::move(options)), metadata_(RandomHex(32)) {
+  options_.host.vpc_data_plane = options_.network != nullptr;
   if (options_.network)
     options_.network->ServeMetadata([this](const std::string& vpc_id, const HttpRequest& req) {
       return metadata_.Handle(vpc_id, req);

@@ -23,7 +23,8 @@ struct HostInfo {
   int gpus = 0;
   std::string gpu_spec;
   bool kvm = false;
-  std::string driver;  // fake | qemu
+  std::string driver;           // fake | qemu
+  bool vpc_data_plane = false;  // builds VPC networks: wants each guest's interfaces (nics)
 };
 
 struct DesiredDisk {

@@ -4,7 +4,8 @@
 
 namespace openecs {
 
-OPENECS_JSON(HostInfo, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm, driver)
+OPENECS_JSON(HostInfo, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm, driver,
+             vpc_data_plane)
 OPENECS_JSON(DesiredDisk, disk_id, type, category, size_gib, image_id, delete_with_instance)
 OPENECS_JSON(DesiredRule, ingress, protocol, port_from, port_to, peers, accept, priority)
 OPENECS_JSON(DesiredNic, eni_id, mac, ip, vpc_id, vswitch_id, cidr, gateway, host_name, public_ip,

@@ -228,6 +228,7 @@ struct Host {
   std::string gpu_spec;
   bool kvm = false;
   std::string driver;
+  bool vpc_data_plane = false;  // see HostInfo
   int64_t last_seen = 0;
 };
 

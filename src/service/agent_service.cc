@@ -50,6 +50,7 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
     h.gpu_spec = info.gpu_spec;
     h.kvm = info.kvm;
     h.driver = info.driver;
+    h.vpc_data_plane = info.vpc_data_plane;
     h.last_seen = NowSeconds();
     host_id = txn.Put(h).id;
     return Ok();
@@ -63,8 +64,10 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
   int64_t rev = cloud_.WaitForRevision(since, wait_ms);
   if (rev <= since) return DesiredState{rev, false, {}};
   return cloud_.Read<Result<DesiredState>>([&](const State& s) -> Result<DesiredState> {
-    if (!s.hosts.count(host_id))
+    auto hit = s.hosts.find(host_id);
+    if (hit == s.hosts.end())
       return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
+    const Host& host = hit->second;
     DesiredState out;
     out.revision = rev;
     NetworkIndex index = IndexNetworks(s);
@@ -101,7 +104,8 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
         vm.disks.push_back({disk_id, d->second.type, d->second.category, d->second.size_gib,
                             d->second.image_id, d->second.delete_with_instance});
       }
-      vm.nics = InstanceNics(s, i, index, cloud_.config().public_cidr);
+      // Interfaces (with their merged rules: the costly part) only for hosts that build VPCs.
+      if (host.vpc_data_plane) vm.nics = InstanceNics(s, i, index, cloud_.config().public_cidr);
       out.vms.push_back(std::move(vm));
     }
     return out;
