@@ -246,12 +246,6 @@ void RenderInstance(const Instance& i, const EipAddress* eip,
   w.EndObject();
 }
 
-const EipAddress* EipOf(const State& s, const std::string& instance_id) {
-  for (const auto& [id, e] : s.eips)
-    if (e.instance_id == instance_id) return &e;
-  return nullptr;
-}
-
 json RenderInstance(const State& s, const Instance& i) {
   JsonWriter w;
   RenderInstance(i, EipOf(s, i.id), AttachedEnis(s, i.id), w);

@@ -11,6 +11,8 @@ bool ActionAllowed(InstanceAction action, InstanceStatus status) {
     case InstanceAction::kReboot:
     case InstanceAction::kVncUrl:
       return status == S::kRunning;
+    case InstanceAction::kChangeNetwork:
+      return status == S::kRunning || status == S::kStopped;
     case InstanceAction::kDelete:
       return status == S::kStopped;
     case InstanceAction::kForceDelete:

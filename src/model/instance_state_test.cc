@@ -25,6 +25,7 @@ const std::set<std::pair<A, S>> kLegal = {
     {A::kModifyPassword, S::kStopped},  {A::kModifyHostName, S::kRunning},
     {A::kModifyHostName, S::kStopping}, {A::kModifyHostName, S::kStopped},
     {A::kModifyUserData, S::kStopped},  {A::kModifyVpc, S::kStopped},
+    {A::kChangeNetwork, S::kRunning},   {A::kChangeNetwork, S::kStopped},
 };
 }  // namespace
 

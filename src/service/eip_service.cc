@@ -63,7 +63,8 @@ Status AssociateEip(Cloud& cloud, const std::string& account_id, const std::stri
     if (i.status != InstanceStatus::kRunning && i.status != InstanceStatus::kStopped)
       return MakeError(ErrorCode::kIncorrectInstanceStatus,
                        "An EIP can be associated with a Running or Stopped instance only.");
-    if (!PublicAddressOf(s, i).first.empty()) return MakeError(ErrorCode::kInstanceHasPublicIp);
+    if (!PublicAddressOf(i, EipOf(s, i.id)).ip.empty())
+      return MakeError(ErrorCode::kInstanceHasPublicIp);
     e->instance_id = instance_id;
     txn.Touch(*e);
     return Ok();

@@ -7,6 +7,7 @@
 #include "model/catalogue.h"
 #include "service/names.h"
 #include "service/network_service.h"
+#include "service/public_ip.h"
 
 namespace openecs {
 namespace {
@@ -19,47 +20,6 @@ bool IsPrimary(const State& s, const std::string& eni_id, const Instance** owner
   if (it == s.instances.end() || it->second.vpc_id.empty()) return false;
   *owner = &it->second;
   return true;
-}
-
-EniView ViewOf(const Instance& i) {
-  EniView v;
-  v.id = PrimaryEniId(i.id);
-  v.primary = true;
-  v.status = "InUse";
-  v.account_id = i.account_id;
-  v.region_id = i.region_id;
-  v.zone_id = i.zone_id;
-  v.vpc_id = i.vpc_id;
-  v.vswitch_id = i.vswitch_id;
-  v.mac = MacForId(i.id);
-  v.primary_ip = i.private_ip;
-  v.secondary_ips = i.secondary_ips;
-  v.security_group_ids = i.security_group_ids;
-  v.instance_id = i.id;
-  v.creation_time = i.creation_time;
-  return v;
-}
-
-EniView ViewOf(const NetworkInterface& e) {
-  EniView v;
-  v.id = e.id;
-  v.status = e.instance_id.empty() ? "Available" : "InUse";
-  v.account_id = e.account_id;
-  v.region_id = e.region_id;
-  v.zone_id = e.zone_id;
-  v.vpc_id = e.vpc_id;
-  v.vswitch_id = e.vswitch_id;
-  v.name = e.name;
-  v.description = e.description;
-  v.mac = MacForId(e.id);
-  v.primary_ip = e.primary_ip;
-  v.secondary_ips = e.secondary_ips;
-  v.security_group_ids = e.security_group_ids;
-  v.instance_id = e.instance_id;
-  v.device_index = e.device_index;
-  v.tags = e.tags;
-  v.creation_time = e.creation_time;
-  return v;
 }
 
 // 1-5 existing groups of the VPC.
@@ -147,13 +107,53 @@ Result<Instance*> AttachableInstance(State& s, const std::string& account_id,
   if (it == s.instances.end() || it->second.account_id != account_id)
     return MakeError(ErrorCode::kInvalidEcsIdNotFound);
   Instance& i = it->second;
-  if ((i.status != InstanceStatus::kRunning && i.status != InstanceStatus::kStopped) ||
-      i.task != InstanceTask::kNone)
+  if (!CheckAction(InstanceAction::kChangeNetwork, i.status, i.task).ok())
     return MakeError(ErrorCode::kInvalidEcsState);
   return &i;
 }
 
 }  // namespace
+
+EniView ViewOf(const Instance& i) {
+  EniView v;
+  v.id = PrimaryEniId(i.id);
+  v.primary = true;
+  v.status = "InUse";
+  v.account_id = i.account_id;
+  v.region_id = i.region_id;
+  v.zone_id = i.zone_id;
+  v.vpc_id = i.vpc_id;
+  v.vswitch_id = i.vswitch_id;
+  v.mac = MacForId(i.id);
+  v.primary_ip = i.private_ip;
+  v.secondary_ips = i.secondary_ips;
+  v.security_group_ids = i.security_group_ids;
+  v.instance_id = i.id;
+  v.creation_time = i.creation_time;
+  return v;
+}
+
+EniView ViewOf(const NetworkInterface& e) {
+  EniView v;
+  v.id = e.id;
+  v.status = e.instance_id.empty() ? "Available" : "InUse";
+  v.account_id = e.account_id;
+  v.region_id = e.region_id;
+  v.zone_id = e.zone_id;
+  v.vpc_id = e.vpc_id;
+  v.vswitch_id = e.vswitch_id;
+  v.name = e.name;
+  v.description = e.description;
+  v.mac = MacForId(e.id);
+  v.primary_ip = e.primary_ip;
+  v.secondary_ips = e.secondary_ips;
+  v.security_group_ids = e.security_group_ids;
+  v.instance_id = e.instance_id;
+  v.device_index = e.device_index;
+  v.tags = e.tags;
+  v.creation_time = e.creation_time;
+  return v;
+}
 
 std::string PrimaryEniId(const std::string& instance_id) {
   return "eni-" + (instance_id.size() > 2 ? instance_id.substr(2) : instance_id);
@@ -368,9 +368,7 @@ Status ModifyInstanceVpcAttribute(Cloud& cloud, const ModifyVpcAttributeRequest&
     if (it == s.instances.end() || it->second.account_id != r.account_id)
       return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
     Instance& i = it->second;
-    if (i.status != InstanceStatus::kStopped || i.task != InstanceTask::kNone)
-      return MakeError(ErrorCode::kIncorrectInstanceStatus,
-                       "The instance must be Stopped to change its VPC attributes.");
+    OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyVpc, i.status, i.task));
     auto vsw = s.vswitches.find(r.vswitch_id);
     if (vsw == s.vswitches.end() || vsw->second.account_id != r.account_id)
       return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
@@ -384,14 +382,10 @@ Status ModifyInstanceVpcAttribute(Cloud& cloud, const ModifyVpcAttributeRequest&
       if (r.security_group_ids.empty())
         return MakeError(ErrorCode::kMissingParameter,
                          "SecurityGroupId.N: the groups to join in the new VPC.");
-      if (!AttachedEnis(s, i.id).empty() || !i.public_ip.empty())
+      if (!AttachedEnis(s, i.id).empty() || !PublicAddressOf(i, EipOf(s, i.id)).ip.empty())
         return MakeError(ErrorCode::kOperationDenied,
-                         "Detach the secondary network interfaces and release the public IP "
-                         "before moving the instance to another VPC.");
-      for (const auto& [id, e] : s.eips)
-        if (e.instance_id == i.id)
-          return MakeError(ErrorCode::kOperationDenied,
-                           "Unassociate the EIP before moving the instance to another VPC.");
+                         "Detach the secondary network interfaces and give up the public IP or "
+                         "EIP before moving the instance to another VPC.");
     }
     if (!r.security_group_ids.empty())
       OPENECS_RETURN_IF_ERROR(CheckGroups(s, r.account_id, vpc_id, r.security_group_ids));

@@ -39,6 +39,9 @@ struct EniView {
   Tags tags;
   int64_t creation_time = 0;
 };
+// The primary ENI of an instance in a VPC; a secondary ENI.
+EniView ViewOf(const Instance& i);
+EniView ViewOf(const NetworkInterface& e);
 // Every ENI of every account: primaries (in instance order), then secondaries.
 std::vector<EniView> ListEnis(const State& s);
 std::optional<EniView> FindEni(const State& s, const std::string& eni_id);

@@ -565,9 +565,7 @@ Status ChangeGroups(Cloud& cloud, const std::string& account_id, const std::stri
     if (g == s.security_groups.end() || g->second.account_id != account_id)
       return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
     Instance& i = it->second;
-    if ((i.status != InstanceStatus::kRunning && i.status != InstanceStatus::kStopped) ||
-        i.task != InstanceTask::kNone)
-      return MakeError(ErrorCode::kIncorrectInstanceStatus);
+    OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kChangeNetwork, i.status, i.task));
     auto& groups = i.security_group_ids;
     auto pos = std::find(groups.begin(), groups.end(), group_id);
     if (join) {

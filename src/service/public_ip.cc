@@ -1,5 +1,7 @@
 #include "service/public_ip.h"
 
+#include <algorithm>
+
 namespace openecs {
 
 PublicIpPool::PublicIpPool(const State& s, const CloudConfig& config)
@@ -25,11 +27,18 @@ int64_t PublicIpPool::free() const {
   return static_cast<int64_t>(cidr_->size()) - 3 - static_cast<int64_t>(used_.size());
 }
 
-std::pair<std::string, int> PublicAddressOf(const State& s, const Instance& i) {
-  if (!i.public_ip.empty()) return {i.public_ip, i.internet_max_bandwidth_out};
+const EipAddress* EipOf(const State& s, const std::string& instance_id) {
   for (const auto& [id, e] : s.eips)
-    if (e.instance_id == i.id) return {e.ip_address, e.bandwidth};
-  return {"", 0};
+    if (e.instance_id == instance_id) return &e;
+  return nullptr;
+}
+
+PublicAddress PublicAddressOf(const Instance& i, const EipAddress* eip) {
+  if (!i.public_ip.empty())
+    return {i.public_ip, i.internet_max_bandwidth_out,
+            i.internet_max_bandwidth_in > 0 ? i.internet_max_bandwidth_in : 200};
+  if (eip) return {eip->ip_address, eip->bandwidth, std::max(10, eip->bandwidth)};
+  return {};
 }
 
 Result<std::string> AllocatePublicIp(Cloud& cloud, const std::string& account_id,

@@ -24,9 +24,18 @@ class PublicIpPool {
   std::set<uint32_t> used_;
 };
 
-// The public address an instance is reached at: its static public IP, or the EIP associated
-// with it (with that EIP's bandwidth); {"", 0} if none.
-std::pair<std::string, int> PublicAddressOf(const State& s, const Instance& i);
+// The EIP associated with an instance, or null.
+const EipAddress* EipOf(const State& s, const std::string& instance_id);
+
+// The public address an instance is reached at and its bandwidth, as ECS sells it: a static
+// public IP has InternetMaxBandwidthOut out and InternetMaxBandwidthIn in (200 Mbit/s when not
+// given); an EIP (`eip`: the one associated with `i`, or null) has its Bandwidth out and the
+// same in, but never less than 10 Mbit/s. ip "" if none.
+struct PublicAddress {
+  std::string ip;
+  int out_mbps = 0, in_mbps = 0;
+};
+PublicAddress PublicAddressOf(const Instance& i, const EipAddress* eip);
 
 // AllocatePublicIpAddress: gives a public IP to an instance whose InternetMaxBandwidthOut > 0.
 Result<std::string> AllocatePublicIp(Cloud& cloud, const std::string& account_id,

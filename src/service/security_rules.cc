@@ -5,6 +5,7 @@
 #include "common/ids.h"
 #include "common/ipv4.h"
 #include "common/text.h"
+#include "service/public_ip.h"
 
 namespace openecs {
 
@@ -21,7 +22,13 @@ NetworkIndex IndexNetworks(const State& s) {
   };
   for (const auto& [id, i] : s.instances) add(i.security_group_ids, i.private_ip, i.secondary_ips);
   for (const auto& [id, e] : s.enis)
-    if (!e.instance_id.empty()) add(e.security_group_ids, e.primary_ip, e.secondary_ips);
+    if (!e.instance_id.empty()) {
+      add(e.security_group_ids, e.primary_ip, e.secondary_ips);
+      out.enis_of[e.instance_id].push_back(&e);
+    }
+  for (auto& [id, enis] : out.enis_of)
+    std::sort(enis.begin(), enis.end(),
+              [](auto* a, auto* b) { return a->device_index < b->device_index; });
   for (const auto& [id, e] : s.eips)
     if (!e.instance_id.empty()) out.eip_of[e.instance_id] = &e;
   return out;
@@ -108,26 +115,17 @@ std::vector<DesiredNic> InstanceNics(const State& s, const Instance& i, const Ne
                                      const std::string& public_cidr) {
   std::vector<DesiredNic> out;
   if (i.vpc_id.empty()) return out;
-  auto primary = FindEni(s, PrimaryEniId(i.id));
-  if (!primary) return out;
-  DesiredNic nic = NicOf(s, *primary, index);
+  DesiredNic nic = NicOf(s, ViewOf(i), index);
   nic.host_name = i.host_name;
-  // Bandwidth as ECS sells it: a static public IP has InternetMaxBandwidthOut, and
-  // InternetMaxBandwidthIn (200 Mbit/s when not given); an EIP has its bandwidth outbound, and
-  // inbound the same but never less than 10 Mbit/s.
-  if (!i.public_ip.empty()) {
-    nic.public_ip = i.public_ip;
-    nic.bandwidth_out_mbps = i.internet_max_bandwidth_out;
-    nic.bandwidth_in_mbps = i.internet_max_bandwidth_in > 0 ? i.internet_max_bandwidth_in : 200;
-  } else if (auto e = index.eip_of.find(i.id); e != index.eip_of.end()) {
-    nic.public_ip = e->second->ip_address;
-    nic.bandwidth_out_mbps = e->second->bandwidth;
-    nic.bandwidth_in_mbps = std::max(10, e->second->bandwidth);
-  }
+  auto eip = index.eip_of.find(i.id);
+  PublicAddress pub = PublicAddressOf(i, eip == index.eip_of.end() ? nullptr : eip->second);
+  nic.public_ip = pub.ip;
+  nic.bandwidth_out_mbps = pub.out_mbps;
+  nic.bandwidth_in_mbps = pub.in_mbps;
   nic.public_cidr = public_cidr;
   out.push_back(std::move(nic));
-  for (const NetworkInterface* e : AttachedEnis(s, i.id))
-    if (auto v = FindEni(s, e->id)) out.push_back(NicOf(s, *v, index));
+  if (auto it = index.enis_of.find(i.id); it != index.enis_of.end())
+    for (const NetworkInterface* e : it->second) out.push_back(NicOf(s, ViewOf(*e), index));
   return out;
 }
 

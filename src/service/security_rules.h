@@ -24,6 +24,8 @@ struct NetworkIndex {
   // group id -> private IPs (primary and secondary) of the ENIs in it
   std::map<std::string, std::vector<std::string>> members;
   std::map<std::string, const EipAddress*> eip_of;  // instance id -> its EIP
+  // instance id -> its attached secondary ENIs, by device index
+  std::map<std::string, std::vector<const NetworkInterface*>> enis_of;
 };
 NetworkIndex IndexNetworks(const State& s);
 

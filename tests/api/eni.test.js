@@ -159,7 +159,19 @@ test('ModifyInstanceVpcAttribute: a stopped instance changes address, vSwitch or
   const other = await h.createNetwork(ecs, vpc, { name: 'moved', vpcCidr: '10.44.0.0/16', vswCidr: '10.44.1.0/24' });
   await expectError(modify({ vSwitchId: other.vSwitchId }), 'InvalidVSwitchId.Mismatch', 400);
   await expectError(modify({ vSwitchId: other.vSwitchId, vpcId: other.vpcId }), 'MissingParameter', 400);
-  await modify({ vSwitchId: other.vSwitchId, vpcId: other.vpcId, securityGroupId: [other.securityGroupId], privateIpAddress: '10.44.1.9' });
+  // Not with a secondary ENI attached, nor with an EIP.
+  const move = { vSwitchId: other.vSwitchId, vpcId: other.vpcId, securityGroupId: [other.securityGroupId], privateIpAddress: '10.44.1.9' };
+  const extra = (await create({})).NetworkInterfaceId;
+  await attach(extra, x);
+  await expectError(modify(move), 'OperationDenied', 403);
+  await detach(extra, x);
+  await remove(extra);
+  const eip = wire(await vpc.allocateEipAddress(new h.Vpc.AllocateEipAddressRequest({ regionId: REGION })));
+  const eipCall = (fn, Req) => vpc[fn](new Req({ regionId: REGION, allocationId: eip.AllocationId, instanceId: x }));
+  await eipCall('associateEipAddress', h.Vpc.AssociateEipAddressRequest);
+  await expectError(modify(move), 'OperationDenied', 403);
+  await eipCall('unassociateEipAddress', h.Vpc.UnassociateEipAddressRequest);
+  await modify(move);
   const moved = await h.describeInstance(ecs, x);
   assert.equal(moved.VpcAttributes.VpcId, other.vpcId);
   assert.equal(h.privateIp(moved), '10.44.1.9');

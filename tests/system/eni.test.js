@@ -24,14 +24,8 @@ before(async () => {
   ecs = h.ecsClient(server);
   vpc = h.vpcClient(server);
 });
-after(async () => {
-  if (!server) return;
-  const list = await ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: h.REGION, pageSize: 100 }))
-    .then((r) => wire(r).Instances.Instance).catch(() => []);
-  for (const i of list) await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: i.InstanceId, force: true })).catch(() => {});
-  await h.waitGone(ecs, list.map((i) => i.InstanceId), 60000).catch(() => {});
-  await server.destroy();
-});
+// destroy() also stops whatever guests and VPC namespaces the server left (helpers.js).
+after(async () => { if (server) await server.destroy(); });
 
 test('secondary private IP and ENI hot-plug on running guests', async () => {
   const net = await h.createNetwork(ecs, vpc, { name: 'enis', vpcCidr: '10.5.0.0/16', vswCidr: '10.5.1.0/24' });
