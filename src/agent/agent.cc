@@ -19,6 +19,7 @@ std::string NicsOf(const DesiredVm& vm) {
 Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
     : channel_(channel), driver_(driver), options_(std::move(options)), metadata_(RandomHex(32)) {
   options_.host.vpc_data_plane = options_.network != nullptr;
+  if (options_.network) options_.host.underlay_ip = options_.network->underlay_ip();
   if (options_.network)
     options_.network->ServeMetadata([this](const std::string& vpc_id, const HttpRequest& req) {
       return metadata_.Handle(vpc_id, req);
@@ -112,7 +113,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
       if (vm.desired != DesiredPower::kAbsent)
         nics.insert(nics.end(), vm.nics.begin(), vm.nics.end());
     int64_t t0 = NowMillis();
-    Status st = options_.network->Apply(nics);
+    Status st = options_.network->Apply(nics, desired.remote);
     if (!st.ok()) LOG_WARN("agent: network: {}", st.error().message);
     LOG_DEBUG("agent: network applied for {} interfaces in {} ms", nics.size(), NowMillis() - t0);
   }

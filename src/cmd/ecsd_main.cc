@@ -23,6 +23,7 @@
 #include "hypervisor/qemu/qemu_driver.h"
 #include "service/agent_service.h"
 #include "service/cloud.h"
+#include "service/network_service.h"
 #include "store/store.h"
 #include "sys/files.h"
 
@@ -89,6 +90,7 @@ struct HostOptions {
   int host_vcpus = 0;
   int cpu_overcommit = 4;
   std::string network = "auto";  // vpc | user | auto (vpc when this host can)
+  std::string underlay_ip;        // "" = the default route's source address
   bool verbose = false;
 };
 
@@ -137,7 +139,7 @@ std::unique_ptr<VpcNetworks> MakeNetwork(const HostOptions& o) {
       LOG_WARN("--network vpc needs root, ip, nft and dnsmasq; guests get user-mode networking");
     return nullptr;
   }
-  return std::make_unique<VpcNetworks>(o.data_dir + "/net");
+  return std::make_unique<VpcNetworks>(o.data_dir + "/net", o.underlay_ip);
 }
 
 // The hypervisor driver of this host; `fake` is set when it is the emulator's.
@@ -204,6 +206,10 @@ int RunDev(DevOptions o) {
   auto cloud = Cloud::Open(store->get(), config);
   if (!cloud.ok()) {
     std::cerr << cloud.error().message << "\n";
+    return 1;
+  }
+  if (Status st = AssignMissingVnis(**cloud); !st.ok()) {
+    std::cerr << st.error().message << "\n";
     return 1;
   }
   auto account = EnsureRootAccount(**cloud);
@@ -370,6 +376,9 @@ void AddHostOptions(CLI::App* cmd, HostOptions& h) {
                   "qemu driver: vpc (namespaces, nftables, dnsmasq; needs root), user (QEMU "
                   "user-mode NIC) or auto")
       ->capture_default_str();
+  cmd->add_option("--underlay-ip", h.underlay_ip,
+                  "VPC networks: this host's address for VXLAN traffic from other hosts "
+                  "(default: the source address of the default route)");
   cmd->add_flag("--verbose", h.verbose, "debug logging");
 }
 

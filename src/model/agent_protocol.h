@@ -25,6 +25,9 @@ struct HostInfo {
   bool kvm = false;
   std::string driver;           // fake | qemu
   bool vpc_data_plane = false;  // builds VPC networks: wants each guest's interfaces (nics)
+  // The address other hosts send this host's VPC traffic to (VXLAN); "" if it has none, and
+  // then its VPCs stay on this host.
+  std::string underlay_ip;
 };
 
 struct DesiredDisk {
@@ -57,6 +60,7 @@ struct DesiredNic {
   std::string ip;
   std::vector<std::string> secondary_ips;  // routed to this ENI; it may send from them too
   std::string vpc_id;
+  int vni = 0;  // the VPC's VXLAN segment between hosts
   std::string vswitch_id;
   std::string cidr;     // the vSwitch's block, "10.1.1.0/24"
   std::string gateway;  // the vSwitch's gateway address (its third-last address)
@@ -96,10 +100,20 @@ struct DesiredVm {
   std::vector<DesiredNic> nics;  // nics[0] is the primary interface
 };
 
+// A private address, in a VPC this host has interfaces in, of an interface placed on another
+// host: the host routes it over the VPC's VXLAN segment to that host's underlay address.
+struct RemoteAddress {
+  std::string vpc_id;
+  int vni = 0;
+  std::string ip;
+  std::string underlay_ip;  // of the host the interface is on
+};
+
 struct DesiredState {
   int64_t revision = 0;
   bool changed = true;  // false: nothing changed since the caller's revision; `vms` is empty
   std::vector<DesiredVm> vms;
+  std::vector<RemoteAddress> remote;  // sorted by VPC, then address
 };
 
 // What the agent saw or did for one instance.

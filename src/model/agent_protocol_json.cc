@@ -5,16 +5,17 @@
 namespace openecs {
 
 OPENECS_JSON(HostInfo, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm, driver,
-             vpc_data_plane)
+             vpc_data_plane, underlay_ip)
 OPENECS_JSON(DesiredDisk, disk_id, type, category, size_gib, image_id, delete_with_instance)
 OPENECS_JSON(DesiredRule, ingress, protocol, port_from, port_to, peers, accept, priority)
 OPENECS_JSON(DesiredNic, eni_id, mac, ip, vpc_id, vswitch_id, cidr, gateway, host_name, public_ip,
-             public_cidr, bandwidth_out_mbps, bandwidth_in_mbps, rules, secondary_ips)
+             public_cidr, bandwidth_out_mbps, bandwidth_in_mbps, rules, secondary_ips, vni)
 OPENECS_JSON(DesiredVm, instance_id, desired, force_stop, reboot_seq, observed, cpu, memory_mb,
              image_id, host_name, user_data, password, vnc_password, public_key, private_ip, disks,
              nics, instance_name, instance_type, region_id, zone_id, key_pair_name,
              metadata_enabled, metadata_tokens_required)
-OPENECS_JSON(DesiredState, revision, changed, vms)
+OPENECS_JSON(RemoteAddress, vpc_id, vni, ip, underlay_ip)
+OPENECS_JSON(DesiredState, revision, changed, vms, remote)
 
 // `console` and `vnc_url` are optional: absent means "unchanged", which is not "".
 void to_json(nlohmann::json& j, const Observation& v) {

@@ -10,6 +10,8 @@ namespace openecs {
 
 void to_json(nlohmann::json& j, const HostInfo& v);
 void from_json(const nlohmann::json& j, HostInfo& v);
+void to_json(nlohmann::json& j, const RemoteAddress& v);
+void from_json(const nlohmann::json& j, RemoteAddress& v);
 void to_json(nlohmann::json& j, const DesiredState& v);
 void from_json(const nlohmann::json& j, DesiredState& v);
 void to_json(nlohmann::json& j, const Observation& v);

@@ -113,6 +113,7 @@ struct Vpc {
   std::string cidr_block;
   std::string vrouter_id;
   std::string route_table_id;
+  int vni = 0;  // its VXLAN segment between hosts: 1..2^24-1, unique among the VPCs
   Tags tags;
   int64_t creation_time = 0;
 };
@@ -229,6 +230,7 @@ struct Host {
   bool kvm = false;
   std::string driver;
   bool vpc_data_plane = false;  // see HostInfo
+  std::string underlay_ip;      // see HostInfo
   int64_t last_seen = 0;
 };
 

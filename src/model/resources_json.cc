@@ -19,7 +19,7 @@ OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, descriptio
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time)
 OPENECS_JSON(Vpc, id, version, account_id, region_id, name, description, cidr_block, vrouter_id,
-             route_table_id, tags, creation_time)
+             route_table_id, tags, creation_time, vni)
 OPENECS_JSON(VSwitch, id, version, account_id, region_id, vpc_id, zone_id, name, description,
              cidr_block, tags, creation_time)
 OPENECS_JSON(SecurityGroupRule, id, direction, ip_protocol, port_range, source_cidr_ip,
@@ -35,7 +35,7 @@ OPENECS_JSON(NetworkInterface, id, version, account_id, region_id, zone_id, vpc_
 OPENECS_JSON(EipAddress, id, version, account_id, region_id, ip_address, name, description,
              bandwidth, internet_charge_type, instance_id, tags, creation_time)
 OPENECS_JSON(Host, id, version, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm,
-             driver, last_seen, vpc_data_plane)
+             driver, last_seen, vpc_data_plane, underlay_ip)
 OPENECS_JSON(IdempotencyRecord, id, version, fingerprint, response, created)
 OPENECS_JSON(Account, id, version, name, access_key_id, access_key_secret, creation_time)
 

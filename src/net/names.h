@@ -19,6 +19,14 @@ inline std::string UplinkHostEnd(const std::string& vpc_id) {
 // The instance metadata service, on the router's loopback in every VPC namespace (port 80).
 inline constexpr const char* kMetadataAddress = "100.100.100.200";
 
+// The VPC's VXLAN device: "vxlan" in the router namespace; made in the host's namespace as
+// "oex<last 12 of the VPC id>" and moved. A host's router MAC on every VXLAN segment is
+// 02:0e followed by its underlay IPv4 address, so hosts know each other's without asking.
+inline constexpr const char* kVxlan = "vxlan";
+inline std::string VxlanHostName(const std::string& vpc_id) {
+  return "oex" + (vpc_id.size() > 12 ? vpc_id.substr(vpc_id.size() - 12) : vpc_id);
+}
+
 // The tap of an ENI (IFNAMSIZ allows 15 characters): "oe" + the last 13 of its id.
 inline std::string TapName(const std::string& eni_id) {
   return "oe" + (eni_id.size() > 13 ? eni_id.substr(eni_id.size() - 13) : eni_id);

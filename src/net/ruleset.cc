@@ -49,6 +49,9 @@ std::string BuildVpcRuleset(const std::vector<DesiredNic>& nics) {
   s += "    iifname \"oe*\" ct state invalid drop\n  }\n";
   // Between interfaces.
   s += "  chain forward {\n    type filter hook forward priority filter; policy accept;\n";
+  // To other hosts the VXLAN headers take 50 bytes: TCP learns it from its SYNs.
+  s += "    oifname \"" + std::string(kVxlan) +
+       "\" tcp flags syn tcp option maxseg size set rt mtu\n";
   s += "    ct state established,related accept\n    ct state invalid drop\n";
   // Taps this ruleset does not know (yet) are cut off in both directions.
   std::string known;

@@ -49,11 +49,47 @@ int DnsmasqPid(const std::string& dir) {
   return pid;
 }
 
+// The router MAC of the host at `underlay` on every VXLAN segment (see names.h).
+std::string RouterMac(const std::string& underlay) {
+  uint32_t a = ParseIpv4(underlay).value_or(0);
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "02:0e:%02x:%02x:%02x:%02x", a >> 24, (a >> 16) & 255,
+                (a >> 8) & 255, a & 255);
+  return mac;
+}
+
+// The source address of this host's default route, "" without one.
+std::string DefaultSourceAddress() {
+  auto out = Run({"ip", "-4", "-o", "route", "get", "203.0.113.1"});
+  if (!out.ok()) return "";
+  auto at = out->find(" src ");
+  if (at == std::string::npos) return "";
+  std::istringstream in(out->substr(at + 5));
+  std::string ip;
+  in >> ip;
+  return ip;
+}
+
+// The device that carries `ip` in this namespace ("" if none does).
+std::string UnderlayDevice(const std::string& ip) {
+  auto out = Run({"ip", "-o", "-4", "addr", "show", "to", ip + "/32"});
+  if (!out.ok()) return "";
+  std::istringstream in(*out);
+  std::string index, dev;
+  in >> index >> dev;
+  return dev;
+}
+
 }  // namespace
 
-VpcNetworks::VpcNetworks(std::string state_dir) : state_dir_(std::move(state_dir)) {
+VpcNetworks::VpcNetworks(std::string state_dir, std::string underlay_ip)
+    : state_dir_(std::move(state_dir)), underlay_ip_(std::move(underlay_ip)) {
   std::error_code ec;
   fs::create_directories(state_dir_, ec);
+  if (underlay_ip_.empty()) underlay_ip_ = DefaultSourceAddress();
+  if (underlay_ip_.empty())
+    LOG_WARN("net: no underlay address (no default route, no --underlay-ip): VPCs of this host "
+             "do not reach other hosts");
 }
 
 bool VpcNetworks::Available() {
@@ -112,11 +148,15 @@ Status VpcNetworks::Plug(const DesiredNic& nic) {
   return Ok();
 }
 
-Status VpcNetworks::Apply(const std::vector<DesiredNic>& nics) {
+Status VpcNetworks::Apply(const std::vector<DesiredNic>& nics,
+                          const std::vector<RemoteAddress>& remote) {
   std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, std::map<std::string, DesiredNic>> want;
   for (const auto& n : nics)
     if (!n.vpc_id.empty()) want[n.vpc_id][n.eni_id] = n;
+  std::map<std::string, std::vector<RemoteAddress>> remote_of;
+  for (const auto& r : remote)
+    if (want.count(r.vpc_id) && r.underlay_ip != underlay_ip_) remote_of[r.vpc_id].push_back(r);
   Status result = Ok();
   for (auto& [vpc_id, by_eni] : want) {
     Vpc& vpc = vpcs_[vpc_id];
@@ -126,6 +166,7 @@ Status VpcNetworks::Apply(const std::vector<DesiredNic>& nics) {
       vpc.ready = st.ok();
     }
     vpc.nics = by_eni;
+    vpc.remote = remote_of[vpc_id];
     if (st.ok()) st = Sync(vpc_id, vpc);
     if (!st.ok()) result = st;
   }
@@ -206,6 +247,7 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
   }
   for (auto it = vpc.routed.begin(); it != vpc.routed.end();)
     it = vpc.nics.count(it->first) ? std::next(it) : vpc.routed.erase(it);
+  OPENECS_RETURN_IF_ERROR(SyncOverlay(vpc_id, vpc, nics.empty() ? 0 : nics.front().vni));
 
   std::string dhcp_hosts, hosts, conf;
   std::map<std::string, std::string> ranges;  // vSwitch -> dhcp-range line
@@ -357,6 +399,78 @@ Result<bool> VpcNetworks::SyncRoutes(const std::string& ns, const DesiredNic& ni
     if (!have.count(ip))
       OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "route", "replace", ip + "/32", "dev", tap}));
   return true;
+}
+
+Status VpcNetworks::SyncOverlay(const std::string& vpc_id, Vpc& vpc, int vni) {
+  std::map<std::string, std::string> want;  // remote address -> its host's underlay address
+  if (vni > 0 && !underlay_ip_.empty())
+    for (const auto& r : vpc.remote) want[r.ip] = r.underlay_ip;
+  if (vpc.overlay_vni == vni && vpc.overlay == want) return Ok();
+  std::string ns = VpcNamespace(vpc_id), dev = VxlanHostName(vpc_id);
+  // What is in force: known if this process made the device for this VNI; otherwise (a
+  // restart, another VNI, a failed batch) the device is started over.
+  std::map<std::string, std::string> had;
+  if (vpc.overlay_vni == vni && vni > 0) had = std::move(vpc.overlay);
+  vpc.overlay_vni = -1;
+  vpc.overlay.clear();
+  bool have = Run({"ip", "-n", ns, "link", "show", kVxlan}).ok();
+  if (have && (had.empty() || want.empty())) {
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "link", "del", kVxlan}));
+    have = false;
+    had.clear();
+  }
+  if (!want.empty() && !have) {
+    if (fs::exists("/sys/class/net/" + dev)) (void)Run({"ip", "link", "del", dev});
+    // On the underlay's device, so its MTU is that device's less the 50 bytes of headers.
+    std::vector<std::string> add = {"ip",    "link",    "add", dev, "address", RouterMac(underlay_ip_),
+                                    "type",  "vxlan",   "id",  std::to_string(vni),
+                                    "local", underlay_ip_, "dstport", "4789", "nolearning"};
+    std::string lower = UnderlayDevice(underlay_ip_);
+    if (!lower.empty()) add.insert(add.end(), {"dev", lower});
+    else add.insert(add.end(), {"mtu", "1450"});
+    OPENECS_RETURN_IF_ERROR(RunOk(add));
+    Status moved = RunOk({"ip", "link", "set", dev, "netns", ns});
+    if (moved.ok()) moved = RunOk({"ip", "-n", ns, "link", "set", dev, "name", kVxlan, "up"});
+    if (!moved.ok()) {
+      (void)Run({"ip", "link", "del", dev});
+      (void)Run({"ip", "-n", ns, "link", "del", dev});
+      return moved;
+    }
+    LOG_INFO("net: {} joins VXLAN segment {} from {}", vpc_id, vni, underlay_ip_);
+  }
+  // Only the differences, in one batch per tool.
+  std::string routes, fdb;
+  std::set<std::string> hosts_had, hosts_want;
+  for (const auto& [ip, u] : had) hosts_had.insert(u);
+  for (const auto& [ip, u] : want) hosts_want.insert(u);
+  for (const auto& u : hosts_want)
+    if (!hosts_had.count(u))
+      fdb += "fdb replace " + RouterMac(u) + " dev " + kVxlan + " dst " + u + " self permanent\n";
+  for (const auto& [ip, u] : want) {
+    auto it = had.find(ip);
+    if (it != had.end() && it->second == u) continue;
+    routes += "neigh replace " + ip + " lladdr " + RouterMac(u) + " dev " + kVxlan +
+              " nud permanent\nroute replace " + ip + "/32 dev " + kVxlan + "\n";
+  }
+  for (const auto& [ip, u] : had)
+    if (!want.count(ip))
+      routes += "route del " + ip + "/32 dev " + kVxlan + "\nneigh del " + ip + " dev " + kVxlan +
+                "\n";
+  for (const auto& u : hosts_had)
+    if (!hosts_want.count(u))
+      fdb += "fdb del " + RouterMac(u) + " dev " + kVxlan + " dst " + u + " self\n";
+  std::string dir = Dir(vpc_id);
+  if (!fdb.empty()) {
+    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/vxlan-fdb", fdb));
+    OPENECS_RETURN_IF_ERROR(RunOk({"bridge", "-n", ns, "-batch", dir + "/vxlan-fdb"}));
+  }
+  if (!routes.empty()) {
+    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/vxlan-routes", routes));
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "-batch", dir + "/vxlan-routes"}));
+  }
+  vpc.overlay_vni = vni;
+  vpc.overlay = std::move(want);
+  return Ok();
 }
 
 Status VpcNetworks::EnsureDnsmasq(const std::string& vpc_id, Vpc& vpc, bool restart) {

@@ -17,7 +17,16 @@
 //   (matched by the public destination, before DNAT);
 // - the metadata service: 100.100.100.200 on the router's loopback, port 80, a socket this
 //   process opens inside the namespace (so it knows the VPC of every caller, and the caller
-//   by its source address, without NAT). Guests reach it through their gateway.
+//   by its source address, without NAT). Guests reach it through their gateway;
+// - across hosts: when the VPC has interfaces on other hosts, a VXLAN device "vxlan" (VNI:
+//   the VPC's) in the router namespace. It is created in the host's namespace, so its UDP
+//   socket (port 4789, this host's underlay address) stays on the underlay. Each remote
+//   address has a /32 route over it and a permanent neighbour entry naming the remote host's
+//   router MAC (02:0e:<underlay address>); each remote host one forwarding entry from that
+//   MAC to its underlay address. No learning, no flooding: the routers route between hosts
+//   as they do between taps, so a packet passes its sender's egress rules on the sending host
+//   and its receiver's ingress rules on the receiving one. TCP SYNs get their MSS clamped to
+//   the route's MTU (the segment carries 50 bytes of headers).
 //
 // Why routed and not a bridge per vSwitch: this kernel has no bridge conntrack
 // (CONFIG_NF_CONNTRACK_BRIDGE is off), so stateful security groups on bridge ports are not
@@ -41,8 +50,13 @@ namespace openecs {
 
 class VpcNetworks {
  public:
-  // `state_dir` keeps each VPC's dnsmasq files (<state_dir>/<vpc-id>/).
-  explicit VpcNetworks(std::string state_dir);
+  // `state_dir` keeps each VPC's dnsmasq files (<state_dir>/<vpc-id>/). `underlay_ip` is this
+  // host's address for VXLAN traffic ("": the source address of the default route; none: VPCs
+  // stay on this host).
+  VpcNetworks(std::string state_dir, std::string underlay_ip);
+
+  // The address other hosts reach this host's VPCs at ("" if it has none).
+  const std::string& underlay_ip() const { return underlay_ip_; }
 
   // True if this host can build VPC networks (root, ip, nft, tc, dnsmasq).
   static bool Available();
@@ -57,9 +71,10 @@ class VpcNetworks {
   // sets it up, with the ENI's rules and DHCP entry in force before the guest runs.
   Status Plug(const DesiredNic& nic);
 
-  // The interfaces this host should have, all of them: updates rules and DHCP entries of
-  // every VPC, and removes the namespaces (and dnsmasq) of VPCs that have none left.
-  Status Apply(const std::vector<DesiredNic>& nics);
+  // The interfaces this host should have, all of them, and the addresses of their VPCs on
+  // other hosts: updates rules, DHCP entries and VXLAN routes of every VPC, and removes the
+  // namespaces (and dnsmasq) of VPCs that have none left.
+  Status Apply(const std::vector<DesiredNic>& nics, const std::vector<RemoteAddress>& remote = {});
 
  private:
   struct Vpc {
@@ -68,6 +83,9 @@ class VpcNetworks {
     std::string publics = "?";  // public IPs last put on the uplink ("?": not yet synced)
     std::string shaping = "?";  // bandwidth limits last applied ("?": not yet)
     std::map<std::string, std::string> routed;  // ENI -> addresses routed to its tap
+    std::vector<RemoteAddress> remote;          // its addresses on other hosts (wanted)
+    int overlay_vni = -1;  // VNI of what `overlay` describes (-1: not known)
+    std::map<std::string, std::string> overlay;  // remote address -> underlay, in force
     bool ready = false;                         // namespace set up by this process
     std::unique_ptr<HttpServer> metadata;       // listening inside the namespace
   };
@@ -79,6 +97,8 @@ class VpcNetworks {
   Status SyncUplink(const std::string& vpc_id, const std::vector<DesiredNic>& nics);
   // The HTB trees of the uplink (outbound) and the veth's host end (inbound), rebuilt whole.
   Status SyncBandwidth(const std::string& vpc_id, const std::vector<DesiredNic>& nics);
+  // The VXLAN device, routes, neighbours and forwarding entries for vpc.remote, exactly.
+  Status SyncOverlay(const std::string& vpc_id, Vpc& vpc, int vni);
   Status Teardown(const std::string& vpc_id);
   // The /32 routes of an ENI's addresses (primary and secondary) on its tap, exactly. False
   // when the tap is not in the namespace (its guest is not running).
@@ -86,6 +106,7 @@ class VpcNetworks {
   std::string Dir(const std::string& vpc_id) const { return state_dir_ + "/" + vpc_id; }
 
   std::string state_dir_;
+  std::string underlay_ip_;
   MetadataHandler metadata_handler_;
   std::mutex mu_;
   std::map<std::string, Vpc> vpcs_;

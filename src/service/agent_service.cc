@@ -1,5 +1,9 @@
 #include "service/agent_service.h"
 
+#include <algorithm>
+#include <set>
+#include <tuple>
+
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -34,6 +38,43 @@ void ReleaseInstance(Txn& txn, const std::string& instance_id) {
   txn.Erase<Instance>(instance_id);
 }
 
+namespace {
+
+// The private addresses, in the VPCs `host` has instances in, of the interfaces placed on other
+// hosts that can take VXLAN traffic (see DesiredState::remote).
+std::vector<RemoteAddress> RemoteAddresses(const State& s, const Host& host,
+                                           const NetworkIndex& index) {
+  std::set<std::string> vpcs;
+  for (const auto& [id, i] : s.instances)
+    if (i.host_id == host.id && !i.vpc_id.empty()) vpcs.insert(i.vpc_id);
+  std::vector<RemoteAddress> out;
+  for (const auto& [id, i] : s.instances) {
+    if (i.host_id.empty() || i.host_id == host.id || !vpcs.count(i.vpc_id)) continue;
+    auto h = s.hosts.find(i.host_id);
+    if (h == s.hosts.end() || !h->second.vpc_data_plane || h->second.underlay_ip.empty() ||
+        h->second.underlay_ip == host.underlay_ip)
+      continue;
+    auto v = s.vpcs.find(i.vpc_id);
+    if (v == s.vpcs.end()) continue;
+    auto add = [&](const std::string& ip) {
+      if (!ip.empty()) out.push_back({i.vpc_id, v->second.vni, ip, h->second.underlay_ip});
+    };
+    add(i.private_ip);
+    for (const auto& ip : i.secondary_ips) add(ip);
+    if (auto e = index.enis_of.find(id); e != index.enis_of.end())
+      for (const NetworkInterface* eni : e->second) {
+        add(eni->primary_ip);
+        for (const auto& ip : eni->secondary_ips) add(ip);
+      }
+  }
+  std::sort(out.begin(), out.end(), [](const RemoteAddress& a, const RemoteAddress& b) {
+    return std::tie(a.vpc_id, a.ip) < std::tie(b.vpc_id, b.ip);
+  });
+  return out;
+}
+
+}  // namespace
+
 Result<std::string> AgentService::Register(const HostInfo& info) {
   std::string host_id;
   OPENECS_RETURN_IF_ERROR(cloud_.Write([&](Txn& txn) -> Status {
@@ -51,6 +92,7 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
     h.kvm = info.kvm;
     h.driver = info.driver;
     h.vpc_data_plane = info.vpc_data_plane;
+    h.underlay_ip = info.underlay_ip;
     h.last_seen = NowSeconds();
     host_id = txn.Put(h).id;
     return Ok();
@@ -108,6 +150,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       if (host.vpc_data_plane) vm.nics = InstanceNics(s, i, index, cloud_.config().public_cidr);
       out.vms.push_back(std::move(vm));
     }
+    if (host.vpc_data_plane) out.remote = RemoteAddresses(s, host, index);
     return out;
   });
 }

@@ -21,6 +21,15 @@ Result<Cidr> PrivateCidr(const std::string& s) {
   return *c;
 }
 
+// The smallest VXLAN segment number no VPC has.
+Result<int> FreeVni(const State& s) {
+  std::set<int> used;
+  for (const auto& [id, vpc] : s.vpcs) used.insert(vpc.vni);
+  for (int vni = 1; vni < (1 << 24); ++vni)
+    if (!used.count(vni)) return vni;
+  return MakeError(ErrorCode::kInternalError, "No VXLAN segment is left for another VPC.");
+}
+
 }  // namespace
 
 Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r) {
@@ -44,11 +53,23 @@ Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r) {
   vpc.tags = r.tags;
   vpc.creation_time = NowSeconds();
   Vpc out;
-  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) {
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    OPENECS_ASSIGN_OR_RETURN(vpc.vni, FreeVni(txn.state()));
     out = txn.Put(vpc);
     return Ok();
   }));
   return out;
+}
+
+Status AssignMissingVnis(Cloud& cloud) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    for (auto& [id, vpc] : txn.state().vpcs)
+      if (vpc.vni == 0) {
+        OPENECS_ASSIGN_OR_RETURN(vpc.vni, FreeVni(txn.state()));
+        txn.Touch(vpc);
+      }
+    return Ok();
+  });
 }
 
 Status ModifyVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,

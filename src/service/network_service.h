@@ -1,6 +1,6 @@
 #pragma once
 // VPCs, vSwitches and security groups: the records and their validation. The data plane
-// (bridges, namespaces, nftables) comes with the networking issue and will read these records.
+// (net/vpc_network) builds what these records say, on every host that has their instances.
 #include <optional>
 #include <set>
 #include <string>
@@ -17,6 +17,8 @@ struct CreateVpcRequest {
   bool dry_run = false;
 };
 Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r);
+// Gives every VPC without a VXLAN segment number (records older than multi-host VPCs) one.
+Status AssignMissingVnis(Cloud& cloud);
 Status ModifyVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,
                  const std::optional<std::string>& name,
                  const std::optional<std::string>& description);

@@ -53,6 +53,7 @@ DesiredNic NicOf(const State& s, const EniView& eni, const NetworkIndex& index) 
   nic.ip = eni.primary_ip;
   nic.secondary_ips = eni.secondary_ips;
   nic.vpc_id = eni.vpc_id;
+  if (auto vpc = s.vpcs.find(eni.vpc_id); vpc != s.vpcs.end()) nic.vni = vpc->second.vni;
   nic.vswitch_id = eni.vswitch_id;
   if (auto vsw = s.vswitches.find(eni.vswitch_id); vsw != s.vswitches.end()) {
     nic.cidr = vsw->second.cidr_block;

@@ -74,6 +74,7 @@ class Server {
     fs.mkdirSync(this.dataDir);
     this.logFile = path.join(this.root, 'ecsd.log');
     this.port = opts.port || 0;
+    this.listenHost = opts.listenHost || '127.0.0.1';  // '0.0.0.0' for agents in other namespaces
     this.child = null;
     this.starts = 0;
   }
@@ -82,7 +83,7 @@ class Server {
   get pid() { return this.child ? this.child.pid : undefined; }
 
   args() {
-    return ['dev', '--listen', this.endpoint, '--data-dir', this.dataDir, '--driver', this.driver,
+    return ['dev', '--listen', `${this.listenHost}:${this.port}`, '--data-dir', this.dataDir, '--driver', this.driver,
       '--region', REGION, '--fake-delay-ms', String(this.delayMs), ...this.extraArgs];
   }
 

@@ -1,0 +1,126 @@
+'use strict';
+// System ring, one VPC across two hosts. Host 1 is the server's embedded agent (zone local-a);
+// host 2 is an `ecsd agent` in a network namespace of its own, with its own /run/netns (a
+// private mount namespace), so the two hosts share nothing but a veth pair that plays the
+// underlay (192.168.252.1 and .2). A VPC with a vSwitch in each zone gets one guest on each
+// host; through the official SDK and the guests' consoles: they reach each other over the
+// VPC's VXLAN segment, host 2 enforces the security group on what reaches its guest (a port
+// opens with Authorize and closes with Revoke), bulk TCP passes the segment's smaller MTU,
+// and releasing the remote guest takes its routes and the VXLAN device off host 1.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const h = require('../api/helpers');
+const probes = require('./probes');
+const { Ecs } = h;
+
+const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
+const BOOT_MS = 180000;
+const HOST2_NS = `openecs-h2-${process.pid}`;
+const U1 = '192.168.252.1', U2 = '192.168.252.2';
+const X_IP = '10.7.1.10', Y_IP = '10.7.2.20';
+const BULK = 512 * 1024;
+let server, ecs, vpc, agent2, agent2Dir;
+const userData = (lines) => Buffer.from(['#!/bin/sh', '(', ...lines, ') >/dev/console 2>&1 </dev/null &', ''].join('\n')).toString('base64');
+const sh = (cmd) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(IMAGE_DIR, h.IMAGE, 'image.json')), `built image in ${IMAGE_DIR}`);
+  // The underlay: host 1 is this namespace, host 2 a namespace of its own.
+  execFileSync('ip', ['netns', 'add', HOST2_NS]);
+  execFileSync('ip', ['link', 'add', 'oetest-u1', 'type', 'veth', 'peer', 'name', 'u2', 'netns', HOST2_NS]);
+  execFileSync('ip', ['addr', 'add', `${U1}/24`, 'dev', 'oetest-u1']);
+  execFileSync('ip', ['link', 'set', 'oetest-u1', 'up']);
+  for (const args of [['addr', 'add', `${U2}/24`, 'dev', 'u2'], ['link', 'set', 'u2', 'up'], ['link', 'set', 'lo', 'up']])
+    execFileSync('ip', ['-n', HOST2_NS, ...args]);
+
+  server = await h.startServer({ driver: 'qemu', listenHost: '0.0.0.0',
+    extraArgs: ['--image-dir', IMAGE_DIR, '--network', 'vpc', '--underlay-ip', U1] });
+  ecs = h.ecsClient(server);
+  vpc = h.vpcClient(server);
+  agent2Dir = path.join(server.root, 'host2');
+  const log = fs.openSync(path.join(server.root, 'host2.log'), 'a');
+  agent2 = spawn('ip', ['netns', 'exec', HOST2_NS, 'unshare', '--mount', '--propagation', 'private',
+    'sh', '-c', 'mount -t tmpfs tmpfs /run/netns && exec "$0" "$@"',
+    h.BIN, 'agent', '--server', `http://${U1}:${server.port}`, '--token-file', path.join(server.dataDir, 'agent-token'),
+    '--zone', h.ZONE_B, '--name', 'host2', '--driver', 'qemu', '--image-dir', IMAGE_DIR, '--network', 'vpc',
+    '--underlay-ip', U2, '--data-dir', agent2Dir], { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+});
+
+after(async () => {
+  if (agent2) agent2.kill('SIGKILL');
+  if (agent2Dir) {  // host 2's guests and dnsmasq; its namespaces go with its mount namespace
+    spawnSync('pkill', ['-KILL', '-f', `qemu-system.*${agent2Dir}/`]);
+    spawnSync('pkill', ['-f', `dnsmasq --conf-file=${agent2Dir}/`]);
+  }
+  if (server) await server.destroy();
+  spawnSync('ip', ['netns', 'del', HOST2_NS]);
+  spawnSync('ip', ['link', 'del', 'oetest-u1']);
+});
+
+test('a VPC across two hosts: VXLAN between them, security groups on the receiving host', async () => {
+  const net = await h.createNetwork(ecs, vpc, { name: 'wide', vpcCidr: '10.7.0.0/16', vswCidr: '10.7.1.0/24' });
+  const vswB = await h.createVSwitch(vpc, net.vpcId, '10.7.2.0/24', h.ZONE_B, 'wide-b');
+  await ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({
+    regionId: h.REGION, securityGroupId: net.securityGroupId, ipProtocol: 'ICMP', portRange: '-1/-1', sourceCidrIp: '10.7.0.0/16' }));
+  await ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({
+    regionId: h.REGION, securityGroupId: net.securityGroupId, ipProtocol: 'TCP', portRange: '5001/5001', sourceCidrIp: '10.7.0.0/16' }));
+
+  // Y (zone b: host 2) pings X and serves BULK bytes on port 5001.
+  const yData = userData([
+    `printf '#!/bin/sh\\ndd if=/dev/zero bs=1k count=${BULK / 1024} 2>/dev/null\\n' >/tmp/send.sh; chmod +x /tmp/send.sh`,
+    '(while true; do nc -l -p 5001 -e /tmp/send.sh; done) &',
+    'while true; do',
+    `  if ping -c1 -W1 ${X_IP} >/dev/null 2>&1; then echo "probe ping-x ok"; else echo "probe ping-x fail"; fi`,
+    '  sleep 1', 'done']);
+  // Host 2 registers once its agent is up: until then zone b has no host (NoStock).
+  let y;
+  await h.waitFor(async () => {
+    try {
+      y = (await h.runInstances(ecs, { vSwitchId: vswB, securityGroupId: net.securityGroupId }, { privateIpAddress: Y_IP, userData: yData }))[0];
+      return true;
+    } catch (e) {
+      if (!/NoStock/.test(String(e.code || e.message))) throw e;
+      return false;
+    }
+  }, 30000, 500, 'host 2 joins');
+  // X (zone a: host 1) pings Y, tries Y's SSH port, and fetches BULK bytes from Y.
+  const x = (await h.runInstances(ecs, net, { privateIpAddress: X_IP, userData: userData([
+    'while true; do',
+    `  if ping -c1 -W1 ${Y_IP} >/dev/null 2>&1; then echo "probe ping-y ok"; else echo "probe ping-y fail"; fi`,
+    `  b=$(timeout 2 nc -w1 ${Y_IP} 22 </dev/null 2>/dev/null | head -c 3); if [ "$b" = SSH ]; then echo "probe ssh-y open"; else echo "probe ssh-y closed"; fi`,
+    `  echo "probe bulk-y $(timeout 10 nc ${Y_IP} 5001 </dev/null 2>/dev/null | wc -c)"`,
+    '  sleep 1', 'done']) }))[0];
+  await h.waitStatus(ecs, [x, y], 'Running', BOOT_MS);
+  const expectProbe = (id, name, want, what) => probes.expectProbe(ecs, id, name, want, what);
+
+  // The two guests are on different hosts, and their VPC's router on host 1 has the segment.
+  const [ix, iy] = [await h.describeInstance(ecs, x), await h.describeInstance(ecs, y)];
+  assert.equal(ix.ZoneId, h.ZONE_A);
+  assert.equal(iy.ZoneId, h.ZONE_B);
+  const ns = `oe-${net.vpcId}`;
+  assert.match(execFileSync('ip', ['-n', ns, '-d', 'link', 'show', 'vxlan'], { encoding: 'utf8' }), /vxlan id \d+ local 192\.168\.252\.1/);
+  assert.match(execFileSync('ip', ['-n', ns, 'route', 'show', 'dev', 'vxlan'], { encoding: 'utf8' }), new RegExp(`^${Y_IP.replace(/\./g, '\\.')} `, 'm'));
+
+  await expectProbe(x, 'ping-y', 'ok', 'host 1 -> host 2 over VXLAN');
+  await expectProbe(y, 'ping-x', 'ok', 'host 2 -> host 1 over VXLAN');
+  await expectProbe(x, 'bulk-y', String(BULK), 'bulk TCP across the segment (full-size segments clamped)');
+  // Host 2 enforces Y's ingress rules: SSH is closed until a rule opens it.
+  await expectProbe(x, 'ssh-y', 'closed', 'no rule: host 2 drops X\'s SYN');
+  const ssh = { regionId: h.REGION, securityGroupId: net.securityGroupId, ipProtocol: 'TCP', portRange: '22/22', sourceCidrIp: `${X_IP}/32` };
+  await ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest(ssh));
+  await expectProbe(x, 'ssh-y', 'open', 'authorized: open across hosts');
+  await ecs.revokeSecurityGroup(new Ecs.RevokeSecurityGroupRequest(ssh));
+  await expectProbe(x, 'ssh-y', 'closed', 'revoked: closed again');
+
+  // Releasing Y takes its route, and the segment it no longer needs, off host 1.
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ regionId: h.REGION, instanceId: y, force: true }));
+  await h.waitGone(ecs, [y], 60000);
+  await h.waitFor(async () => sh(`ip -n ${ns} link show vxlan`).status !== 0, 10000, 200, 'VXLAN device removed on host 1');
+  await expectProbe(x, 'ping-y', 'fail', 'Y is gone');
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ regionId: h.REGION, instanceId: x, force: true }));
+  await h.waitGone(ecs, [x], 60000);
+});
