@@ -333,6 +333,37 @@ ActionHandler RuleAction(bool authorize, const char* direction) {
   };
 }
 
+Result<json> ModifySecurityGroupAttributeAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("SecurityGroupId"));
+  OPENECS_RETURN_IF_ERROR(ModifySecurityGroupAttribute(
+      c.cloud, c.account_id, id, c.params.Get("SecurityGroupName"), c.params.Get("Description")));
+  return json::object();
+}
+
+Result<json> ModifySecurityGroupPolicyAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("SecurityGroupId"));
+  OPENECS_ASSIGN_OR_RETURN(std::string policy, c.params.Required("InnerAccessPolicy"));
+  OPENECS_RETURN_IF_ERROR(ModifySecurityGroupPolicy(c.cloud, c.account_id, id, policy));
+  return json::object();
+}
+
+ActionHandler ModifyRuleAction(const char* direction) {
+  return [direction](ApiContext& c) -> Result<json> {
+    OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("SecurityGroupId"));
+    std::map<std::string, std::string> fields;
+    for (const char* k :
+         {"IpProtocol", "PortRange", "SourceCidrIp", "SourceGroupId", "DestCidrIp", "DestGroupId",
+          "SourcePortRange", "Policy", "Priority", "NicType", "Description"})
+      if (auto v = c.params.Get(k)) fields[k] = *v;
+    std::string rule_id = c.params.GetOr("SecurityGroupRuleId", "");
+    if (rule_id.empty() && !fields.count("IpProtocol"))
+      return MakeError(ErrorCode::kMissingParameter,
+                       "Give SecurityGroupRuleId, or the rule's IpProtocol, PortRange and peer.");
+    OPENECS_RETURN_IF_ERROR(ModifyRule(c.cloud, c.account_id, id, direction, rule_id, fields));
+    return json::object();
+  };
+}
+
 Result<json> DeleteSecurityGroupAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("SecurityGroupId"));
   OPENECS_RETURN_IF_ERROR(DeleteSecurityGroup(c.cloud, c.account_id, id));
@@ -363,6 +394,10 @@ void RegisterNetworkActions(ActionTable& t) {
   t[{kEcsVersion, "AuthorizeSecurityGroupEgress"}] = {RuleAction(true, "egress")};
   t[{kEcsVersion, "RevokeSecurityGroup"}] = {RuleAction(false, "ingress")};
   t[{kEcsVersion, "RevokeSecurityGroupEgress"}] = {RuleAction(false, "egress")};
+  t[{kEcsVersion, "ModifySecurityGroupAttribute"}] = {ModifySecurityGroupAttributeAction};
+  t[{kEcsVersion, "ModifySecurityGroupPolicy"}] = {ModifySecurityGroupPolicyAction, true, true};
+  t[{kEcsVersion, "ModifySecurityGroupRule"}] = {ModifyRuleAction("ingress"), true, true};
+  t[{kEcsVersion, "ModifySecurityGroupEgressRule"}] = {ModifyRuleAction("egress"), true, true};
   t[{kEcsVersion, "DeleteSecurityGroup"}] = {DeleteSecurityGroupAction};
 }
 

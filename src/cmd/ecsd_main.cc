@@ -90,7 +90,7 @@ struct HostOptions {
   int host_vcpus = 0;
   int cpu_overcommit = 4;
   std::string network = "auto";  // vpc | user | auto (vpc when this host can)
-  std::string underlay_ip;        // "" = the default route's source address
+  std::string underlay_ip;       // "" = the default route's source address
   bool verbose = false;
 };
 

@@ -190,6 +190,8 @@ namespace openecs {
     "The specified NicType is not valid.")                                                         \
   X(kInvalidSourceGroupIdNotFound, "InvalidSourceGroupId.NotFound", 404,                           \
     "The specified source security group does not exist.")                                         \
+  X(kSecurityGroupRuleNotFound, "SecurityGroupRule.NotFound", 404,                                 \
+    "The target security group rule does not exist.")                                              \
   X(kInvalidSecurityGroupRuleIdNotFound, "InvalidSecurityGroupRuleId.NotFound", 404,               \
     "The specified security group rule does not exist.")                                           \
   X(kInvalidSecurityGroupVpcMismatch, "InvalidSecurityGroupId.VPCMismatch", 400,                   \

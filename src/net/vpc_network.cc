@@ -88,8 +88,9 @@ VpcNetworks::VpcNetworks(std::string state_dir, std::string underlay_ip)
   fs::create_directories(state_dir_, ec);
   if (underlay_ip_.empty()) underlay_ip_ = DefaultSourceAddress();
   if (underlay_ip_.empty())
-    LOG_WARN("net: no underlay address (no default route, no --underlay-ip): VPCs of this host "
-             "do not reach other hosts");
+    LOG_WARN(
+        "net: no underlay address (no default route, no --underlay-ip): VPCs of this host "
+        "do not reach other hosts");
 }
 
 bool VpcNetworks::Available() {
@@ -422,12 +423,19 @@ Status VpcNetworks::SyncOverlay(const std::string& vpc_id, Vpc& vpc, int vni) {
   if (!want.empty() && !have) {
     if (fs::exists("/sys/class/net/" + dev)) (void)Run({"ip", "link", "del", dev});
     // On the underlay's device, so its MTU is that device's less the 50 bytes of headers.
-    std::vector<std::string> add = {"ip",    "link",    "add", dev, "address", RouterMac(underlay_ip_),
-                                    "type",  "vxlan",   "id",  std::to_string(vni),
-                                    "local", underlay_ip_, "dstport", "4789", "nolearning"};
+    std::vector<std::string> add = {"ip",        "link",
+                                    "add",       dev,
+                                    "address",   RouterMac(underlay_ip_),
+                                    "type",      "vxlan",
+                                    "id",        std::to_string(vni),
+                                    "local",     underlay_ip_,
+                                    "dstport",   "4789",
+                                    "nolearning"};
     std::string lower = UnderlayDevice(underlay_ip_);
-    if (!lower.empty()) add.insert(add.end(), {"dev", lower});
-    else add.insert(add.end(), {"mtu", "1450"});
+    if (!lower.empty())
+      add.insert(add.end(), {"dev", lower});
+    else
+      add.insert(add.end(), {"mtu", "1450"});
     OPENECS_RETURN_IF_ERROR(RunOk(add));
     Status moved = RunOk({"ip", "link", "set", dev, "netns", ns});
     if (moved.ok()) moved = RunOk({"ip", "-n", ns, "link", "set", dev, "name", kVxlan, "up"});
@@ -454,8 +462,8 @@ Status VpcNetworks::SyncOverlay(const std::string& vpc_id, Vpc& vpc, int vni) {
   }
   for (const auto& [ip, u] : had)
     if (!want.count(ip))
-      routes += "route del " + ip + "/32 dev " + kVxlan + "\nneigh del " + ip + " dev " + kVxlan +
-                "\n";
+      routes +=
+          "route del " + ip + "/32 dev " + kVxlan + "\nneigh del " + ip + " dev " + kVxlan + "\n";
   for (const auto& u : hosts_had)
     if (!hosts_want.count(u))
       fdb += "fdb del " + RouterMac(u) + " dev " + kVxlan + " dst " + u + " self\n";

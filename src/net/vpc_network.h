@@ -82,12 +82,12 @@ class VpcNetworks {
     std::string ruleset, dhcp_hosts, hosts, dnsmasq_conf;  // what was last applied
     std::string publics = "?";  // public IPs last put on the uplink ("?": not yet synced)
     std::string shaping = "?";  // bandwidth limits last applied ("?": not yet)
-    std::map<std::string, std::string> routed;  // ENI -> addresses routed to its tap
-    std::vector<RemoteAddress> remote;          // its addresses on other hosts (wanted)
-    int overlay_vni = -1;  // VNI of what `overlay` describes (-1: not known)
+    std::map<std::string, std::string> routed;   // ENI -> addresses routed to its tap
+    std::vector<RemoteAddress> remote;           // its addresses on other hosts (wanted)
+    int overlay_vni = -1;                        // VNI of what `overlay` describes (-1: not known)
     std::map<std::string, std::string> overlay;  // remote address -> underlay, in force
-    bool ready = false;                         // namespace set up by this process
-    std::unique_ptr<HttpServer> metadata;       // listening inside the namespace
+    bool ready = false;                          // namespace set up by this process
+    std::unique_ptr<HttpServer> metadata;        // listening inside the namespace
   };
   // The namespace with its router basics and the metadata listener (idempotent).
   Status EnsureNamespace(const std::string& vpc_id, Vpc& vpc);

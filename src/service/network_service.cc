@@ -1,6 +1,8 @@
 #include "service/network_service.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "common/clock.h"
 #include "common/ids.h"
@@ -407,6 +409,153 @@ Status RevokeRules(Cloud& cloud, const std::string& account_id, const std::strin
                        }),
         existing.end());
     if (existing.size() != before) txn.Touch(it->second);
+    return Ok();
+  });
+}
+
+Status ModifySecurityGroupAttribute(Cloud& cloud, const std::string& account_id,
+                                    const std::string& sg_id,
+                                    const std::optional<std::string>& name,
+                                    const std::optional<std::string>& description) {
+  if (name && !ValidResourceName(*name))
+    return MakeError(ErrorCode::kInvalidParameter, "The SecurityGroupName is not valid.");
+  if (description && description->size() > 256)
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "The Description is longer than 256 characters.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    auto it = txn.state().security_groups.find(sg_id);
+    if (it == txn.state().security_groups.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    if (name) it->second.name = *name;
+    if (description) it->second.description = *description;
+    txn.Touch(it->second);
+    return Ok();
+  });
+}
+
+Status ModifySecurityGroupPolicy(Cloud& cloud, const std::string& account_id,
+                                 const std::string& sg_id, const std::string& policy_in) {
+  std::string policy = ToLower(policy_in);
+  if (policy != "accept" && policy != "drop")
+    return MakeError(ErrorCode::kInvalidPolicy,
+                     "The InnerAccessPolicy is invalid: only Accept and Drop are supported.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    auto it = txn.state().security_groups.find(sg_id);
+    if (it == txn.state().security_groups.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    it->second.inner_access_policy = policy == "accept" ? "Accept" : "Drop";
+    txn.Touch(it->second);
+    return Ok();
+  });
+}
+
+namespace {
+// The fields of a rule by their wire names.
+std::string* RuleField(SecurityGroupRule& r, const std::string& key) {
+  static const std::map<std::string, std::string SecurityGroupRule::*> fields = {
+      {"IpProtocol", &SecurityGroupRule::ip_protocol},
+      {"PortRange", &SecurityGroupRule::port_range},
+      {"SourceCidrIp", &SecurityGroupRule::source_cidr_ip},
+      {"SourceGroupId", &SecurityGroupRule::source_group_id},
+      {"DestCidrIp", &SecurityGroupRule::dest_cidr_ip},
+      {"DestGroupId", &SecurityGroupRule::dest_group_id},
+      {"SourcePortRange", &SecurityGroupRule::source_port_range},
+      {"Policy", &SecurityGroupRule::policy},
+      {"NicType", &SecurityGroupRule::nic_type},
+      {"Description", &SecurityGroupRule::description}};
+  auto it = fields.find(key);
+  return it == fields.end() ? nullptr : &(r.*(it->second));
+}
+
+// "10.0.0.1" and "10.0.0.1/32" are one block.
+bool SameBlock(const std::string& a, const std::string& b) {
+  auto full = [](const std::string& c) {
+    return c.empty() || c.find('/') != std::string::npos ? c : c + "/32";
+  };
+  return full(a) == full(b);
+}
+
+// Sets the wire-named fields of `keys` present in `fields` on `r`; a bad Priority becomes 0
+// (NormaliseRule refuses it).
+void SetRuleFields(SecurityGroupRule& r, const std::map<std::string, std::string>& fields,
+                   const std::set<std::string>& keys) {
+  for (const auto& [k, v] : fields) {
+    if (!keys.count(k)) continue;
+    if (k == "Priority") {
+      r.priority = 0;
+      try {
+        size_t used = 0;
+        int p = std::stoi(v, &used);
+        if (used == v.size()) r.priority = p;
+      } catch (...) {
+      }
+    } else if (std::string* f = RuleField(r, k)) {
+      *f = v;
+    }
+  }
+}
+}  // namespace
+
+Status ModifyRule(Cloud& cloud, const std::string& account_id, const std::string& sg_id,
+                  const std::string& direction, const std::string& rule_id,
+                  const std::map<std::string, std::string>& fields) {
+  bool ingress = direction == "ingress";
+  const std::set<std::string> identity = {"IpProtocol",
+                                          "PortRange",
+                                          ingress ? "SourceCidrIp" : "DestCidrIp",
+                                          ingress ? "SourceGroupId" : "DestGroupId",
+                                          "NicType",
+                                          "SourcePortRange"};
+  const std::set<std::string> changes = {"Policy", "Priority", "Description"};
+  // Without an id, the rule is found by value: normalised the way stored rules are.
+  SecurityGroupRule key;
+  if (rule_id.empty()) {
+    key.direction = direction;
+    SetRuleFields(key, fields, identity);
+    OPENECS_RETURN_IF_ERROR(NormaliseRule(key));
+  }
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto it = s.security_groups.find(sg_id);
+    if (it == s.security_groups.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    SecurityGroupRule* rule = nullptr;
+    for (auto& r : it->second.rules) {
+      bool match = rule_id.empty()
+                       ? r.direction == direction && r.ip_protocol == key.ip_protocol &&
+                             r.port_range == key.port_range &&
+                             SameBlock(r.source_cidr_ip, key.source_cidr_ip) &&
+                             r.source_group_id == key.source_group_id &&
+                             SameBlock(r.dest_cidr_ip, key.dest_cidr_ip) &&
+                             r.dest_group_id == key.dest_group_id && r.nic_type == key.nic_type
+                       : r.id == rule_id && r.direction == direction;
+      if (match) {
+        rule = &r;
+        break;
+      }
+    }
+    if (!rule) return MakeError(ErrorCode::kSecurityGroupRuleNotFound);
+    SecurityGroupRule next = *rule;
+    std::set<std::string> settable = changes;
+    if (!rule_id.empty()) settable.insert(identity.begin(), identity.end());
+    settable.erase("NicType");  // fixed for the rule's life, as on ECS
+    SetRuleFields(next, fields, settable);
+    OPENECS_RETURN_IF_ERROR(NormaliseRule(next));
+    bool has_peer = ingress ? (!next.source_cidr_ip.empty() || !next.source_group_id.empty())
+                            : (!next.dest_cidr_ip.empty() || !next.dest_group_id.empty());
+    if (!has_peer)
+      return MakeError(ErrorCode::kMissingParameter,
+                       ingress ? "Either SourceCidrIp or SourceGroupId must be given."
+                               : "Either DestCidrIp or DestGroupId must be given.");
+    for (const std::string& peer : {next.source_group_id, next.dest_group_id}) {
+      if (peer.empty()) continue;
+      auto p = s.security_groups.find(peer);
+      if (p == s.security_groups.end() || p->second.account_id != account_id)
+        return MakeError(ErrorCode::kInvalidSourceGroupIdNotFound,
+                         "The security group " + peer + " named in the rule does not exist.");
+    }
+    *rule = next;
+    txn.Touch(it->second);
     return Ok();
   });
 }

@@ -1,6 +1,7 @@
 #pragma once
 // VPCs, vSwitches and security groups: the records and their validation. The data plane
 // (net/vpc_network) builds what these records say, on every host that has their instances.
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -71,6 +72,22 @@ Status AuthorizeRules(Cloud& cloud, const std::string& account_id, const std::st
 Status RevokeRules(Cloud& cloud, const std::string& account_id, const std::string& sg_id,
                    const std::vector<std::string>& rule_ids,
                    const std::vector<SecurityGroupRule>& rules);
+// ModifySecurityGroupAttribute: the name and/or the description.
+Status ModifySecurityGroupAttribute(Cloud& cloud, const std::string& account_id,
+                                    const std::string& sg_id,
+                                    const std::optional<std::string>& name,
+                                    const std::optional<std::string>& description);
+// ModifySecurityGroupPolicy: InnerAccessPolicy "Accept" or "Drop" (any case).
+Status ModifySecurityGroupPolicy(Cloud& cloud, const std::string& account_id,
+                                 const std::string& sg_id, const std::string& policy);
+// ModifySecurityGroupRule / ModifySecurityGroupEgressRule. The rule is `rule_id`, or without
+// one the rule of `direction` with the protocol, ports, peer and NIC type in `fields` (the
+// wire names: IpProtocol, PortRange, SourceCidrIp, ...). By id, every field given replaces
+// the rule's; by value, Policy, Priority and Description do. The result is validated like a
+// new rule (and its peer group must exist). SecurityGroupRule.NotFound if no rule matches.
+Status ModifyRule(Cloud& cloud, const std::string& account_id, const std::string& sg_id,
+                  const std::string& direction, const std::string& rule_id,
+                  const std::map<std::string, std::string>& fields);
 // Validates and normalises one rule in place (protocol upper case, port range, CIDRs, policy,
 // priority); errors name the offending field.
 Status NormaliseRule(SecurityGroupRule& rule);

@@ -5,7 +5,7 @@
 // underlay (192.168.252.1 and .2). A VPC with a vSwitch in each zone gets one guest on each
 // host; through the official SDK and the guests' consoles: they reach each other over the
 // VPC's VXLAN segment, host 2 enforces the security group on what reaches its guest (a port
-// opens with Authorize and closes with Revoke), bulk TCP passes the segment's smaller MTU,
+// opens with Authorize and closes when ModifySecurityGroupRule makes the rule Drop), bulk TCP passes the segment's smaller MTU,
 // and releasing the remote guest takes its routes and the VXLAN device off host 1.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -64,6 +64,8 @@ after(async () => {
 test('a VPC across two hosts: VXLAN between them, security groups on the receiving host', async () => {
   const net = await h.createNetwork(ecs, vpc, { name: 'wide', vpcCidr: '10.7.0.0/16', vswCidr: '10.7.1.0/24' });
   const vswB = await h.createVSwitch(vpc, net.vpcId, '10.7.2.0/24', h.ZONE_B, 'wide-b');
+  // Members of the group reach each other only where a rule says so.
+  await ecs.modifySecurityGroupPolicy(new Ecs.ModifySecurityGroupPolicyRequest({ regionId: h.REGION, securityGroupId: net.securityGroupId, innerAccessPolicy: 'Drop' }));
   await ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({
     regionId: h.REGION, securityGroupId: net.securityGroupId, ipProtocol: 'ICMP', portRange: '-1/-1', sourceCidrIp: '10.7.0.0/16' }));
   await ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({
@@ -113,8 +115,10 @@ test('a VPC across two hosts: VXLAN between them, security groups on the receivi
   const ssh = { regionId: h.REGION, securityGroupId: net.securityGroupId, ipProtocol: 'TCP', portRange: '22/22', sourceCidrIp: `${X_IP}/32` };
   await ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest(ssh));
   await expectProbe(x, 'ssh-y', 'open', 'authorized: open across hosts');
-  await ecs.revokeSecurityGroup(new Ecs.RevokeSecurityGroupRequest(ssh));
-  await expectProbe(x, 'ssh-y', 'closed', 'revoked: closed again');
+  const rule = h.wire(await ecs.describeSecurityGroupAttribute(new Ecs.DescribeSecurityGroupAttributeRequest({ regionId: h.REGION, securityGroupId: net.securityGroupId })))
+    .Permissions.Permission.find((p) => p.PortRange === '22/22');
+  await ecs.modifySecurityGroupRule(new Ecs.ModifySecurityGroupRuleRequest({ regionId: h.REGION, securityGroupId: net.securityGroupId, securityGroupRuleId: rule.SecurityGroupRuleId, policy: 'Drop' }));
+  await expectProbe(x, 'ssh-y', 'closed', 'the rule modified to Drop: closed again');
 
   // Releasing Y takes its route, and the segment it no longer needs, off host 1.
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ regionId: h.REGION, instanceId: y, force: true }));
