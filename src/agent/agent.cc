@@ -17,7 +17,10 @@ std::string NicsOf(const DesiredVm& vm) {
 }  // namespace
 
 Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
-    : channel_(channel), driver_(driver), options_(std::move(options)), metadata_(RandomHex(32)) {
+    : channel_(channel),
+      driver_(driver),
+      options_(std::move(options)),
+      metadata_(options_.metadata_secret.empty() ? RandomHex(32) : options_.metadata_secret) {
   options_.host.vpc_data_plane = options_.network != nullptr;
   if (options_.network) options_.host.underlay_ip = options_.network->underlay_ip();
   if (options_.network)

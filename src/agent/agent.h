@@ -38,6 +38,7 @@ struct AgentOptions {
   int graceful_stop_timeout_ms = 60000;
   int console_refresh_ms = 2000;   // how often running guests' consoles are re-read
   VpcNetworks* network = nullptr;  // the VPC data plane (null: none on this host)
+  std::string metadata_secret;     // signs metadata tokens ("": a random one per process)
 };
 
 class Agent {

@@ -129,6 +129,24 @@ TEST_F(MetadataTest, TokensAreBoundToTheInstanceAndExpire) {
             401);
 }
 
+// The agent keeps its secret on disk, so a token outlives an agent restart (a new service with
+// the same secret), and a service with another secret refuses it.
+TEST_F(MetadataTest, TokensOutliveARestartWithTheSameSecret) {
+  auto token = PutToken("60");
+  ASSERT_EQ(token.status, 200);
+  HttpRequest r;
+  r.method = "GET";
+  r.target = "/latest/meta-data/instance-id";
+  r.remote_address = "10.1.1.10";
+  r.headers["x-aliyun-ecs-metadata-token"] = token.body;
+  for (const char* secret : {"secret", "another"}) {
+    MetadataService restarted(secret);
+    restarted.SetClockForTest(&FakeNow);
+    restarted.Update({Vm("i-a", "vpc-1", "10.1.1.10")});
+    EXPECT_EQ(restarted.Handle("vpc-1", r).status, std::string(secret) == "secret" ? 200 : 401);
+  }
+}
+
 TEST_F(MetadataTest, HardenedModeAndDisabledEndpoint) {
   DesiredVm a = Vm("i-a", "vpc-1", "10.1.1.10");
   a.metadata_tokens_required = true;

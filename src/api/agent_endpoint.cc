@@ -77,11 +77,4 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
   return Fail(404, "no such agent route: " + req.method + " " + path);
 }
 
-Result<std::string> LoadOrCreateAgentToken(const std::string& path) {
-  if (std::string token = Trim(ReadFile(path)); !token.empty()) return token;
-  std::string token = RandomHex(32);
-  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(path, token + "\n", 0600));
-  return token;
-}
-
 }  // namespace openecs

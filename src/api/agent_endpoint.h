@@ -30,7 +30,4 @@ class AgentEndpoint {
   std::string token_;
 };
 
-// Reads the agent token from `path`, creating it (random, mode 0600) if it does not exist.
-Result<std::string> LoadOrCreateAgentToken(const std::string& path);
-
 }  // namespace openecs

@@ -142,6 +142,15 @@ std::unique_ptr<VpcNetworks> MakeNetwork(const HostOptions& o) {
   return std::make_unique<VpcNetworks>(o.data_dir + "/net", o.underlay_ip);
 }
 
+// The key of the metadata service's tokens, kept so that tokens outlive a restart ("" if it
+// cannot be kept: the agent then makes one for its lifetime).
+std::string MetadataSecret(const HostOptions& o) {
+  auto secret = LoadOrCreateSecret(o.data_dir + "/metadata-secret");
+  if (!secret.ok())
+    LOG_WARN("metadata tokens will not outlive this process: {}", secret.error().message);
+  return secret.ok() ? *secret : "";
+}
+
 // The hypervisor driver of this host; `fake` is set when it is the emulator's.
 std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake, VpcNetworks* network) {
   char hostname[256] = "localhost";
@@ -217,7 +226,7 @@ int RunDev(DevOptions o) {
     std::cerr << account.error().message << "\n";
     return 1;
   }
-  auto agent_token = LoadOrCreateAgentToken(o.host.data_dir + "/agent-token");
+  auto agent_token = LoadOrCreateSecret(o.host.data_dir + "/agent-token");
   if (!agent_token.ok()) {
     std::cerr << agent_token.error().message << "\n";
     return 1;
@@ -237,6 +246,7 @@ int RunDev(DevOptions o) {
     AgentOptions ao;
     ao.host = driver->DescribeHost();
     ao.network = network.get();
+    ao.metadata_secret = MetadataSecret(o.host);
     agent = std::make_unique<Agent>(&agent_service, driver.get(), ao);
     if (Status st = agent->Start(); !st.ok()) {
       std::cerr << "agent: " << st.error().message << "\n";
@@ -332,6 +342,7 @@ int RunAgent(AgentCmdOptions o) {
   AgentOptions ao;
   ao.host = driver->DescribeHost();
   ao.network = network.get();
+  ao.metadata_secret = MetadataSecret(o.host);
   Agent agent(&channel, driver.get(), ao);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

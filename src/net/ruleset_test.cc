@@ -54,6 +54,7 @@ TEST(VpcRuleset, Golden) {
             "  }\n"
             "  chain forward {\n"
             "    type filter hook forward priority filter; policy accept;\n"
+            "    oifname \"vxlan\" tcp flags syn tcp option maxseg size set rt mtu\n"
             "    ct state established,related accept\n"
             "    ct state invalid drop\n"
             "    iifname \"oe*\" iifname != { \"oe0000000000001\" } drop\n"

@@ -7,6 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/crypto.h"
+#include "common/text.h"
+
 namespace openecs {
 
 std::string ReadFile(const std::string& path) {
@@ -31,6 +34,13 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, int mod
     return MakeError(ErrorCode::kInternalError, "cannot write " + path);
   }
   return Ok();
+}
+
+Result<std::string> LoadOrCreateSecret(const std::string& path) {
+  if (std::string secret = Trim(ReadFile(path)); !secret.empty()) return secret;
+  std::string secret = RandomHex(32);
+  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(path, secret + "\n", 0600));
+  return secret;
 }
 
 }  // namespace openecs

@@ -13,4 +13,7 @@ std::string ReadFile(const std::string& path);
 // from the start, so a 0600 secret is never readable by others, not even for a moment.
 Status WriteFileAtomic(const std::string& path, const std::string& data, int mode = 0644);
 
+// The secret kept in `path` (0600), made (32 random bytes, hex) the first time.
+Result<std::string> LoadOrCreateSecret(const std::string& path);
+
 }  // namespace openecs
