@@ -14,6 +14,16 @@ std::string NicsOf(const DesiredVm& vm) {
   for (const auto& n : vm.nics) s += n.eni_id + " ";
   return s;
 }
+std::string DisksOf(const DesiredVm& vm) {
+  std::string s;
+  for (const auto& d : vm.disks) s += d.disk_id + ":" + std::to_string(d.size_gib) + " ";
+  return s;
+}
+std::vector<std::string> DiskIds(const DesiredVm& vm) {
+  std::vector<std::string> ids;
+  for (const auto& d : vm.disks) ids.push_back(d.disk_id);
+  return ids;
+}
 }  // namespace
 
 Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
@@ -120,6 +130,9 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
     if (!st.ok()) LOG_WARN("agent: network: {}", st.error().message);
     LOG_DEBUG("agent: network applied for {} interfaces in {} ms", nics.size(), NowMillis() - t0);
   }
+  // Disk files of disks that are gone (released with their instance, or deleted).
+  if (Status st = driver_->CollectDisks(desired.pool_disks); !st.ok())
+    LOG_WARN("agent: disk pool: {}", st.error().message);
   std::set<std::string> placed;
   for (const auto& vm : desired.vms) {
     placed.insert(vm.instance_id);
@@ -168,8 +181,9 @@ bool Agent::Settled(const DesiredVm& vm) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = reboot_done_.find(vm.instance_id);
   auto nics = nics_done_.find(vm.instance_id);
+  auto disks = disks_done_.find(vm.instance_id);
   return it != reboot_done_.end() && it->second >= vm.reboot_seq && nics != nics_done_.end() &&
-         nics->second == NicsOf(vm);
+         nics->second == NicsOf(vm) && disks != disks_done_.end() && disks->second == DisksOf(vm);
 }
 
 void Agent::Send(const Observation& o) {
@@ -205,6 +219,7 @@ void Agent::Act(const DesiredVm& vm) {
         std::lock_guard<std::mutex> lock(mu_);
         reboot_done_.erase(id);
         nics_done_.erase(id);
+        disks_done_.erase(id);
       }
       return Send({id, PowerState::kAbsent, 0, false, "", ""});
     }
@@ -236,8 +251,11 @@ void Agent::Act(const DesiredVm& vm) {
           std::lock_guard<std::mutex> lock(mu_);
           reboot_done_[id] = vm.reboot_seq;  // a fresh boot satisfies any pending reboot
           nics_done_[id] = NicsOf(vm);       // and boots with the interfaces it should have
+          disks_done_[id] = DisksOf(vm);     // and disks
         }
-        return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
+        Observation up{id, PowerState::kRunning, vm.reboot_seq, false, "", ""};
+        up.disks = DiskIds(vm);
+        return Send(up);
       }
       // Running.
       if (done < 0) {
@@ -262,6 +280,25 @@ void Agent::Act(const DesiredVm& vm) {
         if (!st.ok()) return fail("sync_nics", st, PowerState::kRunning);
         std::lock_guard<std::mutex> lock(mu_);
         nics_done_[id] = nics;
+      }
+      // Disks attached, detached or grown while it runs (also checked once after a restart).
+      std::string disks = DisksOf(vm);
+      bool disks_known;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = disks_done_.find(id);
+        disks_known = it != disks_done_.end() && it->second == disks;
+      }
+      if (!disks_known) {
+        Status st = driver_->SyncDisks(vm);
+        if (!st.ok()) return fail("sync_disks", st, PowerState::kRunning);
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          disks_done_[id] = disks;
+        }
+        Observation synced{id, PowerState::kRunning, vm.reboot_seq, false, "", ""};
+        synced.disks = DiskIds(vm);
+        Send(synced);
       }
       if (vm.reboot_seq > done) {
         Status st = driver_->Reboot(vm, vm.force_stop);

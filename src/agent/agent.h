@@ -70,10 +70,11 @@ class Agent {
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::mutex mu_;
   std::set<std::string> busy_;
-  std::map<std::string, int64_t> reboot_done_;    // instance -> last reboot_seq carried out
-  std::map<std::string, std::string> nics_done_;  // instance -> ENIs its running guest has
-  std::set<std::string> running_;                 // loop thread only: guests meant to run
-  std::map<std::string, size_t> console_seen_;    // loop thread only: console hash last sent
+  std::map<std::string, int64_t> reboot_done_;     // instance -> last reboot_seq carried out
+  std::map<std::string, std::string> nics_done_;   // instance -> ENIs its running guest has
+  std::map<std::string, std::string> disks_done_;  // instance -> disks (id:size) it has
+  std::set<std::string> running_;                  // loop thread only: guests meant to run
+  std::map<std::string, size_t> console_seen_;     // loop thread only: console hash last sent
 };
 
 }  // namespace openecs

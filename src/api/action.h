@@ -46,6 +46,7 @@ void RegisterInstanceActions(ActionTable& t);
 void RegisterKeyPairAndTagActions(ActionTable& t);
 void RegisterEipActions(ActionTable& t);
 void RegisterEniActions(ActionTable& t);
+void RegisterDiskActions(ActionTable& t);
 
 // Shared parameter helpers for handlers.
 Result<bool> DryRunOf(const Params& p);

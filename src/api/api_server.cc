@@ -99,6 +99,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth) : cloud_(cloud), auth_(a
   RegisterKeyPairAndTagActions(actions_);
   RegisterEipActions(actions_);
   RegisterEniActions(actions_);
+  RegisterDiskActions(actions_);
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& req) {

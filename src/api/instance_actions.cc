@@ -620,6 +620,7 @@ Result<json> DescribeDisksAction(ApiContext& c) {
     json arr = json::array();
     for (size_t i = page.begin; i < page.end; ++i) {
       const Disk& d = *matched[i];
+      DiskPerformance perf = DiskPerformanceOf(d.category, d.performance_level, d.size_gib);
       arr.push_back({{"DiskId", d.id},
                      {"DiskName", d.name},
                      {"Description", d.description},
@@ -636,12 +637,15 @@ Result<json> DescribeDisksAction(ApiContext& c) {
                      {"Status", d.status},
                      {"Portable", d.type == "data"},
                      {"DeleteWithInstance", d.delete_with_instance},
-                     {"DeleteAutoSnapshot", true},
-                     {"EnableAutoSnapshot", false},
+                     {"DeleteAutoSnapshot", d.delete_auto_snapshot},
+                     {"EnableAutoSnapshot", d.enable_auto_snapshot},
+                     {"IOPS", perf.iops},
+                     {"Throughput", perf.throughput_mbps},
                      {"Encrypted", false},
                      {"DiskChargeType", "PostPaid"},
                      {"CreationTime", FormatIsoMinutes(d.creation_time)},
                      {"AttachedTime", d.attached_time ? FormatIsoMinutes(d.attached_time) : ""},
+                     {"DetachedTime", d.detached_time ? FormatIsoMinutes(d.detached_time) : ""},
                      {"ExpiredTime", "2999-09-08T16:00Z"},
                      {"OperationLocks", Wrap("OperationLock", json::array())},
                      {"Tags", RenderTags(d.tags, false)}});

@@ -20,6 +20,9 @@ inline Error MakeError(ErrorCode code, std::string message = {}) {
   return Error{code, std::move(message)};
 }
 
+// What a DryRun=true request that would have succeeded answers (ECS: DryRunOperation).
+inline Error DryRunOk() { return MakeError(ErrorCode::kDryRunOperation); }
+
 template <typename T>
 class [[nodiscard]] Result {
  public:

@@ -6,14 +6,16 @@
 // - Methods block until the operation is done (or failed) and are safe to call from several
 //   threads for *different* instances; the agent serialises calls for one instance.
 // - Spawn defines the instance and creates its disks, leaving it powered off. If it fails it
-//   cleans up completely: no process, file or record of the instance remains.
+//   cleans up completely: no process, file or record of the instance remains (disks it made
+//   included).
 // - PowerOff(force=false) asks the guest to shut down (ACPI) and waits up to `timeout_ms`
 //   before powering off hard; force=true powers off at once.
 // - PowerOn and Reboot take the instance as the server now wants it: the guest boots with its
 //   current metadata (host name, password, keys, user data, VNC password).
 // - Reboot restarts the guest in place (same identity, same disks).
-// - Destroy removes the instance; `delete_disks` also removes its disks. Destroying an
-//   instance that does not exist succeeds (treat not-found as done).
+// - Destroy removes the instance. Disk files stay until CollectDisks no longer keeps them
+//   (`delete_disks` matters only to drivers without a disk pool). Destroying an instance that
+//   does not exist succeeds (treat not-found as done).
 // - State survives a restart of the agent: List() after a restart reports the guests that
 //   are still there, so the agent adopts them instead of spawning duplicates.
 #include <cstdint>
@@ -54,6 +56,13 @@ class Driver {
   // data plane first) and hot-unplugs the ones no longer wanted. Does nothing when they match
   // or the guest is not running (the next start uses vm.nics).
   virtual Status SyncNics(const DesiredVm& vm) = 0;
+  // Brings a running guest's disks to vm.disks: hot-plugs the missing ones (their files made
+  // first), hot-unplugs the ones no longer wanted (after the guest let them go) and grows the
+  // ones whose size went up (the guest sees the new size). Does nothing when the guest is not
+  // running (the next start has vm.disks).
+  virtual Status SyncDisks(const DesiredVm& vm) = 0;
+  // Erases and removes the disk files of this host that belong to no disk in `keep`.
+  virtual Status CollectDisks(const std::vector<std::string>& keep) = 0;
   // Called (from a driver thread) with an instance id when its guest changed state on its own
   // (shut down from inside, crashed), so the agent can report it at once.
   virtual void SetEventHandler(std::function<void(const std::string&)> handler) = 0;

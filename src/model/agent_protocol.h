@@ -30,13 +30,17 @@ struct HostInfo {
   std::string underlay_ip;
 };
 
+// One disk of an instance, from its host's disk pool. The system disk comes first. A disk
+// that grows (ResizeDisk) is grown in place, online if the guest runs.
 struct DesiredDisk {
   std::string disk_id;
   std::string type;  // system | data
   std::string category;
   int size_gib = 0;
-  std::string image_id;
+  std::string image_id;  // system disks: the image whose base the disk is an overlay on
   bool delete_with_instance = true;
+  int iops = 0;             // the category's limit for this size (0: none)
+  int throughput_mbps = 0;  // MB/s (0: none)
 };
 
 // One security group rule as the data plane applies it: the server has already merged the
@@ -114,6 +118,9 @@ struct DesiredState {
   bool changed = true;  // false: nothing changed since the caller's revision; `vms` is empty
   std::vector<DesiredVm> vms;
   std::vector<RemoteAddress> remote;  // sorted by VPC, then address
+  // Every disk that may have a file in this host's pool (its own, and disks no host has
+  // claimed yet): a pool file of any other disk belongs to a deleted disk and is erased.
+  std::vector<std::string> pool_disks;
 };
 
 // What the agent saw or did for one instance.
@@ -126,6 +133,8 @@ struct Observation {
   std::string error;
   std::optional<std::string> console;  // the tail of the serial console, when it changed
   std::optional<std::string> vnc_url;  // the guest's VNC websocket, when running
+  // The disks the running guest has (after a hot-plug or unplug), by id.
+  std::optional<std::vector<std::string>> disks;
 };
 
 // Implemented by the server side; called by agents. Thread-safe.

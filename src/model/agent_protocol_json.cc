@@ -6,7 +6,8 @@ namespace openecs {
 
 OPENECS_JSON(HostInfo, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm, driver,
              vpc_data_plane, underlay_ip)
-OPENECS_JSON(DesiredDisk, disk_id, type, category, size_gib, image_id, delete_with_instance)
+OPENECS_JSON(DesiredDisk, disk_id, type, category, size_gib, image_id, delete_with_instance, iops,
+             throughput_mbps)
 OPENECS_JSON(DesiredRule, ingress, protocol, port_from, port_to, peers, accept, priority)
 OPENECS_JSON(DesiredNic, eni_id, mac, ip, vpc_id, vswitch_id, cidr, gateway, host_name, public_ip,
              public_cidr, bandwidth_out_mbps, bandwidth_in_mbps, rules, secondary_ips, vni)
@@ -15,7 +16,7 @@ OPENECS_JSON(DesiredVm, instance_id, desired, force_stop, reboot_seq, observed, 
              nics, instance_name, instance_type, region_id, zone_id, key_pair_name,
              metadata_enabled, metadata_tokens_required)
 OPENECS_JSON(RemoteAddress, vpc_id, vni, ip, underlay_ip)
-OPENECS_JSON(DesiredState, revision, changed, vms, remote)
+OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks)
 
 // `console` and `vnc_url` are optional: absent means "unchanged", which is not "".
 void to_json(nlohmann::json& j, const Observation& v) {
@@ -27,6 +28,7 @@ void to_json(nlohmann::json& j, const Observation& v) {
        {"error", v.error}};
   if (v.console) j["console"] = *v.console;
   if (v.vnc_url) j["vnc_url"] = *v.vnc_url;
+  if (v.disks) j["disks"] = *v.disks;
 }
 
 void from_json(const nlohmann::json& j, Observation& v) {
@@ -41,6 +43,8 @@ void from_json(const nlohmann::json& j, Observation& v) {
     v.console = j["console"].get<std::string>();
   if (j.contains("vnc_url") && j["vnc_url"].is_string())
     v.vnc_url = j["vnc_url"].get<std::string>();
+  if (j.contains("disks") && j["disks"].is_array())
+    v.disks = j["disks"].get<std::vector<std::string>>();
 }
 
 }  // namespace openecs

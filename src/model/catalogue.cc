@@ -1,5 +1,7 @@
 #include "model/catalogue.h"
 
+#include <algorithm>
+
 namespace openecs {
 namespace {
 
@@ -160,6 +162,26 @@ const DiskCategory* FindDiskCategory(std::string_view name) {
   for (const auto& c : DiskCategories())
     if (c.name == name) return &c;
   return nullptr;
+}
+
+DiskPerformance DiskPerformanceOf(std::string_view category, std::string_view level,
+                                  int size_gib) {
+  auto perf = [&](double iops_base, double iops_per_gib, int iops_max, double mbps_base,
+                  double mbps_per_gib, int mbps_max) {
+    return DiskPerformance{
+        static_cast<int>(std::min<double>(iops_base + iops_per_gib * size_gib, iops_max)),
+        static_cast<int>(std::min<double>(mbps_base + mbps_per_gib * size_gib, mbps_max))};
+  };
+  if (category == "cloud_essd") {
+    if (level == "PL0") return perf(1800, 12, 10000, 100, 0.25, 180);
+    if (level == "PL2") return perf(1800, 50, 100000, 120, 0.5, 750);
+    if (level == "PL3") return perf(1800, 50, 1000000, 120, 0.5, 4000);
+    return perf(1800, 50, 50000, 120, 0.5, 350);  // PL1
+  }
+  if (category == "cloud_ssd") return perf(1800, 30, 25000, 120, 0.5, 300);
+  if (category == "cloud_efficiency") return perf(1800, 8, 5000, 100, 0.15, 140);
+  if (category == "cloud") return {300, 30};
+  return {};
 }
 
 }  // namespace openecs

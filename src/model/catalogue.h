@@ -52,4 +52,13 @@ struct DiskCategory {
 const std::vector<DiskCategory>& DiskCategories();
 const DiskCategory* FindDiskCategory(std::string_view name);
 
+// The IOPS and throughput (MB/s) ECS gives a disk of this category, performance level (ESSD:
+// PL0..PL3) and size, by ECS's published formulas (e.g. ESSD PL1: min(1800 + 50 x GiB, 50000)
+// IOPS, min(120 + 0.5 x GiB, 350) MB/s); {0, 0} for an unknown category.
+struct DiskPerformance {
+  int iops = 0;
+  int throughput_mbps = 0;
+};
+DiskPerformance DiskPerformanceOf(std::string_view category, std::string_view level, int size_gib);
+
 }  // namespace openecs

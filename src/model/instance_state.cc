@@ -11,7 +11,7 @@ bool ActionAllowed(InstanceAction action, InstanceStatus status) {
     case InstanceAction::kReboot:
     case InstanceAction::kVncUrl:
       return status == S::kRunning;
-    case InstanceAction::kChangeNetwork:
+    case InstanceAction::kChangeDevices:
       return status == S::kRunning || status == S::kStopped;
     case InstanceAction::kDelete:
       return status == S::kStopped;

@@ -36,7 +36,7 @@ enum class InstanceAction {
   kModifyUserData,
   kModifyVpc,  // private IP / vSwitch change
   kVncUrl,
-  kChangeNetwork,  // join/leave security groups, attach/detach ENIs: Running or Stopped
+  kChangeDevices,  // join/leave security groups, attach/detach ENIs and disks: Running or Stopped
 };
 inline constexpr InstanceAction kAllActions[] = {
     InstanceAction::kStart,          InstanceAction::kStop,
@@ -44,7 +44,7 @@ inline constexpr InstanceAction kAllActions[] = {
     InstanceAction::kForceDelete,    InstanceAction::kModify,
     InstanceAction::kModifyPassword, InstanceAction::kModifyHostName,
     InstanceAction::kModifyUserData, InstanceAction::kModifyVpc,
-    InstanceAction::kVncUrl,         InstanceAction::kChangeNetwork};
+    InstanceAction::kVncUrl,         InstanceAction::kChangeDevices};
 
 // True if `action` is legal for an instance resting in `status`.
 bool ActionAllowed(InstanceAction action, InstanceStatus status);

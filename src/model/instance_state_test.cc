@@ -25,7 +25,7 @@ const std::set<std::pair<A, S>> kLegal = {
     {A::kModifyPassword, S::kStopped},  {A::kModifyHostName, S::kRunning},
     {A::kModifyHostName, S::kStopping}, {A::kModifyHostName, S::kStopped},
     {A::kModifyUserData, S::kStopped},  {A::kModifyVpc, S::kStopped},
-    {A::kChangeNetwork, S::kRunning},   {A::kChangeNetwork, S::kStopped},
+    {A::kChangeDevices, S::kRunning},   {A::kChangeDevices, S::kStopped},
 };
 }  // namespace
 

@@ -95,12 +95,18 @@ struct Disk {
   std::string snapshot_id;
   std::string instance_id;           // "" when not attached
   std::string device;                // /dev/xvda, /dev/xvdb ...
-  std::string status = "Available";  // Creating | Available | In_use | ...
+  std::string status = "Available";  // Available | Attaching | In_use | Detaching
   bool delete_with_instance = true;
+  bool delete_auto_snapshot = true;
+  bool enable_auto_snapshot = false;
   bool portable = true;
+  // The host whose disk pool holds the file ("" while no host has made it: a new disk is
+  // made where it is first attached). Pools are host-local, so the disk stays on that host.
+  std::string host_id;
   Tags tags;
   int64_t creation_time = 0;
   int64_t attached_time = 0;
+  int64_t detached_time = 0;
 };
 
 struct Vpc {

@@ -17,7 +17,8 @@ OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_n
              metadata_http_tokens, metadata_hop_limit)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
-             delete_with_instance, portable, tags, creation_time, attached_time)
+             delete_with_instance, portable, tags, creation_time, attached_time, host_id,
+             detached_time, delete_auto_snapshot, enable_auto_snapshot)
 OPENECS_JSON(Vpc, id, version, account_id, region_id, name, description, cidr_block, vrouter_id,
              route_table_id, tags, creation_time, vni)
 OPENECS_JSON(VSwitch, id, version, account_id, region_id, vpc_id, zone_id, name, description,

@@ -23,8 +23,8 @@ std::optional<size_t> PickHost(const std::vector<HostCapacity>& hosts, const Dem
   double best_weight = -1;
   for (size_t i = 0; i < hosts.size(); ++i) {
     const auto& h = hosts[i];
+    if (!d.require_host.empty() && h.host_id != d.require_host) continue;
     if (!ZoneFilter(h, d) || !CapacityFilter(h, d)) continue;
-    if (!d.prefer_host.empty() && h.host_id == d.prefer_host) return i;
     double w = SpreadWeight(h, d);
     if (w > best_weight) {
       best_weight = w;

@@ -19,7 +19,8 @@ struct HostCapacity {
 
 struct Demand {
   std::string zone_id;      // "" = any zone
-  std::string prefer_host;  // try this host first (a restart after an economical stop)
+  // Only this host (an instance placed before: its disks are in that host's pool)
+  std::string require_host;
   int cpu = 0;
   int64_t memory_mb = 0;
   int gpu = 0;

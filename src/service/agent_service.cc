@@ -8,6 +8,8 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "controller/instance_reconciler.h"
+#include "model/catalogue.h"
+#include "service/disk_service.h"
 #include "service/security_rules.h"
 
 namespace openecs {
@@ -142,15 +144,20 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       }
       for (const auto& disk_id : i.disk_ids) {
         auto d = s.disks.find(disk_id);
-        if (d == s.disks.end()) continue;
-        vm.disks.push_back({disk_id, d->second.type, d->second.category, d->second.size_gib,
-                            d->second.image_id, d->second.delete_with_instance});
+        if (d == s.disks.end() || d->second.status == "Detaching") continue;
+        const Disk& disk = d->second;
+        DiskPerformance perf =
+            DiskPerformanceOf(disk.category, disk.performance_level, disk.size_gib);
+        vm.disks.push_back({disk_id, disk.type, disk.category, disk.size_gib, disk.image_id,
+                            disk.delete_with_instance, perf.iops, perf.throughput_mbps});
       }
       // Interfaces (with their merged rules: the costly part) only for hosts that build VPCs.
       if (host.vpc_data_plane) vm.nics = InstanceNics(s, i, index, cloud_.config().public_cidr);
       out.vms.push_back(std::move(vm));
     }
     if (host.vpc_data_plane) out.remote = RemoteAddresses(s, host, index);
+    for (const auto& [id, d] : s.disks)
+      if (d.host_id.empty() || d.host_id == host_id) out.pool_disks.push_back(id);
     return out;
   });
 }
@@ -180,6 +187,7 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
         inst.public_ip_on_start = true;
         out.changed = true;
       }
+      SettleDisks(txn, inst, o.disks);
       if (o.vnc_url && *o.vnc_url != inst.vnc_url) {
         inst.vnc_url = *o.vnc_url;
         out.changed = true;

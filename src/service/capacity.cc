@@ -22,7 +22,7 @@ std::vector<HostCapacity> Capacities(const State& s) {
 Demand DemandOf(const Instance& i) {
   Demand d;
   d.zone_id = i.zone_id;
-  d.prefer_host = i.host_id;
+  d.require_host = i.host_id;
   d.cpu = i.cpu;
   d.memory_mb = i.memory_mb;
   d.gpu = i.gpu;

@@ -107,7 +107,7 @@ Result<Instance*> AttachableInstance(State& s, const std::string& account_id,
   if (it == s.instances.end() || it->second.account_id != account_id)
     return MakeError(ErrorCode::kInvalidEcsIdNotFound);
   Instance& i = it->second;
-  if (!CheckAction(InstanceAction::kChangeNetwork, i.status, i.task).ok())
+  if (!CheckAction(InstanceAction::kChangeDevices, i.status, i.task).ok())
     return MakeError(ErrorCode::kInvalidEcsState);
   return &i;
 }

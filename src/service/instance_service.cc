@@ -74,7 +74,6 @@ Status ValidateHostName(const std::string& h) {
 
 namespace {
 
-Error DryRunOk() { return MakeError(ErrorCode::kDryRunOperation); }
 
 // Expands an ECS name pattern for the n-th (0-based) instance of a batch: "web-[1,3]" ->
 // "web-001", "web-002"...; with unique_suffix and no pattern, appends "-001"...
@@ -95,6 +94,15 @@ std::string BatchName(const std::string& pattern, int n, int amount, bool unique
   }
   return pattern;
 }
+
+
+int64_t ExpiryOf(const RunRequest& r, int64_t now) {
+  if (r.charge_type != "PrePaid") return 0;
+  int64_t days = r.period_unit == "Week" ? 7 * r.period : 30 * r.period;
+  return now + days * 86400;
+}
+
+}  // namespace
 
 Status ValidateDisk(const DiskRequest& d, bool system, int image_min_gib) {
   const DiskCategory* cat = FindDiskCategory(d.category);
@@ -121,14 +129,6 @@ Status ValidateDisk(const DiskRequest& d, bool system, int image_min_gib) {
   }
   return Ok();
 }
-
-int64_t ExpiryOf(const RunRequest& r, int64_t now) {
-  if (r.charge_type != "PrePaid") return 0;
-  int64_t days = r.period_unit == "Week" ? 7 * r.period : 30 * r.period;
-  return now + days * 86400;
-}
-
-}  // namespace
 
 Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r) {
   // Checks that need no state.
@@ -331,6 +331,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
         disk.image_id = system ? image->id : "";
         disk.snapshot_id = d.snapshot_id;
         disk.instance_id = inst.id;
+        disk.host_id = inst.host_id;
         disk.device =
             d.device.empty() ? std::string("/dev/xvd") + static_cast<char>('a' + index) : d.device;
         disk.status = "In_use";
@@ -565,7 +566,7 @@ Status ChangeGroups(Cloud& cloud, const std::string& account_id, const std::stri
     if (g == s.security_groups.end() || g->second.account_id != account_id)
       return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
     Instance& i = it->second;
-    OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kChangeNetwork, i.status, i.task));
+    OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kChangeDevices, i.status, i.task));
     auto& groups = i.security_group_ids;
     auto pos = std::find(groups.begin(), groups.end(), group_id);
     if (join) {

@@ -19,6 +19,10 @@ struct DiskRequest {
   bool delete_with_instance = true;
 };
 
+// Category, size (for the category, and at least the image's for a system disk) and ESSD
+// performance level of a disk about to be made.
+Status ValidateDisk(const DiskRequest& d, bool system, int image_min_gib);
+
 struct RunRequest {
   std::string account_id, region_id, zone_id;
   std::string image_id, instance_type, vswitch_id, private_ip;

@@ -13,7 +13,6 @@
 namespace openecs {
 namespace {
 
-Error DryRunOk() { return MakeError(ErrorCode::kDryRunOperation); }
 
 Result<Cidr> PrivateCidr(const std::string& s) {
   auto c = ParseCidr(s, true);

@@ -39,6 +39,8 @@ class FakeDriver final : public Driver {
   std::string VncUrl(const std::string& id) override;
   // Emulator mode: a guest's interfaces are whatever its desired state says.
   Status SyncNics(const DesiredVm&) override { return Ok(); }
+  Status SyncDisks(const DesiredVm&) override { return Ok(); }  // no files: nothing to plug
+  Status CollectDisks(const std::vector<std::string>&) override { return Ok(); }
   void SetEventHandler(std::function<void(const std::string&)>) override {}
 
   // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,

@@ -29,15 +29,24 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
   };
   for (size_t i = 0; i < c.disks.size(); ++i) {
     const QemuDisk& d = c.disks[i];
-    std::string node = "disk" + std::to_string(i);
-    add({"-blockdev", "driver=file,filename=" + d.path + ",node-name=" + node + "-file" +
-                          (d.read_only ? ",read-only=on" : "")});
-    add({"-blockdev", "driver=" + d.format + ",file=" + node + "-file,node-name=" + node +
-                          (d.read_only ? ",read-only=on" : "")});
+    std::string ro = d.read_only ? ",read-only=on" : "";
+    std::string file = QemuDiskFileNode(d.serial), format = QemuDiskFormatNode(d.serial);
+    add({"-blockdev", "driver=file,filename=" + d.path + ",node-name=" + file + ro});
+    add({"-blockdev", "driver=" + d.format + ",file=" + file + ",node-name=" + format + ro});
+    std::string top = format;
+    if (d.iops > 0 || d.bytes_per_second > 0) {
+      // The category's limits, as QEMU's throttle filter on top of the image.
+      std::string limits;
+      if (d.iops > 0) limits += ",x-iops-total=" + std::to_string(d.iops);
+      if (d.bytes_per_second > 0) limits += ",x-bps-total=" + std::to_string(d.bytes_per_second);
+      add({"-object", "throttle-group,id=" + QemuThrottleGroup(d.serial) + limits});
+      top = QemuDiskThrottleNode(d.serial);
+      add({"-blockdev", "driver=throttle,throttle-group=" + QemuThrottleGroup(d.serial) +
+                            ",file=" + format + ",node-name=" + top});
+    }
     std::string bus = root_port();
-    add({"-device", "virtio-blk-pci,drive=" + node + ",id=" + node + "-dev,bus=" + bus +
-                        (d.serial.empty() ? "" : ",serial=" + d.serial) +
-                        (i == 0 ? ",bootindex=1" : "")});
+    add({"-device", "virtio-blk-pci,drive=" + top + ",id=" + QemuDiskDeviceId(d.serial) +
+                        ",bus=" + bus + ",serial=" + d.serial + (i == 0 ? ",bootindex=1" : "")});
   }
   if (c.nics.empty()) {
     // No VPC data plane on this host: QEMU's user-mode network (DHCP from QEMU, no inbound

@@ -1,6 +1,7 @@
 #pragma once
 // Builds the QEMU command line for one instance. Pure: the same config always gives the same
 // argv (golden-tested in argv_test.cc).
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,8 +11,17 @@ struct QemuDisk {
   std::string path;
   std::string format = "qcow2";  // qcow2 | raw
   bool read_only = false;
-  std::string serial;  // shows up in the guest as /dev/disk/by-id/virtio-<serial>
+  std::string serial;  // the disk's id; the guest sees it in /sys/block/vdX/serial
+  int64_t iops = 0;    // throttle limits (0: none)
+  int64_t bytes_per_second = 0;
 };
+// QEMU names of a disk's block nodes (file, format, throttle filter), throttle group and
+// device, from its serial, so a running guest's disks can be listed and changed over QMP.
+inline std::string QemuDiskFileNode(const std::string& serial) { return "f-" + serial; }
+inline std::string QemuDiskFormatNode(const std::string& serial) { return "q-" + serial; }
+inline std::string QemuDiskThrottleNode(const std::string& serial) { return "t-" + serial; }
+inline std::string QemuThrottleGroup(const std::string& serial) { return "tg-" + serial; }
+inline std::string QemuDiskDeviceId(const std::string& serial) { return "dev-" + serial; }
 
 struct QemuNic {
   std::string id;   // the ENI's id

@@ -14,7 +14,7 @@ TEST(QemuArgv, Golden) {
   c.kernel = "/img/vmlinuz";
   c.initrd = "/img/initrd.img";
   c.cmdline = "console=ttyS0 root=/dev/vda rw";
-  c.disks = {{"/s/i-1/d-sys.qcow2", "qcow2", false, "d-sys"},
+  c.disks = {{"/s/i-1/d-sys.qcow2", "qcow2", false, "d-sys", 2300, 130000000},
              {"/s/i-1/cidata.img", "raw", true, "cidata"}};
   c.mac = "00:16:3e:00:00:01";
   c.console_log = "/s/i-1/console.log";
@@ -33,14 +33,16 @@ TEST(QemuArgv, Golden) {
       "-smbios\ntype=1,manufacturer=Alibaba Cloud,product=Alibaba Cloud ECS,serial=i-1\n"
       "-nodefaults\n-no-user-config\n-display\nnone\n"
       "-kernel\n/img/vmlinuz\n-initrd\n/img/initrd.img\n-append\nconsole=ttyS0 root=/dev/vda rw\n"
-      "-blockdev\ndriver=file,filename=/s/i-1/d-sys.qcow2,node-name=disk0-file\n"
-      "-blockdev\ndriver=qcow2,file=disk0-file,node-name=disk0\n"
+      "-blockdev\ndriver=file,filename=/s/i-1/d-sys.qcow2,node-name=f-d-sys\n"
+      "-blockdev\ndriver=qcow2,file=f-d-sys,node-name=q-d-sys\n"
+      "-object\nthrottle-group,id=tg-d-sys,x-iops-total=2300,x-bps-total=130000000\n"
+      "-blockdev\ndriver=throttle,throttle-group=tg-d-sys,file=q-d-sys,node-name=t-d-sys\n"
       "-device\npcie-root-port,id=rp0,chassis=1,slot=1\n"
-      "-device\nvirtio-blk-pci,drive=disk0,id=disk0-dev,bus=rp0,serial=d-sys,bootindex=1\n"
-      "-blockdev\ndriver=file,filename=/s/i-1/cidata.img,node-name=disk1-file,read-only=on\n"
-      "-blockdev\ndriver=raw,file=disk1-file,node-name=disk1,read-only=on\n"
+      "-device\nvirtio-blk-pci,drive=t-d-sys,id=dev-d-sys,bus=rp0,serial=d-sys,bootindex=1\n"
+      "-blockdev\ndriver=file,filename=/s/i-1/cidata.img,node-name=f-cidata,read-only=on\n"
+      "-blockdev\ndriver=raw,file=f-cidata,node-name=q-cidata,read-only=on\n"
       "-device\npcie-root-port,id=rp1,chassis=2,slot=2\n"
-      "-device\nvirtio-blk-pci,drive=disk1,id=disk1-dev,bus=rp1,serial=cidata\n"
+      "-device\nvirtio-blk-pci,drive=q-cidata,id=dev-cidata,bus=rp1,serial=cidata\n"
       "-device\npcie-root-port,id=rp2,chassis=3,slot=3\n"
       "-netdev\nuser,id=net0,restrict=on\n"
       "-device\nvirtio-net-pci,netdev=net0,id=nic0,bus=rp2,mac=00:16:3e:00:00:01\n"

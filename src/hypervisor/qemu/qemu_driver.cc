@@ -51,7 +51,10 @@ json SpecToJson(const DesiredVm& vm) {
     disks.push_back({{"disk_id", d.disk_id},
                      {"type", d.type},
                      {"size_gib", d.size_gib},
-                     {"delete_with_instance", d.delete_with_instance}});
+                     {"image_id", d.image_id},
+                     {"delete_with_instance", d.delete_with_instance},
+                     {"iops", d.iops},
+                     {"throughput_mbps", d.throughput_mbps}});
   return {{"instance_id", vm.instance_id},
           {"cpu", vm.cpu},
           {"memory_mb", vm.memory_mb},
@@ -78,8 +81,10 @@ DesiredVm SpecFromJson(const json& j) {
   vm.public_key = j.value("public_key", "");
   vm.private_ip = j.value("private_ip", "");
   for (const auto& d : j.value("disks", json::array()))
-    vm.disks.push_back({d.value("disk_id", ""), d.value("type", ""), "", d.value("size_gib", 0), "",
-                        d.value("delete_with_instance", true)});
+    vm.disks.push_back({d.value("disk_id", ""), d.value("type", ""), "", d.value("size_gib", 0),
+                        d.value("image_id", j.value("image_id", "")),
+                        d.value("delete_with_instance", true), d.value("iops", 0),
+                        d.value("throughput_mbps", 0)});
   return vm;
 }
 
@@ -94,6 +99,12 @@ bool TcpPortFree(int port) {
   bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);
   return ok;
+}
+
+// A disk as the pool makes it: a system disk is an overlay on the instance's image.
+DesiredDisk WithImage(DesiredDisk d, const DesiredVm& vm) {
+  if (d.type == "system" && d.image_id.empty()) d.image_id = vm.image_id;
+  return d;
 }
 
 size_t CountMarkers(const std::string& text, const std::string& marker) {
@@ -122,7 +133,8 @@ bool KvmUsable(const std::string& binary) {
 }
 }  // namespace
 
-QemuDriver::QemuDriver(QemuDriverOptions options) : options_(std::move(options)) {
+QemuDriver::QemuDriver(QemuDriverOptions options)
+    : options_(std::move(options)), pool_(options_.disk_dir, options_.image_dir) {
   kvm_ = KvmUsable(options_.qemu_binary);
   std::error_code ec;
   fs::create_directories(options_.state_dir, ec);
@@ -164,26 +176,23 @@ Status QemuDriver::Spawn(const DesiredVm& spec) {
   std::string dir = Dir(spec.instance_id);
   if (fs::exists(dir + "/spec.json")) return Ok();  // already defined
   std::string image_json = options_.image_dir + "/" + spec.image_id + "/image.json";
-  auto image = json::parse(ReadFile(image_json), nullptr, false);
-  if (image.is_discarded() || !image.is_object())
+  if (!fs::exists(image_json))
     return Fail("image " + spec.image_id + " is not installed on this host (" + image_json +
                 "); run scripts/build-image");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Fail("cannot create " + dir + ": " + ec.message());
+  std::vector<std::string> made;  // removed again if the spawn fails
   auto cleanup = [&](Error e) {
+    for (const auto& path : made) (void)DiskPool::EraseAndRemove(path);
     fs::remove_all(dir, ec);
     return e;
   };
-  std::string base =
-      options_.image_dir + "/" + spec.image_id + "/" + image.value("disk", "base.qcow2");
   for (const auto& d : spec.disks) {
-    std::string path = dir + "/" + d.disk_id + ".qcow2";
-    std::vector<std::string> argv = {"qemu-img", "create", "-q", "-f", "qcow2"};
-    if (d.type == "system") argv.insert(argv.end(), {"-b", base, "-F", "qcow2"});
-    argv.insert(argv.end(), {path, std::to_string(d.size_gib) + "G"});
-    auto r = Run(argv);
-    if (!r.ok()) return cleanup(r.error());
+    bool fresh = false;
+    Status st = pool_.Ensure(WithImage(d, spec), "", &fresh);
+    if (!st.ok()) return cleanup(st.error());
+    if (fresh) made.push_back(pool_.PathOf(d.disk_id));
   }
   Status st = WriteFileAtomic(dir + "/spec.json", SpecToJson(spec).dump(2));
   if (!st.ok()) return cleanup(st.error());
@@ -196,7 +205,8 @@ Result<DesiredVm> QemuDriver::UpdateSpec(const DesiredVm& want) {
   if (spec_json.is_discarded())
     return Fail("instance " + want.instance_id + " is not defined on this host");
   DesiredVm vm = SpecFromJson(spec_json);
-  // The metadata follows the server; the disks are what this host made (Spawn).
+  // Metadata and disks follow the server (disk files are made or grown at launch).
+  vm.disks = want.disks;
   vm.host_name = want.host_name;
   vm.user_data = want.user_data;
   vm.password = want.password;
@@ -268,8 +278,11 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   c.kernel = image.contains("kernel") ? image_dir + image["kernel"].get<std::string>() : "";
   c.initrd = image.contains("initrd") ? image_dir + image["initrd"].get<std::string>() : "";
   c.cmdline = image.value("cmdline", "console=ttyS0 root=/dev/vda rw");
-  for (const auto& d : vm.disks)
-    c.disks.push_back({dir + "/" + d.disk_id + ".qcow2", "qcow2", false, d.disk_id});
+  for (const auto& d : vm.disks) {
+    OPENECS_RETURN_IF_ERROR(pool_.Ensure(WithImage(d, vm), dir));
+    c.disks.push_back({pool_.PathOf(d.disk_id), "qcow2", false, d.disk_id, d.iops,
+                       int64_t{d.throughput_mbps} * 1024 * 1024});
+  }
   c.disks.push_back({cidata, "raw", true, "cidata"});
   c.mac = MacForId(id);
   bool plug = options_.network && !vm.nics.empty();
@@ -495,25 +508,153 @@ Status QemuDriver::SyncNics(const DesiredVm& vm) {
   return Ok();
 }
 
+namespace {
+// The disks a running guest has ("dev-<disk-id>" devices), without its config drive.
+Result<std::set<std::string>> PluggedDisks(QmpClient& qmp) {
+  OPENECS_ASSIGN_OR_RETURN(json list, qmp.Execute("qom-list", {{"path", "/machine/peripheral"}}));
+  std::set<std::string> out;
+  const std::string prefix = QemuDiskDeviceId("");
+  for (const auto& p : list) {
+    std::string name = p.value("name", "");
+    if (name.rfind(prefix, 0) == 0 && name != QemuDiskDeviceId("cidata"))
+      out.insert(name.substr(prefix.size()));
+  }
+  return out;
+}
+
+// The virtual size QEMU sees for each of a running guest's disks, by disk id.
+Result<std::map<std::string, int64_t>> DiskSizes(QmpClient& qmp) {
+  OPENECS_ASSIGN_OR_RETURN(json nodes, qmp.Execute("query-named-block-nodes"));
+  std::map<std::string, int64_t> out;
+  const std::string prefix = QemuDiskFormatNode("");
+  for (const auto& n : nodes) {
+    std::string name = n.value("node-name", "");
+    if (name.rfind(prefix, 0) != 0 || !n.contains("image")) continue;
+    out[name.substr(prefix.size())] = n["image"].value("virtual-size", int64_t{0});
+  }
+  return out;
+}
+}  // namespace
+
+Status QemuDriver::SyncDisks(const DesiredVm& vm) {
+  const std::string& id = vm.instance_id;
+  if (!Pid(id)) return Ok();
+  QmpClient qmp;
+  OPENECS_RETURN_IF_ERROR(qmp.Connect(Dir(id) + "/qmp.sock", 2000));
+  OPENECS_ASSIGN_OR_RETURN(auto plugged, PluggedDisks(qmp));
+  std::set<std::string> wanted;
+  for (const auto& d : vm.disks) wanted.insert(d.disk_id);
+  for (const auto& disk : plugged) {
+    if (wanted.count(disk)) continue;
+    OPENECS_ASSIGN_OR_RETURN(auto r, qmp.Execute("device_del", {{"id", QemuDiskDeviceId(disk)}}));
+    (void)r;
+    bool gone = false;
+    for (int i = 0; i < 150 && !gone; ++i) {
+      OPENECS_ASSIGN_OR_RETURN(auto now, PluggedDisks(qmp));
+      gone = !now.count(disk);
+      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!gone) return Fail("the guest did not release disk " + disk);
+    // Top node first; a disk without limits has no throttle node or group.
+    (void)qmp.Execute("blockdev-del", {{"node-name", QemuDiskThrottleNode(disk)}});
+    (void)qmp.Execute("object-del", {{"id", QemuThrottleGroup(disk)}});
+    OPENECS_ASSIGN_OR_RETURN(
+        auto f, qmp.Execute("blockdev-del", {{"node-name", QemuDiskFormatNode(disk)}}));
+    OPENECS_ASSIGN_OR_RETURN(auto g,
+                             qmp.Execute("blockdev-del", {{"node-name", QemuDiskFileNode(disk)}}));
+    (void)f;
+    (void)g;
+    LOG_INFO("qemu: {}: disk {} hot-unplugged", id, disk);
+  }
+  OPENECS_ASSIGN_OR_RETURN(auto sizes, DiskSizes(qmp));
+  for (const auto& d : vm.disks) {
+    int64_t want = int64_t{d.size_gib} << 30;
+    if (plugged.count(d.disk_id)) {
+      auto have = sizes.find(d.disk_id);
+      if (have != sizes.end() && have->second < want) {
+        OPENECS_ASSIGN_OR_RETURN(
+            auto r, qmp.Execute("block_resize",
+                                {{"node-name", QemuDiskFormatNode(d.disk_id)}, {"size", want}}));
+        (void)r;
+        LOG_INFO("qemu: {}: disk {} grown online to {} GiB", id, d.disk_id, d.size_gib);
+      }
+      continue;
+    }
+    bool made = false;
+    OPENECS_RETURN_IF_ERROR(pool_.Ensure(WithImage(d, vm), Dir(id), &made));
+    std::string file = QemuDiskFileNode(d.disk_id), format = QemuDiskFormatNode(d.disk_id);
+    std::string top = format;
+    std::vector<std::pair<const char*, json>> undo;  // what to take back if a step fails
+    auto step = [&](const char* cmd, json args, const char* undo_cmd, json undo_args) -> Status {
+      OPENECS_ASSIGN_OR_RETURN(auto r, qmp.Execute(cmd, std::move(args)));
+      (void)r;
+      if (undo_cmd) undo.push_back({undo_cmd, std::move(undo_args)});
+      return Ok();
+    };
+    Status st =
+        step("blockdev-add",
+             {{"driver", "file"}, {"filename", pool_.PathOf(d.disk_id)}, {"node-name", file}},
+             "blockdev-del", {{"node-name", file}});
+    if (st.ok())
+      st = step("blockdev-add", {{"driver", "qcow2"}, {"file", file}, {"node-name", format}},
+                "blockdev-del", {{"node-name", format}});
+    if (st.ok() && (d.iops > 0 || d.throughput_mbps > 0)) {
+      json group = {{"qom-type", "throttle-group"}, {"id", QemuThrottleGroup(d.disk_id)}};
+      if (d.iops > 0) group["x-iops-total"] = d.iops;
+      if (d.throughput_mbps > 0) group["x-bps-total"] = int64_t{d.throughput_mbps} * 1024 * 1024;
+      st = step("object-add", group, "object-del", {{"id", QemuThrottleGroup(d.disk_id)}});
+      top = QemuDiskThrottleNode(d.disk_id);
+      if (st.ok())
+        st = step("blockdev-add",
+                  {{"driver", "throttle"},
+                   {"throttle-group", QemuThrottleGroup(d.disk_id)},
+                   {"file", format},
+                   {"node-name", top}},
+                  "blockdev-del", {{"node-name", top}});
+    }
+    Result<std::string> port = st.ok() ? FreeHotplugPort(qmp) : Result<std::string>(st.error());
+    if (port.ok())
+      st = step("device_add",
+                {{"driver", "virtio-blk-pci"},
+                 {"drive", top},
+                 {"id", QemuDiskDeviceId(d.disk_id)},
+                 {"serial", d.disk_id},
+                 {"bus", *port}},
+                nullptr, {});
+    else
+      st = port.error();
+    if (!st.ok()) {
+      for (auto it = undo.rbegin(); it != undo.rend(); ++it)
+        (void)qmp.Execute(it->first, it->second);
+      if (made) (void)DiskPool::EraseAndRemove(pool_.PathOf(d.disk_id));
+      return st;
+    }
+    LOG_INFO("qemu: {}: disk {} hot-plugged at {}", id, d.disk_id, *port);
+  }
+  // The next boot has the same disks.
+  return UpdateSpec(vm).ok() ? Ok() : Fail("cannot record the disks of " + id);
+}
+
+Status QemuDriver::CollectDisks(const std::vector<std::string>& keep) {
+  return pool_.Collect(std::set<std::string>(keep.begin(), keep.end()));
+}
+
 Status QemuDriver::Destroy(const std::string& id, bool delete_disks) {
   std::string dir = Dir(id);
   if (!fs::exists(dir)) return Ok();
   OPENECS_RETURN_IF_ERROR(PowerOff(id, true, 0));
-  auto spec_json = json::parse(ReadFile(dir + "/spec.json"), nullptr, false);
-  if (!spec_json.is_discarded()) {
-    // Disks that outlive the instance move to the disk pool.
-    for (const auto& d : SpecFromJson(spec_json).disks) {
-      if (delete_disks && d.delete_with_instance) continue;
-      std::error_code ec;
-      fs::rename(dir + "/" + d.disk_id + ".qcow2", options_.disk_dir + "/" + d.disk_id + ".qcow2",
-                 ec);
-    }
+  // Disks are in the pool (the collector erases those whose disk is gone); files an older
+  // version kept in the instance directory move there first.
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("d-", 0) == 0 && e.path().extension() == ".qcow2")
+      fs::rename(e.path(), pool_.PathOf(e.path().stem().string()), ec);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     vnc_ports_.erase(id);
   }
-  std::error_code ec;
   fs::remove_all(dir, ec);
   if (ec) return Fail("cannot remove " + dir + ": " + ec.message());
   return Ok();

@@ -2,10 +2,10 @@
 // The qemu driver: one QEMU process per running instance (q35; KVM when /dev/kvm exists, TCG
 // otherwise), daemonised so guests outlive a restart of ecsd and are adopted afterwards.
 //
-// Per instance it keeps a directory <state_dir>/<instance-id>/ with the instance's spec, its
-// disks (the system disk is a qcow2 overlay on the image's base file; data disks are qcow2
-// files), a NoCloud config drive (cidata) with its metadata, the serial console log, two QMP
-// sockets (commands; events), the VNC socket and websocket port, and the QEMU pid file. Nothing
+// Disks are files in the host's disk pool (disk_pool.h), throttled to their category's IOPS
+// and throughput. Per instance it keeps a directory <state_dir>/<instance-id>/ with the
+// instance's spec, a NoCloud config drive (cidata) with its metadata, the serial console log, two
+// QMP sockets (commands; events), the VNC socket and websocket port, and the QEMU pid file. Nothing
 // of this leaves the driver except VncUrl: ws://127.0.0.1:<port> (5700-6699), VNC password auth
 // with the instance's VNC password (set through QMP at every start and reboot).
 //
@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "hypervisor/driver.h"
+#include "hypervisor/qemu/disk_pool.h"
 #include "net/vpc_network.h"
 
 namespace openecs {
@@ -30,7 +31,7 @@ namespace openecs {
 struct QemuDriverOptions {
   std::string state_dir;  // instance directories
   std::string image_dir;  // <image_dir>/<image-id>/image.json (scripts/build-image)
-  std::string disk_dir;   // where data disks that outlive their instance are kept
+  std::string disk_dir;   // the disk pool (disk_pool.h): every disk file of this host
   std::string qemu_binary = "qemu-system-x86_64";
   HostInfo host;
   int boot_timeout_ms = 240000;
@@ -56,6 +57,11 @@ class QemuDriver final : public Driver {
   // Over QMP: netdev_add + device_add into a free spare root port ("hp<k>"), device_del +
   // netdev_del (after the guest let the device go). NICs are QEMU devices "nic-<eni-id>".
   Status SyncNics(const DesiredVm& vm) override;
+  // Over QMP: throttle-group + blockdev-add (file, qcow2, throttle) + device_add into a free
+  // spare root port; device_del (after the guest let it go) + blockdev-del + object-del;
+  // block_resize. Disks are QEMU devices "dev-<disk-id>" (argv.h has the node names).
+  Status SyncDisks(const DesiredVm& vm) override;
+  Status CollectDisks(const std::vector<std::string>& keep) override;
   void SetEventHandler(std::function<void(const std::string&)> handler) override;
 
   // True when this machine can run the driver (QEMU installed).
@@ -65,7 +71,7 @@ class QemuDriver final : public Driver {
   std::string Dir(const std::string& id) const { return options_.state_dir + "/" + id; }
   int Pid(const std::string& id) const;  // live QEMU pid of the instance, or 0
   Status Launch(const DesiredVm& vm);
-  // Takes the server's current metadata into spec.json (disks stay as spawned); returns it.
+  // Takes the server's current metadata and disks into spec.json; returns it.
   Result<DesiredVm> UpdateSpec(const DesiredVm& want);
   // Builds the NoCloud config drive; `in_place` rewrites the file a running QEMU has open.
   Status WriteConfigDrive(const DesiredVm& vm, bool in_place);
@@ -78,6 +84,7 @@ class QemuDriver final : public Driver {
   int64_t BootCount(const std::string& id) const;
 
   QemuDriverOptions options_;
+  DiskPool pool_;
   bool kvm_ = false;
   std::mutex mu_;
   std::function<void(const std::string&)> on_event_;

@@ -1,0 +1,114 @@
+#include "hypervisor/qemu/disk_pool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "common/log.h"
+#include "sys/exec.h"
+#include "sys/files.h"
+
+namespace openecs {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+Error Fail(const std::string& what) { return MakeError(ErrorCode::kInternalError, what); }
+constexpr const char* kSuffix = ".qcow2";
+}  // namespace
+
+DiskPool::DiskPool(std::string dir, std::string image_dir)
+    : dir_(std::move(dir)), image_dir_(std::move(image_dir)) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+}
+
+std::string DiskPool::PathOf(const std::string& disk_id) const {
+  return dir_ + "/" + disk_id + kSuffix;
+}
+
+Status DiskPool::Ensure(const DesiredDisk& d, const std::string& legacy_dir, bool* made) {
+  if (made) *made = false;
+  std::string path = PathOf(d.disk_id);
+  std::error_code ec;
+  if (!fs::exists(path) && !legacy_dir.empty()) {
+    std::string old = legacy_dir + "/" + d.disk_id + kSuffix;
+    if (fs::exists(old)) {
+      fs::rename(old, path, ec);
+      if (ec) return Fail("cannot move " + old + " into the disk pool: " + ec.message());
+    }
+  }
+  int64_t want = int64_t{d.size_gib} << 30;
+  if (!fs::exists(path)) {
+    std::vector<std::string> argv = {"qemu-img", "create", "-q", "-f", "qcow2"};
+    if (d.type == "system") {
+      auto image =
+          json::parse(ReadFile(image_dir_ + "/" + d.image_id + "/image.json"), nullptr, false);
+      if (image.is_discarded() || !image.is_object())
+        return Fail("image " + d.image_id + " is not installed on this host");
+      std::string base = image_dir_ + "/" + d.image_id + "/" + image.value("disk", "base.qcow2");
+      argv.insert(argv.end(), {"-b", base, "-F", "qcow2"});
+    }
+    argv.insert(argv.end(), {path, std::to_string(want)});
+    OPENECS_RETURN_IF_ERROR(Run(argv));
+    if (made) *made = true;
+    return Ok();
+  }
+  OPENECS_ASSIGN_OR_RETURN(int64_t have, VirtualSize(path));
+  if (have < want) {
+    OPENECS_RETURN_IF_ERROR(Run({"qemu-img", "resize", "-q", path, std::to_string(want)}));
+    LOG_INFO("disk pool: {} grown to {} GiB", d.disk_id, d.size_gib);
+  }
+  return Ok();
+}
+
+Result<int64_t> DiskPool::VirtualSize(const std::string& path) {
+  OPENECS_ASSIGN_OR_RETURN(std::string out, Run({"qemu-img", "info", "-U", "--output=json", path}));
+  auto j = json::parse(out, nullptr, false);
+  if (j.is_discarded() || !j.contains("virtual-size")) return Fail("qemu-img info " + path);
+  return j["virtual-size"].get<int64_t>();
+}
+
+Status DiskPool::Collect(const std::set<std::string>& keep) {
+  std::error_code ec;
+  Status result = Ok();
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.size() <= 6 || name.substr(name.size() - 6) != kSuffix) continue;
+    std::string id = name.substr(0, name.size() - 6);
+    if (keep.count(id)) continue;
+    Status st = EraseAndRemove(e.path().string());
+    if (st.ok())
+      LOG_INFO("disk pool: {} erased and removed (its disk is gone)", id);
+    else
+      result = st;
+  }
+  return result;
+}
+
+Status DiskPool::EraseAndRemove(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return fs::exists(path) ? Fail("cannot open " + path + " to erase it") : Ok();
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  ::lseek(fd, 0, SEEK_SET);
+  std::vector<char> zeros(1 << 20, 0);
+  bool ok = size >= 0;
+  for (off_t done = 0; ok && done < size;) {
+    size_t n = static_cast<size_t>(std::min<off_t>(size - done, zeros.size()));
+    ssize_t w = ::write(fd, zeros.data(), n);
+    ok = w > 0;
+    done += w > 0 ? w : 0;
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Fail("cannot erase " + path);
+  std::error_code ec;
+  fs::remove(path, ec);
+  if (ec) return Fail("cannot remove " + path + ": " + ec.message());
+  return Ok();
+}
+
+}  // namespace openecs

@@ -1,0 +1,41 @@
+#pragma once
+// A host's disk pool: one qcow2 file per cloud disk, <dir>/<disk-id>.qcow2, whichever instance
+// (if any) it is attached to. A system disk is an overlay on its image's base file (made in
+// O(1)); a data disk starts empty. Files are made when a disk is first needed on this host,
+// grown when the disk grew, and erased (overwritten with zeros, then removed) when the disk
+// is gone, so a deleted disk's data never lingers in free blocks of the pool.
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "common/result.h"
+#include "model/agent_protocol.h"
+
+namespace openecs {
+
+class DiskPool {
+ public:
+  DiskPool(std::string dir, std::string image_dir);
+
+  std::string PathOf(const std::string& disk_id) const;
+
+  // The disk's file exists and is at least d.size_gib: made if missing (an overlay on the
+  // image's base for a system disk), grown with `qemu-img resize` if smaller. Sets `made`
+  // when this call made the file. `legacy_dir`: where older versions kept an instance's disks
+  // (<instances>/<id>/); a file found there moves into the pool.
+  Status Ensure(const DesiredDisk& d, const std::string& legacy_dir, bool* made = nullptr);
+
+  // The virtual size of a disk file in bytes (works while QEMU has it open).
+  static Result<int64_t> VirtualSize(const std::string& path);
+
+  // Erases and removes every file of a disk not in `keep`.
+  Status Collect(const std::set<std::string>& keep);
+
+  // Overwrites the file's bytes with zeros, syncs, then unlinks it.
+  static Status EraseAndRemove(const std::string& path);
+
+ private:
+  std::string dir_, image_dir_;
+};
+
+}  // namespace openecs

@@ -1,0 +1,289 @@
+#include "service/disk_service.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/clock.h"
+#include "common/ids.h"
+#include "model/catalogue.h"
+#include "service/instance_service.h"
+#include "service/names.h"
+
+namespace openecs {
+namespace {
+
+constexpr int kMaxDataDisks = 16;
+
+Result<Disk*> FindDisk(State& s, const std::string& account_id, const std::string& disk_id) {
+  auto it = s.disks.find(disk_id);
+  if (it == s.disks.end() || it->second.account_id != account_id)
+    return MakeError(ErrorCode::kInvalidDiskIdNotFound,
+                     "The specified disk " + disk_id + " does not exist.");
+  return &it->second;
+}
+
+Result<Instance*> FindInstance(State& s, const std::string& account_id,
+                               const std::string& instance_id) {
+  auto it = s.instances.find(instance_id);
+  if (it == s.instances.end() || it->second.account_id != account_id)
+    return MakeError(ErrorCode::kInvalidInstanceIdNotFound,
+                     "The specified instance " + instance_id + " does not exist.");
+  return &it->second;
+}
+
+// Attaches `d` to `inst` in the records (the checks are the caller's).
+void Attach(Txn& txn, Disk& d, Instance& inst, std::optional<bool> delete_with_instance) {
+  d.device = NextDevice(txn.state(), inst);
+  d.instance_id = inst.id;
+  d.status = inst.status == InstanceStatus::kRunning ? "Attaching" : "In_use";
+  d.attached_time = NowSeconds();
+  if (d.host_id.empty()) d.host_id = inst.host_id;
+  if (delete_with_instance) d.delete_with_instance = *delete_with_instance;
+  inst.disk_ids.push_back(d.id);
+  txn.Touch(d);
+  txn.Touch(inst);
+}
+
+// Takes `d` off its instance in the records.
+void Detached(Txn& txn, Disk& d) {
+  if (auto it = txn.state().instances.find(d.instance_id); it != txn.state().instances.end()) {
+    auto& ids = it->second.disk_ids;
+    ids.erase(std::remove(ids.begin(), ids.end(), d.id), ids.end());
+    txn.Touch(it->second);
+  }
+  d.instance_id.clear();
+  d.device.clear();
+  d.status = "Available";
+  d.detached_time = NowSeconds();
+  txn.Touch(d);
+}
+
+Status CheckAttachable(const State& s, const Disk& d, const Instance& inst) {
+  if (d.status != "Available")
+    return MakeError(ErrorCode::kIncorrectDiskStatus,
+                     "The disk is " + d.status + "; only an Available disk can be attached.");
+  if (d.zone_id != inst.zone_id) return MakeError(ErrorCode::kResourcesNotInSameZone);
+  if (!CheckAction(InstanceAction::kChangeDevices, inst.status, inst.task).ok())
+    return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                     "Disks are attached to Running or Stopped instances only.");
+  if (!d.host_id.empty() && !inst.host_id.empty() && d.host_id != inst.host_id)
+    return MakeError(ErrorCode::kOperationDenied,
+                     "The disk's data is in the disk pool of host " + d.host_id +
+                         "; it can be attached to instances on that host only.");
+  int data = 0;
+  for (const auto& id : inst.disk_ids)
+    if (auto it = s.disks.find(id); it != s.disks.end() && it->second.type == "data") ++data;
+  if (data >= kMaxDataDisks) return MakeError(ErrorCode::kInstanceDiskLimitExceeded);
+  return Ok();
+}
+
+}  // namespace
+
+std::string NextDevice(const State& s, const Instance& inst) {
+  std::set<std::string> used;
+  for (const auto& id : inst.disk_ids)
+    if (auto it = s.disks.find(id); it != s.disks.end()) used.insert(it->second.device);
+  for (char c = 'b'; c <= 'z'; ++c) {
+    std::string dev = std::string("/dev/xvd") + c;
+    if (!used.count(dev)) return dev;
+  }
+  return "/dev/xvdz";
+}
+
+Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
+  if (!r.name.empty() && !ValidResourceName(r.name)) return MakeError(ErrorCode::kInvalidDiskName);
+  if (r.description.size() > 256) return MakeError(ErrorCode::kInvalidDiskDescription);
+  if (!r.performance_level.empty() && r.category == "cloud_essd") {
+    static const std::set<std::string> kLevels = {"PL0", "PL1", "PL2", "PL3"};
+    if (!kLevels.count(r.performance_level))
+      return MakeError(ErrorCode::kInvalidPerformanceLevel,
+                       "PerformanceLevel must be PL0, PL1, PL2 or PL3.");
+  }
+  if (!r.snapshot_id.empty())
+    return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
+                     "The specified snapshot " + r.snapshot_id + " does not exist.");
+  if (r.size_gib <= 0)
+    return MakeError(ErrorCode::kMissingParameter,
+                     "The input parameter \"Size\" that is mandatory for processing this request "
+                     "is not supplied.");
+  DiskRequest spec;
+  spec.category = r.category;
+  spec.performance_level = r.performance_level;
+  spec.size_gib = r.size_gib;
+  OPENECS_RETURN_IF_ERROR(ValidateDisk(spec, false, 0));
+  if (r.zone_id.empty() && r.instance_id.empty())
+    return MakeError(ErrorCode::kMissingParameter,
+                     "The input parameter \"ZoneId\" that is mandatory for processing this "
+                     "request is not supplied.");
+  Disk out;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    Disk d;
+    d.id = NewId("d");
+    d.account_id = r.account_id;
+    d.region_id = r.region_id;
+    d.zone_id = r.zone_id;
+    d.name = r.name;
+    d.description = r.description;
+    d.type = "data";
+    d.category = r.category;
+    d.performance_level =
+        r.category == "cloud_essd" ? (r.performance_level.empty() ? "PL1" : r.performance_level)
+                                   : "";
+    d.size_gib = r.size_gib;
+    d.status = "Available";
+    d.delete_with_instance = false;  // a disk made on its own outlives instances by default
+    d.tags = r.tags;
+    d.creation_time = NowSeconds();
+    Instance* inst = nullptr;
+    if (!r.instance_id.empty()) {
+      OPENECS_ASSIGN_OR_RETURN(inst, FindInstance(s, r.account_id, r.instance_id));
+      if (!r.zone_id.empty() && r.zone_id != inst->zone_id)
+        return MakeError(ErrorCode::kResourcesNotInSameZone);
+      d.zone_id = inst->zone_id;
+      OPENECS_RETURN_IF_ERROR(CheckAttachable(s, d, *inst));
+    }
+    if (r.dry_run) return DryRunOk();
+    Disk& made = txn.Put(d);
+    if (inst) Attach(txn, made, *inst, std::nullopt);
+    out = made;
+    return Ok();
+  }));
+  return out;
+}
+
+Status AttachDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id,
+                  const std::string& instance_id, std::optional<bool> delete_with_instance) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    OPENECS_ASSIGN_OR_RETURN(Disk * d, FindDisk(s, account_id, disk_id));
+    OPENECS_ASSIGN_OR_RETURN(Instance * inst, FindInstance(s, account_id, instance_id));
+    OPENECS_RETURN_IF_ERROR(CheckAttachable(s, *d, *inst));
+    Attach(txn, *d, *inst, delete_with_instance);
+    return Ok();
+  });
+}
+
+Status DetachDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id,
+                  const std::string& instance_id, std::optional<bool> delete_with_instance) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    OPENECS_ASSIGN_OR_RETURN(Disk * d, FindDisk(s, account_id, disk_id));
+    OPENECS_ASSIGN_OR_RETURN(Instance * inst, FindInstance(s, account_id, instance_id));
+    if (d->instance_id.empty()) return MakeError(ErrorCode::kDiskAlreadyDetached);
+    if (d->instance_id != instance_id)
+      return MakeError(ErrorCode::kDependencyViolation,
+                       "The specified disk has not been attached on the specified instance.");
+    if (d->type == "system") return MakeError(ErrorCode::kDiskTypeViolation);
+    if (d->status != "In_use")
+      return MakeError(ErrorCode::kIncorrectDiskStatus,
+                       "The disk is " + d->status + "; only an In_use disk can be detached.");
+    if (!CheckAction(InstanceAction::kChangeDevices, inst->status, inst->task).ok())
+      return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                       "Disks are detached from Running or Stopped instances only.");
+    if (delete_with_instance) d->delete_with_instance = *delete_with_instance;
+    if (inst->status == InstanceStatus::kRunning) {
+      d->status = "Detaching";  // until the host says the guest let it go
+      txn.Touch(*d);
+    } else {
+      Detached(txn, *d);
+    }
+    return Ok();
+  });
+}
+
+Status DeleteDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    OPENECS_ASSIGN_OR_RETURN(Disk * d, FindDisk(txn.state(), account_id, disk_id));
+    if (d->status != "Available")
+      return MakeError(ErrorCode::kIncorrectDiskStatus,
+                       "The disk is " + d->status + "; only an Available disk can be deleted.");
+    txn.Erase<Disk>(disk_id);
+    return Ok();
+  });
+}
+
+Status ModifyDiskAttribute(Cloud& cloud, const std::string& account_id,
+                           const std::vector<std::string>& disk_ids, const ModifyDiskRequest& r) {
+  if (!r.name && !r.description && !r.delete_with_instance && !r.delete_auto_snapshot &&
+      !r.enable_auto_snapshot)
+    return MakeError(ErrorCode::kNoAttributeToModify);
+  if (r.name && !ValidResourceName(*r.name)) return MakeError(ErrorCode::kInvalidDiskName);
+  if (r.description && r.description->size() > 256)
+    return MakeError(ErrorCode::kInvalidDiskDescription);
+  return cloud.Write([&](Txn& txn) -> Status {
+    std::vector<Disk*> disks;
+    for (const auto& id : disk_ids) {
+      OPENECS_ASSIGN_OR_RETURN(Disk * d, FindDisk(txn.state(), account_id, id));
+      disks.push_back(d);
+    }
+    for (Disk* d : disks) {
+      if (r.name) d->name = *r.name;
+      if (r.description) d->description = *r.description;
+      if (r.delete_with_instance) d->delete_with_instance = *r.delete_with_instance;
+      if (r.delete_auto_snapshot) d->delete_auto_snapshot = *r.delete_auto_snapshot;
+      if (r.enable_auto_snapshot) d->enable_auto_snapshot = *r.enable_auto_snapshot;
+      txn.Touch(*d);
+    }
+    return Ok();
+  });
+}
+
+Status ResizeDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id,
+                  int new_size_gib, const std::string& type) {
+  if (!type.empty() && type != "online" && type != "offline")
+    return MakeError(ErrorCode::kInvalidParamType, "Type must be online or offline.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    OPENECS_ASSIGN_OR_RETURN(Disk * d, FindDisk(s, account_id, disk_id));
+    if (d->status != "In_use" && d->status != "Available")
+      return MakeError(ErrorCode::kIncorrectDiskStatus,
+                       "The disk is " + d->status + "; it can be resized In_use or Available.");
+    if (new_size_gib <= d->size_gib)
+      return MakeError(ErrorCode::kDiskSizeTooSmall,
+                       "NewSize must be larger than the disk's " + std::to_string(d->size_gib) +
+                           " GiB.");
+    const DiskCategory* cat = FindDiskCategory(d->category);
+    int max = cat ? (d->type == "system" ? cat->max_system_gib : cat->max_data_gib) : 0;
+    if (cat && new_size_gib > max)
+      return MakeError(ErrorCode::kDiskSizeTooLarge, "A " + d->category + " " + d->type +
+                                                         " disk holds at most " +
+                                                         std::to_string(max) + " GiB.");
+    if (!d->instance_id.empty()) {
+      OPENECS_ASSIGN_OR_RETURN(Instance * inst, FindInstance(s, account_id, d->instance_id));
+      if (type == "online" && inst->status != InstanceStatus::kRunning)
+        return MakeError(ErrorCode::kInstanceNotRunning);
+      if (!CheckAction(InstanceAction::kChangeDevices, inst->status, inst->task).ok())
+        return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                         "Disks of Running or Stopped instances only can be resized.");
+    } else if (type == "online") {
+      return MakeError(ErrorCode::kInstanceNotRunning);
+    }
+    d->size_gib = new_size_gib;
+    txn.Touch(*d);
+    return Ok();
+  });
+}
+
+void SettleDisks(Txn& txn, Instance& inst,
+                 const std::optional<std::vector<std::string>>& present) {
+  bool stopped = inst.status == InstanceStatus::kStopped;
+  if (!present && !stopped) return;
+  State& s = txn.state();
+  std::vector<std::string> ids = inst.disk_ids;  // Detached() edits the list
+  for (const auto& id : ids) {
+    auto it = s.disks.find(id);
+    if (it == s.disks.end()) continue;
+    Disk& d = it->second;
+    bool has = present ? std::find(present->begin(), present->end(), id) != present->end()
+                       : d.status == "Attaching";  // stopped: attached means in the next boot
+    if (d.status == "Attaching" && has) {
+      d.status = "In_use";
+      txn.Touch(d);
+    } else if (d.status == "Detaching" && !has) {
+      Detached(txn, d);
+    }
+  }
+}
+
+}  // namespace openecs

@@ -1,0 +1,60 @@
+#pragma once
+// Cloud disks as ECS has them: created on their own (CreateDisk), attached to and detached
+// from instances (hot-plug on a running one), grown, renamed, deleted. The records and their
+// status machine live here; the host makes the files (in its disk pool) and plugs them.
+//
+// Status: Available -> Attaching -> In_use -> Detaching -> Available. On a running instance
+// Attaching and Detaching last until its host reports that the guest has (or no longer has)
+// the disk; on a stopped one the change is immediate (the next boot has it). Calls in the
+// wrong status get IncorrectDiskStatus.
+//
+// Pools are host-local: a disk's file is made in the pool of the host of the instance it is
+// first attached to (Disk::host_id) and the disk can then only be attached on that host.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "service/cloud.h"
+
+namespace openecs {
+
+struct CreateDiskRequest {
+  std::string account_id, region_id, zone_id, name, description;
+  std::string category = "cloud";
+  std::string performance_level;  // ESSD only: PL0..PL3 (default PL1)
+  int size_gib = 0;
+  std::string snapshot_id;
+  std::string instance_id;  // create and attach to it (then the zone is the instance's)
+  Tags tags;
+  bool dry_run = false;
+};
+Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r);
+
+Status AttachDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id,
+                  const std::string& instance_id, std::optional<bool> delete_with_instance);
+Status DetachDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id,
+                  const std::string& instance_id, std::optional<bool> delete_with_instance);
+// Only Available disks; the host erases the file once the record is gone.
+Status DeleteDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id);
+
+struct ModifyDiskRequest {
+  std::optional<std::string> name, description;
+  std::optional<bool> delete_with_instance, delete_auto_snapshot, enable_auto_snapshot;
+};
+Status ModifyDiskAttribute(Cloud& cloud, const std::string& account_id,
+                           const std::vector<std::string>& disk_ids, const ModifyDiskRequest& r);
+
+// type: "online" (the instance must be Running) or "offline"/"" (Running or Stopped, or an
+// Available disk). Either way a running guest sees the new size at once (block_resize).
+Status ResizeDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id,
+                  int new_size_gib, const std::string& type);
+
+// Folds what a host says about an instance's disks into the records: `present` (the disks its
+// running guest has) settles Attaching and Detaching disks; nullopt with the instance Stopped
+// settles them too (a stopped guest has whatever the next boot gives it).
+void SettleDisks(Txn& txn, Instance& inst, const std::optional<std::vector<std::string>>& present);
+
+// The next free device name on an instance (/dev/xvdb, /dev/xvdc, ...).
+std::string NextDevice(const State& s, const Instance& inst);
+
+}  // namespace openecs

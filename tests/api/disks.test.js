@@ -1,0 +1,129 @@
+'use strict';
+// Cloud disks through the official SDK (emulator mode): CreateDisk, AttachDisk / DetachDisk on
+// running and stopped instances with the Attaching / Detaching statuses in between,
+// ResizeDisk, ModifyDiskAttribute, DeleteDisk, DeleteWithInstance on release, the category's
+// IOPS and throughput in DescribeDisks; bad input gets ECS's codes and makes nothing.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./helpers');
+const { Ecs, REGION, wire, expectError } = h;
+
+let server, ecs, vpc, net;
+before(async () => {
+  server = await h.startServer();
+  ecs = h.ecsClient(server);
+  vpc = h.vpcClient(server);
+  net = await h.createNetwork(ecs, vpc, { name: 'disks' });
+});
+after(async () => { if (server) await server.destroy(); });
+
+const createDisk = async (over = {}) => wire(await ecs.createDisk(new Ecs.CreateDiskRequest({
+  regionId: REGION, zoneId: h.ZONE_A, diskCategory: 'cloud_essd', size: 20, ...over }))).DiskId;
+const disk = async (id) => {
+  const d = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, diskIds: JSON.stringify([id]) }))).Disks.Disk;
+  return d[0];
+};
+const allDisks = async () => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, pageSize: 100 }))).Disks.Disk;
+const attach = (diskId, instanceId, over = {}) => ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId, instanceId, ...over }));
+const detach = (diskId, instanceId) => ecs.detachDisk(new Ecs.DetachDiskRequest({ diskId, instanceId }));
+const waitDisk = (id, status) => h.waitFor(async () => (await disk(id)).Status === status, 15000, 100, `disk ${id} ${status}`);
+
+test('CreateDisk: an Available data disk with its category\'s performance; bad input makes nothing', async () => {
+  const id = await createDisk({ diskName: 'data-1', description: 'first', performanceLevel: 'PL1' });
+  const d = await disk(id);
+  assert.deepEqual([d.Status, d.Type, d.Category, d.PerformanceLevel, d.Size, d.ZoneId, d.DiskName, d.Description, d.InstanceId, d.DeleteWithInstance],
+    ['Available', 'data', 'cloud_essd', 'PL1', 20, h.ZONE_A, 'data-1', 'first', '', false]);
+  // ESSD PL1: min(1800 + 50 x 20, 50000) IOPS, min(120 + 0.5 x 20, 350) MB/s.
+  assert.deepEqual([d.IOPS, d.Throughput], [2800, 130]);
+  const before = (await allDisks()).length;
+  await expectError(ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: REGION, zoneId: h.ZONE_A, diskCategory: 'cloud_essd' })), 'MissingParameter', 400);
+  await expectError(createDisk({ diskCategory: 'floppy' }), 'InvalidDataDiskCategory.ValueNotSupported', 400);
+  await expectError(createDisk({ size: 70000 }), 'InvalidDataDiskSize.ValueNotSupported', 400);
+  await expectError(createDisk({ performanceLevel: 'PL9' }), 'InvalidPerformanceLevel.Malformed', 400);
+  await expectError(createDisk({ zoneId: 'nowhere-z' }), 'InvalidZoneId.NotFound', 404);
+  await expectError(createDisk({ snapshotId: 's-nope' }), 'InvalidSnapshotId.NotFound', 404);
+  await expectError(ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: REGION, diskCategory: 'cloud_essd', size: 20 })), 'MissingParameter', 400);
+  assert.equal((await allDisks()).length, before);
+});
+
+test('attach, grow and detach on a running instance: Attaching -> In_use -> Detaching -> Available', async () => {
+  const [inst] = await h.runRunning(ecs, net);
+  const id = await createDisk({ size: 40 });
+  await attach(id, inst);
+  assert.match((await disk(id)).Status, /^(Attaching|In_use)$/);
+  await waitDisk(id, 'In_use');
+  let d = await disk(id);
+  assert.deepEqual([d.InstanceId, d.Device], [inst, '/dev/xvdb']);
+  const onInstance = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: inst }))).Disks.Disk;
+  assert.deepEqual(onInstance.map((x) => x.Type).sort(), ['data', 'system']);
+
+  await expectError(attach(id, inst), 'IncorrectDiskStatus', 403);
+  await expectError(ecs.deleteDisk(new Ecs.DeleteDiskRequest({ diskId: id })), 'IncorrectDiskStatus', 403);
+  await expectError(attach('d-nope', inst), 'InvalidDiskId.NotFound', 404);
+  await expectError(attach(await createDisk(), 'i-nope'), 'InvalidInstanceId.NotFound', 404);
+  await expectError(attach(await createDisk({ zoneId: h.ZONE_B }), inst), 'ResourcesNotInSameZone', 403);
+
+  // ResizeDisk: online on the running instance; never smaller; within the category's range.
+  const resize = (newSize, type) => ecs.resizeDisk(new Ecs.ResizeDiskRequest({ diskId: id, newSize, type }));
+  await expectError(resize(40, 'online'), 'InvalidDiskSize.TooSmall', 403);
+  await expectError(resize(70000, 'online'), 'InvalidDiskSize.TooLarge', 403);
+  await expectError(resize(50, 'sideways'), 'InvalidParam.Type', 400);
+  await resize(60, 'online');
+  d = await disk(id);
+  assert.deepEqual([d.Size, d.IOPS, d.Throughput], [60, 4800, 150]);
+
+  const system = (await h.describeInstance(ecs, inst)) && onInstance.find((x) => x.Type === 'system').DiskId;
+  await expectError(detach(system, inst), 'DiskTypeViolation', 403);
+  const [other] = await h.runRunning(ecs, net);
+  await expectError(detach(id, other), 'DependencyViolation', 403);
+  await detach(id, inst);
+  assert.match((await disk(id)).Status, /^(Detaching|Available)$/);
+  await waitDisk(id, 'Available');
+  d = await disk(id);
+  assert.deepEqual([d.InstanceId, d.Device], ['', '']);
+  assert.ok(d.DetachedTime, 'DetachedTime is set');
+  await expectError(detach(id, inst), 'InvalidDisk.AlreadyDetached', 404);
+  // Available again: it attaches to another instance.
+  await attach(id, other);
+  await waitDisk(id, 'In_use');
+  assert.equal((await disk(id)).InstanceId, other);
+});
+
+test('a stopped instance: attach and detach at once; online resize refused', async () => {
+  const [inst] = await h.runRunning(ecs, net);
+  await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: inst }));
+  await h.waitStatus(ecs, [inst], 'Stopped');
+  const id = await createDisk();
+  await attach(id, inst);
+  assert.equal((await disk(id)).Status, 'In_use');
+  await expectError(ecs.resizeDisk(new Ecs.ResizeDiskRequest({ diskId: id, newSize: 30, type: 'online' })), 'InvalidInstanceStatus.NotRunning', 403);
+  await ecs.resizeDisk(new Ecs.ResizeDiskRequest({ diskId: id, newSize: 30, type: 'offline' }));
+  assert.equal((await disk(id)).Size, 30);
+  await detach(id, inst);
+  assert.equal((await disk(id)).Status, 'Available');
+});
+
+test('ModifyDiskAttribute, DeleteWithInstance on release, DeleteDisk', async () => {
+  const [inst] = await h.runRunning(ecs, net);
+  const keep = await createDisk(), drop = await createDisk();
+  await attach(keep, inst);
+  await attach(drop, inst, { deleteWithInstance: true });
+  await waitDisk(keep, 'In_use');
+  await waitDisk(drop, 'In_use');
+  await ecs.modifyDiskAttribute(new Ecs.ModifyDiskAttributeRequest({ regionId: REGION, diskId: keep, diskName: 'kept', description: 'outlives', deleteAutoSnapshot: false }));
+  let d = await disk(keep);
+  assert.deepEqual([d.DiskName, d.Description, d.DeleteAutoSnapshot, d.DeleteWithInstance], ['kept', 'outlives', false, false]);
+  assert.equal((await disk(drop)).DeleteWithInstance, true);
+  await expectError(ecs.modifyDiskAttribute(new Ecs.ModifyDiskAttributeRequest({ regionId: REGION, diskId: keep })), 'NoAttributeToModify', 400);
+  await expectError(ecs.modifyDiskAttribute(new Ecs.ModifyDiskAttributeRequest({ regionId: REGION, diskId: 'd-nope', diskName: 'other-name' })), 'InvalidDiskId.NotFound', 404);
+
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: inst, force: true }));
+  await h.waitGone(ecs, [inst]);
+  d = await disk(keep);
+  assert.deepEqual([d.Status, d.InstanceId], ['Available', '']);
+  assert.equal(await disk(drop), undefined, 'DeleteWithInstance=true went with the instance');
+
+  await ecs.deleteDisk(new Ecs.DeleteDiskRequest({ diskId: keep }));
+  assert.equal(await disk(keep), undefined);
+  await expectError(ecs.deleteDisk(new Ecs.DeleteDiskRequest({ diskId: keep })), 'InvalidDiskId.NotFound', 404);
+});
