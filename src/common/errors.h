@@ -166,23 +166,26 @@ namespace openecs {
   X(kIncorrectDiskStatus, "IncorrectDiskStatus", 403,                                              \
     "The current disk status does not support this operation.")                                    \
   X(kDiskTypeViolation, "DiskTypeViolation", 403,                                                  \
-    "The specified disk is a system disk and cannot support the operation.")                      \
+    "The specified disk is a system disk and cannot support the operation.")                       \
   X(kResourcesNotInSameZone, "ResourcesNotInSameZone", 403,                                        \
     "The specified instance and disk are not in the same zone.")                                   \
   X(kInstanceDiskLimitExceeded, "InstanceDiskLimitExceeded", 403,                                  \
-    "The amount of the disk on instance in question reach its limits.")                           \
-  X(kDiskAlreadyDetached, "InvalidDisk.AlreadyDetached", 404, "The specified disk has been detached.") \
-  X(kInvalidDiskName, "InvalidDiskName.Malformed", 400, "The specified disk name is wrongly formed.") \
+    "The amount of the disk on instance in question reach its limits.")                            \
+  X(kDiskAlreadyDetached, "InvalidDisk.AlreadyDetached", 404,                                      \
+    "The specified disk has been detached.")                                                       \
+  X(kInvalidDiskName, "InvalidDiskName.Malformed", 400,                                            \
+    "The specified disk name is wrongly formed.")                                                  \
   X(kInvalidDiskDescription, "InvalidDescription.Malformed", 404,                                  \
     "The specified description is wrongly formed.")                                                \
-  X(kNoAttributeToModify, "NoAttributeToModify", 400, "No attribute to be modified in this request.") \
-  X(kInvalidParamType, "InvalidParam.Type", 400, "The specified type is not supported.")          \
+  X(kNoAttributeToModify, "NoAttributeToModify", 400,                                              \
+    "No attribute to be modified in this request.")                                                \
+  X(kInvalidParamType, "InvalidParam.Type", 400, "The specified type is not supported.")           \
   X(kDiskSizeTooSmall, "InvalidDiskSize.TooSmall", 403,                                            \
-    "Specified new disk size is less than the original disk size.")                               \
+    "Specified new disk size is less than the original disk size.")                                \
   X(kDiskSizeTooLarge, "InvalidDiskSize.TooLarge", 403,                                            \
     "Specified new disk size is beyond the permitted range.")                                      \
   X(kInstanceNotRunning, "InvalidInstanceStatus.NotRunning", 403,                                  \
-    "The status of instance to which the disk attachs must be running when resizing online.")     \
+    "The status of instance to which the disk attachs must be running when resizing online.")      \
   X(kInvalidPerformanceLevel, "InvalidPerformanceLevel.Malformed", 400,                            \
     "The specified PerformanceLevel is not valid.")                                                \
   X(kInvalidSnapshotIdNotFound, "InvalidSnapshotId.NotFound", 404,                                 \

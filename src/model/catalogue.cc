@@ -164,8 +164,7 @@ const DiskCategory* FindDiskCategory(std::string_view name) {
   return nullptr;
 }
 
-DiskPerformance DiskPerformanceOf(std::string_view category, std::string_view level,
-                                  int size_gib) {
+DiskPerformance DiskPerformanceOf(std::string_view category, std::string_view level, int size_gib) {
   auto perf = [&](double iops_base, double iops_per_gib, int iops_max, double mbps_base,
                   double mbps_per_gib, int mbps_max) {
     return DiskPerformance{

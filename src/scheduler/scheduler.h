@@ -18,7 +18,7 @@ struct HostCapacity {
 };
 
 struct Demand {
-  std::string zone_id;      // "" = any zone
+  std::string zone_id;  // "" = any zone
   // Only this host (an instance placed before: its disks are in that host's pool)
   std::string require_host;
   int cpu = 0;

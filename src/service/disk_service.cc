@@ -127,9 +127,9 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
     d.description = r.description;
     d.type = "data";
     d.category = r.category;
-    d.performance_level =
-        r.category == "cloud_essd" ? (r.performance_level.empty() ? "PL1" : r.performance_level)
-                                   : "";
+    d.performance_level = r.category == "cloud_essd"
+                              ? (r.performance_level.empty() ? "PL1" : r.performance_level)
+                              : "";
     d.size_gib = r.size_gib;
     d.status = "Available";
     d.delete_with_instance = false;  // a disk made on its own outlives instances by default
@@ -240,9 +240,8 @@ Status ResizeDisk(Cloud& cloud, const std::string& account_id, const std::string
       return MakeError(ErrorCode::kIncorrectDiskStatus,
                        "The disk is " + d->status + "; it can be resized In_use or Available.");
     if (new_size_gib <= d->size_gib)
-      return MakeError(ErrorCode::kDiskSizeTooSmall,
-                       "NewSize must be larger than the disk's " + std::to_string(d->size_gib) +
-                           " GiB.");
+      return MakeError(ErrorCode::kDiskSizeTooSmall, "NewSize must be larger than the disk's " +
+                                                         std::to_string(d->size_gib) + " GiB.");
     const DiskCategory* cat = FindDiskCategory(d->category);
     int max = cat ? (d->type == "system" ? cat->max_system_gib : cat->max_data_gib) : 0;
     if (cat && new_size_gib > max)
@@ -265,8 +264,7 @@ Status ResizeDisk(Cloud& cloud, const std::string& account_id, const std::string
   });
 }
 
-void SettleDisks(Txn& txn, Instance& inst,
-                 const std::optional<std::vector<std::string>>& present) {
+void SettleDisks(Txn& txn, Instance& inst, const std::optional<std::vector<std::string>>& present) {
   bool stopped = inst.status == InstanceStatus::kStopped;
   if (!present && !stopped) return;
   State& s = txn.state();

@@ -74,7 +74,6 @@ Status ValidateHostName(const std::string& h) {
 
 namespace {
 
-
 // Expands an ECS name pattern for the n-th (0-based) instance of a batch: "web-[1,3]" ->
 // "web-001", "web-002"...; with unique_suffix and no pattern, appends "-001"...
 std::string BatchName(const std::string& pattern, int n, int amount, bool unique_suffix) {
@@ -94,7 +93,6 @@ std::string BatchName(const std::string& pattern, int n, int amount, bool unique
   }
   return pattern;
 }
-
 
 int64_t ExpiryOf(const RunRequest& r, int64_t now) {
   if (r.charge_type != "PrePaid") return 0;

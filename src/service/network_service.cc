@@ -13,7 +13,6 @@
 namespace openecs {
 namespace {
 
-
 Result<Cidr> PrivateCidr(const std::string& s) {
   auto c = ParseCidr(s, true);
   if (!c)
