@@ -30,7 +30,7 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
   for (size_t i = 0; i < c.disks.size(); ++i) {
     const QemuDisk& d = c.disks[i];
     std::string ro = d.read_only ? ",read-only=on" : "";
-    std::string file = QemuDiskFileNode(d.serial), format = QemuDiskFormatNode(d.serial);
+    std::string file = QemuDiskFileNode(d.id), format = QemuDiskFormatNode(d.id);
     add({"-blockdev", "driver=file,filename=" + d.path + ",node-name=" + file + ro});
     add({"-blockdev", "driver=" + d.format + ",file=" + file + ",node-name=" + format + ro});
     std::string top = format;
@@ -39,14 +39,14 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
       std::string limits;
       if (d.iops > 0) limits += ",x-iops-total=" + std::to_string(d.iops);
       if (d.bytes_per_second > 0) limits += ",x-bps-total=" + std::to_string(d.bytes_per_second);
-      add({"-object", "throttle-group,id=" + QemuThrottleGroup(d.serial) + limits});
-      top = QemuDiskThrottleNode(d.serial);
-      add({"-blockdev", "driver=throttle,throttle-group=" + QemuThrottleGroup(d.serial) +
+      add({"-object", "throttle-group,id=" + QemuThrottleGroup(d.id) + limits});
+      top = QemuDiskThrottleNode(d.id);
+      add({"-blockdev", "driver=throttle,throttle-group=" + QemuThrottleGroup(d.id) +
                             ",file=" + format + ",node-name=" + top});
     }
     std::string bus = root_port();
-    add({"-device", "virtio-blk-pci,drive=" + top + ",id=" + QemuDiskDeviceId(d.serial) +
-                        ",bus=" + bus + ",serial=" + d.serial + (i == 0 ? ",bootindex=1" : "")});
+    add({"-device", "virtio-blk-pci,drive=" + top + ",id=" + QemuDiskDeviceId(d.id) +
+                        ",bus=" + bus + ",serial=" + QemuDiskSerial(d.id) + (i == 0 ? ",bootindex=1" : "")});
   }
   if (c.nics.empty()) {
     // No VPC data plane on this host: QEMU's user-mode network (DHCP from QEMU, no inbound

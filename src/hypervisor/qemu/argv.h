@@ -11,17 +11,22 @@ struct QemuDisk {
   std::string path;
   std::string format = "qcow2";  // qcow2 | raw
   bool read_only = false;
-  std::string serial;  // the disk's id; the guest sees it in /sys/block/vdX/serial
+  std::string id;      // the disk's id (QEMU names its nodes and device after it)
   int64_t iops = 0;    // throttle limits (0: none)
   int64_t bytes_per_second = 0;
 };
 // QEMU names of a disk's block nodes (file, format, throttle filter), throttle group and
-// device, from its serial, so a running guest's disks can be listed and changed over QMP.
-inline std::string QemuDiskFileNode(const std::string& serial) { return "f-" + serial; }
-inline std::string QemuDiskFormatNode(const std::string& serial) { return "q-" + serial; }
-inline std::string QemuDiskThrottleNode(const std::string& serial) { return "t-" + serial; }
-inline std::string QemuThrottleGroup(const std::string& serial) { return "tg-" + serial; }
-inline std::string QemuDiskDeviceId(const std::string& serial) { return "dev-" + serial; }
+// device, from its id, so a running guest's disks can be listed and changed over QMP.
+inline std::string QemuDiskFileNode(const std::string& id) { return "f-" + id; }
+inline std::string QemuDiskFormatNode(const std::string& id) { return "q-" + id; }
+inline std::string QemuDiskThrottleNode(const std::string& id) { return "t-" + id; }
+inline std::string QemuThrottleGroup(const std::string& id) { return "tg-" + id; }
+inline std::string QemuDiskDeviceId(const std::string& id) { return "dev-" + id; }
+// The serial number the guest sees (/sys/block/vdX/serial, /dev/disk/by-id/virtio-<serial>):
+// as on ECS, the disk id without its "d-" (virtio-blk keeps 20 characters: exactly ours).
+inline std::string QemuDiskSerial(const std::string& id) {
+  return id.rfind("d-", 0) == 0 ? id.substr(2) : id;
+}
 
 struct QemuNic {
   std::string id;   // the ENI's id

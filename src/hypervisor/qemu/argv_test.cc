@@ -38,7 +38,7 @@ TEST(QemuArgv, Golden) {
       "-object\nthrottle-group,id=tg-d-sys,x-iops-total=2300,x-bps-total=130000000\n"
       "-blockdev\ndriver=throttle,throttle-group=tg-d-sys,file=q-d-sys,node-name=t-d-sys\n"
       "-device\npcie-root-port,id=rp0,chassis=1,slot=1\n"
-      "-device\nvirtio-blk-pci,drive=t-d-sys,id=dev-d-sys,bus=rp0,serial=d-sys,bootindex=1\n"
+      "-device\nvirtio-blk-pci,drive=t-d-sys,id=dev-d-sys,bus=rp0,serial=sys,bootindex=1\n"
       "-blockdev\ndriver=file,filename=/s/i-1/cidata.img,node-name=f-cidata,read-only=on\n"
       "-blockdev\ndriver=raw,file=f-cidata,node-name=q-cidata,read-only=on\n"
       "-device\npcie-root-port,id=rp1,chassis=2,slot=2\n"

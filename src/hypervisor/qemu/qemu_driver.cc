@@ -522,15 +522,21 @@ Result<std::set<std::string>> PluggedDisks(QmpClient& qmp) {
   return out;
 }
 
-// The virtual size QEMU sees for each of a running guest's disks, by disk id.
-Result<std::map<std::string, int64_t>> DiskSizes(QmpClient& qmp) {
+// What QEMU has for each of a running guest's disks, by disk id: the image's virtual size,
+// and whether a throttle filter sits on top.
+struct DiskNodes {
+  int64_t size = 0;
+  bool throttled = false;
+};
+Result<std::map<std::string, DiskNodes>> DiskNodesOf(QmpClient& qmp) {
   OPENECS_ASSIGN_OR_RETURN(json nodes, qmp.Execute("query-named-block-nodes"));
-  std::map<std::string, int64_t> out;
-  const std::string prefix = QemuDiskFormatNode("");
+  std::map<std::string, DiskNodes> out;
+  const std::string format = QemuDiskFormatNode(""), throttle = QemuDiskThrottleNode("");
   for (const auto& n : nodes) {
     std::string name = n.value("node-name", "");
-    if (name.rfind(prefix, 0) != 0 || !n.contains("image")) continue;
-    out[name.substr(prefix.size())] = n["image"].value("virtual-size", int64_t{0});
+    if (name.rfind(throttle, 0) == 0) out[name.substr(throttle.size())].throttled = true;
+    if (name.rfind(format, 0) == 0 && n.contains("image"))
+      out[name.substr(format.size())].size = n["image"].value("virtual-size", int64_t{0});
   }
   return out;
 }
@@ -566,16 +572,28 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm) {
     (void)g;
     LOG_INFO("qemu: {}: disk {} hot-unplugged", id, disk);
   }
-  OPENECS_ASSIGN_OR_RETURN(auto sizes, DiskSizes(qmp));
+  OPENECS_ASSIGN_OR_RETURN(auto nodes, DiskNodesOf(qmp));
   for (const auto& d : vm.disks) {
     int64_t want = int64_t{d.size_gib} << 30;
     if (plugged.count(d.disk_id)) {
-      auto have = sizes.find(d.disk_id);
-      if (have != sizes.end() && have->second < want) {
-        OPENECS_ASSIGN_OR_RETURN(
-            auto r, qmp.Execute("block_resize",
-                                {{"node-name", QemuDiskFormatNode(d.disk_id)}, {"size", want}}));
+      const DiskNodes& have = nodes[d.disk_id];
+      if (have.size < want) {
+        // Through the top node, so the device (and the guest) hears of the new size; a larger
+        // disk of the category gets the larger limits.
+        std::string top =
+            have.throttled ? QemuDiskThrottleNode(d.disk_id) : QemuDiskFormatNode(d.disk_id);
+        OPENECS_ASSIGN_OR_RETURN(auto r,
+                                 qmp.Execute("block_resize", {{"node-name", top}, {"size", want}}));
         (void)r;
+        if (have.throttled) {
+          json limits = {{"iops-total", d.iops},
+                         {"bps-total", int64_t{d.throughput_mbps} * 1024 * 1024}};
+          auto set = qmp.Execute("qom-set", {{"path", "/objects/" + QemuThrottleGroup(d.disk_id)},
+                                             {"property", "limits"},
+                                             {"value", limits}});
+          if (!set.ok())
+            LOG_WARN("qemu: {}: new limits of disk {}: {}", id, d.disk_id, set.error().message);
+        }
         LOG_INFO("qemu: {}: disk {} grown online to {} GiB", id, d.disk_id, d.size_gib);
       }
       continue;
@@ -618,7 +636,7 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm) {
                 {{"driver", "virtio-blk-pci"},
                  {"drive", top},
                  {"id", QemuDiskDeviceId(d.disk_id)},
-                 {"serial", d.disk_id},
+                 {"serial", QemuDiskSerial(d.disk_id)},
                  {"bus", *port}},
                 nullptr, {});
     else
