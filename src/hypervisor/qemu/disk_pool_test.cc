@@ -1,0 +1,102 @@
+// The disk pool on real qcow2 files (qemu-img) in a temporary directory.
+#include "hypervisor/qemu/disk_pool.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sys/exec.h"
+#include "sys/files.h"
+
+namespace openecs {
+namespace {
+namespace fs = std::filesystem;
+
+class DiskPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!HaveProgram("qemu-img")) GTEST_SKIP() << "qemu-img is not installed";
+    char tmpl[] = "/tmp/openecs-pool-XXXXXX";
+    root_ = ::mkdtemp(tmpl);
+    fs::create_directories(root_ + "/images/img-1");
+    ASSERT_TRUE(openecs::Run({"qemu-img", "create", "-q", "-f", "qcow2",
+                              root_ + "/images/img-1/base.qcow2", "1G"})
+                    .ok());
+    ASSERT_TRUE(
+        WriteFileAtomic(root_ + "/images/img-1/image.json", R"({"disk":"base.qcow2"})").ok());
+  }
+  void TearDown() override {
+    if (!root_.empty()) fs::remove_all(root_);
+  }
+  DesiredDisk Disk(const std::string& id, const std::string& type, int gib) {
+    DesiredDisk d;
+    d.disk_id = id;
+    d.type = type;
+    d.size_gib = gib;
+    d.image_id = "img-1";
+    return d;
+  }
+  std::string root_;
+};
+
+TEST_F(DiskPoolTest, MakesGrowsAndAdoptsDiskFiles) {
+  DiskPool pool(root_ + "/pool", root_ + "/images");
+  bool made = false;
+  ASSERT_TRUE(pool.Ensure(Disk("d-data", "data", 2), "", &made).ok());
+  EXPECT_TRUE(made);
+  EXPECT_EQ(*DiskPool::VirtualSize(pool.PathOf("d-data")), int64_t{2} << 30);
+  // Again: nothing to make; larger: grown in place; smaller: never shrunk.
+  ASSERT_TRUE(pool.Ensure(Disk("d-data", "data", 2), "", &made).ok());
+  EXPECT_FALSE(made);
+  ASSERT_TRUE(pool.Ensure(Disk("d-data", "data", 5), "").ok());
+  EXPECT_EQ(*DiskPool::VirtualSize(pool.PathOf("d-data")), int64_t{5} << 30);
+  ASSERT_TRUE(pool.Ensure(Disk("d-data", "data", 3), "").ok());
+  EXPECT_EQ(*DiskPool::VirtualSize(pool.PathOf("d-data")), int64_t{5} << 30);
+
+  // A system disk is an overlay on its image's base.
+  ASSERT_TRUE(pool.Ensure(Disk("d-sys", "system", 20), "").ok());
+  auto info = openecs::Run({"qemu-img", "info", "-U", pool.PathOf("d-sys")});
+  ASSERT_TRUE(info.ok());
+  EXPECT_NE(info->find("backing file: " + root_ + "/images/img-1/base.qcow2"), std::string::npos)
+      << *info;
+  DesiredDisk missing = Disk("d-sys2", "system", 20);
+  missing.image_id = "no-such-image";
+  EXPECT_FALSE(pool.Ensure(missing, "").ok());
+  EXPECT_FALSE(fs::exists(pool.PathOf("d-sys2")));
+
+  // A file an older version kept in the instance directory moves into the pool.
+  fs::create_directories(root_ + "/inst");
+  ASSERT_TRUE(
+      openecs::Run({"qemu-img", "create", "-q", "-f", "qcow2", root_ + "/inst/d-old.qcow2", "1G"})
+          .ok());
+  ASSERT_TRUE(pool.Ensure(Disk("d-old", "data", 1), root_ + "/inst", &made).ok());
+  EXPECT_FALSE(made);
+  EXPECT_TRUE(fs::exists(pool.PathOf("d-old")));
+  EXPECT_FALSE(fs::exists(root_ + "/inst/d-old.qcow2"));
+}
+
+TEST_F(DiskPoolTest, CollectErasesTheBlocksOfDisksThatAreGone) {
+  DiskPool pool(root_ + "/pool", root_ + "/images");
+  ASSERT_TRUE(pool.Ensure(Disk("d-keep", "data", 1), "").ok());
+  ASSERT_TRUE(pool.Ensure(Disk("d-gone", "data", 1), "").ok());
+  // Data in the doomed disk, and a second name for its inode to look at its blocks afterwards.
+  ASSERT_TRUE(
+      openecs::Run({"qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 1M", pool.PathOf("d-gone")})
+          .ok());
+  std::string witness = root_ + "/witness";
+  ASSERT_EQ(::link(pool.PathOf("d-gone").c_str(), witness.c_str()), 0);
+  std::string before = ReadFile(witness);
+  ASSERT_NE(before.find(std::string(4096, '\x5a')), std::string::npos);
+
+  ASSERT_TRUE(pool.Collect({"d-keep"}).ok());
+  EXPECT_TRUE(fs::exists(pool.PathOf("d-keep")));
+  EXPECT_FALSE(fs::exists(pool.PathOf("d-gone")));
+  std::string after = ReadFile(witness);
+  EXPECT_EQ(after.size(), before.size());
+  EXPECT_EQ(after, std::string(after.size(), '\0')) << "every byte of the file was zeroed";
+}
+
+}  // namespace
+}  // namespace openecs
