@@ -427,15 +427,30 @@ Status QemuDriver::Reboot(const DesiredVm& want, bool force) {
 namespace {
 
 // The NIC devices a guest has now, by ENI id ("nic-<eni>" under /machine/peripheral).
-Result<std::set<std::string>> PluggedNics(QmpClient& qmp) {
+// The devices of a running guest whose QEMU id starts with `prefix`, by the rest of their id.
+Result<std::set<std::string>> Plugged(QmpClient& qmp, const std::string& prefix) {
   OPENECS_ASSIGN_OR_RETURN(json list, qmp.Execute("qom-list", {{"path", "/machine/peripheral"}}));
   std::set<std::string> out;
-  const std::string prefix = QemuNicDeviceId("");
   for (const auto& p : list) {
     std::string name = p.value("name", "");
     if (name.rfind(prefix, 0) == 0) out.insert(name.substr(prefix.size()));
   }
   return out;
+}
+Result<std::set<std::string>> PluggedNics(QmpClient& qmp) {
+  return Plugged(qmp, QemuNicDeviceId(""));
+}
+
+// Asks the guest to let a device go (PCIe native hot-plug) and waits until it has.
+Status Unplug(QmpClient& qmp, const std::string& device_id, const std::string& what) {
+  OPENECS_ASSIGN_OR_RETURN(auto r, qmp.Execute("device_del", {{"id", device_id}}));
+  (void)r;
+  for (int i = 0; i < 150; ++i) {
+    OPENECS_ASSIGN_OR_RETURN(auto now, Plugged(qmp, device_id));
+    if (!now.count("")) return Ok();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Fail("the guest did not release " + what);
 }
 
 // A spare root port with nothing in it.
@@ -465,16 +480,7 @@ Status QemuDriver::SyncNics(const DesiredVm& vm) {
   for (const auto& nic : vm.nics) wanted.insert(nic.eni_id);
   for (const auto& eni : plugged) {
     if (wanted.count(eni)) continue;
-    // The guest gets an unplug request (PCIe native hot-plug) and lets the device go.
-    OPENECS_ASSIGN_OR_RETURN(auto r, qmp.Execute("device_del", {{"id", QemuNicDeviceId(eni)}}));
-    (void)r;
-    bool gone = false;
-    for (int i = 0; i < 100 && !gone; ++i) {
-      OPENECS_ASSIGN_OR_RETURN(auto now, PluggedNics(qmp));
-      gone = !now.count(eni);
-      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (!gone) return Fail("the guest did not release network interface " + eni);
+    OPENECS_RETURN_IF_ERROR(Unplug(qmp, QemuNicDeviceId(eni), "network interface " + eni));
     OPENECS_ASSIGN_OR_RETURN(auto d, qmp.Execute("netdev_del", {{"id", QemuNetdevId(eni)}}));
     (void)d;  // QEMU closes the tap: it disappears from the VPC namespace
     LOG_INFO("qemu: {}: network interface {} hot-unplugged", id, eni);
@@ -511,14 +517,8 @@ Status QemuDriver::SyncNics(const DesiredVm& vm) {
 namespace {
 // The disks a running guest has ("dev-<disk-id>" devices), without its config drive.
 Result<std::set<std::string>> PluggedDisks(QmpClient& qmp) {
-  OPENECS_ASSIGN_OR_RETURN(json list, qmp.Execute("qom-list", {{"path", "/machine/peripheral"}}));
-  std::set<std::string> out;
-  const std::string prefix = QemuDiskDeviceId("");
-  for (const auto& p : list) {
-    std::string name = p.value("name", "");
-    if (name.rfind(prefix, 0) == 0 && name != QemuDiskDeviceId("cidata"))
-      out.insert(name.substr(prefix.size()));
-  }
+  OPENECS_ASSIGN_OR_RETURN(auto out, Plugged(qmp, QemuDiskDeviceId("")));
+  out.erase("cidata");
   return out;
 }
 
@@ -552,15 +552,7 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm) {
   for (const auto& d : vm.disks) wanted.insert(d.disk_id);
   for (const auto& disk : plugged) {
     if (wanted.count(disk)) continue;
-    OPENECS_ASSIGN_OR_RETURN(auto r, qmp.Execute("device_del", {{"id", QemuDiskDeviceId(disk)}}));
-    (void)r;
-    bool gone = false;
-    for (int i = 0; i < 150 && !gone; ++i) {
-      OPENECS_ASSIGN_OR_RETURN(auto now, PluggedDisks(qmp));
-      gone = !now.count(disk);
-      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (!gone) return Fail("the guest did not release disk " + disk);
+    OPENECS_RETURN_IF_ERROR(Unplug(qmp, QemuDiskDeviceId(disk), "disk " + disk));
     // Top node first; a disk without limits has no throttle node or group.
     (void)qmp.Execute("blockdev-del", {{"node-name", QemuDiskThrottleNode(disk)}});
     (void)qmp.Execute("object-del", {{"id", QemuThrottleGroup(disk)}});
