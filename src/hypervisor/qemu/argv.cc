@@ -45,8 +45,8 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
                             ",file=" + format + ",node-name=" + top});
     }
     std::string bus = root_port();
-    add({"-device", "virtio-blk-pci,drive=" + top + ",id=" + QemuDiskDeviceId(d.id) +
-                        ",bus=" + bus + ",serial=" + QemuDiskSerial(d.id) + (i == 0 ? ",bootindex=1" : "")});
+    add({"-device", "virtio-blk-pci,drive=" + top + ",id=" + QemuDiskDeviceId(d.id) + ",bus=" +
+                        bus + ",serial=" + QemuDiskSerial(d.id) + (i == 0 ? ",bootindex=1" : "")});
   }
   if (c.nics.empty()) {
     // No VPC data plane on this host: QEMU's user-mode network (DHCP from QEMU, no inbound

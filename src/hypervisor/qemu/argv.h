@@ -11,8 +11,8 @@ struct QemuDisk {
   std::string path;
   std::string format = "qcow2";  // qcow2 | raw
   bool read_only = false;
-  std::string id;      // the disk's id (QEMU names its nodes and device after it)
-  int64_t iops = 0;    // throttle limits (0: none)
+  std::string id;    // the disk's id (QEMU names its nodes and device after it)
+  int64_t iops = 0;  // throttle limits (0: none)
   int64_t bytes_per_second = 0;
 };
 // QEMU names of a disk's block nodes (file, format, throttle filter), throttle group and
