@@ -130,9 +130,43 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
     if (!st.ok()) LOG_WARN("agent: network: {}", st.error().message);
     LOG_DEBUG("agent: network applied for {} interfaces in {} ms", nics.size(), NowMillis() - t0);
   }
-  // Disk files of disks that are gone (released with their instance, or deleted).
-  if (Status st = driver_->CollectDisks(desired.pool_disks); !st.ok())
+  // Disk and snapshot files of disks and snapshots that are gone.
+  if (Status st = driver_->CollectDisks(desired.pool_disks, desired.kept_snapshots); !st.ok())
     LOG_WARN("agent: disk pool: {}", st.error().message);
+  // Snapshots to make. One that was under way when the agent stopped is made again from the
+  // start (its partial file is replaced).
+  for (const auto& snap : desired.snapshots) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!snapshots_busy_.insert(snap.snapshot_id).second) continue;
+    }
+    boost::asio::post(*pool_, [this, snap] {
+      auto report = [&](const SnapshotReport& r) {
+        Observation o{snap.instance_id, PowerState::kUnknown, 0, false, "", ""};
+        o.snapshot = r;
+        if (Status st = channel_->Report(host_id(), {o}); !st.ok())
+          LOG_WARN("agent: snapshot report failed: {}", st.error().message);
+      };
+      auto made = driver_->MakeSnapshot(snap, [&](int pct) {
+        SnapshotReport r;
+        r.snapshot_id = snap.snapshot_id;
+        r.progress = pct;
+        report(r);
+      });
+      SnapshotReport r;
+      r.snapshot_id = snap.snapshot_id;
+      if (made.ok()) {
+        r = *made;
+      } else {
+        r.failed = true;
+        r.error = made.error().message;
+        LOG_WARN("agent: snapshot {} of {} failed: {}", snap.snapshot_id, snap.disk_id, r.error);
+      }
+      report(r);
+      std::lock_guard<std::mutex> lock(mu_);
+      snapshots_busy_.erase(snap.snapshot_id);
+    });
+  }
   std::set<std::string> placed;
   for (const auto& vm : desired.vms) {
     placed.insert(vm.instance_id);

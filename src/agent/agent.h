@@ -70,6 +70,7 @@ class Agent {
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::mutex mu_;
   std::set<std::string> busy_;
+  std::set<std::string> snapshots_busy_;           // snapshots being made
   std::map<std::string, int64_t> reboot_done_;     // instance -> last reboot_seq carried out
   std::map<std::string, std::string> nics_done_;   // instance -> ENIs its running guest has
   std::map<std::string, std::string> disks_done_;  // instance -> disks (id:size) it has

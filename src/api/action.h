@@ -47,6 +47,7 @@ void RegisterKeyPairAndTagActions(ActionTable& t);
 void RegisterEipActions(ActionTable& t);
 void RegisterEniActions(ActionTable& t);
 void RegisterDiskActions(ActionTable& t);
+void RegisterSnapshotActions(ActionTable& t);
 
 // Shared parameter helpers for handlers.
 Result<bool> DryRunOf(const Params& p);

@@ -100,6 +100,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth) : cloud_(cloud), auth_(a
   RegisterEipActions(actions_);
   RegisterEniActions(actions_);
   RegisterDiskActions(actions_);
+  RegisterSnapshotActions(actions_);
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& req) {

@@ -188,6 +188,14 @@ namespace openecs {
     "The status of instance to which the disk attachs must be running when resizing online.")      \
   X(kInvalidPerformanceLevel, "InvalidPerformanceLevel.Malformed", 400,                            \
     "The specified PerformanceLevel is not valid.")                                                \
+  X(kInvalidSnapshotName, "InvalidSnapshotName.Malformed", 400,                                    \
+    "The specified SnapshotName is wrongly formed.")                                               \
+  X(kDiskNeverAttached, "IncorrectDiskStatus.NeverAttached", 403,                                  \
+    "The specified disk has never been attached to any instance.")                                 \
+  X(kDiskCreatingSnapshot, "IncorrectDiskStatus.CreatingSnapshot", 403,                            \
+    "A previous snapshot creation is in process.")                                                 \
+  X(kDiskBusyWithSnapshot, "DiskCreatingSnapshot", 403,                                            \
+    "The operation is denied due to a snapshot of the specified disk is not completed yet.")       \
   X(kInvalidSnapshotIdNotFound, "InvalidSnapshotId.NotFound", 404,                                 \
     "The specified snapshot does not exist.")                                                      \
   X(kInvalidPeriod, "InvalidPeriod", 400, "The specified Period is not valid.")                    \

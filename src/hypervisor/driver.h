@@ -61,8 +61,15 @@ class Driver {
   // ones whose size went up (the guest sees the new size). Does nothing when the guest is not
   // running (the next start has vm.disks).
   virtual Status SyncDisks(const DesiredVm& vm) = 0;
-  // Erases and removes the disk files of this host that belong to no disk in `keep`.
-  virtual Status CollectDisks(const std::vector<std::string>& keep) = 0;
+  // Copies a disk into this host's snapshot store as it is now (crash-consistent: through
+  // QEMU when a running guest has it), calling `progress` with percents as it goes; returns the
+  // file's sha256 and size (done=true). A failed copy leaves no file behind.
+  virtual Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
+                                              const std::function<void(int)>& progress) = 0;
+  // Erases and removes this host's disk and snapshot files that belong to no disk in `keep`
+  // and no snapshot in `keep_snapshots`.
+  virtual Status CollectDisks(const std::vector<std::string>& keep,
+                              const std::vector<std::string>& keep_snapshots) = 0;
   // Called (from a driver thread) with an instance id when its guest changed state on its own
   // (shut down from inside, crashed), so the agent can report it at once.
   virtual void SetEventHandler(std::function<void(const std::string&)> handler) = 0;

@@ -113,6 +113,26 @@ struct RemoteAddress {
   std::string underlay_ip;  // of the host the interface is on
 };
 
+// A snapshot the host is to make, of one of its disks (while it is progressing). The host
+// copies the disk as it is when the work starts: through QEMU (a crash-consistent backup job)
+// if a running guest has it, from the file otherwise.
+struct DesiredSnapshot {
+  std::string snapshot_id;
+  std::string disk_id;
+  std::string instance_id;  // the instance the disk is attached to ("" if none)
+};
+
+// Progress or outcome of a snapshot, as the host reports it.
+struct SnapshotReport {
+  std::string snapshot_id;
+  int progress = 0;  // percent
+  bool done = false;
+  bool failed = false;
+  std::string error;
+  std::string checksum;  // sha256 of the file (done)
+  int64_t size_bytes = 0;
+};
+
 struct DesiredState {
   int64_t revision = 0;
   bool changed = true;  // false: nothing changed since the caller's revision; `vms` is empty
@@ -121,6 +141,8 @@ struct DesiredState {
   // Every disk that may have a file in this host's pool (its own, and disks no host has
   // claimed yet): a pool file of any other disk belongs to a deleted disk and is erased.
   std::vector<std::string> pool_disks;
+  std::vector<DesiredSnapshot> snapshots;   // to make (progressing on this host)
+  std::vector<std::string> kept_snapshots;  // every snapshot whose file this host keeps
 };
 
 // What the agent saw or did for one instance.
@@ -135,6 +157,8 @@ struct Observation {
   std::optional<std::string> vnc_url;  // the guest's VNC websocket, when running
   // The disks the running guest has (after a hot-plug or unplug), by id.
   std::optional<std::vector<std::string>> disks;
+  // A snapshot's progress (instance_id may then be "": the disk need not be attached).
+  std::optional<SnapshotReport> snapshot;
 };
 
 // Implemented by the server side; called by agents. Thread-safe.

@@ -16,7 +16,9 @@ OPENECS_JSON(DesiredVm, instance_id, desired, force_stop, reboot_seq, observed, 
              nics, instance_name, instance_type, region_id, zone_id, key_pair_name,
              metadata_enabled, metadata_tokens_required)
 OPENECS_JSON(RemoteAddress, vpc_id, vni, ip, underlay_ip)
-OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks)
+OPENECS_JSON(DesiredSnapshot, snapshot_id, disk_id, instance_id)
+OPENECS_JSON(SnapshotReport, snapshot_id, progress, done, failed, error, checksum, size_bytes)
+OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks, snapshots, kept_snapshots)
 
 // `console` and `vnc_url` are optional: absent means "unchanged", which is not "".
 void to_json(nlohmann::json& j, const Observation& v) {
@@ -29,6 +31,7 @@ void to_json(nlohmann::json& j, const Observation& v) {
   if (v.console) j["console"] = *v.console;
   if (v.vnc_url) j["vnc_url"] = *v.vnc_url;
   if (v.disks) j["disks"] = *v.disks;
+  if (v.snapshot) j["snapshot"] = *v.snapshot;
 }
 
 void from_json(const nlohmann::json& j, Observation& v) {
@@ -45,6 +48,8 @@ void from_json(const nlohmann::json& j, Observation& v) {
     v.vnc_url = j["vnc_url"].get<std::string>();
   if (j.contains("disks") && j["disks"].is_array())
     v.disks = j["disks"].get<std::vector<std::string>>();
+  if (j.contains("snapshot") && j["snapshot"].is_object())
+    v.snapshot = j["snapshot"].get<SnapshotReport>();
 }
 
 }  // namespace openecs

@@ -10,6 +10,10 @@ namespace openecs {
 
 void to_json(nlohmann::json& j, const HostInfo& v);
 void from_json(const nlohmann::json& j, HostInfo& v);
+void to_json(nlohmann::json& j, const DesiredSnapshot& v);
+void from_json(const nlohmann::json& j, DesiredSnapshot& v);
+void to_json(nlohmann::json& j, const SnapshotReport& v);
+void from_json(const nlohmann::json& j, SnapshotReport& v);
 void to_json(nlohmann::json& j, const RemoteAddress& v);
 void from_json(const nlohmann::json& j, RemoteAddress& v);
 void to_json(nlohmann::json& j, const DesiredState& v);

@@ -109,6 +109,31 @@ struct Disk {
   int64_t detached_time = 0;
 };
 
+// A point-in-time copy of a disk, kept in the snapshot store of the disk's host (outside the
+// disk, so it outlives it). Made by the host; the record follows its progress.
+struct Snapshot {
+  std::string id;  // s-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string name;
+  std::string description;
+  std::string disk_id;  // the source disk (it may be gone since)
+  std::string source_disk_type;
+  std::string source_disk_category;
+  int source_disk_size_gib = 0;
+  std::string host_id;                 // whose snapshot store holds the file
+  std::string status = "progressing";  // progressing | accomplished | failed
+  int progress = 0;                    // percent
+  std::string checksum;                // sha256 of the file, once accomplished
+  int64_t size_bytes = 0;
+  std::string error;  // why it failed
+  int retention_days = 0;
+  Tags tags;
+  int64_t creation_time = 0;
+  int64_t last_modified_time = 0;
+};
+
 struct Vpc {
   std::string id;
   int64_t version = 0;
@@ -279,6 +304,8 @@ void to_json(nlohmann::json& j, const SecurityGroup& v);
 void from_json(const nlohmann::json& j, SecurityGroup& v);
 void to_json(nlohmann::json& j, const KeyPair& v);
 void from_json(const nlohmann::json& j, KeyPair& v);
+void to_json(nlohmann::json& j, const Snapshot& v);
+void from_json(const nlohmann::json& j, Snapshot& v);
 void to_json(nlohmann::json& j, const Host& v);
 void from_json(const nlohmann::json& j, Host& v);
 void to_json(nlohmann::json& j, const IdempotencyRecord& v);

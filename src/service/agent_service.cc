@@ -11,6 +11,7 @@
 #include "model/catalogue.h"
 #include "service/disk_service.h"
 #include "service/security_rules.h"
+#include "service/snapshot_service.h"
 
 namespace openecs {
 
@@ -158,6 +159,8 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
     if (host.vpc_data_plane) out.remote = RemoteAddresses(s, host, index);
     for (const auto& [id, d] : s.disks)
       if (d.host_id.empty() || d.host_id == host_id) out.pool_disks.push_back(id);
+    out.snapshots = SnapshotsToMake(s, host_id);
+    out.kept_snapshots = SnapshotsKept(s, host_id);
     return out;
   });
 }
@@ -169,6 +172,7 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
     State& s = txn.state();
     int64_t now = NowSeconds();
     for (const auto& o : obs) {
+      if (o.snapshot) ApplySnapshotReport(txn, host_id, *o.snapshot);
       auto it = s.instances.find(o.instance_id);
       if (it == s.instances.end() || it->second.host_id != host_id) continue;
       Instance& inst = it->second;

@@ -27,6 +27,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   std::unique_ptr<Cloud> c(new Cloud(store, std::move(config)));
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Instance>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Disk>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<Snapshot>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Vpc>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<VSwitch>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<SecurityGroup>());
@@ -54,8 +55,8 @@ void ForKindIn(std::string_view kind, F&& f) {
 }
 template <typename F>
 void ForKind(std::string_view kind, F&& f) {
-  ForKindIn<Instance, Disk, Vpc, VSwitch, SecurityGroup, KeyPair, EipAddress, NetworkInterface,
-            Host, IdempotencyRecord, Account>(kind, std::forward<F>(f));
+  ForKindIn<Instance, Disk, Snapshot, Vpc, VSwitch, SecurityGroup, KeyPair, EipAddress,
+            NetworkInterface, Host, IdempotencyRecord, Account>(kind, std::forward<F>(f));
 }
 }  // namespace
 

@@ -36,6 +36,7 @@ struct CloudConfig {
 struct State {
   std::map<std::string, Instance> instances;
   std::map<std::string, Disk> disks;
+  std::map<std::string, Snapshot> snapshots;
   std::map<std::string, Vpc> vpcs;
   std::map<std::string, VSwitch> vswitches;
   std::map<std::string, SecurityGroup> security_groups;
@@ -58,6 +59,7 @@ struct Kind;
   };
 OPENECS_KIND(Instance, "instance", instances)
 OPENECS_KIND(Disk, "disk", disks)
+OPENECS_KIND(Snapshot, "snapshot", snapshots)
 OPENECS_KIND(Vpc, "vpc", vpcs)
 OPENECS_KIND(VSwitch, "vswitch", vswitches)
 OPENECS_KIND(SecurityGroup, "security_group", security_groups)

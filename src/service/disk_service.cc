@@ -198,6 +198,9 @@ Status DeleteDisk(Cloud& cloud, const std::string& account_id, const std::string
     if (d->status != "Available")
       return MakeError(ErrorCode::kIncorrectDiskStatus,
                        "The disk is " + d->status + "; only an Available disk can be deleted.");
+    for (const auto& [id, snap] : txn.state().snapshots)
+      if (snap.disk_id == disk_id && snap.status == "progressing")
+        return MakeError(ErrorCode::kDiskBusyWithSnapshot);
     txn.Erase<Disk>(disk_id);
     return Ok();
   });

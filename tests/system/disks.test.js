@@ -3,7 +3,8 @@
 // running guest shows up there (by its serial, the disk id) and takes a pattern the guest
 // writes; an online resize is seen by the guest at once; a hot-detach takes it away; with
 // DeleteWithInstance=false it outlives its instance and another instance reads the pattern;
-// DeleteDisk erases its file from the host's pool. Guests report on their consoles
+// DeleteDisk erases its file from the host's pool. A snapshot taken while the guest runs holds
+// the pattern, outlives the disk, and DeleteSnapshot erases it. Guests report on their consoles
 // (probes.js): "probe vd-<serial> <sectors>:<first bytes>" for each data disk they have (the
 // serial is the disk id without "d-", as on ECS, and DescribeDisks' SerialNumber).
 const { test, before, after } = require('node:test');
@@ -68,6 +69,15 @@ test('hot-attach, write, online resize, hot-detach, outlive the instance, read e
   const poolFile = path.join(server.dataDir, 'disks', `${d}.qcow2`);
   assert.ok(fs.existsSync(poolFile), 'the disk is a file in the host\'s pool');
 
+  // A snapshot of the disk while the guest runs (QEMU's backup job), kept outside the disk.
+  const snap = wire(await ecs.createSnapshot(new Ecs.CreateSnapshotRequest({ diskId: d, snapshotName: 'with-pattern' }))).SnapshotId;
+  const snapshot = async () => wire(await ecs.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: h.REGION, snapshotIds: JSON.stringify([snap]) }))).Snapshots.Snapshot[0];
+  await h.waitFor(async () => (await snapshot()).Status === 'accomplished', PLUG_MS, 500, 'snapshot accomplished');
+  const snapFile = path.join(server.dataDir, 'snapshots', `${snap}.qcow2`);
+  assert.equal((await snapshot()).FullSnapshotSizeInBytes, fs.statSync(snapFile).size);
+  const firstBytes = require('node:child_process').execFileSync('qemu-io', ['-r', '-f', 'qcow2', '-c', 'read -v 0 16', snapFile], { encoding: 'utf8' });
+  assert.match(firstBytes, /50 41 54 54 45 52 4e 2d 77 72 69 74 65 72/, 'the snapshot holds what the guest wrote ("PATTERN-writer")');
+
   await ecs.resizeDisk(new Ecs.ResizeDiskRequest({ diskId: d, newSize: 2, type: 'online' }));
   await expectProbe(x, `vd-${serial}`, `${2 * GiB_SECTORS}:PATTERN-writer`, 'online resize: the guest sees 2 GiB, data intact');
 
@@ -92,6 +102,9 @@ test('hot-attach, write, online resize, hot-detach, outlive the instance, read e
   await waitDisk(d, 'Available');
   await ecs.deleteDisk(new Ecs.DeleteDiskRequest({ diskId: d }));
   await h.waitFor(async () => !fs.existsSync(poolFile), 20000, 200, 'the deleted disk\'s file erased from the pool');
+  assert.ok(fs.existsSync(snapFile), 'the snapshot outlives its disk');
+  await ecs.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId: snap }));
+  await h.waitFor(async () => !fs.existsSync(snapFile), 20000, 200, 'the deleted snapshot\'s file erased');
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: y, force: true }));
   await h.waitGone(ecs, [y], 60000);
 });

@@ -4,6 +4,8 @@
 #include <sstream>
 #include <thread>
 
+#include "common/crypto.h"
+
 namespace openecs {
 namespace {
 Error NotFound(const std::string& id) {
@@ -163,6 +165,19 @@ std::vector<VmInfo> FakeDriver::List() {
   out.reserve(vms_.size());
   for (const auto& [id, vm] : vms_) out.push_back(vm);
   return out;
+}
+
+Result<SnapshotReport> FakeDriver::MakeSnapshot(const DesiredSnapshot& snapshot,
+                                                const std::function<void(int)>& progress) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load() / 2));
+  progress(50);
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load() / 2));
+  SnapshotReport r;
+  r.snapshot_id = snapshot.snapshot_id;
+  r.progress = 100;
+  r.done = true;
+  r.checksum = Sha256Hex("fake snapshot " + snapshot.snapshot_id);
+  return r;
 }
 
 }  // namespace openecs

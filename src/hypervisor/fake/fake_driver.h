@@ -40,7 +40,12 @@ class FakeDriver final : public Driver {
   // Emulator mode: a guest's interfaces are whatever its desired state says.
   Status SyncNics(const DesiredVm&) override { return Ok(); }
   Status SyncDisks(const DesiredVm&) override { return Ok(); }  // no files: nothing to plug
-  Status CollectDisks(const std::vector<std::string>&) override { return Ok(); }
+  // No files: a snapshot is "made" after the operation delay, with a checksum of its id.
+  Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
+                                      const std::function<void(int)>& progress) override;
+  Status CollectDisks(const std::vector<std::string>&, const std::vector<std::string>&) override {
+    return Ok();
+  }
   void SetEventHandler(std::function<void(const std::string&)>) override {}
 
   // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,

@@ -20,14 +20,21 @@ Error Fail(const std::string& what) { return MakeError(ErrorCode::kInternalError
 constexpr const char* kSuffix = ".qcow2";
 }  // namespace
 
-DiskPool::DiskPool(std::string dir, std::string image_dir)
-    : dir_(std::move(dir)), image_dir_(std::move(image_dir)) {
+DiskPool::DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir)
+    : dir_(std::move(dir)),
+      image_dir_(std::move(image_dir)),
+      snapshot_dir_(std::move(snapshot_dir)) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
+  fs::create_directories(snapshot_dir_, ec);
 }
 
 std::string DiskPool::PathOf(const std::string& disk_id) const {
   return dir_ + "/" + disk_id + kSuffix;
+}
+
+std::string DiskPool::SnapshotPathOf(const std::string& snapshot_id) const {
+  return snapshot_dir_ + "/" + snapshot_id + kSuffix;
 }
 
 Status DiskPool::Ensure(const DesiredDisk& d, const std::string& legacy_dir, bool* made) {
@@ -72,21 +79,45 @@ Result<int64_t> DiskPool::VirtualSize(const std::string& path) {
   return j["virtual-size"].get<int64_t>();
 }
 
-Status DiskPool::Collect(const std::set<std::string>& keep) {
+namespace {
+// Erases and removes the files "<id>.qcow2" (and "<id>.qcow2.part") in `dir` whose id is not
+// in `keep`.
+Status CollectIn(const std::string& dir, const std::set<std::string>& keep, const char* what) {
   std::error_code ec;
   Status result = Ok();
-  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::string name = e.path().filename().string();
-    if (name.size() <= 6 || name.substr(name.size() - 6) != kSuffix) continue;
-    std::string id = name.substr(0, name.size() - 6);
+    size_t at = name.find(kSuffix);
+    if (at == std::string::npos || at == 0) continue;
+    std::string rest = name.substr(at);
+    if (rest != kSuffix && rest != std::string(kSuffix) + ".part") continue;
+    std::string id = name.substr(0, at);
     if (keep.count(id)) continue;
-    Status st = EraseAndRemove(e.path().string());
+    Status st = DiskPool::EraseAndRemove(e.path().string());
     if (st.ok())
-      LOG_INFO("disk pool: {} erased and removed (its disk is gone)", id);
+      LOG_INFO("disk pool: {} {} erased and removed (it is gone)", what, id);
     else
       result = st;
   }
   return result;
+}
+}  // namespace
+
+Status DiskPool::Collect(const std::set<std::string>& keep,
+                         const std::set<std::string>& keep_snapshots) {
+  Status disks = CollectIn(dir_, keep, "disk");
+  Status snapshots = CollectIn(snapshot_dir_, keep_snapshots, "snapshot");
+  return disks.ok() ? snapshots : disks;
+}
+
+Result<std::pair<std::string, int64_t>> DiskPool::Checksum(const std::string& path) {
+  OPENECS_ASSIGN_OR_RETURN(std::string out, Run({"sha256sum", path}));
+  std::string sum = out.substr(0, out.find(' '));
+  if (sum.size() != 64) return Fail("sha256sum " + path + ": " + out);
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  if (ec) return Fail("cannot stat " + path);
+  return std::make_pair(sum, static_cast<int64_t>(size));
 }
 
 Status DiskPool::EraseAndRemove(const std::string& path) {

@@ -15,9 +15,11 @@ namespace openecs {
 
 class DiskPool {
  public:
-  DiskPool(std::string dir, std::string image_dir);
+  // Snapshots go to `snapshot_dir` (<id>.qcow2; <id>.qcow2.part while being made).
+  DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir);
 
   std::string PathOf(const std::string& disk_id) const;
+  std::string SnapshotPathOf(const std::string& snapshot_id) const;
 
   // The disk's file exists and is at least d.size_gib: made if missing (an overlay on the
   // image's base for a system disk), grown with `qemu-img resize` if smaller. Sets `made`
@@ -28,14 +30,18 @@ class DiskPool {
   // The virtual size of a disk file in bytes (works while QEMU has it open).
   static Result<int64_t> VirtualSize(const std::string& path);
 
-  // Erases and removes every file of a disk not in `keep`.
-  Status Collect(const std::set<std::string>& keep);
+  // Erases and removes every file of a disk not in `keep`, and of a snapshot not in
+  // `keep_snapshots` (partial ones included).
+  Status Collect(const std::set<std::string>& keep, const std::set<std::string>& keep_snapshots);
+
+  // The file's sha256 (hex) and size.
+  static Result<std::pair<std::string, int64_t>> Checksum(const std::string& path);
 
   // Overwrites the file's bytes with zeros, syncs, then unlinks it.
   static Status EraseAndRemove(const std::string& path);
 
  private:
-  std::string dir_, image_dir_;
+  std::string dir_, image_dir_, snapshot_dir_;
 };
 
 }  // namespace openecs

@@ -42,7 +42,7 @@ class DiskPoolTest : public ::testing::Test {
 };
 
 TEST_F(DiskPoolTest, MakesGrowsAndAdoptsDiskFiles) {
-  DiskPool pool(root_ + "/pool", root_ + "/images");
+  DiskPool pool(root_ + "/pool", root_ + "/images", root_ + "/snapshots");
   bool made = false;
   ASSERT_TRUE(pool.Ensure(Disk("d-data", "data", 2), "", &made).ok());
   EXPECT_TRUE(made);
@@ -78,7 +78,7 @@ TEST_F(DiskPoolTest, MakesGrowsAndAdoptsDiskFiles) {
 }
 
 TEST_F(DiskPoolTest, CollectErasesTheBlocksOfDisksThatAreGone) {
-  DiskPool pool(root_ + "/pool", root_ + "/images");
+  DiskPool pool(root_ + "/pool", root_ + "/images", root_ + "/snapshots");
   ASSERT_TRUE(pool.Ensure(Disk("d-keep", "data", 1), "").ok());
   ASSERT_TRUE(pool.Ensure(Disk("d-gone", "data", 1), "").ok());
   // Data in the doomed disk, and a second name for its inode to look at its blocks afterwards.
@@ -90,12 +90,27 @@ TEST_F(DiskPoolTest, CollectErasesTheBlocksOfDisksThatAreGone) {
   std::string before = ReadFile(witness);
   ASSERT_NE(before.find(std::string(4096, '\x5a')), std::string::npos);
 
-  ASSERT_TRUE(pool.Collect({"d-keep"}).ok());
+  ASSERT_TRUE(pool.Collect({"d-keep"}, {}).ok());
   EXPECT_TRUE(fs::exists(pool.PathOf("d-keep")));
   EXPECT_FALSE(fs::exists(pool.PathOf("d-gone")));
   std::string after = ReadFile(witness);
   EXPECT_EQ(after.size(), before.size());
   EXPECT_EQ(after, std::string(after.size(), '\0')) << "every byte of the file was zeroed";
+}
+
+TEST_F(DiskPoolTest, CollectRemovesSnapshotsThatAreGoneAndTheirPartialFiles) {
+  DiskPool pool(root_ + "/pool", root_ + "/images", root_ + "/snapshots");
+  for (const char* name : {"s-keep.qcow2", "s-gone.qcow2", "s-half.qcow2.part", "notes.txt"})
+    ASSERT_TRUE(WriteFileAtomic(root_ + "/snapshots/" + name, "data").ok());
+  ASSERT_TRUE(pool.Collect({}, {"s-keep"}).ok());
+  EXPECT_TRUE(fs::exists(pool.SnapshotPathOf("s-keep")));
+  EXPECT_FALSE(fs::exists(pool.SnapshotPathOf("s-gone")));
+  EXPECT_FALSE(fs::exists(root_ + "/snapshots/s-half.qcow2.part"));
+  EXPECT_TRUE(fs::exists(root_ + "/snapshots/notes.txt")) << "not a snapshot: left alone";
+  auto sum = DiskPool::Checksum(pool.SnapshotPathOf("s-keep"));
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ(sum->first, "3a6eb0790f39ac87c94f3856b2dd2c5d110e6811602261a9a923d3bb23adc8b7");
+  EXPECT_EQ(sum->second, 4);
 }
 
 }  // namespace

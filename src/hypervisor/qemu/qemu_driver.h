@@ -29,9 +29,10 @@
 namespace openecs {
 
 struct QemuDriverOptions {
-  std::string state_dir;  // instance directories
-  std::string image_dir;  // <image_dir>/<image-id>/image.json (scripts/build-image)
-  std::string disk_dir;   // the disk pool (disk_pool.h): every disk file of this host
+  std::string state_dir;     // instance directories
+  std::string image_dir;     // <image_dir>/<image-id>/image.json (scripts/build-image)
+  std::string disk_dir;      // the disk pool (disk_pool.h): every disk file of this host
+  std::string snapshot_dir;  // the snapshot store: every snapshot file of this host
   std::string qemu_binary = "qemu-system-x86_64";
   HostInfo host;
   int boot_timeout_ms = 240000;
@@ -61,7 +62,12 @@ class QemuDriver final : public Driver {
   // spare root port; device_del (after the guest let it go) + blockdev-del + object-del;
   // block_resize. Disks are QEMU devices "dev-<disk-id>" (argv.h has the node names).
   Status SyncDisks(const DesiredVm& vm) override;
-  Status CollectDisks(const std::vector<std::string>& keep) override;
+  // A running guest's disk: QMP blockdev-backup (sync=full) into a fresh qcow2, progress from
+  // query-jobs; otherwise qemu-img convert of the file. Then sha256, then rename into place.
+  Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
+                                      const std::function<void(int)>& progress) override;
+  Status CollectDisks(const std::vector<std::string>& keep,
+                      const std::vector<std::string>& keep_snapshots) override;
   void SetEventHandler(std::function<void(const std::string&)> handler) override;
 
   // True when this machine can run the driver (QEMU installed).

@@ -1,0 +1,141 @@
+#include "service/snapshot_service.h"
+
+#include "common/clock.h"
+#include "common/ids.h"
+#include "service/names.h"
+
+namespace openecs {
+namespace {
+
+Result<Snapshot*> FindSnapshot(State& s, const std::string& account_id, const std::string& id) {
+  auto it = s.snapshots.find(id);
+  if (it == s.snapshots.end() || it->second.account_id != account_id)
+    return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
+                     "The specified snapshot " + id + " does not exist.");
+  return &it->second;
+}
+
+Status CheckNameAndDescription(const std::optional<std::string>& name,
+                               const std::optional<std::string>& description) {
+  if (name && !name->empty() && !ValidResourceName(*name))
+    return MakeError(ErrorCode::kInvalidSnapshotName);
+  if (description && description->size() > 256)
+    return MakeError(ErrorCode::kInvalidDiskDescription);
+  return Ok();
+}
+
+}  // namespace
+
+Result<Snapshot> CreateSnapshot(Cloud& cloud, const CreateSnapshotRequest& r) {
+  OPENECS_RETURN_IF_ERROR(CheckNameAndDescription(r.name, r.description));
+  if (r.retention_days < 0 || r.retention_days > 65536)
+    return MakeError(ErrorCode::kInvalidParameter, "RetentionDays must be 1 to 65536.");
+  Snapshot out;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    auto d = s.disks.find(r.disk_id);
+    if (d == s.disks.end() || d->second.account_id != r.account_id)
+      return MakeError(ErrorCode::kInvalidDiskIdNotFound,
+                       "The specified disk " + r.disk_id + " does not exist.");
+    const Disk& disk = d->second;
+    if (disk.status != "In_use" && disk.status != "Available")
+      return MakeError(
+          ErrorCode::kIncorrectDiskStatus,
+          "The disk is " + disk.status + "; snapshots are of In_use or Available disks.");
+    if (disk.host_id.empty()) return MakeError(ErrorCode::kDiskNeverAttached);
+    if (!disk.instance_id.empty()) {
+      auto i = s.instances.find(disk.instance_id);
+      if (i != s.instances.end() &&
+          !CheckAction(InstanceAction::kChangeDevices, i->second.status, i->second.task).ok())
+        return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                         "Snapshots are made of disks of Running or Stopped instances.");
+    }
+    for (const auto& [id, other] : s.snapshots)
+      if (other.disk_id == disk.id && other.status == "progressing")
+        return MakeError(ErrorCode::kDiskCreatingSnapshot);
+    Snapshot snap;
+    snap.id = NewId("s");
+    snap.account_id = r.account_id;
+    snap.region_id = r.region_id;
+    snap.name = r.name;
+    snap.description = r.description;
+    snap.disk_id = disk.id;
+    snap.source_disk_type = disk.type;
+    snap.source_disk_category = disk.category;
+    snap.source_disk_size_gib = disk.size_gib;
+    snap.host_id = disk.host_id;
+    snap.retention_days = r.retention_days;
+    snap.tags = r.tags;
+    snap.creation_time = snap.last_modified_time = NowSeconds();
+    out = txn.Put(snap);
+    return Ok();
+  }));
+  return out;
+}
+
+Status DeleteSnapshot(Cloud& cloud, const std::string& account_id, const std::string& id) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    OPENECS_ASSIGN_OR_RETURN(Snapshot * snap, FindSnapshot(txn.state(), account_id, id));
+    txn.Erase<Snapshot>(snap->id);  // a copy still being made is abandoned by its host
+    return Ok();
+  });
+}
+
+Status ModifySnapshotAttribute(Cloud& cloud, const std::string& account_id, const std::string& id,
+                               const std::optional<std::string>& name,
+                               const std::optional<std::string>& description,
+                               std::optional<int> retention_days) {
+  if (!name && !description && !retention_days) return MakeError(ErrorCode::kNoAttributeToModify);
+  OPENECS_RETURN_IF_ERROR(CheckNameAndDescription(name, description));
+  return cloud.Write([&](Txn& txn) -> Status {
+    OPENECS_ASSIGN_OR_RETURN(Snapshot * snap, FindSnapshot(txn.state(), account_id, id));
+    if (name) snap->name = *name;
+    if (description) snap->description = *description;
+    if (retention_days) snap->retention_days = *retention_days;
+    snap->last_modified_time = NowSeconds();
+    txn.Touch(*snap);
+    return Ok();
+  });
+}
+
+void ApplySnapshotReport(Txn& txn, const std::string& host_id, const SnapshotReport& report) {
+  auto it = txn.state().snapshots.find(report.snapshot_id);
+  if (it == txn.state().snapshots.end()) return;
+  Snapshot& snap = it->second;
+  if (snap.host_id != host_id || snap.status != "progressing") return;
+  if (report.failed) {
+    snap.status = "failed";
+    snap.error = report.error;
+  } else if (report.done) {
+    snap.status = "accomplished";
+    snap.progress = 100;
+    snap.checksum = report.checksum;
+    snap.size_bytes = report.size_bytes;
+  } else if (report.progress > snap.progress && report.progress < 100) {
+    snap.progress = report.progress;
+  } else {
+    return;
+  }
+  snap.last_modified_time = NowSeconds();
+  txn.Touch(snap);
+}
+
+std::vector<DesiredSnapshot> SnapshotsToMake(const State& s, const std::string& host_id) {
+  std::vector<DesiredSnapshot> out;
+  for (const auto& [id, snap] : s.snapshots) {
+    if (snap.host_id != host_id || snap.status != "progressing") continue;
+    auto d = s.disks.find(snap.disk_id);
+    if (d == s.disks.end()) continue;  // the disk went first: nothing to copy
+    out.push_back({id, snap.disk_id, d->second.instance_id});
+  }
+  return out;
+}
+
+std::vector<std::string> SnapshotsKept(const State& s, const std::string& host_id) {
+  std::vector<std::string> out;
+  for (const auto& [id, snap] : s.snapshots)
+    if (snap.host_id == host_id) out.push_back(id);
+  return out;
+}
+
+}  // namespace openecs

@@ -1,0 +1,36 @@
+#pragma once
+// Snapshots as ECS has them: CreateSnapshot of a disk that has data (In_use, or Available after
+// having been attached), made by the disk's host in its snapshot store while the record shows
+// `progressing` with a Progress %, then `accomplished` with the file's sha256 kept in the record
+// (or `failed` with why); DescribeSnapshots, ModifySnapshotAttribute, DeleteSnapshot (the host
+// removes the file once the record is gone).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/agent_protocol.h"
+#include "service/cloud.h"
+
+namespace openecs {
+
+struct CreateSnapshotRequest {
+  std::string account_id, region_id, disk_id, name, description;
+  int retention_days = 0;
+  Tags tags;
+};
+Result<Snapshot> CreateSnapshot(Cloud& cloud, const CreateSnapshotRequest& r);
+Status DeleteSnapshot(Cloud& cloud, const std::string& account_id, const std::string& id);
+Status ModifySnapshotAttribute(Cloud& cloud, const std::string& account_id, const std::string& id,
+                               const std::optional<std::string>& name,
+                               const std::optional<std::string>& description,
+                               std::optional<int> retention_days);
+
+// Folds a host's report into the snapshot's record (reports of other hosts, or for snapshots
+// that are gone or already settled, change nothing).
+void ApplySnapshotReport(Txn& txn, const std::string& host_id, const SnapshotReport& report);
+
+// What `host_id` is to make, and which snapshot files it keeps.
+std::vector<DesiredSnapshot> SnapshotsToMake(const State& s, const std::string& host_id);
+std::vector<std::string> SnapshotsKept(const State& s, const std::string& host_id);
+
+}  // namespace openecs

@@ -1,0 +1,90 @@
+'use strict';
+// Snapshots through the official SDK (emulator mode: the fake host "copies" after its delay):
+// CreateSnapshot goes progressing -> accomplished with a checksum-sized record, is refused for
+// disks that never held data, for disks of busy instances and while another snapshot of the
+// disk is under way; DescribeSnapshots filters and pages; ModifySnapshotAttribute and
+// DeleteSnapshot; a snapshot outlives its disk.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./helpers');
+const { Ecs, REGION, wire, expectError } = h;
+
+let server, ecs, vpc, net;
+before(async () => {
+  server = await h.startServer({ delayMs: 400 });
+  ecs = h.ecsClient(server);
+  vpc = h.vpcClient(server);
+  net = await h.createNetwork(ecs, vpc, { name: 'snaps' });
+});
+after(async () => { if (server) await server.destroy(); });
+
+const describe = async (over = {}) => wire(await ecs.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: REGION, ...over })));
+const snapshot = async (id) => (await describe({ snapshotIds: JSON.stringify([id]) })).Snapshots.Snapshot[0];
+const create = async (diskId, over = {}) => wire(await ecs.createSnapshot(new Ecs.CreateSnapshotRequest({ diskId, ...over }))).SnapshotId;
+
+test('CreateSnapshot: progressing, then accomplished; refused where ECS refuses', async () => {
+  const [inst] = await h.runRunning(ecs, net);
+  const disks = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: inst }))).Disks.Disk;
+  const system = disks.find((d) => d.Type === 'system');
+  const id = await create(system.DiskId, { snapshotName: 'before-upgrade', description: 'first' });
+  let s = await snapshot(id);
+  assert.equal(s.Status, 'progressing');
+  assert.match(s.Progress, /^\d+%$/);
+  await expectError(create(system.DiskId), 'IncorrectDiskStatus.CreatingSnapshot', 403);
+  await h.waitFor(async () => (await snapshot(id)).Status === 'accomplished', 15000, 100, 'snapshot accomplished');
+  s = await snapshot(id);
+  assert.deepEqual([s.Progress, s.SourceDiskId, s.SourceDiskType, s.SourceDiskSize, s.SnapshotName, s.Description, s.Available],
+    ['100%', system.DiskId, 'system', String(system.Size), 'before-upgrade', 'first', true]);
+
+  // A disk that never held data; a disk that does not exist; bad names.
+  const fresh = wire(await ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: REGION, zoneId: h.ZONE_A, diskCategory: 'cloud_essd', size: 20 }))).DiskId;
+  await expectError(create(fresh), 'IncorrectDiskStatus.NeverAttached', 403);
+  await expectError(create('d-nope'), 'InvalidDiskId.NotFound', 404);
+  await expectError(create(system.DiskId, { snapshotName: 'x' }), 'InvalidSnapshotName.Malformed', 400);
+  // A disk whose instance is busy (Stopping is not a state snapshots are taken in).
+  await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: inst }));
+  const status = (await h.describeInstance(ecs, inst)).Status;
+  if (status === 'Stopping') await expectError(create(system.DiskId), 'IncorrectInstanceStatus', 403);
+  await h.waitStatus(ecs, [inst], 'Stopped');
+  const second = await create(system.DiskId);
+  await h.waitFor(async () => (await snapshot(second)).Status === 'accomplished', 15000, 100, 'second snapshot');
+});
+
+test('DescribeSnapshots filters and pages; Modify; Delete; a snapshot outlives its disk', async () => {
+  const [inst] = await h.runRunning(ecs, net);
+  const data = wire(await ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: REGION, zoneId: h.ZONE_A, diskCategory: 'cloud_ssd', size: 20 }))).DiskId;
+  await ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId: data, instanceId: inst }));
+  await h.waitFor(async () => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, diskIds: JSON.stringify([data]) }))).Disks.Disk[0].Status === 'In_use', 15000);
+  const ids = [];
+  for (let k = 0; k < 3; ++k) {
+    ids.push(await create(data, { snapshotName: `data-${k}` }));
+    await h.waitFor(async () => (await snapshot(ids[k])).Status === 'accomplished', 15000, 100, `snapshot ${k}`);
+  }
+  const ofDisk = await describe({ diskId: data });
+  assert.equal(ofDisk.TotalCount, 3);
+  assert.deepEqual(ofDisk.Snapshots.Snapshot.map((s) => s.SnapshotName).sort(), ['data-0', 'data-1', 'data-2']);
+  assert.equal((await describe({ instanceId: inst, sourceDiskType: 'data' })).TotalCount, 3);
+  assert.equal((await describe({ snapshotName: 'data-1' })).Snapshots.Snapshot[0].SnapshotId, ids[1]);
+  assert.equal((await describe({ diskId: data, status: 'failed' })).TotalCount, 0);
+  const page = await describe({ diskId: data, pageSize: 2, pageNumber: 2 });
+  assert.equal(page.Snapshots.Snapshot.length, 1);
+  const tokened = await describe({ diskId: data, maxResults: 10 });  // MaxResults: 10 to 100
+  assert.equal(tokened.Snapshots.Snapshot.length, 3);
+  assert.equal(tokened.NextToken, '');
+
+  await ecs.modifySnapshotAttribute(new Ecs.ModifySnapshotAttributeRequest({ snapshotId: ids[0], snapshotName: 'renamed', description: 'kept', retentionDays: 7 }));
+  const s = await snapshot(ids[0]);
+  assert.deepEqual([s.SnapshotName, s.Description, s.RetentionDays], ['renamed', 'kept', 7]);
+  await expectError(ecs.modifySnapshotAttribute(new Ecs.ModifySnapshotAttributeRequest({ snapshotId: ids[0] })), 'NoAttributeToModify', 400);
+  await expectError(ecs.modifySnapshotAttribute(new Ecs.ModifySnapshotAttributeRequest({ snapshotId: 's-nope', snapshotName: 'other' })), 'InvalidSnapshotId.NotFound', 404);
+
+  await ecs.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId: ids[2] }));
+  assert.equal(await snapshot(ids[2]), undefined);
+  await expectError(ecs.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId: ids[2] })), 'InvalidSnapshotId.NotFound', 404);
+
+  // The disk goes; its snapshots stay.
+  await ecs.detachDisk(new Ecs.DetachDiskRequest({ diskId: data, instanceId: inst }));
+  await h.waitFor(async () => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, diskIds: JSON.stringify([data]) }))).Disks.Disk[0].Status === 'Available', 15000);
+  await ecs.deleteDisk(new Ecs.DeleteDiskRequest({ diskId: data }));
+  assert.equal((await describe({ diskId: data })).TotalCount, 2);
+});
