@@ -131,8 +131,10 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
     LOG_DEBUG("agent: network applied for {} interfaces in {} ms", nics.size(), NowMillis() - t0);
   }
   // Disk and snapshot files of disks and snapshots that are gone.
-  if (Status st = driver_->CollectDisks(desired.pool_disks, desired.kept_snapshots); !st.ok())
-    LOG_WARN("agent: disk pool: {}", st.error().message);
+  if (desired.storage_listed) {
+    if (Status st = driver_->CollectDisks(desired.pool_disks, desired.kept_snapshots); !st.ok())
+      LOG_WARN("agent: disk pool: {}", st.error().message);
+  }
   // Snapshots to make. One that was under way when the agent stopped is made again from the
   // start (its partial file is replaced).
   for (const auto& snap : desired.snapshots) {

@@ -143,6 +143,9 @@ struct DesiredState {
   std::vector<std::string> pool_disks;
   std::vector<DesiredSnapshot> snapshots;   // to make (progressing on this host)
   std::vector<std::string> kept_snapshots;  // every snapshot whose file this host keeps
+  // True when pool_disks and kept_snapshots are filled in: a server from before they existed
+  // sends neither, and its agents must not take that for "keep nothing".
+  bool storage_listed = false;
 };
 
 // What the agent saw or did for one instance.

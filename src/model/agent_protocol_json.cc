@@ -18,7 +18,8 @@ OPENECS_JSON(DesiredVm, instance_id, desired, force_stop, reboot_seq, observed, 
 OPENECS_JSON(RemoteAddress, vpc_id, vni, ip, underlay_ip)
 OPENECS_JSON(DesiredSnapshot, snapshot_id, disk_id, instance_id)
 OPENECS_JSON(SnapshotReport, snapshot_id, progress, done, failed, error, checksum, size_bytes)
-OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks, snapshots, kept_snapshots)
+OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks, snapshots, kept_snapshots,
+             storage_listed)
 
 // `console` and `vnc_url` are optional: absent means "unchanged", which is not "".
 void to_json(nlohmann::json& j, const Observation& v) {

@@ -161,6 +161,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       if (d.host_id.empty() || d.host_id == host_id) out.pool_disks.push_back(id);
     out.snapshots = SnapshotsToMake(s, host_id);
     out.kept_snapshots = SnapshotsKept(s, host_id);
+    out.storage_listed = true;
     return out;
   });
 }
