@@ -99,9 +99,18 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
       return MakeError(ErrorCode::kInvalidPerformanceLevel,
                        "PerformanceLevel must be PL0, PL1, PL2 or PL3.");
   }
-  if (!r.snapshot_id.empty())
-    return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
-                     "The specified snapshot " + r.snapshot_id + " does not exist.");
+  if (!r.snapshot_id.empty()) {
+    bool known = cloud.Read<bool>([&](const State& s) {
+      auto it = s.snapshots.find(r.snapshot_id);
+      return it != s.snapshots.end() && it->second.account_id == r.account_id;
+    });
+    if (!known)
+      return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
+                       "The specified snapshot " + r.snapshot_id + " does not exist.");
+    return MakeError(ErrorCode::kOperationDenied,
+                     "Disks cannot be made from snapshots yet (restoring comes with the next "
+                     "release); the snapshot is kept.");
+  }
   if (r.size_gib <= 0)
     return MakeError(ErrorCode::kMissingParameter,
                      "The input parameter \"Size\" that is mandatory for processing this request "
