@@ -278,35 +278,15 @@ Result<std::vector<SecurityGroupRule>> RulesOf(const Params& p, const std::strin
   std::vector<std::map<std::string, std::string>> specs = p.ObjectList("Permissions");
   if (specs.empty() && (p.Has("IpProtocol") || p.Has("PortRange"))) {
     std::map<std::string, std::string> top;
-    for (const char* k :
-         {"IpProtocol", "PortRange", "SourceCidrIp", "SourceGroupId", "DestCidrIp", "DestGroupId",
-          "Policy", "Priority", "NicType", "Description", "SourcePortRange"})
+    for (const auto& k : RuleFieldNames())
       if (auto v = p.Get(k)) top[k] = *v;
     specs.push_back(top);
   }
   std::vector<SecurityGroupRule> rules;
-  for (auto& m : specs) {
+  for (const auto& m : specs) {
     SecurityGroupRule r;
     r.direction = direction;
-    r.ip_protocol = m["IpProtocol"];
-    r.port_range = m["PortRange"];
-    r.source_cidr_ip = m["SourceCidrIp"];
-    r.source_group_id = m["SourceGroupId"];
-    r.dest_cidr_ip = m["DestCidrIp"];
-    r.dest_group_id = m["DestGroupId"];
-    r.source_port_range = m["SourcePortRange"];
-    r.policy = m["Policy"];
-    r.nic_type = m["NicType"];
-    r.description = m["Description"];
-    if (!m["Priority"].empty()) {
-      try {
-        size_t used = 0;
-        r.priority = std::stoi(m["Priority"], &used);
-        if (used != m["Priority"].size()) r.priority = 0;
-      } catch (...) {
-        r.priority = 0;
-      }
-    }
+    SetRuleFields(r, m);
     rules.push_back(std::move(r));
   }
   return rules;
@@ -351,9 +331,7 @@ ActionHandler ModifyRuleAction(const char* direction) {
   return [direction](ApiContext& c) -> Result<json> {
     OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("SecurityGroupId"));
     std::map<std::string, std::string> fields;
-    for (const char* k :
-         {"IpProtocol", "PortRange", "SourceCidrIp", "SourceGroupId", "DestCidrIp", "DestGroupId",
-          "SourcePortRange", "Policy", "Priority", "NicType", "Description"})
+    for (const auto& k : RuleFieldNames())
       if (auto v = c.params.Get(k)) fields[k] = *v;
     std::string rule_id = c.params.GetOr("SecurityGroupRuleId", "");
     if (rule_id.empty() && !fields.count("IpProtocol"))

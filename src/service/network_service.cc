@@ -326,10 +326,18 @@ Status NormaliseRule(SecurityGroupRule& r) {
 }
 
 namespace {
+// "10.0.0.1" and "10.0.0.1/32" are one block.
+bool SameBlock(const std::string& a, const std::string& b) {
+  auto full = [](const std::string& c) {
+    return c.empty() || c.find('/') != std::string::npos ? c : c + "/32";
+  };
+  return full(a) == full(b);
+}
+
 bool SameRule(const SecurityGroupRule& a, const SecurityGroupRule& b) {
   return a.direction == b.direction && a.ip_protocol == b.ip_protocol &&
-         a.port_range == b.port_range && a.source_cidr_ip == b.source_cidr_ip &&
-         a.source_group_id == b.source_group_id && a.dest_cidr_ip == b.dest_cidr_ip &&
+         a.port_range == b.port_range && SameBlock(a.source_cidr_ip, b.source_cidr_ip) &&
+         a.source_group_id == b.source_group_id && SameBlock(a.dest_cidr_ip, b.dest_cidr_ip) &&
          a.dest_group_id == b.dest_group_id && a.policy == b.policy && a.priority == b.priority &&
          a.nic_type == b.nic_type && a.source_port_range == b.source_port_range;
 }
@@ -465,20 +473,11 @@ std::string* RuleField(SecurityGroupRule& r, const std::string& key) {
   return it == fields.end() ? nullptr : &(r.*(it->second));
 }
 
-// "10.0.0.1" and "10.0.0.1/32" are one block.
-bool SameBlock(const std::string& a, const std::string& b) {
-  auto full = [](const std::string& c) {
-    return c.empty() || c.find('/') != std::string::npos ? c : c + "/32";
-  };
-  return full(a) == full(b);
-}
-
-// Sets the wire-named fields of `keys` present in `fields` on `r`; a bad Priority becomes 0
-// (NormaliseRule refuses it).
+// SetRuleFields for the wire names in `keys` only.
 void SetRuleFields(SecurityGroupRule& r, const std::map<std::string, std::string>& fields,
                    const std::set<std::string>& keys) {
   for (const auto& [k, v] : fields) {
-    if (!keys.count(k)) continue;
+    if (!keys.count(k) || v.empty()) continue;
     if (k == "Priority") {
       r.priority = 0;
       try {
@@ -493,6 +492,18 @@ void SetRuleFields(SecurityGroupRule& r, const std::map<std::string, std::string
   }
 }
 }  // namespace
+
+const std::vector<std::string>& RuleFieldNames() {
+  static const std::vector<std::string> names = {
+      "IpProtocol", "PortRange", "SourceCidrIp",    "SourceGroupId", "DestCidrIp", "DestGroupId",
+      "Policy",     "Priority",  "SourcePortRange", "NicType",       "Description"};
+  return names;
+}
+
+void SetRuleFields(SecurityGroupRule& r, const std::map<std::string, std::string>& fields) {
+  const auto& names = RuleFieldNames();
+  SetRuleFields(r, fields, std::set<std::string>(names.begin(), names.end()));
+}
 
 Status ModifyRule(Cloud& cloud, const std::string& account_id, const std::string& sg_id,
                   const std::string& direction, const std::string& rule_id,

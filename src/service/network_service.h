@@ -88,6 +88,11 @@ Status ModifySecurityGroupPolicy(Cloud& cloud, const std::string& account_id,
 Status ModifyRule(Cloud& cloud, const std::string& account_id, const std::string& sg_id,
                   const std::string& direction, const std::string& rule_id,
                   const std::map<std::string, std::string>& fields);
+// The wire names of a rule's fields (IpProtocol, PortRange, SourceCidrIp, ..., Description).
+const std::vector<std::string>& RuleFieldNames();
+// Sets the fields given in `fields` by wire name (empty values are ignored) on `r`. A Priority
+// that is not a number becomes 0, which NormaliseRule refuses.
+void SetRuleFields(SecurityGroupRule& r, const std::map<std::string, std::string>& fields);
 // Validates and normalises one rule in place (protocol upper case, port range, CIDRs, policy,
 // priority); errors name the offending field.
 Status NormaliseRule(SecurityGroupRule& rule);

@@ -90,4 +90,9 @@ test('ModifySecurityGroupRule and ModifySecurityGroupEgressRule, by id and by va
   await expectError(ecs.modifySecurityGroupRule(new Ecs.ModifySecurityGroupRuleRequest({ regionId: REGION, securityGroupId: sg, policy: 'Drop' })),
     'MissingParameter', 400);
   assert.equal(JSON.stringify(await rules()), before);
+
+  // Revoke by value: "8.8.8.8" (as authorized) and "8.8.8.8/32" are one block.
+  await ecs.revokeSecurityGroupEgress(new Ecs.RevokeSecurityGroupEgressRequest({
+    regionId: REGION, securityGroupId: sg, ipProtocol: 'UDP', portRange: '53/53', destCidrIp: '8.8.8.8/32', policy: 'Drop' }));
+  assert.equal((await rules()).find((x) => x.Direction === 'egress' && x.PortRange === '53/53'), undefined);
 });

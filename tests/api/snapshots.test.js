@@ -44,10 +44,10 @@ test('CreateSnapshot: progressing, then accomplished; refused where ECS refuses'
   await expectError(create(fresh), 'IncorrectDiskStatus.NeverAttached', 403);
   await expectError(create('d-nope'), 'InvalidDiskId.NotFound', 404);
   await expectError(create(system.DiskId, { snapshotName: 'x' }), 'InvalidSnapshotName.Malformed', 400);
-  // A disk whose instance is busy (Stopping is not a state snapshots are taken in).
+  // A disk whose instance is busy (Stopping lasts the fake host's 400 ms delay).
   await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: inst }));
-  const status = (await h.describeInstance(ecs, inst)).Status;
-  if (status === 'Stopping') await expectError(create(system.DiskId), 'IncorrectInstanceStatus', 403);
+  assert.equal((await h.describeInstance(ecs, inst)).Status, 'Stopping');
+  await expectError(create(system.DiskId), 'IncorrectInstanceStatus', 403);
   await h.waitStatus(ecs, [inst], 'Stopped');
   const second = await create(system.DiskId);
   await h.waitFor(async () => (await snapshot(second)).Status === 'accomplished', 15000, 100, 'second snapshot');
