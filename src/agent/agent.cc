@@ -169,6 +169,29 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
       snapshots_busy_.erase(snap.snapshot_id);
     });
   }
+  // Disk files to make anew (from a snapshot, the image, or empty). A build under way when the
+  // agent stopped is done again (the file is replaced only once the new one is whole).
+  for (const auto& build : desired.disk_builds) {
+    std::string key = build.disk_id + ":" + std::to_string(build.generation);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!builds_busy_.insert(key).second) continue;
+    }
+    boost::asio::post(*pool_, [this, build, key] {
+      Status st = driver_->BuildDisk(build);
+      Observation o{"", PowerState::kUnknown, 0, false, "", ""};
+      o.disk_build = DiskBuildReport{build.disk_id, build.generation, !st.ok(),
+                                     st.ok() ? "" : st.error().message};
+      if (st.ok())
+        LOG_INFO("agent: disk {} made anew (build {})", build.disk_id, build.generation);
+      else
+        LOG_WARN("agent: disk {} could not be made anew: {}", build.disk_id, st.error().message);
+      if (Status sent = channel_->Report(host_id(), {o}); !sent.ok())
+        LOG_WARN("agent: disk build report failed: {}", sent.error().message);
+      std::lock_guard<std::mutex> lock(mu_);
+      builds_busy_.erase(key);
+    });
+  }
   std::set<std::string> placed;
   for (const auto& vm : desired.vms) {
     placed.insert(vm.instance_id);

@@ -41,6 +41,7 @@ struct ActionSpec {
 using ActionTable = std::map<std::pair<std::string, std::string>, ActionSpec>;  // (version, action)
 
 void RegisterCatalogueActions(ActionTable& t);
+void RegisterTaskActions(ActionTable& t);
 void RegisterNetworkActions(ActionTable& t);
 void RegisterInstanceActions(ActionTable& t);
 void RegisterKeyPairAndTagActions(ActionTable& t);

@@ -101,6 +101,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth) : cloud_(cloud), auth_(a
   RegisterEniActions(actions_);
   RegisterDiskActions(actions_);
   RegisterSnapshotActions(actions_);
+  RegisterTaskActions(actions_);
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& req) {

@@ -82,6 +82,35 @@ Result<json> ResizeDiskAction(ApiContext& c) {
   return json{{"OrderId", ""}};
 }
 
+Result<json> ResetDiskAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string disk, c.params.Required("DiskId"));
+  OPENECS_ASSIGN_OR_RETURN(std::string snapshot, c.params.Required("SnapshotId"));
+  OPENECS_ASSIGN_OR_RETURN(bool dry_run, DryRunOf(c.params));
+  OPENECS_RETURN_IF_ERROR(ResetDisk(c.cloud, c.account_id, disk, snapshot, dry_run));
+  return json::object();
+}
+
+Result<json> ReInitDiskAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string disk, c.params.Required("DiskId"));
+  OPENECS_RETURN_IF_ERROR(ReInitDisk(c.cloud, c.account_id, disk));
+  return json::object();
+}
+
+Result<json> ReplaceSystemDiskAction(ApiContext& c) {
+  const Params& p = c.params;
+  ReplaceSystemDiskRequest r;
+  r.account_id = c.account_id;
+  OPENECS_ASSIGN_OR_RETURN(r.instance_id, p.Required("InstanceId"));
+  OPENECS_ASSIGN_OR_RETURN(r.image_id, p.Required("ImageId"));
+  OPENECS_ASSIGN_OR_RETURN(int64_t size, p.IntOr("SystemDisk.Size", 0, 1, 1 << 20));
+  r.size_gib = static_cast<int>(size);
+  r.password = p.Get("Password");
+  r.key_pair_name = p.Get("KeyPairName");
+  OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(p));
+  OPENECS_ASSIGN_OR_RETURN(Disk d, ReplaceSystemDisk(c.cloud, r));
+  return json{{"DiskId", d.id}};
+}
+
 }  // namespace
 
 void RegisterDiskActions(ActionTable& t) {
@@ -91,6 +120,9 @@ void RegisterDiskActions(ActionTable& t) {
   t[{kEcsVersion, "DeleteDisk"}] = {DeleteDiskAction, false};
   t[{kEcsVersion, "ModifyDiskAttribute"}] = {ModifyDiskAttributeAction, false};
   t[{kEcsVersion, "ResizeDisk"}] = {ResizeDiskAction, false, true};
+  t[{kEcsVersion, "ResetDisk"}] = {ResetDiskAction, false};
+  t[{kEcsVersion, "ReInitDisk"}] = {ReInitDiskAction, false};
+  t[{kEcsVersion, "ReplaceSystemDisk"}] = {ReplaceSystemDiskAction, false, true};
 }
 
 }  // namespace openecs

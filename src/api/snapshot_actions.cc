@@ -95,7 +95,8 @@ Result<json> DescribeSnapshotsAction(ApiContext& c) {
 
 Result<json> DeleteSnapshotAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("SnapshotId"));
-  OPENECS_RETURN_IF_ERROR(DeleteSnapshot(c.cloud, c.account_id, id));
+  OPENECS_ASSIGN_OR_RETURN(auto force, c.params.OptBool("Force"));
+  OPENECS_RETURN_IF_ERROR(DeleteSnapshot(c.cloud, c.account_id, id, force.value_or(false)));
   return json::object();
 }
 

@@ -198,6 +198,17 @@ namespace openecs {
     "The operation is denied due to a snapshot of the specified disk is not completed yet.")       \
   X(kInvalidSnapshotIdNotFound, "InvalidSnapshotId.NotFound", 404,                                 \
     "The specified snapshot does not exist.")                                                      \
+  X(kInvalidParameterConflict, "InvalidParameter.Conflict", 400,                                   \
+    "The specified parameters conflict.")                                                          \
+  X(kSnapshotNotReady, "InvalidSnapshotId.NotReady", 403,                                          \
+    "The specified snapshot has not completed yet.")                                               \
+  X(kSnapshotNotOfDisk, "InvalidParameter.Mismatch", 403,                                          \
+    "The specified snapshot is not created from the specified disk.")                              \
+  X(kSnapshotCreatedDisk, "SnapshotCreatedDisk", 403,                                              \
+    "The snapshot has been used to create disk(s).")                                               \
+  X(kSourceSnapshotDeleted, "InvalidSourceSnapshot", 403,                                          \
+    "The snapshot which is used to create the specified disk has been deleted.")                   \
+  X(kInvalidTaskIdNotFound, "InvalidTaskId.NotFound", 400, "The specified \"TaskId\" is not found.") \
   X(kInvalidPeriod, "InvalidPeriod", 400, "The specified Period is not valid.")                    \
   X(kInvalidAmount, "InvalidParameter.Amount", 400,                                                \
     "Amount must be 1 to 100 and MinAmount must not exceed Amount.")                               \

@@ -66,6 +66,10 @@ class Driver {
   // file's sha256 and size (done=true). A failed copy leaves no file behind.
   virtual Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
                                               const std::function<void(int)>& progress) = 0;
+  // Makes a disk's file anew from the build's source (a snapshot, whose sha256 must be the
+  // recorded one; an image; or nothing), replacing the old file only once the new one is whole.
+  // On failure the old file is left as it was.
+  virtual Status BuildDisk(const DesiredDiskBuild& build) = 0;
   // Erases and removes this host's disk and snapshot files that belong to no disk in `keep`
   // and no snapshot in `keep_snapshots`.
   virtual Status CollectDisks(const std::vector<std::string>& keep,

@@ -133,6 +133,28 @@ struct SnapshotReport {
   int64_t size_bytes = 0;
 };
 
+// A disk whose file this host is to make anew from a source, replacing what the file holds:
+// CreateDisk from a snapshot, ResetDisk (a snapshot of the disk), ReInitDisk (the snapshot the
+// disk was made from, else the image for a system disk, else empty). A snapshot is used only
+// if its file's sha256 is `snapshot_checksum`; otherwise the build fails and the disk's file
+// is left as it was.
+struct DesiredDiskBuild {
+  std::string disk_id;
+  int64_t generation = 0;  // reported back, so a late report of an older build is ignored
+  std::string snapshot_id;
+  std::string snapshot_checksum;
+  std::string image_id;  // no snapshot, system disk: an overlay on this image's base
+  int size_gib = 0;
+};
+
+// The outcome of a disk build.
+struct DiskBuildReport {
+  std::string disk_id;
+  int64_t generation = 0;
+  bool failed = false;
+  std::string error;
+};
+
 struct DesiredState {
   int64_t revision = 0;
   bool changed = true;  // false: nothing changed since the caller's revision; `vms` is empty
@@ -143,6 +165,7 @@ struct DesiredState {
   std::vector<std::string> pool_disks;
   std::vector<DesiredSnapshot> snapshots;   // to make (progressing on this host)
   std::vector<std::string> kept_snapshots;  // every snapshot whose file this host keeps
+  std::vector<DesiredDiskBuild> disk_builds;
   // True when pool_disks and kept_snapshots are filled in: a server from before they existed
   // sends neither, and its agents must not take that for "keep nothing".
   bool storage_listed = false;
@@ -162,6 +185,7 @@ struct Observation {
   std::optional<std::vector<std::string>> disks;
   // A snapshot's progress (instance_id may then be "": the disk need not be attached).
   std::optional<SnapshotReport> snapshot;
+  std::optional<DiskBuildReport> disk_build;  // instance_id may be ""
 };
 
 // Implemented by the server side; called by agents. Thread-safe.

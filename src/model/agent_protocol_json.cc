@@ -18,8 +18,11 @@ OPENECS_JSON(DesiredVm, instance_id, desired, force_stop, reboot_seq, observed, 
 OPENECS_JSON(RemoteAddress, vpc_id, vni, ip, underlay_ip)
 OPENECS_JSON(DesiredSnapshot, snapshot_id, disk_id, instance_id)
 OPENECS_JSON(SnapshotReport, snapshot_id, progress, done, failed, error, checksum, size_bytes)
+OPENECS_JSON(DesiredDiskBuild, disk_id, generation, snapshot_id, snapshot_checksum, image_id,
+             size_gib)
+OPENECS_JSON(DiskBuildReport, disk_id, generation, failed, error)
 OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks, snapshots, kept_snapshots,
-             storage_listed)
+             storage_listed, disk_builds)
 
 // `console` and `vnc_url` are optional: absent means "unchanged", which is not "".
 void to_json(nlohmann::json& j, const Observation& v) {
@@ -33,6 +36,7 @@ void to_json(nlohmann::json& j, const Observation& v) {
   if (v.vnc_url) j["vnc_url"] = *v.vnc_url;
   if (v.disks) j["disks"] = *v.disks;
   if (v.snapshot) j["snapshot"] = *v.snapshot;
+  if (v.disk_build) j["disk_build"] = *v.disk_build;
 }
 
 void from_json(const nlohmann::json& j, Observation& v) {
@@ -51,6 +55,8 @@ void from_json(const nlohmann::json& j, Observation& v) {
     v.disks = j["disks"].get<std::vector<std::string>>();
   if (j.contains("snapshot") && j["snapshot"].is_object())
     v.snapshot = j["snapshot"].get<SnapshotReport>();
+  if (j.contains("disk_build") && j["disk_build"].is_object())
+    v.disk_build = j["disk_build"].get<DiskBuildReport>();
 }
 
 }  // namespace openecs

@@ -95,7 +95,8 @@ struct Disk {
   std::string snapshot_id;
   std::string instance_id;           // "" when not attached
   std::string device;                // /dev/xvda, /dev/xvdb ...
-  std::string status = "Available";  // Available | Attaching | In_use | Detaching
+  // Creating (made from a snapshot) | Available | Attaching | In_use | Detaching | ReIniting
+  std::string status = "Available";
   bool delete_with_instance = true;
   bool delete_auto_snapshot = true;
   bool enable_auto_snapshot = false;
@@ -107,6 +108,13 @@ struct Disk {
   int64_t creation_time = 0;
   int64_t attached_time = 0;
   int64_t detached_time = 0;
+  // A rebuild of the file by its host (CreateDisk from a snapshot, ResetDisk, ReInitDisk) while
+  // the status is Creating or ReIniting: its number, its source (a snapshot; "" for the image
+  // or empty), the status to go back to, and the task that tracks it.
+  int64_t build_generation = 0;
+  std::string build_snapshot_id;
+  std::string status_after_build;
+  std::string build_task_id;
 };
 
 // A point-in-time copy of a disk, kept in the snapshot store of the disk's host (outside the
@@ -128,10 +136,28 @@ struct Snapshot {
   std::string checksum;                // sha256 of the file, once accomplished
   int64_t size_bytes = 0;
   std::string error;  // why it failed
+  std::string task_id;
   int retention_days = 0;
   Tags tags;
   int64_t creation_time = 0;
   int64_t last_modified_time = 0;
+};
+
+// A long piece of work (a snapshot, a disk rebuilt from a snapshot, an image): what
+// DescribeTasks shows. The work itself is driven by the records it changes (the snapshot, the
+// disk), so it resumes after a restart; the task follows it to Finished or Failed.
+struct Task {
+  std::string id;  // t-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string action;       // CreateSnapshot | CreateDisk | ResetDisk | ReInitDisk | ...
+  std::string resource_id;  // what it works on (a disk, a snapshot)
+  std::string status = "Processing";  // Processing | Finished | Failed
+  int progress = 0;                   // percent
+  std::string error_code, error_message;
+  int64_t creation_time = 0;
+  int64_t finished_time = 0;
 };
 
 struct Vpc {
@@ -292,6 +318,8 @@ void from_json(const nlohmann::json& j, NetworkInterface& v);
 void from_json(const nlohmann::json& j, EipAddress& v);
 void to_json(nlohmann::json& j, const Instance& v);
 void from_json(const nlohmann::json& j, Instance& v);
+void to_json(nlohmann::json& j, const Task& v);
+void from_json(const nlohmann::json& j, Task& v);
 void to_json(nlohmann::json& j, const Disk& v);
 void from_json(const nlohmann::json& j, Disk& v);
 void to_json(nlohmann::json& j, const Vpc& v);

@@ -18,11 +18,14 @@ OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_n
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time, host_id,
-             detached_time, delete_auto_snapshot, enable_auto_snapshot)
+             detached_time, delete_auto_snapshot, enable_auto_snapshot, build_generation,
+             build_snapshot_id, status_after_build, build_task_id)
 OPENECS_JSON(Snapshot, id, version, account_id, region_id, name, description, disk_id,
              source_disk_type, source_disk_category, source_disk_size_gib, host_id, status,
              progress, checksum, size_bytes, error, retention_days, tags, creation_time,
-             last_modified_time)
+             last_modified_time, task_id)
+OPENECS_JSON(Task, id, version, account_id, region_id, action, resource_id, status, progress,
+             error_code, error_message, creation_time, finished_time)
 OPENECS_JSON(Vpc, id, version, account_id, region_id, name, description, cidr_block, vrouter_id,
              route_table_id, tags, creation_time, vni)
 OPENECS_JSON(VSwitch, id, version, account_id, region_id, vpc_id, zone_id, name, description,

@@ -12,6 +12,7 @@
 #include "service/disk_service.h"
 #include "service/security_rules.h"
 #include "service/snapshot_service.h"
+#include "service/task_service.h"
 
 namespace openecs {
 
@@ -22,6 +23,11 @@ void ReleaseInstance(Txn& txn, const std::string& instance_id) {
   for (const auto& disk_id : it->second.disk_ids) {
     auto d = s.disks.find(disk_id);
     if (d == s.disks.end()) continue;
+    if (d->second.status == "ReIniting") {
+      FailTask(txn, d->second.build_task_id, "IncorrectInstanceStatus",
+               "The instance was released while its disk was being re-initialized.");
+      d->second.status_after_build.clear();
+    }
     if (d->second.delete_with_instance) {
       txn.Erase<Disk>(disk_id);
     } else {
@@ -161,6 +167,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       if (d.host_id.empty() || d.host_id == host_id) out.pool_disks.push_back(id);
     out.snapshots = SnapshotsToMake(s, host_id);
     out.kept_snapshots = SnapshotsKept(s, host_id);
+    out.disk_builds = DiskBuildsFor(s, host_id);
     out.storage_listed = true;
     return out;
   });
@@ -174,6 +181,7 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
     int64_t now = NowSeconds();
     for (const auto& o : obs) {
       if (o.snapshot) ApplySnapshotReport(txn, host_id, *o.snapshot);
+      if (o.disk_build) ApplyDiskBuildReport(txn, host_id, *o.disk_build);
       auto it = s.instances.find(o.instance_id);
       if (it == s.instances.end() || it->second.host_id != host_id) continue;
       Instance& inst = it->second;

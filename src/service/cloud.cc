@@ -28,6 +28,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Instance>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Disk>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Snapshot>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<Task>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Vpc>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<VSwitch>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<SecurityGroup>());
@@ -45,7 +46,7 @@ namespace {
 // networks are built from): a change to one wakes the agents' long-polls.
 bool ShapesDesiredState(std::string_view kind) {
   return kind != Kind<IdempotencyRecord>::kName && kind != Kind<Account>::kName &&
-         kind != Kind<Host>::kName;
+         kind != Kind<Host>::kName && kind != Kind<Task>::kName;
 }
 
 // Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
@@ -55,7 +56,7 @@ void ForKindIn(std::string_view kind, F&& f) {
 }
 template <typename F>
 void ForKind(std::string_view kind, F&& f) {
-  ForKindIn<Instance, Disk, Snapshot, Vpc, VSwitch, SecurityGroup, KeyPair, EipAddress,
+  ForKindIn<Instance, Disk, Snapshot, Task, Vpc, VSwitch, SecurityGroup, KeyPair, EipAddress,
             NetworkInterface, Host, IdempotencyRecord, Account>(kind, std::forward<F>(f));
 }
 }  // namespace

@@ -8,6 +8,7 @@
 #include "model/catalogue.h"
 #include "service/instance_service.h"
 #include "service/names.h"
+#include "service/task_service.h"
 
 namespace openecs {
 namespace {
@@ -77,6 +78,31 @@ Status CheckAttachable(const State& s, const Disk& d, const Instance& inst) {
   return Ok();
 }
 
+// A disk that is attached must be on a Stopped instance for its file to be rebuilt.
+Status CheckRebuildable(const State& s, const Disk& d) {
+  if (!d.instance_id.empty()) {
+    auto i = s.instances.find(d.instance_id);
+    if (i != s.instances.end() && i->second.status != InstanceStatus::kStopped)
+      return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                       "The disk's instance must be Stopped.");
+  }
+  for (const auto& [id, snap] : s.snapshots)
+    if (snap.disk_id == d.id && snap.status == "progressing")
+      return MakeError(ErrorCode::kDiskBusyWithSnapshot);
+  return Ok();
+}
+
+// Asks the disk's host to make its file anew from `snapshot_id` (or, "", the image or
+// nothing): ReIniting until the host reports, tracked by a task.
+void BeginRebuild(Txn& txn, Disk& d, const std::string& snapshot_id, const std::string& action) {
+  d.status_after_build = d.status;
+  d.status = "ReIniting";
+  d.build_generation += 1;
+  d.build_snapshot_id = snapshot_id;
+  d.build_task_id = StartTask(txn, d.account_id, d.region_id, action, d.id).id;
+  txn.Touch(d);
+}
+
 }  // namespace
 
 std::string NextDevice(const State& s, const Instance& inst) {
@@ -99,27 +125,13 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
       return MakeError(ErrorCode::kInvalidPerformanceLevel,
                        "PerformanceLevel must be PL0, PL1, PL2 or PL3.");
   }
-  if (!r.snapshot_id.empty()) {
-    bool known = cloud.Read<bool>([&](const State& s) {
-      auto it = s.snapshots.find(r.snapshot_id);
-      return it != s.snapshots.end() && it->second.account_id == r.account_id;
-    });
-    if (!known)
-      return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
-                       "The specified snapshot " + r.snapshot_id + " does not exist.");
-    return MakeError(ErrorCode::kOperationDenied,
-                     "Disks cannot be made from snapshots yet (restoring comes with the next "
-                     "release); the snapshot is kept.");
-  }
-  if (r.size_gib <= 0)
+  if (r.size_gib <= 0 && r.snapshot_id.empty())
     return MakeError(ErrorCode::kMissingParameter,
-                     "The input parameter \"Size\" that is mandatory for processing this request "
-                     "is not supplied.");
-  DiskRequest spec;
-  spec.category = r.category;
-  spec.performance_level = r.performance_level;
-  spec.size_gib = r.size_gib;
-  OPENECS_RETURN_IF_ERROR(ValidateDisk(spec, false, 0));
+                     "The input parameter either \"SnapshotId\" or \"Size\" should be specified.");
+  if (!r.snapshot_id.empty() && !r.instance_id.empty())
+    return MakeError(ErrorCode::kInvalidParameterConflict,
+                     "A disk made from a snapshot is Creating until its host has copied the "
+                     "snapshot: create it without InstanceId, then AttachDisk once Available.");
   if (r.zone_id.empty() && r.instance_id.empty())
     return MakeError(ErrorCode::kMissingParameter,
                      "The input parameter \"ZoneId\" that is mandatory for processing this "
@@ -127,6 +139,26 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
   Disk out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
+    const Snapshot* snap = nullptr;
+    int size_gib = r.size_gib;
+    if (!r.snapshot_id.empty()) {
+      auto it = s.snapshots.find(r.snapshot_id);
+      if (it == s.snapshots.end() || it->second.account_id != r.account_id)
+        return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
+                         "The specified snapshot " + r.snapshot_id + " does not exist.");
+      snap = &it->second;
+      if (snap->status != "accomplished") return MakeError(ErrorCode::kSnapshotNotReady);
+      if (size_gib == 0) size_gib = snap->source_disk_size_gib;
+      if (size_gib < snap->source_disk_size_gib)
+        return MakeError(ErrorCode::kDiskSizeTooSmall,
+                         "Specified disk size is less than the size of snapshot (" +
+                             std::to_string(snap->source_disk_size_gib) + " GiB).");
+    }
+    DiskRequest spec;
+    spec.category = r.category;
+    spec.performance_level = r.performance_level;
+    spec.size_gib = size_gib;
+    OPENECS_RETURN_IF_ERROR(ValidateDisk(spec, false, 0));
     Disk d;
     d.id = NewId("d");
     d.account_id = r.account_id;
@@ -139,7 +171,7 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
     d.performance_level = r.category == "cloud_essd"
                               ? (r.performance_level.empty() ? "PL1" : r.performance_level)
                               : "";
-    d.size_gib = r.size_gib;
+    d.size_gib = size_gib;
     d.status = "Available";
     d.delete_with_instance = false;  // a disk made on its own outlives instances by default
     d.tags = r.tags;
@@ -153,6 +185,16 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
       OPENECS_RETURN_IF_ERROR(CheckAttachable(s, d, *inst));
     }
     if (r.dry_run) return DryRunOk();
+    if (snap) {
+      // Made on the snapshot's host (pools are host-local), Creating until it has the copy.
+      d.snapshot_id = snap->id;
+      d.host_id = snap->host_id;
+      d.status = "Creating";
+      d.status_after_build = "Available";
+      d.build_generation = 1;
+      d.build_snapshot_id = snap->id;
+      d.build_task_id = StartTask(txn, r.account_id, r.region_id, "CreateDisk", d.id).id;
+    }
     Disk& made = txn.Put(d);
     if (inst) Attach(txn, made, *inst, std::nullopt);
     out = made;
@@ -294,6 +336,153 @@ void SettleDisks(Txn& txn, Instance& inst, const std::optional<std::vector<std::
       Detached(txn, d);
     }
   }
+}
+
+}  // namespace openecs
+
+namespace openecs {
+
+Status ResetDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id,
+                 const std::string& snapshot_id, bool dry_run) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    OPENECS_ASSIGN_OR_RETURN(Disk * d, FindDisk(s, account_id, disk_id));
+    auto it = s.snapshots.find(snapshot_id);
+    if (it == s.snapshots.end() || it->second.account_id != account_id)
+      return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
+                       "The specified snapshot " + snapshot_id + " does not exist.");
+    const Snapshot& snap = it->second;
+    if (snap.disk_id != d->id) return MakeError(ErrorCode::kSnapshotNotOfDisk);
+    if (snap.status != "accomplished") return MakeError(ErrorCode::kSnapshotNotReady);
+    if (d->status != "In_use" && d->status != "Available")
+      return MakeError(ErrorCode::kIncorrectDiskStatus,
+                       "The disk is " + d->status + "; it can be reset In_use or Available.");
+    OPENECS_RETURN_IF_ERROR(CheckRebuildable(s, *d));
+    if (dry_run) return DryRunOk();
+    BeginRebuild(txn, *d, snap.id, "ResetDisk");
+    return Ok();
+  });
+}
+
+Status ReInitDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    OPENECS_ASSIGN_OR_RETURN(Disk * d, FindDisk(s, account_id, disk_id));
+    if (d->status != "In_use")
+      return MakeError(ErrorCode::kIncorrectDiskStatus,
+                       "The disk is " + d->status + "; only an In_use disk can be re-initialized.");
+    OPENECS_RETURN_IF_ERROR(CheckRebuildable(s, *d));
+    if (!d->snapshot_id.empty()) {
+      auto it = s.snapshots.find(d->snapshot_id);
+      if (it == s.snapshots.end()) return MakeError(ErrorCode::kSourceSnapshotDeleted);
+      if (it->second.status != "accomplished") return MakeError(ErrorCode::kSnapshotNotReady);
+    }
+    if (d->host_id.empty()) return Ok();  // no file yet: the first one is made from its source
+    BeginRebuild(txn, *d, d->snapshot_id, "ReInitDisk");
+    return Ok();
+  });
+}
+
+Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) {
+  Disk out;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    OPENECS_ASSIGN_OR_RETURN(Instance * inst, FindInstance(s, r.account_id, r.instance_id));
+    const Image* image = FindBuiltinImage(r.image_id);
+    if (!image)
+      return MakeError(ErrorCode::kInvalidImageIdNotFound,
+                       "The specified image " + r.image_id + " does not exist.");
+    if (inst->status != InstanceStatus::kStopped)
+      return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                       "The system disk of a Stopped instance only can be replaced.");
+    if (r.password) OPENECS_RETURN_IF_ERROR(ValidatePassword(*r.password));
+    if (r.key_pair_name) {
+      auto k = s.key_pairs.find(*r.key_pair_name);
+      if (k == s.key_pairs.end() || k->second.account_id != r.account_id)
+        return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
+    }
+    Disk* old = nullptr;
+    for (const auto& id : inst->disk_ids)
+      if (auto it = s.disks.find(id); it != s.disks.end() && it->second.type == "system")
+        old = &it->second;
+    if (!old) return MakeError(ErrorCode::kIncorrectDiskStatus, "The instance has no system disk.");
+    if (old->status != "In_use")
+      return MakeError(ErrorCode::kIncorrectDiskStatus,
+                       "The system disk is " + old->status + ".");
+    OPENECS_RETURN_IF_ERROR(CheckRebuildable(s, *old));
+    int size = r.size_gib ? r.size_gib : std::max(old->size_gib, image->size_gib);
+    const DiskCategory* cat = FindDiskCategory(old->category);
+    int min = std::max(image->size_gib, cat ? cat->min_system_gib : 1);
+    int max = cat ? cat->max_system_gib : 2048;
+    if (size < min || size > max)
+      return MakeError(ErrorCode::kInvalidSystemDiskSize,
+                       "SystemDisk.Size must be " + std::to_string(min) + " to " +
+                           std::to_string(max) + " GiB for this image and category.");
+    if (r.dry_run) return DryRunOk();
+    Disk d = *old;
+    d.id = NewId("d");
+    d.version = 0;
+    d.name = "";
+    d.description = "";
+    d.image_id = image->id;
+    d.snapshot_id = "";
+    d.size_gib = size;
+    d.host_id = inst->host_id;  // the old one's pool; the new file is made at the next start
+    d.creation_time = d.attached_time = NowSeconds();
+    d.build_generation = 0;
+    d.build_snapshot_id = d.status_after_build = d.build_task_id = "";
+    std::replace(inst->disk_ids.begin(), inst->disk_ids.end(), old->id, d.id);
+    inst->image_id = image->id;
+    if (r.password) inst->password = *r.password;
+    if (r.key_pair_name) inst->key_pair_name = *r.key_pair_name;
+    txn.Touch(*inst);
+    txn.Erase<Disk>(old->id);  // its host erases the old file
+    out = txn.Put(d);
+    return Ok();
+  }));
+  return out;
+}
+
+std::vector<DesiredDiskBuild> DiskBuildsFor(const State& s, const std::string& host_id) {
+  std::vector<DesiredDiskBuild> out;
+  for (const auto& [id, d] : s.disks) {
+    if (d.host_id != host_id || (d.status != "Creating" && d.status != "ReIniting")) continue;
+    DesiredDiskBuild b;
+    b.disk_id = id;
+    b.generation = d.build_generation;
+    b.size_gib = d.size_gib;
+    if (!d.build_snapshot_id.empty()) {
+      auto snap = s.snapshots.find(d.build_snapshot_id);
+      if (snap == s.snapshots.end()) continue;  // cannot happen: DeleteSnapshot refuses
+      b.snapshot_id = snap->first;
+      b.snapshot_checksum = snap->second.checksum;
+    } else if (d.type == "system") {
+      b.image_id = d.image_id;
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+void ApplyDiskBuildReport(Txn& txn, const std::string& host_id, const DiskBuildReport& r) {
+  auto it = txn.state().disks.find(r.disk_id);
+  if (it == txn.state().disks.end()) return;
+  Disk& d = it->second;
+  if (d.host_id != host_id || (d.status != "Creating" && d.status != "ReIniting") ||
+      d.build_generation != r.generation)
+    return;
+  if (r.failed) {
+    FailTask(txn, d.build_task_id, "InternalError", r.error);
+    if (d.status == "Creating") {  // nothing was made: the disk goes
+      txn.Erase<Disk>(d.id);
+      return;
+    }
+  } else {
+    FinishTask(txn, d.build_task_id);
+  }
+  d.status = d.status_after_build.empty() ? "Available" : d.status_after_build;
+  d.status_after_build.clear();
+  txn.Touch(d);
 }
 
 }  // namespace openecs

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "model/agent_protocol.h"
 #include "service/cloud.h"
 
 namespace openecs {
@@ -48,6 +49,32 @@ Status ModifyDiskAttribute(Cloud& cloud, const std::string& account_id,
 // Available disk). Either way a running guest sees the new size at once (block_resize).
 Status ResizeDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id,
                   int new_size_gib, const std::string& type);
+
+// Rolls the disk back to a snapshot of it (accomplished): the disk must be Available, or In_use
+// on a Stopped instance. The disk is ReIniting until its host has copied the snapshot (after
+// checking its sha256): then back to its status, or left as it was if the copy failed (the
+// task says why).
+Status ResetDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id,
+                 const std::string& snapshot_id, bool dry_run);
+// Makes an In_use disk of a Stopped instance what it was when created: the snapshot it was made
+// from, else its image (system disk), else empty. ReIniting meanwhile, as ResetDisk.
+Status ReInitDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id);
+
+struct ReplaceSystemDiskRequest {
+  std::string account_id, instance_id, image_id;
+  int size_gib = 0;  // 0: the old disk's size (at least the image's)
+  std::optional<std::string> password, key_pair_name;
+  bool dry_run = false;
+};
+// A Stopped instance gets a new system disk (a new id) from `image_id`; the old one is deleted
+// (its file erased), the data disks stay. The next start boots the new image.
+Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r);
+
+// The disk files `host_id` is to make anew (disks Creating or ReIniting there), and the
+// folding of its report: success returns the disk to its status; failure leaves it as it was
+// (a Creating disk is deleted) and fails the task with the host's reason.
+std::vector<DesiredDiskBuild> DiskBuildsFor(const State& s, const std::string& host_id);
+void ApplyDiskBuildReport(Txn& txn, const std::string& host_id, const DiskBuildReport& report);
 
 // Folds what a host says about an instance's disks into the records: `present` (the disks its
 // running guest has) settles Attaching and Detaching disks; nullopt with the instance Stopped

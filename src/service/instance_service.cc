@@ -410,6 +410,12 @@ Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest
   std::map<std::string, std::string> placed, addressed;
   auto check = [&](Txn& txn, Instance& i, const PowerRequest&) -> Status {
     OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kStart, i.status, i.task));
+    for (const auto& disk_id : i.disk_ids)
+      if (auto d = txn.state().disks.find(disk_id);
+          d != txn.state().disks.end() && d->second.status == "ReIniting")
+        return MakeError(ErrorCode::kIncorrectDiskStatus,
+                         "Disk " + disk_id + " is being re-initialized; start the instance when it "
+                         "is In_use again.");
     if (i.public_ip_on_start && i.public_ip.empty()) {
       if (!public_ips) public_ips.emplace(txn.state(), cloud.config());
       auto ip = public_ips->Next();

@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "service/names.h"
+#include "service/task_service.h"
 
 namespace openecs {
 namespace {
@@ -67,15 +68,30 @@ Result<Snapshot> CreateSnapshot(Cloud& cloud, const CreateSnapshotRequest& r) {
     snap.retention_days = r.retention_days;
     snap.tags = r.tags;
     snap.creation_time = snap.last_modified_time = NowSeconds();
+    snap.task_id = StartTask(txn, r.account_id, r.region_id, "CreateSnapshot", snap.id).id;
     out = txn.Put(snap);
     return Ok();
   }));
   return out;
 }
 
-Status DeleteSnapshot(Cloud& cloud, const std::string& account_id, const std::string& id) {
+Status DeleteSnapshot(Cloud& cloud, const std::string& account_id, const std::string& id,
+                      bool force) {
   return cloud.Write([&](Txn& txn) -> Status {
     OPENECS_ASSIGN_OR_RETURN(Snapshot * snap, FindSnapshot(txn.state(), account_id, id));
+    for (const auto& [disk_id, d] : txn.state().disks) {
+      bool building = (d.status == "Creating" || d.status == "ReIniting") &&
+                      d.build_snapshot_id == snap->id;
+      if (building)
+        return MakeError(ErrorCode::kSnapshotCreatedDisk,
+                         "Disk " + disk_id + " is being made from the snapshot.");
+      if (d.snapshot_id == snap->id && !force)
+        return MakeError(ErrorCode::kSnapshotCreatedDisk,
+                         "Disk " + disk_id +
+                             " was made from the snapshot (Force=true deletes it anyway; the "
+                             "disk can then not be re-initialized).");
+    }
+    FailTask(txn, snap->task_id, "SnapshotDeleted", "The snapshot was deleted while being made.");
     txn.Erase<Snapshot>(snap->id);  // a copy still being made is abandoned by its host
     return Ok();
   });
@@ -106,13 +122,16 @@ void ApplySnapshotReport(Txn& txn, const std::string& host_id, const SnapshotRep
   if (report.failed) {
     snap.status = "failed";
     snap.error = report.error;
+    FailTask(txn, snap.task_id, "InternalError", report.error);
   } else if (report.done) {
     snap.status = "accomplished";
     snap.progress = 100;
     snap.checksum = report.checksum;
     snap.size_bytes = report.size_bytes;
+    FinishTask(txn, snap.task_id);
   } else if (report.progress > snap.progress && report.progress < 100) {
     snap.progress = report.progress;
+    TaskProgress(txn, snap.task_id, report.progress);
   } else {
     return;
   }

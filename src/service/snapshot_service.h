@@ -19,7 +19,10 @@ struct CreateSnapshotRequest {
   Tags tags;
 };
 Result<Snapshot> CreateSnapshot(Cloud& cloud, const CreateSnapshotRequest& r);
-Status DeleteSnapshot(Cloud& cloud, const std::string& account_id, const std::string& id);
+// Refused while a disk is being made from the snapshot, and (unless `force`) when a disk was
+// made from it (that disk's ReInitDisk needs it).
+Status DeleteSnapshot(Cloud& cloud, const std::string& account_id, const std::string& id,
+                      bool force);
 Status ModifySnapshotAttribute(Cloud& cloud, const std::string& account_id, const std::string& id,
                                const std::optional<std::string>& name,
                                const std::optional<std::string>& description,

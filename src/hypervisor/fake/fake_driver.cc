@@ -180,4 +180,13 @@ Result<SnapshotReport> FakeDriver::MakeSnapshot(const DesiredSnapshot& snapshot,
   return r;
 }
 
+Status FakeDriver::BuildDisk(const DesiredDiskBuild& build) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
+  if (!build.snapshot_id.empty() &&
+      build.snapshot_checksum != Sha256Hex("fake snapshot " + build.snapshot_id))
+    return MakeError(ErrorCode::kInternalError,
+                     "snapshot " + build.snapshot_id + " does not match its checksum");
+  return Ok();
+}
+
 }  // namespace openecs

@@ -43,6 +43,9 @@ class FakeDriver final : public Driver {
   // No files: a snapshot is "made" after the operation delay, with a checksum of its id.
   Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
                                       const std::function<void(int)>& progress) override;
+  // No files: a build "copies" after the operation delay; a snapshot source must carry the
+  // checksum MakeSnapshot gave it.
+  Status BuildDisk(const DesiredDiskBuild& build) override;
   Status CollectDisks(const std::vector<std::string>&, const std::vector<std::string>&) override {
     return Ok();
   }

@@ -50,17 +50,7 @@ Status DiskPool::Ensure(const DesiredDisk& d, const std::string& legacy_dir, boo
   }
   int64_t want = int64_t{d.size_gib} << 30;
   if (!fs::exists(path)) {
-    std::vector<std::string> argv = {"qemu-img", "create", "-q", "-f", "qcow2"};
-    if (d.type == "system") {
-      auto image =
-          json::parse(ReadFile(image_dir_ + "/" + d.image_id + "/image.json"), nullptr, false);
-      if (image.is_discarded() || !image.is_object())
-        return Fail("image " + d.image_id + " is not installed on this host");
-      std::string base = image_dir_ + "/" + d.image_id + "/" + image.value("disk", "base.qcow2");
-      argv.insert(argv.end(), {"-b", base, "-F", "qcow2"});
-    }
-    argv.insert(argv.end(), {path, std::to_string(want)});
-    OPENECS_RETURN_IF_ERROR(Run(argv));
+    OPENECS_RETURN_IF_ERROR(Create(path, d.type == "system" ? d.image_id : "", want));
     if (made) *made = true;
     return Ok();
   }
@@ -72,6 +62,63 @@ Status DiskPool::Ensure(const DesiredDisk& d, const std::string& legacy_dir, boo
   return Ok();
 }
 
+Status DiskPool::Create(const std::string& path, const std::string& image_id, int64_t bytes) {
+  std::vector<std::string> argv = {"qemu-img", "create", "-q", "-f", "qcow2"};
+  if (!image_id.empty()) {
+    auto image = json::parse(ReadFile(image_dir_ + "/" + image_id + "/image.json"), nullptr, false);
+    if (image.is_discarded() || !image.is_object())
+      return Fail("image " + image_id + " is not installed on this host");
+    std::string base = image_dir_ + "/" + image_id + "/" + image.value("disk", "base.qcow2");
+    argv.insert(argv.end(), {"-b", base, "-F", "qcow2"});
+  }
+  argv.insert(argv.end(), {path, std::to_string(bytes)});
+  auto r = Run(argv);
+  if (!r.ok()) return r.error();
+  return Ok();
+}
+
+Status DiskPool::Build(const DesiredDiskBuild& b) {
+  std::string path = PathOf(b.disk_id), part = path + ".part", old = path + ".old";
+  std::error_code ec;
+  fs::remove(part, ec);
+  if (fs::exists(old)) OPENECS_RETURN_IF_ERROR(EraseAndRemove(old));  // an earlier crash's
+  int64_t want = int64_t{b.size_gib} << 30;
+  auto fail = [&](Error e) -> Status {
+    fs::remove(part, ec);
+    return e;
+  };
+  if (!b.snapshot_id.empty()) {
+    std::string snap = SnapshotPathOf(b.snapshot_id);
+    if (!fs::exists(snap)) return Fail("snapshot " + b.snapshot_id + " has no file on this host");
+    OPENECS_ASSIGN_OR_RETURN(auto sum, Checksum(snap));
+    if (sum.first != b.snapshot_checksum)
+      return Fail("snapshot " + b.snapshot_id + " is corrupted: its file's sha256 is " +
+                  sum.first + ", recorded " + b.snapshot_checksum +
+                  " when it was made; the disk was left as it was");
+    if (auto r = Run({"qemu-img", "convert", "-O", "qcow2", snap, part}); !r.ok())
+      return fail(r.error());
+    auto have = VirtualSize(part);
+    if (!have.ok()) return fail(have.error());
+    if (*have < want)
+      if (auto r = Run({"qemu-img", "resize", "-q", part, std::to_string(want)}); !r.ok())
+        return fail(r.error());
+  } else if (Status st = Create(part, b.image_id, want); !st.ok()) {
+    return fail(st.error());
+  }
+  // The old file's blocks are erased once the new file is in its place.
+  if (fs::exists(path)) {
+    fs::rename(path, old, ec);
+    if (ec) return fail(Fail("cannot move " + path + " aside: " + ec.message()));
+  }
+  fs::rename(part, path, ec);
+  if (ec) {
+    std::error_code back;
+    if (fs::exists(old)) fs::rename(old, path, back);
+    return fail(Fail("cannot put " + part + " in place: " + ec.message()));
+  }
+  return fs::exists(old) ? EraseAndRemove(old) : Ok();
+}
+
 Result<int64_t> DiskPool::VirtualSize(const std::string& path) {
   OPENECS_ASSIGN_OR_RETURN(std::string out, Run({"qemu-img", "info", "-U", "--output=json", path}));
   auto j = json::parse(out, nullptr, false);
@@ -80,8 +127,8 @@ Result<int64_t> DiskPool::VirtualSize(const std::string& path) {
 }
 
 namespace {
-// Erases and removes the files "<id>.qcow2" (and "<id>.qcow2.part") in `dir` whose id is not
-// in `keep`.
+// Erases and removes the files "<id>.qcow2" (and "<id>.qcow2.part", "<id>.qcow2.old") in `dir`
+// whose id is not in `keep`.
 Status CollectIn(const std::string& dir, const std::set<std::string>& keep, const char* what) {
   std::error_code ec;
   Status result = Ok();
@@ -90,7 +137,9 @@ Status CollectIn(const std::string& dir, const std::set<std::string>& keep, cons
     size_t at = name.find(kSuffix);
     if (at == std::string::npos || at == 0) continue;
     std::string rest = name.substr(at);
-    if (rest != kSuffix && rest != std::string(kSuffix) + ".part") continue;
+    if (rest != kSuffix && rest != std::string(kSuffix) + ".part" &&
+        rest != std::string(kSuffix) + ".old")
+      continue;
     std::string id = name.substr(0, at);
     if (keep.count(id)) continue;
     Status st = DiskPool::EraseAndRemove(e.path().string());

@@ -27,6 +27,13 @@ class DiskPool {
   // (<instances>/<id>/); a file found there moves into the pool.
   Status Ensure(const DesiredDisk& d, const std::string& legacy_dir, bool* made = nullptr);
 
+  // Makes the disk's file anew from the build's source into "<id>.qcow2.part", then puts it in
+  // place of the old file, which is erased. A snapshot source is first checked against its
+  // recorded sha256: a mismatch (a corrupted or altered snapshot) fails the build, naming both
+  // sums, and the old file is left untouched. The new file is a whole copy (no backing file),
+  // grown to size_gib if the snapshot was smaller.
+  Status Build(const DesiredDiskBuild& b);
+
   // The virtual size of a disk file in bytes (works while QEMU has it open).
   static Result<int64_t> VirtualSize(const std::string& path);
 
@@ -41,6 +48,10 @@ class DiskPool {
   static Status EraseAndRemove(const std::string& path);
 
  private:
+  // Creates a fresh qcow2 of `bytes` at `path`: an overlay on the image's base if image_id is
+  // given, empty otherwise.
+  Status Create(const std::string& path, const std::string& image_id, int64_t bytes);
+
   std::string dir_, image_dir_, snapshot_dir_;
 };
 

@@ -113,5 +113,66 @@ TEST_F(DiskPoolTest, CollectRemovesSnapshotsThatAreGoneAndTheirPartialFiles) {
   EXPECT_EQ(sum->second, 4);
 }
 
+// Writes `text` at offset 0 of a qcow2 disk (qemu-io) and reads it back.
+void WritePattern(const std::string& path, const std::string& text) {
+  ASSERT_TRUE(openecs::Run({"qemu-io", "-f", "qcow2", "-c",
+                            "write -P 0x" + text + " 0 64k", path})
+                  .ok());
+}
+bool HasPattern(const std::string& path, const std::string& text) {
+  auto r = openecs::Run({"qemu-io", "-f", "qcow2", "-c", "read -P 0x" + text + " 0 64k", path});
+  return r.ok() && r->find("Pattern verification failed") == std::string::npos;
+}
+
+TEST_F(DiskPoolTest, BuildRestoresASnapshotAndRefusesACorruptedOne) {
+  if (!HaveProgram("qemu-io")) GTEST_SKIP() << "qemu-io is not installed";
+  DiskPool pool(root_ + "/pool", root_ + "/images", root_ + "/snapshots");
+  ASSERT_TRUE(pool.Ensure(Disk("d-data", "data", 1), "").ok());
+  std::string disk = pool.PathOf("d-data"), snap = pool.SnapshotPathOf("s-1");
+  WritePattern(disk, "5a");
+  ASSERT_TRUE(openecs::Run({"qemu-img", "convert", "-O", "qcow2", disk, snap}).ok());
+  auto sum = DiskPool::Checksum(snap);
+  ASSERT_TRUE(sum.ok());
+  WritePattern(disk, "a5");  // written after the snapshot
+
+  DesiredDiskBuild b;
+  b.disk_id = "d-data";
+  b.generation = 1;
+  b.snapshot_id = "s-1";
+  b.snapshot_checksum = sum->first;
+  b.size_gib = 2;  // grown past the snapshot's size
+  ASSERT_TRUE(pool.Build(b).ok());
+  EXPECT_TRUE(HasPattern(disk, "5a"));
+  EXPECT_EQ(*DiskPool::VirtualSize(disk), int64_t{2} << 30);
+  EXPECT_FALSE(fs::exists(disk + ".part"));
+  EXPECT_FALSE(fs::exists(disk + ".old"));
+
+  // One flipped byte in the snapshot: the build fails naming it, and the disk keeps its data.
+  WritePattern(disk, "a5");
+  {
+    std::fstream f(snap, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(snap) / 2));
+    char c = 0;
+    f.read(&c, 1);
+    f.seekp(-1, std::ios::cur);
+    c = static_cast<char>(c ^ 0x01);
+    f.write(&c, 1);
+  }
+  auto st = pool.Build(b);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("s-1 is corrupted"), std::string::npos) << st.error().message;
+  EXPECT_TRUE(HasPattern(disk, "a5"));
+
+  // No snapshot: a data disk is made empty, a system disk an overlay on its image.
+  b.snapshot_id.clear();
+  ASSERT_TRUE(pool.Build(b).ok());
+  EXPECT_TRUE(HasPattern(disk, "00"));
+  b.image_id = "img-1";
+  ASSERT_TRUE(pool.Build(b).ok());
+  auto info = openecs::Run({"qemu-img", "info", "-U", disk});
+  ASSERT_TRUE(info.ok());
+  EXPECT_NE(info->find("backing file"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace openecs

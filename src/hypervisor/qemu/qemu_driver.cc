@@ -208,6 +208,7 @@ Result<DesiredVm> QemuDriver::UpdateSpec(const DesiredVm& want) {
   DesiredVm vm = SpecFromJson(spec_json);
   // Metadata and disks follow the server (disk files are made or grown at launch).
   vm.disks = want.disks;
+  vm.image_id = want.image_id;  // ReplaceSystemDisk boots another image
   vm.host_name = want.host_name;
   vm.user_data = want.user_data;
   vm.password = want.password;
@@ -645,6 +646,8 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm) {
   // The next boot has the same disks.
   return UpdateSpec(vm).ok() ? Ok() : Fail("cannot record the disks of " + id);
 }
+
+Status QemuDriver::BuildDisk(const DesiredDiskBuild& build) { return pool_.Build(build); }
 
 Status QemuDriver::CollectDisks(const std::vector<std::string>& keep,
                                 const std::vector<std::string>& keep_snapshots) {

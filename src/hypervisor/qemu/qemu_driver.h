@@ -66,6 +66,7 @@ class QemuDriver final : public Driver {
   // query-jobs; otherwise qemu-img convert of the file. Then sha256, then rename into place.
   Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
                                       const std::function<void(int)>& progress) override;
+  Status BuildDisk(const DesiredDiskBuild& build) override;  // DiskPool::Build
   Status CollectDisks(const std::vector<std::string>& keep,
                       const std::vector<std::string>& keep_snapshots) override;
   void SetEventHandler(std::function<void(const std::string&)> handler) override;
