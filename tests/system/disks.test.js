@@ -7,6 +7,9 @@
 // the pattern, outlives the disk, and DeleteSnapshot erases it. Guests report on their consoles
 // (probes.js): "probe vd-<serial> <sectors>:<first bytes>" for each data disk they have (the
 // serial is the disk id without "d-", as on ECS, and DescribeDisks' SerialNumber).
+// The second test rolls a disk back (ResetDisk) to a snapshot after the host overwrote it,
+// makes a disk from the snapshot, sees a corrupted snapshot refused, and replaces the system
+// disk with the data disks kept; its guest reports on every boot (boot count in each line).
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -40,6 +43,30 @@ const diskProber = (write) => Buffer.from(`#!/bin/sh
   echo "probe disks [$list]"
   sleep 1
 done) >/dev/console 2>&1 </dev/null &
+`).toString('base64');
+
+// Like diskProber(true), but installed as /etc/rc.local so it runs on every boot, each line
+// carrying the boot count: "probe vd-<serial> <boot>:<sectors>:<first bytes>".
+const bootProber = () => Buffer.from(`#!/bin/sh
+cat >/etc/rc.local <<'RC'
+#!/bin/sh
+mkdir /run/prober 2>/dev/null || exit 0
+(while true; do
+  b=$(cat /var/lib/openecs/boot_count)
+  for s in /sys/block/vd[b-z]; do
+    [ -e "$s/serial" ] || continue
+    n=$(basename $s); serial=$(cat $s/serial)
+    [ "$serial" = cidata ] && continue
+    [ -b /dev/$n ] || mknod /dev/$n b $(tr : ' ' < $s/dev)
+    head=$(dd if=/dev/$n bs=64 count=1 2>/dev/null | tr -d '\\000' | tr -c 'A-Za-z0-9-' _)
+    if [ -z "$head" ]; then printf "PATTERN-%s" "$(hostname)" | dd of=/dev/$n conv=notrunc 2>/dev/null; sync; fi
+    echo "probe vd-$serial $b:$(cat $s/size):$head"
+  done
+  sleep 1
+done) >/dev/console 2>&1 </dev/null &
+RC
+chmod +x /etc/rc.local
+/etc/rc.local
 `).toString('base64');
 
 before(async () => {
@@ -107,4 +134,87 @@ test('hot-attach, write, online resize, hot-detach, outlive the instance, read e
   await h.waitFor(async () => !fs.existsSync(snapFile), 20000, 200, 'the deleted snapshot\'s file erased');
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: y, force: true }));
   await h.waitGone(ecs, [y], 60000);
+});
+
+test('ResetDisk rolls back to a snapshot; a disk from the snapshot; a corrupted snapshot is refused; ReplaceSystemDisk keeps the data disks', async () => {
+  const { execFileSync } = require('node:child_process');
+  const net = await h.createNetwork(ecs, vpc, { name: 'restore', vpcCidr: '10.9.0.0/16', vswCidr: '10.9.1.0/24' });
+  const [x] = await h.runInstances(ecs, net, { hostName: 'keeper', userData: bootProber() });
+  await h.waitStatus(ecs, [x], 'Running', BOOT_MS);
+  const expectProbe = (name, want, what, ms = PLUG_MS) => probes.expectProbe(ecs, x, name, want, what, ms);
+  const disk = async (id) => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, diskIds: JSON.stringify([id]) }))).Disks.Disk[0];
+  const waitDisk = (id, status) => h.waitFor(async () => (await disk(id)).Status === status, PLUG_MS, 500, `disk ${id} ${status}`);
+  const stop = async () => {
+    await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: x }));
+    await h.waitStatus(ecs, [x], 'Stopped', BOOT_MS);
+  };
+  const start = async () => {
+    await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: x }));
+    await h.waitStatus(ecs, [x], 'Running', BOOT_MS);
+  };
+  const poolFile = (id) => path.join(server.dataDir, 'disks', `${id}.qcow2`);
+  const hostWrite = (id, byte) => execFileSync('qemu-io', ['-f', 'qcow2', '-c', `write -P ${byte} 0 64`, poolFile(id)]);
+  const hostHead = (id) => execFileSync('qemu-io', ['-r', '-f', 'qcow2', '-c', 'read -v 0 16', poolFile(id)], { encoding: 'utf8' });
+  const task = async (resourceId, action) => {
+    const t = wire(await ecs.describeTasks(new Ecs.DescribeTasksRequest({ regionId: h.REGION, resourceIds: [resourceId], taskAction: action }))).TaskSet.Task[0];
+    return wire(await ecs.describeTaskAttribute(new Ecs.DescribeTaskAttributeRequest({ regionId: h.REGION, taskId: t.TaskId })));
+  };
+
+  const d = wire(await ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: h.REGION, zoneId: net.zone, diskCategory: 'cloud_essd', size: 1 }))).DiskId;
+  const serial = d.slice(2);
+  await ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId: d, instanceId: x, deleteWithInstance: true }));
+  await waitDisk(d, 'In_use');
+  await expectProbe(`vd-${serial}`, `1:${GiB_SECTORS}:PATTERN-keeper`, 'boot 1: the guest wrote its pattern');
+  const snap = wire(await ecs.createSnapshot(new Ecs.CreateSnapshotRequest({ diskId: d }))).SnapshotId;
+  await h.waitFor(async () => (await task(snap, 'CreateSnapshot')).TaskStatus === 'Finished', PLUG_MS, 500, 'snapshot task finished');
+
+  // Overwritten (on the host, the guest off), seen by the guest, then rolled back.
+  await stop();
+  hostWrite(d, '0x58');
+  await start();
+  await expectProbe(`vd-${serial}`, `2:${GiB_SECTORS}:${'X'.repeat(64)}`, 'boot 2: the guest sees the overwrite');
+  await stop();
+  await ecs.resetDisk(new Ecs.ResetDiskRequest({ diskId: d, snapshotId: snap }));
+  assert.equal((await disk(d)).Status, 'ReIniting');
+  await waitDisk(d, 'In_use');
+  assert.equal((await task(d, 'ResetDisk')).TaskStatus, 'Finished');
+  await start();
+  await expectProbe(`vd-${serial}`, `3:${GiB_SECTORS}:PATTERN-keeper`, 'boot 3: ResetDisk brought the pattern back');
+
+  // A new disk from the snapshot holds the pattern too (hot-attached).
+  const copy = wire(await ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: h.REGION, zoneId: net.zone, diskCategory: 'cloud_essd', snapshotId: snap }))).DiskId;
+  await waitDisk(copy, 'Available');
+  await ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId: copy, instanceId: x, deleteWithInstance: true }));
+  await waitDisk(copy, 'In_use');
+  await expectProbe(`vd-${copy.slice(2)}`, `3:${GiB_SECTORS}:PATTERN-keeper`, 'the disk made from the snapshot');
+
+  // One byte of the snapshot's file flipped: the rollback fails, says why, and leaves the disk.
+  await stop();
+  hostWrite(d, '0x59');
+  const snapFile = path.join(server.dataDir, 'snapshots', `${snap}.qcow2`);
+  const fd = fs.openSync(snapFile, 'r+');
+  const at = Math.floor(fs.statSync(snapFile).size / 2);
+  const b = Buffer.alloc(1);
+  fs.readSync(fd, b, 0, 1, at);
+  b[0] ^= 1;
+  fs.writeSync(fd, b, 0, 1, at);
+  fs.closeSync(fd);
+  await ecs.resetDisk(new Ecs.ResetDiskRequest({ diskId: d, snapshotId: snap }));
+  await waitDisk(d, 'In_use');
+  const attr = await task(d, 'ResetDisk');
+  assert.equal(attr.TaskStatus, 'Failed');
+  assert.match(attr.OperationProgressSet.OperationProgress[0].ErrorMsg, new RegExp(`snapshot ${snap} is corrupted`));
+  assert.match(hostHead(d), /59 59 59 59/, 'the disk kept what it held');
+
+  // A new system disk (a fresh root file system: the boot count starts again); the data disks stay.
+  const newSystem = wire(await ecs.replaceSystemDisk(new Ecs.ReplaceSystemDiskRequest({ instanceId: x, imageId: h.IMAGE }))).DiskId;
+  await start();
+  await expectProbe(`vd-${serial}`, `1:${GiB_SECTORS}:${'Y'.repeat(64)}`, 'new system disk: the data disk is still there');
+  await expectProbe(`vd-${copy.slice(2)}`, `1:${GiB_SECTORS}:PATTERN-keeper`, 'and the disk made from the snapshot');
+  assert.ok(fs.existsSync(poolFile(newSystem)), 'the new system disk is a file in the pool');
+
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: x, force: true }));
+  await h.waitGone(ecs, [x], 60000);
+  await ecs.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId: snap, force: true }));
+  await h.waitFor(async () => !fs.existsSync(poolFile(d)) && !fs.existsSync(snapFile), 20000, 200, 'disks and snapshot erased');
 });
