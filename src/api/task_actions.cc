@@ -32,8 +32,8 @@ Result<json> DescribeTasksAction(ApiContext& c) {
   q.status = status.value_or("");
   OPENECS_ASSIGN_OR_RETURN(q.start_time, TimeOf(p, "StartTime"));
   OPENECS_ASSIGN_OR_RETURN(q.end_time, TimeOf(p, "EndTime"));
-  std::vector<Task> tasks = c.cloud.Read<std::vector<Task>>(
-      [&](const State& s) { return FindTasks(s, q); });
+  std::vector<Task> tasks =
+      c.cloud.Read<std::vector<Task>>([&](const State& s) { return FindTasks(s, q); });
   PageSpec spec;
   spec.token_style = false;
   OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(p, tasks.size(), spec));
@@ -59,16 +59,19 @@ Result<json> DescribeTaskAttributeAction(ApiContext& c) {
   q.account_id = c.account_id;
   q.region_id = c.region_id;
   q.task_ids = {id};
-  std::vector<Task> found = c.cloud.Read<std::vector<Task>>(
-      [&](const State& s) { return FindTasks(s, q); });
+  std::vector<Task> found =
+      c.cloud.Read<std::vector<Task>>([&](const State& s) { return FindTasks(s, q); });
   if (found.empty()) return MakeError(ErrorCode::kInvalidTaskIdNotFound);
   const Task& t = found[0];
   bool failed = t.status == "Failed", finished = t.status == "Finished";
-  json progress = {{"OperationStatus", failed ? "Failed" : finished ? "Success" : "Processing"},
-                   {"ErrorCode", t.error_code},
-                   {"ErrorMsg", t.error_message},
-                   {"RelatedItemSet", Wrap("Item", json::array({{{"Name", "ResourceId"},
-                                                                  {"Value", t.resource_id}}}))}};
+  json progress = {
+      {"OperationStatus", failed     ? "Failed"
+                          : finished ? "Success"
+                                     : "Processing"},
+      {"ErrorCode", t.error_code},
+      {"ErrorMsg", t.error_message},
+      {"RelatedItemSet",
+       Wrap("Item", json::array({{{"Name", "ResourceId"}, {"Value", t.resource_id}}}))}};
   return json{{"TaskId", t.id},
               {"RegionId", t.region_id},
               {"TaskAction", t.action},

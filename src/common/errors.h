@@ -208,7 +208,8 @@ namespace openecs {
     "The snapshot has been used to create disk(s).")                                               \
   X(kSourceSnapshotDeleted, "InvalidSourceSnapshot", 403,                                          \
     "The snapshot which is used to create the specified disk has been deleted.")                   \
-  X(kInvalidTaskIdNotFound, "InvalidTaskId.NotFound", 400, "The specified \"TaskId\" is not found.") \
+  X(kInvalidTaskIdNotFound, "InvalidTaskId.NotFound", 400,                                         \
+    "The specified \"TaskId\" is not found.")                                                      \
   X(kInvalidPeriod, "InvalidPeriod", 400, "The specified Period is not valid.")                    \
   X(kInvalidAmount, "InvalidParameter.Amount", 400,                                                \
     "Amount must be 1 to 100 and MinAmount must not exceed Amount.")                               \

@@ -83,8 +83,7 @@ Status CheckRebuildable(const State& s, const Disk& d) {
   if (!d.instance_id.empty()) {
     auto i = s.instances.find(d.instance_id);
     if (i != s.instances.end() && i->second.status != InstanceStatus::kStopped)
-      return MakeError(ErrorCode::kIncorrectInstanceStatus,
-                       "The disk's instance must be Stopped.");
+      return MakeError(ErrorCode::kIncorrectInstanceStatus, "The disk's instance must be Stopped.");
   }
   for (const auto& [id, snap] : s.snapshots)
     if (snap.disk_id == d.id && snap.status == "progressing")
@@ -407,8 +406,7 @@ Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) 
         old = &it->second;
     if (!old) return MakeError(ErrorCode::kIncorrectDiskStatus, "The instance has no system disk.");
     if (old->status != "In_use")
-      return MakeError(ErrorCode::kIncorrectDiskStatus,
-                       "The system disk is " + old->status + ".");
+      return MakeError(ErrorCode::kIncorrectDiskStatus, "The system disk is " + old->status + ".");
     OPENECS_RETURN_IF_ERROR(CheckRebuildable(s, *old));
     int size = r.size_gib ? r.size_gib : std::max(old->size_gib, image->size_gib);
     const DiskCategory* cat = FindDiskCategory(old->category);

@@ -414,8 +414,9 @@ Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest
       if (auto d = txn.state().disks.find(disk_id);
           d != txn.state().disks.end() && d->second.status == "ReIniting")
         return MakeError(ErrorCode::kIncorrectDiskStatus,
-                         "Disk " + disk_id + " is being re-initialized; start the instance when it "
-                         "is In_use again.");
+                         "Disk " + disk_id +
+                             " is being re-initialized; start the instance when it "
+                             "is In_use again.");
     if (i.public_ip_on_start && i.public_ip.empty()) {
       if (!public_ips) public_ips.emplace(txn.state(), cloud.config());
       auto ip = public_ips->Next();

@@ -80,8 +80,8 @@ Status DeleteSnapshot(Cloud& cloud, const std::string& account_id, const std::st
   return cloud.Write([&](Txn& txn) -> Status {
     OPENECS_ASSIGN_OR_RETURN(Snapshot * snap, FindSnapshot(txn.state(), account_id, id));
     for (const auto& [disk_id, d] : txn.state().disks) {
-      bool building = (d.status == "Creating" || d.status == "ReIniting") &&
-                      d.build_snapshot_id == snap->id;
+      bool building =
+          (d.status == "Creating" || d.status == "ReIniting") && d.build_snapshot_id == snap->id;
       if (building)
         return MakeError(ErrorCode::kSnapshotCreatedDisk,
                          "Disk " + disk_id + " is being made from the snapshot.");

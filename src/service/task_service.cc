@@ -68,9 +68,8 @@ std::vector<Task> FindTasks(const State& s, const TaskQuery& q) {
     if (q.end_time && t.creation_time > q.end_time) continue;
     out.push_back(t);
   }
-  std::stable_sort(out.begin(), out.end(), [](const Task& a, const Task& b) {
-    return a.creation_time > b.creation_time;
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Task& a, const Task& b) { return a.creation_time > b.creation_time; });
   return out;
 }
 

@@ -92,8 +92,8 @@ Status DiskPool::Build(const DesiredDiskBuild& b) {
     if (!fs::exists(snap)) return Fail("snapshot " + b.snapshot_id + " has no file on this host");
     OPENECS_ASSIGN_OR_RETURN(auto sum, Checksum(snap));
     if (sum.first != b.snapshot_checksum)
-      return Fail("snapshot " + b.snapshot_id + " is corrupted: its file's sha256 is " +
-                  sum.first + ", recorded " + b.snapshot_checksum +
+      return Fail("snapshot " + b.snapshot_id + " is corrupted: its file's sha256 is " + sum.first +
+                  ", recorded " + b.snapshot_checksum +
                   " when it was made; the disk was left as it was");
     if (auto r = Run({"qemu-img", "convert", "-O", "qcow2", snap, part}); !r.ok())
       return fail(r.error());

@@ -115,9 +115,8 @@ TEST_F(DiskPoolTest, CollectRemovesSnapshotsThatAreGoneAndTheirPartialFiles) {
 
 // Writes `text` at offset 0 of a qcow2 disk (qemu-io) and reads it back.
 void WritePattern(const std::string& path, const std::string& text) {
-  ASSERT_TRUE(openecs::Run({"qemu-io", "-f", "qcow2", "-c",
-                            "write -P 0x" + text + " 0 64k", path})
-                  .ok());
+  ASSERT_TRUE(
+      openecs::Run({"qemu-io", "-f", "qcow2", "-c", "write -P 0x" + text + " 0 64k", path}).ok());
 }
 bool HasPattern(const std::string& path, const std::string& text) {
   auto r = openecs::Run({"qemu-io", "-f", "qcow2", "-c", "read -P 0x" + text + " 0 64k", path});
