@@ -134,6 +134,8 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
   if (desired.storage_listed) {
     if (Status st = driver_->CollectDisks(desired.pool_disks, desired.kept_snapshots); !st.ok())
       LOG_WARN("agent: disk pool: {}", st.error().message);
+    if (Status st = driver_->CollectImages(desired.kept_images); !st.ok())
+      LOG_WARN("agent: image store: {}", st.error().message);
   }
   // Snapshots to make. One that was under way when the agent stopped is made again from the
   // start (its partial file is replaced).
@@ -167,6 +169,43 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
       report(r);
       std::lock_guard<std::mutex> lock(mu_);
       snapshots_busy_.erase(snap.snapshot_id);
+    });
+  }
+  // Custom images to make. One under way when the agent stopped is made again from the start.
+  for (const auto& build : desired.image_builds) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!images_busy_.insert(build.image_id).second) continue;
+    }
+    boost::asio::post(*pool_, [this, build] {
+      auto report = [&](const ImageReport& r) {
+        Observation o{"", PowerState::kUnknown, 0, false, "", ""};
+        o.image = r;
+        if (Status st = channel_->Report(host_id(), {o}); !st.ok())
+          LOG_WARN("agent: image report failed: {}", st.error().message);
+      };
+      int last = 0;
+      auto made = driver_->MakeImage(build, [&](int pct) {
+        if (pct < last + 5) return;  // a report per 5%
+        last = pct;
+        ImageReport r;
+        r.image_id = build.image_id;
+        r.progress = pct;
+        report(r);
+      });
+      ImageReport r;
+      r.image_id = build.image_id;
+      if (made.ok()) {
+        r = *made;
+        LOG_INFO("agent: image {} made ({} bytes)", build.image_id, r.size_bytes);
+      } else {
+        r.failed = true;
+        r.error = made.error().message;
+        LOG_WARN("agent: image {} failed: {}", build.image_id, r.error);
+      }
+      report(r);
+      std::lock_guard<std::mutex> lock(mu_);
+      images_busy_.erase(build.image_id);
     });
   }
   // Disk files to make anew (from a snapshot, the image, or empty). A build under way when the

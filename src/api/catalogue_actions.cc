@@ -219,68 +219,6 @@ Result<json> DescribeAvailableResource(ApiContext& c) {
   return json{{"AvailableZones", Wrap("AvailableZone", zones)}};
 }
 
-Result<json> DescribeImages(ApiContext& c) {
-  std::set<std::string> ids;
-  if (auto v = c.params.Get("ImageId"))
-    for (auto& id : Split(*v, ',')) ids.insert(Trim(id));
-  auto owner = c.params.Get("ImageOwnerAlias");
-  if (owner && *owner != "system" && *owner != "self" && *owner != "others" &&
-      *owner != "marketplace")
-    return MakeError(ErrorCode::kInvalidParameter,
-                     "ImageOwnerAlias must be system, self, others or marketplace.");
-  auto name = c.params.Get("ImageName");
-  auto os_type = c.params.Get("OSType");
-  auto arch = c.params.Get("Architecture");
-  auto status = c.params.Get("Status");
-  std::vector<const Image*> matched;
-  for (const auto& img : BuiltinImages()) {
-    if (!ids.empty() && !ids.count(img.id)) continue;
-    if (owner && *owner != "system") continue;
-    if (name && img.name.find(*name) == std::string::npos) continue;
-    if (os_type && !EqualsIgnoreCase(*os_type, img.os_type)) continue;
-    if (arch && *arch != img.architecture && !(*arch == "x86_64" && img.architecture == "x86_64"))
-      continue;
-    if (status && status->find("Available") == std::string::npos) continue;
-    matched.push_back(&img);
-  }
-  PageSpec spec;
-  spec.token_style = false;
-  OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), spec));
-  json arr = json::array();
-  for (size_t i = page.begin; i < page.end; ++i) {
-    const Image& img = *matched[i];
-    arr.push_back({{"ImageId", img.id},
-                   {"ImageName", img.name},
-                   {"ImageFamily", "debian"},
-                   {"ImageVersion", "1.0"},
-                   {"Description", img.description},
-                   {"OSName", img.os_name},
-                   {"OSNameEn", img.os_name},
-                   {"OSType", img.os_type},
-                   {"Platform", img.platform},
-                   {"Architecture", img.architecture},
-                   {"Size", img.size_gib},
-                   {"Status", "Available"},
-                   {"Progress", "100%"},
-                   {"ImageOwnerAlias", "system"},
-                   {"IsPublic", true},
-                   {"IsSelfShared", ""},
-                   {"IsCopied", false},
-                   {"IsSubscribed", false},
-                   {"IsSupportCloudinit", true},
-                   {"IsSupportIoOptimized", true},
-                   {"Usage", "instance"},
-                   {"BootMode", "BIOS"},
-                   {"CreationTime", "2026-11-01T00:00:00Z"},
-                   {"LoginAsNonRootSupported", false},
-                   {"DiskDeviceMappings", Wrap("DiskDeviceMapping", json::array())},
-                   {"Tags", Wrap("Tag", json::array())}});
-  }
-  json reply = {{"Images", Wrap("Image", arr)}, {"RegionId", c.region_id}};
-  page.Render(reply, matched.size());
-  return reply;
-}
-
 }  // namespace
 
 void RegisterCatalogueActions(ActionTable& t) {
@@ -289,7 +227,6 @@ void RegisterCatalogueActions(ActionTable& t) {
   t[{kEcsVersion, "DescribeInstanceTypes"}] = {DescribeInstanceTypes, false};
   t[{kEcsVersion, "DescribeInstanceTypeFamilies"}] = {DescribeInstanceTypeFamilies};
   t[{kEcsVersion, "DescribeAvailableResource"}] = {DescribeAvailableResource};
-  t[{kEcsVersion, "DescribeImages"}] = {DescribeImages};
   t[{kVpcVersion, "DescribeRegions"}] = {DescribeRegions, false};
   t[{kVpcVersion, "DescribeZones"}] = {DescribeZones};
 }

@@ -210,6 +210,23 @@ namespace openecs {
     "The snapshot which is used to create the specified disk has been deleted.")                   \
   X(kInvalidTaskIdNotFound, "InvalidTaskId.NotFound", 400,                                         \
     "The specified \"TaskId\" is not found.")                                                      \
+  X(kInvalidImageName, "InvalidImageName.Malformed", 400,                                          \
+    "The specified Image name is wrongly formed.")                                                 \
+  X(kImageNameDuplicated, "InvalidImageName.Duplicated", 400,                                      \
+    "The specified Image name has already bean used.")                                             \
+  X(kImageIsCreating, "ImageIsCreating", 403, "The specified image is being created.")             \
+  X(kImageUsingByInstance, "ImageUsingByInstance", 403,                                            \
+    "The specified image has been used to create instances.")                                      \
+  X(kImageUseShared, "ImageUseShared", 403, "The specified image has been shared to others.")      \
+  X(kIncorrectImageStatus, "IncorrectImageStatus", 400, "The image is not available.")             \
+  X(kSnapshotCreatedImage, "SnapshotCreatedImage", 403,                                            \
+    "The snapshot has been used to create user defined image(s).")                                 \
+  X(kInvalidAccountNotFound, "InvalidAccount.NotFound", 404,                                       \
+    "The specified parameter \"AddAccount.n\" or \"RemoveAccount.n\" does not exist.")            \
+  X(kInvalidOssObject, "InvalidOSSObject.Malformed", 400,                                          \
+    "The specified OSS object is wrongly formed.")                                                 \
+  X(kInvalidImageFormat, "InvalidImageFormat.Malformed", 400,                                      \
+    "The specified image format is not supported.")                                                \
   X(kInvalidPeriod, "InvalidPeriod", 400, "The specified Period is not valid.")                    \
   X(kInvalidAmount, "InvalidParameter.Amount", 400,                                                \
     "Amount must be 1 to 100 and MinAmount must not exceed Amount.")                               \

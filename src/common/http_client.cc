@@ -43,3 +43,69 @@ Result<HttpClientResponse> HttpCall(const HttpClientRequest& request) {
 }
 
 }  // namespace openecs
+
+namespace openecs {
+
+Status HttpDownload(const std::string& url, const std::string& path,
+                    const std::function<void(int64_t, int64_t)>& progress, int timeout_ms) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  using tcp = boost::asio::ip::tcp;
+  if (url.rfind("http://", 0) != 0)
+    return MakeError(ErrorCode::kInvalidParameter, "only http:// URLs can be downloaded: " + url);
+  std::string rest = url.substr(7);
+  size_t slash = rest.find('/');
+  std::string endpoint = rest.substr(0, slash);
+  std::string target = slash == std::string::npos ? "/" : rest.substr(slash);
+  std::string host = endpoint, port = "80";
+  if (auto c = endpoint.rfind(':'); c != std::string::npos) {
+    host = endpoint.substr(0, c);
+    port = endpoint.substr(c + 1);
+  }
+  try {
+    boost::asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::milliseconds(timeout_ms));
+    stream.connect(resolver.resolve(host, port));
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, endpoint);
+    req.set(http::field::user_agent, "openecs/0.1");
+    http::write(stream, req);
+    beast::flat_buffer buf;
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
+    http::read_header(stream, buf, parser);
+    if (parser.get().result_int() != 200)
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "GET " + url + " answered " + std::to_string(parser.get().result_int()));
+    int64_t total = parser.content_length() ? static_cast<int64_t>(*parser.content_length()) : -1;
+    FILE* out = std::fopen(path.c_str(), "wb");
+    if (!out) return MakeError(ErrorCode::kInternalError, "cannot write " + path);
+    std::vector<char> chunk(1 << 20);
+    int64_t done = 0;
+    bool ok = true;
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      beast::error_code ec;
+      stream.expires_after(std::chrono::milliseconds(timeout_ms));  // per chunk
+      http::read(stream, buf, parser, ec);
+      if (ec && ec != http::error::need_buffer) {
+        ok = false;
+        break;
+      }
+      size_t n = chunk.size() - parser.get().body().size;
+      if (n && std::fwrite(chunk.data(), 1, n, out) != n) ok = false;
+      done += static_cast<int64_t>(n);
+      if (progress) progress(done, total);
+    }
+    ok = std::fclose(out) == 0 && ok;
+    if (!ok) return MakeError(ErrorCode::kInternalError, "download of " + url + " broke off");
+    return Ok();
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kServiceUnavailable, "cannot download " + url + ": " + e.what());
+  }
+}
+
+}  // namespace openecs

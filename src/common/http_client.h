@@ -2,6 +2,8 @@
 // A blocking HTTP/1.1 client call (Boost.Beast, one connection per call): for the CLI and for
 // remote agents. Any HTTP status is a successful call; only a failure to connect, send or
 // read (or the timeout) is an error.
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -24,5 +26,10 @@ struct HttpClientResponse {
 };
 
 Result<HttpClientResponse> HttpCall(const HttpClientRequest& request);
+
+// GETs an http:// URL into the file at `path`, streaming (no size limit), calling `progress`
+// with bytes so far and the total (-1 when the server does not say). Only status 200 counts.
+Status HttpDownload(const std::string& url, const std::string& path,
+                    const std::function<void(int64_t, int64_t)>& progress, int timeout_ms = 60000);
 
 }  // namespace openecs

@@ -70,6 +70,12 @@ class Driver {
   // recorded one; an image; or nothing), replacing the old file only once the new one is whole.
   // On failure the old file is left as it was.
   virtual Status BuildDisk(const DesiredDiskBuild& build) = 0;
+  // Makes a custom image in this host's image store (see DiskPool::MakeImage), calling
+  // `progress` with percents; a failure leaves nothing behind.
+  virtual Result<ImageReport> MakeImage(const DesiredImageBuild& build,
+                                        const std::function<void(int)>& progress) = 0;
+  // Removes this host's custom images that are not in `keep`.
+  virtual Status CollectImages(const std::vector<std::string>& keep) = 0;
   // Erases and removes this host's disk and snapshot files that belong to no disk in `keep`
   // and no snapshot in `keep_snapshots`.
   virtual Status CollectDisks(const std::vector<std::string>& keep,

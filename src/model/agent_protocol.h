@@ -155,6 +155,30 @@ struct DiskBuildReport {
   std::string error;
 };
 
+// An image this host is to make in its image store: from a snapshot (checked against its
+// sha256) with the boot files of `boot_image_id`, or imported from a URL or a path (converted
+// from `source_format` to qcow2).
+struct DesiredImageBuild {
+  std::string image_id;
+  std::string snapshot_id;
+  std::string snapshot_checksum;
+  std::string boot_image_id;
+  std::string source_url;
+  std::string source_format;
+  std::string os_name;
+};
+
+// Progress or outcome of an image build.
+struct ImageReport {
+  std::string image_id;
+  int progress = 0;
+  bool done = false;
+  bool failed = false;
+  std::string error;
+  int64_t size_bytes = 0;  // the image file's
+  int size_gib = 0;        // its virtual size, rounded up
+};
+
 struct DesiredState {
   int64_t revision = 0;
   bool changed = true;  // false: nothing changed since the caller's revision; `vms` is empty
@@ -166,6 +190,9 @@ struct DesiredState {
   std::vector<DesiredSnapshot> snapshots;   // to make (progressing on this host)
   std::vector<std::string> kept_snapshots;  // every snapshot whose file this host keeps
   std::vector<DesiredDiskBuild> disk_builds;
+  std::vector<DesiredImageBuild> image_builds;
+  // Custom images whose files this host keeps (its own, and those disks here are overlays on).
+  std::vector<std::string> kept_images;
   // True when pool_disks and kept_snapshots are filled in: a server from before they existed
   // sends neither, and its agents must not take that for "keep nothing".
   bool storage_listed = false;
@@ -186,6 +213,7 @@ struct Observation {
   // A snapshot's progress (instance_id may then be "": the disk need not be attached).
   std::optional<SnapshotReport> snapshot;
   std::optional<DiskBuildReport> disk_build;  // instance_id may be ""
+  std::optional<ImageReport> image;           // instance_id ""
 };
 
 // Implemented by the server side; called by agents. Thread-safe.

@@ -21,8 +21,11 @@ OPENECS_JSON(SnapshotReport, snapshot_id, progress, done, failed, error, checksu
 OPENECS_JSON(DesiredDiskBuild, disk_id, generation, snapshot_id, snapshot_checksum, image_id,
              size_gib)
 OPENECS_JSON(DiskBuildReport, disk_id, generation, failed, error)
+OPENECS_JSON(DesiredImageBuild, image_id, snapshot_id, snapshot_checksum, boot_image_id, source_url,
+             source_format, os_name)
+OPENECS_JSON(ImageReport, image_id, progress, done, failed, error, size_bytes, size_gib)
 OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks, snapshots, kept_snapshots,
-             storage_listed, disk_builds)
+             storage_listed, disk_builds, image_builds, kept_images)
 
 // `console` and `vnc_url` are optional: absent means "unchanged", which is not "".
 void to_json(nlohmann::json& j, const Observation& v) {
@@ -37,6 +40,7 @@ void to_json(nlohmann::json& j, const Observation& v) {
   if (v.disks) j["disks"] = *v.disks;
   if (v.snapshot) j["snapshot"] = *v.snapshot;
   if (v.disk_build) j["disk_build"] = *v.disk_build;
+  if (v.image) j["image"] = *v.image;
 }
 
 void from_json(const nlohmann::json& j, Observation& v) {
@@ -57,6 +61,7 @@ void from_json(const nlohmann::json& j, Observation& v) {
     v.snapshot = j["snapshot"].get<SnapshotReport>();
   if (j.contains("disk_build") && j["disk_build"].is_object())
     v.disk_build = j["disk_build"].get<DiskBuildReport>();
+  if (j.contains("image") && j["image"].is_object()) v.image = j["image"].get<ImageReport>();
 }
 
 }  // namespace openecs

@@ -93,8 +93,8 @@ struct Disk {
   int size_gib = 0;
   std::string image_id;
   std::string snapshot_id;
-  std::string instance_id;           // "" when not attached
-  std::string device;                // /dev/xvda, /dev/xvdb ...
+  std::string instance_id;  // "" when not attached
+  std::string device;       // /dev/xvda, /dev/xvdb ...
   // Creating (made from a snapshot) | Available | Attaching | In_use | Detaching | ReIniting
   std::string status = "Available";
   bool delete_with_instance = true;
@@ -130,6 +130,7 @@ struct Snapshot {
   std::string source_disk_type;
   std::string source_disk_category;
   int source_disk_size_gib = 0;
+  std::string source_image_id;  // the system disk's image (what an image made from it boots)
   std::string host_id;                 // whose snapshot store holds the file
   std::string status = "progressing";  // progressing | accomplished | failed
   int progress = 0;                    // percent
@@ -146,13 +147,44 @@ struct Snapshot {
 // A long piece of work (a snapshot, a disk rebuilt from a snapshot, an image): what
 // DescribeTasks shows. The work itself is driven by the records it changes (the snapshot, the
 // disk), so it resumes after a restart; the task follows it to Finished or Failed.
+// A custom image (CreateImage, ImportImage): a whole qcow2 copy of a system disk in the image
+// store of the host that made it, with the boot files (kernel, initrd, command line) of the
+// image the disk came from; an imported one boots with its own boot loader.
+struct CustomImage {
+  std::string id;  // m-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string name;
+  std::string description;
+  std::string status = "Creating";  // Creating | Available | CreateFailed
+  int progress = 0;
+  std::string snapshot_id;         // the source (CreateImage from an instance makes one)
+  std::string source_instance_id;  // CreateImage from an instance
+  std::string boot_image_id;       // whose kernel and initrd it boots with ("": its own loader)
+  std::string import_url;          // ImportImage: an http(s) URL or a path on the host
+  std::string import_format;       // qcow2 | raw | vmdk | vhd
+  std::string host_id;             // whose image store holds it
+  int size_gib = 0;                // the smallest system disk it fits
+  int64_t size_bytes = 0;
+  std::string os_name;
+  std::string os_type = "linux";
+  std::string platform;
+  std::string architecture = "x86_64";
+  std::string error;
+  std::string task_id;
+  std::vector<std::string> shared_with;  // account ids (ModifyImageSharePermission)
+  Tags tags;
+  int64_t creation_time = 0;
+};
+
 struct Task {
   std::string id;  // t-...
   int64_t version = 0;
   std::string account_id;
   std::string region_id;
-  std::string action;       // CreateSnapshot | CreateDisk | ResetDisk | ReInitDisk | ...
-  std::string resource_id;  // what it works on (a disk, a snapshot)
+  std::string action;                 // CreateSnapshot | CreateDisk | ResetDisk | ReInitDisk | ...
+  std::string resource_id;            // what it works on (a disk, a snapshot)
   std::string status = "Processing";  // Processing | Finished | Failed
   int progress = 0;                   // percent
   std::string error_code, error_message;
@@ -318,6 +350,8 @@ void from_json(const nlohmann::json& j, NetworkInterface& v);
 void from_json(const nlohmann::json& j, EipAddress& v);
 void to_json(nlohmann::json& j, const Instance& v);
 void from_json(const nlohmann::json& j, Instance& v);
+void to_json(nlohmann::json& j, const CustomImage& v);
+void from_json(const nlohmann::json& j, CustomImage& v);
 void to_json(nlohmann::json& j, const Task& v);
 void from_json(const nlohmann::json& j, Task& v);
 void to_json(nlohmann::json& j, const Disk& v);

@@ -23,7 +23,11 @@ OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, descriptio
 OPENECS_JSON(Snapshot, id, version, account_id, region_id, name, description, disk_id,
              source_disk_type, source_disk_category, source_disk_size_gib, host_id, status,
              progress, checksum, size_bytes, error, retention_days, tags, creation_time,
-             last_modified_time, task_id)
+             last_modified_time, task_id, source_image_id)
+OPENECS_JSON(CustomImage, id, version, account_id, region_id, name, description, status, progress,
+             snapshot_id, source_instance_id, boot_image_id, import_url, import_format, host_id,
+             size_gib, size_bytes, os_name, os_type, platform, architecture, error, task_id,
+             shared_with, tags, creation_time)
 OPENECS_JSON(Task, id, version, account_id, region_id, action, resource_id, status, progress,
              error_code, error_message, creation_time, finished_time)
 OPENECS_JSON(Vpc, id, version, account_id, region_id, name, description, cidr_block, vrouter_id,

@@ -10,6 +10,7 @@
 #include "controller/instance_reconciler.h"
 #include "model/catalogue.h"
 #include "service/disk_service.h"
+#include "service/image_service.h"
 #include "service/security_rules.h"
 #include "service/snapshot_service.h"
 #include "service/task_service.h"
@@ -168,6 +169,8 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
     out.snapshots = SnapshotsToMake(s, host_id);
     out.kept_snapshots = SnapshotsKept(s, host_id);
     out.disk_builds = DiskBuildsFor(s, host_id);
+    out.image_builds = ImageBuildsFor(s, host_id);
+    out.kept_images = ImagesKeptBy(s, host_id);
     out.storage_listed = true;
     return out;
   });
@@ -180,7 +183,11 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
     State& s = txn.state();
     int64_t now = NowSeconds();
     for (const auto& o : obs) {
-      if (o.snapshot) ApplySnapshotReport(txn, host_id, *o.snapshot);
+      if (o.snapshot) {
+        ApplySnapshotReport(txn, host_id, *o.snapshot);
+        if (o.snapshot->failed) FailImagesWaitingFor(txn, o.snapshot->snapshot_id, o.snapshot->error);
+      }
+      if (o.image) ApplyImageReport(txn, host_id, *o.image);
       if (o.disk_build) ApplyDiskBuildReport(txn, host_id, *o.disk_build);
       auto it = s.instances.find(o.instance_id);
       if (it == s.instances.end() || it->second.host_id != host_id) continue;

@@ -29,6 +29,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Disk>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Snapshot>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Task>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<CustomImage>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Vpc>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<VSwitch>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<SecurityGroup>());
@@ -56,7 +57,7 @@ void ForKindIn(std::string_view kind, F&& f) {
 }
 template <typename F>
 void ForKind(std::string_view kind, F&& f) {
-  ForKindIn<Instance, Disk, Snapshot, Task, Vpc, VSwitch, SecurityGroup, KeyPair, EipAddress,
+  ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, Vpc, VSwitch, SecurityGroup, KeyPair, EipAddress,
             NetworkInterface, Host, IdempotencyRecord, Account>(kind, std::forward<F>(f));
 }
 }  // namespace

@@ -7,6 +7,7 @@
 #include "common/ids.h"
 #include "model/catalogue.h"
 #include "service/instance_service.h"
+#include "service/image_service.h"
 #include "service/names.h"
 #include "service/task_service.h"
 
@@ -387,10 +388,15 @@ Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) 
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     OPENECS_ASSIGN_OR_RETURN(Instance * inst, FindInstance(s, r.account_id, r.instance_id));
-    const Image* image = FindBuiltinImage(r.image_id);
+    std::string image_host;
+    std::optional<Image> image = FindImage(s, r.account_id, r.image_id, &image_host);
     if (!image)
       return MakeError(ErrorCode::kInvalidImageIdNotFound,
                        "The specified image " + r.image_id + " does not exist.");
+    if (!image_host.empty() && !inst->host_id.empty() && image_host != inst->host_id)
+      return MakeError(ErrorCode::kOperationDenied,
+                       "The image is kept on host " + image_host +
+                           "; the instance runs on another host.");
     if (inst->status != InstanceStatus::kStopped)
       return MakeError(ErrorCode::kIncorrectInstanceStatus,
                        "The system disk of a Stopped instance only can be replaced.");

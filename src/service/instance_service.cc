@@ -11,6 +11,7 @@
 #include "common/ipv4.h"
 #include "model/catalogue.h"
 #include "service/capacity.h"
+#include "service/image_service.h"
 #include "service/names.h"
 #include "service/network_service.h"
 #include "service/public_ip.h"
@@ -143,7 +144,10 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
                      "request is not supplied.");
   const InstanceType* type = FindInstanceType(r.instance_type);
   if (!type) return MakeError(ErrorCode::kInvalidInstanceType);
-  const Image* image = FindBuiltinImage(r.image_id);
+  // A custom image is on one host: its instances are placed there.
+  std::string image_host;
+  std::optional<Image> image = cloud.Read<std::optional<Image>>(
+      [&](const State& s) { return FindImage(s, r.account_id, r.image_id, &image_host); });
   if (!image) return MakeError(ErrorCode::kInvalidImageIdNotFound);
   if (r.vswitch_id.empty())
     return MakeError(ErrorCode::kMissingParameter,
@@ -238,7 +242,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
     }
     // Placement: claim capacity for as many as fit, at least min_amount.
     auto hosts = Capacities(s);
-    Demand demand{vsw.zone_id, "", type->cpu, static_cast<int64_t>(type->memory_gib * 1024),
+    Demand demand{vsw.zone_id, image_host, type->cpu, static_cast<int64_t>(type->memory_gib * 1024),
                   type->gpu};
     std::vector<std::string> placement;
     for (int n = 0; n < r.amount; ++n) {

@@ -27,49 +27,55 @@ Status CheckNameAndDescription(const std::optional<std::string>& name,
 
 }  // namespace
 
+Result<Snapshot*> StartSnapshot(Txn& txn, const CreateSnapshotRequest& r) {
+  State& s = txn.state();
+  auto d = s.disks.find(r.disk_id);
+  if (d == s.disks.end() || d->second.account_id != r.account_id)
+    return MakeError(ErrorCode::kInvalidDiskIdNotFound,
+                     "The specified disk " + r.disk_id + " does not exist.");
+  const Disk& disk = d->second;
+  if (disk.status != "In_use" && disk.status != "Available")
+    return MakeError(
+        ErrorCode::kIncorrectDiskStatus,
+        "The disk is " + disk.status + "; snapshots are of In_use or Available disks.");
+  if (disk.host_id.empty()) return MakeError(ErrorCode::kDiskNeverAttached);
+  if (!disk.instance_id.empty()) {
+    auto i = s.instances.find(disk.instance_id);
+    if (i != s.instances.end() &&
+        !CheckAction(InstanceAction::kChangeDevices, i->second.status, i->second.task).ok())
+      return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                       "Snapshots are made of disks of Running or Stopped instances.");
+  }
+  for (const auto& [id, other] : s.snapshots)
+    if (other.disk_id == disk.id && other.status == "progressing")
+      return MakeError(ErrorCode::kDiskCreatingSnapshot);
+  Snapshot snap;
+  snap.id = NewId("s");
+  snap.account_id = r.account_id;
+  snap.region_id = r.region_id;
+  snap.name = r.name;
+  snap.description = r.description;
+  snap.disk_id = disk.id;
+  snap.source_disk_type = disk.type;
+  snap.source_disk_category = disk.category;
+  snap.source_disk_size_gib = disk.size_gib;
+  snap.source_image_id = disk.image_id;
+  snap.host_id = disk.host_id;
+  snap.retention_days = r.retention_days;
+  snap.tags = r.tags;
+  snap.creation_time = snap.last_modified_time = NowSeconds();
+  snap.task_id = StartTask(txn, r.account_id, r.region_id, "CreateSnapshot", snap.id).id;
+  return &txn.Put(snap);
+}
+
 Result<Snapshot> CreateSnapshot(Cloud& cloud, const CreateSnapshotRequest& r) {
   OPENECS_RETURN_IF_ERROR(CheckNameAndDescription(r.name, r.description));
   if (r.retention_days < 0 || r.retention_days > 65536)
     return MakeError(ErrorCode::kInvalidParameter, "RetentionDays must be 1 to 65536.");
   Snapshot out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
-    State& s = txn.state();
-    auto d = s.disks.find(r.disk_id);
-    if (d == s.disks.end() || d->second.account_id != r.account_id)
-      return MakeError(ErrorCode::kInvalidDiskIdNotFound,
-                       "The specified disk " + r.disk_id + " does not exist.");
-    const Disk& disk = d->second;
-    if (disk.status != "In_use" && disk.status != "Available")
-      return MakeError(
-          ErrorCode::kIncorrectDiskStatus,
-          "The disk is " + disk.status + "; snapshots are of In_use or Available disks.");
-    if (disk.host_id.empty()) return MakeError(ErrorCode::kDiskNeverAttached);
-    if (!disk.instance_id.empty()) {
-      auto i = s.instances.find(disk.instance_id);
-      if (i != s.instances.end() &&
-          !CheckAction(InstanceAction::kChangeDevices, i->second.status, i->second.task).ok())
-        return MakeError(ErrorCode::kIncorrectInstanceStatus,
-                         "Snapshots are made of disks of Running or Stopped instances.");
-    }
-    for (const auto& [id, other] : s.snapshots)
-      if (other.disk_id == disk.id && other.status == "progressing")
-        return MakeError(ErrorCode::kDiskCreatingSnapshot);
-    Snapshot snap;
-    snap.id = NewId("s");
-    snap.account_id = r.account_id;
-    snap.region_id = r.region_id;
-    snap.name = r.name;
-    snap.description = r.description;
-    snap.disk_id = disk.id;
-    snap.source_disk_type = disk.type;
-    snap.source_disk_category = disk.category;
-    snap.source_disk_size_gib = disk.size_gib;
-    snap.host_id = disk.host_id;
-    snap.retention_days = r.retention_days;
-    snap.tags = r.tags;
-    snap.creation_time = snap.last_modified_time = NowSeconds();
-    snap.task_id = StartTask(txn, r.account_id, r.region_id, "CreateSnapshot", snap.id).id;
-    out = txn.Put(snap);
+    OPENECS_ASSIGN_OR_RETURN(Snapshot * snap, StartSnapshot(txn, r));
+    out = *snap;
     return Ok();
   }));
   return out;
@@ -91,6 +97,10 @@ Status DeleteSnapshot(Cloud& cloud, const std::string& account_id, const std::st
                              " was made from the snapshot (Force=true deletes it anyway; the "
                              "disk can then not be re-initialized).");
     }
+    for (const auto& [image_id, image] : txn.state().images)
+      if (image.snapshot_id == snap->id)
+        return MakeError(ErrorCode::kSnapshotCreatedImage,
+                         "Image " + image_id + " was made from the snapshot; delete it first.");
     FailTask(txn, snap->task_id, "SnapshotDeleted", "The snapshot was deleted while being made.");
     txn.Erase<Snapshot>(snap->id);  // a copy still being made is abandoned by its host
     return Ok();

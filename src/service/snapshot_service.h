@@ -19,6 +19,9 @@ struct CreateSnapshotRequest {
   Tags tags;
 };
 Result<Snapshot> CreateSnapshot(Cloud& cloud, const CreateSnapshotRequest& r);
+// The checks and the record of CreateSnapshot, inside a caller's transaction (CreateImage from an
+// instance snapshots its system disk this way).
+Result<Snapshot*> StartSnapshot(Txn& txn, const CreateSnapshotRequest& r);
 // Refused while a disk is being made from the snapshot, and (unless `force`) when a disk was
 // made from it (that disk's ReInitDisk needs it).
 Status DeleteSnapshot(Cloud& cloud, const std::string& account_id, const std::string& id,

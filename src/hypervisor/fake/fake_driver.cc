@@ -180,6 +180,22 @@ Result<SnapshotReport> FakeDriver::MakeSnapshot(const DesiredSnapshot& snapshot,
   return r;
 }
 
+Result<ImageReport> FakeDriver::MakeImage(const DesiredImageBuild& build,
+                                          const std::function<void(int)>& progress) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load() / 2));
+  progress(50);
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load() / 2));
+  if (!build.snapshot_id.empty() &&
+      build.snapshot_checksum != Sha256Hex("fake snapshot " + build.snapshot_id))
+    return MakeError(ErrorCode::kInternalError,
+                     "snapshot " + build.snapshot_id + " does not match its checksum");
+  ImageReport r;
+  r.image_id = build.image_id;
+  r.progress = 100;
+  r.done = true;
+  return r;
+}
+
 Status FakeDriver::BuildDisk(const DesiredDiskBuild& build) {
   std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
   if (!build.snapshot_id.empty() &&

@@ -46,6 +46,10 @@ class FakeDriver final : public Driver {
   // No files: a build "copies" after the operation delay; a snapshot source must carry the
   // checksum MakeSnapshot gave it.
   Status BuildDisk(const DesiredDiskBuild& build) override;
+  // No files: an image is "made" after the operation delay (the same checksum rule).
+  Result<ImageReport> MakeImage(const DesiredImageBuild& build,
+                                const std::function<void(int)>& progress) override;
+  Status CollectImages(const std::vector<std::string>&) override { return Ok(); }
   Status CollectDisks(const std::vector<std::string>&, const std::vector<std::string>&) override {
     return Ok();
   }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "common/http_client.h"
 #include "common/log.h"
 #include "sys/exec.h"
 #include "sys/files.h"
@@ -77,6 +78,116 @@ Status DiskPool::Create(const std::string& path, const std::string& image_id, in
   return Ok();
 }
 
+Result<std::string> DiskPool::VerifiedSnapshot(const std::string& snapshot_id,
+                                               const std::string& checksum) {
+  std::string snap = SnapshotPathOf(snapshot_id);
+  if (!fs::exists(snap)) return Fail("snapshot " + snapshot_id + " has no file on this host");
+  OPENECS_ASSIGN_OR_RETURN(auto sum, Checksum(snap));
+  if (sum.first != checksum)
+    return Fail("snapshot " + snapshot_id + " is corrupted: its file's sha256 is " + sum.first +
+                ", recorded " + checksum + " when it was made; nothing was made from it");
+  return snap;
+}
+
+Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
+                                        const std::function<void(int)>& progress) {
+  std::string dir = image_dir_ + "/" + b.image_id, part = dir + ".part";
+  std::error_code ec;
+  auto report = [&]() -> Result<ImageReport> {
+    ImageReport r;
+    r.image_id = b.image_id;
+    r.progress = 100;
+    r.done = true;
+    r.size_bytes = static_cast<int64_t>(fs::file_size(dir + "/base.qcow2", ec));
+    OPENECS_ASSIGN_OR_RETURN(int64_t bytes, VirtualSize(dir + "/base.qcow2"));
+    r.size_gib = static_cast<int>((bytes + (int64_t{1} << 30) - 1) >> 30);
+    return r;
+  };
+  if (fs::exists(dir + "/image.json")) return report();  // made already
+  fs::remove_all(part, ec);
+  fs::create_directories(part, ec);
+  if (ec) return Fail("cannot create " + part + ": " + ec.message());
+  auto fail = [&](Error e) -> Result<ImageReport> {
+    fs::remove_all(part, ec);
+    return e;
+  };
+  std::string base = part + "/base.qcow2";
+  std::string source, format = "qcow2";
+  if (!b.snapshot_id.empty()) {
+    auto snap = VerifiedSnapshot(b.snapshot_id, b.snapshot_checksum);
+    if (!snap.ok()) return fail(snap.error());
+    source = *snap;
+  } else if (b.source_url.rfind("image:", 0) == 0) {
+    source = image_dir_ + "/" + b.source_url.substr(6) + "/base.qcow2";
+  } else if (b.source_url.rfind("http://", 0) == 0) {
+    source = part + "/download";
+    Status got = HttpDownload(b.source_url, source, [&](int64_t done, int64_t total) {
+      if (total > 0) progress(static_cast<int>(1 + 79 * done / total));
+    });
+    if (!got.ok()) return fail(got.error());
+    format = b.source_format;
+  } else {
+    source = b.source_url;
+    format = b.source_format;
+  }
+  if (format.empty()) format = "qcow2";
+  if (format == "vhd") format = "vpc";  // qemu-img's name for VHD
+  progress(80);
+  if (!fs::exists(source)) return fail(Fail("no file " + source + " on this host"));
+  auto converted = Run({"qemu-img", "convert", "-f", format, "-O", "qcow2", source, base});
+  if (!converted.ok())
+    return fail(Fail("cannot convert " + b.source_url + b.snapshot_id + " (" + format +
+                     ") to qcow2: " + converted.error().message));
+  fs::remove(part + "/download", ec);
+  json meta = {{"image_id", b.image_id},
+               {"disk", "base.qcow2"},
+               {"disk_format", "qcow2"},
+               {"os_name", b.os_name},
+               {"os_type", "linux"},
+               {"machine", "q35"}};
+  if (!b.boot_image_id.empty()) {
+    std::string from = image_dir_ + "/" + b.boot_image_id;
+    auto boot = json::parse(ReadFile(from + "/image.json"), nullptr, false);
+    if (boot.is_discarded() || !boot.is_object())
+      return fail(Fail("image " + b.boot_image_id + " is not installed on this host"));
+    for (const char* key : {"kernel", "kernel_pvh", "initrd"}) {
+      if (!boot.contains(key)) continue;
+      std::string file = boot[key].get<std::string>();
+      fs::create_hard_link(from + "/" + file, part + "/" + file, ec);
+      if (ec) fs::copy_file(from + "/" + file, part + "/" + file, ec);
+      if (ec) return fail(Fail("cannot copy " + file + " of " + b.boot_image_id));
+      meta[key] = file;
+    }
+    for (const char* key : {"cmdline", "boot_complete_marker", "shutdown_marker",
+                            "metadata_sources", "kernel_version", "platform", "architecture"})
+      if (boot.contains(key)) meta[key] = boot[key];
+  }
+  if (Status st = WriteFileAtomic(part + "/image.json", meta.dump(2)); !st.ok())
+    return fail(st.error());
+  fs::rename(part, dir, ec);
+  if (ec) return fail(Fail("cannot put " + part + " in place: " + ec.message()));
+  return report();
+}
+
+Status DiskPool::CollectImages(const std::set<std::string>& keep) {
+  std::error_code ec;
+  Status result = Ok();
+  for (const auto& e : fs::directory_iterator(image_dir_, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("m-", 0) != 0 || !e.is_directory()) continue;
+    std::string id = name.size() > 5 && name.ends_with(".part") ? name.substr(0, name.size() - 5)
+                                                               : name;
+    if (keep.count(id)) continue;
+    Status st = EraseAndRemove(e.path().string() + "/base.qcow2");
+    fs::remove_all(e.path(), ec);
+    if (st.ok() && !ec)
+      LOG_INFO("image store: image {} removed (it is gone)", name);
+    else
+      result = st.ok() ? Fail("cannot remove " + e.path().string()) : st;
+  }
+  return result;
+}
+
 Status DiskPool::Build(const DesiredDiskBuild& b) {
   std::string path = PathOf(b.disk_id), part = path + ".part", old = path + ".old";
   std::error_code ec;
@@ -88,13 +199,8 @@ Status DiskPool::Build(const DesiredDiskBuild& b) {
     return e;
   };
   if (!b.snapshot_id.empty()) {
-    std::string snap = SnapshotPathOf(b.snapshot_id);
-    if (!fs::exists(snap)) return Fail("snapshot " + b.snapshot_id + " has no file on this host");
-    OPENECS_ASSIGN_OR_RETURN(auto sum, Checksum(snap));
-    if (sum.first != b.snapshot_checksum)
-      return Fail("snapshot " + b.snapshot_id + " is corrupted: its file's sha256 is " + sum.first +
-                  ", recorded " + b.snapshot_checksum +
-                  " when it was made; the disk was left as it was");
+    OPENECS_ASSIGN_OR_RETURN(std::string snap,
+                             VerifiedSnapshot(b.snapshot_id, b.snapshot_checksum));
     if (auto r = Run({"qemu-img", "convert", "-O", "qcow2", snap, part}); !r.ok())
       return fail(r.error());
     auto have = VirtualSize(part);

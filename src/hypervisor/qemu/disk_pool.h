@@ -5,6 +5,7 @@
 // grown when the disk grew, and erased (overwritten with zeros, then removed) when the disk
 // is gone, so a deleted disk's data never lingers in free blocks of the pool.
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 
@@ -34,6 +35,17 @@ class DiskPool {
   // grown to size_gib if the snapshot was smaller.
   Status Build(const DesiredDiskBuild& b);
 
+  // Makes custom image b.image_id in the image store: <image_dir>/<id>/base.qcow2 (a whole copy
+  // of the snapshot, checked against its sha256 first; or the http:// download or host file,
+  // converted from its format; or another custom image's base: "image:<id>") and image.json
+  // (with the kernel, initrd and command line of b.boot_image_id, hard-linked; none: the disk
+  // boots with its own loader). Built in <id>.part/ and renamed into place; an image already
+  // there is not made again. `progress` gets percents.
+  Result<ImageReport> MakeImage(const DesiredImageBuild& b,
+                                const std::function<void(int)>& progress);
+  // Removes the custom images (m-*, and partial m-*.part) not in `keep`.
+  Status CollectImages(const std::set<std::string>& keep);
+
   // The virtual size of a disk file in bytes (works while QEMU has it open).
   static Result<int64_t> VirtualSize(const std::string& path);
 
@@ -51,6 +63,8 @@ class DiskPool {
   // Creates a fresh qcow2 of `bytes` at `path`: an overlay on the image's base if image_id is
   // given, empty otherwise.
   Status Create(const std::string& path, const std::string& image_id, int64_t bytes);
+  // The snapshot's file, after checking that its sha256 is `checksum`.
+  Result<std::string> VerifiedSnapshot(const std::string& snapshot_id, const std::string& checksum);
 
   std::string dir_, image_dir_, snapshot_dir_;
 };

@@ -649,6 +649,15 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm) {
 
 Status QemuDriver::BuildDisk(const DesiredDiskBuild& build) { return pool_.Build(build); }
 
+Result<ImageReport> QemuDriver::MakeImage(const DesiredImageBuild& build,
+                                          const std::function<void(int)>& progress) {
+  return pool_.MakeImage(build, progress);
+}
+
+Status QemuDriver::CollectImages(const std::vector<std::string>& keep) {
+  return pool_.CollectImages(std::set<std::string>(keep.begin(), keep.end()));
+}
+
 Status QemuDriver::CollectDisks(const std::vector<std::string>& keep,
                                 const std::vector<std::string>& keep_snapshots) {
   return pool_.Collect(std::set<std::string>(keep.begin(), keep.end()),

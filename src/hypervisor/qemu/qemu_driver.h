@@ -67,6 +67,9 @@ class QemuDriver final : public Driver {
   Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
                                       const std::function<void(int)>& progress) override;
   Status BuildDisk(const DesiredDiskBuild& build) override;  // DiskPool::Build
+  Result<ImageReport> MakeImage(const DesiredImageBuild& build,
+                                const std::function<void(int)>& progress) override;
+  Status CollectImages(const std::vector<std::string>& keep) override;
   Status CollectDisks(const std::vector<std::string>& keep,
                       const std::vector<std::string>& keep_snapshots) override;
   void SetEventHandler(std::function<void(const std::string&)> handler) override;

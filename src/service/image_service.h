@@ -1,0 +1,68 @@
+#pragma once
+// Custom images as ECS has them. CreateImage from a snapshot of a system disk, or from an
+// instance (its system disk is snapshotted first, in the same call); ImportImage from an
+// http:// URL or a path on the host (qcow2, raw, vmdk, vhd); CopyImage. Each is made by a host
+// in its image store while the record is Creating with a Progress %, then Available (or
+// CreateFailed with why), tracked by a task. Images are host-local like disks: an instance from
+// a custom image is placed on the host that holds it.
+//
+// DeleteImage is refused while the image is Creating, while instances were made from it and
+// while it is shared (unless Force); the host keeps the files as long as a disk is an overlay
+// on them. Share permissions name other accounts (ModifyImageSharePermission); a shared image
+// is listed to them with ImageOwnerAlias=others and they can launch it.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/agent_protocol.h"
+#include "model/catalogue.h"
+#include "service/cloud.h"
+
+namespace openecs {
+
+// A built-in image, or a custom one that is Available to `account_id` (its own or shared with
+// it); `host_id` is then the host holding it ("" for built-in images, which every host has).
+std::optional<Image> FindImage(const State& s, const std::string& account_id,
+                               const std::string& image_id, std::string* host_id = nullptr);
+
+struct CreateImageRequest {
+  std::string account_id, region_id, name, description;
+  std::string snapshot_id;  // one of the two
+  std::string instance_id;
+  std::string platform, architecture;
+  Tags tags;
+  bool dry_run = false;
+};
+Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r);
+
+struct ImportImageRequest {
+  std::string account_id, region_id, name, description;
+  std::string url;     // http://... or an absolute path on the host
+  std::string format;  // qcow2 | raw | vmdk | vhd (default: qcow2)
+  std::string platform, architecture, os_type;
+  Tags tags;
+  bool dry_run = false;
+};
+Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r);
+
+Result<CustomImage> CopyImage(Cloud& cloud, const std::string& account_id,
+                              const std::string& image_id, const std::string& region_id,
+                              const std::string& name, const std::string& description);
+Status DeleteImage(Cloud& cloud, const std::string& account_id, const std::string& image_id,
+                   bool force);
+Status ModifyImageAttribute(Cloud& cloud, const std::string& account_id,
+                            const std::string& image_id, const std::optional<std::string>& name,
+                            const std::optional<std::string>& description);
+Status ModifyImageSharePermission(Cloud& cloud, const std::string& account_id,
+                                  const std::string& image_id,
+                                  const std::vector<std::string>& add,
+                                  const std::vector<std::string>& remove);
+
+// What `host_id` is to make, which custom images it keeps, and the folding of its reports. A
+// snapshot that failed fails the images waiting for it.
+std::vector<DesiredImageBuild> ImageBuildsFor(const State& s, const std::string& host_id);
+std::vector<std::string> ImagesKeptBy(const State& s, const std::string& host_id);
+void ApplyImageReport(Txn& txn, const std::string& host_id, const ImageReport& report);
+void FailImagesWaitingFor(Txn& txn, const std::string& snapshot_id, const std::string& why);
+
+}  // namespace openecs
