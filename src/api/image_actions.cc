@@ -88,8 +88,14 @@ Result<json> DescribeImagesAction(ApiContext& c) {
       bool shared_to_me = std::find(sw.begin(), sw.end(), c.account_id) != sw.end();
       if (!own && !(shared_to_me && ci.status == "Available")) continue;
       ImageRow r;
-      r.image = {ci.id, ci.name, ci.os_name, ci.os_type, ci.platform, ci.architecture,
-                 std::max(1, ci.size_gib), ci.description};
+      r.image = {ci.id,
+                 ci.name,
+                 ci.os_name,
+                 ci.os_type,
+                 ci.platform,
+                 ci.architecture,
+                 std::max(1, ci.size_gib),
+                 ci.description};
       r.owner_alias = own ? "self" : "others";
       r.status = ci.status;
       r.progress = ci.progress;
@@ -180,10 +186,9 @@ Result<json> CopyImageAction(ApiContext& c) {
   if (dest != c.region_id)
     return MakeError(ErrorCode::kInvalidRegionIdNotFound,
                      "The destination region " + dest + " does not exist.");
-  OPENECS_ASSIGN_OR_RETURN(
-      CustomImage image,
-      CopyImage(c.cloud, c.account_id, id, dest, p.GetOr("DestinationImageName", ""),
-                p.GetOr("DestinationDescription", "")));
+  OPENECS_ASSIGN_OR_RETURN(CustomImage image, CopyImage(c.cloud, c.account_id, id, dest,
+                                                        p.GetOr("DestinationImageName", ""),
+                                                        p.GetOr("DestinationDescription", "")));
   return json{{"ImageId", image.id}};
 }
 
@@ -198,8 +203,7 @@ Result<json> DeleteImageAction(ApiContext& c) {
 
 Result<json> ModifyImageAttributeAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("ImageId"));
-  OPENECS_RETURN_IF_ERROR(ModifyImageAttribute(c.cloud, c.account_id, id,
-                                               c.params.Get("ImageName"),
+  OPENECS_RETURN_IF_ERROR(ModifyImageAttribute(c.cloud, c.account_id, id, c.params.Get("ImageName"),
                                                c.params.Get("Description")));
   return json::object();
 }

@@ -222,7 +222,7 @@ namespace openecs {
   X(kSnapshotCreatedImage, "SnapshotCreatedImage", 403,                                            \
     "The snapshot has been used to create user defined image(s).")                                 \
   X(kInvalidAccountNotFound, "InvalidAccount.NotFound", 404,                                       \
-    "The specified parameter \"AddAccount.n\" or \"RemoveAccount.n\" does not exist.")            \
+    "The specified parameter \"AddAccount.n\" or \"RemoveAccount.n\" does not exist.")             \
   X(kInvalidOssObject, "InvalidOSSObject.Malformed", 400,                                          \
     "The specified OSS object is wrongly formed.")                                                 \
   X(kInvalidImageFormat, "InvalidImageFormat.Malformed", 400,                                      \

@@ -1,5 +1,7 @@
 #include "common/http_client.h"
 
+#include <limits>
+
 #include "common/beast.h"
 
 namespace openecs {
@@ -74,7 +76,7 @@ Status HttpDownload(const std::string& url, const std::string& path,
     http::write(stream, req);
     beast::flat_buffer buf;
     http::response_parser<http::buffer_body> parser;
-    parser.body_limit(boost::none);
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // streamed to a file
     http::read_header(stream, buf, parser);
     if (parser.get().result_int() != 200)
       return MakeError(ErrorCode::kInvalidParameter,

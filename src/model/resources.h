@@ -130,7 +130,7 @@ struct Snapshot {
   std::string source_disk_type;
   std::string source_disk_category;
   int source_disk_size_gib = 0;
-  std::string source_image_id;  // the system disk's image (what an image made from it boots)
+  std::string source_image_id;         // the system disk's image (what an image made from it boots)
   std::string host_id;                 // whose snapshot store holds the file
   std::string status = "progressing";  // progressing | accomplished | failed
   int progress = 0;                    // percent

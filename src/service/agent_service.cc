@@ -185,7 +185,8 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
     for (const auto& o : obs) {
       if (o.snapshot) {
         ApplySnapshotReport(txn, host_id, *o.snapshot);
-        if (o.snapshot->failed) FailImagesWaitingFor(txn, o.snapshot->snapshot_id, o.snapshot->error);
+        if (o.snapshot->failed)
+          FailImagesWaitingFor(txn, o.snapshot->snapshot_id, o.snapshot->error);
       }
       if (o.image) ApplyImageReport(txn, host_id, *o.image);
       if (o.disk_build) ApplyDiskBuildReport(txn, host_id, *o.disk_build);

@@ -57,8 +57,9 @@ void ForKindIn(std::string_view kind, F&& f) {
 }
 template <typename F>
 void ForKind(std::string_view kind, F&& f) {
-  ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, Vpc, VSwitch, SecurityGroup, KeyPair, EipAddress,
-            NetworkInterface, Host, IdempotencyRecord, Account>(kind, std::forward<F>(f));
+  ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, Vpc, VSwitch, SecurityGroup, KeyPair,
+            EipAddress, NetworkInterface, Host, IdempotencyRecord, Account>(kind,
+                                                                            std::forward<F>(f));
 }
 }  // namespace
 

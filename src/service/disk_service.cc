@@ -6,8 +6,8 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "model/catalogue.h"
-#include "service/instance_service.h"
 #include "service/image_service.h"
+#include "service/instance_service.h"
 #include "service/names.h"
 #include "service/task_service.h"
 
@@ -394,9 +394,8 @@ Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) 
       return MakeError(ErrorCode::kInvalidImageIdNotFound,
                        "The specified image " + r.image_id + " does not exist.");
     if (!image_host.empty() && !inst->host_id.empty() && image_host != inst->host_id)
-      return MakeError(ErrorCode::kOperationDenied,
-                       "The image is kept on host " + image_host +
-                           "; the instance runs on another host.");
+      return MakeError(ErrorCode::kOperationDenied, "The image is kept on host " + image_host +
+                                                        "; the instance runs on another host.");
     if (inst->status != InstanceStatus::kStopped)
       return MakeError(ErrorCode::kIncorrectInstanceStatus,
                        "The system disk of a Stopped instance only can be replaced.");

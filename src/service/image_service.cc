@@ -126,8 +126,8 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
       sr.description = "Made by CreateImage " + r.name + " from " + r.instance_id + ".";
       OPENECS_ASSIGN_OR_RETURN(snap, StartSnapshot(txn, sr));
     }
-    CustomImage image = NewImage(txn, r.account_id, r.region_id, r.name, r.description,
-                                 "CreateImage");
+    CustomImage image =
+        NewImage(txn, r.account_id, r.region_id, r.name, r.description, "CreateImage");
     image.snapshot_id = snap->id;
     image.source_instance_id = r.instance_id;
     image.boot_image_id = BootImageOf(s, source_image);
@@ -166,8 +166,8 @@ Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r) {
       if (!host || h.last_seen > host->last_seen) host = &h;
     if (!host) return MakeError(ErrorCode::kNoStock, "No host can import the image.");
     if (r.dry_run) return DryRunOk();
-    CustomImage image = NewImage(txn, r.account_id, r.region_id, r.name, r.description,
-                                 "ImportImage");
+    CustomImage image =
+        NewImage(txn, r.account_id, r.region_id, r.name, r.description, "ImportImage");
     image.import_url = r.url;
     image.import_format = format;
     image.host_id = host->id;
@@ -220,8 +220,9 @@ Status DeleteImage(Cloud& cloud, const std::string& account_id, const std::strin
       for (const auto& [id, inst] : s.instances)
         if (inst.image_id == image_id)
           return MakeError(ErrorCode::kImageUsingByInstance,
-                           "Instance " + id + " was made from the image (Force=true deletes it "
-                           "anyway; the instance keeps running on its disk).");
+                           "Instance " + id +
+                               " was made from the image (Force=true deletes it "
+                               "anyway; the instance keeps running on its disk).");
       if (!image->shared_with.empty()) return MakeError(ErrorCode::kImageUseShared);
     }
     txn.Erase<CustomImage>(image_id);  // the host removes the files once no disk needs them
@@ -246,8 +247,7 @@ Status ModifyImageAttribute(Cloud& cloud, const std::string& account_id,
 }
 
 Status ModifyImageSharePermission(Cloud& cloud, const std::string& account_id,
-                                  const std::string& image_id,
-                                  const std::vector<std::string>& add,
+                                  const std::string& image_id, const std::vector<std::string>& add,
                                   const std::vector<std::string>& remove) {
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();

@@ -54,8 +54,7 @@ Status ModifyImageAttribute(Cloud& cloud, const std::string& account_id,
                             const std::string& image_id, const std::optional<std::string>& name,
                             const std::optional<std::string>& description);
 Status ModifyImageSharePermission(Cloud& cloud, const std::string& account_id,
-                                  const std::string& image_id,
-                                  const std::vector<std::string>& add,
+                                  const std::string& image_id, const std::vector<std::string>& add,
                                   const std::vector<std::string>& remove);
 
 // What `host_id` is to make, which custom images it keeps, and the folding of its reports. A

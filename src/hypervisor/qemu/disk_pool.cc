@@ -21,13 +21,20 @@ Error Fail(const std::string& what) { return MakeError(ErrorCode::kInternalError
 constexpr const char* kSuffix = ".qcow2";
 }  // namespace
 
-DiskPool::DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir)
+DiskPool::DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir,
+                   std::string custom_image_dir)
     : dir_(std::move(dir)),
       image_dir_(std::move(image_dir)),
-      snapshot_dir_(std::move(snapshot_dir)) {
+      snapshot_dir_(std::move(snapshot_dir)),
+      custom_image_dir_(custom_image_dir.empty() ? image_dir_ : std::move(custom_image_dir)) {
   std::error_code ec;
+  fs::create_directories(custom_image_dir_, ec);
   fs::create_directories(dir_, ec);
   fs::create_directories(snapshot_dir_, ec);
+}
+
+std::string DiskPool::ImageDirOf(const std::string& image_id) const {
+  return (image_id.rfind("m-", 0) == 0 ? custom_image_dir_ : image_dir_) + "/" + image_id;
 }
 
 std::string DiskPool::PathOf(const std::string& disk_id) const {
@@ -66,10 +73,10 @@ Status DiskPool::Ensure(const DesiredDisk& d, const std::string& legacy_dir, boo
 Status DiskPool::Create(const std::string& path, const std::string& image_id, int64_t bytes) {
   std::vector<std::string> argv = {"qemu-img", "create", "-q", "-f", "qcow2"};
   if (!image_id.empty()) {
-    auto image = json::parse(ReadFile(image_dir_ + "/" + image_id + "/image.json"), nullptr, false);
+    auto image = json::parse(ReadFile(ImageDirOf(image_id) + "/image.json"), nullptr, false);
     if (image.is_discarded() || !image.is_object())
       return Fail("image " + image_id + " is not installed on this host");
-    std::string base = image_dir_ + "/" + image_id + "/" + image.value("disk", "base.qcow2");
+    std::string base = ImageDirOf(image_id) + "/" + image.value("disk", "base.qcow2");
     argv.insert(argv.end(), {"-b", base, "-F", "qcow2"});
   }
   argv.insert(argv.end(), {path, std::to_string(bytes)});
@@ -91,7 +98,7 @@ Result<std::string> DiskPool::VerifiedSnapshot(const std::string& snapshot_id,
 
 Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
                                         const std::function<void(int)>& progress) {
-  std::string dir = image_dir_ + "/" + b.image_id, part = dir + ".part";
+  std::string dir = ImageDirOf(b.image_id), part = dir + ".part";
   std::error_code ec;
   auto report = [&]() -> Result<ImageReport> {
     ImageReport r;
@@ -118,7 +125,7 @@ Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
     if (!snap.ok()) return fail(snap.error());
     source = *snap;
   } else if (b.source_url.rfind("image:", 0) == 0) {
-    source = image_dir_ + "/" + b.source_url.substr(6) + "/base.qcow2";
+    source = ImageDirOf(b.source_url.substr(6)) + "/base.qcow2";
   } else if (b.source_url.rfind("http://", 0) == 0) {
     source = part + "/download";
     Status got = HttpDownload(b.source_url, source, [&](int64_t done, int64_t total) {
@@ -139,14 +146,10 @@ Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
     return fail(Fail("cannot convert " + b.source_url + b.snapshot_id + " (" + format +
                      ") to qcow2: " + converted.error().message));
   fs::remove(part + "/download", ec);
-  json meta = {{"image_id", b.image_id},
-               {"disk", "base.qcow2"},
-               {"disk_format", "qcow2"},
-               {"os_name", b.os_name},
-               {"os_type", "linux"},
-               {"machine", "q35"}};
+  json meta = {{"image_id", b.image_id}, {"disk", "base.qcow2"}, {"disk_format", "qcow2"},
+               {"os_name", b.os_name},   {"os_type", "linux"},   {"machine", "q35"}};
   if (!b.boot_image_id.empty()) {
-    std::string from = image_dir_ + "/" + b.boot_image_id;
+    std::string from = ImageDirOf(b.boot_image_id);
     auto boot = json::parse(ReadFile(from + "/image.json"), nullptr, false);
     if (boot.is_discarded() || !boot.is_object())
       return fail(Fail("image " + b.boot_image_id + " is not installed on this host"));
@@ -172,11 +175,11 @@ Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
 Status DiskPool::CollectImages(const std::set<std::string>& keep) {
   std::error_code ec;
   Status result = Ok();
-  for (const auto& e : fs::directory_iterator(image_dir_, ec)) {
+  for (const auto& e : fs::directory_iterator(custom_image_dir_, ec)) {
     std::string name = e.path().filename().string();
     if (name.rfind("m-", 0) != 0 || !e.is_directory()) continue;
-    std::string id = name.size() > 5 && name.ends_with(".part") ? name.substr(0, name.size() - 5)
-                                                               : name;
+    std::string id =
+        name.size() > 5 && name.ends_with(".part") ? name.substr(0, name.size() - 5) : name;
     if (keep.count(id)) continue;
     Status st = EraseAndRemove(e.path().string() + "/base.qcow2");
     fs::remove_all(e.path(), ec);

@@ -16,8 +16,14 @@ namespace openecs {
 
 class DiskPool {
  public:
-  // Snapshots go to `snapshot_dir` (<id>.qcow2; <id>.qcow2.part while being made).
-  DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir);
+  // Snapshots go to `snapshot_dir` (<id>.qcow2; <id>.qcow2.part while being made). Built-in
+  // images are read from `image_dir`; custom images (m-...) are made in `custom_image_dir`
+  // ("": image_dir), so a shared built-in image directory never holds one host's own images.
+  DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir,
+           std::string custom_image_dir = "");
+
+  // Where image `image_id` is (built-in or custom): <dir>/<image-id>.
+  std::string ImageDirOf(const std::string& image_id) const;
 
   std::string PathOf(const std::string& disk_id) const;
   std::string SnapshotPathOf(const std::string& snapshot_id) const;
@@ -66,7 +72,7 @@ class DiskPool {
   // The snapshot's file, after checking that its sha256 is `checksum`.
   Result<std::string> VerifiedSnapshot(const std::string& snapshot_id, const std::string& checksum);
 
-  std::string dir_, image_dir_, snapshot_dir_;
+  std::string dir_, image_dir_, snapshot_dir_, custom_image_dir_;
 };
 
 }  // namespace openecs

@@ -135,7 +135,8 @@ bool KvmUsable(const std::string& binary) {
 
 QemuDriver::QemuDriver(QemuDriverOptions options)
     : options_(std::move(options)),
-      pool_(options_.disk_dir, options_.image_dir, options_.snapshot_dir) {
+      pool_(options_.disk_dir, options_.image_dir, options_.snapshot_dir,
+            options_.custom_image_dir) {
   kvm_ = KvmUsable(options_.qemu_binary);
   std::error_code ec;
   fs::create_directories(options_.state_dir, ec);
@@ -176,7 +177,7 @@ int QemuDriver::Pid(const std::string& id) const {
 Status QemuDriver::Spawn(const DesiredVm& spec) {
   std::string dir = Dir(spec.instance_id);
   if (fs::exists(dir + "/spec.json")) return Ok();  // already defined
-  std::string image_json = options_.image_dir + "/" + spec.image_id + "/image.json";
+  std::string image_json = pool_.ImageDirOf(spec.image_id) + "/image.json";
   if (!fs::exists(image_json))
     return Fail("image " + spec.image_id + " is not installed on this host (" + image_json +
                 "); run scripts/build-image");
@@ -262,10 +263,9 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   const std::string& id = want.instance_id;
   std::string dir = Dir(id);
   OPENECS_ASSIGN_OR_RETURN(DesiredVm vm, UpdateSpec(want));
-  auto image =
-      json::parse(ReadFile(options_.image_dir + "/" + vm.image_id + "/image.json"), nullptr, false);
+  auto image = json::parse(ReadFile(pool_.ImageDirOf(vm.image_id) + "/image.json"), nullptr, false);
   if (image.is_discarded()) return Fail("image " + vm.image_id + " is not installed on this host");
-  std::string image_dir = options_.image_dir + "/" + vm.image_id + "/";
+  std::string image_dir = pool_.ImageDirOf(vm.image_id) + "/";
 
   // The config drive is rebuilt at every boot, so metadata changes (password, keys) apply.
   std::string cidata = dir + "/cidata.img";

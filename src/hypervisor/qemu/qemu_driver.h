@@ -29,10 +29,11 @@
 namespace openecs {
 
 struct QemuDriverOptions {
-  std::string state_dir;     // instance directories
-  std::string image_dir;     // <image_dir>/<image-id>/image.json (scripts/build-image)
-  std::string disk_dir;      // the disk pool (disk_pool.h): every disk file of this host
-  std::string snapshot_dir;  // the snapshot store: every snapshot file of this host
+  std::string state_dir;         // instance directories
+  std::string image_dir;         // <image_dir>/<image-id>/image.json (scripts/build-image)
+  std::string disk_dir;          // the disk pool (disk_pool.h): every disk file of this host
+  std::string snapshot_dir;      // the snapshot store: every snapshot file of this host
+  std::string custom_image_dir;  // custom images (m-...) this host made ("": image_dir)
   std::string qemu_binary = "qemu-system-x86_64";
   HostInfo host;
   int boot_timeout_ms = 240000;
