@@ -189,7 +189,10 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   Params params(std::move(values));
 
   ApiContext ctx{cloud_, params, *account, cloud_.config().region_id, request_id};
-  if (auto region = params.Get("RegionId")) {
+  // The automatic snapshot policy actions spell it "regionId".
+  auto region = params.Get("RegionId");
+  if (!region) region = params.Get("regionId");
+  if (region) {
     if (*region != cloud_.config().region_id)
       return ErrorResponse(
           MakeError(ErrorCode::kInvalidRegionIdNotFound, "The region " + *region +

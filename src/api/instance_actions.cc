@@ -639,6 +639,7 @@ Result<json> DescribeDisksAction(ApiContext& c) {
                      {"DeleteWithInstance", d.delete_with_instance},
                      {"DeleteAutoSnapshot", d.delete_auto_snapshot},
                      {"EnableAutoSnapshot", d.enable_auto_snapshot},
+                     {"AutoSnapshotPolicyId", d.auto_snapshot_policy_id},
                      {"SerialNumber", d.id.rfind("d-", 0) == 0 ? d.id.substr(2) : d.id},
                      {"IOPS", perf.iops},
                      {"Throughput", perf.throughput_mbps},

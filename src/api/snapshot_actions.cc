@@ -6,6 +6,7 @@
 #include "api/paging.h"
 #include "common/clock.h"
 #include "common/text.h"
+#include "service/snapshot_policy_service.h"
 #include "service/snapshot_service.h"
 #include "service/tag_service.h"
 
@@ -43,7 +44,7 @@ json Render(const Snapshot& s) {
           {"Available", done},
           {"Usage", "none"},
           {"Category", "standard"},
-          {"SnapshotType", "user"},
+          {"SnapshotType", s.automatic ? "auto" : "user"},
           {"Encrypted", false},
           {"RetentionDays", s.retention_days},
           {"FullSnapshotSizeInBytes", s.size_bytes},
@@ -111,12 +112,141 @@ Result<json> ModifySnapshotAttributeAction(ApiContext& c) {
   return json::object();
 }
 
+// The automatic snapshot policy actions spell their parameters in lower camel case
+// (autoSnapshotPolicyId, diskIds, regionId, timePoints, ...), except DescribeAutoSnapshotPolicyEx.
+Result<std::vector<std::string>> DiskIdsOf(const Params& p) {
+  OPENECS_ASSIGN_OR_RETURN(std::string text, p.Required("diskIds"));
+  auto j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_array())
+    return MakeError(ErrorCode::kPolicyParameterInvalid,
+                     "The specified DiskIds are invalid (a JSON array of disk ids).");
+  std::vector<std::string> out;
+  for (const auto& v : j) {
+    if (!v.is_string())
+      return MakeError(ErrorCode::kPolicyParameterInvalid, "The specified DiskIds are invalid.");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+Result<json> CreateAutoSnapshotPolicyAction(ApiContext& c) {
+  const Params& p = c.params;
+  SnapshotPolicyRequest r;
+  r.account_id = c.account_id;
+  r.region_id = c.region_id;
+  r.name = p.GetOr("autoSnapshotPolicyName", "");
+  OPENECS_ASSIGN_OR_RETURN(std::string tp, p.Required("timePoints"));
+  OPENECS_ASSIGN_OR_RETURN(r.time_points, ParseNumberList(tp, 0, 23, "timePoints"));
+  OPENECS_ASSIGN_OR_RETURN(std::string wd, p.Required("repeatWeekdays"));
+  OPENECS_ASSIGN_OR_RETURN(r.repeat_weekdays, ParseNumberList(wd, 1, 7, "repeatWeekdays"));
+  OPENECS_ASSIGN_OR_RETURN(std::string days, p.Required("retentionDays"));
+  OPENECS_ASSIGN_OR_RETURN(auto retention, p.Int("retentionDays", -1, 65536));
+  (void)days;
+  r.retention_days = static_cast<int>(*retention);
+  OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(p));
+  OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
+  OPENECS_ASSIGN_OR_RETURN(AutoSnapshotPolicy policy, CreateAutoSnapshotPolicy(c.cloud, r));
+  return json{{"AutoSnapshotPolicyId", policy.id}};
+}
+
+Result<json> ModifyAutoSnapshotPolicyExAction(ApiContext& c) {
+  const Params& p = c.params;
+  OPENECS_ASSIGN_OR_RETURN(std::string id, p.Required("autoSnapshotPolicyId"));
+  ModifySnapshotPolicyRequest r;
+  r.name = p.Get("autoSnapshotPolicyName");
+  if (auto tp = p.Get("timePoints")) {
+    OPENECS_ASSIGN_OR_RETURN(auto v, ParseNumberList(*tp, 0, 23, "timePoints"));
+    r.time_points = v;
+  }
+  if (auto wd = p.Get("repeatWeekdays")) {
+    OPENECS_ASSIGN_OR_RETURN(auto v, ParseNumberList(*wd, 1, 7, "repeatWeekdays"));
+    r.repeat_weekdays = v;
+  }
+  OPENECS_ASSIGN_OR_RETURN(auto retention, p.Int("retentionDays", -1, 65536));
+  if (retention) r.retention_days = static_cast<int>(*retention);
+  OPENECS_RETURN_IF_ERROR(ModifyAutoSnapshotPolicy(c.cloud, c.account_id, id, r));
+  return json::object();
+}
+
+Result<json> DeleteAutoSnapshotPolicyAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("autoSnapshotPolicyId"));
+  OPENECS_RETURN_IF_ERROR(DeleteAutoSnapshotPolicy(c.cloud, c.account_id, id));
+  return json::object();
+}
+
+Result<json> ApplyAutoSnapshotPolicyAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("autoSnapshotPolicyId"));
+  OPENECS_ASSIGN_OR_RETURN(auto disks, DiskIdsOf(c.params));
+  OPENECS_RETURN_IF_ERROR(ApplyAutoSnapshotPolicy(c.cloud, c.account_id, id, disks));
+  return json::object();
+}
+
+Result<json> CancelAutoSnapshotPolicyAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(auto disks, DiskIdsOf(c.params));
+  OPENECS_RETURN_IF_ERROR(CancelAutoSnapshotPolicy(
+      c.cloud, c.account_id, c.params.GetOr("autoSnapshotPolicyId", ""), disks));
+  return json::object();
+}
+
+std::string NumberList(const std::vector<int>& v) {
+  json arr = json::array();
+  for (int n : v) arr.push_back(std::to_string(n));
+  return arr.dump();
+}
+
+Result<json> DescribeAutoSnapshotPolicyExAction(ApiContext& c) {
+  const Params& p = c.params;
+  auto id = p.Get("AutoSnapshotPolicyId"), name = p.Get("AutoSnapshotPolicyName");
+  OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(p));
+  std::vector<json> rows = c.cloud.Read<std::vector<json>>([&](const State& s) {
+    std::vector<json> out;
+    for (const auto& [pid, pol] : s.snapshot_policies) {
+      if (pol.account_id != c.account_id || (id && pid != *id) || (name && pol.name != *name))
+        continue;
+      if (!TagsMatch(pol.tags, want)) continue;
+      int disks = 0;
+      for (const auto& [did, d] : s.disks) disks += d.auto_snapshot_policy_id == pid;
+      out.push_back({{"AutoSnapshotPolicyId", pid},
+                     {"AutoSnapshotPolicyName", pol.name},
+                     {"TimePoints", NumberList(pol.time_points)},
+                     {"RepeatWeekdays", NumberList(pol.repeat_weekdays)},
+                     {"RetentionDays", pol.retention_days},
+                     {"DiskNums", disks},
+                     {"VolumeNums", 0},
+                     {"Status", "Normal"},
+                     {"Type", "Custom"},
+                     {"AssociationType", "AssociatedWithDisk"},
+                     {"EnableCrossRegionCopy", false},
+                     {"TargetCopyRegions", "[]"},
+                     {"CopiedSnapshotsRetentionDays", -1},
+                     {"RegionId", pol.region_id},
+                     {"CreationTime", FormatIso(pol.creation_time)},
+                     {"Tags", RenderTags(pol.tags, false)}});
+    }
+    return out;
+  });
+  PageSpec spec;
+  spec.token_style = false;
+  OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(p, rows.size(), spec));
+  json arr = json::array();
+  for (size_t i = page.begin; i < page.end; ++i) arr.push_back(rows[i]);
+  json reply = {{"AutoSnapshotPolicies", Wrap("AutoSnapshotPolicy", arr)}};
+  page.Render(reply, rows.size());
+  return reply;
+}
+
 }  // namespace
 
 void RegisterSnapshotActions(ActionTable& t) {
   t[{kEcsVersion, "CreateSnapshot"}] = {CreateSnapshotAction, false, true};
   t[{kEcsVersion, "DescribeSnapshots"}] = {DescribeSnapshotsAction};
   t[{kEcsVersion, "DeleteSnapshot"}] = {DeleteSnapshotAction, false};
+  t[{kEcsVersion, "CreateAutoSnapshotPolicy"}] = {CreateAutoSnapshotPolicyAction};
+  t[{kEcsVersion, "ModifyAutoSnapshotPolicyEx"}] = {ModifyAutoSnapshotPolicyExAction};
+  t[{kEcsVersion, "DeleteAutoSnapshotPolicy"}] = {DeleteAutoSnapshotPolicyAction};
+  t[{kEcsVersion, "ApplyAutoSnapshotPolicy"}] = {ApplyAutoSnapshotPolicyAction};
+  t[{kEcsVersion, "CancelAutoSnapshotPolicy"}] = {CancelAutoSnapshotPolicyAction};
+  t[{kEcsVersion, "DescribeAutoSnapshotPolicyEx"}] = {DescribeAutoSnapshotPolicyExAction};
   t[{kEcsVersion, "ModifySnapshotAttribute"}] = {ModifySnapshotAttributeAction, false};
 }
 

@@ -24,6 +24,7 @@
 #include "service/agent_service.h"
 #include "service/cloud.h"
 #include "service/network_service.h"
+#include "service/snapshot_policy_service.h"
 #include "store/store.h"
 #include "sys/files.h"
 
@@ -312,7 +313,11 @@ int RunDev(DevOptions o) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Automatic snapshot policies and snapshot retention, checked every 10 s.
+  for (int tick = 0; !g_stop; ++tick) {
+    if (tick % 50 == 0) RunSnapshotPolicies(**cloud, NowSeconds());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   LOG_INFO("shutting down (guests keep running; the next start adopts them)");
   (*server)->Stop();
   if (agent) agent->Stop();

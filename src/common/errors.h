@@ -227,6 +227,9 @@ namespace openecs {
     "The specified OSS object is wrongly formed.")                                                 \
   X(kInvalidImageFormat, "InvalidImageFormat.Malformed", 400,                                      \
     "The specified image format is not supported.")                                                \
+  X(kPolicyParameterInvalid, "ParameterInvalid", 403, "The specified parameter is invalid.")       \
+  X(kInvalidAutoSnapshotPolicyIdNotFound, "ParameterInvalid", 404,                                 \
+    "The specified automatic snapshot policy does not exist.")                                     \
   X(kInvalidPeriod, "InvalidPeriod", 400, "The specified Period is not valid.")                    \
   X(kInvalidAmount, "InvalidParameter.Amount", 400,                                                \
     "Amount must be 1 to 100 and MinAmount must not exceed Amount.")                               \

@@ -115,6 +115,7 @@ struct Disk {
   std::string build_snapshot_id;
   std::string status_after_build;
   std::string build_task_id;
+  std::string auto_snapshot_policy_id;  // "" when none is applied
 };
 
 // A point-in-time copy of a disk, kept in the snapshot store of the disk's host (outside the
@@ -131,6 +132,7 @@ struct Snapshot {
   std::string source_disk_category;
   int source_disk_size_gib = 0;
   std::string source_image_id;         // the system disk's image (what an image made from it boots)
+  bool automatic = false;              // made by an automatic snapshot policy
   std::string host_id;                 // whose snapshot store holds the file
   std::string status = "progressing";  // progressing | accomplished | failed
   int progress = 0;                    // percent
@@ -176,6 +178,22 @@ struct CustomImage {
   std::vector<std::string> shared_with;  // account ids (ModifyImageSharePermission)
   Tags tags;
   int64_t creation_time = 0;
+};
+
+// An automatic snapshot policy: at each of its hours (UTC) on each of its weekdays, every disk
+// it is applied to gets a snapshot, kept `retention_days` (-1: until deleted).
+struct AutoSnapshotPolicy {
+  std::string id;  // sp-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string name;
+  std::vector<int> time_points;      // hours 0..23
+  std::vector<int> repeat_weekdays;  // 1 (Monday) .. 7 (Sunday)
+  int retention_days = -1;
+  Tags tags;
+  int64_t creation_time = 0;
+  int64_t last_run = 0;  // the scheduled time of the last round it made
 };
 
 struct Task {
@@ -352,6 +370,8 @@ void to_json(nlohmann::json& j, const Instance& v);
 void from_json(const nlohmann::json& j, Instance& v);
 void to_json(nlohmann::json& j, const CustomImage& v);
 void from_json(const nlohmann::json& j, CustomImage& v);
+void to_json(nlohmann::json& j, const AutoSnapshotPolicy& v);
+void from_json(const nlohmann::json& j, AutoSnapshotPolicy& v);
 void to_json(nlohmann::json& j, const Task& v);
 void from_json(const nlohmann::json& j, Task& v);
 void to_json(nlohmann::json& j, const Disk& v);

@@ -19,15 +19,17 @@ OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, descriptio
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time, host_id,
              detached_time, delete_auto_snapshot, enable_auto_snapshot, build_generation,
-             build_snapshot_id, status_after_build, build_task_id)
+             build_snapshot_id, status_after_build, build_task_id, auto_snapshot_policy_id)
 OPENECS_JSON(Snapshot, id, version, account_id, region_id, name, description, disk_id,
              source_disk_type, source_disk_category, source_disk_size_gib, host_id, status,
              progress, checksum, size_bytes, error, retention_days, tags, creation_time,
-             last_modified_time, task_id, source_image_id)
+             last_modified_time, task_id, source_image_id, automatic)
 OPENECS_JSON(CustomImage, id, version, account_id, region_id, name, description, status, progress,
              snapshot_id, source_instance_id, boot_image_id, import_url, import_format, host_id,
              size_gib, size_bytes, os_name, os_type, platform, architecture, error, task_id,
              shared_with, tags, creation_time)
+OPENECS_JSON(AutoSnapshotPolicy, id, version, account_id, region_id, name, time_points,
+             repeat_weekdays, retention_days, tags, creation_time, last_run)
 OPENECS_JSON(Task, id, version, account_id, region_id, action, resource_id, status, progress,
              error_code, error_message, creation_time, finished_time)
 OPENECS_JSON(Vpc, id, version, account_id, region_id, name, description, cidr_block, vrouter_id,

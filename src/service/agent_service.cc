@@ -30,6 +30,7 @@ void ReleaseInstance(Txn& txn, const std::string& instance_id) {
       d->second.status_after_build.clear();
     }
     if (d->second.delete_with_instance) {
+      DropAutoSnapshotsOf(txn, d->second);
       txn.Erase<Disk>(disk_id);
     } else {
       d->second.instance_id.clear();

@@ -30,6 +30,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Snapshot>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Task>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<CustomImage>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<AutoSnapshotPolicy>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Vpc>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<VSwitch>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<SecurityGroup>());
@@ -47,7 +48,8 @@ namespace {
 // networks are built from): a change to one wakes the agents' long-polls.
 bool ShapesDesiredState(std::string_view kind) {
   return kind != Kind<IdempotencyRecord>::kName && kind != Kind<Account>::kName &&
-         kind != Kind<Host>::kName && kind != Kind<Task>::kName;
+         kind != Kind<Host>::kName && kind != Kind<Task>::kName &&
+         kind != Kind<AutoSnapshotPolicy>::kName;
 }
 
 // Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
@@ -57,9 +59,9 @@ void ForKindIn(std::string_view kind, F&& f) {
 }
 template <typename F>
 void ForKind(std::string_view kind, F&& f) {
-  ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, Vpc, VSwitch, SecurityGroup, KeyPair,
-            EipAddress, NetworkInterface, Host, IdempotencyRecord, Account>(kind,
-                                                                            std::forward<F>(f));
+  ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, AutoSnapshotPolicy, Vpc, VSwitch,
+            SecurityGroup, KeyPair, EipAddress, NetworkInterface, Host, IdempotencyRecord, Account>(
+      kind, std::forward<F>(f));
 }
 }  // namespace
 

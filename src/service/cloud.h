@@ -39,6 +39,7 @@ struct State {
   std::map<std::string, Snapshot> snapshots;
   std::map<std::string, Task> tasks;
   std::map<std::string, CustomImage> images;
+  std::map<std::string, AutoSnapshotPolicy> snapshot_policies;
   std::map<std::string, Vpc> vpcs;
   std::map<std::string, VSwitch> vswitches;
   std::map<std::string, SecurityGroup> security_groups;
@@ -64,6 +65,7 @@ OPENECS_KIND(Disk, "disk", disks)
 OPENECS_KIND(Snapshot, "snapshot", snapshots)
 OPENECS_KIND(Task, "task", tasks)
 OPENECS_KIND(CustomImage, "image", images)
+OPENECS_KIND(AutoSnapshotPolicy, "snapshot_policy", snapshot_policies)
 OPENECS_KIND(Vpc, "vpc", vpcs)
 OPENECS_KIND(VSwitch, "vswitch", vswitches)
 OPENECS_KIND(SecurityGroup, "security_group", security_groups)

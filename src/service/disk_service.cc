@@ -9,6 +9,7 @@
 #include "service/image_service.h"
 #include "service/instance_service.h"
 #include "service/names.h"
+#include "service/snapshot_service.h"
 #include "service/task_service.h"
 
 namespace openecs {
@@ -252,6 +253,7 @@ Status DeleteDisk(Cloud& cloud, const std::string& account_id, const std::string
     for (const auto& [id, snap] : txn.state().snapshots)
       if (snap.disk_id == disk_id && snap.status == "progressing")
         return MakeError(ErrorCode::kDiskBusyWithSnapshot);
+    DropAutoSnapshotsOf(txn, *d);
     txn.Erase<Disk>(disk_id);
     return Ok();
   });

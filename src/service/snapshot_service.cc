@@ -1,5 +1,7 @@
 #include "service/snapshot_service.h"
 
+#include <set>
+
 #include "common/clock.h"
 #include "common/ids.h"
 #include "service/names.h"
@@ -122,6 +124,21 @@ Status ModifySnapshotAttribute(Cloud& cloud, const std::string& account_id, cons
     txn.Touch(*snap);
     return Ok();
   });
+}
+
+void DropAutoSnapshotsOf(Txn& txn, const Disk& disk) {
+  if (!disk.delete_auto_snapshot) return;
+  State& s = txn.state();
+  std::set<std::string> used;
+  for (const auto& [id, d] : s.disks) used.insert(d.snapshot_id);
+  for (const auto& [id, image] : s.images) used.insert(image.snapshot_id);
+  std::vector<std::string> drop;
+  for (const auto& [id, snap] : s.snapshots)
+    if (snap.disk_id == disk.id && snap.automatic && !used.count(id)) drop.push_back(id);
+  for (const auto& id : drop) {
+    FailTask(txn, s.snapshots.at(id).task_id, "SnapshotDeleted", "Its disk was deleted.");
+    txn.Erase<Snapshot>(id);
+  }
 }
 
 void ApplySnapshotReport(Txn& txn, const std::string& host_id, const SnapshotReport& report) {

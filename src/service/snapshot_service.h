@@ -31,6 +31,10 @@ Status ModifySnapshotAttribute(Cloud& cloud, const std::string& account_id, cons
                                const std::optional<std::string>& description,
                                std::optional<int> retention_days);
 
+// Deletes the automatic snapshots of a disk that is being deleted with DeleteAutoSnapshot set
+// (those a disk or an image was made from stay).
+void DropAutoSnapshotsOf(Txn& txn, const Disk& disk);
+
 // Folds a host's report into the snapshot's record (reports of other hosts, or for snapshots
 // that are gone or already settled, change nothing).
 void ApplySnapshotReport(Txn& txn, const std::string& host_id, const SnapshotReport& report);

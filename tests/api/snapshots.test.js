@@ -88,3 +88,44 @@ test('DescribeSnapshots filters and pages; Modify; Delete; a snapshot outlives i
   await ecs.deleteDisk(new Ecs.DeleteDiskRequest({ diskId: data }));
   assert.equal((await describe({ diskId: data })).TotalCount, 2);
 });
+
+test('Automatic snapshot policies: create, apply, describe, modify, cancel, delete', async () => {
+  const [inst] = await h.runRunning(ecs, net);
+  const disks = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: inst }))).Disks.Disk;
+  const system = disks.find((d) => d.Type === 'system').DiskId;
+  const createPolicy = async (over = {}) => wire(await ecs.createAutoSnapshotPolicy(new Ecs.CreateAutoSnapshotPolicyRequest({
+    regionId: REGION, autoSnapshotPolicyName: 'nightly', timePoints: '["1","13"]', repeatWeekdays: '["1","3","5"]', retentionDays: 7, ...over,
+  }))).AutoSnapshotPolicyId;
+  const id = await createPolicy();
+  assert.match(id, /^sp-/);
+  await expectError(createPolicy({ timePoints: '["24"]' }), 'ParameterInvalid', 403);
+  await expectError(createPolicy({ repeatWeekdays: '["0"]' }), 'ParameterInvalid', 403);
+  await expectError(createPolicy({ retentionDays: 0 }), 'ParameterInvalid', 403);
+  await expectError(createPolicy({ timePoints: 'noon' }), 'ParameterInvalid', 403);
+
+  const describePolicies = async (over = {}) => wire(await ecs.describeAutoSnapshotPolicyEx(new Ecs.DescribeAutoSnapshotPolicyExRequest({ regionId: REGION, ...over })));
+  let p = (await describePolicies({ autoSnapshotPolicyId: id })).AutoSnapshotPolicies.AutoSnapshotPolicy[0];
+  assert.deepEqual([p.AutoSnapshotPolicyName, p.TimePoints, p.RepeatWeekdays, p.RetentionDays, p.DiskNums, p.Status],
+    ['nightly', '["1","13"]', '["1","3","5"]', 7, 0, 'Normal']);
+
+  await ecs.applyAutoSnapshotPolicy(new Ecs.ApplyAutoSnapshotPolicyRequest({ regionId: REGION, autoSnapshotPolicyId: id, diskIds: JSON.stringify([system]) }));
+  const disk = async () => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, diskIds: JSON.stringify([system]) }))).Disks.Disk[0];
+  let d = await disk();
+  assert.deepEqual([d.AutoSnapshotPolicyId, d.EnableAutoSnapshot], [id, true]);
+  assert.equal((await describePolicies({ autoSnapshotPolicyId: id })).AutoSnapshotPolicies.AutoSnapshotPolicy[0].DiskNums, 1);
+  await expectError(ecs.applyAutoSnapshotPolicy(new Ecs.ApplyAutoSnapshotPolicyRequest({ regionId: REGION, autoSnapshotPolicyId: 'sp-nope', diskIds: JSON.stringify([system]) })), 'ParameterInvalid', 404);
+  await expectError(ecs.applyAutoSnapshotPolicy(new Ecs.ApplyAutoSnapshotPolicyRequest({ regionId: REGION, autoSnapshotPolicyId: id, diskIds: JSON.stringify(['d-nope']) })), 'InvalidDiskId.NotFound', 404);
+
+  await ecs.modifyAutoSnapshotPolicyEx(new Ecs.ModifyAutoSnapshotPolicyExRequest({ regionId: REGION, autoSnapshotPolicyId: id, timePoints: '["2"]', retentionDays: -1 }));
+  p = (await describePolicies({ autoSnapshotPolicyName: 'nightly' })).AutoSnapshotPolicies.AutoSnapshotPolicy[0];
+  assert.deepEqual([p.TimePoints, p.RetentionDays], ['["2"]', -1]);
+
+  await ecs.cancelAutoSnapshotPolicy(new Ecs.CancelAutoSnapshotPolicyRequest({ regionId: REGION, diskIds: JSON.stringify([system]) }));
+  d = await disk();
+  assert.deepEqual([d.AutoSnapshotPolicyId, d.EnableAutoSnapshot], ['', false]);
+  await ecs.applyAutoSnapshotPolicy(new Ecs.ApplyAutoSnapshotPolicyRequest({ regionId: REGION, autoSnapshotPolicyId: id, diskIds: JSON.stringify([system]) }));
+  await ecs.deleteAutoSnapshotPolicy(new Ecs.DeleteAutoSnapshotPolicyRequest({ regionId: REGION, autoSnapshotPolicyId: id }));
+  assert.equal((await disk()).AutoSnapshotPolicyId, '', 'a deleted policy leaves its disks');
+  assert.equal((await describePolicies({ autoSnapshotPolicyId: id })).TotalCount, 0);
+  await expectError(ecs.deleteAutoSnapshotPolicy(new Ecs.DeleteAutoSnapshotPolicyRequest({ regionId: REGION, autoSnapshotPolicyId: id })), 'ParameterInvalid', 404);
+});
