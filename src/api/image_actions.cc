@@ -196,8 +196,7 @@ Result<json> DeleteImageAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("ImageId"));
   OPENECS_ASSIGN_OR_RETURN(bool force, c.params.Bool("Force", false));
   OPENECS_ASSIGN_OR_RETURN(bool dry_run, DryRunOf(c.params));
-  if (dry_run) return MakeError(ErrorCode::kDryRunOperation);
-  OPENECS_RETURN_IF_ERROR(DeleteImage(c.cloud, c.account_id, id, force));
+  OPENECS_RETURN_IF_ERROR(DeleteImage(c.cloud, c.account_id, id, force, dry_run));
   return json::object();
 }
 

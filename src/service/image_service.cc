@@ -209,7 +209,7 @@ Result<CustomImage> CopyImage(Cloud& cloud, const std::string& account_id,
 }
 
 Status DeleteImage(Cloud& cloud, const std::string& account_id, const std::string& image_id,
-                   bool force) {
+                   bool force, bool dry_run) {
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     if (FindBuiltinImage(image_id))
@@ -225,6 +225,7 @@ Status DeleteImage(Cloud& cloud, const std::string& account_id, const std::strin
                                "anyway; the instance keeps running on its disk).");
       if (!image->shared_with.empty()) return MakeError(ErrorCode::kImageUseShared);
     }
+    if (dry_run) return DryRunOk();
     txn.Erase<CustomImage>(image_id);  // the host removes the files once no disk needs them
     return Ok();
   });

@@ -49,7 +49,7 @@ Result<CustomImage> CopyImage(Cloud& cloud, const std::string& account_id,
                               const std::string& image_id, const std::string& region_id,
                               const std::string& name, const std::string& description);
 Status DeleteImage(Cloud& cloud, const std::string& account_id, const std::string& image_id,
-                   bool force);
+                   bool force, bool dry_run = false);
 Status ModifyImageAttribute(Cloud& cloud, const std::string& account_id,
                             const std::string& image_id, const std::optional<std::string>& name,
                             const std::optional<std::string>& description);

@@ -65,6 +65,8 @@ test('CreateImage from an instance: a snapshot, then the image; instances launch
   await expectError(ecs.copyImage(new Ecs.CopyImageRequest({ regionId: REGION, imageId: id, destinationRegionId: 'elsewhere' })), 'InvalidRegionId.NotFound', 404);
   await ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: REGION, imageId: id, force: true }));
   assert.equal(await image(id), undefined);
+  await expectError(ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: REGION, imageId: copied, dryRun: true })), 'DryRunOperation', 400);
+  assert.equal((await image(copied)).Status, 'Available', 'a dry run deletes nothing');
   await ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: REGION, imageId: copied }));
   await expectError(ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: REGION, imageId: copied })), 'InvalidImageId.NotFound', 404);
   // With the image gone, its snapshot can go.
