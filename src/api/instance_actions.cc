@@ -43,11 +43,11 @@ Result<DiskRequest> DiskOf(const std::map<std::string, std::string>& m, bool sys
   d.device = get("Device");
   std::string size = get("Size");
   if (size.empty()) {
-    if (!system)
+    if (!system && d.snapshot_id.empty())
       return MakeError(ErrorCode::kMissingParameter,
                        "The input parameter \"DataDisk.N.Size\" that is mandatory for processing "
                        "this request is not supplied.");
-    d.size_gib = default_size;
+    d.size_gib = system ? default_size : 0;  // 0: the snapshot's size
   } else {
     Params p({{"Size", size}});
     OPENECS_ASSIGN_OR_RETURN(auto n, p.Int("Size", 1, 1 << 20));

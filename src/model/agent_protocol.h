@@ -41,6 +41,10 @@ struct DesiredDisk {
   bool delete_with_instance = true;
   int iops = 0;             // the category's limit for this size (0: none)
   int throughput_mbps = 0;  // MB/s (0: none)
+  // A data disk made from a snapshot (RunInstances DataDisk.N.SnapshotId): its first file is a
+  // copy of the snapshot, used only if the snapshot's sha256 is this.
+  std::string snapshot_id;
+  std::string snapshot_checksum;
 };
 
 // One security group rule as the data plane applies it: the server has already merged the

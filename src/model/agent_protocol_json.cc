@@ -7,7 +7,7 @@ namespace openecs {
 OPENECS_JSON(HostInfo, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm, driver,
              vpc_data_plane, underlay_ip)
 OPENECS_JSON(DesiredDisk, disk_id, type, category, size_gib, image_id, delete_with_instance, iops,
-             throughput_mbps)
+             throughput_mbps, snapshot_id, snapshot_checksum)
 OPENECS_JSON(DesiredRule, ingress, protocol, port_from, port_to, peers, accept, priority)
 OPENECS_JSON(DesiredNic, eni_id, mac, ip, vpc_id, vswitch_id, cidr, gateway, host_name, public_ip,
              public_cidr, bandwidth_out_mbps, bandwidth_in_mbps, rules, secondary_ips, vni)

@@ -195,7 +195,8 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
   OPENECS_RETURN_IF_ERROR(ValidateDisk(r.system_disk, true, image->size_gib));
   if (r.data_disks.size() > 16)
     return MakeError(ErrorCode::kInvalidParameter, "At most 16 data disks.");
-  for (const auto& d : r.data_disks) OPENECS_RETURN_IF_ERROR(ValidateDisk(d, false, 0));
+  for (const auto& d : r.data_disks)  // from a snapshot without a size: checked once resolved
+    if (d.size_gib || d.snapshot_id.empty()) OPENECS_RETURN_IF_ERROR(ValidateDisk(d, false, 0));
 
   std::vector<std::string> ids;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
@@ -240,9 +241,32 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       }
       min_amount = r.amount;  // consecutive addresses: all or nothing
     }
+    // Data disks from snapshots: the snapshot must be made, the disk at least as large, and the
+    // instances go where the snapshots are (like a custom image, they are host-local).
+    std::vector<DiskRequest> data_disks = r.data_disks;
+    std::string place_on = image_host;
+    for (auto& d : data_disks) {
+      if (d.snapshot_id.empty()) continue;
+      auto sit = s.snapshots.find(d.snapshot_id);
+      if (sit == s.snapshots.end() || sit->second.account_id != r.account_id)
+        return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
+                         "The specified snapshot " + d.snapshot_id + " does not exist.");
+      const Snapshot& snap = sit->second;
+      if (snap.status != "accomplished") return MakeError(ErrorCode::kSnapshotNotReady);
+      if (d.size_gib == 0) d.size_gib = snap.source_disk_size_gib;
+      if (d.size_gib < snap.source_disk_size_gib)
+        return MakeError(ErrorCode::kDiskSizeTooSmall,
+                         "Specified disk size is less than the size of snapshot " + snap.id + ".");
+      OPENECS_RETURN_IF_ERROR(ValidateDisk(d, false, 0));
+      if (!place_on.empty() && place_on != snap.host_id)
+        return MakeError(ErrorCode::kOperationDenied,
+                         "Snapshot " + snap.id + " is kept on host " + snap.host_id +
+                             ", apart from the image or the other snapshots.");
+      place_on = snap.host_id;
+    }
     // Placement: claim capacity for as many as fit, at least min_amount.
     auto hosts = Capacities(s);
-    Demand demand{vsw.zone_id, image_host, type->cpu, static_cast<int64_t>(type->memory_gib * 1024),
+    Demand demand{vsw.zone_id, place_on, type->cpu, static_cast<int64_t>(type->memory_gib * 1024),
                   type->gpu};
     std::vector<std::string> placement;
     for (int n = 0; n < r.amount; ++n) {
@@ -344,8 +368,8 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
         txn.Put(disk);
       };
       make_disk(r.system_disk, true, 0);
-      for (size_t k = 0; k < r.data_disks.size(); ++k)
-        make_disk(r.data_disks[k], false, static_cast<int>(k) + 1);
+      for (size_t k = 0; k < data_disks.size(); ++k)
+        make_disk(data_disks[k], false, static_cast<int>(k) + 1);
       ids.push_back(inst.id);
       txn.Put(std::move(inst));
     }

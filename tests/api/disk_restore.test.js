@@ -59,6 +59,14 @@ test('CreateDisk from a snapshot: Creating, then Available, on the snapshot\'s d
   await expectError(createDisk({ snapshotId: snap, instanceId: inst }), 'InvalidParameter.Conflict', 400);
   await expectError(ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: REGION, zoneId: h.ZONE_A })), 'MissingParameter', 400);
 
+  // RunInstances with DataDisk.N.SnapshotId: the disk is made from it (size: the snapshot's).
+  const [third] = await h.runRunning(ecs, net, { dataDisk: [new Ecs.RunInstancesRequestDataDisk({ snapshotId: snap, category: 'cloud_essd' })] });
+  const fromRun = (await disksOf(third)).find((x) => x.Type === 'data');
+  assert.deepEqual([fromRun.SourceSnapshotId, fromRun.Size, fromRun.Status], [snap, 30, 'In_use']);
+  await expectError(h.runInstances(ecs, net, { dataDisk: [new Ecs.RunInstancesRequestDataDisk({ snapshotId: 's-nope', category: 'cloud_essd' })] }), 'InvalidSnapshotId.NotFound', 404);
+  await expectError(h.runInstances(ecs, net, { dataDisk: [new Ecs.RunInstancesRequestDataDisk({ snapshotId: snap, size: 20, category: 'cloud_essd' })] }), 'InvalidDiskSize.TooSmall', 403);
+  await expectError(h.runInstances(ecs, net, { dataDisk: [new Ecs.RunInstancesRequestDataDisk({ category: 'cloud_essd' })] }), 'MissingParameter', 400);
+
   // The snapshot cannot go while disks were made from it, unless forced; a disk whose source
   // is gone cannot be re-initialized.
   await expectError(ecs.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId: snap })), 'SnapshotCreatedDisk', 403);

@@ -188,6 +188,14 @@ test('ResetDisk rolls back to a snapshot; a disk from the snapshot; a corrupted 
   await waitDisk(copy, 'In_use');
   await expectProbe(`vd-${copy.slice(2)}`, `3:${GiB_SECTORS}:PATTERN-keeper`, 'the disk made from the snapshot');
 
+  // RunInstances with DataDisk.1.SnapshotId: the new guest's disk is a copy of the snapshot.
+  const [y] = await h.runInstances(ecs, net, { hostName: 'other', userData: bootProber(), dataDisk: [new Ecs.RunInstancesRequestDataDisk({ category: 'cloud_essd', snapshotId: snap })] });
+  await h.waitStatus(ecs, [y], 'Running', BOOT_MS);
+  const yDisk = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, instanceId: y, diskType: 'data' }))).Disks.Disk[0];
+  await probes.expectProbe(ecs, y, `vd-${yDisk.SerialNumber}`, `1:${GiB_SECTORS}:PATTERN-keeper`, 'RunInstances made the data disk from the snapshot', PLUG_MS);
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: y, force: true }));
+  await h.waitGone(ecs, [y], 60000);
+
   // One byte of the snapshot's file flipped: the rollback fails, says why, and leaves the disk.
   await stop();
   hostWrite(d, '0x59');

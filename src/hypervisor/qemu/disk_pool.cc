@@ -58,7 +58,16 @@ Status DiskPool::Ensure(const DesiredDisk& d, const std::string& legacy_dir, boo
   }
   int64_t want = int64_t{d.size_gib} << 30;
   if (!fs::exists(path)) {
-    OPENECS_RETURN_IF_ERROR(Create(path, d.type == "system" ? d.image_id : "", want));
+    if (!d.snapshot_id.empty()) {
+      DesiredDiskBuild b;  // a copy of the snapshot it was made from, checked first
+      b.disk_id = d.disk_id;
+      b.snapshot_id = d.snapshot_id;
+      b.snapshot_checksum = d.snapshot_checksum;
+      b.size_gib = d.size_gib;
+      OPENECS_RETURN_IF_ERROR(Build(b));
+    } else {
+      OPENECS_RETURN_IF_ERROR(Create(path, d.type == "system" ? d.image_id : "", want));
+    }
     if (made) *made = true;
     return Ok();
   }

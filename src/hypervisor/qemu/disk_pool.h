@@ -29,7 +29,8 @@ class DiskPool {
   std::string SnapshotPathOf(const std::string& snapshot_id) const;
 
   // The disk's file exists and is at least d.size_gib: made if missing (an overlay on the
-  // image's base for a system disk), grown with `qemu-img resize` if smaller. Sets `made`
+  // image's base for a system disk; a checked copy of d.snapshot_id for a disk made from a
+  // snapshot), grown with `qemu-img resize` if smaller. Sets `made`
   // when this call made the file. `legacy_dir`: where older versions kept an instance's disks
   // (<instances>/<id>/); a file found there moves into the pool.
   Status Ensure(const DesiredDisk& d, const std::string& legacy_dir, bool* made = nullptr);
