@@ -157,8 +157,9 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
         const Disk& disk = d->second;
         DiskPerformance perf =
             DiskPerformanceOf(disk.category, disk.performance_level, disk.size_gib);
-        DesiredDisk want{disk_id, disk.type, disk.category, disk.size_gib, disk.image_id,
-                         disk.delete_with_instance, perf.iops, perf.throughput_mbps};
+        DesiredDisk want{disk_id,       disk.type,           disk.category,
+                         disk.size_gib, disk.image_id,       disk.delete_with_instance,
+                         perf.iops,     perf.throughput_mbps};
         if (auto snap = s.snapshots.find(disk.snapshot_id); snap != s.snapshots.end()) {
           want.snapshot_id = snap->first;
           want.snapshot_checksum = snap->second.checksum;
