@@ -208,6 +208,25 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
       images_busy_.erase(build.image_id);
     });
   }
+  // Images to write into the exchange directory.
+  for (const auto& e : desired.image_exports) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!exports_busy_.insert(e.task_id).second) continue;
+    }
+    boost::asio::post(*pool_, [this, e] {
+      Status st = driver_->ExportImage(e);
+      Observation o{"", PowerState::kUnknown, 0, false, "", ""};
+      o.image_export =
+          ImageExportReport{e.image_id, e.task_id, !st.ok(), st.ok() ? "" : st.error().message};
+      if (!st.ok())
+        LOG_WARN("agent: export of image {} failed: {}", e.image_id, st.error().message);
+      if (Status sent = channel_->Report(host_id(), {o}); !sent.ok())
+        LOG_WARN("agent: export report failed: {}", sent.error().message);
+      std::lock_guard<std::mutex> lock(mu_);
+      exports_busy_.erase(e.task_id);
+    });
+  }
   // Disk files to make anew (from a snapshot, the image, or empty). A build under way when the
   // agent stopped is done again (the file is replaced only once the new one is whole).
   for (const auto& build : desired.disk_builds) {

@@ -162,9 +162,10 @@ Result<json> ImportImageAction(ApiContext& c) {
   if (mappings.empty() || !mappings[0].count("OSSObject"))
     return MakeError(ErrorCode::kMissingParameter,
                      "An input parameter \"DiskDeviceMapping.1.OSSObject\" that is mandatory for "
-                     "processing the request is not supplied (an http:// URL or a path on the "
-                     "host; OSSBucket is not used).");
+                     "processing the request is not supplied (an http:// URL, or a file in the "
+                     "bucket OSSBucket: <data>/exchange/<bucket>/ on the host).");
   r.url = mappings[0]["OSSObject"];
+  r.bucket = mappings[0].count("OSSBucket") ? mappings[0]["OSSBucket"] : "";
   r.format = mappings[0].count("Format") ? mappings[0]["Format"] : "";
   r.name = p.GetOr("ImageName", "");
   if (r.name.empty()) r.name = "import-" + std::to_string(NowMillis());
@@ -190,6 +191,16 @@ Result<json> CopyImageAction(ApiContext& c) {
                                                         p.GetOr("DestinationImageName", ""),
                                                         p.GetOr("DestinationDescription", "")));
   return json{{"ImageId", image.id}};
+}
+
+Result<json> ExportImageAction(ApiContext& c) {
+  const Params& p = c.params;
+  OPENECS_ASSIGN_OR_RETURN(std::string id, p.Required("ImageId"));
+  OPENECS_ASSIGN_OR_RETURN(std::string bucket, p.Required("OSSBucket"));
+  std::string format = ToLower(p.GetOr("ImageFormat", "raw"));
+  OPENECS_ASSIGN_OR_RETURN(
+      Task t, ExportImage(c.cloud, c.account_id, id, bucket, p.GetOr("OSSPrefix", ""), format));
+  return json{{"TaskId", t.id}, {"RegionId", c.region_id}};
 }
 
 Result<json> DeleteImageAction(ApiContext& c) {
@@ -247,6 +258,7 @@ void RegisterImageActions(ActionTable& t) {
   t[{kEcsVersion, "ImportImage"}] = {ImportImageAction, true, true};
   t[{kEcsVersion, "CopyImage"}] = {CopyImageAction};
   t[{kEcsVersion, "DeleteImage"}] = {DeleteImageAction};
+  t[{kEcsVersion, "ExportImage"}] = {ExportImageAction};
   t[{kEcsVersion, "ModifyImageAttribute"}] = {ModifyImageAttributeAction};
   t[{kEcsVersion, "ModifyImageSharePermission"}] = {ModifyImageSharePermissionAction};
   t[{kEcsVersion, "DescribeImageSharePermission"}] = {DescribeImageSharePermissionAction};

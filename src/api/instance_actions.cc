@@ -635,7 +635,7 @@ Result<json> DescribeDisksAction(ApiContext& c) {
                      {"InstanceId", d.instance_id},
                      {"Device", d.device},
                      {"Status", d.status},
-                     {"Portable", d.type == "data"},
+                     {"Portable", d.portable && d.type == "data"},
                      {"DeleteWithInstance", d.delete_with_instance},
                      {"DeleteAutoSnapshot", d.delete_auto_snapshot},
                      {"EnableAutoSnapshot", d.enable_auto_snapshot},

@@ -179,6 +179,7 @@ std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake, VpcN
   qo.disk_dir = o.data_dir + "/disks";
   qo.snapshot_dir = o.data_dir + "/snapshots";
   qo.custom_image_dir = o.data_dir + "/images";
+  qo.exchange_dir = o.data_dir + "/exchange";
   qo.image_dir = o.image_dir;
   qo.network = network;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);

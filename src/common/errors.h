@@ -230,6 +230,12 @@ namespace openecs {
   X(kPolicyParameterInvalid, "ParameterInvalid", 403, "The specified parameter is invalid.")       \
   X(kInvalidAutoSnapshotPolicyIdNotFound, "ParameterInvalid", 404,                                 \
     "The specified automatic snapshot policy does not exist.")                                     \
+  X(kDiskCategoryNotSupported, "DiskCategory.OperationNotSupported", 400,                          \
+    "The operation is not supported to the specified disk due to its disk category.")              \
+  X(kImageIsExporting, "ImageIsExporting", 403,                                                    \
+    "The specified Image is exporting. Please cancel task first.")                                 \
+  X(kInvalidOssBucket, "InvalidOSSBucket.Malformed", 400,                                          \
+    "The specified OSS bucket is not valid.")                                                      \
   X(kInvalidPeriod, "InvalidPeriod", 400, "The specified Period is not valid.")                    \
   X(kInvalidAmount, "InvalidParameter.Amount", 400,                                                \
     "Amount must be 1 to 100 and MinAmount must not exceed Amount.")                               \

@@ -5,6 +5,14 @@
 #include "common/beast.h"
 
 namespace openecs {
+namespace {
+// "host:port" (port 80 if none) -> {host, port}.
+std::pair<std::string, std::string> HostAndPort(const std::string& endpoint) {
+  auto c = endpoint.rfind(':');
+  if (c == std::string::npos) return {endpoint, "80"};
+  return {endpoint.substr(0, c), endpoint.substr(c + 1)};
+}
+}  // namespace
 
 Result<HttpClientResponse> HttpCall(const HttpClientRequest& request) {
   namespace beast = boost::beast;
@@ -13,11 +21,7 @@ Result<HttpClientResponse> HttpCall(const HttpClientRequest& request) {
   std::string endpoint = request.endpoint;
   if (endpoint.rfind("http://", 0) == 0) endpoint = endpoint.substr(7);
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-  std::string host = endpoint, port = "80";
-  if (auto c = endpoint.rfind(':'); c != std::string::npos) {
-    host = endpoint.substr(0, c);
-    port = endpoint.substr(c + 1);
-  }
+  auto [host, port] = HostAndPort(endpoint);
   try {
     boost::asio::io_context ioc;
     tcp::resolver resolver(ioc);
@@ -44,10 +48,6 @@ Result<HttpClientResponse> HttpCall(const HttpClientRequest& request) {
   }
 }
 
-}  // namespace openecs
-
-namespace openecs {
-
 Status HttpDownload(const std::string& url, const std::string& path,
                     const std::function<void(int64_t, int64_t)>& progress, int timeout_ms) {
   namespace beast = boost::beast;
@@ -59,11 +59,7 @@ Status HttpDownload(const std::string& url, const std::string& path,
   size_t slash = rest.find('/');
   std::string endpoint = rest.substr(0, slash);
   std::string target = slash == std::string::npos ? "/" : rest.substr(slash);
-  std::string host = endpoint, port = "80";
-  if (auto c = endpoint.rfind(':'); c != std::string::npos) {
-    host = endpoint.substr(0, c);
-    port = endpoint.substr(c + 1);
-  }
+  auto [host, port] = HostAndPort(endpoint);
   try {
     boost::asio::io_context ioc;
     tcp::resolver resolver(ioc);

@@ -74,6 +74,8 @@ class Driver {
   // `progress` with percents; a failure leaves nothing behind.
   virtual Result<ImageReport> MakeImage(const DesiredImageBuild& build,
                                         const std::function<void(int)>& progress) = 0;
+  // Writes a custom image into this host's exchange directory (DiskPool::ExportImage).
+  virtual Status ExportImage(const DesiredImageExport& e) = 0;
   // Removes this host's custom images that are not in `keep`.
   virtual Status CollectImages(const std::vector<std::string>& keep) = 0;
   // Erases and removes this host's disk and snapshot files that belong to no disk in `keep`

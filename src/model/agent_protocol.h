@@ -172,6 +172,21 @@ struct DesiredImageBuild {
   std::string os_name;
 };
 
+// An image the host is to write into its exchange directory as <object> (ExportImage).
+struct DesiredImageExport {
+  std::string image_id;
+  std::string task_id;
+  std::string object;  // "<bucket>/<prefix><image-id>.<format>"
+  std::string format;  // raw | qcow2 | vmdk | vhd
+};
+
+struct ImageExportReport {
+  std::string image_id;
+  std::string task_id;
+  bool failed = false;
+  std::string error;
+};
+
 // Progress or outcome of an image build.
 struct ImageReport {
   std::string image_id;
@@ -195,6 +210,7 @@ struct DesiredState {
   std::vector<std::string> kept_snapshots;  // every snapshot whose file this host keeps
   std::vector<DesiredDiskBuild> disk_builds;
   std::vector<DesiredImageBuild> image_builds;
+  std::vector<DesiredImageExport> image_exports;
   // Custom images whose files this host keeps (its own, and those disks here are overlays on).
   std::vector<std::string> kept_images;
   // True when pool_disks and kept_snapshots are filled in: a server from before they existed
@@ -218,6 +234,7 @@ struct Observation {
   std::optional<SnapshotReport> snapshot;
   std::optional<DiskBuildReport> disk_build;  // instance_id may be ""
   std::optional<ImageReport> image;           // instance_id ""
+  std::optional<ImageExportReport> image_export;
 };
 
 // Implemented by the server side; called by agents. Thread-safe.

@@ -23,9 +23,11 @@ OPENECS_JSON(DesiredDiskBuild, disk_id, generation, snapshot_id, snapshot_checks
 OPENECS_JSON(DiskBuildReport, disk_id, generation, failed, error)
 OPENECS_JSON(DesiredImageBuild, image_id, snapshot_id, snapshot_checksum, boot_image_id, source_url,
              source_format, os_name)
+OPENECS_JSON(DesiredImageExport, image_id, task_id, object, format)
+OPENECS_JSON(ImageExportReport, image_id, task_id, failed, error)
 OPENECS_JSON(ImageReport, image_id, progress, done, failed, error, size_bytes, size_gib)
 OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks, snapshots, kept_snapshots,
-             storage_listed, disk_builds, image_builds, kept_images)
+             storage_listed, disk_builds, image_builds, kept_images, image_exports)
 
 // `console` and `vnc_url` are optional: absent means "unchanged", which is not "".
 void to_json(nlohmann::json& j, const Observation& v) {
@@ -41,6 +43,7 @@ void to_json(nlohmann::json& j, const Observation& v) {
   if (v.snapshot) j["snapshot"] = *v.snapshot;
   if (v.disk_build) j["disk_build"] = *v.disk_build;
   if (v.image) j["image"] = *v.image;
+  if (v.image_export) j["image_export"] = *v.image_export;
 }
 
 void from_json(const nlohmann::json& j, Observation& v) {
@@ -62,6 +65,8 @@ void from_json(const nlohmann::json& j, Observation& v) {
   if (j.contains("disk_build") && j["disk_build"].is_object())
     v.disk_build = j["disk_build"].get<DiskBuildReport>();
   if (j.contains("image") && j["image"].is_object()) v.image = j["image"].get<ImageReport>();
+  if (j.contains("image_export") && j["image_export"].is_object())
+    v.image_export = j["image_export"].get<ImageExportReport>();
 }
 
 }  // namespace openecs

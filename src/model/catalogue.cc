@@ -158,6 +158,10 @@ const std::vector<DiskCategory>& DiskCategories() {
   return kCategories;
 }
 
+bool IsLocalDiskCategory(std::string_view category) {
+  return category == "ephemeral_ssd" || category == "local_ssd_pro" || category == "local_hdd_pro";
+}
+
 const DiskCategory* FindDiskCategory(std::string_view name) {
   for (const auto& c : DiskCategories())
     if (c.name == name) return &c;

@@ -51,6 +51,9 @@ struct DiskCategory {
 };
 const std::vector<DiskCategory>& DiskCategories();
 const DiskCategory* FindDiskCategory(std::string_view name);
+// Local disks (ephemeral_ssd, local_ssd_pro, local_hdd_pro): raw files on the instance's host,
+// made and released with the instance, never detached, resized or snapshotted.
+bool IsLocalDiskCategory(std::string_view category);
 
 // The IOPS and throughput (MB/s) ECS gives a disk of this category, performance level (ESSD:
 // PL0..PL3) and size, by ECS's published formulas (e.g. ESSD PL1: min(1800 + 50 x GiB, 50000)

@@ -176,6 +176,8 @@ struct CustomImage {
   std::string error;
   std::string task_id;
   std::vector<std::string> shared_with;  // account ids (ModifyImageSharePermission)
+  // An export under way (ExportImage): its task, "<bucket>/<object>" and format.
+  std::string export_task_id, export_object, export_format;
   Tags tags;
   int64_t creation_time = 0;
 };

@@ -27,7 +27,7 @@ OPENECS_JSON(Snapshot, id, version, account_id, region_id, name, description, di
 OPENECS_JSON(CustomImage, id, version, account_id, region_id, name, description, status, progress,
              snapshot_id, source_instance_id, boot_image_id, import_url, import_format, host_id,
              size_gib, size_bytes, os_name, os_type, platform, architecture, error, task_id,
-             shared_with, tags, creation_time)
+             shared_with, tags, creation_time, export_task_id, export_object, export_format)
 OPENECS_JSON(AutoSnapshotPolicy, id, version, account_id, region_id, name, time_points,
              repeat_weekdays, retention_days, tags, creation_time, last_run)
 OPENECS_JSON(Task, id, version, account_id, region_id, action, resource_id, status, progress,

@@ -177,6 +177,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
     out.kept_snapshots = SnapshotsKept(s, host_id);
     out.disk_builds = DiskBuildsFor(s, host_id);
     out.image_builds = ImageBuildsFor(s, host_id);
+    out.image_exports = ImageExportsFor(s, host_id);
     out.kept_images = ImagesKeptBy(s, host_id);
     out.storage_listed = true;
     return out;
@@ -196,6 +197,7 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
           FailImagesWaitingFor(txn, o.snapshot->snapshot_id, o.snapshot->error);
       }
       if (o.image) ApplyImageReport(txn, host_id, *o.image);
+      if (o.image_export) ApplyImageExportReport(txn, host_id, *o.image_export);
       if (o.disk_build) ApplyDiskBuildReport(txn, host_id, *o.disk_build);
       auto it = s.instances.find(o.instance_id);
       if (it == s.instances.end() || it->second.host_id != host_id) continue;

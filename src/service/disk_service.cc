@@ -82,6 +82,9 @@ Status CheckAttachable(const State& s, const Disk& d, const Instance& inst) {
 
 // A disk that is attached must be on a Stopped instance for its file to be rebuilt.
 Status CheckRebuildable(const State& s, const Disk& d) {
+  if (IsLocalDiskCategory(d.category))
+    return MakeError(ErrorCode::kDiskCategoryNotSupported,
+                     "Local disks are not rolled back or re-initialized.");
   if (!d.instance_id.empty()) {
     auto i = s.instances.find(d.instance_id);
     if (i != s.instances.end() && i->second.status != InstanceStatus::kStopped)
@@ -143,17 +146,8 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
     const Snapshot* snap = nullptr;
     int size_gib = r.size_gib;
     if (!r.snapshot_id.empty()) {
-      auto it = s.snapshots.find(r.snapshot_id);
-      if (it == s.snapshots.end() || it->second.account_id != r.account_id)
-        return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
-                         "The specified snapshot " + r.snapshot_id + " does not exist.");
-      snap = &it->second;
-      if (snap->status != "accomplished") return MakeError(ErrorCode::kSnapshotNotReady);
-      if (size_gib == 0) size_gib = snap->source_disk_size_gib;
-      if (size_gib < snap->source_disk_size_gib)
-        return MakeError(ErrorCode::kDiskSizeTooSmall,
-                         "Specified disk size is less than the size of snapshot (" +
-                             std::to_string(snap->source_disk_size_gib) + " GiB).");
+      OPENECS_ASSIGN_OR_RETURN(snap, FindMadeSnapshot(s, r.account_id, r.snapshot_id));
+      OPENECS_ASSIGN_OR_RETURN(size_gib, SizeFromSnapshot(*snap, size_gib));
     }
     DiskRequest spec;
     spec.category = r.category;
@@ -227,6 +221,9 @@ Status DetachDisk(Cloud& cloud, const std::string& account_id, const std::string
       return MakeError(ErrorCode::kDependencyViolation,
                        "The specified disk has not been attached on the specified instance.");
     if (d->type == "system") return MakeError(ErrorCode::kDiskTypeViolation);
+    if (IsLocalDiskCategory(d->category))
+      return MakeError(ErrorCode::kDiskCategoryNotSupported,
+                       "A local disk stays with its instance until the instance is released.");
     if (d->status != "In_use")
       return MakeError(ErrorCode::kIncorrectDiskStatus,
                        "The disk is " + d->status + "; only an In_use disk can be detached.");
@@ -273,6 +270,10 @@ Status ModifyDiskAttribute(Cloud& cloud, const std::string& account_id,
       OPENECS_ASSIGN_OR_RETURN(Disk * d, FindDisk(txn.state(), account_id, id));
       disks.push_back(d);
     }
+    for (Disk* d : disks)
+      if (r.delete_with_instance && !*r.delete_with_instance && IsLocalDiskCategory(d->category))
+        return MakeError(ErrorCode::kDiskCategoryNotSupported,
+                         "A local disk is always released with its instance.");
     for (Disk* d : disks) {
       if (r.name) d->name = *r.name;
       if (r.description) d->description = *r.description;
@@ -292,6 +293,8 @@ Status ResizeDisk(Cloud& cloud, const std::string& account_id, const std::string
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     OPENECS_ASSIGN_OR_RETURN(Disk * d, FindDisk(s, account_id, disk_id));
+    if (IsLocalDiskCategory(d->category))
+      return MakeError(ErrorCode::kDiskCategoryNotSupported, "Local disks have a fixed size.");
     if (d->status != "In_use" && d->status != "Available")
       return MakeError(ErrorCode::kIncorrectDiskStatus,
                        "The disk is " + d->status + "; it can be resized In_use or Available.");

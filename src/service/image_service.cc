@@ -1,9 +1,11 @@
 #include "service/image_service.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/text.h"
 #include "service/names.h"
 #include "service/snapshot_service.h"
 #include "service/task_service.h"
@@ -56,6 +58,30 @@ CustomImage NewImage(Txn& txn, const std::string& account_id, const std::string&
   return image;
 }
 
+// A bucket: a directory name under the exchange directory.
+Status CheckBucket(const std::string& bucket) {
+  bool ok = bucket.size() >= 3 && bucket.size() <= 63 && bucket.front() != '-';
+  for (char c : bucket)
+    ok = ok && (std::islower(static_cast<unsigned char>(c)) ||
+                std::isdigit(static_cast<unsigned char>(c)) || c == '-');
+  if (!ok)
+    return MakeError(ErrorCode::kInvalidOssBucket,
+                     "OSSBucket must be 3 to 63 lower-case letters, digits and hyphens.");
+  return Ok();
+}
+
+// An object: a relative path of plain names (no "..", no leading "/").
+bool ValidObjectName(const std::string& object) {
+  if (object.empty() || object.size() > 1024 || object.front() == '/') return false;
+  for (const auto& part : Split(object, '/'))
+    if (part.empty() || part == "." || part == ".." ||
+        part.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+            std::string::npos)
+      return false;
+  return true;
+}
+
 // The built-in image whose boot files an image made from a disk of `image_id` boots with.
 std::string BootImageOf(const State& s, const std::string& image_id) {
   if (FindBuiltinImage(image_id)) return image_id;
@@ -95,12 +121,7 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
     const Snapshot* snap = nullptr;
     const Disk* system = nullptr;
     if (!r.snapshot_id.empty()) {
-      auto it = s.snapshots.find(r.snapshot_id);
-      if (it == s.snapshots.end() || it->second.account_id != r.account_id)
-        return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
-                         "The specified snapshot " + r.snapshot_id + " does not exist.");
-      snap = &it->second;
-      if (snap->status != "accomplished") return MakeError(ErrorCode::kSnapshotNotReady);
+      OPENECS_ASSIGN_OR_RETURN(snap, FindMadeSnapshot(s, r.account_id, r.snapshot_id));
       if (snap->source_disk_type != "system")
         return MakeError(ErrorCode::kOperationDenied,
                          "The specified snapshot is not from system disk.");
@@ -145,10 +166,19 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
 
 Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r) {
   if (r.description.size() > 256) return MakeError(ErrorCode::kInvalidDiskDescription);
-  if (r.url.rfind("http://", 0) != 0 && r.url.rfind("/", 0) != 0)
-    return MakeError(ErrorCode::kInvalidOssObject,
-                     "DiskDeviceMapping.1.OSSObject must be an http:// URL or an absolute path on "
-                     "the host.");
+  bool http = r.url.rfind("http://", 0) == 0;
+  if (!http) {
+    if (r.bucket.empty())
+      return MakeError(ErrorCode::kMissingParameter,
+                       "An input parameter \"DiskDeviceMapping.1.OSSBucket\" that is mandatory "
+                       "for processing the request is not supplied (or give an http:// URL as "
+                       "the OSSObject).");
+    OPENECS_RETURN_IF_ERROR(CheckBucket(r.bucket));
+    if (!ValidObjectName(r.url))
+      return MakeError(ErrorCode::kInvalidOssObject,
+                       "DiskDeviceMapping.1.OSSObject must be an http:// URL or a file name in the "
+                       "bucket (letters, digits, '.', '_', '-' and '/' between names).");
+  }
   static const std::vector<std::string> kFormats = {"qcow2", "raw", "vmdk", "vhd"};
   std::string format = r.format.empty() ? "qcow2" : r.format;
   std::transform(format.begin(), format.end(), format.begin(), ::tolower);
@@ -168,7 +198,7 @@ Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r) {
     if (r.dry_run) return DryRunOk();
     CustomImage image =
         NewImage(txn, r.account_id, r.region_id, r.name, r.description, "ImportImage");
-    image.import_url = r.url;
+    image.import_url = http ? r.url : "exchange:" + r.bucket + "/" + r.url;
     image.import_format = format;
     image.host_id = host->id;
     image.os_name = r.platform.empty() ? "Linux" : r.platform;
@@ -208,6 +238,33 @@ Result<CustomImage> CopyImage(Cloud& cloud, const std::string& account_id,
   return out;
 }
 
+Result<Task> ExportImage(Cloud& cloud, const std::string& account_id, const std::string& image_id,
+                         const std::string& bucket, const std::string& prefix,
+                         const std::string& format) {
+  OPENECS_RETURN_IF_ERROR(CheckBucket(bucket));
+  if (!prefix.empty() && !ValidObjectName(prefix + "x"))
+    return MakeError(ErrorCode::kInvalidOssObject, "OSSPrefix must be plain names.");
+  static const std::vector<std::string> kFormats = {"raw", "qcow2", "vmdk", "vhd"};
+  if (std::find(kFormats.begin(), kFormats.end(), format) == kFormats.end())
+    return MakeError(ErrorCode::kInvalidImageFormat,
+                     "ImageFormat must be raw, qcow2, vmdk or vhd.");
+  Task out;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    OPENECS_ASSIGN_OR_RETURN(CustomImage * image, FindOwn(s, account_id, image_id));
+    if (image->status != "Available") return MakeError(ErrorCode::kIncorrectImageStatus);
+    if (!image->export_task_id.empty()) return MakeError(ErrorCode::kImageIsExporting);
+    Task& t = StartTask(txn, account_id, image->region_id, "ExportImage", image_id);
+    image->export_task_id = t.id;
+    image->export_object = bucket + "/" + prefix + image_id + "." + format;
+    image->export_format = format;
+    txn.Touch(*image);
+    out = t;
+    return Ok();
+  }));
+  return out;
+}
+
 Status DeleteImage(Cloud& cloud, const std::string& account_id, const std::string& image_id,
                    bool force, bool dry_run) {
   return cloud.Write([&](Txn& txn) -> Status {
@@ -216,6 +273,7 @@ Status DeleteImage(Cloud& cloud, const std::string& account_id, const std::strin
       return MakeError(ErrorCode::kOperationDenied, "System images cannot be deleted.");
     OPENECS_ASSIGN_OR_RETURN(CustomImage * image, FindOwn(s, account_id, image_id));
     if (image->status == "Creating") return MakeError(ErrorCode::kImageIsCreating);
+    if (!image->export_task_id.empty()) return MakeError(ErrorCode::kImageIsExporting);
     if (!force) {
       for (const auto& [id, inst] : s.instances)
         if (inst.image_id == image_id)
@@ -287,6 +345,27 @@ std::vector<DesiredImageBuild> ImageBuildsFor(const State& s, const std::string&
     out.push_back(std::move(b));
   }
   return out;
+}
+
+std::vector<DesiredImageExport> ImageExportsFor(const State& s, const std::string& host_id) {
+  std::vector<DesiredImageExport> out;
+  for (const auto& [id, image] : s.images)
+    if (image.host_id == host_id && !image.export_task_id.empty())
+      out.push_back({id, image.export_task_id, image.export_object, image.export_format});
+  return out;
+}
+
+void ApplyImageExportReport(Txn& txn, const std::string& host_id, const ImageExportReport& r) {
+  auto it = txn.state().images.find(r.image_id);
+  if (it == txn.state().images.end()) return;
+  CustomImage& image = it->second;
+  if (image.host_id != host_id || image.export_task_id != r.task_id) return;
+  if (r.failed)
+    FailTask(txn, r.task_id, "InternalError", r.error);
+  else
+    FinishTask(txn, r.task_id);
+  image.export_task_id.clear();
+  txn.Touch(image);
 }
 
 std::vector<std::string> ImagesKeptBy(const State& s, const std::string& host_id) {

@@ -1,7 +1,12 @@
 #pragma once
 // Custom images as ECS has them. CreateImage from a snapshot of a system disk, or from an
 // instance (its system disk is snapshotted first, in the same call); ImportImage from an
-// http:// URL or a path on the host (qcow2, raw, vmdk, vhd); CopyImage. Each is made by a host
+// http:// URL or a file in a host's exchange directory (qcow2, raw, vmdk, vhd); CopyImage;
+// ExportImage into the exchange directory.
+//
+// There is no OSS here: a "bucket" is a directory <data>/exchange/<bucket>/ on the host that
+// holds (or imports) the image, and an object is a file in it. API users name only that;
+// they never name host paths (the agent runs as root). Each is made by a host
 // in its image store while the record is Creating with a Progress %, then Available (or
 // CreateFailed with why), tracked by a task. Images are host-local like disks: an instance from
 // a custom image is placed on the host that holds it.
@@ -37,7 +42,8 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r);
 
 struct ImportImageRequest {
   std::string account_id, region_id, name, description;
-  std::string url;     // http://... or an absolute path on the host
+  std::string url;  // http://... (then bucket is ignored), or an object in `bucket`
+  std::string bucket;
   std::string format;  // qcow2 | raw | vmdk | vhd (default: qcow2)
   std::string platform, architecture, os_type;
   Tags tags;
@@ -48,6 +54,11 @@ Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r);
 Result<CustomImage> CopyImage(Cloud& cloud, const std::string& account_id,
                               const std::string& image_id, const std::string& region_id,
                               const std::string& name, const std::string& description);
+// Writes the image as <bucket>/<prefix><image-id>.<format> in its host's exchange directory
+// (format raw | qcow2 | vmdk | vhd); returns the task.
+Result<Task> ExportImage(Cloud& cloud, const std::string& account_id, const std::string& image_id,
+                         const std::string& bucket, const std::string& prefix,
+                         const std::string& format);
 Status DeleteImage(Cloud& cloud, const std::string& account_id, const std::string& image_id,
                    bool force, bool dry_run = false);
 Status ModifyImageAttribute(Cloud& cloud, const std::string& account_id,
@@ -60,6 +71,8 @@ Status ModifyImageSharePermission(Cloud& cloud, const std::string& account_id,
 // What `host_id` is to make, which custom images it keeps, and the folding of its reports. A
 // snapshot that failed fails the images waiting for it.
 std::vector<DesiredImageBuild> ImageBuildsFor(const State& s, const std::string& host_id);
+std::vector<DesiredImageExport> ImageExportsFor(const State& s, const std::string& host_id);
+void ApplyImageExportReport(Txn& txn, const std::string& host_id, const ImageExportReport& report);
 std::vector<std::string> ImagesKeptBy(const State& s, const std::string& host_id);
 void ApplyImageReport(Txn& txn, const std::string& host_id, const ImageReport& report);
 void FailImagesWaitingFor(Txn& txn, const std::string& snapshot_id, const std::string& why);

@@ -15,6 +15,7 @@
 #include "service/names.h"
 #include "service/network_service.h"
 #include "service/public_ip.h"
+#include "service/snapshot_service.h"
 
 namespace openecs {
 
@@ -247,16 +248,10 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
     std::string place_on = image_host;
     for (auto& d : data_disks) {
       if (d.snapshot_id.empty()) continue;
-      auto sit = s.snapshots.find(d.snapshot_id);
-      if (sit == s.snapshots.end() || sit->second.account_id != r.account_id)
-        return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
-                         "The specified snapshot " + d.snapshot_id + " does not exist.");
-      const Snapshot& snap = sit->second;
-      if (snap.status != "accomplished") return MakeError(ErrorCode::kSnapshotNotReady);
-      if (d.size_gib == 0) d.size_gib = snap.source_disk_size_gib;
-      if (d.size_gib < snap.source_disk_size_gib)
-        return MakeError(ErrorCode::kDiskSizeTooSmall,
-                         "Specified disk size is less than the size of snapshot " + snap.id + ".");
+      OPENECS_ASSIGN_OR_RETURN(const Snapshot* found,
+                               FindMadeSnapshot(s, r.account_id, d.snapshot_id));
+      const Snapshot& snap = *found;
+      OPENECS_ASSIGN_OR_RETURN(d.size_gib, SizeFromSnapshot(snap, d.size_gib));
       OPENECS_RETURN_IF_ERROR(ValidateDisk(d, false, 0));
       if (!place_on.empty() && place_on != snap.host_id)
         return MakeError(ErrorCode::kOperationDenied,
@@ -362,6 +357,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
             d.device.empty() ? std::string("/dev/xvd") + static_cast<char>('a' + index) : d.device;
         disk.status = "In_use";
         disk.delete_with_instance = d.delete_with_instance;
+        disk.portable = !system && !IsLocalDiskCategory(d.category);
         disk.creation_time = now;
         disk.attached_time = now;
         inst.disk_ids.push_back(disk.id);
@@ -370,6 +366,14 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       make_disk(r.system_disk, true, 0);
       for (size_t k = 0; k < data_disks.size(); ++k)
         make_disk(data_disks[k], false, static_cast<int>(k) + 1);
+      // The type's local disks: raw files on the instance's host, released with it.
+      for (int k = 0; k < type->local_storage_amount; ++k) {
+        DiskRequest local;
+        local.category = type->local_storage_category;
+        local.size_gib = type->local_storage_gib;
+        local.delete_with_instance = true;
+        make_disk(local, false, static_cast<int>(data_disks.size()) + 1 + k);
+      }
       ids.push_back(inst.id);
       txn.Put(std::move(inst));
     }
@@ -491,8 +495,11 @@ Result<std::vector<BatchResult>> StopInstances(Cloud& cloud, const PowerRequest&
     i.task = InstanceTask::kStopping;
     i.desired = DesiredPower::kStopped;
     i.force_stop = r.force;
-    // Economical stop applies to pay-as-you-go instances only; others keep charging.
-    i.stopped_mode = (r.stopped_mode == "StopCharging" && i.charge_type == "PostPaid")
+    // Economical stop applies to pay-as-you-go instances only; others keep charging, and so
+    // do instances with local disks (their data stays on the host, with their capacity).
+    const InstanceType* type = FindInstanceType(i.instance_type);
+    bool local = type && type->local_storage_amount > 0;
+    i.stopped_mode = (r.stopped_mode == "StopCharging" && i.charge_type == "PostPaid" && !local)
                          ? "StopCharging"
                          : "KeepCharging";
     return Ok();

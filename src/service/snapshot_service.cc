@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/ids.h"
+#include "model/catalogue.h"
 #include "service/names.h"
 #include "service/task_service.h"
 
@@ -36,6 +37,8 @@ Result<Snapshot*> StartSnapshot(Txn& txn, const CreateSnapshotRequest& r) {
     return MakeError(ErrorCode::kInvalidDiskIdNotFound,
                      "The specified disk " + r.disk_id + " does not exist.");
   const Disk& disk = d->second;
+  if (IsLocalDiskCategory(disk.category))
+    return MakeError(ErrorCode::kDiskCategoryNotSupported, "Local disks have no snapshots.");
   if (disk.status != "In_use" && disk.status != "Available")
     return MakeError(
         ErrorCode::kIncorrectDiskStatus,
@@ -124,6 +127,25 @@ Status ModifySnapshotAttribute(Cloud& cloud, const std::string& account_id, cons
     txn.Touch(*snap);
     return Ok();
   });
+}
+
+Result<const Snapshot*> FindMadeSnapshot(const State& s, const std::string& account_id,
+                                         const std::string& id) {
+  auto it = s.snapshots.find(id);
+  if (it == s.snapshots.end() || it->second.account_id != account_id)
+    return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
+                     "The specified snapshot " + id + " does not exist.");
+  if (it->second.status != "accomplished") return MakeError(ErrorCode::kSnapshotNotReady);
+  return &it->second;
+}
+
+Result<int> SizeFromSnapshot(const Snapshot& snap, int size_gib) {
+  if (size_gib == 0) return snap.source_disk_size_gib;
+  if (size_gib < snap.source_disk_size_gib)
+    return MakeError(ErrorCode::kDiskSizeTooSmall,
+                     "Specified disk size is less than the size of snapshot " + snap.id + " (" +
+                         std::to_string(snap.source_disk_size_gib) + " GiB).");
+  return size_gib;
 }
 
 void DropAutoSnapshotsOf(Txn& txn, const Disk& disk) {

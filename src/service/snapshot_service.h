@@ -31,6 +31,14 @@ Status ModifySnapshotAttribute(Cloud& cloud, const std::string& account_id, cons
                                const std::optional<std::string>& description,
                                std::optional<int> retention_days);
 
+// The account's snapshot `id`, made (accomplished): InvalidSnapshotId.NotFound or
+// InvalidSnapshotId.NotReady otherwise.
+Result<const Snapshot*> FindMadeSnapshot(const State& s, const std::string& account_id,
+                                         const std::string& id);
+// The size of a disk made from `snap`: `size_gib`, or the snapshot's when 0; smaller than the
+// snapshot's is InvalidDiskSize.TooSmall.
+Result<int> SizeFromSnapshot(const Snapshot& snap, int size_gib);
+
 // Deletes the automatic snapshots of a disk that is being deleted with DeleteAutoSnapshot set
 // (those a disk or an image was made from stay).
 void DropAutoSnapshotsOf(Txn& txn, const Disk& disk);

@@ -127,3 +127,27 @@ test('ModifyDiskAttribute, DeleteWithInstance on release, DeleteDisk', async () 
   assert.equal(await disk(keep), undefined);
   await expectError(ecs.deleteDisk(new Ecs.DeleteDiskRequest({ diskId: keep })), 'InvalidDiskId.NotFound', 404);
 });
+
+test('Local disks: made and released with a storage-optimised instance, never detached, resized or snapshotted', async () => {
+  const [inst] = await h.runRunning(ecs, net, { instanceType: 'ecs.i3.4xlarge' });  // 2 local disks
+  const all = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: inst }))).Disks.Disk;
+  const local = all.filter((d) => d.Category === 'ephemeral_ssd');
+  assert.equal(local.length, 2);
+  for (const d of local)
+    assert.deepEqual([d.Type, d.Size, d.Status, d.Portable, d.DeleteWithInstance], ['data', 1788, 'In_use', false, true]);
+  const [d] = local;
+  await expectError(ecs.detachDisk(new Ecs.DetachDiskRequest({ diskId: d.DiskId, instanceId: inst })), 'DiskCategory.OperationNotSupported', 400);
+  await expectError(ecs.resizeDisk(new Ecs.ResizeDiskRequest({ diskId: d.DiskId, newSize: 2000 })), 'DiskCategory.OperationNotSupported', 400);
+  await expectError(ecs.createSnapshot(new Ecs.CreateSnapshotRequest({ diskId: d.DiskId })), 'DiskCategory.OperationNotSupported', 400);
+  await expectError(ecs.modifyDiskAttribute(new Ecs.ModifyDiskAttributeRequest({ diskId: d.DiskId, deleteWithInstance: false })), 'DiskCategory.OperationNotSupported', 400);
+  // No economical stop: the data stays on the host, and so does the instance's claim.
+  await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: inst, stoppedMode: 'StopCharging' }));
+  await h.waitStatus(ecs, [inst], 'Stopped');
+  assert.equal((await h.describeInstance(ecs, inst)).StoppedMode, 'KeepCharging');
+  await expectError(ecs.resetDisk(new Ecs.ResetDiskRequest({ diskId: d.DiskId, snapshotId: 's-any' })), 'InvalidSnapshotId.NotFound', 404);
+  await expectError(ecs.reInitDisk(new Ecs.ReInitDiskRequest({ diskId: d.DiskId })), 'DiskCategory.OperationNotSupported', 400);
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: inst, force: true }));
+  await h.waitGone(ecs, [inst]);
+  const left = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, diskIds: JSON.stringify(local.map((x) => x.DiskId)) }))).Disks.Disk;
+  assert.equal(left.length, 0, 'released with the instance');
+});

@@ -4,7 +4,8 @@
 // snapshot, Creating -> Available with a task; DescribeImages by owner, status, id and paging;
 // an instance launched from the image; DeleteImage refused while used (Force), DeleteSnapshot
 // refused while an image uses it; ModifyImageAttribute, CopyImage, share permissions; ImportImage
-// input checks; every refusal ECS documents for these.
+// and ExportImage input checks (buckets and objects, never host paths); every refusal ECS
+// documents for these.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./helpers');
@@ -101,15 +102,29 @@ test('CreateImage and ImportImage refuse what ECS refuses; share permissions', a
   assert.deepEqual([perm.ImageId, perm.Accounts.Account, perm.TotalCount], [id, [], 0]);
   await expectError(ecs.describeImageSharePermission(new Ecs.DescribeImageSharePermissionRequest({ regionId: REGION, imageId: 'm-nope' })), 'InvalidImageId.NotFound', 404);
 
-  // ImportImage: the source is an http:// URL or a path on the host, in a known format.
+  // ImportImage: the source is an http:// URL, or a file in a bucket (a directory of the
+  // host's exchange area): never a host path.
   const imp = (mapping, over = {}) => ecs.importImage(new Ecs.ImportImageRequest({ regionId: REGION, imageName: 'imported', diskDeviceMapping: [new Ecs.ImportImageRequestDiskDeviceMapping(mapping)], ...over }));
   await expectError(ecs.importImage(new Ecs.ImportImageRequest({ regionId: REGION, imageName: 'imported' })), 'MissingParameter', 400);
-  await expectError(imp({ OSSObject: 'ftp://example/disk.img' }), 'InvalidOSSObject.Malformed', 400);
-  await expectError(imp({ OSSObject: 'https://example/disk.img' }), 'InvalidOSSObject.Malformed', 400);
-  await expectError(imp({ OSSObject: '/srv/disk.img', format: 'iso' }), 'InvalidImageFormat.Malformed', 400);
-  const imported = wire(await imp({ OSSObject: '/srv/disk.raw', format: 'RAW' }));
+  await expectError(imp({ OSSObject: 'disk.raw' }), 'MissingParameter', 400);  // no bucket
+  for (const object of ['ftp://example/disk.img', 'https://example/disk.img', '/etc/shadow', '../../etc/shadow', 'a/../../b'])
+    await expectError(imp({ OSSBucket: 'uploads', OSSObject: object }), 'InvalidOSSObject.Malformed', 400);
+  await expectError(imp({ OSSBucket: '../up', OSSObject: 'disk.raw' }), 'InvalidOSSBucket.Malformed', 400);
+  await expectError(imp({ OSSBucket: 'uploads', OSSObject: 'disk.img', format: 'iso' }), 'InvalidImageFormat.Malformed', 400);
+  const imported = wire(await imp({ OSSBucket: 'uploads', OSSObject: 'disks/disk.raw', format: 'RAW' }));
   assert.match(imported.TaskId, /^t-/);
   await waitImage(imported.ImageId, 'Available');
   const [t] = wire(await ecs.describeTasks(new Ecs.DescribeTasksRequest({ regionId: REGION, taskIds: imported.TaskId }))).TaskSet.Task;
   assert.deepEqual([t.TaskAction, t.TaskStatus, t.ResourceId], ['ImportImage', 'Finished', imported.ImageId]);
+
+  // ExportImage: into a bucket, as a task; the image cannot go meanwhile.
+  const exp = (over) => ecs.exportImage(new Ecs.ExportImageRequest({ regionId: REGION, imageId: id, OSSBucket: 'exports', ...over }));
+  await expectError(exp({ imageFormat: 'iso' }), 'InvalidImageFormat.Malformed', 400);
+  await expectError(exp({ OSSBucket: 'Exports!' }), 'InvalidOSSBucket.Malformed', 400);
+  await expectError(exp({ imageId: 'm-nope' }), 'InvalidImageId.NotFound', 404);
+  const exported = wire(await exp({ imageFormat: 'qcow2', OSSPrefix: 'backup-' }));
+  assert.match(exported.TaskId, /^t-/);
+  await expectError(ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: REGION, imageId: id })), 'ImageIsExporting', 403);
+  await h.waitFor(async () => wire(await ecs.describeTaskAttribute(new Ecs.DescribeTaskAttributeRequest({ regionId: REGION, taskId: exported.TaskId }))).TaskStatus === 'Finished', 15000, 100, 'export finished');
+  await ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: REGION, imageId: id }));
 });

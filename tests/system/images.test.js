@@ -2,9 +2,10 @@
 // System ring, custom images on real guests through the official SDK: CreateImage from a
 // running instance whose guest wrote a file; a new instance launched from the image reads
 // that file; the image's files live in the host's image store until DeleteImage. ImportImage of
-// a qcow2 served over http from loopback, and of a raw file on the host, each converted by
-// qemu-img into an image identical (qemu-img compare) to its source; a URL that answers 404
-// leaves the image CreateFailed with the reason in its task.
+// a qcow2 served over http from loopback, and of a raw file in a bucket of the host's exchange
+// directory, each converted by qemu-img into an image identical (qemu-img compare) to its
+// source; ExportImage as vmdk, identical again; a URL that answers 404 leaves the image
+// CreateFailed with the reason in its task.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -86,14 +87,14 @@ test('CreateImage from a running instance; an instance from the image reads what
   await h.waitFor(async () => !fs.existsSync(store), 20000, 200, 'the deleted image\'s files removed');
 });
 
-test('ImportImage: a qcow2 over http from loopback and a raw file on the host, converted exactly; a 404 fails', async () => {
+test('ImportImage: a qcow2 over http from loopback and a raw file in a bucket, converted exactly; ExportImage; a 404 fails', async () => {
   const base = path.join(IMAGE_DIR, h.IMAGE, 'base.qcow2');
   fs.copyFileSync(base, path.join(scratch, 'disk.qcow2'));
   execFileSync('qemu-img', ['convert', '-O', 'raw', base, path.join(scratch, 'disk.raw')]);
   const port = files.address().port;
-  const imp = async (name, object, format) => wire(await ecs.importImage(new Ecs.ImportImageRequest({
+  const imp = async (name, object, format, OSSBucket) => wire(await ecs.importImage(new Ecs.ImportImageRequest({
     regionId: h.REGION, imageName: name, platform: 'Debian',
-    diskDeviceMapping: [new Ecs.ImportImageRequestDiskDeviceMapping({ OSSObject: object, format })],
+    diskDeviceMapping: [new Ecs.ImportImageRequestDiskDeviceMapping({ OSSObject: object, OSSBucket, format })],
   })));
   const same = (id, source) => execFileSync('qemu-img', ['compare', path.join(server.dataDir, 'images', id, 'base.qcow2'), source], { encoding: 'utf8' });
 
@@ -105,9 +106,19 @@ test('ImportImage: a qcow2 over http from loopback and a raw file on the host, c
   assert.deepEqual([t.TaskId, t.TaskAction, t.TaskStatus], [fromHttp.TaskId, 'ImportImage', 'Finished']);
   assert.equal((await image(fromHttp.ImageId)).Platform, 'Debian');
 
-  const fromFile = await imp('imported-raw', path.join(scratch, 'disk.raw'), 'raw');
+  const bucket = path.join(server.dataDir, 'exchange', 'uploads');
+  fs.mkdirSync(bucket, { recursive: true });
+  fs.renameSync(path.join(scratch, 'disk.raw'), path.join(bucket, 'disk.raw'));
+  const fromFile = await imp('imported-raw', 'disk.raw', 'raw', 'uploads');
   await waitImage(fromFile.ImageId, 'Available');
   assert.match(same(fromFile.ImageId, base), /Images are identical/);
+
+  // ExportImage writes it back out, as vmdk, into another bucket.
+  const exported = wire(await ecs.exportImage(new Ecs.ExportImageRequest({ regionId: h.REGION, imageId: fromHttp.ImageId, OSSBucket: 'exports', OSSPrefix: 'x-', imageFormat: 'vmdk' })));
+  await h.waitFor(async () => wire(await ecs.describeTaskAttribute(new Ecs.DescribeTaskAttributeRequest({ regionId: h.REGION, taskId: exported.TaskId }))).TaskStatus === 'Finished', MAKE_MS, 500, 'export finished');
+  const file = path.join(server.dataDir, 'exchange', 'exports', `x-${fromHttp.ImageId}.vmdk`);
+  assert.match(execFileSync('qemu-img', ['info', file], { encoding: 'utf8' }), /file format: vmdk/);
+  assert.match(execFileSync('qemu-img', ['compare', file, base], { encoding: 'utf8' }), /Images are identical/);
 
   const missing = await imp('imported-404', `http://127.0.0.1:${port}/nothing.qcow2`, 'qcow2');
   await waitImage(missing.ImageId, 'CreateFailed');

@@ -196,6 +196,11 @@ Result<ImageReport> FakeDriver::MakeImage(const DesiredImageBuild& build,
   return r;
 }
 
+Status FakeDriver::ExportImage(const DesiredImageExport&) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
+  return Ok();
+}
+
 Status FakeDriver::BuildDisk(const DesiredDiskBuild& build) {
   std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
   if (!build.snapshot_id.empty() &&

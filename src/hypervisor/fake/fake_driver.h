@@ -50,6 +50,7 @@ class FakeDriver final : public Driver {
   Result<ImageReport> MakeImage(const DesiredImageBuild& build,
                                 const std::function<void(int)>& progress) override;
   Status CollectImages(const std::vector<std::string>&) override { return Ok(); }
+  Status ExportImage(const DesiredImageExport&) override;  // no files: after the delay
   Status CollectDisks(const std::vector<std::string>&, const std::vector<std::string>&) override {
     return Ok();
   }

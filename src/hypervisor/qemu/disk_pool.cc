@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "common/http_client.h"
 #include "common/log.h"
+#include "model/catalogue.h"
 #include "sys/exec.h"
 #include "sys/files.h"
 
@@ -22,11 +24,12 @@ constexpr const char* kSuffix = ".qcow2";
 }  // namespace
 
 DiskPool::DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir,
-                   std::string custom_image_dir)
+                   std::string custom_image_dir, std::string exchange_dir)
     : dir_(std::move(dir)),
       image_dir_(std::move(image_dir)),
       snapshot_dir_(std::move(snapshot_dir)),
-      custom_image_dir_(custom_image_dir.empty() ? image_dir_ : std::move(custom_image_dir)) {
+      custom_image_dir_(custom_image_dir.empty() ? image_dir_ : std::move(custom_image_dir)),
+      exchange_dir_(std::move(exchange_dir)) {
   std::error_code ec;
   fs::create_directories(custom_image_dir_, ec);
   fs::create_directories(dir_, ec);
@@ -35,6 +38,10 @@ DiskPool::DiskPool(std::string dir, std::string image_dir, std::string snapshot_
 
 std::string DiskPool::ImageDirOf(const std::string& image_id) const {
   return (image_id.rfind("m-", 0) == 0 ? custom_image_dir_ : image_dir_) + "/" + image_id;
+}
+
+std::string DiskPool::FileOf(const DesiredDisk& d) const {
+  return IsLocalDiskCategory(d.category) ? dir_ + "/" + d.disk_id + ".raw" : PathOf(d.disk_id);
 }
 
 std::string DiskPool::PathOf(const std::string& disk_id) const {
@@ -47,8 +54,23 @@ std::string DiskPool::SnapshotPathOf(const std::string& snapshot_id) const {
 
 Status DiskPool::Ensure(const DesiredDisk& d, const std::string& legacy_dir, bool* made) {
   if (made) *made = false;
+  if (IsLocalDiskCategory(d.category)) {  // a sparse raw file of the type's size, made once
+    std::string raw = FileOf(d);
+    if (fs::exists(raw)) return Ok();
+    std::error_code ec;
+    { std::ofstream(raw, std::ios::binary); }
+    fs::resize_file(raw, static_cast<uintmax_t>(d.size_gib) << 30, ec);
+    if (ec) {
+      fs::remove(raw, ec);
+      return Fail("cannot make local disk " + raw);
+    }
+    if (made) *made = true;
+    return Ok();
+  }
   std::string path = PathOf(d.disk_id);
   std::error_code ec;
+  // A build that stopped between its two renames left the previous file aside: it is the disk.
+  if (!fs::exists(path) && fs::exists(path + ".old")) fs::rename(path + ".old", path, ec);
   if (!fs::exists(path) && !legacy_dir.empty()) {
     std::string old = legacy_dir + "/" + d.disk_id + kSuffix;
     if (fs::exists(old)) {
@@ -142,9 +164,11 @@ Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
     });
     if (!got.ok()) return fail(got.error());
     format = b.source_format;
-  } else {
-    source = b.source_url;
+  } else if (b.source_url.rfind("exchange:", 0) == 0 && !exchange_dir_.empty()) {
+    source = exchange_dir_ + "/" + b.source_url.substr(9);  // the server checked the name
     format = b.source_format;
+  } else {
+    return fail(Fail("cannot import from " + b.source_url + " on this host"));
   }
   if (format.empty()) format = "qcow2";
   if (format == "vhd") format = "vpc";  // qemu-img's name for VHD
@@ -179,6 +203,24 @@ Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
   fs::rename(part, dir, ec);
   if (ec) return fail(Fail("cannot put " + part + " in place: " + ec.message()));
   return report();
+}
+
+Status DiskPool::ExportImage(const DesiredImageExport& e) {
+  if (exchange_dir_.empty()) return Fail("this host has no exchange directory");
+  std::string target = exchange_dir_ + "/" + e.object, part = target + ".part";
+  std::error_code ec;
+  fs::create_directories(fs::path(target).parent_path(), ec);
+  if (ec) return Fail("cannot create the directory of " + target + ": " + ec.message());
+  std::string format = e.format == "vhd" ? "vpc" : e.format;
+  auto r = Run({"qemu-img", "convert", "-O", format, ImageDirOf(e.image_id) + "/base.qcow2", part});
+  if (!r.ok()) {
+    fs::remove(part, ec);
+    return Fail("cannot export " + e.image_id + ": " + r.error().message);
+  }
+  fs::rename(part, target, ec);
+  if (ec) return Fail("cannot put " + target + " in place: " + ec.message());
+  LOG_INFO("image store: image {} exported to {}", e.image_id, target);
+  return Ok();
 }
 
 Status DiskPool::CollectImages(const std::set<std::string>& keep) {
@@ -252,10 +294,13 @@ Status CollectIn(const std::string& dir, const std::set<std::string>& keep, cons
   Status result = Ok();
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::string name = e.path().filename().string();
+    // <id>.qcow2, its .part and .old; <id>.raw (local disks).
     size_t at = name.find(kSuffix);
+    bool raw = name.size() > 4 && name.ends_with(".raw");
+    if (raw) at = name.size() - 4;
     if (at == std::string::npos || at == 0) continue;
     std::string rest = name.substr(at);
-    if (rest != kSuffix && rest != std::string(kSuffix) + ".part" &&
+    if (!raw && rest != kSuffix && rest != std::string(kSuffix) + ".part" &&
         rest != std::string(kSuffix) + ".old")
       continue;
     std::string id = name.substr(0, at);
@@ -291,14 +336,21 @@ Status DiskPool::EraseAndRemove(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return fs::exists(path) ? Fail("cannot open " + path + " to erase it") : Ok();
   off_t size = ::lseek(fd, 0, SEEK_END);
-  ::lseek(fd, 0, SEEK_SET);
   std::vector<char> zeros(1 << 20, 0);
   bool ok = size >= 0;
-  for (off_t done = 0; ok && done < size;) {
-    size_t n = static_cast<size_t>(std::min<off_t>(size - done, zeros.size()));
-    ssize_t w = ::write(fd, zeros.data(), n);
-    ok = w > 0;
-    done += w > 0 ? w : 0;
+  // Extent by extent (SEEK_DATA/SEEK_HOLE): the holes of a sparse file hold no data.
+  for (off_t at = 0; ok && at < size;) {
+    off_t data = ::lseek(fd, at, SEEK_DATA);
+    if (data < 0) break;  // no data after `at`
+    off_t hole = ::lseek(fd, data, SEEK_HOLE);
+    if (hole < 0) hole = size;
+    for (off_t pos = data; ok && pos < hole;) {
+      size_t n = static_cast<size_t>(std::min<off_t>(hole - pos, zeros.size()));
+      ssize_t w = ::pwrite(fd, zeros.data(), n, pos);
+      ok = w > 0;
+      pos += w > 0 ? w : 0;
+    }
+    at = hole;
   }
   ok = ok && ::fsync(fd) == 0;
   ::close(fd);

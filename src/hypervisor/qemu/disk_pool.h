@@ -19,13 +19,16 @@ class DiskPool {
   // Snapshots go to `snapshot_dir` (<id>.qcow2; <id>.qcow2.part while being made). Built-in
   // images are read from `image_dir`; custom images (m-...) are made in `custom_image_dir`
   // ("": image_dir), so a shared built-in image directory never holds one host's own images.
+  // ImportImage reads and ExportImage writes files under `exchange_dir` (<bucket>/<object>).
   DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir,
-           std::string custom_image_dir = "");
+           std::string custom_image_dir = "", std::string exchange_dir = "");
 
   // Where image `image_id` is (built-in or custom): <dir>/<image-id>.
   std::string ImageDirOf(const std::string& image_id) const;
 
-  std::string PathOf(const std::string& disk_id) const;
+  std::string PathOf(const std::string& disk_id) const;  // a cloud disk's qcow2
+  // The disk's file: <id>.qcow2, or <id>.raw for a local disk (a sparse raw file).
+  std::string FileOf(const DesiredDisk& d) const;
   std::string SnapshotPathOf(const std::string& snapshot_id) const;
 
   // The disk's file exists and is at least d.size_gib: made if missing (an overlay on the
@@ -43,13 +46,17 @@ class DiskPool {
   Status Build(const DesiredDiskBuild& b);
 
   // Makes custom image b.image_id in the image store: <image_dir>/<id>/base.qcow2 (a whole copy
-  // of the snapshot, checked against its sha256 first; or the http:// download or host file,
-  // converted from its format; or another custom image's base: "image:<id>") and image.json
+  // of the snapshot, checked against its sha256 first; or the http:// download or the
+  // "exchange:<bucket>/<object>" file, converted from its format; or another custom image's
+  // base: "image:<id>") and image.json
   // (with the kernel, initrd and command line of b.boot_image_id, hard-linked; none: the disk
   // boots with its own loader). Built in <id>.part/ and renamed into place; an image already
   // there is not made again. `progress` gets percents.
   Result<ImageReport> MakeImage(const DesiredImageBuild& b,
                                 const std::function<void(int)>& progress);
+  // Writes custom image e.image_id as <exchange>/<e.object> in e.format (qemu-img convert into
+  // a .part file, then renamed).
+  Status ExportImage(const DesiredImageExport& e);
   // Removes the custom images (m-*, and partial m-*.part) not in `keep`.
   Status CollectImages(const std::set<std::string>& keep);
 
@@ -63,7 +70,8 @@ class DiskPool {
   // The file's sha256 (hex) and size.
   static Result<std::pair<std::string, int64_t>> Checksum(const std::string& path);
 
-  // Overwrites the file's bytes with zeros, syncs, then unlinks it.
+  // Overwrites the file's data with zeros (only its allocated extents: a sparse local disk's
+  // holes hold nothing), syncs, then unlinks it.
   static Status EraseAndRemove(const std::string& path);
 
  private:
@@ -73,7 +81,7 @@ class DiskPool {
   // The snapshot's file, after checking that its sha256 is `checksum`.
   Result<std::string> VerifiedSnapshot(const std::string& snapshot_id, const std::string& checksum);
 
-  std::string dir_, image_dir_, snapshot_dir_, custom_image_dir_;
+  std::string dir_, image_dir_, snapshot_dir_, custom_image_dir_, exchange_dir_;
 };
 
 }  // namespace openecs

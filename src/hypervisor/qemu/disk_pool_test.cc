@@ -2,6 +2,7 @@
 #include "hypervisor/qemu/disk_pool.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -171,6 +172,36 @@ TEST_F(DiskPoolTest, BuildRestoresASnapshotAndRefusesACorruptedOne) {
   auto info = openecs::Run({"qemu-img", "info", "-U", disk});
   ASSERT_TRUE(info.ok());
   EXPECT_NE(info->find("backing file"), std::string::npos);
+}
+
+TEST_F(DiskPoolTest, LocalDisksAreSparseRawFilesErasedExtentByExtent) {
+  DiskPool pool(root_ + "/pool", root_ + "/images", root_ + "/snapshots");
+  DesiredDisk d = Disk("d-local", "data", 1000);
+  d.category = "ephemeral_ssd";
+  bool made = false;
+  ASSERT_TRUE(pool.Ensure(d, "", &made).ok());
+  EXPECT_TRUE(made);
+  std::string raw = pool.FileOf(d);
+  EXPECT_EQ(raw, root_ + "/pool/d-local.raw");
+  EXPECT_EQ(fs::file_size(raw), uintmax_t{1000} << 30);
+  // A tenant's data half-way in; the second link lets the test look after the removal.
+  {
+    std::fstream f(raw, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(int64_t{500} << 30));
+    f << "SECRET";
+  }
+  std::string link = root_ + "/link";
+  fs::create_hard_link(raw, link);
+  ASSERT_TRUE(pool.Collect({}, {}).ok());
+  EXPECT_FALSE(fs::exists(raw));
+  std::ifstream in(link, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(int64_t{500} << 30));
+  char got[6] = {1, 1, 1, 1, 1, 1};
+  in.read(got, 6);
+  EXPECT_EQ(std::string(got, 6), std::string(6, '\0')) << "the data was erased";
+  struct stat st {};
+  ASSERT_EQ(::stat(link.c_str(), &st), 0);
+  EXPECT_LT(st.st_blocks * 512, 64 << 20) << "only the data's extent was written, not 1000 GiB";
 }
 
 }  // namespace

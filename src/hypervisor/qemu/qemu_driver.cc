@@ -21,6 +21,7 @@
 #include "hypervisor/qemu/argv.h"
 #include "hypervisor/qemu/cidata.h"
 #include "hypervisor/qemu/qmp.h"
+#include "model/catalogue.h"
 #include "net/names.h"
 #include "sys/exec.h"
 #include "sys/files.h"
@@ -135,8 +136,8 @@ bool KvmUsable(const std::string& binary) {
 
 QemuDriver::QemuDriver(QemuDriverOptions options)
     : options_(std::move(options)),
-      pool_(options_.disk_dir, options_.image_dir, options_.snapshot_dir,
-            options_.custom_image_dir) {
+      pool_(options_.disk_dir, options_.image_dir, options_.snapshot_dir, options_.custom_image_dir,
+            options_.exchange_dir) {
   kvm_ = KvmUsable(options_.qemu_binary);
   std::error_code ec;
   fs::create_directories(options_.state_dir, ec);
@@ -194,7 +195,7 @@ Status QemuDriver::Spawn(const DesiredVm& spec) {
     bool fresh = false;
     Status st = pool_.Ensure(WithImage(d, spec), "", &fresh);
     if (!st.ok()) return cleanup(st.error());
-    if (fresh) made.push_back(pool_.PathOf(d.disk_id));
+    if (fresh) made.push_back(pool_.FileOf(d));
   }
   Status st = WriteFileAtomic(dir + "/spec.json", SpecToJson(spec).dump(2));
   if (!st.ok()) return cleanup(st.error());
@@ -282,8 +283,8 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   c.cmdline = image.value("cmdline", "console=ttyS0 root=/dev/vda rw");
   for (const auto& d : vm.disks) {
     OPENECS_RETURN_IF_ERROR(pool_.Ensure(WithImage(d, vm), dir));
-    c.disks.push_back({pool_.PathOf(d.disk_id), "qcow2", false, d.disk_id, d.iops,
-                       int64_t{d.throughput_mbps} * 1024 * 1024});
+    c.disks.push_back({pool_.FileOf(d), IsLocalDiskCategory(d.category) ? "raw" : "qcow2", false,
+                       d.disk_id, d.iops, int64_t{d.throughput_mbps} * 1024 * 1024});
   }
   c.disks.push_back({cidata, "raw", true, "cidata"});
   c.mac = MacForId(id);
@@ -568,6 +569,7 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm) {
   }
   OPENECS_ASSIGN_OR_RETURN(auto nodes, DiskNodesOf(qmp));
   for (const auto& d : vm.disks) {
+    if (IsLocalDiskCategory(d.category)) continue;  // plugged at boot, fixed size
     int64_t want = int64_t{d.size_gib} << 30;
     if (plugged.count(d.disk_id)) {
       const DiskNodes& have = nodes[d.disk_id];

@@ -34,6 +34,7 @@ struct QemuDriverOptions {
   std::string disk_dir;          // the disk pool (disk_pool.h): every disk file of this host
   std::string snapshot_dir;      // the snapshot store: every snapshot file of this host
   std::string custom_image_dir;  // custom images (m-...) this host made ("": image_dir)
+  std::string exchange_dir;      // ImportImage / ExportImage files: <exchange_dir>/<bucket>/...
   std::string qemu_binary = "qemu-system-x86_64";
   HostInfo host;
   int boot_timeout_ms = 240000;
@@ -71,6 +72,7 @@ class QemuDriver final : public Driver {
   Result<ImageReport> MakeImage(const DesiredImageBuild& build,
                                 const std::function<void(int)>& progress) override;
   Status CollectImages(const std::vector<std::string>& keep) override;
+  Status ExportImage(const DesiredImageExport& e) override { return pool_.ExportImage(e); }
   Status CollectDisks(const std::vector<std::string>& keep,
                       const std::vector<std::string>& keep_snapshots) override;
   void SetEventHandler(std::function<void(const std::string&)> handler) override;
