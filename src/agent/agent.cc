@@ -233,7 +233,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
     std::string key = build.disk_id + ":" + std::to_string(build.generation);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!builds_busy_.insert(key).second) continue;
+      if (builds_done_.count(key) || !builds_busy_.insert(key).second) continue;
     }
     boost::asio::post(*pool_, [this, build, key] {
       Status st = driver_->BuildDisk(build);
@@ -247,6 +247,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
       if (Status sent = channel_->Report(host_id(), {o}); !sent.ok())
         LOG_WARN("agent: disk build report failed: {}", sent.error().message);
       std::lock_guard<std::mutex> lock(mu_);
+      if (st.ok()) builds_done_.insert(key);  // a stale desired state must not redo it
       builds_busy_.erase(key);
     });
   }

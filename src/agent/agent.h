@@ -74,6 +74,7 @@ class Agent {
   std::set<std::string> images_busy_;              // custom images being made
   std::set<std::string> exports_busy_;             // image exports under way (task ids)
   std::set<std::string> builds_busy_;              // disk builds under way ("<disk>:<gen>")
+  std::set<std::string> builds_done_;              // and done (never redone: the file moved on)
   std::map<std::string, int64_t> reboot_done_;     // instance -> last reboot_seq carried out
   std::map<std::string, std::string> nics_done_;   // instance -> ENIs its running guest has
   std::map<std::string, std::string> disks_done_;  // instance -> disks (id:size) it has

@@ -236,6 +236,7 @@ namespace openecs {
     "The specified Image is exporting. Please cancel task first.")                                 \
   X(kInvalidOssBucket, "InvalidOSSBucket.Malformed", 400,                                          \
     "The specified OSS bucket is not valid.")                                                      \
+  X(kImageCopying, "OperationDenied.ImageCopying", 403, "The Image is coping.")                    \
   X(kInvalidPeriod, "InvalidPeriod", 400, "The specified Period is not valid.")                    \
   X(kInvalidAmount, "InvalidParameter.Amount", 400,                                                \
     "Amount must be 1 to 100 and MinAmount must not exceed Amount.")                               \

@@ -49,7 +49,8 @@ Result<HttpClientResponse> HttpCall(const HttpClientRequest& request) {
 }
 
 Status HttpDownload(const std::string& url, const std::string& path,
-                    const std::function<void(int64_t, int64_t)>& progress, int timeout_ms) {
+                    const std::function<void(int64_t, int64_t)>& progress, int timeout_ms,
+                    int64_t max_bytes) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   using tcp = boost::asio::ip::tcp;
@@ -96,6 +97,10 @@ Status HttpDownload(const std::string& url, const std::string& path,
       size_t n = chunk.size() - parser.get().body().size;
       if (n && std::fwrite(chunk.data(), 1, n, out) != n) ok = false;
       done += static_cast<int64_t>(n);
+      if (done > max_bytes) {
+        ok = false;
+        break;
+      }
       if (progress) progress(done, total);
     }
     ok = std::fclose(out) == 0 && ok;

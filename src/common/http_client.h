@@ -29,7 +29,9 @@ Result<HttpClientResponse> HttpCall(const HttpClientRequest& request);
 
 // GETs an http:// URL into the file at `path`, streaming (no size limit), calling `progress`
 // with bytes so far and the total (-1 when the server does not say). Only status 200 counts.
+// Stops with an error past `max_bytes`.
 Status HttpDownload(const std::string& url, const std::string& path,
-                    const std::function<void(int64_t, int64_t)>& progress, int timeout_ms = 60000);
+                    const std::function<void(int64_t, int64_t)>& progress, int timeout_ms = 60000,
+                    int64_t max_bytes = int64_t{1} << 40);
 
 }  // namespace openecs

@@ -30,6 +30,7 @@ void ReleaseInstance(Txn& txn, const std::string& instance_id) {
       d->second.status_after_build.clear();
     }
     if (d->second.delete_with_instance) {
+      FailSnapshotsOf(txn, disk_id, "The disk was released with its instance before the copy.");
       DropAutoSnapshotsOf(txn, d->second);
       txn.Erase<Disk>(disk_id);
     } else {
@@ -191,11 +192,7 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
     State& s = txn.state();
     int64_t now = NowSeconds();
     for (const auto& o : obs) {
-      if (o.snapshot) {
-        ApplySnapshotReport(txn, host_id, *o.snapshot);
-        if (o.snapshot->failed)
-          FailImagesWaitingFor(txn, o.snapshot->snapshot_id, o.snapshot->error);
-      }
+      if (o.snapshot) ApplySnapshotReport(txn, host_id, *o.snapshot);
       if (o.image) ApplyImageReport(txn, host_id, *o.image);
       if (o.image_export) ApplyImageExportReport(txn, host_id, *o.image_export);
       if (o.disk_build) ApplyDiskBuildReport(txn, host_id, *o.disk_build);

@@ -148,6 +148,11 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
     if (!r.snapshot_id.empty()) {
       OPENECS_ASSIGN_OR_RETURN(snap, FindMadeSnapshot(s, r.account_id, r.snapshot_id));
       OPENECS_ASSIGN_OR_RETURN(size_gib, SizeFromSnapshot(*snap, size_gib));
+      auto host = s.hosts.find(snap->host_id);
+      if (host != s.hosts.end() && !r.zone_id.empty() && host->second.zone_id != r.zone_id)
+        return MakeError(ErrorCode::kResourcesNotInSameZone,
+                         "The snapshot is kept in zone " + host->second.zone_id +
+                             "; a disk made from it lives there.");
     }
     DiskRequest spec;
     spec.category = r.category;
@@ -444,6 +449,7 @@ Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) 
     if (r.password) inst->password = *r.password;
     if (r.key_pair_name) inst->key_pair_name = *r.key_pair_name;
     txn.Touch(*inst);
+    DropAutoSnapshotsOf(txn, *old);
     txn.Erase<Disk>(old->id);  // its host erases the old file
     out = txn.Put(d);
     return Ok();

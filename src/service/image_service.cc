@@ -167,6 +167,9 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
 Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r) {
   if (r.description.size() > 256) return MakeError(ErrorCode::kInvalidDiskDescription);
   bool http = r.url.rfind("http://", 0) == 0;
+  if (http && (r.url.size() > 2048 ||
+               std::any_of(r.url.begin(), r.url.end(), [](unsigned char c) { return c <= ' '; })))
+    return MakeError(ErrorCode::kInvalidOssObject, "The URL has spaces or control characters.");
   if (!http) {
     if (r.bucket.empty())
       return MakeError(ErrorCode::kMissingParameter,
@@ -198,7 +201,7 @@ Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r) {
     if (r.dry_run) return DryRunOk();
     CustomImage image =
         NewImage(txn, r.account_id, r.region_id, r.name, r.description, "ImportImage");
-    image.import_url = http ? r.url : "exchange:" + r.bucket + "/" + r.url;
+    image.import_url = http ? r.url : "exchange:" + r.account_id + "/" + r.bucket + "/" + r.url;
     image.import_format = format;
     image.host_id = host->id;
     image.os_name = r.platform.empty() ? "Linux" : r.platform;
@@ -254,9 +257,12 @@ Result<Task> ExportImage(Cloud& cloud, const std::string& account_id, const std:
     OPENECS_ASSIGN_OR_RETURN(CustomImage * image, FindOwn(s, account_id, image_id));
     if (image->status != "Available") return MakeError(ErrorCode::kIncorrectImageStatus);
     if (!image->export_task_id.empty()) return MakeError(ErrorCode::kImageIsExporting);
+    for (const auto& [id, other] : s.images)
+      if (other.status == "Creating" && other.import_url == "image:" + image_id)
+        return MakeError(ErrorCode::kImageCopying, "Image " + id + " is being copied from it.");
     Task& t = StartTask(txn, account_id, image->region_id, "ExportImage", image_id);
     image->export_task_id = t.id;
-    image->export_object = bucket + "/" + prefix + image_id + "." + format;
+    image->export_object = account_id + "/" + bucket + "/" + prefix + image_id + "." + format;
     image->export_format = format;
     txn.Touch(*image);
     out = t;
@@ -402,16 +408,6 @@ void ApplyImageReport(Txn& txn, const std::string& host_id, const ImageReport& r
     return;
   }
   txn.Touch(image);
-}
-
-void FailImagesWaitingFor(Txn& txn, const std::string& snapshot_id, const std::string& why) {
-  for (auto& [id, image] : txn.state().images) {
-    if (image.snapshot_id != snapshot_id || image.status != "Creating") continue;
-    image.status = "CreateFailed";
-    image.error = "its snapshot failed: " + why;
-    FailTask(txn, image.task_id, "InternalError", image.error);
-    txn.Touch(image);
-  }
 }
 
 }  // namespace openecs

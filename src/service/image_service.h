@@ -4,11 +4,11 @@
 // http:// URL or a file in a host's exchange directory (qcow2, raw, vmdk, vhd); CopyImage;
 // ExportImage into the exchange directory.
 //
-// There is no OSS here: a "bucket" is a directory <data>/exchange/<bucket>/ on the host that
-// holds (or imports) the image, and an object is a file in it. API users name only that;
-// they never name host paths (the agent runs as root). Each is made by a host
-// in its image store while the record is Creating with a Progress %, then Available (or
-// CreateFailed with why), tracked by a task. Images are host-local like disks: an instance from
+// There is no OSS here: a "bucket" is a directory <data>/exchange/<account-id>/<bucket>/ on the
+// host that holds (or imports) the image, and an object is a file in it. API users name only
+// that, and only their own buckets; they never name host paths (the agent runs as root). Each is
+// made by a host in its image store while the record is Creating with a Progress %, then Available
+// (or CreateFailed with why), tracked by a task. Images are host-local like disks: an instance from
 // a custom image is placed on the host that holds it.
 //
 // DeleteImage is refused while the image is Creating, while instances were made from it and
@@ -68,13 +68,12 @@ Status ModifyImageSharePermission(Cloud& cloud, const std::string& account_id,
                                   const std::string& image_id, const std::vector<std::string>& add,
                                   const std::vector<std::string>& remove);
 
-// What `host_id` is to make, which custom images it keeps, and the folding of its reports. A
-// snapshot that failed fails the images waiting for it.
+// What `host_id` is to make, which custom images it keeps, and the folding of its reports (a
+// snapshot that failed fails the images waiting for it: snapshot_service).
 std::vector<DesiredImageBuild> ImageBuildsFor(const State& s, const std::string& host_id);
 std::vector<DesiredImageExport> ImageExportsFor(const State& s, const std::string& host_id);
 void ApplyImageExportReport(Txn& txn, const std::string& host_id, const ImageExportReport& report);
 std::vector<std::string> ImagesKeptBy(const State& s, const std::string& host_id);
 void ApplyImageReport(Txn& txn, const std::string& host_id, const ImageReport& report);
-void FailImagesWaitingFor(Txn& txn, const std::string& snapshot_id, const std::string& why);
 
 }  // namespace openecs

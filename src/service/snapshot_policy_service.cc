@@ -196,7 +196,7 @@ PolicyRound RunSnapshotPolicies(Cloud& cloud, int64_t now) {
       if (!slot) continue;
       slots.push_back({id, *slot});
       for (const auto& [disk_id, d] : s.disks)
-        if (d.auto_snapshot_policy_id == id)
+        if (d.auto_snapshot_policy_id == id && d.enable_auto_snapshot)
           due.push_back({id, disk_id, d.account_id, d.region_id, p.retention_days});
     }
     return 0;
@@ -253,6 +253,12 @@ PolicyRound RunSnapshotPolicies(Cloud& cloud, int64_t now) {
         expired.push_back(id);
     for (const auto& id : expired) txn.Erase<Snapshot>(id);
     round.expired = static_cast<int>(expired.size());
+    // Settled tasks are kept 30 days (automatic rounds make many).
+    std::vector<std::string> old_tasks;
+    for (const auto& [id, t] : s.tasks)
+      if (t.status != "Processing" && t.finished_time && t.finished_time + 30 * 86400 <= now)
+        old_tasks.push_back(id);
+    for (const auto& id : old_tasks) txn.Erase<Task>(id);
     return Ok();
   });
   if (round.started || round.expired)

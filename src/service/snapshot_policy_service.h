@@ -5,8 +5,8 @@
 //
 // RunSnapshotPolicies is what the server calls every few seconds: it starts the round that is
 // due in the current hour (once per hour and policy; a round missed while the server was down
-// is not made up), and deletes snapshots whose retention ran out (automatic or manual, unless
-// a disk or an image was made from them).
+// is not made up), deletes snapshots whose retention ran out (automatic or manual, unless
+// a disk or an image was made from them), and tasks settled more than 30 days ago.
 #include <optional>
 #include <string>
 #include <vector>

@@ -129,6 +129,27 @@ Status ModifySnapshotAttribute(Cloud& cloud, const std::string& account_id, cons
   });
 }
 
+void FailImagesWaitingFor(Txn& txn, const std::string& snapshot_id, const std::string& why) {
+  for (auto& [id, image] : txn.state().images) {
+    if (image.snapshot_id != snapshot_id || image.status != "Creating") continue;
+    image.status = "CreateFailed";
+    image.error = "its snapshot failed: " + why;
+    FailTask(txn, image.task_id, "InternalError", image.error);
+    txn.Touch(image);
+  }
+}
+
+void FailSnapshotsOf(Txn& txn, const std::string& disk_id, const std::string& why) {
+  for (auto& [id, snap] : txn.state().snapshots) {
+    if (snap.disk_id != disk_id || snap.status != "progressing") continue;
+    snap.status = "failed";
+    snap.error = why;
+    FailTask(txn, snap.task_id, "InternalError", why);
+    FailImagesWaitingFor(txn, id, why);
+    txn.Touch(snap);
+  }
+}
+
 Result<const Snapshot*> FindMadeSnapshot(const State& s, const std::string& account_id,
                                          const std::string& id) {
   auto it = s.snapshots.find(id);
@@ -172,6 +193,7 @@ void ApplySnapshotReport(Txn& txn, const std::string& host_id, const SnapshotRep
     snap.status = "failed";
     snap.error = report.error;
     FailTask(txn, snap.task_id, "InternalError", report.error);
+    FailImagesWaitingFor(txn, snap.id, report.error);
   } else if (report.done) {
     snap.status = "accomplished";
     snap.progress = 100;

@@ -31,6 +31,11 @@ Status ModifySnapshotAttribute(Cloud& cloud, const std::string& account_id, cons
                                const std::optional<std::string>& description,
                                std::optional<int> retention_days);
 
+// Marks the images made from `snapshot_id` that wait for it CreateFailed (the snapshot failed).
+void FailImagesWaitingFor(Txn& txn, const std::string& snapshot_id, const std::string& why);
+// Fails the progressing snapshots of a disk that is going away (and the images waiting on them).
+void FailSnapshotsOf(Txn& txn, const std::string& disk_id, const std::string& why);
+
 // The account's snapshot `id`, made (accomplished): InvalidSnapshotId.NotFound or
 // InvalidSnapshotId.NotReady otherwise.
 Result<const Snapshot*> FindMadeSnapshot(const State& s, const std::string& account_id,

@@ -106,7 +106,7 @@ test('ImportImage: a qcow2 over http from loopback and a raw file in a bucket, c
   assert.deepEqual([t.TaskId, t.TaskAction, t.TaskStatus], [fromHttp.TaskId, 'ImportImage', 'Finished']);
   assert.equal((await image(fromHttp.ImageId)).Platform, 'Debian');
 
-  const bucket = path.join(server.dataDir, 'exchange', 'uploads');
+  const bucket = path.join(server.dataDir, 'exchange', 'root', 'uploads');  // the root account's
   fs.mkdirSync(bucket, { recursive: true });
   fs.renameSync(path.join(scratch, 'disk.raw'), path.join(bucket, 'disk.raw'));
   const fromFile = await imp('imported-raw', 'disk.raw', 'raw', 'uploads');
@@ -116,9 +116,17 @@ test('ImportImage: a qcow2 over http from loopback and a raw file in a bucket, c
   // ExportImage writes it back out, as vmdk, into another bucket.
   const exported = wire(await ecs.exportImage(new Ecs.ExportImageRequest({ regionId: h.REGION, imageId: fromHttp.ImageId, OSSBucket: 'exports', OSSPrefix: 'x-', imageFormat: 'vmdk' })));
   await h.waitFor(async () => wire(await ecs.describeTaskAttribute(new Ecs.DescribeTaskAttributeRequest({ regionId: h.REGION, taskId: exported.TaskId }))).TaskStatus === 'Finished', MAKE_MS, 500, 'export finished');
-  const file = path.join(server.dataDir, 'exchange', 'exports', `x-${fromHttp.ImageId}.vmdk`);
+  const file = path.join(server.dataDir, 'exchange', 'root', 'exports', `x-${fromHttp.ImageId}.vmdk`);
   assert.match(execFileSync('qemu-img', ['info', file], { encoding: 'utf8' }), /file format: vmdk/);
   assert.match(execFileSync('qemu-img', ['compare', file, base], { encoding: 'utf8' }), /Images are identical/);
+
+  // A qcow2 naming a backing file (here the host's own base image; it could name any host
+  // file) is refused: qemu-img would copy that file into the image.
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base, '-F', 'qcow2', path.join(bucket, 'evil.qcow2')]);
+  const evil = await imp('imported-evil', 'evil.qcow2', 'qcow2', 'uploads');
+  await waitImage(evil.ImageId, 'CreateFailed');
+  const refused = wire(await ecs.describeTaskAttribute(new Ecs.DescribeTaskAttributeRequest({ regionId: h.REGION, taskId: evil.TaskId })));
+  assert.match(refused.OperationProgressSet.OperationProgress[0].ErrorMsg, /backing file/);
 
   const missing = await imp('imported-404', `http://127.0.0.1:${port}/nothing.qcow2`, 'qcow2');
   await waitImage(missing.ImageId, 'CreateFailed');
@@ -126,6 +134,6 @@ test('ImportImage: a qcow2 over http from loopback and a raw file in a bucket, c
   assert.equal(failed.TaskStatus, 'Failed');
   assert.match(failed.OperationProgressSet.OperationProgress[0].ErrorMsg, /404/);
   assert.ok(!fs.existsSync(path.join(server.dataDir, 'images', `${missing.ImageId}.part`)), 'no partial files left');
-  for (const id of [fromHttp.ImageId, fromFile.ImageId, missing.ImageId])
+  for (const id of [fromHttp.ImageId, fromFile.ImageId, evil.ImageId, missing.ImageId])
     await ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: h.REGION, imageId: id }));
 });

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,26 @@ using json = nlohmann::json;
 namespace {
 Error Fail(const std::string& what) { return MakeError(ErrorCode::kInternalError, what); }
 constexpr const char* kSuffix = ".qcow2";
+constexpr int64_t kMaxImportBytes = int64_t{2048} << 30;  // the largest system disk
+
+// An imported file is the user's: qemu-img would follow a backing file, a qcow2 external data
+// file or vmdk extents named inside it, reading any file of the (root) agent into the image.
+// Only a file that is the whole image by itself is converted.
+Status CheckSelfContained(const std::string& path, const std::string& format) {
+  auto out = Run({"qemu-img", "info", "-f", format, "--output=json", path});
+  if (!out.ok()) return Fail("not a " + format + " image: " + out.error().message);
+  auto j = json::parse(*out, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Fail("qemu-img info gave no answer");
+  if (j.contains("backing-filename") || j.contains("full-backing-filename"))
+    return Fail("the image names a backing file; import a flattened image");
+  const auto data = j.value("format-specific", json::object()).value("data", json::object());
+  if (data.contains("data-file")) return Fail("the image names an external data file");
+  if (data.contains("extents"))
+    for (const auto& e : data["extents"])
+      if (fs::weakly_canonical(e.value("filename", "")) != fs::weakly_canonical(path))
+        return Fail("the image's extents name other files; import a single-file image");
+  return Ok();
+}
 }  // namespace
 
 DiskPool::DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir,
@@ -159,9 +180,12 @@ Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
     source = ImageDirOf(b.source_url.substr(6)) + "/base.qcow2";
   } else if (b.source_url.rfind("http://", 0) == 0) {
     source = part + "/download";
-    Status got = HttpDownload(b.source_url, source, [&](int64_t done, int64_t total) {
-      if (total > 0) progress(static_cast<int>(1 + 79 * done / total));
-    });
+    Status got = HttpDownload(
+        b.source_url, source,
+        [&](int64_t done, int64_t total) {
+          if (total > 0) progress(static_cast<int>(1 + 79 * done / total));
+        },
+        60000, kMaxImportBytes);
     if (!got.ok()) return fail(got.error());
     format = b.source_format;
   } else if (b.source_url.rfind("exchange:", 0) == 0 && !exchange_dir_.empty()) {
@@ -174,6 +198,8 @@ Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
   if (format == "vhd") format = "vpc";  // qemu-img's name for VHD
   progress(80);
   if (!fs::exists(source)) return fail(Fail("no file " + source + " on this host"));
+  if (b.snapshot_id.empty() && b.source_url.rfind("image:", 0) != 0)
+    if (Status st = CheckSelfContained(source, format); !st.ok()) return fail(st.error());
   auto converted = Run({"qemu-img", "convert", "-f", format, "-O", "qcow2", source, base});
   if (!converted.ok())
     return fail(Fail("cannot convert " + b.source_url + b.snapshot_id + " (" + format +
@@ -218,7 +244,10 @@ Status DiskPool::ExportImage(const DesiredImageExport& e) {
     return Fail("cannot export " + e.image_id + ": " + r.error().message);
   }
   fs::rename(part, target, ec);
-  if (ec) return Fail("cannot put " + target + " in place: " + ec.message());
+  if (ec) {
+    fs::remove(part, ec);
+    return Fail("cannot put " + target + " in place");
+  }
   LOG_INFO("image store: image {} exported to {}", e.image_id, target);
   return Ok();
 }
@@ -246,7 +275,12 @@ Status DiskPool::Build(const DesiredDiskBuild& b) {
   std::string path = PathOf(b.disk_id), part = path + ".part", old = path + ".old";
   std::error_code ec;
   fs::remove(part, ec);
-  if (fs::exists(old)) OPENECS_RETURN_IF_ERROR(EraseAndRemove(old));  // an earlier crash's
+  if (fs::exists(old)) {  // an earlier build stopped between its renames
+    if (!fs::exists(path))
+      fs::rename(old, path, ec);  // .old is the disk: put it back
+    else
+      OPENECS_RETURN_IF_ERROR(EraseAndRemove(old));  // the new file was in place already
+  }
   int64_t want = int64_t{b.size_gib} << 30;
   auto fail = [&](Error e) -> Status {
     fs::remove(part, ec);
@@ -341,7 +375,8 @@ Status DiskPool::EraseAndRemove(const std::string& path) {
   // Extent by extent (SEEK_DATA/SEEK_HOLE): the holes of a sparse file hold no data.
   for (off_t at = 0; ok && at < size;) {
     off_t data = ::lseek(fd, at, SEEK_DATA);
-    if (data < 0) break;  // no data after `at`
+    if (data < 0 && errno == ENXIO) break;  // no data after `at`
+    if (data < 0) data = at;                // cannot tell: overwrite the rest
     off_t hole = ::lseek(fd, data, SEEK_HOLE);
     if (hole < 0) hole = size;
     for (off_t pos = data; ok && pos < hole;) {

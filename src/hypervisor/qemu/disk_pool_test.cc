@@ -172,6 +172,18 @@ TEST_F(DiskPoolTest, BuildRestoresASnapshotAndRefusesACorruptedOne) {
   auto info = openecs::Run({"qemu-img", "info", "-U", disk});
   ASSERT_TRUE(info.ok());
   EXPECT_NE(info->find("backing file"), std::string::npos);
+
+  // A build that stopped between its renames left the file as <id>.qcow2.old: it is put back
+  // (never made anew, never erased).
+  WritePattern(disk, "c3");
+  fs::rename(disk, disk + ".old");
+  ASSERT_TRUE(pool.Ensure(Disk("d-data", "data", 2), "").ok());
+  EXPECT_TRUE(HasPattern(disk, "c3"));
+  fs::rename(disk, disk + ".old");
+  b.image_id.clear();
+  b.snapshot_id = "s-missing";  // this build fails: the restored file must be left as it was
+  EXPECT_FALSE(pool.Build(b).ok());
+  EXPECT_TRUE(HasPattern(disk, "c3"));
 }
 
 TEST_F(DiskPoolTest, LocalDisksAreSparseRawFilesErasedExtentByExtent) {
