@@ -9,6 +9,7 @@
 
 namespace openecs {
 namespace {
+std::string ErrorOf(const Status& st) { return st.ok() ? "" : st.error().message; }
 std::string NicsOf(const DesiredVm& vm) {
   std::string s;
   for (const auto& n : vm.nics) s += n.eni_id + " ";
@@ -137,19 +138,16 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
     if (Status st = driver_->CollectImages(desired.kept_images); !st.ok())
       LOG_WARN("agent: image store: {}", st.error().message);
   }
-  // Snapshots to make. One that was under way when the agent stopped is made again from the
-  // start (its partial file is replaced).
-  for (const auto& snap : desired.snapshots) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!snapshots_busy_.insert(snap.snapshot_id).second) continue;
-    }
-    boost::asio::post(*pool_, [this, snap] {
+  // Long jobs: snapshots, custom images, image exports, disk files made anew. One under way when
+  // the agent stopped is done again from the start (each writes a partial file and puts it in
+  // place only when whole); one finished here is never redone from a stale desired state.
+  for (const auto& snap : desired.snapshots)
+    StartJob("snapshot:" + snap.snapshot_id, [this, snap] {
       auto report = [&](const SnapshotReport& r) {
-        Observation o{snap.instance_id, PowerState::kUnknown, 0, false, "", ""};
+        Observation o;  // no power news
+        o.instance_id = snap.instance_id;
         o.snapshot = r;
-        if (Status st = channel_->Report(host_id(), {o}); !st.ok())
-          LOG_WARN("agent: snapshot report failed: {}", st.error().message);
+        Send(o);
       };
       auto made = driver_->MakeSnapshot(snap, [&](int pct) {
         SnapshotReport r;
@@ -167,22 +165,14 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
         LOG_WARN("agent: snapshot {} of {} failed: {}", snap.snapshot_id, snap.disk_id, r.error);
       }
       report(r);
-      std::lock_guard<std::mutex> lock(mu_);
-      snapshots_busy_.erase(snap.snapshot_id);
+      return made.ok();
     });
-  }
-  // Custom images to make. One under way when the agent stopped is made again from the start.
-  for (const auto& build : desired.image_builds) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!images_busy_.insert(build.image_id).second) continue;
-    }
-    boost::asio::post(*pool_, [this, build] {
+  for (const auto& build : desired.image_builds)
+    StartJob("image:" + build.image_id, [this, build] {
       auto report = [&](const ImageReport& r) {
-        Observation o{"", PowerState::kUnknown, 0, false, "", ""};
+        Observation o;  // no power news
         o.image = r;
-        if (Status st = channel_->Report(host_id(), {o}); !st.ok())
-          LOG_WARN("agent: image report failed: {}", st.error().message);
+        Send(o);
       };
       int last = 0;
       auto made = driver_->MakeImage(build, [&](int pct) {
@@ -204,53 +194,30 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
         LOG_WARN("agent: image {} failed: {}", build.image_id, r.error);
       }
       report(r);
-      std::lock_guard<std::mutex> lock(mu_);
-      images_busy_.erase(build.image_id);
+      return made.ok();
     });
-  }
-  // Images to write into the exchange directory.
-  for (const auto& e : desired.image_exports) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!exports_busy_.insert(e.task_id).second) continue;
-    }
-    boost::asio::post(*pool_, [this, e] {
+  for (const auto& e : desired.image_exports)
+    StartJob("export:" + e.task_id, [this, e] {
       Status st = driver_->ExportImage(e);
-      Observation o{"", PowerState::kUnknown, 0, false, "", ""};
-      o.image_export =
-          ImageExportReport{e.image_id, e.task_id, !st.ok(), st.ok() ? "" : st.error().message};
       if (!st.ok())
         LOG_WARN("agent: export of image {} failed: {}", e.image_id, st.error().message);
-      if (Status sent = channel_->Report(host_id(), {o}); !sent.ok())
-        LOG_WARN("agent: export report failed: {}", sent.error().message);
-      std::lock_guard<std::mutex> lock(mu_);
-      exports_busy_.erase(e.task_id);
+      Observation o;  // no power news
+      o.image_export = ImageExportReport{e.image_id, e.task_id, !st.ok(), ErrorOf(st)};
+      Send(o);
+      return st.ok();
     });
-  }
-  // Disk files to make anew (from a snapshot, the image, or empty). A build under way when the
-  // agent stopped is done again (the file is replaced only once the new one is whole).
-  for (const auto& build : desired.disk_builds) {
-    std::string key = build.disk_id + ":" + std::to_string(build.generation);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (builds_done_.count(key) || !builds_busy_.insert(key).second) continue;
-    }
-    boost::asio::post(*pool_, [this, build, key] {
+  for (const auto& build : desired.disk_builds)
+    StartJob("build:" + build.disk_id + ":" + std::to_string(build.generation), [this, build] {
       Status st = driver_->BuildDisk(build);
-      Observation o{"", PowerState::kUnknown, 0, false, "", ""};
-      o.disk_build = DiskBuildReport{build.disk_id, build.generation, !st.ok(),
-                                     st.ok() ? "" : st.error().message};
       if (st.ok())
         LOG_INFO("agent: disk {} made anew (build {})", build.disk_id, build.generation);
       else
         LOG_WARN("agent: disk {} could not be made anew: {}", build.disk_id, st.error().message);
-      if (Status sent = channel_->Report(host_id(), {o}); !sent.ok())
-        LOG_WARN("agent: disk build report failed: {}", sent.error().message);
-      std::lock_guard<std::mutex> lock(mu_);
-      if (st.ok()) builds_done_.insert(key);  // a stale desired state must not redo it
-      builds_busy_.erase(key);
+      Observation o;  // no power news
+      o.disk_build = DiskBuildReport{build.disk_id, build.generation, !st.ok(), ErrorOf(st)};
+      Send(o);
+      return st.ok();
     });
-  }
   std::set<std::string> placed;
   for (const auto& vm : desired.vms) {
     placed.insert(vm.instance_id);
@@ -302,6 +269,19 @@ bool Agent::Settled(const DesiredVm& vm) {
   auto disks = disks_done_.find(vm.instance_id);
   return it != reboot_done_.end() && it->second >= vm.reboot_seq && nics != nics_done_.end() &&
          nics->second == NicsOf(vm) && disks != disks_done_.end() && disks->second == DisksOf(vm);
+}
+
+void Agent::StartJob(const std::string& key, std::function<bool()> work) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (jobs_done_.count(key) || !jobs_busy_.insert(key).second) return;
+  }
+  boost::asio::post(*pool_, [this, key, work = std::move(work)] {
+    bool done = work();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (done) jobs_done_.insert(key);
+    jobs_busy_.erase(key);
+  });
 }
 
 void Agent::Send(const Observation& o) {

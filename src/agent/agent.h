@@ -17,6 +17,7 @@
 //   agent answers the guests' metadata requests (metadata_service.h) from it.
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -57,6 +58,9 @@ class Agent {
   // True when the guest already is as desired and the server knows it: nothing to do.
   bool Settled(const DesiredVm& vm);
   void Send(const Observation& o);
+  // Runs `work` on the pool unless the job `key` is under way or finished here already (work
+  // returned true).
+  void StartJob(const std::string& key, std::function<bool()> work);
   void RefreshConsoles();
   std::string host_id();
 
@@ -70,11 +74,9 @@ class Agent {
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::mutex mu_;
   std::set<std::string> busy_;
-  std::set<std::string> snapshots_busy_;           // snapshots being made
-  std::set<std::string> images_busy_;              // custom images being made
-  std::set<std::string> exports_busy_;             // image exports under way (task ids)
-  std::set<std::string> builds_busy_;              // disk builds under way ("<disk>:<gen>")
-  std::set<std::string> builds_done_;              // and done (never redone: the file moved on)
+  std::set<std::string>
+      jobs_busy_;  // long jobs under way ("snapshot:<id>", "build:<disk>:<gen>"...)
+  std::set<std::string> jobs_done_;  // and finished here: never redone from a stale desired state
   std::map<std::string, int64_t> reboot_done_;     // instance -> last reboot_seq carried out
   std::map<std::string, std::string> nics_done_;   // instance -> ENIs its running guest has
   std::map<std::string, std::string> disks_done_;  // instance -> disks (id:size) it has

@@ -88,14 +88,7 @@ Result<json> DescribeImagesAction(ApiContext& c) {
       bool shared_to_me = std::find(sw.begin(), sw.end(), c.account_id) != sw.end();
       if (!own && !(shared_to_me && ci.status == "Available")) continue;
       ImageRow r;
-      r.image = {ci.id,
-                 ci.name,
-                 ci.os_name,
-                 ci.os_type,
-                 ci.platform,
-                 ci.architecture,
-                 std::max(1, ci.size_gib),
-                 ci.description};
+      r.image = AsImage(ci);
       r.owner_alias = own ? "self" : "others";
       r.status = ci.status;
       r.progress = ci.progress;

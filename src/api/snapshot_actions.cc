@@ -139,9 +139,8 @@ Result<json> CreateAutoSnapshotPolicyAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(r.time_points, ParseNumberList(tp, 0, 23, "timePoints"));
   OPENECS_ASSIGN_OR_RETURN(std::string wd, p.Required("repeatWeekdays"));
   OPENECS_ASSIGN_OR_RETURN(r.repeat_weekdays, ParseNumberList(wd, 1, 7, "repeatWeekdays"));
-  OPENECS_ASSIGN_OR_RETURN(std::string days, p.Required("retentionDays"));
   OPENECS_ASSIGN_OR_RETURN(auto retention, p.Int("retentionDays", -1, 65536));
-  (void)days;
+  if (!retention) return p.Required("retentionDays").error();
   r.retention_days = static_cast<int>(*retention);
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(p));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));

@@ -110,10 +110,10 @@ struct Disk {
   int64_t detached_time = 0;
   // A rebuild of the file by its host (CreateDisk from a snapshot, ResetDisk, ReInitDisk) while
   // the status is Creating or ReIniting: its number, its source (a snapshot; "" for the image
-  // or empty), the status to go back to, and the task that tracks it.
+  // or empty), and the task that tracks it. Afterwards the disk is In_use if attached, else
+  // Available (the only statuses a rebuild starts from).
   int64_t build_generation = 0;
   std::string build_snapshot_id;
-  std::string status_after_build;
   std::string build_task_id;
   std::string auto_snapshot_policy_id;  // "" when none is applied
 };

@@ -19,7 +19,7 @@ OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, descriptio
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time, host_id,
              detached_time, delete_auto_snapshot, enable_auto_snapshot, build_generation,
-             build_snapshot_id, status_after_build, build_task_id, auto_snapshot_policy_id)
+             build_snapshot_id, build_task_id, auto_snapshot_policy_id)
 OPENECS_JSON(Snapshot, id, version, account_id, region_id, name, description, disk_id,
              source_disk_type, source_disk_category, source_disk_size_gib, host_id, status,
              progress, checksum, size_bytes, error, retention_days, tags, creation_time,

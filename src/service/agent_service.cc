@@ -24,11 +24,9 @@ void ReleaseInstance(Txn& txn, const std::string& instance_id) {
   for (const auto& disk_id : it->second.disk_ids) {
     auto d = s.disks.find(disk_id);
     if (d == s.disks.end()) continue;
-    if (d->second.status == "ReIniting") {
+    if (d->second.status == "ReIniting")
       FailTask(txn, d->second.build_task_id, "IncorrectInstanceStatus",
                "The instance was released while its disk was being re-initialized.");
-      d->second.status_after_build.clear();
-    }
     if (d->second.delete_with_instance) {
       FailSnapshotsOf(txn, disk_id, "The disk was released with its instance before the copy.");
       DropAutoSnapshotsOf(txn, d->second);

@@ -99,7 +99,6 @@ Status CheckRebuildable(const State& s, const Disk& d) {
 // Asks the disk's host to make its file anew from `snapshot_id` (or, "", the image or
 // nothing): ReIniting until the host reports, tracked by a task.
 void BeginRebuild(Txn& txn, Disk& d, const std::string& snapshot_id, const std::string& action) {
-  d.status_after_build = d.status;
   d.status = "ReIniting";
   d.build_generation += 1;
   d.build_snapshot_id = snapshot_id;
@@ -190,7 +189,6 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
       d.snapshot_id = snap->id;
       d.host_id = snap->host_id;
       d.status = "Creating";
-      d.status_after_build = "Available";
       d.build_generation = 1;
       d.build_snapshot_id = snap->id;
       d.build_task_id = StartTask(txn, r.account_id, r.region_id, "CreateDisk", d.id).id;
@@ -443,7 +441,7 @@ Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) 
     d.host_id = inst->host_id;  // the old one's pool; the new file is made at the next start
     d.creation_time = d.attached_time = NowSeconds();
     d.build_generation = 0;
-    d.build_snapshot_id = d.status_after_build = d.build_task_id = "";
+    d.build_snapshot_id = d.build_task_id = "";
     std::replace(inst->disk_ids.begin(), inst->disk_ids.end(), old->id, d.id);
     inst->image_id = image->id;
     if (r.password) inst->password = *r.password;
@@ -494,8 +492,7 @@ void ApplyDiskBuildReport(Txn& txn, const std::string& host_id, const DiskBuildR
   } else {
     FinishTask(txn, d.build_task_id);
   }
-  d.status = d.status_after_build.empty() ? "Available" : d.status_after_build;
-  d.status_after_build.clear();
+  d.status = d.instance_id.empty() ? "Available" : "In_use";
   txn.Touch(d);
 }
 

@@ -13,19 +13,6 @@
 namespace openecs {
 namespace {
 
-Image AsImage(const CustomImage& c) {
-  Image i;
-  i.id = c.id;
-  i.name = c.name;
-  i.os_name = c.os_name;
-  i.os_type = c.os_type;
-  i.platform = c.platform;
-  i.architecture = c.architecture;
-  i.size_gib = std::max(1, c.size_gib);
-  i.description = c.description;
-  return i;
-}
-
 Result<CustomImage*> FindOwn(State& s, const std::string& account_id, const std::string& id) {
   auto it = s.images.find(id);
   if (it == s.images.end() || it->second.account_id != account_id)
@@ -90,6 +77,19 @@ std::string BootImageOf(const State& s, const std::string& image_id) {
 }
 
 }  // namespace
+
+Image AsImage(const CustomImage& c) {
+  Image i;
+  i.id = c.id;
+  i.name = c.name;
+  i.os_name = c.os_name;
+  i.os_type = c.os_type;
+  i.platform = c.platform;
+  i.architecture = c.architecture;
+  i.size_gib = std::max(1, c.size_gib);
+  i.description = c.description;
+  return i;
+}
 
 std::optional<Image> FindImage(const State& s, const std::string& account_id,
                                const std::string& image_id, std::string* host_id) {

@@ -30,6 +30,9 @@ namespace openecs {
 std::optional<Image> FindImage(const State& s, const std::string& account_id,
                                const std::string& image_id, std::string* host_id = nullptr);
 
+// A custom image as the catalogue's Image (what DescribeImages and RunInstances read).
+Image AsImage(const CustomImage& c);
+
 struct CreateImageRequest {
   std::string account_id, region_id, name, description;
   std::string snapshot_id;  // one of the two

@@ -190,7 +190,7 @@ PolicyRound RunSnapshotPolicies(Cloud& cloud, int64_t now) {
   };
   std::vector<Due> due;
   std::vector<std::pair<std::string, int64_t>> slots;
-  cloud.Read<int>([&](const State& s) {
+  cloud.Read<void>([&](const State& s) {
     for (const auto& [id, p] : s.snapshot_policies) {
       auto slot = DueSlot(p, now);
       if (!slot) continue;
@@ -199,7 +199,6 @@ PolicyRound RunSnapshotPolicies(Cloud& cloud, int64_t now) {
         if (d.auto_snapshot_policy_id == id && d.enable_auto_snapshot)
           due.push_back({id, disk_id, d.account_id, d.region_id, p.retention_days});
     }
-    return 0;
   });
   if (!slots.empty()) {
     (void)cloud.Write([&](Txn& txn) -> Status {
@@ -225,10 +224,9 @@ PolicyRound RunSnapshotPolicies(Cloud& cloud, int64_t now) {
       r.disk_id = d.disk_id;
       r.name = name;
       r.description = "Made by automatic snapshot policy " + d.policy_id + ".";
+      r.retention_days = d.retention_days > 0 ? d.retention_days : 0;
       OPENECS_ASSIGN_OR_RETURN(Snapshot * snap, StartSnapshot(txn, r));
-      snap->automatic = true;
-      snap->retention_days = d.retention_days > 0 ? d.retention_days : 0;
-      txn.Touch(*snap);
+      snap->automatic = true;  // the record is already in this commit
       return Ok();
     });
     if (st.ok())
@@ -237,30 +235,32 @@ PolicyRound RunSnapshotPolicies(Cloud& cloud, int64_t now) {
       LOG_INFO("snapshot policy {}: disk {} skipped this round: {}", d.policy_id, d.disk_id,
                st.error().message);
   }
-  // Retention.
-  (void)cloud.Write([&](Txn& txn) -> Status {
-    State& s = txn.state();
-    std::set<std::string> used;
-    for (const auto& [id, d] : s.disks) {
-      used.insert(d.snapshot_id);
-      used.insert(d.build_snapshot_id);
-    }
-    for (const auto& [id, image] : s.images) used.insert(image.snapshot_id);
-    std::vector<std::string> expired;
+  // Retention, and settled tasks kept 30 days (automatic rounds make many). Found under the
+  // shared lock; the exclusive one (and a store commit) only when something is due.
+  using Expired =
+      std::pair<std::vector<std::string>, std::vector<std::string>>;  // snapshots, tasks
+  auto expired = [now](const State& s) {
+    Expired out;
+    std::set<std::string> used = SnapshotsInUse(s);
     for (const auto& [id, snap] : s.snapshots)
       if (snap.retention_days > 0 && snap.status != "progressing" && !used.count(id) &&
           snap.creation_time + int64_t{snap.retention_days} * 86400 <= now)
-        expired.push_back(id);
-    for (const auto& id : expired) txn.Erase<Snapshot>(id);
-    round.expired = static_cast<int>(expired.size());
-    // Settled tasks are kept 30 days (automatic rounds make many).
-    std::vector<std::string> old_tasks;
+        out.first.push_back(id);
     for (const auto& [id, t] : s.tasks)
       if (t.status != "Processing" && t.finished_time && t.finished_time + 30 * 86400 <= now)
-        old_tasks.push_back(id);
-    for (const auto& id : old_tasks) txn.Erase<Task>(id);
-    return Ok();
-  });
+        out.second.push_back(id);
+    return out;
+  };
+  Expired due_now = cloud.Read<Expired>(expired);
+  if (!due_now.first.empty() || !due_now.second.empty()) {
+    (void)cloud.Write([&](Txn& txn) -> Status {
+      auto [snapshots, tasks] = expired(txn.state());  // again: it may have changed since
+      for (const auto& id : snapshots) txn.Erase<Snapshot>(id);
+      for (const auto& id : tasks) txn.Erase<Task>(id);
+      round.expired = static_cast<int>(snapshots.size());
+      return Ok();
+    });
+  }
   if (round.started || round.expired)
     LOG_INFO("snapshot policies: {} snapshots started, {} past their retention deleted",
              round.started, round.expired);

@@ -169,12 +169,21 @@ Result<int> SizeFromSnapshot(const Snapshot& snap, int size_gib) {
   return size_gib;
 }
 
+std::set<std::string> SnapshotsInUse(const State& s) {
+  std::set<std::string> used;
+  for (const auto& [id, d] : s.disks) {
+    used.insert(d.snapshot_id);
+    used.insert(d.build_snapshot_id);
+  }
+  for (const auto& [id, image] : s.images) used.insert(image.snapshot_id);
+  used.erase("");
+  return used;
+}
+
 void DropAutoSnapshotsOf(Txn& txn, const Disk& disk) {
   if (!disk.delete_auto_snapshot) return;
   State& s = txn.state();
-  std::set<std::string> used;
-  for (const auto& [id, d] : s.disks) used.insert(d.snapshot_id);
-  for (const auto& [id, image] : s.images) used.insert(image.snapshot_id);
+  std::set<std::string> used = SnapshotsInUse(s);
   std::vector<std::string> drop;
   for (const auto& [id, snap] : s.snapshots)
     if (snap.disk_id == disk.id && snap.automatic && !used.count(id)) drop.push_back(id);

@@ -5,6 +5,7 @@
 // (or `failed` with why); DescribeSnapshots, ModifySnapshotAttribute, DeleteSnapshot (the host
 // removes the file once the record is gone).
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,10 @@ Result<const Snapshot*> FindMadeSnapshot(const State& s, const std::string& acco
 // The size of a disk made from `snap`: `size_gib`, or the snapshot's when 0; smaller than the
 // snapshot's is InvalidDiskSize.TooSmall.
 Result<int> SizeFromSnapshot(const Snapshot& snap, int size_gib);
+
+// The snapshots a disk or an image was made from (or is being made from): kept by retention
+// and by DeleteAutoSnapshot.
+std::set<std::string> SnapshotsInUse(const State& s);
 
 // Deletes the automatic snapshots of a disk that is being deleted with DeleteAutoSnapshot set
 // (those a disk or an image was made from stay).

@@ -144,7 +144,6 @@ test('Local disks: made and released with a storage-optimised instance, never de
   await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: inst, stoppedMode: 'StopCharging' }));
   await h.waitStatus(ecs, [inst], 'Stopped');
   assert.equal((await h.describeInstance(ecs, inst)).StoppedMode, 'KeepCharging');
-  await expectError(ecs.resetDisk(new Ecs.ResetDiskRequest({ diskId: d.DiskId, snapshotId: 's-any' })), 'InvalidSnapshotId.NotFound', 404);
   await expectError(ecs.reInitDisk(new Ecs.ReInitDiskRequest({ diskId: d.DiskId })), 'DiskCategory.OperationNotSupported', 400);
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: inst, force: true }));
   await h.waitGone(ecs, [inst]);
