@@ -274,7 +274,9 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
   // Release: the VPCs' namespaces go with their last instances.
   await ecs.deleteInstances(new Ecs.DeleteInstancesRequest({ regionId: h.REGION, instanceId: [a, b, c], force: true }));
   await h.waitGone(ecs, [a, b, c], 60000);
-  await h.waitFor(async () => !/oe-vpc-/.test(netns()), 10000, 200, 'router namespaces removed');
+  // Only this test's VPCs: /run/netns is shared with anything else running on the machine.
+  const ours = [n1.vpcId, n2.vpcId].map((id) => `oe-${id}`);
+  await h.waitFor(async () => !ours.some((n) => netns().includes(n)), 10000, 200, 'router namespaces removed');
   const left = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
   assert.doesNotMatch(left, /: oe/, 'no tap, uplink or public bridge left in the host namespace');
   const kept = wire(await vpc.describeEipAddresses(new Vpc.DescribeEipAddressesRequest({ regionId: h.REGION, allocationId: eip.AllocationId }))).EipAddresses.EipAddress[0];
