@@ -139,16 +139,23 @@ Result<json> CreateInstanceAction(ApiContext& c) {
 }
 
 // One instance as DescribeInstances shows it, written straight to text (the hot path).
-// `eip`: the EIP associated with the instance, if any.
-void RenderInstance(const Instance& i, const EipAddress* eip,
-                    const std::vector<const NetworkInterface*>& secondaries, JsonWriter& w) {
+void RenderInstance(const State& s, const Instance& i, JsonWriter& w) {
+  const EipAddress* eip = EipOf(s, i.id);
+  std::vector<const NetworkInterface*> secondaries = AttachedEnis(s, i.id);
   std::string family, gpu_spec;
   if (const InstanceType* t = FindInstanceType(i.instance_type)) {
     family = t->family;
     gpu_spec = t->gpu_spec;
   }
-  const Image* img = FindBuiltinImage(i.image_id);
-  std::string os_name = img ? img->os_name : "";
+  // Of the image it was made from (blank if that custom image is gone).
+  std::string os_name, os_type = "linux";
+  if (const Image* img = FindBuiltinImage(i.image_id)) {
+    os_name = img->os_name;
+    os_type = img->os_type;
+  } else if (auto c = s.images.find(i.image_id); c != s.images.end()) {
+    os_name = c->second.os_name;
+    os_type = c->second.os_type;
+  }
   std::string suffix = i.id.substr(2);
   std::string mac = MacForId(i.id);  // what the guest's NIC carries
   auto ip_list = [&](std::string_view key, const std::string& ip) {
@@ -172,7 +179,7 @@ void RenderInstance(const Instance& i, const EipAddress* eip,
       .Field("ImageId", i.image_id)
       .Field("OSName", os_name)
       .Field("OSNameEn", os_name)
-      .Field("OSType", img ? img->os_type : "linux")
+      .Field("OSType", os_type)
       .Field("Status", ToString(i.status))
       .Field("StoppedMode",
              i.status == InstanceStatus::kStopped ? i.stopped_mode : "Not-applicable")
@@ -248,7 +255,7 @@ void RenderInstance(const Instance& i, const EipAddress* eip,
 
 json RenderInstance(const State& s, const Instance& i) {
   JsonWriter w;
-  RenderInstance(i, EipOf(s, i.id), AttachedEnis(s, i.id), w);
+  RenderInstance(s, i, w);
   return json::parse(w.str());
 }
 
@@ -309,8 +316,7 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
     OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(p, matched.size(), PageSpec{}));
     JsonWriter w;
     w.BeginArray();
-    for (size_t i = page.begin; i < page.end; ++i)
-      RenderInstance(*matched[i], EipOf(s, matched[i]->id), AttachedEnis(s, matched[i]->id), w);
+    for (size_t i = page.begin; i < page.end; ++i) RenderInstance(s, *matched[i], w);
     w.EndArray();
     c.raw.push_back(w.Take());
     json reply = {{"Instances", {{"Instance", RawPlaceholder(0)}}}};

@@ -51,7 +51,9 @@ test('CreateImage from an instance: a snapshot, then the image; instances launch
 
   // A new instance from it.
   const [copy] = await h.runRunning(ecs, net, { imageId: id });
-  assert.equal((await h.describeInstance(ecs, copy)).ImageId, id);
+  const launched = await h.describeInstance(ecs, copy);
+  assert.deepEqual([launched.ImageId, launched.OSName], [id, img.OSName], 'the OS of the image it came from');
+  assert.notEqual(img.OSName, '');
   await expectError(ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: REGION, imageId: id })), 'ImageUsingByInstance', 403);
   await expectError(ecs.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId: snap })), 'SnapshotCreatedImage', 403);
   await expectError(ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: REGION, imageId: h.IMAGE })), 'OperationDenied', 403);

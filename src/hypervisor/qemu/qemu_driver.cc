@@ -525,8 +525,8 @@ Result<std::set<std::string>> PluggedDisks(QmpClient& qmp) {
   return out;
 }
 
-// What QEMU has for each of a running guest's disks, by disk id: the image's virtual size,
-// and whether a throttle filter sits on top.
+// What QEMU has for each of a running guest's disks, by disk id (any of its nodes present): the
+// image's virtual size, and whether a throttle filter sits on top.
 struct DiskNodes {
   int64_t size = 0;
   bool throttled = false;
@@ -535,13 +535,44 @@ Result<std::map<std::string, DiskNodes>> DiskNodesOf(QmpClient& qmp) {
   OPENECS_ASSIGN_OR_RETURN(json nodes, qmp.Execute("query-named-block-nodes"));
   std::map<std::string, DiskNodes> out;
   const std::string format = QemuDiskFormatNode(""), throttle = QemuDiskThrottleNode("");
+  const std::string file = QemuDiskFileNode("");
   for (const auto& n : nodes) {
     std::string name = n.value("node-name", "");
+    if (name.rfind(file, 0) == 0) out[name.substr(file.size())];
     if (name.rfind(throttle, 0) == 0) out[name.substr(throttle.size())].throttled = true;
     if (name.rfind(format, 0) == 0 && n.contains("image"))
       out[name.substr(format.size())].size = n["image"].value("virtual-size", int64_t{0});
   }
   return out;
+}
+
+// Removes what QEMU still holds for a disk no device uses: its throttle node, throttle group,
+// format and file nodes, whichever exist. The device's release of its nodes can lag its leaving
+// /machine/peripheral, so a node still busy is retried for a few seconds. Also run before a
+// disk is plugged: nodes left by an earlier detach that failed half-way would make its
+// blockdev-add fail (duplicate node name) at every retry.
+Status DropDiskNodes(QmpClient& qmp, const std::string& disk) {
+  const std::string order[] = {QemuDiskThrottleNode(disk), QemuDiskFormatNode(disk),
+                               QemuDiskFileNode(disk)};
+  for (int attempt = 0;; ++attempt) {
+    OPENECS_ASSIGN_OR_RETURN(json nodes, qmp.Execute("query-named-block-nodes"));
+    std::set<std::string> present;
+    for (const auto& n : nodes) present.insert(n.value("node-name", ""));
+    Status st = Ok();
+    for (const auto& name : order) {
+      if (!present.count(name)) continue;
+      if (auto r = qmp.Execute("blockdev-del", {{"node-name", name}}); !r.ok()) {
+        st = r.error();
+        break;
+      }
+    }
+    if (st.ok()) {
+      (void)qmp.Execute("object-del", {{"id", QemuThrottleGroup(disk)}});  // absent: fine
+      return Ok();
+    }
+    if (attempt == 50) return st;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 }  // namespace
 
@@ -556,18 +587,15 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm) {
   for (const auto& disk : plugged) {
     if (wanted.count(disk)) continue;
     OPENECS_RETURN_IF_ERROR(Unplug(qmp, QemuDiskDeviceId(disk), "disk " + disk));
-    // Top node first; a disk without limits has no throttle node or group.
-    (void)qmp.Execute("blockdev-del", {{"node-name", QemuDiskThrottleNode(disk)}});
-    (void)qmp.Execute("object-del", {{"id", QemuThrottleGroup(disk)}});
-    OPENECS_ASSIGN_OR_RETURN(
-        auto f, qmp.Execute("blockdev-del", {{"node-name", QemuDiskFormatNode(disk)}}));
-    OPENECS_ASSIGN_OR_RETURN(auto g,
-                             qmp.Execute("blockdev-del", {{"node-name", QemuDiskFileNode(disk)}}));
-    (void)f;
-    (void)g;
+    OPENECS_RETURN_IF_ERROR(DropDiskNodes(qmp, disk));
     LOG_INFO("qemu: {}: disk {} hot-unplugged", id, disk);
   }
   OPENECS_ASSIGN_OR_RETURN(auto nodes, DiskNodesOf(qmp));
+  // Nodes no device uses and no disk wants (left by a detach that failed half-way) would keep
+  // the disk's file open in this QEMU.
+  for (const auto& [disk, n] : nodes)
+    if (disk != "cidata" && !wanted.count(disk) && !plugged.count(disk))
+      OPENECS_RETURN_IF_ERROR(DropDiskNodes(qmp, disk));
   for (const auto& d : vm.disks) {
     if (IsLocalDiskCategory(d.category)) continue;  // plugged at boot, fixed size
     int64_t want = int64_t{d.size_gib} << 30;
@@ -594,6 +622,7 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm) {
       }
       continue;
     }
+    OPENECS_RETURN_IF_ERROR(DropDiskNodes(qmp, d.disk_id));
     bool made = false;
     OPENECS_RETURN_IF_ERROR(pool_.Ensure(WithImage(d, vm), Dir(id), &made));
     std::string file = QemuDiskFileNode(d.disk_id), format = QemuDiskFormatNode(d.disk_id);
