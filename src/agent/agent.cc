@@ -388,7 +388,8 @@ void Agent::Act(const DesiredVm& vm) {
         disks_known = it != disks_done_.end() && it->second == disks;
       }
       if (!disks_known) {
-        Status st = driver_->SyncDisks(vm);
+        std::map<std::string, std::string> refused;
+        Status st = driver_->SyncDisks(vm, &refused);
         if (!st.ok()) return fail("sync_disks", st, PowerState::kRunning);
         {
           std::lock_guard<std::mutex> lock(mu_);
@@ -396,6 +397,8 @@ void Agent::Act(const DesiredVm& vm) {
         }
         Observation synced{id, PowerState::kRunning, vm.reboot_seq, false, "", ""};
         synced.disks = DiskIds(vm);
+        std::erase_if(*synced.disks, [&](const std::string& d) { return refused.count(d) > 0; });
+        synced.disks_refused = std::move(refused);
         Send(synced);
       }
       if (vm.reboot_seq > done) {

@@ -20,6 +20,7 @@
 //   are still there, so the agent adopts them instead of spawning duplicates.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,11 @@ class Driver {
   // first), hot-unplugs the ones no longer wanted (after the guest let them go) and grows the
   // ones whose size went up (the guest sees the new size). Does nothing when the guest is not
   // running (the next start has vm.disks).
-  virtual Status SyncDisks(const DesiredVm& vm) = 0;
+  // A disk the hypervisor refuses to plug (its file cannot be made, QEMU rejects it) is left out
+  // with whatever was taken for it given back, and named in `refused` with the reason; the other
+  // disks go on. An error means the guest could not be reached or a step other than plugging
+  // failed (an unplug, a resize): the caller retries the whole sync later.
+  virtual Status SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) = 0;
   // Copies a disk into this host's snapshot store as it is now (crash-consistent: through
   // QEMU when a running guest has it), calling `progress` with percents as it goes; returns the
   // file's sha256 and size (done=true). A failed copy leaves no file behind.

@@ -5,6 +5,7 @@
 // embedded agent uses exactly these messages (through LocalAgentChannel); a remote agent will
 // carry the same messages over HTTP/JSON.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -230,6 +231,8 @@ struct Observation {
   std::optional<std::string> vnc_url;  // the guest's VNC websocket, when running
   // The disks the running guest has (after a hot-plug or unplug), by id.
   std::optional<std::vector<std::string>> disks;
+  // Disks the host refused to plug into the running guest, with the reason: not in `disks`.
+  std::map<std::string, std::string> disks_refused;
   // A snapshot's progress (instance_id may then be "": the disk need not be attached).
   std::optional<SnapshotReport> snapshot;
   std::optional<DiskBuildReport> disk_build;  // instance_id may be ""

@@ -212,7 +212,7 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
         inst.public_ip_on_start = true;
         out.changed = true;
       }
-      SettleDisks(txn, inst, o.disks);
+      SettleDisks(txn, inst, o.disks, o.disks_refused);
       if (o.vnc_url && *o.vnc_url != inst.vnc_url) {
         inst.vnc_url = *o.vnc_url;
         out.changed = true;

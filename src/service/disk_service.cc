@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/log.h"
 #include "model/catalogue.h"
 #include "service/image_service.h"
 #include "service/instance_service.h"
@@ -326,7 +327,8 @@ Status ResizeDisk(Cloud& cloud, const std::string& account_id, const std::string
   });
 }
 
-void SettleDisks(Txn& txn, Instance& inst, const std::optional<std::vector<std::string>>& present) {
+void SettleDisks(Txn& txn, Instance& inst, const std::optional<std::vector<std::string>>& present,
+                 const std::map<std::string, std::string>& refused) {
   bool stopped = inst.status == InstanceStatus::kStopped;
   if (!present && !stopped) return;
   State& s = txn.state();
@@ -337,7 +339,11 @@ void SettleDisks(Txn& txn, Instance& inst, const std::optional<std::vector<std::
     Disk& d = it->second;
     bool has = present ? std::find(present->begin(), present->end(), id) != present->end()
                        : d.status == "Attaching";  // stopped: attached means in the next boot
-    if (d.status == "Attaching" && has) {
+    if (auto why = refused.find(id); why != refused.end() && d.status == "Attaching") {
+      LOG_WARN("disk {}: attaching to {} failed, the disk is Available again: {}", id, inst.id,
+               why->second);
+      Detached(txn, d);
+    } else if (d.status == "Attaching" && has) {
       d.status = "In_use";
       txn.Touch(d);
     } else if (d.status == "Detaching" && !has) {

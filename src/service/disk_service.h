@@ -10,6 +10,7 @@
 //
 // Pools are host-local: a disk's file is made in the pool of the host of the instance it is
 // first attached to (Disk::host_id) and the disk can then only be attached on that host.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,8 +79,10 @@ void ApplyDiskBuildReport(Txn& txn, const std::string& host_id, const DiskBuildR
 
 // Folds what a host says about an instance's disks into the records: `present` (the disks its
 // running guest has) settles Attaching and Detaching disks; nullopt with the instance Stopped
-// settles them too (a stopped guest has whatever the next boot gives it).
-void SettleDisks(Txn& txn, Instance& inst, const std::optional<std::vector<std::string>>& present);
+// settles them too (a stopped guest has whatever the next boot gives it). An Attaching disk the
+// host `refused` to plug goes back to Available, detached (the attach failed; nothing is kept).
+void SettleDisks(Txn& txn, Instance& inst, const std::optional<std::vector<std::string>>& present,
+                 const std::map<std::string, std::string>& refused = {});
 
 // The next free device name on an instance (/dev/xvdb, /dev/xvdc, ...).
 std::string NextDevice(const State& s, const Instance& inst);

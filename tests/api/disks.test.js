@@ -89,6 +89,29 @@ test('attach, grow and detach on a running instance: Attaching -> In_use -> Deta
   assert.equal((await disk(id)).InstanceId, other);
 });
 
+test('a hot-plug the host refuses: the disk is Available again, detached; a retry attaches it', async () => {
+  const [inst] = await h.runRunning(ecs, net);
+  const [first, second] = [await createDisk(), await createDisk()];
+  await server.injectFault('hot_plug', 1);
+  await attach(first, inst);
+  await attach(second, inst);
+  // One of the two is refused (whichever the host plugs first), the other plugged.
+  await h.waitFor(async () => {
+    const st = [(await disk(first)).Status, (await disk(second)).Status].sort();
+    return st[0] === 'Available' && st[1] === 'In_use';
+  }, 15000, 100, 'one disk refused, the other In_use');
+  const refused = (await disk(first)).Status === 'Available' ? first : second;
+  const d = await disk(refused);
+  assert.deepEqual([d.InstanceId, d.Device], ['', '']);
+  const onInstance = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: inst }))).Disks.Disk;
+  assert.ok(!onInstance.some((x) => x.DiskId === refused), 'not listed on the instance');
+  assert.equal((await h.describeInstance(ecs, inst)).Status, 'Running');
+  await attach(refused, inst);
+  await waitDisk(refused, 'In_use');
+  const devices = [(await disk(first)).Device, (await disk(second)).Device].sort();
+  assert.deepEqual(devices, ['/dev/xvdb', '/dev/xvdc'], 'each its own device');
+});
+
 test('a stopped instance: attach and detach at once; online resize refused', async () => {
   const [inst] = await h.runRunning(ecs, net);
   await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: inst }));

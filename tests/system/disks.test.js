@@ -136,6 +136,40 @@ test('hot-attach, write, online resize, hot-detach, outlive the instance, read e
   await h.waitGone(ecs, [y], 60000);
 });
 
+test('a hot-plug the guest has no room for: the disk is Available again, its file erased; it attaches once a slot is free', async () => {
+  // A guest has 8 spare PCIe slots for hot-plugged devices; ECS allows 16 data disks, so the
+  // ninth disk attached while it runs is refused by QEMU.
+  const net = await h.createNetwork(ecs, vpc, { name: 'slots', vpcCidr: '10.10.0.0/16', vswCidr: '10.10.1.0/24' });
+  const x = (await h.runInstances(ecs, net, { userData: diskProber(false) }))[0];
+  await h.waitStatus(ecs, [x], 'Running', BOOT_MS);
+  const disk = async (id) => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, diskIds: JSON.stringify([id]) }))).Disks.Disk[0];
+  const ids = [];
+  for (let i = 0; i < 9; i++) {
+    ids.push(wire(await ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: h.REGION, zoneId: net.zone, diskCategory: 'cloud_essd', size: 1 }))).DiskId);
+    await ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId: ids[i], instanceId: x }));
+  }
+  const last = ids[8];
+  await h.waitFor(async () => {
+    const st = await Promise.all(ids.map(async (id) => (await disk(id)).Status));
+    return st.slice(0, 8).every((s) => s === 'In_use') && st[8] === 'Available';
+  }, PLUG_MS * 2, 1000, 'eight disks In_use, the ninth Available again');
+  const refused = await disk(last);
+  assert.deepEqual([refused.InstanceId, refused.Device], ['', '']);
+  assert.ok(!fs.existsSync(path.join(server.dataDir, 'disks', `${last}.qcow2`)), 'the file made for the refused attach is erased');
+  const all = await Promise.all(ids.map(async (id) => (await disk(id)).SerialNumber));
+  const seen = async () => ((await probes.probe(ecs, x, 'disks')) || '').replace(/[[\]]/g, '').split(',').filter(Boolean).sort();
+  await h.waitFor(async () => JSON.stringify(await seen()) === JSON.stringify(all.slice(0, 8).sort()), PLUG_MS, 1000, 'the guest has the eight');
+
+  // A slot freed: the ninth attaches.
+  await ecs.detachDisk(new Ecs.DetachDiskRequest({ diskId: ids[0], instanceId: x }));
+  await h.waitFor(async () => (await disk(ids[0])).Status === 'Available', PLUG_MS, 500, 'first detached');
+  await ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId: last, instanceId: x }));
+  await h.waitFor(async () => (await disk(last)).Status === 'In_use', PLUG_MS, 500, 'the ninth In_use');
+  await probes.expectProbe(ecs, x, `vd-${all[8]}`, `${GiB_SECTORS}:`, 'the guest sees the ninth', PLUG_MS);
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: x, force: true }));
+  await h.waitGone(ecs, [x], 60000);
+});
+
 test('ResetDisk rolls back to a snapshot; a disk from the snapshot; a corrupted snapshot is refused; ReplaceSystemDisk keeps the data disks', async () => {
   const { execFileSync } = require('node:child_process');
   const net = await h.createNetwork(ecs, vpc, { name: 'restore', vpcCidr: '10.9.0.0/16', vswCidr: '10.9.1.0/24' });

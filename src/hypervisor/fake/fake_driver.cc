@@ -58,7 +58,7 @@ void FakeDriver::Sleep(bool short_op) const {
 }
 
 Status FakeDriver::InjectFailures(const std::string& op, int count) {
-  static const char* kOps[] = {"spawn", "power_on", "power_off", "reboot", "destroy"};
+  static const char* kOps[] = {"spawn", "power_on", "power_off", "reboot", "destroy", "hot_plug"};
   bool known = false;
   for (const char* o : kOps) known |= (op == o);
   if (!known || count < 0)
@@ -98,6 +98,9 @@ Status FakeDriver::PowerOn(const DesiredVm& vm) {
     ++it->second.boot_count;
     Record(it->second, false);
   }
+  auto& disks = plugged_[id];  // it boots with the disks it should have
+  disks.clear();
+  for (const auto& d : vm.disks) disks.insert(d.disk_id);
   return Ok();
 }
 
@@ -111,6 +114,7 @@ Status FakeDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
     it->second.power = PowerState::kShutoff;
     Record(it->second, false);
   }
+  plugged_.erase(id);
   return Ok();
 }
 
@@ -135,6 +139,30 @@ Status FakeDriver::Destroy(const std::string& id, bool delete_disks) {
   if (it == vms_.end()) return Ok();
   Record(it->second, true);
   vms_.erase(it);
+  plugged_.erase(id);
+  return Ok();
+}
+
+Status FakeDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = vms_.find(vm.instance_id);
+  if (it == vms_.end() || it->second.power != PowerState::kRunning) return Ok();
+  std::set<std::string> want;
+  for (const auto& d : vm.disks) want.insert(d.disk_id);
+  auto known = plugged_.find(vm.instance_id);
+  if (known == plugged_.end()) {  // first sight since a restart: it has what it should
+    plugged_[vm.instance_id] = want;
+    return Ok();
+  }
+  std::set<std::string> now;
+  for (const auto& d : want) {
+    if (!known->second.count(d) && TakeFailure("hot_plug")) {
+      (*refused)[d] = Injected("hot_plug").message;
+      continue;
+    }
+    now.insert(d);
+  }
+  known->second = std::move(now);
   return Ok();
 }
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "hypervisor/driver.h"
@@ -39,7 +40,9 @@ class FakeDriver final : public Driver {
   std::string VncUrl(const std::string& id) override;
   // Emulator mode: a guest's interfaces are whatever its desired state says.
   Status SyncNics(const DesiredVm&) override { return Ok(); }
-  Status SyncDisks(const DesiredVm&) override { return Ok(); }  // no files: nothing to plug
+  // No files: a running guest's disks are a set; a disk new to it is refused while a
+  // "hot_plug" failure is injected.
+  Status SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) override;
   // No files: a snapshot is "made" after the operation delay, with a checksum of its id.
   Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
                                       const std::function<void(int)>& progress) override;
@@ -57,7 +60,7 @@ class FakeDriver final : public Driver {
   void SetEventHandler(std::function<void(const std::string&)>) override {}
 
   // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,
-  // destroy) fail. Thread-safe.
+  // destroy) fail; for hot_plug, the next `count` disks plugged into running guests. Thread-safe.
   Status InjectFailures(const std::string& op, int count);
   void set_delay_ms(int ms) { delay_ms_ = ms; }
 
@@ -71,6 +74,7 @@ class FakeDriver final : public Driver {
   std::mutex mu_;
   std::map<std::string, VmInfo> vms_;
   std::map<std::string, int> failures_;
+  std::map<std::string, std::set<std::string>> plugged_;  // running guests' disks
   std::ofstream journal_;
 };
 

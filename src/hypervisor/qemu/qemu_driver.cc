@@ -576,7 +576,7 @@ Status DropDiskNodes(QmpClient& qmp, const std::string& disk) {
 }
 }  // namespace
 
-Status QemuDriver::SyncDisks(const DesiredVm& vm) {
+Status QemuDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) {
   const std::string& id = vm.instance_id;
   if (!Pid(id)) return Ok();
   QmpClient qmp;
@@ -624,7 +624,11 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm) {
     }
     OPENECS_RETURN_IF_ERROR(DropDiskNodes(qmp, d.disk_id));
     bool made = false;
-    OPENECS_RETURN_IF_ERROR(pool_.Ensure(WithImage(d, vm), Dir(id), &made));
+    if (Status ensured = pool_.Ensure(WithImage(d, vm), Dir(id), &made); !ensured.ok()) {
+      LOG_WARN("qemu: {}: disk {} refused: {}", id, d.disk_id, ensured.error().message);
+      (*refused)[d.disk_id] = ensured.error().message;
+      continue;
+    }
     std::string file = QemuDiskFileNode(d.disk_id), format = QemuDiskFormatNode(d.disk_id);
     std::string top = format;
     std::vector<std::pair<const char*, json>> undo;  // what to take back if a step fails
@@ -670,12 +674,17 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm) {
       for (auto it = undo.rbegin(); it != undo.rend(); ++it)
         (void)qmp.Execute(it->first, it->second);
       if (made) (void)DiskPool::EraseAndRemove(pool_.PathOf(d.disk_id));
-      return st;
+      if (!qmp.connected()) return st;  // QEMU did not answer: the whole sync is retried
+      LOG_WARN("qemu: {}: disk {} refused: {}", id, d.disk_id, st.error().message);
+      (*refused)[d.disk_id] = st.error().message;
+      continue;
     }
     LOG_INFO("qemu: {}: disk {} hot-plugged at {}", id, d.disk_id, *port);
   }
   // The next boot has the same disks.
-  return UpdateSpec(vm).ok() ? Ok() : Fail("cannot record the disks of " + id);
+  DesiredVm has = vm;
+  std::erase_if(has.disks, [&](const DesiredDisk& d) { return refused->count(d.disk_id) > 0; });
+  return UpdateSpec(has).ok() ? Ok() : Fail("cannot record the disks of " + id);
 }
 
 Status QemuDriver::BuildDisk(const DesiredDiskBuild& build) { return pool_.Build(build); }

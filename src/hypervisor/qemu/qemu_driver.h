@@ -63,7 +63,7 @@ class QemuDriver final : public Driver {
   // Over QMP: throttle-group + blockdev-add (file, qcow2, throttle) + device_add into a free
   // spare root port; device_del (after the guest let it go) + blockdev-del + object-del;
   // block_resize. Disks are QEMU devices "dev-<disk-id>" (argv.h has the node names).
-  Status SyncDisks(const DesiredVm& vm) override;
+  Status SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) override;
   // A running guest's disk: QMP blockdev-backup (sync=full) into a fresh qcow2, progress from
   // query-jobs; otherwise qemu-img convert of the file. Then sha256, then rename into place.
   Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,

@@ -93,8 +93,12 @@ Result<nlohmann::json> QmpClient::Execute(const std::string& command,
   }
   int64_t deadline = NowMs() + timeout_ms;
   while (true) {
-    OPENECS_ASSIGN_OR_RETURN(
-        auto msg, ReadMessage(static_cast<int>(std::max<int64_t>(deadline - NowMs(), 1))));
+    auto read = ReadMessage(static_cast<int>(std::max<int64_t>(deadline - NowMs(), 1)));
+    if (!read.ok()) {
+      Close();  // timed out: a late answer would be taken for the next command's
+      return read.error();
+    }
+    nlohmann::json msg = std::move(*read);
     if (msg.contains("event")) {
       events_.push_back(std::move(msg));
       continue;

@@ -19,6 +19,8 @@ class QmpClient {
 
   // Connects, retrying until `timeout_ms` passes (QEMU creates the socket as it starts).
   Status Connect(const std::string& socket_path, int timeout_ms);
+  // An error with the client still connected is QEMU's answer (it refused the command); a
+  // timeout or a broken connection closes the client.
   Result<nlohmann::json> Execute(const std::string& command,
                                  const nlohmann::json& arguments = nullptr, int timeout_ms = 10000);
   // Waits up to `timeout_ms` for the next event (or EOF: returns an error). Events already
