@@ -374,10 +374,18 @@ void Agent::Act(const DesiredVm& vm) {
         nics_known = it != nics_done_.end() && it->second == nics;
       }
       if (!nics_known) {
-        Status st = driver_->SyncNics(vm);
+        std::map<std::string, std::string> refused;
+        Status st = driver_->SyncNics(vm, &refused);
         if (!st.ok()) return fail("sync_nics", st, PowerState::kRunning);
-        std::lock_guard<std::mutex> lock(mu_);
-        nics_done_[id] = nics;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          nics_done_[id] = nics;
+        }
+        if (!refused.empty()) {
+          Observation o{id, PowerState::kRunning, vm.reboot_seq, false, "", ""};
+          o.nics_refused = std::move(refused);
+          Send(o);
+        }
       }
       // Disks attached, detached or grown while it runs (also checked once after a restart).
       std::string disks = DisksOf(vm);

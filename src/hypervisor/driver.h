@@ -55,8 +55,9 @@ class Driver {
   virtual std::string VncUrl(const std::string& id) = 0;
   // Brings a running guest's network interfaces to vm.nics: hot-plugs the missing ones (their
   // data plane first) and hot-unplugs the ones no longer wanted. Does nothing when they match
-  // or the guest is not running (the next start uses vm.nics).
-  virtual Status SyncNics(const DesiredVm& vm) = 0;
+  // or the guest is not running (the next start uses vm.nics). An interface the hypervisor
+  // refuses to plug is left out, named in `refused` with the reason (as for disks below).
+  virtual Status SyncNics(const DesiredVm& vm, std::map<std::string, std::string>* refused) = 0;
   // Brings a running guest's disks to vm.disks: hot-plugs the missing ones (their files made
   // first), hot-unplugs the ones no longer wanted (after the guest let them go) and grows the
   // ones whose size went up (the guest sees the new size). Does nothing when the guest is not

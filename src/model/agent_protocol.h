@@ -233,6 +233,8 @@ struct Observation {
   std::optional<std::vector<std::string>> disks;
   // Disks the host refused to plug into the running guest, with the reason: not in `disks`.
   std::map<std::string, std::string> disks_refused;
+  // Network interfaces (ENI ids) the host refused to plug into the running guest.
+  std::map<std::string, std::string> nics_refused;
   // A snapshot's progress (instance_id may then be "": the disk need not be attached).
   std::optional<SnapshotReport> snapshot;
   std::optional<DiskBuildReport> disk_build;  // instance_id may be ""

@@ -41,6 +41,7 @@ void to_json(nlohmann::json& j, const Observation& v) {
   if (v.vnc_url) j["vnc_url"] = *v.vnc_url;
   if (v.disks) j["disks"] = *v.disks;
   if (!v.disks_refused.empty()) j["disks_refused"] = v.disks_refused;
+  if (!v.nics_refused.empty()) j["nics_refused"] = v.nics_refused;
   if (v.snapshot) j["snapshot"] = *v.snapshot;
   if (v.disk_build) j["disk_build"] = *v.disk_build;
   if (v.image) j["image"] = *v.image;
@@ -63,6 +64,8 @@ void from_json(const nlohmann::json& j, Observation& v) {
     v.disks = j["disks"].get<std::vector<std::string>>();
   if (j.contains("disks_refused") && j["disks_refused"].is_object())
     v.disks_refused = j["disks_refused"].get<std::map<std::string, std::string>>();
+  if (j.contains("nics_refused") && j["nics_refused"].is_object())
+    v.nics_refused = j["nics_refused"].get<std::map<std::string, std::string>>();
   if (j.contains("snapshot") && j["snapshot"].is_object())
     v.snapshot = j["snapshot"].get<SnapshotReport>();
   if (j.contains("disk_build") && j["disk_build"].is_object())

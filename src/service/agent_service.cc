@@ -10,6 +10,7 @@
 #include "controller/instance_reconciler.h"
 #include "model/catalogue.h"
 #include "service/disk_service.h"
+#include "service/eni_service.h"
 #include "service/image_service.h"
 #include "service/security_rules.h"
 #include "service/snapshot_service.h"
@@ -213,6 +214,7 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
         out.changed = true;
       }
       SettleDisks(txn, inst, o.disks, o.disks_refused);
+      SettleEnis(txn, inst, o.nics_refused);
       if (o.vnc_url && *o.vnc_url != inst.vnc_url) {
         inst.vnc_url = *o.vnc_url;
         out.changed = true;

@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/log.h"
 #include "model/catalogue.h"
 #include "service/names.h"
 #include "service/network_service.h"
@@ -414,6 +415,18 @@ Status ModifyInstanceVpcAttribute(Cloud& cloud, const ModifyVpcAttributeRequest&
     txn.Touch(i);
     return Ok();
   });
+}
+
+void SettleEnis(Txn& txn, const Instance& inst, const std::map<std::string, std::string>& refused) {
+  for (const auto& [eni_id, why] : refused) {
+    auto it = txn.state().enis.find(eni_id);
+    if (it == txn.state().enis.end() || it->second.instance_id != inst.id) continue;
+    LOG_WARN("network interface {}: attaching to {} failed, it is Available again: {}", eni_id,
+             inst.id, why);
+    it->second.instance_id.clear();
+    it->second.device_index = 0;
+    txn.Touch(it->second);
+  }
 }
 
 void DetachEnisOf(Txn& txn, const std::string& instance_id) {

@@ -16,6 +16,7 @@
 // Secondary private addresses: up to the instance type's per-ENI count (10 on an ENI that is
 // not attached), from the ENI's vSwitch, each unique in it. The guest configures them itself
 // (as on ECS); the data plane routes them to the ENI and lets the ENI send from them.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,5 +94,8 @@ Status ModifyInstanceVpcAttribute(Cloud& cloud, const ModifyVpcAttributeRequest&
 
 // On release of an instance: its secondary ENIs become Available.
 void DetachEnisOf(Txn& txn, const std::string& instance_id);
+// ENIs the instance's host `refused` to hot-plug: detached again (Available), if still attached
+// to it; the reason is logged (the attach failed; nothing is kept).
+void SettleEnis(Txn& txn, const Instance& inst, const std::map<std::string, std::string>& refused);
 
 }  // namespace openecs

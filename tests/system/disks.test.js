@@ -136,11 +136,11 @@ test('hot-attach, write, online resize, hot-detach, outlive the instance, read e
   await h.waitGone(ecs, [y], 60000);
 });
 
-test('a hot-plug the guest has no room for: the disk is Available again, its file erased; it attaches once a slot is free', async () => {
-  // A guest has 8 spare PCIe slots for hot-plugged devices; ECS allows 16 data disks, so the
-  // ninth disk attached while it runs is refused by QEMU.
+test('a hot-plug the guest has no room for: the disk (or ENI) is Available again, its file erased; it attaches once a slot is free', async () => {
+  // A guest has 8 spare PCIe slots for hot-plugged devices (disks and ENIs); ECS allows 16 data
+  // disks, so the ninth disk attached while it runs is refused by QEMU.
   const net = await h.createNetwork(ecs, vpc, { name: 'slots', vpcCidr: '10.10.0.0/16', vswCidr: '10.10.1.0/24' });
-  const x = (await h.runInstances(ecs, net, { userData: diskProber(false) }))[0];
+  const x = (await h.runInstances(ecs, net, { instanceType: 'ecs.c7.large', userData: diskProber(false) }))[0];  // 3 ENIs
   await h.waitStatus(ecs, [x], 'Running', BOOT_MS);
   const disk = async (id) => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, diskIds: JSON.stringify([id]) }))).Disks.Disk[0];
   const ids = [];
@@ -159,6 +159,14 @@ test('a hot-plug the guest has no room for: the disk is Available again, its fil
   const all = await Promise.all(ids.map(async (id) => (await disk(id)).SerialNumber));
   const seen = async () => ((await probes.probe(ecs, x, 'disks')) || '').replace(/[[\]]/g, '').split(',').filter(Boolean).sort();
   await h.waitFor(async () => JSON.stringify(await seen()) === JSON.stringify(all.slice(0, 8).sort()), PLUG_MS, 1000, 'the guest has the eight');
+  // A network interface needs a slot too: refused the same way, Available again.
+  const eniId = wire(await ecs.createNetworkInterface(new Ecs.CreateNetworkInterfaceRequest({
+    regionId: h.REGION, vSwitchId: net.vSwitchId, securityGroupId: net.securityGroupId }))).NetworkInterfaceId;
+  await ecs.attachNetworkInterface(new Ecs.AttachNetworkInterfaceRequest({ regionId: h.REGION, networkInterfaceId: eniId, instanceId: x }));
+  const eni = async () => wire(await ecs.describeNetworkInterfaces(new Ecs.DescribeNetworkInterfacesRequest({ regionId: h.REGION, networkInterfaceId: [eniId] }))).NetworkInterfaceSets.NetworkInterfaceSet[0];
+  await h.waitFor(async () => (await eni()).Status === 'Available', PLUG_MS, 500, 'the ENI refused: Available again');
+  assert.equal((await eni()).InstanceId, '');
+  await ecs.deleteNetworkInterface(new Ecs.DeleteNetworkInterfaceRequest({ regionId: h.REGION, networkInterfaceId: eniId }));
 
   // A slot freed: the ninth attaches.
   await ecs.detachDisk(new Ecs.DetachDiskRequest({ diskId: ids[0], instanceId: x }));

@@ -98,9 +98,13 @@ Status FakeDriver::PowerOn(const DesiredVm& vm) {
     ++it->second.boot_count;
     Record(it->second, false);
   }
-  auto& disks = plugged_[id];  // it boots with the disks it should have
+  // It boots with the disks and interfaces it should have.
+  auto& disks = disks_[id];
   disks.clear();
   for (const auto& d : vm.disks) disks.insert(d.disk_id);
+  auto& nics = nics_[id];
+  nics.clear();
+  for (const auto& n : vm.nics) nics.insert(n.eni_id);
   return Ok();
 }
 
@@ -114,7 +118,8 @@ Status FakeDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
     it->second.power = PowerState::kShutoff;
     Record(it->second, false);
   }
-  plugged_.erase(id);
+  disks_.erase(id);
+  nics_.erase(id);
   return Ok();
 }
 
@@ -139,19 +144,19 @@ Status FakeDriver::Destroy(const std::string& id, bool delete_disks) {
   if (it == vms_.end()) return Ok();
   Record(it->second, true);
   vms_.erase(it);
-  plugged_.erase(id);
+  disks_.erase(id);
+  nics_.erase(id);
   return Ok();
 }
 
-Status FakeDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = vms_.find(vm.instance_id);
+Status FakeDriver::SyncDevices(const std::string& id, const std::set<std::string>& want,
+                               std::map<std::string, std::set<std::string>>& plugged,
+                               std::map<std::string, std::string>* refused) {
+  auto it = vms_.find(id);
   if (it == vms_.end() || it->second.power != PowerState::kRunning) return Ok();
-  std::set<std::string> want;
-  for (const auto& d : vm.disks) want.insert(d.disk_id);
-  auto known = plugged_.find(vm.instance_id);
-  if (known == plugged_.end()) {  // first sight since a restart: it has what it should
-    plugged_[vm.instance_id] = want;
+  auto known = plugged.find(id);
+  if (known == plugged.end()) {  // first sight since a restart: it has what it should
+    plugged[id] = want;
     return Ok();
   }
   std::set<std::string> now;
@@ -164,6 +169,20 @@ Status FakeDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::str
   }
   known->second = std::move(now);
   return Ok();
+}
+
+Status FakeDriver::SyncNics(const DesiredVm& vm, std::map<std::string, std::string>* refused) {
+  std::set<std::string> want;
+  for (const auto& n : vm.nics) want.insert(n.eni_id);
+  std::lock_guard<std::mutex> lock(mu_);
+  return SyncDevices(vm.instance_id, want, nics_, refused);
+}
+
+Status FakeDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) {
+  std::set<std::string> want;
+  for (const auto& d : vm.disks) want.insert(d.disk_id);
+  std::lock_guard<std::mutex> lock(mu_);
+  return SyncDevices(vm.instance_id, want, disks_, refused);
 }
 
 VmInfo FakeDriver::Info(const std::string& id) {

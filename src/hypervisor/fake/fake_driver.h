@@ -38,10 +38,9 @@ class FakeDriver final : public Driver {
   // A made-up console: one boot line per boot, as a real guest would print.
   std::string ConsoleOutput(const std::string& id) override;
   std::string VncUrl(const std::string& id) override;
-  // Emulator mode: a guest's interfaces are whatever its desired state says.
-  Status SyncNics(const DesiredVm&) override { return Ok(); }
-  // No files: a running guest's disks are a set; a disk new to it is refused while a
-  // "hot_plug" failure is injected.
+  // Emulator mode: a running guest's interfaces and disks are sets of ids; one new to it is
+  // refused while a "hot_plug" failure is injected.
+  Status SyncNics(const DesiredVm& vm, std::map<std::string, std::string>* refused) override;
   Status SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) override;
   // No files: a snapshot is "made" after the operation delay, with a checksum of its id.
   Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
@@ -68,13 +67,17 @@ class FakeDriver final : public Driver {
   bool TakeFailure(const std::string& op);
   void Sleep(bool short_op) const;
   void Record(const VmInfo& vm, bool erased);  // requires mu_
+  // A running guest's devices of one kind become `want`, less the ones refused.
+  Status SyncDevices(const std::string& id, const std::set<std::string>& want,
+                     std::map<std::string, std::set<std::string>>& plugged,
+                     std::map<std::string, std::string>* refused);
 
   FakeDriverOptions options_;
   std::atomic<int> delay_ms_;
   std::mutex mu_;
   std::map<std::string, VmInfo> vms_;
   std::map<std::string, int> failures_;
-  std::map<std::string, std::set<std::string>> plugged_;  // running guests' disks
+  std::map<std::string, std::set<std::string>> disks_, nics_;  // of running guests
   std::ofstream journal_;
 };
 

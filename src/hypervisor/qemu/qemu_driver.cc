@@ -473,7 +473,7 @@ Result<std::string> FreeHotplugPort(QmpClient& qmp) {
 
 }  // namespace
 
-Status QemuDriver::SyncNics(const DesiredVm& vm) {
+Status QemuDriver::SyncNics(const DesiredVm& vm, std::map<std::string, std::string>* refused) {
   const std::string& id = vm.instance_id;
   if (!options_.network || !Pid(id)) return Ok();
   QmpClient qmp;
@@ -491,15 +491,28 @@ Status QemuDriver::SyncNics(const DesiredVm& vm) {
   for (const auto& nic : vm.nics) {
     if (plugged.count(nic.eni_id)) continue;
     std::string tap = TapName(nic.eni_id);
-    OPENECS_ASSIGN_OR_RETURN(auto n, qmp.Execute("netdev_add", {{"type", "tap"},
-                                                                {"id", QemuNetdevId(nic.eni_id)},
-                                                                {"ifname", tap},
-                                                                {"script", "no"},
-                                                                {"downscript", "no"}}));
-    (void)n;
+    auto refuse = [&](const Error& why) -> Status {
+      if (!qmp.connected()) return why;  // QEMU did not answer: the whole sync is retried
+      LOG_WARN("qemu: {}: network interface {} refused: {}", id, nic.eni_id, why.message);
+      (*refused)[nic.eni_id] = why.message;
+      return Ok();
+    };
+    auto n = qmp.Execute("netdev_add", {{"type", "tap"},
+                                        {"id", QemuNetdevId(nic.eni_id)},
+                                        {"ifname", tap},
+                                        {"script", "no"},
+                                        {"downscript", "no"}});
+    if (!n.ok()) {
+      OPENECS_RETURN_IF_ERROR(refuse(n.error()));
+      continue;
+    }
     // Its rules and DHCP entry are in place before the guest sees the device.
     Status st = options_.network->Plug(nic);
-    Result<std::string> port = st.ok() ? FreeHotplugPort(qmp) : Result<std::string>(st.error());
+    if (!st.ok()) {  // the host's own networking failed: retried, not refused
+      (void)qmp.Execute("netdev_del", {{"id", QemuNetdevId(nic.eni_id)}});
+      return st;
+    }
+    Result<std::string> port = FreeHotplugPort(qmp);
     if (port.ok()) {
       auto added = qmp.Execute("device_add", {{"driver", "virtio-net-pci"},
                                               {"netdev", QemuNetdevId(nic.eni_id)},
@@ -510,7 +523,8 @@ Status QemuDriver::SyncNics(const DesiredVm& vm) {
     }
     if (!port.ok()) {
       (void)qmp.Execute("netdev_del", {{"id", QemuNetdevId(nic.eni_id)}});
-      return port.error();
+      OPENECS_RETURN_IF_ERROR(refuse(port.error()));
+      continue;
     }
     LOG_INFO("qemu: {}: network interface {} hot-plugged at {}", id, nic.eni_id, *port);
   }

@@ -59,7 +59,7 @@ class QemuDriver final : public Driver {
   std::string VncUrl(const std::string& id) override;
   // Over QMP: netdev_add + device_add into a free spare root port ("hp<k>"), device_del +
   // netdev_del (after the guest let the device go). NICs are QEMU devices "nic-<eni-id>".
-  Status SyncNics(const DesiredVm& vm) override;
+  Status SyncNics(const DesiredVm& vm, std::map<std::string, std::string>* refused) override;
   // Over QMP: throttle-group + blockdev-add (file, qcow2, throttle) + device_add into a free
   // spare root port; device_del (after the guest let it go) + blockdev-del + object-del;
   // block_resize. Disks are QEMU devices "dev-<disk-id>" (argv.h has the node names).
