@@ -10,14 +10,19 @@
 namespace openecs {
 namespace {
 std::string ErrorOf(const Status& st) { return st.ok() ? "" : st.error().message; }
-std::string NicsOf(const DesiredVm& vm) {
+// What a guest's interfaces and disks are, as a string to compare; `without`: ones the host
+// refused, so that a desired state still listing them (a lost report, a new attach) differs.
+using Refused = std::map<std::string, std::string>;
+std::string NicsOf(const DesiredVm& vm, const Refused& without = {}) {
   std::string s;
-  for (const auto& n : vm.nics) s += n.eni_id + " ";
+  for (const auto& n : vm.nics)
+    if (!without.count(n.eni_id)) s += n.eni_id + " ";
   return s;
 }
-std::string DisksOf(const DesiredVm& vm) {
+std::string DisksOf(const DesiredVm& vm, const Refused& without = {}) {
   std::string s;
-  for (const auto& d : vm.disks) s += d.disk_id + ":" + std::to_string(d.size_gib) + " ";
+  for (const auto& d : vm.disks)
+    if (!without.count(d.disk_id)) s += d.disk_id + ":" + std::to_string(d.size_gib) + " ";
   return s;
 }
 std::vector<std::string> DiskIds(const DesiredVm& vm) {
@@ -374,12 +379,12 @@ void Agent::Act(const DesiredVm& vm) {
         nics_known = it != nics_done_.end() && it->second == nics;
       }
       if (!nics_known) {
-        std::map<std::string, std::string> refused;
+        Refused refused;
         Status st = driver_->SyncNics(vm, &refused);
         if (!st.ok()) return fail("sync_nics", st, PowerState::kRunning);
         {
           std::lock_guard<std::mutex> lock(mu_);
-          nics_done_[id] = nics;
+          nics_done_[id] = NicsOf(vm, refused);
         }
         if (!refused.empty()) {
           Observation o{id, PowerState::kRunning, vm.reboot_seq, false, "", ""};
@@ -396,12 +401,12 @@ void Agent::Act(const DesiredVm& vm) {
         disks_known = it != disks_done_.end() && it->second == disks;
       }
       if (!disks_known) {
-        std::map<std::string, std::string> refused;
+        Refused refused;
         Status st = driver_->SyncDisks(vm, &refused);
         if (!st.ok()) return fail("sync_disks", st, PowerState::kRunning);
         {
           std::lock_guard<std::mutex> lock(mu_);
-          disks_done_[id] = disks;
+          disks_done_[id] = DisksOf(vm, refused);
         }
         Observation synced{id, PowerState::kRunning, vm.reboot_seq, false, "", ""};
         synced.disks = DiskIds(vm);

@@ -59,7 +59,8 @@ class FakeDriver final : public Driver {
   void SetEventHandler(std::function<void(const std::string&)>) override {}
 
   // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,
-  // destroy) fail; for hot_plug, the next `count` disks plugged into running guests. Thread-safe.
+  // destroy) fail; for hot_plug, the next `count` disks or interfaces plugged into running
+  // guests are refused. Thread-safe.
   Status InjectFailures(const std::string& op, int count);
   void set_delay_ms(int ms) { delay_ms_ = ms; }
 

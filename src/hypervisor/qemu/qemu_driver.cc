@@ -497,6 +497,9 @@ Status QemuDriver::SyncNics(const DesiredVm& vm, std::map<std::string, std::stri
       (*refused)[nic.eni_id] = why.message;
       return Ok();
     };
+    // A backend left by an earlier unplug or attempt would make netdev_add a duplicate.
+    (void)qmp.Execute("netdev_del", {{"id", QemuNetdevId(nic.eni_id)}});
+    if (!qmp.connected()) return Fail("lost the QMP connection of " + id);
     auto n = qmp.Execute("netdev_add", {{"type", "tap"},
                                         {"id", QemuNetdevId(nic.eni_id)},
                                         {"ifname", tap},
@@ -685,10 +688,12 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::str
     else
       st = port.error();
     if (!st.ok()) {
+      // QEMU did not answer (it may yet add the device): the whole sync is retried, the file
+      // kept.
+      if (!qmp.connected()) return st;
       for (auto it = undo.rbegin(); it != undo.rend(); ++it)
         (void)qmp.Execute(it->first, it->second);
       if (made) (void)DiskPool::EraseAndRemove(pool_.PathOf(d.disk_id));
-      if (!qmp.connected()) return st;  // QEMU did not answer: the whole sync is retried
       LOG_WARN("qemu: {}: disk {} refused: {}", id, d.disk_id, st.error().message);
       (*refused)[d.disk_id] = st.error().message;
       continue;
