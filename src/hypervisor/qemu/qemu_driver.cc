@@ -564,10 +564,8 @@ Result<std::map<std::string, DiskNodes>> DiskNodesOf(QmpClient& qmp) {
 }
 
 // Removes what QEMU still holds for a disk no device uses: its throttle node, throttle group,
-// format and file nodes, whichever exist. The device's release of its nodes can lag its leaving
-// /machine/peripheral, so a node still busy is retried for a few seconds. Also run before a
-// disk is plugged: nodes left by an earlier detach that failed half-way would make its
-// blockdev-add fail (duplicate node name) at every retry.
+// format and file nodes, whichever exist. The device's release of its nodes may lag its leaving
+// /machine/peripheral, so a node still busy is retried for a few seconds.
 Status DropDiskNodes(QmpClient& qmp, const std::string& disk) {
   const std::string order[] = {QemuDiskThrottleNode(disk), QemuDiskFormatNode(disk),
                                QemuDiskFileNode(disk)};
@@ -608,11 +606,10 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::str
     LOG_INFO("qemu: {}: disk {} hot-unplugged", id, disk);
   }
   OPENECS_ASSIGN_OR_RETURN(auto nodes, DiskNodesOf(qmp));
-  // Nodes no device uses and no disk wants (left by a detach that failed half-way) would keep
-  // the disk's file open in this QEMU.
+  // Nodes no device uses (left by a detach or plug that failed half-way): they would keep the
+  // disk's file open in this QEMU, and make a new plug of the disk a duplicate node name.
   for (const auto& [disk, n] : nodes)
-    if (disk != "cidata" && !wanted.count(disk) && !plugged.count(disk))
-      OPENECS_RETURN_IF_ERROR(DropDiskNodes(qmp, disk));
+    if (disk != "cidata" && !plugged.count(disk)) OPENECS_RETURN_IF_ERROR(DropDiskNodes(qmp, disk));
   for (const auto& d : vm.disks) {
     if (IsLocalDiskCategory(d.category)) continue;  // plugged at boot, fixed size
     int64_t want = int64_t{d.size_gib} << 30;
@@ -639,7 +636,6 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::str
       }
       continue;
     }
-    OPENECS_RETURN_IF_ERROR(DropDiskNodes(qmp, d.disk_id));
     bool made = false;
     if (Status ensured = pool_.Ensure(WithImage(d, vm), Dir(id), &made); !ensured.ok()) {
       LOG_WARN("qemu: {}: disk {} refused: {}", id, d.disk_id, ensured.error().message);
