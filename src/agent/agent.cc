@@ -39,6 +39,7 @@ Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
       metadata_(options_.metadata_secret.empty() ? RandomHex(32) : options_.metadata_secret) {
   options_.host.vpc_data_plane = options_.network != nullptr;
   if (options_.network) options_.host.underlay_ip = options_.network->underlay_ip();
+  metadata_.OnRequest([this](const std::string& id) { GuestSignalled(id); });
   if (options_.network)
     options_.network->ServeMetadata([this](const std::string& vpc_id, const HttpRequest& req) {
       return metadata_.Handle(vpc_id, req);
@@ -100,10 +101,32 @@ void Agent::Loop() {
   }
 }
 
+void Agent::GuestSignalled(const std::string& id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_ || !ready_sent_.insert(id).second) return;
+  }
+  Observation o;  // power kUnknown: no power news
+  o.instance_id = id;
+  o.guest_ready = true;
+  Status st = channel_->Report(host_id(), {o});
+  if (!st.ok()) {
+    LOG_WARN("agent: report for {} failed: {}", id, st.error().message);
+    std::lock_guard<std::mutex> lock(mu_);
+    ready_sent_.erase(id);  // said again at the next sign
+  }
+}
+
 void Agent::RefreshConsoles() {
   std::vector<Observation> changed;  // one report for all of them
   for (const auto& id : running_) {
     if (driver_->Info(id).power != PowerState::kRunning) continue;
+    bool ready_sent;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ready_sent = ready_sent_.count(id) > 0;
+    }
+    if (!ready_sent && driver_->GuestReady(id)) GuestSignalled(id);
     std::string console = driver_->ConsoleOutput(id);
     size_t h = std::hash<std::string>{}(console);
     auto it = console_seen_.find(id);
@@ -323,6 +346,7 @@ void Agent::Act(const DesiredVm& vm) {
         reboot_done_.erase(id);
         nics_done_.erase(id);
         disks_done_.erase(id);
+        ready_sent_.erase(id);
       }
       return Send({id, PowerState::kAbsent, 0, false, "", ""});
     }
@@ -355,6 +379,7 @@ void Agent::Act(const DesiredVm& vm) {
           reboot_done_[id] = vm.reboot_seq;  // a fresh boot satisfies any pending reboot
           nics_done_[id] = NicsOf(vm);       // and boots with the interfaces it should have
           disks_done_[id] = DisksOf(vm);     // and disks
+          ready_sent_.erase(id);             // its OS has to say it is up again
         }
         Observation up{id, PowerState::kRunning, vm.reboot_seq, false, "", ""};
         up.disks = DiskIds(vm);
@@ -420,6 +445,7 @@ void Agent::Act(const DesiredVm& vm) {
         {
           std::lock_guard<std::mutex> lock(mu_);
           reboot_done_[id] = vm.reboot_seq;
+          ready_sent_.erase(id);
         }
         return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
       }

@@ -11,6 +11,8 @@
 //   after a full pull has succeeded.
 // - Every `full_sync_ms` it reports every guest's power state, a backstop for lost reports.
 // - Every `console_refresh_ms` it reports the consoles of running guests that printed more.
+// - Once per boot it reports that a guest's OS is up (HealthStatus Ok): the driver saw it
+//   (Driver::GuestReady) or the guest asked the metadata service something.
 // - Network interfaces attached or detached while a guest runs are hot-plugged (SyncNics).
 // - With a VPC data plane, every new desired state is applied to it (security group rules,
 //   DHCP entries, namespaces of VPCs that left this host) before guests are acted on, and the
@@ -62,6 +64,8 @@ class Agent {
   // returned true).
   void StartJob(const std::string& key, std::function<bool()> work);
   void RefreshConsoles();
+  // Reports, once per boot, that a guest's OS is up (HealthStatus Ok).
+  void GuestSignalled(const std::string& id);
   std::string host_id();
 
   AgentChannel* channel_;
@@ -80,8 +84,9 @@ class Agent {
   std::map<std::string, int64_t> reboot_done_;     // instance -> last reboot_seq carried out
   std::map<std::string, std::string> nics_done_;   // instance -> ENIs its running guest has
   std::map<std::string, std::string> disks_done_;  // instance -> disks (id:size) it has
-  std::set<std::string> running_;                  // loop thread only: guests meant to run
-  std::map<std::string, size_t> console_seen_;     // loop thread only: console hash last sent
+  std::set<std::string> ready_sent_;  // guests whose OS was reported up since their last boot
+  std::set<std::string> running_;     // loop thread only: guests meant to run
+  std::map<std::string, size_t> console_seen_;  // loop thread only: console hash last sent
 };
 
 }  // namespace openecs

@@ -114,6 +114,7 @@ HttpResponse MetadataService::Handle(const std::string& vpc_id, const HttpReques
     if (it != callers_.end()) vm = it->second.vm;
   }
   if (!vm) return Text(404, "no instance has this address here\n");
+  if (on_request_) on_request_(vm->instance_id);
   if (!vm->metadata_enabled)
     return Text(403, "the metadata service is disabled for this instance (HttpEndpoint)\n");
 

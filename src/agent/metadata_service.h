@@ -25,6 +25,7 @@
 // HttpEndpoint=disabled: every request from that instance is 403.
 //
 // Thread-safe: Update replaces what callers see; Handle may run on any thread.
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,12 @@ class MetadataService {
 
   HttpResponse Handle(const std::string& vpc_id, const HttpRequest& req) const;
 
+  // Called (from the serving thread) with the instance id of every request a known guest
+  // makes, answered or not: a guest that asks is a guest whose OS is up. Set before serving.
+  void OnRequest(std::function<void(const std::string& instance_id)> fn) {
+    on_request_ = std::move(fn);
+  }
+
   // For tests: the clock tokens expire by (seconds).
   void SetClockForTest(int64_t (*now)()) { now_ = now; }
 
@@ -59,6 +66,7 @@ class MetadataService {
   bool TokenValid(const std::string& instance_id, const std::string& token) const;
 
   std::string secret_;
+  std::function<void(const std::string&)> on_request_;
   int64_t (*now_)() = &NowSeconds;
   mutable std::mutex mu_;
   std::map<std::string, Caller> callers_;  // "<vpc-id> <ip>" -> caller

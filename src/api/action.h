@@ -42,6 +42,7 @@ using ActionTable = std::map<std::pair<std::string, std::string>, ActionSpec>;  
 
 void RegisterCatalogueActions(ActionTable& t);
 void RegisterTaskActions(ActionTable& t);
+void RegisterEventActions(ActionTable& t);
 void RegisterImageActions(ActionTable& t);
 void RegisterNetworkActions(ActionTable& t);
 void RegisterInstanceActions(ActionTable& t);

@@ -102,6 +102,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth) : cloud_(cloud), auth_(a
   RegisterDiskActions(actions_);
   RegisterSnapshotActions(actions_);
   RegisterTaskActions(actions_);
+  RegisterEventActions(actions_);
   RegisterImageActions(actions_);
 }
 

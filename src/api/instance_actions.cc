@@ -10,6 +10,7 @@
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "model/catalogue.h"
+#include "model/instance_health.h"
 #include "service/eni_service.h"
 #include "service/instance_service.h"
 #include "service/public_ip.h"
@@ -357,6 +358,7 @@ Result<json> DescribeInstancesFullStatusAction(ApiContext& c) {
   std::set<std::string> ids(ids_list.begin(), ids_list.end());
   auto status = c.params.Get("Status");
   auto health = c.params.Get("HealthStatus");
+  int64_t now = NowSeconds();
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<std::pair<const Instance*, std::string>> matched;
     for (const auto& [id, i] : s.instances) {
@@ -369,9 +371,7 @@ Result<json> DescribeInstancesFullStatusAction(ApiContext& c) {
               ? "Stopped"
               : "Starting";
       if (status && *status != st) continue;
-      std::string h = i.status == InstanceStatus::kRunning   ? "Ok"
-                      : i.status == InstanceStatus::kStopped ? "NotApplicable"
-                                                             : "Initializing";
+      std::string h = HealthStatusOf(i, now);
       if (health && *health != h) continue;
       matched.push_back({&i, st + "/" + h});
     }
@@ -380,7 +380,7 @@ Result<json> DescribeInstancesFullStatusAction(ApiContext& c) {
     static const std::map<std::string, int> kStatusCode = {
         {"Starting", 0}, {"Running", 1}, {"Stopped", 64}};
     static const std::map<std::string, int> kHealthCode = {
-        {"Ok", 0}, {"Initializing", 3}, {"NotApplicable", 6}};
+        {"Ok", 0}, {"Impaired", 1}, {"Initializing", 3}, {"NotApplicable", 6}};
     json arr = json::array();
     for (size_t k = page.begin; k < page.end; ++k) {
       auto parts = Split(matched[k].second, '/');

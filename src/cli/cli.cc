@@ -36,6 +36,24 @@ json ReadJson(const std::string& path) {
   return json::parse(in, nullptr, false);
 }
 
+// Prints the system events of an instance (DescribeInstanceHistoryEvents) to stderr: why the
+// platform released or stopped it, in the host's words.
+template <typename Call>
+void PrintInstanceEvents(Call& call, const std::string& instance_id, const std::string& region) {
+  auto res = call("DescribeInstanceHistoryEvents",
+                  std::map<std::string, std::string>{{"InstanceId", instance_id},
+                                                     {"RegionId", region}});
+  if (!res.ok() || res->status >= 400) return;
+  json reply = json::parse(res->body, nullptr, false);
+  if (!reply.is_object()) return;
+  json events = reply.value("InstanceSystemEventSet", json::object())
+                    .value("InstanceSystemEventType", json::array());
+  for (const auto& e : events)
+    std::cerr << "  event " << e.value("EventPublishTime", "") << " "
+              << e.value("EventType", json::object()).value("Name", "") << ": "
+              << e.value("Reason", "") << "\n";
+}
+
 }  // namespace
 
 std::string VersionFor(const std::string& action) {
@@ -117,27 +135,31 @@ int RunCli(const std::vector<std::string>& args) {
       action != "DescribeRegions")
     params["RegionId"] = creds["region_id"].get<std::string>();
 
-  std::multimap<std::string, std::string> signed_params(params.begin(), params.end());
-  signed_params.insert({"Action", action});
-  signed_params.insert({"Version", opts.count("version") ? opts["version"] : VersionFor(action)});
-  signed_params.insert({"Format", "JSON"});
-  signed_params.insert({"AccessKeyId", ak});
-  signed_params.insert({"SignatureMethod", "HMAC-SHA1"});
-  signed_params.insert({"SignatureVersion", "1.0"});
-  signed_params.insert({"SignatureNonce", RandomHex(16)});
-  signed_params.insert({"Timestamp", FormatIso(NowSeconds())});
-  std::string signature = V1Signature(V1StringToSign("POST", signed_params), secret);
-  std::string body;
-  for (const auto& [k, v] : signed_params) body += PercentEncode(k) + "=" + PercentEncode(v) + "&";
-  body += "Signature=" + PercentEncode(signature);
-
-  HttpClientRequest call;
-  call.method = "POST";
-  call.endpoint = endpoint;
-  call.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                  {"User-Agent", "openecs-cli/0.1"}};
-  call.body = body;
-  auto res = HttpCall(call);
+  auto call = [&](const std::string& act, const std::map<std::string, std::string>& ps)
+      -> Result<HttpClientResponse> {
+    std::multimap<std::string, std::string> signed_params(ps.begin(), ps.end());
+    signed_params.insert({"Action", act});
+    signed_params.insert({"Version", opts.count("version") ? opts["version"] : VersionFor(act)});
+    signed_params.insert({"Format", "JSON"});
+    signed_params.insert({"AccessKeyId", ak});
+    signed_params.insert({"SignatureMethod", "HMAC-SHA1"});
+    signed_params.insert({"SignatureVersion", "1.0"});
+    signed_params.insert({"SignatureNonce", RandomHex(16)});
+    signed_params.insert({"Timestamp", FormatIso(NowSeconds())});
+    std::string signature = V1Signature(V1StringToSign("POST", signed_params), secret);
+    std::string body;
+    for (const auto& [k, v] : signed_params)
+      body += PercentEncode(k) + "=" + PercentEncode(v) + "&";
+    body += "Signature=" + PercentEncode(signature);
+    HttpClientRequest req;
+    req.method = "POST";
+    req.endpoint = endpoint;
+    req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                   {"User-Agent", "openecs-cli/0.1"}};
+    req.body = body;
+    return HttpCall(req);
+  };
+  auto res = call(action, params);
   if (!res.ok()) {
     std::cerr << "ecs: " << res.error().message << "\n";
     return 2;
@@ -149,6 +171,10 @@ int RunCli(const std::vector<std::string>& args) {
                 << res->status << ", RequestId " << reply.value("RequestId", "") << ")\n";
     else
       std::cerr << "HTTP " << res->status << ": " << res->body << "\n";
+    // An instance that is not found may have been released by the platform: say why.
+    if (reply.is_object() && reply.value("Code", "").find("NotFound") != std::string::npos &&
+        params.count("InstanceId"))
+      PrintInstanceEvents(call, params["InstanceId"], params["RegionId"]);
     return 1;
   }
   std::cout << (reply.is_discarded() ? res->body : reply.dump(2)) << "\n";

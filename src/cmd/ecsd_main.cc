@@ -21,12 +21,15 @@
 #include "common/text.h"
 #include "hypervisor/fake/fake_driver.h"
 #include "hypervisor/qemu/qemu_driver.h"
+#include "model/catalogue.h"
 #include "service/agent_service.h"
 #include "service/cloud.h"
 #include "service/network_service.h"
 #include "service/snapshot_policy_service.h"
 #include "store/store.h"
+#include "sys/exec.h"
 #include "sys/files.h"
+#include "sys/host_programs.h"
 
 using namespace openecs;
 
@@ -80,7 +83,7 @@ void WriteCredentials(const std::string& dir, const Account& a, const std::strin
 // What a host agent needs to build its hypervisor driver (ecsd dev and ecsd agent).
 struct HostOptions {
   std::string data_dir = "data";
-  std::string driver = QemuDriver::Available() ? "qemu" : "fake";
+  std::string driver = "qemu";  // never a silent fallback: the emulator is --driver fake
   std::string image_dir = "images";
   std::string name;  // default: the machine's hostname
   std::string zone;
@@ -90,7 +93,7 @@ struct HostOptions {
   int fake_host_gpus = 0;
   int host_vcpus = 0;
   int cpu_overcommit = 4;
-  std::string network = "auto";  // vpc | user | auto (vpc when this host can)
+  std::string network = "auto";  // vpc | user | auto (vpc as root, else user); PrepareHost decides
   std::string underlay_ip;       // "" = the default route's source address
   bool verbose = false;
 };
@@ -111,11 +114,17 @@ struct AgentCmdOptions {
   std::string token_file;
 };
 
-// Checks the driver choice and prepares the data dir; prints why not and returns false.
-bool PrepareHost(const HostOptions& o) {
+// Checks the driver and network choice against this host (every program they need, the
+// built-in image), makes every path absolute (they end up in qcow2 headers, dnsmasq and QEMU
+// arguments, which resolve relative paths against other folders) and prepares the data dir.
+// Prints one line per problem, with its fix, and returns false.
+bool PrepareHost(HostOptions& o) {
   if (o.verbose) spdlog::set_level(spdlog::level::debug);
+  namespace fs = std::filesystem;
+  o.data_dir = AbsolutePath(o.data_dir);
+  o.image_dir = AbsolutePath(o.image_dir);
   std::error_code ec;
-  std::filesystem::create_directories(o.data_dir, ec);
+  fs::create_directories(o.data_dir, ec);
   if (ec) {
     std::cerr << "cannot create data dir " << o.data_dir << ": " << ec.message() << "\n";
     return false;
@@ -124,22 +133,38 @@ bool PrepareHost(const HostOptions& o) {
     std::cerr << "unknown driver '" << o.driver << "': use qemu or fake\n";
     return false;
   }
-  if (o.driver == "qemu" && !QemuDriver::Available()) {
-    std::cerr << "the qemu driver needs qemu-system-x86_64 (apt-get install qemu-system-x86 "
-                 "qemu-utils), or run with --driver fake\n";
+  if (o.network != "auto" && o.network != "vpc" && o.network != "user") {
+    std::cerr << "unknown network mode '" << o.network << "': use vpc, user or auto\n";
     return false;
   }
-  return true;
+  if (o.driver == "fake") return true;
+  if (o.network == "auto") o.network = ::geteuid() == 0 ? "vpc" : "user";
+  std::vector<std::string> problems;
+  for (const auto& line : MissingPrograms(HostPrograms(), "qemu", HaveProgram))
+    problems.push_back("missing " + line + ": the qemu driver runs it");
+  if (o.network == "vpc") {
+    if (::geteuid() != 0)
+      problems.push_back("--network vpc needs root (network namespaces, nftables)");
+    for (const auto& line : MissingPrograms(HostPrograms(), "vpc", HaveProgram))
+      problems.push_back("missing " + line + ": VPC networking runs it");
+  }
+  for (const auto& image : BuiltinImages()) {
+    std::string dir = o.image_dir + "/" + image.id;
+    if (!fs::exists(dir + "/image.json"))
+      problems.push_back("no built-in image " + image.id + " in " + o.image_dir +
+                         ": run scripts/build-image " + dir + " (scripts/setup does)");
+  }
+  if (problems.empty()) return true;
+  std::cerr << "ecsd: this host cannot run real guests:\n";
+  for (const auto& p : problems) std::cerr << "  " << p << "\n";
+  std::cerr << "Install what is missing (scripts/setup installs all of it), or run the emulator "
+               "with --driver fake.\n";
+  return false;
 }
 
 // The VPC data plane of this host, or null (emulator mode, or guests on QEMU's user network).
 std::unique_ptr<VpcNetworks> MakeNetwork(const HostOptions& o) {
-  if (o.driver != "qemu" || o.network == "user") return nullptr;
-  if (!VpcNetworks::Available()) {
-    if (o.network == "vpc")
-      LOG_WARN("--network vpc needs root, ip, nft and dnsmasq; guests get user-mode networking");
-    return nullptr;
-  }
+  if (o.driver != "qemu" || o.network != "vpc") return nullptr;
   return std::make_unique<VpcNetworks>(o.data_dir + "/net", o.underlay_ip);
 }
 

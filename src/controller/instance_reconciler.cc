@@ -10,6 +10,12 @@ void Rest(Instance& i, S status) {
   i.task = T::kNone;
   i.force_stop = false;
 }
+
+// The guest was (re)started: its OS has not said it is up yet (HealthStatus Initializing).
+void Booted(Instance& i, int64_t now) {
+  i.boot_time = now;
+  i.guest_ready = false;
+}
 }  // namespace
 
 ReconcileOutcome ApplyObservation(Instance& inst, const Observation& obs, int64_t now) {
@@ -22,8 +28,14 @@ ReconcileOutcome ApplyObservation(Instance& inst, const Observation& obs, int64_
       case T::kCreating:
         // The instance never came up: release it, freeing its IP, disks and capacity.
         out.release = true;
+        out.event_type = "SystemFailure.Delete";
+        out.event_reason = "The instance could not be created on its host and was released (" +
+                           inst.last_error + ")";
         break;
       case T::kStarting:
+        out.event_type = "SystemFailure.Stop";
+        out.event_reason = "The instance could not be started on its host and is Stopped (" +
+                           inst.last_error + ")";
         Rest(inst, S::kStopped);
         inst.desired = DesiredPower::kStopped;
         inst.stopped_mode = "StopCharging";
@@ -35,7 +47,12 @@ ReconcileOutcome ApplyObservation(Instance& inst, const Observation& obs, int64_
         break;
       case T::kRebooting:
         Rest(inst, obs.power == PowerState::kRunning ? S::kRunning : S::kStopped);
-        if (inst.status == S::kStopped) inst.desired = DesiredPower::kStopped;
+        if (inst.status == S::kStopped) {
+          inst.desired = DesiredPower::kStopped;
+          out.event_type = "SystemFailure.Stop";
+          out.event_reason = "The instance could not be restarted on its host and is Stopped (" +
+                             inst.last_error + ")";
+        }
         break;
       case T::kReleasing:
       case T::kNone:
@@ -55,6 +72,9 @@ ReconcileOutcome ApplyObservation(Instance& inst, const Observation& obs, int64_
         Rest(inst, S::kStopped);
         inst.desired = DesiredPower::kStopped;
         inst.stopped_mode = "KeepCharging";
+        out.event_type = "SystemFailure.Stop";
+        out.event_reason =
+            "The instance's virtual machine disappeared from its host; it is Stopped";
       }
       break;
     case PowerState::kShutoff:
@@ -84,19 +104,24 @@ ReconcileOutcome ApplyObservation(Instance& inst, const Observation& obs, int64_
           (inst.task == T::kCreating && inst.desired == DesiredPower::kRunning)) {
         Rest(inst, S::kRunning);
         inst.start_time = now;
+        Booted(inst, now);
         inst.booted_once = true;
         inst.stopped_mode = "Not-applicable";
         inst.last_error.clear();
       } else if (inst.task == T::kRebooting && obs.reboot_seq_done >= inst.reboot_seq) {
         Rest(inst, S::kRunning);
+        Booted(inst, now);
         inst.last_error.clear();
       }
       break;
     case PowerState::kUnknown:
       break;
   }
+  if (obs.guest_ready && inst.status == S::kRunning && inst.task == T::kNone)
+    inst.guest_ready = true;
   out.changed = inst.power != before.power || inst.status != before.status ||
-                inst.task != before.task || out.release;
+                inst.task != before.task || inst.guest_ready != before.guest_ready ||
+                inst.boot_time != before.boot_time || out.release;
   return out;
 }
 

@@ -14,6 +14,9 @@ struct ReconcileOutcome {
   bool changed = false;        // persist the instance
   bool release = false;        // the instance is gone from its host: delete it for good
   bool release_claim = false;  // give the host's vCPU and memory back
+  // A system event to record (DescribeInstanceHistoryEvents): "" if none.
+  std::string event_type;  // SystemFailure.Delete | SystemFailure.Stop
+  std::string event_reason;
 };
 
 ReconcileOutcome ApplyObservation(Instance& inst, const Observation& obs, int64_t now);

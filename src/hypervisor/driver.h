@@ -11,7 +11,8 @@
 // - PowerOff(force=false) asks the guest to shut down (ACPI) and waits up to `timeout_ms`
 //   before powering off hard; force=true powers off at once.
 // - PowerOn and Reboot take the instance as the server now wants it: the guest boots with its
-//   current metadata (host name, password, keys, user data, VNC password).
+//   current metadata (host name, password, keys, user data, VNC password). They return once
+//   the virtual machine runs (the hypervisor started it), not when its OS has booted.
 // - Reboot restarts the guest in place (same identity, same disks).
 // - Destroy removes the instance. Disk files stay until CollectDisks no longer keeps them
 //   (`delete_disks` matters only to drivers without a disk pool). Destroying an instance that
@@ -51,6 +52,11 @@ class Driver {
   virtual std::vector<VmInfo> List() = 0;
   // The tail of the guest's serial console ("" if none).
   virtual std::string ConsoleOutput(const std::string& id) = 0;
+  // True once the running guest has shown by the driver's own means, since it was last
+  // powered on, that its operating system is up (qemu: the image's boot-complete line on the
+  // console; fake: at once). False says nothing: the agent also counts the guest's metadata
+  // requests and DHCP (HealthStatus Ok), and never stops a guest for staying silent.
+  virtual bool GuestReady(const std::string& id) = 0;
   // The URL of the running guest's VNC websocket ("" if not running).
   virtual std::string VncUrl(const std::string& id) = 0;
   // Brings a running guest's network interfaces to vm.nics: hot-plugs the missing ones (their

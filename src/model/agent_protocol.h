@@ -227,6 +227,9 @@ struct Observation {
   bool failed = false;    // the last operation failed; `error` says why
   std::string operation;  // spawn | power_on | power_off | reboot | destroy
   std::string error;
+  // The guest's operating system has shown it is up since it was last powered on (the image's
+  // boot line, a metadata request, a DHCP request): HealthStatus Ok.
+  bool guest_ready = false;
   std::optional<std::string> console;  // the tail of the serial console, when it changed
   std::optional<std::string> vnc_url;  // the guest's VNC websocket, when running
   // The disks the running guest has (after a hot-plug or unplug), by id.

@@ -6,6 +6,8 @@
 #include <set>
 #include <utility>
 
+#include "model/instance_health.h"
+
 namespace openecs {
 namespace {
 using A = InstanceAction;
@@ -63,4 +65,21 @@ TEST(InstanceState, StatusNamesRoundTrip) {
   EXPECT_FALSE(ParseStatus("running", &parsed));
 }
 
+}  // namespace openecs
+
+namespace openecs {
+TEST(InstanceHealth, OkOnlyOnceTheGuestSaidSoAndImpairedAfterSilence) {
+  Instance i;
+  i.status = InstanceStatus::kStarting;
+  EXPECT_EQ(HealthStatusOf(i, 100), "Initializing");
+  i.status = InstanceStatus::kRunning;
+  i.boot_time = 100;
+  EXPECT_EQ(HealthStatusOf(i, 100), "Initializing");
+  EXPECT_EQ(HealthStatusOf(i, 100 + kGuestSilentSeconds - 1), "Initializing");
+  EXPECT_EQ(HealthStatusOf(i, 100 + kGuestSilentSeconds), "Impaired");
+  i.guest_ready = true;
+  EXPECT_EQ(HealthStatusOf(i, 100 + kGuestSilentSeconds), "Ok");
+  i.status = InstanceStatus::kStopped;
+  EXPECT_EQ(HealthStatusOf(i, 100), "NotApplicable");
+}
 }  // namespace openecs

@@ -77,6 +77,10 @@ struct Instance {
   bool claimed = false;                     // holds vCPU/memory on host_id
   std::string last_error;                   // why the last operation failed, for the user
   bool booted_once = false;                 // has reached Running at least once
+  // HealthStatus: when the host last (re)started the guest, and whether its OS has shown it
+  // is up since (Ok); Running without that for a while is Impaired (instance_health.h).
+  int64_t boot_time = 0;
+  bool guest_ready = false;
 };
 
 struct Disk {
@@ -352,6 +356,23 @@ struct IdempotencyRecord {
   int64_t created = 0;
 };
 
+// A system event of an instance (DescribeInstanceHistoryEvents): something the platform did to
+// it and why, in the host's words. Kept after the instance is released, so a user whose
+// instance vanished can still learn why.
+struct InstanceEvent {
+  std::string id;  // e-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string instance_id;
+  std::string event_type;                 // SystemFailure.Delete | SystemFailure.Stop | ...
+  std::string cycle_status = "Executed";  // what the platform did is done when it is recorded
+  std::string reason;                     // for the user: what failed and the host's reason
+  std::string host_id;
+  int64_t publish_time = 0;
+  int64_t finish_time = 0;
+};
+
 // The account and its AccessKey. One root account until RAM arrives.
 struct Account {
   std::string id;
@@ -376,6 +397,8 @@ void to_json(nlohmann::json& j, const AutoSnapshotPolicy& v);
 void from_json(const nlohmann::json& j, AutoSnapshotPolicy& v);
 void to_json(nlohmann::json& j, const Task& v);
 void from_json(const nlohmann::json& j, Task& v);
+void to_json(nlohmann::json& j, const InstanceEvent& v);
+void from_json(const nlohmann::json& j, InstanceEvent& v);
 void to_json(nlohmann::json& j, const Disk& v);
 void from_json(const nlohmann::json& j, Disk& v);
 void to_json(nlohmann::json& j, const Vpc& v);

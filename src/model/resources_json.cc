@@ -14,7 +14,7 @@ OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_n
              deletion_protection, creation_time, start_time, status, stopped_mode, task, force_stop,
              desired, reboot_seq, power, host_id, claimed, last_error, booted_once, vnc_password,
              vnc_url, public_ip, public_ip_on_start, secondary_ips, metadata_http_endpoint,
-             metadata_http_tokens, metadata_hop_limit)
+             metadata_http_tokens, metadata_hop_limit, boot_time, guest_ready)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time, host_id,
@@ -30,6 +30,8 @@ OPENECS_JSON(CustomImage, id, version, account_id, region_id, name, description,
              shared_with, tags, creation_time, export_task_id, export_object, export_format)
 OPENECS_JSON(AutoSnapshotPolicy, id, version, account_id, region_id, name, time_points,
              repeat_weekdays, retention_days, tags, creation_time, last_run)
+OPENECS_JSON(InstanceEvent, id, version, account_id, region_id, instance_id, event_type,
+             cycle_status, reason, host_id, publish_time, finish_time)
 OPENECS_JSON(Task, id, version, account_id, region_id, action, resource_id, status, progress,
              error_code, error_message, creation_time, finished_time)
 OPENECS_JSON(Vpc, id, version, account_id, region_id, name, description, cidr_block, vrouter_id,

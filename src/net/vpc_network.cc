@@ -1,6 +1,7 @@
 #include "net/vpc_network.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -23,7 +24,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool NamespaceExists(const std::string& ns) { return fs::exists("/run/netns/" + ns); }
+// True if /run/netns/<ns> holds a namespace: the file is a mount of nsfs, on another device than
+// the folder. A bare file is a stale entry (its namespace is gone, or it was mounted in another
+// mount namespace: `ip netns exec` gives each process one) and is removed, so it is made anew.
+bool NamespaceExists(const std::string& ns) {
+  std::string path = "/run/netns/" + ns;
+  struct stat file {
+  }, dir{};
+  if (::stat(path.c_str(), &file) != 0) return false;
+  if (::stat("/run/netns", &dir) == 0 && file.st_dev != dir.st_dev) return true;
+  LOG_WARN("net: {} is a stale entry without a namespace: removing it", path);
+  (void)Run({"ip", "netns", "del", ns});
+  std::error_code ec;
+  fs::remove(path, ec);
+  return false;
+}
 
 // Runs a command inside a namespace.
 Status InOk(const std::string& ns, std::vector<std::string> argv) {
@@ -83,7 +98,7 @@ std::string UnderlayDevice(const std::string& ip) {
 }  // namespace
 
 VpcNetworks::VpcNetworks(std::string state_dir, std::string underlay_ip)
-    : state_dir_(std::move(state_dir)), underlay_ip_(std::move(underlay_ip)) {
+    : state_dir_(AbsolutePath(state_dir)), underlay_ip_(std::move(underlay_ip)) {
   std::error_code ec;
   fs::create_directories(state_dir_, ec);
   if (underlay_ip_.empty()) underlay_ip_ = DefaultSourceAddress();
@@ -91,11 +106,6 @@ VpcNetworks::VpcNetworks(std::string state_dir, std::string underlay_ip)
     LOG_WARN(
         "net: no underlay address (no default route, no --underlay-ip): VPCs of this host "
         "do not reach other hosts");
-}
-
-bool VpcNetworks::Available() {
-  return ::geteuid() == 0 && HaveProgram("ip") && HaveProgram("nft") && HaveProgram("dnsmasq") &&
-         HaveProgram("tc");
 }
 
 Status VpcNetworks::EnsureNamespace(const std::string& vpc_id, Vpc& vpc) {

@@ -58,9 +58,6 @@ class VpcNetworks {
   // The address other hosts reach this host's VPCs at ("" if it has none).
   const std::string& underlay_ip() const { return underlay_ip_; }
 
-  // True if this host can build VPC networks (root, ip, nft, tc, dnsmasq).
-  static bool Available();
-
   // Answers http://100.100.100.200 in every VPC namespace with `handler` (given the VPC).
   // Call before the first Plug or Apply.
   using MetadataHandler =

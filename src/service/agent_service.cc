@@ -12,6 +12,7 @@
 #include "service/disk_service.h"
 #include "service/eni_service.h"
 #include "service/image_service.h"
+#include "service/instance_events.h"
 #include "service/security_rules.h"
 #include "service/snapshot_service.h"
 #include "service/task_service.h"
@@ -202,6 +203,8 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
       ReconcileOutcome out = ApplyObservation(inst, o, now);
       if (o.failed)
         LOG_WARN("instance {}: {} failed on {}: {}", inst.id, o.operation, host_id, o.error);
+      if (!out.event_type.empty())
+        RecordInstanceEvent(txn, inst, out.event_type, out.event_reason, now);
       if (out.release) {
         LOG_INFO("instance {} released", inst.id);
         cloud_.SetConsole(o.instance_id, "");

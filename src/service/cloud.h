@@ -49,6 +49,7 @@ struct State {
   std::map<std::string, Host> hosts;
   std::map<std::string, IdempotencyRecord> idempotency;
   std::map<std::string, Account> accounts;
+  std::map<std::string, InstanceEvent> instance_events;
 };
 
 // Maps a record type to its storage kind and its table in State.
@@ -75,6 +76,7 @@ OPENECS_KIND(NetworkInterface, "eni", enis)
 OPENECS_KIND(Host, "host", hosts)
 OPENECS_KIND(IdempotencyRecord, "idempotency", idempotency)
 OPENECS_KIND(Account, "account", accounts)
+OPENECS_KIND(InstanceEvent, "instance_event", instance_events)
 #undef OPENECS_KIND
 
 // The changes one mutator makes. Only valid inside Cloud::Write.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -41,6 +42,14 @@ Result<std::string> LoadOrCreateSecret(const std::string& path) {
   std::string secret = RandomHex(32);
   OPENECS_RETURN_IF_ERROR(WriteFileAtomic(path, secret + "\n", 0600));
   return secret;
+}
+
+std::string AbsolutePath(const std::string& path) {
+  if (path.empty()) return path;
+  std::error_code ec;
+  std::string out = std::filesystem::absolute(path, ec).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
 }
 
 }  // namespace openecs

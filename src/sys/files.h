@@ -13,6 +13,11 @@ std::string ReadFile(const std::string& path);
 // from the start, so a 0600 secret is never readable by others, not even for a moment.
 Status WriteFileAtomic(const std::string& path, const std::string& data, int mode = 0644);
 
+// `path` made absolute (against the working directory) and normalised, without a trailing
+// slash; "" stays "". Paths that reach other programs (qcow2 backing files, dnsmasq, QEMU) must
+// be absolute: they resolve relative ones against other folders.
+std::string AbsolutePath(const std::string& path);
+
 // The secret kept in `path` (0600), made (32 random bytes, hex) the first time.
 Result<std::string> LoadOrCreateSecret(const std::string& path);
 

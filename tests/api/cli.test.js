@@ -57,6 +57,20 @@ test('an API error exits non-zero with the code and message on stderr', () => {
   assert.match(r.err, /^InvalidInstanceId\.NotFound: .*HTTP 404/);
 });
 
+test('an instance the platform released says why: its system event follows the NotFound', async () => {
+  const vpcId = JSON.parse(ecs('CreateVpc', '--CidrBlock', '10.1.0.0/16').out).VpcId;
+  const vswId = JSON.parse(ecs('CreateVSwitch', '--VpcId', vpcId, '--ZoneId', h.ZONE_A, '--CidrBlock', '10.1.1.0/24').out).VSwitchId;
+  const sgId = JSON.parse(ecs('CreateSecurityGroup', '--VpcId', vpcId).out).SecurityGroupId;
+  await server.injectFault('spawn', 1);
+  const run = ecs('RunInstances', '--ImageId', h.IMAGE, '--InstanceType', h.SMALL_TYPE, '--VSwitchId', vswId, '--SecurityGroupId', sgId);
+  assert.equal(run.code, 0, run.err);
+  const [id] = JSON.parse(run.out).InstanceIdSets.InstanceIdSet;
+  let r;
+  await h.waitFor(async () => (r = ecs('DescribeInstanceAttribute', '--InstanceId', id)).code === 1, 10000, 100, 'the instance released');
+  assert.match(r.err, /^InvalidInstanceId\.NotFound: /);
+  assert.match(r.err, /\n  event \S+ SystemFailure\.Delete: The instance could not be created on its host and was released \(spawn: fake hypervisor: injected failure in spawn\)/);
+});
+
 test('usage errors exit 2', () => {
   assert.equal(ecs().code, 2);
   assert.equal(ecs('DescribeRegions', 'stray').code, 2);

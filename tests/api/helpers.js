@@ -343,6 +343,24 @@ async function waitStatus(ecs, ids, status, timeoutMs = 20000) {
     });
 }
 
+// Wait until the instances are Running and their OS said it is up (DescribeInstancesFullStatus
+// HealthStatus Ok): Running alone means the VM runs, not that the guest has booted.
+async function waitBooted(ecs, ids, timeoutMs = 20000) {
+  const list = Array.isArray(ids) ? ids : [ids];
+  let seen = {};
+  await waitFor(async () => {
+    const res = await ecs.describeInstancesFullStatus(new Ecs.DescribeInstancesFullStatusRequest({
+      regionId: REGION, instanceId: list, pageSize: 100 }));
+    const set = res.body.toMap().InstanceFullStatusSet.InstanceFullStatusType;
+    seen = Object.fromEntries(set.map((s) => [s.InstanceId, `${s.Status.Name}/${s.HealthStatus.Name}`]));
+    return list.every((id) => seen[id] === 'Running/Ok');
+  }, timeoutMs, 250, `instances ${list.join(',')} to be Running with HealthStatus Ok`)
+    .catch((e) => {
+      e.message += `; now: ${list.map((id) => `${id}=${seen[id]}`).join(', ')}`;
+      throw e;
+    });
+}
+
 // Wait until none of the ids is listed any more.
 async function waitGone(ecs, ids, timeoutMs = 20000) {
   const list = Array.isArray(ids) ? ids : [ids];
@@ -503,7 +521,7 @@ module.exports = {
   BIN, AK, SECRET, REGION, ZONE_A, ZONE_B, IMAGE, SMALL_TYPE, ECS_VERSION, VPC_VERSION,
   sleep, freePort, Server, startServer,
   ecsClient, vpcClient, popClient, wire,
-  expectError, expectPopError, checkAll, waitFor, describeInstances, describeInstance, waitStatus, waitGone,
+  expectError, expectPopError, checkAll, waitFor, describeInstances, describeInstance, waitStatus, waitBooted, waitGone,
   createNetwork, createVSwitch, runInstances, runRunning, privateIp, tagsOf,
   pct, isoNow, nonce, v1Query, httpRequest, rawV1, rawAcs3,
 };

@@ -32,6 +32,9 @@ const createStopped = async (extra = {}) => {
   await h.waitStatus(ecs, [id], 'Stopped');
   return id;
 };
+// The instance's system events, newest first (DescribeInstanceHistoryEvents).
+const eventsOf = async (id, extra = {}) => wire(await ecs.describeInstanceHistoryEvents(
+  new Ecs.DescribeInstanceHistoryEventsRequest({ regionId: REGION, instanceId: id, ...extra }))).InstanceSystemEventSet.InstanceSystemEventType;
 const responses = (res) => Object.fromEntries(wire(res).InstanceResponses.InstanceResponse.map((r) => [r.InstanceId, r]));
 
 describe('single-instance lifecycle', () => {
@@ -318,6 +321,18 @@ describe('fault injection', () => {
       await h.waitGone(ecs, ids);
       const disks = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: ids[0] }))).Disks.Disk;
       assert.equal(disks.length, 0, 'no disks left from the failed instance');
+      // The user learns why through the API, after the instance is gone.
+      const [ev, ...more] = await eventsOf(ids[0]);
+      assert.equal(more.length, 0);
+      assert.equal(ev.InstanceId, ids[0]);
+      assert.equal(ev.EventType.Name, 'SystemFailure.Delete');
+      assert.equal(ev.EventCycleStatus.Name, 'Executed');
+      assert.match(ev.Reason, /could not be created.*spawn: fake hypervisor: injected failure in spawn/);
+      assert.match(ev.EventPublishTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      assert.equal((await eventsOf(ids[0], { instanceEventCycleStatus: ['Scheduled'] })).length, 0, 'nothing scheduled');
+      assert.equal((await eventsOf(ids[0], { eventType: 'SystemFailure.Stop' })).length, 0, 'filtered by type');
+      await expectError(ecs.describeInstanceHistoryEvents(new Ecs.DescribeInstanceHistoryEventsRequest({
+        regionId: REGION, instanceId: ids[0], eventCycleStatus: 'Sleeping' })), 'InvalidParameter', 400);
     }
     const found = wire(await ecs.describeInstances(new Ecs.DescribeInstancesRequest({
       regionId: REGION, vpcId: net.vpcId, privateIpAddresses: JSON.stringify([ip]),
@@ -342,9 +357,12 @@ describe('fault injection', () => {
     assert.equal(await status(id), 'Stopped');
     await h.sleep(DELAY * 3);
     assert.equal(await status(id), 'Stopped');
-    // The fault was one-shot: the next start works.
+    const [ev] = await eventsOf(id);
+    assert.equal(ev.EventType.Name, 'SystemFailure.Stop');
+    assert.match(ev.Reason, /could not be started.*power_on: fake hypervisor: injected failure in power_on/);
+    // The fault was one-shot: the next start works, and the guest says it is up.
     await start(id);
-    await h.waitStatus(ecs, [id], 'Running');
+    await h.waitBooted(ecs, [id]);
     await del(id, { force: true });
     await h.waitGone(ecs, [id]);
   });

@@ -25,7 +25,7 @@ const GiB_SECTORS = 2 * 1024 * 1024;
 let server, ecs, vpc;
 const wire = (res) => res.body.toMap();
 
-// Every second: each data disk's (not the config drive's) serial, size and first bytes; `write` puts the guest's host
+// Every second: each data disk's serial, size and first bytes; `write` puts the guest's host
 // name at the start of every blank disk it sees.
 const diskProber = (write) => Buffer.from(`#!/bin/sh
 (while true; do
@@ -33,11 +33,11 @@ const diskProber = (write) => Buffer.from(`#!/bin/sh
   for s in /sys/block/vd[b-z]; do
     [ -e "$s/serial" ] || continue
     n=$(basename $s); serial=$(cat $s/serial)
-    [ "$serial" = cidata ] && continue
     [ -b /dev/$n ] || mknod /dev/$n b $(tr : ' ' < $s/dev)
     head=$(dd if=/dev/$n bs=64 count=1 2>/dev/null | tr -d '\\000' | tr -c 'A-Za-z0-9-' _)
     ${write ? 'if [ -z "$head" ]; then printf "PATTERN-%s" "$(hostname)" | dd of=/dev/$n conv=notrunc 2>/dev/null; sync; fi' : ':'}
     echo "probe vd-$serial $(cat $s/size):$head"
+    echo "probe node-$serial $n"
     list="$list$serial,"
   done
   echo "probe disks [$list]"
@@ -56,7 +56,6 @@ mkdir /run/prober 2>/dev/null || exit 0
   for s in /sys/block/vd[b-z]; do
     [ -e "$s/serial" ] || continue
     n=$(basename $s); serial=$(cat $s/serial)
-    [ "$serial" = cidata ] && continue
     [ -b /dev/$n ] || mknod /dev/$n b $(tr : ' ' < $s/dev)
     head=$(dd if=/dev/$n bs=64 count=1 2>/dev/null | tr -d '\\000' | tr -c 'A-Za-z0-9-' _)
     if [ -z "$head" ]; then printf "PATTERN-%s" "$(hostname)" | dd of=/dev/$n conv=notrunc 2>/dev/null; sync; fi
@@ -81,7 +80,7 @@ test('hot-attach, write, online resize, hot-detach, outlive the instance, read e
   const net = await h.createNetwork(ecs, vpc, { name: 'disks', vpcCidr: '10.8.0.0/16', vswCidr: '10.8.1.0/24' });
   const x = (await h.runInstances(ecs, net, { hostName: 'writer', userData: diskProber(true) }))[0];
   const y = (await h.runInstances(ecs, net, { hostName: 'reader', userData: diskProber(false) }))[0];
-  await h.waitStatus(ecs, [x, y], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [x, y], BOOT_MS);
   const expectProbe = (id, name, want, what, ms = PLUG_MS) => probes.expectProbe(ecs, id, name, want, what, ms);
   const disk = async (id) => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, diskIds: JSON.stringify([id]) }))).Disks.Disk[0];
   const waitDisk = (id, status) => h.waitFor(async () => (await disk(id)).Status === status, PLUG_MS, 500, `disk ${status}`);
@@ -93,6 +92,7 @@ test('hot-attach, write, online resize, hot-detach, outlive the instance, read e
   await ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId: d, instanceId: x, deleteWithInstance: false }));
   await waitDisk(d, 'In_use');
   await expectProbe(x, `vd-${serial}`, `${GiB_SECTORS}:PATTERN-writer`, 'X sees the disk (1 GiB) and writes to it');
+  await expectProbe(x, `node-${serial}`, 'vdb', 'the first data disk is /dev/vdb, as on ECS (no config disk before it)');
   const poolFile = path.join(server.dataDir, 'disks', `${d}.qcow2`);
   assert.ok(fs.existsSync(poolFile), 'the disk is a file in the host\'s pool');
 
@@ -141,7 +141,7 @@ test('a hot-plug the guest has no room for: the disk (or ENI) is Available again
   // disks, so the ninth disk attached while it runs is refused by QEMU.
   const net = await h.createNetwork(ecs, vpc, { name: 'slots', vpcCidr: '10.10.0.0/16', vswCidr: '10.10.1.0/24' });
   const x = (await h.runInstances(ecs, net, { instanceType: 'ecs.c7.large', userData: diskProber(false) }))[0];  // 3 ENIs
-  await h.waitStatus(ecs, [x], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [x], BOOT_MS);
   const disk = async (id) => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, diskIds: JSON.stringify([id]) }))).Disks.Disk[0];
   const ids = [];
   for (let i = 0; i < 9; i++) {
@@ -182,7 +182,7 @@ test('ResetDisk rolls back to a snapshot; a disk from the snapshot; a corrupted 
   const { execFileSync } = require('node:child_process');
   const net = await h.createNetwork(ecs, vpc, { name: 'restore', vpcCidr: '10.9.0.0/16', vswCidr: '10.9.1.0/24' });
   const [x] = await h.runInstances(ecs, net, { hostName: 'keeper', userData: bootProber() });
-  await h.waitStatus(ecs, [x], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [x], BOOT_MS);
   const expectProbe = (name, want, what, ms = PLUG_MS) => probes.expectProbe(ecs, x, name, want, what, ms);
   const disk = async (id) => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, diskIds: JSON.stringify([id]) }))).Disks.Disk[0];
   const waitDisk = (id, status) => h.waitFor(async () => (await disk(id)).Status === status, PLUG_MS, 500, `disk ${id} ${status}`);
@@ -192,7 +192,7 @@ test('ResetDisk rolls back to a snapshot; a disk from the snapshot; a corrupted 
   };
   const start = async () => {
     await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: x }));
-    await h.waitStatus(ecs, [x], 'Running', BOOT_MS);
+    await h.waitBooted(ecs, [x], BOOT_MS);
   };
   const poolFile = (id) => path.join(server.dataDir, 'disks', `${id}.qcow2`);
   const hostWrite = (id, byte) => execFileSync('qemu-io', ['-f', 'qcow2', '-c', `write -P ${byte} 0 64`, poolFile(id)]);
@@ -232,7 +232,7 @@ test('ResetDisk rolls back to a snapshot; a disk from the snapshot; a corrupted 
 
   // RunInstances with DataDisk.1.SnapshotId: the new guest's disk is a copy of the snapshot.
   const [y] = await h.runInstances(ecs, net, { hostName: 'other', userData: bootProber(), dataDisk: [new Ecs.RunInstancesRequestDataDisk({ category: 'cloud_essd', snapshotId: snap })] });
-  await h.waitStatus(ecs, [y], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [y], BOOT_MS);
   const yDisk = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, instanceId: y, diskType: 'data' }))).Disks.Disk[0];
   await probes.expectProbe(ecs, y, `vd-${yDisk.SerialNumber}`, `1:${GiB_SECTORS}:PATTERN-keeper`, 'RunInstances made the data disk from the snapshot', PLUG_MS);
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: y, force: true }));

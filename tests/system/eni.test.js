@@ -58,7 +58,7 @@ done
   sleep 1
 done) >/dev/console 2>&1 </dev/null &
 `) }))[0];
-  await h.waitStatus(ecs, [x, y], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [x, y], BOOT_MS);
   const expectProbe = (id, name, want, what, ms) => probes.expectProbe(ecs, id, name, want, what, ms);
 
   // A secondary private IP is routed to X while it is assigned, and only then.
@@ -91,7 +91,7 @@ done) >/dev/console 2>&1 </dev/null &
   await h.waitStatus(ecs, [y], 'Stopped', 60000);
   await ecs.modifyInstanceVpcAttribute(new Ecs.ModifyInstanceVpcAttributeRequest({ instanceId: y, vSwitchId: net.vSwitchId, privateIpAddress: '10.5.1.99' }));
   await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: y }));
-  await h.waitStatus(ecs, [y], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [y], BOOT_MS);
   const lines = (await probes.consoleOf(ecs, y)).match(/OPENECS net: eth0 \S+/g);
   assert.equal(lines[lines.length - 1], 'OPENECS net: eth0 10.5.1.99/24');
 });

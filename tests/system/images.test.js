@@ -59,7 +59,7 @@ test('CreateImage from a running instance; an instance from the image reads what
     hostName: 'writer',
     userData: script('echo "golden-$(hostname)" >/root/golden.txt; sync; while true; do echo "probe wrote $(cat /root/golden.txt)" >/dev/console; sleep 1; done &'),
   });
-  await h.waitStatus(ecs, [writer], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [writer], BOOT_MS);
   await probes.expectProbe(ecs, writer, 'wrote', 'golden-writer', 'the writer wrote its file', 60000);
 
   const id = wire(await ecs.createImage(new Ecs.CreateImageRequest({ regionId: h.REGION, instanceId: writer, imageName: 'golden' }))).ImageId;
@@ -74,7 +74,7 @@ test('CreateImage from a running instance; an instance from the image reads what
     hostName: 'reader',
     userData: script('while true; do echo "probe golden $(cat /root/golden.txt 2>/dev/null || echo none) $(hostname)" >/dev/console; sleep 1; done &'),
   });
-  await h.waitStatus(ecs, [reader], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [reader], BOOT_MS);
   const out = async () => (await probes.consoleOf(ecs, reader)).match(/probe golden (\S+) (\S+)/)?.slice(1).join(' ');
   await h.waitFor(async () => (await out()) === 'golden-writer reader', 60000, 1500, 'the new instance reads the file under its own name');
   assert.equal((await h.describeInstance(ecs, reader)).ImageId, id);

@@ -96,7 +96,7 @@ test('a VPC across two hosts: VXLAN between them, security groups on the receivi
     `  b=$(timeout 2 nc -w1 ${Y_IP} 22 </dev/null 2>/dev/null | head -c 3); if [ "$b" = SSH ]; then echo "probe ssh-y open"; else echo "probe ssh-y closed"; fi`,
     `  echo "probe bulk-y $(timeout 10 nc ${Y_IP} 5001 </dev/null 2>/dev/null | wc -c)"`,
     '  sleep 1', 'done']) }))[0];
-  await h.waitStatus(ecs, [x, y], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [x, y], BOOT_MS);
   const expectProbe = (id, name, want, what) => probes.expectProbe(ecs, id, name, want, what);
 
   // The two guests are on different hosts, and their VPC's router on host 1 has the segment.

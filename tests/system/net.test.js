@@ -135,7 +135,7 @@ test('VPC networking: reachability, isolation, security groups (stateful, priori
     userData: prober([['ping-A', 'ping', A_IP]]) });
   const c = await run(n2, { privateIpAddress: C_IP, hostName: 'net-c', keyPairName: 'net-key',
     userData: prober([['ping-A', 'ping', A_IP], ['ping-gw', 'ping', '10.1.1.253']]) });
-  await h.waitStatus(ecs, [a, b, c], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [a, b, c], BOOT_MS);
   assert.match(netns(), new RegExp(`oe-${n1.vpcId}`));
   assert.match(netns(), new RegExp(`oe-${n2.vpcId}`));
 

@@ -52,7 +52,7 @@ test('real guests: boot, user data, stop/start, reboot, metadata, VNC, data disk
     dataDisk: [new Ecs.RunInstancesRequestDataDisk({ category: 'cloud_essd', size: 1, deleteWithInstance: true })],
   }))[0];
   const b = (await h.runInstances(ecs, net, { hostName: 'sys-b' }))[0];
-  await h.waitStatus(ecs, [a, b], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [a, b], BOOT_MS);
   console.log(`# two guests Running after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   let con = await consoleOf(a);
@@ -69,7 +69,7 @@ test('real guests: boot, user data, stop/start, reboot, metadata, VNC, data disk
 
   // Start: same disks, boot count up, user data not run again, the data disk kept its file.
   await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: a }));
-  await h.waitStatus(ecs, [a], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [a], BOOT_MS);
   con = await consoleOf(a);
   assert.match(con, /boot_count=2/);
   assert.equal(count(con, /user-data ran on/g), 1, 'user data runs on the first boot only');
@@ -82,7 +82,7 @@ test('real guests: boot, user data, stop/start, reboot, metadata, VNC, data disk
   const pidB = qemuPids(b);
   await ecs.rebootInstance(new Ecs.RebootInstanceRequest({ instanceId: b }));
   await h.waitFor(async () => count(await consoleOf(b), /OPENECS-BOOT-COMPLETE/g) > bootsBefore, BOOT_MS, 500, 'reboot');
-  await h.waitStatus(ecs, [b], 'Running', BOOT_MS);
+  await h.waitBooted(ecs, [b], BOOT_MS);
   assert.deepEqual(qemuPids(b), pidB, 'a reboot keeps the same QEMU process');
   const markers = (await consoleOf(b)).match(/OPENECS-BOOT-COMPLETE[^\r\n]*/g);
   assert.match(markers.pop(), /hostname=sys-b2/, 'the rebooted guest took the new host name');

@@ -37,6 +37,7 @@ class FakeDriver final : public Driver {
   std::vector<VmInfo> List() override;
   // A made-up console: one boot line per boot, as a real guest would print.
   std::string ConsoleOutput(const std::string& id) override;
+  bool GuestReady(const std::string& id) override { return Info(id).power == PowerState::kRunning; }
   std::string VncUrl(const std::string& id) override;
   // Emulator mode: a running guest's interfaces and disks are sets of ids; one new to it is
   // refused while a "hot_plug" failure is injected.

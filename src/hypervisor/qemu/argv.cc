@@ -69,6 +69,7 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
   for (int i = 0; i < c.spare_root_ports; ++i)
     add({"-device", "pcie-root-port,id=" + QemuHotplugPort(i) + ",chassis=" +
                         std::to_string(port + 1 + i) + ",slot=" + std::to_string(port + 1 + i)});
+  for (const auto& [name, file] : c.fw_cfg) add({"-fw_cfg", "name=" + name + ",file=" + file});
   add({"-chardev", "file,id=console0,path=" + c.console_log + ",append=on"});
   add({"-serial", "chardev:console0"});
   add({"-qmp", "unix:" + c.qmp_socket + ",server=on,wait=off"});

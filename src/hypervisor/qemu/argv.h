@@ -3,6 +3,7 @@
 // argv (golden-tested in argv_test.cc).
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace openecs {
@@ -57,6 +58,10 @@ struct QemuVmConfig {
   std::string vnc_websocket;            // and a websocket listener for noVNC, "127.0.0.1:5701"
                                         // (VNC password auth; QMP set_password sets it)
   std::string pid_file;
+  // Files the guest reads through QEMU's firmware configuration device
+  // (/sys/firmware/qemu_fw_cfg/by_name/<name>/raw): the instance's metadata for images that
+  // look there. No disk is added, so the guest's disks are exactly the instance's.
+  std::vector<std::pair<std::string, std::string>> fw_cfg;  // name ("opt/...") -> file
   int spare_root_ports = 8;  // PCIe root ports left free for hot-plug (QemuHotplugPort)
 };
 

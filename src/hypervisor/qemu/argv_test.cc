@@ -14,8 +14,8 @@ TEST(QemuArgv, Golden) {
   c.kernel = "/img/vmlinuz";
   c.initrd = "/img/initrd.img";
   c.cmdline = "console=ttyS0 root=/dev/vda rw";
-  c.disks = {{"/s/i-1/d-sys.qcow2", "qcow2", false, "d-sys", 2300, 130000000},
-             {"/s/i-1/cidata.img", "raw", true, "cidata"}};
+  c.disks = {{"/s/i-1/d-sys.qcow2", "qcow2", false, "d-sys", 2300, 130000000}};
+  c.fw_cfg = {{"opt/org.openecs/meta-data", "/s/i-1/meta-data"}};
   c.mac = "00:16:3e:00:00:01";
   c.console_log = "/s/i-1/console.log";
   c.qmp_socket = "/s/i-1/qmp.sock";
@@ -39,17 +39,14 @@ TEST(QemuArgv, Golden) {
       "-blockdev\ndriver=throttle,throttle-group=tg-d-sys,file=q-d-sys,node-name=t-d-sys\n"
       "-device\npcie-root-port,id=rp0,chassis=1,slot=1\n"
       "-device\nvirtio-blk-pci,drive=t-d-sys,id=dev-d-sys,bus=rp0,serial=sys,bootindex=1\n"
-      "-blockdev\ndriver=file,filename=/s/i-1/cidata.img,node-name=f-cidata,read-only=on\n"
-      "-blockdev\ndriver=raw,file=f-cidata,node-name=q-cidata,read-only=on\n"
       "-device\npcie-root-port,id=rp1,chassis=2,slot=2\n"
-      "-device\nvirtio-blk-pci,drive=q-cidata,id=dev-cidata,bus=rp1,serial=cidata\n"
-      "-device\npcie-root-port,id=rp2,chassis=3,slot=3\n"
       "-netdev\nuser,id=net0,restrict=on\n"
-      "-device\nvirtio-net-pci,netdev=net0,id=nic0,bus=rp2,mac=00:16:3e:00:00:01\n"
+      "-device\nvirtio-net-pci,netdev=net0,id=nic0,bus=rp1,mac=00:16:3e:00:00:01\n"
       "-object\nrng-random,id=rng0,filename=/dev/urandom\n"
-      "-device\npcie-root-port,id=rp3,chassis=4,slot=4\n"
-      "-device\nvirtio-rng-pci,rng=rng0,bus=rp3\n"
-      "-device\npcie-root-port,id=hp0,chassis=5,slot=5\n"
+      "-device\npcie-root-port,id=rp2,chassis=3,slot=3\n"
+      "-device\nvirtio-rng-pci,rng=rng0,bus=rp2\n"
+      "-device\npcie-root-port,id=hp0,chassis=4,slot=4\n"
+      "-fw_cfg\nname=opt/org.openecs/meta-data,file=/s/i-1/meta-data\n"
       "-chardev\nfile,id=console0,path=/s/i-1/console.log,append=on\n-serial\nchardev:console0\n"
       "-qmp\nunix:/s/i-1/qmp.sock,server=on,wait=off\n"
       "-qmp\nunix:/s/i-1/events.sock,server=on,wait=off\n"

@@ -46,11 +46,11 @@ Status CheckSelfContained(const std::string& path, const std::string& format) {
 
 DiskPool::DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir,
                    std::string custom_image_dir, std::string exchange_dir)
-    : dir_(std::move(dir)),
-      image_dir_(std::move(image_dir)),
-      snapshot_dir_(std::move(snapshot_dir)),
-      custom_image_dir_(custom_image_dir.empty() ? image_dir_ : std::move(custom_image_dir)),
-      exchange_dir_(std::move(exchange_dir)) {
+    : dir_(AbsolutePath(dir)),
+      image_dir_(AbsolutePath(image_dir)),
+      snapshot_dir_(AbsolutePath(snapshot_dir)),
+      custom_image_dir_(custom_image_dir.empty() ? image_dir_ : AbsolutePath(custom_image_dir)),
+      exchange_dir_(AbsolutePath(exchange_dir)) {
   std::error_code ec;
   fs::create_directories(custom_image_dir_, ec);
   fs::create_directories(dir_, ec);

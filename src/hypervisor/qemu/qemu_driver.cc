@@ -117,19 +117,49 @@ size_t CountMarkers(const std::string& text, const std::string& marker) {
 
 }  // namespace
 
-bool QemuDriver::Available(const std::string& binary) { return HaveProgram(binary); }
-
 namespace {
-// /dev/kvm can exist and still not work (seen here: nested virtualisation refusing an MSR, and
-// QEMU aborting at vCPU reset). Probe: a paused KVM guest that is still alive after 2 s (the
-// `timeout` exit code 124) means KVM works.
-bool KvmUsable(const std::string& binary) {
+// /dev/kvm can exist and still not work (seen here: nested virtualisation refusing an MSR and
+// QEMU aborting at vCPU reset; on another machine SeaBIOS ran but every Linux kernel hung for
+// good right after its real-mode setup, silently). So the probe boots a real kernel, the
+// built-in image's, under KVM: usable only if it prints its first line within 4 s (it takes
+// well under a second when KVM works). No kernel to try: TCG.
+bool KvmUsable(const std::string& binary, const std::string& image_dir) {
   if (::access("/dev/kvm", R_OK | W_OK) != 0) return false;
-  auto r = Run({"timeout", "2", binary, "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "32",
-                "-nodefaults", "-no-user-config", "-display", "none", "-S", "-monitor", "none"});
-  bool usable = !r.ok() && r.error().message.find("(exit 124)") != std::string::npos;
-  LOG_INFO("qemu: /dev/kvm is {}; guests use {}", usable ? "usable" : "present but not usable",
-           usable ? "KVM" : "TCG");
+  std::string kernel;
+  for (const auto& image : BuiltinImages()) {
+    auto j = json::parse(ReadFile(image_dir + "/" + image.id + "/image.json"), nullptr, false);
+    if (j.is_object() && j.contains("kernel") && j["kernel"].is_string())
+      kernel = image_dir + "/" + image.id + "/" + j["kernel"].get<std::string>();
+  }
+  bool usable = false;
+  if (!kernel.empty()) {
+    auto r = Run({"timeout",
+                  "4",
+                  binary,
+                  "-machine",
+                  "q35,accel=kvm",
+                  "-cpu",
+                  "host",
+                  "-m",
+                  "128",
+                  "-nodefaults",
+                  "-no-user-config",
+                  "-display",
+                  "none",
+                  "-serial",
+                  "stdio",
+                  "-monitor",
+                  "none",
+                  "-no-reboot",
+                  "-kernel",
+                  kernel,
+                  "-append",
+                  "console=ttyS0 panic=-1 quiet loglevel=7"});
+    const std::string& out = r.ok() ? *r : r.error().message;
+    usable = out.find("Linux version") != std::string::npos;
+  }
+  LOG_INFO("qemu: /dev/kvm is {}; guests use {}",
+           usable ? "usable" : "present but cannot boot a kernel", usable ? "KVM" : "TCG");
   return usable;
 }
 }  // namespace
@@ -138,7 +168,8 @@ QemuDriver::QemuDriver(QemuDriverOptions options)
     : options_(std::move(options)),
       pool_(options_.disk_dir, options_.image_dir, options_.snapshot_dir, options_.custom_image_dir,
             options_.exchange_dir) {
-  kvm_ = KvmUsable(options_.qemu_binary);
+  options_.state_dir = AbsolutePath(options_.state_dir);  // QEMU -daemonize runs in /
+  kvm_ = KvmUsable(options_.qemu_binary, options_.image_dir);
   std::error_code ec;
   fs::create_directories(options_.state_dir, ec);
   fs::create_directories(options_.disk_dir, ec);
@@ -222,30 +253,16 @@ Result<DesiredVm> QemuDriver::UpdateSpec(const DesiredVm& want) {
   return vm;
 }
 
-Status QemuDriver::WriteConfigDrive(const DesiredVm& vm, bool in_place) {
-  std::string dir = Dir(vm.instance_id);
-  std::string cidata = dir + "/cidata.img";
-  std::string fresh = dir + "/cidata.new";
-  fs::remove(fresh);
-  OPENECS_RETURN_IF_ERROR(Run({"mkfs.vfat", "-n", "CIDATA", "-C", fresh, "1024"}));
+Result<std::vector<std::pair<std::string, std::string>>> QemuDriver::WriteMetadataFiles(
+    const DesiredVm& vm) {
+  std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [name, content] : BuildNoCloud(vm)) {
-    std::string tmp = dir + "/" + name;
-    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(tmp, content));
-    OPENECS_RETURN_IF_ERROR(Run({"mcopy", "-o", "-i", fresh, tmp, "::" + name}));
-    fs::remove(tmp);
+    if (content.empty()) continue;  // absent, as a missing NoCloud file
+    std::string path = Dir(vm.instance_id) + "/" + name;
+    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(path, content, 0600));  // may hold the password
+    out.push_back({std::string(kFwCfgPrefix) + name, path});
   }
-  if (!in_place) {
-    fs::rename(fresh, cidata);
-    return Ok();
-  }
-  // A running QEMU holds the old file open: overwrite its blocks so the rebooting guest reads
-  // the new metadata (same size, same inode).
-  std::ofstream out(cidata, std::ios::binary | std::ios::in | std::ios::out);
-  out << ReadFile(fresh);
-  out.close();
-  fs::remove(fresh);
-  if (!out) return Fail("cannot rewrite " + cidata);
-  return Ok();
+  return out;
 }
 
 int QemuDriver::PickVncPort(const std::string& id) {
@@ -268,9 +285,8 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   if (image.is_discarded()) return Fail("image " + vm.image_id + " is not installed on this host");
   std::string image_dir = pool_.ImageDirOf(vm.image_id) + "/";
 
-  // The config drive is rebuilt at every boot, so metadata changes (password, keys) apply.
-  std::string cidata = dir + "/cidata.img";
-  OPENECS_RETURN_IF_ERROR(WriteConfigDrive(vm, false));
+  // Metadata files are written anew at every launch, so changes (password, keys) apply.
+  OPENECS_ASSIGN_OR_RETURN(auto fw_cfg, WriteMetadataFiles(vm));
 
   QemuVmConfig c;
   c.instance_id = id;
@@ -286,12 +302,12 @@ Status QemuDriver::Launch(const DesiredVm& want) {
     c.disks.push_back({pool_.FileOf(d), IsLocalDiskCategory(d.category) ? "raw" : "qcow2", false,
                        d.disk_id, d.iops, int64_t{d.throughput_mbps} * 1024 * 1024});
   }
-  c.disks.push_back({cidata, "raw", true, "cidata"});
+  c.fw_cfg = std::move(fw_cfg);
   c.mac = MacForId(id);
   bool plug = options_.network && !vm.nics.empty();
   // On a VPC the metadata service answers: images booted by kernel (the built-in one) are
-  // told to read it first. The config drive stays, for images that want one and for what the
-  // service never serves (the root password).
+  // told to read it first. The fw_cfg files stay, for the built-in image without a VPC and for
+  // what the service never serves (the root password).
   if (plug && !c.kernel.empty())
     c.cmdline += " openecs.md_url=http://" + std::string(kMetadataAddress) + "/latest";
   if (plug)
@@ -309,6 +325,14 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   fs::remove(c.pid_file);
   fs::remove(c.vnc_socket);
   fs::remove(dir + "/vnc_port");
+  // Where this boot's console starts, and the line that says the image's OS is up (GuestReady).
+  json boot = {{"console_offset", FileSize(c.console_log)},
+               {"marker", image.value("boot_complete_marker", "")}};
+  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/boot.json", boot.dump()));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ready_.erase(id);
+  }
   auto r = Run(BuildQemuArgv(c));  // -daemonize: returns once the guest is set up
   if (!r.ok()) return r.error();
   if (plug) {
@@ -352,37 +376,33 @@ std::string QemuDriver::VncUrl(const std::string& id) {
   return port.empty() ? "" : "ws://127.0.0.1:" + port;
 }
 
-Status QemuDriver::WaitForBoot(const std::string& id, size_t console_offset, int pid) {
-  std::string marker = "OPENECS-BOOT-COMPLETE";
-  int64_t deadline = NowMs() + options_.boot_timeout_ms;
-  std::string log = Dir(id) + "/console.log";
-  while (NowMs() < deadline && !stopping_) {
-    std::ifstream in(log, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(console_offset));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (ss.str().find(marker) != std::string::npos) return Ok();
-    if (Pid(id) != pid || pid == 0) return Fail("QEMU exited while the guest was booting");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+bool QemuDriver::GuestReady(const std::string& id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ready_.count(id)) return true;
   }
-  return Fail("the guest did not finish booting within " +
-              std::to_string(options_.boot_timeout_ms / 1000) + " s");
+  auto boot = json::parse(ReadFile(Dir(id) + "/boot.json"), nullptr, false);
+  if (boot.is_discarded() || !boot.is_object()) return false;
+  std::string marker = boot.value("marker", "");
+  if (marker.empty() || !Pid(id)) return false;
+  std::ifstream in(Dir(id) + "/console.log", std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(boot.value("console_offset", size_t{0})));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().find(marker) == std::string::npos) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  ready_.insert(id);
+  return true;
 }
 
 Status QemuDriver::PowerOn(const DesiredVm& vm) {
   const std::string& id = vm.instance_id;
   if (Pid(id)) return Ok();
-  size_t offset = FileSize(Dir(id) + "/console.log");
   OPENECS_RETURN_IF_ERROR(Launch(vm));
   int pid = 0;
   for (int i = 0; i < 50 && !(pid = Pid(id)); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (!pid) return Fail("QEMU did not start (no live pid)");
-  Status st = WaitForBoot(id, offset, pid);
-  if (!st.ok()) {
-    ::kill(pid, SIGKILL);
-    return st;
-  }
   Watch(id);
   return Ok();
 }
@@ -410,21 +430,21 @@ Status QemuDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
   return WaitForExit(id, pid, 10000);
 }
 
-Status QemuDriver::Reboot(const DesiredVm& want, bool force) {
-  const std::string& id = want.instance_id;
-  int pid = Pid(id);
-  if (!pid) return Fail("instance " + id + " is not running");
-  // The guest comes back with the current metadata, as after a stop and start.
-  OPENECS_ASSIGN_OR_RETURN(DesiredVm vm, UpdateSpec(want));
-  OPENECS_RETURN_IF_ERROR(WriteConfigDrive(vm, true));
-  SetVncPassword(vm);
-  std::string log = Dir(id) + "/console.log";
-  size_t offset = FileSize(log);
-  QmpClient qmp;
-  OPENECS_RETURN_IF_ERROR(qmp.Connect(Dir(id) + "/qmp.sock", 2000));
-  OPENECS_ASSIGN_OR_RETURN(auto r, qmp.Execute("system_reset"));
-  (void)r;
-  return WaitForBoot(id, offset, pid);
+Status QemuDriver::Reboot(const DesiredVm& vm, bool force) {
+  const std::string& id = vm.instance_id;
+  if (!Pid(id)) return Fail("instance " + id + " is not running");
+  // A new QEMU process, so the guest comes back with the current metadata (fw_cfg files are
+  // read once, at launch), as after a stop and start. The watcher of the old process must not
+  // announce its exit as a shutdown from inside.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    restarting_.insert(id);
+  }
+  Status st = PowerOff(id, force, options_.reboot_stop_timeout_ms);
+  if (st.ok()) st = PowerOn(vm);
+  std::lock_guard<std::mutex> lock(mu_);
+  restarting_.erase(id);
+  return st;
 }
 
 namespace {
@@ -535,7 +555,8 @@ Status QemuDriver::SyncNics(const DesiredVm& vm, std::map<std::string, std::stri
 }
 
 namespace {
-// The disks a running guest has ("dev-<disk-id>" devices), without its config drive.
+// The disks a running guest has ("dev-<disk-id>" devices). Guests launched before the config
+// drive gave way to fw_cfg still have a "cidata" device: it is not one of the instance's disks.
 Result<std::set<std::string>> PluggedDisks(QmpClient& qmp) {
   OPENECS_ASSIGN_OR_RETURN(auto out, Plugged(qmp, QemuDiskDeviceId("")));
   out.erase("cidata");
@@ -903,7 +924,12 @@ void QemuDriver::Watch(const std::string& id) {
         std::lock_guard<std::mutex> l(mu_);
         cb = on_event_;
       }
-      if (cb && !stopping_) cb(id);
+      bool restarting;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        restarting = restarting_.count(id) > 0;
+      }
+      if (cb && !stopping_ && !restarting) cb(id);
       return;
     }
   });

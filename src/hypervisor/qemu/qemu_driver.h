@@ -4,21 +4,24 @@
 //
 // Disks are files in the host's disk pool (disk_pool.h), throttled to their category's IOPS
 // and throughput. Per instance it keeps a directory <state_dir>/<instance-id>/ with the
-// instance's spec, a NoCloud config drive (cidata) with its metadata, the serial console log, two
-// QMP sockets (commands; events), the VNC socket and websocket port, and the QEMU pid file. Nothing
-// of this leaves the driver except VncUrl: ws://127.0.0.1:<port> (5700-6699), VNC password auth
-// with the instance's VNC password (set through QMP at every start and reboot).
+// instance's spec, its metadata files (cidata.h: given to the guest through fw_cfg, never as a
+// disk), the serial console log, two QMP sockets (commands; events), the VNC socket and
+// websocket port, and the QEMU pid file. Nothing of this leaves the driver except VncUrl:
+// ws://127.0.0.1:<port> (5700-6699), VNC password auth with the instance's VNC password (set
+// through QMP at every start).
 //
-// PowerOn returns once the guest printed the image's boot-complete marker on its console
-// (Running means booted). PowerOff(force=false) presses the ACPI power button and waits for the
-// guest to power off, then stops QEMU hard after the timeout. Reboot resets the guest in place
-// and waits for the marker again. A guest that stops on its own is noticed through the events
-// socket and announced through the event handler within a second. Network interfaces attached
-// or detached while the guest runs are hot-plugged (SyncNics).
+// PowerOn returns once QEMU runs the guest (Running means the VM runs, as on ECS; whether its
+// OS is up is GuestReady's business, and a slow or silent guest is never stopped for it).
+// PowerOff(force=false) presses the ACPI power button and waits for the guest to power off,
+// then stops QEMU hard after the timeout. Reboot is a power-off (graceful unless forced) and a
+// new launch, so the guest boots with the current metadata. A guest that stops on its own is
+// noticed through the events socket and announced through the event handler within a second.
+// Network interfaces attached or detached while the guest runs are hot-plugged (SyncNics).
 #include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -37,7 +40,7 @@ struct QemuDriverOptions {
   std::string exchange_dir;      // ImportImage / ExportImage files: <exchange_dir>/<bucket>/...
   std::string qemu_binary = "qemu-system-x86_64";
   HostInfo host;
-  int boot_timeout_ms = 240000;
+  int reboot_stop_timeout_ms = 60000;  // Reboot(force=false): how long the guest may take
   // The VPC data plane; null: guests get QEMU's user-mode network instead.
   VpcNetworks* network = nullptr;
 };
@@ -57,6 +60,9 @@ class QemuDriver final : public Driver {
   std::vector<VmInfo> List() override;
   std::string ConsoleOutput(const std::string& id) override;
   std::string VncUrl(const std::string& id) override;
+  // The image's boot-complete line (image.json `boot_complete_marker`) on the console since
+  // the guest's QEMU started; images without one never say it (other signals tell).
+  bool GuestReady(const std::string& id) override;
   // Over QMP: netdev_add + device_add into a free spare root port ("hp<k>"), device_del +
   // netdev_del (after the guest let the device go). NICs are QEMU devices "nic-<eni-id>".
   Status SyncNics(const DesiredVm& vm, std::map<std::string, std::string>* refused) override;
@@ -77,21 +83,18 @@ class QemuDriver final : public Driver {
                       const std::vector<std::string>& keep_snapshots) override;
   void SetEventHandler(std::function<void(const std::string&)> handler) override;
 
-  // True when this machine can run the driver (QEMU installed).
-  static bool Available(const std::string& binary = "qemu-system-x86_64");
-
  private:
   std::string Dir(const std::string& id) const { return options_.state_dir + "/" + id; }
   int Pid(const std::string& id) const;  // live QEMU pid of the instance, or 0
   Status Launch(const DesiredVm& vm);
   // Takes the server's current metadata and disks into spec.json; returns it.
   Result<DesiredVm> UpdateSpec(const DesiredVm& want);
-  // Builds the NoCloud config drive; `in_place` rewrites the file a running QEMU has open.
-  Status WriteConfigDrive(const DesiredVm& vm, bool in_place);
+  // Writes the instance's metadata files (BuildNoCloud) into its directory; returns them as
+  // fw_cfg entries (name -> file).
+  Result<std::vector<std::pair<std::string, std::string>>> WriteMetadataFiles(const DesiredVm& vm);
   // A loopback port for the guest's VNC websocket (0 if none is free).
   int PickVncPort(const std::string& id);
   void SetVncPassword(const DesiredVm& vm);
-  Status WaitForBoot(const std::string& id, size_t console_offset, int pid);
   Status WaitForExit(const std::string& id, int pid, int timeout_ms);
   void Watch(const std::string& id);  // starts the events watcher for a running guest
   int64_t BootCount(const std::string& id) const;
@@ -104,6 +107,8 @@ class QemuDriver final : public Driver {
   std::map<std::string, std::thread> watchers_;
   static constexpr int kVncPortFirst = 5700, kVncPorts = 1000;
   std::map<std::string, int> vnc_ports_;  // chosen by this process (guarded by mu_)
+  std::set<std::string> ready_;           // guests whose boot marker was seen (guarded by mu_)
+  std::set<std::string> restarting_;      // guests Reboot is restarting (guarded by mu_)
   std::atomic<bool> stopping_{false};
 };
 

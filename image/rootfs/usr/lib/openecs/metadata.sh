@@ -1,10 +1,13 @@
 # shellcheck shell=sh
 # OpenECS guest metadata: finds the instance metadata and parses it. Sourced by /etc/init.d/rcS.
 #
-# Sources (kernel command line `openecs.ds=auto|nocloud|http|none`; default auto = HTTP first
-# when `openecs.md_url=` is given (OpenECS gives it to guests on a VPC, where the metadata
-# service answers), then NoCloud; without md_url NoCloud only, so a guest never sends metadata
-# requests to an address nobody configured):
+# Sources (kernel command line `openecs.ds=auto|fwcfg|nocloud|http|none`; default auto = HTTP
+# first when `openecs.md_url=` is given (OpenECS gives it to guests on a VPC, where the metadata
+# service answers), then fw_cfg, then NoCloud; without md_url no HTTP, so a guest never sends
+# metadata requests to an address nobody configured):
+#  0. fw_cfg: QEMU's firmware configuration device (module qemu_fw_cfg) holding the NoCloud files
+#     below as opt/org.openecs/meta-data, .../user-data, .../vendor-data. OpenECS gives every
+#     guest its metadata this way: no config disk, so the first data disk stays /dev/vdb.
 #  1. NoCloud config drive: a disk whose filesystem (vfat or iso9660) has the label `cidata`
 #     (or `CIDATA`); if no label matches, every /dev/vd*, /dev/sr* that mounts as vfat or
 #     iso9660 and holds a `meta-data` file. Files read from its root directory:
@@ -38,7 +41,7 @@
 # Priority: hostname = user-data hostname > meta-data local-hostname > meta-data hostname;
 # password = user-data > vendor-data > meta-data; SSH keys = union of all of them.
 #
-# After md_load: MD_SOURCE (none|nocloud:/dev/vdX|http:URL), MD_INSTANCE_ID, MD_HOSTNAME,
+# After md_load: MD_SOURCE (none|fwcfg|nocloud:/dev/vdX|http:URL), MD_INSTANCE_ID, MD_HOSTNAME,
 # MD_PASSWORD, MD_NKEYS and $MD_KEYS (file, one key per line), $MD_RUNCMD (file, one command
 # per line), $MD_SEED/user-data and $MD_SEED/vendor-data (maybe absent),
 # MD_USERDATA_KIND / MD_VENDORDATA_KIND (none|script|cloud-config|unknown).
@@ -161,6 +164,17 @@ md_try_nocloud() {
   return 1
 }
 
+# fw_cfg files (OpenECS): read from sysfs, no disk involved.
+MD_FWCFG=/sys/firmware/qemu_fw_cfg/by_name/opt/org.openecs
+md_try_fwcfg() {
+  [ -r "$MD_FWCFG/meta-data/raw" ] || return 1
+  for f in meta-data user-data vendor-data; do
+    [ -r "$MD_FWCFG/$f/raw" ] && cat "$MD_FWCFG/$f/raw" >"$MD_SEED/$f"
+  done
+  MD_SOURCE=fwcfg
+  return 0
+}
+
 # Debian's busybox-static 1.35 wget crashes (SIGSEGV) with -T: `timeout` bounds it instead.
 md_wget() { timeout 2 wget -q -O "$2" "$1" 2>/dev/null; }
 md_line() { line=; read -r line <"$1"; line=${line%"$CR"}; }
@@ -199,12 +213,12 @@ md_try_http() {
   return 0
 }
 
-# After HTTP metadata: the password line of a config drive's meta-data, if there is one.
+# After HTTP metadata: the password line of the fw_cfg or config drive meta-data, if any.
 md_password_from_drive() {
   seed=$MD_SEED source=$MD_SOURCE
   MD_SEED=$MD_RUN/drive
   mkdir -p "$MD_SEED"
-  if md_try_nocloud; then
+  if md_try_fwcfg || md_try_nocloud; then
     while read -r l; do
       case "$l" in password:*) echo "$l" >>"$seed/meta-data" ;; esac
     done <"$MD_SEED/meta-data"
@@ -221,6 +235,7 @@ md_load() {
   have_url=$REPLY
   md_opt openecs.ds auto
   case "$REPLY" in
+    fwcfg) md_try_fwcfg ;;
     nocloud) md_try_nocloud ;;
     http) md_try_http ;;
     none) ;;
@@ -228,7 +243,7 @@ md_load() {
       if [ -n "$have_url" ] && md_try_http; then
         md_password_from_drive
       else
-        md_try_nocloud
+        md_try_fwcfg || md_try_nocloud
       fi
       ;;
   esac
