@@ -40,7 +40,7 @@ const memAvailableMb = () => Number(/MemAvailable:\s+(\d+)/.exec(fs.readFileSync
       }
       ids.push(...got);
       try {
-        await h.waitStatus(ecs, got, 'Running', 300000);
+        await h.waitBooted(ecs, got, 300000);
       } catch (e) {
         console.log(`# batch did not reach Running: ${e.message.slice(0, 200)}`);
         break;

@@ -25,7 +25,7 @@ t() { cut -d' ' -f1 /proc/uptime; }
 while true; do
   for s in /sys/block/vd[b-z]; do
     [ -e "$s/serial" ] || continue
-    serial=$(cat $s/serial); [ "$serial" = cidata ] && continue
+    serial=$(cat $s/serial)
     n=$(basename $s); [ -b /dev/$n ] || mknod /dev/$n b $(tr : ' ' < $s/dev)
     a=$(t); dd if=/dev/$n of=/dev/null bs=4k count=4000 iflag=direct 2>/dev/null; b=$(t)
     echo "bench $serial iops $(echo "4000 $a $b" | awk '{ printf "%.0f", $1 / ($3 - $2) }')"
@@ -66,7 +66,7 @@ function qmp(socket, command, args) {
     const ecs = h.ecsClient(server);
     const nw = await h.createNetwork(ecs, h.vpcClient(server), { name: 'io', vpcCidr: '10.9.0.0/16', vswCidr: '10.9.1.0/24' });
     const [vm] = await h.runInstances(ecs, nw, { userData: guest });
-    await h.waitStatus(ecs, [vm], 'Running', 240000);
+    await h.waitBooted(ecs, [vm], 240000);
     const disks = [];
     for (const spec of [{ diskCategory: 'cloud', size: 20 }, { diskCategory: 'cloud_essd', performanceLevel: 'PL0', size: 20 }]) {
       const id = wire(await ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: h.REGION, zoneId: nw.zone, ...spec }))).DiskId;

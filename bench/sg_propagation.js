@@ -30,7 +30,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
     const t0 = Date.now();
     if (running) {
       for (let k = 0; k < enis; k += 10) ids.push(...await h.runInstances(ecs, net, { amount: Math.min(10, enis - k) }));
-      await h.waitStatus(ecs, ids, 'Running', 900000);
+      await h.waitBooted(ecs, ids, 900000);
     } else {
       for (let k = 0; k < enis; ++k) {
         ids.push(wire(await ecs.createInstance(new Ecs.CreateInstanceRequest({ regionId: h.REGION, imageId: h.IMAGE,

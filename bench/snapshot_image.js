@@ -24,7 +24,7 @@ const guest = Buffer.from(`#!/bin/sh
 (data=
 while [ -z "$data" ]; do
   for s in /sys/block/vd[b-z]; do
-    [ -e "$s/serial" ] && [ "$(cat $s/serial)" != cidata ] && data=$(basename $s)
+    [ -e "$s/serial" ] && data=$(basename $s)
   done
   sleep 1
 done
@@ -52,7 +52,7 @@ while true; do sleep 10; done) >/dev/console 2>&1 </dev/null &
     const ecs = h.ecsClient(server);
     const nw = await h.createNetwork(ecs, h.vpcClient(server), { name: 'snap', vpcCidr: '10.11.0.0/16', vswCidr: '10.11.1.0/24' });
     const [vm] = await h.runInstances(ecs, nw, { userData: guest, systemDisk: new Ecs.RunInstancesRequestSystemDisk({ category: 'cloud_essd', size: 1 }) });
-    await h.waitStatus(ecs, [vm], 'Running', 240000);
+    await h.waitBooted(ecs, [vm], 240000);
     const disk = wire(await ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: h.REGION, zoneId: nw.zone, diskCategory: 'cloud_essd', size: 1 }))).DiskId;
     await ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId: disk, instanceId: vm }));
     const t0 = Date.now();

@@ -71,7 +71,7 @@ while true; do
 done) </dev/null >/dev/console 2>&1 &
 `) });
     ids.push(a, b);
-    await h.waitStatus(ecs, [a, b], 'Running', 300000);
+    await h.waitBooted(ecs, [a, b], 300000);
     const vpcMbps = await takeSamples(ecs, a, 'VPC (routed, security groups)');
 
     // The same guests on a plain bridge: their taps leave the VPC's namespace.

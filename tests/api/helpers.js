@@ -349,14 +349,16 @@ async function waitBooted(ecs, ids, timeoutMs = 20000) {
   const list = Array.isArray(ids) ? ids : [ids];
   let seen = {};
   await waitFor(async () => {
-    const res = await ecs.describeInstancesFullStatus(new Ecs.DescribeInstancesFullStatusRequest({
-      regionId: REGION, instanceId: list, pageSize: 100 }));
-    const set = res.body.toMap().InstanceFullStatusSet.InstanceFullStatusType;
-    seen = Object.fromEntries(set.map((s) => [s.InstanceId, `${s.Status.Name}/${s.HealthStatus.Name}`]));
+    seen = {};
+    for (let i = 0; i < list.length; i += 100) {
+      const res = await ecs.describeInstancesFullStatus(new Ecs.DescribeInstancesFullStatusRequest({
+        regionId: REGION, instanceId: list.slice(i, i + 100), pageSize: 100 }));
+      for (const s of res.body.toMap().InstanceFullStatusSet.InstanceFullStatusType) seen[s.InstanceId] = `${s.Status.Name}/${s.HealthStatus.Name}`;
+    }
     return list.every((id) => seen[id] === 'Running/Ok');
   }, timeoutMs, 250, `instances ${list.join(',')} to be Running with HealthStatus Ok`)
     .catch((e) => {
-      e.message += `; now: ${list.map((id) => `${id}=${seen[id]}`).join(', ')}`;
+      e.message += `; not yet: ${list.filter((id) => seen[id] !== 'Running/Ok').slice(0, 10).map((id) => `${id}=${seen[id]}`).join(', ')}`;
       throw e;
     });
 }

@@ -92,6 +92,11 @@ done) >/dev/console 2>&1 </dev/null &
   await ecs.modifyInstanceVpcAttribute(new Ecs.ModifyInstanceVpcAttributeRequest({ instanceId: y, vSwitchId: net.vSwitchId, privateIpAddress: '10.5.1.99' }));
   await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: y }));
   await h.waitBooted(ecs, [y], BOOT_MS);
-  const lines = (await probes.consoleOf(ecs, y)).match(/OPENECS net: eth0 \S+/g);
-  assert.equal(lines[lines.length - 1], 'OPENECS net: eth0 10.5.1.99/24');
+  let last;
+  await h.waitFor(async () => {
+    const lines = (await probes.consoleOf(ecs, y)).match(/OPENECS net: eth0 \S+/g) || [];
+    last = lines[lines.length - 1];
+    return lines.length >= 2;
+  }, 60000, 500, 'the second boot on the console');
+  assert.equal(last, 'OPENECS net: eth0 10.5.1.99/24');
 });
