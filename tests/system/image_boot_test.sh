@@ -265,20 +265,20 @@ fi
 powerdown "C iso9660, no NIC"
 
 # ---------------------------------------------------------------------------------------------
-echo "# F: fw_cfg metadata (what OpenECS gives every guest): no disk besides the system disk"
-mkdir -p "$W/f"
-printf "instance-id: i-testf0001\nlocal-hostname: tiny-f\npassword: 'Fw-cfg-pw1'\n" >"$W/f/meta-data"
-printf '#!/bin/sh\necho FWCFG-USERDATA disks=$(ls /sys/block | grep ^vd | tr "\\n" ,)\n' >"$W/f/user-data"
-qemu-img create -q -f qcow2 -b "$OUT/base.qcow2" -F qcow2 "$W/f.qcow2"
-boot f "$W/f.qcow2" "" -nic none \
-  -fw_cfg name=opt/org.openecs/meta-data,file="$W/f/meta-data" \
-  -fw_cfg name=opt/org.openecs/user-data,file="$W/f/user-data"
-if wait_boot "F fw_cfg"; then
-  check "F: boot line" line_is "$MARKER instance-id=i-testf0001 hostname=tiny-f"
-  check "F: metadata from fw_cfg" has '^OPENECS metadata: source=fwcfg instance-id=i-testf0001 .*password=set'
-  check "F: user-data ran; the guest has one disk, vda" has '^user-data: FWCFG-USERDATA disks=vda,$'
+echo "# G: fw_cfg metadata (what OpenECS gives every guest): no disk besides the system disk"
+mkdir -p "$W/g"
+printf "instance-id: i-testg0001\nlocal-hostname: tiny-g\npassword: 'Fw-cfg-pw1'\n" >"$W/g/meta-data"
+printf '#!/bin/sh\necho FWCFG-USERDATA disks=$(ls /sys/block | grep ^vd | tr "\\n" ,)\n' >"$W/g/user-data"
+qemu-img create -q -f qcow2 -b "$OUT/base.qcow2" -F qcow2 "$W/g.qcow2"
+boot g "$W/g.qcow2" "" -nic none \
+  -fw_cfg name=opt/org.openecs/meta-data,file="$W/g/meta-data" \
+  -fw_cfg name=opt/org.openecs/user-data,file="$W/g/user-data"
+if wait_boot "G fw_cfg"; then
+  check "G: boot line" line_is "$MARKER instance-id=i-testg0001 hostname=tiny-g"
+  check "G: metadata from fw_cfg" has '^OPENECS metadata: source=fwcfg instance-id=i-testg0001 .*password=set'
+  check "G: user-data ran; the guest has one disk, vda" has '^user-data: FWCFG-USERDATA disks=vda,$'
 fi
-powerdown "F fw_cfg"
+powerdown "G fw_cfg"
 
 # ---------------------------------------------------------------------------------------------
 echo "# D: HTTP metadata service"

@@ -1,0 +1,93 @@
+'use strict';
+// A user's own image: a stock-like Debian 12 cloud image (tests/system/stock-image/build: Debian's
+// kernel, GRUB, cloud-init with the AliYun datasource only, nothing of OpenECS in it), imported
+// with ImportImage from a bucket of the host's exchange area and launched with a key pair, a
+// host name and a public IP. It must be Running (the VM runs) at once, HealthStatus Ok once
+// cloud-init asks the metadata service, reachable over SSH on its public IP, configured by the
+// metadata service (datasource AliYun, the host name set), with exactly its own disks.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync, spawnSync } = require('node:child_process');
+const h = require('../api/helpers');
+const { Ecs } = h;
+
+const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
+const BOOT_MS = 600000;  // cloud-init under TCG: about a minute idle, several under load
+let server, ecs, net, stockImage;
+const wire = (res) => res.body.toMap();
+
+before(async () => {
+  // Built once and cached (about 3 minutes cold; a no-op afterwards).
+  const out = execFileSync(path.join(__dirname, 'stock-image/build'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 1800000 });
+  stockImage = out.trim().split('\n').pop();
+  assert.ok(fs.existsSync(stockImage), `stock image at ${stockImage}`);
+  server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', IMAGE_DIR] });
+  ecs = h.ecsClient(server);
+  net = await h.createNetwork(ecs, h.vpcClient(server), { name: 'stock', vpcCidr: '10.6.0.0/16', vswCidr: '10.6.1.0/24' });
+});
+after(async () => { if (server) await server.destroy(); });
+
+test('a stock cloud image (cloud-init, AliYun datasource) imported, launched, configured by the metadata service, reached over SSH', async () => {
+  // The user's upload: a qcow2 in a bucket of the host's exchange area (the root account's).
+  const bucket = path.join(server.dataDir, 'exchange', 'root', 'uploads');
+  fs.mkdirSync(bucket, { recursive: true });
+  const object = path.join(bucket, 'debian-12-cloud.qcow2');
+  try { fs.linkSync(stockImage, object); } catch { fs.copyFileSync(stockImage, object); }
+  const imported = wire(await ecs.importImage(new Ecs.ImportImageRequest({
+    regionId: h.REGION, imageName: 'debian-12-cloud', platform: 'Debian', OSType: 'linux', architecture: 'x86_64',
+    diskDeviceMapping: [new Ecs.ImportImageRequestDiskDeviceMapping({ OSSBucket: 'uploads', OSSObject: 'debian-12-cloud.qcow2', format: 'qcow2' })],
+  })));
+  await h.waitFor(async () => {
+    const img = wire(await ecs.describeImages(new Ecs.DescribeImagesRequest({ regionId: h.REGION, imageId: imported.ImageId, imageOwnerAlias: 'self' }))).Images.Image[0];
+    if (img && img.Status === 'CreateFailed') throw new Error(`ImportImage failed: ${JSON.stringify(img)}`);
+    return img && img.Status === 'Available';
+  }, 300000, 1000, 'the imported image Available');
+
+  const key = wire(await ecs.createKeyPair(new Ecs.CreateKeyPairRequest({ regionId: h.REGION, keyPairName: 'stock-key' })));
+  const keyFile = path.join(server.root, 'stock-key.pem');
+  fs.writeFileSync(keyFile, key.PrivateKeyBody, { mode: 0o600 });
+  // Everyone may knock on 22 (the public IP is on the host's oe-public bridge, in this test's namespace).
+  await ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({ regionId: h.REGION, securityGroupId: net.securityGroupId,
+    ipProtocol: 'TCP', portRange: '22/22', sourceCidrIp: '0.0.0.0/0' }));
+
+  const t0 = Date.now();
+  const [id] = await h.runInstances(ecs, net, {
+    imageId: imported.ImageId, instanceType: 'ecs.t6-c1m1.large', hostName: 'stock-1', keyPairName: 'stock-key',
+    internetMaxBandwidthOut: 10,
+    dataDisk: [new Ecs.RunInstancesRequestDataDisk({ category: 'cloud_essd', size: 1, deleteWithInstance: true })],
+  });
+  await h.waitStatus(ecs, [id], 'Running', 120000);
+  const running = Date.now() - t0;
+  await h.waitBooted(ecs, [id], BOOT_MS);
+  const healthy = Date.now() - t0;
+  const ip = (await h.describeInstance(ecs, id)).PublicIpAddress.IpAddress[0];
+  assert.match(ip, /^198\.18\.0\.\d+$/);
+
+  const ssh = (...cmd) => spawnSync('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'ConnectTimeout=5', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', `root@${ip}`, ...cmd], { encoding: 'utf8', timeout: 60000 });
+  let r;
+  await h.waitFor(async () => (r = ssh('cloud-init', 'status', '--wait', '--long')).status === 0 || /status: (done|error)/.test(r.stdout || ''),
+    BOOT_MS, 3000, `SSH to root@${ip} and cloud-init done`).catch((e) => {
+    e.message += `; last: ${r && (r.stderr || r.stdout)}`;
+    throw e;
+  });
+  const sshed = Date.now() - t0;
+  console.log(`# stock image: Running after ${(running / 1000).toFixed(1)} s, HealthStatus Ok after ${(healthy / 1000).toFixed(1)} s, cloud-init done over SSH after ${(sshed / 1000).toFixed(1)} s`);
+  assert.match(r.stdout, /status: done/, r.stdout);
+  assert.match(r.stdout, /detail:\s*\n?\s*DataSourceAliYun/, r.stdout);
+  const result = JSON.parse(ssh('cat', '/run/cloud-init/result.json').stdout);
+  assert.match(result.v1.datasource, /DataSourceAliYun/);
+  assert.deepEqual(result.v1.errors, []);
+  assert.equal(ssh('hostname').stdout.trim(), 'stock-1');
+  assert.equal(ssh('cat', '/sys/class/dmi/id/product_name').stdout.trim(), 'Alibaba Cloud ECS');
+  // Exactly the instance's disks: the system disk and the 1 GiB data disk at /dev/vdb.
+  const disks = ssh('lsblk', '-dn', '-o', 'NAME,SIZE,SERIAL').stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  const dataDisk = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, instanceId: id, diskType: 'data' }))).Disks.Disk[0];
+  assert.deepEqual(disks.map((d) => d[0]).sort(), ['vda', 'vdb'], `guest disks: ${JSON.stringify(disks)}`);
+  assert.deepEqual(disks.find((d) => d[0] === 'vdb'), ['vdb', '1G', dataDisk.SerialNumber]);
+
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
+  await h.waitGone(ecs, [id], 120000);
+});
