@@ -40,9 +40,9 @@ json ReadJson(const std::string& path) {
 // platform released or stopped it, in the host's words.
 template <typename Call>
 void PrintInstanceEvents(Call& call, const std::string& instance_id, const std::string& region) {
-  auto res = call("DescribeInstanceHistoryEvents",
-                  std::map<std::string, std::string>{{"InstanceId", instance_id},
-                                                     {"RegionId", region}});
+  auto res =
+      call("DescribeInstanceHistoryEvents",
+           std::map<std::string, std::string>{{"InstanceId", instance_id}, {"RegionId", region}});
   if (!res.ok() || res->status >= 400) return;
   json reply = json::parse(res->body, nullptr, false);
   if (!reply.is_object()) return;
@@ -135,8 +135,8 @@ int RunCli(const std::vector<std::string>& args) {
       action != "DescribeRegions")
     params["RegionId"] = creds["region_id"].get<std::string>();
 
-  auto call = [&](const std::string& act, const std::map<std::string, std::string>& ps)
-      -> Result<HttpClientResponse> {
+  auto call = [&](const std::string& act,
+                  const std::map<std::string, std::string>& ps) -> Result<HttpClientResponse> {
     std::multimap<std::string, std::string> signed_params(ps.begin(), ps.end());
     signed_params.insert({"Action", act});
     signed_params.insert({"Version", opts.count("version") ? opts["version"] : VersionFor(act)});

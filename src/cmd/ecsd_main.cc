@@ -24,6 +24,7 @@
 #include "model/catalogue.h"
 #include "service/agent_service.h"
 #include "service/cloud.h"
+#include "service/instance_events.h"
 #include "service/network_service.h"
 #include "service/snapshot_policy_service.h"
 #include "store/store.h"
@@ -342,6 +343,7 @@ int RunDev(DevOptions o) {
   // Automatic snapshot policies and snapshot retention, checked every 10 s.
   for (int tick = 0; !g_stop; ++tick) {
     if (tick % 50 == 0) RunSnapshotPolicies(**cloud, NowSeconds());
+    if (tick % 3000 == 0) ExpireInstanceEvents(**cloud, NowSeconds());  // every 10 minutes
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   LOG_INFO("shutting down (guests keep running; the next start adopts them)");

@@ -39,4 +39,22 @@ std::vector<InstanceEvent> FindInstanceEvents(const State& s, const InstanceEven
   return out;
 }
 
+int ExpireInstanceEvents(Cloud& cloud, int64_t now) {
+  auto due = [now](const State& s) {
+    std::vector<std::string> ids;
+    for (const auto& [id, e] : s.instance_events)
+      if (e.finish_time && e.finish_time + kEventRetentionSeconds <= now) ids.push_back(id);
+    return ids;
+  };
+  if (cloud.Read<std::vector<std::string>>(due).empty()) return 0;
+  int n = 0;
+  (void)cloud.Write([&](Txn& txn) -> Status {
+    std::vector<std::string> ids = due(txn.state());  // again: it may have changed
+    for (const auto& id : ids) txn.Erase<InstanceEvent>(id);
+    n = static_cast<int>(ids.size());
+    return Ok();
+  });
+  return n;
+}
+
 }  // namespace openecs

@@ -24,4 +24,10 @@ struct InstanceEventQuery {
 // Matching events, newest first.
 std::vector<InstanceEvent> FindInstanceEvents(const State& s, const InstanceEventQuery& q);
 
+// Settled events are kept 30 days, as ECS answers them (kEventRetentionSeconds).
+inline constexpr int64_t kEventRetentionSeconds = 30 * 86400;
+// Deletes the events past their retention; returns how many. Takes the exclusive lock (and
+// writes) only when one is due.
+int ExpireInstanceEvents(Cloud& cloud, int64_t now);
+
 }  // namespace openecs

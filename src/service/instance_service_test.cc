@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "service/agent_service.h"
+#include "service/instance_events.h"
 #include "service/network_service.h"
 
 namespace openecs {
@@ -99,6 +100,27 @@ TEST_F(InstanceServiceTest, FailedCreationFreesAddressCapacityAndDisks) {
   EXPECT_FALSE(Exists(ids[0]));
   EXPECT_EQ(cloud_->Read<size_t>([](const State& s) { return s.disks.size(); }), 0u);
   EXPECT_TRUE(RunInstances(*cloud_, r).ok());  // the address is free again
+}
+
+TEST_F(InstanceServiceTest, AFailedCreationLeavesAnEventThatOutlivesTheInstanceFor30Days) {
+  auto ids = *RunInstances(*cloud_, Run(1));
+  HostSays(ids[0], PowerState::kAbsent, /*failed=*/true);
+  InstanceEventQuery q{"acct", "local", {ids[0]}, {}, {}, {}};
+  auto found = cloud_->Read<std::vector<InstanceEvent>>(
+      [&](const State& s) { return FindInstanceEvents(s, q); });
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].event_type, "SystemFailure.Delete");
+  EXPECT_EQ(found[0].cycle_status, "Executed");
+  EXPECT_NE(found[0].reason.find("spawn: boom"), std::string::npos) << found[0].reason;
+  q.account_id = "other";
+  EXPECT_TRUE(cloud_
+                  ->Read<std::vector<InstanceEvent>>(
+                      [&](const State& s) { return FindInstanceEvents(s, q); })
+                  .empty());
+  int64_t t = found[0].finish_time;
+  EXPECT_EQ(ExpireInstanceEvents(*cloud_, t + kEventRetentionSeconds - 1), 0);
+  EXPECT_EQ(ExpireInstanceEvents(*cloud_, t + kEventRetentionSeconds), 1);
+  EXPECT_TRUE(cloud_->Read<bool>([](const State& s) { return s.instance_events.empty(); }));
 }
 
 TEST_F(InstanceServiceTest, AllTogetherChangesNothingWhenOneFails) {
