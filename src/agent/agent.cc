@@ -1,11 +1,13 @@
 #include "agent/agent.h"
 
 #include <boost/asio/post.hpp>
+#include <optional>
 #include <utility>
 
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/log.h"
+#include "common/text.h"
 
 namespace openecs {
 namespace {
@@ -39,7 +41,7 @@ Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
       metadata_(options_.metadata_secret.empty() ? RandomHex(32) : options_.metadata_secret) {
   options_.host.vpc_data_plane = options_.network != nullptr;
   if (options_.network) options_.host.underlay_ip = options_.network->underlay_ip();
-  metadata_.OnRequest([this](const std::string& id) { GuestSignalled(id); });
+  metadata_.OnRequest([this](const std::string& id) { GuestSignalled(id, "a metadata request"); });
   if (options_.network)
     options_.network->ServeMetadata([this](const std::string& vpc_id, const HttpRequest& req) {
       return metadata_.Handle(vpc_id, req);
@@ -101,11 +103,12 @@ void Agent::Loop() {
   }
 }
 
-void Agent::GuestSignalled(const std::string& id) {
+void Agent::GuestSignalled(const std::string& id, const char* sign) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_ || !ready_sent_.insert(id).second) return;
   }
+  LOG_INFO("agent: {}: its OS is up ({})", id, sign);
   Observation o;  // power kUnknown: no power news
   o.instance_id = id;
   o.guest_ready = true;
@@ -118,15 +121,25 @@ void Agent::GuestSignalled(const std::string& id) {
 }
 
 void Agent::RefreshConsoles() {
-  std::vector<Observation> changed;  // one report for all of them
+  std::vector<Observation> changed;                    // one report for all of them
+  std::optional<std::map<std::string, int64_t>> dhcp;  // read once, when a guest needs it
   for (const auto& id : running_) {
     if (driver_->Info(id).power != PowerState::kRunning) continue;
     bool ready_sent;
+    int64_t booted_at = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
       ready_sent = ready_sent_.count(id) > 0;
+      if (auto it = booted_at_.find(id); it != booted_at_.end()) booted_at = it->second;
     }
-    if (!ready_sent && driver_->GuestReady(id)) GuestSignalled(id);
+    const char* sign = !ready_sent && driver_->GuestReady(id) ? "its boot line" : nullptr;
+    if (!ready_sent && !sign && booted_at > 0 && options_.network && macs_.count(id)) {
+      if (!dhcp) dhcp = options_.network->DhcpRequests();
+      for (const auto& mac : macs_[id])
+        if (auto it = dhcp->find(mac); it != dhcp->end() && it->second >= booted_at)
+          sign = "a DHCP request";
+    }
+    if (sign) GuestSignalled(id, sign);
     std::string console = driver_->ConsoleOutput(id);
     size_t h = std::hash<std::string>{}(console);
     auto it = console_seen_.find(id);
@@ -144,8 +157,12 @@ void Agent::RefreshConsoles() {
 
 void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
   running_.clear();
-  for (const auto& vm : desired.vms)
-    if (vm.desired == DesiredPower::kRunning) running_.insert(vm.instance_id);
+  macs_.clear();
+  for (const auto& vm : desired.vms) {
+    if (vm.desired != DesiredPower::kRunning) continue;
+    running_.insert(vm.instance_id);
+    for (const auto& nic : vm.nics) macs_[vm.instance_id].push_back(ToLower(nic.mac));
+  }
   for (auto it = console_seen_.begin(); it != console_seen_.end();)
     it = running_.count(it->first) ? std::next(it) : console_seen_.erase(it);
   if (options_.network) {
@@ -347,6 +364,7 @@ void Agent::Act(const DesiredVm& vm) {
         nics_done_.erase(id);
         disks_done_.erase(id);
         ready_sent_.erase(id);
+        booted_at_.erase(id);
       }
       return Send({id, PowerState::kAbsent, 0, false, "", ""});
     }
@@ -376,10 +394,11 @@ void Agent::Act(const DesiredVm& vm) {
         if (!st.ok()) return fail("power_on", st, driver_->Info(id).power);
         {
           std::lock_guard<std::mutex> lock(mu_);
-          reboot_done_[id] = vm.reboot_seq;  // a fresh boot satisfies any pending reboot
-          nics_done_[id] = NicsOf(vm);       // and boots with the interfaces it should have
-          disks_done_[id] = DisksOf(vm);     // and disks
-          ready_sent_.erase(id);             // its OS has to say it is up again
+          reboot_done_[id] = vm.reboot_seq;   // a fresh boot satisfies any pending reboot
+          nics_done_[id] = NicsOf(vm);        // and boots with the interfaces it should have
+          disks_done_[id] = DisksOf(vm);      // and disks
+          ready_sent_.erase(id);              // its OS has to say it is up again
+          booted_at_[id] = NowSeconds() - 1;  // (lease times have whole seconds)
         }
         Observation up{id, PowerState::kRunning, vm.reboot_seq, false, "", ""};
         up.disks = DiskIds(vm);
@@ -446,6 +465,7 @@ void Agent::Act(const DesiredVm& vm) {
           std::lock_guard<std::mutex> lock(mu_);
           reboot_done_[id] = vm.reboot_seq;
           ready_sent_.erase(id);
+          booted_at_[id] = NowSeconds() - 1;
         }
         return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
       }

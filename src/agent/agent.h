@@ -12,7 +12,8 @@
 // - Every `full_sync_ms` it reports every guest's power state, a backstop for lost reports.
 // - Every `console_refresh_ms` it reports the consoles of running guests that printed more.
 // - Once per boot it reports that a guest's OS is up (HealthStatus Ok): the driver saw it
-//   (Driver::GuestReady) or the guest asked the metadata service something.
+//   (Driver::GuestReady), the guest asked the metadata service something, or it sent a DHCP
+//   request after this agent powered it on.
 // - Network interfaces attached or detached while a guest runs are hot-plugged (SyncNics).
 // - With a VPC data plane, every new desired state is applied to it (security group rules,
 //   DHCP entries, namespaces of VPCs that left this host) before guests are acted on, and the
@@ -65,7 +66,7 @@ class Agent {
   void StartJob(const std::string& key, std::function<bool()> work);
   void RefreshConsoles();
   // Reports, once per boot, that a guest's OS is up (HealthStatus Ok).
-  void GuestSignalled(const std::string& id);
+  void GuestSignalled(const std::string& id, const char* sign);
   std::string host_id();
 
   AgentChannel* channel_;
@@ -85,7 +86,9 @@ class Agent {
   std::map<std::string, std::string> nics_done_;   // instance -> ENIs its running guest has
   std::map<std::string, std::string> disks_done_;  // instance -> disks (id:size) it has
   std::set<std::string> ready_sent_;  // guests whose OS was reported up since their last boot
-  std::set<std::string> running_;     // loop thread only: guests meant to run
+  std::map<std::string, int64_t> booted_at_;  // when this agent last powered a guest on (s)
+  std::set<std::string> running_;             // loop thread only: guests meant to run
+  std::map<std::string, std::vector<std::string>> macs_;  // loop thread only: their NICs' MACs
   std::map<std::string, size_t> console_seen_;  // loop thread only: console hash last sent
 };
 

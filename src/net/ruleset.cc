@@ -10,15 +10,9 @@ std::vector<std::string> Matches(const DesiredRule& r) {
   std::string proto;
   if (r.protocol == "tcp" || r.protocol == "udp") {
     proto = "meta l4proto " + r.protocol;
-    // Appended piece by piece: GCC 12 at -O3 sees a false -Wrestrict in `a + b + (c ? d : e)`.
-    if (r.port_from > 0) {
-      proto += " th dport ";
-      proto += std::to_string(r.port_from);
-      if (r.port_to > r.port_from) {
-        proto += '-';
-        proto += std::to_string(r.port_to);
-      }
-    }
+    if (r.port_from > 0)
+      proto += " th dport " + std::to_string(r.port_from) +
+               (r.port_to > r.port_from ? "-" + std::to_string(r.port_to) : "");
   } else if (r.protocol == "icmp") {
     proto = "meta l4proto icmp";
   }

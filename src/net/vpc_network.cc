@@ -267,8 +267,9 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
     if (!n.host_name.empty()) hosts += n.ip + " " + n.host_name + "\n";
     Cidr b = BlockOf(n.cidr);
     ranges[n.vswitch_id] = "dhcp-range=set:" + n.vswitch_id + "," + FormatIpv4(b.network) +
-                           ",static," + Netmask(b) + ",12h\ndhcp-option=tag:" + n.vswitch_id +
-                           ",option:router," + n.gateway + "\n";
+                           ",static," + Netmask(b) + "," + std::to_string(kDhcpLeaseSeconds) +
+                           "\ndhcp-option=tag:" + n.vswitch_id + ",option:router," + n.gateway +
+                           "\n";
   }
   conf =
       "interface=oe*\nbind-dynamic\nexcept-interface=lo\nno-resolv\nno-hosts\n"
@@ -514,6 +515,21 @@ Status VpcNetworks::Teardown(const std::string& vpc_id) {
   std::error_code ec;
   fs::remove_all(dir, ec);
   return Ok();
+}
+
+std::map<std::string, int64_t> VpcNetworks::DhcpRequests() const {
+  // dnsmasq's lease file: "<expiry> <mac> <ip> <host name> <client id>" per lease; the expiry
+  // is set to now + the lease time at every request it answers.
+  std::map<std::string, int64_t> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(state_dir_, ec)) {
+    std::istringstream in(ReadFile((e.path() / "leases").string()));
+    int64_t expiry = 0;
+    std::string mac, rest;
+    while (in >> expiry >> mac && std::getline(in, rest))
+      out[mac] = std::max(out[mac], expiry - kDhcpLeaseSeconds);
+  }
+  return out;
 }
 
 }  // namespace openecs

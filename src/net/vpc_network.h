@@ -73,6 +73,11 @@ class VpcNetworks {
   // namespaces (and dnsmasq) of VPCs that have none left.
   Status Apply(const std::vector<DesiredNic>& nics, const std::vector<RemoteAddress>& remote = {});
 
+  // When each MAC last sent a DHCP request that dnsmasq answered (epoch seconds), from the
+  // lease files of this host's VPCs: a guest that asks for an address is a guest whose OS runs.
+  std::map<std::string, int64_t> DhcpRequests() const;
+  static constexpr int64_t kDhcpLeaseSeconds = 12 * 3600;
+
  private:
   struct Vpc {
     std::map<std::string, DesiredNic> nics;                // by ENI id
