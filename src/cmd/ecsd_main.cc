@@ -118,8 +118,9 @@ struct AgentCmdOptions {
 // Checks the driver and network choice against this host (every program they need, the
 // built-in image), makes every path absolute (they end up in qcow2 headers, dnsmasq and QEMU
 // arguments, which resolve relative paths against other folders) and prepares the data dir.
-// Prints one line per problem, with its fix, and returns false.
-bool PrepareHost(HostOptions& o) {
+// Prints one line per problem, with its fix, and returns false. `runs_guests` false (an API
+// server without a local agent): only the data dir matters.
+bool PrepareHost(HostOptions& o, bool runs_guests = true) {
   if (o.verbose) spdlog::set_level(spdlog::level::debug);
   namespace fs = std::filesystem;
   o.data_dir = AbsolutePath(o.data_dir);
@@ -138,7 +139,7 @@ bool PrepareHost(HostOptions& o) {
     std::cerr << "unknown network mode '" << o.network << "': use vpc, user or auto\n";
     return false;
   }
-  if (o.driver == "fake") return true;
+  if (o.driver == "fake" || !runs_guests) return true;
   if (o.network == "auto") o.network = ::geteuid() == 0 ? "vpc" : "user";
   std::vector<std::string> problems;
   for (const auto& line : MissingPrograms(HostPrograms(), "qemu", HaveProgram))
@@ -225,7 +226,7 @@ std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake, VpcN
 }
 
 int RunDev(DevOptions o) {
-  if (!PrepareHost(o.host)) return 2;
+  if (!PrepareHost(o.host, o.local_agent)) return 2;
   auto store = Store::Open("sqlite:" + o.host.data_dir + "/openecs.db");
   if (!store.ok()) {
     std::cerr << store.error().message << "\n";

@@ -133,28 +133,13 @@ bool KvmUsable(const std::string& binary, const std::string& image_dir) {
   }
   bool usable = false;
   if (!kernel.empty()) {
-    auto r = Run({"timeout",
-                  "4",
-                  binary,
-                  "-machine",
-                  "q35,accel=kvm",
-                  "-cpu",
-                  "host",
-                  "-m",
-                  "128",
-                  "-nodefaults",
-                  "-no-user-config",
-                  "-display",
-                  "none",
-                  "-serial",
-                  "stdio",
-                  "-monitor",
-                  "none",
-                  "-no-reboot",
-                  "-kernel",
-                  kernel,
-                  "-append",
-                  "console=ttyS0 panic=-1 quiet loglevel=7"});
+    std::vector<std::string> argv = {"timeout",       "4",           binary,           "-machine",
+                                     "q35,accel=kvm", "-cpu",        "host",           "-m",
+                                     "128",           "-nodefaults", "-no-user-config"};
+    argv.insert(argv.end(), {"-display", "none", "-serial", "stdio", "-monitor", "none"});
+    argv.insert(argv.end(), {"-no-reboot", "-kernel", kernel, "-append",
+                             "console=ttyS0 panic=-1 quiet loglevel=7"});
+    auto r = Run(argv);
     const std::string& out = r.ok() ? *r : r.error().message;
     usable = out.find("Linux version") != std::string::npos;
   }
