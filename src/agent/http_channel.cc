@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http_client.h"
+#include "common/json_dump.h"
 #include "common/text.h"
 #include "model/agent_protocol_json.h"
 
@@ -31,7 +32,7 @@ Result<std::string> HttpAgentChannel::Call(const std::string& method, const std:
 
 Result<std::string> HttpAgentChannel::Register(const HostInfo& host) {
   OPENECS_ASSIGN_OR_RETURN(std::string body,
-                           Call("POST", "/openecs/agent/v1/register", json(host).dump(), 10000));
+                           Call("POST", "/openecs/agent/v1/register", DumpJson(json(host)), 10000));
   json j = json::parse(body, nullptr, false);
   if (!j.is_object() || !j.contains("host_id"))
     return MakeError(ErrorCode::kInternalError, "server sent no host_id");
@@ -52,8 +53,8 @@ Result<DesiredState> HttpAgentChannel::Pull(const std::string& host_id, int64_t 
 
 Status HttpAgentChannel::Report(const std::string& host_id, const std::vector<Observation>& obs) {
   json body = {{"observations", obs}};
-  auto res = Call("POST", "/openecs/agent/v1/report?host_id=" + PercentEncode(host_id), body.dump(),
-                  15000);
+  auto res = Call("POST", "/openecs/agent/v1/report?host_id=" + PercentEncode(host_id),
+                  DumpJson(body), 15000);
   if (!res.ok()) return res.error();
   return Ok();
 }

@@ -4,6 +4,7 @@
 
 #include "common/crypto.h"
 #include "common/ipv4.h"
+#include "common/json_dump.h"
 #include "common/text.h"
 
 namespace openecs {
@@ -72,7 +73,7 @@ std::map<std::string, std::string> Leaves(const DesiredVm& vm) {
                         {"private-ipv4", primary.ip},
                         {"mac", primary.mac},
                         {"serial-number", vm.instance_id}};
-  t["dynamic/instance-identity/document"] = doc.dump();
+  t["dynamic/instance-identity/document"] = DumpJson(doc);
   return t;
 }
 

@@ -4,6 +4,7 @@
 
 #include "api/params.h"
 #include "common/crypto.h"
+#include "common/json_dump.h"
 #include "common/log.h"
 #include "common/text.h"
 #include "model/agent_protocol_json.h"
@@ -17,7 +18,7 @@ using json = nlohmann::json;
 HttpResponse Reply(int status, const json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump();
+  r.body = DumpJson(body);
   return r;
 }
 

@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "common/json_dump.h"
 #include "common/log.h"
 #include "common/text.h"
 
@@ -58,7 +59,7 @@ void XmlValue(const std::string& name, const nlohmann::json& j, std::string& out
   } else if (j.is_string()) {
     XmlEscape(j.get<std::string>(), out);
   } else if (!j.is_null()) {
-    out += j.dump();
+    out += DumpJson(j);
   }
   out += "</" + name + ">";
 }
@@ -87,7 +88,7 @@ HttpResponse ErrorResponse(const Error& e, const std::string& request_id, bool x
     r.content_type = "text/xml;charset=utf-8";
     r.body = JsonToXml("Error", body);
   } else {
-    r.body = body.dump();
+    r.body = DumpJson(body);
   }
   return r;
 }
@@ -185,8 +186,18 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   }
 
   std::map<std::string, std::string> values;
-  for (auto& [k, v] : all)
+  for (auto& [k, v] : all) {
+    // Every name, description and value ends up in JSON (records, replies): text only.
+    if (!IsValidUtf8(k) || !IsValidUtf8(v)) {
+      ErrorCode code = k == "InstanceName" ? ErrorCode::kInvalidInstanceName
+                       : k == "HostName"   ? ErrorCode::kInvalidHostName
+                                           : ErrorCode::kInvalidParameter;
+      std::string name = IsValidUtf8(k) ? k : "name";
+      return ErrorResponse(MakeError(code, "The parameter " + name + " is not valid UTF-8 text."),
+                           request_id, *xml);
+    }
     if (!IsCommonParam(k)) values[k] = v;
+  }
   Params params(std::move(values));
 
   ApiContext ctx{cloud_, params, *account, cloud_.config().region_id, request_id};
@@ -228,7 +239,7 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
       nlohmann::json reply = nlohmann::json::parse(prior->response);
       reply["RequestId"] = request_id;
       HttpResponse r;
-      r.body = *xml ? JsonToXml(action + "Response", reply) : reply.dump();
+      r.body = *xml ? JsonToXml(action + "Response", reply) : DumpJson(reply);
       if (*xml) r.content_type = "text/xml;charset=utf-8";
       return r;
     }
@@ -268,7 +279,7 @@ std::string RawPlaceholder(size_t n) { return "@@openecs-raw-" + std::to_string(
 namespace {
 // The reply as JSON text with the handler's raw fragments spliced in.
 std::string SerializeReply(const nlohmann::json& reply, const std::vector<std::string>& raw) {
-  std::string out = reply.dump();
+  std::string out = DumpJson(reply);
   for (size_t n = 0; n < raw.size(); ++n) {
     std::string quoted = "\"" + RawPlaceholder(n) + "\"";
     size_t pos = out.find(quoted);

@@ -1,7 +1,5 @@
 #include "api/auth.h"
 
-#include <regex>
-
 #include "api/signature.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -15,6 +13,38 @@ Error Missing(const std::string& name) {
                        "\" that is mandatory for processing this request is not supplied.");
 }
 }  // namespace
+
+std::optional<Acs3Authorization> ParseAcs3Authorization(std::string_view h) {
+  Acs3Authorization out;
+  size_t space = h.find(' ');
+  if (space == std::string_view::npos || h.substr(0, 5) != "ACS3-" || space == 5) return {};
+  for (char c : h.substr(5, space - 5))
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) return {};
+  out.algorithm = std::string(h.substr(0, space));
+  h.remove_prefix(space + 1);
+  // key=value pairs in this order, separated by "," and optional white space.
+  auto field = [&h](std::string_view key, bool last, std::string* value) {
+    if (h.substr(0, key.size()) != key || h.substr(key.size(), 1) != "=") return false;
+    h.remove_prefix(key.size() + 1);
+    size_t end = last ? h.size() : h.find(',');
+    if (end == std::string_view::npos || end == 0) return false;
+    *value = std::string(h.substr(0, end));
+    if (value->find(',') != std::string::npos) return false;
+    h.remove_prefix(end);
+    if (!last) {
+      h.remove_prefix(1);  // the comma
+      while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.remove_prefix(1);
+    }
+    return true;
+  };
+  if (!field("Credential", false, &out.credential) ||
+      !field("SignedHeaders", false, &out.signed_headers) ||
+      !field("Signature", true, &out.signature))
+    return {};
+  for (char c : out.signature)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+  return out;
+}
 
 Result<std::string> Authenticator::Verify(const ApiRequest& req) {
   auto it = req.http->headers.find("authorization");
@@ -49,14 +79,12 @@ Status Authenticator::CheckNonce(const std::string& access_key_id, const std::st
 
 Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req,
                                               const std::string& authorization) {
-  static const std::regex kAuth(
-      R"(^(ACS3-[A-Z0-9-]+) Credential=([^,]+),\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]+)$)");
-  std::smatch m;
-  if (!std::regex_match(authorization, m, kAuth)) return MakeError(ErrorCode::kIncompleteSignature);
-  if (m[1].str() != "ACS3-HMAC-SHA256")
+  std::optional<Acs3Authorization> auth = ParseAcs3Authorization(authorization);
+  if (!auth) return MakeError(ErrorCode::kIncompleteSignature);
+  if (auth->algorithm != "ACS3-HMAC-SHA256")
     return MakeError(ErrorCode::kIncompleteSignature,
                      "Only the ACS3-HMAC-SHA256 signature algorithm is supported.");
-  std::string ak = m[2].str();
+  const std::string& ak = auth->credential;
   const auto& headers = req.http->headers;
   auto header = [&](const char* name) -> std::string {
     auto it = headers.find(name);
@@ -72,7 +100,7 @@ Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req,
   if (!claimed_hash.empty() && claimed_hash != body_hash)
     return MakeError(ErrorCode::kSignatureDoesNotMatch,
                      "The x-acs-content-sha256 header does not match the request body.");
-  std::vector<std::string> signed_headers = Split(m[3].str(), ';');
+  std::vector<std::string> signed_headers = Split(auth->signed_headers, ';');
   for (const char* required : {"host", "x-acs-date"}) {
     if (std::find(signed_headers.begin(), signed_headers.end(), required) == signed_headers.end())
       return MakeError(ErrorCode::kIncompleteSignature,
@@ -81,7 +109,7 @@ Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req,
   std::multimap<std::string, std::string> query(req.query.begin(), req.query.end());
   std::string creq = Acs3CanonicalRequest(req.method, req.path, query, headers, signed_headers,
                                           claimed_hash.empty() ? body_hash : claimed_hash);
-  if (!ConstantTimeEquals(Acs3Signature(creq, cred->secret), m[4].str()))
+  if (!ConstantTimeEquals(Acs3Signature(creq, cred->secret), auth->signature))
     return MakeError(ErrorCode::kSignatureDoesNotMatch,
                      "Specified signature is not matched with our calculation. server string to "
                      "sign is:ACS3-HMAC-SHA256\n" +

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 #include "common/http_server.h"
@@ -30,6 +31,18 @@ struct ApiRequest {
   std::map<std::string, std::string> form;   // decoded x-www-form-urlencoded body
   const HttpRequest* http = nullptr;
 };
+
+// The parts of an ACS3 Authorization header:
+//   "<algorithm> Credential=<ak>,SignedHeaders=<h1;h2>,Signature=<lower-case hex>"
+// (spaces allowed after each comma). Parsed by hand in one pass: request input never meets a
+// regex (libstdc++'s recurses per character; a 200 KB header overflowed the stack).
+struct Acs3Authorization {
+  std::string algorithm;  // "ACS3-" followed by [A-Z0-9-]+
+  std::string credential;
+  std::string signed_headers;
+  std::string signature;
+};
+std::optional<Acs3Authorization> ParseAcs3Authorization(std::string_view header);
 
 class Authenticator {
  public:

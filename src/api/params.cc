@@ -1,6 +1,7 @@
 #include "api/params.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -55,9 +56,14 @@ Result<int64_t> Params::IntOr(const std::string& k, int64_t def, int64_t min, in
 Result<std::optional<double>> Params::Double(const std::string& k) const {
   auto v = Get(k);
   if (!v) return std::optional<double>();
-  char* end = nullptr;
-  double d = std::strtod(v->c_str(), &end);
-  if (end != v->c_str() + v->size()) return Invalid(k, "expected a number");
+  // Decimal only (no hex, no "nan" or "inf", nothing out of range): a non-finite number stored
+  // as JSON null made every later start of ecsd fail.
+  double d = 0;
+  const char* b = v->data();
+  const char* e = b + v->size();
+  auto [p, ec] = std::from_chars(b, e, d);
+  if (ec != std::errc() || p != e || !std::isfinite(d))
+    return Invalid(k, "expected a finite decimal number, got \"" + *v + "\"");
   return std::optional<double>(d);
 }
 

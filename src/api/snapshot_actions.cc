@@ -5,6 +5,7 @@
 #include "api/action.h"
 #include "api/paging.h"
 #include "common/clock.h"
+#include "common/json_dump.h"
 #include "common/text.h"
 #include "service/snapshot_policy_service.h"
 #include "service/snapshot_service.h"
@@ -190,7 +191,7 @@ Result<json> CancelAutoSnapshotPolicyAction(ApiContext& c) {
 std::string NumberList(const std::vector<int>& v) {
   json arr = json::array();
   for (int n : v) arr.push_back(std::to_string(n));
-  return arr.dump();
+  return DumpJson(arr);
 }
 
 Result<json> DescribeAutoSnapshotPolicyExAction(ApiContext& c) {

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/http_client.h"
+#include "common/json_dump.h"
 #include "common/text.h"
 
 namespace openecs {
@@ -177,7 +178,7 @@ int RunCli(const std::vector<std::string>& args) {
       PrintInstanceEvents(call, params["InstanceId"], params["RegionId"]);
     return 1;
   }
-  std::cout << (reply.is_discarded() ? res->body : reply.dump(2)) << "\n";
+  std::cout << (reply.is_discarded() ? res->body : DumpJson(reply, 2)) << "\n";
   return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ipv4.h"
+#include "common/json_dump.h"
 #include "common/log.h"
 #include "common/text.h"
 #include "hypervisor/fake/fake_driver.h"
@@ -77,7 +78,8 @@ void WriteCredentials(const std::string& dir, const Account& a, const std::strin
                       {"access_key_secret", a.access_key_secret},
                       {"endpoint", endpoint},
                       {"region_id", region}};
-  if (Status st = WriteFileAtomic(path, j.dump(2) + "\n", 0600); !st.ok())  // never world-readable
+  if (Status st = WriteFileAtomic(path, DumpJson(j, 2) + "\n", 0600);
+      !st.ok())  // never world-readable
     LOG_WARN("{}", st.error().message);
 }
 

@@ -138,11 +138,26 @@ class BeastServer final : public HttpServer {
                        "cannot listen on " + listen + ": " + ec.message());
     port_ = acceptor_.local_endpoint().port();
     Accept();
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
     return Ok();
   }
 
   int port() const override { return port_; }
+
+  // Runs the I/O loop until Stop. Beast's parser throws on some oversized input (a header field
+  // over 64 KiB: std::length_error "field value too large") from inside a read, before any
+  // handler of ours sees it; the exception unwinds that connection's handlers (its socket
+  // closes) and must not end the process: the loop goes on with every other connection.
+  void Run() {
+    for (;;) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {
+        LOG_WARN("http: a connection was dropped: {}", e.what());
+      }
+    }
+  }
 
   void Stop() override {
     if (stopped_) return;

@@ -16,5 +16,8 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 std::string Trim(std::string_view s);
 std::string ToLower(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// True if `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
+// U+10FFFF). Request parameters must be: JSON cannot carry anything else.
+bool IsValidUtf8(std::string_view s);
 
 }  // namespace openecs

@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/json_dump.h"
 
 namespace openecs {
 
@@ -40,6 +41,28 @@ TEST(Ids, SortInCreationOrder) {
     EXPECT_EQ(id.size(), 22u);
     prev = id;
   }
+}
+
+TEST(Text, IsValidUtf8) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(
+      IsValidUtf8("\xc3\xa9t\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80"));  // été 中文 😀
+  for (const char* bad :
+       {"\xff", "\xc3", "a\xc3(", "\xc0\xaf",         // lone, cut, bad follower, overlong
+        "\xe0\x80\xaf", "\xed\xa0\x80",               // overlong, surrogate
+        "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80"})  // > U+10FFFF, 5 bytes
+    EXPECT_FALSE(IsValidUtf8(bad)) << bad;
+}
+
+TEST(Json, DumpNeverThrowsOnBytesThatAreNotText) {
+  // A guest's console printed 0xff; a console cut at 64 KiB may split a character.
+  nlohmann::json j = {{"console", std::string("a\xff"
+                                              "b\xe4\xb8")}};
+  EXPECT_EQ(DumpJson(j),
+            "{\"console\":\"a\xef\xbf\xbd"
+            "b\xef\xbf\xbd\"}");
+  EXPECT_THROW((void)j.dump(), nlohmann::json::type_error);  // what DumpJson spares us
 }
 
 }  // namespace openecs

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <set>
 
 #include "common/clock.h"
@@ -78,15 +77,32 @@ namespace {
 
 // Expands an ECS name pattern for the n-th (0-based) instance of a batch: "web-[1,3]" ->
 // "web-001", "web-002"...; with unique_suffix and no pattern, appends "-001"...
+// The first "[<1-6 digits>,<1 digit>]" in `s`: {position, length, begin, digits}. By hand:
+// request input never meets a regex (libstdc++'s recurses per character).
+struct NamePattern {
+  size_t pos = std::string::npos, len = 0;
+  long begin = 0;
+  int digits = 0;
+};
+NamePattern FindNamePattern(const std::string& s) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (size_t i = s.find('['); i != std::string::npos; i = s.find('[', i + 1)) {
+    size_t j = i + 1;
+    while (j < s.size() && digit(s[j]) && j - i <= 6) ++j;
+    size_t begin_len = j - i - 1;
+    if (begin_len < 1 || begin_len > 6 || j + 3 > s.size() || s[j] != ',' || !digit(s[j + 1]) ||
+        s[j + 2] != ']')
+      continue;
+    return {i, j + 3 - i, std::stol(s.substr(i + 1, begin_len)), s[j + 1] - '0'};
+  }
+  return {};
+}
+
 std::string BatchName(const std::string& pattern, int n, int amount, bool unique_suffix) {
-  static const std::regex kPattern(R"(\[(\d{1,6}),(\d)\])");
-  std::smatch m;
-  if (std::regex_search(pattern, m, kPattern)) {
-    long begin = std::stol(m[1].str());
-    int digits = std::stoi(m[2].str());
-    std::string num = std::to_string(begin + n);
-    if (static_cast<int>(num.size()) < digits) num.insert(0, digits - num.size(), '0');
-    return m.prefix().str() + num + m.suffix().str();
+  if (NamePattern m = FindNamePattern(pattern); m.pos != std::string::npos) {
+    std::string num = std::to_string(m.begin + n);
+    if (static_cast<int>(num.size()) < m.digits) num.insert(0, m.digits - num.size(), '0');
+    return pattern.substr(0, m.pos) + num + pattern.substr(m.pos + m.len);
   }
   if (unique_suffix && amount > 1) {
     std::string num = std::to_string(n + 1);

@@ -102,6 +102,19 @@ TEST_F(InstanceServiceTest, FailedCreationFreesAddressCapacityAndDisks) {
   EXPECT_TRUE(RunInstances(*cloud_, r).ok());  // the address is free again
 }
 
+TEST_F(InstanceServiceTest, NamePatternsNumberABatch) {
+  auto r = Run(2);
+  r.name = "web-[7,3]x-[2,2]";  // the first pattern counts
+  auto ids = *RunInstances(*cloud_, r);
+  EXPECT_EQ(Get(ids[0]).name, "web-007x-[2,2]");
+  EXPECT_EQ(Get(ids[1]).name, "web-008x-[2,2]");
+  r.amount = 1;
+  r.name = "n[1234567,2]-[,1]-[12,x]-[3,4";  // not patterns: kept as given
+  auto more = RunInstances(*cloud_, r);
+  ASSERT_TRUE(more.ok()) << more.error().message;
+  EXPECT_EQ(Get((*more)[0]).name, r.name);
+}
+
 TEST_F(InstanceServiceTest, AFailedCreationLeavesAnEventThatOutlivesTheInstanceFor30Days) {
   auto ids = *RunInstances(*cloud_, Run(1));
   HostSays(ids[0], PowerState::kAbsent, /*failed=*/true);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/http_client.h"
+#include "common/json_dump.h"
 #include "common/log.h"
 #include "model/catalogue.h"
 #include "sys/exec.h"
@@ -224,7 +225,7 @@ Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
                             "metadata_sources", "kernel_version", "platform", "architecture"})
       if (boot.contains(key)) meta[key] = boot[key];
   }
-  if (Status st = WriteFileAtomic(part + "/image.json", meta.dump(2)); !st.ok())
+  if (Status st = WriteFileAtomic(part + "/image.json", DumpJson(meta, 2)); !st.ok())
     return fail(st.error());
   fs::rename(part, dir, ec);
   if (ec) return fail(Fail("cannot put " + part + " in place: " + ec.message()));

@@ -17,6 +17,7 @@
 
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "common/json_dump.h"
 #include "common/log.h"
 #include "hypervisor/qemu/argv.h"
 #include "hypervisor/qemu/cidata.h"
@@ -213,7 +214,7 @@ Status QemuDriver::Spawn(const DesiredVm& spec) {
     if (!st.ok()) return cleanup(st.error());
     if (fresh) made.push_back(pool_.FileOf(d));
   }
-  Status st = WriteFileAtomic(dir + "/spec.json", SpecToJson(spec).dump(2));
+  Status st = WriteFileAtomic(dir + "/spec.json", DumpJson(SpecToJson(spec), 2));
   if (!st.ok()) return cleanup(st.error());
   return Ok();
 }
@@ -234,7 +235,7 @@ Result<DesiredVm> QemuDriver::UpdateSpec(const DesiredVm& want) {
   vm.public_key = want.public_key;
   vm.private_ip = want.private_ip;
   vm.nics = want.nics;  // not kept in spec.json: the server always says
-  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/spec.json", SpecToJson(vm).dump(2)));
+  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/spec.json", DumpJson(SpecToJson(vm), 2)));
   return vm;
 }
 
@@ -313,7 +314,7 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   // Where this boot's console starts, and the line that says the image's OS is up (GuestReady).
   json boot = {{"console_offset", FileSize(c.console_log)},
                {"marker", image.value("boot_complete_marker", "")}};
-  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/boot.json", boot.dump()));
+  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/boot.json", DumpJson(boot)));
   {
     std::lock_guard<std::mutex> lock(mu_);
     ready_.erase(id);

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <thread>
 
+#include "common/json_dump.h"
+
 namespace openecs {
 namespace {
 int64_t NowMs() {
@@ -86,7 +88,7 @@ Result<nlohmann::json> QmpClient::Execute(const std::string& command,
   if (fd_ < 0) return QmpError("not connected");
   nlohmann::json req = {{"execute", command}};
   if (!arguments.is_null()) req["arguments"] = arguments;
-  std::string line = req.dump() + "\n";
+  std::string line = DumpJson(req) + "\n";
   if (::send(fd_, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
     Close();
     return QmpError("write failed");
