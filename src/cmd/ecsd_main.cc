@@ -129,6 +129,8 @@ bool PrepareHost(HostOptions& o, bool runs_guests = true) {
   o.image_dir = AbsolutePath(o.image_dir);
   std::error_code ec;
   fs::create_directories(o.data_dir, ec);
+  // The data dir holds the root AccessKey secret, guest passwords and consoles: its owner's.
+  if (!ec) fs::permissions(o.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec) {
     std::cerr << "cannot create data dir " << o.data_dir << ": " << ec.message() << "\n";
     return false;
@@ -434,6 +436,9 @@ void AddHostOptions(CLI::App* cmd, HostOptions& h) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every file ecsd (and the QEMU, dnsmasq it starts) makes is its owner's alone: the database
+  // (root secret, guest passwords), specs, metadata files, consoles, disks.
+  ::umask(0077);
   CLI::App app{"ecsd: the OpenECS daemon"};
   app.require_subcommand(1);
   DevOptions o;

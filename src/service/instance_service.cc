@@ -59,13 +59,20 @@ Status ValidateMetadataOptions(const std::string& endpoint, const std::string& t
   return Ok();
 }
 
-Status ValidateHostName(const std::string& h) {
-  // 2-64 characters of letters, digits, '.', '-'; no leading/trailing or doubled '.'/'-'.
+namespace {
+std::string BatchName(const std::string& pattern, int n, int amount, bool unique_suffix);
+}  // namespace
+
+Status ValidateHostName(const std::string& name, bool batch_pattern) {
+  // A batch pattern ("web-[1,3]", RunInstances) is checked as it expands: what the guest gets,
+  // and what reaches dnsmasq's dhcp-host line, is 2-64 characters of letters, digits, '.', '-'
+  // (no ','), with no leading/trailing or doubled '.'/'-'.
+  std::string h = batch_pattern ? BatchName(name, 0, 1, false) : name;
   if (h.size() < 2 || h.size() > 64) return MakeError(ErrorCode::kInvalidHostName);
   for (size_t i = 0; i < h.size(); ++i) {
     char c = h[i];
     bool sep = c == '.' || c == '-';
-    if (!std::isalnum(static_cast<unsigned char>(c)) && !sep && c != '[' && c != ']' && c != ',')
+    if (!std::isalnum(static_cast<unsigned char>(c)) && !sep)
       return MakeError(ErrorCode::kInvalidHostName);
     if (sep && (i == 0 || i + 1 == h.size() || h[i - 1] == '.' || h[i - 1] == '-'))
       return MakeError(ErrorCode::kInvalidHostName);
@@ -181,7 +188,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
   OPENECS_RETURN_IF_ERROR(ValidateUserData(r.user_data));
   OPENECS_RETURN_IF_ERROR(
       ValidateMetadataOptions(r.metadata_http_endpoint, r.metadata_http_tokens));
-  if (!r.host_name.empty()) OPENECS_RETURN_IF_ERROR(ValidateHostName(r.host_name));
+  if (!r.host_name.empty()) OPENECS_RETURN_IF_ERROR(ValidateHostName(r.host_name, true));
   if (!ValidResourceName(r.name)) return MakeError(ErrorCode::kInvalidInstanceName);
   if (r.charge_type != "PostPaid" && r.charge_type != "PrePaid")
     return MakeError(ErrorCode::kInvalidParameter,

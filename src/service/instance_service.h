@@ -106,7 +106,8 @@ Status ValidatePassword(const std::string& p);
 // ModifyInstanceVncPasswd: exactly 6 letters and digits.
 Status ValidateVncPassword(const std::string& p);
 Status ValidateUserData(const std::string& base64);
-Status ValidateHostName(const std::string& h);
+// A host name as ECS takes it; `batch_pattern`: RunInstances' "name-[begin,digits]" form.
+Status ValidateHostName(const std::string& name, bool batch_pattern = false);
 // HttpEndpoint enabled|disabled, HttpTokens optional|required.
 Status ValidateMetadataOptions(const std::string& endpoint, const std::string& tokens);
 

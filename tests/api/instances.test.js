@@ -194,6 +194,9 @@ describe('RunInstances', () => {
       'non-Base64 UserData': () => expectError(run({ userData: '!!!not base64!!!' }), /^InvalidUserData\./, 400),
       'UserData over 32 KB': () => expectError(run({ userData: big }), 'InvalidUserData.SizeExceeded', 400),
       'bad HostName': () => expectError(run({ hostName: 'bad..host' }), 'InvalidHostName.Malformed', 400),
+      // A comma would end up in dnsmasq's dhcp-host line (MAC,IP,name): only patterns may hold one.
+      'HostName with a comma': () => expectError(run({ hostName: 'a,b' }), 'InvalidHostName.Malformed', 400),
+      'HostName with a second pattern': () => expectError(run({ hostName: 'h[1,2]-[3,4]' }), 'InvalidHostName.Malformed', 400),
       'bad InstanceName': () => expectError(run({ instanceName: 'http://evil' }), 'InvalidInstanceName.Malformed', 400),
       'bad SystemDisk.Category': () => expectError(run({ systemDisk: { category: 'floppy' } }), 'InvalidSystemDiskCategory.ValueNotSupported', 400),
       'bad DataDisk.Category': () => expectError(run({ dataDisk: [{ category: 'floppy', size: 20 }] }), 'InvalidDataDiskCategory.ValueNotSupported', 400),
@@ -488,6 +491,9 @@ describe('ModifyInstanceAttribute', () => {
     await ecs.modifyInstanceAttribute(new Ecs.ModifyInstanceAttributeRequest({ instanceId: id, deletionProtection: false }));
     assert.equal((await h.describeInstance(ecs, id)).DeletionProtection, false);
     assert.equal((await h.describeInstance(ecs, id)).InstanceName, 'after', 'unset fields unchanged');
+    // No batch pattern here: brackets and commas would reach the guest and dnsmasq as they are.
+    for (const hostName of ['web-[1,3]', 'a,b'])
+      await expectError(ecs.modifyInstanceAttribute(new Ecs.ModifyInstanceAttributeRequest({ instanceId: id, hostName })), 'InvalidHostName.Malformed', 400);
   });
 
   test('SecurityGroupIds.N replaces the groups', async () => {

@@ -31,9 +31,11 @@ test('a host without QEMU refuses to start the qemu driver and says which packag
 });
 
 test('the emulator needs none of them', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openecs-preflight-'));
+  const top = fs.mkdtempSync(path.join(os.tmpdir(), 'openecs-preflight-'));
+  fs.chmodSync(top, 0o755);
+  const dir = path.join(top, 'data');  // made by ecsd
   const ecsd = spawn(ECSD, ['dev', '--driver', 'fake', '--data-dir', dir, '--listen', '127.0.0.1:0'],
-    { env: { PATH: path.join(dir, 'no-bin') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    { env: { PATH: path.join(top, 'no-bin') }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   ecsd.stdout.on('data', (d) => { out += d; });
   ecsd.stderr.on('data', (d) => { out += d; });
@@ -41,9 +43,13 @@ test('the emulator needs none of them', async () => {
     await h.waitFor(async () => /listening on/.test(out) || ecsd.exitCode !== null, 20000, 50, 'the emulator to listen');
     assert.match(out, /driver fake \(emulator mode\)/);
     assert.match(out, new RegExp(`credentials: +${dir}/credentials`), 'an absolute data dir');
+    // Secrets live there (root AccessKey, guest passwords): nobody else may read them.
+    assert.equal(fs.statSync(dir).mode & 0o777, 0o700, 'data dir 0700');
+    for (const f of ['openecs.db', 'credentials', 'agent-token'])
+      assert.equal(fs.statSync(path.join(dir, f)).mode & 0o077, 0, `${f} is its owner's only`);
   } finally {
     ecsd.kill('SIGTERM');
     await new Promise((resolve) => (ecsd.exitCode !== null ? resolve() : ecsd.once('exit', resolve)));
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(top, { recursive: true, force: true });
   }
 });
