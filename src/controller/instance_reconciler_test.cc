@@ -93,3 +93,54 @@ TEST(InstanceReconciler, ReleaseFinishesWhenAbsent) {
 }
 
 }  // namespace openecs
+
+namespace openecs {
+TEST(InstanceReconciler, TheGuestSayingItIsUpCountsOncePerBoot) {
+  Instance i = Fresh(DesiredPower::kRunning);
+  ApplyObservation(i, Saw(PowerState::kShutoff), 100);
+  Observation up = Saw(PowerState::kUnknown);
+  up.guest_ready = true;
+  EXPECT_FALSE(ApplyObservation(i, up, 100).changed) << "Starting: not Running yet";
+  EXPECT_FALSE(i.guest_ready);
+  ApplyObservation(i, Saw(PowerState::kRunning), 101);
+  EXPECT_EQ(i.boot_time, 101);
+  EXPECT_TRUE(ApplyObservation(i, up, 103).changed);
+  EXPECT_TRUE(i.guest_ready);
+  EXPECT_FALSE(ApplyObservation(i, up, 104).changed);
+  // A reboot: the next boot must say it again.
+  i.status = InstanceStatus::kStarting;  // what RebootInstance leaves, with its task
+  i.task = InstanceTask::kRebooting;
+  i.reboot_seq = 1;
+  Observation rebooted = Saw(PowerState::kRunning);
+  rebooted.reboot_seq_done = 1;
+  ApplyObservation(i, rebooted, 200);
+  EXPECT_EQ(i.status, InstanceStatus::kRunning);
+  EXPECT_EQ(i.boot_time, 200);
+  EXPECT_FALSE(i.guest_ready);
+}
+
+TEST(InstanceReconciler, WhatThePlatformDidOnItsOwnIsAnEvent) {
+  Instance i = Fresh(DesiredPower::kRunning);
+  Observation fail{"i-1", PowerState::kAbsent, 0, true, "spawn", "no image"};
+  ReconcileOutcome out = ApplyObservation(i, fail, 100);
+  EXPECT_TRUE(out.release);
+  EXPECT_EQ(out.event_type, "SystemFailure.Delete");
+  EXPECT_NE(out.event_reason.find("spawn: no image"), std::string::npos) << out.event_reason;
+
+  Instance j = Fresh(DesiredPower::kRunning);
+  ApplyObservation(j, Saw(PowerState::kShutoff), 100);  // Starting
+  out = ApplyObservation(j, {"i-1", PowerState::kShutoff, 0, true, "power_on", "qemu died"}, 101);
+  EXPECT_EQ(out.event_type, "SystemFailure.Stop");
+  EXPECT_NE(out.event_reason.find("power_on: qemu died"), std::string::npos);
+
+  Instance k = Fresh(DesiredPower::kRunning);
+  ApplyObservation(k, Saw(PowerState::kShutoff), 100);
+  ApplyObservation(k, Saw(PowerState::kRunning), 101);
+  EXPECT_EQ(ApplyObservation(k, Saw(PowerState::kAbsent), 102).event_type, "SystemFailure.Stop");
+  // A guest shut down from inside is the user's doing: no event.
+  Instance l = Fresh(DesiredPower::kRunning);
+  ApplyObservation(l, Saw(PowerState::kShutoff), 100);
+  ApplyObservation(l, Saw(PowerState::kRunning), 101);
+  EXPECT_EQ(ApplyObservation(l, Saw(PowerState::kShutoff), 102).event_type, "");
+}
+}  // namespace openecs
