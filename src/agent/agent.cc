@@ -58,6 +58,7 @@ Status Agent::Start() {
     Send({id, driver_->Info(id).power, 0, false, "", ""});
   });
   pool_ = std::make_unique<boost::asio::thread_pool>(options_.workers);
+  transfer_pool_ = std::make_unique<boost::asio::thread_pool>(2);
   loop_ = std::thread([this] { Loop(); });
   return Ok();
 }
@@ -71,6 +72,7 @@ void Agent::Stop() {
   if (stop_.exchange(true)) return;
   if (loop_.joinable()) loop_.join();
   if (pool_) pool_->join();
+  if (transfer_pool_) transfer_pool_->join();
 }
 
 void Agent::Loop() {
@@ -213,44 +215,50 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
       return made.ok();
     });
   for (const auto& build : desired.image_builds)
-    StartJob("image:" + build.image_id, [this, build] {
-      auto report = [&](const ImageReport& r) {
-        Observation o;  // no power news
-        o.image = r;
-        Send(o);
-      };
-      int last = 0;
-      auto made = driver_->MakeImage(build, [&](int pct) {
-        if (pct < last + 5) return;  // a report per 5%
-        last = pct;
-        ImageReport r;
-        r.image_id = build.image_id;
-        r.progress = pct;
-        report(r);
-      });
-      ImageReport r;
-      r.image_id = build.image_id;
-      if (made.ok()) {
-        r = *made;
-        LOG_INFO("agent: image {} made ({} bytes)", build.image_id, r.size_bytes);
-      } else {
-        r.failed = true;
-        r.error = made.error().message;
-        LOG_WARN("agent: image {} failed: {}", build.image_id, r.error);
-      }
-      report(r);
-      return made.ok();
-    });
+    StartJob(
+        "image:" + build.image_id,
+        [this, build] {
+          auto report = [&](const ImageReport& r) {
+            Observation o;  // no power news
+            o.image = r;
+            Send(o);
+          };
+          int last = 0;
+          auto made = driver_->MakeImage(build, [&](int pct) {
+            if (pct < last + 5) return;  // a report per 5%
+            last = pct;
+            ImageReport r;
+            r.image_id = build.image_id;
+            r.progress = pct;
+            report(r);
+          });
+          ImageReport r;
+          r.image_id = build.image_id;
+          if (made.ok()) {
+            r = *made;
+            LOG_INFO("agent: image {} made ({} bytes)", build.image_id, r.size_bytes);
+          } else {
+            r.failed = true;
+            r.error = made.error().message;
+            LOG_WARN("agent: image {} failed: {}", build.image_id, r.error);
+          }
+          report(r);
+          return made.ok();
+        },
+        /*transfer=*/true);
   for (const auto& e : desired.image_exports)
-    StartJob("export:" + e.task_id, [this, e] {
-      Status st = driver_->ExportImage(e);
-      if (!st.ok())
-        LOG_WARN("agent: export of image {} failed: {}", e.image_id, st.error().message);
-      Observation o;  // no power news
-      o.image_export = ImageExportReport{e.image_id, e.task_id, !st.ok(), ErrorOf(st)};
-      Send(o);
-      return st.ok();
-    });
+    StartJob(
+        "export:" + e.task_id,
+        [this, e] {
+          Status st = driver_->ExportImage(e);
+          if (!st.ok())
+            LOG_WARN("agent: export of image {} failed: {}", e.image_id, st.error().message);
+          Observation o;  // no power news
+          o.image_export = ImageExportReport{e.image_id, e.task_id, !st.ok(), ErrorOf(st)};
+          Send(o);
+          return st.ok();
+        },
+        /*transfer=*/true);
   for (const auto& build : desired.disk_builds)
     StartJob("build:" + build.disk_id + ":" + std::to_string(build.generation), [this, build] {
       Status st = driver_->BuildDisk(build);
@@ -316,12 +324,12 @@ bool Agent::Settled(const DesiredVm& vm) {
          nics->second == NicsOf(vm) && disks != disks_done_.end() && disks->second == DisksOf(vm);
 }
 
-void Agent::StartJob(const std::string& key, std::function<bool()> work) {
+void Agent::StartJob(const std::string& key, std::function<bool()> work, bool transfer) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (jobs_done_.count(key) || !jobs_busy_.insert(key).second) return;
   }
-  boost::asio::post(*pool_, [this, key, work = std::move(work)] {
+  boost::asio::post(transfer ? *transfer_pool_ : *pool_, [this, key, work = std::move(work)] {
     bool done = work();
     std::lock_guard<std::mutex> lock(mu_);
     if (done) jobs_done_.insert(key);

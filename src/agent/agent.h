@@ -62,8 +62,10 @@ class Agent {
   bool Settled(const DesiredVm& vm);
   void Send(const Observation& o);
   // Runs `work` on the pool unless the job `key` is under way or finished here already (work
-  // returned true).
-  void StartJob(const std::string& key, std::function<bool()> work);
+  // returned true). `transfer`: an image import or export, which may take hours on a user's
+  // slow server; those run on their own small pool so they never hold the threads that start
+  // and stop guests.
+  void StartJob(const std::string& key, std::function<bool()> work, bool transfer = false);
   void RefreshConsoles();
   // Reports, once per boot, that a guest's OS is up (HealthStatus Ok).
   void GuestSignalled(const std::string& id, const char* sign);
@@ -77,6 +79,7 @@ class Agent {
   std::atomic<bool> stop_{false};
   std::thread loop_;
   std::unique_ptr<boost::asio::thread_pool> pool_;
+  std::unique_ptr<boost::asio::thread_pool> transfer_pool_;  // image imports and exports
   std::mutex mu_;
   std::set<std::string> busy_;
   std::set<std::string>

@@ -1,5 +1,6 @@
 // ecsd: the OpenECS daemon. `ecsd dev` runs the API server and one embedded host agent in one
 // process on SQLite; `ecsd agent --server URL` runs a host agent that joins a server over HTTP.
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "agent/http_channel.h"
 #include "api/agent_endpoint.h"
 #include "api/api_server.h"
+#include "common/address_filter.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ipv4.h"
@@ -98,6 +100,8 @@ struct HostOptions {
   int cpu_overcommit = 4;
   std::string network = "auto";  // vpc | user | auto (vpc as root, else user); PrepareHost decides
   std::string underlay_ip;       // "" = the default route's source address
+  std::string import_allow;      // CIDRs ImportImage may fetch from despite address_filter.h
+  std::vector<AddressPrefix> import_allow_list;  // parsed by PrepareHost
   bool verbose = false;
 };
 
@@ -109,6 +113,7 @@ struct DevOptions {
   std::string public_cidr = "198.18.0.0/24";
   int threads = 2;
   bool local_agent = true;
+  HttpServerLimits limits;  // the API listener's
 };
 
 struct AgentCmdOptions {
@@ -143,6 +148,12 @@ bool PrepareHost(HostOptions& o, bool runs_guests = true) {
     std::cerr << "unknown network mode '" << o.network << "': use vpc, user or auto\n";
     return false;
   }
+  auto allow = ParseAddressAllowList(o.import_allow);
+  if (!allow.ok()) {
+    std::cerr << "--import-allow: " << allow.error().message << "\n";
+    return false;
+  }
+  o.import_allow_list = *allow;
   if (o.driver == "fake" || !runs_guests) return true;
   if (o.network == "auto") o.network = ::geteuid() == 0 ? "vpc" : "user";
   std::vector<std::string> problems;
@@ -211,6 +222,7 @@ std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake, VpcN
   qo.snapshot_dir = o.data_dir + "/snapshots";
   qo.custom_image_dir = o.data_dir + "/images";
   qo.exchange_dir = o.data_dir + "/exchange";
+  qo.import.allow = o.import_allow_list;
   qo.image_dir = o.image_dir;
   qo.network = network;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -321,10 +333,13 @@ int RunDev(DevOptions o) {
     r.body = R"({"Status":"ok"})";
     return r;
   });
-  auto server = HttpServer::Start(o.listen, o.threads, [&](const HttpRequest& r) {
-    if (r.target.rfind(kAgentPathPrefix, 0) == 0) return agent_endpoint.Handle(r);
-    return api.Handle(r);
-  });
+  auto server = HttpServer::Start(
+      o.listen, o.threads,
+      [&](const HttpRequest& r) {
+        if (r.target.rfind(kAgentPathPrefix, 0) == 0) return agent_endpoint.Handle(r);
+        return api.Handle(r);
+      },
+      8, "", o.limits);
   if (!server.ok()) {
     std::cerr << server.error().message << "\n";
     return 1;
@@ -430,6 +445,10 @@ void AddHostOptions(CLI::App* cmd, HostOptions& h) {
   cmd->add_option("--underlay-ip", h.underlay_ip,
                   "VPC networks: this host's address for VXLAN traffic from other hosts "
                   "(default: the source address of the default route)");
+  cmd->add_option("--import-allow", h.import_allow,
+                  "ImportImage: CIDR blocks (comma-separated) an http:// image may be fetched "
+                  "from although they are loopback, private, link-local or otherwise special "
+                  "(default: none; only public addresses)");
   cmd->add_flag("--verbose", h.verbose, "debug logging");
 }
 
@@ -439,6 +458,14 @@ int main(int argc, char** argv) {
   // Every file ecsd (and the QEMU, dnsmasq it starts) makes is its owner's alone: the database
   // (root secret, guest passwords), specs, metadata files, consoles, disks.
   ::umask(0077);
+  // Connections, guests' QMP sockets, disks and taps are descriptors: take what the host allows
+  // (the soft limit is often 1024 of a far higher hard one). The listeners size their
+  // connection caps to it (common/http_server.h).
+  if (rlimit nofile{};
+      ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   CLI::App app{"ecsd: the OpenECS daemon"};
   app.require_subcommand(1);
   DevOptions o;
@@ -452,6 +479,15 @@ int main(int argc, char** argv) {
                   "pool of public IPs; its first address is the host's side of the public bridge")
       ->capture_default_str();
   dev->add_option("--zone", o.host.zone, "zone of the embedded host (default: the first zone)");
+  dev->add_option("--max-connections", o.limits.max_connections,
+                  "API listener: open connections at most (lowered to fit the descriptor limit)")
+      ->capture_default_str();
+  dev->add_option("--max-connections-per-source", o.limits.max_per_source,
+                  "API listener: open connections from one client address at most")
+      ->capture_default_str();
+  dev->add_option("--request-timeout-s", o.limits.request_timeout_s,
+                  "API listener: a client must send a whole request within this (slowloris)")
+      ->capture_default_str();
   dev->add_flag("!--no-local-agent", o.local_agent,
                 "serve the API only; hosts join with `ecsd agent --server`");
   AddHostOptions(dev, o.host);

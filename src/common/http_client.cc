@@ -6,8 +6,16 @@
 
 namespace openecs {
 namespace {
-// "host:port" (port 80 if none) -> {host, port}.
+// "host:port" or "[v6]:port" (port 80 if none) -> {host, port}.
 std::pair<std::string, std::string> HostAndPort(const std::string& endpoint) {
+  if (!endpoint.empty() && endpoint[0] == '[') {
+    auto close = endpoint.find(']');
+    if (close == std::string::npos) return {endpoint, "80"};
+    std::string host = endpoint.substr(1, close - 1);
+    if (close + 1 < endpoint.size() && endpoint[close + 1] == ':')
+      return {host, endpoint.substr(close + 2)};
+    return {host, "80"};
+  }
   auto c = endpoint.rfind(':');
   if (c == std::string::npos) return {endpoint, "80"};
   return {endpoint.substr(0, c), endpoint.substr(c + 1)};
@@ -49,8 +57,8 @@ Result<HttpClientResponse> HttpCall(const HttpClientRequest& request) {
 }
 
 Status HttpDownload(const std::string& url, const std::string& path,
-                    const std::function<void(int64_t, int64_t)>& progress, int timeout_ms,
-                    int64_t max_bytes) {
+                    const std::function<void(int64_t, int64_t)>& progress,
+                    const DownloadOptions& options) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   using tcp = boost::asio::ip::tcp;
@@ -60,13 +68,37 @@ Status HttpDownload(const std::string& url, const std::string& path,
   size_t slash = rest.find('/');
   std::string endpoint = rest.substr(0, slash);
   std::string target = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (endpoint.find('@') != std::string::npos)
+    return MakeError(ErrorCode::kInvalidParameter, "a URL with user info cannot be downloaded");
   auto [host, port] = HostAndPort(endpoint);
+  const int timeout_ms = options.idle_timeout_ms;
+  const int64_t max_bytes = options.max_bytes;
+  auto started = std::chrono::steady_clock::now();
+  auto past_deadline = [&] {
+    return options.deadline_ms > 0 && std::chrono::steady_clock::now() - started >
+                                          std::chrono::milliseconds(options.deadline_ms);
+  };
   try {
     boost::asio::io_context ioc;
     tcp::resolver resolver(ioc);
     beast::tcp_stream stream(ioc);
     stream.expires_after(std::chrono::milliseconds(timeout_ms));
-    stream.connect(resolver.resolve(host, port));
+    std::vector<tcp::endpoint> admitted;
+    std::string refused;
+    for (const auto& r : resolver.resolve(host, port)) {
+      std::string ip = r.endpoint().address().to_string();
+      auto why = options.refuse ? options.refuse(ip) : std::nullopt;
+      if (!why) {
+        admitted.push_back(r.endpoint());
+      } else if (refused.find(ip) == std::string::npos) {
+        refused += (refused.empty() ? "" : ", ") + ip + " is " + *why;
+      }
+    }
+    if (admitted.empty())
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "will not download " + url + ": " + refused +
+                           " (an operator may admit it with --import-allow)");
+    stream.connect(admitted);
     http::request<http::empty_body> req{http::verb::get, target, 11};
     req.set(http::field::host, endpoint);
     req.set(http::field::user_agent, "openecs/0.1");
@@ -84,6 +116,7 @@ Status HttpDownload(const std::string& url, const std::string& path,
     std::vector<char> chunk(1 << 20);
     int64_t done = 0;
     bool ok = true;
+    std::string why = "the connection broke off";
     while (!parser.is_done()) {
       parser.get().body().data = chunk.data();
       parser.get().body().size = chunk.size();
@@ -99,12 +132,19 @@ Status HttpDownload(const std::string& url, const std::string& path,
       done += static_cast<int64_t>(n);
       if (done > max_bytes) {
         ok = false;
+        why = "it is larger than " + std::to_string(max_bytes) + " bytes";
+        break;
+      }
+      if (past_deadline()) {
+        ok = false;
+        why = "it took longer than " + std::to_string(options.deadline_ms / 1000) + " s";
         break;
       }
       if (progress) progress(done, total);
     }
     ok = std::fclose(out) == 0 && ok;
-    if (!ok) return MakeError(ErrorCode::kInternalError, "download of " + url + " broke off");
+    if (!ok)
+      return MakeError(ErrorCode::kInvalidParameter, "download of " + url + " stopped: " + why);
     return Ok();
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kServiceUnavailable, "cannot download " + url + ": " + e.what());

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -27,11 +28,22 @@ struct HttpClientResponse {
 
 Result<HttpClientResponse> HttpCall(const HttpClientRequest& request);
 
-// GETs an http:// URL into the file at `path`, streaming (no size limit), calling `progress`
-// with bytes so far and the total (-1 when the server does not say). Only status 200 counts.
-// Stops with an error past `max_bytes`.
+struct DownloadOptions {
+  int idle_timeout_ms = 60000;  // the longest wait for the next bytes
+  int64_t deadline_ms = 0;      // the whole download (0: none)
+  int64_t max_bytes = int64_t{1} << 40;
+  // Asked about every address the host name resolves to; a reason refuses that address (see
+  // common/address_filter.h). Only admitted addresses are connected to; none: an error naming
+  // the reasons. Null: every address is admitted.
+  std::function<std::optional<std::string>(const std::string& address)> refuse;
+};
+
+// GETs an http:// URL into the file at `path`, streaming, calling `progress` with bytes so
+// far and the total (-1 when the server does not say). Only status 200 counts: a redirect is
+// not followed (it is an error, so a redirect cannot lead past `refuse`). User info in the URL
+// ("http://user@host/") is refused. Stops with an error past `max_bytes` or the deadline.
 Status HttpDownload(const std::string& url, const std::string& path,
-                    const std::function<void(int64_t, int64_t)>& progress, int timeout_ms = 60000,
-                    int64_t max_bytes = int64_t{1} << 40);
+                    const std::function<void(int64_t, int64_t)>& progress,
+                    const DownloadOptions& options = {});
 
 }  // namespace openecs

@@ -2,10 +2,14 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include "common/beast.h"
 #include "common/log.h"
@@ -19,10 +23,45 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+// Open connections of one listener, in all and per client address.
+class ConnectionCount {
+ public:
+  explicit ConnectionCount(const HttpServerLimits& limits) : limits_(limits) {}
+  // Counts a new connection from `source`, or false if a cap is reached.
+  bool Admit(const std::string& source) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (total_ >= limits_.max_connections) return false;
+    int& n = per_source_[source];
+    if (n >= limits_.max_per_source) return false;
+    ++n;
+    ++total_;
+    return true;
+  }
+  void Release(const std::string& source) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = per_source_.find(source);
+    if (it != per_source_.end() && --it->second <= 0) per_source_.erase(it);
+    --total_;
+  }
+  const HttpServerLimits& limits() const { return limits_; }
+
+ private:
+  HttpServerLimits limits_;
+  std::mutex mu_;
+  int total_ = 0;
+  std::unordered_map<std::string, int> per_source_;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpHandler& handler, asio::thread_pool& blocking)
-      : stream_(std::move(socket)), handler_(handler), blocking_(blocking) {}
+  Session(tcp::socket socket, std::string source, const HttpHandler& handler,
+          asio::thread_pool& blocking, std::shared_ptr<ConnectionCount> count)
+      : stream_(std::move(socket)),
+        source_(std::move(source)),
+        handler_(handler),
+        blocking_(blocking),
+        count_(std::move(count)) {}
+  ~Session() { count_->Release(source_); }
   void Run() { Read(); }
 
  private:
@@ -30,7 +69,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(1 << 20);
     parser_->header_limit(256 * 1024);  // the SDKs put every parameter (UserData too) in the URL
-    stream_.expires_after(std::chrono::seconds(120));
+    // The whole request (from the wait for its first byte to its last) within the timeout.
+    stream_.expires_after(std::chrono::seconds(count_->limits().request_timeout_s));
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -55,9 +95,9 @@ class Session : public std::enable_shared_from_this<Session> {
         it->second += "," + std::string(f.value());
     }
     in.body = std::move(req.body());
-    beast::error_code addr_ec;
-    auto ep = stream_.socket().remote_endpoint(addr_ec);
-    if (!addr_ec) in.remote_address = ep.address().to_string();
+    in.remote_address = source_;
+    // A long-poll's wait is not the client's slowness: no timer until the answer is written.
+    stream_.expires_never();
     HttpResponse out = handler_(in);
     if (out.deferred) {
       asio::post(blocking_, [self = shared_from_this(), work = std::move(out.deferred)] {
@@ -80,6 +120,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(req.keep_alive());
     res->body() = std::move(out.body);
     res->prepare_payload();
+    stream_.expires_after(std::chrono::seconds(count_->limits().write_timeout_s));
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
                         if (ec || !res->keep_alive()) {
@@ -94,14 +135,35 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::string source_;
   const HttpHandler& handler_;
   asio::thread_pool& blocking_;
+  std::shared_ptr<ConnectionCount> count_;
 };
+
+// The caps, lowered to fit the descriptors this process may open (a quarter of the soft limit
+// for one listener: QEMU's sockets, disks, QMP and other listeners need the rest), so that a
+// flood fills a cap and not the descriptor table.
+HttpServerLimits FitToDescriptors(HttpServerLimits limits) {
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+    int fit = std::max<int>(16, static_cast<int>(nofile.rlim_cur / 4));
+    if (fit < limits.max_connections) {
+      limits.max_connections = fit;  // one source may still hold only an eighth of it
+      limits.max_per_source = std::min(limits.max_per_source, std::max(2, fit / 8));
+    }
+  }
+  return limits;
+}
 
 class BeastServer final : public HttpServer {
  public:
-  BeastServer(HttpHandler handler, int blocking_threads)
-      : handler_(std::move(handler)), blocking_(std::max(1, blocking_threads)), acceptor_(ioc_) {}
+  BeastServer(HttpHandler handler, int blocking_threads, HttpServerLimits limits)
+      : handler_(std::move(handler)),
+        blocking_(std::max(1, blocking_threads)),
+        acceptor_(ioc_),
+        retry_(ioc_),
+        count_(std::make_shared<ConnectionCount>(FitToDescriptors(limits))) {}
   ~BeastServer() override { Stop(); }
 
   Status Listen(const std::string& listen, int threads, const std::string& netns) {
@@ -160,8 +222,7 @@ class BeastServer final : public HttpServer {
   }
 
   void Stop() override {
-    if (stopped_) return;
-    stopped_ = true;
+    if (stopped_.exchange(true)) return;
     ioc_.stop();
     for (auto& t : threads_)
       if (t.joinable()) t.join();
@@ -171,11 +232,30 @@ class BeastServer final : public HttpServer {
  private:
   void Accept() {
     acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
-      if (!ec) {
-        s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(s), handler_, blocking_)->Run();
+      if (stopped_) return;
+      if (ec) {
+        // Out of descriptors (or another transient failure): the pending connection stays in
+        // the backlog; try again shortly rather than at once, forever.
+        if (ec != asio::error::operation_aborted) {
+          LOG_WARN("http: accept failed: {}; pausing", ec.message());
+          retry_.expires_after(std::chrono::milliseconds(100));
+          retry_.async_wait([this](beast::error_code) {
+            if (!stopped_) Accept();
+          });
+        }
+        return;
       }
-      if (!stopped_) Accept();
+      beast::error_code addr_ec;
+      auto ep = s.remote_endpoint(addr_ec);
+      std::string source = addr_ec ? std::string() : ep.address().to_string();
+      if (count_->Admit(source)) {
+        s.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(std::move(s), source, handler_, blocking_, count_)->Run();
+      } else {
+        beast::error_code ignored;
+        s.close(ignored);  // over a cap: the client sees the connection closed
+      }
+      Accept();
     });
   }
 
@@ -183,17 +263,20 @@ class BeastServer final : public HttpServer {
   asio::thread_pool blocking_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
+  std::shared_ptr<ConnectionCount> count_;
   std::vector<std::thread> threads_;
   int port_ = 0;
-  bool stopped_ = false;
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, int threads,
                                                       HttpHandler handler, int blocking_threads,
-                                                      const std::string& netns) {
-  auto server = std::make_unique<BeastServer>(std::move(handler), blocking_threads);
+                                                      const std::string& netns,
+                                                      HttpServerLimits limits) {
+  auto server = std::make_unique<BeastServer>(std::move(handler), blocking_threads, limits);
   OPENECS_RETURN_IF_ERROR(server->Listen(listen, threads, netns));
   return std::unique_ptr<HttpServer>(std::move(server));
 }

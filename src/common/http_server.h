@@ -34,6 +34,19 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// What one listener lets its clients hold. A connection past either cap is closed as soon as
+// it is accepted; a client that does not send a whole request within `request_timeout_s` (a
+// slowloris sending a header a byte at a time, or an idle keep-alive connection) is closed,
+// and so is one that does not read its answer within `write_timeout_s`. The caps are lowered
+// to fit the process's descriptor limit (RLIMIT_NOFILE) so accept() does not run out; if it
+// fails anyway (EMFILE, ENFILE), accepting pauses 100 ms instead of spinning.
+struct HttpServerLimits {
+  int max_connections = 4096;
+  int max_per_source = 512;  // by the client's IP address
+  int request_timeout_s = 30;
+  int write_timeout_s = 60;
+};
+
 class HttpServer {
  public:
   // Binds "host:port" (port 0 picks a free one) and starts `threads` I/O threads and
@@ -42,7 +55,8 @@ class HttpServer {
   // namespace: the server answers there while its threads stay in the caller's namespace.
   static Result<std::unique_ptr<HttpServer>> Start(const std::string& listen, int threads,
                                                    HttpHandler handler, int blocking_threads = 8,
-                                                   const std::string& netns = "");
+                                                   const std::string& netns = "",
+                                                   HttpServerLimits limits = {});
   virtual ~HttpServer() = default;
   virtual int port() const = 0;
   virtual void Stop() = 0;

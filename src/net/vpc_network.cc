@@ -125,8 +125,15 @@ Status VpcNetworks::EnsureNamespace(const std::string& vpc_id, Vpc& vpc) {
     auto handler = [this, vpc_id](const HttpRequest& req) {
       return metadata_handler_(vpc_id, req);
     };
+    // Guests are the clients: a few connections each is plenty, and one guest opening
+    // thousands must not take the agent's descriptors (issue 13's H5).
+    HttpServerLimits limits;
+    limits.max_connections = 256;
+    limits.max_per_source = 16;
+    limits.request_timeout_s = 10;
+    limits.write_timeout_s = 10;
     OPENECS_ASSIGN_OR_RETURN(vpc.metadata, HttpServer::Start(std::string(kMetadataAddress) + ":80",
-                                                             1, std::move(handler), 1, ns));
+                                                             1, std::move(handler), 1, ns, limits));
   }
   return Ok();
 }

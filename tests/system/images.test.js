@@ -5,7 +5,9 @@
 // a qcow2 served over http from loopback, and of a raw file in a bucket of the host's exchange
 // directory, each converted by qemu-img into an image identical (qemu-img compare) to its
 // source; ExportImage as vmdk, identical again; a URL that answers 404 leaves the image
-// CreateFailed with the reason in its task.
+// CreateFailed with the reason in its task. The host fetches only from addresses its operator
+// admits (--import-allow 127.0.0.1/32 here): other loopback addresses, ::1 and a redirect are
+// refused (issue 13's H3; the filter's ranges are tested as a function in address_filter_test).
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -26,12 +28,13 @@ const script = (body) => Buffer.from(`#!/bin/sh\n${body}\n`).toString('base64');
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(IMAGE_DIR, h.IMAGE, 'image.json')), `built image in ${IMAGE_DIR}`);
-  server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', IMAGE_DIR, '--network', 'vpc'] });
+  server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', IMAGE_DIR, '--network', 'vpc', '--import-allow', '127.0.0.1/32'] });
   ecs = h.ecsClient(server);
   vpc = h.vpcClient(server);
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'openecs-import-'));
   // Serves files of `scratch` with their length (so the host can show download progress).
   files = http.createServer((req, res) => {
+    if (req.url.startsWith('/redirect/')) { res.writeHead(302, { Location: `/${path.basename(req.url)}` }); res.end(); return; }
     const file = path.join(scratch, path.basename(req.url));
     if (!fs.existsSync(file)) { res.writeHead(404); res.end('no such file'); return; }
     res.writeHead(200, { 'Content-Length': fs.statSync(file).size });
@@ -134,6 +137,19 @@ test('ImportImage: a qcow2 over http from loopback and a raw file in a bucket, c
   assert.equal(failed.TaskStatus, 'Failed');
   assert.match(failed.OperationProgressSet.OperationProgress[0].ErrorMsg, /404/);
   assert.ok(!fs.existsSync(path.join(server.dataDir, 'images', `${missing.ImageId}.part`)), 'no partial files left');
-  for (const id of [fromHttp.ImageId, fromFile.ImageId, evil.ImageId, missing.ImageId])
+
+  // Only the admitted address: 127.0.0.2 and ::1 are loopback too, and a redirect is not
+  // followed (it could lead anywhere).
+  const refusedImports = [];
+  for (const [url, why] of [[`http://127.0.0.2:${port}/disk.qcow2`, /127\.0\.0\.2 is loopback.*--import-allow/],
+    [`http://[::1]:${port}/disk.qcow2`, /::1 is loopback/],
+    [`http://127.0.0.1:${port}/redirect/disk.qcow2`, /answered 302/]]) {
+    const r = await imp(`imported-refused-${refusedImports.length}`, url, 'qcow2');
+    await waitImage(r.ImageId, 'CreateFailed');
+    const task = wire(await ecs.describeTaskAttribute(new Ecs.DescribeTaskAttributeRequest({ regionId: h.REGION, taskId: r.TaskId })));
+    assert.match(task.OperationProgressSet.OperationProgress[0].ErrorMsg, why, url);
+    refusedImports.push(r.ImageId);
+  }
+  for (const id of [fromHttp.ImageId, fromFile.ImageId, evil.ImageId, missing.ImageId, ...refusedImports])
     await ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: h.REGION, imageId: id }));
 });

@@ -25,11 +25,27 @@ Error Fail(const std::string& what) { return MakeError(ErrorCode::kInternalError
 constexpr const char* kSuffix = ".qcow2";
 constexpr int64_t kMaxImportBytes = int64_t{2048} << 30;  // the largest system disk
 
+// qemu-img on a file a user made: a crafted image can make qemu-img's probing use unbounded
+// memory and CPU (OSSA-2015-014), so it runs under prlimit. `info` reads headers only: 1 GiB of
+// address space and 30 s of CPU, OpenStack's figures. `convert` copies the data, so it gets
+// no CPU bound (the import's deadline bounds the download) but the same kind of memory cap.
+Result<std::string> RunUntrusted(std::vector<std::string> argv, int64_t address_space,
+                                 int cpu_seconds) {
+  std::vector<std::string> limited = {"prlimit", "--as=" + std::to_string(address_space)};
+  if (cpu_seconds > 0) limited.push_back("--cpu=" + std::to_string(cpu_seconds));
+  limited.push_back("--");
+  limited.insert(limited.end(), argv.begin(), argv.end());
+  return Run(limited);
+}
+constexpr int64_t kInfoAddressSpace = int64_t{1} << 30;
+constexpr int64_t kConvertAddressSpace = int64_t{2} << 30;
+
 // An imported file is the user's: qemu-img would follow a backing file, a qcow2 external data
 // file or vmdk extents named inside it, reading any file of the (root) agent into the image.
-// Only a file that is the whole image by itself is converted.
+// Only a file that is the whole image by itself is converted, and only up to 2 TiB.
 Status CheckSelfContained(const std::string& path, const std::string& format) {
-  auto out = Run({"qemu-img", "info", "-f", format, "--output=json", path});
+  auto out = RunUntrusted({"qemu-img", "info", "-f", format, "--output=json", path},
+                          kInfoAddressSpace, 30);
   if (!out.ok()) return Fail("not a " + format + " image: " + out.error().message);
   auto j = json::parse(*out, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Fail("qemu-img info gave no answer");
@@ -37,6 +53,9 @@ Status CheckSelfContained(const std::string& path, const std::string& format) {
     return Fail("the image names a backing file; import a flattened image");
   const auto data = j.value("format-specific", json::object()).value("data", json::object());
   if (data.contains("data-file")) return Fail("the image names an external data file");
+  if (!j.contains("virtual-size") || !j["virtual-size"].is_number_unsigned() ||
+      j["virtual-size"].get<uint64_t>() > static_cast<uint64_t>(kMaxImportBytes))
+    return Fail("the image's virtual size is over 2 TiB (the largest system disk)");
   if (data.contains("extents"))
     for (const auto& e : data["extents"])
       if (fs::weakly_canonical(e.value("filename", "")) != fs::weakly_canonical(path))
@@ -46,12 +65,13 @@ Status CheckSelfContained(const std::string& path, const std::string& format) {
 }  // namespace
 
 DiskPool::DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir,
-                   std::string custom_image_dir, std::string exchange_dir)
+                   std::string custom_image_dir, std::string exchange_dir, ImportPolicy import)
     : dir_(AbsolutePath(dir)),
       image_dir_(AbsolutePath(image_dir)),
       snapshot_dir_(AbsolutePath(snapshot_dir)),
       custom_image_dir_(custom_image_dir.empty() ? image_dir_ : AbsolutePath(custom_image_dir)),
-      exchange_dir_(AbsolutePath(exchange_dir)) {
+      exchange_dir_(AbsolutePath(exchange_dir)),
+      import_(std::move(import)) {
   std::error_code ec;
   fs::create_directories(custom_image_dir_, ec);
   fs::create_directories(dir_, ec);
@@ -181,12 +201,17 @@ Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
     source = ImageDirOf(b.source_url.substr(6)) + "/base.qcow2";
   } else if (b.source_url.rfind("http://", 0) == 0) {
     source = part + "/download";
+    DownloadOptions how;
+    how.idle_timeout_ms = import_.idle_timeout_ms;
+    how.deadline_ms = import_.deadline_ms;
+    how.max_bytes = kMaxImportBytes;
+    how.refuse = [this](const std::string& ip) { return RefusedAddress(ip, import_.allow); };
     Status got = HttpDownload(
         b.source_url, source,
         [&](int64_t done, int64_t total) {
           if (total > 0) progress(static_cast<int>(1 + 79 * done / total));
         },
-        60000, kMaxImportBytes);
+        how);
     if (!got.ok()) return fail(got.error());
     format = b.source_format;
   } else if (b.source_url.rfind("exchange:", 0) == 0 && !exchange_dir_.empty()) {
@@ -201,7 +226,10 @@ Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
   if (!fs::exists(source)) return fail(Fail("no file " + source + " on this host"));
   if (b.snapshot_id.empty() && b.source_url.rfind("image:", 0) != 0)
     if (Status st = CheckSelfContained(source, format); !st.ok()) return fail(st.error());
-  auto converted = Run({"qemu-img", "convert", "-f", format, "-O", "qcow2", source, base});
+  bool untrusted = b.snapshot_id.empty() && b.source_url.rfind("image:", 0) != 0;
+  std::vector<std::string> convert = {"qemu-img", "convert", "-f",   format,
+                                      "-O",       "qcow2",   source, base};
+  auto converted = untrusted ? RunUntrusted(convert, kConvertAddressSpace, 0) : Run(convert);
   if (!converted.ok())
     return fail(Fail("cannot convert " + b.source_url + b.snapshot_id + " (" + format +
                      ") to qcow2: " + converted.error().message));

@@ -9,10 +9,19 @@
 #include <set>
 #include <string>
 
+#include "common/address_filter.h"
 #include "common/result.h"
 #include "model/agent_protocol.h"
 
 namespace openecs {
+
+// How ImportImage's http:// sources are fetched. The agent runs as root on the host's network:
+// only addresses common/address_filter.h admits (plus `allow`) are connected to.
+struct ImportPolicy {
+  std::vector<AddressPrefix> allow;       // --import-allow
+  int64_t deadline_ms = 6 * 3600 * 1000;  // a whole download
+  int idle_timeout_ms = 60000;            // no bytes for this long: the download fails
+};
 
 class DiskPool {
  public:
@@ -21,7 +30,8 @@ class DiskPool {
   // ("": image_dir), so a shared built-in image directory never holds one host's own images.
   // ImportImage reads and ExportImage writes files under `exchange_dir` (<bucket>/<object>).
   DiskPool(std::string dir, std::string image_dir, std::string snapshot_dir,
-           std::string custom_image_dir = "", std::string exchange_dir = "");
+           std::string custom_image_dir = "", std::string exchange_dir = "",
+           ImportPolicy import = {});
 
   // Where image `image_id` is (built-in or custom): <dir>/<image-id>.
   std::string ImageDirOf(const std::string& image_id) const;
@@ -51,7 +61,9 @@ class DiskPool {
   // base: "image:<id>") and image.json
   // (with the kernel, initrd and command line of b.boot_image_id, hard-linked; none: the disk
   // boots with its own loader). Built in <id>.part/ and renamed into place; an image already
-  // there is not made again. `progress` gets percents.
+  // there is not made again. `progress` gets percents. A user's file is untrusted: qemu-img
+  // reads it under prlimit (address space and CPU time, as OpenStack does since
+  // OSSA-2015-014), it must be self-contained, and its virtual size at most 2 TiB.
   Result<ImageReport> MakeImage(const DesiredImageBuild& b,
                                 const std::function<void(int)>& progress);
   // Writes custom image e.image_id as <exchange>/<e.object> in e.format (qemu-img convert into
@@ -82,6 +94,7 @@ class DiskPool {
   Result<std::string> VerifiedSnapshot(const std::string& snapshot_id, const std::string& checksum);
 
   std::string dir_, image_dir_, snapshot_dir_, custom_image_dir_, exchange_dir_;
+  ImportPolicy import_;
 };
 
 }  // namespace openecs

@@ -153,7 +153,7 @@ bool KvmUsable(const std::string& binary, const std::string& image_dir) {
 QemuDriver::QemuDriver(QemuDriverOptions options)
     : options_(std::move(options)),
       pool_(options_.disk_dir, options_.image_dir, options_.snapshot_dir, options_.custom_image_dir,
-            options_.exchange_dir) {
+            options_.exchange_dir, options_.import) {
   options_.state_dir = AbsolutePath(options_.state_dir);  // QEMU -daemonize runs in /
   kvm_ = KvmUsable(options_.qemu_binary, options_.image_dir);
   std::error_code ec;

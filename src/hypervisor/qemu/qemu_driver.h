@@ -38,6 +38,7 @@ struct QemuDriverOptions {
   std::string snapshot_dir;      // the snapshot store: every snapshot file of this host
   std::string custom_image_dir;  // custom images (m-...) this host made ("": image_dir)
   std::string exchange_dir;      // ImportImage / ExportImage files: <exchange_dir>/<bucket>/...
+  ImportPolicy import;           // ImportImage's http:// sources (disk_pool.h)
   std::string qemu_binary = "qemu-system-x86_64";
   HostInfo host;
   int reboot_stop_timeout_ms = 60000;  // Reboot(force=false): how long the guest may take
