@@ -1,5 +1,9 @@
 #include "api/auth.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+
 #include "api/signature.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -64,14 +68,87 @@ Status Authenticator::CheckTime(const std::string& value, bool acs3) {
   return Ok();
 }
 
+Authenticator::~Authenticator() {
+  if (journal_) std::fclose(journal_);
+}
+
+// Journal lines: "<minute> <percent-encoded access key id + '\n' + nonce>".
+Status Authenticator::KeepNoncesIn(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (std::ifstream in(path); in) {
+    int64_t now = NowSeconds() / 60;
+    int64_t keep = (skew_ * 2) / 60 + 1;
+    std::map<int64_t, std::unordered_set<std::string>> loaded;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (in.eof()) break;  // no newline: a line torn by a kill
+      size_t space = line.find(' ');
+      if (space == std::string::npos) continue;
+      int64_t minute = std::strtoll(line.c_str(), nullptr, 10);
+      if (minute < now - keep || minute > now + 1) continue;
+      loaded[minute].insert(PercentDecode(std::string_view(line).substr(space + 1), false));
+    }
+    for (auto& [minute, set] : loaded) nonces_.push_back({minute, std::move(set)});
+  }
+  journal_path_ = path;
+  Expire(NowSeconds() / 60);
+  if (!journal_) {
+    // Start from what is live (Expire rewrote it only if it had grown).
+    std::string tmp = path + ".tmp";
+    FILE* out = std::fopen(tmp.c_str(), "w");
+    if (!out) return MakeError(ErrorCode::kInternalError, "cannot write " + tmp);
+    journal_lines_ = 0;
+    for (const auto& [minute, set] : nonces_)
+      for (const auto& key : set) {
+        std::fprintf(out, "%lld %s\n", static_cast<long long>(minute), PercentEncode(key).c_str());
+        ++journal_lines_;
+      }
+    if (std::fclose(out) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0)
+      return MakeError(ErrorCode::kInternalError, "cannot write " + path);
+    journal_ = std::fopen(path.c_str(), "a");
+    if (!journal_) return MakeError(ErrorCode::kInternalError, "cannot append to " + path);
+  }
+  return Ok();
+}
+
+void Authenticator::Expire(int64_t minute) {
+  int64_t keep = (skew_ * 2) / 60 + 1;  // a nonce must be remembered as long as its time is valid
+  bool dropped = false;
+  while (!nonces_.empty() && nonces_.front().first < minute - keep) {
+    nonces_.pop_front();
+    dropped = true;
+  }
+  if (!dropped || journal_path_.empty() || !journal_) return;
+  int64_t live = 0;
+  for (const auto& b : nonces_) live += static_cast<int64_t>(b.second.size());
+  if (journal_lines_ < 2 * live + 1024) return;  // mostly live still: keep appending
+  std::fclose(journal_);
+  journal_ = nullptr;
+  std::string tmp = journal_path_ + ".tmp";
+  if (FILE* out = std::fopen(tmp.c_str(), "w")) {
+    journal_lines_ = 0;
+    for (const auto& [m, set] : nonces_)
+      for (const auto& key : set) {
+        std::fprintf(out, "%lld %s\n", static_cast<long long>(m), PercentEncode(key).c_str());
+        ++journal_lines_;
+      }
+    if (std::fclose(out) == 0) std::rename(tmp.c_str(), journal_path_.c_str());
+  }
+  journal_ = std::fopen(journal_path_.c_str(), "a");
+}
+
 Status Authenticator::CheckNonce(const std::string& access_key_id, const std::string& nonce) {
   int64_t minute = NowSeconds() / 60;
-  int64_t keep = (skew_ * 2) / 60 + 1;  // a nonce must be remembered as long as its time is valid
   std::string key = access_key_id + '\n' + nonce;
   std::lock_guard<std::mutex> lock(mu_);
-  while (!nonces_.empty() && nonces_.front().first < minute - keep) nonces_.pop_front();
+  Expire(minute);
   for (const auto& [m, set] : nonces_)
     if (set.count(key)) return MakeError(ErrorCode::kSignatureNonceUsed);
+  if (journal_) {
+    std::fprintf(journal_, "%lld %s\n", static_cast<long long>(minute), PercentEncode(key).c_str());
+    std::fflush(journal_);  // into the page cache: a killed process keeps it
+    ++journal_lines_;
+  }
   if (nonces_.empty() || nonces_.back().first != minute) nonces_.push_back({minute, {}});
   nonces_.back().second.insert(std::move(key));
   return Ok();
@@ -101,11 +178,20 @@ Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req,
     return MakeError(ErrorCode::kSignatureDoesNotMatch,
                      "The x-acs-content-sha256 header does not match the request body.");
   std::vector<std::string> signed_headers = Split(auth->signed_headers, ';');
+  auto is_signed = [&](const std::string& name) {
+    return std::find(signed_headers.begin(), signed_headers.end(), name) != signed_headers.end();
+  };
   for (const char* required : {"host", "x-acs-date"}) {
-    if (std::find(signed_headers.begin(), signed_headers.end(), required) == signed_headers.end())
+    if (!is_signed(required))
       return MakeError(ErrorCode::kIncompleteSignature,
                        std::string("The signed headers must include ") + required + ".");
   }
+  // x-acs-action and x-acs-version choose what the request does: an x-acs-* header outside the
+  // signature could be changed in flight. Alibaba Cloud requires all of them signed.
+  for (const auto& [name, value] : headers)
+    if (name.rfind("x-acs-", 0) == 0 && !is_signed(name))
+      return MakeError(ErrorCode::kIncompleteSignature,
+                       "The header " + name + " must be signed (every x-acs-* header is).");
   std::multimap<std::string, std::string> query(req.query.begin(), req.query.end());
   std::string creq = Acs3CanonicalRequest(req.method, req.path, query, headers, signed_headers,
                                           claimed_hash.empty() ? body_hash : claimed_hash);

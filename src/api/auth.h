@@ -2,7 +2,8 @@
 // Request authentication for both signature schemes (ecs-api.md §1.3 and §2):
 // ACS3-HMAC-SHA256 when an "Authorization: ACS3-..." header is present, else v1 HMAC-SHA1 from
 // the Signature parameter. Checks the clock skew (±15 minutes) and refuses a nonce seen within
-// the last 15 minutes (replay). Thread-safe.
+// the last 15 minutes (replay), across restarts when KeepNoncesIn names a file. Thread-safe.
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <map>
@@ -48,8 +49,13 @@ class Authenticator {
  public:
   explicit Authenticator(CredentialLookup lookup, int skew_seconds = 900)
       : lookup_(std::move(lookup)), skew_(skew_seconds) {}
+  ~Authenticator();
   // The authenticated account id, or the ECS error to answer with.
   Result<std::string> Verify(const ApiRequest& req);
+  // Remembers accepted nonces in `path` too (one line per nonce, appended, no fsync: it
+  // outlives a restart of the process, not a power loss), loads the ones still inside the
+  // window from it now, and rewrites it without expired ones as it grows. Call before serving.
+  Status KeepNoncesIn(const std::string& path);
 
  private:
   Result<std::string> VerifyAcs3(const ApiRequest& req, const std::string& authorization);
@@ -60,8 +66,13 @@ class Authenticator {
   CredentialLookup lookup_;
   int skew_;
   std::mutex mu_;
+  // Drops buckets older than the window; rewrites the journal when it holds mostly those.
+  void Expire(int64_t minute);
   // Nonces bucketed by minute, so expiry drops whole buckets.
   std::deque<std::pair<int64_t, std::unordered_set<std::string>>> nonces_;
+  std::string journal_path_;
+  FILE* journal_ = nullptr;
+  int64_t journal_lines_ = 0;
 };
 
 }  // namespace openecs

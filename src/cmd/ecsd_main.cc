@@ -310,6 +310,11 @@ int RunDev(DevOptions o) {
           return std::nullopt;
         });
   });
+  // A request captured before a restart must not replay after it (issue 13, Low).
+  if (Status st = auth.KeepNoncesIn(o.host.data_dir + "/nonces.log"); !st.ok()) {
+    std::cerr << st.error().message << "\n";
+    return 1;
+  }
   ApiServer api(**cloud, auth);
   api.AddRoute("/openecs/health", [](const HttpRequest&) {
     HttpResponse r;

@@ -101,6 +101,29 @@ describe('signature and credential errors', () => {
     assert.equal(second.json.Code, 'SignatureNonceUsed');
   });
 
+  test('ACS3: every x-acs-* header must be signed (IncompleteSignature); other headers need not be', async () => {
+    const added = await h.rawAcs3(server, 'DescribeRegions', {}, { unsignedHeaders: { 'x-acs-security-token': 'forged' } });
+    assert.equal(added.status, 400, added.body);
+    assert.equal(added.json.Code, 'IncompleteSignature');
+    assert.match(added.json.Message, /x-acs-security-token must be signed/);
+    const other = await h.rawAcs3(server, 'DescribeRegions', {}, { unsignedHeaders: { 'user-agent': 'a proxy' } });
+    assert.equal(other.status, 200, other.body);
+  });
+
+  test('a nonce used before a restart (even a kill -9) cannot be replayed after it', async () => {
+    const same = { nonce: `replay-${h.nonce()}`, timestamp: h.isoNow() };
+    assert.equal((await h.rawV1(server, 'DescribeRegions', {}, same)).status, 200);
+    const acs3Nonce = `replay3-${h.nonce()}`;
+    assert.equal((await h.rawAcs3(server, 'DescribeRegions', {}, { nonce: acs3Nonce })).status, 200);
+    await server.restart({ kill: true });
+    const again = await h.rawV1(server, 'DescribeRegions', {}, same);
+    assert.equal(again.status, 400, again.body);
+    assert.equal(again.json.Code, 'SignatureNonceUsed');
+    const again3 = await h.rawAcs3(server, 'DescribeRegions', {}, { nonce: acs3Nonce });
+    assert.equal(again3.json.Code, 'SignatureNonceUsed');
+    assert.equal((await h.rawV1(server, 'DescribeRegions', {})).status, 200, 'fresh nonces still pass');
+  });
+
   test('expired timestamps: InvalidTimeStamp.Expired', async () => {
     const v1 = await h.rawV1(server, 'DescribeRegions', {}, { timestamp: h.isoNow(-60 * 60 * 1000) });
     assert.equal(v1.status, 400, v1.body);

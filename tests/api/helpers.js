@@ -515,7 +515,8 @@ async function rawAcs3(server, action, query = {}, opts = {}) {
     opts.ak || server.ak, opts.secret || server.secret);
   const sendQuery = opts.tamper ? opts.tamper({ ...query }) : query;
   const qs = Object.keys(sendQuery).map((k) => `${pct(k)}=${pct(String(sendQuery[k]))}`).join('&');
-  return httpRequest({ port: server.port, method: 'POST', path: qs ? `/?${qs}` : '/', headers: { ...headers, 'content-length': 0 } });
+  // opts.unsignedHeaders: added after signing (a proxy's or an attacker's additions).
+  return httpRequest({ port: server.port, method: 'POST', path: qs ? `/?${qs}` : '/', headers: { ...headers, ...(opts.unsignedHeaders || {}), 'content-length': 0 } });
 }
 
 module.exports = {
