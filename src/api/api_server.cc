@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 
+#include "api/client_token.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
@@ -27,8 +29,23 @@ bool IsCommonParam(const std::string& k) {
 
 std::string SerializeReply(const nlohmann::json& reply, const std::vector<std::string>& raw);
 
+// Character data for XML 1.0 in UTF-8. Markup characters are escaped (and CR, which a reader
+// would turn into LF). What an XML document cannot carry at all becomes U+FFFD, as invalid
+// bytes do in JSON (DumpJson): a byte that starts no valid UTF-8 sequence, a control character
+// other than tab, LF and CR, U+FFFE and U+FFFF (tests/fuzz/fuzz_render found them in replies).
 void XmlEscape(const std::string& s, std::string& out) {
-  for (char c : s) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+    std::string_view seq = std::string_view(s).substr(i, n);
+    bool valid = n > 0 && seq.size() == n && IsValidUtf8(seq);
+    i += valid ? n : 1;
+    if (!valid || seq == "\xEF\xBF\xBE" || seq == "\xEF\xBF\xBF" ||
+        (c < 0x20 && c != '\t' && c != '\n' && c != '\r')) {
+      out += kReplacement;
+      continue;
+    }
     switch (c) {
       case '<':
         out += "&lt;";
@@ -42,8 +59,11 @@ void XmlEscape(const std::string& s, std::string& out) {
       case '"':
         out += "&quot;";
         break;
+      case '\r':
+        out += "&#13;";
+        break;
       default:
-        out += c;
+        out += seq;
     }
   }
 }
@@ -93,7 +113,8 @@ HttpResponse ErrorResponse(const Error& e, const std::string& request_id, bool x
   return r;
 }
 
-ApiServer::ApiServer(Cloud& cloud, Authenticator& auth) : cloud_(cloud), auth_(auth) {
+ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
+    : cloud_(cloud), auth_(auth), tokens_(cloud) {
   RegisterCatalogueActions(actions_);
   RegisterNetworkActions(actions_);
   RegisterInstanceActions(actions_);
@@ -196,6 +217,29 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
       return ErrorResponse(MakeError(code, "The parameter " + name + " is not valid UTF-8 text."),
                            request_id, *xml);
     }
+    // A description (Description, SystemDisk.Description, DestinationDescription, ...) is at
+    // most 256 characters on ECS; nothing longer reaches a record.
+    auto chars = [](const std::string& s) {
+      return std::count_if(s.begin(), s.end(), [](unsigned char c) { return (c & 0xc0) != 0x80; });
+    };
+    if (k.size() >= 11 && k.compare(k.size() - 11, 11, "Description") == 0 && chars(v) > 256)
+      return ErrorResponse(MakeError(ErrorCode::kInvalidDescription,
+                                     "The parameter " + k + " is longer than 256 characters."),
+                           request_id, *xml);
+    // The owner parameters are not used (the AccessKey names the account) but are checked as
+    // ECS types them: OwnerId and ResourceOwnerId whole numbers, the accounts short text.
+    if (k == "OwnerId" || k == "ResourceOwnerId") {
+      auto n = Params(std::map<std::string, std::string>{{k, v}}).Int(k, 0, INT64_MAX);
+      if (!n.ok()) return ErrorResponse(n.error(), request_id, *xml);
+    }
+    if ((k == "OwnerAccount" || k == "ResourceOwnerAccount") &&
+        (v.size() > 128 ||
+         std::any_of(v.begin(), v.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })))
+      return ErrorResponse(MakeError(ErrorCode::kInvalidParameter,
+                                     "The parameter " + k +
+                                         " must be at most 128 characters without control "
+                                         "characters."),
+                           request_id, *xml);
     if (!IsCommonParam(k)) values[k] = v;
   }
   Params params(std::move(values));
@@ -216,51 +260,41 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
     return ErrorResponse(params.Required("RegionId").error(), request_id, *xml);
   }
 
-  // ClientToken: the same token with the same parameters answers what the first call answered;
-  // with other parameters it is refused.
-  std::string token_key, fingerprint;
+  // ClientToken (api/client_token.h): a token used before answers what its first call
+  // answered; the call's changes and the token are committed together.
+  std::string token_key;
+  std::optional<TokenScope> token_scope;
   if (auto token = params.Get("ClientToken"); token && spec->second.idempotent) {
     if (token->size() > 64)
       return ErrorResponse(MakeError(ErrorCode::kInvalidClientToken), request_id, *xml);
-    token_key = *account + "/" + action + "/" + *token;
-    std::string canon;
-    for (const auto& [k, v] : params.all())
-      if (k != "ClientToken") canon += k + "=" + v + "\n";
-    fingerprint = Sha256Hex(canon);
-    auto prior = cloud_.Read<std::optional<IdempotencyRecord>>(
-        [&](const State& s) -> std::optional<IdempotencyRecord> {
-          auto it = s.idempotency.find(token_key);
-          if (it == s.idempotency.end()) return std::nullopt;
-          return it->second;
-        });
-    if (prior) {
-      if (prior->fingerprint != fingerprint)
-        return ErrorResponse(MakeError(ErrorCode::kIdempotentParameterMismatch), request_id, *xml);
-      nlohmann::json reply = nlohmann::json::parse(prior->response);
+    std::string key = *account + "/" + action + "/" + *token;
+    std::string fingerprint = TokenFingerprint(params.all());
+    auto claimed = tokens_.Claim(key, fingerprint, action);
+    if (!claimed.ok()) return ErrorResponse(claimed.error(), request_id, *xml);
+    if (*claimed) {
+      nlohmann::json reply = nlohmann::json::parse(**claimed, nullptr, false);
+      if (reply.is_discarded()) reply = nlohmann::json::object();
       reply["RequestId"] = request_id;
       HttpResponse r;
+      r.headers["x-acs-request-id"] = request_id;
       r.body = *xml ? JsonToXml(action + "Response", reply) : DumpJson(reply);
       if (*xml) r.content_type = "text/xml;charset=utf-8";
       return r;
     }
+    token_key = key;
+    token_scope.emplace(key, fingerprint);
   }
 
   auto result = spec->second.handler(ctx);
-  if (!result.ok()) return ErrorResponse(result.error(), request_id, *xml);
+  token_scope.reset();
+  if (!result.ok()) {
+    if (!token_key.empty()) tokens_.Finish(token_key, nullptr);
+    return ErrorResponse(result.error(), request_id, *xml);
+  }
   nlohmann::json reply = std::move(result).value();
   reply["RequestId"] = request_id;
   std::string body = SerializeReply(reply, ctx.raw);
-  if (!token_key.empty()) {
-    IdempotencyRecord rec;
-    rec.id = token_key;
-    rec.fingerprint = fingerprint;
-    rec.response = body;
-    rec.created = NowSeconds();
-    (void)cloud_.Write([&](Txn& txn) {
-      txn.Put(rec);
-      return Ok();
-    });
-  }
+  if (!token_key.empty()) tokens_.Finish(token_key, &body);
   HttpResponse r;
   r.headers["x-acs-request-id"] = request_id;
   if (*xml) {

@@ -8,6 +8,7 @@
 
 #include "api/action.h"
 #include "api/auth.h"
+#include "api/client_token.h"
 #include "common/http_server.h"
 
 namespace openecs {
@@ -21,11 +22,13 @@ class ApiServer {
   }
   HttpResponse Handle(const HttpRequest& req);
   const ActionTable& actions() const { return actions_; }
+  ClientTokens& client_tokens() { return tokens_; }
 
  private:
   HttpResponse Dispatch(const HttpRequest& req, const std::string& request_id, bool* xml);
   Cloud& cloud_;
   Authenticator& auth_;
+  ClientTokens tokens_;
   ActionTable actions_;
   std::map<std::string, HttpHandler> routes_;
 };

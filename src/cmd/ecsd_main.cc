@@ -368,7 +368,10 @@ int RunDev(DevOptions o) {
   // Automatic snapshot policies and snapshot retention, checked every 10 s.
   for (int tick = 0; !g_stop; ++tick) {
     if (tick % 50 == 0) RunSnapshotPolicies(**cloud, NowSeconds());
-    if (tick % 3000 == 0) ExpireInstanceEvents(**cloud, NowSeconds());  // every 10 minutes
+    if (tick % 3000 == 0) {  // every 10 minutes
+      ExpireInstanceEvents(**cloud, NowSeconds());
+      api.client_tokens().Expire(NowSeconds());
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   LOG_INFO("shutting down (guests keep running; the next start adopts them)");

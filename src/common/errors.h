@@ -38,6 +38,7 @@ namespace openecs {
     "The request uses the same client token as a previous, but non-identical request.")            \
   X(kInvalidClientToken, "InvalidClientToken.ValueNotSupported", 400,                              \
     "The ClientToken provided is invalid.")                                                        \
+  X(kLastTokenProcessing, "LastTokenProcessing", 403, "The last token request is processing.")     \
   X(kInvalidRegionIdNotFound, "InvalidRegionId.NotFound", 404,                                     \
     "The specified RegionId does not exist.")                                                      \
   X(kInvalidZoneIdNotFound, "InvalidZoneId.NotFound", 404, "The specified zone does not exist.")   \
@@ -177,6 +178,8 @@ namespace openecs {
     "The specified disk name is wrongly formed.")                                                  \
   X(kInvalidDiskDescription, "InvalidDescription.Malformed", 404,                                  \
     "The specified description is wrongly formed.")                                                \
+  X(kInvalidDescription, "InvalidDescription.Malformed", 400,                                      \
+    "The specified parameter \"Description\" is not valid.")                                       \
   X(kNoAttributeToModify, "NoAttributeToModify", 400,                                              \
     "No attribute to be modified in this request.")                                                \
   X(kInvalidParamType, "InvalidParam.Type", 400, "The specified type is not supported.")           \

@@ -347,13 +347,17 @@ struct Host {
   int64_t last_seen = 0;
 };
 
-// A ClientToken remembered with the request it came with and the answer it got.
+// A ClientToken remembered with the request it came with and the answer it got
+// (api/client_token.h). Pending: the call's changes are committed (recorded in the same
+// commit, with the records it made) but its answer is not yet.
 struct IdempotencyRecord {
   std::string id;  // account/action/token
   int64_t version = 0;
   std::string fingerprint;  // hash of the canonical parameters
   std::string response;     // JSON body of the first success
   int64_t created = 0;
+  bool pending = false;
+  std::vector<std::string> made;  // "<kind>:<id>" of every record the call created
 };
 
 // A system event of an instance (DescribeInstanceHistoryEvents): something the platform did to

@@ -84,6 +84,17 @@ void Cloud::Serialize(WriteBatch& batch, const std::string& id) {
   batch.puts.push_back({Kind<T>::kName, id, it->second.version + 1, DumpJson(j)});
 }
 
+namespace {
+thread_local TokenScope* current_token_scope = nullptr;
+}  // namespace
+
+TokenScope::TokenScope(std::string key, std::string fingerprint)
+    : key_(std::move(key)), fingerprint_(std::move(fingerprint)), outer_(current_token_scope) {
+  current_token_scope = this;
+}
+TokenScope::~TokenScope() { current_token_scope = outer_; }
+TokenScope* TokenScope::Current() { return current_token_scope; }
+
 Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
   bool bump = false;
   {
@@ -98,9 +109,35 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
       }
       return st;
     }
+    const TokenScope* scope = TokenScope::Current();
+    if (scope && (!txn.touched_.empty() || !txn.erased_.empty())) {
+      IdempotencyRecord rec;
+      if (auto it = state_.idempotency.find(scope->key()); it != state_.idempotency.end()) {
+        rec = it->second;
+      } else {
+        rec.id = scope->key();
+        rec.fingerprint = scope->fingerprint();
+        rec.created = NowSeconds();
+        rec.pending = true;
+      }
+      for (const auto& [kind, touched_id] : txn.touched_) {
+        const std::string& id = touched_id;
+        bool made = false;  // a record new in this Write has version 0 until committed
+        ForKind(kind, [&](auto* tag) {
+          auto& table = Kind<std::remove_pointer_t<decltype(tag)>>::Table(state_);
+          auto found = table.find(id);
+          made = found != table.end() && found->second.version == 0;
+        });
+        if (made && kind != Kind<IdempotencyRecord>::kName) rec.made.push_back(kind + ":" + id);
+      }
+      txn.Put(std::move(rec));
+    }
     WriteBatch batch;
     batch.deletes = std::move(txn.erased_);
-    for (const auto& [kind, id] : txn.touched_) {
+    for (const auto& [kind, touched_id] : txn.touched_) {
+      // A plain reference, not the structured binding: clang before 16 (the fuzz build) cannot
+      // capture a binding in a lambda.
+      const std::string& id = touched_id;
       ForKind(kind, [&](auto* tag) { Serialize<std::remove_pointer_t<decltype(tag)>>(batch, id); });
       bump |= ShapesDesiredState(kind);
     }

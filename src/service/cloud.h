@@ -52,6 +52,26 @@ struct State {
   std::map<std::string, InstanceEvent> instance_events;
 };
 
+// Binds the Writes this thread makes, while it lives, to a ClientToken (api/client_token.h):
+// every Write that changes anything also puts the token's IdempotencyRecord, pending, into the
+// same commit, with the ids of the records that Write created. A crash between a creation and
+// the recording of its answer therefore leaves the creation's ids with the token, and a retry
+// answers with them instead of creating a second set.
+class TokenScope {
+ public:
+  TokenScope(std::string key, std::string fingerprint);
+  ~TokenScope();
+  TokenScope(const TokenScope&) = delete;
+  TokenScope& operator=(const TokenScope&) = delete;
+  static TokenScope* Current();  // this thread's, or null
+  const std::string& key() const { return key_; }
+  const std::string& fingerprint() const { return fingerprint_; }
+
+ private:
+  std::string key_, fingerprint_;
+  TokenScope* outer_;
+};
+
 // Maps a record type to its storage kind and its table in State.
 template <typename T>
 struct Kind;

@@ -206,3 +206,34 @@ TEST_F(InstanceServiceTest, DeletionProtectionAndForce) {
 }
 
 }  // namespace openecs
+
+namespace openecs {
+
+// ClientToken's crash safety rests on this: the token is committed in the same transaction as
+// the records its call made, and a reload finds it pending with their ids.
+TEST_F(InstanceServiceTest, ATokenScopeCommitsTheTokenWithWhatTheCallMade) {
+  std::vector<std::string> ids;
+  {
+    TokenScope scope("acct/RunInstances/tok-1", "fingerprint-1");
+    ids = *RunInstances(*cloud_, Run(2));
+  }
+  auto untouched = *RunInstances(*cloud_, Run(1));  // outside the scope: no token
+  Open();                                           // reload from the store, as after a kill -9
+  auto rec = cloud_->Read<std::optional<IdempotencyRecord>>(
+      [&](const State& s) -> std::optional<IdempotencyRecord> {
+        auto it = s.idempotency.find("acct/RunInstances/tok-1");
+        if (it == s.idempotency.end()) return std::nullopt;
+        return it->second;
+      });
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_TRUE(rec->pending);
+  EXPECT_EQ(rec->fingerprint, "fingerprint-1");
+  for (const auto& id : ids)
+    EXPECT_NE(std::find(rec->made.begin(), rec->made.end(), "instance:" + id), rec->made.end())
+        << id;
+  EXPECT_EQ(std::find(rec->made.begin(), rec->made.end(), "instance:" + untouched.at(0)),
+            rec->made.end());
+  EXPECT_EQ(cloud_->Read<size_t>([](const State& s) { return s.idempotency.size(); }), 1u);
+}
+
+}  // namespace openecs
