@@ -1,5 +1,6 @@
 #include "agent/metadata_service.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "common/crypto.h"
@@ -133,7 +134,9 @@ HttpResponse MetadataService::Handle(const std::string& vpc_id, const HttpReques
     int64_t seconds = ttl ? std::strtoll(ttl->c_str(), &end, 10) : 0;
     if (!ttl || ttl->empty() || *end != '\0' || seconds < 1 || seconds > kMaxTokenTtl)
       return Text(400, "X-aliyun-ecs-metadata-token-ttl-seconds must be 1 to 21600\n");
-    return Text(200, Token(vm->instance_id, now_() + seconds));
+    HttpResponse r = Text(200, Token(vm->instance_id, now_() + seconds));
+    r.ip_ttl = std::clamp(vm->metadata_hop_limit, 1, 64);
+    return r;
   }
   if (req.method != "GET" && req.method != "HEAD") return Text(405, "Method Not Allowed\n");
   if (const std::string* token = header("x-aliyun-ecs-metadata-token")) {

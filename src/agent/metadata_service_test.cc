@@ -162,5 +162,16 @@ TEST_F(MetadataTest, HardenedModeAndDisabledEndpoint) {
   EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/instance-id").status, 403);
 }
 
+// HttpPutResponseHopLimit is the TTL the token's answer travels with (the HTTP server sets it
+// on the socket): with 1 it reaches the guest and not a container routed behind it.
+TEST_F(MetadataTest, TheTokenAnswerCarriesTheHopLimitAsItsTtl) {
+  EXPECT_EQ(PutToken("60").ip_ttl, 1);
+  DesiredVm a = Vm("i-a", "vpc-1", "10.1.1.10");
+  a.metadata_hop_limit = 3;
+  md_.Update({a});
+  EXPECT_EQ(PutToken("60").ip_ttl, 3);
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/instance-id").ip_ttl, 0);  // only tokens
+}
+
 }  // namespace
 }  // namespace openecs

@@ -5,6 +5,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace openecs {
@@ -88,18 +90,36 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+namespace {
+// Secrets, tokens and passwords come from here: if the CSPRNG cannot give bytes, going on with
+// a zeroed buffer would hand out predictable secrets. That is not survivable; stop.
+void RandomBytes(unsigned char* out, int n) {
+  if (n > 0 && RAND_bytes(out, n) != 1) {
+    std::fprintf(stderr, "openecs: the random number generator failed (RAND_bytes)\n");
+    std::abort();
+  }
+}
+}  // namespace
+
 std::string RandomHex(int n_bytes) {
   std::string raw(static_cast<size_t>(n_bytes), '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), n_bytes);
+  RandomBytes(reinterpret_cast<unsigned char*>(raw.data()), n_bytes);
   return Hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
 }
 
 std::string RandomAlnum(int len) {
   static const char* kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string raw(static_cast<size_t>(len), '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), len);
-  for (auto& c : raw) c = kAlphabet[static_cast<unsigned char>(c) % 36];
-  return raw;
+  std::string out;
+  out.reserve(static_cast<size_t>(len));
+  unsigned char buf[64];
+  while (static_cast<int>(out.size()) < len) {
+    RandomBytes(buf, sizeof buf);
+    for (unsigned char b : buf) {
+      // 252 = 7 * 36: bytes above it are dropped, so every character is equally likely.
+      if (b < 252 && static_cast<int>(out.size()) < len) out += kAlphabet[b % 36];
+    }
+  }
+  return out;
 }
 
 }  // namespace openecs

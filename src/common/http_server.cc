@@ -121,6 +121,10 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(out.body);
     res->prepare_payload();
     stream_.expires_after(std::chrono::seconds(count_->limits().write_timeout_s));
+    if (out.ip_ttl > 0) {  // IP_TTL or IPV6_UNICAST_HOPS, by the socket's family
+      beast::error_code ignored;
+      stream_.socket().set_option(asio::ip::unicast::hops(out.ip_ttl), ignored);
+    }
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
                         if (ec || !res->keep_alive()) {

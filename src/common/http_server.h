@@ -27,6 +27,9 @@ struct HttpResponse {
   std::string content_type = "application/json;charset=utf-8";
   std::map<std::string, std::string> headers;
   std::string body;
+  // The IP TTL (hop limit) of the packets that carry this answer; 0 keeps the system's. It
+  // stays set on the connection for later answers unless they set their own.
+  int ip_ttl = 0;
   // When set, the server ignores the rest of this response, calls `deferred` off the I/O
   // threads and sends what it returns.
   std::function<HttpResponse()> deferred;

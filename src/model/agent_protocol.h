@@ -105,6 +105,9 @@ struct DesiredVm {
   // The metadata service: whether it answers this guest, and whether it wants a token.
   bool metadata_enabled = true;
   bool metadata_tokens_required = false;
+  // HttpPutResponseHopLimit: the IP TTL of the token (PUT) answer, so a token cannot reach a
+  // process more routers away than this (a container behind the guest's NAT, with 1).
+  int metadata_hop_limit = 1;
   std::vector<DesiredDisk> disks;
   std::vector<DesiredNic> nics;  // nics[0] is the primary interface
 };

@@ -51,7 +51,7 @@ struct Instance {
   // optional | required (required: only requests carrying a token are answered).
   std::string metadata_http_endpoint = "enabled";
   std::string metadata_http_tokens = "optional";
-  int metadata_hop_limit = 1;  // stored and reported; guests reach the service in one hop
+  int metadata_hop_limit = 1;  // the TTL of the metadata token answer (DesiredVm)
   Tags tags;
   std::string charge_type = "PostPaid";  // PostPaid | PrePaid
   int period = 0;

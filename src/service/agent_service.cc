@@ -60,7 +60,8 @@ std::vector<RemoteAddress> RemoteAddresses(const State& s, const Host& host,
   for (const auto& [id, i] : s.instances)
     if (i.host_id == host.id && !i.vpc_id.empty()) vpcs.insert(i.vpc_id);
   std::vector<RemoteAddress> out;
-  for (const auto& [id, i] : s.instances) {
+  for (const auto& [id, instance] : s.instances) {
+    const Instance& i = instance;  // captured below: clang before 16 cannot capture a binding
     if (i.host_id.empty() || i.host_id == host.id || !vpcs.count(i.vpc_id)) continue;
     auto h = s.hosts.find(i.host_id);
     if (h == s.hosts.end() || !h->second.vpc_data_plane || h->second.underlay_ip.empty() ||
@@ -136,6 +137,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       vm.key_pair_name = i.key_pair_name;
       vm.metadata_enabled = i.metadata_http_endpoint == "enabled";
       vm.metadata_tokens_required = i.metadata_http_tokens == "required";
+      vm.metadata_hop_limit = i.metadata_hop_limit;
       vm.desired = i.desired;
       vm.force_stop = i.force_stop;
       vm.reboot_seq = i.reboot_seq;

@@ -95,6 +95,39 @@ TokenScope::TokenScope(std::string key, std::string fingerprint)
 TokenScope::~TokenScope() { current_token_scope = outer_; }
 TokenScope* TokenScope::Current() { return current_token_scope; }
 
+template <typename T>
+Status Cloud::RevertKind(const std::set<std::string>& ids) {
+  OPENECS_ASSIGN_OR_RETURN(auto docs, store_->LoadAll(Kind<T>::kName));
+  auto& table = Kind<T>::Table(state_);
+  for (const auto& id : ids) table.erase(id);
+  for (auto& d : docs) {
+    if (!ids.count(d.id)) continue;
+    auto j = nlohmann::json::parse(d.body, nullptr, false);
+    if (j.is_discarded()) continue;
+    try {
+      T rec = j.template get<T>();
+      rec.version = d.version;
+      table[d.id] = std::move(rec);
+    } catch (const std::exception&) {
+      // left out, as at load
+    }
+  }
+  return Ok();
+}
+
+Status Cloud::Revert(const WriteBatch& batch) {
+  std::map<std::string, std::set<std::string>> by_kind;
+  for (const auto& d : batch.puts) by_kind[d.kind].insert(d.id);
+  for (const auto& d : batch.deletes) by_kind[d.kind].insert(d.id);
+  Status st = Ok();
+  for (const auto& [kind, ids] : by_kind) {
+    ForKind(kind, [&](auto* tag) {
+      if (st.ok()) st = RevertKind<std::remove_pointer_t<decltype(tag)>>(ids);
+    });
+  }
+  return st;
+}
+
 Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
   bool bump = false;
   {
@@ -144,9 +177,21 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
     for (const auto& d : batch.deletes) bump |= ShapesDesiredState(d.kind);
     Status committed = store_->Commit(batch);
     if (!committed.ok()) {
-      LOG_ERROR("durable commit failed: {}; aborting to reload the committed state",
-                committed.error().message);
-      std::abort();
+      // A full disk, a read-only file system, a conflict: nothing of the batch is stored. Put
+      // memory back as the store has it and fail this call; aborting would only restart into
+      // the same full disk, again and again.
+      Status reverted = Revert(batch);
+      if (!reverted.ok()) {
+        LOG_ERROR(
+            "durable commit failed ({}) and the records cannot be read back ({}); "
+            "aborting to reload the committed state",
+            committed.error().message, reverted.error().message);
+        std::abort();
+      }
+      LOG_ERROR("durable commit failed, nothing changed: {}", committed.error().message);
+      return MakeError(ErrorCode::kServiceUnavailable,
+                       "The request could not be saved (" + committed.error().message +
+                           "); nothing was changed. Try again later.");
     }
     // The store now holds version+1 of every put.
     for (const auto& d : batch.puts) {

@@ -6,9 +6,11 @@
 // validates first, then changes records through the Txn, which notes what it touched; when the
 // mutator returns Ok the touched records are committed to the Store as one batch. Validation
 // must come before any change (validate -> act -> commit): an error return after a change is a
-// programming error. If the durable commit itself fails, memory no longer matches the store,
-// so the process logs and aborts; a restart reloads the last committed state and the
-// reconcilers finish whatever was in flight.
+// programming error (the process aborts). If the durable commit itself fails (a full disk),
+// the batch's records are read back from the store into memory and the Write fails with
+// ServiceUnavailable: the caller sees an error, nothing changed, and the server goes on (a
+// restart would meet the same full disk). Only if they cannot be read back either does the
+// process abort, and a restart reloads the last committed state.
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -174,6 +176,10 @@ class Cloud {
   Status LoadKind();
   template <typename T>
   void Serialize(WriteBatch& batch, const std::string& id);
+  // After a failed commit: the batch's records in memory become what the store holds again.
+  Status Revert(const WriteBatch& batch);
+  template <typename T>
+  Status RevertKind(const std::set<std::string>& ids);
 
   Store* store_;
   CloudConfig config_;

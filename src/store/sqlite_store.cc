@@ -37,7 +37,10 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path) {
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(db));
   for (const char* sql :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
+       // FULL: a commit is on disk when Commit returns, not only in the page cache. Hosts act on
+       // what is committed (an agent erases a deleted disk's file); with NORMAL a power loss
+       // could take back the deletion after the erase.
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000",
         "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, "
         "version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id)) "
         "WITHOUT ROWID"}) {

@@ -29,10 +29,18 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, int mod
     ok = n > 0;
     if (ok) done += static_cast<size_t>(n);
   }
+  if (ok && ::fsync(fd) != 0) ok = false;  // the data before the name: never an empty file
   if (fd >= 0 && ::close(fd) != 0) ok = false;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
     return MakeError(ErrorCode::kInternalError, "cannot write " + path);
+  }
+  // And the rename itself: the directory entry is on disk when this returns.
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
   }
   return Ok();
 }

@@ -9,8 +9,10 @@ namespace openecs {
 // The file's contents; "" if it cannot be read.
 std::string ReadFile(const std::string& path);
 
-// Replaces `path` atomically (write <path>.tmp, then rename). The file is created with `mode`
-// from the start, so a 0600 secret is never readable by others, not even for a moment.
+// Replaces `path` atomically and durably (write <path>.tmp, fsync it, rename, fsync the
+// directory): after a crash or power loss the file holds the old or the new data, never a
+// torn or empty one. The file is created with `mode` from the start, so a 0600 secret is never
+// readable by others, not even for a moment.
 Status WriteFileAtomic(const std::string& path, const std::string& data, int mode = 0644);
 
 // `path` made absolute (against the working directory) and normalised, without a trailing
