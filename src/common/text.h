@@ -19,5 +19,9 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // True if `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
 // U+10FFFF). Request parameters must be: JSON cannot carry anything else.
 bool IsValidUtf8(std::string_view s);
+// At most the last `max_bytes` of `s` (a little less, so as not to start inside a character),
+// as well-formed UTF-8: each byte that starts no valid character becomes U+FFFD. For text from
+// outside (a guest's serial console) on its way into JSON and to users.
+std::string ValidUtf8Tail(std::string_view s, size_t max_bytes = std::string_view::npos);
 
 }  // namespace openecs

@@ -55,6 +55,15 @@ TEST(Text, IsValidUtf8) {
     EXPECT_FALSE(IsValidUtf8(bad)) << bad;
 }
 
+TEST(Text, ValidUtf8TailCutsAtACharacterAndReplacesWhatIsNotText) {
+  // "中文" is e4 b8 ad e6 96 87: its last 4 bytes start inside the first character.
+  EXPECT_EQ(ValidUtf8Tail("\xe4\xb8\xad\xe6\x96\x87", 4), "\xe6\x96\x87");
+  EXPECT_EQ(ValidUtf8Tail("ok\xff!", 100), "ok\xef\xbf\xbd!");
+  EXPECT_EQ(ValidUtf8Tail("a\xc3", 100), "a\xef\xbf\xbd");  // cut at the end
+  EXPECT_EQ(ValidUtf8Tail("abcdef", 3), "def");
+  EXPECT_TRUE(IsValidUtf8(ValidUtf8Tail(std::string("\x80\x80\x80\x80\xed\xa0\x80z", 8), 6)));
+}
+
 TEST(Json, DumpNeverThrowsOnBytesThatAreNotText) {
   // A guest's console printed 0xff; a console cut at 64 KiB may split a character.
   nlohmann::json j = {{"console", std::string("a\xff"

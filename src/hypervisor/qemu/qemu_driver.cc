@@ -19,6 +19,7 @@
 #include "common/ids.h"
 #include "common/json_dump.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "hypervisor/qemu/argv.h"
 #include "hypervisor/qemu/cidata.h"
 #include "hypervisor/qemu/qmp.h"
@@ -878,9 +879,9 @@ std::vector<VmInfo> QemuDriver::List() {
 }
 
 std::string QemuDriver::ConsoleOutput(const std::string& id) {
-  std::string log = ReadFile(Dir(id) + "/console.log");
-  const size_t kMax = 64 * 1024;
-  return log.size() > kMax ? log.substr(log.size() - kMax) : log;
+  // A guest writes any bytes to its serial port: they leave here as UTF-8 text, cut at a
+  // character boundary (issue 13's H2: a 0xFF once ended the remote agent's JSON encoder).
+  return ValidUtf8Tail(ReadFile(Dir(id) + "/console.log"), 64 * 1024);
 }
 
 void QemuDriver::Watch(const std::string& id) {
