@@ -51,7 +51,16 @@ Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
 Agent::~Agent() { Stop(); }
 
 Status Agent::Start() {
-  OPENECS_ASSIGN_OR_RETURN(host_id_, channel_->Register(options_.host));
+  auto id = channel_->Register(options_.host);
+  if (id.ok()) {
+    host_id_ = *id;
+  } else if (id.error().code == ErrorCode::kServiceUnavailable) {
+    // The server cannot save the registration now (a full disk, a restarting server): the
+    // loop registers as soon as it can, and guests already here keep running meanwhile.
+    LOG_WARN("agent: cannot register yet ({}); retrying", id.error().message);
+  } else {
+    return id.error();
+  }
   // A guest that changes state on its own (shut down inside, crashed) is reported at once.
   driver_->SetEventHandler([this](const std::string& id) {
     if (stop_) return;
@@ -80,6 +89,15 @@ void Agent::Loop() {
   int64_t last_full = 0;
   int64_t last_console = 0;
   while (!stop_) {
+    if (host_id().empty()) {
+      auto id = channel_->Register(options_.host);
+      if (!id.ok()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      host_id_ = *id;
+    }
     // A full sync pulls everything (since=0) and re-checks every guest against the host.
     bool full = NowMillis() - last_full >= options_.full_sync_ms;
     auto desired = channel_->Pull(host_id(), full ? 0 : revision, 500);

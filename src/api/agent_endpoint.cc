@@ -1,6 +1,9 @@
 #include "api/agent_endpoint.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "api/params.h"
 #include "common/crypto.h"
@@ -26,6 +29,31 @@ HttpResponse Fail(int status, const std::string& message) {
   return Reply(status, {{"error", message}});
 }
 
+// Why a registration cannot be taken as it is, or "": json::get<HostInfo>() alone would
+// truncate 2.5, wrap 2^63 and keep a negative count or a name with control characters.
+std::string HostInfoProblem(const json& j) {
+  if (!j.is_object()) return "the body must be a JSON object";
+  for (const char* k : {"vcpus", "gpus", "memory_mb", "disk_gib"}) {
+    if (!j.contains(k)) continue;
+    const json& v = j[k];
+    uint64_t max = std::string_view(k) == "vcpus" || std::string_view(k) == "gpus"
+                       ? uint64_t{1} << 20
+                       : uint64_t{1} << 40;
+    bool ok = v.is_number_unsigned() ? v.get<uint64_t>() <= max
+                                     : v.is_number_integer() && v.get<int64_t>() == 0;
+    if (!ok) return std::string(k) + " must be a whole number from 0 to " + std::to_string(max);
+  }
+  for (const char* k : {"name", "zone_id", "driver", "gpu_spec", "underlay_ip"}) {
+    if (!j.contains(k)) continue;
+    if (!j[k].is_string()) return std::string(k) + " must be text";
+    const auto& s = j[k].get_ref<const std::string&>();
+    if (s.size() > 255 ||
+        std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+      return std::string(k) + " must be at most 255 characters without control characters";
+  }
+  return "";
+}
+
 HttpResponse FromError(const Error& e) {
   int status = e.code == ErrorCode::kInvalidParameter ? 409 : 500;
   return Fail(status, e.message);
@@ -47,7 +75,9 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
 
   try {
     if (path == "/openecs/agent/v1/register" && req.method == "POST") {
-      HostInfo host = json::parse(req.body).get<HostInfo>();
+      json body = json::parse(req.body);
+      if (std::string problem = HostInfoProblem(body); !problem.empty()) return Fail(400, problem);
+      HostInfo host = body.get<HostInfo>();
       if (host.name.empty() || host.zone_id.empty())
         return Fail(400, "a host needs a name and a zone_id");
       auto id = channel_.Register(host);

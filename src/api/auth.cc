@@ -1,12 +1,15 @@
 #include "api/auth.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "api/signature.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "common/log.h"
 #include "common/text.h"
 
 namespace openecs {
@@ -95,18 +98,26 @@ Status Authenticator::KeepNoncesIn(const std::string& path) {
   if (!journal_) {
     // Start from what is live (Expire rewrote it only if it had grown).
     std::string tmp = path + ".tmp";
-    FILE* out = std::fopen(tmp.c_str(), "w");
-    if (!out) return MakeError(ErrorCode::kInternalError, "cannot write " + tmp);
-    journal_lines_ = 0;
-    for (const auto& [minute, set] : nonces_)
-      for (const auto& key : set) {
-        std::fprintf(out, "%lld %s\n", static_cast<long long>(minute), PercentEncode(key).c_str());
-        ++journal_lines_;
-      }
-    if (std::fclose(out) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0)
-      return MakeError(ErrorCode::kInternalError, "cannot write " + path);
+    bool rewritten = false;
+    if (FILE* out = std::fopen(tmp.c_str(), "w")) {
+      int64_t lines = 0;
+      for (const auto& [minute, set] : nonces_)
+        for (const auto& key : set) {
+          std::fprintf(out, "%lld %s\n", static_cast<long long>(minute),
+                       PercentEncode(key).c_str());
+          ++lines;
+        }
+      rewritten = std::fclose(out) == 0 && std::rename(tmp.c_str(), path.c_str()) == 0;
+      if (rewritten) journal_lines_ = lines;
+    }
+    if (!rewritten) {
+      // A full disk must not keep the API from starting: the old journal (with every nonce
+      // loaded above) is appended to instead, or nonces live in memory only until it can be.
+      std::remove(tmp.c_str());
+      LOG_WARN("cannot rewrite {} (disk full?); appending to it as it is", path);
+    }
     journal_ = std::fopen(path.c_str(), "a");
-    if (!journal_) return MakeError(ErrorCode::kInternalError, "cannot append to " + path);
+    if (!journal_) LOG_WARN("cannot append to {}: nonces are remembered in memory only", path);
   }
   return Ok();
 }
@@ -145,8 +156,17 @@ Status Authenticator::CheckNonce(const std::string& access_key_id, const std::st
   for (const auto& [m, set] : nonces_)
     if (set.count(key)) return MakeError(ErrorCode::kSignatureNonceUsed);
   if (journal_) {
-    std::fprintf(journal_, "%lld %s\n", static_cast<long long>(minute), PercentEncode(key).c_str());
-    std::fflush(journal_);  // into the page cache: a killed process keeps it
+    int wrote = std::fprintf(journal_, "%lld %s\n", static_cast<long long>(minute),
+                             PercentEncode(key).c_str());
+    // Into the page cache: a killed process keeps it. On a full disk the line stays in the
+    // buffer and is written with a later one when space is back.
+    if (wrote < 0 || std::fflush(journal_) != 0) {
+      if (!journal_failing_)
+        LOG_WARN("cannot append to {}: {}", journal_path_, std::strerror(errno));
+      journal_failing_ = true;
+    } else {
+      journal_failing_ = false;
+    }
     ++journal_lines_;
   }
   if (nonces_.empty() || nonces_.back().first != minute) nonces_.push_back({minute, {}});

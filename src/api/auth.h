@@ -73,6 +73,7 @@ class Authenticator {
   std::string journal_path_;
   FILE* journal_ = nullptr;
   int64_t journal_lines_ = 0;
+  bool journal_failing_ = false;  // logged once until a write works again
 };
 
 }  // namespace openecs

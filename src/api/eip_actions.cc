@@ -6,11 +6,18 @@
 #include "common/clock.h"
 #include "common/text.h"
 #include "service/eip_service.h"
+#include "service/names.h"
 #include "service/tag_service.h"
 
 namespace openecs {
 namespace {
 using json = nlohmann::json;
+
+Error InvalidName() {
+  return MakeError(ErrorCode::kInvalidParameter,
+                   "Name must be 2 to 128 characters, start with a letter and hold no control "
+                   "characters.");
+}
 
 Result<json> AllocateEipAddressAction(ApiContext& c) {
   AllocateEipRequest r;
@@ -20,6 +27,7 @@ Result<json> AllocateEipAddressAction(ApiContext& c) {
   r.bandwidth = static_cast<int>(bw);
   r.internet_charge_type = c.params.GetOr("InternetChargeType", "PayByTraffic");
   r.name = c.params.GetOr("Name", "");
+  if (!ValidResourceName(r.name)) return InvalidName();
   r.description = c.params.GetOr("Description", "");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(c.params));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
@@ -57,6 +65,7 @@ Result<json> ReleaseEipAddressAction(ApiContext& c) {
 Result<json> ModifyEipAddressAttributeAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("AllocationId"));
   OPENECS_ASSIGN_OR_RETURN(auto bw, c.params.Int("Bandwidth", -1000000, 1000000));
+  if (!ValidResourceName(c.params.GetOr("Name", ""))) return InvalidName();
   std::optional<int> bandwidth;
   if (bw) bandwidth = static_cast<int>(*bw);
   OPENECS_RETURN_IF_ERROR(ModifyEip(c.cloud, c.account_id, id, bandwidth, c.params.Get("Name"),

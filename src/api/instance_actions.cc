@@ -104,12 +104,20 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   r.charge_type = p.GetOr("InstanceChargeType", "PostPaid");
   OPENECS_ASSIGN_OR_RETURN(int64_t period, p.IntOr("Period", 0, -1000000, 1000000));
+  if (period < 0) return MakeError(ErrorCode::kInvalidPeriod);  // ignored unless PrePaid, never < 0
   r.period = static_cast<int>(period);
   r.period_unit = p.GetOr("PeriodUnit", "Month");
   r.spot_strategy = p.GetOr("SpotStrategy", "NoSpot");
   OPENECS_ASSIGN_OR_RETURN(auto limit, p.Double("SpotPriceLimit"));
+  // An hourly price: never negative, and a million is past any price (it is stored and shown
+  // even when the strategy ignores it).
+  if (limit && (*limit < 0 || *limit > 1e6))
+    return MakeError(ErrorCode::kInvalidSpotPriceLimit,
+                     "SpotPriceLimit must be an hourly price from 0 to 1000000.");
   r.spot_price_limit = limit ? *limit : 0;
-  r.internet_charge_type = p.GetOr("InternetChargeType", "PayByTraffic");
+  OPENECS_ASSIGN_OR_RETURN(auto internet_charge,
+                           p.Enum("InternetChargeType", {"PayByBandwidth", "PayByTraffic"}));
+  r.internet_charge_type = internet_charge.value_or("PayByTraffic");
   OPENECS_ASSIGN_OR_RETURN(int64_t bw_out, p.IntOr("InternetMaxBandwidthOut", 0, 0, 1024));
   OPENECS_ASSIGN_OR_RETURN(int64_t bw_in, p.IntOr("InternetMaxBandwidthIn", 0, 0, 1024));
   r.internet_max_bandwidth_out = static_cast<int>(bw_out);

@@ -108,6 +108,8 @@ std::optional<Image> FindImage(const State& s, const std::string& account_id,
 
 Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
   if (r.description.size() > 256) return MakeError(ErrorCode::kInvalidDiskDescription);
+  if (!ValidResourceName(r.platform))
+    return MakeError(ErrorCode::kInvalidParameter, "Platform is not a valid platform name.");
   if (r.snapshot_id.empty() && r.instance_id.empty())
     return MakeError(ErrorCode::kMissingParameter,
                      "The input parameter SnapshotId or InstanceId that is mandatory for "
@@ -150,7 +152,7 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
     CustomImage image =
         NewImage(txn, r.account_id, r.region_id, r.name, r.description, "CreateImage");
     image.snapshot_id = snap->id;
-    image.source_instance_id = r.instance_id;
+    image.source_instance_id = system ? r.instance_id : "";  // made from a snapshot: none
     image.boot_image_id = BootImageOf(s, source_image);
     image.host_id = snap->host_id;
     image.size_gib = snap->source_disk_size_gib;
@@ -166,6 +168,8 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
 
 Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r) {
   if (r.description.size() > 256) return MakeError(ErrorCode::kInvalidDiskDescription);
+  if (!ValidResourceName(r.platform))
+    return MakeError(ErrorCode::kInvalidParameter, "Platform is not a valid platform name.");
   bool http = r.url.rfind("http://", 0) == 0;
   if (http && (r.url.size() > 2048 ||
                std::any_of(r.url.begin(), r.url.end(), [](unsigned char c) { return c <= ' '; })))

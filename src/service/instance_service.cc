@@ -128,6 +128,10 @@ int64_t ExpiryOf(const RunRequest& r, int64_t now) {
 }  // namespace
 
 Status ValidateDisk(const DiskRequest& d, bool system, int image_min_gib) {
+  if (!ValidResourceName(d.name)) return MakeError(ErrorCode::kInvalidDiskName);
+  if (!d.device.empty() && !(d.device.size() == 9 && d.device.rfind("/dev/xvd", 0) == 0 &&
+                             d.device[8] >= 'b' && d.device[8] <= 'z'))
+    return MakeError(ErrorCode::kInvalidParameter, "Device must be /dev/xvdb to /dev/xvdz.");
   const DiskCategory* cat = FindDiskCategory(d.category);
   if (!cat)
     return MakeError(

@@ -303,6 +303,20 @@ Status NormaliseRule(SecurityGroupRule& r) {
   } else if (!(lo == -1 && hi == -1)) {
     return bad_range;
   }
+  if (!r.source_port_range.empty()) {  // stored and shown, the same form as PortRange
+    auto sp = Split(r.source_port_range, '/');
+    bool ok = ported && sp.size() == 2;
+    try {
+      size_t a = 0, b = 0;
+      int from = ok ? std::stoi(sp[0], &a) : 0, to = ok ? std::stoi(sp[1], &b) : 0;
+      ok = ok && a == sp[0].size() && b == sp[1].size() && from >= 1 && to <= 65535 && from <= to;
+    } catch (...) {
+      ok = false;
+    }
+    if (!ok)
+      return MakeError(ErrorCode::kInvalidPortRange, "SourcePortRange \"" + r.source_port_range +
+                                                         "\" is not valid for " + proto + ".");
+  }
   if (!r.source_cidr_ip.empty()) {
     auto c = ParseCidr(r.source_cidr_ip, false);
     auto ip = ParseIpv4(r.source_cidr_ip);

@@ -30,13 +30,18 @@ Status WithTags(S& s, const std::string& account_id, const std::string& type, co
 
 Status ValidateTags(const Tags& tags) {
   if (tags.size() > 20) return MakeError(ErrorCode::kInvalidTagCount);
+  // No control characters in keys or values: they are shown by every list and the CLI.
+  auto has_control = [](const std::string& s) {
+    return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+  };
   for (size_t i = 0; i < tags.size(); ++i) {
     const Tag& t = tags[i];
-    if (t.key.empty() || t.key.size() > 128 || t.key.rfind("aliyun", 0) == 0 ||
-        t.key.rfind("acs:", 0) == 0 || t.key.find("http://") != std::string::npos ||
-        t.key.find("https://") != std::string::npos)
+    if (t.key.empty() || t.key.size() > 128 || has_control(t.key) ||
+        t.key.rfind("aliyun", 0) == 0 || t.key.rfind("acs:", 0) == 0 ||
+        t.key.find("http://") != std::string::npos || t.key.find("https://") != std::string::npos)
       return MakeError(ErrorCode::kInvalidTagKey, "The tag key \"" + t.key + "\" is not valid.");
-    if (t.value.size() > 128 || t.value.find("http://") != std::string::npos ||
+    if (t.value.size() > 128 || has_control(t.value) ||
+        t.value.find("http://") != std::string::npos ||
         t.value.find("https://") != std::string::npos)
       return MakeError(ErrorCode::kInvalidTagValue);
     for (size_t j = 0; j < i; ++j)
