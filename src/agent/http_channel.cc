@@ -6,10 +6,16 @@
 #include "common/json_dump.h"
 #include "common/text.h"
 #include "model/agent_protocol_json.h"
+#include "sys/files.h"
 
 namespace openecs {
 
 using json = nlohmann::json;
+
+HttpAgentChannel::HttpAgentChannel(std::string server, std::string token, std::string key_file)
+    : server_(std::move(server)), token_(std::move(token)), key_file_(std::move(key_file)) {
+  if (!key_file_.empty()) key_ = Trim(ReadFile(key_file_));
+}
 
 Result<std::string> HttpAgentChannel::Call(const std::string& method, const std::string& target,
                                            const std::string& body, int timeout_ms) {
@@ -20,23 +26,38 @@ Result<std::string> HttpAgentChannel::Call(const std::string& method, const std:
   req.body = body;
   req.timeout_ms = timeout_ms;
   req.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!key_.empty()) req.headers["X-OpenECS-Host-Key"] = key_;
+  }
   OPENECS_ASSIGN_OR_RETURN(HttpClientResponse res, HttpCall(req));
   if (res.status == 200) return std::move(res.body);
   std::string message = res.body;
   json j = json::parse(res.body, nullptr, false);
   if (j.is_object() && j.contains("error")) message = j.value("error", "");
   // 409: the server does not know this host (say, its database was reset): register again.
-  return MakeError(res.status == 409 ? ErrorCode::kInvalidParameter : ErrorCode::kInternalError,
-                   "server answered " + std::to_string(res.status) + ": " + message);
+  ErrorCode code = res.status == 409   ? ErrorCode::kInvalidParameter
+                   : res.status == 403 ? ErrorCode::kForbidden
+                   : res.status == 503 ? ErrorCode::kServiceUnavailable
+                                       : ErrorCode::kInternalError;
+  return MakeError(code, "server answered " + std::to_string(res.status) + ": " + message);
 }
 
 Result<std::string> HttpAgentChannel::Register(const HostInfo& host) {
   OPENECS_ASSIGN_OR_RETURN(std::string body,
                            Call("POST", "/openecs/agent/v1/register", DumpJson(json(host)), 10000));
   json j = json::parse(body, nullptr, false);
-  if (!j.is_object() || !j.contains("host_id"))
-    return MakeError(ErrorCode::kInternalError, "server sent no host_id");
-  return j.value("host_id", "");
+  if (!j.is_object() || !j.contains("host_id") || !j["host_id"].is_string() ||
+      !j.contains("host_key") || !j["host_key"].is_string())
+    return MakeError(ErrorCode::kInternalError, "server sent no host_id and host_key");
+  std::string key = j["host_key"].get<std::string>();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (key != key_ && !key_file_.empty())
+      OPENECS_RETURN_IF_ERROR(WriteFileAtomic(key_file_, key + "\n", 0600));
+    key_ = key;
+  }
+  return j["host_id"].get<std::string>();
 }
 
 Result<DesiredState> HttpAgentChannel::Pull(const std::string& host_id, int64_t since,

@@ -2,6 +2,7 @@
 // AgentChannel over HTTP/JSON (api/agent_endpoint.h is the other end): what `ecsd agent
 // --server URL` uses to reach the server from another host. Plain http:// only; put it
 // behind TLS (or a private network) when hosts talk across untrusted links.
+#include <mutex>
 #include <string>
 
 #include "model/agent_protocol.h"
@@ -10,9 +11,11 @@ namespace openecs {
 
 class HttpAgentChannel final : public AgentChannel {
  public:
-  // `server`: http://host:port of ecsd; `token`: the server's agent token.
-  HttpAgentChannel(std::string server, std::string token)
-      : server_(std::move(server)), token_(std::move(token)) {}
+  // `server`: http://host:port of ecsd; `token`: the server's agent token, which lets this
+  // host enrol. `key_file`: where this host keeps the credential the server issues at its first
+  // registration (read now if it exists; written 0600 when issued); every later call carries
+  // it ("" keeps it in memory only).
+  HttpAgentChannel(std::string server, std::string token, std::string key_file = "");
   Result<std::string> Register(const HostInfo& host) override;
   Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
   Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
@@ -22,6 +25,9 @@ class HttpAgentChannel final : public AgentChannel {
                            const std::string& body, int timeout_ms);
   std::string server_;
   std::string token_;
+  std::string key_file_;
+  std::mutex mu_;
+  std::string key_;  // guarded by mu_
 };
 
 }  // namespace openecs

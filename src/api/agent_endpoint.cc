@@ -55,7 +55,10 @@ std::string HostInfoProblem(const json& j) {
 }
 
 HttpResponse FromError(const Error& e) {
-  int status = e.code == ErrorCode::kInvalidParameter ? 409 : 500;
+  int status = e.code == ErrorCode::kInvalidParameter     ? 409
+               : e.code == ErrorCode::kForbidden          ? 403
+               : e.code == ErrorCode::kServiceUnavailable ? 503
+                                                          : 500;
   return Fail(status, e.message);
 }
 
@@ -72,6 +75,8 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
   std::map<std::string, std::string> query;
   if (q != std::string::npos) ParseUrlEncoded(req.target.substr(q + 1), false, &query);
   auto host_id = query["host_id"];
+  auto key_header = req.headers.find("x-openecs-host-key");
+  std::string host_key = key_header == req.headers.end() ? "" : Trim(key_header->second);
 
   try {
     if (path == "/openecs/agent/v1/register" && req.method == "POST") {
@@ -80,9 +85,16 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       HostInfo host = body.get<HostInfo>();
       if (host.name.empty() || host.zone_id.empty())
         return Fail(400, "a host needs a name and a zone_id");
-      auto id = channel_.Register(host);
-      if (!id.ok()) return FromError(id.error());
-      return Reply(200, {{"host_id", *id}});
+      if (!channel_.KnowsZone(host.zone_id))
+        return Fail(400, "zone " + host.zone_id + " is not one of this region's zones");
+      auto enrolled = channel_.Enrol(host, host_key);
+      if (!enrolled.ok()) return FromError(enrolled.error());
+      return Reply(200, {{"host_id", enrolled->first}, {"host_key", enrolled->second}});
+    }
+    bool host_route = path == "/openecs/agent/v1/desired" || path == "/openecs/agent/v1/report";
+    if (host_route) {
+      if (Status st = channel_.Authenticate(host_id, host_key); !st.ok())
+        return FromError(st.error());
     }
     if (path == "/openecs/agent/v1/desired" && req.method == "GET") {
       int64_t since = std::stoll(query.count("since") ? query["since"] : "0");

@@ -1,19 +1,26 @@
 #pragma once
 // The agent protocol over HTTP/JSON: how `ecsd agent` on another host reaches the server.
 // Every request carries `Authorization: Bearer <agent token>` (the token `ecsd` keeps in
-// <data-dir>/agent-token); a missing or wrong token gets 401 and nothing else.
+// <data-dir>/agent-token); a missing or wrong token gets 401 and nothing else. That token only
+// lets a host enrol: each host gets its own credential at its first registration and sends it
+// as `X-OpenECS-Host-Key` from then on (its agent keeps it in <agent-data>/host-key, 0600).
 //
-//   POST /openecs/agent/v1/register                      body HostInfo  -> {"host_id": ...}
+//   POST /openecs/agent/v1/register   body HostInfo  -> {"host_id": ..., "host_key": ...}
+//        A host name already enrolled registers again only with its own key (else 403).
 //   GET  /openecs/agent/v1/desired?host_id=&since=&wait_ms=             -> DesiredState
-//   POST /openecs/agent/v1/report?host_id=               body {"observations": [...]} -> {}
+//   POST /openecs/agent/v1/report?host_id=    body {"observations": [...]} -> {}
+//        Both need host_id's key (else 403); a report about an instance placed on another
+//        host is refused whole (403).
 //
 // `desired` is a long-poll (wait_ms at most 30 s); it is answered off the I/O threads.
-// Errors: 400 for malformed input, 401 for auth, 404 for an unknown path, 409 for an unknown
-// host (the agent registers again), 500 when the server cannot do what was asked.
+// Errors: 400 for malformed input, 401 for the agent token, 403 for a host key, 404 for an
+// unknown path, 409 for an unknown host (the agent registers again), 500 when the server
+// cannot do what was asked, 503 when it cannot save it now.
 #include <string>
 
 #include "common/http_server.h"
 #include "model/agent_protocol.h"
+#include "service/agent_service.h"
 
 namespace openecs {
 
@@ -21,12 +28,12 @@ inline constexpr const char* kAgentPathPrefix = "/openecs/agent/";
 
 class AgentEndpoint {
  public:
-  AgentEndpoint(AgentChannel& channel, std::string token)
+  AgentEndpoint(AgentService& channel, std::string token)
       : channel_(channel), token_(std::move(token)) {}
   HttpResponse Handle(const HttpRequest& req);
 
  private:
-  AgentChannel& channel_;
+  AgentService& channel_;
   std::string token_;
 };
 

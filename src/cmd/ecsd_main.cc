@@ -401,7 +401,7 @@ int RunAgent(AgentCmdOptions o) {
   FakeDriver* fake = nullptr;
   auto network = MakeNetwork(o.host);
   auto driver = MakeDriver(o.host, &fake, network.get());
-  HttpAgentChannel channel(o.server, token);
+  HttpAgentChannel channel(o.server, token, o.host.data_dir + "/host-key");
   AgentOptions ao;
   ao.host = driver->DescribeHost();
   ao.network = network.get();

@@ -39,6 +39,7 @@ namespace openecs {
   X(kInvalidClientToken, "InvalidClientToken.ValueNotSupported", 400,                              \
     "The ClientToken provided is invalid.")                                                        \
   X(kLastTokenProcessing, "LastTokenProcessing", 403, "The last token request is processing.")     \
+  X(kForbidden, "Forbidden", 403, "User not authorized to operate on the specified resource.")     \
   X(kInvalidRegionIdNotFound, "InvalidRegionId.NotFound", 404,                                     \
     "The specified RegionId does not exist.")                                                      \
   X(kInvalidZoneIdNotFound, "InvalidZoneId.NotFound", 404, "The specified zone does not exist.")   \

@@ -345,6 +345,9 @@ struct Host {
   bool vpc_data_plane = false;  // see HostInfo
   std::string underlay_ip;      // see HostInfo
   int64_t last_seen = 0;
+  // sha256 of the host's own credential (api/agent_endpoint.h), issued when a remote agent
+  // enrols; "" for the embedded agent of `ecsd dev`, which needs none.
+  std::string key_hash;
 };
 
 // A ClientToken remembered with the request it came with and the answer it got

@@ -51,7 +51,7 @@ OPENECS_JSON(NetworkInterface, id, version, account_id, region_id, zone_id, vpc_
 OPENECS_JSON(EipAddress, id, version, account_id, region_id, ip_address, name, description,
              bandwidth, internet_charge_type, instance_id, tags, creation_time)
 OPENECS_JSON(Host, id, version, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm,
-             driver, last_seen, vpc_data_plane, underlay_ip)
+             driver, last_seen, vpc_data_plane, underlay_ip, key_hash)
 OPENECS_JSON(IdempotencyRecord, id, version, fingerprint, response, created, pending, made)
 OPENECS_JSON(Account, id, version, name, access_key_id, access_key_secret, creation_time)
 

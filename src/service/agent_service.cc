@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "controller/instance_reconciler.h"
@@ -87,6 +88,51 @@ std::vector<RemoteAddress> RemoteAddresses(const State& s, const Host& host,
 }
 
 }  // namespace
+
+Result<std::pair<std::string, std::string>> AgentService::Enrol(const HostInfo& info,
+                                                                const std::string& key) {
+  std::string issued;
+  OPENECS_RETURN_IF_ERROR(cloud_.Read<Status>([&](const State& s) -> Status {
+    for (const auto& [id, h] : s.hosts) {
+      if (h.name != info.name) continue;
+      if (!h.key_hash.empty() && !ConstantTimeEquals(Sha256Hex(key), h.key_hash))
+        return MakeError(ErrorCode::kForbidden,
+                         "host " + info.name + " is enrolled with another credential");
+      if (!h.key_hash.empty()) issued = key;
+    }
+    return Ok();
+  }));
+  if (issued.empty()) issued = RandomHex(32);
+  OPENECS_ASSIGN_OR_RETURN(std::string host_id, Register(info));
+  OPENECS_RETURN_IF_ERROR(cloud_.Write([&](Txn& txn) -> Status {
+    auto it = txn.state().hosts.find(host_id);
+    if (it == txn.state().hosts.end())
+      return MakeError(ErrorCode::kInvalidParameter, "host " + host_id + " vanished");
+    if (!it->second.key_hash.empty() && it->second.key_hash != Sha256Hex(issued))
+      return MakeError(ErrorCode::kForbidden,
+                       "host " + info.name + " is enrolled with another credential");
+    it->second.key_hash = Sha256Hex(issued);
+    txn.Touch(it->second);
+    return Ok();
+  }));
+  return std::make_pair(host_id, issued);
+}
+
+bool AgentService::KnowsZone(const std::string& zone_id) const {
+  const auto& zones = cloud_.config().zones;
+  return std::find(zones.begin(), zones.end(), zone_id) != zones.end();
+}
+
+Status AgentService::Authenticate(const std::string& host_id, const std::string& key) const {
+  return cloud_.Read<Status>([&](const State& s) -> Status {
+    auto it = s.hosts.find(host_id);
+    if (it == s.hosts.end())
+      return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
+    if (it->second.key_hash.empty() || !ConstantTimeEquals(Sha256Hex(key), it->second.key_hash))
+      return MakeError(ErrorCode::kForbidden, "wrong credential for host " + host_id);
+    return Ok();
+  });
+}
 
 Result<std::string> AgentService::Register(const HostInfo& info) {
   std::string host_id;
@@ -188,8 +234,29 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
 }
 
 Status AgentService::Report(const std::string& host_id, const std::vector<Observation>& obs) {
-  for (const auto& o : obs)
-    if (o.console) cloud_.SetConsole(o.instance_id, *o.console);
+  // A host speaks only for its own guests: a report naming an instance placed on another host
+  // is refused whole (nothing of it applied), and a console is kept only from the instance's
+  // host. An instance that no longer exists is skipped (released while the report travelled).
+  OPENECS_RETURN_IF_ERROR(cloud_.Read<Status>([&](const State& s) -> Status {
+    if (!s.hosts.count(host_id))
+      return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
+    for (const auto& o : obs) {
+      if (o.instance_id.empty()) continue;
+      auto it = s.instances.find(o.instance_id);
+      if (it != s.instances.end() && it->second.host_id != host_id)
+        return MakeError(ErrorCode::kForbidden,
+                         "instance " + o.instance_id + " is not on host " + host_id);
+    }
+    return Ok();
+  }));
+  for (const auto& o : obs) {
+    if (!o.console) continue;
+    bool here = cloud_.Read<bool>([&](const State& s) {
+      auto it = s.instances.find(o.instance_id);
+      return it != s.instances.end() && it->second.host_id == host_id;
+    });
+    if (here) cloud_.SetConsole(o.instance_id, *o.console);
+  }
   return cloud_.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     int64_t now = NowSeconds();

@@ -13,6 +13,17 @@ class AgentService final : public AgentChannel {
  public:
   explicit AgentService(Cloud& cloud) : cloud_(cloud) {}
   Result<std::string> Register(const HostInfo& host) override;
+
+  // A remote host's registration (api/agent_endpoint.h). A new host name gets a fresh
+  // credential, returned once and kept only as its sha256. A name already enrolled registers
+  // again only with its own credential (`key`): the shared agent token alone cannot take over
+  // a host. Returns {host id, credential}.
+  Result<std::pair<std::string, std::string>> Enrol(const HostInfo& host, const std::string& key);
+  // Ok if `key` is host `host_id`'s credential; Forbidden otherwise (or if the host
+  // never enrolled); InvalidParameter if the host is unknown (the agent enrols again).
+  Status Authenticate(const std::string& host_id, const std::string& key) const;
+  // True if `zone_id` is one of the region's zones (a host elsewhere would never be used).
+  bool KnowsZone(const std::string& zone_id) const;
   Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
   Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
 

@@ -3,7 +3,9 @@
 // agent (`ecsd dev --no-local-agent`) over the HTTP agent protocol. Through the official SDK:
 // no host → NoStock; the agent registers and instances run, stop, start and release on it;
 // kill -9 of the agent (guests adopted) and of the server (the agent reconnects) lose nothing;
-// the agent routes refuse a wrong token.
+// the agent routes refuse a wrong token; each host enrols with its own credential, which nobody
+// else (the shared agent token included) can use to register as it, pull its work or report
+// about its guests (issue 13's H4).
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
@@ -124,6 +126,51 @@ describe('remote host agent', () => {
     await h.waitStatus(ecs, [id], 'Stopped', 20000);
     await ecs.startInstances(new Ecs.StartInstancesRequest({ regionId: REGION, instanceId: [id] }));
     await h.waitStatus(ecs, [id], 'Running', 20000);
+  });
+
+  test('a host\'s own credential: kept 0600 by its agent, needed to pull, report and register again', async () => {
+    const keyFile = path.join(agent.dataDir, 'host-key');
+    const key = fs.readFileSync(keyFile, 'utf8').trim();
+    assert.match(key, /^[0-9a-f]{64}$/);
+    assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
+    const token = fs.readFileSync(path.join(server.dataDir, 'agent-token'), 'utf8').trim();
+    const call = (method, target, body, extra = {}) => h.httpRequest({ port: server.port, method, path: target,
+      headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extra }, body });
+    // Holding the shared token is not enough to take the host's name over.
+    const info = JSON.stringify({ name: 'remote-1', zone_id: h.ZONE_A, vcpus: 100000, memory_mb: 1 << 20, driver: 'fake' });
+    let r = await call('POST', '/openecs/agent/v1/register', info);
+    assert.equal(r.status, 403, r.body);
+    assert.match(r.body, /enrolled with another credential/);
+    r = await call('POST', '/openecs/agent/v1/register', info, { 'x-openecs-host-key': 'f'.repeat(64) });
+    assert.equal(r.status, 403, r.body);
+    // Its own key registers it again (same id).
+    r = await call('POST', '/openecs/agent/v1/register', info, { 'x-openecs-host-key': key });
+    assert.equal(r.status, 200, r.body);
+    const hostId = JSON.parse(r.body).host_id;
+    assert.equal(JSON.parse(r.body).host_key, key);
+    // Pull and report need it.
+    for (const extra of [{}, { 'x-openecs-host-key': 'f'.repeat(64) }]) {
+      r = await call('GET', `/openecs/agent/v1/desired?host_id=${hostId}&since=0&wait_ms=0`, undefined, extra);
+      assert.equal(r.status, 403, r.body);
+      r = await call('POST', `/openecs/agent/v1/report?host_id=${hostId}`, JSON.stringify({ observations: [] }), extra);
+      assert.equal(r.status, 403, r.body);
+    }
+    r = await call('GET', `/openecs/agent/v1/desired?host_id=${hostId}&since=0&wait_ms=0`, undefined, { 'x-openecs-host-key': key });
+    assert.equal(r.status, 200, r.body);
+    // A new host enrols with the shared token and gets its own key; with it, it cannot report
+    // about remote-1's guest (a forged "shut off" is refused whole, and the guest stays Running).
+    r = await call('POST', '/openecs/agent/v1/register', JSON.stringify({ name: 'intruder', zone_id: h.ZONE_A, vcpus: 0, memory_mb: 0, driver: 'fake' }));
+    assert.equal(r.status, 200, r.body);
+    const intruder = JSON.parse(r.body);
+    assert.notEqual(intruder.host_key, key);
+    const [victim] = wire(await ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: REGION, status: 'Running' }))).Instances.Instance;
+    r = await call('POST', `/openecs/agent/v1/report?host_id=${intruder.host_id}`,
+      JSON.stringify({ observations: [{ instance_id: victim.InstanceId, power: 'shutoff', console: 'forged' }] }),
+      { 'x-openecs-host-key': intruder.host_key });
+    assert.equal(r.status, 403, r.body);
+    assert.match(r.body, /is not on host/);
+    await h.sleep(300);
+    assert.equal((await h.describeInstance(ecs, victim.InstanceId)).Status, 'Running');
   });
 
   test('kill -9 of the server: the agent reconnects and keeps serving at once', { timeout: 60000 }, async () => {
