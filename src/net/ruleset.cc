@@ -112,4 +112,22 @@ std::string BuildVpcRuleset(const std::vector<DesiredNic>& nics) {
   return s;
 }
 
+std::string BuildUnderlayFilter(const std::string& underlay_ip,
+                                const std::set<std::string>& peers) {
+  std::string out =
+      "table inet openecs_underlay\n"
+      "delete table inet openecs_underlay\n";
+  if (peers.empty() || underlay_ip.empty()) return out;
+  out += "table inet openecs_underlay {\n  set peers {\n    type ipv4_addr\n    elements = { ";
+  bool first = true;
+  for (const auto& p : peers) {
+    out += (first ? "" : ", ") + p;
+    first = false;
+  }
+  out += " }\n  }\n  chain input {\n    type filter hook input priority -50; policy accept;\n";
+  out += "    ip daddr " + underlay_ip + " udp dport 4789 ip saddr != @peers counter drop\n";
+  out += "  }\n}\n";
+  return out;
+}
+
 }  // namespace openecs

@@ -9,6 +9,7 @@
 //   a tap, the receiver's ingress chain (first matching rule decides; no match: dropped);
 //   traffic from or to a tap the ruleset does not know is dropped;
 // - input: guests reach the router (DHCP, DNS, gateway) only from their own address.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,12 @@
 namespace openecs {
 
 std::string BuildVpcRuleset(const std::vector<DesiredNic>& nics);
+
+// The host's own filter on its underlay (issue 13's M1): VXLAN (UDP 4789) to this host's
+// underlay address is taken only from the hosts that share a VPC segment with it (`peers`, their
+// underlay addresses); anything else could inject frames into a tenant's VPC. Table
+// `inet openecs_underlay` in the host's namespace, replaced atomically; with no peers (no
+// segment here) the table is removed, so a host that uses no VXLAN filters nothing.
+std::string BuildUnderlayFilter(const std::string& underlay_ip, const std::set<std::string>& peers);
 
 }  // namespace openecs

@@ -16,6 +16,25 @@ DesiredNic Nic(const std::string& eni, const std::string& ip) {
   return n;
 }
 
+TEST(UnderlayFilter, TakesVxlanOnlyFromPeersAndGoesAwayWithoutThem) {
+  EXPECT_EQ(BuildUnderlayFilter("192.168.252.1", {"192.168.252.2", "192.168.252.3"}),
+            "table inet openecs_underlay\n"
+            "delete table inet openecs_underlay\n"
+            "table inet openecs_underlay {\n"
+            "  set peers {\n"
+            "    type ipv4_addr\n"
+            "    elements = { 192.168.252.2, 192.168.252.3 }\n"
+            "  }\n"
+            "  chain input {\n"
+            "    type filter hook input priority -50; policy accept;\n"
+            "    ip daddr 192.168.252.1 udp dport 4789 ip saddr != @peers counter drop\n"
+            "  }\n"
+            "}\n");
+  // No segment on this host: no filter at all (another VXLAN user of the host is not ours).
+  EXPECT_EQ(BuildUnderlayFilter("192.168.252.1", {}),
+            "table inet openecs_underlay\ndelete table inet openecs_underlay\n");
+}
+
 TEST(VpcRuleset, EmptyVpcStillDropsUnknownTaps) {
   std::string s = BuildVpcRuleset({});
   EXPECT_NE(s.find("iifname \"oe*\" drop"), std::string::npos);

@@ -205,6 +205,19 @@ Status VpcNetworks::Apply(const std::vector<DesiredNic>& nics,
     if (!st.ok()) result = st;
     vpcs_.erase(vpc_id);
   }
+  // Only the hosts this one shares a segment with may send it VXLAN.
+  std::set<std::string> peers;
+  for (const auto& [vpc_id, vpc] : vpcs_)
+    for (const auto& [ip, underlay] : vpc.overlay) peers.insert(underlay);
+  std::string filter = BuildUnderlayFilter(underlay_ip_, peers);
+  if (filter != underlay_filter_) {
+    Status st = WriteFileAtomic(state_dir_ + "/underlay.nft", filter);
+    if (st.ok()) st = RunOk({"nft", "-f", state_dir_ + "/underlay.nft"});
+    if (st.ok())
+      underlay_filter_ = filter;
+    else
+      result = st;
+  }
   if (want.empty() && fs::exists(std::string("/sys/class/net/") + kPublicBridge)) {
     if (Status st = RunOk({"ip", "link", "del", kPublicBridge}); !st.ok()) result = st;
   }

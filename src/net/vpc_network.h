@@ -109,6 +109,7 @@ class VpcNetworks {
 
   std::string state_dir_;
   std::string underlay_ip_;
+  std::string underlay_filter_;  // the underlay filter last applied (ruleset.h)
   MetadataHandler metadata_handler_;
   std::mutex mu_;
   std::map<std::string, Vpc> vpcs_;

@@ -107,6 +107,10 @@ test('a VPC across two hosts: VXLAN between them, security groups on the receivi
   assert.match(execFileSync('ip', ['-n', ns, '-d', 'link', 'show', 'vxlan'], { encoding: 'utf8' }), /vxlan id \d+ local 192\.168\.252\.1/);
   assert.match(execFileSync('ip', ['-n', ns, 'route', 'show', 'dev', 'vxlan'], { encoding: 'utf8' }), new RegExp(`^${Y_IP.replace(/\./g, '\\.')} `, 'm'));
 
+  // Host 1 takes VXLAN only from host 2 (issue 13's M1): any other sender is dropped.
+  const underlay = execFileSync('nft', ['list', 'table', 'inet', 'openecs_underlay'], { encoding: 'utf8' });
+  assert.match(underlay, new RegExp(`elements = \\{ ${U2.replace(/\./g, '\\.')} \\}`));
+  assert.match(underlay, new RegExp(`ip daddr ${U1.replace(/\./g, '\\.')} udp dport 4789 ip saddr != @peers`));
   await expectProbe(x, 'ping-y', 'ok', 'host 1 -> host 2 over VXLAN');
   await expectProbe(y, 'ping-x', 'ok', 'host 2 -> host 1 over VXLAN');
   await expectProbe(x, 'bulk-y', String(BULK), 'bulk TCP across the segment (full-size segments clamped)');
@@ -124,6 +128,7 @@ test('a VPC across two hosts: VXLAN between them, security groups on the receivi
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ regionId: h.REGION, instanceId: y, force: true }));
   await h.waitGone(ecs, [y], 60000);
   await h.waitFor(async () => sh(`ip -n ${ns} link show vxlan`).status !== 0, 10000, 200, 'VXLAN device removed on host 1');
+  await h.waitFor(async () => sh('nft list table inet openecs_underlay').status !== 0, 10000, 200, 'underlay filter removed on host 1');
   await expectProbe(x, 'ping-y', 'fail', 'Y is gone');
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ regionId: h.REGION, instanceId: x, force: true }));
   await h.waitGone(ecs, [x], 60000);
