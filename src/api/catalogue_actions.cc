@@ -96,8 +96,8 @@ Result<json> DescribeInstanceTypes(ApiContext& c) {
   auto category = c.params.Get("InstanceCategory");
   OPENECS_ASSIGN_OR_RETURN(auto min_cpu, c.params.Int("MinimumCpuCoreCount", 0, 1 << 20));
   OPENECS_ASSIGN_OR_RETURN(auto max_cpu, c.params.Int("MaximumCpuCoreCount", 0, 1 << 20));
-  OPENECS_ASSIGN_OR_RETURN(auto min_mem, c.params.Double("MinimumMemorySize"));
-  OPENECS_ASSIGN_OR_RETURN(auto max_mem, c.params.Double("MaximumMemorySize"));
+  OPENECS_ASSIGN_OR_RETURN(auto min_mem, c.params.Double("MinimumMemorySize", 0, 1 << 20));
+  OPENECS_ASSIGN_OR_RETURN(auto max_mem, c.params.Double("MaximumMemorySize", 0, 1 << 20));
   OPENECS_ASSIGN_OR_RETURN(auto min_gpu, c.params.Int("MinimumGPUAmount", 0, 1 << 20));
   std::vector<const InstanceType*> matched;
   for (const auto& type : AllInstanceTypes()) {
@@ -154,7 +154,7 @@ Result<json> DescribeAvailableResource(ApiContext& c) {
   }
   auto type_filter = c.params.Get("InstanceType");
   OPENECS_ASSIGN_OR_RETURN(auto cores, c.params.Int("Cores", 1, 1 << 20));
-  OPENECS_ASSIGN_OR_RETURN(auto memory, c.params.Double("Memory"));
+  OPENECS_ASSIGN_OR_RETURN(auto memory, c.params.Double("Memory", 0, 1 << 20));
   auto hosts =
       c.cloud.Read<std::vector<HostCapacity>>([](const State& s) { return Capacities(s); });
   auto offered = OfferedTypes(c.cloud);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -53,7 +54,15 @@ Result<int64_t> Params::IntOr(const std::string& k, int64_t def, int64_t min, in
   return v ? *v : def;
 }
 
-Result<std::optional<double>> Params::Double(const std::string& k) const {
+namespace {
+std::string FormatNumber(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", d);
+  return buf;
+}
+}  // namespace
+
+Result<std::optional<double>> Params::Double(const std::string& k, double min, double max) const {
   auto v = Get(k);
   if (!v) return std::optional<double>();
   // Decimal only (no hex, no "nan" or "inf", nothing out of range): a non-finite number stored
@@ -64,6 +73,8 @@ Result<std::optional<double>> Params::Double(const std::string& k) const {
   auto [p, ec] = std::from_chars(b, e, d);
   if (ec != std::errc() || p != e || !std::isfinite(d))
     return Invalid(k, "expected a finite decimal number, got \"" + *v + "\"");
+  if (d < min || d > max)
+    return Invalid(k, "must be from " + FormatNumber(min) + " to " + FormatNumber(max));
   return std::optional<double>(d);
 }
 

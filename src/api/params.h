@@ -32,7 +32,9 @@ class Params {
   // Integer in [min, max]; InvalidParameter naming `k` when malformed or out of range.
   Result<std::optional<int64_t>> Int(const std::string& k, int64_t min, int64_t max) const;
   Result<int64_t> IntOr(const std::string& k, int64_t def, int64_t min, int64_t max) const;
-  Result<std::optional<double>> Double(const std::string& k) const;
+  // A finite decimal number in [min, max]; InvalidParameter naming `k` otherwise.
+  Result<std::optional<double>> Double(const std::string& k, double min = -1e300,
+                                       double max = 1e300) const;
   // "true"/"false" (any case); InvalidParameter otherwise.
   Result<bool> Bool(const std::string& k, bool def) const;
   Result<std::optional<bool>> OptBool(const std::string& k) const;
