@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "api/client_token.h"
+#include "api/param_types.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
@@ -240,6 +241,10 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
                                          " must be at most 128 characters without control "
                                          "characters."),
                            request_id, *xml);
+    // The catalogue's type (number, boolean, JSON list) and a length limit, for every
+    // parameter, read by a handler or not (api/param_types.h).
+    if (Status typed = CheckParamType(version, action, k, v); !typed.ok())
+      return ErrorResponse(typed.error(), request_id, *xml);
     if (!IsCommonParam(k)) values[k] = v;
   }
   Params params(std::move(values));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "api/param_types.h"
+
 namespace openecs {
 
 TEST(Params, DecodesQueryString) {
@@ -52,4 +54,29 @@ TEST(Params, FlattenedListsAndObjects) {
   EXPECT_TRUE(p.JsonList("Absent")->empty());
 }
 
+}  // namespace openecs
+
+namespace openecs {
+namespace {
+
+// The catalogue's types hold for every parameter, read by a handler or not.
+TEST(ParamTypes, TheCatalogueTypesAreCheckedAtTheEdge) {
+  const std::string ecs = "2014-05-26";
+  EXPECT_TRUE(CheckParamType(ecs, "RunInstances", "DataDisk.2.Size", "40").ok());
+  EXPECT_FALSE(CheckParamType(ecs, "RunInstances", "DataDisk.2.Size", "forty").ok());
+  EXPECT_FALSE(CheckParamType(ecs, "RunInstances", "DataDisk.2.Size", "nan").ok());
+  EXPECT_TRUE(CheckParamType(ecs, "RunInstances", "DryRun", "TRUE").ok());
+  EXPECT_FALSE(CheckParamType(ecs, "RunInstances", "DryRun", "yes").ok());
+  EXPECT_TRUE(CheckParamType(ecs, "DeleteKeyPairs", "KeyPairNames", "[\"a\",\"b\"]").ok());
+  EXPECT_FALSE(CheckParamType(ecs, "DeleteKeyPairs", "KeyPairNames", "{\"a\":1}").ok());
+  auto policy = CheckParamType(ecs, "ApplyAutoSnapshotPolicy", "diskIds", "[\"d-1\"");
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.error().code, ErrorCode::kPolicyParameterInvalid);
+  EXPECT_TRUE(CheckParamType(ecs, "RunInstances", "InstanceName", std::string(1000, 'a')).ok());
+  EXPECT_FALSE(CheckParamType(ecs, "RunInstances", "InstanceName", std::string(17000, 'a')).ok());
+  EXPECT_TRUE(CheckParamType(ecs, "RunInstances", "UserData", std::string(40000, 'a')).ok());
+  EXPECT_TRUE(CheckParamType(ecs, "NoSuchAction", "Whatever", "x").ok());  // not catalogued
+}
+
+}  // namespace
 }  // namespace openecs

@@ -1,0 +1,84 @@
+#include "api/param_types.h"
+
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "common/text.h"
+
+namespace openecs {
+namespace {
+
+struct Entry {
+  const char* version;
+  const char* action;
+  const char* name;
+  char type;
+};
+
+constexpr Entry kTypes[] = {
+#include "api/param_types.inc"
+};
+
+const std::unordered_map<std::string, char>& Table() {
+  static const auto* table = [] {
+    auto* t = new std::unordered_map<std::string, char>();
+    for (const Entry& e : kTypes)
+      (*t)[std::string(e.version) + "/" + e.action + "/" + e.name] = e.type;
+    return t;
+  }();
+  return *table;
+}
+
+// "DataDisk.2.Size" -> "DataDisk.N.Size".
+std::string Pattern(const std::string& name) {
+  std::string out;
+  for (const std::string& seg : Split(name, '.')) {
+    bool index = !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos;
+    out += (out.empty() ? "" : ".") + (index ? std::string("N") : seg);
+  }
+  return out;
+}
+
+Error Wrong(const std::string& name, const std::string& what) {
+  // The automatic snapshot policy actions (lower-case parameters: regionId, timePoints) answer
+  // ParameterInvalid where the others answer InvalidParameter.
+  bool policy_style = !name.empty() && name[0] >= 'a' && name[0] <= 'z';
+  return MakeError(policy_style ? ErrorCode::kPolicyParameterInvalid : ErrorCode::kInvalidParameter,
+                   "The specified parameter " + name + " is not valid: " + what + ".");
+}
+
+}  // namespace
+
+Status CheckParamType(const std::string& version, const std::string& action,
+                      const std::string& name, const std::string& value) {
+  size_t max = name == "UserData" || name == "PublicKeyBody" ? kMaxLongTextParam : kMaxTextParam;
+  if (value.size() > max) return Wrong(name, "longer than " + std::to_string(max) + " bytes");
+  const auto& table = Table();
+  auto it = table.find(version + "/" + action + "/" + Pattern(name));
+  if (it == table.end()) return Ok();
+  switch (it->second) {
+    case 'n': {
+      double d = 0;
+      const char* b = value.data();
+      const char* e = b + value.size();
+      auto [p, ec] = std::from_chars(b, e, d);
+      if (value.empty() || ec != std::errc() || p != e || !std::isfinite(d))
+        return Wrong(name, "expected a number");
+      return Ok();
+    }
+    case 'b':
+      if (!EqualsIgnoreCase(value, "true") && !EqualsIgnoreCase(value, "false"))
+        return Wrong(name, "expected true or false");
+      return Ok();
+    case 'j': {
+      auto j = nlohmann::json::parse(value, nullptr, false);
+      if (j.is_discarded() || !j.is_array()) return Wrong(name, "expected a JSON list");
+      return Ok();
+    }
+  }
+  return Ok();
+}
+
+}  // namespace openecs
