@@ -1,7 +1,8 @@
 #pragma once
 // A minimal streaming JSON writer for hot responses (DescribeInstances renders hundreds of
 // objects per call; building nlohmann::json trees for them costs ten times more). Produces
-// compact JSON; the caller is responsible for balanced Begin/End calls.
+// compact JSON; the caller is responsible for balanced Begin/End calls. Strings (keys too) that
+// are not valid UTF-8 are written with their bad bytes replaced by U+FFFD, as DumpJson does.
 #include <cstdint>
 #include <string>
 #include <string_view>

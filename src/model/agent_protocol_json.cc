@@ -53,7 +53,7 @@ void from_json(const nlohmann::json& j, Observation& v) {
   v = Observation{};
   v.instance_id = j.value("instance_id", "");
   v.power = j.value("power", PowerState::kUnknown);
-  v.reboot_seq_done = j.value("reboot_seq_done", int64_t{0});
+  FromJsonField(j, "reboot_seq_done", v.reboot_seq_done, int64_t{0});
   v.failed = j.value("failed", false);
   v.operation = j.value("operation", "");
   v.error = j.value("error", "");

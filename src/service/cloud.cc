@@ -120,7 +120,8 @@ Status Cloud::Revert(const WriteBatch& batch) {
   for (const auto& d : batch.puts) by_kind[d.kind].insert(d.id);
   for (const auto& d : batch.deletes) by_kind[d.kind].insert(d.id);
   Status st = Ok();
-  for (const auto& [kind, ids] : by_kind) {
+  for (const auto& [kind, kind_ids] : by_kind) {
+    const std::set<std::string>& ids = kind_ids;  // clang before 16 cannot capture a binding
     ForKind(kind, [&](auto* tag) {
       if (st.ok()) st = RevertKind<std::remove_pointer_t<decltype(tag)>>(ids);
     });
