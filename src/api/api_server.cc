@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdint>
 
-#include "api/client_token.h"
 #include "api/param_types.h"
 #include "common/clock.h"
 #include "common/crypto.h"

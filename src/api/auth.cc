@@ -95,31 +95,33 @@ Status Authenticator::KeepNoncesIn(const std::string& path) {
   }
   journal_path_ = path;
   Expire(NowSeconds() / 60);
-  if (!journal_) {
-    // Start from what is live (Expire rewrote it only if it had grown).
-    std::string tmp = path + ".tmp";
-    bool rewritten = false;
-    if (FILE* out = std::fopen(tmp.c_str(), "w")) {
-      int64_t lines = 0;
-      for (const auto& [minute, set] : nonces_)
-        for (const auto& key : set) {
-          std::fprintf(out, "%lld %s\n", static_cast<long long>(minute),
-                       PercentEncode(key).c_str());
-          ++lines;
-        }
-      rewritten = std::fclose(out) == 0 && std::rename(tmp.c_str(), path.c_str()) == 0;
-      if (rewritten) journal_lines_ = lines;
-    }
-    if (!rewritten) {
-      // A full disk must not keep the API from starting: the old journal (with every nonce
-      // loaded above) is appended to instead, or nonces live in memory only until it can be.
-      std::remove(tmp.c_str());
-      LOG_WARN("cannot rewrite {} (disk full?); appending to it as it is", path);
-    }
-    journal_ = std::fopen(path.c_str(), "a");
-    if (!journal_) LOG_WARN("cannot append to {}: nonces are remembered in memory only", path);
-  }
+  // Start from what is live. A full disk must not keep the API from starting: then the old
+  // journal (with every nonce loaded above) is appended to as it is, or nonces live in memory
+  // only until it can be.
+  if (!journal_ && !RewriteJournal())
+    LOG_WARN("cannot rewrite {} (disk full?); appending to it as it is", path);
+  if (!journal_) LOG_WARN("cannot append to {}: nonces are remembered in memory only", path);
   return Ok();
+}
+
+bool Authenticator::RewriteJournal() {
+  if (journal_) std::fclose(journal_);
+  journal_ = nullptr;
+  std::string tmp = journal_path_ + ".tmp";
+  bool rewritten = false;
+  if (FILE* out = std::fopen(tmp.c_str(), "w")) {
+    int64_t lines = 0;
+    for (const auto& [minute, set] : nonces_)
+      for (const auto& key : set) {
+        std::fprintf(out, "%lld %s\n", static_cast<long long>(minute), PercentEncode(key).c_str());
+        ++lines;
+      }
+    rewritten = std::fclose(out) == 0 && std::rename(tmp.c_str(), journal_path_.c_str()) == 0;
+    if (rewritten) journal_lines_ = lines;
+  }
+  if (!rewritten) std::remove(tmp.c_str());
+  journal_ = std::fopen(journal_path_.c_str(), "a");
+  return rewritten;
 }
 
 void Authenticator::Expire(int64_t minute) {
@@ -133,19 +135,7 @@ void Authenticator::Expire(int64_t minute) {
   int64_t live = 0;
   for (const auto& b : nonces_) live += static_cast<int64_t>(b.second.size());
   if (journal_lines_ < 2 * live + 1024) return;  // mostly live still: keep appending
-  std::fclose(journal_);
-  journal_ = nullptr;
-  std::string tmp = journal_path_ + ".tmp";
-  if (FILE* out = std::fopen(tmp.c_str(), "w")) {
-    journal_lines_ = 0;
-    for (const auto& [m, set] : nonces_)
-      for (const auto& key : set) {
-        std::fprintf(out, "%lld %s\n", static_cast<long long>(m), PercentEncode(key).c_str());
-        ++journal_lines_;
-      }
-    if (std::fclose(out) == 0) std::rename(tmp.c_str(), journal_path_.c_str());
-  }
-  journal_ = std::fopen(journal_path_.c_str(), "a");
+  RewriteJournal();
 }
 
 Status Authenticator::CheckNonce(const std::string& access_key_id, const std::string& nonce) {

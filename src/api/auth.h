@@ -68,6 +68,9 @@ class Authenticator {
   std::mutex mu_;
   // Drops buckets older than the window; rewrites the journal when it holds mostly those.
   void Expire(int64_t minute);
+  // Writes the live nonces to the journal anew (a .tmp file renamed over it) and reopens it
+  // for appending; false if the new file could not be written (the old one stays).
+  bool RewriteJournal();
   // Nonces bucketed by minute, so expiry drops whole buckets.
   std::deque<std::pair<int64_t, std::unordered_set<std::string>>> nonces_;
   std::string journal_path_;

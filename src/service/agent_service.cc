@@ -237,26 +237,22 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
   // A host speaks only for its own guests: a report naming an instance placed on another host
   // is refused whole (nothing of it applied), and a console is kept only from the instance's
   // host. An instance that no longer exists is skipped (released while the report travelled).
+  std::vector<const Observation*> consoles;  // of this host's own guests
   OPENECS_RETURN_IF_ERROR(cloud_.Read<Status>([&](const State& s) -> Status {
     if (!s.hosts.count(host_id))
       return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
     for (const auto& o : obs) {
       if (o.instance_id.empty()) continue;
       auto it = s.instances.find(o.instance_id);
-      if (it != s.instances.end() && it->second.host_id != host_id)
+      if (it == s.instances.end()) continue;
+      if (it->second.host_id != host_id)
         return MakeError(ErrorCode::kForbidden,
                          "instance " + o.instance_id + " is not on host " + host_id);
+      if (o.console) consoles.push_back(&o);
     }
     return Ok();
   }));
-  for (const auto& o : obs) {
-    if (!o.console) continue;
-    bool here = cloud_.Read<bool>([&](const State& s) {
-      auto it = s.instances.find(o.instance_id);
-      return it != s.instances.end() && it->second.host_id == host_id;
-    });
-    if (here) cloud_.SetConsole(o.instance_id, *o.console);
-  }
+  for (const Observation* o : consoles) cloud_.SetConsole(o->instance_id, *o->console);
   return cloud_.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     int64_t now = NowSeconds();
