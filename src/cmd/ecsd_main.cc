@@ -496,6 +496,9 @@ int main(int argc, char** argv) {
   dev->add_option("--request-timeout-s", o.limits.request_timeout_s,
                   "API listener: a client must send a whole request within this (slowloris)")
       ->capture_default_str();
+  dev->add_option("--idle-timeout-s", o.limits.idle_timeout_s,
+                  "API listener: a keep-alive connection may wait this long between requests")
+      ->capture_default_str();
   dev->add_flag("!--no-local-agent", o.local_agent,
                 "serve the API only; hosts join with `ecsd agent --server`");
   AddHostOptions(dev, o.host);

@@ -65,23 +65,37 @@ class Session : public std::enable_shared_from_this<Session> {
   void Run() { Read(); }
 
  private:
+  // A request must arrive whole within the request timeout, counted from the accept for the
+  // first request and from its first byte for later ones: between requests a keep-alive
+  // connection may wait up to the (longer) idle timeout, which the answers announce.
   void Read() {
     parser_.emplace();
     parser_->body_limit(1 << 20);
     parser_->header_limit(256 * 1024);  // the SDKs put every parameter (UserData too) in the URL
-    // The whole request (from the wait for its first byte to its last) within the timeout.
+    if (!served_ || buffer_.size() > 0) return ReadRequest();
+    stream_.expires_after(std::chrono::seconds(count_->limits().idle_timeout_s));
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              self->ReadRequest();
+                            });
+  }
+
+  void ReadRequest() {
     stream_.expires_after(std::chrono::seconds(count_->limits().request_timeout_s));
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
   void OnRead(beast::error_code ec) {
-    if (ec) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      return;
-    }
+    if (ec) return Close();
     auto& req = parser_->get();
     HttpRequest in;
     in.method = std::string(req.method_string());
@@ -118,6 +132,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::content_type, out.content_type);
     for (const auto& [k, v] : out.headers) res->set(k, v);
     res->keep_alive(req.keep_alive());
+    if (req.keep_alive())
+      res->set(http::field::keep_alive,
+               "timeout=" + std::to_string(count_->limits().idle_timeout_s));
     res->body() = std::move(out.body);
     res->prepare_payload();
     stream_.expires_after(std::chrono::seconds(count_->limits().write_timeout_s));
@@ -127,11 +144,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
-                        if (ec || !res->keep_alive()) {
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                          return;
-                        }
+                        if (ec || !res->keep_alive()) return self->Close();
+                        self->served_ = true;
                         self->Read();
                       });
   }
@@ -143,6 +157,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const HttpHandler& handler_;
   asio::thread_pool& blocking_;
   std::shared_ptr<ConnectionCount> count_;
+  bool served_ = false;  // a request was answered: the next may wait the idle timeout
 };
 
 // The caps, lowered to fit the descriptors this process may open (a quarter of the soft limit

@@ -39,14 +39,17 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 // What one listener lets its clients hold. A connection past either cap is closed as soon as
 // it is accepted; a client that does not send a whole request within `request_timeout_s` (a
-// slowloris sending a header a byte at a time, or an idle keep-alive connection) is closed,
-// and so is one that does not read its answer within `write_timeout_s`. The caps are lowered
-// to fit the process's descriptor limit (RLIMIT_NOFILE) so accept() does not run out; if it
+// slowloris sending a header a byte at a time, or a connection that never sends) is closed,
+// and so is one that does not read its answer within `write_timeout_s`. Between requests a
+// keep-alive connection may sit idle for `idle_timeout_s` (announced in `Keep-Alive:
+// timeout=N`, which Node's agent honours) before the next request's timer starts. The caps are
+// lowered to fit the process's descriptor limit (RLIMIT_NOFILE) so accept() does not run out; if it
 // fails anyway (EMFILE, ENFILE), accepting pauses 100 ms instead of spinning.
 struct HttpServerLimits {
   int max_connections = 4096;
   int max_per_source = 512;  // by the client's IP address
   int request_timeout_s = 30;
+  int idle_timeout_s = 75;  // nginx's keepalive_timeout
   int write_timeout_s = 60;
 };
 

@@ -131,6 +131,7 @@ Status VpcNetworks::EnsureNamespace(const std::string& vpc_id, Vpc& vpc) {
     limits.max_connections = 256;
     limits.max_per_source = 16;
     limits.request_timeout_s = 10;
+    limits.idle_timeout_s = 10;
     limits.write_timeout_s = 10;
     OPENECS_ASSIGN_OR_RETURN(vpc.metadata, HttpServer::Start(std::string(kMetadataAddress) + ":80",
                                                              1, std::move(handler), 1, ns, limits));

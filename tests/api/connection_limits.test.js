@@ -13,9 +13,10 @@ const h = require('./helpers');
 
 const PER_SOURCE = 20;
 const TIMEOUT_S = 2;
+const IDLE_S = 5;
 let server;
 before(async () => {
-  server = await h.startServer({ delayMs: 0, extraArgs: ['--max-connections-per-source', String(PER_SOURCE), '--request-timeout-s', String(TIMEOUT_S)] });
+  server = await h.startServer({ delayMs: 0, extraArgs: ['--max-connections-per-source', String(PER_SOURCE), '--request-timeout-s', String(TIMEOUT_S), '--idle-timeout-s', String(IDLE_S)] });
 });
 after(async () => { if (server) await server.destroy(); });
 
@@ -62,6 +63,34 @@ test('a slowloris (a header byte at a time) and an idle connection are closed af
   console.log(`# slowloris closed after ${slowClosed - t0} ms, idle after ${idleClosed - t0} ms (timeout ${TIMEOUT_S} s)`);
   assert.ok(slowClosed - t0 >= TIMEOUT_S * 1000 - 200, 'not before the timeout');
   await alive();
+});
+
+test('a keep-alive connection may wait the announced idle timeout between requests, longer than the request timeout', async () => {
+  // A client that pauses between calls (a script waiting on SSH) reuses its connection; the
+  // server closes it only after the idle timeout it announced, so Node's agent drops it first.
+  const s = await open('127.0.0.6');
+  let got = '';
+  s.on('data', (d) => { got += d.toString(); });
+  const ask = async () => {
+    got = '';
+    s.write('GET /?Action=DescribeRegions HTTP/1.1\r\nHost: x\r\n\r\n');
+    const whole = () => {  // the header and as many body bytes as it says
+      const end = got.indexOf('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(got);
+      return end >= 0 && length && Buffer.byteLength(got) >= end + 4 + Number(length[1]);
+    };
+    await h.waitFor(async () => whole(), 5000);
+    return got;
+  };
+  assert.match(await ask(), new RegExp(`keep-alive: timeout=${IDLE_S}\r\n`, 'i'), 'the answer announces the idle timeout');
+  await h.sleep(TIMEOUT_S * 1000 + 1000);
+  assert.ok(!s.destroyed, 'still open past the request timeout');
+  assert.match(await ask(), /^HTTP\/1\.1 /, 'a second request on the same connection is answered');
+  const t0 = Date.now();
+  const closed = await Promise.race([s.whenClosed, h.sleep(IDLE_S * 1000 + 5000).then(() => 0)]);
+  assert.ok(closed, 'closed after the idle timeout');
+  console.log(`# idle keep-alive connection closed after ${closed - t0} ms (idle timeout ${IDLE_S} s)`);
+  assert.ok(closed - t0 >= IDLE_S * 1000 - 200, 'not before the idle timeout');
 });
 
 test('under a descriptor limit the caps shrink to fit it, and a flood from one address leaves room for others', async () => {

@@ -9,7 +9,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { execFileSync, spawnSync } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const h = require('../api/helpers');
 const { Ecs } = h;
 
@@ -65,10 +65,17 @@ test('a stock cloud image (cloud-init, AliYun datasource) imported, launched, co
   const ip = (await h.describeInstance(ecs, id)).PublicIpAddress.IpAddress[0];
   assert.match(ip, /^198\.18\.0\.\d+$/);
 
-  const ssh = (...cmd) => spawnSync('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'ConnectTimeout=5', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', `root@${ip}`, ...cmd], { encoding: 'utf8', timeout: 60000 });
+  // Asynchronous, so the test's own SDK connections keep being served while SSH waits.
+  const ssh = (...cmd) => new Promise((resolve) => {
+    const child = spawn('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+      '-o', 'ConnectTimeout=5', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', `root@${ip}`, ...cmd], { timeout: 60000 });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => { out.stdout += d; });
+    child.stderr.on('data', (d) => { out.stderr += d; });
+    child.on('close', (status) => resolve({ ...out, status }));
+  });
   let r;
-  await h.waitFor(async () => (r = ssh('cloud-init', 'status', '--wait', '--long')).status === 0 || /status: (done|error)/.test(r.stdout || ''),
+  await h.waitFor(async () => (r = await ssh('cloud-init', 'status', '--wait', '--long')).status === 0 || /status: (done|error)/.test(r.stdout || ''),
     BOOT_MS, 3000, `SSH to root@${ip} and cloud-init done`).catch((e) => {
     e.message += `; last: ${r && (r.stderr || r.stdout)}`;
     throw e;
@@ -77,13 +84,13 @@ test('a stock cloud image (cloud-init, AliYun datasource) imported, launched, co
   console.log(`# stock image: Running after ${(running / 1000).toFixed(1)} s, HealthStatus Ok after ${(healthy / 1000).toFixed(1)} s, cloud-init done over SSH after ${(sshed / 1000).toFixed(1)} s`);
   assert.match(r.stdout, /status: done/, r.stdout);
   assert.match(r.stdout, /detail:\s*\n?\s*DataSourceAliYun/, r.stdout);
-  const result = JSON.parse(ssh('cat', '/run/cloud-init/result.json').stdout);
+  const result = JSON.parse((await ssh('cat', '/run/cloud-init/result.json')).stdout);
   assert.match(result.v1.datasource, /DataSourceAliYun/);
   assert.deepEqual(result.v1.errors, []);
-  assert.equal(ssh('hostname').stdout.trim(), 'stock-1');
-  assert.equal(ssh('cat', '/sys/class/dmi/id/product_name').stdout.trim(), 'Alibaba Cloud ECS');
+  assert.equal((await ssh('hostname')).stdout.trim(), 'stock-1');
+  assert.equal((await ssh('cat', '/sys/class/dmi/id/product_name')).stdout.trim(), 'Alibaba Cloud ECS');
   // Exactly the instance's disks: the system disk and the 1 GiB data disk at /dev/vdb.
-  const disks = ssh('lsblk', '-dn', '-o', 'NAME,SIZE,SERIAL').stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  const disks = (await ssh('lsblk', '-dn', '-o', 'NAME,SIZE,SERIAL')).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
   const dataDisk = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, instanceId: id, diskType: 'data' }))).Disks.Disk[0];
   assert.deepEqual(disks.map((d) => d[0]).sort(), ['vda', 'vdb'], `guest disks: ${JSON.stringify(disks)}`);
   assert.deepEqual(disks.find((d) => d[0] === 'vdb'), ['vdb', '1G', dataDisk.SerialNumber]);
