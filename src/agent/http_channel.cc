@@ -12,8 +12,12 @@ namespace openecs {
 
 using json = nlohmann::json;
 
-HttpAgentChannel::HttpAgentChannel(std::string server, std::string token, std::string key_file)
-    : server_(std::move(server)), token_(std::move(token)), key_file_(std::move(key_file)) {
+HttpAgentChannel::HttpAgentChannel(std::string server, std::string token, std::string key_file,
+                                   TlsTrust trust)
+    : server_(std::move(server)),
+      token_(std::move(token)),
+      key_file_(std::move(key_file)),
+      trust_(std::move(trust)) {
   if (!key_file_.empty()) key_ = Trim(ReadFile(key_file_));
 }
 
@@ -25,6 +29,7 @@ Result<std::string> HttpAgentChannel::Call(const std::string& method, const std:
   req.target = target;
   req.body = body;
   req.timeout_ms = timeout_ms;
+  req.tls = trust_;
   req.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -1,10 +1,12 @@
 #pragma once
 // AgentChannel over HTTP/JSON (api/agent_endpoint.h is the other end): what `ecsd agent
-// --server URL` uses to reach the server from another host. Plain http:// only; put it
-// behind TLS (or a private network) when hosts talk across untrusted links.
+// --server URL` uses to reach the server from another host: https:// (TLS, the server trusted
+// by a pinned certificate fingerprint or by CAs; see common/tls.h) across links an attacker
+// may see, http:// on a private network.
 #include <mutex>
 #include <string>
 
+#include "common/tls.h"
 #include "model/agent_protocol.h"
 
 namespace openecs {
@@ -15,7 +17,9 @@ class HttpAgentChannel final : public AgentChannel {
   // host enrol. `key_file`: where this host keeps the credential the server issues at its first
   // registration (read now if it exists; written 0600 when issued); every later call carries
   // it ("" keeps it in memory only).
-  HttpAgentChannel(std::string server, std::string token, std::string key_file = "");
+  // `trust`: how an https:// server is trusted.
+  HttpAgentChannel(std::string server, std::string token, std::string key_file = "",
+                   TlsTrust trust = {});
   Result<std::string> Register(const HostInfo& host) override;
   Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
   Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
@@ -26,6 +30,7 @@ class HttpAgentChannel final : public AgentChannel {
   std::string server_;
   std::string token_;
   std::string key_file_;
+  TlsTrust trust_;
   std::mutex mu_;
   std::string key_;  // guarded by mu_
 };

@@ -65,6 +65,8 @@ HttpResponse FromError(const Error& e) {
 }  // namespace
 
 HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
+  if (tls_only_ && !req.secure)
+    return Fail(403, "this server takes agents over TLS only: ecsd agent --server https://...");
   auto auth = req.headers.find("authorization");
   if (auth == req.headers.end() || auth->second.rfind("Bearer ", 0) != 0 ||
       !ConstantTimeEquals(Trim(auth->second.substr(7)), token_))

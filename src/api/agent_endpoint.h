@@ -28,13 +28,17 @@ inline constexpr const char* kAgentPathPrefix = "/openecs/agent/";
 
 class AgentEndpoint {
  public:
-  AgentEndpoint(AgentService& channel, std::string token)
-      : channel_(channel), token_(std::move(token)) {}
+  // `tls_only`: a request that did not come over TLS is refused (403) before its token is
+  // checked, so an agent pointed at the plain listener fails loudly instead of working in the
+  // clear.
+  AgentEndpoint(AgentService& channel, std::string token, bool tls_only = false)
+      : channel_(channel), token_(std::move(token)), tls_only_(tls_only) {}
   HttpResponse Handle(const HttpRequest& req);
 
  private:
   AgentService& channel_;
   std::string token_;
+  bool tls_only_;
 };
 
 }  // namespace openecs

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "agent/agent.h"
@@ -22,6 +23,7 @@
 #include "common/json_dump.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "common/tls.h"
 #include "hypervisor/fake/fake_driver.h"
 #include "hypervisor/qemu/qemu_driver.h"
 #include "model/catalogue.h"
@@ -113,13 +115,16 @@ struct DevOptions {
   std::string public_cidr = "198.18.0.0/24";
   int threads = 2;
   bool local_agent = true;
-  HttpServerLimits limits;  // the API listener's
+  HttpServerLimits limits;        // the API listener's (the TLS listener's too)
+  std::string tls_listen;         // "" = no TLS listener
+  std::string tls_cert, tls_key;  // "" = self-signed, kept in <data-dir>/tls/
 };
 
 struct AgentCmdOptions {
   HostOptions host;
   std::string server;
   std::string token_file;
+  TlsTrust trust;  // for an https:// server
 };
 
 // Checks the driver and network choice against this host (every program they need, the
@@ -278,8 +283,25 @@ int RunDev(DevOptions o) {
     std::cerr << agent_token.error().message << "\n";
     return 1;
   }
+  // The TLS listener's identity: the operator's certificate, or one made and kept here.
+  std::optional<TlsIdentity> tls;
+  if (!o.tls_listen.empty()) {
+    auto id = o.tls_cert.empty() != o.tls_key.empty()
+                  ? Result<TlsIdentity>(MakeError(ErrorCode::kInvalidParameter,
+                                                  "--tls-cert and --tls-key go together"))
+              : o.tls_cert.empty()
+                  ? LoadOrCreateSelfSigned(o.host.data_dir + "/tls",
+                                           {o.tls_listen.substr(0, o.tls_listen.rfind(':')),
+                                            o.listen.substr(0, o.listen.rfind(':'))})
+                  : LoadTlsIdentity(o.tls_cert, o.tls_key);
+    if (!id.ok()) {
+      std::cerr << id.error().message << "\n";
+      return 2;
+    }
+    tls = std::move(*id);
+  }
   AgentService agent_service(**cloud);
-  AgentEndpoint agent_endpoint(agent_service, *agent_token);
+  AgentEndpoint agent_endpoint(agent_service, *agent_token, tls.has_value());
 
   // The embedded agent and its hypervisor driver.
   FakeDriver* fake = nullptr;
@@ -338,16 +360,23 @@ int RunDev(DevOptions o) {
     r.body = R"({"Status":"ok"})";
     return r;
   });
-  auto server = HttpServer::Start(
-      o.listen, o.threads,
-      [&](const HttpRequest& r) {
-        if (r.target.rfind(kAgentPathPrefix, 0) == 0) return agent_endpoint.Handle(r);
-        return api.Handle(r);
-      },
-      8, "", o.limits);
+  HttpHandler route = [&](const HttpRequest& r) {
+    if (r.target.rfind(kAgentPathPrefix, 0) == 0) return agent_endpoint.Handle(r);
+    return api.Handle(r);
+  };
+  auto server = HttpServer::Start(o.listen, o.threads, route, 8, "", o.limits);
   if (!server.ok()) {
     std::cerr << server.error().message << "\n";
     return 1;
+  }
+  std::unique_ptr<HttpServer> tls_server;
+  if (tls) {
+    auto started = HttpServer::Start(o.tls_listen, o.threads, route, 8, "", o.limits, &*tls);
+    if (!started.ok()) {
+      std::cerr << started.error().message << "\n";
+      return 1;
+    }
+    tls_server = std::move(*started);
   }
   std::string host = o.listen.substr(0, o.listen.rfind(':'));
   std::string endpoint = host + ":" + std::to_string((*server)->port());
@@ -360,8 +389,12 @@ int RunDev(DevOptions o) {
             << "  AccessKeyId:     " << account->access_key_id << "\n"
             << "  AccessKeySecret: " << account->access_key_secret << "\n"
             << "  credentials:     " << o.host.data_dir << "/credentials\n"
-            << "  agent token:     " << o.host.data_dir << "/agent-token\n"
-            << "listening on " << endpoint << std::endl;
+            << "  agent token:     " << o.host.data_dir << "/agent-token\n";
+  if (tls_server)
+    std::cout << "  TLS (API and agents): https://"
+              << o.tls_listen.substr(0, o.tls_listen.rfind(':')) << ":" << tls_server->port()
+              << ", certificate " << tls->fingerprint << "\n";
+  std::cout << "listening on " << endpoint << std::endl;
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -375,6 +408,7 @@ int RunDev(DevOptions o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   LOG_INFO("shutting down (guests keep running; the next start adopts them)");
+  if (tls_server) tls_server->Stop();
   (*server)->Stop();
   if (agent) agent->Stop();
   return 0;
@@ -401,7 +435,20 @@ int RunAgent(AgentCmdOptions o) {
   FakeDriver* fake = nullptr;
   auto network = MakeNetwork(o.host);
   auto driver = MakeDriver(o.host, &fake, network.get());
-  HttpAgentChannel channel(o.server, token, o.host.data_dir + "/host-key");
+  if (!o.trust.fingerprint.empty()) {
+    auto pin = NormalizeFingerprint(o.trust.fingerprint);
+    if (!pin.ok()) {
+      std::cerr << "--server-fingerprint: " << pin.error().message << "\n";
+      return 2;
+    }
+    o.trust.fingerprint = *pin;
+  }
+  if (o.server.rfind("https://", 0) != 0 &&
+      (!o.trust.fingerprint.empty() || !o.trust.ca_file.empty())) {
+    std::cerr << "--server-fingerprint and --ca-file are for an https:// --server\n";
+    return 2;
+  }
+  HttpAgentChannel channel(o.server, token, o.host.data_dir + "/host-key", o.trust);
   AgentOptions ao;
   ao.host = driver->DescribeHost();
   ao.network = network.get();
@@ -499,13 +546,27 @@ int main(int argc, char** argv) {
   dev->add_option("--idle-timeout-s", o.limits.idle_timeout_s,
                   "API listener: a keep-alive connection may wait this long between requests")
       ->capture_default_str();
+  dev->add_option("--tls-listen", o.tls_listen,
+                  "also serve the API and the agent link over TLS at host:port; agents must "
+                  "then use it (https://)");
+  dev->add_option("--tls-cert", o.tls_cert,
+                  "the TLS listener's certificate chain (PEM; default: a self-signed one kept in "
+                  "<data-dir>/tls/, fingerprint in server.fingerprint)");
+  dev->add_option("--tls-key", o.tls_key, "the key of --tls-cert (PEM)");
   dev->add_flag("!--no-local-agent", o.local_agent,
                 "serve the API only; hosts join with `ecsd agent --server`");
   AddHostOptions(dev, o.host);
 
   AgentCmdOptions a;
   auto* agent_cmd = app.add_subcommand("agent", "a host agent that joins the server at --server");
-  agent_cmd->add_option("--server", a.server, "the server, http://host:port")->required();
+  agent_cmd->add_option("--server", a.server, "the server, http://host:port or https://host:port")
+      ->required();
+  agent_cmd->add_option("--server-fingerprint", a.trust.fingerprint,
+                        "trust the https server whose certificate has this SHA-256 fingerprint "
+                        "(its <data-dir>/tls/server.fingerprint)");
+  agent_cmd->add_option("--ca-file", a.trust.ca_file,
+                        "trust the https server's certificate if these CAs (PEM) signed it "
+                        "(default: the system's CAs)");
   agent_cmd->add_option("--token-file", a.token_file,
                         "file holding the server's agent token (or set OPENECS_AGENT_TOKEN)");
   agent_cmd->add_option("--zone", a.host.zone, "zone this host is in")->required();

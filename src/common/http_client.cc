@@ -1,8 +1,16 @@
 #include "common/http_client.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <limits>
+#include <memory>
 
 #include "common/beast.h"
+// clang-format off
+#include <boost/asio/ssl.hpp>  // after common/beast.h (Boost 1.74's include order)
+#include <boost/beast/ssl.hpp>
+// clang-format on
 
 namespace openecs {
 namespace {
@@ -22,46 +30,104 @@ std::pair<std::string, std::string> HostAndPort(const std::string& endpoint) {
 }
 }  // namespace
 
+namespace {
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+// One request and its answer on a connected stream (plain or TLS).
+template <class Stream>
+HttpClientResponse Exchange(Stream& stream, const HttpClientRequest& request,
+                            const std::string& host_header) {
+  http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
+  req.set(http::field::host, host_header);
+  req.set(http::field::user_agent, "openecs/0.1");
+  for (const auto& [k, v] : request.headers) req.set(k, v);
+  req.body() = request.body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buf;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 << 20);
+  http::read(stream, buf, parser);
+  return HttpClientResponse{static_cast<int>(parser.get().result_int()),
+                            std::move(parser.get().body())};
+}
+
+// The client's TLS context for `trust`: a pinned leaf (any chain, any name), or CAs and the
+// host name. `mismatch` learns the fingerprint a pin did not match, for the error.
+void Configure(boost::asio::ssl::context& ctx, const TlsTrust& trust,
+               std::shared_ptr<std::string> mismatch) {
+  ctx.set_options(boost::asio::ssl::context::default_workarounds |
+                  boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
+                  boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1);
+  ctx.set_verify_mode(boost::asio::ssl::verify_peer);
+  if (!trust.fingerprint.empty()) {
+    ctx.set_verify_callback(
+        [pin = trust.fingerprint, mismatch](bool, boost::asio::ssl::verify_context& vc) {
+          X509_STORE_CTX* store = vc.native_handle();
+          if (X509_STORE_CTX_get_error_depth(store) > 0) return true;  // only the leaf counts
+          std::string seen = CertificateFingerprint(X509_STORE_CTX_get_current_cert(store));
+          if (seen == pin) return true;
+          *mismatch = seen;
+          return false;
+        });
+  } else if (!trust.ca_file.empty()) {
+    ctx.load_verify_file(trust.ca_file);
+  } else {
+    ctx.set_default_verify_paths();
+  }
+}
+}  // namespace
+
 Result<HttpClientResponse> HttpCall(const HttpClientRequest& request) {
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-  using tcp = boost::asio::ip::tcp;
   std::string endpoint = request.endpoint;
+  bool tls = endpoint.rfind("https://", 0) == 0;
+  if (tls) endpoint = endpoint.substr(8);
   if (endpoint.rfind("http://", 0) == 0) endpoint = endpoint.substr(7);
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
   auto [host, port] = HostAndPort(endpoint);
+  if (tls && endpoint.find(':', endpoint.rfind(']') + 1) == std::string::npos) port = "443";
+  auto mismatch = std::make_shared<std::string>();
   try {
     boost::asio::io_context ioc;
     tcp::resolver resolver(ioc);
-    beast::tcp_stream stream(ioc);
-    stream.expires_after(std::chrono::milliseconds(request.timeout_ms));
-    stream.connect(resolver.resolve(host, port));
-    http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
-    req.set(http::field::host, endpoint);
-    req.set(http::field::user_agent, "openecs/0.1");
-    for (const auto& [k, v] : request.headers) req.set(k, v);
-    req.body() = request.body;
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buf;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 << 20);
-    http::read(stream, buf, parser);
+    if (!tls) {
+      beast::tcp_stream stream(ioc);
+      stream.expires_after(std::chrono::milliseconds(request.timeout_ms));
+      stream.connect(resolver.resolve(host, port));
+      HttpClientResponse res = Exchange(stream, request, endpoint);
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      return res;
+    }
+    boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
+    Configure(ctx, request.tls, mismatch);
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+    if (request.tls.fingerprint.empty()) {
+      stream.set_verify_callback(boost::asio::ssl::host_name_verification(host));
+      boost::system::error_code ignored;
+      if (boost::asio::ip::make_address(host, ignored), ignored)  // SNI for names only
+        SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
+    }
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(request.timeout_ms));
+    beast::get_lowest_layer(stream).connect(resolver.resolve(host, port));
+    stream.handshake(boost::asio::ssl::stream_base::client);
+    HttpClientResponse res = Exchange(stream, request, endpoint);
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    return HttpClientResponse{static_cast<int>(parser.get().result_int()),
-                              std::move(parser.get().body())};
+    stream.shutdown(ignored);
+    return res;
   } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kServiceUnavailable, "cannot reach " + endpoint + ": " + e.what());
+    std::string why = e.what();
+    if (!mismatch->empty())
+      why = "its certificate is " + *mismatch + ", not the pinned " + request.tls.fingerprint;
+    return MakeError(ErrorCode::kServiceUnavailable, "cannot reach " + endpoint + ": " + why);
   }
 }
 
 Status HttpDownload(const std::string& url, const std::string& path,
                     const std::function<void(int64_t, int64_t)>& progress,
                     const DownloadOptions& options) {
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-  using tcp = boost::asio::ip::tcp;
   if (url.rfind("http://", 0) != 0)
     return MakeError(ErrorCode::kInvalidParameter, "only http:// URLs can be downloaded: " + url);
   std::string rest = url.substr(7);

@@ -1,7 +1,7 @@
 #pragma once
-// A blocking HTTP/1.1 client call (Boost.Beast, one connection per call): for the CLI and for
-// remote agents. Any HTTP status is a successful call; only a failure to connect, send or
-// read (or the timeout) is an error.
+// A blocking HTTP/1.1 client call (Boost.Beast, one connection per call, plain or TLS): for the
+// CLI and for remote agents. Any HTTP status is a successful call; only a failure to connect, send
+// or read (or the timeout) is an error.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -9,16 +9,20 @@
 #include <string>
 
 #include "common/result.h"
+#include "common/tls.h"
 
 namespace openecs {
 
 struct HttpClientRequest {
   std::string method = "GET";
-  std::string endpoint;  // host:port (an optional "http://" prefix and trailing "/" are ignored)
+  // host:port, optionally after "http://"; "https://host[:port]" (default port 443) talks TLS
+  // and trusts the server as `tls` says. A trailing "/" is ignored.
+  std::string endpoint;
   std::string target = "/";
   std::map<std::string, std::string> headers;
   std::string body;
   int timeout_ms = 60000;
+  TlsTrust tls;
 };
 
 struct HttpClientResponse {

@@ -12,6 +12,10 @@
 #include <unordered_map>
 
 #include "common/beast.h"
+// clang-format off
+#include <boost/asio/ssl.hpp>  // after common/beast.h (Boost 1.74's include order)
+#include <boost/beast/ssl.hpp>
+// clang-format on
 #include "common/log.h"
 #include "common/text.h"
 
@@ -52,19 +56,46 @@ class ConnectionCount {
   std::unordered_map<std::string, int> per_source_;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: plain (beast::tcp_stream) or TLS (TlsStream, handshake first).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, std::string source, const HttpHandler& handler,
-          asio::thread_pool& blocking, std::shared_ptr<ConnectionCount> count)
-      : stream_(std::move(socket)),
+  Session(tcp::socket socket, asio::ssl::context* tls, std::string source,
+          const HttpHandler& handler, asio::thread_pool& blocking,
+          std::shared_ptr<ConnectionCount> count)
+      : stream_(MakeStream(std::move(socket), tls)),
         source_(std::move(source)),
         handler_(handler),
         blocking_(blocking),
         count_(std::move(count)) {}
   ~Session() { count_->Release(source_); }
-  void Run() { Read(); }
+
+  void Run() {
+    if constexpr (kTls) {
+      Lowest().expires_after(std::chrono::seconds(count_->limits().request_timeout_s));
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return;  // not TLS, or no handshake in time: dropped
+                                self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
 
  private:
+  static Stream MakeStream(tcp::socket socket, asio::ssl::context* tls) {
+    if constexpr (kTls)
+      return Stream(beast::tcp_stream(std::move(socket)), *tls);
+    else
+      return Stream(std::move(socket));
+  }
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
   // A request must arrive whole within the request timeout, counted from the accept for the
   // first request and from its first byte for later ones: between requests a keep-alive
   // connection may wait up to the (longer) idle timeout, which the answers announce.
@@ -73,9 +104,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(1 << 20);
     parser_->header_limit(256 * 1024);  // the SDKs put every parameter (UserData too) in the URL
     if (!served_ || buffer_.size() > 0) return ReadRequest();
-    stream_.expires_after(std::chrono::seconds(count_->limits().idle_timeout_s));
+    Lowest().expires_after(std::chrono::seconds(count_->limits().idle_timeout_s));
     stream_.async_read_some(buffer_.prepare(4096),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec) return self->Close();
                               self->buffer_.commit(n);
                               self->ReadRequest();
@@ -83,15 +114,20 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadRequest() {
-    stream_.expires_after(std::chrono::seconds(count_->limits().request_timeout_s));
+    Lowest().expires_after(std::chrono::seconds(count_->limits().request_timeout_s));
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void Close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (kTls) {  // close_notify first, within the write timeout
+      Lowest().expires_after(std::chrono::seconds(count_->limits().write_timeout_s));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
   }
 
   void OnRead(beast::error_code ec) {
@@ -110,11 +146,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     in.body = std::move(req.body());
     in.remote_address = source_;
+    in.secure = kTls;
     // A long-poll's wait is not the client's slowness: no timer until the answer is written.
-    stream_.expires_never();
+    Lowest().expires_never();
     HttpResponse out = handler_(in);
     if (out.deferred) {
-      asio::post(blocking_, [self = shared_from_this(), work = std::move(out.deferred)] {
+      asio::post(blocking_, [self = this->shared_from_this(), work = std::move(out.deferred)] {
         HttpResponse done = work();
         asio::post(self->stream_.get_executor(),
                    [self, done = std::move(done)]() mutable { self->Write(std::move(done)); });
@@ -137,20 +174,20 @@ class Session : public std::enable_shared_from_this<Session> {
                "timeout=" + std::to_string(count_->limits().idle_timeout_s));
     res->body() = std::move(out.body);
     res->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(count_->limits().write_timeout_s));
+    Lowest().expires_after(std::chrono::seconds(count_->limits().write_timeout_s));
     if (out.ip_ttl > 0) {  // IP_TTL or IPV6_UNICAST_HOPS, by the socket's family
       beast::error_code ignored;
-      stream_.socket().set_option(asio::ip::unicast::hops(out.ip_ttl), ignored);
+      Lowest().socket().set_option(asio::ip::unicast::hops(out.ip_ttl), ignored);
     }
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
                         if (ec || !res->keep_alive()) return self->Close();
                         self->served_ = true;
                         self->Read();
                       });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string source_;
@@ -183,6 +220,20 @@ class BeastServer final : public HttpServer {
         acceptor_(ioc_),
         retry_(ioc_),
         count_(std::make_shared<ConnectionCount>(FitToDescriptors(limits))) {}
+
+  // Serves TLS (1.2 or later) with this identity instead of plain HTTP.
+  Status UseTls(const TlsIdentity& identity) {
+    tls_.emplace(asio::ssl::context::tls_server);
+    beast::error_code ec;
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                          asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
+                      ec);
+    if (!ec) tls_->use_certificate_chain(asio::buffer(identity.cert_pem), ec);
+    if (!ec) tls_->use_private_key(asio::buffer(identity.key_pem), asio::ssl::context::pem, ec);
+    if (ec) return MakeError(ErrorCode::kInvalidParameter, "TLS identity: " + ec.message());
+    return Ok();
+  }
   ~BeastServer() override { Stop(); }
 
   Status Listen(const std::string& listen, int threads, const std::string& netns) {
@@ -269,7 +320,14 @@ class BeastServer final : public HttpServer {
       std::string source = addr_ec ? std::string() : ep.address().to_string();
       if (count_->Admit(source)) {
         s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(s), source, handler_, blocking_, count_)->Run();
+        if (tls_)
+          std::make_shared<Session<TlsStream>>(std::move(s), &*tls_, source, handler_, blocking_,
+                                               count_)
+              ->Run();
+        else
+          std::make_shared<Session<beast::tcp_stream>>(std::move(s), nullptr, source, handler_,
+                                                       blocking_, count_)
+              ->Run();
       } else {
         beast::error_code ignored;
         s.close(ignored);  // over a cap: the client sees the connection closed
@@ -280,6 +338,7 @@ class BeastServer final : public HttpServer {
 
   HttpHandler handler_;
   asio::thread_pool blocking_;
+  std::optional<asio::ssl::context> tls_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
@@ -294,8 +353,10 @@ class BeastServer final : public HttpServer {
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, int threads,
                                                       HttpHandler handler, int blocking_threads,
                                                       const std::string& netns,
-                                                      HttpServerLimits limits) {
+                                                      HttpServerLimits limits,
+                                                      const TlsIdentity* tls) {
   auto server = std::make_unique<BeastServer>(std::move(handler), blocking_threads, limits);
+  if (tls) OPENECS_RETURN_IF_ERROR(server->UseTls(*tls));
   OPENECS_RETURN_IF_ERROR(server->Listen(listen, threads, netns));
   return std::unique_ptr<HttpServer>(std::move(server));
 }

@@ -1,6 +1,6 @@
 #pragma once
-// A small HTTP/1.1 server on Boost.Beast: keep-alive, one handler for every request, a pool
-// of I/O threads. The handler runs on an I/O thread and must not block for long; work that
+// A small HTTP/1.1 server on Boost.Beast (plain or TLS): keep-alive, one handler for every request,
+// a pool of I/O threads. The handler runs on an I/O thread and must not block for long; work that
 // waits (a long-poll) goes in HttpResponse::deferred, which the server runs on a separate pool
 // of blocking threads before it answers.
 #include <functional>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/tls.h"
 
 namespace openecs {
 
@@ -20,6 +21,7 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string remote_address;
+  bool secure = false;  // it came over TLS
 };
 
 struct HttpResponse {
@@ -59,10 +61,13 @@ class HttpServer {
   // `blocking_threads` threads for deferred responses (at most that many wait at once).
   // With `netns` (a name under /run/netns), the listening socket is made in that network
   // namespace: the server answers there while its threads stay in the caller's namespace.
+  // With `tls`, every connection is TLS (1.2 or later) with that identity (a client that does
+  // not complete the handshake within the request timeout is dropped).
   static Result<std::unique_ptr<HttpServer>> Start(const std::string& listen, int threads,
                                                    HttpHandler handler, int blocking_threads = 8,
                                                    const std::string& netns = "",
-                                                   HttpServerLimits limits = {});
+                                                   HttpServerLimits limits = {},
+                                                   const TlsIdentity* tls = nullptr);
   virtual ~HttpServer() = default;
   virtual int port() const = 0;
   virtual void Stop() = 0;

@@ -52,6 +52,37 @@ Result<std::string> LoadOrCreateSecret(const std::string& path) {
   return secret;
 }
 
+Result<TlsIdentity> LoadTlsIdentity(const std::string& cert_file, const std::string& key_file) {
+  std::string cert = ReadFile(cert_file);
+  std::string key = ReadFile(key_file);
+  if (cert.empty() || key.empty())
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "cannot read the certificate " + cert_file + " and its key " + key_file);
+  auto id = TlsIdentityFromPem(std::move(cert), std::move(key));
+  if (!id.ok())
+    return MakeError(ErrorCode::kInvalidParameter,
+                     cert_file + " and " + key_file + ": " + id.error().message);
+  return id;
+}
+
+Result<TlsIdentity> LoadOrCreateSelfSigned(const std::string& dir,
+                                           const std::vector<std::string>& names) {
+  const std::string cert_file = dir + "/server.crt";
+  const std::string key_file = dir + "/server.key";
+  TlsIdentity id;
+  if (std::filesystem::exists(cert_file) || std::filesystem::exists(key_file)) {
+    OPENECS_ASSIGN_OR_RETURN(id, LoadTlsIdentity(cert_file, key_file));
+  } else {
+    OPENECS_ASSIGN_OR_RETURN(id, MakeSelfSigned(names));
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(key_file, id.key_pem, 0600));
+    OPENECS_RETURN_IF_ERROR(WriteFileAtomic(cert_file, id.cert_pem, 0644));
+  }
+  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/server.fingerprint", id.fingerprint + "\n"));
+  return id;
+}
+
 std::string AbsolutePath(const std::string& path) {
   if (path.empty()) return path;
   std::error_code ec;

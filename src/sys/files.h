@@ -1,8 +1,10 @@
 #pragma once
 // Small whole-file helpers for state files (specs, pid files, rulesets, tokens).
 #include <string>
+#include <vector>
 
 #include "common/result.h"
+#include "common/tls.h"
 
 namespace openecs {
 
@@ -22,5 +24,14 @@ std::string AbsolutePath(const std::string& path);
 
 // The secret kept in `path` (0600), made (32 random bytes, hex) the first time.
 Result<std::string> LoadOrCreateSecret(const std::string& path);
+
+// A TLS identity from a certificate chain file and its key file (PEM).
+Result<TlsIdentity> LoadTlsIdentity(const std::string& cert_file, const std::string& key_file);
+
+// The self-signed identity kept in <dir>/server.crt and <dir>/server.key (0600), made the
+// first time (common/tls.h's MakeSelfSigned, naming `names` too) and kept across restarts so
+// pinned fingerprints stay true; the fingerprint is also written to <dir>/server.fingerprint.
+Result<TlsIdentity> LoadOrCreateSelfSigned(const std::string& dir,
+                                           const std::vector<std::string>& names);
 
 }  // namespace openecs

@@ -520,7 +520,7 @@ async function rawAcs3(server, action, query = {}, opts = {}) {
 }
 
 module.exports = {
-  Ecs, Vpc, RPCClient, OpenApiUtil,
+  Ecs, Vpc, RPCClient, OpenApiUtil, $OpenApiUtil,
   BIN, AK, SECRET, REGION, ZONE_A, ZONE_B, IMAGE, SMALL_TYPE, ECS_VERSION, VPC_VERSION,
   sleep, freePort, Server, startServer,
   ecsClient, vpcClient, popClient, wire,

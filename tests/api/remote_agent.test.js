@@ -5,7 +5,8 @@
 // kill -9 of the agent (guests adopted) and of the server (the agent reconnects) lose nothing;
 // the agent routes refuse a wrong token; each host enrols with its own credential, which nobody
 // else (the shared agent token included) can use to register as it, pull its work or report
-// about its guests (issue 13's H4).
+// about its guests (issue 13's H4). Over TLS (`--tls-listen`): the agent trusts the server by its
+// pinned certificate, refuses one that does not match, and the plain listener refuses agents.
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
@@ -29,10 +30,11 @@ class AgentProcess {
     this.child = null;
   }
 
-  start(extraEnv = {}) {
-    const args = ['agent', '--server', `http://${this.server.endpoint}`,
+  // `url` and `extraArgs`: an https:// server and how to trust it.
+  start(extraEnv = {}, url = `http://${this.server.endpoint}`, extraArgs = []) {
+    const args = ['agent', '--server', url,
       '--token-file', path.join(this.server.dataDir, 'agent-token'), '--zone', h.ZONE_A,
-      '--name', this.name, '--driver', 'fake', '--fake-delay-ms', '50', '--data-dir', this.dataDir];
+      '--name', this.name, '--driver', 'fake', '--fake-delay-ms', '50', '--data-dir', this.dataDir, ...extraArgs];
     const log = fs.openSync(this.logFile, 'a');
     this.child = spawn(h.BIN, args, { stdio: ['ignore', log, log], env: { ...process.env, ...extraEnv } });
     fs.closeSync(log);
@@ -183,5 +185,75 @@ describe('remote host agent', () => {
     const all = wire(await ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: REGION })));
     assert.equal(all.TotalCount, 2, 'the adopted one and the new one');
     assert.ok(all.Instances.Instance.every((i) => i.Status === 'Running'));
+  });
+});
+
+describe('the agent link over TLS', () => {
+  let tlsServer;
+  let tlsPort;
+  const agents = [];
+  before(async () => {
+    tlsPort = await h.freePort();
+    tlsServer = await h.startServer({ extraArgs: ['--no-local-agent', '--tls-listen', `127.0.0.1:${tlsPort}`] });
+  });
+  after(async () => {
+    for (const a of agents) await a.stop();
+    if (tlsServer) await tlsServer.destroy();
+  });
+  const tlsDir = () => path.join(tlsServer.dataDir, 'tls');
+  const fingerprint = () => fs.readFileSync(path.join(tlsDir(), 'server.fingerprint'), 'utf8').trim();
+  // The SDK over https, trusting the server's own certificate.
+  const httpsEcs = () => new Ecs.default(new h.$OpenApiUtil.Config({
+    accessKeyId: tlsServer.ak, accessKeySecret: tlsServer.secret, endpoint: `127.0.0.1:${tlsPort}`, protocol: 'HTTPS',
+    readTimeout: 10000, connectTimeout: 10000, ca: fs.readFileSync(path.join(tlsDir(), 'server.crt'), 'utf8'),
+  }));
+
+  test('the server makes and keeps a certificate, prints its fingerprint and serves the API over https', async () => {
+    assert.match(fingerprint(), /^sha256:[0-9a-f]{64}$/);
+    assert.match(fs.readFileSync(tlsServer.logFile, 'utf8'), new RegExp(`TLS \\(API and agents\\): https://127\\.0\\.0\\.1:${tlsPort}, certificate ${fingerprint()}`));
+    assert.equal(fs.statSync(path.join(tlsDir(), 'server.key')).mode & 0o077, 0, 'the key is its owner\'s only');
+    const regions = wire(await httpsEcs().describeRegions(new Ecs.DescribeRegionsRequest({})));
+    assert.ok(regions.Regions.Region.length >= 1);
+    const before = fingerprint();
+    await tlsServer.restart();
+    assert.equal(fingerprint(), before, 'the same certificate after a restart (pins stay true)');
+  });
+
+  test('the plain listener refuses agents when TLS is on', async () => {
+    const token = fs.readFileSync(path.join(tlsServer.dataDir, 'agent-token'), 'utf8').trim();
+    const r = await h.httpRequest({ port: tlsServer.port, method: 'POST', path: '/openecs/agent/v1/register',
+      headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'plain', zone_id: h.ZONE_A, vcpus: 8, memory_mb: 8192, driver: 'fake' }) });
+    assert.equal(r.status, 403, r.body);
+    assert.match(r.body, /TLS only/);
+  });
+
+  test('an agent pinned to another certificate does not join; one pinned to the server\'s runs instances', { timeout: 60000 }, async () => {
+    const ecsTls = h.ecsClient(tlsServer);
+    const vpcTls = h.vpcClient(tlsServer);
+    const tlsNet = await h.createNetwork(ecsTls, vpcTls, { name: 'tls' });
+    const url = `https://127.0.0.1:${tlsPort}`;
+    const wrong = new AgentProcess(tlsServer, 'tls-wrong').start({}, url, ['--server-fingerprint', `sha256:${'ab'.repeat(32)}`]);
+    agents.push(wrong);
+    await h.waitFor(async () => /certificate is sha256:[0-9a-f]{64}, not the pinned sha256:(ab){32}/.test(wrong.log()), 15000, 200, 'the agent to refuse the certificate');
+    await expectError(h.runInstances(ecsTls, tlsNet), 'OperationDenied.NoStock', 403);
+    await wrong.stop();
+    // A pin written as OpenSSL prints it (upper case, colons) is the same pin.
+    const openssl = fingerprint().slice(7).toUpperCase().match(/../g).join(':');
+    const right = new AgentProcess(tlsServer, 'tls-right').start({}, url, ['--server-fingerprint', openssl]);
+    agents.push(right);
+    const ids = await h.waitFor(async () => {
+      try { return await h.runInstances(ecsTls, tlsNet); } catch (e) {
+        if (String(e.message).includes('NoStock')) return null;
+        throw e;
+      }
+    }, 20000, 200, 'the agent to register over TLS');
+    await h.waitStatus(ecsTls, ids, 'Running', 20000);
+    assert.match(right.log(), new RegExp(`server ${url.replace(/\./g, '\\.')}`));
+    // Trusting the server's certificate as a CA works as well (the name 127.0.0.1 is in it).
+    await right.stop();
+    right.start({}, url, ['--ca-file', path.join(tlsDir(), 'server.crt')]);
+    await ecsTls.stopInstances(new Ecs.StopInstancesRequest({ regionId: REGION, instanceId: ids }));
+    await h.waitStatus(ecsTls, ids, 'Stopped', 20000);
   });
 });
