@@ -1,8 +1,11 @@
 #include "common/crypto.h"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
@@ -119,6 +122,46 @@ std::string RandomAlnum(int len) {
       if (b < 252 && static_cast<int>(out.size()) < len) out += kAlphabet[b % 36];
     }
   }
+  return out;
+}
+
+namespace {
+// SSH's "string" and "mpint" wire forms (RFC 4251 section 5).
+void PutSshString(std::string& out, std::string_view s) {
+  uint32_t n = static_cast<uint32_t>(s.size());
+  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((n >> shift) & 0xff);
+  out += s;
+}
+void PutSshMpint(std::string& out, const BIGNUM* bn) {
+  std::string bytes(static_cast<size_t>(BN_num_bytes(bn)), '\0');
+  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
+  if (!bytes.empty() && (static_cast<unsigned char>(bytes[0]) & 0x80)) bytes.insert(0, 1, '\0');
+  PutSshString(out, bytes);
+}
+}  // namespace
+
+std::optional<SshKeyPair> GenerateSshRsaKeyPair(int bits) {
+  EVP_PKEY* key = EVP_RSA_gen(static_cast<unsigned int>(bits));
+  if (!key) return std::nullopt;
+  BIGNUM* n = nullptr;
+  BIGNUM* e = nullptr;
+  std::optional<SshKeyPair> out;
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio && EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &n) == 1 &&
+      EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
+      PEM_write_bio_PrivateKey_traditional(bio, key, nullptr, nullptr, 0, nullptr, nullptr) == 1) {
+    char* data = nullptr;
+    long len = BIO_get_mem_data(bio, &data);
+    std::string blob;
+    PutSshString(blob, "ssh-rsa");
+    PutSshMpint(blob, e);
+    PutSshMpint(blob, n);
+    out = SshKeyPair{std::string(data, static_cast<size_t>(len)), "ssh-rsa " + Base64Encode(blob)};
+  }
+  BIO_free(bio);
+  BN_free(n);
+  BN_free(e);
+  EVP_PKEY_free(key);
   return out;
 }
 

@@ -21,4 +21,13 @@ std::string RandomHex(int n_bytes);
 // Random string of `len` characters from [a-z0-9].
 std::string RandomAlnum(int len);
 
+// A new RSA key pair, as ECS's CreateKeyPair hands it out: the private key in PEM ("BEGIN RSA
+// PRIVATE KEY", what `ssh-keygen -m PEM` writes) and the public key in OpenSSH's one-line form
+// ("ssh-rsa AAAA..."), made in-process; nullopt only if OpenSSL cannot make one.
+struct SshKeyPair {
+  std::string private_pem;
+  std::string public_openssh;
+};
+std::optional<SshKeyPair> GenerateSshRsaKeyPair(int bits = 2048);
+
 }  // namespace openecs

@@ -23,4 +23,18 @@ TEST(Crypto, RandomHexLength) {
   EXPECT_NE(RandomHex(16), RandomHex(16));
 }
 
+TEST(Crypto, SshRsaKeyPairsInTheFormsSshReads) {
+  auto a = GenerateSshRsaKeyPair();
+  auto b = GenerateSshRsaKeyPair();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->private_pem.rfind("-----BEGIN RSA PRIVATE KEY-----\n", 0), 0u) << a->private_pem;
+  // "ssh-rsa", then e = 65537 as an mpint: the prefix every OpenSSH RSA key shares.
+  EXPECT_EQ(a->public_openssh.rfind("ssh-rsa AAAAB3NzaC1yc2EAAAADAQAB", 0), 0u);
+  auto blob = Base64Decode(a->public_openssh.substr(8));
+  ASSERT_TRUE(blob);
+  // 11 + 7 (e) + 4 + 257 (n: 2048 bits with its high bit set, so a leading zero byte)
+  EXPECT_EQ(blob->size(), 279u);
+  EXPECT_NE(a->public_openssh, b->public_openssh);
+}
+
 }  // namespace openecs

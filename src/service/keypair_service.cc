@@ -1,17 +1,11 @@
 #include "service/keypair_service.h"
 
-#include <unistd.h>
-
 #include <cctype>
-#include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/text.h"
-#include "sys/files.h"
 
 namespace openecs {
 namespace {
@@ -39,22 +33,11 @@ std::optional<std::string> Fingerprint(const std::string& public_key) {
   return out;
 }
 
-// Generates an RSA-2048 key pair with ssh-keygen (PEM private key, OpenSSH public key).
+// Generates an RSA-2048 key pair (PEM private key, OpenSSH public key), in-process.
 Result<std::pair<std::string, std::string>> GenerateRsa() {
-  char tmpl[] = "/tmp/openecs-key-XXXXXX";
-  if (!mkdtemp(tmpl))
-    return MakeError(ErrorCode::kInternalError, "cannot create a temporary directory");
-  std::string dir = tmpl, key = dir + "/id";
-  std::string cmd =
-      "ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -C '' -f " + key + " >/dev/null 2>&1";
-  int rc = std::system(cmd.c_str());
-  std::string priv = ReadFile(key), pub = Trim(ReadFile(key + ".pub"));
-  unlink(key.c_str());
-  unlink((key + ".pub").c_str());
-  rmdir(dir.c_str());
-  if (rc != 0 || priv.empty() || pub.empty())
-    return MakeError(ErrorCode::kInternalError, "ssh-keygen failed; is openssh-client installed?");
-  return std::make_pair(priv, pub);
+  auto pair = GenerateSshRsaKeyPair(2048);
+  if (!pair) return MakeError(ErrorCode::kInternalError, "cannot generate an RSA key");
+  return std::make_pair(std::move(pair->private_pem), std::move(pair->public_openssh));
 }
 
 Result<KeyPair> SaveKeyPair(Cloud& cloud, const std::string& account_id,

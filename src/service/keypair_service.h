@@ -1,7 +1,7 @@
 #pragma once
-// SSH key pairs. CreateKeyPair generates an RSA key (ssh-keygen) and returns the private key
-// once; ImportKeyPair takes an OpenSSH public key. The fingerprint is the MD5 of the key blob,
-// colon-separated, as ECS shows it.
+// SSH key pairs. CreateKeyPair generates an RSA key (in-process, OpenSSL) and returns the
+// private key once; ImportKeyPair takes an OpenSSH public key. The fingerprint is the MD5 of the
+// key blob, colon-separated, as ECS shows it.
 #include <string>
 #include <vector>
 

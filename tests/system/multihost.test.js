@@ -1,6 +1,6 @@
 'use strict';
 // System ring, one VPC across two hosts. Host 1 is the server's embedded agent (zone local-a);
-// host 2 is an `ecsd agent` in a network namespace of its own, with its own /run/netns (a
+// host 2 is an `ecsd agent` in a network namespace of its own (joined over TLS), with its own /run/netns (a
 // private mount namespace), so the two hosts share nothing but a veth pair that plays the
 // underlay (192.168.252.1 and .2). A VPC with a vSwitch in each zone gets one guest on each
 // host; through the official SDK and the guests' consoles: they reach each other over the
@@ -36,15 +36,18 @@ before(async () => {
   for (const args of [['addr', 'add', `${U2}/24`, 'dev', 'u2'], ['link', 'set', 'u2', 'up'], ['link', 'set', 'lo', 'up']])
     execFileSync('ip', ['-n', HOST2_NS, ...args]);
 
+  // Host 2 reaches the server over TLS (the agent link across hosts), pinning its certificate.
+  const tlsPort = await h.freePort();
   server = await h.startServer({ driver: 'qemu', listenHost: '0.0.0.0',
-    extraArgs: ['--image-dir', IMAGE_DIR, '--network', 'vpc', '--underlay-ip', U1] });
+    extraArgs: ['--image-dir', IMAGE_DIR, '--network', 'vpc', '--underlay-ip', U1, '--tls-listen', `0.0.0.0:${tlsPort}`] });
+  const pin = fs.readFileSync(path.join(server.dataDir, 'tls', 'server.fingerprint'), 'utf8').trim();
   ecs = h.ecsClient(server);
   vpc = h.vpcClient(server);
   agent2Dir = path.join(server.root, 'host2');
   const log = fs.openSync(path.join(server.root, 'host2.log'), 'a');
   agent2 = spawn('ip', ['netns', 'exec', HOST2_NS, 'unshare', '--mount', '--propagation', 'private',
     'sh', '-c', 'mount -t tmpfs tmpfs /run/netns && exec "$0" "$@"',
-    h.BIN, 'agent', '--server', `http://${U1}:${server.port}`, '--token-file', path.join(server.dataDir, 'agent-token'),
+    h.BIN, 'agent', '--server', `https://${U1}:${tlsPort}`, '--server-fingerprint', pin, '--token-file', path.join(server.dataDir, 'agent-token'),
     '--zone', h.ZONE_B, '--name', 'host2', '--driver', 'qemu', '--image-dir', IMAGE_DIR, '--network', 'vpc',
     '--underlay-ip', U2, '--data-dir', agent2Dir], { stdio: ['ignore', log, log] });
   fs.closeSync(log);
