@@ -12,6 +12,59 @@ namespace openecs {
 namespace {
 using json = nlohmann::json;
 
+// A VPC as DescribeVpcs lists it; DescribeVpcAttribute answers the same fields and more.
+json RenderVpc(const State& s, const Vpc& v) {
+  json vsws = json::array();
+  for (const auto& [vid, vs] : s.vswitches)
+    if (vs.vpc_id == v.id) vsws.push_back(vid);
+  return {{"VpcId", v.id},
+          {"VpcName", v.name},
+          {"Description", v.description},
+          {"CidrBlock", v.cidr_block},
+          {"RegionId", v.region_id},
+          {"Status", "Available"},
+          {"VRouterId", v.vrouter_id},
+          {"IsDefault", false},
+          {"CreationTime", FormatIso(v.creation_time)},
+          {"OwnerId", 1},
+          {"ResourceGroupId", ""},
+          {"VSwitchIds", Wrap("VSwitchId", vsws)},
+          {"RouterTableIds", Wrap("RouterTableIds", json::array({v.route_table_id}))},
+          {"UserCidrs", Wrap("UserCidr", json::array())},
+          {"SecondaryCidrBlocks", Wrap("SecondaryCidrBlock", json::array())},
+          {"NatGatewayIds", Wrap("NatGatewayIds", json::array())},
+          {"Tags", RenderTags(v.tags, true)},
+          {"EnabledIpv6", false},
+          {"Ipv6CidrBlock", ""},
+          {"Ipv6CidrBlocks", Wrap("Ipv6CidrBlock", json::array())},
+          {"DhcpOptionsSetId", ""},
+          {"DhcpOptionsSetStatus", ""},
+          {"DnsHostnameStatus", "DISABLED"}};
+}
+
+json RenderVSwitch(const State& s, const VSwitch& v) {
+  return {{"VSwitchId", v.id},
+          {"VSwitchName", v.name},
+          {"Description", v.description},
+          {"VpcId", v.vpc_id},
+          {"ZoneId", v.zone_id},
+          {"CidrBlock", v.cidr_block},
+          {"Status", "Available"},
+          {"IsDefault", false},
+          {"OwnerId", 1},
+          {"ResourceGroupId", ""},
+          {"AvailableIpAddressCount", AvailableIpCount(s, v)},
+          {"CreationTime", FormatIso(v.creation_time)},
+          {"ShareType", "Sharing"},
+          {"NetworkAclId", ""},
+          {"Ipv6CidrBlock", ""},
+          {"RouteTable",
+           {{"RouteTableId", s.vpcs.count(v.vpc_id) ? s.vpcs.at(v.vpc_id).route_table_id : ""},
+            {"RouteTableType", "System"}}},
+          {"Tags", RenderTags(v.tags, true)},
+          {"EnabledIpv6", false}};
+}
+
 Result<json> CreateVpcAction(ApiContext& c) {
   CreateVpcRequest r;
   r.account_id = c.account_id;
@@ -50,32 +103,147 @@ Result<json> DescribeVpcsAction(ApiContext& c) {
     OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), spec));
     json arr = json::array();
     for (size_t i = page.begin; i < page.end; ++i) {
-      const Vpc& v = *matched[i];
-      json vsws = json::array();
-      for (const auto& [vid, vs] : s.vswitches)
-        if (vs.vpc_id == v.id) vsws.push_back(vid);
-      arr.push_back({{"VpcId", v.id},
-                     {"VpcName", v.name},
-                     {"Description", v.description},
-                     {"CidrBlock", v.cidr_block},
-                     {"RegionId", v.region_id},
-                     {"Status", "Available"},
-                     {"VRouterId", v.vrouter_id},
-                     {"IsDefault", false},
-                     {"CreationTime", FormatIso(v.creation_time)},
-                     {"OwnerId", 1},
-                     {"VSwitchIds", Wrap("VSwitchId", vsws)},
-                     {"RouterTableIds", Wrap("RouterTableIds", json::array({v.route_table_id}))},
-                     {"UserCidrs", Wrap("UserCidr", json::array())},
-                     {"SecondaryCidrBlocks", Wrap("SecondaryCidrBlock", json::array())},
-                     {"NatGatewayIds", Wrap("NatGatewayIds", json::array())},
-                     {"Tags", RenderTags(v.tags, true)},
-                     {"EnabledIpv6", false},
-                     {"DnsHostnameStatus", "DISABLED"}});
+      arr.push_back(RenderVpc(s, *matched[i]));
     }
     json reply = {{"Vpcs", Wrap("Vpc", arr)}};
     page.Render(reply, matched.size());
     return reply;
+  });
+}
+
+Result<json> DescribeVpcAttributeAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("VpcId"));
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    auto it = s.vpcs.find(id);
+    if (it == s.vpcs.end() || it->second.account_id != c.account_id)
+      return MakeError(ErrorCode::kInvalidVpcIdNotFound);
+    json reply = RenderVpc(s, it->second);
+    reply["ClassicLinkEnabled"] = false;
+    reply["SupportIpv4Gateway"] = false;
+    reply["Ipv4GatewayId"] = "";
+    json counts = json::array();
+    auto count = [&](const char* type, size_t n) {
+      if (n) counts.push_back({{"ResourceType", type}, {"ResourceCount", n}});
+    };
+    size_t vsws = 0, groups = 0;
+    for (const auto& [vid, vs] : s.vswitches) vsws += vs.vpc_id == id;
+    for (const auto& [gid, g] : s.security_groups) groups += g.vpc_id == id;
+    count("VSwitch", vsws);
+    count("SecurityGroup", groups);
+    count("RouteTable", 1);
+    reply["CloudResources"] = Wrap("CloudResourceSetType", counts);
+    reply["AssociatedCens"] = Wrap("AssociatedCen", json::array());
+    reply["AssociatedPropagationSources"] = Wrap("AssociatedPropagationSources", json::array());
+    return reply;
+  });
+}
+
+Result<json> DescribeVSwitchAttributesAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("VSwitchId"));
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    auto it = s.vswitches.find(id);
+    if (it == s.vswitches.end() || it->second.account_id != c.account_id)
+      return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
+    json reply = RenderVSwitch(s, it->second);
+    reply.erase("RegionId");
+    return reply;
+  });
+}
+
+// Each VPC has one route table, the system one, whose entries are its vSwitches' blocks (next
+// hop: the VPC's router itself). Custom tables and custom entries are not implemented.
+Result<json> DescribeRouteTableListAction(ApiContext& c) {
+  auto vpc_id = c.params.Get("VpcId");
+  auto table_id = c.params.Get("RouteTableId");
+  auto table_name = c.params.Get("RouteTableName");
+  auto router_id = c.params.Get("RouterId");
+  auto router_type = c.params.Get("RouterType");
+  auto table_type = c.params.Get("RouteTableType");
+  auto group = c.params.Get("ResourceGroupId");
+  if (router_type && *router_type != "VRouter" && *router_type != "VBR")
+    return MakeError(ErrorCode::kInvalidParameter, "RouterType must be VRouter or VBR.");
+  PageSpec spec;
+  spec.token_style = false;
+  spec.page_size_max = 50;
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    std::vector<const Vpc*> matched;
+    for (const auto& [id, v] : s.vpcs) {
+      if (v.account_id != c.account_id) continue;
+      if (vpc_id && id != *vpc_id) continue;
+      if (table_id && v.route_table_id != *table_id) continue;
+      if (table_name && !table_name->empty()) continue;  // the system table has no name
+      if (router_id && v.vrouter_id != *router_id) continue;
+      if (router_type && *router_type != "VRouter") continue;
+      if (table_type && *table_type != "System") continue;
+      if (group && !group->empty()) continue;
+      matched.push_back(&v);
+    }
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), spec));
+    json arr = json::array();
+    for (size_t i = page.begin; i < page.end; ++i) {
+      const Vpc& v = *matched[i];
+      json vsws = json::array();
+      for (const auto& [vid, vs] : s.vswitches)
+        if (vs.vpc_id == v.id) vsws.push_back(vid);
+      arr.push_back({{"RouteTableId", v.route_table_id},
+                     {"RouteTableName", ""},
+                     {"RouteTableType", "System"},
+                     {"RouterId", v.vrouter_id},
+                     {"RouterType", "VRouter"},
+                     {"VpcId", v.id},
+                     {"Description", ""},
+                     {"Status", "Available"},
+                     {"CreationTime", FormatIso(v.creation_time)},
+                     {"OwnerId", 1},
+                     {"ResourceGroupId", ""},
+                     {"AssociateType", "VSwitch"},
+                     {"RoutePropagationEnable", true},
+                     {"GatewayIds", Wrap("GatewayIds", json::array())},
+                     {"VSwitchIds", Wrap("VSwitchId", vsws)},
+                     {"Tags", Wrap("Tag", json::array())}});
+    }
+    json reply = {{"RouterTableList", Wrap("RouterTableListType", arr)}};
+    page.Render(reply, matched.size());
+    return reply;
+  });
+}
+
+Result<json> DescribeRouteEntryListAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string table_id, c.params.Required("RouteTableId"));
+  auto entry_type = c.params.Get("RouteEntryType");
+  auto destination = c.params.Get("DestinationCidrBlock");
+  auto entry_id = c.params.Get("RouteEntryId");
+  auto ip_version = c.params.Get("IpVersion");
+  if (entry_type && *entry_type != "System" && *entry_type != "Custom" && *entry_type != "BGP")
+    return MakeError(ErrorCode::kInvalidParameter, "RouteEntryType must be System, Custom or BGP.");
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    const Vpc* vpc = nullptr;
+    for (const auto& [id, v] : s.vpcs)
+      if (v.route_table_id == table_id && v.account_id == c.account_id) vpc = &v;
+    if (!vpc) return MakeError(ErrorCode::kInvalidRouteTableIdNotFound);
+    json arr = json::array();
+    for (const auto& [vid, vs] : s.vswitches) {
+      if (vs.vpc_id != vpc->id) continue;
+      std::string id = "rte-" + vid.substr(vid.find('-') + 1);
+      if (entry_type && *entry_type != "System") continue;
+      if (destination && vs.cidr_block != *destination) continue;
+      if (entry_id && id != *entry_id) continue;
+      if (ip_version && *ip_version != "IPv4" && *ip_version != "ipv4") continue;
+      arr.push_back({{"RouteEntryId", id},
+                     {"RouteEntryName", ""},
+                     {"RouteTableId", table_id},
+                     {"DestinationCidrBlock", vs.cidr_block},
+                     {"Type", "System"},
+                     {"Origin", ""},
+                     {"Status", "Available"},
+                     {"Description", ""},
+                     {"IpVersion", "IPv4"},
+                     {"ServiceType", ""},
+                     {"GmtModified", FormatIso(vs.creation_time)},
+                     {"NextHops", Wrap("NextHop", json::array())}});
+    }
+    return json{
+        {"RouteEntrys", Wrap("RouteEntry", arr)}, {"NextToken", ""}, {"TotalCount", arr.size()}};
   });
 }
 
@@ -134,25 +302,7 @@ Result<json> DescribeVSwitchesAction(ApiContext& c) {
     OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), spec));
     json arr = json::array();
     for (size_t i = page.begin; i < page.end; ++i) {
-      const VSwitch& v = *matched[i];
-      arr.push_back(
-          {{"VSwitchId", v.id},
-           {"VSwitchName", v.name},
-           {"Description", v.description},
-           {"VpcId", v.vpc_id},
-           {"ZoneId", v.zone_id},
-           {"CidrBlock", v.cidr_block},
-           {"Status", "Available"},
-           {"IsDefault", false},
-           {"OwnerId", 1},
-           {"AvailableIpAddressCount", AvailableIpCount(s, v)},
-           {"CreationTime", FormatIso(v.creation_time)},
-           {"ShareType", "Sharing"},
-           {"RouteTable",
-            {{"RouteTableId", s.vpcs.count(v.vpc_id) ? s.vpcs.at(v.vpc_id).route_table_id : ""},
-             {"RouteTableType", "System"}}},
-           {"Tags", RenderTags(v.tags, true)},
-           {"EnabledIpv6", false}});
+      arr.push_back(RenderVSwitch(s, *matched[i]));
     }
     json reply = {{"VSwitches", Wrap("VSwitch", arr)}};
     page.Render(reply, matched.size());
@@ -353,6 +503,10 @@ Result<json> DeleteSecurityGroupAction(ApiContext& c) {
 void RegisterNetworkActions(ActionTable& t) {
   t[{kVpcVersion, "CreateVpc"}] = {CreateVpcAction, true, true};
   t[{kVpcVersion, "DescribeVpcs"}] = {DescribeVpcsAction};
+  t[{kVpcVersion, "DescribeVpcAttribute"}] = {DescribeVpcAttributeAction};
+  t[{kVpcVersion, "DescribeVSwitchAttributes"}] = {DescribeVSwitchAttributesAction};
+  t[{kVpcVersion, "DescribeRouteTableList"}] = {DescribeRouteTableListAction};
+  t[{kVpcVersion, "DescribeRouteEntryList"}] = {DescribeRouteEntryListAction};
   t[{kVpcVersion, "ModifyVpcAttribute"}] = {ModifyVpcAttributeAction, false};
   t[{kVpcVersion, "DeleteVpc"}] = {DeleteVpcAction, false};
   t[{kVpcVersion, "CreateVSwitch"}] = {CreateVSwitchAction, false, true};

@@ -51,6 +51,8 @@ namespace openecs {
     "The specified ImageId does not exist.")                                                       \
   X(kInvalidDiskIdNotFound, "InvalidDiskId.NotFound", 404, "The specified disk does not exist.")   \
   X(kInvalidVpcIdNotFound, "InvalidVpcId.NotFound", 404, "The specified VpcId does not exist.")    \
+  X(kInvalidRouteTableIdNotFound, "InvalidRouteTableId.NotFound", 404,                             \
+    "The specified route table does not exist.")                                                   \
   X(kInvalidVSwitchIdNotFound, "InvalidVSwitchId.NotFound", 404,                                   \
     "The specified VSwitchId does not exist.")                                                     \
   X(kInvalidSecurityGroupIdNotFound, "InvalidSecurityGroupId.NotFound", 404,                       \

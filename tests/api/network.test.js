@@ -159,6 +159,39 @@ describe('vSwitch', () => {
     await h.waitFor(async () => (await describeVsw({ vSwitchId: id })).length === 0, 10000);
   });
 
+  test('DescribeVpcAttribute, DescribeVSwitchAttributes and the system route table (what Terraform reads)', async () => {
+    const attr = wire(await vpc.describeVpcAttribute(new Vpc.DescribeVpcAttributeRequest({ regionId: REGION, vpcId })));
+    assert.equal(attr.VpcId, vpcId);
+    assert.equal(attr.Status, 'Available');
+    assert.equal(attr.CidrBlock, '172.16.0.0/12');
+    assert.equal(attr.VpcName, 'vsw-test');
+    assert.deepEqual(attr.VSwitchIds.VSwitchId, [vswId]);
+    const vswCount = attr.CloudResources.CloudResourceSetType.find((r) => r.ResourceType === 'VSwitch');
+    assert.equal(vswCount.ResourceCount, 1);
+    const sw = wire(await vpc.describeVSwitchAttributes(new Vpc.DescribeVSwitchAttributesRequest({ regionId: REGION, vSwitchId: vswId })));
+    assert.equal(sw.VSwitchId, vswId);
+    assert.equal(sw.Status, 'Available');
+    assert.equal(sw.VpcId, vpcId);
+    assert.equal(sw.ZoneId, ZONE_A);
+    assert.equal(sw.RouteTable.RouteTableType, 'System');
+    // The VPC's one route table, the system one, routes each vSwitch's block.
+    const tables = wire(await vpc.describeRouteTableList(new Vpc.DescribeRouteTableListRequest({ regionId: REGION, vpcId })));
+    assert.equal(tables.TotalCount, 1);
+    const [table] = tables.RouterTableList.RouterTableListType;
+    assert.equal(table.RouteTableId, sw.RouteTable.RouteTableId);
+    assert.equal(table.RouteTableType, 'System');
+    assert.equal(table.RouterId, attr.VRouterId);
+    assert.deepEqual(table.VSwitchIds.VSwitchId, [vswId]);
+    const entries = wire(await vpc.describeRouteEntryList(new Vpc.DescribeRouteEntryListRequest({ regionId: REGION, routeTableId: table.RouteTableId })));
+    assert.deepEqual(entries.RouteEntrys.RouteEntry.map((e) => [e.DestinationCidrBlock, e.Type]), [['172.16.1.0/24', 'System']]);
+    const custom = wire(await vpc.describeRouteEntryList(new Vpc.DescribeRouteEntryListRequest({ regionId: REGION, routeTableId: table.RouteTableId, routeEntryType: 'Custom' })));
+    assert.equal(custom.RouteEntrys.RouteEntry.length, 0);
+    // Unknown ids are NotFound (HTTP 404), which Terraform takes as "gone".
+    await expectError(vpc.describeVpcAttribute(new Vpc.DescribeVpcAttributeRequest({ regionId: REGION, vpcId: 'vpc-nothere' })), 'InvalidVpcId.NotFound', 404);
+    await expectError(vpc.describeVSwitchAttributes(new Vpc.DescribeVSwitchAttributesRequest({ regionId: REGION, vSwitchId: 'vsw-nothere' })), 'InvalidVSwitchId.NotFound', 404);
+    await expectError(vpc.describeRouteEntryList(new Vpc.DescribeRouteEntryListRequest({ regionId: REGION, routeTableId: 'vtb-nothere' })), 'InvalidRouteTableId.NotFound', 404);
+  });
+
   test('DeleteVpc is refused while it has a vSwitch', async () => {
     await expectError(vpc.deleteVpc(new Vpc.DeleteVpcRequest({ regionId: REGION, vpcId })),
       /^DependencyViolation/, [400, 403]);
