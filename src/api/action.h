@@ -46,6 +46,7 @@ void RegisterEventActions(ActionTable& t);
 void RegisterImageActions(ActionTable& t);
 void RegisterNetworkActions(ActionTable& t);
 void RegisterInstanceActions(ActionTable& t);
+void RegisterInstanceSettingsActions(ActionTable& t);
 void RegisterKeyPairAndTagActions(ActionTable& t);
 void RegisterEipActions(ActionTable& t);
 void RegisterEniActions(ActionTable& t);

@@ -20,6 +20,11 @@ struct Tag {
 };
 using Tags = std::vector<Tag>;
 
+// A time of day (UTC) when a host's maintenance may touch an instance: "HH:00:00Z" each.
+struct MaintenanceWindow {
+  std::string start_time, end_time;
+};
+
 struct Instance {
   std::string id;
   int64_t version = 0;
@@ -65,6 +70,12 @@ struct Instance {
   bool deletion_protection = false;
   int64_t creation_time = 0;
   int64_t start_time = 0;
+  // ModifyInstanceMaintenanceAttributes: what a host's maintenance does to the guest
+  // (Stop | AutoRecover | AutoRedeploy), whether the owner is told first, and when it may
+  // happen. Kept and reported; OpenECS hosts raise no maintenance events yet.
+  std::string maintenance_action = "AutoRecover";
+  bool maintenance_notify = false;
+  std::vector<MaintenanceWindow> maintenance_windows;
 
   InstanceStatus status = InstanceStatus::kPending;
   std::string stopped_mode = "Not-applicable";  // KeepCharging | StopCharging | Not-applicable

@@ -6,6 +6,7 @@
 namespace openecs {
 
 OPENECS_JSON(Tag, key, value)
+OPENECS_JSON(MaintenanceWindow, start_time, end_time)
 OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_name, description,
              instance_type, cpu, memory_mb, gpu, image_id, vpc_id, vswitch_id, private_ip,
              security_group_ids, disk_ids, key_pair_name, password, user_data, tags, charge_type,
@@ -14,7 +15,8 @@ OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_n
              deletion_protection, creation_time, start_time, status, stopped_mode, task, force_stop,
              desired, reboot_seq, power, host_id, claimed, last_error, booted_once, vnc_password,
              vnc_url, public_ip, public_ip_on_start, secondary_ips, metadata_http_endpoint,
-             metadata_http_tokens, metadata_hop_limit, boot_time, guest_ready)
+             metadata_http_tokens, metadata_hop_limit, boot_time, guest_ready, maintenance_action,
+             maintenance_notify, maintenance_windows)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time, host_id,

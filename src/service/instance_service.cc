@@ -621,6 +621,50 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
 }
 
 namespace {
+bool IsWholeHourUtc(const std::string& t) {  // "HH:00:00Z"
+  return t.size() == 9 && std::isdigit(static_cast<unsigned char>(t[0])) &&
+         std::isdigit(static_cast<unsigned char>(t[1])) && (t[0] - '0') * 10 + (t[1] - '0') < 24 &&
+         t.compare(2, 7, ":00:00Z") == 0;
+}
+}  // namespace
+
+Status ModifyMaintenanceAttributes(Cloud& cloud, const std::string& account_id,
+                                   const std::vector<std::string>& instance_ids,
+                                   const MaintenanceChange& change) {
+  if (change.action && *change.action != "Stop" && *change.action != "AutoRecover" &&
+      *change.action != "AutoRedeploy")
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "ActionOnMaintenance must be Stop, AutoRecover or AutoRedeploy.");
+  if (change.windows) {
+    if (change.windows->size() > 1)
+      return MakeError(ErrorCode::kInvalidParameter, "At most 1 MaintenanceWindow is allowed.");
+    for (const auto& w : *change.windows)
+      if (!IsWholeHourUtc(w.start_time) || !IsWholeHourUtc(w.end_time) ||
+          w.start_time == w.end_time)
+        return MakeError(ErrorCode::kInvalidParameter,
+                         "A MaintenanceWindow's StartTime and EndTime are different whole hours "
+                         "in UTC, as HH:00:00Z.");
+  }
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    for (const auto& id : instance_ids) {
+      auto it = s.instances.find(id);
+      if (it == s.instances.end() || it->second.account_id != account_id)
+        return MakeError(ErrorCode::kInvalidInstanceIdNotFound,
+                         "The instance " + id + " does not exist.");
+    }
+    for (const auto& id : instance_ids) {
+      Instance& i = s.instances.at(id);
+      if (change.action) i.maintenance_action = *change.action;
+      if (change.notify) i.maintenance_notify = *change.notify;
+      if (change.windows) i.maintenance_windows = *change.windows;
+      txn.Touch(i);
+    }
+    return Ok();
+  });
+}
+
+namespace {
 
 Status ChangeGroups(Cloud& cloud, const std::string& account_id, const std::string& instance_id,
                     const std::string& group_id, bool join) {

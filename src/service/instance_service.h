@@ -94,6 +94,18 @@ struct ModifyInstanceRequest {
 };
 Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r);
 
+// ModifyInstanceMaintenanceAttributes on each of `instance_ids` (all or none): the action
+// (Stop | AutoRecover | AutoRedeploy), the notice, and the windows ("HH:00:00Z" start and end,
+// UTC, different; at most 1 window as ECS allows today). Unset fields stay as they are.
+struct MaintenanceChange {
+  std::optional<std::string> action;
+  std::optional<bool> notify;
+  std::optional<std::vector<MaintenanceWindow>> windows;
+};
+Status ModifyMaintenanceAttributes(Cloud& cloud, const std::string& account_id,
+                                   const std::vector<std::string>& instance_ids,
+                                   const MaintenanceChange& change);
+
 // JoinSecurityGroup / LeaveSecurityGroup: Running or Stopped instances only; at most five groups
 // of the instance's own VPC; never none. Rules change on the host at once (no restart).
 Status JoinSecurityGroup(Cloud& cloud, const std::string& account_id,

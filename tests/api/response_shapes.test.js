@@ -228,6 +228,8 @@ async function makeFixtures() {
   await call('ModifyInstanceAttribute', { ...inst, Description: 'shapes, modified' });
   await call('ModifyInstanceVncPasswd', { ...inst, VncPassword: 'Ab1234' });
   await call('ModifyInstanceMetadataOptions', { ...inst, HttpEndpoint: 'enabled', HttpTokens: 'optional' });
+  await call('ModifyInstanceMaintenanceAttributes', { RegionId: R, 'InstanceId.1': inst.InstanceId, ActionOnMaintenance: 'AutoRecover',
+    'MaintenanceWindow.1.StartTime': '01:00:00Z', 'MaintenanceWindow.1.EndTime': '03:00:00Z' });
   await call('JoinSecurityGroup', { ...inst, SecurityGroupId: fx.sg2 });
   await call('LeaveSecurityGroup', { ...inst, SecurityGroupId: fx.sg2 });
   await call('ModifyInstanceVpcAttribute', { InstanceId: fx.b, VSwitchId: fx.vsw, PrivateIpAddress: '192.168.1.200' });
@@ -349,6 +351,9 @@ function READS() {
     [`DescribeInstancesFullStatus@${ECS}`]: [r],
     [`DescribeInstanceAttribute@${ECS}`]: [fx.a, fx.b, fx.c].map((id) => ({ InstanceId: id })),
     [`DescribeUserData@${ECS}`]: [fx.a, fx.c].map((id) => ({ ...r, InstanceId: id })),
+    [`DescribeInstanceMaintenanceAttributes@${ECS}`]: [r, { ...r, 'InstanceId.1': fx.a }],
+    [`DescribeInstanceAttachmentAttributes@${ECS}`]: [{ ...r, InstanceIds: JSON.stringify([fx.a, fx.b]) }],
+    [`DescribeInstanceRamRole@${ECS}`]: [r, { ...r, InstanceIds: JSON.stringify([fx.a]) }],
     [`DescribeDisks@${ECS}`]: [r],
     [`GetInstanceConsoleOutput@${ECS}`]: [{ ...r, InstanceId: fx.a }],
     [`DescribeInstanceVncUrl@${ECS}`]: [{ ...r, InstanceId: fx.a }],

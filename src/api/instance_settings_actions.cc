@@ -1,0 +1,153 @@
+// Per-instance settings that clients read with every refresh (the Terraform provider's
+// alicloud_instance Read calls all of these): maintenance attributes, private pool
+// (capacity reservation) attachment, and the instance's RAM role.
+#include <set>
+
+#include "api/action.h"
+#include "api/paging.h"
+#include "service/instance_service.h"
+
+namespace openecs {
+namespace {
+using json = nlohmann::json;
+
+// The caller's instances among `ids` (all of them in the region when `ids` is empty), in id
+// order; InvalidInstanceId.NotFound for an id that is not the caller's when `strict`.
+Result<std::vector<const Instance*>> OwnedInstances(const State& s, const ApiContext& c,
+                                                    const std::vector<std::string>& ids,
+                                                    bool strict) {
+  std::vector<const Instance*> out;
+  if (ids.empty()) {
+    for (const auto& [id, i] : s.instances)
+      if (i.account_id == c.account_id && i.region_id == c.region_id) out.push_back(&i);
+    return out;
+  }
+  std::set<std::string> seen;
+  for (const auto& id : ids) {
+    auto it = s.instances.find(id);
+    if (it == s.instances.end() || it->second.account_id != c.account_id) {
+      if (strict)
+        return MakeError(ErrorCode::kInvalidInstanceIdNotFound,
+                         "The instance " + id + " does not exist.");
+      continue;
+    }
+    if (seen.insert(id).second) out.push_back(&it->second);
+  }
+  return out;
+}
+
+PageSpec Pages(int64_t max) {
+  PageSpec spec;
+  spec.token_style = false;
+  spec.page_size_max = max;
+  return spec;
+}
+
+Result<json> DescribeInstanceMaintenanceAttributesAction(ApiContext& c) {
+  std::vector<std::string> ids = c.params.RepeatList("InstanceId");
+  if (ids.size() > 100)
+    return MakeError(ErrorCode::kInvalidParameter, "At most 100 InstanceId.N are allowed.");
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    OPENECS_ASSIGN_OR_RETURN(auto matched, OwnedInstances(s, c, ids, false));
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), Pages(100)));
+    json arr = json::array();
+    for (size_t n = page.begin; n < page.end; ++n) {
+      const Instance& i = *matched[n];
+      json windows = json::array();
+      for (const auto& w : i.maintenance_windows)
+        windows.push_back({{"StartTime", w.start_time}, {"EndTime", w.end_time}});
+      arr.push_back(
+          {{"InstanceId", i.id},
+           {"NotifyOnMaintenance", i.maintenance_notify},
+           {"ActionOnMaintenance",
+            {{"Value", i.maintenance_action},
+             {"DefaultValue", "AutoRecover"},
+             {"SupportedValues",
+              Wrap("SupportedValue", json::array({"Stop", "AutoRecover", "AutoRedeploy"}))}}},
+           {"MaintenanceWindows", Wrap("MaintenanceWindow", windows)}});
+    }
+    json reply = {{"MaintenanceAttributes", Wrap("MaintenanceAttribute", arr)}};
+    page.Render(reply, matched.size());
+    return reply;
+  });
+}
+
+Result<json> ModifyInstanceMaintenanceAttributesAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(auto ids, RequiredRepeatList(c.params, "InstanceId"));
+  if (ids.size() > 100)
+    return MakeError(ErrorCode::kInvalidParameter, "At most 100 InstanceId.N are allowed.");
+  MaintenanceChange change;
+  change.action = c.params.Get("ActionOnMaintenance");
+  OPENECS_ASSIGN_OR_RETURN(change.notify, c.params.OptBool("NotifyOnMaintenance"));
+  auto windows = c.params.ObjectList("MaintenanceWindow");
+  if (!windows.empty()) {
+    change.windows.emplace();
+    for (auto& w : windows) {
+      if (!w.count("StartTime") || !w.count("EndTime"))
+        return MakeError(ErrorCode::kMissingParameter,
+                         "A MaintenanceWindow needs both StartTime and EndTime.");
+      change.windows->push_back({w["StartTime"], w["EndTime"]});
+    }
+  }
+  OPENECS_RETURN_IF_ERROR(ModifyMaintenanceAttributes(c.cloud, c.account_id, ids, change));
+  return json::object();
+}
+
+// Instances are attached to a private pool (a capacity reservation) only when launched into
+// one; OpenECS has no private pools, so every instance answers "None".
+Result<json> DescribeInstanceAttachmentAttributesAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(auto ids, c.params.JsonList("InstanceIds"));
+  if (ids.empty())
+    return MakeError(ErrorCode::kMissingParameter,
+                     "The input parameter \"InstanceIds\" that is mandatory for processing this "
+                     "request is not supplied.");
+  if (ids.size() > 100)
+    return MakeError(ErrorCode::kInvalidParameter, "At most 100 InstanceIds are allowed.");
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    OPENECS_ASSIGN_OR_RETURN(auto matched, OwnedInstances(s, c, ids, false));
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), Pages(100)));
+    json arr = json::array();
+    for (size_t n = page.begin; n < page.end; ++n)
+      arr.push_back({{"InstanceId", matched[n]->id},
+                     {"PrivatePoolOptionsId", ""},
+                     {"PrivatePoolOptionsMatchCriteria", "None"}});
+    json reply = {{"Instances", Wrap("Instance", arr)}};
+    page.Render(reply, matched.size());
+    return reply;
+  });
+}
+
+// Until RAM roles exist (issue 16), no instance has one: each asked-for instance is listed
+// with an empty RamRoleName, as ECS lists an instance without a role; filtering by a role name
+// finds none.
+Result<json> DescribeInstanceRamRoleAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(auto ids, c.params.JsonList("InstanceIds"));
+  if (ids.size() > 100)
+    return MakeError(ErrorCode::kInvalidParameter, "At most 100 InstanceIds are allowed.");
+  auto role = c.params.Get("RamRoleName");
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    OPENECS_ASSIGN_OR_RETURN(auto matched, OwnedInstances(s, c, ids, false));
+    if (role && !role->empty()) matched.clear();
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), Pages(100)));
+    json arr = json::array();
+    for (size_t n = page.begin; n < page.end; ++n)
+      arr.push_back({{"InstanceId", matched[n]->id}, {"RamRoleName", ""}});
+    return json{{"InstanceRamRoleSets", Wrap("InstanceRamRoleSet", arr)},
+                {"RegionId", c.region_id},
+                {"TotalCount", matched.size()}};
+  });
+}
+
+}  // namespace
+
+void RegisterInstanceSettingsActions(ActionTable& t) {
+  t[{kEcsVersion, "DescribeInstanceMaintenanceAttributes"}] = {
+      DescribeInstanceMaintenanceAttributesAction};
+  t[{kEcsVersion, "ModifyInstanceMaintenanceAttributes"}] = {
+      ModifyInstanceMaintenanceAttributesAction};
+  t[{kEcsVersion, "DescribeInstanceAttachmentAttributes"}] = {
+      DescribeInstanceAttachmentAttributesAction};
+  t[{kEcsVersion, "DescribeInstanceRamRole"}] = {DescribeInstanceRamRoleAction};
+}
+
+}  // namespace openecs
