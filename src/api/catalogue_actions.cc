@@ -27,7 +27,23 @@ std::vector<const InstanceType*> OfferedTypes(Cloud& cloud) {
   return out;
 }
 
+// One instance type. Beyond the catalogue's figures, what OpenECS's hypervisor gives every
+// guest: `-smp N` (N cores of one thread each, fixed), single-queue virtio-net NICs on one network
+// card, no SR-IOV, RDMA, trunk ENIs, jumbo frames, PTP clock, nested virtualisation or Secure
+// Boot; burstable types are sold without CPU credits (so no baseline or initial credit).
 json RenderType(const InstanceType& t) {
+  json cpu_options = {{"Core", t.cpu},
+                      {"ThreadsPerCore", 1},
+                      {"CoreFactor", 1},
+                      {"HyperThreadingAdjustable", false},
+                      {"NestedVirtualizationSupport", "unsupported"},
+                      {"SupportedTopologyTypes", Wrap("SupportedTopologyType", json::array())}};
+  json enhanced_network = {{"SriovSupport", false},
+                           {"RssSupport", false},
+                           {"ExpressSupport", false},
+                           {"VfQueueNumberPerEni", 0}};
+  json network_info = {
+      {"BandwidthWeighting", {{"WeightingInfos", Wrap("WeightingInfo", json::array())}}}};
   return {{"InstanceTypeId", t.id},
           {"InstanceTypeFamily", t.family},
           {"InstanceCategory", t.category},
@@ -51,7 +67,29 @@ json RenderType(const InstanceType& t) {
           {"InstancePpsTx", t.pps_k * 1000},
           {"DiskQuantity", 17},
           {"NvmeSupport", "unsupported"},
-          {"SupportedBootModes", Wrap("SupportedBootMode", json::array({"BIOS", "UEFI"}))}};
+          {"SupportedBootModes", Wrap("SupportedBootMode", json::array({"BIOS", "UEFI"}))},
+          {"CpuOptions", cpu_options},
+          {"CpuSpeedFrequency", 0},  // the host's CPU, not a property of the type here
+          {"CpuTurboFrequency", 0},
+          {"BaselineCredit", 0},
+          {"InitialCredit", 0},
+          {"EniTotalQuantity", t.eni_quantity},
+          {"EniTrunkSupported", false},
+          {"EriQuantity", 0},
+          {"PrimaryEniQueueNumber", 1},
+          {"SecondaryEniQueueNumber", 1},
+          {"MaximumQueueNumberPerEni", 1},
+          {"TotalEniQueueQuantity", t.eni_quantity},
+          {"QueuePairNumber", 0},
+          {"NetworkCardQuantity", 1},
+          {"NetworkCards", Wrap("NetworkCardInfo", json::array({{{"NetworkCardIndex", 0}}}))},
+          {"EnhancedNetwork", enhanced_network},
+          {"NetworkInfo", network_info},
+          {"JumboFrameSupport", false},
+          {"NetworkEncryptionSupport", false},
+          {"Clock", {{"PtpSupport", "unsupported"}}},
+          {"SecurityOptions", {{"SecureBootSupport", "unsupported"}}},
+          {"Attributes", Wrap("Attribute", json::array())}};
 }
 
 Result<json> DescribeRegions(ApiContext& c) {
@@ -69,12 +107,26 @@ Result<json> DescribeRegions(ApiContext& c) {
 
 Result<json> DescribeZones(ApiContext& c) {
   auto types = OfferedTypes(c.cloud);
+  // Every zone offers the same: the types for sale, their families and generations, the cloud
+  // disk categories (system or data), VPC networking, I/O optimised.
+  json type_ids = json::array(), families = json::array(), generations = json::array();
+  std::set<std::string> seen_family, seen_generation;
+  for (auto* t : types) {
+    type_ids.push_back(t->id);
+    if (seen_family.insert(t->family).second) families.push_back(t->family);
+    if (seen_generation.insert(t->generation).second) generations.push_back(t->generation);
+  }
+  json cats = json::array();
+  for (const auto& d : DiskCategories()) cats.push_back(d.name);
+  json resources_info = {{"IoOptimized", true},
+                         {"InstanceTypes", Wrap("supportedInstanceType", type_ids)},
+                         {"InstanceTypeFamilies", Wrap("supportedInstanceTypeFamily", families)},
+                         {"InstanceGenerations", Wrap("supportedInstanceGeneration", generations)},
+                         {"SystemDiskCategories", Wrap("supportedSystemDiskCategory", cats)},
+                         {"DataDiskCategories", Wrap("supportedDataDiskCategory", cats)},
+                         {"NetworkTypes", Wrap("supportedNetworkCategory", json::array({"vpc"}))}};
   json zones = json::array();
   for (const auto& z : c.cloud.config().zones) {
-    json type_ids = json::array();
-    for (auto* t : types) type_ids.push_back(t->id);
-    json cats = json::array();
-    for (const auto& d : DiskCategories()) cats.push_back(d.name);
     zones.push_back({{"ZoneId", z},
                      {"LocalName", "OpenECS zone " + z},
                      {"ZoneType", "AvailabilityZone"},
@@ -83,7 +135,9 @@ Result<json> DescribeZones(ApiContext& c) {
                      {"AvailableDiskCategories", Wrap("DiskCategories", cats)},
                      {"AvailableVolumeCategories", Wrap("VolumeCategories", cats)},
                      {"AvailableInstanceTypes", Wrap("InstanceTypes", type_ids)},
-                     {"AvailableDedicatedHostTypes", Wrap("DedicatedHostType", json::array())}});
+                     {"AvailableResources", Wrap("ResourcesInfo", json::array({resources_info}))},
+                     {"AvailableDedicatedHostTypes", Wrap("DedicatedHostType", json::array())},
+                     {"DedicatedHostGenerations", Wrap("DedicatedHostGeneration", json::array())}});
   }
   return json{{"Zones", Wrap("Zone", zones)}};
 }
@@ -139,6 +193,18 @@ Result<json> DescribeInstanceTypeFamilies(ApiContext& c) {
   return json{{"InstanceTypeFamilies", Wrap("InstanceTypeFamily", arr)}};
 }
 
+// One SupportedResource of DescribeAvailableResource. Min, Max and Unit bound a size (the disk
+// categories); other resources have none: 0, 0, "".
+json Offer(const std::string& value, bool in_stock, int min = 0, int max = 0,
+           const char* unit = "") {
+  return {{"Value", value},
+          {"Status", in_stock ? "Available" : "SoldOut"},
+          {"StatusCategory", in_stock ? "WithStock" : "WithoutStock"},
+          {"Min", min},
+          {"Max", max},
+          {"Unit", unit}};
+}
+
 Result<json> DescribeAvailableResource(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string dest, c.params.Required("DestinationResource"));
   static const std::set<std::string> kDest = {"Zone", "IoOptimized", "InstanceType", "Network",
@@ -170,9 +236,7 @@ Result<json> DescribeAvailableResource(ApiContext& c) {
       Demand d{z, "", t->cpu, static_cast<int64_t>(t->memory_gib * 1024), t->gpu};
       bool in_stock = PickHost(hosts, d).has_value();
       any |= in_stock;
-      types.push_back({{"Value", t->id},
-                       {"Status", in_stock ? "Available" : "SoldOut"},
-                       {"StatusCategory", in_stock ? "WithStock" : "WithoutStock"}});
+      types.push_back(Offer(t->id, in_stock));
     }
     json resources = json::array();
     auto add = [&](const char* type, json supported) {
@@ -182,12 +246,8 @@ Result<json> DescribeAvailableResource(ApiContext& c) {
     auto categories = [&](bool system) {
       json arr = json::array();
       for (const auto& d : DiskCategories())
-        arr.push_back({{"Value", d.name},
-                       {"Status", "Available"},
-                       {"StatusCategory", "WithStock"},
-                       {"Min", system ? d.min_system_gib : d.min_data_gib},
-                       {"Max", system ? d.max_system_gib : d.max_data_gib},
-                       {"Unit", "GiB"}});
+        arr.push_back(Offer(d.name, true, system ? d.min_system_gib : d.min_data_gib,
+                            system ? d.max_system_gib : d.max_data_gib, "GiB"));
       return arr;
     };
     if (dest == "InstanceType")
@@ -197,17 +257,11 @@ Result<json> DescribeAvailableResource(ApiContext& c) {
     else if (dest == "DataDisk")
       add("DataDisk", categories(false));
     else if (dest == "Network")
-      add("Network",
-          json::array(
-              {{{"Value", "vpc"}, {"Status", "Available"}, {"StatusCategory", "WithStock"}}}));
+      add("Network", json::array({Offer("vpc", true)}));
     else if (dest == "IoOptimized")
-      add("IoOptimized", json::array({{{"Value", "optimized"},
-                                       {"Status", "Available"},
-                                       {"StatusCategory", "WithStock"}}}));
+      add("IoOptimized", json::array({Offer("optimized", true)}));
     else if (dest == "Zone")
-      add("Zone", json::array({{{"Value", z},
-                                {"Status", any ? "Available" : "SoldOut"},
-                                {"StatusCategory", any ? "WithStock" : "WithoutStock"}}}));
+      add("Zone", json::array({Offer(z, any)}));
     else
       add("DedicatedHost", json::array());
     zones.push_back({{"ZoneId", z},

@@ -1,6 +1,10 @@
-// Cloud disks, ECS API (service/disk_service.h has the rules). DescribeDisks is with the
-// instance actions (it came first, with RunInstances' disks).
+// Cloud disks, ECS API (service/disk_service.h has the rules), DescribeDisks included.
+#include <set>
+
 #include "api/action.h"
+#include "api/paging.h"
+#include "common/clock.h"
+#include "model/catalogue.h"
 #include "service/disk_service.h"
 #include "service/tag_service.h"
 
@@ -111,9 +115,116 @@ Result<json> ReplaceSystemDiskAction(ApiContext& c) {
   return json{{"DiskId", d.id}};
 }
 
+// One disk of DescribeDisks. Every field of ECS's model is sent: the real value where OpenECS
+// has one, else the form ECS uses for a feature that is absent ("", 0, false, empty lists).
+json RenderDisk(const State& s, const Disk& d) {
+  DiskPerformance perf = DiskPerformanceOf(d.category, d.performance_level, d.size_gib);
+  std::string attached = d.attached_time ? FormatIsoMinutes(d.attached_time) : "";
+  // A disk is attached to at most one instance here (no multi-attach): both lists hold that one.
+  json attachments = json::array();
+  if (!d.instance_id.empty())
+    attachments.push_back(
+        {{"InstanceId", d.instance_id}, {"Device", d.device}, {"AttachedTime", attached}});
+  // The disk whose snapshot this one was made from ("" when made empty or from an image, or when
+  // the snapshot is gone).
+  std::string source_disk;
+  if (auto it = s.snapshots.find(d.snapshot_id); !d.snapshot_id.empty() && it != s.snapshots.end())
+    source_disk = it->second.disk_id;
+  return {{"DiskId", d.id},
+          {"DiskName", d.name},
+          {"Description", d.description},
+          {"RegionId", d.region_id},
+          {"ZoneId", d.zone_id},
+          {"Placement", {{"ZoneIds", d.zone_id}}},
+          {"Type", d.type},
+          {"Category", d.category},
+          {"PerformanceLevel", d.performance_level},
+          {"Size", d.size_gib},
+          {"ImageId", d.image_id},
+          {"SourceSnapshotId", d.snapshot_id},
+          {"SourceDiskId", source_disk},
+          {"DataSource", {{"Type", ""}, {"Id", ""}}},
+          {"InstanceId", d.instance_id},
+          {"Device", d.device},
+          {"Status", d.status},
+          {"Attachments", Wrap("Attachment", attachments)},
+          {"MountInstances", Wrap("MountInstance", attachments)},
+          {"MountInstanceNum", attachments.size()},
+          {"MultiAttach", "Disabled"},
+          {"Portable", d.portable && d.type == "data"},
+          {"DeleteWithInstance", d.delete_with_instance},
+          {"DeleteAutoSnapshot", d.delete_auto_snapshot},
+          {"EnableAutoSnapshot", d.enable_auto_snapshot},
+          {"EnableAutomatedSnapshotPolicy", !d.auto_snapshot_policy_id.empty()},
+          {"AutoSnapshotPolicyId", d.auto_snapshot_policy_id},
+          {"SerialNumber", d.id.rfind("d-", 0) == 0 ? d.id.substr(2) : d.id},
+          // The host enforces one total limit (QEMU iops-total, bps-total), so reads alone, or
+          // writes alone, may reach it.
+          {"IOPS", perf.iops},
+          {"IOPSRead", perf.iops},
+          {"IOPSWrite", perf.iops},
+          {"Throughput", perf.throughput_mbps},
+          {"ThroughputRead", perf.throughput_mbps},
+          {"ThroughputWrite", perf.throughput_mbps},
+          {"ProvisionedIops", 0},
+          {"BurstingEnabled", false},
+          {"Encrypted", false},
+          {"KMSKeyId", ""},
+          {"DiskChargeType", "PostPaid"},
+          {"CreationTime", FormatIsoMinutes(d.creation_time)},
+          {"AttachedTime", attached},
+          {"DetachedTime", d.detached_time ? FormatIsoMinutes(d.detached_time) : ""},
+          {"ExpiredTime", "2999-09-08T16:00Z"},
+          {"OperationLocks", Wrap("OperationLock", json::array())},
+          {"BdfId", ""},
+          {"ProductCode", ""},
+          {"ResourceGroupId", ""},
+          {"StorageClusterId", ""},
+          {"StorageSetId", ""},
+          {"StorageSetPartitionNumber", 0},
+          {"Tags", RenderTags(d.tags, false)}};
+}
+
+Result<json> DescribeDisksAction(ApiContext& c) {
+  const Params& p = c.params;
+  OPENECS_ASSIGN_OR_RETURN(auto ids_list, p.JsonList("DiskIds"));
+  std::set<std::string> ids(ids_list.begin(), ids_list.end());
+  auto instance = p.Get("InstanceId"), zone = p.Get("ZoneId"), type = p.Get("DiskType");
+  OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
+  auto category = p.Get("Category"), status = p.Get("Status"), name = p.Get("DiskName");
+  OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(p));
+  PageSpec spec;
+  spec.max_results_min = 10;
+  spec.max_results_max = 500;
+  spec.page_size_max = 100;
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    std::vector<const Disk*> matched;
+    for (const auto& [id, d] : s.disks) {
+      if (d.account_id != c.account_id) continue;
+      if (!ids.empty() && !ids.count(id)) continue;
+      if (instance && d.instance_id != *instance) continue;
+      if (zone && d.zone_id != *zone) continue;
+      if (type && *type != "all" && d.type != *type) continue;
+      if (category && *category != "all" && d.category != *category) continue;
+      if (status && *status != "All" && d.status != *status) continue;
+      if (name && d.name != *name) continue;
+      if (!TagsMatch(d.tags, want)) continue;
+      matched.push_back(&d);
+    }
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(p, matched.size(), spec));
+    json arr = json::array();
+    for (size_t i = page.begin; i < page.end; ++i) arr.push_back(RenderDisk(s, *matched[i]));
+    json reply = {{"Disks", Wrap("Disk", arr)}};
+    page.Render(reply, matched.size());
+    if (!page.token_mode) reply["NextToken"] = "";
+    return reply;
+  });
+}
+
 }  // namespace
 
 void RegisterDiskActions(ActionTable& t) {
+  t[{kEcsVersion, "DescribeDisks"}] = {DescribeDisksAction};
   t[{kEcsVersion, "CreateDisk"}] = {CreateDiskAction, true, true};
   t[{kEcsVersion, "AttachDisk"}] = {AttachDiskAction, false};
   t[{kEcsVersion, "DetachDisk"}] = {DetachDiskAction, false};

@@ -101,9 +101,13 @@ Result<json> DescribeEipAddressesAction(ApiContext& c) {
     json arr = json::array();
     for (size_t k = page.begin; k < page.end; ++k) {
       const EipAddress& e = *matched[k];
-      std::string private_ip;
-      if (auto i = s.instances.find(e.instance_id); i != s.instances.end())
+      // What the bound instance gives: its address, VPC and zone ("" while Available).
+      std::string private_ip, vpc_id, zone;
+      if (auto i = s.instances.find(e.instance_id); i != s.instances.end()) {
         private_ip = i->second.private_ip;
+        vpc_id = i->second.vpc_id;
+        zone = i->second.zone_id;
+      }
       arr.push_back({{"AllocationId", e.id},
                      {"IpAddress", e.ip_address},
                      {"Status", e.instance_id.empty() ? "Available" : "InUse"},
@@ -124,6 +128,29 @@ Result<json> DescribeEipAddressesAction(ApiContext& c) {
                      {"Mode", "NAT"},
                      {"DeletionProtection", false},
                      {"OperationLocks", Wrap("LockReason", json::array())},
+                     {"VpcId", vpc_id},
+                     {"Zone", zone},
+                     {"ExpiredTime", ""},
+                     {"ResourceGroupId", ""},
+                     // A plain pay-as-you-go EIP: no bandwidth plan, pool, reservation (pending
+                     // change), DDoS tier, fine-grained monitoring or managing service.
+                     {"BizType", "Default"},
+                     {"BusinessStatus", "Normal"},
+                     {"BandwidthPackageId", ""},
+                     {"BandwidthPackageBandwidth", ""},
+                     {"BandwidthPackageType", ""},
+                     {"PublicIpAddressPoolId", ""},
+                     {"SegmentInstanceId", ""},
+                     {"HasReservationData", "false"},
+                     {"ReservationActiveTime", ""},
+                     {"ReservationBandwidth", ""},
+                     {"ReservationInternetChargeType", ""},
+                     {"ReservationOrderType", ""},
+                     {"SecondLimited", false},
+                     {"SecurityProtectionTypes", Wrap("SecurityProtectionType", json::array())},
+                     {"HDMonitorStatus", "OFF"},
+                     {"ServiceID", 0},
+                     {"ServiceManaged", 0},
                      {"Tags", RenderTags(e.tags, true)}});
     }
     json reply = {{"EipAddresses", Wrap("EipAddress", arr)}};

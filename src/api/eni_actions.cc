@@ -6,6 +6,7 @@
 #include "api/paging.h"
 #include "common/clock.h"
 #include "service/eni_service.h"
+#include "service/public_ip.h"
 #include "service/tag_service.h"
 
 namespace openecs {
@@ -24,15 +25,37 @@ std::vector<std::string> GroupsOf(const Params& p) {
   return out;
 }
 
-json IpSets(const EniView& e) {
+// The public address NATed to an ENI's primary private address: its instance's EIP or static
+// public IP, on the instance's primary ENI only ("" and "" otherwise, as ECS sends them).
+json AssociatedPublicIp(const State& s, const EniView& e) {
+  std::string allocation, address;
+  if (auto it = s.instances.find(e.instance_id); e.primary && it != s.instances.end()) {
+    const EipAddress* eip = EipOf(s, e.instance_id);
+    address = PublicAddressOf(it->second, eip).ip;
+    if (eip && eip->ip_address == address) allocation = eip->id;
+  }
+  return {{"AllocationId", allocation}, {"PublicIpAddress", address}};
+}
+
+json IpSets(const EniView& e, const json& public_ip) {
+  static const json kNone = {{"AllocationId", ""}, {"PublicIpAddress", ""}};
   json set = json::array();
-  set.push_back({{"PrivateIpAddress", e.primary_ip}, {"Primary", true}, {"PrivateDnsName", ""}});
+  set.push_back({{"PrivateIpAddress", e.primary_ip},
+                 {"Primary", true},
+                 {"PrivateDnsName", ""},
+                 {"AssociatedPublicIp", public_ip}});
   for (const auto& ip : e.secondary_ips)
-    set.push_back({{"PrivateIpAddress", ip}, {"Primary", false}, {"PrivateDnsName", ""}});
+    set.push_back({{"PrivateIpAddress", ip},
+                   {"Primary", false},
+                   {"PrivateDnsName", ""},
+                   {"AssociatedPublicIp", kNone}});
   return Wrap("PrivateIpSet", set);
 }
 
-json Render(const EniView& e) {
+// An ENI as CreateNetworkInterface and DescribeNetworkInterfaces show it. NICs are single-queue
+// virtio-net on one network card, standard traffic mode (no RDMA queue pairs), never trunked.
+json Render(const State& s, const EniView& e) {
+  json public_ip = AssociatedPublicIp(s, e);
   return {{"NetworkInterfaceId", e.id},
           {"NetworkInterfaceName", e.name},
           {"Description", e.description},
@@ -43,17 +66,28 @@ json Render(const EniView& e) {
           {"ZoneId", e.zone_id},
           {"PrivateIpAddress", e.primary_ip},
           {"MacAddress", e.mac},
-          {"PrivateIpSets", IpSets(e)},
+          {"PrivateIpSets", IpSets(e, public_ip)},
+          {"AssociatedPublicIp", public_ip},
           {"SecurityGroupIds", Wrap("SecurityGroupId", e.security_group_ids)},
           {"InstanceId", e.instance_id},
-          {"Attachment", e.instance_id.empty() ? json::object()
-                                               : json{{"InstanceId", e.instance_id},
-                                                      {"DeviceIndex", e.device_index}}},
+          {"Attachment",
+           {{"InstanceId", e.instance_id},
+            {"DeviceIndex", e.device_index},  // 0 (and InstanceId "") while Available
+            {"NetworkCardIndex", 0},
+            {"TrunkNetworkInterfaceId", ""}}},
           {"CreationTime", FormatIso(e.creation_time)},
           {"DeleteOnRelease", e.primary},
+          {"OwnerId", e.account_id},
+          {"ResourceGroupId", ""},
           {"ServiceManaged", false},
+          {"ServiceID", 0},
           {"SourceDestCheck", true},
+          {"NetworkInterfaceTrafficMode", "Standard"},
+          {"QueueNumber", 1},
+          {"QueuePairNumber", 0},
           {"Ipv6Sets", Wrap("Ipv6Set", json::array())},
+          {"Ipv4PrefixSets", Wrap("Ipv4PrefixSet", json::array())},
+          {"Ipv6PrefixSets", Wrap("Ipv6PrefixSet", json::array())},
           {"Tags", RenderTags(e.tags, false)}};
 }
 
@@ -73,9 +107,10 @@ Result<json> CreateNetworkInterfaceAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(c.params));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(NetworkInterface e, CreateNetworkInterface(c.cloud, r));
-  auto view =
-      c.cloud.Read<std::optional<EniView>>([&](const State& s) { return FindEni(s, e.id); });
-  return view ? Render(*view) : json{{"NetworkInterfaceId", e.id}};
+  return c.cloud.Read<json>([&](const State& s) {
+    auto view = FindEni(s, e.id);
+    return view ? Render(s, *view) : json{{"NetworkInterfaceId", e.id}};
+  });
 }
 
 Result<json> AttachNetworkInterfaceAction(ApiContext& c) {
@@ -118,7 +153,9 @@ Result<json> AssignPrivateIpAddressesAction(ApiContext& c) {
       auto ips, AssignPrivateIps(c.cloud, c.account_id, eni,
                                  c.params.RepeatList("PrivateIpAddress"), static_cast<int>(count)));
   return json{{"AssignedPrivateIpAddressesSet",
-               {{"NetworkInterfaceId", eni}, {"PrivateIpSet", Wrap("PrivateIpAddress", ips)}}}};
+               {{"NetworkInterfaceId", eni},
+                {"PrivateIpSet", Wrap("PrivateIpAddress", ips)},
+                {"Ipv4PrefixSet", Wrap("Ipv4Prefixes", json::array())}}}};  // no prefixes here
 }
 
 Result<json> UnassignPrivateIpAddressesAction(ApiContext& c) {
@@ -170,9 +207,10 @@ Result<json> DescribeNetworkInterfacesAction(ApiContext& c) {
     }
     OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), spec));
     json arr = json::array();
-    for (size_t k = page.begin; k < page.end; ++k) arr.push_back(Render(matched[k]));
+    for (size_t k = page.begin; k < page.end; ++k) arr.push_back(Render(s, matched[k]));
     json reply = {{"NetworkInterfaceSets", Wrap("NetworkInterfaceSet", arr)}};
     page.Render(reply, matched.size());
+    if (!page.token_mode) reply["NextToken"] = "";
     return reply;
   });
 }

@@ -1,6 +1,7 @@
 // System events, ECS API: DescribeInstanceHistoryEvents (service/instance_events.h).
 #include "api/action.h"
 #include "api/paging.h"
+#include "common/clock.h"
 #include "common/text.h"
 #include "service/instance_events.h"
 
@@ -24,6 +25,29 @@ int CycleStatusCode(const std::string& status) {
       {"Canceled", 34},  {"Failed", 16},  {"Inquiring", 33}};
   auto it = kCodes.find(status);
   return it == kCodes.end() ? 0 : it->second;
+}
+
+// The details of an event. OpenECS's events are the platform's own actions on an instance
+// (no disk, rack, metric, penalty or repair-authorisation events, no rescheduling): the host it
+// happened on, and the time it was planned for, which never moves.
+json ExtendedAttribute(const InstanceEvent& e) {
+  return {{"HostId", e.host_id},
+          {"HostType", ""},
+          {"InitialNotBefore", FormatIso(e.publish_time)},
+          {"Device", ""},
+          {"DiskId", ""},
+          {"InactiveDisks", Wrap("InactiveDisk", json::array())},
+          {"Rack", ""},
+          {"Code", ""},
+          {"MetricName", ""},
+          {"MetricValue", ""},
+          {"CanAccept", ""},
+          {"ResponseResult", ""},
+          {"OnlineRepairPolicy", ""},
+          {"MigrationOptions", Wrap("MigrationOption", json::array())},
+          {"PunishDomain", ""},
+          {"PunishType", ""},
+          {"PunishUrl", ""}};
 }
 
 Result<json> DescribeInstanceHistoryEventsAction(ApiContext& c) {
@@ -67,10 +91,11 @@ Result<json> DescribeInstanceHistoryEventsAction(ApiContext& c) {
                    {"Reason", e.reason},
                    {"ReasonCode", ""},
                    {"ImpactLevel", ""},
-                   {"ExtendedAttribute", {{"HostId", e.host_id}}}});
+                   {"ExtendedAttribute", ExtendedAttribute(e)}});
   }
   json reply = {{"InstanceSystemEventSet", Wrap("InstanceSystemEventType", arr)}};
   page.Render(reply, events.size());
+  reply["NextToken"] = "";  // paged by number only
   return reply;
 }
 

@@ -1,6 +1,8 @@
 // Images, ECS API: DescribeImages (built-in and custom), CreateImage, ImportImage, CopyImage,
 // DeleteImage, ModifyImageAttribute, Modify/DescribeImageSharePermission
 // (service/image_service.h has the rules).
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "api/action.h"
@@ -24,8 +26,18 @@ struct ImageRow {
   int64_t creation_time = 0;
   std::string snapshot_id;
   bool shared = false;
+  std::string owner_account_id;  // custom images: the account that made it
   Tags tags;
 };
+
+// ImageOwnerId is numeric on ECS. OpenECS account ids are names ("root"), so it is the id as a
+// number when the id is one, else 0 (as for the built-in images, which no account owns).
+int64_t NumericAccountId(const std::string& id) {
+  if (id.empty() || id.size() > 18 ||
+      !std::all_of(id.begin(), id.end(), [](unsigned char ch) { return std::isdigit(ch); }))
+    return 0;
+  return std::stoll(id);
+}
 
 json Render(const ImageRow& r) {
   const Image& img = r.image;
@@ -35,8 +47,20 @@ json Render(const ImageRow& r) {
                         {"Type", "system"},
                         {"SnapshotId", r.snapshot_id},
                         {"Size", std::to_string(img.size_gib)},
-                        {"Format", "qcow2"}});
+                        {"Format", "qcow2"},
+                        {"Encrypted", false},
+                        // Import fields (the disk came from a snapshot, not an import).
+                        {"ImportOSSBucket", ""},
+                        {"ImportOSSObject", ""},
+                        {"Progress", ""},
+                        {"RemainTime", 0}});
   bool system = r.owner_alias == "system";
+  // What OpenECS's hypervisor gives every guest, whatever the image: virtio disks (no NVMe), no
+  // CPU or memory hot-plug, no Secure Boot. Whether the guest uses IMDS tokens is not known.
+  static const json kFeatures = {
+      {"NvmeSupport", "unsupported"},         {"ImdsSupport", ""},
+      {"CpuOnlineUpgrade", "unsupported"},    {"CpuOnlineDowngrade", "unsupported"},
+      {"MemoryOnlineUpgrade", "unsupported"}, {"MemoryOnlineDowngrade", "unsupported"}};
   return {{"ImageId", img.id},
           {"ImageName", img.name},
           {"ImageFamily", system ? "debian" : ""},
@@ -62,6 +86,18 @@ json Render(const ImageRow& r) {
           {"CreationTime", system ? "2026-11-01T00:00:00Z" : FormatIso(r.creation_time)},
           {"LoginAsNonRootSupported", false},
           {"DiskDeviceMappings", Wrap("DiskDeviceMapping", mappings)},
+          {"ImageOwnerId", NumericAccountId(r.owner_account_id)},
+          // ECS sends Usable as text: "true" when the caller can launch the image now (every
+          // image listed here is the caller's own, shared with it, or public). Clients compare
+          // it as text (Terraform waits on Usable == "true").
+          {"Usable", r.status == "Available" ? "true" : "false"},
+          {"Features", kFeatures},
+          {"SecureBootOptions", {{"SecureBootSupport", "unsupported"}}},
+          {"DetectionOptions", {{"Status", ""}, {"Items", Wrap("Item", json::array())}}},
+          {"LicenseType", ""},
+          {"ProductCode", ""},
+          {"SupplierName", ""},
+          {"ResourceGroupId", ""},
           {"Tags", RenderTags(r.tags, false)}};
 }
 
@@ -95,6 +131,7 @@ Result<json> DescribeImagesAction(ApiContext& c) {
       r.creation_time = ci.creation_time;
       r.snapshot_id = ci.snapshot_id;
       r.shared = own && !sw.empty();
+      r.owner_account_id = ci.account_id;
       r.tags = ci.tags;
       out.push_back(std::move(r));
     }

@@ -207,7 +207,10 @@ void RenderInstance(const State& s, const Instance& i, JsonWriter& w) {
       .Field("AllocationId", eip ? eip->id : "")
       .Field("IpAddress", eip ? eip->ip_address : "")
       .Field("Bandwidth", eip ? eip->bandwidth : 0)
+      .Field("InternetChargeType", eip ? eip->internet_charge_type : "")
+      .Field("IsSupportUnassociate", eip != nullptr)
       .EndObject();
+  w.Key("RdmaIpAddress").BeginObject().Key("IpAddress").BeginArray().EndArray().EndObject();
   w.Key("NetworkInterfaces").BeginObject().Key("NetworkInterface").BeginArray();
   auto nic = [&](const std::string& id, const char* type, const std::string& nic_mac,
                  const std::string& ip, const std::vector<std::string>& secondary) {
@@ -220,10 +223,23 @@ void RenderInstance(const State& s, const Instance& i, JsonWriter& w) {
         .BeginObject()
         .Key("PrivateIpSet")
         .BeginArray();
-    w.BeginObject().Field("PrivateIpAddress", ip).Field("Primary", true).EndObject();
-    for (const auto& s : secondary)
-      w.BeginObject().Field("PrivateIpAddress", s).Field("Primary", false).EndObject();
-    w.EndArray().EndObject().EndObject();
+    auto address = [&](const std::string& a, bool primary) {
+      w.BeginObject()
+          .Field("PrivateIpAddress", a)
+          .Field("Primary", primary)
+          .Field("PrivateDnsName", "")
+          .EndObject();
+    };
+    address(ip, true);
+    for (const auto& s : secondary) address(s, false);
+    w.EndArray().EndObject();
+    // No IPv6 and no prefixes (Ipv4Prefix / Ipv6Prefix) on OpenECS interfaces.
+    for (const char* set : {"Ipv6Sets", "Ipv4PrefixSets", "Ipv6PrefixSets"}) {
+      std::string inner(set);
+      inner.pop_back();  // Ipv6Sets -> Ipv6Set
+      w.Key(set).BeginObject().Key(inner).BeginArray().EndArray().EndObject();
+    }
+    w.EndObject();
   };
   if (!i.vpc_id.empty()) nic(PrimaryEniId(i.id), "Primary", mac, i.private_ip, i.secondary_ips);
   for (const NetworkInterface* e : secondaries)
@@ -247,7 +263,72 @@ void RenderInstance(const State& s, const Instance& i, JsonWriter& w) {
       .Field("DeviceAvailable", true)
       .Field("Recyclable", false)
       .Field("SerialNumber", suffix)
-      .Field("ResourceGroupId", "");
+      .Field("ResourceGroupId", "")
+      // Features OpenECS does not have, in the form ECS gives an instance without them.
+      .Field("AutoReleaseTime", "")
+      .Field("ClusterId", "")
+      .Field("CreditSpecification", "")
+      .Field("DeploymentSetGroupNo", 0)
+      .Field("DeploymentSetId", "")
+      .Field("EnableNVS", false)
+      .Field("HpcClusterId", "")
+      .Field("ISP", "")
+      .Field("LocalStorageAmount", 0)
+      .Field("LocalStorageCapacity", 0)
+      .Field("SaleCycle", "")
+      .Field("SpotDuration", 0)
+      .Field("SpotInterruptionBehavior", "Terminate")
+      .Field("VlanId", "");
+  // One socket of `Cpu` single-threaded cores, as QEMU is given them.
+  w.Key("CpuOptions")
+      .BeginObject()
+      .Field("CoreCount", i.cpu)
+      .Field("ThreadsPerCore", 1)
+      .Field("Numa", "")
+      .Field("NestedVirtualization", "")
+      .Field("TopologyType", "")
+      .Field("TurboMode", "")
+      .Field("EnableVISST", false)
+      .Field("EnableVRDT", false)
+      .EndObject();
+  w.Key("AdditionalInfo")
+      .BeginObject()
+      .Field("EnableHighDensityMode", false)
+      .Field("ManagedHostId", "")
+      .Field("NodeSerialNumber", "")
+      .EndObject();
+  w.Key("ClockOptions").BeginObject().Field("PtpStatus", "").EndObject();
+  w.Key("DedicatedHostAttribute")
+      .BeginObject()
+      .Field("DedicatedHostClusterId", "")
+      .Field("DedicatedHostId", "")
+      .Field("DedicatedHostName", "")
+      .EndObject();
+  w.Key("DedicatedInstanceAttribute")
+      .BeginObject()
+      .Field("Affinity", "")
+      .Field("Tenancy", "")
+      .EndObject();
+  w.Key("EcsCapacityReservationAttr")
+      .BeginObject()
+      .Field("CapacityReservationId", "")
+      .Field("CapacityReservationPreference", "")
+      .EndObject();
+  w.Key("HibernationOptions").BeginObject().Field("Configured", false).EndObject();
+  w.Key("ImageOptions")
+      .BeginObject()
+      .Field("CurrentOSNVMeSupported", false)
+      .Field("LoginAsNonRoot", false)
+      .EndObject();
+  w.Key("PrivateDnsNameOptions")
+      .BeginObject()
+      .Field("EnableInstanceIdDnsAAAARecord", false)
+      .Field("EnableInstanceIdDnsARecord", false)
+      .Field("EnableIpDnsARecord", false)
+      .Field("EnableIpDnsPtrRecord", false)
+      .Field("HostnameType", "")
+      .EndObject();
+  w.Key("SecurityOptions").BeginObject().Field("EnableSecureBoot", false).EndObject();
   w.Key("OperationLocks").BeginObject().Key("LockReason").BeginArray().EndArray().EndObject();
   w.Key("Tags").BeginObject().Key("Tag").BeginArray();
   for (const auto& t : i.tags)
@@ -258,6 +339,7 @@ void RenderInstance(const State& s, const Instance& i, JsonWriter& w) {
       .Field("HttpEndpoint", i.metadata_http_endpoint)
       .Field("HttpTokens", i.metadata_http_tokens)
       .Field("HttpPutResponseHopLimit", i.metadata_hop_limit)
+      .Field("InstanceMetadataTags", "disabled")
       .EndObject();
   w.EndObject();
 }
@@ -436,9 +518,19 @@ Result<json> DescribeInstanceAttributeAction(ApiContext& c) {
                           "CreationTime",
                           "ExpiredTime",
                           "OperationLocks",
-                          "SerialNumber"})
+                          "SerialNumber",
+                          "ClusterId",
+                          "CreditSpecification",
+                          "VlanId",
+                          "SecurityOptions"})
       out[k] = full[k];
     out["IoOptimized"] = "optimized";
+    out["DedicatedHostAttribute"] = {{"DedicatedHostId", ""}, {"DedicatedHostName", ""}};
+    out["EnableJumboFrame"] = false;
+    out["EnableNetworkEncryption"] = false;
+    out["NetworkOptions"] = {{"BandwidthWeighting", ""},
+                             {"EnableJumboFrame", false},
+                             {"EnableNetworkEncryption", false}};
     return out;
   });
 }
@@ -604,75 +696,6 @@ Result<json> GetInstanceConsoleOutputAction(ApiContext& c) {
               {"LastUpdateTime", FormatIso(NowSeconds())}};
 }
 
-Result<json> DescribeDisksAction(ApiContext& c) {
-  const Params& p = c.params;
-  OPENECS_ASSIGN_OR_RETURN(auto ids_list, p.JsonList("DiskIds"));
-  std::set<std::string> ids(ids_list.begin(), ids_list.end());
-  auto instance = p.Get("InstanceId"), zone = p.Get("ZoneId"), type = p.Get("DiskType");
-  OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
-  auto category = p.Get("Category"), status = p.Get("Status"), name = p.Get("DiskName");
-  OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(p));
-  PageSpec spec;
-  spec.max_results_min = 10;
-  spec.max_results_max = 500;
-  spec.page_size_max = 100;
-  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
-    std::vector<const Disk*> matched;
-    for (const auto& [id, d] : s.disks) {
-      if (d.account_id != c.account_id) continue;
-      if (!ids.empty() && !ids.count(id)) continue;
-      if (instance && d.instance_id != *instance) continue;
-      if (zone && d.zone_id != *zone) continue;
-      if (type && *type != "all" && d.type != *type) continue;
-      if (category && *category != "all" && d.category != *category) continue;
-      if (status && *status != "All" && d.status != *status) continue;
-      if (name && d.name != *name) continue;
-      if (!TagsMatch(d.tags, want)) continue;
-      matched.push_back(&d);
-    }
-    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(p, matched.size(), spec));
-    json arr = json::array();
-    for (size_t i = page.begin; i < page.end; ++i) {
-      const Disk& d = *matched[i];
-      DiskPerformance perf = DiskPerformanceOf(d.category, d.performance_level, d.size_gib);
-      arr.push_back({{"DiskId", d.id},
-                     {"DiskName", d.name},
-                     {"Description", d.description},
-                     {"RegionId", d.region_id},
-                     {"ZoneId", d.zone_id},
-                     {"Type", d.type},
-                     {"Category", d.category},
-                     {"PerformanceLevel", d.performance_level},
-                     {"Size", d.size_gib},
-                     {"ImageId", d.image_id},
-                     {"SourceSnapshotId", d.snapshot_id},
-                     {"InstanceId", d.instance_id},
-                     {"Device", d.device},
-                     {"Status", d.status},
-                     {"Portable", d.portable && d.type == "data"},
-                     {"DeleteWithInstance", d.delete_with_instance},
-                     {"DeleteAutoSnapshot", d.delete_auto_snapshot},
-                     {"EnableAutoSnapshot", d.enable_auto_snapshot},
-                     {"AutoSnapshotPolicyId", d.auto_snapshot_policy_id},
-                     {"SerialNumber", d.id.rfind("d-", 0) == 0 ? d.id.substr(2) : d.id},
-                     {"IOPS", perf.iops},
-                     {"Throughput", perf.throughput_mbps},
-                     {"Encrypted", false},
-                     {"DiskChargeType", "PostPaid"},
-                     {"CreationTime", FormatIsoMinutes(d.creation_time)},
-                     {"AttachedTime", d.attached_time ? FormatIsoMinutes(d.attached_time) : ""},
-                     {"DetachedTime", d.detached_time ? FormatIsoMinutes(d.detached_time) : ""},
-                     {"ExpiredTime", "2999-09-08T16:00Z"},
-                     {"OperationLocks", Wrap("OperationLock", json::array())},
-                     {"Tags", RenderTags(d.tags, false)}});
-    }
-    json reply = {{"Disks", Wrap("Disk", arr)}};
-    page.Render(reply, matched.size());
-    if (!page.token_mode) reply["NextToken"] = "";
-    return reply;
-  });
-}
-
 }  // namespace
 
 void RegisterInstanceActions(ActionTable& t) {
@@ -692,7 +715,6 @@ void RegisterInstanceActions(ActionTable& t) {
   t[{kEcsVersion, "DeleteInstances"}] = {PowerAction(DeleteInstances, true, "Force"), true, true};
   t[{kEcsVersion, "ModifyInstanceAttribute"}] = {ModifyInstanceAttributeAction, false};
   t[{kEcsVersion, "DescribeUserData"}] = {DescribeUserDataAction};
-  t[{kEcsVersion, "DescribeDisks"}] = {DescribeDisksAction};
   t[{kEcsVersion, "GetInstanceConsoleOutput"}] = {GetInstanceConsoleOutputAction};
   t[{kEcsVersion, "ModifyInstanceVncPasswd"}] = {ModifyInstanceVncPasswdAction};
   t[{kEcsVersion, "DescribeInstanceVncUrl"}] = {DescribeInstanceVncUrlAction};

@@ -1,11 +1,13 @@
 // Per-instance settings that clients read with every refresh (the Terraform provider's
 // alicloud_instance Read calls all of these): maintenance attributes, private pool
-// (capacity reservation) attachment, and the instance's RAM role.
+// (capacity reservation) attachment, and the instance's RAM role; and the instance type
+// (ModifyInstanceSpec).
 #include <set>
 
 #include "api/action.h"
 #include "api/paging.h"
 #include "service/instance_service.h"
+#include "service/public_ip.h"
 
 namespace openecs {
 namespace {
@@ -24,14 +26,14 @@ Result<std::vector<const Instance*>> OwnedInstances(const State& s, const ApiCon
   }
   std::set<std::string> seen;
   for (const auto& id : ids) {
-    auto it = s.instances.find(id);
-    if (it == s.instances.end() || it->second.account_id != c.account_id) {
+    const Instance* i = FindOwned(s.instances, id, c.account_id);
+    if (!i) {
       if (strict)
         return MakeError(ErrorCode::kInvalidInstanceIdNotFound,
                          "The instance " + id + " does not exist.");
       continue;
     }
-    if (seen.insert(id).second) out.push_back(&it->second);
+    if (seen.insert(id).second) out.push_back(i);
   }
   return out;
 }
@@ -138,9 +140,41 @@ Result<json> DescribeInstanceRamRoleAction(ApiContext& c) {
   });
 }
 
+// ModifyInstanceSpec: the instance type of a Stopped pay-as-you-go instance (bandwidth is
+// ModifyInstanceNetworkSpec's).
+Result<json> ModifyInstanceSpecAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
+  auto type = c.params.Get("InstanceType");
+  if (!type)
+    return MakeError(ErrorCode::kMissingParameter,
+                     "Give InstanceType (bandwidth changes with ModifyInstanceNetworkSpec).");
+  OPENECS_ASSIGN_OR_RETURN(bool dry, DryRunOf(c.params));
+  OPENECS_RETURN_IF_ERROR(ModifyInstanceSpec(c.cloud, c.account_id, id, *type, dry));
+  return json::object();
+}
+
+Result<json> ModifyInstanceNetworkSpecAction(ApiContext& c) {
+  NetworkSpecChange change;
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
+  OPENECS_ASSIGN_OR_RETURN(auto out, c.params.Int("InternetMaxBandwidthOut", 0, 1024));
+  OPENECS_ASSIGN_OR_RETURN(auto in, c.params.Int("InternetMaxBandwidthIn", 0, 1024));
+  if (out) change.out_mbps = static_cast<int>(*out);
+  if (in) change.in_mbps = static_cast<int>(*in);
+  change.charge_type = c.params.Get("NetworkChargeType");
+  OPENECS_ASSIGN_OR_RETURN(change.allocate_public_ip, c.params.Bool("AllocatePublicIp", false));
+  OPENECS_ASSIGN_OR_RETURN(change.dry_run, DryRunOf(c.params));
+  if (c.params.Get("StartTime") || c.params.Get("EndTime"))
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "Temporary bandwidth upgrades (StartTime, EndTime) are not offered.");
+  OPENECS_RETURN_IF_ERROR(ModifyNetworkSpec(c.cloud, c.account_id, id, change));
+  return json{{"OrderId", ""}};
+}
+
 }  // namespace
 
 void RegisterInstanceSettingsActions(ActionTable& t) {
+  t[{kEcsVersion, "ModifyInstanceNetworkSpec"}] = {ModifyInstanceNetworkSpecAction, false, true};
+  t[{kEcsVersion, "ModifyInstanceSpec"}] = {ModifyInstanceSpecAction, false, true};
   t[{kEcsVersion, "DescribeInstanceMaintenanceAttributes"}] = {
       DescribeInstanceMaintenanceAttributesAction};
   t[{kEcsVersion, "ModifyInstanceMaintenanceAttributes"}] = {

@@ -1,7 +1,10 @@
 // Key pair and tag actions.
+#include <set>
+
 #include "api/action.h"
 #include "api/paging.h"
 #include "common/clock.h"
+#include "common/text.h"
 #include "service/keypair_service.h"
 #include "service/tag_service.h"
 
@@ -78,44 +81,69 @@ Result<json> DeleteKeyPairsAction(ApiContext& c) {
   return json::object();
 }
 
-Result<json> TagResourcesAction(ApiContext& c) {
-  OPENECS_ASSIGN_OR_RETURN(std::string type, c.params.Required("ResourceType"));
-  OPENECS_ASSIGN_OR_RETURN(auto ids, RequiredRepeatList(c.params, "ResourceId"));
-  OPENECS_ASSIGN_OR_RETURN(Tags tags, TagsOf(c.params));
-  OPENECS_RETURN_IF_ERROR(TagResources(c.cloud, c.account_id, type, ids, tags));
-  return json::object();
+// The service's resource type (service/tag_service.h) for an API's ResourceType, by the API's
+// own names (either case): the ECS API tags ECS resources, the VPC API VPCs, vSwitches and EIPs.
+Result<std::string> TagTypeOf(const ApiContext& c, bool vpc_api) {
+  OPENECS_ASSIGN_OR_RETURN(std::string wire, c.params.Required("ResourceType"));
+  std::string type = ToLower(wire);
+  static const std::set<std::string> kEcs = {
+      "instance", "disk", "snapshot", "image", "securitygroup", "keypair", "eni", "snapshotpolicy"};
+  static const std::set<std::string> kVpc = {"vpc", "vswitch", "eip"};
+  if (!(vpc_api ? kVpc : kEcs).count(type))
+    return MakeError(ErrorCode::kInvalidResourceTypeNotFound,
+                     "The resource type " + wire + " cannot be tagged through this API.");
+  return type;
 }
 
-Result<json> UntagResourcesAction(ApiContext& c) {
-  OPENECS_ASSIGN_OR_RETURN(std::string type, c.params.Required("ResourceType"));
-  OPENECS_ASSIGN_OR_RETURN(auto ids, RequiredRepeatList(c.params, "ResourceId"));
-  OPENECS_ASSIGN_OR_RETURN(bool all, c.params.Bool("All", false));
-  auto keys = c.params.RepeatList("TagKey");
-  if (!all && keys.empty())
-    return MakeError(ErrorCode::kMissingParameter, "Give TagKey.N or All=true.");
-  OPENECS_RETURN_IF_ERROR(UntagResources(c.cloud, c.account_id, type, ids, keys, all));
-  return json::object();
+ActionHandler TagResourcesAction(bool vpc_api) {
+  return [vpc_api](ApiContext& c) -> Result<json> {
+    OPENECS_ASSIGN_OR_RETURN(std::string type, TagTypeOf(c, vpc_api));
+    OPENECS_ASSIGN_OR_RETURN(auto ids, RequiredRepeatList(c.params, "ResourceId"));
+    OPENECS_ASSIGN_OR_RETURN(Tags tags, TagsOf(c.params));
+    OPENECS_RETURN_IF_ERROR(TagResources(c.cloud, c.account_id, type, ids, tags));
+    return json::object();
+  };
 }
 
-Result<json> ListTagResourcesAction(ApiContext& c) {
-  OPENECS_ASSIGN_OR_RETURN(std::string type, c.params.Required("ResourceType"));
-  auto ids = c.params.RepeatList("ResourceId");
-  OPENECS_ASSIGN_OR_RETURN(Tags filter, TagsOf(c.params));
-  OPENECS_ASSIGN_OR_RETURN(auto items, ListTagResources(c.cloud, c.account_id, type, ids, filter));
-  PageSpec spec;
-  spec.max_results_default = 50;
-  spec.max_results_max = 1000;
-  Params paging;
-  if (auto t = c.params.Get("NextToken")) paging.Set("NextToken", *t);
-  paging.Set("MaxResults", c.params.GetOr("MaxResults", "50"));
-  OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(paging, items.size(), spec));
-  json arr = json::array();
-  for (size_t i = page.begin; i < page.end; ++i)
-    arr.push_back({{"ResourceType", items[i].resource_type},
-                   {"ResourceId", items[i].resource_id},
-                   {"TagKey", items[i].tag.key},
-                   {"TagValue", items[i].tag.value}});
-  return json{{"TagResources", Wrap("TagResource", arr)}, {"NextToken", page.next_token}};
+// TagKey.N removes those keys; All=true with no keys removes every tag (with keys, All is
+// ignored, as the API documents).
+ActionHandler UntagResourcesAction(bool vpc_api) {
+  return [vpc_api](ApiContext& c) -> Result<json> {
+    OPENECS_ASSIGN_OR_RETURN(std::string type, TagTypeOf(c, vpc_api));
+    OPENECS_ASSIGN_OR_RETURN(auto ids, RequiredRepeatList(c.params, "ResourceId"));
+    OPENECS_ASSIGN_OR_RETURN(bool all, c.params.Bool("All", false));
+    auto keys = c.params.RepeatList("TagKey");
+    if (!all && keys.empty())
+      return MakeError(ErrorCode::kMissingParameter, "Give TagKey.N or All=true.");
+    OPENECS_RETURN_IF_ERROR(
+        UntagResources(c.cloud, c.account_id, type, ids, keys, all && keys.empty()));
+    return json::object();
+  };
+}
+
+ActionHandler ListTagResourcesAction(bool vpc_api) {
+  return [vpc_api](ApiContext& c) -> Result<json> {
+    OPENECS_ASSIGN_OR_RETURN(std::string type, TagTypeOf(c, vpc_api));
+    std::string wire = c.params.GetOr("ResourceType", "");
+    auto ids = c.params.RepeatList("ResourceId");
+    OPENECS_ASSIGN_OR_RETURN(Tags filter, TagsOf(c.params));
+    OPENECS_ASSIGN_OR_RETURN(auto items,
+                             ListTagResources(c.cloud, c.account_id, type, ids, filter));
+    PageSpec spec;
+    spec.max_results_default = 50;
+    spec.max_results_max = 1000;
+    Params paging;
+    if (auto t = c.params.Get("NextToken")) paging.Set("NextToken", *t);
+    paging.Set("MaxResults", c.params.GetOr("MaxResults", "50"));
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(paging, items.size(), spec));
+    json arr = json::array();
+    for (size_t i = page.begin; i < page.end; ++i)
+      arr.push_back({{"ResourceType", wire},
+                     {"ResourceId", items[i].resource_id},
+                     {"TagKey", items[i].tag.key},
+                     {"TagValue", items[i].tag.value}});
+    return json{{"TagResources", Wrap("TagResource", arr)}, {"NextToken", page.next_token}};
+  };
 }
 
 }  // namespace
@@ -125,9 +153,12 @@ void RegisterKeyPairAndTagActions(ActionTable& t) {
   t[{kEcsVersion, "ImportKeyPair"}] = {ImportKeyPairAction};
   t[{kEcsVersion, "DescribeKeyPairs"}] = {DescribeKeyPairsAction};
   t[{kEcsVersion, "DeleteKeyPairs"}] = {DeleteKeyPairsAction};
-  t[{kEcsVersion, "TagResources"}] = {TagResourcesAction};
-  t[{kEcsVersion, "UntagResources"}] = {UntagResourcesAction};
-  t[{kEcsVersion, "ListTagResources"}] = {ListTagResourcesAction};
+  t[{kEcsVersion, "TagResources"}] = {TagResourcesAction(false)};
+  t[{kEcsVersion, "UntagResources"}] = {UntagResourcesAction(false)};
+  t[{kEcsVersion, "ListTagResources"}] = {ListTagResourcesAction(false)};
+  t[{kVpcVersion, "TagResources"}] = {TagResourcesAction(true)};
+  t[{kVpcVersion, "UnTagResources"}] = {UntagResourcesAction(true)};  // sic: the VPC API's name
+  t[{kVpcVersion, "ListTagResources"}] = {ListTagResourcesAction(true)};
 }
 
 }  // namespace openecs

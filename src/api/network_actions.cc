@@ -39,7 +39,26 @@ json RenderVpc(const State& s, const Vpc& v) {
           {"Ipv6CidrBlocks", Wrap("Ipv6CidrBlock", json::array())},
           {"DhcpOptionsSetId", ""},
           {"DhcpOptionsSetStatus", ""},
-          {"DnsHostnameStatus", "DISABLED"}};
+          {"DnsHostnameStatus", "DISABLED"},
+          {"CenStatus", ""}};  // OpenECS has no Cloud Enterprise Network to attach it to
+}
+
+// A rendered record with every text emptied, every count zero and every list empty: what the
+// VPC API's attribute reads answer for an id it does not know.
+json RenderAbsent(json j) {
+  for (auto& [k, v] : j.items()) {
+    if (v.is_string())
+      v = "";
+    else if (v.is_number())
+      v = 0;
+    else if (v.is_boolean())
+      v = false;
+    else if (v.is_array())
+      v = json::array();
+    else if (v.is_object())
+      v = RenderAbsent(v);
+  }
+  return j;
 }
 
 json RenderVSwitch(const State& s, const VSwitch& v) {
@@ -114,10 +133,11 @@ Result<json> DescribeVpcsAction(ApiContext& c) {
 Result<json> DescribeVpcAttributeAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("VpcId"));
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
-    auto it = s.vpcs.find(id);
-    if (it == s.vpcs.end() || it->second.account_id != c.account_id)
-      return MakeError(ErrorCode::kInvalidVpcIdNotFound);
-    json reply = RenderVpc(s, it->second);
+    // An unknown VPC answers 200 with every field empty (VpcId ""), as the VPC API does: the
+    // Terraform provider's delete wait takes exactly that as "gone".
+    const Vpc* v = FindOwned(s.vpcs, id, c.account_id);
+    bool found = v != nullptr;
+    json reply = found ? RenderVpc(s, *v) : RenderAbsent(RenderVpc(s, Vpc{}));
     reply["ClassicLinkEnabled"] = false;
     reply["SupportIpv4Gateway"] = false;
     reply["Ipv4GatewayId"] = "";
@@ -126,11 +146,11 @@ Result<json> DescribeVpcAttributeAction(ApiContext& c) {
       if (n) counts.push_back({{"ResourceType", type}, {"ResourceCount", n}});
     };
     size_t vsws = 0, groups = 0;
-    for (const auto& [vid, vs] : s.vswitches) vsws += vs.vpc_id == id;
-    for (const auto& [gid, g] : s.security_groups) groups += g.vpc_id == id;
+    for (const auto& [vid, vs] : s.vswitches) vsws += found && vs.vpc_id == id;
+    for (const auto& [gid, g] : s.security_groups) groups += found && g.vpc_id == id;
     count("VSwitch", vsws);
     count("SecurityGroup", groups);
-    count("RouteTable", 1);
+    count("RouteTable", found ? 1 : 0);
     reply["CloudResources"] = Wrap("CloudResourceSetType", counts);
     reply["AssociatedCens"] = Wrap("AssociatedCen", json::array());
     reply["AssociatedPropagationSources"] = Wrap("AssociatedPropagationSources", json::array());
@@ -141,10 +161,9 @@ Result<json> DescribeVpcAttributeAction(ApiContext& c) {
 Result<json> DescribeVSwitchAttributesAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("VSwitchId"));
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
-    auto it = s.vswitches.find(id);
-    if (it == s.vswitches.end() || it->second.account_id != c.account_id)
-      return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
-    json reply = RenderVSwitch(s, it->second);
+    // As DescribeVpcAttribute: an unknown vSwitch is 200 with VSwitchId "".
+    const VSwitch* v = FindOwned(s.vswitches, id, c.account_id);
+    json reply = v ? RenderVSwitch(s, *v) : RenderAbsent(RenderVSwitch(s, VSwitch{}));
     reply.erase("RegionId");
     return reply;
   });
@@ -254,6 +273,17 @@ Result<json> ModifyVpcAttributeAction(ApiContext& c) {
   return json::object();
 }
 
+Result<json> ModifyVSwitchAttributeAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("VSwitchId"));
+  OPENECS_ASSIGN_OR_RETURN(bool ipv6, c.params.Bool("EnableIPv6", false));
+  if (ipv6 || c.params.Get("Ipv6CidrBlock") || c.params.Get("Ipv6CidrMask") ||
+      c.params.Get("VpcIpv6CidrBlock"))
+    return MakeError(ErrorCode::kInvalidParameter, "OpenECS vSwitches have no IPv6 block.");
+  OPENECS_RETURN_IF_ERROR(ModifyVSwitch(c.cloud, c.account_id, id, c.params.Get("VSwitchName"),
+                                        c.params.Get("Description")));
+  return json::object();
+}
+
 Result<json> DeleteVpcAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("VpcId"));
   OPENECS_ASSIGN_OR_RETURN(bool dry, DryRunOf(c.params));
@@ -357,6 +387,9 @@ Result<json> DescribeSecurityGroupsAction(ApiContext& c) {
       int members = 0;
       for (const auto& [iid, inst] : s.instances)
         for (const auto& sg : inst.security_group_ids) members += sg == g.id;
+      int group_rules = 0;  // rules that name another group rather than addresses
+      for (const auto& r : g.rules)
+        group_rules += !r.source_group_id.empty() || !r.dest_group_id.empty();
       arr.push_back({{"SecurityGroupId", g.id},
                      {"SecurityGroupName", g.name},
                      {"Description", g.description},
@@ -366,12 +399,15 @@ Result<json> DescribeSecurityGroupsAction(ApiContext& c) {
                      {"EcsCount", members},
                      {"AvailableInstanceAmount", 2000 - members},
                      {"RuleCount", g.rules.size()},
+                     {"GroupToGroupRuleCount", group_rules},
                      {"ServiceManaged", false},
+                     {"ServiceID", 0},
                      {"ResourceGroupId", ""},
                      {"Tags", RenderTags(g.tags, false)}});
     }
     json reply = {{"SecurityGroups", Wrap("SecurityGroup", arr)}, {"RegionId", c.region_id}};
     page.Render(reply, matched.size());
+    if (!page.token_mode) reply["NextToken"] = "";
     return reply;
   });
 }
@@ -381,6 +417,10 @@ json RenderRule(const SecurityGroupRule& r, const State& s) {
     auto it = s.security_groups.find(id);
     return it == s.security_groups.end() ? std::string() : it->second.name;
   };
+  auto group_owner = [&](const std::string& id) {
+    auto it = s.security_groups.find(id);
+    return it == s.security_groups.end() ? std::string() : it->second.account_id;
+  };
   return {{"SecurityGroupRuleId", r.id},
           {"Direction", r.direction},
           {"IpProtocol", r.ip_protocol},
@@ -388,9 +428,11 @@ json RenderRule(const SecurityGroupRule& r, const State& s) {
           {"SourceCidrIp", r.source_cidr_ip},
           {"SourceGroupId", r.source_group_id},
           {"SourceGroupName", group_name(r.source_group_id)},
+          {"SourceGroupOwnerAccount", group_owner(r.source_group_id)},
           {"DestCidrIp", r.dest_cidr_ip},
           {"DestGroupId", r.dest_group_id},
           {"DestGroupName", group_name(r.dest_group_id)},
+          {"DestGroupOwnerAccount", group_owner(r.dest_group_id)},
           {"SourcePortRange", r.source_port_range},
           {"Policy", r.policy == "accept" ? "Accept" : "Drop"},
           {"Priority", std::to_string(r.priority)},
@@ -398,7 +440,14 @@ json RenderRule(const SecurityGroupRule& r, const State& s) {
           {"Description", r.description},
           {"CreateTime", FormatIso(r.create_time)},
           {"Ipv6SourceCidrIp", ""},
-          {"Ipv6DestCidrIp", ""}};
+          {"Ipv6DestCidrIp", ""},
+          // OpenECS has no prefix lists or port range lists for rules to name.
+          {"SourcePrefixListId", ""},
+          {"SourcePrefixListName", ""},
+          {"DestPrefixListId", ""},
+          {"DestPrefixListName", ""},
+          {"PortRangeListId", ""},
+          {"PortRangeListName", ""}};
 }
 
 Result<json> DescribeSecurityGroupAttributeAction(ApiContext& c) {
@@ -419,7 +468,8 @@ Result<json> DescribeSecurityGroupAttributeAction(ApiContext& c) {
                 {"RegionId", c.region_id},
                 {"InnerAccessPolicy", g.inner_access_policy},
                 {"NextToken", ""},
-                {"Permissions", Wrap("Permission", arr)}};
+                {"Permissions", Wrap("Permission", arr)},
+                {"SnapshotPolicyIds", Wrap("SnapshotPolicyId", json::array())}};
   });
 }
 
@@ -511,6 +561,7 @@ void RegisterNetworkActions(ActionTable& t) {
   t[{kVpcVersion, "DeleteVpc"}] = {DeleteVpcAction, false};
   t[{kVpcVersion, "CreateVSwitch"}] = {CreateVSwitchAction, false, true};
   t[{kVpcVersion, "DescribeVSwitches"}] = {DescribeVSwitchesAction, false};
+  t[{kVpcVersion, "ModifyVSwitchAttribute"}] = {ModifyVSwitchAttributeAction, false};
   t[{kVpcVersion, "DeleteVSwitch"}] = {DeleteVSwitchAction, false};
   // The same network record actions under the ECS version, as the ECS SDK still offers them.
   t[{kEcsVersion, "CreateVpc"}] = {CreateVpcAction, true, true};

@@ -53,6 +53,17 @@ json Render(const Snapshot& s) {
           {"LastModifiedTime", FormatIso(s.last_modified_time)},
           {"RegionId", s.region_id},
           {"ProductCode", ""},
+          // OpenECS copies no snapshots between regions (so no source snapshot or region), keeps
+          // each one as a whole file (no snapshot chain or serial number), and has no instant
+          // access, KMS keys or resource groups.
+          {"SourceSnapshotId", ""},
+          {"SourceRegionId", ""},
+          {"SnapshotLinkId", ""},
+          {"SnapshotSN", ""},
+          {"InstantAccess", false},
+          {"InstantAccessRetentionDays", 0},
+          {"KMSKeyId", ""},
+          {"ResourceGroupId", ""},
           {"Tags", RenderTags(s.tags, false)}};
 }
 
@@ -219,6 +230,9 @@ Result<json> DescribeAutoSnapshotPolicyExAction(ApiContext& c) {
                      {"EnableCrossRegionCopy", false},
                      {"TargetCopyRegions", "[]"},
                      {"CopiedSnapshotsRetentionDays", -1},
+                     {"CopyEncryptionConfiguration", {{"Encrypted", false}, {"KMSKeyId", ""}}},
+                     {"TargetTags", Wrap("TargetTag", json::array())},
+                     {"ResourceGroupId", ""},
                      {"RegionId", pol.region_id},
                      {"CreationTime", FormatIso(pol.creation_time)},
                      {"Tags", RenderTags(pol.tags, false)}});

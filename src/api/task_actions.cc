@@ -71,7 +71,7 @@ Result<json> DescribeTaskAttributeAction(ApiContext& c) {
       {"ErrorCode", t.error_code},
       {"ErrorMsg", t.error_message},
       {"RelatedItemSet",
-       Wrap("Item", json::array({{{"Name", "ResourceId"}, {"Value", t.resource_id}}}))}};
+       Wrap("RelatedItem", json::array({{{"Name", "ResourceId"}, {"Value", t.resource_id}}}))}};
   return json{{"TaskId", t.id},
               {"RegionId", t.region_id},
               {"TaskAction", t.action},

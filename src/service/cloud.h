@@ -54,6 +54,16 @@ struct State {
   std::map<std::string, InstanceEvent> instance_events;
 };
 
+// The record `id` of a State table if `account_id` owns it, else null: the ownership check
+// every lookup on behalf of a caller makes (an id of another account is as unknown as one that
+// does not exist).
+template <typename Table>
+auto FindOwned(Table& table, const std::string& id, const std::string& account_id)
+    -> decltype(&table.begin()->second) {
+  auto it = table.find(id);
+  return it == table.end() || it->second.account_id != account_id ? nullptr : &it->second;
+}
+
 // Binds the Writes this thread makes, while it lives, to a ClientToken (api/client_token.h):
 // every Write that changes anything also puts the token's IdempotencyRecord, pending, into the
 // same commit, with the ids of the records that Write created. A crash between a creation and

@@ -628,6 +628,51 @@ bool IsWholeHourUtc(const std::string& t) {  // "HH:00:00Z"
 }
 }  // namespace
 
+Status ModifyInstanceSpec(Cloud& cloud, const std::string& account_id,
+                          const std::string& instance_id, const std::string& instance_type,
+                          bool dry_run) {
+  const InstanceType* type = FindInstanceType(instance_type);
+  if (!type) return MakeError(ErrorCode::kInvalidInstanceType);
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    Instance* found = FindOwned(s.instances, instance_id, account_id);
+    if (!found) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    Instance& i = *found;
+    if (i.charge_type == "PrePaid")
+      return MakeError(ErrorCode::kChargeTypeViolation,
+                       "A subscription instance changes its type with ModifyPrepayInstanceSpec.");
+    if (i.status != InstanceStatus::kStopped || i.task != InstanceTask::kNone)
+      return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                       "A pay-as-you-go instance changes its type while it is Stopped.");
+    const InstanceType* now = FindInstanceType(i.instance_type);
+    if ((now && now->local_storage_amount > 0) || type->local_storage_amount > 0)
+      return MakeError(ErrorCode::kInvalidInstanceType,
+                       "Instance types with local disks cannot be changed to or from.");
+    Instance changed = i;
+    changed.instance_type = type->id;
+    changed.cpu = type->cpu;
+    changed.memory_mb = static_cast<int>(type->memory_gib * 1024);
+    changed.gpu = type->gpu;
+    if (i.claimed) {  // the host must hold the new size beside everything else it runs
+      for (HostCapacity h : Capacities(s)) {
+        if (h.host_id != i.host_id) continue;
+        h.used_vcpus -= i.cpu;
+        h.used_memory_mb -= i.memory_mb;
+        h.used_gpus -= i.gpu;
+        if (!CapacityFilter(h, DemandOf(changed)))
+          return MakeError(ErrorCode::kNoStock, "Host " + h.host_id + " has no room for " +
+                                                    type->id +
+                                                    "; stop the instance in "
+                                                    "StopCharging mode to move it.");
+      }
+    }
+    if (dry_run) return DryRunOk();
+    i = changed;
+    txn.Touch(i);
+    return Ok();
+  });
+}
+
 Status ModifyMaintenanceAttributes(Cloud& cloud, const std::string& account_id,
                                    const std::vector<std::string>& instance_ids,
                                    const MaintenanceChange& change) {
@@ -647,12 +692,10 @@ Status ModifyMaintenanceAttributes(Cloud& cloud, const std::string& account_id,
   }
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    for (const auto& id : instance_ids) {
-      auto it = s.instances.find(id);
-      if (it == s.instances.end() || it->second.account_id != account_id)
+    for (const auto& id : instance_ids)
+      if (!FindOwned(s.instances, id, account_id))
         return MakeError(ErrorCode::kInvalidInstanceIdNotFound,
                          "The instance " + id + " does not exist.");
-    }
     for (const auto& id : instance_ids) {
       Instance& i = s.instances.at(id);
       if (change.action) i.maintenance_action = *change.action;

@@ -94,6 +94,16 @@ struct ModifyInstanceRequest {
 };
 Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r);
 
+// ModifyInstanceSpec for a pay-as-you-go instance: a Stopped instance takes another instance
+// type (vCPU, memory, GPUs), which its next start boots with. An instance that still holds
+// its host's capacity (stopped in KeepCharging mode) keeps its place only if the host has room
+// for the new type (else OperationDenied.NoStock and nothing changes); one stopped in
+// StopCharging mode is placed again at its next start. Types with local disks (the guest's
+// disks would change) cannot be moved to or from. Subscription instances: ChargeTypeViolation.
+Status ModifyInstanceSpec(Cloud& cloud, const std::string& account_id,
+                          const std::string& instance_id, const std::string& instance_type,
+                          bool dry_run);
+
 // ModifyInstanceMaintenanceAttributes on each of `instance_ids` (all or none): the action
 // (Stop | AutoRecover | AutoRedeploy), the notice, and the windows ("HH:00:00Z" start and end,
 // UTC, different; at most 1 window as ECS allows today). Unset fields stay as they are.

@@ -78,13 +78,26 @@ Status ModifyVpc(Cloud& cloud, const std::string& account_id, const std::string&
   if (name && !ValidResourceName(*name))
     return MakeError(ErrorCode::kInvalidParameter, "The VpcName is not valid.");
   return cloud.Write([&](Txn& txn) -> Status {
-    auto& vpcs = txn.state().vpcs;
-    auto it = vpcs.find(vpc_id);
-    if (it == vpcs.end() || it->second.account_id != account_id)
-      return MakeError(ErrorCode::kInvalidVpcIdNotFound);
-    if (name) it->second.name = *name;
-    if (description) it->second.description = *description;
-    txn.Touch(it->second);
+    Vpc* v = FindOwned(txn.state().vpcs, vpc_id, account_id);
+    if (!v) return MakeError(ErrorCode::kInvalidVpcIdNotFound);
+    if (name) v->name = *name;
+    if (description) v->description = *description;
+    txn.Touch(*v);
+    return Ok();
+  });
+}
+
+Status ModifyVSwitch(Cloud& cloud, const std::string& account_id, const std::string& vswitch_id,
+                     const std::optional<std::string>& name,
+                     const std::optional<std::string>& description) {
+  if (name && !ValidResourceName(*name))
+    return MakeError(ErrorCode::kInvalidParameter, "The VSwitchName is not valid.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    VSwitch* v = FindOwned(txn.state().vswitches, vswitch_id, account_id);
+    if (!v) return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
+    if (name) v->name = *name;
+    if (description) v->description = *description;
+    txn.Touch(*v);
     return Ok();
   });
 }

@@ -23,6 +23,10 @@ Status AssignMissingVnis(Cloud& cloud);
 Status ModifyVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,
                  const std::optional<std::string>& name,
                  const std::optional<std::string>& description);
+// The vSwitch's name and description (ModifyVSwitchAttribute).
+Status ModifyVSwitch(Cloud& cloud, const std::string& account_id, const std::string& vswitch_id,
+                     const std::optional<std::string>& name,
+                     const std::optional<std::string>& description);
 // Refused with DependencyViolation while vSwitches or security groups remain.
 Status DeleteVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,
                  bool dry_run);

@@ -63,4 +63,46 @@ Result<std::string> AllocatePublicIp(Cloud& cloud, const std::string& account_id
   return out;
 }
 
+Status ModifyNetworkSpec(Cloud& cloud, const std::string& account_id,
+                         const std::string& instance_id, const NetworkSpecChange& change) {
+  for (const auto& mbps : {change.out_mbps, change.in_mbps})
+    if (mbps && (*mbps < 0 || *mbps > 1024))
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "Public bandwidth is 0 to 1024 Mbit/s each way.");
+  if (change.charge_type && *change.charge_type != "PayByTraffic" &&
+      *change.charge_type != "PayByBandwidth")
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "NetworkChargeType must be PayByTraffic or PayByBandwidth.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    Instance* found = FindOwned(s.instances, instance_id, account_id);
+    if (!found) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    Instance& i = *found;
+    if ((i.status != InstanceStatus::kRunning && i.status != InstanceStatus::kStopped) ||
+        i.task != InstanceTask::kNone)
+      return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                       "The public bandwidth changes while the instance is Running or Stopped.");
+    int out = change.out_mbps.value_or(i.internet_max_bandwidth_out);
+    if (!i.public_ip.empty() && out == 0)
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "An instance with a public IP keeps at least 1 Mbit/s out.");
+    std::string ip;
+    if (change.allocate_public_ip && i.public_ip.empty()) {
+      if (out <= 0)
+        return MakeError(ErrorCode::kInvalidParameter,
+                         "A public IP needs InternetMaxBandwidthOut greater than 0.");
+      auto next = PublicIpPool(s, cloud.config()).Next();
+      if (!next) return MakeError(ErrorCode::kNoPublicIp);
+      ip = *next;
+    }
+    if (change.dry_run) return DryRunOk();
+    i.internet_max_bandwidth_out = out;
+    if (change.in_mbps) i.internet_max_bandwidth_in = *change.in_mbps;
+    if (change.charge_type) i.internet_charge_type = *change.charge_type;
+    if (!ip.empty()) i.public_ip = ip;
+    txn.Touch(i);
+    return Ok();
+  });
+}
+
 }  // namespace openecs

@@ -41,4 +41,18 @@ PublicAddress PublicAddressOf(const Instance& i, const EipAddress* eip);
 Result<std::string> AllocatePublicIp(Cloud& cloud, const std::string& account_id,
                                      const std::string& instance_id);
 
+// ModifyInstanceNetworkSpec: the instance's public bandwidth (Mbit/s, 0 to 1024 each way; a
+// static public IP needs at least 1 out) and how it is billed (PayByTraffic | PayByBandwidth),
+// on a Running or Stopped instance. The host's shaper follows at once (it reads the bandwidth
+// from the desired state). `allocate_public_ip` gives the instance a public IP as well when it
+// has none (what AllocatePublicIpAddress does). Unset fields stay as they are.
+struct NetworkSpecChange {
+  std::optional<int> out_mbps, in_mbps;
+  std::optional<std::string> charge_type;
+  bool allocate_public_ip = false;
+  bool dry_run = false;
+};
+Status ModifyNetworkSpec(Cloud& cloud, const std::string& account_id,
+                         const std::string& instance_id, const NetworkSpecChange& change);
+
 }  // namespace openecs

@@ -5,25 +5,36 @@
 namespace openecs {
 namespace {
 
-// Calls fn(tags&, touch) for the resource, or returns NotFound/ResourceType errors.
+// Calls fn(table) with the state's table of records of `type` (tag_service.h's names), or
+// returns InvalidResourceType.NotFound.
+template <typename S, typename Fn>
+Status WithTable(S& s, const std::string& type, Fn&& fn) {
+  if (type == "instance") return fn(s.instances);
+  if (type == "disk") return fn(s.disks);
+  if (type == "snapshot") return fn(s.snapshots);
+  if (type == "image") return fn(s.images);
+  if (type == "securitygroup") return fn(s.security_groups);
+  if (type == "keypair") return fn(s.key_pairs);
+  if (type == "eni") return fn(s.enis);
+  if (type == "snapshotpolicy") return fn(s.snapshot_policies);
+  if (type == "vpc") return fn(s.vpcs);
+  if (type == "vswitch") return fn(s.vswitches);
+  if (type == "eip") return fn(s.eips);
+  return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
+}
+
+// Calls fn(record) for the caller's resource, or returns NotFound/ResourceType errors.
 template <typename S, typename Fn>
 Status WithTags(S& s, const std::string& account_id, const std::string& type, const std::string& id,
                 Fn&& fn) {
-  auto visit = [&](auto& table) -> Status {
+  return WithTable(s, type, [&](auto& table) -> Status {
     auto it = table.find(id);
     if (it == table.end() || it->second.account_id != account_id)
       return MakeError(ErrorCode::kInvalidResourceIdNotFound,
                        "The resource " + id + " of type " + type + " does not exist.");
     fn(it->second);
     return Ok();
-  };
-  if (type == "instance") return visit(s.instances);
-  if (type == "disk") return visit(s.disks);
-  if (type == "securitygroup") return visit(s.security_groups);
-  if (type == "keypair") return visit(s.key_pairs);
-  if (type == "vpc" || type == "VPC") return visit(s.vpcs);
-  if (type == "vswitch" || type == "VSWITCH") return visit(s.vswitches);
-  return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
+  });
 }
 
 }  // namespace
@@ -150,21 +161,7 @@ Result<std::vector<TaggedResource>> ListTagResources(Cloud& cloud, const std::st
           }
           return Ok();
         };
-        Status st = Ok();
-        if (type == "instance")
-          st = scan(s.instances);
-        else if (type == "disk")
-          st = scan(s.disks);
-        else if (type == "securitygroup")
-          st = scan(s.security_groups);
-        else if (type == "keypair")
-          st = scan(s.key_pairs);
-        else if (type == "vpc" || type == "VPC")
-          st = scan(s.vpcs);
-        else if (type == "vswitch" || type == "VSWITCH")
-          st = scan(s.vswitches);
-        else
-          return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
+        OPENECS_RETURN_IF_ERROR(WithTable(s, type, scan));
         return out;
       });
 }

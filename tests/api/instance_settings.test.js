@@ -77,3 +77,61 @@ test('attachment attributes: no private pool; RAM role: listed without one', asy
   const byRole = wire(await ecs.describeInstanceRamRole(new Ecs.DescribeInstanceRamRoleRequest({ regionId: REGION, ramRoleName: 'EcsRole' })));
   assert.equal(byRole.TotalCount, 0);
 });
+
+test('ModifyInstanceNetworkSpec: bandwidth and its billing change on a Running instance; a public IP on request', async () => {
+  const [id] = ids;
+  let inst = await h.describeInstance(ecs, id);
+  assert.equal(inst.InternetMaxBandwidthOut, 0);
+  assert.deepEqual(inst.PublicIpAddress.IpAddress, []);
+  const modify = (extra) => ecs.modifyInstanceNetworkSpec(new Ecs.ModifyInstanceNetworkSpecRequest({ instanceId: id, ...extra }));
+  // 0 -> 5 without AllocatePublicIp: bandwidth only (the provider then calls AllocatePublicIpAddress).
+  await modify({ internetMaxBandwidthOut: 5, internetMaxBandwidthIn: 50, networkChargeType: 'PayByBandwidth' });
+  inst = await h.describeInstance(ecs, id);
+  assert.deepEqual([inst.InternetMaxBandwidthOut, inst.InternetMaxBandwidthIn, inst.InternetChargeType], [5, 50, 'PayByBandwidth']);
+  assert.deepEqual(inst.PublicIpAddress.IpAddress, []);
+  await modify({ allocatePublicIp: true });
+  inst = await h.describeInstance(ecs, id);
+  assert.match(inst.PublicIpAddress.IpAddress[0], /^198\.18\.0\.\d+$/);
+  await expectError(modify({ internetMaxBandwidthOut: 0 }), 'InvalidParameter', 400);
+  await expectError(modify({ internetMaxBandwidthOut: 2000 }), 'InvalidParameter', 400);
+  await expectError(modify({ networkChargeType: 'PayByWish' }), 'InvalidParameter', 400);
+  await expectError(ecs.modifyInstanceNetworkSpec(new Ecs.ModifyInstanceNetworkSpecRequest({ instanceId: 'i-nothere', internetMaxBandwidthOut: 1 })), 'InvalidInstanceId.NotFound', 404);
+  inst = await h.describeInstance(ecs, id);
+  assert.equal(inst.InternetMaxBandwidthOut, 5, 'refused changes change nothing');
+});
+
+test('ModifyInstanceSpec: a Stopped pay-as-you-go instance changes type, within its host\'s room', async () => {
+  // One fake host with 8 vCPUs: a 2-vCPU instance stopped in KeepCharging mode keeps its place
+  // and may grow to 8 vCPUs, not beyond; stopped in StopCharging mode it may take any type and
+  // is placed again at its start (NoStock then, if it does not fit).
+  const small = await h.startServer({ delayMs: 0, extraArgs: ['--fake-host-vcpus', '8', '--fake-host-memory-mb', String(64 * 1024)] });
+  try {
+    const e = h.ecsClient(small);
+    const net = await h.createNetwork(e, h.vpcClient(small), { name: 'spec' });
+    const [id] = await h.runRunning(e, net, { instanceType: 'ecs.g7.large' });
+    const modify = (instanceType) => e.modifyInstanceSpec(new Ecs.ModifyInstanceSpecRequest({ instanceId: id, instanceType }));
+    await expectError(modify('ecs.g7.xlarge'), 'IncorrectInstanceStatus', 403);
+    await e.stopInstance(new Ecs.StopInstanceRequest({ instanceId: id }));
+    await h.waitStatus(e, [id], 'Stopped', 20000);
+    await expectError(modify('ecs.g7.nonsense'), 'InvalidInstanceType.ValueNotSupported', 400);
+    await expectError(modify('ecs.g7.4xlarge'), 'OperationDenied.NoStock', 403);
+    await modify('ecs.g7.2xlarge');
+    let inst = await h.describeInstance(e, id);
+    assert.deepEqual([inst.InstanceType, inst.Cpu, inst.Memory], ['ecs.g7.2xlarge', 8, 32768]);
+    await e.startInstance(new Ecs.StartInstanceRequest({ instanceId: id }));
+    await h.waitStatus(e, [id], 'Running', 20000);
+    // Released capacity: StopCharging, then a type larger than the host takes the change but
+    // cannot start.
+    await e.stopInstance(new Ecs.StopInstanceRequest({ instanceId: id, stoppedMode: 'StopCharging' }));
+    await h.waitStatus(e, [id], 'Stopped', 20000);
+    await modify('ecs.g7.4xlarge');
+    await expectError(e.startInstance(new Ecs.StartInstanceRequest({ instanceId: id })), 'OperationDenied.NoStock', 403);
+    await modify('ecs.g7.large');
+    await e.startInstance(new Ecs.StartInstanceRequest({ instanceId: id }));
+    await h.waitStatus(e, [id], 'Running', 20000);
+    inst = await h.describeInstance(e, id);
+    assert.deepEqual([inst.InstanceType, inst.Cpu], ['ecs.g7.large', 2]);
+  } finally {
+    await small.destroy();
+  }
+});

@@ -5,16 +5,18 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const h = require('./helpers');
-const { Ecs, REGION, wire, expectError } = h;
+const { Ecs, Vpc, REGION, wire, expectError } = h;
 
 let server;
 let ecs;
 let net;
+let vpc;
 
 before(async () => {
   server = await h.startServer({ delayMs: 50 });
   ecs = h.ecsClient(server);
-  net = await h.createNetwork(ecs, h.vpcClient(server), { name: 'kp' });
+  vpc = h.vpcClient(server);
+  net = await h.createNetwork(ecs, vpc, { name: 'kp' });
 });
 after(async () => { if (server) await server.destroy(); });
 
@@ -251,6 +253,36 @@ describe('tags', () => {
     const disks = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, tag: [{ key: 'backup', value: 'daily' }] })));
     assert.deepEqual(disks.Disks.Disk.map((d) => d.DiskId), [sysDisk]);
     assert.deepEqual(h.tagsOf(disks.Disks.Disk[0]), { backup: 'daily' });
+  });
+
+  test('ENIs and snapshots through the ECS API; VPCs, vSwitches and EIPs through the VPC API (UnTagResources)', async () => {
+    const eni = wire(await ecs.createNetworkInterface(new Ecs.CreateNetworkInterfaceRequest({
+      regionId: REGION, vSwitchId: net.vSwitchId, securityGroupId: net.securityGroupId }))).NetworkInterfaceId;
+    await h.waitStatus(ecs, [ids[0]], 'Running', 20000);
+    const snap = wire(await ecs.createSnapshot(new Ecs.CreateSnapshotRequest({ regionId: REGION, diskId: sysDisk }))).SnapshotId;
+    for (const [type, id] of [['eni', eni], ['snapshot', snap]]) {
+      await tagRes(type, [id], [{ key: 'team', value: type }]);
+      assert.deepEqual(tagMap(await listTags(type, { resourceId: [id] }), id), { team: type });
+    }
+    const nics = wire(await ecs.describeNetworkInterfaces(new Ecs.DescribeNetworkInterfacesRequest({ regionId: REGION, networkInterfaceId: [eni] })));
+    assert.deepEqual(h.tagsOf(nics.NetworkInterfaceSets.NetworkInterfaceSet[0]), { team: 'eni' });
+    const eip = wire(await vpc.allocateEipAddress(new Vpc.AllocateEipAddressRequest({ regionId: REGION }))).AllocationId;
+    const vpcApi = [['VPC', net.vpcId], ['VSWITCH', net.vSwitchId], ['EIP', eip]];
+    for (const [type, id] of vpcApi) {
+      await vpc.tagResources(new Vpc.TagResourcesRequest({ regionId: REGION, resourceType: type, resourceId: [id],
+        tag: [new Vpc.TagResourcesRequestTag({ key: 'env', value: 'prod' }), new Vpc.TagResourcesRequestTag({ key: 'tmp', value: '1' })] }));
+      // TagKey with All=true removes only that key (All counts only without keys).
+      await vpc.unTagResources(new Vpc.UnTagResourcesRequest({ regionId: REGION, resourceType: type, resourceId: [id], tagKey: ['tmp'], all: true }));
+      const listed = wire(await vpc.listTagResources(new Vpc.ListTagResourcesRequest({ regionId: REGION, resourceType: type, resourceId: [id] })));
+      assert.deepEqual(listed.TagResources.TagResource.map((t) => [t.ResourceType, t.ResourceId, t.TagKey, t.TagValue]), [[type, id, 'env', 'prod']]);
+    }
+    const [v] = wire(await vpc.describeVpcs(new Vpc.DescribeVpcsRequest({ regionId: REGION, vpcId: net.vpcId }))).Vpcs.Vpc;
+    assert.deepEqual(v.Tags.Tag.map((t) => [t.Key, t.Value]), [['env', 'prod']]);
+    // Each API tags its own resources only.
+    await expectError(tagRes('vpc', [net.vpcId], [{ key: 'a', value: 'b' }]), 'InvalidResourceType.NotFound', 404);
+    await expectError(vpc.tagResources(new Vpc.TagResourcesRequest({ regionId: REGION, resourceType: 'instance', resourceId: [ids[0]],
+      tag: [new Vpc.TagResourcesRequestTag({ key: 'a', value: 'b' })] })), 'InvalidResourceType.NotFound', 404);
+    await vpc.releaseEipAddress(new Vpc.ReleaseEipAddressRequest({ regionId: REGION, allocationId: eip }));
   });
 
   test('ListTagResources pages with NextToken', async () => {

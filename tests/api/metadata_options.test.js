@@ -21,17 +21,17 @@ const modify = (p) => ecs.modifyInstanceMetadataOptions(new Ecs.ModifyInstanceMe
 
 test('metadata options at creation and after', async () => {
   const [plain] = await h.runRunning(ecs, net);
-  assert.deepEqual(await optionsOf(plain), { HttpEndpoint: 'enabled', HttpTokens: 'optional', HttpPutResponseHopLimit: 1 });
+  assert.deepEqual(await optionsOf(plain), { HttpEndpoint: 'enabled', HttpTokens: 'optional', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled' });
 
   const [hardened] = await h.runInstances(ecs, net, { httpTokens: 'required', httpPutResponseHopLimit: 2 });
-  assert.deepEqual(await optionsOf(hardened), { HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 2 });
+  assert.deepEqual(await optionsOf(hardened), { HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 2, InstanceMetadataTags: 'disabled' });
 
   await modify({ instanceId: plain, httpTokens: 'required' });
   assert.equal((await optionsOf(plain)).HttpTokens, 'required');
   await modify({ instanceId: plain, httpEndpoint: 'disabled' });
-  assert.deepEqual(await optionsOf(plain), { HttpEndpoint: 'disabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+  assert.deepEqual(await optionsOf(plain), { HttpEndpoint: 'disabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled' });
   await modify({ instanceId: plain, httpEndpoint: 'enabled', httpTokens: 'optional' });
-  assert.deepEqual(await optionsOf(plain), { HttpEndpoint: 'enabled', HttpTokens: 'optional', HttpPutResponseHopLimit: 1 });
+  assert.deepEqual(await optionsOf(plain), { HttpEndpoint: 'enabled', HttpTokens: 'optional', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled' });
 });
 
 test('bad metadata options are refused and change nothing', async () => {
@@ -40,7 +40,7 @@ test('bad metadata options are refused and change nothing', async () => {
   await expectError(modify({ instanceId: id, httpEndpoint: 'on' }), 'InvalidHttpEndpoint.NotSupported', 400);
   await expectError(modify({ instanceId: id, httpPutResponseHopLimit: 65 }), 'InvalidHttpPutResponseHopLimit.NotSupported', 400);
   await expectError(modify({ instanceId: 'i-doesnotexist', httpTokens: 'required' }), 'InvalidInstanceId.NotFound', 404);
-  assert.deepEqual(await optionsOf(id), { HttpEndpoint: 'enabled', HttpTokens: 'optional', HttpPutResponseHopLimit: 1 });
+  assert.deepEqual(await optionsOf(id), { HttpEndpoint: 'enabled', HttpTokens: 'optional', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled' });
 
   const before = (await ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: REGION, pageSize: 100 })).then(wire)).TotalCount;
   await expectError(h.runInstances(ecs, net, { httpTokens: 'sometimes' }), 'InvalidHttpTokens.NotSupported', 400);

@@ -186,10 +186,26 @@ describe('vSwitch', () => {
     assert.deepEqual(entries.RouteEntrys.RouteEntry.map((e) => [e.DestinationCidrBlock, e.Type]), [['172.16.1.0/24', 'System']]);
     const custom = wire(await vpc.describeRouteEntryList(new Vpc.DescribeRouteEntryListRequest({ regionId: REGION, routeTableId: table.RouteTableId, routeEntryType: 'Custom' })));
     assert.equal(custom.RouteEntrys.RouteEntry.length, 0);
-    // Unknown ids are NotFound (HTTP 404), which Terraform takes as "gone".
-    await expectError(vpc.describeVpcAttribute(new Vpc.DescribeVpcAttributeRequest({ regionId: REGION, vpcId: 'vpc-nothere' })), 'InvalidVpcId.NotFound', 404);
-    await expectError(vpc.describeVSwitchAttributes(new Vpc.DescribeVSwitchAttributesRequest({ regionId: REGION, vSwitchId: 'vsw-nothere' })), 'InvalidVSwitchId.NotFound', 404);
+    // Unknown ids answer 200 with every field empty, as the VPC API does (Terraform's delete
+    // wait takes VpcId "" as "gone"); nothing of another record leaks into it.
+    const gone = wire(await vpc.describeVpcAttribute(new Vpc.DescribeVpcAttributeRequest({ regionId: REGION, vpcId: 'vpc-nothere' })));
+    assert.equal(gone.VpcId, '');
+    assert.equal(gone.Status, '');
+    assert.deepEqual(gone.VSwitchIds.VSwitchId, []);
+    assert.deepEqual(gone.CloudResources.CloudResourceSetType, []);
+    const goneSw = wire(await vpc.describeVSwitchAttributes(new Vpc.DescribeVSwitchAttributesRequest({ regionId: REGION, vSwitchId: 'vsw-nothere' })));
+    assert.equal(goneSw.VSwitchId, '');
+    assert.equal(goneSw.AvailableIpAddressCount, 0);
     await expectError(vpc.describeRouteEntryList(new Vpc.DescribeRouteEntryListRequest({ regionId: REGION, routeTableId: 'vtb-nothere' })), 'InvalidRouteTableId.NotFound', 404);
+  });
+
+  test('ModifyVSwitchAttribute renames the vSwitch and sets its description', async () => {
+    await vpc.modifyVSwitchAttribute(new Vpc.ModifyVSwitchAttributeRequest({ regionId: REGION, vSwitchId: vswId, vSwitchName: 'sw1-renamed', description: 'the first one' }));
+    const [sw] = await describeVsw({ vSwitchId: vswId });
+    assert.equal(sw.VSwitchName, 'sw1-renamed');
+    assert.equal(sw.Description, 'the first one');
+    await expectError(vpc.modifyVSwitchAttribute(new Vpc.ModifyVSwitchAttributeRequest({ regionId: REGION, vSwitchId: 'vsw-nothere', vSwitchName: 'renamed' })), 'InvalidVSwitchId.NotFound', 404);
+    await expectError(vpc.modifyVSwitchAttribute(new Vpc.ModifyVSwitchAttributeRequest({ regionId: REGION, vSwitchId: vswId, vSwitchName: 'http://bad' })), 'InvalidParameter', 400);
   });
 
   test('DeleteVpc is refused while it has a vSwitch', async () => {

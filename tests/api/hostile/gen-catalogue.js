@@ -3,7 +3,8 @@
 // Regenerates hostile/catalogue.json, the compact catalogue the hostile-input ring
 // (../hostile_ring.test.js) is driven by: for every action ecsd registers (the
 // `t[{kEcsVersion, "X"}]` lines under src/api/*.cc), its parameters from the SDK catalogue with
-// their type and whether they are required.
+// their type and whether they are required (for the few actions the catalogue lacks, from the
+// installed SDK's request model: see fromSdkModel).
 //
 //   node tests/api/hostile/gen-catalogue.js [path/to/ecs-vpc-sdk-catalog.json]
 //
@@ -48,6 +49,32 @@ function compact(p) {
   return flags ? [p.name, type, flags] : [p.name, type];
 }
 
+// An action the SDK catalogue lacks (it misses a few the SDK has, e.g. the VPC API's
+// DescribeVpcAttribute and UnTagResources): its parameters from the installed SDK's request
+// model, which says names and types but not which are required.
+function fromSdkModel(product, action) {
+  const sdk = require(`@alicloud/${product === 'vpc' ? 'vpc20160428' : 'ecs20140526'}`);
+  const Request = sdk[`${action}Request`];
+  if (!Request || !Request.names) return null;
+  const names = Request.names(), types = Request.types();
+  const kind = (t) => (t === 'number' || t === 'boolean' ? t : 'string');
+  const params = [];
+  for (const k of Object.keys(names)) {
+    const t = types[k];
+    if (t && t.type === 'array') {
+      if (typeof t.itemType === 'function' && t.itemType.names) {
+        const sub = t.itemType.names(), subTypes = t.itemType.types();
+        for (const s of Object.keys(sub)) params.push({ name: `${names[k]}.N.${sub[s]}`, type: kind(subTypes[s]) });
+      } else {
+        params.push({ name: `${names[k]}.N`, type: kind(t.itemType) });
+      }
+    } else {
+      params.push({ name: names[k], type: kind(t) });
+    }
+  }
+  return { params };
+}
+
 function generate(catalogPath) {
   const full = JSON.parse(fs.readFileSync(catalogPath, 'utf8'));
   const actions = [];
@@ -55,7 +82,8 @@ function generate(catalogPath) {
   for (const { version, action } of registeredActions()) {
     const product = version === VERSIONS.Vpc ? 'vpc' : 'ecs';
     // The VPC catalogue has no DescribeRegions / DescribeZones: the ECS ones stand in.
-    const entry = full[product][action] || full.ecs[action];
+    const model = !full[product][action] && !full.ecs[action] ? fromSdkModel(product, action) : null;
+    const entry = full[product][action] || full.ecs[action] || model;
     if (!entry) { missing.push(`${version} ${action}`); continue; }
     const seen = new Set();
     const params = [];
@@ -65,7 +93,8 @@ function generate(catalogPath) {
       params.push(compact(p));
     }
     params.sort((a, b) => a[0].localeCompare(b[0]));
-    actions.push({ version, action, ...(full[product][action] ? {} : { from: 'ecs' }), params });
+    const from = full[product][action] ? {} : model ? { from: 'sdk-model' } : { from: 'ecs' };
+    actions.push({ version, action, ...from, params });
   }
   if (missing.length) throw new Error(`not in the SDK catalogue: ${missing.join(', ')}`);
   return {
