@@ -52,6 +52,7 @@ void RegisterEipActions(ActionTable& t);
 void RegisterEniActions(ActionTable& t);
 void RegisterDiskActions(ActionTable& t);
 void RegisterSnapshotActions(ActionTable& t);
+void RegisterLaunchTemplateActions(ActionTable& t);
 
 // Shared parameter helpers for handlers.
 Result<bool> DryRunOf(const Params& p);
@@ -61,5 +62,9 @@ Result<Tags> TagsOf(const Params& p, const std::string& prefix = "Tag");
 Result<std::vector<std::string>> RequiredRepeatList(const Params& p, const std::string& name);
 nlohmann::json Wrap(const char* inner, nlohmann::json array);  // {inner: array}
 nlohmann::json RenderTags(const Tags& tags, bool vpc_style);
+// The parameters RunInstances and CreateInstance parse: the request's own, and, when it names a
+// launch template (LaunchTemplateId or LaunchTemplateName, LaunchTemplateVersion), every
+// parameter of that version the request does not give (launch_template_actions.cc).
+Result<Params> WithLaunchTemplate(const ApiContext& c);
 
 }  // namespace openecs

@@ -124,6 +124,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterEniActions(actions_);
   RegisterDiskActions(actions_);
   RegisterSnapshotActions(actions_);
+  RegisterLaunchTemplateActions(actions_);
   RegisterTaskActions(actions_);
   RegisterEventActions(actions_);
   RegisterImageActions(actions_);

@@ -63,7 +63,9 @@ Result<DiskRequest> DiskOf(const std::map<std::string, std::string>& m, bool sys
 }
 
 Result<RunRequest> ParseRun(ApiContext& c, bool start) {
-  const Params& p = c.params;
+  // A launch template's version fills in what the request leaves out (api/action.h).
+  OPENECS_ASSIGN_OR_RETURN(const Params merged, WithLaunchTemplate(c));
+  const Params& p = merged;
   RunRequest r;
   r.account_id = c.account_id;
   r.region_id = c.region_id;
@@ -265,7 +267,7 @@ void RenderInstance(const State& s, const Instance& i, JsonWriter& w) {
       .Field("SerialNumber", suffix)
       .Field("ResourceGroupId", "")
       // Features OpenECS does not have, in the form ECS gives an instance without them.
-      .Field("AutoReleaseTime", "")
+      .Field("AutoReleaseTime", i.auto_release_time ? FormatIso(i.auto_release_time) : "")
       .Field("ClusterId", "")
       .Field("CreditSpecification", "")
       .Field("DeploymentSetGroupNo", 0)

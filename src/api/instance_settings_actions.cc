@@ -6,6 +6,7 @@
 
 #include "api/action.h"
 #include "api/paging.h"
+#include "common/clock.h"
 #include "service/instance_service.h"
 #include "service/public_ip.h"
 
@@ -170,9 +171,27 @@ Result<json> ModifyInstanceNetworkSpecAction(ApiContext& c) {
   return json{{"OrderId", ""}};
 }
 
+// ModifyInstanceAutoReleaseTime: AutoReleaseTime "yyyy-MM-ddTHH:mm:ssZ" (UTC) schedules the
+// release; absent or empty cancels it.
+Result<json> ModifyInstanceAutoReleaseTimeAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
+  std::string at = c.params.GetOr("AutoReleaseTime", "");
+  int64_t when = 0;
+  if (!at.empty()) {
+    auto parsed = ParseIso(at);
+    if (!parsed || at.back() != 'Z')
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "AutoReleaseTime must be UTC as yyyy-MM-ddTHH:mm:ssZ.");
+    when = *parsed;
+  }
+  OPENECS_RETURN_IF_ERROR(ModifyAutoReleaseTime(c.cloud, c.account_id, id, when, NowSeconds()));
+  return json::object();
+}
+
 }  // namespace
 
 void RegisterInstanceSettingsActions(ActionTable& t) {
+  t[{kEcsVersion, "ModifyInstanceAutoReleaseTime"}] = {ModifyInstanceAutoReleaseTimeAction, false};
   t[{kEcsVersion, "ModifyInstanceNetworkSpec"}] = {ModifyInstanceNetworkSpecAction, false, true};
   t[{kEcsVersion, "ModifyInstanceSpec"}] = {ModifyInstanceSpecAction, false, true};
   t[{kEcsVersion, "DescribeInstanceMaintenanceAttributes"}] = {

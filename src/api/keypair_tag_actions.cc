@@ -81,13 +81,46 @@ Result<json> DeleteKeyPairsAction(ApiContext& c) {
   return json::object();
 }
 
+// AttachKeyPair / DetachKeyPair: one result per instance, the counts as text (ECS's shape).
+ActionHandler BindKeyPairAction(bool attach) {
+  return [attach](ApiContext& c) -> Result<json> {
+    OPENECS_ASSIGN_OR_RETURN(std::string name, c.params.Required("KeyPairName"));
+    OPENECS_ASSIGN_OR_RETURN(auto ids, c.params.JsonList("InstanceIds"));
+    if (ids.empty())
+      return MakeError(ErrorCode::kMissingParameter,
+                       "The input parameter \"InstanceIds\" that is mandatory for processing "
+                       "this request is not supplied.");
+    OPENECS_ASSIGN_OR_RETURN(auto results, BindKeyPair(c.cloud, c.account_id, name, ids, attach));
+    json arr = json::array();
+    int failed = 0;
+    for (const auto& r : results) {
+      failed += r.error.has_value();
+      std::string code = "200", message = "successful";
+      if (r.error) {
+        code = Describe(r.error->code).code;
+        message = r.error->message.empty() ? std::string(Describe(r.error->code).message)
+                                           : r.error->message;
+      }
+      arr.push_back({{"InstanceId", r.instance_id},
+                     {"Success", r.error ? "false" : "true"},
+                     {"Code", code},
+                     {"Message", message}});
+    }
+    return json{{"KeyPairName", name},
+                {"TotalCount", std::to_string(results.size())},
+                {"FailCount", std::to_string(failed)},
+                {"Results", Wrap("Result", arr)}};
+  };
+}
+
 // The service's resource type (service/tag_service.h) for an API's ResourceType, by the API's
 // own names (either case): the ECS API tags ECS resources, the VPC API VPCs, vSwitches and EIPs.
 Result<std::string> TagTypeOf(const ApiContext& c, bool vpc_api) {
   OPENECS_ASSIGN_OR_RETURN(std::string wire, c.params.Required("ResourceType"));
   std::string type = ToLower(wire);
-  static const std::set<std::string> kEcs = {
-      "instance", "disk", "snapshot", "image", "securitygroup", "keypair", "eni", "snapshotpolicy"};
+  static const std::set<std::string> kEcs = {"instance", "disk",           "snapshot",
+                                             "image",    "securitygroup",  "keypair",
+                                             "eni",      "snapshotpolicy", "launchtemplate"};
   static const std::set<std::string> kVpc = {"vpc", "vswitch", "eip"};
   if (!(vpc_api ? kVpc : kEcs).count(type))
     return MakeError(ErrorCode::kInvalidResourceTypeNotFound,
@@ -153,6 +186,8 @@ void RegisterKeyPairAndTagActions(ActionTable& t) {
   t[{kEcsVersion, "ImportKeyPair"}] = {ImportKeyPairAction};
   t[{kEcsVersion, "DescribeKeyPairs"}] = {DescribeKeyPairsAction};
   t[{kEcsVersion, "DeleteKeyPairs"}] = {DeleteKeyPairsAction};
+  t[{kEcsVersion, "AttachKeyPair"}] = {BindKeyPairAction(true)};
+  t[{kEcsVersion, "DetachKeyPair"}] = {BindKeyPairAction(false)};
   t[{kEcsVersion, "TagResources"}] = {TagResourcesAction(false)};
   t[{kEcsVersion, "UntagResources"}] = {UntagResourcesAction(false)};
   t[{kEcsVersion, "ListTagResources"}] = {ListTagResourcesAction(false)};

@@ -30,6 +30,7 @@
 #include "service/agent_service.h"
 #include "service/cloud.h"
 #include "service/instance_events.h"
+#include "service/instance_service.h"
 #include "service/network_service.h"
 #include "service/snapshot_policy_service.h"
 #include "store/store.h"
@@ -401,7 +402,8 @@ int RunDev(DevOptions o) {
   // Automatic snapshot policies and snapshot retention, checked every 10 s.
   for (int tick = 0; !g_stop; ++tick) {
     if (tick % 50 == 0) RunSnapshotPolicies(**cloud, NowSeconds());
-    if (tick % 3000 == 0) {  // every 10 minutes
+    if (tick % 5 == 0) ReleaseDueInstances(**cloud, NowSeconds());  // each second
+    if (tick % 3000 == 0) {                                         // every 10 minutes
       ExpireInstanceEvents(**cloud, NowSeconds());
       api.client_tokens().Expire(NowSeconds());
     }

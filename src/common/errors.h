@@ -59,6 +59,8 @@ namespace openecs {
     "The specified SecurityGroupId does not exist.")                                               \
   X(kInvalidKeyPairNameNotFound, "InvalidKeyPairName.NotFound", 404,                               \
     "The specified KeyPairName does not exist.")                                                   \
+  X(kKeyPairAttached, "InvalidParameter.KeypairAlreadyAttachedInstance", 400,                      \
+    "The key pair is bound to an instance; detach it or release the instance first.")              \
   X(kInvalidResourceIdNotFound, "InvalidResourceId.NotFound", 404,                                 \
     "The specified ResourceIds are not found in our records.")                                     \
   X(kInvalidResourceTypeNotFound, "InvalidResourceType.NotFound", 404,                             \
@@ -280,6 +282,20 @@ namespace openecs {
   X(kInvalidTagValue, "InvalidTagValue.Malformed", 400, "The specified tag value is not valid.")   \
   X(kInvalidTagCount, "InvalidTagCount", 400, "A resource can have at most 20 tags.")              \
   X(kInvalidStatus, "InvalidStatus.NotFound", 404, "The specified Status is not valid.")           \
+  X(kInvalidLaunchTemplateNotFound, "InvalidLaunchTemplate.NotFound", 404,                         \
+    "The specified launch template does not exist.")                                               \
+  X(kInvalidLaunchTemplateVersionNotFound, "InvalidLaunchTemplateVersion.NotFound", 404,           \
+    "The specified version of the launch template does not exist.")                                \
+  X(kInvalidLaunchTemplateName, "InvalidLaunchTemplateName.Malformed", 400,                        \
+    "The specified parameter LaunchTemplateName is not valid.")                                    \
+  X(kLaunchTemplateNameDuplicated, "LaunchTemplateName.Duplicated", 403,                           \
+    "The specified LaunchTemplateName already exists.")                                            \
+  X(kLaunchTemplateLimitExceed, "LaunchTemplateLimitExceed", 403,                                  \
+    "The maximum number of launch templates (30 per region) is reached.")                          \
+  X(kLaunchTemplateVersionLimitExceed, "LaunchTemplateVersionLimitExceed", 403,                    \
+    "The maximum number of versions of a launch template (30) is reached.")                        \
+  X(kDeleteDefaultVersion, "InvalidOperation.DeleteDefaultVersion", 403,                           \
+    "Delete default version from template is not allowed.")                                        \
   X(kInvalidNextToken, "InvalidParameter.NextToken", 400, "The specified NextToken is not valid.")
 
 enum class ErrorCode {

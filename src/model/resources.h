@@ -70,6 +70,7 @@ struct Instance {
   bool deletion_protection = false;
   int64_t creation_time = 0;
   int64_t start_time = 0;
+  int64_t auto_release_time = 0;  // ModifyInstanceAutoReleaseTime: released then (0: never)
   // ModifyInstanceMaintenanceAttributes: what a host's maintenance does to the guest
   // (Stop | AutoRecover | AutoRedeploy), whether the owner is told first, and when it may
   // happen. Kept and reported; OpenECS hosts raise no maintenance events yet.
@@ -391,6 +392,39 @@ struct InstanceEvent {
   int64_t finish_time = 0;
 };
 
+// What one version of a launch template presets: RunInstances parameters under their wire names
+// ("ImageId", "SystemDisk.Size", "DataDisk.2.Category", "Tag.1.Key", ...), values as text
+// (booleans "true"/"false"). A version is exactly "the parameters a RunInstances call leaves
+// out", so it is kept in the form it is merged in (service/launch_template_service.h).
+using LaunchTemplateData = std::map<std::string, std::string>;
+
+struct LaunchTemplateVersion {
+  int64_t number = 0;  // 1.., never reused within its template
+  std::string description;
+  std::string created_by;  // the account that made it
+  int64_t creation_time = 0;
+  int64_t modified_time = 0;
+  LaunchTemplateData data;
+};
+
+// A launch template (CreateLaunchTemplate): named presets for RunInstances, in numbered versions
+// (at most 30), one of them the default. Its versions live in the record: they are small, few,
+// and always read with their template.
+struct LaunchTemplate {
+  std::string id;  // lt-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string name;  // unique per account
+  std::string resource_group_id;
+  int64_t default_version = 1;
+  int64_t last_number = 0;                      // the highest version number ever given
+  std::vector<LaunchTemplateVersion> versions;  // by number, ascending
+  Tags tags;                                    // TemplateTag.N: the template's own tags
+  int64_t creation_time = 0;
+  int64_t modified_time = 0;
+};
+
 // The account and its AccessKey. One root account until RAM arrives.
 struct Account {
   std::string id;
@@ -437,5 +471,9 @@ void to_json(nlohmann::json& j, const IdempotencyRecord& v);
 void from_json(const nlohmann::json& j, IdempotencyRecord& v);
 void to_json(nlohmann::json& j, const Account& v);
 void from_json(const nlohmann::json& j, Account& v);
+void to_json(nlohmann::json& j, const LaunchTemplateVersion& v);
+void from_json(const nlohmann::json& j, LaunchTemplateVersion& v);
+void to_json(nlohmann::json& j, const LaunchTemplate& v);
+void from_json(const nlohmann::json& j, LaunchTemplate& v);
 
 }  // namespace openecs

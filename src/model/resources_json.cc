@@ -16,7 +16,7 @@ OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_n
              desired, reboot_seq, power, host_id, claimed, last_error, booted_once, vnc_password,
              vnc_url, public_ip, public_ip_on_start, secondary_ips, metadata_http_endpoint,
              metadata_http_tokens, metadata_hop_limit, boot_time, guest_ready, maintenance_action,
-             maintenance_notify, maintenance_windows)
+             maintenance_notify, maintenance_windows, auto_release_time)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time, host_id,
@@ -56,5 +56,9 @@ OPENECS_JSON(Host, id, version, name, zone_id, vcpus, memory_mb, disk_gib, gpus,
              driver, last_seen, vpc_data_plane, underlay_ip, key_hash)
 OPENECS_JSON(IdempotencyRecord, id, version, fingerprint, response, created, pending, made)
 OPENECS_JSON(Account, id, version, name, access_key_id, access_key_secret, creation_time)
+OPENECS_JSON(LaunchTemplateVersion, number, description, created_by, creation_time, modified_time,
+             data)
+OPENECS_JSON(LaunchTemplate, id, version, account_id, region_id, name, resource_group_id,
+             default_version, last_number, versions, tags, creation_time, modified_time)
 
 }  // namespace openecs

@@ -49,6 +49,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<IdempotencyRecord>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Account>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<InstanceEvent>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<LaunchTemplate>());
   return c;
 }
 
@@ -58,7 +59,8 @@ namespace {
 bool ShapesDesiredState(std::string_view kind) {
   return kind != Kind<IdempotencyRecord>::kName && kind != Kind<Account>::kName &&
          kind != Kind<Host>::kName && kind != Kind<Task>::kName &&
-         kind != Kind<AutoSnapshotPolicy>::kName && kind != Kind<InstanceEvent>::kName;
+         kind != Kind<AutoSnapshotPolicy>::kName && kind != Kind<InstanceEvent>::kName &&
+         kind != Kind<LaunchTemplate>::kName;
 }
 
 // Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
@@ -70,7 +72,7 @@ template <typename F>
 void ForKind(std::string_view kind, F&& f) {
   ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, AutoSnapshotPolicy, Vpc, VSwitch,
             SecurityGroup, KeyPair, EipAddress, NetworkInterface, Host, IdempotencyRecord, Account,
-            InstanceEvent>(kind, std::forward<F>(f));
+            InstanceEvent, LaunchTemplate>(kind, std::forward<F>(f));
 }
 }  // namespace
 

@@ -52,6 +52,7 @@ struct State {
   std::map<std::string, IdempotencyRecord> idempotency;
   std::map<std::string, Account> accounts;
   std::map<std::string, InstanceEvent> instance_events;
+  std::map<std::string, LaunchTemplate> launch_templates;
 };
 
 // The record `id` of a State table if `account_id` owns it, else null: the ownership check
@@ -109,6 +110,7 @@ OPENECS_KIND(Host, "host", hosts)
 OPENECS_KIND(IdempotencyRecord, "idempotency", idempotency)
 OPENECS_KIND(Account, "account", accounts)
 OPENECS_KIND(InstanceEvent, "instance_event", instance_events)
+OPENECS_KIND(LaunchTemplate, "launch_template", launch_templates)
 #undef OPENECS_KIND
 
 // The changes one mutator makes. Only valid inside Cloud::Write.

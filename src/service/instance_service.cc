@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/ipv4.h"
+#include "common/log.h"
 #include "model/catalogue.h"
 #include "service/capacity.h"
 #include "service/image_service.h"
@@ -550,7 +552,7 @@ Result<std::vector<BatchResult>> RebootInstances(Cloud& cloud, const PowerReques
 
 Result<std::vector<BatchResult>> DeleteInstances(Cloud& cloud, const PowerRequest& r) {
   auto check = [](Txn&, Instance& i, const PowerRequest& r) -> Status {
-    if (i.deletion_protection) return MakeError(ErrorCode::kDeletionProtection);
+    if (i.deletion_protection && !r.by_platform) return MakeError(ErrorCode::kDeletionProtection);
     OPENECS_RETURN_IF_ERROR(CheckAction(
         r.force ? InstanceAction::kForceDelete : InstanceAction::kDelete, i.status, i.task));
     if (i.charge_type == "PrePaid" && i.expired_time > NowSeconds())
@@ -671,6 +673,56 @@ Status ModifyInstanceSpec(Cloud& cloud, const std::string& account_id,
     txn.Touch(i);
     return Ok();
   });
+}
+
+Status ModifyAutoReleaseTime(Cloud& cloud, const std::string& account_id,
+                             const std::string& instance_id, int64_t when, int64_t now) {
+  if (when != 0 && (when < now + 30 * 60 || when > now + 3LL * 366 * 24 * 3600))
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "AutoReleaseTime is at least 30 minutes and at most 3 years from now.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    Instance* i = FindOwned(txn.state().instances, instance_id, account_id);
+    if (!i) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    if (i->charge_type == "PrePaid")
+      return MakeError(ErrorCode::kChargeTypeViolation,
+                       "A subscription instance is released when it expires.");
+    if (i->task == InstanceTask::kReleasing)
+      return MakeError(ErrorCode::kIncorrectInstanceStatus, "The instance is being released.");
+    i->auto_release_time = when;
+    txn.Touch(*i);
+    return Ok();
+  });
+}
+
+int ReleaseDueInstances(Cloud& cloud, int64_t now) {
+  std::map<std::string, std::vector<std::string>> due;  // by account
+  cloud.Read<int>([&](const State& s) {
+    for (const auto& [id, i] : s.instances)
+      if (i.auto_release_time > 0 && i.auto_release_time <= now &&
+          i.task != InstanceTask::kReleasing)
+        due[i.account_id].push_back(id);
+    return 0;
+  });
+  int started = 0;
+  for (auto& [account, ids] : due) {
+    PowerRequest r;
+    r.account_id = account;
+    r.instance_ids = ids;
+    r.force = true;
+    r.by_platform = true;
+    r.mode = BatchMode::kSuccessFirst;
+    auto results = DeleteInstances(cloud, r);
+    if (!results.ok()) continue;
+    for (const auto& b : *results) {
+      if (!b.error) {
+        ++started;
+        LOG_INFO("auto-release: releasing {} (its AutoReleaseTime has come)", b.instance_id);
+      } else {
+        LOG_WARN("auto-release of {} failed: {}", b.instance_id, b.error->message);
+      }
+    }
+  }
+  return started;
 }
 
 Status ModifyMaintenanceAttributes(Cloud& cloud, const std::string& account_id,

@@ -73,6 +73,7 @@ struct PowerRequest {
   std::string stopped_mode = "KeepCharging";  // StopInstance(s)
   bool dry_run = false;
   BatchMode mode = BatchMode::kAllTogether;
+  bool by_platform = false;  // a release the platform makes (auto-release): no protection
 };
 
 // AllTogether: every instance must qualify or nothing changes (first error returned).
@@ -103,6 +104,14 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r);
 Status ModifyInstanceSpec(Cloud& cloud, const std::string& account_id,
                           const std::string& instance_id, const std::string& instance_type,
                           bool dry_run);
+
+// ModifyInstanceAutoReleaseTime: a pay-as-you-go instance is released at `when` (epoch
+// seconds, at least 30 minutes and at most 3 years after `now`; 0 cancels), whatever its state
+// and its deletion protection, as ECS does; ReleaseDueInstances (called by the server's clock
+// tick) carries it out and returns how many releases it started.
+Status ModifyAutoReleaseTime(Cloud& cloud, const std::string& account_id,
+                             const std::string& instance_id, int64_t when, int64_t now);
+int ReleaseDueInstances(Cloud& cloud, int64_t now);
 
 // ModifyInstanceMaintenanceAttributes on each of `instance_ids` (all or none): the action
 // (Stop | AutoRecover | AutoRedeploy), the notice, and the windows ("HH:00:00Z" start and end,

@@ -236,4 +236,28 @@ TEST_F(InstanceServiceTest, ATokenScopeCommitsTheTokenWithWhatTheCallMade) {
   EXPECT_EQ(cloud_->Read<size_t>([](const State& s) { return s.idempotency.size(); }), 1u);
 }
 
+TEST_F(InstanceServiceTest, AutoReleaseAtItsTimeEvenWithDeletionProtection) {
+  auto ids = *RunInstances(*cloud_, Run(2));
+  HostSays(ids[0], PowerState::kRunning);
+  ModifyInstanceRequest protect;
+  protect.account_id = "acct";
+  protect.instance_id = ids[0];
+  protect.deletion_protection = true;
+  ASSERT_TRUE(ModifyInstanceAttribute(*cloud_, protect).ok());
+  const int64_t now = 1'900'000'000;
+  EXPECT_EQ(ModifyAutoReleaseTime(*cloud_, "acct", ids[0], now + 60, now).error().code,
+            ErrorCode::kInvalidParameter);  // under 30 minutes away
+  EXPECT_EQ(ModifyAutoReleaseTime(*cloud_, "other", ids[0], now + 3600, now).error().code,
+            ErrorCode::kInvalidInstanceIdNotFound);
+  ASSERT_TRUE(ModifyAutoReleaseTime(*cloud_, "acct", ids[0], now + 3600, now).ok());
+  ASSERT_TRUE(ModifyAutoReleaseTime(*cloud_, "acct", ids[1], now + 7200, now).ok());
+  ASSERT_TRUE(ModifyAutoReleaseTime(*cloud_, "acct", ids[1], 0, now).ok());  // cancelled
+  EXPECT_EQ(ReleaseDueInstances(*cloud_, now + 3599), 0);
+  EXPECT_EQ(ReleaseDueInstances(*cloud_, now + 3600), 1);
+  EXPECT_EQ(Get(ids[0]).task, InstanceTask::kReleasing);  // protected, and released all the same
+  EXPECT_NE(Get(ids[1]).task, InstanceTask::kReleasing);
+  EXPECT_EQ(Get(ids[1]).auto_release_time, 0);
+  EXPECT_EQ(ReleaseDueInstances(*cloud_, now + 100000), 0);  // once
+}
+
 }  // namespace openecs

@@ -1,5 +1,6 @@
 #include "service/keypair_service.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "common/clock.h"
@@ -95,9 +96,48 @@ Result<KeyPair> ImportKeyPair(Cloud& cloud, const std::string& account_id,
   return SaveKeyPair(cloud, account_id, region_id, name, public_key, tags);
 }
 
+Result<std::vector<KeyPairBinding>> BindKeyPair(Cloud& cloud, const std::string& account_id,
+                                                const std::string& name,
+                                                const std::vector<std::string>& instance_ids,
+                                                bool attach) {
+  if (instance_ids.empty() || instance_ids.size() > 50)
+    return MakeError(ErrorCode::kInvalidParameter, "Give 1 to 50 InstanceIds.");
+  std::vector<KeyPairBinding> out;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    if (!FindOwned(s.key_pairs, name, account_id))
+      return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
+    for (const auto& id : instance_ids) {
+      KeyPairBinding b{id, std::nullopt};
+      Instance* i = FindOwned(s.instances, id, account_id);
+      if (!i) {
+        b.error = MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+      } else if ((i->status != InstanceStatus::kRunning && i->status != InstanceStatus::kStopped) ||
+                 i->task != InstanceTask::kNone) {
+        b.error = MakeError(ErrorCode::kIncorrectInstanceStatus,
+                            "The instance must be Running or Stopped.");
+      } else if (!attach && i->key_pair_name != name) {
+        b.error = MakeError(ErrorCode::kInvalidParameter,
+                            "The key pair " + name + " is not bound to " + id + ".");
+      } else {
+        i->key_pair_name = attach ? name : "";
+        txn.Touch(*i);
+      }
+      out.push_back(std::move(b));
+    }
+    return Ok();
+  }));
+  return out;
+}
+
 Status DeleteKeyPairs(Cloud& cloud, const std::string& account_id,
                       const std::vector<std::string>& names) {
   return cloud.Write([&](Txn& txn) -> Status {
+    for (const auto& [id, i] : txn.state().instances)
+      if (i.account_id == account_id && !i.key_pair_name.empty() &&
+          std::find(names.begin(), names.end(), i.key_pair_name) != names.end())
+        return MakeError(ErrorCode::kKeyPairAttached,
+                         "The key pair " + i.key_pair_name + " is bound to " + id + ".");
     for (const auto& n : names) {
       auto it = txn.state().key_pairs.find(n);
       if (it != txn.state().key_pairs.end() && it->second.account_id == account_id)

@@ -20,9 +20,23 @@ Result<CreatedKeyPair> CreateKeyPair(Cloud& cloud, const std::string& account_id
 Result<KeyPair> ImportKeyPair(Cloud& cloud, const std::string& account_id,
                               const std::string& region_id, const std::string& name,
                               const std::string& public_key, const Tags& tags);
-// Deletes the named key pairs; names that do not exist are ignored (as on ECS).
+// Deletes the named key pairs; names that do not exist are ignored (as on ECS). Refused whole
+// (InvalidParameter.KeypairAlreadyAttachedInstance) while an instance is bound to one of them.
 Status DeleteKeyPairs(Cloud& cloud, const std::string& account_id,
                       const std::vector<std::string>& names);
 Status ValidateKeyPairName(const std::string& name);
+
+// AttachKeyPair / DetachKeyPair: the key pair an instance's guest authorises, applied at its
+// next boot (the metadata service serves it; ECS asks for a restart too). Attach replaces the
+// instance's key pair; detach needs it to be this one. The key pair must exist
+// (InvalidKeyPairName.NotFound); each instance succeeds or fails on its own, Running or Stopped.
+struct KeyPairBinding {
+  std::string instance_id;
+  std::optional<Error> error;
+};
+Result<std::vector<KeyPairBinding>> BindKeyPair(Cloud& cloud, const std::string& account_id,
+                                                const std::string& name,
+                                                const std::vector<std::string>& instance_ids,
+                                                bool attach);
 
 }  // namespace openecs

@@ -191,7 +191,9 @@ Status DeleteVSwitch(Cloud& cloud, const std::string& account_id, const std::str
 }
 
 IpPool PoolOf(const State& s, const VSwitch& vsw) {
-  IpPool pool{*ParseCidr(vsw.cidr_block, false), {}};
+  // A record always holds a valid block; anything else (an absent vSwitch rendered empty)
+  // is a pool without a usable address.
+  IpPool pool{ParseCidr(vsw.cidr_block, false).value_or(Cidr{0, 32}), {}};
   auto take = [&](const std::string& ip) {
     if (auto v = ParseIpv4(ip)) pool.used.insert(*v);
   };

@@ -17,6 +17,7 @@ Status WithTable(S& s, const std::string& type, Fn&& fn) {
   if (type == "keypair") return fn(s.key_pairs);
   if (type == "eni") return fn(s.enis);
   if (type == "snapshotpolicy") return fn(s.snapshot_policies);
+  if (type == "launchtemplate") return fn(s.launch_templates);
   if (type == "vpc") return fn(s.vpcs);
   if (type == "vswitch") return fn(s.vswitches);
   if (type == "eip") return fn(s.eips);

@@ -1,7 +1,7 @@
 #pragma once
 // Tags on ECS resources (types instance, disk, snapshot, image, securitygroup, keypair, eni,
-// snapshotpolicy) and VPC resources (vpc, vswitch, eip): the API layer maps each API's own
-// ResourceType names onto these. A resource holds at most 20 tags; keys are unique per
+// snapshotpolicy, launchtemplate) and VPC resources (vpc, vswitch, eip): the API layer maps each
+// API's own ResourceType names onto these. A resource holds at most 20 tags; keys are unique per
 // resource.
 #include <string>
 #include <vector>

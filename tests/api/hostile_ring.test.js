@@ -180,6 +180,9 @@ async function makeFixtures() {
   f.eni = (await call('CreateNetworkInterface', { RegionId: 'local', VSwitchId: f.vsw, SecurityGroupId: f.sg })).NetworkInterfaceId;
   f.policy = (await call('CreateAutoSnapshotPolicy', { regionId: 'local', timePoints: '["1"]', repeatWeekdays: '["1"]', retentionDays: '7' })).AutoSnapshotPolicyId;
   if (!f.task) f.task = (await call('DescribeTasks', { RegionId: 'local' })).TaskSet.Task[0]?.TaskId;
+  f.ltName = 'ring-lt';
+  f.lt = (await call('CreateLaunchTemplate', { RegionId: 'local', LaunchTemplateName: f.ltName, ImageId: h.IMAGE,
+    InstanceType: h.SMALL_TYPE, VSwitchId: f.vsw, SecurityGroupId: f.sg })).LaunchTemplateId;
   return f;
 }
 
@@ -195,7 +198,8 @@ async function makeFixtures() {
 const STATEFUL = /^(Delete|Release|Stop|Reboot|Start|Detach|Attach|Associate|Unassociate|Join|Leave|Revoke|Cancel|Untag|ReInit|Reset|Replace|Resize|Unassign|Assign|AllocatePublicIp|ModifyInstanceVpcAttribute|CreateSnapshot$|ExportImage$)/;
 const DUMMY = { instance: 'i-ring00000000000000', disk: 'd-ring00000000000000', snapshot: 's-ring00000000000000',
   image: 'm-ring00000000000000', vpc: 'vpc-ring000000000000', vsw: 'vsw-ring000000000000', sg: 'sg-ring0000000000000',
-  eip: 'eip-ring000000000000', eni: 'eni-ring000000000000', sysdisk: 'd-ring00000000000001', policy: 'sp-ring0000000000000', kp: 'ring-no-such-kp' };
+  eip: 'eip-ring000000000000', eni: 'eni-ring000000000000', sysdisk: 'd-ring00000000000001', policy: 'sp-ring0000000000000', kp: 'ring-no-such-kp',
+  lt: 'lt-ring0000000000000', ltName: 'ring-no-such-lt' };
 
 // Of those, the ones whose handler honours DryRun name the real fixtures with DryRun=true: a
 // request that would have been carried out answers DryRunOperation (counted as accepted), and
@@ -230,6 +234,11 @@ function baseValue(action, name, ids) {
     case 'TaskId': return fx.task;
     case 'KeyPairName': return /^(CreateKeyPair|ImportKeyPair)$/.test(action) ? `ring-kp-${k}` : ids.kp;
     case 'KeyPairNames': return JSON.stringify([DUMMY.kp]);
+    // A new name per CreateLaunchTemplate case (each accepted one makes a template: only the
+    // valid case should), the fixture's elsewhere.
+    case 'LaunchTemplateName': return action === 'CreateLaunchTemplate' ? `ring-lt-${k}` : ids.ltName;
+    case 'DefaultVersionNumber': return '1';
+    case 'DeleteVersion.1': return '2';
     case 'PublicKeyBody': return PUBLIC_KEY;
     case 'InstanceType': return h.SMALL_TYPE;
     case 'CidrBlock':
@@ -263,6 +272,12 @@ const CONTEXT = {
   ImportImage: [['DiskDeviceMapping.1.OSSBucket', 'ring-bucket'], ['DiskDeviceMapping.1.OSSObject', 'ring.qcow2'],
     ['ImageName', () => `ring-import-${serial++}`]],
   ReplaceSystemDisk: ['ImageId'],
+  // The template to work on (the fixture, or one that does not exist for the deletes).
+  CreateLaunchTemplateVersion: ['LaunchTemplateName'],
+  DescribeLaunchTemplateVersions: ['LaunchTemplateName'],
+  ModifyLaunchTemplateDefaultVersion: ['LaunchTemplateName'],
+  DeleteLaunchTemplate: ['LaunchTemplateName'],
+  DeleteLaunchTemplateVersion: ['LaunchTemplateName'],
   CreateNetworkInterface: ['SecurityGroupId'],
   CreateSecurityGroup: ['VpcId'],
   CreateVSwitch: ['CidrBlock'],
@@ -619,6 +634,7 @@ const LISTS = [
   ['DescribeNetworkInterfaces', h.ECS_VERSION, {}, 'NetworkInterfaceSets.NetworkInterfaceSet', ['NetworkInterfaceId', 'NetworkInterfaceName', 'Description']],
   ['DescribeEipAddresses', h.VPC_VERSION, {}, 'EipAddresses.EipAddress', ['AllocationId', 'IpAddress', 'Description']],
   ['DescribeAutoSnapshotPolicyEx', h.ECS_VERSION, {}, 'AutoSnapshotPolicies.AutoSnapshotPolicy', ['AutoSnapshotPolicyId', 'AutoSnapshotPolicyName']],
+  ['DescribeLaunchTemplates', h.ECS_VERSION, {}, 'LaunchTemplateSets.LaunchTemplateSet', ['LaunchTemplateId', 'LaunchTemplateName', 'DefaultVersionNumber', 'LatestVersionNumber']],
   ['DescribeSecurityGroupAttribute', h.ECS_VERSION, () => ({ SecurityGroupId: fx.sg }), 'Permissions.Permission', ['SecurityGroupRuleId', 'IpProtocol', 'PortRange', 'Description'], false],
 ];
 const dig = (o, p) => p.split('.').reduce((x, k) => (x == null ? x : x[k]), o);

@@ -78,6 +78,24 @@ test('attachment attributes: no private pool; RAM role: listed without one', asy
   assert.equal(byRole.TotalCount, 0);
 });
 
+test('ModifyInstanceAutoReleaseTime: scheduled, shown, kept across a restart, cancelled; bad times refused', async () => {
+  const [, id] = ids;
+  const at = new Date(Math.floor(Date.now() / 1000 + 3600) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const modify = (autoReleaseTime) => ecs.modifyInstanceAutoReleaseTime(new Ecs.ModifyInstanceAutoReleaseTimeRequest({ regionId: REGION, instanceId: id, autoReleaseTime }));
+  await modify(at);
+  assert.equal((await h.describeInstance(ecs, id)).AutoReleaseTime, at);
+  await server.restart({ kill: true });
+  ecs = h.ecsClient(server);
+  assert.equal((await h.describeInstance(ecs, id)).AutoReleaseTime, at);
+  const soon = new Date(Date.now() + 60000).toISOString().replace(/\.\d+Z$/, 'Z');
+  await expectError(modify(soon), 'InvalidParameter', 400);
+  await expectError(modify('2030-01-01 10:00:00'), 'InvalidParameter', 400);
+  await expectError(modify('2099-01-01T00:00:00Z'), 'InvalidParameter', 400);
+  assert.equal((await h.describeInstance(ecs, id)).AutoReleaseTime, at, 'refused changes change nothing');
+  await modify(undefined);
+  assert.equal((await h.describeInstance(ecs, id)).AutoReleaseTime, '');
+});
+
 test('ModifyInstanceNetworkSpec: bandwidth and its billing change on a Running instance; a public IP on request', async () => {
   const [id] = ids;
   let inst = await h.describeInstance(ecs, id);

@@ -182,6 +182,35 @@ describe('key pairs', () => {
 
 // ---- tags -------------------------------------------------------------------------------------
 
+test('AttachKeyPair / DetachKeyPair: per instance, replacing, refusing what does not fit', async () => {
+  const SAMPLE_PUB = publicKeyLine(sshBlob(crypto.generateKeyPairSync('ed25519').publicKey));
+  const SAMPLE_PUB2 = publicKeyLine(sshBlob(crypto.generateKeyPairSync('ed25519').publicKey));
+  await ecs.importKeyPair(new Ecs.ImportKeyPairRequest({ regionId: REGION, keyPairName: 'kp-bind-a', publicKeyBody: SAMPLE_PUB }));
+  const [id] = await h.runRunning(ecs, net);
+  const bind = (attach, keyPairName, ids) => (attach ? ecs.attachKeyPair(new Ecs.AttachKeyPairRequest({ regionId: REGION, keyPairName, instanceIds: JSON.stringify(ids) }))
+    : ecs.detachKeyPair(new Ecs.DetachKeyPairRequest({ regionId: REGION, keyPairName, instanceIds: JSON.stringify(ids) })));
+  let r = wire(await bind(true, 'kp-bind-a', [id, 'i-nothere']));
+  assert.deepEqual([r.TotalCount, r.FailCount, r.KeyPairName], ['2', '1', 'kp-bind-a']);
+  assert.deepEqual(r.Results.Result.map((x) => [x.InstanceId, x.Success, x.Code]), [[id, 'true', '200'], ['i-nothere', 'false', 'InvalidInstanceId.NotFound']]);
+  assert.equal((await h.describeInstance(ecs, id)).KeyPairName, 'kp-bind-a');
+  // Detaching another key pair fails for that instance and changes nothing.
+  await ecs.importKeyPair(new Ecs.ImportKeyPairRequest({ regionId: REGION, keyPairName: 'kp-bind-b', publicKeyBody: SAMPLE_PUB2 }));
+  r = wire(await bind(false, 'kp-bind-b', [id]));
+  assert.deepEqual([r.FailCount, r.Results.Result[0].Success], ['1', 'false']);
+  assert.equal((await h.describeInstance(ecs, id)).KeyPairName, 'kp-bind-a');
+  r = wire(await bind(true, 'kp-bind-b', [id]));  // replaces
+  assert.equal((await h.describeInstance(ecs, id)).KeyPairName, 'kp-bind-b');
+  // A bound key pair is not deleted (nor any other in the same call).
+  await expectError(ecs.deleteKeyPairs(new Ecs.DeleteKeyPairsRequest({ regionId: REGION, keyPairNames: JSON.stringify(['kp-bind-a', 'kp-bind-b']) })),
+    'InvalidParameter.KeypairAlreadyAttachedInstance', 400);
+  assert.equal(wire(await ecs.describeKeyPairs(new Ecs.DescribeKeyPairsRequest({ regionId: REGION, keyPairName: 'kp-bind-a' }))).TotalCount, 1);
+  r = wire(await bind(false, 'kp-bind-b', [id]));
+  assert.equal(r.FailCount, '0');
+  assert.equal((await h.describeInstance(ecs, id)).KeyPairName, '');
+  await expectError(bind(true, 'kp-nothere', [id]), 'InvalidKeyPairName.NotFound', 404);
+  await expectError(ecs.attachKeyPair(new Ecs.AttachKeyPairRequest({ regionId: REGION, keyPairName: 'kp-bind-a' })), 'MissingParameter', 400);
+});
+
 describe('tags', () => {
   let ids;
   let sysDisk;

@@ -61,6 +61,12 @@ const ECS_EXCEPTIONS = {
       why: 'ECS returns PublicKey only when IncludePublicKey=true (default false)',
     },
   },
+  [`DescribeLaunchTemplateVersions@${h.ECS_VERSION}`]: {
+    'LaunchTemplateVersionSets.LaunchTemplateVersionSet[].LaunchTemplateData': {
+      absentUnless: (p) => String(p.DetailFlag).toLowerCase() !== 'false',
+      why: 'DetailFlag=false asks for the basic information only: ECS leaves LaunchTemplateData out',
+    },
+  },
   [`DescribeImages@${h.ECS_VERSION}`]: {
     'Images.Image[].Usable': {
       wire: 'string',
@@ -265,6 +271,9 @@ async function makeFixtures() {
   await call('LeaveSecurityGroup', { ...inst, SecurityGroupId: fx.sg2 });
   await call('ModifyInstanceVpcAttribute', { InstanceId: fx.b, VSwitchId: fx.vsw, PrivateIpAddress: '192.168.1.200' });
   await call('ModifyInstanceSpec', { InstanceId: fx.c, InstanceType: 'ecs.t6-c1m1.large' });
+  await call('AttachKeyPair', { RegionId: R, KeyPairName: 'shapes-imported', InstanceIds: JSON.stringify([fx.c]) });
+  await call('DetachKeyPair', { RegionId: R, KeyPairName: 'shapes-imported', InstanceIds: JSON.stringify([fx.c]) });
+  await call('ModifyInstanceAutoReleaseTime', { InstanceId: fx.c, AutoReleaseTime: new Date(Date.now() + 7200e3).toISOString().replace(/\.\d+Z$/, 'Z') });
   await call('ModifyInstanceNetworkSpec', { InstanceId: fx.c, InternetMaxBandwidthOut: '2' });
 
   // Disks: one attached to A (a snapshot policy), one attached to Stopped B (reinit, reset), one
@@ -348,6 +357,24 @@ async function makeFixtures() {
   await call('ApplyAutoSnapshotPolicy', { regionId: R, autoSnapshotPolicyId: fx.policy2, diskIds: JSON.stringify([fx.disk2]) });
   await call('CancelAutoSnapshotPolicy', { regionId: R, diskIds: JSON.stringify([fx.disk2]) });
 
+  // Launch templates: one with every list filled (disks, interfaces, groups, both kinds of tags)
+  // and a second version made the default; a scratch one deleted at the end; an instance made
+  // from the template.
+  const ltData = {
+    ImageId: h.IMAGE, InstanceType: h.SMALL_TYPE, VpcId: fx.vpc, VSwitchId: fx.vsw, 'SecurityGroupIds.1': fx.sg,
+    InstanceName: 'shapes-lt', HostName: 'shapes-lt', Description: 'shapes', 'SystemDisk.Category': 'cloud_essd', 'SystemDisk.Size': '30',
+    'DataDisk.1.Category': 'cloud_essd', 'DataDisk.1.Size': '20', 'NetworkInterface.1.VSwitchId': fx.vsw,
+    'NetworkInterface.1.SecurityGroupIds.1': fx.sg, 'Tag.1.Key': 'team', 'Tag.1.Value': 'shapes', SpotPriceLimit: '0.5',
+  };
+  fx.lt = (await call('CreateLaunchTemplate', { RegionId: R, LaunchTemplateName: 'shapes-lt', VersionDescription: 'shapes',
+    'TemplateTag.1.Key': 'team', 'TemplateTag.1.Value': 'shapes', ...ltData })).LaunchTemplateId;
+  await call('CreateLaunchTemplateVersion', { RegionId: R, LaunchTemplateId: fx.lt, VersionDescription: 'second', ...ltData, InstanceName: 'shapes-lt2' });
+  await call('CreateLaunchTemplateVersion', { RegionId: R, LaunchTemplateId: fx.lt, VersionDescription: 'scratch' });
+  await call('ModifyLaunchTemplateDefaultVersion', { RegionId: R, LaunchTemplateId: fx.lt, DefaultVersionNumber: '2' });
+  fx.lt2 = (await call('CreateLaunchTemplate', { RegionId: R, LaunchTemplateName: 'scratch-lt' })).LaunchTemplateId;
+  fx.fromLt = (await call('RunInstances', { RegionId: R, LaunchTemplateId: fx.lt, LaunchTemplateVersion: '1' })).InstanceIdSets.InstanceIdSet[0];
+  await waitInst([fx.fromLt], 'Running');
+
   // An instance event: a spawn that fails releases the instance and leaves SystemFailure.Delete.
   await server.injectFault('spawn', 1);
   fx.failed = (await call('RunInstances', { RegionId: R, ImageId: h.IMAGE, InstanceType: h.SMALL_TYPE, VSwitchId: fx.vsw, SecurityGroupId: fx.sg }))
@@ -400,6 +427,8 @@ function READS() {
     [`DescribeSnapshots@${ECS}`]: [r],
     [`DescribeAutoSnapshotPolicyEx@${ECS}`]: [r],
     [`DescribeTasks@${ECS}`]: [r],
+    [`DescribeLaunchTemplates@${ECS}`]: [r, { ...r, 'TemplateTag.1.Key': 'team', 'TemplateTag.1.Value': 'shapes' }],
+    [`DescribeLaunchTemplateVersions@${ECS}`]: [{ ...r, LaunchTemplateId: fx.lt }, { ...r, LaunchTemplateName: 'shapes-lt', DetailFlag: 'false' }],
     [`DescribeTaskAttribute@${ECS}`]: tasks.map((id) => ({ ...r, TaskId: id })),
     [`DescribeRegions@${VPC}`]: [{}],
     [`DescribeZones@${VPC}`]: [r],
@@ -429,6 +458,8 @@ async function teardown() {
   await call('DeleteImage', { RegionId: R, ImageId: fx.copy });
   await call('DeleteAutoSnapshotPolicy', { regionId: R, autoSnapshotPolicyId: fx.policy2 });
   await call('DeleteKeyPairs', { RegionId: R, KeyPairNames: JSON.stringify(['shapes-imported']) });
+  await call('DeleteLaunchTemplateVersion', { RegionId: R, LaunchTemplateId: fx.lt, 'DeleteVersion.1': '3' });
+  await call('DeleteLaunchTemplate', { RegionId: R, LaunchTemplateId: fx.lt2 });
   await call('DeleteInstance', { InstanceId: fx.c });
   await call('DeleteInstances', { RegionId: R, 'InstanceId.1': fx.b, Force: 'true' });
   await until(async () => (await peek('DescribeInstances', { RegionId: R, InstanceIds: JSON.stringify([fx.b, fx.c]) })).Instances.Instance.length === 0, 'B and C gone');
