@@ -351,7 +351,8 @@ Result<LaunchTemplateData> ValidateLaunchTemplateData(const LaunchTemplateData& 
       if (index < 1 || index > 1000) return Invalid(list + ".N", "N must be from 1 to 1000");
   }
   Tags tags;
-  for (const auto& [index, fields] : Items(out, "Tag")) {
+  for (const auto& item : Items(out, "Tag")) {
+    const auto& fields = item.second;  // not a structured binding: clang 14 cannot capture one
     auto field = [&](const char* f) {
       auto it = fields.find(f);
       return it == fields.end() ? std::string() : it->second;
