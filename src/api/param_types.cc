@@ -31,16 +31,6 @@ const std::unordered_map<std::string, char>& Table() {
   return *table;
 }
 
-// "DataDisk.2.Size" -> "DataDisk.N.Size".
-std::string Pattern(const std::string& name) {
-  std::string out;
-  for (const std::string& seg : Split(name, '.')) {
-    bool index = !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos;
-    out += (out.empty() ? "" : ".") + (index ? std::string("N") : seg);
-  }
-  return out;
-}
-
 Error Wrong(const std::string& name, const std::string& what) {
   // The automatic snapshot policy actions (lower-case parameters: regionId, timePoints) answer
   // ParameterInvalid where the others answer InvalidParameter.
@@ -56,7 +46,7 @@ Status CheckParamType(const std::string& version, const std::string& action,
   size_t max = name == "UserData" || name == "PublicKeyBody" ? kMaxLongTextParam : kMaxTextParam;
   if (value.size() > max) return Wrong(name, "longer than " + std::to_string(max) + " bytes");
   const auto& table = Table();
-  auto it = table.find(version + "/" + action + "/" + Pattern(name));
+  auto it = table.find(version + "/" + action + "/" + IndexPattern(name));
   if (it == table.end()) return Ok();
   switch (it->second) {
     case 'n': {

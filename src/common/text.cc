@@ -153,4 +153,13 @@ std::string ValidUtf8Tail(std::string_view s, size_t max_bytes) {
   return out;
 }
 
+std::string IndexPattern(const std::string& name) {
+  std::string out;
+  for (const std::string& seg : Split(name, '.')) {
+    bool index = !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos;
+    out += (out.empty() ? "" : ".") + (index ? std::string("N") : seg);
+  }
+  return out;
+}
+
 }  // namespace openecs

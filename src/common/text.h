@@ -6,6 +6,9 @@
 
 namespace openecs {
 
+// A flattened parameter name with its list indexes as N: "DataDisk.2.Size" -> "DataDisk.N.Size".
+std::string IndexPattern(const std::string& name);
+
 // RFC 3986 percent-encoding as Alibaba's signers use it: unreserved [A-Za-z0-9-_.~] kept,
 // every other byte %XX (upper case), space as %20.
 std::string PercentEncode(std::string_view s);

@@ -140,18 +140,8 @@ const std::map<std::string, size_t>& ListLimits() {
   return kLimits;
 }
 
-// "DataDisk.2.Size" -> "DataDisk.N.Size".
-std::string Pattern(const std::string& name) {
-  std::string out;
-  for (const std::string& seg : Split(name, '.')) {
-    bool index = !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos;
-    out += (out.empty() ? "" : ".") + (index ? std::string("N") : seg);
-  }
-  return out;
-}
-
 const ParamRule* RuleFor(const std::string& name) {
-  std::string pattern = Pattern(name);
+  std::string pattern = IndexPattern(name);
   for (const ParamRule& r : Rules())
     if (pattern == r.pattern) return &r;
   return nullptr;
