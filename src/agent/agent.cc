@@ -14,6 +14,8 @@ namespace {
 std::string ErrorOf(const Status& st) { return st.ok() ? "" : st.error().message; }
 // What a guest's interfaces and disks are, as a string to compare; `without`: ones the host
 // refused, so that a desired state still listing them (a lost report, a new attach) differs.
+// A disk is its id, size and I/O limits: growing it (ResizeDisk) or changing its limits
+// (ModifyDiskSpec) makes the running guest's disks sync again.
 using Refused = std::map<std::string, std::string>;
 std::string NicsOf(const DesiredVm& vm, const Refused& without = {}) {
   std::string s;
@@ -24,7 +26,9 @@ std::string NicsOf(const DesiredVm& vm, const Refused& without = {}) {
 std::string DisksOf(const DesiredVm& vm, const Refused& without = {}) {
   std::string s;
   for (const auto& d : vm.disks)
-    if (!without.count(d.disk_id)) s += d.disk_id + ":" + std::to_string(d.size_gib) + " ";
+    if (!without.count(d.disk_id))
+      s += d.disk_id + ":" + std::to_string(d.size_gib) + ":" + std::to_string(d.iops) + ":" +
+           std::to_string(d.throughput_mbps) + " ";
   return s;
 }
 std::vector<std::string> DiskIds(const DesiredVm& vm) {
@@ -462,7 +466,8 @@ void Agent::Act(const DesiredVm& vm) {
           Send(o);
         }
       }
-      // Disks attached, detached or grown while it runs (also checked once after a restart).
+      // Disks attached, detached, grown or re-throttled while it runs (also checked once after a
+      // restart).
       std::string disks = DisksOf(vm);
       bool disks_known;
       {

@@ -13,6 +13,8 @@
 
 namespace openecs {
 
+struct InstanceType;  // model/catalogue.h
+
 inline constexpr const char* kEcsVersion = "2014-05-26";
 inline constexpr const char* kVpcVersion = "2016-04-28";
 
@@ -45,6 +47,7 @@ void RegisterTaskActions(ActionTable& t);
 void RegisterEventActions(ActionTable& t);
 void RegisterImageActions(ActionTable& t);
 void RegisterNetworkActions(ActionTable& t);
+void RegisterRouteActions(ActionTable& t);
 void RegisterInstanceActions(ActionTable& t);
 void RegisterInstanceSettingsActions(ActionTable& t);
 void RegisterKeyPairAndTagActions(ActionTable& t);
@@ -53,6 +56,7 @@ void RegisterEniActions(ActionTable& t);
 void RegisterDiskActions(ActionTable& t);
 void RegisterSnapshotActions(ActionTable& t);
 void RegisterLaunchTemplateActions(ActionTable& t);
+void RegisterDeploymentSetActions(ActionTable& t);
 
 // Shared parameter helpers for handlers.
 Result<bool> DryRunOf(const Params& p);
@@ -62,6 +66,13 @@ Result<Tags> TagsOf(const Params& p, const std::string& prefix = "Tag");
 Result<std::vector<std::string>> RequiredRepeatList(const Params& p, const std::string& name);
 nlohmann::json Wrap(const char* inner, nlohmann::json array);  // {inner: array}
 nlohmann::json RenderTags(const Tags& tags, bool vpc_style);
+// One SupportedResource of DescribeAvailableResource and DescribeResourcesModification (Value,
+// Status Available|SoldOut, StatusCategory WithStock|WithoutStock, Min, Max, Unit). Min, Max and
+// Unit bound a size (disk categories); other resources have none: 0, 0, "".
+nlohmann::json SupportedResource(const std::string& value, bool in_stock, int min = 0, int max = 0,
+                                 const char* unit = "");
+// Instance types offered for sale (GPU types only where some host declares GPUs).
+std::vector<const InstanceType*> OfferedTypes(Cloud& cloud);
 // The parameters RunInstances and CreateInstance parse: the request's own, and, when it names a
 // launch template (LaunchTemplateId or LaunchTemplateName, LaunchTemplateVersion), every
 // parameter of that version the request does not give (launch_template_actions.cc).

@@ -117,6 +117,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
     : cloud_(cloud), auth_(auth), tokens_(cloud) {
   RegisterCatalogueActions(actions_);
   RegisterNetworkActions(actions_);
+  RegisterRouteActions(actions_);
   RegisterInstanceActions(actions_);
   RegisterInstanceSettingsActions(actions_);
   RegisterKeyPairAndTagActions(actions_);
@@ -125,6 +126,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterDiskActions(actions_);
   RegisterSnapshotActions(actions_);
   RegisterLaunchTemplateActions(actions_);
+  RegisterDeploymentSetActions(actions_);
   RegisterTaskActions(actions_);
   RegisterEventActions(actions_);
   RegisterImageActions(actions_);

@@ -17,6 +17,8 @@ bool AnyGpuHost(const State& s) {
   return false;
 }
 
+}  // namespace
+
 // Types offered for sale (zones, stock): GPU types only where some host declares GPUs.
 // DescribeInstanceTypes lists the whole catalogue, as ECS does.
 std::vector<const InstanceType*> OfferedTypes(Cloud& cloud) {
@@ -26,6 +28,8 @@ std::vector<const InstanceType*> OfferedTypes(Cloud& cloud) {
     if (t.gpu == 0 || gpu) out.push_back(&t);
   return out;
 }
+
+namespace {
 
 // One instance type. Beyond the catalogue's figures, what OpenECS's hypervisor gives every
 // guest: `-smp N` (N cores of one thread each, fixed), single-queue virtio-net NICs on one network
@@ -193,16 +197,9 @@ Result<json> DescribeInstanceTypeFamilies(ApiContext& c) {
   return json{{"InstanceTypeFamilies", Wrap("InstanceTypeFamily", arr)}};
 }
 
-// One SupportedResource of DescribeAvailableResource. Min, Max and Unit bound a size (the disk
-// categories); other resources have none: 0, 0, "".
 json Offer(const std::string& value, bool in_stock, int min = 0, int max = 0,
            const char* unit = "") {
-  return {{"Value", value},
-          {"Status", in_stock ? "Available" : "SoldOut"},
-          {"StatusCategory", in_stock ? "WithStock" : "WithoutStock"},
-          {"Min", min},
-          {"Max", max},
-          {"Unit", unit}};
+  return SupportedResource(value, in_stock, min, max, unit);
 }
 
 Result<json> DescribeAvailableResource(ApiContext& c) {
@@ -274,6 +271,16 @@ Result<json> DescribeAvailableResource(ApiContext& c) {
 }
 
 }  // namespace
+
+nlohmann::json SupportedResource(const std::string& value, bool in_stock, int min, int max,
+                                 const char* unit) {
+  return {{"Value", value},
+          {"Status", in_stock ? "Available" : "SoldOut"},
+          {"StatusCategory", in_stock ? "WithStock" : "WithoutStock"},
+          {"Min", min},
+          {"Max", max},
+          {"Unit", unit}};
+}
 
 void RegisterCatalogueActions(ActionTable& t) {
   t[{kEcsVersion, "DescribeRegions"}] = {DescribeRegions, false};

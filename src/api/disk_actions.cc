@@ -86,6 +86,41 @@ Result<json> ResizeDiskAction(ApiContext& c) {
   return json{{"OrderId", ""}};
 }
 
+// ModifyDiskSpec: DiskCategory and/or PerformanceLevel (service/disk_service.h has the rules).
+// ProvisionedIops and PerformanceControlOptions belong to ESSD AutoPL (cloud_auto) disks and
+// DestinationZoneId to regional ESSDs, neither of which OpenECS offers.
+Result<json> ModifyDiskSpecAction(ApiContext& c) {
+  const Params& p = c.params;
+  ModifyDiskSpecRequest r;
+  r.account_id = c.account_id;
+  OPENECS_ASSIGN_OR_RETURN(r.disk_id, p.Required("DiskId"));
+  r.category = p.Get("DiskCategory");
+  r.performance_level = p.Get("PerformanceLevel");
+  if (r.category && r.category->empty()) r.category.reset();
+  if (r.performance_level && r.performance_level->empty()) r.performance_level.reset();
+  OPENECS_ASSIGN_OR_RETURN(auto iops, p.Int("ProvisionedIops", 0, 1000000));
+  if ((iops && *iops > 0) || p.Get("PerformanceControlOptions.IOPS") ||
+      p.Get("PerformanceControlOptions.Throughput") || p.Get("PerformanceControlOptions.Recover"))
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "ProvisionedIops and PerformanceControlOptions apply to ESSD AutoPL "
+                     "(cloud_auto) disks, which are not offered here.");
+  if (auto zone = p.Get("DestinationZoneId")) {
+    OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
+    std::string disk_zone = c.cloud.Read<std::string>([&](const State& s) {
+      auto it = s.disks.find(r.disk_id);
+      bool mine = it != s.disks.end() && it->second.account_id == c.account_id;
+      return mine ? it->second.zone_id : std::string();
+    });
+    if (!disk_zone.empty() && disk_zone != *zone)
+      return MakeError(ErrorCode::kOperationDenied, "Disks stay in their zone (" + disk_zone +
+                                                        ") when their specification "
+                                                        "changes.");
+  }
+  OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(p));
+  OPENECS_ASSIGN_OR_RETURN(std::string task, ModifyDiskSpec(c.cloud, r));
+  return json{{"OrderId", ""}, {"TaskId", task}};
+}
+
 Result<json> ResetDiskAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string disk, c.params.Required("DiskId"));
   OPENECS_ASSIGN_OR_RETURN(std::string snapshot, c.params.Required("SnapshotId"));
@@ -231,6 +266,7 @@ void RegisterDiskActions(ActionTable& t) {
   t[{kEcsVersion, "DeleteDisk"}] = {DeleteDiskAction, false};
   t[{kEcsVersion, "ModifyDiskAttribute"}] = {ModifyDiskAttributeAction, false};
   t[{kEcsVersion, "ResizeDisk"}] = {ResizeDiskAction, false, true};
+  t[{kEcsVersion, "ModifyDiskSpec"}] = {ModifyDiskSpecAction, false, true};
   t[{kEcsVersion, "ResetDisk"}] = {ResetDiskAction, false};
   t[{kEcsVersion, "ReInitDisk"}] = {ReInitDiskAction, false};
   t[{kEcsVersion, "ReplaceSystemDisk"}] = {ReplaceSystemDiskAction, false, true};

@@ -129,6 +129,9 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   OPENECS_ASSIGN_OR_RETURN(int64_t min_amount, p.IntOr("MinAmount", 0, -1000000, 1000000));
   r.amount = static_cast<int>(amount);
   r.min_amount = static_cast<int>(min_amount);
+  r.deployment_set_id = p.GetOr("DeploymentSetId", "");
+  OPENECS_ASSIGN_OR_RETURN(int64_t set_group, p.IntOr("DeploymentSetGroupNo", 0, 1, 7));
+  r.deployment_set_group = static_cast<int>(set_group);
   OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(p));
   return r;
 }
@@ -270,8 +273,8 @@ void RenderInstance(const State& s, const Instance& i, JsonWriter& w) {
       .Field("AutoReleaseTime", i.auto_release_time ? FormatIso(i.auto_release_time) : "")
       .Field("ClusterId", "")
       .Field("CreditSpecification", "")
-      .Field("DeploymentSetGroupNo", 0)
-      .Field("DeploymentSetId", "")
+      .Field("DeploymentSetGroupNo", i.deployment_set_group)
+      .Field("DeploymentSetId", i.deployment_set_id)
       .Field("EnableNVS", false)
       .Field("HpcClusterId", "")
       .Field("ISP", "")

@@ -1,12 +1,15 @@
 // Per-instance settings that clients read with every refresh (the Terraform provider's
 // alicloud_instance Read calls all of these): maintenance attributes, private pool
 // (capacity reservation) attachment, and the instance's RAM role; and the instance type
-// (ModifyInstanceSpec).
+// (ModifyInstanceSpec, and what it may become: DescribeResourcesModification).
+#include <algorithm>
 #include <set>
 
 #include "api/action.h"
 #include "api/paging.h"
 #include "common/clock.h"
+#include "model/catalogue.h"
+#include "service/capacity.h"
 #include "service/instance_service.h"
 #include "service/public_ip.h"
 
@@ -154,6 +157,109 @@ Result<json> ModifyInstanceSpecAction(ApiContext& c) {
   return json::object();
 }
 
+// DescribeResourcesModification: what an instance (ResourceId) may change to, in its zone, with
+// stock. InstanceType: the offered types ModifyInstanceSpec would take for it
+// (WithInstanceType), Available when they fit on its host (it holds a claim) or on a host it may
+// start on (it does not); Upgrade lists every type for a pay-as-you-go instance (ECS's only
+// value for them), for a subscription one the types no smaller (Downgrade and RenewDowngrade: no
+// larger; RenewModify: any). SystemDisk: the categories its system disk may take through
+// ModifyDiskSpec, with their size range for the instance type named by InstanceType (required).
+// Instances stay in their zone (MigrateAcrossZone is not offered): another ZoneId has nothing.
+Result<json> DescribeResourcesModificationAction(ApiContext& c) {
+  const Params& p = c.params;
+  OPENECS_ASSIGN_OR_RETURN(std::string id, p.Required("ResourceId"));
+  OPENECS_ASSIGN_OR_RETURN(std::string dest, p.Required("DestinationResource"));
+  if (dest != "InstanceType" && dest != "SystemDisk")
+    return MakeError(ErrorCode::kInvalidDestinationResource,
+                     "DestinationResource must be InstanceType or SystemDisk.");
+  std::string op = p.GetOr("OperationType", "Upgrade");
+  static const std::set<std::string> kOps = {"Upgrade", "Downgrade", "RenewDowngrade",
+                                             "RenewModify"};
+  if (!kOps.count(op))
+    return MakeError(ErrorCode::kInvalidOperationType,
+                     "OperationType must be Upgrade, Downgrade, RenewDowngrade or RenewModify.");
+  auto type_filter = p.Get("InstanceType");
+  OPENECS_ASSIGN_OR_RETURN(auto cores, p.Int("Cores", 1, 1 << 20));
+  OPENECS_ASSIGN_OR_RETURN(auto memory, p.Double("Memory", 0, 1 << 20));
+  if (type_filter && (cores || memory)) return MakeError(ErrorCode::kTypeAndCpuMemConflict);
+  const InstanceType* named = nullptr;
+  if (type_filter) {
+    named = FindInstanceType(*type_filter);
+    if (!named) return MakeError(ErrorCode::kInvalidInstanceType);
+  }
+  if (dest == "SystemDisk" && !named)
+    return MakeError(ErrorCode::kMissingParameter,
+                     "The input parameter \"InstanceType\" that is mandatory for "
+                     "DestinationResource SystemDisk is not supplied.");
+  auto zone = p.Get("ZoneId");
+  OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
+  OPENECS_ASSIGN_OR_RETURN(bool across, p.Bool("MigrateAcrossZone", false));
+  (void)across;  // no instance changes zone here: the answer is the same either way
+  for (const auto& cond : p.RepeatList("Conditions"))
+    if (cond != "DiskCategory")
+      return MakeError(ErrorCode::kInvalidParameter, "Conditions.N may only be DiskCategory.");
+  auto offered = OfferedTypes(c.cloud);
+  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
+    const Instance* inst = FindOwned(s.instances, id, c.account_id);
+    if (!inst || inst->region_id != c.region_id)
+      return MakeError(ErrorCode::kInvalidResourceIdNotFound,
+                       "The instance " + id + " does not exist.");
+    json zones = json::array();
+    if (zone && *zone != inst->zone_id)
+      return json{{"AvailableZones", Wrap("AvailableZone", zones)}};
+    json supported = json::array();
+    bool any = false;
+    if (dest == "InstanceType") {
+      const InstanceType* now = FindInstanceType(inst->instance_type);
+      bool prepaid = inst->charge_type == "PrePaid";
+      auto hosts = Capacities(s);
+      for (const InstanceType* t : offered) {
+        if (t->id == inst->instance_type) continue;
+        if (named && t != named) continue;
+        if (cores && t->cpu != *cores) continue;
+        if (memory && t->memory_gib != *memory) continue;
+        if (now) {
+          bool larger = t->cpu > now->cpu || t->memory_gib > now->memory_gib;
+          bool smaller = t->cpu < now->cpu || t->memory_gib < now->memory_gib;
+          if (op == "Upgrade" && prepaid && smaller) continue;
+          if ((op == "Downgrade" || op == "RenewDowngrade") && larger) continue;
+        }
+        auto changed = WithInstanceType(s, *inst, *t);
+        if (!changed.ok() && changed.error().code != ErrorCode::kNoStock) continue;
+        bool in_stock = changed.ok() && (inst->claimed || PickHost(hosts, DemandOf(*changed)));
+        any |= in_stock;
+        supported.push_back(SupportedResource(t->id, in_stock));
+      }
+    } else {
+      // The system disk's category and the ones ModifyDiskSpec may give it.
+      std::string current;
+      for (const auto& disk_id : inst->disk_ids)
+        if (auto d = s.disks.find(disk_id); d != s.disks.end() && d->second.type == "system")
+          current = d->second.category;
+      std::vector<std::string> categories = {"cloud_essd", "cloud_ssd", "cloud_efficiency"};
+      if (std::find(categories.begin(), categories.end(), current) == categories.end())
+        categories = {current};
+      for (const auto& name : categories) {
+        const DiskCategory* cat = FindDiskCategory(name);
+        if (!cat) continue;
+        any = true;
+        supported.push_back(
+            SupportedResource(name, true, cat->min_system_gib, cat->max_system_gib, "GiB"));
+      }
+    }
+    json resource = {
+        {"Type", dest},
+        {"SupportedResources", Wrap("SupportedResource", supported)},
+        {"ConditionSupportedResources", Wrap("ConditionSupportedResource", json::array())}};
+    zones.push_back({{"ZoneId", inst->zone_id},
+                     {"RegionId", inst->region_id},
+                     {"Status", any ? "Available" : "SoldOut"},
+                     {"StatusCategory", any ? "WithStock" : "WithoutStock"},
+                     {"AvailableResources", Wrap("AvailableResource", json::array({resource}))}});
+    return json{{"AvailableZones", Wrap("AvailableZone", zones)}};
+  });
+}
+
 Result<json> ModifyInstanceNetworkSpecAction(ApiContext& c) {
   NetworkSpecChange change;
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
@@ -194,6 +300,7 @@ void RegisterInstanceSettingsActions(ActionTable& t) {
   t[{kEcsVersion, "ModifyInstanceAutoReleaseTime"}] = {ModifyInstanceAutoReleaseTimeAction, false};
   t[{kEcsVersion, "ModifyInstanceNetworkSpec"}] = {ModifyInstanceNetworkSpecAction, false, true};
   t[{kEcsVersion, "ModifyInstanceSpec"}] = {ModifyInstanceSpecAction, false, true};
+  t[{kEcsVersion, "DescribeResourcesModification"}] = {DescribeResourcesModificationAction};
   t[{kEcsVersion, "DescribeInstanceMaintenanceAttributes"}] = {
       DescribeInstanceMaintenanceAttributesAction};
   t[{kEcsVersion, "ModifyInstanceMaintenanceAttributes"}] = {

@@ -179,6 +179,89 @@ ActionHandler ListTagResourcesAction(bool vpc_api) {
   };
 }
 
+// The legacy tag actions (AddTags, RemoveTags, DescribeTags): one resource at a time, on the
+// same tags as TagResources/UntagResources/ListTagResources.
+ActionHandler AddTagsAction() {
+  return [](ApiContext& c) -> Result<json> {
+    OPENECS_ASSIGN_OR_RETURN(std::string type, TagTypeOf(c, false));
+    OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("ResourceId"));
+    OPENECS_ASSIGN_OR_RETURN(Tags tags, TagsOf(c.params));
+    for (const auto& tag : tags)
+      if (tag.key.empty())
+        return MakeError(ErrorCode::kInvalidTagKey, "Every Tag.N with a Value needs its Key.");
+    OPENECS_RETURN_IF_ERROR(TagResources(c.cloud, c.account_id, type, {id}, tags));
+    return json::object();
+  };
+}
+
+ActionHandler RemoveTagsAction() {
+  return [](ApiContext& c) -> Result<json> {
+    OPENECS_ASSIGN_OR_RETURN(std::string type, TagTypeOf(c, false));
+    OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("ResourceId"));
+    OPENECS_ASSIGN_OR_RETURN(Tags tags, TagsOf(c.params));
+    OPENECS_RETURN_IF_ERROR(RemoveTags(c.cloud, c.account_id, type, id, tags));
+    return json::object();
+  };
+}
+
+// Category custom (the default) is the tags users set; system tags (acs:...) are the
+// platform's, and OpenECS sets none.
+ActionHandler DescribeTagsAction() {
+  return [](ApiContext& c) -> Result<json> {
+    const Params& p = c.params;
+    std::string type;
+    if (p.Get("ResourceType")) {
+      OPENECS_ASSIGN_OR_RETURN(type, TagTypeOf(c, false));
+    }
+    std::string id = p.GetOr("ResourceId", "");
+    if (!id.empty() && type.empty())
+      return MakeError(ErrorCode::kMissingParameter,
+                       "Give the ResourceType of ResourceId " + id + ".");
+    std::string category = p.GetOr("Category", "custom");
+    if (category != "custom" && category != "system")
+      return MakeError(ErrorCode::kInvalidParameter, "Category must be custom or system.");
+    OPENECS_ASSIGN_OR_RETURN(Tags filter, TagsOf(p));
+    if (filter.size() > 20) return MakeError(ErrorCode::kInvalidTagCount);
+    for (const auto& tag : filter)
+      if (tag.key.empty())
+        return MakeError(ErrorCode::kInvalidTagKey, "Every Tag.N with a Value needs its Key.");
+    std::vector<TagCount> found;
+    if (category == "custom") {
+      OPENECS_ASSIGN_OR_RETURN(found, CountTags(c.cloud, c.account_id, type, id, filter));
+    }
+    PageSpec spec;
+    spec.token_style = false;
+    spec.page_size_default = 50;
+    spec.page_size_max = 100;
+    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(p, found.size(), spec));
+    json arr = json::array();
+    for (size_t i = page.begin; i < page.end; ++i) {
+      auto n = [&](const char* t) {
+        auto it = found[i].by_type.find(t);
+        return it == found[i].by_type.end() ? 0 : it->second;
+      };
+      arr.push_back({{"TagKey", found[i].tag.key},
+                     {"TagValue", found[i].tag.value},
+                     {"ResourceTypeCount",
+                      {{"Instance", n("instance")},
+                       {"Disk", n("disk")},
+                       {"Volume", 0},
+                       {"Image", n("image")},
+                       {"Snapshot", n("snapshot")},
+                       {"Securitygroup", n("securitygroup")},
+                       {"LaunchTemplate", n("launchtemplate")},
+                       {"Eni", n("eni")},
+                       {"Ddh", 0},
+                       {"KeyPair", n("keypair")},
+                       {"SnapshotPolicy", n("snapshotpolicy")},
+                       {"ReservedInstance", 0}}}});
+    }
+    json reply = {{"Tags", Wrap("Tag", arr)}};
+    page.Render(reply, found.size());
+    return reply;
+  };
+}
+
 }  // namespace
 
 void RegisterKeyPairAndTagActions(ActionTable& t) {
@@ -191,6 +274,9 @@ void RegisterKeyPairAndTagActions(ActionTable& t) {
   t[{kEcsVersion, "TagResources"}] = {TagResourcesAction(false)};
   t[{kEcsVersion, "UntagResources"}] = {UntagResourcesAction(false)};
   t[{kEcsVersion, "ListTagResources"}] = {ListTagResourcesAction(false)};
+  t[{kEcsVersion, "AddTags"}] = {AddTagsAction()};
+  t[{kEcsVersion, "RemoveTags"}] = {RemoveTagsAction()};
+  t[{kEcsVersion, "DescribeTags"}] = {DescribeTagsAction()};
   t[{kVpcVersion, "TagResources"}] = {TagResourcesAction(true)};
   t[{kVpcVersion, "UnTagResources"}] = {UntagResourcesAction(true)};  // sic: the VPC API's name
   t[{kVpcVersion, "ListTagResources"}] = {ListTagResourcesAction(true)};

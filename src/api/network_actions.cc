@@ -169,103 +169,6 @@ Result<json> DescribeVSwitchAttributesAction(ApiContext& c) {
   });
 }
 
-// Each VPC has one route table, the system one, whose entries are its vSwitches' blocks (next
-// hop: the VPC's router itself). Custom tables and custom entries are not implemented.
-Result<json> DescribeRouteTableListAction(ApiContext& c) {
-  auto vpc_id = c.params.Get("VpcId");
-  auto table_id = c.params.Get("RouteTableId");
-  auto table_name = c.params.Get("RouteTableName");
-  auto router_id = c.params.Get("RouterId");
-  auto router_type = c.params.Get("RouterType");
-  auto table_type = c.params.Get("RouteTableType");
-  auto group = c.params.Get("ResourceGroupId");
-  if (router_type && *router_type != "VRouter" && *router_type != "VBR")
-    return MakeError(ErrorCode::kInvalidParameter, "RouterType must be VRouter or VBR.");
-  PageSpec spec;
-  spec.token_style = false;
-  spec.page_size_max = 50;
-  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
-    std::vector<const Vpc*> matched;
-    for (const auto& [id, v] : s.vpcs) {
-      if (v.account_id != c.account_id) continue;
-      if (vpc_id && id != *vpc_id) continue;
-      if (table_id && v.route_table_id != *table_id) continue;
-      if (table_name && !table_name->empty()) continue;  // the system table has no name
-      if (router_id && v.vrouter_id != *router_id) continue;
-      if (router_type && *router_type != "VRouter") continue;
-      if (table_type && *table_type != "System") continue;
-      if (group && !group->empty()) continue;
-      matched.push_back(&v);
-    }
-    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), spec));
-    json arr = json::array();
-    for (size_t i = page.begin; i < page.end; ++i) {
-      const Vpc& v = *matched[i];
-      json vsws = json::array();
-      for (const auto& [vid, vs] : s.vswitches)
-        if (vs.vpc_id == v.id) vsws.push_back(vid);
-      arr.push_back({{"RouteTableId", v.route_table_id},
-                     {"RouteTableName", ""},
-                     {"RouteTableType", "System"},
-                     {"RouterId", v.vrouter_id},
-                     {"RouterType", "VRouter"},
-                     {"VpcId", v.id},
-                     {"Description", ""},
-                     {"Status", "Available"},
-                     {"CreationTime", FormatIso(v.creation_time)},
-                     {"OwnerId", 1},
-                     {"ResourceGroupId", ""},
-                     {"AssociateType", "VSwitch"},
-                     {"RoutePropagationEnable", true},
-                     {"GatewayIds", Wrap("GatewayIds", json::array())},
-                     {"VSwitchIds", Wrap("VSwitchId", vsws)},
-                     {"Tags", Wrap("Tag", json::array())}});
-    }
-    json reply = {{"RouterTableList", Wrap("RouterTableListType", arr)}};
-    page.Render(reply, matched.size());
-    return reply;
-  });
-}
-
-Result<json> DescribeRouteEntryListAction(ApiContext& c) {
-  OPENECS_ASSIGN_OR_RETURN(std::string table_id, c.params.Required("RouteTableId"));
-  auto entry_type = c.params.Get("RouteEntryType");
-  auto destination = c.params.Get("DestinationCidrBlock");
-  auto entry_id = c.params.Get("RouteEntryId");
-  auto ip_version = c.params.Get("IpVersion");
-  if (entry_type && *entry_type != "System" && *entry_type != "Custom" && *entry_type != "BGP")
-    return MakeError(ErrorCode::kInvalidParameter, "RouteEntryType must be System, Custom or BGP.");
-  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
-    const Vpc* vpc = nullptr;
-    for (const auto& [id, v] : s.vpcs)
-      if (v.route_table_id == table_id && v.account_id == c.account_id) vpc = &v;
-    if (!vpc) return MakeError(ErrorCode::kInvalidRouteTableIdNotFound);
-    json arr = json::array();
-    for (const auto& [vid, vs] : s.vswitches) {
-      if (vs.vpc_id != vpc->id) continue;
-      std::string id = "rte-" + vid.substr(vid.find('-') + 1);
-      if (entry_type && *entry_type != "System") continue;
-      if (destination && vs.cidr_block != *destination) continue;
-      if (entry_id && id != *entry_id) continue;
-      if (ip_version && *ip_version != "IPv4" && *ip_version != "ipv4") continue;
-      arr.push_back({{"RouteEntryId", id},
-                     {"RouteEntryName", ""},
-                     {"RouteTableId", table_id},
-                     {"DestinationCidrBlock", vs.cidr_block},
-                     {"Type", "System"},
-                     {"Origin", ""},
-                     {"Status", "Available"},
-                     {"Description", ""},
-                     {"IpVersion", "IPv4"},
-                     {"ServiceType", ""},
-                     {"GmtModified", FormatIso(vs.creation_time)},
-                     {"NextHops", Wrap("NextHop", json::array())}});
-    }
-    return json{
-        {"RouteEntrys", Wrap("RouteEntry", arr)}, {"NextToken", ""}, {"TotalCount", arr.size()}};
-  });
-}
-
 Result<json> ModifyVpcAttributeAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("VpcId"));
   OPENECS_RETURN_IF_ERROR(
@@ -555,8 +458,6 @@ void RegisterNetworkActions(ActionTable& t) {
   t[{kVpcVersion, "DescribeVpcs"}] = {DescribeVpcsAction};
   t[{kVpcVersion, "DescribeVpcAttribute"}] = {DescribeVpcAttributeAction};
   t[{kVpcVersion, "DescribeVSwitchAttributes"}] = {DescribeVSwitchAttributesAction};
-  t[{kVpcVersion, "DescribeRouteTableList"}] = {DescribeRouteTableListAction};
-  t[{kVpcVersion, "DescribeRouteEntryList"}] = {DescribeRouteEntryListAction};
   t[{kVpcVersion, "ModifyVpcAttribute"}] = {ModifyVpcAttributeAction, false};
   t[{kVpcVersion, "DeleteVpc"}] = {DeleteVpcAction, false};
   t[{kVpcVersion, "CreateVSwitch"}] = {CreateVSwitchAction, false, true};

@@ -53,6 +53,12 @@ namespace openecs {
   X(kInvalidVpcIdNotFound, "InvalidVpcId.NotFound", 404, "The specified VpcId does not exist.")    \
   X(kInvalidRouteTableIdNotFound, "InvalidRouteTableId.NotFound", 404,                             \
     "The specified route table does not exist.")                                                   \
+  X(kInvalidRouteEntryNotFound, "InvalidRouteEntry.NotFound", 404,                                 \
+    "The specified route entry does not exist.")                                                   \
+  X(kRouterEntryConflictDuplicated, "RouterEntryConflict.Duplicated", 400,                         \
+    "A route entry with the same destination CIDR block already exists in the route table.")       \
+  X(kRouteEntryQuotaExceeded, "QuotaExceeded.RouteEntryNum", 400,                                  \
+    "The route table already has the most custom route entries it may have (200).")                \
   X(kInvalidVSwitchIdNotFound, "InvalidVSwitchId.NotFound", 404,                                   \
     "The specified VSwitchId does not exist.")                                                     \
   X(kInvalidSecurityGroupIdNotFound, "InvalidSecurityGroupId.NotFound", 404,                       \
@@ -196,6 +202,16 @@ namespace openecs {
     "The status of instance to which the disk attachs must be running when resizing online.")      \
   X(kInvalidPerformanceLevel, "InvalidPerformanceLevel.Malformed", 400,                            \
     "The specified PerformanceLevel is not valid.")                                                \
+  X(kPerformanceLevelNotMatch, "OperationDenied.PerformanceLevelNotMatch", 403,                    \
+    "The specified PerformanceLevel and disk size do not match.")                                  \
+  X(kInvalidDiskCategory, "InvalidDiskCategory.ValueNotSupported", 400,                            \
+    "The specified parameter \"DiskCategory\" is not valid.")                                      \
+  X(kInvalidOperationType, "Invalid.OperationType", 400,                                           \
+    "The specified OperationType is not valid.")                                                   \
+  X(kInvalidDestinationResource, "Invalid.DestinationResource", 404,                               \
+    "The specified DestinationResource is not valid.")                                             \
+  X(kTypeAndCpuMemConflict, "InvalidParam.TypeAndCpuMem.Conflict", 403,                            \
+    "The specified 'InstanceType' and 'Cores','Memory' are not blank at the same time.")           \
   X(kInvalidSnapshotName, "InvalidSnapshotName.Malformed", 400,                                    \
     "The specified SnapshotName is wrongly formed.")                                               \
   X(kDiskNeverAttached, "IncorrectDiskStatus.NeverAttached", 403,                                  \
@@ -296,6 +312,23 @@ namespace openecs {
     "The maximum number of versions of a launch template (30) is reached.")                        \
   X(kDeleteDefaultVersion, "InvalidOperation.DeleteDefaultVersion", 403,                           \
     "Delete default version from template is not allowed.")                                        \
+  X(kInvalidDeploymentSetIdNotFound, "InvalidDeploymentSetId.NotFound", 400,                       \
+    "The specified DeploymentSetId does not exist.")                                               \
+  X(kDeploymentSetNotFound, "DeploymentSet.NotFound", 404,                                         \
+    "The specified deployment set does not exist.")                                                \
+  X(kInvalidDeploymentSetName, "InvalidDeploymentSetName.Malformed", 400,                          \
+    "Specified deployment set name is not valid.")                                                 \
+  X(kInvalidDeploymentSetStrategy, "InvalidParameter.Strategy", 400,                               \
+    "The specified parameter Strategy is not valid.")                                              \
+  X(kInvalidDeploymentSetIdsTooMany, "InvalidDeploymentSetIds.TooManyInput", 403,                  \
+    "The parameter DeploymentSetIds size should be at most 100.")                                  \
+  X(kDeploymentSetQuotaFull, "DEPLOYMENTSET.QUOTA_FULL", 400, "The deploymentSet quota is full.")  \
+  X(kDeploymentSetInstanceQuotaFull, "QuotaExceed.DeploymentSetInstanceQuotaFull", 403,            \
+    "instance quota in one deployment set exceeded.")                                              \
+  X(kDeploymentSetNotEmpty, "DependencyViolation.NotEmpty", 403,                                   \
+    "There are still instance(s) in the specified DeploymentSetId.")                               \
+  X(kInvalidDedicatedHostIdNotFound, "InvalidDedicatedHostId.NotFound", 404,                       \
+    "The specified DedicatedHostId does not exist.")                                               \
   X(kInvalidNextToken, "InvalidParameter.NextToken", 400, "The specified NextToken is not valid.")
 
 enum class ErrorCode {

@@ -65,9 +65,11 @@ class Driver {
   // refuses to plug is left out, named in `refused` with the reason (as for disks below).
   virtual Status SyncNics(const DesiredVm& vm, std::map<std::string, std::string>* refused) = 0;
   // Brings a running guest's disks to vm.disks: hot-plugs the missing ones (their files made
-  // first), hot-unplugs the ones no longer wanted (after the guest let them go) and grows the
-  // ones whose size went up (the guest sees the new size). Does nothing when the guest is not
-  // running (the next start has vm.disks).
+  // first), hot-unplugs the ones no longer wanted (after the guest let them go), grows the
+  // ones whose size went up (the guest sees the new size) and re-throttles the ones whose I/O
+  // limits (DesiredDisk iops, throughput_mbps) differ from what the hypervisor applies, at once
+  // and without a pause of the disk. Does nothing when the guest is not running (the next start
+  // has vm.disks).
   // A disk the hypervisor refuses to plug (its file cannot be made, QEMU rejects it) is left out
   // with whatever was taken for it given back, and named in `refused` with the reason; the other
   // disks go on. An error means the guest could not be reached or a step other than plugging

@@ -79,6 +79,9 @@ struct DesiredNic {
   int bandwidth_out_mbps = 0;  // public traffic leaving the instance, Mbit/s (0: unlimited)
   int bandwidth_in_mbps = 0;   // public traffic reaching the instance, Mbit/s (0: unlimited)
   std::vector<DesiredRule> rules;
+  // Destinations the VPC's custom route entries send to this interface (CIDRs): routed to `ip`
+  // in the VPC's router on every host, and it may send from them (the replies it forwards).
+  std::vector<std::string> routed_cidrs;
 };
 
 // One instance as the server wants it on this host.
@@ -118,7 +121,8 @@ struct RemoteAddress {
   std::string vpc_id;
   int vni = 0;
   std::string ip;
-  std::string underlay_ip;  // of the host the interface is on
+  std::string underlay_ip;                // of the host the interface is on
+  std::vector<std::string> routed_cidrs;  // custom routes with this (primary) address as next hop
 };
 
 // A snapshot the host is to make, of one of its disks (while it is progressing). The host

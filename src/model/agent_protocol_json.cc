@@ -10,12 +10,13 @@ OPENECS_JSON(DesiredDisk, disk_id, type, category, size_gib, image_id, delete_wi
              throughput_mbps, snapshot_id, snapshot_checksum)
 OPENECS_JSON(DesiredRule, ingress, protocol, port_from, port_to, peers, accept, priority)
 OPENECS_JSON(DesiredNic, eni_id, mac, ip, vpc_id, vswitch_id, cidr, gateway, host_name, public_ip,
-             public_cidr, bandwidth_out_mbps, bandwidth_in_mbps, rules, secondary_ips, vni)
+             public_cidr, bandwidth_out_mbps, bandwidth_in_mbps, rules, secondary_ips, vni,
+             routed_cidrs)
 OPENECS_JSON(DesiredVm, instance_id, desired, force_stop, reboot_seq, observed, cpu, memory_mb,
              image_id, host_name, user_data, password, vnc_password, public_key, private_ip, disks,
              nics, instance_name, instance_type, region_id, zone_id, key_pair_name,
              metadata_enabled, metadata_tokens_required, metadata_hop_limit)
-OPENECS_JSON(RemoteAddress, vpc_id, vni, ip, underlay_ip)
+OPENECS_JSON(RemoteAddress, vpc_id, vni, ip, underlay_ip, routed_cidrs)
 OPENECS_JSON(DesiredSnapshot, snapshot_id, disk_id, instance_id)
 OPENECS_JSON(SnapshotReport, snapshot_id, progress, done, failed, error, checksum, size_bytes)
 OPENECS_JSON(DesiredDiskBuild, disk_id, generation, snapshot_id, snapshot_checksum, image_id,

@@ -93,6 +93,10 @@ struct Instance {
   // is up since (Ok); Running without that for a while is Impaired (instance_health.h).
   int64_t boot_time = 0;
   bool guest_ready = false;
+  // The deployment set it belongs to ("" if none) and, under AvailabilityGroup, its group
+  // (1..7; 0 otherwise). Membership lives here only: a set's members are the instances naming it.
+  std::string deployment_set_id;
+  int deployment_set_group = 0;
 };
 
 struct Disk {
@@ -238,8 +242,30 @@ struct Vpc {
   std::string cidr_block;
   std::string vrouter_id;
   std::string route_table_id;
+  std::string route_table_name;  // ModifyRouteTableAttributes
+  std::string route_table_description;
   int vni = 0;  // its VXLAN segment between hosts: 1..2^24-1, unique among the VPCs
   Tags tags;
+  int64_t creation_time = 0;
+};
+
+// A custom entry of a VPC's (system) route table (CreateRouteEntry): traffic to `destination`
+// goes to the next hop, an instance (its primary ENI) or an ENI of the VPC, which may forward
+// it; that ENI may also send from addresses in `destination` (the replies it forwards). An
+// entry whose next hop is gone (released, deleted) stays and routes nothing, as a blackhole
+// route would, until it is deleted.
+struct RouteEntry {
+  std::string id;  // rte-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string vpc_id;
+  std::string route_table_id;
+  std::string destination;    // a normalized IPv4 CIDR block
+  std::string next_hop_type;  // Instance | NetworkInterface
+  std::string next_hop_id;
+  std::string name;
+  std::string description;
   int64_t creation_time = 0;
 };
 
@@ -425,6 +451,24 @@ struct LaunchTemplate {
   int64_t modified_time = 0;
 };
 
+// A deployment set (CreateDeploymentSet): a placement rule over the instances that name it
+// (Instance::deployment_set_id), enforced by the scheduler (service/deployment_set_service.h).
+struct DeploymentSet {
+  std::string id;  // ds-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string name;
+  std::string description;
+  std::string strategy = "Availability";  // Availability | AvailabilityGroup | LowLatency
+  int group_count = 0;                    // AvailabilityGroup: 1..7 (0 for the others)
+  std::string on_unable_to_redeploy = "CancelMembershipAndStart";  // | KeepStopped
+  // The deprecated Domain ("Default") and Granularity ("Host"), as given ("" if not): read back
+  // as given, so a configuration that names them (Terraform's) sees no difference.
+  std::string domain, granularity;
+  int64_t creation_time = 0;
+};
+
 // The account and its AccessKey. One root account until RAM arrives.
 struct Account {
   std::string id;
@@ -455,6 +499,8 @@ void to_json(nlohmann::json& j, const Disk& v);
 void from_json(const nlohmann::json& j, Disk& v);
 void to_json(nlohmann::json& j, const Vpc& v);
 void from_json(const nlohmann::json& j, Vpc& v);
+void to_json(nlohmann::json& j, const RouteEntry& v);
+void from_json(const nlohmann::json& j, RouteEntry& v);
 void to_json(nlohmann::json& j, const VSwitch& v);
 void from_json(const nlohmann::json& j, VSwitch& v);
 void to_json(nlohmann::json& j, const SecurityGroupRule& v);
@@ -475,5 +521,7 @@ void to_json(nlohmann::json& j, const LaunchTemplateVersion& v);
 void from_json(const nlohmann::json& j, LaunchTemplateVersion& v);
 void to_json(nlohmann::json& j, const LaunchTemplate& v);
 void from_json(const nlohmann::json& j, LaunchTemplate& v);
+void to_json(nlohmann::json& j, const DeploymentSet& v);
+void from_json(const nlohmann::json& j, DeploymentSet& v);
 
 }  // namespace openecs

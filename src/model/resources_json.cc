@@ -16,7 +16,8 @@ OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_n
              desired, reboot_seq, power, host_id, claimed, last_error, booted_once, vnc_password,
              vnc_url, public_ip, public_ip_on_start, secondary_ips, metadata_http_endpoint,
              metadata_http_tokens, metadata_hop_limit, boot_time, guest_ready, maintenance_action,
-             maintenance_notify, maintenance_windows, auto_release_time)
+             maintenance_notify, maintenance_windows, auto_release_time, deployment_set_id,
+             deployment_set_group)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time, host_id,
@@ -37,7 +38,9 @@ OPENECS_JSON(InstanceEvent, id, version, account_id, region_id, instance_id, eve
 OPENECS_JSON(Task, id, version, account_id, region_id, action, resource_id, status, progress,
              error_code, error_message, creation_time, finished_time)
 OPENECS_JSON(Vpc, id, version, account_id, region_id, name, description, cidr_block, vrouter_id,
-             route_table_id, tags, creation_time, vni)
+             route_table_id, route_table_name, route_table_description, tags, creation_time, vni)
+OPENECS_JSON(RouteEntry, id, version, account_id, region_id, vpc_id, route_table_id, destination,
+             next_hop_type, next_hop_id, name, description, creation_time)
 OPENECS_JSON(VSwitch, id, version, account_id, region_id, vpc_id, zone_id, name, description,
              cidr_block, tags, creation_time)
 OPENECS_JSON(SecurityGroupRule, id, direction, ip_protocol, port_range, source_cidr_ip,
@@ -60,5 +63,7 @@ OPENECS_JSON(LaunchTemplateVersion, number, description, created_by, creation_ti
              data)
 OPENECS_JSON(LaunchTemplate, id, version, account_id, region_id, name, resource_group_id,
              default_version, last_number, versions, tags, creation_time, modified_time)
+OPENECS_JSON(DeploymentSet, id, version, account_id, region_id, name, description, strategy,
+             group_count, on_unable_to_redeploy, domain, granularity, creation_time)
 
 }  // namespace openecs

@@ -16,6 +16,13 @@ inline std::string UplinkHostEnd(const std::string& vpc_id) {
   return "oeu" + (vpc_id.size() > 12 ? vpc_id.substr(vpc_id.size() - 12) : vpc_id);
 }
 
+// Routing in the router namespace: custom route entries are routes of protocol "static" in
+// the main table; the uplink's default route is in table kUplinkTable, which packets from
+// instances with a public address (marked kPublicRouteMark by the ruleset) use after the main
+// table's specific routes (policy rules at priorities 1000 and 1001).
+inline constexpr const char* kPublicRouteMark = "0x4f45";
+inline constexpr const char* kUplinkTable = "200";
+
 // The instance metadata service, on the router's loopback in every VPC namespace (port 80).
 inline constexpr const char* kMetadataAddress = "100.100.100.200";
 

@@ -33,10 +33,21 @@ std::string BuildVpcRuleset(const std::vector<DesiredNic>& nics) {
   std::string s = "table inet openecs {\n";
   // Anti-spoofing, before anything else looks at the packet.
   s += "  chain spoof {\n    type filter hook prerouting priority raw; policy accept;\n";
+  // Instances with a public address reach the Internet through the uplink, whatever the
+  // custom routes say (the policy rules of vpc_network.h send marked packets there).
+  std::string public_sources;
+  for (const auto& n : nics)
+    if (!n.public_ip.empty()) public_sources += (public_sources.empty() ? "" : ", ") + n.ip;
+  if (!public_sources.empty())
+    s += "    iifname \"oe*\" ip saddr { " + public_sources + " } meta mark set " +
+         kPublicRouteMark + "\n";
   for (const auto& n : nics) {
     std::string tap = TapName(n.eni_id);
     s += "    iifname \"" + tap + "\" ether saddr != " + n.mac + " drop\n";
     s += "    iifname \"" + tap + "\" ip saddr 0.0.0.0 udp dport 67 accept\n";
+    // The next hop of custom routes forwards for their destinations, replies included.
+    for (const auto& cidr : n.routed_cidrs)
+      s += "    iifname \"" + tap + "\" ip saddr " + cidr + " accept\n";
     std::string own = n.ip;  // it may send from its secondary addresses too
     for (const auto& ip : n.secondary_ips) own += ", " + ip;
     s += "    iifname \"" + tap +

@@ -3,7 +3,8 @@
 // tests in ruleset_test.cc). One table, `inet openecs`, replaced atomically by `nft -f`:
 //
 // - anti-spoofing (prerouting): a tap may only send with its ENI's MAC, and with its ENI's IP
-//   (DHCP requests from 0.0.0.0 aside);
+//   (DHCP requests from 0.0.0.0 aside) or, for the next hop of custom routes, from their
+//   destinations; packets from instances with a public address are marked kPublicRouteMark;
 // - forward: replies to allowed connections pass (conntrack); a new connection must pass the
 //   sender's egress chain (first matching rule decides; no match: allowed) and, when it goes to
 //   a tap, the receiver's ingress chain (first matching rule decides; no match: dropped);

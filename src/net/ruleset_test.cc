@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "net/names.h"
+
 namespace openecs {
 namespace {
 
@@ -115,6 +117,41 @@ TEST(VpcRuleset, PublicIpIsOneToOneNatAndOnlyItsOwnerGoesOut) {
   EXPECT_NE(s.find("oifname \"uplink\" ip saddr 10.1.1.5 snat ip to 198.18.0.2\n"),
             std::string::npos);
   EXPECT_EQ(s.find("10.1.1.6 snat"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace openecs
+
+namespace openecs {
+namespace {
+
+TEST(VpcRuleset, ANextHopMaySendFromItsRoutedDestinationsOnly) {
+  DesiredNic router = Nic("eni-router00000001", "10.1.1.5");
+  router.routed_cidrs = {"0.0.0.0/0", "192.168.77.0/24"};
+  DesiredNic plain = Nic("eni-plain000000001", "10.1.1.6");
+  std::string s = BuildVpcRuleset({router, plain});
+  std::string tap = TapName(router.eni_id), other = TapName(plain.eni_id);
+  size_t accept = s.find("iifname \"" + tap + "\" ip saddr 192.168.77.0/24 accept");
+  size_t spoof = s.find("iifname \"" + tap + "\" ip saddr != 10.1.1.5 drop");
+  ASSERT_NE(accept, std::string::npos) << s;
+  ASSERT_NE(spoof, std::string::npos) << s;
+  EXPECT_LT(accept, spoof);  // before the address check, after the MAC check
+  EXPECT_LT(s.find("iifname \"" + tap + "\" ether saddr"), accept);
+  EXPECT_NE(s.find("iifname \"" + tap + "\" ip saddr 0.0.0.0/0 accept"), std::string::npos);
+  // The other interface gets no such exception.
+  EXPECT_EQ(s.find("iifname \"" + other + "\" ip saddr 0.0.0.0/0 accept"), std::string::npos);
+  EXPECT_EQ(s.find("meta mark set"), std::string::npos);  // no public address: no mark
+}
+
+TEST(VpcRuleset, PacketsFromPublicAddressesAreMarkedForTheUplinkTable) {
+  DesiredNic pub = Nic("eni-public00000001", "10.1.1.7");
+  pub.public_ip = "198.18.0.9";
+  pub.public_cidr = "198.18.0.0/24";
+  std::string s = BuildVpcRuleset({pub, Nic("eni-plain000000001", "10.1.1.6")});
+  EXPECT_NE(s.find(std::string("iifname \"oe*\" ip saddr { 10.1.1.7 } meta mark set ") +
+                   kPublicRouteMark),
+            std::string::npos)
+      << s;
 }
 
 }  // namespace

@@ -119,6 +119,21 @@ Status VpcNetworks::EnsureNamespace(const std::string& vpc_id, Vpc& vpc) {
   }
   OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "link", "set", "lo", "up"}));
   OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/ip_forward", "1"));
+  // Addresses are checked by the ruleset (anti-spoofing); a reverse-path filter inherited from
+  // the host would drop Internet traffic to public addresses (whose default route is only in
+  // the uplink table) and replies forwarded by a custom route's next hop.
+  OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/conf/all/rp_filter", "0"));
+  OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/conf/default/rp_filter", "0"));
+  // Specific routes of the main table first; then the uplink table for public addresses; then
+  // the main table's default route (a custom 0.0.0.0/0) for the others.
+  auto rules = Run({"ip", "-n", ns, "-4", "rule", "show"});
+  if (!rules.ok()) return rules.error();
+  if (rules->find("suppress_prefixlength 0") == std::string::npos)
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "-4", "rule", "add", "pref", "1000", "lookup",
+                                   "main", "suppress_prefixlength", "0"}));
+  if (rules->find(std::string("fwmark ") + kPublicRouteMark) == std::string::npos)
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "-4", "rule", "add", "pref", "1001", "fwmark",
+                                   kPublicRouteMark, "lookup", kUplinkTable}));
   if (metadata_handler_ && !vpc.metadata) {
     OPENECS_RETURN_IF_ERROR(RunOk(
         {"ip", "-n", ns, "addr", "replace", std::string(kMetadataAddress) + "/32", "dev", "lo"}));
@@ -163,6 +178,8 @@ Status VpcNetworks::Plug(const DesiredNic& nic) {
   if (!plugged) return MakeError(ErrorCode::kInternalError, tap + " vanished while plugged");
   vpc.routed[nic.eni_id] = nic.ip + " " + Join(nic.secondary_ips, " ");
   OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/conf/" + tap + "/proxy_arp", "1"));
+  OPENECS_RETURN_IF_ERROR(SetSysctl(ns, "net/ipv4/conf/" + tap + "/rp_filter", "0"));
+  OPENECS_RETURN_IF_ERROR(SyncCustomRoutes(nic.vpc_id, vpc));  // those via this ENI
   LOG_DEBUG("net: {} plugged into {} as {} ({})", nic.eni_id, ns, tap, nic.ip);
   return Ok();
 }
@@ -280,6 +297,7 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
   for (auto it = vpc.routed.begin(); it != vpc.routed.end();)
     it = vpc.nics.count(it->first) ? std::next(it) : vpc.routed.erase(it);
   OPENECS_RETURN_IF_ERROR(SyncOverlay(vpc_id, vpc, nics.empty() ? 0 : nics.front().vni));
+  OPENECS_RETURN_IF_ERROR(SyncCustomRoutes(vpc_id, vpc));
 
   std::string dhcp_hosts, hosts, conf;
   std::map<std::string, std::string> ranges;  // vSwitch -> dhcp-range line
@@ -351,8 +369,10 @@ Status VpcNetworks::SyncUplink(const std::string& vpc_id, const std::vector<Desi
     OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "link", "set", kUplink, "up"}));
     OPENECS_RETURN_IF_ERROR(
         RunOk({"ip", "-n", ns, "route", "replace", host_side + "/32", "dev", kUplink}));
-    OPENECS_RETURN_IF_ERROR(
-        RunOk({"ip", "-n", ns, "route", "replace", "default", "via", host_side, "dev", kUplink}));
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "route", "replace", "default", "via", host_side,
+                                   "dev", kUplink, "table", kUplinkTable}));
+    // Namespaces made before the uplink table had the default route in the main table.
+    (void)Run({"ip", "-n", ns, "route", "del", "default", "dev", kUplink, "table", "main"});
   }
   // The VPC's public addresses, exactly.
   auto listed = Run({"ip", "-n", ns, "-4", "-o", "addr", "show", "dev", kUplink});
@@ -471,6 +491,8 @@ Status VpcNetworks::SyncOverlay(const std::string& vpc_id, Vpc& vpc, int vni) {
     OPENECS_RETURN_IF_ERROR(RunOk(add));
     Status moved = RunOk({"ip", "link", "set", dev, "netns", ns});
     if (moved.ok()) moved = RunOk({"ip", "-n", ns, "link", "set", dev, "name", kVxlan, "up"});
+    if (moved.ok())
+      moved = SetSysctl(ns, std::string("net/ipv4/conf/") + kVxlan + "/rp_filter", "0");
     if (!moved.ok()) {
       (void)Run({"ip", "link", "del", dev});
       (void)Run({"ip", "-n", ns, "link", "del", dev});
@@ -510,6 +532,47 @@ Status VpcNetworks::SyncOverlay(const std::string& vpc_id, Vpc& vpc, int vni) {
   }
   vpc.overlay_vni = vni;
   vpc.overlay = std::move(want);
+  return Ok();
+}
+
+Status VpcNetworks::SyncCustomRoutes(const std::string& vpc_id, Vpc& vpc) {
+  std::map<std::string, std::string> want;  // destination -> next hop address
+  for (const auto& [id, n] : vpc.nics)
+    for (const auto& cidr : n.routed_cidrs) want[cidr] = n.ip;
+  for (const auto& r : vpc.remote)
+    for (const auto& cidr : r.routed_cidrs) want[cidr] = r.ip;
+  std::string ns = VpcNamespace(vpc_id);
+  // What is in force: the kernel's word, since a route goes when its next hop's tap does.
+  auto listed =
+      Run({"ip", "-n", ns, "-4", "-o", "route", "show", "table", "main", "proto", "static"});
+  if (!listed.ok()) return listed.error();
+  std::map<std::string, std::string> have;
+  std::istringstream in(*listed);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string dest, word, via;
+    words >> dest;
+    while (words >> word)
+      if (word == "via") words >> via;
+    if (dest.empty()) continue;
+    if (dest == "default") dest = "0.0.0.0/0";
+    if (dest.find('/') == std::string::npos) dest += "/32";
+    have[dest] = via;
+  }
+  for (const auto& [dest, via] : have)
+    if (!want.count(dest))
+      OPENECS_RETURN_IF_ERROR(
+          RunOk({"ip", "-n", ns, "route", "del", dest, "table", "main", "proto", "static"}));
+  for (const auto& [dest, via] : want) {
+    auto it = have.find(dest);
+    if (it != have.end() && it->second == via) continue;
+    // Fails while the next hop is not reachable here (its guest is not running, or its host
+    // is not joined yet): the next Sync or Plug tries again.
+    Status st = RunOk({"ip", "-n", ns, "route", "replace", dest, "via", via, "proto", "static"});
+    if (!st.ok())
+      LOG_DEBUG("net: route {} via {} in {} not set yet: {}", dest, via, ns, st.error().message);
+  }
   return Ok();
 }
 

@@ -12,9 +12,15 @@
 // - public IPs: a bridge "oe-public" in the host's namespace holds the pool's first address;
 //   each VPC with public IPs has a veth "uplink" to it carrying those addresses (/32), which
 //   the router NATs 1:1 to the private ones. The host reaches public IPs over that bridge.
+//   Packets from those instances are marked and routed by the uplink table (their default
+//   route), so a custom default route (a NAT instance) serves only the instances without a
+//   public address, as ECS does;
 //   Public bandwidth is shaped with tc HTB, one class per public address: outbound on the
 //   "uplink" (matched by the public source, after SNAT), inbound on the veth's host end
 //   (matched by the public destination, before DNAT);
+// - custom route entries: a route of protocol "static" per destination, via the next hop's
+//   address (its tap here, or the VXLAN segment to its host), in the router of every host the
+//   VPC is on; the next hop's tap may send from those destinations (see ruleset.h);
 // - the metadata service: 100.100.100.200 on the router's loopback, port 80, a socket this
 //   process opens inside the namespace (so it knows the VPC of every caller, and the caller
 //   by its source address, without NAT). Guests reach it through their gateway;
@@ -101,6 +107,9 @@ class VpcNetworks {
   Status SyncBandwidth(const std::string& vpc_id, const std::vector<DesiredNic>& nics);
   // The VXLAN device, routes, neighbours and forwarding entries for vpc.remote, exactly.
   Status SyncOverlay(const std::string& vpc_id, Vpc& vpc, int vni);
+  // The custom routes (routes of protocol static in the main table) to the next hops among
+  // vpc.nics and vpc.remote, exactly; a route whose next hop is not reachable yet is left out.
+  Status SyncCustomRoutes(const std::string& vpc_id, Vpc& vpc);
   Status Teardown(const std::string& vpc_id);
   // The /32 routes of an ENI's addresses (primary and secondary) on its tap, exactly. False
   // when the tap is not in the namespace (its guest is not running).

@@ -11,6 +11,21 @@ bool CapacityFilter(const HostCapacity& h, const Demand& d) {
          h.gpus - h.used_gpus >= d.gpu;
 }
 
+bool DeploymentSetFilter(const HostCapacity& h, const Demand& d) {
+  auto it = d.set_members.find(h.host_id);
+  if (it == d.set_members.end() || it->second.empty()) return true;
+  switch (d.spread) {
+    case SetSpread::kDistinctHosts:
+      return false;
+    case SetSpread::kDistinctGroups:
+      return it->second.size() == 1 && *it->second.begin() == d.spread_group;
+    case SetSpread::kNone:
+    case SetSpread::kPack:
+      return true;
+  }
+  return true;
+}
+
 double SpreadWeight(const HostCapacity& h, const Demand& d) {
   double cpu_free = h.vcpus > 0 ? double(h.vcpus - h.used_vcpus - d.cpu) / h.vcpus : 0;
   double mem_free =
@@ -24,8 +39,9 @@ std::optional<size_t> PickHost(const std::vector<HostCapacity>& hosts, const Dem
   for (size_t i = 0; i < hosts.size(); ++i) {
     const auto& h = hosts[i];
     if (!d.require_host.empty() && h.host_id != d.require_host) continue;
-    if (!ZoneFilter(h, d) || !CapacityFilter(h, d)) continue;
-    double w = SpreadWeight(h, d);
+    if (!ZoneFilter(h, d) || !CapacityFilter(h, d) || !DeploymentSetFilter(h, d)) continue;
+    double w = SpreadWeight(h, d);  // in [0, 1]
+    if (d.spread == SetSpread::kPack && d.set_members.count(h.host_id)) w += 1;
     if (w > best_weight) {
       best_weight = w;
       best = i;

@@ -3,7 +3,9 @@
 // Pure functions over a capacity snapshot; the caller claims the chosen host's capacity in
 // the same transaction that records the placement, so two requests cannot take one last slot.
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,14 @@ struct HostCapacity {
   int gpus = 0, used_gpus = 0;
 };
 
+// How a deployment set constrains where its next member goes (DeploymentSetFilter).
+enum class SetSpread {
+  kNone,            // not in a deployment set
+  kDistinctHosts,   // Availability: never on a host that holds a member of the set
+  kDistinctGroups,  // AvailabilityGroup: never on a host that holds a member of another group
+  kPack,            // LowLatency: prefer hosts that hold members (no host is refused)
+};
+
 struct Demand {
   std::string zone_id;  // "" = any zone
   // Only this host (an instance placed before: its disks are in that host's pool)
@@ -24,16 +34,27 @@ struct Demand {
   int cpu = 0;
   int64_t memory_mb = 0;
   int gpu = 0;
+  // The deployment set of the instance being placed: its rule, the group the instance joins
+  // (AvailabilityGroup; 0 otherwise), and the hosts holding members already, each with the
+  // groups of its members. The caller adds each placement of a batch to set_members.
+  SetSpread spread = SetSpread::kNone;
+  int spread_group = 0;
+  std::map<std::string, std::set<int>> set_members;
 };
 
 // Filters (each returns false to drop the host).
 bool ZoneFilter(const HostCapacity& h, const Demand& d);
 bool CapacityFilter(const HostCapacity& h, const Demand& d);
+// The deployment set rule: Availability puts each member on its own host (ECS: "each instance
+// on a different physical server"); AvailabilityGroup keeps the groups on disjoint hosts (members
+// of one group may share a host); LowLatency refuses nothing (it only weighs, see PickHost).
+bool DeploymentSetFilter(const HostCapacity& h, const Demand& d);
 
 // Spread weigher: the share of memory and vCPU left free after placement, in [0, 1].
 double SpreadWeight(const HostCapacity& h, const Demand& d);
 
 // Picks a host index, or nullopt when no host passes every filter. Does not modify `hosts`.
+// Under LowLatency, a host that holds members of the set wins over one that does not.
 std::optional<size_t> PickHost(const std::vector<HostCapacity>& hosts, const Demand& d);
 
 // Claims the demand on hosts[i] (updates the used counters).

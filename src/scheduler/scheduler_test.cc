@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace openecs {
 
 TEST(Scheduler, FiltersByZoneAndCapacityAndSpreads) {
@@ -33,6 +35,60 @@ TEST(Scheduler, PrefersTheRequestedHostWhenItFits) {
                                      {"h2", "z", 64, 0, 65536, 0, 0, 0}};
   Demand d{"z", "h1", 2, 1024, 0};
   EXPECT_EQ(hosts[*PickHost(hosts, d)].host_id, "h1");
+}
+
+// Availability: a host holding any member of the set is refused, so a set of N members needs N
+// hosts; the N+1st finds none (the caller answers NoStock).
+TEST(Scheduler, AvailabilitySetPutsEachMemberOnItsOwnHost) {
+  std::vector<HostCapacity> hosts = {{"h1", "z", 64, 0, 65536, 0, 0, 0},
+                                     {"h2", "z", 64, 0, 65536, 0, 0, 0},
+                                     {"h3", "z", 64, 0, 65536, 0, 0, 0}};
+  Demand d{"z", "", 1, 512, 0};
+  d.spread = SetSpread::kDistinctHosts;
+  std::set<std::string> used;
+  for (int n = 0; n < 3; ++n) {
+    auto pick = PickHost(hosts, d);
+    ASSERT_TRUE(pick.has_value()) << n;
+    EXPECT_TRUE(used.insert(hosts[*pick].host_id).second) << "two members on one host";
+    Claim(hosts[*pick], d);
+    d.set_members[hosts[*pick].host_id].insert(0);
+  }
+  EXPECT_FALSE(PickHost(hosts, d).has_value());  // plenty of room, but every host holds one
+  d.spread = SetSpread::kNone;                   // outside the set the same demand fits
+  EXPECT_TRUE(PickHost(hosts, d).has_value());
+}
+
+// The filter itself, host by host: the spread rules see only the set's own members.
+TEST(Scheduler, DeploymentSetFilterRules) {
+  HostCapacity h1{"h1", "z", 8, 0, 8192, 0, 0, 0}, h2{"h2", "z", 8, 0, 8192, 0, 0, 0};
+  Demand d{"z", "", 1, 512, 0};
+  d.set_members = {{"h1", {2}}};
+  d.spread = SetSpread::kDistinctHosts;
+  EXPECT_FALSE(DeploymentSetFilter(h1, d));
+  EXPECT_TRUE(DeploymentSetFilter(h2, d));
+  d.spread = SetSpread::kDistinctGroups;  // group 2 may share h1; group 1 may not
+  d.spread_group = 2;
+  EXPECT_TRUE(DeploymentSetFilter(h1, d));
+  d.spread_group = 1;
+  EXPECT_FALSE(DeploymentSetFilter(h1, d));
+  EXPECT_TRUE(DeploymentSetFilter(h2, d));
+  d.spread = SetSpread::kPack;
+  EXPECT_TRUE(DeploymentSetFilter(h1, d));
+  d.spread = SetSpread::kNone;
+  EXPECT_TRUE(DeploymentSetFilter(h1, d));
+}
+
+// LowLatency packs: the host holding members wins even when another has more room.
+TEST(Scheduler, LowLatencySetPrefersHostsWithMembers) {
+  std::vector<HostCapacity> hosts = {{"h1", "z", 8, 4, 8192, 4096, 0, 0},
+                                     {"h2", "z", 64, 0, 65536, 0, 0, 0}};
+  Demand d{"z", "", 1, 512, 0};
+  EXPECT_EQ(hosts[*PickHost(hosts, d)].host_id, "h2");
+  d.spread = SetSpread::kPack;
+  d.set_members = {{"h1", {0}}};
+  EXPECT_EQ(hosts[*PickHost(hosts, d)].host_id, "h1");
+  hosts[0].used_vcpus = 8;  // full: it still has to fit
+  EXPECT_EQ(hosts[*PickHost(hosts, d)].host_id, "h2");
 }
 
 }  // namespace openecs

@@ -70,15 +70,18 @@ std::vector<RemoteAddress> RemoteAddresses(const State& s, const Host& host,
       continue;
     auto v = s.vpcs.find(i.vpc_id);
     if (v == s.vpcs.end()) continue;
-    auto add = [&](const std::string& ip) {
-      if (!ip.empty()) out.push_back({i.vpc_id, v->second.vni, ip, h->second.underlay_ip});
+    auto add = [&](const std::string& ip, const std::string& eni_id) {
+      if (ip.empty()) return;
+      out.push_back({i.vpc_id, v->second.vni, ip, h->second.underlay_ip});
+      if (auto r = index.routed_to.find(eni_id); r != index.routed_to.end())
+        out.back().routed_cidrs = r->second;
     };
-    add(i.private_ip);
-    for (const auto& ip : i.secondary_ips) add(ip);
+    add(i.private_ip, PrimaryEniId(id));
+    for (const auto& ip : i.secondary_ips) add(ip, "");
     if (auto e = index.enis_of.find(id); e != index.enis_of.end())
       for (const NetworkInterface* eni : e->second) {
-        add(eni->primary_ip);
-        for (const auto& ip : eni->secondary_ips) add(ip);
+        add(eni->primary_ip, eni->id);
+        for (const auto& ip : eni->secondary_ips) add(ip, "");
       }
   }
   std::sort(out.begin(), out.end(), [](const RemoteAddress& a, const RemoteAddress& b) {

@@ -40,6 +40,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<CustomImage>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<AutoSnapshotPolicy>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Vpc>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<RouteEntry>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<VSwitch>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<SecurityGroup>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<KeyPair>());
@@ -50,6 +51,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Account>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<InstanceEvent>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<LaunchTemplate>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<DeploymentSet>());
   return c;
 }
 
@@ -60,7 +62,7 @@ bool ShapesDesiredState(std::string_view kind) {
   return kind != Kind<IdempotencyRecord>::kName && kind != Kind<Account>::kName &&
          kind != Kind<Host>::kName && kind != Kind<Task>::kName &&
          kind != Kind<AutoSnapshotPolicy>::kName && kind != Kind<InstanceEvent>::kName &&
-         kind != Kind<LaunchTemplate>::kName;
+         kind != Kind<LaunchTemplate>::kName && kind != Kind<DeploymentSet>::kName;
 }
 
 // Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
@@ -70,9 +72,9 @@ void ForKindIn(std::string_view kind, F&& f) {
 }
 template <typename F>
 void ForKind(std::string_view kind, F&& f) {
-  ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, AutoSnapshotPolicy, Vpc, VSwitch,
-            SecurityGroup, KeyPair, EipAddress, NetworkInterface, Host, IdempotencyRecord, Account,
-            InstanceEvent, LaunchTemplate>(kind, std::forward<F>(f));
+  ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, AutoSnapshotPolicy, Vpc, RouteEntry,
+            VSwitch, SecurityGroup, KeyPair, EipAddress, NetworkInterface, Host, IdempotencyRecord,
+            Account, InstanceEvent, LaunchTemplate, DeploymentSet>(kind, std::forward<F>(f));
 }
 }  // namespace
 

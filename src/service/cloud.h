@@ -43,6 +43,7 @@ struct State {
   std::map<std::string, CustomImage> images;
   std::map<std::string, AutoSnapshotPolicy> snapshot_policies;
   std::map<std::string, Vpc> vpcs;
+  std::map<std::string, RouteEntry> route_entries;  // custom entries
   std::map<std::string, VSwitch> vswitches;
   std::map<std::string, SecurityGroup> security_groups;
   std::map<std::string, KeyPair> key_pairs;  // by name
@@ -53,6 +54,7 @@ struct State {
   std::map<std::string, Account> accounts;
   std::map<std::string, InstanceEvent> instance_events;
   std::map<std::string, LaunchTemplate> launch_templates;
+  std::map<std::string, DeploymentSet> deployment_sets;
 };
 
 // The record `id` of a State table if `account_id` owns it, else null: the ownership check
@@ -101,6 +103,7 @@ OPENECS_KIND(Task, "task", tasks)
 OPENECS_KIND(CustomImage, "image", images)
 OPENECS_KIND(AutoSnapshotPolicy, "snapshot_policy", snapshot_policies)
 OPENECS_KIND(Vpc, "vpc", vpcs)
+OPENECS_KIND(RouteEntry, "route_entry", route_entries)
 OPENECS_KIND(VSwitch, "vswitch", vswitches)
 OPENECS_KIND(SecurityGroup, "security_group", security_groups)
 OPENECS_KIND(KeyPair, "key_pair", key_pairs)
@@ -111,6 +114,7 @@ OPENECS_KIND(IdempotencyRecord, "idempotency", idempotency)
 OPENECS_KIND(Account, "account", accounts)
 OPENECS_KIND(InstanceEvent, "instance_event", instance_events)
 OPENECS_KIND(LaunchTemplate, "launch_template", launch_templates)
+OPENECS_KIND(DeploymentSet, "deployment_set", deployment_sets)
 #undef OPENECS_KIND
 
 // The changes one mutator makes. Only valid inside Cloud::Write.

@@ -327,6 +327,85 @@ Status ResizeDisk(Cloud& cloud, const std::string& account_id, const std::string
   });
 }
 
+namespace {
+// The smallest ESSD of each performance level, in GiB (ECS: "ESSDs").
+int MinGibOfLevel(const std::string& level) {
+  if (level == "PL1") return 20;
+  if (level == "PL2") return 461;
+  if (level == "PL3") return 1261;
+  return 1;  // PL0
+}
+}  // namespace
+
+Result<std::string> ModifyDiskSpec(Cloud& cloud, const ModifyDiskSpecRequest& r) {
+  static const std::set<std::string> kLevels = {"PL0", "PL1", "PL2", "PL3"};
+  static const std::set<std::string> kCategories = {"cloud_essd", "cloud_ssd", "cloud_efficiency"};
+  if (!r.category && !r.performance_level)
+    return MakeError(ErrorCode::kMissingParameter,
+                     "Give DiskCategory or PerformanceLevel: the specification to change to.");
+  if (r.category && !kCategories.count(*r.category))
+    return MakeError(ErrorCode::kInvalidDiskCategory,
+                     "DiskCategory must be cloud_essd, cloud_ssd or cloud_efficiency.");
+  if (r.performance_level && !kLevels.count(*r.performance_level))
+    return MakeError(ErrorCode::kInvalidPerformanceLevel,
+                     "PerformanceLevel must be PL0, PL1, PL2 or PL3.");
+  std::string task_id;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    OPENECS_ASSIGN_OR_RETURN(Disk * d, FindDisk(s, r.account_id, r.disk_id));
+    std::string category = r.category.value_or(d->category);
+    if (IsLocalDiskCategory(d->category) || d->category == "cloud")
+      return MakeError(ErrorCode::kOperationDenied,
+                       "A " + d->category + " disk keeps its category and performance.");
+    if (category != "cloud_essd" && r.performance_level)
+      return MakeError(ErrorCode::kInvalidPerformanceLevel,
+                       "PerformanceLevel applies to cloud_essd disks only.");
+    std::string level;
+    if (category == "cloud_essd") {
+      level =
+          r.performance_level.value_or(d->category == "cloud_essd" ? d->performance_level : "PL1");
+      if (level.empty()) level = "PL1";
+      if (level == "PL0" && d->category == "cloud_essd" && d->performance_level != "PL0")
+        return MakeError(ErrorCode::kOperationDenied,
+                         "A pay-as-you-go ESSD cannot be downgraded to PL0.");
+      if (d->size_gib < MinGibOfLevel(level))
+        return MakeError(ErrorCode::kPerformanceLevelNotMatch,
+                         "An ESSD at " + level + " holds at least " +
+                             std::to_string(MinGibOfLevel(level)) + " GiB; this one has " +
+                             std::to_string(d->size_gib) + " GiB (ResizeDisk first).");
+    }
+    const DiskCategory* cat = FindDiskCategory(category);
+    int lo = d->type == "system" ? cat->min_system_gib : cat->min_data_gib;
+    int hi = d->type == "system" ? cat->max_system_gib : cat->max_data_gib;
+    if (d->size_gib < lo || d->size_gib > hi)
+      return MakeError(ErrorCode::kInvalidDiskCategory,
+                       "A " + category + " " + d->type + " disk holds " + std::to_string(lo) +
+                           " to " + std::to_string(hi) + " GiB; this one has " +
+                           std::to_string(d->size_gib) + " GiB.");
+    if (d->status != "In_use" && d->status != "Available")
+      return MakeError(ErrorCode::kIncorrectDiskStatus, "The disk is " + d->status +
+                                                            "; its specification changes In_use or "
+                                                            "Available.");
+    if (!d->instance_id.empty()) {
+      OPENECS_ASSIGN_OR_RETURN(Instance * inst, FindInstance(s, r.account_id, d->instance_id));
+      if (!CheckAction(InstanceAction::kChangeDevices, inst->status, inst->task).ok())
+        return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                         "The disk's instance must be Running or Stopped.");
+    }
+    for (const auto& [id, snap] : s.snapshots)
+      if (snap.disk_id == d->id && snap.status == "progressing")
+        return MakeError(ErrorCode::kDiskBusyWithSnapshot);
+    if (r.dry_run) return DryRunOk();
+    d->category = category;
+    d->performance_level = level;
+    txn.Touch(*d);
+    task_id = StartTask(txn, d->account_id, d->region_id, "ModifyDiskSpec", d->id).id;
+    FinishTask(txn, task_id);
+    return Ok();
+  }));
+  return task_id;
+}
+
 void SettleDisks(Txn& txn, Instance& inst, const std::optional<std::vector<std::string>>& present,
                  const std::map<std::string, std::string>& refused) {
   bool stopped = inst.status == InstanceStatus::kStopped;

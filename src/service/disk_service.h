@@ -51,6 +51,22 @@ Status ModifyDiskAttribute(Cloud& cloud, const std::string& account_id,
 Status ResizeDisk(Cloud& cloud, const std::string& account_id, const std::string& disk_id,
                   int new_size_gib, const std::string& type);
 
+// ModifyDiskSpec (pay-as-you-go disks): a new category among cloud_essd, cloud_ssd and
+// cloud_efficiency (basic `cloud` and local disks keep theirs: OperationDenied) and/or a new ESSD
+// performance level (PL0..PL3; never down to PL0; PL2 from 461 GiB, PL3 from 1261 GiB, PL1 from
+// 20 GiB: OperationDenied.PerformanceLevelNotMatch). An ESSD that does not name a level keeps
+// its own, or becomes PL1 when it turns ESSD. The disk must be In_use or Available (its instance
+// Running or Stopped) with no snapshot in progress. The change takes effect at once, as on ECS:
+// the record changes and the disk's IOPS and throughput with it (DiskPerformanceOf), so a
+// running guest's disk is re-throttled by its host at its next sync, and a stopped one boots
+// with the new limits. Returns the id of the task that records the change (Finished).
+struct ModifyDiskSpecRequest {
+  std::string account_id, disk_id;
+  std::optional<std::string> category, performance_level;
+  bool dry_run = false;
+};
+Result<std::string> ModifyDiskSpec(Cloud& cloud, const ModifyDiskSpecRequest& r);
+
 // Rolls the disk back to a snapshot of it (accomplished): the disk must be Available, or In_use
 // on a Stopped instance. The disk is ReIniting until its host has copied the snapshot (after
 // checking its sha256): then back to its status, or left as it was if the copy failed (the

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "model/catalogue.h"
 #include "service/capacity.h"
+#include "service/deployment_set_service.h"
 #include "service/image_service.h"
 #include "service/names.h"
 #include "service/network_service.h"
@@ -288,21 +289,52 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
                              ", apart from the image or the other snapshots.");
       place_on = snap.host_id;
     }
-    // Placement: claim capacity for as many as fit, at least min_amount.
+    // Placement: claim capacity for as many as fit, at least min_amount, each within its
+    // deployment set's rule when it joins one.
     auto hosts = Capacities(s);
     Demand demand{vsw.zone_id, place_on, type->cpu, static_cast<int64_t>(type->memory_gib * 1024),
                   type->gpu};
-    std::vector<std::string> placement;
-    for (int n = 0; n < r.amount; ++n) {
-      auto pick = PickHost(hosts, demand);
-      if (!pick) break;
-      Claim(hosts[*pick], demand);
-      placement.push_back(hosts[*pick].host_id);
+    std::optional<SetPlacement> set;
+    if (!r.deployment_set_id.empty()) {
+      OPENECS_ASSIGN_OR_RETURN(
+          set, SetPlacement::For(s, r.account_id, r.deployment_set_id, r.deployment_set_group,
+                                 vsw.zone_id, ErrorCode::kDeploymentSetNotFound));
     }
-    if (static_cast<int>(placement.size()) < min_amount)
+    std::vector<std::string> placement;
+    std::vector<int> groups;
+    std::optional<Error> set_refusal;  // why the set stopped the batch short, if it did
+    for (int n = 0; n < r.amount; ++n) {
+      Demand d = demand;
+      int group = 0;
+      if (set) {
+        auto constrained = set->Constrain(d);
+        if (!constrained.ok()) {
+          set_refusal = constrained.error();
+          break;
+        }
+        group = *constrained;
+      }
+      auto pick = PickHost(hosts, d);
+      if (!pick) {
+        if (set && PickHost(hosts, demand))  // room enough, but not within the set's rule
+          set_refusal =
+              MakeError(ErrorCode::kNoStock,
+                        "No host in zone " + vsw.zone_id + " can take " + r.instance_type +
+                            " without breaking deployment set " + r.deployment_set_id + "'s " +
+                            set->set().strategy + " strategy.");
+        break;
+      }
+      Claim(hosts[*pick], d);
+      if (set) set->Add(hosts[*pick].host_id, group);
+      placement.push_back(hosts[*pick].host_id);
+      groups.push_back(group);
+    }
+    if (static_cast<int>(placement.size()) < min_amount) {
+      if (set_refusal) return *set_refusal;
       return MakeError(ErrorCode::kNoStock, "Not enough capacity for " +
                                                 std::to_string(min_amount) + " x " +
                                                 r.instance_type + " in zone " + vsw.zone_id + ".");
+    }
     int count = static_cast<int>(placement.size());
     int64_t free_ips =
         static_cast<int64_t>(pool.cidr.size()) - 4 - static_cast<int64_t>(pool.used.size());
@@ -363,6 +395,8 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       inst.desired = r.start ? DesiredPower::kRunning : DesiredPower::kStopped;
       inst.host_id = placement[n];
       inst.claimed = true;
+      inst.deployment_set_id = r.deployment_set_id;
+      inst.deployment_set_group = groups[n];
       // Disks: the system disk first, then data disks in request order.
       auto make_disk = [&](const DiskRequest& d, bool system, int index) {
         Disk disk;
@@ -630,6 +664,31 @@ bool IsWholeHourUtc(const std::string& t) {  // "HH:00:00Z"
 }
 }  // namespace
 
+Result<Instance> WithInstanceType(const State& s, const Instance& i, const InstanceType& to) {
+  const InstanceType* now = FindInstanceType(i.instance_type);
+  if ((now && now->local_storage_amount > 0) || to.local_storage_amount > 0)
+    return MakeError(ErrorCode::kInvalidInstanceType,
+                     "Instance types with local disks cannot be changed to or from.");
+  Instance changed = i;
+  changed.instance_type = to.id;
+  changed.cpu = to.cpu;
+  changed.memory_mb = static_cast<int>(to.memory_gib * 1024);
+  changed.gpu = to.gpu;
+  if (i.claimed) {  // the host must hold the new size beside everything else it runs
+    for (HostCapacity h : Capacities(s)) {
+      if (h.host_id != i.host_id) continue;
+      h.used_vcpus -= i.cpu;
+      h.used_memory_mb -= i.memory_mb;
+      h.used_gpus -= i.gpu;
+      if (!CapacityFilter(h, DemandOf(changed)))
+        return MakeError(ErrorCode::kNoStock, "Host " + h.host_id + " has no room for " + to.id +
+                                                  "; stop the instance in "
+                                                  "StopCharging mode to move it.");
+    }
+  }
+  return changed;
+}
+
 Status ModifyInstanceSpec(Cloud& cloud, const std::string& account_id,
                           const std::string& instance_id, const std::string& instance_type,
                           bool dry_run) {
@@ -646,28 +705,7 @@ Status ModifyInstanceSpec(Cloud& cloud, const std::string& account_id,
     if (i.status != InstanceStatus::kStopped || i.task != InstanceTask::kNone)
       return MakeError(ErrorCode::kIncorrectInstanceStatus,
                        "A pay-as-you-go instance changes its type while it is Stopped.");
-    const InstanceType* now = FindInstanceType(i.instance_type);
-    if ((now && now->local_storage_amount > 0) || type->local_storage_amount > 0)
-      return MakeError(ErrorCode::kInvalidInstanceType,
-                       "Instance types with local disks cannot be changed to or from.");
-    Instance changed = i;
-    changed.instance_type = type->id;
-    changed.cpu = type->cpu;
-    changed.memory_mb = static_cast<int>(type->memory_gib * 1024);
-    changed.gpu = type->gpu;
-    if (i.claimed) {  // the host must hold the new size beside everything else it runs
-      for (HostCapacity h : Capacities(s)) {
-        if (h.host_id != i.host_id) continue;
-        h.used_vcpus -= i.cpu;
-        h.used_memory_mb -= i.memory_mb;
-        h.used_gpus -= i.gpu;
-        if (!CapacityFilter(h, DemandOf(changed)))
-          return MakeError(ErrorCode::kNoStock, "Host " + h.host_id + " has no room for " +
-                                                    type->id +
-                                                    "; stop the instance in "
-                                                    "StopCharging mode to move it.");
-      }
-    }
+    OPENECS_ASSIGN_OR_RETURN(Instance changed, WithInstanceType(s, i, *type));
     if (dry_run) return DryRunOk();
     i = changed;
     txn.Touch(i);

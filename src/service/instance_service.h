@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/catalogue.h"
 #include "service/cloud.h"
 
 namespace openecs {
@@ -50,6 +51,10 @@ struct RunRequest {
   // (AllocatePublicIpAddress does, later).
   bool public_ip = true;
   bool dry_run = false;
+  // The deployment set the instances join, and their group (AvailabilityGroup; 0: spread evenly).
+  // Its rule is part of placement (service/deployment_set_service.h).
+  std::string deployment_set_id;
+  int deployment_set_group = 0;
 };
 
 // Creates min_amount..amount instances (as many as capacity allows, all or nothing below
@@ -104,6 +109,11 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r);
 Status ModifyInstanceSpec(Cloud& cloud, const std::string& account_id,
                           const std::string& instance_id, const std::string& instance_type,
                           bool dry_run);
+// ModifyInstanceSpec's rules for what `i` may become with instance type `to`, status and
+// charge type aside (DescribeResourcesModification asks the same): `i` with the new vCPUs,
+// memory and GPUs; InvalidInstanceType to or from a type with local disks; NoStock when `i`
+// holds a claim on a host that has no room for the new size beside everything else it runs.
+Result<Instance> WithInstanceType(const State& s, const Instance& i, const InstanceType& to);
 
 // ModifyInstanceAutoReleaseTime: a pay-as-you-go instance is released at `when` (epoch
 // seconds, at least 30 minutes and at most 3 years after `now`; 0 cancels), whatever its state

@@ -117,6 +117,11 @@ Status DeleteVpc(Cloud& cloud, const std::string& account_id, const std::string&
       if (g.vpc_id == vpc_id)
         return MakeError(ErrorCode::kDependencyViolation,
                          "The VPC still has security group " + id + "; delete it first.");
+    for (const auto& [id, e] : s.route_entries)
+      if (e.vpc_id == vpc_id)
+        return MakeError(
+            ErrorCode::kDependencyViolation,
+            "The VPC's route table still has custom route entry " + id + "; delete it first.");
     if (dry_run) return DryRunOk();
     txn.Erase<Vpc>(vpc_id);
     return Ok();
@@ -151,6 +156,12 @@ Result<VSwitch> CreateVSwitch(Cloud& cloud, const CreateVSwitchRequest& r) {
                          "The CidrBlock " + cidr.ToString() + " overlaps vSwitch " + id + " (" +
                              v.cidr_block + ").");
     }
+    // A custom route's destination may not lie inside a vSwitch's block (route_service.h).
+    for (const auto& [id, e] : s.route_entries)
+      if (e.vpc_id == r.vpc_id && cidr.Contains(*ParseCidr(e.destination, false)))
+        return MakeError(ErrorCode::kInvalidCidrBlockOverlapped,
+                         "The CidrBlock " + cidr.ToString() + " contains " + e.destination +
+                             ", the destination of route entry " + id + ".");
     if (r.dry_run) return DryRunOk();
     VSwitch v;
     v.id = NewId("vsw");

@@ -6,6 +6,7 @@
 #include "common/ipv4.h"
 #include "common/text.h"
 #include "service/public_ip.h"
+#include "service/route_service.h"
 
 namespace openecs {
 
@@ -31,6 +32,9 @@ NetworkIndex IndexNetworks(const State& s) {
               [](auto* a, auto* b) { return a->device_index < b->device_index; });
   for (const auto& [id, e] : s.eips)
     if (!e.instance_id.empty()) out.eip_of[e.instance_id] = &e;
+  for (const auto& [id, r] : s.route_entries)
+    if (std::string eni = NextHopEni(s, r); !eni.empty())
+      out.routed_to[eni].push_back(r.destination);
   return out;
 }
 
@@ -107,6 +111,8 @@ DesiredNic NicOf(const State& s, const EniView& eni, const NetworkIndex& index) 
     if (!d.peers.empty()) rules.push_back(std::move(d));
   }
   nic.rules = std::move(rules);
+  if (auto it = index.routed_to.find(eni.id); it != index.routed_to.end())
+    nic.routed_cidrs = it->second;
   return nic;
 }
 

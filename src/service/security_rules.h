@@ -26,6 +26,9 @@ struct NetworkIndex {
   std::map<std::string, const EipAddress*> eip_of;  // instance id -> its EIP
   // instance id -> its attached secondary ENIs, by device index
   std::map<std::string, std::vector<const NetworkInterface*>> enis_of;
+  // ENI id (primary or secondary) -> destinations of the custom route entries it is the next
+  // hop of (route_service.h)
+  std::map<std::string, std::vector<std::string>> routed_to;
 };
 NetworkIndex IndexNetworks(const State& s);
 

@@ -137,6 +137,63 @@ Status UntagResources(Cloud& cloud, const std::string& account_id, const std::st
   });
 }
 
+Status RemoveTags(Cloud& cloud, const std::string& account_id, const std::string& type,
+                  const std::string& id, const Tags& tags) {
+  if (tags.empty()) return MakeError(ErrorCode::kMissingParameter, "Give at least one Tag.N.Key.");
+  if (tags.size() > 20) return MakeError(ErrorCode::kInvalidTagCount);
+  for (const auto& t : tags)
+    if (t.key.empty()) return MakeError(ErrorCode::kInvalidTagKey, "Every Tag.N needs its Key.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    return WithTags(txn.state(), account_id, type, id, [&](auto& rec) {
+      size_t before = rec.tags.size();
+      std::erase_if(rec.tags, [&](const Tag& have) {
+        return std::any_of(tags.begin(), tags.end(), [&](const Tag& t) {
+          return t.key == have.key && (t.value.empty() || t.value == have.value);
+        });
+      });
+      if (rec.tags.size() != before) txn.Touch(rec);
+    });
+  });
+}
+
+Result<std::vector<TagCount>> CountTags(Cloud& cloud, const std::string& account_id,
+                                        const std::string& type, const std::string& id,
+                                        const Tags& filter) {
+  static const char* kEcsTypes[] = {"instance", "disk",           "snapshot",
+                                    "image",    "securitygroup",  "keypair",
+                                    "eni",      "snapshotpolicy", "launchtemplate"};
+  return cloud.Read<Result<std::vector<TagCount>>>(
+      [&](const State& s) -> Result<std::vector<TagCount>> {
+        std::map<std::pair<std::string, std::string>, std::map<std::string, int>> counts;
+        auto wanted = [&](const Tag& t) {
+          return filter.empty() || std::any_of(filter.begin(), filter.end(), [&](const Tag& f) {
+                   return f.key == t.key && (f.value.empty() || f.value == t.value);
+                 });
+        };
+        auto count = [&](const std::string& t, const Tags& tags) {
+          for (const auto& tag : tags)
+            if (wanted(tag)) ++counts[{tag.key, tag.value}][t];
+        };
+        if (!id.empty()) {
+          OPENECS_RETURN_IF_ERROR(
+              WithTags(s, account_id, type, id, [&](const auto& rec) { count(type, rec.tags); }));
+        } else {
+          for (const char* t : kEcsTypes) {
+            if (!type.empty() && type != t) continue;
+            OPENECS_RETURN_IF_ERROR(WithTable(s, t, [&](const auto& table) -> Status {
+              for (const auto& [rid, rec] : table)
+                if (rec.account_id == account_id) count(t, rec.tags);
+              return Ok();
+            }));
+          }
+        }
+        std::vector<TagCount> out;
+        for (auto& [tag, by_type] : counts)
+          out.push_back({Tag{tag.first, tag.second}, std::move(by_type)});
+        return out;
+      });
+}
+
 Result<std::vector<TaggedResource>> ListTagResources(Cloud& cloud, const std::string& account_id,
                                                      const std::string& type,
                                                      const std::vector<std::string>& ids,

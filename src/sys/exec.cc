@@ -12,8 +12,21 @@ extern char** environ;
 
 namespace openecs {
 
+namespace {
+CommandRunner* test_runner = nullptr;  // set only by ScopedCommandRunner (tests)
+}  // namespace
+
+ScopedCommandRunner::ScopedCommandRunner(CommandRunner runner) {
+  test_runner = new CommandRunner(std::move(runner));
+}
+ScopedCommandRunner::~ScopedCommandRunner() {
+  delete test_runner;
+  test_runner = nullptr;
+}
+
 Result<std::string> Run(const std::vector<std::string>& argv) {
   if (argv.empty()) return MakeError(ErrorCode::kInternalError, "exec: empty command");
+  if (test_runner) return (*test_runner)(argv);
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0)
     return MakeError(ErrorCode::kInternalError, std::string("exec: pipe: ") + std::strerror(errno));

@@ -1,8 +1,9 @@
 'use strict';
 // Cloud disks through the official SDK (emulator mode): CreateDisk, AttachDisk / DetachDisk on
 // running and stopped instances with the Attaching / Detaching statuses in between,
-// ResizeDisk, ModifyDiskAttribute, DeleteDisk, DeleteWithInstance on release, the category's
-// IOPS and throughput in DescribeDisks; bad input gets ECS's codes and makes nothing.
+// ResizeDisk, ModifyDiskAttribute, ModifyDiskSpec, DeleteDisk, DeleteWithInstance on release,
+// the category's IOPS and throughput in DescribeDisks; bad input gets ECS's codes and makes
+// nothing.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./helpers');
@@ -172,4 +173,63 @@ test('Local disks: made and released with a storage-optimised instance, never de
   await h.waitGone(ecs, [inst]);
   const left = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, diskIds: JSON.stringify(local.map((x) => x.DiskId)) }))).Disks.Disk;
   assert.equal(left.length, 0, 'released with the instance');
+});
+
+test('ModifyDiskSpec: a new performance level or category, its IOPS and throughput at once; ECS\'s refusals', async () => {
+  const [inst] = await h.runRunning(ecs, net);
+  const id = await createDisk({ performanceLevel: 'PL0' });
+  await attach(id, inst);
+  await waitDisk(id, 'In_use');
+  let d = await disk(id);
+  // ESSD PL0, 20 GiB: min(1800 + 12 x 20, 10000) IOPS, min(100 + 0.25 x 20, 180) MB/s.
+  assert.deepEqual([d.PerformanceLevel, d.IOPS, d.Throughput], ['PL0', 2040, 105]);
+  const modify = (over) => ecs.modifyDiskSpec(new Ecs.ModifyDiskSpecRequest({ diskId: id, ...over }));
+
+  await expectError(modify({ performanceLevel: 'PL1', dryRun: true }), 'DryRunOperation', 400);
+  assert.equal((await disk(id)).PerformanceLevel, 'PL0', 'a dry run changes nothing');
+  const up = wire(await modify({ performanceLevel: 'PL1' }));
+  assert.match(up.TaskId, /^t-/);
+  assert.equal(up.OrderId, '');
+  d = await disk(id);
+  // PL1: min(1800 + 50 x 20, 50000) IOPS, min(120 + 0.5 x 20, 350) MB/s; still In_use.
+  assert.deepEqual([d.Status, d.Category, d.PerformanceLevel, d.IOPS, d.Throughput], ['In_use', 'cloud_essd', 'PL1', 2800, 130]);
+  const [task] = wire(await ecs.describeTasks(new Ecs.DescribeTasksRequest({ regionId: REGION, taskIds: up.TaskId }))).TaskSet.Task;
+  assert.deepEqual([task.TaskAction, task.TaskStatus, task.ResourceId], ['ModifyDiskSpec', 'Finished', id]);
+
+  // The level must suit the size (PL2 from 461 GiB), never back down to PL0, and be a level.
+  await expectError(modify({ performanceLevel: 'PL2' }), 'OperationDenied.PerformanceLevelNotMatch', 403);
+  await expectError(modify({ performanceLevel: 'PL0' }), 'OperationDenied', 403);
+  await expectError(modify({ performanceLevel: 'PL7' }), 'InvalidPerformanceLevel.Malformed', 400);
+  await expectError(modify({}), 'MissingParameter', 400);
+  await expectError(modify({ diskCategory: 'floppy' }), 'InvalidDiskCategory.ValueNotSupported', 400);
+  await expectError(modify({ diskCategory: 'cloud_ssd', performanceLevel: 'PL1' }), 'InvalidPerformanceLevel.Malformed', 400);
+  await expectError(modify({ provisionedIops: 5000 }), 'InvalidParameter', 400);
+  await expectError(ecs.modifyDiskSpec(new Ecs.ModifyDiskSpecRequest({ diskId: 'd-nothere', performanceLevel: 'PL1' })), 'InvalidDiskId.NotFound', 404);
+  await ecs.resizeDisk(new Ecs.ResizeDiskRequest({ diskId: id, newSize: 500 }));
+  await modify({ performanceLevel: 'PL2' });
+  d = await disk(id);
+  // PL2, 500 GiB: min(1800 + 50 x 500, 100000) IOPS, min(120 + 0.5 x 500, 750) MB/s.
+  assert.deepEqual([d.PerformanceLevel, d.Size, d.IOPS, d.Throughput], ['PL2', 500, 26800, 370]);
+
+  // Another category: an SSD has no performance level; back to ESSD it is PL1 unless told.
+  await modify({ diskCategory: 'cloud_ssd' });
+  d = await disk(id);
+  // cloud_ssd, 500 GiB: min(1800 + 30 x 500, 25000) IOPS, min(120 + 0.5 x 500, 300) MB/s.
+  assert.deepEqual([d.Category, d.PerformanceLevel, d.IOPS, d.Throughput], ['cloud_ssd', '', 16800, 300]);
+  await modify({ diskCategory: 'cloud_essd' });
+  d = await disk(id);
+  assert.deepEqual([d.Category, d.PerformanceLevel], ['cloud_essd', 'PL1']);
+  await expectError(modify({ diskCategory: 'cloud_essd', performanceLevel: 'PL3' }), 'OperationDenied.PerformanceLevelNotMatch', 403);
+  assert.equal((await disk(id)).PerformanceLevel, 'PL1');
+
+  // Basic disks keep their category; a disk in a transitional status waits.
+  const basic = await createDisk({ diskCategory: 'cloud', size: 20 });
+  await expectError(ecs.modifyDiskSpec(new Ecs.ModifyDiskSpecRequest({ diskId: basic, diskCategory: 'cloud_essd' })), 'OperationDenied', 403);
+  await detach(id, inst);
+  if ((await disk(id)).Status === 'Detaching')
+    await expectError(modify({ performanceLevel: 'PL2' }), 'IncorrectDiskStatus', 403);
+  await waitDisk(id, 'Available');
+  await modify({ diskCategory: 'cloud_efficiency' });  // an Available disk changes too
+  d = await disk(id);
+  assert.deepEqual([d.Status, d.Category, d.PerformanceLevel], ['Available', 'cloud_efficiency', '']);
 });

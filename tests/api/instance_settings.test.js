@@ -153,3 +153,73 @@ test('ModifyInstanceSpec: a Stopped pay-as-you-go instance changes type, within 
     await small.destroy();
   }
 });
+
+test('DescribeResourcesModification: the types an instance may change to, with its host\'s stock; system disk categories', async () => {
+  // One fake host with 8 vCPUs and 64 GiB: a 2-vCPU ecs.g7.large may become any type of up to 8
+  // vCPUs beside what else runs there; a 16-vCPU type is SoldOut; local-disk types are never offered.
+  const small = await h.startServer({ delayMs: 0, extraArgs: ['--fake-host-vcpus', '8', '--fake-host-memory-mb', String(64 * 1024)] });
+  try {
+    const e = h.ecsClient(small);
+    const net = await h.createNetwork(e, h.vpcClient(small), { name: 'modification' });
+    const [id] = await h.runRunning(e, net, { instanceType: 'ecs.g7.large' });
+    const ask = async (over) => wire(await e.describeResourcesModification(new Ecs.DescribeResourcesModificationRequest({
+      regionId: REGION, resourceId: id, destinationResource: 'InstanceType', operationType: 'Upgrade', ...over })));
+    const offers = (body) => {
+      assert.equal(body.AvailableZones.AvailableZone.length, 1);
+      const [zone] = body.AvailableZones.AvailableZone;
+      assert.deepEqual([zone.ZoneId, zone.RegionId], [h.ZONE_A, REGION]);
+      const [res] = zone.AvailableResources.AvailableResource;
+      assert.deepEqual(res.ConditionSupportedResources.ConditionSupportedResource, []);
+      return { zone, type: res.Type, by: Object.fromEntries(res.SupportedResources.SupportedResource.map((r) => [r.Value, r])) };
+    };
+    let { zone, type, by } = offers(await ask({}));
+    assert.equal(type, 'InstanceType');
+    assert.deepEqual([zone.Status, zone.StatusCategory], ['Available', 'WithStock']);
+    assert.deepEqual([by['ecs.g7.xlarge'].Status, by['ecs.g7.xlarge'].StatusCategory], ['Available', 'WithStock']);
+    assert.equal(by['ecs.g7.2xlarge'].Status, 'Available');
+    assert.equal(by['ecs.c7.large'].Status, 'Available', 'pay-as-you-go Upgrade lists smaller types too');
+    assert.deepEqual([by['ecs.g7.4xlarge'].Status, by['ecs.g7.4xlarge'].StatusCategory], ['SoldOut', 'WithoutStock']);
+    assert.equal(by['ecs.g7.large'], undefined, 'not the type it has');
+    assert.equal(Object.keys(by).some((t) => t.startsWith('ecs.i3.')), false, 'no local-disk types');
+
+    // Another instance takes 4 vCPUs: 2xlarge no longer fits beside it.
+    await h.runRunning(e, net, { instanceType: 'ecs.g7.xlarge' });
+    ({ by } = offers(await ask({})));
+    assert.deepEqual([by['ecs.g7.xlarge'].Status, by['ecs.g7.2xlarge'].Status], ['Available', 'SoldOut']);
+    // ModifyInstanceSpec agrees.
+    await e.stopInstance(new Ecs.StopInstanceRequest({ instanceId: id }));
+    await h.waitStatus(e, [id], 'Stopped', 20000);
+    await expectError(e.modifyInstanceSpec(new Ecs.ModifyInstanceSpecRequest({ instanceId: id, instanceType: 'ecs.g7.2xlarge' })), 'OperationDenied.NoStock', 403);
+
+    // Filters: a named type, or vCPUs and memory; Downgrade lists no larger type.
+    ({ by } = offers(await ask({ instanceType: 'ecs.g7.xlarge' })));
+    assert.deepEqual(Object.keys(by), ['ecs.g7.xlarge']);
+    ({ by } = offers(await ask({ cores: 4, memory: 8 })));
+    assert.deepEqual(Object.keys(by), ['ecs.c7.xlarge']);
+    ({ by } = offers(await ask({ operationType: 'Downgrade' })));
+    for (const t of ['ecs.g7.xlarge', 'ecs.c7.xlarge', 'ecs.r7.large']) assert.equal(by[t], undefined, `${t} is larger`);
+    assert.ok(by['ecs.c7.large'], 'a smaller type (2 vCPUs, 4 GiB) is offered for a downgrade');
+    // Another zone: nothing (instances stay in their zone).
+    const other = await ask({ zoneId: h.ZONE_B });
+    assert.deepEqual(other.AvailableZones.AvailableZone, []);
+
+    // System disk categories (InstanceType names the type the instance would have).
+    ({ type, by } = offers(await ask({ destinationResource: 'SystemDisk', instanceType: 'ecs.g7.large' })));
+    assert.equal(type, 'SystemDisk');
+    assert.deepEqual(Object.keys(by).sort(), ['cloud_efficiency', 'cloud_essd', 'cloud_ssd']);
+    assert.deepEqual([by.cloud_essd.Status, by.cloud_essd.Unit, by.cloud_essd.Min, by.cloud_essd.Max], ['Available', 'GiB', 1, 2048]);
+
+    await h.checkAll({
+      'SystemDisk without InstanceType': () => expectError(ask({ destinationResource: 'SystemDisk' }), 'MissingParameter', 400),
+      'unknown destination': () => expectError(ask({ destinationResource: 'Bandwidth' }), 'Invalid.DestinationResource', 404),
+      'unknown operation': () => expectError(ask({ operationType: 'Sideways' }), 'Invalid.OperationType', 400),
+      'unknown resource': () => expectError(ask({ resourceId: 'i-nothere' }), 'InvalidResourceId.NotFound', 404),
+      'type and cores': () => expectError(ask({ instanceType: 'ecs.g7.xlarge', cores: 4 }), 'InvalidParam.TypeAndCpuMem.Conflict', 403),
+      'unknown type': () => expectError(ask({ instanceType: 'ecs.g7.nonsense' }), 'InvalidInstanceType.ValueNotSupported', 400),
+      'unknown zone': () => expectError(ask({ zoneId: 'nowhere-z' }), 'InvalidZoneId.NotFound', 404),
+      'no destination': () => expectError(e.describeResourcesModification(new Ecs.DescribeResourcesModificationRequest({ regionId: REGION, resourceId: id })), 'MissingParameter', 400),
+    });
+  } finally {
+    await small.destroy();
+  }
+});

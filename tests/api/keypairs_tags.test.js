@@ -1,6 +1,7 @@
 'use strict';
 // Key pairs (CreateKeyPair, ImportKeyPair, DescribeKeyPairs, DeleteKeyPairs, KeyPairName on
-// RunInstances) and tags (TagResources, UntagResources, ListTagResources).
+// RunInstances) and tags (TagResources, UntagResources, ListTagResources, and the legacy AddTags,
+// RemoveTags, DescribeTags).
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
@@ -339,5 +340,68 @@ describe('tags', () => {
     // Nothing from the refused calls stuck.
     const entries = await listTags('instance', { resourceId: [ids[0]] });
     assert.deepEqual(tagMap(entries, ids[0]), { owner: 'bob' });
+  });
+
+  test('the legacy actions: AddTags, RemoveTags and DescribeTags on the same tags', async () => {
+    const [x, y] = await h.runInstances(ecs, net, { amount: 2 });
+    const sg = net.securityGroupId;
+    const add = (resourceType, resourceId, tag) => ecs.addTags(new Ecs.AddTagsRequest({
+      regionId: REGION, resourceType, resourceId, tag: tag.map((t) => new Ecs.AddTagsRequestTag(t)) }));
+    const remove = (resourceType, resourceId, tag) => ecs.removeTags(new Ecs.RemoveTagsRequest({
+      regionId: REGION, resourceType, resourceId, tag: tag.map((t) => new Ecs.RemoveTagsRequestTag(t)) }));
+    const describeTags = async (over = {}) => wire(await ecs.describeTags(new Ecs.DescribeTagsRequest({ regionId: REGION, ...over })));
+    const counts = (t) => Object.fromEntries(Object.entries(t.ResourceTypeCount).filter(([, n]) => n > 0));
+
+    await add('instance', x, [{ key: 'legacy-team', value: 'blue' }, { key: 'legacy-env', value: 'prod' }]);
+    await add('instance', y, [{ key: 'legacy-team', value: 'blue' }]);
+    await add('securitygroup', sg, [{ key: 'legacy-team', value: 'blue' }]);
+    // The same store as TagResources: ListTagResources sees them.
+    assert.deepEqual(tagMap(await listTags('instance', { resourceId: [x] }), x), { 'legacy-team': 'blue', 'legacy-env': 'prod' });
+
+    let body = await describeTags({ tag: [new Ecs.DescribeTagsRequestTag({ key: 'legacy-team' })] });
+    assert.equal(body.TotalCount, 1);
+    let [t] = body.Tags.Tag;
+    assert.deepEqual([t.TagKey, t.TagValue, counts(t)], ['legacy-team', 'blue', { Instance: 2, Securitygroup: 1 }]);
+    for (const f of ['Ddh', 'Disk', 'Eni', 'Image', 'Instance', 'KeyPair', 'LaunchTemplate', 'ReservedInstance', 'Securitygroup', 'Snapshot', 'SnapshotPolicy', 'Volume'])
+      assert.equal(typeof t.ResourceTypeCount[f], 'number', `ResourceTypeCount.${f}`);
+
+    // One resource's tags, in key order, a page at a time.
+    body = await describeTags({ resourceType: 'instance', resourceId: x, pageSize: 1 });
+    assert.deepEqual([body.TotalCount, body.PageNumber, body.PageSize], [2, 1, 1]);
+    assert.deepEqual(body.Tags.Tag.map((e) => `${e.TagKey}=${e.TagValue}`), ['legacy-env=prod']);
+    body = await describeTags({ resourceType: 'instance', resourceId: x, pageSize: 1, pageNumber: 2 });
+    assert.deepEqual(body.Tags.Tag.map((e) => `${e.TagKey}=${e.TagValue}`), ['legacy-team=blue']);
+    assert.deepEqual(counts(body.Tags.Tag[0]), { Instance: 1 });
+
+    // AddTags overwrites a key's value: two values of the key now, counted apart.
+    await add('instance', y, [{ key: 'legacy-team', value: 'green' }]);
+    body = await describeTags({ tag: [new Ecs.DescribeTagsRequestTag({ key: 'legacy-team' })] });
+    assert.deepEqual(body.Tags.Tag.map((e) => [e.TagValue, counts(e)]), [['blue', { Instance: 1, Securitygroup: 1 }], ['green', { Instance: 1 }]]);
+    body = await describeTags({ resourceType: 'securitygroup', tag: [new Ecs.DescribeTagsRequestTag({ key: 'legacy-team', value: 'blue' })] });
+    assert.deepEqual(body.Tags.Tag.map((e) => [e.TagValue, counts(e)]), [['blue', { Securitygroup: 1 }]]);
+    assert.deepEqual((await describeTags({ category: 'system' })).Tags.Tag, [], 'no system tags');
+
+    // RemoveTags: by key, and by key and value only when the value matches.
+    await remove('instance', x, [{ key: 'legacy-team', value: 'red' }]);
+    assert.deepEqual(tagMap(await listTags('instance', { resourceId: [x] }), x), { 'legacy-team': 'blue', 'legacy-env': 'prod' });
+    await remove('instance', x, [{ key: 'legacy-team', value: 'blue' }, { key: 'legacy-env' }]);
+    assert.deepEqual(tagMap(await listTags('instance', { resourceId: [x] }), x), {});
+    await remove('instance', x, [{ key: 'legacy-env' }]);  // a tag it no longer has: fine
+    body = await describeTags({ resourceType: 'instance', resourceId: x });
+    assert.deepEqual([body.TotalCount, body.Tags.Tag], [0, []]);
+
+    const tooMany = Array.from({ length: 21 }, (_, i) => ({ key: `t${i}`, value: 'x' }));
+    await h.checkAll({
+      'AddTags unknown resource': () => expectError(add('instance', 'i-doesnotexist', [{ key: 'a', value: 'b' }]), 'InvalidResourceId.NotFound', 404),
+      'AddTags unknown type': () => expectError(add('spaceship', x, [{ key: 'a', value: 'b' }]), 'InvalidResourceType.NotFound', 404),
+      'AddTags 21 tags': () => expectError(add('instance', x, tooMany), 'InvalidTagCount', 400),
+      'AddTags reserved key': () => expectError(add('instance', x, [{ key: 'acs:x', value: 'b' }]), 'InvalidTagKey.Malformed', 400),
+      'AddTags value without key': () => expectError(add('instance', x, [{ value: 'b' }]), 'InvalidTagKey.Malformed', 400),
+      'AddTags without ResourceId': () => expectError(ecs.addTags(new Ecs.AddTagsRequest({ regionId: REGION, resourceType: 'instance', tag: [new Ecs.AddTagsRequestTag({ key: 'a', value: 'b' })] })), 'MissingParameter', 400),
+      'RemoveTags unknown resource': () => expectError(remove('disk', 'd-doesnotexist', [{ key: 'a' }]), 'InvalidResourceId.NotFound', 404),
+      'DescribeTags unknown type': () => expectError(describeTags({ resourceType: 'spaceship' }), 'InvalidResourceType.NotFound', 404),
+      'DescribeTags unknown resource': () => expectError(describeTags({ resourceType: 'instance', resourceId: 'i-doesnotexist' }), 'InvalidResourceId.NotFound', 404),
+    });
+    assert.deepEqual(tagMap(await listTags('instance', { resourceId: [x] }), x), {}, 'refused calls changed nothing');
   });
 });

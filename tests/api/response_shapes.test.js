@@ -276,6 +276,17 @@ async function makeFixtures() {
   await call('ModifyInstanceAutoReleaseTime', { InstanceId: fx.c, AutoReleaseTime: new Date(Date.now() + 7200e3).toISOString().replace(/\.\d+Z$/, 'Z') });
   await call('ModifyInstanceNetworkSpec', { InstanceId: fx.c, InternetMaxBandwidthOut: '2' });
 
+  // Custom route entries in the fixture VPC's table: one kept (its next hop listed), one deleted
+  // at the end through each API.
+  const table = (await peek('DescribeRouteTableList', { RegionId: R, VpcId: fx.vpc }, VPC)).RouterTableList.RouterTableListType[0].RouteTableId;
+  fx.route = (await vcall('CreateRouteEntry', { RegionId: R, RouteTableId: table, DestinationCidrBlock: '10.99.0.0/16',
+    NextHopType: 'Instance', NextHopId: fx.a, RouteEntryName: 'shapes-route' })).RouteEntryId;
+  fx.route2 = (await vcall('CreateRouteEntry', { RegionId: R, RouteTableId: table, DestinationCidrBlock: '10.98.0.0/16', NextHopId: fx.a })).RouteEntryId;
+  await call('CreateRouteEntry', { RegionId: R, RouteTableId: table, DestinationCidrBlock: '10.97.0.0/16', NextHopId: fx.a });
+  await vcall('ModifyRouteEntry', { RegionId: R, RouteEntryId: fx.route, Description: 'shapes, modified' });
+  await vcall('ModifyRouteTableAttributes', { RegionId: R, RouteTableId: table, RouteTableName: 'shapes-table' });
+  fx.table = table;
+
   // Disks: one attached to A (a snapshot policy), one attached to Stopped B (reinit, reset), one
   // left Available and deleted at the end.
   const disk = { RegionId: R, ZoneId: h.ZONE_A, Size: '20', DiskCategory: 'cloud_essd' };
@@ -289,6 +300,8 @@ async function makeFixtures() {
   await waitDisk(fx.disk2, 'In_use');
   await call('ModifyDiskAttribute', { DiskId: fx.disk, DiskName: 'shapes-disk-renamed', Description: 'shapes, modified' });
   await call('ResizeDisk', { DiskId: fx.disk, NewSize: '30' });
+  await call('ModifyDiskSpec', { DiskId: fx.disk3, DiskCategory: 'cloud_ssd' });
+  await call('ModifyDiskSpec', { DiskId: fx.disk3, DiskCategory: 'cloud_essd', PerformanceLevel: 'PL1' });
   await call('ReInitDisk', { DiskId: fx.disk2 });
   await waitDisk(fx.disk2, 'In_use');
 
@@ -347,6 +360,8 @@ async function makeFixtures() {
   await call('TagResources', { RegionId: R, ResourceType: 'disk', 'ResourceId.1': fx.disk, 'Tag.1.Key': 'team', 'Tag.1.Value': 'shapes' });
   await call('TagResources', { RegionId: R, ResourceType: 'securitygroup', 'ResourceId.1': fx.sg, 'Tag.1.Key': 'team', 'Tag.1.Value': 'shapes' });
   await call('TagResources', { RegionId: R, ResourceType: 'keypair', 'ResourceId.1': 'shapes-kp', 'Tag.1.Key': 'team', 'Tag.1.Value': 'shapes' });
+  await call('AddTags', { RegionId: R, ResourceType: 'snapshot', ResourceId: fx.snap, 'Tag.1.Key': 'team', 'Tag.1.Value': 'shapes', 'Tag.2.Key': 'tmp', 'Tag.2.Value': 'x' });
+  await call('RemoveTags', { RegionId: R, ResourceType: 'snapshot', ResourceId: fx.snap, 'Tag.1.Key': 'tmp' });
 
   // Snapshot policies: one applied to A's data disk; a scratch one applied, cancelled, deleted.
   const sp = { regionId: R, timePoints: '["1"]', repeatWeekdays: '["1"]', retentionDays: '7' };
@@ -374,6 +389,12 @@ async function makeFixtures() {
   fx.lt2 = (await call('CreateLaunchTemplate', { RegionId: R, LaunchTemplateName: 'scratch-lt' })).LaunchTemplateId;
   fx.fromLt = (await call('RunInstances', { RegionId: R, LaunchTemplateId: fx.lt, LaunchTemplateVersion: '1' })).InstanceIdSets.InstanceIdSet[0];
   await waitInst([fx.fromLt], 'Running');
+
+  // Deployment sets: one holding A (it joins where it runs), a scratch one deleted at the end.
+  fx.ds = (await call('CreateDeploymentSet', { RegionId: R, DeploymentSetName: 'shapes-ds', Description: 'shapes' })).DeploymentSetId;
+  await call('ModifyDeploymentSetAttribute', { RegionId: R, DeploymentSetId: fx.ds, Description: 'shapes, modified' });
+  await call('ModifyInstanceDeployment', { RegionId: R, InstanceId: fx.a, DeploymentSetId: fx.ds });
+  fx.ds2 = (await call('CreateDeploymentSet', { RegionId: R, DeploymentSetName: 'scratch-ds', Strategy: 'AvailabilityGroup', GroupCount: '2' })).DeploymentSetId;
 
   // An instance event: a spawn that fails releases the instance and leaves SystemFailure.Delete.
   await server.injectFault('spawn', 1);
@@ -429,7 +450,12 @@ function READS() {
     [`DescribeTasks@${ECS}`]: [r],
     [`DescribeLaunchTemplates@${ECS}`]: [r, { ...r, 'TemplateTag.1.Key': 'team', 'TemplateTag.1.Value': 'shapes' }],
     [`DescribeLaunchTemplateVersions@${ECS}`]: [{ ...r, LaunchTemplateId: fx.lt }, { ...r, LaunchTemplateName: 'shapes-lt', DetailFlag: 'false' }],
+    [`DescribeDeploymentSets@${ECS}`]: [r, { ...r, DeploymentSetIds: JSON.stringify([fx.ds]) }],
+    [`DescribeDeploymentSetSupportedInstanceTypeFamily@${ECS}`]: [r],
     [`DescribeTaskAttribute@${ECS}`]: tasks.map((id) => ({ ...r, TaskId: id })),
+    [`DescribeTags@${ECS}`]: [r, { ...r, ResourceType: 'instance', ResourceId: fx.a }],
+    [`DescribeResourcesModification@${ECS}`]: [{ ...r, ResourceId: fx.a, DestinationResource: 'InstanceType' },
+      { ...r, ResourceId: fx.c, DestinationResource: 'SystemDisk', InstanceType: h.SMALL_TYPE }],
     [`DescribeRegions@${VPC}`]: [{}],
     [`DescribeZones@${VPC}`]: [r],
     [`DescribeEipAddresses@${VPC}`]: [r],
@@ -447,6 +473,8 @@ function READS() {
 // Phase 3: the write actions that remove things, on the scratch resources.
 
 async function teardown() {
+  await vcall('DeleteRouteEntry', { RegionId: R, RouteEntryId: fx.route2 });
+  await call('DeleteRouteEntry', { RegionId: R, RouteTableId: fx.table, DestinationCidrBlock: '10.97.0.0/16' });
   await call('DetachNetworkInterface', { RegionId: R, NetworkInterfaceId: fx.eni3, InstanceId: fx.b });
   await call('DeleteNetworkInterface', { RegionId: R, NetworkInterfaceId: fx.eni3 });
   await vcall('UnassociateEipAddress', { RegionId: R, AllocationId: fx.eip2, InstanceId: fx.b });
@@ -460,6 +488,8 @@ async function teardown() {
   await call('DeleteKeyPairs', { RegionId: R, KeyPairNames: JSON.stringify(['shapes-imported']) });
   await call('DeleteLaunchTemplateVersion', { RegionId: R, LaunchTemplateId: fx.lt, 'DeleteVersion.1': '3' });
   await call('DeleteLaunchTemplate', { RegionId: R, LaunchTemplateId: fx.lt2 });
+  await call('DeleteDeploymentSet', { RegionId: R, DeploymentSetId: fx.ds2 });
+  await call('ModifyInstanceDeployment', { RegionId: R, InstanceId: fx.a, DeploymentSetId: fx.ds, RemoveFromDeploymentSet: 'true' });
   await call('DeleteInstance', { InstanceId: fx.c });
   await call('DeleteInstances', { RegionId: R, 'InstanceId.1': fx.b, Force: 'true' });
   await until(async () => (await peek('DescribeInstances', { RegionId: R, InstanceIds: JSON.stringify([fx.b, fx.c]) })).Instances.Instance.length === 0, 'B and C gone');

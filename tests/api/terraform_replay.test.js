@@ -3,7 +3,7 @@
 // sends to ECS 2014-05-26 and VPC 2016-04-28 during `terraform apply` (create + the read after it),
 // a refresh, an update apply and `terraform destroy`, for: vpc, vswitch, security group + rules,
 // key pair, instance (with a data disk), disk + disk attachment, EIP + association, image (from the
-// instance), network interface + attachment. The sequences, the fields the provider reads and why
+// instance), network interface + attachment, deployment set. The sequences, the fields the provider reads and why
 // each one matters are in terraform/SEQUENCES.md.
 //
 // How the provider sends requests (and so how this file sends them):
@@ -598,7 +598,8 @@ async function readDisk(x) {
     const d = r.obj;
     assert.equal(d.DiskName, want.name, 'DiskName');
     assert.equal(d.Description, want.desc, 'Description');
-    assert.equal(d.Category, 'cloud_efficiency', 'Category');
+    assert.equal(d.Category, want.category || 'cloud_efficiency', 'Category');
+    assert.equal(d.PerformanceLevel, want.level || '', 'PerformanceLevel');
     assert.equal(Number(d.Size), want.size, 'Size');
     assert.equal(d.ZoneId, ZONE, 'ZoneId');
     assert.equal(typeof d.Encrypted, 'boolean', 'Encrypted (TypeBool)');
@@ -968,6 +969,13 @@ describe('terraform-provider-alicloud replay', { timeout: 15 * 60 * 1000 }, () =
       ok(await retrying(() => rpc(ECS, 'ResizeDisk', {}, { DiskId: S.diskId, ClientToken: clientToken('ResizeDisk'), NewSize: cfg.disk2.size }), ['InternalError']));
       S.diskWant = { ...S.diskWant, size: cfg.disk2.size };
     });
+    await x.check('Update: ModifyDiskSpec PerformanceLevel+DiskCategory (no RegionId), wait Status Available/In_use', async () => {
+      ok(await rpc(ECS, 'ModifyDiskSpec', {}, { DiskId: S.diskId, PerformanceLevel: 'PL1', DiskCategory: 'cloud_essd' }));
+      const r = await describeEcsDiskV2(S.diskId);
+      assert.ok(['Available', 'In_use'].includes(r.obj.Status), `Status ${r.obj.Status}`);
+      assert.deepEqual([r.obj.Category, r.obj.PerformanceLevel], ['cloud_essd', 'PL1']);
+      S.diskWant = { ...S.diskWant, category: 'cloud_essd', level: 'PL1' };
+    });
     await x.check('Update: UntagResources + TagResources ResourceType=disk (map)', async () => {
       await setEcsTags(S.diskId, 'disk', cfg.disk.tags, cfg.disk2.tags);
       S.diskWant = { ...S.diskWant, tags: cfg.disk2.tags };
@@ -1124,6 +1132,101 @@ describe('terraform-provider-alicloud replay', { timeout: 15 * 60 * 1000 }, () =
     x.done();
   });
 
+  // alicloud_route_entry (resource_alicloud_route_entry.go, service_alicloud_vpc.go): the typed SDK
+  // (vpcClient.*, every parameter in the query); its id is table:router:cidr:type:nexthop, and
+  // every read is DescribeRouteTables RouteTableId, matching the entry by DestinationCidrBlock,
+  // NextHopType and InstanceId; WaitForAllRouteEntriesAvailable wants every entry's Status
+  // "Available"; destroy is DeleteRouteEntry RouteTableId+DestinationCidrBlock+NextHopId, then a
+  // wait until the read finds nothing.
+  async function routeTables(tableId) {
+    const r = await typed(VPC, 'DescribeRouteTables', { RegionId: R, RouteTableId: tableId });
+    const j = ok(r, 'QueryRouteTableById / DescribeRouteEntry');
+    const tables = goArr(goMap(j.RouteTables, 'RouteTables').RouteTable, 'RouteTables.RouteTable');
+    assert.ok(tables.length === 1 && tables[0].RouteTableId === tableId, 'QueryRouteTableById: the table is RouteTable[0]');
+    return tables[0];
+  }
+  async function readRouteEntry(tableId, cidr, type, nextHop) {
+    const t = await routeTables(tableId);
+    const e = t.RouteEntrys.RouteEntry.find((x) => x.DestinationCidrBlock === cidr && x.NextHopType === type && x.InstanceId === nextHop);
+    return e ? { found: true, state: e.Status, obj: e, table: t } : { found: false };
+  }
+  it('alicloud_route_entry: DescribeRouteTables, CreateRouteEntry, wait Available, read; destroy', async () => {
+    const x = expectations('alicloud_route_entry');
+    need(S.vpcId && S.instanceId, 'VPC and instance');
+    const t = (await describeVpcRouteTable(S.vpcId)).obj;
+    need(t, 'route table');
+    S.rtId = t.RouteTableId;
+    const cidr = '10.250.0.0/16';
+    await x.check('Create: QueryRouteTableById, WaitForAllRouteEntriesAvailable, CreateRouteEntry (ClientToken)', async () => {
+      const table = await routeTables(S.rtId);
+      assert.ok(table.VRouterId, 'VRouterId (part of the resource id)');
+      assert.ok(table.RouteEntrys.RouteEntry.every((e) => e.Status === 'Available'), 'every entry Available');
+      ok(await retrying(() => typed(VPC, 'CreateRouteEntry', {
+        RegionId: R, RouteTableId: S.rtId, DestinationCidrBlock: cidr, NextHopType: 'Instance', NextHopId: S.instanceId,
+        ClientToken: clientToken('CreateRouteEntry'),
+      }), ['TaskConflict', 'IncorrectRouteEntryStatus', 'IncorrectVpcStatus']));
+      S.route = { cidr, routerId: table.VRouterId };
+      // A second apply of the same entry (another request) is RouterEntryConflict.Duplicated.
+      const dup = await typed(VPC, 'CreateRouteEntry', {
+        RegionId: R, RouteTableId: S.rtId, DestinationCidrBlock: cidr, NextHopType: 'Instance', NextHopId: S.instanceId,
+        ClientToken: clientToken('CreateRouteEntry'),
+      });
+      assert.equal(dup.json && dup.json.Code, 'RouterEntryConflict.Duplicated', 'the provider turns this code into its import hint');
+    });
+    if (S.route) {
+      await x.check('Create wait: WaitForRouteEntry Status -> Available', () =>
+        waitState('route entry Available', () => readRouteEntry(S.rtId, cidr, 'Instance', S.instanceId), { target: ['Available'] }));
+      await x.check('Read: router_id, route_table_id, destination_cidrblock, nexthop_type, nexthop_id', async () => {
+        const r = await readRouteEntry(S.rtId, cidr, 'Instance', S.instanceId);
+        assert.ok(r.found, 'entry not found by cidr/type/InstanceId: state dropped');
+        assert.equal(r.obj.RouteTableId, S.rtId);
+        assert.equal(r.table.VRouterId, S.route.routerId);
+      });
+    }
+    x.done();
+  });
+
+  it('alicloud_ecs_deployment_set: create, read; update name/description; destroy', async () => {
+    const x = expectations('alicloud_ecs_deployment_set');
+    const want = { name: 'tf-ds', desc: 'tf deployment set', strategy: 'Availability', domain: 'Default', granularity: 'Host' };
+    // EcsService.DescribeEcsDeploymentSet: DescribeDeploymentSets DeploymentSetIds=["id"]; an
+    // empty $.DeploymentSets.DeploymentSet (or another id first) is the provider's NotFound.
+    const describeSet = async (id) => {
+      const j = ok(await rpc(ECS, 'DescribeDeploymentSets', null, { RegionId: R, DeploymentSetIds: JSON.stringify([id]) }));
+      const list = goArr(j.DeploymentSets && j.DeploymentSets.DeploymentSet, '$.DeploymentSets.DeploymentSet');
+      if (list.length < 1) return { found: false };
+      const obj = goMap(list[0], '$.DeploymentSets.DeploymentSet[0]');
+      if (goStr(obj.DeploymentSetId, 'DeploymentSetId') !== id) return { found: false };
+      return { found: true, obj };
+    };
+    // Read: the attributes it sets, with convertEcsDeploymentSet{Domain,Granularity}Response.
+    const read = async (what) => x.check(`${what}: DescribeDeploymentSets reads name, description, strategy, domain, granularity`, async () => {
+      const r = await describeSet(S.dsId);
+      assert.ok(r.found, 'the set is not found: the provider drops it from the state');
+      const domain = r.obj.Domain === 'default' ? 'Default' : r.obj.Domain;
+      const granularity = r.obj.Granularity === 'host' ? 'Host' : r.obj.Granularity;
+      assert.deepEqual({ name: r.obj.DeploymentSetName, desc: r.obj.DeploymentSetDescription, strategy: r.obj.DeploymentStrategy, domain, granularity },
+        want, 'read back differs from the configuration (terraform shows a diff; strategy/domain/granularity are ForceNew)');
+    });
+    const j = ok(await retrying(() => rpc(ECS, 'CreateDeploymentSet', null, {
+      DeploymentSetName: want.name, Description: want.desc, Domain: want.domain, Granularity: want.granularity,
+      OnUnableToRedeployFailedInstance: 'KeepStopped', RegionId: R, Strategy: want.strategy, ClientToken: clientToken('CreateDeploymentSet'),
+    })));
+    S.dsId = goStr(j.DeploymentSetId, 'response["DeploymentSetId"]');
+    await read('Create');
+    await x.check('Update: ModifyDeploymentSetAttribute DeploymentSetName+Description', async () => {
+      ok(await rpc(ECS, 'ModifyDeploymentSetAttribute', null, { DeploymentSetId: S.dsId, RegionId: R, DeploymentSetName: 'tf-ds-2', Description: 'tf deployment set, updated' }));
+      want.name = 'tf-ds-2';
+      want.desc = 'tf deployment set, updated';
+    });
+    await read('Update');
+    await x.check('Delete: DeleteDeploymentSet, then the read finds nothing', async () => {
+      ok(await rpc(ECS, 'DeleteDeploymentSet', null, { DeploymentSetId: S.dsId, RegionId: R }));
+      assert.equal((await describeSet(S.dsId)).found, false, 'still listed after DeleteDeploymentSet');
+    });
+    x.done();
+  });
+
   it('refresh of everything before destroy (terraform destroy plans with a refresh)', async () => {
     const x = expectations('refresh');
     if (S.vpcId) await readVpc(x, false);
@@ -1139,6 +1242,9 @@ describe('terraform-provider-alicloud replay', { timeout: 15 * 60 * 1000 }, () =
     }
     if (S.imageId) await readImage(x);
     if (S.eniId) await readEni(x);
+    if (S.route) {
+      await x.check('route entry read', async () => assert.ok((await readRouteEntry(S.rtId, S.route.cidr, 'Instance', S.instanceId)).found));
+    }
     x.done();
   });
 
@@ -1146,6 +1252,16 @@ describe('terraform-provider-alicloud replay', { timeout: 15 * 60 * 1000 }, () =
 
   it('destroy: eni attachment, eni, image, eip association, eip, disk attachment, disk', async () => {
     const x = expectations('destroy (attachments, eni, image, eip, disk)');
+    if (S.route) {
+      await x.check('route entry: WaitForAllRouteEntriesAvailable, DeleteRouteEntry, wait until not found', async () => {
+        const table = await routeTables(S.rtId);
+        assert.ok(table.RouteEntrys.RouteEntry.every((e) => e.Status === 'Available'));
+        ok(await retrying(() => typed(VPC, 'DeleteRouteEntry', {
+          RegionId: R, RouteTableId: S.rtId, DestinationCidrBlock: S.route.cidr, NextHopId: S.instanceId,
+        }), ['IncorrectVpcStatus', 'TaskConflict', 'IncorrectRouteEntryStatus', 'Forbbiden', 'UnknownError']), 'DeleteRouteEntry', ['InvalidRouteEntry.NotFound']);
+        await waitState('route entry gone', () => readRouteEntry(S.rtId, S.route.cidr, 'Instance', S.instanceId), { target: [] });
+      });
+    }
     if (S.eniAttached) {
       await x.check('DetachNetworkInterface + wait Status -> Available', async () => {
         const r = await retrying(() => rpc(ECS, 'DetachNetworkInterface', null, { RegionId: R, NetworkInterfaceId: S.eniId, InstanceId: S.instanceId }),

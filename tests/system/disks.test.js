@@ -10,6 +10,8 @@
 // The second test rolls a disk back (ResetDisk) to a snapshot after the host overwrote it,
 // makes a disk from the snapshot, sees a corrupted snapshot refused, and replaces the system
 // disk with the data disks kept; its guest reports on every boot (boot count in each line).
+// ModifyDiskSpec's new limits reach a running guest's disks at once (QMP qom-get of the disk's
+// throttle group, no timing).
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -134,6 +136,69 @@ test('hot-attach, write, online resize, hot-detach, outlive the instance, read e
   await h.waitFor(async () => !fs.existsSync(snapFile), 20000, 200, 'the deleted snapshot\'s file erased');
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: y, force: true }));
   await h.waitGone(ecs, [y], 60000);
+});
+
+// One QMP command on a running guest's monitor (the driver's own socket: QEMU serves one client
+// at a time, so the connection is short).
+function qmp(instanceId, execute, args) {
+  const net = require('node:net');
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(path.join(server.dataDir, 'instances', instanceId, 'qmp.sock'));
+    let buf = '';
+    let sent = false;
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`qmp ${execute}: no answer`)); }, 10000);
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.on('data', (chunk) => {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const msg = JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        if (msg.QMP) { sock.write('{"execute":"qmp_capabilities"}\n'); continue; }
+        if (msg.event) continue;
+        if (!sent) { sent = true; sock.write(`${JSON.stringify({ execute, arguments: args })}\n`); continue; }
+        clearTimeout(timer);
+        sock.end();
+        if (msg.error) reject(new Error(`qmp ${execute}: ${msg.error.desc}`)); else resolve(msg.return);
+      }
+    });
+  });
+}
+
+test('ModifyDiskSpec re-throttles the disks of a running guest at once (QEMU throttle group limits)', async () => {
+  const net = await h.createNetwork(ecs, vpc, { name: 'spec', vpcCidr: '10.9.0.0/16', vswCidr: '10.9.1.0/24' });
+  const [x] = await h.runInstances(ecs, net, { hostName: 'spec' });
+  await h.waitStatus(ecs, [x], 'Running', BOOT_MS);
+  const disk = async (id) => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, diskIds: JSON.stringify([id]) }))).Disks.Disk[0];
+  const limits = async (id) => {
+    const l = await qmp(x, 'qom-get', { path: `/objects/tg-${id}`, property: 'limits' });
+    return [l['iops-total'], l['bps-total'] / (1024 * 1024)];
+  };
+  const waitLimits = (id, want, what) => h.waitFor(async () => JSON.stringify(await limits(id)) === JSON.stringify(want), PLUG_MS, 500, what);
+
+  // A hot-plugged ESSD PL0 of 20 GiB: min(1800 + 12 x 20, 10000) IOPS, min(100 + 0.25 x 20, 180) MB/s.
+  const d = wire(await ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: h.REGION, zoneId: net.zone, diskCategory: 'cloud_essd', performanceLevel: 'PL0', size: 20 }))).DiskId;
+  await ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId: d, instanceId: x }));
+  await h.waitFor(async () => (await disk(d)).Status === 'In_use', PLUG_MS, 500, 'disk In_use');
+  assert.deepEqual(await limits(d), [2040, 105], 'plugged with its PL0 limits');
+  // To PL1: min(1800 + 50 x 20, 50000) IOPS, min(120 + 0.5 x 20, 350) MB/s, applied by QEMU at once.
+  await ecs.modifyDiskSpec(new Ecs.ModifyDiskSpecRequest({ diskId: d, performanceLevel: 'PL1' }));
+  assert.deepEqual([(await disk(d)).IOPS, (await disk(d)).Throughput], [2800, 130]);
+  await waitLimits(d, [2800, 130], 'the running guest\'s data disk re-throttled to PL1');
+
+  // The system disk (throttled from the guest's start): to cloud_ssd, its category's limits.
+  const sys = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, instanceId: x, diskType: 'system' }))).Disks.Disk[0];
+  assert.deepEqual(await limits(sys.DiskId), [sys.IOPS, sys.Throughput], 'the system disk runs with its DescribeDisks limits');
+  await ecs.modifyDiskSpec(new Ecs.ModifyDiskSpecRequest({ diskId: sys.DiskId, diskCategory: 'cloud_ssd' }));
+  const ssd = await disk(sys.DiskId);
+  assert.equal(ssd.Category, 'cloud_ssd');
+  assert.notDeepEqual([ssd.IOPS, ssd.Throughput], [sys.IOPS, sys.Throughput]);
+  await waitLimits(sys.DiskId, [ssd.IOPS, ssd.Throughput], 'the system disk re-throttled to cloud_ssd');
+  assert.equal((await h.describeInstance(ecs, x)).Status, 'Running', 'no restart');
+
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: x, force: true }));
+  await h.waitGone(ecs, [x], 60000);
+  await ecs.deleteDisk(new Ecs.DeleteDiskRequest({ diskId: d }));
 });
 
 test('a hot-plug the guest has no room for: the disk (or ENI) is Available again, its file erased; it attaches once a slot is free', async () => {

@@ -14,13 +14,13 @@ const fs = require('node:fs');
 const path = require('node:path');
 const h = require('../api/helpers');
 const probes = require('./probes');
-const { Ecs } = h;
+const { Ecs, Vpc } = h;
 
 const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
 const BOOT_MS = 180000;
 const HOST2_NS = `openecs-h2-${process.pid}`;
 const U1 = '192.168.252.1', U2 = '192.168.252.2';
-const X_IP = '10.7.1.10', Y_IP = '10.7.2.20';
+const X_IP = '10.7.1.10', Y_IP = '10.7.2.20', SVC_IP = '192.168.78.1';
 const BULK = 512 * 1024;
 let server, ecs, vpc, agent2, agent2Dir;
 const userData = (lines) => Buffer.from(['#!/bin/sh', '(', ...lines, ') >/dev/console 2>&1 </dev/null &', ''].join('\n')).toString('base64');
@@ -76,6 +76,7 @@ test('a VPC across two hosts: VXLAN between them, security groups on the receivi
 
   // Y (zone b: host 2) pings X and serves BULK bytes on port 5001.
   const yData = userData([
+    `ip addr add ${SVC_IP}/32 dev lo`,  // reachable only through Y, by a custom route entry
     `printf '#!/bin/sh\\ndd if=/dev/zero bs=1k count=${BULK / 1024} 2>/dev/null\\n' >/tmp/send.sh; chmod +x /tmp/send.sh`,
     '(while true; do nc -l -p 5001 -e /tmp/send.sh; done) &',
     'while true; do',
@@ -98,6 +99,7 @@ test('a VPC across two hosts: VXLAN between them, security groups on the receivi
     `  if ping -c1 -W1 ${Y_IP} >/dev/null 2>&1; then echo "probe ping-y ok"; else echo "probe ping-y fail"; fi`,
     `  b=$(timeout 2 nc -w1 ${Y_IP} 22 </dev/null 2>/dev/null | head -c 3); if [ "$b" = SSH ]; then echo "probe ssh-y open"; else echo "probe ssh-y closed"; fi`,
     `  echo "probe bulk-y $(timeout 10 nc ${Y_IP} 5001 </dev/null 2>/dev/null | wc -c)"`,
+    `  if ping -c1 -W1 ${SVC_IP} >/dev/null 2>&1; then echo "probe ping-svc ok"; else echo "probe ping-svc fail"; fi`,
     '  sleep 1', 'done']) }))[0];
   await h.waitBooted(ecs, [x, y], BOOT_MS);
   const expectProbe = (id, name, want, what) => probes.expectProbe(ecs, id, name, want, what);
@@ -117,6 +119,19 @@ test('a VPC across two hosts: VXLAN between them, security groups on the receivi
   await expectProbe(x, 'ping-y', 'ok', 'host 1 -> host 2 over VXLAN');
   await expectProbe(y, 'ping-x', 'ok', 'host 2 -> host 1 over VXLAN');
   await expectProbe(x, 'bulk-y', String(BULK), 'bulk TCP across the segment (full-size segments clamped)');
+  // A custom route entry with Y as next hop: host 1's router sends the block over the segment
+  // to Y's address, host 2's router to Y's tap, and Y answers from the block.
+  await expectProbe(x, 'ping-svc', 'fail', 'no route to the service block yet');
+  const [table] = h.wire(await vpc.describeRouteTableList(new Vpc.DescribeRouteTableListRequest({ regionId: h.REGION, vpcId: net.vpcId })))
+    .RouterTableList.RouterTableListType;
+  const routeEntryId = h.wire(await vpc.createRouteEntry(new Vpc.CreateRouteEntryRequest({
+    regionId: h.REGION, routeTableId: table.RouteTableId, destinationCidrBlock: `${SVC_IP}/32`, nextHopType: 'Instance', nextHopId: y,
+  }))).RouteEntryId;
+  await expectProbe(x, 'ping-svc', 'ok', 'a route entry whose next hop is on the other host');
+  assert.match(execFileSync('ip', ['-n', ns, 'route', 'show', 'proto', 'static'], { encoding: 'utf8' }),
+    new RegExp(`^${SVC_IP.replace(/\./g, '\\.')} via ${Y_IP.replace(/\./g, '\\.')} dev vxlan`, 'm'));
+  await vpc.deleteRouteEntry(new Vpc.DeleteRouteEntryRequest({ regionId: h.REGION, routeEntryId }));
+  await expectProbe(x, 'ping-svc', 'fail', 'the route entry deleted');
   // Host 2 enforces Y's ingress rules: SSH is closed until a rule opens it.
   await expectProbe(x, 'ssh-y', 'closed', 'no rule: host 2 drops X\'s SYN');
   const ssh = { regionId: h.REGION, securityGroupId: net.securityGroupId, ipProtocol: 'TCP', portRange: '22/22', sourceCidrIp: `${X_IP}/32` };

@@ -105,7 +105,24 @@ Status FakeDriver::PowerOn(const DesiredVm& vm) {
   auto& nics = nics_[id];
   nics.clear();
   for (const auto& n : vm.nics) nics.insert(n.eni_id);
+  limits_.erase(id);
+  ApplyLimits(vm);
   return Ok();
+}
+
+void FakeDriver::ApplyLimits(const DesiredVm& vm) {
+  auto plugged = disks_.find(vm.instance_id);
+  if (plugged == disks_.end()) return;
+  auto& limits = limits_[vm.instance_id];
+  std::erase_if(limits, [&](const auto& l) { return !plugged->second.count(l.first); });
+  for (const auto& d : vm.disks)
+    if (plugged->second.count(d.disk_id)) limits[d.disk_id] = {d.iops, d.throughput_mbps};
+}
+
+std::map<std::string, FakeDriver::DiskLimits> FakeDriver::AppliedLimits(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = limits_.find(id);
+  return it == limits_.end() ? std::map<std::string, DiskLimits>{} : it->second;
 }
 
 Status FakeDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
@@ -120,6 +137,7 @@ Status FakeDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
   }
   disks_.erase(id);
   nics_.erase(id);
+  limits_.erase(id);
   return Ok();
 }
 
@@ -146,6 +164,7 @@ Status FakeDriver::Destroy(const std::string& id, bool delete_disks) {
   vms_.erase(it);
   disks_.erase(id);
   nics_.erase(id);
+  limits_.erase(id);
   return Ok();
 }
 
@@ -182,7 +201,9 @@ Status FakeDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::str
   std::set<std::string> want;
   for (const auto& d : vm.disks) want.insert(d.disk_id);
   std::lock_guard<std::mutex> lock(mu_);
-  return SyncDevices(vm.instance_id, want, disks_, refused);
+  OPENECS_RETURN_IF_ERROR(SyncDevices(vm.instance_id, want, disks_, refused));
+  ApplyLimits(vm);
+  return Ok();
 }
 
 VmInfo FakeDriver::Info(const std::string& id) {

@@ -40,9 +40,17 @@ class FakeDriver final : public Driver {
   bool GuestReady(const std::string& id) override { return Info(id).power == PowerState::kRunning; }
   std::string VncUrl(const std::string& id) override;
   // Emulator mode: a running guest's interfaces and disks are sets of ids; one new to it is
-  // refused while a "hot_plug" failure is injected.
+  // refused while a "hot_plug" failure is injected. Each disk's I/O limits are kept as applied
+  // (AppliedLimits), from its boot or its last sync.
   Status SyncNics(const DesiredVm& vm, std::map<std::string, std::string>* refused) override;
   Status SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) override;
+  struct DiskLimits {
+    int iops = 0;
+    int throughput_mbps = 0;
+    bool operator==(const DiskLimits&) const = default;
+  };
+  // The limits a running guest's disks have now, by disk id (empty when it is not running).
+  std::map<std::string, DiskLimits> AppliedLimits(const std::string& id);
   // No files: a snapshot is "made" after the operation delay, with a checksum of its id.
   Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
                                       const std::function<void(int)>& progress) override;
@@ -79,7 +87,9 @@ class FakeDriver final : public Driver {
   std::mutex mu_;
   std::map<std::string, VmInfo> vms_;
   std::map<std::string, int> failures_;
-  std::map<std::string, std::set<std::string>> disks_, nics_;  // of running guests
+  std::map<std::string, std::set<std::string>> disks_, nics_;        // of running guests
+  std::map<std::string, std::map<std::string, DiskLimits>> limits_;  // of their disks
+  void ApplyLimits(const DesiredVm& vm);                             // requires mu_
   std::ofstream journal_;
 };
 

@@ -33,6 +33,29 @@ TEST(FakeDriver, LifecycleAndFailureInjection) {
   EXPECT_FALSE(d.InjectFailures("explode", 1).ok());
 }
 
+TEST(FakeDriver, DiskLimitsFollowTheDesiredDisks) {
+  FakeDriver d({"", 0, {}});
+  DesiredVm vm = Vm("i-1");
+  DesiredDisk sys;
+  sys.disk_id = "d-sys";
+  sys.iops = 2040;
+  sys.throughput_mbps = 105;
+  vm.disks.push_back(sys);
+  ASSERT_TRUE(d.Spawn(vm).ok());
+  EXPECT_TRUE(d.AppliedLimits("i-1").empty());  // not running
+  ASSERT_TRUE(d.PowerOn(vm).ok());
+  using L = FakeDriver::DiskLimits;
+  EXPECT_EQ(d.AppliedLimits("i-1"), (std::map<std::string, L>{{"d-sys", L{2040, 105}}}));
+  // A new performance level: the running guest's disk is re-throttled by the sync.
+  vm.disks[0].iops = 2800;
+  vm.disks[0].throughput_mbps = 130;
+  std::map<std::string, std::string> refused;
+  ASSERT_TRUE(d.SyncDisks(vm, &refused).ok());
+  EXPECT_EQ(d.AppliedLimits("i-1"), (std::map<std::string, L>{{"d-sys", L{2800, 130}}}));
+  ASSERT_TRUE(d.PowerOff("i-1", true, 0).ok());
+  EXPECT_TRUE(d.AppliedLimits("i-1").empty());
+}
+
 TEST(FakeDriver, GuestsSurviveRestartThroughTheJournal) {
   std::string path = "/tmp/openecs-fake-journal-" + std::to_string(getpid());
   unlink(path.c_str());

@@ -597,6 +597,34 @@ Status DropDiskNodes(QmpClient& qmp, const std::string& disk) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
+
+// Brings the throttle group of a plugged disk to the disk's desired limits (a larger disk or a
+// new performance level changes them): `limits` of the group object, read with qom-get and set
+// with qom-set only where they differ. QEMU applies new limits to the I/O that follows, without
+// draining the disk. A disk plugged without a throttle filter (no limits when it was plugged)
+// gets its limits at its next boot: a filter cannot be put under a running device.
+Status Rethrottle(QmpClient& qmp, const std::string& id, const DesiredDisk& d, bool throttled) {
+  const int64_t bps = int64_t{d.throughput_mbps} * 1024 * 1024;
+  if (!throttled) {
+    if (d.iops > 0 || bps > 0)
+      LOG_WARN("qemu: {}: disk {} has no throttle filter; its limits apply from its next boot", id,
+               d.disk_id);
+    return Ok();
+  }
+  const std::string path = "/objects/" + QemuThrottleGroup(d.disk_id);
+  OPENECS_ASSIGN_OR_RETURN(json have,
+                           qmp.Execute("qom-get", {{"path", path}, {"property", "limits"}}));
+  if (have.value("iops-total", int64_t{0}) == d.iops && have.value("bps-total", int64_t{0}) == bps)
+    return Ok();
+  json limits = {{"iops-total", d.iops}, {"bps-total", bps}};
+  OPENECS_ASSIGN_OR_RETURN(
+      json set,
+      qmp.Execute("qom-set", {{"path", path}, {"property", "limits"}, {"value", limits}}));
+  (void)set;
+  LOG_INFO("qemu: {}: disk {} re-throttled to {} IOPS, {} MB/s", id, d.disk_id, d.iops,
+           d.throughput_mbps);
+  return Ok();
+}
 }  // namespace
 
 Status QemuDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) {
@@ -631,17 +659,9 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::str
         OPENECS_ASSIGN_OR_RETURN(auto r,
                                  qmp.Execute("block_resize", {{"node-name", top}, {"size", want}}));
         (void)r;
-        if (have.throttled) {
-          json limits = {{"iops-total", d.iops},
-                         {"bps-total", int64_t{d.throughput_mbps} * 1024 * 1024}};
-          auto set = qmp.Execute("qom-set", {{"path", "/objects/" + QemuThrottleGroup(d.disk_id)},
-                                             {"property", "limits"},
-                                             {"value", limits}});
-          if (!set.ok())
-            LOG_WARN("qemu: {}: new limits of disk {}: {}", id, d.disk_id, set.error().message);
-        }
         LOG_INFO("qemu: {}: disk {} grown online to {} GiB", id, d.disk_id, d.size_gib);
       }
+      OPENECS_RETURN_IF_ERROR(Rethrottle(qmp, id, d, have.throttled));
       continue;
     }
     bool made = false;
