@@ -31,6 +31,23 @@ std::string DisksOf(const DesiredVm& vm, const Refused& without = {}) {
            std::to_string(d.throughput_mbps) + " ";
   return s;
 }
+// A report of a guest's power state; `reboot_seq`: the reboot it has carried out (running).
+Observation PowerNews(const std::string& id, PowerState power, int64_t reboot_seq = 0) {
+  Observation o;
+  o.instance_id = id;
+  o.power = power;
+  o.reboot_seq_done = reboot_seq;
+  return o;
+}
+// A report that operation `op` failed, the guest being `power` now.
+Observation FailureNews(const std::string& id, PowerState power, const char* op,
+                        const std::string& error) {
+  Observation o = PowerNews(id, power);
+  o.failed = true;
+  o.operation = op;
+  o.error = error;
+  return o;
+}
 std::vector<std::string> DiskIds(const DesiredVm& vm) {
   std::vector<std::string> ids;
   for (const auto& d : vm.disks) ids.push_back(d.disk_id);
@@ -68,7 +85,7 @@ Status Agent::Start() {
   // A guest that changes state on its own (shut down inside, crashed) is reported at once.
   driver_->SetEventHandler([this](const std::string& id) {
     if (stop_) return;
-    Send({id, driver_->Info(id).power, 0, false, "", ""});
+    Send(PowerNews(id, driver_->Info(id).power));
   });
   pool_ = std::make_unique<boost::asio::thread_pool>(options_.workers);
   transfer_pool_ = std::make_unique<boost::asio::thread_pool>(2);
@@ -130,7 +147,9 @@ void Agent::Loop() {
 void Agent::GuestSignalled(const std::string& id, const char* sign) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stop_ || !ready_sent_.insert(id).second) return;
+    Guest& g = guests_[id];
+    if (stop_ || g.ready_sent) return;
+    g.ready_sent = true;
   }
   LOG_INFO("agent: {}: its OS is up ({})", id, sign);
   Observation o;  // power kUnknown: no power news
@@ -140,7 +159,7 @@ void Agent::GuestSignalled(const std::string& id, const char* sign) {
   if (!st.ok()) {
     LOG_WARN("agent: report for {} failed: {}", id, st.error().message);
     std::lock_guard<std::mutex> lock(mu_);
-    ready_sent_.erase(id);  // said again at the next sign
+    guests_[id].ready_sent = false;  // said again at the next sign
   }
 }
 
@@ -149,12 +168,14 @@ void Agent::RefreshConsoles() {
   std::optional<std::map<std::string, int64_t>> dhcp;  // read once, when a guest needs it
   for (const auto& id : running_) {
     if (driver_->Info(id).power != PowerState::kRunning) continue;
-    bool ready_sent;
+    bool ready_sent = false;
     int64_t booted_at = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      ready_sent = ready_sent_.count(id) > 0;
-      if (auto it = booted_at_.find(id); it != booted_at_.end()) booted_at = it->second;
+      if (auto it = guests_.find(id); it != guests_.end()) {
+        ready_sent = it->second.ready_sent;
+        booted_at = it->second.booted_at;
+      }
     }
     const char* sign = !ready_sent && driver_->GuestReady(id) ? "its boot line" : nullptr;
     if (!ready_sent && !sign && booted_at > 0 && options_.network && macs_.count(id)) {
@@ -170,7 +191,7 @@ void Agent::RefreshConsoles() {
     if (it != console_seen_.end() && it->second == h) continue;
     console_seen_[id] = h;
     // Power kUnknown: console news only; a booting guest must not look Running because of it.
-    Observation o{id, PowerState::kUnknown, 0, false, "", ""};
+    Observation o = PowerNews(id, PowerState::kUnknown);
     o.console = std::move(console);
     changed.push_back(std::move(o));
   }
@@ -297,36 +318,29 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
   for (const auto& vm : desired.vms) {
     placed.insert(vm.instance_id);
     if (!full_sync && Settled(vm)) continue;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (busy_.count(vm.instance_id)) continue;
-      busy_.insert(vm.instance_id);
-    }
+    if (!Claim(vm.instance_id)) continue;
     boost::asio::post(*pool_, [this, vm, full_sync] {
       Act(vm);
       if (full_sync) {
         VmInfo info = driver_->Info(vm.instance_id);
-        if (info.power != vm.observed) Send({vm.instance_id, info.power, 0, false, "", ""});
+        if (info.power != vm.observed) Send(PowerNews(vm.instance_id, info.power));
       }
-      std::lock_guard<std::mutex> lock(mu_);
-      busy_.erase(vm.instance_id);
+      Release(vm.instance_id);
     });
   }
   // Orphans: guests here that the server does not place here (a released instance whose
   // report was lost, or an instance moved away).
   for (const auto& info : driver_->List()) {
-    if (placed.count(info.instance_id)) continue;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (busy_.count(info.instance_id)) continue;
-      busy_.insert(info.instance_id);
-    }
+    if (placed.count(info.instance_id) || !Claim(info.instance_id)) continue;
     boost::asio::post(*pool_, [this, id = info.instance_id] {
       LOG_INFO("agent: destroying orphan guest {}", id);
       Status st = driver_->Destroy(id, false);
       if (!st.ok()) LOG_WARN("agent: destroying orphan {} failed: {}", id, st.error().message);
-      std::lock_guard<std::mutex> lock(mu_);
-      busy_.erase(id);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        guests_[id] = Guest{.busy = true};  // it is gone: nothing is known of it any more
+      }
+      Release(id);
     });
   }
 }
@@ -339,11 +353,26 @@ bool Agent::Settled(const DesiredVm& vm) {
   if (driver_->Info(vm.instance_id).power != want) return false;
   if (want != PowerState::kRunning) return true;
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = reboot_done_.find(vm.instance_id);
-  auto nics = nics_done_.find(vm.instance_id);
-  auto disks = disks_done_.find(vm.instance_id);
-  return it != reboot_done_.end() && it->second >= vm.reboot_seq && nics != nics_done_.end() &&
-         nics->second == NicsOf(vm) && disks != disks_done_.end() && disks->second == DisksOf(vm);
+  auto it = guests_.find(vm.instance_id);
+  if (it == guests_.end()) return false;
+  const Guest& g = it->second;
+  return g.reboot_done >= vm.reboot_seq && g.nics == NicsOf(vm) && g.disks == DisksOf(vm);
+}
+
+bool Agent::Claim(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Guest& g = guests_[id];
+  if (g.busy) return false;
+  g.busy = true;
+  return true;
+}
+
+void Agent::Release(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = guests_.find(id);
+  if (it == guests_.end()) return;
+  it->second.busy = false;
+  if (it->second == Guest{}) guests_.erase(it);
 }
 
 void Agent::StartJob(const std::string& key, std::function<bool()> work, bool transfer) {
@@ -370,141 +399,145 @@ void Agent::Send(const Observation& o) {
 }
 
 void Agent::Act(const DesiredVm& vm) {
+  VmInfo info = driver_->Info(vm.instance_id);
+  switch (vm.desired) {
+    case DesiredPower::kAbsent:
+      return ActAbsent(vm, info);
+    case DesiredPower::kStopped:
+      return ActStopped(vm, info);
+    case DesiredPower::kRunning:
+      return ActRunning(vm, info);
+  }
+}
+
+void Agent::ActAbsent(const DesiredVm& vm, const VmInfo& info) {
   const std::string& id = vm.instance_id;
-  VmInfo info = driver_->Info(id);
-  auto fail = [&](const char* op, const Status& st, PowerState now) {
-    Send({id, now, 0, true, op, st.error().message});
-  };
+  if (info.power != PowerState::kAbsent) {
+    Status st = driver_->Destroy(id, true);
+    if (!st.ok()) return Send(FailureNews(id, info.power, "destroy", st.error().message));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    guests_[id] = Guest{.busy = true};  // forgotten when released
+  }
+  Send(PowerNews(id, PowerState::kAbsent));
+}
+
+void Agent::ActStopped(const DesiredVm& vm, const VmInfo& info) {
+  const std::string& id = vm.instance_id;
+  if (info.power == PowerState::kAbsent) {
+    Status st = driver_->Spawn(vm);
+    if (!st.ok()) return Send(FailureNews(id, PowerState::kAbsent, "spawn", st.error().message));
+    return Send(PowerNews(id, PowerState::kShutoff));
+  }
+  if (info.power == PowerState::kRunning) {
+    Status st = driver_->PowerOff(id, vm.force_stop, options_.graceful_stop_timeout_ms);
+    if (!st.ok())
+      return Send(FailureNews(id, driver_->Info(id).power, "power_off", st.error().message));
+    return Send(PowerNews(id, PowerState::kShutoff));
+  }
+  if (vm.observed != PowerState::kShutoff) Send(PowerNews(id, PowerState::kShutoff));
+}
+
+void Agent::ActRunning(const DesiredVm& vm, VmInfo info) {
+  const std::string& id = vm.instance_id;
+  if (info.power == PowerState::kAbsent) {
+    Status st = driver_->Spawn(vm);
+    if (!st.ok()) return Send(FailureNews(id, PowerState::kAbsent, "spawn", st.error().message));
+    Send(PowerNews(id, PowerState::kShutoff, vm.reboot_seq));
+    info.power = PowerState::kShutoff;
+  }
+  if (info.power == PowerState::kShutoff) {
+    Status st = driver_->PowerOn(vm);
+    if (!st.ok())
+      return Send(FailureNews(id, driver_->Info(id).power, "power_on", st.error().message));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      Guest& g = guests_[id];
+      g.reboot_done = vm.reboot_seq;   // a fresh boot satisfies any pending reboot
+      g.nics = NicsOf(vm);             // and boots with the interfaces it should have
+      g.disks = DisksOf(vm);           // and disks
+      g.ready_sent = false;            // its OS has to say it is up again
+      g.booted_at = NowSeconds() - 1;  // (lease times have whole seconds)
+    }
+    Observation up = PowerNews(id, PowerState::kRunning, vm.reboot_seq);
+    up.disks = DiskIds(vm);
+    return Send(up);
+  }
+  // Running.
   int64_t done;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = reboot_done_.find(id);
-    done = it == reboot_done_.end() ? -1 : it->second;
+    Guest& g = guests_[id];
+    done = g.reboot_done;
+    // First sight since the agent started: adopt the running guest as it is (a reboot
+    // requested before the restart counts as done: the guest is up).
+    if (done < 0) g.reboot_done = vm.reboot_seq;
   }
+  if (done < 0) return Send(PowerNews(id, PowerState::kRunning, vm.reboot_seq));
+  if (!SyncDevices(vm)) return;
+  if (vm.reboot_seq > done) {
+    Status st = driver_->Reboot(vm, vm.force_stop);
+    if (!st.ok())
+      return Send(FailureNews(id, driver_->Info(id).power, "reboot", st.error().message));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      Guest& g = guests_[id];
+      g.reboot_done = vm.reboot_seq;
+      g.ready_sent = false;
+      g.booted_at = NowSeconds() - 1;
+    }
+    return Send(PowerNews(id, PowerState::kRunning, vm.reboot_seq));
+  }
+  if (vm.observed != PowerState::kRunning) Send(PowerNews(id, PowerState::kRunning, vm.reboot_seq));
+}
 
-  switch (vm.desired) {
-    case DesiredPower::kAbsent: {
-      if (info.power != PowerState::kAbsent) {
-        Status st = driver_->Destroy(id, true);
-        if (!st.ok()) return fail("destroy", st, info.power);
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        reboot_done_.erase(id);
-        nics_done_.erase(id);
-        disks_done_.erase(id);
-        ready_sent_.erase(id);
-        booted_at_.erase(id);
-      }
-      return Send({id, PowerState::kAbsent, 0, false, "", ""});
+bool Agent::SyncDevices(const DesiredVm& vm) {
+  const std::string& id = vm.instance_id;
+  std::optional<std::string> nics, disks;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    nics = guests_[id].nics;
+    disks = guests_[id].disks;
+  }
+  // Interfaces attached or detached while it runs (also checked once after a restart).
+  if (nics != NicsOf(vm)) {
+    Refused refused;
+    Status st = driver_->SyncNics(vm, &refused);
+    if (!st.ok()) {
+      Send(FailureNews(id, PowerState::kRunning, "sync_nics", st.error().message));
+      return false;
     }
-    case DesiredPower::kStopped: {
-      if (info.power == PowerState::kAbsent) {
-        Status st = driver_->Spawn(vm);
-        if (!st.ok()) return fail("spawn", st, PowerState::kAbsent);
-        return Send({id, PowerState::kShutoff, 0, false, "", ""});
-      }
-      if (info.power == PowerState::kRunning) {
-        Status st = driver_->PowerOff(id, vm.force_stop, options_.graceful_stop_timeout_ms);
-        if (!st.ok()) return fail("power_off", st, driver_->Info(id).power);
-        return Send({id, PowerState::kShutoff, 0, false, "", ""});
-      }
-      if (vm.observed != PowerState::kShutoff) Send({id, PowerState::kShutoff, 0, false, "", ""});
-      return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      guests_[id].nics = NicsOf(vm, refused);
     }
-    case DesiredPower::kRunning: {
-      if (info.power == PowerState::kAbsent) {
-        Status st = driver_->Spawn(vm);
-        if (!st.ok()) return fail("spawn", st, PowerState::kAbsent);
-        Send({id, PowerState::kShutoff, vm.reboot_seq, false, "", ""});
-        info.power = PowerState::kShutoff;
-      }
-      if (info.power == PowerState::kShutoff) {
-        Status st = driver_->PowerOn(vm);
-        if (!st.ok()) return fail("power_on", st, driver_->Info(id).power);
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          reboot_done_[id] = vm.reboot_seq;   // a fresh boot satisfies any pending reboot
-          nics_done_[id] = NicsOf(vm);        // and boots with the interfaces it should have
-          disks_done_[id] = DisksOf(vm);      // and disks
-          ready_sent_.erase(id);              // its OS has to say it is up again
-          booted_at_[id] = NowSeconds() - 1;  // (lease times have whole seconds)
-        }
-        Observation up{id, PowerState::kRunning, vm.reboot_seq, false, "", ""};
-        up.disks = DiskIds(vm);
-        return Send(up);
-      }
-      // Running.
-      if (done < 0) {
-        // First sight since the agent started: adopt the running guest as it is (a reboot
-        // requested before the restart counts as done: the guest is up).
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          reboot_done_[id] = vm.reboot_seq;
-        }
-        return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
-      }
-      // Interfaces attached or detached while it runs (also checked once after a restart).
-      std::string nics = NicsOf(vm);
-      bool nics_known;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        auto it = nics_done_.find(id);
-        nics_known = it != nics_done_.end() && it->second == nics;
-      }
-      if (!nics_known) {
-        Refused refused;
-        Status st = driver_->SyncNics(vm, &refused);
-        if (!st.ok()) return fail("sync_nics", st, PowerState::kRunning);
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          nics_done_[id] = NicsOf(vm, refused);
-        }
-        if (!refused.empty()) {
-          Observation o{id, PowerState::kRunning, vm.reboot_seq, false, "", ""};
-          o.nics_refused = std::move(refused);
-          Send(o);
-        }
-      }
-      // Disks attached, detached, grown or re-throttled while it runs (also checked once after a
-      // restart).
-      std::string disks = DisksOf(vm);
-      bool disks_known;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        auto it = disks_done_.find(id);
-        disks_known = it != disks_done_.end() && it->second == disks;
-      }
-      if (!disks_known) {
-        Refused refused;
-        Status st = driver_->SyncDisks(vm, &refused);
-        if (!st.ok()) return fail("sync_disks", st, PowerState::kRunning);
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          disks_done_[id] = DisksOf(vm, refused);
-        }
-        Observation synced{id, PowerState::kRunning, vm.reboot_seq, false, "", ""};
-        synced.disks = DiskIds(vm);
-        std::erase_if(*synced.disks, [&](const std::string& d) { return refused.count(d) > 0; });
-        synced.disks_refused = std::move(refused);
-        Send(synced);
-      }
-      if (vm.reboot_seq > done) {
-        Status st = driver_->Reboot(vm, vm.force_stop);
-        if (!st.ok()) return fail("reboot", st, driver_->Info(id).power);
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          reboot_done_[id] = vm.reboot_seq;
-          ready_sent_.erase(id);
-          booted_at_[id] = NowSeconds() - 1;
-        }
-        return Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
-      }
-      if (vm.observed != PowerState::kRunning)
-        Send({id, PowerState::kRunning, vm.reboot_seq, false, "", ""});
-      return;
+    if (!refused.empty()) {
+      Observation o = PowerNews(id, PowerState::kRunning, vm.reboot_seq);
+      o.nics_refused = std::move(refused);
+      Send(o);
     }
   }
+  // Disks attached, detached, grown or re-throttled while it runs (also checked once after a
+  // restart).
+  if (disks != DisksOf(vm)) {
+    Refused refused;
+    Status st = driver_->SyncDisks(vm, &refused);
+    if (!st.ok()) {
+      Send(FailureNews(id, PowerState::kRunning, "sync_disks", st.error().message));
+      return false;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      guests_[id].disks = DisksOf(vm, refused);
+    }
+    Observation synced = PowerNews(id, PowerState::kRunning, vm.reboot_seq);
+    synced.disks = DiskIds(vm);
+    std::erase_if(*synced.disks, [&](const std::string& d) { return refused.count(d) > 0; });
+    synced.disks_refused = std::move(refused);
+    Send(synced);
+  }
+  return true;
 }
 
 }  // namespace openecs

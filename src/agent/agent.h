@@ -3,8 +3,8 @@
 // the instances placed on it, and reconciles: it spawns, powers on/off, reboots and destroys
 // guests through the Driver until what runs matches what should run, reporting each result.
 //
-// - One operation at a time per instance (a per-instance busy flag); different instances
-//   proceed in parallel on a pool of worker threads.
+// - One operation at a time per instance (Guest::busy); different instances proceed in
+//   parallel on a pool of worker threads.
 // - Level-triggered: every pass compares desired with actual (Driver::Info), so a restarted
 //   agent adopts the guests already running instead of spawning duplicates.
 // - Guests the driver has that the server no longer places here are destroyed, but only
@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -57,10 +58,21 @@ class Agent {
  private:
   void Loop();
   void Reconcile(const DesiredState& desired, bool full_sync);
-  void Act(const DesiredVm& vm);  // runs on the pool
+  // Brings one guest to what `vm` wants (runs on the pool, the guest marked busy): one of
+  // the three below, by vm.desired.
+  void Act(const DesiredVm& vm);
+  void ActAbsent(const DesiredVm& vm, const VmInfo& info);
+  void ActStopped(const DesiredVm& vm, const VmInfo& info);
+  void ActRunning(const DesiredVm& vm, VmInfo info);
+  // A running guest's interfaces and disks made as `vm` lists them (hot-plug). False when a
+  // sync failed (reported).
+  bool SyncDevices(const DesiredVm& vm);
   // True when the guest already is as desired and the server knows it: nothing to do.
   bool Settled(const DesiredVm& vm);
   void Send(const Observation& o);
+  // Marks a guest busy (false if it already was), and not busy again.
+  bool Claim(const std::string& id);
+  void Release(const std::string& id);
   // Runs `work` on the pool unless the job `key` is under way or finished here already (work
   // returned true). `transfer`: an image import or export, which may take hours on a user's
   // slow server; those run on their own small pool so they never hold the threads that start
@@ -70,6 +82,17 @@ class Agent {
   // Reports, once per boot, that a guest's OS is up (HealthStatus Ok).
   void GuestSignalled(const std::string& id, const char* sign);
   std::string host_id();
+
+  // What this agent knows of one guest; a guest that is not busy and knows nothing has none.
+  struct Guest {
+    bool busy = false;                 // an operation (Act, an orphan's destroy) is under way
+    int64_t reboot_done = -1;          // the last reboot_seq carried out (-1: not since start)
+    std::optional<std::string> nics;   // the interfaces its running guest has (NicsOf)
+    std::optional<std::string> disks;  // its disks, as DisksOf describes them
+    bool ready_sent = false;           // its OS was reported up since its last boot
+    int64_t booted_at = 0;             // when this agent last powered it on (s)
+    bool operator==(const Guest&) const = default;
+  };
 
   AgentChannel* channel_;
   Driver* driver_;
@@ -81,18 +104,15 @@ class Agent {
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::unique_ptr<boost::asio::thread_pool> transfer_pool_;  // image imports and exports
   std::mutex mu_;
-  std::set<std::string> busy_;
-  std::set<std::string>
-      jobs_busy_;  // long jobs under way ("snapshot:<id>", "build:<disk>:<gen>"...)
-  std::set<std::string> jobs_done_;  // and finished here: never redone from a stale desired state
-  std::map<std::string, int64_t> reboot_done_;     // instance -> last reboot_seq carried out
-  std::map<std::string, std::string> nics_done_;   // instance -> ENIs its running guest has
-  std::map<std::string, std::string> disks_done_;  // instance -> disks (id:size) it has
-  std::set<std::string> ready_sent_;  // guests whose OS was reported up since their last boot
-  std::map<std::string, int64_t> booted_at_;  // when this agent last powered a guest on (s)
-  std::set<std::string> running_;             // loop thread only: guests meant to run
-  std::map<std::string, std::vector<std::string>> macs_;  // loop thread only: their NICs' MACs
-  std::map<std::string, size_t> console_seen_;  // loop thread only: console hash last sent
+  std::map<std::string, Guest> guests_;  // guarded by mu_
+  // Long jobs under way ("snapshot:<id>", "build:<disk>:<gen>"...), and those finished here
+  // (never redone from a stale desired state). Guarded by mu_.
+  std::set<std::string> jobs_busy_;
+  std::set<std::string> jobs_done_;
+  // Loop thread only: the guests meant to run, their NICs' MACs, the console hash last sent.
+  std::set<std::string> running_;
+  std::map<std::string, std::vector<std::string>> macs_;
+  std::map<std::string, size_t> console_seen_;
 };
 
 }  // namespace openecs

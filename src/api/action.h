@@ -48,6 +48,7 @@ void RegisterEventActions(ActionTable& t);
 void RegisterImageActions(ActionTable& t);
 void RegisterNetworkActions(ActionTable& t);
 void RegisterRouteActions(ActionTable& t);
+void RegisterResourceGroupActions(ActionTable& t);
 void RegisterInstanceActions(ActionTable& t);
 void RegisterInstanceSettingsActions(ActionTable& t);
 void RegisterKeyPairAndTagActions(ActionTable& t);

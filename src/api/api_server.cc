@@ -118,6 +118,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterCatalogueActions(actions_);
   RegisterNetworkActions(actions_);
   RegisterRouteActions(actions_);
+  RegisterResourceGroupActions(actions_);
   RegisterInstanceActions(actions_);
   RegisterInstanceSettingsActions(actions_);
   RegisterKeyPairAndTagActions(actions_);

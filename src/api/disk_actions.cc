@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "model/catalogue.h"
 #include "service/disk_service.h"
+#include "service/resource_group_service.h"
 #include "service/tag_service.h"
 
 namespace openecs {
@@ -27,6 +28,7 @@ Result<json> CreateDiskAction(ApiContext& c) {
   r.size_gib = static_cast<int>(size);
   r.snapshot_id = p.GetOr("SnapshotId", "");
   r.instance_id = p.GetOr("InstanceId", "");
+  r.resource_group_id = p.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(p));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(p));
@@ -213,7 +215,7 @@ json RenderDisk(const State& s, const Disk& d) {
           {"OperationLocks", Wrap("OperationLock", json::array())},
           {"BdfId", ""},
           {"ProductCode", ""},
-          {"ResourceGroupId", ""},
+          {"ResourceGroupId", EffectiveGroup(d.resource_group_id, d.account_id)},
           {"StorageClusterId", ""},
           {"StorageSetId", ""},
           {"StorageSetPartitionNumber", 0},
@@ -227,6 +229,7 @@ Result<json> DescribeDisksAction(ApiContext& c) {
   auto instance = p.Get("InstanceId"), zone = p.Get("ZoneId"), type = p.Get("DiskType");
   OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
   auto category = p.Get("Category"), status = p.Get("Status"), name = p.Get("DiskName");
+  auto group = p.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(p));
   PageSpec spec;
   spec.max_results_min = 10;
@@ -243,6 +246,7 @@ Result<json> DescribeDisksAction(ApiContext& c) {
       if (category && *category != "all" && d.category != *category) continue;
       if (status && *status != "All" && d.status != *status) continue;
       if (name && d.name != *name) continue;
+      if (!InGroup(group, d.resource_group_id, d.account_id)) continue;
       if (!TagsMatch(d.tags, want)) continue;
       matched.push_back(&d);
     }

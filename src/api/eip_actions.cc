@@ -7,6 +7,7 @@
 #include "common/text.h"
 #include "service/eip_service.h"
 #include "service/names.h"
+#include "service/resource_group_service.h"
 #include "service/tag_service.h"
 
 namespace openecs {
@@ -29,13 +30,14 @@ Result<json> AllocateEipAddressAction(ApiContext& c) {
   r.name = c.params.GetOr("Name", "");
   if (!ValidResourceName(r.name)) return InvalidName();
   r.description = c.params.GetOr("Description", "");
+  r.resource_group_id = c.params.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(c.params));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(EipAddress e, AllocateEip(c.cloud, r));
   return json{{"AllocationId", e.id},
               {"EipAddress", e.ip_address},
               {"OrderId", 0},
-              {"ResourceGroupId", ""}};
+              {"ResourceGroupId", EffectiveGroup(e.resource_group_id, e.account_id)}};
 }
 
 Result<json> AssociateEipAddressAction(ApiContext& c) {
@@ -81,6 +83,7 @@ Result<json> DescribeEipAddressesAction(ApiContext& c) {
   auto instance = c.params.Get("AssociatedInstanceId");
   auto status = c.params.Get("Status");
   auto name = c.params.Get("EipName");
+  auto group = c.params.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(c.params));
   PageSpec spec;
   spec.token_style = false;
@@ -94,6 +97,7 @@ Result<json> DescribeEipAddressesAction(ApiContext& c) {
       if (instance && e.instance_id != *instance) continue;
       if (status && st != *status) continue;
       if (name && e.name != *name) continue;
+      if (!InGroup(group, e.resource_group_id, e.account_id)) continue;
       if (!TagsMatch(e.tags, want)) continue;
       matched.push_back(&e);
     }
@@ -131,7 +135,7 @@ Result<json> DescribeEipAddressesAction(ApiContext& c) {
                      {"VpcId", vpc_id},
                      {"Zone", zone},
                      {"ExpiredTime", ""},
-                     {"ResourceGroupId", ""},
+                     {"ResourceGroupId", EffectiveGroup(e.resource_group_id, e.account_id)},
                      // A plain pay-as-you-go EIP: no bandwidth plan, pool, reservation (pending
                      // change), DDoS tier, fine-grained monitoring or managing service.
                      {"BizType", "Default"},

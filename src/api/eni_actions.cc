@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "service/eni_service.h"
 #include "service/public_ip.h"
+#include "service/resource_group_service.h"
 #include "service/tag_service.h"
 
 namespace openecs {
@@ -78,7 +79,7 @@ json Render(const State& s, const EniView& e) {
           {"CreationTime", FormatIso(e.creation_time)},
           {"DeleteOnRelease", e.primary},
           {"OwnerId", e.account_id},
-          {"ResourceGroupId", ""},
+          {"ResourceGroupId", EffectiveGroup(e.resource_group_id, e.account_id)},
           {"ServiceManaged", false},
           {"ServiceID", 0},
           {"SourceDestCheck", true},
@@ -104,6 +105,7 @@ Result<json> CreateNetworkInterfaceAction(ApiContext& c) {
   r.secondary_count = static_cast<int>(count);
   r.name = c.params.GetOr("NetworkInterfaceName", "");
   r.description = c.params.GetOr("Description", "");
+  r.resource_group_id = c.params.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(c.params));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(NetworkInterface e, CreateNetworkInterface(c.cloud, r));
@@ -177,6 +179,7 @@ Result<json> DescribeNetworkInterfacesAction(ApiContext& c) {
   auto name = c.params.Get("NetworkInterfaceName");
   auto primary_ip = c.params.Get("PrimaryIpAddress");
   auto group = c.params.Get("SecurityGroupId");
+  auto resource_group = c.params.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(c.params));
   PageSpec spec;
   spec.max_results_min = 1;
@@ -202,6 +205,7 @@ Result<json> DescribeNetworkInterfacesAction(ApiContext& c) {
           any = any || std::find(ips.begin(), ips.end(), ip) != ips.end();
         if (!any) continue;
       }
+      if (!InGroup(resource_group, e.resource_group_id, e.account_id)) continue;
       if (!TagsMatch(e.tags, want)) continue;
       matched.push_back(std::move(e));
     }

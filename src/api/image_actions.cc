@@ -11,6 +11,7 @@
 #include "common/text.h"
 #include "model/catalogue.h"
 #include "service/image_service.h"
+#include "service/resource_group_service.h"
 #include "service/tag_service.h"
 
 namespace openecs {
@@ -27,6 +28,9 @@ struct ImageRow {
   std::string snapshot_id;
   bool shared = false;
   std::string owner_account_id;  // custom images: the account that made it
+  // The caller's own images: their group (resource_group_service.h). Public images and those
+  // shared by other accounts are in no group of the caller's: "".
+  std::string resource_group_id;
   Tags tags;
 };
 
@@ -97,7 +101,7 @@ json Render(const ImageRow& r) {
           {"LicenseType", ""},
           {"ProductCode", ""},
           {"SupplierName", ""},
-          {"ResourceGroupId", ""},
+          {"ResourceGroupId", r.resource_group_id},
           {"Tags", RenderTags(r.tags, false)}};
 }
 
@@ -109,7 +113,7 @@ Result<json> DescribeImagesAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(auto owner,
                            p.Enum("ImageOwnerAlias", {"system", "self", "others", "marketplace"}));
   auto name = p.Get("ImageName"), os_type = p.Get("OSType"), arch = p.Get("Architecture");
-  auto snapshot = p.Get("SnapshotId");
+  auto snapshot = p.Get("SnapshotId"), group = p.Get("ResourceGroupId");
   // Status: a comma-separated list; default Available.
   std::set<std::string> statuses;
   for (const auto& st : Split(p.GetOr("Status", "Available"), ',')) statuses.insert(Trim(st));
@@ -132,6 +136,7 @@ Result<json> DescribeImagesAction(ApiContext& c) {
       r.snapshot_id = ci.snapshot_id;
       r.shared = own && !sw.empty();
       r.owner_account_id = ci.account_id;
+      if (own) r.resource_group_id = EffectiveGroup(ci.resource_group_id, ci.account_id);
       r.tags = ci.tags;
       out.push_back(std::move(r));
     }
@@ -147,6 +152,7 @@ Result<json> DescribeImagesAction(ApiContext& c) {
     if (arch && *arch != img.architecture) continue;
     if (snapshot && r.snapshot_id != *snapshot) continue;
     if (!any_status && !statuses.count(r.status)) continue;
+    if (group && !group->empty() && r.resource_group_id != *group) continue;
     if (!TagsMatch(r.tags, want)) continue;
     matched.push_back(&r);
   }
@@ -173,6 +179,7 @@ Result<json> CreateImageAction(ApiContext& c) {
   r.description = p.GetOr("Description", "");
   r.platform = p.GetOr("Platform", "");
   r.architecture = p.GetOr("Architecture", "");
+  r.resource_group_id = p.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(p));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(p));
@@ -203,6 +210,7 @@ Result<json> ImportImageAction(ApiContext& c) {
   r.platform = p.GetOr("Platform", "");
   r.architecture = p.GetOr("Architecture", "x86_64");
   r.os_type = p.GetOr("OSType", "linux");
+  r.resource_group_id = p.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(p));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(p));
@@ -217,9 +225,10 @@ Result<json> CopyImageAction(ApiContext& c) {
   if (dest != c.region_id)
     return MakeError(ErrorCode::kInvalidRegionIdNotFound,
                      "The destination region " + dest + " does not exist.");
-  OPENECS_ASSIGN_OR_RETURN(CustomImage image, CopyImage(c.cloud, c.account_id, id, dest,
-                                                        p.GetOr("DestinationImageName", ""),
-                                                        p.GetOr("DestinationDescription", "")));
+  OPENECS_ASSIGN_OR_RETURN(
+      CustomImage image,
+      CopyImage(c.cloud, c.account_id, id, dest, p.GetOr("DestinationImageName", ""),
+                p.GetOr("DestinationDescription", ""), p.Get("ResourceGroupId")));
   return json{{"ImageId", image.id}};
 }
 

@@ -14,6 +14,7 @@
 #include "service/eni_service.h"
 #include "service/instance_service.h"
 #include "service/public_ip.h"
+#include "service/resource_group_service.h"
 #include "service/tag_service.h"
 
 namespace openecs {
@@ -132,6 +133,7 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   r.deployment_set_id = p.GetOr("DeploymentSetId", "");
   OPENECS_ASSIGN_OR_RETURN(int64_t set_group, p.IntOr("DeploymentSetGroupNo", 0, 1, 7));
   r.deployment_set_group = static_cast<int>(set_group);
+  r.resource_group_id = p.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(p));
   return r;
 }
@@ -268,7 +270,7 @@ void RenderInstance(const State& s, const Instance& i, JsonWriter& w) {
       .Field("DeviceAvailable", true)
       .Field("Recyclable", false)
       .Field("SerialNumber", suffix)
-      .Field("ResourceGroupId", "")
+      .Field("ResourceGroupId", EffectiveGroup(i.resource_group_id, i.account_id))
       // Features OpenECS does not have, in the form ECS gives an instance without them.
       .Field("AutoReleaseTime", i.auto_release_time ? FormatIso(i.auto_release_time) : "")
       .Field("ClusterId", "")
@@ -367,6 +369,7 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
   OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
   auto name = p.Get("InstanceName"), type = p.Get("InstanceType"), sg = p.Get("SecurityGroupId");
   auto image = p.Get("ImageId"), charge = p.Get("InstanceChargeType"), key = p.Get("KeyPairName");
+  auto group = p.Get("ResourceGroupId");
   std::optional<InstanceStatus> status;
   if (auto st = p.Get("Status")) {
     InstanceStatus parsed;
@@ -394,6 +397,7 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
       if (image && i.image_id != *image) return;
       if (charge && i.charge_type != *charge) return;
       if (key && i.key_pair_name != *key) return;
+      if (!InGroup(group, i.resource_group_id, i.account_id)) return;
       if (!ips.empty() && !ips.count(i.private_ip)) return;
       if (sg && std::find(i.security_group_ids.begin(), i.security_group_ids.end(), *sg) ==
                     i.security_group_ids.end())

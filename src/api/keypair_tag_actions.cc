@@ -1,4 +1,4 @@
-// Key pair and tag actions.
+// Key pair and tag actions, and ECS's JoinResourceGroup.
 #include <set>
 
 #include "api/action.h"
@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/text.h"
 #include "service/keypair_service.h"
+#include "service/resource_group_service.h"
 #include "service/tag_service.h"
 
 namespace openecs {
@@ -16,8 +17,8 @@ Result<json> CreateKeyPairAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string name, c.params.Required("KeyPairName"));
   OPENECS_ASSIGN_OR_RETURN(Tags tags, TagsOf(c.params));
   OPENECS_RETURN_IF_ERROR(ValidateTags(tags));
-  OPENECS_ASSIGN_OR_RETURN(auto created,
-                           CreateKeyPair(c.cloud, c.account_id, c.region_id, name, tags));
+  OPENECS_ASSIGN_OR_RETURN(auto created, CreateKeyPair(c.cloud, c.account_id, c.region_id, name,
+                                                       tags, c.params.Get("ResourceGroupId")));
   return json{{"KeyPairName", created.key_pair.id},
               {"KeyPairId", created.key_pair.key_pair_id},
               {"KeyPairFingerPrint", created.key_pair.fingerprint},
@@ -29,14 +30,15 @@ Result<json> ImportKeyPairAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string body, c.params.Required("PublicKeyBody"));
   OPENECS_ASSIGN_OR_RETURN(Tags tags, TagsOf(c.params));
   OPENECS_RETURN_IF_ERROR(ValidateTags(tags));
-  OPENECS_ASSIGN_OR_RETURN(KeyPair kp,
-                           ImportKeyPair(c.cloud, c.account_id, c.region_id, name, body, tags));
+  OPENECS_ASSIGN_OR_RETURN(KeyPair kp, ImportKeyPair(c.cloud, c.account_id, c.region_id, name, body,
+                                                     tags, c.params.Get("ResourceGroupId")));
   return json{{"KeyPairName", kp.id}, {"KeyPairFingerPrint", kp.fingerprint}};
 }
 
 Result<json> DescribeKeyPairsAction(ApiContext& c) {
   auto name = c.params.Get("KeyPairName");
   auto fp = c.params.Get("KeyPairFingerPrint");
+  auto group = c.params.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(bool include_public, c.params.Bool("IncludePublicKey", false));
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(c.params));
   PageSpec spec;
@@ -52,6 +54,7 @@ Result<json> DescribeKeyPairsAction(ApiContext& c) {
         if (wildcard ? id.rfind(name->substr(0, name->size() - 1), 0) != 0 : id != *name) continue;
       }
       if (fp && k.fingerprint != *fp) continue;
+      if (!InGroup(group, k.resource_group_id, k.account_id)) continue;
       if (!TagsMatch(k.tags, want)) continue;
       matched.push_back(&k);
     }
@@ -62,7 +65,7 @@ Result<json> DescribeKeyPairsAction(ApiContext& c) {
       json e = {{"KeyPairName", k.id},
                 {"KeyPairFingerPrint", k.fingerprint},
                 {"CreationTime", FormatIso(k.creation_time)},
-                {"ResourceGroupId", ""},
+                {"ResourceGroupId", EffectiveGroup(k.resource_group_id, k.account_id)},
                 {"Tags", RenderTags(k.tags, false)}};
       if (include_public) e["PublicKey"] = k.public_key;
       arr.push_back(e);
@@ -78,6 +81,25 @@ Result<json> DeleteKeyPairsAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(auto names, c.params.JsonList("KeyPairNames"));
   (void)raw;
   OPENECS_RETURN_IF_ERROR(DeleteKeyPairs(c.cloud, c.account_id, names));
+  return json::object();
+}
+
+// JoinResourceGroup: moves one ECS resource into a group (resource_group_service.h). ResourceType
+// as ECS names it (either case); a key pair's ResourceId is its name.
+Result<json> JoinResourceGroupAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string group, c.params.Required("ResourceGroupId"));
+  OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("ResourceId"));
+  OPENECS_ASSIGN_OR_RETURN(std::string wire, c.params.Required("ResourceType"));
+  static const std::set<std::string> kTypes = {"instance", "disk",           "snapshot",
+                                               "image",    "securitygroup",  "keypair",
+                                               "eni",      "launchtemplate", "autosnapshotpolicy"};
+  std::string type = ToLower(wire);
+  if (!kTypes.count(type))
+    return MakeError(ErrorCode::kInvalidResourceTypeNotFound,
+                     "ResourceType " + wire +
+                         " is not one of instance, disk, snapshot, image, securitygroup, "
+                         "keypair, eni, launchtemplate, autosnapshotpolicy.");
+  OPENECS_RETURN_IF_ERROR(MoveToResourceGroup(c.cloud, c.account_id, type, id, group));
   return json::object();
 }
 
@@ -271,6 +293,7 @@ void RegisterKeyPairAndTagActions(ActionTable& t) {
   t[{kEcsVersion, "DeleteKeyPairs"}] = {DeleteKeyPairsAction};
   t[{kEcsVersion, "AttachKeyPair"}] = {BindKeyPairAction(true)};
   t[{kEcsVersion, "DetachKeyPair"}] = {BindKeyPairAction(false)};
+  t[{kEcsVersion, "JoinResourceGroup"}] = {JoinResourceGroupAction};
   t[{kEcsVersion, "TagResources"}] = {TagResourcesAction(false)};
   t[{kEcsVersion, "UntagResources"}] = {UntagResourcesAction(false)};
   t[{kEcsVersion, "ListTagResources"}] = {ListTagResourcesAction(false)};

@@ -12,6 +12,7 @@
 #include "api/paging.h"
 #include "common/clock.h"
 #include "service/launch_template_service.h"
+#include "service/resource_group_service.h"
 #include "service/tag_service.h"
 
 namespace openecs {
@@ -170,7 +171,7 @@ Result<json> CreateLaunchTemplateAction(ApiContext& c) {
   r.account_id = c.account_id;
   r.region_id = c.region_id;
   OPENECS_ASSIGN_OR_RETURN(r.name, p.Required("LaunchTemplateName"));
-  r.resource_group_id = p.GetOr("TemplateResourceGroupId", "");
+  r.resource_group_id = p.Get("TemplateResourceGroupId");
   r.version_description = p.GetOr("VersionDescription", "");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(p, "TemplateTag"));
   r.data = SelectLaunchTemplateData(p.all());
@@ -205,8 +206,7 @@ Result<json> DescribeLaunchTemplatesAction(ApiContext& c) {
       if (!ids.empty() && !ids.count(id)) continue;
       if (!names.empty() && !names.count(t.name)) continue;
       if (!TagsMatch(t.tags, want)) continue;
-      // The default resource group (none) is listed whatever the filter, as on ECS.
-      if (group && !t.resource_group_id.empty() && t.resource_group_id != *group) continue;
+      if (!InGroup(group, t.resource_group_id, t.account_id)) continue;
       matched.push_back(&t);
     }
     OPENECS_ASSIGN_OR_RETURN(Page page,
@@ -223,7 +223,7 @@ Result<json> DescribeLaunchTemplatesAction(ApiContext& c) {
                      {"LaunchTemplateId", t.id},
                      {"LaunchTemplateName", t.name},
                      {"ModifiedTime", FormatIso(t.modified_time)},
-                     {"ResourceGroupId", t.resource_group_id},
+                     {"ResourceGroupId", EffectiveGroup(t.resource_group_id, t.account_id)},
                      {"Tags", RenderTags(t.tags, false)}});
     }
     json reply = {{"LaunchTemplateSets", Wrap("LaunchTemplateSet", arr)}};

@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/text.h"
 #include "service/network_service.h"
+#include "service/resource_group_service.h"
 #include "service/tag_service.h"
 
 namespace openecs {
@@ -17,30 +18,31 @@ json RenderVpc(const State& s, const Vpc& v) {
   json vsws = json::array();
   for (const auto& [vid, vs] : s.vswitches)
     if (vs.vpc_id == v.id) vsws.push_back(vid);
-  return {{"VpcId", v.id},
-          {"VpcName", v.name},
-          {"Description", v.description},
-          {"CidrBlock", v.cidr_block},
-          {"RegionId", v.region_id},
-          {"Status", "Available"},
-          {"VRouterId", v.vrouter_id},
-          {"IsDefault", false},
-          {"CreationTime", FormatIso(v.creation_time)},
-          {"OwnerId", 1},
-          {"ResourceGroupId", ""},
-          {"VSwitchIds", Wrap("VSwitchId", vsws)},
-          {"RouterTableIds", Wrap("RouterTableIds", json::array({v.route_table_id}))},
-          {"UserCidrs", Wrap("UserCidr", json::array())},
-          {"SecondaryCidrBlocks", Wrap("SecondaryCidrBlock", json::array())},
-          {"NatGatewayIds", Wrap("NatGatewayIds", json::array())},
-          {"Tags", RenderTags(v.tags, true)},
-          {"EnabledIpv6", false},
-          {"Ipv6CidrBlock", ""},
-          {"Ipv6CidrBlocks", Wrap("Ipv6CidrBlock", json::array())},
-          {"DhcpOptionsSetId", ""},
-          {"DhcpOptionsSetStatus", ""},
-          {"DnsHostnameStatus", "DISABLED"},
-          {"CenStatus", ""}};  // OpenECS has no Cloud Enterprise Network to attach it to
+  return {
+      {"VpcId", v.id},
+      {"VpcName", v.name},
+      {"Description", v.description},
+      {"CidrBlock", v.cidr_block},
+      {"RegionId", v.region_id},
+      {"Status", "Available"},
+      {"VRouterId", v.vrouter_id},
+      {"IsDefault", false},
+      {"CreationTime", FormatIso(v.creation_time)},
+      {"OwnerId", 1},
+      {"ResourceGroupId", v.id.empty() ? "" : EffectiveGroup(v.resource_group_id, v.account_id)},
+      {"VSwitchIds", Wrap("VSwitchId", vsws)},
+      {"RouterTableIds", Wrap("RouterTableIds", json::array({v.route_table_id}))},
+      {"UserCidrs", Wrap("UserCidr", json::array())},
+      {"SecondaryCidrBlocks", Wrap("SecondaryCidrBlock", json::array())},
+      {"NatGatewayIds", Wrap("NatGatewayIds", json::array())},
+      {"Tags", RenderTags(v.tags, true)},
+      {"EnabledIpv6", false},
+      {"Ipv6CidrBlock", ""},
+      {"Ipv6CidrBlocks", Wrap("Ipv6CidrBlock", json::array())},
+      {"DhcpOptionsSetId", ""},
+      {"DhcpOptionsSetStatus", ""},
+      {"DnsHostnameStatus", "DISABLED"},
+      {"CenStatus", ""}};  // OpenECS has no Cloud Enterprise Network to attach it to
 }
 
 // A rendered record with every text emptied, every count zero and every list empty: what the
@@ -62,26 +64,27 @@ json RenderAbsent(json j) {
 }
 
 json RenderVSwitch(const State& s, const VSwitch& v) {
-  return {{"VSwitchId", v.id},
-          {"VSwitchName", v.name},
-          {"Description", v.description},
-          {"VpcId", v.vpc_id},
-          {"ZoneId", v.zone_id},
-          {"CidrBlock", v.cidr_block},
-          {"Status", "Available"},
-          {"IsDefault", false},
-          {"OwnerId", 1},
-          {"ResourceGroupId", ""},
-          {"AvailableIpAddressCount", AvailableIpCount(s, v)},
-          {"CreationTime", FormatIso(v.creation_time)},
-          {"ShareType", "Sharing"},
-          {"NetworkAclId", ""},
-          {"Ipv6CidrBlock", ""},
-          {"RouteTable",
-           {{"RouteTableId", s.vpcs.count(v.vpc_id) ? s.vpcs.at(v.vpc_id).route_table_id : ""},
-            {"RouteTableType", "System"}}},
-          {"Tags", RenderTags(v.tags, true)},
-          {"EnabledIpv6", false}};
+  return {
+      {"VSwitchId", v.id},
+      {"VSwitchName", v.name},
+      {"Description", v.description},
+      {"VpcId", v.vpc_id},
+      {"ZoneId", v.zone_id},
+      {"CidrBlock", v.cidr_block},
+      {"Status", "Available"},
+      {"IsDefault", false},
+      {"OwnerId", 1},
+      {"ResourceGroupId", v.id.empty() ? "" : EffectiveGroup(v.resource_group_id, v.account_id)},
+      {"AvailableIpAddressCount", AvailableIpCount(s, v)},
+      {"CreationTime", FormatIso(v.creation_time)},
+      {"ShareType", "Sharing"},
+      {"NetworkAclId", ""},
+      {"Ipv6CidrBlock", ""},
+      {"RouteTable",
+       {{"RouteTableId", s.vpcs.count(v.vpc_id) ? s.vpcs.at(v.vpc_id).route_table_id : ""},
+        {"RouteTableType", "System"}}},
+      {"Tags", RenderTags(v.tags, true)},
+      {"EnabledIpv6", false}};
 }
 
 Result<json> CreateVpcAction(ApiContext& c) {
@@ -91,6 +94,7 @@ Result<json> CreateVpcAction(ApiContext& c) {
   r.cidr_block = c.params.GetOr("CidrBlock", "");
   r.name = c.params.GetOr("VpcName", "");
   r.description = c.params.GetOr("Description", "");
+  r.resource_group_id = c.params.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(c.params));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(c.params));
@@ -98,7 +102,7 @@ Result<json> CreateVpcAction(ApiContext& c) {
   return json{{"VpcId", vpc.id},
               {"VRouterId", vpc.vrouter_id},
               {"RouteTableId", vpc.route_table_id},
-              {"ResourceGroupId", ""}};
+              {"ResourceGroupId", EffectiveGroup(vpc.resource_group_id, vpc.account_id)}};
 }
 
 Result<json> DescribeVpcsAction(ApiContext& c) {
@@ -106,6 +110,7 @@ Result<json> DescribeVpcsAction(ApiContext& c) {
   if (auto v = c.params.Get("VpcId"))
     for (auto& id : Split(*v, ',')) ids.insert(Trim(id));
   auto name = c.params.Get("VpcName");
+  auto group = c.params.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(c.params));
   PageSpec spec;
   spec.token_style = false;
@@ -116,6 +121,7 @@ Result<json> DescribeVpcsAction(ApiContext& c) {
       if (v.account_id != c.account_id) continue;
       if (!ids.empty() && !ids.count(id)) continue;
       if (name && v.name != *name) continue;
+      if (!InGroup(group, v.resource_group_id, v.account_id)) continue;
       if (!TagsMatch(v.tags, want)) continue;
       matched.push_back(&v);
     }
@@ -217,6 +223,7 @@ Result<json> DescribeVSwitchesAction(ApiContext& c) {
   auto vpc = c.params.Get("VpcId");
   auto zone = c.params.Get("ZoneId");
   auto name = c.params.Get("VSwitchName");
+  auto group = c.params.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(c.params));
   PageSpec spec;
   spec.token_style = false;
@@ -229,6 +236,7 @@ Result<json> DescribeVSwitchesAction(ApiContext& c) {
       if (vpc && v.vpc_id != *vpc) continue;
       if (zone && v.zone_id != *zone) continue;
       if (name && v.name != *name) continue;
+      if (!InGroup(group, v.resource_group_id, v.account_id)) continue;
       if (!TagsMatch(v.tags, want)) continue;
       matched.push_back(&v);
     }
@@ -258,6 +266,7 @@ Result<json> CreateSecurityGroupAction(ApiContext& c) {
   r.name = c.params.GetOr("SecurityGroupName", "");
   r.description = c.params.GetOr("Description", "");
   r.type = c.params.GetOr("SecurityGroupType", "");
+  r.resource_group_id = c.params.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(c.params));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(c.params));
@@ -272,6 +281,7 @@ Result<json> DescribeSecurityGroupsAction(ApiContext& c) {
   ids.insert(list.begin(), list.end());
   auto vpc = c.params.Get("VpcId");
   auto name = c.params.Get("SecurityGroupName");
+  auto group = c.params.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(c.params));
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const SecurityGroup*> matched;
@@ -280,6 +290,7 @@ Result<json> DescribeSecurityGroupsAction(ApiContext& c) {
       if (!ids.empty() && !ids.count(id)) continue;
       if (vpc && g.vpc_id != *vpc) continue;
       if (name && g.name != *name) continue;
+      if (!InGroup(group, g.resource_group_id, g.account_id)) continue;
       if (!TagsMatch(g.tags, want)) continue;
       matched.push_back(&g);
     }
@@ -305,7 +316,7 @@ Result<json> DescribeSecurityGroupsAction(ApiContext& c) {
                      {"GroupToGroupRuleCount", group_rules},
                      {"ServiceManaged", false},
                      {"ServiceID", 0},
-                     {"ResourceGroupId", ""},
+                     {"ResourceGroupId", EffectiveGroup(g.resource_group_id, g.account_id)},
                      {"Tags", RenderTags(g.tags, false)}});
     }
     json reply = {{"SecurityGroups", Wrap("SecurityGroup", arr)}, {"RegionId", c.region_id}};

@@ -7,6 +7,7 @@
 #include "api/action.h"
 #include "api/paging.h"
 #include "common/clock.h"
+#include "service/resource_group_service.h"
 #include "service/route_service.h"
 
 namespace openecs {
@@ -163,7 +164,7 @@ Result<std::vector<const Vpc*>> MatchTables(ApiContext& c, const State& s) {
     if (vrouter_id && v.vrouter_id != *vrouter_id) continue;
     if (router_type && *router_type != "VRouter") continue;
     if (table_type && *table_type != "System") continue;
-    if (group && !group->empty()) continue;
+    if (!InGroup(group, v.resource_group_id, v.account_id)) continue;  // the VPC's group
     matched.push_back(&v);
   }
   return matched;
@@ -196,7 +197,7 @@ Result<json> DescribeRouteTableListAction(ApiContext& c) {
                      {"Status", "Available"},
                      {"CreationTime", FormatIso(v.creation_time)},
                      {"OwnerId", 1},
-                     {"ResourceGroupId", ""},
+                     {"ResourceGroupId", EffectiveGroup(v.resource_group_id, v.account_id)},
                      {"AssociateType", "VSwitch"},
                      {"RoutePropagationEnable", true},
                      {"GatewayIds", Wrap("GatewayIds", json::array())},
@@ -238,7 +239,7 @@ Result<json> DescribeRouteTablesAction(ApiContext& c) {
                      {"VRouterId", v.vrouter_id},
                      {"Status", "Available"},
                      {"CreationTime", FormatIso(v.creation_time)},
-                     {"ResourceGroupId", ""},
+                     {"ResourceGroupId", EffectiveGroup(v.resource_group_id, v.account_id)},
                      {"VSwitchIds", Wrap("VSwitchId", VSwitchIdsOf(s, v))},
                      {"RouteEntrys", Wrap("RouteEntry", entries)}});
     }

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/json_dump.h"
 #include "common/text.h"
+#include "service/resource_group_service.h"
 #include "service/snapshot_policy_service.h"
 #include "service/snapshot_service.h"
 #include "service/tag_service.h"
@@ -24,6 +25,7 @@ Result<json> CreateSnapshotAction(ApiContext& c) {
   r.description = c.params.GetOr("Description", "");
   OPENECS_ASSIGN_OR_RETURN(int64_t days, c.params.IntOr("RetentionDays", 0, 1, 65536));
   r.retention_days = static_cast<int>(days);
+  r.resource_group_id = c.params.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(c.params));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(Snapshot snap, CreateSnapshot(c.cloud, r));
@@ -55,7 +57,7 @@ json Render(const Snapshot& s) {
           {"ProductCode", ""},
           // OpenECS copies no snapshots between regions (so no source snapshot or region), keeps
           // each one as a whole file (no snapshot chain or serial number), and has no instant
-          // access, KMS keys or resource groups.
+          // access or KMS keys.
           {"SourceSnapshotId", ""},
           {"SourceRegionId", ""},
           {"SnapshotLinkId", ""},
@@ -63,7 +65,7 @@ json Render(const Snapshot& s) {
           {"InstantAccess", false},
           {"InstantAccessRetentionDays", 0},
           {"KMSKeyId", ""},
-          {"ResourceGroupId", ""},
+          {"ResourceGroupId", EffectiveGroup(s.resource_group_id, s.account_id)},
           {"Tags", RenderTags(s.tags, false)}};
 }
 
@@ -72,7 +74,7 @@ Result<json> DescribeSnapshotsAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(auto ids_list, p.JsonList("SnapshotIds"));
   std::set<std::string> ids(ids_list.begin(), ids_list.end());
   auto disk = p.Get("DiskId"), instance = p.Get("InstanceId"), name = p.Get("SnapshotName");
-  auto type = p.Get("SourceDiskType");
+  auto type = p.Get("SourceDiskType"), group = p.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(auto status,
                            p.Enum("Status", {"progressing", "accomplished", "failed", "all"}));
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(p));
@@ -89,6 +91,7 @@ Result<json> DescribeSnapshotsAction(ApiContext& c) {
       if (name && snap.name != *name) continue;
       if (type && ToLower(*type) != "all" && snap.source_disk_type != ToLower(*type)) continue;
       if (status && *status != "all" && snap.status != *status) continue;
+      if (!InGroup(group, snap.resource_group_id, snap.account_id)) continue;
       if (!TagsMatch(snap.tags, want)) continue;
       matched.push_back(&snap);
     }
@@ -154,6 +157,7 @@ Result<json> CreateAutoSnapshotPolicyAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(auto retention, p.Int("retentionDays", -1, 65536));
   if (!retention) return p.Required("retentionDays").error();
   r.retention_days = static_cast<int>(*retention);
+  r.resource_group_id = p.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(p));
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(AutoSnapshotPolicy policy, CreateAutoSnapshotPolicy(c.cloud, r));
@@ -208,12 +212,14 @@ std::string NumberList(const std::vector<int>& v) {
 Result<json> DescribeAutoSnapshotPolicyExAction(ApiContext& c) {
   const Params& p = c.params;
   auto id = p.Get("AutoSnapshotPolicyId"), name = p.Get("AutoSnapshotPolicyName");
+  auto group = p.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(p));
   std::vector<json> rows = c.cloud.Read<std::vector<json>>([&](const State& s) {
     std::vector<json> out;
     for (const auto& [pid, pol] : s.snapshot_policies) {
       if (pol.account_id != c.account_id || (id && pid != *id) || (name && pol.name != *name))
         continue;
+      if (!InGroup(group, pol.resource_group_id, pol.account_id)) continue;
       if (!TagsMatch(pol.tags, want)) continue;
       int disks = 0;
       for (const auto& [did, d] : s.disks) disks += d.auto_snapshot_policy_id == pid;
@@ -232,7 +238,7 @@ Result<json> DescribeAutoSnapshotPolicyExAction(ApiContext& c) {
                      {"CopiedSnapshotsRetentionDays", -1},
                      {"CopyEncryptionConfiguration", {{"Encrypted", false}, {"KMSKeyId", ""}}},
                      {"TargetTags", Wrap("TargetTag", json::array())},
-                     {"ResourceGroupId", ""},
+                     {"ResourceGroupId", EffectiveGroup(pol.resource_group_id, pol.account_id)},
                      {"RegionId", pol.region_id},
                      {"CreationTime", FormatIso(pol.creation_time)},
                      {"Tags", RenderTags(pol.tags, false)}});

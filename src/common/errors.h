@@ -53,6 +53,14 @@ namespace openecs {
   X(kInvalidVpcIdNotFound, "InvalidVpcId.NotFound", 404, "The specified VpcId does not exist.")    \
   X(kInvalidRouteTableIdNotFound, "InvalidRouteTableId.NotFound", 404,                             \
     "The specified route table does not exist.")                                                   \
+  X(kInvalidResourceGroupNotFound, "InvalidResourceGroup.NotFound", 404,                           \
+    "The ResourceGroup provided does not exist in our records.")                                   \
+  X(kResourceGroupNotExists, "EntityNotExists.ResourceGroup", 404,                                 \
+    "The resource group does not exist.")                                                          \
+  X(kResourceGroupAlreadyExists, "EntityAlreadyExists.ResourceGroup", 409,                         \
+    "A resource group of that name already exists.")                                               \
+  X(kInvalidResourceGroupParameter, "InvalidParameter.ResourceGroup", 400,                         \
+    "The resource group request is not valid.")                                                    \
   X(kInvalidRouteEntryNotFound, "InvalidRouteEntry.NotFound", 404,                                 \
     "The specified route entry does not exist.")                                                   \
   X(kRouterEntryConflictDuplicated, "RouterEntryConflict.Duplicated", 400,                         \

@@ -29,6 +29,7 @@ struct Instance {
   std::string id;
   int64_t version = 0;
   std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
   std::string region_id;
   std::string zone_id;
   std::string name;
@@ -103,6 +104,7 @@ struct Disk {
   std::string id;
   int64_t version = 0;
   std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
   std::string region_id;
   std::string zone_id;
   std::string name;
@@ -144,6 +146,7 @@ struct Snapshot {
   std::string id;  // s-...
   int64_t version = 0;
   std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
   std::string region_id;
   std::string name;
   std::string description;
@@ -176,6 +179,7 @@ struct CustomImage {
   std::string id;  // m-...
   int64_t version = 0;
   std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
   std::string region_id;
   std::string name;
   std::string description;
@@ -208,6 +212,7 @@ struct AutoSnapshotPolicy {
   std::string id;  // sp-...
   int64_t version = 0;
   std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
   std::string region_id;
   std::string name;
   std::vector<int> time_points;      // hours 0..23
@@ -236,6 +241,7 @@ struct Vpc {
   std::string id;
   int64_t version = 0;
   std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
   std::string region_id;
   std::string name;
   std::string description;
@@ -273,6 +279,7 @@ struct VSwitch {
   std::string id;
   int64_t version = 0;
   std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
   std::string region_id;
   std::string vpc_id;
   std::string zone_id;
@@ -304,6 +311,7 @@ struct SecurityGroup {
   std::string id;
   int64_t version = 0;
   std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
   std::string region_id;
   std::string vpc_id;
   std::string name;
@@ -319,6 +327,7 @@ struct KeyPair {
   std::string id;  // the name (unique per account); ECS identifies key pairs by name
   int64_t version = 0;
   std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
   std::string region_id;
   std::string key_pair_id;  // kp-...
   std::string public_key;
@@ -333,6 +342,7 @@ struct EipAddress {
   std::string id;  // eip-...
   int64_t version = 0;
   std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
   std::string region_id;
   std::string ip_address;
   std::string name;
@@ -352,6 +362,7 @@ struct NetworkInterface {
   std::string id;  // eni-...
   int64_t version = 0;
   std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
   std::string region_id;
   std::string zone_id;
   std::string vpc_id;
@@ -470,6 +481,18 @@ struct DeploymentSet {
 };
 
 // The account and its AccessKey. One root account until RAM arrives.
+// A resource group (Resource Manager): a named set of an account's resources, for ordering and,
+// with RAM, for permissions. Every account also has a default group, which is not a record
+// (service/resource_group_service.h); a resource whose resource_group_id is "" is in it.
+struct ResourceGroup {
+  std::string id;  // rg-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string name;  // unique in the account
+  std::string display_name;
+  int64_t creation_time = 0;
+};
+
 struct Account {
   std::string id;
   int64_t version = 0;
@@ -499,6 +522,8 @@ void to_json(nlohmann::json& j, const Disk& v);
 void from_json(const nlohmann::json& j, Disk& v);
 void to_json(nlohmann::json& j, const Vpc& v);
 void from_json(const nlohmann::json& j, Vpc& v);
+void to_json(nlohmann::json& j, const ResourceGroup& v);
+void from_json(const nlohmann::json& j, ResourceGroup& v);
 void to_json(nlohmann::json& j, const RouteEntry& v);
 void from_json(const nlohmann::json& j, RouteEntry& v);
 void to_json(nlohmann::json& j, const VSwitch& v);

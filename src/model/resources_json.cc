@@ -17,44 +17,47 @@ OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_n
              vnc_url, public_ip, public_ip_on_start, secondary_ips, metadata_http_endpoint,
              metadata_http_tokens, metadata_hop_limit, boot_time, guest_ready, maintenance_action,
              maintenance_notify, maintenance_windows, auto_release_time, deployment_set_id,
-             deployment_set_group)
+             deployment_set_group, resource_group_id)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time, host_id,
              detached_time, delete_auto_snapshot, enable_auto_snapshot, build_generation,
-             build_snapshot_id, build_task_id, auto_snapshot_policy_id)
+             build_snapshot_id, build_task_id, auto_snapshot_policy_id, resource_group_id)
 OPENECS_JSON(Snapshot, id, version, account_id, region_id, name, description, disk_id,
              source_disk_type, source_disk_category, source_disk_size_gib, host_id, status,
              progress, checksum, size_bytes, error, retention_days, tags, creation_time,
-             last_modified_time, task_id, source_image_id, automatic)
+             last_modified_time, task_id, source_image_id, automatic, resource_group_id)
 OPENECS_JSON(CustomImage, id, version, account_id, region_id, name, description, status, progress,
              snapshot_id, source_instance_id, boot_image_id, import_url, import_format, host_id,
              size_gib, size_bytes, os_name, os_type, platform, architecture, error, task_id,
-             shared_with, tags, creation_time, export_task_id, export_object, export_format)
+             shared_with, tags, creation_time, export_task_id, export_object, export_format,
+             resource_group_id)
 OPENECS_JSON(AutoSnapshotPolicy, id, version, account_id, region_id, name, time_points,
-             repeat_weekdays, retention_days, tags, creation_time, last_run)
+             repeat_weekdays, retention_days, tags, creation_time, last_run, resource_group_id)
 OPENECS_JSON(InstanceEvent, id, version, account_id, region_id, instance_id, event_type,
              cycle_status, reason, host_id, publish_time, finish_time)
 OPENECS_JSON(Task, id, version, account_id, region_id, action, resource_id, status, progress,
              error_code, error_message, creation_time, finished_time)
 OPENECS_JSON(Vpc, id, version, account_id, region_id, name, description, cidr_block, vrouter_id,
-             route_table_id, route_table_name, route_table_description, tags, creation_time, vni)
+             route_table_id, route_table_name, route_table_description, tags, creation_time, vni,
+             resource_group_id)
+OPENECS_JSON(ResourceGroup, id, version, account_id, name, display_name, creation_time)
 OPENECS_JSON(RouteEntry, id, version, account_id, region_id, vpc_id, route_table_id, destination,
              next_hop_type, next_hop_id, name, description, creation_time)
 OPENECS_JSON(VSwitch, id, version, account_id, region_id, vpc_id, zone_id, name, description,
-             cidr_block, tags, creation_time)
+             cidr_block, tags, creation_time, resource_group_id)
 OPENECS_JSON(SecurityGroupRule, id, direction, ip_protocol, port_range, source_cidr_ip,
              source_group_id, dest_cidr_ip, dest_group_id, source_port_range, policy, priority,
              nic_type, description, create_time)
 OPENECS_JSON(SecurityGroup, id, version, account_id, region_id, vpc_id, name, description, type,
-             inner_access_policy, rules, tags, creation_time)
+             inner_access_policy, rules, tags, creation_time, resource_group_id)
 OPENECS_JSON(KeyPair, id, version, account_id, region_id, key_pair_id, public_key, fingerprint,
-             tags, creation_time)
+             tags, creation_time, resource_group_id)
 OPENECS_JSON(NetworkInterface, id, version, account_id, region_id, zone_id, vpc_id, vswitch_id,
              name, description, primary_ip, secondary_ips, security_group_ids, instance_id,
-             device_index, tags, creation_time)
+             device_index, tags, creation_time, resource_group_id)
 OPENECS_JSON(EipAddress, id, version, account_id, region_id, ip_address, name, description,
-             bandwidth, internet_charge_type, instance_id, tags, creation_time)
+             bandwidth, internet_charge_type, instance_id, tags, creation_time, resource_group_id)
 OPENECS_JSON(Host, id, version, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm,
              driver, last_seen, vpc_data_plane, underlay_ip, key_hash)
 OPENECS_JSON(IdempotencyRecord, id, version, fingerprint, response, created, pending, made)

@@ -41,6 +41,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<AutoSnapshotPolicy>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Vpc>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RouteEntry>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<ResourceGroup>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<VSwitch>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<SecurityGroup>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<KeyPair>());
@@ -62,7 +63,8 @@ bool ShapesDesiredState(std::string_view kind) {
   return kind != Kind<IdempotencyRecord>::kName && kind != Kind<Account>::kName &&
          kind != Kind<Host>::kName && kind != Kind<Task>::kName &&
          kind != Kind<AutoSnapshotPolicy>::kName && kind != Kind<InstanceEvent>::kName &&
-         kind != Kind<LaunchTemplate>::kName && kind != Kind<DeploymentSet>::kName;
+         kind != Kind<LaunchTemplate>::kName && kind != Kind<DeploymentSet>::kName &&
+         kind != Kind<ResourceGroup>::kName;
 }
 
 // Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
@@ -73,8 +75,9 @@ void ForKindIn(std::string_view kind, F&& f) {
 template <typename F>
 void ForKind(std::string_view kind, F&& f) {
   ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, AutoSnapshotPolicy, Vpc, RouteEntry,
-            VSwitch, SecurityGroup, KeyPair, EipAddress, NetworkInterface, Host, IdempotencyRecord,
-            Account, InstanceEvent, LaunchTemplate, DeploymentSet>(kind, std::forward<F>(f));
+            ResourceGroup, VSwitch, SecurityGroup, KeyPair, EipAddress, NetworkInterface, Host,
+            IdempotencyRecord, Account, InstanceEvent, LaunchTemplate, DeploymentSet>(
+      kind, std::forward<F>(f));
 }
 }  // namespace
 

@@ -44,6 +44,7 @@ struct State {
   std::map<std::string, AutoSnapshotPolicy> snapshot_policies;
   std::map<std::string, Vpc> vpcs;
   std::map<std::string, RouteEntry> route_entries;  // custom entries
+  std::map<std::string, ResourceGroup> resource_groups;
   std::map<std::string, VSwitch> vswitches;
   std::map<std::string, SecurityGroup> security_groups;
   std::map<std::string, KeyPair> key_pairs;  // by name
@@ -104,6 +105,7 @@ OPENECS_KIND(CustomImage, "image", images)
 OPENECS_KIND(AutoSnapshotPolicy, "snapshot_policy", snapshot_policies)
 OPENECS_KIND(Vpc, "vpc", vpcs)
 OPENECS_KIND(RouteEntry, "route_entry", route_entries)
+OPENECS_KIND(ResourceGroup, "resource_group", resource_groups)
 OPENECS_KIND(VSwitch, "vswitch", vswitches)
 OPENECS_KIND(SecurityGroup, "security_group", security_groups)
 OPENECS_KIND(KeyPair, "key_pair", key_pairs)

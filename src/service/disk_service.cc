@@ -10,6 +10,7 @@
 #include "service/image_service.h"
 #include "service/instance_service.h"
 #include "service/names.h"
+#include "service/resource_group_service.h"
 #include "service/snapshot_service.h"
 #include "service/task_service.h"
 
@@ -160,6 +161,8 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
     spec.size_gib = size_gib;
     OPENECS_RETURN_IF_ERROR(ValidateDisk(spec, false, 0));
     Disk d;
+    OPENECS_ASSIGN_OR_RETURN(d.resource_group_id,
+                             ResolveResourceGroup(s, r.account_id, r.resource_group_id));
     d.id = NewId("d");
     d.account_id = r.account_id;
     d.region_id = r.region_id;

@@ -27,6 +27,7 @@ struct CreateDiskRequest {
   int size_gib = 0;
   std::string snapshot_id;
   std::string instance_id;  // create and attach to it (then the zone is the instance's)
+  std::optional<std::string> resource_group_id;  // resource_group_service.h
   Tags tags;
   bool dry_run = false;
 };

@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "service/public_ip.h"
+#include "service/resource_group_service.h"
 
 namespace openecs {
 namespace {
@@ -34,6 +35,8 @@ Result<EipAddress> AllocateEip(Cloud& cloud, const AllocateEipRequest& r) {
     EipAddress e;
     e.id = NewId("eip");
     e.account_id = r.account_id;
+    OPENECS_ASSIGN_OR_RETURN(e.resource_group_id,
+                             ResolveResourceGroup(txn.state(), r.account_id, r.resource_group_id));
     e.region_id = r.region_id;
     e.ip_address = *ip;
     e.bandwidth = r.bandwidth;

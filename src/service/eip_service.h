@@ -17,6 +17,7 @@ struct AllocateEipRequest {
   std::string internet_charge_type = "PayByTraffic";
   std::string name, description;
   Tags tags;
+  std::optional<std::string> resource_group_id;  // resource_group_service.h
 };
 
 Result<EipAddress> AllocateEip(Cloud& cloud, const AllocateEipRequest& r);

@@ -9,6 +9,7 @@
 #include "service/names.h"
 #include "service/network_service.h"
 #include "service/public_ip.h"
+#include "service/resource_group_service.h"
 
 namespace openecs {
 namespace {
@@ -130,6 +131,7 @@ EniView ViewOf(const Instance& i) {
   v.secondary_ips = i.secondary_ips;
   v.security_group_ids = i.security_group_ids;
   v.instance_id = i.id;
+  v.resource_group_id = i.resource_group_id;
   v.creation_time = i.creation_time;
   return v;
 }
@@ -151,6 +153,7 @@ EniView ViewOf(const NetworkInterface& e) {
   v.security_group_ids = e.security_group_ids;
   v.instance_id = e.instance_id;
   v.device_index = e.device_index;
+  v.resource_group_id = e.resource_group_id;
   v.tags = e.tags;
   v.creation_time = e.creation_time;
   return v;
@@ -200,6 +203,8 @@ Result<NetworkInterface> CreateNetworkInterface(Cloud& cloud, const CreateEniReq
     if (vsw == s.vswitches.end() || vsw->second.account_id != r.account_id)
       return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
     OPENECS_RETURN_IF_ERROR(CheckGroups(s, r.account_id, vsw->second.vpc_id, r.security_group_ids));
+    OPENECS_ASSIGN_OR_RETURN(std::string group,
+                             ResolveResourceGroup(s, r.account_id, r.resource_group_id));
     IpPool pool = PoolOf(s, vsw->second);
     std::vector<std::string> fixed;
     if (!r.primary_ip.empty()) fixed.push_back(r.primary_ip);
@@ -209,6 +214,7 @@ Result<NetworkInterface> CreateNetworkInterface(Cloud& cloud, const CreateEniReq
     NetworkInterface e;
     e.id = NewId("eni");
     e.account_id = r.account_id;
+    e.resource_group_id = group;
     e.region_id = r.region_id;
     e.zone_id = vsw->second.zone_id;
     e.vpc_id = vsw->second.vpc_id;

@@ -37,6 +37,8 @@ struct EniView {
   std::vector<std::string> secondary_ips, security_group_ids;
   std::string instance_id;
   int device_index = 0;
+  // As stored (resource_group_service.h): a primary ENI is in its instance's group.
+  std::string resource_group_id;
   Tags tags;
   int64_t creation_time = 0;
 };
@@ -56,6 +58,7 @@ struct CreateEniRequest {
   std::vector<std::string> secondary_ips;  // PrivateIpAddress.N
   int secondary_count = 0;                 // SecondaryPrivateIpAddressCount
   std::string name, description;
+  std::optional<std::string> resource_group_id;  // resource_group_service.h
   Tags tags;
 };
 Result<NetworkInterface> CreateNetworkInterface(Cloud& cloud, const CreateEniRequest& r);

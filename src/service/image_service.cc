@@ -7,6 +7,7 @@
 #include "common/ids.h"
 #include "common/text.h"
 #include "service/names.h"
+#include "service/resource_group_service.h"
 #include "service/snapshot_service.h"
 #include "service/task_service.h"
 
@@ -120,6 +121,8 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     OPENECS_RETURN_IF_ERROR(CheckName(s, r.account_id, r.name));
+    OPENECS_ASSIGN_OR_RETURN(std::string group,
+                             ResolveResourceGroup(s, r.account_id, r.resource_group_id));
     const Snapshot* snap = nullptr;
     const Disk* system = nullptr;
     if (!r.snapshot_id.empty()) {
@@ -147,6 +150,7 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
       sr.region_id = r.region_id;
       sr.disk_id = system->id;
       sr.description = "Made by CreateImage " + r.name + " from " + r.instance_id + ".";
+      sr.resource_group_id = group;
       OPENECS_ASSIGN_OR_RETURN(snap, StartSnapshot(txn, sr));
     }
     CustomImage image =
@@ -159,6 +163,7 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
     std::optional<Image> from = FindImage(s, r.account_id, source_image);
     image.os_name = from ? from->os_name : "Linux";
     image.platform = !r.platform.empty() ? r.platform : from ? from->platform : "Others Linux";
+    image.resource_group_id = group;
     image.tags = r.tags;
     out = txn.Put(image);
     return Ok();
@@ -197,6 +202,8 @@ Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r) {
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     OPENECS_RETURN_IF_ERROR(CheckName(s, r.account_id, r.name));
+    OPENECS_ASSIGN_OR_RETURN(std::string group,
+                             ResolveResourceGroup(s, r.account_id, r.resource_group_id));
     // The host that imports it (and then holds it): the one seen last, so a live one.
     const Host* host = nullptr;
     for (const auto& [id, h] : s.hosts)
@@ -210,6 +217,7 @@ Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r) {
     image.host_id = host->id;
     image.os_name = r.platform.empty() ? "Linux" : r.platform;
     image.platform = r.platform.empty() ? "Others Linux" : r.platform;
+    image.resource_group_id = group;
     image.tags = r.tags;
     out = txn.Put(image);
     return Ok();
@@ -219,7 +227,8 @@ Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r) {
 
 Result<CustomImage> CopyImage(Cloud& cloud, const std::string& account_id,
                               const std::string& image_id, const std::string& region_id,
-                              const std::string& name, const std::string& description) {
+                              const std::string& name, const std::string& description,
+                              const std::optional<std::string>& resource_group_id) {
   if (description.size() > 256) return MakeError(ErrorCode::kInvalidDiskDescription);
   CustomImage out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
@@ -228,6 +237,8 @@ Result<CustomImage> CopyImage(Cloud& cloud, const std::string& account_id,
     if (src->status != "Available") return MakeError(ErrorCode::kIncorrectImageStatus);
     std::string copy_name = name.empty() ? src->name + "-copy" : name;
     OPENECS_RETURN_IF_ERROR(CheckName(s, account_id, copy_name));
+    OPENECS_ASSIGN_OR_RETURN(std::string group,
+                             ResolveResourceGroup(s, account_id, resource_group_id));
     CustomImage image = NewImage(txn, account_id, region_id, copy_name,
                                  description.empty() ? src->description : description, "CopyImage");
     image.import_url = "image:" + src->id;
@@ -239,6 +250,7 @@ Result<CustomImage> CopyImage(Cloud& cloud, const std::string& account_id,
     image.os_type = src->os_type;
     image.platform = src->platform;
     image.architecture = src->architecture;
+    image.resource_group_id = group;
     out = txn.Put(image);
     return Ok();
   }));

@@ -38,6 +38,8 @@ struct CreateImageRequest {
   std::string snapshot_id;  // one of the two
   std::string instance_id;
   std::string platform, architecture;
+  // The image's group (resource_group_service.h); from an instance, its snapshot's too.
+  std::optional<std::string> resource_group_id;
   Tags tags;
   bool dry_run = false;
 };
@@ -49,14 +51,17 @@ struct ImportImageRequest {
   std::string bucket;
   std::string format;  // qcow2 | raw | vmdk | vhd (default: qcow2)
   std::string platform, architecture, os_type;
+  std::optional<std::string> resource_group_id;  // resource_group_service.h
   Tags tags;
   bool dry_run = false;
 };
 Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r);
 
+// The copy is in `resource_group_id` (resource_group_service.h), not the source's group.
 Result<CustomImage> CopyImage(Cloud& cloud, const std::string& account_id,
                               const std::string& image_id, const std::string& region_id,
-                              const std::string& name, const std::string& description);
+                              const std::string& name, const std::string& description,
+                              const std::optional<std::string>& resource_group_id);
 // Writes the image as <bucket>/<prefix><image-id>.<format> in its host's exchange directory
 // (format raw | qcow2 | vmdk | vhd); returns the task.
 Result<Task> ExportImage(Cloud& cloud, const std::string& account_id, const std::string& image_id,

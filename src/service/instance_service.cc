@@ -17,6 +17,7 @@
 #include "service/names.h"
 #include "service/network_service.h"
 #include "service/public_ip.h"
+#include "service/resource_group_service.h"
 #include "service/snapshot_service.h"
 
 namespace openecs {
@@ -253,6 +254,8 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       if (kit == s.key_pairs.end() || kit->second.account_id != r.account_id)
         return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
     }
+    OPENECS_ASSIGN_OR_RETURN(std::string group,
+                             ResolveResourceGroup(s, r.account_id, r.resource_group_id));
     IpPool pool = PoolOf(s, vsw);
     // An explicit PrivateIpAddress with Amount N assigns N consecutive addresses from it.
     std::optional<uint32_t> fixed_ip;
@@ -353,6 +356,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       Instance inst;
       inst.id = NewId("i");
       inst.account_id = r.account_id;
+      inst.resource_group_id = group;
       inst.region_id = r.region_id;
       inst.zone_id = vsw.zone_id;
       inst.name = r.name.empty() ? inst.id : BatchName(r.name, n, count, r.unique_suffix);
@@ -402,6 +406,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
         Disk disk;
         disk.id = NewId("d");
         disk.account_id = r.account_id;
+        disk.resource_group_id = group;
         disk.region_id = r.region_id;
         disk.zone_id = vsw.zone_id;
         disk.name = d.name;

@@ -55,6 +55,8 @@ struct RunRequest {
   // Its rule is part of placement (service/deployment_set_service.h).
   std::string deployment_set_id;
   int deployment_set_group = 0;
+  // The group of the instances and of the disks made with them (resource_group_service.h).
+  std::optional<std::string> resource_group_id;
 };
 
 // Creates min_amount..amount instances (as many as capacity allows, all or nothing below

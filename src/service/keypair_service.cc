@@ -7,6 +7,7 @@
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/text.h"
+#include "service/resource_group_service.h"
 
 namespace openecs {
 namespace {
@@ -43,13 +44,16 @@ Result<std::pair<std::string, std::string>> GenerateRsa() {
 
 Result<KeyPair> SaveKeyPair(Cloud& cloud, const std::string& account_id,
                             const std::string& region_id, const std::string& name,
-                            const std::string& public_key, const Tags& tags) {
+                            const std::string& public_key, const Tags& tags,
+                            const std::optional<std::string>& resource_group_id) {
   auto fp = Fingerprint(public_key);
   if (!fp) return MakeError(ErrorCode::kInvalidPublicKeyBody);
   KeyPair out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     if (txn.state().key_pairs.count(name)) return MakeError(ErrorCode::kKeyPairAlreadyExist);
     KeyPair k;
+    OPENECS_ASSIGN_OR_RETURN(k.resource_group_id,
+                             ResolveResourceGroup(txn.state(), account_id, resource_group_id));
     k.id = name;
     k.account_id = account_id;
     k.region_id = region_id;
@@ -79,21 +83,23 @@ Status ValidateKeyPairName(const std::string& name) {
 
 Result<CreatedKeyPair> CreateKeyPair(Cloud& cloud, const std::string& account_id,
                                      const std::string& region_id, const std::string& name,
-                                     const Tags& tags) {
+                                     const Tags& tags,
+                                     const std::optional<std::string>& resource_group_id) {
   OPENECS_RETURN_IF_ERROR(ValidateKeyPairName(name));
   bool exists = cloud.Read<bool>([&](const State& s) { return s.key_pairs.count(name) > 0; });
   if (exists) return MakeError(ErrorCode::kKeyPairAlreadyExist);
   OPENECS_ASSIGN_OR_RETURN(auto keys, GenerateRsa());
-  OPENECS_ASSIGN_OR_RETURN(KeyPair kp,
-                           SaveKeyPair(cloud, account_id, region_id, name, keys.second, tags));
+  OPENECS_ASSIGN_OR_RETURN(KeyPair kp, SaveKeyPair(cloud, account_id, region_id, name, keys.second,
+                                                   tags, resource_group_id));
   return CreatedKeyPair{kp, keys.first};
 }
 
 Result<KeyPair> ImportKeyPair(Cloud& cloud, const std::string& account_id,
                               const std::string& region_id, const std::string& name,
-                              const std::string& public_key, const Tags& tags) {
+                              const std::string& public_key, const Tags& tags,
+                              const std::optional<std::string>& resource_group_id) {
   OPENECS_RETURN_IF_ERROR(ValidateKeyPairName(name));
-  return SaveKeyPair(cloud, account_id, region_id, name, public_key, tags);
+  return SaveKeyPair(cloud, account_id, region_id, name, public_key, tags, resource_group_id);
 }
 
 Result<std::vector<KeyPairBinding>> BindKeyPair(Cloud& cloud, const std::string& account_id,

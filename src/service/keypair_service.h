@@ -2,6 +2,7 @@
 // SSH key pairs. CreateKeyPair generates an RSA key (in-process, OpenSSL) and returns the
 // private key once; ImportKeyPair takes an OpenSSH public key. The fingerprint is the MD5 of the
 // key blob, colon-separated, as ECS shows it.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,12 +15,15 @@ struct CreatedKeyPair {
   std::string private_key;  // PEM, only from Create
 };
 
+// `resource_group_id`: the key pair's group (resource_group_service.h).
 Result<CreatedKeyPair> CreateKeyPair(Cloud& cloud, const std::string& account_id,
                                      const std::string& region_id, const std::string& name,
-                                     const Tags& tags);
+                                     const Tags& tags,
+                                     const std::optional<std::string>& resource_group_id);
 Result<KeyPair> ImportKeyPair(Cloud& cloud, const std::string& account_id,
                               const std::string& region_id, const std::string& name,
-                              const std::string& public_key, const Tags& tags);
+                              const std::string& public_key, const Tags& tags,
+                              const std::optional<std::string>& resource_group_id);
 // Deletes the named key pairs; names that do not exist are ignored (as on ECS). Refused whole
 // (InvalidParameter.KeypairAlreadyAttachedInstance) while an instance is bound to one of them.
 Status DeleteKeyPairs(Cloud& cloud, const std::string& account_id,

@@ -10,6 +10,7 @@
 #include "common/text.h"
 #include "service/instance_service.h"
 #include "service/names.h"
+#include "service/resource_group_service.h"
 #include "service/tag_service.h"
 
 namespace openecs {
@@ -366,12 +367,12 @@ Status ValidateLaunchTemplateName(const std::string& name) {
 Result<LaunchTemplate> CreateLaunchTemplate(Cloud& cloud, const CreateLaunchTemplateRequest& r) {
   OPENECS_RETURN_IF_ERROR(ValidateLaunchTemplateName(r.name));
   OPENECS_RETURN_IF_ERROR(ValidateVersionDescription(r.version_description));
-  if (HasControl(r.resource_group_id))
-    return Invalid("TemplateResourceGroupId", "it must not contain control characters");
   OPENECS_RETURN_IF_ERROR(ValidateTags(r.tags));
   OPENECS_ASSIGN_OR_RETURN(LaunchTemplateData data, ValidateLaunchTemplateData(r.data));
   LaunchTemplate made;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    OPENECS_ASSIGN_OR_RETURN(std::string group,
+                             ResolveResourceGroup(txn.state(), r.account_id, r.resource_group_id));
     int count = 0;
     for (const auto& [id, t] : txn.state().launch_templates) {
       if (t.account_id != r.account_id) continue;
@@ -386,7 +387,7 @@ Result<LaunchTemplate> CreateLaunchTemplate(Cloud& cloud, const CreateLaunchTemp
                      .account_id = r.account_id,
                      .region_id = r.region_id,
                      .name = r.name,
-                     .resource_group_id = r.resource_group_id,
+                     .resource_group_id = group,
                      .default_version = 1,
                      .last_number = 1,
                      .versions = {NewVersion(1, r.account_id, r.version_description, data)},

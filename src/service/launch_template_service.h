@@ -66,7 +66,10 @@ Result<LaunchTemplateData> ValidateLaunchTemplateData(const LaunchTemplateData& 
 Status ValidateLaunchTemplateName(const std::string& name);
 
 struct CreateLaunchTemplateRequest {
-  std::string account_id, region_id, name, resource_group_id;
+  std::string account_id, region_id, name;
+  // The template's own group (TemplateResourceGroupId; resource_group_service.h). A version's
+  // ResourceGroupId is the group of the instances launched from it.
+  std::optional<std::string> resource_group_id;
   std::string version_description;
   LaunchTemplateData data;  // version 1
   Tags tags;                // the template's own (TemplateTag.N)

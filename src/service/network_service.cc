@@ -9,6 +9,7 @@
 #include "common/ipv4.h"
 #include "common/text.h"
 #include "service/names.h"
+#include "service/resource_group_service.h"
 
 namespace openecs {
 namespace {
@@ -54,6 +55,8 @@ Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r) {
   vpc.creation_time = NowSeconds();
   Vpc out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    OPENECS_ASSIGN_OR_RETURN(vpc.resource_group_id,
+                             ResolveResourceGroup(txn.state(), r.account_id, r.resource_group_id));
     OPENECS_ASSIGN_OR_RETURN(vpc.vni, FreeVni(txn.state()));
     out = txn.Put(vpc);
     return Ok();
@@ -166,6 +169,7 @@ Result<VSwitch> CreateVSwitch(Cloud& cloud, const CreateVSwitchRequest& r) {
     VSwitch v;
     v.id = NewId("vsw");
     v.account_id = r.account_id;
+    v.resource_group_id = vit->second.resource_group_id;  // as its VPC's
     v.region_id = r.region_id;
     v.vpc_id = r.vpc_id;
     v.zone_id = r.zone_id;
@@ -245,8 +249,10 @@ Result<SecurityGroup> CreateSecurityGroup(Cloud& cloud, const CreateSecurityGrou
     auto vit = s.vpcs.find(r.vpc_id);
     if (vit == s.vpcs.end() || vit->second.account_id != r.account_id)
       return MakeError(ErrorCode::kInvalidVpcIdNotFound);
-    if (r.dry_run) return DryRunOk();
     SecurityGroup g;
+    OPENECS_ASSIGN_OR_RETURN(g.resource_group_id,
+                             ResolveResourceGroup(s, r.account_id, r.resource_group_id));
+    if (r.dry_run) return DryRunOk();
     g.id = NewId("sg");
     g.account_id = r.account_id;
     g.region_id = r.region_id;

@@ -16,6 +16,7 @@ struct CreateVpcRequest {
   std::string account_id, region_id, cidr_block, name, description;
   Tags tags;
   bool dry_run = false;
+  std::optional<std::string> resource_group_id;  // resource_group_service.h
 };
 Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r);
 // Gives every VPC without a VXLAN segment number (records older than multi-host VPCs) one.
@@ -64,6 +65,7 @@ struct CreateSecurityGroupRequest {
   std::string account_id, region_id, vpc_id, name, description, type;
   Tags tags;
   bool dry_run = false;
+  std::optional<std::string> resource_group_id;  // resource_group_service.h
 };
 Result<SecurityGroup> CreateSecurityGroup(Cloud& cloud, const CreateSecurityGroupRequest& r);
 // Refused with DependencyViolation while instances are members or other groups' rules name it.

@@ -8,6 +8,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "service/names.h"
+#include "service/resource_group_service.h"
 #include "service/snapshot_service.h"
 
 namespace openecs {
@@ -105,6 +106,8 @@ Result<AutoSnapshotPolicy> CreateAutoSnapshotPolicy(Cloud& cloud, const Snapshot
   AutoSnapshotPolicy out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     AutoSnapshotPolicy p;
+    OPENECS_ASSIGN_OR_RETURN(p.resource_group_id,
+                             ResolveResourceGroup(txn.state(), r.account_id, r.resource_group_id));
     p.id = NewId("sp");
     p.account_id = r.account_id;
     p.region_id = r.region_id;

@@ -21,6 +21,7 @@ struct SnapshotPolicyRequest {
   std::vector<int> repeat_weekdays;  // 1..7
   int retention_days = -1;           // -1, or 1..65536
   Tags tags;
+  std::optional<std::string> resource_group_id;  // resource_group_service.h
 };
 Result<AutoSnapshotPolicy> CreateAutoSnapshotPolicy(Cloud& cloud, const SnapshotPolicyRequest& r);
 

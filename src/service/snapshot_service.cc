@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "model/catalogue.h"
 #include "service/names.h"
+#include "service/resource_group_service.h"
 #include "service/task_service.h"
 
 namespace openecs {
@@ -32,6 +33,8 @@ Status CheckNameAndDescription(const std::optional<std::string>& name,
 
 Result<Snapshot*> StartSnapshot(Txn& txn, const CreateSnapshotRequest& r) {
   State& s = txn.state();
+  OPENECS_ASSIGN_OR_RETURN(std::string group,
+                           ResolveResourceGroup(s, r.account_id, r.resource_group_id));
   auto d = s.disks.find(r.disk_id);
   if (d == s.disks.end() || d->second.account_id != r.account_id)
     return MakeError(ErrorCode::kInvalidDiskIdNotFound,
@@ -57,6 +60,7 @@ Result<Snapshot*> StartSnapshot(Txn& txn, const CreateSnapshotRequest& r) {
   Snapshot snap;
   snap.id = NewId("s");
   snap.account_id = r.account_id;
+  snap.resource_group_id = group;
   snap.region_id = r.region_id;
   snap.name = r.name;
   snap.description = r.description;

@@ -17,6 +17,7 @@ namespace openecs {
 struct CreateSnapshotRequest {
   std::string account_id, region_id, disk_id, name, description;
   int retention_days = 0;
+  std::optional<std::string> resource_group_id;  // resource_group_service.h
   Tags tags;
 };
 Result<Snapshot> CreateSnapshot(Cloud& cloud, const CreateSnapshotRequest& r);

@@ -23,6 +23,7 @@ const path = require('node:path');
 
 const Ecs = require('@alicloud/ecs20140526');
 const Vpc = require('@alicloud/vpc20160428');
+const ResourceManager = require('@alicloud/resourcemanager20200331');
 const { $OpenApiUtil, OpenApiUtil } = require('@alicloud/openapi-core');
 const { RPCClient } = require('@alicloud/pop-core');
 
@@ -217,6 +218,7 @@ function sdkConfig(server, opts = {}) {
 }
 const ecsClient = (server, opts) => new Ecs.default(sdkConfig(server, opts));
 const vpcClient = (server, opts) => new Vpc.default(sdkConfig(server, opts));
+const rmClient = (server, opts) => new ResourceManager.default(sdkConfig(server, opts));
 function popClient(server, opts = {}) {
   return new RPCClient({
     accessKeyId: opts.ak || server.ak,
@@ -520,6 +522,7 @@ async function rawAcs3(server, action, query = {}, opts = {}) {
 }
 
 module.exports = {
+  ResourceManager, rmClient,
   Ecs, Vpc, RPCClient, OpenApiUtil, $OpenApiUtil,
   BIN, AK, SECRET, REGION, ZONE_A, ZONE_B, IMAGE, SMALL_TYPE, ECS_VERSION, VPC_VERSION,
   sleep, freePort, Server, startServer,

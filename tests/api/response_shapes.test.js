@@ -206,6 +206,8 @@ async function makeFixtures() {
   await vcall('ModifyVSwitchAttribute', { RegionId: R, VSwitchId: fx.vsw, Description: 'shapes, modified' });
   await vcall('TagResources', { RegionId: R, ResourceType: 'VPC', 'ResourceId.1': fx.vpc, 'Tag.1.Key': 'shapes', 'Tag.1.Value': 'vpc', 'Tag.2.Key': 'tmp', 'Tag.2.Value': '1' });
   await vcall('UnTagResources', { RegionId: R, ResourceType: 'VPC', 'ResourceId.1': fx.vpc, 'TagKey.1': 'tmp' });
+  fx.defaultGroup = (await peek('DescribeVpcs', { RegionId: R, VpcId: fx.vpc }, VPC)).Vpcs.Vpc[0].ResourceGroupId;
+  await vcall('MoveResourceGroup', { RegionId: R, ResourceId: fx.vpc, ResourceType: 'vpc', NewResourceGroupId: fx.defaultGroup });
   fx.vpcV = (await vcall('CreateVpc', { RegionId: R, CidrBlock: '10.1.0.0/16', VpcName: 'scratch-vpc-api' })).VpcId;
   await waitVpc(fx.vpcV, VPC);
   fx.vswV = (await vcall('CreateVSwitch', { RegionId: R, VpcId: fx.vpcV, ZoneId: h.ZONE_B, CidrBlock: '10.1.1.0/24' })).VSwitchId;
@@ -234,6 +236,7 @@ async function makeFixtures() {
   // Key pairs.
   await call('CreateKeyPair', { RegionId: R, KeyPairName: 'shapes-kp' });
   await call('ImportKeyPair', { RegionId: R, KeyPairName: 'shapes-imported', PublicKeyBody: PUBLIC_KEY });
+  await call('JoinResourceGroup', { RegionId: R, ResourceId: 'shapes-kp', ResourceType: 'keypair', ResourceGroupId: fx.defaultGroup });
 
   // Instances: A stays Running (an EIP, an ENI, a data disk), B and C end Stopped.
   const run = await call('RunInstances', {

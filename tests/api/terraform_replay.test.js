@@ -432,6 +432,8 @@ async function readVpc(x, isNew) {
       goBool(d.ClassicLinkEnabled, 'object["ClassicLinkEnabled"] (read by Update when classic_link_enabled changes)');
       if (d.Ipv6CidrBlocks !== undefined) goArr(d.Ipv6CidrBlocks.Ipv6CidrBlock, '$.Ipv6CidrBlocks.Ipv6CidrBlock');
       sameTags(tagMap(d.Tags && d.Tags.Tag, '$.Tags.Tag'), want.tags, 'alicloud_vpc');
+      if (want.group) assert.equal(d.ResourceGroupId, want.group, 'ResourceGroupId (resource_group_id)');
+      else assert.match(goStr(d.ResourceGroupId, 'ResourceGroupId'), /^rg-/, 'ResourceGroupId: the default group (Optional+Computed)');
     });
   }
   await x.check('Read: DescribeRouteTableList (errors other than not-found are fatal)', async () => {
@@ -531,6 +533,8 @@ async function readInstance(x, isNew) {
       assert.deepEqual([...inst.SecurityGroupIds.SecurityGroupId].sort(), [...want.sgs].sort(), 'SecurityGroupIds.SecurityGroupId (security_groups)');
       assert.equal(typeof inst.DeletionProtection, 'boolean', 'DeletionProtection');
       sameTags(tagMap(inst.Tags && inst.Tags.Tag, 'Tags.Tag'), want.tags, 'alicloud_instance');
+      if (want.group) assert.equal(inst.ResourceGroupId, want.group, 'ResourceGroupId (resource_group_id)');
+      else assert.match(goStr(inst.ResourceGroupId, 'ResourceGroupId'), /^rg-/, 'ResourceGroupId: the default group');
       if (want.publicIp) assert.ok(inst.PublicIpAddress && inst.PublicIpAddress.IpAddress && inst.PublicIpAddress.IpAddress[0], 'PublicIpAddress.IpAddress[0] (public_ip) after AllocatePublicIpAddress');
     });
   }
@@ -724,6 +728,13 @@ describe('terraform-provider-alicloud replay', { timeout: 15 * 60 * 1000 }, () =
       await setVpcTags(S.vpcId, 'VPC', cfg.vpc.tags, cfg.vpc2.tags);
       S.vpcWant = { ...S.vpcWant, tags: cfg.vpc2.tags };
     });
+    await x.check('Update: MoveResourceGroup ResourceType=vpc (resource_group_id changed)', async () => {
+      // The group itself comes from alicloud_resource_manager_resource_group (Resource Manager).
+      const g = ok(await rpc('2020-03-31', 'CreateResourceGroup', {}, { Name: 'tf-project', DisplayName: 'tf project' }));
+      const group = goStr(g.ResourceGroup.Id, 'ResourceGroup.Id');
+      ok(await rpc(VPC, 'MoveResourceGroup', {}, { ResourceId: S.vpcId, RegionId: R, NewResourceGroupId: group, ResourceType: 'vpc' }));
+      S.vpcWant = { ...S.vpcWant, group };
+    });
     await readVpc(x, false);
     x.done();
   });
@@ -890,6 +901,13 @@ describe('terraform-provider-alicloud replay', { timeout: 15 * 60 * 1000 }, () =
     await x.check('Update: UntagResources TagKey.1 + All=true, then TagResources (typed, ResourceType=instance)', async () => {
       await setEcsTags(S.instanceId, 'instance', cfg.inst.tags, cfg.inst2.tags, { legacyTyped: true });
       S.instWant = { ...S.instWant, tags: cfg.inst2.tags };
+    });
+    await x.check('Update: JoinResourceGroup ResourceType=instance (resource_group_id changed)', async () => {
+      // The group itself comes from alicloud_resource_manager_resource_group (Resource Manager).
+      const g = ok(await rpc('2020-03-31', 'CreateResourceGroup', {}, { Name: 'tf-instances', DisplayName: 'tf instances' }));
+      const group = goStr(g.ResourceGroup.Id, 'ResourceGroup.Id');
+      ok(await rpc(ECS, 'JoinResourceGroup', null, { ResourceType: 'instance', ResourceId: S.instanceId, RegionId: R, ResourceGroupId: group }));
+      S.instWant = { ...S.instWant, group };
     });
     await x.check('Update: ModifyInstanceAttribute InstanceName+Description', async () => {
       ok(await rpc(ECS, 'ModifyInstanceAttribute', null, { RegionId: R, ClientToken: clientToken('ModifyInstanceAttribute'), InstanceId: S.instanceId, InstanceName: cfg.inst2.name, Description: cfg.inst2.desc }));

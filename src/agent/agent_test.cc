@@ -1,0 +1,168 @@
+// The agent driven step by step: a FakeDriver for the host, and an in-memory channel that plays
+// the server (it hands out desired states and keeps what the agent reports, filling each
+// instance's `observed` from those reports as the server does).
+#include "agent/agent.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+
+#include "hypervisor/fake/fake_driver.h"
+
+namespace openecs {
+namespace {
+
+using std::chrono::milliseconds;
+
+class ScriptedChannel : public AgentChannel {
+ public:
+  Result<std::string> Register(const HostInfo&) override { return std::string("host-1"); }
+  Result<DesiredState> Pull(const std::string&, int64_t since, int wait_ms) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, milliseconds(wait_ms), [&] { return revision_ > since; });
+    if (revision_ <= since) return DesiredState{revision_, false, {}};
+    DesiredState out;
+    out.revision = revision_;
+    out.vms = vms_;
+    for (auto& vm : out.vms)
+      if (auto it = observed_.find(vm.instance_id); it != observed_.end()) vm.observed = it->second;
+    return out;
+  }
+  Status Report(const std::string&, const std::vector<Observation>& obs) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& o : obs) {
+      reports_.push_back(o);
+      if (o.power != PowerState::kUnknown) observed_[o.instance_id] = o.power;
+    }
+    ++revision_;  // the server's records changed: the agent pulls again
+    cv_.notify_all();
+    return Ok();
+  }
+  void Want(std::vector<DesiredVm> vms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    vms_ = std::move(vms);
+    ++revision_;
+    cv_.notify_all();
+  }
+  // Waits (up to 10 s) for a report that `match` accepts, among those after `from`.
+  std::optional<Observation> WaitFor(const std::function<bool(const Observation&)>& match,
+                                     size_t from = 0) {
+    std::unique_lock<std::mutex> lock(mu_);
+    std::optional<Observation> found;
+    cv_.wait_for(lock, milliseconds(10000), [&] {
+      for (size_t k = from; k < reports_.size(); ++k)
+        if (match(reports_[k])) {
+          found = reports_[k];
+          return true;
+        }
+      return false;
+    });
+    return found;
+  }
+  size_t Count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return reports_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int64_t revision_ = 1;
+  std::vector<DesiredVm> vms_;
+  std::map<std::string, PowerState> observed_;
+  std::vector<Observation> reports_;
+};
+
+DesiredVm Vm(const std::string& id, DesiredPower want, int64_t reboot_seq = 0) {
+  DesiredVm vm;
+  vm.instance_id = id;
+  vm.desired = want;
+  vm.reboot_seq = reboot_seq;
+  vm.cpu = 1;
+  vm.memory_mb = 512;
+  return vm;
+}
+
+auto Power(const std::string& id, PowerState p, int64_t seq = 0) {
+  return [=](const Observation& o) {
+    return o.instance_id == id && o.power == p && !o.failed && o.reboot_seq_done >= seq;
+  };
+}
+
+class AgentTest : public ::testing::Test {
+ protected:
+  AgentTest() : driver_(FakeDriverOptions{"", 5, {}}) {}
+  void Start() {
+    AgentOptions options;
+    options.workers = 4;
+    options.full_sync_ms = 300;
+    agent_ = std::make_unique<Agent>(&channel_, &driver_, options);
+    ASSERT_TRUE(agent_->Start().ok());
+  }
+  void TearDown() override {
+    if (agent_) agent_->Stop();
+  }
+  ScriptedChannel channel_;
+  FakeDriver driver_;
+  std::unique_ptr<Agent> agent_;
+};
+
+TEST_F(AgentTest, WalksAGuestThroughItsLifecycle) {
+  Start();
+  channel_.Want({Vm("i-1", DesiredPower::kRunning)});
+  ASSERT_TRUE(channel_.WaitFor(Power("i-1", PowerState::kRunning)));
+  EXPECT_EQ(driver_.Info("i-1").power, PowerState::kRunning);
+  EXPECT_EQ(driver_.Info("i-1").boot_count, 1);
+
+  // A reboot request (a higher reboot_seq) is carried out once, and said to be done.
+  size_t mark = channel_.Count();
+  channel_.Want({Vm("i-1", DesiredPower::kRunning, 1)});
+  ASSERT_TRUE(channel_.WaitFor(Power("i-1", PowerState::kRunning, 1), mark));
+  EXPECT_EQ(driver_.Info("i-1").boot_count, 2);
+
+  mark = channel_.Count();
+  channel_.Want({Vm("i-1", DesiredPower::kStopped, 1)});
+  ASSERT_TRUE(channel_.WaitFor(Power("i-1", PowerState::kShutoff), mark));
+  EXPECT_EQ(driver_.Info("i-1").power, PowerState::kShutoff);
+
+  mark = channel_.Count();
+  channel_.Want({Vm("i-1", DesiredPower::kAbsent, 1)});
+  ASSERT_TRUE(channel_.WaitFor(Power("i-1", PowerState::kAbsent), mark));
+  EXPECT_EQ(driver_.Info("i-1").power, PowerState::kAbsent);
+  // The reboot it carried out is forgotten with it: a new guest of that id boots once.
+  channel_.Want({Vm("i-1", DesiredPower::kRunning, 1)});
+  ASSERT_TRUE(channel_.WaitFor(Power("i-1", PowerState::kRunning, 1), mark));
+  std::this_thread::sleep_for(milliseconds(700));  // two full syncs: nothing more happens
+  EXPECT_EQ(driver_.Info("i-1").boot_count, 1);
+}
+
+TEST_F(AgentTest, AFailureIsReportedAndTheGuestTriedAgain) {
+  ASSERT_TRUE(driver_.InjectFailures("power_on", 1).ok());
+  Start();
+  channel_.Want({Vm("i-2", DesiredPower::kRunning)});
+  auto failed = channel_.WaitFor([](const Observation& o) { return o.failed; });
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->operation, "power_on");
+  EXPECT_NE(failed->error.find("injected"), std::string::npos) << failed->error;
+  ASSERT_TRUE(channel_.WaitFor(Power("i-2", PowerState::kRunning)));
+  EXPECT_EQ(driver_.Info("i-2").boot_count, 1);
+}
+
+TEST_F(AgentTest, AdoptsARunningGuestAndDestroysOrphans) {
+  // Left running by an earlier agent: one the server still places here, one it does not.
+  ASSERT_TRUE(driver_.Spawn(Vm("i-kept", DesiredPower::kRunning)).ok());
+  ASSERT_TRUE(driver_.PowerOn(Vm("i-kept", DesiredPower::kRunning)).ok());
+  ASSERT_TRUE(driver_.Spawn(Vm("i-orphan", DesiredPower::kRunning)).ok());
+  channel_.Want({Vm("i-kept", DesiredPower::kRunning, 3)});
+  Start();
+  ASSERT_TRUE(channel_.WaitFor(Power("i-kept", PowerState::kRunning, 3)));
+  for (int i = 0; i < 200 && driver_.Info("i-orphan").power != PowerState::kAbsent; ++i)
+    std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_EQ(driver_.Info("i-orphan").power, PowerState::kAbsent);
+  // Adopted as it is: the reboot asked for before the agent started counts as done.
+  EXPECT_EQ(driver_.Info("i-kept").boot_count, 1);
+}
+
+}  // namespace
+}  // namespace openecs
