@@ -136,14 +136,15 @@ ActionHandler BindKeyPairAction(bool attach) {
 }
 
 // The service's resource type (service/tag_service.h) for an API's ResourceType, by the API's
-// own names (either case): the ECS API tags ECS resources, the VPC API VPCs, vSwitches and EIPs.
+// own names (either case): the ECS API tags ECS resources, the VPC API VPCs, vSwitches, EIPs
+// and route tables.
 Result<std::string> TagTypeOf(const ApiContext& c, bool vpc_api) {
   OPENECS_ASSIGN_OR_RETURN(std::string wire, c.params.Required("ResourceType"));
   std::string type = ToLower(wire);
   static const std::set<std::string> kEcs = {"instance", "disk",           "snapshot",
                                              "image",    "securitygroup",  "keypair",
                                              "eni",      "snapshotpolicy", "launchtemplate"};
-  static const std::set<std::string> kVpc = {"vpc", "vswitch", "eip"};
+  static const std::set<std::string> kVpc = {"vpc", "vswitch", "eip", "routetable"};
   if (!(vpc_api ? kVpc : kEcs).count(type))
     return MakeError(ErrorCode::kInvalidResourceTypeNotFound,
                      "The resource type " + wire + " cannot be tagged through this API.");

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "service/resource_group_service.h"
 #include "service/route_service.h"
+#include "service/tag_service.h"
 
 namespace openecs {
 namespace {
@@ -152,6 +153,7 @@ Result<std::vector<const Vpc*>> MatchTables(ApiContext& c, const State& s) {
   auto table_type = c.params.Get("RouteTableType");
   if (!table_type) table_type = c.params.Get("Type");
   auto group = c.params.Get("ResourceGroupId");
+  OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(c.params));
   if (router_type && *router_type != "VRouter" && *router_type != "VBR")
     return MakeError(ErrorCode::kInvalidParameter, "RouterType must be VRouter or VBR.");
   std::vector<const Vpc*> matched;
@@ -159,7 +161,9 @@ Result<std::vector<const Vpc*>> MatchTables(ApiContext& c, const State& s) {
     if (v.account_id != c.account_id) continue;
     if (vpc_id && id != *vpc_id) continue;
     if (table_id && v.route_table_id != *table_id) continue;
-    if (table_name && v.route_table_name != *table_name) continue;
+    const RouteTable* table = FindOwned(s.route_tables, v.route_table_id, c.account_id);
+    if (table_name && (!table || table->name != *table_name)) continue;
+    if (!TagsMatch(table ? table->tags : Tags{}, want)) continue;
     if (router_id && v.vrouter_id != *router_id) continue;
     if (vrouter_id && v.vrouter_id != *vrouter_id) continue;
     if (router_type && *router_type != "VRouter") continue;
@@ -168,6 +172,12 @@ Result<std::vector<const Vpc*>> MatchTables(ApiContext& c, const State& s) {
     matched.push_back(&v);
   }
   return matched;
+}
+
+// The record of a VPC's system table (an empty one if it is missing).
+RouteTable RouteTableOf(const State& s, const Vpc& v) {
+  auto it = s.route_tables.find(v.route_table_id);
+  return it == s.route_tables.end() ? RouteTable{} : it->second;
 }
 
 json VSwitchIdsOf(const State& s, const Vpc& v) {
@@ -187,13 +197,14 @@ Result<json> DescribeRouteTableListAction(ApiContext& c) {
     json arr = json::array();
     for (size_t i = page.begin; i < page.end; ++i) {
       const Vpc& v = *matched[i];
+      const RouteTable table = RouteTableOf(s, v);
       arr.push_back({{"RouteTableId", v.route_table_id},
-                     {"RouteTableName", v.route_table_name},
+                     {"RouteTableName", table.name},
                      {"RouteTableType", "System"},
                      {"RouterId", v.vrouter_id},
                      {"RouterType", "VRouter"},
                      {"VpcId", v.id},
-                     {"Description", v.route_table_description},
+                     {"Description", table.description},
                      {"Status", "Available"},
                      {"CreationTime", FormatIso(v.creation_time)},
                      {"OwnerId", 1},
@@ -202,7 +213,7 @@ Result<json> DescribeRouteTableListAction(ApiContext& c) {
                      {"RoutePropagationEnable", true},
                      {"GatewayIds", Wrap("GatewayIds", json::array())},
                      {"VSwitchIds", Wrap("VSwitchId", VSwitchIdsOf(s, v))},
-                     {"Tags", Wrap("Tag", json::array())}});
+                     {"Tags", RenderTags(table.tags, true)}});
     }
     json reply = {{"RouterTableList", Wrap("RouterTableListType", arr)}};
     page.Render(reply, matched.size());

@@ -270,7 +270,7 @@ int RunDev(DevOptions o) {
     std::cerr << cloud.error().message << "\n";
     return 1;
   }
-  if (Status st = AssignMissingVnis(**cloud); !st.ok()) {
+  if (Status st = UpgradeVpcRecords(**cloud); !st.ok()) {
     std::cerr << st.error().message << "\n";
     return 1;
   }

@@ -247,10 +247,22 @@ struct Vpc {
   std::string description;
   std::string cidr_block;
   std::string vrouter_id;
-  std::string route_table_id;
-  std::string route_table_name;  // ModifyRouteTableAttributes
-  std::string route_table_description;
-  int vni = 0;  // its VXLAN segment between hosts: 1..2^24-1, unique among the VPCs
+  std::string route_table_id;  // its system route table (a RouteTable record)
+  int vni = 0;                 // its VXLAN segment between hosts: 1..2^24-1, unique among the VPCs
+  Tags tags;
+  int64_t creation_time = 0;
+};
+
+// A VPC's system route table (made and deleted with the VPC): what ModifyRouteTableAttributes
+// and the VPC API's tags change. Its entries are the VPC's vSwitch blocks and RouteEntry records.
+struct RouteTable {
+  std::string id;  // vtb-..., the VPC's route_table_id
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string vpc_id;
+  std::string name;
+  std::string description;
   Tags tags;
   int64_t creation_time = 0;
 };
@@ -524,6 +536,8 @@ void to_json(nlohmann::json& j, const Vpc& v);
 void from_json(const nlohmann::json& j, Vpc& v);
 void to_json(nlohmann::json& j, const ResourceGroup& v);
 void from_json(const nlohmann::json& j, ResourceGroup& v);
+void to_json(nlohmann::json& j, const RouteTable& v);
+void from_json(const nlohmann::json& j, RouteTable& v);
 void to_json(nlohmann::json& j, const RouteEntry& v);
 void from_json(const nlohmann::json& j, RouteEntry& v);
 void to_json(nlohmann::json& j, const VSwitch& v);

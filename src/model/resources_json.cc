@@ -39,9 +39,10 @@ OPENECS_JSON(InstanceEvent, id, version, account_id, region_id, instance_id, eve
 OPENECS_JSON(Task, id, version, account_id, region_id, action, resource_id, status, progress,
              error_code, error_message, creation_time, finished_time)
 OPENECS_JSON(Vpc, id, version, account_id, region_id, name, description, cidr_block, vrouter_id,
-             route_table_id, route_table_name, route_table_description, tags, creation_time, vni,
-             resource_group_id)
+             route_table_id, tags, creation_time, vni, resource_group_id)
 OPENECS_JSON(ResourceGroup, id, version, account_id, name, display_name, creation_time)
+OPENECS_JSON(RouteTable, id, version, account_id, region_id, vpc_id, name, description, tags,
+             creation_time)
 OPENECS_JSON(RouteEntry, id, version, account_id, region_id, vpc_id, route_table_id, destination,
              next_hop_type, next_hop_id, name, description, creation_time)
 OPENECS_JSON(VSwitch, id, version, account_id, region_id, vpc_id, zone_id, name, description,

@@ -371,8 +371,14 @@ Status VpcNetworks::SyncUplink(const std::string& vpc_id, const std::vector<Desi
         RunOk({"ip", "-n", ns, "route", "replace", host_side + "/32", "dev", kUplink}));
     OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "route", "replace", "default", "via", host_side,
                                    "dev", kUplink, "table", kUplinkTable}));
-    // Namespaces made before the uplink table had the default route in the main table.
+    // Other traffic still meets the uplink's default route in the main table, below any custom
+    // default (the highest metric), as it did before custom routes: without it the router
+    // answers "net unreachable" where it used to pass the packet on (an address that just left
+    // this uplink, still in the host's neighbour cache). Namespaces made before had it at
+    // metric 0, which would beat a custom default: that one goes first.
     (void)Run({"ip", "-n", ns, "route", "del", "default", "dev", kUplink, "table", "main"});
+    OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "route", "replace", "default", "via", host_side,
+                                   "dev", kUplink, "metric", "4294967295"}));
   }
   // The VPC's public addresses, exactly.
   auto listed = Run({"ip", "-n", ns, "-4", "-o", "addr", "show", "dev", kUplink});

@@ -40,6 +40,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<CustomImage>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<AutoSnapshotPolicy>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Vpc>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<RouteTable>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RouteEntry>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<ResourceGroup>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<VSwitch>());
@@ -64,7 +65,7 @@ bool ShapesDesiredState(std::string_view kind) {
          kind != Kind<Host>::kName && kind != Kind<Task>::kName &&
          kind != Kind<AutoSnapshotPolicy>::kName && kind != Kind<InstanceEvent>::kName &&
          kind != Kind<LaunchTemplate>::kName && kind != Kind<DeploymentSet>::kName &&
-         kind != Kind<ResourceGroup>::kName;
+         kind != Kind<ResourceGroup>::kName && kind != Kind<RouteTable>::kName;
 }
 
 // Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
@@ -74,10 +75,10 @@ void ForKindIn(std::string_view kind, F&& f) {
 }
 template <typename F>
 void ForKind(std::string_view kind, F&& f) {
-  ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, AutoSnapshotPolicy, Vpc, RouteEntry,
-            ResourceGroup, VSwitch, SecurityGroup, KeyPair, EipAddress, NetworkInterface, Host,
-            IdempotencyRecord, Account, InstanceEvent, LaunchTemplate, DeploymentSet>(
-      kind, std::forward<F>(f));
+  ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, AutoSnapshotPolicy, Vpc, RouteTable,
+            RouteEntry, ResourceGroup, VSwitch, SecurityGroup, KeyPair, EipAddress,
+            NetworkInterface, Host, IdempotencyRecord, Account, InstanceEvent, LaunchTemplate,
+            DeploymentSet>(kind, std::forward<F>(f));
 }
 }  // namespace
 

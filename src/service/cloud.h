@@ -43,6 +43,7 @@ struct State {
   std::map<std::string, CustomImage> images;
   std::map<std::string, AutoSnapshotPolicy> snapshot_policies;
   std::map<std::string, Vpc> vpcs;
+  std::map<std::string, RouteTable> route_tables;
   std::map<std::string, RouteEntry> route_entries;  // custom entries
   std::map<std::string, ResourceGroup> resource_groups;
   std::map<std::string, VSwitch> vswitches;
@@ -104,6 +105,7 @@ OPENECS_KIND(Task, "task", tasks)
 OPENECS_KIND(CustomImage, "image", images)
 OPENECS_KIND(AutoSnapshotPolicy, "snapshot_policy", snapshot_policies)
 OPENECS_KIND(Vpc, "vpc", vpcs)
+OPENECS_KIND(RouteTable, "route_table", route_tables)
 OPENECS_KIND(RouteEntry, "route_entry", route_entries)
 OPENECS_KIND(ResourceGroup, "resource_group", resource_groups)
 OPENECS_KIND(VSwitch, "vswitch", vswitches)

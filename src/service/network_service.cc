@@ -31,6 +31,16 @@ Result<int> FreeVni(const State& s) {
   return MakeError(ErrorCode::kInternalError, "No VXLAN segment is left for another VPC.");
 }
 
+// The system route table of a new VPC.
+RouteTable SystemTableOf(const Vpc& vpc) {
+  RouteTable t;
+  t.id = vpc.route_table_id;
+  t.account_id = vpc.account_id;
+  t.region_id = vpc.region_id;
+  t.vpc_id = vpc.id;
+  t.creation_time = vpc.creation_time;
+  return t;
+}
 }  // namespace
 
 Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r) {
@@ -59,18 +69,22 @@ Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r) {
                              ResolveResourceGroup(txn.state(), r.account_id, r.resource_group_id));
     OPENECS_ASSIGN_OR_RETURN(vpc.vni, FreeVni(txn.state()));
     out = txn.Put(vpc);
+    txn.Put(SystemTableOf(out));
     return Ok();
   }));
   return out;
 }
 
-Status AssignMissingVnis(Cloud& cloud) {
+Status UpgradeVpcRecords(Cloud& cloud) {
   return cloud.Write([&](Txn& txn) -> Status {
-    for (auto& [id, vpc] : txn.state().vpcs)
+    State& s = txn.state();
+    for (auto& [id, vpc] : s.vpcs) {
       if (vpc.vni == 0) {
-        OPENECS_ASSIGN_OR_RETURN(vpc.vni, FreeVni(txn.state()));
+        OPENECS_ASSIGN_OR_RETURN(vpc.vni, FreeVni(s));
         txn.Touch(vpc);
       }
+      if (!s.route_tables.count(vpc.route_table_id)) txn.Put(SystemTableOf(vpc));
+    }
     return Ok();
   });
 }
@@ -126,7 +140,8 @@ Status DeleteVpc(Cloud& cloud, const std::string& account_id, const std::string&
             ErrorCode::kDependencyViolation,
             "The VPC's route table still has custom route entry " + id + "; delete it first.");
     if (dry_run) return DryRunOk();
-    txn.Erase<Vpc>(vpc_id);
+    txn.Erase<RouteTable>(it->second.route_table_id);
+    txn.Erase<Vpc>(vpc_id);  // `it` is gone after this
     return Ok();
   });
 }

@@ -19,8 +19,10 @@ struct CreateVpcRequest {
   std::optional<std::string> resource_group_id;  // resource_group_service.h
 };
 Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r);
-// Gives every VPC without a VXLAN segment number (records older than multi-host VPCs) one.
-Status AssignMissingVnis(Cloud& cloud);
+// Brings VPC records made by older versions up to date, at startup: a VXLAN segment number for
+// each VPC without one (before multi-host VPCs), a RouteTable record for each VPC without one
+// (before route tables were records).
+Status UpgradeVpcRecords(Cloud& cloud);
 Status ModifyVpc(Cloud& cloud, const std::string& account_id, const std::string& vpc_id,
                  const std::optional<std::string>& name,
                  const std::optional<std::string>& description);

@@ -89,10 +89,10 @@ std::optional<std::string> NormalizeDestination(const std::string& block) {
 
 const Vpc* FindRouteTable(const State& s, const std::string& table_id,
                           const std::string& account_id) {
-  if (table_id.empty()) return nullptr;
-  for (const auto& [id, v] : s.vpcs)
-    if (v.route_table_id == table_id && v.account_id == account_id) return &v;
-  return nullptr;
+  const RouteTable* t = FindOwned(s.route_tables, table_id, account_id);
+  if (!t) return nullptr;
+  auto v = s.vpcs.find(t->vpc_id);
+  return v == s.vpcs.end() ? nullptr : &v->second;
 }
 
 std::string NextHopEni(const State& s, const RouteEntry& e) {
@@ -212,12 +212,11 @@ Status ModifyRouteTable(Cloud& cloud, const std::string& account_id, const std::
   if (description && !ValidDescription(*description))
     return MakeError(ErrorCode::kInvalidParameter, "The Description is not valid.");
   return cloud.Write([&](Txn& txn) -> Status {
-    const Vpc* found = FindRouteTable(txn.state(), table_id, account_id);
-    if (!found) return MakeError(ErrorCode::kInvalidRouteTableIdNotFound);
-    Vpc& v = txn.state().vpcs.at(found->id);
-    if (name) v.route_table_name = *name;
-    if (description) v.route_table_description = *description;
-    txn.Touch(v);
+    RouteTable* t = FindOwned(txn.state().route_tables, table_id, account_id);
+    if (!t) return MakeError(ErrorCode::kInvalidRouteTableIdNotFound);
+    if (name) t->name = *name;
+    if (description) t->description = *description;
+    txn.Touch(*t);
     return Ok();
   });
 }

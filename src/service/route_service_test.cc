@@ -29,6 +29,11 @@ class RouteServiceTest : public ::testing::Test {
                       v.route_table_id = "vtb-1";
                       v.vrouter_id = "vrt-1";
                       txn.Put(v);
+                      RouteTable t;
+                      t.id = "vtb-1";
+                      t.account_id = "acct";
+                      t.vpc_id = "vpc-1";
+                      txn.Put(t);
                       VSwitch s;
                       s.id = "vsw-1";
                       s.account_id = "acct";
@@ -131,6 +136,34 @@ TEST_F(RouteServiceTest, DestinationsFollowEcsRules) {
                 .error()
                 .code,
             ErrorCode::kInvalidCidrBlockOverlapped);
+}
+
+TEST_F(RouteServiceTest, AVpcFromBeforeRouteTableRecordsGetsOneAtStartup) {
+  ASSERT_TRUE(cloud_
+                  ->Write([&](Txn& txn) -> Status {
+                    Vpc v;
+                    v.id = "vpc-old";
+                    v.account_id = "acct";
+                    v.cidr_block = "10.1.0.0/16";
+                    v.route_table_id = "vtb-old";
+                    v.vni = 9;
+                    txn.Put(v);
+                    return Ok();
+                  })
+                  .ok());
+  cloud_->Read<int>([&](const State& s) {
+    EXPECT_EQ(FindRouteTable(s, "vtb-old", "acct"), nullptr);
+    return 0;
+  });
+  ASSERT_TRUE(UpgradeVpcRecords(*cloud_).ok());
+  cloud_->Read<int>([&](const State& s) {
+    const Vpc* v = FindRouteTable(s, "vtb-old", "acct");
+    EXPECT_TRUE(v && v->id == "vpc-old");
+    EXPECT_EQ(FindRouteTable(s, "vtb-old", "other-account"), nullptr);
+    EXPECT_EQ(s.vpcs.at("vpc-old").vni, 9);  // kept
+    return 0;
+  });
+  EXPECT_TRUE(ModifyRouteTable(*cloud_, "acct", "vtb-old", "main", std::nullopt).ok());
 }
 
 }  // namespace

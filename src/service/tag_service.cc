@@ -21,6 +21,7 @@ Status WithTable(S& s, const std::string& type, Fn&& fn) {
   if (type == "vpc") return fn(s.vpcs);
   if (type == "vswitch") return fn(s.vswitches);
   if (type == "eip") return fn(s.eips);
+  if (type == "routetable") return fn(s.route_tables);
   return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // Tags on ECS resources (types instance, disk, snapshot, image, securitygroup, keypair, eni,
-// snapshotpolicy, launchtemplate) and VPC resources (vpc, vswitch, eip): the API layer maps each
-// API's own ResourceType names onto these. A resource holds at most 20 tags; keys are unique per
-// resource.
+// snapshotpolicy, launchtemplate) and VPC resources (vpc, vswitch, eip, routetable): the API
+// layer maps each API's own ResourceType names onto these. A resource holds at most 20 tags;
+// keys are unique per resource.
 #include <map>
 #include <string>
 #include <vector>

@@ -139,6 +139,31 @@ describe('custom route entries', () => {
     assert.equal(t.Description, 'the system table');
   });
 
+  test('the route table takes tags through the VPC API (ResourceType ROUTETABLE)', async () => {
+    await vpc.tagResources(new Vpc.TagResourcesRequest({
+      regionId: REGION, resourceType: 'ROUTETABLE', resourceId: [tableId], tag: [{ key: 'tier', value: 'core' }],
+    }));
+    const listed = wire(await vpc.listTagResources(new Vpc.ListTagResourcesRequest({
+      regionId: REGION, resourceType: 'ROUTETABLE', resourceId: [tableId],
+    }))).TagResources.TagResource;
+    assert.deepEqual(listed.map((t) => [t.ResourceId, t.TagKey, t.TagValue]), [[tableId, 'tier', 'core']]);
+    const byTag = wire(await vpc.describeRouteTableList(new Vpc.DescribeRouteTableListRequest({
+      regionId: REGION, tag: [{ key: 'tier', value: 'core' }],
+    }))).RouterTableList.RouterTableListType;
+    assert.deepEqual(byTag.map((t) => t.RouteTableId), [tableId]);
+    assert.deepEqual(byTag[0].Tags.Tag.map((t) => [t.Key, t.Value]), [['tier', 'core']]);
+    await vpc.unTagResources(new Vpc.UnTagResourcesRequest({
+      regionId: REGION, resourceType: 'ROUTETABLE', resourceId: [tableId], tagKey: ['tier'],
+    }));
+    const none = wire(await vpc.describeRouteTableList(new Vpc.DescribeRouteTableListRequest({
+      regionId: REGION, tag: [{ key: 'tier' }],
+    }))).RouterTableList.RouterTableListType;
+    assert.equal(none.length, 0);
+    await expectError(vpc.tagResources(new Vpc.TagResourcesRequest({
+      regionId: REGION, resourceType: 'ROUTETABLE', resourceId: ['vtb-doesnotexist00000'], tag: [{ key: 'a', value: 'b' }],
+    })), 'InvalidResourceId.NotFound', 404);
+  });
+
   test('DescribeRouteTables (VPC and ECS SDK) lists the entries as the provider reads them', async () => {
     for (const [client, Req] of [[vpc, Vpc.DescribeRouteTablesRequest], [ecs, Ecs.DescribeRouteTablesRequest]]) {
       const res = wire(await client.describeRouteTables(new Req({ regionId: REGION, routeTableId: tableId })));
