@@ -10,6 +10,7 @@
 #include "api/params.h"
 #include "common/result.h"
 #include "service/cloud.h"
+#include "service/principal.h"
 
 namespace openecs {
 
@@ -17,6 +18,7 @@ struct InstanceType;  // model/catalogue.h
 
 inline constexpr const char* kEcsVersion = "2014-05-26";
 inline constexpr const char* kVpcVersion = "2016-04-28";
+inline constexpr const char* kRamVersion = "2015-05-01";
 
 struct ApiContext {
   Cloud& cloud;
@@ -27,6 +29,9 @@ struct ApiContext {
   // Pre-serialised JSON for hot replies: a handler puts RawPlaceholder(n) where the value goes
   // in its reply and the text in raw[n]; the dispatcher splices it in when serialising.
   std::vector<std::string> raw = {};
+  // The caller (account_id above is principal.account_id); handlers that act "on the caller"
+  // (RAM's CreateAccessKey without UserName, STS GetCallerIdentity) read it.
+  Principal principal = {};
 };
 
 // The placeholder string for ctx.raw[n].
@@ -49,6 +54,7 @@ void RegisterImageActions(ActionTable& t);
 void RegisterNetworkActions(ActionTable& t);
 void RegisterRouteActions(ActionTable& t);
 void RegisterResourceGroupActions(ActionTable& t);
+void RegisterRamActions(ActionTable& t);  // ram_actions.cc
 void RegisterInstanceActions(ActionTable& t);
 void RegisterInstanceSettingsActions(ActionTable& t);
 void RegisterKeyPairAndTagActions(ActionTable& t);
@@ -58,6 +64,7 @@ void RegisterDiskActions(ActionTable& t);
 void RegisterSnapshotActions(ActionTable& t);
 void RegisterLaunchTemplateActions(ActionTable& t);
 void RegisterDeploymentSetActions(ActionTable& t);
+void RegisterStsActions(ActionTable& t);  // sts_actions.cc
 
 // Shared parameter helpers for handlers.
 Result<bool> DryRunOf(const Params& p);

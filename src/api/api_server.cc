@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "api/authorizer.h"
 #include "api/param_types.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -101,6 +102,8 @@ HttpResponse ErrorResponse(const Error& e, const std::string& request_id, bool x
       {"Message", e.message.empty() ? std::string(info.message) : e.message},
       {"Recommend", "https://api.aliyun.com/troubleshoot?q=" + std::string(info.code) +
                         "&product=Ecs&requestId=" + request_id}};
+  if (!e.access_denied_detail.empty())
+    body["AccessDeniedDetail"] = nlohmann::json::parse(e.access_denied_detail, nullptr, false);
   HttpResponse r;
   r.status = info.http_status;
   r.headers["x-acs-request-id"] = request_id;
@@ -119,6 +122,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterNetworkActions(actions_);
   RegisterRouteActions(actions_);
   RegisterResourceGroupActions(actions_);
+  RegisterRamActions(actions_);
   RegisterInstanceActions(actions_);
   RegisterInstanceSettingsActions(actions_);
   RegisterKeyPairAndTagActions(actions_);
@@ -128,6 +132,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterSnapshotActions(actions_);
   RegisterLaunchTemplateActions(actions_);
   RegisterDeploymentSetActions(actions_);
+  RegisterStsActions(actions_);
   RegisterTaskActions(actions_);
   RegisterEventActions(actions_);
   RegisterImageActions(actions_);
@@ -199,8 +204,9 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
                                    "processing this request is not supplied."),
                          request_id, *xml);
 
-  auto account = auth_.Verify(req);
-  if (!account.ok()) return ErrorResponse(account.error(), request_id, *xml);
+  auto principal = auth_.Verify(req);
+  if (!principal.ok()) return ErrorResponse(principal.error(), request_id, *xml);
+  const std::string& account = principal->account_id;
 
   auto spec = actions_.find({version, action});
   if (spec == actions_.end()) {
@@ -253,7 +259,8 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   }
   Params params(std::move(values));
 
-  ApiContext ctx{cloud_, params, *account, cloud_.config().region_id, request_id};
+  ApiContext ctx{cloud_, params, account, cloud_.config().region_id, request_id};
+  ctx.principal = *principal;
   // The automatic snapshot policy actions spell it "regionId".
   auto region = params.Get("RegionId");
   if (!region) region = params.Get("regionId");
@@ -268,6 +275,10 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   } else if (spec->second.region_required) {
     return ErrorResponse(params.Required("RegionId").error(), request_id, *xml);
   }
+  // RAM: may this identity do this action on what it names (api/authorizer.h)?
+  if (Status allowed = Authorize(cloud_, *principal, version, action, params, ctx.region_id);
+      !allowed.ok())
+    return ErrorResponse(allowed.error(), request_id, *xml);
 
   // ClientToken (api/client_token.h): a token used before answers what its first call
   // answered; the call's changes and the token are committed together.
@@ -276,7 +287,7 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   if (auto token = params.Get("ClientToken"); token && spec->second.idempotent) {
     if (token->size() > 64)
       return ErrorResponse(MakeError(ErrorCode::kInvalidClientToken), request_id, *xml);
-    std::string key = *account + "/" + action + "/" + *token;
+    std::string key = account + "/" + action + "/" + *token;
     std::string fingerprint = TokenFingerprint(params.all());
     auto claimed = tokens_.Claim(key, fingerprint, action);
     if (!claimed.ok()) return ErrorResponse(claimed.error(), request_id, *xml);

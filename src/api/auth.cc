@@ -53,7 +53,20 @@ std::optional<Acs3Authorization> ParseAcs3Authorization(std::string_view h) {
   return out;
 }
 
-Result<std::string> Authenticator::Verify(const ApiRequest& req) {
+namespace {
+// The principal of a verified request: the credential's, with the key and the connection.
+Principal Signed(const ApiRequest& req, Credential cred, const std::string& access_key_id) {
+  Principal p = std::move(cred.principal);
+  p.access_key_id = access_key_id;
+  p.secure_transport = req.http->secure;
+  p.source_ip = req.http->remote_address;
+  if (p.source_ip.rfind("::ffff:", 0) == 0 && p.source_ip.find('.') != std::string::npos)
+    p.source_ip = p.source_ip.substr(7);  // an IPv4 peer on a dual-stack socket
+  return p;
+}
+}  // namespace
+
+Result<Principal> Authenticator::Verify(const ApiRequest& req) {
   auto it = req.http->headers.find("authorization");
   if (it != req.http->headers.end() && it->second.rfind("ACS3-", 0) == 0)
     return VerifyAcs3(req, it->second);
@@ -164,8 +177,8 @@ Status Authenticator::CheckNonce(const std::string& access_key_id, const std::st
   return Ok();
 }
 
-Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req,
-                                              const std::string& authorization) {
+Result<Principal> Authenticator::VerifyAcs3(const ApiRequest& req,
+                                            const std::string& authorization) {
   std::optional<Acs3Authorization> auth = ParseAcs3Authorization(authorization);
   if (!auth) return MakeError(ErrorCode::kIncompleteSignature);
   if (auth->algorithm != "ACS3-HMAC-SHA256")
@@ -180,8 +193,8 @@ Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req,
   std::string date = header("x-acs-date");
   if (date.empty()) return Missing("x-acs-date");
   OPENECS_RETURN_IF_ERROR(CheckTime(date, true));
-  auto cred = lookup_(ak);
-  if (!cred) return MakeError(ErrorCode::kInvalidAccessKeyIdNotFound);
+  auto cred = lookup_(ak, header("x-acs-security-token"));
+  if (!cred.ok()) return cred.error();
   std::string body_hash = Sha256Hex(req.http->body);
   std::string claimed_hash = header("x-acs-content-sha256");
   if (!claimed_hash.empty() && claimed_hash != body_hash)
@@ -213,10 +226,10 @@ Result<std::string> Authenticator::VerifyAcs3(const ApiRequest& req,
   std::string nonce = header("x-acs-signature-nonce");
   if (nonce.empty()) return Missing("x-acs-signature-nonce");
   OPENECS_RETURN_IF_ERROR(CheckNonce(ak, nonce));
-  return cred->account_id;
+  return Signed(req, std::move(*cred), ak);
 }
 
-Result<std::string> Authenticator::VerifyV1(const ApiRequest& req) {
+Result<Principal> Authenticator::VerifyV1(const ApiRequest& req) {
   std::multimap<std::string, std::string> params;
   for (const auto& [k, v] : req.query) params.emplace(k, v);
   for (const auto& [k, v] : req.form) params.emplace(k, v);
@@ -236,8 +249,8 @@ Result<std::string> Authenticator::VerifyV1(const ApiRequest& req) {
   std::string nonce = get("SignatureNonce");
   if (nonce.empty()) return Missing("SignatureNonce");
   OPENECS_RETURN_IF_ERROR(CheckTime(ts, false));
-  auto cred = lookup_(ak);
-  if (!cred) return MakeError(ErrorCode::kInvalidAccessKeyIdNotFound);
+  auto cred = lookup_(ak, get("SecurityToken"));
+  if (!cred.ok()) return cred.error();
   params.erase("Signature");
   std::string sts = V1StringToSign(req.method, params);
   if (!ConstantTimeEquals(V1Signature(sts, cred->secret), sig))
@@ -246,7 +259,7 @@ Result<std::string> Authenticator::VerifyV1(const ApiRequest& req) {
                      "sign is:" +
                          sts);
   OPENECS_RETURN_IF_ERROR(CheckNonce(ak, nonce));
-  return cred->account_id;
+  return Signed(req, std::move(*cred), ak);
 }
 
 }  // namespace openecs

@@ -15,14 +15,16 @@
 
 #include "common/http_server.h"
 #include "common/result.h"
+#include "service/principal.h"
 
 namespace openecs {
 
-struct Credential {
-  std::string account_id;
-  std::string secret;
-};
-using CredentialLookup = std::function<std::optional<Credential>(const std::string& access_key_id)>;
+// The credential of an AccessKeyId. `security_token` is the request's SecurityToken (the v1
+// parameter or the x-acs-security-token header; "" when absent), for STS keys. An error is the
+// answer to the request: InvalidAccessKeyId.NotFound, InvalidAccessKeyId.Inactive,
+// InvalidSecurityToken.* for an STS key.
+using CredentialLookup = std::function<Result<Credential>(const std::string& access_key_id,
+                                                          const std::string& security_token)>;
 
 // A request as the API layer sees it after parsing the URL and the form body.
 struct ApiRequest {
@@ -50,16 +52,16 @@ class Authenticator {
   explicit Authenticator(CredentialLookup lookup, int skew_seconds = 900)
       : lookup_(std::move(lookup)), skew_(skew_seconds) {}
   ~Authenticator();
-  // The authenticated account id, or the ECS error to answer with.
-  Result<std::string> Verify(const ApiRequest& req);
+  // Who signed the request, or the ECS error to answer with.
+  Result<Principal> Verify(const ApiRequest& req);
   // Remembers accepted nonces in `path` too (one line per nonce, appended, no fsync: it
   // outlives a restart of the process, not a power loss), loads the ones still inside the
   // window from it now, and rewrites it without expired ones as it grows. Call before serving.
   Status KeepNoncesIn(const std::string& path);
 
  private:
-  Result<std::string> VerifyAcs3(const ApiRequest& req, const std::string& authorization);
-  Result<std::string> VerifyV1(const ApiRequest& req);
+  Result<Principal> VerifyAcs3(const ApiRequest& req, const std::string& authorization);
+  Result<Principal> VerifyV1(const ApiRequest& req);
   Status CheckTime(const std::string& value, bool acs3);
   Status CheckNonce(const std::string& access_key_id, const std::string& nonce);
 

@@ -98,8 +98,8 @@ Result<json> DescribeDeploymentSetsAction(ApiContext& c) {
   const std::vector<std::string>& zones = c.cloud.config().zones;
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const DeploymentSet*> matched;
-    for (const auto& [id, set] : s.deployment_sets) {
-      if (set.account_id != c.account_id || set.region_id != c.region_id) continue;
+    for (const auto& [id, set] : Owned(s.deployment_sets, c.account_id)) {
+      if (set.region_id != c.region_id) continue;
       if (!ids.empty() && !ids.count(id)) continue;
       if (name && set.name != *name) continue;
       if (strategy && set.strategy != *strategy) continue;

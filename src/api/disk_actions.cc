@@ -109,9 +109,8 @@ Result<json> ModifyDiskSpecAction(ApiContext& c) {
   if (auto zone = p.Get("DestinationZoneId")) {
     OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
     std::string disk_zone = c.cloud.Read<std::string>([&](const State& s) {
-      auto it = s.disks.find(r.disk_id);
-      bool mine = it != s.disks.end() && it->second.account_id == c.account_id;
-      return mine ? it->second.zone_id : std::string();
+      const Disk* d = FindOwned(s.disks, r.disk_id, c.account_id);
+      return d ? d->zone_id : std::string();
     });
     if (!disk_zone.empty() && disk_zone != *zone)
       return MakeError(ErrorCode::kOperationDenied, "Disks stay in their zone (" + disk_zone +
@@ -237,8 +236,7 @@ Result<json> DescribeDisksAction(ApiContext& c) {
   spec.page_size_max = 100;
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const Disk*> matched;
-    for (const auto& [id, d] : s.disks) {
-      if (d.account_id != c.account_id) continue;
+    for (const auto& [id, d] : Owned(s.disks, c.account_id)) {
       if (!ids.empty() && !ids.count(id)) continue;
       if (instance && d.instance_id != *instance) continue;
       if (zone && d.zone_id != *zone) continue;

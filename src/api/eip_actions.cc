@@ -89,9 +89,8 @@ Result<json> DescribeEipAddressesAction(ApiContext& c) {
   spec.token_style = false;
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const EipAddress*> matched;
-    for (const auto& [id, e] : s.eips) {
+    for (const auto& [id, e] : Owned(s.eips, c.account_id)) {
       std::string st = e.instance_id.empty() ? "Available" : "InUse";
-      if (e.account_id != c.account_id) continue;
       if (!ids.empty() && !ids.count(id)) continue;
       if (address && e.ip_address != *address) continue;
       if (instance && e.instance_id != *instance) continue;

@@ -187,7 +187,7 @@ Result<json> DescribeNetworkInterfacesAction(ApiContext& c) {
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<EniView> matched;
     for (auto& e : ListEnis(s)) {
-      if (e.account_id != c.account_id || e.region_id != c.region_id) continue;
+      if (!OwnedBy(e, c.account_id) || e.region_id != c.region_id) continue;
       if (!ids.empty() && !ids.count(e.id)) continue;
       if (instance && e.instance_id != *instance) continue;
       if (vpc && e.vpc_id != *vpc) continue;

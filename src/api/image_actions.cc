@@ -269,9 +269,9 @@ Result<json> DescribeImageSharePermissionAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("ImageId"));
   auto shared = c.cloud.Read<std::optional<std::vector<std::string>>>(
       [&](const State& s) -> std::optional<std::vector<std::string>> {
-        auto it = s.images.find(id);
-        if (it == s.images.end() || it->second.account_id != c.account_id) return std::nullopt;
-        return it->second.shared_with;
+        const CustomImage* image = FindOwned(s.images, id, c.account_id);
+        if (!image) return std::nullopt;
+        return image->shared_with;
       });
   if (!shared)
     return MakeError(ErrorCode::kInvalidImageIdNotFound,

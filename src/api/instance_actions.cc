@@ -386,8 +386,7 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
   };
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const Instance*> matched;
-    auto consider = [&](const Instance& i) {
-      if (i.account_id != c.account_id) return;
+    auto consider = [&](const Instance& i) {  // one of the caller's
       if (vpc && i.vpc_id != *vpc) return;
       if (vsw && i.vswitch_id != *vsw) return;
       if (zone && i.zone_id != *zone) return;
@@ -406,12 +405,10 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
       matched.push_back(&i);
     };
     if (!ids.empty()) {
-      for (const auto& id : ids) {
-        auto it = s.instances.find(id);
-        if (it != s.instances.end()) consider(it->second);
-      }
+      for (const auto& id : ids)
+        if (const Instance* i = FindOwned(s.instances, id, c.account_id)) consider(*i);
     } else {
-      for (const auto& [id, i] : s.instances) consider(i);
+      for (const auto& [id, i] : Owned(s.instances, c.account_id)) consider(i);
     }
     OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(p, matched.size(), PageSpec{}));
     JsonWriter w;
@@ -436,8 +433,7 @@ Result<json> DescribeInstanceStatusAction(ApiContext& c) {
   spec.page_size_max = 50;
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const Instance*> matched;
-    for (const auto& [id, i] : s.instances) {
-      if (i.account_id != c.account_id) continue;
+    for (const auto& [id, i] : Owned(s.instances, c.account_id)) {
       if (!ids.empty() && !ids.count(id)) continue;
       if (zone && i.zone_id != *zone) continue;
       matched.push_back(&i);
@@ -460,8 +456,7 @@ Result<json> DescribeInstancesFullStatusAction(ApiContext& c) {
   int64_t now = NowSeconds();
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<std::pair<const Instance*, std::string>> matched;
-    for (const auto& [id, i] : s.instances) {
-      if (i.account_id != c.account_id) continue;
+    for (const auto& [id, i] : Owned(s.instances, c.account_id)) {
       if (!ids.empty() && !ids.count(id)) continue;
       // Full status knows three states: transitional ones report as where they are heading.
       std::string st =
@@ -497,10 +492,9 @@ Result<json> DescribeInstancesFullStatusAction(ApiContext& c) {
 Result<json> DescribeInstanceAttributeAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
-    auto it = s.instances.find(id);
-    if (it == s.instances.end() || it->second.account_id != c.account_id)
-      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
-    json full = RenderInstance(s, it->second);
+    const Instance* i = FindOwned(s.instances, id, c.account_id);
+    if (!i) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    json full = RenderInstance(s, *i);
     json out;
     for (const char* k : {"InstanceId",
                           "InstanceName",
@@ -610,10 +604,9 @@ Result<json> ModifyInstanceAttributeAction(ApiContext& c) {
 Result<json> DescribeUserDataAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
-    auto it = s.instances.find(id);
-    if (it == s.instances.end() || it->second.account_id != c.account_id)
-      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
-    return json{{"InstanceId", id}, {"RegionId", c.region_id}, {"UserData", it->second.user_data}};
+    const Instance* i = FindOwned(s.instances, id, c.account_id);
+    if (!i) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    return json{{"InstanceId", id}, {"RegionId", c.region_id}, {"UserData", i->user_data}};
   });
 }
 
@@ -665,10 +658,9 @@ Result<json> ModifyInstanceMetadataOptionsAction(ApiContext& c) {
 Result<json> DescribeInstanceVncUrlAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
-    auto it = s.instances.find(id);
-    if (it == s.instances.end() || it->second.account_id != c.account_id)
-      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
-    const Instance& i = it->second;
+    const Instance* found = FindOwned(s.instances, id, c.account_id);
+    if (!found) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    const Instance& i = *found;
     OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kVncUrl, i.status, i.task));
     if (i.vnc_url.empty())
       return MakeError(ErrorCode::kIncorrectInstanceStatus,
@@ -683,8 +675,7 @@ Result<json> GetInstanceConsoleOutputAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("InstanceId"));
   OPENECS_ASSIGN_OR_RETURN(bool remove_symbols, c.params.Bool("RemoveSymbols", false));
   OPENECS_RETURN_IF_ERROR(c.cloud.Read<Status>([&](const State& s) -> Status {
-    auto it = s.instances.find(id);
-    if (it == s.instances.end() || it->second.account_id != c.account_id)
+    if (!FindOwned(s.instances, id, c.account_id))
       return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
     return Ok();
   }));

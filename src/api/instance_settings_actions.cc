@@ -24,8 +24,8 @@ Result<std::vector<const Instance*>> OwnedInstances(const State& s, const ApiCon
                                                     bool strict) {
   std::vector<const Instance*> out;
   if (ids.empty()) {
-    for (const auto& [id, i] : s.instances)
-      if (i.account_id == c.account_id && i.region_id == c.region_id) out.push_back(&i);
+    for (const auto& [id, i] : Owned(s.instances, c.account_id))
+      if (i.region_id == c.region_id) out.push_back(&i);
     return out;
   }
   std::set<std::string> seen;

@@ -46,8 +46,7 @@ Result<json> DescribeKeyPairsAction(ApiContext& c) {
   spec.page_size_max = 50;
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const KeyPair*> matched;
-    for (const auto& [id, k] : s.key_pairs) {
-      if (k.account_id != c.account_id) continue;
+    for (const auto& [id, k] : Owned(s.key_pairs, c.account_id)) {
       // KeyPairName supports '*' as a wildcard suffix.
       if (name) {
         bool wildcard = !name->empty() && name->back() == '*';

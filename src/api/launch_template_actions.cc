@@ -201,8 +201,7 @@ Result<json> DescribeLaunchTemplatesAction(ApiContext& c) {
   auto group = p.Get("TemplateResourceGroupId");
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const LaunchTemplate*> matched;
-    for (const auto& [id, t] : s.launch_templates) {
-      if (t.account_id != c.account_id) continue;
+    for (const auto& [id, t] : Owned(s.launch_templates, c.account_id)) {
       if (!ids.empty() && !ids.count(id)) continue;
       if (!names.empty() && !names.count(t.name)) continue;
       if (!TagsMatch(t.tags, want)) continue;

@@ -117,8 +117,7 @@ Result<json> DescribeVpcsAction(ApiContext& c) {
   spec.page_size_max = 50;
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const Vpc*> matched;
-    for (const auto& [id, v] : s.vpcs) {
-      if (v.account_id != c.account_id) continue;
+    for (const auto& [id, v] : Owned(s.vpcs, c.account_id)) {
       if (!ids.empty() && !ids.count(id)) continue;
       if (name && v.name != *name) continue;
       if (!InGroup(group, v.resource_group_id, v.account_id)) continue;
@@ -230,8 +229,7 @@ Result<json> DescribeVSwitchesAction(ApiContext& c) {
   spec.page_size_max = 50;
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const VSwitch*> matched;
-    for (const auto& [id, v] : s.vswitches) {
-      if (v.account_id != c.account_id) continue;
+    for (const auto& [id, v] : Owned(s.vswitches, c.account_id)) {
       if (!ids.empty() && !ids.count(id)) continue;
       if (vpc && v.vpc_id != *vpc) continue;
       if (zone && v.zone_id != *zone) continue;
@@ -285,8 +283,7 @@ Result<json> DescribeSecurityGroupsAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(c.params));
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const SecurityGroup*> matched;
-    for (const auto& [id, g] : s.security_groups) {
-      if (g.account_id != c.account_id) continue;
+    for (const auto& [id, g] : Owned(s.security_groups, c.account_id)) {
       if (!ids.empty() && !ids.count(id)) continue;
       if (vpc && g.vpc_id != *vpc) continue;
       if (name && g.name != *name) continue;
@@ -368,10 +365,9 @@ Result<json> DescribeSecurityGroupAttributeAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("SecurityGroupId"));
   OPENECS_ASSIGN_OR_RETURN(auto dir, c.params.Enum("Direction", {"ingress", "egress", "all"}));
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
-    auto it = s.security_groups.find(id);
-    if (it == s.security_groups.end() || it->second.account_id != c.account_id)
-      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
-    const SecurityGroup& g = it->second;
+    const SecurityGroup* found = FindOwned(s.security_groups, id, c.account_id);
+    if (!found) return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    const SecurityGroup& g = *found;
     json arr = json::array();
     for (const auto& r : g.rules)
       if (!dir || *dir == "all" || *dir == r.direction) arr.push_back(RenderRule(r, s));

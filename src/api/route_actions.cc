@@ -157,8 +157,7 @@ Result<std::vector<const Vpc*>> MatchTables(ApiContext& c, const State& s) {
   if (router_type && *router_type != "VRouter" && *router_type != "VBR")
     return MakeError(ErrorCode::kInvalidParameter, "RouterType must be VRouter or VBR.");
   std::vector<const Vpc*> matched;
-  for (const auto& [id, v] : s.vpcs) {
-    if (v.account_id != c.account_id) continue;
+  for (const auto& [id, v] : Owned(s.vpcs, c.account_id)) {
     if (vpc_id && id != *vpc_id) continue;
     if (table_id && v.route_table_id != *table_id) continue;
     const RouteTable* table = FindOwned(s.route_tables, v.route_table_id, c.account_id);

@@ -80,8 +80,7 @@ Result<json> DescribeSnapshotsAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(p));
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const Snapshot*> matched;
-    for (const auto& [id, snap] : s.snapshots) {
-      if (snap.account_id != c.account_id) continue;
+    for (const auto& [id, snap] : Owned(s.snapshots, c.account_id)) {
       if (!ids.empty() && !ids.count(id)) continue;
       if (disk && snap.disk_id != *disk) continue;
       if (instance) {
@@ -216,9 +215,8 @@ Result<json> DescribeAutoSnapshotPolicyExAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(Tags want, TagsOf(p));
   std::vector<json> rows = c.cloud.Read<std::vector<json>>([&](const State& s) {
     std::vector<json> out;
-    for (const auto& [pid, pol] : s.snapshot_policies) {
-      if (pol.account_id != c.account_id || (id && pid != *id) || (name && pol.name != *name))
-        continue;
+    for (const auto& [pid, pol] : Owned(s.snapshot_policies, c.account_id)) {
+      if ((id && pid != *id) || (name && pol.name != *name)) continue;
       if (!InGroup(group, pol.resource_group_id, pol.account_id)) continue;
       if (!TagsMatch(pol.tags, want)) continue;
       int disks = 0;

@@ -27,8 +27,10 @@
 #include "hypervisor/fake/fake_driver.h"
 #include "hypervisor/qemu/qemu_driver.h"
 #include "model/catalogue.h"
+#include "service/account_service.h"
 #include "service/agent_service.h"
 #include "service/cloud.h"
+#include "service/identity_service.h"
 #include "service/instance_events.h"
 #include "service/instance_service.h"
 #include "service/network_service.h"
@@ -247,6 +249,71 @@ std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake, VpcN
   return std::make_unique<QemuDriver>(qo);
 }
 
+struct AccountCmdOptions {
+  std::string name;
+  std::string data_dir = "data";
+  std::string store;        // "" = sqlite:<data_dir>/openecs.db
+  std::string secrets_key;  // "" = <the store's directory>/secrets.key
+};
+
+// `ecsd account create|list`: works on the store directly, beside a running server (which
+// takes a new account in when its key is first used: service/account_service.h).
+int RunAccount(const AccountCmdOptions& a, bool create) {
+  std::string uri = a.store.empty() ? "sqlite:" + a.data_dir + "/openecs.db" : a.store;
+  std::string key_path = a.secrets_key;
+  if (key_path.empty()) {
+    if (!a.store.empty() && a.store.rfind("sqlite:", 0) != 0) {
+      std::cerr << "--secrets-key is needed with a store other than sqlite:\n";
+      return 2;
+    }
+    std::string db = uri.substr(7);
+    size_t slash = db.rfind('/');
+    key_path =
+        (slash == std::string::npos ? std::string(".") : db.substr(0, slash)) + "/secrets.key";
+  }
+  if (uri.rfind("sqlite:", 0) == 0 && ::access(uri.substr(7).c_str(), F_OK) != 0) {
+    std::cerr << "no store at " << uri.substr(7)
+              << " (start the server once, or give --data-dir/--store)\n";
+    return 2;
+  }
+  auto store = Store::Open(uri);
+  if (!store.ok()) {
+    std::cerr << store.error().message << "\n";
+    return 1;
+  }
+  auto secrets = SecretBox::LoadOrCreate(key_path);
+  if (!secrets.ok()) {
+    std::cerr << secrets.error().message << "\n";
+    return 1;
+  }
+  if (create) {
+    auto made = CreateAccount(**store, &*secrets, a.name);
+    if (!made.ok()) {
+      std::cerr << made.error().message << "\n";
+      return 1;
+    }
+    nlohmann::json j = {{"AccountId", made->id},
+                        {"AccountName", made->name},
+                        {"AccessKeyId", made->access_key_id},
+                        {"AccessKeySecret", made->access_key_secret}};
+    std::cout << DumpJson(j, 2) << "\n";
+    return 0;
+  }
+  auto all = ListAccounts(**store, &*secrets);
+  if (!all.ok()) {
+    std::cerr << all.error().message << "\n";
+    return 1;
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& acc : *all)
+    list.push_back({{"AccountId", acc.id},
+                    {"AccountName", acc.name},
+                    {"AccessKeyId", acc.access_key_id},
+                    {"CreationTime", FormatIso(acc.creation_time)}});
+  std::cout << DumpJson(list, 2) << "\n";
+  return 0;
+}
+
 int RunDev(DevOptions o) {
   if (!PrepareHost(o.host, o.local_agent)) return 2;
   auto store = Store::Open("sqlite:" + o.host.data_dir + "/openecs.db");
@@ -254,7 +321,13 @@ int RunDev(DevOptions o) {
     std::cerr << store.error().message << "\n";
     return 1;
   }
+  auto secrets = SecretBox::LoadOrCreate(o.host.data_dir + "/secrets.key");
+  if (!secrets.ok()) {
+    std::cerr << secrets.error().message << "\n";
+    return 1;
+  }
   CloudConfig config;
+  config.secrets = &*secrets;
   config.region_id = o.region;
   config.public_cidr = o.public_cidr;
   if (auto pool = ParseCidr(o.public_cidr, true); !pool || pool->prefix > 30) {
@@ -324,14 +397,8 @@ int RunDev(DevOptions o) {
     }
   }
 
-  std::string ak = account->access_key_id;
-  Authenticator auth([&cloud, ak](const std::string& id) -> std::optional<Credential> {
-    return (*cloud)->Read<std::optional<Credential>>(
-        [&](const State& s) -> std::optional<Credential> {
-          for (const auto& [aid, a] : s.accounts)
-            if (a.access_key_id == id) return Credential{a.id, a.access_key_secret};
-          return std::nullopt;
-        });
+  Authenticator auth([&cloud](const std::string& id, const std::string& token) {
+    return LookupCredential(**cloud, id, token);
   });
   // A request captured before a restart must not replay after it (issue 13, Low).
   if (Status st = auth.KeepNoncesIn(o.host.data_dir + "/nonces.log"); !st.ok()) {
@@ -574,7 +641,24 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--zone", a.host.zone, "zone this host is in")->required();
   a.host.data_dir = "agent-data";
   AddHostOptions(agent_cmd, a.host);
+  AccountCmdOptions acct;
+  auto* account_cmd = app.add_subcommand("account", "the cloud's accounts (tenants)");
+  account_cmd->require_subcommand(1);
+  auto* account_create =
+      account_cmd->add_subcommand("create", "make an account; prints its root AccessKey as JSON");
+  account_create->add_option("--name", acct.name, "the account's name (unique)")->required();
+  auto* account_list = account_cmd->add_subcommand("list", "the accounts, as JSON (no secrets)");
+  for (auto* c : {account_create, account_list}) {
+    c->add_option("--data-dir", acct.data_dir, "the server's data directory")
+        ->capture_default_str();
+    c->add_option("--store", acct.store,
+                  "the server's store instead of <data-dir>'s (sqlite:<path>)");
+    c->add_option("--secrets-key", acct.secrets_key,
+                  "the server's secrets key (default: beside the store, secrets.key)");
+  }
   CLI11_PARSE(app, argc, argv);
+  if (account_create->parsed()) return RunAccount(acct, true);
+  if (account_list->parsed()) return RunAccount(acct, false);
   if (dev->parsed()) return RunDev(o);
   if (agent_cmd->parsed()) return RunAgent(a);
   return 0;

@@ -59,6 +59,22 @@ namespace openecs {
     "The resource group does not exist.")                                                          \
   X(kResourceGroupAlreadyExists, "EntityAlreadyExists.ResourceGroup", 409,                         \
     "A resource group of that name already exists.")                                               \
+  X(kInvalidAccessKeyIdInactive, "InvalidAccessKeyId.Inactive", 400,                               \
+    "Specified access key is disabled.")                                                           \
+  X(kInvalidSecurityTokenMissing, "InvalidSecurityToken.Missing", 400,                             \
+    "The SecurityToken of the STS AccessKeyId is missing.")                                        \
+  X(kInvalidSecurityTokenMalformed, "InvalidSecurityToken.Malformed", 400,                         \
+    "Specified SecurityToken is malformed.")                                                       \
+  X(kInvalidSecurityTokenMismatch, "InvalidSecurityToken.MismatchWithAccessKey", 400,              \
+    "Specified SecurityToken mismatch with the AccessKey.")                                        \
+  X(kInvalidSecurityTokenExpired, "InvalidSecurityToken.Expired", 400,                             \
+    "Specified SecurityToken is expired.")                                                         \
+  X(kForbiddenRam, "Forbidden.RAM", 403,                                                           \
+    "User not authorized to operate on the specified resource, or this API doesn't support RAM.")  \
+  X(kNoPermission, "NoPermission", 403,                                                            \
+    "You are not authorized to do this action. You should be authorized by RAM.")                  \
+  X(kAccountAlreadyExists, "EntityAlreadyExists.Account", 409,                                     \
+    "An account of that name already exists.")                                                     \
   X(kInvalidResourceGroupParameter, "InvalidParameter.ResourceGroup", 400,                         \
     "The resource group request is not valid.")                                                    \
   X(kInvalidRouteEntryNotFound, "InvalidRouteEntry.NotFound", 404,                                 \
@@ -337,7 +353,117 @@ namespace openecs {
     "There are still instance(s) in the specified DeploymentSetId.")                               \
   X(kInvalidDedicatedHostIdNotFound, "InvalidDedicatedHostId.NotFound", 404,                       \
     "The specified DedicatedHostId does not exist.")                                               \
-  X(kInvalidNextToken, "InvalidParameter.NextToken", 400, "The specified NextToken is not valid.")
+  X(kInvalidNextToken, "InvalidParameter.NextToken", 400, "The specified NextToken is not valid.") \
+  X(kRamUserNameInvalidChars, "InvalidParameter.UserName.InvalidChars", 400,                       \
+    "The parameter UserName contains invalid characters.")                                         \
+  X(kRamUserNameLength, "InvalidParameter.UserName.Length", 400,                                   \
+    "The parameter UserName must be 1 to 64 characters.")                                          \
+  X(kRamNewUserNameInvalidChars, "InvalidParameter.NewUserName.InvalidChars", 400,                 \
+    "The parameter NewUserName contains invalid characters.")                                      \
+  X(kRamNewUserNameLength, "InvalidParameter.NewUserName.Length", 400,                             \
+    "The parameter NewUserName must be 1 to 64 characters.")                                       \
+  X(kRamDisplayNameInvalidChars, "InvalidParameter.DisplayName.InvalidChars", 400,                 \
+    "The parameter DisplayName contains invalid characters.")                                      \
+  X(kRamDisplayNameLength, "InvalidParameter.DisplayName.Length", 400,                             \
+    "The parameter DisplayName must be 1 to 128 characters.")                                      \
+  X(kRamNewDisplayNameInvalidChars, "InvalidParameter.NewDisplayName.InvalidChars", 400,           \
+    "The parameter NewDisplayName contains invalid characters.")                                   \
+  X(kRamNewDisplayNameLength, "InvalidParameter.NewDisplayName.Length", 400,                       \
+    "The parameter NewDisplayName must be 1 to 128 characters.")                                   \
+  X(kRamMobilePhoneFormat, "InvalidParameter.MobilePhone.Format", 400,                             \
+    "The format of the parameter MobilePhone is incorrect.")                                       \
+  X(kRamNewMobilePhoneFormat, "InvalidParameter.NewMobilePhone.Format", 400,                       \
+    "The format of the parameter NewMobilePhone is incorrect.")                                    \
+  X(kRamEmailFormat, "InvalidParameter.Email.Format", 400,                                         \
+    "The format of the parameter Email is incorrect.")                                             \
+  X(kRamNewEmailFormat, "InvalidParameter.NewEmail.Format", 400,                                   \
+    "The format of the parameter NewEmail is incorrect.")                                          \
+  X(kRamCommentsLength, "InvalidParameter.Comments.Length", 400,                                   \
+    "The parameter Comments is longer than 128 characters.")                                       \
+  X(kRamNewCommentsLength, "InvalidParameter.NewComments.Length", 400,                             \
+    "The parameter NewComments is longer than 128 characters.")                                    \
+  X(kRamPasswordTooWeak, "InvalidParameter.Password.TooWeak", 400,                                 \
+    "The parameter Password is not compliant with the password policy.")                           \
+  X(kRamGroupNameInvalidChars, "InvalidParameter.GroupName.InvalidChars", 400,                     \
+    "The parameter GroupName contains invalid characters.")                                        \
+  X(kRamGroupNameLength, "InvalidParameter.GroupName.Length", 400,                                 \
+    "The parameter GroupName must be 1 to 64 characters.")                                         \
+  X(kRamNewGroupNameInvalidChars, "InvalidParameter.NewGroupName.InvalidChars", 400,               \
+    "The parameter NewGroupName contains invalid characters.")                                     \
+  X(kRamNewGroupNameLength, "InvalidParameter.NewGroupName.Length", 400,                           \
+    "The parameter NewGroupName must be 1 to 64 characters.")                                      \
+  X(kRamRoleNameInvalidChars, "InvalidParameter.RoleName.InvalidChars", 400,                       \
+    "The parameter RoleName contains invalid characters.")                                         \
+  X(kRamRoleNameLength, "InvalidParameter.RoleName.Length", 400,                                   \
+    "The parameter RoleName must be 1 to 64 characters.")                                          \
+  X(kRamPolicyNameInvalidChars, "InvalidParameter.PolicyName.InvalidChars", 400,                   \
+    "The parameter PolicyName contains invalid characters.")                                       \
+  X(kRamPolicyNameLength, "InvalidParameter.PolicyName.Length", 400,                               \
+    "The parameter PolicyName must be 1 to 128 characters.")                                       \
+  X(kRamPolicyType, "InvalidParameter.PolicyType", 400,                                            \
+    "The parameter PolicyType must be System or Custom.")                                          \
+  X(kRamDescriptionLength, "InvalidParameter.Description.Length", 400,                             \
+    "The parameter Description is longer than 1024 characters.")                                   \
+  X(kRamVersionIdFormat, "InvalidParameter.VersionId.Format", 400,                                 \
+    "The format of the parameter VersionId is incorrect.")                                         \
+  X(kRamUserNotExist, "EntityNotExist.User", 404, "The user does not exist.")                      \
+  X(kRamAccessKeyNotExist, "EntityNotExist.User.AccessKey", 404,                                   \
+    "The user access key does not exist.")                                                         \
+  X(kRamLoginProfileNotExist, "EntityNotExist.User.LoginProfile", 404,                             \
+    "The user login profile does not exist.")                                                      \
+  X(kRamUserGroupNotExist, "EntityNotExist.User.Group", 404, "The user has not joined the group.") \
+  X(kRamUserPolicyNotExist, "EntityNotExist.User.Policy", 404,                                     \
+    "The policy is not attached to the user.")                                                     \
+  X(kRamGroupNotExist, "EntityNotExist.Group", 404, "The group does not exist.")                   \
+  X(kRamGroupPolicyNotExist, "EntityNotExist.Group.Policy", 404,                                   \
+    "The policy is not attached to the group.")                                                    \
+  X(kEntityNotExistRole, "EntityNotExist.Role", 404, "The role does not exist.")                   \
+  X(kRamRolePolicyNotExist, "EntityNotExist.Role.Policy", 404,                                     \
+    "The policy is not attached to the role.")                                                     \
+  X(kRamPolicyNotExist, "EntityNotExist.Policy", 404, "The policy does not exist.")                \
+  X(kRamPolicyVersionNotExist, "EntityNotExist.Policy.Version", 404,                               \
+    "The policy version does not exist.")                                                          \
+  X(kRamUserAlreadyExists, "EntityAlreadyExists.User", 409, "The user already exists.")            \
+  X(kRamLoginProfileAlreadyExists, "EntityAlreadyExists.User.LoginProfile", 409,                   \
+    "The user login profile already exists.")                                                      \
+  X(kRamUserGroupAlreadyExists, "EntityAlreadyExists.User.Group", 409,                             \
+    "The user has already joined the group.")                                                      \
+  X(kRamUserPolicyAlreadyExists, "EntityAlreadyExists.User.Policy", 409,                           \
+    "The policy is already attached to the user.")                                                 \
+  X(kRamGroupAlreadyExists, "EntityAlreadyExists.Group", 409, "The group already exists.")         \
+  X(kRamGroupPolicyAlreadyExists, "EntityAlreadyExists.Group.Policy", 409,                         \
+    "The policy is already attached to the group.")                                                \
+  X(kRamRoleAlreadyExists, "EntityAlreadyExists.Role", 409, "The role already exists.")            \
+  X(kRamRolePolicyAlreadyExists, "EntityAlreadyExists.Role.Policy", 409,                           \
+    "The policy is already attached to the role.")                                                 \
+  X(kRamPolicyAlreadyExists, "EntityAlreadyExists.Policy", 409, "The policy already exists.")      \
+  X(kRamDeleteConflictUserAccessKey, "DeleteConflict.User.AccessKey", 409,                         \
+    "The user cannot be deleted while it has AccessKeys.")                                         \
+  X(kRamDeleteConflictUserGroup, "DeleteConflict.User.Group", 409,                                 \
+    "The user cannot be deleted while it is in a group.")                                          \
+  X(kRamDeleteConflictUserPolicy, "DeleteConflict.User.Policy", 409,                               \
+    "The user cannot be deleted while policies are attached to it.")                               \
+  X(kRamDeleteConflictUserLoginProfile, "DeleteConflict.User.LoginProfile", 409,                   \
+    "The user cannot be deleted while it has a login profile.")                                    \
+  X(kRamDeleteConflictGroupUser, "DeleteConflict.Group.User", 409,                                 \
+    "The group cannot be deleted while it has members.")                                           \
+  X(kRamDeleteConflictGroupPolicy, "DeleteConflict.Group.Policy", 409,                             \
+    "The group cannot be deleted while policies are attached to it.")                              \
+  X(kRamDeleteConflictRolePolicy, "DeleteConflict.Role.Policy", 409,                               \
+    "The role cannot be deleted while policies are attached to it.")                               \
+  X(kRamDeleteConflictPolicyUser, "DeleteConflict.Policy.User", 409,                               \
+    "The policy cannot be deleted while it is attached to a user.")                                \
+  X(kRamDeleteConflictPolicyGroup, "DeleteConflict.Policy.Group", 409,                             \
+    "The policy cannot be deleted while it is attached to a group.")                               \
+  X(kRamDeleteConflictPolicyVersion, "DeleteConflict.Policy.Version", 409,                         \
+    "The policy cannot be deleted while it has versions other than the default.")                  \
+  X(kRamDeleteConflictPolicyVersionDefault, "DeleteConflict.Policy.Version.Default", 409,          \
+    "The default policy version cannot be deleted.")                                               \
+  X(kRamLimitExceededAccessKey, "LimitExceeded.User.AccessKey", 409,                               \
+    "A user can have at most 2 AccessKeys.")                                                       \
+  X(kRamLimitExceededPolicyVersion, "LimitExceeded.Policy.Version", 409,                           \
+    "A policy can have at most 5 versions.")                                                       \
+  X(kMalformedPolicyDocument, "MalformedPolicyDocument", 400, "The policy document is malformed.")
 
 enum class ErrorCode {
 #define OPENECS_ENUM(name, code, status, msg) name,

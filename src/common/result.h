@@ -14,6 +14,9 @@ namespace openecs {
 struct Error {
   ErrorCode code = ErrorCode::kInternalError;
   std::string message;
+  // A RAM refusal's AccessDeniedDetail, as JSON text ("" for every other error): the API
+  // answers it beside Code and Message (api/authorizer.h).
+  std::string access_denied_detail = {};
 };
 
 inline Error MakeError(ErrorCode code, std::string message = {}) {

@@ -8,6 +8,44 @@
 
 namespace openecs {
 
+bool IsSecretFieldName(std::string_view name) {
+  return name == "password" || name == "Password" || name == "vnc_password" ||
+         name == "access_key_secret" || name == "secret" || name == "AccessKeySecret";
+}
+
+void SealSecretFields(const SecretBox& box, nlohmann::json& j) {
+  if (j.is_array()) {
+    for (auto& v : j) SealSecretFields(box, v);
+  } else if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (IsSecretFieldName(it.key()) && it->is_string()) {
+        const auto& text = it->get_ref<const std::string&>();
+        if (!text.empty() && !SecretBox::IsSealed(text)) *it = box.Seal(text);
+      } else {
+        SealSecretFields(box, *it);
+      }
+    }
+  }
+}
+
+Status OpenSecretFields(const SecretBox& box, nlohmann::json& j, bool* plaintext_seen) {
+  if (j.is_array()) {
+    for (auto& v : j) OPENECS_RETURN_IF_ERROR(OpenSecretFields(box, v, plaintext_seen));
+  } else if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (IsSecretFieldName(it.key()) && it->is_string()) {
+        const auto& text = it->get_ref<const std::string&>();
+        if (plaintext_seen && !text.empty() && !SecretBox::IsSealed(text)) *plaintext_seen = true;
+        OPENECS_ASSIGN_OR_RETURN(std::string plain, box.Open(text));
+        *it = std::move(plain);
+      } else {
+        OPENECS_RETURN_IF_ERROR(OpenSecretFields(box, *it, plaintext_seen));
+      }
+    }
+  }
+  return Ok();
+}
+
 template <typename T>
 Status Cloud::LoadKind() {
   OPENECS_ASSIGN_OR_RETURN(auto docs, store_->LoadAll(Kind<T>::kName));
@@ -19,6 +57,11 @@ Status Cloud::LoadKind() {
     T rec;
     try {
       if (j.is_discarded()) throw std::runtime_error("not JSON");
+      bool plaintext = false;
+      if (config_.secrets)
+        if (Status st = OpenSecretFields(*config_.secrets, j, &plaintext); !st.ok())
+          throw std::runtime_error(st.error().message);
+      if (plaintext) unsealed_[Kind<T>::kName].insert(d.id);
       rec = j.template get<T>();
     } catch (const std::exception& e) {
       LOG_ERROR("{} record {} cannot be read and is left out (it stays in the store): {}",
@@ -54,6 +97,12 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<InstanceEvent>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<LaunchTemplate>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<DeploymentSet>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<RamUser>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<RamGroup>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<RamPolicy>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<RamRole>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<AccessKey>());
+  OPENECS_RETURN_IF_ERROR(c->SealPlaintextSecrets());
   return c;
 }
 
@@ -65,7 +114,10 @@ bool ShapesDesiredState(std::string_view kind) {
          kind != Kind<Host>::kName && kind != Kind<Task>::kName &&
          kind != Kind<AutoSnapshotPolicy>::kName && kind != Kind<InstanceEvent>::kName &&
          kind != Kind<LaunchTemplate>::kName && kind != Kind<DeploymentSet>::kName &&
-         kind != Kind<ResourceGroup>::kName && kind != Kind<RouteTable>::kName;
+         kind != Kind<ResourceGroup>::kName && kind != Kind<RouteTable>::kName &&
+         kind != Kind<RamUser>::kName && kind != Kind<RamGroup>::kName &&
+         kind != Kind<RamPolicy>::kName && kind != Kind<RamRole>::kName &&
+         kind != Kind<AccessKey>::kName;
 }
 
 // Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
@@ -78,7 +130,8 @@ void ForKind(std::string_view kind, F&& f) {
   ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, AutoSnapshotPolicy, Vpc, RouteTable,
             RouteEntry, ResourceGroup, VSwitch, SecurityGroup, KeyPair, EipAddress,
             NetworkInterface, Host, IdempotencyRecord, Account, InstanceEvent, LaunchTemplate,
-            DeploymentSet>(kind, std::forward<F>(f));
+            DeploymentSet, RamUser, RamGroup, RamPolicy, RamRole, AccessKey>(kind,
+                                                                             std::forward<F>(f));
 }
 }  // namespace
 
@@ -89,6 +142,7 @@ void Cloud::Serialize(WriteBatch& batch, const std::string& id) {
   if (it == table.end()) return;
   nlohmann::json j = it->second;
   j.erase("version");
+  if (config_.secrets) SealSecretFields(*config_.secrets, j);
   batch.puts.push_back({Kind<T>::kName, id, it->second.version + 1, DumpJson(j)});
 }
 
@@ -112,6 +166,7 @@ Status Cloud::RevertKind(const std::set<std::string>& ids) {
     if (!ids.count(d.id)) continue;
     auto j = nlohmann::json::parse(d.body, nullptr, false);
     if (j.is_discarded()) continue;
+    if (config_.secrets && !OpenSecretFields(*config_.secrets, j).ok()) continue;
     try {
       T rec = j.template get<T>();
       rec.version = d.version;
@@ -121,6 +176,55 @@ Status Cloud::RevertKind(const std::set<std::string>& ids) {
     }
   }
   return Ok();
+}
+
+Status Cloud::SealPlaintextSecrets() {
+  if (unsealed_.empty()) return Ok();
+  WriteBatch batch;
+  for (const auto& [kind, kind_ids] : unsealed_) {
+    const std::set<std::string>& ids = kind_ids;
+    ForKind(kind, [&](auto* tag) {
+      for (const auto& id : ids) Serialize<std::remove_pointer_t<decltype(tag)>>(batch, id);
+    });
+  }
+  unsealed_.clear();
+  OPENECS_RETURN_IF_ERROR(store_->Commit(batch));
+  for (const auto& d : batch.puts)
+    ForKind(d.kind, [&](auto* tag) {
+      Kind<std::remove_pointer_t<decltype(tag)>>::Table(state_)[d.id].version = d.version;
+    });
+  LOG_INFO("sealed the secrets of {} records stored before sealing existed", batch.puts.size());
+  return Ok();
+}
+
+int Cloud::ReloadAccounts(int min_interval_ms) {
+  std::lock_guard reload_lock(reload_mu_);
+  int64_t now = NowMillis();
+  if (now - last_reload_ms_ < min_interval_ms) return 0;
+  last_reload_ms_ = now;
+  auto docs = store_->LoadAll(Kind<Account>::kName);
+  if (!docs.ok()) {
+    LOG_WARN("cannot read the accounts again: {}", docs.error().message);
+    return 0;
+  }
+  std::unique_lock lock(mu_);
+  int changed = 0;
+  for (auto& d : *docs) {
+    auto held = state_.accounts.find(d.id);
+    if (held != state_.accounts.end() && held->second.version >= d.version) continue;
+    auto j = nlohmann::json::parse(d.body, nullptr, false);
+    if (j.is_discarded()) continue;
+    if (config_.secrets && !OpenSecretFields(*config_.secrets, j).ok()) continue;
+    try {
+      Account a = j.get<Account>();
+      a.version = d.version;
+      state_.accounts[d.id] = std::move(a);
+      ++changed;
+    } catch (const std::exception&) {
+      // left out, as at load
+    }
+  }
+  return changed;
 }
 
 Status Cloud::Revert(const WriteBatch& batch) {

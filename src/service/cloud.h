@@ -15,13 +15,17 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/secret_box.h"
+#include "model/ram.h"
 #include "model/resources.h"
 #include "store/store.h"
 
@@ -33,7 +37,20 @@ struct CloudConfig {
   // Where public IPs come from. Its first address is the hosts' side of the public bridge
   // (how the host reaches public addresses); the others up to the last-but-one are handed out.
   std::string public_cidr = "198.18.0.0/24";
+  // Seals the records' secret fields at rest (SecretFieldNames below); null = stored as they
+  // are (unit tests). Must outlive the Cloud.
+  const SecretBox* secrets = nullptr;
 };
+
+// The JSON member names whose string values are secrets, sealed by CloudConfig::secrets in the
+// store wherever they occur in a record (a guest's password, a launch template's Password, an
+// AccessKey's secret).
+bool IsSecretFieldName(std::string_view name);
+// Seals (or opens) every secret field of a record's JSON in place; Open fails when a sealed
+// value does not open with the box's key.
+void SealSecretFields(const SecretBox& box, nlohmann::json& j);
+// `plaintext_seen` (optional) is set when a secret was found not sealed.
+Status OpenSecretFields(const SecretBox& box, nlohmann::json& j, bool* plaintext_seen = nullptr);
 
 struct State {
   std::map<std::string, Instance> instances;
@@ -57,16 +74,86 @@ struct State {
   std::map<std::string, InstanceEvent> instance_events;
   std::map<std::string, LaunchTemplate> launch_templates;
   std::map<std::string, DeploymentSet> deployment_sets;
+  // RAM (model/ram.h): users, groups, custom policies and roles by RamKey(account, name),
+  // AccessKeys by AccessKeyId.
+  std::map<std::string, RamUser> ram_users;
+  std::map<std::string, RamGroup> ram_groups;
+  std::map<std::string, RamPolicy> ram_policies;
+  std::map<std::string, RamRole> ram_roles;
+  std::map<std::string, AccessKey> access_keys;
 };
 
-// The record `id` of a State table if `account_id` owns it, else null: the ownership check
-// every lookup on behalf of a caller makes (an id of another account is as unknown as one that
-// does not exist).
+// Ownership. Every lookup and every listing made on behalf of a caller goes through OwnedBy,
+// FindOwned or Owned, so the rule lives here alone and per-account scoping can be audited by
+// grepping for "Owned": a record of another account is as unknown as one that does not exist
+// (callers answer the same NotFound code and message for both). Not ownership, and so not
+// here: images shared with an account (image_service), the default resource group.
+
+// Whether `account_id` owns `record` (any record with an account_id: a State table's record, or
+// a view of one such as EniView).
+template <typename Record>
+bool OwnedBy(const Record& record, const std::string& account_id) {
+  return record.account_id == account_id;
+}
+
+// The record `id` of a State table if `account_id` owns it, else null. Const tables give const
+// records. The usual lookup:
+//   Disk* d = FindOwned(s.disks, id, account_id);
+//   if (!d) return MakeError(ErrorCode::kInvalidDiskIdNotFound, "...");
 template <typename Table>
 auto FindOwned(Table& table, const std::string& id, const std::string& account_id)
     -> decltype(&table.begin()->second) {
   auto it = table.find(id);
-  return it == table.end() || it->second.account_id != account_id ? nullptr : &it->second;
+  return it == table.end() || !OwnedBy(it->second, account_id) ? nullptr : &it->second;
+}
+
+// The (id, record) pairs of a State table that `account_id` owns, in id order, for a range-for:
+//   for (const auto& [id, d] : Owned(s.disks, account_id)) ...
+// A view, not a copy: the table must outlive the loop and gain or lose no records during it
+// (changing the records is fine; a const table gives const records). `account_id` is copied, so
+// a temporary may be passed. Hand-written rather than std::views::filter, which clang 14 cannot
+// compile against libstdc++ 12.
+template <typename Table>
+class OwnedRange {
+  using Base = decltype(std::declval<Table&>().begin());
+
+ public:
+  class Iterator {
+   public:
+    Iterator(Base it, Base end, const std::string* account_id)
+        : it_(it), end_(end), account_id_(account_id) {
+      Skip();
+    }
+    auto& operator*() const { return *it_; }
+    auto* operator->() const { return &*it_; }
+    Iterator& operator++() {
+      ++it_;
+      Skip();
+      return *this;
+    }
+    bool operator==(const Iterator& other) const { return it_ == other.it_; }
+
+   private:
+    void Skip() {
+      while (it_ != end_ && !OwnedBy(it_->second, *account_id_)) ++it_;
+    }
+    Base it_, end_;
+    const std::string* account_id_;
+  };
+
+  OwnedRange(Table& table, std::string account_id)
+      : table_(table), account_id_(std::move(account_id)) {}
+  Iterator begin() const { return Iterator(table_.begin(), table_.end(), &account_id_); }
+  Iterator end() const { return Iterator(table_.end(), table_.end(), &account_id_); }
+
+ private:
+  Table& table_;
+  std::string account_id_;
+};
+
+template <typename Table>
+OwnedRange<Table> Owned(Table& table, std::string account_id) {
+  return OwnedRange<Table>(table, std::move(account_id));
 }
 
 // Binds the Writes this thread makes, while it lives, to a ClientToken (api/client_token.h):
@@ -119,6 +206,11 @@ OPENECS_KIND(Account, "account", accounts)
 OPENECS_KIND(InstanceEvent, "instance_event", instance_events)
 OPENECS_KIND(LaunchTemplate, "launch_template", launch_templates)
 OPENECS_KIND(DeploymentSet, "deployment_set", deployment_sets)
+OPENECS_KIND(RamUser, "ram_user", ram_users)
+OPENECS_KIND(RamGroup, "ram_group", ram_groups)
+OPENECS_KIND(RamPolicy, "ram_policy", ram_policies)
+OPENECS_KIND(RamRole, "ram_role", ram_roles)
+OPENECS_KIND(AccessKey, "access_key", access_keys)
 #undef OPENECS_KIND
 
 // The changes one mutator makes. Only valid inside Cloud::Write.
@@ -185,6 +277,13 @@ class Cloud {
   // revision > since or timeout; returns the revision.
   int64_t WaitForRevision(int64_t since, int wait_ms);
 
+  // Reads the accounts from the store again and takes in the ones it does not hold yet or holds
+  // in an older version: `ecsd account create` writes to the store while the server runs, and
+  // the server learns of it here (api: when an unknown AccessKey signs a request). At most
+  // once per `min_interval_ms` (a flood of unknown keys costs one read per interval); returns
+  // how many accounts were new or changed.
+  int ReloadAccounts(int min_interval_ms = 200);
+
   // The last serial console output a host reported for an instance. Not durable: hosts send
   // it again after each boot and on every full sync.
   void SetConsole(const std::string& instance_id, std::string text);
@@ -196,6 +295,10 @@ class Cloud {
   Status LoadKind();
   template <typename T>
   void Serialize(WriteBatch& batch, const std::string& id);
+  // Writes again, sealed, the records LoadKind found with plaintext secrets (stored before
+  // sealing existed, or while CloudConfig::secrets was null).
+  Status SealPlaintextSecrets();
+  std::map<std::string, std::set<std::string>> unsealed_;  // kind -> ids, during Open only
   // After a failed commit: the batch's records in memory become what the store holds again.
   Status Revert(const WriteBatch& batch);
   template <typename T>
@@ -211,6 +314,8 @@ class Cloud {
   // agent that saw revision N before a restart must not wait for N again): a previous run
   // would have needed more than one commit per microsecond, sustained, to get ahead.
   int64_t revision_ = NowMillis() * 1000;
+  std::mutex reload_mu_;
+  int64_t last_reload_ms_ = 0;
   mutable std::mutex console_mu_;
   std::map<std::string, std::string> consoles_;
 };

@@ -77,8 +77,8 @@ Result<DeploymentSet> CreateDeploymentSet(Cloud& cloud, const CreateDeploymentSe
   DeploymentSet made;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     int count = 0;
-    for (const auto& [id, set] : txn.state().deployment_sets)
-      if (set.account_id == r.account_id && set.region_id == r.region_id) ++count;
+    for (const auto& [id, set] : Owned(txn.state().deployment_sets, r.account_id))
+      if (set.region_id == r.region_id) ++count;
     if (count >= kMaxDeploymentSets)
       return MakeError(ErrorCode::kDeploymentSetQuotaFull,
                        "An account has at most 150 deployment sets in a region.");

@@ -20,20 +20,20 @@ namespace {
 constexpr int kMaxDataDisks = 16;
 
 Result<Disk*> FindDisk(State& s, const std::string& account_id, const std::string& disk_id) {
-  auto it = s.disks.find(disk_id);
-  if (it == s.disks.end() || it->second.account_id != account_id)
+  Disk* d = FindOwned(s.disks, disk_id, account_id);
+  if (!d)
     return MakeError(ErrorCode::kInvalidDiskIdNotFound,
                      "The specified disk " + disk_id + " does not exist.");
-  return &it->second;
+  return d;
 }
 
 Result<Instance*> FindInstance(State& s, const std::string& account_id,
                                const std::string& instance_id) {
-  auto it = s.instances.find(instance_id);
-  if (it == s.instances.end() || it->second.account_id != account_id)
+  Instance* inst = FindOwned(s.instances, instance_id, account_id);
+  if (!inst)
     return MakeError(ErrorCode::kInvalidInstanceIdNotFound,
                      "The specified instance " + instance_id + " does not exist.");
-  return &it->second;
+  return inst;
 }
 
 // Attaches `d` to `inst` in the records (the checks are the caller's).
@@ -443,11 +443,11 @@ Status ResetDisk(Cloud& cloud, const std::string& account_id, const std::string&
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     OPENECS_ASSIGN_OR_RETURN(Disk * d, FindDisk(s, account_id, disk_id));
-    auto it = s.snapshots.find(snapshot_id);
-    if (it == s.snapshots.end() || it->second.account_id != account_id)
+    const Snapshot* found = FindOwned(s.snapshots, snapshot_id, account_id);
+    if (!found)
       return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
                        "The specified snapshot " + snapshot_id + " does not exist.");
-    const Snapshot& snap = it->second;
+    const Snapshot& snap = *found;
     if (snap.disk_id != d->id) return MakeError(ErrorCode::kSnapshotNotOfDisk);
     if (snap.status != "accomplished") return MakeError(ErrorCode::kSnapshotNotReady);
     if (d->status != "In_use" && d->status != "Available")
@@ -497,8 +497,7 @@ Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) 
                        "The system disk of a Stopped instance only can be replaced.");
     if (r.password) OPENECS_RETURN_IF_ERROR(ValidatePassword(*r.password));
     if (r.key_pair_name) {
-      auto k = s.key_pairs.find(*r.key_pair_name);
-      if (k == s.key_pairs.end() || k->second.account_id != r.account_id)
+      if (!FindOwned(s.key_pairs, *r.key_pair_name, r.account_id))
         return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
     }
     Disk* old = nullptr;

@@ -9,10 +9,9 @@ namespace openecs {
 namespace {
 
 Result<EipAddress*> Find(State& s, const std::string& account_id, const std::string& id) {
-  auto it = s.eips.find(id);
-  if (it == s.eips.end() || it->second.account_id != account_id)
-    return MakeError(ErrorCode::kInvalidAllocationIdNotFound);
-  return &it->second;
+  EipAddress* e = FindOwned(s.eips, id, account_id);
+  if (!e) return MakeError(ErrorCode::kInvalidAllocationIdNotFound);
+  return e;
 }
 
 }  // namespace
@@ -56,10 +55,9 @@ Status AssociateEip(Cloud& cloud, const std::string& account_id, const std::stri
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     OPENECS_ASSIGN_OR_RETURN(EipAddress * e, Find(s, account_id, allocation_id));
-    auto it = s.instances.find(instance_id);
-    if (it == s.instances.end() || it->second.account_id != account_id)
-      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
-    const Instance& i = it->second;
+    const Instance* found = FindOwned(s.instances, instance_id, account_id);
+    if (!found) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    const Instance& i = *found;
     if (!e->instance_id.empty())
       return MakeError(ErrorCode::kIncorrectEipStatus,
                        "The EIP is already associated with " + e->instance_id + ".");

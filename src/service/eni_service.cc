@@ -35,11 +35,11 @@ Status CheckGroups(const State& s, const std::string& account_id, const std::str
     return MakeError(ErrorCode::kInvalidParameter,
                      "A network interface belongs to 1 to 5 security groups.");
   for (const auto& g : groups) {
-    auto it = s.security_groups.find(g);
-    if (it == s.security_groups.end() || it->second.account_id != account_id)
+    const SecurityGroup* group = FindOwned(s.security_groups, g, account_id);
+    if (!group)
       return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound,
                        "The security group " + g + " does not exist.");
-    if (it->second.vpc_id != vpc_id) return MakeError(ErrorCode::kEniVpcMismatch);
+    if (group->vpc_id != vpc_id) return MakeError(ErrorCode::kEniVpcMismatch);
   }
   return Ok();
 }
@@ -93,22 +93,20 @@ struct EniRef {
 Result<EniRef> Resolve(State& s, const std::string& account_id, const std::string& eni_id) {
   const Instance* owner = nullptr;
   if (IsPrimary(s, eni_id, &owner)) {
-    if (owner->account_id != account_id) return MakeError(ErrorCode::kInvalidEniIdNotFound);
+    if (!OwnedBy(*owner, account_id)) return MakeError(ErrorCode::kInvalidEniIdNotFound);
     return EniRef{&s.instances.at(owner->id), nullptr};
   }
-  auto it = s.enis.find(eni_id);
-  if (it == s.enis.end() || it->second.account_id != account_id)
-    return MakeError(ErrorCode::kInvalidEniIdNotFound);
-  return EniRef{nullptr, &it->second};
+  NetworkInterface* eni = FindOwned(s.enis, eni_id, account_id);
+  if (!eni) return MakeError(ErrorCode::kInvalidEniIdNotFound);
+  return EniRef{nullptr, eni};
 }
 
 // An instance that may have ENIs attached or detached now.
 Result<Instance*> AttachableInstance(State& s, const std::string& account_id,
                                      const std::string& instance_id) {
-  auto it = s.instances.find(instance_id);
-  if (it == s.instances.end() || it->second.account_id != account_id)
-    return MakeError(ErrorCode::kInvalidEcsIdNotFound);
-  Instance& i = it->second;
+  Instance* found = FindOwned(s.instances, instance_id, account_id);
+  if (!found) return MakeError(ErrorCode::kInvalidEcsIdNotFound);
+  Instance& i = *found;
   if (!CheckAction(InstanceAction::kChangeDevices, i.status, i.task).ok())
     return MakeError(ErrorCode::kInvalidEcsState);
   return &i;
@@ -199,13 +197,12 @@ Result<NetworkInterface> CreateNetworkInterface(Cloud& cloud, const CreateEniReq
   NetworkInterface out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto vsw = s.vswitches.find(r.vswitch_id);
-    if (vsw == s.vswitches.end() || vsw->second.account_id != r.account_id)
-      return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
-    OPENECS_RETURN_IF_ERROR(CheckGroups(s, r.account_id, vsw->second.vpc_id, r.security_group_ids));
+    const VSwitch* vsw = FindOwned(s.vswitches, r.vswitch_id, r.account_id);
+    if (!vsw) return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
+    OPENECS_RETURN_IF_ERROR(CheckGroups(s, r.account_id, vsw->vpc_id, r.security_group_ids));
     OPENECS_ASSIGN_OR_RETURN(std::string group,
                              ResolveResourceGroup(s, r.account_id, r.resource_group_id));
-    IpPool pool = PoolOf(s, vsw->second);
+    IpPool pool = PoolOf(s, *vsw);
     std::vector<std::string> fixed;
     if (!r.primary_ip.empty()) fixed.push_back(r.primary_ip);
     fixed.insert(fixed.end(), r.secondary_ips.begin(), r.secondary_ips.end());
@@ -216,8 +213,8 @@ Result<NetworkInterface> CreateNetworkInterface(Cloud& cloud, const CreateEniReq
     e.account_id = r.account_id;
     e.resource_group_id = group;
     e.region_id = r.region_id;
-    e.zone_id = vsw->second.zone_id;
-    e.vpc_id = vsw->second.vpc_id;
+    e.zone_id = vsw->zone_id;
+    e.vpc_id = vsw->vpc_id;
     e.vswitch_id = r.vswitch_id;
     e.name = r.name;
     e.description = r.description;
@@ -371,19 +368,17 @@ Status UnassignPrivateIps(Cloud& cloud, const std::string& account_id, const std
 Status ModifyInstanceVpcAttribute(Cloud& cloud, const ModifyVpcAttributeRequest& r) {
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto it = s.instances.find(r.instance_id);
-    if (it == s.instances.end() || it->second.account_id != r.account_id)
-      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
-    Instance& i = it->second;
+    Instance* found = FindOwned(s.instances, r.instance_id, r.account_id);
+    if (!found) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    Instance& i = *found;
     OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyVpc, i.status, i.task));
-    auto vsw = s.vswitches.find(r.vswitch_id);
-    if (vsw == s.vswitches.end() || vsw->second.account_id != r.account_id)
-      return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
+    const VSwitch* vsw = FindOwned(s.vswitches, r.vswitch_id, r.account_id);
+    if (!vsw) return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
     std::string vpc_id = r.vpc_id.empty() ? i.vpc_id : r.vpc_id;
-    if (vsw->second.vpc_id != vpc_id)
+    if (vsw->vpc_id != vpc_id)
       return MakeError(r.vpc_id.empty() ? ErrorCode::kInvalidVSwitchIdMismatch
                                         : ErrorCode::kVSwitchNotInVpc);
-    if (vsw->second.zone_id != i.zone_id) return MakeError(ErrorCode::kInvalidVSwitchIdMismatch);
+    if (vsw->zone_id != i.zone_id) return MakeError(ErrorCode::kInvalidVSwitchIdMismatch);
     bool moves_vpc = vpc_id != i.vpc_id, moves_vswitch = r.vswitch_id != i.vswitch_id;
     if (moves_vpc) {
       if (r.security_group_ids.empty())
@@ -402,7 +397,7 @@ Status ModifyInstanceVpcAttribute(Cloud& cloud, const ModifyVpcAttributeRequest&
     std::string ip = r.private_ip;
     if (ip.empty() && !moves_vswitch) ip = i.private_ip;
     if (ip != i.private_ip || moves_vswitch) {
-      IpPool pool = PoolOf(s, vsw->second);
+      IpPool pool = PoolOf(s, *vsw);
       if (auto mine = ParseIpv4(i.private_ip)) pool.used.erase(*mine);
       auto taken = TakeIps(pool, ip.empty() ? std::vector<std::string>{} : std::vector{ip},
                            ip.empty() ? 1 : 0);

@@ -15,19 +15,18 @@ namespace openecs {
 namespace {
 
 Result<CustomImage*> FindOwn(State& s, const std::string& account_id, const std::string& id) {
-  auto it = s.images.find(id);
-  if (it == s.images.end() || it->second.account_id != account_id)
+  CustomImage* image = FindOwned(s.images, id, account_id);
+  if (!image)
     return MakeError(ErrorCode::kInvalidImageIdNotFound,
                      "The specified image " + id + " does not exist.");
-  return &it->second;
+  return image;
 }
 
 Status CheckName(const State& s, const std::string& account_id, const std::string& name,
                  const std::string& except_id = "") {
   if (name.empty() || !ValidResourceName(name)) return MakeError(ErrorCode::kInvalidImageName);
-  for (const auto& [id, image] : s.images)
-    if (image.account_id == account_id && image.name == name && id != except_id)
-      return MakeError(ErrorCode::kImageNameDuplicated);
+  for (const auto& [id, image] : Owned(s.images, account_id))
+    if (image.name == name && id != except_id) return MakeError(ErrorCode::kImageNameDuplicated);
   return Ok();
 }
 
@@ -131,11 +130,11 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
         return MakeError(ErrorCode::kOperationDenied,
                          "The specified snapshot is not from system disk.");
     } else {
-      auto it = s.instances.find(r.instance_id);
-      if (it == s.instances.end() || it->second.account_id != r.account_id)
+      const Instance* inst = FindOwned(s.instances, r.instance_id, r.account_id);
+      if (!inst)
         return MakeError(ErrorCode::kInvalidInstanceIdNotFound,
                          "The specified instance " + r.instance_id + " does not exist.");
-      for (const auto& id : it->second.disk_ids)
+      for (const auto& id : inst->disk_ids)
         if (auto d = s.disks.find(id); d != s.disks.end() && d->second.type == "system")
           system = &d->second;
       if (!system || system->host_id.empty())

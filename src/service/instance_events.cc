@@ -28,10 +28,10 @@ std::vector<InstanceEvent> FindInstanceEvents(const State& s, const InstanceEven
   static const std::vector<std::string> kSettled = {"Avoided", "Executed", "Canceled", "Failed"};
   const auto& statuses = q.cycle_statuses.empty() ? kSettled : q.cycle_statuses;
   std::vector<InstanceEvent> out;
-  for (const auto& [id, e] : s.instance_events)
-    if (e.account_id == q.account_id && e.region_id == q.region_id &&
-        wanted(q.instance_ids, e.instance_id) && wanted(q.event_ids, e.id) &&
-        wanted(q.event_types, e.event_type) && wanted(statuses, e.cycle_status))
+  for (const auto& [id, e] : Owned(s.instance_events, q.account_id))
+    if (e.region_id == q.region_id && wanted(q.instance_ids, e.instance_id) &&
+        wanted(q.event_ids, e.id) && wanted(q.event_types, e.event_type) &&
+        wanted(statuses, e.cycle_status))
       out.push_back(e);
   std::stable_sort(out.begin(), out.end(), [](const InstanceEvent& a, const InstanceEvent& b) {
     return a.publish_time > b.publish_time;

@@ -233,25 +233,22 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
   std::vector<std::string> ids;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto vit = s.vswitches.find(r.vswitch_id);
-    if (vit == s.vswitches.end() || vit->second.account_id != r.account_id)
-      return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
-    const VSwitch& vsw = vit->second;
+    const VSwitch* found = FindOwned(s.vswitches, r.vswitch_id, r.account_id);
+    if (!found) return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
+    const VSwitch& vsw = *found;
     if (!r.zone_id.empty() && r.zone_id != vsw.zone_id)
       return MakeError(
           ErrorCode::kInvalidParameter,
           "ZoneId " + r.zone_id + " does not match the vSwitch's zone " + vsw.zone_id + ".");
     for (const auto& sg : r.security_group_ids) {
-      auto git = s.security_groups.find(sg);
-      if (git == s.security_groups.end() || git->second.account_id != r.account_id)
+      const SecurityGroup* g = FindOwned(s.security_groups, sg, r.account_id);
+      if (!g)
         return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound,
                          "The security group " + sg + " does not exist.");
-      if (git->second.vpc_id != vsw.vpc_id)
-        return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
+      if (g->vpc_id != vsw.vpc_id) return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
     }
     if (!r.key_pair_name.empty()) {
-      auto kit = s.key_pairs.find(r.key_pair_name);
-      if (kit == s.key_pairs.end() || kit->second.account_id != r.account_id)
+      if (!FindOwned(s.key_pairs, r.key_pair_name, r.account_id))
         return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
     }
     OPENECS_ASSIGN_OR_RETURN(std::string group,
@@ -470,13 +467,13 @@ Result<std::vector<BatchResult>> Batch(Cloud& cloud, const PowerRequest& r, cons
     for (const auto& id : r.instance_ids) {
       BatchResult br;
       br.instance_id = id;
-      auto it = s.instances.find(id);
-      if (it == s.instances.end() || it->second.account_id != r.account_id) {
+      Instance* found = FindOwned(s.instances, id, r.account_id);
+      if (!found) {
         br.error = MakeError(ErrorCode::kInvalidInstanceIdNotFound,
                              "The specified InstanceId " + id + " does not exist.");
       } else {
-        br.previous = br.current = it->second.status;
-        Status st = check(txn, it->second, r);
+        br.previous = br.current = found->status;
+        Status st = check(txn, *found, r);
         if (!st.ok()) br.error = st.error();
       }
       if (br.error && r.mode == BatchMode::kAllTogether) return *br.error;
@@ -623,10 +620,9 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
                      "An instance belongs to 1 to 5 security groups.");
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto it = s.instances.find(r.instance_id);
-    if (it == s.instances.end() || it->second.account_id != r.account_id)
-      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
-    Instance& i = it->second;
+    Instance* found = FindOwned(s.instances, r.instance_id, r.account_id);
+    if (!found) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    Instance& i = *found;
     OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModify, i.status, i.task));
     if (r.password || r.vnc_password)
       OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyPassword, i.status, i.task));
@@ -636,12 +632,11 @@ Status ModifyInstanceAttribute(Cloud& cloud, const ModifyInstanceRequest& r) {
       OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kModifyUserData, i.status, i.task));
     if (r.security_group_ids) {
       for (const auto& sg : *r.security_group_ids) {
-        auto git = s.security_groups.find(sg);
-        if (git == s.security_groups.end() || git->second.account_id != r.account_id)
+        const SecurityGroup* g = FindOwned(s.security_groups, sg, r.account_id);
+        if (!g)
           return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound,
                            "The security group " + sg + " does not exist.");
-        if (git->second.vpc_id != i.vpc_id)
-          return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
+        if (g->vpc_id != i.vpc_id) return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
       }
     }
     if (r.dry_run) return DryRunOk();
@@ -808,19 +803,17 @@ Status ChangeGroups(Cloud& cloud, const std::string& account_id, const std::stri
                     const std::string& group_id, bool join) {
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto it = s.instances.find(instance_id);
-    if (it == s.instances.end() || it->second.account_id != account_id)
-      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
-    auto g = s.security_groups.find(group_id);
-    if (g == s.security_groups.end() || g->second.account_id != account_id)
-      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
-    Instance& i = it->second;
+    Instance* found = FindOwned(s.instances, instance_id, account_id);
+    if (!found) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    const SecurityGroup* g = FindOwned(s.security_groups, group_id, account_id);
+    if (!g) return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    Instance& i = *found;
     OPENECS_RETURN_IF_ERROR(CheckAction(InstanceAction::kChangeDevices, i.status, i.task));
     auto& groups = i.security_group_ids;
     auto pos = std::find(groups.begin(), groups.end(), group_id);
     if (join) {
       if (pos != groups.end()) return MakeError(ErrorCode::kAlreadyInSecurityGroup);
-      if (g->second.vpc_id != i.vpc_id) return MakeError(ErrorCode::kInstanceSecurityGroupMismatch);
+      if (g->vpc_id != i.vpc_id) return MakeError(ErrorCode::kInstanceSecurityGroupMismatch);
       if (groups.size() >= 5) return MakeError(ErrorCode::kSecurityGroupLimit);
       groups.push_back(group_id);
     } else {

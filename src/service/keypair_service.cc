@@ -139,16 +139,13 @@ Result<std::vector<KeyPairBinding>> BindKeyPair(Cloud& cloud, const std::string&
 Status DeleteKeyPairs(Cloud& cloud, const std::string& account_id,
                       const std::vector<std::string>& names) {
   return cloud.Write([&](Txn& txn) -> Status {
-    for (const auto& [id, i] : txn.state().instances)
-      if (i.account_id == account_id && !i.key_pair_name.empty() &&
+    for (const auto& [id, i] : Owned(txn.state().instances, account_id))
+      if (!i.key_pair_name.empty() &&
           std::find(names.begin(), names.end(), i.key_pair_name) != names.end())
         return MakeError(ErrorCode::kKeyPairAttached,
                          "The key pair " + i.key_pair_name + " is bound to " + id + ".");
-    for (const auto& n : names) {
-      auto it = txn.state().key_pairs.find(n);
-      if (it != txn.state().key_pairs.end() && it->second.account_id == account_id)
-        txn.Erase<KeyPair>(n);
-    }
+    for (const auto& n : names)
+      if (FindOwned(txn.state().key_pairs, n, account_id)) txn.Erase<KeyPair>(n);
     return Ok();
   });
 }

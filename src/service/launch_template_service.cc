@@ -260,8 +260,8 @@ auto FindIn(S& s, const std::string& account_id, const LaunchTemplateRef& ref)
     return MakeError(ErrorCode::kMissingParameter,
                      "The input parameter \"LaunchTemplateId\" or \"LaunchTemplateName\" that is "
                      "mandatory for processing this request is not supplied.");
-  for (auto& [id, t] : s.launch_templates)
-    if (t.account_id == account_id && t.name == ref.name) return Ptr(&t);
+  for (auto& [id, t] : Owned(s.launch_templates, account_id))
+    if (t.name == ref.name) return Ptr(&t);
   return MakeError(ErrorCode::kInvalidLaunchTemplateNotFound,
                    "The specified launch template named " + ref.name + " does not exist.");
 }
@@ -374,8 +374,7 @@ Result<LaunchTemplate> CreateLaunchTemplate(Cloud& cloud, const CreateLaunchTemp
     OPENECS_ASSIGN_OR_RETURN(std::string group,
                              ResolveResourceGroup(txn.state(), r.account_id, r.resource_group_id));
     int count = 0;
-    for (const auto& [id, t] : txn.state().launch_templates) {
-      if (t.account_id != r.account_id) continue;
+    for (const auto& [id, t] : Owned(txn.state().launch_templates, r.account_id)) {
       if (t.name == r.name)
         return MakeError(ErrorCode::kLaunchTemplateNameDuplicated,
                          "The specified LaunchTemplateName \"" + r.name + "\" already exists.");

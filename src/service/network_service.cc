@@ -123,9 +123,8 @@ Status DeleteVpc(Cloud& cloud, const std::string& account_id, const std::string&
                  bool dry_run) {
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto it = s.vpcs.find(vpc_id);
-    if (it == s.vpcs.end() || it->second.account_id != account_id)
-      return MakeError(ErrorCode::kInvalidVpcIdNotFound);
+    const Vpc* vpc = FindOwned(s.vpcs, vpc_id, account_id);
+    if (!vpc) return MakeError(ErrorCode::kInvalidVpcIdNotFound);
     for (const auto& [id, v] : s.vswitches)
       if (v.vpc_id == vpc_id)
         return MakeError(ErrorCode::kDependencyViolation,
@@ -140,8 +139,8 @@ Status DeleteVpc(Cloud& cloud, const std::string& account_id, const std::string&
             ErrorCode::kDependencyViolation,
             "The VPC's route table still has custom route entry " + id + "; delete it first.");
     if (dry_run) return DryRunOk();
-    txn.Erase<RouteTable>(it->second.route_table_id);
-    txn.Erase<Vpc>(vpc_id);  // `it` is gone after this
+    txn.Erase<RouteTable>(vpc->route_table_id);
+    txn.Erase<Vpc>(vpc_id);  // `vpc` is gone after this
     return Ok();
   });
 }
@@ -159,14 +158,13 @@ Result<VSwitch> CreateVSwitch(Cloud& cloud, const CreateVSwitchRequest& r) {
   VSwitch out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto vit = s.vpcs.find(r.vpc_id);
-    if (vit == s.vpcs.end() || vit->second.account_id != r.account_id)
-      return MakeError(ErrorCode::kInvalidVpcIdNotFound);
-    Cidr vpc_cidr = *ParseCidr(vit->second.cidr_block, false);
+    const Vpc* vpc = FindOwned(s.vpcs, r.vpc_id, r.account_id);
+    if (!vpc) return MakeError(ErrorCode::kInvalidVpcIdNotFound);
+    Cidr vpc_cidr = *ParseCidr(vpc->cidr_block, false);
     if (!vpc_cidr.Contains(cidr))
       return MakeError(ErrorCode::kInvalidCidrBlockMalformed,
                        "The vSwitch CidrBlock " + cidr.ToString() + " is not inside the VPC's " +
-                           vit->second.cidr_block + ".");
+                           vpc->cidr_block + ".");
     for (const auto& [id, v] : s.vswitches) {
       if (v.vpc_id != r.vpc_id) continue;
       if (ParseCidr(v.cidr_block, false)->Overlaps(cidr))
@@ -184,7 +182,7 @@ Result<VSwitch> CreateVSwitch(Cloud& cloud, const CreateVSwitchRequest& r) {
     VSwitch v;
     v.id = NewId("vsw");
     v.account_id = r.account_id;
-    v.resource_group_id = vit->second.resource_group_id;  // as its VPC's
+    v.resource_group_id = vpc->resource_group_id;  // as its VPC's
     v.region_id = r.region_id;
     v.vpc_id = r.vpc_id;
     v.zone_id = r.zone_id;
@@ -203,8 +201,7 @@ Status DeleteVSwitch(Cloud& cloud, const std::string& account_id, const std::str
                      bool dry_run) {
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto it = s.vswitches.find(vswitch_id);
-    if (it == s.vswitches.end() || it->second.account_id != account_id)
+    if (!FindOwned(s.vswitches, vswitch_id, account_id))
       return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
     for (const auto& [id, i] : s.instances)
       if (i.vswitch_id == vswitch_id)
@@ -261,8 +258,7 @@ Result<SecurityGroup> CreateSecurityGroup(Cloud& cloud, const CreateSecurityGrou
       return MakeError(ErrorCode::kMissingParameter,
                        "The input parameter \"VpcId\" that is mandatory for processing this "
                        "request is not supplied.");
-    auto vit = s.vpcs.find(r.vpc_id);
-    if (vit == s.vpcs.end() || vit->second.account_id != r.account_id)
+    if (!FindOwned(s.vpcs, r.vpc_id, r.account_id))
       return MakeError(ErrorCode::kInvalidVpcIdNotFound);
     SecurityGroup g;
     OPENECS_ASSIGN_OR_RETURN(g.resource_group_id,
@@ -287,8 +283,7 @@ Result<SecurityGroup> CreateSecurityGroup(Cloud& cloud, const CreateSecurityGrou
 Status DeleteSecurityGroup(Cloud& cloud, const std::string& account_id, const std::string& sg_id) {
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto it = s.security_groups.find(sg_id);
-    if (it == s.security_groups.end() || it->second.account_id != account_id)
+    if (!FindOwned(s.security_groups, sg_id, account_id))
       return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
     for (const auto& [id, i] : s.instances)
       if (std::find(i.security_group_ids.begin(), i.security_group_ids.end(), sg_id) !=
@@ -418,31 +413,29 @@ Status AuthorizeRules(Cloud& cloud, const std::string& account_id, const std::st
   }
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto it = s.security_groups.find(sg_id);
-    if (it == s.security_groups.end() || it->second.account_id != account_id)
-      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    SecurityGroup* g = FindOwned(s.security_groups, sg_id, account_id);
+    if (!g) return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
     for (const auto& r : rules) {
       for (const std::string& peer : {r.source_group_id, r.dest_group_id}) {
         if (peer.empty()) continue;
-        auto p = s.security_groups.find(peer);
-        if (p == s.security_groups.end() || p->second.account_id != account_id)
+        if (!FindOwned(s.security_groups, peer, account_id))
           return MakeError(ErrorCode::kInvalidSourceGroupIdNotFound,
                            "The security group " + peer + " named in the rule does not exist.");
       }
     }
-    if (it->second.rules.size() + rules.size() > 200)
+    if (g->rules.size() + rules.size() > 200)
       return MakeError(ErrorCode::kInvalidParameter, "A security group holds at most 200 rules.");
     bool changed = false;
     for (auto r : rules) {
-      bool dup = std::any_of(it->second.rules.begin(), it->second.rules.end(),
+      bool dup = std::any_of(g->rules.begin(), g->rules.end(),
                              [&](const SecurityGroupRule& e) { return SameRule(e, r); });
       if (dup) continue;
       r.id = NewId("sgr");
       r.create_time = NowSeconds();
-      it->second.rules.push_back(r);
+      g->rules.push_back(r);
       changed = true;
     }
-    if (changed) txn.Touch(it->second);
+    if (changed) txn.Touch(*g);
     return Ok();
   });
 }
@@ -454,10 +447,9 @@ Status RevokeRules(Cloud& cloud, const std::string& account_id, const std::strin
   for (auto& r : rules) OPENECS_RETURN_IF_ERROR(NormaliseRule(r));
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto it = s.security_groups.find(sg_id);
-    if (it == s.security_groups.end() || it->second.account_id != account_id)
-      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
-    auto& existing = it->second.rules;
+    SecurityGroup* g = FindOwned(s.security_groups, sg_id, account_id);
+    if (!g) return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    auto& existing = g->rules;
     for (const auto& rid : rule_ids) {
       if (std::none_of(existing.begin(), existing.end(),
                        [&](const SecurityGroupRule& e) { return e.id == rid; }))
@@ -475,7 +467,7 @@ Status RevokeRules(Cloud& cloud, const std::string& account_id, const std::strin
                              [&](const SecurityGroupRule& r) { return SameRule(e, r); });
                        }),
         existing.end());
-    if (existing.size() != before) txn.Touch(it->second);
+    if (existing.size() != before) txn.Touch(*g);
     return Ok();
   });
 }
@@ -490,12 +482,11 @@ Status ModifySecurityGroupAttribute(Cloud& cloud, const std::string& account_id,
     return MakeError(ErrorCode::kInvalidParameter,
                      "The Description is longer than 256 characters.");
   return cloud.Write([&](Txn& txn) -> Status {
-    auto it = txn.state().security_groups.find(sg_id);
-    if (it == txn.state().security_groups.end() || it->second.account_id != account_id)
-      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
-    if (name) it->second.name = *name;
-    if (description) it->second.description = *description;
-    txn.Touch(it->second);
+    SecurityGroup* g = FindOwned(txn.state().security_groups, sg_id, account_id);
+    if (!g) return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    if (name) g->name = *name;
+    if (description) g->description = *description;
+    txn.Touch(*g);
     return Ok();
   });
 }
@@ -507,11 +498,10 @@ Status ModifySecurityGroupPolicy(Cloud& cloud, const std::string& account_id,
     return MakeError(ErrorCode::kInvalidPolicy,
                      "The InnerAccessPolicy is invalid: only Accept and Drop are supported.");
   return cloud.Write([&](Txn& txn) -> Status {
-    auto it = txn.state().security_groups.find(sg_id);
-    if (it == txn.state().security_groups.end() || it->second.account_id != account_id)
-      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
-    it->second.inner_access_policy = policy == "accept" ? "Accept" : "Drop";
-    txn.Touch(it->second);
+    SecurityGroup* g = FindOwned(txn.state().security_groups, sg_id, account_id);
+    if (!g) return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    g->inner_access_policy = policy == "accept" ? "Accept" : "Drop";
+    txn.Touch(*g);
     return Ok();
   });
 }
@@ -586,11 +576,10 @@ Status ModifyRule(Cloud& cloud, const std::string& account_id, const std::string
   }
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto it = s.security_groups.find(sg_id);
-    if (it == s.security_groups.end() || it->second.account_id != account_id)
-      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
+    SecurityGroup* g = FindOwned(s.security_groups, sg_id, account_id);
+    if (!g) return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound);
     SecurityGroupRule* rule = nullptr;
-    for (auto& r : it->second.rules) {
+    for (auto& r : g->rules) {
       bool match = rule_id.empty()
                        ? r.direction == direction && r.ip_protocol == key.ip_protocol &&
                              r.port_range == key.port_range &&
@@ -619,13 +608,12 @@ Status ModifyRule(Cloud& cloud, const std::string& account_id, const std::string
                                : "Either DestCidrIp or DestGroupId must be given.");
     for (const std::string& peer : {next.source_group_id, next.dest_group_id}) {
       if (peer.empty()) continue;
-      auto p = s.security_groups.find(peer);
-      if (p == s.security_groups.end() || p->second.account_id != account_id)
+      if (!FindOwned(s.security_groups, peer, account_id))
         return MakeError(ErrorCode::kInvalidSourceGroupIdNotFound,
                          "The security group " + peer + " named in the rule does not exist.");
     }
     *rule = next;
-    txn.Touch(it->second);
+    txn.Touch(*g);
     return Ok();
   });
 }

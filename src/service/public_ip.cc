@@ -46,10 +46,9 @@ Result<std::string> AllocatePublicIp(Cloud& cloud, const std::string& account_id
   std::string out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    auto it = s.instances.find(instance_id);
-    if (it == s.instances.end() || it->second.account_id != account_id)
-      return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
-    Instance& i = it->second;
+    Instance* found = FindOwned(s.instances, instance_id, account_id);
+    if (!found) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    Instance& i = *found;
     if (!i.public_ip.empty()) return MakeError(ErrorCode::kPublicIpAllocated);
     if (i.internet_max_bandwidth_out <= 0)
       return MakeError(ErrorCode::kInvalidParameter,

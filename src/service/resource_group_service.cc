@@ -24,7 +24,7 @@ ResourceGroupView DefaultView(const std::string& account_id, int64_t creation_ti
 template <typename F>
 void ForEachGrouped(const State& s, F&& f) {
   auto all = [&](const auto& table) {
-    for (const auto& [id, r] : table) f(r.account_id, r.resource_group_id);
+    for (const auto& [id, r] : table) f(r);
   };
   all(s.instances);
   all(s.disks);
@@ -99,8 +99,8 @@ Status MoveToResourceGroup(Cloud& cloud, const std::string& account_id, const st
 
 int CountInGroup(const State& s, const std::string& account_id, const std::string& group_id) {
   int n = 0;
-  ForEachGrouped(s, [&](const std::string& account, const std::string& stored) {
-    if (account == account_id && EffectiveGroup(stored, account_id) == group_id) ++n;
+  ForEachGrouped(s, [&](const auto& r) {
+    if (OwnedBy(r, account_id) && EffectiveGroup(r.resource_group_id, account_id) == group_id) ++n;
   });
   return n;
 }
@@ -120,8 +120,8 @@ Result<ResourceGroupView> CreateResourceGroup(Cloud& cloud, const std::string& a
     if (name == "default")
       return MakeError(ErrorCode::kResourceGroupAlreadyExists,
                        "The default resource group is named default.");
-    for (const auto& [id, g] : txn.state().resource_groups)
-      if (g.account_id == account_id && g.name == name)
+    for (const auto& [id, g] : Owned(txn.state().resource_groups, account_id))
+      if (g.name == name)
         return MakeError(ErrorCode::kResourceGroupAlreadyExists,
                          "Resource group " + id + " is already named " + name + ".");
     ResourceGroup g;
@@ -140,8 +140,7 @@ std::vector<ResourceGroupView> ListResourceGroups(const State& s, const std::str
   int64_t since = 0;
   if (auto a = s.accounts.find(account_id); a != s.accounts.end()) since = a->second.creation_time;
   std::vector<ResourceGroupView> out = {DefaultView(account_id, since)};
-  for (const auto& [id, g] : s.resource_groups)
-    if (g.account_id == account_id) out.push_back(ViewOf(g));
+  for (const auto& [id, g] : Owned(s.resource_groups, account_id)) out.push_back(ViewOf(g));
   return out;
 }
 

@@ -34,7 +34,7 @@ Status CheckNextHop(const State& s, const Vpc& vpc, const std::string& account_i
   }
   if (type == "NetworkInterface") {
     auto eni = FindEni(s, id);
-    if (!eni || eni->account_id != account_id) return MakeError(ErrorCode::kInvalidEniIdNotFound);
+    if (!eni || !OwnedBy(*eni, account_id)) return MakeError(ErrorCode::kInvalidEniIdNotFound);
     if (eni->vpc_id != vpc.id)
       return MakeError(ErrorCode::kInvalidParameter, "The next hop network interface " + id +
                                                          " is not in the route table's VPC.");
@@ -53,8 +53,8 @@ Result<RouteEntry*> FindEntry(State& s, const std::string& account_id,
     RouteEntry* e = FindOwned(s.route_entries, *entry_id, account_id);
     if (!e) {
       // A system entry (a vSwitch's block) is there but cannot be changed.
-      for (const auto& [id, v] : s.vswitches)
-        if (v.account_id == account_id && "rte-" + id.substr(id.find('-') + 1) == *entry_id)
+      for (const auto& [id, v] : Owned(s.vswitches, account_id))
+        if ("rte-" + id.substr(id.find('-') + 1) == *entry_id)
           return MakeError(
               ErrorCode::kInvalidParameter,
               "Route entry " + *entry_id + " is a system entry; it cannot be changed.");

@@ -16,11 +16,11 @@ namespace {
 
 Result<AutoSnapshotPolicy*> FindPolicy(State& s, const std::string& account_id,
                                        const std::string& id) {
-  auto it = s.snapshot_policies.find(id);
-  if (it == s.snapshot_policies.end() || it->second.account_id != account_id)
+  AutoSnapshotPolicy* p = FindOwned(s.snapshot_policies, id, account_id);
+  if (!p)
     return MakeError(ErrorCode::kInvalidAutoSnapshotPolicyIdNotFound,
                      "The specified automatic snapshot policy " + id + " does not exist.");
-  return &it->second;
+  return p;
 }
 
 Result<std::vector<Disk*>> FindDisks(State& s, const std::string& account_id,
@@ -31,11 +31,11 @@ Result<std::vector<Disk*>> FindDisks(State& s, const std::string& account_id,
                      "request is not supplied.");
   std::vector<Disk*> out;
   for (const auto& id : ids) {
-    auto it = s.disks.find(id);
-    if (it == s.disks.end() || it->second.account_id != account_id)
+    Disk* d = FindOwned(s.disks, id, account_id);
+    if (!d)
       return MakeError(ErrorCode::kInvalidDiskIdNotFound,
                        "The specified disk " + id + " does not exist.");
-    out.push_back(&it->second);
+    out.push_back(d);
   }
   return out;
 }

@@ -13,11 +13,11 @@ namespace openecs {
 namespace {
 
 Result<Snapshot*> FindSnapshot(State& s, const std::string& account_id, const std::string& id) {
-  auto it = s.snapshots.find(id);
-  if (it == s.snapshots.end() || it->second.account_id != account_id)
+  Snapshot* snap = FindOwned(s.snapshots, id, account_id);
+  if (!snap)
     return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
                      "The specified snapshot " + id + " does not exist.");
-  return &it->second;
+  return snap;
 }
 
 Status CheckNameAndDescription(const std::optional<std::string>& name,
@@ -35,11 +35,11 @@ Result<Snapshot*> StartSnapshot(Txn& txn, const CreateSnapshotRequest& r) {
   State& s = txn.state();
   OPENECS_ASSIGN_OR_RETURN(std::string group,
                            ResolveResourceGroup(s, r.account_id, r.resource_group_id));
-  auto d = s.disks.find(r.disk_id);
-  if (d == s.disks.end() || d->second.account_id != r.account_id)
+  const Disk* found = FindOwned(s.disks, r.disk_id, r.account_id);
+  if (!found)
     return MakeError(ErrorCode::kInvalidDiskIdNotFound,
                      "The specified disk " + r.disk_id + " does not exist.");
-  const Disk& disk = d->second;
+  const Disk& disk = *found;
   if (IsLocalDiskCategory(disk.category))
     return MakeError(ErrorCode::kDiskCategoryNotSupported, "Local disks have no snapshots.");
   if (disk.status != "In_use" && disk.status != "Available")
@@ -156,12 +156,12 @@ void FailSnapshotsOf(Txn& txn, const std::string& disk_id, const std::string& wh
 
 Result<const Snapshot*> FindMadeSnapshot(const State& s, const std::string& account_id,
                                          const std::string& id) {
-  auto it = s.snapshots.find(id);
-  if (it == s.snapshots.end() || it->second.account_id != account_id)
+  const Snapshot* snap = FindOwned(s.snapshots, id, account_id);
+  if (!snap)
     return MakeError(ErrorCode::kInvalidSnapshotIdNotFound,
                      "The specified snapshot " + id + " does not exist.");
-  if (it->second.status != "accomplished") return MakeError(ErrorCode::kSnapshotNotReady);
-  return &it->second;
+  if (snap->status != "accomplished") return MakeError(ErrorCode::kSnapshotNotReady);
+  return snap;
 }
 
 Result<int> SizeFromSnapshot(const Snapshot& snap, int size_gib) {

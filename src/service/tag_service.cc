@@ -30,11 +30,11 @@ template <typename S, typename Fn>
 Status WithTags(S& s, const std::string& account_id, const std::string& type, const std::string& id,
                 Fn&& fn) {
   return WithTable(s, type, [&](auto& table) -> Status {
-    auto it = table.find(id);
-    if (it == table.end() || it->second.account_id != account_id)
+    auto* rec = FindOwned(table, id, account_id);
+    if (!rec)
       return MakeError(ErrorCode::kInvalidResourceIdNotFound,
                        "The resource " + id + " of type " + type + " does not exist.");
-    fn(it->second);
+    fn(*rec);
     return Ok();
   });
 }
@@ -182,8 +182,7 @@ Result<std::vector<TagCount>> CountTags(Cloud& cloud, const std::string& account
           for (const char* t : kEcsTypes) {
             if (!type.empty() && type != t) continue;
             OPENECS_RETURN_IF_ERROR(WithTable(s, t, [&](const auto& table) -> Status {
-              for (const auto& [rid, rec] : table)
-                if (rec.account_id == account_id) count(t, rec.tags);
+              for (const auto& [rid, rec] : Owned(table, account_id)) count(t, rec.tags);
               return Ok();
             }));
           }
@@ -208,15 +207,12 @@ Result<std::vector<TaggedResource>> ListTagResources(Cloud& cloud, const std::st
         auto scan = [&](const auto& table) -> Status {
           if (!ids.empty()) {
             for (const auto& id : ids) {
-              auto it = table.find(id);
-              if (it != table.end() && it->second.account_id == account_id &&
-                  TagsMatch(it->second.tags, filter))
-                emit(id, it->second.tags);
+              const auto* rec = FindOwned(table, id, account_id);
+              if (rec && TagsMatch(rec->tags, filter)) emit(id, rec->tags);
             }
           } else {
-            for (const auto& [id, rec] : table)
-              if (rec.account_id == account_id && !rec.tags.empty() && TagsMatch(rec.tags, filter))
-                emit(id, rec.tags);
+            for (const auto& [id, rec] : Owned(table, account_id))
+              if (!rec.tags.empty() && TagsMatch(rec.tags, filter)) emit(id, rec.tags);
           }
           return Ok();
         };

@@ -59,8 +59,8 @@ std::vector<Task> FindTasks(const State& s, const TaskQuery& q) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
   };
   std::vector<Task> out;
-  for (const auto& [id, t] : s.tasks) {
-    if (t.account_id != q.account_id || t.region_id != q.region_id) continue;
+  for (const auto& [id, t] : Owned(s.tasks, q.account_id)) {
+    if (t.region_id != q.region_id) continue;
     if (!listed(q.task_ids, id) || !listed(q.resource_ids, t.resource_id)) continue;
     if (!q.action.empty() && t.action != q.action) continue;
     if (!q.status.empty() && t.status != q.status) continue;

@@ -39,8 +39,10 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path) {
   for (const char* sql :
        // FULL: a commit is on disk when Commit returns, not only in the page cache. Hosts act on
        // what is committed (an agent erases a deleted disk's file); with NORMAL a power loss
-       // could take back the deletion after the erase.
+       // could take back the deletion after the erase. secure_delete: a replaced record's old
+       // text (a secret from before sealing, service/cloud.h) does not linger in free pages.
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000",
+        "PRAGMA secure_delete=ON",
         "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, "
         "version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id)) "
         "WITHOUT ROWID"}) {

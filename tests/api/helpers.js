@@ -24,6 +24,8 @@ const path = require('node:path');
 const Ecs = require('@alicloud/ecs20140526');
 const Vpc = require('@alicloud/vpc20160428');
 const ResourceManager = require('@alicloud/resourcemanager20200331');
+const Sts = require('@alicloud/sts20150401');
+const Ram = require('@alicloud/ram20150501');
 const { $OpenApiUtil, OpenApiUtil } = require('@alicloud/openapi-core');
 const { RPCClient } = require('@alicloud/pop-core');
 
@@ -214,11 +216,14 @@ function sdkConfig(server, opts = {}) {
     readTimeout: opts.readTimeout || 10000,
     connectTimeout: opts.connectTimeout || 10000,
     ...(opts.signatureAlgorithm ? { signatureAlgorithm: opts.signatureAlgorithm } : {}),
+    ...(opts.securityToken ? { securityToken: opts.securityToken } : {}),
   });
 }
 const ecsClient = (server, opts) => new Ecs.default(sdkConfig(server, opts));
 const vpcClient = (server, opts) => new Vpc.default(sdkConfig(server, opts));
 const rmClient = (server, opts) => new ResourceManager.default(sdkConfig(server, opts));
+const stsClient = (server, opts) => new Sts.default(sdkConfig(server, opts));
+const ramClient = (server, opts) => new Ram.default(sdkConfig(server, opts));
 function popClient(server, opts = {}) {
   return new RPCClient({
     accessKeyId: opts.ak || server.ak,
@@ -522,7 +527,7 @@ async function rawAcs3(server, action, query = {}, opts = {}) {
 }
 
 module.exports = {
-  ResourceManager, rmClient,
+  ResourceManager, rmClient, Sts, stsClient, Ram, ramClient,
   Ecs, Vpc, RPCClient, OpenApiUtil, $OpenApiUtil,
   BIN, AK, SECRET, REGION, ZONE_A, ZONE_B, IMAGE, SMALL_TYPE, ECS_VERSION, VPC_VERSION,
   sleep, freePort, Server, startServer,

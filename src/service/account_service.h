@@ -1,0 +1,31 @@
+#pragma once
+// Accounts: the tenants of the cloud. Each owns its resources (every record's account_id) and
+// signs with its own AccessKeys; the operator makes them with `ecsd account create`, possibly
+// while a server runs on the same store. So these functions work on the Store directly, never
+// on a Cloud's memory: a running server takes a new account in the first time its AccessKey
+// signs a request (Cloud::ReloadAccounts).
+//
+// The root account of OPENECS_ACCESS_KEY_ID/SECRET keeps the id "root"; accounts made here get
+// a 16-digit id, as Alibaba Cloud account ids are.
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/secret_box.h"
+#include "model/resources.h"
+#include "store/store.h"
+
+namespace openecs {
+
+// 1..64 characters of letters, digits, '.', '_', '-', starting with a letter or digit.
+bool ValidAccountName(const std::string& name);
+
+// Makes an account named `name` with a new AccessKey (returned with its secret, the only time
+// it is shown). InvalidParameter for a bad name, EntityAlreadyExists.Account for a name in use.
+// Secret fields are sealed with `secrets` when given (service/cloud.h, SealSecretFields).
+Result<Account> CreateAccount(Store& store, const SecretBox* secrets, const std::string& name);
+
+// Every account, by id, secrets opened.
+Result<std::vector<Account>> ListAccounts(Store& store, const SecretBox* secrets);
+
+}  // namespace openecs

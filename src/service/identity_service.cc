@@ -1,0 +1,101 @@
+#include "service/identity_service.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/json_dump.h"
+#include "service/ram_service.h"
+
+namespace openecs {
+namespace {
+
+constexpr std::string_view kStsPrefix = "STS.";
+constexpr std::string_view kSealedPrefix = "sealed:v1:";
+
+Result<Credential> FindStored(const State& s, const std::string& id) {
+  for (const auto& [aid, a] : s.accounts)
+    if (a.access_key_id == id) return Credential{a.access_key_secret, Principal::Root(a.id)};
+  const AccessKey* key = FindAccessKey(s, id);
+  if (!key) return MakeError(ErrorCode::kInvalidAccessKeyIdNotFound);
+  if (key->status != "Active") return MakeError(ErrorCode::kInvalidAccessKeyIdInactive);
+  Credential c{key->secret, Principal::Root(key->account_id)};
+  if (!key->user_name.empty()) {
+    auto user = s.ram_users.find(RamKey(key->account_id, key->user_name));
+    if (user == s.ram_users.end()) return MakeError(ErrorCode::kInvalidAccessKeyIdNotFound);
+    c.principal.type = Principal::Type::kUser;
+    c.principal.user_name = key->user_name;
+    c.principal.user_id = user->second.user_id;
+  }
+  return c;
+}
+
+Result<Credential> FromStsToken(const State& s, const SecretBox& sts, const std::string& id,
+                                const std::string& token) {
+  if (token.empty())
+    return MakeError(ErrorCode::kInvalidSecurityTokenMissing,
+                     "An STS AccessKeyId needs its SecurityToken.");
+  auto opened = sts.Open(std::string(kSealedPrefix) + token);
+  auto j = opened.ok() ? nlohmann::json::parse(*opened, nullptr, false) : nlohmann::json();
+  if (!opened.ok() || !j.is_object() || !j.contains("ak") || !j["ak"].is_string() ||
+      !j.contains("exp") || !j["exp"].is_number_integer())
+    return MakeError(ErrorCode::kInvalidSecurityTokenMalformed);
+  if (j["ak"].get<std::string>() != id) return MakeError(ErrorCode::kInvalidSecurityTokenMismatch);
+  if (j["exp"].get<int64_t>() <= NowSeconds())
+    return MakeError(ErrorCode::kInvalidSecurityTokenExpired);
+  Principal p;
+  p.type = Principal::Type::kAssumedRole;
+  p.account_id = j.value("account", "");
+  p.role_name = j.value("role", "");
+  p.session_name = j.value("session", "");
+  p.inline_policy = j.value("policy", "");
+  // A deleted role's sessions end with it.
+  if (!FindRole(s, p.account_id, p.role_name))
+    return MakeError(ErrorCode::kInvalidSecurityTokenExpired,
+                     "The role of this SecurityToken no longer exists.");
+  return Credential{sts.DeriveSecret(id), std::move(p)};
+}
+
+}  // namespace
+
+std::optional<SecretBox> StsBox(const Cloud& cloud) {
+  if (!cloud.config().secrets) return std::nullopt;
+  return cloud.config().secrets->Derive("openecs-sts-v1");
+}
+
+Result<Credential> LookupCredential(Cloud& cloud, const std::string& access_key_id,
+                                    const std::string& security_token) {
+  if (access_key_id.starts_with(kStsPrefix)) {
+    auto sts = StsBox(cloud);
+    if (!sts) return MakeError(ErrorCode::kInvalidAccessKeyIdNotFound);
+    return cloud.Read<Result<Credential>>(
+        [&](const State& s) { return FromStsToken(s, *sts, access_key_id, security_token); });
+  }
+  auto find = [&] {
+    return cloud.Read<Result<Credential>>(
+        [&](const State& s) { return FindStored(s, access_key_id); });
+  };
+  auto found = find();
+  if (!found.ok() && found.error().code == ErrorCode::kInvalidAccessKeyIdNotFound &&
+      cloud.ReloadAccounts() > 0)
+    found = find();
+  return found;
+}
+
+StsCredentials IssueStsCredentials(const SecretBox& sts, const Principal& session,
+                                   int64_t expiration) {
+  StsCredentials out;
+  std::string suffix = RandomAlnum(24);
+  for (char& c : suffix)  // STS keys look like Alibaba's: mixed case
+    if (c >= 'a' && c <= 'z' && (RandomHex(1)[0] & 1)) c = static_cast<char>(c - 'a' + 'A');
+  out.access_key_id = std::string(kStsPrefix) + suffix;
+  out.access_key_secret = sts.DeriveSecret(out.access_key_id);
+  nlohmann::json j = {{"ak", out.access_key_id},         {"account", session.account_id},
+                      {"role", session.role_name},       {"session", session.session_name},
+                      {"policy", session.inline_policy}, {"exp", expiration}};
+  out.security_token = sts.Seal(DumpJson(j)).substr(kSealedPrefix.size());
+  out.expiration = expiration;
+  return out;
+}
+
+}  // namespace openecs

@@ -1,0 +1,197 @@
+'use strict';
+// Authorization (issue 16): RAM users act only as their policies allow, with ECS's refusal
+// (Forbidden.RAM, 403, AccessDeniedDetail); explicit Deny wins, conditions on tags, source
+// address and time hold; STS AssumeRole gives credentials the SDKs use unchanged, scoped by the
+// role's policies and an inline policy, refused once expired.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./helpers');
+
+let server, ecs, vpc, ram;
+let network;
+
+// A RAM user with an AccessKey and the given system/custom policies; its SDK clients.
+async function makeUser(name, policies = []) {
+  await ram.createUser(new h.Ram.CreateUserRequest({ userName: name }));
+  for (const p of policies) {
+    await ram.attachPolicyToUser(new h.Ram.AttachPolicyToUserRequest({
+      userName: name, policyName: p, policyType: p.startsWith('Aliyun') || p === 'AdministratorAccess' ? 'System' : 'Custom',
+    }));
+  }
+  const key = h.wire(await ram.createAccessKey(new h.Ram.CreateAccessKeyRequest({ userName: name }))).AccessKey;
+  const opts = { ak: key.AccessKeyId, secret: key.AccessKeySecret };
+  return { name, ...opts, ecs: h.ecsClient(server, opts), vpc: h.vpcClient(server, opts), ram: h.ramClient(server, opts), sts: h.stsClient(server, opts) };
+}
+
+async function customPolicy(name, statements) {
+  await ram.createPolicy(new h.Ram.CreatePolicyRequest({
+    policyName: name, policyDocument: JSON.stringify({ Version: '1', Statement: statements }),
+  }));
+}
+
+// The error a call fails with, as the SDK surfaces it.
+async function refusal(promise, what = "") {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  assert.fail(`the call succeeded ${what}`);
+}
+
+before(async () => {
+  server = await h.startServer({ delayMs: 0 });
+  ecs = h.ecsClient(server);
+  vpc = h.vpcClient(server);
+  ram = h.ramClient(server);
+  network = await h.createNetwork(ecs, vpc);
+});
+after(async () => { if (server) await server.destroy(); });
+
+test('a RAM user without policies may do nothing; the refusal is ECS\'s, with AccessDeniedDetail', async () => {
+  const u = await makeUser('nobody');
+  const e = await refusal(u.ecs.describeInstances(new h.Ecs.DescribeInstancesRequest({ regionId: h.REGION })));
+  assert.equal(e.code, 'Forbidden.RAM');
+  assert.equal(e.statusCode, 403);
+  const d = e.accessDeniedDetail;
+  assert.ok(d, 'AccessDeniedDetail is there');
+  assert.equal(d.AuthAction, 'ecs:DescribeInstances');
+  assert.equal(d.NoPermissionType, 'ImplicitDeny');
+  assert.equal(d.AuthPrincipalType, 'SubUser');
+  assert.equal(d.PolicyType, 'AccountLevelIdentityBasedPolicy');
+  assert.ok(d.EncodedDiagnosticMessage.length > 10);
+  // RAM's own API answers NoPermission.
+  const r = await refusal(u.ram.listUsers(new h.Ram.ListUsersRequest({})));
+  assert.equal(r.code, 'NoPermission');
+  assert.equal(r.statusCode, 403);
+});
+
+test('AliyunECSReadOnlyAccess: every Describe works, every mutation is refused', async () => {
+  const [inst] = await h.runRunning(ecs, network);
+  const u = await makeUser('reader', ['AliyunECSReadOnlyAccess']);
+  const seen = h.wire(await u.ecs.describeInstances(new h.Ecs.DescribeInstancesRequest({ regionId: h.REGION })));
+  assert.deepEqual(seen.Instances.Instance.map((i) => i.InstanceId), [inst]);
+  await u.ecs.describeSecurityGroups(new h.Ecs.DescribeSecurityGroupsRequest({ regionId: h.REGION }));
+  await u.ecs.describeDisks(new h.Ecs.DescribeDisksRequest({ regionId: h.REGION }));
+  for (const call of [
+    () => u.ecs.stopInstance(new h.Ecs.StopInstanceRequest({ instanceId: inst })),
+    () => u.ecs.deleteInstance(new h.Ecs.DeleteInstanceRequest({ instanceId: inst, force: true })),
+    () => u.ecs.createSecurityGroup(new h.Ecs.CreateSecurityGroupRequest({ regionId: h.REGION, vpcId: network.vpcId })),
+    () => u.ecs.runInstances(new h.Ecs.RunInstancesRequest({ regionId: h.REGION, imageId: h.IMAGE, instanceType: h.SMALL_TYPE, vSwitchId: network.vSwitchId, securityGroupId: network.securityGroupId })),
+  ]) {
+    const e = await refusal(call());
+    assert.equal(e.code, 'Forbidden.RAM');
+  }
+  // The VPC API is another product: ECS read-only gives nothing there.
+  const v = await refusal(u.vpc.describeVpcs(new h.Vpc.DescribeVpcsRequest({ regionId: h.REGION })));
+  assert.equal(v.code, 'Forbidden.RAM');
+  assert.equal((await h.describeInstance(ecs, inst)).Status, 'Running');
+});
+
+test('an explicit Deny on ecs:DeleteInstance for a tag holds against AliyunECSFullAccess', async () => {
+  const [keep] = await h.runRunning(ecs, network, { tag: [new h.Ecs.RunInstancesRequestTag({ key: 'env', value: 'prod' })] });
+  const [scratch] = await h.runRunning(ecs, network, { tag: [new h.Ecs.RunInstancesRequestTag({ key: 'env', value: 'dev' })] });
+  await customPolicy('deny-delete-prod', [{
+    Effect: 'Deny', Action: ['ecs:DeleteInstance', 'ecs:DeleteInstances'], Resource: '*', Condition: { StringEquals: { 'ecs:tag/env': 'prod' } },
+  }]);
+  const u = await makeUser('operator', ['AliyunECSFullAccess', 'deny-delete-prod']);
+  const e = await refusal(u.ecs.deleteInstance(new h.Ecs.DeleteInstanceRequest({ instanceId: keep, force: true })), 'delete keep');
+  assert.equal(e.code, 'Forbidden.RAM');
+  assert.equal(e.accessDeniedDetail.NoPermissionType, 'ExplicitDeny');
+  await u.ecs.deleteInstance(new h.Ecs.DeleteInstanceRequest({ instanceId: scratch, force: true }));
+  await h.waitGone(ecs, scratch);
+  assert.equal((await h.describeInstance(ecs, keep)).Status, 'Running');
+  // A batch is checked per resource: one protected instance refuses the whole call.
+  const [other] = await h.runRunning(ecs, network);
+  const b = await refusal(u.ecs.deleteInstances(new h.Ecs.DeleteInstancesRequest({ regionId: h.REGION, instanceId: [other, keep], force: true })));
+  assert.equal(b.code, 'Forbidden.RAM');
+  assert.equal((await h.describeInstance(ecs, other)).Status, 'Running');
+});
+
+test('resource ARNs and conditions: an instance-scoped Allow, source address and time', async () => {
+  const [mine] = await h.runRunning(ecs, network);
+  const [theirs] = await h.runRunning(ecs, network);
+  await customPolicy('one-instance', [
+    { Effect: 'Allow', Action: ['ecs:StopInstance', 'ecs:StartInstance'], Resource: `acs:ecs:*:*:instance/${mine}` },
+    { Effect: 'Allow', Action: 'ecs:DescribeInstances', Resource: '*', Condition: { IpAddress: { 'acs:SourceIp': '127.0.0.0/8' } } },
+    { Effect: 'Allow', Action: 'ecs:DescribeDisks', Resource: '*', Condition: { DateLessThan: { 'acs:CurrentTime': '2001-01-01T00:00:00Z' } } },
+  ]);
+  const u = await makeUser('scoped', ['one-instance']);
+  await u.ecs.stopInstance(new h.Ecs.StopInstanceRequest({ instanceId: mine }));
+  const e = await refusal(u.ecs.stopInstance(new h.Ecs.StopInstanceRequest({ instanceId: theirs })));
+  assert.equal(e.code, 'Forbidden.RAM');
+  await u.ecs.describeInstances(new h.Ecs.DescribeInstancesRequest({ regionId: h.REGION }));  // from 127.0.0.1
+  const late = await refusal(u.ecs.describeDisks(new h.Ecs.DescribeDisksRequest({ regionId: h.REGION })));
+  assert.equal(late.code, 'Forbidden.RAM');
+});
+
+test('STS: AssumeRole credentials work with the SDK, scoped by the role and the inline policy', async () => {
+  const me = h.wire(await h.stsClient(server).getCallerIdentity());
+  assert.equal(me.IdentityType, 'Account');
+  const account = me.AccountId;
+  await ram.createRole(new h.Ram.CreateRoleRequest({
+    roleName: 'ecs-reader',
+    assumeRolePolicyDocument: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: [`acs:ram::${account}:root`] } }] }),
+  }));
+  await ram.attachPolicyToRole(new h.Ram.AttachPolicyToRoleRequest({ roleName: 'ecs-reader', policyName: 'AliyunECSReadOnlyAccess', policyType: 'System' }));
+  const roleArn = `acs:ram::${account}:role/ecs-reader`;
+
+  // The account's own key may not assume roles; a user without sts:AssumeRole may not either.
+  const root = await refusal(h.stsClient(server).assumeRole(new h.Sts.AssumeRoleRequest({ roleArn, roleSessionName: 'x1' })));
+  assert.equal(root.code, 'NoPermission');
+  const plain = await makeUser('plain');
+  const denied = await refusal(plain.sts.assumeRole(new h.Sts.AssumeRoleRequest({ roleArn, roleSessionName: 'x2' })));
+  assert.equal(denied.code, 'NoPermission');
+
+  const caller = await makeUser('assumer', ['AliyunSTSAssumeRoleAccess']);
+  const out = h.wire(await caller.sts.assumeRole(new h.Sts.AssumeRoleRequest({ roleArn, roleSessionName: 'session-1', durationSeconds: 900 })));
+  const c = out.Credentials;
+  assert.match(c.AccessKeyId, /^STS\./);
+  assert.ok(c.SecurityToken.length > 40);
+  assert.ok(Date.parse(c.Expiration) > Date.now() + 800 * 1000);
+  assert.equal(out.AssumedRoleUser.Arn, `${roleArn}/session-1`);
+  const opts = { ak: c.AccessKeyId, secret: c.AccessKeySecret, securityToken: c.SecurityToken };
+  const roleEcs = h.ecsClient(server, opts);
+  await roleEcs.describeInstances(new h.Ecs.DescribeInstancesRequest({ regionId: h.REGION }));
+  const who = h.wire(await h.stsClient(server, opts).getCallerIdentity());
+  assert.equal(who.IdentityType, 'AssumedRoleUser');
+  assert.equal(who.AccountId, account);
+  const stop = await refusal(roleEcs.createSecurityGroup(new h.Ecs.CreateSecurityGroupRequest({ regionId: h.REGION, vpcId: network.vpcId })));
+  assert.equal(stop.code, 'Forbidden.RAM');
+  assert.equal(stop.accessDeniedDetail.AuthPrincipalType, 'AssumedRoleUser');
+  // The pop-core (v1 signature, SecurityToken parameter) path too.
+  const pop = new h.RPCClient({ accessKeyId: c.AccessKeyId, accessKeySecret: c.AccessKeySecret, securityToken: c.SecurityToken, endpoint: `http://${server.endpoint}`, apiVersion: h.ECS_VERSION });
+  await pop.request('DescribeInstances', { RegionId: h.REGION }, { method: 'POST' });
+
+  // A tampered token or a token of another key is refused.
+  const bad = await refusal(h.ecsClient(server, { ...opts, securityToken: c.SecurityToken.slice(0, -4) + 'AAAA' })
+    .describeRegions(new h.Ecs.DescribeRegionsRequest({})));
+  assert.match(bad.code, /^InvalidSecurityToken\./);
+  const none = await refusal(h.ecsClient(server, { ak: c.AccessKeyId, secret: c.AccessKeySecret }).describeRegions(new h.Ecs.DescribeRegionsRequest({})));
+  assert.match(none.code, /^InvalidSecurityToken\./);
+
+  // An inline policy narrows the session: Describe only of disks.
+  const narrow = h.wire(await caller.sts.assumeRole(new h.Sts.AssumeRoleRequest({
+    roleArn, roleSessionName: 'narrow',
+    policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'ecs:DescribeDisks', Resource: '*' }] }),
+  }))).Credentials;
+  const nEcs = h.ecsClient(server, { ak: narrow.AccessKeyId, secret: narrow.AccessKeySecret, securityToken: narrow.SecurityToken });
+  await nEcs.describeDisks(new h.Ecs.DescribeDisksRequest({ regionId: h.REGION }));
+  const inl = await refusal(nEcs.describeInstances(new h.Ecs.DescribeInstancesRequest({ regionId: h.REGION })));
+  assert.equal(inl.code, 'Forbidden.RAM');
+
+  // Deleting the role ends its sessions.
+  await ram.detachPolicyFromRole(new h.Ram.DetachPolicyFromRoleRequest({ roleName: 'ecs-reader', policyName: 'AliyunECSReadOnlyAccess', policyType: 'System' }));
+  await ram.deleteRole(new h.Ram.DeleteRoleRequest({ roleName: 'ecs-reader' }));
+  const gone = await refusal(roleEcs.describeInstances(new h.Ecs.DescribeInstancesRequest({ regionId: h.REGION })));
+  assert.equal(gone.code, 'InvalidSecurityToken.Expired');
+});
+
+test('an inactive AccessKey is refused; active again, it works', async () => {
+  const u = await makeUser('toggler', ['AliyunECSReadOnlyAccess']);
+  await ram.updateAccessKey(new h.Ram.UpdateAccessKeyRequest({ userName: 'toggler', userAccessKeyId: u.ak, status: 'Inactive' }));
+  const e = await refusal(u.ecs.describeRegions(new h.Ecs.DescribeRegionsRequest({})));
+  assert.equal(e.code, 'InvalidAccessKeyId.Inactive');
+  await ram.updateAccessKey(new h.Ram.UpdateAccessKeyRequest({ userName: 'toggler', userAccessKeyId: u.ak, status: 'Active' }));
+  await u.ecs.describeRegions(new h.Ecs.DescribeRegionsRequest({}));
+});
