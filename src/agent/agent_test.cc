@@ -29,6 +29,9 @@ class ScriptedChannel : public AgentChannel {
       if (auto it = observed_.find(vm.instance_id); it != observed_.end()) vm.observed = it->second;
     return out;
   }
+  Result<RoleCredentials> RoleCredentialsOf(const std::string&, const std::string&) override {
+    return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+  }
   Status Report(const std::string&, const std::vector<Observation>& obs) override {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& o : obs) {

@@ -85,4 +85,18 @@ Status HttpAgentChannel::Report(const std::string& host_id, const std::vector<Ob
   return Ok();
 }
 
+Result<RoleCredentials> HttpAgentChannel::RoleCredentialsOf(const std::string& host_id,
+                                                            const std::string& instance_id) {
+  OPENECS_ASSIGN_OR_RETURN(std::string body,
+                           Call("GET",
+                                "/openecs/agent/v1/credentials?host_id=" + PercentEncode(host_id) +
+                                    "&instance_id=" + PercentEncode(instance_id),
+                                "", 10000));
+  try {
+    return json::parse(body).get<RoleCredentials>();
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kInternalError, std::string("bad credentials: ") + e.what());
+  }
+}
+
 }  // namespace openecs

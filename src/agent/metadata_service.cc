@@ -54,6 +54,8 @@ std::map<std::string, std::string> Leaves(const DesiredVm& vm) {
   t["meta-data/instance/instance-type"] = vm.instance_type;
   t["meta-data/instance/instance-name"] = vm.instance_name;
   if (!vm.public_key.empty()) t["meta-data/public-keys/0/openssh-key"] = vm.public_key;
+  // Listed here; the value is fetched when asked (MetadataService::RoleCredentialsAnswer).
+  if (!vm.ram_role_name.empty()) t["meta-data/ram/security-credentials/" + vm.ram_role_name] = "";
   for (const auto& n : vm.nics) {
     std::string base = "meta-data/network/interfaces/macs/" + n.mac + "/";
     int prefix = ParseCidr(n.cidr, false).value_or(Cidr{}).prefix;
@@ -108,6 +110,32 @@ bool MetadataService::TokenValid(const std::string& instance_id, const std::stri
   return ConstantTimeEquals(token, Token(instance_id, expires));
 }
 
+HttpResponse MetadataService::RoleCredentialsAnswer(const DesiredVm& vm) const {
+  if (!credentials_) return Text(404, "Not Found\n");
+  RoleCredentials creds;
+  {
+    std::lock_guard<std::mutex> lock(credentials_mu_);
+    auto it = credentials_cache_.find(vm.instance_id);
+    // Kept until an hour before the end (and while the role is the same).
+    if (it != credentials_cache_.end() && it->second.role_name == vm.ram_role_name &&
+        it->second.expiration - now_() > 3600) {
+      creds = it->second;
+    } else {
+      auto fetched = credentials_(vm.instance_id);
+      if (!fetched.ok()) return Text(404, "Not Found\n");
+      creds = *fetched;
+      credentials_cache_[vm.instance_id] = creds;
+    }
+  }
+  nlohmann::json j = {
+      {"AccessKeyId", creds.access_key_id},           {"AccessKeySecret", creds.access_key_secret},
+      {"SecurityToken", creds.security_token},        {"Expiration", FormatIso(creds.expiration)},
+      {"LastUpdated", FormatIso(creds.last_updated)}, {"Code", "Success"}};
+  HttpResponse r = Text(200, DumpJson(j, 2));
+  r.content_type = "application/json";
+  return r;
+}
+
 HttpResponse MetadataService::Handle(const std::string& vpc_id, const HttpRequest& req) const {
   std::shared_ptr<const DesiredVm> vm;
   {
@@ -154,6 +182,9 @@ HttpResponse MetadataService::Handle(const std::string& vpc_id, const HttpReques
   std::string rest;
   for (size_t k = 1; k < segs.size(); ++k) rest += (k > 1 ? "/" : "") + segs[k];
 
+  if (!vm->ram_role_name.empty() &&
+      rest == "meta-data/ram/security-credentials/" + vm->ram_role_name)
+    return RoleCredentialsAnswer(*vm);
   auto leaves = Leaves(*vm);
   if (auto it = leaves.find(rest); it != leaves.end()) return Text(200, it->second);
   // A directory: its direct children, sub-directories with a trailing '/'.

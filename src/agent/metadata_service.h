@@ -14,6 +14,11 @@
 //     instance/max-netbw-egress, public-keys/0/openssh-key (with a key pair),
 //     network/interfaces/macs/<mac>/{network-interface-id, primary-ip-address, netmask,
 //     gateway, vpc-id, vswitch-id, vswitch-cidr-block}
+//   meta-data/ram/security-credentials/        the instance's RAM role name (with a role)
+//   meta-data/ram/security-credentials/<role>  JSON: AccessKeyId, AccessKeySecret,
+//     SecurityToken, Expiration, LastUpdated, Code "Success" — STS credentials of the role,
+//     fetched from the server when asked (SetCredentialSource) and kept until an hour before
+//     they expire, so a guest polling it sees them rotate well before the end
 //   user-data             the instance's user data, decoded (404 if none)
 //   dynamic/instance-identity/document   JSON
 //
@@ -34,6 +39,7 @@
 
 #include "common/clock.h"
 #include "common/http_server.h"
+#include "common/result.h"
 #include "model/agent_protocol.h"
 
 namespace openecs {
@@ -54,6 +60,11 @@ class MetadataService {
     on_request_ = std::move(fn);
   }
 
+  // Where a guest's RAM role credentials come from (the agent asks the server). Set before
+  // serving; without one, the credentials path answers 404.
+  using CredentialSource = std::function<Result<RoleCredentials>(const std::string& instance_id)>;
+  void SetCredentialSource(CredentialSource fn) { credentials_ = std::move(fn); }
+
   // For tests: the clock tokens expire by (seconds).
   void SetClockForTest(int64_t (*now)()) { now_ = now; }
 
@@ -65,8 +76,13 @@ class MetadataService {
   std::string Token(const std::string& instance_id, int64_t expires) const;
   bool TokenValid(const std::string& instance_id, const std::string& token) const;
 
+  HttpResponse RoleCredentialsAnswer(const DesiredVm& vm) const;
+
   std::string secret_;
   std::function<void(const std::string&)> on_request_;
+  CredentialSource credentials_;
+  mutable std::mutex credentials_mu_;
+  mutable std::map<std::string, RoleCredentials> credentials_cache_;  // by instance id
   int64_t (*now_)() = &NowSeconds;
   mutable std::mutex mu_;
   std::map<std::string, Caller> callers_;  // "<vpc-id> <ip>" -> caller

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
 #include "common/crypto.h"
 #include "common/text.h"
 
@@ -171,6 +174,45 @@ TEST_F(MetadataTest, TheTokenAnswerCarriesTheHopLimitAsItsTtl) {
   md_.Update({a});
   EXPECT_EQ(PutToken("60").ip_ttl, 3);
   EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/instance-id").ip_ttl, 0);  // only tokens
+}
+
+TEST_F(MetadataTest, RamRoleCredentialsAreFetchedWhenAskedAndKeptUntilAnHourIsLeft) {
+  int fetches = 0;
+  md_.SetCredentialSource([&](const std::string& id) -> Result<RoleCredentials> {
+    ++fetches;
+    if (id != "i-a") return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    return RoleCredentials{
+        "reader", "STS.key" + std::to_string(fetches), "secret", "token", fake_now + 6 * 3600,
+        fake_now};
+  });
+  // Without a role there is nothing under ram/.
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/ram/security-credentials/").status, 404);
+  DesiredVm a = Vm("i-a", "vpc-1", "10.1.1.10");
+  a.ram_role_name = "reader";
+  md_.Update({a, Vm("i-b", "vpc-2", "10.1.1.10")});
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/ram/security-credentials/").body,
+            "reader");
+  EXPECT_NE(Get("vpc-1", "10.1.1.10", "/latest/meta-data/").body.find("ram/"), std::string::npos);
+  auto first = Get("vpc-1", "10.1.1.10", "/latest/meta-data/ram/security-credentials/reader");
+  ASSERT_EQ(first.status, 200);
+  auto j = nlohmann::json::parse(first.body);
+  EXPECT_EQ(j["AccessKeyId"], "STS.key1");
+  EXPECT_EQ(j["SecurityToken"], "token");
+  EXPECT_EQ(j["Code"], "Success");
+  EXPECT_EQ(j["Expiration"], FormatIso(1000 + 6 * 3600));
+  // Asked again: the same, not fetched again.
+  Get("vpc-1", "10.1.1.10", "/latest/meta-data/ram/security-credentials/reader");
+  EXPECT_EQ(fetches, 1);
+  // Another role name, or another instance's role, is not found.
+  EXPECT_EQ(Get("vpc-1", "10.1.1.10", "/latest/meta-data/ram/security-credentials/admin").status,
+            404);
+  EXPECT_EQ(Get("vpc-2", "10.1.1.10", "/latest/meta-data/ram/security-credentials/reader").status,
+            404);
+  // Less than an hour left: fetched anew.
+  fake_now += 5 * 3600 + 1;
+  auto renewed = Get("vpc-1", "10.1.1.10", "/latest/meta-data/ram/security-credentials/reader");
+  EXPECT_EQ(nlohmann::json::parse(renewed.body)["AccessKeyId"], "STS.key2");
+  EXPECT_EQ(fetches, 2);
 }
 
 }  // namespace

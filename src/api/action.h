@@ -65,6 +65,10 @@ void RegisterSnapshotActions(ActionTable& t);
 void RegisterLaunchTemplateActions(ActionTable& t);
 void RegisterDeploymentSetActions(ActionTable& t);
 void RegisterStsActions(ActionTable& t);  // sts_actions.cc
+void RegisterInstanceRamRoleActions(ActionTable& t);
+// InvalidUser.PassRoleForbidden unless the caller may pass `role_name` (ram:PassRole) to an
+// instance ("" passes nothing; instance_ram_role_actions.cc).
+Status CheckPassRole(const ApiContext& c, const std::string& role_name);
 
 // Shared parameter helpers for handlers.
 Result<bool> DryRunOf(const Params& p);

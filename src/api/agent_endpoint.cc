@@ -93,7 +93,8 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       if (!enrolled.ok()) return FromError(enrolled.error());
       return Reply(200, {{"host_id", enrolled->first}, {"host_key", enrolled->second}});
     }
-    bool host_route = path == "/openecs/agent/v1/desired" || path == "/openecs/agent/v1/report";
+    bool host_route = path == "/openecs/agent/v1/desired" || path == "/openecs/agent/v1/report" ||
+                      path == "/openecs/agent/v1/credentials";
     if (host_route) {
       if (Status st = channel_.Authenticate(host_id, host_key); !st.ok())
         return FromError(st.error());
@@ -109,6 +110,11 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
         return Reply(200, *desired);
       };
       return r;
+    }
+    if (path == "/openecs/agent/v1/credentials" && req.method == "GET") {
+      auto creds = channel_.RoleCredentialsOf(host_id, query["instance_id"]);
+      if (!creds.ok()) return FromError(creds.error());
+      return Reply(200, *creds);
     }
     if (path == "/openecs/agent/v1/report" && req.method == "POST") {
       auto obs = json::parse(req.body).at("observations").get<std::vector<Observation>>();

@@ -133,6 +133,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterLaunchTemplateActions(actions_);
   RegisterDeploymentSetActions(actions_);
   RegisterStsActions(actions_);
+  RegisterInstanceRamRoleActions(actions_);
   RegisterTaskActions(actions_);
   RegisterEventActions(actions_);
   RegisterImageActions(actions_);

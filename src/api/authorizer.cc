@@ -242,25 +242,16 @@ std::vector<std::string> ResourceArnsOf(const std::string& version, const std::s
   return out;
 }
 
-Status Authorize(const Cloud& cloud, const Principal& principal, const std::string& version,
-                 const std::string& action, const Params& params, const std::string& region) {
-  if (principal.type == Principal::Type::kRoot) return Ok();
-  std::string product = ProductOfVersion(version);
-  std::string auth_action = product + ":" + action;
-  // Who may always ask who they are (GetCallerIdentity needs no permission on Alibaba Cloud).
-  if (auth_action == "sts:GetCallerIdentity") return Ok();
-  std::vector<Target> targets = TargetsOf(version, action, params, region, principal.account_id);
+namespace {
 
+// Checks `auth_action` on each target for a RAM identity.
+Status Check(const Cloud& cloud, const Principal& principal, const std::string& product,
+             const std::string& auth_action, const std::vector<Target>& targets,
+             const std::map<std::string, std::vector<std::string>>& request_tags) {
   std::map<std::string, std::vector<std::string>> common = {
       {"acs:sourceip", {principal.source_ip}},
       {"acs:currenttime", {FormatIso(NowSeconds())}},
       {"acs:securetransport", {principal.secure_transport ? "true" : "false"}}};
-  std::map<std::string, std::vector<std::string>> request_tags;
-  for (const auto& tag : params.ObjectList("Tag"))
-    if (tag.count("Key"))
-      request_tags["acs:requesttag/" + Lower(tag.at("Key"))].push_back(
-          tag.count("Value") ? tag.at("Value") : "");
-
   return cloud.Read<Status>([&](const State& s) -> Status {
     std::vector<ParsedPolicy> granted, session;
     if (principal.type == Principal::Type::kUser) {
@@ -291,6 +282,31 @@ Status Authorize(const Cloud& cloud, const Principal& principal, const std::stri
     }
     return Ok();
   });
+}
+
+}  // namespace
+
+Status AuthorizeAs(const Cloud& cloud, const Principal& principal, const std::string& auth_action,
+                   const std::string& resource_arn) {
+  if (principal.type == Principal::Type::kRoot) return Ok();
+  std::string product = auth_action.substr(0, auth_action.find(':'));
+  return Check(cloud, principal, product, auth_action, {{resource_arn, "", resource_arn}}, {});
+}
+
+Status Authorize(const Cloud& cloud, const Principal& principal, const std::string& version,
+                 const std::string& action, const Params& params, const std::string& region) {
+  if (principal.type == Principal::Type::kRoot) return Ok();
+  std::string product = ProductOfVersion(version);
+  std::string auth_action = product + ":" + action;
+  // Who may always ask who they are (GetCallerIdentity needs no permission on Alibaba Cloud).
+  if (auth_action == "sts:GetCallerIdentity") return Ok();
+  std::vector<Target> targets = TargetsOf(version, action, params, region, principal.account_id);
+  std::map<std::string, std::vector<std::string>> request_tags;
+  for (const auto& tag : params.ObjectList("Tag"))
+    if (tag.count("Key"))
+      request_tags["acs:requesttag/" + Lower(tag.at("Key"))].push_back(
+          tag.count("Value") ? tag.at("Value") : "");
+  return Check(cloud, principal, product, auth_action, targets, request_tags);
 }
 
 }  // namespace openecs

@@ -42,6 +42,11 @@ std::vector<std::string> ResourceArnsOf(const std::string& version, const std::s
                                         const Params& params, const std::string& region,
                                         const std::string& account_id);
 
+// One check: may `principal` do `auth_action` ("ram:PassRole") on `resource_arn`? Ok or the
+// refusal Authorize would answer.
+Status AuthorizeAs(const Cloud& cloud, const Principal& principal, const std::string& auth_action,
+                   const std::string& resource_arn);
+
 Status Authorize(const Cloud& cloud, const Principal& principal, const std::string& version,
                  const std::string& action, const Params& params, const std::string& region);
 

@@ -1,4 +1,5 @@
-// Catalogue actions: regions, zones, instance types and families, stock, images.
+// Catalogue actions: regions, zones, instance types and families, stock, images, and the
+// account's quotas (DescribeAccountAttributes).
 #include <set>
 
 #include "api/action.h"
@@ -6,6 +7,7 @@
 #include "common/text.h"
 #include "model/catalogue.h"
 #include "service/capacity.h"
+#include "service/quota_service.h"
 
 namespace openecs {
 namespace {
@@ -270,6 +272,41 @@ Result<json> DescribeAvailableResource(ApiContext& c) {
   return json{{"AvailableZones", Wrap("AvailableZone", zones)}};
 }
 
+// DescribeAccountAttributes: the caller's quotas and what it uses of them (quota_service.h),
+// under ECS's attribute names where ECS has one (max-security-groups,
+// max-postpaid-instance-vcpu-count, used-postpaid-instance-vcpu-count) and OpenECS's otherwise
+// (max-instances, used-instances, max-disks, ...), and the network type (VPC only).
+// AttributeName.N picks attributes by name; a name there is none of matches nothing.
+Result<json> DescribeAccountAttributes(ApiContext& c) {
+  auto zone = c.params.Get("ZoneId");
+  OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
+  std::vector<std::string> names = c.params.RepeatList("AttributeName");
+  std::set<std::string> wanted(names.begin(), names.end());
+  json items = json::array();
+  auto add = [&](const std::string& name, const std::string& value, bool vcpus) {
+    if (!wanted.empty() && !wanted.count(name)) return;
+    json value_item = {{"Value", value},
+                       {"Count", 1},
+                       {"ZoneId", vcpus && zone ? *zone : ""},
+                       {"InstanceChargeType", vcpus ? "PostPaid" : ""},
+                       {"InstanceType", ""},
+                       {"DiskCategory", ""},
+                       {"ExpiredTime", ""}};
+    items.push_back({{"AttributeName", name},
+                     {"AttributeValues", Wrap("ValueItem", json::array({value_item}))}});
+  };
+  add("instance-network-type", "vpc", false);
+  c.cloud.Read<int>([&](const State& s) {
+    for (const auto& q : AllQuotas()) {
+      bool vcpus = std::string_view(q.name) == kMaxVcpus;
+      add(q.name, std::to_string(QuotaOf(s, c.account_id, q.name).value()), vcpus);
+      add(q.used_name, std::to_string(QuotaUsage(s, c.account_id, q.name)), vcpus);
+    }
+    return 0;
+  });
+  return json{{"AccountAttributeItems", Wrap("AccountAttributeItem", items)}};
+}
+
 }  // namespace
 
 nlohmann::json SupportedResource(const std::string& value, bool in_stock, int min, int max,
@@ -288,6 +325,7 @@ void RegisterCatalogueActions(ActionTable& t) {
   t[{kEcsVersion, "DescribeInstanceTypes"}] = {DescribeInstanceTypes, false};
   t[{kEcsVersion, "DescribeInstanceTypeFamilies"}] = {DescribeInstanceTypeFamilies};
   t[{kEcsVersion, "DescribeAvailableResource"}] = {DescribeAvailableResource};
+  t[{kEcsVersion, "DescribeAccountAttributes"}] = {DescribeAccountAttributes};
   t[{kVpcVersion, "DescribeRegions"}] = {DescribeRegions, false};
   t[{kVpcVersion, "DescribeZones"}] = {DescribeZones};
 }

@@ -134,12 +134,14 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   OPENECS_ASSIGN_OR_RETURN(int64_t set_group, p.IntOr("DeploymentSetGroupNo", 0, 1, 7));
   r.deployment_set_group = static_cast<int>(set_group);
   r.resource_group_id = p.Get("ResourceGroupId");
+  r.ram_role_name = p.GetOr("RamRoleName", "");
   OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(p));
   return r;
 }
 
 Result<json> RunInstancesAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(RunRequest r, ParseRun(c, true));
+  OPENECS_RETURN_IF_ERROR(CheckPassRole(c, r.ram_role_name));
   OPENECS_ASSIGN_OR_RETURN(auto ids, RunInstances(c.cloud, r));
   json arr = json::array();
   for (auto& id : ids) arr.push_back(id);
@@ -148,6 +150,7 @@ Result<json> RunInstancesAction(ApiContext& c) {
 
 Result<json> CreateInstanceAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(RunRequest r, ParseRun(c, false));
+  OPENECS_RETURN_IF_ERROR(CheckPassRole(c, r.ram_role_name));
   r.amount = 1;
   r.min_amount = 1;
   OPENECS_ASSIGN_OR_RETURN(auto ids, RunInstances(c.cloud, r));

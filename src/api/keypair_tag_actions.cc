@@ -19,7 +19,7 @@ Result<json> CreateKeyPairAction(ApiContext& c) {
   OPENECS_RETURN_IF_ERROR(ValidateTags(tags));
   OPENECS_ASSIGN_OR_RETURN(auto created, CreateKeyPair(c.cloud, c.account_id, c.region_id, name,
                                                        tags, c.params.Get("ResourceGroupId")));
-  return json{{"KeyPairName", created.key_pair.id},
+  return json{{"KeyPairName", created.key_pair.name},
               {"KeyPairId", created.key_pair.key_pair_id},
               {"KeyPairFingerPrint", created.key_pair.fingerprint},
               {"PrivateKeyBody", created.private_key}};
@@ -32,7 +32,7 @@ Result<json> ImportKeyPairAction(ApiContext& c) {
   OPENECS_RETURN_IF_ERROR(ValidateTags(tags));
   OPENECS_ASSIGN_OR_RETURN(KeyPair kp, ImportKeyPair(c.cloud, c.account_id, c.region_id, name, body,
                                                      tags, c.params.Get("ResourceGroupId")));
-  return json{{"KeyPairName", kp.id}, {"KeyPairFingerPrint", kp.fingerprint}};
+  return json{{"KeyPairName", kp.name}, {"KeyPairFingerPrint", kp.fingerprint}};
 }
 
 Result<json> DescribeKeyPairsAction(ApiContext& c) {
@@ -50,7 +50,8 @@ Result<json> DescribeKeyPairsAction(ApiContext& c) {
       // KeyPairName supports '*' as a wildcard suffix.
       if (name) {
         bool wildcard = !name->empty() && name->back() == '*';
-        if (wildcard ? id.rfind(name->substr(0, name->size() - 1), 0) != 0 : id != *name) continue;
+        if (wildcard ? k.name.rfind(name->substr(0, name->size() - 1), 0) != 0 : k.name != *name)
+          continue;
       }
       if (fp && k.fingerprint != *fp) continue;
       if (!InGroup(group, k.resource_group_id, k.account_id)) continue;
@@ -61,7 +62,7 @@ Result<json> DescribeKeyPairsAction(ApiContext& c) {
     json arr = json::array();
     for (size_t i = page.begin; i < page.end; ++i) {
       const KeyPair& k = *matched[i];
-      json e = {{"KeyPairName", k.id},
+      json e = {{"KeyPairName", k.name},
                 {"KeyPairFingerPrint", k.fingerprint},
                 {"CreationTime", FormatIso(k.creation_time)},
                 {"ResourceGroupId", EffectiveGroup(k.resource_group_id, k.account_id)},

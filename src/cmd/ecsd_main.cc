@@ -33,7 +33,9 @@
 #include "service/identity_service.h"
 #include "service/instance_events.h"
 #include "service/instance_service.h"
+#include "service/keypair_service.h"
 #include "service/network_service.h"
+#include "service/quota_service.h"
 #include "service/snapshot_policy_service.h"
 #include "store/store.h"
 #include "sys/exec.h"
@@ -118,9 +120,10 @@ struct DevOptions {
   std::string public_cidr = "198.18.0.0/24";
   int threads = 2;
   bool local_agent = true;
-  HttpServerLimits limits;        // the API listener's (the TLS listener's too)
-  std::string tls_listen;         // "" = no TLS listener
-  std::string tls_cert, tls_key;  // "" = self-signed, kept in <data-dir>/tls/
+  HttpServerLimits limits;          // the API listener's (the TLS listener's too)
+  std::string tls_listen;           // "" = no TLS listener
+  std::string tls_cert, tls_key;    // "" = self-signed, kept in <data-dir>/tls/
+  std::vector<std::string> quotas;  // NAME=VALUE: every account's default (quota_service.h)
 };
 
 struct AgentCmdOptions {
@@ -251,14 +254,19 @@ std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake, VpcN
 
 struct AccountCmdOptions {
   std::string name;
+  std::string account;              // set-quota: the account's id or name
+  std::vector<std::string> quotas;  // set-quota: NAME=VALUE or NAME=default
   std::string data_dir = "data";
   std::string store;        // "" = sqlite:<data_dir>/openecs.db
   std::string secrets_key;  // "" = <the store's directory>/secrets.key
 };
 
-// `ecsd account create|list`: works on the store directly, beside a running server (which
-// takes a new account in when its key is first used: service/account_service.h).
-int RunAccount(const AccountCmdOptions& a, bool create) {
+enum class AccountCmd { kCreate, kList, kSetQuota };
+
+// `ecsd account create|list|set-quota`: works on the store directly, beside a running server
+// (which takes a new account in when its key is first used, and a changed one within a second:
+// service/account_service.h).
+int RunAccount(const AccountCmdOptions& a, AccountCmd cmd) {
   std::string uri = a.store.empty() ? "sqlite:" + a.data_dir + "/openecs.db" : a.store;
   std::string key_path = a.secrets_key;
   if (key_path.empty()) {
@@ -286,7 +294,30 @@ int RunAccount(const AccountCmdOptions& a, bool create) {
     std::cerr << secrets.error().message << "\n";
     return 1;
   }
-  if (create) {
+  if (cmd == AccountCmd::kSetQuota) {
+    std::map<std::string, std::optional<int64_t>> changes;
+    for (const auto& q : a.quotas) {
+      auto setting = ParseQuotaSetting(q, true);
+      if (!setting.ok()) {
+        std::cerr << "--quota: " << setting.error().message << "\n";
+        return 2;
+      }
+      changes[setting->first] = setting->second;
+    }
+    auto set = SetAccountQuotas(**store, a.account, changes);
+    if (!set.ok()) {
+      std::cerr << set.error().message << "\n";
+      return 1;
+    }
+    nlohmann::json quotas = nlohmann::json::object();
+    for (const auto& q : AllQuotas())
+      if (auto v = set->quotas.find(q.name); v != set->quotas.end()) quotas[q.name] = v->second;
+    std::cout << DumpJson({{"AccountId", set->id}, {"AccountName", set->name}, {"Quotas", quotas}},
+                          2)
+              << "\n";
+    return 0;
+  }
+  if (cmd == AccountCmd::kCreate) {
     auto made = CreateAccount(**store, &*secrets, a.name);
     if (!made.ok()) {
       std::cerr << made.error().message << "\n";
@@ -338,12 +369,24 @@ int RunDev(DevOptions o) {
   }
   config.zones = o.zones.empty() ? std::vector<std::string>{o.region + "-a", o.region + "-b"}
                                  : Split(o.zones, ',');
+  for (const auto& q : o.quotas) {
+    auto setting = ParseQuotaSetting(q, false);
+    if (!setting.ok()) {
+      std::cerr << "--quota: " << setting.error().message << "\n";
+      return 2;
+    }
+    config.quota_defaults[setting->first] = *setting->second;
+  }
   auto cloud = Cloud::Open(store->get(), config);
   if (!cloud.ok()) {
     std::cerr << cloud.error().message << "\n";
     return 1;
   }
   if (Status st = UpgradeVpcRecords(**cloud); !st.ok()) {
+    std::cerr << st.error().message << "\n";
+    return 1;
+  }
+  if (Status st = UpgradeKeyPairRecords(**cloud); !st.ok()) {
     std::cerr << st.error().message << "\n";
     return 1;
   }
@@ -470,7 +513,10 @@ int RunDev(DevOptions o) {
   for (int tick = 0; !g_stop; ++tick) {
     if (tick % 50 == 0) RunSnapshotPolicies(**cloud, NowSeconds());
     if (tick % 5 == 0) ReleaseDueInstances(**cloud, NowSeconds());  // each second
-    if (tick % 3000 == 0) {                                         // every 10 minutes
+    // Accounts changed beside the server (`ecsd account set-quota`), each second; never from
+    // inside a Write (it takes the lock).
+    if (tick % 5 == 0) (**cloud).ReloadAccounts(0);
+    if (tick % 3000 == 0) {  // every 10 minutes
       ExpireInstanceEvents(**cloud, NowSeconds());
       api.client_tokens().Expire(NowSeconds());
     }
@@ -622,6 +668,10 @@ int main(int argc, char** argv) {
                   "the TLS listener's certificate chain (PEM; default: a self-signed one kept in "
                   "<data-dir>/tls/, fingerprint in server.fingerprint)");
   dev->add_option("--tls-key", o.tls_key, "the key of --tls-cert (PEM)");
+  dev->add_option("--quota", o.quotas,
+                  "NAME=VALUE: the default quota for every account (repeatable; an account's "
+                  "own, from `ecsd account set-quota`, wins); NAME (built-in default): " +
+                      QuotaNames(true));
   dev->add_flag("!--no-local-agent", o.local_agent,
                 "serve the API only; hosts join with `ecsd agent --server`");
   AddHostOptions(dev, o.host);
@@ -648,7 +698,15 @@ int main(int argc, char** argv) {
       account_cmd->add_subcommand("create", "make an account; prints its root AccessKey as JSON");
   account_create->add_option("--name", acct.name, "the account's name (unique)")->required();
   auto* account_list = account_cmd->add_subcommand("list", "the accounts, as JSON (no secrets)");
-  for (auto* c : {account_create, account_list}) {
+  auto* account_set_quota = account_cmd->add_subcommand(
+      "set-quota", "override an account's quotas; a running server applies them within a second");
+  account_set_quota->add_option("--account", acct.account, "the account's id or name")->required();
+  account_set_quota
+      ->add_option("--quota", acct.quotas,
+                   "NAME=VALUE, or NAME=default to drop the override (repeatable); NAME: " +
+                       QuotaNames(false))
+      ->required();
+  for (auto* c : {account_create, account_list, account_set_quota}) {
     c->add_option("--data-dir", acct.data_dir, "the server's data directory")
         ->capture_default_str();
     c->add_option("--store", acct.store,
@@ -657,8 +715,9 @@ int main(int argc, char** argv) {
                   "the server's secrets key (default: beside the store, secrets.key)");
   }
   CLI11_PARSE(app, argc, argv);
-  if (account_create->parsed()) return RunAccount(acct, true);
-  if (account_list->parsed()) return RunAccount(acct, false);
+  if (account_create->parsed()) return RunAccount(acct, AccountCmd::kCreate);
+  if (account_list->parsed()) return RunAccount(acct, AccountCmd::kList);
+  if (account_set_quota->parsed()) return RunAccount(acct, AccountCmd::kSetQuota);
   if (dev->parsed()) return RunDev(o);
   if (agent_cmd->parsed()) return RunAgent(a);
   return 0;

@@ -73,6 +73,14 @@ namespace openecs {
     "User not authorized to operate on the specified resource, or this API doesn't support RAM.")  \
   X(kNoPermission, "NoPermission", 403,                                                            \
     "You are not authorized to do this action. You should be authorized by RAM.")                  \
+  X(kInvalidRamRoleNotFound, "InvalidRamRole.NotFound", 404,                                       \
+    "The specified RAMRoleName does not exist.")                                                   \
+  X(kInvalidRamRoleNotEcsRole, "InvalidRamRole.NotEcsRole", 404,                                   \
+    "The specified ram role is not authorized for ecs, please check your role policy.")            \
+  X(kPassRoleForbidden, "InvalidUser.PassRoleForbidden", 403,                                      \
+    "The RAM user does not have the privilege to pass a RAM role.")                                \
+  X(kInvalidInstanceIdsMalformed, "InvalidInstanceIds.Malformed", 400,                             \
+    "The specified instanceIds are not valid.")                                                    \
   X(kAccountAlreadyExists, "EntityAlreadyExists.Account", 409,                                     \
     "An account of that name already exists.")                                                     \
   X(kInvalidResourceGroupParameter, "InvalidParameter.ResourceGroup", 400,                         \
@@ -349,6 +357,16 @@ namespace openecs {
   X(kDeploymentSetQuotaFull, "DEPLOYMENTSET.QUOTA_FULL", 400, "The deploymentSet quota is full.")  \
   X(kDeploymentSetInstanceQuotaFull, "QuotaExceed.DeploymentSetInstanceQuotaFull", 403,            \
     "instance quota in one deployment set exceeded.")                                              \
+  X(kQuotaExceedInstances, "QuotaExceed.AfterpayInstance", 400,                                    \
+    "Living afterpay instances quota exceeded.")                                                   \
+  X(kQuotaExceedVcpus, "QuotaExceed.ElasticQuota", 403,                                            \
+    "The number of vCPUs assigned to the ECS instances has exceeded the quota in the zone.")       \
+  X(kQuotaExceedDisks, "QuotaExceed.PostPaidDisk", 403, "Living postPaid disks quota exceeded.")   \
+  X(kQuotaExceedSnapshots, "QuotaExceed.Snapshot", 403, "The snapshot quota exceeds.")             \
+  X(kQuotaExceedImages, "QuotaExceed.Image", 403, "The Image Quota exceeds.")                      \
+  X(kQuotaExceedSecurityGroups, "QuotaExceed.SecurityGroup", 403,                                  \
+    "The maximum number of security groups is reached.")                                           \
+  X(kQuotaExceededEips, "QuotaExceeded.Eip", 400, "Elastic IP address quota exceeded")             \
   X(kDeploymentSetNotEmpty, "DependencyViolation.NotEmpty", 403,                                   \
     "There are still instance(s) in the specified DeploymentSetId.")                               \
   X(kInvalidDedicatedHostIdNotFound, "InvalidDedicatedHostId.NotFound", 404,                       \

@@ -113,6 +113,9 @@ struct DesiredVm {
   int metadata_hop_limit = 1;
   std::vector<DesiredDisk> disks;
   std::vector<DesiredNic> nics;  // nics[0] is the primary interface
+  // The instance's RAM role ("" none): the metadata service lists it and fetches its
+  // credentials from the server when the guest asks (AgentChannel::RoleCredentials).
+  std::string ram_role_name;
 };
 
 // A private address, in a VPC this host has interfaces in, of an interface placed on another
@@ -252,6 +255,17 @@ struct Observation {
   std::optional<ImageExportReport> image_export;
 };
 
+// Temporary credentials of an instance's RAM role, as the metadata service hands them to the
+// guest (meta-data/ram/security-credentials/<role>). Issued by the server (STS) on request.
+struct RoleCredentials {
+  std::string role_name;
+  std::string access_key_id;
+  std::string access_key_secret;
+  std::string security_token;
+  int64_t expiration = 0;    // epoch seconds
+  int64_t last_updated = 0;  // when issued
+};
+
 // Implemented by the server side; called by agents. Thread-safe.
 class AgentChannel {
  public:
@@ -262,6 +276,10 @@ class AgentChannel {
   // change returns {revision, changed=false} and no instances. since=0 always answers in full.
   virtual Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) = 0;
   virtual Status Report(const std::string& host_id, const std::vector<Observation>& obs) = 0;
+  // Credentials of the RAM role of `instance_id`, which must be placed on `host_id` and have a
+  // role (NotFound otherwise: a host learns only its own guests' credentials).
+  virtual Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,
+                                                    const std::string& instance_id) = 0;
 };
 
 }  // namespace openecs

@@ -27,6 +27,8 @@ void to_json(nlohmann::json& j, const ImageExportReport& v);
 void from_json(const nlohmann::json& j, ImageExportReport& v);
 void from_json(const nlohmann::json& j, ImageReport& v);
 void to_json(nlohmann::json& j, const RemoteAddress& v);
+void to_json(nlohmann::json& j, const RoleCredentials& v);
+void from_json(const nlohmann::json& j, RoleCredentials& v);
 void from_json(const nlohmann::json& j, RemoteAddress& v);
 void to_json(nlohmann::json& j, const DesiredState& v);
 void from_json(const nlohmann::json& j, DesiredState& v);

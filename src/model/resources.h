@@ -98,6 +98,9 @@ struct Instance {
   // (1..7; 0 otherwise). Membership lives here only: a set's members are the instances naming it.
   std::string deployment_set_id;
   int deployment_set_group = 0;
+  // The RAM role the guest acts as (AttachInstanceRamRole, RunInstances RamRoleName; "" none):
+  // the metadata service hands the guest STS credentials of it.
+  std::string ram_role_name;
 };
 
 struct Disk {
@@ -335,8 +338,14 @@ struct SecurityGroup {
   int64_t creation_time = 0;
 };
 
+// ECS identifies key pairs by name, unique within an account (two accounts may each have a
+// "deploy"): the record's key is "<account_id>/<name>", as RAM names are (model/ram.h).
+inline std::string KeyPairKey(const std::string& account_id, const std::string& name) {
+  return account_id + "/" + name;
+}
+
 struct KeyPair {
-  std::string id;  // the name (unique per account); ECS identifies key pairs by name
+  std::string id;  // KeyPairKey(account_id, name)
   int64_t version = 0;
   std::string account_id;
   std::string resource_group_id;  // "": the account's default group
@@ -346,6 +355,7 @@ struct KeyPair {
   std::string fingerprint;
   Tags tags;
   int64_t creation_time = 0;
+  std::string name;  // the KeyPairName the API shows and looks up (with the caller's account)
 };
 
 // An elastic IP address (VPC API): allocated on its own, associated with one instance at a time,
@@ -512,6 +522,9 @@ struct Account {
   std::string access_key_id;
   std::string access_key_secret;
   int64_t creation_time = 0;
+  // The operator's overrides of this account's quotas (`ecsd account set-quota`), by quota name
+  // (service/quota_service.h); a quota not here takes the cloud's default.
+  std::map<std::string, int64_t> quotas;
 };
 
 void to_json(nlohmann::json& j, const Tag& v);

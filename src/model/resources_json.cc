@@ -17,7 +17,7 @@ OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_n
              vnc_url, public_ip, public_ip_on_start, secondary_ips, metadata_http_endpoint,
              metadata_http_tokens, metadata_hop_limit, boot_time, guest_ready, maintenance_action,
              maintenance_notify, maintenance_windows, auto_release_time, deployment_set_id,
-             deployment_set_group, resource_group_id)
+             deployment_set_group, resource_group_id, ram_role_name)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time, host_id,
@@ -53,7 +53,7 @@ OPENECS_JSON(SecurityGroupRule, id, direction, ip_protocol, port_range, source_c
 OPENECS_JSON(SecurityGroup, id, version, account_id, region_id, vpc_id, name, description, type,
              inner_access_policy, rules, tags, creation_time, resource_group_id)
 OPENECS_JSON(KeyPair, id, version, account_id, region_id, key_pair_id, public_key, fingerprint,
-             tags, creation_time, resource_group_id)
+             tags, creation_time, resource_group_id, name)
 OPENECS_JSON(NetworkInterface, id, version, account_id, region_id, zone_id, vpc_id, vswitch_id,
              name, description, primary_ip, secondary_ips, security_group_ids, instance_id,
              device_index, tags, creation_time, resource_group_id)
@@ -62,7 +62,7 @@ OPENECS_JSON(EipAddress, id, version, account_id, region_id, ip_address, name, d
 OPENECS_JSON(Host, id, version, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm,
              driver, last_seen, vpc_data_plane, underlay_ip, key_hash)
 OPENECS_JSON(IdempotencyRecord, id, version, fingerprint, response, created, pending, made)
-OPENECS_JSON(Account, id, version, name, access_key_id, access_key_secret, creation_time)
+OPENECS_JSON(Account, id, version, name, access_key_id, access_key_secret, creation_time, quotas)
 OPENECS_JSON(LaunchTemplateVersion, number, description, created_by, creation_time, modified_time,
              data)
 OPENECS_JSON(LaunchTemplate, id, version, account_id, region_id, name, resource_group_id,

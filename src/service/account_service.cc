@@ -6,6 +6,7 @@
 #include "common/crypto.h"
 #include "common/json_dump.h"
 #include "service/cloud.h"
+#include "service/quota_service.h"
 
 namespace openecs {
 
@@ -65,6 +66,61 @@ Result<Account> CreateAccount(Store& store, const SecretBox* secrets, const std:
   OPENECS_RETURN_IF_ERROR(store.Commit(batch));
   a.version = 1;
   return a;
+}
+
+Result<Account> SetAccountQuotas(Store& store, const std::string& account,
+                                 const std::map<std::string, std::optional<int64_t>>& quotas) {
+  for (const auto& [name, value] : quotas) {
+    if (!FindQuota(name))
+      return MakeError(ErrorCode::kInvalidParameter, "There is no quota " + name + ".");
+    if (value && (*value < 0 || *value > kQuotaMaxValue))
+      return MakeError(ErrorCode::kInvalidParameter, "The value of quota " + name +
+                                                         " must be a whole number from 0 to " +
+                                                         std::to_string(kQuotaMaxValue) + ".");
+  }
+  // The record is changed as stored (its secret fields stay sealed: no key is needed), and
+  // written back only over the version read; a writer in between makes us read it again.
+  for (int attempt = 0;; ++attempt) {
+    OPENECS_ASSIGN_OR_RETURN(auto docs, store.LoadAll(Kind<Account>::kName));
+    const Doc* doc = nullptr;
+    nlohmann::json j;
+    for (const auto& d : docs) {
+      auto parsed = nlohmann::json::parse(d.body, nullptr, false);
+      if (!parsed.is_object()) continue;
+      if (d.id == account || parsed.value("name", std::string()) == account) {
+        doc = &d;
+        j = std::move(parsed);
+        break;
+      }
+    }
+    if (!doc)
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "There is no account " + account + " (ecsd account list shows them).");
+    nlohmann::json& stored = j["quotas"];
+    if (!stored.is_object()) stored = nlohmann::json::object();
+    for (const auto& [name, value] : quotas) {
+      if (value)
+        stored[name] = *value;
+      else
+        stored.erase(name);
+    }
+    j.erase("version");
+    Account a;
+    try {  // what the server will read back
+      a = j.get<Account>();
+    } catch (const std::exception& e) {
+      return MakeError(ErrorCode::kInternalError,
+                       "Account " + doc->id + " is stored damaged: " + e.what());
+    }
+    WriteBatch batch;
+    batch.puts.push_back({Kind<Account>::kName, doc->id, doc->version + 1, DumpJson(j)});
+    Status st = store.Commit(batch);
+    if (!st.ok() && st.error().code == ErrorCode::kOperationConflict && attempt < 5) continue;
+    OPENECS_RETURN_IF_ERROR(st);
+    a.version = doc->version + 1;
+    a.access_key_secret.clear();
+    return a;
+  }
 }
 
 }  // namespace openecs

@@ -7,6 +7,8 @@
 //
 // The root account of OPENECS_ACCESS_KEY_ID/SECRET keeps the id "root"; accounts made here get
 // a 16-digit id, as Alibaba Cloud account ids are.
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,5 +29,14 @@ Result<Account> CreateAccount(Store& store, const SecretBox* secrets, const std:
 
 // Every account, by id, secrets opened.
 Result<std::vector<Account>> ListAccounts(Store& store, const SecretBox* secrets);
+
+// Sets the quota overrides of the account whose id or name is `account` (quota name -> value;
+// nullopt removes the override, back to the cloud's default): service/quota_service.h. The
+// record is rewritten with compare-and-swap on its version, read again and retried if another
+// writer got in between; a running server takes it in at its next Cloud::ReloadAccounts (its
+// main loop calls that every second). Returns the account as stored, its secret fields empty.
+// InvalidParameter for an unknown account, an unknown quota name or a value out of range.
+Result<Account> SetAccountQuotas(Store& store, const std::string& account,
+                                 const std::map<std::string, std::optional<int64_t>>& quotas);
 
 }  // namespace openecs

@@ -12,8 +12,10 @@
 #include "model/catalogue.h"
 #include "service/disk_service.h"
 #include "service/eni_service.h"
+#include "service/identity_service.h"
 #include "service/image_service.h"
 #include "service/instance_events.h"
+#include "service/ram_service.h"
 #include "service/security_rules.h"
 #include "service/snapshot_service.h"
 #include "service/task_service.h"
@@ -187,6 +189,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       vm.metadata_enabled = i.metadata_http_endpoint == "enabled";
       vm.metadata_tokens_required = i.metadata_http_tokens == "required";
       vm.metadata_hop_limit = i.metadata_hop_limit;
+      vm.ram_role_name = i.ram_role_name;
       vm.desired = i.desired;
       vm.force_stop = i.force_stop;
       vm.reboot_seq = i.reboot_seq;
@@ -200,8 +203,9 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       vm.vnc_password = i.vnc_password;
       vm.private_ip = i.private_ip;
       if (!i.key_pair_name.empty()) {
-        auto k = s.key_pairs.find(i.key_pair_name);
-        if (k != s.key_pairs.end()) vm.public_key = k->second.public_key;
+        const KeyPair* k =
+            FindOwned(s.key_pairs, KeyPairKey(i.account_id, i.key_pair_name), i.account_id);
+        if (k) vm.public_key = k->public_key;
       }
       for (const auto& disk_id : i.disk_ids) {
         auto d = s.disks.find(disk_id);
@@ -233,6 +237,34 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
     out.kept_images = ImagesKeptBy(s, host_id);
     out.storage_listed = true;
     return out;
+  });
+}
+
+Result<RoleCredentials> AgentService::RoleCredentialsOf(const std::string& host_id,
+                                                        const std::string& instance_id) {
+  auto sts = StsBox(cloud_);
+  if (!sts) return MakeError(ErrorCode::kServiceUnavailable, "STS needs the secrets key.");
+  return cloud_.Read<Result<RoleCredentials>>([&](const State& s) -> Result<RoleCredentials> {
+    auto it = s.instances.find(instance_id);
+    // Only the host running the guest learns its credentials.
+    if (it == s.instances.end() || it->second.host_id != host_id ||
+        it->second.ram_role_name.empty())
+      return MakeError(ErrorCode::kInvalidInstanceIdNotFound,
+                       "No instance with a RAM role " + instance_id + " on this host.");
+    const Instance& inst = it->second;
+    const RamRole* role = FindRole(s, inst.account_id, inst.ram_role_name);
+    if (!role) return MakeError(ErrorCode::kInvalidRamRoleNotFound);
+    if (!TrustAllows(role->assume_role_policy_document, {kEcsServicePrincipal}, "Service"))
+      return MakeError(ErrorCode::kInvalidRamRoleNotEcsRole);
+    Principal session;
+    session.type = Principal::Type::kAssumedRole;
+    session.account_id = role->account_id;
+    session.role_name = role->name;
+    session.session_name = instance_id;
+    int64_t now = NowSeconds();
+    StsCredentials c = IssueStsCredentials(*sts, session, now + kInstanceRoleCredentialSeconds);
+    return RoleCredentials{role->name,       c.access_key_id, c.access_key_secret,
+                           c.security_token, c.expiration,    now};
   });
 }
 

@@ -26,6 +26,10 @@ class AgentService final : public AgentChannel {
   bool KnowsZone(const std::string& zone_id) const;
   Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
   Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
+  // STS credentials of the instance's RAM role, valid for 6 hours (the metadata service keeps
+  // them until an hour is left). The role's trust policy must still name ecs.aliyuncs.com.
+  Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,
+                                            const std::string& instance_id) override;
 
  private:
   Cloud& cloud_;

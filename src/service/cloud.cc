@@ -76,6 +76,7 @@ Status Cloud::LoadKind() {
 
 Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   std::unique_ptr<Cloud> c(new Cloud(store, std::move(config)));
+  c->state_.quota_defaults = c->config_.quota_defaults;
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Instance>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Disk>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Snapshot>());

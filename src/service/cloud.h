@@ -40,6 +40,9 @@ struct CloudConfig {
   // Seals the records' secret fields at rest (SecretFieldNames below); null = stored as they
   // are (unit tests). Must outlive the Cloud.
   const SecretBox* secrets = nullptr;
+  // The operator's default quotas for every account (`ecsd dev --quota NAME=VALUE`), over the
+  // built-in ones of service/quota_service.h; an account's own overrides win over both.
+  std::map<std::string, int64_t> quota_defaults;
 };
 
 // The JSON member names whose string values are secrets, sealed by CloudConfig::secrets in the
@@ -65,7 +68,7 @@ struct State {
   std::map<std::string, ResourceGroup> resource_groups;
   std::map<std::string, VSwitch> vswitches;
   std::map<std::string, SecurityGroup> security_groups;
-  std::map<std::string, KeyPair> key_pairs;  // by name
+  std::map<std::string, KeyPair> key_pairs;  // by KeyPairKey(account, name)
   std::map<std::string, EipAddress> eips;
   std::map<std::string, NetworkInterface> enis;  // secondary ENIs
   std::map<std::string, Host> hosts;
@@ -81,6 +84,9 @@ struct State {
   std::map<std::string, RamPolicy> ram_policies;
   std::map<std::string, RamRole> ram_roles;
   std::map<std::string, AccessKey> access_keys;
+  // Not a table (never stored): CloudConfig::quota_defaults, set by Cloud::Open, so that quota
+  // checks need nothing but the State they run under (service/quota_service.h).
+  std::map<std::string, int64_t> quota_defaults;
 };
 
 // Ownership. Every lookup and every listing made on behalf of a caller goes through OwnedBy,

@@ -10,6 +10,7 @@
 #include "service/image_service.h"
 #include "service/instance_service.h"
 #include "service/names.h"
+#include "service/quota_service.h"
 #include "service/resource_group_service.h"
 #include "service/snapshot_service.h"
 #include "service/task_service.h"
@@ -187,6 +188,7 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
       d.zone_id = inst->zone_id;
       OPENECS_RETURN_IF_ERROR(CheckAttachable(s, d, *inst));
     }
+    OPENECS_RETURN_IF_ERROR(CheckQuota(s, r.account_id, kMaxDisks, 1));
     if (r.dry_run) return DryRunOk();
     if (snap) {
       // Made on the snapshot's host (pools are host-local), Creating until it has the copy.
@@ -497,7 +499,7 @@ Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) 
                        "The system disk of a Stopped instance only can be replaced.");
     if (r.password) OPENECS_RETURN_IF_ERROR(ValidatePassword(*r.password));
     if (r.key_pair_name) {
-      if (!FindOwned(s.key_pairs, *r.key_pair_name, r.account_id))
+      if (!FindOwned(s.key_pairs, KeyPairKey(r.account_id, *r.key_pair_name), r.account_id))
         return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
     }
     Disk* old = nullptr;

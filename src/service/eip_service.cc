@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "service/public_ip.h"
+#include "service/quota_service.h"
 #include "service/resource_group_service.h"
 
 namespace openecs {
@@ -29,6 +30,7 @@ Result<EipAddress> AllocateEip(Cloud& cloud, const AllocateEipRequest& r) {
                      "InternetChargeType must be PayByTraffic or PayByBandwidth.");
   EipAddress out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    OPENECS_RETURN_IF_ERROR(CheckQuota(txn.state(), r.account_id, kMaxEips, 1));
     auto ip = PublicIpPool(txn.state(), cloud.config()).Next();
     if (!ip) return MakeError(ErrorCode::kNoPublicIp);
     EipAddress e;

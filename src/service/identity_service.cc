@@ -5,6 +5,8 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/json_dump.h"
+#include "common/text.h"
+#include "iam/policy.h"
 #include "service/ram_service.h"
 
 namespace openecs {
@@ -56,7 +58,57 @@ Result<Credential> FromStsToken(const State& s, const SecretBox& sts, const std:
   return Credential{sts.DeriveSecret(id), std::move(p)};
 }
 
+// The values of a trust statement's Principal.<kind>, as a list.
+std::vector<std::string> PrincipalValues(const nlohmann::json& st, const char* kind) {
+  std::vector<std::string> out;
+  if (!st.contains("Principal") || !st["Principal"].is_object()) return out;
+  const auto& p = st["Principal"];
+  if (!p.contains(kind)) return out;
+  const auto& v = p[kind];
+  if (v.is_string()) out.push_back(v.get<std::string>());
+  if (v.is_array())
+    for (const auto& x : v)
+      if (x.is_string()) out.push_back(x.get<std::string>());
+  return out;
+}
+
+bool ActionIsAssumeRole(const nlohmann::json& st) {
+  if (!st.contains("Action")) return false;
+  auto is = [](const nlohmann::json& a) {
+    return a.is_string() && WildcardMatch(a.get<std::string>(), "sts:AssumeRole", true);
+  };
+  if (is(st["Action"])) return true;
+  if (st["Action"].is_array())
+    for (const auto& a : st["Action"])
+      if (is(a)) return true;
+  return false;
+}
+
 }  // namespace
+
+// Whether the trust policy `doc` lets any of `callers` (RAM principal strings such as
+// "acs:ram::123:root", or a service name such as "ecs.aliyuncs.com" with `kind` "Service")
+// assume the role: an Allow naming one of them, and no Deny.
+bool TrustAllows(const std::string& doc, const std::vector<std::string>& callers,
+                 const char* kind) {
+  auto j = nlohmann::json::parse(doc, nullptr, false);
+  if (!j.is_object() || !j.contains("Statement")) return false;
+  nlohmann::json statements =
+      j["Statement"].is_array() ? j["Statement"] : nlohmann::json::array({j["Statement"]});
+  bool allowed = false;
+  for (const auto& st : statements) {
+    if (!st.is_object() || !ActionIsAssumeRole(st)) continue;
+    bool names_caller = false;
+    for (const auto& v : PrincipalValues(st, kind))
+      for (const auto& c : callers)
+        if (v == "*" || EqualsIgnoreCase(v, c)) names_caller = true;
+    if (!names_caller) continue;
+    std::string effect = st.value("Effect", "");
+    if (effect == "Deny") return false;
+    if (effect == "Allow") allowed = true;
+  }
+  return allowed;
+}
 
 std::optional<SecretBox> StsBox(const Cloud& cloud) {
   if (!cloud.config().secrets) return std::nullopt;

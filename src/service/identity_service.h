@@ -14,8 +14,10 @@
 //
 // Errors (the answer to the request): InvalidAccessKeyId.NotFound, InvalidAccessKeyId.Inactive,
 // InvalidSecurityToken.Missing / .Malformed / .MismatchWithAccessKey / .Expired.
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/secret_box.h"
@@ -30,6 +32,18 @@ namespace openecs {
 // unknown.
 Result<Credential> LookupCredential(Cloud& cloud, const std::string& access_key_id,
                                     const std::string& security_token);
+
+// Whether the trust policy `doc` (a role's AssumeRolePolicyDocument) lets any of `callers`
+// assume the role: with `kind` "RAM", RAM principals ("acs:ram::<account>:root",
+// "acs:ram::<account>:user/<name>"); with "Service", cloud services ("ecs.aliyuncs.com", whose
+// instances act as the role). True for an Allow of sts:AssumeRole naming one of them and no
+// Deny naming one.
+bool TrustAllows(const std::string& doc, const std::vector<std::string>& callers, const char* kind);
+
+// The service principal of ECS instances in trust policies, and how long the credentials an
+// instance's role gets last (ECS: 6 hours, renewed by the metadata service before the end).
+inline constexpr const char* kEcsServicePrincipal = "ecs.aliyuncs.com";
+inline constexpr int64_t kInstanceRoleCredentialSeconds = 6 * 3600;
 
 // The box STS tokens are sealed with, derived from the cloud's secrets key (nullopt without).
 std::optional<SecretBox> StsBox(const Cloud& cloud);

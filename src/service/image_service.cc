@@ -7,6 +7,7 @@
 #include "common/ids.h"
 #include "common/text.h"
 #include "service/names.h"
+#include "service/quota_service.h"
 #include "service/resource_group_service.h"
 #include "service/snapshot_service.h"
 #include "service/task_service.h"
@@ -142,6 +143,7 @@ Result<CustomImage> CreateImage(Cloud& cloud, const CreateImageRequest& r) {
                          "The instance has never run: its system disk holds nothing yet.");
     }
     std::string source_image = snap ? snap->source_image_id : system->image_id;
+    OPENECS_RETURN_IF_ERROR(CheckQuota(s, r.account_id, kMaxImages, 1));
     if (r.dry_run) return DryRunOk();
     if (system) {  // the instance's system disk, snapshotted now (crash-consistent)
       CreateSnapshotRequest sr;
@@ -208,6 +210,7 @@ Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r) {
     for (const auto& [id, h] : s.hosts)
       if (!host || h.last_seen > host->last_seen) host = &h;
     if (!host) return MakeError(ErrorCode::kNoStock, "No host can import the image.");
+    OPENECS_RETURN_IF_ERROR(CheckQuota(s, r.account_id, kMaxImages, 1));
     if (r.dry_run) return DryRunOk();
     CustomImage image =
         NewImage(txn, r.account_id, r.region_id, r.name, r.description, "ImportImage");
@@ -238,6 +241,7 @@ Result<CustomImage> CopyImage(Cloud& cloud, const std::string& account_id,
     OPENECS_RETURN_IF_ERROR(CheckName(s, account_id, copy_name));
     OPENECS_ASSIGN_OR_RETURN(std::string group,
                              ResolveResourceGroup(s, account_id, resource_group_id));
+    OPENECS_RETURN_IF_ERROR(CheckQuota(s, account_id, kMaxImages, 1));
     CustomImage image = NewImage(txn, account_id, region_id, copy_name,
                                  description.empty() ? src->description : description, "CopyImage");
     image.import_url = "image:" + src->id;

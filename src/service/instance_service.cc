@@ -14,9 +14,11 @@
 #include "service/capacity.h"
 #include "service/deployment_set_service.h"
 #include "service/image_service.h"
+#include "service/instance_role_service.h"
 #include "service/names.h"
 #include "service/network_service.h"
 #include "service/public_ip.h"
+#include "service/quota_service.h"
 #include "service/resource_group_service.h"
 #include "service/snapshot_service.h"
 
@@ -248,9 +250,11 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       if (g->vpc_id != vsw.vpc_id) return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
     }
     if (!r.key_pair_name.empty()) {
-      if (!FindOwned(s.key_pairs, r.key_pair_name, r.account_id))
+      if (!FindOwned(s.key_pairs, KeyPairKey(r.account_id, r.key_pair_name), r.account_id))
         return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
     }
+    if (!r.ram_role_name.empty())
+      OPENECS_RETURN_IF_ERROR(CheckEcsRole(s, r.account_id, r.ram_role_name));
     OPENECS_ASSIGN_OR_RETURN(std::string group,
                              ResolveResourceGroup(s, r.account_id, r.resource_group_id));
     IpPool pool = PoolOf(s, vsw);
@@ -289,6 +293,14 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
                              ", apart from the image or the other snapshots.");
       place_on = snap.host_id;
     }
+    // Quotas (quota_service.h): as many as the account's instance, vCPU and disk quotas leave
+    // room for, at least min_amount; checked under this Write's lock, so race-free.
+    int64_t cloud_disks = 1;  // the system disk
+    for (const auto& d : data_disks)
+      if (!IsLocalDiskCategory(d.category)) ++cloud_disks;
+    OPENECS_ASSIGN_OR_RETURN(
+        int quota_fit,
+        InstancesWithinQuota(s, r.account_id, r.amount, min_amount, type->cpu, cloud_disks));
     // Placement: claim capacity for as many as fit, at least min_amount, each within its
     // deployment set's rule when it joins one.
     auto hosts = Capacities(s);
@@ -303,7 +315,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
     std::vector<std::string> placement;
     std::vector<int> groups;
     std::optional<Error> set_refusal;  // why the set stopped the batch short, if it did
-    for (int n = 0; n < r.amount; ++n) {
+    for (int n = 0; n < quota_fit; ++n) {
       Demand d = demand;
       int group = 0;
       if (set) {
@@ -397,6 +409,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       inst.host_id = placement[n];
       inst.claimed = true;
       inst.deployment_set_id = r.deployment_set_id;
+      inst.ram_role_name = r.ram_role_name;
       inst.deployment_set_group = groups[n];
       // Disks: the system disk first, then data disks in request order.
       auto make_disk = [&](const DiskRequest& d, bool system, int index) {
@@ -706,6 +719,7 @@ Status ModifyInstanceSpec(Cloud& cloud, const std::string& account_id,
       return MakeError(ErrorCode::kIncorrectInstanceStatus,
                        "A pay-as-you-go instance changes its type while it is Stopped.");
     OPENECS_ASSIGN_OR_RETURN(Instance changed, WithInstanceType(s, i, *type));
+    OPENECS_RETURN_IF_ERROR(CheckQuota(s, account_id, kMaxVcpus, changed.cpu - i.cpu));
     if (dry_run) return DryRunOk();
     i = changed;
     txn.Touch(i);

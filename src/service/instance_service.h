@@ -57,6 +57,8 @@ struct RunRequest {
   int deployment_set_group = 0;
   // The group of the instances and of the disks made with them (resource_group_service.h).
   std::optional<std::string> resource_group_id;
+  // RamRoleName: a role of the account whose trust policy names ecs.aliyuncs.com ("" none).
+  std::string ram_role_name;
 };
 
 // Creates min_amount..amount instances (as many as capacity allows, all or nothing below

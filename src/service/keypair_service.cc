@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "common/log.h"
 #include "common/text.h"
 #include "service/resource_group_service.h"
 
@@ -50,11 +51,13 @@ Result<KeyPair> SaveKeyPair(Cloud& cloud, const std::string& account_id,
   if (!fp) return MakeError(ErrorCode::kInvalidPublicKeyBody);
   KeyPair out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
-    if (txn.state().key_pairs.count(name)) return MakeError(ErrorCode::kKeyPairAlreadyExist);
+    if (FindOwned(txn.state().key_pairs, KeyPairKey(account_id, name), account_id))
+      return MakeError(ErrorCode::kKeyPairAlreadyExist);
     KeyPair k;
     OPENECS_ASSIGN_OR_RETURN(k.resource_group_id,
                              ResolveResourceGroup(txn.state(), account_id, resource_group_id));
-    k.id = name;
+    k.id = KeyPairKey(account_id, name);
+    k.name = name;
     k.account_id = account_id;
     k.region_id = region_id;
     k.key_pair_id = NewId("kp");
@@ -86,7 +89,9 @@ Result<CreatedKeyPair> CreateKeyPair(Cloud& cloud, const std::string& account_id
                                      const Tags& tags,
                                      const std::optional<std::string>& resource_group_id) {
   OPENECS_RETURN_IF_ERROR(ValidateKeyPairName(name));
-  bool exists = cloud.Read<bool>([&](const State& s) { return s.key_pairs.count(name) > 0; });
+  bool exists = cloud.Read<bool>([&](const State& s) {
+    return FindOwned(s.key_pairs, KeyPairKey(account_id, name), account_id) != nullptr;
+  });
   if (exists) return MakeError(ErrorCode::kKeyPairAlreadyExist);
   OPENECS_ASSIGN_OR_RETURN(auto keys, GenerateRsa());
   OPENECS_ASSIGN_OR_RETURN(KeyPair kp, SaveKeyPair(cloud, account_id, region_id, name, keys.second,
@@ -111,7 +116,7 @@ Result<std::vector<KeyPairBinding>> BindKeyPair(Cloud& cloud, const std::string&
   std::vector<KeyPairBinding> out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    if (!FindOwned(s.key_pairs, name, account_id))
+    if (!FindOwned(s.key_pairs, KeyPairKey(account_id, name), account_id))
       return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
     for (const auto& id : instance_ids) {
       KeyPairBinding b{id, std::nullopt};
@@ -145,7 +150,45 @@ Status DeleteKeyPairs(Cloud& cloud, const std::string& account_id,
         return MakeError(ErrorCode::kKeyPairAttached,
                          "The key pair " + i.key_pair_name + " is bound to " + id + ".");
     for (const auto& n : names)
-      if (FindOwned(txn.state().key_pairs, n, account_id)) txn.Erase<KeyPair>(n);
+      if (const KeyPair* k =
+              FindOwned(txn.state().key_pairs, KeyPairKey(account_id, n), account_id))
+        txn.Erase<KeyPair>(k->id);
+    return Ok();
+  });
+}
+
+Status UpgradeKeyPairRecords(Cloud& cloud) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    auto& table = txn.state().key_pairs;
+    std::vector<std::string> stale;  // keys of records to bring up to date
+    for (const auto& [key, k] : table)
+      if (k.name.empty() || key != KeyPairKey(k.account_id, k.name) || k.id != key)
+        stale.push_back(key);
+    for (const std::string& key : stale) {
+      KeyPair k = table.at(key);
+      if (k.name.empty()) {
+        // Keyed by its name (older versions), or keyed right but saved without the name.
+        std::string prefix = k.account_id + "/";
+        k.name = key.rfind(prefix, 0) == 0 ? key.substr(prefix.size()) : key;
+      }
+      k.id = KeyPairKey(k.account_id, k.name);
+      if (k.id == key) {
+        table.at(key) = std::move(k);
+        txn.Touch(table.at(key));
+        continue;
+      }
+      txn.Erase<KeyPair>(key);
+      // Two records for one (account, name) only if an older version ran again after an
+      // upgrade and made the name anew: the record this version made stays.
+      if (table.count(k.id)) {
+        LOG_WARN(
+            "key pair {} of account {} is stored twice; the copy under {} (fingerprint {}) "
+            "is dropped",
+            k.name, k.account_id, key, k.fingerprint);
+        continue;
+      }
+      txn.Put(std::move(k));
+    }
     return Ok();
   });
 }

@@ -29,6 +29,11 @@ Result<KeyPair> ImportKeyPair(Cloud& cloud, const std::string& account_id,
 Status DeleteKeyPairs(Cloud& cloud, const std::string& account_id,
                       const std::vector<std::string>& names);
 Status ValidateKeyPairName(const std::string& name);
+// Brings key pair records made by older versions up to date, at startup: those were keyed by
+// their name alone (names were unique across accounts) and had no `name` field; each is put
+// under KeyPairKey(account_id, name), with its name, in one Write. Records already up to date
+// are left alone, so running it again changes nothing.
+Status UpgradeKeyPairRecords(Cloud& cloud);
 
 // AttachKeyPair / DetachKeyPair: the key pair an instance's guest authorises, applied at its
 // next boot (the metadata service serves it; ECS asks for a restart too). Attach replaces the

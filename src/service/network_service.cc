@@ -9,6 +9,7 @@
 #include "common/ipv4.h"
 #include "common/text.h"
 #include "service/names.h"
+#include "service/quota_service.h"
 #include "service/resource_group_service.h"
 
 namespace openecs {
@@ -263,6 +264,7 @@ Result<SecurityGroup> CreateSecurityGroup(Cloud& cloud, const CreateSecurityGrou
     SecurityGroup g;
     OPENECS_ASSIGN_OR_RETURN(g.resource_group_id,
                              ResolveResourceGroup(s, r.account_id, r.resource_group_id));
+    OPENECS_RETURN_IF_ERROR(CheckQuota(s, r.account_id, kMaxSecurityGroups, 1));
     if (r.dry_run) return DryRunOk();
     g.id = NewId("sg");
     g.account_id = r.account_id;

@@ -50,14 +50,30 @@ std::string HexOf(const unsigned char* data, size_t n) {
   return out;
 }
 
-// The PBKDF2-HMAC-SHA256 of `password` with the hex `salt`, as hex.
+// The bytes of lower-case hex text (a stored salt); "" if it is not hex.
+std::string BytesOfHex(const std::string& hex) {
+  auto nibble = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  std::string out;
+  if (hex.size() % 2) return out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::string();
+    out += static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+// The PBKDF2-HMAC-SHA256 of `password` with the salt whose hex is `salt_hex`, as hex.
 std::string Pbkdf2Hex(const std::string& password, const std::string& salt_hex, int iterations) {
+  std::string salt = BytesOfHex(salt_hex);
   unsigned char out[kPasswordHashBytes];
   if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
-                        reinterpret_cast<const unsigned char*>(salt_hex.data()),
-                        static_cast<int>(salt_hex.size()), iterations, EVP_sha256(), sizeof out,
+                        reinterpret_cast<const unsigned char*>(salt.data()),
+                        static_cast<int>(salt.size()), iterations, EVP_sha256(), sizeof out,
                         out) != 1)
-    std::abort();
+    std::abort();  // only on allocation failure
   return HexOf(out, sizeof out);
 }
 

@@ -168,10 +168,9 @@ TEST_F(RamServiceTest, AccessKeysAreLimitedAndFollowARename) {
   EXPECT_EQ(k3.error().code, ErrorCode::kRamLimitExceededAccessKey);
 
   ASSERT_TRUE(UpdateRamUser(*cloud_, "acct", "alice", {.new_name = "alicia"}).ok());
-  const AccessKey* moved = nullptr;
   std::string owner = Read<std::string>([&](const State& s) {
-    moved = FindAccessKey(s, k1->id);
-    return moved ? moved->user_name : std::string();
+    const AccessKey* k = FindAccessKey(s, k1->id);
+    return k ? k->user_name : std::string();
   });
   EXPECT_EQ(owner, "alicia");
   auto del = DeleteRamUser(*cloud_, "acct", "alicia");

@@ -84,7 +84,8 @@ Status MoveToResourceGroup(Cloud& cloud, const std::string& account_id, const st
     if (type == "image") return MoveIn(txn, s.images, resource_id, account_id, group);
     if (type == "securitygroup")
       return MoveIn(txn, s.security_groups, resource_id, account_id, group);
-    if (type == "keypair") return MoveIn(txn, s.key_pairs, resource_id, account_id, group);
+    if (type == "keypair")  // a key pair's ResourceId is its name
+      return MoveIn(txn, s.key_pairs, KeyPairKey(account_id, resource_id), account_id, group);
     if (type == "eni") return MoveIn(txn, s.enis, resource_id, account_id, group);
     if (type == "launchtemplate")
       return MoveIn(txn, s.launch_templates, resource_id, account_id, group);

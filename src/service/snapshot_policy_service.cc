@@ -234,6 +234,9 @@ PolicyRound RunSnapshotPolicies(Cloud& cloud, int64_t now) {
     });
     if (st.ok())
       ++round.started;
+    else if (st.error().code == ErrorCode::kQuotaExceedSnapshots)  // not taken: the account is full
+      LOG_WARN("snapshot policy {}: no snapshot of disk {} this round (account {}): {}",
+               d.policy_id, d.disk_id, d.account_id, st.error().message);
     else
       LOG_INFO("snapshot policy {}: disk {} skipped this round: {}", d.policy_id, d.disk_id,
                st.error().message);

@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "model/catalogue.h"
 #include "service/names.h"
+#include "service/quota_service.h"
 #include "service/resource_group_service.h"
 #include "service/task_service.h"
 
@@ -57,6 +58,7 @@ Result<Snapshot*> StartSnapshot(Txn& txn, const CreateSnapshotRequest& r) {
   for (const auto& [id, other] : s.snapshots)
     if (other.disk_id == disk.id && other.status == "progressing")
       return MakeError(ErrorCode::kDiskCreatingSnapshot);
+  OPENECS_RETURN_IF_ERROR(CheckQuota(s, r.account_id, kMaxSnapshots, 1));
   Snapshot snap;
   snap.id = NewId("s");
   snap.account_id = r.account_id;

@@ -22,7 +22,8 @@ struct CreateSnapshotRequest {
 };
 Result<Snapshot> CreateSnapshot(Cloud& cloud, const CreateSnapshotRequest& r);
 // The checks and the record of CreateSnapshot, inside a caller's transaction (CreateImage from an
-// instance snapshots its system disk this way).
+// instance snapshots its system disk this way, and automatic snapshot policies). Among the
+// checks: QuotaExceed.Snapshot when the account holds its max-snapshots (quota_service.h).
 Result<Snapshot*> StartSnapshot(Txn& txn, const CreateSnapshotRequest& r);
 // Refused while a disk is being made from the snapshot, and (unless `force`) when a disk was
 // made from it (that disk's ReInitDisk needs it).

@@ -25,12 +25,25 @@ Status WithTable(S& s, const std::string& type, Fn&& fn) {
   return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
 }
 
+// The key in its table of the resource the API names `id`: the id itself, but a key pair is
+// named by its name, unique per account (model/resources.h KeyPairKey).
+std::string KeyOf(const std::string& type, const std::string& account_id, const std::string& id) {
+  return type == "keypair" ? KeyPairKey(account_id, id) : id;
+}
+
+// The name the API gives a record (the inverse of KeyOf).
+template <typename Record>
+const std::string& ApiIdOf(const Record& rec) {
+  return rec.id;
+}
+const std::string& ApiIdOf(const KeyPair& rec) { return rec.name; }
+
 // Calls fn(record) for the caller's resource, or returns NotFound/ResourceType errors.
 template <typename S, typename Fn>
 Status WithTags(S& s, const std::string& account_id, const std::string& type, const std::string& id,
                 Fn&& fn) {
   return WithTable(s, type, [&](auto& table) -> Status {
-    auto* rec = FindOwned(table, id, account_id);
+    auto* rec = FindOwned(table, KeyOf(type, account_id, id), account_id);
     if (!rec)
       return MakeError(ErrorCode::kInvalidResourceIdNotFound,
                        "The resource " + id + " of type " + type + " does not exist.");
@@ -207,12 +220,12 @@ Result<std::vector<TaggedResource>> ListTagResources(Cloud& cloud, const std::st
         auto scan = [&](const auto& table) -> Status {
           if (!ids.empty()) {
             for (const auto& id : ids) {
-              const auto* rec = FindOwned(table, id, account_id);
+              const auto* rec = FindOwned(table, KeyOf(type, account_id, id), account_id);
               if (rec && TagsMatch(rec->tags, filter)) emit(id, rec->tags);
             }
           } else {
-            for (const auto& [id, rec] : Owned(table, account_id))
-              if (!rec.tags.empty() && TagsMatch(rec.tags, filter)) emit(id, rec.tags);
+            for (const auto& [key, rec] : Owned(table, account_id))
+              if (!rec.tags.empty() && TagsMatch(rec.tags, filter)) emit(ApiIdOf(rec), rec.tags);
           }
           return Ok();
         };

@@ -195,3 +195,53 @@ test('an inactive AccessKey is refused; active again, it works', async () => {
   await ram.updateAccessKey(new h.Ram.UpdateAccessKeyRequest({ userName: 'toggler', userAccessKeyId: u.ak, status: 'Active' }));
   await u.ecs.describeRegions(new h.Ecs.DescribeRegionsRequest({}));
 });
+
+test('instance RAM roles: attach, describe, detach; ECS roles only; ram:PassRole for RAM users', async () => {
+  const account = h.wire(await h.stsClient(server).getCallerIdentity()).AccountId;
+  const trust = (principal) => JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: principal }] });
+  await ram.createRole(new h.Ram.CreateRoleRequest({ roleName: 'guest-role', assumeRolePolicyDocument: trust({ Service: ['ecs.aliyuncs.com'] }) }));
+  await ram.createRole(new h.Ram.CreateRoleRequest({ roleName: 'people-role', assumeRolePolicyDocument: trust({ RAM: [`acs:ram::${account}:root`] }) }));
+  const [inst] = await h.runRunning(ecs, network);
+
+  const notEcs = await refusal(ecs.attachInstanceRamRole(new h.Ecs.AttachInstanceRamRoleRequest({ regionId: h.REGION, ramRoleName: 'people-role', instanceIds: JSON.stringify([inst]) })));
+  assert.equal(notEcs.code, 'InvalidRamRole.NotEcsRole');
+  const missing = await refusal(ecs.attachInstanceRamRole(new h.Ecs.AttachInstanceRamRoleRequest({ regionId: h.REGION, ramRoleName: 'no-such-role', instanceIds: JSON.stringify([inst]) })));
+  assert.equal(missing.code, 'InvalidRamRole.NotFound');
+  assert.equal(missing.statusCode, 404);
+
+  const attached = h.wire(await ecs.attachInstanceRamRole(new h.Ecs.AttachInstanceRamRoleRequest({
+    regionId: h.REGION, ramRoleName: 'guest-role', instanceIds: JSON.stringify([inst, 'i-zz0000000000000nonexist']),
+  })));
+  assert.equal(attached.TotalCount, 2);
+  assert.equal(attached.FailCount, 1);
+  const byId = Object.fromEntries(attached.AttachInstanceRamRoleResults.AttachInstanceRamRoleResult.map((r) => [r.InstanceId, r]));
+  assert.equal(byId[inst].Success, true);
+  assert.equal(byId['i-zz0000000000000nonexist'].Code, 'InvalidInstanceId.NotFound');
+
+  const described = h.wire(await ecs.describeInstanceRamRole(new h.Ecs.DescribeInstanceRamRoleRequest({ regionId: h.REGION, instanceIds: JSON.stringify([inst]) })));
+  assert.deepEqual(described.InstanceRamRoleSets.InstanceRamRoleSet, [{ InstanceId: inst, RamRoleName: 'guest-role' }]);
+  const byRole = h.wire(await ecs.describeInstanceRamRole(new h.Ecs.DescribeInstanceRamRoleRequest({ regionId: h.REGION, ramRoleName: 'guest-role' })));
+  assert.equal(byRole.TotalCount, 1);
+
+  // A RAM user with full ECS rights but not ram:PassRole cannot give a role to an instance.
+  const u = await makeUser('no-pass', ['AliyunECSFullAccess']);
+  const pass = await refusal(u.ecs.attachInstanceRamRole(new h.Ecs.AttachInstanceRamRoleRequest({ regionId: h.REGION, ramRoleName: 'guest-role', instanceIds: JSON.stringify([inst]) })));
+  assert.equal(pass.code, 'InvalidUser.PassRoleForbidden');
+  assert.equal(pass.statusCode, 403);
+  const runPass = await refusal(u.ecs.runInstances(new h.Ecs.RunInstancesRequest({
+    regionId: h.REGION, imageId: h.IMAGE, instanceType: h.SMALL_TYPE, vSwitchId: network.vSwitchId, securityGroupId: network.securityGroupId, ramRoleName: 'guest-role',
+  })));
+  assert.equal(runPass.code, 'InvalidUser.PassRoleForbidden');
+
+  // RunInstances RamRoleName gives the role at creation.
+  const [withRole] = await h.runInstances(ecs, network, { ramRoleName: 'guest-role' });
+  const d2 = h.wire(await ecs.describeInstanceRamRole(new h.Ecs.DescribeInstanceRamRoleRequest({ regionId: h.REGION, instanceIds: JSON.stringify([withRole]) })));
+  assert.equal(d2.InstanceRamRoleSets.InstanceRamRoleSet[0].RamRoleName, 'guest-role');
+  const badRun = await refusal(h.runInstances(ecs, network, { ramRoleName: 'people-role' }));
+  assert.equal(badRun.code, 'InvalidRamRole.NotEcsRole');
+
+  const detached = h.wire(await ecs.detachInstanceRamRole(new h.Ecs.DetachInstanceRamRoleRequest({ regionId: h.REGION, ramRoleName: 'guest-role', instanceIds: JSON.stringify([inst]) })));
+  assert.equal(detached.FailCount, 0);
+  const after = h.wire(await ecs.describeInstanceRamRole(new h.Ecs.DescribeInstanceRamRoleRequest({ regionId: h.REGION, instanceIds: JSON.stringify([inst]) })));
+  assert.deepEqual(after.InstanceRamRoleSets.InstanceRamRoleSet, []);
+});

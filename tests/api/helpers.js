@@ -42,6 +42,13 @@ const VPC_VERSION = '2016-04-28';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Every server the tests and benches start gets quotas no workload reaches (ecsd's built-in
+// defaults look like a real region's: 100 instances, 20 EIPs, ...; the benches make up to 100,000
+// instances). A test of the quotas themselves passes its own `--quota` in extraArgs, which comes
+// later and wins; `quotas: false` leaves the built-in defaults.
+const GENEROUS_QUOTAS = ['max-instances', 'max-postpaid-instance-vcpu-count', 'max-disks', 'max-snapshots',
+  'max-images', 'max-security-groups', 'max-eips'].flatMap((q) => ['--quota', `${q}=1000000000`]);
+
 // ---------------------------------------------------------------------------------------------
 // Server lifecycle
 
@@ -69,6 +76,7 @@ class Server {
     this.bin = opts.bin || BIN;
     this.delayMs = opts.delayMs ?? 50;
     this.extraArgs = opts.extraArgs || [];
+    this.quotaArgs = opts.quotas === false ? [] : GENEROUS_QUOTAS;
     this.driver = opts.driver || 'fake';
     this.ak = opts.ak || AK;
     this.secret = opts.secret || SECRET;
@@ -87,7 +95,7 @@ class Server {
 
   args() {
     return ['dev', '--listen', `${this.listenHost}:${this.port}`, '--data-dir', this.dataDir, '--driver', this.driver,
-      '--region', REGION, '--fake-delay-ms', String(this.delayMs), ...this.extraArgs];
+      '--region', REGION, '--fake-delay-ms', String(this.delayMs), ...this.quotaArgs, ...this.extraArgs];
   }
 
   async start(timeoutMs = 20000) {
