@@ -76,29 +76,31 @@ Result<json> DetachInstanceRamRole(ApiContext& c) {
               {"DetachInstanceRamRoleResults", Wrap("DetachInstanceRamRoleResult", r["List"])}};
 }
 
+// The asked instances (all of the caller's when none is asked), each with its role ("" for none,
+// as ECS lists an instance without one); with RamRoleName, only those acting as that role.
 Result<json> DescribeInstanceRamRole(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(auto ids, InstanceIdsOf(c.params, false));
   std::optional<std::string> role = c.params.Get("RamRoleName");
-  if (ids.empty() && !role)
-    return MakeError(ErrorCode::kInvalidParameter,
-                     "InstanceIds and RamRoleName cannot both be empty.");
   std::vector<std::pair<std::string, std::string>> found;
   OPENECS_RETURN_IF_ERROR(c.cloud.Read<Status>([&](const State& s) -> Status {
+    auto consider = [&](const Instance& inst) {
+      if (!role || *role == inst.ram_role_name) found.push_back({inst.id, inst.ram_role_name});
+    };
     if (!ids.empty()) {
       for (const auto& id : ids) {
         const Instance* inst = FindOwned(s.instances, id, c.account_id);
-        if (!inst) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
-        if (!inst->ram_role_name.empty() && (!role || *role == inst->ram_role_name))
-          found.push_back({id, inst->ram_role_name});
+        if (!inst)
+          return MakeError(ErrorCode::kInvalidInstanceIdNotFound,
+                           "The specified instanceId " + id + " does not exist");
+        consider(*inst);
       }
     } else {
-      for (const auto& [id, inst] : Owned(s.instances, c.account_id))
-        if (inst.ram_role_name == *role) found.push_back({id, inst.ram_role_name});
+      for (const auto& [id, inst] : Owned(s.instances, c.account_id)) consider(inst);
     }
     return Ok();
   }));
   OPENECS_ASSIGN_OR_RETURN(Page page,
-                           Paginate(c.params, found.size(), PageSpec{10, 50, false, 10, 10, 100}));
+                           Paginate(c.params, found.size(), PageSpec{10, 100, false, 10, 10, 100}));
   json sets = json::array();
   for (size_t i = page.begin; i < page.end; ++i)
     sets.push_back({{"InstanceId", found[i].first}, {"RamRoleName", found[i].second}});

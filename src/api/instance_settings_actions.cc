@@ -123,27 +123,6 @@ Result<json> DescribeInstanceAttachmentAttributesAction(ApiContext& c) {
   });
 }
 
-// Until RAM roles exist (issue 16), no instance has one: each asked-for instance is listed
-// with an empty RamRoleName, as ECS lists an instance without a role; filtering by a role name
-// finds none.
-Result<json> DescribeInstanceRamRoleAction(ApiContext& c) {
-  OPENECS_ASSIGN_OR_RETURN(auto ids, c.params.JsonList("InstanceIds"));
-  if (ids.size() > 100)
-    return MakeError(ErrorCode::kInvalidParameter, "At most 100 InstanceIds are allowed.");
-  auto role = c.params.Get("RamRoleName");
-  return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
-    OPENECS_ASSIGN_OR_RETURN(auto matched, OwnedInstances(s, c, ids, false));
-    if (role && !role->empty()) matched.clear();
-    OPENECS_ASSIGN_OR_RETURN(Page page, Paginate(c.params, matched.size(), Pages(100)));
-    json arr = json::array();
-    for (size_t n = page.begin; n < page.end; ++n)
-      arr.push_back({{"InstanceId", matched[n]->id}, {"RamRoleName", ""}});
-    return json{{"InstanceRamRoleSets", Wrap("InstanceRamRoleSet", arr)},
-                {"RegionId", c.region_id},
-                {"TotalCount", matched.size()}};
-  });
-}
-
 // ModifyInstanceSpec: the instance type of a Stopped pay-as-you-go instance (bandwidth is
 // ModifyInstanceNetworkSpec's).
 Result<json> ModifyInstanceSpecAction(ApiContext& c) {
@@ -307,7 +286,6 @@ void RegisterInstanceSettingsActions(ActionTable& t) {
       ModifyInstanceMaintenanceAttributesAction};
   t[{kEcsVersion, "DescribeInstanceAttachmentAttributes"}] = {
       DescribeInstanceAttachmentAttributesAction};
-  t[{kEcsVersion, "DescribeInstanceRamRole"}] = {DescribeInstanceRamRoleAction};
 }
 
 }  // namespace openecs

@@ -200,9 +200,13 @@ Status Cloud::SealPlaintextSecrets() {
 
 int Cloud::ReloadAccounts(int min_interval_ms) {
   std::lock_guard reload_lock(reload_mu_);
-  int64_t now = NowMillis();
-  if (now - last_reload_ms_ < min_interval_ms) return 0;
-  last_reload_ms_ = now;
+  // Only the rate-limited calls (a request with an unknown key) count against the interval: a
+  // periodic reload just before must not make the first request of a new account wait.
+  if (min_interval_ms > 0) {
+    int64_t now = NowMillis();
+    if (now - last_reload_ms_ < min_interval_ms) return 0;
+    last_reload_ms_ = now;
+  }
   auto docs = store_->LoadAll(Kind<Account>::kName);
   if (!docs.ok()) {
     LOG_WARN("cannot read the accounts again: {}", docs.error().message);

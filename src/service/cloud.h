@@ -286,9 +286,10 @@ class Cloud {
   // Reads the accounts from the store again and takes in the ones it does not hold yet or holds
   // in an older version: `ecsd account create` writes to the store while the server runs, and
   // the server learns of it here (api: when an unknown AccessKey signs a request). At most
-  // once per `min_interval_ms` (a flood of unknown keys costs one read per interval); returns
-  // how many accounts were new or changed.
-  int ReloadAccounts(int min_interval_ms = 200);
+  // once per `min_interval_ms` for calls that give one (a flood of unknown keys costs one read
+  // per interval; 0: always, for the server's periodic reload); returns how many accounts were
+  // new or changed.
+  int ReloadAccounts(int min_interval_ms = 50);
 
   // The last serial console output a host reported for an instance. Not durable: hosts send
   // it again after each boot and on every full sync.

@@ -4,7 +4,8 @@
 // records are in model/ram.h; api/ram_actions.cc renders them. Every function acts within one
 // account: a name of another account's entity is as unknown as one that does not exist.
 //
-// The rules RAM has, kept here with its error codes (common/errors.h, kRam*):
+// The rules RAM has, kept here with its error codes (common/errors.h: kRam*, and
+// kEntityNotExistRole, the name STS uses too):
 // - Names: users 1..64 of [A-Za-z0-9._-]; groups 1..64 of [A-Za-z0-9._-]; roles 1..64 of
 //   [A-Za-z0-9.-]; custom policies 1..128 of [A-Za-z0-9-]. DisplayName 1..128 characters,
 //   Comments and a group's Comments at most 128, a policy's Description at most 1024.

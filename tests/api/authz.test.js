@@ -243,5 +243,5 @@ test('instance RAM roles: attach, describe, detach; ECS roles only; ram:PassRole
   const detached = h.wire(await ecs.detachInstanceRamRole(new h.Ecs.DetachInstanceRamRoleRequest({ regionId: h.REGION, ramRoleName: 'guest-role', instanceIds: JSON.stringify([inst]) })));
   assert.equal(detached.FailCount, 0);
   const after = h.wire(await ecs.describeInstanceRamRole(new h.Ecs.DescribeInstanceRamRoleRequest({ regionId: h.REGION, instanceIds: JSON.stringify([inst]) })));
-  assert.deepEqual(after.InstanceRamRoleSets.InstanceRamRoleSet, []);
+  assert.deepEqual(after.InstanceRamRoleSets.InstanceRamRoleSet, [{ InstanceId: inst, RamRoleName: '' }], 'listed without a role');
 });

@@ -621,3 +621,64 @@ test('every RAM action answers with every field of its SDK model', async () => {
   assert.deepEqual([...new Set(problems)], [], 'fields missing from RAM answers, or of the wrong type');
   assert.equal(called.size, 47, 'every RAM action was called');
 });
+
+// Hostile values in every parameter of every RAM action (hostile_ring.test.js covers the ECS
+// and VPC catalogue only): each answer is a 4xx or a 200, never a 5xx, and the server goes on.
+test('hostile values in RAM parameters never get a 5xx', async () => {
+  const base = {
+    user: { UserName: 'h-user' }, group: { GroupName: 'h-group' }, role: { RoleName: 'HRole' },
+    policy: { PolicyName: 'h-policy' },
+  };
+  const setup = [
+    ['CreateUser', base.user], ['CreateGroup', base.group], ['CreatePolicy', { ...base.policy, PolicyDocument: ALLOW_ECS }],
+    ['CreateRole', { ...base.role, AssumeRolePolicyDocument: TRUST }],
+  ];
+  for (const [a, p] of setup) assert.equal((await h.rawV1(server, a, p, { version: RAM_VERSION })).status, 200, a);
+  // Reads and changes first, deletions last.
+  const cases = [
+    ['GetUser', base.user], ['ListUsers', { Marker: 'eA==', MaxItems: '10' }],
+    ['UpdateUser', { ...base.user, NewDisplayName: 'd', NewEmail: 'a@b.cd', NewMobilePhone: '1-5550100', NewComments: 'c' }],
+    ['CreateAccessKey', base.user], ['ListAccessKeys', base.user],
+    ['UpdateAccessKey', { ...base.user, UserAccessKeyId: 'LTAIxxxxxxxxxxxxxxxxxxxx', Status: 'Inactive' }],
+    ['CreateLoginProfile', { ...base.user, Password: PASSWORD, PasswordResetRequired: 'true', MFABindRequired: 'false' }],
+    ['GetLoginProfile', base.user], ['UpdateLoginProfile', { ...base.user, Password: PASSWORD, PasswordResetRequired: 'false' }],
+    ['GetGroup', base.group], ['ListGroups', { MaxItems: '5' }], ['UpdateGroup', { ...base.group, NewComments: 'c' }],
+    ['AddUserToGroup', { ...base.user, ...base.group }], ['ListGroupsForUser', base.user],
+    ['ListUsersForGroup', { ...base.group, MaxItems: '5' }],
+    ['GetPolicy', { ...base.policy, PolicyType: 'Custom' }], ['ListPolicies', { PolicyType: 'Custom', MaxItems: '5', Tag: '[{"Key":"k","Value":"v"}]' }],
+    ['UpdatePolicyDescription', { ...base.policy, NewDescription: 'd' }],
+    ['CreatePolicyVersion', { ...base.policy, PolicyDocument: ALLOW_VPC, SetAsDefault: 'false', RotateStrategy: 'DeleteOldestNonDefaultVersionWhenLimitExceeded' }],
+    ['GetPolicyVersion', { ...base.policy, PolicyType: 'Custom', VersionId: 'v1' }],
+    ['ListPolicyVersions', { ...base.policy, PolicyType: 'Custom' }],
+    ['SetDefaultPolicyVersion', { ...base.policy, VersionId: 'v1' }],
+    ['GetRole', base.role], ['ListRoles', { MaxItems: '5' }],
+    ['UpdateRole', { ...base.role, NewAssumeRolePolicyDocument: TRUST, NewMaxSessionDuration: '3600', NewDescription: 'd' }],
+    ['AttachPolicyToUser', { ...base.user, ...base.policy, PolicyType: 'Custom' }],
+    ['AttachPolicyToGroup', { ...base.group, ...base.policy, PolicyType: 'Custom' }],
+    ['AttachPolicyToRole', { ...base.role, ...base.policy, PolicyType: 'Custom' }],
+    ['ListPoliciesForUser', base.user], ['ListPoliciesForGroup', base.group], ['ListPoliciesForRole', base.role],
+    ['ListEntitiesForPolicy', { ...base.policy, PolicyType: 'Custom' }],
+    ['DetachPolicyFromUser', { ...base.user, ...base.policy, PolicyType: 'Custom' }],
+    ['DetachPolicyFromGroup', { ...base.group, ...base.policy, PolicyType: 'Custom' }],
+    ['DetachPolicyFromRole', { ...base.role, ...base.policy, PolicyType: 'Custom' }],
+    ['RemoveUserFromGroup', { ...base.user, ...base.group }],
+    ['DeletePolicyVersion', { ...base.policy, VersionId: 'v2' }], ['DeleteLoginProfile', base.user],
+    ['DeleteAccessKey', { ...base.user, UserAccessKeyId: 'LTAIxxxxxxxxxxxxxxxxxxxx' }],
+    ['DeletePolicy', { ...base.policy, CascadingDelete: 'true' }], ['DeleteRole', base.role], ['DeleteGroup', base.group],
+    ['DeleteUser', base.user],
+  ];
+  const hostile = ['', '-1', '1e999', 'NaN', '9223372036854775808', '\u0000\u001b\r\n', '{"Version":', '['.repeat(5000),
+    'x'.repeat(5000), 'é中文', '../../etc/passwd', '%s%n', 'true'];
+  const bad = [];
+  for (const [action, params] of cases) {
+    for (const name of Object.keys(params)) {
+      for (const v of hostile) {
+        const r = await h.rawV1(server, action, { ...params, [name]: v }, { version: RAM_VERSION });
+        if (r.status >= 500 || !(r.status === 200 || (r.json && r.json.Code))) bad.push(`${action} ${name}=${JSON.stringify(v).slice(0, 20)} -> ${r.status} ${r.body.slice(0, 120)}`);
+      }
+    }
+    const alive = await h.rawV1(server, 'ListUsers', {}, { version: RAM_VERSION });
+    assert.equal(alive.status, 200, `the server answers after ${action}`);
+  }
+  assert.deepEqual(bad, []);
+});

@@ -397,6 +397,10 @@ async function makeFixtures() {
   fx.ds = (await call('CreateDeploymentSet', { RegionId: R, DeploymentSetName: 'shapes-ds', Description: 'shapes' })).DeploymentSetId;
   await call('ModifyDeploymentSetAttribute', { RegionId: R, DeploymentSetId: fx.ds, Description: 'shapes, modified' });
   await call('ModifyInstanceDeployment', { RegionId: R, InstanceId: fx.a, DeploymentSetId: fx.ds });
+  // An instance RAM role (the role made through the RAM API, which this ring does not check).
+  await raw('CreateRole', { RoleName: 'shapes-role', AssumeRolePolicyDocument: JSON.stringify({ Version: '1',
+    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['ecs.aliyuncs.com'] } }] }) }, '2015-05-01');
+  await call('AttachInstanceRamRole', { RegionId: R, RamRoleName: 'shapes-role', InstanceIds: JSON.stringify([fx.a]) });
   fx.ds2 = (await call('CreateDeploymentSet', { RegionId: R, DeploymentSetName: 'scratch-ds', Strategy: 'AvailabilityGroup', GroupCount: '2' })).DeploymentSetId;
 
   // An instance event: a spawn that fails releases the instance and leaves SystemFailure.Delete.
@@ -493,6 +497,7 @@ async function teardown() {
   await call('DeleteLaunchTemplate', { RegionId: R, LaunchTemplateId: fx.lt2 });
   await call('DeleteDeploymentSet', { RegionId: R, DeploymentSetId: fx.ds2 });
   await call('ModifyInstanceDeployment', { RegionId: R, InstanceId: fx.a, DeploymentSetId: fx.ds, RemoveFromDeploymentSet: 'true' });
+  await call('DetachInstanceRamRole', { RegionId: R, RamRoleName: 'shapes-role', InstanceIds: JSON.stringify([fx.a]) });
   await call('DeleteInstance', { InstanceId: fx.c });
   await call('DeleteInstances', { RegionId: R, 'InstanceId.1': fx.b, Force: 'true' });
   await until(async () => (await peek('DescribeInstances', { RegionId: R, InstanceIds: JSON.stringify([fx.b, fx.c]) })).Instances.Instance.length === 0, 'B and C gone');

@@ -16,6 +16,30 @@ const { Ecs } = h;
 const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
 const BOOT_MS = 600000;  // cloud-init under TCG: about a minute idle, several under load
 let server, ecs, net, stockImage;
+
+// Runs in the guest (python3's standard library only): the role's credentials from the metadata
+// service, a v1-signed (HMAC-SHA1) call with the SecurityToken; prints the JSON answer, exits 1
+// on an HTTP error (after printing the error body).
+const GUEST_API_CALL = `
+import base64, hashlib, hmac, json, sys, time, urllib.error, urllib.parse, urllib.request, uuid
+MD = 'http://100.100.100.200/latest/meta-data/ram/security-credentials/'
+role = urllib.request.urlopen(MD, timeout=5).read().decode().strip()
+cred = json.loads(urllib.request.urlopen(MD + role, timeout=5).read())
+def q(s):
+    return urllib.parse.quote(str(s), safe='~')
+def call(endpoint, action, params):
+    p = dict(params, Action=action, Version='2014-05-26', Format='JSON', AccessKeyId=cred['AccessKeyId'],
+             SecurityToken=cred['SecurityToken'], SignatureMethod='HMAC-SHA1', SignatureVersion='1.0',
+             SignatureNonce=uuid.uuid4().hex, Timestamp=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+    canon = '&'.join(q(k) + '=' + q(p[k]) for k in sorted(p))
+    sts = 'GET&%2F&' + q(canon)
+    p['Signature'] = base64.b64encode(hmac.new((cred['AccessKeySecret'] + '&').encode(), sts.encode(), hashlib.sha1).digest()).decode()
+    try:
+        print(urllib.request.urlopen(endpoint + '?' + urllib.parse.urlencode(p), timeout=10).read().decode())
+    except urllib.error.HTTPError as e:
+        print(e.read().decode())
+        sys.exit(1)
+`;
 const wire = (res) => res.body.toMap();
 
 before(async () => {
@@ -23,7 +47,8 @@ before(async () => {
   const out = execFileSync(path.join(__dirname, 'stock-image/build'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 1800000 });
   stockImage = out.trim().split('\n').pop();
   assert.ok(fs.existsSync(stockImage), `stock image at ${stockImage}`);
-  server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', IMAGE_DIR] });
+  // On every address: the guest calls the API at the host's side of the public bridge.
+  server = await h.startServer({ driver: 'qemu', listenHost: '0.0.0.0', extraArgs: ['--image-dir', IMAGE_DIR] });
   ecs = h.ecsClient(server);
   net = await h.createNetwork(ecs, h.vpcClient(server), { name: 'stock', vpcCidr: '10.6.0.0/16', vswCidr: '10.6.1.0/24' });
 });
@@ -74,6 +99,16 @@ test('a stock cloud image (cloud-init, AliYun datasource) imported, launched, co
     child.stderr.on('data', (d) => { out.stderr += d; });
     child.on('close', (status) => resolve({ ...out, status }));
   });
+  // A python3 program fed to the guest on its standard input.
+  const sshInput = (input) => new Promise((resolve) => {
+    const child = spawn('ssh', ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+      '-o', 'ConnectTimeout=5', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', `root@${ip}`, 'python3', '-'], { timeout: 60000 });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => { out.stdout += d; });
+    child.stderr.on('data', (d) => { out.stderr += d; });
+    child.on('close', (status) => resolve({ ...out, status }));
+    child.stdin.end(input);
+  });
   let r;
   await h.waitFor(async () => (r = await ssh('cloud-init', 'status', '--wait', '--long')).status === 0 || /status: (done|error)/.test(r.stdout || ''),
     BOOT_MS, 3000, `SSH to root@${ip} and cloud-init done`).catch((e) => {
@@ -94,6 +129,31 @@ test('a stock cloud image (cloud-init, AliYun datasource) imported, launched, co
   const dataDisk = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, instanceId: id, diskType: 'data' }))).Disks.Disk[0];
   assert.deepEqual(disks.map((d) => d[0]).sort(), ['vda', 'vdb'], `guest disks: ${JSON.stringify(disks)}`);
   assert.deepEqual(disks.find((d) => d[0] === 'vdb'), ['vdb', '1G', dataDisk.SerialNumber]);
+
+  // An instance RAM role: the guest reads STS credentials from the metadata service and calls
+  // the API with them (signed in the guest by python3, the SecurityToken parameter), reaching
+  // the server at the host's side of the public bridge.
+  const ram = h.ramClient(server);
+  await ram.createRole(new h.Ram.CreateRoleRequest({
+    roleName: 'guest-reader',
+    assumeRolePolicyDocument: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['ecs.aliyuncs.com'] } }] }),
+  }));
+  await ram.attachPolicyToRole(new h.Ram.AttachPolicyToRoleRequest({ roleName: 'guest-reader', policyName: 'AliyunECSReadOnlyAccess', policyType: 'System' }));
+  await ecs.attachInstanceRamRole(new Ecs.AttachInstanceRamRoleRequest({ regionId: h.REGION, ramRoleName: 'guest-reader', instanceIds: JSON.stringify([id]) }));
+  let called;
+  await h.waitFor(async () => {
+    called = await sshInput(`${GUEST_API_CALL}\ncall('http://198.18.0.1:${server.port}/', 'DescribeInstances', {'RegionId': '${h.REGION}'})\n`);
+    return called.status === 0;
+  }, 60000, 2000, 'the guest calls the API with its role\'s credentials').catch((e) => {
+    e.message += `; last: ${called && (called.stderr || called.stdout)}`;
+    throw e;
+  });
+  const seen = JSON.parse(called.stdout);
+  assert.ok(seen.Instances.Instance.some((i) => i.InstanceId === id), called.stdout.slice(0, 500));
+  // The role is read-only: a mutation from the guest is refused with ECS's code.
+  const refused = await sshInput(`${GUEST_API_CALL}\ncall('http://198.18.0.1:${server.port}/', 'StopInstance', {'InstanceId': '${id}'})\n`);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stdout + refused.stderr, /Forbidden\.RAM/);
 
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
   await h.waitGone(ecs, [id], 120000);
