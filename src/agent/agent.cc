@@ -63,9 +63,8 @@ Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
   options_.host.vpc_data_plane = options_.network != nullptr;
   if (options_.network) options_.host.underlay_ip = options_.network->underlay_ip();
   metadata_.OnRequest([this](const std::string& id) { GuestSignalled(id, "a metadata request"); });
-  metadata_.SetCredentialSource([this](const std::string& id) {
-    return channel_->RoleCredentialsOf(host_id(), id);
-  });
+  metadata_.SetCredentialSource(
+      [this](const std::string& id) { return channel_->RoleCredentialsOf(host_id(), id); });
   if (options_.network)
     options_.network->ServeMetadata([this](const std::string& vpc_id, const HttpRequest& req) {
       return metadata_.Handle(vpc_id, req);

@@ -346,6 +346,15 @@ int RunAccount(const AccountCmdOptions& a, AccountCmd cmd) {
 }
 
 int RunDev(DevOptions o) {
+  std::map<std::string, int64_t> quota_defaults;  // checked before anything is touched
+  for (const auto& q : o.quotas) {
+    auto setting = ParseQuotaSetting(q, false);
+    if (!setting.ok()) {
+      std::cerr << "--quota: " << setting.error().message << "\n";
+      return 2;
+    }
+    quota_defaults[setting->first] = *setting->second;
+  }
   if (!PrepareHost(o.host, o.local_agent)) return 2;
   auto store = Store::Open("sqlite:" + o.host.data_dir + "/openecs.db");
   if (!store.ok()) {
@@ -369,14 +378,7 @@ int RunDev(DevOptions o) {
   }
   config.zones = o.zones.empty() ? std::vector<std::string>{o.region + "-a", o.region + "-b"}
                                  : Split(o.zones, ',');
-  for (const auto& q : o.quotas) {
-    auto setting = ParseQuotaSetting(q, false);
-    if (!setting.ok()) {
-      std::cerr << "--quota: " << setting.error().message << "\n";
-      return 2;
-    }
-    config.quota_defaults[setting->first] = *setting->second;
-  }
+  config.quota_defaults = std::move(quota_defaults);
   auto cloud = Cloud::Open(store->get(), config);
   if (!cloud.ok()) {
     std::cerr << cloud.error().message << "\n";

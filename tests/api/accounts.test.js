@@ -291,3 +291,33 @@ test('image sharing across accounts: B sees A\'s shared image as others and laun
   assert.ok(!after.Images.Image.some((i) => i.ImageId === A.image));
   await h.expectError(h.runInstances(B.ecs, bNet, { imageId: A.image }), 'InvalidImageId.NotFound', 404);
 });
+
+test('RAM entities are per account: B cannot see or touch A\'s users, groups, policies and roles, and may reuse their names', async () => {
+  const ramA = h.ramClient(server);
+  const ramB = h.ramClient(server, { ak: B.ak, secret: B.secret });
+  await ramA.createUser(new h.Ram.CreateUserRequest({ userName: 'alice' }));
+  await ramA.createGroup(new h.Ram.CreateGroupRequest({ groupName: 'ops' }));
+  await ramA.createPolicy(new h.Ram.CreatePolicyRequest({ policyName: 'mine', policyDocument: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'ecs:Describe*', Resource: '*' }] }) }));
+  for (const [call, code] of [
+    [() => ramB.getUser(new h.Ram.GetUserRequest({ userName: 'alice' })), 'EntityNotExist.User'],
+    [() => ramB.getGroup(new h.Ram.GetGroupRequest({ groupName: 'ops' })), 'EntityNotExist.Group'],
+    [() => ramB.getPolicy(new h.Ram.GetPolicyRequest({ policyName: 'mine', policyType: 'Custom' })), 'EntityNotExist.Policy'],
+    [() => ramB.deleteUser(new h.Ram.DeleteUserRequest({ userName: 'alice' })), 'EntityNotExist.User'],
+    [() => ramB.createAccessKey(new h.Ram.CreateAccessKeyRequest({ userName: 'alice' })), 'EntityNotExist.User'],
+  ]) {
+    let err;
+    try { await call(); } catch (e) { err = e; }
+    assert.ok(err, `${code}: the call succeeded`);
+    assert.equal(err.code, code);
+  }
+  const users = h.wire(await ramB.listUsers(new h.Ram.ListUsersRequest({})));
+  assert.ok(!JSON.stringify(users).includes('alice'));
+  const policies = h.wire(await ramB.listPolicies(new h.Ram.ListPoliciesRequest({ policyType: 'Custom' })));
+  assert.ok(!JSON.stringify(policies).includes('"mine"'));
+  await ramB.createUser(new h.Ram.CreateUserRequest({ userName: 'alice' }));
+  const a = h.wire(await ramA.getUser(new h.Ram.GetUserRequest({ userName: 'alice' }))).User;
+  const b = h.wire(await ramB.getUser(new h.Ram.GetUserRequest({ userName: 'alice' }))).User;
+  assert.notEqual(a.UserId, b.UserId);
+  // Identity: each account's key says whose it is.
+  assert.equal(h.wire(await h.stsClient(server, { ak: B.ak, secret: B.secret }).getCallerIdentity()).AccountId, B.id);
+});
