@@ -113,6 +113,7 @@ bool MetadataService::TokenValid(const std::string& instance_id, const std::stri
 HttpResponse MetadataService::RoleCredentialsAnswer(const DesiredVm& vm) const {
   if (!credentials_) return Text(404, "Not Found\n");
   RoleCredentials creds;
+  bool cached = false;
   {
     std::lock_guard<std::mutex> lock(credentials_mu_);
     auto it = credentials_cache_.find(vm.instance_id);
@@ -120,12 +121,15 @@ HttpResponse MetadataService::RoleCredentialsAnswer(const DesiredVm& vm) const {
     if (it != credentials_cache_.end() && it->second.role_name == vm.ram_role_name &&
         it->second.expiration - now_() > 3600) {
       creds = it->second;
-    } else {
-      auto fetched = credentials_(vm.instance_id);
-      if (!fetched.ok()) return Text(404, "Not Found\n");
-      creds = *fetched;
-      credentials_cache_[vm.instance_id] = creds;
+      cached = true;
     }
+  }
+  if (!cached) {  // asked of the server without the lock: one slow answer stalls no other guest
+    auto fetched = credentials_(vm.instance_id);
+    if (!fetched.ok()) return Text(404, "Not Found\n");
+    creds = *fetched;
+    std::lock_guard<std::mutex> lock(credentials_mu_);
+    credentials_cache_[vm.instance_id] = creds;
   }
   nlohmann::json j = {
       {"AccessKeyId", creds.access_key_id},           {"AccessKeySecret", creds.access_key_secret},

@@ -29,6 +29,7 @@ constexpr NamingParam kNaming[] = {
     {"NetworkInterfaceId", "networkinterface", "ecs"},
     {"KeyPairName", "keypair", "ecs"},
     {"LaunchTemplateId", "launchtemplate", "ecs"},
+    {"LaunchTemplateName", "launchtemplate-name", "ecs"},  // resolved to its id (Check)
     {"DeploymentSetId", "deploymentset", "ecs"},
     {"AutoSnapshotPolicyId", "autosnapshotpolicy", "ecs"},
     {"VpcId", "vpc", "vpc"},
@@ -71,6 +72,7 @@ constexpr const char* kActionNouns[][2] = {
 std::string Arn(const std::string& product, const std::string& region, const std::string& account,
                 const std::string& type, const std::string& id) {
   bool global = product == "ram";
+  if (type == "role") return "acs:ram::" + account + ":role/" + ToLower(id);
   return "acs:" + product + ":" + (global ? "" : region) + ":" + account + ":" + type + "/" + id;
 }
 
@@ -80,18 +82,17 @@ const char* ProductOfType(std::string_view type) {
   return "ecs";
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// The base name of a parameter: "InstanceId.3" -> "InstanceId".
+// The name a parameter is matched by: its last segment that is not an index, so
+// "InstanceId.3" -> "InstanceId", "DataDisk.1.SnapshotId" -> "SnapshotId",
+// "NetworkInterface.1.SecurityGroupIds.2" -> "SecurityGroupIds"; lower-cased, as matching
+// ignores case (the automatic snapshot policy actions spell theirs autoSnapshotPolicyId).
 std::string BaseName(const std::string& key) {
-  size_t dot = key.rfind('.');
-  if (dot == std::string::npos || dot + 1 == key.size()) return key;
-  for (size_t i = dot + 1; i < key.size(); ++i)
-    if (!std::isdigit(static_cast<unsigned char>(key[i]))) return key;
-  return key.substr(0, dot);
+  std::string last;
+  for (const auto& seg : Split(key, '.'))
+    if (!seg.empty() &&
+        !std::all_of(seg.begin(), seg.end(), [](unsigned char c) { return std::isdigit(c); }))
+      last = seg;
+  return ToLower(last);
 }
 
 const Tags* TagsOf(const State& s, std::string_view type, const std::string& id,
@@ -109,6 +110,7 @@ const Tags* TagsOf(const State& s, std::string_view type, const std::string& id,
   if (type == "vswitch") return tags(FindOwned(s.vswitches, id, account));
   if (type == "eip") return tags(FindOwned(s.eips, id, account));
   if (type == "routetable") return tags(FindOwned(s.route_tables, id, account));
+  if (type == "keypair") return tags(FindOwned(s.key_pairs, KeyPairKey(account, id), account));
   return nullptr;
 }
 
@@ -122,9 +124,12 @@ std::vector<Target> TargetsOf(const std::string& version, const std::string& act
                               const Params& params, const std::string& region,
                               const std::string& account) {
   std::vector<Target> out;
+  // A system policy is no account's: acs:ram::system:policy/<name>.
+  bool system_policy = params.GetOr("PolicyType", "") == "System";
   auto add = [&](const NamingParam& n, const std::string& id) {
     if (id.empty()) return;
-    std::string arn = Arn(n.product, region, account, n.type, id);
+    std::string owner = n.type == std::string_view("policy") && system_policy ? "system" : account;
+    std::string arn = Arn(n.product, region, owner, n.type, id);
     for (const auto& t : out)
       if (t.arn == arn) return;
     out.push_back({arn, n.type, id});
@@ -133,16 +138,18 @@ std::vector<Target> TargetsOf(const std::string& version, const std::string& act
   for (const auto& [key, value] : params.all()) {
     std::string base = BaseName(key);
     if (product == "sts" && key == "RoleArn") {
-      out.push_back({value, "role", value});
+      // Role names compare without case (their ARNs are written in lower case).
+      out.push_back({ToLower(value), "role", value});
       continue;
     }
     for (const auto& n : kNaming) {
-      // RAM names belong to RAM's own actions; an ECS action's RoleName (a RAM role given to
+      // RAM names belong to RAM's own actions; an ECS action's RamRoleName (a role given to
       // an instance) is checked by that action.
       if ((std::string_view(n.product) == "ram") != (product == "ram")) continue;
-      if (base == n.param) {
+      std::string name = ToLower(n.param);
+      if (base == name) {
         add(n, value);
-      } else if (base == std::string(n.param) + "s") {
+      } else if (base == name + "s") {
         // A JSON list (InstanceIds='["i-a","i-b"]') or a comma list (DescribeImages' ImageId).
         auto list = nlohmann::json::parse(value, nullptr, false);
         if (list.is_array()) {
@@ -156,14 +163,15 @@ std::vector<Target> TargetsOf(const std::string& version, const std::string& act
   }
   // Tag actions name their resources as ResourceId.N with a ResourceType.
   if (auto type = params.Get("ResourceType")) {
-    std::string t = Lower(*type);
+    std::string t = ToLower(*type);
     if (t == "eni") t = "networkinterface";
+    if (t == "snapshotpolicy") t = "autosnapshotpolicy";
     for (const auto& [key, value] : params.all())
-      if (BaseName(key) == "ResourceId" && !value.empty())
+      if (BaseName(key) == "resourceid" && !value.empty())
         out.push_back({Arn(ProductOfType(t), region, account, t, value), t, value});
   }
   if (out.empty()) {
-    std::string a = Lower(action);
+    std::string a = ToLower(action);
     for (const auto& noun : kActionNouns)
       if (a.find(noun[0]) != std::string::npos) {
         std::string type = noun[1];
@@ -178,10 +186,17 @@ std::vector<Target> TargetsOf(const std::string& version, const std::string& act
   return out;
 }
 
+// The policies of `docs`; a stored document that no longer parses (written by an older version
+// with other rules) stands for "deny everything": a Deny in it must not silently stop applying.
 std::vector<ParsedPolicy> ParseAll(const std::vector<std::string>& docs) {
+  static const ParsedPolicy kDenyAll =
+      *ParsedPolicy::Parse(R"({"Version":"1","Statement":[{"Effect":"Deny","Action":"*",)"
+                           R"("Resource":"*"}]})");
   std::vector<ParsedPolicy> out;
-  for (const auto& d : docs)
-    if (auto p = ParsedPolicy::Parse(d); p.ok()) out.push_back(std::move(*p));
+  for (const auto& d : docs) {
+    auto p = ParsedPolicy::Parse(d);
+    out.push_back(p.ok() ? std::move(*p) : kDenyAll);
+  }
   return out;
 }
 
@@ -191,8 +206,16 @@ std::vector<const ParsedPolicy*> Pointers(const std::vector<ParsedPolicy>& v) {
   return out;
 }
 
-Error Refusal(const Principal& p, const std::string& product, const std::string& auth_action,
-              const std::string& resource, PolicyDecision decision) {
+// The box diagnostic messages are sealed with (none without a secrets key: then plain Base64).
+std::optional<SecretBox> DiagnosticBox(const Cloud& cloud) {
+  if (!cloud.config().secrets) return std::nullopt;
+  return cloud.config().secrets->Derive("openecs-diagnostic-v1");
+}
+constexpr std::string_view kSealed = "sealed:v1:";
+
+Error Refusal(const Cloud& cloud, const Principal& p, const std::string& product,
+              const std::string& auth_action, const AuthRequest& req, PolicyDecision decision) {
+  const std::string& resource = req.resource;
   bool role = p.type == Principal::Type::kAssumedRole;
   std::string display = role ? p.role_name + ":" + p.session_name : p.user_id;
   std::string no_permission =
@@ -203,14 +226,20 @@ Error Refusal(const Principal& p, const std::string& product, const std::string&
                                {"AuthPrincipalOwnerId", p.account_id},
                                {"AuthPrincipalDisplayName", display},
                                {"ExplicitDeny", decision == PolicyDecision::kExplicitDeny},
-                               {"NoPermissionPolicyType", "AccountLevelIdentityBasedPolicy"}};
+                               {"NoPermissionPolicyType", "AccountLevelIdentityBasedPolicy"},
+                               {"AuthConditions", nlohmann::json::array()}};
+  for (const auto& [key, values] : req.conditions)
+    diagnostic["AuthConditions"].push_back({{"ConditionKey", key}, {"ConditionValues", values}});
+  auto box = DiagnosticBox(cloud);
+  std::string encoded = box ? box->Seal(DumpJson(diagnostic)).substr(kSealed.size())
+                            : Base64Encode(DumpJson(diagnostic));
   nlohmann::json detail = {{"PolicyType", "AccountLevelIdentityBasedPolicy"},
                            {"AuthPrincipalOwnerId", p.account_id},
                            {"AuthPrincipalType", role ? "AssumedRoleUser" : "SubUser"},
                            {"AuthPrincipalDisplayName", display},
                            {"NoPermissionType", no_permission},
                            {"AuthAction", auth_action},
-                           {"EncodedDiagnosticMessage", Base64Encode(DumpJson(diagnostic))}};
+                           {"EncodedDiagnosticMessage", encoded}};
   bool ecs_family = product == "ecs" || product == "vpc";
   Error e = MakeError(ecs_family ? ErrorCode::kForbiddenRam : ErrorCode::kNoPermission);
   if (!ecs_family)
@@ -223,6 +252,39 @@ Error Refusal(const Principal& p, const std::string& product, const std::string&
 }
 
 }  // namespace
+
+Result<nlohmann::json> DecodeDiagnosticMessage(const Cloud& cloud, const std::string& account_id,
+                                               const std::string& encoded) {
+  auto bad = [] {
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "The parameter EncodedDiagnosticMessage is not a diagnostic message of this "
+                     "cloud.");
+  };
+  auto box = DiagnosticBox(cloud);
+  std::optional<std::string> text;
+  if (box) {
+    if (auto opened = box->Open(std::string(kSealed) + encoded); opened.ok()) text = *opened;
+  } else {
+    text = Base64Decode(encoded);
+  }
+  if (!text) return bad();
+  auto d = nlohmann::json::parse(*text, nullptr, false);
+  if (!d.is_object() || !d.contains("AuthPrincipalOwnerId") ||
+      !d["AuthPrincipalOwnerId"].is_string())
+    return bad();
+  // Only the account whose identity was refused may read why.
+  if (d["AuthPrincipalOwnerId"].get<std::string>() != account_id) return bad();
+  return nlohmann::json{{"ExplicitDeny", d.value("ExplicitDeny", false)},
+                        {"NoPermissionPolicyType", d.value("NoPermissionPolicyType", "")},
+                        {"AuthAction", d.value("AuthAction", "")},
+                        {"AuthResource", d.value("AuthResource", "")},
+                        {"AuthPrincipal",
+                         {{"AuthPrincipalType", d.value("AuthPrincipalType", "")},
+                          {"AuthPrincipalOwnerId", d.value("AuthPrincipalOwnerId", "")},
+                          {"AuthPrincipalDisplayName", d.value("AuthPrincipalDisplayName", "")}}},
+                        {"AuthConditions", d.value("AuthConditions", nlohmann::json::array())},
+                        {"MatchedPolicies", nlohmann::json::array()}};
+}
 
 std::string ProductOfVersion(const std::string& version) {
   if (version == kEcsVersion) return "ecs";
@@ -262,23 +324,33 @@ Status Check(const Cloud& cloud, const Principal& principal, const std::string& 
     }
     auto granted_ptrs = Pointers(granted);
     auto session_ptrs = Pointers(session);
-    for (const auto& t : targets) {
+    for (const auto& named : targets) {
+      Target t = named;
+      if (t.type == "launchtemplate-name") {  // named by its name: checked as its id's ARN
+        t.type = "launchtemplate";
+        for (const auto& [id, lt] : Owned(s.launch_templates, principal.account_id))
+          if (lt.name == named.id) t.id = id;
+        std::string from = ":launchtemplate-name/" + named.id;
+        t.arn.replace(t.arn.rfind(from), from.size(), ":launchtemplate/" + t.id);
+      }
       AuthRequest req{auth_action, t.arn, common};
+      // A request's own tags hold for every resource it names (acs:RequestTag); on what it
+      // makes they are its tags too (ecs:tag).
+      for (const auto& [k, v] : request_tags) req.conditions[k] = v;
       if (t.id == "*") {
-        for (const auto& [k, v] : request_tags) {
-          req.conditions[k] = v;
+        for (const auto& [k, v] : request_tags)
           req.conditions["ecs:tag/" + k.substr(std::string("acs:requesttag/").size())] = v;
-        }
       } else if (const Tags* tags = TagsOf(s, t.type, t.id, principal.account_id)) {
         for (const auto& tag : *tags) {
-          req.conditions["ecs:tag/" + Lower(tag.key)].push_back(tag.value);
-          req.conditions["acs:resourcetag/" + Lower(tag.key)].push_back(tag.value);
+          req.conditions["ecs:tag/" + ToLower(tag.key)].push_back(tag.value);
+          req.conditions["acs:resourcetag/" + ToLower(tag.key)].push_back(tag.value);
         }
       }
       PolicyDecision d = Evaluate(granted_ptrs, req);
       if (d == PolicyDecision::kAllow && !principal.inline_policy.empty())
         d = Evaluate(session_ptrs, req);
-      if (d != PolicyDecision::kAllow) return Refusal(principal, product, auth_action, t.arn, d);
+      if (d != PolicyDecision::kAllow)
+        return Refusal(cloud, principal, product, auth_action, req, d);
     }
     return Ok();
   });
@@ -300,11 +372,17 @@ Status Authorize(const Cloud& cloud, const Principal& principal, const std::stri
   std::string auth_action = product + ":" + action;
   // Who may always ask who they are (GetCallerIdentity needs no permission on Alibaba Cloud).
   if (auth_action == "sts:GetCallerIdentity") return Ok();
-  std::vector<Target> targets = TargetsOf(version, action, params, region, principal.account_id);
+  // RAM's key and password actions without UserName act on the calling user itself.
+  Params named = params;
+  if (product == "ram" && principal.type == Principal::Type::kUser && !params.Has("UserName") &&
+      (action.find("AccessKey") != std::string::npos ||
+       action.find("LoginProfile") != std::string::npos || action == "ChangePassword"))
+    named.Set("UserName", principal.user_name);
+  std::vector<Target> targets = TargetsOf(version, action, named, region, principal.account_id);
   std::map<std::string, std::vector<std::string>> request_tags;
   for (const auto& tag : params.ObjectList("Tag"))
     if (tag.count("Key"))
-      request_tags["acs:requesttag/" + Lower(tag.at("Key"))].push_back(
+      request_tags["acs:requesttag/" + ToLower(tag.at("Key"))].push_back(
           tag.count("Value") ? tag.at("Value") : "");
   return Check(cloud, principal, product, auth_action, targets, request_tags);
 }

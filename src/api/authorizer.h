@@ -23,6 +23,7 @@
 // (PolicyType, AuthPrincipalOwnerId, AuthPrincipalType SubUser | AssumedRoleUser,
 // AuthPrincipalDisplayName, NoPermissionType ImplicitDeny | ExplicitDeny, AuthAction,
 // EncodedDiagnosticMessage).
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,12 @@ std::vector<std::string> ResourceArnsOf(const std::string& version, const std::s
 // refusal Authorize would answer.
 Status AuthorizeAs(const Cloud& cloud, const Principal& principal, const std::string& auth_action,
                    const std::string& resource_arn);
+
+// RAM DecodeDiagnosticMessage: the refusal an EncodedDiagnosticMessage describes (sealed under
+// the server's secrets key, so only this cloud reads it), for the account it was given to;
+// InvalidParameter for anything else.
+Result<nlohmann::json> DecodeDiagnosticMessage(const Cloud& cloud, const std::string& account_id,
+                                               const std::string& encoded);
 
 Status Authorize(const Cloud& cloud, const Principal& principal, const std::string& version,
                  const std::string& action, const Params& params, const std::string& region);

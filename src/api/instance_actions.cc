@@ -3,6 +3,7 @@
 #include <set>
 
 #include "api/action.h"
+#include "api/authorizer.h"
 #include "api/paging.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -66,6 +67,11 @@ Result<DiskRequest> DiskOf(const std::map<std::string, std::string>& m, bool sys
 Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   // A launch template's version fills in what the request leaves out (api/action.h).
   OPENECS_ASSIGN_OR_RETURN(const Params merged, WithLaunchTemplate(c));
+  // What the template adds (its image, vSwitch, security groups, key pair) is authorized too.
+  if (merged.all() != c.params.all())
+    OPENECS_RETURN_IF_ERROR(Authorize(c.cloud, c.principal, kEcsVersion,
+                                      start ? "RunInstances" : "CreateInstance", merged,
+                                      c.region_id));
   const Params& p = merged;
   RunRequest r;
   r.account_id = c.account_id;

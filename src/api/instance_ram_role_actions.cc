@@ -7,7 +7,9 @@
 #include "api/action.h"
 #include "api/authorizer.h"
 #include "api/paging.h"
+#include "common/text.h"
 #include "service/instance_role_service.h"
+#include "service/ram_service.h"
 
 namespace openecs {
 
@@ -16,7 +18,7 @@ using json = nlohmann::json;
 Status CheckPassRole(const ApiContext& c, const std::string& role_name) {
   if (role_name.empty()) return Ok();
   Status st = AuthorizeAs(c.cloud, c.principal, "ram:PassRole",
-                          "acs:ram::" + c.account_id + ":role/" + role_name);
+                          "acs:ram::" + c.account_id + ":role/" + ToLower(role_name));
   if (!st.ok()) return MakeError(ErrorCode::kPassRoleForbidden);
   return Ok();
 }
@@ -68,6 +70,14 @@ Result<json> AttachInstanceRamRole(ApiContext& c) {
 Result<json> DetachInstanceRamRole(ApiContext& c) {
   std::string role = c.params.GetOr("RamRoleName", "");
   OPENECS_ASSIGN_OR_RETURN(auto ids, InstanceIdsOf(c.params, true));
+  if (!role.empty()) {
+    bool known = c.cloud.Read<bool>(
+        [&](const State& s) { return FindRole(s, c.account_id, role) != nullptr; });
+    if (!known)
+      return MakeError(ErrorCode::kInvalidRamRoleNotFound,
+                       "The specified RAMRoleName " + role + " does not exist.");
+    OPENECS_RETURN_IF_ERROR(CheckPassRole(c, role));
+  }
   OPENECS_ASSIGN_OR_RETURN(auto results, DetachInstanceRole(c.cloud, c.account_id, ids, role));
   json r = Results(results, true);
   return json{{"RamRoleName", role},

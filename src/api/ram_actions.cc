@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "api/action.h"
+#include "api/authorizer.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "service/ram_service.h"
@@ -638,7 +639,15 @@ Result<json> DeleteRoleAction(ApiContext& c) {
 
 }  // namespace
 
+// Why a RAM identity was refused (api/authorizer.h).
+Result<json> DecodeDiagnosticMessageAction(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string encoded, c.params.Required("EncodedDiagnosticMessage"));
+  OPENECS_ASSIGN_OR_RETURN(json decoded, DecodeDiagnosticMessage(c.cloud, c.account_id, encoded));
+  return json{{"DecodedDiagnosticMessage", decoded}};
+}
+
 void RegisterRamActions(ActionTable& t) {
+  t[{kRamVersion, "DecodeDiagnosticMessage"}] = {DecodeDiagnosticMessageAction, false};
   // All region-free (region_required false).
   t[{kRamVersion, "CreateUser"}] = {CreateUserAction, false};
   t[{kRamVersion, "GetUser"}] = {GetUserAction, false};

@@ -23,11 +23,6 @@ namespace {
 
 constexpr const char* kStsVersion = "2015-04-01";
 
-std::string LowerText(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 Result<nlohmann::json> AssumeRole(ApiContext& c) {
   const Principal& caller = c.principal;
   OPENECS_ASSIGN_OR_RETURN(std::string arn, c.params.Required("RoleArn"));
@@ -61,34 +56,33 @@ Result<nlohmann::json> AssumeRole(ApiContext& c) {
   auto sts = StsBox(c.cloud);
   if (!sts) return MakeError(ErrorCode::kServiceUnavailable, "STS needs the secrets key.");
   return c.cloud.Read<Result<nlohmann::json>>([&](const State& s) -> Result<nlohmann::json> {
-    const RamRole* role = nullptr;
-    for (auto it = s.ram_roles.lower_bound(role_account + "/"); it != s.ram_roles.end(); ++it) {
-      if (it->second.account_id != role_account) break;
-      if (EqualsIgnoreCase(it->second.name, role_name)) role = &it->second;
-    }
-    if (!role) return MakeError(ErrorCode::kEntityNotExistRole, "The role does not exist: " + arn);
+    const RamRole* role = FindRole(s, role_account, role_name);
+    std::vector<std::string> callers = {"acs:ram::" + caller.account_id + ":root"};
+    if (caller.type == Principal::Type::kUser)
+      callers.push_back("acs:ram::" + caller.account_id + ":user/" + caller.user_name);
+    // Another account's role: whether it exists is not the caller's to learn.
+    if (!role && role_account == caller.account_id)
+      return MakeError(ErrorCode::kEntityNotExistRole, "The role does not exist: " + arn);
+    if (!role || !TrustAllows(role->assume_role_policy_document, callers, "RAM"))
+      return MakeError(ErrorCode::kNoPermission,
+                       "You are not authorized to assume this role: it does not exist or its "
+                       "trust policy does not name you.");
     int64_t seconds = duration->value_or(3600);
     if (seconds > role->max_session_duration)
       return MakeError(ErrorCode::kInvalidParameter,
                        "The parameter DurationSeconds is longer than the role's "
                        "MaxSessionDuration (" +
                            std::to_string(role->max_session_duration) + " s).");
-    std::vector<std::string> callers = {"acs:ram::" + caller.account_id + ":root"};
-    if (caller.type == Principal::Type::kUser)
-      callers.push_back("acs:ram::" + caller.account_id + ":user/" + caller.user_name);
-    if (!TrustAllows(role->assume_role_policy_document, callers, "RAM"))
-      return MakeError(ErrorCode::kNoPermission,
-                       "You are not authorized to assume this role: its trust policy does not "
-                       "name you.");
     Principal assumed;
     assumed.type = Principal::Type::kAssumedRole;
     assumed.account_id = role->account_id;
     assumed.role_name = role->name;
+    assumed.role_id = role->role_id;
     assumed.session_name = session;
     assumed.inline_policy = policy.value_or("");
     int64_t expiration = NowSeconds() + seconds;
     StsCredentials creds = IssueStsCredentials(*sts, assumed, expiration);
-    std::string role_arn = "acs:ram::" + role->account_id + ":role/" + LowerText(role->name);
+    std::string role_arn = "acs:ram::" + role->account_id + ":role/" + ToLower(role->name);
     return nlohmann::json{
         {"Credentials",
          {{"AccessKeyId", creds.access_key_id},
@@ -122,7 +116,7 @@ Result<nlohmann::json> GetCallerIdentity(ApiContext& c) {
         return r ? r->role_id : std::string();
       });
       out["IdentityType"] = "AssumedRoleUser";
-      out["Arn"] = "acs:ram::" + p.account_id + ":assumed-role/" + LowerText(p.role_name) + "/" +
+      out["Arn"] = "acs:ram::" + p.account_id + ":assumed-role/" + ToLower(p.role_name) + "/" +
                    p.session_name;
       out["RoleId"] = role_id;
       out["UserId"] = role_id + ":" + p.session_name;

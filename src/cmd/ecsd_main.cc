@@ -289,7 +289,7 @@ int RunAccount(const AccountCmdOptions& a, AccountCmd cmd) {
     std::cerr << store.error().message << "\n";
     return 1;
   }
-  auto secrets = SecretBox::LoadOrCreate(key_path);
+  auto secrets = SecretBox::Load(key_path);
   if (!secrets.ok()) {
     std::cerr << secrets.error().message << "\n";
     return 1;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -48,6 +49,12 @@ Status MakeKeyFile(const std::string& path) {
 
 Result<SecretBox> SecretBox::LoadOrCreate(const std::string& path) {
   if (::access(path.c_str(), F_OK) != 0) OPENECS_RETURN_IF_ERROR(MakeKeyFile(path));
+  return Load(path);
+}
+
+Result<SecretBox> SecretBox::Load(const std::string& path) {
+  if (::access(path.c_str(), F_OK) != 0)
+    return Fail("no secrets key at " + path + " (the server makes it at its first start)");
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -76,7 +83,8 @@ bool SecretBox::IsSealed(std::string_view value) { return value.starts_with(kPre
 
 std::string SecretBox::Seal(std::string_view plaintext) const {
   unsigned char nonce[kNonceBytes];
-  RAND_bytes(nonce, kNonceBytes);
+  // A nonce used twice under one key breaks GCM: without randomness, nothing is sealed.
+  if (RAND_bytes(nonce, kNonceBytes) != 1) std::abort();
   std::string out(reinterpret_cast<char*>(nonce), kNonceBytes);
   out.resize(kNonceBytes + plaintext.size() + kTagBytes);
   auto* ct = reinterpret_cast<unsigned char*>(out.data()) + kNonceBytes;

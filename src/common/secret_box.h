@@ -20,6 +20,9 @@ class SecretBox {
   // Reads the 32-byte key from `path`, or makes one there (0600, written atomically) when the
   // file does not exist. Fails if the file exists with another size or cannot be made.
   static Result<SecretBox> LoadOrCreate(const std::string& path);
+  // Reads the key at `path`; fails if there is none (an operator command must use the
+  // server's key, never make a second one).
+  static Result<SecretBox> Load(const std::string& path);
   // A box with a given key (32 bytes), for tests.
   static SecretBox WithKey(std::string key);
 

@@ -502,7 +502,6 @@ struct DeploymentSet {
   int64_t creation_time = 0;
 };
 
-// The account and its AccessKey. One root account until RAM arrives.
 // A resource group (Resource Manager): a named set of an account's resources, for ordering and,
 // with RAM, for permissions. Every account also has a default group, which is not a record
 // (service/resource_group_service.h); a resource whose resource_group_id is "" is in it.
@@ -515,6 +514,8 @@ struct ResourceGroup {
   int64_t creation_time = 0;
 };
 
+// An account (a tenant): it owns resources and signs with its own AccessKey (more keys, RAM users
+// and roles: model/ram.h). Made by `ecsd account create` (service/account_service.h).
 struct Account {
   std::string id;
   int64_t version = 0;

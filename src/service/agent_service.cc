@@ -260,6 +260,7 @@ Result<RoleCredentials> AgentService::RoleCredentialsOf(const std::string& host_
     session.type = Principal::Type::kAssumedRole;
     session.account_id = role->account_id;
     session.role_name = role->name;
+    session.role_id = role->role_id;
     session.session_name = instance_id;
     int64_t now = NowSeconds();
     StsCredentials c = IssueStsCredentials(*sts, session, now + kInstanceRoleCredentialSeconds);

@@ -37,7 +37,7 @@ struct CloudConfig {
   // Where public IPs come from. Its first address is the hosts' side of the public bridge
   // (how the host reaches public addresses); the others up to the last-but-one are handed out.
   std::string public_cidr = "198.18.0.0/24";
-  // Seals the records' secret fields at rest (SecretFieldNames below); null = stored as they
+  // Seals the records' secret fields at rest (IsSecretFieldName below); null = stored as they
   // are (unit tests). Must outlive the Cloud.
   const SecretBox* secrets = nullptr;
   // The operator's default quotas for every account (`ecsd dev --quota NAME=VALUE`), over the

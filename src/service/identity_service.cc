@@ -51,8 +51,10 @@ Result<Credential> FromStsToken(const State& s, const SecretBox& sts, const std:
   p.role_name = j.value("role", "");
   p.session_name = j.value("session", "");
   p.inline_policy = j.value("policy", "");
-  // A deleted role's sessions end with it.
-  if (!FindRole(s, p.account_id, p.role_name))
+  p.role_id = j.value("role_id", "");
+  // A deleted role's sessions end with it, also when a role of the same name is made again.
+  const RamRole* role = FindRole(s, p.account_id, p.role_name);
+  if (!role || role->role_id != p.role_id)
     return MakeError(ErrorCode::kInvalidSecurityTokenExpired,
                      "The role of this SecurityToken no longer exists.");
   return Credential{sts.DeriveSecret(id), std::move(p)};
@@ -101,7 +103,7 @@ bool TrustAllows(const std::string& doc, const std::vector<std::string>& callers
     bool names_caller = false;
     for (const auto& v : PrincipalValues(st, kind))
       for (const auto& c : callers)
-        if (v == "*" || EqualsIgnoreCase(v, c)) names_caller = true;
+        if (v == c) names_caller = true;
     if (!names_caller) continue;
     std::string effect = st.value("Effect", "");
     if (effect == "Deny") return false;
@@ -142,9 +144,13 @@ StsCredentials IssueStsCredentials(const SecretBox& sts, const Principal& sessio
     if (c >= 'a' && c <= 'z' && (RandomHex(1)[0] & 1)) c = static_cast<char>(c - 'a' + 'A');
   out.access_key_id = std::string(kStsPrefix) + suffix;
   out.access_key_secret = sts.DeriveSecret(out.access_key_id);
-  nlohmann::json j = {{"ak", out.access_key_id},         {"account", session.account_id},
-                      {"role", session.role_name},       {"session", session.session_name},
-                      {"policy", session.inline_policy}, {"exp", expiration}};
+  nlohmann::json j = {{"ak", out.access_key_id},
+                      {"account", session.account_id},
+                      {"role", session.role_name},
+                      {"role_id", session.role_id},
+                      {"session", session.session_name},
+                      {"policy", session.inline_policy},
+                      {"exp", expiration}};
   out.security_token = sts.Seal(DumpJson(j)).substr(kSealedPrefix.size());
   out.expiration = expiration;
   return out;

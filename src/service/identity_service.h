@@ -10,7 +10,8 @@
 //   SecurityToken is the session itself (account, role, session name, inline policy, expiry,
 //   the AccessKeyId) sealed under a key derived from the server's secrets key, and the secret is
 //   derived from the AccessKeyId under that key. Any server with the same secrets key accepts
-//   them; they end at their expiry (or when the role is deleted), not before.
+//   them; they end at their expiry or when their role is deleted (a role
+//   made again under the same name is another: its RoleId is sealed in the token), not before.
 //
 // Errors (the answer to the request): InvalidAccessKeyId.NotFound, InvalidAccessKeyId.Inactive,
 // InvalidSecurityToken.Missing / .Malformed / .MismatchWithAccessKey / .Expired.

@@ -17,6 +17,7 @@ struct Principal {
   std::string user_name;          // kUser
   std::string user_id;            // kUser: the RAM UserId
   std::string role_name;          // kAssumedRole
+  std::string role_id;            // kAssumedRole: its RoleId (a role made again is another)
   std::string session_name;       // kAssumedRole: RoleSessionName
   std::string inline_policy;      // kAssumedRole: the Policy given to AssumeRole ("" = none)
   bool secure_transport = false;  // the request came over TLS

@@ -508,7 +508,12 @@ std::string RoleArn(const std::string& account_id, const std::string& role_name)
 
 const RamRole* FindRole(const State& s, const std::string& account_id,
                         const std::string& role_name) {
-  return FindOwned(s.ram_roles, RamKey(account_id, role_name), account_id);
+  if (const RamRole* r = FindOwned(s.ram_roles, RamKey(account_id, role_name), account_id))
+    return r;
+  // Role names compare without case, as their ARNs (lower case) do: Admin is admin.
+  for (const auto& [id, r] : Owned(s.ram_roles, account_id))
+    if (EqualsIgnoreCase(r.name, role_name)) return &r;
+  return nullptr;
 }
 
 std::vector<std::string> PolicyDocumentsOfRole(const State& s, const std::string& account_id,
@@ -569,9 +574,14 @@ Status CheckTrustPolicy(const std::string& document) {
         return bad("unknown Principal type \"" + key + "\" (RAM, Service or Federated)");
       if (!strings(value, principals))
         return bad("Principal " + key + " must be a string or a list of strings");
+      for (const auto& p : principals)
+        if (p.find('*') != std::string::npos)
+          return bad("a trust policy names its principals; \"*\" is not allowed");
     }
-    if (st.contains("Condition") && !st["Condition"].is_object())
-      return bad("Condition must be an object");
+    // Conditions in trust policies are not evaluated by OpenECS: refused rather than ignored
+    // (an ignored condition would make a conditional Allow unconditional).
+    if (st.contains("Condition"))
+      return bad("Condition in a trust policy is not supported by OpenECS");
   }
   return Ok();
 }

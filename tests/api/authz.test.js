@@ -60,6 +60,15 @@ test('a RAM user without policies may do nothing; the refusal is ECS\'s, with Ac
   assert.equal(d.AuthPrincipalType, 'SubUser');
   assert.equal(d.PolicyType, 'AccountLevelIdentityBasedPolicy');
   assert.ok(d.EncodedDiagnosticMessage.length > 10);
+  // The account reads why (DecodeDiagnosticMessage); the message is opaque to anyone else.
+  const decoded = h.wire(await ram.decodeDiagnosticMessage(new h.Ram.DecodeDiagnosticMessageRequest({ encodedDiagnosticMessage: d.EncodedDiagnosticMessage }))).DecodedDiagnosticMessage;
+  assert.equal(decoded.AuthAction, 'ecs:DescribeInstances');
+  assert.equal(decoded.ExplicitDeny, false);
+  assert.equal(decoded.AuthPrincipal.AuthPrincipalType, 'SubUser');
+  assert.ok(decoded.AuthConditions.some((c) => c.ConditionKey === 'acs:sourceip' && c.ConditionValues[0] === '127.0.0.1'));
+  assert.ok(!Buffer.from(d.EncodedDiagnosticMessage, 'base64').toString().includes('DescribeInstances'), 'sealed, not plain Base64');
+  const garbage = await refusal(ram.decodeDiagnosticMessage(new h.Ram.DecodeDiagnosticMessageRequest({ encodedDiagnosticMessage: 'AAAA' })));
+  assert.equal(garbage.code, 'InvalidParameter');
   // RAM's own API answers NoPermission.
   const r = await refusal(u.ram.listUsers(new h.Ram.ListUsersRequest({})));
   assert.equal(r.code, 'NoPermission');
@@ -244,4 +253,62 @@ test('instance RAM roles: attach, describe, detach; ECS roles only; ram:PassRole
   assert.equal(detached.FailCount, 0);
   const after = h.wire(await ecs.describeInstanceRamRole(new h.Ecs.DescribeInstanceRamRoleRequest({ regionId: h.REGION, instanceIds: JSON.stringify([inst]) })));
   assert.deepEqual(after.InstanceRamRoleSets.InstanceRamRoleSet, [{ InstanceId: inst, RamRoleName: '' }], 'listed without a role');
+});
+
+test('review findings: names by template name, system policies, lower-case parameters, trust policies, a role made again', async () => {
+  const account = h.wire(await h.stsClient(server).getCallerIdentity()).AccountId;
+  // A Deny on a launch template by id holds when the call names it by name.
+  const lt = h.wire(await ecs.createLaunchTemplate(new h.Ecs.CreateLaunchTemplateRequest({ regionId: h.REGION, launchTemplateName: 'guarded', imageId: h.IMAGE, instanceType: h.SMALL_TYPE })));
+  await customPolicy('guard-lt', [{ Effect: 'Deny', Action: 'ecs:*', Resource: `acs:ecs:*:*:launchtemplate/${lt.LaunchTemplateId}` }]);
+  const u = await makeUser('lt-user', ['AliyunECSFullAccess', 'guard-lt']);
+  const byName = await refusal(u.ecs.deleteLaunchTemplate(new h.Ecs.DeleteLaunchTemplateRequest({ regionId: h.REGION, launchTemplateName: 'guarded' })), 'delete by name');
+  assert.equal(byName.code, 'Forbidden.RAM');
+  // ...and what a template adds to RunInstances is authorized too (its image here).
+  await customPolicy('no-tiny-image', [{ Effect: 'Deny', Action: 'ecs:RunInstances', Resource: `acs:ecs:*:*:image/${h.IMAGE}` }]);
+  const tmpl = h.wire(await ecs.createLaunchTemplate(new h.Ecs.CreateLaunchTemplateRequest({ regionId: h.REGION, launchTemplateName: 'with-image', imageId: h.IMAGE, instanceType: h.SMALL_TYPE, vSwitchId: network.vSwitchId, securityGroupId: network.securityGroupId })));
+  const runner = await makeUser('runner', ['AliyunECSFullAccess', 'no-tiny-image']);
+  const viaTemplate = await refusal(runner.ecs.runInstances(new h.Ecs.RunInstancesRequest({ regionId: h.REGION, launchTemplateId: tmpl.LaunchTemplateId })), 'run via template');
+  assert.equal(viaTemplate.code, 'Forbidden.RAM');
+
+  // The automatic snapshot policy actions spell their parameters in lower camel case.
+  const sp = h.wire(await ecs.createAutoSnapshotPolicy(new h.Ecs.CreateAutoSnapshotPolicyRequest({ regionId: h.REGION, timePoints: '["1"]', repeatWeekdays: '["1"]', retentionDays: 1 })));
+  await customPolicy('guard-sp', [{ Effect: 'Deny', Action: 'ecs:*', Resource: `acs:ecs:*:*:autosnapshotpolicy/${sp.AutoSnapshotPolicyId}` }]);
+  const spUser = await makeUser('sp-user', ['AliyunECSFullAccess', 'guard-sp']);
+  const spDel = await refusal(spUser.ecs.deleteAutoSnapshotPolicy(new h.Ecs.DeleteAutoSnapshotPolicyRequest({ regionId: h.REGION, autoSnapshotPolicyId: sp.AutoSnapshotPolicyId })), 'delete policy');
+  assert.equal(spDel.code, 'Forbidden.RAM');
+
+  // A delegate allowed to attach the account's own policies cannot attach a system one.
+  await customPolicy('attach-own', [{ Effect: 'Allow', Action: 'ram:AttachPolicyToUser', Resource: [`acs:ram::${account}:policy/*`, `acs:ram::${account}:user/*`] }]);
+  const delegate = await makeUser('delegate', ['attach-own']);
+  await delegate.ram.attachPolicyToUser(new h.Ram.AttachPolicyToUserRequest({ userName: 'delegate', policyName: 'guard-sp', policyType: 'Custom' }));
+  const sys = await refusal(delegate.ram.attachPolicyToUser(new h.Ram.AttachPolicyToUserRequest({ userName: 'delegate', policyName: 'AdministratorAccess', policyType: 'System' })), 'attach admin');
+  assert.equal(sys.code, 'NoPermission', sys.message);
+
+  // Trust policies: no "*" principal, no (unevaluated) condition.
+  for (const statement of [
+    { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: ['*'] } },
+    { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: [`acs:ram::${account}:root`] }, Condition: { IpAddress: { 'acs:SourceIp': '10.0.0.0/8' } } },
+  ]) {
+    const bad = await refusal(ram.createRole(new h.Ram.CreateRoleRequest({ roleName: 'bad-trust', assumeRolePolicyDocument: JSON.stringify({ Version: '1', Statement: [statement] }) })), 'bad trust');
+    assert.equal(bad.code, 'MalformedPolicyDocument');
+  }
+
+  // A role deleted and made again under its name does not revive the old sessions.
+  const trust = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: [`acs:ram::${account}:root`] } }] });
+  await ram.createRole(new h.Ram.CreateRoleRequest({ roleName: 'phoenix', assumeRolePolicyDocument: trust }));
+  await ram.attachPolicyToRole(new h.Ram.AttachPolicyToRoleRequest({ roleName: 'phoenix', policyName: 'AliyunECSReadOnlyAccess', policyType: 'System' }));
+  const caller = await makeUser('phoenix-caller', ['AliyunSTSAssumeRoleAccess']);
+  // The ARN's role name in another case is the same role.
+  const c = h.wire(await caller.sts.assumeRole(new h.Sts.AssumeRoleRequest({ roleArn: `acs:ram::${account}:role/PHOENIX`, roleSessionName: 'old' }))).Credentials;
+  const old = h.ecsClient(server, { ak: c.AccessKeyId, secret: c.AccessKeySecret, securityToken: c.SecurityToken });
+  await old.describeRegions(new h.Ecs.DescribeRegionsRequest({}));
+  await ram.detachPolicyFromRole(new h.Ram.DetachPolicyFromRoleRequest({ roleName: 'phoenix', policyName: 'AliyunECSReadOnlyAccess', policyType: 'System' }));
+  await ram.deleteRole(new h.Ram.DeleteRoleRequest({ roleName: 'phoenix' }));
+  await ram.createRole(new h.Ram.CreateRoleRequest({ roleName: 'phoenix', assumeRolePolicyDocument: trust }));
+  await ram.attachPolicyToRole(new h.Ram.AttachPolicyToRoleRequest({ roleName: 'phoenix', policyName: 'AliyunECSReadOnlyAccess', policyType: 'System' }));
+  const revived = await refusal(old.describeRegions(new h.Ecs.DescribeRegionsRequest({})), 'old session');
+  assert.equal(revived.code, 'InvalidSecurityToken.Expired');
+  // Another account's role: not there and not trusted answer alike.
+  const elsewhere = await refusal(caller.sts.assumeRole(new h.Sts.AssumeRoleRequest({ roleArn: 'acs:ram::9999999999999999:role/nothing', roleSessionName: 'probe' })), 'foreign role');
+  assert.equal(elsewhere.code, 'NoPermission');
 });

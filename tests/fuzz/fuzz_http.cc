@@ -49,9 +49,9 @@ class EmptyStore : public Store {
   Result<std::vector<Doc>> LoadAll(std::string_view) override { return std::vector<Doc>(); }
 };
 
-std::optional<Credential> Lookup(const std::string& ak) {
-  if (ak == "fuzzAK") return Credential{"1234567890", "fuzzSecret"};
-  return std::nullopt;
+Result<Credential> Lookup(const std::string& ak, const std::string& /*security_token*/) {
+  if (ak == "fuzzAK") return Credential{"fuzzSecret", Principal::Root("1234567890")};
+  return MakeError(ErrorCode::kInvalidAccessKeyIdNotFound);
 }
 
 ApiServer& Server() {

@@ -42,9 +42,9 @@ constexpr int kSkewSeconds = 1000000000;
 
 enum class Mode { kRaw, kFilled, kSigned, kTampered };
 
-std::optional<Credential> Lookup(const std::string& ak) {
-  if (ak == kAk) return Credential{kAccount, kSecret};
-  return std::nullopt;
+Result<Credential> Lookup(const std::string& ak, const std::string& /*security_token*/) {
+  if (ak == kAk) return Credential{kSecret, Principal::Root(kAccount)};
+  return MakeError(ErrorCode::kInvalidAccessKeyIdNotFound);
 }
 
 // A header name as the server stores it: lower case (http_server.cc lowers every name).
@@ -115,7 +115,7 @@ void SignAcs3(const ApiRequest& req, HttpRequest& http, const std::vector<std::s
                                   ",Signature=" + Acs3Signature(creq, kSecret);
 }
 
-void CheckRefused(const Result<std::string>& r, const std::string& what) {
+void CheckRefused(const Result<Principal>& r, const std::string& what) {
   FUZZ_CHECK(!r.ok(), what + " verified without the secret");
   FUZZ_CHECK(Describe(r.error().code).http_status < 500, what + ": " + r.error().message);
 }
@@ -188,16 +188,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                                      "SignatureVersion", "Timestamp"};
         if (!acs3 && kV1Own.count(key)) key = "Tamper";
         req.query[key] += "x";
-        Result<std::string> r = auth.Verify(req);
+        Result<Principal> r = auth.Verify(req);
         FUZZ_CHECK(!r.ok() && r.error().code == ErrorCode::kSignatureDoesNotMatch,
                    "a tampered request: " + (r.ok() ? std::string("verified") : r.error().message));
         break;
       }
-      Result<std::string> r = auth.Verify(req);
-      FUZZ_CHECK(r.ok() && *r == kAccount,
-                 std::string(acs3 ? "ACS3" : "v1") +
-                     " request signed like the SDKs do: " + (r.ok() ? *r : r.error().message));
-      Result<std::string> again = auth.Verify(req);
+      Result<Principal> r = auth.Verify(req);
+      FUZZ_CHECK(r.ok() && r->account_id == kAccount && r->access_key_id == kAk,
+                 std::string(acs3 ? "ACS3" : "v1") + " request signed like the SDKs do: " +
+                     (r.ok() ? r->account_id : r.error().message));
+      Result<Principal> again = auth.Verify(req);
       FUZZ_CHECK(!again.ok() && again.error().code == ErrorCode::kSignatureNonceUsed,
                  "a replayed nonce was accepted");
       break;
