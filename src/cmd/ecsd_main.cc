@@ -499,8 +499,13 @@ int RunDev(DevOptions o) {
                                     (network ? ", VPC networking" : "")
                               : std::string("no local agent (ecsd agent --server ...)"))
             << "\n"
-            << "  AccessKeyId:     " << account->access_key_id << "\n"
-            << "  AccessKeySecret: " << account->access_key_secret << "\n"
+            << "  AccessKeyId:     " << account->access_key_id
+            << "\n"
+            // On a terminal only: where the output is kept (a log file), the secret is not.
+            << "  AccessKeySecret: "
+            << (::isatty(STDOUT_FILENO) ? account->access_key_secret
+                                        : "(in " + o.host.data_dir + "/credentials)")
+            << "\n"
             << "  credentials:     " << o.host.data_dir << "/credentials\n"
             << "  agent token:     " << o.host.data_dir << "/agent-token\n";
   if (tls_server)
