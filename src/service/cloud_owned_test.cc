@@ -2,7 +2,6 @@
 // rule they carry as services answer it: another account's record is as unknown as a missing
 // one, with the same code and message.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <string>
 #include <type_traits>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "service/cloud.h"
+#include "service/cloud_test_fixture.h"
 #include "service/disk_service.h"
 #include "service/network_service.h"
 
@@ -97,13 +97,10 @@ TEST(Owned, KeepsACopyOfATemporaryAccountId) {
 }
 
 // Services through a real store: a foreign id answers exactly what an unknown id answers.
-class OwnedServiceTest : public ::testing::Test {
+class OwnedServiceTest : public CloudTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/openecs-owned-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(Store::Open("sqlite:" + dir_ + "/db")).value();
-    cloud_ = std::move(Cloud::Open(store_.get(), CloudConfig{})).value();
+    CloudTest::SetUp();
     ASSERT_TRUE(cloud_
                     ->Write([](Txn& txn) -> Status {
                       Disk d = DiskOf("d-a", "acct-a");
@@ -124,14 +121,6 @@ class OwnedServiceTest : public ::testing::Test {
                     })
                     .ok());
   }
-  void TearDown() override {
-    cloud_.reset();
-    store_.reset();
-    std::system(("rm -rf " + dir_).c_str());
-  }
-  std::string dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Cloud> cloud_;
 };
 
 TEST_F(OwnedServiceTest, ForeignDiskIsNotFoundWithTheSameMessage) {

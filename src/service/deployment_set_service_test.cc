@@ -5,20 +5,17 @@
 #include "service/deployment_set_service.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
+#include "service/cloud_test_fixture.h"
 #include "service/instance_service.h"
 
 namespace openecs {
 namespace {
 
-class DeploymentSetTest : public ::testing::Test {
+class DeploymentSetTest : public CloudTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/openecs-ds-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(Store::Open("sqlite:" + dir_ + "/db")).value();
-    cloud_ = std::move(Cloud::Open(store_.get(), CloudConfig{})).value();
+    CloudTest::SetUp();
     // Three roomy hosts in local-a and a network, written as records (no agent needed).
     ASSERT_TRUE(cloud_
                     ->Write([](Txn& txn) -> Status {
@@ -51,11 +48,6 @@ class DeploymentSetTest : public ::testing::Test {
                       return Ok();
                     })
                     .ok());
-  }
-  void TearDown() override {
-    cloud_.reset();
-    store_.reset();
-    std::system(("rm -rf " + dir_).c_str());
   }
   std::string NewSet(const std::string& strategy = "Availability",
                      std::optional<int> groups = std::nullopt) {
@@ -102,9 +94,6 @@ class DeploymentSetTest : public ::testing::Test {
     return cloud_->Read<size_t>(
         [](const State& s) { return s.instances.size() + s.disks.size() + s.enis.size(); });
   }
-  std::string dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Cloud> cloud_;
 };
 
 TEST_F(DeploymentSetTest, ValidatesNamesStrategiesAndGroups) {
@@ -236,8 +225,7 @@ TEST_F(DeploymentSetTest, CapacitiesCountMembersAndFreeHosts) {
 TEST_F(DeploymentSetTest, SurvivesARestart) {
   std::string set = NewSet();
   auto ids = *RunInstances(*cloud_, Run(1, set));
-  cloud_.reset();
-  cloud_ = std::move(Cloud::Open(store_.get(), CloudConfig{})).value();
+  ReopenCloud();
   EXPECT_EQ(Get(ids[0]).deployment_set_id, set);
   EXPECT_TRUE(cloud_->Read<bool>([&](const State& s) { return s.deployment_sets.count(set); }));
 }

@@ -4,7 +4,6 @@
 #include "service/identity_service.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -13,6 +12,7 @@
 #include "model/ram.h"
 #include "service/account_service.h"
 #include "service/agent_service.h"
+#include "service/cloud_test_fixture.h"
 
 namespace openecs {
 namespace {
@@ -21,19 +21,16 @@ const char* kEcsTrust =
     R"({"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",)"
     R"("Principal":{"Service":["ecs.aliyuncs.com"]}}]})";
 
-class IdentityTest : public ::testing::Test {
+class IdentityTest : public CloudTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/openecs-id-XXXXXX";
-    dir_ = mkdtemp(tmpl);
     box_.emplace(SecretBox::WithKey(std::string(32, 'k')));
-    store_ = std::move(Store::Open("sqlite:" + dir_ + "/db")).value();
-    Open();
+    CloudTest::SetUp();
   }
-  void Open() {
+  CloudConfig Config() override {
     CloudConfig config;
     config.secrets = &*box_;
-    cloud_ = std::move(Cloud::Open(store_.get(), config)).value();
+    return config;
   }
   std::string DbText() {
     std::ifstream in(dir_ + "/db", std::ios::binary);
@@ -43,15 +40,7 @@ class IdentityTest : public ::testing::Test {
     ss << wal.rdbuf();
     return ss.str();
   }
-  void TearDown() override {
-    cloud_.reset();
-    store_.reset();
-    std::system(("rm -rf " + dir_).c_str());
-  }
-  std::string dir_;
   std::optional<SecretBox> box_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Cloud> cloud_;
 };
 
 TEST_F(IdentityTest, AnAccountMadeBesideTheServerIsKnownAtItsFirstRequest) {
@@ -66,8 +55,7 @@ TEST_F(IdentityTest, AnAccountMadeBesideTheServerIsKnownAtItsFirstRequest) {
             ErrorCode::kInvalidAccessKeyIdNotFound);
   // Sealed in the store, opened again after a restart.
   EXPECT_EQ(DbText().find(made->access_key_secret), std::string::npos);
-  cloud_.reset();
-  Open();
+  ReopenCloud();
   auto again = LookupCredential(*cloud_, made->access_key_id, "");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->secret, made->access_key_secret);

@@ -3,40 +3,40 @@
 #include "service/instance_service.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include "service/agent_service.h"
+#include "service/cloud_test_fixture.h"
 #include "service/instance_events.h"
 #include "service/network_service.h"
 
 namespace openecs {
 
-class InstanceServiceTest : public ::testing::Test {
+class InstanceServiceTest : public CloudTest {
  protected:
-  void SetUp() override { Open(); }
-  void TearDown() override {
-    cloud_.reset();
-    store_.reset();
-    std::system(("rm -rf " + dir_).c_str());
+  void SetUp() override {
+    CloudTest::SetUp();
+    Register();
+    Vpc vpc = *CreateVpc(*cloud_, {"acct", "local", "192.168.0.0/16", "", "", {}, false});
+    vsw_ = CreateVSwitch(*cloud_,
+                         {"acct", "local", vpc.id, "local-a", "192.168.1.0/29", "", "", {}, false})
+               ->id;
+    sg_ = CreateSecurityGroup(*cloud_, {"acct", "local", vpc.id, "", "", "", {}, false})->id;
   }
-  void Open(int host_vcpus = 8) {
-    if (dir_.empty()) {
-      char tmpl[] = "/tmp/openecs-svc-XXXXXX";
-      dir_ = mkdtemp(tmpl);
-    }
-    cloud_.reset();
-    store_ = std::move(Store::Open("sqlite:" + dir_ + "/db")).value();
-    cloud_ = std::move(Cloud::Open(store_.get(), CloudConfig{})).value();
+  void TearDown() override {
+    agent_.reset();
+    CloudTest::TearDown();
+  }
+  // Reloads everything from the store, as a restart does; the host registers again.
+  void Open() {
+    agent_.reset();
+    ReopenStore();
+    Register();
+  }
+  // The host h1 (8 vCPUs) and the agent protocol's server side on the current Cloud.
+  void Register() {
     agent_ = std::make_unique<AgentService>(*cloud_);
-    HostInfo h{"h1", "local-a", host_vcpus, 64 * 1024, 1000, 0, "", false, "fake"};
+    HostInfo h{"h1", "local-a", 8, 64 * 1024, 1000, 0, "", false, "fake"};
     host_ = *agent_->Register(h);
-    if (vsw_.empty()) {
-      Vpc vpc = *CreateVpc(*cloud_, {"acct", "local", "192.168.0.0/16", "", "", {}, false});
-      vsw_ = CreateVSwitch(
-                 *cloud_, {"acct", "local", vpc.id, "local-a", "192.168.1.0/29", "", "", {}, false})
-                 ->id;
-      sg_ = CreateSecurityGroup(*cloud_, {"acct", "local", vpc.id, "", "", "", {}, false})->id;
-    }
   }
   RunRequest Run(int amount) {
     RunRequest r;
@@ -60,9 +60,7 @@ class InstanceServiceTest : public ::testing::Test {
     ASSERT_TRUE(agent_->Report(host_, {{id, p, 0, failed, "spawn", failed ? "boom" : ""}}).ok());
   }
 
-  std::string dir_, host_, vsw_, sg_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Cloud> cloud_;
+  std::string host_, vsw_, sg_;
   std::unique_ptr<AgentService> agent_;
 };
 

@@ -4,40 +4,26 @@
 #include "service/keypair_service.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include "common/crypto.h"
 #include "common/text.h"
 #include "service/agent_service.h"
+#include "service/cloud_test_fixture.h"
 #include "service/resource_group_service.h"
 #include "service/tag_service.h"
 
 namespace openecs {
 namespace {
 
-class KeyPairServiceTest : public ::testing::Test {
+class KeyPairServiceTest : public CloudTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/openecs-kp-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    Open();
+    CloudTest::SetUp();
     auto a = GenerateSshRsaKeyPair(1024);
     auto b = GenerateSshRsaKeyPair(1024);
     ASSERT_TRUE(a && b);
     key_a_ = a->public_openssh;
     key_b_ = b->public_openssh;
-  }
-  void TearDown() override {
-    cloud_.reset();
-    store_.reset();
-    std::system(("rm -rf " + dir_).c_str());
-  }
-  // (Re)opens the store and loads the state from it, as a restart does.
-  void Open() {
-    cloud_.reset();
-    store_.reset();
-    store_ = std::move(Store::Open("sqlite:" + dir_ + "/db")).value();
-    cloud_ = std::move(Cloud::Open(store_.get(), CloudConfig{})).value();
   }
   Result<KeyPair> Import(const std::string& account, const std::string& name,
                          const std::string& key) {
@@ -66,9 +52,7 @@ class KeyPairServiceTest : public ::testing::Test {
     });
   }
 
-  std::string dir_, key_a_, key_b_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Cloud> cloud_;
+  std::string key_a_, key_b_;
 };
 
 TEST_F(KeyPairServiceTest, TwoAccountsEachHaveTheirOwnName) {
@@ -153,13 +137,13 @@ TEST_F(KeyPairServiceTest, RecordsKeyedByNameAloneAreReKeyedAtStartup) {
                   })
                   .ok());
   ASSERT_TRUE(Import("acct-a", "new", key_a_).ok());
-  Open();
+  ReopenStore();
   ASSERT_TRUE(UpgradeKeyPairRecords(*cloud_).ok());
   std::set<std::string> want = {"acct-a/old-acct-a", "acct-b/old-acct-b", "acct-a/new"};
   EXPECT_EQ(Keys(), want);
 
   // Durable: a restart finds them under the new keys, and upgrading again changes nothing.
-  Open();
+  ReopenStore();
   EXPECT_EQ(Keys(), want);
   ASSERT_TRUE(UpgradeKeyPairRecords(*cloud_).ok());
   EXPECT_EQ(Keys(), want);

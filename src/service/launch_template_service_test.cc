@@ -4,38 +4,20 @@
 #include "service/launch_template_service.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
+
+#include "service/cloud_test_fixture.h"
 
 namespace openecs {
 namespace {
 
-class LaunchTemplateTest : public ::testing::Test {
+class LaunchTemplateTest : public CloudTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/openecs-lt-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    Open();
-  }
-  void TearDown() override {
-    cloud_.reset();
-    store_.reset();
-    std::system(("rm -rf " + dir_).c_str());
-  }
-  void Open() {
-    cloud_.reset();
-    store_.reset();
-    store_ = std::move(Store::Open("sqlite:" + dir_ + "/db")).value();
-    cloud_ = std::move(Cloud::Open(store_.get(), CloudConfig{})).value();
-  }
   Result<LaunchTemplate> Create(const std::string& name, LaunchTemplateData data = {},
                                 const std::string& account = "acct") {
     return CreateLaunchTemplate(
         *cloud_,
         {.account_id = account, .region_id = "local", .name = name, .data = std::move(data)});
   }
-  std::string dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Cloud> cloud_;
 };
 
 template <typename T>
@@ -65,7 +47,7 @@ TEST_F(LaunchTemplateTest, VersionsAreNumberedAndTheDefaultCannotBeDeleted) {
   auto v3 = CreateLaunchTemplateVersion(*cloud_, "acct", {.id = t->id}, "", {});
   ASSERT_TRUE(v3.ok());
   EXPECT_EQ(v3->second, 3);
-  Open();
+  ReopenStore();
   auto data = ResolveLaunchTemplateVersion(*cloud_, "acct", by_name, std::nullopt);
   ASSERT_TRUE(data.ok());
   EXPECT_EQ(data->at("ImageId"), "img2");

@@ -4,12 +4,12 @@
 #include "service/quota_service.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <thread>
 
 #include "service/agent_service.h"
+#include "service/cloud_test_fixture.h"
 #include "service/instance_service.h"
 #include "service/network_service.h"
 
@@ -147,15 +147,15 @@ TEST(Quota, InstancesWithinQuotaTakesTheTightestQuotaAndHonoursAtLeast) {
 }
 
 // RunInstances against a real store, with the quotas given to the Cloud.
-class QuotaRunTest : public ::testing::Test {
+class QuotaRunTest : public CloudTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/openecs-quota-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(Store::Open("sqlite:" + dir_ + "/db")).value();
+  CloudConfig Config() override {
     CloudConfig config;
     config.quota_defaults = {{kMaxInstances, 3}};
-    cloud_ = std::move(Cloud::Open(store_.get(), config)).value();
+    return config;
+  }
+  void SetUp() override {
+    CloudTest::SetUp();
     agent_ = std::make_unique<AgentService>(*cloud_);
     ASSERT_TRUE(
         agent_->Register({"h1", "local-a", 64, 256 * 1024, 1000, 0, "", false, "fake"}).ok());
@@ -167,9 +167,7 @@ class QuotaRunTest : public ::testing::Test {
   }
   void TearDown() override {
     agent_.reset();
-    cloud_.reset();
-    store_.reset();
-    std::system(("rm -rf " + dir_).c_str());
+    CloudTest::TearDown();
   }
   RunRequest Run(int amount, int min_amount = 0) {
     RunRequest r;
@@ -189,9 +187,7 @@ class QuotaRunTest : public ::testing::Test {
         [](const State& s) { return QuotaUsage(s, "acct", kMaxInstances); });
   }
 
-  std::string dir_, vsw_, sg_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Cloud> cloud_;
+  std::string vsw_, sg_;
   std::unique_ptr<AgentService> agent_;
 };
 

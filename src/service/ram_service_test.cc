@@ -4,11 +4,11 @@
 #include "service/ram_service.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 
 #include "iam/policy.h"
+#include "service/cloud_test_fixture.h"
 
 namespace openecs {
 namespace {
@@ -21,19 +21,8 @@ const char* kTrust =
     R"({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
         "Principal": {"RAM": ["acs:ram::acct:root"]}}]})";
 
-class RamServiceTest : public ::testing::Test {
+class RamServiceTest : public CloudTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/openecs-ram-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(Store::Open("sqlite:" + dir_ + "/db")).value();
-    cloud_ = std::move(Cloud::Open(store_.get(), CloudConfig{})).value();
-  }
-  void TearDown() override {
-    cloud_.reset();
-    store_.reset();
-    std::system(("rm -rf " + dir_).c_str());
-  }
   void MakeUser(const std::string& name, const std::string& account = "acct") {
     ASSERT_TRUE(CreateRamUser(*cloud_, account, {.name = name}).ok());
   }
@@ -41,10 +30,6 @@ class RamServiceTest : public ::testing::Test {
   R Read(const std::function<R(const State&)>& fn) {
     return cloud_->Read<R>(fn);
   }
-
-  std::string dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Cloud> cloud_;
 };
 
 TEST_F(RamServiceTest, ConsolePasswordIsKeptOnlyAsASaltedHashAndChecks) {

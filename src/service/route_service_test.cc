@@ -4,8 +4,8 @@
 #include "service/route_service.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
+#include "service/cloud_test_fixture.h"
 #include "service/eni_service.h"
 #include "service/network_service.h"
 #include "service/security_rules.h"
@@ -13,13 +13,10 @@
 namespace openecs {
 namespace {
 
-class RouteServiceTest : public ::testing::Test {
+class RouteServiceTest : public CloudTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/openecs-rt-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(Store::Open("sqlite:" + dir_ + "/db")).value();
-    cloud_ = std::move(Cloud::Open(store_.get(), CloudConfig{})).value();
+    CloudTest::SetUp();
     ASSERT_TRUE(cloud_
                     ->Write([&](Txn& txn) -> Status {
                       Vpc v;
@@ -61,11 +58,6 @@ class RouteServiceTest : public ::testing::Test {
                     })
                     .ok());
   }
-  void TearDown() override {
-    cloud_.reset();
-    store_.reset();
-    std::system(("rm -rf " + dir_).c_str());
-  }
   Result<RouteEntry> Create(const std::string& dest, const std::string& type,
                             const std::string& hop) {
     return CreateRouteEntry(*cloud_, {.account_id = "acct",
@@ -83,9 +75,6 @@ class RouteServiceTest : public ::testing::Test {
       return out;
     });
   }
-  std::string dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Cloud> cloud_;
 };
 
 TEST_F(RouteServiceTest, TheNextHopsInterfaceCarriesTheDestinations) {

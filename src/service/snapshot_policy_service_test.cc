@@ -4,20 +4,17 @@
 #include "service/snapshot_policy_service.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include "common/clock.h"
+#include "service/cloud_test_fixture.h"
 
 namespace openecs {
 namespace {
 
-class SnapshotPolicyTest : public ::testing::Test {
+class SnapshotPolicyTest : public CloudTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/openecs-policy-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(Store::Open("sqlite:" + dir_ + "/db")).value();
-    cloud_ = std::move(Cloud::Open(store_.get(), CloudConfig{})).value();
+    CloudTest::SetUp();
     ASSERT_TRUE(cloud_
                     ->Write([&](Txn& txn) -> Status {
                       for (const char* id : {"d-one", "d-two", "d-other"}) {
@@ -34,11 +31,6 @@ class SnapshotPolicyTest : public ::testing::Test {
                     })
                     .ok());
   }
-  void TearDown() override {
-    cloud_.reset();
-    store_.reset();
-    std::system(("rm -rf " + dir_).c_str());
-  }
   std::vector<Snapshot> Snapshots() {
     return cloud_->Read<std::vector<Snapshot>>([](const State& s) {
       std::vector<Snapshot> out;
@@ -46,9 +38,6 @@ class SnapshotPolicyTest : public ::testing::Test {
       return out;
     });
   }
-  std::string dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Cloud> cloud_;
 };
 
 TEST_F(SnapshotPolicyTest, ListsParseAsEcsSendsThem) {
