@@ -162,6 +162,16 @@ OwnedRange<Table> Owned(Table& table, std::string account_id) {
   return OwnedRange<Table>(table, std::move(account_id));
 }
 
+// Copies of `account_id`'s records of `table`, in id order (for tables keyed
+// "<account>/<name>", name order).
+template <typename Table>
+std::vector<typename Table::mapped_type> OwnedRecords(const Table& table,
+                                                      const std::string& account_id) {
+  std::vector<typename Table::mapped_type> out;
+  for (const auto& [id, rec] : Owned(table, account_id)) out.push_back(rec);
+  return out;
+}
+
 // Binds the Writes this thread makes, while it lives, to a ClientToken (api/client_token.h):
 // every Write that changes anything also puts the token's IdempotencyRecord, pending, into the
 // same commit, with the ids of the records that Write created. A crash between a creation and

@@ -77,6 +77,15 @@ TEST(Owned, ListsTheCallersRecordsInIdOrder) {
   EXPECT_EQ(Ids(Owned(s.disks, "a")), (std::vector<std::string>{"d-1", "d-3"}));
 }
 
+TEST(OwnedRecords, CopiesTheCallersRecordsInIdOrder) {
+  State s = ThreeDisks();
+  std::vector<Disk> mine = OwnedRecords(s.disks, "a");
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].id, "d-1");
+  EXPECT_EQ(mine[1].id, "d-3");
+  EXPECT_TRUE(OwnedRecords(s.disks, "c").empty());
+}
+
 TEST(Owned, ChangesRecordsThroughAMutableTable) {
   State s = ThreeDisks();
   for (auto& [id, d] : Owned(s.disks, "a")) d.size_gib = 100;

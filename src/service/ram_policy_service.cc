@@ -668,10 +668,7 @@ Result<RamRole> UpdateRamRole(Cloud& cloud, const std::string& account_id, const
 }
 
 std::vector<RamRole> ListRamRoles(const State& s, const std::string& account_id) {
-  std::vector<RamRole> out;
-  // The table is keyed by account/name: an account's roles come in name order.
-  for (const auto& [id, r] : Owned(s.ram_roles, account_id)) out.push_back(r);
-  return out;
+  return OwnedRecords(s.ram_roles, account_id);  // keyed account/name: in name order
 }
 
 Status DeleteRamRole(Cloud& cloud, const std::string& account_id, const std::string& name) {

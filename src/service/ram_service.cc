@@ -388,11 +388,7 @@ Result<RamUser> UpdateRamUser(Cloud& cloud, const std::string& account_id, const
 }
 
 std::vector<RamUser> ListRamUsers(const State& s, const std::string& account_id) {
-  std::vector<RamUser> out;
-  for (const auto& [id, u] : Owned(s.ram_users, account_id)) out.push_back(u);
-  std::sort(out.begin(), out.end(),
-            [](const RamUser& a, const RamUser& b) { return a.name < b.name; });
-  return out;
+  return OwnedRecords(s.ram_users, account_id);  // keyed account/name: in name order
 }
 
 Status DeleteRamUser(Cloud& cloud, const std::string& account_id, const std::string& name) {
@@ -700,11 +696,7 @@ Result<RamGroup> UpdateRamGroup(Cloud& cloud, const std::string& account_id,
 }
 
 std::vector<RamGroup> ListRamGroups(const State& s, const std::string& account_id) {
-  std::vector<RamGroup> out;
-  for (const auto& [id, g] : Owned(s.ram_groups, account_id)) out.push_back(g);
-  std::sort(out.begin(), out.end(),
-            [](const RamGroup& a, const RamGroup& b) { return a.name < b.name; });
-  return out;
+  return OwnedRecords(s.ram_groups, account_id);  // keyed account/name: in name order
 }
 
 Status DeleteRamGroup(Cloud& cloud, const std::string& account_id, const std::string& name) {
