@@ -66,6 +66,8 @@ void RegisterLaunchTemplateActions(ActionTable& t);
 void RegisterDeploymentSetActions(ActionTable& t);
 void RegisterStsActions(ActionTable& t);  // sts_actions.cc
 void RegisterInstanceRamRoleActions(ActionTable& t);
+void RegisterBillingActions(ActionTable& t);  // billing_actions.cc
+void RegisterBssActions(ActionTable& t);      // bss_actions.cc (BSS OpenAPI 2017-12-14)
 // InvalidUser.PassRoleForbidden unless the caller may pass `role_name` (ram:PassRole) to an
 // instance ("" passes nothing; instance_ram_role_actions.cc).
 Status CheckPassRole(const ApiContext& c, const std::string& role_name);

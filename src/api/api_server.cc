@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "api/authorizer.h"
+#include "api/lock_gate.h"
 #include "api/param_types.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -134,6 +135,8 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterDeploymentSetActions(actions_);
   RegisterStsActions(actions_);
   RegisterInstanceRamRoleActions(actions_);
+  RegisterBillingActions(actions_);
+  RegisterBssActions(actions_);
   RegisterTaskActions(actions_);
   RegisterEventActions(actions_);
   RegisterImageActions(actions_);
@@ -280,6 +283,11 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   if (Status allowed = Authorize(cloud_, *principal, version, action, params, ctx.region_id);
       !allowed.ok())
     return ErrorResponse(allowed.error(), request_id, *xml);
+  // Operation locks (service/instance_locks.h) on the instances the request names.
+  if (version == kEcsVersion) {
+    if (Status unlocked = CheckOperationLocks(cloud_, account, action, params); !unlocked.ok())
+      return ErrorResponse(unlocked.error(), request_id, *xml);
+  }
 
   // ClientToken (api/client_token.h): a token used before answers what its first call
   // answered; the call's changes and the token are committed together.

@@ -292,6 +292,7 @@ std::string ProductOfVersion(const std::string& version) {
   if (version == "2015-05-01") return "ram";
   if (version == "2015-04-01") return "sts";
   if (version == "2020-03-31") return "resourcemanager";
+  if (version == "2017-12-14") return "bss";
   return "";
 }
 
@@ -312,7 +313,7 @@ Status Check(const Cloud& cloud, const Principal& principal, const std::string& 
              const std::map<std::string, std::vector<std::string>>& request_tags) {
   std::map<std::string, std::vector<std::string>> common = {
       {"acs:sourceip", {principal.source_ip}},
-      {"acs:currenttime", {FormatIso(NowSeconds())}},
+      {"acs:currenttime", {FormatIso(cloud.Now())}},
       {"acs:securetransport", {principal.secure_transport ? "true" : "false"}}};
   return cloud.Read<Status>([&](const State& s) -> Status {
     std::vector<ParsedPolicy> granted, session;

@@ -33,7 +33,7 @@ Result<std::optional<std::string>> ClientTokens::Claim(const std::string& key,
         if (it == s.idempotency.end()) return std::nullopt;
         return it->second;
       });
-  if (prior && prior->created < NowSeconds() - kTokenLifetimeSeconds) {
+  if (prior && prior->created < cloud_.Now() - kTokenLifetimeSeconds) {
     (void)cloud_.Write([&](Txn& txn) {
       txn.Erase<IdempotencyRecord>(key);
       return Ok();
@@ -68,7 +68,7 @@ void ClientTokens::Finish(const std::string& key, const std::string* body) {
     IdempotencyRecord rec;
     if (it != table.end()) rec = it->second;
     rec.id = key;
-    if (rec.created == 0) rec.created = NowSeconds();
+    if (rec.created == 0) rec.created = txn.now();
     rec.response = *body;
     rec.pending = false;
     txn.Put(std::move(rec));

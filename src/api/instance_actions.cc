@@ -12,7 +12,9 @@
 #include "common/text.h"
 #include "model/catalogue.h"
 #include "model/instance_health.h"
+#include "service/billing_service.h"
 #include "service/eni_service.h"
+#include "service/instance_locks.h"
 #include "service/instance_service.h"
 #include "service/public_ip.h"
 #include "service/resource_group_service.h"
@@ -116,7 +118,21 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   if (period < 0) return MakeError(ErrorCode::kInvalidPeriod);  // ignored unless PrePaid, never < 0
   r.period = static_cast<int>(period);
   r.period_unit = p.GetOr("PeriodUnit", "Month");
+  if (r.period_unit != "Month" && r.period_unit != "Week")
+    return MakeError(ErrorCode::kInvalidPeriodUnit);
+  OPENECS_ASSIGN_OR_RETURN(r.auto_renew, p.Bool("AutoRenew", false));
+  OPENECS_ASSIGN_OR_RETURN(int64_t renew_period, p.IntOr("AutoRenewPeriod", 1, 1, 60));
+  static const std::set<int64_t> kRenewMonths = {1, 2, 3, 6, 12, 24, 36, 48, 60};
+  if (r.period_unit == "Week" ? renew_period > 3 : !kRenewMonths.count(renew_period))
+    return MakeError(ErrorCode::kInvalidAutoRenewPeriod);
+  r.auto_renew_period = static_cast<int>(renew_period);
   r.spot_strategy = p.GetOr("SpotStrategy", "NoSpot");
+  OPENECS_ASSIGN_OR_RETURN(int64_t spot_duration, p.IntOr("SpotDuration", 1, -1000, 1000));
+  if (spot_duration < 0 || spot_duration > 1) return MakeError(ErrorCode::kInvalidSpotDuration);
+  r.spot_duration = static_cast<int>(spot_duration);
+  r.spot_interruption_behavior = p.GetOr("SpotInterruptionBehavior", "Terminate");
+  if (r.spot_interruption_behavior != "Terminate" && r.spot_interruption_behavior != "Stop")
+    return MakeError(ErrorCode::kInvalidSpotInterruptionBehavior);
   OPENECS_ASSIGN_OR_RETURN(auto limit, p.Double("SpotPriceLimit"));
   // An hourly price: never negative, and a million is past any price (it is stored and shown
   // even when the strategy ignores it).
@@ -148,10 +164,13 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
 Result<json> RunInstancesAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(RunRequest r, ParseRun(c, true));
   OPENECS_RETURN_IF_ERROR(CheckPassRole(c, r.ram_role_name));
-  OPENECS_ASSIGN_OR_RETURN(auto ids, RunInstances(c.cloud, r));
+  RunOrder order;
+  OPENECS_ASSIGN_OR_RETURN(auto ids, RunInstances(c.cloud, r, &order));
   json arr = json::array();
   for (auto& id : ids) arr.push_back(id);
-  return json{{"InstanceIdSets", Wrap("InstanceIdSet", arr)}, {"OrderId", ""}, {"TradePrice", 0}};
+  return json{{"InstanceIdSets", Wrap("InstanceIdSet", arr)},
+              {"OrderId", order.order_id},
+              {"TradePrice", ToAmount(order.trade_price)}};
 }
 
 Result<json> CreateInstanceAction(ApiContext& c) {
@@ -159,8 +178,11 @@ Result<json> CreateInstanceAction(ApiContext& c) {
   OPENECS_RETURN_IF_ERROR(CheckPassRole(c, r.ram_role_name));
   r.amount = 1;
   r.min_amount = 1;
-  OPENECS_ASSIGN_OR_RETURN(auto ids, RunInstances(c.cloud, r));
-  return json{{"InstanceId", ids.at(0)}, {"OrderId", ""}, {"TradePrice", 0}};
+  RunOrder order;
+  OPENECS_ASSIGN_OR_RETURN(auto ids, RunInstances(c.cloud, r, &order));
+  return json{{"InstanceId", ids.at(0)},
+              {"OrderId", order.order_id},
+              {"TradePrice", ToAmount(order.trade_price)}};
 }
 
 // One instance as DescribeInstances shows it, written straight to text (the hot path).
@@ -291,9 +313,9 @@ void RenderInstance(const State& s, const Instance& i, JsonWriter& w) {
       .Field("ISP", "")
       .Field("LocalStorageAmount", 0)
       .Field("LocalStorageCapacity", 0)
-      .Field("SaleCycle", "")
-      .Field("SpotDuration", 0)
-      .Field("SpotInterruptionBehavior", "Terminate")
+      .Field("SaleCycle", i.charge_type == "PrePaid" ? ToLower(i.period_unit) : "")
+      .Field("SpotDuration", i.spot_strategy == "NoSpot" ? 0 : i.spot_duration)
+      .Field("SpotInterruptionBehavior", i.spot_interruption_behavior)
       .Field("VlanId", "");
   // One socket of `Cpu` single-threaded cores, as QEMU is given them.
   w.Key("CpuOptions")
@@ -345,7 +367,10 @@ void RenderInstance(const State& s, const Instance& i, JsonWriter& w) {
       .Field("HostnameType", "")
       .EndObject();
   w.Key("SecurityOptions").BeginObject().Field("EnableSecureBoot", false).EndObject();
-  w.Key("OperationLocks").BeginObject().Key("LockReason").BeginArray().EndArray().EndObject();
+  w.Key("OperationLocks").BeginObject().Key("LockReason").BeginArray();
+  for (const auto& reason : i.operation_locks)
+    w.BeginObject().Field("LockReason", reason).Field("LockMsg", LockMessage(reason)).EndObject();
+  w.EndArray().EndObject();
   w.Key("Tags").BeginObject().Key("Tag").BeginArray();
   for (const auto& t : i.tags)
     w.BeginObject().Field("TagKey", t.key).Field("TagValue", t.value).EndObject();
@@ -462,7 +487,7 @@ Result<json> DescribeInstancesFullStatusAction(ApiContext& c) {
   std::set<std::string> ids(ids_list.begin(), ids_list.end());
   auto status = c.params.Get("Status");
   auto health = c.params.Get("HealthStatus");
-  int64_t now = NowSeconds();
+  int64_t now = c.cloud.Now();
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<std::pair<const Instance*, std::string>> matched;
     for (const auto& [id, i] : Owned(s.instances, c.account_id)) {
@@ -702,7 +727,7 @@ Result<json> GetInstanceConsoleOutputAction(ApiContext& c) {
   }
   return json{{"InstanceId", id},
               {"ConsoleOutput", Base64Encode(text)},
-              {"LastUpdateTime", FormatIso(NowSeconds())}};
+              {"LastUpdateTime", FormatIso(c.cloud.Now())}};
 }
 
 }  // namespace

@@ -269,7 +269,7 @@ Result<json> ModifyInstanceAutoReleaseTimeAction(ApiContext& c) {
                        "AutoReleaseTime must be UTC as yyyy-MM-ddTHH:mm:ssZ.");
     when = *parsed;
   }
-  OPENECS_RETURN_IF_ERROR(ModifyAutoReleaseTime(c.cloud, c.account_id, id, when, NowSeconds()));
+  OPENECS_RETURN_IF_ERROR(ModifyAutoReleaseTime(c.cloud, c.account_id, id, when, c.cloud.Now()));
   return json::object();
 }
 

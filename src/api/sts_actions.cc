@@ -80,7 +80,7 @@ Result<nlohmann::json> AssumeRole(ApiContext& c) {
     assumed.role_id = role->role_id;
     assumed.session_name = session;
     assumed.inline_policy = policy.value_or("");
-    int64_t expiration = NowSeconds() + seconds;
+    int64_t expiration = c.cloud.Now() + seconds;
     StsCredentials creds = IssueStsCredentials(*sts, assumed, expiration);
     std::string role_arn = "acs:ram::" + role->account_id + ":role/" + ToLower(role->name);
     return nlohmann::json{

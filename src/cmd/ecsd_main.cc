@@ -16,6 +16,9 @@
 #include "agent/http_channel.h"
 #include "api/agent_endpoint.h"
 #include "api/api_server.h"
+#include "api/operator_endpoint.h"
+#include "billing/price_table.h"
+#include "cmd/operator_cmd.h"
 #include "common/address_filter.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -29,6 +32,7 @@
 #include "model/catalogue.h"
 #include "service/account_service.h"
 #include "service/agent_service.h"
+#include "service/billing_service.h"
 #include "service/cloud.h"
 #include "service/identity_service.h"
 #include "service/instance_events.h"
@@ -124,6 +128,10 @@ struct DevOptions {
   std::string tls_listen;           // "" = no TLS listener
   std::string tls_cert, tls_key;    // "" = self-signed, kept in <data-dir>/tls/
   std::vector<std::string> quotas;  // NAME=VALUE: every account's default (quota_service.h)
+  // Billing (service/billing_service.h).
+  bool test_clock = false;  // the cloud's clock can be moved forward (operator route)
+  std::string prices;       // the price table's file ("" the built-in one)
+  std::string credit_limit = "unlimited";  // an account's credit line unless set
 };
 
 struct AgentCmdOptions {
@@ -379,6 +387,35 @@ int RunDev(DevOptions o) {
   config.zones = o.zones.empty() ? std::vector<std::string>{o.region + "-a", o.region + "-b"}
                                  : Split(o.zones, ',');
   config.quota_defaults = std::move(quota_defaults);
+  // Billing: prices, the default credit line, and the clock (a test clock keeps its offset in
+  // <data-dir>/test-clock across restarts, so expiries do not move back).
+  PriceTable prices = DefaultPriceTable();
+  if (!o.prices.empty()) {
+    auto loaded = LoadPriceTable(o.prices);
+    if (!loaded.ok()) {
+      std::cerr << "--prices: " << loaded.error().message << "\n";
+      return 2;
+    }
+    prices = *loaded;
+  }
+  config.prices = &prices;
+  if (o.credit_limit != "unlimited") {
+    char* end = nullptr;
+    double v = std::strtod(o.credit_limit.c_str(), &end);
+    if (o.credit_limit.empty() || *end != '\0' || !(v >= 0 && v <= 1e12)) {
+      std::cerr << "--credit-limit: a number >= 0, or unlimited\n";
+      return 2;
+    }
+    config.default_credit_limit = ToNano(v);
+  }
+  std::unique_ptr<TestClock> test_clock;
+  std::string clock_file = o.host.data_dir + "/test-clock";
+  if (o.test_clock) {
+    int64_t offset_ms = 0;
+    if (std::ifstream in(clock_file); in) in >> offset_ms;
+    test_clock = std::make_unique<TestClock>(std::max<int64_t>(0, offset_ms));
+    config.clock = test_clock.get();
+  }
   auto cloud = Cloud::Open(store->get(), config);
   if (!cloud.ok()) {
     std::cerr << cloud.error().message << "\n";
@@ -473,8 +510,18 @@ int RunDev(DevOptions o) {
     r.body = R"({"Status":"ok"})";
     return r;
   });
+  auto operator_token = LoadOrCreateSecret(o.host.data_dir + "/operator-token");
+  if (!operator_token.ok()) {
+    std::cerr << operator_token.error().message << "\n";
+    return 1;
+  }
+  OperatorEndpoint operator_endpoint(
+      **cloud, *operator_token, test_clock.get(), [&clock_file](int64_t offset_ms) {
+        (void)WriteFileAtomic(clock_file, std::to_string(offset_ms) + "\n", 0600);
+      });
   HttpHandler route = [&](const HttpRequest& r) {
     if (r.target.rfind(kAgentPathPrefix, 0) == 0) return agent_endpoint.Handle(r);
+    if (r.target.rfind(kOperatorPathPrefix, 0) == 0) return operator_endpoint.Handle(r);
     return api.Handle(r);
   };
   auto server = HttpServer::Start(o.listen, o.threads, route, 8, "", o.limits);
@@ -507,7 +554,9 @@ int RunDev(DevOptions o) {
                                         : "(in " + o.host.data_dir + "/credentials)")
             << "\n"
             << "  credentials:     " << o.host.data_dir << "/credentials\n"
-            << "  agent token:     " << o.host.data_dir << "/agent-token\n";
+            << "  agent token:     " << o.host.data_dir << "/agent-token\n"
+            << "  operator token:  " << o.host.data_dir << "/operator-token"
+            << (test_clock ? " (test clock: ecsd operator advance-clock)" : "") << "\n";
   if (tls_server)
     std::cout << "  TLS (API and agents): https://"
               << o.tls_listen.substr(0, o.tls_listen.rfind(':')) << ":" << tls_server->port()
@@ -518,14 +567,15 @@ int RunDev(DevOptions o) {
   std::signal(SIGTERM, OnSignal);
   // Automatic snapshot policies and snapshot retention, checked every 10 s.
   for (int tick = 0; !g_stop; ++tick) {
-    if (tick % 50 == 0) RunSnapshotPolicies(**cloud, NowSeconds());
-    if (tick % 5 == 0) ReleaseDueInstances(**cloud, NowSeconds());  // each second
+    if (tick % 50 == 0) RunSnapshotPolicies(**cloud, (**cloud).Now());
+    if (tick % 5 == 0) ReleaseDueInstances(**cloud, (**cloud).Now());  // each second
+    if (tick % 25 == 0) RunBillingPass(**cloud, (**cloud).Now());      // every 5 s
     // Accounts changed beside the server (`ecsd account set-quota`), each second; never from
     // inside a Write (it takes the lock).
     if (tick % 5 == 0) (**cloud).ReloadAccounts(0);
     if (tick % 3000 == 0) {  // every 10 minutes
-      ExpireInstanceEvents(**cloud, NowSeconds());
-      api.client_tokens().Expire(NowSeconds());
+      ExpireInstanceEvents(**cloud, (**cloud).Now());
+      api.client_tokens().Expire((**cloud).Now());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
@@ -679,6 +729,15 @@ int main(int argc, char** argv) {
                   "NAME=VALUE: the default quota for every account (repeatable; an account's "
                   "own, from `ecsd account set-quota`, wins); NAME (built-in default): " +
                       QuotaNames(true));
+  dev->add_flag("--test-clock", o.test_clock,
+                "let the operator move the cloud's clock forward (ecsd operator advance-clock): "
+                "expiries, renewals and bills in seconds; for tests");
+  dev->add_option("--prices", o.prices,
+                  "the price table (JSON; `ecsd prices` prints the built-in one to edit)");
+  dev->add_option("--credit-limit", o.credit_limit,
+                  "how far below zero an account's balance may go before it is overdue and its "
+                  "pay-as-you-go instances are stopped (unlimited: never)")
+      ->capture_default_str();
   dev->add_flag("!--no-local-agent", o.local_agent,
                 "serve the API only; hosts join with `ecsd agent --server`");
   AddHostOptions(dev, o.host);
@@ -721,7 +780,9 @@ int main(int argc, char** argv) {
     c->add_option("--secrets-key", acct.secrets_key,
                   "the server's secrets key (default: beside the store, secrets.key)");
   }
+  auto run_operator = AddOperatorCommands(app);
   CLI11_PARSE(app, argc, argv);
+  if (int rc = run_operator(); rc != -1) return rc;
   if (account_create->parsed()) return RunAccount(acct, AccountCmd::kCreate);
   if (account_list->parsed()) return RunAccount(acct, AccountCmd::kList);
   if (account_set_quota->parsed()) return RunAccount(acct, AccountCmd::kSetQuota);

@@ -19,6 +19,24 @@ int64_t NowMillis() {
 }
 
 namespace {
+class Wall final : public Clock {
+ public:
+  int64_t NowMillis() const override { return openecs::NowMillis(); }
+};
+}  // namespace
+
+const Clock& WallClock() {
+  static const Wall wall;
+  return wall;
+}
+
+int64_t TestClock::NowMillis() const { return openecs::NowMillis() + offset_ms_.load(); }
+
+void TestClock::Advance(int64_t ms) {
+  if (ms > 0) offset_ms_.fetch_add(ms);
+}
+
+namespace {
 std::string Format(int64_t t, const char* fmt) {
   std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};

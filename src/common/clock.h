@@ -1,5 +1,13 @@
 #pragma once
-// Wall-clock time as the API shows it. Time is int64 seconds since the Unix epoch (UTC).
+// Time as the API shows it: int64 seconds (or milliseconds) since the Unix epoch (UTC).
+//
+// Two clocks. The free functions NowSeconds/NowMillis are the wall clock: signature timestamps,
+// nonce windows, ids, the agent's own timing. A `Clock` is the cloud's clock, which everything
+// a user is charged or expired by reads (creation times, ExpiredTime, metering, STS expiry,
+// auto-release): the server holds one (CloudConfig::clock). In production it is WallClock();
+// under `ecsd dev --test-clock` it is a TestClock the operator moves forward, so a month of
+// subscription passes in a test without the SDK's signatures (wall clock) going stale.
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +17,29 @@ namespace openecs {
 
 int64_t NowSeconds();
 int64_t NowMillis();
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual int64_t NowMillis() const = 0;
+  int64_t NowSeconds() const { return NowMillis() / 1000; }
+};
+
+// The wall clock as a Clock (a process-wide instance).
+const Clock& WallClock();
+
+// The wall clock plus an offset that only grows (Advance). Thread-safe.
+class TestClock final : public Clock {
+ public:
+  explicit TestClock(int64_t offset_ms = 0) : offset_ms_(offset_ms) {}
+  int64_t NowMillis() const override;
+  // Moves the clock forward by `ms` (>= 0; a negative step is ignored: time never goes back).
+  void Advance(int64_t ms);
+  int64_t offset_ms() const { return offset_ms_.load(); }
+
+ private:
+  std::atomic<int64_t> offset_ms_;
+};
 // "2026-11-27T04:26:56Z"
 std::string FormatIso(int64_t epoch_seconds);
 // "2026-11-27T04:26Z" (the minute precision many ECS responses use)

@@ -109,6 +109,39 @@ namespace openecs {
     "The current status of the VPC does not support this operation.")                              \
   X(kDeletionProtection, "InvalidOperation.DeletionProtection", 403,                               \
     "The instance has deletion protection enabled; disable it before releasing the instance.")     \
+  X(kInstanceLockedForSecurity, "InstanceLockedForSecurity", 403,                                  \
+    "The specified operation is denied as your instance is locked for security reasons.")          \
+  X(kInstanceExpiredOrInArrears, "InstanceExpiredOrInArrears", 403,                                \
+    "The specified operation is denied as your prepay instance is expired (prepay mode) or in "    \
+    "arrears (afterpay mode).")                                                                    \
+  X(kInstanceExpired, "InstanceExpired", 403, "The prePaid instance has been expired.")            \
+  X(kExpiredInstance, "ExpiredInstance", 400, "The specified instance has expired.")               \
+  X(kNotEnoughBalance, "InvalidAccountStatus.NotEnoughBalance", 403,                               \
+    "Your account does not have enough balance.")                                                  \
+  X(kAccountArrearage, "Account.Arrearage", 400, "Your account has an outstanding payment.")       \
+  X(kInvalidResourceTypeValue, "InvalidResourceType.ValueNotSupported", 400,                       \
+    "The specified parameter ResourceType is not valid.")                                          \
+  X(kInvalidPriceUnit, "InvalidPriceUnit.ValueNotSupported", 400,                                  \
+    "The specified parameter PriceUnit is not valid.")                                             \
+  X(kInvalidPeriodUnit, "InvalidPeriodUnit.ValueNotSupported", 400,                                \
+    "The specified parameter PeriodUnit is not valid.")                                            \
+  X(kInvalidInstanceTypeMissing, "InvalidInstanceType.Missing", 404,                               \
+    "The specified parameter InstanceType is not supplied.")                                       \
+  X(kInvalidDiskCategoryMissing, "InvalidDiskCategory.Missing", 404,                               \
+    "The specified parameter DataDisk.1.Category is not supplied.")                                \
+  X(kInvalidAutoRenewPeriod, "InvalidAutoRenewPeriod.ValueNotSupported", 400,                      \
+    "The specified AutoRenewPeriod is not valid.")                                                 \
+  X(kInvalidRenewalStatus, "InvalidParameter.RenewalStatus", 403,                                  \
+    "The specified RenewalStatus is not valid.")                                                   \
+  X(kInvalidRenewDuration, "InvalidParameter.Duration", 403,                                       \
+    "The specified Duration is not valid.")                                                        \
+  X(kInvalidSpotDuration, "InvalidSpotDuration", 400, "The specified SpotDuration is not valid.")  \
+  X(kInvalidSpotInterruptionBehavior, "InvalidSpotInterruptionBehavior", 400,                      \
+    "The specified SpotInterruptionBehavior is not valid.")                                        \
+  X(kReleaseTimeHaveBeenSet, "ReleaseTimeHaveBeenSet", 400,                                        \
+    "The instance has an automatic release time; cancel it before changing to subscription.")      \
+  X(kInvalidBillingCycle, "InvalidParameter.BillingCycle", 400,                                    \
+    "The specified BillingCycle is not valid; it is YYYY-MM.")                                     \
   X(kChargeTypeViolation, "ChargeTypeViolation", 403,                                              \
     "The operation is not permitted due to charge type of the instance.")                          \
   X(kNoPublicIp, "QuotaExceeded.PublicIpAddress", 403,                                             \

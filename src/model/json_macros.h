@@ -74,4 +74,24 @@ void FromJsonField(const nlohmann::json& j, const char* key, T& field, const T& 
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(OPENECS_JSON_FROM, __VA_ARGS__))    \
   }
 
+// A struct with more fields than one OPENECS_JSON takes (nlohmann's macros stop at 63): each
+// OPENECS_JSON_PART names some fields, OPENECS_JSON_JOIN makes to_json/from_json of the parts.
+#define OPENECS_JSON_PART(Part, Type, ...)                                                   \
+  static void Part##ToJson(nlohmann::json& nlohmann_json_j, const Type& nlohmann_json_t) {   \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, __VA_ARGS__))                 \
+  }                                                                                          \
+  static void Part##FromJson(const nlohmann::json& nlohmann_json_j, Type& nlohmann_json_t) { \
+    const Type nlohmann_json_default_obj{};                                                  \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(OPENECS_JSON_FROM, __VA_ARGS__))                \
+  }
+#define OPENECS_JSON_JOIN(Type, A, B)                \
+  void to_json(nlohmann::json& j, const Type& t) {   \
+    A##ToJson(j, t);                                 \
+    B##ToJson(j, t);                                 \
+  }                                                  \
+  void from_json(const nlohmann::json& j, Type& t) { \
+    A##FromJson(j, t);                               \
+    B##FromJson(j, t);                               \
+  }
+
 }  // namespace openecs

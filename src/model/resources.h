@@ -65,6 +65,20 @@ struct Instance {
   int64_t expired_time = 0;
   std::string spot_strategy = "NoSpot";
   double spot_price_limit = 0;
+  // Billing (service/billing_service.h). A subscription's renewal at expiry: AutoRenewal (for
+  // auto_renew_period auto_renew_unit), Normal or NotRenewal.
+  std::string renewal_status = "Normal";
+  int auto_renew_period = 1;
+  std::string auto_renew_unit = "Month";
+  // Spot: hours protected from reclaim after creation (0 or 1), what a reclaim does
+  // (Terminate | Stop), and the notice: stopped or released at this time (0: none).
+  int spot_duration = 1;
+  std::string spot_interruption_behavior = "Terminate";
+  int64_t spot_termination_time = 0;
+  // OperationLocks: financial (expired subscription, overdue account), security (the
+  // operator), Recycling (a spot instance being reclaimed). Mutations check them
+  // (service/instance_locks.h).
+  std::vector<std::string> operation_locks;
   std::string internet_charge_type = "PayByTraffic";
   int internet_max_bandwidth_out = 0;
   int internet_max_bandwidth_in = 0;

@@ -7,17 +7,22 @@ namespace openecs {
 
 OPENECS_JSON(Tag, key, value)
 OPENECS_JSON(MaintenanceWindow, start_time, end_time)
-OPENECS_JSON(Instance, id, version, account_id, region_id, zone_id, name, host_name, description,
-             instance_type, cpu, memory_mb, gpu, image_id, vpc_id, vswitch_id, private_ip,
-             security_group_ids, disk_ids, key_pair_name, password, user_data, tags, charge_type,
-             period, period_unit, expired_time, spot_strategy, spot_price_limit,
-             internet_charge_type, internet_max_bandwidth_out, internet_max_bandwidth_in,
-             deletion_protection, creation_time, start_time, status, stopped_mode, task, force_stop,
-             desired, reboot_seq, power, host_id, claimed, last_error, booted_once, vnc_password,
-             vnc_url, public_ip, public_ip_on_start, secondary_ips, metadata_http_endpoint,
-             metadata_http_tokens, metadata_hop_limit, boot_time, guest_ready, maintenance_action,
-             maintenance_notify, maintenance_windows, auto_release_time, deployment_set_id,
-             deployment_set_group, resource_group_id, ram_role_name)
+OPENECS_JSON_PART(InstanceCore, Instance, id, version, account_id, region_id, zone_id, name,
+                  host_name, description, instance_type, cpu, memory_mb, gpu, image_id, vpc_id,
+                  vswitch_id, private_ip, security_group_ids, disk_ids, key_pair_name, password,
+                  user_data, tags, charge_type, period, period_unit, expired_time, spot_strategy,
+                  spot_price_limit, internet_charge_type, internet_max_bandwidth_out,
+                  internet_max_bandwidth_in, deletion_protection, creation_time, start_time, status,
+                  stopped_mode, task, force_stop, desired, reboot_seq, power, host_id, claimed,
+                  last_error, booted_once, vnc_password, vnc_url, public_ip, public_ip_on_start,
+                  secondary_ips, metadata_http_endpoint, metadata_http_tokens, metadata_hop_limit,
+                  boot_time, guest_ready, maintenance_action, maintenance_notify,
+                  maintenance_windows, auto_release_time, deployment_set_id, deployment_set_group,
+                  resource_group_id, ram_role_name)
+// Billing and locks (service/billing_service.h, service/instance_locks.h).
+OPENECS_JSON_PART(InstanceTerms, Instance, renewal_status, auto_renew_period, auto_renew_unit,
+                  spot_duration, spot_interruption_behavior, spot_termination_time, operation_locks)
+OPENECS_JSON_JOIN(Instance, InstanceCore, InstanceTerms)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time, host_id,

@@ -157,7 +157,7 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
     h.driver = info.driver;
     h.vpc_data_plane = info.vpc_data_plane;
     h.underlay_ip = info.underlay_ip;
-    h.last_seen = NowSeconds();
+    h.last_seen = txn.now();
     host_id = txn.Put(h).id;
     return Ok();
   }));
@@ -262,7 +262,7 @@ Result<RoleCredentials> AgentService::RoleCredentialsOf(const std::string& host_
     session.role_name = role->name;
     session.role_id = role->role_id;
     session.session_name = instance_id;
-    int64_t now = NowSeconds();
+    int64_t now = cloud_.Now();
     StsCredentials c = IssueStsCredentials(*sts, session, now + kInstanceRoleCredentialSeconds);
     return RoleCredentials{role->name,       c.access_key_id, c.access_key_secret,
                            c.security_token, c.expiration,    now};
@@ -291,7 +291,7 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
   for (const Observation* o : consoles) cloud_.SetConsole(o->instance_id, *o->console);
   return cloud_.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
-    int64_t now = NowSeconds();
+    int64_t now = txn.now();
     for (const auto& o : obs) {
       if (o.snapshot) ApplySnapshotReport(txn, host_id, *o.snapshot);
       if (o.image) ApplyImageReport(txn, host_id, *o.image);

@@ -103,6 +103,8 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RamPolicy>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RamRole>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<AccessKey>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<BillingAccount>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<BillItem>());
   OPENECS_RETURN_IF_ERROR(c->SealPlaintextSecrets());
   return c;
 }
@@ -131,8 +133,8 @@ void ForKind(std::string_view kind, F&& f) {
   ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, AutoSnapshotPolicy, Vpc, RouteTable,
             RouteEntry, ResourceGroup, VSwitch, SecurityGroup, KeyPair, EipAddress,
             NetworkInterface, Host, IdempotencyRecord, Account, InstanceEvent, LaunchTemplate,
-            DeploymentSet, RamUser, RamGroup, RamPolicy, RamRole, AccessKey>(kind,
-                                                                             std::forward<F>(f));
+            DeploymentSet, RamUser, RamGroup, RamPolicy, RamRole, AccessKey, BillingAccount,
+            BillItem>(kind, std::forward<F>(f));
 }
 }  // namespace
 
@@ -203,7 +205,7 @@ int Cloud::ReloadAccounts(int min_interval_ms) {
   // Only the rate-limited calls (a request with an unknown key) count against the interval: a
   // periodic reload just before must not make the first request of a new account wait.
   if (min_interval_ms > 0) {
-    int64_t now = NowMillis();
+    int64_t now = openecs::NowMillis();  // the wall clock: a rate limit
     if (now - last_reload_ms_ < min_interval_ms) return 0;
     last_reload_ms_ = now;
   }
@@ -250,7 +252,7 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
   bool bump = false;
   {
     std::unique_lock lock(mu_);
-    Txn txn(state_);
+    Txn txn(state_, Now());
     Status st = fn(txn);
     if (!st.ok()) {
       if (!txn.touched_.empty() || !txn.erased_.empty()) {
@@ -268,7 +270,7 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
       } else {
         rec.id = scope->key();
         rec.fingerprint = scope->fingerprint();
-        rec.created = NowSeconds();
+        rec.created = txn.now();
         rec.pending = true;
       }
       for (const auto& [kind, touched_id] : txn.touched_) {

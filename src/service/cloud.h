@@ -25,11 +25,14 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "common/secret_box.h"
+#include "model/billing.h"
 #include "model/ram.h"
 #include "model/resources.h"
 #include "store/store.h"
 
 namespace openecs {
+
+struct PriceTable;  // billing/price_table.h
 
 struct CloudConfig {
   std::string region_id = "local";
@@ -43,6 +46,14 @@ struct CloudConfig {
   // The operator's default quotas for every account (`ecsd dev --quota NAME=VALUE`), over the
   // built-in ones of service/quota_service.h; an account's own overrides win over both.
   std::map<std::string, int64_t> quota_defaults;
+  // The cloud's clock (common/clock.h): a TestClock under `ecsd dev --test-clock`. Must
+  // outlive the Cloud.
+  const Clock* clock = &WallClock();
+  // Billing (service/billing_service.h): the price table (null: DefaultPriceTable()) and the
+  // credit line of an account the operator has not set one for (nano-units; -1: unlimited, so
+  // nothing is stopped for an unpaid bill unless the operator asks for it).
+  const PriceTable* prices = nullptr;
+  int64_t default_credit_limit = -1;
 };
 
 // The JSON member names whose string values are secrets, sealed by CloudConfig::secrets in the
@@ -84,6 +95,9 @@ struct State {
   std::map<std::string, RamPolicy> ram_policies;
   std::map<std::string, RamRole> ram_roles;
   std::map<std::string, AccessKey> access_keys;
+  // Billing (model/billing.h): money by account id, bill lines by their id.
+  std::map<std::string, BillingAccount> billing_accounts;
+  std::map<std::string, BillItem> bill_items;
   // Not a table (never stored): CloudConfig::quota_defaults, set by Cloud::Open, so that quota
   // checks need nothing but the State they run under (service/quota_service.h).
   std::map<std::string, int64_t> quota_defaults;
@@ -227,13 +241,18 @@ OPENECS_KIND(RamGroup, "ram_group", ram_groups)
 OPENECS_KIND(RamPolicy, "ram_policy", ram_policies)
 OPENECS_KIND(RamRole, "ram_role", ram_roles)
 OPENECS_KIND(AccessKey, "access_key", access_keys)
+OPENECS_KIND(BillingAccount, "billing_account", billing_accounts)
+OPENECS_KIND(BillItem, "bill_item", bill_items)
 #undef OPENECS_KIND
 
 // The changes one mutator makes. Only valid inside Cloud::Write.
 class Txn {
  public:
-  explicit Txn(State& s) : s_(s) {}
+  Txn(State& s, int64_t now) : s_(s), now_(now) {}
   State& state() { return s_; }
+  // The cloud's clock (CloudConfig::clock) in seconds, read once when the Write began: every
+  // record one mutation stamps carries the same time.
+  int64_t now() const { return now_; }
   // Inserts or replaces a record and marks it for the commit.
   template <typename T>
   T& Put(T rec) {
@@ -268,6 +287,7 @@ class Txn {
  private:
   friend class Cloud;
   State& s_;
+  int64_t now_;
   std::set<std::pair<std::string, std::string>> touched_;
   std::vector<Doc> erased_;
 };
@@ -278,6 +298,9 @@ class Cloud {
   static Result<std::unique_ptr<Cloud>> Open(Store* store, CloudConfig config);
 
   const CloudConfig& config() const { return config_; }
+  // The cloud's clock (CloudConfig::clock), in seconds and milliseconds.
+  int64_t Now() const { return config_.clock->NowSeconds(); }
+  int64_t NowMillis() const { return config_.clock->NowMillis(); }
 
   // Runs `fn` under the shared lock. `fn` must not keep references past its return.
   template <typename R>
@@ -330,7 +353,7 @@ class Cloud {
   // Starts at the wall clock in microseconds, so revisions keep growing across restarts (an
   // agent that saw revision N before a restart must not wait for N again): a previous run
   // would have needed more than one commit per microsecond, sustained, to get ahead.
-  int64_t revision_ = NowMillis() * 1000;
+  int64_t revision_ = openecs::NowMillis() * 1000;
   std::mutex reload_mu_;
   int64_t last_reload_ms_ = 0;
   mutable std::mutex console_mu_;

@@ -92,7 +92,7 @@ Result<DeploymentSet> CreateDeploymentSet(Cloud& cloud, const CreateDeploymentSe
                                  .on_unable_to_redeploy = r.on_unable_to_redeploy,
                                  .domain = r.domain,
                                  .granularity = r.granularity,
-                                 .creation_time = NowSeconds()});
+                                 .creation_time = txn.now()});
     return Ok();
   }));
   return made;

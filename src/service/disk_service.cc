@@ -42,7 +42,7 @@ void Attach(Txn& txn, Disk& d, Instance& inst, std::optional<bool> delete_with_i
   d.device = NextDevice(txn.state(), inst);
   d.instance_id = inst.id;
   d.status = inst.status == InstanceStatus::kRunning ? "Attaching" : "In_use";
-  d.attached_time = NowSeconds();
+  d.attached_time = txn.now();
   if (d.host_id.empty()) d.host_id = inst.host_id;
   if (delete_with_instance) d.delete_with_instance = *delete_with_instance;
   inst.disk_ids.push_back(d.id);
@@ -60,7 +60,7 @@ void Detached(Txn& txn, Disk& d) {
   d.instance_id.clear();
   d.device.clear();
   d.status = "Available";
-  d.detached_time = NowSeconds();
+  d.detached_time = txn.now();
   txn.Touch(d);
 }
 
@@ -179,7 +179,7 @@ Result<Disk> CreateDisk(Cloud& cloud, const CreateDiskRequest& r) {
     d.status = "Available";
     d.delete_with_instance = false;  // a disk made on its own outlives instances by default
     d.tags = r.tags;
-    d.creation_time = NowSeconds();
+    d.creation_time = txn.now();
     Instance* inst = nullptr;
     if (!r.instance_id.empty()) {
       OPENECS_ASSIGN_OR_RETURN(inst, FindInstance(s, r.account_id, r.instance_id));
@@ -528,7 +528,7 @@ Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) 
     d.snapshot_id = "";
     d.size_gib = size;
     d.host_id = inst->host_id;  // the old one's pool; the new file is made at the next start
-    d.creation_time = d.attached_time = NowSeconds();
+    d.creation_time = d.attached_time = txn.now();
     d.build_generation = 0;
     d.build_snapshot_id = d.build_task_id = "";
     std::replace(inst->disk_ids.begin(), inst->disk_ids.end(), old->id, d.id);

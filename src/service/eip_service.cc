@@ -45,7 +45,7 @@ Result<EipAddress> AllocateEip(Cloud& cloud, const AllocateEipRequest& r) {
     e.name = r.name;
     e.description = r.description;
     e.tags = r.tags;
-    e.creation_time = NowSeconds();
+    e.creation_time = txn.now();
     out = txn.Put(e);
     return Ok();
   }));

@@ -228,7 +228,7 @@ Result<NetworkInterface> CreateNetworkInterface(Cloud& cloud, const CreateEniReq
     }
     e.security_group_ids = r.security_group_ids;
     e.tags = r.tags;
-    e.creation_time = NowSeconds();
+    e.creation_time = txn.now();
     out = txn.Put(e);
     return Ok();
   }));

@@ -32,8 +32,9 @@ Result<Credential> FindStored(const State& s, const std::string& id) {
   return c;
 }
 
+// `now`: the cloud's clock (tokens expire by it, as they were issued by it).
 Result<Credential> FromStsToken(const State& s, const SecretBox& sts, const std::string& id,
-                                const std::string& token) {
+                                const std::string& token, int64_t now) {
   if (token.empty())
     return MakeError(ErrorCode::kInvalidSecurityTokenMissing,
                      "An STS AccessKeyId needs its SecurityToken.");
@@ -43,8 +44,7 @@ Result<Credential> FromStsToken(const State& s, const SecretBox& sts, const std:
       !j.contains("exp") || !j["exp"].is_number_integer())
     return MakeError(ErrorCode::kInvalidSecurityTokenMalformed);
   if (j["ak"].get<std::string>() != id) return MakeError(ErrorCode::kInvalidSecurityTokenMismatch);
-  if (j["exp"].get<int64_t>() <= NowSeconds())
-    return MakeError(ErrorCode::kInvalidSecurityTokenExpired);
+  if (j["exp"].get<int64_t>() <= now) return MakeError(ErrorCode::kInvalidSecurityTokenExpired);
   Principal p;
   p.type = Principal::Type::kAssumedRole;
   p.account_id = j.value("account", "");
@@ -122,8 +122,9 @@ Result<Credential> LookupCredential(Cloud& cloud, const std::string& access_key_
   if (access_key_id.starts_with(kStsPrefix)) {
     auto sts = StsBox(cloud);
     if (!sts) return MakeError(ErrorCode::kInvalidAccessKeyIdNotFound);
-    return cloud.Read<Result<Credential>>(
-        [&](const State& s) { return FromStsToken(s, *sts, access_key_id, security_token); });
+    return cloud.Read<Result<Credential>>([&](const State& s) {
+      return FromStsToken(s, *sts, access_key_id, security_token, cloud.Now());
+    });
   }
   auto find = [&] {
     return cloud.Read<Result<Credential>>(

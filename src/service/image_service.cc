@@ -41,7 +41,7 @@ CustomImage NewImage(Txn& txn, const std::string& account_id, const std::string&
   image.region_id = region_id;
   image.name = name;
   image.description = description;
-  image.creation_time = NowSeconds();
+  image.creation_time = txn.now();
   image.task_id = StartTask(txn, account_id, region_id, action, image.id).id;
   return image;
 }

@@ -11,6 +11,7 @@
 #include "common/ipv4.h"
 #include "common/log.h"
 #include "model/catalogue.h"
+#include "service/billing_service.h"
 #include "service/capacity.h"
 #include "service/deployment_set_service.h"
 #include "service/image_service.h"
@@ -125,12 +126,6 @@ std::string BatchName(const std::string& pattern, int n, int amount, bool unique
   return pattern;
 }
 
-int64_t ExpiryOf(const RunRequest& r, int64_t now) {
-  if (r.charge_type != "PrePaid") return 0;
-  int64_t days = r.period_unit == "Week" ? 7 * r.period : 30 * r.period;
-  return now + days * 86400;
-}
-
 }  // namespace
 
 Status ValidateDisk(const DiskRequest& d, bool system, int image_min_gib) {
@@ -163,7 +158,7 @@ Status ValidateDisk(const DiskRequest& d, bool system, int image_min_gib) {
   return Ok();
 }
 
-Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r) {
+Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r, RunOrder* order) {
   // Checks that need no state.
   if (r.amount < 1 || r.amount > 100) return MakeError(ErrorCode::kInvalidAmount);
   int min_amount = r.min_amount == 0 ? r.amount : r.min_amount;
@@ -358,9 +353,26 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       if (public_ips.free() < min_amount) return MakeError(ErrorCode::kNoPublicIp);
       count = static_cast<int>(std::min<int64_t>(count, public_ips.free()));
     }
+    // Billing (billing_service.h): an overdue account buys nothing more; a subscription is
+    // paid for before anything is made.
+    if (IsOverdue(s, cloud.config(), r.account_id)) return MakeError(ErrorCode::kAccountArrearage);
+    PricedInstance priced{
+        type, {}, r.internet_charge_type, r.internet_max_bandwidth_out, vsw.zone_id};
+    priced.disks.push_back(
+        {r.system_disk.category, r.system_disk.performance_level, r.system_disk.size_gib, true});
+    for (const auto& d : data_disks)
+      priced.disks.push_back({d.category, d.performance_level, d.size_gib, false});
+    bool prepaid = r.charge_type == "PrePaid";
+    Quote quote =
+        prepaid ? QuoteSubscription(PricesOf(cloud), priced, r.period, r.period_unit)
+                : QuoteHourly(PricesOf(cloud), priced, r.spot_strategy != "NoSpot", txn.now());
+    if (prepaid)
+      OPENECS_RETURN_IF_ERROR(CheckFunds(s, cloud.config(), r.account_id, quote.total() * count));
+    if (order) order->trade_price = quote.total() * count;
     if (r.dry_run) return DryRunOk();
 
-    int64_t now = NowSeconds();
+    int64_t now = txn.now();
+    std::string order_id;
     for (int n = 0; n < count; ++n) {
       Instance inst;
       inst.id = NewId("i");
@@ -393,9 +405,14 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
       inst.charge_type = r.charge_type;
       inst.period = r.charge_type == "PrePaid" ? r.period : 0;
       inst.period_unit = r.charge_type == "PrePaid" ? r.period_unit : "";
-      inst.expired_time = ExpiryOf(r, now);
+      inst.expired_time = prepaid ? AddPeriod(now, r.period, r.period_unit) : 0;
+      inst.renewal_status = prepaid && r.auto_renew ? "AutoRenewal" : "Normal";
+      inst.auto_renew_period = r.auto_renew_period;
+      inst.auto_renew_unit = prepaid ? r.period_unit : "Month";
       inst.spot_strategy = r.spot_strategy;
       inst.spot_price_limit = r.spot_price_limit;
+      inst.spot_duration = r.spot_duration;
+      inst.spot_interruption_behavior = r.spot_interruption_behavior;
       inst.internet_charge_type = r.internet_charge_type;
       inst.internet_max_bandwidth_out = r.internet_max_bandwidth_out;
       if (want_public) inst.public_ip = public_ips.Next().value_or("");
@@ -452,9 +469,15 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r)
         local.delete_with_instance = true;
         make_disk(local, false, static_cast<int>(data_disks.size()) + 1 + k);
       }
+      if (prepaid)
+        order_id = PlaceOrder(txn, cloud.config(),
+                              {r.account_id, inst.id, inst.name, inst.zone_id, "SubscriptionOrder",
+                               r.period, r.period_unit, order_id},
+                              quote);
       ids.push_back(inst.id);
       txn.Put(std::move(inst));
     }
+    if (order) order->order_id = order_id;
     return Ok();
   }));
   return ids;
@@ -600,11 +623,11 @@ Result<std::vector<BatchResult>> RebootInstances(Cloud& cloud, const PowerReques
 }
 
 Result<std::vector<BatchResult>> DeleteInstances(Cloud& cloud, const PowerRequest& r) {
-  auto check = [](Txn&, Instance& i, const PowerRequest& r) -> Status {
+  auto check = [](Txn& txn, Instance& i, const PowerRequest& r) -> Status {
     if (i.deletion_protection && !r.by_platform) return MakeError(ErrorCode::kDeletionProtection);
     OPENECS_RETURN_IF_ERROR(CheckAction(
         r.force ? InstanceAction::kForceDelete : InstanceAction::kDelete, i.status, i.task));
-    if (i.charge_type == "PrePaid" && i.expired_time > NowSeconds())
+    if (i.charge_type == "PrePaid" && i.expired_time > txn.now())
       return MakeError(ErrorCode::kChargeTypeViolation,
                        "A subscription instance can be released only after it expires.");
     return Ok();

@@ -38,8 +38,12 @@ struct RunRequest {
   std::string charge_type = "PostPaid";
   int period = 0;
   std::string period_unit = "Month";
+  bool auto_renew = false;  // PrePaid: renewed at expiry for auto_renew_period period_units
+  int auto_renew_period = 1;
   std::string spot_strategy = "NoSpot";
   double spot_price_limit = 0;
+  int spot_duration = 1;                                 // hours protected from reclaim: 0 or 1
+  std::string spot_interruption_behavior = "Terminate";  // | Stop
   std::string internet_charge_type = "PayByTraffic";
   int internet_max_bandwidth_out = 0;
   int internet_max_bandwidth_in = 0;
@@ -63,7 +67,14 @@ struct RunRequest {
 
 // Creates min_amount..amount instances (as many as capacity allows, all or nothing below
 // min_amount -> OperationDenied.NoStock). Returns their ids in creation order.
-Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r);
+// What RunInstances charged: a subscription's order (OrderId, its total) or, pay-as-you-go,
+// the hourly price of the instances (service/billing_service.h).
+struct RunOrder {
+  std::string order_id;
+  int64_t trade_price = 0;  // nano-units
+};
+Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r,
+                                              RunOrder* order = nullptr);
 
 enum class BatchMode { kAllTogether, kSuccessFirst };
 

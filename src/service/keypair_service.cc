@@ -64,7 +64,7 @@ Result<KeyPair> SaveKeyPair(Cloud& cloud, const std::string& account_id,
     k.public_key = Trim(public_key);
     k.fingerprint = *fp;
     k.tags = tags;
-    k.creation_time = NowSeconds();
+    k.creation_time = txn.now();
     out = txn.Put(k);
     return Ok();
   }));

@@ -281,8 +281,8 @@ Status ValidateVersionDescription(const std::string& d) {
 }
 
 LaunchTemplateVersion NewVersion(int64_t number, const std::string& account_id,
-                                 const std::string& description, LaunchTemplateData data) {
-  int64_t now = NowSeconds();
+                                 const std::string& description, LaunchTemplateData data,
+                                 int64_t now) {
   return LaunchTemplateVersion{.number = number,
                                .description = description,
                                .created_by = account_id,
@@ -381,18 +381,19 @@ Result<LaunchTemplate> CreateLaunchTemplate(Cloud& cloud, const CreateLaunchTemp
       ++count;
     }
     if (count >= kMaxLaunchTemplates) return MakeError(ErrorCode::kLaunchTemplateLimitExceed);
-    int64_t now = NowSeconds();
-    LaunchTemplate t{.id = NewId("lt"),
-                     .account_id = r.account_id,
-                     .region_id = r.region_id,
-                     .name = r.name,
-                     .resource_group_id = group,
-                     .default_version = 1,
-                     .last_number = 1,
-                     .versions = {NewVersion(1, r.account_id, r.version_description, data)},
-                     .tags = r.tags,
-                     .creation_time = now,
-                     .modified_time = now};
+    int64_t now = txn.now();
+    LaunchTemplate t{
+        .id = NewId("lt"),
+        .account_id = r.account_id,
+        .region_id = r.region_id,
+        .name = r.name,
+        .resource_group_id = group,
+        .default_version = 1,
+        .last_number = 1,
+        .versions = {NewVersion(1, r.account_id, r.version_description, data, txn.now())},
+        .tags = r.tags,
+        .creation_time = now,
+        .modified_time = now};
     made = txn.Put(std::move(t));
     return Ok();
   }));
@@ -413,9 +414,10 @@ Result<std::pair<std::string, int64_t>> CreateLaunchTemplateVersion(
                            std::to_string(kMaxLaunchTemplateVersions) +
                            " versions; delete one first.");
     int64_t number = t->last_number + 1;
-    t->versions.push_back(NewVersion(number, account_id, description, std::move(checked)));
+    t->versions.push_back(
+        NewVersion(number, account_id, description, std::move(checked), txn.now()));
     t->last_number = number;
-    t->modified_time = NowSeconds();
+    t->modified_time = txn.now();
     txn.Touch(*t);
     out = {t->id, number};
     return Ok();
@@ -433,7 +435,7 @@ Result<std::string> ModifyLaunchTemplateDefaultVersion(Cloud& cloud, const std::
     id = t->id;
     if (t->default_version == number) return Ok();
     t->default_version = number;
-    t->modified_time = NowSeconds();
+    t->modified_time = txn.now();
     txn.Touch(*t);
     return Ok();
   }));
@@ -468,7 +470,7 @@ Result<std::string> DeleteLaunchTemplateVersions(Cloud& cloud, const std::string
     std::set<int64_t> drop(numbers.begin(), numbers.end());
     std::erase_if(t->versions,
                   [&](const LaunchTemplateVersion& v) { return drop.count(v.number); });
-    t->modified_time = NowSeconds();
+    t->modified_time = txn.now();
     txn.Touch(*t);
     id = t->id;
     return Ok();

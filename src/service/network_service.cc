@@ -63,7 +63,7 @@ Result<Vpc> CreateVpc(Cloud& cloud, const CreateVpcRequest& r) {
   vpc.vrouter_id = NewId("vrt");
   vpc.route_table_id = NewId("vtb");
   vpc.tags = r.tags;
-  vpc.creation_time = NowSeconds();
+  vpc.creation_time = cloud.Now();
   Vpc out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     OPENECS_ASSIGN_OR_RETURN(vpc.resource_group_id,
@@ -191,7 +191,7 @@ Result<VSwitch> CreateVSwitch(Cloud& cloud, const CreateVSwitchRequest& r) {
     v.name = r.name;
     v.description = r.description;
     v.tags = r.tags;
-    v.creation_time = NowSeconds();
+    v.creation_time = txn.now();
     out = txn.Put(v);
     return Ok();
   }));
@@ -275,7 +275,7 @@ Result<SecurityGroup> CreateSecurityGroup(Cloud& cloud, const CreateSecurityGrou
     g.type = r.type.empty() ? "normal" : r.type;
     g.inner_access_policy = g.type == "enterprise" ? "Drop" : "Accept";
     g.tags = r.tags;
-    g.creation_time = NowSeconds();
+    g.creation_time = txn.now();
     out = txn.Put(g);
     return Ok();
   }));
@@ -433,7 +433,7 @@ Status AuthorizeRules(Cloud& cloud, const std::string& account_id, const std::st
                              [&](const SecurityGroupRule& e) { return SameRule(e, r); });
       if (dup) continue;
       r.id = NewId("sgr");
-      r.create_time = NowSeconds();
+      r.create_time = txn.now();
       g->rules.push_back(r);
       changed = true;
     }

@@ -207,7 +207,7 @@ Result<RamPolicyView> CreateRamPolicy(Cloud& cloud, const std::string& account_i
     p.account_id = account_id;
     p.name = name;
     p.description = description;
-    p.create_date = p.update_date = NowSeconds();
+    p.create_date = p.update_date = txn.now();
     p.versions.push_back({"v1", document, p.create_date});
     p.default_version = "v1";
     p.next_version_number = 2;
@@ -308,7 +308,7 @@ Result<RamPolicyView> UpdateRamPolicyDescription(Cloud& cloud, const std::string
     RamPolicy* p = FindCustom(txn.state(), account_id, name);
     if (!p) return PolicyNotExist(RamPolicyType::kCustom, name);
     p->description = description;
-    p->update_date = NowSeconds();
+    p->update_date = txn.now();
     txn.Touch(*p);
     out = CustomView(txn.state(), *p);
     return Ok();
@@ -339,7 +339,7 @@ Result<RamPolicyVersionView> CreateRamPolicyVersion(Cloud& cloud, const std::str
                              "RotateStrategy DeleteOldestNonDefaultVersionWhenLimitExceeded.");
       p->versions.erase(oldest);
     }
-    int64_t now = NowSeconds();
+    int64_t now = txn.now();
     RamPolicyVersion v{"v" + std::to_string(p->next_version_number++), document, now};
     p->versions.push_back(v);
     if (set_as_default) p->default_version = v.version_id;
@@ -394,7 +394,7 @@ Status DeleteRamPolicyVersion(Cloud& cloud, const std::string& account_id, const
                            "; make another version the default first.");
     std::erase_if(p->versions,
                   [&](const RamPolicyVersion& v) { return v.version_id == version_id; });
-    p->update_date = NowSeconds();
+    p->update_date = txn.now();
     txn.Touch(*p);
     return Ok();
   });
@@ -410,7 +410,7 @@ Status SetDefaultRamPolicyVersion(Cloud& cloud, const std::string& account_id,
     OPENECS_RETURN_IF_ERROR(FindVersion(*p, version_id));
     if (p->default_version == version_id) return Ok();
     p->default_version = version_id;
-    p->update_date = NowSeconds();
+    p->update_date = txn.now();
     txn.Touch(*p);
     return Ok();
   });
@@ -434,7 +434,7 @@ Status AttachRamPolicy(Cloud& cloud, const std::string& account_id, RamEntity en
           return MakeError(rule.already_attached,
                            std::string("The ") + PolicyTypeName(type) + " policy " + policy_name +
                                " is already attached to " + rule.what + " " + entity_name + ".");
-      rec.policies.push_back({PolicyTypeName(type), policy_name, NowSeconds()});
+      rec.policies.push_back({PolicyTypeName(type), policy_name, txn.now()});
       txn.Touch(rec);
       return Ok();
     });
@@ -626,7 +626,7 @@ Result<RamRole> CreateRamRole(Cloud& cloud, const std::string& account_id, const
     r.assume_role_policy_document = in.assume_role_policy_document;
     r.max_session_duration = in.max_session_duration;
     r.tags = in.tags;
-    r.create_date = r.update_date = NowSeconds();
+    r.create_date = r.update_date = txn.now();
     out = txn.Put(std::move(r));
     return Ok();
   }));
@@ -659,7 +659,7 @@ Result<RamRole> UpdateRamRole(Cloud& cloud, const std::string& account_id, const
       r->assume_role_policy_document = *up.new_assume_role_policy_document;
     if (up.new_description) r->description = *up.new_description;
     if (up.new_max_session_duration) r->max_session_duration = *up.new_max_session_duration;
-    r->update_date = NowSeconds();
+    r->update_date = txn.now();
     txn.Touch(*r);
     out = *r;
     return Ok();

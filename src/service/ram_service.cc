@@ -330,7 +330,7 @@ Result<RamUser> CreateRamUser(Cloud& cloud, const std::string& account_id, const
     u.mobile_phone = in.mobile_phone;
     u.email = in.email;
     u.comments = in.comments;
-    u.create_date = u.update_date = NowSeconds();
+    u.create_date = u.update_date = txn.now();
     out = txn.Put(std::move(u));
     return Ok();
   }));
@@ -369,7 +369,7 @@ Result<RamUser> UpdateRamUser(Cloud& cloud, const std::string& account_id, const
     if (up.new_mobile_phone) u.mobile_phone = *up.new_mobile_phone;
     if (up.new_email) u.email = *up.new_email;
     if (up.new_comments) u.comments = *up.new_comments;
-    u.update_date = NowSeconds();
+    u.update_date = txn.now();
     if (rename) {
       // The record moves to its new key; the user's AccessKeys follow it.
       txn.Erase<RamUser>(u.id);
@@ -461,7 +461,7 @@ Result<AccessKey> CreateRamAccessKey(Cloud& cloud, const std::string& account_id
     k.user_name = user_name;
     k.secret = RandomMixedAlnum(30);
     k.status = "Active";
-    k.create_date = NowSeconds();
+    k.create_date = txn.now();
     out = txn.Put(std::move(k));
     return Ok();
   }));
@@ -562,7 +562,7 @@ Result<RamUser> CreateLoginProfile(Cloud& cloud, const std::string& account_id,
     if (u->login_profile.present)
       return MakeError(ErrorCode::kRamLoginProfileAlreadyExists,
                        "The user " + user_name + " already has a login profile.");
-    profile.create_date = NowSeconds();
+    profile.create_date = txn.now();
     u->login_profile = profile;
     txn.Touch(*u);
     out = *u;
@@ -642,7 +642,7 @@ Result<RamGroup> CreateRamGroup(Cloud& cloud, const std::string& account_id,
     g.name = name;
     g.group_id = "g-" + RandomAlnum(16);
     g.comments = comments;
-    g.create_date = g.update_date = NowSeconds();
+    g.create_date = g.update_date = txn.now();
     out = txn.Put(std::move(g));
     return Ok();
   }));
@@ -676,7 +676,7 @@ Result<RamGroup> UpdateRamGroup(Cloud& cloud, const std::string& account_id,
                        "The group " + *new_name + " already exists.");
     RamGroup g = *found;
     if (new_comments) g.comments = *new_comments;
-    g.update_date = NowSeconds();
+    g.update_date = txn.now();
     if (rename) {
       // The record moves to its new key; its members' memberships follow it.
       txn.Erase<RamGroup>(g.id);
@@ -733,7 +733,7 @@ Status AddUserToGroup(Cloud& cloud, const std::string& account_id, const std::st
       if (m.group_name == group_name)
         return MakeError(ErrorCode::kRamUserGroupAlreadyExists,
                          "The user " + user_name + " is already in group " + group_name + ".");
-    u->groups.push_back({group_name, NowSeconds()});
+    u->groups.push_back({group_name, txn.now()});
     txn.Touch(*u);
     return Ok();
   });

@@ -130,7 +130,7 @@ Result<ResourceGroupView> CreateResourceGroup(Cloud& cloud, const std::string& a
     g.account_id = account_id;
     g.name = name;
     g.display_name = display_name.empty() ? name : display_name;
-    g.creation_time = NowSeconds();
+    g.creation_time = txn.now();
     out = txn.Put(std::move(g));
     return Ok();
   }));

@@ -155,7 +155,7 @@ Result<RouteEntry> CreateRouteEntry(Cloud& cloud, const CreateRouteEntryRequest&
     e.next_hop_id = r.next_hop_id;
     e.name = r.name;
     e.description = r.description;
-    e.creation_time = NowSeconds();
+    e.creation_time = txn.now();
     out = txn.Put(std::move(e));
     return Ok();
   }));

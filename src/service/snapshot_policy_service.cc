@@ -116,7 +116,7 @@ Result<AutoSnapshotPolicy> CreateAutoSnapshotPolicy(Cloud& cloud, const Snapshot
     p.repeat_weekdays = r.repeat_weekdays;
     p.retention_days = r.retention_days;
     p.tags = r.tags;
-    p.creation_time = NowSeconds();
+    p.creation_time = txn.now();
     out = txn.Put(p);
     return Ok();
   }));

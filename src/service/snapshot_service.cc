@@ -74,7 +74,7 @@ Result<Snapshot*> StartSnapshot(Txn& txn, const CreateSnapshotRequest& r) {
   snap.host_id = disk.host_id;
   snap.retention_days = r.retention_days;
   snap.tags = r.tags;
-  snap.creation_time = snap.last_modified_time = NowSeconds();
+  snap.creation_time = snap.last_modified_time = txn.now();
   snap.task_id = StartTask(txn, r.account_id, r.region_id, "CreateSnapshot", snap.id).id;
   return &txn.Put(snap);
 }
@@ -129,7 +129,7 @@ Status ModifySnapshotAttribute(Cloud& cloud, const std::string& account_id, cons
     if (name) snap->name = *name;
     if (description) snap->description = *description;
     if (retention_days) snap->retention_days = *retention_days;
-    snap->last_modified_time = NowSeconds();
+    snap->last_modified_time = txn.now();
     txn.Touch(*snap);
     return Ok();
   });
@@ -221,7 +221,7 @@ void ApplySnapshotReport(Txn& txn, const std::string& host_id, const SnapshotRep
   } else {
     return;
   }
-  snap.last_modified_time = NowSeconds();
+  snap.last_modified_time = txn.now();
   txn.Touch(snap);
 }
 

@@ -15,7 +15,7 @@ Task& StartTask(Txn& txn, const std::string& account_id, const std::string& regi
   t.region_id = region_id;
   t.action = action;
   t.resource_id = resource_id;
-  t.creation_time = NowSeconds();
+  t.creation_time = txn.now();
   return txn.Put(t);
 }
 
@@ -39,7 +39,7 @@ void FinishTask(Txn& txn, const std::string& task_id) {
   if (!t) return;
   t->status = "Finished";
   t->progress = 100;
-  t->finished_time = NowSeconds();
+  t->finished_time = txn.now();
   txn.Touch(*t);
 }
 
@@ -50,7 +50,7 @@ void FailTask(Txn& txn, const std::string& task_id, const std::string& code,
   t->status = "Failed";
   t->error_code = code;
   t->error_message = message;
-  t->finished_time = NowSeconds();
+  t->finished_time = txn.now();
   txn.Touch(*t);
 }
 

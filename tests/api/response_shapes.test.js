@@ -415,6 +415,11 @@ async function makeFixtures() {
     return s && s.Status.Name === 'Running' && s.HealthStatus.Name === 'Ok';
   }, 'A booted');
   await waitInst([fx.b, fx.c], 'Stopped');
+  // Billing: B becomes a subscription (paid, renewed, auto-renewing); it goes back to pay-as-you-go
+  // before it is released.
+  await call('ModifyInstanceChargeType', { RegionId: R, InstanceIds: JSON.stringify([fx.b]), InstanceChargeType: 'PrePaid', Period: '1' });
+  await call('RenewInstance', { InstanceId: fx.b, Period: '1' });
+  await call('ModifyInstanceAutoRenewAttribute', { RegionId: R, InstanceId: fx.b, RenewalStatus: 'AutoRenewal', Duration: '1', PeriodUnit: 'Month' });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,6 +447,11 @@ function READS() {
     [`DescribeInstanceMaintenanceAttributes@${ECS}`]: [r, { ...r, 'InstanceId.1': fx.a }],
     [`DescribeInstanceAttachmentAttributes@${ECS}`]: [{ ...r, InstanceIds: JSON.stringify([fx.a, fx.b]) }],
     [`DescribeInstanceRamRole@${ECS}`]: [r, { ...r, InstanceIds: JSON.stringify([fx.a]) }],
+    [`DescribeInstanceAutoRenewAttribute@${ECS}`]: [{ ...r, InstanceId: fx.b }, { ...r, RenewalStatus: 'AutoRenewal' }],
+    [`DescribeRenewalPrice@${ECS}`]: [{ ...r, ResourceId: fx.b }],
+    [`DescribePrice@${ECS}`]: [{ ...r, InstanceType: h.SMALL_TYPE }, { ...r, InstanceType: h.SMALL_TYPE, PriceUnit: 'Month' },
+      { ...r, ResourceType: 'disk', 'DataDisk.1.Category': 'cloud_essd', 'DataDisk.1.Size': '40' }],
+    [`DescribeSpotPriceHistory@${ECS}`]: [{ ...r, InstanceType: h.SMALL_TYPE, NetworkType: 'vpc' }],
     [`DescribeDisks@${ECS}`]: [r],
     [`GetInstanceConsoleOutput@${ECS}`]: [{ ...r, InstanceId: fx.a }],
     [`DescribeInstanceVncUrl@${ECS}`]: [{ ...r, InstanceId: fx.a }],
@@ -499,6 +509,7 @@ async function teardown() {
   await call('ModifyInstanceDeployment', { RegionId: R, InstanceId: fx.a, DeploymentSetId: fx.ds, RemoveFromDeploymentSet: 'true' });
   await call('DetachInstanceRamRole', { RegionId: R, RamRoleName: 'shapes-role', InstanceIds: JSON.stringify([fx.a]) });
   await call('DeleteInstance', { InstanceId: fx.c });
+  await call('ModifyInstanceChargeType', { RegionId: R, InstanceIds: JSON.stringify([fx.b]), InstanceChargeType: 'PostPaid' });
   await call('DeleteInstances', { RegionId: R, 'InstanceId.1': fx.b, Force: 'true' });
   await until(async () => (await peek('DescribeInstances', { RegionId: R, InstanceIds: JSON.stringify([fx.b, fx.c]) })).Instances.Instance.length === 0, 'B and C gone');
   await call('DeleteSecurityGroup', { RegionId: R, SecurityGroupId: fx.sg3 });

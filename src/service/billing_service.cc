@@ -1,0 +1,688 @@
+#include "service/billing_service.h"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <ctime>
+
+#include "common/crypto.h"
+#include "common/log.h"
+#include "service/instance_events.h"
+#include "service/instance_locks.h"
+#include "service/instance_service.h"
+
+namespace openecs {
+
+const PriceTable& PricesOf(const Cloud& cloud) {
+  static const PriceTable kDefaults = DefaultPriceTable();
+  return cloud.config().prices ? *cloud.config().prices : kDefaults;
+}
+
+Nano Quote::total() const {
+  Nano sum = 0;
+  for (const auto& l : lines) sum += l.amount;
+  return sum;
+}
+
+namespace {
+
+std::string DiskSpec(std::string_view category, std::string_view level, int size_gib) {
+  std::string s(category);
+  if (!level.empty()) s += " " + std::string(level);
+  return s + " " + std::to_string(size_gib) + " GiB";
+}
+
+std::string DayOf(int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+  return buf;
+}
+
+bool Unlimited(const BillingAccount& a) { return a.credit_limit < 0; }
+
+}  // namespace
+
+Quote QuoteSubscription(const PriceTable& t, const PricedInstance& spec, int period,
+                        std::string_view unit) {
+  Quote q;
+  if (spec.type)
+    q.lines.push_back({"instanceType", "instance_type", spec.type->id,
+                       InstancePeriodPrice(t, *spec.type, period, unit)});
+  for (const auto& d : spec.disks) {
+    if (IsLocalDiskCategory(d.category)) continue;
+    q.lines.push_back(
+        {d.system ? "systemDisk" : "dataDisk", d.system ? "system_disk" : "data_disk",
+         DiskSpec(d.category, d.performance_level, d.size_gib),
+         DiskPeriodPrice(t, d.category, d.performance_level, d.size_gib, period, unit)});
+  }
+  if (spec.internet_charge_type == "PayByBandwidth" && spec.bandwidth_out > 0)
+    q.lines.push_back({"bandwidth", "bandwidth", std::to_string(spec.bandwidth_out) + " Mbps",
+                       BandwidthPeriodPrice(t, spec.bandwidth_out, period, unit)});
+  return q;
+}
+
+Quote QuoteHourly(const PriceTable& t, const PricedInstance& spec, bool spot, int64_t at) {
+  Quote q;
+  if (spec.type)
+    q.lines.push_back(
+        {"instanceType", "instance_type", spec.type->id,
+         spot ? SpotPrice(t, *spec.type, spec.zone_id, at) : InstanceHourPrice(t, *spec.type)});
+  for (const auto& d : spec.disks) {
+    Nano rate = DiskGibHourPrice(t, d.category, d.performance_level);
+    if (rate <= 0) continue;
+    q.lines.push_back({d.system ? "systemDisk" : "dataDisk", d.system ? "system_disk" : "data_disk",
+                       DiskSpec(d.category, d.performance_level, d.size_gib), rate * d.size_gib});
+  }
+  if (spec.internet_charge_type == "PayByBandwidth" && spec.bandwidth_out > 0)
+    q.lines.push_back({"bandwidth", "bandwidth", std::to_string(spec.bandwidth_out) + " Mbps",
+                       BandwidthHourPrice(t, spec.bandwidth_out)});
+  return q;
+}
+
+PricedInstance PricedInstanceOf(const State& s, const Instance& i) {
+  PricedInstance p;
+  p.type = FindInstanceType(i.instance_type);
+  for (const auto& id : i.disk_ids) {
+    auto it = s.disks.find(id);
+    if (it == s.disks.end()) continue;
+    p.disks.push_back({it->second.category, it->second.performance_level, it->second.size_gib,
+                       it->second.type == "system"});
+  }
+  p.internet_charge_type = i.internet_charge_type;
+  p.bandwidth_out = i.internet_max_bandwidth_out;
+  p.zone_id = i.zone_id;
+  return p;
+}
+
+BillingAccount BillingAccountView(const State& s, const CloudConfig& config,
+                                  const std::string& account_id) {
+  if (auto it = s.billing_accounts.find(account_id); it != s.billing_accounts.end())
+    return it->second;
+  BillingAccount a;
+  a.id = a.account_id = account_id;
+  a.credit_limit = config.default_credit_limit;
+  return a;
+}
+
+namespace {
+bool Overdue(const BillingAccount& a) { return !Unlimited(a) && a.balance < -a.credit_limit; }
+}  // namespace
+
+bool IsOverdue(const State& s, const CloudConfig& config, const std::string& account_id) {
+  return Overdue(BillingAccountView(s, config, account_id));
+}
+
+Nano AvailableFunds(const BillingAccount& a) {
+  return Unlimited(a) ? LLONG_MAX : a.balance + a.credit_limit;
+}
+
+Status CheckFunds(const State& s, const CloudConfig& config, const std::string& account_id,
+                  Nano amount) {
+  BillingAccount a = BillingAccountView(s, config, account_id);
+  if (amount <= 0 || amount <= AvailableFunds(a)) return Ok();
+  char msg[160];
+  std::snprintf(msg, sizeof(msg),
+                "Your account does not have enough balance: the order costs %.2f, %.2f is "
+                "available.",
+                ToAmount(amount), ToAmount(AvailableFunds(a)));
+  return MakeError(ErrorCode::kNotEnoughBalance, msg);
+}
+
+namespace {
+
+// The account's money record, made (metered from `now`) on first use.
+BillingAccount& BillingAccountFor(Txn& txn, const CloudConfig& config,
+                                  const std::string& account_id) {
+  auto& table = txn.state().billing_accounts;
+  auto it = table.find(account_id);
+  if (it != table.end()) return it->second;
+  BillingAccount a = BillingAccountView(txn.state(), config, account_id);
+  a.metered_until = txn.now();
+  return txn.Put(std::move(a));
+}
+
+}  // namespace
+
+int64_t AddPeriod(int64_t from, int period, std::string_view unit) {
+  if (unit == "Week") return from + int64_t{period} * 7 * 86400;
+  int months = unit == "Year" ? period * 12 : period;
+  std::time_t tt = static_cast<std::time_t>(from);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  int day = tm.tm_mday;
+  tm.tm_mon += months;
+  tm.tm_mday = 1;
+  std::time_t first = timegm(&tm);  // normalises the month
+  std::tm norm{};
+  gmtime_r(&first, &norm);
+  // The same day of the month, or the month's last day (Jan 31 + 1 month = Feb 28/29).
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int year = norm.tm_year + 1900;
+  int last = kDays[norm.tm_mon] +
+             (norm.tm_mon == 1 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0));
+  norm.tm_mday = std::min(day, last);
+  return static_cast<int64_t>(timegm(&norm));
+}
+
+std::string PlaceOrder(Txn& txn, const CloudConfig& config, const OrderOf& order,
+                       const Quote& quote) {
+  BillingAccount& a = BillingAccountFor(txn, config, order.account_id);
+  // A number, as BSS order ids are: the time and four random digits.
+  std::string order_id =
+      !order.order_id.empty()
+          ? order.order_id
+          : std::to_string(txn.now()) +
+                std::to_string(1000 + std::stoi(RandomHex(2), nullptr, 16) % 9000);
+  int64_t end = order.period > 0 ? AddPeriod(txn.now(), order.period, order.period_unit) : 0;
+  for (const auto& line : quote.lines) {
+    BillItem b;
+    b.id = order.account_id + "/order/" + order_id + "/" + line.billing_item;
+    b.account_id = order.account_id;
+    b.billing_date = DayOf(txn.now());
+    b.item = order.item;
+    b.subscription_type = "Subscription";
+    b.resource_id = order.resource_id;
+    b.resource_name = order.resource_name;
+    b.billing_item = line.billing_item;
+    b.spec = line.spec;
+    b.zone_id = order.zone_id;
+    b.order_id = order_id;
+    b.amount = order.item == "Refund" ? -std::llabs(line.amount) : line.amount;
+    b.list_price = order.period > 0 ? line.amount / order.period : line.amount;
+    b.list_price_unit = order.period_unit;
+    b.usage = order.period;
+    b.usage_unit = order.period_unit;
+    b.service_seconds = end > 0 ? end - txn.now() : 0;
+    b.start_time = txn.now();
+    b.end_time = end;
+    a.balance -= b.amount;
+    txn.Put(std::move(b));
+  }
+  txn.Touch(a);
+  return order_id;
+}
+
+namespace {
+
+// Charges `account`'s pay-as-you-go use over [ba.metered_until, now) into day lines.
+class Meter {
+ public:
+  Meter(Txn& txn, BillingAccount& ba) : txn_(txn), ba_(ba) {}
+
+  // `rate`: nano per unit-hour; `units`: how many (1 instance, GiB, Mbps).
+  void Charge(const std::string& resource_id, const std::string& name, const std::string& zone,
+              const std::string& billing_item, const std::string& spec, Nano rate, double units,
+              const std::string& unit, int64_t created) {
+    int64_t from = std::max(ba_.metered_until, created);
+    int64_t now = txn_.now();
+    if (from >= now || rate <= 0 || units <= 0) return;
+    for (int64_t a = from; a < now;) {
+      int64_t day_end = (a / 86400 + 1) * 86400;
+      int64_t b = std::min(now, day_end);
+      long double amount = static_cast<long double>(rate) * units * (b - a) / 3600.0L;
+      std::string date = DayOf(a);
+      std::string id = ba_.account_id + "/" + date + "/" + resource_id + "/" + billing_item;
+      auto& table = txn_.state().bill_items;
+      auto it = table.find(id);
+      BillItem* line;
+      if (it == table.end()) {
+        BillItem n;
+        n.id = id;
+        n.account_id = ba_.account_id;
+        n.billing_date = date;
+        n.item = "PayAsYouGoBill";
+        n.subscription_type = "PayAsYouGo";
+        n.resource_id = resource_id;
+        n.billing_item = billing_item;
+        n.start_time = a;
+        line = &txn_.Put(std::move(n));
+      } else {
+        line = &it->second;
+        txn_.Touch(*line);
+      }
+      line->resource_name = name;
+      line->zone_id = zone;
+      line->spec = spec;
+      line->list_price = rate;
+      line->list_price_unit = unit;
+      line->usage += units * (b - a) / 3600.0;
+      line->usage_unit = unit;
+      line->service_seconds += b - a;
+      line->end_time = b;
+      Nano charged = static_cast<Nano>(std::llround(amount));
+      line->amount += charged;
+      total_ += charged;
+      a = b;
+    }
+  }
+  Nano total() const { return total_; }
+
+ private:
+  Txn& txn_;
+  BillingAccount& ba_;
+  Nano total_ = 0;
+};
+
+void MeterAccount(Txn& txn, const PriceTable& p, BillingAccount& ba) {
+  const State& s = txn.state();
+  const std::string& account = ba.account_id;
+  Meter m(txn, ba);
+  auto subscribed = [&](const std::string& instance_id) {
+    auto it = s.instances.find(instance_id);
+    return it != s.instances.end() && it->second.charge_type == "PrePaid";
+  };
+  auto locked = [&](const std::string& instance_id) {
+    auto it = s.instances.find(instance_id);
+    return it != s.instances.end() && HasLock(it->second, kLockFinancial);
+  };
+  for (const auto& [id, i] : Owned(s.instances, account)) {
+    if (i.charge_type != "PostPaid" || HasLock(i, kLockFinancial)) continue;
+    const InstanceType* type = FindInstanceType(i.instance_type);
+    bool economical = i.status == InstanceStatus::kStopped && i.stopped_mode == "StopCharging";
+    if (type && !economical) {
+      bool spot = i.spot_strategy != "NoSpot";
+      Nano rate = spot ? SpotPrice(p, *type, i.zone_id, std::max(ba.metered_until, i.creation_time))
+                       : InstanceHourPrice(p, *type);
+      m.Charge(id, i.name, i.zone_id, "instance_type", type->id, rate, 1, "Hour", i.creation_time);
+    }
+    if (i.internet_charge_type == "PayByBandwidth" && i.internet_max_bandwidth_out > 0 &&
+        !i.public_ip.empty())
+      m.Charge(id, i.name, i.zone_id, "bandwidth",
+               std::to_string(i.internet_max_bandwidth_out) + " Mbps", BandwidthHourPrice(p, 1),
+               i.internet_max_bandwidth_out, "Mbps-Hour", i.creation_time);
+  }
+  for (const auto& [id, d] : Owned(s.disks, account)) {
+    if (!d.instance_id.empty() && (subscribed(d.instance_id) || locked(d.instance_id))) continue;
+    Nano rate = DiskGibHourPrice(p, d.category, d.performance_level);
+    // A system disk is billed under its instance, as BSS shows it; data disks on their own.
+    bool system = d.type == "system" && !d.instance_id.empty();
+    m.Charge(system ? d.instance_id : id, d.name, d.zone_id, system ? "system_disk" : "data_disk",
+             DiskSpec(d.category, d.performance_level, d.size_gib), rate, d.size_gib, "GiB-Hour",
+             d.creation_time);
+  }
+  constexpr double kGiB = 1024.0 * 1024 * 1024;
+  for (const auto& [id, snap] : Owned(s.snapshots, account)) {
+    if (snap.status != "accomplished") continue;
+    double gib = snap.size_bytes > 0 ? std::ceil(snap.size_bytes / kGiB)
+                                     : static_cast<double>(snap.source_disk_size_gib);
+    m.Charge(id, snap.name, "", "snapshot", std::to_string(static_cast<int64_t>(gib)) + " GiB",
+             SnapshotGibHourPrice(p), gib, "GiB-Hour", snap.creation_time);
+  }
+  for (const auto& [id, img] : Owned(s.images, account)) {
+    if (img.status != "Available") continue;
+    double gib =
+        img.size_bytes > 0 ? std::ceil(img.size_bytes / kGiB) : static_cast<double>(img.size_gib);
+    m.Charge(id, img.name, "", "image", std::to_string(static_cast<int64_t>(gib)) + " GiB",
+             ImageGibHourPrice(p), gib, "GiB-Hour", img.creation_time);
+  }
+  for (const auto& [id, e] : Owned(s.eips, account)) {
+    if (e.internet_charge_type != "PayByBandwidth") continue;
+    m.Charge(id, e.name, "", "bandwidth", std::to_string(e.bandwidth) + " Mbps",
+             BandwidthHourPrice(p, 1), e.bandwidth, "Mbps-Hour", e.creation_time);
+  }
+  ba.balance -= m.total();
+  ba.metered_until = txn.now();
+  txn.Touch(ba);
+}
+
+// Lifts the financial locks an unpaid bill put on pay-as-you-go instances; returns how many.
+int UnlockPaid(Txn& txn, const std::string& account) {
+  int n = 0;
+  for (auto& [id, i] : Owned(txn.state().instances, account)) {
+    if (i.charge_type != "PostPaid" || !RemoveLock(i, kLockFinancial)) continue;
+    txn.Touch(i);
+    ++n;
+  }
+  return n;
+}
+
+// What a pass decided to do outside its Write (through the instance service's own checks).
+struct PassActions {
+  std::map<std::string, std::vector<std::string>> stop, release, start;  // by account
+};
+
+void Lock(Txn& txn, Instance& i, const std::string& event, const std::string& reason,
+          PassActions& out) {
+  if (AddLock(i, kLockFinancial)) {
+    txn.Touch(i);
+    RecordInstanceEvent(txn, i, event, reason, txn.now());
+  }
+  if (i.desired == DesiredPower::kRunning) out.stop[i.account_id].push_back(i.id);
+}
+
+void Release(Txn& txn, Instance& i, const std::string& event, const std::string& reason,
+             PassActions& out) {
+  if (i.task == InstanceTask::kReleasing) return;
+  RecordInstanceEvent(txn, i, event, reason, txn.now());
+  out.release[i.account_id].push_back(i.id);
+}
+
+void Subscriptions(Txn& txn, const CloudConfig& config, const PriceTable& p, PassActions& out) {
+  State& s = txn.state();
+  int64_t now = txn.now();
+  for (auto& [id, i] : s.instances) {
+    if (i.charge_type != "PrePaid" || i.expired_time == 0) continue;
+    if (!HasLock(i, kLockFinancial) && i.expired_time <= now) {
+      if (i.renewal_status == "AutoRenewal") {
+        Quote q =
+            QuoteSubscription(p, PricedInstanceOf(s, i), i.auto_renew_period, i.auto_renew_unit);
+        if (CheckFunds(s, config, i.account_id, q.total()).ok()) {
+          PlaceOrder(txn, config,
+                     {i.account_id, i.id, i.name, i.zone_id, "SubscriptionOrder",
+                      i.auto_renew_period, i.auto_renew_unit},
+                     q);
+          i.expired_time = AddPeriod(i.expired_time, i.auto_renew_period, i.auto_renew_unit);
+          txn.Touch(i);
+          LOG_INFO("billing: {} renewed automatically until {}", id, FormatIso(i.expired_time));
+          continue;
+        }
+      }
+      Lock(txn, i, "InstanceExpiration.Stop",
+           "The subscription expired at " + FormatIso(i.expired_time) +
+               "; renew it within 15 days or it is released.",
+           out);
+      LOG_INFO("billing: {} expired; stopped and locked", id);
+    } else if (HasLock(i, kLockFinancial) && i.expired_time + kRetentionSeconds <= now) {
+      Release(txn, i, "InstanceExpiration.Delete",
+              "The subscription expired 15 days ago and was not renewed.", out);
+    } else if (HasLock(i, kLockFinancial) && i.desired == DesiredPower::kRunning) {
+      out.stop[i.account_id].push_back(i.id);  // a stop that could not start last time
+    }
+  }
+}
+
+void OverdueAccount(Txn& txn, BillingAccount& ba, PassActions& out) {
+  int64_t now = txn.now();
+  bool overdue = Overdue(ba);
+  if (overdue && ba.overdue_since == 0) {
+    ba.overdue_since = now;
+    txn.Touch(ba);
+    LOG_INFO("billing: account {} is overdue (balance {:.2f})", ba.account_id,
+             ToAmount(ba.balance));
+  } else if (!overdue && ba.overdue_since != 0) {
+    ba.overdue_since = 0;
+    txn.Touch(ba);
+    UnlockPaid(txn, ba.account_id);
+  }
+  if (!overdue || now < ba.overdue_since + kOverdueGraceSeconds) return;
+  bool release = now >= ba.overdue_since + kOverdueGraceSeconds + kRetentionSeconds;
+  for (auto& [id, i] : Owned(txn.state().instances, ba.account_id)) {
+    if (i.charge_type != "PostPaid") continue;
+    if (release && HasLock(i, kLockFinancial))
+      Release(txn, i, "AccountUnbalanced.Delete",
+              "The account has been overdue for 30 days; the instance is released.", out);
+    else if (!release)
+      Lock(txn, i, "AccountUnbalanced.Stop",
+           "The account has been overdue since " + FormatIso(ba.overdue_since) +
+               "; it is stopped until the account is paid.",
+           out);
+  }
+}
+
+void RunActions(Cloud& cloud, const PassActions& a) {
+  for (const auto& [account, ids] : a.stop) {
+    PowerRequest r;
+    r.account_id = account;
+    r.instance_ids = ids;
+    r.force = true;
+    r.by_platform = true;
+    r.mode = BatchMode::kSuccessFirst;
+    r.stopped_mode = "KeepCharging";
+    (void)StopInstances(cloud, r);  // a transitional state: the next pass tries again
+  }
+  for (const auto& [account, ids] : a.release) {
+    PowerRequest r;
+    r.account_id = account;
+    r.instance_ids = ids;
+    r.force = true;
+    r.by_platform = true;
+    r.mode = BatchMode::kSuccessFirst;
+    auto results = DeleteInstances(cloud, r);
+    if (results.ok())
+      for (const auto& b : *results)
+        if (!b.error) LOG_INFO("billing: releasing {}", b.instance_id);
+  }
+  for (const auto& [account, ids] : a.start) {
+    PowerRequest r;
+    r.account_id = account;
+    r.instance_ids = ids;
+    r.by_platform = true;
+    r.mode = BatchMode::kSuccessFirst;
+    (void)StartInstances(cloud, r);
+  }
+}
+
+}  // namespace
+
+void RunBillingPass(Cloud& cloud, int64_t now) {
+  const PriceTable& p = PricesOf(cloud);
+  PassActions actions;
+  (void)cloud.Write([&](Txn& txn) -> Status {
+    std::set<std::string> accounts;
+    for (const auto& [id, a] : txn.state().accounts) accounts.insert(id);
+    for (const auto& [id, i] : txn.state().instances) accounts.insert(i.account_id);
+    for (const auto& account : accounts) {
+      BillingAccount& ba = BillingAccountFor(txn, cloud.config(), account);
+      if (ba.metered_until < txn.now()) MeterAccount(txn, p, ba);
+    }
+    Subscriptions(txn, cloud.config(), p, actions);
+    for (const auto& account : accounts)
+      OverdueAccount(txn, txn.state().billing_accounts.at(account), actions);
+    return Ok();
+  });
+  (void)now;
+  RunActions(cloud, actions);
+}
+
+Result<CreditResult> CreditAccount(Cloud& cloud, const std::string& account_id, Nano amount) {
+  if (amount <= 0) return MakeError(ErrorCode::kInvalidParameter, "The amount must be positive.");
+  CreditResult out;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    if (!txn.state().accounts.count(account_id))
+      return MakeError(ErrorCode::kInvalidParameter, "No account " + account_id + ".");
+    BillingAccount& ba = BillingAccountFor(txn, cloud.config(), account_id);
+    ba.balance += amount;
+    ba.credited += amount;
+    if (ba.overdue_since != 0 && !Overdue(ba)) {
+      ba.overdue_since = 0;
+      out.unlocked = UnlockPaid(txn, account_id);
+    }
+    txn.Touch(ba);
+    out.balance = ba.balance;
+    return Ok();
+  }));
+  return out;
+}
+
+Status SetCreditLimit(Cloud& cloud, const std::string& account_id, Nano limit) {
+  if (limit < -1) return MakeError(ErrorCode::kInvalidParameter, "The limit is >= 0, or -1.");
+  return cloud.Write([&](Txn& txn) -> Status {
+    if (!txn.state().accounts.count(account_id))
+      return MakeError(ErrorCode::kInvalidParameter, "No account " + account_id + ".");
+    BillingAccount& ba = BillingAccountFor(txn, cloud.config(), account_id);
+    ba.credit_limit = limit;
+    txn.Touch(ba);
+    return Ok();
+  });
+}
+
+Status SetSecurityLock(Cloud& cloud, const std::string& instance_id, bool locked) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    auto it = txn.state().instances.find(instance_id);
+    if (it == txn.state().instances.end()) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    Instance& i = it->second;
+    if (locked ? AddLock(i, kLockSecurity) : RemoveLock(i, kLockSecurity)) txn.Touch(i);
+    return Ok();
+  });
+}
+
+namespace {
+
+Status CheckPeriod(int period, const std::string& unit) {
+  static const std::set<int> kMonths = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60};
+  if (unit != "Month" && unit != "Week") return MakeError(ErrorCode::kInvalidPeriodUnit);
+  if (unit == "Week" ? (period < 1 || period > 4) : !kMonths.count(period))
+    return MakeError(ErrorCode::kInvalidPeriod);
+  return Ok();
+}
+
+Result<const Instance*> Subscribed(const State& s, const std::string& account_id,
+                                   const std::string& instance_id) {
+  const Instance* i = FindOwned(s.instances, instance_id, account_id);
+  if (!i) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+  if (i->charge_type != "PrePaid")
+    return MakeError(ErrorCode::kChargeTypeViolation,
+                     "Pay-As-You-Go instances do not support this operation.");
+  return i;
+}
+
+}  // namespace
+
+Result<Quote> RenewalQuote(const Cloud& cloud, const std::string& account_id,
+                           const std::string& instance_id, int period, const std::string& unit) {
+  OPENECS_RETURN_IF_ERROR(CheckPeriod(period, unit));
+  return cloud.Read<Result<Quote>>([&](const State& s) -> Result<Quote> {
+    OPENECS_ASSIGN_OR_RETURN(const Instance* i, Subscribed(s, account_id, instance_id));
+    return QuoteSubscription(PricesOf(cloud), PricedInstanceOf(s, *i), period, unit);
+  });
+}
+
+Result<std::string> RenewInstance(Cloud& cloud, const std::string& account_id,
+                                  const std::string& instance_id, int period,
+                                  const std::string& unit) {
+  OPENECS_RETURN_IF_ERROR(CheckPeriod(period, unit));
+  std::string order_id;
+  bool start = false;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    OPENECS_ASSIGN_OR_RETURN(const Instance* found, Subscribed(s, account_id, instance_id));
+    Instance& i = s.instances.at(found->id);
+    if (i.task == InstanceTask::kReleasing)
+      return MakeError(ErrorCode::kIncorrectInstanceStatus, "The instance is being released.");
+    Quote q = QuoteSubscription(PricesOf(cloud), PricedInstanceOf(s, i), period, unit);
+    OPENECS_RETURN_IF_ERROR(CheckFunds(s, cloud.config(), account_id, q.total()));
+    order_id =
+        PlaceOrder(txn, cloud.config(),
+                   {account_id, i.id, i.name, i.zone_id, "SubscriptionOrder", period, unit}, q);
+    bool expired = HasLock(i, kLockFinancial);
+    i.expired_time = AddPeriod(expired ? txn.now() : i.expired_time, period, unit);
+    if (expired) {
+      RemoveLock(i, kLockFinancial);
+      start = i.status == InstanceStatus::kStopped;
+    }
+    txn.Touch(i);
+    return Ok();
+  }));
+  if (start) {
+    PowerRequest r;
+    r.account_id = account_id;
+    r.instance_ids = {instance_id};
+    r.by_platform = true;
+    (void)StartInstances(cloud, r);  // the user can start it if this could not
+  }
+  return order_id;
+}
+
+Status ModifyAutoRenew(Cloud& cloud, const std::string& account_id,
+                       const std::vector<std::string>& instance_ids, const AutoRenewChange& c) {
+  if (c.renewal_status != "AutoRenewal" && c.renewal_status != "Normal" &&
+      c.renewal_status != "NotRenewal")
+    return MakeError(ErrorCode::kInvalidRenewalStatus);
+  std::string unit = c.unit.empty() ? "Month" : c.unit;
+  if (unit != "Month" && unit != "Week" && unit != "Year")
+    return MakeError(ErrorCode::kInvalidPeriodUnit);
+  if (c.duration != 0) {
+    static const std::set<int> kMonths = {1, 2, 3, 6, 12, 24, 36, 48, 60};
+    bool ok = unit == "Month"  ? kMonths.count(c.duration) > 0
+              : unit == "Year" ? c.duration >= 1 && c.duration <= 5
+                               : c.duration >= 1 && c.duration <= 4;
+    if (!ok) return MakeError(ErrorCode::kInvalidRenewDuration);
+  }
+  return cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    for (const auto& id : instance_ids) {
+      auto found = Subscribed(s, account_id, id);
+      if (!found.ok()) return found.error();
+    }
+    for (const auto& id : instance_ids) {
+      Instance& i = s.instances.at(id);
+      i.renewal_status = c.renewal_status;
+      if (c.duration != 0) i.auto_renew_period = c.duration;
+      if (!c.unit.empty()) i.auto_renew_unit = c.unit;
+      txn.Touch(i);
+    }
+    return Ok();
+  });
+}
+
+Result<ChargeTypeResult> ModifyInstanceChargeType(Cloud& cloud, const ChargeTypeChange& c) {
+  if (c.to != "PrePaid" && c.to != "PostPaid")
+    return MakeError(ErrorCode::kInvalidParameter, "InstanceChargeType is PrePaid or PostPaid.");
+  if (c.instance_ids.empty() || c.instance_ids.size() > 20)
+    return MakeError(ErrorCode::kInvalidParameter, "InstanceIds names 1 to 20 instances.");
+  if (c.to == "PrePaid") OPENECS_RETURN_IF_ERROR(CheckPeriod(c.period, c.unit));
+  ChargeTypeResult out;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    const PriceTable& p = PricesOf(cloud);
+    std::vector<std::pair<std::string, Quote>> orders;
+    Nano total = 0;
+    for (const auto& id : c.instance_ids) {
+      const Instance* i = FindOwned(s.instances, id, c.account_id);
+      if (!i) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+      if (i->charge_type == c.to) {
+        out.fees.push_back({id, 0});
+        continue;
+      }
+      if (i->status != InstanceStatus::kRunning && i->status != InstanceStatus::kStopped)
+        return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                         "The instance is changed while Running or Stopped.");
+      if (i->spot_strategy != "NoSpot")
+        return MakeError(ErrorCode::kChargeTypeViolation, "A spot instance stays pay-as-you-go.");
+      if (c.to == "PrePaid" && i->auto_release_time != 0)
+        return MakeError(ErrorCode::kReleaseTimeHaveBeenSet);
+      Quote q;
+      if (c.to == "PrePaid") {
+        q = QuoteSubscription(p, PricedInstanceOf(s, *i), c.period, c.unit);
+      } else {
+        // The unused part of the subscription comes back, prorated by the second.
+        // The term is measured from now (months differ in length); never more than was paid.
+        int period = std::max(1, i->period);
+        std::string unit = i->period_unit.empty() ? "Month" : i->period_unit;
+        int64_t term = AddPeriod(txn.now(), period, unit) - txn.now();
+        int64_t left = std::clamp<int64_t>(i->expired_time - txn.now(), 0, term);
+        q = QuoteSubscription(p, PricedInstanceOf(s, *i), period, unit);
+        for (auto& line : q.lines)
+          line.amount = static_cast<Nano>(static_cast<long double>(line.amount) * left / term);
+      }
+      total += c.to == "PrePaid" ? q.total() : 0;
+      orders.push_back({id, std::move(q)});
+    }
+    OPENECS_RETURN_IF_ERROR(CheckFunds(s, cloud.config(), c.account_id, total));
+    if (c.dry_run) return DryRunOk();
+    for (auto& [id, q] : orders) {
+      Instance& i = s.instances.at(id);
+      bool prepaid = c.to == "PrePaid";
+      std::string order =
+          PlaceOrder(txn, cloud.config(),
+                     {c.account_id, id, i.name, i.zone_id, prepaid ? "SubscriptionOrder" : "Refund",
+                      prepaid ? c.period : 0, prepaid ? c.unit : ""},
+                     q);
+      if (prepaid) out.order_id = order;
+      out.fees.push_back({id, prepaid ? q.total() : -q.total()});
+      i.charge_type = c.to;
+      i.period = prepaid ? c.period : 0;
+      i.period_unit = prepaid ? c.unit : "";
+      i.expired_time = prepaid ? AddPeriod(txn.now(), c.period, c.unit) : 0;
+      if (!prepaid) i.renewal_status = "Normal";
+      txn.Touch(i);
+    }
+    return Ok();
+  }));
+  return out;
+}
+
+}  // namespace openecs

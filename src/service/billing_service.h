@@ -1,0 +1,148 @@
+#pragma once
+// Billing: what accounts owe and what follows from it. Prices come from billing/price_table.h
+// (CloudConfig::prices); time from the cloud's clock, so `ecsd dev --test-clock` runs a month
+// in a second.
+//
+// - Pay-as-you-go is metered: each pass (RunBillingPass, every few seconds and after the test
+//   clock moves) charges every account's running use since the last pass, per second, into one
+//   bill line per resource, billing item and UTC day, and takes it from the balance. What is
+//   charged: an instance's type (spot: the market price of the hour) unless it is stopped in
+//   economical mode (StopCharging) or locked for an unpaid bill; PayByBandwidth public
+//   bandwidth while it has a public IP; cloud disks not bought with a subscription; snapshots
+//   and custom images by size; EIPs paid by bandwidth. A pass charges the state it finds for the
+//   whole interval since the last one (a stop is charged to the second only at the pass
+//   interval). Public traffic (PayByTraffic) is not metered yet: hosts do not count it.
+// - Subscriptions are paid up front: RunInstances with PrePaid, RenewInstance and
+//   ModifyInstanceChargeType place an order (a SubscriptionOrder line per billing item) and
+//   take its price from the balance; an account without enough (balance + credit line) is
+//   refused with InvalidAccountStatus.NotEnoughBalance. At ExpiredTime an AutoRenewal instance
+//   renews if it can; otherwise it is stopped with a `financial` lock and an
+//   InstanceExpiration.Stop event, and released kRetentionSeconds later
+//   (InstanceExpiration.Delete) unless renewed: RenewInstance lifts the lock and starts it.
+// - An account is overdue when its balance is below minus its credit line (credit_limit -1:
+//   never). ECS's timing: its pay-as-you-go instances keep running kOverdueGraceSeconds, are
+//   then stopped and locked (AccountUnbalanced.Stop), and released kRetentionSeconds after that
+//   (AccountUnbalanced.Delete). A credit that brings the balance back lifts the locks.
+#include <string>
+#include <vector>
+
+#include "billing/price_table.h"
+#include "common/result.h"
+#include "service/cloud.h"
+
+namespace openecs {
+
+inline constexpr int64_t kRetentionSeconds = 15 * 86400;
+inline constexpr int64_t kOverdueGraceSeconds = 15 * 86400;
+
+const PriceTable& PricesOf(const Cloud& cloud);
+
+// One priced part of an order or quote.
+struct PriceLine {
+  std::string
+      resource;  // DescribePrice's Resource: instanceType | systemDisk | dataDisk | bandwidth
+  std::string billing_item;  // BillItem::billing_item: instance_type | system_disk | ...
+  std::string spec;          // "ecs.g7.large", "cloud_essd PL1 40 GiB", "5 Mbps"
+  Nano amount = 0;
+};
+struct Quote {
+  std::vector<PriceLine> lines;
+  Nano total() const;
+};
+
+// What an instance is priced by: its type, disks and public bandwidth.
+struct PricedDisk {
+  std::string category, performance_level;
+  int size_gib = 0;
+  bool system = false;
+};
+struct PricedInstance {
+  const InstanceType* type = nullptr;
+  std::vector<PricedDisk> disks;
+  std::string internet_charge_type = "PayByTraffic";
+  int bandwidth_out = 0;
+  std::string zone_id;
+};
+// The price of `period` Months or Weeks of subscription.
+Quote QuoteSubscription(const PriceTable& t, const PricedInstance& spec, int period,
+                        std::string_view unit);
+// The price of one hour of pay-as-you-go (spot: the instance type at the market price `at`).
+Quote QuoteHourly(const PriceTable& t, const PricedInstance& spec, bool spot, int64_t at);
+// An existing instance as priced (its cloud disks and bandwidth).
+PricedInstance PricedInstanceOf(const State& s, const Instance& i);
+
+// The account's money: its record, or what it would be before its first charge.
+BillingAccount BillingAccountView(const State& s, const CloudConfig& config,
+                                  const std::string& account_id);
+// How much the account may still spend (balance + credit line); INT64_MAX when unlimited.
+Nano AvailableFunds(const BillingAccount& a);
+// InvalidAccountStatus.NotEnoughBalance unless the account can pay `amount` now.
+Status CheckFunds(const State& s, const CloudConfig& config, const std::string& account_id,
+                  Nano amount);
+
+// Whether the account is overdue: its balance below minus its credit line.
+bool IsOverdue(const State& s, const CloudConfig& config, const std::string& account_id);
+
+// Records an order (SubscriptionOrder, or Refund with negative amounts) for `resource_id` and
+// takes (or gives back) its total; returns the order id. Never fails: check funds first.
+struct OrderOf {
+  std::string account_id, resource_id, resource_name, zone_id;
+  std::string item = "SubscriptionOrder";  // | Refund
+  int period = 0;
+  std::string period_unit;
+  std::string order_id;  // "" a new order; else more lines of this one
+};
+std::string PlaceOrder(Txn& txn, const CloudConfig& config, const OrderOf& order,
+                       const Quote& quote);
+
+// The subscription end `period` Months or Weeks after `from` (calendar months, UTC).
+int64_t AddPeriod(int64_t from, int period, std::string_view unit);
+
+// One billing pass at `now`: metering, expiries and renewals, overdue accounts, spot.
+void RunBillingPass(Cloud& cloud, int64_t now);
+
+// The operator's commands.
+struct CreditResult {
+  Nano balance = 0;
+  int unlocked = 0;  // instances whose financial lock the credit lifted
+};
+Result<CreditResult> CreditAccount(Cloud& cloud, const std::string& account_id, Nano amount);
+// limit -1: unlimited.
+Status SetCreditLimit(Cloud& cloud, const std::string& account_id, Nano limit);
+Status SetSecurityLock(Cloud& cloud, const std::string& instance_id, bool locked);
+
+// RenewInstance: extends a subscription by `period` (from its expiry, or from now if it has
+// expired), charging the order; an expired instance is unlocked and started.
+Result<std::string> RenewInstance(Cloud& cloud, const std::string& account_id,
+                                  const std::string& instance_id, int period,
+                                  const std::string& unit);
+Result<Quote> RenewalQuote(const Cloud& cloud, const std::string& account_id,
+                           const std::string& instance_id, int period, const std::string& unit);
+
+struct AutoRenewChange {
+  std::string renewal_status;  // AutoRenewal | Normal | NotRenewal
+  int duration = 0;            // 0: unchanged
+  std::string unit;            // "" unchanged
+};
+Status ModifyAutoRenew(Cloud& cloud, const std::string& account_id,
+                       const std::vector<std::string>& instance_ids, const AutoRenewChange& c);
+
+struct ChargeTypeChange {
+  std::string account_id;
+  std::vector<std::string> instance_ids;
+  std::string to;  // PrePaid | PostPaid
+  int period = 1;
+  std::string unit = "Month";
+  bool dry_run = false;
+};
+struct ChargeTypeFee {
+  std::string instance_id;
+  Nano fee = 0;  // paid (PrePaid) or refunded (PostPaid, negative)
+};
+struct ChargeTypeResult {
+  std::string order_id;
+  std::vector<ChargeTypeFee> fees;
+};
+Result<ChargeTypeResult> ModifyInstanceChargeType(Cloud& cloud, const ChargeTypeChange& c);
+
+}  // namespace openecs
