@@ -53,6 +53,9 @@ std::map<std::string, std::string> Leaves(const DesiredVm& vm) {
   if (!primary.public_ip.empty()) t["meta-data/eipv4"] = primary.public_ip;
   t["meta-data/instance/instance-type"] = vm.instance_type;
   t["meta-data/instance/instance-name"] = vm.instance_name;
+  // Absent (404) until the instance has its reclaim notice, as on ECS.
+  if (!vm.spot_termination_time.empty())
+    t["meta-data/instance/spot/termination-time"] = vm.spot_termination_time;
   if (!vm.public_key.empty()) t["meta-data/public-keys/0/openssh-key"] = vm.public_key;
   // Listed here; the value is fetched when asked (MetadataService::RoleCredentialsAnswer).
   if (!vm.ram_role_name.empty()) t["meta-data/ram/security-credentials/" + vm.ram_role_name] = "";

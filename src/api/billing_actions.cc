@@ -1,6 +1,7 @@
 // ECS billing actions (service/billing_service.h has the rules, billing/price_table.h the
 // prices): DescribePrice, DescribeRenewalPrice, RenewInstance, the auto-renew pair,
 // ModifyInstanceChargeType and DescribeSpotPriceHistory.
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -305,9 +306,63 @@ Result<json> DescribeSpotPriceHistory(ApiContext& c) {
       {"Currency", t.currency}, {"NextOffset", next}, {"SpotPrices", Wrap("SpotPriceType", rows)}};
 }
 
+// The spot advice of the last 30 days per zone and instance type: the average market price as a
+// percentage of the pay-as-you-go price (sampled every 6 hours). OpenECS reclaims by price only
+// against a user's own limit (and when the operator takes capacity back), so it reports no
+// interruption rate of its own: 0, "0-3%".
+Result<json> DescribeSpotAdvice(ApiContext& c) {
+  const Params& p = c.params;
+  auto zone = p.Get("ZoneId");
+  OPENECS_RETURN_IF_ERROR(CheckZone(c, zone));
+  std::vector<std::string> types = p.RepeatList("InstanceTypes");
+  if (types.size() > 10)
+    return MakeError(ErrorCode::kInvalidParameter, "At most 10 InstanceTypes.");
+  OPENECS_ASSIGN_OR_RETURN(auto cores, p.Int("Cores", 1, 1024));
+  OPENECS_ASSIGN_OR_RETURN(auto memory, p.Double("Memory", 0.5, 4096));
+  OPENECS_ASSIGN_OR_RETURN(auto min_cores, p.Int("MinCores", 1, 1024));
+  OPENECS_ASSIGN_OR_RETURN(auto min_memory, p.Double("MinMemory", 0.5, 4096));
+  auto family = p.Get("InstanceTypeFamily");
+  if (types.empty() && !cores && !memory && !min_cores && !min_memory && !family)
+    return MakeError(ErrorCode::kTypeAndCpuMemConflict);
+  const PriceTable& t = PricesOf(c.cloud);
+  int64_t now = c.cloud.Now();
+  std::vector<std::string> zones = zone ? std::vector<std::string>{*zone} : c.cloud.config().zones;
+  json out = json::array();
+  for (const auto& z : zones) {
+    std::vector<std::pair<int, std::string>> rows;  // (discount, type)
+    for (const auto& type : AllInstanceTypes()) {
+      if (type.gpu > 0) continue;  // offered only where a host declares GPUs
+      if (!types.empty() && std::find(types.begin(), types.end(), type.id) == types.end()) continue;
+      if (cores && type.cpu != *cores) continue;
+      if (memory && type.memory_gib != *memory) continue;
+      if (min_cores && type.cpu < *min_cores) continue;
+      if (min_memory && type.memory_gib < *min_memory) continue;
+      if (family && type.family != *family) continue;
+      long double sum = 0;
+      int n = 0;
+      for (int64_t h = now - 30 * 86400; h <= now; h += 6 * 3600, ++n)
+        sum += SpotPrice(t, type, z, h);
+      Nano payg = InstanceHourPrice(t, type);
+      int discount = payg > 0 ? static_cast<int>(std::lround(100 * sum / n / payg)) : 100;
+      rows.push_back({std::clamp(discount, 1, 100), type.id});
+    }
+    std::sort(rows.begin(), rows.end());
+    json resources = json::array();
+    for (const auto& [discount, id] : rows)
+      resources.push_back({{"InstanceType", id},
+                           {"AverageSpotDiscount", discount},
+                           {"InterruptionRate", 0},
+                           {"InterruptRateDesc", "0-3%"}});
+    out.push_back(
+        {{"ZoneId", z}, {"AvailableSpotResources", Wrap("AvailableSpotResource", resources)}});
+  }
+  return json{{"RegionId", c.region_id}, {"AvailableSpotZones", Wrap("AvailableSpotZone", out)}};
+}
+
 }  // namespace
 
 void RegisterBillingActions(ActionTable& t) {
+  t[{kEcsVersion, "DescribeSpotAdvice"}] = {DescribeSpotAdvice};
   t[{kEcsVersion, "DescribePrice"}] = {DescribePrice};
   t[{kEcsVersion, "DescribeRenewalPrice"}] = {DescribeRenewalPrice};
   t[{kEcsVersion, "RenewInstance"}] = {RenewInstanceAction, false, true};

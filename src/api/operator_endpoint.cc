@@ -120,6 +120,13 @@ HttpResponse OperatorEndpoint::Handle(const HttpRequest& req) {
       return FromError(st.error());
     return Reply(200, {{"InstanceId", id}, {"Locked", path == "instances/lock"}});
   }
+  if (path == "instances/reclaim") {
+    std::string id = arg("instance");
+    if (id.empty()) return Fail(400, "MissingParameter", "instance is needed");
+    if (Status st = ReclaimSpotInstance(cloud_, id); !st.ok()) return FromError(st.error());
+    return Reply(200, {{"InstanceId", id},
+                       {"TerminationTime", FormatIso(cloud_.Now() + kSpotNoticeSeconds)}});
+  }
   return Fail(404, "NotFound", "no operator route " + path);
 }
 

@@ -12,6 +12,7 @@
 //   GET  accounts/balance?account=ID
 //   POST instances/lock?instance=ID              the security lock (service/instance_locks.h)
 //   POST instances/unlock?instance=ID
+//   POST instances/reclaim?instance=ID           a spot instance's reclaim notice, now
 #include <functional>
 #include <string>
 

@@ -188,9 +188,9 @@ Nano SpotPrice(const PriceTable& t, const InstanceType& type, std::string_view z
   };
   double x = (point(hour - 1) + 2 * point(hour) + point(hour + 1)) / 4;
   double ratio = t.spot_min_ratio + (t.spot_max_ratio - t.spot_min_ratio) * x;
-  // Spot prices are quoted to a thousandth.
+  // Quoted to a ten-thousandth (the smallest types cost a few thousandths an hour).
   double hourly = static_cast<double>(InstanceHourPrice(t, type)) / kNanoPerUnit * ratio;
-  return ToNano(std::round(hourly * 1000) / 1000);
+  return ToNano(std::round(hourly * 10000) / 10000);
 }
 
 }  // namespace openecs

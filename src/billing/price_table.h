@@ -80,7 +80,8 @@ Nano ImageGibHourPrice(const PriceTable& t);
 double PeriodMonths(const PriceTable& t, int period, std::string_view unit);
 
 // The spot market price per hour of `type` in `zone` during the hour containing `epoch_seconds`:
-// deterministic, between spot_min_ratio and spot_max_ratio of the pay-as-you-go price.
+// deterministic, between spot_min_ratio and spot_max_ratio of the pay-as-you-go price, quoted
+// to a ten-thousandth.
 Nano SpotPrice(const PriceTable& t, const InstanceType& type, std::string_view zone,
                int64_t epoch_seconds);
 

@@ -62,8 +62,8 @@ TEST(PriceTable, SpotPricesMoveWithinTheirBandAndRepeat) {
   std::set<Nano> seen;
   for (int h = 0; h < 48; ++h) {
     Nano p = SpotPrice(t, *c7, "local-a", 1'800'000'000 + h * 3600);
-    EXPECT_GE(p, static_cast<Nano>(payg * t.spot_min_ratio) - ToNano(0.001));
-    EXPECT_LE(p, static_cast<Nano>(payg * t.spot_max_ratio) + ToNano(0.001));
+    EXPECT_GE(p, static_cast<Nano>(payg * t.spot_min_ratio) - ToNano(0.0001));
+    EXPECT_LE(p, static_cast<Nano>(payg * t.spot_max_ratio) + ToNano(0.0001));
     EXPECT_EQ(p, SpotPrice(t, *c7, "local-a", 1'800'000'000 + h * 3600 + 1800));  // per hour
     seen.insert(p);
   }

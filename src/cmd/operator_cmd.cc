@@ -66,7 +66,10 @@ std::function<int()> AddOperatorCommands(CLI::App& app) {
   limit->add_option("--amount", o->amount, "a number >= 0, or unlimited")->required();
   auto* lock = op->add_subcommand("lock", "lock an instance for security: every change refused");
   auto* unlock = op->add_subcommand("unlock", "lift an instance's security lock");
-  for (auto* c : {lock, unlock})
+  auto* reclaim = op->add_subcommand(
+      "reclaim",
+      "take a spot instance's capacity back: its notice now, stopped or released 5 min later");
+  for (auto* c : {lock, unlock, reclaim})
     c->add_option("--instance", o->instance, "the instance's id")->required();
   auto* advance = op->add_subcommand(
       "advance-clock", "move the test clock forward (a server started with --test-clock)");
@@ -85,6 +88,7 @@ std::function<int()> AddOperatorCommands(CLI::App& app) {
     if (balance->parsed()) return Call(*o, "GET", "accounts/balance?" + acct);
     if (lock->parsed()) return Call(*o, "POST", "instances/lock?instance=" + o->instance);
     if (unlock->parsed()) return Call(*o, "POST", "instances/unlock?instance=" + o->instance);
+    if (reclaim->parsed()) return Call(*o, "POST", "instances/reclaim?instance=" + o->instance);
     if (advance->parsed())
       return Call(*o, "POST", "clock/advance?seconds=" + std::to_string(o->seconds));
     return -1;

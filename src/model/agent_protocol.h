@@ -116,6 +116,9 @@ struct DesiredVm {
   // The instance's RAM role ("" none): the metadata service lists it and fetches its
   // credentials from the server when the guest asks (AgentChannel::RoleCredentials).
   std::string ram_role_name;
+  // A spot instance's reclaim notice: when it is stopped or released (ISO 8601 UTC, "" none);
+  // the metadata service answers it at meta-data/instance/spot/termination-time.
+  std::string spot_termination_time;
 };
 
 // A private address, in a VPC this host has interfaces in, of an interface placed on another

@@ -15,7 +15,8 @@ OPENECS_JSON(DesiredNic, eni_id, mac, ip, vpc_id, vswitch_id, cidr, gateway, hos
 OPENECS_JSON(DesiredVm, instance_id, desired, force_stop, reboot_seq, observed, cpu, memory_mb,
              image_id, host_name, user_data, password, vnc_password, public_key, private_ip, disks,
              nics, instance_name, instance_type, region_id, zone_id, key_pair_name,
-             metadata_enabled, metadata_tokens_required, metadata_hop_limit, ram_role_name)
+             metadata_enabled, metadata_tokens_required, metadata_hop_limit, ram_role_name,
+             spot_termination_time)
 OPENECS_JSON(RoleCredentials, role_name, access_key_id, access_key_secret, security_token,
              expiration, last_updated)
 OPENECS_JSON(RemoteAddress, vpc_id, vni, ip, underlay_ip, routed_cidrs)

@@ -190,6 +190,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       vm.metadata_tokens_required = i.metadata_http_tokens == "required";
       vm.metadata_hop_limit = i.metadata_hop_limit;
       vm.ram_role_name = i.ram_role_name;
+      if (i.spot_termination_time) vm.spot_termination_time = FormatIso(i.spot_termination_time);
       vm.desired = i.desired;
       vm.force_stop = i.force_stop;
       vm.reboot_seq = i.reboot_seq;

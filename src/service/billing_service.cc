@@ -342,6 +342,7 @@ int UnlockPaid(Txn& txn, const std::string& account) {
 // What a pass decided to do outside its Write (through the instance service's own checks).
 struct PassActions {
   std::map<std::string, std::vector<std::string>> stop, release, start;  // by account
+  std::map<std::string, std::vector<std::string>> stop_economical;       // reclaimed spot (Stop)
 };
 
 void Lock(Txn& txn, Instance& i, const std::string& event, const std::string& reason,
@@ -422,16 +423,64 @@ void OverdueAccount(Txn& txn, BillingAccount& ba, PassActions& out) {
   }
 }
 
+constexpr const char* kSpotEvent = "Instance:PreemptibleInstanceInterruption";
+
+void Notice(Txn& txn, Instance& i, const std::string& why) {
+  i.spot_termination_time = txn.now() + kSpotNoticeSeconds;
+  AddLock(i, kLockRecycling);
+  txn.Touch(i);
+  RecordInstanceEvent(txn, i, kSpotEvent,
+                      why + " The spot instance is " +
+                          (i.spot_interruption_behavior == "Stop" ? "stopped" : "released") +
+                          " at " + FormatIso(i.spot_termination_time) + ".",
+                      txn.now());
+  LOG_INFO("billing: spot instance {} reclaimed at {}", i.id, FormatIso(i.spot_termination_time));
+}
+
+void Spot(Txn& txn, const PriceTable& p, PassActions& out) {
+  int64_t now = txn.now();
+  for (auto& [id, i] : txn.state().instances) {
+    if (i.spot_strategy == "NoSpot" || i.task == InstanceTask::kReleasing) continue;
+    if (i.spot_termination_time != 0) {
+      if (i.spot_termination_time > now) continue;
+      if (i.spot_interruption_behavior == "Stop") {
+        i.spot_termination_time = 0;
+        RemoveLock(i, kLockRecycling);
+        txn.Touch(i);
+        out.stop_economical[i.account_id].push_back(id);
+      } else {
+        out.release[i.account_id].push_back(id);
+      }
+      continue;
+    }
+    if (i.status != InstanceStatus::kRunning || i.task != InstanceTask::kNone) continue;
+    if (i.creation_time + int64_t{i.spot_duration} * 3600 > now) continue;  // protected
+    const InstanceType* type = FindInstanceType(i.instance_type);
+    if (!type) continue;
+    Nano market = SpotPrice(p, *type, i.zone_id, now);
+    Nano limit = i.spot_strategy == "SpotWithPriceLimit" ? ToNano(i.spot_price_limit)
+                                                         : InstanceHourPrice(p, *type);
+    if (market <= limit) continue;
+    char why[160];
+    std::snprintf(why, sizeof(why), "The market price %.3f/h rose above the limit %.3f/h.",
+                  static_cast<double>(market) / kNanoPerUnit,
+                  static_cast<double>(limit) / kNanoPerUnit);
+    Notice(txn, i, why);
+  }
+}
+
 void RunActions(Cloud& cloud, const PassActions& a) {
-  for (const auto& [account, ids] : a.stop) {
-    PowerRequest r;
-    r.account_id = account;
-    r.instance_ids = ids;
-    r.force = true;
-    r.by_platform = true;
-    r.mode = BatchMode::kSuccessFirst;
-    r.stopped_mode = "KeepCharging";
-    (void)StopInstances(cloud, r);  // a transitional state: the next pass tries again
+  for (const auto* stops : {&a.stop, &a.stop_economical}) {
+    for (const auto& [account, ids] : *stops) {
+      PowerRequest r;
+      r.account_id = account;
+      r.instance_ids = ids;
+      r.force = true;
+      r.by_platform = true;
+      r.mode = BatchMode::kSuccessFirst;
+      r.stopped_mode = stops == &a.stop ? "KeepCharging" : "StopCharging";
+      (void)StopInstances(cloud, r);  // a transitional state: the next pass tries again
+    }
   }
   for (const auto& [account, ids] : a.release) {
     PowerRequest r;
@@ -469,6 +518,7 @@ void RunBillingPass(Cloud& cloud, int64_t now) {
       if (ba.metered_until < txn.now()) MeterAccount(txn, p, ba);
     }
     Subscriptions(txn, cloud.config(), p, actions);
+    Spot(txn, p, actions);
     for (const auto& account : accounts)
       OverdueAccount(txn, txn.state().billing_accounts.at(account), actions);
     return Ok();
@@ -515,6 +565,19 @@ Status SetSecurityLock(Cloud& cloud, const std::string& instance_id, bool locked
     if (it == txn.state().instances.end()) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
     Instance& i = it->second;
     if (locked ? AddLock(i, kLockSecurity) : RemoveLock(i, kLockSecurity)) txn.Touch(i);
+    return Ok();
+  });
+}
+
+Status ReclaimSpotInstance(Cloud& cloud, const std::string& instance_id) {
+  return cloud.Write([&](Txn& txn) -> Status {
+    auto it = txn.state().instances.find(instance_id);
+    if (it == txn.state().instances.end()) return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
+    Instance& i = it->second;
+    if (i.spot_strategy == "NoSpot")
+      return MakeError(ErrorCode::kInvalidParameter, instance_id + " is not a spot instance.");
+    if (i.spot_termination_time != 0) return Ok();  // it has its notice already
+    Notice(txn, i, "The operator reclaims the capacity.");
     return Ok();
   });
 }

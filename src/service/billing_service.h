@@ -23,6 +23,13 @@
 //   never). ECS's timing: its pay-as-you-go instances keep running kOverdueGraceSeconds, are
 //   then stopped and locked (AccountUnbalanced.Stop), and released kRetentionSeconds after that
 //   (AccountUnbalanced.Delete). A credit that brings the balance back lifts the locks.
+// - Spot instances are charged the market price of the hour (SpotPrice). Once past their
+//   protected hours (SpotDuration), a running one whose market price rises above its limit
+//   (SpotWithPriceLimit; SpotAsPriceGo: the pay-as-you-go price), or that the operator reclaims
+//   (`ecsd operator reclaim`), gets ECS's notice: a `Recycling` lock, an
+//   Instance:PreemptibleInstanceInterruption event and meta-data/instance/spot/termination-time
+//   in the guest, kSpotNoticeSeconds ahead; then it is released (SpotInterruptionBehavior
+//   Terminate) or stopped in economical mode (Stop, which lifts the lock).
 #include <string>
 #include <vector>
 
@@ -34,6 +41,8 @@ namespace openecs {
 
 inline constexpr int64_t kRetentionSeconds = 15 * 86400;
 inline constexpr int64_t kOverdueGraceSeconds = 15 * 86400;
+// A spot instance is stopped or released this long after its reclaim notice.
+inline constexpr int64_t kSpotNoticeSeconds = 300;
 
 const PriceTable& PricesOf(const Cloud& cloud);
 
@@ -110,6 +119,8 @@ Result<CreditResult> CreditAccount(Cloud& cloud, const std::string& account_id, 
 // limit -1: unlimited.
 Status SetCreditLimit(Cloud& cloud, const std::string& account_id, Nano limit);
 Status SetSecurityLock(Cloud& cloud, const std::string& instance_id, bool locked);
+// Gives a spot instance its reclaim notice now (capacity the operator takes back).
+Status ReclaimSpotInstance(Cloud& cloud, const std::string& instance_id);
 
 // RenewInstance: extends a subscription by `period` (from its expiry, or from now if it has
 // expired), charging the order; an expired instance is unlocked and started.

@@ -243,6 +243,52 @@ test('an overdue account: new purchases refused, instances stopped after the gra
   for (const i of [id, big]) await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: i, force: true }));
 });
 
+test('spot: a price above the limit gives the notice, then the instance is released; Stop stops it instead', async () => {
+  // A limit below any market price, no protected hour: the next pass reclaims it.
+  const [cheap] = await h.runRunning(ecs, network, {
+    spotStrategy: 'SpotWithPriceLimit', spotPriceLimit: 0.0001, spotDuration: 0,
+  });
+  // The default protected hour: not reclaimed within it, whatever the price.
+  const [kept] = await h.runRunning(ecs, network, { spotStrategy: 'SpotWithPriceLimit', spotPriceLimit: 0.0001 });
+  // Reclaimed by the operator, stopped (economical) rather than released.
+  const [stopped] = await h.runRunning(ecs, network, {
+    spotStrategy: 'SpotAsPriceGo', spotInterruptionBehavior: 'Stop', spotDuration: 0,
+  });
+  await advance(60);
+  let inst = await h.describeInstance(ecs, cheap);
+  assert.equal(inst.SpotStrategy, 'SpotWithPriceLimit');
+  assert.deepEqual(inst.OperationLocks.LockReason.map((l) => l.LockReason), ['Recycling']);
+  assert.equal(inst.SpotDuration, 0);
+  assert.deepEqual((await h.describeInstance(ecs, kept)).OperationLocks.LockReason, [], 'protected for an hour');
+  assert.deepEqual((await h.describeInstance(ecs, stopped)).OperationLocks.LockReason, [], 'SpotAsPriceGo pays the market price');
+  await h.expectError(ecs.rebootInstance(new Ecs.RebootInstanceRequest({ instanceId: cheap })), 'IncorrectInstanceStatus', 403);
+  const events = h.wire(await ecs.describeInstanceHistoryEvents(new Ecs.DescribeInstanceHistoryEventsRequest({
+    regionId: REGION, instanceId: cheap,
+  })));
+  const notice = events.InstanceSystemEventSet.InstanceSystemEventType.find((e) => e.EventType.Name === 'Instance:PreemptibleInstanceInterruption');
+  assert.ok(notice && /released at/.test(notice.Reason), JSON.stringify(events));
+  await operator('POST', `instances/reclaim?instance=${stopped}`);
+  await advance(301);
+  await h.waitGone(ecs, cheap);
+  await h.waitStatus(ecs, stopped, 'Stopped');
+  inst = await h.describeInstance(ecs, stopped);
+  assert.equal(inst.StoppedMode, 'StopCharging');
+  assert.deepEqual(inst.OperationLocks.LockReason, []);
+  await advance(3600);
+  assert.deepEqual((await h.describeInstance(ecs, kept)).OperationLocks.LockReason.map((l) => l.LockReason), ['Recycling'],
+    'past its protected hour');
+  // Spot is billed at the market price: below the pay-as-you-go price of the type.
+  const now = (await operator('GET', 'clock')).Now;
+  const [line] = (await instanceBill(cycleOf(now), kept)).filter((i) => i.BillingItem === 'instance_type');
+  assert.ok(line && Number(line.ListPrice) > 0 && Number(line.ListPrice) < 0.004, JSON.stringify(line));
+  const advice = h.wire(await ecs.describeSpotAdvice(new Ecs.DescribeSpotAdviceRequest({ regionId: REGION, cores: 2, memory: 8 })));
+  const types = advice.AvailableSpotZones.AvailableSpotZone[0].AvailableSpotResources.AvailableSpotResource;
+  assert.ok(types.some((t) => t.InstanceType === 'ecs.g7.large' && t.AverageSpotDiscount > 0 && t.AverageSpotDiscount < 100), JSON.stringify(types));
+  await h.expectError(ecs.describeSpotAdvice(new Ecs.DescribeSpotAdviceRequest({ regionId: REGION })),
+    'InvalidParam.TypeAndCpuMem.Conflict', 403);
+  for (const i of [kept, stopped]) await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: i, force: true }));
+});
+
 test('the operator routes need the operator token, and the clock moves only with --test-clock', async () => {
   const r = await h.httpRequest({ port: server.port, method: 'POST', path: '/openecs/operator/v1/clock/advance?seconds=1' });
   assert.equal(r.status, 401);

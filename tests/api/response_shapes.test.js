@@ -452,6 +452,7 @@ function READS() {
     [`DescribePrice@${ECS}`]: [{ ...r, InstanceType: h.SMALL_TYPE }, { ...r, InstanceType: h.SMALL_TYPE, PriceUnit: 'Month' },
       { ...r, ResourceType: 'disk', 'DataDisk.1.Category': 'cloud_essd', 'DataDisk.1.Size': '40' }],
     [`DescribeSpotPriceHistory@${ECS}`]: [{ ...r, InstanceType: h.SMALL_TYPE, NetworkType: 'vpc' }],
+    [`DescribeSpotAdvice@${ECS}`]: [{ ...r, Cores: '2', Memory: '8' }],
     [`DescribeDisks@${ECS}`]: [r],
     [`GetInstanceConsoleOutput@${ECS}`]: [{ ...r, InstanceId: fx.a }],
     [`DescribeInstanceVncUrl@${ECS}`]: [{ ...r, InstanceId: fx.a }],
