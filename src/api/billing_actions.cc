@@ -1,6 +1,7 @@
 // ECS billing actions (service/billing_service.h has the rules, billing/price_table.h the
-// prices): DescribePrice, DescribeRenewalPrice, RenewInstance, the auto-renew pair,
-// ModifyInstanceChargeType and DescribeSpotPriceHistory.
+// prices): DescribePrice, DescribeRenewalPrice, DescribeInstanceModificationPrice, RenewInstance,
+// the auto-renew pair, ModifyInstanceChargeType, ModifyPrepayInstanceSpec,
+// DescribeSpotPriceHistory and DescribeSpotAdvice.
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -306,6 +307,29 @@ Result<json> DescribeSpotPriceHistory(ApiContext& c) {
       {"Currency", t.currency}, {"NextOffset", next}, {"SpotPrices", Wrap("SpotPriceType", rows)}};
 }
 
+Result<json> DescribeInstanceModificationPrice(ApiContext& c) {
+  const Params& p = c.params;
+  OPENECS_ASSIGN_OR_RETURN(std::string id, p.Required("InstanceId"));
+  auto type = p.Get("InstanceType");
+  if (!type)
+    return MakeError(ErrorCode::kMissingParameter,
+                     "InstanceType is needed (OpenECS prices instance type upgrades).");
+  OPENECS_ASSIGN_OR_RETURN(Quote q, ModificationQuote(c.cloud, c.account_id, id, *type));
+  return json{{"PriceInfo", PriceInfo(PricesOf(c.cloud), q, 1)}};
+}
+
+Result<json> ModifyPrepayInstanceSpecAction(ApiContext& c) {
+  const Params& p = c.params;
+  PrepaySpecChange change;
+  change.account_id = c.account_id;
+  OPENECS_ASSIGN_OR_RETURN(change.instance_id, p.Required("InstanceId"));
+  OPENECS_ASSIGN_OR_RETURN(change.instance_type, p.Required("InstanceType"));
+  change.operator_type = p.GetOr("OperatorType", "");
+  OPENECS_ASSIGN_OR_RETURN(change.reboot, p.Bool("RebootWhenFinished", false));
+  OPENECS_ASSIGN_OR_RETURN(PrepaySpecResult r, ModifyPrepayInstanceSpec(c.cloud, change));
+  return json{{"OrderId", r.order_id}};
+}
+
 // The spot advice of the last 30 days per zone and instance type: the average market price as a
 // percentage of the pay-as-you-go price (sampled every 6 hours). OpenECS reclaims by price only
 // against a user's own limit (and when the operator takes capacity back), so it reports no
@@ -363,6 +387,8 @@ Result<json> DescribeSpotAdvice(ApiContext& c) {
 
 void RegisterBillingActions(ActionTable& t) {
   t[{kEcsVersion, "DescribeSpotAdvice"}] = {DescribeSpotAdvice};
+  t[{kEcsVersion, "DescribeInstanceModificationPrice"}] = {DescribeInstanceModificationPrice};
+  t[{kEcsVersion, "ModifyPrepayInstanceSpec"}] = {ModifyPrepayInstanceSpecAction, true, true};
   t[{kEcsVersion, "DescribePrice"}] = {DescribePrice};
   t[{kEcsVersion, "DescribeRenewalPrice"}] = {DescribeRenewalPrice};
   t[{kEcsVersion, "RenewInstance"}] = {RenewInstanceAction, false, true};

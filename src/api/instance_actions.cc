@@ -404,6 +404,9 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
   auto name = p.Get("InstanceName"), type = p.Get("InstanceType"), sg = p.Get("SecurityGroupId");
   auto image = p.Get("ImageId"), charge = p.Get("InstanceChargeType"), key = p.Get("KeyPairName");
   auto group = p.Get("ResourceGroupId");
+  OPENECS_ASSIGN_OR_RETURN(auto lock,
+                           p.Enum("LockReason", {kLockFinancial, kLockSecurity, kLockRecycling,
+                                                 "dedicatedhostfinancial", "refunded"}));
   std::optional<InstanceStatus> status;
   if (auto st = p.Get("Status")) {
     InstanceStatus parsed;
@@ -429,6 +432,7 @@ Result<json> DescribeInstancesAction(ApiContext& c) {
       if (type && i.instance_type != *type) return;
       if (image && i.image_id != *image) return;
       if (charge && i.charge_type != *charge) return;
+      if (lock && !HasLock(i, *lock)) return;
       if (key && i.key_pair_name != *key) return;
       if (!InGroup(group, i.resource_group_id, i.account_id)) return;
       if (!ips.empty() && !ips.count(i.private_ip)) return;

@@ -14,6 +14,7 @@
 #include "common/http_client.h"
 #include "common/json_dump.h"
 #include "common/text.h"
+#include "model/console_state.h"
 
 namespace openecs {
 namespace {
@@ -53,6 +54,31 @@ void PrintInstanceEvents(Call& call, const std::string& instance_id, const std::
     std::cerr << "  event " << e.value("EventPublishTime", "") << " "
               << e.value("EventType", json::object()).value("Name", "") << ": "
               << e.value("Reason", "") << "\n";
+}
+
+// After DescribeInstances' JSON, one line per instance on stderr with the state a person reads
+// (model/console_state.h): "i-...  web-1  Running  Expiring (expires 2026-12-20T00:00Z)".
+void PrintInstanceStates(const json& reply) {
+  if (!reply.is_object() || !reply.contains("Instances")) return;
+  json list = reply["Instances"].value("Instance", json::array());
+  for (const auto& i : list) {
+    if (!i.is_object()) continue;
+    std::vector<std::string> locks;
+    for (const auto& l :
+         i.value("OperationLocks", json::object()).value("LockReason", json::array()))
+      if (l.is_object()) locks.push_back(l.value("LockReason", ""));
+    std::string charge = i.value("InstanceChargeType", "");
+    std::string expires = i.value("ExpiredTime", "");
+    int64_t expired_time = charge == "PrePaid" ? ParseIso(expires).value_or(0) : 0;
+    std::string state =
+        ConsoleStateOf(i.value("Status", ""), charge, expired_time, locks, NowSeconds());
+    std::cerr << i.value("InstanceId", "") << "  " << i.value("InstanceName", "") << "  "
+              << i.value("Status", "") << "  " << state;
+    if (charge == "PrePaid") std::cerr << " (subscription, expires " << expires << ")";
+    if (i.value("SpotStrategy", "NoSpot") != "NoSpot") std::cerr << " (spot)";
+    if (i.value("StoppedMode", "") == "StopCharging") std::cerr << " (economical stop)";
+    std::cerr << "\n";
+  }
 }
 
 }  // namespace
@@ -179,6 +205,7 @@ int RunCli(const std::vector<std::string>& args) {
     return 1;
   }
   std::cout << (reply.is_discarded() ? res->body : DumpJson(reply, 2)) << "\n";
+  if (action == "DescribeInstances") PrintInstanceStates(reply);
   return 0;
 }
 

@@ -138,6 +138,8 @@ namespace openecs {
   X(kInvalidSpotDuration, "InvalidSpotDuration", 400, "The specified SpotDuration is not valid.")  \
   X(kInvalidSpotInterruptionBehavior, "InvalidSpotInterruptionBehavior", 400,                      \
     "The specified SpotInterruptionBehavior is not valid.")                                        \
+  X(kNotSupportUpgrade, "InvalidInstanceType.NotSupportUpgrade", 403,                              \
+    "The specified instance type is not an upgrade; a downgrade applies at renewal.")              \
   X(kReleaseTimeHaveBeenSet, "ReleaseTimeHaveBeenSet", 400,                                        \
     "The instance has an automatic release time; cancel it before changing to subscription.")      \
   X(kInvalidBillingCycle, "InvalidParameter.BillingCycle", 400,                                    \

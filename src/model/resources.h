@@ -70,6 +70,8 @@ struct Instance {
   std::string renewal_status = "Normal";
   int auto_renew_period = 1;
   std::string auto_renew_unit = "Month";
+  // A downgrade (ModifyPrepayInstanceSpec) waiting for the next renewal ("" none).
+  std::string renewal_instance_type;
   // Spot: hours protected from reclaim after creation (0 or 1), what a reclaim does
   // (Terminate | Stop), and the notice: stopped or released at this time (0: none).
   int spot_duration = 1;

@@ -4,12 +4,14 @@
 #include <climits>
 #include <cmath>
 #include <ctime>
+#include <optional>
 
 #include "common/crypto.h"
 #include "common/log.h"
 #include "service/instance_events.h"
 #include "service/instance_locks.h"
 #include "service/instance_service.h"
+#include "service/quota_service.h"
 
 namespace openecs {
 
@@ -368,9 +370,17 @@ void Subscriptions(Txn& txn, const CloudConfig& config, const PriceTable& p, Pas
     if (i.charge_type != "PrePaid" || i.expired_time == 0) continue;
     if (!HasLock(i, kLockFinancial) && i.expired_time <= now) {
       if (i.renewal_status == "AutoRenewal") {
-        Quote q =
-            QuoteSubscription(p, PricedInstanceOf(s, i), i.auto_renew_period, i.auto_renew_unit);
+        // A downgrade waiting for this renewal is made with it, and prices it.
+        std::optional<Instance> downgraded;
+        if (const InstanceType* to = FindInstanceType(i.renewal_instance_type))
+          if (auto changed = WithInstanceType(s, i, *to); changed.ok()) downgraded = *changed;
+        Quote q = QuoteSubscription(p, PricedInstanceOf(s, downgraded ? *downgraded : i),
+                                    i.auto_renew_period, i.auto_renew_unit);
         if (CheckFunds(s, config, i.account_id, q.total()).ok()) {
+          if (downgraded) {
+            downgraded->renewal_instance_type.clear();
+            i = *downgraded;
+          }
           PlaceOrder(txn, config,
                      {i.account_id, i.id, i.name, i.zone_id, "SubscriptionOrder",
                       i.auto_renew_period, i.auto_renew_unit},
@@ -625,8 +635,19 @@ Result<std::string> RenewInstance(Cloud& cloud, const std::string& account_id,
     Instance& i = s.instances.at(found->id);
     if (i.task == InstanceTask::kReleasing)
       return MakeError(ErrorCode::kIncorrectInstanceStatus, "The instance is being released.");
-    Quote q = QuoteSubscription(PricesOf(cloud), PricedInstanceOf(s, i), period, unit);
+    // A downgrade waiting for this renewal: made now, and the renewal priced at it.
+    std::optional<Instance> downgraded;
+    if (!i.renewal_instance_type.empty()) {
+      if (const InstanceType* to = FindInstanceType(i.renewal_instance_type))
+        if (auto changed = WithInstanceType(s, i, *to); changed.ok()) downgraded = *changed;
+    }
+    Quote q = QuoteSubscription(PricesOf(cloud), PricedInstanceOf(s, downgraded ? *downgraded : i),
+                                period, unit);
     OPENECS_RETURN_IF_ERROR(CheckFunds(s, cloud.config(), account_id, q.total()));
+    if (downgraded) {
+      downgraded->renewal_instance_type.clear();
+      i = *downgraded;
+    }
     order_id =
         PlaceOrder(txn, cloud.config(),
                    {account_id, i.id, i.name, i.zone_id, "SubscriptionOrder", period, unit}, q);
@@ -679,6 +700,87 @@ Status ModifyAutoRenew(Cloud& cloud, const std::string& account_id,
     }
     return Ok();
   });
+}
+
+namespace {
+
+// The price of an upgrade from `i`'s type to `to` for what is left of its term: the difference
+// of a month of each, prorated by the second. Negative for a downgrade.
+Result<Quote> UpgradeQuote(const PriceTable& p, const Instance& i, const InstanceType& to,
+                           int64_t now) {
+  if (HasLock(i, kLockFinancial)) return MakeError(ErrorCode::kInstanceExpired);
+  const InstanceType* from = FindInstanceType(i.instance_type);
+  if (!from) return MakeError(ErrorCode::kInvalidInstanceType);
+  int64_t term = AddPeriod(now, 1, "Month") - now;
+  int64_t left = std::max<int64_t>(0, i.expired_time - now);
+  Nano diff = InstancePeriodPrice(p, to, 1, "Month") - InstancePeriodPrice(p, *from, 1, "Month");
+  Quote q;
+  q.lines.push_back({"instanceType", "instance_type", from->id + " -> " + to.id,
+                     static_cast<Nano>(static_cast<long double>(diff) * left / term)});
+  return q;
+}
+
+}  // namespace
+
+Result<Quote> ModificationQuote(const Cloud& cloud, const std::string& account_id,
+                                const std::string& instance_id, const std::string& instance_type) {
+  const InstanceType* to = FindInstanceType(instance_type);
+  if (!to) return MakeError(ErrorCode::kInvalidInstanceType);
+  return cloud.Read<Result<Quote>>([&](const State& s) -> Result<Quote> {
+    OPENECS_ASSIGN_OR_RETURN(const Instance* i, Subscribed(s, account_id, instance_id));
+    OPENECS_ASSIGN_OR_RETURN(Quote q, UpgradeQuote(PricesOf(cloud), *i, *to, cloud.Now()));
+    if (q.total() <= 0) return MakeError(ErrorCode::kNotSupportUpgrade);
+    return q;
+  });
+}
+
+Result<PrepaySpecResult> ModifyPrepayInstanceSpec(Cloud& cloud, const PrepaySpecChange& c) {
+  const InstanceType* to = FindInstanceType(c.instance_type);
+  if (!to) return MakeError(ErrorCode::kInvalidInstanceType);
+  if (!c.operator_type.empty() && c.operator_type != "upgrade" && c.operator_type != "downgrade")
+    return MakeError(ErrorCode::kInvalidParameter, "OperatorType is upgrade or downgrade.");
+  PrepaySpecResult out;
+  bool reboot = false;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    OPENECS_ASSIGN_OR_RETURN(const Instance* found, Subscribed(s, c.account_id, c.instance_id));
+    if (found->instance_type == to->id)
+      return MakeError(ErrorCode::kInvalidParameter, "The instance already has this type.");
+    if (found->task != InstanceTask::kNone)
+      return MakeError(ErrorCode::kIncorrectInstanceStatus, "The instance is busy.");
+    OPENECS_ASSIGN_OR_RETURN(Quote q, UpgradeQuote(PricesOf(cloud), *found, *to, txn.now()));
+    out.upgrade = q.total() > 0;
+    if (!c.operator_type.empty() && (c.operator_type == "upgrade") != out.upgrade)
+      return MakeError(out.upgrade ? ErrorCode::kInvalidParameter : ErrorCode::kNotSupportUpgrade,
+                       "OperatorType " + c.operator_type + " does not match the change " +
+                           found->instance_type + " -> " + to->id + ".");
+    // Either way the instance must be able to take the type (local disks, its host's room).
+    OPENECS_ASSIGN_OR_RETURN(Instance changed, WithInstanceType(s, *found, *to));
+    if (!out.upgrade) {
+      Instance& i = s.instances.at(found->id);
+      i.renewal_instance_type = to->id;
+      txn.Touch(i);
+      return Ok();
+    }
+    OPENECS_RETURN_IF_ERROR(CheckQuota(s, c.account_id, kMaxVcpus, changed.cpu - found->cpu));
+    OPENECS_RETURN_IF_ERROR(CheckFunds(s, cloud.config(), c.account_id, q.total()));
+    Instance& i = s.instances.at(found->id);
+    out.order_id =
+        PlaceOrder(txn, cloud.config(),
+                   {c.account_id, i.id, i.name, i.zone_id, "SubscriptionOrder", 0, ""}, q);
+    changed.renewal_instance_type.clear();
+    i = changed;
+    txn.Touch(i);
+    reboot = c.reboot && i.status == InstanceStatus::kRunning;
+    return Ok();
+  }));
+  if (reboot) {
+    PowerRequest r;
+    r.account_id = c.account_id;
+    r.instance_ids = {c.instance_id};
+    (void)RebootInstances(cloud, r);
+  }
+  return out;
 }
 
 Result<ChargeTypeResult> ModifyInstanceChargeType(Cloud& cloud, const ChargeTypeChange& c) {

@@ -138,6 +138,25 @@ struct AutoRenewChange {
 Status ModifyAutoRenew(Cloud& cloud, const std::string& account_id,
                        const std::vector<std::string>& instance_ids, const AutoRenewChange& c);
 
+// ModifyPrepayInstanceSpec: an upgrade (a type priced higher) applies now, Running or Stopped
+// (a running guest takes it at its next start, or at once with RebootWhenFinished), and the
+// difference for the rest of the term is charged; a downgrade waits for the next renewal,
+// which is priced at the new type, and refunds nothing.
+struct PrepaySpecChange {
+  std::string account_id, instance_id, instance_type;
+  std::string operator_type;  // "" (from the prices) | upgrade | downgrade
+  bool reboot = false;        // RebootWhenFinished
+};
+struct PrepaySpecResult {
+  std::string order_id;  // "" for a downgrade
+  bool upgrade = false;
+};
+Result<PrepaySpecResult> ModifyPrepayInstanceSpec(Cloud& cloud, const PrepaySpecChange& c);
+// DescribeInstanceModificationPrice: what an upgrade to `instance_type` costs for the rest of
+// the term (InvalidInstanceType.NotSupportUpgrade for a downgrade).
+Result<Quote> ModificationQuote(const Cloud& cloud, const std::string& account_id,
+                                const std::string& instance_id, const std::string& instance_type);
+
 struct ChargeTypeChange {
   std::string account_id;
   std::vector<std::string> instance_ids;

@@ -4,6 +4,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const Bss = require('@alicloud/bssopenapi20171214');
 const h = require('./helpers');
@@ -182,6 +183,74 @@ test('subscriptions: paid up front, expire to a financial lock, renew, auto-rene
   await h.waitStatus(ecs, id, 'Stopped');
   await advance(16 * 86400);
   await h.waitGone(ecs, id);
+});
+
+test('ModifyPrepayInstanceSpec: an upgrade now for the price difference, a downgrade at renewal', async () => {
+  const res = h.wire(await ecs.runInstances(new Ecs.RunInstancesRequest({
+    regionId: REGION, imageId: h.IMAGE, instanceType: 'ecs.g7.large', vSwitchId: network.vSwitchId,
+    securityGroupId: network.securityGroupId, instanceChargeType: 'PrePaid', period: 1,
+  })));
+  const id = res.InstanceIdSets.InstanceIdSet[0];
+  await h.waitStatus(ecs, id, 'Running');
+  const quote = h.wire(await ecs.describeInstanceModificationPrice(new Ecs.DescribeInstanceModificationPriceRequest({
+    regionId: REGION, instanceId: id, instanceType: 'ecs.g7.xlarge',
+  })));
+  const diff = quote.PriceInfo.Price.TradePrice;
+  // A month of g7.xlarge costs twice g7.large's: the difference for (almost) a whole month.
+  assert.ok(diff > res.TradePrice * 0.9 && diff < res.TradePrice * 1.1, `upgrade ${diff} vs a month ${res.TradePrice}`);
+  await h.expectError(ecs.describeInstanceModificationPrice(new Ecs.DescribeInstanceModificationPriceRequest({
+    regionId: REGION, instanceId: id, instanceType: 'ecs.t5-lc2m1.nano',
+  })), 'InvalidInstanceType.NotSupportUpgrade', 403);
+  const cash = await balance();
+  const up = h.wire(await ecs.modifyPrepayInstanceSpec(new Ecs.ModifyPrepayInstanceSpecRequest({
+    regionId: REGION, instanceId: id, instanceType: 'ecs.g7.xlarge', rebootWhenFinished: true,
+  })));
+  assert.ok(up.OrderId);
+  assert.ok(Math.abs(cash - (await balance()) - diff) < 0.05, 'the difference was charged');
+  await h.waitStatus(ecs, id, 'Running');
+  let inst = await h.describeInstance(ecs, id);
+  assert.equal(inst.InstanceType, 'ecs.g7.xlarge');
+  assert.equal(inst.Cpu, 4);
+  // Downgrade: nothing changes until the renewal, which is priced at the smaller type.
+  await ecs.modifyPrepayInstanceSpec(new Ecs.ModifyPrepayInstanceSpecRequest({
+    regionId: REGION, instanceId: id, instanceType: 'ecs.g7.large',
+  }));
+  assert.equal((await h.describeInstance(ecs, id)).InstanceType, 'ecs.g7.xlarge');
+  const before = await balance();
+  await ecs.renewInstance(new Ecs.RenewInstanceRequest({ instanceId: id, period: 1 }));
+  inst = await h.describeInstance(ecs, id);
+  assert.equal(inst.InstanceType, 'ecs.g7.large');
+  assert.ok(Math.abs(before - (await balance()) - res.TradePrice) < 0.05, 'renewed at the smaller type');
+  // The CLI names the console state; the LockReason filter finds locked instances.
+  const cli = spawnSync(path.resolve(__dirname, '../../build/bin/ecs'), ['DescribeInstances', '--InstanceIds', JSON.stringify([id])],
+    { env: { ...process.env, OPENECS_DATA_DIR: server.dataDir }, encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stderr, new RegExp(`${id} .* Running +Running \\(subscription, expires`));
+  await operator('POST', `instances/lock?instance=${id}`);
+  const locked = h.wire(await ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: REGION, lockReason: 'security' })));
+  assert.deepEqual(locked.Instances.Instance.map((i) => i.InstanceId), [id]);
+  const cli2 = spawnSync(path.resolve(__dirname, '../../build/bin/ecs'), ['DescribeInstances', '--InstanceIds', JSON.stringify([id])],
+    { env: { ...process.env, OPENECS_DATA_DIR: server.dataDir }, encoding: 'utf8' });
+  assert.match(cli2.stderr, / Running +Locked/);
+  await operator('POST', `instances/unlock?instance=${id}`);
+  await ecs.modifyInstanceChargeType(new Ecs.ModifyInstanceChargeTypeRequest({
+    regionId: REGION, instanceIds: JSON.stringify([id]), instanceChargeType: 'PostPaid',
+  }));
+  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
+});
+
+test('the operator commands (ecsd operator ...) act on the running server', () => {
+  const ecsd = path.resolve(__dirname, '../../build/bin/ecsd');
+  const run = (...args) => spawnSync(ecsd, ['operator', '--data-dir', server.dataDir, ...args], { encoding: 'utf8' });
+  const before = JSON.parse(run('balance', '--account', 'root').stdout);
+  const credited = run('credit', '--account', 'root', '--amount', '12.5');
+  assert.equal(credited.status, 0, credited.stderr);
+  assert.ok(Math.abs(JSON.parse(credited.stdout).Balance - before.Balance - 12.5) < 0.01);
+  const bad = run('credit', '--account', 'root', '--amount', '-3');
+  assert.notEqual(bad.status, 0);
+  const prices = JSON.parse(spawnSync(ecsd, ['prices'], { encoding: 'utf8' }).stdout);
+  assert.equal(prices.currency, 'USD');
+  assert.ok(prices.instance_types_per_hour['ecs.g7.large'] > 0);
 });
 
 test('PrePaid <-> PostPaid with ModifyInstanceChargeType: paid, then refunded', async () => {

@@ -420,6 +420,7 @@ async function makeFixtures() {
   await call('ModifyInstanceChargeType', { RegionId: R, InstanceIds: JSON.stringify([fx.b]), InstanceChargeType: 'PrePaid', Period: '1' });
   await call('RenewInstance', { InstanceId: fx.b, Period: '1' });
   await call('ModifyInstanceAutoRenewAttribute', { RegionId: R, InstanceId: fx.b, RenewalStatus: 'AutoRenewal', Duration: '1', PeriodUnit: 'Month' });
+  await call('ModifyPrepayInstanceSpec', { RegionId: R, InstanceId: fx.b, InstanceType: 'ecs.g7.xlarge' });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,6 +450,7 @@ function READS() {
     [`DescribeInstanceRamRole@${ECS}`]: [r, { ...r, InstanceIds: JSON.stringify([fx.a]) }],
     [`DescribeInstanceAutoRenewAttribute@${ECS}`]: [{ ...r, InstanceId: fx.b }, { ...r, RenewalStatus: 'AutoRenewal' }],
     [`DescribeRenewalPrice@${ECS}`]: [{ ...r, ResourceId: fx.b }],
+    [`DescribeInstanceModificationPrice@${ECS}`]: [{ ...r, InstanceId: fx.b, InstanceType: 'ecs.g7.2xlarge' }],
     [`DescribePrice@${ECS}`]: [{ ...r, InstanceType: h.SMALL_TYPE }, { ...r, InstanceType: h.SMALL_TYPE, PriceUnit: 'Month' },
       { ...r, ResourceType: 'disk', 'DataDisk.1.Category': 'cloud_essd', 'DataDisk.1.Size': '40' }],
     [`DescribeSpotPriceHistory@${ECS}`]: [{ ...r, InstanceType: h.SMALL_TYPE, NetworkType: 'vpc' }],
