@@ -1,6 +1,7 @@
 // The BSS OpenAPI (version 2017-12-14) subset a user reads their money with, on the API
 // endpoint: QueryAccountBalance, QueryBill, QueryInstanceBill, QueryBillOverview, over the
-// accounts' bill lines (service/billing_service.h). Parameters come in the query string, as the
+// accounts' bill lines (service/billing_service.h), and the subscription refund
+// (InquiryPriceRefundInstance, RefundInstance). Parameters come in the query string, as the
 // official SDK sends them; replies wrap Data in {Success, Code, Message}; amounts are numbers,
 // except the balance's, which BSS answers as grouped text ("1,000.19").
 #include <map>
@@ -291,9 +292,38 @@ Result<json> QueryBillOverview(ApiContext& c) {
   });
 }
 
+// The subscription refund pair (service/billing_service.h RefundSubscription).
+Result<std::string> RefundTarget(const Params& p) {
+  OPENECS_ASSIGN_OR_RETURN(std::string product, p.Required("ProductCode"));
+  if (product != "ecs")
+    return MakeError(ErrorCode::kInvalidParameter, "OpenECS refunds ecs subscriptions only.");
+  return p.Required("InstanceId");
+}
+
+Result<json> InquiryPriceRefundInstance(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, RefundTarget(c.params));
+  OPENECS_ASSIGN_OR_RETURN(Nano amount, RefundQuote(c.cloud, c.account_id, id));
+  return Envelope({{"InstanceId", id},
+                   {"RefundAmount", ToAmount(amount)},
+                   {"Currency", PricesOf(c.cloud).currency},
+                   {"HostId", "cn"}});
+}
+
+Result<json> RefundInstance(ApiContext& c) {
+  OPENECS_ASSIGN_OR_RETURN(std::string id, RefundTarget(c.params));
+  std::string now = c.params.GetOr("ImmediatelyRelease", "0");
+  if (now != "0" && now != "1")
+    return MakeError(ErrorCode::kInvalidParameter, "ImmediatelyRelease is 1 or 0.");
+  OPENECS_ASSIGN_OR_RETURN(RefundResult r,
+                           RefundSubscription(c.cloud, c.account_id, id, now == "1"));
+  return Envelope({{"OrderId", std::stoll(r.order_id)}, {"HostId", "cn"}});
+}
+
 }  // namespace
 
 void RegisterBssActions(ActionTable& t) {
+  t[{kBssVersion, "InquiryPriceRefundInstance"}] = {InquiryPriceRefundInstance, false};
+  t[{kBssVersion, "RefundInstance"}] = {RefundInstance, false, true};
   t[{kBssVersion, "QueryAccountBalance"}] = {QueryAccountBalance, false};
   t[{kBssVersion, "QueryBill"}] = {QueryBill, false};
   t[{kBssVersion, "QueryInstanceBill"}] = {QueryInstanceBill, false};

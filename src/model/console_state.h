@@ -22,7 +22,7 @@ inline std::string ConsoleStateOf(std::string_view status, std::string_view char
     return std::find(locks.begin(), locks.end(), r) != locks.end();
   };
   if (has("security")) return "Locked";
-  if (has("Recycling")) return "To Be Released";
+  if (has("Recycling") || has("refunded")) return "To Be Released";
   if (has("financial")) return charge_type == "PrePaid" ? "Expired" : "Overdue";
   if (charge_type == "PrePaid" && expired_time > 0 && expired_time - now <= kExpiringSeconds)
     return "Expiring";

@@ -368,7 +368,7 @@ void Subscriptions(Txn& txn, const CloudConfig& config, const PriceTable& p, Pas
   int64_t now = txn.now();
   for (auto& [id, i] : s.instances) {
     if (i.charge_type != "PrePaid" || i.expired_time == 0) continue;
-    if (!HasLock(i, kLockFinancial) && i.expired_time <= now) {
+    if (!HasLock(i, kLockFinancial) && !HasLock(i, kLockRefunded) && i.expired_time <= now) {
       if (i.renewal_status == "AutoRenewal") {
         // A downgrade waiting for this renewal is made with it, and prices it.
         std::optional<Instance> downgraded;
@@ -396,6 +396,9 @@ void Subscriptions(Txn& txn, const CloudConfig& config, const PriceTable& p, Pas
                "; renew it within 15 days or it is released.",
            out);
       LOG_INFO("billing: {} expired; stopped and locked", id);
+    } else if (HasLock(i, kLockRefunded) && i.expired_time + kRetentionSeconds <= now) {
+      Release(txn, i, "InstanceExpiration.Delete", "The subscription was refunded 15 days ago.",
+              out);
     } else if (HasLock(i, kLockFinancial) && i.expired_time + kRetentionSeconds <= now) {
       Release(txn, i, "InstanceExpiration.Delete",
               "The subscription expired 15 days ago and was not renewed.", out);
@@ -704,6 +707,19 @@ Status ModifyAutoRenew(Cloud& cloud, const std::string& account_id,
 
 namespace {
 
+// What is left of `i`'s subscription, by the second: the price of its period, prorated by the
+// time to its expiry (the term measured from now, as months differ; never more than was paid).
+Quote UnusedTerm(const State& s, const PriceTable& p, const Instance& i, int64_t now) {
+  int period = std::max(1, i.period);
+  std::string unit = i.period_unit.empty() ? "Month" : i.period_unit;
+  int64_t term = AddPeriod(now, period, unit) - now;
+  int64_t left = std::clamp<int64_t>(i.expired_time - now, 0, term);
+  Quote q = QuoteSubscription(p, PricedInstanceOf(s, i), period, unit);
+  for (auto& line : q.lines)
+    line.amount = static_cast<Nano>(static_cast<long double>(line.amount) * left / term);
+  return q;
+}
+
 // The price of an upgrade from `i`'s type to `to` for what is left of its term: the difference
 // of a month of each, prorated by the second. Negative for a downgrade.
 Result<Quote> UpgradeQuote(const PriceTable& p, const Instance& i, const InstanceType& to,
@@ -783,6 +799,51 @@ Result<PrepaySpecResult> ModifyPrepayInstanceSpec(Cloud& cloud, const PrepaySpec
   return out;
 }
 
+namespace {
+// A subscription that may be refunded: unexpired, not locked, not being released.
+Result<const Instance*> Refundable(const State& s, const std::string& account_id,
+                                   const std::string& instance_id) {
+  OPENECS_ASSIGN_OR_RETURN(const Instance* i, Subscribed(s, account_id, instance_id));
+  if (!i->operation_locks.empty() || i->task == InstanceTask::kReleasing)
+    return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                     "Only an unexpired, unlocked subscription can be refunded.");
+  return i;
+}
+}  // namespace
+
+Result<Nano> RefundQuote(const Cloud& cloud, const std::string& account_id,
+                         const std::string& instance_id) {
+  return cloud.Read<Result<Nano>>([&](const State& s) -> Result<Nano> {
+    OPENECS_ASSIGN_OR_RETURN(const Instance* i, Refundable(s, account_id, instance_id));
+    return UnusedTerm(s, PricesOf(cloud), *i, cloud.Now()).total();
+  });
+}
+
+Result<RefundResult> RefundSubscription(Cloud& cloud, const std::string& account_id,
+                                        const std::string& instance_id, bool immediately) {
+  RefundResult out;
+  PassActions actions;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    OPENECS_ASSIGN_OR_RETURN(const Instance* found, Refundable(s, account_id, instance_id));
+    Quote q = UnusedTerm(s, PricesOf(cloud), *found, txn.now());
+    Instance& i = s.instances.at(found->id);
+    out.order_id =
+        PlaceOrder(txn, cloud.config(), {account_id, i.id, i.name, i.zone_id, "Refund", 0, ""}, q);
+    out.amount = q.total();
+    i.expired_time = txn.now();  // the retention runs from the refund
+    i.renewal_status = "NotRenewal";
+    AddLock(i, kLockRefunded);
+    txn.Touch(i);
+    RecordInstanceEvent(txn, i, "InstanceExpiration.Stop", "The subscription was refunded.",
+                        txn.now());
+    (immediately ? actions.release : actions.stop)[account_id].push_back(i.id);
+    return Ok();
+  }));
+  RunActions(cloud, actions);
+  return out;
+}
+
 Result<ChargeTypeResult> ModifyInstanceChargeType(Cloud& cloud, const ChargeTypeChange& c) {
   if (c.to != "PrePaid" && c.to != "PostPaid")
     return MakeError(ErrorCode::kInvalidParameter, "InstanceChargeType is PrePaid or PostPaid.");
@@ -813,15 +874,7 @@ Result<ChargeTypeResult> ModifyInstanceChargeType(Cloud& cloud, const ChargeType
       if (c.to == "PrePaid") {
         q = QuoteSubscription(p, PricedInstanceOf(s, *i), c.period, c.unit);
       } else {
-        // The unused part of the subscription comes back, prorated by the second.
-        // The term is measured from now (months differ in length); never more than was paid.
-        int period = std::max(1, i->period);
-        std::string unit = i->period_unit.empty() ? "Month" : i->period_unit;
-        int64_t term = AddPeriod(txn.now(), period, unit) - txn.now();
-        int64_t left = std::clamp<int64_t>(i->expired_time - txn.now(), 0, term);
-        q = QuoteSubscription(p, PricedInstanceOf(s, *i), period, unit);
-        for (auto& line : q.lines)
-          line.amount = static_cast<Nano>(static_cast<long double>(line.amount) * left / term);
+        q = UnusedTerm(s, p, *i, txn.now());  // the unused part comes back
       }
       total += c.to == "PrePaid" ? q.total() : 0;
       orders.push_back({id, std::move(q)});

@@ -157,6 +157,20 @@ Result<PrepaySpecResult> ModifyPrepayInstanceSpec(Cloud& cloud, const PrepaySpec
 Result<Quote> ModificationQuote(const Cloud& cloud, const std::string& account_id,
                                 const std::string& instance_id, const std::string& instance_type);
 
+// BSS RefundInstance: a subscription given back before it expires. The unused part of the term
+// comes back (a Refund order, prorated by the second); the instance is stopped with the
+// `refunded` lock (the console's To Be Released) and released now (`immediately`) or after
+// kRetentionSeconds.
+struct RefundResult {
+  std::string order_id;
+  Nano amount = 0;
+};
+Result<RefundResult> RefundSubscription(Cloud& cloud, const std::string& account_id,
+                                        const std::string& instance_id, bool immediately);
+// BSS InquiryPriceRefundInstance: what RefundSubscription would give back now.
+Result<Nano> RefundQuote(const Cloud& cloud, const std::string& account_id,
+                         const std::string& instance_id);
+
 struct ChargeTypeChange {
   std::string account_id;
   std::vector<std::string> instance_ids;

@@ -27,6 +27,7 @@ std::string LockMessage(std::string_view reason) {
   if (reason == kLockFinancial) return "The specified instance is locked due to financial reason.";
   if (reason == kLockSecurity) return "The specified instance is locked for security reasons.";
   if (reason == kLockRecycling) return "The spot instance is being reclaimed.";
+  if (reason == kLockRefunded) return "The subscription was refunded; the instance is released.";
   return "";
 }
 
@@ -67,9 +68,10 @@ const std::set<std::string_view>& FinancialRefused() {
 Status CheckInstanceLocks(const Instance& i, std::string_view action) {
   if (i.operation_locks.empty() || IsRead(action)) return Ok();
   if (HasLock(i, kLockSecurity)) return MakeError(ErrorCode::kInstanceLockedForSecurity);
-  if (HasLock(i, kLockRecycling) && action != "DeleteInstance" && action != "DeleteInstances")
+  if ((HasLock(i, kLockRecycling) || HasLock(i, kLockRefunded)) && action != "DeleteInstance" &&
+      action != "DeleteInstances")
     return MakeError(ErrorCode::kIncorrectInstanceStatus,
-                     "The spot instance " + i.id + " is being reclaimed.");
+                     "The instance " + i.id + " is waiting to be released.");
   if (HasLock(i, kLockFinancial) && FinancialRefused().count(action)) {
     bool expired = i.charge_type == "PrePaid";
     if (action == "StartInstance" || action == "StartInstances")

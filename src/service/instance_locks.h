@@ -9,6 +9,8 @@
 //   InstanceExpired); reads, DeleteInstance, attribute changes, snapshots, images and security
 //   groups work as usual; RenewInstance is how the lock is lifted.
 // - Recycling: a spot instance that has its reclaim notice; it can only be read or released.
+// - refunded: a subscription given back (BSS RefundInstance) and waiting to be released; the
+//   same.
 #include <string>
 #include <string_view>
 
@@ -20,6 +22,7 @@ namespace openecs {
 inline constexpr const char* kLockFinancial = "financial";
 inline constexpr const char* kLockSecurity = "security";
 inline constexpr const char* kLockRecycling = "Recycling";
+inline constexpr const char* kLockRefunded = "refunded";
 
 bool HasLock(const Instance& i, std::string_view reason);
 // Adds or removes one reason; false when there was nothing to change.

@@ -239,6 +239,36 @@ test('ModifyPrepayInstanceSpec: an upgrade now for the price difference, a downg
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
 });
 
+test('a subscription refunded through BSS: the unused term back, To Be Released, released', async () => {
+  const res = h.wire(await ecs.runInstances(new Ecs.RunInstancesRequest({
+    regionId: REGION, imageId: h.IMAGE, instanceType: 'ecs.g7.large', vSwitchId: network.vSwitchId,
+    securityGroupId: network.securityGroupId, instanceChargeType: 'PrePaid', period: 1,
+  })));
+  const id = res.InstanceIdSets.InstanceIdSet[0];
+  await h.waitStatus(ecs, id, 'Running');
+  await advance(3 * 86400);
+  const quote = h.wire(await bss.inquiryPriceRefundInstance(new Bss.InquiryPriceRefundInstanceRequest({
+    productCode: 'ecs', instanceId: id,
+  })));
+  const back = quote.Data.RefundAmount;
+  assert.ok(back > res.TradePrice * 0.85 && back < res.TradePrice * 0.95, `refund ${back} of ${res.TradePrice} after 3 days`);
+  const cash = await balance();
+  const r = h.wire(await bss.refundInstance(new Bss.RefundInstanceRequest({ productCode: 'ecs', instanceId: id, immediatelyRelease: '0' })));
+  assert.equal(r.Success, true);
+  assert.ok(r.Data.OrderId > 0);
+  assert.ok(Math.abs((await balance()) - cash - back) < 0.02, 'the refund is in the balance');
+  await h.waitStatus(ecs, id, 'Stopped');
+  const inst = await h.describeInstance(ecs, id);
+  assert.deepEqual(inst.OperationLocks.LockReason.map((l) => l.LockReason), ['refunded']);
+  await h.expectError(ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: id })), 'IncorrectInstanceStatus', 403);
+  await h.expectError(bss.refundInstance(new Bss.RefundInstanceRequest({ productCode: 'ecs', instanceId: id })),
+    'IncorrectInstanceStatus', 403);
+  const lines = (await instanceBill(cycleOf((await operator('GET', 'clock')).Now), id)).filter((i) => i.Item === 'Refund');
+  assert.ok(lines.length > 0 && lines.every((l) => l.PretaxAmount < 0), JSON.stringify(lines));
+  await advance(16 * 86400);
+  await h.waitGone(ecs, id);
+});
+
 test('the operator commands (ecsd operator ...) act on the running server', () => {
   const ecsd = path.resolve(__dirname, '../../build/bin/ecsd');
   const run = (...args) => spawnSync(ecsd, ['operator', '--data-dir', server.dataDir, ...args], { encoding: 'utf8' });
