@@ -242,6 +242,7 @@ Result<json> ModifyInstanceChargeTypeAction(ApiContext& c) {
   change.period = static_cast<int>(period);
   OPENECS_ASSIGN_OR_RETURN(auto unit, p.Enum("PeriodUnit", {"Month", "Week"}));
   change.unit = unit.value_or("Month");
+  OPENECS_ASSIGN_OR_RETURN(change.include_data_disks, p.Bool("IncludeDataDisks", false));
   OPENECS_ASSIGN_OR_RETURN(change.dry_run, DryRunOf(p));
   OPENECS_ASSIGN_OR_RETURN(ChargeTypeResult r, ModifyInstanceChargeType(c.cloud, change));
   json fees = json::array();

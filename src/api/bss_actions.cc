@@ -145,11 +145,16 @@ Result<json> QueryBill(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(BillFilter f, FilterOf(c.params));
   OPENECS_ASSIGN_OR_RETURN(Paging g, PagingOf(c.params));
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
-    std::vector<json> rows;
+    std::vector<const BillItem*> matched;
+    for (const auto& [id, b] : Owned(s.bill_items, c.account_id))
+      if (Matches(f, b) && !(f.hide_zero && b.amount == 0)) matched.push_back(&b);
+    // Only the page's rows are rendered.
+    std::vector<json> rows(matched.size());
     std::string currency = PricesOf(c.cloud).currency;
-    for (const auto& [id, b] : Owned(s.bill_items, c.account_id)) {
-      if (!Matches(f, b) || (f.hide_zero && b.amount == 0)) continue;
-      json row{{"RecordID", id.substr(c.account_id.size() + 1)},
+    size_t begin = static_cast<size_t>((g.num - 1) * g.size);
+    for (size_t k = begin; k < matched.size() && k < begin + static_cast<size_t>(g.size); ++k) {
+      const BillItem& b = *matched[k];
+      json row{{"RecordID", b.id.substr(c.account_id.size() + 1)},
                {"Item", b.item},
                {"SubscriptionType", b.subscription_type},
                {"OwnerID", c.account_id},
@@ -167,7 +172,7 @@ Result<json> QueryBill(ApiContext& c) {
                {"PretaxAmountLocal", ToAmount(b.amount)}};
       Product(row, b.subscription_type);
       Amounts(row, b.amount);
-      rows.push_back(std::move(row));
+      rows[k] = std::move(row);
     }
     json data{{"BillingCycle", f.cycle},
               {"AccountID", c.account_id},

@@ -206,7 +206,7 @@ json RenderDisk(const State& s, const Disk& d) {
           {"BurstingEnabled", false},
           {"Encrypted", false},
           {"KMSKeyId", ""},
-          {"DiskChargeType", "PostPaid"},
+          {"DiskChargeType", d.charge_type},
           {"CreationTime", FormatIsoMinutes(d.creation_time)},
           {"AttachedTime", attached},
           {"DetachedTime", d.detached_time ? FormatIsoMinutes(d.detached_time) : ""},

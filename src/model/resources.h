@@ -72,6 +72,10 @@ struct Instance {
   std::string auto_renew_unit = "Month";
   // A downgrade (ModifyPrepayInstanceSpec) waiting for the next renewal ("" none).
   std::string renewal_instance_type;
+  // What the subscription's orders paid (nano-units) for the span from subscription_start to
+  // expired_time: a refund gives back the unused share of it, never more.
+  int64_t subscription_paid = 0;
+  int64_t subscription_start = 0;
   // Spot: hours protected from reclaim after creation (0 or 1), what a reclaim does
   // (Terminate | Stop), and the notice: stopped or released at this time (0: none).
   int spot_duration = 1;
@@ -139,6 +143,8 @@ struct Disk {
   // Creating (made from a snapshot) | Available | Attaching | In_use | Detaching | ReIniting
   std::string status = "Available";
   bool delete_with_instance = true;
+  // PrePaid: bought with its subscription instance (not metered while attached to it).
+  std::string charge_type = "PostPaid";
   bool delete_auto_snapshot = true;
   bool enable_auto_snapshot = false;
   bool portable = true;

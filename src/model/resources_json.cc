@@ -22,13 +22,14 @@ OPENECS_JSON_PART(InstanceCore, Instance, id, version, account_id, region_id, zo
 // Billing and locks (service/billing_service.h, service/instance_locks.h).
 OPENECS_JSON_PART(InstanceTerms, Instance, renewal_status, auto_renew_period, auto_renew_unit,
                   spot_duration, spot_interruption_behavior, spot_termination_time, operation_locks,
-                  renewal_instance_type)
+                  renewal_instance_type, subscription_paid, subscription_start)
 OPENECS_JSON_JOIN(Instance, InstanceCore, InstanceTerms)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
              delete_with_instance, portable, tags, creation_time, attached_time, host_id,
              detached_time, delete_auto_snapshot, enable_auto_snapshot, build_generation,
-             build_snapshot_id, build_task_id, auto_snapshot_policy_id, resource_group_id)
+             build_snapshot_id, build_task_id, auto_snapshot_policy_id, resource_group_id,
+             charge_type)
 OPENECS_JSON(Snapshot, id, version, account_id, region_id, name, description, disk_id,
              source_disk_type, source_disk_category, source_disk_size_gib, host_id, status,
              progress, checksum, size_bytes, error, retention_days, tags, creation_time,

@@ -84,12 +84,12 @@ Quote QuoteHourly(const PriceTable& t, const PricedInstance& spec, bool spot, in
   return q;
 }
 
-PricedInstance PricedInstanceOf(const State& s, const Instance& i) {
+PricedInstance PricedInstanceOf(const State& s, const Instance& i, bool all_disks) {
   PricedInstance p;
   p.type = FindInstanceType(i.instance_type);
   for (const auto& id : i.disk_ids) {
     auto it = s.disks.find(id);
-    if (it == s.disks.end()) continue;
+    if (it == s.disks.end() || (!all_disks && it->second.charge_type != "PrePaid")) continue;
     p.disks.push_back({it->second.category, it->second.performance_level, it->second.size_gib,
                        it->second.type == "system"});
   }
@@ -214,12 +214,13 @@ class Meter {
  public:
   Meter(Txn& txn, BillingAccount& ba) : txn_(txn), ba_(ba) {}
 
-  // `rate`: nano per unit-hour; `units`: how many (1 instance, GiB, Mbps).
+  // `rate`: nano per unit-hour; `units`: how many (1 instance, GiB, Mbps). Charges
+  // [max(metered_until, created), until) (until 0: now).
   void Charge(const std::string& resource_id, const std::string& name, const std::string& zone,
               const std::string& billing_item, const std::string& spec, Nano rate, double units,
-              const std::string& unit, int64_t created) {
+              const std::string& unit, int64_t created, int64_t until = 0) {
     int64_t from = std::max(ba_.metered_until, created);
-    int64_t now = txn_.now();
+    int64_t now = until ? std::min(until, txn_.now()) : txn_.now();
     if (from >= now || rate <= 0 || units <= 0) return;
     for (int64_t a = from; a < now;) {
       int64_t day_end = (a / 86400 + 1) * 86400;
@@ -284,11 +285,15 @@ void MeterAccount(Txn& txn, const PriceTable& p, BillingAccount& ba) {
     if (i.charge_type != "PostPaid" || HasLock(i, kLockFinancial)) continue;
     const InstanceType* type = FindInstanceType(i.instance_type);
     bool economical = i.status == InstanceStatus::kStopped && i.stopped_mode == "StopCharging";
-    if (type && !economical) {
-      bool spot = i.spot_strategy != "NoSpot";
-      Nano rate = spot ? SpotPrice(p, *type, i.zone_id, std::max(ba.metered_until, i.creation_time))
-                       : InstanceHourPrice(p, *type);
-      m.Charge(id, i.name, i.zone_id, "instance_type", type->id, rate, 1, "Hour", i.creation_time);
+    if (type && !economical && i.spot_strategy == "NoSpot") {
+      m.Charge(id, i.name, i.zone_id, "instance_type", type->id, InstanceHourPrice(p, *type), 1,
+               "Hour", i.creation_time);
+    } else if (type && !economical) {
+      // Spot: each hour at that hour's market price.
+      for (int64_t a = std::max(ba.metered_until, i.creation_time); a < txn.now();
+           a = (a / 3600 + 1) * 3600)
+        m.Charge(id, i.name, i.zone_id, "instance_type", type->id,
+                 SpotPrice(p, *type, i.zone_id, a), 1, "Hour", a, (a / 3600 + 1) * 3600);
     }
     if (i.internet_charge_type == "PayByBandwidth" && i.internet_max_bandwidth_out > 0 &&
         !i.public_ip.empty())
@@ -297,7 +302,10 @@ void MeterAccount(Txn& txn, const PriceTable& p, BillingAccount& ba) {
                i.internet_max_bandwidth_out, "Mbps-Hour", i.creation_time);
   }
   for (const auto& [id, d] : Owned(s.disks, account)) {
-    if (!d.instance_id.empty() && (subscribed(d.instance_id) || locked(d.instance_id))) continue;
+    // Paid with its subscription while it is attached to it; nothing while its instance is
+    // locked for an unpaid bill.
+    if (!d.instance_id.empty() && d.charge_type == "PrePaid" && subscribed(d.instance_id)) continue;
+    if (!d.instance_id.empty() && locked(d.instance_id)) continue;
     Nano rate = DiskGibHourPrice(p, d.category, d.performance_level);
     // A system disk is billed under its instance, as BSS shows it; data disks on their own.
     bool system = d.type == "system" && !d.instance_id.empty();
@@ -386,6 +394,7 @@ void Subscriptions(Txn& txn, const CloudConfig& config, const PriceTable& p, Pas
                       i.auto_renew_period, i.auto_renew_unit},
                      q);
           i.expired_time = AddPeriod(i.expired_time, i.auto_renew_period, i.auto_renew_unit);
+          i.subscription_paid += q.total();
           txn.Touch(i);
           LOG_INFO("billing: {} renewed automatically until {}", id, FormatIso(i.expired_time));
           continue;
@@ -656,6 +665,9 @@ Result<std::string> RenewInstance(Cloud& cloud, const std::string& account_id,
                    {account_id, i.id, i.name, i.zone_id, "SubscriptionOrder", period, unit}, q);
     bool expired = HasLock(i, kLockFinancial);
     i.expired_time = AddPeriod(expired ? txn.now() : i.expired_time, period, unit);
+    // An expired term is over: the paid span starts again from now.
+    i.subscription_paid = (expired ? 0 : i.subscription_paid) + q.total();
+    if (expired) i.subscription_start = txn.now();
     if (expired) {
       RemoveLock(i, kLockFinancial);
       start = i.status == InstanceStatus::kStopped;
@@ -707,16 +719,15 @@ Status ModifyAutoRenew(Cloud& cloud, const std::string& account_id,
 
 namespace {
 
-// What is left of `i`'s subscription, by the second: the price of its period, prorated by the
-// time to its expiry (the term measured from now, as months differ; never more than was paid).
-Quote UnusedTerm(const State& s, const PriceTable& p, const Instance& i, int64_t now) {
-  int period = std::max(1, i.period);
-  std::string unit = i.period_unit.empty() ? "Month" : i.period_unit;
-  int64_t term = AddPeriod(now, period, unit) - now;
-  int64_t left = std::clamp<int64_t>(i.expired_time - now, 0, term);
-  Quote q = QuoteSubscription(p, PricedInstanceOf(s, i), period, unit);
-  for (auto& line : q.lines)
-    line.amount = static_cast<Nano>(static_cast<long double>(line.amount) * left / term);
+// What is left of `i`'s subscription: what its orders paid, prorated by the second over the
+// span they paid for (never more than was paid, whatever was attached since).
+Quote UnusedTerm(const Instance& i, int64_t now) {
+  int64_t span = std::max<int64_t>(1, i.expired_time - i.subscription_start);
+  int64_t left = std::clamp<int64_t>(i.expired_time - now, 0, span);
+  Quote q;
+  q.lines.push_back(
+      {"instance", "instance", i.instance_type,
+       static_cast<Nano>(static_cast<long double>(i.subscription_paid) * left / span)});
   return q;
 }
 
@@ -785,6 +796,7 @@ Result<PrepaySpecResult> ModifyPrepayInstanceSpec(Cloud& cloud, const PrepaySpec
         PlaceOrder(txn, cloud.config(),
                    {c.account_id, i.id, i.name, i.zone_id, "SubscriptionOrder", 0, ""}, q);
     changed.renewal_instance_type.clear();
+    changed.subscription_paid += q.total();
     i = changed;
     txn.Touch(i);
     reboot = c.reboot && i.status == InstanceStatus::kRunning;
@@ -815,7 +827,7 @@ Result<Nano> RefundQuote(const Cloud& cloud, const std::string& account_id,
                          const std::string& instance_id) {
   return cloud.Read<Result<Nano>>([&](const State& s) -> Result<Nano> {
     OPENECS_ASSIGN_OR_RETURN(const Instance* i, Refundable(s, account_id, instance_id));
-    return UnusedTerm(s, PricesOf(cloud), *i, cloud.Now()).total();
+    return UnusedTerm(*i, cloud.Now()).total();
   });
 }
 
@@ -826,12 +838,13 @@ Result<RefundResult> RefundSubscription(Cloud& cloud, const std::string& account
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     OPENECS_ASSIGN_OR_RETURN(const Instance* found, Refundable(s, account_id, instance_id));
-    Quote q = UnusedTerm(s, PricesOf(cloud), *found, txn.now());
+    Quote q = UnusedTerm(*found, txn.now());
     Instance& i = s.instances.at(found->id);
     out.order_id =
         PlaceOrder(txn, cloud.config(), {account_id, i.id, i.name, i.zone_id, "Refund", 0, ""}, q);
     out.amount = q.total();
     i.expired_time = txn.now();  // the retention runs from the refund
+    i.subscription_paid = 0;
     i.renewal_status = "NotRenewal";
     AddLock(i, kLockRefunded);
     txn.Touch(i);
@@ -872,9 +885,13 @@ Result<ChargeTypeResult> ModifyInstanceChargeType(Cloud& cloud, const ChargeType
         return MakeError(ErrorCode::kReleaseTimeHaveBeenSet);
       Quote q;
       if (c.to == "PrePaid") {
-        q = QuoteSubscription(p, PricedInstanceOf(s, *i), c.period, c.unit);
+        // The system disk joins the subscription, the data disks with IncludeDataDisks.
+        PricedInstance priced = PricedInstanceOf(s, *i, true);
+        if (!c.include_data_disks)
+          std::erase_if(priced.disks, [](const PricedDisk& d) { return !d.system; });
+        q = QuoteSubscription(p, priced, c.period, c.unit);
       } else {
-        q = UnusedTerm(s, p, *i, txn.now());  // the unused part comes back
+        q = UnusedTerm(*i, txn.now());  // the unused part comes back
       }
       total += c.to == "PrePaid" ? q.total() : 0;
       orders.push_back({id, std::move(q)});
@@ -895,8 +912,19 @@ Result<ChargeTypeResult> ModifyInstanceChargeType(Cloud& cloud, const ChargeType
       i.period = prepaid ? c.period : 0;
       i.period_unit = prepaid ? c.unit : "";
       i.expired_time = prepaid ? AddPeriod(txn.now(), c.period, c.unit) : 0;
+      i.subscription_paid = prepaid ? q.total() : 0;
+      i.subscription_start = prepaid ? txn.now() : 0;
       if (!prepaid) i.renewal_status = "Normal";
       txn.Touch(i);
+      for (const auto& disk_id : i.disk_ids) {
+        auto d = s.disks.find(disk_id);
+        if (d == s.disks.end()) continue;
+        bool joins = prepaid && (d->second.type == "system" || c.include_data_disks);
+        std::string want = joins ? "PrePaid" : "PostPaid";
+        if (d->second.charge_type == want) continue;
+        d->second.charge_type = want;
+        txn.Touch(d->second);
+      }
     }
     return Ok();
   }));

@@ -77,8 +77,9 @@ Quote QuoteSubscription(const PriceTable& t, const PricedInstance& spec, int per
                         std::string_view unit);
 // The price of one hour of pay-as-you-go (spot: the instance type at the market price `at`).
 Quote QuoteHourly(const PriceTable& t, const PricedInstance& spec, bool spot, int64_t at);
-// An existing instance as priced (its cloud disks and bandwidth).
-PricedInstance PricedInstanceOf(const State& s, const Instance& i);
+// An existing instance as priced: its type, bandwidth and the disks its subscription covers
+// (charge_type PrePaid; with `all_disks`, every disk attached).
+PricedInstance PricedInstanceOf(const State& s, const Instance& i, bool all_disks = false);
 
 // The account's money: its record, or what it would be before its first charge.
 BillingAccount BillingAccountView(const State& s, const CloudConfig& config,
@@ -177,6 +178,7 @@ struct ChargeTypeChange {
   std::string to;  // PrePaid | PostPaid
   int period = 1;
   std::string unit = "Month";
+  bool include_data_disks = false;  // to PrePaid: the data disks join the subscription
   bool dry_run = false;
 };
 struct ChargeTypeFee {

@@ -406,6 +406,8 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r,
       inst.period = r.charge_type == "PrePaid" ? r.period : 0;
       inst.period_unit = r.charge_type == "PrePaid" ? r.period_unit : "";
       inst.expired_time = prepaid ? AddPeriod(now, r.period, r.period_unit) : 0;
+      inst.subscription_paid = prepaid ? quote.total() : 0;
+      inst.subscription_start = prepaid ? now : 0;
       inst.renewal_status = prepaid && r.auto_renew ? "AutoRenewal" : "Normal";
       inst.auto_renew_period = r.auto_renew_period;
       inst.auto_renew_unit = prepaid ? r.period_unit : "Month";
@@ -452,6 +454,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r,
             d.device.empty() ? std::string("/dev/xvd") + static_cast<char>('a' + index) : d.device;
         disk.status = "In_use";
         disk.delete_with_instance = d.delete_with_instance;
+        disk.charge_type = prepaid ? "PrePaid" : "PostPaid";
         disk.portable = !system && !IsLocalDiskCategory(d.category);
         disk.creation_time = now;
         disk.attached_time = now;
