@@ -284,7 +284,7 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
       !allowed.ok())
     return ErrorResponse(allowed.error(), request_id, *xml);
   // Operation locks (service/instance_locks.h) on the instances the request names.
-  if (version == kEcsVersion) {
+  if (version == kEcsVersion || version == kVpcVersion) {
     if (Status unlocked = CheckOperationLocks(cloud_, account, action, params); !unlocked.ok())
       return ErrorResponse(unlocked.error(), request_id, *xml);
   }

@@ -24,19 +24,20 @@ double Amount(Nano n) { return ToAmount(n); }
 // PriceInfo as DescribePrice answers it. The detail list goes out under both names clients read
 // (DetailInfo: the current SDKs; ResourcePriceModel: the older Go SDK Terraform uses).
 json PriceInfo(const PriceTable& t, const Quote& q, int amount) {
+  // Times Amount in floating point: a thousand of the largest order passes int64 nano-units.
   json details = json::array();
   for (const auto& l : q.lines)
     details.push_back({{"Resource", l.resource},
-                       {"OriginalPrice", Amount(l.amount * amount)},
+                       {"OriginalPrice", Amount(l.amount) * amount},
                        {"DiscountPrice", 0},
-                       {"TradePrice", Amount(l.amount * amount)},
+                       {"TradePrice", Amount(l.amount) * amount},
                        {"SubRules", {{"Rule", json::array()}}}});
-  Nano total = q.total() * amount;
+  double total = Amount(q.total()) * amount;
   return {{"Price",
            {{"Currency", t.currency},
-            {"OriginalPrice", Amount(total)},
+            {"OriginalPrice", total},
             {"DiscountPrice", 0},
-            {"TradePrice", Amount(total)},
+            {"TradePrice", total},
             {"ReservedInstanceHourPrice", 0},
             {"DetailInfos", {{"DetailInfo", details}, {"ResourcePriceModel", details}}}}},
           {"Rules", {{"Rule", json::array()}}},
@@ -108,6 +109,8 @@ Result<json> DescribePrice(ApiContext& c) {
     OPENECS_ASSIGN_OR_RETURN(PricedDisk d, DiskParam(system, true));
     spec.disks.push_back(d);
   }
+  if (p.ObjectList("DataDisk").size() > 16)
+    return MakeError(ErrorCode::kInvalidParameter, "At most 16 data disks.");
   for (const auto& fields : p.ObjectList("DataDisk")) {
     OPENECS_ASSIGN_OR_RETURN(PricedDisk d, DiskParam(fields, false));
     spec.disks.push_back(d);
@@ -184,7 +187,7 @@ Result<json> DescribeInstanceAutoRenewAttribute(ApiContext& c) {
       for (const auto& id : ids) {
         const Instance* i = FindOwned(s.instances, id, c.account_id);
         if (!i)
-          return MakeError(ErrorCode::kInvalidParameter,
+          return MakeError(ErrorCode::kInvalidInstanceIdRenew,
                            "The specified InstanceId " + id + " does not exist.");
         if (i->charge_type != "PrePaid")
           return MakeError(ErrorCode::kChargeTypeViolation,
@@ -238,8 +241,10 @@ Result<json> ModifyInstanceChargeTypeAction(ApiContext& c) {
   else
     change.instance_ids = CommaList(ids);
   change.to = p.GetOr("InstanceChargeType", "PrePaid");
-  OPENECS_ASSIGN_OR_RETURN(int64_t period, p.IntOr("Period", 1, 1, 60));
-  change.period = static_cast<int>(period);
+  // Period matters only for a subscription (a PostPaid change ignores it, as ECS does).
+  OPENECS_ASSIGN_OR_RETURN(int64_t period,
+                           p.IntOr("Period", 1, change.to == "PrePaid" ? 1 : 0, 60));
+  change.period = static_cast<int>(std::max<int64_t>(1, period));
   OPENECS_ASSIGN_OR_RETURN(auto unit, p.Enum("PeriodUnit", {"Month", "Week"}));
   change.unit = unit.value_or("Month");
   OPENECS_ASSIGN_OR_RETURN(change.include_data_disks, p.Bool("IncludeDataDisks", false));

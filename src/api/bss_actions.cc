@@ -69,7 +69,9 @@ Result<BillFilter> FilterOf(const Params& p) {
     return MakeError(ErrorCode::kMissingParameter,
                      "The parameter BillingCycle is needed (YYYY-MM).");
   static const std::regex kCycle(R"(\d{4}-(0[1-9]|1[0-2]))");
-  if (!std::regex_match(*cycle, kCycle)) return MakeError(ErrorCode::kInvalidBillingCycle);
+  if (!std::regex_match(*cycle, kCycle))
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "The parameter BillingCycle is not valid; it is YYYY-MM.");
   f.cycle = *cycle;
   f.type = p.Get("Type");
   f.product_code = p.Get("ProductCode");

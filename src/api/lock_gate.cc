@@ -15,6 +15,11 @@ Status CheckOperationLocks(const Cloud& cloud, const std::string& account_id,
     for (const auto& part : Split(*id, ',')) ids.insert(Trim(part));
   }
   for (const auto& id : params.RepeatList("InstanceId")) ids.insert(id);
+  // Tags and resource groups name instances as resources (i-...).
+  std::vector<std::string> resources = params.RepeatList("ResourceId");
+  if (auto one = params.Get("ResourceId")) resources.push_back(*one);
+  for (const auto& id : resources)
+    if (id.rfind("i-", 0) == 0) ids.insert(id);
   if (auto list = params.Get("InstanceIds")) {
     if (auto parsed = params.JsonList("InstanceIds"); parsed.ok())
       ids.insert(parsed->begin(), parsed->end());

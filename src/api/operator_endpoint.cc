@@ -35,7 +35,7 @@ HttpResponse FromError(const Error& e) {
 std::optional<Nano> MoneyOf(const std::string& s) {
   double v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || !(v >= -1e12 && v <= 1e12))
+  if (ec != std::errc() || end != s.data() + s.size() || !(v >= -1e9 && v <= 1e9))
     return std::nullopt;
   return ToNano(v);
 }

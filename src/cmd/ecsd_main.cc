@@ -402,8 +402,8 @@ int RunDev(DevOptions o) {
   if (o.credit_limit != "unlimited") {
     char* end = nullptr;
     double v = std::strtod(o.credit_limit.c_str(), &end);
-    if (o.credit_limit.empty() || *end != '\0' || !(v >= 0 && v <= 1e12)) {
-      std::cerr << "--credit-limit: a number >= 0, or unlimited\n";
+    if (o.credit_limit.empty() || *end != '\0' || !(v >= 0 && v <= 1e9)) {
+      std::cerr << "--credit-limit: a number from 0 to 1000000000, or unlimited\n";
       return 2;
     }
     config.default_credit_limit = ToNano(v);

@@ -140,10 +140,20 @@ namespace openecs {
     "The specified SpotInterruptionBehavior is not valid.")                                        \
   X(kNotSupportUpgrade, "InvalidInstanceType.NotSupportUpgrade", 403,                              \
     "The specified instance type is not an upgrade; a downgrade applies at renewal.")              \
+  X(kInvalidInstanceChargeTypeValue, "InvalidInstanceChargeType.ValueNotSupported", 400,           \
+    "The specified InstanceChargeType is not valid; it is PrePaid or PostPaid.")                   \
+  X(kInvalidInstanceIdsParam, "InvalidParameter.InstanceIds", 400,                                 \
+    "The specified InstanceIds is not valid.")                                                     \
+  X(kInstancesIdQuotaExceed, "InstancesIdQuotaExceed", 400,                                        \
+    "At most 20 instances can be changed at a time.")                                              \
+  X(kInvalidStatusValue, "InvalidStatus.ValueNotSupported", 400,                                   \
+    "The instance status does not support this operation.")                                        \
+  X(kInvalidSpotLocalDisk, "InvalidSpotInterruptionBehavior.LocalDiskNotSupport", 403,             \
+    "A spot instance with local disks cannot be stopped when reclaimed; it is released.")          \
+  X(kInvalidInstanceIdRenew, "InvalidParameter.InvalidInstanceId", 403,                            \
+    "The specified InstanceId does not exist.")                                                    \
   X(kReleaseTimeHaveBeenSet, "ReleaseTimeHaveBeenSet", 400,                                        \
     "The instance has an automatic release time; cancel it before changing to subscription.")      \
-  X(kInvalidBillingCycle, "InvalidParameter.BillingCycle", 400,                                    \
-    "The specified BillingCycle is not valid; it is YYYY-MM.")                                     \
   X(kChargeTypeViolation, "ChargeTypeViolation", 403,                                              \
     "The operation is not permitted due to charge type of the instance.")                          \
   X(kNoPublicIp, "QuotaExceeded.PublicIpAddress", 403,                                             \

@@ -7,6 +7,8 @@
 
 namespace openecs {
 
+inline constexpr int64_t kCreditLimitDefault = -2;
+
 // An account's money. Record id = the account's id.
 struct BillingAccount {
   std::string id;
@@ -15,8 +17,9 @@ struct BillingAccount {
   int64_t balance = 0;   // cash: credited minus charged; below zero the account owes
   int64_t credited = 0;  // everything the operator credited
   // How far below zero the balance may go before the account is overdue (a credit line);
-  // -1: without limit (an account the operator bills outside OpenECS).
-  int64_t credit_limit = -1;
+  // -1: without limit (an account the operator bills outside OpenECS); kCreditLimitDefault:
+  // the cloud's default (`ecsd dev --credit-limit`), read when it is used.
+  int64_t credit_limit = kCreditLimitDefault;
   int64_t metered_until = 0;  // pay-as-you-go use is charged up to this time
   int64_t overdue_since = 0;  // when the account became overdue (0: it is not)
 };

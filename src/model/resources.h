@@ -76,6 +76,9 @@ struct Instance {
   // expired_time: a refund gives back the unused share of it, never more.
   int64_t subscription_paid = 0;
   int64_t subscription_start = 0;
+  // It was running when a financial lock stopped it: it starts again when paid (renewed, or
+  // its account credited).
+  bool restart_when_paid = false;
   // Spot: hours protected from reclaim after creation (0 or 1), what a reclaim does
   // (Terminate | Stop), and the notice: stopped or released at this time (0: none).
   int spot_duration = 1;

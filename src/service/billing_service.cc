@@ -101,17 +101,25 @@ PricedInstance PricedInstanceOf(const State& s, const Instance& i, bool all_disk
 
 BillingAccount BillingAccountView(const State& s, const CloudConfig& config,
                                   const std::string& account_id) {
-  if (auto it = s.billing_accounts.find(account_id); it != s.billing_accounts.end())
-    return it->second;
   BillingAccount a;
-  a.id = a.account_id = account_id;
-  a.credit_limit = config.default_credit_limit;
+  if (auto it = s.billing_accounts.find(account_id); it != s.billing_accounts.end()) {
+    a = it->second;
+  } else {
+    a.id = a.account_id = account_id;
+  }
+  if (a.credit_limit == kCreditLimitDefault) a.credit_limit = config.default_credit_limit;
   return a;
 }
 
 namespace {
 bool Overdue(const BillingAccount& a) { return !Unlimited(a) && a.balance < -a.credit_limit; }
 }  // namespace
+
+// `a` with its credit line resolved (kCreditLimitDefault: the cloud's).
+BillingAccount Resolved(BillingAccount a, const CloudConfig& config) {
+  if (a.credit_limit == kCreditLimitDefault) a.credit_limit = config.default_credit_limit;
+  return a;
+}
 
 bool IsOverdue(const State& s, const CloudConfig& config, const std::string& account_id) {
   return Overdue(BillingAccountView(s, config, account_id));
@@ -141,7 +149,9 @@ BillingAccount& BillingAccountFor(Txn& txn, const CloudConfig& config,
   auto& table = txn.state().billing_accounts;
   auto it = table.find(account_id);
   if (it != table.end()) return it->second;
-  BillingAccount a = BillingAccountView(txn.state(), config, account_id);
+  BillingAccount a;
+  a.id = a.account_id = account_id;
+  a.credit_limit = kCreditLimitDefault;
   a.metered_until = txn.now();
   return txn.Put(std::move(a));
 }
@@ -172,16 +182,24 @@ int64_t AddPeriod(int64_t from, int period, std::string_view unit) {
 std::string PlaceOrder(Txn& txn, const CloudConfig& config, const OrderOf& order,
                        const Quote& quote) {
   BillingAccount& a = BillingAccountFor(txn, config, order.account_id);
-  // A number, as BSS order ids are: the time and four random digits.
-  std::string order_id =
-      !order.order_id.empty()
-          ? order.order_id
-          : std::to_string(txn.now()) +
-                std::to_string(1000 + std::stoi(RandomHex(2), nullptr, 16) % 9000);
+  // A number, as BSS order ids are: the time and six random digits, drawn again until no bill
+  // line has it.
+  std::string order_id = order.order_id;
+  while (order_id.empty()) {
+    std::string candidate = std::to_string(txn.now()) +
+                            std::to_string(100000 + std::stoul(RandomHex(4), nullptr, 16) % 900000);
+    std::string prefix = order.account_id + "/order/" + candidate + "/";
+    auto next = txn.state().bill_items.lower_bound(prefix);
+    if (next == txn.state().bill_items.end() || next->first.compare(0, prefix.size(), prefix) != 0)
+      order_id = candidate;
+  }
   int64_t end = order.period > 0 ? AddPeriod(txn.now(), order.period, order.period_unit) : 0;
-  for (const auto& line : quote.lines) {
+  for (size_t k = 0; k < quote.lines.size(); ++k) {
+    const PriceLine& line = quote.lines[k];
     BillItem b;
-    b.id = order.account_id + "/order/" + order_id + "/" + line.billing_item;
+    // One line per resource and part (an order may cover many instances and many data disks).
+    b.id = order.account_id + "/order/" + order_id + "/" + order.resource_id + "/" +
+           std::to_string(k) + "-" + line.billing_item;
     b.account_id = order.account_id;
     b.billing_date = DayOf(txn.now());
     b.item = order.item;
@@ -339,10 +357,14 @@ void MeterAccount(Txn& txn, const PriceTable& p, BillingAccount& ba) {
 }
 
 // Lifts the financial locks an unpaid bill put on pay-as-you-go instances; returns how many.
-int UnlockPaid(Txn& txn, const std::string& account) {
+// Lifts the financial locks an unpaid bill put on pay-as-you-go instances, and lists the ones
+// to start again (they were running when locked) in `restart`; returns how many.
+int UnlockPaid(Txn& txn, const std::string& account, std::vector<std::string>* restart) {
   int n = 0;
   for (auto& [id, i] : Owned(txn.state().instances, account)) {
     if (i.charge_type != "PostPaid" || !RemoveLock(i, kLockFinancial)) continue;
+    if (i.restart_when_paid) restart->push_back(id);
+    i.restart_when_paid = false;
     txn.Touch(i);
     ++n;
   }
@@ -358,6 +380,7 @@ struct PassActions {
 void Lock(Txn& txn, Instance& i, const std::string& event, const std::string& reason,
           PassActions& out) {
   if (AddLock(i, kLockFinancial)) {
+    i.restart_when_paid = i.desired == DesiredPower::kRunning;
     txn.Touch(i);
     RecordInstanceEvent(txn, i, event, reason, txn.now());
   }
@@ -367,7 +390,12 @@ void Lock(Txn& txn, Instance& i, const std::string& event, const std::string& re
 void Release(Txn& txn, Instance& i, const std::string& event, const std::string& reason,
              PassActions& out) {
   if (i.task == InstanceTask::kReleasing) return;
-  RecordInstanceEvent(txn, i, event, reason, txn.now());
+  // Once: a release the platform cannot make yet (a transitional state) is tried each pass.
+  const auto& events = txn.state().instance_events;
+  bool told = std::any_of(events.begin(), events.end(), [&](const auto& e) {
+    return e.second.instance_id == i.id && e.second.event_type == event;
+  });
+  if (!told) RecordInstanceEvent(txn, i, event, reason, txn.now());
   out.release[i.account_id].push_back(i.id);
 }
 
@@ -417,9 +445,9 @@ void Subscriptions(Txn& txn, const CloudConfig& config, const PriceTable& p, Pas
   }
 }
 
-void OverdueAccount(Txn& txn, BillingAccount& ba, PassActions& out) {
+void OverdueAccount(Txn& txn, const CloudConfig& config, BillingAccount& ba, PassActions& out) {
   int64_t now = txn.now();
-  bool overdue = Overdue(ba);
+  bool overdue = Overdue(Resolved(ba, config));
   if (overdue && ba.overdue_since == 0) {
     ba.overdue_since = now;
     txn.Touch(ba);
@@ -428,20 +456,22 @@ void OverdueAccount(Txn& txn, BillingAccount& ba, PassActions& out) {
   } else if (!overdue && ba.overdue_since != 0) {
     ba.overdue_since = 0;
     txn.Touch(ba);
-    UnlockPaid(txn, ba.account_id);
+    UnlockPaid(txn, ba.account_id, &out.start[ba.account_id]);
   }
   if (!overdue || now < ba.overdue_since + kOverdueGraceSeconds) return;
   bool release = now >= ba.overdue_since + kOverdueGraceSeconds + kRetentionSeconds;
+  // Every pay-as-you-go instance is locked once the grace is over (also one made since, or
+  // after a long jump of the clock); the locked ones are released after the retention.
   for (auto& [id, i] : Owned(txn.state().instances, ba.account_id)) {
     if (i.charge_type != "PostPaid") continue;
-    if (release && HasLock(i, kLockFinancial))
-      Release(txn, i, "AccountUnbalanced.Delete",
-              "The account has been overdue for 30 days; the instance is released.", out);
-    else if (!release)
+    if (!HasLock(i, kLockFinancial))
       Lock(txn, i, "AccountUnbalanced.Stop",
            "The account has been overdue since " + FormatIso(ba.overdue_since) +
                "; it is stopped until the account is paid.",
            out);
+    else if (release)
+      Release(txn, i, "AccountUnbalanced.Delete",
+              "The account has been overdue for 30 days; the instance is released.", out);
   }
 }
 
@@ -542,7 +572,7 @@ void RunBillingPass(Cloud& cloud, int64_t now) {
     Subscriptions(txn, cloud.config(), p, actions);
     Spot(txn, p, actions);
     for (const auto& account : accounts)
-      OverdueAccount(txn, txn.state().billing_accounts.at(account), actions);
+      OverdueAccount(txn, cloud.config(), txn.state().billing_accounts.at(account), actions);
     return Ok();
   });
   (void)now;
@@ -552,25 +582,32 @@ void RunBillingPass(Cloud& cloud, int64_t now) {
 Result<CreditResult> CreditAccount(Cloud& cloud, const std::string& account_id, Nano amount) {
   if (amount <= 0) return MakeError(ErrorCode::kInvalidParameter, "The amount must be positive.");
   CreditResult out;
+  PassActions actions;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     if (!txn.state().accounts.count(account_id))
       return MakeError(ErrorCode::kInvalidParameter, "No account " + account_id + ".");
+    auto held = txn.state().billing_accounts.find(account_id);
+    Nano balance = held == txn.state().billing_accounts.end() ? 0 : held->second.balance;
+    if (balance > kMaxBalance - amount)
+      return MakeError(ErrorCode::kInvalidParameter, "The balance would pass its limit.");
     BillingAccount& ba = BillingAccountFor(txn, cloud.config(), account_id);
     ba.balance += amount;
     ba.credited += amount;
-    if (ba.overdue_since != 0 && !Overdue(ba)) {
+    if (ba.overdue_since != 0 && !Overdue(Resolved(ba, cloud.config()))) {
       ba.overdue_since = 0;
-      out.unlocked = UnlockPaid(txn, account_id);
+      out.unlocked = UnlockPaid(txn, account_id, &actions.start[account_id]);
     }
     txn.Touch(ba);
     out.balance = ba.balance;
     return Ok();
   }));
+  RunActions(cloud, actions);
   return out;
 }
 
 Status SetCreditLimit(Cloud& cloud, const std::string& account_id, Nano limit) {
-  if (limit < -1) return MakeError(ErrorCode::kInvalidParameter, "The limit is >= 0, or -1.");
+  if (limit < -1 || limit > kMaxBalance)
+    return MakeError(ErrorCode::kInvalidParameter, "The limit is 0 to 1,000,000,000, or -1.");
   return cloud.Write([&](Txn& txn) -> Status {
     if (!txn.state().accounts.count(account_id))
       return MakeError(ErrorCode::kInvalidParameter, "No account " + account_id + ".");
@@ -670,7 +707,8 @@ Result<std::string> RenewInstance(Cloud& cloud, const std::string& account_id,
     if (expired) i.subscription_start = txn.now();
     if (expired) {
       RemoveLock(i, kLockFinancial);
-      start = i.status == InstanceStatus::kStopped;
+      start = i.restart_when_paid;  // only what the expiry stopped
+      i.restart_when_paid = false;
     }
     txn.Touch(i);
     return Ok();
@@ -690,21 +728,25 @@ Status ModifyAutoRenew(Cloud& cloud, const std::string& account_id,
   if (c.renewal_status != "AutoRenewal" && c.renewal_status != "Normal" &&
       c.renewal_status != "NotRenewal")
     return MakeError(ErrorCode::kInvalidRenewalStatus);
-  std::string unit = c.unit.empty() ? "Month" : c.unit;
-  if (unit != "Month" && unit != "Week" && unit != "Year")
+  if (!c.unit.empty() && c.unit != "Month" && c.unit != "Week" && c.unit != "Year")
     return MakeError(ErrorCode::kInvalidPeriodUnit);
-  if (c.duration != 0) {
+  // The duration and unit an instance renews for after the change, checked together.
+  auto check = [](int duration, const std::string& unit) -> Status {
     static const std::set<int> kMonths = {1, 2, 3, 6, 12, 24, 36, 48, 60};
-    bool ok = unit == "Month"  ? kMonths.count(c.duration) > 0
-              : unit == "Year" ? c.duration >= 1 && c.duration <= 5
-                               : c.duration >= 1 && c.duration <= 4;
-    if (!ok) return MakeError(ErrorCode::kInvalidRenewDuration);
-  }
+    bool ok = unit == "Month"  ? kMonths.count(duration) > 0
+              : unit == "Year" ? duration >= 1 && duration <= 5
+                               : duration >= 1 && duration <= 4;
+    return ok ? Ok() : MakeError(ErrorCode::kInvalidRenewDuration);
+  };
   return cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     for (const auto& id : instance_ids) {
-      auto found = Subscribed(s, account_id, id);
-      if (!found.ok()) return found.error();
+      OPENECS_ASSIGN_OR_RETURN(const Instance* i, Subscribed(s, account_id, id));
+      OPENECS_RETURN_IF_ERROR(check(c.duration ? c.duration : i->auto_renew_period,
+                                    c.unit.empty() ? i->auto_renew_unit : c.unit));
+      if (c.renewal_status == "AutoRenewal" && HasLock(*i, kLockFinancial))
+        return MakeError(ErrorCode::kIncorrectInstanceStatus,
+                         "An expired instance cannot renew itself; renew it (RenewInstance).");
     }
     for (const auto& id : instance_ids) {
       Instance& i = s.instances.at(id);
@@ -859,9 +901,13 @@ Result<RefundResult> RefundSubscription(Cloud& cloud, const std::string& account
 
 Result<ChargeTypeResult> ModifyInstanceChargeType(Cloud& cloud, const ChargeTypeChange& c) {
   if (c.to != "PrePaid" && c.to != "PostPaid")
-    return MakeError(ErrorCode::kInvalidParameter, "InstanceChargeType is PrePaid or PostPaid.");
-  if (c.instance_ids.empty() || c.instance_ids.size() > 20)
-    return MakeError(ErrorCode::kInvalidParameter, "InstanceIds names 1 to 20 instances.");
+    return MakeError(ErrorCode::kInvalidInstanceChargeTypeValue);
+  if (c.instance_ids.empty())
+    return MakeError(ErrorCode::kInvalidInstanceIdsParam, "InstanceIds names 1 to 20 instances.");
+  if (c.instance_ids.size() > 20) return MakeError(ErrorCode::kInstancesIdQuotaExceed);
+  if (std::set<std::string>(c.instance_ids.begin(), c.instance_ids.end()).size() !=
+      c.instance_ids.size())
+    return MakeError(ErrorCode::kInvalidInstanceIdsParam, "InstanceIds names an instance twice.");
   if (c.to == "PrePaid") OPENECS_RETURN_IF_ERROR(CheckPeriod(c.period, c.unit));
   ChargeTypeResult out;
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
@@ -877,7 +923,7 @@ Result<ChargeTypeResult> ModifyInstanceChargeType(Cloud& cloud, const ChargeType
         continue;
       }
       if (i->status != InstanceStatus::kRunning && i->status != InstanceStatus::kStopped)
-        return MakeError(ErrorCode::kIncorrectInstanceStatus,
+        return MakeError(ErrorCode::kInvalidStatusValue,
                          "The instance is changed while Running or Stopped.");
       if (i->spot_strategy != "NoSpot")
         return MakeError(ErrorCode::kChargeTypeViolation, "A spot instance stays pay-as-you-go.");

@@ -43,6 +43,8 @@ inline constexpr int64_t kRetentionSeconds = 15 * 86400;
 inline constexpr int64_t kOverdueGraceSeconds = 15 * 86400;
 // A spot instance is stopped or released this long after its reclaim notice.
 inline constexpr int64_t kSpotNoticeSeconds = 300;
+// The largest balance or credit line (a billion units): sums of them stay far inside int64.
+inline constexpr Nano kMaxBalance = 1'000'000'000 * kNanoPerUnit;
 
 const PriceTable& PricesOf(const Cloud& cloud);
 

@@ -306,8 +306,8 @@ TEST_F(BillingTest, PlaceOrderBillsEachItemAndARefundGivesItBack) {
                        {kAcct, "i-1", "web", "local-a", "SubscriptionOrder", 1, "Month"}, q);
   });
   EXPECT_EQ(Money().balance, ToNano(1000) - q.total());
-  auto compute = Line("order/" + order + "/instance_type");
-  auto disk = Line("order/" + order + "/system_disk");
+  auto compute = Line("order/" + order + "/i-1/0-instance_type");
+  auto disk = Line("order/" + order + "/i-1/1-system_disk");
   ASSERT_TRUE(compute && disk);
   EXPECT_EQ(compute->item, "SubscriptionOrder");
   EXPECT_EQ(compute->amount, q.lines[0].amount);
@@ -318,7 +318,7 @@ TEST_F(BillingTest, PlaceOrderBillsEachItemAndARefundGivesItBack) {
     refund = PlaceOrder(txn, cloud_->config(), {kAcct, "i-1", "web", "local-a", "Refund"}, q);
   });
   EXPECT_EQ(Money().balance, ToNano(1000));
-  auto back = Line("order/" + refund + "/instance_type");
+  auto back = Line("order/" + refund + "/i-1/0-instance_type");
   ASSERT_TRUE(back);
   EXPECT_EQ(back->item, "Refund");
   EXPECT_EQ(back->amount, -q.lines[0].amount);
@@ -408,7 +408,7 @@ TEST_F(BillingTest, AnExpiredSubscriptionIsLockedUntilRenewedFromNow) {
   EXPECT_FALSE(HasLock(renewed, kLockFinancial));
   EXPECT_EQ(renewed.expired_time, AddPeriod(cloud_->Now(), 1, "Month"));
   EXPECT_EQ(Money().balance, ToNano(1000) - quote->total());
-  EXPECT_TRUE(Line("order/" + *order + "/instance_type"));
+  EXPECT_TRUE(Line("order/" + *order + "/i-1/0-instance_type"));
 }
 
 void CheapSpot(Instance& i, int protected_hours) {
@@ -458,7 +458,7 @@ TEST_F(BillingTest, ToPrePaidChargesTheQuoteAndBackToPostPaidRefundsTheUnusedPar
   ASSERT_TRUE(bought.ok()) << bought.error().message;
   ASSERT_EQ(bought->fees.size(), 1u);
   EXPECT_EQ(bought->fees[0].fee, price);
-  EXPECT_TRUE(Line("order/" + bought->order_id + "/instance_type"));
+  EXPECT_TRUE(Line("order/" + bought->order_id + "/i-1/0-instance_type"));
   EXPECT_EQ(Money().balance, ToNano(1000) - price);
   EXPECT_EQ(Inst("i-1").charge_type, "PrePaid");
   EXPECT_EQ(Inst("i-1").expired_time, AddPeriod(kStart, 1, "Month"));
@@ -488,6 +488,37 @@ TEST_F(BillingTest, BackToPostPaidAfterAttachingADiskRefundsNoMoreThanWasPaid) {
   ASSERT_TRUE(back.ok());
   EXPECT_LE(-back->fees[0].fee, bought->fees[0].fee);
   EXPECT_LE(Money().balance, ToNano(1000));
+}
+
+// Every part of an order keeps its own bill line (two data disks, two instances of one
+// RunInstances order), and one instance named twice is changed once, not refunded twice.
+TEST_F(BillingTest, OrdersKeepEveryLineAndDuplicatesAreRefused) {
+  Fund(1000, 0);
+  PricedInstance spec{&G7(),
+                      {{"cloud_essd", "PL1", 40, true},
+                       {"cloud_essd", "PL1", 100, false},
+                       {"cloud_essd", "PL1", 200, false}}};
+  Quote q = QuoteSubscription(PricesOf(*cloud_), spec, 1, "Month");
+  std::string order;
+  Write([&](Txn& txn) {
+    order = PlaceOrder(txn, cloud_->config(),
+                       {kAcct, "i-a", "a", "local-a", "SubscriptionOrder", 1, "Month"}, q);
+    PlaceOrder(txn, cloud_->config(),
+               {kAcct, "i-b", "b", "local-a", "SubscriptionOrder", 1, "Month", order}, q);
+  });
+  Nano billed = 0;
+  for (const auto& line : Lines()) billed += line.amount;
+  EXPECT_EQ(billed, 2 * q.total());
+  EXPECT_EQ(Money().balance, ToNano(1000) - billed);
+
+  AddInstance("i-1");
+  ChargeTypeChange c;
+  c.account_id = kAcct;
+  c.instance_ids = {"i-1", "i-1"};
+  c.to = "PrePaid";
+  auto twice = ModifyInstanceChargeType(*cloud_, c);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, ErrorCode::kInvalidInstanceIdsParam);
 }
 
 }  // namespace

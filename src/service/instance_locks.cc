@@ -59,7 +59,9 @@ const std::set<std::string_view>& FinancialRefused() {
                                                       "ModifyPrepayInstanceSpec",
                                                       "ModifyInstanceChargeType",
                                                       "AttachNetworkInterface",
-                                                      "ModifyInstanceAutoRenewAttribute"};
+                                                      "ModifyInstanceNetworkSpec",
+                                                      "ModifyDiskSpec",
+                                                      "ModifyInstanceDeployment"};
   return kActions;
 }
 
@@ -81,9 +83,6 @@ Status CheckInstanceLocks(const Instance& i, std::string_view action) {
                                  "account have enough balance.");
     if (action == "ModifyInstanceChargeType" && expired)
       return MakeError(ErrorCode::kExpiredInstance);
-    if (action == "ModifyInstanceAutoRenewAttribute")
-      return MakeError(ErrorCode::kIncorrectInstanceStatus,
-                       "Auto-renewal cannot be turned on for an expired instance; renew it.");
     return MakeError(ErrorCode::kInstanceExpiredOrInArrears);
   }
   return Ok();

@@ -215,6 +215,9 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r,
     return MakeError(ErrorCode::kInvalidSpotStrategy);
   if (r.spot_strategy != "NoSpot" && r.charge_type != "PostPaid")
     return MakeError(ErrorCode::kInvalidParameter, "Spot instances must be PostPaid.");
+  if (r.spot_strategy != "NoSpot" && r.spot_interruption_behavior == "Stop" &&
+      type->local_storage_amount > 0)
+    return MakeError(ErrorCode::kInvalidSpotLocalDisk);
   if (r.spot_strategy == "SpotWithPriceLimit" && r.spot_price_limit <= 0)
     return MakeError(ErrorCode::kInvalidSpotPriceLimit,
                      "SpotWithPriceLimit needs a SpotPriceLimit above zero.");
