@@ -22,8 +22,7 @@ OPENECS_JSON_PART(InstanceCore, Instance, id, version, account_id, region_id, zo
 // Billing and locks (service/billing_service.h, service/instance_locks.h).
 OPENECS_JSON_PART(InstanceTerms, Instance, renewal_status, auto_renew_period, auto_renew_unit,
                   spot_duration, spot_interruption_behavior, spot_termination_time, operation_locks,
-                  renewal_instance_type, subscription_paid, subscription_start,
-                  restart_when_paid)
+                  renewal_instance_type, subscription_paid, subscription_start, restart_when_paid)
 OPENECS_JSON_JOIN(Instance, InstanceCore, InstanceTerms)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,

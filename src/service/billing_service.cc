@@ -524,36 +524,19 @@ void Spot(Txn& txn, const PriceTable& p, PassActions& out) {
 void RunActions(Cloud& cloud, const PassActions& a) {
   for (const auto* stops : {&a.stop, &a.stop_economical}) {
     for (const auto& [account, ids] : *stops) {
-      PowerRequest r;
-      r.account_id = account;
-      r.instance_ids = ids;
-      r.force = true;
-      r.by_platform = true;
-      r.mode = BatchMode::kSuccessFirst;
+      PowerRequest r = PlatformRequest(account, ids);
       r.stopped_mode = stops == &a.stop ? "KeepCharging" : "StopCharging";
       (void)StopInstances(cloud, r);  // a transitional state: the next pass tries again
     }
   }
   for (const auto& [account, ids] : a.release) {
-    PowerRequest r;
-    r.account_id = account;
-    r.instance_ids = ids;
-    r.force = true;
-    r.by_platform = true;
-    r.mode = BatchMode::kSuccessFirst;
-    auto results = DeleteInstances(cloud, r);
+    auto results = DeleteInstances(cloud, PlatformRequest(account, ids));
     if (results.ok())
       for (const auto& b : *results)
         if (!b.error) LOG_INFO("billing: releasing {}", b.instance_id);
   }
-  for (const auto& [account, ids] : a.start) {
-    PowerRequest r;
-    r.account_id = account;
-    r.instance_ids = ids;
-    r.by_platform = true;
-    r.mode = BatchMode::kSuccessFirst;
-    (void)StartInstances(cloud, r);
-  }
+  for (const auto& [account, ids] : a.start)
+    (void)StartInstances(cloud, PlatformRequest(account, ids));
 }
 
 }  // namespace
@@ -714,11 +697,8 @@ Result<std::string> RenewInstance(Cloud& cloud, const std::string& account_id,
     return Ok();
   }));
   if (start) {
-    PowerRequest r;
-    r.account_id = account_id;
-    r.instance_ids = {instance_id};
-    r.by_platform = true;
-    (void)StartInstances(cloud, r);  // the user can start it if this could not
+    // The user can start it if this could not.
+    (void)StartInstances(cloud, PlatformRequest(account_id, {instance_id}));
   }
   return order_id;
 }

@@ -786,13 +786,7 @@ int ReleaseDueInstances(Cloud& cloud, int64_t now) {
   });
   int started = 0;
   for (auto& [account, ids] : due) {
-    PowerRequest r;
-    r.account_id = account;
-    r.instance_ids = ids;
-    r.force = true;
-    r.by_platform = true;
-    r.mode = BatchMode::kSuccessFirst;
-    auto results = DeleteInstances(cloud, r);
+    auto results = DeleteInstances(cloud, PlatformRequest(account, ids));
     if (!results.ok()) continue;
     for (const auto& b : *results) {
       if (!b.error) {

@@ -96,6 +96,18 @@ struct PowerRequest {
   bool by_platform = false;  // a release the platform makes (auto-release): no protection
 };
 
+// A request the platform makes on its own (auto-release, billing): forced, past deletion
+// protection, each instance on its own (SuccessFirst).
+inline PowerRequest PlatformRequest(std::string account_id, std::vector<std::string> ids) {
+  PowerRequest r;
+  r.account_id = std::move(account_id);
+  r.instance_ids = std::move(ids);
+  r.force = true;
+  r.by_platform = true;
+  r.mode = BatchMode::kSuccessFirst;
+  return r;
+}
+
 // AllTogether: every instance must qualify or nothing changes (first error returned).
 // SuccessFirst: each instance is tried on its own; errors are reported per instance.
 Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest& r);
