@@ -84,6 +84,9 @@ Status Agent::Start() {
   } else {
     return id.error();
   }
+  sampler_ = std::make_unique<MetricsSampler>(channel_, driver_, options_.network,
+                                              [this] { return host_id(); });
+  sampler_->Start(options_.metrics_interval_ms);
   // A guest that changes state on its own (shut down inside, crashed) is reported at once.
   driver_->SetEventHandler([this](const std::string& id) {
     if (stop_) return;
@@ -102,6 +105,7 @@ std::string Agent::host_id() {
 
 void Agent::Stop() {
   if (stop_.exchange(true)) return;
+  if (sampler_) sampler_->Stop();
   if (loop_.joinable()) loop_.join();
   if (pool_) pool_->join();
   if (transfer_pool_) transfer_pool_->join();
@@ -210,6 +214,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
     running_.insert(vm.instance_id);
     for (const auto& nic : vm.nics) macs_[vm.instance_id].push_back(ToLower(nic.mac));
   }
+  if (sampler_) sampler_->SetPlacement(desired.vms);
   for (auto it = console_seen_.begin(); it != console_seen_.end();)
     it = running_.count(it->first) ? std::next(it) : console_seen_.erase(it);
   if (options_.network) {

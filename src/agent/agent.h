@@ -30,6 +30,7 @@
 #include <thread>
 
 #include "agent/metadata_service.h"
+#include "agent/metrics_sampler.h"
 #include "hypervisor/driver.h"
 #include "model/agent_protocol.h"
 #include "net/vpc_network.h"
@@ -41,9 +42,10 @@ struct AgentOptions {
   int workers = 32;
   int full_sync_ms = 10000;
   int graceful_stop_timeout_ms = 60000;
-  int console_refresh_ms = 2000;   // how often running guests' consoles are re-read
-  VpcNetworks* network = nullptr;  // the VPC data plane (null: none on this host)
-  std::string metadata_secret;     // signs metadata tokens ("": a random one per process)
+  int console_refresh_ms = 2000;    // how often running guests' consoles are re-read
+  VpcNetworks* network = nullptr;   // the VPC data plane (null: none on this host)
+  std::string metadata_secret;      // signs metadata tokens ("": a random one per process)
+  int metrics_interval_ms = 10000;  // how often running guests are sampled (0: never)
 };
 
 class Agent {
@@ -98,7 +100,8 @@ class Agent {
   Driver* driver_;
   AgentOptions options_;
   MetadataService metadata_;
-  std::string host_id_;  // guarded by mu_ (re-registration replaces it)
+  std::unique_ptr<MetricsSampler> sampler_;  // monitoring (metrics_sampler.h)
+  std::string host_id_;                      // guarded by mu_ (re-registration replaces it)
   std::atomic<bool> stop_{false};
   std::thread loop_;
   std::unique_ptr<boost::asio::thread_pool> pool_;

@@ -42,6 +42,24 @@ class ScriptedChannel : public AgentChannel {
     cv_.notify_all();
     return Ok();
   }
+  Status ReportMetrics(const std::string&, const std::vector<GuestSample>& samples) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& s : samples) samples_.push_back(s);
+    cv_.notify_all();
+    return Ok();
+  }
+  // Waits (up to 10 s) for `n` samples of `id`; returns those seen.
+  std::vector<GuestSample> WaitForSamples(const std::string& id, size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    std::vector<GuestSample> seen;
+    cv_.wait_for(lock, milliseconds(10000), [&] {
+      seen.clear();
+      for (const auto& s : samples_)
+        if (s.instance_id == id) seen.push_back(s);
+      return seen.size() >= n;
+    });
+    return seen;
+  }
   void Want(std::vector<DesiredVm> vms) {
     std::lock_guard<std::mutex> lock(mu_);
     vms_ = std::move(vms);
@@ -74,6 +92,7 @@ class ScriptedChannel : public AgentChannel {
   int64_t revision_ = 1;
   std::vector<DesiredVm> vms_;
   std::map<std::string, PowerState> observed_;
+  std::vector<GuestSample> samples_;
   std::vector<Observation> reports_;
 };
 
@@ -96,10 +115,11 @@ auto Power(const std::string& id, PowerState p, int64_t seq = 0) {
 class AgentTest : public ::testing::Test {
  protected:
   AgentTest() : driver_(FakeDriverOptions{"", 5, {}}) {}
-  void Start() {
+  void Start(int metrics_interval_ms = 0) {
     AgentOptions options;
     options.workers = 4;
     options.full_sync_ms = 300;
+    options.metrics_interval_ms = metrics_interval_ms;
     agent_ = std::make_unique<Agent>(&channel_, &driver_, options);
     ASSERT_TRUE(agent_->Start().ok());
   }
@@ -138,6 +158,42 @@ TEST_F(AgentTest, WalksAGuestThroughItsLifecycle) {
   ASSERT_TRUE(channel_.WaitFor(Power("i-1", PowerState::kRunning, 1), mark));
   std::this_thread::sleep_for(milliseconds(700));  // two full syncs: nothing more happens
   EXPECT_EQ(driver_.Info("i-1").boot_count, 1);
+}
+
+TEST_F(AgentTest, SamplesRunningGuestsWithGrowingCounters) {
+  Start(50);
+  DesiredVm vm = Vm("i-3", DesiredPower::kRunning);
+  vm.cpu = 2;
+  vm.disks = {{"d-sys", "system"}};
+  DesiredNic nic;
+  nic.eni_id = "eni-3";
+  nic.public_ip = "198.18.0.7";
+  vm.nics = {nic};
+  channel_.Want({vm});
+  ASSERT_TRUE(channel_.WaitFor(Power("i-3", PowerState::kRunning)));
+  driver_.SetLoad("i-3", 50);
+  auto samples = channel_.WaitForSamples("i-3", 4);
+  ASSERT_GE(samples.size(), 4u);
+  const GuestSample &a = samples[1], &b = samples.back();
+  EXPECT_EQ(b.vcpus, 2);
+  EXPECT_GT(b.at_ms, a.at_ms);
+  EXPECT_GT(b.cpu_ns, a.cpu_ns);
+  // Half of two vCPUs: one CPU-second per second, give or take the sampling.
+  double cpu_per_s = double(b.cpu_ns - a.cpu_ns) / double(b.at_ms - a.at_ms) / 1e6;
+  EXPECT_NEAR(cpu_per_s, 1.0, 0.05);
+  ASSERT_TRUE(b.disks.count("d-sys"));
+  EXPECT_GT(b.disks.at("d-sys").read_ops, a.disks.at("d-sys").read_ops);
+  ASSERT_TRUE(b.nics.count("eni-3"));
+  EXPECT_EQ(b.nics.at("eni-3").public_ip, "198.18.0.7");
+  EXPECT_GT(b.nics.at("eni-3").public_tx_bytes, 0);
+  // A stopped guest is not sampled.
+  size_t mark = channel_.Count();
+  channel_.Want({Vm("i-3", DesiredPower::kStopped)});
+  ASSERT_TRUE(channel_.WaitFor(Power("i-3", PowerState::kShutoff), mark));
+  std::this_thread::sleep_for(milliseconds(150));
+  size_t after_stop = channel_.WaitForSamples("i-3", 0).size();
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(channel_.WaitForSamples("i-3", 0).size(), after_stop);
 }
 
 TEST_F(AgentTest, AFailureIsReportedAndTheGuestTriedAgain) {

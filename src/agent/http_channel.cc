@@ -85,6 +85,15 @@ Status HttpAgentChannel::Report(const std::string& host_id, const std::vector<Ob
   return Ok();
 }
 
+Status HttpAgentChannel::ReportMetrics(const std::string& host_id,
+                                       const std::vector<GuestSample>& samples) {
+  json body = {{"samples", samples}};
+  auto res = Call("POST", "/openecs/agent/v1/metrics?host_id=" + PercentEncode(host_id),
+                  DumpJson(body), 15000);
+  if (!res.ok()) return res.error();
+  return Ok();
+}
+
 Result<RoleCredentials> HttpAgentChannel::RoleCredentialsOf(const std::string& host_id,
                                                             const std::string& instance_id) {
   OPENECS_ASSIGN_OR_RETURN(std::string body,

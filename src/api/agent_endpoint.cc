@@ -94,7 +94,8 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       return Reply(200, {{"host_id", enrolled->first}, {"host_key", enrolled->second}});
     }
     bool host_route = path == "/openecs/agent/v1/desired" || path == "/openecs/agent/v1/report" ||
-                      path == "/openecs/agent/v1/credentials";
+                      path == "/openecs/agent/v1/credentials" ||
+                      path == "/openecs/agent/v1/metrics";
     if (host_route) {
       if (Status st = channel_.Authenticate(host_id, host_key); !st.ok())
         return FromError(st.error());
@@ -115,6 +116,12 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       auto creds = channel_.RoleCredentialsOf(host_id, query["instance_id"]);
       if (!creds.ok()) return FromError(creds.error());
       return Reply(200, *creds);
+    }
+    if (path == "/openecs/agent/v1/metrics" && req.method == "POST") {
+      auto samples = json::parse(req.body).at("samples").get<std::vector<GuestSample>>();
+      Status st = channel_.ReportMetrics(host_id, samples);
+      if (!st.ok()) return FromError(st.error());
+      return Reply(200, json::object());
     }
     if (path == "/openecs/agent/v1/report" && req.method == "POST") {
       auto obs = json::parse(req.body).at("observations").get<std::vector<Observation>>();

@@ -40,6 +40,18 @@ class TestClock final : public Clock {
  private:
   std::atomic<int64_t> offset_ms_;
 };
+// A clock moved only by Advance (unit tests: TestClock follows the wall clock, so a second of
+// wall time could slip into a test's "hour"). Thread-safe.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(int64_t seconds) : ms_(seconds * 1000) {}
+  int64_t NowMillis() const override { return ms_.load(); }
+  void Advance(int64_t seconds) { ms_ += seconds * 1000; }
+
+ private:
+  std::atomic<int64_t> ms_;
+};
+
 // "2026-11-27T04:26:56Z"
 std::string FormatIso(int64_t epoch_seconds);
 // "2026-11-27T04:26Z" (the minute precision many ECS responses use)

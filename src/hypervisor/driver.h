@@ -96,6 +96,10 @@ class Driver {
   // and no snapshot in `keep_snapshots`.
   virtual Status CollectDisks(const std::vector<std::string>& keep,
                               const std::vector<std::string>& keep_snapshots) = 0;
+  // The counters of a running guest (model/agent_protocol.h GuestSample): CPU time of its
+  // virtual CPUs and its disks' I/O; `nics` only from drivers that have no VPC data plane to
+  // read them from (the agent reads taps and the uplink itself). NotFound when not running.
+  virtual Result<GuestSample> Stats(const std::string& id) = 0;
   // Called (from a driver thread) with an instance id when its guest changed state on its own
   // (shut down from inside, crashed), so the agent can report it at once.
   virtual void SetEventHandler(std::function<void(const std::string&)> handler) = 0;

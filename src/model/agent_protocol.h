@@ -258,6 +258,37 @@ struct Observation {
   std::optional<ImageExportReport> image_export;
 };
 
+// Monitoring (issue 18): what a host reads of its running guests, every few seconds. Every
+// number is a counter that only grows while its source lives (a QEMU process, a tap, a nft
+// counter); the server takes differences between two samples of a guest, and a counter that went
+// down started again (its new value is what it counted since).
+struct DiskIo {
+  int64_t read_bytes = 0, write_bytes = 0;
+  int64_t read_ops = 0, write_ops = 0;
+  int64_t read_ns = 0, write_ns = 0;  // time the requests took in all (latency = ns / ops)
+};
+
+// One network interface, as its guest sees it (rx: received by the guest). `public_*` is the
+// part of it that crossed the VPC's uplink with the interface's public address (counted at the
+// uplink, so it is also in rx/tx): private traffic is the difference.
+struct NicIo {
+  int64_t rx_bytes = 0, tx_bytes = 0;
+  int64_t rx_packets = 0, tx_packets = 0;
+  int64_t rx_dropped = 0, tx_dropped = 0;
+  std::string public_ip;  // "" when it has none (then the public counters are 0)
+  int64_t public_rx_bytes = 0, public_tx_bytes = 0;
+  int64_t public_rx_packets = 0, public_tx_packets = 0;
+};
+
+struct GuestSample {
+  std::string instance_id;
+  int64_t at_ms = 0;  // the host's clock when read; only differences between samples matter
+  int vcpus = 0;
+  int64_t cpu_ns = 0;                   // CPU time the guest's virtual CPUs used
+  std::map<std::string, DiskIo> disks;  // by disk id
+  std::map<std::string, NicIo> nics;    // by ENI id
+};
+
 // Temporary credentials of an instance's RAM role, as the metadata service hands them to the
 // guest (meta-data/ram/security-credentials/<role>). Issued by the server (STS) on request.
 struct RoleCredentials {
@@ -279,6 +310,10 @@ class AgentChannel {
   // change returns {revision, changed=false} and no instances. since=0 always answers in full.
   virtual Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) = 0;
   virtual Status Report(const std::string& host_id, const std::vector<Observation>& obs) = 0;
+  // Samples of the host's running guests (monitoring); the server keeps what it can use and
+  // ignores guests it does not place on this host.
+  virtual Status ReportMetrics(const std::string& host_id,
+                               const std::vector<GuestSample>& samples) = 0;
   // Credentials of the RAM role of `instance_id`, which must be placed on `host_id` and have a
   // role (NotFound otherwise: a host learns only its own guests' credentials).
   virtual Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,

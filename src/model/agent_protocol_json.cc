@@ -33,6 +33,11 @@ OPENECS_JSON(ImageReport, image_id, progress, done, failed, error, size_bytes, s
 OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks, snapshots, kept_snapshots,
              storage_listed, disk_builds, image_builds, kept_images, image_exports)
 
+OPENECS_JSON(DiskIo, read_bytes, write_bytes, read_ops, write_ops, read_ns, write_ns)
+OPENECS_JSON(NicIo, rx_bytes, tx_bytes, rx_packets, tx_packets, rx_dropped, tx_dropped, public_ip,
+             public_rx_bytes, public_tx_bytes, public_rx_packets, public_tx_packets)
+OPENECS_JSON(GuestSample, instance_id, at_ms, vcpus, cpu_ns, disks, nics)
+
 // `console` and `vnc_url` are optional: absent means "unchanged", which is not "".
 void to_json(nlohmann::json& j, const Observation& v) {
   j = {{"instance_id", v.instance_id},

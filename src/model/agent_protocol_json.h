@@ -32,6 +32,8 @@ void from_json(const nlohmann::json& j, RoleCredentials& v);
 void from_json(const nlohmann::json& j, RemoteAddress& v);
 void to_json(nlohmann::json& j, const DesiredState& v);
 void from_json(const nlohmann::json& j, DesiredState& v);
+void to_json(nlohmann::json& j, const GuestSample& v);
+void from_json(const nlohmann::json& j, GuestSample& v);
 void to_json(nlohmann::json& j, const Observation& v);
 void from_json(const nlohmann::json& j, Observation& v);
 

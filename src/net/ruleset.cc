@@ -141,4 +141,35 @@ std::string BuildUnderlayFilter(const std::string& underlay_ip,
   return out;
 }
 
+std::string TrafficCounterName(bool in, const std::string& ip) {
+  std::string name = std::string(in ? "in_" : "out_") + ip;
+  for (char& c : name)
+    if (c == '.') c = '_';
+  return name;
+}
+
+std::string BuildTrafficCounters(const std::set<std::string>& public_ips) {
+  std::string t = std::string(" ip ") + kTrafficTable;
+  std::string s = "add table" + t + "\n";
+  for (const auto& ip : public_ips)
+    for (bool in : {true, false}) s += "add counter" + t + " " + TrafficCounterName(in, ip) + "\n";
+  // Inbound before DNAT (raw), outbound after SNAT (srcnat is 100): both see the public address.
+  s += "add chain" + t + " count_in { type filter hook prerouting priority raw; policy accept; }\n";
+  s += "add chain" + t +
+       " count_out { type filter hook postrouting priority 300; policy accept; }\n";
+  s += "flush chain" + t + " count_in\nflush chain" + t + " count_out\n";
+  if (public_ips.empty()) return s;
+  for (bool in : {true, false}) {
+    s += "add rule" + t + (in ? " count_in iifname \"" : " count_out oifname \"") + kUplink +
+         "\" counter name ip " + (in ? "daddr" : "saddr") + " map {";
+    bool first = true;
+    for (const auto& ip : public_ips) {
+      s += std::string(first ? " " : ", ") + ip + " : \"" + TrafficCounterName(in, ip) + "\"";
+      first = false;
+    }
+    s += " }\n";
+  }
+  return s;
+}
+
 }  // namespace openecs

@@ -27,4 +27,15 @@ std::string BuildVpcRuleset(const std::vector<DesiredNic>& nics);
 // segment here) the table is removed, so a host that uses no VXLAN filters nothing.
 std::string BuildUnderlayFilter(const std::string& underlay_ip, const std::set<std::string>& peers);
 
+// The public traffic counters of one VPC's router namespace: table `ip openecs_traffic`, one named
+// counter per public address and direction ("in_198_18_0_5": reaching it through the uplink,
+// counted before DNAT; "out_...": leaving from it, counted after SNAT). The table is never
+// replaced, so the counters keep counting while addresses come and go: the script adds what is
+// missing and rewrites the two rules; TrafficCounterName's of addresses that left are deleted
+// by the caller (it lists them). Pure.
+std::string BuildTrafficCounters(const std::set<std::string>& public_ips);
+inline constexpr const char* kTrafficTable = "openecs_traffic";
+// "in_198_18_0_5" / "out_198_18_0_5".
+std::string TrafficCounterName(bool in, const std::string& ip);
+
 }  // namespace openecs

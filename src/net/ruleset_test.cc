@@ -154,5 +154,25 @@ TEST(VpcRuleset, PacketsFromPublicAddressesAreMarkedForTheUplinkTable) {
       << s;
 }
 
+TEST(TrafficCounters, OneNamedCounterPerAddressAndDirectionNeverReplaced) {
+  std::string s = BuildTrafficCounters({"198.18.0.9", "198.18.0.10"});
+  // Added, never "table ... { }" or "delete table": the counters keep their counts.
+  EXPECT_EQ(s.find("delete"), std::string::npos) << s;
+  EXPECT_NE(s.find("add counter ip openecs_traffic in_198_18_0_9\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("add counter ip openecs_traffic out_198_18_0_10\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("add rule ip openecs_traffic count_in iifname \"uplink\" counter name ip "
+                   "daddr map { 198.18.0.10 : \"in_198_18_0_10\", 198.18.0.9 : "
+                   "\"in_198_18_0_9\" }"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("count_out oifname \"uplink\" counter name ip saddr map"), std::string::npos);
+  // The rules are rewritten each time (flush first), so an address that left is no longer
+  // counted; with none left there is no rule at all.
+  EXPECT_LT(s.find("flush chain ip openecs_traffic count_in"), s.find("add rule"));
+  std::string none = BuildTrafficCounters({});
+  EXPECT_EQ(none.find("add rule"), std::string::npos) << none;
+  EXPECT_NE(none.find("flush chain ip openecs_traffic count_out"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace openecs

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -20,6 +21,8 @@
 #include "sys/files.h"
 
 namespace openecs {
+
+using json = nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
@@ -261,6 +264,7 @@ Status VpcNetworks::Sync(const std::string& vpc_id, Vpc& vpc) {
     if (!n.public_ip.empty()) publics += n.public_ip + "=" + n.ip + " ";
   if (publics != vpc.publics) {
     OPENECS_RETURN_IF_ERROR(SyncUplink(vpc_id, nics));
+    OPENECS_RETURN_IF_ERROR(SyncTrafficCounters(vpc_id, nics));
     vpc.publics = publics;
   }
   std::string shaping;
@@ -400,6 +404,104 @@ Status VpcNetworks::SyncUplink(const std::string& vpc_id, const std::vector<Desi
     if (!present.count(ip))
       OPENECS_RETURN_IF_ERROR(RunOk({"ip", "-n", ns, "addr", "add", ip + "/32", "dev", kUplink}));
   return Ok();
+}
+
+namespace {
+// The named counters of the traffic table in a namespace, by name: {packets, bytes}.
+std::map<std::string, std::pair<int64_t, int64_t>> ListTrafficCounters(const std::string& ns) {
+  std::map<std::string, std::pair<int64_t, int64_t>> out;
+  auto listed = Run(
+      {"ip", "netns", "exec", ns, "nft", "-j", "list", "counters", "table", "ip", kTrafficTable});
+  if (!listed.ok()) return out;
+  json j = json::parse(*listed, nullptr, false);
+  if (!j.is_object() || !j.contains("nftables") || !j["nftables"].is_array()) return out;
+  for (const auto& item : j["nftables"]) {
+    if (!item.is_object() || !item.contains("counter")) continue;
+    const json& c = item["counter"];
+    out[c.value("name", "")] = {c.value("packets", int64_t{0}), c.value("bytes", int64_t{0})};
+  }
+  return out;
+}
+}  // namespace
+
+Status VpcNetworks::SyncTrafficCounters(const std::string& vpc_id,
+                                        const std::vector<DesiredNic>& nics) {
+  std::set<std::string> want;
+  for (const auto& n : nics)
+    if (!n.public_ip.empty()) want.insert(n.public_ip);
+  std::string ns = VpcNamespace(vpc_id), file = Dir(vpc_id) + "/traffic.nft";
+  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(file, BuildTrafficCounters(want)));
+  OPENECS_RETURN_IF_ERROR(InOk(ns, {"nft", "-f", file}));
+  // Counters of addresses that left (no rule names them any more).
+  std::string gone;
+  for (const auto& [name, counts] : ListTrafficCounters(ns)) {
+    bool kept = false;
+    for (const auto& ip : want)
+      kept = kept || name == TrafficCounterName(true, ip) || name == TrafficCounterName(false, ip);
+    if (!kept) gone += std::string("delete counter ip ") + kTrafficTable + " " + name + "\n";
+  }
+  if (gone.empty()) return Ok();
+  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(file, gone));
+  return InOk(ns, {"nft", "-f", file});
+}
+
+std::map<std::string, NicIo> VpcNetworks::Counters() {
+  std::map<std::string, std::map<std::string, std::string>> taps;  // VPC -> tap -> ENI
+  std::map<std::string, std::string> public_of;                    // ENI -> public address
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [vpc_id, vpc] : vpcs_) {
+      if (!vpc.ready) continue;
+      for (const auto& [eni, nic] : vpc.nics) {
+        taps[vpc_id][TapName(eni)] = eni;
+        if (!nic.public_ip.empty()) public_of[eni] = nic.public_ip;
+      }
+    }
+  }
+  std::map<std::string, NicIo> out;
+  for (const auto& [vpc_id, by_tap] : taps) {
+    std::string ns = VpcNamespace(vpc_id);
+    auto links = Run({"ip", "-n", ns, "-s", "-j", "link", "show"});
+    if (!links.ok()) continue;
+    json j = json::parse(*links, nullptr, false);
+    if (!j.is_array()) continue;
+    bool any_public = false;
+    for (const auto& link : j) {
+      auto tap = by_tap.find(link.value("ifname", ""));
+      if (tap == by_tap.end() || !link.contains("stats64")) continue;
+      const json& st = link["stats64"];
+      if (!st.contains("rx") || !st.contains("tx")) continue;
+      NicIo& io = out[tap->second];
+      // The tap receives what the guest sends.
+      io.tx_bytes = st["rx"].value("bytes", int64_t{0});
+      io.tx_packets = st["rx"].value("packets", int64_t{0});
+      io.tx_dropped = st["rx"].value("dropped", int64_t{0});
+      io.rx_bytes = st["tx"].value("bytes", int64_t{0});
+      io.rx_packets = st["tx"].value("packets", int64_t{0});
+      io.rx_dropped = st["tx"].value("dropped", int64_t{0});
+      if (auto p = public_of.find(tap->second); p != public_of.end()) {
+        io.public_ip = p->second;
+        any_public = true;
+      }
+    }
+    if (!any_public) continue;
+    auto counters = ListTrafficCounters(ns);
+    for (const auto& [tap, eni] : by_tap) {
+      auto io = out.find(eni);
+      if (io == out.end() || io->second.public_ip.empty()) continue;
+      auto in = counters.find(TrafficCounterName(true, io->second.public_ip));
+      auto outbound = counters.find(TrafficCounterName(false, io->second.public_ip));
+      if (in != counters.end()) {
+        io->second.public_rx_packets = in->second.first;
+        io->second.public_rx_bytes = in->second.second;
+      }
+      if (outbound != counters.end()) {
+        io->second.public_tx_packets = outbound->second.first;
+        io->second.public_tx_bytes = outbound->second.second;
+      }
+    }
+  }
+  return out;
 }
 
 Status VpcNetworks::SyncBandwidth(const std::string& vpc_id, const std::vector<DesiredNic>& nics) {

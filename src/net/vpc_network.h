@@ -84,6 +84,12 @@ class VpcNetworks {
   std::map<std::string, int64_t> DhcpRequests() const;
   static constexpr int64_t kDhcpLeaseSeconds = 12 * 3600;
 
+  // The counters of this host's plugged interfaces, by ENI id, as their guests see them (the
+  // tap's statistics turned around), with the traffic of each one's public address at the
+  // VPC's uplink (ruleset.h BuildTrafficCounters). Interfaces whose tap is not in a namespace
+  // (their guest is not running) are absent.
+  std::map<std::string, NicIo> Counters();
+
  private:
   struct Vpc {
     std::map<std::string, DesiredNic> nics;                // by ENI id
@@ -105,6 +111,8 @@ class VpcNetworks {
   Status SyncUplink(const std::string& vpc_id, const std::vector<DesiredNic>& nics);
   // The HTB trees of the uplink (outbound) and the veth's host end (inbound), rebuilt whole.
   Status SyncBandwidth(const std::string& vpc_id, const std::vector<DesiredNic>& nics);
+  // The public traffic counters (ruleset.h): those of `nics`' public addresses, exactly.
+  Status SyncTrafficCounters(const std::string& vpc_id, const std::vector<DesiredNic>& nics);
   // The VXLAN device, routes, neighbours and forwarding entries for vpc.remote, exactly.
   Status SyncOverlay(const std::string& vpc_id, Vpc& vpc, int vni);
   // The custom routes (routes of protocol static in the main table) to the next hops among

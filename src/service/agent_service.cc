@@ -15,6 +15,7 @@
 #include "service/identity_service.h"
 #include "service/image_service.h"
 #include "service/instance_events.h"
+#include "service/monitor_service.h"
 #include "service/ram_service.h"
 #include "service/security_rules.h"
 #include "service/snapshot_service.h"
@@ -332,6 +333,32 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
     }
     return Ok();
   });
+}
+
+Status AgentService::ReportMetrics(const std::string& host_id,
+                                   const std::vector<GuestSample>& samples) {
+  Monitor* monitor = cloud_.monitor();
+  if (!monitor) return Ok();
+  std::vector<GuestSample> own;
+  std::map<std::string, std::string> eip_of;
+  bool known = cloud_.Read<bool>([&](const State& s) {
+    if (!s.hosts.count(host_id)) return false;
+    std::set<std::string> publics;
+    for (const auto& sample : samples) {
+      auto it = s.instances.find(sample.instance_id);
+      if (it == s.instances.end() || it->second.host_id != host_id) continue;
+      own.push_back(sample);
+      for (const auto& [eni, io] : sample.nics)
+        if (!io.public_ip.empty()) publics.insert(io.public_ip);
+    }
+    if (publics.empty()) return true;
+    for (const auto& [id, eip] : s.eips)
+      if (publics.count(eip.ip_address) && !eip.instance_id.empty()) eip_of[eip.ip_address] = id;
+    return true;
+  });
+  if (!known) return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
+  monitor->Ingest(own, eip_of);
+  return Ok();
 }
 
 }  // namespace openecs

@@ -26,6 +26,10 @@ class AgentService final : public AgentChannel {
   bool KnowsZone(const std::string& zone_id) const;
   Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
   Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
+  // Hands the samples of the guests placed on `host_id` to the cloud's monitor (others are
+  // dropped: a host speaks only for its own guests), with the EIPs their addresses belong to.
+  Status ReportMetrics(const std::string& host_id,
+                       const std::vector<GuestSample>& samples) override;
   // STS credentials of the instance's RAM role, valid for 6 hours (the metadata service keeps
   // them until an hour is left). The role's trust policy must still name ecs.aliyuncs.com.
   Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,

@@ -18,18 +18,6 @@
 namespace openecs {
 namespace {
 
-// The cloud's clock, moved only by Advance. (TestClock is the wall clock plus an offset, so a
-// second of wall time could slip into an "hour" of metering and make exact amounts flaky.)
-class ManualClock final : public Clock {
- public:
-  explicit ManualClock(int64_t seconds) : ms_(seconds * 1000) {}
-  int64_t NowMillis() const override { return ms_.load(); }
-  void Advance(int64_t seconds) { ms_ += seconds * 1000; }
-
- private:
-  std::atomic<int64_t> ms_;
-};
-
 int64_t At(const char* iso) { return ParseIso(iso).value(); }
 
 const int64_t kStart = At("2025-01-15T12:00:00Z");

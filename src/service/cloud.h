@@ -34,6 +34,8 @@ namespace openecs {
 
 struct PriceTable;  // billing/price_table.h
 
+class Monitor;  // service/monitor_service.h
+
 struct CloudConfig {
   std::string region_id = "local";
   std::vector<std::string> zones = {"local-a", "local-b"};
@@ -54,6 +56,9 @@ struct CloudConfig {
   // nothing is stopped for an unpaid bill unless the operator asks for it).
   const PriceTable* prices = nullptr;
   int64_t default_credit_limit = -1;
+  // Monitoring (service/monitor_service.h): where the hosts' samples go and the monitoring
+  // APIs read from; null: none is kept (they answer no points). Must outlive the Cloud.
+  Monitor* monitor = nullptr;
 };
 
 // The JSON member names whose string values are secrets, sealed by CloudConfig::secrets in the
@@ -301,6 +306,8 @@ class Cloud {
   // The cloud's clock (CloudConfig::clock), in seconds and milliseconds.
   int64_t Now() const { return config_.clock->NowSeconds(); }
   int64_t NowMillis() const { return config_.clock->NowMillis(); }
+  // The monitor (CloudConfig::monitor), or null.
+  Monitor* monitor() const { return config_.monitor; }
 
   // Runs `fn` under the shared lock. `fn` must not keep references past its return.
   template <typename R>

@@ -1,9 +1,12 @@
 #include "hypervisor/fake/fake_driver.h"
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <sstream>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/crypto.h"
 
 namespace openecs {
@@ -107,6 +110,9 @@ Status FakeDriver::PowerOn(const DesiredVm& vm) {
   for (const auto& n : vm.nics) nics.insert(n.eni_id);
   limits_.erase(id);
   ApplyLimits(vm);
+  Meter& m = meters_[id] = Meter{};
+  m.vcpus = std::max(1, vm.cpu);
+  for (const auto& n : vm.nics) m.public_ips[n.eni_id] = n.public_ip;
   return Ok();
 }
 
@@ -138,6 +144,7 @@ Status FakeDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
   disks_.erase(id);
   nics_.erase(id);
   limits_.erase(id);
+  meters_.erase(id);
   return Ok();
 }
 
@@ -276,6 +283,66 @@ Status FakeDriver::BuildDisk(const DesiredDiskBuild& build) {
     return MakeError(ErrorCode::kInternalError,
                      "snapshot " + build.snapshot_id + " does not match its checksum");
   return Ok();
+}
+
+}  // namespace openecs
+
+namespace openecs {
+
+Result<GuestSample> FakeDriver::Stats(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = vms_.find(id);
+  if (it == vms_.end() || it->second.power != PowerState::kRunning) return NotFound(id);
+  int64_t now = NowMillis();
+  Meter& m = meters_[id];  // a guest adopted after a restart starts counting now
+  if (m.last_ms == 0) m.last_ms = now;
+  auto load = loads_.find(id);
+  double percent = load != loads_.end()
+                       ? load->second
+                       : 5 + static_cast<double>(std::hash<std::string>{}(id) % 2000) / 100;
+  double dt = static_cast<double>(now - m.last_ms) / 1000;
+  m.last_ms = now;
+  m.cpu_s += dt * m.vcpus * percent / 100;
+  m.io += dt * (1 + percent / 10);
+  m.net += dt * (1 + percent / 20);
+  GuestSample s;
+  s.instance_id = id;
+  s.at_ms = now;
+  s.vcpus = m.vcpus;
+  s.cpu_ns = static_cast<int64_t>(m.cpu_s * 1e9);
+  auto count = [](double units, double per_unit) { return static_cast<int64_t>(units * per_unit); };
+  for (const auto& d : disks_[id]) {
+    DiskIo& io = s.disks[d];
+    io.read_ops = count(m.io, 10);
+    io.write_ops = count(m.io, 5);
+    io.read_bytes = io.read_ops * 4096;
+    io.write_bytes = io.write_ops * 8192;
+    io.read_ns = io.read_ops * 200000;  // 200 us a request
+    io.write_ns = io.write_ops * 400000;
+  }
+  for (const auto& n : nics_[id]) {
+    NicIo& io = s.nics[n];
+    io.rx_packets = count(m.net, 4);
+    io.tx_packets = count(m.net, 3);
+    io.rx_bytes = io.rx_packets * 500;
+    io.tx_bytes = io.tx_packets * 400;
+    if (auto p = m.public_ips.find(n); p != m.public_ips.end() && !p->second.empty()) {
+      io.public_ip = p->second;
+      io.public_rx_bytes = io.rx_bytes / 2;
+      io.public_tx_bytes = io.tx_bytes / 2;
+      io.public_rx_packets = io.rx_packets / 2;
+      io.public_tx_packets = io.tx_packets / 2;
+    }
+  }
+  return s;
+}
+
+void FakeDriver::SetLoad(const std::string& id, double percent) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (percent < 0)
+    loads_.erase(id);
+  else
+    loads_[id] = std::min(100.0, percent);
 }
 
 }  // namespace openecs

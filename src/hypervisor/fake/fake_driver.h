@@ -66,6 +66,12 @@ class FakeDriver final : public Driver {
     return Ok();
   }
   void SetEventHandler(std::function<void(const std::string&)>) override {}
+  // Made-up counters that grow with time while the guest runs: its CPU at its load (SetLoad;
+  // by default a steady 5-25 % that depends on its id), a little disk I/O and traffic in
+  // proportion, half of each interface's traffic public when it has a public address.
+  Result<GuestSample> Stats(const std::string& id) override;
+  // Emulator mode: the CPU load (0-100 %) a running guest reports from now on (-1: the default).
+  void SetLoad(const std::string& id, double percent);
 
   // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,
   // destroy) fail; for hot_plug, the next `count` disks or interfaces plugged into running
@@ -89,7 +95,17 @@ class FakeDriver final : public Driver {
   std::map<std::string, int> failures_;
   std::map<std::string, std::set<std::string>> disks_, nics_;        // of running guests
   std::map<std::string, std::map<std::string, DiskLimits>> limits_;  // of their disks
-  void ApplyLimits(const DesiredVm& vm);                             // requires mu_
+  // What Stats has counted for each running guest, and where its interfaces' public addresses
+  // and load come from. Guarded by mu_.
+  struct Meter {
+    int vcpus = 1;
+    int64_t last_ms = 0;
+    double cpu_s = 0, io = 0, net = 0;  // integrals of CPU seconds, I/O and traffic units
+    std::map<std::string, std::string> public_ips;  // by ENI
+  };
+  std::map<std::string, Meter> meters_;
+  std::map<std::string, double> loads_;
+  void ApplyLimits(const DesiredVm& vm);  // requires mu_
   std::ofstream journal_;
 };
 

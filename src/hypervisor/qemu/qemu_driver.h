@@ -83,6 +83,10 @@ class QemuDriver final : public Driver {
   Status CollectDisks(const std::vector<std::string>& keep,
                       const std::vector<std::string>& keep_snapshots) override;
   void SetEventHandler(std::function<void(const std::string&)> handler) override;
+  // CPU: the user and system time of the vCPU threads (QMP query-cpus-fast names them; the
+  // whole process if it does not), from /proc. Disks: QMP query-blockstats of each disk's
+  // device. One short QMP connection per call.
+  Result<GuestSample> Stats(const std::string& id) override;
 
  private:
   std::string Dir(const std::string& id) const { return options_.state_dir + "/" + id; }

@@ -1,0 +1,197 @@
+#include "service/monitor_service.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace openecs {
+namespace {
+
+// How much a counter grew between two readings; one that went down started again.
+double Grew(int64_t now, int64_t before) {
+  return static_cast<double>(now >= before ? now - before : now);
+}
+
+// Seconds after a period ends before its rollup: the minutes' points are written within a
+// second or two of their end.
+constexpr int64_t kRollupLagSeconds = 15;
+// At most this many periods rolled up per Flush (a test clock may jump months).
+constexpr int kMaxRollupsPerFlush = 2000;
+
+}  // namespace
+
+Monitor::Monitor(MetricStore* store, const Clock* clock, MonitorOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+int64_t Monitor::Retention(int period) const {
+  return period == 60    ? options_.retention_60
+         : period == 600 ? options_.retention_600
+                         : options_.retention_3600;
+}
+
+void Monitor::Accumulate(const std::string& resource, int64_t minute,
+                         const std::map<std::string, double>& deltas, double dt) {
+  Bucket& b = open_[resource];
+  if (b.ts != minute) {
+    if (b.ts >= 0 && !b.values.empty())
+      closed_.push_back({resource, 60, b.ts, std::move(b.values)});
+    b = Bucket{minute, {}};
+  }
+  for (const auto& [name, delta] : deltas) b.values[name].Add(delta, dt);
+}
+
+void Monitor::Ingest(const std::vector<GuestSample>& samples,
+                     const std::map<std::string, std::string>& eip_of) {
+  int64_t now = clock_->NowSeconds();
+  int64_t minute = now - now % 60;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& s : samples) {
+    auto it = last_.find(s.instance_id);
+    if (it == last_.end() || s.at_ms <= it->second.sample.at_ms ||
+        s.at_ms - it->second.sample.at_ms > kMaxSampleGapSeconds * 1000) {
+      last_[s.instance_id] = {s, now};  // a baseline only
+      continue;
+    }
+    const GuestSample& prev = it->second.sample;
+    double dt = static_cast<double>(s.at_ms - prev.at_ms) / 1000;
+    std::map<std::string, double> inst;
+    int vcpus = std::max(1, s.vcpus);
+    inst[metric::kCpu] =
+        std::min(100 * dt, Grew(s.cpu_ns, prev.cpu_ns) / 1e9 / vcpus * 100);  // percent-seconds
+    for (const char* m : {metric::kDiskReadBytes, metric::kDiskWriteBytes, metric::kDiskReadOps,
+                          metric::kDiskWriteOps, metric::kIntranetRx, metric::kIntranetTx,
+                          metric::kInternetRx, metric::kInternetTx})
+      inst[m] = 0;
+    for (const auto& [disk, io] : s.disks) {
+      auto p = prev.disks.find(disk);
+      if (p == prev.disks.end()) continue;  // new to this guest: a baseline
+      std::map<std::string, double> d = {
+          {metric::kReadBytes, Grew(io.read_bytes, p->second.read_bytes)},
+          {metric::kWriteBytes, Grew(io.write_bytes, p->second.write_bytes)},
+          {metric::kReadOps, Grew(io.read_ops, p->second.read_ops)},
+          {metric::kWriteOps, Grew(io.write_ops, p->second.write_ops)},
+          {metric::kReadNanos, Grew(io.read_ns, p->second.read_ns)},
+          {metric::kWriteNanos, Grew(io.write_ns, p->second.write_ns)}};
+      inst[metric::kDiskReadBytes] += d[metric::kReadBytes];
+      inst[metric::kDiskWriteBytes] += d[metric::kWriteBytes];
+      inst[metric::kDiskReadOps] += d[metric::kReadOps];
+      inst[metric::kDiskWriteOps] += d[metric::kWriteOps];
+      Accumulate(disk, minute, d, dt);
+    }
+    for (const auto& [eni, io] : s.nics) {
+      auto p = prev.nics.find(eni);
+      if (p == prev.nics.end()) continue;
+      double rx = Grew(io.rx_bytes, p->second.rx_bytes), tx = Grew(io.tx_bytes, p->second.tx_bytes);
+      double rxp = Grew(io.rx_packets, p->second.rx_packets);
+      double txp = Grew(io.tx_packets, p->second.tx_packets);
+      double prx = 0, ptx = 0, prxp = 0, ptxp = 0;
+      // Public counters belong to the address: one that changed starts a new baseline.
+      if (!io.public_ip.empty() && io.public_ip == p->second.public_ip) {
+        prx = Grew(io.public_rx_bytes, p->second.public_rx_bytes);
+        ptx = Grew(io.public_tx_bytes, p->second.public_tx_bytes);
+        prxp = Grew(io.public_rx_packets, p->second.public_rx_packets);
+        ptxp = Grew(io.public_tx_packets, p->second.public_tx_packets);
+      }
+      // The uplink counts before the tap does (or a packet dropped on the way): never below 0.
+      double lrx = std::max(0.0, rx - prx), ltx = std::max(0.0, tx - ptx);
+      Accumulate(eni, minute,
+                 {{metric::kRxBytes, lrx},
+                  {metric::kTxBytes, ltx},
+                  {metric::kRxPackets, std::max(0.0, rxp - prxp)},
+                  {metric::kTxPackets, std::max(0.0, txp - ptxp)},
+                  {metric::kRxDropped, Grew(io.rx_dropped, p->second.rx_dropped)},
+                  {metric::kTxDropped, Grew(io.tx_dropped, p->second.tx_dropped)}},
+                 dt);
+      inst[metric::kIntranetRx] += lrx;
+      inst[metric::kIntranetTx] += ltx;
+      inst[metric::kInternetRx] += prx;
+      inst[metric::kInternetTx] += ptx;
+      if (io.public_ip.empty() || io.public_ip != p->second.public_ip) continue;
+      auto eip = eip_of.find(io.public_ip);
+      if (eip != eip_of.end())
+        Accumulate(eip->second, minute,
+                   {{metric::kRxBytes, prx},
+                    {metric::kTxBytes, ptx},
+                    {metric::kRxPackets, prxp},
+                    {metric::kTxPackets, ptxp}},
+                   dt);
+      if (ptx > 0)
+        traffic_out_[eip != eip_of.end() ? eip->second : s.instance_id] +=
+            static_cast<int64_t>(ptx);
+    }
+    Accumulate(s.instance_id, minute, inst, dt);
+    it->second = {s, now};
+  }
+}
+
+Status Monitor::Flush() {
+  std::lock_guard<std::mutex> flush_lock(flush_mu_);
+  int64_t now = clock_->NowSeconds();
+  std::vector<MetricPoint> done;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = open_.begin(); it != open_.end();) {
+      if (it->second.ts + 60 <= now) {
+        if (!it->second.values.empty())
+          closed_.push_back({it->first, 60, it->second.ts, std::move(it->second.values)});
+        it = open_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    done.swap(closed_);
+    for (auto it = last_.begin(); it != last_.end();)
+      it = it->second.seen < now - kMaxSampleGapSeconds ? last_.erase(it) : std::next(it);
+  }
+  if (Status st = store_->Append(done); !st.ok())
+    LOG_WARN("monitor: {} points lost: {}", done.size(), st.error().message);
+  OPENECS_RETURN_IF_ERROR(Rollup(600, 60, now));
+  OPENECS_RETURN_IF_ERROR(Rollup(3600, 600, now));
+  if (now - pruned_at_ >= 600) {
+    for (int period : kPeriods)
+      OPENECS_RETURN_IF_ERROR(store_->Prune(period, now - Retention(period)));
+    pruned_at_ = now;
+  }
+  return Ok();
+}
+
+Status Monitor::Rollup(int period, int from_period, int64_t now) {
+  std::string name = "rolled_" + std::to_string(period);
+  OPENECS_ASSIGN_OR_RETURN(int64_t mark, store_->Mark(name));
+  int64_t first = now - now % period;
+  if (mark == 0) {
+    // First start: from the period under way (nothing older was kept).
+    return store_->SetMark(name, first);
+  }
+  int64_t oldest = now - Retention(period);
+  mark = std::max(mark, oldest - oldest % period);
+  int64_t start = mark;
+  for (int k = 0; k < kMaxRollupsPerFlush && mark + period + kRollupLagSeconds <= now; ++k) {
+    OPENECS_ASSIGN_OR_RETURN(auto points, store_->QueryAll(from_period, mark, mark + period));
+    std::map<std::string, MetricPoint> merged;
+    for (auto& p : points) {
+      MetricPoint& m = merged[p.resource];
+      if (m.resource.empty()) m = {p.resource, period, mark, {}};
+      for (const auto& [metric_name, stat] : p.values) m.values[metric_name].Merge(stat);
+    }
+    std::vector<MetricPoint> out;
+    for (auto& [resource, p] : merged) out.push_back(std::move(p));
+    OPENECS_RETURN_IF_ERROR(store_->Append(out));
+    mark += period;
+  }
+  return mark == start ? Ok() : store_->SetMark(name, mark);
+}
+
+Result<std::vector<MetricPoint>> Monitor::Query(const std::string& resource, int period,
+                                                int64_t from, int64_t to) {
+  return store_->Query(resource, period, from, to);
+}
+
+std::map<std::string, int64_t> Monitor::TakePublicTrafficOut() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, int64_t> out;
+  out.swap(traffic_out_);
+  return out;
+}
+
+}  // namespace openecs

@@ -1,0 +1,118 @@
+#pragma once
+// Monitoring on the server (issue 18): turns the hosts' counters (model/agent_protocol.h
+// GuestSample, every few seconds) into the points ECS's monitoring APIs answer with, and keeps
+// them in a MetricStore (store/metric_store.h).
+//
+// - Rates come from two samples of the same guest, over the host's own interval between them
+//   (so a slow report does not make a spike); a counter that went down started again. A guest
+//   seen for the first time, after a gap of more than kMaxSampleGapSeconds, or a device new to
+//   it, only sets a baseline.
+// - Points are placed by the cloud's clock (Cloud::Now, a test clock under --test-clock) when
+//   the sample arrives: a minute's point holds what arrived during that minute, written once
+//   the minute ended (Flush). 600 s points are merged from the 60 s ones and 3600 s from the
+//   600 s ones when their period ended; how far this went is kept in the store, so a restart
+//   rolls up what it missed. Each period is pruned after its retention.
+// - Resources: an instance (its CPU, the I/O of all its disks, its private traffic and its
+//   public traffic), each disk, each network interface (private traffic only: what crossed the
+//   uplink is public), and each EIP (the traffic of its address while it is held).
+// - What is lost: the minute under way and the last sample of each guest when ecsd stops.
+//
+// Thread-safe.
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "model/agent_protocol.h"
+#include "store/metric_store.h"
+
+namespace openecs {
+
+// Metric names in the points (MetricValues keys); sums are bytes, operations, packets,
+// nanoseconds, or CPU percent-seconds (so the average is the CPU utilisation).
+namespace metric {
+inline constexpr const char* kCpu = "cpu";
+// Instances: the I/O of all their disks; private and public traffic (as the guest sees it).
+inline constexpr const char* kDiskReadBytes = "disk_rb";
+inline constexpr const char* kDiskWriteBytes = "disk_wb";
+inline constexpr const char* kDiskReadOps = "disk_ro";
+inline constexpr const char* kDiskWriteOps = "disk_wo";
+inline constexpr const char* kIntranetRx = "lan_rx";
+inline constexpr const char* kIntranetTx = "lan_tx";
+inline constexpr const char* kInternetRx = "wan_rx";
+inline constexpr const char* kInternetTx = "wan_tx";
+// Disks.
+inline constexpr const char* kReadBytes = "rb";
+inline constexpr const char* kWriteBytes = "wb";
+inline constexpr const char* kReadOps = "ro";
+inline constexpr const char* kWriteOps = "wo";
+inline constexpr const char* kReadNanos = "rns";
+inline constexpr const char* kWriteNanos = "wns";
+// Network interfaces and EIPs.
+inline constexpr const char* kRxBytes = "rx";
+inline constexpr const char* kTxBytes = "tx";
+inline constexpr const char* kRxPackets = "rxp";
+inline constexpr const char* kTxPackets = "txp";
+inline constexpr const char* kRxDropped = "rxd";
+inline constexpr const char* kTxDropped = "txd";
+}  // namespace metric
+
+struct MonitorOptions {
+  // How long points of each period are kept (seconds).
+  int64_t retention_60 = 7 * 86400;
+  int64_t retention_600 = 31 * 86400;
+  int64_t retention_3600 = 31 * 86400;
+};
+
+class Monitor {
+ public:
+  static constexpr int64_t kMaxSampleGapSeconds = 300;
+  static constexpr int kPeriods[] = {60, 600, 3600};
+
+  // `store` and `clock` must outlive the monitor.
+  Monitor(MetricStore* store, const Clock* clock, MonitorOptions options = {});
+
+  // One host's samples. `eip_of` maps the public addresses that belong to EIPs to their
+  // allocation ids (any other public address is its instance's own).
+  void Ingest(const std::vector<GuestSample>& samples,
+              const std::map<std::string, std::string>& eip_of);
+  // Writes the minutes that ended, rolls up the periods that ended, prunes old points.
+  Status Flush();
+  // A resource's points of `period` (60, 600 or 3600) that start in [from, to), oldest first.
+  Result<std::vector<MetricPoint>> Query(const std::string& resource, int period, int64_t from,
+                                         int64_t to);
+  // The bytes that left through public addresses since the last call: by instance (its own
+  // address) and by EIP allocation id. PayByTraffic bills these.
+  std::map<std::string, int64_t> TakePublicTrafficOut();
+  // Seconds the points of `period` are kept.
+  int64_t Retention(int period) const;
+
+ private:
+  struct Bucket {
+    int64_t ts = -1;
+    MetricValues values;
+  };
+  struct Last {
+    GuestSample sample;
+    int64_t seen = 0;  // cloud seconds
+  };
+  // Adds `deltas` over `dt` seconds to the resource's minute (requires mu_).
+  void Accumulate(const std::string& resource, int64_t minute,
+                  const std::map<std::string, double>& deltas, double dt);
+  Status Rollup(int period, int from_period, int64_t now);
+
+  MetricStore* store_;
+  const Clock* clock_;
+  MonitorOptions options_;
+  std::mutex mu_;
+  std::map<std::string, Last> last_;            // by instance
+  std::map<std::string, Bucket> open_;          // by resource: the minute under way
+  std::vector<MetricPoint> closed_;             // minutes ended, not written yet
+  std::map<std::string, int64_t> traffic_out_;  // public bytes out since TakePublicTrafficOut
+  std::mutex flush_mu_;                         // one Flush at a time
+  int64_t pruned_at_ = 0;                       // guarded by flush_mu_
+};
+
+}  // namespace openecs

@@ -1,0 +1,75 @@
+#pragma once
+// The monitoring data of the cloud (issue 18): points of a resource's metrics over fixed periods
+// (60, 600 and 3600 s), in their own SQLite file beside the state store (data/metrics.sqlite):
+// they are written every minute and pruned by age, and must never wake the agents or slow a
+// Cloud::Write as the state's records would. Losing the file loses history, nothing else.
+//
+// A point holds, per metric, what is needed to merge it into a longer period: the sum of what
+// was counted (bytes, operations, or CPU percent-seconds), the seconds it covers, and the
+// lowest and highest rate seen in a sample; its average rate is sum / seconds.
+//
+// Thread-safe (one connection, serialised). synchronous=NORMAL: a crash may lose the last
+// points, never corrupt the file.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+struct sqlite3;
+
+namespace openecs {
+
+struct MetricStat {
+  double sum = 0;           // what was counted over `seconds`
+  double seconds = 0;       // the time the samples covered
+  double min = 0, max = 0;  // lowest and highest rate (sum per second) of one sample
+  double avg() const { return seconds > 0 ? sum / seconds : 0; }
+  // One sample: `delta` counted over `dt` seconds (dt > 0).
+  void Add(double delta, double dt);
+  // Another stretch of the same metric.
+  void Merge(const MetricStat& other);
+  bool operator==(const MetricStat&) const = default;
+};
+using MetricValues = std::map<std::string, MetricStat>;
+
+struct MetricPoint {
+  std::string resource;  // an instance, disk, ENI or EIP id
+  int period = 60;
+  int64_t ts = 0;  // the start of its period (epoch seconds, a multiple of the period)
+  MetricValues values;
+};
+
+class MetricStore {
+ public:
+  // A file path, or ":memory:".
+  static Result<std::unique_ptr<MetricStore>> Open(const std::string& path);
+  ~MetricStore();
+  MetricStore(const MetricStore&) = delete;
+  MetricStore& operator=(const MetricStore&) = delete;
+
+  // Writes the points, replacing any of the same resource, period and start.
+  Status Append(const std::vector<MetricPoint>& points);
+  // A resource's points of `period` starting in [from, to), oldest first.
+  Result<std::vector<MetricPoint>> Query(const std::string& resource, int period, int64_t from,
+                                         int64_t to);
+  // Every resource's points of `period` starting in [from, to).
+  Result<std::vector<MetricPoint>> QueryAll(int period, int64_t from, int64_t to);
+  // Deletes the points of `period` that start before `before`.
+  Status Prune(int period, int64_t before);
+  // Small named integers the monitor keeps its progress in (rollups done up to); 0 if unset.
+  Result<int64_t> Mark(const std::string& name);
+  Status SetMark(const std::string& name, int64_t value);
+
+ private:
+  explicit MetricStore(sqlite3* db) : db_(db) {}
+  Result<std::vector<MetricPoint>> Select(const char* sql, const std::string* resource, int period,
+                                          int64_t from, int64_t to);
+  std::mutex mu_;
+  sqlite3* db_;
+};
+
+}  // namespace openecs
