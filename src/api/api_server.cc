@@ -139,6 +139,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterBssActions(actions_);
   RegisterTaskActions(actions_);
   RegisterEventActions(actions_);
+  RegisterMonitorActions(actions_);
   RegisterImageActions(actions_);
 }
 

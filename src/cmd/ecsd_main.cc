@@ -38,9 +38,11 @@
 #include "service/instance_events.h"
 #include "service/instance_service.h"
 #include "service/keypair_service.h"
+#include "service/monitor_service.h"
 #include "service/network_service.h"
 #include "service/quota_service.h"
 #include "service/snapshot_policy_service.h"
+#include "store/metric_store.h"
 #include "store/store.h"
 #include "sys/exec.h"
 #include "sys/files.h"
@@ -113,6 +115,7 @@ struct HostOptions {
   std::string underlay_ip;       // "" = the default route's source address
   std::string import_allow;      // CIDRs ImportImage may fetch from despite address_filter.h
   std::vector<AddressPrefix> import_allow_list;  // parsed by PrepareHost
+  int metrics_interval_ms = 10000;  // how often the agent samples its guests (monitoring)
   bool verbose = false;
 };
 
@@ -416,6 +419,14 @@ int RunDev(DevOptions o) {
     test_clock = std::make_unique<TestClock>(std::max<int64_t>(0, offset_ms));
     config.clock = test_clock.get();
   }
+  // Monitoring: its own database beside the state's (store/metric_store.h).
+  auto metric_store = MetricStore::Open(o.host.data_dir + "/metrics.sqlite");
+  if (!metric_store.ok()) {
+    std::cerr << metric_store.error().message << "\n";
+    return 1;
+  }
+  Monitor monitor(metric_store->get(), config.clock);
+  config.monitor = &monitor;
   auto cloud = Cloud::Open(store->get(), config);
   if (!cloud.ok()) {
     std::cerr << cloud.error().message << "\n";
@@ -472,6 +483,8 @@ int RunDev(DevOptions o) {
     ao.host = driver->DescribeHost();
     ao.network = network.get();
     ao.metadata_secret = MetadataSecret(o.host);
+    ao.metrics_interval_ms = o.host.metrics_interval_ms;
+    ao.metrics_interval_ms = o.host.metrics_interval_ms;
     agent = std::make_unique<Agent>(&agent_service, driver.get(), ao);
     if (Status st = agent->Start(); !st.ok()) {
       std::cerr << "agent: " << st.error().message << "\n";
@@ -504,6 +517,9 @@ int RunDev(DevOptions o) {
     HttpResponse r;
     Status st = Ok();
     if (q.count("delay_ms")) fake->set_delay_ms(std::atoi(q["delay_ms"].c_str()));
+    // The CPU load a running fake guest reports (monitoring): cpu_load=0..100, -1 the default.
+    if (q.count("cpu_load") && q.count("instance"))
+      fake->SetLoad(q["instance"], std::atof(q["cpu_load"].c_str()));
     if (q.count("op"))
       st = fake->InjectFailures(q["op"], q.count("count") ? std::atoi(q["count"].c_str()) : 1);
     if (!st.ok()) return ErrorResponse(st.error(), "fake", false);
@@ -569,7 +585,10 @@ int RunDev(DevOptions o) {
   for (int tick = 0; !g_stop; ++tick) {
     if (tick % 50 == 0) RunSnapshotPolicies(**cloud, (**cloud).Now());
     if (tick % 5 == 0) ReleaseDueInstances(**cloud, (**cloud).Now());  // each second
-    if (tick % 25 == 0) RunBillingPass(**cloud, (**cloud).Now());      // every 5 s
+    if (tick % 5 == 0) {  // monitoring: minutes that ended, rollups (service/monitor_service.h)
+      if (Status st = monitor.Flush(); !st.ok()) LOG_WARN("monitor: {}", st.error().message);
+    }
+    if (tick % 25 == 0) RunBillingPass(**cloud, (**cloud).Now());  // every 5 s
     // Accounts changed beside the server (`ecsd account set-quota`), each second; never from
     // inside a Write (it takes the lock).
     if (tick % 5 == 0) (**cloud).ReloadAccounts(0);
@@ -676,6 +695,9 @@ void AddHostOptions(CLI::App* cmd, HostOptions& h) {
                   "ImportImage: CIDR blocks (comma-separated) an http:// image may be fetched "
                   "from although they are loopback, private, link-local or otherwise special "
                   "(default: none; only public addresses)");
+  cmd->add_option("--metrics-interval-ms", h.metrics_interval_ms,
+                  "monitoring: how often running guests are sampled (0: never)")
+      ->capture_default_str();
   cmd->add_flag("--verbose", h.verbose, "debug logging");
 }
 

@@ -526,7 +526,20 @@ namespace openecs {
     "A user can have at most 2 AccessKeys.")                                                       \
   X(kRamLimitExceededPolicyVersion, "LimitExceeded.Policy.Version", 409,                           \
     "A policy can have at most 5 versions.")                                                       \
-  X(kMalformedPolicyDocument, "MalformedPolicyDocument", 400, "The policy document is malformed.")
+  X(kMalformedPolicyDocument, "MalformedPolicyDocument", 400, "The policy document is malformed.") \
+  X(kInvalidStartTimeMalformed, "InvalidStartTime.Malformed", 400,                                 \
+    "The specified parameter \"StartTime\" is not valid.")                                         \
+  X(kInvalidEndTimeMalformed, "InvalidEndTime.Malformed", 400,                                     \
+    "The specified parameter \"EndTime\" is not valid.")                                           \
+  X(kInvalidPeriodValue, "InvalidPeriod.ValueNotSupported", 400,                                   \
+    "The specified parameter \"Period\" is not valid.")                                            \
+  X(kInvalidStartTimeTooEarly, "InvalidStartTime.TooEarly", 400,                                   \
+    "The specified parameter \"StartTime\" is too early.")                                         \
+  X(kTooManyDataQueried, "InvalidParameter.TooManyDataQueried", 400, "Too many data queried.")     \
+  X(kInvalidStartTimeAfterEnd, "InvalidStartTime.ValueNotSupported", 400,                          \
+    "The specified parameter StartTime is later than EndTime.")                                    \
+  X(kInvalidEndTimeBeforeStart, "InvalidParameter.EndTime", 400,                                   \
+    "The specified parameter EndTime is earlier than StartTime.")
 
 enum class ErrorCode {
 #define OPENECS_ENUM(name, code, status, msg) name,

@@ -224,8 +224,9 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
         }
         vm.disks.push_back(std::move(want));
       }
-      // Interfaces (with their merged rules: the costly part) only for hosts that build VPCs.
-      if (host.vpc_data_plane) vm.nics = InstanceNics(s, i, index, cloud_.config().public_cidr);
+      // Interfaces with their merged rules (the costly part) only for hosts that build VPCs;
+      // the others get their ids and addresses (monitoring counts traffic per interface).
+      vm.nics = InstanceNics(s, i, index, cloud_.config().public_cidr, host.vpc_data_plane);
       out.vms.push_back(std::move(vm));
     }
     if (host.vpc_data_plane) out.remote = RemoteAddresses(s, host, index);

@@ -50,7 +50,7 @@ std::pair<int, int> Ports(const std::string& range) {
 }
 
 // One interface: its place in the VPC and its merged security rules (no public address).
-DesiredNic NicOf(const State& s, const EniView& eni, const NetworkIndex& index) {
+DesiredNic NicOf(const State& s, const EniView& eni, const NetworkIndex& index, bool with_rules) {
   DesiredNic nic;
   nic.eni_id = eni.id;
   nic.mac = eni.mac;
@@ -63,6 +63,7 @@ DesiredNic NicOf(const State& s, const EniView& eni, const NetworkIndex& index) 
     nic.cidr = vsw->second.cidr_block;
     if (auto c = ParseCidr(nic.cidr, false)) nic.gateway = FormatIpv4(c->last() - 2);
   }
+  if (!with_rules) return nic;
   auto own = [&](const std::string& ip) {
     return ip == eni.primary_ip || std::find(eni.secondary_ips.begin(), eni.secondary_ips.end(),
                                              ip) != eni.secondary_ips.end();
@@ -119,10 +120,10 @@ DesiredNic NicOf(const State& s, const EniView& eni, const NetworkIndex& index) 
 }  // namespace
 
 std::vector<DesiredNic> InstanceNics(const State& s, const Instance& i, const NetworkIndex& index,
-                                     const std::string& public_cidr) {
+                                     const std::string& public_cidr, bool with_rules) {
   std::vector<DesiredNic> out;
   if (i.vpc_id.empty()) return out;
-  DesiredNic nic = NicOf(s, ViewOf(i), index);
+  DesiredNic nic = NicOf(s, ViewOf(i), index, with_rules);
   nic.host_name = i.host_name;
   auto eip = index.eip_of.find(i.id);
   PublicAddress pub = PublicAddressOf(i, eip == index.eip_of.end() ? nullptr : eip->second);
@@ -132,7 +133,8 @@ std::vector<DesiredNic> InstanceNics(const State& s, const Instance& i, const Ne
   nic.public_cidr = public_cidr;
   out.push_back(std::move(nic));
   if (auto it = index.enis_of.find(i.id); it != index.enis_of.end())
-    for (const NetworkInterface* e : it->second) out.push_back(NicOf(s, ViewOf(*e), index));
+    for (const NetworkInterface* e : it->second)
+      out.push_back(NicOf(s, ViewOf(*e), index, with_rules));
   return out;
 }
 

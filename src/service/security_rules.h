@@ -33,8 +33,10 @@ struct NetworkIndex {
 NetworkIndex IndexNetworks(const State& s);
 
 // The interfaces of `i` as its host must set them up: the primary ENI (with the instance's
-// public address), then the attached secondary ENIs by device index.
+// public address), then the attached secondary ENIs by device index. Without `with_rules`,
+// their identity and addresses only (for hosts that build no VPC data plane: the emulator's
+// guests count traffic per interface), without the merged rules that are the costly part.
 std::vector<DesiredNic> InstanceNics(const State& s, const Instance& i, const NetworkIndex& index,
-                                     const std::string& public_cidr);
+                                     const std::string& public_cidr, bool with_rules = true);
 
 }  // namespace openecs

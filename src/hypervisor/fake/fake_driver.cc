@@ -201,6 +201,9 @@ Status FakeDriver::SyncNics(const DesiredVm& vm, std::map<std::string, std::stri
   std::set<std::string> want;
   for (const auto& n : vm.nics) want.insert(n.eni_id);
   std::lock_guard<std::mutex> lock(mu_);
+  // Public addresses come and go with the interfaces they are on (an EIP associated now).
+  if (auto m = meters_.find(vm.instance_id); m != meters_.end())
+    for (const auto& n : vm.nics) m->second.public_ips[n.eni_id] = n.public_ip;
   return SyncDevices(vm.instance_id, want, nics_, refused);
 }
 

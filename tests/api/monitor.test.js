@@ -1,0 +1,200 @@
+// Monitoring (issue 18): the emulator's guests report counters (the fake hypervisor makes them
+// up at a load the test sets), the server keeps 60/600/3600 s points, and the ECS monitoring
+// actions answer them through the official SDK. A test clock (`--test-clock`) closes minutes
+// and periods without waiting for them.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const h = require('./helpers');
+
+const { Ecs, Vpc, REGION } = h;
+let server, ecs, vpc, network;
+
+async function operator(method, route) {
+  const token = fs.readFileSync(path.join(server.dataDir, 'operator-token'), 'utf8').trim();
+  const r = await h.httpRequest({
+    port: server.port, method, path: `/openecs/operator/v1/${route}`,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(r.status, 200, `${route}: ${r.status} ${r.body}`);
+  return JSON.parse(r.body);
+}
+const advance = (seconds) => operator('POST', `clock/advance?seconds=${seconds}`);
+const cloudNow = async () => Date.parse((await operator('GET', 'clock')).Now) / 1000;
+const iso = (s) => new Date(s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function setLoad(instanceId, percent) {
+  const r = await h.httpRequest({
+    port: server.port, method: 'POST',
+    path: `/openecs/fake/faults?instance=${instanceId}&cpu_load=${percent}`,
+  });
+  assert.equal(r.status, 200, r.body);
+}
+
+// The last `minutes` of the cloud's clock.
+async function window(minutes, period = 60) {
+  const now = await cloudNow();
+  return { startTime: iso(now - minutes * 60), endTime: iso(now), period };
+}
+
+async function instancePoints(instanceId, minutes = 10, period = 60) {
+  const r = h.wire(await ecs.describeInstanceMonitorData(new Ecs.DescribeInstanceMonitorDataRequest({
+    instanceId, ...(await window(minutes, period)),
+  })));
+  return r.MonitorData.InstanceMonitorData;
+}
+
+before(async () => {
+  server = await h.startServer({
+    delayMs: 0, extraArgs: ['--test-clock', '--metrics-interval-ms', '200'],
+  });
+  ecs = h.ecsClient(server);
+  vpc = h.vpcClient(server);
+  network = await h.createNetwork(ecs, vpc);
+});
+after(async () => { if (server) await server.destroy(); });
+
+test('an instance\'s CPU, disk I/O and traffic reach DescribeInstanceMonitorData and DescribeDiskMonitorData', async () => {
+  const [id] = await h.runRunning(ecs, network, {
+    internetMaxBandwidthOut: 10,
+    dataDisk: [new Ecs.RunInstancesRequestDataDisk({ size: 20, category: 'cloud_essd' })],
+  });
+  await setLoad(id, 70);
+  await sleep(300);
+  await advance(60);  // a minute that held the default load too ends
+  await sleep(1500);  // several samples in this minute, all at 70 %
+  await advance(60);  // the minute ends and is written
+  const points = await instancePoints(id);
+  assert.ok(points.length >= 1, 'a point for the minute that ended');
+  const p = points[points.length - 1];
+  assert.equal(p.InstanceId, id);
+  assert.match(p.TimeStamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/);
+  assert.ok(Math.abs(p.CPU - 70) <= 3, `CPU ${p.CPU}`);
+  assert.ok(p.IOPSRead > 0 && p.BPSRead > 0 && p.IOPSWrite > 0, JSON.stringify(p));
+  assert.ok(p.IntranetRX > 0 && p.IntranetTX > 0, JSON.stringify(p));
+  assert.ok(p.InternetRX > 0 && p.InternetTX > 0 && p.InternetBandwidth > 0, 'it has a public address');
+
+  // Its load changes: the next minute shows it.
+  await setLoad(id, 10);
+  await sleep(1200);
+  await advance(60);
+  const later = await instancePoints(id);
+  assert.ok(later.length > points.length, 'one more minute');
+  assert.ok(later[later.length - 1].CPU <= 15, `CPU ${later[later.length - 1].CPU}`);
+
+  // Each disk on its own, with its latency.
+  const disks = h.wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: id })));
+  assert.equal(disks.Disks.Disk.length, 2);
+  for (const d of disks.Disks.Disk) {
+    const r = h.wire(await ecs.describeDiskMonitorData(new Ecs.DescribeDiskMonitorDataRequest({
+      diskId: d.DiskId, ...(await window(10)),
+    })));
+    const dp = r.MonitorData.DiskMonitorData;
+    assert.ok(dp.length >= 2, `${d.DiskId}: ${JSON.stringify(r)}`);
+    assert.equal(r.TotalCount, dp.length);
+    const last = dp[dp.length - 1];
+    assert.equal(last.DiskId, d.DiskId);
+    assert.equal(last.IOPSTotal, last.IOPSRead + last.IOPSWrite);
+    assert.equal(last.LatencyRead, 200);  // the fake disk takes 200 us a read
+    assert.equal(last.LatencyWrite, 400);
+  }
+
+  // Ten minutes later the 600 s rollup holds both minutes, and the CPU is their average.
+  await advance(600);
+  const tens = await instancePoints(id, 30, 600);
+  assert.ok(tens.length >= 1, 'a 600 s point');
+  const cpu = tens.map((t) => t.CPU);
+  assert.ok(tens.length <= 2 && cpu.every((c) => c >= 5 && c <= 71), `averages of the minutes: ${cpu}`);
+
+  // A stopped instance has no points for the time it is stopped.
+  await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: id }));
+  await h.waitStatus(ecs, [id], 'Stopped');
+  await advance(60);  // the minute it stopped in ends
+  const before = (await instancePoints(id, 60)).length;
+  await sleep(600);
+  await advance(120);
+  assert.equal((await instancePoints(id, 60)).length, before, 'no point while stopped');
+});
+
+test('ENI and EIP traffic reach DescribeEniMonitorData and DescribeEipMonitorData', async () => {
+  const created = h.wire(await ecs.createInstance(new Ecs.CreateInstanceRequest({
+    regionId: REGION, imageId: h.IMAGE, instanceType: 'ecs.g7.large',
+    vSwitchId: network.vSwitchId, securityGroupId: network.securityGroupId,
+  })));
+  const id = created.InstanceId;
+  await h.waitStatus(ecs, [id], 'Stopped');
+  const eni = h.wire(await ecs.createNetworkInterface(new Ecs.CreateNetworkInterfaceRequest({
+    regionId: REGION, vSwitchId: network.vSwitchId, securityGroupId: network.securityGroupId,
+  }))).NetworkInterfaceId;
+  await ecs.attachNetworkInterface(new Ecs.AttachNetworkInterfaceRequest({
+    regionId: REGION, networkInterfaceId: eni, instanceId: id,
+  }));
+  const eip = h.wire(await vpc.allocateEipAddress(new Vpc.AllocateEipAddressRequest({ regionId: REGION, bandwidth: '10' })));
+  await vpc.associateEipAddress(new Vpc.AssociateEipAddressRequest({
+    regionId: REGION, allocationId: eip.AllocationId, instanceId: id,
+  }));
+  await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: id }));
+  await h.waitStatus(ecs, [id], 'Running');
+  await sleep(1500);
+  await advance(60);
+
+  const r = h.wire(await ecs.describeEniMonitorData(new Ecs.DescribeEniMonitorDataRequest({
+    regionId: REGION, instanceId: id, ...(await window(10)),
+  })));
+  const ep = r.MonitorData.EniMonitorData;
+  assert.ok(ep.length >= 1, JSON.stringify(r));
+  assert.equal(ep[0].EniId, eni, 'only the secondary ENI');
+  assert.equal(typeof ep[0].IntranetRx, 'string');
+  assert.ok(Number(ep[0].IntranetRx) > 0 && Number(ep[0].PacketTx) > 0, JSON.stringify(ep[0]));
+  const one = h.wire(await ecs.describeEniMonitorData(new Ecs.DescribeEniMonitorDataRequest({
+    regionId: REGION, instanceId: id, eniId: eni, ...(await window(10)),
+  })));
+  assert.equal(one.TotalCount, ep.length);
+
+  const e = h.wire(await ecs.describeEipMonitorData(new Ecs.DescribeEipMonitorDataRequest({
+    regionId: REGION, allocationId: eip.AllocationId, ...(await window(10)),
+  })));
+  const xp = e.EipMonitorDatas.EipMonitorData;
+  assert.ok(xp.length >= 1, JSON.stringify(e));
+  const last = xp[xp.length - 1];
+  assert.ok(last.EipRX > 0 && last.EipTX > 0, JSON.stringify(last));
+  assert.equal(last.EipFlow, last.EipRX + last.EipTX);
+  assert.ok(last.EipBandwidth > 0 && last.EipPackets > 0);
+  // The instance's own public traffic is the EIP's.
+  const ip = await instancePoints(id);
+  assert.ok(ip[ip.length - 1].InternetTX > 0);
+});
+
+test('bad ranges and unknown resources get ECS\'s codes', async () => {
+  const [id] = await h.runRunning(ecs, network);
+  const now = await cloudNow();
+  const ask = (extra) => ecs.describeInstanceMonitorData(new Ecs.DescribeInstanceMonitorDataRequest({
+    instanceId: id, startTime: iso(now - 600), endTime: iso(now), ...extra,
+  }));
+  await h.expectError(ask({ period: 30 }), 'InvalidPeriod.ValueNotSupported', 400);
+  await h.expectError(ask({ startTime: 'yesterday' }), 'InvalidStartTime.Malformed', 400);
+  await h.expectError(ask({ endTime: '2026-13-01T00:00:00Z' }), 'InvalidEndTime.Malformed', 400);
+  await h.expectError(ask({ startTime: iso(now + 600) }), 'InvalidStartTime.ValueNotSupported', 400);
+  await h.expectError(ask({ startTime: iso(now - 86400) }), 'InvalidParameter.TooManyDataQueried', 400);
+  await h.expectError(ask({ startTime: iso(now - 40 * 86400), period: 3600 }), 'InvalidStartTime.TooEarly', 400);
+  await h.expectError(ecs.describeInstanceMonitorData(new Ecs.DescribeInstanceMonitorDataRequest({
+    instanceId: 'i-nothere0000000000', startTime: iso(now - 600), endTime: iso(now),
+  })), 'InvalidInstanceId.NotFound', 404);
+  await h.expectError(ecs.describeDiskMonitorData(new Ecs.DescribeDiskMonitorDataRequest({
+    diskId: 'd-nothere0000000000', startTime: iso(now - 600), endTime: iso(now),
+  })), 'InvalidDiskId.NotFound', 404);
+  await h.expectError(ecs.describeDiskMonitorData(new Ecs.DescribeDiskMonitorDataRequest({
+    diskId: 'd-nothere0000000000', startTime: iso(now), endTime: iso(now - 600),
+  })), 'InvalidParameter.EndTime', 400);
+  await h.expectError(ecs.describeEipMonitorData(new Ecs.DescribeEipMonitorDataRequest({
+    regionId: REGION, allocationId: 'eip-nothere000000000', startTime: iso(now - 600), endTime: iso(now),
+  })), 'InvalidAllocationId.NotFound', 404);
+  await h.expectError(ecs.describeInstanceMonitorData(new Ecs.DescribeInstanceMonitorDataRequest({
+    instanceId: id, endTime: iso(now),
+  })), 'MissingParameter', 400);
+  // Seconds round up to the minute: a range of 59 s is one minute, within the limit.
+  const ok = h.wire(await ask({ startTime: iso(now - 400 * 60 + 1), period: 60 }));
+  assert.ok(Array.isArray(ok.MonitorData.InstanceMonitorData));
+});
