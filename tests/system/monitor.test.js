@@ -1,0 +1,85 @@
+'use strict';
+// System ring (issue 18): monitoring of a real guest. The host samples QEMU's vCPU threads,
+// its block devices (query-blockstats), the ENI's tap and the public address's counter at the
+// VPC's uplink; DescribeInstanceMonitorData shows an idle guest, then the same guest burning its
+// CPU, reading its disk and sending to a public address.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const h = require('../api/helpers');
+const { expectProbe } = require('./probes');
+const { Ecs } = h;
+
+const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
+const BOOT_MS = 180000;
+let server, ecs;
+
+async function operator(method, route) {
+  const token = fs.readFileSync(path.join(server.dataDir, 'operator-token'), 'utf8').trim();
+  const r = await h.httpRequest({ port: server.port, method, path: `/openecs/operator/v1/${route}`, headers: { authorization: `Bearer ${token}` } });
+  assert.equal(r.status, 200, `${route}: ${r.status} ${r.body}`);
+  return JSON.parse(r.body);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const iso = (s) => new Date(s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+
+// The minute that just ended (the test clock moves a minute on).
+async function nextMinute(ecs, id) {
+  const { Now } = await operator('POST', 'clock/advance?seconds=60');
+  const now = Date.parse(Now) / 1000;
+  const r = h.wire(await ecs.describeInstanceMonitorData(new Ecs.DescribeInstanceMonitorDataRequest({
+    instanceId: id, startTime: iso(now - 120), endTime: iso(now),
+  })));
+  const points = r.MonitorData.InstanceMonitorData;
+  assert.ok(points.length > 0, `a point: ${JSON.stringify(r)}`);
+  return points[points.length - 1];
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(IMAGE_DIR, h.IMAGE, 'image.json')), `built image in ${IMAGE_DIR} (scripts/build-image)`);
+  server = await h.startServer({
+    driver: 'qemu', extraArgs: ['--image-dir', IMAGE_DIR, '--test-clock', '--metrics-interval-ms', '1000'],
+  });
+  ecs = h.ecsClient(server);
+});
+after(async () => { if (server) await server.destroy(); });
+
+test('a guest burning its CPU shows in CPUUtilization, its disk reads and public traffic too', async () => {
+  const net = await h.createNetwork(ecs, h.vpcClient(server), { vpcCidr: '10.8.0.0/16', vswCidr: '10.8.1.0/24' });
+  // 25 s after its user data starts, the guest reads its disk, pings the host's side of the
+  // public pool (198.18.0.1, through the uplink) and burns its one vCPU for good.
+  const userData = Buffer.from([
+    '#!/bin/sh',
+    '(sleep 25',
+    ' (while :; do :; done) &',
+    ' (while true; do echo "probe burn on"; sleep 1; done) >/dev/console 2>&1 &',
+    ' dd if=/dev/vda of=/dev/null bs=64k count=800 2>/dev/null',
+    ' ping -c 5 198.18.0.1 >/dev/null 2>&1',
+    ') </dev/null >/dev/null 2>&1 &',
+  ].join('\n') + '\n').toString('base64');
+  const [id] = await h.runInstances(ecs, net, { hostName: 'burner', userData, internetMaxBandwidthOut: 5 });
+  await h.waitBooted(ecs, [id], BOOT_MS);
+  await nextMinute(ecs, id);  // the boot's minute ends (booting takes CPU)
+  await sleep(8000);
+  const idle = await nextMinute(ecs, id);
+  await expectProbe(ecs, id, 'burn', 'on', 'the guest burns its CPU', 120000);
+  const start = await nextMinute(ecs, id);  // idle, then the burn, the disk read and the pings
+  await sleep(8000);
+  const busy = await nextMinute(ecs, id);  // burning all along
+  console.log(`idle: ${JSON.stringify(idle)}\nstart: ${JSON.stringify(start)}\nbusy: ${JSON.stringify(busy)}`);
+  assert.ok(busy.CPU >= 80, `the burning guest uses its vCPU: ${busy.CPU} %`);
+  assert.ok(idle.CPU <= busy.CPU - 40, `the idle guest used less: ${idle.CPU} % against ${busy.CPU} %`);
+  assert.ok(start.BPSRead > 0 && start.IOPSRead > 0, 'its disk was read');
+  assert.ok(start.InternetTX + busy.InternetTX > 0 && start.InternetRX + busy.InternetRX > 0,
+    'it sent to and heard from a public address');
+  assert.ok(idle.IntranetTX + start.IntranetTX > 0, 'it talks to its router (DHCP, metadata)');
+  // The system disk's own points.
+  const disk = h.wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, instanceId: id }))).Disks.Disk[0];
+  const { Now } = await operator('GET', 'clock');
+  const now = Date.parse(Now) / 1000;
+  const dp = h.wire(await ecs.describeDiskMonitorData(new Ecs.DescribeDiskMonitorDataRequest({
+    diskId: disk.DiskId, startTime: iso(now - 600), endTime: iso(now),
+  }))).MonitorData.DiskMonitorData;
+  assert.ok(dp.some((p) => p.BPSRead > 0 && p.LatencyRead > 0), JSON.stringify(dp));
+});
