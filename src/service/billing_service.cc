@@ -11,6 +11,7 @@
 #include "service/instance_events.h"
 #include "service/instance_locks.h"
 #include "service/instance_service.h"
+#include "service/monitor_service.h"
 #include "service/quota_service.h"
 
 namespace openecs {
@@ -244,48 +245,99 @@ class Meter {
       int64_t day_end = (a / 86400 + 1) * 86400;
       int64_t b = std::min(now, day_end);
       long double amount = static_cast<long double>(rate) * units * (b - a) / 3600.0L;
-      std::string date = DayOf(a);
-      std::string id = ba_.account_id + "/" + date + "/" + resource_id + "/" + billing_item;
-      auto& table = txn_.state().bill_items;
-      auto it = table.find(id);
-      BillItem* line;
-      if (it == table.end()) {
-        BillItem n;
-        n.id = id;
-        n.account_id = ba_.account_id;
-        n.billing_date = date;
-        n.item = "PayAsYouGoBill";
-        n.subscription_type = "PayAsYouGo";
-        n.resource_id = resource_id;
-        n.billing_item = billing_item;
-        n.start_time = a;
-        line = &txn_.Put(std::move(n));
-      } else {
-        line = &it->second;
-        txn_.Touch(*line);
-      }
-      line->resource_name = name;
-      line->zone_id = zone;
-      line->spec = spec;
-      line->list_price = rate;
-      line->list_price_unit = unit;
-      line->usage += units * (b - a) / 3600.0;
-      line->usage_unit = unit;
-      line->service_seconds += b - a;
-      line->end_time = b;
-      Nano charged = static_cast<Nano>(std::llround(amount));
-      line->amount += charged;
-      total_ += charged;
+      BillItem& line = Line(resource_id, billing_item, a, name, zone, spec);
+      line.list_price = rate;
+      line.list_price_unit = unit;
+      line.usage += units * (b - a) / 3600.0;
+      line.usage_unit = unit;
+      line.service_seconds += b - a;
+      line.end_time = b;
+      Add(line, static_cast<Nano>(std::llround(amount)));
       a = b;
     }
+  }
+  // Usage counted, not timed (public traffic): `units` at `price` each, on today's line.
+  void ChargeUsage(const std::string& resource_id, const std::string& name, const std::string& zone,
+                   const std::string& billing_item, const std::string& spec, Nano price,
+                   double units, const std::string& unit) {
+    if (price <= 0 || units <= 0) return;
+    BillItem& line = Line(resource_id, billing_item, txn_.now(), name, zone, spec);
+    line.list_price = price;
+    line.list_price_unit = unit;
+    line.usage += units;
+    line.usage_unit = unit;
+    line.end_time = txn_.now();
+    Add(line, static_cast<Nano>(std::llround(static_cast<long double>(price) * units)));
   }
   Nano total() const { return total_; }
 
  private:
+  // The day line of a resource's billing item for the day of `at`, made if needed.
+  BillItem& Line(const std::string& resource_id, const std::string& billing_item, int64_t at,
+                 const std::string& name, const std::string& zone, const std::string& spec) {
+    std::string date = DayOf(at);
+    std::string id = ba_.account_id + "/" + date + "/" + resource_id + "/" + billing_item;
+    auto& table = txn_.state().bill_items;
+    auto it = table.find(id);
+    BillItem* line;
+    if (it == table.end()) {
+      BillItem n;
+      n.id = id;
+      n.account_id = ba_.account_id;
+      n.billing_date = date;
+      n.item = "PayAsYouGoBill";
+      n.subscription_type = "PayAsYouGo";
+      n.resource_id = resource_id;
+      n.billing_item = billing_item;
+      n.start_time = at;
+      line = &txn_.Put(std::move(n));
+    } else {
+      line = &it->second;
+      txn_.Touch(*line);
+    }
+    line->resource_name = name;
+    line->zone_id = zone;
+    line->spec = spec;
+    return *line;
+  }
+  void Add(BillItem& line, Nano amount) {
+    line.amount += amount;
+    total_ += amount;
+  }
   Txn& txn_;
   BillingAccount& ba_;
   Nano total_ = 0;
 };
+
+// Public traffic out (Monitor::TakePublicTrafficOut: bytes by instance or EIP), billed per GB
+// (1024^3 bytes) on today's line of each PayByTraffic instance and EIP; traffic of anything
+// else (PayByBandwidth, released since) is not billed.
+void ChargeTraffic(Txn& txn, const CloudConfig& config, const PriceTable& p,
+                   const std::map<std::string, int64_t>& traffic) {
+  constexpr double kGiB = 1024.0 * 1024 * 1024;
+  const State& s = txn.state();
+  for (const auto& [resource, bytes] : traffic) {
+    std::string account, name, zone;
+    if (auto i = s.instances.find(resource); i != s.instances.end()) {
+      if (i->second.internet_charge_type != "PayByTraffic") continue;
+      account = i->second.account_id;
+      name = i->second.name;
+      zone = i->second.zone_id;
+    } else if (auto e = s.eips.find(resource); e != s.eips.end()) {
+      if (e->second.internet_charge_type != "PayByTraffic") continue;
+      account = e->second.account_id;
+      name = e->second.name;
+    } else {
+      continue;
+    }
+    BillingAccount& ba = BillingAccountFor(txn, config, account);
+    Meter m(txn, ba);
+    m.ChargeUsage(resource, name, zone, "internet_traffic", "PayByTraffic", TrafficGbPrice(p),
+                  static_cast<double>(bytes) / kGiB, "GB");
+    ba.balance -= m.total();
+    txn.Touch(ba);
+  }
+}
 
 void MeterAccount(Txn& txn, const PriceTable& p, BillingAccount& ba) {
   const State& s = txn.state();
@@ -544,7 +596,10 @@ void RunActions(Cloud& cloud, const PassActions& a) {
 void RunBillingPass(Cloud& cloud, int64_t now) {
   const PriceTable& p = PricesOf(cloud);
   PassActions actions;
+  std::map<std::string, int64_t> traffic;
+  if (Monitor* monitor = cloud.monitor()) traffic = monitor->TakePublicTrafficOut();
   (void)cloud.Write([&](Txn& txn) -> Status {
+    ChargeTraffic(txn, cloud.config(), p, traffic);
     std::set<std::string> accounts;
     for (const auto& [id, a] : txn.state().accounts) accounts.insert(id);
     for (const auto& [id, i] : txn.state().instances) accounts.insert(i.account_id);

@@ -14,6 +14,8 @@
 #include "service/cloud_test_fixture.h"
 #include "service/disk_service.h"
 #include "service/instance_locks.h"
+#include "service/monitor_service.h"
+#include "store/metric_store.h"
 
 namespace openecs {
 namespace {
@@ -507,6 +509,83 @@ TEST_F(BillingTest, OrdersKeepEveryLineAndDuplicatesAreRefused) {
   auto twice = ModifyInstanceChargeType(*cloud_, c);
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.error().code, ErrorCode::kInvalidInstanceIdsParam);
+}
+
+}  // namespace
+}  // namespace openecs
+
+namespace openecs {
+namespace {
+
+// PayByTraffic: the monitor's public traffic out, billed per GB on today's line.
+class BillingTrafficTest : public BillingTest {
+ protected:
+  CloudConfig Config() override {
+    CloudConfig c = BillingTest::Config();
+    c.monitor = &monitor_;
+    return c;
+  }
+  // Two samples of `instance`, 10 s apart, its interface sending `bytes` through `ip` between.
+  void Send(const std::string& instance, const std::string& ip, int64_t bytes,
+            const std::map<std::string, std::string>& eips = {}) {
+    GuestSample s;
+    s.instance_id = instance;
+    s.at_ms = 1000;
+    s.vcpus = 1;
+    s.nics["eni-" + instance].public_ip = ip;
+    monitor_.Ingest({s}, eips);
+    s.at_ms = 11000;
+    s.nics["eni-" + instance].tx_bytes = bytes;
+    s.nics["eni-" + instance].public_tx_bytes = bytes;
+    monitor_.Ingest({s}, eips);
+  }
+  static std::unique_ptr<MetricStore> InMemory() {
+    auto store = MetricStore::Open(":memory:");
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+  std::unique_ptr<MetricStore> metrics_ = InMemory();
+  Monitor monitor_{metrics_.get(), &clock_};
+};
+
+TEST_F(BillingTrafficTest, PublicTrafficOutIsBilledPerGbForPayByTrafficOnly) {
+  Fund(100, -1);
+  AddInstance("web", [](Instance& i) {
+    i.internet_charge_type = "PayByTraffic";
+    i.public_ip = "198.18.0.9";
+  });
+  AddInstance("flat", [](Instance& i) {
+    i.internet_charge_type = "PayByBandwidth";
+    i.public_ip = "198.18.0.11";
+  });
+  Write([](Txn& txn) {
+    EipAddress e;
+    e.id = "eip-1";
+    e.account_id = kAcct;
+    e.ip_address = "198.18.0.10";
+    e.internet_charge_type = "PayByTraffic";
+    e.instance_id = "held";
+    txn.Put(e);
+  });
+  const int64_t kGiB = 1024LL * 1024 * 1024;
+  Send("web", "198.18.0.9", 2 * kGiB);
+  Send("flat", "198.18.0.11", kGiB);
+  Send("held", "198.18.0.10", kGiB / 2, {{"198.18.0.10", "eip-1"}});
+  Pass();
+  Nano per_gb = TrafficGbPrice(PricesOf(*cloud_));
+  ASSERT_GT(per_gb, 0);
+  auto web = Line("2025-01-15/web/internet_traffic");
+  ASSERT_TRUE(web);
+  EXPECT_DOUBLE_EQ(web->usage, 2.0);
+  EXPECT_EQ(web->usage_unit, "GB");
+  EXPECT_EQ(web->amount, 2 * per_gb);
+  auto eip = Line("2025-01-15/eip-1/internet_traffic");
+  ASSERT_TRUE(eip);
+  EXPECT_EQ(eip->amount, per_gb / 2);
+  EXPECT_FALSE(Line("2025-01-15/flat/internet_traffic"));  // its bandwidth is billed instead
+  EXPECT_EQ(Money().balance, ToNano(100) - web->amount - eip->amount);
+  // Taken once: the next pass bills only what was sent since.
+  Pass();
+  EXPECT_EQ(Line("2025-01-15/web/internet_traffic")->amount, 2 * per_gb);
 }
 
 }  // namespace
