@@ -140,6 +140,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterTaskActions(actions_);
   RegisterEventActions(actions_);
   RegisterMonitorActions(actions_);
+  RegisterCmsActions(actions_);
   RegisterImageActions(actions_);
 }
 

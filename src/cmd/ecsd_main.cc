@@ -27,11 +27,13 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "common/tls.h"
+#include "common/webhook.h"
 #include "hypervisor/fake/fake_driver.h"
 #include "hypervisor/qemu/qemu_driver.h"
 #include "model/catalogue.h"
 #include "service/account_service.h"
 #include "service/agent_service.h"
+#include "service/alarm_service.h"
 #include "service/billing_service.h"
 #include "service/cloud.h"
 #include "service/identity_service.h"
@@ -135,6 +137,8 @@ struct DevOptions {
   bool test_clock = false;  // the cloud's clock can be moved forward (operator route)
   std::string prices;       // the price table's file ("" the built-in one)
   std::string credit_limit = "unlimited";  // an account's credit line unless set
+  // CIDRs alarm webhooks may be posted to although special (loopback, private): common/webhook.h
+  std::string webhook_allow;
 };
 
 struct AgentCmdOptions {
@@ -419,6 +423,11 @@ int RunDev(DevOptions o) {
     test_clock = std::make_unique<TestClock>(std::max<int64_t>(0, offset_ms));
     config.clock = test_clock.get();
   }
+  auto webhook_allow = ParseAddressAllowList(o.webhook_allow);
+  if (!webhook_allow.ok()) {
+    std::cerr << "--webhook-allow: " << webhook_allow.error().message << "\n";
+    return 2;
+  }
   // Monitoring: its own database beside the state's (store/metric_store.h).
   auto metric_store = MetricStore::Open(o.host.data_dir + "/metrics.sqlite");
   if (!metric_store.ok()) {
@@ -587,6 +596,16 @@ int RunDev(DevOptions o) {
     if (tick % 5 == 0) ReleaseDueInstances(**cloud, (**cloud).Now());  // each second
     if (tick % 5 == 0) {  // monitoring: minutes that ended, rollups (service/monitor_service.h)
       if (Status st = monitor.Flush(); !st.ok()) LOG_WARN("monitor: {}", st.error().message);
+      // Alarm rules whose period ended; their webhooks are posted off this loop.
+      if (auto notices = RunAlarmPass(**cloud); !notices.empty())
+        std::thread([notices = std::move(notices), allow = *webhook_allow] {
+          for (const auto& n : notices) {
+            auto r = PostForm(n.webhook, n.fields, allow);
+            if (!r.ok() || *r / 100 != 2)
+              LOG_WARN("alarm {}: webhook {}: {}", n.fields.at("ruleId"), n.webhook,
+                       r.ok() ? "answered " + std::to_string(*r) : r.error().message);
+          }
+        }).detach();
     }
     if (tick % 25 == 0) RunBillingPass(**cloud, (**cloud).Now());  // every 5 s
     // Accounts changed beside the server (`ecsd account set-quota`), each second; never from
@@ -754,6 +773,9 @@ int main(int argc, char** argv) {
   dev->add_flag("--test-clock", o.test_clock,
                 "let the operator move the cloud's clock forward (ecsd operator advance-clock): "
                 "expiries, renewals and bills in seconds; for tests");
+  dev->add_option("--webhook-allow", o.webhook_allow,
+                  "alarm webhooks: CIDR blocks (comma-separated) they may be posted to although "
+                  "loopback, private or otherwise special (default: none)");
   dev->add_option("--prices", o.prices,
                   "the price table (JSON; `ecsd prices` prints the built-in one to edit)");
   dev->add_option("--credit-limit", o.credit_limit,

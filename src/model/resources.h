@@ -527,6 +527,40 @@ struct DeploymentSet {
   int64_t creation_time = 0;
 };
 
+// A metric alarm rule (CloudMonitor PutResourceMetricRule, service/alarm_service.h): a
+// statistic of one acs_ecs_dashboard metric over `period`, compared with a threshold for each
+// of its instances; `times` breaches in a row raise the alert, one evaluation without a breach
+// clears it, and each change is posted to the webhook.
+struct MetricRule {
+  std::string id;  // the caller's RuleId
+  int64_t version = 0;
+  std::string account_id;
+  std::string name;
+  std::string metric_namespace = "acs_ecs_dashboard";
+  std::string metric_name;
+  std::vector<std::string> resources;  // instance ids
+  std::string resources_text;          // Resources as given (read back as given)
+  int period = 60;
+  std::string level = "Critical";  // the escalation given: Critical | Warn | Info
+  std::string statistics = "Average";
+  std::string comparison = "GreaterThanThreshold";
+  double threshold = 0;
+  std::string threshold_text;
+  int times = 1;
+  std::string webhook;
+  std::string contact_groups;
+  int silence_time = 86400;
+  std::string no_data_policy = "KEEP_LAST_STATE";
+  bool enabled = true;
+  // Per instance: the alert state (OK | ALARM) and the breaches in a row.
+  std::map<std::string, std::string> states;
+  std::map<std::string, int> breaches;
+  std::map<std::string, int64_t> notified;  // when its last alert was sent (silence)
+  int64_t evaluated_until = 0;              // the last minute evaluated (its start)
+  int64_t creation_time = 0;
+  int64_t update_time = 0;
+};
+
 // A resource group (Resource Manager): a named set of an account's resources, for ordering and,
 // with RAM, for permissions. Every account also has a default group, which is not a record
 // (service/resource_group_service.h); a resource whose resource_group_id is "" is in it.
@@ -601,5 +635,7 @@ void to_json(nlohmann::json& j, const LaunchTemplate& v);
 void from_json(const nlohmann::json& j, LaunchTemplate& v);
 void to_json(nlohmann::json& j, const DeploymentSet& v);
 void from_json(const nlohmann::json& j, DeploymentSet& v);
+void to_json(nlohmann::json& j, const MetricRule& v);
+void from_json(const nlohmann::json& j, MetricRule& v);
 
 }  // namespace openecs

@@ -76,5 +76,9 @@ OPENECS_JSON(LaunchTemplate, id, version, account_id, region_id, name, resource_
              default_version, last_number, versions, tags, creation_time, modified_time)
 OPENECS_JSON(DeploymentSet, id, version, account_id, region_id, name, description, strategy,
              group_count, on_unable_to_redeploy, domain, granularity, creation_time)
+OPENECS_JSON(MetricRule, id, version, account_id, name, metric_namespace, metric_name, resources,
+             resources_text, period, level, statistics, comparison, threshold, threshold_text,
+             times, webhook, contact_groups, silence_time, no_data_policy, enabled, states,
+             breaches, notified, evaluated_until, creation_time, update_time)
 
 }  // namespace openecs

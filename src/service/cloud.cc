@@ -98,6 +98,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<InstanceEvent>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<LaunchTemplate>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<DeploymentSet>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<MetricRule>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RamUser>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RamGroup>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RamPolicy>());
@@ -120,7 +121,8 @@ bool ShapesDesiredState(std::string_view kind) {
          kind != Kind<ResourceGroup>::kName && kind != Kind<RouteTable>::kName &&
          kind != Kind<RamUser>::kName && kind != Kind<RamGroup>::kName &&
          kind != Kind<RamPolicy>::kName && kind != Kind<RamRole>::kName &&
-         kind != Kind<AccessKey>::kName;
+         kind != Kind<AccessKey>::kName && kind != Kind<BillingAccount>::kName &&
+         kind != Kind<BillItem>::kName && kind != Kind<MetricRule>::kName;
 }
 
 // Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
@@ -134,7 +136,7 @@ void ForKind(std::string_view kind, F&& f) {
             RouteEntry, ResourceGroup, VSwitch, SecurityGroup, KeyPair, EipAddress,
             NetworkInterface, Host, IdempotencyRecord, Account, InstanceEvent, LaunchTemplate,
             DeploymentSet, RamUser, RamGroup, RamPolicy, RamRole, AccessKey, BillingAccount,
-            BillItem>(kind, std::forward<F>(f));
+            BillItem, MetricRule>(kind, std::forward<F>(f));
 }
 }  // namespace
 

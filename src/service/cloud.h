@@ -93,6 +93,8 @@ struct State {
   std::map<std::string, InstanceEvent> instance_events;
   std::map<std::string, LaunchTemplate> launch_templates;
   std::map<std::string, DeploymentSet> deployment_sets;
+  // CloudMonitor alarm rules by MetricRuleKey(account, rule id) (service/alarm_service.h).
+  std::map<std::string, MetricRule> metric_rules;
   // RAM (model/ram.h): users, groups, custom policies and roles by RamKey(account, name),
   // AccessKeys by AccessKeyId.
   std::map<std::string, RamUser> ram_users;
@@ -241,6 +243,7 @@ OPENECS_KIND(Account, "account", accounts)
 OPENECS_KIND(InstanceEvent, "instance_event", instance_events)
 OPENECS_KIND(LaunchTemplate, "launch_template", launch_templates)
 OPENECS_KIND(DeploymentSet, "deployment_set", deployment_sets)
+OPENECS_KIND(MetricRule, "metric_rule", metric_rules)
 OPENECS_KIND(RamUser, "ram_user", ram_users)
 OPENECS_KIND(RamGroup, "ram_group", ram_groups)
 OPENECS_KIND(RamPolicy, "ram_policy", ram_policies)
