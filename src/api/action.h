@@ -66,10 +66,11 @@ void RegisterLaunchTemplateActions(ActionTable& t);
 void RegisterDeploymentSetActions(ActionTable& t);
 void RegisterStsActions(ActionTable& t);  // sts_actions.cc
 void RegisterInstanceRamRoleActions(ActionTable& t);
-void RegisterBillingActions(ActionTable& t);  // billing_actions.cc
-void RegisterBssActions(ActionTable& t);      // bss_actions.cc (BSS OpenAPI 2017-12-14)
-void RegisterMonitorActions(ActionTable& t);  // monitor_actions.cc
-void RegisterCmsActions(ActionTable& t);      // cms_actions.cc (CloudMonitor 2019-01-01)
+void RegisterBillingActions(ActionTable& t);      // billing_actions.cc
+void RegisterBssActions(ActionTable& t);          // bss_actions.cc (BSS OpenAPI 2017-12-14)
+void RegisterMonitorActions(ActionTable& t);      // monitor_actions.cc
+void RegisterCmsActions(ActionTable& t);          // cms_actions.cc (CloudMonitor 2019-01-01)
+void RegisterActionTrailActions(ActionTable& t);  // actiontrail_actions.cc (2020-07-06)
 // InvalidUser.PassRoleForbidden unless the caller may pass `role_name` (ram:PassRole) to an
 // instance ("" passes nothing; instance_ram_role_actions.cc).
 Status CheckPassRole(const ApiContext& c, const std::string& role_name);

@@ -141,6 +141,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterEventActions(actions_);
   RegisterMonitorActions(actions_);
   RegisterCmsActions(actions_);
+  RegisterActionTrailActions(actions_);
   RegisterImageActions(actions_);
 }
 
@@ -149,7 +150,11 @@ HttpResponse ApiServer::Handle(const HttpRequest& req) {
   bool xml = false;
   try {
     auto t0 = std::chrono::steady_clock::now();
-    HttpResponse r = Dispatch(req, request_id, &xml);
+    AuditNote note;
+    HttpResponse r = Dispatch(req, request_id, &xml, &note);
+    // The audit trail (CloudConfig::audit): every call that passed authentication.
+    if (AuditLog* audit = cloud_.audit(); audit && note.authenticated)
+      audit->Record(AuditEventOf(note, req, r, request_id, cloud_.NowMillis()));
     // Server-side time, for benchmarks that want it apart from the client's.
     r.headers["x-openecs-handler-us"] = std::to_string(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
@@ -161,8 +166,8 @@ HttpResponse ApiServer::Handle(const HttpRequest& req) {
   }
 }
 
-HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& request_id,
-                                 bool* xml) {
+HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& request_id, bool* xml,
+                                 AuditNote* note) {
   ApiRequest req;
   req.http = &http;
   req.method = http.method;
@@ -213,6 +218,11 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   auto principal = auth_.Verify(req);
   if (!principal.ok()) return ErrorResponse(principal.error(), request_id, *xml);
   const std::string& account = principal->account_id;
+  note->authenticated = true;
+  note->principal = *principal;
+  note->action = action;
+  note->version = version;
+  note->params = all;
 
   auto spec = actions_.find({version, action});
   if (spec == actions_.end()) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/action.h"
+#include "api/audit.h"
 #include "api/auth.h"
 #include "api/client_token.h"
 #include "common/http_server.h"
@@ -25,7 +26,9 @@ class ApiServer {
   ClientTokens& client_tokens() { return tokens_; }
 
  private:
-  HttpResponse Dispatch(const HttpRequest& req, const std::string& request_id, bool* xml);
+  // `note` learns the identity, action and parameters once the call is authenticated.
+  HttpResponse Dispatch(const HttpRequest& req, const std::string& request_id, bool* xml,
+                        AuditNote* note);
   Cloud& cloud_;
   Authenticator& auth_;
   ClientTokens tokens_;

@@ -294,6 +294,7 @@ std::string ProductOfVersion(const std::string& version) {
   if (version == "2020-03-31") return "resourcemanager";
   if (version == "2017-12-14") return "bss";
   if (version == "2019-01-01") return "cms";
+  if (version == "2020-07-06") return "actiontrail";
   return "";
 }
 

@@ -44,6 +44,7 @@
 #include "service/network_service.h"
 #include "service/quota_service.h"
 #include "service/snapshot_policy_service.h"
+#include "store/audit_log.h"
 #include "store/metric_store.h"
 #include "store/store.h"
 #include "sys/exec.h"
@@ -436,6 +437,13 @@ int RunDev(DevOptions o) {
   }
   Monitor monitor(metric_store->get(), config.clock);
   config.monitor = &monitor;
+  // The audit trail: every authenticated API call (store/audit_log.h).
+  auto audit = AuditLog::Open(o.host.data_dir + "/audit.sqlite");
+  if (!audit.ok()) {
+    std::cerr << audit.error().message << "\n";
+    return 1;
+  }
+  config.audit = audit->get();
   auto cloud = Cloud::Open(store->get(), config);
   if (!cloud.ok()) {
     std::cerr << cloud.error().message << "\n";

@@ -34,7 +34,8 @@ namespace openecs {
 
 struct PriceTable;  // billing/price_table.h
 
-class Monitor;  // service/monitor_service.h
+class Monitor;   // service/monitor_service.h
+class AuditLog;  // store/audit_log.h
 
 struct CloudConfig {
   std::string region_id = "local";
@@ -59,6 +60,8 @@ struct CloudConfig {
   // Monitoring (service/monitor_service.h): where the hosts' samples go and the monitoring
   // APIs read from; null: none is kept (they answer no points). Must outlive the Cloud.
   Monitor* monitor = nullptr;
+  // The audit trail (store/audit_log.h): every authenticated API call; null: none kept.
+  AuditLog* audit = nullptr;
 };
 
 // The JSON member names whose string values are secrets, sealed by CloudConfig::secrets in the
@@ -311,6 +314,8 @@ class Cloud {
   int64_t NowMillis() const { return config_.clock->NowMillis(); }
   // The monitor (CloudConfig::monitor), or null.
   Monitor* monitor() const { return config_.monitor; }
+  // The audit trail (CloudConfig::audit), or null.
+  AuditLog* audit() const { return config_.audit; }
 
   // Runs `fn` under the shared lock. `fn` must not keep references past its return.
   template <typename R>

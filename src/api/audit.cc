@@ -1,0 +1,106 @@
+#include "api/audit.h"
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "api/authorizer.h"
+#include "service/cloud.h"
+
+namespace openecs {
+namespace {
+
+bool SignatureParam(const std::string& k) {
+  static const char* kNames[] = {"Signature",        "SignatureNonce", "SignatureMethod",
+                                 "SignatureVersion", "SignatureType",  "Timestamp",
+                                 "AccessKeyId",      "Action",         "Version",
+                                 "Format",           "SecurityToken"};
+  for (const char* n : kNames)
+    if (k == n) return true;
+  return false;
+}
+
+bool ReadOnly(const std::string& action) {
+  for (const char* prefix : {"Describe", "List", "Get", "Query", "Inquiry", "Lookup"})
+    if (action.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+// The ids a request names: values of parameters whose name ends in "Id" (InstanceId,
+// DiskId.1, ...) or of JSON lists named "...Ids".
+std::string ResourcesOf(const std::map<std::string, std::string>& params) {
+  std::string out;
+  auto add = [&](const std::string& v) {
+    if (v.empty() || v.size() > 64 || v.find(',') != std::string::npos) return;
+    out += (out.empty() ? "" : ",") + v;
+  };
+  for (const auto& [k, v] : params) {
+    std::string base = k.substr(0, k.find('.'));
+    if (base == "RegionId" || base == "ZoneId" || base == "OwnerId" || base == "ResourceOwnerId" ||
+        base == "ClientToken")
+      continue;
+    if (base.size() > 2 && base.compare(base.size() - 2, 2, "Id") == 0) add(v);
+    if (base.size() > 3 && base.compare(base.size() - 3, 3, "Ids") == 0) {
+      auto list = nlohmann::json::parse(v, nullptr, false);
+      if (list.is_array())
+        for (const auto& x : list)
+          if (x.is_string()) add(x.get<std::string>());
+    }
+  }
+  return out;
+}
+
+// The error code and message of an error reply (JSON or XML).
+void ErrorOf(const HttpResponse& r, std::string* code, std::string* message) {
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_object()) {
+    *code = j.value("Code", "");
+    *message = j.value("Message", "");
+    return;
+  }
+  std::smatch m;
+  static const std::regex kCode("<Code>([^<]*)</Code>"), kMessage("<Message>([^<]*)</Message>");
+  if (std::regex_search(r.body, m, kCode)) *code = m[1];
+  if (std::regex_search(r.body, m, kMessage)) *message = m[1];
+}
+
+}  // namespace
+
+AuditEvent AuditEventOf(const AuditNote& note, const HttpRequest& request,
+                        const HttpResponse& response, const std::string& request_id,
+                        int64_t now_ms) {
+  AuditEvent e;
+  e.event_id = request_id;
+  e.time_ms = now_ms;
+  const Principal& p = note.principal;
+  e.account_id = p.account_id;
+  e.identity_type = p.type == Principal::Type::kUser          ? "ram-user"
+                    : p.type == Principal::Type::kAssumedRole ? "assumed-role"
+                                                              : "root-account";
+  e.user_name = p.type == Principal::Type::kUser          ? p.user_name
+                : p.type == Principal::Type::kAssumedRole ? p.role_name + ":" + p.session_name
+                                                          : "";
+  e.access_key_id = p.access_key_id;
+  e.source_ip = request.remote_address;
+  if (auto ua = request.headers.find("user-agent"); ua != request.headers.end())
+    e.user_agent = ua->second.substr(0, 256);
+  e.service = ProductOfVersion(note.version);
+  e.version = note.version;
+  e.action = note.action;
+  e.read_only = ReadOnly(note.action);
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [k, v] : note.params) {
+    if (SignatureParam(k)) continue;
+    std::string base = k.substr(k.rfind('.') == std::string::npos ? 0 : k.rfind('.') + 1);
+    if (IsSecretFieldName(base) || IsSecretFieldName(k))
+      params[k] = "******";
+    else
+      params[k] = v.size() > 1024 ? v.substr(0, 1024) + "..." : v;
+  }
+  e.parameters = params.dump();
+  e.resources = ResourcesOf(note.params);
+  e.http_status = response.status;
+  if (response.status >= 400) ErrorOf(response, &e.error_code, &e.error_message);
+  return e;
+}
+
+}  // namespace openecs
