@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "api/authorizer.h"
+#include "common/text.h"
 #include "service/cloud.h"
 
 namespace openecs {
@@ -30,7 +31,7 @@ bool ReadOnly(const std::string& action) {
 std::string ResourcesOf(const std::map<std::string, std::string>& params) {
   std::string out;
   auto add = [&](const std::string& v) {
-    if (v.empty() || v.size() > 64 || v.find(',') != std::string::npos) return;
+    if (v.empty() || v.size() > 64 || v.find(',') != std::string::npos || !IsValidUtf8(v)) return;
     out += (out.empty() ? "" : ",") + v;
   };
   for (const auto& [k, v] : params) {
@@ -82,7 +83,7 @@ AuditEvent AuditEventOf(const AuditNote& note, const HttpRequest& request,
   e.access_key_id = p.access_key_id;
   e.source_ip = request.remote_address;
   if (auto ua = request.headers.find("user-agent"); ua != request.headers.end())
-    e.user_agent = ua->second.substr(0, 256);
+    e.user_agent = IsValidUtf8(ua->second.substr(0, 256)) ? ua->second.substr(0, 256) : "?";
   e.service = ProductOfVersion(note.version);
   e.version = note.version;
   e.action = note.action;
@@ -90,13 +91,19 @@ AuditEvent AuditEventOf(const AuditNote& note, const HttpRequest& request,
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [k, v] : note.params) {
     if (SignatureParam(k)) continue;
+    // Text that is not UTF-8 (refused by Dispatch, but recorded as refused) is not kept.
+    if (!IsValidUtf8(k) || !IsValidUtf8(v)) {
+      if (IsValidUtf8(k)) params[k] = "(not UTF-8)";
+      continue;
+    }
     std::string base = k.substr(k.rfind('.') == std::string::npos ? 0 : k.rfind('.') + 1);
     if (IsSecretFieldName(base) || IsSecretFieldName(k))
       params[k] = "******";
     else
       params[k] = v.size() > 1024 ? v.substr(0, 1024) + "..." : v;
   }
-  e.parameters = params.dump();
+  // A value cut inside a character is repaired, not refused.
+  e.parameters = params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   e.resources = ResourcesOf(note.params);
   e.http_status = response.status;
   if (response.status >= 400) ErrorOf(response, &e.error_code, &e.error_message);
