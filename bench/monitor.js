@@ -21,7 +21,7 @@ const cpuTicks = (pid) => {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 (async () => {
-  const server = await h.startServer({ delayMs: 0, extraArgs: ['--test-clock', '--metrics-interval-ms', '1000'] });
+  const server = await h.startServer({ delayMs: 0, extraArgs: ['--test-clock', '--metrics-interval-ms', '1000', '--public-cidr', '198.18.0.0/20'] });
   try {
     const ecs = h.ecsClient(server);
     const net = await h.createNetwork(ecs, h.vpcClient(server), { vswCidr: '192.168.0.0/18' });
@@ -69,16 +69,17 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
         metricName: 'CPUUtilization', dimensions: dims, period: '60', startTime: String((now - 3600) * 1000), endTime: String(now * 1000) }));
       lists.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
-    const bytes = ['metrics.sqlite', 'metrics.sqlite-wal'].map((f) => path.join(server.dataDir, f))
-      .filter((f) => fs.existsSync(f)).reduce((a, f) => a + fs.statSync(f).size, 0);
+    const size = (f) => (fs.existsSync(path.join(server.dataDir, f)) ? fs.statSync(path.join(server.dataDir, f)).size : 0);
+    const bytes = size('metrics.sqlite');
     const minutes = Number(args.minutes);
     console.log(`# ${n} running emulated instances, each with a system disk and a public address, sampled every 1 s`);
     console.log(`ecsd CPU while sampling (no API calls):   ${cpuPct.toFixed(1)} % of one core`);
     console.log(`clock advance of a minute (Flush):        ${fmt(summary(flush))}`);
     console.log(`DescribeInstanceMonitorData, 60 minutes:  ${fmt(summary(reads))}`);
     console.log(`DescribeMetricList, 50 instances x 60 min: ${fmt(summary(lists))}`);
-    console.log(`metrics.sqlite: ${(bytes / 1048576).toFixed(1)} MiB for ${minutes} minutes = ` +
-      `${(bytes / n / minutes * 1440 / 1024).toFixed(0)} KiB per instance-day of 60 s points (before rollups)`);
+    console.log(`metrics.sqlite: ${(bytes / 1048576).toFixed(1)} MiB (+ ${(size('metrics.sqlite-wal') / 1048576).toFixed(1)} MiB WAL) ` +
+      `for ${minutes} minutes = ${(bytes / n / minutes * 1440 / 1024).toFixed(0)} KiB per instance-day of 60 s points ` +
+      `(3 resources each: instance, disk, ENI), before rollups`);
   } finally {
     await server.destroy();
   }

@@ -61,6 +61,7 @@ Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
       options_(std::move(options)),
       metadata_(options_.metadata_secret.empty() ? RandomHex(32) : options_.metadata_secret) {
   options_.host.vpc_data_plane = options_.network != nullptr;
+  guests_gauge_ = agent_metrics::GuestsGauge(driver_);
   if (options_.network) options_.host.underlay_ip = options_.network->underlay_ip();
   metadata_.OnRequest([this](const std::string& id) { GuestSignalled(id, "a metadata request"); });
   metadata_.SetCredentialSource(
@@ -127,7 +128,8 @@ void Agent::Loop() {
     }
     // A full sync pulls everything (since=0) and re-checks every guest against the host.
     bool full = NowMillis() - last_full >= options_.full_sync_ms;
-    auto desired = channel_->Pull(host_id(), full ? 0 : revision, 500);
+    auto desired = agent_metrics::TimedPull(
+        [&] { return channel_->Pull(host_id(), full ? 0 : revision, 500); });
     if (!desired.ok()) {
       LOG_WARN("agent: pull failed: {}", desired.error().message);
       if (desired.error().code == ErrorCode::kInvalidParameter) {  // the server forgot us
@@ -207,6 +209,8 @@ void Agent::RefreshConsoles() {
 }
 
 void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
+  // Every guest operation this pass starts holds it; the last one to end records the lag.
+  auto pass = agent_metrics::StartPass(full_sync);
   running_.clear();
   macs_.clear();
   for (const auto& vm : desired.vms) {
@@ -326,7 +330,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
     placed.insert(vm.instance_id);
     if (!full_sync && Settled(vm)) continue;
     if (!Claim(vm.instance_id)) continue;
-    boost::asio::post(*pool_, [this, vm, full_sync] {
+    boost::asio::post(*pool_, [this, vm, full_sync, pass] {
       Act(vm);
       if (full_sync) {
         VmInfo info = driver_->Info(vm.instance_id);
@@ -339,9 +343,10 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
   // report was lost, or an instance moved away).
   for (const auto& info : driver_->List()) {
     if (placed.count(info.instance_id) || !Claim(info.instance_id)) continue;
-    boost::asio::post(*pool_, [this, id = info.instance_id] {
+    boost::asio::post(*pool_, [this, id = info.instance_id, pass] {
       LOG_INFO("agent: destroying orphan guest {}", id);
-      Status st = driver_->Destroy(id, false);
+      Status st =
+          agent_metrics::TimedDriverOp("destroy", [&] { return driver_->Destroy(id, false); });
       if (!st.ok()) LOG_WARN("agent: destroying orphan {} failed: {}", id, st.error().message);
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -420,7 +425,7 @@ void Agent::Act(const DesiredVm& vm) {
 void Agent::ActAbsent(const DesiredVm& vm, const VmInfo& info) {
   const std::string& id = vm.instance_id;
   if (info.power != PowerState::kAbsent) {
-    Status st = driver_->Destroy(id, true);
+    Status st = agent_metrics::TimedDriverOp("destroy", [&] { return driver_->Destroy(id, true); });
     if (!st.ok()) return Send(FailureNews(id, info.power, "destroy", st.error().message));
   }
   {
@@ -433,12 +438,14 @@ void Agent::ActAbsent(const DesiredVm& vm, const VmInfo& info) {
 void Agent::ActStopped(const DesiredVm& vm, const VmInfo& info) {
   const std::string& id = vm.instance_id;
   if (info.power == PowerState::kAbsent) {
-    Status st = driver_->Spawn(vm);
+    Status st = agent_metrics::TimedDriverOp("spawn", [&] { return driver_->Spawn(vm); });
     if (!st.ok()) return Send(FailureNews(id, PowerState::kAbsent, "spawn", st.error().message));
     return Send(PowerNews(id, PowerState::kShutoff));
   }
   if (info.power == PowerState::kRunning) {
-    Status st = driver_->PowerOff(id, vm.force_stop, options_.graceful_stop_timeout_ms);
+    Status st = agent_metrics::TimedDriverOp("power_off", [&] {
+      return driver_->PowerOff(id, vm.force_stop, options_.graceful_stop_timeout_ms);
+    });
     if (!st.ok())
       return Send(FailureNews(id, driver_->Info(id).power, "power_off", st.error().message));
     return Send(PowerNews(id, PowerState::kShutoff));
@@ -449,13 +456,13 @@ void Agent::ActStopped(const DesiredVm& vm, const VmInfo& info) {
 void Agent::ActRunning(const DesiredVm& vm, VmInfo info) {
   const std::string& id = vm.instance_id;
   if (info.power == PowerState::kAbsent) {
-    Status st = driver_->Spawn(vm);
+    Status st = agent_metrics::TimedDriverOp("spawn", [&] { return driver_->Spawn(vm); });
     if (!st.ok()) return Send(FailureNews(id, PowerState::kAbsent, "spawn", st.error().message));
     Send(PowerNews(id, PowerState::kShutoff, vm.reboot_seq));
     info.power = PowerState::kShutoff;
   }
   if (info.power == PowerState::kShutoff) {
-    Status st = driver_->PowerOn(vm);
+    Status st = agent_metrics::TimedDriverOp("power_on", [&] { return driver_->PowerOn(vm); });
     if (!st.ok())
       return Send(FailureNews(id, driver_->Info(id).power, "power_on", st.error().message));
     {
@@ -484,7 +491,8 @@ void Agent::ActRunning(const DesiredVm& vm, VmInfo info) {
   if (done < 0) return Send(PowerNews(id, PowerState::kRunning, vm.reboot_seq));
   if (!SyncDevices(vm)) return;
   if (vm.reboot_seq > done) {
-    Status st = driver_->Reboot(vm, vm.force_stop);
+    Status st =
+        agent_metrics::TimedDriverOp("reboot", [&] { return driver_->Reboot(vm, vm.force_stop); });
     if (!st.ok())
       return Send(FailureNews(id, driver_->Info(id).power, "reboot", st.error().message));
     {

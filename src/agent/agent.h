@@ -29,6 +29,7 @@
 #include <string>
 #include <thread>
 
+#include "agent/agent_metrics.h"
 #include "agent/metadata_service.h"
 #include "agent/metrics_sampler.h"
 #include "hypervisor/driver.h"
@@ -116,6 +117,7 @@ class Agent {
   std::set<std::string> running_;
   std::map<std::string, std::vector<std::string>> macs_;
   std::map<std::string, size_t> console_seen_;
+  MetricsCallback guests_gauge_;  // openecs_agent_guests (agent_metrics.h)
 };
 
 }  // namespace openecs

@@ -143,15 +143,77 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterCmsActions(actions_);
   RegisterActionTrailActions(actions_);
   RegisterImageActions(actions_);
+  RegisterStateGauges();
+}
+
+void ApiServer::RegisterStateGauges() {
+  MetricsRegistry& m = DefaultMetrics();
+  Cloud& cloud = cloud_;
+  gauges_.push_back(m.AddCallbackGauge(
+      "openecs_instances", "Instances by API status, from the server's state when scraped.",
+      {"status"}, [&cloud] {
+        return cloud.Read<GaugeSamples>([](const State& s) {
+          std::map<InstanceStatus, double> n;
+          for (const auto& [id, i] : s.instances) ++n[i.status];
+          GaugeSamples out;
+          for (InstanceStatus st : kAllStatuses)
+            out.push_back({{std::string(ToString(st))}, n[st]});
+          return out;
+        });
+      }));
+  gauges_.push_back(m.AddCallbackGauge(
+      "openecs_instance_operations",
+      "Instances with an operation in flight (the task an instance's status waits on), by task.",
+      {"task"}, [&cloud] {
+        return cloud.Read<GaugeSamples>([](const State& s) {
+          std::map<InstanceTask, double> n;
+          for (const auto& [id, i] : s.instances) ++n[i.task];
+          GaugeSamples out;
+          for (InstanceTask t :
+               {InstanceTask::kCreating, InstanceTask::kStarting, InstanceTask::kStopping,
+                InstanceTask::kRebooting, InstanceTask::kReleasing})
+            out.push_back({{std::string(ToString(t))}, n[t]});
+          return out;
+        });
+      }));
+  gauges_.push_back(m.AddCallbackGauge(
+      "openecs_tasks",
+      "Task records (DescribeTasks: snapshots, disk rebuilds, images) by status; Processing is "
+      "the long work not settled yet.",
+      {"status"}, [&cloud] {
+        return cloud.Read<GaugeSamples>([](const State& s) {
+          std::map<std::string, double> n = {{"Processing", 0}, {"Finished", 0}, {"Failed", 0}};
+          for (const auto& [id, t] : s.tasks) ++n[t.status];
+          GaugeSamples out;
+          for (const auto& [status, count] : n) out.push_back({{status}, count});
+          return out;
+        });
+      }));
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& req) {
   std::string request_id = NewRequestId();
   bool xml = false;
+  auto t0 = std::chrono::steady_clock::now();
+  CallLabels labels;
+  auto count = [&] {
+    if (!labels.counted) return;
+    static CounterFamily& requests = DefaultMetrics().Counter(
+        "openecs_api_requests_total",
+        "API calls answered, by product, action and result (the ECS error code, or OK).",
+        {"product", "action", "code"});
+    static HistogramFamily& duration = DefaultMetrics().Histogram(
+        "openecs_api_request_duration_seconds",
+        "Time the API server spent on a call, from parsing to the reply (the network not "
+        "included).",
+        {"product", "action"}, MetricsRegistry::FastBuckets());
+    requests.Inc({labels.product, labels.action, labels.code});
+    duration.Observe({labels.product, labels.action},
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  };
   try {
-    auto t0 = std::chrono::steady_clock::now();
     AuditNote note;
-    HttpResponse r = Dispatch(req, request_id, &xml, &note);
+    HttpResponse r = Dispatch(req, request_id, &xml, &note, &labels);
     // The audit trail (CloudConfig::audit): every call that passed authentication.
     if (AuditLog* audit = cloud_.audit(); audit && note.authenticated)
       audit->Record(AuditEventOf(note, req, r, request_id, cloud_.NowMillis()));
@@ -159,15 +221,23 @@ HttpResponse ApiServer::Handle(const HttpRequest& req) {
     r.headers["x-openecs-handler-us"] = std::to_string(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
             .count());
+    count();
     return r;
   } catch (const std::exception& e) {
     LOG_ERROR("request {} failed with an exception: {}", request_id, e.what());
+    labels.code = Describe(ErrorCode::kInternalError).code;
+    count();
     return ErrorResponse(MakeError(ErrorCode::kInternalError), request_id, xml);
   }
 }
 
 HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& request_id, bool* xml,
-                                 AuditNote* note) {
+                                 AuditNote* note, CallLabels* labels) {
+  // Every error answer goes through here, so the metrics learn its code.
+  auto fail = [labels](const Error& e, const std::string& id, bool in_xml) {
+    labels->code = Describe(e.code).code;
+    return ErrorResponse(e, id, in_xml);
+  };
   ApiRequest req;
   req.http = &http;
   req.method = http.method;
@@ -176,16 +246,19 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   if (q != std::string::npos)
     ParseUrlEncoded(std::string_view(http.target).substr(q + 1), false, &req.query);
 
-  if (req.path.rfind("/openecs/", 0) == 0) {
+  bool ours = req.path.rfind("/openecs/", 0) == 0 || req.path == "/metrics";
+  if (ours) {
+    labels->counted = false;
     auto it = routes_.find(req.path);
     bool loopback = http.remote_address == "127.0.0.1" || http.remote_address == "::1" ||
                     http.remote_address.rfind("::ffff:127.", 0) == 0;
-    if (it == routes_.end() || !loopback)
+    if (!loopback || (it == routes_.end() && req.path != "/metrics"))
       return ErrorResponse(MakeError(ErrorCode::kInvalidAction), request_id, false);
+    if (req.path == "/metrics") return MetricsResponse(http);
     return it->second(http);
   }
   if (req.method != "GET" && req.method != "POST")
-    return ErrorResponse(MakeError(ErrorCode::kUnsupportedHttpMethod), request_id, false);
+    return fail(MakeError(ErrorCode::kUnsupportedHttpMethod), request_id, false);
   auto ct = http.headers.find("content-type");
   if (ct != http.headers.end() &&
       ct->second.find("application/x-www-form-urlencoded") != std::string::npos)
@@ -204,19 +277,24 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   if (all.count("Action")) action = all["Action"];
   if (all.count("Version")) version = all["Version"];
   if (action.empty())
-    return ErrorResponse(
-        MakeError(ErrorCode::kMissingParameter,
-                  "The input parameter \"Action\" that is mandatory for processing "
-                  "this request is not supplied."),
-        request_id, *xml);
+    return fail(MakeError(ErrorCode::kMissingParameter,
+                          "The input parameter \"Action\" that is mandatory for processing "
+                          "this request is not supplied."),
+                request_id, *xml);
   if (version.empty())
-    return ErrorResponse(MakeError(ErrorCode::kMissingParameter,
-                                   "The input parameter \"Version\" that is mandatory for "
-                                   "processing this request is not supplied."),
-                         request_id, *xml);
+    return fail(MakeError(ErrorCode::kMissingParameter,
+                          "The input parameter \"Version\" that is mandatory for "
+                          "processing this request is not supplied."),
+                request_id, *xml);
+
+  // The metrics' labels: only names the action table has (a caller cannot grow the label sets).
+  auto spec = actions_.find({version, action});
+  if (std::string product = ProductOfVersion(version); !product.empty())
+    labels->product = std::move(product);
+  if (spec != actions_.end()) labels->action = spec->first.second;
 
   auto principal = auth_.Verify(req);
-  if (!principal.ok()) return ErrorResponse(principal.error(), request_id, *xml);
+  if (!principal.ok()) return fail(principal.error(), request_id, *xml);
   const std::string& account = principal->account_id;
   note->authenticated = true;
   note->principal = *principal;
@@ -224,10 +302,9 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   note->version = version;
   note->params = all;
 
-  auto spec = actions_.find({version, action});
   if (spec == actions_.end()) {
     std::string known = version == kEcsVersion || version == kVpcVersion ? "" : " or version";
-    return ErrorResponse(
+    return fail(
         MakeError(ErrorCode::kInvalidAction, "The action " + action + known + " (" + version +
                                                  ") is not supported by OpenECS."),
         request_id, *xml);
@@ -241,8 +318,8 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
                        : k == "HostName"   ? ErrorCode::kInvalidHostName
                                            : ErrorCode::kInvalidParameter;
       std::string name = IsValidUtf8(k) ? k : "name";
-      return ErrorResponse(MakeError(code, "The parameter " + name + " is not valid UTF-8 text."),
-                           request_id, *xml);
+      return fail(MakeError(code, "The parameter " + name + " is not valid UTF-8 text."),
+                  request_id, *xml);
     }
     // A description (Description, SystemDisk.Description, DestinationDescription, ...) is at
     // most 256 characters on ECS; nothing longer reaches a record.
@@ -250,27 +327,27 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
       return std::count_if(s.begin(), s.end(), [](unsigned char c) { return (c & 0xc0) != 0x80; });
     };
     if (k.size() >= 11 && k.compare(k.size() - 11, 11, "Description") == 0 && chars(v) > 256)
-      return ErrorResponse(MakeError(ErrorCode::kInvalidDescription,
-                                     "The parameter " + k + " is longer than 256 characters."),
-                           request_id, *xml);
+      return fail(MakeError(ErrorCode::kInvalidDescription,
+                            "The parameter " + k + " is longer than 256 characters."),
+                  request_id, *xml);
     // The owner parameters are not used (the AccessKey names the account) but are checked as
     // ECS types them: OwnerId and ResourceOwnerId whole numbers, the accounts short text.
     if (k == "OwnerId" || k == "ResourceOwnerId") {
       auto n = Params(std::map<std::string, std::string>{{k, v}}).Int(k, 0, INT64_MAX);
-      if (!n.ok()) return ErrorResponse(n.error(), request_id, *xml);
+      if (!n.ok()) return fail(n.error(), request_id, *xml);
     }
     if ((k == "OwnerAccount" || k == "ResourceOwnerAccount") &&
         (v.size() > 128 ||
          std::any_of(v.begin(), v.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })))
-      return ErrorResponse(MakeError(ErrorCode::kInvalidParameter,
-                                     "The parameter " + k +
-                                         " must be at most 128 characters without control "
-                                         "characters."),
-                           request_id, *xml);
+      return fail(MakeError(ErrorCode::kInvalidParameter,
+                            "The parameter " + k +
+                                " must be at most 128 characters without control "
+                                "characters."),
+                  request_id, *xml);
     // The catalogue's type (number, boolean, JSON list) and a length limit, for every
     // parameter, read by a handler or not (api/param_types.h).
     if (Status typed = CheckParamType(version, action, k, v); !typed.ok())
-      return ErrorResponse(typed.error(), request_id, *xml);
+      return fail(typed.error(), request_id, *xml);
     if (!IsCommonParam(k)) values[k] = v;
   }
   Params params(std::move(values));
@@ -282,23 +359,23 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   if (!region) region = params.Get("regionId");
   if (region) {
     if (*region != cloud_.config().region_id)
-      return ErrorResponse(
+      return fail(
           MakeError(ErrorCode::kInvalidRegionIdNotFound, "The region " + *region +
                                                              " does not exist; this OpenECS "
                                                              "serves region " +
                                                              cloud_.config().region_id + "."),
           request_id, *xml);
   } else if (spec->second.region_required) {
-    return ErrorResponse(params.Required("RegionId").error(), request_id, *xml);
+    return fail(params.Required("RegionId").error(), request_id, *xml);
   }
   // RAM: may this identity do this action on what it names (api/authorizer.h)?
   if (Status allowed = Authorize(cloud_, *principal, version, action, params, ctx.region_id);
       !allowed.ok())
-    return ErrorResponse(allowed.error(), request_id, *xml);
+    return fail(allowed.error(), request_id, *xml);
   // Operation locks (service/instance_locks.h) on the instances the request names.
   if (version == kEcsVersion || version == kVpcVersion) {
     if (Status unlocked = CheckOperationLocks(cloud_, account, action, params); !unlocked.ok())
-      return ErrorResponse(unlocked.error(), request_id, *xml);
+      return fail(unlocked.error(), request_id, *xml);
   }
 
   // ClientToken (api/client_token.h): a token used before answers what its first call
@@ -307,11 +384,11 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   std::optional<TokenScope> token_scope;
   if (auto token = params.Get("ClientToken"); token && spec->second.idempotent) {
     if (token->size() > 64)
-      return ErrorResponse(MakeError(ErrorCode::kInvalidClientToken), request_id, *xml);
+      return fail(MakeError(ErrorCode::kInvalidClientToken), request_id, *xml);
     std::string key = account + "/" + action + "/" + *token;
     std::string fingerprint = TokenFingerprint(params.all());
     auto claimed = tokens_.Claim(key, fingerprint, action);
-    if (!claimed.ok()) return ErrorResponse(claimed.error(), request_id, *xml);
+    if (!claimed.ok()) return fail(claimed.error(), request_id, *xml);
     if (*claimed) {
       nlohmann::json reply = nlohmann::json::parse(**claimed, nullptr, false);
       if (reply.is_discarded()) reply = nlohmann::json::object();
@@ -330,7 +407,7 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   token_scope.reset();
   if (!result.ok()) {
     if (!token_key.empty()) tokens_.Finish(token_key, nullptr);
-    return ErrorResponse(result.error(), request_id, *xml);
+    return fail(result.error(), request_id, *xml);
   }
   nlohmann::json reply = std::move(result).value();
   reply["RequestId"] = request_id;

@@ -25,6 +25,7 @@
 #include "common/ipv4.h"
 #include "common/json_dump.h"
 #include "common/log.h"
+#include "common/prom_metrics.h"
 #include "common/text.h"
 #include "common/tls.h"
 #include "common/webhook.h"
@@ -140,13 +141,15 @@ struct DevOptions {
   std::string credit_limit = "unlimited";  // an account's credit line unless set
   // CIDRs alarm webhooks may be posted to although special (loopback, private): common/webhook.h
   std::string webhook_allow;
+  std::string metrics_listen;  // "" = /metrics only on the API listener, to loopback callers
 };
 
 struct AgentCmdOptions {
   HostOptions host;
   std::string server;
   std::string token_file;
-  TlsTrust trust;  // for an https:// server
+  TlsTrust trust;              // for an https:// server
+  std::string metrics_listen;  // "" = no /metrics
 };
 
 // Checks the driver and network choice against this host (every program they need, the
@@ -204,6 +207,30 @@ bool PrepareHost(HostOptions& o, bool runs_guests = true) {
   std::cerr << "Install what is missing (scripts/setup installs all of it), or run the emulator "
                "with --driver fake.\n";
   return false;
+}
+
+// A listener of its own for GET /metrics (common/prom_metrics.h), at `listen` ("HOST:PORT", or a
+// bare port on 127.0.0.1): where Prometheus scrapes, open to whoever reaches that address, so
+// the operator picks the interface (`listen` is completed in place). Null (and a message
+// printed) if it cannot listen there.
+std::unique_ptr<HttpServer> StartMetricsListener(std::string& listen) {
+  if (listen.find(':') == std::string::npos) listen = "127.0.0.1:" + listen;
+  auto started = HttpServer::Start(
+      listen, 1,
+      [](const HttpRequest& r) {
+        if (r.target.substr(0, r.target.find('?')) == "/metrics") return MetricsResponse(r);
+        HttpResponse none;
+        none.status = 404;
+        none.content_type = "text/plain; charset=utf-8";
+        none.body = "only /metrics here\n";
+        return none;
+      },
+      1);
+  if (!started.ok()) {
+    std::cerr << "--metrics-listen " << listen << ": " << started.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(*started);
 }
 
 // The VPC data plane of this host, or null (emulator mode, or guests on QEMU's user network).
@@ -571,6 +598,9 @@ int RunDev(DevOptions o) {
     }
     tls_server = std::move(*started);
   }
+  std::unique_ptr<HttpServer> metrics_server;
+  if (!o.metrics_listen.empty() && !(metrics_server = StartMetricsListener(o.metrics_listen)))
+    return 1;
   std::string host = o.listen.substr(0, o.listen.rfind(':'));
   std::string endpoint = host + ":" + std::to_string((*server)->port());
   WriteCredentials(o.host.data_dir, *account, endpoint, config.region_id);
@@ -594,6 +624,11 @@ int RunDev(DevOptions o) {
     std::cout << "  TLS (API and agents): https://"
               << o.tls_listen.substr(0, o.tls_listen.rfind(':')) << ":" << tls_server->port()
               << ", certificate " << tls->fingerprint << "\n";
+  std::cout << "  metrics:         http://" << endpoint << "/metrics (loopback callers)";
+  if (metrics_server)
+    std::cout << ", http://" << o.metrics_listen.substr(0, o.metrics_listen.rfind(':')) << ":"
+              << metrics_server->port() << "/metrics";
+  std::cout << "\n";
   std::cout << "listening on " << endpoint << std::endl;
 
   std::signal(SIGINT, OnSignal);
@@ -627,6 +662,7 @@ int RunDev(DevOptions o) {
   }
   LOG_INFO("shutting down (guests keep running; the next start adopts them)");
   if (tls_server) tls_server->Stop();
+  if (metrics_server) metrics_server->Stop();
   (*server)->Stop();
   if (agent) agent->Stop();
   return 0;
@@ -666,6 +702,11 @@ int RunAgent(AgentCmdOptions o) {
     std::cerr << "--server-fingerprint and --ca-file are for an https:// --server\n";
     return 2;
   }
+  // Up before the agent registers: a scrape tells an agent that cannot reach its server from
+  // one that is not running.
+  std::unique_ptr<HttpServer> metrics_server;
+  if (!o.metrics_listen.empty() && !(metrics_server = StartMetricsListener(o.metrics_listen)))
+    return 1;
   HttpAgentChannel channel(o.server, token, o.host.data_dir + "/host-key", o.trust);
   AgentOptions ao;
   ao.host = driver->DescribeHost();
@@ -684,9 +725,12 @@ int RunAgent(AgentCmdOptions o) {
   }
   if (g_stop) return 0;
   std::cout << "OpenECS agent: host " << ao.host.name << " in " << ao.host.zone_id << ", driver "
-            << o.host.driver << ", server " << o.server << std::endl;
+            << o.host.driver << ", server " << o.server;
+  if (metrics_server) std::cout << ", metrics on port " << metrics_server->port();
+  std::cout << std::endl;
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   LOG_INFO("agent shutting down (guests keep running; the next start adopts them)");
+  if (metrics_server) metrics_server->Stop();
   agent.Stop();
   return 0;
 }
@@ -792,6 +836,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   dev->add_flag("!--no-local-agent", o.local_agent,
                 "serve the API only; hosts join with `ecsd agent --server`");
+  dev->add_option("--metrics-listen", o.metrics_listen,
+                  "also serve GET /metrics (Prometheus: the API's and the embedded agent's) on "
+                  "its own listener at HOST:PORT, or PORT on 127.0.0.1 (default: only on the API "
+                  "listener, to loopback callers)");
   AddHostOptions(dev, o.host);
 
   AgentCmdOptions a;
@@ -807,6 +855,9 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--token-file", a.token_file,
                         "file holding the server's agent token (or set OPENECS_AGENT_TOKEN)");
   agent_cmd->add_option("--zone", a.host.zone, "zone this host is in")->required();
+  agent_cmd->add_option("--metrics-listen", a.metrics_listen,
+                        "serve GET /metrics (Prometheus: this agent's own metrics) at HOST:PORT, "
+                        "or PORT on 127.0.0.1 (default: off)");
   a.host.data_dir = "agent-data";
   AddHostOptions(agent_cmd, a.host);
   AccountCmdOptions acct;

@@ -116,7 +116,8 @@ class MetricsRegistry {
   std::string Render() const;
 
  private:
-  MetricFamily& Register(std::shared_ptr<MetricFamily> family);
+  // The family registered under its name: `family`, or the one already there (same shape).
+  std::shared_ptr<MetricFamily> Register(std::shared_ptr<MetricFamily> family);
   mutable std::mutex mu_;  // guards families_ (not their contents)
   std::map<std::string, std::shared_ptr<MetricFamily>> families_;
 };
@@ -165,8 +166,7 @@ class MetricFamily {
   // `name{a="x",b="y"` plus `extra` (e.g. le="0.5"), closed with '}' unless there is nothing
   // to put between braces.
   void RenderSeriesName(std::string& out, std::string_view suffix,
-                        const std::vector<std::string>& values,
-                        std::string_view extra = {}) const;
+                        const std::vector<std::string>& values, std::string_view extra = {}) const;
   // Buckets (histograms) are part of the shape a re-registration must match.
   virtual bool SameShape(const MetricFamily& other) const;
 

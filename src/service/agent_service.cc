@@ -8,6 +8,7 @@
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/prom_metrics.h"
 #include "controller/instance_reconciler.h"
 #include "model/catalogue.h"
 #include "service/disk_service.h"
@@ -167,7 +168,51 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
   return host_id;
 }
 
+AgentService::AgentService(Cloud& cloud) : cloud_(cloud), started_ms_(NowMillis()) {
+  contact_gauge_ = DefaultMetrics().AddCallbackGauge(
+      "openecs_host_contact_age_seconds",
+      "Seconds since each registered host's agent last pulled or reported (since this server "
+      "started, if it has not since).",
+      {"host"}, [this] {
+        std::map<std::string, std::string> names =
+            cloud_.Read<std::map<std::string, std::string>>([](const State& s) {
+              std::map<std::string, std::string> out;
+              for (const auto& [id, h] : s.hosts) out[id] = h.name;
+              return out;
+            });
+        int64_t now = NowMillis();
+        GaugeSamples out;
+        std::lock_guard<std::mutex> lock(contact_mu_);
+        for (const auto& [id, name] : names) {
+          auto it = last_contact_ms_.find(id);
+          int64_t last = it == last_contact_ms_.end() ? started_ms_ : it->second;
+          out.push_back({{name}, std::max<int64_t>(0, now - last) / 1000.0});
+        }
+        return out;
+      });
+}
+
+void AgentService::NoteContact(const std::string& host_id) {
+  int64_t now = NowMillis();
+  std::lock_guard<std::mutex> lock(contact_mu_);
+  last_contact_ms_[host_id] = now;
+}
+
 Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t since, int wait_ms) {
+  static CounterFamily& pulls = DefaultMetrics().Counter(
+      "openecs_agent_pull_requests_total",
+      "Pulls of desired state served to host agents: changed (a new revision), unchanged (the "
+      "long-poll ended without one), error.",
+      {"result"});
+  NoteContact(host_id);
+  auto out = PullState(host_id, since, wait_ms);
+  NoteContact(host_id);  // a long-poll: it was there all along
+  pulls.Inc({!out.ok() ? "error" : out->changed ? "changed" : "unchanged"});
+  return out;
+}
+
+Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t since,
+                                             int wait_ms) {
   int64_t rev = cloud_.WaitForRevision(since, wait_ms);
   if (rev <= since) return DesiredState{rev, false, {}};
   return cloud_.Read<Result<DesiredState>>([&](const State& s) -> Result<DesiredState> {
@@ -273,6 +318,7 @@ Result<RoleCredentials> AgentService::RoleCredentialsOf(const std::string& host_
 }
 
 Status AgentService::Report(const std::string& host_id, const std::vector<Observation>& obs) {
+  NoteContact(host_id);
   // A host speaks only for its own guests: a report naming an instance placed on another host
   // is refused whole (nothing of it applied), and a console is kept only from the instance's
   // host. An instance that no longer exists is skipped (released while the report travelled).

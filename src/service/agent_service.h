@@ -4,14 +4,26 @@
 // into the instance records through the instance reconciler. Releasing an instance for good
 // (its IP, its capacity claim, its DeleteWithInstance disks) happens here, in the same
 // transaction as the observation that the host no longer has it.
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "common/prom_metrics.h"
 #include "model/agent_protocol.h"
 #include "service/cloud.h"
 
 namespace openecs {
 
+//
+// Metrics (common/prom_metrics.h, DefaultMetrics()):
+//   openecs_agent_pull_requests_total{result}  pulls of desired state served: changed (a new
+//       revision), unchanged (the long-poll ended without one) or error
+//   openecs_host_contact_age_seconds{host}     per registered host (by name), seconds since it
+//       last pulled or reported to this server; since this server started if it has not yet.
+//       A host whose agent is gone shows it growing (the agent pulls at least every 30 s).
 class AgentService final : public AgentChannel {
  public:
-  explicit AgentService(Cloud& cloud) : cloud_(cloud) {}
+  explicit AgentService(Cloud& cloud);
   Result<std::string> Register(const HostInfo& host) override;
 
   // A remote host's registration (api/agent_endpoint.h). A new host name gets a fresh
@@ -36,7 +48,13 @@ class AgentService final : public AgentChannel {
                                             const std::string& instance_id) override;
 
  private:
+  Result<DesiredState> PullState(const std::string& host_id, int64_t since, int wait_ms);
+  void NoteContact(const std::string& host_id);
   Cloud& cloud_;
+  int64_t started_ms_;
+  std::mutex contact_mu_;
+  std::map<std::string, int64_t> last_contact_ms_;  // by host id; guarded by contact_mu_
+  MetricsCallback contact_gauge_;                   // last: unregistered first
 };
 
 // Deletes an instance record and settles its disks (DeleteWithInstance ones are deleted, the

@@ -3,7 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
+#include <cstdio>
 
 namespace openecs {
 namespace {
@@ -18,22 +18,50 @@ Error DbError(sqlite3* db, const char* what) {
                    std::string("metrics storage failure (") + what + "): " + sqlite3_errmsg(db));
 }
 
-// {"cpu":[sum,seconds,min,max],...}
+// Compact text, about 20 bytes a metric: "s=<seconds>;cpu=<sum>,<min>,<max>;rb=0;..." with seven
+// significant digits. Every metric of a point covers the same seconds (the monitor adds each
+// sample to all of them), so they are written once; an all-zero metric is "name=0".
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.7g", v);
+  return buf;
+}
+
 std::string Encode(const MetricValues& values) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& [name, v] : values) j[name] = {v.sum, v.seconds, v.min, v.max};
-  return j.dump();
+  double seconds = 0;
+  for (const auto& [name, v] : values) seconds = std::max(seconds, v.seconds);
+  std::string out = "s=" + Num(seconds);
+  for (const auto& [name, v] : values) {
+    out += ";" + name + "=";
+    if (v.sum == 0 && v.min == 0 && v.max == 0)
+      out += "0";
+    else
+      out += Num(v.sum) + "," + Num(v.min) + "," + Num(v.max);
+  }
+  return out;
 }
 
 MetricValues Decode(const unsigned char* text) {
   MetricValues out;
-  auto j = nlohmann::json::parse(text ? reinterpret_cast<const char*>(text) : "{}", nullptr, false);
-  if (!j.is_object()) return out;
-  for (const auto& [name, v] : j.items()) {
-    if (!v.is_array() || v.size() != 4 ||
-        !std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_number(); }))
+  std::string s = text ? reinterpret_cast<const char*>(text) : "";
+  double seconds = 0;
+  size_t at = 0;
+  while (at < s.size()) {
+    size_t end = s.find(';', at);
+    if (end == std::string::npos) end = s.size();
+    std::string item = s.substr(at, end - at);
+    at = end + 1;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos) continue;
+    std::string name = item.substr(0, eq);
+    double v[3] = {0, 0, 0};
+    int n = std::sscanf(item.c_str() + eq + 1, "%lf,%lf,%lf", &v[0], &v[1], &v[2]);
+    if (name == "s") {
+      seconds = n >= 1 ? v[0] : 0;
       continue;
-    out[name] = {v[0].get<double>(), v[1].get<double>(), v[2].get<double>(), v[3].get<double>()};
+    }
+    if (n != 1 && n != 3) continue;
+    out[name] = {v[0], seconds, v[1], v[2]};
   }
   return out;
 }

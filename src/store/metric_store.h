@@ -4,7 +4,8 @@
 // they are written every minute and pruned by age, and must never wake the agents or slow a
 // Cloud::Write as the state's records would. Losing the file loses history, nothing else.
 //
-// A point holds, per metric, what is needed to merge it into a longer period: the sum of what
+// A point holds, per metric, what is needed to merge it into a longer period (stored as compact
+// text, seven significant digits): the sum of what
 // was counted (bytes, operations, or CPU percent-seconds), the seconds it covers, and the
 // lowest and highest rate seen in a sample; its average rate is sum / seconds.
 //

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/json_dump.h"
+#include "common/prom_metrics.h"
 
 namespace openecs {
 namespace {
@@ -85,6 +86,24 @@ Result<nlohmann::json> QmpClient::ReadMessage(int timeout_ms) {
 
 Result<nlohmann::json> QmpClient::Execute(const std::string& command,
                                           const nlohmann::json& arguments, int timeout_ms) {
+  // Latency per command (the names are the code's own: a closed set), QEMU's refusals and
+  // broken connections counted apart.
+  static HistogramFamily& duration = DefaultMetrics().Histogram(
+      "openecs_qmp_command_duration_seconds",
+      "QMP commands sent to QEMU, from sending to the answer (failed ones included).", {"command"},
+      MetricsRegistry::FastBuckets());
+  static CounterFamily& failures = DefaultMetrics().Counter(
+      "openecs_qmp_command_failures_total", "QMP commands that QEMU refused or that got no answer.",
+      {"command"});
+  Stopwatch watch;
+  auto result = ExecuteOnce(command, arguments, timeout_ms);
+  duration.Observe({command}, watch.Seconds());
+  if (!result.ok()) failures.Inc({command});
+  return result;
+}
+
+Result<nlohmann::json> QmpClient::ExecuteOnce(const std::string& command,
+                                              const nlohmann::json& arguments, int timeout_ms) {
   if (fd_ < 0) return QmpError("not connected");
   nlohmann::json req = {{"execute", command}};
   if (!arguments.is_null()) req["arguments"] = arguments;

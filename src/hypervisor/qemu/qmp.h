@@ -21,6 +21,7 @@ class QmpClient {
   Status Connect(const std::string& socket_path, int timeout_ms);
   // An error with the client still connected is QEMU's answer (it refused the command); a
   // timeout or a broken connection closes the client.
+  // Records openecs_qmp_command_duration_seconds{command} (common/prom_metrics.h).
   Result<nlohmann::json> Execute(const std::string& command,
                                  const nlohmann::json& arguments = nullptr, int timeout_ms = 10000);
   // Waits up to `timeout_ms` for the next event (or EOF: returns an error). Events already
@@ -30,6 +31,8 @@ class QmpClient {
   bool connected() const { return fd_ >= 0; }
 
  private:
+  Result<nlohmann::json> ExecuteOnce(const std::string& command, const nlohmann::json& arguments,
+                                     int timeout_ms);
   Result<nlohmann::json> ReadMessage(int timeout_ms);
   int fd_ = -1;
   std::string buffer_;
