@@ -39,6 +39,12 @@ Observation PowerNews(const std::string& id, PowerState power, int64_t reboot_se
   o.reboot_seq_done = reboot_seq;
   return o;
 }
+// What the driver says of a guest now (a crash included).
+Observation InfoNews(const VmInfo& info) {
+  Observation o = PowerNews(info.instance_id, info.power);
+  o.crashed = info.power == PowerState::kShutoff && info.crashed;
+  return o;
+}
 // A report that operation `op` failed, the guest being `power` now.
 Observation FailureNews(const std::string& id, PowerState power, const char* op,
                         const std::string& error) {
@@ -91,7 +97,7 @@ Status Agent::Start() {
   // A guest that changes state on its own (shut down inside, crashed) is reported at once.
   driver_->SetEventHandler([this](const std::string& id) {
     if (stop_) return;
-    Send(PowerNews(id, driver_->Info(id).power));
+    Send(InfoNews(driver_->Info(id)));
   });
   pool_ = std::make_unique<boost::asio::thread_pool>(options_.workers);
   transfer_pool_ = std::make_unique<boost::asio::thread_pool>(2);
@@ -334,7 +340,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
       Act(vm);
       if (full_sync) {
         VmInfo info = driver_->Info(vm.instance_id);
-        if (info.power != vm.observed) Send(PowerNews(vm.instance_id, info.power));
+        if (info.power != vm.observed) Send(InfoNews(info));
       }
       Release(vm.instance_id);
     });

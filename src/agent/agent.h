@@ -18,6 +18,8 @@
 // - With a VPC data plane, every new desired state is applied to it (security group rules,
 //   DHCP entries, namespaces of VPCs that left this host) before guests are acted on, and the
 //   agent answers the guests' metadata requests (metadata_service.h) from it.
+// - Its own metrics (pulls, reconcile lag, driver calls, guests by power state) go to the
+//   process's Prometheus registry: agent_metrics.h.
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>

@@ -528,7 +528,6 @@ int RunDev(DevOptions o) {
     ao.network = network.get();
     ao.metadata_secret = MetadataSecret(o.host);
     ao.metrics_interval_ms = o.host.metrics_interval_ms;
-    ao.metrics_interval_ms = o.host.metrics_interval_ms;
     agent = std::make_unique<Agent>(&agent_service, driver.get(), ao);
     if (Status st = agent->Start(); !st.ok()) {
       std::cerr << "agent: " << st.error().message << "\n";
@@ -564,6 +563,8 @@ int RunDev(DevOptions o) {
     // The CPU load a running fake guest reports (monitoring): cpu_load=0..100, -1 the default.
     if (q.count("cpu_load") && q.count("instance"))
       fake->SetLoad(q["instance"], std::atof(q["cpu_load"].c_str()));
+    // A running fake guest's virtual machine dies (a crashed QEMU): crash=1.
+    if (q.count("crash") && q.count("instance")) st = fake->Crash(q["instance"]);
     if (q.count("op"))
       st = fake->InjectFailures(q["op"], q.count("count") ? std::atoi(q["count"].c_str()) : 1);
     if (!st.ok()) return ErrorResponse(st.error(), "fake", false);
@@ -712,6 +713,7 @@ int RunAgent(AgentCmdOptions o) {
   ao.host = driver->DescribeHost();
   ao.network = network.get();
   ao.metadata_secret = MetadataSecret(o.host);
+  ao.metrics_interval_ms = o.host.metrics_interval_ms;
   Agent agent(&channel, driver.get(), ao);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

@@ -92,6 +92,15 @@ ReconcileOutcome ApplyObservation(Instance& inst, const Observation& obs, int64_
           out.release_claim = inst.claimed;
           inst.claimed = false;
         }
+      } else if (inst.task == T::kNone && inst.status == S::kRunning && obs.crashed) {
+        // Its virtual machine died without a shutdown (QEMU crashed or was killed, the host
+        // went down): ECS starts it again and says so.
+        inst.status = S::kStarting;
+        inst.task = T::kStarting;
+        out.event_type = "SystemFailure.Reboot";
+        out.event_reason =
+            "The instance's virtual machine stopped unexpectedly on its host (no shutdown was "
+            "asked for); it is being started again";
       } else if (inst.task == T::kNone && inst.status == S::kRunning) {
         // Shut down from inside the guest.
         Rest(inst, S::kStopped);

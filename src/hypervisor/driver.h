@@ -34,6 +34,9 @@ struct VmInfo {
   std::string instance_id;
   PowerState power = PowerState::kAbsent;
   int64_t boot_count = 0;
+  // Shut off without anyone asking: no guest shutdown, no power-off by the driver (QEMU
+  // crashed or was killed, the host went down). The server restarts such a guest.
+  bool crashed = false;
 };
 
 class Driver {

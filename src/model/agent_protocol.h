@@ -243,6 +243,8 @@ struct Observation {
   // The guest's operating system has shown it is up since it was last powered on (the image's
   // boot line, a metadata request, a DHCP request): HealthStatus Ok.
   bool guest_ready = false;
+  // power is kShutoff and nobody asked for it (Driver VmInfo::crashed): the server restarts it.
+  bool crashed = false;
   std::optional<std::string> console;  // the tail of the serial console, when it changed
   std::optional<std::string> vnc_url;  // the guest's VNC websocket, when running
   // The disks the running guest has (after a hot-plug or unplug), by id.

@@ -47,6 +47,7 @@ void to_json(nlohmann::json& j, const Observation& v) {
        {"operation", v.operation},
        {"error", v.error}};
   if (v.guest_ready) j["guest_ready"] = true;
+  if (v.crashed) j["crashed"] = true;
   if (v.console) j["console"] = *v.console;
   if (v.vnc_url) j["vnc_url"] = *v.vnc_url;
   if (v.disks) j["disks"] = *v.disks;
@@ -67,6 +68,7 @@ void from_json(const nlohmann::json& j, Observation& v) {
   v.operation = j.value("operation", "");
   v.error = j.value("error", "");
   v.guest_ready = j.value("guest_ready", false);
+  v.crashed = j.value("crashed", false);
   if (j.contains("console") && j["console"].is_string())
     v.console = j["console"].get<std::string>();
   if (j.contains("vnc_url") && j["vnc_url"].is_string())

@@ -83,3 +83,33 @@ test('a guest burning its CPU shows in CPUUtilization, its disk reads and public
   }))).MonitorData.DiskMonitorData;
   assert.ok(dp.some((p) => p.BPSRead > 0 && p.LatencyRead > 0), JSON.stringify(dp));
 });
+
+// The QEMU process of a guest, by the process name the driver gives it.
+function qemuPid(id) {
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`process=openecs-${id}`)) return Number(pid);
+    } catch { /* gone */ }
+  }
+  return 0;
+}
+
+test('a guest whose QEMU is killed is started again, with a SystemFailure.Reboot event', async () => {
+  const net = await h.createNetwork(ecs, h.vpcClient(server), { vpcCidr: '10.9.0.0/16', vswCidr: '10.9.1.0/24' });
+  const [id] = await h.runInstances(ecs, net, { hostName: 'crasher' });
+  await h.waitBooted(ecs, [id], BOOT_MS);
+  const pid = qemuPid(id);
+  assert.ok(pid > 0, 'its QEMU runs');
+  process.kill(pid, 'SIGKILL');
+  await h.waitFor(async () => {
+    const r = h.wire(await ecs.describeInstanceHistoryEvents(new Ecs.DescribeInstanceHistoryEventsRequest({ regionId: h.REGION, instanceId: id })));
+    return r.InstanceSystemEventSet.InstanceSystemEventType.some((e) => e.EventType.Name === 'SystemFailure.Reboot');
+  }, 60000, 500, 'a SystemFailure.Reboot event');
+  await h.waitFor(() => qemuPid(id) > 0 && qemuPid(id) !== pid, 60000, 500, 'a new QEMU');
+  await h.waitBooted(ecs, [id], BOOT_MS);
+  // A shutdown from inside is not a crash: it stays Stopped (the guest powers itself off).
+  await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: id }));
+  await h.waitStatus(ecs, [id], 'Stopped', 120000);
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal((await h.describeInstance(ecs, id)).Status, 'Stopped', 'a stop is not restarted');
+});

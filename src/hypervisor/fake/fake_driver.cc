@@ -101,6 +101,7 @@ Status FakeDriver::PowerOn(const DesiredVm& vm) {
     ++it->second.boot_count;
     Record(it->second, false);
   }
+  it->second.crashed = false;
   // It boots with the disks and interfaces it should have.
   auto& disks = disks_[id];
   disks.clear();
@@ -141,6 +142,7 @@ Status FakeDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
     it->second.power = PowerState::kShutoff;
     Record(it->second, false);
   }
+  it->second.crashed = false;
   disks_.erase(id);
   nics_.erase(id);
   limits_.erase(id);
@@ -346,6 +348,31 @@ void FakeDriver::SetLoad(const std::string& id, double percent) {
     loads_.erase(id);
   else
     loads_[id] = std::min(100.0, percent);
+}
+
+void FakeDriver::SetEventHandler(std::function<void(const std::string&)> handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_event_ = std::move(handler);
+}
+
+Status FakeDriver::Crash(const std::string& id) {
+  std::function<void(const std::string&)> tell;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = vms_.find(id);
+    if (it == vms_.end() || it->second.power != PowerState::kRunning)
+      return MakeError(ErrorCode::kInvalidParameter, "fake hypervisor: no running guest " + id);
+    it->second.power = PowerState::kShutoff;
+    it->second.crashed = true;
+    Record(it->second, false);
+    disks_.erase(id);
+    nics_.erase(id);
+    limits_.erase(id);
+    meters_.erase(id);
+    tell = on_event_;
+  }
+  if (tell) tell(id);
+  return Ok();
 }
 
 }  // namespace openecs

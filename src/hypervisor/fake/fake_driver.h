@@ -65,13 +65,16 @@ class FakeDriver final : public Driver {
   Status CollectDisks(const std::vector<std::string>&, const std::vector<std::string>&) override {
     return Ok();
   }
-  void SetEventHandler(std::function<void(const std::string&)>) override {}
+  void SetEventHandler(std::function<void(const std::string&)> handler) override;
   // Made-up counters that grow with time while the guest runs: its CPU at its load (SetLoad;
   // by default a steady 5-25 % that depends on its id), a little disk I/O and traffic in
   // proportion, half of each interface's traffic public when it has a public address.
   Result<GuestSample> Stats(const std::string& id) override;
   // Emulator mode: the CPU load (0-100 %) a running guest reports from now on (-1: the default).
   void SetLoad(const std::string& id, double percent);
+  // Emulator mode: a running guest's virtual machine dies as a crashed QEMU would (shut off,
+  // VmInfo::crashed), and the event handler is told. NotFound unless it runs.
+  Status Crash(const std::string& id);
 
   // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,
   // destroy) fail; for hot_plug, the next `count` disks or interfaces plugged into running
@@ -105,7 +108,8 @@ class FakeDriver final : public Driver {
   };
   std::map<std::string, Meter> meters_;
   std::map<std::string, double> loads_;
-  void ApplyLimits(const DesiredVm& vm);  // requires mu_
+  std::function<void(const std::string&)> on_event_;  // guarded by mu_
+  void ApplyLimits(const DesiredVm& vm);              // requires mu_
   std::ofstream journal_;
 };
 

@@ -256,6 +256,13 @@ Result<GuestSample> QemuDriver::Stats(const std::string& id) {
   return s;
 }
 
+Status QemuDriver::MarkStopped(const std::string& id, const std::string& reason) {
+  if (!fs::exists(Dir(id))) return Ok();
+  return WriteFileAtomic(Dir(id) + "/stopped", reason + "\n");
+}
+
+bool QemuDriver::Crashed(const std::string& id) const { return !fs::exists(Dir(id) + "/stopped"); }
+
 int QemuDriver::Pid(const std::string& id) const {
   std::string pid_s = ReadFile(Dir(id) + "/qemu.pid");
   int pid = std::atoi(pid_s.c_str());
@@ -289,6 +296,7 @@ Status QemuDriver::Spawn(const DesiredVm& spec) {
     if (fresh) made.push_back(pool_.FileOf(d));
   }
   Status st = WriteFileAtomic(dir + "/spec.json", DumpJson(SpecToJson(spec), 2));
+  if (st.ok()) st = MarkStopped(spec.instance_id, "defined");
   if (!st.ok()) return cleanup(st.error());
   return Ok();
 }
@@ -393,6 +401,9 @@ Status QemuDriver::Launch(const DesiredVm& want) {
     std::lock_guard<std::mutex> lock(mu_);
     ready_.erase(id);
   }
+  // From now on, an exit nobody asked for is a crash (Crashed()).
+  std::error_code ec;
+  fs::remove(dir + "/stopped", ec);
   auto r = Run(BuildQemuArgv(c));  // -daemonize: returns once the guest is set up
   if (!r.ok()) return r.error();
   if (plug) {
@@ -479,6 +490,7 @@ Status QemuDriver::WaitForExit(const std::string& id, int pid, int timeout_ms) {
 Status QemuDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
   int pid = Pid(id);
   if (!pid) return Ok();
+  (void)MarkStopped(id, force ? "powered off by the host" : "shut down by the host");
   if (!force) {
     QmpClient qmp;
     if (qmp.Connect(Dir(id) + "/qmp.sock", 2000).ok() && qmp.Execute("system_powerdown").ok() &&
@@ -952,7 +964,9 @@ Status QemuDriver::Destroy(const std::string& id, bool delete_disks) {
 
 VmInfo QemuDriver::Info(const std::string& id) {
   if (!fs::exists(Dir(id) + "/spec.json")) return {id, PowerState::kAbsent, 0};
-  return {id, Pid(id) ? PowerState::kRunning : PowerState::kShutoff, BootCount(id)};
+  bool running = Pid(id) != 0;
+  return {id, running ? PowerState::kRunning : PowerState::kShutoff, BootCount(id),
+          !running && Crashed(id)};
 }
 
 int64_t QemuDriver::BootCount(const std::string& id) const {
@@ -965,8 +979,10 @@ std::vector<VmInfo> QemuDriver::List() {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(options_.state_dir, ec)) {
     std::string id = e.path().filename().string();
-    if (fs::exists(e.path() / "spec.json"))
-      out.push_back({id, Pid(id) ? PowerState::kRunning : PowerState::kShutoff, 0});
+    if (!fs::exists(e.path() / "spec.json")) continue;
+    bool running = Pid(id) != 0;
+    out.push_back(
+        {id, running ? PowerState::kRunning : PowerState::kShutoff, 0, !running && Crashed(id)});
   }
   return out;
 }
@@ -993,6 +1009,11 @@ void QemuDriver::Watch(const std::string& id) {
       if (ev.ok()) {
         std::string name = (*ev).value("event", "");
         if (name != "SHUTDOWN") continue;
+        // The guest (or QEMU on the host's request) shut it down: not a crash.
+        std::string reason = (*ev).contains("data") && (*ev)["data"].is_object()
+                                 ? (*ev)["data"].value("reason", "shutdown")
+                                 : "shutdown";
+        (void)MarkStopped(id, reason);
       } else if (events.connected()) {
         continue;  // timeout
       }

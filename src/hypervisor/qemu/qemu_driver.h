@@ -91,6 +91,10 @@ class QemuDriver final : public Driver {
  private:
   std::string Dir(const std::string& id) const { return options_.state_dir + "/" + id; }
   int Pid(const std::string& id) const;  // live QEMU pid of the instance, or 0
+  // <dir>/stopped says why its QEMU is not running (defined, shut down by the guest, powered
+  // off by the driver); a guest without it that does not run crashed (VmInfo::crashed).
+  Status MarkStopped(const std::string& id, const std::string& reason);
+  bool Crashed(const std::string& id) const;
   Status Launch(const DesiredVm& vm);
   // Takes the server's current metadata and disks into spec.json; returns it.
   Result<DesiredVm> UpdateSpec(const DesiredVm& want);
