@@ -1,24 +1,16 @@
 #include "store/audit_log.h"
 
-#include <sqlite3.h>
-
 #include <chrono>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "store/sqlite_util.h"
 
 namespace openecs {
 namespace {
 
-struct Stmt {
-  sqlite3_stmt* s = nullptr;
-  ~Stmt() { sqlite3_finalize(s); }
-};
-
-Error DbError(sqlite3* db, const char* what) {
-  return MakeError(ErrorCode::kInternalError,
-                   std::string("audit storage failure (") + what + "): " + sqlite3_errmsg(db));
-}
+using Stmt = SqliteStmt;
+Error DbError(sqlite3* db, const char* step) { return SqliteError(db, "audit", step); }
 
 // The columns, in table order.
 constexpr const char* kColumns =
@@ -35,30 +27,19 @@ std::string Text(sqlite3_stmt* s, int k) {
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path,
                                                  int64_t retention_seconds) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    Error e = DbError(db, "open");
-    sqlite3_close(db);
-    return e;
-  }
+  OPENECS_ASSIGN_OR_RETURN(
+      sqlite3 * db,
+      OpenSqlite(
+          path, "audit",
+          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
+           "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+           "event_id TEXT NOT NULL, time_ms INTEGER NOT NULL, account_id TEXT NOT NULL, "
+           "identity_type TEXT, user_name TEXT, access_key_id TEXT, source_ip TEXT, "
+           "user_agent TEXT, service TEXT, version TEXT, action TEXT, read_only INTEGER, "
+           "parameters TEXT, resources TEXT, http_status INTEGER, error_code TEXT, "
+           "error_message TEXT)",
+           "CREATE INDEX IF NOT EXISTS events_by_account ON events (account_id, time_ms)"}));
   std::unique_ptr<AuditLog> log(new AuditLog(db, retention_seconds));
-  for (const char* sql :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
-        "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-        "event_id TEXT NOT NULL, time_ms INTEGER NOT NULL, account_id TEXT NOT NULL, "
-        "identity_type TEXT, user_name TEXT, access_key_id TEXT, source_ip TEXT, user_agent TEXT, "
-        "service TEXT, version TEXT, action TEXT, read_only INTEGER, parameters TEXT, "
-        "resources TEXT, http_status INTEGER, error_code TEXT, error_message TEXT)",
-        "CREATE INDEX IF NOT EXISTS events_by_account ON events (account_id, time_ms)"}) {
-    char* err = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "?";
-      sqlite3_free(err);
-      return MakeError(ErrorCode::kInternalError, "audit storage failure: " + msg);
-    }
-  }
   log->writer_ = std::thread([l = log.get()] { l->Writer(); });
   return log;
 }

@@ -1,22 +1,15 @@
 #include "store/metric_store.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <cstdio>
+
+#include "store/sqlite_util.h"
 
 namespace openecs {
 namespace {
 
-struct Stmt {
-  sqlite3_stmt* s = nullptr;
-  ~Stmt() { sqlite3_finalize(s); }
-};
-
-Error DbError(sqlite3* db, const char* what) {
-  return MakeError(ErrorCode::kInternalError,
-                   std::string("metrics storage failure (") + what + "): " + sqlite3_errmsg(db));
-}
+using Stmt = SqliteStmt;
+Error DbError(sqlite3* db, const char* step) { return SqliteError(db, "metrics", step); }
 
 // Compact text, about 20 bytes a metric: "s=<seconds>;cpu=<sum>,<min>,<max>;rb=0;..." with seven
 // significant digits. Every metric of a point covers the same seconds (the monitor adds each
@@ -94,30 +87,18 @@ void MetricStat::Merge(const MetricStat& other) {
 }
 
 Result<std::unique_ptr<MetricStore>> MetricStore::Open(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    Error e = DbError(db, "open");
-    sqlite3_close(db);
-    return e;
-  }
-  std::unique_ptr<MetricStore> store(new MetricStore(db));
-  for (const char* sql :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
-        "CREATE TABLE IF NOT EXISTS points (resource TEXT NOT NULL, period INTEGER NOT NULL, "
-        "ts INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (resource, period, ts)) "
-        "WITHOUT ROWID",
-        "CREATE INDEX IF NOT EXISTS points_by_time ON points (period, ts)",
-        "CREATE TABLE IF NOT EXISTS marks (name TEXT PRIMARY KEY, value INTEGER NOT NULL)"}) {
-    char* err = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "?";
-      sqlite3_free(err);
-      return MakeError(ErrorCode::kInternalError, "metrics storage failure: " + msg);
-    }
-  }
-  return store;
+  OPENECS_ASSIGN_OR_RETURN(
+      sqlite3 * db,
+      OpenSqlite(
+          path, "metrics",
+          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
+           "CREATE TABLE IF NOT EXISTS points (resource TEXT NOT NULL, period INTEGER NOT "
+           "NULL, ts INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (resource, period, "
+           "ts)) WITHOUT ROWID",
+           "CREATE INDEX IF NOT EXISTS points_by_time ON points (period, ts)",
+           "CREATE TABLE IF NOT EXISTS marks (name TEXT PRIMARY KEY, value INTEGER NOT "
+           "NULL)"}));
+  return std::unique_ptr<MetricStore>(new MetricStore(db));
 }
 
 MetricStore::~MetricStore() { sqlite3_close(db_); }

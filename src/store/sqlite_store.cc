@@ -1,22 +1,13 @@
 #include "store/sqlite_store.h"
 
-#include <sqlite3.h>
-
 #include "common/log.h"
+#include "store/sqlite_util.h"
 
 namespace openecs {
 namespace {
 
-// Finalises a statement on scope exit.
-struct Stmt {
-  sqlite3_stmt* s = nullptr;
-  ~Stmt() { sqlite3_finalize(s); }
-};
-
-Error DbError(sqlite3* db, const char* what) {
-  return MakeError(ErrorCode::kInternalError,
-                   std::string("storage failure (") + what + "): " + sqlite3_errmsg(db));
-}
+using Stmt = SqliteStmt;
+Error DbError(sqlite3* db, const char* step) { return SqliteError(db, "state", step); }
 
 }  // namespace
 

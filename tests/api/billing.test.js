@@ -13,15 +13,7 @@ const { Ecs, REGION, SMALL_TYPE } = h;
 let server, ecs, vpc, bss, network;
 
 // An operator route (api/operator_endpoint.h) with the server's operator token.
-async function operator(method, route) {
-  const token = fs.readFileSync(path.join(server.dataDir, 'operator-token'), 'utf8').trim();
-  const r = await h.httpRequest({
-    port: server.port, method, path: `/openecs/operator/v1/${route}`,
-    headers: { authorization: `Bearer ${token}` },
-  });
-  assert.equal(r.status, 200, `${route}: ${r.status} ${r.body}`);
-  return JSON.parse(r.body);
-}
+const operator = (method, route) => h.operatorCall(server, method, route);
 const advance = (seconds) => operator('POST', `clock/advance?seconds=${seconds}`);
 const cycleOf = (iso) => iso.slice(0, 7);
 

@@ -4,9 +4,7 @@
 // alert is raised and when it clears.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const http = require('node:http');
-const path = require('node:path');
 const Cms = require('@alicloud/cms20190101');
 const h = require('./helpers');
 
@@ -14,12 +12,7 @@ const { REGION } = h;
 let server, ecs, cms, network, hook, hookPort;
 const posts = [];
 
-async function operator(method, route) {
-  const token = fs.readFileSync(path.join(server.dataDir, 'operator-token'), 'utf8').trim();
-  const r = await h.httpRequest({ port: server.port, method, path: `/openecs/operator/v1/${route}`, headers: { authorization: `Bearer ${token}` } });
-  assert.equal(r.status, 200, `${route}: ${r.status} ${r.body}`);
-  return JSON.parse(r.body);
-}
+const operator = (method, route) => h.operatorCall(server, method, route);
 const advance = (seconds) => operator('POST', `clock/advance?seconds=${seconds}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function setLoad(instanceId, percent) {

@@ -534,6 +534,18 @@ async function rawAcs3(server, action, query = {}, opts = {}) {
   return httpRequest({ port: server.port, method: 'POST', path: qs ? `/?${qs}` : '/', headers: { ...headers, ...(opts.unsignedHeaders || {}), 'content-length': 0 } });
 }
 
+// An operator route (api/operator_endpoint.h: clock, accounts, locks) of `server`, with its
+// operator token; asserts a 200 and returns the JSON answer.
+async function operatorCall(server, method, route) {
+  const token = fs.readFileSync(path.join(server.dataDir, 'operator-token'), 'utf8').trim();
+  const r = await httpRequest({
+    port: server.port, method, path: `/openecs/operator/v1/${route}`,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(r.status, 200, `${route}: ${r.status} ${r.body}`);
+  return JSON.parse(r.body);
+}
+
 module.exports = {
   ResourceManager, rmClient, Sts, stsClient, Ram, ramClient,
   Ecs, Vpc, RPCClient, OpenApiUtil, $OpenApiUtil,
@@ -542,5 +554,5 @@ module.exports = {
   ecsClient, vpcClient, popClient, wire,
   expectError, expectPopError, checkAll, waitFor, describeInstances, describeInstance, waitStatus, waitBooted, waitGone,
   createNetwork, createVSwitch, runInstances, runRunning, privateIp, tagsOf,
-  pct, isoNow, nonce, v1Query, httpRequest, rawV1, rawAcs3,
+  pct, isoNow, nonce, v1Query, httpRequest, rawV1, rawAcs3, operatorCall,
 };

@@ -4,22 +4,12 @@
 // and periods without waiting for them.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
 const h = require('./helpers');
 
 const { Ecs, Vpc, REGION } = h;
 let server, ecs, vpc, network;
 
-async function operator(method, route) {
-  const token = fs.readFileSync(path.join(server.dataDir, 'operator-token'), 'utf8').trim();
-  const r = await h.httpRequest({
-    port: server.port, method, path: `/openecs/operator/v1/${route}`,
-    headers: { authorization: `Bearer ${token}` },
-  });
-  assert.equal(r.status, 200, `${route}: ${r.status} ${r.body}`);
-  return JSON.parse(r.body);
-}
+const operator = (method, route) => h.operatorCall(server, method, route);
 const advance = (seconds) => operator('POST', `clock/advance?seconds=${seconds}`);
 const cloudNow = async () => Date.parse((await operator('GET', 'clock')).Now) / 1000;
 const iso = (s) => new Date(s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');

@@ -15,12 +15,7 @@ const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../.
 const BOOT_MS = 180000;
 let server, ecs;
 
-async function operator(method, route) {
-  const token = fs.readFileSync(path.join(server.dataDir, 'operator-token'), 'utf8').trim();
-  const r = await h.httpRequest({ port: server.port, method, path: `/openecs/operator/v1/${route}`, headers: { authorization: `Bearer ${token}` } });
-  assert.equal(r.status, 200, `${route}: ${r.status} ${r.body}`);
-  return JSON.parse(r.body);
-}
+const operator = (method, route) => h.operatorCall(server, method, route);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const iso = (s) => new Date(s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
 

@@ -15,12 +15,7 @@ const BOOT_MS = 180000;
 const MD = 'http://100.100.100.200/latest/meta-data/instance/spot/termination-time';
 let server, ecs;
 
-async function operator(method, route) {
-  const token = fs.readFileSync(path.join(server.dataDir, 'operator-token'), 'utf8').trim();
-  const r = await h.httpRequest({ port: server.port, method, path: `/openecs/operator/v1/${route}`, headers: { authorization: `Bearer ${token}` } });
-  assert.equal(r.status, 200, `${route}: ${r.status} ${r.body}`);
-  return JSON.parse(r.body);
-}
+const operator = (method, route) => h.operatorCall(server, method, route);
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(IMAGE_DIR, h.IMAGE, 'image.json')), `built image in ${IMAGE_DIR} (scripts/build-image)`);
