@@ -234,8 +234,10 @@ HttpResponse ApiServer::Handle(const HttpRequest& req) {
 HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& request_id, bool* xml,
                                  AuditNote* note, CallLabels* labels) {
   // Every error answer goes through here, so the metrics learn its code.
-  auto fail = [labels](const Error& e, const std::string& id, bool in_xml) {
+  auto fail = [labels, note](const Error& e, const std::string& id, bool in_xml) {
     labels->code = Describe(e.code).code;
+    note->error_code = std::string(labels->code);
+    note->error_message = e.message.empty() ? std::string(Describe(e.code).message) : e.message;
     return ErrorResponse(e, id, in_xml);
   };
   ApiRequest req;

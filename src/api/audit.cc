@@ -1,7 +1,6 @@
 #include "api/audit.h"
 
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "api/authorizer.h"
 #include "common/text.h"
@@ -50,20 +49,6 @@ std::string ResourcesOf(const std::map<std::string, std::string>& params) {
   return out;
 }
 
-// The error code and message of an error reply (JSON or XML).
-void ErrorOf(const HttpResponse& r, std::string* code, std::string* message) {
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_object()) {
-    *code = j.value("Code", "");
-    *message = j.value("Message", "");
-    return;
-  }
-  std::smatch m;
-  static const std::regex kCode("<Code>([^<]*)</Code>"), kMessage("<Message>([^<]*)</Message>");
-  if (std::regex_search(r.body, m, kCode)) *code = m[1];
-  if (std::regex_search(r.body, m, kMessage)) *message = m[1];
-}
-
 }  // namespace
 
 AuditEvent AuditEventOf(const AuditNote& note, const HttpRequest& request,
@@ -106,7 +91,8 @@ AuditEvent AuditEventOf(const AuditNote& note, const HttpRequest& request,
   e.parameters = params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   e.resources = ResourcesOf(note.params);
   e.http_status = response.status;
-  if (response.status >= 400) ErrorOf(response, &e.error_code, &e.error_message);
+  e.error_code = note.error_code;
+  e.error_message = note.error_message;
   return e;
 }
 

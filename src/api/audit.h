@@ -18,6 +18,7 @@ struct AuditNote {
   Principal principal;
   std::string version, action;
   std::map<std::string, std::string> params;
+  std::string error_code, error_message;  // of the error answered ("" on success)
 };
 
 AuditEvent AuditEventOf(const AuditNote& note, const HttpRequest& request,
