@@ -15,10 +15,6 @@ const posts = [];
 const operator = (method, route) => h.operatorCall(server, method, route);
 const advance = (seconds) => operator('POST', `clock/advance?seconds=${seconds}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function setLoad(instanceId, percent) {
-  const r = await h.httpRequest({ port: server.port, method: 'POST', path: `/openecs/fake/faults?instance=${instanceId}&cpu_load=${percent}` });
-  assert.equal(r.status, 200, r.body);
-}
 
 before(async () => {
   hook = http.createServer((req, res) => {
@@ -48,11 +44,7 @@ after(async () => {
 
 test('DescribeMetricList and DescribeMetricLast answer the dashboard metrics of an instance', async () => {
   const [id] = await h.runRunning(ecs, network, { internetMaxBandwidthOut: 5 });
-  await setLoad(id, 40);
-  await sleep(300);
-  await advance(60);
-  await sleep(1200);
-  await advance(60);
+  await h.minuteAt(server, ecs, id, 40);
   const dims = JSON.stringify([{ instanceId: id }]);
   const list = h.wire(await cms.describeMetricList(new Cms.DescribeMetricListRequest({
     namespace: 'acs_ecs_dashboard', metricName: 'CPUUtilization', dimensions: dims, period: '60',
@@ -89,9 +81,7 @@ test('DescribeMetricList and DescribeMetricLast answer the dashboard metrics of 
 
 test('an alarm rule posts ALERT to its webhook when the CPU passes the threshold, and OK when it falls back', async () => {
   const [id] = await h.runRunning(ecs, network);
-  await setLoad(id, 90);
-  await sleep(300);
-  await advance(60);
+  await h.minuteAt(server, ecs, id, 90);  // from here on every sample is at 90 %
   await cms.putResourceMetricRule(new Cms.PutResourceMetricRuleRequest({
     ruleId: 'cpu-high', ruleName: 'CPU over 80', namespace: 'acs_ecs_dashboard', metricName: 'CPUUtilization',
     resources: JSON.stringify([{ instanceId: id }]), contactGroups: 'ops', period: '60',
@@ -120,11 +110,7 @@ test('an alarm rule posts ALERT to its webhook when the CPU passes the threshold
   assert.equal(listed.Alarms.Alarm[0].Escalations.Critical.Threshold, '80');
 
   // The load falls: the next minute clears it.
-  await setLoad(id, 5);
-  await sleep(300);
-  await advance(60);
-  await sleep(1200);
-  await advance(60);
+  await h.minuteAt(server, ecs, id, 5);
   await h.waitFor(() => posts.some((p) => p.fields.alertState === 'OK'), 10000, 200, 'an OK post');
   assert.equal(posts.filter((p) => p.fields.alertState === 'ALERT').length, 1, 'one alert, not one a minute');
 

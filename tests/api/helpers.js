@@ -546,6 +546,34 @@ async function operatorCall(server, method, route) {
   return JSON.parse(r.body);
 }
 
+// Emulator monitoring (a server started with --test-clock and a short --metrics-interval-ms):
+// sets a fake guest's CPU load and returns the DescribeInstanceMonitorData point of a whole
+// minute sampled at it. The minute the load changed in mixes both loads, and a loaded machine
+// (the sanitizer ring) may take any wall-clock sleep late, so a minute that still mixes them is
+// closed and another tried. Afterwards every new sample of the guest is at `load`.
+async function minuteAt(server, ecs, instanceId, load) {
+  const r = await httpRequest({
+    port: server.port, method: 'POST', path: `/openecs/fake/faults?instance=${instanceId}&cpu_load=${load}`,
+  });
+  assert.equal(r.status, 200, r.body);
+  const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  const seen = [];
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await sleep(500);
+    await operatorCall(server, 'POST', 'clock/advance?seconds=60');  // ends the mixed minute
+    await sleep(1500);
+    await operatorCall(server, 'POST', 'clock/advance?seconds=60');  // this one is written
+    const now = Date.parse((await operatorCall(server, 'GET', 'clock')).Now);
+    const points = wire(await ecs.describeInstanceMonitorData(new Ecs.DescribeInstanceMonitorDataRequest({
+      instanceId, startTime: iso(now - 600000), endTime: iso(now), period: 60,
+    }))).MonitorData.InstanceMonitorData;
+    const p = points[points.length - 1];
+    if (p && Math.abs(p.CPU - load) <= 1.5) return p;
+    seen.push(p ? `${p.TimeStamp} CPU ${p.CPU}` : 'no point');
+  }
+  assert.fail(`no minute at ${load} % CPU: ${seen.join(', ')}`);
+}
+
 module.exports = {
   ResourceManager, rmClient, Sts, stsClient, Ram, ramClient,
   Ecs, Vpc, RPCClient, OpenApiUtil, $OpenApiUtil,
@@ -554,5 +582,5 @@ module.exports = {
   ecsClient, vpcClient, popClient, wire,
   expectError, expectPopError, checkAll, waitFor, describeInstances, describeInstance, waitStatus, waitBooted, waitGone,
   createNetwork, createVSwitch, runInstances, runRunning, privateIp, tagsOf,
-  pct, isoNow, nonce, v1Query, httpRequest, rawV1, rawAcs3, operatorCall,
+  pct, isoNow, nonce, v1Query, httpRequest, rawV1, rawAcs3, operatorCall, minuteAt,
 };

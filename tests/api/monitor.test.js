@@ -15,13 +15,6 @@ const cloudNow = async () => Date.parse((await operator('GET', 'clock')).Now) / 
 const iso = (s) => new Date(s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function setLoad(instanceId, percent) {
-  const r = await h.httpRequest({
-    port: server.port, method: 'POST',
-    path: `/openecs/fake/faults?instance=${instanceId}&cpu_load=${percent}`,
-  });
-  assert.equal(r.status, 200, r.body);
-}
 
 // The last `minutes` of the cloud's clock.
 async function window(minutes, period = 60) {
@@ -36,24 +29,6 @@ async function instancePoints(instanceId, minutes = 10, period = 60) {
   return r.MonitorData.InstanceMonitorData;
 }
 
-// Sets the guest's load and returns the point of a whole minute sampled at it. The minute the
-// load changed in mixes both loads, and a loaded machine (the sanitizer ring) may take any of
-// the wall-clock sleeps late, so a minute that still mixes them is closed and another tried.
-async function minuteAt(instanceId, load) {
-  await setLoad(instanceId, load);
-  const seen = [];
-  for (let attempt = 0; attempt < 5; attempt++) {
-    await sleep(500);
-    await advance(60);  // closes the minute the load changed in
-    await sleep(1500);  // samples at 5 Hz, all at `load`
-    await advance(60);  // this minute ends and is written
-    const points = await instancePoints(instanceId);
-    const p = points[points.length - 1];
-    if (p && Math.abs(p.CPU - load) <= 3) return p;
-    seen.push(p ? `${p.TimeStamp} CPU ${p.CPU}` : 'no point');
-  }
-  assert.fail(`no minute at ${load} % CPU: ${seen.join(', ')}`);
-}
 
 before(async () => {
   server = await h.startServer({
@@ -70,7 +45,7 @@ test('an instance\'s CPU, disk I/O and traffic reach DescribeInstanceMonitorData
     internetMaxBandwidthOut: 10,
     dataDisk: [new Ecs.RunInstancesRequestDataDisk({ size: 20, category: 'cloud_essd' })],
   });
-  const p = await minuteAt(id, 70);
+  const p = await h.minuteAt(server, ecs, id, 70);
   assert.equal(p.InstanceId, id);
   assert.match(p.TimeStamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/);
   assert.ok(p.IOPSRead > 0 && p.BPSRead > 0 && p.IOPSWrite > 0, JSON.stringify(p));
@@ -78,7 +53,7 @@ test('an instance\'s CPU, disk I/O and traffic reach DescribeInstanceMonitorData
   assert.ok(p.InternetRX > 0 && p.InternetTX > 0 && p.InternetBandwidth > 0, 'it has a public address');
 
   // Its load changes: a later minute shows it.
-  const later = await minuteAt(id, 10);
+  const later = await h.minuteAt(server, ecs, id, 10);
   assert.ok(Date.parse(later.TimeStamp) > Date.parse(p.TimeStamp), 'a later minute');
 
   // Each disk on its own, with its latency.
