@@ -19,6 +19,7 @@
 //   does not exist succeeds (treat not-found as done).
 // - State survives a restart of the agent: List() after a restart reports the guests that
 //   are still there, so the agent adopts them instead of spawning duplicates.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,6 +38,36 @@ struct VmInfo {
   // Shut off without anyone asking: no guest shutdown, no power-off by the driver (QEMU
   // crashed or was killed, the host went down). The server restarts such a guest.
   bool crashed = false;
+};
+
+// Cloud Assistant (issue 18): a script the guest's agent runs (qemu: qemu-guest-agent over a
+// virtio-serial channel, which the built-in image ships; fake: see FakeDriver).
+struct GuestCommand {
+  std::string script;                    // the script's text, parameters already filled in
+  std::string interpreter = "/bin/sh";   // runs `interpreter <file holding script>`
+  std::string working_dir;               // "" the user's home (root: /root)
+  std::string username = "root";
+  int timeout_s = 60;                    // killed after this long
+};
+
+struct GuestCommandResult {
+  int exit_code = 0;       // the script's; -1 when it was killed (timeout, stop)
+  std::string output;      // stdout then stderr, at most kGuestOutputMax bytes
+  int64_t dropped = 0;     // output bytes beyond that, left out
+  bool timed_out = false;  // killed at timeout_s
+  bool stopped = false;    // killed because `stop` became true
+};
+inline constexpr size_t kGuestOutputMax = 24 * 1024;
+
+// A file SendFile writes into a guest.
+struct GuestFile {
+  std::string directory;  // absolute; made if missing
+  std::string name;
+  std::string content;  // bytes
+  std::string mode = "0644";
+  std::string owner = "root";
+  std::string group = "root";
+  bool overwrite = false;  // false: an existing file fails the send
 };
 
 class Driver {
@@ -106,6 +137,26 @@ class Driver {
   // Called (from a driver thread) with an instance id when its guest changed state on its own
   // (shut down from inside, crashed), so the agent can report it at once.
   virtual void SetEventHandler(std::function<void(const std::string&)> handler) = 0;
+
+  // --- The guest's agent (Cloud Assistant) and its screen. Each call is for a running guest
+  // (an error otherwise) and may run beside the agent's other calls for that guest.
+  // Whether the running guest's agent answers now (qemu: a guest-ping within a second).
+  virtual bool GuestAgentAlive(const std::string& id) = 0;
+  // Runs a script in the guest and waits for it (up to cmd.timeout_s, then kills it), or kills
+  // it as soon as `stop` becomes true. `started` is called once the guest has begun it. An error
+  // means it could not be started or followed (no agent, the guest went away): the caller
+  // reports the invocation failed with the message.
+  virtual Result<GuestCommandResult> RunGuestCommand(const std::string& id,
+                                                     const GuestCommand& cmd,
+                                                     const std::atomic<bool>& stop,
+                                                     const std::function<void()>& started) = 0;
+  // Writes a file into the guest (directory made, mode/owner/group set).
+  virtual Status WriteGuestFile(const std::string& id, const GuestFile& file) = 0;
+  // The guest's screen now, as a PNG file's bytes (qemu: QMP screendump).
+  virtual Result<std::string> Screenshot(const std::string& id) = 0;
+  // A non-maskable interrupt to every vCPU (qemu: QMP inject-nmi): a Linux guest set to panic on
+  // NMI crashes and dumps (SendDiagnosticInterrupt).
+  virtual Status DiagnosticInterrupt(const std::string& id) = 0;
 };
 
 }  // namespace openecs

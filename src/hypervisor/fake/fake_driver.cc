@@ -174,6 +174,9 @@ Status FakeDriver::Destroy(const std::string& id, bool delete_disks) {
   disks_.erase(id);
   nics_.erase(id);
   limits_.erase(id);
+  files_.erase(id);
+  nmis_.erase(id);
+  agent_silent_.erase(id);
   return Ok();
 }
 
@@ -236,6 +239,9 @@ std::string FakeDriver::ConsoleOutput(const std::string& id) {
   for (int64_t i = 1; i <= vm.boot_count; ++i)
     out += "[fake hypervisor] boot " + std::to_string(i) +
            "\nOPENECS-BOOT-COMPLETE instance-id=" + id + "\n";
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int i = 0; i < nmis_[id]; ++i)
+    out += "Uhhuh. NMI received for unknown reason 30 on CPU 0.\n";
   return out;
 }
 

@@ -76,6 +76,22 @@ class FakeDriver final : public Driver {
   // VmInfo::crashed), and the event handler is told. NotFound unless it runs.
   Status Crash(const std::string& id);
 
+  // The guest's agent, emulated (fake_guest_agent.cc): a running guest's agent is alive unless
+  // SetAgentAlive(id, false). A script is not run: each line is read as one of `echo WORDS`
+  // (WORDS and a newline to the output), `cat PATH` (a file SendFile wrote), `sleep SECONDS`
+  // (real time, cut short by the timeout or a stop), `exit N`, `echo WORDS >&2`; other lines
+  // do nothing. Files sent live in memory per guest until it is destroyed.
+  bool GuestAgentAlive(const std::string& id) override;
+  Result<GuestCommandResult> RunGuestCommand(const std::string& id, const GuestCommand& cmd,
+                                             const std::atomic<bool>& stop,
+                                             const std::function<void()>& started) override;
+  Status WriteGuestFile(const std::string& id, const GuestFile& file) override;
+  // A fixed 1x1 PNG while running.
+  Result<std::string> Screenshot(const std::string& id) override;
+  // Counted; the console shows the kernel's "NMI received" line once per interrupt.
+  Status DiagnosticInterrupt(const std::string& id) override;
+  void SetAgentAlive(const std::string& id, bool alive);
+
   // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,
   // destroy) fail; for hot_plug, the next `count` disks or interfaces plugged into running
   // guests are refused. Thread-safe.
@@ -108,6 +124,11 @@ class FakeDriver final : public Driver {
   };
   std::map<std::string, Meter> meters_;
   std::map<std::string, double> loads_;
+  // The emulated guest agent: guests whose agent is made silent, files sent (by guest, then
+  // path), NMIs received. Guarded by mu_.
+  std::set<std::string> agent_silent_;
+  std::map<std::string, std::map<std::string, std::string>> files_;
+  std::map<std::string, int> nmis_;
   std::function<void(const std::string&)> on_event_;  // guarded by mu_
   void ApplyLimits(const DesiredVm& vm);              // requires mu_
   std::ofstream journal_;

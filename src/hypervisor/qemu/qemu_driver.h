@@ -61,6 +61,15 @@ class QemuDriver final : public Driver {
   std::vector<VmInfo> List() override;
   std::string ConsoleOutput(const std::string& id) override;
   std::string VncUrl(const std::string& id) override;
+  // The guest's agent and screen (qemu_guest.cc): qemu-guest-agent over the virtio-serial port
+  // org.qemu.guest_agent.0 (QEMU chardev socket <dir>/qga.sock), QMP screendump and inject-nmi.
+  bool GuestAgentAlive(const std::string& id) override;
+  Result<GuestCommandResult> RunGuestCommand(const std::string& id, const GuestCommand& cmd,
+                                             const std::atomic<bool>& stop,
+                                             const std::function<void()>& started) override;
+  Status WriteGuestFile(const std::string& id, const GuestFile& file) override;
+  Result<std::string> Screenshot(const std::string& id) override;
+  Status DiagnosticInterrupt(const std::string& id) override;
   // The image's boot-complete line (image.json `boot_complete_marker`) on the console since
   // the guest's QEMU started; images without one never say it (other signals tell).
   bool GuestReady(const std::string& id) override;
