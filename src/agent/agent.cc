@@ -101,6 +101,7 @@ Status Agent::Start() {
   });
   pool_ = std::make_unique<boost::asio::thread_pool>(options_.workers);
   transfer_pool_ = std::make_unique<boost::asio::thread_pool>(2);
+  assistant_pool_ = std::make_unique<boost::asio::thread_pool>(32);
   loop_ = std::thread([this] { Loop(); });
   return Ok();
 }
@@ -116,6 +117,13 @@ void Agent::Stop() {
   if (loop_.joinable()) loop_.join();
   if (pool_) pool_->join();
   if (transfer_pool_) transfer_pool_->join();
+  {
+    // Commands under way end now (killed in their guests); the server learns it from the next
+    // agent, which finds them Running and not its own (ExecutionInterrupted).
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [key, flag] : invocation_stops_) *flag = true;
+  }
+  if (assistant_pool_) assistant_pool_->join();
 }
 
 void Agent::Loop() {
@@ -331,6 +339,8 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
       Send(o);
       return st.ok();
     });
+  for (const auto& inv : desired.invocations) Invoke(inv);
+  for (const auto& r : desired.guest_requests) AnswerGuestRequest(r);
   std::set<std::string> placed;
   for (const auto& vm : desired.vms) {
     placed.insert(vm.instance_id);
@@ -403,6 +413,103 @@ void Agent::StartJob(const std::string& key, std::function<bool()> work, bool tr
     std::lock_guard<std::mutex> lock(mu_);
     if (done) jobs_done_.insert(key);
     jobs_busy_.erase(key);
+  });
+}
+
+void Agent::Invoke(const DesiredInvocation& inv) {
+  std::string key = "invoke:" + inv.invoke_id + ":" + inv.instance_id;
+  auto report = [this, inv](InvocationReport r) {
+    if (stop_) return;  // see Stop
+    r.invoke_id = inv.invoke_id;
+    r.instance_id = inv.instance_id;
+    Observation o;  // no power news
+    o.instance_id = inv.instance_id;
+    o.invocation = std::move(r);
+    Send(o);
+  };
+  std::shared_ptr<std::atomic<bool>> flag;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (jobs_done_.count(key)) return;
+    if (jobs_busy_.count(key)) {  // under way here: perhaps to be stopped
+      if (inv.stop) *invocation_stops_[key] = true;
+      return;
+    }
+    if (inv.started) {
+      // The server has it Running, yet no thread here runs it: this agent restarted while it
+      // ran (and killed it), or it ran on a host the instance left.
+      jobs_done_.insert(key);
+      flag = nullptr;
+    } else {
+      jobs_busy_.insert(key);
+      flag = invocation_stops_[key] = std::make_shared<std::atomic<bool>>(inv.stop);
+    }
+  }
+  if (!flag) {
+    report({.state = "failed", .error = "the host's agent restarted while the command ran"});
+    return;
+  }
+  boost::asio::post(*assistant_pool_, [this, key, inv, flag, report] {
+    InvocationReport r;
+    if (inv.kind == "file") {
+      report({.state = "running"});
+      GuestFile f{inv.directory, inv.name,  inv.content,  inv.mode,
+                  inv.owner,     inv.group, inv.overwrite};
+      Status st = driver_->WriteGuestFile(inv.instance_id, f);
+      r.state = st.ok() ? "done" : "failed";
+      if (!st.ok()) {
+        r.error = st.error().message;
+        r.agent_down = !driver_->GuestAgentAlive(inv.instance_id);
+      }
+    } else {
+      GuestCommand cmd{inv.script, "/bin/sh", inv.working_dir, inv.username, inv.timeout_s};
+      auto out = driver_->RunGuestCommand(inv.instance_id, cmd, *flag,
+                                          [&] { report({.state = "running"}); });
+      if (out.ok()) {
+        r = {.state = "done",
+             .exit_code = out->exit_code,
+             .output = out->output,
+             .dropped = out->dropped,
+             .timed_out = out->timed_out,
+             .stopped = out->stopped};
+      } else {
+        r.state = "failed";
+        r.error = out.error().message;
+        r.agent_down = !driver_->GuestAgentAlive(inv.instance_id);
+        LOG_WARN("agent: command {} on {} failed: {}", inv.invoke_id, inv.instance_id, r.error);
+      }
+    }
+    report(r);
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_done_.insert(key);
+    jobs_busy_.erase(key);
+    invocation_stops_.erase(key);
+  });
+}
+
+void Agent::AnswerGuestRequest(const DesiredGuestRequest& req) {
+  StartJob("guest:" + req.request_id, [this, req] {
+    GuestRequestReport r;
+    r.request_id = req.request_id;
+    if (req.kind == "screenshot") {
+      auto png = driver_->Screenshot(req.instance_id);
+      if (png.ok())
+        r.result = Base64Encode(*png);
+      else
+        r.error = png.error().message;
+      r.failed = !png.ok();
+    } else if (req.kind == "nmi") {
+      Status st = driver_->DiagnosticInterrupt(req.instance_id);
+      r.failed = !st.ok();
+      r.error = ErrorOf(st);
+    } else {
+      r.failed = true;
+      r.error = "unknown request " + req.kind;
+    }
+    Observation o;  // no power news
+    o.guest_request = std::move(r);
+    Send(o);
+    return true;
   });
 }
 

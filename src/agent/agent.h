@@ -83,6 +83,10 @@ class Agent {
   // slow server; those run on their own small pool so they never hold the threads that start
   // and stop guests.
   void StartJob(const std::string& key, std::function<bool()> work, bool transfer = false);
+  // Cloud Assistant: runs an invocation in its guest (on the assistant pool), or tells the one
+  // under way to stop. Screenshots and NMIs likewise (GuestRequest).
+  void Invoke(const DesiredInvocation& inv);
+  void AnswerGuestRequest(const DesiredGuestRequest& r);
   void RefreshConsoles();
   // Reports, once per boot, that a guest's OS is up (HealthStatus Ok).
   void GuestSignalled(const std::string& id, const char* sign);
@@ -109,12 +113,17 @@ class Agent {
   std::thread loop_;
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::unique_ptr<boost::asio::thread_pool> transfer_pool_;  // image imports and exports
+  // Commands in guests, which may run for hours: their own pool, so they never hold the threads
+  // that start and stop guests.
+  std::unique_ptr<boost::asio::thread_pool> assistant_pool_;
   std::mutex mu_;
   std::map<std::string, Guest> guests_;  // guarded by mu_
   // Long jobs under way ("snapshot:<id>", "build:<disk>:<gen>"...), and those finished here
   // (never redone from a stale desired state). Guarded by mu_.
   std::set<std::string> jobs_busy_;
   std::set<std::string> jobs_done_;
+  // The stop flags of invocations under way here, by job key. Guarded by mu_.
+  std::map<std::string, std::shared_ptr<std::atomic<bool>>> invocation_stops_;
   // Loop thread only: the guests meant to run, their NICs' MACs, the console hash last sent.
   std::set<std::string> running_;
   std::map<std::string, std::vector<std::string>> macs_;

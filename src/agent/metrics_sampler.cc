@@ -41,6 +41,7 @@ std::vector<GuestSample> MetricsSampler::SampleOnce() {
     if (vm.power != PowerState::kRunning) continue;
     auto s = driver_->Stats(vm.instance_id);
     if (!s.ok()) continue;
+    s->guest_agent = driver_->GuestAgentAlive(vm.instance_id) ? 1 : 0;
     index[vm.instance_id] = samples.size();
     samples.push_back(std::move(*s));
   }

@@ -71,6 +71,7 @@ void RegisterBssActions(ActionTable& t);          // bss_actions.cc (BSS OpenAPI
 void RegisterMonitorActions(ActionTable& t);      // monitor_actions.cc
 void RegisterCmsActions(ActionTable& t);          // cms_actions.cc (CloudMonitor 2019-01-01)
 void RegisterActionTrailActions(ActionTable& t);  // actiontrail_actions.cc (2020-07-06)
+void RegisterAssistantActions(ActionTable& t);    // assistant_actions.cc (Cloud Assistant)
 // InvalidUser.PassRoleForbidden unless the caller may pass `role_name` (ram:PassRole) to an
 // instance ("" passes nothing; instance_ram_role_actions.cc).
 Status CheckPassRole(const ApiContext& c, const std::string& role_name);

@@ -140,6 +140,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterTaskActions(actions_);
   RegisterEventActions(actions_);
   RegisterMonitorActions(actions_);
+  RegisterAssistantActions(actions_);
   RegisterCmsActions(actions_);
   RegisterActionTrailActions(actions_);
   RegisterImageActions(actions_);

@@ -43,7 +43,11 @@ Error Wrong(const std::string& name, const std::string& what) {
 
 Status CheckParamType(const std::string& version, const std::string& action,
                       const std::string& name, const std::string& value) {
-  size_t max = name == "UserData" || name == "PublicKeyBody" ? kMaxLongTextParam : kMaxTextParam;
+  // Scripts and files (Cloud Assistant's CommandContent and SendFile's Content: 24 and 32 KB
+  // once Base64-encoded, checked by their actions) may be longer too.
+  bool long_text = name == "UserData" || name == "PublicKeyBody" || name == "CommandContent" ||
+                   name == "Content";
+  size_t max = long_text ? kMaxLongTextParam : kMaxTextParam;
   if (value.size() > max) return Wrong(name, "longer than " + std::to_string(max) + " bytes");
   const auto& table = Table();
   auto it = table.find(version + "/" + action + "/" + IndexPattern(name));
@@ -64,7 +68,10 @@ Status CheckParamType(const std::string& version, const std::string& action,
       return Ok();
     case 'j': {
       auto j = nlohmann::json::parse(value, nullptr, false);
-      if (j.is_discarded() || !j.is_array()) return Wrong(name, "expected a JSON list");
+      // A list; or an object for the few JSON-string parameters that are maps (InvokeCommand's
+      // Parameters), which their handlers check.
+      if (j.is_discarded() || (!j.is_array() && !(j.is_object() && name == "Parameters")))
+        return Wrong(name, "expected a JSON list");
       return Ok();
     }
   }

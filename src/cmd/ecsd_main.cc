@@ -35,6 +35,7 @@
 #include "service/account_service.h"
 #include "service/agent_service.h"
 #include "service/alarm_service.h"
+#include "service/assistant_service.h"
 #include "service/billing_service.h"
 #include "service/cloud.h"
 #include "service/identity_service.h"
@@ -652,6 +653,8 @@ int RunDev(DevOptions o) {
         }).detach();
     }
     if (tick % 25 == 0) RunBillingPass(**cloud, (**cloud).Now());  // every 5 s
+    // Cloud Assistant: invocations of stopped or released instances end, old ones go.
+    if (tick % 5 == 0) RunAssistantPass(**cloud);
     // Accounts changed beside the server (`ecsd account set-quota`), each second; never from
     // inside a Write (it takes the lock).
     if (tick % 5 == 0) (**cloud).ReloadAccounts(0);

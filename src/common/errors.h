@@ -539,7 +539,48 @@ namespace openecs {
   X(kInvalidStartTimeAfterEnd, "InvalidStartTime.ValueNotSupported", 400,                          \
     "The specified parameter StartTime is later than EndTime.")                                    \
   X(kInvalidEndTimeBeforeStart, "InvalidParameter.EndTime", 400,                                   \
-    "The specified parameter EndTime is earlier than StartTime.")
+    "The specified parameter EndTime is earlier than StartTime.")                                  \
+  X(kInvalidCmdTypeNotFound, "InvalidCmdType.NotFound", 403,                                       \
+    "The specified command type does not exist.")                                                  \
+  X(kCmdNameExceedLimit, "CmdName.ExceedLimit", 403,                                               \
+    "The length of the command name exceeds the upper limit.")                                     \
+  X(kCmdDescExceedLimit, "CmdDesc.ExceedLimit", 403,                                               \
+    "The length of the command description exceeds the upper limit.")                              \
+  X(kCmdContentExceedLimit, "CmdContent.ExceedLimit", 403,                                         \
+    "The length of the command content exceeds the upper limit.")                                  \
+  X(kInvalidCommandContent, "Invalid.CommandContent", 400,                                         \
+    "The specified CommandContent is not valid or exceed max")                                     \
+  X(kCmdParamInvalidName, "CmdParam.InvalidParamName", 403,                                        \
+    "Invalid parameter name. The name can contain only letters, digits, hyphens (-) and "          \
+    "underscores (_).")                                                                            \
+  X(kInvalidCmdIdNotFound, "InvalidCmdId.NotFound", 404,                                           \
+    "The specified command ID does not exist.")                                                    \
+  X(kInvalidInstanceNotFound, "InvalidInstance.NotFound", 404,                                     \
+    "The specified instance does not exist.")                                                      \
+  X(kInvalidInstanceNotMatch, "InvalidInstance.NotMatch", 403,                                     \
+    "The specified instance type does not match the command.")                                     \
+  X(kInstanceIdsExceedLimit, "InstanceIds.ExceedLimit", 403,                                       \
+    "The number of instance IDs exceeds the upper limit.")                                         \
+  X(kParameterDisabled, "Parameter.Disabled", 404,                                                 \
+    "Parameters cannot be passed in when the command customization function is disabled.")         \
+  X(kParameterNotMatched, "Parameter.NotMatched", 403,                                             \
+    "The passed-in parameters do not match the parameters defined when you created the command.")  \
+  X(kParameterCountExceedLimit, "ParameterCount.ExceedLimit", 403,                                 \
+    "The maximum number of parameters is exceeded.")                                               \
+  X(kUsernameExceedLimit, "Username.ExceedLimit", 403,                                             \
+    "The length of the username exceeds the upper limit.")                                         \
+  X(kInvalidInvokeIdNotFound, "InvalidInvokeId.NotFound", 404,                                     \
+    "The specified invoke ID does not exist.")                                                     \
+  X(kFileSizeExceedLimit, "FileSize.ExceedLimit", 403,                                             \
+    "The length of file content exceeds limit.")                                                   \
+  X(kFileNameExceedLimit, "FileName.ExceedLimit", 403, "The length of file name exceeds limit.")   \
+  X(kFileDescExceedLimit, "FileDesc.ExceedLimit", 403,                                             \
+    "The length of file description exceeds limit.")                                               \
+  X(kFileTargetDirInvalid, "FileTargetDir.Invalid", 403,                                           \
+    "The target directory of file is invalid.")                                                    \
+  X(kFileModeInvalid, "FileMode.Invalid", 403, "The mode of file is invalid.")                     \
+  X(kFileContentDecodeError, "FileContent.DecodeError", 403,                                       \
+    "The Content can not be base64 decoded.")
 
 enum class ErrorCode {
 #define OPENECS_ENUM(name, code, status, msg) name,

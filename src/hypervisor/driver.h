@@ -43,11 +43,11 @@ struct VmInfo {
 // Cloud Assistant (issue 18): a script the guest's agent runs (qemu: qemu-guest-agent over a
 // virtio-serial channel, which the built-in image ships; fake: see FakeDriver).
 struct GuestCommand {
-  std::string script;                    // the script's text, parameters already filled in
-  std::string interpreter = "/bin/sh";   // runs `interpreter <file holding script>`
-  std::string working_dir;               // "" the user's home (root: /root)
+  std::string script;                   // the script's text, parameters already filled in
+  std::string interpreter = "/bin/sh";  // runs `interpreter <file holding script>`
+  std::string working_dir;              // "" the user's home (root: /root)
   std::string username = "root";
-  int timeout_s = 60;                    // killed after this long
+  int timeout_s = 60;  // killed after this long
 };
 
 struct GuestCommandResult {
@@ -146,8 +146,7 @@ class Driver {
   // it as soon as `stop` becomes true. `started` is called once the guest has begun it. An error
   // means it could not be started or followed (no agent, the guest went away): the caller
   // reports the invocation failed with the message.
-  virtual Result<GuestCommandResult> RunGuestCommand(const std::string& id,
-                                                     const GuestCommand& cmd,
+  virtual Result<GuestCommandResult> RunGuestCommand(const std::string& id, const GuestCommand& cmd,
                                                      const std::atomic<bool>& stop,
                                                      const std::function<void()>& started) = 0;
   // Writes a file into the guest (directory made, mode/owner/group set).

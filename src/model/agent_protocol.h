@@ -212,6 +212,52 @@ struct ImageReport {
   int size_gib = 0;        // its virtual size, rounded up
 };
 
+// Cloud Assistant (issue 18): a command to run, or a file to write, in one guest on this host,
+// through its agent (Driver::RunGuestCommand / WriteGuestFile). Listed while the server has it
+// Pending or Running there; `stop` asks the host to kill it.
+struct DesiredInvocation {
+  std::string invoke_id;
+  std::string instance_id;
+  std::string kind = "command";  // command | file
+  std::string script;            // command: the text the guest runs
+  std::string working_dir;
+  std::string username = "root";
+  int timeout_s = 60;
+  bool started = false;  // the server has it Running (a host began it)
+  bool stop = false;
+  // file
+  std::string directory, name, content, mode, owner, group;
+  bool overwrite = false;
+};
+
+// Progress or outcome of an invocation on one guest.
+struct InvocationReport {
+  std::string invoke_id;
+  std::string instance_id;
+  std::string state;  // running | done | failed (the host could not run it: `error`)
+  int exit_code = 0;
+  std::string output;
+  int64_t dropped = 0;
+  bool timed_out = false;
+  bool stopped = false;
+  std::string error;
+  bool agent_down = false;  // failed because the guest's agent does not answer
+};
+
+// A one-shot request about a running guest on this host: screenshot | nmi.
+struct DesiredGuestRequest {
+  std::string request_id;
+  std::string instance_id;
+  std::string kind;
+};
+
+struct GuestRequestReport {
+  std::string request_id;
+  bool failed = false;
+  std::string error;
+  std::string result;  // screenshot: PNG, Base64
+};
+
 struct DesiredState {
   int64_t revision = 0;
   bool changed = true;  // false: nothing changed since the caller's revision; `vms` is empty
@@ -227,6 +273,8 @@ struct DesiredState {
   std::vector<DesiredImageExport> image_exports;
   // Custom images whose files this host keeps (its own, and those disks here are overlays on).
   std::vector<std::string> kept_images;
+  std::vector<DesiredInvocation> invocations;
+  std::vector<DesiredGuestRequest> guest_requests;
   // True when pool_disks and kept_snapshots are filled in: a server from before they existed
   // sends neither, and its agents must not take that for "keep nothing".
   bool storage_listed = false;
@@ -258,6 +306,8 @@ struct Observation {
   std::optional<DiskBuildReport> disk_build;  // instance_id may be ""
   std::optional<ImageReport> image;           // instance_id ""
   std::optional<ImageExportReport> image_export;
+  std::optional<InvocationReport> invocation;
+  std::optional<GuestRequestReport> guest_request;  // instance_id ""
 };
 
 // Monitoring (issue 18): what a host reads of its running guests, every few seconds. Every
@@ -289,6 +339,8 @@ struct GuestSample {
   int64_t cpu_ns = 0;                   // CPU time the guest's virtual CPUs used
   std::map<std::string, DiskIo> disks;  // by disk id
   std::map<std::string, NicIo> nics;    // by ENI id
+  // Cloud Assistant's heartbeat: whether the guest's agent answered when sampled (-1: not asked).
+  int guest_agent = -1;
 };
 
 // Temporary credentials of an instance's RAM role, as the metadata service hands them to the

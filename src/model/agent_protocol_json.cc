@@ -30,13 +30,20 @@ OPENECS_JSON(DesiredImageBuild, image_id, snapshot_id, snapshot_checksum, boot_i
 OPENECS_JSON(DesiredImageExport, image_id, task_id, object, format)
 OPENECS_JSON(ImageExportReport, image_id, task_id, failed, error)
 OPENECS_JSON(ImageReport, image_id, progress, done, failed, error, size_bytes, size_gib)
+OPENECS_JSON(DesiredInvocation, invoke_id, instance_id, kind, script, working_dir, username,
+             timeout_s, started, stop, directory, name, content, mode, owner, group, overwrite)
+OPENECS_JSON(InvocationReport, invoke_id, instance_id, state, exit_code, output, dropped, timed_out,
+             stopped, error, agent_down)
+OPENECS_JSON(DesiredGuestRequest, request_id, instance_id, kind)
+OPENECS_JSON(GuestRequestReport, request_id, failed, error, result)
 OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks, snapshots, kept_snapshots,
-             storage_listed, disk_builds, image_builds, kept_images, image_exports)
+             storage_listed, disk_builds, image_builds, kept_images, image_exports, invocations,
+             guest_requests)
 
 OPENECS_JSON(DiskIo, read_bytes, write_bytes, read_ops, write_ops, read_ns, write_ns)
 OPENECS_JSON(NicIo, rx_bytes, tx_bytes, rx_packets, tx_packets, rx_dropped, tx_dropped, public_ip,
              public_rx_bytes, public_tx_bytes, public_rx_packets, public_tx_packets)
-OPENECS_JSON(GuestSample, instance_id, at_ms, vcpus, cpu_ns, disks, nics)
+OPENECS_JSON(GuestSample, instance_id, at_ms, vcpus, cpu_ns, disks, nics, guest_agent)
 
 // `console` and `vnc_url` are optional: absent means "unchanged", which is not "".
 void to_json(nlohmann::json& j, const Observation& v) {
@@ -57,6 +64,8 @@ void to_json(nlohmann::json& j, const Observation& v) {
   if (v.disk_build) j["disk_build"] = *v.disk_build;
   if (v.image) j["image"] = *v.image;
   if (v.image_export) j["image_export"] = *v.image_export;
+  if (v.invocation) j["invocation"] = *v.invocation;
+  if (v.guest_request) j["guest_request"] = *v.guest_request;
 }
 
 void from_json(const nlohmann::json& j, Observation& v) {
@@ -86,6 +95,10 @@ void from_json(const nlohmann::json& j, Observation& v) {
   if (j.contains("image") && j["image"].is_object()) v.image = j["image"].get<ImageReport>();
   if (j.contains("image_export") && j["image_export"].is_object())
     v.image_export = j["image_export"].get<ImageExportReport>();
+  if (j.contains("invocation") && j["invocation"].is_object())
+    v.invocation = j["invocation"].get<InvocationReport>();
+  if (j.contains("guest_request") && j["guest_request"].is_object())
+    v.guest_request = j["guest_request"].get<GuestRequestReport>();
 }
 
 }  // namespace openecs

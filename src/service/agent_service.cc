@@ -11,6 +11,7 @@
 #include "common/prom_metrics.h"
 #include "controller/instance_reconciler.h"
 #include "model/catalogue.h"
+#include "service/assistant_service.h"
 #include "service/disk_service.h"
 #include "service/eni_service.h"
 #include "service/identity_service.h"
@@ -283,6 +284,8 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
     out.image_builds = ImageBuildsFor(s, host_id);
     out.image_exports = ImageExportsFor(s, host_id);
     out.kept_images = ImagesKeptBy(s, host_id);
+    out.invocations = InvocationsFor(s, host_id);
+    out.guest_requests = GuestRequestsFor(s, host_id);
     out.storage_listed = true;
     return out;
   });
@@ -346,6 +349,8 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
       if (o.image) ApplyImageReport(txn, host_id, *o.image);
       if (o.image_export) ApplyImageExportReport(txn, host_id, *o.image_export);
       if (o.disk_build) ApplyDiskBuildReport(txn, host_id, *o.disk_build);
+      if (o.invocation) ApplyInvocationReport(txn, host_id, *o.invocation);
+      if (o.guest_request) ApplyGuestRequestReport(txn, host_id, *o.guest_request);
       auto it = s.instances.find(o.instance_id);
       if (it == s.instances.end() || it->second.host_id != host_id) continue;
       Instance& inst = it->second;
@@ -385,7 +390,6 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
 Status AgentService::ReportMetrics(const std::string& host_id,
                                    const std::vector<GuestSample>& samples) {
   Monitor* monitor = cloud_.monitor();
-  if (!monitor) return Ok();
   std::vector<GuestSample> own;
   std::map<std::string, std::string> eip_of;
   bool known = cloud_.Read<bool>([&](const State& s) {
@@ -404,7 +408,9 @@ Status AgentService::ReportMetrics(const std::string& host_id,
     return true;
   });
   if (!known) return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
-  monitor->Ingest(own, eip_of);
+  for (const auto& sample : own)
+    if (sample.guest_agent >= 0) cloud_.SetGuestAgent(sample.instance_id, sample.guest_agent == 1);
+  if (monitor) monitor->Ingest(own, eip_of);
   return Ok();
 }
 

@@ -99,6 +99,9 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<LaunchTemplate>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<DeploymentSet>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<MetricRule>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<Command>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<Invocation>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<GuestRequest>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RamUser>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RamGroup>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RamPolicy>());
@@ -122,7 +125,8 @@ bool ShapesDesiredState(std::string_view kind) {
          kind != Kind<RamUser>::kName && kind != Kind<RamGroup>::kName &&
          kind != Kind<RamPolicy>::kName && kind != Kind<RamRole>::kName &&
          kind != Kind<AccessKey>::kName && kind != Kind<BillingAccount>::kName &&
-         kind != Kind<BillItem>::kName && kind != Kind<MetricRule>::kName;
+         kind != Kind<BillItem>::kName && kind != Kind<MetricRule>::kName &&
+         kind != Kind<Command>::kName;
 }
 
 // Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
@@ -136,7 +140,7 @@ void ForKind(std::string_view kind, F&& f) {
             RouteEntry, ResourceGroup, VSwitch, SecurityGroup, KeyPair, EipAddress,
             NetworkInterface, Host, IdempotencyRecord, Account, InstanceEvent, LaunchTemplate,
             DeploymentSet, RamUser, RamGroup, RamPolicy, RamRole, AccessKey, BillingAccount,
-            BillItem, MetricRule>(kind, std::forward<F>(f));
+            BillItem, MetricRule, Command, Invocation, GuestRequest>(kind, std::forward<F>(f));
 }
 }  // namespace
 
@@ -342,6 +346,20 @@ std::string Cloud::Console(const std::string& instance_id) const {
   std::lock_guard<std::mutex> lock(console_mu_);
   auto it = consoles_.find(instance_id);
   return it == consoles_.end() ? std::string() : it->second;
+}
+
+void Cloud::SetGuestAgent(const std::string& instance_id, bool alive) {
+  int64_t now_ms = config_.clock->NowMillis();
+  std::lock_guard<std::mutex> lock(console_mu_);
+  GuestAgentBeat& b = guest_agents_[instance_id];
+  b.alive = alive;
+  if (alive) b.last_alive_ms = now_ms;
+}
+
+Cloud::GuestAgentBeat Cloud::GuestAgent(const std::string& instance_id) const {
+  std::lock_guard<std::mutex> lock(console_mu_);
+  auto it = guest_agents_.find(instance_id);
+  return it == guest_agents_.end() ? GuestAgentBeat{} : it->second;
 }
 
 int64_t Cloud::WaitForRevision(int64_t since, int wait_ms) {

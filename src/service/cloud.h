@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "common/secret_box.h"
+#include "model/assistant.h"
 #include "model/billing.h"
 #include "model/ram.h"
 #include "model/resources.h"
@@ -98,6 +99,10 @@ struct State {
   std::map<std::string, DeploymentSet> deployment_sets;
   // CloudMonitor alarm rules by MetricRuleKey(account, rule id) (service/alarm_service.h).
   std::map<std::string, MetricRule> metric_rules;
+  // Cloud Assistant (model/assistant.h, service/assistant_service.h), by id.
+  std::map<std::string, Command> commands;
+  std::map<std::string, Invocation> invocations;
+  std::map<std::string, GuestRequest> guest_requests;
   // RAM (model/ram.h): users, groups, custom policies and roles by RamKey(account, name),
   // AccessKeys by AccessKeyId.
   std::map<std::string, RamUser> ram_users;
@@ -247,6 +252,9 @@ OPENECS_KIND(InstanceEvent, "instance_event", instance_events)
 OPENECS_KIND(LaunchTemplate, "launch_template", launch_templates)
 OPENECS_KIND(DeploymentSet, "deployment_set", deployment_sets)
 OPENECS_KIND(MetricRule, "metric_rule", metric_rules)
+OPENECS_KIND(Command, "command", commands)
+OPENECS_KIND(Invocation, "invocation", invocations)
+OPENECS_KIND(GuestRequest, "guest_request", guest_requests)
 OPENECS_KIND(RamUser, "ram_user", ram_users)
 OPENECS_KIND(RamGroup, "ram_group", ram_groups)
 OPENECS_KIND(RamPolicy, "ram_policy", ram_policies)
@@ -344,6 +352,16 @@ class Cloud {
   void SetConsole(const std::string& instance_id, std::string text);
   std::string Console(const std::string& instance_id) const;
 
+  // Cloud Assistant's heartbeat: whether a running guest's agent answered its host the last
+  // time the host asked (every few seconds), and when it last answered (cloud ms; 0 never).
+  // Not durable: hosts report it again within seconds of a restart.
+  struct GuestAgentBeat {
+    bool alive = false;
+    int64_t last_alive_ms = 0;
+  };
+  void SetGuestAgent(const std::string& instance_id, bool alive);
+  GuestAgentBeat GuestAgent(const std::string& instance_id) const;
+
  private:
   Cloud(Store* store, CloudConfig config) : store_(store), config_(std::move(config)) {}
   template <typename T>
@@ -373,6 +391,7 @@ class Cloud {
   int64_t last_reload_ms_ = 0;
   mutable std::mutex console_mu_;
   std::map<std::string, std::string> consoles_;
+  std::map<std::string, GuestAgentBeat> guest_agents_;  // guarded by console_mu_
 };
 
 }  // namespace openecs

@@ -431,6 +431,18 @@ async function makeFixtures() {
   await call('RenewInstance', { InstanceId: fx.b, Period: '1' });
   await call('ModifyInstanceAutoRenewAttribute', { RegionId: R, InstanceId: fx.b, RenewalStatus: 'AutoRenewal', Duration: '1', PeriodUnit: 'Month' });
   await call('ModifyPrepayInstanceSpec', { RegionId: R, InstanceId: fx.b, InstanceType: 'ecs.g7.xlarge' });
+  // Cloud Assistant on A: a kept command invoked, one run and stopped, a file sent; a scratch
+  // command deleted at the end. The screen and an NMI.
+  fx.cmd = (await call('CreateCommand', { RegionId: R, Name: 'shapes-cmd', Type: 'RunShellScript',
+    CommandContent: Buffer.from('echo {{who}}').toString('base64'), EnableParameter: 'true' })).CommandId;
+  await call('ModifyCommand', { RegionId: R, CommandId: fx.cmd, Description: 'shapes, modified' });
+  fx.invoke = (await call('InvokeCommand', { RegionId: R, CommandId: fx.cmd, 'InstanceId.1': fx.a, Parameters: JSON.stringify({ who: 'shapes' }) })).InvokeId;
+  fx.run = (await call('RunCommand', { RegionId: R, Type: 'RunShellScript', CommandContent: 'sleep 30', ContentEncoding: 'PlainText', 'InstanceId.1': fx.a, KeepCommand: 'true' })).InvokeId;
+  await call('StopInvocation', { RegionId: R, InvokeId: fx.run });
+  fx.file = (await call('SendFile', { RegionId: R, Name: 'shapes.txt', TargetDir: '/tmp', Content: 'shapes', 'InstanceId.1': fx.a })).InvokeId;
+  fx.cmd2 = (await call('CreateCommand', { RegionId: R, Name: 'scratch-cmd', Type: 'RunShellScript', CommandContent: Buffer.from('true').toString('base64') })).CommandId;
+  await call('SendDiagnosticInterrupt', { RegionId: R, InstanceId: fx.a });
+
   // Monitoring: A has run a while; two minutes end (the operator's test clock), so it has points.
   await new Promise((r) => setTimeout(r, 1000));
   const token = require('node:fs').readFileSync(require('node:path').join(server.dataDir, 'operator-token'), 'utf8').trim();
@@ -480,6 +492,12 @@ function READS() {
     [`DescribeEipMonitorData@${ECS}`]: [{ ...r, AllocationId: fx.eip, ...fx.monitorWindow }],
     [`GetInstanceConsoleOutput@${ECS}`]: [{ ...r, InstanceId: fx.a }],
     [`DescribeInstanceVncUrl@${ECS}`]: [{ ...r, InstanceId: fx.a }],
+    [`GetInstanceScreenshot@${ECS}`]: [{ ...r, InstanceId: fx.a }],
+    [`DescribeCommands@${ECS}`]: [r, { ...r, CommandId: fx.cmd, ContentEncoding: 'PlainText' }, { ...r, Provider: 'AlibabaCloud' }],
+    [`DescribeInvocations@${ECS}`]: [r, { ...r, InvokeId: fx.invoke, IncludeOutput: 'true' }],
+    [`DescribeInvocationResults@${ECS}`]: [r, { ...r, InvokeId: fx.run }],
+    [`DescribeSendFileResults@${ECS}`]: [r, { ...r, InvokeId: fx.file }],
+    [`DescribeCloudAssistantStatus@${ECS}`]: [r, { ...r, 'InstanceId.1': fx.a }],
     [`DescribeKeyPairs@${ECS}`]: [r, { ...r, IncludePublicKey: 'true' }],
     [`ListTagResources@${ECS}`]: ['instance', 'disk', 'securitygroup', 'keypair'].map((t) => ({ ...r, ResourceType: t }))
       .concat([{ ...r, ResourceType: 'instance', 'ResourceId.1': fx.a }]),
@@ -515,6 +533,7 @@ function READS() {
 // Phase 3: the write actions that remove things, on the scratch resources.
 
 async function teardown() {
+  await call('DeleteCommand', { RegionId: R, CommandId: fx.cmd2 });
   await vcall('DeleteRouteEntry', { RegionId: R, RouteEntryId: fx.route2 });
   await call('DeleteRouteEntry', { RegionId: R, RouteTableId: fx.table, DestinationCidrBlock: '10.97.0.0/16' });
   await call('DetachNetworkInterface', { RegionId: R, NetworkInterfaceId: fx.eni3, InstanceId: fx.b });

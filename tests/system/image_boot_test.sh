@@ -11,6 +11,8 @@
 #      with a config drive attached too: HTTP wins, the drive gives only the root password.
 #   E. No metadata at all.
 #   F. The uncompressed kernel (image.json "kernel_pvh", PVH direct boot), if the image has one.
+#   H. qemu-guest-agent on its virtio-serial port: guest-ping, guest-exec output and exit code;
+#      QMP screendump (VGA) gives a PNG; inject-nmi reaches the kernel.
 #
 #   tests/system/image_boot_test.sh OUT_DIR     (OUT_DIR as made by scripts/build-image)
 #
@@ -20,7 +22,8 @@ set -uo pipefail
 
 OUT=${1:?usage: $0 OUT_DIR}
 OUT=$(cd "$OUT" && pwd)
-for f in vmlinuz initrd.img base.qcow2 image.json; do
+DISK=$(sed -n 's/.*"disk": "\([^"]*\)".*/\1/p' "$OUT/image.json" 2>/dev/null)
+for f in vmlinuz initrd.img "${DISK:-base.qcow2}" image.json; do
   [ -f "$OUT/$f" ] || { echo "missing $OUT/$f (run scripts/build-image $OUT)" >&2; exit 1; }
 done
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
@@ -189,7 +192,7 @@ echo to-stderr >&2
 exit 3
 EOF
 make_vfat "$W/a" "$W/a.cidata.img"
-qemu-img create -q -f qcow2 -b "$OUT/base.qcow2" -F qcow2 "$W/a.qcow2"
+qemu-img create -q -f qcow2 -b "$OUT/$DISK" -F qcow2 "$W/a.qcow2"
 PORT=$(free_port)
 boot a1 "$W/a.qcow2" "" -drive file="$W/a.cidata.img",if=virtio,format=raw,readonly=on \
   -nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22
@@ -238,7 +241,7 @@ runcmd:
   - echo "RUNCMD-TWO \$(hostname)" > /var/lib/openecs/runcmd-ran
 EOF
 make_vfat "$W/b" "$W/b.cidata.img"
-qemu-img create -q -f qcow2 -b "$OUT/base.qcow2" -F qcow2 "$W/b.qcow2"
+qemu-img create -q -f qcow2 -b "$OUT/$DISK" -F qcow2 "$W/b.qcow2"
 PORT=$(free_port)
 boot b "$W/b.qcow2" "" -drive file="$W/b.cidata.img",if=virtio,format=raw,readonly=on \
   -nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22
@@ -259,7 +262,7 @@ mkdir -p "$W/c"
 printf 'instance-id: i-testc0001\nlocal-hostname: tiny-c\n' >"$W/c/meta-data"
 printf '#!/bin/sh\necho ISO-USERDATA\n' >"$W/c/user-data"
 make_iso "$W/c" "$W/c.cidata.iso"
-qemu-img create -q -f qcow2 -b "$OUT/base.qcow2" -F qcow2 "$W/c.qcow2"
+qemu-img create -q -f qcow2 -b "$OUT/$DISK" -F qcow2 "$W/c.qcow2"
 boot c "$W/c.qcow2" "" -drive file="$W/c.cidata.iso",if=virtio,format=raw,readonly=on -nic none
 if wait_boot "C iso9660, no NIC"; then
   check "C: boot line" line_is "$MARKER instance-id=i-testc0001 hostname=tiny-c"
@@ -272,7 +275,7 @@ echo "# G: fw_cfg metadata (what OpenECS gives every guest): no disk besides the
 mkdir -p "$W/g"
 printf "instance-id: i-testg0001\nlocal-hostname: tiny-g\npassword: 'Fw-cfg-pw1'\n" >"$W/g/meta-data"
 printf '#!/bin/sh\necho FWCFG-USERDATA disks=$(ls /sys/block | grep ^vd | tr "\\n" ,)\n' >"$W/g/user-data"
-qemu-img create -q -f qcow2 -b "$OUT/base.qcow2" -F qcow2 "$W/g.qcow2"
+qemu-img create -q -f qcow2 -b "$OUT/$DISK" -F qcow2 "$W/g.qcow2"
 boot g "$W/g.qcow2" "" -nic none \
   -fw_cfg name=opt/org.openecs/meta-data,file="$W/g/meta-data" \
   -fw_cfg name=opt/org.openecs/user-data,file="$W/g/user-data"
@@ -299,7 +302,7 @@ PIDS+=($!)
 mkdir -p "$W/dd"
 printf "instance-id: i-drive0001\nlocal-hostname: from-drive\npassword: 'Drive-pw1'\n" >"$W/dd/meta-data"
 make_vfat "$W/dd" "$W/d.cidata.img"
-qemu-img create -q -f qcow2 -b "$OUT/base.qcow2" -F qcow2 "$W/d.qcow2"
+qemu-img create -q -f qcow2 -b "$OUT/$DISK" -F qcow2 "$W/d.qcow2"
 PORT=$(free_port)
 sleep 0.3
 boot d "$W/d.qcow2" "openecs.md_url=http://10.0.2.2:$HTTP_PORT/latest" \
@@ -319,7 +322,7 @@ powerdown "D HTTP metadata"
 
 # ---------------------------------------------------------------------------------------------
 echo "# E: no metadata at all"
-qemu-img create -q -f qcow2 -b "$OUT/base.qcow2" -F qcow2 "$W/e.qcow2"
+qemu-img create -q -f qcow2 -b "$OUT/$DISK" -F qcow2 "$W/e.qcow2"
 boot e "$W/e.qcow2" "" -nic none
 if wait_boot "E no metadata"; then
   check "E: boot line with defaults" line_is "$MARKER instance-id=i-unknown hostname=openecs"
@@ -328,9 +331,78 @@ fi
 powerdown "E no metadata"
 
 # ---------------------------------------------------------------------------------------------
+echo "# H: qemu-guest-agent on virtio-serial (as OpenECS gives every guest), screendump, NMI"
+qemu-img create -q -f qcow2 -b "$OUT/$DISK" -F qcow2 "$W/h.qcow2"
+QGA=$W/h.qga.sock
+boot h "$W/h.qcow2" "" -nic none -device virtio-serial-pci,id=vser0,bus=pcie.0 \
+  -chardev socket,id=qga0,path="$QGA",server=on,wait=off \
+  -device virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0 \
+  -device VGA,id=vga0,bus=pcie.0
+if wait_boot "H guest agent"; then
+  # Resync (0xFF + guest-sync-delimited), guest-ping, guest-exec with captured output, the
+  # screen as PNG over QMP, an NMI; prints what it measured.
+  if out=$(python3 - "$QGA" "$QMP" "$W/h.png" <<'EOF'
+import base64, json, random, socket, sys, time
+def line(s, buf):
+    while b"\n" not in buf[0]:
+        d = s.recv(65536)
+        if not d: sys.exit("EOF")
+        buf[0] += d
+    l, _, buf[0] = buf[0].partition(b"\n")
+    return json.loads(l)
+def call(s, buf, cmd, args=None):
+    req = {"execute": cmd}
+    if args is not None: req["arguments"] = args
+    s.sendall(json.dumps(req).encode() + b"\n")
+    while True:
+        r = line(s, buf)
+        if "error" in r: sys.exit("%s: %s" % (cmd, r["error"]))
+        if "return" in r: return r["return"]
+q = socket.socket(socket.AF_UNIX); q.settimeout(10); q.connect(sys.argv[1]); qb = [b""]
+deadline = time.time() + 30  # the agent starts after boot-complete (inittab respawn)
+n = random.randint(1, 1 << 30)
+while True:
+    try:
+        q.sendall(b"\xff" + json.dumps({"execute": "guest-sync-delimited", "arguments": {"id": n}}).encode() + b"\n")
+        q.settimeout(1)
+        while b"\xff" not in qb[0]: qb[0] += q.recv(65536)
+        qb[0] = qb[0][qb[0].index(b"\xff") + 1:]
+        if line(q, qb).get("return") == n: break
+    except socket.timeout:
+        if time.time() > deadline: sys.exit("no answer from qemu-ga")
+q.settimeout(10)
+t = time.time(); call(q, qb, "guest-ping"); ping_ms = (time.time() - t) * 1000
+t = time.time()
+pid = call(q, qb, "guest-exec", {"path": "/bin/sh", "arg": ["-c", "echo hello; exit 3"], "capture-output": True})["pid"]
+while True:
+    st = call(q, qb, "guest-exec-status", {"pid": pid})
+    if st["exited"]: break
+    time.sleep(0.02)
+exec_ms = (time.time() - t) * 1000
+m = socket.socket(socket.AF_UNIX); m.settimeout(10); m.connect(sys.argv[2]); mb = [b""]
+line(m, mb)
+call(m, mb, "qmp_capabilities")
+t = time.time(); call(m, mb, "screendump", {"filename": sys.argv[3], "format": "png"}); shot_ms = (time.time() - t) * 1000
+png = open(sys.argv[3], "rb").read()
+call(m, mb, "inject-nmi")
+print("ping=%.0fms exec=%.0fms screendump=%.0fms png=%dB" % (ping_ms, exec_ms, shot_ms, len(png)))
+print(base64.b64decode(st.get("out-data", "")).decode().strip(), st.get("exitcode"), png[:4] == b"\x89PNG")
+EOF
+  ); then
+    echo "    $(echo "$out" | sed -n 1p)"
+    check "H: guest-exec runs echo hello, exit 3" [ "$(echo "$out" | sed -n 2p | cut -d' ' -f1,2)" = "hello 3" ]
+    check "H: screendump is a PNG" [ "$(echo "$out" | sed -n 2p | cut -d' ' -f3)" = True ]
+    check "H: the NMI reaches the guest" wait_for 'NMI received' 10
+  else
+    bad "H: talking to qemu-ga: $out"
+  fi
+fi
+powerdown "H guest agent"
+
+# ---------------------------------------------------------------------------------------------
 if [ -n "$KERNEL_PVH" ]; then
   echo "# F: uncompressed kernel $KERNEL_PVH (PVH boot)"
-  qemu-img create -q -f qcow2 -b "$OUT/base.qcow2" -F qcow2 "$W/f.qcow2"
+  qemu-img create -q -f qcow2 -b "$OUT/$DISK" -F qcow2 "$W/f.qcow2"
   BOOT_KERNEL=$KERNEL_PVH boot f "$W/f.qcow2" "" -drive file="$W/c.cidata.iso",if=virtio,format=raw,readonly=on \
     -nic user,model=virtio-net-pci
   if wait_boot "F PVH kernel"; then

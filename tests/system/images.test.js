@@ -91,7 +91,8 @@ test('CreateImage from a running instance; an instance from the image reads what
 });
 
 test('ImportImage: a qcow2 over http from loopback and a raw file in a bucket, converted exactly; ExportImage; a 404 fails', async () => {
-  const base = path.join(IMAGE_DIR, h.IMAGE, 'base.qcow2');
+  const builtIn = path.join(IMAGE_DIR, h.IMAGE);
+  const base = path.join(builtIn, JSON.parse(fs.readFileSync(path.join(builtIn, 'image.json'), 'utf8')).disk);
   fs.copyFileSync(base, path.join(scratch, 'disk.qcow2'));
   execFileSync('qemu-img', ['convert', '-O', 'raw', base, path.join(scratch, 'disk.raw')]);
   const port = files.address().port;

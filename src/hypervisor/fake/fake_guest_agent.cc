@@ -126,7 +126,8 @@ Result<std::string> FakeDriver::Screenshot(const std::string& id) {
   if (Info(id).power != PowerState::kRunning) return NotRunning(id);
   // A black 1x1 PNG.
   return *Base64Decode(
-      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJg"
+      "gg==");
 }
 
 Status FakeDriver::DiagnosticInterrupt(const std::string& id) {

@@ -69,6 +69,13 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
   for (int i = 0; i < c.spare_root_ports; ++i)
     add({"-device", "pcie-root-port,id=" + QemuHotplugPort(i) + ",chassis=" +
                         std::to_string(port + 1 + i) + ",slot=" + std::to_string(port + 1 + i)});
+  // Integrated devices on pcie.0 after the root ports (argv.h says why).
+  if (!c.guest_agent_socket.empty()) {
+    add({"-device", "virtio-serial-pci,id=vser0,bus=pcie.0"});
+    add({"-chardev", "socket,id=qga0,path=" + c.guest_agent_socket + ",server=on,wait=off"});
+    add({"-device", "virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0"});
+  }
+  if (c.vga) add({"-device", "VGA,id=vga0,bus=pcie.0"});
   for (const auto& [name, file] : c.fw_cfg) add({"-fw_cfg", "name=" + name + ",file=" + file});
   add({"-chardev", "file,id=console0,path=" + c.console_log + ",append=on"});
   add({"-serial", "chardev:console0"});

@@ -63,6 +63,13 @@ struct QemuVmConfig {
   // look there. No disk is added, so the guest's disks are exactly the instance's.
   std::vector<std::pair<std::string, std::string>> fw_cfg;  // name ("opt/...") -> file
   int spare_root_ports = 8;  // PCIe root ports left free for hot-plug (QemuHotplugPort)
+  // qemu-guest-agent's channel: a virtio-serial port named org.qemu.guest_agent.0 whose host
+  // end is a unix socket QEMU listens on ("" = no port). The controller sits on pcie.0 after
+  // every root port, so the root ports' slots and bus numbers stay what they were without it.
+  std::string guest_agent_socket;
+  // A standard VGA adapter (on pcie.0, last): the screen VNC shows and QMP screendump reads
+  // (without a display device QEMU has no console to take a screenshot from).
+  bool vga = false;
 };
 
 std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c);

@@ -24,6 +24,8 @@ TEST(QemuArgv, Golden) {
   c.vnc_socket = "/s/i-1/vnc.sock";
   c.vnc_websocket = "127.0.0.1:5701";
   c.spare_root_ports = 1;
+  c.guest_agent_socket = "/s/i-1/qga.sock";
+  c.vga = true;
   std::string joined;
   for (const auto& a : BuildQemuArgv(c)) joined += a + "\n";
   EXPECT_EQ(
@@ -46,6 +48,10 @@ TEST(QemuArgv, Golden) {
       "-device\npcie-root-port,id=rp2,chassis=3,slot=3\n"
       "-device\nvirtio-rng-pci,rng=rng0,bus=rp2\n"
       "-device\npcie-root-port,id=hp0,chassis=4,slot=4\n"
+      "-device\nvirtio-serial-pci,id=vser0,bus=pcie.0\n"
+      "-chardev\nsocket,id=qga0,path=/s/i-1/qga.sock,server=on,wait=off\n"
+      "-device\nvirtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0\n"
+      "-device\nVGA,id=vga0,bus=pcie.0\n"
       "-fw_cfg\nname=opt/org.openecs/meta-data,file=/s/i-1/meta-data\n"
       "-chardev\nfile,id=console0,path=/s/i-1/console.log,append=on\n-serial\nchardev:console0\n"
       "-qmp\nunix:/s/i-1/qmp.sock,server=on,wait=off\n"
@@ -72,6 +78,8 @@ TEST(QemuArgv, TapNicsStartPaused) {
             std::string::npos);
   EXPECT_EQ(joined.find("user,id=net0"), std::string::npos) << "no user-mode NIC next to a tap";
   EXPECT_NE(joined.find("\n-S\n-pidfile"), std::string::npos);
+  EXPECT_EQ(joined.find("virtio-serial"), std::string::npos) << "no agent channel unless asked";
+  EXPECT_EQ(joined.find("VGA"), std::string::npos);
 }
 
 TEST(NoCloud, MetadataForTheGuest) {

@@ -198,7 +198,10 @@ Result<ImageReport> DiskPool::MakeImage(const DesiredImageBuild& b,
     if (!snap.ok()) return fail(snap.error());
     source = *snap;
   } else if (b.source_url.rfind("image:", 0) == 0) {
-    source = ImageDirOf(b.source_url.substr(6)) + "/base.qcow2";
+    std::string dir = ImageDirOf(b.source_url.substr(6));
+    auto image = json::parse(ReadFile(dir + "/image.json"), nullptr, false);
+    bool named = image.is_object() && image.contains("disk") && image["disk"].is_string();
+    source = dir + "/" + (named ? image["disk"].get<std::string>() : "base.qcow2");
   } else if (b.source_url.rfind("http://", 0) == 0) {
     source = part + "/download";
     DownloadOptions how;

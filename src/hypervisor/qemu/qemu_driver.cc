@@ -386,12 +386,15 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   c.qmp_events_socket = dir + "/events.sock";
   c.pid_file = dir + "/qemu.pid";
   c.vnc_socket = dir + "/vnc.sock";
+  c.guest_agent_socket = dir + "/qga.sock";
+  c.vga = true;
   int vnc_port = PickVncPort(id);
   if (vnc_port) c.vnc_websocket = "127.0.0.1:" + std::to_string(vnc_port);
   fs::remove(c.qmp_socket);
   fs::remove(c.qmp_events_socket);
   fs::remove(c.pid_file);
   fs::remove(c.vnc_socket);
+  fs::remove(c.guest_agent_socket);
   fs::remove(dir + "/vnc_port");
   // Where this boot's console starts, and the line that says the image's OS is up (GuestReady).
   json boot = {{"console_offset", FileSize(c.console_log)},
