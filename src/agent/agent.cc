@@ -341,6 +341,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
     });
   for (const auto& inv : desired.invocations) Invoke(inv);
   for (const auto& r : desired.guest_requests) AnswerGuestRequest(r);
+  for (const auto& session : desired.sessions) OpenSession(session);
   std::set<std::string> placed;
   for (const auto& vm : desired.vms) {
     placed.insert(vm.instance_id);
@@ -510,6 +511,24 @@ void Agent::AnswerGuestRequest(const DesiredGuestRequest& req) {
     o.guest_request = std::move(r);
     Send(o);
     return true;
+  });
+}
+
+void Agent::OpenSession(const DesiredSession& session) {
+  // Done once here: the server closes the stream when the session ends, and a session that
+  // could not be opened is tried again with the next desired state that lists it.
+  StartJob("session:" + session.session_id, [this, session] {
+    auto fd = driver_->OpenSessionStream(session.instance_id);
+    if (!fd.ok()) {
+      LOG_WARN("agent: session {} on {}: {}", session.session_id, session.instance_id,
+               fd.error().message);
+      return false;
+    }
+    Status st = channel_->AttachSession(host_id(), session.session_id, *fd);
+    if (!st.ok())
+      LOG_WARN("agent: session {} could not be handed to the server: {}", session.session_id,
+               st.error().message);
+    return st.ok();
   });
 }
 

@@ -87,6 +87,8 @@ class Agent {
   // under way to stop. Screenshots and NMIs likewise (GuestRequest).
   void Invoke(const DesiredInvocation& inv);
   void AnswerGuestRequest(const DesiredGuestRequest& r);
+  // Session Manager: opens the guest's session console and hands it to the server, once.
+  void OpenSession(const DesiredSession& session);
   void RefreshConsoles();
   // Reports, once per boot, that a guest's OS is up (HealthStatus Ok).
   void GuestSignalled(const std::string& id, const char* sign);

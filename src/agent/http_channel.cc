@@ -1,9 +1,17 @@
 #include "agent/http_channel.h"
 
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/http_client.h"
 #include "common/json_dump.h"
+#include "common/log.h"
 #include "common/text.h"
 #include "model/agent_protocol_json.h"
 #include "sys/files.h"
@@ -106,6 +114,113 @@ Result<RoleCredentials> HttpAgentChannel::RoleCredentialsOf(const std::string& h
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kInternalError, std::string("bad credentials: ") + e.what());
   }
+}
+
+namespace {
+
+// A TCP connection to "host:port" with send and receive timeouts, or -1.
+int ConnectTcp(const std::string& host_port, int timeout_ms) {
+  size_t colon = host_port.rfind(':');
+  if (colon == std::string::npos) return -1;
+  std::string host = host_port.substr(0, colon), port = host_port.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0) return -1;
+  int fd = -1;
+  for (addrinfo* a = res; a && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(res);
+  return fd;
+}
+
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Moves bytes both ways until either side closes, then closes both.
+void Splice(int a, int b) {
+  char buf[16384];
+  for (;;) {
+    pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    bool done = false;
+    for (int i = 0; i < 2 && !done; ++i) {
+      if (!fds[i].revents) continue;
+      ssize_t n = ::recv(fds[i].fd, buf, sizeof(buf), 0);
+      done = n <= 0 || !SendAll(fds[1 - i].fd, std::string_view(buf, n));
+    }
+    if (done) break;
+  }
+  ::close(a);
+  ::close(b);
+}
+
+}  // namespace
+
+Status HttpAgentChannel::AttachSession(const std::string& host_id, const std::string& session_id,
+                                       int fd) {
+  auto fail = [fd](const std::string& why) {
+    ::close(fd);
+    return MakeError(ErrorCode::kInternalError, "session stream: " + why);
+  };
+  std::string endpoint = server_;
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  if (endpoint.rfind("https://", 0) == 0)
+    return fail("session streams are not carried over an https:// agent channel yet");
+  if (endpoint.rfind("http://", 0) == 0) endpoint = endpoint.substr(7);
+  int sock = ConnectTcp(endpoint, 10000);
+  if (sock < 0) return fail("cannot connect to " + endpoint);
+  std::string request = "GET /openecs/agent/v1/session?host_id=" + PercentEncode(host_id) +
+                        "&session_id=" + PercentEncode(session_id) +
+                        " HTTP/1.1\r\nHost: " + endpoint + "\r\nAuthorization: Bearer " + token_ +
+                        "\r\nConnection: Upgrade\r\nUpgrade: " + kSessionUpgrade + "\r\n";
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!key_.empty()) request += "X-OpenECS-Host-Key: " + key_ + "\r\n";
+  }
+  request += "\r\n";
+  if (!SendAll(sock, request)) {
+    ::close(sock);
+    return fail("the server closed the connection");
+  }
+  // The answer's head, byte by byte so that no stream byte after it is taken.
+  std::string head;
+  char ch;
+  while (head.size() < 16384 && head.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = ::recv(sock, &ch, 1, 0);
+    if (n <= 0) break;
+    head.push_back(ch);
+  }
+  if (head.rfind("HTTP/1.1 101", 0) != 0) {
+    ::close(sock);
+    return fail("server answered " + head.substr(0, head.find('\r')));
+  }
+  timeval none{0, 0};
+  ::setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none));
+  ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+  std::thread(Splice, fd, sock).detach();
+  return Ok();
 }
 
 }  // namespace openecs

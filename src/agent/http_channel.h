@@ -27,6 +27,10 @@ class HttpAgentChannel final : public AgentChannel {
                        const std::vector<GuestSample>& samples) override;
   Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,
                                             const std::string& instance_id) override;
+  // An HTTP Upgrade (GET /openecs/agent/v1/session, api/agent_endpoint.h) on a connection of
+  // its own, then a thread moving bytes between it and `fd` until either side closes. http://
+  // servers only for now: over https:// it fails (the stream would have to stay inside TLS).
+  Status AttachSession(const std::string& host_id, const std::string& session_id, int fd) override;
 
  private:
   Result<std::string> Call(const std::string& method, const std::string& target,

@@ -32,6 +32,9 @@ struct ApiContext {
   // The caller (account_id above is principal.account_id); handlers that act "on the caller"
   // (RAM's CreateAccessKey without UserName, STS GetCallerIdentity) read it.
   Principal principal = {};
+  // The Host header the call came with ("" if none): URLs that lead back to this server
+  // (StartTerminalSession's WebSocketUrl) are built on it.
+  std::string host = {};
 };
 
 // The placeholder string for ctx.raw[n].
@@ -72,6 +75,7 @@ void RegisterMonitorActions(ActionTable& t);      // monitor_actions.cc
 void RegisterCmsActions(ActionTable& t);          // cms_actions.cc (CloudMonitor 2019-01-01)
 void RegisterActionTrailActions(ActionTable& t);  // actiontrail_actions.cc (2020-07-06)
 void RegisterAssistantActions(ActionTable& t);    // assistant_actions.cc (Cloud Assistant)
+void RegisterSessionActions(ActionTable& t);      // session_actions.cc (Session Manager)
 // InvalidUser.PassRoleForbidden unless the caller may pass `role_name` (ram:PassRole) to an
 // instance ("" passes nothing; instance_ram_role_actions.cc).
 Status CheckPassRole(const ApiContext& c, const std::string& role_name);

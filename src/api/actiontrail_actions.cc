@@ -4,6 +4,7 @@
 // Username; StartTime and EndTime are ISO 8601 (default: the last 7 days); MaxResults 1-50
 // (default 20); NextToken from the previous page.
 #include "api/action.h"
+#include "api/audit.h"
 #include "common/clock.h"
 #include "common/text.h"
 #include "store/audit_log.h"
@@ -13,48 +14,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr const char* kActionTrailVersion = "2020-07-06";
-
-std::string ServiceDisplayName(const std::string& service) {
-  if (service.empty()) return service;
-  std::string s = service;
-  s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
-  return s;
-}
-
-json EventJson(const AuditEvent& e, const std::string& region) {
-  json params = json::parse(e.parameters, nullptr, false);
-  if (!params.is_object()) params = json::object();
-  json identity = {{"type", e.identity_type},
-                   {"principalId", e.account_id},
-                   {"accountId", e.account_id},
-                   {"accessKeyId", e.access_key_id}};
-  if (!e.user_name.empty()) identity["userName"] = e.user_name;
-  std::string resources = e.resources;
-  for (char& c : resources)
-    if (c == ',') c = ';';
-  json j = {{"eventId", e.event_id},
-            {"eventName", e.action},
-            {"eventTime", FormatIso(e.time_ms / 1000)},
-            {"eventType", "ApiCall"},
-            {"eventRW", e.read_only ? "Read" : "Write"},
-            {"eventSource", e.service + ".aliyuncs.com"},
-            {"eventVersion", 1},
-            {"acsRegion", region},
-            {"requestId", e.event_id},
-            {"apiVersion", e.version},
-            {"serviceName", ServiceDisplayName(e.service)},
-            {"sourceIpAddress", e.source_ip},
-            {"userAgent", e.user_agent},
-            {"requestParameters", params},
-            {"resourceName", resources},
-            {"userIdentity", identity},
-            {"isGlobal", false}};
-  if (!e.error_code.empty()) {
-    j["errorCode"] = e.error_code;
-    j["errorMessage"] = e.error_message;
-  }
-  return j;
-}
 
 Result<json> LookupEvents(ApiContext& c) {
   const Params& p = c.params;
@@ -111,7 +70,8 @@ Result<json> LookupEvents(ApiContext& c) {
   if (log) {
     log->Flush();  // what was just done is part of the answer
     OPENECS_ASSIGN_OR_RETURN(auto found, log->Lookup(q, &next));
-    for (const auto& e : found) events.push_back(EventJson(e, c.cloud.config().region_id));
+    for (const auto& e : found)
+      events.push_back(ActionTrailEventJson(e, c.cloud.config().region_id));
   }
   json out = {{"Events", events}, {"StartTime", FormatIso(start)}, {"EndTime", FormatIso(end)}};
   if (!next.empty()) out["NextToken"] = next;

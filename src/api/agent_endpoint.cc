@@ -95,10 +95,30 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
     }
     bool host_route = path == "/openecs/agent/v1/desired" || path == "/openecs/agent/v1/report" ||
                       path == "/openecs/agent/v1/credentials" ||
-                      path == "/openecs/agent/v1/metrics";
+                      path == "/openecs/agent/v1/metrics" || path == "/openecs/agent/v1/session";
     if (host_route) {
       if (Status st = channel_.Authenticate(host_id, host_key); !st.ok())
         return FromError(st.error());
+    }
+    // A guest's session stream (service/session_service.h): the host's connection, upgraded,
+    // carries the bytes of session_id's console both ways until either end closes it.
+    if (path == "/openecs/agent/v1/session" && req.method == "GET") {
+      SessionHub* hub = channel_.session_hub();
+      if (!hub) return Fail(404, "this server has no session hub");
+      auto upgrade = req.headers.find("upgrade");
+      if (upgrade == req.headers.end() || ToLower(Trim(upgrade->second)) != kSessionUpgrade)
+        return Fail(400, std::string("a session stream needs Upgrade: ") + kSessionUpgrade);
+      std::string session_id = query["session_id"];
+      if (Status st = hub->CheckGuest(host_id, session_id); !st.ok()) return FromError(st.error());
+      HttpResponse r;
+      r.status = 101;
+      r.headers = {{"Upgrade", kSessionUpgrade}, {"Connection", "Upgrade"}};
+      r.takeover = [hub, host_id, session_id](int fd, std::string early) {
+        Status st = hub->AttachGuest(host_id, session_id, fd, std::move(early));
+        if (!st.ok())
+          LOG_WARN("session {}: guest stream refused: {}", session_id, st.error().message);
+      };
+      return r;
     }
     if (path == "/openecs/agent/v1/desired" && req.method == "GET") {
       int64_t since = std::stoll(query.count("since") ? query["since"] : "0");

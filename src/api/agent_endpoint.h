@@ -11,6 +11,11 @@
 //   POST /openecs/agent/v1/report?host_id=    body {"observations": [...]} -> {}
 //        Both need host_id's key (else 403); a report about an instance placed on another
 //        host is refused whole (403).
+//   GET  /openecs/agent/v1/session?host_id=&session_id=   Upgrade: openecs-session -> 101
+//        The guest's end of a Session Manager session: after the 101 the connection carries
+//        the raw bytes of the guest's session console both ways (service/session_service.h).
+//        Needs host_id's key, and the session open on a guest of that host (else 403). Plain
+//        HTTP only (a TLS listener answers 501).
 //
 // `desired` is a long-poll (wait_ms at most 30 s); it is answered off the I/O threads.
 // Errors: 400 for malformed input, 401 for the agent token, 403 for a host key, 404 for an

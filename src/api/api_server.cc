@@ -141,6 +141,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterEventActions(actions_);
   RegisterMonitorActions(actions_);
   RegisterAssistantActions(actions_);
+  RegisterSessionActions(actions_);
   RegisterCmsActions(actions_);
   RegisterActionTrailActions(actions_);
   RegisterImageActions(actions_);
@@ -357,6 +358,7 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
 
   ApiContext ctx{cloud_, params, account, cloud_.config().region_id, request_id};
   ctx.principal = *principal;
+  if (auto h = http.headers.find("host"); h != http.headers.end()) ctx.host = h->second;
   // The automatic snapshot policy actions spell it "regionId".
   auto region = params.Get("RegionId");
   if (!region) region = params.Get("regionId");

@@ -481,7 +481,7 @@ Result<json> DescribeCloudAssistantStatusAction(ApiContext& c) {
     json arr = json::array();
     for (size_t k = page.begin; k < page.end; ++k) {
       const Instance& inst = *matched[k];
-      Cloud::GuestAgentBeat beat = c.cloud.GuestAgent(inst.id);
+      GuestHeartbeat beat = c.cloud.GuestAgent(inst.id);
       bool alive = beat.alive && inst.status == InstanceStatus::kRunning;
       auto [count, active, last] = use[inst.id];
       arr.push_back({{"InstanceId", inst.id},

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/authorizer.h"
+#include "common/clock.h"
 #include "common/text.h"
 #include "service/cloud.h"
 
@@ -94,6 +95,49 @@ AuditEvent AuditEventOf(const AuditNote& note, const HttpRequest& request,
   e.error_code = note.error_code;
   e.error_message = note.error_message;
   return e;
+}
+
+static std::string ServiceDisplayName(const std::string& service) {
+  if (service.empty()) return service;
+  std::string s = service;
+  s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+nlohmann::json ActionTrailEventJson(const AuditEvent& e, const std::string& region) {
+  using json = nlohmann::json;
+  json params = json::parse(e.parameters, nullptr, false);
+  if (!params.is_object()) params = json::object();
+  json identity = {{"type", e.identity_type},
+                   {"principalId", e.account_id},
+                   {"accountId", e.account_id},
+                   {"accessKeyId", e.access_key_id}};
+  if (!e.user_name.empty()) identity["userName"] = e.user_name;
+  std::string resources = e.resources;
+  for (char& c : resources)
+    if (c == ',') c = ';';
+  json j = {{"eventId", e.event_id},
+            {"eventName", e.action},
+            {"eventTime", FormatIso(e.time_ms / 1000)},
+            {"eventType", "ApiCall"},
+            {"eventRW", e.read_only ? "Read" : "Write"},
+            {"eventSource", e.service + ".aliyuncs.com"},
+            {"eventVersion", 1},
+            {"acsRegion", region},
+            {"requestId", e.event_id},
+            {"apiVersion", e.version},
+            {"serviceName", ServiceDisplayName(e.service)},
+            {"sourceIpAddress", e.source_ip},
+            {"userAgent", e.user_agent},
+            {"requestParameters", params},
+            {"resourceName", resources},
+            {"userIdentity", identity},
+            {"isGlobal", false}};
+  if (!e.error_code.empty()) {
+    j["errorCode"] = e.error_code;
+    j["errorMessage"] = e.error_message;
+  }
+  return j;
 }
 
 }  // namespace openecs

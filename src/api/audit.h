@@ -5,6 +5,7 @@
 // timestamp, AccessKeyId: the identity says it), with every secret masked (IsSecretFieldName:
 // passwords, AccessKey secrets) and values cut at 1 KiB (user data).
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/http_server.h"
@@ -20,6 +21,10 @@ struct AuditNote {
   std::map<std::string, std::string> params;
   std::string error_code, error_message;  // of the error answered ("" on success)
 };
+
+// An event in ActionTrail's LookupEvents shape (also what `ecsd audit export` writes, a line
+// each).
+nlohmann::json ActionTrailEventJson(const AuditEvent& e, const std::string& region);
 
 AuditEvent AuditEventOf(const AuditNote& note, const HttpRequest& request,
                         const HttpResponse& response, const std::string& request_id,

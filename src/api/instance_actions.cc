@@ -503,7 +503,7 @@ Result<json> DescribeInstancesFullStatusAction(ApiContext& c) {
               ? "Stopped"
               : "Starting";
       if (status && *status != st) continue;
-      std::string h = HealthStatusOf(i, now);
+      std::string h = HealthStatusOf(i, now, c.cloud.GuestAgent(id));
       if (health && *health != h) continue;
       matched.push_back({&i, st + "/" + h});
     }

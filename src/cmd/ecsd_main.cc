@@ -17,7 +17,9 @@
 #include "api/agent_endpoint.h"
 #include "api/api_server.h"
 #include "api/operator_endpoint.h"
+#include "api/session_endpoint.h"
 #include "billing/price_table.h"
+#include "cmd/audit_cmd.h"
 #include "cmd/operator_cmd.h"
 #include "common/address_filter.h"
 #include "common/clock.h"
@@ -45,6 +47,7 @@
 #include "service/monitor_service.h"
 #include "service/network_service.h"
 #include "service/quota_service.h"
+#include "service/session_service.h"
 #include "service/snapshot_policy_service.h"
 #include "store/audit_log.h"
 #include "store/metric_store.h"
@@ -143,7 +146,29 @@ struct DevOptions {
   // CIDRs alarm webhooks may be posted to although special (loopback, private): common/webhook.h
   std::string webhook_allow;
   std::string metrics_listen;  // "" = /metrics only on the API listener, to loopback callers
+  // How long monitoring points (60 s, 600 s, 3600 s) and audit events are kept, in days.
+  std::string metrics_retention_days = "7,31,31";
+  int audit_retention_days = 90;
 };
+
+// "D60,D600,D3600" (days, each >= 1) into MonitorOptions.
+Result<MonitorOptions> ParseMetricsRetention(const std::string& text) {
+  auto parts = Split(text, ',');
+  MonitorOptions m;
+  int64_t* fields[] = {&m.retention_60, &m.retention_600, &m.retention_3600};
+  if (parts.size() != 3)
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "--metrics-retention-days is three numbers of days: 60 s, 600 s and 3600 s "
+                     "points (7,31,31)");
+  for (size_t k = 0; k < 3; ++k) {
+    int64_t days = std::atoll(parts[k].c_str());
+    if (days < 1 || days > 3650 || parts[k].find_first_not_of("0123456789") != std::string::npos)
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "--metrics-retention-days: " + parts[k] + " is not 1-3650 days");
+    *fields[k] = days * 86400;
+  }
+  return m;
+}
 
 struct AgentCmdOptions {
   HostOptions host;
@@ -463,10 +488,16 @@ int RunDev(DevOptions o) {
     std::cerr << metric_store.error().message << "\n";
     return 1;
   }
-  Monitor monitor(metric_store->get(), config.clock);
+  auto retention = ParseMetricsRetention(o.metrics_retention_days);
+  if (!retention.ok()) {
+    std::cerr << retention.error().message << "\n";
+    return 2;
+  }
+  Monitor monitor(metric_store->get(), config.clock, *retention);
   config.monitor = &monitor;
   // The audit trail: every authenticated API call (store/audit_log.h).
-  auto audit = AuditLog::Open(o.host.data_dir + "/audit.sqlite");
+  auto audit =
+      AuditLog::Open(o.host.data_dir + "/audit.sqlite", int64_t{o.audit_retention_days} * 86400);
   if (!audit.ok()) {
     std::cerr << audit.error().message << "\n";
     return 1;
@@ -512,7 +543,11 @@ int RunDev(DevOptions o) {
     }
     tls = std::move(*id);
   }
+  // Session Manager: pairs users' WebSockets with guests' consoles (service/session_service.h).
+  SessionHub session_hub(**cloud);
+  session_hub.Start();
   AgentService agent_service(**cloud);
+  agent_service.set_session_hub(&session_hub);
   AgentEndpoint agent_endpoint(agent_service, *agent_token, tls.has_value());
 
   // The embedded agent and its hypervisor driver.
@@ -564,6 +599,9 @@ int RunDev(DevOptions o) {
     // The CPU load a running fake guest reports (monitoring): cpu_load=0..100, -1 the default.
     if (q.count("cpu_load") && q.count("instance"))
       fake->SetLoad(q["instance"], std::atof(q["cpu_load"].c_str()));
+    // A fake guest's agent stops (guest_agent=0) or starts (1) answering (Cloud Assistant).
+    if (q.count("guest_agent") && q.count("instance"))
+      fake->SetAgentAlive(q["instance"], q["guest_agent"] != "0");
     // A running fake guest's virtual machine dies (a crashed QEMU): crash=1.
     if (q.count("crash") && q.count("instance")) st = fake->Crash(q["instance"]);
     if (q.count("op"))
@@ -583,6 +621,7 @@ int RunDev(DevOptions o) {
       });
   HttpHandler route = [&](const HttpRequest& r) {
     if (r.target.rfind(kAgentPathPrefix, 0) == 0) return agent_endpoint.Handle(r);
+    if (r.target.rfind(kSessionPathPrefix, 0) == 0) return HandleSessionUpgrade(session_hub, r);
     if (r.target.rfind(kOperatorPathPrefix, 0) == 0) return operator_endpoint.Handle(r);
     return api.Handle(r);
   };
@@ -839,6 +878,13 @@ int main(int argc, char** argv) {
                   "how far below zero an account's balance may go before it is overdue and its "
                   "pay-as-you-go instances are stopped (unlimited: never)")
       ->capture_default_str();
+  dev->add_option("--metrics-retention-days", o.metrics_retention_days,
+                  "how long monitoring points are kept, in days: 60 s,600 s,3600 s points")
+      ->capture_default_str();
+  dev->add_option("--audit-retention-days", o.audit_retention_days,
+                  "how long the audit trail keeps an API call, in days")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
   dev->add_flag("!--no-local-agent", o.local_agent,
                 "serve the API only; hosts join with `ecsd agent --server`");
   dev->add_option("--metrics-listen", o.metrics_listen,
@@ -889,8 +935,10 @@ int main(int argc, char** argv) {
                   "the server's secrets key (default: beside the store, secrets.key)");
   }
   auto run_operator = AddOperatorCommands(app);
+  auto run_audit = AddAuditCommands(app);
   CLI11_PARSE(app, argc, argv);
   if (int rc = run_operator(); rc != -1) return rc;
+  if (int rc = run_audit(); rc != -1) return rc;
   if (account_create->parsed()) return RunAccount(acct, AccountCmd::kCreate);
   if (account_list->parsed()) return RunAccount(acct, AccountCmd::kList);
   if (account_set_quota->parsed()) return RunAccount(acct, AccountCmd::kSetQuota);

@@ -580,7 +580,11 @@ namespace openecs {
     "The target directory of file is invalid.")                                                    \
   X(kFileModeInvalid, "FileMode.Invalid", 403, "The mode of file is invalid.")                     \
   X(kFileContentDecodeError, "FileContent.DecodeError", 403,                                       \
-    "The Content can not be base64 decoded.")
+    "The Content can not be base64 decoded.")                                                      \
+  X(kInvalidSessionIdNotFound, "InvalidSessionId.NotFound", 404,                                   \
+    "The specified session does not exist.")                                                       \
+  X(kSessionLimitExceeded, "SessionLimitExceeded", 403,                                            \
+    "The instance already has an open session; end it first (EndTerminalSession).")
 
 enum class ErrorCode {
 #define OPENECS_ENUM(name, code, status, msg) name,

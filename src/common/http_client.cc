@@ -105,10 +105,11 @@ Result<HttpClientResponse> HttpCall(const HttpClientRequest& request) {
     Configure(ctx, request.tls, mismatch);
     beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
     if (request.tls.fingerprint.empty()) {
-      stream.set_verify_callback(boost::asio::ssl::host_name_verification(host));
+      const std::string& name = request.tls_name.empty() ? host : request.tls_name;
+      stream.set_verify_callback(boost::asio::ssl::host_name_verification(name));
       boost::system::error_code ignored;
-      if (boost::asio::ip::make_address(host, ignored), ignored)  // SNI for names only
-        SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
+      if (boost::asio::ip::make_address(name, ignored), ignored)  // SNI for names only
+        SSL_set_tlsext_host_name(stream.native_handle(), name.c_str());
     }
     beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(request.timeout_ms));
     beast::get_lowest_layer(stream).connect(resolver.resolve(host, port));

@@ -23,6 +23,9 @@ struct HttpClientRequest {
   std::string body;
   int timeout_ms = 60000;
   TlsTrust tls;
+  // The name the server's certificate must carry, sent as SNI ("": the endpoint's host). Lets a
+  // caller connect to an address it resolved and checked itself (common/webhook.h).
+  std::string tls_name;
 };
 
 struct HttpClientResponse {

@@ -162,6 +162,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Write(HttpResponse out) {
+    if (out.takeover) {
+      if constexpr (kTls) {
+        HttpResponse refused;
+        refused.status = 501;
+        refused.body = R"({"error":"upgrades (WebSocket, session streams) are served on the )"
+                       R"(plain HTTP listener only"})";
+        return Write(std::move(refused));
+      } else {
+        return Upgrade(std::move(out));
+      }
+    }
     auto& req = parser_->get();
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(out.status), req.version());
@@ -184,6 +195,33 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                         if (ec || !res->keep_alive()) return self->Close();
                         self->served_ = true;
                         self->Read();
+                      });
+  }
+
+  // Writes a 101 answer and hands the socket to out.takeover (plain connections only).
+  void Upgrade(HttpResponse out) {
+    auto& req = parser_->get();
+    auto res = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(out.status), req.version());
+    res->set(http::field::server, "OpenECS");
+    for (const auto& [k, v] : out.headers) res->set(k, v);
+    Lowest().expires_after(std::chrono::seconds(count_->limits().write_timeout_s));
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res, takeover = std::move(out.takeover)](
+                          beast::error_code ec, size_t) {
+                        if (ec) return self->Close();
+                        self->Lowest().expires_never();
+                        auto& socket = self->Lowest().socket();
+                        // A descriptor of our own; the session's socket closes when it goes.
+                        int fd = ::fcntl(socket.native_handle(), F_DUPFD_CLOEXEC, 0);
+                        if (fd < 0) return self->Close();
+                        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+                        auto data = self->buffer_.data();
+                        std::string early(static_cast<const char*>(data.data()), data.size());
+                        self->buffer_.consume(self->buffer_.size());
+                        beast::error_code ignored;
+                        socket.close(ignored);
+                        takeover(fd, std::move(early));
                       });
   }
 

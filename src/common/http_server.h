@@ -35,6 +35,14 @@ struct HttpResponse {
   // When set, the server ignores the rest of this response, calls `deferred` off the I/O
   // threads and sends what it returns.
   std::function<HttpResponse()> deferred;
+  // When set (with status 101 Switching Protocols, for an Upgrade: a WebSocket, an agent's
+  // session stream), the server writes this response and then hands the connection over:
+  // `takeover` is called once, on an I/O thread (it must not block), with the connected socket's
+  // descriptor, in blocking mode, which it owns from then on, and the bytes the client sent
+  // after its request that the server had already read. The connection no longer counts
+  // against the listener's caps. Plain listeners only: a TLS listener answers 501 instead and
+  // never calls it (the stream would have to stay inside the TLS session).
+  std::function<void(int fd, std::string early)> takeover;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -10,14 +10,16 @@
 namespace openecs {
 
 Result<int> PostForm(const std::string& url, const std::map<std::string, std::string>& fields,
-                     const std::vector<AddressPrefix>& allow, int timeout_ms) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0) return MakeError(ErrorCode::kInvalidParameter, "not http://");
-  std::string rest = url.substr(scheme.size());
+                     const std::vector<AddressPrefix>& allow, int timeout_ms,
+                     const TlsTrust& trust) {
+  bool tls = url.rfind("https://", 0) == 0;
+  if (!tls && url.rfind("http://", 0) != 0)
+    return MakeError(ErrorCode::kInvalidParameter, "not http:// or https://");
+  std::string rest = url.substr(tls ? 8 : 7);
   size_t slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
   std::string target = slash == std::string::npos ? "/" : rest.substr(slash);
-  std::string host = authority, port = "80";
+  std::string host = authority, port = tls ? "443" : "80";
   if (size_t colon = authority.rfind(':'); colon != std::string::npos) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
@@ -48,7 +50,9 @@ Result<int> PostForm(const std::string& url, const std::map<std::string, std::st
     body += (body.empty() ? "" : "&") + PercentEncode(k) + "=" + PercentEncode(v);
   HttpClientRequest req;
   req.method = "POST";
-  req.endpoint = address + ":" + port;
+  req.endpoint = (tls ? "https://" : "") + address + ":" + port;
+  req.tls = trust;
+  req.tls_name = host;  // the certificate names the URL's host, not the address connected to
   req.target = target;
   req.body = body;
   req.timeout_ms = timeout_ms;

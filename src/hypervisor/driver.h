@@ -156,6 +156,12 @@ class Driver {
   // A non-maskable interrupt to every vCPU (qemu: QMP inject-nmi): a Linux guest set to panic on
   // NMI crashes and dumps (SendDiagnosticInterrupt).
   virtual Status DiagnosticInterrupt(const std::string& id) = 0;
+  // Session Manager: a connected stream (a socket descriptor the caller owns and closes) to the
+  // running guest's session console, where the guest keeps a root shell (qemu: the virtconsole
+  // org.openecs.session.0, /dev/hvc0 in the guest, through <instance dir>/session.sock). One
+  // stream at a time: a second one waits until the first is closed. An error if the guest is
+  // not running or has no session console.
+  virtual Result<int> OpenSessionStream(const std::string& id) = 0;
 };
 
 }  // namespace openecs

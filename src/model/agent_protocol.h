@@ -258,6 +258,17 @@ struct GuestRequestReport {
   std::string result;  // screenshot: PNG, Base64
 };
 
+// Session Manager: a session whose guest end this host should open (Driver::OpenSessionStream)
+// and hand to the server (AgentChannel::AttachSession). Listed while the session is Pending or
+// Connected; the server closes the stream when the session ends.
+// The Upgrade token of a session stream from a remote agent (api/agent_endpoint.h).
+inline constexpr const char* kSessionUpgrade = "openecs-session";
+
+struct DesiredSession {
+  std::string session_id;
+  std::string instance_id;
+};
+
 struct DesiredState {
   int64_t revision = 0;
   bool changed = true;  // false: nothing changed since the caller's revision; `vms` is empty
@@ -275,6 +286,7 @@ struct DesiredState {
   std::vector<std::string> kept_images;
   std::vector<DesiredInvocation> invocations;
   std::vector<DesiredGuestRequest> guest_requests;
+  std::vector<DesiredSession> sessions;
   // True when pool_disks and kept_snapshots are filled in: a server from before they existed
   // sends neither, and its agents must not take that for "keep nothing".
   bool storage_listed = false;
@@ -372,6 +384,12 @@ class AgentChannel {
   // role (NotFound otherwise: a host learns only its own guests' credentials).
   virtual Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,
                                                     const std::string& instance_id) = 0;
+  // Session Manager: hands the server `fd`, a connected stream to the guest's session console
+  // for session `session_id` (listed in this host's DesiredState::sessions). The channel owns
+  // `fd` from the call on, on success or failure: it closes it when the session ends (the server
+  // closes its end) or when the attach fails. Returns once the stream is handed over (the bytes
+  // flow on another thread). Channels without sessions close `fd` and fail.
+  virtual Status AttachSession(const std::string& host_id, const std::string& session_id, int fd);
 };
 
 }  // namespace openecs

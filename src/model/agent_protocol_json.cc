@@ -1,8 +1,15 @@
 #include "model/agent_protocol_json.h"
 
+#include <unistd.h>
+
 #include "model/json_macros.h"
 
 namespace openecs {
+
+Status AgentChannel::AttachSession(const std::string&, const std::string&, int fd) {
+  if (fd >= 0) ::close(fd);
+  return MakeError(ErrorCode::kInvalidParameter, "this agent channel carries no sessions");
+}
 
 OPENECS_JSON(HostInfo, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm, driver,
              vpc_data_plane, underlay_ip)
@@ -35,10 +42,11 @@ OPENECS_JSON(DesiredInvocation, invoke_id, instance_id, kind, script, working_di
 OPENECS_JSON(InvocationReport, invoke_id, instance_id, state, exit_code, output, dropped, timed_out,
              stopped, error, agent_down)
 OPENECS_JSON(DesiredGuestRequest, request_id, instance_id, kind)
+OPENECS_JSON(DesiredSession, session_id, instance_id)
 OPENECS_JSON(GuestRequestReport, request_id, failed, error, result)
 OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks, snapshots, kept_snapshots,
              storage_listed, disk_builds, image_builds, kept_images, image_exports, invocations,
-             guest_requests)
+             guest_requests, sessions)
 
 OPENECS_JSON(DiskIo, read_bytes, write_bytes, read_ops, write_ops, read_ns, write_ns)
 OPENECS_JSON(NicIo, rx_bytes, tx_bytes, rx_packets, tx_packets, rx_dropped, tx_dropped, public_ip,

@@ -93,6 +93,29 @@ struct GuestRequest {
   int64_t creation_time = 0;      // ms
 };
 
+// A Session Manager session (StartTerminalSession): a shell in one guest, reached through a
+// WebSocket on the API server (service/session_service.h). state: Pending (made, the user's
+// WebSocket not yet paired with the guest's console), Connected, Closed.
+struct TerminalSession {
+  std::string id;  // s-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string region_id;
+  std::string instance_id;
+  std::string principal_id;   // who started it (the account, or a RAM user's id)
+  std::string identity_type;  // Account | RamUser | AssumedRoleUser
+  std::string token_sha256;   // the SecurityToken's sha256 (the token itself is never kept)
+  std::string username = "root";
+  std::string command_line;       // typed into the shell once connected ("" none)
+  std::string client_ip;          // of the StartTerminalSession call
+  std::string state = "Pending";  // Pending | Connected | Closed
+  std::string closed_reason;      // Closed: ended | user | guest | timeout | instance | lost
+  std::string failed_detail;
+  int64_t creation_time = 0;  // ms
+  int64_t start_time = 0;     // ms, connected
+  int64_t end_time = 0;       // ms, closed
+};
+
 // The per-instance states that are over.
 bool TargetFinished(const InvocationTarget& t);
 
@@ -104,5 +127,7 @@ void to_json(nlohmann::json& j, const Invocation& v);
 void from_json(const nlohmann::json& j, Invocation& v);
 void to_json(nlohmann::json& j, const GuestRequest& v);
 void from_json(const nlohmann::json& j, GuestRequest& v);
+void to_json(nlohmann::json& j, const TerminalSession& v);
+void from_json(const nlohmann::json& j, TerminalSession& v);
 
 }  // namespace openecs

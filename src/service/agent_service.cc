@@ -286,9 +286,16 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
     out.kept_images = ImagesKeptBy(s, host_id);
     out.invocations = InvocationsFor(s, host_id);
     out.guest_requests = GuestRequestsFor(s, host_id);
+    out.sessions = SessionsFor(s, host_id);
     out.storage_listed = true;
     return out;
   });
+}
+
+Status AgentService::AttachSession(const std::string& host_id, const std::string& session_id,
+                                   int fd) {
+  if (!hub_) return AgentChannel::AttachSession(host_id, session_id, fd);
+  return hub_->AttachGuest(host_id, session_id, fd);
 }
 
 Result<RoleCredentials> AgentService::RoleCredentialsOf(const std::string& host_id,

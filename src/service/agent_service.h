@@ -11,6 +11,7 @@
 #include "common/prom_metrics.h"
 #include "model/agent_protocol.h"
 #include "service/cloud.h"
+#include "service/session_service.h"
 
 namespace openecs {
 
@@ -46,11 +47,17 @@ class AgentService final : public AgentChannel {
   // them until an hour is left). The role's trust policy must still name ecs.aliyuncs.com.
   Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,
                                             const std::string& instance_id) override;
+  // Hands the guest's stream to the session hub (service/session_service.h), in-process.
+  Status AttachSession(const std::string& host_id, const std::string& session_id, int fd) override;
+  // The hub sessions are paired in (set once, before agents attach; null: no sessions).
+  void set_session_hub(SessionHub* hub) { hub_ = hub; }
+  SessionHub* session_hub() const { return hub_; }
 
  private:
   Result<DesiredState> PullState(const std::string& host_id, int64_t since, int wait_ms);
   void NoteContact(const std::string& host_id);
   Cloud& cloud_;
+  SessionHub* hub_ = nullptr;
   int64_t started_ms_;
   std::mutex contact_mu_;
   std::map<std::string, int64_t> last_contact_ms_;  // by host id; guarded by contact_mu_

@@ -102,6 +102,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Command>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Invocation>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<GuestRequest>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<TerminalSession>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RamUser>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RamGroup>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<RamPolicy>());
@@ -140,7 +141,8 @@ void ForKind(std::string_view kind, F&& f) {
             RouteEntry, ResourceGroup, VSwitch, SecurityGroup, KeyPair, EipAddress,
             NetworkInterface, Host, IdempotencyRecord, Account, InstanceEvent, LaunchTemplate,
             DeploymentSet, RamUser, RamGroup, RamPolicy, RamRole, AccessKey, BillingAccount,
-            BillItem, MetricRule, Command, Invocation, GuestRequest>(kind, std::forward<F>(f));
+            BillItem, MetricRule, Command, Invocation, GuestRequest, TerminalSession>(
+      kind, std::forward<F>(f));
 }
 }  // namespace
 
@@ -351,15 +353,15 @@ std::string Cloud::Console(const std::string& instance_id) const {
 void Cloud::SetGuestAgent(const std::string& instance_id, bool alive) {
   int64_t now_ms = config_.clock->NowMillis();
   std::lock_guard<std::mutex> lock(console_mu_);
-  GuestAgentBeat& b = guest_agents_[instance_id];
+  GuestHeartbeat& b = guest_agents_[instance_id];
   b.alive = alive;
   if (alive) b.last_alive_ms = now_ms;
 }
 
-Cloud::GuestAgentBeat Cloud::GuestAgent(const std::string& instance_id) const {
+GuestHeartbeat Cloud::GuestAgent(const std::string& instance_id) const {
   std::lock_guard<std::mutex> lock(console_mu_);
   auto it = guest_agents_.find(instance_id);
-  return it == guest_agents_.end() ? GuestAgentBeat{} : it->second;
+  return it == guest_agents_.end() ? GuestHeartbeat{} : it->second;
 }
 
 int64_t Cloud::WaitForRevision(int64_t since, int wait_ms) {

@@ -27,6 +27,7 @@
 #include "common/secret_box.h"
 #include "model/assistant.h"
 #include "model/billing.h"
+#include "model/instance_health.h"
 #include "model/ram.h"
 #include "model/resources.h"
 #include "store/store.h"
@@ -103,6 +104,7 @@ struct State {
   std::map<std::string, Command> commands;
   std::map<std::string, Invocation> invocations;
   std::map<std::string, GuestRequest> guest_requests;
+  std::map<std::string, TerminalSession> terminal_sessions;  // service/session_service.h
   // RAM (model/ram.h): users, groups, custom policies and roles by RamKey(account, name),
   // AccessKeys by AccessKeyId.
   std::map<std::string, RamUser> ram_users;
@@ -255,6 +257,7 @@ OPENECS_KIND(MetricRule, "metric_rule", metric_rules)
 OPENECS_KIND(Command, "command", commands)
 OPENECS_KIND(Invocation, "invocation", invocations)
 OPENECS_KIND(GuestRequest, "guest_request", guest_requests)
+OPENECS_KIND(TerminalSession, "terminal_session", terminal_sessions)
 OPENECS_KIND(RamUser, "ram_user", ram_users)
 OPENECS_KIND(RamGroup, "ram_group", ram_groups)
 OPENECS_KIND(RamPolicy, "ram_policy", ram_policies)
@@ -352,15 +355,11 @@ class Cloud {
   void SetConsole(const std::string& instance_id, std::string text);
   std::string Console(const std::string& instance_id) const;
 
-  // Cloud Assistant's heartbeat: whether a running guest's agent answered its host the last
-  // time the host asked (every few seconds), and when it last answered (cloud ms; 0 never).
-  // Not durable: hosts report it again within seconds of a restart.
-  struct GuestAgentBeat {
-    bool alive = false;
-    int64_t last_alive_ms = 0;
-  };
+  // Cloud Assistant's heartbeat (model/instance_health.h): whether a running guest's agent
+  // answered its host the last time the host asked (every sampling interval), and when it last
+  // answered. Not durable: hosts report it again within seconds of a restart.
   void SetGuestAgent(const std::string& instance_id, bool alive);
-  GuestAgentBeat GuestAgent(const std::string& instance_id) const;
+  GuestHeartbeat GuestAgent(const std::string& instance_id) const;
 
  private:
   Cloud(Store* store, CloudConfig config) : store_(store), config_(std::move(config)) {}
@@ -391,7 +390,7 @@ class Cloud {
   int64_t last_reload_ms_ = 0;
   mutable std::mutex console_mu_;
   std::map<std::string, std::string> consoles_;
-  std::map<std::string, GuestAgentBeat> guest_agents_;  // guarded by console_mu_
+  std::map<std::string, GuestHeartbeat> guest_agents_;  // guarded by console_mu_
 };
 
 }  // namespace openecs

@@ -145,6 +145,52 @@ Status AuditLog::Commit(std::vector<AuditEvent>& batch) {
   return Ok();
 }
 
+namespace {
+// The event of a row of "SELECT seq, <kColumns>".
+AuditEvent EventAt(sqlite3_stmt* s) {
+  AuditEvent e;
+  int c = 1;
+  e.event_id = Text(s, c++);
+  e.time_ms = sqlite3_column_int64(s, c++);
+  e.account_id = Text(s, c++);
+  e.identity_type = Text(s, c++);
+  e.user_name = Text(s, c++);
+  e.access_key_id = Text(s, c++);
+  e.source_ip = Text(s, c++);
+  e.user_agent = Text(s, c++);
+  e.service = Text(s, c++);
+  e.version = Text(s, c++);
+  e.action = Text(s, c++);
+  e.read_only = sqlite3_column_int(s, c++) != 0;
+  e.parameters = Text(s, c++);
+  e.resources = Text(s, c++);
+  e.http_status = sqlite3_column_int(s, c++);
+  e.error_code = Text(s, c++);
+  e.error_message = Text(s, c++);
+  return e;
+}
+}  // namespace
+
+Status AuditLog::Export(const std::string& account_id, int64_t from_ms, int64_t to_ms,
+                        const std::function<void(const AuditEvent&)>& emit) {
+  std::string sql = std::string("SELECT seq, ") + kColumns +
+                    " FROM events WHERE time_ms >= ? AND time_ms <= ?" +
+                    (account_id.empty() ? "" : " AND account_id = ?") + " ORDER BY seq";
+  std::lock_guard<std::mutex> lock(db_mu_);
+  Stmt s;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s.s, nullptr) != SQLITE_OK)
+    return DbError(db_, "prepare");
+  sqlite3_bind_int64(s.s, 1, from_ms);
+  sqlite3_bind_int64(s.s, 2, to_ms);
+  if (!account_id.empty())
+    sqlite3_bind_text(s.s, 3, account_id.data(), static_cast<int>(account_id.size()),
+                      SQLITE_STATIC);
+  int rc;
+  while ((rc = sqlite3_step(s.s)) == SQLITE_ROW) emit(EventAt(s.s));
+  if (rc != SQLITE_DONE) return DbError(db_, "export");
+  return Ok();
+}
+
 Result<std::vector<AuditEvent>> AuditLog::Lookup(const AuditQuery& q, std::string* next) {
   std::string sql = std::string("SELECT seq, ") + kColumns +
                     " FROM events WHERE account_id = ? AND time_ms >= ? AND time_ms <= ?";
@@ -184,27 +230,8 @@ Result<std::vector<AuditEvent>> AuditLog::Lookup(const AuditQuery& q, std::strin
   std::vector<int64_t> seqs;
   int rc;
   while ((rc = sqlite3_step(s.s)) == SQLITE_ROW) {
-    AuditEvent e;
-    int c = 0;
-    seqs.push_back(sqlite3_column_int64(s.s, c++));
-    e.event_id = Text(s.s, c++);
-    e.time_ms = sqlite3_column_int64(s.s, c++);
-    e.account_id = Text(s.s, c++);
-    e.identity_type = Text(s.s, c++);
-    e.user_name = Text(s.s, c++);
-    e.access_key_id = Text(s.s, c++);
-    e.source_ip = Text(s.s, c++);
-    e.user_agent = Text(s.s, c++);
-    e.service = Text(s.s, c++);
-    e.version = Text(s.s, c++);
-    e.action = Text(s.s, c++);
-    e.read_only = sqlite3_column_int(s.s, c++) != 0;
-    e.parameters = Text(s.s, c++);
-    e.resources = Text(s.s, c++);
-    e.http_status = sqlite3_column_int(s.s, c++);
-    e.error_code = Text(s.s, c++);
-    e.error_message = Text(s.s, c++);
-    out.push_back(std::move(e));
+    seqs.push_back(sqlite3_column_int64(s.s, 0));
+    out.push_back(EventAt(s.s));
   }
   if (rc != SQLITE_DONE) return DbError(db_, "read");
   next->clear();

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,6 +63,10 @@ class AuditLog {
   void Record(AuditEvent event);
   // Newest first; `next` gets the token of the next page ("" when this was the last).
   Result<std::vector<AuditEvent>> Lookup(const AuditQuery& q, std::string* next);
+  // Every committed event in [from_ms, to_ms] (of one account, or all with ""), oldest first
+  // (`ecsd audit export`).
+  Status Export(const std::string& account_id, int64_t from_ms, int64_t to_ms,
+                const std::function<void(const AuditEvent&)>& emit);
   // Commits what is queued now (tests, shutdown).
   void Flush();
   // Deletes events older than the retention (the writer does it hourly).

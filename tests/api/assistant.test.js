@@ -213,3 +213,30 @@ test('GetInstanceScreenshot returns a PNG of a running guest; SendDiagnosticInte
   await h.expectError(ecs.getInstanceScreenshot(new Ecs.GetInstanceScreenshotRequest({ regionId: REGION, instanceId: second })), 'IncorrectInstanceStatus', 403);
   await h.expectError(ecs.getInstanceScreenshot(new Ecs.GetInstanceScreenshotRequest({ regionId: REGION, instanceId: 'i-nothere0000000000' })), 'InvalidInstanceId.NotFound', 404);
 });
+
+test('DescribeInstancesFullStatus: Ok from the guest agent\'s heartbeat, Impaired once it stops answering for a minute', async () => {
+  const clocked = await h.startServer({ delayMs: 0, extraArgs: ['--test-clock', '--metrics-interval-ms', '200'] });
+  try {
+    const e = h.ecsClient(clocked);
+    const net = await h.createNetwork(e, h.vpcClient(clocked));
+    const [id] = await h.runRunning(e, net);
+    const health = async () => h.wire(await e.describeInstancesFullStatus(new Ecs.DescribeInstancesFullStatusRequest({
+      regionId: REGION, instanceId: [id],
+    }))).InstanceFullStatusSet.InstanceFullStatusType[0].HealthStatus.Name;
+    await h.waitFor(async () => (await health()) === 'Ok', 10000, 100, 'Ok');
+    const fault = async (alive) => assert.equal((await h.httpRequest({
+      port: clocked.port, method: 'POST', path: `/openecs/fake/faults?instance=${id}&guest_agent=${alive}`,
+    })).status, 200);
+    await fault(0);
+    await new Promise((r) => setTimeout(r, 1000));  // the host asks and hears nothing
+    assert.equal(await health(), 'Ok', 'a missed heartbeat or two is not yet a failure');
+    await h.operatorCall(clocked, 'POST', 'clock/advance?seconds=61');
+    assert.equal(await health(), 'Impaired');
+    const st = h.wire(await e.describeCloudAssistantStatus(new Ecs.DescribeCloudAssistantStatusRequest({ regionId: REGION, instanceId: [id] })));
+    assert.equal(st.InstanceCloudAssistantStatusSet.InstanceCloudAssistantStatus[0].CloudAssistantStatus, 'false');
+    await fault(1);
+    await h.waitFor(async () => (await health()) === 'Ok', 10000, 100, 'Ok again once it answers');
+  } finally {
+    await clocked.destroy();
+  }
+});

@@ -73,3 +73,27 @@ test('calls are recorded with caller, masked parameters, outcome and source, and
   assert.ok(page1.Events[0].eventTime >= page1.Events[1].eventTime);
   await assert.rejects(lookup(attr('Colour', 'blue')), /InvalidParameter/);
 });
+
+test('ecsd audit export writes the trail as JSON Lines, oldest first, secrets masked', async () => {
+  const { execFileSync } = require('node:child_process');
+  const before = new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  await ecs.createKeyPair(new Ecs.CreateKeyPairRequest({ regionId: REGION, keyPairName: 'export-kp' }));
+  await h.expectError(ecs.deleteKeyPairs(new Ecs.DeleteKeyPairsRequest({ regionId: REGION, keyPairNames: 'not json' })), 'InvalidParameter', 400);
+  let lines;
+  await h.waitFor(() => {
+    const out = execFileSync(h.BIN, ['audit', 'export', '--data-dir', server.dataDir, '--since', before], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    lines = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return lines.some((e) => e.eventName === 'DeleteKeyPairs');
+  }, 10000, 200, 'the calls exported');
+  const times = lines.map((e) => Date.parse(e.eventTime));
+  assert.deepEqual(times, [...times].sort((a, b) => a - b), 'oldest first');
+  const made = lines.find((e) => e.eventName === 'CreateKeyPair');
+  assert.equal(made.requestParameters.KeyPairName, 'export-kp');
+  assert.equal(made.eventRW, 'Write');
+  assert.equal(made.userIdentity.accessKeyId, h.AK);
+  const failed = lines.find((e) => e.eventName === 'DeleteKeyPairs');
+  assert.equal(failed.errorCode, 'InvalidParameter');
+  // Only a window: --until before these calls gives none of them.
+  const none = execFileSync(h.BIN, ['audit', 'export', '--data-dir', server.dataDir, '--until', '2001-01-01T00:00:00Z'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  assert.equal(none.trim(), '');
+});

@@ -171,3 +171,29 @@ test('bad ranges and unknown resources get ECS\'s codes', async () => {
   const ok = h.wire(await ask({ startTime: iso(now - 400 * 60 + 1), period: 60 }));
   assert.ok(Array.isArray(ok.MonitorData.InstanceMonitorData));
 });
+
+test('--metrics-retention-days: points older than their period\'s retention are gone', async () => {
+  const short = await h.startServer({
+    delayMs: 0, extraArgs: ['--test-clock', '--metrics-interval-ms', '200', '--metrics-retention-days', '1,2,2'],
+  });
+  try {
+    const e = h.ecsClient(short);
+    const net = await h.createNetwork(e, h.vpcClient(short));
+    const [id] = await h.runRunning(e, net);
+    const p = await h.minuteAt(short, e, id, 30);
+    const at = Date.parse(p.TimeStamp) / 1000;
+    const points = async (period) => h.wire(await e.describeInstanceMonitorData(new Ecs.DescribeInstanceMonitorDataRequest({
+      instanceId: id, startTime: iso(at - 3600), endTime: iso(at + 3600), period,
+    }))).MonitorData.InstanceMonitorData.filter((x) => x.TimeStamp === p.TimeStamp || period !== 60);
+    await e.stopInstance(new Ecs.StopInstanceRequest({ instanceId: id, forceStop: true }));
+    await h.waitStatus(e, [id], 'Stopped');
+    assert.equal((await points(60)).length, 1, 'the minute is there');
+    await h.operatorCall(short, 'POST', `clock/advance?seconds=${36 * 3600}`);
+    assert.equal((await points(60)).length, 0, '60 s points kept one day');
+    assert.ok((await points(3600)).length >= 1, 'hourly points kept two days');
+    await h.operatorCall(short, 'POST', `clock/advance?seconds=${24 * 3600}`);
+    assert.equal((await points(3600)).length, 0, 'and then gone');
+  } finally {
+    await short.destroy();
+  }
+});

@@ -442,6 +442,10 @@ async function makeFixtures() {
   fx.file = (await call('SendFile', { RegionId: R, Name: 'shapes.txt', TargetDir: '/tmp', Content: 'shapes', 'InstanceId.1': fx.a })).InvokeId;
   fx.cmd2 = (await call('CreateCommand', { RegionId: R, Name: 'scratch-cmd', Type: 'RunShellScript', CommandContent: Buffer.from('true').toString('base64') })).CommandId;
   await call('SendDiagnosticInterrupt', { RegionId: R, InstanceId: fx.a });
+  // Session Manager on A: one session ended at once, one left open until the teardown.
+  fx.session = (await call('StartTerminalSession', { RegionId: R, 'InstanceId.1': fx.a })).SessionId;
+  await call('EndTerminalSession', { RegionId: R, SessionId: fx.session });
+  fx.session2 = (await call('StartTerminalSession', { RegionId: R, 'InstanceId.1': fx.a })).SessionId;
 
   // Monitoring: A has run a while; two minutes end (the operator's test clock), so it has points.
   await new Promise((r) => setTimeout(r, 1000));
@@ -498,6 +502,7 @@ function READS() {
     [`DescribeInvocationResults@${ECS}`]: [r, { ...r, InvokeId: fx.run }],
     [`DescribeSendFileResults@${ECS}`]: [r, { ...r, InvokeId: fx.file }],
     [`DescribeCloudAssistantStatus@${ECS}`]: [r, { ...r, 'InstanceId.1': fx.a }],
+    [`DescribeTerminalSessions@${ECS}`]: [r, { ...r, SessionId: fx.session }, { ...r, InstanceId: fx.a, MaxResults: 1 }],
     [`DescribeKeyPairs@${ECS}`]: [r, { ...r, IncludePublicKey: 'true' }],
     [`ListTagResources@${ECS}`]: ['instance', 'disk', 'securitygroup', 'keypair'].map((t) => ({ ...r, ResourceType: t }))
       .concat([{ ...r, ResourceType: 'instance', 'ResourceId.1': fx.a }]),
@@ -534,6 +539,7 @@ function READS() {
 
 async function teardown() {
   await call('DeleteCommand', { RegionId: R, CommandId: fx.cmd2 });
+  await call('EndTerminalSession', { RegionId: R, SessionId: fx.session2 });
   await vcall('DeleteRouteEntry', { RegionId: R, RouteEntryId: fx.route2 });
   await call('DeleteRouteEntry', { RegionId: R, RouteTableId: fx.table, DestinationCidrBlock: '10.97.0.0/16' });
   await call('DetachNetworkInterface', { RegionId: R, NetworkInterfaceId: fx.eni3, InstanceId: fx.b });

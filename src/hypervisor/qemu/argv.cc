@@ -74,6 +74,10 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
     add({"-device", "virtio-serial-pci,id=vser0,bus=pcie.0"});
     add({"-chardev", "socket,id=qga0,path=" + c.guest_agent_socket + ",server=on,wait=off"});
     add({"-device", "virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0"});
+    if (!c.session_socket.empty()) {
+      add({"-chardev", "socket,id=session0,path=" + c.session_socket + ",server=on,wait=off"});
+      add({"-device", "virtconsole,bus=vser0.0,chardev=session0,name=org.openecs.session.0"});
+    }
   }
   if (c.vga) add({"-device", "VGA,id=vga0,bus=pcie.0"});
   for (const auto& [name, file] : c.fw_cfg) add({"-fw_cfg", "name=" + name + ",file=" + file});

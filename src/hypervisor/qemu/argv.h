@@ -67,6 +67,10 @@ struct QemuVmConfig {
   // end is a unix socket QEMU listens on ("" = no port). The controller sits on pcie.0 after
   // every root port, so the root ports' slots and bus numbers stay what they were without it.
   std::string guest_agent_socket;
+  // Session Manager's console: a virtconsole named org.openecs.session.0 on the same controller
+  // (/dev/hvc0 in the guest, where the image keeps a root shell), its host end a unix socket
+  // QEMU listens on, one client at a time ("" = none; needs guest_agent_socket).
+  std::string session_socket;
   // A standard VGA adapter (on pcie.0, last): the screen VNC shows and QMP screendump reads
   // (without a display device QEMU has no console to take a screenshot from).
   bool vga = false;

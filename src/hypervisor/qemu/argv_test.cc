@@ -25,6 +25,7 @@ TEST(QemuArgv, Golden) {
   c.vnc_websocket = "127.0.0.1:5701";
   c.spare_root_ports = 1;
   c.guest_agent_socket = "/s/i-1/qga.sock";
+  c.session_socket = "/s/i-1/session.sock";
   c.vga = true;
   std::string joined;
   for (const auto& a : BuildQemuArgv(c)) joined += a + "\n";
@@ -51,6 +52,8 @@ TEST(QemuArgv, Golden) {
       "-device\nvirtio-serial-pci,id=vser0,bus=pcie.0\n"
       "-chardev\nsocket,id=qga0,path=/s/i-1/qga.sock,server=on,wait=off\n"
       "-device\nvirtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0\n"
+      "-chardev\nsocket,id=session0,path=/s/i-1/session.sock,server=on,wait=off\n"
+      "-device\nvirtconsole,bus=vser0.0,chardev=session0,name=org.openecs.session.0\n"
       "-device\nVGA,id=vga0,bus=pcie.0\n"
       "-fw_cfg\nname=opt/org.openecs/meta-data,file=/s/i-1/meta-data\n"
       "-chardev\nfile,id=console0,path=/s/i-1/console.log,append=on\n-serial\nchardev:console0\n"

@@ -387,6 +387,7 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   c.pid_file = dir + "/qemu.pid";
   c.vnc_socket = dir + "/vnc.sock";
   c.guest_agent_socket = dir + "/qga.sock";
+  c.session_socket = dir + "/session.sock";
   c.vga = true;
   int vnc_port = PickVncPort(id);
   if (vnc_port) c.vnc_websocket = "127.0.0.1:" + std::to_string(vnc_port);
@@ -395,6 +396,7 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   fs::remove(c.pid_file);
   fs::remove(c.vnc_socket);
   fs::remove(c.guest_agent_socket);
+  fs::remove(c.session_socket);
   fs::remove(dir + "/vnc_port");
   // Where this boot's console starts, and the line that says the image's OS is up (GuestReady).
   json boot = {{"console_offset", FileSize(c.console_log)},

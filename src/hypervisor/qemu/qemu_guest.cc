@@ -6,9 +6,13 @@
 // so a long script never keeps GuestAgentAlive or a file transfer waiting.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -315,6 +319,25 @@ Status QemuDriver::DiagnosticInterrupt(const std::string& id) {
   auto r = qmp.Execute("inject-nmi");
   if (!r.ok()) return r.error();
   return Ok();
+}
+
+Result<int> QemuDriver::OpenSessionStream(const std::string& id) {
+  if (!Pid(id)) return Fail("the instance is not running");
+  std::string path = Dir(id) + "/session.sock";
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) return Fail("session socket path too long: " + path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Fail("cannot make a socket");
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    int e = errno;
+    ::close(fd);
+    // A guest started before session consoles existed has no socket: it needs a restart.
+    return Fail("the guest has no session console (" + std::string(std::strerror(e)) +
+                "); restart the instance to add one");
+  }
+  return fd;
 }
 
 }  // namespace openecs
