@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/fd_io.h"
 #include "common/http_client.h"
 #include "common/json_dump.h"
 #include "common/log.h"
@@ -143,16 +144,6 @@ int ConnectTcp(const std::string& host_port, int timeout_ms) {
   }
   ::freeaddrinfo(res);
   return fd;
-}
-
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
 }
 
 // Moves bytes both ways until either side closes, then closes both.

@@ -18,6 +18,12 @@ int64_t NowMillis() {
       .count();
 }
 
+int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 namespace {
 class Wall final : public Clock {
  public:

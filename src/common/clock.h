@@ -17,6 +17,8 @@ namespace openecs {
 
 int64_t NowSeconds();
 int64_t NowMillis();
+// Milliseconds of the monotonic clock, for deadlines and durations (never goes back).
+int64_t SteadyMillis();
 
 class Clock {
  public:

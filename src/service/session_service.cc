@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/crypto.h"
+#include "common/fd_io.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/websocket.h"
@@ -18,18 +19,6 @@ namespace openecs {
 namespace {
 
 bool IsOpen(const TerminalSession& t) { return t.state != "Closed"; }
-
-// Writes all of `data` (the descriptor is blocking); false if the peer is gone or stalled past
-// its send timeout.
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
 
 void CloseFd(int& fd) {
   if (fd >= 0) ::close(fd);
@@ -272,10 +261,10 @@ void SessionHub::Pump(std::string id, std::shared_ptr<Link> link) {
     reason = link->close_reason;
   }
   if (reason.empty() && !link->command_line.empty() &&
-      !WriteAll(link->guest_fd, link->command_line + "\n"))
+      !SendAll(link->guest_fd, link->command_line + "\n"))
     reason = "guest";
   if (reason.empty() && !link->guest_early.empty() &&
-      !WriteAll(link->user_fd, WsEncode(WsOpcode::kBinary, link->guest_early)))
+      !SendAll(link->user_fd, WsEncode(WsOpcode::kBinary, link->guest_early)))
     reason = "user";
   char buf[16384];
   // Frames already read (early bytes) are handled before the first poll.
@@ -298,10 +287,10 @@ void SessionHub::Pump(std::string id, std::shared_ptr<Link> link) {
         ssize_t n = ::recv(link->guest_fd, buf, sizeof(buf), 0);
         if (n <= 0) {
           reason = "guest";
-          (void)WriteAll(link->user_fd, WsCloseFrame(1000, "the guest's end closed"));
+          (void)SendAll(link->user_fd, WsCloseFrame(1000, "the guest's end closed"));
           break;
         }
-        if (!WriteAll(link->user_fd, WsEncode(WsOpcode::kBinary, std::string_view(buf, n)))) {
+        if (!SendAll(link->user_fd, WsEncode(WsOpcode::kBinary, std::string_view(buf, n)))) {
           reason = "user";
           break;
         }
@@ -320,31 +309,31 @@ void SessionHub::Pump(std::string id, std::shared_ptr<Link> link) {
       if (!frame.ok()) {
         reason = "user";
         detail = "protocol error: " + frame.error().message;
-        (void)WriteAll(link->user_fd, WsCloseFrame(1002, frame.error().message));
+        (void)SendAll(link->user_fd, WsCloseFrame(1002, frame.error().message));
         break;
       }
       if (!*frame) break;
       WsFrame& f = **frame;
       if (f.opcode == WsOpcode::kClose) {
         reason = "user";
-        (void)WriteAll(link->user_fd, WsCloseFrame(1000, ""));
+        (void)SendAll(link->user_fd, WsCloseFrame(1000, ""));
         break;
       }
       if (f.opcode == WsOpcode::kPing) {
-        (void)WriteAll(link->user_fd, WsEncode(WsOpcode::kPong, f.payload));
+        (void)SendAll(link->user_fd, WsEncode(WsOpcode::kPong, f.payload));
         continue;
       }
       if (f.opcode == WsOpcode::kPong) continue;
-      if (!WriteAll(link->guest_fd, f.payload)) {
+      if (!SendAll(link->guest_fd, f.payload)) {
         reason = "guest";
-        (void)WriteAll(link->user_fd, WsCloseFrame(1000, "the guest's end closed"));
+        (void)SendAll(link->user_fd, WsCloseFrame(1000, "the guest's end closed"));
         break;
       }
     }
   }
   if (reason != "user" && reason != "guest")
-    (void)WriteAll(link->user_fd,
-                   WsCloseFrame(reason == "stopping" ? 1001 : 1000, "session " + reason));
+    (void)SendAll(link->user_fd,
+                  WsCloseFrame(reason == "stopping" ? 1001 : 1000, "session " + reason));
   ::shutdown(link->user_fd, SHUT_RDWR);
   ::shutdown(link->guest_fd, SHUT_RDWR);
   LOG_INFO("session {}: closed ({})", id, reason);
@@ -372,7 +361,7 @@ void SessionHub::CloseLink(const std::string& id, const std::string& reason) {
   }
   // A user waiting for its guest learns why before its socket closes.
   if (waiting->user_fd >= 0)
-    (void)WriteAll(waiting->user_fd, WsCloseFrame(1000, "session " + reason));
+    (void)SendAll(waiting->user_fd, WsCloseFrame(1000, "session " + reason));
 }
 
 void SessionHub::MarkClosed(const std::string& id, const std::string& reason,

@@ -10,15 +10,11 @@
 #include <random>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/json_dump.h"
 
 namespace openecs {
 namespace {
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 Error QgaError(const std::string& what) {
   return MakeError(ErrorCode::kInternalError, "guest agent: " + what);
 }
@@ -34,7 +30,7 @@ void GuestAgentClient::Close() {
 
 Status GuestAgentClient::Connect(const std::string& path, int timeout_ms) {
   Close();
-  int64_t deadline = NowMs() + timeout_ms;
+  int64_t deadline = SteadyMillis() + timeout_ms;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof(addr.sun_path)) return QgaError("socket path too long: " + path);
@@ -89,7 +85,7 @@ Status GuestAgentClient::Send(const nlohmann::json& request) {
 
 Status GuestAgentClient::Fill(int64_t deadline_ms) {
   while (true) {
-    int64_t left = deadline_ms - NowMs();
+    int64_t left = deadline_ms - SteadyMillis();
     if (left <= 0) return QgaError("timed out waiting for the guest's agent");
     pollfd p{fd_, POLLIN, 0};
     int rc = ::poll(&p, 1, static_cast<int>(left));
@@ -138,7 +134,7 @@ Result<nlohmann::json> GuestAgentClient::Execute(const std::string& command,
   nlohmann::json req = {{"execute", command}};
   if (!arguments.is_null()) req["arguments"] = arguments;
   OPENECS_RETURN_IF_ERROR(Send(req));
-  int64_t deadline = NowMs() + timeout_ms;
+  int64_t deadline = SteadyMillis() + timeout_ms;
   while (true) {
     OPENECS_ASSIGN_OR_RETURN(auto msg, ReadLine(deadline));
     if (msg.contains("error")) {

@@ -37,12 +37,6 @@ namespace {
 
 Error Fail(const std::string& what) { return MakeError(ErrorCode::kInternalError, what); }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 size_t FileSize(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
@@ -484,8 +478,8 @@ Status QemuDriver::PowerOn(const DesiredVm& vm) {
 }
 
 Status QemuDriver::WaitForExit(const std::string& id, int pid, int timeout_ms) {
-  int64_t deadline = NowMs() + timeout_ms;
-  while (NowMs() < deadline) {
+  int64_t deadline = SteadyMillis() + timeout_ms;
+  while (SteadyMillis() < deadline) {
     if (Pid(id) != pid) return Ok();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "hypervisor/qemu/guest_agent.h"
@@ -30,12 +31,6 @@ using json = nlohmann::json;
 namespace {
 
 Error Fail(const std::string& what) { return MakeError(ErrorCode::kInternalError, what); }
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // guest-exec-status interval of RunGuestCommand: from 20 ms (a quick command answers in about
 // 60 ms under TCG), doubling up to 200 ms.
@@ -54,7 +49,7 @@ class ChannelLock {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0) return Fail("guest agent: cannot open " + path);
     while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      if (NowMs() >= deadline_ms) return Fail("guest agent: busy with another request");
+      if (SteadyMillis() >= deadline_ms) return Fail("guest agent: busy with another request");
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return Ok();
@@ -67,12 +62,12 @@ class ChannelLock {
 // One conversation with the guest's agent: lock, connect (and resync), `fn`, close.
 Status Talk(const std::string& dir, int timeout_ms,
             const std::function<Status(GuestAgentClient&)>& fn) {
-  int64_t deadline = NowMs() + timeout_ms;
+  int64_t deadline = SteadyMillis() + timeout_ms;
   ChannelLock lock;
   OPENECS_RETURN_IF_ERROR(lock.Acquire(dir + "/qga.lock", deadline));
   GuestAgentClient qga;
-  OPENECS_RETURN_IF_ERROR(
-      qga.Connect(dir + "/qga.sock", static_cast<int>(std::max<int64_t>(deadline - NowMs(), 1))));
+  OPENECS_RETURN_IF_ERROR(qga.Connect(
+      dir + "/qga.sock", static_cast<int>(std::max<int64_t>(deadline - SteadyMillis(), 1))));
   return fn(qga);
 }
 
@@ -99,7 +94,7 @@ struct Finished {
 // Runs a short helper command in the guest and waits for it, in one conversation.
 Result<Finished> RunHelper(GuestAgentClient& qga, const std::vector<std::string>& argv) {
   OPENECS_ASSIGN_OR_RETURN(int64_t pid, Exec(qga, argv));
-  int64_t deadline = NowMs() + kHelperTimeoutMs;
+  int64_t deadline = SteadyMillis() + kHelperTimeoutMs;
   while (true) {
     OPENECS_ASSIGN_OR_RETURN(json st, qga.Execute("guest-exec-status", {{"pid", pid}}));
     if (st.value("exited", false)) {
@@ -110,7 +105,7 @@ Result<Finished> RunHelper(GuestAgentClient& qga, const std::vector<std::string>
       f.err = Decoded(st, "err-data");
       return f;
     }
-    if (NowMs() > deadline) return Fail("guest agent: `" + argv.back() + "` did not finish");
+    if (SteadyMillis() > deadline) return Fail("guest agent: `" + argv.back() + "` did not finish");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
@@ -202,7 +197,7 @@ Result<GuestCommandResult> QemuDriver::RunGuestCommand(const std::string& id,
   if (started) started();
 
   GuestCommandResult result;
-  int64_t deadline = NowMs() + int64_t{std::max(1, cmd.timeout_s)} * 1000;
+  int64_t deadline = SteadyMillis() + int64_t{std::max(1, cmd.timeout_s)} * 1000;
   bool killed = false;
   int64_t kill_deadline = 0;
   int failures = 0;
@@ -234,7 +229,7 @@ Result<GuestCommandResult> QemuDriver::RunGuestCommand(const std::string& id,
         return result;
       }
     }
-    if (!killed && (stop.load() || NowMs() >= deadline)) {
+    if (!killed && (stop.load() || SteadyMillis() >= deadline)) {
       result.stopped = stop.load();
       result.timed_out = !result.stopped;
       // The whole process group (the wrapper leads it, kWrapper), then the wrapper itself in
@@ -248,9 +243,9 @@ Result<GuestCommandResult> QemuDriver::RunGuestCommand(const std::string& id,
       });
       if (!k.ok()) return Fail("could not stop the command: " + k.error().message);
       killed = true;
-      kill_deadline = NowMs() + 10000;
+      kill_deadline = SteadyMillis() + 10000;
     }
-    if (killed && NowMs() > kill_deadline) {
+    if (killed && SteadyMillis() > kill_deadline) {
       // Killed, but its output pipes stay open (a child that left the group holds them).
       result.exit_code = -1;
       return result;

@@ -9,16 +9,12 @@
 #include <cstring>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/json_dump.h"
 #include "common/prom_metrics.h"
 
 namespace openecs {
 namespace {
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 Error QmpError(const std::string& what) {
   return MakeError(ErrorCode::kInternalError, "qmp: " + what);
 }
@@ -34,7 +30,7 @@ void QmpClient::Close() {
 
 Status QmpClient::Connect(const std::string& path, int timeout_ms) {
   Close();
-  int64_t deadline = NowMs() + timeout_ms;
+  int64_t deadline = SteadyMillis() + timeout_ms;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof(addr.sun_path)) return QmpError("socket path too long: " + path);
@@ -47,10 +43,11 @@ Status QmpClient::Connect(const std::string& path, int timeout_ms) {
       break;
     }
     ::close(fd);
-    if (NowMs() > deadline) return QmpError("cannot connect to " + path);
+    if (SteadyMillis() > deadline) return QmpError("cannot connect to " + path);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  OPENECS_ASSIGN_OR_RETURN(auto greeting, ReadMessage(std::max<int64_t>(deadline - NowMs(), 1000)));
+  OPENECS_ASSIGN_OR_RETURN(auto greeting,
+                           ReadMessage(std::max<int64_t>(deadline - SteadyMillis(), 1000)));
   if (!greeting.contains("QMP")) return QmpError("unexpected greeting");
   OPENECS_ASSIGN_OR_RETURN(auto caps, Execute("qmp_capabilities"));
   (void)caps;
@@ -58,7 +55,7 @@ Status QmpClient::Connect(const std::string& path, int timeout_ms) {
 }
 
 Result<nlohmann::json> QmpClient::ReadMessage(int timeout_ms) {
-  int64_t deadline = NowMs() + timeout_ms;
+  int64_t deadline = SteadyMillis() + timeout_ms;
   while (true) {
     size_t nl = buffer_.find('\n');
     if (nl != std::string::npos) {
@@ -68,7 +65,7 @@ Result<nlohmann::json> QmpClient::ReadMessage(int timeout_ms) {
       if (j.is_discarded()) continue;
       return j;
     }
-    int64_t left = deadline - NowMs();
+    int64_t left = deadline - SteadyMillis();
     if (left <= 0) return QmpError("timed out waiting for QEMU");
     pollfd p{fd_, POLLIN, 0};
     int rc = ::poll(&p, 1, static_cast<int>(left));
@@ -112,9 +109,9 @@ Result<nlohmann::json> QmpClient::ExecuteOnce(const std::string& command,
     Close();
     return QmpError("write failed");
   }
-  int64_t deadline = NowMs() + timeout_ms;
+  int64_t deadline = SteadyMillis() + timeout_ms;
   while (true) {
-    auto read = ReadMessage(static_cast<int>(std::max<int64_t>(deadline - NowMs(), 1)));
+    auto read = ReadMessage(static_cast<int>(std::max<int64_t>(deadline - SteadyMillis(), 1)));
     if (!read.ok()) {
       Close();  // timed out: a late answer would be taken for the next command's
       return read.error();
@@ -137,10 +134,10 @@ Result<nlohmann::json> QmpClient::NextEvent(int timeout_ms) {
     return e;
   }
   if (fd_ < 0) return QmpError("not connected");
-  int64_t deadline = NowMs() + timeout_ms;
+  int64_t deadline = SteadyMillis() + timeout_ms;
   while (true) {
     OPENECS_ASSIGN_OR_RETURN(
-        auto msg, ReadMessage(static_cast<int>(std::max<int64_t>(deadline - NowMs(), 1))));
+        auto msg, ReadMessage(static_cast<int>(std::max<int64_t>(deadline - SteadyMillis(), 1))));
     if (msg.contains("event")) return msg;
   }
 }
