@@ -54,7 +54,7 @@ before(async () => {
 });
 after(async () => { if (server) await server.destroy(); });
 
-test('a stock cloud image (cloud-init, AliYun datasource) imported, launched, configured by the metadata service, reached over SSH', async () => {
+test('a stock cloud image (cloud-init, AliYun datasource) imported, launched, configured by the metadata service, reached over SSH, run commands in through qemu-guest-agent', async () => {
   // The user's upload: a qcow2 in a bucket of the host's exchange area (the root account's).
   const bucket = path.join(server.dataDir, 'exchange', 'root', 'uploads');
   fs.mkdirSync(bucket, { recursive: true });
@@ -154,6 +154,25 @@ test('a stock cloud image (cloud-init, AliYun datasource) imported, launched, co
   const refused = await sshInput(`${GUEST_API_CALL}\ncall('http://198.18.0.1:${server.port}/', 'StopInstance', {'InstanceId': '${id}'})\n`);
   assert.notEqual(refused.status, 0);
   assert.match(refused.stdout + refused.stderr, /Forbidden\.RAM/);
+
+  // Cloud Assistant through Debian's qemu-guest-agent (systemd starts it when its virtio port
+  // appears): RunCommand runs as root in the guest.
+  let inv;
+  await h.waitFor(async () => {
+    const invokeId = wire(await ecs.runCommand(new Ecs.RunCommandRequest({
+      regionId: h.REGION, type: 'RunShellScript', commandContent: 'cat /etc/debian_version >/dev/null && id -un && hostname',
+      contentEncoding: 'PlainText', instanceId: [id], timeout: 60,
+    }))).InvokeId;
+    await h.waitFor(async () => {
+      inv = wire(await ecs.describeInvocationResults(new Ecs.DescribeInvocationResultsRequest({
+        regionId: h.REGION, invokeId, contentEncoding: 'PlainText',
+      }))).Invocation.InvocationResults.InvocationResult[0];
+      return !['Pending', 'Running', 'Stopping'].includes(inv.InvocationStatus);
+    }, 120000, 500, 'the invocation finished');
+    return inv.ErrorCode !== 'ClientNotRunning';
+  }, 120000, 2000, 'RunCommand through qemu-guest-agent');
+  assert.equal(inv.InvocationStatus, 'Success', JSON.stringify(inv));
+  assert.equal(inv.Output, 'root\nstock-1\n');
 
   await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
   await h.waitGone(ecs, [id], 120000);
