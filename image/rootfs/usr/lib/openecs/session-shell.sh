@@ -3,7 +3,10 @@
 # virtconsole OpenECS names org.openecs.session.0 (its host end is the instance's session.sock).
 # Started and respawned by busybox init (/etc/inittab). `setsid -c` makes hvc0 the shell's
 # controlling terminal, so Ctrl-C reaches what runs in it and `exit` ends it (init starts a
-# fresh one). hvc0 may appear a moment after init starts this; none within 30 s (another
+# fresh one). It runs as this script's child, never exec'd: init makes this script a session
+# leader on /dev/console, so an exec'd setsid would fork and exit, and that exit hangs up the
+# console's process group, which the forked child is still in until it calls setsid(2) -- on a
+# one-vCPU TCG guest the child nearly always lost that race and the shell never started. hvc0 may appear a moment after init starts this; none within 30 s (another
 # hypervisor, virtio_console missing): exit and be respawned, without hot-looping.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=xterm
@@ -14,4 +17,4 @@ while [ ! -c /dev/hvc0 ] && [ "$i" -lt 30 ]; do
 done
 [ -c /dev/hvc0 ] || exit 0
 cd /root 2>/dev/null || cd /
-exec setsid -c /bin/sh -l </dev/hvc0 >/dev/hvc0 2>&1
+setsid -c /bin/sh -l </dev/hvc0 >/dev/hvc0 2>&1
