@@ -518,7 +518,9 @@ void Agent::OpenSession(const DesiredSession& session) {
   // Done once here: the server closes the stream when the session ends, and a session that
   // could not be opened is tried again with the next desired state that lists it.
   StartJob("session:" + session.session_id, [this, session] {
-    auto fd = driver_->OpenSessionStream(session.instance_id);
+    auto fd = driver_->OpenGuestStream(session.instance_id, session.kind == "screen"
+                                                                ? Driver::GuestStream::kScreen
+                                                                : Driver::GuestStream::kShell);
     if (!fd.ok()) {
       LOG_WARN("agent: session {} on {}: {}", session.session_id, session.instance_id,
                fd.error().message);

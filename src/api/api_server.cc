@@ -297,7 +297,9 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
     labels->product = std::move(product);
   if (spec != actions_.end()) labels->action = spec->first.second;
 
-  auto principal = auth_.Verify(req);
+  std::optional<Result<Principal>> console;
+  if (console_auth_) console = console_auth_(http);
+  Result<Principal> principal = console ? std::move(*console) : auth_.Verify(req);
   if (!principal.ok()) return fail(principal.error(), request_id, *xml);
   const std::string& account = principal->account_id;
   note->authenticated = true;

@@ -16,7 +16,9 @@
 // product is ecs, vpc, ram, sts, ... (ProductOfVersion) and action an action of the table; a
 // call naming anything else counts as product or action "unknown", so that callers cannot
 // grow the label sets. Calls to /openecs/ routes and /metrics are not counted.
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +40,11 @@ class ApiServer {
     routes_[path] = std::move(handler);
   }
   HttpResponse Handle(const HttpRequest& req);
+  // The web console's identities (api/console_endpoint.h): a request the hook claims (it
+  // returns a value) acts as the identity it answers, instead of being verified as a signed
+  // call. Set before serving.
+  using ConsoleAuth = std::function<std::optional<Result<Principal>>(const HttpRequest&)>;
+  void SetConsoleAuth(ConsoleAuth hook) { console_auth_ = std::move(hook); }
   const ActionTable& actions() const { return actions_; }
   ClientTokens& client_tokens() { return tokens_; }
 
@@ -59,6 +66,7 @@ class ApiServer {
   ClientTokens tokens_;
   ActionTable actions_;
   std::map<std::string, HttpHandler> routes_;
+  ConsoleAuth console_auth_;
   // The state gauges (openecs_instances, ...), read from cloud_ at scrape time.
   std::vector<MetricsCallback> gauges_;
 };

@@ -35,10 +35,7 @@ Result<json> StartTerminalSessionAction(ApiContext& c) {
   if (ids.size() != 1)
     return MakeError(ErrorCode::kInvalidParameter,
                      "InstanceId: give exactly one instance (InstanceId.1).");
-  SessionSpec spec;
-  spec.account_id = c.account_id;
-  spec.region_id = c.region_id;
-  spec.instance_id = ids[0];
+  SessionSpec spec = SessionSpecOf(c.principal, c.region_id, ids[0]);
   spec.command_line = p.GetOr("CommandLine", "");
   if (spec.command_line.size() > kSessionCommandLineMax)
     return MakeError(ErrorCode::kInvalidParameter, "CommandLine must be at most 512 characters.");
@@ -49,21 +46,6 @@ Result<json> StartTerminalSessionAction(ApiContext& c) {
   if (spec.username != "root")
     return MakeError(ErrorCode::kInvalidParameter,
                      "Username: the session shell runs as root; other users are not supported.");
-  switch (c.principal.type) {
-    case Principal::Type::kRoot:
-      spec.identity_type = "Account";
-      spec.principal_id = c.account_id;
-      break;
-    case Principal::Type::kUser:
-      spec.identity_type = "RamUser";
-      spec.principal_id = c.principal.user_id;
-      break;
-    case Principal::Type::kAssumedRole:
-      spec.identity_type = "AssumedRoleUser";
-      spec.principal_id = c.principal.role_id + ":" + c.principal.session_name;
-      break;
-  }
-  spec.client_ip = c.principal.source_ip;
   OPENECS_ASSIGN_OR_RETURN(StartedSession started, StartTerminalSession(c.cloud, spec));
   // The Host the caller reached us on, if it looks like one (it is echoed into a URL).
   std::string host = c.host;
@@ -105,7 +87,7 @@ Result<json> DescribeTerminalSessionsAction(ApiContext& c) {
   return c.cloud.Read<Result<json>>([&](const State& s) -> Result<json> {
     std::vector<const TerminalSession*> matched;
     for (const auto& [id, t] : Owned(s.terminal_sessions, c.account_id))
-      if (t.region_id == c.region_id &&
+      if (t.region_id == c.region_id && t.kind == "shell" &&
           (!instance_id || instance_id->empty() || t.instance_id == *instance_id) &&
           (!session_id || session_id->empty() || t.id == *session_id))
         matched.push_back(&t);

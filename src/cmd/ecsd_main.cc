@@ -16,6 +16,7 @@
 #include "agent/http_channel.h"
 #include "api/agent_endpoint.h"
 #include "api/api_server.h"
+#include "api/console_endpoint.h"
 #include "api/operator_endpoint.h"
 #include "api/session_endpoint.h"
 #include "billing/price_table.h"
@@ -149,6 +150,7 @@ struct DevOptions {
   // How long monitoring points (60 s, 600 s, 3600 s) and audit events are kept, in days.
   std::string metrics_retention_days = "7,31,31";
   int audit_retention_days = 90;
+  std::string console_dir;  // the web console's files ("" = DefaultConsoleDir())
 };
 
 // "D60,D600,D3600" (days, each >= 1) into MonitorOptions.
@@ -610,6 +612,17 @@ int RunDev(DevOptions o) {
     r.body = R"({"Status":"ok"})";
     return r;
   });
+  // The web console (api/console_endpoint.h): its calls are the API's, as its identities.
+  ConsoleOptions console_options;
+  console_options.assets_dir =
+      o.console_dir.empty() ? DefaultConsoleDir() : AbsolutePath(o.console_dir);
+  ConsoleEndpoint console(
+      **cloud,
+      [&cloud](const std::string& id, const std::string& token) {
+        return LookupCredential(**cloud, id, token);
+      },
+      session_hub, console_options);
+  api.SetConsoleAuth([&console](const HttpRequest& r) { return console.Authenticate(r); });
   auto operator_token = LoadOrCreateSecret(o.host.data_dir + "/operator-token");
   if (!operator_token.ok()) {
     std::cerr << operator_token.error().message << "\n";
@@ -623,6 +636,9 @@ int RunDev(DevOptions o) {
     if (r.target.rfind(kAgentPathPrefix, 0) == 0) return agent_endpoint.Handle(r);
     if (r.target.rfind(kSessionPathPrefix, 0) == 0) return HandleSessionUpgrade(session_hub, r);
     if (r.target.rfind(kOperatorPathPrefix, 0) == 0) return operator_endpoint.Handle(r);
+    if (r.target.rfind(kConsolePath, 0) == 0 &&
+        (r.target.size() == 8 || r.target[8] == '/' || r.target[8] == '?'))
+      return console.Handle(r);
     return api.Handle(r);
   };
   auto server = HttpServer::Start(o.listen, o.threads, route, 8, "", o.limits);
@@ -665,6 +681,8 @@ int RunDev(DevOptions o) {
     std::cout << "  TLS (API and agents): https://"
               << o.tls_listen.substr(0, o.tls_listen.rfind(':')) << ":" << tls_server->port()
               << ", certificate " << tls->fingerprint << "\n";
+  std::cout << "  web console:     http://" << endpoint << "/console/ (log in with the AccessKey"
+            << " pair above, or a RAM user's console password)\n";
   std::cout << "  metrics:         http://" << endpoint << "/metrics (loopback callers)";
   if (metrics_server)
     std::cout << ", http://" << o.metrics_listen.substr(0, o.metrics_listen.rfind(':')) << ":"
@@ -891,6 +909,9 @@ int main(int argc, char** argv) {
                   "also serve GET /metrics (Prometheus: the API's and the embedded agent's) on "
                   "its own listener at HOST:PORT, or PORT on 127.0.0.1 (default: only on the API "
                   "listener, to loopback callers)");
+  dev->add_option("--console-dir", o.console_dir,
+                  "the web console's files (default: ./console, else the repository's next to "
+                  "the build)");
   AddHostOptions(dev, o.host);
 
   AgentCmdOptions a;

@@ -584,7 +584,12 @@ namespace openecs {
   X(kInvalidSessionIdNotFound, "InvalidSessionId.NotFound", 404,                                   \
     "The specified session does not exist.")                                                       \
   X(kSessionLimitExceeded, "SessionLimitExceeded", 403,                                            \
-    "The instance already has an open session; end it first (EndTerminalSession).")
+    "The instance already has an open session; end it first (EndTerminalSession).")               \
+  /* The web console's session (api/console_endpoint.h), OpenECS's own codes. */                  \
+  X(kConsoleSessionExpired, "ConsoleSessionExpired", 401,                                          \
+    "The console session has ended or expired; log in again.")                                     \
+  X(kConsoleCsrfMissing, "ConsoleCsrfMissing", 403,                                                \
+    "A console request must carry its session's X-OpenECS-CSRF header.")
 
 enum class ErrorCode {
 #define OPENECS_ENUM(name, code, status, msg) name,

@@ -156,12 +156,19 @@ class Driver {
   // A non-maskable interrupt to every vCPU (qemu: QMP inject-nmi): a Linux guest set to panic on
   // NMI crashes and dumps (SendDiagnosticInterrupt).
   virtual Status DiagnosticInterrupt(const std::string& id) = 0;
-  // Session Manager: a connected stream (a socket descriptor the caller owns and closes) to the
-  // running guest's session console, where the guest keeps a root shell (qemu: the virtconsole
-  // org.openecs.session.0, /dev/hvc0 in the guest, through <instance dir>/session.sock). One
-  // stream at a time: a second one waits until the first is closed. An error if the guest is
-  // not running or has no session console.
-  virtual Result<int> OpenSessionStream(const std::string& id) = 0;
+  // A connected stream (a socket descriptor the caller owns and closes) into the running guest:
+  //   kShell   Session Manager: the guest's session console, where the guest keeps a root shell
+  //            (qemu: the virtconsole org.openecs.session.0, /dev/hvc0 in the guest, through
+  //            <instance dir>/session.sock). One stream at a time: a second one waits until the
+  //            first is closed.
+  //   kScreen  the web console's VNC viewer: the guest's screen as an RFB (VNC) server that asks
+  //            for no password (security type None), for a caller who authenticated the user
+  //            itself (qemu: a second VNC display on <instance dir>/vnc-console.sock, a socket
+  //            only root on the host can open; the password-protected one stays for
+  //            DescribeInstanceVncUrl). Several streams at once (viewers share the screen).
+  // An error if the guest is not running or has no such device (started by an older OpenECS).
+  enum class GuestStream { kShell, kScreen };
+  virtual Result<int> OpenGuestStream(const std::string& id, GuestStream kind) = 0;
 };
 
 }  // namespace openecs

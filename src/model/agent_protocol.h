@@ -258,7 +258,7 @@ struct GuestRequestReport {
   std::string result;  // screenshot: PNG, Base64
 };
 
-// Session Manager: a session whose guest end this host should open (Driver::OpenSessionStream)
+// Session Manager: a session whose guest end this host should open (Driver::OpenGuestStream)
 // and hand to the server (AgentChannel::AttachSession). Listed while the session is Pending or
 // Connected; the server closes the stream when the session ends.
 // The Upgrade token of a session stream from a remote agent (api/agent_endpoint.h).
@@ -267,6 +267,7 @@ inline constexpr const char* kSessionUpgrade = "openecs-session";
 struct DesiredSession {
   std::string session_id;
   std::string instance_id;
+  std::string kind = "shell";  // shell | screen (Driver::GuestStream)
 };
 
 struct DesiredState {

@@ -42,7 +42,7 @@ OPENECS_JSON(DesiredInvocation, invoke_id, instance_id, kind, script, working_di
 OPENECS_JSON(InvocationReport, invoke_id, instance_id, state, exit_code, output, dropped, timed_out,
              stopped, error, agent_down)
 OPENECS_JSON(DesiredGuestRequest, request_id, instance_id, kind)
-OPENECS_JSON(DesiredSession, session_id, instance_id)
+OPENECS_JSON(DesiredSession, session_id, instance_id, kind)
 OPENECS_JSON(GuestRequestReport, request_id, failed, error, result)
 OPENECS_JSON(DesiredState, revision, changed, vms, remote, pool_disks, snapshots, kept_snapshots,
              storage_listed, disk_builds, image_builds, kept_images, image_exports, invocations,

@@ -20,7 +20,7 @@ OPENECS_JSON(Invocation, id, version, account_id, region_id, kind, command_id, c
              targets, creation_time)
 OPENECS_JSON(GuestRequest, id, version, account_id, instance_id, kind, state, result, error,
              creation_time)
-OPENECS_JSON(TerminalSession, id, version, account_id, region_id, instance_id, principal_id,
+OPENECS_JSON(TerminalSession, id, version, account_id, region_id, instance_id, principal_id, kind,
              identity_type, token_sha256, username, command_line, client_ip, state, closed_reason,
              failed_detail, creation_time, start_time, end_time)
 

@@ -27,6 +27,30 @@ void CloseFd(int& fd) {
 
 }  // namespace
 
+SessionSpec SessionSpecOf(const Principal& caller, const std::string& region_id,
+                          const std::string& instance_id) {
+  SessionSpec spec;
+  spec.account_id = caller.account_id;
+  spec.region_id = region_id;
+  spec.instance_id = instance_id;
+  switch (caller.type) {
+    case Principal::Type::kRoot:
+      spec.identity_type = "Account";
+      spec.principal_id = caller.account_id;
+      break;
+    case Principal::Type::kUser:
+      spec.identity_type = "RamUser";
+      spec.principal_id = caller.user_id;
+      break;
+    case Principal::Type::kAssumedRole:
+      spec.identity_type = "AssumedRoleUser";
+      spec.principal_id = caller.role_id + ":" + caller.session_name;
+      break;
+  }
+  spec.client_ip = caller.source_ip;
+  return spec;
+}
+
 Result<StartedSession> StartTerminalSession(Cloud& cloud, const SessionSpec& spec) {
   StartedSession out;
   out.token = RandomAlnum(48);
@@ -41,11 +65,19 @@ Result<StartedSession> StartTerminalSession(Cloud& cloud, const SessionSpec& spe
       return MakeError(
           ErrorCode::kIncorrectInstanceStatus,
           "The instance must be Running; it is " + std::string(ToString(inst->status)) + ".");
-    for (const auto& [id, t] : s.terminal_sessions)
-      if (t.instance_id == spec.instance_id && IsOpen(t))
+    int screens = 0;
+    for (const auto& [id, t] : s.terminal_sessions) {
+      if (t.instance_id != spec.instance_id || !IsOpen(t) || t.kind != spec.kind) continue;
+      if (spec.kind == "shell")
         return MakeError(
             ErrorCode::kSessionLimitExceeded,
             "The instance already has open session " + id + "; end it first (EndTerminalSession).");
+      if (++screens >= kScreenSessionsPerInstance)
+        return MakeError(ErrorCode::kSessionLimitExceeded,
+                         "The instance's screen is open in " +
+                             std::to_string(kScreenSessionsPerInstance) +
+                             " viewers already; close one first.");
+    }
     TerminalSession t;
     t.id = NewId("s");
     t.account_id = spec.account_id;
@@ -56,6 +88,7 @@ Result<StartedSession> StartTerminalSession(Cloud& cloud, const SessionSpec& spe
     t.token_sha256 = Sha256Hex(out.token);
     t.username = spec.username;
     t.command_line = spec.command_line;
+    t.kind = spec.kind;
     t.client_ip = spec.client_ip;
     t.creation_time = now_ms;
     out.session = txn.Put(std::move(t));
@@ -69,6 +102,7 @@ Status EndTerminalSession(Cloud& cloud, const std::string& account_id,
   int64_t now_ms = cloud.NowMillis();
   return cloud.Write([&](Txn& txn) -> Status {
     TerminalSession* t = FindOwned(txn.state().terminal_sessions, session_id, account_id);
+    if (t && t->kind != "shell") t = nullptr;  // the console's screen streams are not the API's
     if (!t)
       return MakeError(ErrorCode::kInvalidSessionIdNotFound,
                        "The specified session " + session_id + " does not exist.");
@@ -89,7 +123,7 @@ std::vector<DesiredSession> SessionsFor(const State& s, const std::string& host_
     if (it == s.instances.end() || it->second.host_id != host_id ||
         it->second.status != InstanceStatus::kRunning)
       continue;
-    out.push_back({id, t.instance_id});
+    out.push_back({id, t.instance_id, t.kind});
   }
   return out;
 }

@@ -8,7 +8,7 @@
 //   random SecurityToken of which only the sha256 is kept. The instance must be the caller's
 //   and Running; one open session per instance (a guest has one session console).
 // - The host of the instance finds the session in its desired state (SessionsFor), opens the
-//   guest's session console (Driver::OpenSessionStream) and hands the stream to the server
+//   guest's session console (Driver::OpenGuestStream) and hands the stream to the server
 //   (AgentChannel::AttachSession: in-process for `ecsd dev`, an HTTP Upgrade for a remote
 //   agent). The user opens the WebSocket (api/session_endpoint.h) with the token. The hub pairs
 //   the two, whichever comes first: then the session is Connected, the user's messages go to
@@ -31,12 +31,15 @@
 #include "model/agent_protocol.h"
 #include "model/assistant.h"
 #include "service/cloud.h"
+#include "service/principal.h"
 
 namespace openecs {
 
 inline constexpr int64_t kSessionConnectTimeoutMs = 60 * 1000;
 inline constexpr int kSessionRetentionDays = 30;
 inline constexpr size_t kSessionCommandLineMax = 512;
+// Open screen streams (the web console's VNC viewers) per instance.
+inline constexpr int kScreenSessionsPerInstance = 4;
 
 struct SessionSpec {
   std::string account_id;
@@ -47,6 +50,7 @@ struct SessionSpec {
   std::string username = "root";
   std::string command_line;
   std::string client_ip;
+  std::string kind = "shell";  // shell | screen (TerminalSession::kind)
 };
 
 struct StartedSession {
@@ -54,8 +58,13 @@ struct StartedSession {
   std::string token;  // the SecurityToken, returned once
 };
 
+// A spec for `instance_id` started by `caller` (account, region, identity and address filled).
+SessionSpec SessionSpecOf(const Principal& caller, const std::string& region_id,
+                          const std::string& instance_id);
+
 // InvalidInstanceId.NotFound (not the caller's), IncorrectInstanceStatus (not Running),
-// SessionLimitExceeded (an open session on the instance).
+// SessionLimitExceeded (an open shell session on the instance, or kScreenSessionsPerInstance
+// open screen streams).
 Result<StartedSession> StartTerminalSession(Cloud& cloud, const SessionSpec& spec);
 // Records the session Closed (reason ended); the hub closes its streams. Closing a Closed
 // session again is fine. InvalidSessionId.NotFound unless it is the caller's.

@@ -90,11 +90,13 @@ class FakeDriver final : public Driver {
   Result<std::string> Screenshot(const std::string& id) override;
   // Counted; the console shows the kernel's "NMI received" line once per interrupt.
   Status DiagnosticInterrupt(const std::string& id) override;
-  // An emulated shell, not a real one (a socketpair and a thread per stream): it prints the
-  // prompt "# ", echoes what is typed, and on Enter answers `echo WORDS` with WORDS, `hostname`
-  // with the instance id, `exit` by closing; other lines get "not found". Several streams may
-  // be open at once (a real guest has one console).
-  Result<int> OpenSessionStream(const std::string& id) override;
+  // Emulated, not real (a socketpair and a thread per stream). kShell: it prints the prompt
+  // "# ", echoes what is typed, and on Enter answers `echo WORDS` with WORDS, `hostname` with
+  // the instance id, `exit` by closing; other lines get "not found". Several streams may be open
+  // at once (a real guest has one console). kScreen: an RFB 3.8 server with security None and a
+  // 640x400 screen of one colour, named "OpenECS emulator <id>", that answers every
+  // FramebufferUpdateRequest with one solid rectangle and ignores keys and pointer.
+  Result<int> OpenGuestStream(const std::string& id, GuestStream kind) override;
   void SetAgentAlive(const std::string& id, bool alive);
 
   // Failure injection: the next `count` calls of `op` (spawn, power_on, power_off, reboot,

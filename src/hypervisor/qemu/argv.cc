@@ -90,6 +90,8 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
     add({"-vnc", "unix:" + c.vnc_socket +
                      (c.vnc_websocket.empty() ? "" : ",websocket=" + c.vnc_websocket) +
                      ",password=on"});
+  if (!c.vnc_socket.empty() && !c.vnc_console_socket.empty())
+    add({"-vnc", "unix:" + c.vnc_console_socket + ",id=console"});
   if (c.start_paused) add({"-S"});
   add({"-pidfile", c.pid_file, "-daemonize"});
   return a;

@@ -57,6 +57,10 @@ struct QemuVmConfig {
   std::string vnc_socket;               // VNC on a unix socket ("" = no VNC at all)
   std::string vnc_websocket;            // and a websocket listener for noVNC, "127.0.0.1:5701"
                                         // (VNC password auth; QMP set_password sets it)
+  // A second VNC display of the same screen on a unix socket, without a password, for the web
+  // console's viewer (ecsd authenticates the user; the socket is root's only). "" = none. It is
+  // added after the password display, so QMP set_password (the first display) still finds that.
+  std::string vnc_console_socket;
   std::string pid_file;
   // Files the guest reads through QEMU's firmware configuration device
   // (/sys/firmware/qemu_fw_cfg/by_name/<name>/raw): the instance's metadata for images that

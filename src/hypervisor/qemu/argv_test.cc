@@ -23,6 +23,7 @@ TEST(QemuArgv, Golden) {
   c.pid_file = "/s/i-1/qemu.pid";
   c.vnc_socket = "/s/i-1/vnc.sock";
   c.vnc_websocket = "127.0.0.1:5701";
+  c.vnc_console_socket = "/s/i-1/vnc-console.sock";
   c.spare_root_ports = 1;
   c.guest_agent_socket = "/s/i-1/qga.sock";
   c.session_socket = "/s/i-1/session.sock";
@@ -60,6 +61,7 @@ TEST(QemuArgv, Golden) {
       "-qmp\nunix:/s/i-1/qmp.sock,server=on,wait=off\n"
       "-qmp\nunix:/s/i-1/events.sock,server=on,wait=off\n"
       "-vnc\nunix:/s/i-1/vnc.sock,websocket=127.0.0.1:5701,password=on\n"
+      "-vnc\nunix:/s/i-1/vnc-console.sock,id=console\n"
       "-pidfile\n/s/i-1/qemu.pid\n-daemonize\n");
 }
 

@@ -380,6 +380,7 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   c.qmp_events_socket = dir + "/events.sock";
   c.pid_file = dir + "/qemu.pid";
   c.vnc_socket = dir + "/vnc.sock";
+  c.vnc_console_socket = dir + "/vnc-console.sock";
   c.guest_agent_socket = dir + "/qga.sock";
   c.session_socket = dir + "/session.sock";
   c.vga = true;
@@ -389,6 +390,7 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   fs::remove(c.qmp_events_socket);
   fs::remove(c.pid_file);
   fs::remove(c.vnc_socket);
+  fs::remove(c.vnc_console_socket);
   fs::remove(c.guest_agent_socket);
   fs::remove(c.session_socket);
   fs::remove(dir + "/vnc_port");

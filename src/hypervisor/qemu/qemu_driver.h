@@ -70,7 +70,7 @@ class QemuDriver final : public Driver {
   Status WriteGuestFile(const std::string& id, const GuestFile& file) override;
   Result<std::string> Screenshot(const std::string& id) override;
   Status DiagnosticInterrupt(const std::string& id) override;
-  Result<int> OpenSessionStream(const std::string& id) override;
+  Result<int> OpenGuestStream(const std::string& id, GuestStream kind) override;
   // The image's boot-complete line (image.json `boot_complete_marker`) on the console since
   // the guest's QEMU started; images without one never say it (other signals tell).
   bool GuestReady(const std::string& id) override;

@@ -316,9 +316,10 @@ Status QemuDriver::DiagnosticInterrupt(const std::string& id) {
   return Ok();
 }
 
-Result<int> QemuDriver::OpenSessionStream(const std::string& id) {
+Result<int> QemuDriver::OpenGuestStream(const std::string& id, GuestStream kind) {
   if (!Pid(id)) return Fail("the instance is not running");
-  std::string path = Dir(id) + "/session.sock";
+  bool shell = kind == GuestStream::kShell;
+  std::string path = Dir(id) + (shell ? "/session.sock" : "/vnc-console.sock");
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof(addr.sun_path)) return Fail("session socket path too long: " + path);
@@ -328,9 +329,9 @@ Result<int> QemuDriver::OpenSessionStream(const std::string& id) {
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     int e = errno;
     ::close(fd);
-    // A guest started before session consoles existed has no socket: it needs a restart.
-    return Fail("the guest has no session console (" + std::string(std::strerror(e)) +
-                "); restart the instance to add one");
+    // A guest started before these devices existed has no socket: it needs a restart.
+    return Fail(std::string(shell ? "the guest has no session console (" : "no console VNC display (") +
+                std::strerror(e) + "); restart the instance to add one");
   }
   return fd;
 }
