@@ -297,10 +297,12 @@ printf '#!/bin/sh\necho HTTP-USERDATA\n' >"$W/d/latest/user-data"
 HTTP_PORT=$(free_port)
 python3 -m http.server --bind 127.0.0.1 --directory "$W/d" "$HTTP_PORT" >"$W/http.log" 2>&1 &
 PIDS+=($!)
-# A config drive is attached too (as OpenECS does on a VPC): HTTP wins, the drive only gives
-# the root password, which the metadata service never serves.
+# A config drive is attached too: HTTP wins, the drive only gives the root password, which the
+# metadata service never serves. Like OpenECS's (hypervisor/qemu/cidata.cc), the drive has it
+# in vendor-data (until that was read too, RunInstances' Password never reached a guest on a VPC).
 mkdir -p "$W/dd"
-printf "instance-id: i-drive0001\nlocal-hostname: from-drive\npassword: 'Drive-pw1'\n" >"$W/dd/meta-data"
+printf "instance-id: i-drive0001\nlocal-hostname: from-drive\n" >"$W/dd/meta-data"
+printf "#cloud-config\npassword: 'Drive-pw1'\n" >"$W/dd/vendor-data"
 make_vfat "$W/dd" "$W/d.cidata.img"
 qemu-img create -q -f qcow2 -b "$OUT/$DISK" -F qcow2 "$W/d.qcow2"
 PORT=$(free_port)

@@ -213,15 +213,19 @@ md_try_http() {
   return 0
 }
 
-# After HTTP metadata: the password line of the fw_cfg or config drive meta-data, if any.
+# After HTTP metadata: the password line of the fw_cfg or config drive meta-data or vendor-data
+# (OpenECS puts RunInstances' Password in vendor-data), if any, kept as a meta-data line.
 md_password_from_drive() {
   seed=$MD_SEED source=$MD_SOURCE
   MD_SEED=$MD_RUN/drive
   mkdir -p "$MD_SEED"
   if md_try_fwcfg || md_try_nocloud; then
-    while read -r l; do
-      case "$l" in password:*) echo "$l" >>"$seed/meta-data" ;; esac
-    done <"$MD_SEED/meta-data"
+    for f in "$MD_SEED/meta-data" "$MD_SEED/vendor-data"; do
+      [ -f "$f" ] || continue
+      while read -r l; do
+        case "$l" in password:*) echo "$l" >>"$seed/meta-data" ;; esac
+      done <"$f"
+    done
   fi
   rm -rf "$MD_SEED"
   MD_SEED=$seed MD_SOURCE=$source
