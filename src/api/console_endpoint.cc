@@ -129,6 +129,13 @@ ConsoleEndpoint::ConsoleEndpoint(Cloud& cloud, CredentialLookup lookup, SessionH
 
 HttpResponse ConsoleEndpoint::Handle(const HttpRequest& req) {
   std::string path = req.target.substr(0, req.target.find('?'));
+  if (path == "/favicon.ico") {  // browsers ask; the console has no icon
+    HttpResponse r;
+    r.status = 204;
+    r.body = "";
+    Harden(r);
+    return r;
+  }
   if (path == kConsolePath) {
     HttpResponse r;
     r.status = 301;

@@ -10,6 +10,7 @@
 //   POST /console/api/logout
 //   GET  /console/api/vnc?InstanceId=i-...   WebSocket: the guest's screen, RFB with security
 //                                 type None (the session is the credential)
+//   GET  /favicon.ico             204 (browsers ask for it; it is not an API call)
 //
 // A login answers {"Csrf","Principal":{"Type","AccountId","UserName"},"ExpiresAt"} and sets the
 // cookie `openecs_console` (HttpOnly, SameSite=Strict, Path=/, Secure over TLS): a random token

@@ -636,8 +636,9 @@ int RunDev(DevOptions o) {
     if (r.target.rfind(kAgentPathPrefix, 0) == 0) return agent_endpoint.Handle(r);
     if (r.target.rfind(kSessionPathPrefix, 0) == 0) return HandleSessionUpgrade(session_hub, r);
     if (r.target.rfind(kOperatorPathPrefix, 0) == 0) return operator_endpoint.Handle(r);
-    if (r.target.rfind(kConsolePath, 0) == 0 &&
-        (r.target.size() == 8 || r.target[8] == '/' || r.target[8] == '?'))
+    if (r.target == "/favicon.ico" ||
+        (r.target.rfind(kConsolePath, 0) == 0 &&
+         (r.target.size() == 8 || r.target[8] == '/' || r.target[8] == '?')))
       return console.Handle(r);
     return api.Handle(r);
   };
