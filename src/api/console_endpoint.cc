@@ -6,8 +6,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "api/action.h"
 #include "api/authorizer.h"
@@ -91,9 +91,12 @@ bool SafeRelativePath(std::string_view p) {
 
 const char* ContentType(const std::string& path) {
   static const std::pair<const char*, const char*> kTypes[] = {
-      {".html", "text/html;charset=utf-8"},  {".js", "text/javascript;charset=utf-8"},
-      {".css", "text/css;charset=utf-8"},    {".png", "image/png"},
-      {".svg", "image/svg+xml"},             {".ico", "image/x-icon"},
+      {".html", "text/html;charset=utf-8"},
+      {".js", "text/javascript;charset=utf-8"},
+      {".css", "text/css;charset=utf-8"},
+      {".png", "image/png"},
+      {".svg", "image/svg+xml"},
+      {".ico", "image/x-icon"},
       {".json", "application/json;charset=utf-8"}};
   for (const auto& [ext, type] : kTypes)
     if (path.size() > std::strlen(ext) &&
@@ -117,7 +120,8 @@ std::string DefaultConsoleDir() {
   char exe[4096];
   ssize_t n = ::readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (n > 0) {
-    fs::path p = fs::path(std::string(exe, n)).parent_path().parent_path().parent_path() / "console";
+    fs::path p =
+        fs::path(std::string(exe, n)).parent_path().parent_path().parent_path() / "console";
     if (fs::exists(p / "index.html", ec)) return p.string();
   }
   return fs::absolute("console", ec).string();
@@ -185,9 +189,8 @@ bool ConsoleEndpoint::LoginThrottled(const std::string& address, bool failed) {
   std::lock_guard<std::mutex> lock(mu_);
   int64_t now = SteadyMillis();
   if (failures_.size() > 10000)
-    std::erase_if(failures_, [now](const auto& kv) {
-      return now - kv.second.first > kFailureWindowMs;
-    });
+    std::erase_if(failures_,
+                  [now](const auto& kv) { return now - kv.second.first > kFailureWindowMs; });
   auto& [start, count] = failures_[address];
   if (now - start > kFailureWindowMs) start = now, count = 0;
   if (failed) ++count;
@@ -199,8 +202,7 @@ HttpResponse ConsoleEndpoint::Login(const HttpRequest& req) {
     return JsonError(429, "Throttling.Login",
                      "Too many failed logins from this address; wait a few minutes.");
   json body = req.body.size() <= 16384 ? json::parse(req.body, nullptr, false) : json();
-  if (!body.is_object())
-    return JsonError(400, "InvalidParameter", "The login is a JSON object.");
+  if (!body.is_object()) return JsonError(400, "InvalidParameter", "The login is a JSON object.");
   auto text = [&](const char* key) {
     auto it = body.find(key);
     return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -214,7 +216,8 @@ HttpResponse ConsoleEndpoint::Login(const HttpRequest& req) {
   std::string ak = text("AccessKeyId"), upn = text("UserPrincipalName");
   if (!ak.empty()) {
     std::string secret = text("AccessKeySecret");
-    auto cred = ak.size() <= 128 ? lookup_(ak, "") : Result<Credential>(MakeError(ErrorCode::kForbidden));
+    auto cred =
+        ak.size() <= 128 ? lookup_(ak, "") : Result<Credential>(MakeError(ErrorCode::kForbidden));
     if (!cred.ok() || !ConstantTimeEquals(cred->secret, secret))
       return refuse("The AccessKey ID or secret is wrong, or the key is disabled.");
     principal = cred->principal;
@@ -224,8 +227,7 @@ HttpResponse ConsoleEndpoint::Login(const HttpRequest& req) {
     size_t at = upn.find('@');
     std::string user = upn.substr(0, at);
     std::string domain = at == std::string::npos ? "" : upn.substr(at + 1);
-    if (domain.size() > 13 && domain.ends_with(".onaliyun.com"))
-      domain.resize(domain.size() - 13);
+    if (domain.size() > 13 && domain.ends_with(".onaliyun.com")) domain.resize(domain.size() - 13);
     std::string password = text("Password");
     bool ok = cloud_.Read<bool>([&](const State& s) {
       std::string account;
@@ -259,10 +261,10 @@ HttpResponse ConsoleEndpoint::Login(const HttpRequest& req) {
         return now >= kv.second.expires_ms || now - kv.second.last_used_ms >= kConsoleIdleMs;
       });
       while (sessions_.size() >= kConsoleMaxSessions)
-        sessions_.erase(std::min_element(sessions_.begin(), sessions_.end(),
-                                         [](const auto& a, const auto& b) {
-                                           return a.second.last_used_ms < b.second.last_used_ms;
-                                         }));
+        sessions_.erase(
+            std::min_element(sessions_.begin(), sessions_.end(), [](const auto& a, const auto& b) {
+              return a.second.last_used_ms < b.second.last_used_ms;
+            }));
     }
     sessions_[Sha256Hex(token)] = session;
   }
@@ -273,10 +275,9 @@ HttpResponse ConsoleEndpoint::Login(const HttpRequest& req) {
   r.body = DumpJson(json{{"Csrf", session.csrf},
                          {"Principal", PrincipalJson(principal)},
                          {"ExpiresAt", NowMillis() + kConsoleSessionTtlMs}});
-  r.headers["Set-Cookie"] = std::string(kConsoleCookie) + "=" + token +
-                            "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                            std::to_string(kConsoleSessionTtlMs / 1000) +
-                            (req.secure ? "; Secure" : "");
+  r.headers["Set-Cookie"] =
+      std::string(kConsoleCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+      std::to_string(kConsoleSessionTtlMs / 1000) + (req.secure ? "; Secure" : "");
   Harden(r);
   return r;
 }
@@ -409,7 +410,9 @@ HttpResponse ConsoleEndpoint::Vnc(const HttpRequest& req) {
   std::string offered = Header(req, "sec-websocket-protocol");
   if (offered.find("binary") != std::string::npos) r.headers["Sec-WebSocket-Protocol"] = "binary";
   SessionHub* hub = &hub_;
-  r.takeover = [hub, sid](int fd, std::string early) { hub->AttachUser(sid, fd, std::move(early)); };
+  r.takeover = [hub, sid](int fd, std::string early) {
+    hub->AttachUser(sid, fd, std::move(early));
+  };
   return r;
 }
 

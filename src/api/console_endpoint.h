@@ -54,7 +54,7 @@ inline constexpr int kConsoleLoginFailures = 10;
 inline constexpr size_t kConsoleMaxSessions = 10000;
 
 struct ConsoleOptions {
-  std::string assets_dir;                   // the console's files (index.html, js/, css/)
+  std::string assets_dir;                      // the console's files (index.html, js/, css/)
   std::string novnc_dir = "/usr/share/novnc";  // Debian's novnc package
 };
 

@@ -584,8 +584,8 @@ namespace openecs {
   X(kInvalidSessionIdNotFound, "InvalidSessionId.NotFound", 404,                                   \
     "The specified session does not exist.")                                                       \
   X(kSessionLimitExceeded, "SessionLimitExceeded", 403,                                            \
-    "The instance already has an open session; end it first (EndTerminalSession).")               \
-  /* The web console's session (api/console_endpoint.h), OpenECS's own codes. */                  \
+    "The instance already has an open session; end it first (EndTerminalSession).")                \
+  /* The web console's session (api/console_endpoint.h), OpenECS's own codes. */                   \
   X(kConsoleSessionExpired, "ConsoleSessionExpired", 401,                                          \
     "The console session has ended or expired; log in again.")                                     \
   X(kConsoleCsrfMissing, "ConsoleCsrfMissing", 403,                                                \

@@ -106,7 +106,7 @@ struct TerminalSession {
   std::string identity_type;  // Account | RamUser | AssumedRoleUser
   std::string token_sha256;   // the SecurityToken's sha256 (the token itself is never kept)
   std::string username = "root";
-  std::string command_line;       // typed into the shell once connected ("" none)
+  std::string command_line;  // typed into the shell once connected ("" none)
   // shell: Session Manager (StartTerminalSession). screen: the web console's VNC viewer
   // (api/console_endpoint.h), a stream of the guest's screen, never listed by the API.
   std::string kind = "shell";

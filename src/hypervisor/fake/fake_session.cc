@@ -78,9 +78,9 @@ void EmulatedScreen(int fd, std::string id) {
   constexpr uint16_t kWidth = 640, kHeight = 400;
   std::string in;
   bool ok = Put(fd, "RFB 003.008\n") && Take(fd, 12, &in) &&  // the client's version
-            Put(fd, std::string("\x01\x01", 2)) &&             // one security type: None
-            Take(fd, 1, &in) && Put(fd, U32(0)) &&             // its choice; SecurityResult OK
-            Take(fd, 1, &in);                                  // ClientInit (shared flag)
+            Put(fd, std::string("\x01\x01", 2)) &&            // one security type: None
+            Take(fd, 1, &in) && Put(fd, U32(0)) &&            // its choice; SecurityResult OK
+            Take(fd, 1, &in);                                 // ClientInit (shared flag)
   std::string name = "OpenECS emulator " + id;
   // ServerInit: size, pixel format (32 bpp, depth 24, little endian, true colour, 8-8-8 at
   // shifts 16, 8, 0), name.
@@ -91,7 +91,9 @@ void EmulatedScreen(int fd, std::string id) {
   // (3, 10), KeyEvent (4, 8), PointerEvent (5, 6), ClientCutText (6, 8 + n).
   while (ok && Take(fd, 1, &in)) {
     switch (static_cast<uint8_t>(in[0])) {
-      case 0: ok = Take(fd, 19, &in); break;
+      case 0:
+        ok = Take(fd, 19, &in);
+        break;
       case 2: {
         ok = Take(fd, 3, &in);
         size_t n = (static_cast<uint8_t>(in[1]) << 8) | static_cast<uint8_t>(in[2]);
@@ -105,10 +107,14 @@ void EmulatedScreen(int fd, std::string id) {
         ok = Take(fd, 9, &in);
         if (ok && in[0] == 0)
           ok = Put(fd, std::string("\x00\x00", 2) + U16(1) + U16(0) + U16(0) + U16(kWidth) +
-                         U16(kHeight) + U32(2) + U32(0) + std::string("\x60\x30\x10\x00", 4));
+                           U16(kHeight) + U32(2) + U32(0) + std::string("\x60\x30\x10\x00", 4));
         break;
-      case 4: ok = Take(fd, 7, &in); break;
-      case 5: ok = Take(fd, 5, &in); break;
+      case 4:
+        ok = Take(fd, 7, &in);
+        break;
+      case 5:
+        ok = Take(fd, 5, &in);
+        break;
       case 6: {
         ok = Take(fd, 7, &in);
         uint32_t n = 0;
@@ -116,7 +122,8 @@ void EmulatedScreen(int fd, std::string id) {
         ok = ok && n <= (1u << 20) && Take(fd, n, &in);
         break;
       }
-      default: ok = false;
+      default:
+        ok = false;
     }
   }
   ::close(fd);

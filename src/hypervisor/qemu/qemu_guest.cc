@@ -330,8 +330,9 @@ Result<int> QemuDriver::OpenGuestStream(const std::string& id, GuestStream kind)
     int e = errno;
     ::close(fd);
     // A guest started before these devices existed has no socket: it needs a restart.
-    return Fail(std::string(shell ? "the guest has no session console (" : "no console VNC display (") +
-                std::strerror(e) + "); restart the instance to add one");
+    return Fail(
+        std::string(shell ? "the guest has no session console (" : "no console VNC display (") +
+        std::strerror(e) + "); restart the instance to add one");
   }
   return fd;
 }
