@@ -10,7 +10,8 @@
 //   (after remembering where it was) and still rejects, so callers simply stop.
 // - ecs(action, params) / vpc(action, params): call() for those two products.
 // - region() / setRegion(id) / regions(): the current region (localStorage `openecs.region`,
-//   default the first DescribeRegions entry) and the list, loaded once by loadRegions().
+//   default the first DescribeRegions entry) and the list, loaded once by loadRegions() (which
+//   fires `openecs:regions` on window; setRegion fires `openecs:region`).
 // - session() / login(creds) / logout(): the console session (`/console/api/*`).
 // - pageAll(action, params, listPath, product?): every item of a paged Describe*.
 // Nothing here touches the DOM, so it can be unit-tested in any module host.
@@ -127,6 +128,7 @@ export async function loadRegions() {
   if (regionList.length && !regionList.some((r) => r.RegionId === saved)) {
     localStorage.setItem(REGION_KEY, regionList[0].RegionId);
   }
+  window.dispatchEvent(new CustomEvent('openecs:regions'));
   return regionList;
 }
 
@@ -175,12 +177,24 @@ export async function call(product, action, params = {}) {
     body: body.toString(),
   });
   const json = await readJson(res);
-  if (res.status === 401) {
-    toLogin();
-    throw errorFrom(res, json);
+  if (res.ok) return json;
+  const err = errorFrom(res, json);
+  if (res.status === 401 || looksSignedOut(err)) {
+    // The session is gone (expired, signed out elsewhere, cookie dropped: a request without the
+    // cookie is read as an unsigned API call). Ask once more; without a session, go sign in.
+    current = null;
+    const again = res.status === 401 ? null : await session().catch(() => null);
+    if (!again) {
+      err.status = 401;
+      toLogin();
+    }
   }
-  if (!res.ok) throw errorFrom(res, json);
-  return json;
+  throw err;
+}
+
+const SIGNED_OUT_CODES = /^(ConsoleSessionExpired|ConsoleCsrfMissing|IncompleteSignature|MissingSignature|SignatureDoesNotMatch|InvalidAccessKeyId)/;
+function looksSignedOut(err) {
+  return SIGNED_OUT_CODES.test(err.code) || (err.code === 'MissingParameter' && /AccessKeyId|Signature/.test(err.message));
 }
 
 export const ecs = (action, params) => call('ecs', action, params);

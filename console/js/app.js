@@ -15,7 +15,7 @@
 // Page modules export register(registerPage); they are imported lazily at boot, and one that
 // fails to load only loses its own pages.
 
-import { session, login, logout, loadRegions, region, setRegion } from './api.js';
+import { session, login, logout, loadRegions, regions, region, setRegion } from './api.js';
 import { h, clear, toast, errorText } from './ui.js';
 
 const PAGE_MODULES = ['./pages/instances.js', './pages/launch.js', './pages/vnc.js',
@@ -140,15 +140,18 @@ async function fillHeader(s) {
   $('who').textContent = whoText(s);
   $('who').title = s && s.Principal && s.Principal.Type === 'RamUser' ? 'Signed in as a RAM user' : 'Signed in with the account';
   $('logout').hidden = false;
-  const sel = $('region-select');
   try {
-    const list = await loadRegions();
-    clear(sel);
-    for (const r of list) sel.append(h('option', { value: r.RegionId, selected: r.RegionId === region() }, r.LocalName && r.LocalName !== r.RegionId ? `${r.LocalName} (${r.RegionId})` : r.RegionId));
-    sel.disabled = false;
+    await loadRegions();  // fires openecs:regions → fillRegions()
   } catch (e) {
-    clear(sel).append(h('option', {}, region() || 'unknown'));
+    clear($('region-select')).append(h('option', {}, region() || 'unknown'));
   }
+}
+
+function fillRegions() {
+  const sel = $('region-select');
+  clear(sel);
+  for (const r of regions()) sel.append(h('option', { value: r.RegionId, selected: r.RegionId === region() }, r.LocalName && r.LocalName !== r.RegionId ? `${r.LocalName} (${r.RegionId})` : r.RegionId));
+  sel.disabled = false;
 }
 
 function wireShell() {
@@ -332,6 +335,7 @@ async function boot() {
   booted = true;
   buildNav();
   document.body.classList.remove('booting');
+  window.addEventListener('openecs:regions', fillRegions);
   window.addEventListener('openecs:region', () => {
     const sel = $('region-select');
     if (sel.value !== region()) sel.value = region();

@@ -64,7 +64,8 @@ export function table({ caption, captionVisible = false, columns, rows, empty = 
   } else {
     for (const row of rows) {
       tbody.append(h('tr', { 'data-key': rowKey ? rowKey(row) : null },
-        columns.map((c) => h('td', { class: c.class, 'data-label': typeof c.label === 'string' ? c.label : null }, c.render(row)))));
+        columns.map((c) => h('td', { class: c.class, 'data-label': typeof c.label === 'string' ? c.label : null },
+          h('div', { class: 'cell' }, c.render(row))))));
     }
   }
   return h('div', { class: ['table-wrap', stack && 'stack', className] },
@@ -114,6 +115,7 @@ export function toast(message, kind = 'info') {
   const remove = () => item.remove();
   close.addEventListener('click', remove);
   region.append(item);
+  while (region.children.length > 4) region.firstChild.remove();
   setTimeout(remove, kind === 'error' ? 12000 : 5000);
   return item;
 }

@@ -13,7 +13,6 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // {server, url, close}: url is the console's origin (http://127.0.0.1:PORT).
 async function startConsole(opts = {}) {
-  if (process.env.CONSOLE_DEV_PROXY) return require(process.env.CONSOLE_DEV_PROXY).start({ port: 0 });  // TEMP: before ecsd serves the console
   const server = await h.startServer(opts);
   return { server, url: `http://${server.endpoint}`, close: () => server.destroy() };
 }
@@ -42,8 +41,8 @@ async function closeDialogs(page) {
   for (let i = 0; i < 3 && (await page.locator('dialog[open]').count()); i++) await page.keyboard.press('Escape');
 }
 
-function noErrors(page, where) {
-  const errs = page.errors.splice(0);
+function noErrors(page, where, allow = []) {
+  const errs = page.errors.splice(0).filter((e) => !allow.some((re) => re.test(e)));
   assert.deepEqual(errs, [], `script errors on ${where}`);
 }
 

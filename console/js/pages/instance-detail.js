@@ -167,6 +167,7 @@ export async function renderDetail(container, { id }) {
 
   async function refresh() {
     clearTimeout(timer);
+    if (!container.isConnected) { alive = false; return; }
     try {
       const [fresh, h2] = await Promise.all([fetchInstance(id), fetchHealth(id)]);
       if (!alive) return;

@@ -38,7 +38,8 @@ function ipCell(inst) {
 
 function typeText(inst) {
   const mem = inst.Memory ? `${+(inst.Memory / 1024).toFixed(1)} GiB` : '';
-  return [inst.InstanceType, h('span', { class: 'sub' }, [inst.Cpu ? `${inst.Cpu} vCPU` : '', mem].filter(Boolean).join(' · '))];
+  return [h('span', { class: 'nowrap' }, inst.InstanceType),
+    h('span', { class: 'sub' }, [inst.ZoneId, inst.Cpu ? `${inst.Cpu} vCPU` : '', mem].filter(Boolean).join(' · '))];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,11 +159,10 @@ async function renderList(container, { query }) {
         }) },
         { label: 'Instance', render: (r) => [h('a', { href: `#/instances/${encodeURIComponent(r.InstanceId)}`, 'data-focus': `${r.InstanceId}:link` }, r.InstanceName || r.InstanceId), h('span', { class: 'sub mono' }, r.InstanceId)] },
         { label: 'Status', render: (r) => act.statusBadges(r) },
-        { label: 'Zone', render: (r) => h('span', { class: 'nowrap' }, r.ZoneId) },
-        { label: 'Type', render: typeText },
+        { label: 'Type and zone', render: typeText },
         { label: 'IP addresses', render: ipCell },
-        { label: 'Billing', render: (r) => h('span', { class: 'nowrap' }, act.billingText(r)) },
-        { label: 'Created', render: (r) => h('span', { class: 'nowrap' }, fmtTime(r.CreationTime)) },
+        { label: 'Billing', render: (r) => act.billingText(r) },
+        { label: 'Created', render: (r) => { const [d, t] = fmtTime(r.CreationTime).split(' '); return [h('span', { class: 'nowrap' }, d), t ? h('span', { class: 'sub' }, t) : null]; } },
         { label: 'Actions', class: 'actions', render: (r) => [
           r.Status === 'Stopped' ? rowAction('Start', act.canStart(r), act.start, r) : rowAction('Stop', act.canStop(r), act.stop, r),
           rowAction('Restart', act.canRestart(r), act.restart, r),

@@ -99,6 +99,7 @@ async function render(container, { id }) {
       return;
     }
     rfb.scaleViewport = true;
+    rfb.background = '#000';
     rfb.resizeSession = false;
     rfb.focusOnClick = true;
     rfb.addEventListener('connect', () => {
