@@ -337,7 +337,10 @@ HttpResponse ConsoleEndpoint::Logout(const HttpRequest& req) {
 }
 
 std::optional<Result<Principal>> ConsoleEndpoint::Authenticate(const HttpRequest& req) {
-  if (CookieValue(req, kConsoleCookie).empty() || req.headers.count("authorization"))
+  // A console call carries the cookie, or at least the CSRF header (a page whose cookie expired
+  // or was cleared: it must hear that its session ended, not that a signature is missing).
+  if ((CookieValue(req, kConsoleCookie).empty() && Header(req, "x-openecs-csrf").empty()) ||
+      req.headers.count("authorization"))
     return std::nullopt;
   std::map<std::string, std::string> params;
   size_t q = req.target.find('?');

@@ -64,8 +64,8 @@ class ConsoleEndpoint {
   // Every request whose path is /console or under /console/.
   HttpResponse Handle(const HttpRequest& req);
   // For the API server: nullopt unless `req` is a console call (it carries the console cookie
-  // and no signature); else the session's identity or ConsoleSessionExpired /
-  // ConsoleCsrfMissing.
+  // or the X-OpenECS-CSRF header, and no signature); else the session's identity or
+  // ConsoleSessionExpired / ConsoleCsrfMissing.
   std::optional<Result<Principal>> Authenticate(const HttpRequest& req);
 
  private:

@@ -39,7 +39,8 @@ async function consoleSession(body = { AccessKeyId: server.ak, AccessKeySecret: 
   const csrf = r.json.Csrf;
   const call = (action, params = {}, { version = h.ECS_VERSION, withCsrf = true, cookieHeader = cookie } = {}) => {
     const form = new URLSearchParams({ Action: action, Version: version, Format: 'JSON', RegionId: h.REGION, ...params }).toString();
-    const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(form), cookie: cookieHeader };
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(form) };
+    if (cookieHeader) headers.cookie = cookieHeader;
     if (withCsrf) headers['x-openecs-csrf'] = csrf;
     return h.httpRequest({ port: server.port, method: 'POST', path: '/', body: form, headers });
   };
@@ -94,6 +95,9 @@ test('API calls carry the cookie and the CSRF header: the same API as the SDKs, 
   const noCsrf = await call('DescribeInstances', {}, { withCsrf: false });
   assert.equal(noCsrf.status, 403);
   assert.equal(noCsrf.json.Code, 'ConsoleCsrfMissing');
+  const lost = await call('DescribeInstances', {}, { cookieHeader: '' });
+  assert.equal(lost.status, 401, 'the CSRF header without its cookie: the session is gone');
+  assert.equal(lost.json.Code, 'ConsoleSessionExpired');
   const forged = await call('DescribeInstances', {}, { cookieHeader: 'openecs_console=forged' });
   assert.equal(forged.status, 401);
   assert.equal(forged.json.Code, 'ConsoleSessionExpired');
