@@ -462,10 +462,14 @@ export async function renderDetail(container, { id }) {
         options: free.map((n) => ({ value: n.NetworkInterfaceId, label: `${n.NetworkInterfaceName ? `${n.NetworkInterfaceName} · ` : ''}${n.NetworkInterfaceId} · ${n.PrivateIpAddress || ''}` })) }],
       submitLabel: 'Attach',
     });
-    if (!v) return;
+    if (v) await changeEni('AttachNetworkInterface', 'Attaching', v.NetworkInterfaceId);
+  }
+
+  // Attach or detach an interface, then show the list now and again once the host acted.
+  async function changeEni(action, verb, eniId) {
     try {
-      await ecs('AttachNetworkInterface', { InstanceId: id, NetworkInterfaceId: v.NetworkInterfaceId });
-      toast(`Attaching ${v.NetworkInterfaceId}.`, 'ok');
+      await ecs(action, { InstanceId: id, NetworkInterfaceId: eniId });
+      toast(`${verb} ${eniId}.`, 'ok');
       await loadEnis();
       setTimeout(() => { if (alive) loadEnis(); }, 2000);
     } catch (e) { toast(errorText(e), 'error'); }
@@ -473,13 +477,7 @@ export async function renderDetail(container, { id }) {
 
   async function detachEni(n) {
     const ok = await confirmDialog({ title: `Detach ${n.NetworkInterfaceId}?`, text: 'The interface is removed from the instance and kept.', confirmLabel: 'Detach' });
-    if (!ok) return;
-    try {
-      await ecs('DetachNetworkInterface', { InstanceId: id, NetworkInterfaceId: n.NetworkInterfaceId });
-      toast(`Detaching ${n.NetworkInterfaceId}.`, 'ok');
-      await loadEnis();
-      setTimeout(() => { if (alive) loadEnis(); }, 2000);
-    } catch (e) { toast(errorText(e), 'error'); }
+    if (ok) await changeEni('DetachNetworkInterface', 'Detaching', n.NetworkInterfaceId);
   }
 
   async function createSnapshot(diskId) {
