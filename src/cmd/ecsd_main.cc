@@ -151,6 +151,7 @@ struct DevOptions {
   std::string metrics_retention_days = "7,31,31";
   int audit_retention_days = 90;
   std::string console_dir;  // the web console's files ("" = DefaultConsoleDir())
+  std::string store;        // "" = sqlite:<data-dir>/openecs.db; or postgresql://...
 };
 
 // "D60,D600,D3600" (days, each >= 1) into MonitorOptions.
@@ -340,15 +341,13 @@ enum class AccountCmd { kCreate, kList, kSetQuota };
 int RunAccount(const AccountCmdOptions& a, AccountCmd cmd) {
   std::string uri = a.store.empty() ? "sqlite:" + a.data_dir + "/openecs.db" : a.store;
   std::string key_path = a.secrets_key;
-  if (key_path.empty()) {
-    if (!a.store.empty() && a.store.rfind("sqlite:", 0) != 0) {
-      std::cerr << "--secrets-key is needed with a store other than sqlite:\n";
-      return 2;
-    }
+  if (key_path.empty() && uri.rfind("sqlite:", 0) == 0) {
     std::string db = uri.substr(7);
     size_t slash = db.rfind('/');
     key_path =
         (slash == std::string::npos ? std::string(".") : db.substr(0, slash)) + "/secrets.key";
+  } else if (key_path.empty()) {
+    key_path = a.data_dir + "/secrets.key";  // where `ecsd dev --store postgresql://` keeps it
   }
   if (uri.rfind("sqlite:", 0) == 0 && ::access(uri.substr(7).c_str(), F_OK) != 0) {
     std::cerr << "no store at " << uri.substr(7)
@@ -427,9 +426,14 @@ int RunDev(DevOptions o) {
     quota_defaults[setting->first] = *setting->second;
   }
   if (!PrepareHost(o.host, o.local_agent)) return 2;
-  auto store = Store::Open("sqlite:" + o.host.data_dir + "/openecs.db");
+  std::string store_uri = o.store.empty() ? "sqlite:" + o.host.data_dir + "/openecs.db" : o.store;
+  auto store = Store::Open(store_uri);
   if (!store.ok()) {
-    std::cerr << store.error().message << "\n";
+    std::cerr << "--store: " << store.error().message << "\n";
+    return 1;
+  }
+  if (Status st = (*store)->ClaimExclusive(); !st.ok()) {
+    std::cerr << "--store: " << st.error().message << "\n";
     return 1;
   }
   auto secrets = SecretBox::LoadOrCreate(o.host.data_dir + "/secrets.key");
@@ -674,6 +678,10 @@ int RunDev(DevOptions o) {
             << (::isatty(STDOUT_FILENO) ? account->access_key_secret
                                         : "(in " + o.host.data_dir + "/credentials)")
             << "\n"
+            << "  state:           "
+            << (o.store.empty() ? o.host.data_dir + "/openecs.db (SQLite)"
+                                : std::string("PostgreSQL (--store)"))
+            << "\n"
             << "  credentials:     " << o.host.data_dir << "/credentials\n"
             << "  agent token:     " << o.host.data_dir << "/agent-token\n"
             << "  operator token:  " << o.host.data_dir << "/operator-token"
@@ -913,6 +921,10 @@ int main(int argc, char** argv) {
   dev->add_option("--console-dir", o.console_dir,
                   "the web console's files (default: ./console, else the repository's next to "
                   "the build)");
+  dev->add_option("--store", o.store,
+                  "where the cloud's state is kept: sqlite:PATH, or a PostgreSQL URI "
+                  "postgresql://... (scripts/postgres makes one; secrets.key, metrics and the "
+                  "audit trail stay in --data-dir) (default: sqlite:<data-dir>/openecs.db)");
   AddHostOptions(dev, o.host);
 
   AgentCmdOptions a;
@@ -952,9 +964,11 @@ int main(int argc, char** argv) {
     c->add_option("--data-dir", acct.data_dir, "the server's data directory")
         ->capture_default_str();
     c->add_option("--store", acct.store,
-                  "the server's store instead of <data-dir>'s (sqlite:<path>)");
+                  "the server's store instead of <data-dir>'s (sqlite:<path> or "
+                  "postgresql://...)");
     c->add_option("--secrets-key", acct.secrets_key,
-                  "the server's secrets key (default: beside the store, secrets.key)");
+                  "the server's secrets key (default: secrets.key beside a SQLite store, else in "
+                  "--data-dir)");
   }
   auto run_operator = AddOperatorCommands(app);
   auto run_audit = AddAuditCommands(app);

@@ -11,12 +11,6 @@ Error DbError(sqlite3* db, const char* step) { return SqliteError(db, "state", s
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& uri) {
-  const std::string prefix = "sqlite:";
-  if (uri.rfind(prefix, 0) == 0) return SqliteStore::Open(uri.substr(prefix.size()));
-  return MakeError(ErrorCode::kInvalidParameter, "unsupported store URI: " + uri);
-}
-
 Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db,

@@ -35,13 +35,21 @@ struct WriteBatch {
 class Store {
  public:
   virtual ~Store() = default;
-  // Opens a store by URI: "sqlite:<path>" (creates the file, WAL mode). PostgreSQL
-  // ("postgresql://...") is planned behind the same interface.
+  // Opens a store by URI: "sqlite:<path>" (creates the file, WAL mode: sqlite_store.h) or a
+  // PostgreSQL connection URI "postgresql://..." / "postgres://..." (creates the table:
+  // pg_store.h). Anything else is InvalidParameter.
   static Result<std::unique_ptr<Store>> Open(const std::string& uri);
+  // Whether `uri` names a PostgreSQL database (what Open would give PgStore).
+  static bool IsPostgres(std::string_view uri);
 
   virtual Status Commit(const WriteBatch& batch) = 0;
   // Every document of a kind, ordered by id.
   virtual Result<std::vector<Doc>> LoadAll(std::string_view kind) = 0;
+  // Claims the store for this process's server while it lives: a second server that claims it
+  // gets OperationConflict (the server caches every record, so two would overwrite each
+  // other's view). SQLite's is the data directory's (the server's own lock); PostgreSQL's an
+  // advisory lock. Tools that only write (`ecsd account`) do not claim.
+  virtual Status ClaimExclusive() { return Ok(); }
 };
 
 }  // namespace openecs

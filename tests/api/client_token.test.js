@@ -5,8 +5,6 @@
 // parameters are fixed.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 const h = require('./helpers');
 const { Ecs, Vpc, REGION, wire, expectError } = h;
 
@@ -41,10 +39,13 @@ test('a creation committed before a crash lost its answer: the retry answers wit
   await server.stop();
   // What a kill -9 between the commit and the recording of the answer leaves: the token's
   // record pending, with what the call made (committed together by Cloud::Write).
-  const db = path.join(server.dataDir, 'openecs.db');
-  const sql = "UPDATE docs SET body = json_set(body, '$.pending', json('true'), '$.response', '') WHERE kind = 'idempotency';"
-    + "SELECT count(*) FROM docs WHERE kind = 'idempotency' AND json_extract(body, '$.pending') = 1;";
-  assert.ok(Number(execFileSync('sqlite3', [db, sql], { encoding: 'utf8' }).trim()) >= 2);
+  const pending = server.storeSql({
+    sqlite: "UPDATE docs SET body = json_set(body, '$.pending', json('true'), '$.response', '') WHERE kind = 'idempotency';"
+      + "SELECT count(*) FROM docs WHERE kind = 'idempotency' AND json_extract(body, '$.pending') = 1;",
+    postgres: "UPDATE docs SET body = (body::jsonb || '{\"pending\": true, \"response\": \"\"}')::text WHERE kind = 'idempotency';"
+      + "SELECT count(*) FROM docs WHERE kind = 'idempotency' AND (body::jsonb->>'pending')::boolean;",
+  });
+  assert.ok(Number(pending.trim()) >= 2);
   await server.start();
   reconnect();
   assert.deepEqual(await h.runInstances(ecs, net, params), ids, 'the same instances');

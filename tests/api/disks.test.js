@@ -225,9 +225,13 @@ test('ModifyDiskSpec: a new performance level or category, its IOPS and throughp
   // Basic disks keep their category; a disk in a transitional status waits.
   const basic = await createDisk({ diskCategory: 'cloud', size: 20 });
   await expectError(ecs.modifyDiskSpec(new Ecs.ModifyDiskSpecRequest({ diskId: basic, diskCategory: 'cloud_essd' })), 'OperationDenied', 403);
+  // The emulator's host takes 2 s over the detach, so the disk is seen Detaching.
+  const fakeDelay = (ms) => h.httpRequest({ port: server.port, method: 'POST', path: `/openecs/fake/faults?delay_ms=${ms}` });
+  await fakeDelay(2000);
   await detach(id, inst);
-  if ((await disk(id)).Status === 'Detaching')
-    await expectError(modify({ performanceLevel: 'PL2' }), 'IncorrectDiskStatus', 403);
+  assert.equal((await disk(id)).Status, 'Detaching');
+  await expectError(modify({ performanceLevel: 'PL2' }), 'IncorrectDiskStatus', 403);
+  await fakeDelay(50);
   await waitDisk(id, 'Available');
   await modify({ diskCategory: 'cloud_efficiency' });  // an Available disk changes too
   d = await disk(id);

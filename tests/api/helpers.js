@@ -13,7 +13,7 @@
 // object where the model wants an array makes the SDK throw before we ever see the body).
 
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
@@ -48,6 +48,24 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // later and wins; `quotas: false` leaves the built-in defaults.
 const GENEROUS_QUOTAS = ['max-instances', 'max-postpaid-instance-vcpu-count', 'max-disks', 'max-snapshots',
   'max-images', 'max-security-groups', 'max-eips'].flatMap((q) => ['--quota', `${q}=1000000000`]);
+
+// ---------------------------------------------------------------------------------------------
+// The state store. OPENECS_TEST_STORE=postgres (scripts/test's second API pass) puts every
+// server's state in PostgreSQL: a schema of its own in the database OPENECS_TEST_PG names
+// (scripts/postgres), made when the Server is and dropped by destroy(). Otherwise SQLite in the
+// data dir, as `ecsd dev` does by default.
+const PG_BASE = process.env.OPENECS_TEST_STORE === 'postgres' ? process.env.OPENECS_TEST_PG : null;
+if (process.env.OPENECS_TEST_STORE === 'postgres' && !PG_BASE) {
+  throw new Error('OPENECS_TEST_STORE=postgres needs OPENECS_TEST_PG (scripts/postgres prints it)');
+}
+const STORE = PG_BASE ? 'postgres' : 'sqlite';
+let schemaCount = 0;
+
+function psql(uri, sql) {
+  const r = spawnSync('psql', [uri, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql: ${sql}: ${r.stderr || r.error}`);
+  return r.stdout;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Server lifecycle
@@ -88,6 +106,33 @@ class Server {
     this.listenHost = opts.listenHost || '127.0.0.1';  // '0.0.0.0' for agents in other namespaces
     this.child = null;
     this.starts = 0;
+    this.storeUri = null;
+    if (PG_BASE) {
+      this.schema = `t${process.pid}_${++schemaCount}_${crypto.randomBytes(3).toString('hex')}`;
+      psql(PG_BASE, `CREATE SCHEMA ${this.schema}`);
+      this.storeUri = `${PG_BASE}${PG_BASE.includes('?') ? '&' : '?'}options=-csearch_path%3D${this.schema}`;
+    }
+  }
+
+  // The arguments that name this server's state to `ecsd account ...`.
+  storeArgs() {
+    return ['--data-dir', this.dataDir, ...(this.storeUri ? ['--store', this.storeUri] : [])];
+  }
+
+  // Every stored record as text ("kind id body" lines; with SQLite the raw bytes of the
+  // database and its write-ahead log, as a reader of the files would see them).
+  storedText() {
+    if (this.storeUri) return psql(this.storeUri, "SELECT kind || ' ' || id || ' ' || body FROM docs");
+    return Buffer.concat(['openecs.db', 'openecs.db-wal'].map((f) => path.join(this.dataDir, f))
+      .filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f))).toString('latin1');
+  }
+
+  // Runs SQL on this server's stored records (table docs(kind, id, version, body)), in the
+  // backend's dialect: {sqlite, postgres}. Returns what it printed.
+  storeSql(dialects) {
+    if (this.storeUri) return psql(this.storeUri, dialects.postgres);
+    return require('node:child_process').execFileSync('sqlite3', [path.join(this.dataDir, 'openecs.db'), dialects.sqlite],
+      { encoding: 'utf8' });
   }
 
   get endpoint() { return `127.0.0.1:${this.port}`; }
@@ -95,7 +140,7 @@ class Server {
 
   args() {
     return ['dev', '--listen', `${this.listenHost}:${this.port}`, '--data-dir', this.dataDir, '--driver', this.driver,
-      '--region', REGION, '--fake-delay-ms', String(this.delayMs), ...this.quotaArgs, ...this.extraArgs];
+      ...(this.storeUri ? ['--store', this.storeUri] : []), '--region', REGION, '--fake-delay-ms', String(this.delayMs), ...this.quotaArgs, ...this.extraArgs];
   }
 
   async start(timeoutMs = 20000) {
@@ -165,6 +210,7 @@ class Server {
   async destroy() {
     await this.stop();
     this.reapGuests();
+    if (this.schema && !process.env.KEEP_TEST_DATA) psql(PG_BASE, `DROP SCHEMA ${this.schema} CASCADE`);
     if (!process.env.KEEP_TEST_DATA) fs.rmSync(this.root, { recursive: true, force: true });
     else console.log(`# ecsd data kept in ${this.root}`);
   }
@@ -206,7 +252,10 @@ async function startServer(opts = {}) {
     await s.start();
   } catch (e) {
     await s.kill9();
-    if (!process.env.KEEP_TEST_DATA) fs.rmSync(s.root, { recursive: true, force: true });
+    if (!process.env.KEEP_TEST_DATA) {
+      if (s.schema) psql(PG_BASE, `DROP SCHEMA ${s.schema} CASCADE`);
+      fs.rmSync(s.root, { recursive: true, force: true });
+    }
     throw e;
   }
   return s;
@@ -577,7 +626,7 @@ async function minuteAt(server, ecs, instanceId, load) {
 module.exports = {
   ResourceManager, rmClient, Sts, stsClient, Ram, ramClient,
   Ecs, Vpc, RPCClient, OpenApiUtil, $OpenApiUtil,
-  BIN, AK, SECRET, REGION, ZONE_A, ZONE_B, IMAGE, SMALL_TYPE, ECS_VERSION, VPC_VERSION,
+  BIN, STORE, AK, SECRET, REGION, ZONE_A, ZONE_B, IMAGE, SMALL_TYPE, ECS_VERSION, VPC_VERSION,
   sleep, freePort, Server, startServer,
   ecsClient, vpcClient, popClient, wire,
   expectError, expectPopError, checkAll, waitFor, describeInstances, describeInstance, waitStatus, waitBooted, waitGone,

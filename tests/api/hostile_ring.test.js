@@ -449,15 +449,11 @@ const todos = [];      // [class, text]: known gaps that showed
 const baseOutcome = {};
 const accepted = [];
 
-// The markers of hostile text found in the data dir (the database and its write-ahead log).
+// The markers of hostile text found in the stored records (SQLite: the database file and its
+// write-ahead log; PostgreSQL: the rows).
 function storedMarkers() {
   const found = new Set();
-  for (const f of ['openecs.db', 'openecs.db-wal']) {
-    const file = path.join(server.dataDir, f);
-    if (!fs.existsSync(file)) continue;
-    const text = fs.readFileSync(file).toString('latin1');
-    for (const m of text.matchAll(/(?:RINGBIG(\d+)Z|ringctl(\d+)z)/g)) found.add(Number(m[1] || m[2]));
-  }
+  for (const m of server.storedText().matchAll(/(?:RINGBIG(\d+)Z|ringctl(\d+)z)/g)) found.add(Number(m[1] || m[2]));
   return found;
 }
 

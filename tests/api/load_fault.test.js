@@ -190,8 +190,20 @@ const whyNoTmpfs = () => {
 };
 const noTmpfs = whyNoTmpfs();
 
+// With the state in PostgreSQL (OPENECS_TEST_STORE=postgres) the disk that fills is the
+// database's as well: a trigger on the server's table answers every write as PostgreSQL does when
+// its disk is full (SQLSTATE 53100), until space is freed.
+const DISK_FULL_SQL = `CREATE OR REPLACE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$;
+  CREATE OR REPLACE TRIGGER disk_full BEFORE INSERT OR UPDATE OR DELETE ON docs
+  FOR EACH STATEMENT EXECUTE FUNCTION disk_full();`;
+
 describe('a full disk under the data dir', { skip: noTmpfs || false }, () => {
   let server, ecs, vpcId;
+  const fillAll = () => {
+    fill(server.dataDir);
+    if (h.STORE === 'postgres') server.storeSql({ postgres: DISK_FULL_SQL });
+  };
   const acked = [];     // descriptions of security groups the API acknowledged
   const refused = [];   // descriptions of security groups refused with an ECS error
   const alive = () => server.child && server.child.exitCode === null && server.child.signalCode === null;
@@ -232,7 +244,7 @@ describe('a full disk under the data dir', { skip: noTmpfs || false }, () => {
   });
 
   test('a write on a full disk gets an ECS error; ecsd stays up and answers reads', async () => {
-    fill(server.dataDir);
+    fillAll();
     const outcomes = [];
     for (let k = 0; k < 20; k += 1) outcomes.push(await writeSg(`while-full-${k}`));
     const summary = outcomes.map((r) => (r.status ? `${r.status}${r.json && r.json.Code ? ` ${r.json.Code}` : ''}` : r.error));
@@ -250,7 +262,7 @@ describe('a full disk under the data dir', { skip: noTmpfs || false }, () => {
   });
 
   test('ecsd (re)started on a full data dir comes up, answers reads and refuses writes without exiting', async () => {
-    fill(server.dataDir);
+    fillAll();
     await server.kill9();
     let startError;
     const attempts = [];
@@ -276,6 +288,7 @@ describe('a full disk under the data dir', { skip: noTmpfs || false }, () => {
 
   test('after space is freed, writes work again and a restart (graceful and kill -9) loads everything acknowledged', { timeout: 60000 }, async () => {
     fs.rmSync(path.join(server.dataDir, 'filler'), { force: true });
+    if (h.STORE === 'postgres') server.storeSql({ postgres: 'DROP TRIGGER IF EXISTS disk_full ON docs' });
     if (!alive()) {
       await server.kill9();
       await server.start();

@@ -58,7 +58,7 @@ async function release(ids) {
 const run = (overrides = {}) => h.runInstances(ecs, net, { instanceType: NANO, ...overrides });
 
 function accountCmd(args) {
-  return spawnSync(h.BIN, ['account', ...args, '--data-dir', server.dataDir], { encoding: 'utf8' });
+  return spawnSync(h.BIN, ['account', ...args, ...server.storeArgs()], { encoding: 'utf8' });
 }
 
 test('DescribeAccountAttributes: the quotas, their usage and the network type', async () => {

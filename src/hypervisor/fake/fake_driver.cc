@@ -215,6 +215,17 @@ Status FakeDriver::SyncNics(const DesiredVm& vm, std::map<std::string, std::stri
 Status FakeDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) {
   std::set<std::string> want;
   for (const auto& d : vm.disks) want.insert(d.disk_id);
+  // A hot-plug or an unplug takes a short operation's time, as QEMU's device_add/del do (so a
+  // disk is seen Attaching or Detaching for a while).
+  bool changes = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto vm_it = vms_.find(vm.instance_id);
+    auto known = disks_.find(vm.instance_id);
+    changes = vm_it != vms_.end() && vm_it->second.power == PowerState::kRunning &&
+              known != disks_.end() && known->second != want;
+  }
+  if (changes) Sleep(true);
   std::lock_guard<std::mutex> lock(mu_);
   OPENECS_RETURN_IF_ERROR(SyncDevices(vm.instance_id, want, disks_, refused));
   ApplyLimits(vm);

@@ -1,0 +1,237 @@
+#include "store/pg_store.h"
+
+#include <libpq-fe.h>
+
+#include <cstring>
+
+#include "common/log.h"
+
+namespace openecs {
+namespace {
+
+// The advisory locks: one server's on its schema (ClaimExclusive: the first key with the
+// schema's hash, so one database can hold several clouds in several schemas), and the one that
+// serialises two processes creating the schema at once.
+constexpr const char* kServerLockKey = "730513624";
+constexpr const char* kSchemaLockKey = "730513625";
+
+constexpr Oid kTextOid = 25, kInt8Oid = 20;
+
+struct PgResult {
+  PGresult* r = nullptr;
+  explicit PgResult(PGresult* res) : r(res) {}
+  ~PgResult() { PQclear(r); }
+  PgResult(const PgResult&) = delete;
+  PgResult& operator=(const PgResult&) = delete;
+  ExecStatusType status() const { return PQresultStatus(r); }
+};
+
+bool Broken(PGconn* c) { return c == nullptr || PQstatus(c) != CONNECTION_OK; }
+
+std::string Message(PGconn* c) {
+  std::string m = c ? PQerrorMessage(c) : "no connection";
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+// A lost connection is the service being unavailable; anything else is a failure of ours.
+Error PgError(PGconn* c, const char* step) {
+  return MakeError(Broken(c) ? ErrorCode::kServiceUnavailable : ErrorCode::kInternalError,
+                   std::string("state storage failure (") + step + "): " + Message(c));
+}
+
+Status ExecSimple(PGconn* c, const char* sql, const char* step) {
+  PgResult r(PQexec(c, sql));
+  if (r.status() != PGRES_COMMAND_OK && r.status() != PGRES_TUPLES_OK) return PgError(c, step);
+  return Ok();
+}
+
+struct Statement {
+  const char* name;
+  const char* sql;
+  int params;
+  Oid types[4];
+};
+// Prepared on each connection. Version 1 inserts (a row that exists: nothing written, a
+// conflict); N > 1 replaces N - 1.
+constexpr Statement kStatements[] = {
+    {"ins",
+     "INSERT INTO docs(kind, id, version, body) VALUES($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+     4,
+     {kTextOid, kTextOid, kInt8Oid, kTextOid}},
+    {"upd",
+     "UPDATE docs SET version = $3, body = $4 WHERE kind = $1 AND id = $2 AND version = $3 - 1",
+     4,
+     {kTextOid, kTextOid, kInt8Oid, kTextOid}},
+    {"del",
+     "DELETE FROM docs WHERE kind = $1 AND id = $2 AND version = $3",
+     3,
+     {kTextOid, kTextOid, kInt8Oid}},
+    {"load",
+     "SELECT id, version, body FROM docs WHERE kind = $1 ORDER BY id COLLATE \"C\"",
+     1,
+     {kTextOid}},
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> PgStore::Open(const std::string& uri) {
+  std::unique_ptr<PgStore> store(new PgStore(uri));
+  OPENECS_RETURN_IF_ERROR(store->Connect());
+  PGconn* c = store->conn_;
+  // The schema, once, even when two processes start together (CREATE TABLE IF NOT EXISTS alone
+  // can race in PostgreSQL's catalogue).
+  OPENECS_RETURN_IF_ERROR(ExecSimple(c, "BEGIN", "schema"));
+  Status st = ExecSimple(c,
+                         (std::string("SELECT pg_advisory_xact_lock(") + kSchemaLockKey +
+                          ", hashtext(current_schema()))")
+                             .c_str(),
+                         "schema lock");
+  if (st.ok())
+    st = ExecSimple(c,
+                    "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, "
+                    "version BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id))",
+                    "schema");
+  if (!st.ok()) {
+    (void)ExecSimple(c, "ROLLBACK", "rollback");
+    return st.error();
+  }
+  OPENECS_RETURN_IF_ERROR(ExecSimple(c, "COMMIT", "schema"));
+  // The statements are prepared after the table exists (Connect prepared none on a new database).
+  OPENECS_RETURN_IF_ERROR(store->Connect());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+PgStore::~PgStore() {
+  if (conn_) PQfinish(conn_);
+}
+
+Status PgStore::Connect() {
+  if (conn_) PQfinish(conn_);
+  conn_ = PQconnectdb(uri_.c_str());
+  if (Broken(conn_)) {
+    Error e =
+        MakeError(ErrorCode::kServiceUnavailable,
+                  "state storage unavailable: cannot connect to PostgreSQL: " + Message(conn_));
+    PQfinish(conn_);
+    conn_ = nullptr;
+    return e;
+  }
+  // Warnings of the server (NOTICE: relation exists) are not ours to print.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
+  PgResult has(PQexec(conn_, "SELECT to_regclass('docs') IS NOT NULL"));
+  bool table = has.status() == PGRES_TUPLES_OK && PQntuples(has.r) == 1 &&
+               std::strcmp(PQgetvalue(has.r, 0, 0), "t") == 0;
+  if (table) {
+    for (const Statement& s : kStatements) {
+      PgResult r(PQprepare(conn_, s.name, s.sql, s.params, s.types));
+      if (r.status() != PGRES_COMMAND_OK) return PgError(conn_, "prepare");
+    }
+  }
+  if (exclusive_) {
+    exclusive_ = false;
+    if (Status st = ClaimExclusiveLocked(); !st.ok()) {
+      PQfinish(conn_);
+      conn_ = nullptr;
+      return st;
+    }
+  }
+  return Ok();
+}
+
+Status PgStore::ClaimExclusive() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Broken(conn_)) OPENECS_RETURN_IF_ERROR(Connect());
+  return ClaimExclusiveLocked();
+}
+
+Status PgStore::ClaimExclusiveLocked() {
+  PgResult r(PQexec(conn_, (std::string("SELECT pg_try_advisory_lock(") + kServerLockKey +
+                            ", hashtext(current_schema()))")
+                               .c_str()));
+  if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1) return PgError(conn_, "lock");
+  if (std::strcmp(PQgetvalue(r.r, 0, 0), "t") != 0)
+    return MakeError(ErrorCode::kOperationConflict,
+                     "another ecsd server holds this PostgreSQL schema (one server per schema: "
+                     "its state is cached in the server's memory)");
+  exclusive_ = true;
+  return Ok();
+}
+
+Status PgStore::Commit(const WriteBatch& batch) {
+  if (batch.empty()) return Ok();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int attempt = 0;; ++attempt) {
+    if (Broken(conn_)) OPENECS_RETURN_IF_ERROR(Connect());
+    bool commit_sent = false;
+    Status st = CommitOnce(batch, &commit_sent);
+    // A refused write, a COMMIT of unknown outcome, or a second lost connection: the caller's.
+    if (st.ok() || !Broken(conn_) || commit_sent || attempt == 1) return st;
+    LOG_WARN("state storage: connection lost before the commit ({}); retrying once",
+             st.error().message);
+  }
+}
+
+Status PgStore::CommitOnce(const WriteBatch& batch, bool* commit_sent) {
+  OPENECS_RETURN_IF_ERROR(ExecSimple(conn_, "BEGIN", "begin"));
+  auto fail = [&](Error e) -> Status {
+    if (!Broken(conn_)) (void)ExecSimple(conn_, "ROLLBACK", "rollback");
+    return e;
+  };
+  auto run = [&](const char* stmt, const Doc& d, int n, const char* step) -> Result<bool> {
+    std::string version = std::to_string(d.version);
+    const char* values[4] = {d.kind.c_str(), d.id.c_str(), version.c_str(), d.body.c_str()};
+    int lengths[4] = {static_cast<int>(d.kind.size()), static_cast<int>(d.id.size()),
+                      static_cast<int>(version.size()), static_cast<int>(d.body.size())};
+    PgResult r(PQexecPrepared(conn_, stmt, n, values, lengths, nullptr, 0));
+    if (r.status() != PGRES_COMMAND_OK) return PgError(conn_, step);
+    return std::strcmp(PQcmdTuples(r.r), "1") == 0;
+  };
+  for (const Doc& d : batch.puts) {
+    bool insert = d.version <= 1;
+    auto done = run(insert ? "ins" : "upd", d, 4, "write");
+    if (!done.ok()) return fail(done.error());
+    if (!*done)
+      return fail(MakeError(
+          ErrorCode::kOperationConflict,
+          d.kind + " " + d.id + (insert ? " already exists" : " was changed by another writer")));
+  }
+  for (const Doc& d : batch.deletes) {
+    auto done = run("del", d, 3, "delete");
+    if (!done.ok()) return fail(done.error());
+    if (!*done)
+      return fail(MakeError(ErrorCode::kOperationConflict,
+                            d.kind + " " + d.id + " was changed by another writer"));
+  }
+  *commit_sent = true;
+  return ExecSimple(conn_, "COMMIT", "commit");
+}
+
+Result<std::vector<Doc>> PgStore::LoadAll(std::string_view kind) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int attempt = 0;; ++attempt) {
+    if (Broken(conn_)) OPENECS_RETURN_IF_ERROR(Connect());
+    std::string k(kind);
+    const char* values[1] = {k.c_str()};
+    PgResult r(PQexecPrepared(conn_, "load", 1, values, nullptr, nullptr, 0));
+    if (r.status() != PGRES_TUPLES_OK) {
+      if (Broken(conn_) && attempt == 0) continue;  // a read is safe to retry
+      return PgError(conn_, "read");
+    }
+    std::vector<Doc> out;
+    int n = PQntuples(r.r);
+    out.reserve(n);
+    for (int i = 0; i < n; ++i) {
+      Doc d;
+      d.kind = k;
+      d.id.assign(PQgetvalue(r.r, i, 0), PQgetlength(r.r, i, 0));
+      d.version = std::strtoll(PQgetvalue(r.r, i, 1), nullptr, 10);
+      d.body.assign(PQgetvalue(r.r, i, 2), PQgetlength(r.r, i, 2));
+      out.push_back(std::move(d));
+    }
+    return out;
+  }
+}
+
+}  // namespace openecs
