@@ -52,19 +52,24 @@ struct Statement {
   int params;
   Oid types[4];
 };
-// Prepared on each connection. Version 1 inserts (a row that exists: nothing written, a
-// conflict); N > 1 replaces N - 1.
+// Prepared on each connection. Version 1 inserts (a row that exists: unique_violation); N > 1
+// replaces N - 1, and a delete removes the stored version. An update or delete that finds no
+// such row must fail the transaction, not just touch nothing (the batch runs as one implicit
+// transaction, which a statement's error alone aborts): it divides by the number of rows it
+// touched, so none is a division_by_zero, which CommitOnce reads as the conflict it is.
 constexpr Statement kStatements[] = {
     {"ins",
-     "INSERT INTO docs(kind, id, version, body) VALUES($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+     "INSERT INTO docs(kind, id, version, body) VALUES($1, $2, $3, $4)",
      4,
      {kTextOid, kTextOid, kInt8Oid, kTextOid}},
     {"upd",
-     "UPDATE docs SET version = $3, body = $4 WHERE kind = $1 AND id = $2 AND version = $3 - 1",
+     "WITH w AS (UPDATE docs SET version = $3, body = $4 WHERE kind = $1 AND id = $2 AND "
+     "version = $3 - 1 RETURNING 1) SELECT 1 / count(*) FROM w",
      4,
      {kTextOid, kTextOid, kInt8Oid, kTextOid}},
     {"del",
-     "DELETE FROM docs WHERE kind = $1 AND id = $2 AND version = $3",
+     "WITH w AS (DELETE FROM docs WHERE kind = $1 AND id = $2 AND version = $3 RETURNING 1) "
+     "SELECT 1 / count(*) FROM w",
      3,
      {kTextOid, kTextOid, kInt8Oid}},
     {"load",
@@ -174,38 +179,95 @@ Status PgStore::Commit(const WriteBatch& batch) {
 }
 
 Status PgStore::CommitOnce(const WriteBatch& batch, bool* commit_sent) {
-  OPENECS_RETURN_IF_ERROR(ExecSimple(conn_, "BEGIN", "begin"));
-  auto fail = [&](Error e) -> Status {
-    if (!Broken(conn_)) (void)ExecSimple(conn_, "ROLLBACK", "rollback");
+  // The batch is one pipeline: every statement, then one Sync. Between two Syncs the extended
+  // protocol runs one implicit transaction, committed at the Sync, rolled back whole if a
+  // statement fails; so a batch costs about one round trip and one fsync, not one per record.
+  // Results are read every kChunk statements (a flush request), so neither side's socket
+  // buffer fills while the other waits.
+  constexpr size_t kChunk = 256;
+  struct Op {
+    const char* stmt;
+    const Doc* doc;
+    int params;
+  };
+  std::vector<Op> ops;
+  ops.reserve(batch.puts.size() + batch.deletes.size());
+  for (const Doc& d : batch.puts) ops.push_back({d.version <= 1 ? "ins" : "upd", &d, 4});
+  for (const Doc& d : batch.deletes) ops.push_back({"del", &d, 3});
+  if (PQenterPipelineMode(conn_) != 1) return PgError(conn_, "pipeline");
+  Status outcome = Ok();
+  bool lost = false;
+  auto send = [&](const Op& op) {
+    std::string version = std::to_string(op.doc->version);
+    const char* values[4] = {op.doc->kind.c_str(), op.doc->id.c_str(), version.c_str(),
+                             op.doc->body.c_str()};
+    int lengths[4] = {static_cast<int>(op.doc->kind.size()), static_cast<int>(op.doc->id.size()),
+                      static_cast<int>(version.size()), static_cast<int>(op.doc->body.size())};
+    return PQsendQueryPrepared(conn_, op.stmt, op.params, values, lengths, nullptr, 0) == 1;
+  };
+  // Reads one statement's result (then the null that ends it); the first failure is the outcome.
+  auto read = [&](const Op& op) {
+    PGresult* raw = PQgetResult(conn_);
+    if (!raw) {
+      lost = true;
+      return;
+    }
+    PgResult r(raw);
+    PQclear(PQgetResult(conn_));  // the end of this statement's results
+    ExecStatusType s = r.status();
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_PIPELINE_ABORTED ||
+        !outcome.ok())
+      return;
+    const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
+    std::string code = state ? state : "";
+    const Doc& d = *op.doc;
+    if (code == "23505")
+      outcome = MakeError(ErrorCode::kOperationConflict, d.kind + " " + d.id + " already exists");
+    else if (code == "22012")
+      outcome = MakeError(ErrorCode::kOperationConflict,
+                          d.kind + " " + d.id + " was changed by another writer");
+    else
+      outcome = MakeError(ErrorCode::kInternalError, "state storage failure (write): " +
+                                                         std::string(PQresultErrorMessage(r.r)));
+  };
+  size_t read_upto = 0;
+  for (size_t k = 0; k < ops.size() && outcome.ok() && !lost; ++k) {
+    if (!send(ops[k])) {
+      lost = true;
+      break;
+    }
+    if ((k + 1) % kChunk == 0 || k + 1 == ops.size()) {
+      if (PQsendFlushRequest(conn_) != 1 || PQflush(conn_) != 0) {
+        lost = true;
+        break;
+      }
+      for (; read_upto <= k && !lost; ++read_upto) read(ops[read_upto]);
+    }
+  }
+  // The Sync commits what ran, or rolls back after a failure (then the outcome is known: not
+  // committed).
+  if (!lost && PQpipelineSync(conn_) == 1) {
+    *commit_sent = outcome.ok();
+    for (; read_upto < ops.size() && !lost; ++read_upto) read(ops[read_upto]);
+    // What follows the statements is the Sync's own result.
+    PGresult* raw = lost ? nullptr : PQgetResult(conn_);
+    if (!raw) lost = true;
+    PgResult sync(raw);
+    if (raw && sync.status() != PGRES_PIPELINE_SYNC && outcome.ok())
+      outcome = PgError(conn_, "commit");
+  } else {
+    lost = true;
+  }
+  if (lost || Broken(conn_)) {
+    // The connection is gone or out of step: start again on a new one next time.
+    Error e = MakeError(ErrorCode::kServiceUnavailable,
+                        "state storage failure (commit): " + Message(conn_));
+    PQfinish(conn_);
+    conn_ = nullptr;
     return e;
-  };
-  auto run = [&](const char* stmt, const Doc& d, int n, const char* step) -> Result<bool> {
-    std::string version = std::to_string(d.version);
-    const char* values[4] = {d.kind.c_str(), d.id.c_str(), version.c_str(), d.body.c_str()};
-    int lengths[4] = {static_cast<int>(d.kind.size()), static_cast<int>(d.id.size()),
-                      static_cast<int>(version.size()), static_cast<int>(d.body.size())};
-    PgResult r(PQexecPrepared(conn_, stmt, n, values, lengths, nullptr, 0));
-    if (r.status() != PGRES_COMMAND_OK) return PgError(conn_, step);
-    return std::strcmp(PQcmdTuples(r.r), "1") == 0;
-  };
-  for (const Doc& d : batch.puts) {
-    bool insert = d.version <= 1;
-    auto done = run(insert ? "ins" : "upd", d, 4, "write");
-    if (!done.ok()) return fail(done.error());
-    if (!*done)
-      return fail(MakeError(
-          ErrorCode::kOperationConflict,
-          d.kind + " " + d.id + (insert ? " already exists" : " was changed by another writer")));
   }
-  for (const Doc& d : batch.deletes) {
-    auto done = run("del", d, 3, "delete");
-    if (!done.ok()) return fail(done.error());
-    if (!*done)
-      return fail(MakeError(ErrorCode::kOperationConflict,
-                            d.kind + " " + d.id + " was changed by another writer"));
-  }
-  *commit_sent = true;
-  return ExecSimple(conn_, "COMMIT", "commit");
+  PQexitPipelineMode(conn_);
+  return outcome;
 }
 
 Result<std::vector<Doc>> PgStore::LoadAll(std::string_view kind) {

@@ -116,6 +116,38 @@ TEST_P(StoreTest, BatchIsAllOrNothing) {
   EXPECT_TRUE(store_->Commit(next).ok());
 }
 
+// A large batch (PostgreSQL's goes as pipelined chunks) is still all or nothing: a conflict in
+// its last record leaves none of the thousand before it.
+TEST_P(StoreTest, ALargeBatchIsAllOrNothing) {
+  WriteBatch first;
+  first.puts.push_back({"disk", "d-9999", 1, "{}"});
+  ASSERT_TRUE(store_->Commit(first).ok());
+  std::string body = R"({"pad":")" + std::string(10000, 'p') + R"("})";
+  WriteBatch big;
+  for (int i = 0; i < 1000; ++i) big.puts.push_back({"disk", "d-" + std::to_string(i), 1, body});
+  big.puts.push_back({"disk", "d-9999", 1, "{}"});  // exists: the whole batch is refused
+  Status st = store_->Commit(big);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kOperationConflict);
+  EXPECT_EQ(store_->LoadAll("disk")->size(), 1u);
+  big.puts.pop_back();
+  ASSERT_TRUE(store_->Commit(big).ok());
+  auto all = store_->LoadAll("disk");
+  ASSERT_EQ(all->size(), 1001u);
+  EXPECT_EQ((*all)[0].body, body);
+  // Updates and deletes in one large batch, one of them stale.
+  WriteBatch mixed;
+  for (int i = 0; i < 600; ++i) mixed.puts.push_back({"disk", "d-" + std::to_string(i), 2, "{}"});
+  for (int i = 600; i < 1000; ++i)
+    mixed.deletes.push_back({"disk", "d-" + std::to_string(i), 1, ""});
+  mixed.deletes.push_back({"disk", "d-9999", 7, ""});  // not the stored version
+  EXPECT_EQ(store_->Commit(mixed).error().code, ErrorCode::kOperationConflict);
+  EXPECT_EQ(store_->LoadAll("disk")->size(), 1001u);
+  mixed.deletes.back().version = 1;
+  ASSERT_TRUE(store_->Commit(mixed).ok());
+  EXPECT_EQ(store_->LoadAll("disk")->size(), 600u);
+}
+
 TEST_P(StoreTest, KindsAreSeparateAndOrderedById) {
   WriteBatch b;
   for (const char* id : {"b", "a", "c"}) b.puts.push_back({"vpc", id, 1, "{}"});
