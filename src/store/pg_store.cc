@@ -83,27 +83,6 @@ constexpr Statement kStatements[] = {
 Result<std::unique_ptr<Store>> PgStore::Open(const std::string& uri) {
   std::unique_ptr<PgStore> store(new PgStore(uri));
   OPENECS_RETURN_IF_ERROR(store->Connect());
-  PGconn* c = store->conn_;
-  // The schema, once, even when two processes start together (CREATE TABLE IF NOT EXISTS alone
-  // can race in PostgreSQL's catalogue).
-  OPENECS_RETURN_IF_ERROR(ExecSimple(c, "BEGIN", "schema"));
-  Status st = ExecSimple(c,
-                         (std::string("SELECT pg_advisory_xact_lock(") + kSchemaLockKey +
-                          ", hashtext(current_schema()))")
-                             .c_str(),
-                         "schema lock");
-  if (st.ok())
-    st = ExecSimple(c,
-                    "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, "
-                    "version BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id))",
-                    "schema");
-  if (!st.ok()) {
-    (void)ExecSimple(c, "ROLLBACK", "rollback");
-    return st.error();
-  }
-  OPENECS_RETURN_IF_ERROR(ExecSimple(c, "COMMIT", "schema"));
-  // The statements are prepared after the table exists (Connect prepared none on a new database).
-  OPENECS_RETURN_IF_ERROR(store->Connect());
   return std::unique_ptr<Store>(std::move(store));
 }
 
@@ -125,14 +104,30 @@ Status PgStore::Connect() {
   // Warnings of the server (NOTICE: relation exists) are not ours to print.
   PQsetNoticeProcessor(
       conn_, [](void*, const char*) {}, nullptr);
-  PgResult has(PQexec(conn_, "SELECT to_regclass('docs') IS NOT NULL"));
-  bool table = has.status() == PGRES_TUPLES_OK && PQntuples(has.r) == 1 &&
-               std::strcmp(PQgetvalue(has.r, 0, 0), "t") == 0;
-  if (table) {
-    for (const Statement& s : kStatements) {
-      PgResult r(PQprepare(conn_, s.name, s.sql, s.params, s.types));
-      if (r.status() != PGRES_COMMAND_OK) return PgError(conn_, "prepare");
-    }
+  // The table, once, even when two processes connect together (CREATE TABLE IF NOT EXISTS
+  // alone can race in PostgreSQL's catalogue); then the statements, which need it.
+  Status st = ExecSimple(conn_, "BEGIN", "schema");
+  if (st.ok())
+    st = ExecSimple(conn_,
+                    (std::string("SELECT pg_advisory_xact_lock(") + kSchemaLockKey +
+                     ", hashtext(current_schema()))")
+                        .c_str(),
+                    "schema lock");
+  if (st.ok())
+    st = ExecSimple(conn_,
+                    "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, "
+                    "version BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id))",
+                    "schema");
+  if (st.ok()) st = ExecSimple(conn_, "COMMIT", "schema");
+  for (const Statement& s : kStatements) {
+    if (!st.ok()) break;
+    PgResult r(PQprepare(conn_, s.name, s.sql, s.params, s.types));
+    if (r.status() != PGRES_COMMAND_OK) st = PgError(conn_, "prepare");
+  }
+  if (!st.ok()) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+    return st;
   }
   if (exclusive_) {
     exclusive_ = false;

@@ -5,16 +5,18 @@
 //
 // The schema is SQLite's (sqlite_store.h): one table `docs(kind, id, version, body)`, created if
 // missing; bodies are the same JSON text, so a record reads the same from either backend.
-// Commit is one transaction (BEGIN ... COMMIT) whose puts and deletes carry the same
-// compare-and-swap on `version` as SQLite's: an insert of a row that exists, or an update or
-// delete of a version that is not the stored one, is OperationConflict and rolls everything
-// back. PostgreSQL's default synchronous_commit=on makes a returned Commit durable.
+// Commit is one transaction (a pipeline of the batch's statements ending in one Sync: about
+// one round trip) whose puts and deletes carry the same compare-and-swap on `version` as
+// SQLite's: an insert of a row that exists, or an update or delete of a version that is not the
+// stored one, is OperationConflict and rolls everything back. PostgreSQL's default
+// synchronous_commit=on makes a returned Commit durable.
 //
 // The connection: one, serialised by a mutex (Cloud::Write commits one batch at a time anyway).
-// A broken connection is reset once per call: a call that failed before COMMIT was sent is
-// retried on the new connection; one whose COMMIT got no answer is reported as failed
-// (ServiceUnavailable) without a retry, since the commit may or may not have happened, and
-// Cloud::Write then reads the batch's records back (service/cloud.h), which tells.
+// Each (re)connection makes the table if it is missing and prepares the statements. A broken
+// connection is reset once per call: a call that failed before its Sync was sent is retried on
+// the new connection; one whose Sync got no answer is reported as failed (ServiceUnavailable)
+// without a retry, since the commit may or may not have happened, and Cloud::Write then reads
+// the batch's records back (service/cloud.h), which tells.
 //
 // The tables live in the connection's current schema (`public`, or another named by the URI's
 // `options=-csearch_path%3D<schema>`, which must exist): one database can hold several clouds.

@@ -1,5 +1,12 @@
 #include "store/sqlite_store.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "common/log.h"
 #include "store/sqlite_util.h"
 
@@ -20,7 +27,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path) {
     sqlite3_close(db);
     return e;
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
   for (const char* sql :
        // FULL: a commit is on disk when Commit returns, not only in the page cache. Hosts act on
        // what is committed (an agent erases a deleted disk's file); with NORMAL a power loss
@@ -36,7 +43,32 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path) {
   return std::unique_ptr<Store>(std::move(store));
 }
 
-SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+SqliteStore::~SqliteStore() {
+  sqlite3_close(db_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+Status SqliteStore::ClaimExclusive() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (lock_fd_ >= 0) return Ok();
+  std::string file = path_ + ".lock";
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return MakeError(ErrorCode::kInternalError,
+                     "state storage failure (lock " + file + "): " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK)
+      return MakeError(ErrorCode::kOperationConflict,
+                       "another ecsd server holds " + path_ +
+                           " (one server per store: its state is cached in the server's memory)");
+    return MakeError(ErrorCode::kInternalError,
+                     "state storage failure (lock " + file + "): " + std::strerror(err));
+  }
+  lock_fd_ = fd;
+  return Ok();
+}
 
 Status SqliteStore::Exec(const char* sql) {
   char* err = nullptr;

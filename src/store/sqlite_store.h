@@ -17,12 +17,16 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
   Status Commit(const WriteBatch& batch) override;
   Result<std::vector<Doc>> LoadAll(std::string_view kind) override;
+  // An exclusive flock on "<path>.lock", held until the store is destroyed.
+  Status ClaimExclusive() override;
 
  private:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   Status Exec(const char* sql);
   std::mutex mu_;
   sqlite3* db_;
+  std::string path_;
+  int lock_fd_ = -1;
 };
 
 }  // namespace openecs

@@ -39,17 +39,16 @@ class Store {
   // PostgreSQL connection URI "postgresql://..." / "postgres://..." (creates the table:
   // pg_store.h). Anything else is InvalidParameter.
   static Result<std::unique_ptr<Store>> Open(const std::string& uri);
-  // Whether `uri` names a PostgreSQL database (what Open would give PgStore).
-  static bool IsPostgres(std::string_view uri);
 
   virtual Status Commit(const WriteBatch& batch) = 0;
   // Every document of a kind, ordered by id.
   virtual Result<std::vector<Doc>> LoadAll(std::string_view kind) = 0;
   // Claims the store for this process's server while it lives: a second server that claims it
   // gets OperationConflict (the server caches every record, so two would overwrite each
-  // other's view). SQLite's is the data directory's (the server's own lock); PostgreSQL's an
-  // advisory lock. Tools that only write (`ecsd account`) do not claim.
-  virtual Status ClaimExclusive() { return Ok(); }
+  // other's view). SQLite's is an flock on "<db>.lock", PostgreSQL's an advisory lock on the
+  // schema; either goes with the process (kill -9 included). Tools that only write
+  // (`ecsd account`) do not claim.
+  virtual Status ClaimExclusive() = 0;
 };
 
 }  // namespace openecs
