@@ -61,9 +61,10 @@ std::vector<std::string> DiskIds(const DesiredVm& vm) {
 }
 }  // namespace
 
-Agent::Agent(AgentChannel* channel, Driver* driver, AgentOptions options)
+Agent::Agent(AgentChannel* channel, Driver* driver, Storage* storage, AgentOptions options)
     : channel_(channel),
       driver_(driver),
+      storage_(storage),
       options_(std::move(options)),
       metadata_(options_.metadata_secret.empty() ? RandomHex(32) : options_.metadata_secret) {
   options_.host.vpc_data_plane = options_.network != nullptr;
@@ -146,7 +147,7 @@ void Agent::Loop() {
         [&] { return channel_->Pull(host_id(), full ? 0 : revision, 500); });
     if (!desired.ok()) {
       LOG_WARN("agent: pull failed: {}", desired.error().message);
-      if (desired.error().code == ErrorCode::kInvalidParameter) {  // the server forgot us
+      if (desired.error().code == ErrorCode::kUnknownHost) {  // the server forgot us
         auto id = channel_->Register(options_.host);
         if (id.ok()) {
           std::lock_guard<std::mutex> lock(mu_);
@@ -248,9 +249,12 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
   }
   // Disk and snapshot files of disks and snapshots that are gone.
   if (desired.storage_listed) {
-    if (Status st = driver_->CollectDisks(desired.pool_disks, desired.kept_snapshots); !st.ok())
+    std::set<std::string> disks(desired.pool_disks.begin(), desired.pool_disks.end());
+    std::set<std::string> snapshots(desired.kept_snapshots.begin(), desired.kept_snapshots.end());
+    if (Status st = storage_->Collect(disks, snapshots); !st.ok())
       LOG_WARN("agent: disk pool: {}", st.error().message);
-    if (Status st = driver_->CollectImages(desired.kept_images); !st.ok())
+    std::set<std::string> images(desired.kept_images.begin(), desired.kept_images.end());
+    if (Status st = storage_->CollectImages(images); !st.ok())
       LOG_WARN("agent: image store: {}", st.error().message);
   }
   // Long jobs: snapshots, custom images, image exports, disk files made anew. One under way when
@@ -264,7 +268,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
         o.snapshot = r;
         Send(o);
       };
-      auto made = driver_->MakeSnapshot(snap, [&](int pct) {
+      auto made = storage_->MakeSnapshot(snap, driver_->LiveCopyOf(snap), [&](int pct) {
         SnapshotReport r;
         r.snapshot_id = snap.snapshot_id;
         r.progress = pct;
@@ -292,7 +296,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
             Send(o);
           };
           int last = 0;
-          auto made = driver_->MakeImage(build, [&](int pct) {
+          auto made = storage_->MakeImage(build, [&](int pct) {
             if (pct < last + 5) return;  // a report per 5%
             last = pct;
             ImageReport r;
@@ -318,7 +322,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
     StartJob(
         "export:" + e.task_id,
         [this, e] {
-          Status st = driver_->ExportImage(e);
+          Status st = storage_->ExportImage(e);
           if (!st.ok())
             LOG_WARN("agent: export of image {} failed: {}", e.image_id, st.error().message);
           Observation o;  // no power news
@@ -329,7 +333,7 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
         /*transfer=*/true);
   for (const auto& build : desired.disk_builds)
     StartJob("build:" + build.disk_id + ":" + std::to_string(build.generation), [this, build] {
-      Status st = driver_->BuildDisk(build);
+      Status st = storage_->Build(build);
       if (st.ok())
         LOG_INFO("agent: disk {} made anew (build {})", build.disk_id, build.generation);
       else

@@ -2,6 +2,8 @@
 // The host agent. It registers its host through an AgentChannel, pulls the desired state of
 // the instances placed on it, and reconciles: it spawns, powers on/off, reboots and destroys
 // guests through the Driver until what runs matches what should run, reporting each result.
+// Snapshots, custom images, exports, disks made anew and the collection of what is gone it asks
+// of Storage (storage/storage.h); a running guest's snapshot through the driver's live copy.
 //
 // - One operation at a time per instance (Guest::busy); different instances proceed in
 //   parallel on a pool of worker threads.
@@ -37,6 +39,7 @@
 #include "hypervisor/driver.h"
 #include "model/agent_protocol.h"
 #include "net/vpc_network.h"
+#include "storage/storage.h"
 
 namespace openecs {
 
@@ -53,7 +56,7 @@ struct AgentOptions {
 
 class Agent {
  public:
-  Agent(AgentChannel* channel, Driver* driver, AgentOptions options);
+  Agent(AgentChannel* channel, Driver* driver, Storage* storage, AgentOptions options);
   ~Agent();
   // Registers and starts the reconcile loop in a background thread. If the server later says
   // it does not know this host (409 / InvalidParameter on a pull), the agent registers again.
@@ -107,6 +110,7 @@ class Agent {
 
   AgentChannel* channel_;
   Driver* driver_;
+  Storage* storage_;
   AgentOptions options_;
   MetadataService metadata_;
   std::unique_ptr<MetricsSampler> sampler_;  // monitoring (metrics_sampler.h)

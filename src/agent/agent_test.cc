@@ -9,6 +9,7 @@
 #include <condition_variable>
 
 #include "hypervisor/fake/fake_driver.h"
+#include "storage/fake_storage.h"
 
 namespace openecs {
 namespace {
@@ -120,7 +121,7 @@ class AgentTest : public ::testing::Test {
     options.workers = 4;
     options.full_sync_ms = 300;
     options.metrics_interval_ms = metrics_interval_ms;
-    agent_ = std::make_unique<Agent>(&channel_, &driver_, options);
+    agent_ = std::make_unique<Agent>(&channel_, &driver_, &storage_, options);
     ASSERT_TRUE(agent_->Start().ok());
   }
   void TearDown() override {
@@ -128,6 +129,7 @@ class AgentTest : public ::testing::Test {
   }
   ScriptedChannel channel_;
   FakeDriver driver_;
+  FakeStorage storage_{5};
   std::unique_ptr<Agent> agent_;
 };
 

@@ -50,7 +50,7 @@ Result<std::string> HttpAgentChannel::Call(const std::string& method, const std:
   json j = json::parse(res.body, nullptr, false);
   if (j.is_object() && j.contains("error")) message = j.value("error", "");
   // 409: the server does not know this host (say, its database was reset): register again.
-  ErrorCode code = res.status == 409   ? ErrorCode::kInvalidParameter
+  ErrorCode code = res.status == 409   ? ErrorCode::kUnknownHost
                    : res.status == 403 ? ErrorCode::kForbidden
                    : res.status == 503 ? ErrorCode::kServiceUnavailable
                                        : ErrorCode::kInternalError;

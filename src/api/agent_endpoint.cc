@@ -55,7 +55,7 @@ std::string HostInfoProblem(const json& j) {
 }
 
 HttpResponse FromError(const Error& e) {
-  int status = e.code == ErrorCode::kInvalidParameter     ? 409
+  int status = e.code == ErrorCode::kUnknownHost          ? 409
                : e.code == ErrorCode::kForbidden          ? 403
                : e.code == ErrorCode::kServiceUnavailable ? 503
                                                           : 500;

@@ -32,8 +32,9 @@ Result<std::optional<int>> HopLimitOf(const Params& p) {
   return std::optional<int>(static_cast<int>(**v));
 }
 
-Result<DiskRequest> DiskOf(const std::map<std::string, std::string>& m, bool system,
-                           int default_size) {
+// A disk of the request; without Size, 0: the service takes the image's size for a system disk
+// (at least 20 GiB) and the snapshot's for a data disk made from one.
+Result<DiskRequest> DiskOf(const std::map<std::string, std::string>& m, bool system) {
   DiskRequest d;
   auto get = [&](const char* k) {
     auto it = m.find(k);
@@ -52,7 +53,7 @@ Result<DiskRequest> DiskOf(const std::map<std::string, std::string>& m, bool sys
       return MakeError(ErrorCode::kMissingParameter,
                        "The input parameter \"DataDisk.N.Size\" that is mandatory for processing "
                        "this request is not supplied.");
-    d.size_gib = system ? default_size : 0;  // 0: the snapshot's size
+    d.size_gib = 0;
   } else {
     Params p({{"Size", size}});
     OPENECS_ASSIGN_OR_RETURN(auto n, p.Int("Size", 1, 1 << 20));
@@ -104,11 +105,9 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   std::map<std::string, std::string> sys;
   for (const char* k : {"Category", "Size", "PerformanceLevel", "DiskName", "Description"})
     if (auto v = p.Get(std::string("SystemDisk.") + k)) sys[k] = *v;
-  const Image* img = FindBuiltinImage(r.image_id);
-  OPENECS_ASSIGN_OR_RETURN(r.system_disk,
-                           DiskOf(sys, true, std::max(20, img ? img->size_gib : 20)));
+  OPENECS_ASSIGN_OR_RETURN(r.system_disk, DiskOf(sys, true));
   for (auto& m : p.ObjectList("DataDisk")) {
-    OPENECS_ASSIGN_OR_RETURN(DiskRequest d, DiskOf(m, false, 0));
+    OPENECS_ASSIGN_OR_RETURN(DiskRequest d, DiskOf(m, false));
     r.data_disks.push_back(std::move(d));
   }
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(p));

@@ -14,6 +14,7 @@
 
 #include "agent/agent.h"
 #include "agent/http_channel.h"
+#include "agent/vpc_nic_plug.h"
 #include "api/agent_endpoint.h"
 #include "api/api_server.h"
 #include "api/console_endpoint.h"
@@ -50,6 +51,8 @@
 #include "service/quota_service.h"
 #include "service/session_service.h"
 #include "service/snapshot_policy_service.h"
+#include "storage/fake_storage.h"
+#include "storage/local_storage.h"
 #include "store/audit_log.h"
 #include "store/metric_store.h"
 #include "store/store.h"
@@ -277,8 +280,21 @@ std::string MetadataSecret(const HostOptions& o) {
   return secret.ok() ? *secret : "";
 }
 
-// The hypervisor driver of this host; `fake` is set when it is the emulator's.
-std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake, VpcNetworks* network) {
+// What runs guests on a host: its VPC data plane (or none), storage and hypervisor driver,
+// declared so that the driver goes first when it ends. The fake ones are the emulator's.
+struct Host {
+  std::unique_ptr<VpcNetworks> network;
+  std::unique_ptr<VpcNicPlug> plug;
+  std::unique_ptr<Storage> storage;
+  std::unique_ptr<Driver> driver;
+  FakeDriver* fake_driver = nullptr;
+  FakeStorage* fake_storage = nullptr;
+};
+
+Host MakeHost(const HostOptions& o) {
+  Host h;
+  h.network = MakeNetwork(o);
+  if (h.network) h.plug = std::make_unique<VpcNicPlug>(h.network.get());
   char hostname[256] = "localhost";
   gethostname(hostname, sizeof(hostname) - 1);
   std::string name = o.name.empty() ? std::string(hostname) : o.name;
@@ -295,19 +311,23 @@ std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake, VpcN
                        o.fake_host_gpus > 0 ? "NVIDIA A10" : "",
                        false,
                        "fake"};
-    auto f = std::make_unique<FakeDriver>(fo);
-    *fake = f.get();
-    return f;
+    auto storage = std::make_unique<FakeStorage>(o.fake_delay_ms);
+    h.fake_storage = storage.get();
+    h.storage = std::move(storage);
+    auto driver = std::make_unique<FakeDriver>(fo);
+    h.fake_driver = driver.get();
+    h.driver = std::move(driver);
+    return h;
   }
+  ImportPolicy import;
+  import.allow = o.import_allow_list;
+  h.storage =
+      std::make_unique<LocalStorage>(o.data_dir + "/disks", o.image_dir, o.data_dir + "/snapshots",
+                                     o.data_dir + "/images", o.data_dir + "/exchange", import);
   QemuDriverOptions qo;
   qo.state_dir = o.data_dir + "/instances";
-  qo.disk_dir = o.data_dir + "/disks";
-  qo.snapshot_dir = o.data_dir + "/snapshots";
-  qo.custom_image_dir = o.data_dir + "/images";
-  qo.exchange_dir = o.data_dir + "/exchange";
-  qo.import.allow = o.import_allow_list;
-  qo.image_dir = o.image_dir;
-  qo.network = network;
+  qo.storage = h.storage.get();
+  qo.network = h.plug.get();
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
   int64_t memory_mb = static_cast<int64_t>(pages) * page_size / (1024 * 1024);
@@ -321,7 +341,8 @@ std::unique_ptr<Driver> MakeDriver(const HostOptions& o, FakeDriver** fake, VpcN
                      "",
                      false,
                      "qemu"};
-  return std::make_unique<QemuDriver>(qo);
+  h.driver = std::make_unique<QemuDriver>(qo);
+  return h;
 }
 
 struct AccountCmdOptions {
@@ -556,21 +577,18 @@ int RunDev(DevOptions o) {
   agent_service.set_session_hub(&session_hub);
   AgentEndpoint agent_endpoint(agent_service, *agent_token, tls.has_value());
 
-  // The embedded agent and its hypervisor driver.
-  FakeDriver* fake = nullptr;
-  std::unique_ptr<VpcNetworks> network;
-  std::unique_ptr<Driver> driver;
+  // The embedded agent and its host.
+  Host host;
   std::unique_ptr<Agent> agent;
   if (o.local_agent) {
     if (o.host.zone.empty()) o.host.zone = config.zones.front();
-    network = MakeNetwork(o.host);
-    driver = MakeDriver(o.host, &fake, network.get());
+    host = MakeHost(o.host);
     AgentOptions ao;
-    ao.host = driver->DescribeHost();
-    ao.network = network.get();
+    ao.host = host.driver->DescribeHost();
+    ao.network = host.network.get();
     ao.metadata_secret = MetadataSecret(o.host);
     ao.metrics_interval_ms = o.host.metrics_interval_ms;
-    agent = std::make_unique<Agent>(&agent_service, driver.get(), ao);
+    agent = std::make_unique<Agent>(&agent_service, host.driver.get(), host.storage.get(), ao);
     if (Status st = agent->Start(); !st.ok()) {
       std::cerr << "agent: " << st.error().message << "\n";
       return 1;
@@ -592,7 +610,9 @@ int RunDev(DevOptions o) {
     return r;
   });
   // Emulator controls: failure injection and delays of the fake hypervisor.
-  api.AddRoute("/openecs/fake/faults", [fake](const HttpRequest& req) {
+  FakeDriver* fake = host.fake_driver;
+  FakeStorage* fake_storage = host.fake_storage;
+  api.AddRoute("/openecs/fake/faults", [fake, fake_storage](const HttpRequest& req) {
     if (!fake)
       return ErrorResponse(MakeError(ErrorCode::kInvalidAction, "not in emulator mode"), "fake",
                            false);
@@ -601,7 +621,10 @@ int RunDev(DevOptions o) {
     if (pos != std::string::npos) ParseUrlEncoded(req.target.substr(pos + 1), false, &q);
     HttpResponse r;
     Status st = Ok();
-    if (q.count("delay_ms")) fake->set_delay_ms(std::atoi(q["delay_ms"].c_str()));
+    if (q.count("delay_ms")) {
+      fake->set_delay_ms(std::atoi(q["delay_ms"].c_str()));
+      fake_storage->set_delay_ms(std::atoi(q["delay_ms"].c_str()));
+    }
     // The CPU load a running fake guest reports (monitoring): cpu_load=0..100, -1 the default.
     if (q.count("cpu_load") && q.count("instance"))
       fake->SetLoad(q["instance"], std::atof(q["cpu_load"].c_str()));
@@ -663,12 +686,12 @@ int RunDev(DevOptions o) {
   std::unique_ptr<HttpServer> metrics_server;
   if (!o.metrics_listen.empty() && !(metrics_server = StartMetricsListener(o.metrics_listen)))
     return 1;
-  std::string host = o.listen.substr(0, o.listen.rfind(':'));
-  std::string endpoint = host + ":" + std::to_string((*server)->port());
+  std::string address = o.listen.substr(0, o.listen.rfind(':'));
+  std::string endpoint = address + ":" + std::to_string((*server)->port());
   WriteCredentials(o.host.data_dir, *account, endpoint, config.region_id);
   std::cout << "OpenECS dev: region " << config.region_id << ", "
             << (o.local_agent ? "driver " + o.host.driver + (fake ? " (emulator mode)" : "") +
-                                    (network ? ", VPC networking" : "")
+                                    (host.network ? ", VPC networking" : "")
                               : std::string("no local agent (ecsd agent --server ...)"))
             << "\n"
             << "  AccessKeyId:     " << account->access_key_id
@@ -756,9 +779,7 @@ int RunAgent(AgentCmdOptions o) {
                  "OPENECS_AGENT_TOKEN\n";
     return 2;
   }
-  FakeDriver* fake = nullptr;
-  auto network = MakeNetwork(o.host);
-  auto driver = MakeDriver(o.host, &fake, network.get());
+  Host host = MakeHost(o.host);
   if (!o.trust.fingerprint.empty()) {
     auto pin = NormalizeFingerprint(o.trust.fingerprint);
     if (!pin.ok()) {
@@ -779,11 +800,11 @@ int RunAgent(AgentCmdOptions o) {
     return 1;
   HttpAgentChannel channel(o.server, token, o.host.data_dir + "/host-key", o.trust);
   AgentOptions ao;
-  ao.host = driver->DescribeHost();
-  ao.network = network.get();
+  ao.host = host.driver->DescribeHost();
+  ao.network = host.network.get();
   ao.metadata_secret = MetadataSecret(o.host);
   ao.metrics_interval_ms = o.host.metrics_interval_ms;
-  Agent agent(&channel, driver.get(), ao);
+  Agent agent(&channel, host.driver.get(), host.storage.get(), ao);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   // The server may not be up yet: keep trying to register.

@@ -14,6 +14,8 @@ namespace openecs {
     "The request has failed due to a temporary failure of the server.")                            \
   X(kOperationConflict, "OperationConflict", 409,                                                  \
     "Request was denied due to conflict with a previous request.")                                 \
+  /* The agent protocol only: the server does not know this agent's host (it registers again). */  \
+  X(kUnknownHost, "OpenECS.UnknownHost", 409, "The server does not know this host.")               \
   X(kMissingParameter, "MissingParameter", 400,                                                    \
     "A parameter that is mandatory for processing this request is not supplied.")                  \
   X(kInvalidParameter, "InvalidParameter", 400, "The specified parameter is not valid.")           \

@@ -5,6 +5,8 @@
 // Contract for every implementation:
 // - Methods block until the operation is done (or failed) and are safe to call from several
 //   threads for *different* instances; the agent serialises calls for one instance.
+// - Disks, snapshots and images are storage's (storage/storage.h): a driver attaches the volume
+//   Storage::Ensure hands it and makes nothing of its own; the agent asks storage for the rest.
 // - Spawn defines the instance and creates its disks, leaving it powered off. If it fails it
 //   cleans up completely: no process, file or record of the instance remains (disks it made
 //   included).
@@ -14,8 +16,8 @@
 //   current metadata (host name, password, keys, user data, VNC password). They return once
 //   the virtual machine runs (the hypervisor started it), not when its OS has booted.
 // - Reboot restarts the guest in place (same identity, same disks).
-// - Destroy removes the instance. Disk files stay until CollectDisks no longer keeps them
-//   (`delete_disks` matters only to drivers without a disk pool). Destroying an instance that
+// - Destroy removes the instance. Its disks stay until storage collects them (`delete_disks`
+//   matters only to drivers that keep disks of their own). Destroying an instance that
 //   does not exist succeeds (treat not-found as done).
 // - State survives a restart of the agent: List() after a restart reports the guests that
 //   are still there, so the agent adopts them instead of spawning duplicates.
@@ -28,6 +30,7 @@
 
 #include "common/result.h"
 #include "model/agent_protocol.h"
+#include "storage/storage.h"
 
 namespace openecs {
 
@@ -109,27 +112,11 @@ class Driver {
   // disks go on. An error means the guest could not be reached or a step other than plugging
   // failed (an unplug, a resize): the caller retries the whole sync later.
   virtual Status SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) = 0;
-  // Copies a disk into this host's snapshot store as it is now (crash-consistent: through
-  // QEMU when a running guest has it), calling `progress` with percents as it goes; returns the
-  // file's sha256 and size (done=true). A failed copy leaves no file behind.
-  virtual Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
-                                              const std::function<void(int)>& progress) = 0;
-  // Makes a disk's file anew from the build's source (a snapshot, whose sha256 must be the
-  // recorded one; an image; or nothing), replacing the old file only once the new one is whole.
-  // On failure the old file is left as it was.
-  virtual Status BuildDisk(const DesiredDiskBuild& build) = 0;
-  // Makes a custom image in this host's image store (see DiskPool::MakeImage), calling
-  // `progress` with percents; a failure leaves nothing behind.
-  virtual Result<ImageReport> MakeImage(const DesiredImageBuild& build,
-                                        const std::function<void(int)>& progress) = 0;
-  // Writes a custom image into this host's exchange directory (DiskPool::ExportImage).
-  virtual Status ExportImage(const DesiredImageExport& e) = 0;
-  // Removes this host's custom images that are not in `keep`.
-  virtual Status CollectImages(const std::vector<std::string>& keep) = 0;
-  // Erases and removes this host's disk and snapshot files that belong to no disk in `keep`
-  // and no snapshot in `keep_snapshots`.
-  virtual Status CollectDisks(const std::vector<std::string>& keep,
-                              const std::vector<std::string>& keep_snapshots) = 0;
+  // How a running guest's disk is copied into a snapshot (Storage::LiveCopy: the hypervisor's
+  // block job into the volume storage hands it, crash-consistent while the guest writes on),
+  // or null when no running guest has the disk (storage copies it itself). The agent hands it
+  // to Storage::MakeSnapshot.
+  virtual Storage::LiveCopy LiveCopyOf(const DesiredSnapshot& snapshot) = 0;
   // The counters of a running guest (model/agent_protocol.h GuestSample): CPU time of its
   // virtual CPUs and its disks' I/O; `nics` only from drivers that have no VPC data plane to
   // read them from (the agent reads taps and the uplink itself). NotFound when not running.

@@ -2,8 +2,8 @@
 // The agent protocol: what a host agent and the server say to each other. The agent always
 // opens the conversation: it registers its host, pulls the desired state of the instances
 // placed on it (long-poll on a revision number), and reports what it observes. `ecsd dev`'s
-// embedded agent uses exactly these messages (through LocalAgentChannel); a remote agent will
-// carry the same messages over HTTP/JSON.
+// embedded agent uses exactly these messages (through LocalAgentChannel); a remote agent
+// carries the same messages over HTTP/JSON (agent/http_channel.h, api/agent_endpoint.h).
 #include <cstdint>
 #include <map>
 #include <optional>

@@ -152,7 +152,8 @@ struct Disk {
   bool enable_auto_snapshot = false;
   bool portable = true;
   // The host whose disk pool holds the file ("" while no host has made it: a new disk is
-  // made where it is first attached). Pools are host-local, so the disk stays on that host.
+  // made where it is first attached). Local storage (storage/local_storage.h) is host-local,
+  // so the disk stays on that host.
   std::string host_id;
   Tags tags;
   int64_t creation_time = 0;

@@ -115,7 +115,7 @@ Result<std::pair<std::string, std::string>> AgentService::Enrol(const HostInfo& 
   OPENECS_RETURN_IF_ERROR(cloud_.Write([&](Txn& txn) -> Status {
     auto it = txn.state().hosts.find(host_id);
     if (it == txn.state().hosts.end())
-      return MakeError(ErrorCode::kInvalidParameter, "host " + host_id + " vanished");
+      return MakeError(ErrorCode::kUnknownHost, "host " + host_id + " vanished");
     if (!it->second.key_hash.empty() && it->second.key_hash != Sha256Hex(issued))
       return MakeError(ErrorCode::kForbidden,
                        "host " + info.name + " is enrolled with another credential");
@@ -134,8 +134,7 @@ bool AgentService::KnowsZone(const std::string& zone_id) const {
 Status AgentService::Authenticate(const std::string& host_id, const std::string& key) const {
   return cloud_.Read<Status>([&](const State& s) -> Status {
     auto it = s.hosts.find(host_id);
-    if (it == s.hosts.end())
-      return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
+    if (it == s.hosts.end()) return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
     if (it->second.key_hash.empty() || !ConstantTimeEquals(Sha256Hex(key), it->second.key_hash))
       return MakeError(ErrorCode::kForbidden, "wrong credential for host " + host_id);
     return Ok();
@@ -218,8 +217,7 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
   if (rev <= since) return DesiredState{rev, false, {}};
   return cloud_.Read<Result<DesiredState>>([&](const State& s) -> Result<DesiredState> {
     auto hit = s.hosts.find(host_id);
-    if (hit == s.hosts.end())
-      return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
+    if (hit == s.hosts.end()) return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
     const Host& host = hit->second;
     DesiredState out;
     out.revision = rev;
@@ -335,7 +333,7 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
   std::vector<const Observation*> consoles;  // of this host's own guests
   OPENECS_RETURN_IF_ERROR(cloud_.Read<Status>([&](const State& s) -> Status {
     if (!s.hosts.count(host_id))
-      return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
+      return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
     for (const auto& o : obs) {
       if (o.instance_id.empty()) continue;
       auto it = s.instances.find(o.instance_id);
@@ -414,7 +412,7 @@ Status AgentService::ReportMetrics(const std::string& host_id,
       if (publics.count(eip.ip_address) && !eip.instance_id.empty()) eip_of[eip.ip_address] = id;
     return true;
   });
-  if (!known) return MakeError(ErrorCode::kInvalidParameter, "unknown host " + host_id);
+  if (!known) return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
   for (const auto& sample : own)
     if (sample.guest_agent >= 0) cloud_.SetGuestAgent(sample.instance_id, sample.guest_agent == 1);
   if (monitor) monitor->Ingest(own, eip_of);

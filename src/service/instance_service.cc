@@ -224,7 +224,11 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r,
   if (r.internet_max_bandwidth_out < 0 || r.internet_max_bandwidth_out > 100)
     return MakeError(ErrorCode::kInvalidParameter,
                      "InternetMaxBandwidthOut must be 0 to 100 Mbps.");
-  OPENECS_RETURN_IF_ERROR(ValidateDisk(r.system_disk, true, image->size_gib));
+  // The image is resolved here, once: a system disk without a size gets the image's.
+  DiskRequest system_disk = r.system_disk;
+  if (system_disk.size_gib == 0)
+    system_disk.size_gib = std::max(kDefaultSystemDiskGib, image->size_gib);
+  OPENECS_RETURN_IF_ERROR(ValidateDisk(system_disk, true, image->size_gib));
   if (r.data_disks.size() > 16)
     return MakeError(ErrorCode::kInvalidParameter, "At most 16 data disks.");
   for (const auto& d : r.data_disks)  // from a snapshot without a size: checked once resolved
@@ -362,7 +366,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r,
     PricedInstance priced{
         type, {}, r.internet_charge_type, r.internet_max_bandwidth_out, vsw.zone_id};
     priced.disks.push_back(
-        {r.system_disk.category, r.system_disk.performance_level, r.system_disk.size_gib, true});
+        {system_disk.category, system_disk.performance_level, system_disk.size_gib, true});
     for (const auto& d : data_disks)
       priced.disks.push_back({d.category, d.performance_level, d.size_gib, false});
     bool prepaid = r.charge_type == "PrePaid";
@@ -464,7 +468,7 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r,
         inst.disk_ids.push_back(disk.id);
         txn.Put(disk);
       };
-      make_disk(r.system_disk, true, 0);
+      make_disk(system_disk, true, 0);
       for (size_t k = 0; k < data_disks.size(); ++k)
         make_disk(data_disks[k], false, static_cast<int>(k) + 1);
       // The type's local disks: raw files on the instance's host, released with it.

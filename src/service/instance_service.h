@@ -16,9 +16,12 @@ struct DiskRequest {
   std::string category;
   std::string performance_level;
   std::string name, description, snapshot_id, device;
+  // 0: a system disk gets its image's size (at least kDefaultSystemDiskGib), a data disk made
+  // from a snapshot the snapshot's.
   int size_gib = 0;
   bool delete_with_instance = true;
 };
+inline constexpr int kDefaultSystemDiskGib = 20;
 
 // Category, size (for the category, and at least the image's for a system disk) and ESSD
 // performance level of a disk about to be made.

@@ -76,6 +76,24 @@ test('CreateImage from an instance: a snapshot, then the image; instances launch
   await ecs.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId: snap }));
 });
 
+test('an instance from a custom image larger than 20 GiB gets the image\'s size when SystemDisk.Size is left out', async () => {
+  const [inst] = await h.runRunning(ecs, net, { systemDisk: new Ecs.RunInstancesRequestSystemDisk({ size: 50 }) });
+  const id = await createImage({ instanceId: inst, imageName: 'fifty' });
+  await waitImage(id, 'Available');
+  assert.equal(Number((await image(id)).Size), 50);
+  const [copy] = await h.runRunning(ecs, net, { imageId: id });
+  const systemDisk = async (instanceId) => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, instanceId, diskType: 'system' }))).Disks.Disk[0];
+  assert.equal((await systemDisk(copy)).Size, 50);
+  // A size below the image's is refused; above it is kept.
+  await expectError(h.runInstances(ecs, net, { imageId: id, systemDisk: new Ecs.RunInstancesRequestSystemDisk({ size: 40 }) }),
+    'InvalidSystemDiskSize.ValueNotSupported', 400);
+  const [larger] = await h.runInstances(ecs, net, { imageId: id, systemDisk: new Ecs.RunInstancesRequestSystemDisk({ size: 60 }) });
+  assert.equal((await systemDisk(larger)).Size, 60);
+  // The built-in image keeps its default (20 GiB).
+  const [plain] = await h.runInstances(ecs, net);
+  assert.equal((await systemDisk(plain)).Size, 20);
+});
+
 test('CreateImage and ImportImage refuse what ECS refuses; share permissions', async () => {
   const [inst] = await h.runRunning(ecs, net);
   const disks = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: inst }))).Disks.Disk;

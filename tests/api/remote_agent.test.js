@@ -159,6 +159,11 @@ describe('remote host agent', () => {
     }
     r = await call('GET', `/openecs/agent/v1/desired?host_id=${hostId}&since=0&wait_ms=0`, undefined, { 'x-openecs-host-key': key });
     assert.equal(r.status, 200, r.body);
+    // A host the server does not know (its database was reset, say) is told so with 409: the
+    // agent's cue to register again.
+    r = await call('GET', '/openecs/agent/v1/desired?host_id=h-unknown&since=0&wait_ms=0', undefined, { 'x-openecs-host-key': key });
+    assert.equal(r.status, 409, r.body);
+    assert.match(r.body, /unknown host h-unknown/);
     // A new host enrols with the shared token and gets its own key; with it, it cannot report
     // about remote-1's guest (a forged "shut off" is refused whole, and the guest stays Running).
     r = await call('POST', '/openecs/agent/v1/register', JSON.stringify({ name: 'intruder', zone_id: h.ZONE_A, vcpus: 0, memory_mb: 0, driver: 'fake' }));

@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "common/crypto.h"
 
 namespace openecs {
 namespace {
@@ -263,53 +262,6 @@ std::vector<VmInfo> FakeDriver::List() {
   for (const auto& [id, vm] : vms_) out.push_back(vm);
   return out;
 }
-
-Result<SnapshotReport> FakeDriver::MakeSnapshot(const DesiredSnapshot& snapshot,
-                                                const std::function<void(int)>& progress) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load() / 2));
-  progress(50);
-  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load() / 2));
-  SnapshotReport r;
-  r.snapshot_id = snapshot.snapshot_id;
-  r.progress = 100;
-  r.done = true;
-  r.checksum = Sha256Hex("fake snapshot " + snapshot.snapshot_id);
-  return r;
-}
-
-Result<ImageReport> FakeDriver::MakeImage(const DesiredImageBuild& build,
-                                          const std::function<void(int)>& progress) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load() / 2));
-  progress(50);
-  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load() / 2));
-  if (!build.snapshot_id.empty() &&
-      build.snapshot_checksum != Sha256Hex("fake snapshot " + build.snapshot_id))
-    return MakeError(ErrorCode::kInternalError,
-                     "snapshot " + build.snapshot_id + " does not match its checksum");
-  ImageReport r;
-  r.image_id = build.image_id;
-  r.progress = 100;
-  r.done = true;
-  return r;
-}
-
-Status FakeDriver::ExportImage(const DesiredImageExport&) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
-  return Ok();
-}
-
-Status FakeDriver::BuildDisk(const DesiredDiskBuild& build) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
-  if (!build.snapshot_id.empty() &&
-      build.snapshot_checksum != Sha256Hex("fake snapshot " + build.snapshot_id))
-    return MakeError(ErrorCode::kInternalError,
-                     "snapshot " + build.snapshot_id + " does not match its checksum");
-  return Ok();
-}
-
-}  // namespace openecs
-
-namespace openecs {
 
 Result<GuestSample> FakeDriver::Stats(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);

@@ -51,20 +51,8 @@ class FakeDriver final : public Driver {
   };
   // The limits a running guest's disks have now, by disk id (empty when it is not running).
   std::map<std::string, DiskLimits> AppliedLimits(const std::string& id);
-  // No files: a snapshot is "made" after the operation delay, with a checksum of its id.
-  Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
-                                      const std::function<void(int)>& progress) override;
-  // No files: a build "copies" after the operation delay; a snapshot source must carry the
-  // checksum MakeSnapshot gave it.
-  Status BuildDisk(const DesiredDiskBuild& build) override;
-  // No files: an image is "made" after the operation delay (the same checksum rule).
-  Result<ImageReport> MakeImage(const DesiredImageBuild& build,
-                                const std::function<void(int)>& progress) override;
-  Status CollectImages(const std::vector<std::string>&) override { return Ok(); }
-  Status ExportImage(const DesiredImageExport&) override;  // no files: after the delay
-  Status CollectDisks(const std::vector<std::string>&, const std::vector<std::string>&) override {
-    return Ok();
-  }
+  // No block jobs: storage (storage/fake_storage.h) "copies" every snapshot itself.
+  Storage::LiveCopy LiveCopyOf(const DesiredSnapshot&) override { return nullptr; }
   void SetEventHandler(std::function<void(const std::string&)> handler) override;
   // Made-up counters that grow with time while the guest runs: its CPU at its load (SetLoad;
   // by default a steady 5-25 % that depends on its id), a little disk I/O and traffic in

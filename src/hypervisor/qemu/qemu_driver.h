@@ -2,8 +2,9 @@
 // The qemu driver: one QEMU process per running instance (q35; KVM when /dev/kvm exists, TCG
 // otherwise), daemonised so guests outlive a restart of ecsd and are adopted afterwards.
 //
-// Disks are files in the host's disk pool (disk_pool.h), throttled to their category's IOPS
-// and throughput. Per instance it keeps a directory <state_dir>/<instance-id>/ with the
+// Disks are the volumes storage hands it (storage/storage.h), throttled to their category's
+// IOPS and throughput; network interfaces join their network through the NicPlug it is given.
+// Per instance it keeps a directory <state_dir>/<instance-id>/ with the
 // instance's spec, its metadata files (cidata.h: given to the guest through fw_cfg, never as a
 // disk), the serial console log, two QMP sockets (commands; events), the VNC socket and
 // websocket port, and the QEMU pid file. Nothing of this leaves the driver except VncUrl:
@@ -17,6 +18,12 @@
 // new launch, so the guest boots with the current metadata. A guest that stops on its own is
 // noticed through the events socket and announced through the event handler within a second.
 // Network interfaces attached or detached while the guest runs are hot-plugged (SyncNics).
+//
+//   qemu_driver.cc   process lifecycle: define, launch, power, reboot, destroy, watch, list
+//   qemu_spec.cc     the instance's spec.json and metadata files
+//   qemu_devices.cc  hot-plug of interfaces and disks; the live snapshot copy (block job)
+//   qemu_stats.cc    CPU and disk counters
+//   qemu_guest.cc    the guest's agent, screen and session streams
 #include <atomic>
 #include <functional>
 #include <map>
@@ -26,24 +33,20 @@
 #include <thread>
 
 #include "hypervisor/driver.h"
-#include "hypervisor/qemu/disk_pool.h"
-#include "net/vpc_network.h"
+#include "hypervisor/nic_plug.h"
+#include "storage/storage.h"
 
 namespace openecs {
 
 struct QemuDriverOptions {
-  std::string state_dir;         // instance directories
-  std::string image_dir;         // <image_dir>/<image-id>/image.json (scripts/build-image)
-  std::string disk_dir;          // the disk pool (disk_pool.h): every disk file of this host
-  std::string snapshot_dir;      // the snapshot store: every snapshot file of this host
-  std::string custom_image_dir;  // custom images (m-...) this host made ("": image_dir)
-  std::string exchange_dir;      // ImportImage / ExportImage files: <exchange_dir>/<bucket>/...
-  ImportPolicy import;           // ImportImage's http:// sources (disk_pool.h)
+  std::string state_dir;       // instance directories
+  Storage* storage = nullptr;  // disks and images (required; outlives the driver)
   std::string qemu_binary = "qemu-system-x86_64";
   HostInfo host;
   int reboot_stop_timeout_ms = 60000;  // Reboot(force=false): how long the guest may take
-  // The VPC data plane; null: guests get QEMU's user-mode network instead.
-  VpcNetworks* network = nullptr;
+  // How interfaces join their network (the VPC data plane); null: guests get QEMU's user-mode
+  // network instead.
+  NicPlug* network = nullptr;
 };
 
 class QemuDriver final : public Driver {
@@ -81,17 +84,9 @@ class QemuDriver final : public Driver {
   // spare root port; device_del (after the guest let it go) + blockdev-del + object-del;
   // block_resize. Disks are QEMU devices "dev-<disk-id>" (argv.h has the node names).
   Status SyncDisks(const DesiredVm& vm, std::map<std::string, std::string>* refused) override;
-  // A running guest's disk: QMP blockdev-backup (sync=full) into a fresh qcow2, progress from
-  // query-jobs; otherwise qemu-img convert of the file. Then sha256, then rename into place.
-  Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& snapshot,
-                                      const std::function<void(int)>& progress) override;
-  Status BuildDisk(const DesiredDiskBuild& build) override;  // DiskPool::Build
-  Result<ImageReport> MakeImage(const DesiredImageBuild& build,
-                                const std::function<void(int)>& progress) override;
-  Status CollectImages(const std::vector<std::string>& keep) override;
-  Status ExportImage(const DesiredImageExport& e) override { return pool_.ExportImage(e); }
-  Status CollectDisks(const std::vector<std::string>& keep,
-                      const std::vector<std::string>& keep_snapshots) override;
+  // QMP blockdev-backup (sync=full) into the target, progress from query-jobs; null when the
+  // guest does not run or does not have the disk plugged.
+  Storage::LiveCopy LiveCopyOf(const DesiredSnapshot& snapshot) override;
   void SetEventHandler(std::function<void(const std::string&)> handler) override;
   // CPU: the user and system time of the vCPU threads (QMP query-cpus-fast names them; the
   // whole process if it does not), from /proc. Disks: QMP query-blockstats of each disk's
@@ -108,6 +103,9 @@ class QemuDriver final : public Driver {
   Status Launch(const DesiredVm& vm);
   // Takes the server's current metadata and disks into spec.json; returns it.
   Result<DesiredVm> UpdateSpec(const DesiredVm& want);
+  Status WriteSpec(const DesiredVm& vm);
+  // A disk as storage makes it: a system disk is an overlay on the instance's image.
+  static DesiredDisk WithImage(DesiredDisk d, const DesiredVm& vm);
   // Writes the instance's metadata files (BuildNoCloud) into its directory; returns them as
   // fw_cfg entries (name -> file).
   Result<std::vector<std::pair<std::string, std::string>>> WriteMetadataFiles(const DesiredVm& vm);
@@ -119,7 +117,6 @@ class QemuDriver final : public Driver {
   int64_t BootCount(const std::string& id) const;
 
   QemuDriverOptions options_;
-  DiskPool pool_;
   bool kvm_ = false;
   std::mutex mu_;
   std::function<void(const std::string&)> on_event_;

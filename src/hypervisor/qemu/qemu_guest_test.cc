@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "hypervisor/qemu/qemu_driver.h"
+#include "storage/local_storage.h"
 
 namespace openecs {
 namespace {
@@ -30,12 +31,11 @@ TEST(QemuGuest, AgentCommandsFilesScreenAndNmi) {
   if (!images || !*images) GTEST_SKIP() << "OPENECS_TEST_IMAGE_DIR not set";
   std::string root = fs::temp_directory_path() / ("qemu-guest-test-" + std::to_string(getpid()));
   fs::remove_all(root);
+  LocalStorage storage(root + "/disks", images, root + "/snapshots", root + "/images",
+                       root + "/exchange");
   QemuDriverOptions o;
   o.state_dir = root + "/state";
-  o.image_dir = images;
-  o.disk_dir = root + "/disks";
-  o.snapshot_dir = root + "/snapshots";
-  o.exchange_dir = root + "/exchange";
+  o.storage = &storage;
   auto driver = std::make_unique<QemuDriver>(o);
   DesiredVm vm;
   vm.instance_id = "i-qgatest" + std::to_string(getpid());
