@@ -2,7 +2,9 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "common/log.h"
 
@@ -14,6 +16,7 @@ namespace {
 // serialises two processes creating the schema at once.
 constexpr const char* kServerLockKey = "730513624";
 constexpr const char* kSchemaLockKey = "730513625";
+constexpr int kClaimAttempts = 30;  // 100 ms apart: a holder that just went lets go by then
 
 constexpr Oid kTextOid = 25, kInt8Oid = 20;
 
@@ -147,14 +150,21 @@ Status PgStore::ClaimExclusive() {
 }
 
 Status PgStore::ClaimExclusiveLocked() {
-  PgResult r(PQexec(conn_, (std::string("SELECT pg_try_advisory_lock(") + kServerLockKey +
-                            ", hashtext(current_schema()))")
-                               .c_str()));
-  if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1) return PgError(conn_, "lock");
-  if (std::strcmp(PQgetvalue(r.r, 0, 0), "t") != 0)
-    return MakeError(ErrorCode::kOperationConflict,
-                     "another ecsd server holds this PostgreSQL schema (one server per schema: "
-                     "its state is cached in the server's memory)");
+  // The lock is the holder's session's: PostgreSQL lets it go when that backend ends, which it
+  // does a moment after the holder's connection closes (a server that just stopped or was
+  // killed). So a taken lock is tried again for a while before it counts as another server's.
+  for (int attempt = 0;; ++attempt) {
+    PgResult r(PQexec(conn_, (std::string("SELECT pg_try_advisory_lock(") + kServerLockKey +
+                              ", hashtext(current_schema()))")
+                                 .c_str()));
+    if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1) return PgError(conn_, "lock");
+    if (std::strcmp(PQgetvalue(r.r, 0, 0), "t") == 0) break;
+    if (attempt == kClaimAttempts - 1)
+      return MakeError(ErrorCode::kOperationConflict,
+                       "another ecsd server holds this PostgreSQL schema (one server per schema: "
+                       "its state is cached in the server's memory)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   exclusive_ = true;
   return Ok();
 }

@@ -23,7 +23,9 @@
 //
 // One server per schema, until several servers share one (issue 20): ClaimExclusive takes a
 // session-level advisory lock, held while the connection lives; a second server on the same
-// schema is refused at start, and the lock goes with the process (kill -9 included). If the
+// schema is refused at start, and the lock goes with the process (kill -9 included). PostgreSQL
+// releases it a moment after the holder's connection closes, so a taken lock is tried for 3 s
+// before the claim fails (a server restarted at once after a stop or a crash gets it). If the
 // connection is reset the lock is taken again, and a failure to get it back is fatal for the
 // calls that follow (they fail with ServiceUnavailable) rather than two writers with two
 // caches.
