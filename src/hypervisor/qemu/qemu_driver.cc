@@ -141,8 +141,8 @@ int QemuDriver::Pid(const std::string& id) const {
 Status QemuDriver::Spawn(const DesiredVm& spec) {
   std::string dir = Dir(spec.instance_id);
   if (fs::exists(dir + "/spec.json")) return Ok();  // already defined
-  OPENECS_ASSIGN_OR_RETURN(auto boot, options_.storage->Boot(spec.image_id));
-  (void)boot;
+  // The image must be on this host.
+  OPENECS_RETURN_IF_ERROR(options_.storage->Boot(spec.image_id));
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Fail("cannot create " + dir + ": " + ec.message());
