@@ -33,7 +33,7 @@ void ReleaseInstance(Txn& txn, const std::string& instance_id) {
     auto d = s.disks.find(disk_id);
     if (d == s.disks.end()) continue;
     if (d->second.status == "ReIniting")
-      FailTask(txn, d->second.build_task_id, "IncorrectInstanceStatus",
+      FailTask(txn, d->second.build_task_id, ErrorCode::kIncorrectInstanceStatus,
                "The instance was released while its disk was being re-initialized.");
     if (d->second.delete_with_instance) {
       FailSnapshotsOf(txn, disk_id, "The disk was released with its instance before the copy.");

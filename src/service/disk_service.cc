@@ -573,7 +573,7 @@ void ApplyDiskBuildReport(Txn& txn, const std::string& host_id, const DiskBuildR
       d.build_generation != r.generation)
     return;
   if (r.failed) {
-    FailTask(txn, d.build_task_id, "InternalError", r.error);
+    FailTask(txn, d.build_task_id, ErrorCode::kInternalError, r.error);
     if (d.status == "Creating") {  // nothing was made: the disk goes
       txn.Erase<Disk>(d.id);
       return;

@@ -386,7 +386,7 @@ void ApplyImageExportReport(Txn& txn, const std::string& host_id, const ImageExp
   CustomImage& image = it->second;
   if (image.host_id != host_id || image.export_task_id != r.task_id) return;
   if (r.failed)
-    FailTask(txn, r.task_id, "InternalError", r.error);
+    FailTask(txn, r.task_id, ErrorCode::kInternalError, r.error);
   else
     FinishTask(txn, r.task_id);
   image.export_task_id.clear();
@@ -413,7 +413,7 @@ void ApplyImageReport(Txn& txn, const std::string& host_id, const ImageReport& r
   if (r.failed) {
     image.status = "CreateFailed";
     image.error = r.error;
-    FailTask(txn, image.task_id, "InternalError", r.error);
+    FailTask(txn, image.task_id, ErrorCode::kInternalError, r.error);
   } else if (r.done) {
     image.status = "Available";
     image.progress = 100;

@@ -158,43 +158,21 @@ Status ValidateDisk(const DiskRequest& d, bool system, int image_min_gib) {
   return Ok();
 }
 
-Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r, RunOrder* order) {
-  // Checks that need no state.
-  if (r.amount < 1 || r.amount > 100) return MakeError(ErrorCode::kInvalidAmount);
-  int min_amount = r.min_amount == 0 ? r.amount : r.min_amount;
-  if (min_amount < 1 || min_amount > r.amount) return MakeError(ErrorCode::kInvalidAmount);
-  if (r.image_id.empty())
-    return MakeError(ErrorCode::kMissingParameter,
-                     "The input parameter \"ImageId\" that is mandatory for processing this "
-                     "request is not supplied.");
-  if (r.instance_type.empty())
-    return MakeError(ErrorCode::kMissingParameter,
-                     "The input parameter \"InstanceType\" that is mandatory for processing this "
-                     "request is not supplied.");
-  const InstanceType* type = FindInstanceType(r.instance_type);
-  if (!type) return MakeError(ErrorCode::kInvalidInstanceType);
-  // A custom image is on one host: its instances are placed there.
-  std::string image_host;
-  std::optional<Image> image = cloud.Read<std::optional<Image>>(
-      [&](const State& s) { return FindImage(s, r.account_id, r.image_id, &image_host); });
-  if (!image) return MakeError(ErrorCode::kInvalidImageIdNotFound);
-  if (r.vswitch_id.empty())
-    return MakeError(ErrorCode::kMissingParameter,
-                     "The input parameter \"VSwitchId\" that is mandatory for processing this "
-                     "request is not supplied.");
-  if (r.security_group_ids.empty())
-    return MakeError(ErrorCode::kMissingParameter,
-                     "The input parameter \"SecurityGroupId\" that is mandatory for processing "
-                     "this request is not supplied.");
-  if (r.security_group_ids.size() > 5)
-    return MakeError(ErrorCode::kInvalidParameter,
-                     "An instance can join at most 5 security groups.");
-  if (!r.password.empty()) OPENECS_RETURN_IF_ERROR(ValidatePassword(r.password));
-  OPENECS_RETURN_IF_ERROR(ValidateUserData(r.user_data));
-  OPENECS_RETURN_IF_ERROR(
-      ValidateMetadataOptions(r.metadata_http_endpoint, r.metadata_http_tokens));
-  if (!r.host_name.empty()) OPENECS_RETURN_IF_ERROR(ValidateHostName(r.host_name, true));
-  if (!ValidResourceName(r.name)) return MakeError(ErrorCode::kInvalidInstanceName);
+namespace {
+
+// RunInstances and CreateInstance, as five steps. Each step returns what the next needs; the
+// order of the checks (and so which error a request with several faults gets) is ECS's.
+
+// Step 1, the request alone: counts, names, charge and spot options, disks. The type and the
+// image are resolved here, once; a system disk without a size gets the image's.
+struct Launch {
+  const InstanceType* type = nullptr;
+  Image image;
+  std::string image_host;  // a custom image is on one host: its instances are placed there
+  DiskRequest system_disk;
+};
+
+Status CheckCharge(const RunRequest& r, const InstanceType& type) {
   if (r.charge_type != "PostPaid" && r.charge_type != "PrePaid")
     return MakeError(ErrorCode::kInvalidParameter,
                      "InstanceChargeType must be PrePaid or PostPaid.");
@@ -216,277 +194,359 @@ Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r,
   if (r.spot_strategy != "NoSpot" && r.charge_type != "PostPaid")
     return MakeError(ErrorCode::kInvalidParameter, "Spot instances must be PostPaid.");
   if (r.spot_strategy != "NoSpot" && r.spot_interruption_behavior == "Stop" &&
-      type->local_storage_amount > 0)
+      type.local_storage_amount > 0)
     return MakeError(ErrorCode::kInvalidSpotLocalDisk);
   if (r.spot_strategy == "SpotWithPriceLimit" && r.spot_price_limit <= 0)
     return MakeError(ErrorCode::kInvalidSpotPriceLimit,
                      "SpotWithPriceLimit needs a SpotPriceLimit above zero.");
+  return Ok();
+}
+
+Error Missing(const char* name) {
+  return MakeError(ErrorCode::kMissingParameter, std::string("The input parameter \"") + name +
+                                                     "\" that is mandatory for processing this "
+                                                     "request is not supplied.");
+}
+
+Result<Launch> CheckRequest(const Cloud& cloud, const RunRequest& r) {
+  if (r.amount < 1 || r.amount > 100) return MakeError(ErrorCode::kInvalidAmount);
+  int min_amount = r.min_amount == 0 ? r.amount : r.min_amount;
+  if (min_amount < 1 || min_amount > r.amount) return MakeError(ErrorCode::kInvalidAmount);
+  if (r.image_id.empty()) return Missing("ImageId");
+  if (r.instance_type.empty()) return Missing("InstanceType");
+  Launch l;
+  l.type = FindInstanceType(r.instance_type);
+  if (!l.type) return MakeError(ErrorCode::kInvalidInstanceType);
+  std::optional<Image> image = cloud.Read<std::optional<Image>>(
+      [&](const State& s) { return FindImage(s, r.account_id, r.image_id, &l.image_host); });
+  if (!image) return MakeError(ErrorCode::kInvalidImageIdNotFound);
+  l.image = std::move(*image);
+  if (r.vswitch_id.empty()) return Missing("VSwitchId");
+  if (r.security_group_ids.empty()) return Missing("SecurityGroupId");
+  if (r.security_group_ids.size() > 5)
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "An instance can join at most 5 security groups.");
+  if (!r.password.empty()) OPENECS_RETURN_IF_ERROR(ValidatePassword(r.password));
+  OPENECS_RETURN_IF_ERROR(ValidateUserData(r.user_data));
+  OPENECS_RETURN_IF_ERROR(
+      ValidateMetadataOptions(r.metadata_http_endpoint, r.metadata_http_tokens));
+  if (!r.host_name.empty()) OPENECS_RETURN_IF_ERROR(ValidateHostName(r.host_name, true));
+  if (!ValidResourceName(r.name)) return MakeError(ErrorCode::kInvalidInstanceName);
+  OPENECS_RETURN_IF_ERROR(CheckCharge(r, *l.type));
   if (r.internet_max_bandwidth_out < 0 || r.internet_max_bandwidth_out > 100)
     return MakeError(ErrorCode::kInvalidParameter,
                      "InternetMaxBandwidthOut must be 0 to 100 Mbps.");
-  // The image is resolved here, once: a system disk without a size gets the image's.
-  DiskRequest system_disk = r.system_disk;
-  if (system_disk.size_gib == 0)
-    system_disk.size_gib = std::max(kDefaultSystemDiskGib, image->size_gib);
-  OPENECS_RETURN_IF_ERROR(ValidateDisk(system_disk, true, image->size_gib));
+  l.system_disk = r.system_disk;
+  if (l.system_disk.size_gib == 0)
+    l.system_disk.size_gib = std::max(kDefaultSystemDiskGib, l.image.size_gib);
+  OPENECS_RETURN_IF_ERROR(ValidateDisk(l.system_disk, true, l.image.size_gib));
   if (r.data_disks.size() > 16)
     return MakeError(ErrorCode::kInvalidParameter, "At most 16 data disks.");
   for (const auto& d : r.data_disks)  // from a snapshot without a size: checked once resolved
     if (d.size_gib || d.snapshot_id.empty()) OPENECS_RETURN_IF_ERROR(ValidateDisk(d, false, 0));
+  return l;
+}
 
-  std::vector<std::string> ids;
-  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
-    State& s = txn.state();
-    const VSwitch* found = FindOwned(s.vswitches, r.vswitch_id, r.account_id);
-    if (!found) return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
-    const VSwitch& vsw = *found;
-    if (!r.zone_id.empty() && r.zone_id != vsw.zone_id)
-      return MakeError(
-          ErrorCode::kInvalidParameter,
-          "ZoneId " + r.zone_id + " does not match the vSwitch's zone " + vsw.zone_id + ".");
-    for (const auto& sg : r.security_group_ids) {
-      const SecurityGroup* g = FindOwned(s.security_groups, sg, r.account_id);
-      if (!g)
-        return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound,
-                         "The security group " + sg + " does not exist.");
-      if (g->vpc_id != vsw.vpc_id) return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
+// Step 2, under the write lock: what the request names, found in the account.
+struct Resolved {
+  const VSwitch* vsw = nullptr;
+  std::string group;  // resource group
+  IpPool pool;        // the vSwitch's addresses; MakeInstance takes from it
+  std::optional<uint32_t> fixed_ip;
+  std::vector<DiskRequest> data_disks;  // sized from their snapshots
+  std::string place_on;                 // the one host the image and snapshots are on ("" any)
+  int min_amount = 0;
+};
+
+Result<Resolved> Resolve(const State& s, const RunRequest& r, const Launch& l) {
+  Resolved res;
+  res.min_amount = r.min_amount == 0 ? r.amount : r.min_amount;
+  res.vsw = FindOwned(s.vswitches, r.vswitch_id, r.account_id);
+  if (!res.vsw) return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
+  const VSwitch& vsw = *res.vsw;
+  if (!r.zone_id.empty() && r.zone_id != vsw.zone_id)
+    return MakeError(
+        ErrorCode::kInvalidParameter,
+        "ZoneId " + r.zone_id + " does not match the vSwitch's zone " + vsw.zone_id + ".");
+  for (const auto& sg : r.security_group_ids) {
+    const SecurityGroup* g = FindOwned(s.security_groups, sg, r.account_id);
+    if (!g)
+      return MakeError(ErrorCode::kInvalidSecurityGroupIdNotFound,
+                       "The security group " + sg + " does not exist.");
+    if (g->vpc_id != vsw.vpc_id) return MakeError(ErrorCode::kInvalidSecurityGroupVpcMismatch);
+  }
+  if (!r.key_pair_name.empty() &&
+      !FindOwned(s.key_pairs, KeyPairKey(r.account_id, r.key_pair_name), r.account_id))
+    return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
+  if (!r.ram_role_name.empty())
+    OPENECS_RETURN_IF_ERROR(CheckEcsRole(s, r.account_id, r.ram_role_name));
+  OPENECS_ASSIGN_OR_RETURN(res.group, ResolveResourceGroup(s, r.account_id, r.resource_group_id));
+  res.pool = PoolOf(s, vsw);
+  // An explicit PrivateIpAddress with Amount N assigns N consecutive addresses from it.
+  if (!r.private_ip.empty()) {
+    res.fixed_ip = ParseIpv4(r.private_ip);
+    if (!res.fixed_ip) return MakeError(ErrorCode::kInvalidPrivateIpAddressMalformed);
+    for (uint32_t k = 0; k < static_cast<uint32_t>(r.amount); ++k) {
+      uint32_t ip = *res.fixed_ip + k;
+      if (!res.pool.cidr.Contains(ip) || !res.pool.Usable(ip))
+        return MakeError(ErrorCode::kInvalidPrivateIpAddress,
+                         "The private IP " + FormatIpv4(ip) +
+                             " is not a usable address of vSwitch " + vsw.id + " (" +
+                             vsw.cidr_block + ").");
+      if (res.pool.used.count(ip))
+        return MakeError(ErrorCode::kInvalidPrivateIpAddressDuplicated,
+                         "The private IP " + FormatIpv4(ip) + " is already in use.");
     }
-    if (!r.key_pair_name.empty()) {
-      if (!FindOwned(s.key_pairs, KeyPairKey(r.account_id, r.key_pair_name), r.account_id))
-        return MakeError(ErrorCode::kInvalidKeyPairNameNotFound);
-    }
-    if (!r.ram_role_name.empty())
-      OPENECS_RETURN_IF_ERROR(CheckEcsRole(s, r.account_id, r.ram_role_name));
-    OPENECS_ASSIGN_OR_RETURN(std::string group,
-                             ResolveResourceGroup(s, r.account_id, r.resource_group_id));
-    IpPool pool = PoolOf(s, vsw);
-    // An explicit PrivateIpAddress with Amount N assigns N consecutive addresses from it.
-    std::optional<uint32_t> fixed_ip;
-    if (!r.private_ip.empty()) {
-      fixed_ip = ParseIpv4(r.private_ip);
-      if (!fixed_ip) return MakeError(ErrorCode::kInvalidPrivateIpAddressMalformed);
-      for (uint32_t k = 0; k < static_cast<uint32_t>(r.amount); ++k) {
-        uint32_t ip = *fixed_ip + k;
-        if (!pool.cidr.Contains(ip) || !pool.Usable(ip))
-          return MakeError(ErrorCode::kInvalidPrivateIpAddress,
-                           "The private IP " + FormatIpv4(ip) +
-                               " is not a usable address of vSwitch " + vsw.id + " (" +
-                               vsw.cidr_block + ").");
-        if (pool.used.count(ip))
-          return MakeError(ErrorCode::kInvalidPrivateIpAddressDuplicated,
-                           "The private IP " + FormatIpv4(ip) + " is already in use.");
-      }
-      min_amount = r.amount;  // consecutive addresses: all or nothing
-    }
-    // Data disks from snapshots: the snapshot must be made, the disk at least as large, and the
-    // instances go where the snapshots are (like a custom image, they are host-local).
-    std::vector<DiskRequest> data_disks = r.data_disks;
-    std::string place_on = image_host;
-    for (auto& d : data_disks) {
-      if (d.snapshot_id.empty()) continue;
-      OPENECS_ASSIGN_OR_RETURN(const Snapshot* found,
-                               FindMadeSnapshot(s, r.account_id, d.snapshot_id));
-      const Snapshot& snap = *found;
-      OPENECS_ASSIGN_OR_RETURN(d.size_gib, SizeFromSnapshot(snap, d.size_gib));
-      OPENECS_RETURN_IF_ERROR(ValidateDisk(d, false, 0));
-      if (!place_on.empty() && place_on != snap.host_id)
-        return MakeError(ErrorCode::kOperationDenied,
-                         "Snapshot " + snap.id + " is kept on host " + snap.host_id +
-                             ", apart from the image or the other snapshots.");
-      place_on = snap.host_id;
-    }
-    // Quotas (quota_service.h): as many as the account's instance, vCPU and disk quotas leave
-    // room for, at least min_amount; checked under this Write's lock, so race-free.
-    int64_t cloud_disks = 1;  // the system disk
-    for (const auto& d : data_disks)
-      if (!IsLocalDiskCategory(d.category)) ++cloud_disks;
+    res.min_amount = r.amount;  // consecutive addresses: all or nothing
+  }
+  // Data disks from snapshots: the snapshot must be made, the disk at least as large, and the
+  // instances go where the snapshots are (like a custom image, they are host-local).
+  res.data_disks = r.data_disks;
+  res.place_on = l.image_host;
+  for (auto& d : res.data_disks) {
+    if (d.snapshot_id.empty()) continue;
+    OPENECS_ASSIGN_OR_RETURN(const Snapshot* snap,
+                             FindMadeSnapshot(s, r.account_id, d.snapshot_id));
+    OPENECS_ASSIGN_OR_RETURN(d.size_gib, SizeFromSnapshot(*snap, d.size_gib));
+    OPENECS_RETURN_IF_ERROR(ValidateDisk(d, false, 0));
+    if (!res.place_on.empty() && res.place_on != snap->host_id)
+      return MakeError(ErrorCode::kOperationDenied,
+                       "Snapshot " + snap->id + " is kept on host " + snap->host_id +
+                           ", apart from the image or the other snapshots.");
+    res.place_on = snap->host_id;
+  }
+  return res;
+}
+
+// Step 3: how many instances the quotas, the hosts (within the deployment set's rule), the
+// vSwitch's addresses and the public pool leave room for — at least min_amount — and where.
+struct Placement {
+  std::vector<std::string> hosts;  // one per instance
+  std::vector<int> groups;         // each one's deployment set group
+  int count = 0;
+  std::optional<PublicIpPool> public_ips;  // when the instances get public addresses
+};
+
+Result<Placement> Place(const State& s, const CloudConfig& config, const RunRequest& r,
+                        const Launch& l, const Resolved& res) {
+  const VSwitch& vsw = *res.vsw;
+  // Quotas (quota_service.h), checked under the Write's lock, so race-free.
+  int64_t cloud_disks = 1;  // the system disk
+  for (const auto& d : res.data_disks)
+    if (!IsLocalDiskCategory(d.category)) ++cloud_disks;
+  OPENECS_ASSIGN_OR_RETURN(
+      int quota_fit,
+      InstancesWithinQuota(s, r.account_id, r.amount, res.min_amount, l.type->cpu, cloud_disks));
+  auto hosts = Capacities(s);
+  Demand demand{vsw.zone_id, res.place_on, l.type->cpu,
+                static_cast<int64_t>(l.type->memory_gib * 1024), l.type->gpu};
+  std::optional<SetPlacement> set;
+  if (!r.deployment_set_id.empty()) {
     OPENECS_ASSIGN_OR_RETURN(
-        int quota_fit,
-        InstancesWithinQuota(s, r.account_id, r.amount, min_amount, type->cpu, cloud_disks));
-    // Placement: claim capacity for as many as fit, at least min_amount, each within its
-    // deployment set's rule when it joins one.
-    auto hosts = Capacities(s);
-    Demand demand{vsw.zone_id, place_on, type->cpu, static_cast<int64_t>(type->memory_gib * 1024),
-                  type->gpu};
-    std::optional<SetPlacement> set;
-    if (!r.deployment_set_id.empty()) {
-      OPENECS_ASSIGN_OR_RETURN(
-          set, SetPlacement::For(s, r.account_id, r.deployment_set_id, r.deployment_set_group,
-                                 vsw.zone_id, ErrorCode::kDeploymentSetNotFound));
-    }
-    std::vector<std::string> placement;
-    std::vector<int> groups;
-    std::optional<Error> set_refusal;  // why the set stopped the batch short, if it did
-    for (int n = 0; n < quota_fit; ++n) {
-      Demand d = demand;
-      int group = 0;
-      if (set) {
-        auto constrained = set->Constrain(d);
-        if (!constrained.ok()) {
-          set_refusal = constrained.error();
-          break;
-        }
-        group = *constrained;
-      }
-      auto pick = PickHost(hosts, d);
-      if (!pick) {
-        if (set && PickHost(hosts, demand))  // room enough, but not within the set's rule
-          set_refusal =
-              MakeError(ErrorCode::kNoStock,
-                        "No host in zone " + vsw.zone_id + " can take " + r.instance_type +
-                            " without breaking deployment set " + r.deployment_set_id + "'s " +
-                            set->set().strategy + " strategy.");
+        set, SetPlacement::For(s, r.account_id, r.deployment_set_id, r.deployment_set_group,
+                               vsw.zone_id, ErrorCode::kDeploymentSetNotFound));
+  }
+  Placement p;
+  std::optional<Error> set_refusal;  // why the set stopped the batch short, if it did
+  for (int n = 0; n < quota_fit; ++n) {
+    Demand d = demand;
+    int group = 0;
+    if (set) {
+      auto constrained = set->Constrain(d);
+      if (!constrained.ok()) {
+        set_refusal = constrained.error();
         break;
       }
-      Claim(hosts[*pick], d);
-      if (set) set->Add(hosts[*pick].host_id, group);
-      placement.push_back(hosts[*pick].host_id);
-      groups.push_back(group);
+      group = *constrained;
     }
-    if (static_cast<int>(placement.size()) < min_amount) {
-      if (set_refusal) return *set_refusal;
-      return MakeError(ErrorCode::kNoStock, "Not enough capacity for " +
-                                                std::to_string(min_amount) + " x " +
-                                                r.instance_type + " in zone " + vsw.zone_id + ".");
+    auto pick = PickHost(hosts, d);
+    if (!pick) {
+      if (set && PickHost(hosts, demand))  // room enough, but not within the set's rule
+        set_refusal = MakeError(ErrorCode::kNoStock,
+                                "No host in zone " + vsw.zone_id + " can take " + r.instance_type +
+                                    " without breaking deployment set " + r.deployment_set_id +
+                                    "'s " + set->set().strategy + " strategy.");
+      break;
     }
-    int count = static_cast<int>(placement.size());
-    int64_t free_ips =
-        static_cast<int64_t>(pool.cidr.size()) - 4 - static_cast<int64_t>(pool.used.size());
-    if (free_ips < min_amount) return MakeError(ErrorCode::kInsufficientIp);
-    count = static_cast<int>(std::min<int64_t>(count, free_ips));
-    PublicIpPool public_ips(s, cloud.config());
-    bool want_public = r.public_ip && r.internet_max_bandwidth_out > 0;
-    if (want_public) {
-      if (public_ips.free() < min_amount) return MakeError(ErrorCode::kNoPublicIp);
-      count = static_cast<int>(std::min<int64_t>(count, public_ips.free()));
-    }
-    // Billing (billing_service.h): an overdue account buys nothing more; a subscription is
-    // paid for before anything is made.
-    if (IsOverdue(s, cloud.config(), r.account_id)) return MakeError(ErrorCode::kAccountArrearage);
-    PricedInstance priced{
-        type, {}, r.internet_charge_type, r.internet_max_bandwidth_out, vsw.zone_id};
-    priced.disks.push_back(
-        {system_disk.category, system_disk.performance_level, system_disk.size_gib, true});
-    for (const auto& d : data_disks)
-      priced.disks.push_back({d.category, d.performance_level, d.size_gib, false});
-    bool prepaid = r.charge_type == "PrePaid";
-    Quote quote =
-        prepaid ? QuoteSubscription(PricesOf(cloud), priced, r.period, r.period_unit)
-                : QuoteHourly(PricesOf(cloud), priced, r.spot_strategy != "NoSpot", txn.now());
-    if (prepaid)
-      OPENECS_RETURN_IF_ERROR(CheckFunds(s, cloud.config(), r.account_id, quote.total() * count));
-    if (order) order->trade_price = quote.total() * count;
-    if (r.dry_run) return DryRunOk();
+    Claim(hosts[*pick], d);
+    if (set) set->Add(hosts[*pick].host_id, group);
+    p.hosts.push_back(hosts[*pick].host_id);
+    p.groups.push_back(group);
+  }
+  if (static_cast<int>(p.hosts.size()) < res.min_amount) {
+    if (set_refusal) return *set_refusal;
+    return MakeError(ErrorCode::kNoStock, "Not enough capacity for " +
+                                              std::to_string(res.min_amount) + " x " +
+                                              r.instance_type + " in zone " + vsw.zone_id + ".");
+  }
+  p.count = static_cast<int>(p.hosts.size());
+  int64_t free_ips =
+      static_cast<int64_t>(res.pool.cidr.size()) - 4 - static_cast<int64_t>(res.pool.used.size());
+  if (free_ips < res.min_amount) return MakeError(ErrorCode::kInsufficientIp);
+  p.count = static_cast<int>(std::min<int64_t>(p.count, free_ips));
+  if (r.public_ip && r.internet_max_bandwidth_out > 0) {
+    p.public_ips.emplace(s, config);
+    if (p.public_ips->free() < res.min_amount) return MakeError(ErrorCode::kNoPublicIp);
+    p.count = static_cast<int>(std::min<int64_t>(p.count, p.public_ips->free()));
+  }
+  return p;
+}
 
-    int64_t now = txn.now();
+// Step 4, billing (billing_service.h): an overdue account buys nothing more; a subscription is
+// paid for before anything is made. Returns one instance's quote.
+Result<Quote> Price(Txn& txn, const Cloud& cloud, const RunRequest& r, const Launch& l,
+                    const Resolved& res, int count, RunOrder* order) {
+  const State& s = txn.state();
+  if (IsOverdue(s, cloud.config(), r.account_id)) return MakeError(ErrorCode::kAccountArrearage);
+  PricedInstance priced{
+      l.type, {}, r.internet_charge_type, r.internet_max_bandwidth_out, res.vsw->zone_id};
+  priced.disks.push_back(
+      {l.system_disk.category, l.system_disk.performance_level, l.system_disk.size_gib, true});
+  for (const auto& d : res.data_disks)
+    priced.disks.push_back({d.category, d.performance_level, d.size_gib, false});
+  bool prepaid = r.charge_type == "PrePaid";
+  Quote quote = prepaid
+                    ? QuoteSubscription(PricesOf(cloud), priced, r.period, r.period_unit)
+                    : QuoteHourly(PricesOf(cloud), priced, r.spot_strategy != "NoSpot", txn.now());
+  if (prepaid)
+    OPENECS_RETURN_IF_ERROR(CheckFunds(s, cloud.config(), r.account_id, quote.total() * count));
+  if (order) order->trade_price = quote.total() * count;
+  return quote;
+}
+
+// Step 5: the n-th instance's records — the instance, its disks (the system disk first, then
+// data disks in request order, then the type's local disks) and, for a subscription, its order
+// (one order for the batch: `order_id` is "" for the first and its id after).
+std::string MakeInstance(Txn& txn, const Cloud& cloud, const RunRequest& r, const Launch& l,
+                         Resolved& res, Placement& p, const Quote& quote, int n,
+                         std::string& order_id) {
+  const VSwitch& vsw = *res.vsw;
+  const InstanceType& type = *l.type;
+  bool prepaid = r.charge_type == "PrePaid";
+  int64_t now = txn.now();
+  Instance inst;
+  inst.id = NewId("i");
+  inst.account_id = r.account_id;
+  inst.resource_group_id = res.group;
+  inst.region_id = r.region_id;
+  inst.zone_id = vsw.zone_id;
+  inst.name = r.name.empty() ? inst.id : BatchName(r.name, n, p.count, r.unique_suffix);
+  std::string suffix = inst.id.substr(2);
+  inst.host_name = r.host_name.empty() ? "iZ" + suffix + "Z"
+                                       : BatchName(r.host_name, n, p.count, r.unique_suffix);
+  inst.description = r.description;
+  inst.instance_type = type.id;
+  inst.cpu = type.cpu;
+  inst.memory_mb = static_cast<int>(type.memory_gib * 1024);
+  inst.gpu = type.gpu;
+  inst.image_id = l.image.id;
+  inst.vpc_id = vsw.vpc_id;
+  inst.vswitch_id = vsw.id;
+  inst.private_ip =
+      FormatIpv4(res.fixed_ip ? *res.fixed_ip + static_cast<uint32_t>(n) : *res.pool.Next());
+  inst.security_group_ids = r.security_group_ids;
+  inst.key_pair_name = r.key_pair_name;
+  inst.metadata_http_endpoint = r.metadata_http_endpoint;
+  inst.metadata_http_tokens = r.metadata_http_tokens;
+  inst.metadata_hop_limit = r.metadata_hop_limit;
+  inst.password = r.password;
+  inst.vnc_password = RandomAlnum(6);  // until the user sets one (ModifyInstanceVncPasswd)
+  inst.user_data = r.user_data;
+  inst.tags = r.tags;
+  inst.charge_type = r.charge_type;
+  inst.period = prepaid ? r.period : 0;
+  inst.period_unit = prepaid ? r.period_unit : "";
+  inst.expired_time = prepaid ? AddPeriod(now, r.period, r.period_unit) : 0;
+  inst.subscription_paid = prepaid ? quote.total() : 0;
+  inst.subscription_start = prepaid ? now : 0;
+  inst.renewal_status = prepaid && r.auto_renew ? "AutoRenewal" : "Normal";
+  inst.auto_renew_period = r.auto_renew_period;
+  inst.auto_renew_unit = prepaid ? r.period_unit : "Month";
+  inst.spot_strategy = r.spot_strategy;
+  inst.spot_price_limit = r.spot_price_limit;
+  inst.spot_duration = r.spot_duration;
+  inst.spot_interruption_behavior = r.spot_interruption_behavior;
+  inst.internet_charge_type = r.internet_charge_type;
+  inst.internet_max_bandwidth_out = r.internet_max_bandwidth_out;
+  if (p.public_ips) inst.public_ip = p.public_ips->Next().value_or("");
+  inst.internet_max_bandwidth_in =
+      r.internet_max_bandwidth_in > 0 ? r.internet_max_bandwidth_in : 200;
+  inst.deletion_protection = r.deletion_protection;
+  inst.creation_time = now;
+  inst.status = InstanceStatus::kPending;
+  inst.task = InstanceTask::kCreating;
+  inst.desired = r.start ? DesiredPower::kRunning : DesiredPower::kStopped;
+  inst.host_id = p.hosts[n];
+  inst.claimed = true;
+  inst.deployment_set_id = r.deployment_set_id;
+  inst.ram_role_name = r.ram_role_name;
+  inst.deployment_set_group = p.groups[n];
+  auto make_disk = [&](const DiskRequest& d, bool system, int index) {
+    Disk disk;
+    disk.id = NewId("d");
+    disk.account_id = r.account_id;
+    disk.resource_group_id = res.group;
+    disk.region_id = r.region_id;
+    disk.zone_id = vsw.zone_id;
+    disk.name = d.name;
+    disk.description = d.description;
+    disk.type = system ? "system" : "data";
+    disk.category = d.category;
+    disk.performance_level = d.category == "cloud_essd"
+                                 ? (d.performance_level.empty() ? "PL1" : d.performance_level)
+                                 : "";
+    disk.size_gib = d.size_gib;
+    disk.image_id = system ? l.image.id : "";
+    disk.snapshot_id = d.snapshot_id;
+    disk.instance_id = inst.id;
+    disk.host_id = inst.host_id;
+    disk.device =
+        d.device.empty() ? std::string("/dev/xvd") + static_cast<char>('a' + index) : d.device;
+    disk.status = "In_use";
+    disk.delete_with_instance = d.delete_with_instance;
+    disk.charge_type = prepaid ? "PrePaid" : "PostPaid";
+    disk.portable = !system && !IsLocalDiskCategory(d.category);
+    disk.creation_time = now;
+    disk.attached_time = now;
+    inst.disk_ids.push_back(disk.id);
+    txn.Put(disk);
+  };
+  make_disk(l.system_disk, true, 0);
+  for (size_t k = 0; k < res.data_disks.size(); ++k)
+    make_disk(res.data_disks[k], false, static_cast<int>(k) + 1);
+  // The type's local disks: raw files on the instance's host, released with it.
+  for (int k = 0; k < type.local_storage_amount; ++k) {
+    DiskRequest local;
+    local.category = type.local_storage_category;
+    local.size_gib = type.local_storage_gib;
+    local.delete_with_instance = true;
+    make_disk(local, false, static_cast<int>(res.data_disks.size()) + 1 + k);
+  }
+  if (prepaid)
+    order_id = PlaceOrder(txn, cloud.config(),
+                          {r.account_id, inst.id, inst.name, inst.zone_id, "SubscriptionOrder",
+                           r.period, r.period_unit, order_id},
+                          quote);
+  std::string id = inst.id;
+  txn.Put(std::move(inst));
+  return id;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> RunInstances(Cloud& cloud, const RunRequest& r, RunOrder* order) {
+  OPENECS_ASSIGN_OR_RETURN(Launch launch, CheckRequest(cloud, r));
+  std::vector<std::string> ids;
+  OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
+    OPENECS_ASSIGN_OR_RETURN(Resolved resolved, Resolve(txn.state(), r, launch));
+    OPENECS_ASSIGN_OR_RETURN(Placement placement,
+                             Place(txn.state(), cloud.config(), r, launch, resolved));
+    OPENECS_ASSIGN_OR_RETURN(Quote quote,
+                             Price(txn, cloud, r, launch, resolved, placement.count, order));
+    if (r.dry_run) return DryRunOk();
     std::string order_id;
-    for (int n = 0; n < count; ++n) {
-      Instance inst;
-      inst.id = NewId("i");
-      inst.account_id = r.account_id;
-      inst.resource_group_id = group;
-      inst.region_id = r.region_id;
-      inst.zone_id = vsw.zone_id;
-      inst.name = r.name.empty() ? inst.id : BatchName(r.name, n, count, r.unique_suffix);
-      std::string suffix = inst.id.substr(2);
-      inst.host_name = r.host_name.empty() ? "iZ" + suffix + "Z"
-                                           : BatchName(r.host_name, n, count, r.unique_suffix);
-      inst.description = r.description;
-      inst.instance_type = type->id;
-      inst.cpu = type->cpu;
-      inst.memory_mb = static_cast<int>(type->memory_gib * 1024);
-      inst.gpu = type->gpu;
-      inst.image_id = image->id;
-      inst.vpc_id = vsw.vpc_id;
-      inst.vswitch_id = vsw.id;
-      inst.private_ip = FormatIpv4(fixed_ip ? *fixed_ip + static_cast<uint32_t>(n) : *pool.Next());
-      inst.security_group_ids = r.security_group_ids;
-      inst.key_pair_name = r.key_pair_name;
-      inst.metadata_http_endpoint = r.metadata_http_endpoint;
-      inst.metadata_http_tokens = r.metadata_http_tokens;
-      inst.metadata_hop_limit = r.metadata_hop_limit;
-      inst.password = r.password;
-      inst.vnc_password = RandomAlnum(6);  // until the user sets one (ModifyInstanceVncPasswd)
-      inst.user_data = r.user_data;
-      inst.tags = r.tags;
-      inst.charge_type = r.charge_type;
-      inst.period = r.charge_type == "PrePaid" ? r.period : 0;
-      inst.period_unit = r.charge_type == "PrePaid" ? r.period_unit : "";
-      inst.expired_time = prepaid ? AddPeriod(now, r.period, r.period_unit) : 0;
-      inst.subscription_paid = prepaid ? quote.total() : 0;
-      inst.subscription_start = prepaid ? now : 0;
-      inst.renewal_status = prepaid && r.auto_renew ? "AutoRenewal" : "Normal";
-      inst.auto_renew_period = r.auto_renew_period;
-      inst.auto_renew_unit = prepaid ? r.period_unit : "Month";
-      inst.spot_strategy = r.spot_strategy;
-      inst.spot_price_limit = r.spot_price_limit;
-      inst.spot_duration = r.spot_duration;
-      inst.spot_interruption_behavior = r.spot_interruption_behavior;
-      inst.internet_charge_type = r.internet_charge_type;
-      inst.internet_max_bandwidth_out = r.internet_max_bandwidth_out;
-      if (want_public) inst.public_ip = public_ips.Next().value_or("");
-      inst.internet_max_bandwidth_in =
-          r.internet_max_bandwidth_in > 0 ? r.internet_max_bandwidth_in : 200;
-      inst.deletion_protection = r.deletion_protection;
-      inst.creation_time = now;
-      inst.status = InstanceStatus::kPending;
-      inst.task = InstanceTask::kCreating;
-      inst.desired = r.start ? DesiredPower::kRunning : DesiredPower::kStopped;
-      inst.host_id = placement[n];
-      inst.claimed = true;
-      inst.deployment_set_id = r.deployment_set_id;
-      inst.ram_role_name = r.ram_role_name;
-      inst.deployment_set_group = groups[n];
-      // Disks: the system disk first, then data disks in request order.
-      auto make_disk = [&](const DiskRequest& d, bool system, int index) {
-        Disk disk;
-        disk.id = NewId("d");
-        disk.account_id = r.account_id;
-        disk.resource_group_id = group;
-        disk.region_id = r.region_id;
-        disk.zone_id = vsw.zone_id;
-        disk.name = d.name;
-        disk.description = d.description;
-        disk.type = system ? "system" : "data";
-        disk.category = d.category;
-        disk.performance_level = d.category == "cloud_essd"
-                                     ? (d.performance_level.empty() ? "PL1" : d.performance_level)
-                                     : "";
-        disk.size_gib = d.size_gib;
-        disk.image_id = system ? image->id : "";
-        disk.snapshot_id = d.snapshot_id;
-        disk.instance_id = inst.id;
-        disk.host_id = inst.host_id;
-        disk.device =
-            d.device.empty() ? std::string("/dev/xvd") + static_cast<char>('a' + index) : d.device;
-        disk.status = "In_use";
-        disk.delete_with_instance = d.delete_with_instance;
-        disk.charge_type = prepaid ? "PrePaid" : "PostPaid";
-        disk.portable = !system && !IsLocalDiskCategory(d.category);
-        disk.creation_time = now;
-        disk.attached_time = now;
-        inst.disk_ids.push_back(disk.id);
-        txn.Put(disk);
-      };
-      make_disk(system_disk, true, 0);
-      for (size_t k = 0; k < data_disks.size(); ++k)
-        make_disk(data_disks[k], false, static_cast<int>(k) + 1);
-      // The type's local disks: raw files on the instance's host, released with it.
-      for (int k = 0; k < type->local_storage_amount; ++k) {
-        DiskRequest local;
-        local.category = type->local_storage_category;
-        local.size_gib = type->local_storage_gib;
-        local.delete_with_instance = true;
-        make_disk(local, false, static_cast<int>(data_disks.size()) + 1 + k);
-      }
-      if (prepaid)
-        order_id = PlaceOrder(txn, cloud.config(),
-                              {r.account_id, inst.id, inst.name, inst.zone_id, "SubscriptionOrder",
-                               r.period, r.period_unit, order_id},
-                              quote);
-      ids.push_back(inst.id);
-      txn.Put(std::move(inst));
-    }
+    for (int n = 0; n < placement.count; ++n)
+      ids.push_back(MakeInstance(txn, cloud, r, launch, resolved, placement, quote, n, order_id));
     if (order) order->order_id = order_id;
     return Ok();
   }));

@@ -112,7 +112,8 @@ Status DeleteSnapshot(Cloud& cloud, const std::string& account_id, const std::st
       if (image.snapshot_id == snap->id)
         return MakeError(ErrorCode::kSnapshotCreatedImage,
                          "Image " + image_id + " was made from the snapshot; delete it first.");
-    FailTask(txn, snap->task_id, "SnapshotDeleted", "The snapshot was deleted while being made.");
+    FailTask(txn, snap->task_id, ErrorCode::kInvalidSnapshotIdNotFound,
+             "The snapshot was deleted while being made.");
     txn.Erase<Snapshot>(snap->id);  // a copy still being made is abandoned by its host
     return Ok();
   });
@@ -140,7 +141,7 @@ void FailImagesWaitingFor(Txn& txn, const std::string& snapshot_id, const std::s
     if (image.snapshot_id != snapshot_id || image.status != "Creating") continue;
     image.status = "CreateFailed";
     image.error = "its snapshot failed: " + why;
-    FailTask(txn, image.task_id, "InternalError", image.error);
+    FailTask(txn, image.task_id, ErrorCode::kInternalError, image.error);
     txn.Touch(image);
   }
 }
@@ -150,7 +151,7 @@ void FailSnapshotsOf(Txn& txn, const std::string& disk_id, const std::string& wh
     if (snap.disk_id != disk_id || snap.status != "progressing") continue;
     snap.status = "failed";
     snap.error = why;
-    FailTask(txn, snap.task_id, "InternalError", why);
+    FailTask(txn, snap.task_id, ErrorCode::kInternalError, why);
     FailImagesWaitingFor(txn, id, why);
     txn.Touch(snap);
   }
@@ -194,7 +195,8 @@ void DropAutoSnapshotsOf(Txn& txn, const Disk& disk) {
   for (const auto& [id, snap] : s.snapshots)
     if (snap.disk_id == disk.id && snap.automatic && !used.count(id)) drop.push_back(id);
   for (const auto& id : drop) {
-    FailTask(txn, s.snapshots.at(id).task_id, "SnapshotDeleted", "Its disk was deleted.");
+    FailTask(txn, s.snapshots.at(id).task_id, ErrorCode::kInvalidSnapshotIdNotFound,
+             "Its disk was deleted.");
     txn.Erase<Snapshot>(id);
   }
 }
@@ -207,7 +209,7 @@ void ApplySnapshotReport(Txn& txn, const std::string& host_id, const SnapshotRep
   if (report.failed) {
     snap.status = "failed";
     snap.error = report.error;
-    FailTask(txn, snap.task_id, "InternalError", report.error);
+    FailTask(txn, snap.task_id, ErrorCode::kInternalError, report.error);
     FailImagesWaitingFor(txn, snap.id, report.error);
   } else if (report.done) {
     snap.status = "accomplished";

@@ -43,12 +43,11 @@ void FinishTask(Txn& txn, const std::string& task_id) {
   txn.Touch(*t);
 }
 
-void FailTask(Txn& txn, const std::string& task_id, const std::string& code,
-              const std::string& message) {
+void FailTask(Txn& txn, const std::string& task_id, ErrorCode code, const std::string& message) {
   Task* t = Processing(txn, task_id);
   if (!t) return;
   t->status = "Failed";
-  t->error_code = code;
+  t->error_code = std::string(Describe(code).code);
   t->error_message = message;
   t->finished_time = txn.now();
   txn.Touch(*t);

@@ -15,10 +15,10 @@ Task& StartTask(Txn& txn, const std::string& account_id, const std::string& regi
                 const std::string& action, const std::string& resource_id);
 // Records progress of a Processing task (ignored for an unknown or settled one).
 void TaskProgress(Txn& txn, const std::string& task_id, int percent);
-// Settles a Processing task: Finished, or Failed with an error code and message.
+// Settles a Processing task: Finished, or Failed with an error (its wire code, as DescribeTasks
+// shows it, comes from the error table) and a message saying what happened.
 void FinishTask(Txn& txn, const std::string& task_id);
-void FailTask(Txn& txn, const std::string& task_id, const std::string& code,
-              const std::string& message);
+void FailTask(Txn& txn, const std::string& task_id, ErrorCode code, const std::string& message);
 
 struct TaskQuery {
   std::string account_id, region_id;

@@ -1,26 +1,16 @@
 #include "hypervisor/qemu/qemu_driver.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <set>
-#include <sstream>
 #include <thread>
 
 #include "common/clock.h"
-#include "common/crypto.h"
 #include "common/ids.h"
-#include "common/json_dump.h"
 #include "common/log.h"
-#include "common/text.h"
 #include "hypervisor/qemu/argv.h"
 #include "hypervisor/qemu/cidata.h"
 #include "hypervisor/qemu/qmp.h"
@@ -36,34 +26,6 @@ namespace {
 
 Error Fail(const std::string& what) { return MakeError(ErrorCode::kInternalError, what); }
 
-size_t FileSize(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
-}
-
-// True if nothing listens on 127.0.0.1:port (checked by binding it for a moment).
-bool TcpPortFree(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
-}
-
-size_t CountMarkers(const std::string& text, const std::string& marker) {
-  size_t n = 0;
-  for (size_t pos = text.find(marker); pos != std::string::npos; pos = text.find(marker, pos + 1))
-    ++n;
-  return n;
-}
-
-}  // namespace
-
-namespace {
 // /dev/kvm can exist and still not work (seen here: nested virtualisation refusing an MSR and
 // QEMU aborting at vCPU reset; on another machine SeaBIOS ran but every Linux kernel hung for
 // good right after its real-mode setup, silently). So the probe boots a real kernel, the
@@ -164,18 +126,6 @@ Status QemuDriver::Spawn(const DesiredVm& spec) {
   return Ok();
 }
 
-int QemuDriver::PickVncPort(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (int port = kVncPortFirst; port < kVncPortFirst + kVncPorts; ++port) {
-    bool taken = false;
-    for (const auto& [other, p] : vnc_ports_) taken = taken || (p == port && other != id);
-    if (taken || !TcpPortFree(port)) continue;
-    vnc_ports_[id] = port;
-    return port;
-  }
-  return 0;
-}
-
 Status QemuDriver::Launch(const DesiredVm& want) {
   const std::string& id = want.instance_id;
   std::string dir = Dir(id);
@@ -230,13 +180,7 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   fs::remove(c.guest_agent_socket);
   fs::remove(c.session_socket);
   fs::remove(dir + "/vnc_port");
-  // Where this boot's console starts, and the line that says the image's OS is up (GuestReady).
-  json boot = {{"console_offset", FileSize(c.console_log)}, {"marker", image.boot_complete_marker}};
-  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(dir + "/boot.json", DumpJson(boot)));
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ready_.erase(id);
-  }
+  OPENECS_RETURN_IF_ERROR(MarkBootStart(id, image.boot_complete_marker));
   // From now on, an exit nobody asked for is a crash (Crashed()).
   std::error_code ec;
   fs::remove(dir + "/stopped", ec);
@@ -262,44 +206,6 @@ Status QemuDriver::Launch(const DesiredVm& want) {
     LOG_WARN("qemu: {}: cannot record its VNC port", id);
   SetVncPassword(vm);
   return Ok();
-}
-
-void QemuDriver::SetVncPassword(const DesiredVm& vm) {
-  // Until this succeeds VNC refuses every client (password=on with no password set).
-  QmpClient qmp;
-  Status st = qmp.Connect(Dir(vm.instance_id) + "/qmp.sock", 2000);
-  std::string pw = vm.vnc_password.empty() ? RandomAlnum(8) : vm.vnc_password;
-  if (st.ok()) {
-    auto r = qmp.Execute("set_password", json{{"protocol", "vnc"}, {"password", pw}});
-    if (!r.ok()) st = r.error();
-  }
-  if (!st.ok())
-    LOG_WARN("qemu: {}: cannot set the VNC password: {}", vm.instance_id, st.error().message);
-}
-
-std::string QemuDriver::VncUrl(const std::string& id) {
-  if (!Pid(id)) return "";
-  std::string port = ReadFile(Dir(id) + "/vnc_port");
-  return port.empty() ? "" : "ws://127.0.0.1:" + port;
-}
-
-bool QemuDriver::GuestReady(const std::string& id) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (ready_.count(id)) return true;
-  }
-  auto boot = json::parse(ReadFile(Dir(id) + "/boot.json"), nullptr, false);
-  if (boot.is_discarded() || !boot.is_object()) return false;
-  std::string marker = boot.value("marker", "");
-  if (marker.empty() || !Pid(id)) return false;
-  std::ifstream in(Dir(id) + "/console.log", std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(boot.value("console_offset", size_t{0})));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (ss.str().find(marker) == std::string::npos) return false;
-  std::lock_guard<std::mutex> lock(mu_);
-  ready_.insert(id);
-  return true;
 }
 
 Status QemuDriver::PowerOn(const DesiredVm& vm) {
@@ -379,11 +285,6 @@ VmInfo QemuDriver::Info(const std::string& id) {
           !running && Crashed(id)};
 }
 
-int64_t QemuDriver::BootCount(const std::string& id) const {
-  return static_cast<int64_t>(
-      CountMarkers(ReadFile(Dir(id) + "/console.log"), "OPENECS-BOOT-COMPLETE"));
-}
-
 std::vector<VmInfo> QemuDriver::List() {
   std::vector<VmInfo> out;
   std::error_code ec;
@@ -395,12 +296,6 @@ std::vector<VmInfo> QemuDriver::List() {
         {id, running ? PowerState::kRunning : PowerState::kShutoff, 0, !running && Crashed(id)});
   }
   return out;
-}
-
-std::string QemuDriver::ConsoleOutput(const std::string& id) {
-  // A guest writes any bytes to its serial port: they leave here as UTF-8 text, cut at a
-  // character boundary (issue 13's H2: a 0xFF once ended the remote agent's JSON encoder).
-  return ValidUtf8Tail(ReadFile(Dir(id) + "/console.log"), 64 * 1024);
 }
 
 void QemuDriver::Watch(const std::string& id) {

@@ -22,6 +22,7 @@
 //   qemu_driver.cc   process lifecycle: define, launch, power, reboot, destroy, watch, list
 //   qemu_spec.cc     the instance's spec.json and metadata files
 //   qemu_devices.cc  hot-plug of interfaces and disks; the live snapshot copy (block job)
+//   qemu_console.cc  VNC port and password, boot marker, serial console
 //   qemu_stats.cc    CPU and disk counters
 //   qemu_guest.cc    the guest's agent, screen and session streams
 #include <atomic>
@@ -115,6 +116,9 @@ class QemuDriver final : public Driver {
   Status WaitForExit(const std::string& id, int pid, int timeout_ms);
   void Watch(const std::string& id);  // starts the events watcher for a running guest
   int64_t BootCount(const std::string& id) const;
+  // Records where this boot's console output starts and the image's boot-complete line
+  // (<dir>/boot.json, read by GuestReady); the guest is not ready until the line shows again.
+  Status MarkBootStart(const std::string& id, const std::string& marker);
 
   QemuDriverOptions options_;
   bool kvm_ = false;
