@@ -233,14 +233,92 @@ HttpResponse ApiServer::Handle(const HttpRequest& req) {
   }
 }
 
+namespace {
+
+bool IsLoopback(const std::string& address) {
+  return address == "127.0.0.1" || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+}
+
+// Every parameter of a call, read by its handler or not, before anything else looks at it:
+// text only, descriptions at most 256 characters, the owner parameters as ECS types them, and
+// the catalogue's type and length (api/param_types.h). Returns the parameters a handler reads
+// (the common ones, Action, Version, the signature's, left out).
+Result<Params> CheckParams(const std::string& version, const std::string& action,
+                           const std::map<std::string, std::string>& all) {
+  std::map<std::string, std::string> values;
+  for (const auto& [k, v] : all) {
+    // Every name, description and value ends up in JSON (records, replies): text only.
+    if (!IsValidUtf8(k) || !IsValidUtf8(v)) {
+      ErrorCode code = k == "InstanceName" ? ErrorCode::kInvalidInstanceName
+                       : k == "HostName"   ? ErrorCode::kInvalidHostName
+                                           : ErrorCode::kInvalidParameter;
+      std::string name = IsValidUtf8(k) ? k : "name";
+      return MakeError(code, "The parameter " + name + " is not valid UTF-8 text.");
+    }
+    // A description (Description, SystemDisk.Description, DestinationDescription, ...) is at
+    // most 256 characters on ECS; nothing longer reaches a record.
+    auto chars = [](const std::string& s) {
+      return std::count_if(s.begin(), s.end(), [](unsigned char c) { return (c & 0xc0) != 0x80; });
+    };
+    if (k.size() >= 11 && k.compare(k.size() - 11, 11, "Description") == 0 && chars(v) > 256)
+      return MakeError(ErrorCode::kInvalidDescription,
+                       "The parameter " + k + " is longer than 256 characters.");
+    // The owner parameters are not used (the AccessKey names the account) but are checked as
+    // ECS types them: OwnerId and ResourceOwnerId whole numbers, the accounts short text.
+    if (k == "OwnerId" || k == "ResourceOwnerId") {
+      auto n = Params(std::map<std::string, std::string>{{k, v}}).Int(k, 0, INT64_MAX);
+      if (!n.ok()) return n.error();
+    }
+    if ((k == "OwnerAccount" || k == "ResourceOwnerAccount") &&
+        (v.size() > 128 ||
+         std::any_of(v.begin(), v.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })))
+      return MakeError(
+          ErrorCode::kInvalidParameter,
+          "The parameter " + k + " must be at most 128 characters without control characters.");
+    OPENECS_RETURN_IF_ERROR(CheckParamType(version, action, k, v));
+    if (!IsCommonParam(k)) values[k] = v;
+  }
+  return Params(std::move(values));
+}
+
+// RegionId (the automatic snapshot policy actions spell it "regionId") must be this server's
+// region; an action that requires it fails without it.
+Status CheckRegion(const Params& params, bool required, const std::string& served) {
+  auto region = params.Get("RegionId");
+  if (!region) region = params.Get("regionId");
+  if (!region) return required ? params.Required("RegionId").error() : Ok();
+  if (*region != served)
+    return MakeError(
+        ErrorCode::kInvalidRegionIdNotFound,
+        "The region " + *region + " does not exist; this OpenECS serves region " + served + ".");
+  return Ok();
+}
+
+// The answer to a call: `body` is the reply's JSON text, sent as it is or, for Format=XML, in
+// the legacy XML shape.
+HttpResponse Render(const std::string& action, std::string body, const std::string& request_id,
+                    bool xml) {
+  HttpResponse r;
+  r.headers["x-acs-request-id"] = request_id;
+  if (xml) {
+    r.content_type = "text/xml;charset=utf-8";
+    r.body = JsonToXml(action + "Response", nlohmann::json::parse(body));
+  } else {
+    r.body = std::move(body);
+  }
+  return r;
+}
+
+}  // namespace
+
 HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& request_id, bool* xml,
                                  AuditNote* note, CallLabels* labels) {
   // Every error answer goes through here, so the metrics learn its code.
-  auto fail = [labels, note](const Error& e, const std::string& id, bool in_xml) {
+  auto fail = [labels, note, &request_id, xml](const Error& e) {
     labels->code = Describe(e.code).code;
     note->error_code = std::string(labels->code);
     note->error_message = e.message.empty() ? std::string(Describe(e.code).message) : e.message;
-    return ErrorResponse(e, id, in_xml);
+    return ErrorResponse(e, request_id, *xml);
   };
   ApiRequest req;
   req.http = &http;
@@ -250,29 +328,27 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   if (q != std::string::npos)
     ParseUrlEncoded(std::string_view(http.target).substr(q + 1), false, &req.query);
 
-  bool ours = req.path.rfind("/openecs/", 0) == 0 || req.path == "/metrics";
-  if (ours) {
+  // OpenECS's own routes (/openecs/..., /metrics): loopback only, not API calls.
+  if (req.path.rfind("/openecs/", 0) == 0 || req.path == "/metrics") {
     labels->counted = false;
     auto it = routes_.find(req.path);
-    bool loopback = http.remote_address == "127.0.0.1" || http.remote_address == "::1" ||
-                    http.remote_address.rfind("::ffff:127.", 0) == 0;
-    if (!loopback || (it == routes_.end() && req.path != "/metrics"))
+    if (!IsLoopback(http.remote_address) || (it == routes_.end() && req.path != "/metrics"))
       return ErrorResponse(MakeError(ErrorCode::kInvalidAction), request_id, false);
     if (req.path == "/metrics") return MetricsResponse(http);
     return it->second(http);
   }
   if (req.method != "GET" && req.method != "POST")
-    return fail(MakeError(ErrorCode::kUnsupportedHttpMethod), request_id, false);
+    return fail(MakeError(ErrorCode::kUnsupportedHttpMethod));
   auto ct = http.headers.find("content-type");
   if (ct != http.headers.end() &&
       ct->second.find("application/x-www-form-urlencoded") != std::string::npos)
     ParseUrlEncoded(http.body, true, &req.form);
 
+  // The call: Action and Version from the parameters (RPC style) or the headers (ACS3).
   std::map<std::string, std::string> all = req.query;
   for (const auto& [k, v] : req.form) all[k] = v;
   auto format = all.find("Format");
   *xml = format != all.end() && EqualsIgnoreCase(format->second, "XML");
-
   auto header = [&](const char* name) {
     auto it = http.headers.find(name);
     return it == http.headers.end() ? std::string() : it->second;
@@ -283,13 +359,11 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   if (action.empty())
     return fail(MakeError(ErrorCode::kMissingParameter,
                           "The input parameter \"Action\" that is mandatory for processing "
-                          "this request is not supplied."),
-                request_id, *xml);
+                          "this request is not supplied."));
   if (version.empty())
     return fail(MakeError(ErrorCode::kMissingParameter,
                           "The input parameter \"Version\" that is mandatory for "
-                          "processing this request is not supplied."),
-                request_id, *xml);
+                          "processing this request is not supplied."));
 
   // The metrics' labels: only names the action table has (a caller cannot grow the label sets).
   auto spec = actions_.find({version, action});
@@ -297,138 +371,74 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
     labels->product = std::move(product);
   if (spec != actions_.end()) labels->action = spec->first.second;
 
+  // Who calls: the console's session, or a signature (api/auth.h).
   std::optional<Result<Principal>> console;
   if (console_auth_) console = console_auth_(http);
   Result<Principal> principal = console ? std::move(*console) : auth_.Verify(req);
-  if (!principal.ok()) return fail(principal.error(), request_id, *xml);
+  if (!principal.ok()) return fail(principal.error());
   const std::string& account = principal->account_id;
   note->authenticated = true;
   note->principal = *principal;
   note->action = action;
   note->version = version;
   note->params = all;
-
   if (spec == actions_.end()) {
     std::string known = version == kEcsVersion || version == kVpcVersion ? "" : " or version";
-    return fail(
-        MakeError(ErrorCode::kInvalidAction, "The action " + action + known + " (" + version +
-                                                 ") is not supported by OpenECS."),
-        request_id, *xml);
+    return fail(MakeError(
+        ErrorCode::kInvalidAction,
+        "The action " + action + known + " (" + version + ") is not supported by OpenECS."));
   }
 
-  std::map<std::string, std::string> values;
-  for (auto& [k, v] : all) {
-    // Every name, description and value ends up in JSON (records, replies): text only.
-    if (!IsValidUtf8(k) || !IsValidUtf8(v)) {
-      ErrorCode code = k == "InstanceName" ? ErrorCode::kInvalidInstanceName
-                       : k == "HostName"   ? ErrorCode::kInvalidHostName
-                                           : ErrorCode::kInvalidParameter;
-      std::string name = IsValidUtf8(k) ? k : "name";
-      return fail(MakeError(code, "The parameter " + name + " is not valid UTF-8 text."),
-                  request_id, *xml);
-    }
-    // A description (Description, SystemDisk.Description, DestinationDescription, ...) is at
-    // most 256 characters on ECS; nothing longer reaches a record.
-    auto chars = [](const std::string& s) {
-      return std::count_if(s.begin(), s.end(), [](unsigned char c) { return (c & 0xc0) != 0x80; });
-    };
-    if (k.size() >= 11 && k.compare(k.size() - 11, 11, "Description") == 0 && chars(v) > 256)
-      return fail(MakeError(ErrorCode::kInvalidDescription,
-                            "The parameter " + k + " is longer than 256 characters."),
-                  request_id, *xml);
-    // The owner parameters are not used (the AccessKey names the account) but are checked as
-    // ECS types them: OwnerId and ResourceOwnerId whole numbers, the accounts short text.
-    if (k == "OwnerId" || k == "ResourceOwnerId") {
-      auto n = Params(std::map<std::string, std::string>{{k, v}}).Int(k, 0, INT64_MAX);
-      if (!n.ok()) return fail(n.error(), request_id, *xml);
-    }
-    if ((k == "OwnerAccount" || k == "ResourceOwnerAccount") &&
-        (v.size() > 128 ||
-         std::any_of(v.begin(), v.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })))
-      return fail(MakeError(ErrorCode::kInvalidParameter,
-                            "The parameter " + k +
-                                " must be at most 128 characters without control "
-                                "characters."),
-                  request_id, *xml);
-    // The catalogue's type (number, boolean, JSON list) and a length limit, for every
-    // parameter, read by a handler or not (api/param_types.h).
-    if (Status typed = CheckParamType(version, action, k, v); !typed.ok())
-      return fail(typed.error(), request_id, *xml);
-    if (!IsCommonParam(k)) values[k] = v;
-  }
-  Params params(std::move(values));
-
-  ApiContext ctx{cloud_, params, account, cloud_.config().region_id, request_id};
+  // What it asks, checked before anyone acts on it.
+  Result<Params> params = CheckParams(version, action, all);
+  if (!params.ok()) return fail(params.error());
+  ApiContext ctx{cloud_, *params, account, cloud_.config().region_id, request_id};
   ctx.principal = *principal;
   if (auto h = http.headers.find("host"); h != http.headers.end()) ctx.host = h->second;
-  // The automatic snapshot policy actions spell it "regionId".
-  auto region = params.Get("RegionId");
-  if (!region) region = params.Get("regionId");
-  if (region) {
-    if (*region != cloud_.config().region_id)
-      return fail(
-          MakeError(ErrorCode::kInvalidRegionIdNotFound, "The region " + *region +
-                                                             " does not exist; this OpenECS "
-                                                             "serves region " +
-                                                             cloud_.config().region_id + "."),
-          request_id, *xml);
-  } else if (spec->second.region_required) {
-    return fail(params.Required("RegionId").error(), request_id, *xml);
-  }
+  if (Status st = CheckRegion(*params, spec->second.region_required, ctx.region_id); !st.ok())
+    return fail(st.error());
   // RAM: may this identity do this action on what it names (api/authorizer.h)?
-  if (Status allowed = Authorize(cloud_, *principal, version, action, params, ctx.region_id);
+  if (Status allowed = Authorize(cloud_, *principal, version, action, *params, ctx.region_id);
       !allowed.ok())
-    return fail(allowed.error(), request_id, *xml);
+    return fail(allowed.error());
   // Operation locks (service/instance_locks.h) on the instances the request names.
   if (version == kEcsVersion || version == kVpcVersion) {
-    if (Status unlocked = CheckOperationLocks(cloud_, account, action, params); !unlocked.ok())
-      return fail(unlocked.error(), request_id, *xml);
+    if (Status unlocked = CheckOperationLocks(cloud_, account, action, *params); !unlocked.ok())
+      return fail(unlocked.error());
   }
 
   // ClientToken (api/client_token.h): a token used before answers what its first call
   // answered; the call's changes and the token are committed together.
   std::string token_key;
   std::optional<TokenScope> token_scope;
-  if (auto token = params.Get("ClientToken"); token && spec->second.idempotent) {
-    if (token->size() > 64)
-      return fail(MakeError(ErrorCode::kInvalidClientToken), request_id, *xml);
+  if (auto token = params->Get("ClientToken"); token && spec->second.idempotent) {
+    if (token->size() > 64) return fail(MakeError(ErrorCode::kInvalidClientToken));
     std::string key = account + "/" + action + "/" + *token;
-    std::string fingerprint = TokenFingerprint(params.all());
+    std::string fingerprint = TokenFingerprint(params->all());
     auto claimed = tokens_.Claim(key, fingerprint, action);
-    if (!claimed.ok()) return fail(claimed.error(), request_id, *xml);
+    if (!claimed.ok()) return fail(claimed.error());
     if (*claimed) {
       nlohmann::json reply = nlohmann::json::parse(**claimed, nullptr, false);
       if (reply.is_discarded()) reply = nlohmann::json::object();
       reply["RequestId"] = request_id;
-      HttpResponse r;
-      r.headers["x-acs-request-id"] = request_id;
-      r.body = *xml ? JsonToXml(action + "Response", reply) : DumpJson(reply);
-      if (*xml) r.content_type = "text/xml;charset=utf-8";
-      return r;
+      return Render(action, DumpJson(reply), request_id, *xml);
     }
     token_key = key;
     token_scope.emplace(key, fingerprint);
   }
 
+  // The handler (api/*_actions.cc), and its answer.
   auto result = spec->second.handler(ctx);
   token_scope.reset();
   if (!result.ok()) {
     if (!token_key.empty()) tokens_.Finish(token_key, nullptr);
-    return fail(result.error(), request_id, *xml);
+    return fail(result.error());
   }
   nlohmann::json reply = std::move(result).value();
   reply["RequestId"] = request_id;
   std::string body = SerializeReply(reply, ctx.raw);
   if (!token_key.empty()) tokens_.Finish(token_key, &body);
-  HttpResponse r;
-  r.headers["x-acs-request-id"] = request_id;
-  if (*xml) {
-    r.content_type = "text/xml;charset=utf-8";
-    r.body = JsonToXml(action + "Response", nlohmann::json::parse(body));
-  } else {
-    r.body = std::move(body);
-  }
-  return r;
+  return Render(action, std::move(body), request_id, *xml);
 }
 
 Result<bool> DryRunOf(const Params& p) { return p.Bool("DryRun", false); }

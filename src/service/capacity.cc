@@ -1,20 +1,18 @@
 #include "service/capacity.h"
 
-#include <map>
-
 namespace openecs {
 
 std::vector<HostCapacity> Capacities(const State& s) {
   std::vector<HostCapacity> out;
-  std::map<std::string, size_t> index;
+  const auto& use = s.index.host_use();
   for (const auto& [id, h] : s.hosts) {
-    index[id] = out.size();
-    out.push_back({id, h.zone_id, h.vcpus, 0, h.memory_mb, 0, h.gpus, 0});
-  }
-  for (const auto& [id, i] : s.instances) {
-    if (!i.claimed) continue;
-    auto it = index.find(i.host_id);
-    if (it != index.end()) Claim(out[it->second], DemandOf(i));
+    HostCapacity c{id, h.zone_id, h.vcpus, 0, h.memory_mb, 0, h.gpus, 0};
+    if (auto u = use.find(id); u != use.end()) {
+      c.used_vcpus = static_cast<int>(u->second.cpu);
+      c.used_memory_mb = u->second.memory_mb;
+      c.used_gpus = static_cast<int>(u->second.gpu);
+    }
+    out.push_back(std::move(c));
   }
   return out;
 }

@@ -111,6 +111,9 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<BillingAccount>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<BillItem>());
   OPENECS_RETURN_IF_ERROR(c->SealPlaintextSecrets());
+  c->state_.index.Rebuild(c->state_.instances, c->state_.enis);
+  const char* check = std::getenv("OPENECS_CHECK_INDEX");
+  c->check_index_ = check && std::string(check) == "1";
   return c;
 }
 
@@ -253,6 +256,7 @@ Status Cloud::Revert(const WriteBatch& batch) {
       if (st.ok()) st = RevertKind<std::remove_pointer_t<decltype(tag)>>(ids);
     });
   }
+  state_.index.Rebuild(state_.instances, state_.enis);
   return st;
 }
 
@@ -269,6 +273,16 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
         std::abort();
       }
       return st;
+    }
+    if (check_index_) {
+      StateIndex fresh;
+      fresh.Rebuild(state_.instances, state_.enis);
+      if (!(fresh == state_.index)) {
+        LOG_ERROR(
+            "the state index differs from the records after a Write (a change to an "
+            "instance or ENI was not touched); aborting");
+        std::abort();
+      }
     }
     const TokenScope* scope = TokenScope::Current();
     if (scope && (!txn.touched_.empty() || !txn.erased_.empty())) {

@@ -30,6 +30,7 @@
 #include "model/instance_health.h"
 #include "model/ram.h"
 #include "model/resources.h"
+#include "service/state_index.h"
 #include "store/store.h"
 
 namespace openecs {
@@ -118,6 +119,9 @@ struct State {
   // Not a table (never stored): CloudConfig::quota_defaults, set by Cloud::Open, so that quota
   // checks need nothing but the State they run under (service/quota_service.h).
   std::map<std::string, int64_t> quota_defaults;
+  // Not a table: derived from instances and ENIs, kept current by Txn and Cloud
+  // (service/state_index.h).
+  StateIndex index;
 };
 
 // Ownership. Every lookup and every listing made on behalf of a caller goes through OwnedBy,
@@ -267,6 +271,14 @@ OPENECS_KIND(BillingAccount, "billing_account", billing_accounts)
 OPENECS_KIND(BillItem, "bill_item", bill_items)
 #undef OPENECS_KIND
 
+// Keeps State::index current for the kinds it indexes (a no-op for the others); `rec` is the
+// record as it is now, null when it is gone.
+template <typename T>
+void Reindex(State& s, const std::string& id, const T* rec) {
+  if constexpr (std::is_same_v<T, Instance> || std::is_same_v<T, NetworkInterface>)
+    s.index.Note(id, rec);
+}
+
 // The changes one mutator makes. Only valid inside Cloud::Write.
 class Txn {
  public:
@@ -289,12 +301,14 @@ class Txn {
       it = table.emplace(id, std::move(rec)).first;
     }
     touched_.insert({Kind<T>::kName, id});
+    Reindex(s_, id, &it->second);
     return it->second;
   }
   // Marks an existing record (changed in place) for the commit.
   template <typename T>
   void Touch(const T& rec) {
     touched_.insert({Kind<T>::kName, rec.id});
+    Reindex(s_, rec.id, &rec);
   }
   template <typename T>
   void Erase(const std::string& id) {
@@ -303,6 +317,7 @@ class Txn {
     if (it == table.end()) return;
     if (it->second.version > 0) erased_.push_back({Kind<T>::kName, id, it->second.version, ""});
     touched_.erase({Kind<T>::kName, id});
+    Reindex<T>(s_, id, nullptr);
     table.erase(it);
   }
 
@@ -380,6 +395,7 @@ class Cloud {
   CloudConfig config_;
   mutable std::shared_mutex mu_;
   State state_;
+  bool check_index_ = false;  // OPENECS_CHECK_INDEX=1: verify State::index after every Write
   std::mutex rev_mu_;
   std::condition_variable rev_cv_;
   // Starts at the wall clock in microseconds, so revisions keep growing across restarts (an

@@ -53,10 +53,10 @@ Result<std::vector<std::string>> TakeIps(IpPool& pool, const std::vector<std::st
     if (!v || !pool.cidr.Contains(*v) || !pool.Usable(*v))
       return MakeError(ErrorCode::kVSwitchIpInvalid,
                        "The private IP address " + ip + " is not assignable in the vSwitch.");
-    if (pool.used.count(*v))
+    if (pool.InUse(*v))
       return MakeError(ErrorCode::kInvalidPrivateIpAddressDuplicated,
                        "The private IP address " + ip + " is already in use.");
-    pool.used.insert(*v);
+    pool.Take(*v);
     out.push_back(FormatIpv4(*v));
   }
   for (int k = 0; k < count; ++k) {
@@ -398,7 +398,7 @@ Status ModifyInstanceVpcAttribute(Cloud& cloud, const ModifyVpcAttributeRequest&
     if (ip.empty() && !moves_vswitch) ip = i.private_ip;
     if (ip != i.private_ip || moves_vswitch) {
       IpPool pool = PoolOf(s, *vsw);
-      if (auto mine = ParseIpv4(i.private_ip)) pool.used.erase(*mine);
+      if (auto mine = ParseIpv4(i.private_ip)) pool.Release(*mine);
       auto taken = TakeIps(pool, ip.empty() ? std::vector<std::string>{} : std::vector{ip},
                            ip.empty() ? 1 : 0);
       if (!taken.ok()) {

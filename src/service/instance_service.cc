@@ -293,7 +293,7 @@ Result<Resolved> Resolve(const State& s, const RunRequest& r, const Launch& l) {
                          "The private IP " + FormatIpv4(ip) +
                              " is not a usable address of vSwitch " + vsw.id + " (" +
                              vsw.cidr_block + ").");
-      if (res.pool.used.count(ip))
+      if (res.pool.InUse(ip))
         return MakeError(ErrorCode::kInvalidPrivateIpAddressDuplicated,
                          "The private IP " + FormatIpv4(ip) + " is already in use.");
     }
@@ -380,8 +380,7 @@ Result<Placement> Place(const State& s, const CloudConfig& config, const RunRequ
                                               r.instance_type + " in zone " + vsw.zone_id + ".");
   }
   p.count = static_cast<int>(p.hosts.size());
-  int64_t free_ips =
-      static_cast<int64_t>(res.pool.cidr.size()) - 4 - static_cast<int64_t>(res.pool.used.size());
+  int64_t free_ips = static_cast<int64_t>(res.pool.cidr.size()) - 4 - res.pool.InUseCount();
   if (free_ips < res.min_amount) return MakeError(ErrorCode::kInsufficientIp);
   p.count = static_cast<int>(std::min<int64_t>(p.count, free_ips));
   if (r.public_ip && r.internet_max_bandwidth_out > 0) {

@@ -219,30 +219,42 @@ Status DeleteVSwitch(Cloud& cloud, const std::string& account_id, const std::str
 }
 
 IpPool PoolOf(const State& s, const VSwitch& vsw) {
+  IpPool pool;
   // A record always holds a valid block; anything else (an absent vSwitch rendered empty)
   // is a pool without a usable address.
-  IpPool pool{ParseCidr(vsw.cidr_block, false).value_or(Cidr{0, 32}), {}};
-  auto take = [&](const std::string& ip) {
-    if (auto v = ParseIpv4(ip)) pool.used.insert(*v);
-  };
-  for (const auto& [id, i] : s.instances)
-    if (i.vswitch_id == vsw.id) {
-      take(i.private_ip);
-      for (const auto& ip : i.secondary_ips) take(ip);
-    }
-  for (const auto& [id, e] : s.enis)
-    if (e.vswitch_id == vsw.id) {
-      take(e.primary_ip);
-      for (const auto& ip : e.secondary_ips) take(ip);
-    }
+  pool.cidr = ParseCidr(vsw.cidr_block, false).value_or(Cidr{0, 32});
+  pool.held = s.index.AddressesOf(vsw.id);
   return pool;
+}
+
+int64_t IpPool::InUseCount() const {
+  int64_t n = held ? static_cast<int64_t>(held->size()) : 0;
+  for (uint32_t ip : taken)
+    if (!held || !held->count(ip)) ++n;
+  for (uint32_t ip : released)
+    if (held && held->count(ip)) --n;
+  return n;
+}
+
+std::optional<uint32_t> IpPool::Next() {
+  // Walks the held addresses in order beside the candidate, so a block used densely from its
+  // start costs one pass, not a lookup per address; later calls start where this one ended.
+  uint32_t ip = std::max(cursor_, cidr.first() + 1);
+  auto it = held ? held->lower_bound(ip) : StateIndex::Addresses::const_iterator();
+  for (; ip + 3 <= cidr.last(); ++ip) {
+    while (held && it != held->end() && it->first < ip) ++it;
+    bool held_here = held && it != held->end() && it->first == ip && !released.count(ip);
+    if (held_here || taken.count(ip)) continue;
+    Take(ip);
+    cursor_ = ip + 1;
+    return ip;
+  }
+  return std::nullopt;
 }
 
 int64_t AvailableIpCount(const State& s, const VSwitch& vsw) {
   IpPool pool = PoolOf(s, vsw);
-  int64_t usable = static_cast<int64_t>(pool.cidr.size()) - 4;
-  for (uint32_t ip : pool.used)
-    if (pool.Usable(ip)) --usable;
+  int64_t usable = static_cast<int64_t>(pool.cidr.size()) - 4 - pool.InUseCount();
   return usable < 0 ? 0 : usable;
 }
 

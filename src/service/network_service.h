@@ -48,18 +48,34 @@ int64_t AvailableIpCount(const State& s, const VSwitch& vsw);
 
 // Addresses a vSwitch can hand out: all but the network address and the last three (the
 // gateway is the third-last). `used`: instances' and ENIs' primary and secondary addresses.
+// A vSwitch's private addresses for one operation: the ones records hold (State::index, which
+// follows the records as the operation puts them) and what the operation took or let go of
+// before its records say so. The network, the first address and the last three are never given.
 struct IpPool {
   Cidr cidr;
-  std::set<uint32_t> used;
+  const StateIndex::Addresses* held = nullptr;  // the index's, for this vSwitch (null: none)
+  std::set<uint32_t> taken, released;
+
   bool Usable(uint32_t ip) const { return ip > cidr.first() && ip + 3 <= cidr.last(); }
-  std::optional<uint32_t> Next() {
-    for (uint32_t ip = cidr.first() + 1; ip + 3 <= cidr.last(); ++ip)
-      if (!used.count(ip)) {
-        used.insert(ip);
-        return ip;
-      }
-    return std::nullopt;
+  bool InUse(uint32_t ip) const {
+    return !released.count(ip) && (taken.count(ip) || (held && held->count(ip)));
   }
+  void Take(uint32_t ip) {
+    taken.insert(ip);
+    released.erase(ip);
+  }
+  void Release(uint32_t ip) {
+    released.insert(ip);
+    taken.erase(ip);
+    if (ip < cursor_) cursor_ = ip;
+  }
+  // Addresses in use (each usable: records only hold addresses of their vSwitch's block).
+  int64_t InUseCount() const;
+  // The lowest free address, now taken; nullopt when the block is full.
+  std::optional<uint32_t> Next();
+
+ private:
+  uint32_t cursor_ = 0;  // every usable address below it is in use
 };
 IpPool PoolOf(const State& s, const VSwitch& vsw);
 

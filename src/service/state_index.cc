@@ -1,0 +1,82 @@
+#include "service/state_index.h"
+
+#include "common/ipv4.h"
+
+namespace openecs {
+
+namespace {
+
+void AddIp(std::vector<uint32_t>& ips, const std::string& ip) {
+  if (auto v = ParseIpv4(ip)) ips.push_back(*v);
+}
+
+}  // namespace
+
+void StateIndex::Note(const std::string& id, const Instance* now) {
+  if (!now) return Apply(instances_, id, nullptr);
+  Held h;
+  h.vswitch_id = now->vswitch_id;
+  AddIp(h.ips, now->private_ip);
+  for (const auto& ip : now->secondary_ips) AddIp(h.ips, ip);
+  if (now->claimed) {
+    h.host_id = now->host_id;
+    h.use = {now->cpu, now->memory_mb, now->gpu};
+  }
+  Apply(instances_, id, &h);
+}
+
+void StateIndex::Note(const std::string& id, const NetworkInterface* now) {
+  if (!now) return Apply(enis_, id, nullptr);
+  Held h;
+  h.vswitch_id = now->vswitch_id;
+  AddIp(h.ips, now->primary_ip);
+  for (const auto& ip : now->secondary_ips) AddIp(h.ips, ip);
+  Apply(enis_, id, &h);
+}
+
+void StateIndex::Apply(std::map<std::string, Held>& by_id, const std::string& id, const Held* now) {
+  auto it = by_id.find(id);
+  if (it != by_id.end()) {
+    if (now && it->second == *now) return;
+    Add(it->second, -1);
+    by_id.erase(it);
+  }
+  if (!now) return;
+  Add(*now, +1);
+  by_id.emplace(id, *now);
+}
+
+void StateIndex::Add(const Held& h, int sign) {
+  if (!h.ips.empty()) {
+    Addresses& a = addresses_[h.vswitch_id];
+    for (uint32_t ip : h.ips)
+      if ((a[ip] += sign) == 0) a.erase(ip);
+    if (a.empty()) addresses_.erase(h.vswitch_id);
+  }
+  if (!h.host_id.empty()) {
+    HostUse& u = hosts_[h.host_id];
+    u.cpu += sign * h.use.cpu;
+    u.memory_mb += sign * h.use.memory_mb;
+    u.gpu += sign * h.use.gpu;
+    if (u == HostUse{}) hosts_.erase(h.host_id);
+  }
+}
+
+void StateIndex::Rebuild(const std::map<std::string, Instance>& instances,
+                         const std::map<std::string, NetworkInterface>& enis) {
+  *this = StateIndex();
+  for (const auto& [id, i] : instances) Note(id, &i);
+  for (const auto& [id, e] : enis) Note(id, &e);
+}
+
+const StateIndex::Addresses* StateIndex::AddressesOf(const std::string& vswitch_id) const {
+  auto it = addresses_.find(vswitch_id);
+  return it == addresses_.end() ? nullptr : &it->second;
+}
+
+bool StateIndex::operator==(const StateIndex& other) const {
+  return instances_ == other.instances_ && enis_ == other.enis_ && addresses_ == other.addresses_ &&
+         hosts_ == other.hosts_;
+}
+
+}  // namespace openecs
