@@ -36,12 +36,20 @@ async function main() {
 
     const runLat = [];
     const tCreate = nowMs();
+    let lastMark = { made: 0, at: tCreate };
     for (let made = 0, call = 0; made < n; call++) {
       const amount = Math.min(100, n - made);
       const s = nowMs();
       const ids = await h.runInstances(ecs, { vSwitchId: network.vSwitchId, securityGroupId: sgs[call % sgs.length] }, { amount });
       runLat.push(nowMs() - s);
       made += ids.length;
+      // Progress, and how creation slows (or not) as the cloud grows: each 10,000 instances.
+      if (made % 10000 === 0 || made === n) {
+        const seg = runLat.slice(-Math.ceil(Math.min(10000, made - (lastMark.made)) / 100));
+        const secs = (nowMs() - lastMark.at) / 1000;
+        console.log(`  ${made} accepted: last ${made - lastMark.made} at ${fmt((made - lastMark.made) / secs)} /s; RunInstances(100) ${fmtSummary(summary(seg))}`);
+        lastMark = { made, at: nowMs() };
+      }
     }
     const apiDone = nowMs();
     const running = async () => wire(await ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: REGION, status: 'Running', pageSize: 1 }))).TotalCount;
