@@ -398,7 +398,9 @@ Status ModifyInstanceVpcAttribute(Cloud& cloud, const ModifyVpcAttributeRequest&
     if (ip.empty() && !moves_vswitch) ip = i.private_ip;
     if (ip != i.private_ip || moves_vswitch) {
       IpPool pool = PoolOf(s, *vsw);
-      if (auto mine = ParseIpv4(i.private_ip)) pool.Release(*mine);
+      // Its own address is free again in its own vSwitch only: in another one (of another VPC,
+      // whose block may overlap) the same number may be another record's.
+      if (auto mine = ParseIpv4(i.private_ip); mine && !moves_vswitch) pool.Release(*mine);
       auto taken = TakeIps(pool, ip.empty() ? std::vector<std::string>{} : std::vector{ip},
                            ip.empty() ? 1 : 0);
       if (!taken.ok()) {

@@ -51,7 +51,7 @@ void StateIndex::Add(const Held& h, int sign) {
     Addresses& a = addresses_[h.vswitch_id];
     for (uint32_t ip : h.ips)
       if ((a[ip] += sign) == 0) a.erase(ip);
-    if (a.empty()) addresses_.erase(h.vswitch_id);
+    // An emptied vSwitch keeps its (empty) entry: an IpPool of the running Write may point at it.
   }
   if (!h.host_id.empty()) {
     HostUse& u = hosts_[h.host_id];
@@ -75,8 +75,15 @@ const StateIndex::Addresses* StateIndex::AddressesOf(const std::string& vswitch_
 }
 
 bool StateIndex::operator==(const StateIndex& other) const {
-  return instances_ == other.instances_ && enis_ == other.enis_ && addresses_ == other.addresses_ &&
-         hosts_ == other.hosts_;
+  // Equal addresses: the same non-empty entries (an emptied vSwitch keeps an empty one).
+  auto same = [](const std::map<std::string, Addresses>& a,
+                 const std::map<std::string, Addresses>& b) {
+    for (const auto& [vsw, held] : a)
+      if (!held.empty() && (!b.count(vsw) || b.at(vsw) != held)) return false;
+    return true;
+  };
+  return instances_ == other.instances_ && enis_ == other.enis_ && hosts_ == other.hosts_ &&
+         same(addresses_, other.addresses_) && same(other.addresses_, addresses_);
 }
 
 }  // namespace openecs

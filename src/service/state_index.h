@@ -39,7 +39,9 @@ class StateIndex {
   void Rebuild(const std::map<std::string, Instance>& instances,
                const std::map<std::string, NetworkInterface>& enis);
 
-  // The addresses a vSwitch has given out, or null when it has none.
+  // The addresses a vSwitch has given out, or null when it never had any. The pointer stays
+  // valid while the index lives (a vSwitch whose last address goes keeps an empty entry), so an
+  // IpPool may hold it across the Puts and Touches of its Write.
   const Addresses* AddressesOf(const std::string& vswitch_id) const;
   // What the claims on a host use (hosts without one absent).
   const std::map<std::string, HostUse>& host_use() const { return hosts_; }

@@ -179,3 +179,22 @@ test('ModifyInstanceVpcAttribute: a stopped instance changes address, vSwitch or
   await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: x }));
   await h.waitStatus(ecs, [x], 'Running', 20000);
 });
+
+test('ModifyInstanceVpcAttribute: moving to a VPC whose block overlaps keeps its addresses apart', async () => {
+  // Two VPCs with the same vSwitch block; y holds .201 in the second one, x holds .201 in the first.
+  const twin = await h.createNetwork(ecs, vpc, { name: 'twin', vpcCidr: '192.168.0.0/16', vswCidr: '192.168.1.0/24' });
+  const [y] = await h.runRunning(ecs, twin, { privateIpAddress: '192.168.1.201' });
+  const [x] = await h.runRunning(ecs, net, {});
+  await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: x }));
+  await h.waitStatus(ecs, [x], 'Stopped', 20000);
+  const modify = (p) => ecs.modifyInstanceVpcAttribute(new Ecs.ModifyInstanceVpcAttributeRequest({ instanceId: x, ...p }));
+  await modify({ vSwitchId: net.vSwitchId, privateIpAddress: '192.168.1.201' });
+  assert.equal(h.privateIp(await h.describeInstance(ecs, x)), '192.168.1.201');
+  // x's own .201 is in the other VPC: y's .201 in the twin is still taken.
+  const move = { vSwitchId: twin.vSwitchId, vpcId: twin.vpcId, securityGroupId: [twin.securityGroupId] };
+  await expectError(modify({ ...move, privateIpAddress: '192.168.1.201' }), 'InvalidPrivateIpAddress.Duplicated', 400);
+  await modify(move);
+  const ips = [h.privateIp(await h.describeInstance(ecs, x)), h.privateIp(await h.describeInstance(ecs, y))];
+  assert.notEqual(ips[0], ips[1], `x and y share ${ips[0]} in one vSwitch`);
+  assert.equal(ips[1], '192.168.1.201');
+});
