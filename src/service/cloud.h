@@ -275,7 +275,8 @@ OPENECS_KIND(BillItem, "bill_item", bill_items)
 // record as it is now, null when it is gone.
 template <typename T>
 void Reindex(State& s, const std::string& id, const T* rec) {
-  if constexpr (std::is_same_v<T, Instance> || std::is_same_v<T, NetworkInterface>)
+  if constexpr (std::is_same_v<T, Instance> || std::is_same_v<T, NetworkInterface> ||
+                std::is_same_v<T, Disk>)
     s.index.Note(id, rec);
 }
 

@@ -91,20 +91,12 @@ Result<int64_t> QuotaOf(const State& s, const std::string& account_id, const std
 }
 
 int64_t QuotaUsage(const State& s, const std::string& account_id, const std::string& name) {
-  if (name == kMaxInstances) return CountOwned(s.instances, account_id);
-  if (name == kMaxVcpus) {
-    // Instance::cpu is its instance type's vCPUs (set from the catalogue at creation and by
-    // ModifyInstanceSpec), so no catalogue lookup per instance.
-    int64_t n = 0;
-    for (const auto& [id, i] : Owned(s.instances, account_id)) n += i.cpu;
-    return n;
-  }
-  if (name == kMaxDisks) {
-    int64_t n = 0;
-    for (const auto& [id, d] : Owned(s.disks, account_id))
-      if (!IsLocalDiskCategory(d.category)) ++n;
-    return n;
-  }
+  // Instances, vCPUs and cloud disks change with every launch: State::index keeps the account's
+  // sums (service/state_index.h). Instance::cpu is its type's vCPUs (set from the catalogue at
+  // creation and by ModifyInstanceSpec); local disks do not count.
+  if (name == kMaxInstances) return s.index.account_use(account_id).instances;
+  if (name == kMaxVcpus) return s.index.account_use(account_id).vcpus;
+  if (name == kMaxDisks) return s.index.account_use(account_id).cloud_disks;
   if (name == kMaxSnapshots) return CountOwned(s.snapshots, account_id);
   if (name == kMaxImages) return CountOwned(s.images, account_id);
   if (name == kMaxSecurityGroups) return CountOwned(s.security_groups, account_id);

@@ -1,6 +1,7 @@
 #include "service/state_index.h"
 
 #include "common/ipv4.h"
+#include "model/catalogue.h"
 
 namespace openecs {
 
@@ -22,6 +23,8 @@ void StateIndex::Note(const std::string& id, const Instance* now) {
     h.host_id = now->host_id;
     h.use = {now->cpu, now->memory_mb, now->gpu};
   }
+  h.account_id = now->account_id;
+  h.counts = {1, now->cpu, 0};
   Apply(instances_, id, &h);
 }
 
@@ -32,6 +35,14 @@ void StateIndex::Note(const std::string& id, const NetworkInterface* now) {
   AddIp(h.ips, now->primary_ip);
   for (const auto& ip : now->secondary_ips) AddIp(h.ips, ip);
   Apply(enis_, id, &h);
+}
+
+void StateIndex::Note(const std::string& id, const Disk* now) {
+  if (!now) return Apply(disks_, id, nullptr);
+  Held h;
+  h.account_id = now->account_id;
+  h.counts = {0, 0, IsLocalDiskCategory(now->category) ? 0 : 1};
+  Apply(disks_, id, &h);
 }
 
 void StateIndex::Apply(std::map<std::string, Held>& by_id, const std::string& id, const Held* now) {
@@ -60,13 +71,27 @@ void StateIndex::Add(const Held& h, int sign) {
     u.gpu += sign * h.use.gpu;
     if (u == HostUse{}) hosts_.erase(h.host_id);
   }
+  if (h.counts != AccountUse{}) {
+    AccountUse& a = accounts_[h.account_id];
+    a.instances += sign * h.counts.instances;
+    a.vcpus += sign * h.counts.vcpus;
+    a.cloud_disks += sign * h.counts.cloud_disks;
+    if (a == AccountUse{}) accounts_.erase(h.account_id);
+  }
+}
+
+StateIndex::AccountUse StateIndex::account_use(const std::string& account_id) const {
+  auto it = accounts_.find(account_id);
+  return it == accounts_.end() ? AccountUse{} : it->second;
 }
 
 void StateIndex::Rebuild(const std::map<std::string, Instance>& instances,
-                         const std::map<std::string, NetworkInterface>& enis) {
+                         const std::map<std::string, NetworkInterface>& enis,
+                         const std::map<std::string, Disk>& disks) {
   *this = StateIndex();
   for (const auto& [id, i] : instances) Note(id, &i);
   for (const auto& [id, e] : enis) Note(id, &e);
+  for (const auto& [id, d] : disks) Note(id, &d);
 }
 
 const StateIndex::Addresses* StateIndex::AddressesOf(const std::string& vswitch_id) const {
@@ -82,7 +107,8 @@ bool StateIndex::operator==(const StateIndex& other) const {
       if (!held.empty() && (!b.count(vsw) || b.at(vsw) != held)) return false;
     return true;
   };
-  return instances_ == other.instances_ && enis_ == other.enis_ && hosts_ == other.hosts_ &&
+  return instances_ == other.instances_ && enis_ == other.enis_ && disks_ == other.disks_ &&
+         hosts_ == other.hosts_ && accounts_ == other.accounts_ &&
          same(addresses_, other.addresses_) && same(other.addresses_, addresses_);
 }
 

@@ -6,10 +6,12 @@
 //   - the private addresses each vSwitch has given out: instances' primary and secondary
 //     addresses and secondary ENIs' (with how many records hold each: two records holding one
 //     address would be a bug elsewhere, but releasing one of them must not free it);
-//   - what the instances holding a claim (Instance::claimed) use on each host.
+//   - what the instances holding a claim (Instance::claimed) use on each host;
+//   - each account's instances, their vCPUs and its cloud disks (the quotas' usage,
+//     service/quota_service.h).
 //
-// Who keeps it current: Txn (service/cloud.h) notes every Put, Touch and Erase of an Instance
-// or a NetworkInterface; Cloud rebuilds it whenever it replaces records behind Txn (load,
+// Who keeps it current: Txn (service/cloud.h) notes every Put, Touch and Erase of an Instance,
+// a NetworkInterface or a Disk; Cloud rebuilds it whenever it replaces records behind Txn (load,
 // revert after a failed commit). A record changed in place is seen at its Touch, which every
 // mutator makes after the change anyway (the commit stores only what was touched). With
 // OPENECS_CHECK_INDEX=1 in its environment (scripts/test sets it for every ring), Cloud
@@ -32,12 +34,18 @@ class StateIndex {
     int64_t cpu = 0, memory_mb = 0, gpu = 0;
     bool operator==(const HostUse&) const = default;
   };
+  struct AccountUse {
+    int64_t instances = 0, vcpus = 0, cloud_disks = 0;
+    bool operator==(const AccountUse&) const = default;
+  };
 
   // One record as it is now (null: gone).
   void Note(const std::string& id, const Instance* now);
   void Note(const std::string& id, const NetworkInterface* now);
+  void Note(const std::string& id, const Disk* now);
   void Rebuild(const std::map<std::string, Instance>& instances,
-               const std::map<std::string, NetworkInterface>& enis);
+               const std::map<std::string, NetworkInterface>& enis,
+               const std::map<std::string, Disk>& disks);
 
   // The addresses a vSwitch has given out, or null when it never had any. The pointer stays
   // valid while the index lives (a vSwitch whose last address goes keeps an empty entry), so an
@@ -45,6 +53,8 @@ class StateIndex {
   const Addresses* AddressesOf(const std::string& vswitch_id) const;
   // What the claims on a host use (hosts without one absent).
   const std::map<std::string, HostUse>& host_use() const { return hosts_; }
+  // What an account's records use (all zero for one without any).
+  AccountUse account_use(const std::string& account_id) const;
 
   bool operator==(const StateIndex& other) const;
 
@@ -54,14 +64,17 @@ class StateIndex {
     std::vector<uint32_t> ips;
     std::string host_id;  // "" when it claims nothing
     HostUse use;
+    std::string account_id;
+    AccountUse counts;  // what it adds to its account's usage
     bool operator==(const Held&) const = default;
   };
   void Apply(std::map<std::string, Held>& by_id, const std::string& id, const Held* now);
   void Add(const Held& h, int sign);
 
-  std::map<std::string, Held> instances_, enis_;
+  std::map<std::string, Held> instances_, enis_, disks_;
   std::map<std::string, Addresses> addresses_;
   std::map<std::string, HostUse> hosts_;
+  std::map<std::string, AccountUse> accounts_;
 };
 
 }  // namespace openecs

@@ -58,7 +58,7 @@ class StateIndexTest : public CloudTest {
   bool MatchesRecords() {
     return cloud_->Read<bool>([](const State& s) {
       StateIndex fresh;
-      fresh.Rebuild(s.instances, s.enis);
+      fresh.Rebuild(s.instances, s.enis, s.disks);
       return fresh == s.index;
     });
   }
