@@ -170,6 +170,7 @@ struct Launch {
   Image image;
   std::string image_host;  // a custom image is on one host: its instances are placed there
   DiskRequest system_disk;
+  int min_amount = 0;  // MinAmount, or Amount when not given
 };
 
 Status CheckCharge(const RunRequest& r, const InstanceType& type) {
@@ -210,11 +211,11 @@ Error Missing(const char* name) {
 
 Result<Launch> CheckRequest(const Cloud& cloud, const RunRequest& r) {
   if (r.amount < 1 || r.amount > 100) return MakeError(ErrorCode::kInvalidAmount);
-  int min_amount = r.min_amount == 0 ? r.amount : r.min_amount;
-  if (min_amount < 1 || min_amount > r.amount) return MakeError(ErrorCode::kInvalidAmount);
+  Launch l;
+  l.min_amount = r.min_amount == 0 ? r.amount : r.min_amount;
+  if (l.min_amount < 1 || l.min_amount > r.amount) return MakeError(ErrorCode::kInvalidAmount);
   if (r.image_id.empty()) return Missing("ImageId");
   if (r.instance_type.empty()) return Missing("InstanceType");
-  Launch l;
   l.type = FindInstanceType(r.instance_type);
   if (!l.type) return MakeError(ErrorCode::kInvalidInstanceType);
   std::optional<Image> image = cloud.Read<std::optional<Image>>(
@@ -255,12 +256,12 @@ struct Resolved {
   std::optional<uint32_t> fixed_ip;
   std::vector<DiskRequest> data_disks;  // sized from their snapshots
   std::string place_on;                 // the one host the image and snapshots are on ("" any)
-  int min_amount = 0;
+  int min_amount = 0;  // Launch::min_amount, or Amount with fixed addresses (all or nothing)
 };
 
 Result<Resolved> Resolve(const State& s, const RunRequest& r, const Launch& l) {
   Resolved res;
-  res.min_amount = r.min_amount == 0 ? r.amount : r.min_amount;
+  res.min_amount = l.min_amount;
   res.vsw = FindOwned(s.vswitches, r.vswitch_id, r.account_id);
   if (!res.vsw) return MakeError(ErrorCode::kInvalidVSwitchIdNotFound);
   const VSwitch& vsw = *res.vsw;
