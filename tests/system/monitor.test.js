@@ -42,11 +42,13 @@ after(async () => { if (server) await server.destroy(); });
 
 test('a guest burning its CPU shows in CPUUtilization, its disk reads and public traffic too', async () => {
   const net = await h.createNetwork(ecs, h.vpcClient(server), { vpcCidr: '10.8.0.0/16', vswCidr: '10.8.1.0/24' });
-  // 25 s after its user data starts, the guest reads its disk, pings the host's side of the
-  // public pool (198.18.0.1, through the uplink) and burns its one vCPU for good.
+  // Once its name reads "burn" in the metadata service (the test renames it after the idle
+  // minute), the guest reads its disk, pings the host's side of the public pool (198.18.0.1,
+  // through the uplink) and burns its one vCPU for good. A fixed delay instead let a slow boot
+  // (CI) start the burn inside the idle minute.
   const userData = Buffer.from([
     '#!/bin/sh',
-    '(sleep 25',
+    '(until [ "$(timeout 3 wget -qO- http://100.100.100.200/latest/meta-data/instance/instance-name 2>/dev/null)" = burn ]; do sleep 2; done',
     ' (while :; do :; done) &',
     ' (while true; do echo "probe burn on"; sleep 1; done) >/dev/console 2>&1 &',
     ' dd if=/dev/vda of=/dev/null bs=64k count=800 2>/dev/null',
@@ -60,6 +62,7 @@ test('a guest burning its CPU shows in CPUUtilization, its disk reads and public
   await operator('POST', 'clock/advance?seconds=60');
   await sleep(8000);
   const idle = await nextMinute(ecs, id);
+  await ecs.modifyInstanceAttribute(new Ecs.ModifyInstanceAttributeRequest({ instanceId: id, instanceName: 'burn' }));
   await expectProbe(ecs, id, 'burn', 'on', 'the guest burns its CPU', 120000);
   const start = await nextMinute(ecs, id);  // idle, then the burn, the disk read and the pings
   await sleep(8000);
