@@ -53,6 +53,7 @@
 #include "service/snapshot_policy_service.h"
 #include "storage/fake_storage.h"
 #include "storage/local_storage.h"
+#include "storage/rbd_storage.h"
 #include "store/audit_log.h"
 #include "store/metric_store.h"
 #include "store/store.h"
@@ -128,6 +129,10 @@ struct HostOptions {
   std::string import_allow;      // CIDRs ImportImage may fetch from despite address_filter.h
   std::vector<AddressPrefix> import_allow_list;  // parsed by PrepareHost
   int metrics_interval_ms = 10000;  // how often the agent samples its guests (monitoring)
+  // Where cloud disks and snapshots live: "local" (this host's files) or an RBD spec
+  // (storage/rbd_storage.h), parsed into `rbd` by PrepareHost.
+  std::string storage = "local";
+  std::optional<RbdSpec> rbd;
   bool verbose = false;
 };
 
@@ -216,6 +221,14 @@ bool PrepareHost(HostOptions& o, bool runs_guests = true) {
     return false;
   }
   o.import_allow_list = *allow;
+  if (o.storage != "local") {
+    auto spec = ParseRbdSpec(o.storage);
+    if (!spec.ok()) {
+      std::cerr << "--storage: " << spec.error().message << " (use local or rbd:pool=...)\n";
+      return false;
+    }
+    o.rbd = *spec;
+  }
   if (o.driver == "fake" || !runs_guests) return true;
   if (o.network == "auto") o.network = ::geteuid() == 0 ? "vpc" : "user";
   std::vector<std::string> problems;
@@ -226,6 +239,14 @@ bool PrepareHost(HostOptions& o, bool runs_guests = true) {
       problems.push_back("--network vpc needs root (network namespaces, nftables)");
     for (const auto& line : MissingPrograms(HostPrograms(), "vpc", HaveProgram))
       problems.push_back("missing " + line + ": VPC networking runs it");
+  }
+  if (o.rbd) {
+    for (const auto& line : MissingPrograms(HostPrograms(), "rbd", HaveProgram))
+      problems.push_back("missing " + line + ": cloud disks on RBD need it");
+    auto formats = Run({"qemu-img", "--help"});
+    if (formats.ok() && formats->find(" rbd") == std::string::npos)
+      problems.push_back("QEMU has no rbd block driver: install qemu-block-extra");
+    if (!fs::exists(o.rbd->conf)) problems.push_back("no Ceph config " + o.rbd->conf);
   }
   for (const auto& image : BuiltinImages()) {
     std::string dir = o.image_dir + "/" + image.id;
@@ -321,9 +342,13 @@ Host MakeHost(const HostOptions& o) {
   }
   ImportPolicy import;
   import.allow = o.import_allow_list;
-  h.storage =
+  auto local =
       std::make_unique<LocalStorage>(o.data_dir + "/disks", o.image_dir, o.data_dir + "/snapshots",
                                      o.data_dir + "/images", o.data_dir + "/exchange", import);
+  if (o.rbd)
+    h.storage = std::make_unique<RbdStorage>(*o.rbd, name, std::move(local));
+  else
+    h.storage = std::move(local);
   QemuDriverOptions qo;
   qo.state_dir = o.data_dir + "/instances";
   qo.storage = h.storage.get();
@@ -858,6 +883,11 @@ void AddHostOptions(CLI::App* cmd, HostOptions& h) {
                   "ImportImage: CIDR blocks (comma-separated) an http:// image may be fetched "
                   "from although they are loopback, private, link-local or otherwise special "
                   "(default: none; only public addresses)");
+  cmd->add_option("--storage", h.storage,
+                  "qemu driver: where cloud disks and snapshots live: local (this host's files) "
+                  "or rbd:pool=POOL,conf=CEPH.CONF,keyring=KEYRING,user=ID (a Ceph RBD pool; "
+                  "scripts/ceph starts a test cluster and prints this)")
+      ->capture_default_str();
   cmd->add_option("--metrics-interval-ms", h.metrics_interval_ms,
                   "monitoring: how often running guests are sampled (0: never)")
       ->capture_default_str();

@@ -84,9 +84,16 @@ Result<ImageReport> LocalStorage::MakeImage(const DesiredImageBuild& b,
   std::string base = part + "/base.qcow2";
   std::string source, format = "qcow2";
   if (!b.snapshot_id.empty()) {
-    auto snap = VerifiedSnapshot(b.snapshot_id, b.snapshot_checksum);
-    if (!snap.ok()) return fail(snap.error());
-    source = *snap;
+    if (snapshot_source_) {
+      auto snap = snapshot_source_(b.snapshot_id, b.snapshot_checksum);
+      if (!snap.ok()) return fail(snap.error());
+      source = snap->name;
+      format = snap->format;
+    } else {
+      auto snap = VerifiedSnapshot(b.snapshot_id, b.snapshot_checksum);
+      if (!snap.ok()) return fail(snap.error());
+      source = *snap;
+    }
   } else if (b.source_url.rfind("image:", 0) == 0) {
     std::string dir = ImageDirOf(b.source_url.substr(6));
     auto image = json::parse(ReadFile(dir + "/image.json"), nullptr, false);
@@ -116,7 +123,8 @@ Result<ImageReport> LocalStorage::MakeImage(const DesiredImageBuild& b,
   if (format.empty()) format = "qcow2";
   if (format == "vhd") format = "vpc";  // qemu-img's name for VHD
   progress(80);
-  if (!fs::exists(source)) return fail(Fail("no file " + source + " on this host"));
+  if (source.rfind("rbd:", 0) != 0 && !fs::exists(source))
+    return fail(Fail("no file " + source + " on this host"));
   if (b.snapshot_id.empty() && b.source_url.rfind("image:", 0) != 0)
     if (Status st = CheckSelfContained(source, format); !st.ok()) return fail(st.error());
   bool untrusted = b.snapshot_id.empty() && b.source_url.rfind("image:", 0) != 0;

@@ -129,14 +129,22 @@ Result<DiskVolume> LocalStorage::Ensure(const DesiredDisk& d, bool* made) {
   return volume;
 }
 
+Result<LocalStorage::ImageBase> LocalStorage::BaseOf(const std::string& image_id) const {
+  auto image = json::parse(ReadFile(ImageDirOf(image_id) + "/image.json"), nullptr, false);
+  if (image.is_discarded() || !image.is_object())
+    return Fail("image " + image_id + " is not installed on this host");
+  auto text = [&](const char* key, const char* otherwise) {
+    return image.contains(key) && image[key].is_string() ? image[key].get<std::string>()
+                                                         : otherwise;
+  };
+  return ImageBase{ImageDirOf(image_id) + "/" + text("disk", "base.qcow2"), text("build_id", "")};
+}
+
 Status LocalStorage::Create(const std::string& path, const std::string& image_id, int64_t bytes) {
   std::vector<std::string> argv = {"qemu-img", "create", "-q", "-f", "qcow2"};
   if (!image_id.empty()) {
-    auto image = json::parse(ReadFile(ImageDirOf(image_id) + "/image.json"), nullptr, false);
-    if (image.is_discarded() || !image.is_object())
-      return Fail("image " + image_id + " is not installed on this host");
-    std::string base = ImageDirOf(image_id) + "/" + image.value("disk", "base.qcow2");
-    argv.insert(argv.end(), {"-b", base, "-F", "qcow2"});
+    OPENECS_ASSIGN_OR_RETURN(ImageBase base, BaseOf(image_id));
+    argv.insert(argv.end(), {"-b", base.path, "-F", "qcow2"});
   }
   argv.insert(argv.end(), {path, std::to_string(bytes)});
   auto r = Run(argv);

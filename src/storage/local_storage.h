@@ -30,6 +30,12 @@ struct ImportPolicy {
   int idle_timeout_ms = 60000;            // no bytes for this long: the download fails
 };
 
+// Where a snapshot's content is read from when an image is made of it: a qemu-img file name
+// and its format.
+struct SnapshotSource {
+  std::string name, format;
+};
+
 class LocalStorage final : public Storage {
  public:
   // Snapshots go to `snapshot_dir`. Built-in images are read from `image_dir`; custom images
@@ -69,6 +75,17 @@ class LocalStorage final : public Storage {
   Status Collect(const std::set<std::string>& keep,
                  const std::set<std::string>& keep_snapshots) override;
 
+  // Snapshots kept elsewhere (RbdStorage's pool): MakeImage reads a snapshot through `source`,
+  // which checks it, instead of this store's file.
+  using SnapshotSourceFn =
+      std::function<Result<SnapshotSource>(const std::string& id, const std::string& checksum)>;
+  void SetSnapshotSource(SnapshotSourceFn source) { snapshot_source_ = std::move(source); }
+  // The image's disk file (image.json's "disk", default base.qcow2, qcow2) and its build id.
+  struct ImageBase {
+    std::string path, build_id;
+  };
+  Result<ImageBase> BaseOf(const std::string& image_id) const;
+
   // Where things are (for tests and for the built-in image check).
   std::string ImageDirOf(const std::string& image_id) const;  // <dir>/<image-id>
   std::string PathOf(const std::string& disk_id) const;       // a cloud disk's qcow2
@@ -84,6 +101,7 @@ class LocalStorage final : public Storage {
 
   std::string dir_, image_dir_, snapshot_dir_, custom_image_dir_, exchange_dir_;
   ImportPolicy import_;
+  SnapshotSourceFn snapshot_source_;
 };
 
 }  // namespace openecs

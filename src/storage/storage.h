@@ -5,6 +5,7 @@
 //   storage.h        this contract
 //   local_storage.h  files on this host: the disk pool, the snapshot store, the image store
 //   local_images.cc  its image store (custom images, imports, exports)
+//   rbd_storage.h    cloud disks and snapshots in a Ceph RBD pool (three copies), the rest local
 //   disk_files.h     qcow2/raw file helpers (size, checksum, erase)
 //   fake_storage.h   the emulator's: no files, only delays and checksums
 //
@@ -30,10 +31,18 @@
 
 namespace openecs {
 
+// An image in a Ceph RBD pool, as QEMU's rbd block driver (qemu-block-extra) opens it.
+struct RbdImage {
+  std::string pool, image;
+  std::string conf;  // a ceph.conf naming the monitors and the client's keyring
+  std::string user;  // the client's id: "admin" for client.admin
+};
+
 // How a hypervisor opens a disk.
 struct DiskVolume {
-  std::string path;    // a file on this host
+  std::string path;    // a file on this host ("" for an RBD image)
   std::string format;  // "qcow2" or "raw"
+  RbdImage rbd;        // rbd.image not empty: the disk is this RBD image (format raw)
 };
 
 // How an image boots: its own loader (kernel empty), or a kernel QEMU loads directly.

@@ -18,57 +18,13 @@ const fs = require('node:fs');
 const path = require('node:path');
 const h = require('../api/helpers');
 const probes = require('./probes');
+const { PLUG_MS, GiB_SECTORS, diskProber, bootProber, qmp, localStore, diskLifecycle } = require('./guest_disks');
 const { Ecs } = h;
 
 const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
 const BOOT_MS = 180000;
-const PLUG_MS = 60000;
-const GiB_SECTORS = 2 * 1024 * 1024;
 let server, ecs, vpc;
 const wire = (res) => res.body.toMap();
-
-// Every second: each data disk's serial, size and first bytes; `write` puts the guest's host
-// name at the start of every blank disk it sees.
-const diskProber = (write) => Buffer.from(`#!/bin/sh
-(while true; do
-  list=
-  for s in /sys/block/vd[b-z]; do
-    [ -e "$s/serial" ] || continue
-    n=$(basename $s); serial=$(cat $s/serial)
-    [ -b /dev/$n ] || mknod /dev/$n b $(tr : ' ' < $s/dev)
-    head=$(dd if=/dev/$n bs=64 count=1 2>/dev/null | tr -d '\\000' | tr -c 'A-Za-z0-9-' _)
-    ${write ? 'if [ -z "$head" ]; then printf "PATTERN-%s" "$(hostname)" | dd of=/dev/$n conv=notrunc 2>/dev/null; sync; fi' : ':'}
-    echo "probe vd-$serial $(cat $s/size):$head"
-    echo "probe node-$serial $n"
-    list="$list$serial,"
-  done
-  echo "probe disks [$list]"
-  sleep 1
-done) >/dev/console 2>&1 </dev/null &
-`).toString('base64');
-
-// Like diskProber(true), but installed as /etc/rc.local so it runs on every boot, each line
-// carrying the boot count: "probe vd-<serial> <boot>:<sectors>:<first bytes>".
-const bootProber = () => Buffer.from(`#!/bin/sh
-cat >/etc/rc.local <<'RC'
-#!/bin/sh
-mkdir /run/prober 2>/dev/null || exit 0
-(while true; do
-  b=$(cat /var/lib/openecs/boot_count)
-  for s in /sys/block/vd[b-z]; do
-    [ -e "$s/serial" ] || continue
-    n=$(basename $s); serial=$(cat $s/serial)
-    [ -b /dev/$n ] || mknod /dev/$n b $(tr : ' ' < $s/dev)
-    head=$(dd if=/dev/$n bs=64 count=1 2>/dev/null | tr -d '\\000' | tr -c 'A-Za-z0-9-' _)
-    if [ -z "$head" ]; then printf "PATTERN-%s" "$(hostname)" | dd of=/dev/$n conv=notrunc 2>/dev/null; sync; fi
-    echo "probe vd-$serial $b:$(cat $s/size):$head"
-  done
-  sleep 1
-done) >/dev/console 2>&1 </dev/null &
-RC
-chmod +x /etc/rc.local
-/etc/rc.local
-`).toString('base64');
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(IMAGE_DIR, h.IMAGE, 'image.json')), `built image in ${IMAGE_DIR}`);
@@ -78,92 +34,8 @@ before(async () => {
 });
 after(async () => { if (server) await server.destroy(); });
 
-test('hot-attach, write, online resize, hot-detach, outlive the instance, read elsewhere, erase', async () => {
-  const net = await h.createNetwork(ecs, vpc, { name: 'disks', vpcCidr: '10.8.0.0/16', vswCidr: '10.8.1.0/24' });
-  const x = (await h.runInstances(ecs, net, { hostName: 'writer', userData: diskProber(true) }))[0];
-  const y = (await h.runInstances(ecs, net, { hostName: 'reader', userData: diskProber(false) }))[0];
-  await h.waitBooted(ecs, [x, y], BOOT_MS);
-  const expectProbe = (id, name, want, what, ms = PLUG_MS) => probes.expectProbe(ecs, id, name, want, what, ms);
-  const disk = async (id) => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, diskIds: JSON.stringify([id]) }))).Disks.Disk[0];
-  const waitDisk = (id, status) => h.waitFor(async () => (await disk(id)).Status === status, PLUG_MS, 500, `disk ${status}`);
-  await expectProbe(x, 'disks', '[]', 'X starts with its system disk only', 30000);
-
-  const d = wire(await ecs.createDisk(new Ecs.CreateDiskRequest({ regionId: h.REGION, zoneId: net.zone, diskCategory: 'cloud_essd', size: 1 }))).DiskId;
-  const serial = (await disk(d)).SerialNumber;
-  assert.equal(`d-${serial}`, d);
-  await ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId: d, instanceId: x, deleteWithInstance: false }));
-  await waitDisk(d, 'In_use');
-  await expectProbe(x, `vd-${serial}`, `${GiB_SECTORS}:PATTERN-writer`, 'X sees the disk (1 GiB) and writes to it');
-  await expectProbe(x, `node-${serial}`, 'vdb', 'the first data disk is /dev/vdb, as on ECS (no config disk before it)');
-  const poolFile = path.join(server.dataDir, 'disks', `${d}.qcow2`);
-  assert.ok(fs.existsSync(poolFile), 'the disk is a file in the host\'s pool');
-
-  // A snapshot of the disk while the guest runs (QEMU's backup job), kept outside the disk.
-  const snap = wire(await ecs.createSnapshot(new Ecs.CreateSnapshotRequest({ diskId: d, snapshotName: 'with-pattern' }))).SnapshotId;
-  const snapshot = async () => wire(await ecs.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: h.REGION, snapshotIds: JSON.stringify([snap]) }))).Snapshots.Snapshot[0];
-  await h.waitFor(async () => (await snapshot()).Status === 'accomplished', PLUG_MS, 500, 'snapshot accomplished');
-  const snapFile = path.join(server.dataDir, 'snapshots', `${snap}.qcow2`);
-  assert.equal((await snapshot()).FullSnapshotSizeInBytes, fs.statSync(snapFile).size);
-  const firstBytes = require('node:child_process').execFileSync('qemu-io', ['-r', '-f', 'qcow2', '-c', 'read -v 0 16', snapFile], { encoding: 'utf8' });
-  assert.match(firstBytes, /50 41 54 54 45 52 4e 2d 77 72 69 74 65 72/, 'the snapshot holds what the guest wrote ("PATTERN-writer")');
-
-  await ecs.resizeDisk(new Ecs.ResizeDiskRequest({ diskId: d, newSize: 2, type: 'online' }));
-  await expectProbe(x, `vd-${serial}`, `${2 * GiB_SECTORS}:PATTERN-writer`, 'online resize: the guest sees 2 GiB, data intact');
-
-  await ecs.detachDisk(new Ecs.DetachDiskRequest({ diskId: d, instanceId: x }));
-  await waitDisk(d, 'Available');
-  await expectProbe(x, 'disks', '[]', 'hot-detached: gone from the guest');
-  assert.equal((await h.describeInstance(ecs, x)).Status, 'Running', 'no restart');
-
-  // Attached again, then its instance is released: DeleteWithInstance=false keeps it.
-  await ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId: d, instanceId: x }));
-  await waitDisk(d, 'In_use');
-  await expectProbe(x, 'disks', `[${serial},]`, 'back on X');
-  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: x, force: true }));
-  await h.waitGone(ecs, [x], 60000);
-  assert.equal((await disk(d)).Status, 'Available', 'outlived its instance');
-
-  await ecs.attachDisk(new Ecs.AttachDiskRequest({ diskId: d, instanceId: y }));
-  await waitDisk(d, 'In_use');
-  await expectProbe(y, `vd-${serial}`, `${2 * GiB_SECTORS}:PATTERN-writer`, 'another instance reads what X wrote');
-
-  await ecs.detachDisk(new Ecs.DetachDiskRequest({ diskId: d, instanceId: y }));
-  await waitDisk(d, 'Available');
-  await ecs.deleteDisk(new Ecs.DeleteDiskRequest({ diskId: d }));
-  await h.waitFor(async () => !fs.existsSync(poolFile), 20000, 200, 'the deleted disk\'s file erased from the pool');
-  assert.ok(fs.existsSync(snapFile), 'the snapshot outlives its disk');
-  await ecs.deleteSnapshot(new Ecs.DeleteSnapshotRequest({ snapshotId: snap }));
-  await h.waitFor(async () => !fs.existsSync(snapFile), 20000, 200, 'the deleted snapshot\'s file erased');
-  await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: y, force: true }));
-  await h.waitGone(ecs, [y], 60000);
-});
-
-// One QMP command on a running guest's monitor (the driver's own socket: QEMU serves one client
-// at a time, so the connection is short).
-function qmp(instanceId, execute, args) {
-  const net = require('node:net');
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(path.join(server.dataDir, 'instances', instanceId, 'qmp.sock'));
-    let buf = '';
-    let sent = false;
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`qmp ${execute}: no answer`)); }, 10000);
-    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-    sock.on('data', (chunk) => {
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        if (msg.QMP) { sock.write('{"execute":"qmp_capabilities"}\n'); continue; }
-        if (msg.event) continue;
-        if (!sent) { sent = true; sock.write(`${JSON.stringify({ execute, arguments: args })}\n`); continue; }
-        clearTimeout(timer);
-        sock.end();
-        if (msg.error) reject(new Error(`qmp ${execute}: ${msg.error.desc}`)); else resolve(msg.return);
-      }
-    });
-  });
-}
+test('hot-attach, write, online resize, hot-detach, outlive the instance, read elsewhere, erase', () =>
+  diskLifecycle({ ecs, vpc, store: localStore(server.dataDir), vpcCidr: '10.8.0.0/16', vswCidr: '10.8.1.0/24', bootMs: BOOT_MS }));
 
 test('ModifyDiskSpec re-throttles the disks of a running guest at once (QEMU throttle group limits)', async () => {
   const net = await h.createNetwork(ecs, vpc, { name: 'spec', vpcCidr: '10.9.0.0/16', vswCidr: '10.9.1.0/24' });
@@ -171,7 +43,7 @@ test('ModifyDiskSpec re-throttles the disks of a running guest at once (QEMU thr
   await h.waitStatus(ecs, [x], 'Running', BOOT_MS);
   const disk = async (id) => wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, diskIds: JSON.stringify([id]) }))).Disks.Disk[0];
   const limits = async (id) => {
-    const l = await qmp(x, 'qom-get', { path: `/objects/tg-${id}`, property: 'limits' });
+    const l = await qmp(server.dataDir, x, 'qom-get', { path: `/objects/tg-${id}`, property: 'limits' });
     return [l['iops-total'], l['bps-total'] / (1024 * 1024)];
   };
   const waitLimits = (id, want, what) => h.waitFor(async () => JSON.stringify(await limits(id)) === JSON.stringify(want), PLUG_MS, 500, what);

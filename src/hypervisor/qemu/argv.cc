@@ -2,6 +2,27 @@
 
 namespace openecs {
 
+std::vector<std::pair<std::string, std::string>> QemuDiskFileOptions(const QemuDisk& d) {
+  if (d.rbd.image.empty()) return {{"driver", "file"}, {"filename", d.path}};
+  std::vector<std::pair<std::string, std::string>> o = {
+      {"driver", "rbd"}, {"pool", d.rbd.pool}, {"image", d.rbd.image}};
+  if (!d.rbd.conf.empty()) o.push_back({"conf", d.rbd.conf});
+  if (!d.rbd.user.empty()) o.push_back({"user", d.rbd.user});
+  return o;
+}
+
+QemuDisk QemuDiskOf(const DiskVolume& v, const std::string& disk_id, int iops,
+                    int throughput_mbps) {
+  QemuDisk d;
+  d.path = v.path;
+  d.format = v.format;
+  d.id = disk_id;
+  d.iops = iops;
+  d.bytes_per_second = int64_t{throughput_mbps} * 1024 * 1024;
+  d.rbd = v.rbd;
+  return d;
+}
+
 std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
   std::vector<std::string> a = {c.binary};
   auto add = [&](std::initializer_list<std::string> items) { a.insert(a.end(), items); };
@@ -31,7 +52,10 @@ std::vector<std::string> BuildQemuArgv(const QemuVmConfig& c) {
     const QemuDisk& d = c.disks[i];
     std::string ro = d.read_only ? ",read-only=on" : "";
     std::string file = QemuDiskFileNode(d.id), format = QemuDiskFormatNode(d.id);
-    add({"-blockdev", "driver=file,filename=" + d.path + ",node-name=" + file + ro});
+    // Values never hold a comma (paths and names are ours; RbdSpec refuses one in its own).
+    std::string node;
+    for (const auto& [key, value] : QemuDiskFileOptions(d)) node += key + "=" + value + ",";
+    add({"-blockdev", node + "node-name=" + file + ro});
     add({"-blockdev", "driver=" + d.format + ",file=" + file + ",node-name=" + format + ro});
     std::string top = format;
     if (d.iops > 0 || d.bytes_per_second > 0) {

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "storage/storage.h"
+
 namespace openecs {
 
 struct QemuDisk {
@@ -15,7 +17,13 @@ struct QemuDisk {
   std::string id;    // the disk's id (QEMU names its nodes and device after it)
   int64_t iops = 0;  // throttle limits (0: none)
   int64_t bytes_per_second = 0;
+  RbdImage rbd;  // rbd.image not empty: the disk is this RBD image, not `path`
 };
+// The disk's protocol node, before its node name: driver=file and the path, or driver=rbd and
+// the image. The command line's -blockdev and QMP's blockdev-add (hot-plug) both use it.
+std::vector<std::pair<std::string, std::string>> QemuDiskFileOptions(const QemuDisk& d);
+// A disk as storage handed it, with the instance's limits for it.
+QemuDisk QemuDiskOf(const DiskVolume& v, const std::string& disk_id, int iops, int throughput_mbps);
 // QEMU names of a disk's block nodes (file, format, throttle filter), throttle group and
 // device, from its id, so a running guest's disks can be listed and changed over QMP.
 inline std::string QemuDiskFileNode(const std::string& id) { return "f-" + id; }

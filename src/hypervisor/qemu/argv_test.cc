@@ -65,6 +65,22 @@ TEST(QemuArgv, Golden) {
       "-pidfile\n/s/i-1/qemu.pid\n-daemonize\n");
 }
 
+TEST(QemuArgv, RbdDisksAreOpenedByQemusRbdDriver) {
+  QemuVmConfig c;
+  c.instance_id = "i-1";
+  DiskVolume v;
+  v.format = "raw";
+  v.rbd = RbdImage{"openecs", "d-sys", "/c/ceph.conf", "admin"};
+  c.disks = {QemuDiskOf(v, "d-sys", 0, 0)};
+  std::string joined;
+  for (const auto& a : BuildQemuArgv(c)) joined += a + "\n";
+  EXPECT_NE(joined.find("-blockdev\ndriver=rbd,pool=openecs,image=d-sys,conf=/c/ceph.conf,"
+                        "user=admin,node-name=f-d-sys\n-blockdev\ndriver=raw,file=f-d-sys,"
+                        "node-name=q-d-sys\n"),
+            std::string::npos)
+      << joined;
+}
+
 TEST(QemuArgv, TapNicsStartPaused) {
   QemuVmConfig c;
   c.instance_id = "i-2";

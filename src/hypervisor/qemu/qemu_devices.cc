@@ -266,9 +266,11 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::str
       if (undo_cmd) undo.push_back({undo_cmd, std::move(undo_args)});
       return Ok();
     };
-    Status st =
-        step("blockdev-add", {{"driver", "file"}, {"filename", volume->path}, {"node-name", file}},
-             "blockdev-del", {{"node-name", file}});
+    json file_node = {{"node-name", file}};
+    for (const auto& [key, value] :
+         QemuDiskFileOptions(QemuDiskOf(*volume, d.disk_id, d.iops, d.throughput_mbps)))
+      file_node[key] = value;
+    Status st = step("blockdev-add", file_node, "blockdev-del", {{"node-name", file}});
     if (st.ok())
       st = step("blockdev-add", {{"driver", volume->format}, {"file", file}, {"node-name", format}},
                 "blockdev-del", {{"node-name", format}});

@@ -147,8 +147,7 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   options_.storage->AdoptLegacyDisks(dir);
   for (const auto& d : vm.disks) {
     OPENECS_ASSIGN_OR_RETURN(DiskVolume volume, options_.storage->Ensure(WithImage(d, vm)));
-    c.disks.push_back({volume.path, volume.format, false, d.disk_id, d.iops,
-                       int64_t{d.throughput_mbps} * 1024 * 1024});
+    c.disks.push_back(QemuDiskOf(volume, d.disk_id, d.iops, d.throughput_mbps));
   }
   c.fw_cfg = std::move(fw_cfg);
   c.mac = MacForId(id);

@@ -1,0 +1,111 @@
+#pragma once
+// Cloud disks and their snapshots in a Ceph RBD pool (storage.h), so a disk is kept in as many
+// copies as the pool says (size=3 in scripts/ceph) and outlives the host it was used on. QEMU
+// opens the disks itself (its rbd block driver, Debian's qemu-block-extra); this class runs the
+// `rbd` and `qemu-img` programs (sys/exec.h) for everything else.
+//
+// What lives where, in pool P:
+// - a cloud disk: RBD image P/<disk-id>, raw. A system disk is a clone (copy-on-write, made in
+//   O(1) whatever its size) of P/base.<image-id>[.<build-id>]@base, the image's disk written
+//   into the pool once, the first time a disk of that image is made; a data disk is a fresh
+//   (thin) image. Grown with `rbd resize` (online: QEMU's block_resize does it through librbd).
+// - a snapshot: RBD image P/<snapshot-id>, a whole copy of the disk as it was (an RBD snapshot
+//   of the disk, copied out, then dropped), so it outlives its disk as an ECS snapshot does. Its
+//   checksum is the sha256 of `rbd export-diff` of that image (its allocated extents, in
+//   order), checked before anything is made from it.
+// - images made while the disk is being written are "<name>.part" until whole, and renamed.
+// - local disks (ephemeral_*), built-in and custom images, imports and exports stay on the
+//   host's file system: every call about them goes to the LocalStorage this one is given. A
+//   custom image made from a snapshot is read from the pool (qemu-img reads rbd: names).
+//
+// Deleting: `rbd rm` removes the image's objects; no later image, of any user, can read them
+// (RBD reads unwritten extents as zeros), which is what erase-on-delete guarantees for files.
+//
+// Several hosts share one pool. Every disk and snapshot image carries its maker's host name
+// (image-meta openecs.host), and Collect removes only images made by this host that the server
+// no longer lists for it, never another host's. Until the scheduler moves disks between hosts
+// (issue 21's next step) a disk stays with the host that made it, as with local files.
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "storage/local_storage.h"
+#include "storage/storage.h"
+
+namespace openecs {
+
+// Where the pool is: "rbd:pool=P,conf=/etc/ceph/ceph.conf,keyring=/etc/ceph/x.keyring,user=admin"
+// (what scripts/ceph prints). pool is required; conf defaults to /etc/ceph/ceph.conf, user to
+// admin; keyring is for the rbd tool (QEMU finds it through the conf's `keyring` setting).
+struct RbdSpec {
+  std::string pool, conf = "/etc/ceph/ceph.conf", keyring, user = "admin";
+};
+// Parses a spec; an error names what is wrong. Values may not hold ',', ':', '=', '@', spaces
+// or quotes (they go into QEMU options, rbd: names and a shell pipeline).
+Result<RbdSpec> ParseRbdSpec(const std::string& text);
+
+class RbdStorage final : public Storage {
+ public:
+  // `host` is this host's name (the owner mark on what it makes); `local` keeps local disks and
+  // images.
+  RbdStorage(RbdSpec spec, std::string host, std::unique_ptr<LocalStorage> local);
+
+  std::string Name() const override { return "rbd"; }
+  Result<ImageBoot> Boot(const std::string& image_id) override { return local_->Boot(image_id); }
+  Result<DiskVolume> Ensure(const DesiredDisk& d, bool* made = nullptr) override;
+  Status Erase(const DesiredDisk& d) override;
+  void AdoptLegacyDisks(const std::string& instance_dir) override {
+    local_->AdoptLegacyDisks(instance_dir);
+  }
+  // Into "<id>.part" (a checked copy of the snapshot, a clone of the image, or empty), then the
+  // old image is renamed "<id>.old", the new one into place, and the old one removed.
+  Status Build(const DesiredDiskBuild& b) override;
+  // An RBD snapshot of the disk (the running guest's librbd takes it: crash-consistent), copied
+  // out whole into "<snapshot-id>.part", then dropped. `live` is not needed.
+  Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& s, const LiveCopy& live,
+                                      const std::function<void(int)>& progress) override;
+  Result<ImageReport> MakeImage(const DesiredImageBuild& b,
+                                const std::function<void(int)>& progress) override {
+    return local_->MakeImage(b, progress);
+  }
+  Status ExportImage(const DesiredImageExport& e) override { return local_->ExportImage(e); }
+  Status CollectImages(const std::set<std::string>& keep) override {
+    return local_->CollectImages(keep);
+  }
+  Status Collect(const std::set<std::string>& keep,
+                 const std::set<std::string>& keep_snapshots) override;
+
+  // The volume QEMU opens for RBD image `name` of the pool.
+  DiskVolume VolumeOf(const std::string& name) const;
+  // The sha256 of `rbd export-diff` of image `name`, and the bytes it holds.
+  Result<std::pair<std::string, int64_t>> Checksum(const std::string& name);
+
+ private:
+  // `rbd` with the cluster options, then `args`.
+  std::vector<std::string> Rbd(std::vector<std::string> args) const;
+  std::string Spec(const std::string& name) const { return spec_.pool + "/" + name; }
+  // qemu-img's name for image `name`: rbd:P/name:conf=...:id=...
+  std::string QemuName(const std::string& name) const;
+  // The image's size in bytes; nullopt if there is no such image.
+  Result<std::optional<int64_t>> SizeOf(const std::string& name);
+  // Removes image `name` and its snapshots; one that does not exist is removed already.
+  Status Remove(const std::string& name);
+  Status Rename(const std::string& from, const std::string& to);
+  Status Grow(const std::string& name, int64_t have, int64_t want);
+  Status MarkOwner(const std::string& name);
+  // A new image `name` of `bytes`: a clone of the image's base if image_id is given, else
+  // empty. Nothing is left if it fails.
+  Status Create(const std::string& name, const std::string& image_id, int64_t bytes);
+  // The pool's copy of the image's disk, written once (under a name of this host's, renamed
+  // into place; a host that loses the race drops its copy): "base.<image-id>[.<build-id>]".
+  Result<std::string> EnsureBase(const std::string& image_id);
+  // Image `snapshot_id` after checking that its checksum is `checksum`.
+  Status VerifySnapshot(const std::string& snapshot_id, const std::string& checksum);
+
+  RbdSpec spec_;
+  std::string host_;
+  std::mutex base_mu_;  // one EnsureBase at a time: two disks of one image share its base
+  std::unique_ptr<LocalStorage> local_;
+};
+
+}  // namespace openecs

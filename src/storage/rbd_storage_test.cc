@@ -1,0 +1,225 @@
+// RbdStorage: the spec parser always; the rest against a real Ceph cluster, the one
+// OPENECS_TEST_RBD names (scripts/test starts scripts/ceph and sets it). Every image a test makes
+// is named after this process, and removed at the end.
+#include "storage/rbd_storage.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "sys/exec.h"
+#include "sys/files.h"
+
+namespace openecs {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(RbdSpec, ParsesWhatScriptsCephPrints) {
+  auto s = ParseRbdSpec("rbd:pool=openecs,conf=/v/ceph.conf,keyring=/v/k.keyring,user=admin");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->pool, "openecs");
+  EXPECT_EQ(s->conf, "/v/ceph.conf");
+  EXPECT_EQ(s->keyring, "/v/k.keyring");
+  EXPECT_EQ(s->user, "admin");
+  auto d = ParseRbdSpec("rbd:pool=p");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->conf, "/etc/ceph/ceph.conf");
+  EXPECT_EQ(d->user, "admin");
+  for (const char* bad : {"pool=p", "rbd:", "rbd:conf=/c", "rbd:pool=", "rbd:pool=p,size=3",
+                          "rbd:pool=p,conf=/a b", "rbd:pool=p:x", "rbd:pool=p,conf='/c'"})
+    EXPECT_FALSE(ParseRbdSpec(bad).ok()) << bad;
+}
+
+class RbdStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* spec = std::getenv("OPENECS_TEST_RBD");
+    if (!spec || !*spec) GTEST_SKIP() << "OPENECS_TEST_RBD is not set (scripts/ceph prints it)";
+    auto parsed = ParseRbdSpec(spec);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    spec_ = *parsed;
+    tag_ = "ut" + std::to_string(::getpid());
+    char tmpl[] = "/tmp/openecs-rbd-XXXXXX";
+    root_ = ::mkdtemp(tmpl);
+    // An image whose disk holds 0x5a in its first 64 KiB.
+    std::string dir = root_ + "/images/img-" + tag_;
+    fs::create_directories(dir);
+    ASSERT_TRUE(
+        openecs::Run({"qemu-img", "create", "-q", "-f", "qcow2", dir + "/base.qcow2", "1G"}).ok());
+    ASSERT_TRUE(
+        openecs::Run({"qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 64k", dir + "/base.qcow2"})
+            .ok());
+    ASSERT_TRUE(
+        WriteFileAtomic(dir + "/image.json", R"({"disk":"base.qcow2","build_id":"b1"})").ok());
+  }
+  void TearDown() override {
+    if (root_.empty()) return;
+    // Everything this test's hosts made; then the image's base, which nothing collects.
+    for (const char* host : {"a", "b"}) (void)Storage(host)->Collect({}, {});
+    std::string base = spec_.pool + "/base.img-" + tag_ + ".b1";
+    (void)openecs::Run(Rbd({"snap", "unprotect", base + "@base"}));
+    (void)openecs::Run(Rbd({"snap", "purge", base}));
+    (void)openecs::Run(Rbd({"rm", base}));
+    fs::remove_all(root_);
+  }
+  std::unique_ptr<RbdStorage> Storage(const std::string& host) {
+    auto local = std::make_unique<LocalStorage>(root_ + "/pool", root_ + "/images",
+                                                root_ + "/snapshots", root_ + "/custom");
+    return std::make_unique<RbdStorage>(spec_, tag_ + "-" + host, std::move(local));
+  }
+  std::vector<std::string> Rbd(std::vector<std::string> args) {
+    std::vector<std::string> a = {"rbd", "--conf", spec_.conf, "--id", spec_.user};
+    if (!spec_.keyring.empty()) a.insert(a.end(), {"--keyring", spec_.keyring});
+    a.insert(a.end(), args.begin(), args.end());
+    return a;
+  }
+  std::string Id(const std::string& what) { return what.substr(0, 2) + tag_ + what.substr(1); }
+  DesiredDisk Disk(const std::string& id, const std::string& type, int gib) {
+    DesiredDisk d;
+    d.disk_id = id;
+    d.type = type;
+    d.category = "cloud_essd";
+    d.size_gib = gib;
+    d.image_id = "img-" + tag_;
+    return d;
+  }
+  std::string QemuName(const std::string& image) {
+    return "rbd:" + spec_.pool + "/" + image + ":conf=" + spec_.conf + ":id=" + spec_.user;
+  }
+  // qemu-io on the image: writes `byte` over its first 64 KiB, or says whether they hold it.
+  void Write(const std::string& image, const char* byte) {
+    auto r = openecs::Run({"qemu-io", "-f", "raw", "-c", std::string("write -P ") + byte + " 0 64k",
+                           QemuName(image)});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+  bool Holds(const std::string& image, const char* byte) {
+    auto r = openecs::Run(
+        {"qemu-io", "-f", "raw", "-c", std::string("read -P ") + byte + " 0 64k", QemuName(image)});
+    return r.ok() && r->find("verification failed") == std::string::npos &&
+           r->find("read 65536/65536") != std::string::npos;
+  }
+  bool Exists(const std::string& image) {
+    return openecs::Run(Rbd({"info", spec_.pool + "/" + image})).ok();
+  }
+  int64_t Size(const std::string& image) {
+    auto r = openecs::Run(Rbd({"info", "--format", "json", spec_.pool + "/" + image}));
+    if (!r.ok()) return -1;
+    return std::stoll(r->substr(r->find("\"size\":") + 7));
+  }
+  RbdSpec spec_;
+  std::string tag_, root_;
+};
+
+TEST_F(RbdStorageTest, SystemDisksAreClonesOfTheImageDataDisksAreThinAndBothGrow) {
+  auto s = Storage("a");
+  bool made = false;
+  auto sys = s->Ensure(Disk(Id("d-sys"), "system", 2), &made);
+  ASSERT_TRUE(sys.ok()) << sys.error().message;
+  EXPECT_TRUE(made);
+  EXPECT_EQ(sys->rbd.pool, spec_.pool);
+  EXPECT_EQ(sys->rbd.image, Id("d-sys"));
+  EXPECT_EQ(sys->format, "raw");
+  EXPECT_TRUE(Holds(Id("d-sys"), "0x5a")) << "the image's content";
+  EXPECT_EQ(Size(Id("d-sys")), int64_t{2} << 30);
+  auto info = openecs::Run(Rbd({"info", "--format", "json", spec_.pool + "/" + Id("d-sys")}));
+  ASSERT_TRUE(info.ok());
+  EXPECT_NE(info->find("\"parent\""), std::string::npos) << "a clone: " << *info;
+  // A second system disk of the same image reuses its base.
+  ASSERT_TRUE(s->Ensure(Disk(Id("d-sys2"), "system", 1)).ok());
+  EXPECT_TRUE(Holds(Id("d-sys2"), "0x5a"));
+  // Writing to one disk changes neither the other nor the base.
+  Write(Id("d-sys"), "0x11");
+  EXPECT_TRUE(Holds(Id("d-sys2"), "0x5a"));
+
+  ASSERT_TRUE(s->Ensure(Disk(Id("d-data"), "data", 1), &made).ok());
+  EXPECT_TRUE(made);
+  EXPECT_TRUE(Holds(Id("d-data"), "0x00")) << "a data disk starts empty";
+  ASSERT_TRUE(s->Ensure(Disk(Id("d-data"), "data", 3), &made).ok());
+  EXPECT_FALSE(made);
+  EXPECT_EQ(Size(Id("d-data")), int64_t{3} << 30) << "grown";
+  ASSERT_TRUE(s->Ensure(Disk(Id("d-data"), "data", 2)).ok());
+  EXPECT_EQ(Size(Id("d-data")), int64_t{3} << 30) << "never shrunk";
+
+  ASSERT_TRUE(s->Erase(Disk(Id("d-data"), "data", 3)).ok());
+  EXPECT_FALSE(Exists(Id("d-data")));
+  EXPECT_TRUE(s->Erase(Disk(Id("d-data"), "data", 3)).ok()) << "erased already";
+}
+
+TEST_F(RbdStorageTest, SnapshotsAreWholeCopiesCheckedBeforeUseAndOutliveTheirDisk) {
+  auto s = Storage("a");
+  ASSERT_TRUE(s->Ensure(Disk(Id("d-src"), "system", 1)).ok());
+  Write(Id("d-src"), "0x7e");
+  DesiredSnapshot snap;
+  snap.snapshot_id = Id("s-1");
+  snap.disk_id = Id("d-src");
+  int last = -1;
+  auto r = s->MakeSnapshot(snap, nullptr, [&](int p) { last = p; });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->done);
+  EXPECT_EQ(r->checksum.size(), 64u);
+  EXPECT_GE(last, 1);
+  // The disk keeps no RBD snapshot; the copy has no parent; the checksum is stable.
+  auto snaps =
+      openecs::Run(Rbd({"snap", "ls", "--format", "json", spec_.pool + "/" + Id("d-src")}));
+  ASSERT_TRUE(snaps.ok());
+  EXPECT_EQ(*snaps, "[]\n");
+  auto info = openecs::Run(Rbd({"info", "--format", "json", spec_.pool + "/" + Id("s-1")}));
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->find("\"parent\""), std::string::npos) << *info;
+  EXPECT_EQ(s->Checksum(Id("s-1"))->first, r->checksum);
+  // Asked again (a stale desired state): not remade, the same checksum.
+  auto again = s->MakeSnapshot(snap, nullptr, [](int) {});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->checksum, r->checksum);
+
+  // The disk goes; the snapshot stays and a new disk is made from it.
+  Write(Id("d-src"), "0x00");
+  ASSERT_TRUE(s->Erase(Disk(Id("d-src"), "system", 1)).ok());
+  DesiredDisk from = Disk(Id("d-copy"), "data", 2);
+  from.snapshot_id = Id("s-1");
+  from.snapshot_checksum = r->checksum;
+  ASSERT_TRUE(s->Ensure(from).ok());
+  EXPECT_TRUE(Holds(Id("d-copy"), "0x7e"));
+  EXPECT_EQ(Size(Id("d-copy")), int64_t{2} << 30);
+
+  // A snapshot whose content changed is refused; the disk being made anew keeps its content.
+  Write(Id("s-1"), "0x33");
+  DesiredDiskBuild b;
+  b.disk_id = Id("d-copy");
+  b.snapshot_id = Id("s-1");
+  b.snapshot_checksum = r->checksum;
+  b.size_gib = 2;
+  Status refused = s->Build(b);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("corrupted"), std::string::npos);
+  EXPECT_TRUE(Holds(Id("d-copy"), "0x7e"));
+  EXPECT_FALSE(Exists(Id("d-copy") + ".part"));
+  // Made anew from its image instead: the image's content, the old one gone.
+  DesiredDiskBuild reinit;
+  reinit.disk_id = Id("d-copy");
+  reinit.image_id = "img-" + tag_;
+  reinit.size_gib = 2;
+  ASSERT_TRUE(s->Build(reinit).ok());
+  EXPECT_TRUE(Holds(Id("d-copy"), "0x5a"));
+  EXPECT_FALSE(Exists(Id("d-copy") + ".old"));
+}
+
+TEST_F(RbdStorageTest, CollectRemovesOnlyThisHostsImagesThatAreGone) {
+  auto a = Storage("a"), b = Storage("b");
+  for (const char* d : {"d-keep", "d-gone"}) ASSERT_TRUE(a->Ensure(Disk(Id(d), "data", 1)).ok());
+  ASSERT_TRUE(b->Ensure(Disk(Id("d-other"), "data", 1)).ok());
+  DesiredSnapshot snap;
+  snap.snapshot_id = Id("s-gone");
+  snap.disk_id = Id("d-keep");
+  ASSERT_TRUE(a->MakeSnapshot(snap, nullptr, [](int) {}).ok());
+  ASSERT_TRUE(a->Collect({Id("d-keep")}, {}).ok());
+  EXPECT_TRUE(Exists(Id("d-keep")));
+  EXPECT_FALSE(Exists(Id("d-gone")));
+  EXPECT_FALSE(Exists(Id("s-gone")));
+  EXPECT_TRUE(Exists(Id("d-other"))) << "another host's disk is never this host's to remove";
+}
+
+}  // namespace
+}  // namespace openecs
