@@ -5,8 +5,10 @@
 // with /proc/uptime, and prints "bench <serial> iops|mbps <figure>" (MB here: MiB, as the
 // throttle counts them). Then the bench lifts both disks' throttling over QMP (the same qcow2
 // files on the same guest, unlimited: what the guest gets from bare QEMU) and takes the
-// figures again. Run as root inside a network namespace:
-//   ip netns add b && ip netns exec b node bench/disk_io.js [--samples 3]
+// figures again. With --storage rbd:... the disks are RBD images in that pool (issue 21): run it
+// once without and once with, for RBD against local qcow2 under the same throttle. Run as root
+// inside a network namespace (a Ceph cluster made there: CEPH_ADDR unset, scripts/ceph DIR):
+//   ip netns add b && ip netns exec b node bench/disk_io.js [--samples 3] [--storage SPEC]
 const net = require('node:net');
 const path = require('node:path');
 const h = require('../tests/api/helpers');
@@ -16,6 +18,7 @@ const { Ecs } = h;
 const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
 const samples = Number(arg('samples', 3));
 const imageDir = path.resolve(arg('image-dir', path.join(__dirname, '../images')));
+const storage = arg('storage', 'local');
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const wire = (res) => res.body.toMap();
 
@@ -61,7 +64,7 @@ function qmp(socket, command, args) {
 }
 
 (async () => {
-  const server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', imageDir, '--network', 'vpc'] });
+  const server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', imageDir, '--network', 'vpc', '--storage', storage] });
   try {
     const ecs = h.ecsClient(server);
     const nw = await h.createNetwork(ecs, h.vpcClient(server), { name: 'io', vpcCidr: '10.9.0.0/16', vswCidr: '10.9.1.0/24' });
@@ -95,7 +98,8 @@ function qmp(socket, command, args) {
     const socket = path.join(server.dataDir, 'instances', vm, 'qmp.sock');
     for (const d of disks) await qmp(socket, 'qom-set', { path: `/objects/tg-${d.id}`, property: 'limits', value: { 'iops-total': 0, 'bps-total': 0 } });
     const bare = await take('unthrottled');
-    console.log('disk                       setting            throttled (median)     same qcow2 unthrottled');
+    console.log(`storage: ${storage === 'local' ? 'local qcow2 files' : storage}`);
+    console.log('disk                       setting            throttled (median)     same volume unthrottled');
     for (const d of disks) {
       console.log(`${d.label.padEnd(26)} ${String(d.iops).padStart(5)} IOPS ${String(d.mbps).padStart(4)} MB/s   ` +
         `${String(capped[d.serial + 'iops']).padStart(5)} IOPS ${capped[d.serial + 'mbps'].toFixed(1).padStart(6)} MB/s   ` +

@@ -10,6 +10,7 @@
 #include "common/json_dump.h"
 #include "common/text.h"
 #include "service/billing_service.h"
+#include "service/capacity.h"
 #include "service/monitor_service.h"
 
 namespace openecs {
@@ -55,6 +56,27 @@ nlohmann::json Balance(const Cloud& cloud, const std::string& account) {
   });
 }
 
+// Every registered host: what it offers, what its instances' claims use, where its disks live.
+nlohmann::json Hosts(const Cloud& cloud) {
+  return cloud.Read<nlohmann::json>([&](const State& s) {
+    auto out = nlohmann::json::array();
+    for (const HostCapacity& c : Capacities(s)) {
+      const Host& h = s.hosts.at(c.host_id);
+      out.push_back({{"HostId", h.id},
+                     {"Name", h.name},
+                     {"ZoneId", h.zone_id},
+                     {"Driver", h.driver},
+                     {"Storage", h.storage.empty() ? "local" : h.storage},
+                     {"Vcpus", c.vcpus},
+                     {"UsedVcpus", c.used_vcpus},
+                     {"MemoryMb", c.memory_mb},
+                     {"UsedMemoryMb", c.used_memory_mb},
+                     {"LastSeen", FormatIso(h.last_seen)}});
+    }
+    return nlohmann::json{{"Hosts", out}};
+  });
+}
+
 }  // namespace
 
 HttpResponse OperatorEndpoint::Handle(const HttpRequest& req) {
@@ -72,6 +94,7 @@ HttpResponse OperatorEndpoint::Handle(const HttpRequest& req) {
     return Reply(200, {{"Now", FormatIso(cloud_.Now())},
                        {"TestClock", test_clock_ != nullptr},
                        {"OffsetSeconds", test_clock_ ? test_clock_->offset_ms() / 1000 : 0}});
+  if (path == "hosts" && req.method == "GET") return Reply(200, Hosts(cloud_));
   if (req.method != "POST" && path != "accounts/balance")
     return Fail(405, "MethodNotAllowed", "use POST");
   if (path == "clock/advance") {

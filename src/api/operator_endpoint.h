@@ -4,6 +4,7 @@
 // operator token (<data-dir>/operator-token) as "Authorization: Bearer <token>"; answers are
 // JSON, errors {"Code", "Message"} with a 4xx status.
 //   GET  clock                                   the cloud's time and the test clock's offset
+//   GET  hosts                                   every host: zone, room and use, its storage
 //   POST clock/advance?seconds=N                 moves the test clock forward and runs the
 //                                                billing pass at the new time (only under
 //                                                `ecsd dev --test-clock`; 404 otherwise)

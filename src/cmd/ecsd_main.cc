@@ -332,7 +332,8 @@ Host MakeHost(const HostOptions& o) {
                        o.fake_host_gpus > 0 ? "NVIDIA A10" : "",
                        false,
                        "fake"};
-    auto storage = std::make_unique<FakeStorage>(o.fake_delay_ms);
+    auto storage = std::make_unique<FakeStorage>(o.fake_delay_ms, o.rbd ? RbdSharedId(*o.rbd) : "");
+    fo.host.storage = storage->SharedId();
     h.fake_storage = storage.get();
     h.storage = std::move(storage);
     auto driver = std::make_unique<FakeDriver>(fo);
@@ -366,6 +367,7 @@ Host MakeHost(const HostOptions& o) {
                      "",
                      false,
                      "qemu"};
+  qo.host.storage = h.storage->SharedId();
   h.driver = std::make_unique<QemuDriver>(qo);
   return h;
 }
@@ -886,7 +888,8 @@ void AddHostOptions(CLI::App* cmd, HostOptions& h) {
   cmd->add_option("--storage", h.storage,
                   "qemu driver: where cloud disks and snapshots live: local (this host's files) "
                   "or rbd:pool=POOL,conf=CEPH.CONF,keyring=KEYRING,user=ID (a Ceph RBD pool; "
-                  "scripts/ceph starts a test cluster and prints this)")
+                  "scripts/ceph starts a test cluster and prints this). The fake driver makes "
+                  "nothing, but its hosts with the same RBD spec share disks")
       ->capture_default_str();
   cmd->add_option("--metrics-interval-ms", h.metrics_interval_ms,
                   "monitoring: how often running guests are sampled (0: never)")

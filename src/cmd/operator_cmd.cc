@@ -71,6 +71,8 @@ std::function<int()> AddOperatorCommands(CLI::App& app) {
       "take a spot instance's capacity back: its notice now, stopped or released 5 min later");
   for (auto* c : {lock, unlock, reclaim})
     c->add_option("--instance", o->instance, "the instance's id")->required();
+  auto* hosts = op->add_subcommand(
+      "hosts", "the hosts: zone, vCPUs and memory offered and used, where their disks live");
   auto* advance = op->add_subcommand(
       "advance-clock", "move the test clock forward (a server started with --test-clock)");
   advance->add_option("--seconds", o->seconds, "how far")->required();
@@ -86,6 +88,7 @@ std::function<int()> AddOperatorCommands(CLI::App& app) {
       return Call(*o, "POST",
                   "accounts/credit-limit?" + acct + "&amount=" + PercentEncode(o->amount));
     if (balance->parsed()) return Call(*o, "GET", "accounts/balance?" + acct);
+    if (hosts->parsed()) return Call(*o, "GET", "hosts");
     if (lock->parsed()) return Call(*o, "POST", "instances/lock?instance=" + o->instance);
     if (unlock->parsed()) return Call(*o, "POST", "instances/unlock?instance=" + o->instance);
     if (reclaim->parsed()) return Call(*o, "POST", "instances/reclaim?instance=" + o->instance);

@@ -29,6 +29,10 @@ struct HostInfo {
   // The address other hosts send this host's VPC traffic to (VXLAN); "" if it has none, and
   // then its VPCs stay on this host.
   std::string underlay_ip;
+  // Where its cloud disks live when other hosts can open them too (Storage::SharedId: an RBD
+  // pool, "rbd:<cluster fsid>/<pool>"); "" for its own files. Hosts with the same value share
+  // disks: an instance whose disks are all there may start on any of them.
+  std::string storage;
 };
 
 // One disk of an instance, from its host's disk pool. The system disk comes first. A disk

@@ -12,7 +12,7 @@ Status AgentChannel::AttachSession(const std::string&, const std::string&, int f
 }
 
 OPENECS_JSON(HostInfo, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm, driver,
-             vpc_data_plane, underlay_ip)
+             vpc_data_plane, underlay_ip, storage)
 OPENECS_JSON(DesiredDisk, disk_id, type, category, size_gib, image_id, delete_with_instance, iops,
              throughput_mbps, snapshot_id, snapshot_checksum)
 OPENECS_JSON(DesiredRule, ingress, protocol, port_from, port_to, peers, accept, priority)

@@ -153,7 +153,8 @@ struct Disk {
   bool portable = true;
   // The host whose disk pool holds the file ("" while no host has made it: a new disk is
   // made where it is first attached). Local storage (storage/local_storage.h) is host-local,
-  // so the disk stays on that host.
+  // so the disk stays on that host; on storage hosts share (Host::storage, an RBD pool) it is
+  // the host that last used it, and moves with its instance or an attach.
   std::string host_id;
   Tags tags;
   int64_t creation_time = 0;
@@ -441,6 +442,7 @@ struct Host {
   std::string driver;
   bool vpc_data_plane = false;  // see HostInfo
   std::string underlay_ip;      // see HostInfo
+  std::string storage;          // see HostInfo
   int64_t last_seen = 0;
   // sha256 of the host's own credential (api/agent_endpoint.h), issued when a remote agent
   // enrols; "" for the embedded agent of `ecsd dev`, which needs none.

@@ -67,7 +67,7 @@ OPENECS_JSON(NetworkInterface, id, version, account_id, region_id, zone_id, vpc_
 OPENECS_JSON(EipAddress, id, version, account_id, region_id, ip_address, name, description,
              bandwidth, internet_charge_type, instance_id, tags, creation_time, resource_group_id)
 OPENECS_JSON(Host, id, version, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm,
-             driver, last_seen, vpc_data_plane, underlay_ip, key_hash)
+             driver, last_seen, vpc_data_plane, underlay_ip, storage, key_hash)
 OPENECS_JSON(IdempotencyRecord, id, version, fingerprint, response, created, pending, made)
 OPENECS_JSON(Account, id, version, name, access_key_id, access_key_secret, creation_time, quotas)
 OPENECS_JSON(LaunchTemplateVersion, number, description, created_by, creation_time, modified_time,

@@ -39,9 +39,11 @@ std::optional<size_t> PickHost(const std::vector<HostCapacity>& hosts, const Dem
   for (size_t i = 0; i < hosts.size(); ++i) {
     const auto& h = hosts[i];
     if (!d.require_host.empty() && h.host_id != d.require_host) continue;
+    if (!d.storage.empty() && h.storage != d.storage) continue;
     if (!ZoneFilter(h, d) || !CapacityFilter(h, d) || !DeploymentSetFilter(h, d)) continue;
     double w = SpreadWeight(h, d);  // in [0, 1]
     if (d.spread == SetSpread::kPack && d.set_members.count(h.host_id)) w += 1;
+    if (!d.prefer_host.empty() && h.host_id == d.prefer_host) w += 2;
     if (w > best_weight) {
       best_weight = w;
       best = i;

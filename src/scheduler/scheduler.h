@@ -17,6 +17,7 @@ struct HostCapacity {
   int vcpus = 0, used_vcpus = 0;
   int64_t memory_mb = 0, used_memory_mb = 0;
   int gpus = 0, used_gpus = 0;
+  std::string storage;  // the storage it shares with other hosts (Host::storage), "" for none
 };
 
 // How a deployment set constrains where its next member goes (DeploymentSetFilter).
@@ -40,6 +41,10 @@ struct Demand {
   SetSpread spread = SetSpread::kNone;
   int spread_group = 0;
   std::map<std::string, std::set<int>> set_members;
+  // Only hosts sharing this storage (an instance placed before whose disks all live there: any
+  // of them can open the disks), and among them `prefer_host` (where it ran) if it has room.
+  std::string storage;
+  std::string prefer_host;
 };
 
 // Filters (each returns false to drop the host).
@@ -54,7 +59,8 @@ bool DeploymentSetFilter(const HostCapacity& h, const Demand& d);
 double SpreadWeight(const HostCapacity& h, const Demand& d);
 
 // Picks a host index, or nullopt when no host passes every filter. Does not modify `hosts`.
-// Under LowLatency, a host that holds members of the set wins over one that does not.
+// Under LowLatency, a host that holds members of the set wins over one that does not;
+// `prefer_host` wins over every other host.
 std::optional<size_t> PickHost(const std::vector<HostCapacity>& hosts, const Demand& d);
 
 // Claims the demand on hosts[i] (updates the used counters).

@@ -39,6 +39,22 @@ TEST(Scheduler, PrefersTheRequestedHostWhenItFits) {
 
 // Availability: a host holding any member of the set is refused, so a set of N members needs N
 // hosts; the N+1st finds none (the caller answers NoStock).
+TEST(Scheduler, SharedStorageKeepsToItsHostsAndPrefersTheOneItRanOn) {
+  std::vector<HostCapacity> hosts = {{"files", "z", 64, 0, 65536, 0, 0, 0, ""},
+                                     {"pool-1", "z", 8, 6, 65536, 0, 0, 0, "rbd:f/p"},
+                                     {"pool-2", "z", 8, 0, 65536, 0, 0, 0, "rbd:f/p"},
+                                     {"other", "z", 64, 0, 65536, 0, 0, 0, "rbd:g/p"}};
+  Demand d{"z", "", 2, 1024, 0};
+  d.storage = "rbd:f/p";
+  EXPECT_EQ(hosts[*PickHost(hosts, d)].host_id, "pool-2");  // the emptier host of the pool
+  d.prefer_host = "pool-1";
+  EXPECT_EQ(hosts[*PickHost(hosts, d)].host_id, "pool-1");  // where it ran, while it has room
+  Claim(hosts[1], d);
+  EXPECT_EQ(hosts[*PickHost(hosts, d)].host_id, "pool-2");
+  Claim(hosts[2], Demand{"z", "", 8, 0, 0});
+  EXPECT_FALSE(PickHost(hosts, d).has_value());  // never a host of other storage
+}
+
 TEST(Scheduler, AvailabilitySetPutsEachMemberOnItsOwnHost) {
   std::vector<HostCapacity> hosts = {{"h1", "z", 64, 0, 65536, 0, 0, 0},
                                      {"h2", "z", 64, 0, 65536, 0, 0, 0},

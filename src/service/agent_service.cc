@@ -12,6 +12,7 @@
 #include "controller/instance_reconciler.h"
 #include "model/catalogue.h"
 #include "service/assistant_service.h"
+#include "service/capacity.h"
 #include "service/disk_service.h"
 #include "service/eni_service.h"
 #include "service/identity_service.h"
@@ -159,6 +160,7 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
     h.driver = info.driver;
     h.vpc_data_plane = info.vpc_data_plane;
     h.underlay_ip = info.underlay_ip;
+    h.storage = info.storage;
     h.last_seen = txn.now();
     host_id = txn.Put(h).id;
     return Ok();
@@ -274,8 +276,10 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
       out.vms.push_back(std::move(vm));
     }
     if (host.vpc_data_plane) out.remote = RemoteAddresses(s, host, index);
+    // On storage hosts share, every disk of any host of it: one whose instance just moved to
+    // another host is not this host's to remove (storage/rbd_storage.h).
     for (const auto& [id, d] : s.disks)
-      if (d.host_id.empty() || d.host_id == host_id) out.pool_disks.push_back(id);
+      if (CanOpenDisksOf(s, d.host_id, host_id)) out.pool_disks.push_back(id);
     out.snapshots = SnapshotsToMake(s, host_id);
     out.kept_snapshots = SnapshotsKept(s, host_id);
     out.disk_builds = DiskBuildsFor(s, host_id);

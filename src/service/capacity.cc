@@ -1,12 +1,14 @@
 #include "service/capacity.h"
 
+#include "model/catalogue.h"
+
 namespace openecs {
 
 std::vector<HostCapacity> Capacities(const State& s) {
   std::vector<HostCapacity> out;
   const auto& use = s.index.host_use();
   for (const auto& [id, h] : s.hosts) {
-    HostCapacity c{id, h.zone_id, h.vcpus, 0, h.memory_mb, 0, h.gpus, 0};
+    HostCapacity c{id, h.zone_id, h.vcpus, 0, h.memory_mb, 0, h.gpus, 0, h.storage};
     if (auto u = use.find(id); u != use.end()) {
       c.used_vcpus = static_cast<int>(u->second.cpu);
       c.used_memory_mb = u->second.memory_mb;
@@ -24,6 +26,39 @@ Demand DemandOf(const Instance& i) {
   d.cpu = i.cpu;
   d.memory_mb = i.memory_mb;
   d.gpu = i.gpu;
+  return d;
+}
+
+const std::string& SharedStorageOf(const State& s, const std::string& host_id) {
+  static const std::string kNone;
+  auto h = s.hosts.find(host_id);
+  return h == s.hosts.end() ? kNone : h->second.storage;
+}
+
+bool CanOpenDisksOf(const State& s, const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty() || a == b) return true;
+  const std::string& storage = SharedStorageOf(s, a);
+  return !storage.empty() && storage == SharedStorageOf(s, b);
+}
+
+Demand RestartDemandOf(const State& s, const Instance& i) {
+  Demand d = DemandOf(i);
+  const std::string& storage = SharedStorageOf(s, i.host_id);
+  if (storage.empty()) return d;
+  const InstanceType* type = FindInstanceType(i.instance_type);
+  if (type && type->local_storage_amount > 0) return d;
+  for (const auto& id : i.disk_ids)
+    if (auto disk = s.disks.find(id);
+        disk != s.disks.end() && (IsLocalDiskCategory(disk->second.category) ||
+                                  !CanOpenDisksOf(s, disk->second.host_id, i.host_id)))
+      return d;
+  // A custom image is kept in the store of the host that made it (the kernel it boots with).
+  if (auto image = s.images.find(i.image_id);
+      image != s.images.end() && !image->second.host_id.empty())
+    return d;
+  d.require_host.clear();
+  d.storage = storage;
+  d.prefer_host = i.host_id;
   return d;
 }
 

@@ -13,4 +13,15 @@ namespace openecs {
 std::vector<HostCapacity> Capacities(const State& s);
 Demand DemandOf(const Instance& i);
 
+// The storage host `host_id` shares with other hosts (Host::storage); "" for its own files or
+// an unknown host.
+const std::string& SharedStorageOf(const State& s, const std::string& host_id);
+// True if a disk kept by host `a` can be opened on host `b`: the same host, or hosts sharing
+// their storage. An empty id (no host yet) goes anywhere.
+bool CanOpenDisksOf(const State& s, const std::string& a, const std::string& b);
+// Where an instance that holds no claim (new after an economical stop) may start again: its
+// own host; or, when every disk it has lives on storage its host shares (no local disks, no
+// image kept in one host's store), any host of its zone sharing that storage, its own first.
+Demand RestartDemandOf(const State& s, const Instance& i);
+
 }  // namespace openecs

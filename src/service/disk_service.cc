@@ -7,6 +7,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "model/catalogue.h"
+#include "service/capacity.h"
 #include "service/image_service.h"
 #include "service/instance_service.h"
 #include "service/names.h"
@@ -43,7 +44,8 @@ void Attach(Txn& txn, Disk& d, Instance& inst, std::optional<bool> delete_with_i
   d.instance_id = inst.id;
   d.status = inst.status == InstanceStatus::kRunning ? "Attaching" : "In_use";
   d.attached_time = txn.now();
-  if (d.host_id.empty()) d.host_id = inst.host_id;
+  // A disk on storage hosts share goes to the instance's host.
+  if (d.host_id.empty() || !inst.host_id.empty()) d.host_id = inst.host_id;
   if (delete_with_instance) d.delete_with_instance = *delete_with_instance;
   inst.disk_ids.push_back(d.id);
   txn.Touch(d);
@@ -72,7 +74,7 @@ Status CheckAttachable(const State& s, const Disk& d, const Instance& inst) {
   if (!CheckAction(InstanceAction::kChangeDevices, inst.status, inst.task).ok())
     return MakeError(ErrorCode::kIncorrectInstanceStatus,
                      "Disks are attached to Running or Stopped instances only.");
-  if (!d.host_id.empty() && !inst.host_id.empty() && d.host_id != inst.host_id)
+  if (!CanOpenDisksOf(s, d.host_id, inst.host_id))
     return MakeError(ErrorCode::kOperationDenied,
                      "The disk's data is in the disk pool of host " + d.host_id +
                          "; it can be attached to instances on that host only.");

@@ -605,8 +605,10 @@ Result<std::vector<BatchResult>> Batch(Cloud& cloud, const PowerRequest& r, cons
 }  // namespace
 
 Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest& r) {
-  // An economical stop gave the capacity back: the check claims it again (same host if it
-  // fits) on a snapshot shared by the whole batch, so the batch cannot overbook a host.
+  // An economical stop gave the capacity back: the check claims it again on a snapshot shared
+  // by the whole batch, so the batch cannot overbook a host: on the same host, or, when its
+  // disks live on storage other hosts share (an RBD pool), the same host if it has room and
+  // else another host of the pool in its zone, which the instance and its disks move to.
   // Its public IP went too; a new one comes from the pool.
   std::optional<std::vector<HostCapacity>> hosts;
   std::optional<PublicIpPool> public_ips;
@@ -628,17 +630,29 @@ Result<std::vector<BatchResult>> StartInstances(Cloud& cloud, const PowerRequest
     }
     if (i.claimed) return Ok();
     if (!hosts) hosts = Capacities(txn.state());
-    auto pick = PickHost(*hosts, DemandOf(i));
+    Demand demand = RestartDemandOf(txn.state(), i);
+    auto pick = PickHost(*hosts, demand);
     if (!pick)
-      return MakeError(ErrorCode::kNoStock, "No host in " + i.zone_id + " has room for " +
+      return MakeError(ErrorCode::kNoStock, "No host in " + i.zone_id +
+                                                " that can open its disks has room for " +
                                                 i.instance_type + " any more.");
-    Claim((*hosts)[*pick], DemandOf(i));
+    Claim((*hosts)[*pick], demand);
     placed[i.id] = (*hosts)[*pick].host_id;
     return Ok();
   };
-  auto apply = [&](Txn&, Instance& i, const PowerRequest&) -> Status {
+  auto apply = [&](Txn& txn, Instance& i, const PowerRequest&) -> Status {
     if (!i.claimed) {
-      i.host_id = placed.at(i.id);
+      const std::string& to = placed.at(i.id);
+      if (to != i.host_id && !i.host_id.empty()) {  // its disks go with it (shared storage)
+        for (const auto& id : i.disk_ids)
+          if (auto d = txn.state().disks.find(id); d != txn.state().disks.end()) {
+            d->second.host_id = to;
+            txn.Touch(d->second);
+          }
+        LOG_INFO("instance {} starts on host {} (was on {}): its disks are on shared storage", i.id,
+                 to, i.host_id);
+      }
+      i.host_id = to;
       i.claimed = true;
     }
     if (auto a = addressed.find(i.id); a != addressed.end()) {

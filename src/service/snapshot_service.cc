@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "model/catalogue.h"
+#include "service/capacity.h"
 #include "service/names.h"
 #include "service/quota_service.h"
 #include "service/resource_group_service.h"
@@ -241,7 +242,9 @@ std::vector<DesiredSnapshot> SnapshotsToMake(const State& s, const std::string& 
 std::vector<std::string> SnapshotsKept(const State& s, const std::string& host_id) {
   std::vector<std::string> out;
   for (const auto& [id, snap] : s.snapshots)
-    if (snap.host_id == host_id) out.push_back(id);
+    if (snap.host_id == host_id ||
+        (!snap.host_id.empty() && CanOpenDisksOf(s, snap.host_id, host_id)))
+      out.push_back(id);
   return out;
 }
 

@@ -12,10 +12,14 @@ namespace openecs {
 
 class FakeStorage final : public Storage {
  public:
-  explicit FakeStorage(int delay_ms = 300) : delay_ms_(delay_ms) {}
+  // `shared_id`: what the host reports as its storage (the emulator's --storage rbd:...: the
+  // fake hosts that give the same spec share disks, as hosts of one RBD pool do).
+  explicit FakeStorage(int delay_ms = 300, std::string shared_id = "")
+      : delay_ms_(delay_ms), shared_id_(std::move(shared_id)) {}
   void set_delay_ms(int ms) { delay_ms_ = ms; }
 
   std::string Name() const override { return "fake"; }
+  std::string SharedId() const override { return shared_id_; }
   // Any image boots (by its own loader).
   Result<ImageBoot> Boot(const std::string&) override { return ImageBoot{}; }
   // A volume named after the disk; nothing is made and no time passes (the driver's own delay
@@ -42,6 +46,7 @@ class FakeStorage final : public Storage {
  private:
   void Sleep(int divisor) const;
   std::atomic<int> delay_ms_;
+  std::string shared_id_;
 };
 
 }  // namespace openecs

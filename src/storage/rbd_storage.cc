@@ -1,5 +1,6 @@
 #include "storage/rbd_storage.h"
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -46,6 +47,23 @@ Result<RbdSpec> ParseRbdSpec(const std::string& text) {
   }
   if (spec.pool.empty()) return Fail("rbd spec: pool= is required");
   return spec;
+}
+
+std::string RbdSharedId(const RbdSpec& spec) {
+  std::ifstream in(spec.conf);
+  for (std::string line; std::getline(in, line);) {
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    auto trim = [](std::string& t) {
+      t.erase(0, t.find_first_not_of(" \t"));
+      t.erase(t.find_last_not_of(" \t\r") + 1);
+    };
+    trim(key);
+    trim(value);
+    if (key == "fsid" && !value.empty()) return "rbd:" + value + "/" + spec.pool;
+  }
+  return "rbd:" + spec.conf + "/" + spec.pool;
 }
 
 RbdStorage::RbdStorage(RbdSpec spec, std::string host, std::unique_ptr<LocalStorage> local)
@@ -189,6 +207,9 @@ Result<DiskVolume> RbdStorage::Ensure(const DesiredDisk& d, bool* made) {
   }
   if (have) {
     OPENECS_RETURN_IF_ERROR(Grow(name, *have, want));
+    // It may come from another host of the pool (its instance moved): this host removes it
+    // when it is deleted.
+    OPENECS_RETURN_IF_ERROR(MarkOwner(name));
     return VolumeOf(name);
   }
   if (!d.snapshot_id.empty()) {

@@ -21,10 +21,12 @@
 // Deleting: `rbd rm` removes the image's objects; no later image, of any user, can read them
 // (RBD reads unwritten extents as zeros), which is what erase-on-delete guarantees for files.
 //
-// Several hosts share one pool. Every disk and snapshot image carries its maker's host name
-// (image-meta openecs.host), and Collect removes only images made by this host that the server
-// no longer lists for it, never another host's. Until the scheduler moves disks between hosts
-// (issue 21's next step) a disk stays with the host that made it, as with local files.
+// Several hosts share one pool. The server lists for each of them every disk and snapshot kept
+// by any host of the pool (HostInfo::storage), so a disk whose instance moved to another host
+// is never taken for a deleted one. Every disk and snapshot image carries the name of the host
+// that last opened it (image-meta openecs.host), and Collect removes only images of this host
+// that the server no longer lists: a host with a stale list never removes another's new image.
+// (A deleted disk last used by a host that never comes back stays in the pool.)
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,6 +45,9 @@ struct RbdSpec {
 // Parses a spec; an error names what is wrong. Values may not hold ',', ':', '=', '@', spaces
 // or quotes (they go into QEMU options, rbd: names and a shell pipeline).
 Result<RbdSpec> ParseRbdSpec(const std::string& text);
+// The pool's identity, the same on every host that uses it: "rbd:<fsid>/<pool>", the fsid read
+// from the conf ("rbd:<conf path>/<pool>" if the conf names none).
+std::string RbdSharedId(const RbdSpec& spec);
 
 class RbdStorage final : public Storage {
  public:
@@ -51,6 +56,7 @@ class RbdStorage final : public Storage {
   RbdStorage(RbdSpec spec, std::string host, std::unique_ptr<LocalStorage> local);
 
   std::string Name() const override { return "rbd"; }
+  std::string SharedId() const override { return RbdSharedId(spec_); }
   Result<ImageBoot> Boot(const std::string& image_id) override { return local_->Boot(image_id); }
   Result<DiskVolume> Ensure(const DesiredDisk& d, bool* made = nullptr) override;
   Status Erase(const DesiredDisk& d) override;

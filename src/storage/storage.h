@@ -58,6 +58,9 @@ class Storage {
  public:
   virtual ~Storage() = default;
   virtual std::string Name() const = 0;
+  // Who else can open this storage's disks: "" when only this host can (files), else an id
+  // every host of the same pool reports alike (HostInfo::storage).
+  virtual std::string SharedId() const { return ""; }
 
   // How image `image_id` boots; an error if the image is not on this host.
   virtual Result<ImageBoot> Boot(const std::string& image_id) = 0;

@@ -8,46 +8,8 @@
 // fake hypervisor journal of each agent says which guests run on that host.
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const path = require('node:path');
 const h = require('./helpers');
 const { Ecs, REGION, wire, expectError } = h;
-
-// One `ecsd agent` process with the fake driver and its own data dir (its "host").
-class AgentProcess {
-  constructor(srv, name) {
-    this.name = name;
-    this.dataDir = path.join(srv.root, `agent-${name}`);
-    this.logFile = path.join(srv.root, `agent-${name}.log`);
-    const args = ['agent', '--server', `http://${srv.endpoint}`,
-      '--token-file', path.join(srv.dataDir, 'agent-token'), '--zone', h.ZONE_A,
-      '--name', name, '--driver', 'fake', '--fake-delay-ms', '20', '--data-dir', this.dataDir];
-    const log = fs.openSync(this.logFile, 'a');
-    this.child = spawn(h.BIN, args, { stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    this.child.exitPromise = new Promise((resolve) => this.child.on('exit', resolve));
-  }
-
-  async stop() {
-    if (!this.child) return;
-    this.child.kill('SIGTERM');
-    await this.child.exitPromise;
-    this.child = null;
-  }
-
-  // The guests this host's fake hypervisor holds now (last journal line of each is not "erased").
-  guests() {
-    let text = '';
-    try { text = fs.readFileSync(path.join(this.dataDir, 'fake-hypervisor.journal'), 'utf8'); } catch { return new Set(); }
-    const last = new Map();
-    for (const line of text.split('\n')) {
-      const id = line.split(' ')[0];
-      if (id.startsWith('i-')) last.set(id, line);
-    }
-    return new Set([...last].filter(([, l]) => !/ erased /.test(l)).map(([id]) => id));
-  }
-}
 
 let server;
 let ecs;
@@ -93,7 +55,7 @@ before(async () => {
   ecs = h.ecsClient(server);
   vpc = h.vpcClient(server);
   net = await h.createNetwork(ecs, vpc, { name: 'ds' });
-  for (const name of ['ds-host-1', 'ds-host-2', 'ds-host-3']) agents.push(new AgentProcess(server, name));
+  for (const name of ['ds-host-1', 'ds-host-2', 'ds-host-3']) agents.push(new h.AgentProcess(server, name));
   // The three hosts have registered when an empty Availability set can take three in local-a.
   const probe = await createSet({ deploymentSetName: 'probe' });
   await h.waitFor(async () => {

@@ -623,7 +623,44 @@ async function minuteAt(server, ecs, instanceId, load) {
   assert.fail(`no minute at ${load} % CPU: ${seen.join(', ')}`);
 }
 
+// One `ecsd agent` process with the fake driver and its own data dir (its "host"), in zone
+// local-a, joined to `srv` (a server started with --no-local-agent, or beside its own agent).
+class AgentProcess {
+  constructor(srv, name, extraArgs = []) {
+    this.name = name;
+    this.dataDir = path.join(srv.root, `agent-${name}`);
+    this.logFile = path.join(srv.root, `agent-${name}.log`);
+    const args = ['agent', '--server', `http://${srv.endpoint}`,
+      '--token-file', path.join(srv.dataDir, 'agent-token'), '--zone', ZONE_A,
+      '--name', name, '--driver', 'fake', '--fake-delay-ms', '20', '--data-dir', this.dataDir, ...extraArgs];
+    const log = fs.openSync(this.logFile, 'a');
+    this.child = spawn(BIN, args, { stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    this.child.exitPromise = new Promise((resolve) => this.child.on('exit', resolve));
+  }
+
+  async stop() {
+    if (!this.child) return;
+    this.child.kill('SIGTERM');
+    await this.child.exitPromise;
+    this.child = null;
+  }
+
+  // The guests this host's fake hypervisor holds now (last journal line of each is not "erased").
+  guests() {
+    let text = '';
+    try { text = fs.readFileSync(path.join(this.dataDir, 'fake-hypervisor.journal'), 'utf8'); } catch { return new Set(); }
+    const last = new Map();
+    for (const line of text.split('\n')) {
+      const id = line.split(' ')[0];
+      if (id.startsWith('i-')) last.set(id, line);
+    }
+    return new Set([...last].filter(([, l]) => !/ erased /.test(l)).map(([id]) => id));
+  }
+}
+
 module.exports = {
+  AgentProcess,
   ResourceManager, rmClient, Sts, stsClient, Ram, ramClient,
   Ecs, Vpc, RPCClient, OpenApiUtil, $OpenApiUtil,
   BIN, STORE, AK, SECRET, REGION, ZONE_A, ZONE_B, IMAGE, SMALL_TYPE, ECS_VERSION, VPC_VERSION,

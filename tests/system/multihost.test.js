@@ -9,59 +9,36 @@
 // and releasing the remote guest takes its routes and the VXLAN device off host 1.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('../api/helpers');
 const probes = require('./probes');
+const { U1, U2, SecondHost } = require('./second_host');
 const { Ecs, Vpc } = h;
 
 const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(__dirname, '../../images');
 const BOOT_MS = 180000;
-const HOST2_NS = `openecs-h2-${process.pid}`;
-const U1 = '192.168.252.1', U2 = '192.168.252.2';
 const X_IP = '10.7.1.10', Y_IP = '10.7.2.20', SVC_IP = '192.168.78.1';
 const BULK = 512 * 1024;
-let server, ecs, vpc, agent2, agent2Dir;
+const host2 = new SecondHost();
+let server, ecs, vpc;
 const userData = (lines) => Buffer.from(['#!/bin/sh', '(', ...lines, ') >/dev/console 2>&1 </dev/null &', ''].join('\n')).toString('base64');
 const sh = (cmd) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(IMAGE_DIR, h.IMAGE, 'image.json')), `built image in ${IMAGE_DIR}`);
-  // The underlay: host 1 is this namespace, host 2 a namespace of its own.
-  execFileSync('ip', ['netns', 'add', HOST2_NS]);
-  execFileSync('ip', ['link', 'add', 'oetest-u1', 'type', 'veth', 'peer', 'name', 'u2', 'netns', HOST2_NS]);
-  execFileSync('ip', ['addr', 'add', `${U1}/24`, 'dev', 'oetest-u1']);
-  execFileSync('ip', ['link', 'set', 'oetest-u1', 'up']);
-  for (const args of [['addr', 'add', `${U2}/24`, 'dev', 'u2'], ['link', 'set', 'u2', 'up'], ['link', 'set', 'lo', 'up']])
-    execFileSync('ip', ['-n', HOST2_NS, ...args]);
-
-  // Host 2 reaches the server over TLS (the agent link across hosts), pinning its certificate.
-  const tlsPort = await h.freePort();
-  server = await h.startServer({ driver: 'qemu', listenHost: '0.0.0.0',
-    extraArgs: ['--image-dir', IMAGE_DIR, '--network', 'vpc', '--underlay-ip', U1, '--tls-listen', `0.0.0.0:${tlsPort}`] });
-  const pin = fs.readFileSync(path.join(server.dataDir, 'tls', 'server.fingerprint'), 'utf8').trim();
+  host2.addUnderlay();
+  server = await h.startServer(await host2.serverOptions(['--image-dir', IMAGE_DIR]));
   ecs = h.ecsClient(server);
   vpc = h.vpcClient(server);
-  agent2Dir = path.join(server.root, 'host2');
-  const log = fs.openSync(path.join(server.root, 'host2.log'), 'a');
-  agent2 = spawn('ip', ['netns', 'exec', HOST2_NS, 'unshare', '--mount', '--propagation', 'private',
-    'sh', '-c', 'mount -t tmpfs tmpfs /run/netns && exec "$0" "$@"',
-    h.BIN, 'agent', '--server', `https://${U1}:${tlsPort}`, '--server-fingerprint', pin, '--token-file', path.join(server.dataDir, 'agent-token'),
-    '--zone', h.ZONE_B, '--name', 'host2', '--driver', 'qemu', '--image-dir', IMAGE_DIR, '--network', 'vpc',
-    '--underlay-ip', U2, '--data-dir', agent2Dir], { stdio: ['ignore', log, log] });
-  fs.closeSync(log);
+  host2.start(server, { extraArgs: ['--image-dir', IMAGE_DIR] });
 });
 
 after(async () => {
-  if (agent2) agent2.kill('SIGKILL');
-  if (agent2Dir) {  // host 2's guests and dnsmasq; its namespaces go with its mount namespace
-    spawnSync('pkill', ['-KILL', '-f', `qemu-system.*${agent2Dir}/`]);
-    spawnSync('pkill', ['-f', `dnsmasq --conf-file=${agent2Dir}/`]);
-  }
+  host2.stop();
   if (server) await server.destroy();
-  spawnSync('ip', ['netns', 'del', HOST2_NS]);
-  spawnSync('ip', ['link', 'del', 'oetest-u1']);
+  host2.removeUnderlay();
 });
 
 test('a VPC across two hosts: VXLAN between them, security groups on the receiving host', async () => {

@@ -8,6 +8,9 @@
 //   degraded, nothing is lost; the guest is stopped and started again with the OSD still down,
 //   boots, reads what it wrote and writes a newly attached disk. The OSD comes back, the
 //   cluster is healthy again, and releasing the instance removes its disks from the pool.
+// - A second host of the same pool joins (second_host.js: its own namespaces; the cluster
+//   listens on the underlay address so both reach it). An instance stopped in StopCharging
+//   mode whose host has filled up starts on the other host and reads there what it wrote.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -17,12 +20,14 @@ const { execFileSync } = require('node:child_process');
 const h = require('../api/helpers');
 const probes = require('./probes');
 const { PLUG_MS, GiB_SECTORS, bootProber, qmp, rbdStore, diskLifecycle } = require('./guest_disks');
+const { U1, SecondHost } = require('./second_host');
 const { Ecs } = h;
 
 const ROOT = path.resolve(__dirname, '../..');
 const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(ROOT, 'images');
 const BOOT_MS = 180000;
 const wire = (res) => res.body.toMap();
+const host2 = new SecondHost();
 let server, ecs, vpc, store, cephDir, spec;
 
 const ceph = (...args) => execFileSync('ceph', ['--conf', path.join(cephDir, 'ceph.conf'), ...args], { encoding: 'utf8' });
@@ -30,19 +35,25 @@ const cephStatus = () => JSON.parse(ceph('status', '-f', 'json'));
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(IMAGE_DIR, h.IMAGE, 'image.json')), `built image in ${IMAGE_DIR}`);
+  host2.addUnderlay();
   cephDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openecs-ceph-'));
   const t0 = Date.now();
-  spec = execFileSync(path.join(ROOT, 'scripts/ceph'), [cephDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300000 }).trim();
+  spec = execFileSync(path.join(ROOT, 'scripts/ceph'), [cephDir], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300000, env: { ...process.env, CEPH_ADDR: U1 },
+  }).trim();
   console.log(`# a Ceph test cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${spec}`);
   assert.match(spec, /^rbd:pool=openecs,conf=/);
   store = rbdStore(spec);
-  server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', IMAGE_DIR, '--network', 'vpc', '--storage', spec] });
+  // Two vCPUs a host, so two instances of ecs.c7.large fill both (the last test).
+  server = await h.startServer(await host2.serverOptions(['--image-dir', IMAGE_DIR, '--storage', spec, '--host-vcpus', '2']));
   ecs = h.ecsClient(server);
   vpc = h.vpcClient(server);
 });
 after(async () => {
+  host2.stop();
   if (server) await server.destroy();
   if (cephDir) execFileSync(path.join(ROOT, 'scripts/ceph'), ['destroy', cephDir], { stdio: 'inherit' });
+  host2.removeUnderlay();
 });
 
 test('on RBD: hot-attach, write, snapshot, online resize, hot-detach, outlive the instance, read elsewhere, erase', () =>
@@ -101,4 +112,46 @@ test('a guest on RBD keeps its data with an OSD down, and boots again on the deg
   assert.ok(store.hasDisk(d), 'the disk attached later (DeleteWithInstance false) stays');
   await ecs.deleteDisk(new Ecs.DeleteDiskRequest({ diskId: d }));
   await h.waitFor(async () => !store.hasDisk(d), 30000, 500, 'a deleted disk is removed from the pool');
+});
+
+test('stopped in StopCharging mode, an instance on RBD starts on the other host when its own is full, and reads its data there', async () => {
+  host2.start(server, { zone: h.ZONE_A, extraArgs: ['--image-dir', IMAGE_DIR, '--storage', spec, '--host-vcpus', '2'] });
+  const hosts = async () => (await h.operatorCall(server, 'GET', 'hosts')).Hosts;
+  await h.waitFor(async () => (await hosts()).length === 2, 60000, 500, 'host 2 registers');
+  const storage = (await hosts()).map((x) => x.Storage);
+  assert.ok(storage[0].startsWith('rbd:') && storage[0] === storage[1], `one pool: ${storage}`);
+
+  const net = await h.createNetwork(ecs, vpc, { name: 'move', vpcCidr: '10.11.0.0/16', vswCidr: '10.11.1.0/24' });
+  const run = async (extra) => (await h.runInstances(ecs, net, { instanceType: 'ecs.c7.large', ...extra }))[0];
+  const x = await run({ hostName: 'mover', userData: bootProber(),
+    dataDisk: [new Ecs.RunInstancesRequestDataDisk({ category: 'cloud_essd', size: 1, deleteWithInstance: true })] });
+  await h.waitBooted(ecs, [x], BOOT_MS);
+  const disks = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, instanceId: x }))).Disks.Disk;
+  const data = disks.find((d) => d.Type === 'data');
+  await probes.expectProbe(ecs, x, `vd-${data.SerialNumber}`, `1:${GiB_SECTORS}:PATTERN-mover`, 'X writes its data disk', PLUG_MS);
+  const onHost2 = host2.runs(x);
+  await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: x, stoppedMode: 'StopCharging' }));
+  await h.waitStatus(ecs, [x], 'Stopped', 120000);
+
+  // X's host fills up (two vCPUs each): fillers until one runs there; the others go.
+  const fillers = [];
+  while (!fillers.some((f) => host2.runs(f) === onHost2)) {
+    const f = await run({ hostName: 'filler' });
+    await h.waitStatus(ecs, [f], 'Running', 60000);
+    fillers.push(f);
+  }
+  const release = async (ids) => {
+    for (const id of ids) await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
+    await h.waitGone(ecs, ids, 120000);
+  };
+  const stay = fillers.filter((f) => host2.runs(f) === onHost2);
+  await release(fillers.filter((f) => !stay.includes(f)));
+  await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: x }));
+  await h.waitBooted(ecs, [x], BOOT_MS);
+  assert.equal(host2.runs(x), !onHost2, `X now runs on host ${onHost2 ? 1 : 2}`);
+  await probes.expectProbe(ecs, x, `vd-${data.SerialNumber}`, `2:${GiB_SECTORS}:PATTERN-mover`, 'on the other host, X reads what it wrote', PLUG_MS);
+  assert.ok(disks.every((d) => store.hasDisk(d.DiskId)), 'the first host left the disks in the pool');
+
+  await release([x, ...stay]);
+  await h.waitFor(async () => disks.every((d) => !store.hasDisk(d.DiskId)), 30000, 500, 'X\'s disks removed from the pool');
 });
