@@ -332,7 +332,8 @@ Host MakeHost(const HostOptions& o) {
                        o.fake_host_gpus > 0 ? "NVIDIA A10" : "",
                        false,
                        "fake"};
-    auto storage = std::make_unique<FakeStorage>(o.fake_delay_ms, o.rbd ? RbdSharedId(*o.rbd) : "");
+    auto storage =
+        std::make_unique<FakeStorage>(o.fake_delay_ms, o.rbd ? "rbd:emulated/" + o.rbd->pool : "");
     fo.host.storage = storage->SharedId();
     h.fake_storage = storage.get();
     h.storage = std::move(storage);

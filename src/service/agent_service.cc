@@ -160,6 +160,23 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
     h.driver = info.driver;
     h.vpc_data_plane = info.vpc_data_plane;
     h.underlay_ip = info.underlay_ip;
+    if (!h.id.empty() && h.storage != info.storage) {
+      // The hosts sharing its old storage would take its disks for deleted ones, or it would
+      // look for them where they are not: refused while it keeps any.
+      const State& s = txn.state();
+      bool keeps = std::any_of(s.disks.begin(), s.disks.end(),
+                               [&](const auto& d) { return d.second.host_id == h.id; }) ||
+                   std::any_of(s.snapshots.begin(), s.snapshots.end(),
+                               [&](const auto& n) { return n.second.host_id == h.id; });
+      if (keeps)
+        return MakeError(ErrorCode::kInvalidParameter,
+                         "host " + info.name + " keeps disks on storage '" +
+                             (h.storage.empty() ? "local" : h.storage) +
+                             "'; it cannot come back "
+                             "with storage '" +
+                             (info.storage.empty() ? "local" : info.storage) +
+                             "' while they exist");
+    }
     h.storage = info.storage;
     h.last_seen = txn.now();
     host_id = txn.Put(h).id;

@@ -52,10 +52,11 @@ Demand RestartDemandOf(const State& s, const Instance& i) {
         disk != s.disks.end() && (IsLocalDiskCategory(disk->second.category) ||
                                   !CanOpenDisksOf(s, disk->second.host_id, i.host_id)))
       return d;
-  // A custom image is kept in the store of the host that made it (the kernel it boots with).
-  if (auto image = s.images.find(i.image_id);
-      image != s.images.end() && !image->second.host_id.empty())
-    return d;
+  // A custom image is kept in the store of the host that made it (the kernel it boots with),
+  // even once its record is gone (DeleteImage Force=true): only built-in images are everywhere.
+  if (!FindBuiltinImage(i.image_id)) return d;
+  // A deployment set's rule was checked where it runs; it is not weighed again for a move.
+  if (!i.deployment_set_id.empty()) return d;
   d.require_host.clear();
   d.storage = storage;
   d.prefer_host = i.host_id;

@@ -20,8 +20,8 @@ const std::string& SharedStorageOf(const State& s, const std::string& host_id);
 // their storage. An empty id (no host yet) goes anywhere.
 bool CanOpenDisksOf(const State& s, const std::string& a, const std::string& b);
 // Where an instance that holds no claim (new after an economical stop) may start again: its
-// own host; or, when every disk it has lives on storage its host shares (no local disks, no
-// image kept in one host's store), any host of its zone sharing that storage, its own first.
+// own host; or, when every disk it has lives on storage its host shares (no local disks, a
+// built-in image, no deployment set), any host of its zone sharing that storage, its own first.
 Demand RestartDemandOf(const State& s, const Instance& i);
 
 }  // namespace openecs

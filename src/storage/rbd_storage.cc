@@ -1,5 +1,6 @@
 #include "storage/rbd_storage.h"
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -63,7 +64,7 @@ std::string RbdSharedId(const RbdSpec& spec) {
     trim(value);
     if (key == "fsid" && !value.empty()) return "rbd:" + value + "/" + spec.pool;
   }
-  return "rbd:" + spec.conf + "/" + spec.pool;
+  return "";  // no fsid: nothing tells that two hosts' confs name one cluster
 }
 
 RbdStorage::RbdStorage(RbdSpec spec, std::string host, std::unique_ptr<LocalStorage> local)
@@ -195,6 +196,12 @@ Status RbdStorage::Create(const std::string& name, const std::string& image_id, 
 Result<DiskVolume> RbdStorage::Ensure(const DesiredDisk& d, bool* made) {
   if (IsLocalDiskCategory(d.category)) return local_->Ensure(d, made);
   if (made) *made = false;
+  // A host that kept its disks in files before it was given the pool: never a blank image in
+  // place of such a disk.
+  if (std::error_code ec; std::filesystem::exists(local_->PathOf(d.disk_id), ec))
+    return Fail("disk " + d.disk_id + " is a file in this host's pool (" +
+                local_->PathOf(d.disk_id) + "), not in RBD pool " + spec_.pool +
+                ": start this host with --storage local, or copy the disk into the pool");
   const std::string& name = d.disk_id;
   int64_t want = int64_t{d.size_gib} << 30;
   OPENECS_ASSIGN_OR_RETURN(auto have, SizeOf(name));
@@ -292,7 +299,12 @@ Status RbdStorage::Build(const DesiredDiskBuild& b) {
     if (now) (void)Rename(old, name);
     return fail(st.error());
   }
-  return now ? Remove(old) : Ok();
+  // The new content is in place: the build succeeded. An old image left over is removed by the
+  // next build or with the disk.
+  if (now)
+    if (Status st = Remove(old); !st.ok())
+      LOG_WARN("rbd: {} was made anew, but its old image stays: {}", name, st.error().message);
+  return Ok();
 }
 
 Result<SnapshotReport> RbdStorage::MakeSnapshot(const DesiredSnapshot& s, const LiveCopy& live,

@@ -46,7 +46,7 @@ struct RbdSpec {
 // or quotes (they go into QEMU options, rbd: names and a shell pipeline).
 Result<RbdSpec> ParseRbdSpec(const std::string& text);
 // The pool's identity, the same on every host that uses it: "rbd:<fsid>/<pool>", the fsid read
-// from the conf ("rbd:<conf path>/<pool>" if the conf names none).
+// from the conf; "" (not shared: disks stay with their host) if the conf names no fsid.
 std::string RbdSharedId(const RbdSpec& spec);
 
 class RbdStorage final : public Storage {

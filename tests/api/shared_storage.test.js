@@ -53,7 +53,7 @@ after(async () => {
 test('StopCharging, then StartInstance on another host of the pool when its own is full; never on a host with its own files', async () => {
   const pool = (await hosts()).map((x) => x.Storage);
   assert.equal(pool.length, 2);
-  assert.ok(pool.every((s) => s === 'rbd:/nonexistent/ceph.conf/shared'), `both report the pool: ${JSON.stringify(pool)}`);
+  assert.ok(pool.every((s) => s === 'rbd:emulated/shared'), `both report the pool: ${JSON.stringify(pool)}`);
   const x = await run({ dataDisk: [new Ecs.RunInstancesRequestDataDisk({ category: 'cloud_essd', size: 20 })] });
   const [p] = onHost(x);
   const q = p === 'pool-1' ? 'pool-2' : 'pool-1';
@@ -94,5 +94,16 @@ test('StopCharging, then StartInstance on another host of the pool when its own 
   assert.deepEqual(onHost(f4), ['files']);
   await release(fillerOn(p));
   await expectError(start(w), 'OperationDenied.NoStock');
+
+  // The files host cannot come back on the pool while it keeps disks in its files: the hosts
+  // of the pool would take them for deleted ones. Its agent says so and keeps trying.
+  const fs = require('node:fs');
+  await agents.files.stop();
+  agents.files = new h.AgentProcess(server, 'files', ['--fake-host-vcpus', '4', ...SHARED]);
+  await h.waitFor(async () => /keeps disks on storage 'local'; it cannot come back with storage 'rbd:emulated\/shared'/
+    .test(fs.readFileSync(agents.files.logFile, 'utf8')), 20000, 200, 'the agent refused');
+  assert.equal((await hosts()).find((x) => x.Name === 'files').Storage, 'local');
+  await agents.files.stop();
+  agents.files = new h.AgentProcess(server, 'files', ['--fake-host-vcpus', '4']);
   for (const id of [x, w, f4]) await release(id);
 });
