@@ -153,5 +153,5 @@ test('stopped in StopCharging mode, an instance on RBD starts on the other host 
   assert.ok(disks.every((d) => store.hasDisk(d.DiskId)), 'the first host left the disks in the pool');
 
   await release([x, ...stay]);
-  await h.waitFor(async () => disks.every((d) => !store.hasDisk(d.DiskId)), 30000, 500, 'X\'s disks removed from the pool');
+  await h.waitFor(async () => disks.every((d) => !store.hasDisk(d.DiskId)), 60000, 500, 'X\'s disks removed from the pool');
 });

@@ -239,6 +239,13 @@ Status QemuDriver::PowerOff(const std::string& id, bool force, int timeout_ms) {
       return Ok();
     LOG_WARN("qemu: {} did not power off within {} ms; stopping it hard", id, timeout_ms);
   }
+  // Hard, for the guest; but QEMU closes its disks (QMP quit): qcow2 metadata is flushed, and
+  // librbd lets go of an RBD image's lock and watch now rather than when the cluster times the
+  // dead client out (30 s, during which the image cannot be removed). SIGKILL if it lingers.
+  if (QmpClient qmp; qmp.Connect(Dir(id) + "/qmp.sock", 2000).ok()) {
+    (void)qmp.Execute("quit");
+    if (WaitForExit(id, pid, 5000).ok()) return Ok();
+  }
   ::kill(pid, SIGKILL);
   return WaitForExit(id, pid, 10000);
 }
