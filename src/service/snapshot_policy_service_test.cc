@@ -48,7 +48,9 @@ TEST_F(SnapshotPolicyTest, ListsParseAsEcsSendsThem) {
 }
 
 TEST_F(SnapshotPolicyTest, RunsOncePerDueHourAndKeepsSnapshotsForTheirRetention) {
-  int64_t now = NowSeconds();
+  // The middle of this hour: "a minute later" must stay in it (at xx:59 the other policy's
+  // hour came due, and CI saw 1 snapshot started instead of 0).
+  int64_t now = NowSeconds() / 3600 * 3600 + 1800;
   int hour = static_cast<int>(now / 3600 % 24);
   SnapshotPolicyRequest r{"acct", "local", "nightly", {hour}, {1, 2, 3, 4, 5, 6, 7}, 2, {}};
   auto policy = CreateAutoSnapshotPolicy(*cloud_, r);
