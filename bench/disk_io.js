@@ -9,10 +9,10 @@
 // once without and once with, for RBD against local qcow2 under the same throttle. Run as root
 // inside a network namespace (a Ceph cluster made there: CEPH_ADDR unset, scripts/ceph DIR):
 //   ip netns add b && ip netns exec b node bench/disk_io.js [--samples 3] [--storage SPEC]
-const net = require('node:net');
 const path = require('node:path');
 const h = require('../tests/api/helpers');
 const probes = require('../tests/system/probes');
+const { qmp } = require('../tests/system/guest_disks');
 const { Ecs } = h;
 
 const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
@@ -38,30 +38,6 @@ while true; do
   sleep 1
 done) >/dev/console 2>&1 </dev/null &
 `).toString('base64');
-
-// One QMP command on a unix socket (capabilities negotiated first).
-function qmp(socket, command, args) {
-  return new Promise((resolve, reject) => {
-    const c = net.createConnection(socket);
-    let buf = '';
-    let step = 0;
-    c.on('data', (d) => {
-      buf += d;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        if (msg.QMP) { c.write(JSON.stringify({ execute: 'qmp_capabilities' }) + '\n'); continue; }
-        if (msg.event) continue;
-        if (msg.error) { c.destroy(); reject(new Error(msg.error.desc)); return; }
-        if (step++ === 0) { c.write(JSON.stringify({ execute: command, arguments: args }) + '\n'); continue; }
-        c.end();
-        resolve(msg.return);
-      }
-    });
-    c.on('error', reject);
-  });
-}
 
 (async () => {
   const server = await h.startServer({ driver: 'qemu', extraArgs: ['--image-dir', imageDir, '--network', 'vpc', '--storage', storage] });
@@ -95,8 +71,7 @@ function qmp(socket, command, args) {
       return out;
     };
     const capped = await take('throttled');
-    const socket = path.join(server.dataDir, 'instances', vm, 'qmp.sock');
-    for (const d of disks) await qmp(socket, 'qom-set', { path: `/objects/tg-${d.id}`, property: 'limits', value: { 'iops-total': 0, 'bps-total': 0 } });
+    for (const d of disks) await qmp(server.dataDir, vm, 'qom-set', { path: `/objects/tg-${d.id}`, property: 'limits', value: { 'iops-total': 0, 'bps-total': 0 } });
     const bare = await take('unthrottled');
     console.log(`storage: ${storage === 'local' ? 'local qcow2 files' : storage}`);
     console.log('disk                       setting            throttled (median)     same volume unthrottled');

@@ -172,8 +172,7 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
         return MakeError(ErrorCode::kInvalidParameter,
                          "host " + info.name + " keeps disks on storage '" +
                              (h.storage.empty() ? "local" : h.storage) +
-                             "'; it cannot come back "
-                             "with storage '" +
+                             "'; it cannot come back with storage '" +
                              (info.storage.empty() ? "local" : info.storage) +
                              "' while they exist");
     }

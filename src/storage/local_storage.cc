@@ -109,12 +109,7 @@ Result<DiskVolume> LocalStorage::Ensure(const DesiredDisk& d, bool* made) {
   int64_t want = int64_t{d.size_gib} << 30;
   if (!fs::exists(path)) {
     if (!d.snapshot_id.empty()) {
-      DesiredDiskBuild b;  // a copy of the snapshot it was made from, checked first
-      b.disk_id = d.disk_id;
-      b.snapshot_id = d.snapshot_id;
-      b.snapshot_checksum = d.snapshot_checksum;
-      b.size_gib = d.size_gib;
-      OPENECS_RETURN_IF_ERROR(Build(b));
+      OPENECS_RETURN_IF_ERROR(Build(SnapshotBuildOf(d)));
     } else {
       OPENECS_RETURN_IF_ERROR(Create(path, d.type == "system" ? d.image_id : "", want));
     }

@@ -220,12 +220,7 @@ Result<DiskVolume> RbdStorage::Ensure(const DesiredDisk& d, bool* made) {
     return VolumeOf(name);
   }
   if (!d.snapshot_id.empty()) {
-    DesiredDiskBuild b;  // a copy of the snapshot it was made from, checked first
-    b.disk_id = d.disk_id;
-    b.snapshot_id = d.snapshot_id;
-    b.snapshot_checksum = d.snapshot_checksum;
-    b.size_gib = d.size_gib;
-    OPENECS_RETURN_IF_ERROR(Build(b));
+    OPENECS_RETURN_IF_ERROR(Build(SnapshotBuildOf(d)));
   } else {
     OPENECS_RETURN_IF_ERROR(Create(name, d.type == "system" ? d.image_id : "", want));
   }

@@ -54,6 +54,17 @@ struct ImageBoot {
   std::string boot_complete_marker;
 };
 
+// The build that makes disk `d` from the snapshot it was made from (d.snapshot_id), checked
+// first: what Ensure does for such a disk that has no volume yet.
+inline DesiredDiskBuild SnapshotBuildOf(const DesiredDisk& d) {
+  DesiredDiskBuild b;
+  b.disk_id = d.disk_id;
+  b.snapshot_id = d.snapshot_id;
+  b.snapshot_checksum = d.snapshot_checksum;
+  b.size_gib = d.size_gib;
+  return b;
+}
+
 class Storage {
  public:
   virtual ~Storage() = default;
