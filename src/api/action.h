@@ -67,6 +67,7 @@ void RegisterDiskActions(ActionTable& t);
 void RegisterSnapshotActions(ActionTable& t);
 void RegisterLaunchTemplateActions(ActionTable& t);
 void RegisterDeploymentSetActions(ActionTable& t);
+void RegisterDedicatedHostActions(ActionTable& t);
 void RegisterStsActions(ActionTable& t);  // sts_actions.cc
 void RegisterInstanceRamRoleActions(ActionTable& t);
 void RegisterBillingActions(ActionTable& t);      // billing_actions.cc
@@ -87,6 +88,9 @@ Status CheckZone(const ApiContext& c, const std::optional<std::string>& zone);
 Result<Tags> TagsOf(const Params& p, const std::string& prefix = "Tag");
 Result<std::vector<std::string>> RequiredRepeatList(const Params& p, const std::string& name);
 nlohmann::json Wrap(const char* inner, nlohmann::json array);  // {inner: array}
+// Account ids are numbers on ECS (AccountId, ImageOwnerId, DedicatedHostOwnerId); OpenECS's may
+// be names ("root"): the id as a number when it is one, else 0.
+int64_t NumericAccountId(const std::string& id);
 nlohmann::json RenderTags(const Tags& tags, bool vpc_style);
 // One SupportedResource of DescribeAvailableResource and DescribeResourcesModification (Value,
 // Status Available|SoldOut, StatusCategory WithStock|WithoutStock, Min, Max, Unit). Min, Max and

@@ -133,6 +133,7 @@ ApiServer::ApiServer(Cloud& cloud, Authenticator& auth)
   RegisterSnapshotActions(actions_);
   RegisterLaunchTemplateActions(actions_);
   RegisterDeploymentSetActions(actions_);
+  RegisterDedicatedHostActions(actions_);
   RegisterStsActions(actions_);
   RegisterInstanceRamRoleActions(actions_);
   RegisterBillingActions(actions_);
@@ -483,6 +484,13 @@ Result<std::vector<std::string>> RequiredRepeatList(const Params& p, const std::
                      "The input parameter \"" + name +
                          ".N\" that is mandatory for processing this request is not supplied.");
   return list;
+}
+
+int64_t NumericAccountId(const std::string& id) {
+  if (id.empty() || id.size() > 18 ||
+      !std::all_of(id.begin(), id.end(), [](unsigned char ch) { return std::isdigit(ch); }))
+    return 0;
+  return std::stoll(id);
 }
 
 nlohmann::json Wrap(const char* inner, nlohmann::json array) {

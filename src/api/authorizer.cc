@@ -31,6 +31,7 @@ constexpr NamingParam kNaming[] = {
     {"LaunchTemplateId", "launchtemplate", "ecs"},
     {"LaunchTemplateName", "launchtemplate-name", "ecs"},  // resolved to its id (Check)
     {"DeploymentSetId", "deploymentset", "ecs"},
+    {"DedicatedHostId", "ddh", "ecs"},
     {"AutoSnapshotPolicyId", "autosnapshotpolicy", "ecs"},
     {"VpcId", "vpc", "vpc"},
     {"VSwitchId", "vswitch", "vpc"},
@@ -48,6 +49,7 @@ constexpr NamingParam kNaming[] = {
 constexpr const char* kActionNouns[][2] = {
     {"networkinterface", "networkinterface"},
     {"autosnapshotpolicy", "autosnapshotpolicy"},
+    {"dedicatedhost", "ddh"},
     {"securitygroup", "securitygroup"},
     {"launchtemplate", "launchtemplate"},
     {"deploymentset", "deploymentset"},
@@ -111,6 +113,7 @@ const Tags* TagsOf(const State& s, std::string_view type, const std::string& id,
   if (type == "eip") return tags(FindOwned(s.eips, id, account));
   if (type == "routetable") return tags(FindOwned(s.route_tables, id, account));
   if (type == "keypair") return tags(FindOwned(s.key_pairs, KeyPairKey(account, id), account));
+  if (type == "ddh") return tags(FindOwned(s.dedicated_hosts, id, account));
   return nullptr;
 }
 

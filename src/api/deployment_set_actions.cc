@@ -55,15 +55,6 @@ Status CheckAffinity(const Params& p) {
   return Ok();
 }
 
-// AccountId is numeric on ECS; OpenECS account ids are names ("root"): the id as a number when
-// it is one, else 0.
-int64_t NumericAccount(const std::string& id) {
-  if (id.empty() || id.size() > 18 ||
-      !std::all_of(id.begin(), id.end(), [](unsigned char ch) { return std::isdigit(ch); }))
-    return 0;
-  return std::stoll(id);
-}
-
 Result<json> CreateDeploymentSetAction(ApiContext& c) {
   const Params& p = c.params;
   OPENECS_RETURN_IF_ERROR(CheckAffinity(p));
@@ -120,7 +111,7 @@ Result<json> DescribeDeploymentSetsAction(ApiContext& c) {
       for (const auto& z : DeploymentSetCapacities(s, set, zones))
         capacities.push_back(
             {{"ZoneId", z.zone_id}, {"UsedAmount", z.used}, {"AvailableAmount", z.available}});
-      arr.push_back({{"AccountId", NumericAccount(set.account_id)},
+      arr.push_back({{"AccountId", NumericAccountId(set.account_id)},
                      {"Affinity", 1},
                      {"Capacities", Wrap("Capacity", capacities)},
                      {"CreationTime", FormatIso(set.creation_time)},
@@ -173,18 +164,25 @@ Result<json> ModifyInstanceDeploymentAction(ApiContext& c) {
   InstanceDeploymentChange r;
   r.account_id = c.account_id;
   OPENECS_ASSIGN_OR_RETURN(r.instance_id, p.Required("InstanceId"));
-  // Dedicated hosts: OpenECS has none, so a named one does not exist, and the parameters that
-  // only steer dedicated-host placement have nothing to act on.
-  if (auto dh = p.Get("DedicatedHostId"); dh && !dh->empty())
-    return MakeError(ErrorCode::kInvalidDedicatedHostIdNotFound,
-                     "The specified DedicatedHostId " + *dh + " does not exist.");
+  // Dedicated hosts: OpenECS places an instance on one only when it is launched
+  // (service/dedicated_host_service.h); it does not move instances onto or off them.
+  if (auto dh = p.Get("DedicatedHostId"); dh && !dh->empty()) {
+    bool known = c.cloud.Read<bool>(
+        [&](const State& s) { return FindOwned(s.dedicated_hosts, *dh, c.account_id) != nullptr; });
+    if (!known)
+      return MakeError(ErrorCode::kInvalidDedicatedHostIdNotFound,
+                       "The specified DedicatedHostId " + *dh + " does not exist.");
+    return MakeError(ErrorCode::kOperationDenied,
+                     "OpenECS does not move an instance onto a dedicated host; launch it there "
+                     "(RunInstances DedicatedHostId).");
+  }
   for (const char* k :
        {"Tenancy", "Affinity", "DedicatedHostClusterId", "InstanceType", "MigrationType"})
     if (auto v = p.Get(k); v && !v->empty())
       return MakeError(ErrorCode::kInvalidParameter,
                        std::string(k) +
-                           " applies to dedicated hosts, which OpenECS does not have; change the "
-                           "deployment set (DeploymentSetId) alone.");
+                           " moves instances between dedicated hosts, which OpenECS does not do; "
+                           "change the deployment set (DeploymentSetId) alone.");
   r.deployment_set_id = p.GetOr("DeploymentSetId", "");
   OPENECS_ASSIGN_OR_RETURN(int64_t group, p.IntOr("DeploymentSetGroupNo", 0, 1, 7));
   r.group = static_cast<int>(group);

@@ -34,15 +34,6 @@ struct ImageRow {
   Tags tags;
 };
 
-// ImageOwnerId is numeric on ECS. OpenECS account ids are names ("root"), so it is the id as a
-// number when the id is one, else 0 (as for the built-in images, which no account owns).
-int64_t NumericAccountId(const std::string& id) {
-  if (id.empty() || id.size() > 18 ||
-      !std::all_of(id.begin(), id.end(), [](unsigned char ch) { return std::isdigit(ch); }))
-    return 0;
-  return std::stoll(id);
-}
-
 json Render(const ImageRow& r) {
   const Image& img = r.image;
   json mappings = json::array();

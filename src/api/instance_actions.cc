@@ -156,6 +156,14 @@ Result<RunRequest> ParseRun(ApiContext& c, bool start) {
   r.deployment_set_group = static_cast<int>(set_group);
   r.resource_group_id = p.Get("ResourceGroupId");
   r.ram_role_name = p.GetOr("RamRoleName", "");
+  r.dedicated_host_id = p.GetOr("DedicatedHostId", "");
+  // Tenancy=host places on one of the account's dedicated hosts, which OpenECS does only when
+  // DedicatedHostId names it (service/dedicated_host_service.h).
+  OPENECS_ASSIGN_OR_RETURN(auto tenancy, p.Enum("Tenancy", {"default", "host"}));
+  if (tenancy && *tenancy == "host" && r.dedicated_host_id.empty())
+    return MakeError(ErrorCode::kInvalidParameter,
+                     "Tenancy=host needs DedicatedHostId: OpenECS does not choose among an "
+                     "account's dedicated hosts.");
   OPENECS_ASSIGN_OR_RETURN(r.dry_run, DryRunOf(p));
   return r;
 }
@@ -335,16 +343,19 @@ void RenderInstance(const State& s, const Instance& i, JsonWriter& w) {
       .Field("NodeSerialNumber", "")
       .EndObject();
   w.Key("ClockOptions").BeginObject().Field("PtpStatus", "").EndObject();
+  const DedicatedHost* dh = nullptr;
+  if (auto it = s.dedicated_hosts.find(i.dedicated_host_id); it != s.dedicated_hosts.end())
+    dh = &it->second;
   w.Key("DedicatedHostAttribute")
       .BeginObject()
       .Field("DedicatedHostClusterId", "")
-      .Field("DedicatedHostId", "")
-      .Field("DedicatedHostName", "")
+      .Field("DedicatedHostId", i.dedicated_host_id)
+      .Field("DedicatedHostName", dh ? dh->name : "")
       .EndObject();
   w.Key("DedicatedInstanceAttribute")
       .BeginObject()
-      .Field("Affinity", "")
-      .Field("Tenancy", "")
+      .Field("Affinity", i.dedicated_host_id.empty() ? "" : "default")
+      .Field("Tenancy", i.dedicated_host_id.empty() ? "" : "host")
       .EndObject();
   w.Key("EcsCapacityReservationAttr")
       .BeginObject()
@@ -565,7 +576,9 @@ Result<json> DescribeInstanceAttributeAction(ApiContext& c) {
                           "SecurityOptions"})
       out[k] = full[k];
     out["IoOptimized"] = "optimized";
-    out["DedicatedHostAttribute"] = {{"DedicatedHostId", ""}, {"DedicatedHostName", ""}};
+    out["DedicatedHostAttribute"] = {
+        {"DedicatedHostId", full["DedicatedHostAttribute"]["DedicatedHostId"]},
+        {"DedicatedHostName", full["DedicatedHostAttribute"]["DedicatedHostName"]}};
     out["EnableJumboFrame"] = false;
     out["EnableNetworkEncryption"] = false;
     out["NetworkOptions"] = {{"BandwidthWeighting", ""},

@@ -56,7 +56,8 @@ nlohmann::json Balance(const Cloud& cloud, const std::string& account) {
   });
 }
 
-// Every registered host: what it offers, what its instances' claims use, where its disks live.
+// Every registered host: what it offers, what its instances' claims use, where its disks live,
+// whether it is lost, and the account it is dedicated to.
 nlohmann::json Hosts(const Cloud& cloud) {
   return cloud.Read<nlohmann::json>([&](const State& s) {
     auto out = nlohmann::json::array();
@@ -71,7 +72,11 @@ nlohmann::json Hosts(const Cloud& cloud) {
                      {"UsedVcpus", c.used_vcpus},
                      {"MemoryMb", c.memory_mb},
                      {"UsedMemoryMb", c.used_memory_mb},
-                     {"LastSeen", FormatIso(h.last_seen)}});
+                     {"LastSeen", FormatIso(h.last_seen)},
+                     // Lost: its agent went silent (service/host_health.h).
+                     {"State", c.lost ? "Lost" : "Up"},
+                     {"LostSince", h.lost_since ? FormatIso(h.lost_since) : ""},
+                     {"DedicatedTo", c.dedicated_to}});
     }
     return nlohmann::json{{"Hosts", out}};
   });

@@ -42,6 +42,7 @@
 #include "service/assistant_service.h"
 #include "service/billing_service.h"
 #include "service/cloud.h"
+#include "service/host_health.h"
 #include "service/identity_service.h"
 #include "service/instance_events.h"
 #include "service/instance_service.h"
@@ -160,6 +161,9 @@ struct DevOptions {
   int audit_retention_days = 90;
   std::string console_dir;  // the web console's files ("" = DefaultConsoleDir())
   std::string store;        // "" = sqlite:<data-dir>/openecs.db; or postgresql://...
+  // A host whose agent is silent this long is lost: its instances move or stop
+  // (service/host_health.h).
+  double host_lost_after_s = kDefaultHostLostAfterMs / 1000.0;
 };
 
 // "D60,D600,D3600" (days, each >= 1) into MonitorOptions.
@@ -770,6 +774,10 @@ int RunDev(DevOptions o) {
         }).detach();
     }
     if (tick % 25 == 0) RunBillingPass(**cloud, (**cloud).Now());  // every 5 s
+    // Hosts whose agents went silent, and lost ones back, each second.
+    if (tick % 5 == 0)
+      RunHostLossPass(**cloud, agent_service.ContactAges(),
+                      static_cast<int64_t>(o.host_lost_after_s * 1000));
     // Cloud Assistant: invocations of stopped or released instances end, old ones go.
     if (tick % 5 == 0) RunAssistantPass(**cloud);
     // Accounts changed beside the server (`ecsd account set-quota`), each second; never from
@@ -962,6 +970,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   dev->add_option("--metrics-retention-days", o.metrics_retention_days,
                   "how long monitoring points are kept, in days: 60 s,600 s,3600 s points")
+      ->capture_default_str();
+  dev->add_option("--host-lost-after", o.host_lost_after_s,
+                  "seconds without a word from a host's agent before the host is declared lost: "
+                  "its instances on shared storage start on other hosts, the others stop")
+      ->check(CLI::Range(1.0, 86400.0))
       ->capture_default_str();
   dev->add_option("--audit-retention-days", o.audit_retention_days,
                   "how long the audit trail keeps an API call, in days")

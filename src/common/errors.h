@@ -418,6 +418,11 @@ namespace openecs {
     "There are still instance(s) in the specified DeploymentSetId.")                               \
   X(kInvalidDedicatedHostIdNotFound, "InvalidDedicatedHostId.NotFound", 404,                       \
     "The specified DedicatedHostId does not exist.")                                               \
+  X(kInvalidDedicatedHostTypeNotFound, "InvalidDedicatedHostType.NotFound", 404,                   \
+    "The specified DedicatedHostType does not exist.")                                             \
+  X(kInvalidDedicatedHostName, "InvalidDedicatedHostName.Malformed", 400,                          \
+    "The specified DedicatedHostName is not valid.")                                               \
+  X(kDedicatedHostInstanceExist, "InstanceExist", 403, "Instance exists on the dedicated host.")   \
   X(kInvalidNextToken, "InvalidParameter.NextToken", 400, "The specified NextToken is not valid.") \
   X(kRamUserNameInvalidChars, "InvalidParameter.UserName.InvalidChars", 400,                       \
     "The parameter UserName contains invalid characters.")                                         \

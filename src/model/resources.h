@@ -121,6 +121,9 @@ struct Instance {
   // (1..7; 0 otherwise). Membership lives here only: a set's members are the instances naming it.
   std::string deployment_set_id;
   int deployment_set_group = 0;
+  // The dedicated host it was placed on by request (RunInstances DedicatedHostId, "" if none):
+  // it starts there only, and only instances of the host's account share it.
+  std::string dedicated_host_id;
   // The RAM role the guest acts as (AttachInstanceRamRole, RunInstances RamRoleName; "" none):
   // the metadata service hands the guest STS credentials of it.
   std::string ram_role_name;
@@ -443,7 +446,10 @@ struct Host {
   bool vpc_data_plane = false;  // see HostInfo
   std::string underlay_ip;      // see HostInfo
   std::string storage;          // see HostInfo
-  int64_t last_seen = 0;
+  int64_t last_seen = 0;        // when it last registered
+  // When the server declared it lost (its agent silent for --host-lost-after,
+  // service/host_health.h); 0 while it answers. A lost host is given no instance.
+  int64_t lost_since = 0;
   // sha256 of the host's own credential (api/agent_endpoint.h), issued when a remote agent
   // enrols; "" for the embedded agent of `ecsd dev`, which needs none.
   std::string key_hash;
@@ -527,6 +533,26 @@ struct DeploymentSet {
   // The deprecated Domain ("Default") and Granularity ("Host"), as given ("" if not): read back
   // as given, so a configuration that names them (Terraform's) sees no difference.
   std::string domain, granularity;
+  int64_t creation_time = 0;
+};
+
+// A dedicated host (AllocateDedicatedHosts, service/dedicated_host_service.h): one registered
+// machine (Host) reserved whole for one account; no other account's instance is placed on it.
+struct DedicatedHost {
+  std::string id;  // dh-...
+  int64_t version = 0;
+  std::string account_id;
+  std::string resource_group_id;  // "": the account's default group
+  std::string region_id;
+  std::string zone_id;
+  std::string host_id;  // the machine
+  std::string name;
+  std::string description;
+  std::string type;                               // ddh.<instance family>
+  std::string charge_type = "PostPaid";           // PostPaid (OpenECS has no subscription DDH)
+  std::string auto_placement = "on";              // on | off: Tenancy=host without an id
+  std::string action_on_maintenance = "Migrate";  // Migrate | Stop (when the machine is lost)
+  Tags tags;
   int64_t creation_time = 0;
 };
 
@@ -638,6 +664,8 @@ void to_json(nlohmann::json& j, const LaunchTemplate& v);
 void from_json(const nlohmann::json& j, LaunchTemplate& v);
 void to_json(nlohmann::json& j, const DeploymentSet& v);
 void from_json(const nlohmann::json& j, DeploymentSet& v);
+void to_json(nlohmann::json& j, const DedicatedHost& v);
+void from_json(const nlohmann::json& j, DedicatedHost& v);
 void to_json(nlohmann::json& j, const MetricRule& v);
 void from_json(const nlohmann::json& j, MetricRule& v);
 

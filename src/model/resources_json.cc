@@ -19,10 +19,11 @@ OPENECS_JSON_PART(InstanceCore, Instance, id, version, account_id, region_id, zo
                   boot_time, guest_ready, maintenance_action, maintenance_notify,
                   maintenance_windows, auto_release_time, deployment_set_id, deployment_set_group,
                   resource_group_id, ram_role_name)
-// Billing and locks (service/billing_service.h, service/instance_locks.h).
+// Billing and locks (service/billing_service.h, service/instance_locks.h); the dedicated host.
 OPENECS_JSON_PART(InstanceTerms, Instance, renewal_status, auto_renew_period, auto_renew_unit,
                   spot_duration, spot_interruption_behavior, spot_termination_time, operation_locks,
-                  renewal_instance_type, subscription_paid, subscription_start, restart_when_paid)
+                  renewal_instance_type, subscription_paid, subscription_start, restart_when_paid,
+                  dedicated_host_id)
 OPENECS_JSON_JOIN(Instance, InstanceCore, InstanceTerms)
 OPENECS_JSON(Disk, id, version, account_id, region_id, zone_id, name, description, type, category,
              performance_level, size_gib, image_id, snapshot_id, instance_id, device, status,
@@ -67,7 +68,7 @@ OPENECS_JSON(NetworkInterface, id, version, account_id, region_id, zone_id, vpc_
 OPENECS_JSON(EipAddress, id, version, account_id, region_id, ip_address, name, description,
              bandwidth, internet_charge_type, instance_id, tags, creation_time, resource_group_id)
 OPENECS_JSON(Host, id, version, name, zone_id, vcpus, memory_mb, disk_gib, gpus, gpu_spec, kvm,
-             driver, last_seen, vpc_data_plane, underlay_ip, storage, key_hash)
+             driver, last_seen, vpc_data_plane, underlay_ip, storage, key_hash, lost_since)
 OPENECS_JSON(IdempotencyRecord, id, version, fingerprint, response, created, pending, made)
 OPENECS_JSON(Account, id, version, name, access_key_id, access_key_secret, creation_time, quotas)
 OPENECS_JSON(LaunchTemplateVersion, number, description, created_by, creation_time, modified_time,
@@ -76,6 +77,9 @@ OPENECS_JSON(LaunchTemplate, id, version, account_id, region_id, name, resource_
              default_version, last_number, versions, tags, creation_time, modified_time)
 OPENECS_JSON(DeploymentSet, id, version, account_id, region_id, name, description, strategy,
              group_count, on_unable_to_redeploy, domain, granularity, creation_time)
+OPENECS_JSON(DedicatedHost, id, version, account_id, resource_group_id, region_id, zone_id, host_id,
+             name, description, type, charge_type, auto_placement, action_on_maintenance, tags,
+             creation_time)
 OPENECS_JSON(MetricRule, id, version, account_id, name, metric_namespace, metric_name, resources,
              resources_text, period, level, statistics, comparison, threshold, threshold_text,
              times, webhook, contact_groups, silence_time, no_data_policy, enabled, states,

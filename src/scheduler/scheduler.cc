@@ -26,6 +26,10 @@ bool DeploymentSetFilter(const HostCapacity& h, const Demand& d) {
   return true;
 }
 
+bool TenancyFilter(const HostCapacity& h, const Demand& d) {
+  return h.dedicated_to == d.dedicated_to;
+}
+
 double SpreadWeight(const HostCapacity& h, const Demand& d) {
   double cpu_free = h.vcpus > 0 ? double(h.vcpus - h.used_vcpus - d.cpu) / h.vcpus : 0;
   double mem_free =
@@ -38,9 +42,11 @@ std::optional<size_t> PickHost(const std::vector<HostCapacity>& hosts, const Dem
   double best_weight = -1;
   for (size_t i = 0; i < hosts.size(); ++i) {
     const auto& h = hosts[i];
-    if (!d.require_host.empty() && h.host_id != d.require_host) continue;
+    if (h.lost || (!d.require_host.empty() && h.host_id != d.require_host)) continue;
     if (!d.storage.empty() && h.storage != d.storage) continue;
-    if (!ZoneFilter(h, d) || !CapacityFilter(h, d) || !DeploymentSetFilter(h, d)) continue;
+    if (!ZoneFilter(h, d) || !CapacityFilter(h, d) || !DeploymentSetFilter(h, d) ||
+        !TenancyFilter(h, d))
+      continue;
     double w = SpreadWeight(h, d);  // in [0, 1]
     if (d.spread == SetSpread::kPack && d.set_members.count(h.host_id)) w += 1;
     if (!d.prefer_host.empty() && h.host_id == d.prefer_host) w += 2;

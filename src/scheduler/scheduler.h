@@ -18,6 +18,9 @@ struct HostCapacity {
   int64_t memory_mb = 0, used_memory_mb = 0;
   int gpus = 0, used_gpus = 0;
   std::string storage;  // the storage it shares with other hosts (Host::storage), "" for none
+  // The account it is reserved for (a dedicated host), "" for a host every account shares.
+  std::string dedicated_to;
+  bool lost = false;  // its agent went silent (Host::lost_since): it takes nothing
 };
 
 // How a deployment set constrains where its next member goes (DeploymentSetFilter).
@@ -45,6 +48,9 @@ struct Demand {
   // of them can open the disks), and among them `prefer_host` (where it ran) if it has room.
   std::string storage;
   std::string prefer_host;
+  // The account whose dedicated hosts it goes to ("" for the shared hosts): an instance on a
+  // dedicated host also names it in require_host.
+  std::string dedicated_to;
 };
 
 // Filters (each returns false to drop the host).
@@ -54,11 +60,15 @@ bool CapacityFilter(const HostCapacity& h, const Demand& d);
 // on a different physical server"); AvailabilityGroup keeps the groups on disjoint hosts (members
 // of one group may share a host); LowLatency refuses nothing (it only weighs, see PickHost).
 bool DeploymentSetFilter(const HostCapacity& h, const Demand& d);
+// Tenancy: a dedicated host takes its own account's instances placed on it, and a shared host
+// only instances that are not.
+bool TenancyFilter(const HostCapacity& h, const Demand& d);
 
 // Spread weigher: the share of memory and vCPU left free after placement, in [0, 1].
 double SpreadWeight(const HostCapacity& h, const Demand& d);
 
-// Picks a host index, or nullopt when no host passes every filter. Does not modify `hosts`.
+// Picks a host index, or nullopt when no host passes every filter (a lost host passes none).
+// Does not modify `hosts`.
 // Under LowLatency, a host that holds members of the set wins over one that does not;
 // `prefer_host` wins over every other host.
 std::optional<size_t> PickHost(const std::vector<HostCapacity>& hosts, const Demand& d);

@@ -107,4 +107,30 @@ TEST(Scheduler, LowLatencySetPrefersHostsWithMembers) {
   EXPECT_EQ(hosts[*PickHost(hosts, d)].host_id, "h2");
 }
 
+// A lost host takes nothing, not even the instance that asks for it by name; a dedicated host
+// takes only its account's instances placed on it, and a shared host none of those.
+TEST(Scheduler, PassesOverLostHostsAndKeepsTenancy) {
+  std::vector<HostCapacity> hosts = {{"h1", "z", 64, 0, 65536, 0, 0, 0},
+                                     {"h2", "z", 8, 0, 16384, 0, 0, 0},
+                                     {"h3", "z", 64, 0, 65536, 0, 0, 0}};
+  hosts[0].lost = true;
+  hosts[2].dedicated_to = "acct-a";
+  Demand shared{"z", "", 2, 1024, 0};
+  EXPECT_EQ(hosts[*PickHost(hosts, shared)].host_id, "h2");  // h1 is bigger but lost
+  Demand named = shared;
+  named.require_host = "h1";
+  EXPECT_FALSE(PickHost(hosts, named).has_value());
+  Demand dedicated = shared;
+  dedicated.dedicated_to = "acct-a";
+  dedicated.require_host = "h3";
+  EXPECT_EQ(hosts[*PickHost(hosts, dedicated)].host_id, "h3");
+  dedicated.require_host.clear();
+  EXPECT_EQ(hosts[*PickHost(hosts, dedicated)].host_id, "h3");  // never a shared host
+  Demand other = dedicated;
+  other.dedicated_to = "acct-b";
+  EXPECT_FALSE(PickHost(hosts, other).has_value());
+  hosts[1].used_vcpus = 8;  // the shared host is full: the dedicated one does not step in
+  EXPECT_FALSE(PickHost(hosts, shared).has_value());
+}
+
 }  // namespace openecs

@@ -178,6 +178,7 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
     }
     h.storage = info.storage;
     h.last_seen = txn.now();
+    h.lost_since = 0;  // back (its guests: host_health.h)
     host_id = txn.Put(h).id;
     return Ok();
   }));
@@ -198,16 +199,34 @@ AgentService::AgentService(Cloud& cloud) : cloud_(cloud), started_ms_(NowMillis(
               for (const auto& [id, h] : s.hosts) out[id] = h.name;
               return out;
             });
-        int64_t now = NowMillis();
+        std::map<std::string, int64_t> ages = ContactAges();
         GaugeSamples out;
-        std::lock_guard<std::mutex> lock(contact_mu_);
-        for (const auto& [id, name] : names) {
-          auto it = last_contact_ms_.find(id);
-          int64_t last = it == last_contact_ms_.end() ? started_ms_ : it->second;
-          out.push_back({{name}, std::max<int64_t>(0, now - last) / 1000.0});
-        }
+        for (const auto& [id, name] : names)
+          if (auto it = ages.find(id); it != ages.end())
+            out.push_back({{name}, it->second / 1000.0});
         return out;
       });
+}
+
+std::map<std::string, int64_t> AgentService::ContactAges() const {
+  std::vector<std::string> ids = cloud_.Read<std::vector<std::string>>([](const State& s) {
+    std::vector<std::string> out;
+    for (const auto& [id, h] : s.hosts) out.push_back(id);
+    return out;
+  });
+  int64_t now = NowMillis();
+  std::map<std::string, int64_t> out;
+  std::lock_guard<std::mutex> lock(contact_mu_);
+  for (const auto& id : ids) {
+    if (auto p = pulling_.find(id); p != pulling_.end() && p->second > 0) {
+      out[id] = 0;
+      continue;
+    }
+    auto it = last_contact_ms_.find(id);
+    int64_t last = it == last_contact_ms_.end() ? started_ms_ : it->second;
+    out[id] = std::max<int64_t>(0, now - last);
+  }
+  return out;
 }
 
 void AgentService::NoteContact(const std::string& host_id) {
@@ -223,8 +242,16 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       "long-poll ended without one), error.",
       {"result"});
   NoteContact(host_id);
+  {
+    std::lock_guard<std::mutex> lock(contact_mu_);
+    ++pulling_[host_id];  // a long-poll: it is there all along
+  }
   auto out = PullState(host_id, since, wait_ms);
-  NoteContact(host_id);  // a long-poll: it was there all along
+  {
+    std::lock_guard<std::mutex> lock(contact_mu_);
+    if (--pulling_[host_id] == 0) pulling_.erase(host_id);
+  }
+  NoteContact(host_id);
   pulls.Inc({!out.ok() ? "error" : out->changed ? "changed" : "unchanged"});
   return out;
 }

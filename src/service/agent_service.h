@@ -49,6 +49,10 @@ class AgentService final : public AgentChannel {
                                             const std::string& instance_id) override;
   // Hands the guest's stream to the session hub (service/session_service.h), in-process.
   Status AttachSession(const std::string& host_id, const std::string& session_id, int fd) override;
+  // By host id, for every registered host: milliseconds since its agent last pulled or
+  // reported (0 while a pull is in flight; since this server started if it has not since).
+  // What host_health.h declares hosts lost by.
+  std::map<std::string, int64_t> ContactAges() const;
   // The hub sessions are paired in (set once, before agents attach; null: no sessions).
   void set_session_hub(SessionHub* hub) { hub_ = hub; }
   SessionHub* session_hub() const { return hub_; }
@@ -59,8 +63,9 @@ class AgentService final : public AgentChannel {
   Cloud& cloud_;
   SessionHub* hub_ = nullptr;
   int64_t started_ms_;
-  std::mutex contact_mu_;
+  mutable std::mutex contact_mu_;
   std::map<std::string, int64_t> last_contact_ms_;  // by host id; guarded by contact_mu_
+  std::map<std::string, int> pulling_;              // pulls in flight by host; contact_mu_
   MetricsCallback contact_gauge_;                   // last: unregistered first
 };
 

@@ -7,8 +7,12 @@ namespace openecs {
 std::vector<HostCapacity> Capacities(const State& s) {
   std::vector<HostCapacity> out;
   const auto& use = s.index.host_use();
+  std::map<std::string, std::string> dedicated;  // host -> account
+  for (const auto& [id, dh] : s.dedicated_hosts) dedicated[dh.host_id] = dh.account_id;
   for (const auto& [id, h] : s.hosts) {
     HostCapacity c{id, h.zone_id, h.vcpus, 0, h.memory_mb, 0, h.gpus, 0, h.storage};
+    if (auto d = dedicated.find(id); d != dedicated.end()) c.dedicated_to = d->second;
+    c.lost = h.lost_since != 0;
     if (auto u = use.find(id); u != use.end()) {
       c.used_vcpus = static_cast<int>(u->second.cpu);
       c.used_memory_mb = u->second.memory_mb;
@@ -26,6 +30,7 @@ Demand DemandOf(const Instance& i) {
   d.cpu = i.cpu;
   d.memory_mb = i.memory_mb;
   d.gpu = i.gpu;
+  if (!i.dedicated_host_id.empty()) d.dedicated_to = i.account_id;
   return d;
 }
 
@@ -56,7 +61,8 @@ Demand RestartDemandOf(const State& s, const Instance& i) {
   // even once its record is gone (DeleteImage Force=true): only built-in images are everywhere.
   if (!FindBuiltinImage(i.image_id)) return d;
   // A deployment set's rule was checked where it runs; it is not weighed again for a move.
-  if (!i.deployment_set_id.empty()) return d;
+  // An instance on a dedicated host stays on it.
+  if (!i.deployment_set_id.empty() || !i.dedicated_host_id.empty()) return d;
   d.require_host.clear();
   d.storage = storage;
   d.prefer_host = i.host_id;

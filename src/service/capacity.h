@@ -10,7 +10,10 @@
 
 namespace openecs {
 
+// Every registered host, lost ones marked (PickHost passes them over), dedicated ones with the
+// account they are reserved for.
 std::vector<HostCapacity> Capacities(const State& s);
+// What instance `i` needs where it is placed (its host, its tenancy).
 Demand DemandOf(const Instance& i);
 
 // The storage host `host_id` shares with other hosts (Host::storage); "" for its own files or
@@ -21,7 +24,8 @@ const std::string& SharedStorageOf(const State& s, const std::string& host_id);
 bool CanOpenDisksOf(const State& s, const std::string& a, const std::string& b);
 // Where an instance that holds no claim (new after an economical stop) may start again: its
 // own host; or, when every disk it has lives on storage its host shares (no local disks, a
-// built-in image, no deployment set), any host of its zone sharing that storage, its own first.
+// built-in image, no deployment set, no dedicated host), any host of its zone sharing that
+// storage, its own first.
 Demand RestartDemandOf(const State& s, const Instance& i);
 
 }  // namespace openecs

@@ -98,6 +98,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<InstanceEvent>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<LaunchTemplate>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<DeploymentSet>());
+  OPENECS_RETURN_IF_ERROR(c->LoadKind<DedicatedHost>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<MetricRule>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Command>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Invocation>());
@@ -125,12 +126,12 @@ bool ShapesDesiredState(std::string_view kind) {
          kind != Kind<Host>::kName && kind != Kind<Task>::kName &&
          kind != Kind<AutoSnapshotPolicy>::kName && kind != Kind<InstanceEvent>::kName &&
          kind != Kind<LaunchTemplate>::kName && kind != Kind<DeploymentSet>::kName &&
-         kind != Kind<ResourceGroup>::kName && kind != Kind<RouteTable>::kName &&
-         kind != Kind<RamUser>::kName && kind != Kind<RamGroup>::kName &&
-         kind != Kind<RamPolicy>::kName && kind != Kind<RamRole>::kName &&
-         kind != Kind<AccessKey>::kName && kind != Kind<BillingAccount>::kName &&
-         kind != Kind<BillItem>::kName && kind != Kind<MetricRule>::kName &&
-         kind != Kind<Command>::kName;
+         kind != Kind<DedicatedHost>::kName && kind != Kind<ResourceGroup>::kName &&
+         kind != Kind<RouteTable>::kName && kind != Kind<RamUser>::kName &&
+         kind != Kind<RamGroup>::kName && kind != Kind<RamPolicy>::kName &&
+         kind != Kind<RamRole>::kName && kind != Kind<AccessKey>::kName &&
+         kind != Kind<BillingAccount>::kName && kind != Kind<BillItem>::kName &&
+         kind != Kind<MetricRule>::kName && kind != Kind<Command>::kName;
 }
 
 // Calls f(static_cast<T*>(nullptr)) for the record type T whose storage kind is `kind`.
@@ -143,9 +144,9 @@ void ForKind(std::string_view kind, F&& f) {
   ForKindIn<Instance, Disk, Snapshot, Task, CustomImage, AutoSnapshotPolicy, Vpc, RouteTable,
             RouteEntry, ResourceGroup, VSwitch, SecurityGroup, KeyPair, EipAddress,
             NetworkInterface, Host, IdempotencyRecord, Account, InstanceEvent, LaunchTemplate,
-            DeploymentSet, RamUser, RamGroup, RamPolicy, RamRole, AccessKey, BillingAccount,
-            BillItem, MetricRule, Command, Invocation, GuestRequest, TerminalSession>(
-      kind, std::forward<F>(f));
+            DeploymentSet, DedicatedHost, RamUser, RamGroup, RamPolicy, RamRole, AccessKey,
+            BillingAccount, BillItem, MetricRule, Command, Invocation, GuestRequest,
+            TerminalSession>(kind, std::forward<F>(f));
 }
 }  // namespace
 

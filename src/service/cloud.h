@@ -99,6 +99,7 @@ struct State {
   std::map<std::string, InstanceEvent> instance_events;
   std::map<std::string, LaunchTemplate> launch_templates;
   std::map<std::string, DeploymentSet> deployment_sets;
+  std::map<std::string, DedicatedHost> dedicated_hosts;  // service/dedicated_host_service.h
   // CloudMonitor alarm rules by MetricRuleKey(account, rule id) (service/alarm_service.h).
   std::map<std::string, MetricRule> metric_rules;
   // Cloud Assistant (model/assistant.h, service/assistant_service.h), by id.
@@ -257,6 +258,7 @@ OPENECS_KIND(Account, "account", accounts)
 OPENECS_KIND(InstanceEvent, "instance_event", instance_events)
 OPENECS_KIND(LaunchTemplate, "launch_template", launch_templates)
 OPENECS_KIND(DeploymentSet, "deployment_set", deployment_sets)
+OPENECS_KIND(DedicatedHost, "dedicated_host", dedicated_hosts)
 OPENECS_KIND(MetricRule, "metric_rule", metric_rules)
 OPENECS_KIND(Command, "command", commands)
 OPENECS_KIND(Invocation, "invocation", invocations)

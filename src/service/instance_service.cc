@@ -13,6 +13,7 @@
 #include "model/catalogue.h"
 #include "service/billing_service.h"
 #include "service/capacity.h"
+#include "service/dedicated_host_service.h"
 #include "service/deployment_set_service.h"
 #include "service/image_service.h"
 #include "service/instance_role_service.h"
@@ -256,6 +257,7 @@ struct Resolved {
   std::optional<uint32_t> fixed_ip;
   std::vector<DiskRequest> data_disks;  // sized from their snapshots
   std::string place_on;                 // the one host the image and snapshots are on ("" any)
+  std::string dedicated_host_id;        // the dedicated host it goes to ("" a shared one)
   int min_amount = 0;  // Launch::min_amount, or Amount with fixed addresses (all or nothing)
 };
 
@@ -316,6 +318,17 @@ Result<Resolved> Resolve(const State& s, const RunRequest& r, const Launch& l) {
                            ", apart from the image or the other snapshots.");
     res.place_on = snap->host_id;
   }
+  if (!r.dedicated_host_id.empty()) {
+    OPENECS_ASSIGN_OR_RETURN(
+        DedicatedHost dh,
+        DedicatedHostFor(s, r.account_id, r.dedicated_host_id, vsw.zone_id, *l.type));
+    if (!res.place_on.empty() && res.place_on != dh.host_id)
+      return MakeError(ErrorCode::kOperationDenied, "The image or the snapshots are kept on host " +
+                                                        res.place_on + ", not on dedicated host " +
+                                                        dh.id + ".");
+    res.place_on = dh.host_id;
+    res.dedicated_host_id = dh.id;
+  }
   return res;
 }
 
@@ -341,6 +354,7 @@ Result<Placement> Place(const State& s, const CloudConfig& config, const RunRequ
   auto hosts = Capacities(s);
   Demand demand{vsw.zone_id, res.place_on, l.type->cpu,
                 static_cast<int64_t>(l.type->memory_gib * 1024), l.type->gpu};
+  if (!res.dedicated_host_id.empty()) demand.dedicated_to = r.account_id;
   std::optional<SetPlacement> set;
   if (!r.deployment_set_id.empty()) {
     OPENECS_ASSIGN_OR_RETURN(
@@ -479,6 +493,7 @@ std::string MakeInstance(Txn& txn, const Cloud& cloud, const RunRequest& r, cons
   inst.host_id = p.hosts[n];
   inst.claimed = true;
   inst.deployment_set_id = r.deployment_set_id;
+  inst.dedicated_host_id = res.dedicated_host_id;
   inst.ram_role_name = r.ram_role_name;
   inst.deployment_set_group = p.groups[n];
   auto make_disk = [&](const DiskRequest& d, bool system, int index) {

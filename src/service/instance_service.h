@@ -66,6 +66,9 @@ struct RunRequest {
   std::optional<std::string> resource_group_id;
   // RamRoleName: a role of the account whose trust policy names ecs.aliyuncs.com ("" none).
   std::string ram_role_name;
+  // DedicatedHostId: the account's dedicated host the instances go to, and stay on ("" a shared
+  // host; service/dedicated_host_service.h).
+  std::string dedicated_host_id;
 };
 
 // Creates min_amount..amount instances (as many as capacity allows, all or nothing below

@@ -1,5 +1,9 @@
 #include "storage/rbd_storage.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -22,6 +26,25 @@ bool Missing(const Error& e) {
 }
 bool Exists(const Error& e) { return e.message.find("File exists") != std::string::npos; }
 std::string Mib(int64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + "M"; }
+
+// Every address of this host's interfaces (in its network namespace), as text.
+std::set<std::string> LocalAddresses() {
+  std::set<std::string> out;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (ifaddrs* a = list; a; a = a->ifa_next) {
+    if (!a->ifa_addr) continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (a->ifa_addr->sa_family == AF_INET)
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof text);
+    else if (a->ifa_addr->sa_family == AF_INET6)
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr, text,
+                sizeof text);
+    if (*text) out.insert(text);
+  }
+  freeifaddrs(list);
+  return out;
+}
 }  // namespace
 
 Result<RbdSpec> ParseRbdSpec(const std::string& text) {
@@ -227,6 +250,41 @@ Result<DiskVolume> RbdStorage::Ensure(const DesiredDisk& d, bool* made) {
   if (made) *made = true;
   LOG_INFO("rbd: disk {} made in pool {} ({} GiB)", name, spec_.pool, d.size_gib);
   return VolumeOf(name);
+}
+
+std::vector<std::string> ForeignWatchers(const std::string& status_json,
+                                         const std::set<std::string>& local_ips) {
+  std::vector<std::string> out;
+  auto j = json::parse(status_json, nullptr, false);
+  if (!j.is_object() || !j.contains("watchers") || !j["watchers"].is_array()) return out;
+  for (const auto& w : j["watchers"]) {
+    if (!w.is_object() || !w.contains("address") || !w["address"].is_string()) continue;
+    std::string address = w["address"].get<std::string>();
+    std::string bare = address;
+    for (const char* prefix : {"v1:", "v2:", "any:"})
+      if (bare.rfind(prefix, 0) == 0) bare = bare.substr(std::string(prefix).size());
+    // ip:port/nonce; an IPv6 ip is in brackets.
+    std::string ip =
+        bare[0] == '[' ? bare.substr(1, bare.find(']') - 1) : bare.substr(0, bare.find(':'));
+    if (ip.empty() || local_ips.count(ip)) continue;
+    out.push_back(bare);
+  }
+  return out;
+}
+
+Status RbdStorage::Fence(const DesiredDisk& d) {
+  if (IsLocalDiskCategory(d.category)) return Ok();
+  OPENECS_ASSIGN_OR_RETURN(std::string status,
+                           Run(Rbd({"status", "--format", "json", Spec(d.disk_id)})));
+  for (const auto& address : ForeignWatchers(status, LocalAddresses())) {
+    LOG_WARN("rbd: disk {} is still open at {} (another host): cutting that client off", d.disk_id,
+             address);
+    std::vector<std::string> ceph = {"ceph", "--conf", spec_.conf, "--id", spec_.user};
+    if (!spec_.keyring.empty()) ceph.insert(ceph.end(), {"--keyring", spec_.keyring});
+    ceph.insert(ceph.end(), {"osd", "blocklist", "add", address});
+    OPENECS_RETURN_IF_ERROR(RunOk(ceph));
+  }
+  return Ok();
 }
 
 Status RbdStorage::Erase(const DesiredDisk& d) {

@@ -27,9 +27,16 @@
 // that last opened it (image-meta openecs.host), and Collect removes only images of this host
 // that the server no longer lists: a host with a stale list never removes another's new image.
 // (A deleted disk last used by a host that never comes back stays in the pool.)
+//
+// Fencing: a guest launched here first cuts off every client of another host that still
+// watches its disks (`rbd status`), with `ceph osd blocklist add <address>`: its QEMU's I/O to
+// the pool fails from then on (RBD's exclusive lock alone would let the two write in turns).
+// A client of this host (its address one of this host's) is left alone.
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "storage/local_storage.h"
 #include "storage/storage.h"
@@ -45,6 +52,11 @@ struct RbdSpec {
 // Parses a spec; an error names what is wrong. Values may not hold ',', ':', '=', '@', spaces
 // or quotes (they go into QEMU options, rbd: names and a shell pipeline).
 Result<RbdSpec> ParseRbdSpec(const std::string& text);
+// The watcher addresses in `rbd status --format json` output (`{"watchers":[{"address":
+// "10.0.0.2:0/3312",...}]}`, a "v1:"/"v2:" prefix allowed) whose IP is none of `local_ips`:
+// the clients Fence cuts off. Malformed output gives none.
+std::vector<std::string> ForeignWatchers(const std::string& status_json,
+                                         const std::set<std::string>& local_ips);
 // The pool's identity, the same on every host that uses it: "rbd:<fsid>/<pool>", the fsid read
 // from the conf; "" (not shared: disks stay with their host) if the conf names no fsid.
 std::string RbdSharedId(const RbdSpec& spec);
@@ -60,6 +72,7 @@ class RbdStorage final : public Storage {
   Result<ImageBoot> Boot(const std::string& image_id) override { return local_->Boot(image_id); }
   Result<DiskVolume> Ensure(const DesiredDisk& d, bool* made = nullptr) override;
   Status Erase(const DesiredDisk& d) override;
+  Status Fence(const DesiredDisk& d) override;
   void AdoptLegacyDisks(const std::string& instance_dir) override {
     local_->AdoptLegacyDisks(instance_dir);
   }

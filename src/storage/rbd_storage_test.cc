@@ -16,6 +16,23 @@ namespace openecs {
 namespace {
 namespace fs = std::filesystem;
 
+// Fence cuts off the clients of other hosts only: what `rbd status` lists from an address of
+// this host stays (its own QEMU, a copy of a snapshot in progress).
+TEST(RbdFence, ForeignWatchersAreTheOnesFromOtherHostsAddresses) {
+  std::string status = R"({"watchers":[
+      {"address":"192.168.252.2:0/3312","client":4171,"cookie":1},
+      {"address":"v1:192.168.252.1:0/88","client":4172,"cookie":2},
+      {"address":"[fd00::2]:0/9","client":4173,"cookie":3},
+      {"client":4174}]})";
+  EXPECT_EQ(ForeignWatchers(status, {"127.0.0.1", "192.168.252.1"}),
+            (std::vector<std::string>{"192.168.252.2:0/3312", "[fd00::2]:0/9"}));
+  EXPECT_EQ(ForeignWatchers(status, {"192.168.252.1", "192.168.252.2", "fd00::2"}),
+            std::vector<std::string>{});
+  EXPECT_TRUE(ForeignWatchers(R"({"watchers":[]})", {}).empty());
+  EXPECT_TRUE(ForeignWatchers("not json", {}).empty());
+  EXPECT_TRUE(ForeignWatchers(R"({"watchers":{"address":"1.2.3.4:0/1"}})", {}).empty());
+}
+
 TEST(RbdSpec, ParsesWhatScriptsCephPrints) {
   auto s = ParseRbdSpec("rbd:pool=openecs,conf=/v/ceph.conf,keyring=/v/k.keyring,user=admin");
   ASSERT_TRUE(s.ok()) << s.error().message;
@@ -219,6 +236,34 @@ TEST_F(RbdStorageTest, CollectRemovesOnlyThisHostsImagesThatAreGone) {
   EXPECT_FALSE(Exists(Id("d-gone")));
   EXPECT_FALSE(Exists(Id("s-gone")));
   EXPECT_TRUE(Exists(Id("d-other"))) << "another host's disk is never this host's to remove";
+}
+
+// Fence reads the real `rbd status` output: a watcher of this host (here qemu-io holding the
+// image open, as a QEMU of this host would) is seen, and left alone: nothing is blocklisted.
+TEST_F(RbdStorageTest, FenceSeesWatchersAndLeavesThisHostsAlone) {
+  auto a = Storage("a");
+  DesiredDisk d = Disk(Id("d-fence"), "data", 1);
+  ASSERT_TRUE(a->Ensure(d).ok());
+  std::string image = spec_.pool + "/" + d.disk_id, pid_file = root_ + "/watch.pid";
+  std::string open = "qemu-io -f raw -c 'sleep 30000' " + QemuName(d.disk_id);
+  ASSERT_EQ(std::system((open + " >/dev/null 2>&1 & echo $! > " + pid_file).c_str()), 0);
+  std::string status;
+  for (int n = 0; n < 100 && ForeignWatchers(status, {}).empty(); ++n) {
+    ::usleep(100'000);
+    auto r = openecs::Run(Rbd({"status", "--format", "json", image}));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    status = *r;
+  }
+  auto seen = ForeignWatchers(status, {});
+  ASSERT_EQ(seen.size(), 1u) << status;
+  EXPECT_TRUE(a->Fence(d).ok());
+  std::vector<std::string> ls = {"ceph", "--conf", spec_.conf, "--id", spec_.user};
+  if (!spec_.keyring.empty()) ls.insert(ls.end(), {"--keyring", spec_.keyring});
+  ls.insert(ls.end(), {"osd", "blocklist", "ls"});
+  auto blocked = openecs::Run(ls);
+  ASSERT_TRUE(blocked.ok()) << blocked.error().message;
+  EXPECT_EQ(blocked->find(seen[0]), std::string::npos) << *blocked;
+  (void)std::system(("kill $(cat " + pid_file + ")").c_str());
 }
 
 }  // namespace

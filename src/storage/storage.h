@@ -82,6 +82,13 @@ class Storage {
   virtual Result<DiskVolume> Ensure(const DesiredDisk& d, bool* made = nullptr) = 0;
   // Erases and removes a disk (one Ensure made for a plug that then failed).
   virtual Status Erase(const DesiredDisk& d) = 0;
+  // Before a guest is launched here with disk `d`: cuts off every other host still holding the
+  // disk open (shared storage: the QEMU of a host the server declared lost, service/
+  // host_health.h, which may still run and write). A no-op where only this host opens its disks.
+  virtual Status Fence(const DesiredDisk& d) {
+    (void)d;
+    return Ok();
+  }
   // Takes in the disk files an older OpenECS kept in an instance's own directory
   // (<instance_dir>/d-*.qcow2). Only the local backend has any.
   virtual void AdoptLegacyDisks(const std::string& instance_dir) { (void)instance_dir; }

@@ -87,7 +87,10 @@ before(async () => {
     delayMs: 0, extraArgs: ['--public-cidr', '198.18.20.0/28', '--test-clock', '--metrics-interval-ms', '200'],
   });
 });
-after(async () => { if (server) await server.destroy(); });
+after(async () => {
+  if (fx.ddhAgent) await fx.ddhAgent.stop();
+  if (server) await server.destroy();
+});
 
 // ---------------------------------------------------------------------------------------------
 // The model walk
@@ -207,6 +210,14 @@ const waitVsw = (id, version) => until(async () => (await peek('DescribeVSwitche
 const fx = {};
 
 async function makeFixtures() {
+  // A dedicated host: a second host (an `ecsd agent`, larger than the embedded one, so that the
+  // allocation takes it) is reserved before any instance exists; it stays reserved, empty,
+  // until the teardown releases it.
+  fx.ddhAgent = new h.AgentProcess(server, 'shapes-ddh', ['--fake-host-vcpus', '200000']);
+  await until(async () => (await h.operatorCall(server, 'GET', 'hosts')).Hosts.length === 2, 'the second host');
+  fx.ddh = (await call('AllocateDedicatedHosts', { RegionId: R, ZoneId: h.ZONE_A, DedicatedHostType: 'ddh.g7',
+    DedicatedHostName: 'shapes-ddh', Description: 'shapes', 'Tag.1.Key': 'team', 'Tag.1.Value': 'shapes' })).DedicatedHostIdSets.DedicatedHostId[0];
+  await call('ModifyDedicatedHostAttribute', { RegionId: R, DedicatedHostId: fx.ddh, Description: 'shapes, modified' });
   // Networks: one through the VPC API (the fixtures), one through each API to delete at the end.
   fx.vpc = (await vcall('CreateVpc', { RegionId: R, CidrBlock: '192.168.0.0/16', VpcName: 'shapes', Description: 'shapes' })).VpcId;
   await waitVpc(fx.vpc, VPC);
@@ -538,6 +549,7 @@ function READS() {
 // Phase 3: the write actions that remove things, on the scratch resources.
 
 async function teardown() {
+  await call('ReleaseDedicatedHost', { RegionId: R, DedicatedHostId: fx.ddh });
   await call('DeleteCommand', { RegionId: R, CommandId: fx.cmd2 });
   await call('EndTerminalSession', { RegionId: R, SessionId: fx.session2 });
   await vcall('DeleteRouteEntry', { RegionId: R, RouteEntryId: fx.route2 });

@@ -4,7 +4,9 @@
 // another host of the pool when its own has no room, and its disks go with it; a host with
 // its own files (local storage) never takes it; an instance on local storage never moves.
 // A server with no local agent and three `ecsd agent` processes (fake driver, 4 vCPUs each);
-// each agent's fake hypervisor journal says which guests run on that host.
+// each agent's fake hypervisor journal says which guests run on that host. Then hosts whose
+// agents die (kill -9): the lost host's instances on the pool start on the other host of the
+// pool, the others stop, each with its system event, and nothing new goes to a lost host.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./helpers');
@@ -12,6 +14,7 @@ const { Ecs, REGION, wire, expectError } = h;
 
 const BIG = 'ecs.c7.xlarge';  // 4 vCPUs: a host's whole room
 const SHARED = ['--storage', 'rbd:pool=shared,conf=/nonexistent/ceph.conf'];
+const LOST_AFTER_S = 6;  // a host whose agent is silent this long is lost (host_health.h)
 let server, ecs, net;
 const agents = {};
 
@@ -38,7 +41,7 @@ async function stopEconomically(id) {
 const start = (id) => ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: id }));
 
 before(async () => {
-  server = await h.startServer({ extraArgs: ['--no-local-agent'] });
+  server = await h.startServer({ extraArgs: ['--no-local-agent', '--host-lost-after', String(LOST_AFTER_S)] });
   ecs = h.ecsClient(server);
   net = await h.createNetwork(ecs, h.vpcClient(server), { name: 'shared' });
   for (const name of ['pool-1', 'pool-2'])
@@ -106,4 +109,62 @@ test('StopCharging, then StartInstance on another host of the pool when its own 
   await agents.files.stop();
   agents.files = new h.AgentProcess(server, 'files', ['--fake-host-vcpus', '4']);
   for (const id of [x, w, f4]) await release(id);
+});
+
+async function events(id) {
+  const r = wire(await ecs.describeInstanceHistoryEvents(new Ecs.DescribeInstanceHistoryEventsRequest({ regionId: REGION, instanceId: id })));
+  return r.InstanceSystemEventSet.InstanceSystemEventType.map((e) => [e.EventType.Name, e.Reason]);
+}
+const hostNamed = async (name) => (await hosts()).find((x) => x.Name === name);
+async function kill(name) {
+  agents[name].child.kill('SIGKILL');
+  await agents[name].child.exitPromise;
+  agents[name].child = null;
+}
+
+test('a host whose agent goes silent is lost: its instances on the pool start elsewhere, the others stop; nothing new goes there', { timeout: 120000 }, async () => {
+  // One 4-vCPU instance on each host; the one on pool-2 goes, so pool-2 has room.
+  const withData = { dataDisk: [new Ecs.RunInstancesRequestDataDisk({ category: 'cloud_essd', size: 20 })] };
+  const ids = [await run(withData), await run(withData), await run(withData)];
+  const on = Object.fromEntries(ids.map((id) => [onHost(id)[0], id]));
+  assert.deepEqual(Object.keys(on).sort(), ['files', 'pool-1', 'pool-2'], JSON.stringify(on));
+  await release(on['pool-2']);
+  const mover = on['pool-1'], local = on.files;
+
+  const t0 = Date.now();
+  await kill('pool-1');
+  // Lost after LOST_AFTER_S: its instance runs on pool-2, with its disks.
+  await h.waitFor(async () => (await hostNamed('pool-1')).State === 'Lost', 30000, 200, 'pool-1 lost');
+  const lostAfter = (Date.now() - t0) / 1000;
+  assert.ok(lostAfter >= LOST_AFTER_S - 0.5, `lost after ${lostAfter} s, not before ${LOST_AFTER_S} s`);
+  await h.waitStatus(ecs, [mover], 'Running', 20000);
+  assert.ok(agents['pool-2'].guests().has(mover), 'it runs on pool-2');  // pool-1's journal keeps it
+  const disks = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: mover }))).Disks.Disk;
+  assert.deepEqual(disks.map((d) => d.Status), ['In_use', 'In_use']);
+  const [[type, reason]] = await events(mover);
+  assert.equal(type, 'SystemFailure.Reboot');
+  assert.match(reason, /Host pool-1 stopped answering; it is being started again on another host/);
+  // pool-1 holds nothing now, but it is lost: a new 4-vCPU instance finds no room anywhere.
+  await expectError(h.runInstances(ecs, net, { instanceType: BIG }), 'OperationDenied.NoStock');
+
+  // The files host goes: its instance cannot leave its disks, and stops.
+  await kill('files');
+  await h.waitStatus(ecs, [local], 'Stopped', 30000);
+  const [[stopType, stopReason]] = await events(local);
+  assert.equal(stopType, 'SystemFailure.Stop');
+  assert.match(stopReason, /Host files stopped answering and the instance cannot leave it/);
+  await expectError(start(local), 'OperationDenied.NoStock');
+
+  // Both agents come back: the hosts are Up, pool-1's agent drops the guest that moved away, the
+  // stopped instance starts on its own host, and pool-1 takes new work.
+  agents['pool-1'] = new h.AgentProcess(server, 'pool-1', ['--fake-host-vcpus', '4', ...SHARED]);
+  agents.files = new h.AgentProcess(server, 'files', ['--fake-host-vcpus', '4']);
+  await h.waitFor(async () => (await hosts()).every((x) => x.State === 'Up'), 30000, 200, 'every host back');
+  await waitOn(mover, 'pool-2');
+  await start(local);
+  await h.waitStatus(ecs, [local], 'Running', 20000);
+  await waitOn(local, 'files');
+  const fresh = await run();
+  assert.deepEqual(onHost(fresh), ['pool-1']);
+  for (const id of [mover, local, fresh]) await release(id);
 });

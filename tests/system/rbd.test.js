@@ -11,6 +11,10 @@
 // - A second host of the same pool joins (second_host.js: its own namespaces; the cluster
 //   listens on the underlay address so both reach it). An instance stopped in StopCharging
 //   mode whose host has filled up starts on the other host and reads there what it wrote.
+// - Host 2's agent is killed while its guest runs (its QEMU goes on, as on a host cut off from
+//   the server but not from Ceph): the server declares host 2 lost (--host-lost-after), the
+//   instance starts on host 1, whose launch blocklists host 2's client of the disks (fencing),
+//   and reads its data there. Host 2's agent comes back and drops the stale guest.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -20,7 +24,7 @@ const { execFileSync } = require('node:child_process');
 const h = require('../api/helpers');
 const probes = require('./probes');
 const { PLUG_MS, GiB_SECTORS, bootProber, qmp, rbdStore, diskLifecycle } = require('./guest_disks');
-const { U1, SecondHost } = require('./second_host');
+const { U1, U2, SecondHost } = require('./second_host');
 const { Ecs } = h;
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -28,6 +32,7 @@ const IMAGE_DIR = process.env.OPENECS_IMAGE_DIR || path.resolve(ROOT, 'images');
 const BOOT_MS = 180000;
 const wire = (res) => res.body.toMap();
 const host2 = new SecondHost();
+const LOST_AFTER_S = 15;  // host 2 is lost this long after its agent's last word
 let server, ecs, vpc, store, cephDir, spec;
 
 const ceph = (...args) => execFileSync('ceph', ['--conf', path.join(cephDir, 'ceph.conf'), ...args], { encoding: 'utf8' });
@@ -45,7 +50,8 @@ before(async () => {
   assert.match(spec, /^rbd:pool=openecs,conf=/);
   store = rbdStore(spec);
   // Two vCPUs a host, so two instances of ecs.c7.large fill both (the last test).
-  server = await h.startServer(await host2.serverOptions(['--image-dir', IMAGE_DIR, '--storage', spec, '--host-vcpus', '2']));
+  server = await h.startServer(await host2.serverOptions(['--image-dir', IMAGE_DIR, '--storage', spec, '--host-vcpus', '2',
+    '--host-lost-after', String(LOST_AFTER_S)]));
   ecs = h.ecsClient(server);
   vpc = h.vpcClient(server);
 });
@@ -153,5 +159,55 @@ test('stopped in StopCharging mode, an instance on RBD starts on the other host 
   assert.ok(disks.every((d) => store.hasDisk(d.DiskId)), 'the first host left the disks in the pool');
 
   await release([x, ...stay]);
+  await h.waitFor(async () => disks.every((d) => !store.hasDisk(d.DiskId)), 60000, 500, 'X\'s disks removed from the pool');
+});
+
+test('host 2 is lost with its guest still running: the instance starts on host 1, fences host 2 off its disks, and reads its data', async () => {
+  const hosts = async () => (await h.operatorCall(server, 'GET', 'hosts')).Hosts;
+  const host2State = async () => (await hosts()).find((x) => x.Name === 'host2').State;
+  assert.equal(await host2State(), 'Up');
+  const net = await h.createNetwork(ecs, vpc, { name: 'lost', vpcCidr: '10.12.0.0/16', vswCidr: '10.12.1.0/24' });
+  const run = async (extra) => (await h.runInstances(ecs, net, { instanceType: 'ecs.c7.large', ...extra }))[0];
+  const release = async (ids) => {
+    for (const id of ids) await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
+    await h.waitGone(ecs, ids, 120000);
+  };
+  // Host 1 fills up first, so that X goes to host 2.
+  const fillers = [];
+  while (!fillers.some((f) => !host2.runs(f))) {
+    const f = await run({ hostName: 'filler' });
+    await h.waitStatus(ecs, [f], 'Running', 60000);
+    fillers.push(f);
+  }
+  await release(fillers.filter((f) => host2.runs(f)));
+  const x = await run({ hostName: 'survivor', userData: bootProber(),
+    dataDisk: [new Ecs.RunInstancesRequestDataDisk({ category: 'cloud_essd', size: 1, deleteWithInstance: true })] });
+  await h.waitBooted(ecs, [x], BOOT_MS);
+  assert.deepEqual(host2.qemuDirs(x), ['host2']);
+  const disks = wire(await ecs.describeDisks(new Ecs.DescribeDisksRequest({ regionId: h.REGION, instanceId: x }))).Disks.Disk;
+  const data = disks.find((d) => d.Type === 'data');
+  await probes.expectProbe(ecs, x, `vd-${data.SerialNumber}`, `1:${GiB_SECTORS}:PATTERN-survivor`, 'X writes its data disk on host 2', PLUG_MS);
+  await release(fillers.filter((f) => !host2.runs(f)));  // host 1 has room
+
+  const t0 = Date.now();
+  host2.killAgent();
+  await h.waitFor(async () => (await host2State()) === 'Lost', 120000, 500, 'host 2 lost');
+  console.log(`# host 2 lost ${((Date.now() - t0) / 1000).toFixed(1)} s after its agent died`);
+  await h.waitBooted(ecs, [x], BOOT_MS);
+  console.log(`# X booted on host 1 ${((Date.now() - t0) / 1000).toFixed(1)} s after host 2's agent died`);
+  assert.deepEqual(host2.qemuDirs(x), ['host1', 'host2'], 'host 2\'s QEMU still runs beside the new one');
+  await probes.expectProbe(ecs, x, `vd-${data.SerialNumber}`, `2:${GiB_SECTORS}:PATTERN-survivor`, 'on host 1, X reads what it wrote on host 2', PLUG_MS);
+  // Host 2's client of the disks is cut off: its address is on the cluster's blocklist.
+  const blocked = JSON.parse(ceph('osd', 'blocklist', 'ls', '-f', 'json')).map((b) => b.addr);
+  assert.ok(blocked.some((a) => a.startsWith(`${U2}:`)), `host 2 (${U2}) blocklisted: ${JSON.stringify(blocked)}`);
+  const events = wire(await ecs.describeInstanceHistoryEvents(new Ecs.DescribeInstanceHistoryEventsRequest({ regionId: h.REGION, instanceId: x })))
+    .InstanceSystemEventSet.InstanceSystemEventType.map((e) => e.EventType.Name);
+  assert.deepEqual(events, ['SystemFailure.Reboot']);
+
+  // Host 2 comes back: Up again, and its agent drops the guest that moved away.
+  host2.start(server, { zone: h.ZONE_A, extraArgs: ['--image-dir', IMAGE_DIR, '--storage', spec, '--host-vcpus', '2'] });
+  await h.waitFor(async () => (await host2State()) === 'Up', 60000, 500, 'host 2 back');
+  await h.waitFor(async () => JSON.stringify(host2.qemuDirs(x)) === '["host1"]', 60000, 500, 'host 2 drops its stale guest');
+  await release([x]);
   await h.waitFor(async () => disks.every((d) => !store.hasDisk(d.DiskId)), 60000, 500, 'X\'s disks removed from the pool');
 });

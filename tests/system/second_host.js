@@ -57,6 +57,23 @@ class SecondHost {
     return false;
   }
 
+  // The data dirs of the hosts running the guest's QEMU now (one per QEMU process).
+  qemuDirs(instanceId) {
+    const out = [];
+    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      let cmd = '';
+      try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { continue; }
+      if (cmd.includes(`process=openecs-${instanceId}`)) out.push(this.dataDir && cmd.includes(`${this.dataDir}/`) ? 'host2' : 'host1');
+    }
+    return out.sort();
+  }
+
+  // Host 2's agent alone, as a crash would take it: its guests and dnsmasq keep running.
+  killAgent() {
+    if (this.agent) this.agent.kill('SIGKILL');
+    this.agent = null;
+  }
+
   // Host 2's agent, guests and dnsmasq, then the underlay; its namespaces go with its mount
   // namespace.
   stop() {

@@ -147,6 +147,8 @@ Status QemuDriver::Launch(const DesiredVm& want) {
   options_.storage->AdoptLegacyDisks(dir);
   for (const auto& d : vm.disks) {
     OPENECS_ASSIGN_OR_RETURN(DiskVolume volume, options_.storage->Ensure(WithImage(d, vm)));
+    // On shared storage another host may still hold it open (a host the server lost).
+    OPENECS_RETURN_IF_ERROR(options_.storage->Fence(d));
     c.disks.push_back(QemuDiskOf(volume, d.disk_id, d.iops, d.throughput_mbps));
   }
   c.fw_cfg = std::move(fw_cfg);

@@ -1,0 +1,263 @@
+// Host loss and dedicated hosts against a real SQLite store, through RunInstances and the
+// records: three 4-vCPU hosts, two sharing an RBD pool ("pool-1", "pool-2") and one with its own
+// files ("files"); each test fills them with 4-vCPU instances, one per host.
+#include "service/host_health.h"
+
+#include <gtest/gtest.h>
+
+#include "service/agent_service.h"
+#include "service/capacity.h"
+#include "service/cloud_test_fixture.h"
+#include "service/dedicated_host_service.h"
+#include "service/instance_service.h"
+
+namespace openecs {
+namespace {
+
+constexpr int64_t kLostAfter = 60'000;
+
+class HostHealthTest : public CloudTest {
+ protected:
+  void SetUp() override {
+    CloudTest::SetUp();
+    ASSERT_TRUE(cloud_
+                    ->Write([](Txn& txn) -> Status {
+                      for (const char* h : {"pool-1", "pool-2", "files"})
+                        txn.Put(Host{.id = h,
+                                     .name = h,
+                                     .zone_id = "local-a",
+                                     .vcpus = 4,
+                                     .memory_mb = 32 * 1024,
+                                     .storage = std::string(h) == "files" ? "" : "rbd:f/p"});
+                      Vpc vpc;
+                      vpc.id = "vpc-1";
+                      vpc.account_id = "acct";
+                      vpc.region_id = "local";
+                      vpc.cidr_block = "192.168.0.0/16";
+                      txn.Put(vpc);
+                      VSwitch vsw;
+                      vsw.id = "vsw-1";
+                      vsw.account_id = "acct";
+                      vsw.region_id = "local";
+                      vsw.vpc_id = "vpc-1";
+                      vsw.zone_id = "local-a";
+                      vsw.cidr_block = "192.168.1.0/24";
+                      txn.Put(vsw);
+                      SecurityGroup sg;
+                      sg.id = "sg-1";
+                      sg.account_id = "acct";
+                      sg.region_id = "local";
+                      sg.vpc_id = "vpc-1";
+                      txn.Put(sg);
+                      return Ok();
+                    })
+                    .ok());
+  }
+  RunRequest Run(const std::string& type = "ecs.g7.xlarge") {
+    RunRequest r;
+    r.account_id = "acct";
+    r.region_id = "local";
+    r.image_id = "debian_12_tiny_x64_openecs";
+    r.instance_type = type;
+    r.vswitch_id = "vsw-1";
+    r.security_group_ids = {"sg-1"};
+    r.system_disk = {.category = "cloud_essd", .size_gib = 20};
+    r.data_disks = {{.category = "cloud_essd", .size_gib = 20}};
+    return r;
+  }
+  Instance Get(const std::string& id) {
+    return cloud_->Read<Instance>([&](const State& s) { return s.instances.at(id); });
+  }
+  // One 4-vCPU instance on each host, Running as its host would report it: host -> id.
+  std::map<std::string, std::string> Fill() {
+    std::map<std::string, std::string> on;
+    for (int n = 0; n < 3; ++n) {
+      auto ids = RunInstances(*cloud_, Run());
+      EXPECT_TRUE(ids.ok()) << (ids.ok() ? "" : ids.error().message);
+      if (!ids.ok()) return on;
+      on[Get(ids->front()).host_id] = ids->front();
+    }
+    EXPECT_EQ(on.size(), 3u);
+    EXPECT_TRUE(cloud_
+                    ->Write([&](Txn& txn) -> Status {
+                      for (const auto& [host, id] : on) {
+                        Instance& i = txn.state().instances.at(id);
+                        i.status = InstanceStatus::kRunning;
+                        i.task = InstanceTask::kNone;
+                        i.power = PowerState::kRunning;
+                        txn.Touch(i);
+                      }
+                      return Ok();
+                    })
+                    .ok());
+    return on;
+  }
+  void Release(const std::string& id) {
+    ASSERT_TRUE(cloud_
+                    ->Write([&](Txn& txn) -> Status {
+                      ReleaseInstance(txn, id);
+                      return Ok();
+                    })
+                    .ok());
+  }
+  HostLossPass Pass(int64_t pool1, int64_t pool2, int64_t files) {
+    return RunHostLossPass(*cloud_, {{"pool-1", pool1}, {"pool-2", pool2}, {"files", files}},
+                           kLostAfter);
+  }
+  std::vector<std::string> Events(const std::string& id) {
+    return cloud_->Read<std::vector<std::string>>([&](const State& s) {
+      std::vector<std::string> out;
+      for (const auto& [eid, e] : s.instance_events)
+        if (e.instance_id == id) out.push_back(e.event_type);
+      return out;
+    });
+  }
+};
+
+TEST_F(HostHealthTest, ALostHostsInstancesMoveWithTheirDisksOrStop) {
+  auto on = Fill();
+  ASSERT_EQ(on.size(), 3u);
+  Release(on["pool-2"]);
+  const std::string mover = on["pool-1"], local = on["files"];
+
+  // Contact within the limit: nothing is written.
+  auto quiet = Pass(kLostAfter, 0, 0);
+  EXPECT_TRUE(quiet.lost.empty() && quiet.back.empty());
+
+  auto pass = Pass(kLostAfter + 1, 0, 0);
+  EXPECT_EQ(pass.lost, std::vector<std::string>{"pool-1"});
+  EXPECT_EQ(pass.moved, 1);
+  Instance m = Get(mover);
+  EXPECT_EQ(m.host_id, "pool-2");
+  EXPECT_TRUE(m.claimed);
+  EXPECT_EQ(m.status, InstanceStatus::kStarting);
+  EXPECT_EQ(m.desired, DesiredPower::kRunning);
+  cloud_->Read<int>([&](const State& s) {
+    for (const auto& id : m.disk_ids) EXPECT_EQ(s.disks.at(id).host_id, "pool-2") << id;
+    EXPECT_NE(s.hosts.at("pool-1").lost_since, 0);
+    return 0;
+  });
+  EXPECT_EQ(Events(mover), std::vector<std::string>{"SystemFailure.Reboot"});
+  // Lost already: a second pass changes nothing.
+  auto again = Pass(kLostAfter + 5000, 0, 0);
+  EXPECT_TRUE(again.lost.empty() && again.moved == 0);
+
+  // pool-1 is empty now but lost: a new instance finds no room.
+  auto refused = RunInstances(*cloud_, Run());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kNoStock);
+
+  // The host with its own files goes: its instance cannot leave, and stops.
+  auto files = Pass(kLostAfter + 9000, 0, kLostAfter + 1);
+  EXPECT_EQ(files.lost, std::vector<std::string>{"files"});
+  EXPECT_EQ(files.stopped, 1);
+  Instance l = Get(local);
+  EXPECT_EQ(l.status, InstanceStatus::kStopped);
+  EXPECT_EQ(l.desired, DesiredPower::kStopped);
+  EXPECT_FALSE(l.claimed);
+  EXPECT_EQ(l.host_id, "files");  // its disks are there
+  EXPECT_EQ(l.stopped_mode, "StopCharging");
+  EXPECT_EQ(Events(local), std::vector<std::string>{"SystemFailure.Stop"});
+  // While its host is lost it cannot start.
+  PowerRequest start_local{
+      .account_id = "acct", .instance_ids = {local}, .mode = BatchMode::kSuccessFirst};
+  auto start = StartInstances(*cloud_, start_local);
+  ASSERT_TRUE(start.ok());
+  ASSERT_TRUE(start->at(0).error.has_value());
+  EXPECT_EQ(start->at(0).error->code, ErrorCode::kNoStock);
+
+  // Both come back; the instance starts where its disks are, and pool-1 takes new work.
+  auto back = Pass(0, 0, 0);
+  EXPECT_EQ(back.back.size(), 2u);
+  start = StartInstances(*cloud_, start_local);
+  ASSERT_TRUE(start.ok());
+  EXPECT_FALSE(start->at(0).error.has_value()) << start->at(0).error->message;
+  EXPECT_EQ(Get(local).host_id, "files");
+  auto ids = RunInstances(*cloud_, Run());
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(Get(ids->front()).host_id, "pool-1");
+}
+
+TEST_F(HostHealthTest, AnInstanceWhoseMaintenanceActionIsStopOrWithNoRoomStops) {
+  auto on = Fill();
+  ASSERT_EQ(on.size(), 3u);
+  ASSERT_TRUE(cloud_
+                  ->Write([&](Txn& txn) -> Status {
+                    Instance& i = txn.state().instances.at(on["pool-1"]);
+                    i.maintenance_action = "Stop";
+                    txn.Touch(i);
+                    return Ok();
+                  })
+                  .ok());
+  auto pass = Pass(kLostAfter + 1, kLostAfter + 1, 0);  // both hosts of the pool
+  EXPECT_EQ(pass.lost.size(), 2u);
+  EXPECT_EQ(pass.moved, 0);
+  EXPECT_EQ(pass.stopped, 2);
+  for (const char* h : {"pool-1", "pool-2"}) {
+    EXPECT_EQ(Get(on[h]).status, InstanceStatus::kStopped) << h;
+    EXPECT_EQ(Get(on[h]).host_id, h);
+  }
+}
+
+TEST_F(HostHealthTest, DedicatedHostsTakeOnlyTheirAccountsInstancesPlacedThere) {
+  auto types = DedicatedHostTypes();
+  ASSERT_NE(FindDedicatedHostType("ddh.g7"), nullptr);
+  EXPECT_EQ(FindDedicatedHostType("ddh.g7")->family, "ecs.g7");
+  auto bad = AllocateDedicatedHosts(
+      *cloud_, {.account_id = "acct", .region_id = "local", .type = "ddh.nothere"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidDedicatedHostTypeNotFound);
+
+  auto dh = AllocateDedicatedHosts(*cloud_, {.account_id = "acct",
+                                             .region_id = "local",
+                                             .zone_id = "local-a",
+                                             .type = "ddh.g7",
+                                             .name = "mine"});
+  ASSERT_TRUE(dh.ok()) << dh.error().message;
+  ASSERT_EQ(dh->size(), 1u);
+  std::string machine = cloud_->Read<std::string>(
+      [&](const State& s) { return s.dedicated_hosts.at(dh->front()).host_id; });
+  // Two shared hosts are left: a third 4-vCPU instance has no room.
+  ASSERT_TRUE(RunInstances(*cloud_, Run()).ok());
+  ASSERT_TRUE(RunInstances(*cloud_, Run()).ok());
+  auto full = RunInstances(*cloud_, Run());
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.error().code, ErrorCode::kNoStock);
+  // Placed there by name: family, account and zone are checked.
+  RunRequest there = Run("ecs.g7.large");
+  there.dedicated_host_id = dh->front();
+  auto placed = RunInstances(*cloud_, there);
+  ASSERT_TRUE(placed.ok()) << placed.error().message;
+  Instance i = Get(placed->front());
+  EXPECT_EQ(i.host_id, machine);
+  EXPECT_EQ(i.dedicated_host_id, dh->front());
+  RunRequest other_family = Run("ecs.c7.large");
+  other_family.dedicated_host_id = dh->front();
+  EXPECT_EQ(RunInstances(*cloud_, other_family).error().code, ErrorCode::kInvalidInstanceType);
+  RunRequest stranger = there;
+  stranger.account_id = "someone-else";
+  auto not_theirs = cloud_->Read<Result<DedicatedHost>>([&](const State& s) {
+    return DedicatedHostFor(s, "someone-else", dh->front(), "local-a",
+                            *FindInstanceType("ecs.g7.large"));
+  });
+  EXPECT_EQ(not_theirs.error().code, ErrorCode::kInvalidDedicatedHostIdNotFound);
+  // It stays on its host: a restart cannot move it.
+  EXPECT_TRUE(
+      cloud_->Read<Demand>([&](const State& s) { return RestartDemandOf(s, i); }).storage.empty());
+  // No other host is free to dedicate.
+  auto none = AllocateDedicatedHosts(
+      *cloud_, {.account_id = "acct", .region_id = "local", .type = "ddh.g7"});
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, ErrorCode::kNoStock);
+  // Released only once empty; then the machine is shared again.
+  EXPECT_EQ(ReleaseDedicatedHost(*cloud_, "acct", dh->front()).error().code,
+            ErrorCode::kDedicatedHostInstanceExist);
+  Release(i.id);
+  ASSERT_TRUE(ReleaseDedicatedHost(*cloud_, "acct", dh->front()).ok());
+  auto shared = RunInstances(*cloud_, Run());
+  ASSERT_TRUE(shared.ok()) << shared.error().message;
+  EXPECT_EQ(Get(shared->front()).host_id, machine);
+}
+
+}  // namespace
+}  // namespace openecs
