@@ -61,6 +61,8 @@ class Agent {
   // Registers and starts the reconcile loop in a background thread. If the server later says
   // it does not know this host (409 / InvalidParameter on a pull), the agent registers again.
   Status Start();
+  // The host id the server gave this host ("" before Start registers it).
+  std::string host_id();
   void Stop();
 
  private:
@@ -95,7 +97,6 @@ class Agent {
   void RefreshConsoles();
   // Reports, once per boot, that a guest's OS is up (HealthStatus Ok).
   void GuestSignalled(const std::string& id, const char* sign);
-  std::string host_id();
 
   // What this agent knows of one guest; a guest that is not busy and knows nothing has none.
   struct Guest {

@@ -15,7 +15,7 @@ using json = nlohmann::json;
 
 bool AnyGpuHost(const State& s) {
   for (const auto& [id, h] : s.hosts)
-    if (h.gpus > 0) return true;
+    if (h.gpus > 0 && h.lost_since == 0) return true;
   return false;
 }
 

@@ -196,14 +196,15 @@ Result<json> ReleaseDedicatedHostAction(ApiContext& c) {
   return json::object();
 }
 
-// Per type, the largest registered host of the region: what an allocation may get at most.
+// Per type, the largest registered host of the region that is not lost: what an allocation may
+// get at most.
 Result<json> DescribeDedicatedHostTypesAction(ApiContext& c) {
   auto want = c.params.Get("DedicatedHostType");
   auto family = c.params.Get("SupportedInstanceTypeFamily");
   auto [vcpus, memory_mb] = c.cloud.Read<std::pair<int, int64_t>>([](const State& s) {
     std::pair<int, int64_t> best{0, 0};
     for (const auto& [id, h] : s.hosts)
-      best = std::max(best, std::pair<int, int64_t>{h.vcpus, h.memory_mb});
+      if (h.lost_since == 0) best = std::max(best, std::pair<int, int64_t>{h.vcpus, h.memory_mb});
     return best;
   });
   json arr = json::array();

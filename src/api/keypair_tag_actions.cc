@@ -90,15 +90,15 @@ Result<json> JoinResourceGroupAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(std::string group, c.params.Required("ResourceGroupId"));
   OPENECS_ASSIGN_OR_RETURN(std::string id, c.params.Required("ResourceId"));
   OPENECS_ASSIGN_OR_RETURN(std::string wire, c.params.Required("ResourceType"));
-  static const std::set<std::string> kTypes = {"instance", "disk",           "snapshot",
-                                               "image",    "securitygroup",  "keypair",
-                                               "eni",      "launchtemplate", "autosnapshotpolicy"};
+  static const std::set<std::string> kTypes = {
+      "instance", "disk",           "snapshot",           "image", "securitygroup", "keypair",
+      "eni",      "launchtemplate", "autosnapshotpolicy", "ddh"};
   std::string type = ToLower(wire);
   if (!kTypes.count(type))
     return MakeError(ErrorCode::kInvalidResourceTypeNotFound,
                      "ResourceType " + wire +
                          " is not one of instance, disk, snapshot, image, securitygroup, "
-                         "keypair, eni, launchtemplate, autosnapshotpolicy.");
+                         "keypair, eni, launchtemplate, autosnapshotpolicy, ddh.");
   OPENECS_RETURN_IF_ERROR(MoveToResourceGroup(c.cloud, c.account_id, type, id, group));
   return json::object();
 }
@@ -141,9 +141,9 @@ ActionHandler BindKeyPairAction(bool attach) {
 Result<std::string> TagTypeOf(const ApiContext& c, bool vpc_api) {
   OPENECS_ASSIGN_OR_RETURN(std::string wire, c.params.Required("ResourceType"));
   std::string type = ToLower(wire);
-  static const std::set<std::string> kEcs = {"instance", "disk",           "snapshot",
-                                             "image",    "securitygroup",  "keypair",
-                                             "eni",      "snapshotpolicy", "launchtemplate"};
+  static const std::set<std::string> kEcs = {
+      "instance", "disk", "snapshot",       "image",          "securitygroup",
+      "keypair",  "eni",  "snapshotpolicy", "launchtemplate", "ddh"};
   static const std::set<std::string> kVpc = {"vpc", "vswitch", "eip", "routetable"};
   if (!(vpc_api ? kVpc : kEcs).count(type))
     return MakeError(ErrorCode::kInvalidResourceTypeNotFound,

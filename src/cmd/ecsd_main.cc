@@ -774,10 +774,13 @@ int RunDev(DevOptions o) {
         }).detach();
     }
     if (tick % 25 == 0) RunBillingPass(**cloud, (**cloud).Now());  // every 5 s
-    // Hosts whose agents went silent, and lost ones back, each second.
-    if (tick % 5 == 0)
-      RunHostLossPass(**cloud, agent_service.ContactAges(),
-                      static_cast<int64_t>(o.host_lost_after_s * 1000));
+    // Hosts whose agents went silent, and lost ones back, each second. The host this process
+    // runs is never lost while it runs (service/host_health.h).
+    if (tick % 5 == 0) {
+      std::map<std::string, HostContact> contacts = agent_service.Contacts();
+      if (agent) contacts.erase(agent->host_id());
+      RunHostLossPass(**cloud, contacts, static_cast<int64_t>(o.host_lost_after_s * 1000));
+    }
     // Cloud Assistant: invocations of stopped or released instances end, old ones go.
     if (tick % 5 == 0) RunAssistantPass(**cloud);
     // Accounts changed beside the server (`ecsd account set-quota`), each second; never from

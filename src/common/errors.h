@@ -414,6 +414,8 @@ namespace openecs {
   X(kQuotaExceedSecurityGroups, "QuotaExceed.SecurityGroup", 403,                                  \
     "The maximum number of security groups is reached.")                                           \
   X(kQuotaExceededEips, "QuotaExceeded.Eip", 400, "Elastic IP address quota exceeded")             \
+  X(kQuotaExceedDedicatedHosts, "QuotaExceed.DedicatedHost", 403,                                  \
+    "The number of dedicated hosts exceeds the quota.")                                            \
   X(kDeploymentSetNotEmpty, "DependencyViolation.NotEmpty", 403,                                   \
     "There are still instance(s) in the specified DeploymentSetId.")                               \
   X(kInvalidDedicatedHostIdNotFound, "InvalidDedicatedHostId.NotFound", 404,                       \

@@ -187,7 +187,7 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
   return host_id;
 }
 
-AgentService::AgentService(Cloud& cloud) : cloud_(cloud), started_ms_(NowMillis()) {
+AgentService::AgentService(Cloud& cloud) : cloud_(cloud), started_ms_(SteadyMillis()) {
   contact_gauge_ = DefaultMetrics().AddCallbackGauge(
       "openecs_host_contact_age_seconds",
       "Seconds since each registered host's agent last pulled or reported (since this server "
@@ -199,38 +199,38 @@ AgentService::AgentService(Cloud& cloud) : cloud_(cloud), started_ms_(NowMillis(
               for (const auto& [id, h] : s.hosts) out[id] = h.name;
               return out;
             });
-        std::map<std::string, int64_t> ages = ContactAges();
+        std::map<std::string, HostContact> contacts = Contacts();
         GaugeSamples out;
         for (const auto& [id, name] : names)
-          if (auto it = ages.find(id); it != ages.end())
-            out.push_back({{name}, it->second / 1000.0});
+          if (auto it = contacts.find(id); it != contacts.end())
+            out.push_back({{name}, it->second.age_ms / 1000.0});
         return out;
       });
 }
 
-std::map<std::string, int64_t> AgentService::ContactAges() const {
+std::map<std::string, HostContact> AgentService::Contacts() const {
   std::vector<std::string> ids = cloud_.Read<std::vector<std::string>>([](const State& s) {
     std::vector<std::string> out;
     for (const auto& [id, h] : s.hosts) out.push_back(id);
     return out;
   });
-  int64_t now = NowMillis();
-  std::map<std::string, int64_t> out;
+  int64_t now = SteadyMillis();
+  std::map<std::string, HostContact> out;
   std::lock_guard<std::mutex> lock(contact_mu_);
   for (const auto& id : ids) {
+    auto it = last_contact_ms_.find(id);
+    bool heard = it != last_contact_ms_.end();
     if (auto p = pulling_.find(id); p != pulling_.end() && p->second > 0) {
-      out[id] = 0;
+      out[id] = {0, true};
       continue;
     }
-    auto it = last_contact_ms_.find(id);
-    int64_t last = it == last_contact_ms_.end() ? started_ms_ : it->second;
-    out[id] = std::max<int64_t>(0, now - last);
+    out[id] = {std::max<int64_t>(0, now - (heard ? it->second : started_ms_)), heard};
   }
   return out;
 }
 
 void AgentService::NoteContact(const std::string& host_id) {
-  int64_t now = NowMillis();
+  int64_t now = SteadyMillis();
   std::lock_guard<std::mutex> lock(contact_mu_);
   last_contact_ms_[host_id] = now;
 }

@@ -11,6 +11,7 @@
 #include "common/prom_metrics.h"
 #include "model/agent_protocol.h"
 #include "service/cloud.h"
+#include "service/host_health.h"
 #include "service/session_service.h"
 
 namespace openecs {
@@ -49,10 +50,10 @@ class AgentService final : public AgentChannel {
                                             const std::string& instance_id) override;
   // Hands the guest's stream to the session hub (service/session_service.h), in-process.
   Status AttachSession(const std::string& host_id, const std::string& session_id, int fd) override;
-  // By host id, for every registered host: milliseconds since its agent last pulled or
-  // reported (0 while a pull is in flight; since this server started if it has not since).
-  // What host_health.h declares hosts lost by.
-  std::map<std::string, int64_t> ContactAges() const;
+  // By host id, for every registered host: how long since its agent last pulled or reported
+  // (0 while a pull is in flight; since this server started if it has not since), on the
+  // steady clock. What host_health.h declares hosts lost, and back, by.
+  std::map<std::string, HostContact> Contacts() const;
   // The hub sessions are paired in (set once, before agents attach; null: no sessions).
   void set_session_hub(SessionHub* hub) { hub_ = hub; }
   SessionHub* session_hub() const { return hub_; }

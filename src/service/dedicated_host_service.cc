@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "service/deployment_set_service.h"
 #include "service/names.h"
+#include "service/quota_service.h"
 #include "service/resource_group_service.h"
 #include "service/tag_service.h"
 
@@ -35,9 +36,16 @@ bool Free(const State& s, const Host& host, const std::map<std::string, bool>& d
   if (host.lost_since != 0 || dedicated.count(host.id)) return false;
   for (const auto& [id, i] : s.instances)
     if (i.host_id == host.id) return false;
-  if (host.storage.empty())  // its disks are its own files: their owners could use no other
+  // Custom images are kept in their host's image store whatever its disk storage: an account
+  // launching from one would need this host.
+  for (const auto& [id, img] : s.images)
+    if (img.host_id == host.id) return false;
+  if (host.storage.empty()) {  // its disks and snapshots are its own files
     for (const auto& [id, d] : s.disks)
       if (d.host_id == host.id) return false;
+    for (const auto& [id, snap] : s.snapshots)
+      if (snap.host_id == host.id) return false;
+  }
   return true;
 }
 
@@ -101,6 +109,7 @@ Result<std::vector<std::string>> AllocateDedicatedHosts(Cloud& cloud,
     State& s = txn.state();
     OPENECS_ASSIGN_OR_RETURN(std::string group,
                              ResolveResourceGroup(s, r.account_id, r.resource_group_id));
+    OPENECS_RETURN_IF_ERROR(CheckQuota(s, r.account_id, kMaxDedicatedHosts, r.quantity));
     std::map<std::string, bool> dedicated;
     for (const auto& [id, dh] : s.dedicated_hosts) dedicated[dh.host_id] = true;
     std::vector<const Host*> free;

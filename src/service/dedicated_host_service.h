@@ -4,8 +4,10 @@
 // AllocateDedicatedHosts takes hosts the operator registered (`ecsd agent`) out of the shared
 // pool: a host qualifies when it is in the zone asked for (any zone of the region if none), is
 // not lost (host_health.h), is not dedicated already, and holds nothing of anyone: no instance
-// record (running or stopped) and no disk kept in its own files (disks on shared storage, an
-// RBD pool, do not tie anyone to it). With no such host the call is refused whole
+// record (running or stopped), no custom image in its store, and no disk or snapshot kept in
+// its own files (disks on shared storage, an RBD pool, do not tie anyone to it). An account
+// holds at most its max-dedicated-hosts quota of them (quota_service.h; 2 unless the operator
+// says otherwise). With no such host the call is refused whole
 // (OperationDenied.NoStock), nothing reserved.
 //
 // A dedicated host's type is ddh.<family> (ddh.g7 runs ecs.g7.*), one per instance family of

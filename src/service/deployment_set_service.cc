@@ -1,6 +1,7 @@
 #include "service/deployment_set_service.h"
 
 #include <algorithm>
+#include <set>
 
 #include "common/clock.h"
 #include "common/ids.h"
@@ -149,8 +150,10 @@ std::vector<DeploymentSetZoneCapacity> DeploymentSetCapacities(
       ++per_group[i->deployment_set_group];
     }
     std::vector<std::string> hosts;
+    std::set<std::string> dedicated;  // members are never placed there
+    for (const auto& [id, dh] : s.dedicated_hosts) dedicated.insert(dh.host_id);
     for (const auto& [id, h] : s.hosts)
-      if (h.zone_id == zone) hosts.push_back(id);
+      if (h.zone_id == zone && h.lost_since == 0 && !dedicated.count(id)) hosts.push_back(id);
     if (set.strategy == "Availability") {
       int free_hosts = 0;
       for (const auto& h : hosts) free_hosts += on_host.count(h) ? 0 : 1;

@@ -100,9 +100,12 @@ class HostHealthTest : public CloudTest {
                     })
                     .ok());
   }
-  HostLossPass Pass(int64_t pool1, int64_t pool2, int64_t files) {
-    return RunHostLossPass(*cloud_, {{"pool-1", pool1}, {"pool-2", pool2}, {"files", files}},
-                           kLostAfter);
+  // A pass with each host's age of contact (each heard from since the server started).
+  HostLossPass Pass(int64_t pool1, int64_t pool2, int64_t files, bool heard = true) {
+    return RunHostLossPass(
+        *cloud_,
+        {{"pool-1", {pool1, heard}}, {"pool-2", {pool2, heard}}, {"files", {files, heard}}},
+        kLostAfter);
   }
   std::vector<std::string> Events(const std::string& id) {
     return cloud_->Read<std::vector<std::string>>([&](const State& s) {
@@ -119,6 +122,20 @@ TEST_F(HostHealthTest, ALostHostsInstancesMoveWithTheirDisksOrStop) {
   ASSERT_EQ(on.size(), 3u);
   Release(on["pool-2"]);
   const std::string mover = on["pool-1"], local = on["files"];
+
+  // A snapshot of the mover's disk that pool-1 is copying when it goes.
+  ASSERT_TRUE(cloud_
+                  ->Write([&](Txn& txn) -> Status {
+                    Snapshot snap;
+                    snap.id = "s-copying";
+                    snap.account_id = "acct";
+                    snap.region_id = "local";
+                    snap.disk_id = txn.state().instances.at(mover).disk_ids.front();
+                    snap.host_id = "pool-1";
+                    txn.Put(snap);
+                    return Ok();
+                  })
+                  .ok());
 
   // Contact within the limit: nothing is written.
   auto quiet = Pass(kLostAfter, 0, 0);
@@ -138,6 +155,10 @@ TEST_F(HostHealthTest, ALostHostsInstancesMoveWithTheirDisksOrStop) {
     return 0;
   });
   EXPECT_EQ(Events(mover), std::vector<std::string>{"SystemFailure.Reboot"});
+  Snapshot failed =
+      cloud_->Read<Snapshot>([](const State& s) { return s.snapshots.at("s-copying"); });
+  EXPECT_EQ(failed.status, "failed");
+  EXPECT_NE(failed.error.find("host pool-1 stopped answering"), std::string::npos) << failed.error;
   // Lost already: a second pass changes nothing.
   auto again = Pass(kLostAfter + 5000, 0, 0);
   EXPECT_TRUE(again.lost.empty() && again.moved == 0);
@@ -166,6 +187,9 @@ TEST_F(HostHealthTest, ALostHostsInstancesMoveWithTheirDisksOrStop) {
   ASSERT_TRUE(start->at(0).error.has_value());
   EXPECT_EQ(start->at(0).error->code, ErrorCode::kNoStock);
 
+  // After a server restart nothing has been heard from them: they stay lost.
+  auto restarted = Pass(0, 0, 0, /*heard=*/false);
+  EXPECT_TRUE(restarted.back.empty());
   // Both come back; the instance starts where its disks are, and pool-1 takes new work.
   auto back = Pass(0, 0, 0);
   EXPECT_EQ(back.back.size(), 2u);
@@ -176,9 +200,26 @@ TEST_F(HostHealthTest, ALostHostsInstancesMoveWithTheirDisksOrStop) {
   auto ids = RunInstances(*cloud_, Run());
   ASSERT_TRUE(ids.ok());
   EXPECT_EQ(Get(ids->front()).host_id, "pool-1");
+
+  // Released while its host is lost: the release does not wait for the host that is gone.
+  ASSERT_TRUE(cloud_
+                  ->Write([&](Txn& txn) -> Status {
+                    Instance& i = txn.state().instances.at(local);
+                    i.status = InstanceStatus::kRunning;
+                    i.task = InstanceTask::kNone;
+                    txn.Touch(i);
+                    return Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(Pass(0, 0, kLostAfter + 1).lost.size() == 1);
+  auto deleted = DeleteInstances(*cloud_, {.account_id = "acct", .instance_ids = {local}});
+  ASSERT_TRUE(deleted.ok()) << deleted.error().message;
+  auto swept = Pass(0, 0, kLostAfter + 2);
+  EXPECT_EQ(swept.released, 1);
+  EXPECT_FALSE(cloud_->Read<bool>([&](const State& s) { return s.instances.count(local) > 0; }));
 }
 
-TEST_F(HostHealthTest, AnInstanceWhoseMaintenanceActionIsStopOrWithNoRoomStops) {
+TEST_F(HostHealthTest, ManySilentAtOnceAreHeldBackAndTheRestStopWithoutRoom) {
   auto on = Fill();
   ASSERT_EQ(on.size(), 3u);
   ASSERT_TRUE(cloud_
@@ -189,10 +230,18 @@ TEST_F(HostHealthTest, AnInstanceWhoseMaintenanceActionIsStopOrWithNoRoomStops) 
                     return Ok();
                   })
                   .ok());
-  auto pass = Pass(kLostAfter + 1, kLostAfter + 1, 0);  // both hosts of the pool
-  EXPECT_EQ(pass.lost.size(), 2u);
-  EXPECT_EQ(pass.moved, 0);
-  EXPECT_EQ(pass.stopped, 2);
+  // Two of three hosts silent at once: held back, nobody is declared lost.
+  auto held = Pass(kLostAfter + 1, kLostAfter + 1, 0);
+  EXPECT_TRUE(held.held_back);
+  EXPECT_TRUE(held.lost.empty());
+  EXPECT_EQ(Get(on["pool-1"]).status, InstanceStatus::kRunning);
+  // One at a time: pool-1's instance stops (its maintenance action), then pool-2's has no room
+  // left on the pool.
+  auto first = Pass(kLostAfter + 1, 0, 0);
+  auto second = Pass(kLostAfter + 1, kLostAfter + 1, 0);
+  EXPECT_EQ(first.lost.size() + second.lost.size(), 2u);
+  EXPECT_EQ(first.moved + second.moved, 0);
+  EXPECT_EQ(first.stopped + second.stopped, 2);
   for (const char* h : {"pool-1", "pool-2"}) {
     EXPECT_EQ(Get(on[h]).status, InstanceStatus::kStopped) << h;
     EXPECT_EQ(Get(on[h]).host_id, h);

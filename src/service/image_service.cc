@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "common/clock.h"
 #include "common/ids.h"
@@ -205,10 +206,15 @@ Result<CustomImage> ImportImage(Cloud& cloud, const ImportImageRequest& r) {
     OPENECS_RETURN_IF_ERROR(CheckName(s, r.account_id, r.name));
     OPENECS_ASSIGN_OR_RETURN(std::string group,
                              ResolveResourceGroup(s, r.account_id, r.resource_group_id));
-    // The host that imports it (and then holds it): the one seen last, so a live one.
+    // The host that imports it (and then holds it): the one registered last that is neither lost
+    // (host_health.h) nor another account's dedicated host.
+    std::set<std::string> dedicated;
+    for (const auto& [id, dh] : s.dedicated_hosts)
+      if (dh.account_id != r.account_id) dedicated.insert(dh.host_id);
     const Host* host = nullptr;
     for (const auto& [id, h] : s.hosts)
-      if (!host || h.last_seen > host->last_seen) host = &h;
+      if (h.lost_since == 0 && !dedicated.count(id) && (!host || h.last_seen > host->last_seen))
+        host = &h;
     if (!host) return MakeError(ErrorCode::kNoStock, "No host can import the image.");
     OPENECS_RETURN_IF_ERROR(CheckQuota(s, r.account_id, kMaxImages, 1));
     if (r.dry_run) return DryRunOk();

@@ -804,6 +804,14 @@ Result<Instance> WithInstanceType(const State& s, const Instance& i, const Insta
   if ((now && now->local_storage_amount > 0) || to.local_storage_amount > 0)
     return MakeError(ErrorCode::kInvalidInstanceType,
                      "Instance types with local disks cannot be changed to or from.");
+  if (!i.dedicated_host_id.empty())  // its dedicated host runs one family
+    if (auto dh = s.dedicated_hosts.find(i.dedicated_host_id); dh != s.dedicated_hosts.end()) {
+      const DedicatedHostTypeInfo* type = FindDedicatedHostType(dh->second.type);
+      if (type && type->family != to.family)
+        return MakeError(ErrorCode::kInvalidInstanceType,
+                         "Instance " + i.id + " is on dedicated host " + dh->first + " (" +
+                             dh->second.type + "), which runs " + type->family + " only.");
+    }
   Instance changed = i;
   changed.instance_type = to.id;
   changed.cpu = to.cpu;

@@ -16,6 +16,7 @@ size_t TableSize(const State& s, std::string_view name) {
   if (name == kMaxImages) return s.images.size();
   if (name == kMaxSecurityGroups) return s.security_groups.size();
   if (name == kMaxEips) return s.eips.size();
+  if (name == kMaxDedicatedHosts) return s.dedicated_hosts.size();
   return SIZE_MAX;
 }
 
@@ -49,6 +50,7 @@ const std::vector<QuotaSpec>& AllQuotas() {
       {kMaxImages, "used-images", 100, ErrorCode::kQuotaExceedImages},
       {kMaxSecurityGroups, "used-security-groups", 100, ErrorCode::kQuotaExceedSecurityGroups},
       {kMaxEips, "used-eips", 20, ErrorCode::kQuotaExceededEips},
+      {kMaxDedicatedHosts, "used-dedicated-hosts", 2, ErrorCode::kQuotaExceedDedicatedHosts},
   };
   return kQuotas;
 }
@@ -101,6 +103,7 @@ int64_t QuotaUsage(const State& s, const std::string& account_id, const std::str
   if (name == kMaxImages) return CountOwned(s.images, account_id);
   if (name == kMaxSecurityGroups) return CountOwned(s.security_groups, account_id);
   if (name == kMaxEips) return CountOwned(s.eips, account_id);
+  if (name == kMaxDedicatedHosts) return CountOwned(s.dedicated_hosts, account_id);
   return 0;
 }
 

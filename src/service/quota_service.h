@@ -1,6 +1,7 @@
 #pragma once
 // Per-account quotas (issue 16): how many instances, vCPUs, cloud disks, snapshots, custom
-// images, security groups and EIPs one account may hold at once in the region.
+// images, security groups, EIPs and dedicated hosts (whole machines taken out of the shared
+// pool) one account may hold at once in the region.
 //
 // A quota's value comes from, first to last: the account's own override (Account::quotas, set by
 // `ecsd account set-quota`), the operator's default for every account (`ecsd dev --quota`,
@@ -34,6 +35,7 @@ inline constexpr const char* kMaxSnapshots = "max-snapshots";
 inline constexpr const char* kMaxImages = "max-images";
 inline constexpr const char* kMaxSecurityGroups = "max-security-groups";
 inline constexpr const char* kMaxEips = "max-eips";
+inline constexpr const char* kMaxDedicatedHosts = "max-dedicated-hosts";
 
 // The largest value a quota may be set to (a quota that never refuses).
 inline constexpr int64_t kQuotaMaxValue = 1'000'000'000'000;

@@ -91,7 +91,8 @@ TEST(Quota, EachQuotaRefusesWithItsOwnErrorAtTheLimit) {
       {kMaxSnapshots, ErrorCode::kQuotaExceedSnapshots},
       {kMaxImages, ErrorCode::kQuotaExceedImages},
       {kMaxSecurityGroups, ErrorCode::kQuotaExceedSecurityGroups},
-      {kMaxEips, ErrorCode::kQuotaExceededEips}};
+      {kMaxEips, ErrorCode::kQuotaExceededEips},
+      {kMaxDedicatedHosts, ErrorCode::kQuotaExceedDedicatedHosts}};
   ASSERT_EQ(expected.size(), AllQuotas().size());
   for (const auto& [name, code] : expected) {
     SCOPED_TRACE(name);

@@ -38,6 +38,7 @@ void ForEachGrouped(const State& s, F&& f) {
   all(s.vpcs);
   all(s.vswitches);
   all(s.eips);
+  all(s.dedicated_hosts);
 }
 
 // Moves one record of `table` (owned by the account) into `group`.
@@ -94,6 +95,7 @@ Status MoveToResourceGroup(Cloud& cloud, const std::string& account_id, const st
     if (type == "vpc") return MoveIn(txn, s.vpcs, resource_id, account_id, group);
     if (type == "vswitch") return MoveIn(txn, s.vswitches, resource_id, account_id, group);
     if (type == "eip") return MoveIn(txn, s.eips, resource_id, account_id, group);
+    if (type == "ddh") return MoveIn(txn, s.dedicated_hosts, resource_id, account_id, group);
     return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
   });
 }

@@ -9,8 +9,8 @@
 //
 // The resources that have a group, as ECS and VPC name them (JoinResourceGroup's and
 // MoveResourceGroup's ResourceType): instance, disk, snapshot, image, securitygroup, keypair,
-// eni, launchtemplate, autosnapshotpolicy (ECS); vpc, vswitch, eip (VPC). A resource of another
-// account is as unknown as one that does not exist.
+// eni, launchtemplate, autosnapshotpolicy, ddh (ECS); vpc, vswitch, eip (VPC). A resource of
+// another account is as unknown as one that does not exist.
 #include <optional>
 #include <string>
 #include <vector>

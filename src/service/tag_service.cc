@@ -22,6 +22,7 @@ Status WithTable(S& s, const std::string& type, Fn&& fn) {
   if (type == "vswitch") return fn(s.vswitches);
   if (type == "eip") return fn(s.eips);
   if (type == "routetable") return fn(s.route_tables);
+  if (type == "ddh") return fn(s.dedicated_hosts);
   return MakeError(ErrorCode::kInvalidResourceTypeNotFound);
 }
 
@@ -173,9 +174,9 @@ Status RemoveTags(Cloud& cloud, const std::string& account_id, const std::string
 Result<std::vector<TagCount>> CountTags(Cloud& cloud, const std::string& account_id,
                                         const std::string& type, const std::string& id,
                                         const Tags& filter) {
-  static const char* kEcsTypes[] = {"instance", "disk",           "snapshot",
-                                    "image",    "securitygroup",  "keypair",
-                                    "eni",      "snapshotpolicy", "launchtemplate"};
+  static const char* kEcsTypes[] = {"instance",       "disk",    "snapshot", "image",
+                                    "securitygroup",  "keypair", "eni",      "snapshotpolicy",
+                                    "launchtemplate", "ddh"};
   return cloud.Read<Result<std::vector<TagCount>>>(
       [&](const State& s) -> Result<std::vector<TagCount>> {
         std::map<std::pair<std::string, std::string>, std::map<std::string, int>> counts;

@@ -1,6 +1,6 @@
 #pragma once
 // Tags on ECS resources (types instance, disk, snapshot, image, securitygroup, keypair, eni,
-// snapshotpolicy, launchtemplate) and VPC resources (vpc, vswitch, eip, routetable): the API
+// snapshotpolicy, launchtemplate, ddh) and VPC resources (vpc, vswitch, eip, routetable): the API
 // layer maps each API's own ResourceType names onto these. A resource holds at most 20 tags;
 // keys are unique per resource.
 #include <map>

@@ -281,7 +281,9 @@ Status RbdStorage::Fence(const DesiredDisk& d) {
              address);
     std::vector<std::string> ceph = {"ceph", "--conf", spec_.conf, "--id", spec_.user};
     if (!spec_.keyring.empty()) ceph.insert(ceph.end(), {"--keyring", spec_.keyring});
-    ceph.insert(ceph.end(), {"osd", "blocklist", "add", address});
+    // For a week (Ceph's default is an hour): the old host's agent destroys the guest when it is
+    // back, and a client must not come back to the disk before that.
+    ceph.insert(ceph.end(), {"osd", "blocklist", "add", address, "604800"});
     OPENECS_RETURN_IF_ERROR(RunOk(ceph));
   }
   return Ok();

@@ -30,7 +30,8 @@
 //
 // Fencing: a guest launched here first cuts off every client of another host that still
 // watches its disks (`rbd status`), with `ceph osd blocklist add <address>`: its QEMU's I/O to
-// the pool fails from then on (RBD's exclusive lock alone would let the two write in turns).
+// the pool fails from then on (RBD's exclusive lock alone would let the two write in turns),
+// for a week, the entry's expiry.
 // A client of this host (its address one of this host's) is left alone.
 #include <memory>
 #include <mutex>

@@ -41,7 +41,7 @@ before(async () => {
   const made = spawnSync(h.BIN, ['account', 'create', '--name', 'other', ...server.storeArgs()], { encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
   const acct = JSON.parse(made.stdout);
-  other = { ecs: h.ecsClient(server, { ak: acct.AccessKeyId, secret: acct.AccessKeySecret }) };
+  other = { id: acct.AccountId, ecs: h.ecsClient(server, { ak: acct.AccessKeyId, secret: acct.AccessKeySecret }) };
   other.net = await h.createNetwork(other.ecs, h.vpcClient(server, { ak: acct.AccessKeyId, secret: acct.AccessKeySecret }), { name: 'other' });
 });
 after(async () => {
@@ -82,6 +82,16 @@ test('bad input is refused with ECS codes, nothing reserved', async () => {
   });
   assert.deepEqual(await describe(), []);
   assert.ok((await hosts()).every((x) => x.DedicatedTo === ''));
+  // An account holds at most its max-dedicated-hosts quota of them.
+  const set = spawnSync(h.BIN, ['account', 'set-quota', '--account', 'other', '--quota', 'max-dedicated-hosts=0', ...server.storeArgs()], { encoding: 'utf8' });
+  assert.equal(set.status, 0, set.stderr);
+  await h.sleep(1500);  // the server reads accounts changed beside it each second
+  await expectError(other.ecs.allocateDedicatedHosts(new Ecs.AllocateDedicatedHostsRequest({
+    regionId: REGION, zoneId: ZONE_A, dedicatedHostType: 'ddh.c7' })), 'QuotaExceed.DedicatedHost', 403);
+  const attrs = wire(await other.ecs.describeAccountAttributes(new Ecs.DescribeAccountAttributesRequest({
+    regionId: REGION, attributeName: ['max-dedicated-hosts', 'used-dedicated-hosts'] }))).AccountAttributeItems.AccountAttributeItem;
+  assert.deepEqual(attrs.map((a) => [a.AttributeName, a.AttributeValues.ValueItem[0].Value]).sort(),
+    [['max-dedicated-hosts', '0'], ['used-dedicated-hosts', '0']]);
 });
 
 test('a dedicated host takes only its account\'s instances placed on it, keeps them, and is given back empty', { timeout: 90000 }, async () => {

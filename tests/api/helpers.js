@@ -47,7 +47,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // instances). A test of the quotas themselves passes its own `--quota` in extraArgs, which comes
 // later and wins; `quotas: false` leaves the built-in defaults.
 const GENEROUS_QUOTAS = ['max-instances', 'max-postpaid-instance-vcpu-count', 'max-disks', 'max-snapshots',
-  'max-images', 'max-security-groups', 'max-eips'].flatMap((q) => ['--quota', `${q}=1000000000`]);
+  'max-images', 'max-security-groups', 'max-eips', 'max-dedicated-hosts'].flatMap((q) => ['--quota', `${q}=1000000000`]);
 
 // ---------------------------------------------------------------------------------------------
 // The state store. OPENECS_TEST_STORE=postgres (scripts/test's second API pass) puts every

@@ -285,7 +285,7 @@ describe('ECS resources in resource groups', () => {
 
     // Bad input.
     await expectError(join('vpc', net.vpcId, groupB), 'InvalidResourceType.NotFound', 404);
-    await expectError(join('ddh', 'dh-1', groupB), 'InvalidResourceType.NotFound', 404);
+    await expectError(join('ddh', 'dh-doesnotexist', groupB), 'InvalidResourceId.NotFound', 404);
     await expectError(join('instance', 'i-doesnotexist', groupB), 'InvalidResourceId.NotFound', 404);
     await expectError(join('disk', inst, groupB), 'InvalidResourceId.NotFound', 404);
     await expectError(join('keypair', 'no-such-key', groupB), 'InvalidResourceId.NotFound', 404);
