@@ -17,6 +17,18 @@ namespace openecs {
 namespace {
 using json = nlohmann::json;
 
+// Host clusters and CPU over-commit: OpenECS has neither, so a value is refused rather than
+// silently not kept.
+Status RefuseClustersAndOverCommit(const Params& p) {
+  for (const char* k : {"DedicatedHostClusterId", "CpuOverCommitRatio"})
+    if (auto v = p.Get(k); v && !v->empty())
+      return MakeError(ErrorCode::kInvalidParameter,
+                       std::string(k) +
+                           ": OpenECS dedicated hosts have no clusters and no CPU "
+                           "over-commit.");
+  return Ok();
+}
+
 Result<json> AllocateDedicatedHostsAction(ApiContext& c) {
   const Params& p = c.params;
   AllocateDedicatedHostsRequest r;
@@ -38,12 +50,7 @@ Result<json> AllocateDedicatedHostsAction(ApiContext& c) {
   OPENECS_RETURN_IF_ERROR(p.IntOr("MinQuantity", 1, 1, kMaxDedicatedHostsPerCall));
   r.resource_group_id = p.Get("ResourceGroupId");
   OPENECS_ASSIGN_OR_RETURN(r.tags, TagsOf(p));
-  for (const char* k : {"DedicatedHostClusterId", "CpuOverCommitRatio"})
-    if (auto v = p.Get(k); v && !v->empty())
-      return MakeError(ErrorCode::kInvalidParameter,
-                       std::string(k) +
-                           ": OpenECS dedicated hosts have no clusters and no CPU "
-                           "over-commit.");
+  OPENECS_RETURN_IF_ERROR(RefuseClustersAndOverCommit(p));
   OPENECS_ASSIGN_OR_RETURN(auto ids, AllocateDedicatedHosts(c.cloud, r));
   return json{{"DedicatedHostIdSets", Wrap("DedicatedHostId", ids)}, {"OrderId", ""}};
 }
@@ -179,12 +186,7 @@ Result<json> ModifyDedicatedHostAttributeAction(ApiContext& c) {
   OPENECS_ASSIGN_OR_RETURN(change.auto_placement, p.Enum("AutoPlacement", {"on", "off"}));
   OPENECS_ASSIGN_OR_RETURN(change.action_on_maintenance,
                            p.Enum("ActionOnMaintenance", {"Migrate", "Stop"}));
-  for (const char* k : {"DedicatedHostClusterId", "CpuOverCommitRatio"})
-    if (auto v = p.Get(k); v && !v->empty())
-      return MakeError(ErrorCode::kInvalidParameter,
-                       std::string(k) +
-                           ": OpenECS dedicated hosts have no clusters and no CPU "
-                           "over-commit.");
+  OPENECS_RETURN_IF_ERROR(RefuseClustersAndOverCommit(p));
   OPENECS_RETURN_IF_ERROR(ModifyDedicatedHostAttribute(c.cloud, c.account_id, id, change));
   return json::object();
 }
