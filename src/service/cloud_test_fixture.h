@@ -94,4 +94,29 @@ class CloudTest : public ::testing::Test {
   }
 };
 
+// Seeds, as records, what RunInstances needs of `account` in region "local": VPC vpc-1
+// (192.168.0.0/16), vSwitch vsw-1 (192.168.1.0/24 in `zone`), security group sg-1.
+inline void PutNetwork(Txn& txn, const std::string& account, const std::string& zone) {
+  Vpc vpc;
+  vpc.id = "vpc-1";
+  vpc.account_id = account;
+  vpc.region_id = "local";
+  vpc.cidr_block = "192.168.0.0/16";
+  txn.Put(vpc);
+  VSwitch vsw;
+  vsw.id = "vsw-1";
+  vsw.account_id = account;
+  vsw.region_id = "local";
+  vsw.vpc_id = "vpc-1";
+  vsw.zone_id = zone;
+  vsw.cidr_block = "192.168.1.0/24";
+  txn.Put(vsw);
+  SecurityGroup sg;
+  sg.id = "sg-1";
+  sg.account_id = account;
+  sg.region_id = "local";
+  sg.vpc_id = "vpc-1";
+  txn.Put(sg);
+}
+
 }  // namespace openecs

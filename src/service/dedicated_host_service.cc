@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "common/ids.h"
 #include "service/deployment_set_service.h"
@@ -32,7 +33,7 @@ Status ValidateChoices(const std::optional<std::string>& auto_placement,
 }
 
 // True if `host` can be reserved: nothing of anyone is on it or kept in its files.
-bool Free(const State& s, const Host& host, const std::map<std::string, bool>& dedicated) {
+bool Free(const State& s, const Host& host, const std::set<std::string>& dedicated) {
   if (host.lost_since != 0 || dedicated.count(host.id)) return false;
   for (const auto& [id, i] : s.instances)
     if (i.host_id == host.id) return false;
@@ -110,8 +111,8 @@ Result<std::vector<std::string>> AllocateDedicatedHosts(Cloud& cloud,
     OPENECS_ASSIGN_OR_RETURN(std::string group,
                              ResolveResourceGroup(s, r.account_id, r.resource_group_id));
     OPENECS_RETURN_IF_ERROR(CheckQuota(s, r.account_id, kMaxDedicatedHosts, r.quantity));
-    std::map<std::string, bool> dedicated;
-    for (const auto& [id, dh] : s.dedicated_hosts) dedicated[dh.host_id] = true;
+    std::set<std::string> dedicated;
+    for (const auto& [id, dh] : s.dedicated_hosts) dedicated.insert(dh.host_id);
     std::vector<const Host*> free;
     for (const auto& [id, h] : s.hosts)
       if ((r.zone_id.empty() || h.zone_id == r.zone_id) && Free(s, h, dedicated))

@@ -25,26 +25,7 @@ class DeploymentSetTest : public CloudTest {
                                      .zone_id = "local-a",
                                      .vcpus = 64,
                                      .memory_mb = 256 * 1024});
-                      Vpc vpc;
-                      vpc.id = "vpc-1";
-                      vpc.account_id = "acct";
-                      vpc.region_id = "local";
-                      vpc.cidr_block = "192.168.0.0/16";
-                      txn.Put(vpc);
-                      VSwitch vsw;
-                      vsw.id = "vsw-1";
-                      vsw.account_id = "acct";
-                      vsw.region_id = "local";
-                      vsw.vpc_id = "vpc-1";
-                      vsw.zone_id = "local-a";
-                      vsw.cidr_block = "192.168.1.0/24";
-                      txn.Put(vsw);
-                      SecurityGroup sg;
-                      sg.id = "sg-1";
-                      sg.account_id = "acct";
-                      sg.region_id = "local";
-                      sg.vpc_id = "vpc-1";
-                      txn.Put(sg);
+                      PutNetwork(txn, "acct", "local-a");
                       return Ok();
                     })
                     .ok());

@@ -1,13 +1,13 @@
 #include "service/host_health.h"
 
 #include "common/log.h"
-#include "model/catalogue.h"
 #include "scheduler/scheduler.h"
 #include "service/agent_service.h"
 #include "service/capacity.h"
 #include "service/disk_service.h"
 #include "service/image_service.h"
 #include "service/instance_events.h"
+#include "service/instance_service.h"
 #include "service/snapshot_service.h"
 
 namespace openecs {
@@ -44,14 +44,10 @@ void MoveTo(Txn& txn, Instance& i, HostCapacity& to, const Demand& d, const std:
 void StopOnLostHost(Txn& txn, Instance& i, const std::string& why) {
   if (i.desired == DesiredPower::kRunning || i.status != S::kStopped)
     RecordInstanceEvent(txn, i, "SystemFailure.Stop", why + "; it is Stopped", txn.now());
-  // A stop in progress keeps the mode it asked for; otherwise StopInstances' rule for an
-  // economical stop: a pay-as-you-go instance without local disks is not charged for a host it
-  // cannot use, and its public IP goes back to the pool (a new one comes at its next start).
-  if (i.status != S::kStopping) {
-    const InstanceType* type = FindInstanceType(i.instance_type);
-    bool local = type && type->local_storage_amount > 0;
-    i.stopped_mode = i.charge_type == "PostPaid" && !local ? "StopCharging" : "KeepCharging";
-  }
+  // A stop in progress keeps the mode it asked for; otherwise an economical stop where
+  // StopInstances would allow one: the instance is not charged for a host it cannot use, and
+  // its public IP goes back to the pool (a new one comes at its next start).
+  if (i.status != S::kStopping) i.stopped_mode = StoppedModeOf(i, /*economical=*/true);
   i.status = S::kStopped;
   i.task = T::kNone;
   i.desired = DesiredPower::kStopped;

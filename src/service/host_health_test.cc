@@ -29,26 +29,7 @@ class HostHealthTest : public CloudTest {
                                      .vcpus = 4,
                                      .memory_mb = 32 * 1024,
                                      .storage = std::string(h) == "files" ? "" : "rbd:f/p"});
-                      Vpc vpc;
-                      vpc.id = "vpc-1";
-                      vpc.account_id = "acct";
-                      vpc.region_id = "local";
-                      vpc.cidr_block = "192.168.0.0/16";
-                      txn.Put(vpc);
-                      VSwitch vsw;
-                      vsw.id = "vsw-1";
-                      vsw.account_id = "acct";
-                      vsw.region_id = "local";
-                      vsw.vpc_id = "vpc-1";
-                      vsw.zone_id = "local-a";
-                      vsw.cidr_block = "192.168.1.0/24";
-                      txn.Put(vsw);
-                      SecurityGroup sg;
-                      sg.id = "sg-1";
-                      sg.account_id = "acct";
-                      sg.region_id = "local";
-                      sg.vpc_id = "vpc-1";
-                      txn.Put(sg);
+                      PutNetwork(txn, "acct", "local-a");
                       return Ok();
                     })
                     .ok());
@@ -249,7 +230,6 @@ TEST_F(HostHealthTest, ManySilentAtOnceAreHeldBackAndTheRestStopWithoutRoom) {
 }
 
 TEST_F(HostHealthTest, DedicatedHostsTakeOnlyTheirAccountsInstancesPlacedThere) {
-  auto types = DedicatedHostTypes();
   ASSERT_NE(FindDedicatedHostType("ddh.g7"), nullptr);
   EXPECT_EQ(FindDedicatedHostType("ddh.g7")->family, "ecs.g7");
   auto bad = AllocateDedicatedHosts(
@@ -283,8 +263,6 @@ TEST_F(HostHealthTest, DedicatedHostsTakeOnlyTheirAccountsInstancesPlacedThere) 
   RunRequest other_family = Run("ecs.c7.large");
   other_family.dedicated_host_id = dh->front();
   EXPECT_EQ(RunInstances(*cloud_, other_family).error().code, ErrorCode::kInvalidInstanceType);
-  RunRequest stranger = there;
-  stranger.account_id = "someone-else";
   auto not_theirs = cloud_->Read<Result<DedicatedHost>>([&](const State& s) {
     return DedicatedHostFor(s, "someone-else", dh->front(), "local-a",
                             *FindInstanceType("ecs.g7.large"));

@@ -695,16 +695,16 @@ Result<std::vector<BatchResult>> StopInstances(Cloud& cloud, const PowerRequest&
     i.task = InstanceTask::kStopping;
     i.desired = DesiredPower::kStopped;
     i.force_stop = r.force;
-    // Economical stop applies to pay-as-you-go instances only; others keep charging, and so
-    // do instances with local disks (their data stays on the host, with their capacity).
-    const InstanceType* type = FindInstanceType(i.instance_type);
-    bool local = type && type->local_storage_amount > 0;
-    i.stopped_mode = (r.stopped_mode == "StopCharging" && i.charge_type == "PostPaid" && !local)
-                         ? "StopCharging"
-                         : "KeepCharging";
+    i.stopped_mode = StoppedModeOf(i, r.stopped_mode == "StopCharging");
     return Ok();
   };
   return Batch(cloud, r, check, apply);
+}
+
+std::string StoppedModeOf(const Instance& i, bool economical) {
+  const InstanceType* type = FindInstanceType(i.instance_type);
+  bool local = type && type->local_storage_amount > 0;
+  return economical && i.charge_type == "PostPaid" && !local ? "StopCharging" : "KeepCharging";
 }
 
 Result<std::vector<BatchResult>> RebootInstances(Cloud& cloud, const PowerRequest& r) {

@@ -122,6 +122,11 @@ Result<std::vector<BatchResult>> RebootInstances(Cloud& cloud, const PowerReques
 // Release. `force` allows releasing a running instance; DeletionProtection refuses.
 Result<std::vector<BatchResult>> DeleteInstances(Cloud& cloud, const PowerRequest& r);
 
+// The mode a stop leaves `i` in: StopCharging when an economical stop is asked for and `i` is
+// pay-as-you-go without local disks (their data stays on the host, with its capacity), else
+// KeepCharging. StopInstances' rule, and a lost host's (host_health.h).
+std::string StoppedModeOf(const Instance& i, bool economical);
+
 struct ModifyInstanceRequest {
   std::string account_id, instance_id;
   std::optional<std::string> name, description, host_name, password, user_data, vnc_password;
