@@ -100,9 +100,16 @@ RbdStorage::RbdStorage(RbdSpec spec, std::string host, std::unique_ptr<LocalStor
       });
 }
 
-std::vector<std::string> RbdStorage::Rbd(std::vector<std::string> args) const {
-  std::vector<std::string> a = {"rbd", "--conf", spec_.conf, "--id", spec_.user};
+std::vector<std::string> RbdStorage::Ceph(const char* program,
+                                          const std::vector<std::string>& args) const {
+  std::vector<std::string> a = {program, "--conf", spec_.conf, "--id", spec_.user};
   if (!spec_.keyring.empty()) a.insert(a.end(), {"--keyring", spec_.keyring});
+  a.insert(a.end(), args.begin(), args.end());
+  return a;
+}
+
+std::vector<std::string> RbdStorage::Rbd(std::vector<std::string> args) const {
+  std::vector<std::string> a = Ceph("rbd", {});
   // The commands that print progress (to stderr, which Run keeps) take --no-progress; the
   // others refuse it.
   static const std::set<std::string> kProgress = {"rm",     "cp",          "resize",  "export-diff",
@@ -279,12 +286,9 @@ Status RbdStorage::Fence(const DesiredDisk& d) {
   for (const auto& address : ForeignWatchers(status, LocalAddresses())) {
     LOG_WARN("rbd: disk {} is still open at {} (another host): cutting that client off", d.disk_id,
              address);
-    std::vector<std::string> ceph = {"ceph", "--conf", spec_.conf, "--id", spec_.user};
-    if (!spec_.keyring.empty()) ceph.insert(ceph.end(), {"--keyring", spec_.keyring});
     // For a week (Ceph's default is an hour): the old host's agent destroys the guest when it is
     // back, and a client must not come back to the disk before that.
-    ceph.insert(ceph.end(), {"osd", "blocklist", "add", address, "604800"});
-    OPENECS_RETURN_IF_ERROR(RunOk(ceph));
+    OPENECS_RETURN_IF_ERROR(RunOk(Ceph("ceph", {"osd", "blocklist", "add", address, "604800"})));
   }
   return Ok();
 }

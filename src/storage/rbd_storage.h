@@ -101,7 +101,9 @@ class RbdStorage final : public Storage {
   Result<std::pair<std::string, int64_t>> Checksum(const std::string& name);
 
  private:
-  // `rbd` with the cluster options, then `args`.
+  // `program` (rbd, ceph) with the cluster options, then `args`.
+  std::vector<std::string> Ceph(const char* program, const std::vector<std::string>& args) const;
+  // `rbd` with the cluster options, then `args` (and --no-progress where it takes one).
   std::vector<std::string> Rbd(std::vector<std::string> args) const;
   std::string Spec(const std::string& name) const { return spec_.pool + "/" + name; }
   // qemu-img's name for image `name`: rbd:P/name:conf=...:id=...
