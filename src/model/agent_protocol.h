@@ -214,6 +214,7 @@ struct ImageReport {
   std::string error;
   int64_t size_bytes = 0;  // the image file's
   int size_gib = 0;        // its virtual size, rounded up
+  std::string storage;     // the shared storage it was made in (Storage::SharedId), "": the host
 };
 
 // Cloud Assistant (issue 18): a command to run, or a file to write, in one guest on this host,

@@ -223,7 +223,10 @@ struct CustomImage {
   std::string boot_image_id;       // whose kernel and initrd it boots with ("": its own loader)
   std::string import_url;          // ImportImage: an http(s) URL or a path on the host
   std::string import_format;       // qcow2 | raw | vmdk | vhd
-  std::string host_id;             // whose image store holds it
+  std::string host_id;             // whose image store holds it (and makes and exports it)
+  // The storage the image's disk and boot files live in when hosts share it (Host::storage, an
+  // RBD pool): any host of it can start the image's instances. "": only host_id's store has it.
+  std::string storage;
   int size_gib = 0;                // the smallest system disk it fits
   int64_t size_bytes = 0;
   std::string os_name;

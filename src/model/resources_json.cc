@@ -39,7 +39,7 @@ OPENECS_JSON(CustomImage, id, version, account_id, region_id, name, description,
              snapshot_id, source_instance_id, boot_image_id, import_url, import_format, host_id,
              size_gib, size_bytes, os_name, os_type, platform, architecture, error, task_id,
              shared_with, tags, creation_time, export_task_id, export_object, export_format,
-             resource_group_id)
+             resource_group_id, storage)
 OPENECS_JSON(AutoSnapshotPolicy, id, version, account_id, region_id, name, time_points,
              repeat_weekdays, retention_days, tags, creation_time, last_run, resource_group_id)
 OPENECS_JSON(InstanceEvent, id, version, account_id, region_id, instance_id, event_type,

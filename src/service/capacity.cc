@@ -46,6 +46,35 @@ bool CanOpenDisksOf(const State& s, const std::string& a, const std::string& b) 
   return !storage.empty() && storage == SharedStorageOf(s, b);
 }
 
+Reach ReachOf(const State& s, const Snapshot& snap) {
+  return Reach{snap.host_id, SharedStorageOf(s, snap.host_id)};
+}
+
+bool Narrow(const State& s, Reach& where, const Reach& other) {
+  if (other.anywhere()) return true;
+  if (where.anywhere()) {
+    where = other;
+    return true;
+  }
+  // A reach with a storage is every host of it; one without is its host alone.
+  auto one_host = [](const Reach& r) { return r.storage.empty(); };
+  if (one_host(where) && one_host(other)) return where.host == other.host;
+  if (one_host(where)) return SharedStorageOf(s, where.host) == other.storage;
+  if (one_host(other)) {
+    if (SharedStorageOf(s, other.host) != where.storage) return false;
+    where = other;
+    return true;
+  }
+  return where.storage == other.storage;
+}
+
+void Require(const Reach& where, Demand& d) {
+  if (where.storage.empty())
+    d.require_host = where.host;
+  else
+    d.storage = where.storage;
+}
+
 Demand RestartDemandOf(const State& s, const Instance& i) {
   Demand d = DemandOf(i);
   const std::string& storage = SharedStorageOf(s, i.host_id);
@@ -58,8 +87,12 @@ Demand RestartDemandOf(const State& s, const Instance& i) {
                                   !CanOpenDisksOf(s, disk->second.host_id, i.host_id)))
       return d;
   // A custom image is kept in the store of the host that made it (the kernel it boots with),
-  // even once its record is gone (DeleteImage Force=true): only built-in images are everywhere.
-  if (!FindBuiltinImage(i.image_id)) return d;
+  // unless it was made into the shared storage. Once its record is gone (DeleteImage
+  // Force=true) nothing says where it is, and the instance stays.
+  if (!FindBuiltinImage(i.image_id)) {
+    auto image = s.images.find(i.image_id);
+    if (image == s.images.end() || image->second.storage != storage) return d;
+  }
   // A deployment set's rule was checked where it runs; it is not weighed again for a move.
   // An instance on a dedicated host stays on it.
   if (!i.deployment_set_id.empty() || !i.dedicated_host_id.empty()) return d;

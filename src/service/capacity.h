@@ -22,9 +22,25 @@ const std::string& SharedStorageOf(const State& s, const std::string& host_id);
 // True if a disk kept by host `a` can be opened on host `b`: the same host, or hosts sharing
 // their storage. An empty id (no host yet) goes anywhere.
 bool CanOpenDisksOf(const State& s, const std::string& a, const std::string& b);
+// Where some content (a custom image, a snapshot) can be opened: on `host` alone, or, when
+// `storage` is not empty, on any host sharing that storage (`host` is then where it was made).
+// Empty: anywhere (a built-in image).
+struct Reach {
+  std::string host, storage;
+  bool anywhere() const { return host.empty() && storage.empty(); }
+};
+// A snapshot's reach: its host, or the storage that host shares (snapshots of disks on shared
+// storage are kept there: storage/rbd_storage.h).
+Reach ReachOf(const State& s, const Snapshot& snap);
+// Narrows `where` to the hosts that can also open `other`; false (and `where` unchanged) when
+// no host can open both.
+bool Narrow(const State& s, Reach& where, const Reach& other);
+// What `where` asks of a placement: its one host (require_host) or its storage.
+void Require(const Reach& where, Demand& d);
 // Where an instance that holds no claim (new after an economical stop) may start again: its
 // own host; or, when every disk it has lives on storage its host shares (no local disks, a
-// built-in image, no deployment set, no dedicated host), any host of its zone sharing that
+// built-in image or a custom one kept on that storage, no deployment set, no dedicated host),
+// any host of its zone sharing that
 // storage, its own first.
 Demand RestartDemandOf(const State& s, const Instance& i);
 

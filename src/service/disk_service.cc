@@ -488,13 +488,14 @@ Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) 
   OPENECS_RETURN_IF_ERROR(cloud.Write([&](Txn& txn) -> Status {
     State& s = txn.state();
     OPENECS_ASSIGN_OR_RETURN(Instance * inst, FindInstance(s, r.account_id, r.instance_id));
-    std::string image_host;
-    std::optional<Image> image = FindImage(s, r.account_id, r.image_id, &image_host);
+    Reach image_reach;
+    std::optional<Image> image = FindImage(s, r.account_id, r.image_id, &image_reach);
     if (!image)
       return MakeError(ErrorCode::kInvalidImageIdNotFound,
                        "The specified image " + r.image_id + " does not exist.");
-    if (!image_host.empty() && !inst->host_id.empty() && image_host != inst->host_id)
-      return MakeError(ErrorCode::kOperationDenied, "The image is kept on host " + image_host +
+    if (Reach here{inst->host_id, ""}; !inst->host_id.empty() && !Narrow(s, here, image_reach))
+      return MakeError(ErrorCode::kOperationDenied, "The image is kept on host " +
+                                                        image_reach.host +
                                                         "; the instance runs on another host.");
     if (inst->status != InstanceStatus::kStopped)
       return MakeError(ErrorCode::kIncorrectInstanceStatus,

@@ -9,6 +9,7 @@
 #include "service/capacity.h"
 #include "service/cloud_test_fixture.h"
 #include "service/dedicated_host_service.h"
+#include "service/image_service.h"
 #include "service/instance_service.h"
 
 namespace openecs {
@@ -59,19 +60,21 @@ class HostHealthTest : public CloudTest {
       on[Get(ids->front()).host_id] = ids->front();
     }
     EXPECT_EQ(on.size(), 3u);
-    EXPECT_TRUE(cloud_
+    for (const auto& [host, id] : on) Running(id);
+    return on;
+  }
+  // As its host reports it once it runs.
+  void Running(const std::string& id) {
+    ASSERT_TRUE(cloud_
                     ->Write([&](Txn& txn) -> Status {
-                      for (const auto& [host, id] : on) {
-                        Instance& i = txn.state().instances.at(id);
-                        i.status = InstanceStatus::kRunning;
-                        i.task = InstanceTask::kNone;
-                        i.power = PowerState::kRunning;
-                        txn.Touch(i);
-                      }
+                      Instance& i = txn.state().instances.at(id);
+                      i.status = InstanceStatus::kRunning;
+                      i.task = InstanceTask::kNone;
+                      i.power = PowerState::kRunning;
+                      txn.Touch(i);
                       return Ok();
                     })
                     .ok());
-    return on;
   }
   void Release(const std::string& id) {
     ASSERT_TRUE(cloud_
@@ -227,6 +230,70 @@ TEST_F(HostHealthTest, ManySilentAtOnceAreHeldBackAndTheRestStopWithoutRoom) {
     EXPECT_EQ(Get(on[h]).status, InstanceStatus::kStopped) << h;
     EXPECT_EQ(Get(on[h]).host_id, h);
   }
+}
+
+// Custom images made by pool-1: one into the pool it shares (its report says so), one in its own
+// files. The first starts anywhere on the pool and its instances move when pool-1 is lost; the
+// second is bound to pool-1. A report naming a storage pool-1 does not share is not believed.
+TEST_F(HostHealthTest, AnImageMadeIntoThePoolGoesWhereThePoolIs) {
+  ASSERT_TRUE(cloud_
+                  ->Write([&](Txn& txn) -> Status {
+                    for (const char* id : {"m-pooled", "m-files", "m-liar"})
+                      txn.Put(CustomImage{.id = id,
+                                          .account_id = "acct",
+                                          .region_id = "local",
+                                          .name = id,
+                                          .boot_image_id = "debian_12_tiny_x64_openecs",
+                                          .host_id = "pool-1",
+                                          .size_gib = 1});
+                    ImageReport r{.progress = 100, .done = true};
+                    for (auto [id, storage] : {std::pair{"m-pooled", "rbd:f/p"},
+                                               {"m-files", ""},
+                                               {"m-liar", "rbd:other/p"}}) {
+                      r.image_id = id;
+                      r.storage = storage;
+                      ApplyImageReport(txn, "pool-1", r);
+                    }
+                    return Ok();
+                  })
+                  .ok());
+  cloud_->Read<int>([](const State& s) {
+    EXPECT_EQ(s.images.at("m-pooled").status, "Available");
+    EXPECT_EQ(s.images.at("m-pooled").storage, "rbd:f/p");
+    EXPECT_EQ(s.images.at("m-files").storage, "");
+    EXPECT_EQ(s.images.at("m-liar").storage, "");
+    return 0;
+  });
+  auto run = [&](const std::string& image) -> Result<std::string> {
+    RunRequest r = Run("ecs.g7.large");
+    r.image_id = image;
+    OPENECS_ASSIGN_OR_RETURN(auto ids, RunInstances(*cloud_, r));
+    Running(ids.front());
+    return ids.front();
+  };
+  // pool-2 silent: the pooled image's instance goes to pool-1, the one host of the pool left.
+  ASSERT_EQ(Pass(0, kLostAfter + 1, 0).lost, std::vector<std::string>{"pool-2"});
+  auto pooled = run("m-pooled");
+  ASSERT_TRUE(pooled.ok()) << pooled.error().message;
+  EXPECT_EQ(Get(*pooled).host_id, "pool-1");
+  ASSERT_EQ(Pass(0, 0, 0).back, std::vector<std::string>{"pool-2"});
+  auto files = run("m-files");
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  EXPECT_EQ(Get(*files).host_id, "pool-1");
+
+  // pool-1 lost: the pooled image's instance starts on pool-2, the other stops; new instances
+  // of the pooled image go to pool-2, of the other nowhere.
+  auto pass = Pass(kLostAfter + 1, 0, 0);
+  EXPECT_EQ(pass.moved, 1);
+  EXPECT_EQ(pass.stopped, 1);
+  EXPECT_EQ(Get(*pooled).host_id, "pool-2");
+  EXPECT_EQ(Get(*pooled).status, InstanceStatus::kStarting);
+  EXPECT_EQ(Get(*files).status, InstanceStatus::kStopped);
+  EXPECT_FALSE(run("m-files").ok());
+  EXPECT_FALSE(run("m-liar").ok());
+  auto another = run("m-pooled");
+  ASSERT_TRUE(another.ok()) << another.error().message;
+  EXPECT_EQ(Get(*another).host_id, "pool-2");
 }
 
 TEST_F(HostHealthTest, DedicatedHostsTakeOnlyTheirAccountsInstancesPlacedThere) {

@@ -94,8 +94,8 @@ Image AsImage(const CustomImage& c) {
 }
 
 std::optional<Image> FindImage(const State& s, const std::string& account_id,
-                               const std::string& image_id, std::string* host_id) {
-  if (host_id) host_id->clear();
+                               const std::string& image_id, Reach* where) {
+  if (where) *where = Reach{};
   if (const Image* builtin = FindBuiltinImage(image_id)) return *builtin;
   auto it = s.images.find(image_id);
   if (it == s.images.end() || it->second.status != "Available") return std::nullopt;
@@ -104,7 +104,7 @@ std::optional<Image> FindImage(const State& s, const std::string& account_id,
   if (c.account_id != account_id &&
       std::find(shared.begin(), shared.end(), account_id) == shared.end())
     return std::nullopt;
-  if (host_id) *host_id = c.host_id;
+  if (where) *where = Reach{c.host_id, c.storage};
   return AsImage(c);
 }
 
@@ -400,11 +400,16 @@ void ApplyImageExportReport(Txn& txn, const std::string& host_id, const ImageExp
 }
 
 std::vector<std::string> ImagesKeptBy(const State& s, const std::string& host_id) {
+  // On shared storage, every host of it keeps what any of them needs: the images made into it
+  // (each host caches their boot files) and those the disks in it were made from.
+  const std::string& storage = SharedStorageOf(s, host_id);
   std::vector<std::string> out;
   for (const auto& [id, image] : s.images)
-    if (image.host_id == host_id) out.push_back(id);
+    if (image.host_id == host_id || (!storage.empty() && image.storage == storage))
+      out.push_back(id);
   for (const auto& [id, d] : s.disks)
-    if (d.host_id == host_id && !d.image_id.empty() && !FindBuiltinImage(d.image_id))
+    if (!d.host_id.empty() && !d.image_id.empty() && CanOpenDisksOf(s, d.host_id, host_id) &&
+        !FindBuiltinImage(d.image_id))
       out.push_back(d.image_id);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -423,6 +428,8 @@ void ApplyImageReport(Txn& txn, const std::string& host_id, const ImageReport& r
   } else if (r.done) {
     image.status = "Available";
     image.progress = 100;
+    // Only the storage the host shares: it cannot have made the image anywhere else.
+    if (r.storage == SharedStorageOf(txn.state(), host_id)) image.storage = r.storage;
     image.size_bytes = r.size_bytes;
     if (r.size_gib > 0) image.size_gib = std::max(image.size_gib, r.size_gib);
     FinishTask(txn, image.task_id);

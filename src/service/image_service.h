@@ -8,8 +8,10 @@
 // host that holds (or imports) the image, and an object is a file in it. API users name only
 // that, and only their own buckets; they never name host paths (the agent runs as root). Each is
 // made by a host in its image store while the record is Creating with a Progress %, then Available
-// (or CreateFailed with why), tracked by a task. Images are host-local like disks: an instance from
-// a custom image is placed on the host that holds it.
+// (or CreateFailed with why), tracked by a task. Images are where their host keeps disks: in its
+// own files (an instance from the image is placed on that host), or in the storage it shares
+// with other hosts (an RBD pool: CustomImage::storage, and any host of the pool starts its
+// instances, and moves them, as with a built-in image).
 //
 // DeleteImage is refused while the image is Creating, while instances were made from it and
 // while it is shared (unless Force); the host keeps the files as long as a disk is an overlay
@@ -21,14 +23,16 @@
 
 #include "model/agent_protocol.h"
 #include "model/catalogue.h"
+#include "service/capacity.h"
 #include "service/cloud.h"
 
 namespace openecs {
 
 // A built-in image, or a custom one that is Available to `account_id` (its own or shared with
-// it); `host_id` is then the host holding it ("" for built-in images, which every host has).
+// it); `where` is then where its instances can start (anywhere for a built-in image, which
+// every host has; its host, or the shared storage it was made in, for a custom one).
 std::optional<Image> FindImage(const State& s, const std::string& account_id,
-                               const std::string& image_id, std::string* host_id = nullptr);
+                               const std::string& image_id, Reach* where = nullptr);
 
 // A custom image as the catalogue's Image (what DescribeImages and RunInstances read).
 Image AsImage(const CustomImage& c);

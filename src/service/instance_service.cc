@@ -169,7 +169,7 @@ namespace {
 struct Launch {
   const InstanceType* type = nullptr;
   Image image;
-  std::string image_host;  // a custom image is on one host: its instances are placed there
+  Reach image_reach;  // a custom image is on one host or one shared storage: placed there
   DiskRequest system_disk;
   int min_amount = 0;  // MinAmount, or Amount when not given
 };
@@ -220,7 +220,7 @@ Result<Launch> CheckRequest(const Cloud& cloud, const RunRequest& r) {
   l.type = FindInstanceType(r.instance_type);
   if (!l.type) return MakeError(ErrorCode::kInvalidInstanceType);
   std::optional<Image> image = cloud.Read<std::optional<Image>>(
-      [&](const State& s) { return FindImage(s, r.account_id, r.image_id, &l.image_host); });
+      [&](const State& s) { return FindImage(s, r.account_id, r.image_id, &l.image_reach); });
   if (!image) return MakeError(ErrorCode::kInvalidImageIdNotFound);
   l.image = std::move(*image);
   if (r.vswitch_id.empty()) return Missing("VSwitchId");
@@ -256,7 +256,7 @@ struct Resolved {
   IpPool pool;        // the vSwitch's addresses; MakeInstance takes from it
   std::optional<uint32_t> fixed_ip;
   std::vector<DiskRequest> data_disks;  // sized from their snapshots
-  std::string place_on;                 // the one host the image and snapshots are on ("" any)
+  Reach place;                          // where the image and snapshots can be opened
   std::string dedicated_host_id;        // the dedicated host it goes to ("" a shared one)
   int min_amount = 0;  // Launch::min_amount, or Amount with fixed addresses (all or nothing)
 };
@@ -303,30 +303,29 @@ Result<Resolved> Resolve(const State& s, const RunRequest& r, const Launch& l) {
     res.min_amount = r.amount;  // consecutive addresses: all or nothing
   }
   // Data disks from snapshots: the snapshot must be made, the disk at least as large, and the
-  // instances go where the snapshots are (like a custom image, they are host-local).
+  // instances go where the snapshots are (like a custom image: their host, or the storage it
+  // shares).
   res.data_disks = r.data_disks;
-  res.place_on = l.image_host;
+  res.place = l.image_reach;
   for (auto& d : res.data_disks) {
     if (d.snapshot_id.empty()) continue;
     OPENECS_ASSIGN_OR_RETURN(const Snapshot* snap,
                              FindMadeSnapshot(s, r.account_id, d.snapshot_id));
     OPENECS_ASSIGN_OR_RETURN(d.size_gib, SizeFromSnapshot(*snap, d.size_gib));
     OPENECS_RETURN_IF_ERROR(ValidateDisk(d, false, 0));
-    if (!res.place_on.empty() && res.place_on != snap->host_id)
+    if (!Narrow(s, res.place, ReachOf(s, *snap)))
       return MakeError(ErrorCode::kOperationDenied,
                        "Snapshot " + snap->id + " is kept on host " + snap->host_id +
                            ", apart from the image or the other snapshots.");
-    res.place_on = snap->host_id;
   }
   if (!r.dedicated_host_id.empty()) {
     OPENECS_ASSIGN_OR_RETURN(
         DedicatedHost dh,
         DedicatedHostFor(s, r.account_id, r.dedicated_host_id, vsw.zone_id, *l.type));
-    if (!res.place_on.empty() && res.place_on != dh.host_id)
+    if (!Narrow(s, res.place, Reach{dh.host_id, ""}))
       return MakeError(ErrorCode::kOperationDenied, "The image or the snapshots are kept on host " +
-                                                        res.place_on + ", not on dedicated host " +
+                                                        res.place.host + ", not on dedicated host " +
                                                         dh.id + ".");
-    res.place_on = dh.host_id;
     res.dedicated_host_id = dh.id;
   }
   return res;
@@ -352,8 +351,9 @@ Result<Placement> Place(const State& s, const CloudConfig& config, const RunRequ
       int quota_fit,
       InstancesWithinQuota(s, r.account_id, r.amount, res.min_amount, l.type->cpu, cloud_disks));
   auto hosts = Capacities(s);
-  Demand demand{vsw.zone_id, res.place_on, l.type->cpu,
-                static_cast<int64_t>(l.type->memory_gib * 1024), l.type->gpu};
+  Demand demand{vsw.zone_id, "", l.type->cpu, static_cast<int64_t>(l.type->memory_gib * 1024),
+                l.type->gpu};
+  Require(res.place, demand);
   if (!res.dedicated_host_id.empty()) demand.dedicated_to = r.account_id;
   std::optional<SetPlacement> set;
   if (!r.deployment_set_id.empty()) {

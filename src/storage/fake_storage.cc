@@ -56,6 +56,7 @@ Result<ImageReport> FakeStorage::MakeImage(const DesiredImageBuild& b,
   r.image_id = b.image_id;
   r.progress = 100;
   r.done = true;
+  r.storage = shared_id_;  // as RbdStorage makes images in its pool
   return r;
 }
 

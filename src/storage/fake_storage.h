@@ -31,7 +31,8 @@ class FakeStorage final : public Storage {
   // Half the delay, 50 %, half the delay, done; `live` is not called.
   Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& s, const LiveCopy& live,
                                       const std::function<void(int)>& progress) override;
-  // As MakeSnapshot (the same checksum rule for a snapshot source).
+  // As MakeSnapshot (the same checksum rule for a snapshot source); made in the shared storage
+  // when the host has one.
   Result<ImageReport> MakeImage(const DesiredImageBuild& b,
                                 const std::function<void(int)>& progress) override;
   Status ExportImage(const DesiredImageExport& e) override;  // after the delay

@@ -74,101 +74,142 @@ Result<ImageReport> LocalStorage::MakeImage(const DesiredImageBuild& b,
     return r;
   };
   if (fs::exists(dir + "/image.json")) return report();  // made already
-  fs::remove_all(part, ec);
-  fs::create_directories(part, ec);
-  if (ec) return Fail("cannot create " + part + ": " + ec.message());
+  OPENECS_RETURN_IF_ERROR(StartImage(b.image_id));
   auto fail = [&](Error e) -> Result<ImageReport> {
     fs::remove_all(part, ec);
     return e;
   };
-  std::string base = part + "/base.qcow2";
-  std::string source, format = "qcow2";
+  auto source = OpenImageSource(b, progress);
+  if (!source.ok()) return fail(source.error());
+  if (Status st = ConvertImage(*source, part + "/base.qcow2", "qcow2"); !st.ok())
+    return fail(st.error());
+  if (Status st = FinishImage(b, ""); !st.ok()) return fail(st.error());
+  return report();
+}
+
+Status LocalStorage::StartImage(const std::string& image_id) {
+  std::string part = ImageDirOf(image_id) + ".part";
+  std::error_code ec;
+  fs::remove_all(part, ec);
+  fs::create_directories(part, ec);
+  if (ec) return Fail("cannot create " + part + ": " + ec.message());
+  return Ok();
+}
+
+Result<LocalStorage::ImageSource> LocalStorage::OpenImageSource(
+    const DesiredImageBuild& b, const std::function<void(int)>& progress) {
+  std::string part = ImageDirOf(b.image_id) + ".part";
+  ImageSource source{"", "qcow2", false};
   if (!b.snapshot_id.empty()) {
     if (snapshot_source_) {
-      auto snap = snapshot_source_(b.snapshot_id, b.snapshot_checksum);
-      if (!snap.ok()) return fail(snap.error());
-      source = snap->name;
-      format = snap->format;
+      OPENECS_ASSIGN_OR_RETURN(SnapshotSource snap,
+                               snapshot_source_(b.snapshot_id, b.snapshot_checksum));
+      source.name = snap.name;
+      source.format = snap.format;
     } else {
-      auto snap = VerifiedSnapshot(b.snapshot_id, b.snapshot_checksum);
-      if (!snap.ok()) return fail(snap.error());
-      source = *snap;
+      OPENECS_ASSIGN_OR_RETURN(source.name, VerifiedSnapshot(b.snapshot_id, b.snapshot_checksum));
     }
   } else if (b.source_url.rfind("image:", 0) == 0) {
-    std::string dir = ImageDirOf(b.source_url.substr(6));
-    auto image = json::parse(ReadFile(dir + "/image.json"), nullptr, false);
-    bool named = image.is_object() && image.contains("disk") && image["disk"].is_string();
-    source = dir + "/" + (named ? image["disk"].get<std::string>() : "base.qcow2");
+    OPENECS_ASSIGN_OR_RETURN(ImageBase base, BaseOf(b.source_url.substr(6)));
+    source.name = base.path;
   } else if (b.source_url.rfind("http://", 0) == 0) {
-    source = part + "/download";
+    source.name = part + "/download";
+    source.untrusted = true;
     DownloadOptions how;
     how.idle_timeout_ms = import_.idle_timeout_ms;
     how.deadline_ms = import_.deadline_ms;
     how.max_bytes = kMaxImportBytes;
     how.refuse = [this](const std::string& ip) { return RefusedAddress(ip, import_.allow); };
-    Status got = HttpDownload(
-        b.source_url, source,
+    OPENECS_RETURN_IF_ERROR(HttpDownload(
+        b.source_url, source.name,
         [&](int64_t done, int64_t total) {
           if (total > 0) progress(static_cast<int>(1 + 79 * done / total));
         },
-        how);
-    if (!got.ok()) return fail(got.error());
-    format = b.source_format;
+        how));
+    source.format = b.source_format;
   } else if (b.source_url.rfind("exchange:", 0) == 0 && !exchange_dir_.empty()) {
-    source = exchange_dir_ + "/" + b.source_url.substr(9);  // the server checked the name
-    format = b.source_format;
+    source.name = exchange_dir_ + "/" + b.source_url.substr(9);  // the server checked the name
+    source.format = b.source_format;
+    source.untrusted = true;
   } else {
-    return fail(Fail("cannot import from " + b.source_url + " on this host"));
+    return Fail("cannot import from " + b.source_url + " on this host");
   }
-  if (format.empty()) format = "qcow2";
-  if (format == "vhd") format = "vpc";  // qemu-img's name for VHD
+  if (source.format.empty()) source.format = "qcow2";
+  if (source.format == "vhd") source.format = "vpc";  // qemu-img's name for VHD
   progress(80);
-  if (source.rfind("rbd:", 0) != 0 && !fs::exists(source))
-    return fail(Fail("no file " + source + " on this host"));
-  if (b.snapshot_id.empty() && b.source_url.rfind("image:", 0) != 0)
-    if (Status st = CheckSelfContained(source, format); !st.ok()) return fail(st.error());
-  bool untrusted = b.snapshot_id.empty() && b.source_url.rfind("image:", 0) != 0;
-  std::vector<std::string> convert = {"qemu-img", "convert", "-f",   format,
-                                      "-O",       "qcow2",   source, base};
-  auto converted = untrusted ? RunUntrusted(convert, kConvertAddressSpace, 0) : Run(convert);
+  if (source.name.rfind("rbd:", 0) != 0 && !fs::exists(source.name))
+    return Fail("no file " + source.name + " on this host");
+  if (source.untrusted) OPENECS_RETURN_IF_ERROR(CheckSelfContained(source.name, source.format));
+  return source;
+}
+
+Status LocalStorage::ConvertImage(const ImageSource& source, const std::string& target,
+                                  const std::string& format) {
+  std::vector<std::string> convert = {"qemu-img", "convert", "-f",   source.format,
+                                      "-O",       format,    source.name, target};
+  auto converted =
+      source.untrusted ? RunUntrusted(convert, kConvertAddressSpace, 0) : Run(convert);
   if (!converted.ok())
-    return fail(Fail("cannot convert " + b.source_url + b.snapshot_id + " (" + format +
-                     ") to qcow2: " + converted.error().message));
+    return Fail("cannot convert " + source.name + " (" + source.format + ") to " + format + ": " +
+                converted.error().message);
+  return Ok();
+}
+
+Status LocalStorage::FinishImage(const DesiredImageBuild& b, const std::string& pool) {
+  std::string dir = ImageDirOf(b.image_id), part = dir + ".part";
+  std::error_code ec;
   fs::remove(part + "/download", ec);
-  json meta = {{"image_id", b.image_id}, {"disk", "base.qcow2"}, {"disk_format", "qcow2"},
-               {"os_name", b.os_name},   {"os_type", "linux"},   {"machine", "q35"}};
+  json meta = {{"image_id", b.image_id}, {"os_name", b.os_name}, {"os_type", "linux"},
+               {"machine", "q35"}};
+  if (pool.empty()) {
+    meta["disk"] = "base.qcow2";
+    meta["disk_format"] = "qcow2";
+  } else {
+    meta["pool"] = pool;
+  }
   if (!b.boot_image_id.empty()) {
     std::string from = ImageDirOf(b.boot_image_id);
     auto boot = json::parse(ReadFile(from + "/image.json"), nullptr, false);
     if (boot.is_discarded() || !boot.is_object())
-      return fail(Fail("image " + b.boot_image_id + " is not installed on this host"));
+      return Fail("image " + b.boot_image_id + " is not installed on this host");
     for (const char* key : {"kernel", "kernel_pvh", "initrd"}) {
       if (!boot.contains(key)) continue;
       std::string file = boot[key].get<std::string>();
       fs::create_hard_link(from + "/" + file, part + "/" + file, ec);
       if (ec) fs::copy_file(from + "/" + file, part + "/" + file, ec);
-      if (ec) return fail(Fail("cannot copy " + file + " of " + b.boot_image_id));
+      if (ec) return Fail("cannot copy " + file + " of " + b.boot_image_id);
       meta[key] = file;
     }
     for (const char* key : {"cmdline", "boot_complete_marker", "shutdown_marker",
                             "metadata_sources", "kernel_version", "platform", "architecture"})
       if (boot.contains(key)) meta[key] = boot[key];
   }
-  if (Status st = WriteFileAtomic(part + "/image.json", DumpJson(meta, 2)); !st.ok())
-    return fail(st.error());
+  OPENECS_RETURN_IF_ERROR(WriteFileAtomic(part + "/image.json", DumpJson(meta, 2)));
+  return InstallImage(b.image_id);
+}
+
+Status LocalStorage::InstallImage(const std::string& image_id) {
+  std::string dir = ImageDirOf(image_id), part = dir + ".part";
+  std::error_code ec;
   fs::rename(part, dir, ec);
-  if (ec) return fail(Fail("cannot put " + part + " in place: " + ec.message()));
-  return report();
+  if (ec) return Fail("cannot put " + part + " in place: " + ec.message());
+  return Ok();
 }
 
 Status LocalStorage::ExportImage(const DesiredImageExport& e) {
+  OPENECS_ASSIGN_OR_RETURN(ImageBase base, BaseOf(e.image_id));
+  return ExportImageFrom(e, base.path, "qcow2");
+}
+
+Status LocalStorage::ExportImageFrom(const DesiredImageExport& e, const std::string& source,
+                                     const std::string& source_format) {
   if (exchange_dir_.empty()) return Fail("this host has no exchange directory");
   std::string target = exchange_dir_ + "/" + e.object, part = target + ".part";
   std::error_code ec;
   fs::create_directories(fs::path(target).parent_path(), ec);
   if (ec) return Fail("cannot create the directory of " + target + ": " + ec.message());
   std::string format = e.format == "vhd" ? "vpc" : e.format;
-  auto r = Run({"qemu-img", "convert", "-O", format, ImageDirOf(e.image_id) + "/base.qcow2", part});
+  auto r = Run({"qemu-img", "convert", "-f", source_format, "-O", format, source, part});
   if (!r.ok()) {
     fs::remove(part, ec);
     return Fail("cannot export " + e.image_id + ": " + r.error().message);

@@ -132,7 +132,8 @@ Result<LocalStorage::ImageBase> LocalStorage::BaseOf(const std::string& image_id
     return image.contains(key) && image[key].is_string() ? image[key].get<std::string>()
                                                          : otherwise;
   };
-  return ImageBase{ImageDirOf(image_id) + "/" + text("disk", "base.qcow2"), text("build_id", "")};
+  return ImageBase{ImageDirOf(image_id) + "/" + text("disk", "base.qcow2"), text("build_id", ""),
+                   text("pool", "")};
 }
 
 Status LocalStorage::Create(const std::string& path, const std::string& image_id, int64_t bytes) {

@@ -80,11 +80,36 @@ class LocalStorage final : public Storage {
   using SnapshotSourceFn =
       std::function<Result<SnapshotSource>(const std::string& id, const std::string& checksum)>;
   void SetSnapshotSource(SnapshotSourceFn source) { snapshot_source_ = std::move(source); }
-  // The image's disk file (image.json's "disk", default base.qcow2, qcow2) and its build id.
+  // The image's disk file (image.json's "disk", default base.qcow2, qcow2) and its build id;
+  // `pool` is the RBD pool holding the disk instead (image.json's "pool": a custom image made
+  // by RbdStorage, whose directory here holds only its boot files).
   struct ImageBase {
-    std::string path, build_id;
+    std::string path, build_id, pool;
   };
   Result<ImageBase> BaseOf(const std::string& image_id) const;
+
+  // MakeImage in steps, for a store that keeps the image's disk elsewhere (RbdStorage). A build
+  // happens in <image dir>.part/:
+  // - StartImage makes it, empty;
+  // - OpenImageSource finds the build's source (downloaded into it, a user's file checked);
+  // - ConvertImage writes the source as `format` to `target` (a file, or a qemu-img rbd: name),
+  //   under limits when it is a user's file;
+  // - FinishImage writes image.json (the disk base.qcow2 beside it, or in RBD pool `pool`) and
+  //   links the boot image's kernel and initrd in, then InstallImage renames it into place.
+  struct ImageSource {
+    std::string name, format;
+    bool untrusted = false;
+  };
+  Status StartImage(const std::string& image_id);
+  Result<ImageSource> OpenImageSource(const DesiredImageBuild& b,
+                                      const std::function<void(int)>& progress);
+  Status ConvertImage(const ImageSource& source, const std::string& target,
+                      const std::string& format);
+  Status FinishImage(const DesiredImageBuild& b, const std::string& pool);
+  Status InstallImage(const std::string& image_id);
+  // ExportImage of the disk `source` (a qemu-img name) in `source_format`.
+  Status ExportImageFrom(const DesiredImageExport& e, const std::string& source,
+                         const std::string& source_format);
 
   // Where things are (for tests and for the built-in image check).
   std::string ImageDirOf(const std::string& image_id) const;  // <dir>/<image-id>

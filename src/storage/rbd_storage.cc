@@ -112,8 +112,9 @@ std::vector<std::string> RbdStorage::Rbd(std::vector<std::string> args) const {
   std::vector<std::string> a = Ceph("rbd", {});
   // The commands that print progress (to stderr, which Run keeps) take --no-progress; the
   // others refuse it.
-  static const std::set<std::string> kProgress = {"rm",     "cp",          "resize",  "export-diff",
-                                                  "create", "snap create", "snap rm", "snap purge"};
+  static const std::set<std::string> kProgress = {
+      "rm",     "cp",     "resize", "export-diff", "create", "snap create", "snap rm",
+      "import", "export", "snap purge"};
   bool progress = !args.empty() && (kProgress.count(args[0]) ||
                                     (args.size() > 1 && kProgress.count(args[0] + " " + args[1])));
   a.insert(a.end(), args.begin(), args.end());
@@ -175,12 +176,29 @@ Status RbdStorage::MarkOwner(const std::string& name) {
   return RunOk(Rbd({"image-meta", "set", Spec(name), kOwnerKey, host_}));
 }
 
+bool RbdStorage::OwnedHere(const std::string& name) {
+  auto owner = Run(Rbd({"image-meta", "get", Spec(name), kOwnerKey}));
+  return owner.ok() && owner->substr(0, owner->find_last_not_of("\r\n") + 1) == host_;
+}
+
 Result<std::string> RbdStorage::EnsureBase(const std::string& image_id) {
   std::lock_guard<std::mutex> lock(base_mu_);
+  // A custom image has no build id, and one made into the pool has its base there already
+  // (rbd_images.cc): this host may hold only its boot files.
+  bool custom = image_id.rfind("m-", 0) == 0;
+  if (custom) {
+    OPENECS_ASSIGN_OR_RETURN(auto have, SizeOf("base." + image_id));
+    if (have) return "base." + image_id;
+  }
   OPENECS_ASSIGN_OR_RETURN(LocalStorage::ImageBase base, local_->BaseOf(image_id));
+  if (!base.pool.empty())
+    return Fail("image " + image_id + " has no disk in pool " + spec_.pool + " (base." +
+                image_id + ")");
   std::string name = "base." + image_id + (base.build_id.empty() ? "" : "." + base.build_id);
-  OPENECS_ASSIGN_OR_RETURN(auto have, SizeOf(name));
-  if (have) return name;
+  if (!custom) {
+    OPENECS_ASSIGN_OR_RETURN(auto have, SizeOf(name));
+    if (have) return name;
+  }
   std::string part = name + ".part." + host_;
   OPENECS_RETURN_IF_ERROR(Remove(part));
   auto fail = [&](Error e) -> Result<std::string> {
@@ -306,6 +324,11 @@ Result<std::pair<std::string, int64_t>> RbdStorage::Checksum(const std::string& 
                            Run({"bash", "-o", "pipefail", "-c", rbd + "| sha256sum"}));
   std::string sum = out.substr(0, out.find(' '));
   if (sum.size() != 64) return Fail("checksum of " + Spec(name) + ": " + out);
+  OPENECS_ASSIGN_OR_RETURN(int64_t used, UsedBytes(name));
+  return std::make_pair(sum, used);
+}
+
+Result<int64_t> RbdStorage::UsedBytes(const std::string& name) {
   OPENECS_ASSIGN_OR_RETURN(std::string du, Run(Rbd({"du", "--format", "json", Spec(name)})));
   auto j = json::parse(du, nullptr, false);
   int64_t used = 0;  // {"images":[{"name":..., "used_size": N}]}
@@ -313,7 +336,7 @@ Result<std::pair<std::string, int64_t>> RbdStorage::Checksum(const std::string& 
     for (const auto& i : j["images"])
       if (i.is_object() && i.contains("used_size") && i["used_size"].is_number_integer())
         used += i["used_size"].get<int64_t>();
-  return std::make_pair(sum, used);
+  return used;
 }
 
 Status RbdStorage::VerifySnapshot(const std::string& snapshot_id, const std::string& checksum) {
@@ -422,8 +445,7 @@ Status RbdStorage::Collect(const std::set<std::string>& keep,
       if (id.ends_with(suffix)) id.resize(id.size() - std::string(suffix).size());
     bool disk = id.rfind("d-", 0) == 0, snapshot = id.rfind("s-", 0) == 0;
     if (!(disk && !keep.count(id)) && !(snapshot && !keep_snapshots.count(id))) continue;
-    auto owner = Run(Rbd({"image-meta", "get", Spec(name), kOwnerKey}));
-    if (!owner.ok() || owner->substr(0, owner->find_last_not_of("\r\n") + 1) != host_) continue;
+    if (!OwnedHere(name)) continue;
     Status st = Remove(name);
     if (st.ok())
       LOG_INFO("rbd: {} {} removed from pool {} (it is gone)", disk ? "disk" : "snapshot", name,

@@ -14,9 +14,15 @@
 //   checksum is the sha256 of `rbd export-diff` of that image (its allocated extents, in
 //   order), checked before anything is made from it.
 // - images made while the disk is being written are "<name>.part" until whole, and renamed.
-// - local disks (ephemeral_*), built-in and custom images, imports and exports stay on the
-//   host's file system: every call about them goes to the LocalStorage this one is given. A
-//   custom image made from a snapshot is read from the pool (qemu-img reads rbd: names).
+// - a custom image: its disk P/base.<image-id>, raw, with the protected snapshot @base its
+//   system disks are clones of (as a built-in image's base), and its boot files (image.json,
+//   the kernel and initrd it boots with) as one tar, P/boot.<image-id>. Every host of the pool
+//   boots it: the first Boot of it on a host puts the boot files in that host's image store.
+//   Made from a snapshot of the pool, another image of the pool, a download or an exchange file
+//   (qemu-img writes rbd: names); exported by reading its base. Images a host made in its files
+//   before it used the pool stay there, bound to it.
+// - local disks (ephemeral_*), built-in images, imports being downloaded and exports stay on
+//   the host's file system: every call about them goes to the LocalStorage this one is given.
 //
 // Deleting: `rbd rm` removes the image's objects; no later image, of any user, can read them
 // (RBD reads unwritten extents as zeros), which is what erase-on-delete guarantees for files.
@@ -26,7 +32,9 @@
 // is never taken for a deleted one. Every disk and snapshot image carries the name of the host
 // that last opened it (image-meta openecs.host), and Collect removes only images of this host
 // that the server no longer lists: a host with a stale list never removes another's new image.
-// (A deleted disk last used by a host that never comes back stays in the pool.)
+// (A deleted disk last used by a host that never comes back stays in the pool.) Custom images
+// are marked with their maker, which removes them once no record or disk names them and no
+// disk is a clone of their base.
 //
 // Fencing: a guest launched here first cuts off every client of another host that still
 // watches its disks (`rbd status`), with `ceph osd blocklist add <address>`: its QEMU's I/O to
@@ -70,7 +78,9 @@ class RbdStorage final : public Storage {
 
   std::string Name() const override { return "rbd"; }
   std::string SharedId() const override { return RbdSharedId(spec_); }
-  Result<ImageBoot> Boot(const std::string& image_id) override { return local_->Boot(image_id); }
+  // A custom image made into the pool boots with the files its maker put there (fetched into
+  // this host's image store the first time); any other as LocalStorage says.
+  Result<ImageBoot> Boot(const std::string& image_id) override;
   Result<DiskVolume> Ensure(const DesiredDisk& d, bool* made = nullptr) override;
   Status Erase(const DesiredDisk& d) override;
   Status Fence(const DesiredDisk& d) override;
@@ -84,14 +94,14 @@ class RbdStorage final : public Storage {
   // out whole into "<snapshot-id>.part", then dropped. `live` is not needed.
   Result<SnapshotReport> MakeSnapshot(const DesiredSnapshot& s, const LiveCopy& live,
                                       const std::function<void(int)>& progress) override;
+  // Into the pool (rbd_images.cc): the disk as base.<id>@base, its boot files as boot.<id>.
+  // An image this host made in its files before stays there.
   Result<ImageReport> MakeImage(const DesiredImageBuild& b,
-                                const std::function<void(int)>& progress) override {
-    return local_->MakeImage(b, progress);
-  }
-  Status ExportImage(const DesiredImageExport& e) override { return local_->ExportImage(e); }
-  Status CollectImages(const std::set<std::string>& keep) override {
-    return local_->CollectImages(keep);
-  }
+                                const std::function<void(int)>& progress) override;
+  Status ExportImage(const DesiredImageExport& e) override;
+  // Boot files fetched here, and the images in files, as LocalStorage does; in the pool, the
+  // images of this host not in `keep` whose base no disk is a clone of.
+  Status CollectImages(const std::set<std::string>& keep) override;
   Status Collect(const std::set<std::string>& keep,
                  const std::set<std::string>& keep_snapshots) override;
 
@@ -99,6 +109,8 @@ class RbdStorage final : public Storage {
   DiskVolume VolumeOf(const std::string& name) const;
   // The sha256 of `rbd export-diff` of image `name`, and the bytes it holds.
   Result<std::pair<std::string, int64_t>> Checksum(const std::string& name);
+  // The bytes image `name` and its snapshots hold (`rbd du`).
+  Result<int64_t> UsedBytes(const std::string& name);
 
  private:
   // `program` (rbd, ceph) with the cluster options, then `args`.
@@ -115,6 +127,8 @@ class RbdStorage final : public Storage {
   Status Rename(const std::string& from, const std::string& to);
   Status Grow(const std::string& name, int64_t have, int64_t want);
   Status MarkOwner(const std::string& name);
+  // True if image `name` carries this host's owner mark.
+  bool OwnedHere(const std::string& name);
   // A new image `name` of `bytes`: a clone of the image's base if image_id is given, else
   // empty. Nothing is left if it fails.
   Status Create(const std::string& name, const std::string& image_id, int64_t bytes);
@@ -123,10 +137,17 @@ class RbdStorage final : public Storage {
   Result<std::string> EnsureBase(const std::string& image_id);
   // Image `snapshot_id` after checking that its checksum is `checksum`.
   Status VerifySnapshot(const std::string& snapshot_id, const std::string& checksum);
+  // True if custom image `image_id` was made into the pool (its boot files are there).
+  Result<bool> InPool(const std::string& image_id);
+  // Puts the pool's boot files of image `image_id` into this host's image store.
+  Status FetchBoot(const std::string& image_id);
+  // The report of an image made into the pool.
+  Result<ImageReport> PoolImageReport(const std::string& image_id);
 
   RbdSpec spec_;
   std::string host_;
   std::mutex base_mu_;  // one EnsureBase at a time: two disks of one image share its base
+  std::mutex boot_mu_;  // one FetchBoot at a time: two guests of one image share its files
   std::unique_ptr<LocalStorage> local_;
 };
 

@@ -68,22 +68,32 @@ class RbdStorageTest : public ::testing::Test {
     ASSERT_TRUE(
         openecs::Run({"qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 64k", dir + "/base.qcow2"})
             .ok());
-    ASSERT_TRUE(
-        WriteFileAtomic(dir + "/image.json", R"({"disk":"base.qcow2","build_id":"b1"})").ok());
+    // It boots with a kernel and an initrd (custom images made from it carry them).
+    ASSERT_TRUE(WriteFileAtomic(dir + "/image.json",
+                                R"({"disk":"base.qcow2","build_id":"b1","kernel":"vmlinuz",)"
+                                R"("initrd":"initrd.img","cmdline":"console=ttyS0 quiet"})")
+                    .ok());
+    ASSERT_TRUE(WriteFileAtomic(dir + "/vmlinuz", "KERNEL").ok());
+    ASSERT_TRUE(WriteFileAtomic(dir + "/initrd.img", "INITRD").ok());
   }
   void TearDown() override {
     if (root_.empty()) return;
     // Everything this test's hosts made; then the image's base, which nothing collects.
     for (const char* host : {"a", "b"}) (void)Storage(host)->Collect({}, {});
+    for (const char* host : {"a", "b"}) (void)Storage(host)->CollectImages({});
     std::string base = spec_.pool + "/base.img-" + tag_ + ".b1";
     (void)openecs::Run(Rbd({"snap", "unprotect", base + "@base"}));
     (void)openecs::Run(Rbd({"snap", "purge", base}));
     (void)openecs::Run(Rbd({"rm", base}));
     fs::remove_all(root_);
   }
-  std::unique_ptr<RbdStorage> Storage(const std::string& host) {
-    auto local = std::make_unique<LocalStorage>(root_ + "/pool", root_ + "/images",
-                                                root_ + "/snapshots", root_ + "/custom");
+  // `own_files`: the host has its own image store and exchange directory (another machine);
+  // otherwise the hosts share one.
+  std::unique_ptr<RbdStorage> Storage(const std::string& host, bool own_files = false) {
+    std::string mine = own_files ? "-" + host : "";
+    auto local =
+        std::make_unique<LocalStorage>(root_ + "/pool", root_ + "/images", root_ + "/snapshots",
+                                       root_ + "/custom" + mine, root_ + "/exchange" + mine);
     return std::make_unique<RbdStorage>(spec_, tag_ + "-" + host, std::move(local));
   }
   std::vector<std::string> Rbd(std::vector<std::string> args) {
@@ -236,6 +246,89 @@ TEST_F(RbdStorageTest, CollectRemovesOnlyThisHostsImagesThatAreGone) {
   EXPECT_FALSE(Exists(Id("d-gone")));
   EXPECT_FALSE(Exists(Id("s-gone")));
   EXPECT_TRUE(Exists(Id("d-other"))) << "another host's disk is never this host's to remove";
+}
+
+// A custom image is made into the pool: its disk a protected base, its boot files beside it.
+// Another host, which has none of its files, boots it and makes system disks of it; images are
+// copied and exported from the pool; the maker removes it once it is gone and no disk is a clone.
+TEST_F(RbdStorageTest, CustomImagesLiveInThePoolAndBootOnEveryHost) {
+  auto a = Storage("a", true), b = Storage("b", true);
+  ASSERT_TRUE(a->Ensure(Disk(Id("d-src"), "system", 1)).ok());
+  Write(Id("d-src"), "0x42");
+  DesiredSnapshot snap;
+  snap.snapshot_id = Id("s-img");
+  snap.disk_id = Id("d-src");
+  auto made = a->MakeSnapshot(snap, nullptr, [](int) {});
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  std::string image = "m-" + tag_;
+  DesiredImageBuild build;
+  build.image_id = image;
+  build.snapshot_id = snap.snapshot_id;
+  build.snapshot_checksum = made->checksum;
+  build.boot_image_id = "img-" + tag_;
+  build.os_name = "Test Linux";
+  int last = 0;
+  auto r = a->MakeImage(build, [&](int p) { last = p; });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->done);
+  EXPECT_EQ(r->storage, a->SharedId());
+  EXPECT_FALSE(r->storage.empty()) << "scripts/ceph's conf names the cluster's fsid";
+  EXPECT_EQ(r->size_gib, 1);
+  EXPECT_GT(r->size_bytes, 0);
+  EXPECT_GE(last, 80);
+  EXPECT_TRUE(Exists("base." + image));
+  EXPECT_TRUE(Exists("boot." + image));
+  EXPECT_FALSE(fs::exists(root_ + "/custom-a/" + image + "/base.qcow2")) << "not in files";
+  auto again = a->MakeImage(build, [](int) {});  // a stale desired state: not made again
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->size_bytes, r->size_bytes);
+
+  // Host b: nothing of it in its files; Boot fetches the boot files, with their content.
+  EXPECT_FALSE(fs::exists(root_ + "/custom-b/" + image));
+  auto boot = b->Boot(image);
+  ASSERT_TRUE(boot.ok()) << boot.error().message;
+  EXPECT_EQ(boot->kernel, root_ + "/custom-b/" + image + "/vmlinuz");
+  EXPECT_EQ(ReadFile(boot->kernel), "KERNEL");
+  EXPECT_EQ(ReadFile(boot->initrd), "INITRD");
+  EXPECT_EQ(boot->cmdline, "console=ttyS0 quiet");
+  EXPECT_FALSE(b->Boot("m-" + tag_ + "x").ok()) << "an image the pool does not hold";
+  DesiredDisk sys = Disk(Id("d-img"), "system", 2);
+  sys.image_id = image;
+  auto volume = b->Ensure(sys);
+  ASSERT_TRUE(volume.ok()) << volume.error().message;
+  EXPECT_TRUE(Holds(Id("d-img"), "0x42")) << "the snapshot's content";
+  auto info = openecs::Run(Rbd({"info", "--format", "json", spec_.pool + "/" + Id("d-img")}));
+  ASSERT_TRUE(info.ok());
+  EXPECT_NE(info->find("base." + image), std::string::npos) << "a clone of the base: " << *info;
+
+  // CopyImage on host b, from the pool into the pool; ExportImage there too.
+  DesiredImageBuild copy;
+  copy.image_id = image + "c";
+  copy.source_url = "image:" + image;
+  copy.boot_image_id = "img-" + tag_;
+  ASSERT_TRUE(b->MakeImage(copy, [](int) {}).ok());
+  EXPECT_TRUE(Exists("base." + image + "c"));
+  DesiredImageExport out{image, "t-1", "acct/bucket/" + image + ".qcow2", "qcow2"};
+  ASSERT_TRUE(b->ExportImage(out).ok());
+  auto exported = openecs::Run({"qemu-io", "-f", "qcow2", "-c", "read -P 0x42 0 64k",
+                                root_ + "/exchange-b/acct/bucket/" + image + ".qcow2"});
+  ASSERT_TRUE(exported.ok()) << exported.error().message;
+  EXPECT_EQ(exported->find("verification failed"), std::string::npos) << *exported;
+
+  // Gone from the records: the maker keeps it while a disk is its clone, then removes it; the
+  // copy is host b's to remove; each host drops the boot files it fetched.
+  ASSERT_TRUE(a->CollectImages({}).ok());
+  EXPECT_TRUE(Exists("base." + image)) << "d-img is a clone of it";
+  EXPECT_TRUE(Exists("boot." + image));
+  EXPECT_TRUE(Exists("base." + image + "c")) << "host b's image";
+  ASSERT_TRUE(b->Erase(sys).ok());
+  ASSERT_TRUE(a->CollectImages({}).ok());
+  EXPECT_FALSE(Exists("base." + image));
+  EXPECT_FALSE(Exists("boot." + image));
+  EXPECT_FALSE(fs::exists(root_ + "/custom-a/" + image));
+  ASSERT_TRUE(b->CollectImages({}).ok());
+  EXPECT_FALSE(Exists("base." + image + "c"));
+  EXPECT_FALSE(fs::exists(root_ + "/custom-b/" + image));
 }
 
 // Fence reads the real `rbd status` output: a watcher of this host (here qemu-io holding the

@@ -73,7 +73,8 @@ class Storage {
   // every host of the same pool reports alike (HostInfo::storage).
   virtual std::string SharedId() const { return ""; }
 
-  // How image `image_id` boots; an error if the image is not on this host.
+  // How image `image_id` boots; an error if the image is not on this host (nor in the storage
+  // it shares).
   virtual Result<ImageBoot> Boot(const std::string& image_id) = 0;
 
   // The disk exists and holds at least d.size_gib: made if missing (a system disk from
@@ -110,7 +111,9 @@ class Storage {
 
   // Makes custom image b.image_id (from a checked snapshot, an http:// download, an
   // "exchange:<bucket>/<object>" file or "image:<id>"), calling `progress` with percents; a
-  // failure leaves nothing behind; an image already made is not made again.
+  // failure leaves nothing behind; an image already made is not made again. The report's
+  // `storage` is SharedId() when the image was made where every host sharing it can boot it
+  // (Boot on any of them), "" when only this host has it.
   virtual Result<ImageReport> MakeImage(const DesiredImageBuild& b,
                                         const std::function<void(int)>& progress) = 0;
   // Writes custom image e.image_id into the exchange area as e.object in e.format.

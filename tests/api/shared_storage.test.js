@@ -168,3 +168,38 @@ test('a host whose agent goes silent is lost: its instances on the pool start el
   assert.deepEqual(onHost(fresh), ['pool-1']);
   for (const id of [mover, local, fresh]) await release(id);
 });
+
+test('an image made on a host of the pool is kept in the pool: its instances start on the other host, and move when theirs is lost', { timeout: 120000 }, async () => {
+  // Two 4-vCPU instances: one of them on a host of the pool, the image's source.
+  const first = [await run(), await run()];
+  const source = first.find((id) => onHost(id)[0] !== 'files');
+  const maker = onHost(source)[0];
+  const other = maker === 'pool-1' ? 'pool-2' : 'pool-1';
+  const imageId = wire(await ecs.createImage(new Ecs.CreateImageRequest({ regionId: REGION, instanceId: source, imageName: 'pooled' }))).ImageId;
+  const describe = async () => wire(await ecs.describeImages(new Ecs.DescribeImagesRequest({ regionId: REGION, imageId, status: 'Creating,Available,CreateFailed' }))).Images.Image[0];
+  await h.waitFor(async () => (await describe()).Status === 'Available', 20000, 100, 'the image made');
+  for (const id of first) await release(id);
+
+  // Its maker is lost: an instance of the image starts on the other host of the pool, never on
+  // the files host; with that host full, there is no room for another.
+  await kill(maker);
+  await h.waitFor(async () => (await hostNamed(maker)).State === 'Lost', 30000, 200, `${maker} lost`);
+  const y = await run({ imageId });
+  assert.deepEqual(onHost(y), [other]);
+  await expectError(h.runInstances(ecs, net, { instanceType: BIG, imageId }), 'OperationDenied.NoStock');
+
+  // The maker is back, and the other host goes: the instance moves to the maker, with its event.
+  agents[maker] = new h.AgentProcess(server, maker, ['--fake-host-vcpus', '4', ...SHARED]);
+  await h.waitFor(async () => (await hostNamed(maker)).State === 'Up', 30000, 200, `${maker} back`);
+  await kill(other);
+  await h.waitFor(async () => (await hostNamed(other)).State === 'Lost', 30000, 200, `${other} lost`);
+  await h.waitStatus(ecs, [y], 'Running', 20000);
+  assert.ok(agents[maker].guests().has(y), `it runs on ${maker}`);
+  const [[type]] = await events(y);
+  assert.equal(type, 'SystemFailure.Reboot');
+
+  agents[other] = new h.AgentProcess(server, other, ['--fake-host-vcpus', '4', ...SHARED]);
+  await h.waitFor(async () => (await hosts()).every((x) => x.State === 'Up'), 30000, 200, 'every host back');
+  await release(y);
+  await ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: REGION, imageId }));
+});

@@ -212,3 +212,37 @@ test('host 2 is lost with its guest still running: the instance starts on host 1
   await release([x]);
   await h.waitFor(async () => disks.every((d) => !store.hasDisk(d.DiskId)), 60000, 500, 'X\'s disks removed from the pool');
 });
+
+test('an image made on one host lives in the pool: an instance of it boots on the other host and reads what the first guest wrote', async () => {
+  const net = await h.createNetwork(ecs, vpc, { name: 'pooled', vpcCidr: '10.13.0.0/16', vswCidr: '10.13.1.0/24' });
+  const script = (body) => Buffer.from(`#!/bin/sh\n${body}\n`).toString('base64');
+  const run = async (extra) => (await h.runInstances(ecs, net, { instanceType: 'ecs.c7.large', ...extra }))[0];
+  // The writer fills its host (two vCPUs each): the reader can only go to the other one.
+  const writer = await run({ hostName: 'writer',
+    userData: script('echo "golden-$(hostname)" >/root/golden.txt; sync; while true; do echo "probe wrote $(cat /root/golden.txt)" >/dev/console; sleep 1; done &') });
+  await h.waitBooted(ecs, [writer], BOOT_MS);
+  await probes.expectProbe(ecs, writer, 'wrote', 'golden-writer', 'the writer wrote its file', 60000);
+  const writerOnHost2 = host2.runs(writer);
+
+  const t0 = Date.now();
+  const id = wire(await ecs.createImage(new Ecs.CreateImageRequest({ regionId: h.REGION, instanceId: writer, imageName: 'pooled' }))).ImageId;
+  const describe = async () => wire(await ecs.describeImages(new Ecs.DescribeImagesRequest({ regionId: h.REGION, imageId: id, status: 'Creating,Available,CreateFailed' }))).Images.Image[0];
+  await h.waitFor(async () => (await describe()).Status === 'Available', 300000, 500, `image ${id} Available`);
+  console.log(`# CreateImage into the pool: Available after ${Date.now() - t0} ms`);
+  assert.ok(store.hasDisk(`base.${id}`) && store.hasDisk(`boot.${id}`), 'its disk and boot files are in the pool');
+  const maker = writerOnHost2 ? host2.dataDir : server.dataDir;
+  assert.ok(!fs.existsSync(path.join(maker, 'images', id, 'base.qcow2')), 'not in the maker\'s files');
+
+  const reader = await run({ imageId: id, hostName: 'reader',
+    userData: script('while true; do echo "probe golden $(cat /root/golden.txt 2>/dev/null || echo none) $(hostname)" >/dev/console; sleep 1; done &') });
+  await h.waitBooted(ecs, [reader], BOOT_MS);
+  assert.equal(host2.runs(reader), !writerOnHost2, `the reader runs on host ${writerOnHost2 ? 1 : 2}, apart from the maker`);
+  await probes.expectProbe(ecs, reader, 'golden', 'golden-writer reader', 'the reader boots the image and reads the writer\'s file', 60000);
+  const other = writerOnHost2 ? server.dataDir : host2.dataDir;
+  assert.ok(fs.existsSync(path.join(other, 'images', id, 'image.json')), 'the other host fetched the boot files');
+
+  for (const x of [writer, reader]) await ecs.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: x, force: true }));
+  await h.waitGone(ecs, [writer, reader], 120000);
+  await ecs.deleteImage(new Ecs.DeleteImageRequest({ regionId: h.REGION, imageId: id }));
+  await h.waitFor(async () => !store.hasDisk(`base.${id}`) && !store.hasDisk(`boot.${id}`), 120000, 500, 'the image removed from the pool');
+});
