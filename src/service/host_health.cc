@@ -125,8 +125,8 @@ void SettleInstancesOf(Txn& txn, const Host& lost, std::vector<HostCapacity>& ho
       Demand d = RestartDemandOf(s, i);
       if (d.storage.empty()) {
         why = gone +
-              " and the instance cannot leave it (local disks, a custom image, a "
-              "deployment set or a dedicated host, or disks only that host keeps)";
+              " and the instance cannot leave it (local disks, a custom image kept in its "
+              "files, a deployment set or a dedicated host, or disks only that host keeps)";
       } else if (auto pick = PickHost(hosts, d)) {
         MoveTo(txn, i, hosts[*pick], d, gone);
         ++out.moved;

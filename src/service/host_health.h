@@ -17,7 +17,8 @@
 //    would expect of a cloud whose physical server failed (ECS's maintenance attributes):
 //    * to be running (Running, Starting, Pending), maintenance action not Stop, and every disk
 //      on storage other hosts share (capacity.h RestartDemandOf: no local disks, a built-in
-//      image, no deployment set, not on a dedicated host): started again on another host of
+//      image or one made into that storage, no deployment set, not on a dedicated host):
+//      started again on another host of
 //      that storage in its zone, its disks with it; event SystemFailure.Reboot. The new host
 //      fences the old one off the disks before it launches the guest (storage.h Fence);
 //    * otherwise to be running, or Stopping: Stopped, its claim on the lost host given up;
