@@ -60,6 +60,8 @@ void StopOnLostHost(Txn& txn, Instance& i, const std::string& why) {
     i.public_ip_on_start = true;
   }
   txn.Touch(i);
+  // Disks being plugged in or out settle as on any stopped instance: no host will report them.
+  SettleDisks(txn, i, std::nullopt, {});
 }
 
 // The instances being released on `host` (their host would have finished it).

@@ -21,7 +21,9 @@
 //      started again on another host of
 //      that storage in its zone, its disks with it; event SystemFailure.Reboot. The new host
 //      fences the old one off the disks before it launches the guest (storage.h Fence);
-//    * otherwise to be running, or Stopping: Stopped, its claim on the lost host given up;
+//    * otherwise to be running, or Stopping: Stopped, its claim on the lost host given up, a
+//      disk it was attaching In_use (attached at its next start), one it was detaching
+//      Available;
 //      event SystemFailure.Stop with the reason (no room elsewhere, local disks, ...). Its stop
 //      mode is StopInstances' rule (StopCharging for a pay-as-you-go instance without local
 //      disks), or the one a stop in progress asked for. StartInstance places it again:

@@ -152,7 +152,32 @@ TEST_F(HostHealthTest, ALostHostsInstancesMoveWithTheirDisksOrStop) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kNoStock);
 
-  // The host with its own files goes: its instance cannot leave, and stops.
+  // The host with its own files goes while its instance plugs a disk in and its data disk out:
+  // the instance cannot leave, and stops; the disks settle as on a stopped instance.
+  std::string detaching, attaching = "d-plugging";
+  ASSERT_TRUE(cloud_
+                  ->Write([&](Txn& txn) -> Status {
+                    Instance& i = txn.state().instances.at(local);
+                    Disk& data = txn.state().disks.at(i.disk_ids.back());
+                    detaching = data.id;
+                    data.status = "Detaching";
+                    txn.Touch(data);
+                    Disk plug{.id = attaching,
+                              .account_id = "acct",
+                              .region_id = "local",
+                              .zone_id = "local-a",
+                              .type = "data",
+                              .category = "cloud_essd",
+                              .size_gib = 20};
+                    plug.status = "Attaching";
+                    plug.instance_id = local;
+                    plug.host_id = "files";
+                    txn.Put(plug);
+                    i.disk_ids.push_back(attaching);
+                    txn.Touch(i);
+                    return Ok();
+                  })
+                  .ok());
   auto files = Pass(kLostAfter + 9000, 0, kLostAfter + 1);
   EXPECT_EQ(files.lost, std::vector<std::string>{"files"});
   EXPECT_EQ(files.stopped, 1);
@@ -163,6 +188,12 @@ TEST_F(HostHealthTest, ALostHostsInstancesMoveWithTheirDisksOrStop) {
   EXPECT_EQ(l.host_id, "files");  // its disks are there
   EXPECT_EQ(l.stopped_mode, "StopCharging");
   EXPECT_EQ(Events(local), std::vector<std::string>{"SystemFailure.Stop"});
+  cloud_->Read<int>([&](const State& s) {
+    EXPECT_EQ(s.disks.at(attaching).status, "In_use");
+    EXPECT_EQ(s.disks.at(detaching).status, "Available");
+    EXPECT_EQ(s.instances.at(local).disk_ids.size(), 2u);  // the system disk and the new one
+    return 0;
+  });
   // While its host is lost it cannot start.
   PowerRequest start_local{
       .account_id = "acct", .instance_ids = {local}, .mode = BatchMode::kSuccessFirst};
