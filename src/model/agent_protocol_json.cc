@@ -36,8 +36,7 @@ OPENECS_JSON(DesiredImageBuild, image_id, snapshot_id, snapshot_checksum, boot_i
              source_format, os_name)
 OPENECS_JSON(DesiredImageExport, image_id, task_id, object, format)
 OPENECS_JSON(ImageExportReport, image_id, task_id, failed, error)
-OPENECS_JSON(ImageReport, image_id, progress, done, failed, error, size_bytes, size_gib,
-             storage)
+OPENECS_JSON(ImageReport, image_id, progress, done, failed, error, size_bytes, size_gib, storage)
 OPENECS_JSON(DesiredInvocation, invoke_id, instance_id, kind, script, working_dir, username,
              timeout_s, started, stop, directory, name, content, mode, owner, group, overwrite)
 OPENECS_JSON(InvocationReport, invoke_id, instance_id, state, exit_code, output, dropped, timed_out,

@@ -227,7 +227,7 @@ struct CustomImage {
   // The storage the image's disk and boot files live in when hosts share it (Host::storage, an
   // RBD pool): any host of it can start the image's instances. "": only host_id's store has it.
   std::string storage;
-  int size_gib = 0;                // the smallest system disk it fits
+  int size_gib = 0;  // the smallest system disk it fits
   int64_t size_bytes = 0;
   std::string os_name;
   std::string os_type = "linux";

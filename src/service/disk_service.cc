@@ -494,9 +494,9 @@ Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) 
       return MakeError(ErrorCode::kInvalidImageIdNotFound,
                        "The specified image " + r.image_id + " does not exist.");
     if (Reach here{inst->host_id, ""}; !inst->host_id.empty() && !Narrow(s, here, image_reach))
-      return MakeError(ErrorCode::kOperationDenied, "The image is kept on host " +
-                                                        image_reach.host +
-                                                        "; the instance runs on another host.");
+      return MakeError(
+          ErrorCode::kOperationDenied,
+          "The image is kept on host " + image_reach.host + "; the instance runs on another host.");
     if (inst->status != InstanceStatus::kStopped)
       return MakeError(ErrorCode::kIncorrectInstanceStatus,
                        "The system disk of a Stopped instance only can be replaced.");

@@ -267,27 +267,27 @@ TEST_F(HostHealthTest, ManySilentAtOnceAreHeldBackAndTheRestStopWithoutRoom) {
 // files. The first starts anywhere on the pool and its instances move when pool-1 is lost; the
 // second is bound to pool-1. A report naming a storage pool-1 does not share is not believed.
 TEST_F(HostHealthTest, AnImageMadeIntoThePoolGoesWhereThePoolIs) {
-  ASSERT_TRUE(cloud_
-                  ->Write([&](Txn& txn) -> Status {
-                    for (const char* id : {"m-pooled", "m-files", "m-liar"})
-                      txn.Put(CustomImage{.id = id,
-                                          .account_id = "acct",
-                                          .region_id = "local",
-                                          .name = id,
-                                          .boot_image_id = "debian_12_tiny_x64_openecs",
-                                          .host_id = "pool-1",
-                                          .size_gib = 1});
-                    ImageReport r{.progress = 100, .done = true};
-                    for (auto [id, storage] : {std::pair{"m-pooled", "rbd:f/p"},
-                                               {"m-files", ""},
-                                               {"m-liar", "rbd:other/p"}}) {
-                      r.image_id = id;
-                      r.storage = storage;
-                      ApplyImageReport(txn, "pool-1", r);
-                    }
-                    return Ok();
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      cloud_
+          ->Write([&](Txn& txn) -> Status {
+            for (const char* id : {"m-pooled", "m-files", "m-liar"})
+              txn.Put(CustomImage{.id = id,
+                                  .account_id = "acct",
+                                  .region_id = "local",
+                                  .name = id,
+                                  .boot_image_id = "debian_12_tiny_x64_openecs",
+                                  .host_id = "pool-1",
+                                  .size_gib = 1});
+            ImageReport r{.progress = 100, .done = true};
+            for (auto [id, storage] :
+                 {std::pair{"m-pooled", "rbd:f/p"}, {"m-files", ""}, {"m-liar", "rbd:other/p"}}) {
+              r.image_id = id;
+              r.storage = storage;
+              ApplyImageReport(txn, "pool-1", r);
+            }
+            return Ok();
+          })
+          .ok());
   cloud_->Read<int>([](const State& s) {
     EXPECT_EQ(s.images.at("m-pooled").status, "Available");
     EXPECT_EQ(s.images.at("m-pooled").storage, "rbd:f/p");

@@ -324,8 +324,8 @@ Result<Resolved> Resolve(const State& s, const RunRequest& r, const Launch& l) {
         DedicatedHostFor(s, r.account_id, r.dedicated_host_id, vsw.zone_id, *l.type));
     if (!Narrow(s, res.place, Reach{dh.host_id, ""}))
       return MakeError(ErrorCode::kOperationDenied, "The image or the snapshots are kept on host " +
-                                                        res.place.host + ", not on dedicated host " +
-                                                        dh.id + ".");
+                                                        res.place.host +
+                                                        ", not on dedicated host " + dh.id + ".");
     res.dedicated_host_id = dh.id;
   }
   return res;

@@ -145,10 +145,9 @@ Result<LocalStorage::ImageSource> LocalStorage::OpenImageSource(
 
 Status LocalStorage::ConvertImage(const ImageSource& source, const std::string& target,
                                   const std::string& format) {
-  std::vector<std::string> convert = {"qemu-img", "convert", "-f",   source.format,
+  std::vector<std::string> convert = {"qemu-img", "convert", "-f",        source.format,
                                       "-O",       format,    source.name, target};
-  auto converted =
-      source.untrusted ? RunUntrusted(convert, kConvertAddressSpace, 0) : Run(convert);
+  auto converted = source.untrusted ? RunUntrusted(convert, kConvertAddressSpace, 0) : Run(convert);
   if (!converted.ok())
     return Fail("cannot convert " + source.name + " (" + source.format + ") to " + format + ": " +
                 converted.error().message);
@@ -159,8 +158,8 @@ Status LocalStorage::FinishImage(const DesiredImageBuild& b, const std::string& 
   std::string dir = ImageDirOf(b.image_id), part = dir + ".part";
   std::error_code ec;
   fs::remove(part + "/download", ec);
-  json meta = {{"image_id", b.image_id}, {"os_name", b.os_name}, {"os_type", "linux"},
-               {"machine", "q35"}};
+  json meta = {
+      {"image_id", b.image_id}, {"os_name", b.os_name}, {"os_type", "linux"}, {"machine", "q35"}};
   if (pool.empty()) {
     meta["disk"] = "base.qcow2";
     meta["disk_format"] = "qcow2";

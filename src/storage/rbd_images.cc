@@ -123,7 +123,8 @@ Result<ImageReport> RbdStorage::MakeImage(const DesiredImageBuild& b,
   // the pool for the other hosts.
   if (Status st = local_->FinishImage(b, spec_.pool); !st.ok()) return fail(st.error());
   std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(dir, ec)) files.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    files.push_back(e.path().filename().string());
   std::string tar = dir + "/boot.tar";
   std::vector<std::string> pack = {"tar", "-C", dir, "-cf", tar};
   pack.insert(pack.end(), files.begin(), files.end());

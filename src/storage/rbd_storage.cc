@@ -112,9 +112,9 @@ std::vector<std::string> RbdStorage::Rbd(std::vector<std::string> args) const {
   std::vector<std::string> a = Ceph("rbd", {});
   // The commands that print progress (to stderr, which Run keeps) take --no-progress; the
   // others refuse it.
-  static const std::set<std::string> kProgress = {
-      "rm",     "cp",     "resize", "export-diff", "create", "snap create", "snap rm",
-      "import", "export", "snap purge"};
+  static const std::set<std::string> kProgress = {"rm",     "cp",          "resize",  "export-diff",
+                                                  "create", "snap create", "snap rm", "import",
+                                                  "export", "snap purge"};
   bool progress = !args.empty() && (kProgress.count(args[0]) ||
                                     (args.size() > 1 && kProgress.count(args[0] + " " + args[1])));
   a.insert(a.end(), args.begin(), args.end());
@@ -192,8 +192,8 @@ Result<std::string> RbdStorage::EnsureBase(const std::string& image_id) {
   }
   OPENECS_ASSIGN_OR_RETURN(LocalStorage::ImageBase base, local_->BaseOf(image_id));
   if (!base.pool.empty())
-    return Fail("image " + image_id + " has no disk in pool " + spec_.pool + " (base." +
-                image_id + ")");
+    return Fail("image " + image_id + " has no disk in pool " + spec_.pool + " (base." + image_id +
+                ")");
   std::string name = "base." + image_id + (base.build_id.empty() ? "" : "." + base.build_id);
   if (!custom) {
     OPENECS_ASSIGN_OR_RETURN(auto have, SizeOf(name));
