@@ -167,7 +167,10 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
       bool keeps = std::any_of(s.disks.begin(), s.disks.end(),
                                [&](const auto& d) { return d.second.host_id == h.id; }) ||
                    std::any_of(s.snapshots.begin(), s.snapshots.end(),
-                               [&](const auto& n) { return n.second.host_id == h.id; });
+                               [&](const auto& n) { return n.second.host_id == h.id; }) ||
+                   std::any_of(s.images.begin(), s.images.end(), [&](const auto& m) {
+                     return m.second.host_id == h.id && !m.second.storage.empty();
+                   });
       if (keeps)
         return MakeError(ErrorCode::kInvalidParameter,
                          "host " + info.name + " keeps disks on storage '" +

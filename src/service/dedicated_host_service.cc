@@ -37,12 +37,10 @@ bool Free(const State& s, const Host& host, const std::set<std::string>& dedicat
   if (host.lost_since != 0 || dedicated.count(host.id)) return false;
   for (const auto& [id, i] : s.instances)
     if (i.host_id == host.id) return false;
-  // A custom image kept in the host's own image store: an account launching from it would need
-  // this host. One in the shared storage needs the host only while it makes or exports it.
+  // Custom images: one kept in the host's own image store needs it to launch; one in the shared
+  // storage is still copied, exported and removed by its maker, for whichever account.
   for (const auto& [id, img] : s.images)
-    if (img.host_id == host.id &&
-        (img.storage.empty() || img.status == "Creating" || !img.export_task_id.empty()))
-      return false;
+    if (img.host_id == host.id) return false;
   if (host.storage.empty()) {  // its disks and snapshots are its own files
     for (const auto& [id, d] : s.disks)
       if (d.host_id == host.id) return false;

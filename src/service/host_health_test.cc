@@ -293,6 +293,34 @@ TEST_F(HostHealthTest, AnImageMadeIntoThePoolGoesWhereThePoolIs) {
     EXPECT_EQ(s.images.at("m-pooled").storage, "rbd:f/p");
     EXPECT_EQ(s.images.at("m-files").storage, "");
     EXPECT_EQ(s.images.at("m-liar").storage, "");
+    // Every host of the pool keeps the pooled image (the boot files it fetched); the files host
+    // does not. A copy being made keeps its source, even one deleted meanwhile.
+    auto kept = [&](const std::string& host, const std::string& image) {
+      auto list = ImagesKeptBy(s, host);
+      return std::find(list.begin(), list.end(), image) != list.end();
+    };
+    EXPECT_TRUE(kept("pool-2", "m-pooled"));
+    EXPECT_FALSE(kept("files", "m-pooled"));
+    EXPECT_TRUE(kept("pool-1", "m-files"));
+    EXPECT_FALSE(kept("pool-2", "m-files"));
+    return 0;
+  });
+  ASSERT_TRUE(cloud_
+                  ->Write([&](Txn& txn) -> Status {
+                    txn.Put(CustomImage{.id = "m-copy",
+                                        .account_id = "acct",
+                                        .region_id = "local",
+                                        .name = "m-copy",
+                                        .import_url = "image:m-deleted",
+                                        .host_id = "pool-1"});
+                    return Ok();
+                  })
+                  .ok());
+  cloud_->Read<int>([](const State& s) {
+    for (const char* host : {"pool-1", "pool-2"}) {
+      auto list = ImagesKeptBy(s, host);
+      EXPECT_NE(std::find(list.begin(), list.end(), "m-deleted"), list.end()) << host;
+    }
     return 0;
   });
   auto run = [&](const std::string& image) -> Result<std::string> {

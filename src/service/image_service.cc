@@ -404,9 +404,14 @@ std::vector<std::string> ImagesKeptBy(const State& s, const std::string& host_id
   // (each host caches their boot files) and those the disks in it were made from.
   const std::string& storage = SharedStorageOf(s, host_id);
   std::vector<std::string> out;
-  for (const auto& [id, image] : s.images)
+  for (const auto& [id, image] : s.images) {
     if (image.host_id == host_id || (!storage.empty() && image.storage == storage))
       out.push_back(id);
+    // The source of a copy being made is read until the copy is whole, even once deleted.
+    if (image.status == "Creating" && image.import_url.rfind("image:", 0) == 0 &&
+        (image.host_id == host_id || CanOpenDisksOf(s, image.host_id, host_id)))
+      out.push_back(image.import_url.substr(6));
+  }
   for (const auto& [id, d] : s.disks)
     if (!d.host_id.empty() && !d.image_id.empty() && CanOpenDisksOf(s, d.host_id, host_id) &&
         !FindBuiltinImage(d.image_id))

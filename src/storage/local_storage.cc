@@ -61,6 +61,11 @@ Result<ImageBoot> LocalStorage::Boot(const std::string& image_id) {
   auto text = [&](const char* key) {
     return image.contains(key) && image[key].is_string() ? image[key].get<std::string>() : "";
   };
+  // The kernel and initrd are files of the image's own directory (a custom image's image.json
+  // may come from a shared pool: rbd_storage.h).
+  for (const char* key : {"kernel", "initrd"})
+    if (text(key).find('/') != std::string::npos || text(key) == "..")
+      return Fail("image " + image_id + ": " + key + " names a file outside " + dir);
   ImageBoot b;
   if (!text("kernel").empty()) b.kernel = dir + "/" + text("kernel");
   if (!text("initrd").empty()) b.initrd = dir + "/" + text("initrd");

@@ -43,7 +43,8 @@ Status RbdStorage::FetchBoot(const std::string& image_id) {
   Status st = RunOk(Rbd({"export", Spec(BootName(image_id)), tar}));
   // Written by RbdStorage::MakeImage: plain names in one directory (GNU tar refuses '..' and
   // strips a leading '/' anyway).
-  if (st.ok()) st = RunOk({"tar", "-C", part, "--no-same-owner", "-xf", tar});
+  if (st.ok())
+    st = RunOk({"tar", "-C", part, "--no-same-owner", "--no-same-permissions", "-xf", tar});
   fs::remove(tar, ec);
   if (st.ok()) st = local_->InstallImage(image_id);
   if (!st.ok()) {
@@ -63,7 +64,8 @@ Result<ImageReport> RbdStorage::PoolImageReport(const std::string& image_id) {
   r.image_id = image_id;
   r.progress = 100;
   r.done = true;
-  OPENECS_ASSIGN_OR_RETURN(r.size_bytes, UsedBytes(base));
+  auto used = UsedBytes(base);  // only shown: an error here does not fail a whole image
+  r.size_bytes = used.ok() ? *used : 0;
   r.size_gib = static_cast<int>((*bytes + (int64_t{1} << 30) - 1) >> 30);
   r.storage = SharedId();
   return r;
@@ -90,6 +92,7 @@ Result<ImageReport> RbdStorage::MakeImage(const DesiredImageBuild& b,
   fs::remove_all(dir, ec);  // the boot files of a build that stopped before its disk was whole
   OPENECS_RETURN_IF_ERROR(Remove(base_part));
   OPENECS_RETURN_IF_ERROR(Remove(boot_part));
+  OPENECS_RETURN_IF_ERROR(Remove(boot));  // put in place just before a build stopped
   OPENECS_RETURN_IF_ERROR(local_->StartImage(id));
   auto fail = [&](Error e) -> Result<ImageReport> {
     (void)Remove(base_part);
@@ -112,8 +115,18 @@ Result<ImageReport> RbdStorage::MakeImage(const DesiredImageBuild& b,
     source = *opened;
   }
   progress(80);
-  if (Status st = local_->ConvertImage(source, QemuName(base_part), "raw"); !st.ok())
+  if (source.untrusted) {
+    // A user's file is read under limits (local_storage.h) into a local raw file first: the
+    // limits would not leave room for librbd's threads, nor should its parser hold the
+    // cluster's key. Then `rbd import` (sparse) puts it in the pool.
+    std::string raw = dir + ".part/disk.raw";
+    Status st = local_->ConvertImage(source, raw, "raw");
+    if (st.ok()) st = RunOk(Rbd({"import", raw, Spec(base_part)}));
+    fs::remove(raw, ec);
+    if (!st.ok()) return fail(st.error());
+  } else if (Status st = local_->ConvertImage(source, QemuName(base_part), "raw"); !st.ok()) {
     return fail(st.error());
+  }
   for (const char* step : {"create", "protect"})
     if (Status st = RunOk(Rbd({"snap", step, Spec(base_part) + "@base"})); !st.ok())
       return fail(st.error());

@@ -314,6 +314,16 @@ TEST_F(RbdStorageTest, CustomImagesLiveInThePoolAndBootOnEveryHost) {
                                 root_ + "/exchange-b/acct/bucket/" + image + ".qcow2"});
   ASSERT_TRUE(exported.ok()) << exported.error().message;
   EXPECT_EQ(exported->find("verification failed"), std::string::npos) << *exported;
+  // ImportImage of that file (a user's: read under limits, then put in the pool).
+  DesiredImageBuild imported;
+  imported.image_id = image + "i";
+  imported.source_url = "exchange:acct/bucket/" + image + ".qcow2";
+  imported.source_format = "qcow2";
+  auto in = b->MakeImage(imported, [](int) {});
+  ASSERT_TRUE(in.ok()) << in.error().message;
+  EXPECT_EQ(in->storage, b->SharedId());
+  EXPECT_TRUE(Holds("base." + image + "i", "0x42"));
+  EXPECT_FALSE(fs::exists(root_ + "/custom-b/" + image + "i/disk.raw"));
 
   // Gone from the records: the maker keeps it while a disk is its clone, then removes it; the
   // copy is host b's to remove; each host drops the boot files it fetched.
@@ -328,6 +338,7 @@ TEST_F(RbdStorageTest, CustomImagesLiveInThePoolAndBootOnEveryHost) {
   EXPECT_FALSE(fs::exists(root_ + "/custom-a/" + image));
   ASSERT_TRUE(b->CollectImages({}).ok());
   EXPECT_FALSE(Exists("base." + image + "c"));
+  EXPECT_FALSE(Exists("base." + image + "i"));
   EXPECT_FALSE(fs::exists(root_ + "/custom-b/" + image));
 }
 

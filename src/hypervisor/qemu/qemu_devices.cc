@@ -252,6 +252,10 @@ Status QemuDriver::SyncDisks(const DesiredVm& vm, std::map<std::string, std::str
     }
     bool made = false;
     Result<DiskVolume> volume = options_.storage->Ensure(WithImage(d, vm), &made);
+    // A disk on shared storage may still be open on a host the server declared lost (one its
+    // instance was detaching it from): cut that host off first, as a launch does.
+    if (volume.ok())
+      if (Status fenced = options_.storage->Fence(d); !fenced.ok()) volume = fenced.error();
     if (!volume.ok()) {
       LOG_WARN("qemu: {}: disk {} refused: {}", id, d.disk_id, volume.error().message);
       (*refused)[d.disk_id] = volume.error().message;
