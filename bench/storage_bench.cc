@@ -1,7 +1,9 @@
 // Storage backends side by side (issue 21): the time each takes to make a system disk of an
 // image (a qcow2 overlay on the image's base file; an RBD clone of the image's base in the
-// pool), an empty data disk, a snapshot of a disk holding data (whole copy plus sha256), and a
-// disk from that snapshot. It calls the product's LocalStorage and RbdStorage, as the agent
+// pool), an empty data disk, a snapshot of a disk holding data (whole copy plus sha256), a
+// disk from that snapshot, a custom image made from the snapshot (CreateImage: a qcow2 file in
+// the host's image store; the image's base and boot files in the pool), and a system disk of
+// that custom image. It calls the product's LocalStorage and RbdStorage, as the agent
 // does, on this machine's files and on the pool of --storage.
 //
 //   build/bin/storage_bench --storage "$(scripts/ceph)" [--gib 20] [--runs 5] [--written-mib 256]
@@ -48,7 +50,8 @@ void Check(const Result<T>& r, const std::string& what) {
 }
 
 struct Figures {
-  double first_system = 0, system = 0, data = 0, snapshot = 0, from_snapshot = 0;
+  double first_system = 0, system = 0, data = 0, snapshot = 0, from_snapshot = 0, image = 0,
+         from_image = 0;
 };
 
 // Runs every step `runs` times on `s`; `write` puts `mib` of data into a disk's volume.
@@ -56,7 +59,7 @@ Figures Measure(Storage& s, const std::string& tag, int gib, int runs, int mib,
                 const std::function<void(const DiskVolume&, int)>& write) {
   Figures f;
   std::string image = BuiltinImages().front().id;
-  std::vector<double> sys, data, snap, from;
+  std::vector<double> sys, data, snap, from, made, of_image;
   auto disk = [&](const std::string& id, const std::string& type) {
     DesiredDisk d;
     d.disk_id = id;
@@ -95,12 +98,24 @@ Figures Measure(Storage& s, const std::string& tag, int gib, int runs, int mib,
     copy.snapshot_id = ds.snapshot_id;
     copy.snapshot_checksum = checksum;
     from.push_back(Ms([&] { Check(s.Ensure(copy), "disk from snapshot"); }));
+    DesiredImageBuild b;
+    b.image_id = "m-b" + n;
+    b.snapshot_id = ds.snapshot_id;
+    b.snapshot_checksum = checksum;
+    b.boot_image_id = image;
+    made.push_back(Ms([&] { Check(s.MakeImage(b, [](int) {}), "custom image"); }));
+    DesiredDisk custom = disk("d-bi" + n, "system");
+    custom.image_id = b.image_id;
+    of_image.push_back(Ms([&] { Check(s.Ensure(custom), "system disk of the custom image"); }));
   }
   f.system = Median(sys);
   f.data = Median(data);
   f.snapshot = Median(snap);
   f.from_snapshot = Median(from);
+  f.image = Median(made);
+  f.from_image = Median(of_image);
   Check(s.Collect({}, {}), "collect");
+  Check(s.CollectImages({}), "collect images");
   return f;
 }
 
@@ -134,11 +149,11 @@ int main(int argc, char** argv) {
   };
   std::printf("%d GiB disks, %d MiB written before each snapshot, median of %d runs (ms)\n", gib,
               mib, runs);
-  std::printf("%-14s %14s %12s %10s %10s %16s\n", "storage", "first system", "system", "data",
-              "snapshot", "from snapshot");
+  std::printf("%-14s %14s %12s %10s %10s %16s %8s %12s\n", "storage", "first system", "system",
+              "data", "snapshot", "from snapshot", "image", "image disk");
   auto print = [](const char* name, const Figures& f) {
-    std::printf("%-14s %14.0f %12.0f %10.0f %10.0f %16.0f\n", name, f.first_system, f.system,
-                f.data, f.snapshot, f.from_snapshot);
+    std::printf("%-14s %14.0f %12.0f %10.0f %10.0f %16.0f %8.0f %12.0f\n", name, f.first_system,
+                f.system, f.data, f.snapshot, f.from_snapshot, f.image, f.from_image);
   };
   {
     auto s = local();

@@ -215,7 +215,9 @@ describe('the agent link over TLS', () => {
 
   test('the server makes and keeps a certificate, prints its fingerprint and serves the API over https', async () => {
     assert.match(fingerprint(), /^sha256:[0-9a-f]{64}$/);
-    assert.match(fs.readFileSync(tlsServer.logFile, 'utf8'), new RegExp(`TLS \\(API and agents\\): https://127\\.0\\.0\\.1:${tlsPort}, certificate ${fingerprint()}`));
+    // The log line may reach the file a moment after the server answers its first call.
+    const line = new RegExp(`TLS \\(API and agents\\): https://127\\.0\\.0\\.1:${tlsPort}, certificate ${fingerprint()}`);
+    await h.waitFor(async () => line.test(fs.readFileSync(tlsServer.logFile, 'utf8')), 10000, 100, 'the TLS line in the server\'s log');
     assert.equal(fs.statSync(path.join(tlsDir(), 'server.key')).mode & 0o077, 0, 'the key is its owner\'s only');
     const regions = wire(await httpsEcs().describeRegions(new Ecs.DescribeRegionsRequest({})));
     assert.ok(regions.Regions.Region.length >= 1);
