@@ -421,8 +421,15 @@ async function waitBooted(ecs, ids, timeoutMs = 20000) {
     }
     return list.every((id) => seen[id] === 'Running/Ok');
   }, timeoutMs, 250, `instances ${list.join(',')} to be Running with HealthStatus Ok`)
-    .catch((e) => {
-      e.message += `; not yet: ${list.filter((id) => seen[id] !== 'Running/Ok').slice(0, 10).map((id) => `${id}=${seen[id]}`).join(', ')}`;
+    .catch(async (e) => {
+      const late = list.filter((id) => seen[id] !== 'Running/Ok');
+      e.message += `; not yet: ${late.slice(0, 10).map((id) => `${id}=${seen[id]}`).join(', ')}`;
+      // The first late one's console: why its OS never said it was up (for the post-mortem).
+      try {
+        const res = await ecs.getInstanceConsoleOutput(new Ecs.GetInstanceConsoleOutputRequest({ regionId: REGION, instanceId: late[0] }));
+        const text = Buffer.from(res.body.toMap().ConsoleOutput || '', 'base64').toString('utf8');
+        e.message += `\n${late[0]}'s console, its end:\n${text.slice(-2000)}`;
+      } catch { /* no console to show */ }
       throw e;
     });
 }
