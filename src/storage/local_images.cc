@@ -227,7 +227,7 @@ Status LocalStorage::CollectImages(const std::set<std::string>& keep) {
   Status result = Ok();
   for (const auto& e : fs::directory_iterator(custom_image_dir_, ec)) {
     std::string name = e.path().filename().string();
-    if (name.rfind("m-", 0) != 0 || !e.is_directory()) continue;
+    if (!IsCustomImage(name) || !e.is_directory()) continue;
     std::string id =
         name.size() > 5 && name.ends_with(".part") ? name.substr(0, name.size() - 5) : name;
     if (keep.count(id)) continue;

@@ -37,7 +37,7 @@ LocalStorage::LocalStorage(std::string dir, std::string image_dir, std::string s
 }
 
 std::string LocalStorage::ImageDirOf(const std::string& image_id) const {
-  return (image_id.rfind("m-", 0) == 0 ? custom_image_dir_ : image_dir_) + "/" + image_id;
+  return (IsCustomImage(image_id) ? custom_image_dir_ : image_dir_) + "/" + image_id;
 }
 
 std::string LocalStorage::FileOf(const DesiredDisk& d) const {

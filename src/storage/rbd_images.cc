@@ -13,13 +13,12 @@ using json = nlohmann::json;
 
 namespace {
 Error Fail(const std::string& what) { return MakeError(ErrorCode::kInternalError, what); }
-bool Custom(const std::string& image_id) { return image_id.rfind("m-", 0) == 0; }
 std::string BaseName(const std::string& image_id) { return "base." + image_id; }
 std::string BootName(const std::string& image_id) { return "boot." + image_id; }
 }  // namespace
 
 Result<bool> RbdStorage::InPool(const std::string& image_id) {
-  if (!Custom(image_id)) return false;
+  if (!IsCustomImage(image_id)) return false;
   if (auto base = local_->BaseOf(image_id); base.ok()) return !base->pool.empty();
   OPENECS_ASSIGN_OR_RETURN(auto boot, SizeOf(BootName(image_id)));
   return boot.has_value();
@@ -27,7 +26,7 @@ Result<bool> RbdStorage::InPool(const std::string& image_id) {
 
 Result<ImageBoot> RbdStorage::Boot(const std::string& image_id) {
   auto boot = local_->Boot(image_id);
-  if (boot.ok() || !Custom(image_id)) return boot;
+  if (boot.ok() || !IsCustomImage(image_id)) return boot;
   OPENECS_ASSIGN_OR_RETURN(bool pooled, InPool(image_id));
   if (!pooled) return boot;
   OPENECS_RETURN_IF_ERROR(FetchBoot(image_id));
@@ -74,7 +73,7 @@ Result<ImageReport> RbdStorage::PoolImageReport(const std::string& image_id) {
 Result<ImageReport> RbdStorage::MakeImage(const DesiredImageBuild& b,
                                           const std::function<void(int)>& progress) {
   const std::string& id = b.image_id;
-  if (!Custom(id)) return Fail("a custom image's id starts with m- (" + id + ")");
+  if (!IsCustomImage(id)) return Fail("a custom image's id starts with m- (" + id + ")");
   // Made in this host's files before the host kept images in the pool: it stays there.
   if (auto local = local_->BaseOf(id); local.ok() && local->pool.empty())
     return local_->MakeImage(b, progress);

@@ -185,7 +185,7 @@ Result<std::string> RbdStorage::EnsureBase(const std::string& image_id) {
   std::lock_guard<std::mutex> lock(base_mu_);
   // A custom image has no build id, and one made into the pool has its base there already
   // (rbd_images.cc): this host may hold only its boot files.
-  bool custom = image_id.rfind("m-", 0) == 0;
+  bool custom = IsCustomImage(image_id);
   if (custom) {
     OPENECS_ASSIGN_OR_RETURN(auto have, SizeOf("base." + image_id));
     if (have) return "base." + image_id;

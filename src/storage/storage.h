@@ -38,6 +38,9 @@ struct RbdImage {
   std::string user;  // the client's id: "admin" for client.admin
 };
 
+// True for a custom image's id (m-...): made by a host, not built in.
+inline bool IsCustomImage(const std::string& image_id) { return image_id.rfind("m-", 0) == 0; }
+
 // How a hypervisor opens a disk.
 struct DiskVolume {
   std::string path;    // a file on this host ("" for an RBD image)
