@@ -101,8 +101,8 @@ Status Agent::Start() {
     Send(InfoNews(driver_->Info(id)));
   });
   pool_ = std::make_unique<boost::asio::thread_pool>(options_.workers);
-  transfer_pool_ = std::make_unique<boost::asio::thread_pool>(2);
-  assistant_pool_ = std::make_unique<boost::asio::thread_pool>(32);
+  transfer_pool_ = std::make_unique<boost::asio::thread_pool>(options_.transfer_workers);
+  assistant_pool_ = std::make_unique<boost::asio::thread_pool>(options_.assistant_workers);
   loop_ = std::thread([this] { Loop(); });
   return Ok();
 }
@@ -144,7 +144,7 @@ void Agent::Loop() {
     // A full sync pulls everything (since=0) and re-checks every guest against the host.
     bool full = NowMillis() - last_full >= options_.full_sync_ms;
     auto desired = agent_metrics::TimedPull(
-        [&] { return channel_->Pull(host_id(), full ? 0 : revision, 500); });
+        [&] { return channel_->Pull(host_id(), full ? 0 : revision, options_.pull_wait_ms); });
     if (!desired.ok()) {
       LOG_WARN("agent: pull failed: {}", desired.error().message);
       if (desired.error().code == ErrorCode::kUnknownHost) {  // the server forgot us

@@ -46,7 +46,10 @@ namespace openecs {
 struct AgentOptions {
   HostInfo host;
   int workers = 32;
+  int transfer_workers = 2;    // image imports and exports
+  int assistant_workers = 32;  // Cloud Assistant commands in guests
   int full_sync_ms = 10000;
+  int pull_wait_ms = 500;  // how long one pull may wait for a change (the loop's other work waits)
   int graceful_stop_timeout_ms = 60000;
   int console_refresh_ms = 2000;    // how often running guests' consoles are re-read
   VpcNetworks* network = nullptr;   // the VPC data plane (null: none on this host)

@@ -39,6 +39,7 @@ Result<std::string> HttpAgentChannel::Call(const std::string& method, const std:
   req.body = body;
   req.timeout_ms = timeout_ms;
   req.tls = trust_;
+  req.source_address = source_address_;
   req.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -31,6 +31,8 @@ class HttpAgentChannel final : public AgentChannel {
   // its own, then a thread moving bytes between it and `fd` until either side closes. http://
   // servers only for now: over https:// it fails (the stream would have to stay inside TLS).
   Status AttachSession(const std::string& host_id, const std::string& session_id, int fd) override;
+  // Connects from this local address (HttpClientRequest::source_address); set before Register.
+  void set_source_address(std::string address) { source_address_ = std::move(address); }
 
  private:
   Result<std::string> Call(const std::string& method, const std::string& target,
@@ -39,6 +41,7 @@ class HttpAgentChannel final : public AgentChannel {
   std::string token_;
   std::string key_file_;
   TlsTrust trust_;
+  std::string source_address_;
   std::mutex mu_;
   std::string key_;  // guarded by mu_
 };

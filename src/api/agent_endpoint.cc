@@ -125,10 +125,11 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       int wait_ms =
           std::clamp(std::stoi(query.count("wait_ms") ? query["wait_ms"] : "0"), 0, 30000);
       HttpResponse r;
-      r.deferred = [this, host_id, since, wait_ms] {
-        auto desired = channel_.Pull(host_id, since, wait_ms);
-        if (!desired.ok()) return FromError(desired.error());
-        return Reply(200, *desired);
+      r.async = [this, host_id, since, wait_ms](std::function<void(HttpResponse)> reply) {
+        channel_.PullAsync(host_id, since, wait_ms,
+                           [reply = std::move(reply)](Result<DesiredState> desired) {
+                             reply(desired.ok() ? Reply(200, *desired) : FromError(desired.error()));
+                           });
       };
       return r;
     }

@@ -191,6 +191,7 @@ struct AgentCmdOptions {
   std::string token_file;
   TlsTrust trust;              // for an https:// server
   std::string metrics_listen;  // "" = no /metrics
+  int simulate_hosts = 0;      // > 0: that many emulated hosts in this process (--driver fake)
 };
 
 // Checks the driver and network choice against this host (every program they need, the
@@ -800,6 +801,73 @@ int RunDev(DevOptions o) {
   return 0;
 }
 
+// `ecsd agent --driver fake --simulate-hosts N`: N emulated hosts in this one process, for scale
+// runs of the control plane (bench/many_hosts.js). Each has its own fake hypervisor and storage,
+// name (<name>-0001, ...), data dir (<data-dir>/sim/0001, its credential and journal) and agent,
+// and pulls and reports over HTTP as N machines would; against a server on loopback each
+// connects from its own address (127.1.x.y), as N machines would from theirs. Each agent keeps
+// four threads and waits up to 5 s per pull (a real one 0.5 s: consoles and readiness checks
+// are its other work, and emulated guests have none worth the calls).
+int RunSimulatedHosts(const AgentCmdOptions& o, const std::string& token) {
+  struct Simulated {
+    Host host;
+    std::unique_ptr<HttpAgentChannel> channel;
+    std::unique_ptr<Agent> agent;
+  };
+  char hostname[256] = "localhost";
+  gethostname(hostname, sizeof(hostname) - 1);
+  std::string base = o.host.name.empty() ? std::string(hostname) : o.host.name;
+  bool loopback = o.server.find("://127.") != std::string::npos ||
+                  o.server.find("://localhost") != std::string::npos;
+  std::vector<std::unique_ptr<Simulated>> hosts;
+  for (int n = 1; n <= o.simulate_hosts && !g_stop; ++n) {
+    char num[16];
+    std::snprintf(num, sizeof(num), "%04d", n);
+    HostOptions h = o.host;
+    h.name = base + "-" + num;
+    h.data_dir = o.host.data_dir + "/sim/" + num;
+    std::error_code ec;
+    std::filesystem::create_directories(h.data_dir, ec);
+    auto sim = std::make_unique<Simulated>();
+    sim->host = MakeHost(h);
+    sim->channel =
+        std::make_unique<HttpAgentChannel>(o.server, token, h.data_dir + "/host-key", o.trust);
+    if (loopback)
+      sim->channel->set_source_address("127.1." + std::to_string(n / 250) + "." +
+                                       std::to_string(n % 250 + 1));
+    AgentOptions ao;
+    ao.host = sim->host.driver->DescribeHost();
+    ao.workers = 2;
+    ao.transfer_workers = 1;
+    ao.assistant_workers = 1;
+    ao.pull_wait_ms = 5000;
+    ao.metrics_interval_ms = h.metrics_interval_ms;
+    sim->agent = std::make_unique<Agent>(sim->channel.get(), sim->host.driver.get(),
+                                         sim->host.storage.get(), ao);
+    // The server may not be up yet: keep trying to register.
+    for (int attempt = 0; !g_stop; ++attempt) {
+      Status st = sim->agent->Start();
+      if (st.ok()) break;
+      if (attempt % 10 == 0)
+        LOG_WARN("agent {}: cannot register with {}: {}", h.name, o.server, st.error().message);
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    hosts.push_back(std::move(sim));
+    if (n % 100 == 0 || n == o.simulate_hosts)
+      std::cout << "registered " << n << " of " << o.simulate_hosts << " simulated hosts"
+                << std::endl;
+  }
+  if (!g_stop)
+    std::cout << "OpenECS agent: " << hosts.size() << " simulated hosts " << base << "-0001.."
+              << " in " << o.host.zone << ", driver fake, server " << o.server << std::endl;
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Each agent's loop ends with its pull (up to 5 s): stop them all at once.
+  std::vector<std::thread> stopping;
+  for (auto& sim : hosts) stopping.emplace_back([&sim] { sim->agent->Stop(); });
+  for (auto& t : stopping) t.join();
+  return 0;
+}
+
 // A host agent on its own: registers this host with the server at --server and runs its guests.
 int RunAgent(AgentCmdOptions o) {
   if (!PrepareHost(o.host)) return 2;
@@ -818,6 +886,10 @@ int RunAgent(AgentCmdOptions o) {
                  "OPENECS_AGENT_TOKEN\n";
     return 2;
   }
+  if (o.simulate_hosts > 0 && o.host.driver != "fake") {
+    std::cerr << "--simulate-hosts needs --driver fake\n";
+    return 2;
+  }
   Host host = MakeHost(o.host);
   if (!o.trust.fingerprint.empty()) {
     auto pin = NormalizeFingerprint(o.trust.fingerprint);
@@ -831,6 +903,11 @@ int RunAgent(AgentCmdOptions o) {
       (!o.trust.fingerprint.empty() || !o.trust.ca_file.empty())) {
     std::cerr << "--server-fingerprint and --ca-file are for an https:// --server\n";
     return 2;
+  }
+  if (o.simulate_hosts > 0) {
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+    return RunSimulatedHosts(o, token);
   }
   // Up before the agent registers: a scrape tells an agent that cannot reach its server from
   // one that is not running.
@@ -1015,6 +1092,11 @@ int main(int argc, char** argv) {
                         "serve GET /metrics (Prometheus: this agent's own metrics) at HOST:PORT, "
                         "or PORT on 127.0.0.1 (default: off)");
   a.host.data_dir = "agent-data";
+  agent_cmd
+      ->add_option("--simulate-hosts", a.simulate_hosts,
+                   "with --driver fake: run this many emulated hosts in this process, each "
+                   "registered on its own (<name>-0001, ...), for scale runs")
+      ->check(CLI::Range(0, 5000));
   AddHostOptions(agent_cmd, a.host);
   AccountCmdOptions acct;
   auto* account_cmd = app.add_subcommand("account", "the cloud's accounts (tenants)");

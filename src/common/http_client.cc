@@ -95,7 +95,15 @@ Result<HttpClientResponse> HttpCall(const HttpClientRequest& request) {
     if (!tls) {
       beast::tcp_stream stream(ioc);
       stream.expires_after(std::chrono::milliseconds(request.timeout_ms));
-      stream.connect(resolver.resolve(host, port));
+      if (request.source_address.empty()) {
+        stream.connect(resolver.resolve(host, port));
+      } else {
+        tcp::endpoint target = *resolver.resolve(host, port).begin();
+        stream.socket().open(target.protocol());
+        stream.socket().bind(
+            tcp::endpoint(boost::asio::ip::make_address(request.source_address), 0));
+        stream.connect(target);
+      }
       HttpClientResponse res = Exchange(stream, request, endpoint);
       beast::error_code ignored;
       stream.socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -26,6 +26,10 @@ struct HttpClientRequest {
   // The name the server's certificate must carry, sent as SNI ("": the endpoint's host). Lets a
   // caller connect to an address it resolved and checked itself (common/webhook.h).
   std::string tls_name;
+  // The local address to connect from ("": the system's choice). Plain http:// only: the
+  // simulated hosts of `ecsd agent --simulate-hosts` each connect from their own loopback
+  // address, as real hosts would from theirs.
+  std::string source_address;
 };
 
 struct HttpClientResponse {

@@ -150,6 +150,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // A long-poll's wait is not the client's slowness: no timer until the answer is written.
     Lowest().expires_never();
     HttpResponse out = handler_(in);
+    if (out.async) {
+      out.async([self = this->shared_from_this()](HttpResponse done) {
+        asio::post(self->stream_.get_executor(),
+                   [self, done = std::move(done)]() mutable { self->Write(std::move(done)); });
+      });
+      return;
+    }
     if (out.deferred) {
       asio::post(blocking_, [self = this->shared_from_this(), work = std::move(out.deferred)] {
         HttpResponse done = work();

@@ -35,6 +35,11 @@ struct HttpResponse {
   // When set, the server ignores the rest of this response, calls `deferred` off the I/O
   // threads and sends what it returns.
   std::function<HttpResponse()> deferred;
+  // When set, the server ignores the rest of this response and calls `async` on the I/O thread
+  // with a function that sends the answer: to be called once, from any thread, whenever the
+  // answer is ready (a long-poll that holds no thread while it waits). The connection has no
+  // timer until then.
+  std::function<void(std::function<void(HttpResponse)> reply)> async;
   // When set (with status 101 Switching Protocols, for an Upgrade: a WebSocket, an agent's
   // session stream), the server writes this response and then hands the connection over:
   // `takeover` is called once, on an I/O thread (it must not block), with the connected socket's

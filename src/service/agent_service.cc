@@ -1,6 +1,9 @@
 #include "service/agent_service.h"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -64,8 +67,8 @@ namespace {
 std::vector<RemoteAddress> RemoteAddresses(const State& s, const Host& host,
                                            const NetworkIndex& index) {
   std::set<std::string> vpcs;
-  for (const auto& [id, i] : s.instances)
-    if (i.host_id == host.id && !i.vpc_id.empty()) vpcs.insert(i.vpc_id);
+  for (const std::string& id : s.index.InstancesOn(host.id))
+    if (const Instance& i = s.instances.at(id); !i.vpc_id.empty()) vpcs.insert(i.vpc_id);
   std::vector<RemoteAddress> out;
   for (const auto& [id, instance] : s.instances) {
     const Instance& i = instance;  // captured below: clang before 16 cannot capture a binding
@@ -190,7 +193,14 @@ Result<std::string> AgentService::Register(const HostInfo& info) {
   return host_id;
 }
 
-AgentService::AgentService(Cloud& cloud) : cloud_(cloud), started_ms_(SteadyMillis()) {
+AgentService::AgentService(Cloud& cloud)
+    : cloud_(cloud),
+      started_ms_(SteadyMillis()),
+      waiters_(std::make_shared<PullWaiters>([this](PullWaiters::Waiter w, bool timed_out) {
+        boost::asio::post(builders_, [w = std::move(w), timed_out] { w.done(timed_out); });
+      })) {
+  cloud_.SetWakeListener(
+      [waiters = waiters_](const HostWake& wake) { waiters->Wake(wake); });
   contact_gauge_ = DefaultMetrics().AddCallbackGauge(
       "openecs_host_contact_age_seconds",
       "Seconds since each registered host's agent last pulled or reported (since this server "
@@ -209,6 +219,12 @@ AgentService::AgentService(Cloud& cloud) : cloud_(cloud), started_ms_(SteadyMill
             out.push_back({{name}, it->second.age_ms / 1000.0});
         return out;
       });
+}
+
+AgentService::~AgentService() {
+  cloud_.SetWakeListener(nullptr);
+  waiters_->Stop();  // the pulls still waiting are answered (unchanged)
+  builders_.join();
 }
 
 std::map<std::string, HostContact> AgentService::Contacts() const {
@@ -239,39 +255,65 @@ void AgentService::NoteContact(const std::string& host_id) {
 }
 
 Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t since, int wait_ms) {
-  static CounterFamily& pulls = DefaultMetrics().Counter(
-      "openecs_agent_pull_requests_total",
-      "Pulls of desired state served to host agents: changed (a new revision), unchanged (the "
-      "long-poll ended without one), error.",
-      {"result"});
+  auto answer = std::make_shared<std::promise<Result<DesiredState>>>();
+  auto future = answer->get_future();
+  PullAsync(host_id, since, wait_ms,
+            [answer](Result<DesiredState> out) { answer->set_value(std::move(out)); });
+  return future.get();
+}
+
+void AgentService::PullAsync(const std::string& host_id, int64_t since, int wait_ms,
+                             PullDone done) {
   NoteContact(host_id);
   {
     std::lock_guard<std::mutex> lock(contact_mu_);
     ++pulling_[host_id];  // a long-poll: it is there all along
   }
-  auto out = PullState(host_id, since, wait_ms);
+  auto data_plane = cloud_.Read<std::optional<bool>>([&](const State& s) -> std::optional<bool> {
+    auto it = s.hosts.find(host_id);
+    if (it == s.hosts.end()) return std::nullopt;
+    return it->second.vpc_data_plane;
+  });
+  auto answer = [this, host_id, since, done = std::move(done)](bool) { Answer(host_id, since, done); };
+  // An unknown host, or nothing to wait for: answered at once (PullState says which).
+  bool waiting = data_plane && wait_ms > 0 &&
+                 waiters_->Add({host_id, *data_plane, SteadyMillis() + wait_ms, answer}, [&] {
+                   return cloud_.HostRevision(host_id, *data_plane) <= since;
+                 });
+  if (!waiting) boost::asio::post(builders_, [answer] { answer(false); });
+}
+
+void AgentService::Answer(const std::string& host_id, int64_t since, const PullDone& done) {
+  static CounterFamily& pulls = DefaultMetrics().Counter(
+      "openecs_agent_pull_requests_total",
+      "Pulls of desired state served to host agents: changed (a new revision), unchanged (the "
+      "long-poll ended without one), error.",
+      {"result"});
+  auto out = PullState(host_id, since);
   {
     std::lock_guard<std::mutex> lock(contact_mu_);
     if (--pulling_[host_id] == 0) pulling_.erase(host_id);
   }
   NoteContact(host_id);
   pulls.Inc({!out.ok() ? "error" : out->changed ? "changed" : "unchanged"});
-  return out;
+  done(std::move(out));
 }
 
-Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t since,
-                                             int wait_ms) {
-  int64_t rev = cloud_.WaitForRevision(since, wait_ms);
-  if (rev <= since) return DesiredState{rev, false, {}};
+Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t since) {
   return cloud_.Read<Result<DesiredState>>([&](const State& s) -> Result<DesiredState> {
     auto hit = s.hosts.find(host_id);
     if (hit == s.hosts.end()) return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
+    // Read under the shared lock: a commit that concerns the host after this is seen again
+    // by the next pull (its revision is higher), never lost.
+    int64_t rev = cloud_.HostRevision(host_id, hit->second.vpc_data_plane);
+    if (rev <= since) return DesiredState{rev, false, {}};
     const Host& host = hit->second;
     DesiredState out;
     out.revision = rev;
-    NetworkIndex index = IndexNetworks(s);
-    for (const auto& [id, i] : s.instances) {
-      if (i.host_id != host_id) continue;
+    // Hosts without a VPC data plane need no security group members (the merged rules).
+    NetworkIndex index = IndexNetworks(s, host.vpc_data_plane);
+    for (const std::string& id : s.index.InstancesOn(host_id)) {
+      const Instance& i = s.instances.at(id);
       DesiredVm vm;
       vm.instance_id = id;
       vm.instance_name = i.name;
@@ -324,8 +366,14 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
     if (host.vpc_data_plane) out.remote = RemoteAddresses(s, host, index);
     // On storage hosts share, every disk of any host of it: one whose instance just moved to
     // another host is not this host's to remove (storage/rbd_storage.h).
-    for (const auto& [id, d] : s.disks)
-      if (CanOpenDisksOf(s, d.host_id, host_id)) out.pool_disks.push_back(id);
+    if (SharedStorageOf(s, host_id).empty()) {
+      for (const std::string& owner : {std::string(), host_id})
+        for (const std::string& id : s.index.DisksOn(owner)) out.pool_disks.push_back(id);
+      std::sort(out.pool_disks.begin(), out.pool_disks.end());
+    } else {
+      for (const auto& [id, d] : s.disks)
+        if (CanOpenDisksOf(s, d.host_id, host_id)) out.pool_disks.push_back(id);
+    }
     out.snapshots = SnapshotsToMake(s, host_id);
     out.kept_snapshots = SnapshotsKept(s, host_id);
     out.disk_builds = DiskBuildsFor(s, host_id);

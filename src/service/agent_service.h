@@ -4,7 +4,10 @@
 // into the instance records through the instance reconciler. Releasing an instance for good
 // (its IP, its capacity claim, its DeleteWithInstance disks) happens here, in the same
 // transaction as the observation that the host no longer has it.
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -12,6 +15,7 @@
 #include "model/agent_protocol.h"
 #include "service/cloud.h"
 #include "service/host_health.h"
+#include "service/pull_waiters.h"
 #include "service/session_service.h"
 
 namespace openecs {
@@ -38,7 +42,15 @@ class AgentService final : public AgentChannel {
   Status Authenticate(const std::string& host_id, const std::string& key) const;
   // True if `zone_id` is one of the region's zones (a host elsewhere would never be used).
   bool KnowsZone(const std::string& zone_id) const;
+  // Waits for PullAsync's answer (the embedded agent's channel).
   Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
+  // A long-poll for `host_id`'s desired state that holds no thread while it waits
+  // (service/pull_waiters.h): `done` is called once, on one of this service's builder threads,
+  // with the state as soon as a commit concerns the host (service/host_wake.h) or at once if one
+  // did since `since`; with `changed=false` and the host's revision after `wait_ms` without one.
+  using PullDone = std::function<void(Result<DesiredState>)>;
+  void PullAsync(const std::string& host_id, int64_t since, int wait_ms, PullDone done);
+  ~AgentService();
   Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
   // Hands the samples of the guests placed on `host_id` to the cloud's monitor (others are
   // dropped: a host speaks only for its own guests), with the EIPs their addresses belong to.
@@ -59,7 +71,10 @@ class AgentService final : public AgentChannel {
   SessionHub* session_hub() const { return hub_; }
 
  private:
-  Result<DesiredState> PullState(const std::string& host_id, int64_t since, int wait_ms);
+  // The host's state if a commit concerned it since `since`; unchanged otherwise.
+  Result<DesiredState> PullState(const std::string& host_id, int64_t since);
+  // Serves the pull: PullState, the metrics and the contact, then `done` (on a builder).
+  void Answer(const std::string& host_id, int64_t since, const PullDone& done);
   void NoteContact(const std::string& host_id);
   Cloud& cloud_;
   SessionHub* hub_ = nullptr;
@@ -67,7 +82,10 @@ class AgentService final : public AgentChannel {
   mutable std::mutex contact_mu_;
   std::map<std::string, int64_t> last_contact_ms_;  // by host id; guarded by contact_mu_
   std::map<std::string, int> pulling_;              // pulls in flight by host; contact_mu_
-  MetricsCallback contact_gauge_;                   // last: unregistered first
+  // Builds the states of woken pulls (a few threads: the work is CPU under the shared lock).
+  boost::asio::thread_pool builders_{2};
+  std::shared_ptr<PullWaiters> waiters_;  // shared with the cloud's wake listener
+  MetricsCallback contact_gauge_;         // last: unregistered first
 };
 
 // Deletes an instance record and settles its disks (DeleteWithInstance ones are deleted, the

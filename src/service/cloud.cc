@@ -113,6 +113,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<BillItem>());
   OPENECS_RETURN_IF_ERROR(c->SealPlaintextSecrets());
   c->state_.index.Rebuild(c->state_.instances, c->state_.enis, c->state_.disks);
+  c->footprints_.Rebuild(c->state_);
   const char* check = std::getenv("OPENECS_CHECK_INDEX");
   c->check_index_ = check && std::string(check) == "1";
   return c;
@@ -258,11 +259,13 @@ Status Cloud::Revert(const WriteBatch& batch) {
     });
   }
   state_.index.Rebuild(state_.instances, state_.enis, state_.disks);
+  footprints_.Rebuild(state_);
   return st;
 }
 
 Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
   bool bump = false;
+  HostWake wake;
   {
     std::unique_lock lock(mu_);
     Txn txn(state_, Now());
@@ -316,8 +319,12 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
       const std::string& id = touched_id;
       ForKind(kind, [&](auto* tag) { Serialize<std::remove_pointer_t<decltype(tag)>>(batch, id); });
       bump |= ShapesDesiredState(kind);
+      NoteWake(kind, id, wake);
     }
-    for (const auto& d : batch.deletes) bump |= ShapesDesiredState(d.kind);
+    for (const auto& d : batch.deletes) {
+      bump |= ShapesDesiredState(d.kind);
+      NoteWake(d.kind, d.id, wake);
+    }
     Status committed = store_->Commit(batch);
     if (!committed.ok()) {
       // A full disk, a read-only file system, a conflict: nothing of the batch is stored. Put
@@ -344,11 +351,45 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
     }
   }
   if (bump) {
-    std::lock_guard<std::mutex> lock(rev_mu_);
-    ++revision_;
-    rev_cv_.notify_all();
+    std::function<void(const HostWake&)> listener;
+    {
+      std::lock_guard<std::mutex> lock(rev_mu_);
+      ++revision_;
+      if (wake.all) all_hosts_revision_ = revision_;
+      if (wake.data_planes) data_planes_revision_ = revision_;
+      for (const auto& h : wake.hosts) host_revision_[h] = revision_;
+      listener = wake_listener_;
+      rev_cv_.notify_all();
+    }
+    if (listener && !wake.empty()) listener(wake);
   }
   return Ok();
+}
+
+void Cloud::NoteWake(const std::string& kind, const std::string& id, HostWake& wake) {
+  if (kind == Kind<Instance>::kName) {
+    auto it = state_.instances.find(id);
+    footprints_.Note(state_, id, it == state_.instances.end() ? nullptr : &it->second, wake);
+  } else if (kind == Kind<Disk>::kName) {
+    auto it = state_.disks.find(id);
+    footprints_.Note(state_, id, it == state_.disks.end() ? nullptr : &it->second, wake);
+  } else if (ShapesDesiredState(kind)) {
+    wake.all = true;
+  }
+}
+
+int64_t Cloud::HostRevision(const std::string& host_id, bool data_plane) {
+  std::lock_guard<std::mutex> lock(rev_mu_);
+  int64_t rev = all_hosts_revision_;
+  if (data_plane) rev = std::max(rev, data_planes_revision_);
+  if (auto it = host_revision_.find(host_id); it != host_revision_.end())
+    rev = std::max(rev, it->second);
+  return rev;
+}
+
+void Cloud::SetWakeListener(std::function<void(const HostWake&)> listener) {
+  std::lock_guard<std::mutex> lock(rev_mu_);
+  wake_listener_ = std::move(listener);
 }
 
 void Cloud::SetConsole(const std::string& instance_id, std::string text) {

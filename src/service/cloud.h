@@ -30,6 +30,7 @@
 #include "model/instance_health.h"
 #include "model/ram.h"
 #include "model/resources.h"
+#include "service/host_wake.h"
 #include "service/state_index.h"
 #include "store/store.h"
 
@@ -359,6 +360,14 @@ class Cloud {
   // made of (instances, disks, networks, security groups, key pairs). WaitForRevision blocks until
   // revision > since or timeout; returns the revision.
   int64_t WaitForRevision(int64_t since, int wait_ms);
+  // The revision of one host's desired state (`data_plane`: the host builds VPCs): the last
+  // commit that concerned it (service/host_wake.h), never below the revision at start. Drawn
+  // from the same counter as WaitForRevision's, so it only grows.
+  int64_t HostRevision(const std::string& host_id, bool data_plane);
+  // Called after every commit that concerns some host, with those hosts, on the committing
+  // thread and outside every lock of the cloud (it may Read). One listener: the agent service's
+  // long-polls. Set it before agents pull.
+  void SetWakeListener(std::function<void(const HostWake&)> listener);
 
   // Reads the accounts from the store again and takes in the ones it does not hold yet or holds
   // in an older version: `ecsd account create` writes to the store while the server runs, and
@@ -391,6 +400,9 @@ class Cloud {
   std::map<std::string, std::set<std::string>> unsealed_;  // kind -> ids, during Open only
   // After a failed commit: the batch's records in memory become what the store holds again.
   Status Revert(const WriteBatch& batch);
+  // Adds to `wake` the hosts whose desired state the commit of one touched or erased record
+  // can change (under the exclusive lock, before the commit).
+  void NoteWake(const std::string& kind, const std::string& id, HostWake& wake);
   template <typename T>
   Status RevertKind(const std::set<std::string>& ids);
 
@@ -405,6 +417,11 @@ class Cloud {
   // agent that saw revision N before a restart must not wait for N again): a previous run
   // would have needed more than one commit per microsecond, sustained, to get ahead.
   int64_t revision_ = openecs::NowMillis() * 1000;
+  // Per host, by the commits that concerned it (guarded by rev_mu_; see HostRevision).
+  int64_t all_hosts_revision_ = revision_, data_planes_revision_ = revision_;
+  std::map<std::string, int64_t> host_revision_;
+  std::function<void(const HostWake&)> wake_listener_;
+  HostFootprints footprints_;  // guarded by mu_
   std::mutex reload_mu_;
   int64_t last_reload_ms_ = 0;
   mutable std::mutex console_mu_;

@@ -10,18 +10,20 @@
 
 namespace openecs {
 
-NetworkIndex IndexNetworks(const State& s) {
+NetworkIndex IndexNetworks(const State& s, bool members) {
   NetworkIndex out;
   auto add = [&](const std::vector<std::string>& groups, const std::string& ip,
                  const std::vector<std::string>& secondary) {
-    if (ip.empty()) return;
+    if (ip.empty() || !members) return;
     for (const auto& g : groups) {
       auto& m = out.members[g];
       m.push_back(ip);
       m.insert(m.end(), secondary.begin(), secondary.end());
     }
   };
-  for (const auto& [id, i] : s.instances) add(i.security_group_ids, i.private_ip, i.secondary_ips);
+  if (members)
+    for (const auto& [id, i] : s.instances)
+      add(i.security_group_ids, i.private_ip, i.secondary_ips);
   for (const auto& [id, e] : s.enis)
     if (!e.instance_id.empty()) {
       add(e.security_group_ids, e.primary_ip, e.secondary_ips);

@@ -30,7 +30,9 @@ struct NetworkIndex {
   // hop of (route_service.h)
   std::map<std::string, std::vector<std::string>> routed_to;
 };
-NetworkIndex IndexNetworks(const State& s);
+// `members` false: without NetworkIndex::members (the merged rules need them; a host without
+// a VPC data plane gets none), which would read every instance.
+NetworkIndex IndexNetworks(const State& s, bool members = true);
 
 // The interfaces of `i` as its host must set them up: the primary ENI (with the instance's
 // public address), then the attached secondary ENIs by device index. Without `with_rules`,

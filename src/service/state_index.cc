@@ -25,6 +25,7 @@ void StateIndex::Note(const std::string& id, const Instance* now) {
   }
   h.account_id = now->account_id;
   h.counts = {1, now->cpu, 0};
+  h.placed = now->host_id;
   Apply(instances_, id, &h);
 }
 
@@ -42,19 +43,40 @@ void StateIndex::Note(const std::string& id, const Disk* now) {
   Held h;
   h.account_id = now->account_id;
   h.counts = {0, 0, IsLocalDiskCategory(now->category) ? 0 : 1};
+  h.placed = now->host_id;
+  h.placed_kept = true;  // unplaced disks are listed too (key "")
   Apply(disks_, id, &h);
 }
 
 void StateIndex::Apply(std::map<std::string, Held>& by_id, const std::string& id, const Held* now) {
   auto it = by_id.find(id);
+  auto& placed = &by_id == &disks_ ? disks_on_ : instances_on_;
   if (it != by_id.end()) {
     if (now && it->second == *now) return;
     Add(it->second, -1);
+    if (!it->second.placed.empty() || it->second.placed_kept) {
+      auto p = placed.find(it->second.placed);
+      p->second.erase(id);
+      if (p->second.empty()) placed.erase(p);
+    }
     by_id.erase(it);
   }
   if (!now) return;
   Add(*now, +1);
+  if (!now->placed.empty() || now->placed_kept) placed[now->placed].insert(id);
   by_id.emplace(id, *now);
+}
+
+const std::set<std::string>& StateIndex::InstancesOn(const std::string& host_id) const {
+  static const std::set<std::string> kNone;
+  auto it = instances_on_.find(host_id);
+  return host_id.empty() || it == instances_on_.end() ? kNone : it->second;
+}
+
+const std::set<std::string>& StateIndex::DisksOn(const std::string& host_id) const {
+  static const std::set<std::string> kNone;
+  auto it = disks_on_.find(host_id);
+  return it == disks_on_.end() ? kNone : it->second;
 }
 
 void StateIndex::Add(const Held& h, int sign) {
@@ -109,6 +131,7 @@ bool StateIndex::operator==(const StateIndex& other) const {
   };
   return instances_ == other.instances_ && enis_ == other.enis_ && disks_ == other.disks_ &&
          hosts_ == other.hosts_ && accounts_ == other.accounts_ &&
+         instances_on_ == other.instances_on_ && disks_on_ == other.disks_on_ &&
          same(addresses_, other.addresses_) && same(other.addresses_, addresses_);
 }
 

@@ -8,7 +8,10 @@
 //     address would be a bug elsewhere, but releasing one of them must not free it);
 //   - what the instances holding a claim (Instance::claimed) use on each host;
 //   - each account's instances, their vCPUs and its cloud disks (the quotas' usage,
-//     service/quota_service.h).
+//     service/quota_service.h);
+//   - the instances and the disks on each host (Instance::host_id, Disk::host_id), so that a
+//     host's desired state (service/agent_service.h) is built from its own records, not by
+//     reading every instance and disk of the cloud.
 //
 // Who keeps it current: Txn (service/cloud.h) notes every Put, Touch and Erase of an Instance,
 // a NetworkInterface or a Disk; Cloud rebuilds it whenever it replaces records behind Txn (load,
@@ -19,6 +22,7 @@
 // difference, so a mutator that forgets its Touch fails the tests rather than drifting.
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,6 +59,10 @@ class StateIndex {
   const std::map<std::string, HostUse>& host_use() const { return hosts_; }
   // What an account's records use (all zero for one without any).
   AccountUse account_use(const std::string& account_id) const;
+  // The ids of the instances on a host (none for ""), and of the disks whose data a host holds
+  // ("": the disks no host has made yet).
+  const std::set<std::string>& InstancesOn(const std::string& host_id) const;
+  const std::set<std::string>& DisksOn(const std::string& host_id) const;
 
   bool operator==(const StateIndex& other) const;
 
@@ -66,6 +74,8 @@ class StateIndex {
     HostUse use;
     std::string account_id;
     AccountUse counts;  // what it adds to its account's usage
+    std::string placed;         // the host it is on (instances_on_, disks_on_)
+    bool placed_kept = false;   // listed even when `placed` is "" (disks)
     bool operator==(const Held&) const = default;
   };
   void Apply(std::map<std::string, Held>& by_id, const std::string& id, const Held* now);
@@ -75,6 +85,7 @@ class StateIndex {
   std::map<std::string, Addresses> addresses_;
   std::map<std::string, HostUse> hosts_;
   std::map<std::string, AccountUse> accounts_;
+  std::map<std::string, std::set<std::string>> instances_on_, disks_on_;
 };
 
 }  // namespace openecs

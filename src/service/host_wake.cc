@@ -1,0 +1,74 @@
+#include "service/host_wake.h"
+
+#include "service/capacity.h"
+#include "service/cloud.h"
+
+namespace openecs {
+
+namespace {
+
+void AddHost(std::vector<std::string>& hosts, const std::string& id) {
+  if (!id.empty() && std::find(hosts.begin(), hosts.end(), id) == hosts.end())
+    hosts.push_back(id);
+}
+
+std::string Seen(const Instance& i) {
+  std::string out = i.host_id + '|' + i.vpc_id + '|' + i.vswitch_id + '|' + i.private_ip + '|';
+  for (const auto& ip : i.secondary_ips) out += ip + ',';
+  out += '|';
+  for (const auto& g : i.security_group_ids) out += g + ',';
+  return out;
+}
+
+}  // namespace
+
+void HostFootprints::Apply(std::map<std::string, Footprint>& table, const std::string& id,
+                           const Footprint* now, HostWake& wake) {
+  auto it = table.find(id);
+  const Footprint* before = it == table.end() ? nullptr : &it->second;
+  if (before) wake.hosts.insert(before->hosts.begin(), before->hosts.end());
+  if (now) wake.hosts.insert(now->hosts.begin(), now->hosts.end());
+  // Appearing, going or changing what others see of it concerns the data planes.
+  std::string seen_before = before ? before->seen : "", seen_now = now ? now->seen : "";
+  if ((before == nullptr) != (now == nullptr) || seen_before != seen_now)
+    wake.data_planes |= !seen_before.empty() || !seen_now.empty();
+  if (now)
+    table[id] = *now;
+  else if (it != table.end())
+    table.erase(it);
+}
+
+void HostFootprints::Note(const State&, const std::string& id, const Instance* now,
+                          HostWake& wake) {
+  Footprint f;
+  if (now) {
+    AddHost(f.hosts, now->host_id);
+    f.seen = Seen(*now);
+  }
+  Apply(instances_, id, now ? &f : nullptr, wake);
+}
+
+void HostFootprints::Note(const State& s, const std::string& id, const Disk* now,
+                          HostWake& wake) {
+  Footprint f;
+  if (now) {
+    AddHost(f.hosts, now->host_id);
+    if (auto i = s.instances.find(now->instance_id); i != s.instances.end())
+      AddHost(f.hosts, i->second.host_id);
+    // Every host of a shared storage lists the disk for its collection (pool_disks).
+    if (const std::string& storage = SharedStorageOf(s, now->host_id); !storage.empty())
+      for (const auto& [host_id, host] : s.hosts)
+        if (host.storage == storage) AddHost(f.hosts, host_id);
+  }
+  Apply(disks_, id, now ? &f : nullptr, wake);
+}
+
+void HostFootprints::Rebuild(const State& s) {
+  instances_.clear();
+  disks_.clear();
+  HostWake ignored;
+  for (const auto& [id, i] : s.instances) Note(s, id, &i, ignored);
+  for (const auto& [id, d] : s.disks) Note(s, id, &d, ignored);
+}
+
+}  // namespace openecs

@@ -1,0 +1,64 @@
+#pragma once
+// Which hosts' desired state (model/agent_protocol.h DesiredState) one commit can have changed,
+// so that a commit wakes the long-polls of those agents only (service/agent_service.h). Before
+// this, every commit woke every agent and each rebuilt its whole state: with a thousand hosts,
+// one host's report cost a thousand state builds.
+//
+// The rule, per kind of record the desired state is made of (Cloud::Write applies it):
+//   - an instance concerns the host it is on, before and after the change (a move concerns
+//     both). When what other hosts see of it changes (its host, VPC, vSwitch, addresses or
+//     security groups: the remote addresses and merged rules of hosts that build VPCs), it
+//     also concerns every host with a VPC data plane. Existing or not is such a change.
+//   - a disk concerns the host holding its data and the host of its instance; on storage hosts
+//     share (an RBD pool), every host of that storage, whose collection lists it.
+//   - every other kind that shapes the desired state (networks, security groups, snapshots,
+//     images, key pairs, Cloud Assistant and sessions) concerns every host. They change far
+//     less often than instances and disks, and each reaches hosts in more ways than is worth
+//     tracking.
+// A record changed in place is seen by its footprint before and after: the footprint before is
+// what this class recorded at the last commit (Rebuild after a load or a revert).
+//
+// Not thread-safe: Cloud calls it under its exclusive lock.
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/resources.h"
+
+namespace openecs {
+
+struct State;
+
+// The hosts one commit concerns.
+struct HostWake {
+  bool all = false;          // every host
+  bool data_planes = false;  // every host that builds a VPC data plane (Host::vpc_data_plane)
+  std::set<std::string> hosts;
+  bool empty() const { return !all && !data_planes && hosts.empty(); }
+  // True if a host (`data_plane`: it builds VPCs) is among them.
+  bool Concerns(const std::string& host_id, bool data_plane) const {
+    return all || (data_plane && data_planes) || hosts.count(host_id) > 0;
+  }
+};
+
+class HostFootprints {
+ public:
+  // Forgets everything and records the footprint of every instance and disk of `s`.
+  void Rebuild(const State& s);
+  // Adds to `wake` the hosts a change of one record concerns, `now` being the record after the
+  // commit (null: it is gone), and records its new footprint.
+  void Note(const State& s, const std::string& id, const Instance* now, HostWake& wake);
+  void Note(const State& s, const std::string& id, const Disk* now, HostWake& wake);
+
+ private:
+  struct Footprint {
+    std::vector<std::string> hosts;
+    std::string seen;  // what other hosts see of an instance ("" for a disk)
+  };
+  static void Apply(std::map<std::string, Footprint>& table, const std::string& id,
+                    const Footprint* now, HostWake& wake);
+  std::map<std::string, Footprint> instances_, disks_;
+};
+
+}  // namespace openecs
