@@ -126,10 +126,10 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
           std::clamp(std::stoi(query.count("wait_ms") ? query["wait_ms"] : "0"), 0, 30000);
       HttpResponse r;
       r.async = [this, host_id, since, wait_ms](std::function<void(HttpResponse)> reply) {
-        channel_.PullAsync(host_id, since, wait_ms,
-                           [reply = std::move(reply)](Result<DesiredState> desired) {
-                             reply(desired.ok() ? Reply(200, *desired) : FromError(desired.error()));
-                           });
+        channel_.PullAsync(
+            host_id, since, wait_ms, [reply = std::move(reply)](Result<DesiredState> desired) {
+              reply(desired.ok() ? Reply(200, *desired) : FromError(desired.error()));
+            });
       };
       return r;
     }

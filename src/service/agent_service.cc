@@ -199,8 +199,7 @@ AgentService::AgentService(Cloud& cloud)
       waiters_(std::make_shared<PullWaiters>([this](PullWaiters::Waiter w, bool timed_out) {
         boost::asio::post(builders_, [w = std::move(w), timed_out] { w.done(timed_out); });
       })) {
-  cloud_.SetWakeListener(
-      [waiters = waiters_](const HostWake& wake) { waiters->Wake(wake); });
+  cloud_.SetWakeListener([waiters = waiters_](const HostWake& wake) { waiters->Wake(wake); });
   contact_gauge_ = DefaultMetrics().AddCallbackGauge(
       "openecs_host_contact_age_seconds",
       "Seconds since each registered host's agent last pulled or reported (since this server "
@@ -274,20 +273,22 @@ void AgentService::PullAsync(const std::string& host_id, int64_t since, int wait
     if (it == s.hosts.end()) return std::nullopt;
     return it->second.vpc_data_plane;
   });
-  auto answer = [this, host_id, since, done = std::move(done)](bool) { Answer(host_id, since, done); };
+  auto answer = [this, host_id, since, done = std::move(done)](bool) {
+    Answer(host_id, since, done);
+  };
   // An unknown host, or nothing to wait for: answered at once (PullState says which).
   bool waiting = data_plane && wait_ms > 0 &&
-                 waiters_->Add({host_id, *data_plane, SteadyMillis() + wait_ms, answer}, [&] {
-                   return cloud_.HostRevision(host_id, *data_plane) <= since;
-                 });
+                 waiters_->Add({host_id, *data_plane, SteadyMillis() + wait_ms, answer},
+                               [&] { return cloud_.HostRevision(host_id, *data_plane) <= since; });
   if (!waiting) boost::asio::post(builders_, [answer] { answer(false); });
 }
 
 void AgentService::Answer(const std::string& host_id, int64_t since, const PullDone& done) {
   static CounterFamily& pulls = DefaultMetrics().Counter(
       "openecs_agent_pull_requests_total",
-      "Pulls of desired state served to host agents: changed (a new revision), unchanged (the "
-      "long-poll ended without one), error.",
+      "Pulls of desired state served to host agents: changed (a commit concerned the host "
+      "since its last pull), full (a full sync: the agent asked for everything), unchanged (the "
+      "long-poll ended without a change), error.",
       {"result"});
   auto out = PullState(host_id, since);
   {
@@ -295,7 +296,7 @@ void AgentService::Answer(const std::string& host_id, int64_t since, const PullD
     if (--pulling_[host_id] == 0) pulling_.erase(host_id);
   }
   NoteContact(host_id);
-  pulls.Inc({!out.ok() ? "error" : out->changed ? "changed" : "unchanged"});
+  pulls.Inc({!out.ok() ? "error" : since == 0 ? "full" : out->changed ? "changed" : "unchanged"});
   done(std::move(out));
 }
 

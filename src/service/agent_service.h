@@ -22,8 +22,9 @@ namespace openecs {
 
 //
 // Metrics (common/prom_metrics.h, DefaultMetrics()):
-//   openecs_agent_pull_requests_total{result}  pulls of desired state served: changed (a new
-//       revision), unchanged (the long-poll ended without one) or error
+//   openecs_agent_pull_requests_total{result}  pulls of desired state served: changed (a commit
+//       concerned the host: service/host_wake.h), full (the agent's periodic full sync),
+//       unchanged (the long-poll ended without a change) or error
 //   openecs_host_contact_age_seconds{host}     per registered host (by name), seconds since it
 //       last pulled or reported to this server; since this server started if it has not yet.
 //       A host whose agent is gone shows it growing (the agent pulls at least every 30 s).

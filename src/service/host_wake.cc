@@ -8,8 +8,7 @@ namespace openecs {
 namespace {
 
 void AddHost(std::vector<std::string>& hosts, const std::string& id) {
-  if (!id.empty() && std::find(hosts.begin(), hosts.end(), id) == hosts.end())
-    hosts.push_back(id);
+  if (!id.empty() && std::find(hosts.begin(), hosts.end(), id) == hosts.end()) hosts.push_back(id);
 }
 
 std::string Seen(const Instance& i) {
@@ -48,8 +47,7 @@ void HostFootprints::Note(const State&, const std::string& id, const Instance* n
   Apply(instances_, id, now ? &f : nullptr, wake);
 }
 
-void HostFootprints::Note(const State& s, const std::string& id, const Disk* now,
-                          HostWake& wake) {
+void HostFootprints::Note(const State& s, const std::string& id, const Disk* now, HostWake& wake) {
   Footprint f;
   if (now) {
     AddHost(f.hosts, now->host_id);

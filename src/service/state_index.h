@@ -73,9 +73,9 @@ class StateIndex {
     std::string host_id;  // "" when it claims nothing
     HostUse use;
     std::string account_id;
-    AccountUse counts;  // what it adds to its account's usage
-    std::string placed;         // the host it is on (instances_on_, disks_on_)
-    bool placed_kept = false;   // listed even when `placed` is "" (disks)
+    AccountUse counts;         // what it adds to its account's usage
+    std::string placed;        // the host it is on (instances_on_, disks_on_)
+    bool placed_kept = false;  // listed even when `placed` is "" (disks)
     bool operator==(const Held&) const = default;
   };
   void Apply(std::map<std::string, Held>& by_id, const std::string& id, const Held* now);

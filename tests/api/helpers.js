@@ -639,7 +639,8 @@ class AgentProcess {
     this.logFile = path.join(srv.root, `agent-${name}.log`);
     const args = ['agent', '--server', `http://${srv.endpoint}`,
       '--token-file', path.join(srv.dataDir, 'agent-token'), '--zone', ZONE_A,
-      '--name', name, '--driver', 'fake', '--fake-delay-ms', '20', '--data-dir', this.dataDir, ...extraArgs];
+      '--name', name, '--driver', 'fake', '--data-dir', this.dataDir, ...extraArgs];
+    if (!extraArgs.includes('--fake-delay-ms')) args.push('--fake-delay-ms', '20');
     const log = fs.openSync(this.logFile, 'a');
     this.child = spawn(BIN, args, { stdio: ['ignore', log, log] });
     fs.closeSync(log);

@@ -119,8 +119,8 @@ test('a guest shows in the instance gauges and in the embedded agent\'s histogra
     assert.equal(before.types.get(f), 'histogram', f);
   }
   assert.ok(value(before, 'openecs_agent_pull_duration_seconds_count') > 0, 'the embedded agent pulls');
-  assert.ok(value(before, 'openecs_agent_pull_requests_total{result="changed"}')
-    + value(before, 'openecs_agent_pull_requests_total{result="unchanged"}') > 0, 'the server counts the pulls');
+  assert.ok(['changed', 'full', 'unchanged'].reduce(
+    (n, r) => n + value(before, `openecs_agent_pull_requests_total{result="${r}"}`), 0) > 0, 'the server counts the pulls');
   assert.equal(value(before, 'openecs_tasks{status="Processing"}'), 0);
 
   const [id] = await h.runRunning(ecs, net);

@@ -1,0 +1,195 @@
+// Which hosts a commit wakes (service/host_wake.h), seen through a Cloud's wake listener and
+// HostRevision, and the long-polls that wait for it (service/pull_waiters.h).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "common/clock.h"
+#include "service/cloud_test_fixture.h"
+#include "service/pull_waiters.h"
+
+namespace openecs {
+namespace {
+
+class HostWakeTest : public CloudTest {
+ protected:
+  void SetUp() override {
+    CloudTest::SetUp();
+    cloud_->SetWakeListener([this](const HostWake& w) { wakes_.push_back(w); });
+    Commit([](Txn& txn) {
+      for (const char* id : {"h-a", "h-b", "h-c", "h-p1", "h-p2"}) {
+        Host h;
+        h.id = id;
+        if (id[2] == 'p') h.storage = "rbd:fsid/pool";
+        txn.Put(h);
+      }
+    });
+    Commit([](Txn& txn) {
+      Instance i;
+      i.id = "i-1";
+      i.host_id = "h-a";
+      i.vpc_id = "vpc-1";
+      i.private_ip = "10.0.0.5";
+      txn.Put(i);
+    });
+  }
+  void Commit(const std::function<void(Txn&)>& fn) {
+    wakes_.clear();
+    ASSERT_TRUE(cloud_
+                    ->Write([&](Txn& txn) {
+                      fn(txn);
+                      return Ok();
+                    })
+                    .ok());
+  }
+  // The one wake of the last commit.
+  HostWake Last() {
+    EXPECT_EQ(wakes_.size(), 1u);
+    return wakes_.empty() ? HostWake{} : wakes_.back();
+  }
+  void Change(const std::function<void(Instance&)>& fn) {
+    Commit([&](Txn& txn) {
+      Instance& i = txn.state().instances.at("i-1");
+      fn(i);
+      txn.Touch(i);
+    });
+  }
+  std::vector<HostWake> wakes_;
+};
+
+TEST_F(HostWakeTest, AnInstanceConcernsItsHostAndItsAddressesConcernTheDataPlanes) {
+  // A new instance: its host, and the data planes (its address is new to the VPC).
+  Commit([](Txn& txn) {
+    Instance i;
+    i.id = "i-2";
+    i.host_id = "h-b";
+    i.vpc_id = "vpc-1";
+    i.private_ip = "10.0.0.6";
+    txn.Put(i);
+  });
+  EXPECT_EQ(Last().hosts, std::set<std::string>{"h-b"});
+  EXPECT_TRUE(Last().data_planes);
+  EXPECT_FALSE(Last().all);
+
+  // A report: its status alone concerns its host alone.
+  int64_t b_before = cloud_->HostRevision("h-b", false);
+  int64_t c_before = cloud_->HostRevision("h-c", true);
+  Change([](Instance& i) { i.status = InstanceStatus::kRunning; });
+  EXPECT_EQ(Last().hosts, std::set<std::string>{"h-a"});
+  EXPECT_FALSE(Last().data_planes);
+  EXPECT_FALSE(Last().Concerns("h-b", true));
+  EXPECT_EQ(cloud_->HostRevision("h-b", false), b_before) << "h-b was not woken";
+  EXPECT_EQ(cloud_->HostRevision("h-c", true), c_before) << "nor a data plane";
+  EXPECT_GT(cloud_->HostRevision("h-a", false), b_before);
+
+  // A move concerns both hosts, and the data planes (the address is elsewhere now).
+  Change([](Instance& i) { i.host_id = "h-c"; });
+  EXPECT_EQ(Last().hosts, (std::set<std::string>{"h-a", "h-c"}));
+  EXPECT_TRUE(Last().data_planes);
+  EXPECT_GT(cloud_->HostRevision("h-b", true), c_before) << "a data plane host is woken";
+  EXPECT_EQ(cloud_->HostRevision("h-b", false), b_before) << "a host without one is not";
+
+  // Security groups: their members' rules. Release: gone from its host and the VPC.
+  Change([](Instance& i) { i.security_group_ids = {"sg-1"}; });
+  EXPECT_TRUE(Last().data_planes);
+  Commit([](Txn& txn) { txn.Erase<Instance>("i-1"); });
+  EXPECT_EQ(Last().hosts, std::set<std::string>{"h-c"});
+  EXPECT_TRUE(Last().data_planes);
+}
+
+TEST_F(HostWakeTest, ADiskConcernsItsHostItsInstancesHostAndThePoolsHosts) {
+  Commit([](Txn& txn) {
+    Disk d;
+    d.id = "d-1";
+    d.host_id = "h-b";
+    d.instance_id = "i-1";  // on h-a
+    txn.Put(d);
+  });
+  EXPECT_EQ(Last().hosts, (std::set<std::string>{"h-a", "h-b"}));
+  EXPECT_FALSE(Last().data_planes);
+  Commit([](Txn& txn) {
+    Disk d;
+    d.id = "d-2";
+    d.host_id = "h-p1";
+    txn.Put(d);
+  });
+  EXPECT_EQ(Last().hosts, (std::set<std::string>{"h-p1", "h-p2"})) << "every host of the pool";
+  // A disk no host has made yet concerns nobody; a record of another kind that shapes the
+  // desired state concerns everybody; one that does not, nobody.
+  Commit([](Txn& txn) {
+    Disk d;
+    d.id = "d-3";
+    txn.Put(d);
+  });
+  EXPECT_TRUE(wakes_.empty());
+  Commit([](Txn& txn) {
+    SecurityGroup g;
+    g.id = "sg-1";
+    txn.Put(g);
+  });
+  EXPECT_TRUE(Last().all);
+  Commit([](Txn& txn) {
+    Task t;
+    t.id = "t-1";
+    txn.Put(t);
+  });
+  EXPECT_TRUE(wakes_.empty());
+}
+
+TEST_F(HostWakeTest, TheFootprintsSurviveAReload) {
+  ReopenCloud();
+  cloud_->SetWakeListener([this](const HostWake& w) { wakes_.push_back(w); });
+  // What i-1 was is known after the reload: moving it concerns the host it left.
+  Change([](Instance& i) { i.host_id = "h-b"; });
+  EXPECT_EQ(Last().hosts, (std::set<std::string>{"h-a", "h-b"}));
+}
+
+TEST(PullWaitersTest, AWaiterEndsOnceByAWakeOfItsHostOrAtItsDeadline) {
+  std::mutex mu;
+  std::vector<std::pair<std::string, bool>> ended;  // host, timed out
+  PullWaiters waiters([&](PullWaiters::Waiter w, bool timed_out) {
+    std::lock_guard<std::mutex> lock(mu);
+    ended.push_back({w.host_id, timed_out});
+  });
+  auto add = [&](const std::string& host, bool data_plane, int wait_ms) {
+    return waiters.Add({host, data_plane, SteadyMillis() + wait_ms, [](bool) {}},
+                       [] { return true; });
+  };
+  ASSERT_TRUE(add("h-a", false, 60000));
+  ASSERT_TRUE(add("h-b", true, 60000));
+  ASSERT_TRUE(add("h-c", false, 150));
+  // Something new already: not added.
+  EXPECT_FALSE(
+      waiters.Add({"h-d", false, SteadyMillis() + 60000, [](bool) {}}, [] { return false; }));
+  EXPECT_EQ(waiters.size(), 3u);
+
+  HostWake other;
+  other.hosts = {"h-x"};
+  waiters.Wake(other);
+  HostWake planes;
+  planes.data_planes = true;
+  waiters.Wake(planes);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(ended.size(), 1u);
+    EXPECT_EQ(ended[0], (std::pair<std::string, bool>{"h-b", false}));
+  }
+  // h-c's deadline passes.
+  for (int k = 0; k < 100 && waiters.size() > 1; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(ended.size(), 2u);
+    EXPECT_EQ(ended[1], (std::pair<std::string, bool>{"h-c", true}));
+  }
+  // Stop ends h-a's as timed out, and takes no more.
+  waiters.Stop();
+  EXPECT_FALSE(add("h-e", false, 60000));
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(ended.size(), 3u);
+  EXPECT_EQ(ended[2], (std::pair<std::string, bool>{"h-a", true}));
+}
+
+}  // namespace
+}  // namespace openecs
