@@ -10,7 +10,8 @@
 // Amount=`amount` (one after another, or all at once with --parallel), then DescribeInstances
 // until all are Running. Prints RunInstances latency, instances/s to Running, the server's pulls
 // by result (service/agent_service.h) per instance launched, and the VmRSS of ecsd and of the
-// agent process. Hosts get --host-vcpus vCPUs each (default: room for twice the instances).
+// agent process. Then, on the quiet cloud, five StopInstance calls one at a time, 3 s apart: ms
+// until Stopped, which is how long the host's agent takes to hear of a change. Hosts get --host-vcpus vCPUs each (default: room for twice the instances).
 const { h, parseArgs, summary, fmt, fmtSummary, rssOf, nowMs, startEcsd } = require('./common');
 
 const { Ecs, REGION, wire } = h;
@@ -20,6 +21,12 @@ async function pulls(server) {
   const out = { changed: 0, full: 0, unchanged: 0, error: 0 };
   for (const m of r.body.matchAll(/^openecs_agent_pull_requests_total\{result="(\w+)"\} (\S+)$/gm)) out[m[1]] = Number(m[2]);
   return out;
+}
+
+// CPU seconds (user + system) a process has used.
+function cpuOf(pid) {
+  const f = require('fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 async function side(opt, hosts) {
@@ -42,6 +49,7 @@ async function side(opt, hosts) {
     const tag = [{ key: 'bench', value: `many-${Date.now()}` }];
     const calls = Number(opt.calls), amount = Number(opt.amount), n = calls * amount;
     const before = await pulls(server);
+    const cpu0 = cpuOf(server.pid);
     const lat = [];
     const one = async () => {
       const s = nowMs();
@@ -57,9 +65,25 @@ async function side(opt, hosts) {
     }, 1800000, 100, `${n} instances Running`);
     const secs = (nowMs() - t0) / 1000;
     const after = await pulls(server);
+    const cpu = cpuOf(server.pid) - cpu0;
+    // On a quiet cloud, one instance at a time: StopInstance until DescribeInstances says Stopped.
+    // How long the agent of its host takes to hear of it.
+    const all = [];
+    for (let page = 1; all.length < Math.min(n, 5); page++) {
+      const body = wire(await ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: REGION, tag, pageSize: 5, pageNumber: page })));
+      all.push(...body.Instances.Instance.map((i) => i.InstanceId));
+    }
+    const stops = [];
+    for (const id of all.slice(0, 5)) {
+      await h.sleep(3000);
+      const s = nowMs();
+      await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: id, forceStop: true }));
+      await h.waitStatus(ecs, [id], 'Stopped', 600000);
+      stops.push(nowMs() - s);
+    }
     const used = sim ? ((await h.operatorCall(server, 'GET', 'hosts')).Hosts || []).filter((x) => x.UsedVcpus > 0).length : 1;
     return {
-      hosts, used, n, secs, lat: summary(lat), registered,
+      hosts, used, n, secs, lat: summary(lat), registered, stops: summary(stops), cpu,
       pulls: Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]])),
       ecsdMiB: rssOf(server.pid).rssKb / 1024,
       agentMiB: agents ? rssOf(agents.child.pid).rssKb / 1024 : 0,
@@ -84,7 +108,9 @@ async function main() {
   line('instances to Running /s', (r) => fmt(r.n / r.secs));
   line('all Running after (s)', (r) => fmt(r.secs));
   line('RunInstances p50 / p99 (ms)', (r) => `${fmt(r.lat.p50)} / ${fmt(r.lat.p99)}`);
+  line('ecsd CPU s per 1000 launched', (r) => fmt((r.cpu * 1000) / r.n));
   line('pulls changed per instance', (r) => fmt(r.pulls.changed / r.n));
+  line('quiet StopInstance to Stopped p50/max', (r) => `${fmt(r.stops.p50)} / ${fmt(r.stops.max)}`);
   line('pulls full / unchanged', (r) => `${r.pulls.full} / ${r.pulls.unchanged}`);
   line('ecsd VmRSS (MiB)', (r) => fmt(r.ecsdMiB));
   line('agent process VmRSS (MiB)', (r) => (r.agentMiB ? fmt(r.agentMiB) : 'embedded'));
