@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -58,6 +60,39 @@ class ConnectionCount {
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// The connections waiting for an `async` answer (HttpResponse::async). Whoever will answer holds
+// only a weak reference, so a connection must be held here meanwhile; Close (at Stop, while the
+// io_context still exists) lets them all go, and an answer that comes later finds nobody. An
+// answer's write is posted under the lock, so it never reaches an io_context being destroyed.
+class Parked {
+ public:
+  bool Park(const void* key, std::shared_ptr<void> session) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return false;
+    held_[key] = std::move(session);
+    return true;
+  }
+  // Runs `post` (which posts the answer's write) if the connection is still held here.
+  void Unpark(const void* key, const std::function<void()>& post) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_ || held_.erase(key) == 0) return;
+    post();
+  }
+  void Close() {
+    std::map<const void*, std::shared_ptr<void>> gone;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+      gone.swap(held_);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  bool closed_ = false;
+  std::map<const void*, std::shared_ptr<void>> held_;
+};
+
 // One connection: plain (beast::tcp_stream) or TLS (TlsStream, handshake first).
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
@@ -66,12 +101,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(tcp::socket socket, asio::ssl::context* tls, std::string source,
           const HttpHandler& handler, asio::thread_pool& blocking,
-          std::shared_ptr<ConnectionCount> count)
+          std::shared_ptr<ConnectionCount> count, std::shared_ptr<Parked> parked)
       : stream_(MakeStream(std::move(socket), tls)),
         source_(std::move(source)),
         handler_(handler),
         blocking_(blocking),
-        count_(std::move(count)) {}
+        count_(std::move(count)),
+        parked_(std::move(parked)) {}
   ~Session() { count_->Release(source_); }
 
   void Run() {
@@ -151,9 +187,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Lowest().expires_never();
     HttpResponse out = handler_(in);
     if (out.async) {
-      out.async([self = this->shared_from_this()](HttpResponse done) {
-        asio::post(self->stream_.get_executor(),
-                   [self, done = std::move(done)]() mutable { self->Write(std::move(done)); });
+      auto self = this->shared_from_this();
+      if (!parked_->Park(this, self)) return;  // stopping
+      out.async([weak = std::weak_ptr<Session>(self), parked = parked_](HttpResponse done) {
+        auto self = weak.lock();
+        if (!self) return;
+        parked->Unpark(self.get(), [&] {
+          asio::post(self->stream_.get_executor(),
+                     [self, done = std::move(done)]() mutable { self->Write(std::move(done)); });
+        });
       });
       return;
     }
@@ -239,6 +281,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const HttpHandler& handler_;
   asio::thread_pool& blocking_;
   std::shared_ptr<ConnectionCount> count_;
+  std::shared_ptr<Parked> parked_;
   bool served_ = false;  // a request was answered: the next may wait the idle timeout
 };
 
@@ -342,6 +385,7 @@ class BeastServer final : public HttpServer {
     for (auto& t : threads_)
       if (t.joinable()) t.join();
     blocking_.join();
+    parked_->Close();  // the connections waiting for an async answer go, with the io_context
   }
 
  private:
@@ -367,11 +411,11 @@ class BeastServer final : public HttpServer {
         s.set_option(tcp::no_delay(true), ec);
         if (tls_)
           std::make_shared<Session<TlsStream>>(std::move(s), &*tls_, source, handler_, blocking_,
-                                               count_)
+                                               count_, parked_)
               ->Run();
         else
           std::make_shared<Session<beast::tcp_stream>>(std::move(s), nullptr, source, handler_,
-                                                       blocking_, count_)
+                                                       blocking_, count_, parked_)
               ->Run();
       } else {
         beast::error_code ignored;
@@ -388,6 +432,7 @@ class BeastServer final : public HttpServer {
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
   std::shared_ptr<ConnectionCount> count_;
+  std::shared_ptr<Parked> parked_ = std::make_shared<Parked>();
   std::vector<std::thread> threads_;
   int port_ = 0;
   std::atomic<bool> stopped_{false};
