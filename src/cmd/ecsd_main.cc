@@ -804,7 +804,7 @@ int RunDev(DevOptions o) {
 // `ecsd agent --driver fake --simulate-hosts N`: N emulated hosts in this one process, for scale
 // runs of the control plane (bench/many_hosts.js). Each has its own fake hypervisor and storage,
 // name (<name>-0001, ...), data dir (<data-dir>/sim/0001, its credential and journal) and agent,
-// and pulls and reports over HTTP as N machines would; against a server on loopback each
+// and pulls and reports over HTTP as N machines would; against a server at a 127.x address each
 // connects from its own address (127.1.x.y), as N machines would from theirs. Each agent keeps
 // four threads and waits up to 5 s per pull (a real one 0.5 s: consoles and readiness checks
 // are its other work, and emulated guests have none worth the calls).
@@ -817,8 +817,8 @@ int RunSimulatedHosts(const AgentCmdOptions& o, const std::string& token) {
   char hostname[256] = "localhost";
   gethostname(hostname, sizeof(hostname) - 1);
   std::string base = o.host.name.empty() ? std::string(hostname) : o.host.name;
-  bool loopback = o.server.find("://127.") != std::string::npos ||
-                  o.server.find("://localhost") != std::string::npos;
+  // A literal IPv4 loopback server only (a name may resolve to ::1 first).
+  bool loopback = o.server.find("://127.") != std::string::npos;
   std::vector<std::unique_ptr<Simulated>> hosts;
   for (int n = 1; n <= o.simulate_hosts && !g_stop; ++n) {
     char num[16];

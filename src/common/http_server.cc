@@ -60,37 +60,41 @@ class ConnectionCount {
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-// The connections waiting for an `async` answer (HttpResponse::async). Whoever will answer holds
-// only a weak reference, so a connection must be held here meanwhile; Close (at Stop, while the
-// io_context still exists) lets them all go, and an answer that comes later finds nobody. An
-// answer's write is posted under the lock, so it never reaches an io_context being destroyed.
+// The connections waiting for an `async` answer (HttpResponse::async), held here by ticket:
+// whoever will answer holds only the ticket, never the connection, so no connection can outlive
+// the io_context through it. Close (at Stop, while the io_context still exists) lets them all
+// go, and an answer that comes later finds nobody. An answer's write is posted under the lock
+// with the connection taken out of here, so it never reaches an io_context being destroyed.
 class Parked {
  public:
-  bool Park(const void* key, std::shared_ptr<void> session) {
+  // Holds a connection until its answer; its ticket, or 0 when the server is stopping.
+  uint64_t Park(std::shared_ptr<void> session) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return false;
-    held_[key] = std::move(session);
-    return true;
+    if (closed_) return 0;
+    held_[++next_] = std::move(session);
+    return next_;
   }
-  // Runs `post` (which posts the answer's write) if the connection is still held here.
-  void Unpark(const void* key, const std::function<void()>& post) {
+  // Calls `post` with the connection of `ticket`, under the lock, if it is still held.
+  void Unpark(uint64_t ticket, const std::function<void(std::shared_ptr<void>)>& post) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (closed_ || held_.erase(key) == 0) return;
-    post();
+    auto it = held_.find(ticket);
+    if (it == held_.end()) return;
+    std::shared_ptr<void> session = std::move(it->second);
+    held_.erase(it);
+    post(std::move(session));
   }
   void Close() {
-    std::map<const void*, std::shared_ptr<void>> gone;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      closed_ = true;
-      gone.swap(held_);
-    }
+    std::map<uint64_t, std::shared_ptr<void>> gone;
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    gone.swap(held_);
   }
 
  private:
   std::mutex mu_;
   bool closed_ = false;
-  std::map<const void*, std::shared_ptr<void>> held_;
+  uint64_t next_ = 0;
+  std::map<uint64_t, std::shared_ptr<void>> held_;
 };
 
 // One connection: plain (beast::tcp_stream) or TLS (TlsStream, handshake first).
@@ -187,12 +191,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Lowest().expires_never();
     HttpResponse out = handler_(in);
     if (out.async) {
-      auto self = this->shared_from_this();
-      if (!parked_->Park(this, self)) return;  // stopping
-      out.async([weak = std::weak_ptr<Session>(self), parked = parked_](HttpResponse done) {
-        auto self = weak.lock();
-        if (!self) return;
-        parked->Unpark(self.get(), [&] {
+      uint64_t ticket = parked_->Park(this->shared_from_this());
+      if (ticket == 0) return;  // stopping
+      out.async([ticket, parked = parked_](HttpResponse done) {
+        parked->Unpark(ticket, [&done](std::shared_ptr<void> held) {
+          auto self = std::static_pointer_cast<Session>(std::move(held));
           asio::post(self->stream_.get_executor(),
                      [self, done = std::move(done)]() mutable { self->Write(std::move(done)); });
         });

@@ -68,7 +68,8 @@ std::vector<RemoteAddress> RemoteAddresses(const State& s, const Host& host,
                                            const NetworkIndex& index) {
   std::set<std::string> vpcs;
   for (const std::string& id : s.index.InstancesOn(host.id))
-    if (const Instance& i = s.instances.at(id); !i.vpc_id.empty()) vpcs.insert(i.vpc_id);
+    if (auto i = s.instances.find(id); i != s.instances.end() && !i->second.vpc_id.empty())
+      vpcs.insert(i->second.vpc_id);
   std::vector<RemoteAddress> out;
   for (const auto& [id, instance] : s.instances) {
     const Instance& i = instance;  // captured below: clang before 16 cannot capture a binding
@@ -314,7 +315,12 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
     // Hosts without a VPC data plane need no security group members (the merged rules).
     NetworkIndex index = IndexNetworks(s, host.vpc_data_plane);
     for (const std::string& id : s.index.InstancesOn(host_id)) {
-      const Instance& i = s.instances.at(id);
+      auto found = s.instances.find(id);
+      if (found == s.instances.end()) {  // a bug elsewhere (OPENECS_CHECK_INDEX finds it)
+        LOG_ERROR("the state index lists instance {} on host {}, which has no record", id, host_id);
+        continue;
+      }
+      const Instance& i = found->second;
       DesiredVm vm;
       vm.instance_id = id;
       vm.instance_name = i.name;

@@ -350,6 +350,7 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
       });
     }
   }
+  bump |= !wake.empty();
   if (bump) {
     std::function<void(const HostWake&)> listener;
     {
@@ -373,6 +374,11 @@ void Cloud::NoteWake(const std::string& kind, const std::string& id, HostWake& w
   } else if (kind == Kind<Disk>::kName) {
     auto it = state_.disks.find(id);
     footprints_.Note(state_, id, it == state_.disks.end() ? nullptr : &it->second, wake);
+  } else if (kind == Kind<Host>::kName) {
+    // Its own registration, and what others build from it (its underlay address and data
+    // plane for their remote addresses, its storage for their disk lists).
+    wake.hosts.insert(id);
+    wake.data_planes = true;
   } else if (ShapesDesiredState(kind)) {
     wake.all = true;
   }

@@ -362,11 +362,14 @@ class Cloud {
   int64_t WaitForRevision(int64_t since, int wait_ms);
   // The revision of one host's desired state (`data_plane`: the host builds VPCs): the last
   // commit that concerned it (service/host_wake.h), never below the revision at start. Drawn
-  // from the same counter as WaitForRevision's, so it only grows.
+  // from the same counter as WaitForRevision's: a commit that concerns the host after an
+  // answer always gives a higher one (it may go down only when the host stops being a data
+  // plane, which costs its agent nothing).
   int64_t HostRevision(const std::string& host_id, bool data_plane);
   // Called after every commit that concerns some host, with those hosts, on the committing
   // thread and outside every lock of the cloud (it may Read). One listener: the agent service's
-  // long-polls. Set it before agents pull.
+  // long-polls. Set it before agents pull. A call may still run after it is replaced: the
+  // listener must stay callable (the agent service's holds its waiters by shared pointer).
   void SetWakeListener(std::function<void(const HostWake&)> listener);
 
   // Reads the accounts from the store again and takes in the ones it does not hold yet or holds

@@ -11,6 +11,9 @@
 //     also concerns every host with a VPC data plane. Existing or not is such a change.
 //   - a disk concerns the host holding its data and the host of its instance; on storage hosts
 //     share (an RBD pool), every host of that storage, whose collection lists it.
+//   - a host record concerns that host and every host with a VPC data plane (its underlay
+//     address is their remote addresses' next hop); its storage is other hosts' disk lists.
+//   - a disk no host has made yet concerns nobody: no host has data of it to keep or remove.
 //   - every other kind that shapes the desired state (networks, security groups, snapshots,
 //     images, key pairs, Cloud Assistant and sessions) concerns every host. They change far
 //     less often than instances and disks, and each reaches hosts in more ways than is worth

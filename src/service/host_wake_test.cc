@@ -135,6 +135,14 @@ TEST_F(HostWakeTest, ADiskConcernsItsHostItsInstancesHostAndThePoolsHosts) {
     txn.Put(t);
   });
   EXPECT_TRUE(wakes_.empty());
+  // A host that registers again (a new underlay address): itself and the data planes.
+  Commit([](Txn& txn) {
+    Host& h = txn.state().hosts.at("h-c");
+    h.underlay_ip = "192.0.2.7";
+    txn.Touch(h);
+  });
+  EXPECT_EQ(Last().hosts, std::set<std::string>{"h-c"});
+  EXPECT_TRUE(Last().data_planes);
 }
 
 TEST_F(HostWakeTest, TheFootprintsSurviveAReload) {

@@ -21,24 +21,21 @@ bool PullWaiters::Add(Waiter w, const std::function<bool()>& still_waiting) {
 }
 
 void PullWaiters::Wake(const HostWake& wake) {
-  std::vector<Waiter> woken;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopped_) return;
-    auto take = [&](std::multimap<std::string, Waiter>::iterator it) {
-      woken.push_back(std::move(it->second));
-      return by_host_.erase(it);
-    };
-    if (wake.all || wake.data_planes) {
-      for (auto it = by_host_.begin(); it != by_host_.end();)
-        it = wake.Concerns(it->first, it->second.data_plane) ? take(it) : std::next(it);
-    } else {
-      for (const auto& host : wake.hosts)
-        for (auto it = by_host_.lower_bound(host); it != by_host_.end() && it->first == host;)
-          it = take(it);
-    }
+  // `ready_` under the lock (it only queues): once Stop has the lock, no wake is handed out.
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_) return;
+  auto take = [&](std::multimap<std::string, Waiter>::iterator it) {
+    ready_(std::move(it->second), false);
+    return by_host_.erase(it);
+  };
+  if (wake.all || wake.data_planes) {
+    for (auto it = by_host_.begin(); it != by_host_.end();)
+      it = wake.Concerns(it->first, it->second.data_plane) ? take(it) : std::next(it);
+  } else {
+    for (const auto& host : wake.hosts)
+      for (auto it = by_host_.lower_bound(host); it != by_host_.end() && it->first == host;)
+        it = take(it);
   }
-  for (auto& w : woken) ready_(std::move(w), false);
 }
 
 size_t PullWaiters::size() const {
@@ -61,9 +58,7 @@ void PullWaiters::Expire() {
       }
     }
     if (!due.empty()) {
-      lock.unlock();
       for (auto& w : due) ready_(std::move(w), true);
-      lock.lock();
       continue;
     }
     if (next == std::numeric_limits<int64_t>::max())

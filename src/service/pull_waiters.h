@@ -7,10 +7,12 @@
 // concerns its host (Wake, from Cloud's wake listener: service/host_wake.h) or at its deadline
 // (a thread of this class watches the earliest). Either way it is handed to `ready` with
 // whether it timed out; `ready` runs on the waking thread (a committer) or the deadline thread,
-// so it must only queue the work (the agent service posts the state build to its builders).
+// under this class's lock, so it must only queue the work (the agent service posts the state
+// build to its builders) and never call back into this class.
 //
 // Thread-safe. Stop (also the destructor) hands every waiter left to `ready` as timed out and
-// makes Add refuse (false) and Wake do nothing from then on.
+// makes Add refuse (false) and Wake do nothing from then on: once Stop returns, `ready` is
+// never called again.
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
