@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -103,6 +104,12 @@ void Endpoint(FuzzedDataProvider& p) {
   req.body = p.ConsumeRemainingBytesAsString();
   HttpResponse r = endpoint.Handle(req);
   if (r.deferred) r = r.deferred();
+  if (r.async) {  // a pull: answered from the agent service's builders (wait_ms=0: at once)
+    std::promise<HttpResponse> answer;
+    auto answered = answer.get_future();
+    r.async([&answer](HttpResponse a) { answer.set_value(std::move(a)); });
+    r = answered.get();
+  }
   FUZZ_CHECK(r.status == 200 || r.status == 400 || r.status == 401 || r.status == 403 ||
                  r.status == 404 || r.status == 409,
              std::to_string(r.status) + " " + r.body + " for " + req.method + " " +
