@@ -27,10 +27,9 @@ void HostFootprints::Apply(std::map<std::string, Footprint>& table, const std::s
   const Footprint* before = it == table.end() ? nullptr : &it->second;
   if (before) wake.hosts.insert(before->hosts.begin(), before->hosts.end());
   if (now) wake.hosts.insert(now->hosts.begin(), now->hosts.end());
-  // Appearing, going or changing what others see of it concerns the data planes.
-  std::string seen_before = before ? before->seen : "", seen_now = now ? now->seen : "";
-  if ((before == nullptr) != (now == nullptr) || seen_before != seen_now)
-    wake.data_planes |= !seen_before.empty() || !seen_now.empty();
+  // Appearing, going or changing what others see of it concerns the data planes (an instance's
+  // `seen` is never empty, a disk's always is).
+  if ((before ? before->seen : "") != (now ? now->seen : "")) wake.data_planes = true;
   if (now)
     table[id] = *now;
   else if (it != table.end())
