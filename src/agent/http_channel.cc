@@ -23,18 +23,21 @@ using json = nlohmann::json;
 
 HttpAgentChannel::HttpAgentChannel(std::string server, std::string token, std::string key_file,
                                    TlsTrust trust)
-    : server_(std::move(server)),
-      token_(std::move(token)),
+    : token_(std::move(token)),
       key_file_(std::move(key_file)),
       trust_(std::move(trust)) {
   if (!key_file_.empty()) key_ = Trim(ReadFile(key_file_));
+  for (const auto& one : Split(server, ','))
+    if (!Trim(one).empty()) servers_.push_back(Trim(one));
+  if (servers_.empty()) servers_.push_back(server);
 }
+
+std::string HttpAgentChannel::Server() const { return servers_[current_ % servers_.size()]; }
 
 Result<std::string> HttpAgentChannel::Call(const std::string& method, const std::string& target,
                                            const std::string& body, int timeout_ms) {
   HttpClientRequest req;
   req.method = method;
-  req.endpoint = server_;
   req.target = target;
   req.body = body;
   req.timeout_ms = timeout_ms;
@@ -45,7 +48,24 @@ Result<std::string> HttpAgentChannel::Call(const std::string& method, const std:
     std::lock_guard<std::mutex> lock(mu_);
     if (!key_.empty()) req.headers["X-OpenECS-Host-Key"] = key_;
   }
-  OPENECS_ASSIGN_OR_RETURN(HttpClientResponse res, HttpCall(req));
+  // Each server once, from the current one; one that cannot be reached hands over to the next.
+  size_t first = current_;
+  Result<HttpClientResponse> call = MakeError(ErrorCode::kInternalError, "no server");
+  for (size_t k = 0; k < servers_.size(); ++k) {
+    size_t at = first + k;
+    req.endpoint = servers_[at % servers_.size()];
+    call = HttpCall(req);
+    if (call.ok()) {
+      if (k > 0 && current_.compare_exchange_strong(first, at)) {
+        switched_ = true;
+        LOG_WARN("agent: {} cannot be reached; now talking to {}",
+                 servers_[first % servers_.size()], req.endpoint);
+      }
+      break;
+    }
+  }
+  if (!call.ok()) return call.error();
+  HttpClientResponse res = std::move(*call);
   if (res.status == 200) return std::move(res.body);
   std::string message = res.body;
   json j = json::parse(res.body, nullptr, false);
@@ -77,6 +97,7 @@ Result<std::string> HttpAgentChannel::Register(const HostInfo& host) {
 
 Result<DesiredState> HttpAgentChannel::Pull(const std::string& host_id, int64_t since,
                                             int wait_ms) {
+  if (switched_.exchange(false)) since = 0;
   std::string target = "/openecs/agent/v1/desired?host_id=" + PercentEncode(host_id) +
                        "&since=" + std::to_string(since) + "&wait_ms=" + std::to_string(wait_ms);
   OPENECS_ASSIGN_OR_RETURN(std::string body, Call("GET", target, "", wait_ms + 15000));
@@ -176,7 +197,7 @@ Status HttpAgentChannel::AttachSession(const std::string& host_id, const std::st
     ::close(fd);
     return MakeError(ErrorCode::kInternalError, "session stream: " + why);
   };
-  std::string endpoint = server_;
+  std::string endpoint = Server();
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
   if (endpoint.rfind("https://", 0) == 0)
     return fail("session streams are not carried over an https:// agent channel yet");

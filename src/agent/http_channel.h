@@ -3,8 +3,10 @@
 // --server URL` uses to reach the server from another host: https:// (TLS, the server trusted
 // by a pinned certificate fingerprint or by CAs; see common/tls.h) across links an attacker
 // may see, http:// on a private network.
+#include <atomic>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/tls.h"
 #include "model/agent_protocol.h"
@@ -13,7 +15,11 @@ namespace openecs {
 
 class HttpAgentChannel final : public AgentChannel {
  public:
-  // `server`: http://host:port of ecsd; `token`: the server's agent token, which lets this
+  // `server`: http://host:port of ecsd, or several servers of one cloud separated by commas
+  // (several servers on one shared store: service/cloud.h). Calls go to one of them; when it
+  // cannot be reached, to the next (each call tries each server once), and the first pull
+  // after a switch asks for the whole state (since=0: revisions are each server's own).
+  // `token`: the server's agent token, which lets this
   // host enrol. `key_file`: where this host keeps the credential the server issues at its first
   // registration (read now if it exists; written 0600 when issued); every later call carries
   // it ("" keeps it in memory only).
@@ -37,7 +43,10 @@ class HttpAgentChannel final : public AgentChannel {
  private:
   Result<std::string> Call(const std::string& method, const std::string& target,
                            const std::string& body, int timeout_ms);
-  std::string server_;
+  std::string Server() const;  // the one calls go to now
+  std::vector<std::string> servers_;
+  std::atomic<size_t> current_{0};
+  std::atomic<bool> switched_{false};  // since the last pull
   std::string token_;
   std::string key_file_;
   TlsTrust trust_;

@@ -430,9 +430,17 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
 
   // The handler (api/*_actions.cc), and its answer.
   auto result = spec->second.handler(ctx);
+  bool token_recorded = token_scope && token_scope->recorded;
   token_scope.reset();
   if (!result.ok()) {
-    if (!token_key.empty()) tokens_.Finish(token_key, nullptr);
+    // The token's record is forgotten only if this call made it (on a shared store another
+    // server's call may have: service/cloud.h TokenScope).
+    if (!token_key.empty()) {
+      if (token_recorded)
+        tokens_.Finish(token_key, nullptr);
+      else
+        tokens_.Abandon(token_key);
+    }
     return fail(result.error());
   }
   nlohmann::json reply = std::move(result).value();

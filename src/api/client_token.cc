@@ -27,6 +27,7 @@ Result<std::optional<std::string>> ClientTokens::Claim(const std::string& key,
       return MakeError(ErrorCode::kLastTokenProcessing);
     running_.insert(key);
   }
+  cloud_.CatchUp();  // a shared store: what other servers' calls with this token committed
   auto prior = cloud_.Read<std::optional<IdempotencyRecord>>(
       [&](const State& s) -> std::optional<IdempotencyRecord> {
         auto it = s.idempotency.find(key);

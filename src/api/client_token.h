@@ -12,6 +12,12 @@
 //   process dies before the answer is recorded, a retry finds the pending record and answers
 //   from those ids (the same ids as the first call, never a second set).
 // - A call that fails forgets its token, so a retry runs it again.
+// - Several servers on one store (service/cloud.h): a claim first takes in what the other
+//   servers committed (Cloud::CatchUp), so a retry on another server after the first one died
+//   finds the first call's record. Two calls with one token on two servers at once are not
+//   serialised by the lock above; the store's write lock is what decides: the second one's
+//   first Write finds the token recorded and fails with LastTokenProcessing, changing nothing,
+//   and its retry answers from the record.
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -37,6 +43,9 @@ class ClientTokens {
   // Records the call's answer (`body`, the reply JSON) or, with null, its failure, and lets
   // waiting retries go on.
   void Finish(const std::string& key, const std::string* body);
+  // Lets waiting retries go on without touching the token's record: a call that failed before
+  // it recorded the token (Finish with null would forget a record another call made).
+  void Abandon(const std::string& key) { Release(key); }
 
   // Removes records older than kTokenLifetimeSeconds; returns how many.
   int Expire(int64_t now);

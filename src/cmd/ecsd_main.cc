@@ -469,6 +469,27 @@ int RunAccount(const AccountCmdOptions& a, AccountCmd cmd) {
   return 0;
 }
 
+// Several servers: publishes the hosts this server heard from, and takes every server's
+// latest contact with each host into `contacts` (a host heard by another server is heard).
+void MergeSharedContacts(Store& store, const std::string& server_id,
+                         std::map<std::string, HostContact>& contacts) {
+  std::map<std::string, int64_t> heard;
+  for (const auto& [host, c] : contacts)
+    if (c.heard) heard[host] = c.age_ms;
+  auto all = store.ShareContacts(server_id, heard);
+  if (!all.ok()) {
+    LOG_WARN("cannot share the hosts' contacts through the state store: {}",
+             all.error().message);
+    return;
+  }
+  for (auto& [host, c] : contacts) {
+    auto it = all->find(host);
+    if (it == all->end() || (c.heard && c.age_ms <= it->second.age_ms)) continue;
+    c.age_ms = it->second.age_ms;
+    c.heard = true;
+  }
+}
+
 int RunDev(DevOptions o) {
   std::map<std::string, int64_t> quota_defaults;  // checked before anything is touched
   for (const auto& q : o.quotas) {
@@ -486,7 +507,7 @@ int RunDev(DevOptions o) {
     std::cerr << "--store: " << store.error().message << "\n";
     return 1;
   }
-  if (Status st = (*store)->ClaimExclusive(); !st.ok()) {
+  if (Status st = (*store)->ClaimForServer(); !st.ok()) {
     std::cerr << "--store: " << st.error().message << "\n";
     return 1;
   }
@@ -722,7 +743,8 @@ int RunDev(DevOptions o) {
   std::string address = o.listen.substr(0, o.listen.rfind(':'));
   std::string endpoint = address + ":" + std::to_string((*server)->port());
   WriteCredentials(o.host.data_dir, *account, endpoint, config.region_id);
-  std::cout << "OpenECS dev: region " << config.region_id << ", "
+  std::cout << "OpenECS " << (o.local_agent ? "dev" : "server") << ": region " << config.region_id
+            << ", "
             << (o.local_agent ? "driver " + o.host.driver + (fake ? " (emulator mode)" : "") +
                                     (host.network ? ", VPC networking" : "")
                               : std::string("no local agent (ecsd agent --server ...)"))
@@ -757,14 +779,31 @@ int RunDev(DevOptions o) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  // Automatic snapshot policies and snapshot retention, checked every 10 s.
+  // The background work. On a shared store (several servers) what changes the cloud runs on
+  // the leader only (Store::Lead, tried each second: it moves when its holder dies), and the
+  // host-loss pass counts every server's contact with each host (Store::ShareContacts); what is
+  // this process's own (its monitoring database, its ClientToken cache, its accounts' reload)
+  // runs everywhere.
+  Store& shared_store = **store;
+  const bool shared = shared_store.shared();
+  const std::string server_id = endpoint + "/" + std::to_string(::getpid());
+  bool lead = !shared;
   for (int tick = 0; !g_stop; ++tick) {
-    if (tick % 50 == 0) RunSnapshotPolicies(**cloud, (**cloud).Now());
-    if (tick % 5 == 0) ReleaseDueInstances(**cloud, (**cloud).Now());  // each second
+    if (shared && tick % 5 == 0) {
+      bool was = lead;
+      lead = shared_store.Lead();
+      if (lead != was)
+        LOG_INFO(lead ? "this server now runs the background work (leader)"
+                      : "this server no longer runs the background work");
+    }
+    // Automatic snapshot policies and snapshot retention, every 10 s.
+    if (lead && tick % 50 == 0) RunSnapshotPolicies(**cloud, (**cloud).Now());
+    if (lead && tick % 5 == 0) ReleaseDueInstances(**cloud, (**cloud).Now());  // each second
     if (tick % 5 == 0) {  // monitoring: minutes that ended, rollups (service/monitor_service.h)
       if (Status st = monitor.Flush(); !st.ok()) LOG_WARN("monitor: {}", st.error().message);
       // Alarm rules whose period ended; their webhooks are posted off this loop.
-      if (auto notices = RunAlarmPass(**cloud); !notices.empty())
+      if (auto notices = lead ? RunAlarmPass(**cloud) : std::vector<AlertNotice>{};
+          !notices.empty())
         std::thread([notices = std::move(notices), allow = *webhook_allow] {
           for (const auto& n : notices) {
             auto r = PostForm(n.webhook, n.fields, allow);
@@ -774,21 +813,23 @@ int RunDev(DevOptions o) {
           }
         }).detach();
     }
-    if (tick % 25 == 0) RunBillingPass(**cloud, (**cloud).Now());  // every 5 s
+    if (lead && tick % 25 == 0) RunBillingPass(**cloud, (**cloud).Now());  // every 5 s
     // Hosts whose agents went silent, and lost ones back, each second. The host this process
     // runs is never lost while it runs (service/host_health.h).
     if (tick % 5 == 0) {
       std::map<std::string, HostContact> contacts = agent_service.Contacts();
       if (agent) contacts.erase(agent->host_id());
-      RunHostLossPass(**cloud, contacts, static_cast<int64_t>(o.host_lost_after_s * 1000));
+      if (shared) MergeSharedContacts(shared_store, server_id, contacts);
+      if (lead)
+        RunHostLossPass(**cloud, contacts, static_cast<int64_t>(o.host_lost_after_s * 1000));
     }
     // Cloud Assistant: invocations of stopped or released instances end, old ones go.
-    if (tick % 5 == 0) RunAssistantPass(**cloud);
+    if (lead && tick % 5 == 0) RunAssistantPass(**cloud);
     // Accounts changed beside the server (`ecsd account set-quota`), each second; never from
     // inside a Write (it takes the lock).
     if (tick % 5 == 0) (**cloud).ReloadAccounts(0);
     if (tick % 3000 == 0) {  // every 10 minutes
-      ExpireInstanceEvents(**cloud, (**cloud).Now());
+      if (lead) ExpireInstanceEvents(**cloud, (**cloud).Now());
       api.client_tokens().Expire((**cloud).Now());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -1005,75 +1046,85 @@ int main(int argc, char** argv) {
   DevOptions o;
   auto* dev =
       app.add_subcommand("dev", "API server + one embedded host agent, SQLite, one process");
-  dev->add_option("--listen", o.listen, "host:port to serve the API on")->capture_default_str();
-  dev->add_option("--region", o.region, "region id")->capture_default_str();
-  dev->add_option("--zones", o.zones, "comma-separated zone ids (default <region>-a,<region>-b)");
-  dev->add_option("--threads", o.threads, "HTTP I/O threads")->capture_default_str();
-  dev->add_option("--public-cidr", o.public_cidr,
-                  "pool of public IPs; its first address is the host's side of the public bridge")
-      ->capture_default_str();
-  dev->add_option("--zone", o.host.zone, "zone of the embedded host (default: the first zone)");
-  dev->add_option("--max-connections", o.limits.max_connections,
-                  "API listener: open connections at most (lowered to fit the descriptor limit)")
-      ->capture_default_str();
-  dev->add_option("--max-connections-per-source", o.limits.max_per_source,
-                  "API listener: open connections from one client address at most")
-      ->capture_default_str();
-  dev->add_option("--request-timeout-s", o.limits.request_timeout_s,
-                  "API listener: a client must send a whole request within this (slowloris)")
-      ->capture_default_str();
-  dev->add_option("--idle-timeout-s", o.limits.idle_timeout_s,
-                  "API listener: a keep-alive connection may wait this long between requests")
-      ->capture_default_str();
-  dev->add_option("--tls-listen", o.tls_listen,
-                  "also serve the API and the agent link over TLS at host:port; agents must "
-                  "then use it (https://)");
-  dev->add_option("--tls-cert", o.tls_cert,
-                  "the TLS listener's certificate chain (PEM; default: a self-signed one kept in "
-                  "<data-dir>/tls/, fingerprint in server.fingerprint)");
-  dev->add_option("--tls-key", o.tls_key, "the key of --tls-cert (PEM)");
-  dev->add_option("--quota", o.quotas,
-                  "NAME=VALUE: the default quota for every account (repeatable; an account's "
-                  "own, from `ecsd account set-quota`, wins); NAME (built-in default): " +
-                      QuotaNames(true));
-  dev->add_flag("--test-clock", o.test_clock,
-                "let the operator move the cloud's clock forward (ecsd operator advance-clock): "
-                "expiries, renewals and bills in seconds; for tests");
-  dev->add_option("--webhook-allow", o.webhook_allow,
-                  "alarm webhooks: CIDR blocks (comma-separated) they may be posted to although "
-                  "loopback, private or otherwise special (default: none)");
-  dev->add_option("--prices", o.prices,
-                  "the price table (JSON; `ecsd prices` prints the built-in one to edit)");
-  dev->add_option("--credit-limit", o.credit_limit,
-                  "how far below zero an account's balance may go before it is overdue and its "
-                  "pay-as-you-go instances are stopped (unlimited: never)")
-      ->capture_default_str();
-  dev->add_option("--metrics-retention-days", o.metrics_retention_days,
-                  "how long monitoring points are kept, in days: 60 s,600 s,3600 s points")
-      ->capture_default_str();
-  dev->add_option("--host-lost-after", o.host_lost_after_s,
-                  "seconds without a word from a host's agent before the host is declared lost: "
-                  "its instances on shared storage start on other hosts, the others stop")
-      ->check(CLI::Range(1.0, 86400.0))
-      ->capture_default_str();
-  dev->add_option("--audit-retention-days", o.audit_retention_days,
-                  "how long the audit trail keeps an API call, in days")
-      ->check(CLI::Range(1, 3650))
-      ->capture_default_str();
+  // `ecsd server` takes `ecsd dev`'s options; it has no host of its own.
+  auto add_server_options = [&o](CLI::App* cmd) {
+    cmd->add_option("--listen", o.listen, "host:port to serve the API on")->capture_default_str();
+    cmd->add_option("--region", o.region, "region id")->capture_default_str();
+    cmd->add_option("--zones", o.zones, "comma-separated zone ids (default <region>-a,<region>-b)");
+    cmd->add_option("--threads", o.threads, "HTTP I/O threads")->capture_default_str();
+    cmd->add_option("--public-cidr", o.public_cidr,
+                    "pool of public IPs; its first address is the host's side of the public bridge")
+        ->capture_default_str();
+    cmd->add_option("--zone", o.host.zone, "zone of the embedded host (default: the first zone)");
+    cmd->add_option("--max-connections", o.limits.max_connections,
+                    "API listener: open connections at most (lowered to fit the descriptor limit)")
+        ->capture_default_str();
+    cmd->add_option("--max-connections-per-source", o.limits.max_per_source,
+                    "API listener: open connections from one client address at most")
+        ->capture_default_str();
+    cmd->add_option("--request-timeout-s", o.limits.request_timeout_s,
+                    "API listener: a client must send a whole request within this (slowloris)")
+        ->capture_default_str();
+    cmd->add_option("--idle-timeout-s", o.limits.idle_timeout_s,
+                    "API listener: a keep-alive connection may wait this long between requests")
+        ->capture_default_str();
+    cmd->add_option("--tls-listen", o.tls_listen,
+                    "also serve the API and the agent link over TLS at host:port; agents must "
+                    "then use it (https://)");
+    cmd->add_option("--tls-cert", o.tls_cert,
+                    "the TLS listener's certificate chain (PEM; default: a self-signed one kept in "
+                    "<data-dir>/tls/, fingerprint in server.fingerprint)");
+    cmd->add_option("--tls-key", o.tls_key, "the key of --tls-cert (PEM)");
+    cmd->add_option("--quota", o.quotas,
+                    "NAME=VALUE: the default quota for every account (repeatable; an account's "
+                    "own, from `ecsd account set-quota`, wins); NAME (built-in default): " +
+                        QuotaNames(true));
+    cmd->add_flag("--test-clock", o.test_clock,
+                  "let the operator move the cloud's clock forward (ecsd operator advance-clock): "
+                  "expiries, renewals and bills in seconds; for tests");
+    cmd->add_option("--webhook-allow", o.webhook_allow,
+                    "alarm webhooks: CIDR blocks (comma-separated) they may be posted to although "
+                    "loopback, private or otherwise special (default: none)");
+    cmd->add_option("--prices", o.prices,
+                    "the price table (JSON; `ecsd prices` prints the built-in one to edit)");
+    cmd->add_option("--credit-limit", o.credit_limit,
+                    "how far below zero an account's balance may go before it is overdue and its "
+                    "pay-as-you-go instances are stopped (unlimited: never)")
+        ->capture_default_str();
+    cmd->add_option("--metrics-retention-days", o.metrics_retention_days,
+                    "how long monitoring points are kept, in days: 60 s,600 s,3600 s points")
+        ->capture_default_str();
+    cmd->add_option("--host-lost-after", o.host_lost_after_s,
+                    "seconds without a word from a host's agent before the host is declared lost: "
+                    "its instances on shared storage start on other hosts, the others stop")
+        ->check(CLI::Range(1.0, 86400.0))
+        ->capture_default_str();
+    cmd->add_option("--audit-retention-days", o.audit_retention_days,
+                    "how long the audit trail keeps an API call, in days")
+        ->check(CLI::Range(1, 3650))
+        ->capture_default_str();
+    cmd->add_option("--metrics-listen", o.metrics_listen,
+                    "also serve GET /metrics (Prometheus: the API's and the embedded agent's) on "
+                    "its own listener at HOST:PORT, or PORT on 127.0.0.1 (default: only on the API "
+                    "listener, to loopback callers)");
+    cmd->add_option("--console-dir", o.console_dir,
+                    "the web console's files (default: ./console, else the repository's next to "
+                    "the build)");
+    cmd->add_option("--store", o.store,
+                    "where the cloud's state is kept: sqlite:PATH, or a PostgreSQL URI "
+                    "postgresql://... (scripts/postgres makes one; secrets.key, metrics and the "
+                    "audit trail stay in --data-dir) (default: sqlite:<data-dir>/openecs.db)");
+    AddHostOptions(cmd, o.host);
+  };
+  add_server_options(dev);
   dev->add_flag("!--no-local-agent", o.local_agent,
                 "serve the API only; hosts join with `ecsd agent --server`");
-  dev->add_option("--metrics-listen", o.metrics_listen,
-                  "also serve GET /metrics (Prometheus: the API's and the embedded agent's) on "
-                  "its own listener at HOST:PORT, or PORT on 127.0.0.1 (default: only on the API "
-                  "listener, to loopback callers)");
-  dev->add_option("--console-dir", o.console_dir,
-                  "the web console's files (default: ./console, else the repository's next to "
-                  "the build)");
-  dev->add_option("--store", o.store,
-                  "where the cloud's state is kept: sqlite:PATH, or a PostgreSQL URI "
-                  "postgresql://... (scripts/postgres makes one; secrets.key, metrics and the "
-                  "audit trail stay in --data-dir) (default: sqlite:<data-dir>/openecs.db)");
-  AddHostOptions(dev, o.host);
+  auto* server_cmd = app.add_subcommand(
+      "server",
+      "an API server without a host of its own (hosts join with `ecsd agent --server`); any "
+      "number of them serve one cloud on one PostgreSQL --store (README: Several servers)");
+  add_server_options(server_cmd);
+  server_cmd->get_option("--store")->required();
 
   AgentCmdOptions a;
   auto* agent_cmd = app.add_subcommand("agent", "a host agent that joins the server at --server");
@@ -1132,6 +1183,10 @@ int main(int argc, char** argv) {
   if (account_list->parsed()) return RunAccount(acct, AccountCmd::kList);
   if (account_set_quota->parsed()) return RunAccount(acct, AccountCmd::kSetQuota);
   if (dev->parsed()) return RunDev(o);
+  if (server_cmd->parsed()) {
+    o.local_agent = false;
+    return RunDev(o);
+  }
   if (agent_cmd->parsed()) return RunAgent(a);
   return 0;
 }

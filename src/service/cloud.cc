@@ -47,28 +47,34 @@ Status OpenSecretFields(const SecretBox& box, nlohmann::json& j, bool* plaintext
 }
 
 template <typename T>
+bool Cloud::Decode(const Doc& d, T& rec, bool* plaintext) const {
+  auto j = nlohmann::json::parse(d.body, nullptr, false);
+  try {
+    if (j.is_discarded()) throw std::runtime_error("not JSON");
+    if (config_.secrets)
+      if (Status st = OpenSecretFields(*config_.secrets, j, plaintext); !st.ok())
+        throw std::runtime_error(st.error().message);
+    rec = j.template get<T>();
+  } catch (const std::exception& e) {
+    LOG_ERROR("{} record {} cannot be read and is left out (it stays in the store): {}",
+              Kind<T>::kName, d.id, e.what());
+    return false;
+  }
+  rec.version = d.version;
+  return true;
+}
+
+template <typename T>
 Status Cloud::LoadKind() {
   OPENECS_ASSIGN_OR_RETURN(auto docs, store_->LoadAll(Kind<T>::kName));
   auto& table = Kind<T>::Table(state_);
   for (auto& d : docs) {
     // One record that does not decode (written by an older bug, damaged on disk) is left in
     // the store and out of memory, loudly: the cloud still starts, every other record with it.
-    auto j = nlohmann::json::parse(d.body, nullptr, false);
     T rec;
-    try {
-      if (j.is_discarded()) throw std::runtime_error("not JSON");
-      bool plaintext = false;
-      if (config_.secrets)
-        if (Status st = OpenSecretFields(*config_.secrets, j, &plaintext); !st.ok())
-          throw std::runtime_error(st.error().message);
-      if (plaintext) unsealed_[Kind<T>::kName].insert(d.id);
-      rec = j.template get<T>();
-    } catch (const std::exception& e) {
-      LOG_ERROR("{} record {} cannot be read and is left out (it stays in the store): {}",
-                Kind<T>::kName, d.id, e.what());
-      continue;
-    }
-    rec.version = d.version;
+    bool plaintext = false;
+    if (!Decode(d, rec, &plaintext)) continue;
+    if (plaintext) unsealed_[Kind<T>::kName].insert(d.id);
     table[d.id] = std::move(rec);
   }
   return Ok();
@@ -77,6 +83,12 @@ Status Cloud::LoadKind() {
 Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   std::unique_ptr<Cloud> c(new Cloud(store, std::move(config)));
   c->state_.quota_defaults = c->config_.quota_defaults;
+  // A shared store's kinds are read one after another while other servers write: what they
+  // commit meanwhile is read again below, from the revision before the first read.
+  c->shared_ = store->shared();
+  if (c->shared_) {
+    OPENECS_ASSIGN_OR_RETURN(c->applied_revision_, store->Revision());
+  }
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Instance>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Disk>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<Snapshot>());
@@ -116,7 +128,22 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   c->footprints_.Rebuild(c->state_);
   const char* check = std::getenv("OPENECS_CHECK_INDEX");
   c->check_index_ = check && std::string(check) == "1";
+  if (c->shared_) {
+    c->CatchUp();
+    Cloud* self = c.get();
+    c->follower_ = std::thread([self] {
+      while (!self->stop_following_) {
+        self->store_->WaitForChange(500);
+        if (!self->stop_following_) self->CatchUp();
+      }
+    });
+  }
   return c;
+}
+
+Cloud::~Cloud() {
+  stop_following_ = true;
+  if (follower_.joinable()) follower_.join();
 }
 
 namespace {
@@ -268,6 +295,32 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
   HostWake wake;
   {
     std::unique_lock lock(mu_);
+    // A shared store: its write lock, and what other servers committed, before the mutator
+    // looks at anything. EndWrite on every way out (a no-op after the Commit).
+    struct EndWrite {
+      Store* store;
+      ~EndWrite() {
+        if (store) store->EndWrite();
+      }
+    } end_write{shared_ ? store_ : nullptr};
+    if (shared_) {
+      auto feed = store_->BeginWrite(applied_revision_);
+      if (!feed.ok()) {
+        end_write.store = nullptr;
+        LOG_ERROR("cannot open a write on the state store: {}", feed.error().message);
+        return MakeError(ErrorCode::kServiceUnavailable,
+                         "The request could not be saved (" + feed.error().message +
+                             "); nothing was changed. Try again later.");
+      }
+      ApplyFeed(*feed, wake, bump);
+      applied_revision_ = feed->revision;
+    }
+    TokenScope* scope = TokenScope::Current();
+    if (scope && !scope->recorded && state_.idempotency.count(scope->key())) {
+      lock.unlock();
+      Publish(wake, bump);
+      return MakeError(ErrorCode::kLastTokenProcessing);
+    }
     Txn txn(state_, Now());
     Status st = fn(txn);
     if (!st.ok()) {
@@ -276,6 +329,8 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
                   st.error().message);
         std::abort();
       }
+      lock.unlock();
+      Publish(wake, bump);  // what was taken in from other servers
       return st;
     }
     if (check_index_) {
@@ -288,7 +343,6 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
         std::abort();
       }
     }
-    const TokenScope* scope = TokenScope::Current();
     if (scope && (!txn.touched_.empty() || !txn.erased_.empty())) {
       IdempotencyRecord rec;
       if (auto it = state_.idempotency.find(scope->key()); it != state_.idempotency.end()) {
@@ -339,17 +393,26 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
         std::abort();
       }
       LOG_ERROR("durable commit failed, nothing changed: {}", committed.error().message);
+      lock.unlock();
+      Publish(wake, bump);  // the records are as the store has them: tell whom they concern
       return MakeError(ErrorCode::kServiceUnavailable,
                        "The request could not be saved (" + committed.error().message +
                            "); nothing was changed. Try again later.");
     }
-    // The store now holds version+1 of every put.
+    // The store now holds version+1 of every put (and a shared store one revision more).
     for (const auto& d : batch.puts) {
       ForKind(d.kind, [&](auto* tag) {
         Kind<std::remove_pointer_t<decltype(tag)>>::Table(state_)[d.id].version = d.version;
       });
     }
+    if (shared_ && !batch.empty()) ++applied_revision_;
+    if (scope && state_.idempotency.count(scope->key())) scope->recorded = true;
   }
+  Publish(wake, bump);
+  return Ok();
+}
+
+void Cloud::Publish(const HostWake& wake, bool bump) {
   bump |= !wake.empty();
   if (bump) {
     std::function<void(const HostWake&)> listener;
@@ -364,7 +427,63 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
     }
     if (listener && !wake.empty()) listener(wake);
   }
-  return Ok();
+}
+
+template <typename T>
+void Cloud::ApplyDoc(const Doc& d) {
+  auto& table = Kind<T>::Table(state_);
+  if (d.deleted) {
+    table.erase(d.id);
+    Reindex<T>(state_, d.id, nullptr);
+    return;
+  }
+  if (auto held = table.find(d.id); held != table.end() && held->second.version >= d.version)
+    return;  // this server's own commit
+  T rec;
+  if (!Decode(d, rec)) return;
+  T& placed = table[d.id] = std::move(rec);
+  Reindex(state_, d.id, &placed);
+}
+
+void Cloud::ApplyFeed(const ChangeFeed& feed, HostWake& wake, bool& bump) {
+  for (const Doc& d : feed.docs) {
+    bool known = false;
+    ForKind(d.kind, [&](auto* tag) {
+      known = true;
+      ApplyDoc<std::remove_pointer_t<decltype(tag)>>(d);
+    });
+    if (!known) continue;  // a kind a newer server writes
+    bump |= ShapesDesiredState(d.kind);
+    NoteWake(d.kind, d.id, wake);
+  }
+}
+
+int Cloud::CatchUp() {
+  if (!shared_) return 0;
+  int64_t since;
+  {
+    std::shared_lock lock(mu_);
+    since = applied_revision_;
+  }
+  auto feed = store_->ChangesSince(since);
+  if (!feed.ok()) {
+    LOG_WARN("cannot read other servers' changes from the state store: {}",
+             feed.error().message);
+    return 0;
+  }
+  HostWake wake;
+  bool bump = false;
+  {
+    std::unique_lock lock(mu_);
+    // A Write since the read took in the same changes and more: this feed is older than the
+    // cache. Otherwise it holds the latest of every record changed after `since`, the cache's
+    // own commits since included, so applying it whole is right.
+    if (feed->revision <= applied_revision_) return 0;
+    ApplyFeed(*feed, wake, bump);
+    applied_revision_ = feed->revision;
+  }
+  Publish(wake, bump);
+  return static_cast<int>(feed->docs.size());
 }
 
 void Cloud::NoteWake(const std::string& kind, const std::string& id, HostWake& wake) {

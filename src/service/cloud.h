@@ -19,6 +19,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -223,6 +224,10 @@ class TokenScope {
   static TokenScope* Current();  // this thread's, or null
   const std::string& key() const { return key_; }
   const std::string& fingerprint() const { return fingerprint_; }
+  // Set by the Write that first records the token. Before that, a Write that finds the token
+  // recorded already refuses to run (LastTokenProcessing): another call with the token, on
+  // another server of a shared store, got there first, and a retry answers from its record.
+  bool recorded = false;
 
  private:
   std::string key_, fingerprint_;
@@ -335,8 +340,17 @@ class Txn {
 
 class Cloud {
  public:
-  // Loads every record from `store`. The store must outlive the Cloud.
+  // Loads every record from `store`. The store must outlive the Cloud. On a shared store the
+  // follower starts here, and stops with the Cloud.
   static Result<std::unique_ptr<Cloud>> Open(Store* store, CloudConfig config);
+  ~Cloud();
+  Cloud(const Cloud&) = delete;
+  Cloud& operator=(const Cloud&) = delete;
+
+  // Shared stores: applies what other servers committed since this cache last saw the store
+  // (the follower does this on each notification; a test may call it to be sure). Returns how
+  // many records it changed; 0 for a store that is not shared.
+  int CatchUp();
 
   const CloudConfig& config() const { return config_; }
   // The cloud's clock (CloudConfig::clock), in seconds and milliseconds.
@@ -408,6 +422,17 @@ class Cloud {
   void NoteWake(const std::string& kind, const std::string& id, HostWake& wake);
   template <typename T>
   Status RevertKind(const std::set<std::string>& ids);
+  // Shared stores: takes in another server's commits (under the exclusive lock), noting what
+  // they wake.
+  template <typename T>
+  void ApplyDoc(const Doc& d);
+  void ApplyFeed(const ChangeFeed& feed, HostWake& wake, bool& bump);
+  // After a commit (or changes taken in) that shapes the agents' state: the revisions move, the
+  // wake listener is called. Outside mu_.
+  void Publish(const HostWake& wake, bool bump);
+  // Decodes a stored record (opening its secrets); false if it does not decode.
+  template <typename T>
+  bool Decode(const Doc& d, T& rec, bool* plaintext = nullptr) const;
 
   Store* store_;
   CloudConfig config_;
@@ -427,6 +452,11 @@ class Cloud {
   HostFootprints footprints_;  // guarded by mu_
   std::mutex reload_mu_;
   int64_t last_reload_ms_ = 0;
+  // Shared stores: the store's revision this cache holds (guarded by mu_), and the follower.
+  bool shared_ = false;
+  int64_t applied_revision_ = 0;
+  std::atomic<bool> stop_following_{false};
+  std::thread follower_;
   mutable std::mutex console_mu_;
   std::map<std::string, std::string> consoles_;
   std::map<std::string, GuestHeartbeat> guest_agents_;  // guarded by console_mu_

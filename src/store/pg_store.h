@@ -21,17 +21,32 @@
 // The tables live in the connection's current schema (`public`, or another named by the URI's
 // `options=-csearch_path%3D<schema>`, which must exist): one database can hold several clouds.
 //
-// One server per schema, until several servers share one (issue 20): ClaimExclusive takes a
-// session-level advisory lock, held while the connection lives; a second server on the same
-// schema is refused at start, and the lock goes with the process (kill -9 included). PostgreSQL
-// releases it a moment after the holder's connection closes, so a taken lock is tried for 3 s
-// before the claim fails (a server restarted at once after a stop or a crash gets it). If the
-// connection is reset the lock is taken again, and a failure to get it back is fatal for the
-// calls that follow (they fail with ServiceUnavailable) rather than two writers with two
-// caches.
+// Several servers per schema (issue 20; how they use it: service/cloud.h, "Several servers").
+// shared() is true, and beside `docs` the schema holds:
+//  - `doc_revision`, one row: the revision of the last commit. Every commit's first statement
+//    adds one to it, which also takes the row's lock until the commit ends: commits are
+//    serialised across every server, and land in revision order. Each document put carries
+//    its commit's revision (`docs.rev`, indexed); each deletion leaves a tombstone
+//    (`doc_tombstones(kind, id, rev)`, the last one per document, kept for ever: they are
+//    small). ChangesSince reads both after a revision, in one snapshot.
+//  - NOTIFY `openecs_docs` at each commit (the payload is the schema), which WaitForChange
+//    listens for on the follower's connection.
+//  - BeginWrite: BEGIN and SELECT ... FOR UPDATE of that row (the same lock; one round trip),
+//    then the changes after the caller's revision. Commit ends that transaction; EndWrite rolls
+//    it back. Every lock wait gives up after 10 s (lock_timeout): a writer that hangs holding
+//    the lock costs the others an error, not a hang.
+//  - the leader lock (Lead): a session-level advisory lock on the schema, on a connection of its
+//    own. PostgreSQL lets it go when that backend ends, a moment after its process dies.
+//  - `host_contacts(host_id, server, contact_at)`: each server's last contact with each host
+//    (ShareContacts), on the leader's connection, in the database's clock.
+// Three connections, each serialised by its own mutex: writes and loads; the follower's
+// (LISTEN, ChangesSince); the leader's and contacts'.
+#include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "store/store.h"
 
@@ -45,18 +60,35 @@ class PgStore final : public Store {
   ~PgStore() override;
   Status Commit(const WriteBatch& batch) override;
   Result<std::vector<Doc>> LoadAll(std::string_view kind) override;
-  Status ClaimExclusive() override;
+  Status ClaimForServer() override;
+
+  bool shared() const override { return true; }
+  Result<int64_t> Revision() override;
+  Result<ChangeFeed> ChangesSince(int64_t since) override;
+  Result<ChangeFeed> BeginWrite(int64_t since) override;
+  void EndWrite() override;
+  bool WaitForChange(int timeout_ms) override;
+  bool Lead() override;
+  Result<std::map<std::string, SharedContact>> ShareContacts(
+      const std::string& server, const std::map<std::string, int64_t>& heard_age_ms) override;
 
  private:
   explicit PgStore(std::string uri) : uri_(std::move(uri)) {}
-  // Connects (or reconnects after a failure) and takes the advisory lock again if it was held.
+  // Connects (or reconnects after a failure) the writes' connection: the schema, the statements.
   Status Connect();
-  Status ClaimExclusiveLocked();
-  Status CommitOnce(const WriteBatch& batch, bool* commit_sent);
+  Status CommitOnce(const WriteBatch& batch, bool in_write, bool* commit_sent);
+  Status ConnectFeed();  // feed_conn_, LISTENing
   std::mutex mu_;
   std::string uri_;
   pg_conn* conn_ = nullptr;
-  bool exclusive_ = false;
+  // Between BeginWrite and Commit/EndWrite: the transaction is open on conn_, and mu_ is held.
+  std::unique_lock<std::mutex> write_lock_;
+  std::atomic<std::thread::id> writer_{};  // the thread in BeginWrite, or none
+  std::mutex feed_mu_;
+  pg_conn* feed_conn_ = nullptr;  // LISTENs
+  std::mutex lead_mu_;
+  pg_conn* lead_conn_ = nullptr;
+  bool leading_ = false;
 };
 
 }  // namespace openecs

@@ -48,7 +48,7 @@ SqliteStore::~SqliteStore() {
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
-Status SqliteStore::ClaimExclusive() {
+Status SqliteStore::ClaimForServer() {
   std::lock_guard<std::mutex> lock(mu_);
   if (lock_fd_ >= 0) return Ok();
   std::string file = path_ + ".lock";

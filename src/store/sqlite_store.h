@@ -18,7 +18,7 @@ class SqliteStore final : public Store {
   Status Commit(const WriteBatch& batch) override;
   Result<std::vector<Doc>> LoadAll(std::string_view kind) override;
   // An exclusive flock on "<path>.lock", held until the store is destroyed.
-  Status ClaimExclusive() override;
+  Status ClaimForServer() override;
 
  private:
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}

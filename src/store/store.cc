@@ -13,4 +13,19 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& uri) {
                    "unsupported store URI (sqlite:<path> or postgresql://...): " + uri);
 }
 
+namespace {
+Error NotShared() {
+  return MakeError(ErrorCode::kInternalError, "this state store is not shared by servers");
+}
+}  // namespace
+
+Result<int64_t> Store::Revision() { return NotShared(); }
+Result<ChangeFeed> Store::ChangesSince(int64_t) { return NotShared(); }
+Result<ChangeFeed> Store::BeginWrite(int64_t) { return NotShared(); }
+bool Store::WaitForChange(int) { return false; }
+Result<std::map<std::string, SharedContact>> Store::ShareContacts(
+    const std::string&, const std::map<std::string, int64_t>&) {
+  return NotShared();
+}
+
 }  // namespace openecs

@@ -10,6 +10,7 @@
 // - Once Commit returns Ok the batch survives a kill -9 of the process.
 // - Implementations are thread-safe; Commit and LoadAll may block on disk I/O.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,7 +24,21 @@ struct Doc {
   std::string kind;
   std::string id;
   int64_t version = 0;
-  std::string body;  // JSON
+  std::string body;      // JSON
+  bool deleted = false;  // in a ChangeFeed only: the document was deleted (body empty)
+};
+
+// What a shared store's commits after some revision left (Store::ChangesSince): the latest
+// state of every document they put or deleted, in the order of the commits that last touched
+// them, and the revision this brings a reader to.
+struct ChangeFeed {
+  int64_t revision = 0;
+  std::vector<Doc> docs;
+};
+
+// A host's last contact with any server of a shared store (Store::ShareContacts).
+struct SharedContact {
+  int64_t age_ms = 0;
 };
 
 struct WriteBatch {
@@ -43,12 +58,45 @@ class Store {
   virtual Status Commit(const WriteBatch& batch) = 0;
   // Every document of a kind, ordered by id.
   virtual Result<std::vector<Doc>> LoadAll(std::string_view kind) = 0;
-  // Claims the store for this process's server while it lives: a second server that claims it
-  // gets OperationConflict (the server caches every record, so two would overwrite each
-  // other's view). SQLite's is an flock on "<db>.lock", PostgreSQL's an advisory lock on the
-  // schema; either goes with the process (kill -9 included). Tools that only write
+  // Claims the store for this process's server while it lives. A store that is not shared()
+  // (SQLite) takes one server: a second that claims it gets OperationConflict (the server caches
+  // every record, so two would overwrite each other's view); the claim is an flock on
+  // "<db>.lock" and goes with the process (kill -9 included). A shared store (PostgreSQL) takes
+  // any number, and claiming it is only a check that it can be reached. Tools that only write
   // (`ecsd account`) do not claim.
-  virtual Status ClaimExclusive() = 0;
+  virtual Status ClaimForServer() = 0;
+
+  // ---- Several servers on one store (shared() stores only; the others answer
+  // InvalidOperation). How the servers use it: service/cloud.h, "Several servers".
+  //
+  // A shared store numbers its commits: every Commit is one revision, one higher than the one
+  // before, and commits become visible in revision order. Deletions are remembered as
+  // tombstones so that a reader behind can learn of them.
+  virtual bool shared() const { return false; }
+  // The revision of the last commit.
+  virtual Result<int64_t> Revision();
+  // The changes of the commits after `since`, on a connection of their own (a follower's: it
+  // does not wait for a write in progress on this store).
+  virtual Result<ChangeFeed> ChangesSince(int64_t since);
+  // Opens a write: takes the store's write lock, which every writer of every server takes, so
+  // that no other commit lands until this one's Commit or EndWrite; and answers what was
+  // committed after `since` (the caller's view is current once it has applied that). Then
+  // Commit commits in it and lets the lock go; EndWrite (always called, also after a Commit,
+  // then a no-op) gives it up without a commit. One write at a time per store object.
+  virtual Result<ChangeFeed> BeginWrite(int64_t since);
+  virtual void EndWrite() {}
+  // Blocks until another commit may have landed (a notification) or `timeout_ms` passed; true
+  // when notified. For the follower's thread, which calls ChangesSince next.
+  virtual bool WaitForChange(int timeout_ms);
+  // Leadership of the background work (snapshot policies, expiry, billing, host loss): true
+  // while this store object holds the store's leader lock, which one of any number of holders
+  // gets, and which goes with its process (kill -9 included) or its lost connection; each call
+  // tries to take it if not held. Not shared stores: always true.
+  virtual bool Lead() { return true; }
+  // Publishes the hosts this server heard from (`age_ms` since each one's last contact) under
+  // `server`, and answers every host's last contact with any server.
+  virtual Result<std::map<std::string, SharedContact>> ShareContacts(
+      const std::string& server, const std::map<std::string, int64_t>& heard_age_ms);
 };
 
 }  // namespace openecs

@@ -5,7 +5,10 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <optional>
 #include <string>
 
@@ -184,14 +187,16 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postg
                          [](const auto& info) { return info.param; });
 
 class PgStoreTest : public StoreTest {};
+class SqliteStoreTest : public StoreTest {};
 
-// A second server on the same store is refused while the first lives, and may claim it once
-// the first is gone (the lock is the connection's, or the lock file's descriptor).
-TEST_P(StoreTest, OneServerPerStore) {
-  ASSERT_TRUE(store_->ClaimExclusive().ok());
+// SQLite: a second server on the same store is refused while the first lives, and may claim it
+// once the first is gone (the lock is the lock file's descriptor).
+TEST_P(SqliteStoreTest, OneServerPerStore) {
+  ASSERT_FALSE(store_->shared());
+  ASSERT_TRUE(store_->ClaimForServer().ok());
   auto second = Store::Open(uri_);
   ASSERT_TRUE(second.ok()) << second.error().message;
-  Status st = (*second)->ClaimExclusive();
+  Status st = (*second)->ClaimForServer();
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, ErrorCode::kOperationConflict);
   EXPECT_NE(st.error().message.find("another ecsd server holds"), std::string::npos);
@@ -200,13 +205,25 @@ TEST_P(StoreTest, OneServerPerStore) {
   b.puts.push_back({"account", "a-1", 1, "{}"});
   EXPECT_TRUE((*second)->Commit(b).ok());
   store_.reset();
-  EXPECT_TRUE((*second)->ClaimExclusive().ok());
+  EXPECT_TRUE((*second)->ClaimForServer().ok());
 }
 
-// The server's connection is killed (a PostgreSQL restart, a network cut): the next commit
-// reconnects, takes its claim back and writes.
+INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteStoreTest, ::testing::Values("sqlite"),
+                         [](const auto& info) { return info.param; });
+
+// PostgreSQL takes any number of servers.
+TEST_P(PgStoreTest, AnyNumberOfServers) {
+  ASSERT_TRUE(store_->shared());
+  ASSERT_TRUE(store_->ClaimForServer().ok());
+  auto second = Store::Open(uri_);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE((*second)->ClaimForServer().ok());
+}
+
+// The connection is killed (a PostgreSQL restart, a network cut): the next commit reconnects
+// and writes.
 TEST_P(PgStoreTest, ReconnectsAfterTheConnectionIsKilled) {
-  ASSERT_TRUE(store_->ClaimExclusive().ok());
+  ASSERT_TRUE(store_->ClaimForServer().ok());
   WriteBatch b;
   b.puts.push_back({"vpc", "vpc-1", 1, "{}"});
   ASSERT_TRUE(store_->Commit(b).ok());
@@ -219,10 +236,116 @@ TEST_P(PgStoreTest, ReconnectsAfterTheConnectionIsKilled) {
   Status st = store_->Commit(u);
   ASSERT_TRUE(st.ok()) << st.error().message;
   EXPECT_EQ((*store_->LoadAll("vpc"))[0].body, R"({"after":1})");
-  // The claim came back with the connection.
-  auto other = Store::Open(uri_);
-  ASSERT_TRUE(other.ok());
-  EXPECT_FALSE((*other)->ClaimExclusive().ok());
+}
+
+// Every commit is one revision; a reader behind learns of puts (their latest body) and of
+// deletions, in revision order, from another store object (another server).
+TEST_P(PgStoreTest, ChangesSinceARevision) {
+  auto other = std::move(Store::Open(uri_)).value();
+  int64_t start = *other->Revision();
+  WriteBatch b;
+  b.puts.push_back({"vpc", "vpc-1", 1, R"({"n":1})"});
+  b.puts.push_back({"vpc", "vpc-2", 1, R"({"n":1})"});
+  ASSERT_TRUE(store_->Commit(b).ok());
+  WriteBatch u;
+  u.puts.push_back({"vpc", "vpc-1", 2, R"({"n":2})"});
+  u.deletes.push_back({"vpc", "vpc-2", 1, ""});
+  ASSERT_TRUE(store_->Commit(u).ok());
+  EXPECT_EQ(*other->Revision(), start + 2);
+  auto feed = other->ChangesSince(start);
+  ASSERT_TRUE(feed.ok()) << feed.error().message;
+  EXPECT_EQ(feed->revision, start + 2);
+  ASSERT_EQ(feed->docs.size(), 2u);
+  EXPECT_EQ(feed->docs[0].id, "vpc-1");
+  EXPECT_EQ(feed->docs[0].body, R"({"n":2})");
+  EXPECT_EQ(feed->docs[0].version, 2);
+  EXPECT_FALSE(feed->docs[0].deleted);
+  EXPECT_EQ(feed->docs[1].id, "vpc-2");
+  EXPECT_TRUE(feed->docs[1].deleted);
+  // Nothing after the last one; a refused commit is no revision.
+  EXPECT_TRUE(other->ChangesSince(start + 2)->docs.empty());
+  EXPECT_FALSE(store_->Commit(b).ok());  // vpc-1 exists
+  EXPECT_EQ(*other->Revision(), start + 2);
+  // A document deleted and made again reads as made, after its deletion.
+  WriteBatch again;
+  again.puts.push_back({"vpc", "vpc-2", 1, R"({"n":3})"});
+  ASSERT_TRUE(store_->Commit(again).ok());
+  feed = other->ChangesSince(start);
+  ASSERT_EQ(feed->docs.size(), 3u);  // its tombstone stays, before it
+  EXPECT_TRUE(feed->docs[1].deleted);
+  EXPECT_EQ(feed->docs[2].id, "vpc-2");
+  EXPECT_FALSE(feed->docs[2].deleted);
+  EXPECT_EQ(feed->docs[2].body, R"({"n":3})");
+}
+
+// BeginWrite holds every other writer off until its commit, and answers what they committed
+// before; a notification reaches the other store's WaitForChange.
+TEST_P(PgStoreTest, BeginWriteSerialisesWritersAndCatchesUp) {
+  auto other = std::move(Store::Open(uri_)).value();
+  int64_t start = *store_->Revision();
+  WriteBatch first;
+  first.puts.push_back({"vpc", "vpc-1", 1, "{}"});
+  ASSERT_TRUE(other->Commit(first).ok());
+  auto feed = store_->BeginWrite(start);
+  ASSERT_TRUE(feed.ok()) << feed.error().message;
+  EXPECT_EQ(feed->revision, start + 1);
+  ASSERT_EQ(feed->docs.size(), 1u);
+  // Another writer waits for this write.
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    WriteBatch b;
+    b.puts.push_back({"vpc", "vpc-2", 1, "{}"});
+    EXPECT_TRUE(other->Commit(b).ok());
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(done) << "a commit landed inside another server's write";
+  WriteBatch mine;
+  mine.puts.push_back({"vpc", "vpc-3", 1, "{}"});
+  ASSERT_TRUE(store_->Commit(mine).ok());
+  store_->EndWrite();  // after a Commit: nothing
+  writer.join();
+  EXPECT_TRUE(done);
+  auto all = store_->ChangesSince(start);
+  ASSERT_EQ(all->docs.size(), 3u);
+  EXPECT_EQ(all->docs[1].id, "vpc-3");  // in commit order
+  EXPECT_EQ(all->docs[2].id, "vpc-2");
+  // A write given up commits nothing and lets the others go.
+  ASSERT_TRUE(store_->BeginWrite(all->revision).ok());
+  store_->EndWrite();
+  EXPECT_EQ(*other->Revision(), all->revision);
+  EXPECT_EQ(other->Commit(first).error().code, ErrorCode::kOperationConflict);
+  // Notifications: the follower's connection hears a commit.
+  other->WaitForChange(0);  // connects and listens
+  while (other->WaitForChange(0)) {
+  }
+  WriteBatch later;
+  later.puts.push_back({"vpc", "vpc-4", 1, "{}"});
+  ASSERT_TRUE(store_->Commit(later).ok());
+  EXPECT_TRUE(other->WaitForChange(5000));
+}
+
+// One leader at a time; when its store object goes (its process dies), another takes over.
+// Contacts: each server's, merged by host.
+TEST_P(PgStoreTest, OneLeaderAndSharedContacts) {
+  auto other = std::move(Store::Open(uri_)).value();
+  EXPECT_TRUE(store_->Lead());
+  EXPECT_TRUE(store_->Lead());
+  EXPECT_FALSE(other->Lead());
+  auto merged = other->ShareContacts("b", {{"host-1", 50}, {"host-2", 2000}});
+  ASSERT_TRUE(merged.ok()) << merged.error().message;
+  merged = store_->ShareContacts("a", {{"host-2", 100}});
+  ASSERT_TRUE(merged.ok());
+  ASSERT_EQ(merged->size(), 2u);
+  EXPECT_LT(merged->at("host-1").age_ms, 1000);
+  EXPECT_LT(merged->at("host-2").age_ms, 1000);  // a's is the latest
+  store_.reset();
+  bool took = false;
+  for (int i = 0; i < 50 && !took; ++i) {
+    took = other->Lead();
+    if (!took) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(took);
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, PgStoreTest, ::testing::Values("postgresql"),

@@ -43,7 +43,7 @@ class EmptyStore : public Store {
  public:
   Status Commit(const WriteBatch&) override { return Ok(); }
   Result<std::vector<Doc>> LoadAll(std::string_view) override { return std::vector<Doc>(); }
-  Status ClaimExclusive() override { return Ok(); }
+  Status ClaimForServer() override { return Ok(); }
 };
 
 // Decodes `j` as T if it is one; checks the round trip.

@@ -47,7 +47,7 @@ class EmptyStore : public Store {
  public:
   Status Commit(const WriteBatch&) override { return Ok(); }
   Result<std::vector<Doc>> LoadAll(std::string_view) override { return std::vector<Doc>(); }
-  Status ClaimExclusive() override { return Ok(); }
+  Status ClaimForServer() override { return Ok(); }
 };
 
 Result<Credential> Lookup(const std::string& ak, const std::string& /*security_token*/) {
