@@ -107,7 +107,16 @@ class Server {
     this.child = null;
     this.starts = 0;
     this.storeUri = null;
-    if (PG_BASE) {
+    this.command = opts.command || 'dev';  // 'server': an API server without a host of its own
+    if (opts.shareStoreOf) {
+      // Another server of the same cloud (PostgreSQL only): its store, and the keys every
+      // server of one cloud must share (the secrets' key, the agents' token).
+      const first = opts.shareStoreOf;
+      if (!first.storeUri) throw new Error('shareStoreOf needs a PostgreSQL store');
+      this.storeUri = first.storeUri;
+      for (const f of ['secrets.key', 'agent-token'])
+        fs.copyFileSync(path.join(first.dataDir, f), path.join(this.dataDir, f));
+    } else if (PG_BASE) {
       this.schema = `t${process.pid}_${++schemaCount}_${crypto.randomBytes(3).toString('hex')}`;
       psql(PG_BASE, `CREATE SCHEMA ${this.schema}`);
       this.storeUri = `${PG_BASE}${PG_BASE.includes('?') ? '&' : '?'}options=-csearch_path%3D${this.schema}`;
@@ -139,7 +148,7 @@ class Server {
   get pid() { return this.child ? this.child.pid : undefined; }
 
   args() {
-    return ['dev', '--listen', `${this.listenHost}:${this.port}`, '--data-dir', this.dataDir, '--driver', this.driver,
+    return [this.command, '--listen', `${this.listenHost}:${this.port}`, '--data-dir', this.dataDir, '--driver', this.driver,
       ...(this.storeUri ? ['--store', this.storeUri] : []), '--region', REGION, '--fake-delay-ms', String(this.delayMs), ...this.quotaArgs, ...this.extraArgs];
   }
 
@@ -633,11 +642,15 @@ async function minuteAt(server, ecs, instanceId, load) {
 // One `ecsd agent` process with the fake driver and its own data dir (its "host"), in zone
 // local-a, joined to `srv` (a server started with --no-local-agent, or beside its own agent).
 class AgentProcess {
+  // `srv`: a Server, or several servers of one cloud (the agent's --server lists them in that
+  // order; the first one's directories are used).
   constructor(srv, name, extraArgs = []) {
+    const servers = Array.isArray(srv) ? srv : [srv];
+    srv = servers[0];
     this.name = name;
     this.dataDir = path.join(srv.root, `agent-${name}`);
     this.logFile = path.join(srv.root, `agent-${name}.log`);
-    const args = ['agent', '--server', `http://${srv.endpoint}`,
+    const args = ['agent', '--server', servers.map((x) => `http://${x.endpoint}`).join(','),
       '--token-file', path.join(srv.dataDir, 'agent-token'), '--zone', ZONE_A,
       '--name', name, '--driver', 'fake', '--data-dir', this.dataDir, ...extraArgs];
     if (!extraArgs.includes('--fake-delay-ms')) args.push('--fake-delay-ms', '20');
