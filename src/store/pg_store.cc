@@ -239,8 +239,7 @@ Status PgStore::Commit(const WriteBatch& batch) {
     Status st = Broken(conn_) ? Status(PgError(conn_, "commit"))
                               : CommitOnce(batch, true, &commit_sent);
     if (!st.ok() && !Broken(conn_)) (void)ExecSimple(conn_, "ROLLBACK", "rollback");
-    writer_ = std::thread::id();
-    write_lock_.unlock();
+    ReleaseWrite();
     return st;
   }
   if (batch.empty()) return Ok();
@@ -437,8 +436,14 @@ Result<ChangeFeed> PgStore::BeginWrite(int64_t since) {
 void PgStore::EndWrite() {
   if (writer_.load() != std::this_thread::get_id()) return;
   if (!Broken(conn_)) (void)ExecSimple(conn_, "ROLLBACK", "rollback");
+  ReleaseWrite();
+}
+
+void PgStore::ReleaseWrite() {
+  // Out of the member while mu_ is still held: the next writer moves its lock into write_lock_
+  // as soon as mu_ is free, so this thread must not touch the member after the unlock.
+  std::unique_lock<std::mutex> held = std::move(write_lock_);
   writer_ = std::thread::id();
-  write_lock_.unlock();
 }
 
 Status PgStore::ConnectFeed() {
@@ -465,13 +470,7 @@ Result<ChangeFeed> PgStore::ChangesSince(int64_t since) {
 }
 
 bool PgStore::WaitForChange(int timeout_ms) {
-  std::lock_guard<std::mutex> lock(feed_mu_);
-  if (Broken(feed_conn_)) {
-    // Notifications may have been lost with the connection: the caller reads the changes.
-    if (!ConnectFeed().ok())
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(timeout_ms, 1000)));
-    return true;
-  }
+  int fd;
   auto drain = [this] {
     bool any = false;
     PQconsumeInput(feed_conn_);
@@ -481,10 +480,23 @@ bool PgStore::WaitForChange(int timeout_ms) {
     }
     return any;
   };
-  if (drain()) return true;
-  pollfd p{PQsocket(feed_conn_), POLLIN, 0};
+  {
+    std::lock_guard<std::mutex> lock(feed_mu_);
+    if (Broken(feed_conn_)) {
+      // Notifications may have been lost with the connection: the caller reads the changes.
+      if (!ConnectFeed().ok())
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(timeout_ms, 1000)));
+      return true;
+    }
+    if (drain()) return true;
+    fd = PQsocket(feed_conn_);
+  }
+  // The wait holds no lock: a ChangesSince of another thread (a ClientToken's claim) goes on
+  // meanwhile on this connection. A notification it takes in is found at the next call.
+  pollfd p{fd, POLLIN, 0};
   ::poll(&p, 1, timeout_ms);
-  return drain() || Broken(feed_conn_);
+  std::lock_guard<std::mutex> lock(feed_mu_);
+  return Broken(feed_conn_) || drain();
 }
 
 bool PgStore::Lead() {

@@ -78,6 +78,7 @@ class PgStore final : public Store {
   Status Connect();
   Status CommitOnce(const WriteBatch& batch, bool in_write, bool* commit_sent);
   Status ConnectFeed();  // feed_conn_, LISTENing
+  void ReleaseWrite();   // the end of a BeginWrite: mu_ let go
   std::mutex mu_;
   std::string uri_;
   pg_conn* conn_ = nullptr;

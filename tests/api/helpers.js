@@ -116,7 +116,7 @@ class Server {
       this.storeUri = first.storeUri;
       for (const f of ['secrets.key', 'agent-token'])
         fs.copyFileSync(path.join(first.dataDir, f), path.join(this.dataDir, f));
-    } else if (PG_BASE) {
+    } else if (PG_BASE && opts.store !== 'sqlite') {  // a bench may ask for SQLite beside
       this.schema = `t${process.pid}_${++schemaCount}_${crypto.randomBytes(3).toString('hex')}`;
       psql(PG_BASE, `CREATE SCHEMA ${this.schema}`);
       this.storeUri = `${PG_BASE}${PG_BASE.includes('?') ? '&' : '?'}options=-csearch_path%3D${this.schema}`;
