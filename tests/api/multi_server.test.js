@@ -192,9 +192,12 @@ test('kill -9 of one server during 1,000 mixed operations: nothing lost or made 
     const guests = new Set([...agents[0].guests(), ...agents[1].guests()]);
     return running.every((id) => guests.has(id));
   }, 30000, 200, 'every running instance on a host');
-  // The background work went to the server left.
-  const log = fs.readFileSync(b.logFile, 'utf8');
-  assert.match(log, /this server now runs the background work \(leader\)/);
+  // The background work went from the killed server (the first, so the first leader) to the
+  // one left, and the killed server's agent went over too.
+  const leads = /this server now runs the background work \(leader\)/;
+  assert.match(fs.readFileSync(a.logFile, 'utf8'), leads);
+  assert.match(fs.readFileSync(b.logFile, 'utf8'), leads);
+  assert.match(fs.readFileSync(agents[0].logFile, 'utf8'), new RegExp(`${a.endpoint} cannot be reached; now talking to http://${b.endpoint}`));
   // No host was declared lost on the way.
   const hosts = (await h.operatorCall(b, 'GET', 'hosts')).Hosts;
   assert.equal(hosts.length, 2);
