@@ -17,12 +17,14 @@
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const opt = require('./common').parseArgs({ writes: 1000, reads: 4000, clients: 8, bin: '' });
-if (!opt.pg) opt.pg = execFileSync(path.join(__dirname, '..', 'scripts', 'postgres'), ['openecs_bench'], { encoding: 'utf8' }).trim();
-// The harness decides its store when loaded: PostgreSQL, unless a side asks for SQLite.
+// The harness decides its store when it is loaded: PostgreSQL, unless a side asks for SQLite.
+const pgAt = process.argv.indexOf('--pg');
 process.env.OPENECS_TEST_STORE = 'postgres';
-process.env.OPENECS_TEST_PG = opt.pg;
-const { h, summary, fmt, nowMs } = require('./common');
+process.env.OPENECS_TEST_PG = pgAt > 0 ? process.argv[pgAt + 1]
+  : execFileSync(path.join(__dirname, '..', 'scripts', 'postgres'), ['openecs_bench'], { encoding: 'utf8' }).trim();
+const { h, parseArgs, summary, fmt, nowMs } = require('./common');
+
+const opt = parseArgs({ writes: 1000, reads: 4000, clients: 8, bin: '' });
 
 const { Ecs, REGION, wire } = h;
 

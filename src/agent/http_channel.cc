@@ -23,9 +23,7 @@ using json = nlohmann::json;
 
 HttpAgentChannel::HttpAgentChannel(std::string server, std::string token, std::string key_file,
                                    TlsTrust trust)
-    : token_(std::move(token)),
-      key_file_(std::move(key_file)),
-      trust_(std::move(trust)) {
+    : token_(std::move(token)), key_file_(std::move(key_file)), trust_(std::move(trust)) {
   if (!key_file_.empty()) key_ = Trim(ReadFile(key_file_));
   for (const auto& one : Split(server, ','))
     if (!Trim(one).empty()) servers_.push_back(Trim(one));

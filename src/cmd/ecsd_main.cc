@@ -478,8 +478,7 @@ void MergeSharedContacts(Store& store, const std::string& server_id,
     if (c.heard) heard[host] = c.age_ms;
   auto all = store.ShareContacts(server_id, heard);
   if (!all.ok()) {
-    LOG_WARN("cannot share the hosts' contacts through the state store: {}",
-             all.error().message);
+    LOG_WARN("cannot share the hosts' contacts through the state store: {}", all.error().message);
     return;
   }
   for (auto& [host, c] : contacts) {

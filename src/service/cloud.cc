@@ -467,8 +467,7 @@ int Cloud::CatchUp() {
   }
   auto feed = store_->ChangesSince(since);
   if (!feed.ok()) {
-    LOG_WARN("cannot read other servers' changes from the state store: {}",
-             feed.error().message);
+    LOG_WARN("cannot read other servers' changes from the state store: {}", feed.error().message);
     return 0;
   }
   HostWake wake;

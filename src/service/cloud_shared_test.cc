@@ -136,12 +136,13 @@ TEST_F(SharedCloudTest, AnotherServersCommitWakesTheHostsItConcerns) {
                    return Ok();
                  })
                   .ok());
-  for (int i = 0; i < 500 && !woken; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && !woken; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_TRUE(woken);
   EXPECT_GT(b().HostRevision("host-1", false), before);
-  EXPECT_EQ(b().Read<std::set<std::string>>(
-                [](const State& s) { return s.index.InstancesOn("host-1"); }),
-            std::set<std::string>{"i-1"});
+  EXPECT_EQ(
+      b().Read<std::set<std::string>>([](const State& s) { return s.index.InstancesOn("host-1"); }),
+      std::set<std::string>{"i-1"});
   b().SetWakeListener(nullptr);
 }
 

@@ -1,7 +1,6 @@
 #include "store/pg_store.h"
 
 #include <libpq-fe.h>
-
 #include <poll.h>
 
 #include <algorithm>
@@ -120,9 +119,8 @@ constexpr const char* kSchemaSql[] = {
 PGconn* OpenConnection(const std::string& uri, Error* error) {
   PGconn* c = PQconnectdb(uri.c_str());
   if (Broken(c)) {
-    *error =
-        MakeError(ErrorCode::kServiceUnavailable,
-                  "state storage unavailable: cannot connect to PostgreSQL: " + Message(c));
+    *error = MakeError(ErrorCode::kServiceUnavailable,
+                       "state storage unavailable: cannot connect to PostgreSQL: " + Message(c));
     PQfinish(c);
     return nullptr;
   }
@@ -149,7 +147,8 @@ ChangeFeed ReadFeed(PGresult* r, int64_t since) {
     d.version = std::strtoll(PQgetvalue(r, i, 2), nullptr, 10);
     d.deleted = PQgetisnull(r, i, 3);
     if (!d.deleted) d.body.assign(PQgetvalue(r, i, 3), PQgetlength(r, i, 3));
-    feed.revision = std::max<int64_t>(feed.revision, std::strtoll(PQgetvalue(r, i, 4), nullptr, 10));
+    feed.revision =
+        std::max<int64_t>(feed.revision, std::strtoll(PQgetvalue(r, i, 4), nullptr, 10));
     feed.docs.push_back(std::move(d));
   }
   return feed;
@@ -236,8 +235,8 @@ Status PgStore::Commit(const WriteBatch& batch) {
       return Ok();
     }
     bool commit_sent = false;
-    Status st = Broken(conn_) ? Status(PgError(conn_, "commit"))
-                              : CommitOnce(batch, true, &commit_sent);
+    Status st =
+        Broken(conn_) ? Status(PgError(conn_, "commit")) : CommitOnce(batch, true, &commit_sent);
     if (!st.ok() && !Broken(conn_)) (void)ExecSimple(conn_, "ROLLBACK", "rollback");
     ReleaseWrite();
     return st;
@@ -304,10 +303,9 @@ Status PgStore::CommitOnce(const WriteBatch& batch, bool in_write, bool* commit_
     std::string code = state ? state : "";
     if (!op.doc) {
       // The revision's lock not had in lock_timeout (55P03), or a failed COMMIT.
-      outcome = MakeError(code == "55P03" ? ErrorCode::kServiceUnavailable
-                                          : ErrorCode::kInternalError,
-                          "state storage failure (" + std::string(op.stmt) +
-                              "): " + PQresultErrorMessage(r.r));
+      outcome = MakeError(
+          code == "55P03" ? ErrorCode::kServiceUnavailable : ErrorCode::kInternalError,
+          "state storage failure (" + std::string(op.stmt) + "): " + PQresultErrorMessage(r.r));
       return;
     }
     const Doc& d = *op.doc;

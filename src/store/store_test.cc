@@ -8,9 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <thread>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "common/crypto.h"
 #include "store/pg_store.h"
