@@ -52,6 +52,13 @@ Result<std::string> HttpAgentChannel::Call(const std::string& method, const std:
   for (size_t k = 0; k < servers_.size(); ++k) {
     size_t at = first + k;
     req.endpoint = servers_[at % servers_.size()];
+    // A pull going over to another server asks for the whole state: its revisions are the
+    // other server's own.
+    if (k > 0) {
+      size_t since = req.target.find("&since=");
+      if (since != std::string::npos)
+        req.target.replace(since, req.target.find('&', since + 1) - since, "&since=0");
+    }
     call = HttpCall(req);
     if (call.ok()) {
       if (k > 0 && current_.compare_exchange_strong(first, at)) {

@@ -63,7 +63,9 @@ void ClientTokens::Finish(const std::string& key, const std::string* body) {
     auto& table = txn.state().idempotency;
     auto it = table.find(key);
     if (!body) {
-      if (it != table.end()) txn.Erase<IdempotencyRecord>(key);
+      // A record answered already (by a retry on another server of a shared store, which took
+      // this call for dead) is that answer's: kept.
+      if (it != table.end() && it->second.pending) txn.Erase<IdempotencyRecord>(key);
       return Ok();
     }
     IdempotencyRecord rec;

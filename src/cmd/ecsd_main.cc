@@ -471,7 +471,9 @@ int RunAccount(const AccountCmdOptions& a, AccountCmd cmd) {
 
 // Several servers: publishes the hosts this server heard from, and takes every server's
 // latest contact with each host into `contacts` (a host heard by another server is heard).
-void MergeSharedContacts(Store& store, const std::string& server_id,
+// False when the store could not be asked: the contacts are this server's alone, and a host
+// that talks to another server would look silent.
+bool MergeSharedContacts(Store& store, const std::string& server_id,
                          std::map<std::string, HostContact>& contacts) {
   std::map<std::string, int64_t> heard;
   for (const auto& [host, c] : contacts)
@@ -479,7 +481,7 @@ void MergeSharedContacts(Store& store, const std::string& server_id,
   auto all = store.ShareContacts(server_id, heard);
   if (!all.ok()) {
     LOG_WARN("cannot share the hosts' contacts through the state store: {}", all.error().message);
-    return;
+    return false;
   }
   for (auto& [host, c] : contacts) {
     auto it = all->find(host);
@@ -487,6 +489,7 @@ void MergeSharedContacts(Store& store, const std::string& server_id,
     c.age_ms = it->second.age_ms;
     c.heard = true;
   }
+  return true;
 }
 
 int RunDev(DevOptions o) {
@@ -818,8 +821,10 @@ int RunDev(DevOptions o) {
     if (tick % 5 == 0) {
       std::map<std::string, HostContact> contacts = agent_service.Contacts();
       if (agent) contacts.erase(agent->host_id());
-      if (shared) MergeSharedContacts(shared_store, server_id, contacts);
-      if (lead)
+      // Without every server's contacts, or if leadership went since the tick began (its
+      // connection dropped), no host is judged.
+      bool merged = !shared || MergeSharedContacts(shared_store, server_id, contacts);
+      if (lead && merged && (!shared || shared_store.Lead()))
         RunHostLossPass(**cloud, contacts, static_cast<int64_t>(o.host_lost_after_s * 1000));
     }
     // Cloud Assistant: invocations of stopped or released instances end, old ones go.

@@ -317,6 +317,7 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
     }
     TokenScope* scope = TokenScope::Current();
     if (scope && !scope->recorded && state_.idempotency.count(scope->key())) {
+      if (shared_) store_->EndWrite();  // before the lock goes: other servers wait for it
       lock.unlock();
       Publish(wake, bump);
       return MakeError(ErrorCode::kLastTokenProcessing);
@@ -329,6 +330,7 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
                   st.error().message);
         std::abort();
       }
+      if (shared_) store_->EndWrite();
       lock.unlock();
       Publish(wake, bump);  // what was taken in from other servers
       return st;
@@ -440,7 +442,12 @@ void Cloud::ApplyDoc(const Doc& d) {
   if (auto held = table.find(d.id); held != table.end() && held->second.version >= d.version)
     return;  // this server's own commit
   T rec;
-  if (!Decode(d, rec)) return;
+  if (!Decode(d, rec)) {
+    // Left out, as at load: not kept in an older version that no longer is the store's.
+    table.erase(d.id);
+    Reindex<T>(state_, d.id, nullptr);
+    return;
+  }
   T& placed = table[d.id] = std::move(rec);
   Reindex(state_, d.id, &placed);
 }

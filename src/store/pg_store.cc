@@ -16,8 +16,13 @@ namespace {
 // The advisory locks: the leader's on its schema (Lead: the first key with the schema's hash,
 // so one database can hold several clouds in several schemas), and the one that serialises two
 // processes creating the schema at once.
-constexpr const char* kLeaderLockKey = "730513624";
+constexpr const char* kLeaderLockKey = "730513626";
 constexpr const char* kSchemaLockKey = "730513625";
+// The lock an ecsd from before several servers took, exclusively, to be the schema's only
+// server. Servers now take it shared (ClaimForServer): either kind refuses the other, so an old
+// binary never writes beside new ones, whose caches would not learn of its commits.
+constexpr const char* kOneServerLockKey = "730513624";
+constexpr int kClaimAttempts = 30;  // 100 ms apart: a holder that just went lets go by then
 constexpr const char* kChannel = "openecs_docs";
 
 constexpr Oid kTextOid = 25, kInt8Oid = 20;
@@ -117,7 +122,18 @@ constexpr const char* kSchemaSql[] = {
 // A new connection, its notices silenced (NOTICE: relation exists is not ours to print) and its
 // lock waits bounded; null with the reason in `error`.
 PGconn* OpenConnection(const std::string& uri, Error* error) {
-  PGconn* c = PQconnectdb(uri.c_str());
+  // Defaults first, so that the URI's own settings win: a connection attempt gives up after
+  // 10 s, and a TCP peer that went silent (a paused or cut-off server holding the write lock)
+  // is dropped within about 30 s rather than the kernel's two hours.
+  const char* keys[] = {"connect_timeout",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "tcp_user_timeout",
+                        "dbname",
+                        nullptr};
+  const char* values[] = {"10", "10", "5", "3", "30000", uri.c_str(), nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, 1);
   if (Broken(c)) {
     *error = MakeError(ErrorCode::kServiceUnavailable,
                        "state storage unavailable: cannot connect to PostgreSQL: " + Message(c));
@@ -126,7 +142,13 @@ PGconn* OpenConnection(const std::string& uri, Error* error) {
   }
   PQsetNoticeProcessor(
       c, [](void*, const char*) {}, nullptr);
-  if (Status st = ExecSimple(c, "SET lock_timeout = '10s'", "connect"); !st.ok()) {
+  // A write's transaction holds every server's writes off: one left open by a stalled client
+  // ends after 15 s, a wait for it after 10 s.
+  if (Status st = ExecSimple(c,
+                             "SET lock_timeout = '10s'; "
+                             "SET idle_in_transaction_session_timeout = '15s'",
+                             "connect");
+      !st.ok()) {
     *error = st.error();
     PQfinish(c);
     return nullptr;
@@ -204,8 +226,23 @@ Status PgStore::Connect() {
                      ", hashtext(current_schema()))")
                         .c_str(),
                     "schema lock");
+  // Only what is missing: ALTER TABLE and CREATE INDEX lock the table even when they find
+  // nothing to do, and every (re)connection of every server comes here.
+  bool complete = false;
+  if (st.ok()) {
+    PgResult r(PQexec(conn_,
+                      "SELECT to_regclass('doc_revision') IS NOT NULL AND "
+                      "to_regclass('doc_tombstones') IS NOT NULL AND "
+                      "to_regclass('host_contacts') IS NOT NULL AND EXISTS (SELECT 1 FROM "
+                      "information_schema.columns WHERE table_schema = current_schema() AND "
+                      "table_name = 'docs' AND column_name = 'rev')"));
+    if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1)
+      st = PgError(conn_, "schema");
+    else
+      complete = std::strcmp(PQgetvalue(r.r, 0, 0), "t") == 0;
+  }
   for (const char* sql : kSchemaSql)
-    if (st.ok()) st = ExecSimple(conn_, sql, "schema");
+    if (st.ok() && !complete) st = ExecSimple(conn_, sql, "schema");
   if (st.ok()) st = ExecSimple(conn_, "COMMIT", "schema");
   for (const Statement& s : kStatements) {
     if (!st.ok()) break;
@@ -217,12 +254,40 @@ Status PgStore::Connect() {
     conn_ = nullptr;
     return st;
   }
+  if (claimed_) {
+    claimed_ = false;
+    if (Status claim = ClaimLocked(); !claim.ok()) {
+      PQfinish(conn_);
+      conn_ = nullptr;
+      return claim;
+    }
+  }
   return Ok();
 }
 
 Status PgStore::ClaimForServer() {
   std::lock_guard<std::mutex> lock(mu_);
   if (Broken(conn_)) OPENECS_RETURN_IF_ERROR(Connect());
+  return ClaimLocked();
+}
+
+Status PgStore::ClaimLocked() {
+  if (claimed_) return Ok();
+  // Held while the connection lives; PostgreSQL lets it go a moment after a holder's process
+  // ends, so a taken lock is tried for 3 s before it counts as an old server's.
+  for (int attempt = 0;; ++attempt) {
+    PgResult r(PQexec(conn_, (std::string("SELECT pg_try_advisory_lock_shared(") +
+                              kOneServerLockKey + ", hashtext(current_schema()))")
+                                 .c_str()));
+    if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1) return PgError(conn_, "lock");
+    if (std::strcmp(PQgetvalue(r.r, 0, 0), "t") == 0) break;
+    if (attempt == kClaimAttempts - 1)
+      return MakeError(ErrorCode::kOperationConflict,
+                       "an ecsd from before several servers per schema holds this PostgreSQL "
+                       "schema as its only server: stop it (or upgrade it) first");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  claimed_ = true;
   return Ok();
 }
 

@@ -37,6 +37,10 @@
 //    the lock costs the others an error, not a hang.
 //  - the leader lock (Lead): a session-level advisory lock on the schema, on a connection of its
 //    own. PostgreSQL lets it go when that backend ends, a moment after its process dies.
+//  - ClaimForServer takes, shared, the lock an ecsd from before this took exclusively as the
+//    schema's only server: an old binary and new ones refuse each other, whichever came first.
+//  - Connections give up connecting after 10 s, find a silent TCP peer gone in about 30 s, and
+//    end a transaction left idle for 15 s, so a stalled server cannot hold the write lock long.
 //  - `host_contacts(host_id, server, contact_at)`: each server's last contact with each host
 //    (ShareContacts), on the leader's connection, in the database's clock.
 // Three connections, each serialised by its own mutex: writes and loads; the follower's
@@ -79,9 +83,11 @@ class PgStore final : public Store {
   Status CommitOnce(const WriteBatch& batch, bool in_write, bool* commit_sent);
   Status ConnectFeed();  // feed_conn_, LISTENing
   void ReleaseWrite();   // the end of a BeginWrite: mu_ let go
+  Status ClaimLocked();  // the shared lock that keeps servers from before issue 20 out
   std::mutex mu_;
   std::string uri_;
   pg_conn* conn_ = nullptr;
+  bool claimed_ = false;  // ClaimForServer's lock, taken again on each reconnection
   // Between BeginWrite and Commit/EndWrite: the transaction is open on conn_, and mu_ is held.
   std::unique_lock<std::mutex> write_lock_;
   std::atomic<std::thread::id> writer_{};  // the thread in BeginWrite, or none
