@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 
 #include "common/json_dump.h"
 #include "common/log.h"
@@ -134,7 +135,9 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
     c->follower_ = std::thread([self] {
       while (!self->stop_following_) {
         self->store_->WaitForChange(500);
-        if (!self->stop_following_) self->CatchUp();
+        if (self->stop_following_) break;
+        self->CatchUp();
+        self->PollNotes();
       }
     });
   }
@@ -524,11 +527,21 @@ void Cloud::SetWakeListener(std::function<void(const HostWake&)> listener) {
 }
 
 void Cloud::SetConsole(const std::string& instance_id, std::string text) {
-  std::lock_guard<std::mutex> lock(console_mu_);
-  if (text.empty())
-    consoles_.erase(instance_id);
-  else
-    consoles_[instance_id] = std::move(text);
+  std::optional<Note> share;
+  {
+    std::lock_guard<std::mutex> lock(console_mu_);
+    auto it = consoles_.find(instance_id);
+    if (shared_ && (it == consoles_.end() ? !text.empty() : it->second != text))
+      share = Note{"console", instance_id, text};
+    if (text.empty())
+      consoles_.erase(instance_id);
+    else
+      consoles_[instance_id] = std::move(text);
+  }
+  if (share)
+    if (Status st = store_->PutNote(*share); !st.ok())
+      LOG_WARN("cannot share {}'s console with the other servers: {}", instance_id,
+               st.error().message);
 }
 
 std::string Cloud::Console(const std::string& instance_id) const {
@@ -539,10 +552,57 @@ std::string Cloud::Console(const std::string& instance_id) const {
 
 void Cloud::SetGuestAgent(const std::string& instance_id, bool alive) {
   int64_t now_ms = config_.clock->NowMillis();
+  std::optional<Note> share;
+  {
+    std::lock_guard<std::mutex> lock(console_mu_);
+    GuestHeartbeat& b = guest_agents_[instance_id];
+    b.alive = alive;
+    if (alive) b.last_alive_ms = now_ms;
+    heartbeat_at_[instance_id] = now_ms;
+    // Shared when it changes, and at most every 30 s while it does not (a sample comes every
+    // few seconds per running guest).
+    if (shared_) {
+      auto& [was_alive, at] = heartbeat_shared_[instance_id];
+      if (at == 0 || was_alive != alive || now_ms - at >= 30'000) {
+        was_alive = alive;
+        at = now_ms;
+        share = Note{
+            "heartbeat", instance_id,
+            nlohmann::json{{"alive", alive}, {"last_alive_ms", b.last_alive_ms}, {"at", now_ms}}
+                .dump()};
+      }
+    }
+  }
+  if (share)
+    if (Status st = store_->PutNote(*share); !st.ok())
+      LOG_WARN("cannot share {}'s guest agent heartbeat with the other servers: {}", instance_id,
+               st.error().message);
+}
+
+void Cloud::PollNotes() {
+  auto feed = store_->NotesSince(notes_seq_);
+  if (!feed.ok()) {
+    LOG_WARN("cannot read the other servers' notes from the state store: {}", feed.error().message);
+    return;
+  }
+  notes_seq_ = feed->seq;
   std::lock_guard<std::mutex> lock(console_mu_);
-  GuestHeartbeat& b = guest_agents_[instance_id];
-  b.alive = alive;
-  if (alive) b.last_alive_ms = now_ms;
+  for (const Note& n : feed->notes) {
+    if (n.kind == "console") {
+      if (n.body.empty())
+        consoles_.erase(n.id);
+      else
+        consoles_[n.id] = n.body;
+    } else if (n.kind == "heartbeat") {
+      auto j = nlohmann::json::parse(n.body, nullptr, false);
+      if (!j.is_object()) continue;
+      int64_t at = j.value("at", int64_t{0});
+      int64_t& held = heartbeat_at_[n.id];
+      if (at <= held) continue;  // this server heard of it since
+      held = at;
+      guest_agents_[n.id] = {j.value("alive", false), j.value("last_alive_ms", int64_t{0})};
+    }
+  }
 }
 
 GuestHeartbeat Cloud::GuestAgent(const std::string& instance_id) const {

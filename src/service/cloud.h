@@ -395,7 +395,10 @@ class Cloud {
   int ReloadAccounts(int min_interval_ms = 50);
 
   // The last serial console output a host reported for an instance. Not durable: hosts send
-  // it again after each boot and on every full sync.
+  // it again after each boot and on every full sync. On a shared store both this and the guest
+  // agent's heartbeat below are also shared with the other servers as notes (Store::PutNote:
+  // a console when it changes, a heartbeat when it changes and every 30 s), which each server's
+  // follower takes in within half a second, so any server answers for any host.
   void SetConsole(const std::string& instance_id, std::string text);
   std::string Console(const std::string& instance_id) const;
 
@@ -460,6 +463,12 @@ class Cloud {
   mutable std::mutex console_mu_;
   std::map<std::string, std::string> consoles_;
   std::map<std::string, GuestHeartbeat> guest_agents_;  // guarded by console_mu_
+  // Shared stores (guarded by console_mu_): when each heartbeat was heard (here or in a note),
+  // and what this server last shared of it (alive, when).
+  std::map<std::string, int64_t> heartbeat_at_;
+  std::map<std::string, std::pair<bool, int64_t>> heartbeat_shared_;
+  int64_t notes_seq_ = 0;  // the follower's
+  void PollNotes();        // the follower's: other servers' notes into the maps above
 };
 
 }  // namespace openecs

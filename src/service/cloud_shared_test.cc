@@ -146,6 +146,29 @@ TEST_F(SharedCloudTest, AnotherServersCommitWakesTheHostsItConcerns) {
   b().SetWakeListener(nullptr);
 }
 
+// What an agent reports to one server and no server stores (a console, a guest agent's
+// heartbeat) is answered by the other too.
+TEST_F(SharedCloudTest, ConsolesAndHeartbeatsReachTheOtherServer) {
+  a().SetConsole("i-1", "login:");
+  a().SetGuestAgent("i-1", true);
+  bool seen = false;
+  for (int i = 0; i < 300 && !seen; ++i) {
+    seen = b().Console("i-1") == "login:" && b().GuestAgent("i-1").alive;
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(seen);
+  EXPECT_GT(b().GuestAgent("i-1").last_alive_ms, 0);
+  // A change is shared at once (not held back like an unchanged heartbeat).
+  a().SetGuestAgent("i-1", false);
+  a().SetConsole("i-1", "");
+  seen = false;
+  for (int i = 0; i < 300 && !seen; ++i) {
+    seen = b().Console("i-1").empty() && !b().GuestAgent("i-1").alive;
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(seen);
+}
+
 // A server started after others wrote loads what they wrote.
 TEST_F(SharedCloudTest, ALaterServerLoadsEverything) {
   ASSERT_TRUE(PutVpc(a(), "vpc-1", "one").ok());

@@ -117,6 +117,10 @@ constexpr const char* kSchemaSql[] = {
     "INSERT INTO doc_revision (one, rev) VALUES (true, 0) ON CONFLICT DO NOTHING",
     "CREATE TABLE IF NOT EXISTS host_contacts (host_id TEXT NOT NULL, server TEXT NOT NULL, "
     "contact_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (host_id, server))",
+    "CREATE SEQUENCE IF NOT EXISTS notes_seq",
+    "CREATE TABLE IF NOT EXISTS notes (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, "
+    "seq BIGINT NOT NULL, PRIMARY KEY (kind, id))",
+    "CREATE INDEX IF NOT EXISTS notes_seq_index ON notes (seq)",
 };
 
 // A new connection, its notices silenced (NOTICE: relation exists is not ours to print) and its
@@ -233,7 +237,8 @@ Status PgStore::Connect() {
     PgResult r(PQexec(conn_,
                       "SELECT to_regclass('doc_revision') IS NOT NULL AND "
                       "to_regclass('doc_tombstones') IS NOT NULL AND "
-                      "to_regclass('host_contacts') IS NOT NULL AND EXISTS (SELECT 1 FROM "
+                      "to_regclass('host_contacts') IS NOT NULL AND "
+                      "to_regclass('notes') IS NOT NULL AND EXISTS (SELECT 1 FROM "
                       "information_schema.columns WHERE table_schema = current_schema() AND "
                       "table_name = 'docs' AND column_name = 'rev')"));
     if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1)
@@ -562,15 +567,19 @@ bool PgStore::WaitForChange(int timeout_ms) {
   return Broken(feed_conn_) || drain();
 }
 
+Status PgStore::ConnectLead() {
+  if (!Broken(lead_conn_)) return Ok();
+  leading_ = false;  // the lock was the lost session's
+  if (lead_conn_) PQfinish(lead_conn_);
+  Error error;
+  lead_conn_ = OpenConnection(uri_, &error);
+  if (!lead_conn_) return error;
+  return Ok();
+}
+
 bool PgStore::Lead() {
   std::lock_guard<std::mutex> lock(lead_mu_);
-  if (Broken(lead_conn_)) {
-    leading_ = false;
-    if (lead_conn_) PQfinish(lead_conn_);
-    Error error;
-    lead_conn_ = OpenConnection(uri_, &error);
-    if (!lead_conn_) return false;
-  }
+  if (!ConnectLead().ok()) return false;
   if (leading_) {
     // Still held while the session lives: check that it does.
     PgResult r(PQexec(lead_conn_, "SELECT 1"));
@@ -593,13 +602,7 @@ bool PgStore::Lead() {
 Result<std::map<std::string, SharedContact>> PgStore::ShareContacts(
     const std::string& server, const std::map<std::string, int64_t>& heard_age_ms) {
   std::lock_guard<std::mutex> lock(lead_mu_);
-  if (Broken(lead_conn_)) {
-    leading_ = false;
-    if (lead_conn_) PQfinish(lead_conn_);
-    Error error;
-    lead_conn_ = OpenConnection(uri_, &error);
-    if (!lead_conn_) return error;
-  }
+  OPENECS_RETURN_IF_ERROR(ConnectLead());
   std::vector<std::string> hosts, ages;
   for (const auto& [host, age] : heard_age_ms) {
     hosts.push_back(host);
@@ -625,6 +628,39 @@ Result<std::map<std::string, SharedContact>> PgStore::ShareContacts(
     out[PQgetvalue(r.r, i, 0)].age_ms =
         std::max<int64_t>(0, std::strtoll(PQgetvalue(r.r, i, 1), nullptr, 10));
   return out;
+}
+
+Status PgStore::PutNote(const Note& note) {
+  std::lock_guard<std::mutex> lock(lead_mu_);
+  OPENECS_RETURN_IF_ERROR(ConnectLead());
+  const char* values[3] = {note.kind.c_str(), note.id.c_str(), note.body.c_str()};
+  PgResult r(PQexecParams(lead_conn_,
+                          "INSERT INTO notes (kind, id, body, seq) VALUES ($1, $2, $3, "
+                          "nextval('notes_seq')) ON CONFLICT (kind, id) DO UPDATE SET body = "
+                          "EXCLUDED.body, seq = EXCLUDED.seq",
+                          3, nullptr, values, nullptr, nullptr, 0));
+  if (r.status() != PGRES_COMMAND_OK) return PgError(lead_conn_, "note");
+  return Ok();
+}
+
+Result<NoteFeed> PgStore::NotesSince(int64_t seq) {
+  std::lock_guard<std::mutex> lock(feed_mu_);
+  if (Broken(feed_conn_)) OPENECS_RETURN_IF_ERROR(ConnectFeed());
+  std::string from = std::to_string(std::max<int64_t>(0, seq - 32));
+  const char* values[1] = {from.c_str()};
+  PgResult r(PQexecParams(feed_conn_,
+                          "SELECT kind, id, body, seq FROM notes WHERE seq > $1::bigint ORDER BY "
+                          "seq",
+                          1, nullptr, values, nullptr, nullptr, 0));
+  if (r.status() != PGRES_TUPLES_OK) return PgError(feed_conn_, "notes");
+  NoteFeed feed;
+  feed.seq = seq;
+  for (int i = 0; i < PQntuples(r.r); ++i) {
+    feed.notes.push_back({PQgetvalue(r.r, i, 0), PQgetvalue(r.r, i, 1),
+                          std::string(PQgetvalue(r.r, i, 2), PQgetlength(r.r, i, 2))});
+    feed.seq = std::max<int64_t>(feed.seq, std::strtoll(PQgetvalue(r.r, i, 3), nullptr, 10));
+  }
+  return feed;
 }
 
 }  // namespace openecs

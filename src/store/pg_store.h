@@ -43,6 +43,10 @@
 //    end a transaction left idle for 15 s, so a stalled server cannot hold the write lock long.
 //  - `host_contacts(host_id, server, contact_at)`: each server's last contact with each host
 //    (ShareContacts), on the leader's connection, in the database's clock.
+//  - `notes(kind, id, body, seq)`: PutNote upserts with the next value of `notes_seq`
+//    (the leader's connection), NotesSince reads by it (the follower's). A note whose sequence
+//    number was drawn before another's but committed after it could be passed over, so
+//    NotesSince reads the last 32 numbers before `seq` again.
 // Three connections, each serialised by its own mutex: writes and loads; the follower's
 // (LISTEN, ChangesSince); the leader's and contacts'.
 #include <atomic>
@@ -75,6 +79,8 @@ class PgStore final : public Store {
   bool Lead() override;
   Result<std::map<std::string, SharedContact>> ShareContacts(
       const std::string& server, const std::map<std::string, int64_t>& heard_age_ms) override;
+  Status PutNote(const Note& note) override;
+  Result<NoteFeed> NotesSince(int64_t seq) override;
 
  private:
   explicit PgStore(std::string uri) : uri_(std::move(uri)) {}
@@ -84,6 +90,7 @@ class PgStore final : public Store {
   Status ConnectFeed();  // feed_conn_, LISTENing
   void ReleaseWrite();   // the end of a BeginWrite: mu_ let go
   Status ClaimLocked();  // the shared lock that keeps servers from before issue 20 out
+  Status ConnectLead();  // lead_conn_, if it is not up (under lead_mu_)
   std::mutex mu_;
   std::string uri_;
   pg_conn* conn_ = nullptr;

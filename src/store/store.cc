@@ -27,5 +27,7 @@ Result<std::map<std::string, SharedContact>> Store::ShareContacts(
     const std::string&, const std::map<std::string, int64_t>&) {
   return NotShared();
 }
+Status Store::PutNote(const Note&) { return NotShared(); }
+Result<NoteFeed> Store::NotesSince(int64_t) { return NotShared(); }
 
 }  // namespace openecs

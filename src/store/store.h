@@ -36,6 +36,16 @@ struct ChangeFeed {
   std::vector<Doc> docs;
 };
 
+// What an agent reported that no server keeps durably (a console's tail, a guest agent's
+// heartbeat), shared by the servers of a shared store (Store::PutNote, NotesSince).
+struct Note {
+  std::string kind, id, body;
+};
+struct NoteFeed {
+  int64_t seq = 0;  // where the next NotesSince starts
+  std::vector<Note> notes;
+};
+
 // A host's last contact with any server of a shared store (Store::ShareContacts).
 struct SharedContact {
   int64_t age_ms = 0;
@@ -97,6 +107,10 @@ class Store {
   // `server`, and answers every host's last contact with any server.
   virtual Result<std::map<std::string, SharedContact>> ShareContacts(
       const std::string& server, const std::map<std::string, int64_t>& heard_age_ms);
+  // Notes: last write wins per (kind, id); nothing is versioned and a note wakes nobody.
+  // NotesSince answers the notes written after `seq` (and may answer a few before it again).
+  virtual Status PutNote(const Note& note);
+  virtual Result<NoteFeed> NotesSince(int64_t seq);
 };
 
 }  // namespace openecs

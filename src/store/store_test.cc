@@ -220,6 +220,36 @@ TEST_P(PgStoreTest, AnyNumberOfServers) {
   EXPECT_TRUE((*second)->ClaimForServer().ok());
 }
 
+// An ecsd from before several servers per schema took the schema's lock exclusively as its only
+// server: while one holds it a new server is refused, and while new servers run an old one
+// cannot take it.
+TEST_P(PgStoreTest, OldSingleServersAndNewOnesRefuseEachOther) {
+  const std::string old_lock = "SELECT pg_try_advisory_lock(730513624, hashtext(current_schema()))";
+  PGconn* old_server = PQconnectdb(SchemaUri(schema_).c_str());
+  ASSERT_EQ(PQstatus(old_server), CONNECTION_OK);
+  auto take = [&] {
+    PGresult* r = PQexec(old_server, old_lock.c_str());
+    bool got = PQresultStatus(r) == PGRES_TUPLES_OK && std::string(PQgetvalue(r, 0, 0)) == "t";
+    PQclear(r);
+    return got;
+  };
+  ASSERT_TRUE(store_->ClaimForServer().ok());
+  EXPECT_FALSE(take()) << "an old server started beside a new one";
+  store_.reset();
+  bool taken = false;  // PostgreSQL lets the closed session's lock go a moment later
+  for (int i = 0; i < 50 && !(taken = take()); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(taken);
+  auto late = Store::Open(uri_);
+  ASSERT_TRUE(late.ok());
+  Status st = (*late)->ClaimForServer();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kOperationConflict);
+  PQfinish(old_server);
+  // Once the old one is gone, a new one claims (PostgreSQL lets go a moment later).
+  EXPECT_TRUE((*late)->ClaimForServer().ok());
+}
+
 // The connection is killed (a PostgreSQL restart, a network cut): the next commit reconnects
 // and writes.
 TEST_P(PgStoreTest, ReconnectsAfterTheConnectionIsKilled) {
