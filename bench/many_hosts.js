@@ -16,10 +16,13 @@ const { h, parseArgs, summary, fmt, fmtSummary, rssOf, nowMs, startEcsd } = requ
 
 const { Ecs, REGION, wire } = h;
 
+// The pulls by result, and the bytes of desired state answered by form (whole | delta: what
+// an HTTP agent gets; the embedded agent takes states in memory).
 async function pulls(server) {
   const r = await h.httpRequest({ port: server.port, method: 'GET', path: '/metrics' });
-  const out = { changed: 0, full: 0, unchanged: 0, error: 0 };
+  const out = { changed: 0, full: 0, unchanged: 0, error: 0, whole: 0, delta: 0 };
   for (const m of r.body.matchAll(/^openecs_agent_pull_requests_total\{result="(\w+)"\} (\S+)$/gm)) out[m[1]] = Number(m[2]);
+  for (const m of r.body.matchAll(/^openecs_agent_desired_bytes_total\{form="(\w+)"\} (\S+)$/gm)) out[m[1]] = Number(m[2]);
   return out;
 }
 
@@ -112,6 +115,7 @@ async function main() {
   line('pulls changed per instance', (r) => fmt(r.pulls.changed / r.n));
   line('quiet StopInstance to Stopped p50/max', (r) => `${fmt(r.stops.p50)} / ${fmt(r.stops.max)}`);
   line('pulls full / unchanged', (r) => `${r.pulls.full} / ${r.pulls.unchanged}`);
+  line('desired KiB whole / delta', (r) => `${fmt(r.pulls.whole / 1024)} / ${fmt(r.pulls.delta / 1024)}`);
   line('ecsd VmRSS (MiB)', (r) => fmt(r.ecsdMiB));
   line('agent process VmRSS (MiB)', (r) => (r.agentMiB ? fmt(r.agentMiB) : 'embedded'));
 }

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "common/fd_io.h"
@@ -15,6 +16,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "model/agent_protocol_json.h"
+#include "model/state_delta.h"
 #include "sys/files.h"
 
 namespace openecs {
@@ -55,9 +57,13 @@ Result<std::string> HttpAgentChannel::Call(const std::string& method, const std:
     // A pull going over to another server asks for the whole state: its revisions are the
     // other server's own.
     if (k > 0) {
-      size_t since = req.target.find("&since=");
-      if (since != std::string::npos)
-        req.target.replace(since, req.target.find('&', since + 1) - since, "&since=0");
+      for (const char* name : {"&since=", "&base="}) {
+        size_t at = req.target.find(name);
+        if (at == std::string::npos) continue;
+        size_t end = req.target.find('&', at + 1);
+        req.target.replace(at, end == std::string::npos ? std::string::npos : end - at,
+                           std::string(name) + "0");
+      }
     }
     call = HttpCall(req);
     if (call.ok()) {
@@ -103,13 +109,56 @@ Result<std::string> HttpAgentChannel::Register(const HostInfo& host) {
 Result<DesiredState> HttpAgentChannel::Pull(const std::string& host_id, int64_t since,
                                             int wait_ms) {
   if (switched_.exchange(false)) since = 0;
-  std::string target = "/openecs/agent/v1/desired?host_id=" + PercentEncode(host_id) +
-                       "&since=" + std::to_string(since) + "&wait_ms=" + std::to_string(wait_ms);
-  OPENECS_ASSIGN_OR_RETURN(std::string body, Call("GET", target, "", wait_ms + 15000));
-  try {
-    return json::parse(body).get<DesiredState>();
-  } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kInternalError, std::string("bad desired state: ") + e.what());
+  for (int attempt = 0;; ++attempt) {
+    // The state this host holds, which the server answers a delta of (model/state_delta.h).
+    int64_t base = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto it = held_.find(host_id); it != held_.end()) base = it->second.first;
+    }
+    std::string target = "/openecs/agent/v1/desired?host_id=" + PercentEncode(host_id) +
+                         "&since=" + std::to_string(since) + "&wait_ms=" + std::to_string(wait_ms) +
+                         "&base=" + std::to_string(base);
+    OPENECS_ASSIGN_OR_RETURN(std::string body, Call("GET", target, "", wait_ms + 15000));
+    json j = json::parse(body, nullptr, false);
+    if (!j.is_object()) return MakeError(ErrorCode::kInternalError, "bad desired state: not JSON");
+    bool unfit = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto held = held_.find(host_id);
+      if (j.contains("delta_from")) {
+        // Of the state held, if the server still means that one (after a failover it cannot).
+        std::optional<json> whole;
+        if (held != held_.end() && j["delta_from"] == held->second.first && j.contains("delta"))
+          whole = ApplyStateDelta(held->second.second, j["delta"]);
+        if (!whole) {
+          held_.erase(host_id);
+          unfit = true;
+        } else {
+          (*whole)["revision"] = j["revision"];
+          (*whole)["changed"] = true;
+          j = std::move(*whole);
+          held->second = {j.value("revision", int64_t{0}), j};
+        }
+      } else if (!j.value("changed", true)) {
+        // Nothing changed: the state held is this revision's too.
+        if (held != held_.end() && held->second.first == base)
+          held->second.first = j.value("revision", int64_t{0});
+      } else {
+        held_[host_id] = {j.value("revision", int64_t{0}), j};
+      }
+    }
+    if (unfit) {
+      if (attempt == 1)
+        return MakeError(ErrorCode::kInternalError, "the server's delta fits no state held");
+      since = 0;  // the whole state, at once
+      continue;
+    }
+    try {
+      return j.get<DesiredState>();
+    } catch (const std::exception& e) {
+      return MakeError(ErrorCode::kInternalError, std::string("bad desired state: ") + e.what());
+    }
   }
 }
 

@@ -4,8 +4,11 @@
 // by a pinned certificate fingerprint or by CAs; see common/tls.h) across links an attacker
 // may see, http:// on a private network.
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/tls.h"
@@ -19,6 +22,10 @@ class HttpAgentChannel final : public AgentChannel {
   // (several servers on one shared store: service/cloud.h). Calls go to one of them; when it
   // cannot be reached, to the next (each call tries each server once), and the first pull
   // after a switch asks for the whole state (since=0: revisions are each server's own).
+  // Pulls name the state this host holds (`base`, its revision), and the server answers a
+  // changed state as a delta of it (model/state_delta.h) when it still has that state: after
+  // its restart or a failover the answer is whole. A delta that fits nothing held is dropped
+  // and the whole state pulled at once.
   // `token`: the server's agent token, which lets this
   // host enrol. `key_file`: where this host keeps the credential the server issues at its first
   // registration (read now if it exists; written 0600 when issued); every later call carries
@@ -53,6 +60,9 @@ class HttpAgentChannel final : public AgentChannel {
   std::string source_address_;
   std::mutex mu_;
   std::string key_;  // guarded by mu_
+  // By host: the revision and the JSON of the desired state last pulled, which the server
+  // answers deltas of (model/state_delta.h); guarded by mu_.
+  std::map<std::string, std::pair<int64_t, nlohmann::json>> held_;
 };
 
 }  // namespace openecs

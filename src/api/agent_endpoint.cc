@@ -3,14 +3,17 @@
 #include <algorithm>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
 
 #include "api/params.h"
 #include "common/crypto.h"
 #include "common/json_dump.h"
 #include "common/log.h"
+#include "common/prom_metrics.h"
 #include "common/text.h"
 #include "model/agent_protocol_json.h"
+#include "model/state_delta.h"
 #include "sys/files.h"
 
 namespace openecs {
@@ -63,6 +66,42 @@ HttpResponse FromError(const Error& e) {
 }
 
 }  // namespace
+
+namespace {
+// A desired state's answer, counted by its form: whole, or a delta (model/state_delta.h).
+HttpResponse DesiredReply(const json& answer) {
+  static CounterFamily& bytes = DefaultMetrics().Counter(
+      "openecs_agent_desired_bytes_total",
+      "Bytes of desired state answered to host agents' pulls: whole (the whole state, or "
+      "nothing changed), delta (what changed against the state the agent holds).",
+      {"form"});
+  HttpResponse r = Reply(200, answer);
+  bytes.Add({answer.contains("delta_from") ? "delta" : "whole"},
+            static_cast<double>(r.body.size()));
+  return r;
+}
+}  // namespace
+
+json AgentEndpoint::SentStates::Answer(const std::string& host, int64_t base,
+                                       const DesiredState& desired) {
+  json whole = desired;
+  std::lock_guard<std::mutex> lock(mu);
+  auto held = by_host.find(host);
+  bool holds = base > 0 && held != by_host.end() && held->second.first == base;
+  if (!desired.changed) {
+    // Nothing changed for it: the state it holds is the state of this revision too.
+    if (holds) held->second.first = desired.revision;
+    return whole;
+  }
+  json out = whole;
+  if (holds)
+    out = {{"revision", desired.revision},
+           {"changed", true},
+           {"delta_from", base},
+           {"delta", MakeStateDelta(held->second.second, whole)}};
+  by_host[host] = {desired.revision, std::move(whole)};
+  return out;
+}
 
 HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
   if (tls_only_ && !req.secure)
@@ -124,11 +163,21 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       int64_t since = std::stoll(query.count("since") ? query["since"] : "0");
       int wait_ms =
           std::clamp(std::stoi(query.count("wait_ms") ? query["wait_ms"] : "0"), 0, 30000);
+      // An agent that takes deltas says which state it holds (0: none yet); one that does not
+      // (from before them) gets whole states, and none is kept for it.
+      std::optional<int64_t> base;
+      if (query.count("base")) base = std::stoll(query["base"]);
       HttpResponse r;
-      r.async = [this, host_id, since, wait_ms](std::function<void(HttpResponse)> reply) {
+      r.async = [this, host_id, since, wait_ms, base,
+                 sent = sent_](std::function<void(HttpResponse)> reply) {
         channel_.PullAsync(
-            host_id, since, wait_ms, [reply = std::move(reply)](Result<DesiredState> desired) {
-              reply(desired.ok() ? Reply(200, *desired) : FromError(desired.error()));
+            host_id, since, wait_ms,
+            [reply = std::move(reply), host_id, base,
+             sent = std::move(sent)](Result<DesiredState> desired) {
+              if (!desired.ok())
+                reply(FromError(desired.error()));
+              else
+                reply(DesiredReply(base ? sent->Answer(host_id, *base, *desired) : json(*desired)));
             });
       };
       return r;

@@ -21,7 +21,12 @@
 // Errors: 400 for malformed input, 401 for the agent token, 403 for a host key, 404 for an
 // unknown path, 409 for an unknown host (the agent registers again), 500 when the server
 // cannot do what was asked, 503 when it cannot save it now.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 #include "common/http_server.h"
 #include "model/agent_protocol.h"
@@ -41,9 +46,20 @@ class AgentEndpoint {
   HttpResponse Handle(const HttpRequest& req);
 
  private:
+  // The desired state last answered to each host whose agent takes deltas (it names the
+  // revision of the state it holds, `base`): a changed state is answered as a delta of it
+  // (model/state_delta.h). Shared with the answers in flight, which may outlive the endpoint
+  // (the agent service answers parked pulls when it stops).
+  struct SentStates {
+    std::mutex mu;
+    std::map<std::string, std::pair<int64_t, nlohmann::json>> by_host;
+    // What to answer `host`, which holds the state of revision `base` (0: none).
+    nlohmann::json Answer(const std::string& host, int64_t base, const DesiredState& desired);
+  };
   AgentService& channel_;
   std::string token_;
   bool tls_only_;
+  std::shared_ptr<SentStates> sent_ = std::make_shared<SentStates>();
 };
 
 }  // namespace openecs

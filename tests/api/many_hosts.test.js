@@ -16,6 +16,13 @@ let server, ecs, net, agents;
 async function hosts() {
   return (await h.operatorCall(server, 'GET', 'hosts')).Hosts || [];
 }
+// openecs_agent_desired_bytes_total by form (whole | delta), from the server's /metrics.
+async function desiredBytes() {
+  const r = await h.httpRequest({ port: server.port, method: 'GET', path: '/metrics' });
+  const out = { whole: 0, delta: 0 };
+  for (const m of r.body.matchAll(/^openecs_agent_desired_bytes_total\{form="(\w+)"\} (\S+)$/gm)) out[m[1]] = Number(m[2]);
+  return out;
+}
 // openecs_agent_pull_requests_total by result, from the server's /metrics.
 async function pulls() {
   const r = await h.httpRequest({ port: server.port, method: 'GET', path: '/metrics' });
@@ -60,12 +67,17 @@ test('simulated hosts register one by one and take instances; a stop wakes only 
   // A stop: the request, the host's Stopping and Stopped reports are commits. Each wakes the
   // instance's host alone; before, each woke all 24.
   const p0 = await pulls();
+  const b0 = await desiredBytes();
   await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: ids[0] }));
   await h.waitStatus(ecs, [ids[0]], 'Stopped', 20000);
   const p1 = await pulls();
+  const b1 = await desiredBytes();
   const woken = p1.changed - p0.changed;
   assert.ok(woken >= 1 && woken <= 6, `pulls woken by one stop: ${woken} (one host's)`);
   assert.equal(p1.error, p0.error);
+  // What the woken pulls carried: deltas of the state the host holds (its one instance's
+  // change), not its whole state again.
+  assert.ok(b1.delta > b0.delta, `the stop was answered as deltas: ${JSON.stringify([b0, b1])}`);
 
   // A network change concerns every host that builds VPCs (none here) and the instances'
   // hosts; a security group change concerns every host.
