@@ -169,6 +169,26 @@ TEST_F(SharedCloudTest, ConsolesAndHeartbeatsReachTheOtherServer) {
   EXPECT_TRUE(seen);
 }
 
+// One ClientToken on two servers: the call that commits first records it; the other's first
+// Write finds it recorded and refuses (LastTokenProcessing), changing nothing, so a retry
+// answers from the record instead of making a second set.
+TEST_F(SharedCloudTest, ATokenRecordedOnOneServerStopsTheSameCallOnTheOther) {
+  {
+    TokenScope scope("acct/CreateVpc/tok", "fp");
+    ASSERT_TRUE(PutVpc(a(), "vpc-1", "first").ok());
+    EXPECT_TRUE(scope.recorded);
+  }
+  TokenScope scope("acct/CreateVpc/tok", "fp");
+  Status st = PutVpc(b(), "vpc-2", "second");  // no CatchUp first: the Write itself must see it
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kLastTokenProcessing);
+  EXPECT_FALSE(scope.recorded);
+  EXPECT_EQ(DescriptionIn(b(), "vpc-2"), "(none)");
+  EXPECT_EQ(b().Read<std::vector<std::string>>(
+                [](const State& s) { return s.idempotency.at("acct/CreateVpc/tok").made; }),
+            std::vector<std::string>{"vpc:vpc-1"});
+}
+
 // A server started after others wrote loads what they wrote.
 TEST_F(SharedCloudTest, ALaterServerLoadsEverything) {
   ASSERT_TRUE(PutVpc(a(), "vpc-1", "one").ok());
