@@ -252,6 +252,9 @@ int Cloud::ReloadAccounts(int min_interval_ms) {
     if (now - last_reload_ms_ < min_interval_ms) return 0;
     last_reload_ms_ = now;
   }
+  // A shared store brings every commit, `ecsd account`'s included, as changes: no table to
+  // read again, only what was not taken in yet.
+  if (shared_) return CatchUp();
   auto docs = store_->LoadAll(Kind<Account>::kName);
   if (!docs.ok()) {
     LOG_WARN("cannot read the accounts again: {}", docs.error().message);

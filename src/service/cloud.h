@@ -391,7 +391,8 @@ class Cloud {
   // the server learns of it here (api: when an unknown AccessKey signs a request). At most
   // once per `min_interval_ms` for calls that give one (a flood of unknown keys costs one read
   // per interval; 0: always, for the server's periodic reload); returns how many accounts were
-  // new or changed.
+  // new or changed. On a shared store it is CatchUp (the accounts arrive with every other
+  // commit), and returns how many records that changed.
   int ReloadAccounts(int min_interval_ms = 50);
 
   // The last serial console output a host reported for an instance. Not durable: hosts send
