@@ -52,9 +52,11 @@ function rssOf(pid) {
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
-// Start ecsd with the given fake delay (and extra args); caller must `await server.destroy()`.
+// Start ecsd with the given fake delay (and extra args; `store`: 'sqlite' or 'postgres', which
+// needs OPENECS_TEST_PG; by default what OPENECS_TEST_STORE says); caller must
+// `await server.destroy()`.
 async function startEcsd(opts) {
-  return h.startServer({ bin: opts.bin || h.BIN, delayMs: Number(opts.delayMs), extraArgs: opts.extraArgs || [] });
+  return h.startServer({ bin: opts.bin || h.BIN, delayMs: Number(opts.delayMs), extraArgs: opts.extraArgs || [], store: opts.store });
 }
 
 module.exports = { h, parseArgs, percentile, summary, fmt, fmtSummary, rssOf, nowMs, startEcsd };

@@ -84,9 +84,7 @@ Status Authenticator::CheckTime(const std::string& value, bool acs3) {
   return Ok();
 }
 
-Authenticator::~Authenticator() {
-  if (journal_) std::fclose(journal_);
-}
+Authenticator::~Authenticator() = default;
 
 // Journal lines: "<minute> <percent-encoded access key id + '\n' + nonce>".
 Status Authenticator::KeepNoncesIn(const std::string& path) {
@@ -94,7 +92,7 @@ Status Authenticator::KeepNoncesIn(const std::string& path) {
   if (std::ifstream in(path); in) {
     int64_t now = NowSeconds() / 60;
     int64_t keep = (skew_ * 2) / 60 + 1;
-    std::map<int64_t, std::unordered_set<std::string>> loaded;
+    std::map<int64_t, std::vector<std::string>> loaded;
     std::string line;
     while (std::getline(in, line)) {
       if (in.eof()) break;  // no newline: a line torn by a kill
@@ -102,9 +100,10 @@ Status Authenticator::KeepNoncesIn(const std::string& path) {
       if (space == std::string::npos) continue;
       int64_t minute = std::strtoll(line.c_str(), nullptr, 10);
       if (minute < now - keep || minute > now + 1) continue;
-      loaded[minute].insert(PercentDecode(std::string_view(line).substr(space + 1), false));
+      std::string key = PercentDecode(std::string_view(line).substr(space + 1), false);
+      if (seen_.emplace(key, minute).second) loaded[minute].push_back(std::move(key));
     }
-    for (auto& [minute, set] : loaded) nonces_.push_back({minute, std::move(set)});
+    for (auto& [minute, keys] : loaded) nonces_.push_back({minute, std::move(keys)});
   }
   journal_path_ = path;
   Expire(NowSeconds() / 60);
@@ -118,14 +117,13 @@ Status Authenticator::KeepNoncesIn(const std::string& path) {
 }
 
 bool Authenticator::RewriteJournal() {
-  if (journal_) std::fclose(journal_);
-  journal_ = nullptr;
+  journal_.reset();
   std::string tmp = journal_path_ + ".tmp";
   bool rewritten = false;
   if (FILE* out = std::fopen(tmp.c_str(), "w")) {
     int64_t lines = 0;
-    for (const auto& [minute, set] : nonces_)
-      for (const auto& key : set) {
+    for (const auto& [minute, keys] : nonces_)
+      for (const auto& key : keys) {
         std::fprintf(out, "%lld %s\n", static_cast<long long>(minute), PercentEncode(key).c_str());
         ++lines;
       }
@@ -133,7 +131,8 @@ bool Authenticator::RewriteJournal() {
     if (rewritten) journal_lines_ = lines;
   }
   if (!rewritten) std::remove(tmp.c_str());
-  journal_ = std::fopen(journal_path_.c_str(), "a");
+  auto opened = MappedAppendFile::Open(journal_path_);
+  if (opened.ok()) journal_ = std::move(*opened);
   return rewritten;
 }
 
@@ -141,12 +140,12 @@ void Authenticator::Expire(int64_t minute) {
   int64_t keep = (skew_ * 2) / 60 + 1;  // a nonce must be remembered as long as its time is valid
   bool dropped = false;
   while (!nonces_.empty() && nonces_.front().first < minute - keep) {
+    for (const auto& key : nonces_.front().second) seen_.erase(key);
     nonces_.pop_front();
     dropped = true;
   }
   if (!dropped || journal_path_.empty() || !journal_) return;
-  int64_t live = 0;
-  for (const auto& b : nonces_) live += static_cast<int64_t>(b.second.size());
+  auto live = static_cast<int64_t>(seen_.size());
   if (journal_lines_ < 2 * live + 1024) return;  // mostly live still: keep appending
   RewriteJournal();
 }
@@ -156,24 +155,24 @@ Status Authenticator::CheckNonce(const std::string& access_key_id, const std::st
   std::string key = access_key_id + '\n' + nonce;
   std::lock_guard<std::mutex> lock(mu_);
   Expire(minute);
-  for (const auto& [m, set] : nonces_)
-    if (set.count(key)) return MakeError(ErrorCode::kSignatureNonceUsed);
+  auto [it, fresh] = seen_.emplace(std::move(key), minute);
+  if (!fresh) return MakeError(ErrorCode::kSignatureNonceUsed);
+  const std::string& k = it->first;
   if (journal_) {
-    int wrote = std::fprintf(journal_, "%lld %s\n", static_cast<long long>(minute),
-                             PercentEncode(key).c_str());
-    // Into the page cache: a killed process keeps it. On a full disk the line stays in the
-    // buffer and is written with a later one when space is back.
-    if (wrote < 0 || std::fflush(journal_) != 0) {
+    // Into the page cache through the mapping: a killed process keeps it. On a full disk the
+    // nonce is remembered in memory only.
+    std::string line = std::to_string(minute) + ' ' + PercentEncode(k) + '\n';
+    if (!journal_->Append(line)) {
       if (!journal_failing_)
         LOG_WARN("cannot append to {}: {}", journal_path_, std::strerror(errno));
       journal_failing_ = true;
     } else {
       journal_failing_ = false;
+      ++journal_lines_;
     }
-    ++journal_lines_;
   }
   if (nonces_.empty() || nonces_.back().first != minute) nonces_.push_back({minute, {}});
-  nonces_.back().second.insert(std::move(key));
+  nonces_.back().second.push_back(k);
   return Ok();
 }
 

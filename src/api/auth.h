@@ -3,17 +3,19 @@
 // ACS3-HMAC-SHA256 when an "Authorization: ACS3-..." header is present, else v1 HMAC-SHA1 from
 // the Signature parameter. Checks the clock skew (±15 minutes) and refuses a nonce seen within
 // the last 15 minutes (replay), across restarts when KeepNoncesIn names a file. Thread-safe.
-#include <cstdio>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
+#include <vector>
 
 #include "common/http_server.h"
+#include "common/mapped_append_file.h"
 #include "common/result.h"
 #include "service/principal.h"
 
@@ -54,9 +56,10 @@ class Authenticator {
   ~Authenticator();
   // Who signed the request, or the ECS error to answer with.
   Result<Principal> Verify(const ApiRequest& req);
-  // Remembers accepted nonces in `path` too (one line per nonce, appended, no fsync: it
-  // outlives a restart of the process, not a power loss), loads the ones still inside the
-  // window from it now, and rewrites it without expired ones as it grows. Call before serving.
+  // Remembers accepted nonces in `path` too (one line per nonce, appended through a shared
+  // mapping, no fsync: it outlives a kill of the process, not a power loss), loads the ones still
+  // inside the window from it now, and rewrites it without expired ones as it grows. Call before
+  // serving.
   Status KeepNoncesIn(const std::string& path);
 
  private:
@@ -73,10 +76,13 @@ class Authenticator {
   // Writes the live nonces to the journal anew (a .tmp file renamed over it) and reopens it
   // for appending; false if the new file could not be written (the old one stays).
   bool RewriteJournal();
-  // Nonces bucketed by minute, so expiry drops whole buckets.
-  std::deque<std::pair<int64_t, std::unordered_set<std::string>>> nonces_;
+  // Every nonce seen within the window (access key id + '\n' + nonce) and the minute it came
+  // in, for one lookup per request; and the same keys by minute, oldest first, so expiry drops
+  // whole minutes.
+  std::unordered_map<std::string, int64_t> seen_;
+  std::deque<std::pair<int64_t, std::vector<std::string>>> nonces_;
   std::string journal_path_;
-  FILE* journal_ = nullptr;
+  std::unique_ptr<MappedAppendFile> journal_;  // common/mapped_append_file.h
   int64_t journal_lines_ = 0;
   bool journal_failing_ = false;  // logged once until a write works again
 };

@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
+#include <memory>
 
 namespace openecs {
 namespace {
@@ -25,33 +27,81 @@ std::string Hex(const unsigned char* p, size_t n) {
   return out;
 }
 
+// OpenSSL 3 looks an algorithm up (a lock and a search by name) each time a legacy EVP_sha1()
+// is used or HMAC() is called, and every API request hashes several times: each digest is
+// fetched once and kept (an EVP_MD from EVP_MD_fetch may be shared by threads).
+const EVP_MD* Fetched(const char* name, const EVP_MD* legacy) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  return md ? md : legacy;
+}
+const EVP_MD* Sha1() {
+  static const EVP_MD* md = Fetched("SHA1", EVP_sha1());
+  return md;
+}
+const EVP_MD* Sha256() {
+  static const EVP_MD* md = Fetched("SHA256", EVP_sha256());
+  return md;
+}
+
+// One EVP_MD_CTX per thread, reset by each EVP_DigestInit_ex.
+EVP_MD_CTX* ThreadDigestContext() {
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                           &EVP_MD_CTX_free);
+  return ctx.get();
+}
+
+// H(parts...) into out; returns the digest's length.
+unsigned int DigestInto(const EVP_MD* md, std::initializer_list<std::string_view> parts,
+                        unsigned char* out) {
+  EVP_MD_CTX* ctx = ThreadDigestContext();
+  unsigned int len = 0;
+  EVP_DigestInit_ex(ctx, md, nullptr);
+  for (std::string_view p : parts) EVP_DigestUpdate(ctx, p.data(), p.size());
+  EVP_DigestFinal_ex(ctx, out, &len);
+  return len;
+}
+
 std::string Digest(const EVP_MD* md, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
+  unsigned int len = DigestInto(md, {data}, out);
   return Hex(out, len);
 }
 
+// HMAC (RFC 2104) over a fetched digest: H((K ^ opad) || H((K ^ ipad) || data)).
 std::string RawHmac(const EVP_MD* md, std::string_view key, std::string_view data) {
+  const auto block = static_cast<size_t>(EVP_MD_get_block_size(md));
+  unsigned char k[EVP_MAX_MD_SIZE > 128 ? EVP_MAX_MD_SIZE : 128] = {};
+  if (key.size() > block) {
+    DigestInto(md, {key}, k);
+  } else {
+    std::memcpy(k, key.data(), key.size());
+  }
+  unsigned char pad[128];
+  for (size_t i = 0; i < block; ++i) pad[i] = k[i] ^ 0x36;
+  unsigned char inner[EVP_MAX_MD_SIZE];
+  unsigned int inner_len =
+      DigestInto(md, {std::string_view(reinterpret_cast<char*>(pad), block), data}, inner);
+  for (size_t i = 0; i < block; ++i) pad[i] = k[i] ^ 0x5c;
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(md, key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  unsigned int len = DigestInto(md,
+                                {std::string_view(reinterpret_cast<char*>(pad), block),
+                                 std::string_view(reinterpret_cast<char*>(inner), inner_len)},
+                                out);
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
 }  // namespace
 
-std::string Sha256Hex(std::string_view data) { return Digest(EVP_sha256(), data); }
+std::string Sha256Hex(std::string_view data) { return Digest(Sha256(), data); }
 std::string Md5Hex(std::string_view data) { return Digest(EVP_md5(), data); }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
-  std::string raw = RawHmac(EVP_sha256(), key, data);
+  std::string raw = RawHmac(Sha256(), key, data);
   return Hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
 }
 
 std::string HmacSha1Base64(std::string_view key, std::string_view data) {
-  return Base64Encode(RawHmac(EVP_sha1(), key, data));
+  return Base64Encode(RawHmac(Sha1(), key, data));
 }
 
 std::string Base64Encode(std::string_view data) {

@@ -2,10 +2,46 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <set>
+
+#include "common/ids.h"
+
 namespace openecs {
 
 TEST(Crypto, Sha256OfEmpty) {
   EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+// RFC 2202 and RFC 4231: a short key, and a key longer than the digest's block (hashed first).
+TEST(Crypto, HmacMatchesTheRfcVectors) {
+  const std::string long_data = "Test Using Larger Than Block-Size Key - Hash Key First";
+  EXPECT_EQ(HmacSha1Base64(std::string(20, '\x0b'), "Hi There"), "thcxhlUFcmTii8C2+zeMjvFGvgA=");
+  EXPECT_EQ(HmacSha1Base64(std::string(80, '\xaa'), long_data), "qkrl4VJy0A6VcFY3zoo7Ve1AIRI=");
+  EXPECT_EQ(HmacSha256Hex(std::string(20, '\x0b'), "Hi There"),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(HmacSha256Hex(std::string(131, '\xaa'), long_data),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(HmacSha256Hex("", ""),
+            "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+TEST(Crypto, RequestIdsAreUuidShapedAndDistinct) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = NewRequestId();
+    ASSERT_EQ(id.size(), 36u);
+    for (size_t c = 0; c < id.size(); ++c) {
+      if (c == 8 || c == 13 || c == 18 || c == 23)
+        EXPECT_EQ(id[c], '-') << id;
+      else
+        EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(id[c])) ||
+                    (id[c] >= 'A' && id[c] <= 'F'))
+            << id;
+    }
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
 }
 
 TEST(Crypto, Base64RoundTripAndRejectsGarbage) {

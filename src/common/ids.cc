@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -33,10 +34,30 @@ std::string NewId(std::string_view prefix) {
 }
 
 std::string NewRequestId() {
-  std::string h = RandomHex(16);
-  for (auto& c : h) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20, 12);
+  // Request ids must differ, not be secret: a generator per thread (xorshift*), seeded once from
+  // the CSPRNG, instead of RAND_bytes on every request (a lock and a reseed check each time).
+  thread_local uint64_t state = [] {
+    uint64_t seed = 0;
+    while (seed == 0) {
+      std::string h = RandomHex(8);
+      seed = std::strtoull(h.c_str(), nullptr, 16);
+    }
+    return seed;
+  }();
+  auto next = [] {
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return state * 2685821657736338717ULL;
+  };
+  static const char* kHex = "0123456789ABCDEF";
+  uint64_t words[2] = {next(), next()};
+  std::string id(36, '-');
+  for (int i = 0, pos = 0; i < 32; ++i, ++pos) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    id[pos] = kHex[(words[i / 16] >> (4 * (i % 16))) & 0xf];
+  }
+  return id;
 }
 
 std::string MacForId(std::string_view id) {

@@ -373,14 +373,10 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
     if (host.vpc_data_plane) out.remote = RemoteAddresses(s, host, index);
     // On storage hosts share, every disk of any host of it: one whose instance just moved to
     // another host is not this host's to remove (storage/rbd_storage.h).
-    if (SharedStorageOf(s, host_id).empty()) {
-      for (const std::string& owner : {std::string(), host_id})
-        for (const std::string& id : s.index.DisksOn(owner)) out.pool_disks.push_back(id);
-      std::sort(out.pool_disks.begin(), out.pool_disks.end());
-    } else {
-      for (const auto& [id, d] : s.disks)
-        if (CanOpenDisksOf(s, d.host_id, host_id)) out.pool_disks.push_back(id);
-    }
+    for (const std::string& id : s.index.DisksOn("")) out.pool_disks.push_back(id);
+    for (const std::string& owner : HostsSharingDisksWith(s, host_id))
+      for (const std::string& id : s.index.DisksOn(owner)) out.pool_disks.push_back(id);
+    std::sort(out.pool_disks.begin(), out.pool_disks.end());
     out.snapshots = SnapshotsToMake(s, host_id);
     out.kept_snapshots = SnapshotsKept(s, host_id);
     out.disk_builds = DiskBuildsFor(s, host_id);

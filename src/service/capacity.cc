@@ -40,6 +40,15 @@ const std::string& SharedStorageOf(const State& s, const std::string& host_id) {
   return h == s.hosts.end() ? kNone : h->second.storage;
 }
 
+std::vector<std::string> HostsSharingDisksWith(const State& s, const std::string& host_id) {
+  std::vector<std::string> out{host_id};
+  const std::string& storage = SharedStorageOf(s, host_id);
+  if (!storage.empty())
+    for (const auto& [id, h] : s.hosts)
+      if (id != host_id && h.storage == storage) out.push_back(id);
+  return out;
+}
+
 bool CanOpenDisksOf(const State& s, const std::string& a, const std::string& b) {
   if (a.empty() || b.empty() || a == b) return true;
   const std::string& storage = SharedStorageOf(s, a);

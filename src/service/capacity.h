@@ -19,6 +19,9 @@ Demand DemandOf(const Instance& i);
 // The storage host `host_id` shares with other hosts (Host::storage); "" for its own files or
 // an unknown host.
 const std::string& SharedStorageOf(const State& s, const std::string& host_id);
+// `host_id` and every other host sharing its storage (host_id alone when it shares none): whose
+// disks (State::index.DisksOn) it can open.
+std::vector<std::string> HostsSharingDisksWith(const State& s, const std::string& host_id);
 // True if a disk kept by host `a` can be opened on host `b`: the same host, or hosts sharing
 // their storage. An empty id (no host yet) goes anywhere.
 bool CanOpenDisksOf(const State& s, const std::string& a, const std::string& b);

@@ -549,8 +549,12 @@ Result<Disk> ReplaceSystemDisk(Cloud& cloud, const ReplaceSystemDiskRequest& r) 
 
 std::vector<DesiredDiskBuild> DiskBuildsFor(const State& s, const std::string& host_id) {
   std::vector<DesiredDiskBuild> out;
-  for (const auto& [id, d] : s.disks) {
-    if (d.host_id != host_id || (d.status != "Creating" && d.status != "ReIniting")) continue;
+  if (host_id.empty()) return out;
+  for (const std::string& id : s.index.DisksOn(host_id)) {
+    auto it = s.disks.find(id);
+    if (it == s.disks.end()) continue;
+    const Disk& d = it->second;
+    if (d.status != "Creating" && d.status != "ReIniting") continue;
     DesiredDiskBuild b;
     b.disk_id = id;
     b.generation = d.build_generation;

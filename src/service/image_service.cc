@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/text.h"
+#include "service/capacity.h"
 #include "service/names.h"
 #include "service/quota_service.h"
 #include "service/resource_group_service.h"
@@ -412,10 +413,14 @@ std::vector<std::string> ImagesKeptBy(const State& s, const std::string& host_id
         (image.host_id == host_id || CanOpenDisksOf(s, image.host_id, host_id)))
       out.push_back(image.import_url.substr(6));
   }
-  for (const auto& [id, d] : s.disks)
-    if (!d.host_id.empty() && !d.image_id.empty() && CanOpenDisksOf(s, d.host_id, host_id) &&
-        !FindBuiltinImage(d.image_id))
-      out.push_back(d.image_id);
+  // The disks of the hosts whose disks it can open (the index's, not every disk's).
+  for (const std::string& owner : HostsSharingDisksWith(s, host_id))
+    for (const std::string& disk_id : s.index.DisksOn(owner)) {
+      auto d = s.disks.find(disk_id);
+      if (d != s.disks.end() && !d->second.image_id.empty() &&
+          !FindBuiltinImage(d->second.image_id))
+        out.push_back(d->second.image_id);
+    }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -116,10 +116,13 @@ class Server {
       this.storeUri = first.storeUri;
       for (const f of ['secrets.key', 'agent-token'])
         fs.copyFileSync(path.join(first.dataDir, f), path.join(this.dataDir, f));
-    } else if (PG_BASE && opts.store !== 'sqlite') {  // a bench may ask for SQLite beside
+    } else if ((PG_BASE && opts.store !== 'sqlite') || opts.store === 'postgres') {
+      // A bench may ask for SQLite or PostgreSQL (OPENECS_TEST_PG) beside the other.
+      this.pgBase = PG_BASE || process.env.OPENECS_TEST_PG;
+      if (!this.pgBase) throw new Error("store: 'postgres' needs OPENECS_TEST_PG (scripts/postgres prints it)");
       this.schema = `t${process.pid}_${++schemaCount}_${crypto.randomBytes(3).toString('hex')}`;
-      psql(PG_BASE, `CREATE SCHEMA ${this.schema}`);
-      this.storeUri = `${PG_BASE}${PG_BASE.includes('?') ? '&' : '?'}options=-csearch_path%3D${this.schema}`;
+      psql(this.pgBase, `CREATE SCHEMA ${this.schema}`);
+      this.storeUri = `${this.pgBase}${this.pgBase.includes('?') ? '&' : '?'}options=-csearch_path%3D${this.schema}`;
     }
   }
 
@@ -219,7 +222,7 @@ class Server {
   async destroy() {
     await this.stop();
     this.reapGuests();
-    if (this.schema && !process.env.KEEP_TEST_DATA) psql(PG_BASE, `DROP SCHEMA ${this.schema} CASCADE`);
+    if (this.schema && !process.env.KEEP_TEST_DATA) psql(this.pgBase, `DROP SCHEMA ${this.schema} CASCADE`);
     if (!process.env.KEEP_TEST_DATA) fs.rmSync(this.root, { recursive: true, force: true });
     else console.log(`# ecsd data kept in ${this.root}`);
   }
@@ -262,7 +265,7 @@ async function startServer(opts = {}) {
   } catch (e) {
     await s.kill9();
     if (!process.env.KEEP_TEST_DATA) {
-      if (s.schema) psql(PG_BASE, `DROP SCHEMA ${s.schema} CASCADE`);
+      if (s.schema) psql(s.pgBase, `DROP SCHEMA ${s.schema} CASCADE`);
       fs.rmSync(s.root, { recursive: true, force: true });
     }
     throw e;
