@@ -815,7 +815,8 @@ int RunDev(DevOptions o) {
           }
         }).detach();
     }
-    if (lead && tick % 25 == 0) RunBillingPass(**cloud, (**cloud).Now());  // every 5 s
+    // Expiries, spot and overdue accounts every 5 s; accounts metered each kMeterPeriodSeconds.
+    if (lead && tick % 25 == 0) RunBillingPass(**cloud, (**cloud).Now(), /*meter_all=*/false);
     // Hosts whose agents went silent, and lost ones back, each second. The host this process
     // runs is never lost while it runs (service/host_health.h).
     if (tick % 5 == 0) {

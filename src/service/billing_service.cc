@@ -4,6 +4,7 @@
 #include <climits>
 #include <cmath>
 #include <ctime>
+#include <mutex>
 #include <optional>
 
 #include "common/crypto.h"
@@ -228,22 +229,34 @@ std::string PlaceOrder(Txn& txn, const CloudConfig& config, const OrderOf& order
 
 namespace {
 
-// Charges `account`'s pay-as-you-go use over [ba.metered_until, now) into day lines.
+// Charges `account`'s pay-as-you-go use over [ba.metered_until, to) into day lines (`to`: the
+// pass's time, which may be earlier than the Write's when a pass takes several Writes).
+//
+// A day line's end_time is how far it has been charged, and a charge starts after it: a pass
+// that stopped part-way (a crash between its Writes, leadership moving) leaves some resources
+// charged past the account's metered_until, and the next pass does not charge them twice.
 class Meter {
  public:
-  Meter(Txn& txn, BillingAccount& ba) : txn_(txn), ba_(ba) {}
+  Meter(Txn& txn, BillingAccount& ba) : Meter(txn, ba, txn.now()) {}
+  Meter(Txn& txn, BillingAccount& ba, int64_t to) : txn_(txn), ba_(ba), to_(to) {}
+
+  int64_t from(int64_t created) const { return std::max(ba_.metered_until, created); }
+  int64_t to() const { return to_; }
 
   // `rate`: nano per unit-hour; `units`: how many (1 instance, GiB, Mbps). Charges
-  // [max(metered_until, created), until) (until 0: now).
+  // [from(created), until) (until 0: to()).
   void Charge(const std::string& resource_id, const std::string& name, const std::string& zone,
               const std::string& billing_item, const std::string& spec, Nano rate, double units,
               const std::string& unit, int64_t created, int64_t until = 0) {
-    int64_t from = std::max(ba_.metered_until, created);
-    int64_t now = until ? std::min(until, txn_.now()) : txn_.now();
-    if (from >= now || rate <= 0 || units <= 0) return;
-    for (int64_t a = from; a < now;) {
+    int64_t now = until ? std::min(until, to_) : to_;
+    if (from(created) >= now || rate <= 0 || units <= 0) return;
+    for (int64_t a = from(created); a < now;) {
       int64_t day_end = (a / 86400 + 1) * 86400;
       int64_t b = std::min(now, day_end);
+      if (const BillItem* held = Find(resource_id, billing_item, a); held && held->end_time > a) {
+        a = std::min(held->end_time, b);
+        if (a == b) continue;
+      }
       long double amount = static_cast<long double>(rate) * units * (b - a) / 3600.0L;
       BillItem& line = Line(resource_id, billing_item, a, name, zone, spec);
       line.list_price = rate;
@@ -272,11 +285,21 @@ class Meter {
   Nano total() const { return total_; }
 
  private:
+  std::string LineId(const std::string& resource_id, const std::string& billing_item,
+                     int64_t at) const {
+    return ba_.account_id + "/" + DayOf(at) + "/" + resource_id + "/" + billing_item;
+  }
+  const BillItem* Find(const std::string& resource_id, const std::string& billing_item,
+                       int64_t at) const {
+    const auto& table = txn_.state().bill_items;
+    auto it = table.find(LineId(resource_id, billing_item, at));
+    return it == table.end() ? nullptr : &it->second;
+  }
   // The day line of a resource's billing item for the day of `at`, made if needed.
   BillItem& Line(const std::string& resource_id, const std::string& billing_item, int64_t at,
                  const std::string& name, const std::string& zone, const std::string& spec) {
     std::string date = DayOf(at);
-    std::string id = ba_.account_id + "/" + date + "/" + resource_id + "/" + billing_item;
+    std::string id = LineId(resource_id, billing_item, at);
     auto& table = txn_.state().bill_items;
     auto it = table.find(id);
     BillItem* line;
@@ -306,6 +329,7 @@ class Meter {
   }
   Txn& txn_;
   BillingAccount& ba_;
+  int64_t to_;
   Nano total_ = 0;
 };
 
@@ -339,73 +363,148 @@ void ChargeTraffic(Txn& txn, const CloudConfig& config, const PriceTable& p,
   }
 }
 
-void MeterAccount(Txn& txn, const PriceTable& p, BillingAccount& ba) {
-  const State& s = txn.state();
-  const std::string& account = ba.account_id;
-  Meter m(txn, ba);
-  auto subscribed = [&](const std::string& instance_id) {
-    auto it = s.instances.find(instance_id);
-    return it != s.instances.end() && it->second.charge_type == "PrePaid";
-  };
-  auto locked = [&](const std::string& instance_id) {
-    auto it = s.instances.find(instance_id);
-    return it != s.instances.end() && HasLock(it->second, kLockFinancial);
-  };
-  for (const auto& [id, i] : Owned(s.instances, account)) {
-    if (i.charge_type != "PostPaid" || HasLock(i, kLockFinancial)) continue;
-    const InstanceType* type = FindInstanceType(i.instance_type);
-    bool economical = i.status == InstanceStatus::kStopped && i.stopped_mode == "StopCharging";
-    if (type && !economical && i.spot_strategy == "NoSpot") {
-      m.Charge(id, i.name, i.zone_id, "instance_type", type->id, InstanceHourPrice(p, *type), 1,
-               "Hour", i.creation_time);
-    } else if (type && !economical) {
-      // Spot: each hour at that hour's market price.
-      for (int64_t a = std::max(ba.metered_until, i.creation_time); a < txn.now();
-           a = (a / 3600 + 1) * 3600)
-        m.Charge(id, i.name, i.zone_id, "instance_type", type->id,
-                 SpotPrice(p, *type, i.zone_id, a), 1, "Hour", a, (a / 3600 + 1) * 3600);
-    }
-    if (i.internet_charge_type == "PayByBandwidth" && i.internet_max_bandwidth_out > 0 &&
-        !i.public_ip.empty())
-      m.Charge(id, i.name, i.zone_id, "bandwidth",
-               std::to_string(i.internet_max_bandwidth_out) + " Mbps", BandwidthHourPrice(p, 1),
-               i.internet_max_bandwidth_out, "Mbps-Hour", i.creation_time);
+// What each kind of resource is charged, into `m` (the resource's account's meter).
+void MeterInstance(Meter& m, const PriceTable& p, const Instance& i) {
+  if (i.charge_type != "PostPaid" || HasLock(i, kLockFinancial)) return;
+  const InstanceType* type = FindInstanceType(i.instance_type);
+  bool economical = i.status == InstanceStatus::kStopped && i.stopped_mode == "StopCharging";
+  if (type && !economical && i.spot_strategy == "NoSpot") {
+    m.Charge(i.id, i.name, i.zone_id, "instance_type", type->id, InstanceHourPrice(p, *type), 1,
+             "Hour", i.creation_time);
+  } else if (type && !economical) {
+    // Spot: each hour at that hour's market price.
+    for (int64_t a = m.from(i.creation_time); a < m.to(); a = (a / 3600 + 1) * 3600)
+      m.Charge(i.id, i.name, i.zone_id, "instance_type", type->id,
+               SpotPrice(p, *type, i.zone_id, a), 1, "Hour", a, (a / 3600 + 1) * 3600);
   }
-  for (const auto& [id, d] : Owned(s.disks, account)) {
+  if (i.internet_charge_type == "PayByBandwidth" && i.internet_max_bandwidth_out > 0 &&
+      !i.public_ip.empty())
+    m.Charge(i.id, i.name, i.zone_id, "bandwidth",
+             std::to_string(i.internet_max_bandwidth_out) + " Mbps", BandwidthHourPrice(p, 1),
+             i.internet_max_bandwidth_out, "Mbps-Hour", i.creation_time);
+}
+
+void MeterDisk(Meter& m, const PriceTable& p, const State& s, const Disk& d) {
+  if (!d.instance_id.empty()) {
+    auto it = s.instances.find(d.instance_id);
+    const Instance* i = it == s.instances.end() ? nullptr : &it->second;
     // Paid with its subscription while it is attached to it; nothing while its instance is
     // locked for an unpaid bill.
-    if (!d.instance_id.empty() && d.charge_type == "PrePaid" && subscribed(d.instance_id)) continue;
-    if (!d.instance_id.empty() && locked(d.instance_id)) continue;
-    Nano rate = DiskGibHourPrice(p, d.category, d.performance_level);
-    // A system disk is billed under its instance, as BSS shows it; data disks on their own.
-    bool system = d.type == "system" && !d.instance_id.empty();
-    m.Charge(system ? d.instance_id : id, d.name, d.zone_id, system ? "system_disk" : "data_disk",
-             DiskSpec(d.category, d.performance_level, d.size_gib), rate, d.size_gib, "GiB-Hour",
-             d.creation_time);
+    if (i && d.charge_type == "PrePaid" && i->charge_type == "PrePaid") return;
+    if (i && HasLock(*i, kLockFinancial)) return;
   }
-  constexpr double kGiB = 1024.0 * 1024 * 1024;
-  for (const auto& [id, snap] : Owned(s.snapshots, account)) {
-    if (snap.status != "accomplished") continue;
-    double gib = snap.size_bytes > 0 ? std::ceil(snap.size_bytes / kGiB)
-                                     : static_cast<double>(snap.source_disk_size_gib);
-    m.Charge(id, snap.name, "", "snapshot", std::to_string(static_cast<int64_t>(gib)) + " GiB",
-             SnapshotGibHourPrice(p), gib, "GiB-Hour", snap.creation_time);
+  Nano rate = DiskGibHourPrice(p, d.category, d.performance_level);
+  // A system disk is billed under its instance, as BSS shows it; data disks on their own.
+  bool system = d.type == "system" && !d.instance_id.empty();
+  m.Charge(system ? d.instance_id : d.id, d.name, d.zone_id, system ? "system_disk" : "data_disk",
+           DiskSpec(d.category, d.performance_level, d.size_gib), rate, d.size_gib, "GiB-Hour",
+           d.creation_time);
+}
+
+constexpr double kGiB = 1024.0 * 1024 * 1024;
+
+void MeterSnapshot(Meter& m, const PriceTable& p, const Snapshot& snap) {
+  if (snap.status != "accomplished") return;
+  double gib = snap.size_bytes > 0 ? std::ceil(snap.size_bytes / kGiB)
+                                   : static_cast<double>(snap.source_disk_size_gib);
+  m.Charge(snap.id, snap.name, "", "snapshot", std::to_string(static_cast<int64_t>(gib)) + " GiB",
+           SnapshotGibHourPrice(p), gib, "GiB-Hour", snap.creation_time);
+}
+
+void MeterImage(Meter& m, const PriceTable& p, const CustomImage& img) {
+  if (img.status != "Available") return;
+  double gib =
+      img.size_bytes > 0 ? std::ceil(img.size_bytes / kGiB) : static_cast<double>(img.size_gib);
+  m.Charge(img.id, img.name, "", "image", std::to_string(static_cast<int64_t>(gib)) + " GiB",
+           ImageGibHourPrice(p), gib, "GiB-Hour", img.creation_time);
+}
+
+void MeterEip(Meter& m, const PriceTable& p, const EipAddress& e) {
+  if (e.internet_charge_type != "PayByBandwidth") return;
+  m.Charge(e.id, e.name, "", "bandwidth", std::to_string(e.bandwidth) + " Mbps",
+           BandwidthHourPrice(p, 1), e.bandwidth, "Mbps-Hour", e.creation_time);
+}
+
+// A resource an account may be charged for: its table and id.
+enum class Metered { kInstance, kDisk, kSnapshot, kImage, kEip };
+struct MeteredRef {
+  Metered kind;
+  std::string id;
+};
+
+// Charges the resources of `refs` that `m`'s account still owns.
+void MeterResources(Meter& m, const PriceTable& p, const State& s, const std::string& account,
+                    const std::vector<MeteredRef>& refs) {
+  auto owned = [&](const auto& table, const std::string& id) {
+    return FindOwned(table, id, account);
+  };
+  for (const MeteredRef& r : refs) {
+    switch (r.kind) {
+      case Metered::kInstance:
+        if (const Instance* i = owned(s.instances, r.id)) MeterInstance(m, p, *i);
+        break;
+      case Metered::kDisk:
+        if (const Disk* d = owned(s.disks, r.id)) MeterDisk(m, p, s, *d);
+        break;
+      case Metered::kSnapshot:
+        if (const Snapshot* snap = owned(s.snapshots, r.id)) MeterSnapshot(m, p, *snap);
+        break;
+      case Metered::kImage:
+        if (const CustomImage* img = owned(s.images, r.id)) MeterImage(m, p, *img);
+        break;
+      case Metered::kEip:
+        if (const EipAddress* e = owned(s.eips, r.id)) MeterEip(m, p, *e);
+        break;
+    }
   }
-  for (const auto& [id, img] : Owned(s.images, account)) {
-    if (img.status != "Available") continue;
-    double gib =
-        img.size_bytes > 0 ? std::ceil(img.size_bytes / kGiB) : static_cast<double>(img.size_gib);
-    m.Charge(id, img.name, "", "image", std::to_string(static_cast<int64_t>(gib)) + " GiB",
-             ImageGibHourPrice(p), gib, "GiB-Hour", img.creation_time);
+}
+
+// Meters the accounts due at `to` (all of them, or those last metered kMeterPeriodSeconds ago
+// or more), kMeterChunk resources per Write: the cloud's lock is held for one chunk at a time,
+// so API calls and agent reports go on between them. Each chunk takes what it charged from the
+// balance in the same commit; the account's metered_until moves to `to` in the last one.
+void MeterDueAccounts(Cloud& cloud, const PriceTable& p, int64_t to, bool all) {
+  std::map<std::string, std::vector<MeteredRef>> due;  // by account
+  cloud.Read<int>([&](const State& s) {
+    auto is_due = [&](const std::string& account) {
+      auto it = s.billing_accounts.find(account);
+      if (it == s.billing_accounts.end()) return false;  // metered from its first pass
+      int64_t since = it->second.metered_until;
+      return since < to && (all || to - since >= kMeterPeriodSeconds);
+    };
+    for (const auto& [id, ba] : s.billing_accounts)
+      if (is_due(id)) due[id];
+    auto add = [&](const auto& table, Metered kind) {
+      for (const auto& [id, rec] : table)
+        if (auto it = due.find(rec.account_id); it != due.end()) it->second.push_back({kind, id});
+    };
+    add(s.instances, Metered::kInstance);
+    add(s.disks, Metered::kDisk);
+    add(s.snapshots, Metered::kSnapshot);
+    add(s.images, Metered::kImage);
+    add(s.eips, Metered::kEip);
+    return 0;
+  });
+  for (const auto& [account, refs] : due) {
+    // Resources made after this list was read were made at or after `to`: nothing to charge.
+    for (size_t at = 0; at == 0 || at < refs.size(); at += kMeterChunk) {
+      std::vector<MeteredRef> chunk(refs.begin() + std::min(at, refs.size()),
+                                    refs.begin() + std::min(at + kMeterChunk, refs.size()));
+      bool last = at + kMeterChunk >= refs.size();
+      (void)cloud.Write([&](Txn& txn) -> Status {
+        auto held = txn.state().billing_accounts.find(account);
+        if (held == txn.state().billing_accounts.end()) return Ok();
+        BillingAccount& ba = held->second;
+        if (ba.metered_until >= to) return Ok();  // metered since (the test clock's pass)
+        Meter m(txn, ba, to);
+        MeterResources(m, p, txn.state(), account, chunk);
+        ba.balance -= m.total();
+        if (last) ba.metered_until = to;
+        if (m.total() != 0 || last) txn.Touch(ba);
+        return Ok();
+      });
+    }
   }
-  for (const auto& [id, e] : Owned(s.eips, account)) {
-    if (e.internet_charge_type != "PayByBandwidth") continue;
-    m.Charge(id, e.name, "", "bandwidth", std::to_string(e.bandwidth) + " Mbps",
-             BandwidthHourPrice(p, 1), e.bandwidth, "Mbps-Hour", e.creation_time);
-  }
-  ba.balance -= m.total();
-  ba.metered_until = txn.now();
-  txn.Touch(ba);
 }
 
 // Lifts the financial locks an unpaid bill put on pay-as-you-go instances; returns how many.
@@ -593,8 +692,12 @@ void RunActions(Cloud& cloud, const PassActions& a) {
 
 }  // namespace
 
-void RunBillingPass(Cloud& cloud, int64_t now) {
+void RunBillingPass(Cloud& cloud, int64_t now, bool meter_all) {
+  // One pass at a time: the test clock's pass and the timer's may be called together.
+  static std::mutex one_pass;
+  std::lock_guard<std::mutex> serial(one_pass);
   const PriceTable& p = PricesOf(cloud);
+  MeterDueAccounts(cloud, p, now, meter_all);
   PassActions actions;
   std::map<std::string, int64_t> traffic;
   if (Monitor* monitor = cloud.monitor()) traffic = monitor->TakePublicTrafficOut();
@@ -603,17 +706,13 @@ void RunBillingPass(Cloud& cloud, int64_t now) {
     std::set<std::string> accounts;
     for (const auto& [id, a] : txn.state().accounts) accounts.insert(id);
     for (const auto& [id, i] : txn.state().instances) accounts.insert(i.account_id);
-    for (const auto& account : accounts) {
-      BillingAccount& ba = BillingAccountFor(txn, cloud.config(), account);
-      if (ba.metered_until < txn.now()) MeterAccount(txn, p, ba);
-    }
+    for (const auto& account : accounts) BillingAccountFor(txn, cloud.config(), account);
     Subscriptions(txn, cloud.config(), p, actions);
     Spot(txn, p, actions);
     for (const auto& account : accounts)
       OverdueAccount(txn, cloud.config(), txn.state().billing_accounts.at(account), actions);
     return Ok();
   });
-  (void)now;
   RunActions(cloud, actions);
 }
 

@@ -258,6 +258,58 @@ TEST_F(BillingTest, AnEconomicalStopEndsTheComputeChargeButNotTheSystemDisks) {
   EXPECT_EQ(Money().metered_until, kStart + 5400);
 }
 
+TEST_F(BillingTest, AnAccountWithMoreResourcesThanAChunkIsMeteredWholeAcrossWrites) {
+  Fund(1000, -1);
+  constexpr int kInstances = kMeterChunk / 2 + 20;  // and as many system disks: two chunks
+  for (int n = 0; n < kInstances; ++n) AddInstance("i-" + std::to_string(1000 + n));
+  Advance(3600);
+  Pass();
+  EXPECT_EQ(Lines().size(), 2u * kInstances);
+  for (const auto& l : Lines()) EXPECT_EQ(l.service_seconds, 3600) << l.id;
+  EXPECT_NEAR(ToNano(1000) - Money().balance, kInstances * (HourPrice() + SystemDiskHour()),
+              kInstances * kMicroUnit);
+  EXPECT_EQ(Money().metered_until, kStart + 3600);
+}
+
+TEST_F(BillingTest, APassCutShortBetweenItsWritesChargesNothingTwice) {
+  Fund(100, -1);
+  AddInstance("i-1");
+  Advance(3600);
+  Pass();
+  Nano charged = Money().balance;
+  // As if the pass's last Write (the one that moves metered_until) never committed: the lines
+  // are charged to now, the account's mark an hour behind.
+  Write([](Txn& txn) {
+    BillingAccount& ba = txn.state().billing_accounts.at(kAcct);
+    ba.metered_until = kStart;
+    txn.Touch(ba);
+  });
+  Pass();
+  EXPECT_EQ(Money().balance, charged);
+  EXPECT_EQ(Line("2025-01-15/i-1/instance_type")->service_seconds, 3600);
+  EXPECT_EQ(Money().metered_until, kStart + 3600);
+  Advance(60);
+  Pass();
+  EXPECT_EQ(Line("2025-01-15/i-1/instance_type")->service_seconds, 3660);
+  EXPECT_NEAR(charged - Money().balance, (HourPrice() + SystemDiskHour()) / 60, kMicroUnit);
+}
+
+TEST_F(BillingTest, TheTimersPassMetersAnAccountOncePerMeteringPeriod) {
+  Fund(100, -1);
+  AddInstance("i-1");
+  Advance(kMeterPeriodSeconds - 5);
+  RunBillingPass(*cloud_, cloud_->Now(), /*meter_all=*/false);
+  EXPECT_EQ(Money().balance, ToNano(100));
+  EXPECT_EQ(Money().metered_until, kStart);
+  Advance(5);
+  RunBillingPass(*cloud_, cloud_->Now(), /*meter_all=*/false);
+  EXPECT_EQ(Money().metered_until, kStart + kMeterPeriodSeconds);
+  EXPECT_EQ(Line("2025-01-15/i-1/instance_type")->service_seconds, kMeterPeriodSeconds);
+  Advance(1);  // the test clock's pass meters whatever is due
+  Pass();
+  EXPECT_EQ(Line("2025-01-15/i-1/instance_type")->service_seconds, kMeterPeriodSeconds + 1);
+}
+
 TEST_F(BillingTest, APrePaidInstanceAndItsDisksAreNotMetered) {
   Fund(100, -1);
   AddInstance("i-1", [](Instance& i) { PrePaidUntil(i, kStart + 30 * 86400); });

@@ -6,6 +6,7 @@
 
 #include "common/json_dump.h"
 #include "common/log.h"
+#include "common/prom_metrics.h"
 
 namespace openecs {
 
@@ -296,11 +297,42 @@ Status Cloud::Revert(const WriteBatch& batch) {
   return st;
 }
 
+namespace {
+
+// A Write's exclusive hold of the cloud's lock (every reader and writer waits it out) and the
+// store's commit inside it, as /metrics shows them; a hold past kSlowWrite is logged with its
+// size, so the Write that stalls the API can be found.
+constexpr auto kSlowWrite = std::chrono::milliseconds(250);
+
+void ObserveWrite(std::chrono::steady_clock::time_point locked,
+                  std::chrono::steady_clock::duration commit, size_t records) {
+  static HistogramFamily& held = DefaultMetrics().Histogram(
+      "openecs_state_write_lock_seconds",
+      "How long a state change held the cloud's exclusive lock, its commit included: API reads "
+      "and other changes wait that long.");
+  static HistogramFamily& commits = DefaultMetrics().Histogram(
+      "openecs_state_commit_seconds", "The state store's commit of one change (fsync included).");
+  static CounterFamily& written = DefaultMetrics().Counter(
+      "openecs_state_records_written_total", "Records the state changes put or deleted.");
+  auto hold = std::chrono::steady_clock::now() - locked;
+  using Seconds = std::chrono::duration<double>;
+  held.Observe({}, Seconds(hold).count());
+  commits.Observe({}, Seconds(commit).count());
+  written.Add({}, static_cast<double>(records));
+  if (hold > kSlowWrite)
+    LOG_WARN("a state change held the cloud's lock {} ms ({} records, commit {} ms)",
+             std::chrono::duration_cast<std::chrono::milliseconds>(hold).count(), records,
+             std::chrono::duration_cast<std::chrono::milliseconds>(commit).count());
+}
+
+}  // namespace
+
 Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
   bool bump = false;
   HostWake wake;
   {
     std::unique_lock lock(mu_);
+    const auto locked = std::chrono::steady_clock::now();
     // A shared store: its write lock, and what other servers committed, before the mutator
     // looks at anything. EndWrite on every way out (a no-op after the Commit).
     struct EndWrite {
@@ -387,7 +419,9 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
       bump |= ShapesDesiredState(d.kind);
       NoteWake(d.kind, d.id, wake);
     }
+    const auto commit_began = std::chrono::steady_clock::now();
     Status committed = store_->Commit(batch);
+    const auto commit_took = std::chrono::steady_clock::now() - commit_began;
     if (!committed.ok()) {
       // A full disk, a read-only file system, a conflict: nothing of the batch is stored. Put
       // memory back as the store has it and fail this call; aborting would only restart into
@@ -415,6 +449,7 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
     }
     if (shared_ && !batch.empty()) ++applied_revision_;
     if (scope && state_.idempotency.count(scope->key())) scope->recorded = true;
+    ObserveWrite(locked, commit_took, batch.puts.size() + batch.deletes.size());
   }
   Publish(wake, bump);
   return Ok();
