@@ -22,7 +22,8 @@
 //  5. ecsd's VmRSS per 10,000 instances (what it grew by from the empty cloud), and a restart:
 //     how long the server takes to load the cloud and answer again;
 //  6. on the quiet cloud, three StopInstance calls 2 s apart: ms until Stopped (how long a host
-//     agent takes to hear of a change), and the pulls and desired-state bytes per instance.
+//     agent takes to hear of a change); and from the delay-0 rows, the pulls, desired-state
+//     bytes and state commits per instance, and a commit's time (and the lock's) on average.
 // Hosts get --host-vcpus vCPUs each (default: room for twice the instances); the embedded host
 // gets the room of all of them. Prints figures; asserts nothing (bench/README.md).
 const fs = require('node:fs');
@@ -49,7 +50,8 @@ async function counters(server, names) {
   return out;
 }
 const METRICS = ['openecs_scheduler_seconds_total', 'openecs_scheduler_placements_total',
-  'openecs_agent_pull_requests_total', 'openecs_agent_desired_bytes_total'];
+  'openecs_agent_pull_requests_total', 'openecs_agent_desired_bytes_total',
+  'openecs_state_commit_seconds_count', 'openecs_state_commit_seconds_sum', 'openecs_state_write_lock_seconds_sum'];
 const diff = (a, b) => Object.fromEntries(Object.keys(b).map((k) => [k, b[k] - (a[k] || 0)]));
 
 function cpuOf(pid) {
@@ -318,6 +320,9 @@ async function main() {
   line('quiet StopInstance to Stopped p50 / max ms', (r) => `${fmt(r.stops.p50)} / ${fmt(r.stops.max)}`);
   const pull = (r, k) => r.pulls[`openecs_agent_pull_requests_total:${k}`] || 0;
   line('pulls changed per instance (delay 0)', (r) => fmt(pull(r, 'changed') / r.launched));
+  const st = (r, k) => r.pulls[`openecs_state_${k}`] || 0;
+  line('state commits per instance (delay 0)', (r) => fmt(st(r, 'commit_seconds_count') / r.launched));
+  line('  commit / lock held ms per commit (mean)', (r) => `${fmt((1000 * st(r, 'commit_seconds_sum')) / st(r, 'commit_seconds_count'))} / ${fmt((1000 * st(r, 'write_lock_seconds_sum')) / st(r, 'commit_seconds_count'))}`);
   line('desired KiB whole / delta (delay 0)', (r) => `${fmt((r.pulls['openecs_agent_desired_bytes_total:whole'] || 0) / 1024)} / ${fmt((r.pulls['openecs_agent_desired_bytes_total:delta'] || 0) / 1024)}`);
 }
 

@@ -167,27 +167,38 @@ void Agent::Loop() {
   }
 }
 
-void Agent::GuestSignalled(const std::string& id, const char* sign) {
+bool Agent::TakeReadySign(const std::string& id, const char* sign) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     Guest& g = guests_[id];
-    if (stop_ || g.ready_sent) return;
+    if (stop_ || g.ready_sent) return false;
     g.ready_sent = true;
   }
   LOG_INFO("agent: {}: its OS is up ({})", id, sign);
+  return true;
+}
+
+void Agent::Unsent(const std::vector<std::string>& ready) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& id : ready) guests_[id].ready_sent = false;  // said again at the next sign
+}
+
+void Agent::GuestSignalled(const std::string& id, const char* sign) {
+  if (!TakeReadySign(id, sign)) return;
   Observation o;  // power kUnknown: no power news
   o.instance_id = id;
   o.guest_ready = true;
-  Status st = channel_->Report(host_id(), {o});
+  Status st = reports_.Report({o});
   if (!st.ok()) {
     LOG_WARN("agent: report for {} failed: {}", id, st.error().message);
-    std::lock_guard<std::mutex> lock(mu_);
-    guests_[id].ready_sent = false;  // said again at the next sign
+    Unsent({id});
   }
 }
 
 void Agent::RefreshConsoles() {
-  std::vector<Observation> changed;                    // one report for all of them
+  // One report for all of them: consoles that printed more, and the guests whose OS came up.
+  std::vector<Observation> changed;
+  std::vector<std::string> ready;
   std::optional<std::map<std::string, int64_t>> dhcp;  // read once, when a guest needs it
   for (const auto& id : running_) {
     if (driver_->Info(id).power != PowerState::kRunning) continue;
@@ -207,20 +218,26 @@ void Agent::RefreshConsoles() {
         if (auto it = dhcp->find(mac); it != dhcp->end() && it->second >= booted_at)
           sign = "a DHCP request";
     }
-    if (sign) GuestSignalled(id, sign);
+    bool up = sign && TakeReadySign(id, sign);
+    if (up) ready.push_back(id);
     std::string console = driver_->ConsoleOutput(id);
     size_t h = std::hash<std::string>{}(console);
     auto it = console_seen_.find(id);
-    if (it != console_seen_.end() && it->second == h) continue;
+    bool printed = it == console_seen_.end() || it->second != h;
+    if (!printed && !up) continue;
     console_seen_[id] = h;
     // Power kUnknown: console news only; a booting guest must not look Running because of it.
     Observation o = PowerNews(id, PowerState::kUnknown);
-    o.console = std::move(console);
+    if (printed) o.console = std::move(console);
+    o.guest_ready = up;
     changed.push_back(std::move(o));
   }
   if (changed.empty()) return;
-  Status st = channel_->Report(host_id(), changed);
-  if (!st.ok()) LOG_WARN("agent: console report failed: {}", st.error().message);
+  Status st = reports_.Report(std::move(changed));
+  if (!st.ok()) {
+    LOG_WARN("agent: console report failed: {}", st.error().message);
+    Unsent(ready);
+  }
 }
 
 void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
@@ -544,7 +561,7 @@ void Agent::Send(const Observation& o) {
     out.console = driver_->ConsoleOutput(o.instance_id);
     out.vnc_url = driver_->VncUrl(o.instance_id);
   }
-  Status st = channel_->Report(host_id(), {out});
+  Status st = reports_.Report({std::move(out)});
   if (!st.ok()) LOG_WARN("agent: report for {} failed: {}", o.instance_id, st.error().message);
 }
 

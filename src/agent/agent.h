@@ -36,6 +36,7 @@
 #include "agent/agent_metrics.h"
 #include "agent/metadata_service.h"
 #include "agent/metrics_sampler.h"
+#include "agent/report_batcher.h"
 #include "hypervisor/driver.h"
 #include "model/agent_protocol.h"
 #include "net/vpc_network.h"
@@ -100,6 +101,9 @@ class Agent {
   void RefreshConsoles();
   // Reports, once per boot, that a guest's OS is up (HealthStatus Ok).
   void GuestSignalled(const std::string& id, const char* sign);
+  // Whether the OS-up report of `id` is still to make (marks it made; Unsent takes it back).
+  bool TakeReadySign(const std::string& id, const char* sign);
+  void Unsent(const std::vector<std::string>& ready);
 
   // What this agent knows of one guest; a guest that is not busy and knows nothing has none.
   struct Guest {
@@ -113,6 +117,9 @@ class Agent {
   };
 
   AgentChannel* channel_;
+  // Every report of this host goes through it: the ones made while another travels go together.
+  ReportBatcher reports_{
+      [this](const std::vector<Observation>& obs) { return channel_->Report(host_id(), obs); }};
   Driver* driver_;
   Storage* storage_;
   AgentOptions options_;
