@@ -68,6 +68,8 @@ Agent::Agent(AgentChannel* channel, Driver* driver, Storage* storage, AgentOptio
       options_(std::move(options)),
       metadata_(options_.metadata_secret.empty() ? RandomHex(32) : options_.metadata_secret) {
   options_.host.vpc_data_plane = options_.network != nullptr;
+  reports_ = std::make_unique<ReportBatcher>(
+      [this](const std::vector<Observation>& obs) { return channel_->Report(host_id(), obs); });
   guests_gauge_ = agent_metrics::GuestsGauge(driver_);
   if (options_.network) options_.host.underlay_ip = options_.network->underlay_ip();
   metadata_.OnRequest([this](const std::string& id) { GuestSignalled(id, "a metadata request"); });
@@ -79,7 +81,10 @@ Agent::Agent(AgentChannel* channel, Driver* driver, Storage* storage, AgentOptio
     });
 }
 
-Agent::~Agent() { Stop(); }
+Agent::~Agent() {
+  Stop();
+  reports_.reset();  // what is queued is sent now
+}
 
 Status Agent::Start() {
   auto id = channel_->Register(options_.host);
@@ -188,11 +193,11 @@ void Agent::GuestSignalled(const std::string& id, const char* sign) {
   Observation o;  // power kUnknown: no power news
   o.instance_id = id;
   o.guest_ready = true;
-  Status st = reports_.Report({o});
-  if (!st.ok()) {
+  reports_->Post({std::move(o)}, [this, id](const Status& st) {
+    if (st.ok()) return;
     LOG_WARN("agent: report for {} failed: {}", id, st.error().message);
     Unsent({id});
-  }
+  });
 }
 
 void Agent::RefreshConsoles() {
@@ -233,11 +238,11 @@ void Agent::RefreshConsoles() {
     changed.push_back(std::move(o));
   }
   if (changed.empty()) return;
-  Status st = reports_.Report(std::move(changed));
-  if (!st.ok()) {
+  reports_->Post(std::move(changed), [this, ready = std::move(ready)](const Status& st) {
+    if (st.ok()) return;
     LOG_WARN("agent: console report failed: {}", st.error().message);
     Unsent(ready);
-  }
+  });
 }
 
 void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
@@ -561,8 +566,10 @@ void Agent::Send(const Observation& o) {
     out.console = driver_->ConsoleOutput(o.instance_id);
     out.vnc_url = driver_->VncUrl(o.instance_id);
   }
-  Status st = reports_.Report({std::move(out)});
-  if (!st.ok()) LOG_WARN("agent: report for {} failed: {}", o.instance_id, st.error().message);
+  // Queued: the worker goes on while the report travels (agent/report_batcher.h).
+  reports_->Post({std::move(out)}, [id = o.instance_id](const Status& st) {
+    if (!st.ok()) LOG_WARN("agent: report for {} failed: {}", id, st.error().message);
+  });
 }
 
 void Agent::Act(const DesiredVm& vm) {

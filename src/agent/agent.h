@@ -7,6 +7,8 @@
 //
 // - One operation at a time per instance (Guest::busy); different instances proceed in
 //   parallel on a pool of worker threads.
+// - Results are reported through one queue per host (report_batcher.h): a worker does not wait
+//   for the server, and what queues while a report travels goes in the next one, in order.
 // - Level-triggered: every pass compares desired with actual (Driver::Info), so a restarted
 //   agent adopts the guests already running instead of spawning duplicates.
 // - Guests the driver has that the server no longer places here are destroyed, but only
@@ -118,8 +120,9 @@ class Agent {
 
   AgentChannel* channel_;
   // Every report of this host goes through it: the ones made while another travels go together.
-  ReportBatcher reports_{
-      [this](const std::vector<Observation>& obs) { return channel_->Report(host_id(), obs); }};
+  // Made in the constructor, flushed and stopped at the start of the destructor (its callbacks
+  // use the members below).
+  std::unique_ptr<ReportBatcher> reports_;
   Driver* driver_;
   Storage* storage_;
   AgentOptions options_;

@@ -5,20 +5,23 @@
 // ~240 commits a second, each stalling the API's reads for its commit (issue 20).
 //
 // The contract:
-// - Report(obs) sends `obs` and returns the server's answer to it, as a direct call would.
-// - While one report is on its way, the reports asked for meanwhile wait; when it returns, the
-//   first of them sends all that wait (at most kMaxObservations, whole reports only) in one
-//   call. An idle host's report goes out at once: nothing waits for a batch to fill.
-// - Order is kept: observations go out in the order their Report calls queued, so two reports
-//   of one guest reach the server in the order they were made.
+// - One sender thread per batcher makes every call. Post(obs) queues and returns at once (a
+//   guest operation's worker moves on to its next operation); Report(obs) queues and waits for
+//   the server's answer to it, as a direct call would.
+// - What queues while a call is on its way goes out in the next one, all of it (whole reports,
+//   at most kMaxObservations). An idle host's report goes out at once: nothing waits for a
+//   batch to fill.
+// - Order is kept: observations go out in the order they were queued, so two reports of one
+//   guest reach the server in the order they were made.
 // - The server refuses a report whole (a guest that is not this host's): a coalesced report it
 //   refuses is sent again report by report, so one caller's refusal is not the others'.
-// - Thread-safe; `send` is called by one thread at a time.
+// - The destructor sends what is queued (one try each) and then stops the thread; `send` must
+//   stay usable until it returns.
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <optional>
+#include <thread>
 #include <vector>
 
 #include "common/result.h"
@@ -29,22 +32,31 @@ namespace openecs {
 class ReportBatcher {
  public:
   using Send = std::function<Status(const std::vector<Observation>&)>;
+  using Done = std::function<void(const Status&)>;
   static constexpr size_t kMaxObservations = 256;
 
-  explicit ReportBatcher(Send send) : send_(std::move(send)) {}
+  explicit ReportBatcher(Send send);
+  ~ReportBatcher();
+  ReportBatcher(const ReportBatcher&) = delete;
+  ReportBatcher& operator=(const ReportBatcher&) = delete;
 
+  // Queues `obs`; `done` (if any) is called on the sender thread with the server's answer.
+  void Post(std::vector<Observation> obs, Done done = {});
+  // Queues `obs` and waits for the server's answer.
   Status Report(std::vector<Observation> obs);
 
  private:
-  struct Waiting {
+  struct Entry {
     std::vector<Observation> obs;
-    std::optional<Status> result;
+    Done done;
   };
+  void Loop();
   Send send_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool sending_ = false;
-  std::deque<Waiting*> queue_;
+  bool stop_ = false;
+  std::deque<Entry> queue_;
+  std::thread sender_;
 };
 
 }  // namespace openecs

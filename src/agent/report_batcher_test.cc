@@ -94,6 +94,38 @@ TEST(ReportBatcher, ARefusedReportIsOnlyItsCallersFailure) {
   EXPECT_EQ(server.calls[4], std::vector<std::string>{"i-3"});
 }
 
+TEST(ReportBatcher, APostReturnsAtOnceAndItsAnswerComesLater) {
+  FakeServer server;
+  ReportBatcher batcher([&](const auto& obs) { return server.Send(obs); });
+  std::atomic<int> answered{0};
+  batcher.Post({Obs("i-0")}, [&](const Status& st) { answered += st.ok() ? 1 : 100; });
+  batcher.Post({Obs("i-bad")}, [&](const Status& st) { answered += st.ok() ? 100 : 10; });
+  EXPECT_EQ(answered, 0);  // the server still holds the first call
+  server.hold = false;
+  for (int k = 0; k < 1000 && answered != 11; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_EQ(answered, 11);
+}
+
+TEST(ReportBatcher, WhatIsQueuedIsSentBeforeTheBatcherGoes) {
+  FakeServer server;
+  std::thread release;
+  {
+    ReportBatcher batcher([&](const auto& obs) { return server.Send(obs); });
+    batcher.Post({Obs("i-0")});
+    while (server.Calls() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    batcher.Post({Obs("i-1")});
+    batcher.Post({Obs("i-2")});
+    release = std::thread([&] {  // after the batcher's destructor has begun waiting
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      server.hold = false;
+    });
+  }
+  release.join();
+  ASSERT_EQ(server.calls.size(), 2u);
+  EXPECT_EQ(server.calls[1], (std::vector<std::string>{"i-1", "i-2"}));
+}
+
 TEST(ReportBatcher, AnIdleReportGoesOutAtOnceAndBatchesAreBounded) {
   FakeServer server;
   server.hold = false;
