@@ -848,12 +848,13 @@ int RunDev(DevOptions o) {
 }
 
 // `ecsd agent --driver fake --simulate-hosts N`: N emulated hosts in this one process, for scale
-// runs of the control plane (bench/many_hosts.js). Each has its own fake hypervisor and storage,
+// runs of the control plane (bench/scale.js). Each has its own fake hypervisor and storage,
 // name (<name>-0001, ...), data dir (<data-dir>/sim/0001, its credential and journal) and agent,
 // and pulls and reports over HTTP as N machines would; against a server at a 127.x address each
 // connects from its own address (127.1.x.y), as N machines would from theirs. Each agent keeps
-// four threads and waits up to 5 s per pull (a real one 0.5 s: consoles and readiness checks
-// are its other work, and emulated guests have none worth the calls).
+// five threads (two workers, one each for transfers, commands and its report queue) and waits
+// up to 5 s per pull (a real one 0.5 s: consoles and readiness checks are its other work, and
+// emulated guests have none worth the calls).
 int RunSimulatedHosts(const AgentCmdOptions& o, const std::string& token) {
   struct Simulated {
     Host host;

@@ -701,6 +701,22 @@ void RunBillingPass(Cloud& cloud, int64_t now, bool meter_all) {
   PassActions actions;
   std::map<std::string, int64_t> traffic;
   if (Monitor* monitor = cloud.monitor()) traffic = monitor->TakePublicTrafficOut();
+  // Read first: most passes find nothing to do, and must not hold the write lock over a scan
+  // of every instance (what follows acts only on what this finds, or more).
+  bool work = !traffic.empty() || cloud.Read<bool>([&](const State& s) {
+    for (const auto& [id, a] : s.accounts)
+      if (!s.billing_accounts.count(id)) return true;  // its money record to make
+    for (const auto& [id, ba] : s.billing_accounts)
+      if (ba.overdue_since != 0 || Overdue(Resolved(ba, cloud.config()))) return true;
+    for (const auto& [id, i] : s.instances) {
+      if (!s.billing_accounts.count(i.account_id) || i.spot_strategy != "NoSpot") return true;
+      bool locked = HasLock(i, kLockFinancial) || HasLock(i, kLockRefunded);
+      if (i.charge_type == "PrePaid" && i.expired_time != 0 && (i.expired_time <= now || locked))
+        return true;
+    }
+    return false;
+  });
+  if (!work) return;
   (void)cloud.Write([&](Txn& txn) -> Status {
     ChargeTraffic(txn, cloud.config(), p, traffic);
     std::set<std::string> accounts;
