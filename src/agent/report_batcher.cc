@@ -1,7 +1,5 @@
 #include "agent/report_batcher.h"
 
-#include <future>
-
 namespace openecs {
 
 ReportBatcher::ReportBatcher(Send send) : send_(std::move(send)) {
@@ -23,13 +21,6 @@ void ReportBatcher::Post(std::vector<Observation> obs, Done done) {
     queue_.push_back({std::move(obs), std::move(done)});
   }
   cv_.notify_all();
-}
-
-Status ReportBatcher::Report(std::vector<Observation> obs) {
-  std::promise<Status> answer;
-  std::future<Status> result = answer.get_future();
-  Post(std::move(obs), [&answer](const Status& st) { answer.set_value(st); });
-  return result.get();
 }
 
 void ReportBatcher::Loop() {

@@ -5,9 +5,9 @@
 // ~240 commits a second, each stalling the API's reads for its commit (issue 20).
 //
 // The contract:
-// - One sender thread per batcher makes every call. Post(obs) queues and returns at once (a
-//   guest operation's worker moves on to its next operation); Report(obs) queues and waits for
-//   the server's answer to it, as a direct call would.
+// - One sender thread per batcher makes every call. Post(obs, done) queues and returns at once
+//   (a guest operation's worker moves on to its next operation); `done` gets the server's
+//   answer to those observations.
 // - What queues while a call is on its way goes out in the next one, all of it (whole reports,
 //   at most kMaxObservations). An idle host's report goes out at once: nothing waits for a
 //   batch to fill.
@@ -42,8 +42,6 @@ class ReportBatcher {
 
   // Queues `obs`; `done` (if any) is called on the sender thread with the server's answer.
   void Post(std::vector<Observation> obs, Done done = {});
-  // Queues `obs` and waits for the server's answer.
-  Status Report(std::vector<Observation> obs);
 
  private:
   struct Entry {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <set>
 #include <string>
 #include <thread>
@@ -50,16 +51,24 @@ struct FakeServer {
   }
 };
 
+// Posts `obs` and waits for its answer.
+Status Report(ReportBatcher& batcher, std::vector<Observation> obs) {
+  std::promise<Status> answer;
+  std::future<Status> result = answer.get_future();
+  batcher.Post(std::move(obs), [&answer](const Status& st) { answer.set_value(st); });
+  return result.get();
+}
+
 // Starts `first` (which blocks in the server), then `others` one after another so their order
 // in the queue is known, and releases the server once all of them wait.
 std::vector<Status> ReportAll(FakeServer& server, ReportBatcher& batcher, const std::string& first,
                               const std::vector<std::string>& others) {
   std::vector<Status> results(others.size() + 1, Ok());
   std::vector<std::thread> threads;
-  threads.emplace_back([&] { results[0] = batcher.Report({Obs(first)}); });
+  threads.emplace_back([&] { results[0] = Report(batcher, {Obs(first)}); });
   while (server.Calls() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   for (size_t k = 0; k < others.size(); ++k) {
-    threads.emplace_back([&, k] { results[k + 1] = batcher.Report({Obs(others[k])}); });
+    threads.emplace_back([&, k] { results[k + 1] = Report(batcher, {Obs(others[k])}); });
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // queued in this order
   }
   server.hold = false;
@@ -130,7 +139,7 @@ TEST(ReportBatcher, AnIdleReportGoesOutAtOnceAndBatchesAreBounded) {
   FakeServer server;
   server.hold = false;
   ReportBatcher batcher([&](const auto& obs) { return server.Send(obs); });
-  EXPECT_TRUE(batcher.Report({Obs("i-a")}).ok());
+  EXPECT_TRUE(Report(batcher, {Obs("i-a")}).ok());
   EXPECT_EQ(server.Calls(), 1u);
   // Many threads at once: every observation arrives once, no call carries more than the limit.
   server.calls.clear();
@@ -140,7 +149,7 @@ TEST(ReportBatcher, AnIdleReportGoesOutAtOnceAndBatchesAreBounded) {
       for (int k = 0; k < 100; ++k) {
         std::vector<Observation> obs;
         for (int j = 0; j < 10; ++j) obs.push_back(Obs(std::to_string(t * 1000 + k * 10 + j)));
-        EXPECT_TRUE(batcher.Report(std::move(obs)).ok());
+        EXPECT_TRUE(Report(batcher, std::move(obs)).ok());
       }
     });
   for (auto& t : threads) t.join();
