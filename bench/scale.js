@@ -192,7 +192,9 @@ class Side {
       }
     }
     await h.waitFor(async () => (await this.running()) >= n, 3600000, 500, `${n} Running`);
-    this.out.grow = { perSec: (n - 4 * Number(this.opt.batch)) / ((nowMs() - t0) / 1000), lat: summary(lat) };
+    // Nothing to grow (--instances at most 4 x --batch): the rows say '-', not 0 or NaN.
+    this.out.grow = lat.length ? { perSec: (n - 4 * Number(this.opt.batch)) / ((nowMs() - t0) / 1000), lat: summary(lat) }
+      : { perSec: '-', lat: { p99: '-' } };
     this.accepts.push(...lat);
   }
 
@@ -264,7 +266,7 @@ class Side {
     this.out.schedUs = (1e6 * spent('openecs_scheduler_seconds_total')) / spent('openecs_scheduler_placements_total');
     await this.describe();
     const rss1 = rssOf(this.server.pid);
-    this.out.rssPer10k = this.made > made0 ? ((rss1.rssKb - rss0) / 1024) * (10000 / (this.made - made0)) : NaN;
+    this.out.rssPer10k = this.made > made0 ? ((rss1.rssKb - rss0) / 1024) * (10000 / (this.made - made0)) : '-';
     this.out.rss = rss1.rssKb / 1024;
     this.out.agentRss = this.agents ? rssOf(this.agents.child.pid).rssKb / 1024 : NaN;
     await this.start(0);  // a restart with the whole cloud: this.restartMs
