@@ -485,7 +485,8 @@ void MeterDueAccounts(Cloud& cloud, const PriceTable& p, int64_t to, bool all) {
     add(s.eips, Metered::kEip);
     return 0;
   });
-  for (const auto& [account, refs] : due) {
+  for (const auto& [account_id, refs] : due) {
+    const std::string& account = account_id;  // clang before 16 cannot capture a binding
     // Resources made after this list was read were made at or after `to`: nothing to charge.
     for (size_t at = 0; at == 0 || at < refs.size(); at += kMeterChunk) {
       std::vector<MeteredRef> chunk(refs.begin() + std::min(at, refs.size()),
