@@ -332,7 +332,8 @@ TEST_F(RbdStorageTest, CustomImagesLiveInThePoolAndBootOnEveryHost) {
   EXPECT_TRUE(Exists("boot." + image));
   EXPECT_TRUE(Exists("base." + image + "c")) << "host b's image";
   Status erased = b->Erase(sys);
-  ASSERT_TRUE(erased.ok()) << erased.error().message;  // once seen failing under load, cause unknown
+  ASSERT_TRUE(erased.ok())
+      << erased.error().message;  // once seen failing under load, cause unknown
   ASSERT_TRUE(a->CollectImages({}).ok());
   EXPECT_FALSE(Exists("base." + image));
   EXPECT_FALSE(Exists("boot." + image));
