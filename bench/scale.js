@@ -51,7 +51,8 @@ async function counters(server, names) {
 }
 const METRICS = ['openecs_scheduler_seconds_total', 'openecs_scheduler_placements_total',
   'openecs_agent_pull_requests_total', 'openecs_agent_desired_bytes_total',
-  'openecs_state_commit_seconds_count', 'openecs_state_commit_seconds_sum', 'openecs_state_write_lock_seconds_sum'];
+  'openecs_state_commit_seconds_count', 'openecs_state_commit_seconds_sum', 'openecs_state_write_lock_seconds_sum',
+  'openecs_state_write_lock_seconds_count'];
 const diff = (a, b) => Object.fromEntries(Object.keys(b).map((k) => [k, b[k] - (a[k] || 0)]));
 
 function cpuOf(pid) {
@@ -324,7 +325,8 @@ async function main() {
   line('pulls changed per instance (delay 0)', (r) => fmt(pull(r, 'changed') / r.launched));
   const st = (r, k) => r.pulls[`openecs_state_${k}`] || 0;
   line('state commits per instance (delay 0)', (r) => fmt(st(r, 'commit_seconds_count') / r.launched));
-  line('  commit / lock held ms per commit (mean)', (r) => `${fmt((1000 * st(r, 'commit_seconds_sum')) / st(r, 'commit_seconds_count'))} / ${fmt((1000 * st(r, 'write_lock_seconds_sum')) / st(r, 'commit_seconds_count'))}`);
+  line('  state changes per instance (empty ones too)', (r) => fmt(st(r, 'write_lock_seconds_count') / r.launched));
+  line('  ms per commit / lock held per change (mean)', (r) => `${fmt((1000 * st(r, 'commit_seconds_sum')) / st(r, 'commit_seconds_count'))} / ${fmt((1000 * st(r, 'write_lock_seconds_sum')) / st(r, 'write_lock_seconds_count'))}`);
   line('desired KiB whole / delta (delay 0)', (r) => `${fmt((r.pulls['openecs_agent_desired_bytes_total:whole'] || 0) / 1024)} / ${fmt((r.pulls['openecs_agent_desired_bytes_total:delta'] || 0) / 1024)}`);
 }
 

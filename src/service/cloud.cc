@@ -317,8 +317,10 @@ void ObserveWrite(std::chrono::steady_clock::time_point locked,
   auto hold = std::chrono::steady_clock::now() - locked;
   using Seconds = std::chrono::duration<double>;
   held.Observe({}, Seconds(hold).count());
-  commits.Observe({}, Seconds(commit).count());
-  written.Add({}, static_cast<double>(records));
+  if (records > 0) {  // a change that changed nothing commits nothing (Store::Commit)
+    commits.Observe({}, Seconds(commit).count());
+    written.Add({}, static_cast<double>(records));
+  }
   if (hold > kSlowWrite)
     LOG_WARN("a state change held the cloud's lock {} ms ({} records, commit {} ms)",
              std::chrono::duration_cast<std::chrono::milliseconds>(hold).count(), records,
