@@ -246,10 +246,15 @@ class Side {
     await this.network();
     const m0 = await counters(this.server, METRICS);
     const cpu0 = cpuOf(this.server.pid);
+    const agentCpu0 = this.agents ? cpuOf(this.agents.child.pid) : 0;
+    const loadCpu0 = process.cpuUsage();
     await this.launch('delay 0, sequential', false);
     await this.launch('delay 0, parallel', true);
     const m1 = await counters(this.server, METRICS);
     this.out.cpuPer1000 = ((cpuOf(this.server.pid) - cpu0) * 1000) / (2 * Number(o.batch));
+    if (this.agents) this.out.agentCpuPer1000 = ((cpuOf(this.agents.child.pid) - agentCpu0) * 1000) / (2 * Number(o.batch));
+    const load = process.cpuUsage(loadCpu0);
+    this.out.loadCpuPer1000 = ((load.user + load.system) / 1e6 * 1000) / (2 * Number(o.batch));
     this.out.pulls = diff(m0, m1);
     this.out.launched = 2 * Number(o.batch);
     await this.start(50);
@@ -314,6 +319,7 @@ async function main() {
   line(`accepted /s growing to ${n} (to Running)`, (r) => fmt(r.grow.perSec));
   line('scheduler decision per instance (us)', (r) => fmt(r.schedUs));
   line('ecsd CPU s per 1000 launched (delay 0)', (r) => fmt(r.cpuPer1000));
+  line('  simulating agent / this load (delay 0)', (r) => `${r.agentCpuPer1000 === undefined ? '-' : fmt(r.agentCpuPer1000)} / ${fmt(r.loadCpuPer1000)}`);
   line(`DescribeInstances 100/page p50 / p99 ms`, (r) => `${fmt(r.describe.raw.p50)} / ${fmt(r.describe.raw.p99)}`);
   line('  the same through the SDK (ACS3)', (r) => `${fmt(r.describe.sdk.p50)} / ${fmt(r.describe.sdk.p99)}`);
   line('ecsd VmRSS MiB (at the end)', (r) => fmt(r.rss));

@@ -84,21 +84,27 @@ HttpResponse DesiredReply(const json& answer) {
 
 json AgentEndpoint::SentStates::Answer(const std::string& host, int64_t base,
                                        const DesiredState& desired) {
-  json whole = desired;
-  std::lock_guard<std::mutex> lock(mu);
-  auto held = by_host.find(host);
-  bool holds = base > 0 && held != by_host.end() && held->second.first == base;
-  if (!desired.changed) {
-    // Nothing changed for it: the state it holds is the state of this revision too.
-    if (holds) held->second.first = desired.revision;
-    return whole;
+  // The delta is made outside the lock (the two builders answer different hosts at once); a
+  // host has one pull at a time, so its entry does not change meanwhile (if it does, the later
+  // answer wins and the agent's next base no longer matches: it gets a whole state).
+  std::shared_ptr<const json> held;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = by_host.find(host);
+    if (base > 0 && it != by_host.end() && it->second.first == base) {
+      held = it->second.second;
+      // Nothing changed for it: the state it holds is the state of this revision too.
+      if (!desired.changed) it->second.first = desired.revision;
+    }
   }
-  json out = whole;
-  if (holds)
-    out = {{"revision", desired.revision},
-           {"changed", true},
-           {"delta_from", base},
-           {"delta", MakeStateDelta(held->second.second, whole)}};
+  auto whole = std::make_shared<const json>(desired);
+  if (!desired.changed) return *whole;
+  json out = held ? json{{"revision", desired.revision},
+                         {"changed", true},
+                         {"delta_from", base},
+                         {"delta", MakeStateDelta(*held, *whole)}}
+                  : *whole;
+  std::lock_guard<std::mutex> lock(mu);
   by_host[host] = {desired.revision, std::move(whole)};
   return out;
 }
@@ -194,10 +200,18 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       return Reply(200, json::object());
     }
     if (path == "/openecs/agent/v1/report" && req.method == "POST") {
+      // Applied with the reports that queue meanwhile (service/report_applier.h), answered
+      // when applied; no I/O thread waits for it.
       auto obs = json::parse(req.body).at("observations").get<std::vector<Observation>>();
-      Status st = channel_.Report(host_id, obs);
-      if (!st.ok()) return FromError(st.error());
-      return Reply(200, json::object());
+      HttpResponse r;
+      r.async = [this, host_id,
+                 obs = std::move(obs)](std::function<void(HttpResponse)> reply) mutable {
+        channel_.ReportAsync(host_id, std::move(obs),
+                             [reply = std::move(reply)](const Status& st) {
+                               reply(st.ok() ? Reply(200, json::object()) : FromError(st.error()));
+                             });
+      };
+      return r;
     }
   } catch (const std::exception& e) {
     return Fail(400, std::string("malformed agent request: ") + e.what());

@@ -17,7 +17,8 @@
 //        Needs host_id's key, and the session open on a guest of that host (else 403). Plain
 //        HTTP only (a TLS listener answers 501).
 //
-// `desired` is a long-poll (wait_ms at most 30 s); it is answered off the I/O threads.
+// `desired` is a long-poll (wait_ms at most 30 s); it is answered off the I/O threads, as is
+// `report`, applied with the other hosts' reports that queued meanwhile.
 // Errors: 400 for malformed input, 401 for the agent token, 403 for a host key, 404 for an
 // unknown path, 409 for an unknown host (the agent registers again), 500 when the server
 // cannot do what was asked, 503 when it cannot save it now.
@@ -52,7 +53,7 @@ class AgentEndpoint {
   // (the agent service answers parked pulls when it stops).
   struct SentStates {
     std::mutex mu;
-    std::map<std::string, std::pair<int64_t, nlohmann::json>> by_host;
+    std::map<std::string, std::pair<int64_t, std::shared_ptr<const nlohmann::json>>> by_host;
     // What to answer `host`, which holds the state of revision `base` (0: none).
     nlohmann::json Answer(const std::string& host, int64_t base, const DesiredState& desired);
   };

@@ -23,6 +23,7 @@ using Tags = std::vector<Tag>;
 // A time of day (UTC) when a host's maintenance may touch an instance: "HH:00:00Z" each.
 struct MaintenanceWindow {
   std::string start_time, end_time;
+  bool operator==(const MaintenanceWindow&) const = default;
 };
 
 struct Instance {
@@ -127,6 +128,8 @@ struct Instance {
   // The RAM role the guest acts as (AttachInstanceRamRole, RunInstances RamRoleName; "" none):
   // the metadata service hands the guest STS credentials of it.
   std::string ram_role_name;
+
+  bool operator==(const Instance&) const = default;
 };
 
 struct Disk {

@@ -100,6 +100,27 @@ std::vector<RemoteAddress> RemoteAddresses(const State& s, const Host& host,
   return out;
 }
 
+// True if `before` and `after` differ only in what a host's report moves and its desired state
+// does not ask anything of it for: the status and task, the power it saw (DesiredVm::observed),
+// the stopped mode and capacity claim that follow from it, the boot's time, the OS being up, the
+// last error and the console's address. Such a change is an echo (Txn::Echo): the host is not
+// woken to hear back what it said. Everything else (desired power, a forced stop, a public
+// address given back) is news to it.
+bool OnlyObservationsDiffer(Instance before, const Instance& after) {
+  before.status = after.status;
+  before.task = after.task;
+  before.power = after.power;
+  before.stopped_mode = after.stopped_mode;
+  before.claimed = after.claimed;
+  before.start_time = after.start_time;
+  before.booted_once = after.booted_once;
+  before.boot_time = after.boot_time;
+  before.guest_ready = after.guest_ready;
+  before.last_error = after.last_error;
+  before.vnc_url = after.vnc_url;
+  return before == after;
+}
+
 }  // namespace
 
 Result<std::pair<std::string, std::string>> AgentService::Enrol(const HostInfo& info,
@@ -201,6 +222,8 @@ AgentService::AgentService(Cloud& cloud)
         boost::asio::post(builders_, [w = std::move(w), timed_out] { w.done(timed_out); });
       })) {
   cloud_.SetWakeListener([waiters = waiters_](const HostWake& wake) { waiters->Wake(wake); });
+  reports_ = std::make_unique<ReportApplier>(
+      [this](const std::vector<ReportApplier::Report>& batch) { return ApplyReports(batch); });
   contact_gauge_ = DefaultMetrics().AddCallbackGauge(
       "openecs_host_contact_age_seconds",
       "Seconds since each registered host's agent last pulled or reported (since this server "
@@ -222,6 +245,7 @@ AgentService::AgentService(Cloud& cloud)
 }
 
 AgentService::~AgentService() {
+  reports_.reset();  // applies what is queued
   cloud_.SetWakeListener(nullptr);
   waiters_->Stop();  // the pulls still waiting are answered (unchanged)
   builders_.join();
@@ -306,8 +330,9 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
     auto hit = s.hosts.find(host_id);
     if (hit == s.hosts.end()) return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
     // Read under the shared lock: a commit that concerns the host after this is seen again
-    // by the next pull (its revision is higher), never lost.
-    int64_t rev = cloud_.HostRevision(host_id, hit->second.vpc_data_plane);
+    // by the next pull (its revision is higher), never lost. Echoes of its own reports count
+    // here (they are in the state answered), though they do not wake it.
+    int64_t rev = cloud_.HostStateRevision(host_id, hit->second.vpc_data_plane);
     if (rev <= since) return DesiredState{rev, false, {}};
     const Host& host = hit->second;
     DesiredState out;
@@ -427,70 +452,107 @@ Result<RoleCredentials> AgentService::RoleCredentialsOf(const std::string& host_
 }
 
 Status AgentService::Report(const std::string& host_id, const std::vector<Observation>& obs) {
+  auto answer = std::make_shared<std::promise<Status>>();
+  auto future = answer->get_future();
+  ReportAsync(host_id, obs, [answer](const Status& st) { answer->set_value(st); });
+  return future.get();
+}
+
+void AgentService::ReportAsync(const std::string& host_id, std::vector<Observation> obs,
+                               std::function<void(const Status&)> done) {
   NoteContact(host_id);
-  // A host speaks only for its own guests: a report naming an instance placed on another host
-  // is refused whole (nothing of it applied), and a console is kept only from the instance's
-  // host. An instance that no longer exists is skipped (released while the report travelled).
-  std::vector<const Observation*> consoles;  // of this host's own guests
-  OPENECS_RETURN_IF_ERROR(cloud_.Read<Status>([&](const State& s) -> Status {
-    if (!s.hosts.count(host_id))
-      return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
-    for (const auto& o : obs) {
-      if (o.instance_id.empty()) continue;
-      auto it = s.instances.find(o.instance_id);
-      if (it == s.instances.end()) continue;
-      if (it->second.host_id != host_id)
-        return MakeError(ErrorCode::kForbidden,
-                         "instance " + o.instance_id + " is not on host " + host_id);
-      if (o.console) consoles.push_back(&o);
-    }
-    return Ok();
-  }));
-  for (const Observation* o : consoles) cloud_.SetConsole(o->instance_id, *o->console);
-  return cloud_.Write([&](Txn& txn) -> Status {
-    State& s = txn.state();
-    int64_t now = txn.now();
-    for (const auto& o : obs) {
-      if (o.snapshot) ApplySnapshotReport(txn, host_id, *o.snapshot);
-      if (o.image) ApplyImageReport(txn, host_id, *o.image);
-      if (o.image_export) ApplyImageExportReport(txn, host_id, *o.image_export);
-      if (o.disk_build) ApplyDiskBuildReport(txn, host_id, *o.disk_build);
-      if (o.invocation) ApplyInvocationReport(txn, host_id, *o.invocation);
-      if (o.guest_request) ApplyGuestRequestReport(txn, host_id, *o.guest_request);
-      auto it = s.instances.find(o.instance_id);
-      if (it == s.instances.end() || it->second.host_id != host_id) continue;
-      Instance& inst = it->second;
-      InstanceStatus before = inst.status;
-      ReconcileOutcome out = ApplyObservation(inst, o, now);
-      if (o.failed)
-        LOG_WARN("instance {}: {} failed on {}: {}", inst.id, o.operation, host_id, o.error);
-      if (!out.event_type.empty())
-        RecordInstanceEvent(txn, inst, out.event_type, out.event_reason, now);
-      if (out.release) {
-        LOG_INFO("instance {} released", inst.id);
-        cloud_.SetConsole(o.instance_id, "");
-        ReleaseInstance(txn, o.instance_id);
+  reports_->Post({host_id, std::move(obs), std::move(done)});
+}
+
+std::vector<Status> AgentService::ApplyReports(const std::vector<ReportApplier::Report>& reports) {
+  // Which reports are refused, and the consoles of the others' guests, under the shared lock.
+  std::vector<Status> out(reports.size(), Ok());
+  std::vector<const Observation*> consoles;  // of the reporting hosts' own guests
+  cloud_.Read<bool>([&](const State& s) {
+    for (size_t k = 0; k < reports.size(); ++k) {
+      const std::string& host_id = reports[k].host_id;
+      if (!s.hosts.count(host_id)) {
+        out[k] = MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
         continue;
       }
-      if (out.release_claim && !inst.public_ip.empty()) {
-        inst.public_ip.clear();  // an economical stop gives the public IP back, as on ECS
-        inst.public_ip_on_start = true;
-        out.changed = true;
-      }
-      SettleDisks(txn, inst, o.disks, o.disks_refused);
-      SettleEnis(txn, inst, o.nics_refused);
-      if (o.vnc_url && *o.vnc_url != inst.vnc_url) {
-        inst.vnc_url = *o.vnc_url;
-        out.changed = true;
-      }
-      if (out.changed) {
-        if (before != inst.status)
-          LOG_DEBUG("instance {}: {} -> {}", inst.id, ToString(before), ToString(inst.status));
-        txn.Touch(inst);
+      size_t kept = consoles.size();
+      for (const auto& o : reports[k].obs) {
+        if (o.instance_id.empty()) continue;
+        auto it = s.instances.find(o.instance_id);
+        if (it == s.instances.end()) continue;
+        if (it->second.host_id != host_id) {
+          out[k] = MakeError(ErrorCode::kForbidden,
+                             "instance " + o.instance_id + " is not on host " + host_id);
+          consoles.resize(kept);
+          break;
+        }
+        if (o.console) consoles.push_back(&o);
       }
     }
+    return true;
+  });
+  for (const Observation* o : consoles) cloud_.SetConsole(o->instance_id, *o->console);
+  bool any = std::any_of(out.begin(), out.end(), [](const Status& st) { return st.ok(); });
+  if (!any) return out;
+  Status written = cloud_.Write([&](Txn& txn) -> Status {
+    State& s = txn.state();
+    int64_t now = txn.now();
+    std::map<std::string, bool> echoes;  // instance -> every change of it was an echo
+    for (size_t k = 0; k < reports.size(); ++k) {
+      if (!out[k].ok()) continue;
+      const std::string& host_id = reports[k].host_id;
+      for (const auto& o : reports[k].obs) {
+        if (o.snapshot) ApplySnapshotReport(txn, host_id, *o.snapshot);
+        if (o.image) ApplyImageReport(txn, host_id, *o.image);
+        if (o.image_export) ApplyImageExportReport(txn, host_id, *o.image_export);
+        if (o.disk_build) ApplyDiskBuildReport(txn, host_id, *o.disk_build);
+        if (o.invocation) ApplyInvocationReport(txn, host_id, *o.invocation);
+        if (o.guest_request) ApplyGuestRequestReport(txn, host_id, *o.guest_request);
+        auto it = s.instances.find(o.instance_id);
+        // Gone, or moved to another host since the check above: not this host's to speak for.
+        if (it == s.instances.end() || it->second.host_id != host_id) continue;
+        Instance& inst = it->second;
+        const Instance was = inst;
+        ReconcileOutcome result = ApplyObservation(inst, o, now);
+        if (o.failed)
+          LOG_WARN("instance {}: {} failed on {}: {}", inst.id, o.operation, host_id, o.error);
+        if (!result.event_type.empty())
+          RecordInstanceEvent(txn, inst, result.event_type, result.event_reason, now);
+        if (result.release) {
+          LOG_INFO("instance {} released", inst.id);
+          cloud_.SetConsole(o.instance_id, "");
+          echoes.erase(o.instance_id);
+          ReleaseInstance(txn, o.instance_id);
+          continue;
+        }
+        if (result.release_claim && !inst.public_ip.empty()) {
+          inst.public_ip.clear();  // an economical stop gives the public IP back, as on ECS
+          inst.public_ip_on_start = true;
+          result.changed = true;
+        }
+        SettleDisks(txn, inst, o.disks, o.disks_refused);
+        SettleEnis(txn, inst, o.nics_refused);
+        if (o.vnc_url && *o.vnc_url != inst.vnc_url) {
+          inst.vnc_url = *o.vnc_url;
+          result.changed = true;
+        }
+        if (result.changed) {
+          if (was.status != inst.status)
+            LOG_DEBUG("instance {}: {} -> {}", inst.id, ToString(was.status),
+                      ToString(inst.status));
+          txn.Touch(inst);
+          bool& echo = echoes.try_emplace(inst.id, true).first->second;
+          echo = echo && OnlyObservationsDiffer(was, inst);
+        }
+      }
+    }
+    for (const auto& [id, echo] : echoes)
+      if (echo) txn.Echo(id);
     return Ok();
   });
+  for (auto& st : out)
+    if (st.ok()) st = written;
+  return out;
 }
 
 Status AgentService::ReportMetrics(const std::string& host_id,

@@ -16,6 +16,7 @@
 #include "service/cloud.h"
 #include "service/host_health.h"
 #include "service/pull_waiters.h"
+#include "service/report_applier.h"
 #include "service/session_service.h"
 
 namespace openecs {
@@ -52,7 +53,17 @@ class AgentService final : public AgentChannel {
   using PullDone = std::function<void(Result<DesiredState>)>;
   void PullAsync(const std::string& host_id, int64_t since, int wait_ms, PullDone done);
   ~AgentService();
+  // Waits for ReportAsync's answer (the embedded agent's channel).
   Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
+  // Applies a host's observations to its instances (and its snapshots, images, disks, Cloud
+  // Assistant runs) with the reports of other hosts that queued meanwhile, in one Write
+  // (service/report_applier.h); `done` is called once, on the applier's thread. A host speaks
+  // only for its own guests: a report naming an instance placed on another host is refused
+  // whole (Forbidden, nothing of it applied), and an unknown host gets UnknownHost. An instance
+  // that no longer exists is skipped (released while the report travelled). A change that only
+  // echoes what the host said does not wake its long-poll (Txn::Echo).
+  void ReportAsync(const std::string& host_id, std::vector<Observation> obs,
+                   std::function<void(const Status&)> done);
   // Hands the samples of the guests placed on `host_id` to the cloud's monitor (others are
   // dropped: a host speaks only for its own guests), with the EIPs their addresses belong to.
   Status ReportMetrics(const std::string& host_id,
@@ -77,6 +88,8 @@ class AgentService final : public AgentChannel {
   // Serves the pull: PullState, the metrics and the contact, then `done` (on a builder).
   void Answer(const std::string& host_id, int64_t since, const PullDone& done);
   void NoteContact(const std::string& host_id);
+  // ReportApplier's `apply`: one status per report, the accepted ones applied in one Write.
+  std::vector<Status> ApplyReports(const std::vector<ReportApplier::Report>& reports);
   Cloud& cloud_;
   SessionHub* hub_ = nullptr;
   int64_t started_ms_;
@@ -86,7 +99,9 @@ class AgentService final : public AgentChannel {
   // Builds the states of woken pulls (a few threads: the work is CPU under the shared lock).
   boost::asio::thread_pool builders_{2};
   std::shared_ptr<PullWaiters> waiters_;  // shared with the cloud's wake listener
-  MetricsCallback contact_gauge_;         // last: unregistered first
+  // Made in the constructor, reset first in the destructor (its thread calls ApplyReports).
+  std::unique_ptr<ReportApplier> reports_;
+  MetricsCallback contact_gauge_;  // last: unregistered first
 };
 
 // Deletes an instance record and settles its disks (DeleteWithInstance ones are deleted, the

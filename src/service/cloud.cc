@@ -415,7 +415,7 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
       const std::string& id = touched_id;
       ForKind(kind, [&](auto* tag) { Serialize<std::remove_pointer_t<decltype(tag)>>(batch, id); });
       bump |= ShapesDesiredState(kind);
-      NoteWake(kind, id, wake);
+      NoteWake(kind, id, wake, kind == Kind<Instance>::kName && txn.echoes_.count(id) > 0);
     }
     for (const auto& d : batch.deletes) {
       bump |= ShapesDesiredState(d.kind);
@@ -458,7 +458,7 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
 }
 
 void Cloud::Publish(const HostWake& wake, bool bump) {
-  bump |= !wake.empty();
+  bump |= !wake.empty() || !wake.echoed.empty();
   if (bump) {
     std::function<void(const HostWake&)> listener;
     {
@@ -467,6 +467,7 @@ void Cloud::Publish(const HostWake& wake, bool bump) {
       if (wake.all) all_hosts_revision_ = revision_;
       if (wake.data_planes) data_planes_revision_ = revision_;
       for (const auto& h : wake.hosts) host_revision_[h] = revision_;
+      for (const auto& h : wake.echoed) host_echo_revision_[h] = revision_;
       listener = wake_listener_;
       rev_cv_.notify_all();
     }
@@ -535,10 +536,11 @@ int Cloud::CatchUp() {
   return static_cast<int>(feed->docs.size());
 }
 
-void Cloud::NoteWake(const std::string& kind, const std::string& id, HostWake& wake) {
+void Cloud::NoteWake(const std::string& kind, const std::string& id, HostWake& wake, bool echo) {
   if (kind == Kind<Instance>::kName) {
     auto it = state_.instances.find(id);
-    footprints_.Note(state_, id, it == state_.instances.end() ? nullptr : &it->second, wake);
+    footprints_.Note(state_, id, it == state_.instances.end() ? nullptr : &it->second, wake,
+                     echo);
   } else if (kind == Kind<Disk>::kName) {
     auto it = state_.disks.find(id);
     footprints_.Note(state_, id, it == state_.disks.end() ? nullptr : &it->second, wake);
@@ -557,6 +559,14 @@ int64_t Cloud::HostRevision(const std::string& host_id, bool data_plane) {
   int64_t rev = all_hosts_revision_;
   if (data_plane) rev = std::max(rev, data_planes_revision_);
   if (auto it = host_revision_.find(host_id); it != host_revision_.end())
+    rev = std::max(rev, it->second);
+  return rev;
+}
+
+int64_t Cloud::HostStateRevision(const std::string& host_id, bool data_plane) {
+  int64_t rev = HostRevision(host_id, data_plane);
+  std::lock_guard<std::mutex> lock(rev_mu_);
+  if (auto it = host_echo_revision_.find(host_id); it != host_echo_revision_.end())
     rev = std::max(rev, it->second);
   return rev;
 }

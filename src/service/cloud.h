@@ -319,6 +319,12 @@ class Txn {
     touched_.insert({Kind<T>::kName, rec.id});
     Reindex(s_, rec.id, &rec);
   }
+  // Says that this Write's change to instance `id` is only what its own host reported of it
+  // (its power, its status, its OS being up) and nothing that host acts on: the host's state
+  // revision moves, but its long-poll is not woken for it; it learns of it with its next answer
+  // (service/host_wake.h). Ignored if the change moves the instance or changes what other
+  // hosts see of it.
+  void Echo(const std::string& instance_id) { echoes_.insert(instance_id); }
   template <typename T>
   void Erase(const std::string& id) {
     auto& table = Kind<T>::Table(s_);
@@ -336,6 +342,7 @@ class Txn {
   int64_t now_;
   std::set<std::pair<std::string, std::string>> touched_;
   std::vector<Doc> erased_;
+  std::set<std::string> echoes_;  // instance ids (Echo)
 };
 
 class Cloud {
@@ -380,6 +387,10 @@ class Cloud {
   // answer always gives a higher one (it may go down only when the host stops being a data
   // plane, which costs its agent nothing).
   int64_t HostRevision(const std::string& host_id, bool data_plane);
+  // The revision of the state one host would be answered now: HostRevision, or a later commit
+  // that only echoed the host's own report (Txn::Echo), which moves it without waking the host.
+  // A pull answers "changed" when this is past its `since`; a long-poll waits for HostRevision.
+  int64_t HostStateRevision(const std::string& host_id, bool data_plane);
   // Called after every commit that concerns some host, with those hosts, on the committing
   // thread and outside every lock of the cloud (it may Read). One listener: the agent service's
   // long-polls. Set it before agents pull. A call may still run after it is replaced: the
@@ -423,7 +434,8 @@ class Cloud {
   Status Revert(const WriteBatch& batch);
   // Adds to `wake` the hosts whose desired state the commit of one touched or erased record
   // can change (under the exclusive lock, before the commit).
-  void NoteWake(const std::string& kind, const std::string& id, HostWake& wake);
+  void NoteWake(const std::string& kind, const std::string& id, HostWake& wake,
+                bool echo = false);
   template <typename T>
   Status RevertKind(const std::set<std::string>& ids);
   // Shared stores: takes in another server's commits (under the exclusive lock), noting what
@@ -452,6 +464,7 @@ class Cloud {
   // Per host, by the commits that concerned it (guarded by rev_mu_; see HostRevision).
   int64_t all_hosts_revision_ = revision_, data_planes_revision_ = revision_;
   std::map<std::string, int64_t> host_revision_;
+  std::map<std::string, int64_t> host_echo_revision_;  // by the commits that only echoed it
   std::function<void(const HostWake&)> wake_listener_;
   HostFootprints footprints_;  // guarded by mu_
   std::mutex reload_mu_;

@@ -37,11 +37,18 @@ void HostFootprints::Apply(std::map<std::string, Footprint>& table, const std::s
 }
 
 void HostFootprints::Note(const State&, const std::string& id, const Instance* now,
-                          HostWake& wake) {
+                          HostWake& wake, bool echo) {
   Footprint f;
   if (now) {
     AddHost(f.hosts, now->host_id);
     f.seen = Seen(*now);
+  }
+  if (echo && now) {
+    auto it = instances_.find(id);
+    if (it != instances_.end() && it->second.hosts == f.hosts && it->second.seen == f.seen) {
+      wake.echoed.insert(f.hosts.begin(), f.hosts.end());
+      return;
+    }
   }
   Apply(instances_, id, now ? &f : nullptr, wake);
 }

@@ -21,6 +21,15 @@
 // A record changed in place is seen by its footprint before and after: the footprint before is
 // what this class recorded at the last commit (Rebuild after a load or a revert).
 //
+// Echoes: a host's own report moves its instances' status and power, which its desired state
+// carries back to it (DesiredVm::observed) but which it has nothing to do about. Waking the
+// host for that cost every launch two more pulls (the spawn's report, the boot's report), each
+// a state build on the server and a parse on the host. So an instance change the writer marks
+// as an echo (Txn::Echo) whose footprint did not move puts its host in `echoed`, not `hosts`:
+// the host's state revision moves (Cloud::HostStateRevision) and its next answer, whatever
+// wakes it, carries the change; its long-poll is not ended for it. The agent never acts on a
+// state older than its last answer, so nothing it does rests on an echo it has not heard.
+//
 // Not thread-safe: Cloud calls it under its exclusive lock.
 #include <map>
 #include <set>
@@ -38,6 +47,9 @@ struct HostWake {
   bool all = false;          // every host
   bool data_planes = false;  // every host that builds a VPC data plane (Host::vpc_data_plane)
   std::set<std::string> hosts;
+  // Hosts whose state changed only by echoing their own report: not woken (see above).
+  std::set<std::string> echoed;
+  // True if nobody is to be woken (`echoed` aside).
   bool empty() const { return !all && !data_planes && hosts.empty(); }
   // True if a host (`data_plane`: it builds VPCs) is among them.
   bool Concerns(const std::string& host_id, bool data_plane) const {
@@ -50,8 +62,10 @@ class HostFootprints {
   // Forgets everything and records the footprint of every instance and disk of `s`.
   void Rebuild(const State& s);
   // Adds to `wake` the hosts a change of one record concerns, `now` being the record after the
-  // commit (null: it is gone), and records its new footprint.
-  void Note(const State& s, const std::string& id, const Instance* now, HostWake& wake);
+  // commit (null: it is gone), and records its new footprint. `echo`: the change only echoes
+  // its host's report (Txn::Echo); if its footprint is unchanged its hosts go to `echoed`.
+  void Note(const State& s, const std::string& id, const Instance* now, HostWake& wake,
+            bool echo = false);
   void Note(const State& s, const std::string& id, const Disk* now, HostWake& wake);
 
  private:

@@ -145,6 +145,38 @@ TEST_F(HostWakeTest, ADiskConcernsItsHostItsInstancesHostAndThePoolsHosts) {
   EXPECT_TRUE(Last().data_planes);
 }
 
+TEST_F(HostWakeTest, AnEchoMovesItsHostsStateRevisionWithoutWakingIt) {
+  int64_t woken = cloud_->HostRevision("h-a", false);
+  int64_t state = cloud_->HostStateRevision("h-a", false);
+  EXPECT_EQ(state, woken);
+  // What h-a reported, echoed: nobody is woken, but h-a's next answer is a newer state.
+  Commit([](Txn& txn) {
+    Instance& i = txn.state().instances.at("i-1");
+    i.status = InstanceStatus::kRunning;
+    txn.Touch(i);
+    txn.Echo(i.id);
+  });
+  EXPECT_TRUE(wakes_.empty()) << "no long-poll is ended for an echo";
+  EXPECT_EQ(cloud_->HostRevision("h-a", false), woken);
+  EXPECT_GT(cloud_->HostStateRevision("h-a", false), state);
+  EXPECT_EQ(cloud_->HostStateRevision("h-b", false), cloud_->HostRevision("h-b", false));
+  // A commit that is news to h-a wakes it past the echo.
+  int64_t echoed = cloud_->HostStateRevision("h-a", false);
+  Change([](Instance& i) { i.desired = DesiredPower::kStopped; });
+  EXPECT_EQ(Last().hosts, std::set<std::string>{"h-a"});
+  EXPECT_GT(cloud_->HostRevision("h-a", false), echoed);
+  // An "echo" that moves the instance is no echo: both hosts and the data planes hear of it.
+  Commit([](Txn& txn) {
+    Instance& i = txn.state().instances.at("i-1");
+    i.host_id = "h-b";
+    txn.Touch(i);
+    txn.Echo(i.id);
+  });
+  EXPECT_EQ(Last().hosts, (std::set<std::string>{"h-a", "h-b"}));
+  EXPECT_TRUE(Last().data_planes);
+  EXPECT_TRUE(Last().echoed.empty());
+}
+
 TEST_F(HostWakeTest, TheFootprintsSurviveAReload) {
   ReopenCloud();
   cloud_->SetWakeListener([this](const HostWake& w) { wakes_.push_back(w); });

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
+#include "common/clock.h"
 #include "service/agent_service.h"
 #include "service/cloud_test_fixture.h"
 #include "service/instance_events.h"
@@ -63,6 +66,41 @@ class InstanceServiceTest : public CloudTest {
   std::string host_, vsw_, sg_;
   std::unique_ptr<AgentService> agent_;
 };
+
+TEST_F(InstanceServiceTest, AHostIsNotWokenToHearWhatItReportedButItsNextAnswerSaysIt) {
+  auto ids = *RunInstances(*cloud_, Run(1));
+  auto first = agent_->Pull(host_, 0, 0);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->vms.size(), 1u);
+  EXPECT_EQ(first->vms[0].observed, PowerState::kUnknown);
+  // The host made the guest and booted it: an echo, so a long-poll waits on (200 ms here).
+  HostSays(ids[0], PowerState::kShutoff);
+  ASSERT_TRUE(agent_->Report(host_, {{ids[0], PowerState::kRunning, 0, false, "", ""}}).ok());
+  EXPECT_EQ(Get(ids[0]).status, InstanceStatus::kRunning);
+  int64_t began = SteadyMillis();
+  auto waited = agent_->Pull(host_, first->revision, 200);
+  ASSERT_TRUE(waited.ok());
+  EXPECT_GE(SteadyMillis() - began, 150) << "the echo ended the long-poll";
+  // Its answer carries what the host said all the same.
+  ASSERT_TRUE(waited->changed);
+  ASSERT_EQ(waited->vms.size(), 1u);
+  EXPECT_EQ(waited->vms[0].observed, PowerState::kRunning);
+  // A report the server answers with news (the guest stopped on its own: it is Stopped and
+  // to stay so) ends the long-poll at once.
+  int64_t since = waited->revision;
+  std::thread host_side([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    HostSays(ids[0], PowerState::kShutoff);
+  });
+  began = SteadyMillis();
+  auto woken = agent_->Pull(host_, since, 5000);
+  host_side.join();
+  ASSERT_TRUE(woken.ok());
+  EXPECT_LT(SteadyMillis() - began, 4000);
+  ASSERT_TRUE(woken->changed);
+  ASSERT_EQ(woken->vms.size(), 1u);
+  EXPECT_EQ(woken->vms[0].desired, DesiredPower::kStopped);
+}
 
 TEST_F(InstanceServiceTest, AllocatesDistinctUsableAddresses) {
   // A /29 has 8 addresses; ECS reserves the first and the last three: 4 usable.
