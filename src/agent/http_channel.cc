@@ -123,30 +123,33 @@ Result<DesiredState> HttpAgentChannel::Pull(const std::string& host_id, int64_t 
     json j = json::parse(body, nullptr, false);
     if (!j.is_object()) return MakeError(ErrorCode::kInternalError, "bad desired state: not JSON");
     bool unfit = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto held = held_.find(host_id);
-      if (j.contains("delta_from")) {
-        // Of the state held, if the server still means that one (after a failover it cannot).
-        std::optional<json> whole;
-        if (held != held_.end() && j["delta_from"] == held->second.first && j.contains("delta"))
-          whole = ApplyStateDelta(held->second.second, j["delta"]);
-        if (!whole) {
-          held_.erase(host_id);
-          unfit = true;
-        } else {
-          (*whole)["revision"] = j["revision"];
-          (*whole)["changed"] = true;
-          j = std::move(*whole);
-          held->second = {j.value("revision", int64_t{0}), j};
-        }
-      } else if (!j.value("changed", true)) {
-        // Nothing changed: the state held is this revision's too.
-        if (held != held_.end() && held->second.first == base)
-          held->second.first = j.value("revision", int64_t{0});
+    // The whole state answered: `j`, or the state held with the delta applied (moved, not
+    // copied: with ten guests a host's state is tens of KiB, and it comes at every change).
+    const json* whole = &j;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto held = held_.find(host_id);
+    if (j.contains("delta_from")) {
+      // Of the state held, if the server still means that one (after a failover it cannot).
+      std::optional<json> applied;
+      if (held != held_.end() && j["delta_from"] == held->second.first && j.contains("delta"))
+        applied = ApplyStateDelta(std::move(held->second.second), j["delta"]);
+      if (!applied) {
+        if (held != held_.end()) held_.erase(held);
+        unfit = true;
       } else {
-        held_[host_id] = {j.value("revision", int64_t{0}), j};
+        (*applied)["revision"] = j["revision"];
+        (*applied)["changed"] = true;
+        held->second = {j.value("revision", int64_t{0}), std::move(*applied)};
+        whole = &held->second.second;
       }
+    } else if (!j.value("changed", true)) {
+      // Nothing changed: the state held is this revision's too.
+      if (held != held_.end() && held->second.first == base)
+        held->second.first = j.value("revision", int64_t{0});
+    } else {
+      auto& kept = held_[host_id];
+      kept = {j.value("revision", int64_t{0}), std::move(j)};
+      whole = &kept.second;
     }
     if (unfit) {
       if (attempt == 1)
@@ -155,7 +158,7 @@ Result<DesiredState> HttpAgentChannel::Pull(const std::string& host_id, int64_t 
       continue;
     }
     try {
-      return j.get<DesiredState>();
+      return whole->get<DesiredState>();
     } catch (const std::exception& e) {
       return MakeError(ErrorCode::kInternalError, std::string("bad desired state: ") + e.what());
     }

@@ -64,9 +64,9 @@ json MakeStateDelta(const json& before, const json& after) {
   return delta;
 }
 
-std::optional<json> ApplyStateDelta(const json& before, const json& delta) {
+std::optional<json> ApplyStateDelta(json before, const json& delta) {
   if (!before.is_object() || !delta.is_object()) return std::nullopt;
-  json out = before;
+  json out = std::move(before);  // what the delta leaves alone is moved, never copied
   if (auto set = delta.find("set"); set != delta.end()) {
     if (!set->is_object()) return std::nullopt;
     for (const auto& [name, value] : set->items()) {
@@ -87,7 +87,10 @@ std::optional<json> ApplyStateDelta(const json& before, const json& delta) {
       auto was = out.find(name);
       if (was == out.end() || KeyOf(*was) != key) return std::nullopt;
       std::map<std::string, json> by_id;
-      for (const auto& e : *was) by_id[e[key].get<std::string>()] = e;
+      for (auto& e : *was) {
+        std::string id = e[key].get<std::string>();
+        by_id[std::move(id)] = std::move(e);
+      }
       for (const auto& e : change["upsert"]) {
         if (!e.is_object() || !e.contains(key) || !e[key].is_string()) return std::nullopt;
         by_id[e[key].get<std::string>()] = e;
@@ -96,8 +99,9 @@ std::optional<json> ApplyStateDelta(const json& before, const json& delta) {
       for (const auto& id : change["order"]) {
         if (!id.is_string()) return std::nullopt;
         auto it = by_id.find(id.get<std::string>());
-        if (it == by_id.end()) return std::nullopt;
-        list.push_back(it->second);
+        if (it == by_id.end() || it->second.is_null()) return std::nullopt;  // or named twice
+        list.push_back(std::move(it->second));
+        it->second = nullptr;
       }
       *was = std::move(list);
     }

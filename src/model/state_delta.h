@@ -19,9 +19,9 @@ namespace openecs {
 // What `after` differs by from `before` (both JSON objects).
 nlohmann::json MakeStateDelta(const nlohmann::json& before, const nlohmann::json& after);
 // `before` with `delta` applied; nullopt if the delta does not fit it (an upsert or an id in an
-// order that neither state has, a list that is not a keyed list in `before`): the receiver
-// then asks for the whole state.
-std::optional<nlohmann::json> ApplyStateDelta(const nlohmann::json& before,
-                                              const nlohmann::json& delta);
+// order that neither state has, an id named twice, a list that is not a keyed list in
+// `before`): the receiver then asks for the whole state. Taken by value: a holder that moves
+// its state in pays nothing for what did not change.
+std::optional<nlohmann::json> ApplyStateDelta(nlohmann::json before, const nlohmann::json& delta);
 
 }  // namespace openecs
