@@ -206,10 +206,9 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       HttpResponse r;
       r.async = [this, host_id,
                  obs = std::move(obs)](std::function<void(HttpResponse)> reply) mutable {
-        channel_.ReportAsync(host_id, std::move(obs),
-                             [reply = std::move(reply)](const Status& st) {
-                               reply(st.ok() ? Reply(200, json::object()) : FromError(st.error()));
-                             });
+        channel_.ReportAsync(host_id, std::move(obs), [reply = std::move(reply)](const Status& st) {
+          reply(st.ok() ? Reply(200, json::object()) : FromError(st.error()));
+        });
       };
       return r;
     }

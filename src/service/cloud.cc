@@ -539,8 +539,7 @@ int Cloud::CatchUp() {
 void Cloud::NoteWake(const std::string& kind, const std::string& id, HostWake& wake, bool echo) {
   if (kind == Kind<Instance>::kName) {
     auto it = state_.instances.find(id);
-    footprints_.Note(state_, id, it == state_.instances.end() ? nullptr : &it->second, wake,
-                     echo);
+    footprints_.Note(state_, id, it == state_.instances.end() ? nullptr : &it->second, wake, echo);
   } else if (kind == Kind<Disk>::kName) {
     auto it = state_.disks.find(id);
     footprints_.Note(state_, id, it == state_.disks.end() ? nullptr : &it->second, wake);

@@ -434,8 +434,7 @@ class Cloud {
   Status Revert(const WriteBatch& batch);
   // Adds to `wake` the hosts whose desired state the commit of one touched or erased record
   // can change (under the exclusive lock, before the commit).
-  void NoteWake(const std::string& kind, const std::string& id, HostWake& wake,
-                bool echo = false);
+  void NoteWake(const std::string& kind, const std::string& id, HostWake& wake, bool echo = false);
   template <typename T>
   Status RevertKind(const std::set<std::string>& ids);
   // Shared stores: takes in another server's commits (under the exclusive lock), noting what

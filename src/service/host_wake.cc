@@ -36,8 +36,8 @@ void HostFootprints::Apply(std::map<std::string, Footprint>& table, const std::s
     table.erase(it);
 }
 
-void HostFootprints::Note(const State&, const std::string& id, const Instance* now,
-                          HostWake& wake, bool echo) {
+void HostFootprints::Note(const State&, const std::string& id, const Instance* now, HostWake& wake,
+                          bool echo) {
   Footprint f;
   if (now) {
     AddHost(f.hosts, now->host_id);

@@ -55,9 +55,8 @@ TEST(ReportApplierTest, ReportsQueuedMeanwhileAreAppliedTogetherInOrderEachWithI
   {
     ReportApplier applier([&](const std::vector<Report>& r) { return cloud.Apply(r); });
     auto post = [&](int k, const std::string& host) {
-      applier.Post({host, Observations(1), [&answers, k](const Status& st) {
-                      answers[k].set_value(st);
-                    }});
+      applier.Post(
+          {host, Observations(1), [&answers, k](const Status& st) { answers[k].set_value(st); }});
     };
     post(0, "h-1");
     while (cloud.Batches() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
