@@ -65,7 +65,7 @@ Result<std::string> HttpAgentChannel::Call(const std::string& method, const std:
                            std::string(name) + "0");
       }
     }
-    call = HttpCall(req);
+    call = connections_.Call(req);
     if (call.ok()) {
       if (k > 0 && current_.compare_exchange_strong(first, at)) {
         switched_ = true;

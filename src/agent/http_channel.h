@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/http_client.h"
 #include "common/tls.h"
 #include "model/agent_protocol.h"
 
@@ -31,6 +32,8 @@ class HttpAgentChannel final : public AgentChannel {
   // registration (read now if it exists; written 0600 when issued); every later call carries
   // it ("" keeps it in memory only).
   // `trust`: how an https:// server is trusted.
+  // Calls go over kept-alive connections (common/http_client.h HttpClientPool): the long-poll
+  // holds one, reports and samples share another.
   HttpAgentChannel(std::string server, std::string token, std::string key_file = "",
                    TlsTrust trust = {});
   Result<std::string> Register(const HostInfo& host) override;
@@ -58,6 +61,7 @@ class HttpAgentChannel final : public AgentChannel {
   std::string key_file_;
   TlsTrust trust_;
   std::string source_address_;
+  HttpClientPool connections_;
   std::mutex mu_;
   std::string key_;  // guarded by mu_
   // By host: the revision and the JSON of the desired state last pulled, which the server

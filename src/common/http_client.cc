@@ -5,8 +5,10 @@
 
 #include <limits>
 #include <memory>
+#include <tuple>
 
 #include "common/beast.h"
+#include "common/clock.h"
 // clang-format off
 #include <boost/asio/ssl.hpp>  // after common/beast.h (Boost 1.74's include order)
 #include <boost/beast/ssl.hpp>
@@ -35,25 +37,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
-// One request and its answer on a connected stream (plain or TLS).
-template <class Stream>
-HttpClientResponse Exchange(Stream& stream, const HttpClientRequest& request,
-                            const std::string& host_header) {
-  http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
-  req.set(http::field::host, host_header);
-  req.set(http::field::user_agent, "openecs/0.1");
-  for (const auto& [k, v] : request.headers) req.set(k, v);
-  req.body() = request.body;
-  req.prepare_payload();
-  http::write(stream, req);
-  beast::flat_buffer buf;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 << 20);
-  http::read(stream, buf, parser);
-  return HttpClientResponse{static_cast<int>(parser.get().result_int()),
-                            std::move(parser.get().body())};
-}
-
 // The client's TLS context for `trust`: a pinned leaf (any chain, any name), or CAs and the
 // host name. `mismatch` learns the fingerprint a pin did not match, for the error.
 void Configure(boost::asio::ssl::context& ctx, const TlsTrust& trust,
@@ -78,60 +61,165 @@ void Configure(boost::asio::ssl::context& ctx, const TlsTrust& trust,
     ctx.set_default_verify_paths();
   }
 }
+
+// What a connection is for: a request may use a connection only if all of this matches.
+std::string ConnectionKey(const HttpClientRequest& r) {
+  return r.endpoint + '|' + r.source_address + '|' + r.tls_name + '|' + r.tls.fingerprint + '|' +
+         r.tls.ca_file;
+}
+}  // namespace
+
+// One connection to one server (plain or TLS), used by one call at a time.
+struct HttpConnection {
+  explicit HttpConnection(const HttpClientRequest& request) : key(ConnectionKey(request)) {
+    endpoint = request.endpoint;
+    tls = endpoint.rfind("https://", 0) == 0;
+    if (tls) endpoint = endpoint.substr(8);
+    if (endpoint.rfind("http://", 0) == 0) endpoint = endpoint.substr(7);
+    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+    std::tie(host, port) = HostAndPort(endpoint);
+    if (tls && endpoint.find(':', endpoint.rfind(']') + 1) == std::string::npos) port = "443";
+  }
+  ~HttpConnection() {
+    beast::error_code ignored;
+    if (secure) secure->shutdown(ignored);
+    if (plain) plain->socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+  beast::tcp_stream& Lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+
+  // Opens the connection (throws on failure).
+  void Open(const HttpClientRequest& request) {
+    tcp::resolver resolver(ioc);
+    if (!tls) {
+      plain = std::make_unique<beast::tcp_stream>(ioc);
+      plain->expires_after(std::chrono::milliseconds(request.timeout_ms));
+      if (request.source_address.empty()) {
+        plain->connect(resolver.resolve(host, port));
+      } else {
+        tcp::endpoint target = *resolver.resolve(host, port).begin();
+        plain->socket().open(target.protocol());
+        plain->socket().bind(
+            tcp::endpoint(boost::asio::ip::make_address(request.source_address), 0));
+        plain->connect(target);
+      }
+      return;
+    }
+    ctx = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
+    Configure(*ctx, request.tls, mismatch);
+    secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, *ctx);
+    if (request.tls.fingerprint.empty()) {
+      const std::string& name = request.tls_name.empty() ? host : request.tls_name;
+      secure->set_verify_callback(boost::asio::ssl::host_name_verification(name));
+      boost::system::error_code ignored;
+      if (boost::asio::ip::make_address(name, ignored), ignored)  // SNI for names only
+        SSL_set_tlsext_host_name(secure->native_handle(), name.c_str());
+    }
+    Lowest().expires_after(std::chrono::milliseconds(request.timeout_ms));
+    Lowest().connect(resolver.resolve(host, port));
+    secure->handshake(boost::asio::ssl::stream_base::client);
+  }
+
+  // One request and its answer (throws on failure). `answered` is set once a byte of the
+  // answer came; `keep` says whether the connection may carry another request.
+  HttpClientResponse Exchange(const HttpClientRequest& request, bool& answered, bool& keep) {
+    Lowest().expires_after(std::chrono::milliseconds(request.timeout_ms));
+    http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
+    req.set(http::field::host, endpoint);
+    req.set(http::field::user_agent, "openecs/0.1");
+    for (const auto& [k, v] : request.headers) req.set(k, v);
+    req.body() = request.body;
+    req.keep_alive(true);
+    req.prepare_payload();
+    beast::flat_buffer buf;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    if (secure) {
+      http::write(*secure, req);
+      http::read_header(*secure, buf, parser);
+      answered = true;
+      http::read(*secure, buf, parser);
+    } else {
+      http::write(*plain, req);
+      http::read_header(*plain, buf, parser);
+      answered = true;
+      http::read(*plain, buf, parser);
+    }
+    keep = parser.get().keep_alive() && buf.size() == 0;
+    return HttpClientResponse{static_cast<int>(parser.get().result_int()),
+                              std::move(parser.get().body())};
+  }
+
+  const std::string key;
+  std::string endpoint, host, port;
+  bool tls = false;
+  boost::asio::io_context ioc;
+  std::unique_ptr<boost::asio::ssl::context> ctx;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::shared_ptr<std::string> mismatch = std::make_shared<std::string>();
+  int64_t idle_since_ms = 0;
+};
+
+namespace {
+// One call on `c` (opened first if it is not); the error names the endpoint.
+Result<HttpClientResponse> CallOn(HttpConnection& c, const HttpClientRequest& request,
+                                  bool& answered, bool& keep) {
+  try {
+    if (!c.plain && !c.secure) c.Open(request);
+    return c.Exchange(request, answered, keep);
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    if (!c.mismatch->empty())
+      why = "its certificate is " + *c.mismatch + ", not the pinned " + request.tls.fingerprint;
+    return MakeError(ErrorCode::kServiceUnavailable, "cannot reach " + c.endpoint + ": " + why);
+  }
+}
 }  // namespace
 
 Result<HttpClientResponse> HttpCall(const HttpClientRequest& request) {
-  std::string endpoint = request.endpoint;
-  bool tls = endpoint.rfind("https://", 0) == 0;
-  if (tls) endpoint = endpoint.substr(8);
-  if (endpoint.rfind("http://", 0) == 0) endpoint = endpoint.substr(7);
-  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-  auto [host, port] = HostAndPort(endpoint);
-  if (tls && endpoint.find(':', endpoint.rfind(']') + 1) == std::string::npos) port = "443";
-  auto mismatch = std::make_shared<std::string>();
-  try {
-    boost::asio::io_context ioc;
-    tcp::resolver resolver(ioc);
-    if (!tls) {
-      beast::tcp_stream stream(ioc);
-      stream.expires_after(std::chrono::milliseconds(request.timeout_ms));
-      if (request.source_address.empty()) {
-        stream.connect(resolver.resolve(host, port));
-      } else {
-        tcp::endpoint target = *resolver.resolve(host, port).begin();
-        stream.socket().open(target.protocol());
-        stream.socket().bind(
-            tcp::endpoint(boost::asio::ip::make_address(request.source_address), 0));
-        stream.connect(target);
+  HttpConnection c(request);
+  bool answered = false, keep = false;
+  return CallOn(c, request, answered, keep);
+}
+
+HttpClientPool::HttpClientPool(size_t max_idle, int idle_ms)
+    : max_idle_(max_idle), idle_ms_(idle_ms) {}
+
+HttpClientPool::~HttpClientPool() = default;
+
+Result<HttpClientResponse> HttpClientPool::Call(const HttpClientRequest& request) {
+  const std::string key = ConnectionKey(request);
+  std::unique_ptr<HttpConnection> c;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t now = SteadyMillis();
+    // Connections idle too long are closed: the server may be closing them as we speak.
+    std::erase_if(idle_, [&](const std::unique_ptr<HttpConnection>& i) {
+      return now - i->idle_since_ms > idle_ms_;
+    });
+    for (auto it = idle_.begin(); it != idle_.end(); ++it)
+      if ((*it)->key == key) {
+        c = std::move(*it);
+        idle_.erase(it);
+        break;
       }
-      HttpClientResponse res = Exchange(stream, request, endpoint);
-      beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      return res;
-    }
-    boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
-    Configure(ctx, request.tls, mismatch);
-    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-    if (request.tls.fingerprint.empty()) {
-      const std::string& name = request.tls_name.empty() ? host : request.tls_name;
-      stream.set_verify_callback(boost::asio::ssl::host_name_verification(name));
-      boost::system::error_code ignored;
-      if (boost::asio::ip::make_address(name, ignored), ignored)  // SNI for names only
-        SSL_set_tlsext_host_name(stream.native_handle(), name.c_str());
-    }
-    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(request.timeout_ms));
-    beast::get_lowest_layer(stream).connect(resolver.resolve(host, port));
-    stream.handshake(boost::asio::ssl::stream_base::client);
-    HttpClientResponse res = Exchange(stream, request, endpoint);
-    beast::error_code ignored;
-    stream.shutdown(ignored);
-    return res;
-  } catch (const std::exception& e) {
-    std::string why = e.what();
-    if (!mismatch->empty())
-      why = "its certificate is " + *mismatch + ", not the pinned " + request.tls.fingerprint;
-    return MakeError(ErrorCode::kServiceUnavailable, "cannot reach " + endpoint + ": " + why);
   }
+  bool reused = c != nullptr;
+  if (!c) c = std::make_unique<HttpConnection>(request);
+  bool answered = false, keep = false;
+  auto res = CallOn(*c, request, answered, keep);
+  if (!res.ok() && reused && !answered) {
+    // The server closed the kept connection before this request reached it (nothing of an
+    // answer came): once more, on a new one.
+    c = std::make_unique<HttpConnection>(request);
+    res = CallOn(*c, request, answered, keep);
+  }
+  if (res.ok() && keep) {
+    c->idle_since_ms = SteadyMillis();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < max_idle_) idle_.push_back(std::move(c));
+  }
+  return res;
 }
 
 Status HttpDownload(const std::string& url, const std::string& path,

@@ -5,8 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/tls.h"
@@ -38,6 +41,35 @@ struct HttpClientResponse {
 };
 
 Result<HttpClientResponse> HttpCall(const HttpClientRequest& request);
+
+struct HttpConnection;
+
+// HttpCall on kept-alive connections, for a client that calls the same servers again and again
+// (a host's agent: a pull, a report, a sample every few seconds). A call takes an idle
+// connection made for the same endpoint, source address and TLS trust, or opens one; after the
+// answer the connection is kept for the next call unless either side said close. Without this
+// every call paid a TCP connect (and over TLS a handshake) on both ends: with a thousand hosts
+// that was a good part of the server's and the agents' CPU (issue 20).
+// - At most `max_idle` idle connections are kept; one idle for more than `idle_ms` is closed
+//   rather than used (the server closes idle ones after its own timeout, 75 s by default).
+// - A call that fails on a kept connection before any byte of the answer came (the server
+//   closed it meanwhile) is made once more on a new connection. A server that took the request
+//   and died before answering may so see it twice: callers send requests that can be repeated.
+// Thread-safe: calls at once use different connections.
+class HttpClientPool {
+ public:
+  explicit HttpClientPool(size_t max_idle = 4, int idle_ms = 30000);
+  ~HttpClientPool();
+  HttpClientPool(const HttpClientPool&) = delete;
+  HttpClientPool& operator=(const HttpClientPool&) = delete;
+  Result<HttpClientResponse> Call(const HttpClientRequest& request);
+
+ private:
+  const size_t max_idle_;
+  const int idle_ms_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<HttpConnection>> idle_;
+};
 
 struct DownloadOptions {
   int idle_timeout_ms = 60000;  // the longest wait for the next bytes
