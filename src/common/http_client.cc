@@ -190,20 +190,21 @@ HttpClientPool::~HttpClientPool() = default;
 Result<HttpClientResponse> HttpClientPool::Call(const HttpClientRequest& request) {
   const std::string key = ConnectionKey(request);
   std::unique_ptr<HttpConnection> c;
+  // Connections idle too long are closed (the server may be closing them as we speak), after
+  // the lock: a TLS close talks to the server.
+  std::vector<std::unique_ptr<HttpConnection>> stale;
   {
     std::lock_guard<std::mutex> lock(mu_);
     int64_t now = SteadyMillis();
-    // Connections idle too long are closed: the server may be closing them as we speak.
-    std::erase_if(idle_, [&](const std::unique_ptr<HttpConnection>& i) {
-      return now - i->idle_since_ms > idle_ms_;
-    });
-    for (auto it = idle_.begin(); it != idle_.end(); ++it)
-      if ((*it)->key == key) {
-        c = std::move(*it);
-        idle_.erase(it);
-        break;
-      }
+    for (auto& i : idle_) {
+      if (now - i->idle_since_ms > idle_ms_)
+        stale.push_back(std::move(i));
+      else if (!c && i->key == key)
+        c = std::move(i);
+    }
+    std::erase(idle_, nullptr);
   }
+  stale.clear();
   bool reused = c != nullptr;
   if (!c) c = std::make_unique<HttpConnection>(request);
   bool answered = false, keep = false;
