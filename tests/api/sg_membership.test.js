@@ -18,6 +18,7 @@ after(async () => { if (server) await server.destroy(); });
 const join = (instanceId, securityGroupId) => ecs.joinSecurityGroup(new Ecs.JoinSecurityGroupRequest({ regionId: REGION, instanceId, securityGroupId }));
 const leave = (instanceId, securityGroupId) => ecs.leaveSecurityGroup(new Ecs.LeaveSecurityGroupRequest({ regionId: REGION, instanceId, securityGroupId }));
 const newGroup = async (vpcId) => wire(await ecs.createSecurityGroup(new Ecs.CreateSecurityGroupRequest({ regionId: REGION, vpcId }))).SecurityGroupId;
+const fakeDelay = (ms) => h.httpRequest({ port: server.port, method: 'POST', path: `/openecs/fake/faults?delay_ms=${ms}` });
 const groupsOf = async (id) => (await h.describeInstance(ecs, id)).SecurityGroupIds.SecurityGroupId;
 
 test('join and leave security groups', async () => {
@@ -38,9 +39,13 @@ test('join and leave security groups', async () => {
   for (const g of [net.securityGroupId, ...extra.slice(0, 2)]) await leave(id, g);
   assert.deepEqual(await groupsOf(id), [extra[2]]);
   await expectError(leave(id, extra[2]), 'InvalidOperation.LastSecurityGroup', 403);
-  // Not while the instance is changing state.
+  // Not while the instance is changing state. The fake hypervisor's stop is slowed to 2 s so
+  // that the join lands while it is Stopping on a loaded machine too (at 50 ms, CI once saw it
+  // already Stopped).
+  await fakeDelay(2000);
   await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: id }));
   await expectError(join(id, extra[0]), 'IncorrectInstanceStatus', 403);
+  await fakeDelay(50);
   await h.waitStatus(ecs, [id], 'Stopped');
   await join(id, extra[0]);
 });
