@@ -22,7 +22,7 @@
 //  5. ecsd's VmRSS per 10,000 instances (what it grew by from the empty cloud), and a restart:
 //     how long the server takes to load the cloud and answer again;
 //  6. on the quiet cloud, three StopInstance calls 2 s apart: ms until Stopped (how long a host
-//     agent takes to hear of a change); and from the delay-0 rows, the pulls, desired-state
+//     agent takes to hear of a change) and the "changed" pulls each cost; and from the delay-0 rows, the pulls, desired-state
 //     bytes and state commits per instance, and a commit's time (and the lock's) on average.
 // Hosts get --host-vcpus vCPUs each (default: room for twice the instances); the embedded host
 // gets the room of all of them. Prints figures; asserts nothing (bench/README.md).
@@ -228,6 +228,7 @@ class Side {
   async quietStops() {
     const body = wire(await this.ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: REGION, pageSize: 3 })));
     const stops = [];
+    const before = await counters(this.server, METRICS);
     for (const i of body.Instances.Instance) {
       await h.sleep(2000);
       const s = nowMs();
@@ -235,6 +236,11 @@ class Side {
       await h.waitStatus(this.ecs, [i.InstanceId], 'Stopped', 600000);
       stops.push(nowMs() - s);
     }
+    // The state answers ("changed" pulls) the stops cost: news, then the host's report, whose
+    // echo rides in the next answer rather than being one.
+    await h.sleep(2000);
+    const pulls = diff(before, await counters(this.server, METRICS));
+    this.out.stopPulls = (pulls['openecs_agent_pull_requests_total:changed'] || 0) / stops.length;
     this.out.stops = summary(stops);
   }
 
@@ -327,6 +333,7 @@ async function main() {
   line('agent process VmRSS MiB', (r) => (Number.isFinite(r.agentRss) ? fmt(r.agentRss) : 'embedded'));
   line(`restart with ${n} instances, to answering (s)`, (r) => fmt(r.restartMs / 1000));
   line('quiet StopInstance to Stopped p50 / max ms', (r) => `${fmt(r.stops.p50)} / ${fmt(r.stops.max)}`);
+  line('state answers per quiet StopInstance', (r) => fmt(r.stopPulls));
   const pull = (r, k) => r.pulls[`openecs_agent_pull_requests_total:${k}`] || 0;
   line('pulls changed per instance (delay 0)', (r) => fmt(pull(r, 'changed') / r.launched));
   const st = (r, k) => r.pulls[`openecs_state_${k}`] || 0;

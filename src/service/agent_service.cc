@@ -103,9 +103,9 @@ std::vector<RemoteAddress> RemoteAddresses(const State& s, const Host& host,
 // True if `before` and `after` differ only in what a host's report moves and its desired state
 // does not ask anything of it for: the status and task, the power it saw (DesiredVm::observed),
 // the stopped mode and capacity claim that follow from it, the boot's time, the OS being up, the
-// last error and the console's address. Such a change is an echo (Txn::Echo): the host is not
-// woken to hear back what it said. Everything else (desired power, a forced stop, a public
-// address given back) is news to it.
+// last error, the console's address, and a forced stop or reboot that is done. Such a change is
+// an echo (Txn::Echo): the host is not woken to hear back what it said. Everything else (desired
+// power, a forced stop asked for, a public address given back) is news to it.
 bool OnlyObservationsDiffer(Instance before, const Instance& after) {
   before.status = after.status;
   before.task = after.task;
@@ -118,6 +118,9 @@ bool OnlyObservationsDiffer(Instance before, const Instance& after) {
   before.guest_ready = after.guest_ready;
   before.last_error = after.last_error;
   before.vnc_url = after.vnc_url;
+  // A forced stop (or reboot) that has been done: the host holds nothing that depends on it.
+  // One being set (a stop that failed escalates to a hard power-off) is news.
+  if (!after.force_stop) before.force_stop = false;
   return before == after;
 }
 
@@ -330,10 +333,16 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
     auto hit = s.hosts.find(host_id);
     if (hit == s.hosts.end()) return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
     // Read under the shared lock: a commit that concerns the host after this is seen again
-    // by the next pull (its revision is higher), never lost. Echoes of its own reports count
-    // here (they are in the state answered), though they do not wake it.
-    int64_t rev = cloud_.HostStateRevision(host_id, hit->second.vpc_data_plane);
-    if (rev <= since) return DesiredState{rev, false, {}};
+    // by the next pull (its revision is higher), never lost. Only news makes an answer
+    // "changed": a long-poll that ends on its timeout with nothing but echoes of the host's own
+    // reports pending answers "unchanged" (the agent does not reconcile on it), so a host that
+    // long-polls briefly (a real agent waits 500 ms) does not fetch and parse its whole state
+    // twice a second to hear what it said. The echoes ride in the next answer news or a full
+    // sync (since 0) brings; that answer carries the state revision, past them.
+    const bool data_plane = hit->second.vpc_data_plane;
+    int64_t woken = cloud_.HostRevision(host_id, data_plane);
+    if (since > 0 && woken <= since) return DesiredState{woken, false, {}};
+    int64_t rev = cloud_.HostStateRevision(host_id, data_plane);
     const Host& host = hit->second;
     DesiredState out;
     out.revision = rev;

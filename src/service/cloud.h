@@ -389,7 +389,8 @@ class Cloud {
   int64_t HostRevision(const std::string& host_id, bool data_plane);
   // The revision of the state one host would be answered now: HostRevision, or a later commit
   // that only echoed the host's own report (Txn::Echo), which moves it without waking the host.
-  // A pull answers "changed" when this is past its `since`; a long-poll waits for HostRevision.
+  // A pull answers "changed" when HostRevision is past its `since` (or `since` is 0, a full
+  // sync), with this revision; a long-poll waits for HostRevision.
   int64_t HostStateRevision(const std::string& host_id, bool data_plane);
   // Called after every commit that concerns some host, with those hosts, on the committing
   // thread and outside every lock of the cloud (it may Read). One listener: the agent service's

@@ -67,7 +67,7 @@ class InstanceServiceTest : public CloudTest {
   std::unique_ptr<AgentService> agent_;
 };
 
-TEST_F(InstanceServiceTest, AHostIsNotWokenToHearWhatItReportedButItsNextAnswerSaysIt) {
+TEST_F(InstanceServiceTest, AHostIsNotWokenNorAnsweredToHearWhatItReportedButItsNextStateSaysIt) {
   auto ids = *RunInstances(*cloud_, Run(1));
   auto first = agent_->Pull(host_, 0, 0);
   ASSERT_TRUE(first.ok());
@@ -81,12 +81,18 @@ TEST_F(InstanceServiceTest, AHostIsNotWokenToHearWhatItReportedButItsNextAnswerS
   auto waited = agent_->Pull(host_, first->revision, 200);
   ASSERT_TRUE(waited.ok());
   EXPECT_GE(SteadyMillis() - began, 150) << "the echo ended the long-poll";
-  // Its answer carries what the host said all the same.
-  ASSERT_TRUE(waited->changed);
-  ASSERT_EQ(waited->vms.size(), 1u);
-  EXPECT_EQ(waited->vms[0].observed, PowerState::kRunning);
+  // It ends "unchanged" (the host has nothing to do); its next full sync carries what the
+  // host said.
+  EXPECT_FALSE(waited->changed);
+  EXPECT_TRUE(waited->vms.empty());
+  EXPECT_EQ(agent_->Pull(host_, waited->revision, 0)->changed, false);
+  auto full = agent_->Pull(host_, 0, 0);
+  ASSERT_TRUE(full.ok());
+  ASSERT_EQ(full->vms.size(), 1u);
+  EXPECT_EQ(full->vms[0].observed, PowerState::kRunning);
+  EXPECT_GT(full->revision, first->revision);
   // A report the server answers with news (the guest stopped on its own: it is Stopped and
-  // to stay so) ends the long-poll at once.
+  // to stay so) ends the long-poll at once, and its answer carries the echo too.
   int64_t since = waited->revision;
   std::thread host_side([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -100,6 +106,43 @@ TEST_F(InstanceServiceTest, AHostIsNotWokenToHearWhatItReportedButItsNextAnswerS
   ASSERT_TRUE(woken->changed);
   ASSERT_EQ(woken->vms.size(), 1u);
   EXPECT_EQ(woken->vms[0].desired, DesiredPower::kStopped);
+  EXPECT_EQ(woken->vms[0].observed, PowerState::kShutoff);
+}
+
+// A stop that failed escalates to a forced one: news, the host hears it at once. The forced stop
+// done (the report clears force_stop with the status) is an echo: the host is not answered for it.
+TEST_F(InstanceServiceTest, AForcedStopAskedForIsNewsAndOneDoneIsAnEcho) {
+  auto ids = *RunInstances(*cloud_, Run(1));
+  HostSays(ids[0], PowerState::kShutoff);
+  HostSays(ids[0], PowerState::kRunning);
+  PowerRequest stop;
+  stop.account_id = "acct";
+  stop.instance_ids = ids;
+  ASSERT_TRUE(StopInstances(*cloud_, stop).ok());
+  auto asked = agent_->Pull(host_, 0, 0);
+  ASSERT_TRUE(asked.ok());
+  ASSERT_EQ(asked->vms.size(), 1u);
+  EXPECT_FALSE(asked->vms[0].force_stop);
+  std::thread host_side([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    HostSays(ids[0], PowerState::kRunning, /*failed=*/true);
+  });
+  int64_t began = SteadyMillis();
+  auto escalated = agent_->Pull(host_, asked->revision, 5000);
+  host_side.join();
+  ASSERT_TRUE(escalated.ok());
+  EXPECT_LT(SteadyMillis() - began, 4000) << "the escalation did not wake the host";
+  ASSERT_TRUE(escalated->changed);
+  ASSERT_EQ(escalated->vms.size(), 1u);
+  EXPECT_TRUE(escalated->vms[0].force_stop);
+  HostSays(ids[0], PowerState::kShutoff);
+  EXPECT_EQ(Get(ids[0]).status, InstanceStatus::kStopped);
+  EXPECT_FALSE(Get(ids[0]).force_stop);
+  began = SteadyMillis();
+  auto done = agent_->Pull(host_, escalated->revision, 200);
+  ASSERT_TRUE(done.ok());
+  EXPECT_GE(SteadyMillis() - began, 150) << "the forced stop done woke the host";
+  EXPECT_FALSE(done->changed);
 }
 
 TEST_F(InstanceServiceTest, AllocatesDistinctUsableAddresses) {
