@@ -549,7 +549,7 @@ void Cloud::NoteWake(const std::string& kind, const std::string& id, HostWake& w
     wake.hosts.insert(id);
     wake.data_planes = true;
   } else if (ShapesDesiredState(kind)) {
-    wake.all = true;
+    if (!NoteHostWork(state_, kind, id, wake)) wake.all = true;
   }
 }
 

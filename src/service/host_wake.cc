@@ -21,6 +21,43 @@ std::string Seen(const Instance& i) {
 
 }  // namespace
 
+bool NoteHostWork(const State& s, std::string_view kind, const std::string& id, HostWake& wake) {
+  auto host_of = [&](const std::string& instance_id) {
+    auto it = s.instances.find(instance_id);
+    if (it != s.instances.end() && !it->second.host_id.empty())
+      wake.hosts.insert(it->second.host_id);
+  };
+  if (kind == Kind<Invocation>::kName) {
+    auto it = s.invocations.find(id);
+    if (it == s.invocations.end()) return false;
+    for (const auto& t : it->second.targets) host_of(t.instance_id);
+    return true;
+  }
+  if (kind == Kind<GuestRequest>::kName) {
+    auto it = s.guest_requests.find(id);
+    if (it == s.guest_requests.end()) return false;
+    host_of(it->second.instance_id);
+    return true;
+  }
+  if (kind == Kind<TerminalSession>::kName) {
+    auto it = s.terminal_sessions.find(id);
+    if (it == s.terminal_sessions.end()) return false;
+    host_of(it->second.instance_id);
+    return true;
+  }
+  if (kind == Kind<Snapshot>::kName) {
+    auto it = s.snapshots.find(id);
+    if (it == s.snapshots.end() || it->second.host_id.empty()) return false;
+    for (const std::string& host : HostsSharingDisksWith(s, it->second.host_id))
+      wake.hosts.insert(host);
+    for (const auto& [image_id, image] : s.images)
+      if (image.snapshot_id == id && image.status == "Creating" && !image.host_id.empty())
+        wake.hosts.insert(image.host_id);
+    return true;
+  }
+  return false;
+}
+
 void HostFootprints::Apply(std::map<std::string, Footprint>& table, const std::string& id,
                            const Footprint* now, HostWake& wake) {
   auto it = table.find(id);

@@ -14,10 +14,15 @@
 //   - a host record concerns that host and every host with a VPC data plane (its underlay
 //     address is their remote addresses' next hop); its storage is other hosts' disk lists.
 //   - a disk no host has made yet concerns nobody: no host has data of it to keep or remove.
-//   - every other kind that shapes the desired state (networks, security groups, snapshots,
-//     images, key pairs, Cloud Assistant and sessions) concerns every host. They change far
-//     less often than instances and disks, and each reaches hosts in more ways than is worth
-//     tracking.
+//   - work asked of the hosts of some guests (NoteHostWork): a Cloud Assistant invocation
+//     concerns the hosts of its targets, a guest request and a terminal session the host of
+//     their instance; a snapshot the host holding it, the hosts sharing that storage (they keep
+//     its file) and the hosts of custom images being made from it. Each report of a running
+//     command changes its invocation: with many hosts running commands this kept waking all.
+//     One of these gone concerns every host (what it named is not known any more).
+//   - every other kind that shapes the desired state (networks, security groups, images, key
+//     pairs) concerns every host. They change far less often than instances and disks, and
+//     each reaches hosts in more ways than is worth tracking.
 // A record changed in place is seen by its footprint before and after: the footprint before is
 // what this class recorded at the last commit (Rebuild after a load or a revert).
 //
@@ -36,6 +41,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/resources.h"
@@ -58,6 +64,11 @@ struct HostWake {
     return all || (data_plane && data_planes) || hosts.count(host_id) > 0;
   }
 };
+
+// Adds to `wake` the hosts a change of one invocation, guest request, terminal session or
+// snapshot concerns (the rule above), the record being `kind`/`id` in `s` after the commit.
+// False if `kind` is none of those or the record is gone: the caller wakes every host.
+bool NoteHostWork(const State& s, std::string_view kind, const std::string& id, HostWake& wake);
 
 class HostFootprints {
  public:

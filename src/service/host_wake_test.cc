@@ -145,6 +145,71 @@ TEST_F(HostWakeTest, ADiskConcernsItsHostItsInstancesHostAndThePoolsHosts) {
   EXPECT_TRUE(Last().data_planes);
 }
 
+TEST_F(HostWakeTest, WorkAskedOfSomeGuestsHostsConcernsThoseHostsOnly) {
+  Commit([](Txn& txn) {
+    Instance i;
+    i.id = "i-2";
+    i.host_id = "h-b";
+    i.vpc_id = "vpc-1";
+    i.private_ip = "10.0.0.6";
+    txn.Put(i);
+  });
+  // A command run on i-1 (h-a) and i-2 (h-b), and each report that moves it: their hosts.
+  Commit([](Txn& txn) {
+    Invocation inv;
+    inv.id = "t-run";
+    inv.targets = {{"i-1"}, {"i-2"}};
+    txn.Put(inv);
+  });
+  EXPECT_EQ(Last().hosts, (std::set<std::string>{"h-a", "h-b"}));
+  EXPECT_FALSE(Last().all);
+  EXPECT_FALSE(Last().data_planes);
+  Commit([](Txn& txn) {
+    Invocation& inv = txn.state().invocations.at("t-run");
+    inv.targets[0].status = "Running";
+    txn.Touch(inv);
+  });
+  EXPECT_EQ(Last().hosts, (std::set<std::string>{"h-a", "h-b"}));
+  EXPECT_FALSE(Last().all);
+  // A screenshot asked of i-1, a session to i-2: their host.
+  Commit([](Txn& txn) {
+    GuestRequest r;
+    r.id = "gr-1";
+    r.instance_id = "i-1";
+    txn.Put(r);
+  });
+  EXPECT_EQ(Last().hosts, std::set<std::string>{"h-a"});
+  Commit([](Txn& txn) {
+    TerminalSession t;
+    t.id = "s-1";
+    t.instance_id = "i-2";
+    txn.Put(t);
+  });
+  EXPECT_EQ(Last().hosts, std::set<std::string>{"h-b"});
+  // A snapshot on pool storage: every host of the pool (they keep its file), and the host
+  // making an image from it.
+  Commit([](Txn& txn) {
+    CustomImage m;
+    m.id = "m-1";
+    m.snapshot_id = "s-snap";
+    m.host_id = "h-c";
+    txn.Put(m);
+  });
+  Commit([](Txn& txn) {
+    Snapshot snap;
+    snap.id = "s-snap";
+    snap.host_id = "h-p1";
+    txn.Put(snap);
+  });
+  EXPECT_EQ(Last().hosts, (std::set<std::string>{"h-p1", "h-p2", "h-c"}));
+  EXPECT_FALSE(Last().all);
+  // Gone: what it named is not known any more, every host.
+  Commit([](Txn& txn) { txn.Erase<Invocation>("t-run"); });
+  EXPECT_TRUE(Last().all);
+  Commit([](Txn& txn) { txn.Erase<Snapshot>("s-snap"); });
+  EXPECT_TRUE(Last().all);
+}
+
 TEST_F(HostWakeTest, AnEchoMovesItsHostsStateRevisionWithoutWakingIt) {
   int64_t woken = cloud_->HostRevision("h-a", false);
   int64_t state = cloud_->HostStateRevision("h-a", false);
