@@ -226,7 +226,7 @@ AgentService::AgentService(Cloud& cloud)
       })) {
   cloud_.SetWakeListener([waiters = waiters_](const HostWake& wake) { waiters->Wake(wake); });
   reports_ = std::make_unique<ReportApplier>(
-      [this](const std::vector<ReportApplier::Report>& batch) { return ApplyReports(batch); });
+      [this](const std::vector<HostReport>& batch) { return ApplyReports(batch); });
   contact_gauge_ = DefaultMetrics().AddCallbackGauge(
       "openecs_host_contact_age_seconds",
       "Seconds since each registered host's agent last pulled or reported (since this server "
@@ -470,10 +470,10 @@ Status AgentService::Report(const std::string& host_id, const std::vector<Observ
 void AgentService::ReportAsync(const std::string& host_id, std::vector<Observation> obs,
                                std::function<void(const Status&)> done) {
   NoteContact(host_id);
-  reports_->Post({host_id, std::move(obs), std::move(done)});
+  reports_->Post({host_id, std::move(obs)}, std::move(done));
 }
 
-std::vector<Status> AgentService::ApplyReports(const std::vector<ReportApplier::Report>& reports) {
+std::vector<Status> AgentService::ApplyReports(const std::vector<HostReport>& reports) {
   // Which reports are refused, and the consoles of the others' guests, under the shared lock.
   std::vector<Status> out(reports.size(), Ok());
   std::vector<const Observation*> consoles;  // of the reporting hosts' own guests

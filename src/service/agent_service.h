@@ -89,7 +89,7 @@ class AgentService final : public AgentChannel {
   void Answer(const std::string& host_id, int64_t since, const PullDone& done);
   void NoteContact(const std::string& host_id);
   // ReportApplier's `apply`: one status per report, the accepted ones applied in one Write.
-  std::vector<Status> ApplyReports(const std::vector<ReportApplier::Report>& reports);
+  std::vector<Status> ApplyReports(const std::vector<HostReport>& reports);
   Cloud& cloud_;
   SessionHub* hub_ = nullptr;
   int64_t started_ms_;

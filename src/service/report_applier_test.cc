@@ -1,6 +1,7 @@
-// ReportApplier: reports posted while a batch is applied are applied together, in order, each
-// caller gets its own status, a report larger than the limit is a batch alone, and what is
-// queued is applied before the applier goes.
+// ReportApplier (and so common/batch_queue.h): reports posted while a batch is applied are
+// applied together, in order, each caller gets its own status, a report larger than the limit is
+// a batch alone, what is queued is applied before the applier goes, and an `apply` that answers
+// too few leaves nobody waiting.
 #include "service/report_applier.h"
 
 #include <gtest/gtest.h>
@@ -16,7 +17,7 @@
 namespace openecs {
 namespace {
 
-using Report = ReportApplier::Report;
+using Report = HostReport;
 
 // Records each batch's hosts; the first batch blocks until released, so reports posted meanwhile
 // queue behind it. Refuses the reports of host "h-bad".
@@ -55,8 +56,8 @@ TEST(ReportApplierTest, ReportsQueuedMeanwhileAreAppliedTogetherInOrderEachWithI
   {
     ReportApplier applier([&](const std::vector<Report>& r) { return cloud.Apply(r); });
     auto post = [&](int k, const std::string& host) {
-      applier.Post(
-          {host, Observations(1), [&answers, k](const Status& st) { answers[k].set_value(st); }});
+      applier.Post({host, Observations(1)},
+                   [&answers, k](const Status& st) { answers[k].set_value(st); });
     };
     post(0, "h-1");
     while (cloud.Batches() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -78,13 +79,13 @@ TEST(ReportApplierTest, ABatchKeepsToTheLimitButTakesAnOversizedReportAlone) {
   FakeCloud cloud;
   {
     ReportApplier applier([&](const std::vector<Report>& r) { return cloud.Apply(r); });
-    applier.Post({"h-0", Observations(1), {}});
+    applier.Post({"h-0", Observations(1)});
     while (cloud.Batches() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     const size_t half = ReportApplier::kMaxObservations / 2;
-    applier.Post({"h-1", Observations(half), {}});
-    applier.Post({"h-2", Observations(half), {}});
-    applier.Post({"h-3", Observations(1), {}});
-    applier.Post({"h-4", Observations(3 * ReportApplier::kMaxObservations), {}});
+    applier.Post({"h-1", Observations(half)});
+    applier.Post({"h-2", Observations(half)});
+    applier.Post({"h-3", Observations(1)});
+    applier.Post({"h-4", Observations(3 * ReportApplier::kMaxObservations)});
     cloud.hold = false;
   }  // the destructor applies what is queued
   ASSERT_EQ(cloud.batches.size(), 4u);
@@ -104,14 +105,37 @@ TEST(ReportApplierTest, ManyThreadsEveryReportAnsweredOnce) {
     for (int t = 0; t < 8; ++t)
       threads.emplace_back([&] {
         for (int k = 0; k < 200; ++k)
-          applier.Post({"h", Observations(1), [&](const Status& st) {
-                          if (st.ok()) ++answered;
-                        }});
+          applier.Post({"h", Observations(1)}, [&](const Status& st) {
+            if (st.ok()) ++answered;
+          });
       });
     for (auto& t : threads) t.join();
   }
   EXPECT_EQ(applied.load(), 1600);
   EXPECT_EQ(answered.load(), 1600);
+}
+
+// An `apply` that answers fewer reports than it got (a bug in it): the others are answered with
+// an internal error, not left waiting.
+TEST(ReportApplierTest, AnApplyThatAnswersTooFewLeavesNobodyWaiting) {
+  FakeCloud cloud;
+  std::vector<std::promise<Status>> answers(3);
+  {
+    ReportApplier applier([&](const std::vector<Report>& r) {
+      auto out = cloud.Apply(r);
+      out.resize(1);
+      return out;
+    });
+    applier.Post({"h-0", Observations(1)});
+    while (cloud.Batches() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int k = 0; k < 3; ++k)
+      applier.Post({"h-" + std::to_string(k + 1), Observations(1)},
+                   [&answers, k](const Status& st) { answers[k].set_value(st); });
+    cloud.hold = false;
+    EXPECT_TRUE(answers[0].get_future().get().ok());
+    for (int k = 1; k < 3; ++k)
+      EXPECT_EQ(answers[k].get_future().get().error().code, ErrorCode::kInternalError) << k;
+  }
 }
 
 }  // namespace
