@@ -19,11 +19,13 @@
 //     vSwitch per 60,000), waits until all are Running and prints the rate every 10,000;
 //  4. DescribeInstances PageSize=100 over every page: pre-signed v1 GETs on one keep-alive
 //     connection (the server's time plus loopback), and the typed SDK (ACS3: signing, parsing);
-//  5. ecsd's VmRSS per 10,000 instances (what it grew by from the empty cloud), and a restart:
+//  5. ecsd's VmRSS per 10,000 instances (what it grew by from the empty cloud); fifty
+//     RunInstances Amount=1 one at a time (a user's usual call: its accept time); a restart:
 //     how long the server takes to load the cloud and answer again;
 //  6. on the quiet cloud, three StopInstance calls 2 s apart: ms until Stopped (how long a host
-//     agent takes to hear of a change) and the "changed" pulls each cost; and from the delay-0 rows, the pulls, desired-state
-//     bytes and state commits per instance, and a commit's time (and the lock's) on average.
+//     agent takes to hear of a change) and the "changed" pulls each cost; and from the delay-0
+//     rows, the pulls, desired-state bytes and state commits per instance, and a commit's time
+//     (and the lock's) on average.
 // Hosts get --host-vcpus vCPUs each (default: room for twice the instances); the embedded host
 // gets the room of all of them. Prints figures; asserts nothing (bench/README.md).
 const fs = require('node:fs');
@@ -224,6 +226,20 @@ class Side {
     this.out.describe = { raw: summary(raw), sdk: summary(sdk), kib: bytes / calls / 1024 };
   }
 
+  // RunInstances Amount=1, one call after another, on the grown cloud: the accept time of the
+  // call a user makes most.
+  async singles() {
+    const lat = [];
+    const where = await this.placeFor(this.made);
+    for (let i = 0; i < 50; i++) {
+      const s = nowMs();
+      await h.runInstances(this.ecs, where, { amount: 1 });
+      lat.push(nowMs() - s);
+    }
+    this.made += lat.length;
+    this.out.singles = summary(lat);
+  }
+
   // Three StopInstance calls on the quiet cloud, one at a time.
   async quietStops() {
     const body = wire(await this.ecs.describeInstances(new Ecs.DescribeInstancesRequest({ regionId: REGION, pageSize: 3 })));
@@ -281,6 +297,7 @@ class Side {
     this.out.rssPer10k = this.made > made0 ? ((rss1.rssKb - rss0) / 1024) * (10000 / (this.made - made0)) : '-';
     this.out.rss = rss1.rssKb / 1024;
     this.out.agentRss = this.agents ? rssOf(this.agents.child.pid).rssKb / 1024 : NaN;
+    await this.singles();
     await this.start(0);  // a restart with the whole cloud: this.restartMs
     this.out.restartMs = this.restartMs;
     await h.waitFor(async () => (await this.running()) >= this.made, 600000, 500, 'all Running again');
@@ -323,6 +340,7 @@ async function main() {
   }
   line(`RunInstances(100) p99 ms, growing to ${n}`, (r) => fmt(r.grow.lat.p99));
   line(`accepted /s growing to ${n} (to Running)`, (r) => fmt(r.grow.perSec));
+  line(`RunInstances(1) p50 / p99 ms, one at a time at ${n}`, (r) => `${fmt(r.singles.p50)} / ${fmt(r.singles.p99)}`);
   line('scheduler decision per instance (us)', (r) => fmt(r.schedUs));
   line('ecsd CPU s per 1000 launched (delay 0)', (r) => fmt(r.cpuPer1000));
   line('  simulating agent / this load (delay 0)', (r) => `${r.agentCpuPer1000 === undefined ? '-' : fmt(r.agentCpuPer1000)} / ${fmt(r.loadCpuPer1000)}`);
