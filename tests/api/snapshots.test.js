@@ -21,6 +21,7 @@ after(async () => { if (server) await server.destroy(); });
 const describe = async (over = {}) => wire(await ecs.describeSnapshots(new Ecs.DescribeSnapshotsRequest({ regionId: REGION, ...over })));
 const snapshot = async (id) => (await describe({ snapshotIds: JSON.stringify([id]) })).Snapshots.Snapshot[0];
 const create = async (diskId, over = {}) => wire(await ecs.createSnapshot(new Ecs.CreateSnapshotRequest({ diskId, ...over }))).SnapshotId;
+const fakeDelay = (ms) => h.httpRequest({ port: server.port, method: 'POST', path: `/openecs/fake/faults?delay_ms=${ms}` });
 
 test('CreateSnapshot: progressing, then accomplished; refused where ECS refuses', async () => {
   const [inst] = await h.runRunning(ecs, net);
@@ -41,10 +42,13 @@ test('CreateSnapshot: progressing, then accomplished; refused where ECS refuses'
   await expectError(create(fresh), 'IncorrectDiskStatus.NeverAttached', 403);
   await expectError(create('d-nope'), 'InvalidDiskId.NotFound', 404);
   await expectError(create(system.DiskId, { snapshotName: 'x' }), 'InvalidSnapshotName.Malformed', 400);
-  // A disk whose instance is busy (Stopping lasts the fake host's 400 ms delay).
+  // A disk whose instance is busy: the fake host's stop slowed to 2 s, so that Stopping outlasts
+  // the two calls on a loaded machine too (sg_membership.test.js once saw a 50-ms one done).
+  await fakeDelay(2000);
   await ecs.stopInstance(new Ecs.StopInstanceRequest({ instanceId: inst }));
   assert.equal((await h.describeInstance(ecs, inst)).Status, 'Stopping');
   await expectError(create(system.DiskId), 'IncorrectInstanceStatus', 403);
+  await fakeDelay(400);
   await h.waitStatus(ecs, [inst], 'Stopped');
   const second = await create(system.DiskId);
   await h.waitFor(async () => (await snapshot(second)).Status === 'accomplished', 15000, 100, 'second snapshot');
