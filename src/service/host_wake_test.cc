@@ -25,12 +25,16 @@ class HostWakeTest : public CloudTest {
         txn.Put(h);
       }
     });
-    Commit([](Txn& txn) {
+    AddInstance("i-1", "h-a", "10.0.0.5");
+  }
+  // An instance on `host` in vpc-1 at `ip`, in a commit of its own.
+  void AddInstance(const std::string& id, const std::string& host, const std::string& ip) {
+    Commit([&](Txn& txn) {
       Instance i;
-      i.id = "i-1";
-      i.host_id = "h-a";
+      i.id = id;
+      i.host_id = host;
       i.vpc_id = "vpc-1";
-      i.private_ip = "10.0.0.5";
+      i.private_ip = ip;
       txn.Put(i);
     });
   }
@@ -60,14 +64,7 @@ class HostWakeTest : public CloudTest {
 
 TEST_F(HostWakeTest, AnInstanceConcernsItsHostAndItsAddressesConcernTheDataPlanes) {
   // A new instance: its host, and the data planes (its address is new to the VPC).
-  Commit([](Txn& txn) {
-    Instance i;
-    i.id = "i-2";
-    i.host_id = "h-b";
-    i.vpc_id = "vpc-1";
-    i.private_ip = "10.0.0.6";
-    txn.Put(i);
-  });
+  AddInstance("i-2", "h-b", "10.0.0.6");
   EXPECT_EQ(Last().hosts, std::set<std::string>{"h-b"});
   EXPECT_TRUE(Last().data_planes);
   EXPECT_FALSE(Last().all);
@@ -146,14 +143,7 @@ TEST_F(HostWakeTest, ADiskConcernsItsHostItsInstancesHostAndThePoolsHosts) {
 }
 
 TEST_F(HostWakeTest, WorkAskedOfSomeGuestsHostsConcernsThoseHostsOnly) {
-  Commit([](Txn& txn) {
-    Instance i;
-    i.id = "i-2";
-    i.host_id = "h-b";
-    i.vpc_id = "vpc-1";
-    i.private_ip = "10.0.0.6";
-    txn.Put(i);
-  });
+  AddInstance("i-2", "h-b", "10.0.0.6");
   // A command run on i-1 (h-a) and i-2 (h-b), and each report that moves it: their hosts.
   Commit([](Txn& txn) {
     Invocation inv;
