@@ -286,5 +286,31 @@ TEST(PullWaitersTest, AWaiterEndsOnceByAWakeOfItsHostOrAtItsDeadline) {
   EXPECT_EQ(ended[2], (std::pair<std::string, bool>{"h-a", true}));
 }
 
+// Waiters sharing a deadline, some woken before it: each ends once, the woken ones not again at
+// the deadline, the others then, in the order of their deadlines.
+TEST(PullWaitersTest, WaitersSharingADeadlineEndEachOnceWokenOrAtIt) {
+  std::mutex mu;
+  std::vector<std::pair<std::string, bool>> ended;  // host, timed out
+  PullWaiters waiters([&](PullWaiters::Waiter w, bool timed_out) {
+    std::lock_guard<std::mutex> lock(mu);
+    ended.push_back({w.host_id, timed_out});
+  });
+  int64_t at = SteadyMillis() + 200;
+  for (const char* host : {"h-a", "h-b", "h-c", "h-b"})
+    ASSERT_TRUE(waiters.Add({host, false, at, [](bool) {}}, [] { return true; }));
+  ASSERT_TRUE(waiters.Add({"h-d", false, at - 100, [](bool) {}}, [] { return true; }));
+  HostWake b;
+  b.hosts = {"h-b"};
+  waiters.Wake(b);
+  for (int k = 0; k < 100 && waiters.size() > 0; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::lock_guard<std::mutex> lock(mu);
+  using E = std::pair<std::string, bool>;
+  EXPECT_EQ(ended,
+            (std::vector<E>{
+                {"h-b", false}, {"h-b", false}, {"h-d", true}, {"h-a", true}, {"h-c", true}}));
+}
+
 }  // namespace
 }  // namespace openecs

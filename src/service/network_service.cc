@@ -230,24 +230,29 @@ IpPool PoolOf(const State& s, const VSwitch& vsw) {
 int64_t IpPool::InUseCount() const {
   int64_t n = held ? static_cast<int64_t>(held->size()) : 0;
   for (uint32_t ip : taken)
-    if (!held || !held->count(ip)) ++n;
+    if (!held || !held->Holds(ip)) ++n;
   for (uint32_t ip : released)
-    if (held && held->count(ip)) --n;
+    if (held && held->Holds(ip)) --n;
   return n;
 }
 
 std::optional<uint32_t> IpPool::Next() {
-  // Walks the held addresses in order beside the candidate, so a block used densely from its
-  // start costs one pass, not a lookup per address; later calls start where this one ended.
-  uint32_t ip = std::max(cursor_, cidr.first() + 1);
-  auto it = held ? held->lower_bound(ip) : StateIndex::Addresses::const_iterator();
-  for (; ip + 3 <= cidr.last(); ++ip) {
-    while (held && it != held->end() && it->first < ip) ++it;
-    bool held_here = held && it != held->end() && it->first == ip && !released.count(ip);
-    if (held_here || taken.count(ip)) continue;
-    Take(ip);
-    cursor_ = ip + 1;
-    return ip;
+  // Jumps over each run of held addresses (AddressSet::FirstFreeFrom) rather than walking it,
+  // stopping at an address this Write released; later calls start where this one ended.
+  uint64_t ip = std::max(cursor_, cidr.first() + 1);
+  while (ip + 3 <= cidr.last()) {
+    auto at = static_cast<uint32_t>(ip);
+    if (taken.count(at)) {
+      ++ip;
+    } else if (held && held->Holds(at) && !released.count(at)) {
+      uint64_t free = held->FirstFreeFrom(at);
+      auto r = released.upper_bound(at);
+      ip = r != released.end() && *r < free ? *r : free;
+    } else {
+      Take(at);
+      cursor_ = at + 1;
+      return at;
+    }
   }
   return std::nullopt;
 }

@@ -58,7 +58,7 @@ struct IpPool {
 
   bool Usable(uint32_t ip) const { return ip > cidr.first() && ip + 3 <= cidr.last(); }
   bool InUse(uint32_t ip) const {
-    return !released.count(ip) && (taken.count(ip) || (held && held->count(ip)));
+    return !released.count(ip) && (taken.count(ip) || (held && held->Holds(ip)));
   }
   void Take(uint32_t ip) {
     taken.insert(ip);

@@ -1,6 +1,5 @@
 #include "service/pull_waiters.h"
 
-#include <limits>
 #include <vector>
 
 #include "common/clock.h"
@@ -15,26 +14,35 @@ PullWaiters::~PullWaiters() { Stop(); }
 bool PullWaiters::Add(Waiter w, const std::function<bool()>& still_waiting) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_ || !still_waiting()) return false;
-  by_host_.emplace(w.host_id, std::move(w));
-  cv_.notify_one();  // it may be the earliest deadline
+  bool earliest = by_deadline_.empty() || w.deadline_ms < by_deadline_.begin()->first;
+  int64_t deadline = w.deadline_ms;
+  by_deadline_.emplace(deadline, by_host_.emplace(w.host_id, std::move(w)));
+  if (earliest) cv_.notify_one();  // the deadline thread sleeps until a later one
   return true;
+}
+
+PullWaiters::ByHost::iterator PullWaiters::Take(ByHost::iterator it, bool timed_out) {
+  auto [first, last] = by_deadline_.equal_range(it->second.deadline_ms);
+  for (auto d = first; d != last; ++d)
+    if (d->second == it) {
+      by_deadline_.erase(d);
+      break;
+    }
+  ready_(std::move(it->second), timed_out);
+  return by_host_.erase(it);
 }
 
 void PullWaiters::Wake(const HostWake& wake) {
   // `ready_` under the lock (it only queues): once Stop has the lock, no wake is handed out.
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_) return;
-  auto take = [&](std::multimap<std::string, Waiter>::iterator it) {
-    ready_(std::move(it->second), false);
-    return by_host_.erase(it);
-  };
   if (wake.all || wake.data_planes) {
     for (auto it = by_host_.begin(); it != by_host_.end();)
-      it = wake.Concerns(it->first, it->second.data_plane) ? take(it) : std::next(it);
+      it = wake.Concerns(it->first, it->second.data_plane) ? Take(it, false) : std::next(it);
   } else {
     for (const auto& host : wake.hosts)
       for (auto it = by_host_.lower_bound(host); it != by_host_.end() && it->first == host;)
-        it = take(it);
+        it = Take(it, false);
   }
 }
 
@@ -46,25 +54,13 @@ size_t PullWaiters::size() const {
 void PullWaiters::Expire() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopped_) {
-    int64_t now = SteadyMillis(), next = std::numeric_limits<int64_t>::max();
-    std::vector<Waiter> due;
-    for (auto it = by_host_.begin(); it != by_host_.end();) {
-      if (it->second.deadline_ms <= now) {
-        due.push_back(std::move(it->second));
-        it = by_host_.erase(it);
-      } else {
-        next = std::min(next, it->second.deadline_ms);
-        ++it;
-      }
-    }
-    if (!due.empty()) {
-      for (auto& w : due) ready_(std::move(w), true);
-      continue;
-    }
-    if (next == std::numeric_limits<int64_t>::max())
+    int64_t now = SteadyMillis();
+    while (!by_deadline_.empty() && by_deadline_.begin()->first <= now)
+      Take(by_deadline_.begin()->second, true);
+    if (by_deadline_.empty())
       cv_.wait(lock);
     else
-      cv_.wait_for(lock, std::chrono::milliseconds(next - now));
+      cv_.wait_for(lock, std::chrono::milliseconds(by_deadline_.begin()->first - now));
   }
 }
 
@@ -76,6 +72,7 @@ void PullWaiters::Stop() {
     stopped_ = true;
     for (auto& [host, w] : by_host_) left.push_back(std::move(w));
     by_host_.clear();
+    by_deadline_.clear();
     cv_.notify_all();
   }
   if (deadlines_.joinable()) deadlines_.join();

@@ -82,8 +82,7 @@ const std::set<std::string>& StateIndex::DisksOn(const std::string& host_id) con
 void StateIndex::Add(const Held& h, int sign) {
   if (!h.ips.empty()) {
     Addresses& a = addresses_[h.vswitch_id];
-    for (uint32_t ip : h.ips)
-      if ((a[ip] += sign) == 0) a.erase(ip);
+    for (uint32_t ip : h.ips) a.Add(ip, sign);
     // An emptied vSwitch keeps its (empty) entry: an IpPool of the running Write may point at it.
   }
   if (!h.host_id.empty()) {

@@ -27,13 +27,14 @@
 #include <vector>
 
 #include "model/resources.h"
+#include "service/address_set.h"
 
 namespace openecs {
 
 class StateIndex {
  public:
-  // Address -> how many records hold it.
-  using Addresses = std::map<uint32_t, int>;
+  // Address -> how many records hold it, and the runs of held ones (service/address_set.h).
+  using Addresses = AddressSet;
   struct HostUse {
     int64_t cpu = 0, memory_mb = 0, gpu = 0;
     bool operator==(const HostUse&) const = default;
