@@ -17,7 +17,9 @@
 //   Scale: metering writes a line per resource, so an account is metered kMeterChunk resources
 //   per Write (per commit), and the cloud's lock is free between them: at 10,000 instances one
 //   Write of the whole account held it about 330 ms (20,000 lines) and stalled every API call
-//   each 5 s. A line's end_time is how far it is charged, so a pass cut short between its
+//   each 5 s. At 20,000 instances with a thousand hosts reporting, a chunk of 256 held it
+//   6.4 ms at the median (23 ms p99), one of 64 1.8 ms (17.5 ms p99): a call that lands in a
+//   pass waits for one chunk. A line's end_time is how far it is charged, so a pass cut short between its
 //   Writes never charges a resource twice.
 // - Subscriptions are paid up front: RunInstances with PrePaid, RenewInstance and
 //   ModifyInstanceChargeType place an order (a SubscriptionOrder line per billing item) and
@@ -119,7 +121,7 @@ int64_t AddPeriod(int64_t from, int period, std::string_view unit);
 
 // How often the server's timer meters an account, and how many resources one Write meters.
 inline constexpr int64_t kMeterPeriodSeconds = 60;
-inline constexpr size_t kMeterChunk = 256;
+inline constexpr size_t kMeterChunk = 64;
 
 // One billing pass at `now`: metering (every account, or with !meter_all those due), expiries
 // and renewals, overdue accounts, spot. Passes run one at a time.
