@@ -395,7 +395,10 @@ std::string InvocationStatusOf(const Invocation& inv) {
 
 std::vector<DesiredInvocation> InvocationsFor(const State& s, const std::string& host_id) {
   std::vector<DesiredInvocation> out;
-  for (const auto& [id, inv] : s.invocations)
+  for (const std::string& id : s.index.open_invocations()) {
+    auto found = s.invocations.find(id);
+    if (found == s.invocations.end()) continue;
+    const Invocation& inv = found->second;
     for (const auto& t : inv.targets) {
       if (TargetFinished(t)) continue;
       auto it = s.instances.find(t.instance_id);
@@ -427,6 +430,7 @@ std::vector<DesiredInvocation> InvocationsFor(const State& s, const std::string&
       }
       out.push_back(std::move(d));
     }
+  }
   return out;
 }
 
@@ -475,8 +479,10 @@ void ApplyInvocationReport(Txn& txn, const std::string& host_id, const Invocatio
 
 std::vector<DesiredGuestRequest> GuestRequestsFor(const State& s, const std::string& host_id) {
   std::vector<DesiredGuestRequest> out;
-  for (const auto& [id, r] : s.guest_requests) {
-    if (r.state != "pending") continue;
+  for (const std::string& id : s.index.pending_guest_requests()) {
+    auto found = s.guest_requests.find(id);
+    if (found == s.guest_requests.end()) continue;
+    const GuestRequest& r = found->second;
     auto it = s.instances.find(r.instance_id);
     if (it == s.instances.end() || it->second.host_id != host_id) continue;
     out.push_back({id, r.instance_id, r.kind});

@@ -19,8 +19,8 @@
 //   Write of the whole account held it about 330 ms (20,000 lines) and stalled every API call
 //   each 5 s. At 20,000 instances with a thousand hosts reporting, a chunk of 256 held it
 //   6.4 ms at the median (23 ms p99), one of 64 1.8 ms (17.5 ms p99): a call that lands in a
-//   pass waits for one chunk. A line's end_time is how far it is charged, so a pass cut short between its
-//   Writes never charges a resource twice.
+//   pass waits for one chunk. A line's end_time is how far it is charged, so a pass cut short
+//   between its Writes never charges a resource twice.
 // - Subscriptions are paid up front: RunInstances with PrePaid, RenewInstance and
 //   ModifyInstanceChargeType place an order (a SubscriptionOrder line per billing item) and
 //   take its price from the balance; an account without enough (balance + credit line) is

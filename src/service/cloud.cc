@@ -126,7 +126,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->LoadKind<BillingAccount>());
   OPENECS_RETURN_IF_ERROR(c->LoadKind<BillItem>());
   OPENECS_RETURN_IF_ERROR(c->SealPlaintextSecrets());
-  c->state_.index.Rebuild(c->state_.instances, c->state_.enis, c->state_.disks);
+  c->state_.index.Rebuild(c->state_);
   c->footprints_.Rebuild(c->state_);
   const char* check = std::getenv("OPENECS_CHECK_INDEX");
   c->check_index_ = check && std::string(check) == "1";
@@ -292,7 +292,7 @@ Status Cloud::Revert(const WriteBatch& batch) {
       if (st.ok()) st = RevertKind<std::remove_pointer_t<decltype(tag)>>(ids);
     });
   }
-  state_.index.Rebuild(state_.instances, state_.enis, state_.disks);
+  state_.index.Rebuild(state_);
   footprints_.Rebuild(state_);
   return st;
 }
@@ -377,7 +377,7 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
     }
     if (check_index_) {
       StateIndex fresh;
-      fresh.Rebuild(state_.instances, state_.enis, state_.disks);
+      fresh.Rebuild(state_);
       if (!(fresh == state_.index)) {
         LOG_ERROR(
             "the state index differs from the records after a Write (a change to an "

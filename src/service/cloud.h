@@ -284,7 +284,9 @@ OPENECS_KIND(BillItem, "bill_item", bill_items)
 template <typename T>
 void Reindex(State& s, const std::string& id, const T* rec) {
   if constexpr (std::is_same_v<T, Instance> || std::is_same_v<T, NetworkInterface> ||
-                std::is_same_v<T, Disk>)
+                std::is_same_v<T, Disk> || std::is_same_v<T, Snapshot> ||
+                std::is_same_v<T, Invocation> || std::is_same_v<T, GuestRequest> ||
+                std::is_same_v<T, TerminalSession>)
     s.index.Note(id, rec);
 }
 

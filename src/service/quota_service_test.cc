@@ -50,7 +50,7 @@ State Sample() {
   s.eips["eip-1"] = Of<EipAddress>("eip-1", "b");
   s.accounts["a"].id = "a";
   s.accounts["b"].id = "b";
-  s.index.Rebuild(s.instances, s.enis, s.disks);  // as Cloud does at load (state_index.h)
+  s.index.Rebuild(s);  // as Cloud does at load (state_index.h)
   return s;
 }
 

@@ -117,8 +117,10 @@ Status EndTerminalSession(Cloud& cloud, const std::string& account_id,
 
 std::vector<DesiredSession> SessionsFor(const State& s, const std::string& host_id) {
   std::vector<DesiredSession> out;
-  for (const auto& [id, t] : s.terminal_sessions) {
-    if (!IsOpen(t)) continue;
+  for (const std::string& id : s.index.open_sessions()) {
+    auto found = s.terminal_sessions.find(id);
+    if (found == s.terminal_sessions.end()) continue;
+    const TerminalSession& t = found->second;
     auto it = s.instances.find(t.instance_id);
     if (it == s.instances.end() || it->second.host_id != host_id ||
         it->second.status != InstanceStatus::kRunning)

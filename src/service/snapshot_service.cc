@@ -1,5 +1,6 @@
 #include "service/snapshot_service.h"
 
+#include <algorithm>
 #include <set>
 
 #include "common/clock.h"
@@ -230,21 +231,24 @@ void ApplySnapshotReport(Txn& txn, const std::string& host_id, const SnapshotRep
 
 std::vector<DesiredSnapshot> SnapshotsToMake(const State& s, const std::string& host_id) {
   std::vector<DesiredSnapshot> out;
-  for (const auto& [id, snap] : s.snapshots) {
-    if (snap.host_id != host_id || snap.status != "progressing") continue;
-    auto d = s.disks.find(snap.disk_id);
+  for (const std::string& id : s.index.SnapshotsOn(host_id)) {
+    auto it = s.snapshots.find(id);
+    if (it == s.snapshots.end() || it->second.status != "progressing") continue;
+    auto d = s.disks.find(it->second.disk_id);
     if (d == s.disks.end()) continue;  // the disk went first: nothing to copy
-    out.push_back({id, snap.disk_id, d->second.instance_id});
+    out.push_back({id, it->second.disk_id, d->second.instance_id});
   }
   return out;
 }
 
 std::vector<std::string> SnapshotsKept(const State& s, const std::string& host_id) {
+  // Its own, and those of the hosts sharing its storage (it can open their files).
   std::vector<std::string> out;
-  for (const auto& [id, snap] : s.snapshots)
-    if (snap.host_id == host_id ||
-        (!snap.host_id.empty() && CanOpenDisksOf(s, snap.host_id, host_id)))
-      out.push_back(id);
+  for (const std::string& owner : HostsSharingDisksWith(s, host_id)) {
+    const std::set<std::string>& held = s.index.SnapshotsOn(owner);
+    out.insert(out.end(), held.begin(), held.end());
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "common/ipv4.h"
 #include "model/catalogue.h"
+#include "service/cloud.h"
 
 namespace openecs {
 
@@ -48,9 +49,44 @@ void StateIndex::Note(const std::string& id, const Disk* now) {
   Apply(disks_, id, &h);
 }
 
+void StateIndex::Note(const std::string& id, const Snapshot* now) {
+  if (!now) return Apply(snapshots_, id, nullptr);
+  Held h;
+  h.placed = now->host_id;
+  Apply(snapshots_, id, &h);
+}
+
+namespace {
+
+void Mark(std::set<std::string>& open, const std::string& id, bool is_open) {
+  if (is_open)
+    open.insert(id);
+  else
+    open.erase(id);
+}
+
+}  // namespace
+
+void StateIndex::Note(const std::string& id, const Invocation* now) {
+  bool open = false;
+  if (now)
+    for (const auto& t : now->targets) open = open || !TargetFinished(t);
+  Mark(open_invocations_, id, open);
+}
+
+void StateIndex::Note(const std::string& id, const GuestRequest* now) {
+  Mark(pending_requests_, id, now && now->state == "pending");
+}
+
+void StateIndex::Note(const std::string& id, const TerminalSession* now) {
+  Mark(open_sessions_, id, now && now->state != "Closed");
+}
+
 void StateIndex::Apply(std::map<std::string, Held>& by_id, const std::string& id, const Held* now) {
   auto it = by_id.find(id);
-  auto& placed = &by_id == &disks_ ? disks_on_ : instances_on_;
+  auto& placed = &by_id == &disks_       ? disks_on_
+                 : &by_id == &snapshots_ ? snapshots_on_
+                                         : instances_on_;
   if (it != by_id.end()) {
     if (now && it->second == *now) return;
     Add(it->second, -1);
@@ -71,6 +107,12 @@ const std::set<std::string>& StateIndex::InstancesOn(const std::string& host_id)
   static const std::set<std::string> kNone;
   auto it = instances_on_.find(host_id);
   return host_id.empty() || it == instances_on_.end() ? kNone : it->second;
+}
+
+const std::set<std::string>& StateIndex::SnapshotsOn(const std::string& host_id) const {
+  static const std::set<std::string> kNone;
+  auto it = snapshots_on_.find(host_id);
+  return host_id.empty() || it == snapshots_on_.end() ? kNone : it->second;
 }
 
 const std::set<std::string>& StateIndex::DisksOn(const std::string& host_id) const {
@@ -106,13 +148,15 @@ StateIndex::AccountUse StateIndex::account_use(const std::string& account_id) co
   return it == accounts_.end() ? AccountUse{} : it->second;
 }
 
-void StateIndex::Rebuild(const std::map<std::string, Instance>& instances,
-                         const std::map<std::string, NetworkInterface>& enis,
-                         const std::map<std::string, Disk>& disks) {
+void StateIndex::Rebuild(const State& s) {
   *this = StateIndex();
-  for (const auto& [id, i] : instances) Note(id, &i);
-  for (const auto& [id, e] : enis) Note(id, &e);
-  for (const auto& [id, d] : disks) Note(id, &d);
+  for (const auto& [id, i] : s.instances) Note(id, &i);
+  for (const auto& [id, e] : s.enis) Note(id, &e);
+  for (const auto& [id, d] : s.disks) Note(id, &d);
+  for (const auto& [id, snap] : s.snapshots) Note(id, &snap);
+  for (const auto& [id, inv] : s.invocations) Note(id, &inv);
+  for (const auto& [id, r] : s.guest_requests) Note(id, &r);
+  for (const auto& [id, t] : s.terminal_sessions) Note(id, &t);
 }
 
 const StateIndex::Addresses* StateIndex::AddressesOf(const std::string& vswitch_id) const {
@@ -129,8 +173,10 @@ bool StateIndex::operator==(const StateIndex& other) const {
     return true;
   };
   return instances_ == other.instances_ && enis_ == other.enis_ && disks_ == other.disks_ &&
-         hosts_ == other.hosts_ && accounts_ == other.accounts_ &&
+         snapshots_ == other.snapshots_ && hosts_ == other.hosts_ && accounts_ == other.accounts_ &&
          instances_on_ == other.instances_on_ && disks_on_ == other.disks_on_ &&
+         snapshots_on_ == other.snapshots_on_ && open_invocations_ == other.open_invocations_ &&
+         pending_requests_ == other.pending_requests_ && open_sessions_ == other.open_sessions_ &&
          same(addresses_, other.addresses_) && same(other.addresses_, addresses_);
 }
 

@@ -9,12 +9,16 @@
 //   - what the instances holding a claim (Instance::claimed) use on each host;
 //   - each account's instances, their vCPUs and its cloud disks (the quotas' usage,
 //     service/quota_service.h);
-//   - the instances and the disks on each host (Instance::host_id, Disk::host_id), so that a
-//     host's desired state (service/agent_service.h) is built from its own records, not by
-//     reading every instance and disk of the cloud.
+//   - the instances, the disks and the snapshots on each host (Instance::host_id,
+//     Disk::host_id, Snapshot::host_id), so that a host's desired state
+//     (service/agent_service.h) is built from its own records, not by reading every instance,
+//     disk and snapshot of the cloud.
 //
-// Who keeps it current: Txn (service/cloud.h) notes every Put, Touch and Erase of an Instance,
-// a NetworkInterface or a Disk; Cloud rebuilds it whenever it replaces records behind Txn (load,
+//   - the Cloud Assistant invocations, guest requests and terminal sessions hosts still have
+//     to act on (each pull lists them; the finished ones stay as history).
+//
+// Who keeps it current: Txn (service/cloud.h) notes every Put, Touch and Erase of a record of
+// these kinds; Cloud rebuilds it whenever it replaces records behind Txn (load,
 // revert after a failed commit). A record changed in place is seen at its Touch, which every
 // mutator makes after the change anyway (the commit stores only what was touched). With
 // OPENECS_CHECK_INDEX=1 in its environment (scripts/test sets it for every ring), Cloud
@@ -26,10 +30,13 @@
 #include <string>
 #include <vector>
 
+#include "model/assistant.h"
 #include "model/resources.h"
 #include "service/address_set.h"
 
 namespace openecs {
+
+struct State;  // service/cloud.h
 
 class StateIndex {
  public:
@@ -48,9 +55,12 @@ class StateIndex {
   void Note(const std::string& id, const Instance* now);
   void Note(const std::string& id, const NetworkInterface* now);
   void Note(const std::string& id, const Disk* now);
-  void Rebuild(const std::map<std::string, Instance>& instances,
-               const std::map<std::string, NetworkInterface>& enis,
-               const std::map<std::string, Disk>& disks);
+  void Note(const std::string& id, const Snapshot* now);
+  void Note(const std::string& id, const Invocation* now);
+  void Note(const std::string& id, const GuestRequest* now);
+  void Note(const std::string& id, const TerminalSession* now);
+  // From every record of the kinds above (at load, and after a revert).
+  void Rebuild(const State& s);
 
   // The addresses a vSwitch has given out, or null when it never had any. The pointer stays
   // valid while the index lives (a vSwitch whose last address goes keeps an empty entry), so an
@@ -64,6 +74,15 @@ class StateIndex {
   // ("": the disks no host has made yet).
   const std::set<std::string>& InstancesOn(const std::string& host_id) const;
   const std::set<std::string>& DisksOn(const std::string& host_id) const;
+  // The ids of the snapshots a host holds (Snapshot::host_id; none for ""): what its pull lists
+  // to make and to keep, without reading every snapshot of the cloud.
+  const std::set<std::string>& SnapshotsOn(const std::string& host_id) const;
+  // The work hosts are still to do for guests, without the finished records kept for history:
+  // invocations with a target not finished (TargetFinished), pending guest requests, open
+  // terminal sessions.
+  const std::set<std::string>& open_invocations() const { return open_invocations_; }
+  const std::set<std::string>& pending_guest_requests() const { return pending_requests_; }
+  const std::set<std::string>& open_sessions() const { return open_sessions_; }
 
   bool operator==(const StateIndex& other) const;
 
@@ -82,11 +101,12 @@ class StateIndex {
   void Apply(std::map<std::string, Held>& by_id, const std::string& id, const Held* now);
   void Add(const Held& h, int sign);
 
-  std::map<std::string, Held> instances_, enis_, disks_;
+  std::map<std::string, Held> instances_, enis_, disks_, snapshots_;
   std::map<std::string, Addresses> addresses_;
   std::map<std::string, HostUse> hosts_;
   std::map<std::string, AccountUse> accounts_;
-  std::map<std::string, std::set<std::string>> instances_on_, disks_on_;
+  std::map<std::string, std::set<std::string>> instances_on_, disks_on_, snapshots_on_;
+  std::set<std::string> open_invocations_, pending_requests_, open_sessions_;
 };
 
 }  // namespace openecs

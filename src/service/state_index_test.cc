@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "common/ipv4.h"
+#include "service/assistant_service.h"
 #include "service/capacity.h"
 #include "service/cloud_test_fixture.h"
 #include "service/network_service.h"
+#include "service/session_service.h"
+#include "service/snapshot_service.h"
 
 namespace openecs {
 namespace {
@@ -58,7 +61,7 @@ class StateIndexTest : public CloudTest {
   bool MatchesRecords() {
     return cloud_->Read<bool>([](const State& s) {
       StateIndex fresh;
-      fresh.Rebuild(s.instances, s.enis, s.disks);
+      fresh.Rebuild(s);
       return fresh == s.index;
     });
   }
@@ -108,6 +111,107 @@ TEST_F(StateIndexTest, AFullBlockHasNoNextAddressAndAReleasedOneIsFreeAgain) {
     EXPECT_EQ(pool.Next(), std::nullopt);
     return 0;
   });
+}
+
+// What a host's pull lists of snapshots and guest work comes from the index: its own records
+// (and those of hosts sharing its storage), the open ones only, following every change.
+TEST_F(StateIndexTest, APullListsOnlyItsHostsOpenSnapshotAndGuestWork) {
+  ASSERT_TRUE(cloud_
+                  ->Write([](Txn& txn) {
+                    for (const char* id : {"host-2", "host-3"}) {
+                      Host h;
+                      h.id = id;
+                      h.storage = id == std::string("host-2") ? "" : "pool-a";
+                      txn.Put(h);
+                    }
+                    txn.state().hosts.at("host-1").storage = "pool-a";
+                    txn.Touch(txn.state().hosts.at("host-1"));
+                    for (int k : {1, 2}) {
+                      Instance i;
+                      i.id = "i-" + std::to_string(k);
+                      i.host_id = "host-" + std::to_string(k);
+                      i.status = InstanceStatus::kRunning;
+                      txn.Put(i);
+                      Disk d;
+                      d.id = "d-" + std::to_string(k);
+                      d.instance_id = i.id;
+                      d.host_id = i.host_id;
+                      txn.Put(d);
+                    }
+                    // s-1 progressing on host-1, s-2 made on host-3 (same pool), s-3 on host-2.
+                    using S = std::tuple<std::string, std::string, std::string>;
+                    for (const auto& [id, host, status] :
+                         {S{"s-1", "host-1", "progressing"}, S{"s-2", "host-3", "accomplished"},
+                          S{"s-3", "host-2", "progressing"}}) {
+                      Snapshot snap;
+                      snap.id = id;
+                      snap.host_id = host;
+                      snap.status = status;
+                      snap.disk_id = host == "host-2" ? "d-2" : "d-1";
+                      txn.Put(snap);
+                    }
+                    Invocation inv;
+                    inv.id = "t-1";
+                    inv.targets.resize(2);
+                    inv.targets[0].instance_id = "i-1";
+                    inv.targets[1].instance_id = "i-2";
+                    inv.targets[1].status = "Success";
+                    txn.Put(inv);
+                    inv.id = "t-0";  // history: every target finished
+                    inv.targets[0].status = "Failed";
+                    txn.Put(inv);
+                    GuestRequest r;
+                    r.id = "gr-1";
+                    r.instance_id = "i-1";
+                    txn.Put(r);
+                    r.id = "gr-0";
+                    r.state = "done";
+                    txn.Put(r);
+                    TerminalSession t;
+                    t.id = "ts-1";
+                    t.instance_id = "i-1";
+                    txn.Put(t);
+                    return Ok();
+                  })
+                  .ok());
+  auto lists = [&](const std::string& host) {
+    return cloud_->Read<std::vector<std::string>>([&](const State& s) {
+      std::vector<std::string> out;
+      for (const auto& snap : SnapshotsToMake(s, host)) out.push_back("make " + snap.snapshot_id);
+      for (const auto& id : SnapshotsKept(s, host)) out.push_back("keep " + id);
+      for (const auto& inv : InvocationsFor(s, host))
+        out.push_back("run " + inv.invoke_id + " " + inv.instance_id);
+      for (const auto& r : GuestRequestsFor(s, host)) out.push_back("ask " + r.request_id);
+      for (const auto& t : SessionsFor(s, host)) out.push_back("open " + t.session_id);
+      return out;
+    });
+  };
+  using L = std::vector<std::string>;
+  EXPECT_EQ(lists("host-1"),
+            (L{"make s-1", "keep s-1", "keep s-2", "run t-1 i-1", "ask gr-1", "open ts-1"}));
+  EXPECT_EQ(lists("host-2"), (L{"make s-3", "keep s-3"}));
+  EXPECT_EQ(lists("host-3"), (L{"keep s-1", "keep s-2"}));
+  EXPECT_TRUE(MatchesRecords());
+
+  // The work is done, s-1 made, s-3 gone: nothing left to do, the files kept.
+  ASSERT_TRUE(cloud_
+                  ->Write([](Txn& txn) {
+                    State& s = txn.state();
+                    s.invocations.at("t-1").targets[0].status = "Success";
+                    txn.Touch(s.invocations.at("t-1"));
+                    s.guest_requests.at("gr-1").state = "done";
+                    txn.Touch(s.guest_requests.at("gr-1"));
+                    s.terminal_sessions.at("ts-1").state = "Closed";
+                    txn.Touch(s.terminal_sessions.at("ts-1"));
+                    s.snapshots.at("s-1").status = "accomplished";
+                    txn.Touch(s.snapshots.at("s-1"));
+                    txn.Erase<Snapshot>("s-3");
+                    return Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(lists("host-1"), (L{"keep s-1", "keep s-2"}));
+  EXPECT_EQ(lists("host-2"), L{});
+  EXPECT_TRUE(MatchesRecords());
 }
 
 }  // namespace
