@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "api/params.h"
+#include "common/clock.h"
 #include "common/crypto.h"
 #include "common/json_dump.h"
 #include "common/log.h"
@@ -80,6 +81,16 @@ HttpResponse DesiredReply(const json& answer) {
             static_cast<double>(r.body.size()));
   return r;
 }
+// A full sync answered from the state the host holds, revision `base`: an empty delta of it.
+HttpResponse HeldSyncReply(int64_t base) {
+  static CounterFamily& held = DefaultMetrics().Counter(
+      "openecs_agent_held_syncs_total",
+      "Host agents' full syncs answered from the state the host holds (no news for it since a "
+      "state built less than a minute ago), not built again.");
+  held.Inc({});
+  return DesiredReply(
+      json{{"revision", base}, {"changed", true}, {"delta_from", base}, {"delta", json::object()}});
+}
 }  // namespace
 
 json AgentEndpoint::SentStates::Answer(const std::string& host, int64_t base,
@@ -91,10 +102,10 @@ json AgentEndpoint::SentStates::Answer(const std::string& host, int64_t base,
   {
     std::lock_guard<std::mutex> lock(mu);
     auto it = by_host.find(host);
-    if (base > 0 && it != by_host.end() && it->second.first == base) {
-      held = it->second.second;
+    if (base > 0 && it != by_host.end() && it->second.revision == base) {
+      held = it->second.state;
       // Nothing changed for it: the state it holds is the state of this revision too.
-      if (!desired.changed) it->second.first = desired.revision;
+      if (!desired.changed) it->second.revision = desired.revision;
     }
   }
   auto whole = std::make_shared<const json>(desired);
@@ -105,8 +116,15 @@ json AgentEndpoint::SentStates::Answer(const std::string& host, int64_t base,
                          {"delta", MakeStateDelta(*held, *whole)}}
                   : *whole;
   std::lock_guard<std::mutex> lock(mu);
-  by_host[host] = {desired.revision, std::move(whole)};
+  by_host[host] = {desired.revision, std::move(whole), SteadyMillis()};
   return out;
+}
+
+bool AgentEndpoint::SentStates::Fresh(const std::string& host, int64_t base) {
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = by_host.find(host);
+  return base > 0 && it != by_host.end() && it->second.revision == base &&
+         SteadyMillis() - it->second.built_ms < kRebuildAfterMs;
 }
 
 HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
@@ -173,15 +191,23 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       // (from before them) gets whole states, and none is kept for it.
       std::optional<int64_t> base;
       if (query.count("base")) base = std::stoll(query["base"]);
+      // A full sync of a state built lately: a pull since it, answered at once (SentStates).
+      bool held_sync = since == 0 && base && sent_->Fresh(host_id, *base);
+      if (held_sync) {
+        since = *base;
+        wait_ms = 0;
+      }
       HttpResponse r;
-      r.async = [this, host_id, since, wait_ms, base,
+      r.async = [this, host_id, since, wait_ms, base, held_sync,
                  sent = sent_](std::function<void(HttpResponse)> reply) {
         channel_.PullAsync(
             host_id, since, wait_ms,
-            [reply = std::move(reply), host_id, base,
+            [reply = std::move(reply), host_id, base, held_sync,
              sent = std::move(sent)](Result<DesiredState> desired) {
               if (!desired.ok())
                 reply(FromError(desired.error()));
+              else if (held_sync && !desired->changed)
+                reply(HeldSyncReply(*base));
               else
                 reply(DesiredReply(base ? sent->Answer(host_id, *base, *desired) : json(*desired)));
             });

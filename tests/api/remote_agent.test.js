@@ -180,6 +180,40 @@ describe('remote host agent', () => {
     assert.equal((await h.describeInstance(ecs, victim.InstanceId)).Status, 'Running');
   });
 
+  test('a full sync of a state the server built for the host lately is an empty delta of it, not built again', async () => {
+    const token = fs.readFileSync(path.join(server.dataDir, 'agent-token'), 'utf8').trim();
+    const call = (method, target, body, extra = {}) => h.httpRequest({ port: server.port, method, path: target,
+      headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extra }, body });
+    let r = await call('POST', '/openecs/agent/v1/register',
+      JSON.stringify({ name: 'quiet-host', zone_id: h.ZONE_A, vcpus: 0, memory_mb: 0, driver: 'fake' }));
+    assert.equal(r.status, 200, r.body);
+    const { host_id: id, host_key: hostKey } = JSON.parse(r.body);
+    const pull = async (base) => {
+      const got = await call('GET', `/openecs/agent/v1/desired?host_id=${id}&since=0&wait_ms=0&base=${base}`,
+        undefined, { 'x-openecs-host-key': hostKey });
+      assert.equal(got.status, 200, got.body);
+      return JSON.parse(got.body);
+    };
+    const heldSyncs = async () => {
+      const m = await h.httpRequest({ port: server.port, method: 'GET', path: '/metrics' });
+      return Number((/^openecs_agent_held_syncs_total (\S+)$/m.exec(m.body) || [0, 0])[1]);
+    };
+    const whole = await pull(0);
+    assert.equal(whole.changed, true);
+    assert.ok(Array.isArray(whole.vms) && whole.revision > 0, JSON.stringify(whole));
+    const before = await heldSyncs();
+    // Nothing new for the host since: the state it holds, as an empty delta the agent applies
+    // and re-checks its guests against.
+    assert.deepEqual(await pull(whole.revision),
+      { revision: whole.revision, changed: true, delta_from: whole.revision, delta: {} });
+    assert.equal(await heldSyncs(), before + 1);
+    // A state the server did not answer it: built, and answered whole.
+    const other = await pull(whole.revision + 1000);
+    assert.equal(other.delta_from, undefined);
+    assert.deepEqual(other.vms, whole.vms);
+    assert.equal(await heldSyncs(), before + 1);
+  });
+
   test('kill -9 of the server: the agent reconnects and keeps serving at once', { timeout: 60000 }, async () => {
     await server.restart({ kill: true });
     reconnect();
