@@ -338,7 +338,8 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
     // reports pending answers "unchanged" (the agent does not reconcile on it), so a host that
     // long-polls briefly (a real agent waits 500 ms) does not fetch and parse its whole state
     // twice a second to hear what it said. The echoes ride in the next answer news or a full
-    // sync (since 0) brings; that answer carries the state revision, past them.
+    // sync built whole (since 0: the agent endpoint builds one per host at least once a minute)
+    // brings; that answer carries the state revision, past them.
     const bool data_plane = hit->second.vpc_data_plane;
     int64_t woken = cloud_.HostRevision(host_id, data_plane);
     if (since > 0 && woken <= since) return DesiredState{woken, false, {}};

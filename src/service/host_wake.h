@@ -32,7 +32,8 @@
 // a state build on the server and a parse on the host. So an instance change the writer marks
 // as an echo (Txn::Echo) whose footprint did not move puts its host in `echoed`, not `hosts`:
 // the host's state revision moves (Cloud::HostStateRevision) and its next "changed" answer,
-// whatever makes it (news, or the agent's full sync), carries the change; its long-poll is not
+// whatever makes it (news, or a full sync built whole: at least once a minute per host,
+// api/agent_endpoint.h), carries the change; its long-poll is not
 // ended for it, and one that times out with only echoes pending answers "unchanged"
 // (AgentService::PullState). The agent never acts on a state older than its last answer, so
 // nothing it does rests on an echo it has not heard.
