@@ -121,6 +121,8 @@ struct TerminalSession {
 
 // The per-instance states that are over.
 bool TargetFinished(const InvocationTarget& t);
+// A session not Closed (Pending or Connected).
+bool SessionOpen(const TerminalSession& t);
 
 void to_json(nlohmann::json& j, const Command& v);
 void from_json(const nlohmann::json& j, Command& v);

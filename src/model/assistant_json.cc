@@ -9,6 +9,8 @@ bool TargetFinished(const InvocationTarget& t) {
   return t.status != "Pending" && t.status != "Running" && t.status != "Stopping";
 }
 
+bool SessionOpen(const TerminalSession& t) { return t.state != "Closed"; }
+
 OPENECS_JSON(Command, id, version, account_id, region_id, name, description, type, content,
              working_dir, timeout, enable_parameter, parameter_names, launcher, invoke_times,
              creation_time)

@@ -18,8 +18,6 @@ namespace openecs {
 
 namespace {
 
-bool IsOpen(const TerminalSession& t) { return t.state != "Closed"; }
-
 void CloseFd(int& fd) {
   if (fd >= 0) ::close(fd);
   fd = -1;
@@ -67,7 +65,7 @@ Result<StartedSession> StartTerminalSession(Cloud& cloud, const SessionSpec& spe
           "The instance must be Running; it is " + std::string(ToString(inst->status)) + ".");
     int screens = 0;
     for (const auto& [id, t] : s.terminal_sessions) {
-      if (t.instance_id != spec.instance_id || !IsOpen(t) || t.kind != spec.kind) continue;
+      if (t.instance_id != spec.instance_id || !SessionOpen(t) || t.kind != spec.kind) continue;
       if (spec.kind == "shell")
         return MakeError(
             ErrorCode::kSessionLimitExceeded,
@@ -106,7 +104,7 @@ Status EndTerminalSession(Cloud& cloud, const std::string& account_id,
     if (!t)
       return MakeError(ErrorCode::kInvalidSessionIdNotFound,
                        "The specified session " + session_id + " does not exist.");
-    if (!IsOpen(*t)) return Ok();
+    if (!SessionOpen(*t)) return Ok();
     t->state = "Closed";
     t->closed_reason = "ended";
     t->end_time = now_ms;
@@ -189,7 +187,7 @@ Status SessionHub::CheckUser(const std::string& session_id, const std::string& t
                      "The specified session " + session_id + " does not exist.");
   if (token.empty() || !ConstantTimeEquals(Sha256Hex(token), hash->token_sha256))
     return MakeError(ErrorCode::kForbidden, "Wrong or missing session token.");
-  if (!IsOpen(*hash))
+  if (!SessionOpen(*hash))
     return MakeError(ErrorCode::kIncorrectInstanceStatus,
                      "The session is closed (" + hash->closed_reason + ").");
   std::lock_guard<std::mutex> lock(mu_);
@@ -202,7 +200,7 @@ Status SessionHub::CheckUser(const std::string& session_id, const std::string& t
 Status SessionHub::CheckGuest(const std::string& host_id, const std::string& session_id) {
   bool ok = cloud_.Read<bool>([&](const State& s) {
     auto it = s.terminal_sessions.find(session_id);
-    if (it == s.terminal_sessions.end() || !IsOpen(it->second)) return false;
+    if (it == s.terminal_sessions.end() || !SessionOpen(it->second)) return false;
     auto inst = s.instances.find(it->second.instance_id);
     return inst != s.instances.end() && inst->second.host_id == host_id;
   });
@@ -273,7 +271,7 @@ void SessionHub::MaybePair(const std::string& id, const std::shared_ptr<Link>& l
   bool open = false;
   (void)cloud_.Write([&](Txn& txn) -> Status {
     auto it = txn.state().terminal_sessions.find(id);
-    if (it == txn.state().terminal_sessions.end() || !IsOpen(it->second)) return Ok();
+    if (it == txn.state().terminal_sessions.end() || !SessionOpen(it->second)) return Ok();
     open = true;
     link->command_line = it->second.command_line;
     it->second.state = "Connected";
@@ -405,7 +403,7 @@ void SessionHub::MarkClosed(const std::string& id, const std::string& reason,
   int64_t now_ms = cloud_.NowMillis();
   (void)cloud_.Write([&](Txn& txn) -> Status {
     auto it = txn.state().terminal_sessions.find(id);
-    if (it == txn.state().terminal_sessions.end() || !IsOpen(it->second)) return Ok();
+    if (it == txn.state().terminal_sessions.end() || !SessionOpen(it->second)) return Ok();
     it->second.state = "Closed";
     it->second.closed_reason = reason;
     it->second.failed_detail = detail;
@@ -429,7 +427,7 @@ void SessionHub::Sweep() {
   std::vector<std::string> to_forget;
   cloud_.Read<int>([&](const State& s) {
     for (const auto& [id, t] : s.terminal_sessions) {
-      if (!IsOpen(t)) {
+      if (!SessionOpen(t)) {
         if (live.count(id)) to_close.push_back({id, t.closed_reason});
         if (now_ms - t.end_time > int64_t{kSessionRetentionDays} * 86400 * 1000)
           to_forget.push_back(id);

@@ -79,7 +79,7 @@ void StateIndex::Note(const std::string& id, const GuestRequest* now) {
 }
 
 void StateIndex::Note(const std::string& id, const TerminalSession* now) {
-  Mark(open_sessions_, id, now && now->state != "Closed");
+  Mark(open_sessions_, id, now && SessionOpen(*now));
 }
 
 void StateIndex::Apply(std::map<std::string, Held>& by_id, const std::string& id, const Held* now) {
