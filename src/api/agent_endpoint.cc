@@ -93,38 +93,87 @@ HttpResponse HeldSyncReply(int64_t base) {
 }
 }  // namespace
 
-json AgentEndpoint::SentStates::Answer(const std::string& host, int64_t base,
-                                       const DesiredState& desired) {
-  // The delta is made outside the lock (the two builders answer different hosts at once); a
-  // host has one pull at a time, so its entry does not change meanwhile (if it does, the later
-  // answer wins and the agent's next base no longer matches: it gets a whole state).
-  std::shared_ptr<const json> held;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    auto it = by_host.find(host);
-    if (base > 0 && it != by_host.end() && it->second.revision == base) {
-      held = it->second.state;
-      // Nothing changed for it: the state it holds is the state of this revision too.
-      if (!desired.changed) it->second.revision = desired.revision;
-    }
-  }
-  auto whole = std::make_shared<const json>(desired);
-  if (!desired.changed) return *whole;
-  json out = held ? json{{"revision", desired.revision},
-                         {"changed", true},
-                         {"delta_from", base},
-                         {"delta", MakeStateDelta(*held, *whole)}}
-                  : *whole;
-  std::lock_guard<std::mutex> lock(mu);
-  by_host[host] = {desired.revision, std::move(whole), SteadyMillis()};
-  return out;
-}
-
-bool AgentEndpoint::SentStates::Fresh(const std::string& host, int64_t base) {
+std::shared_ptr<const AgentEndpoint::SentStates::Held> AgentEndpoint::SentStates::Holding(
+    const std::string& host, int64_t base) {
   std::lock_guard<std::mutex> lock(mu);
   auto it = by_host.find(host);
-  return base > 0 && it != by_host.end() && it->second.revision == base &&
-         SteadyMillis() - it->second.built_ms < kRebuildAfterMs;
+  if (base <= 0 || it == by_host.end() || it->second.revision != base) return nullptr;
+  return it->second.state;
+}
+
+json AgentEndpoint::SentStates::Answer(const std::string& host, int64_t base,
+                                       const std::shared_ptr<const Held>& held, HostPull pull) {
+  DesiredState& desired = pull.state;
+  if (!desired.changed) {
+    // Nothing changed for it: the state it holds is the state of this revision too.
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = by_host.find(host); held && it != by_host.end() && it->second.state == held)
+      it->second.revision = desired.revision;
+    return desired;
+  }
+  // Made outside the lock (the builders answer different hosts at once); a host has one pull
+  // at a time, so its entry does not change meanwhile (if it does, the later answer wins and
+  // the agent's next base no longer matches: it gets a whole state).
+  auto next = std::make_shared<Held>();
+  std::vector<DesiredVm> built = std::move(desired.vms);
+  desired.vms.clear();
+  next->rest = desired;
+  next->rest.erase("vms");
+  bool all_built = true;
+  size_t k = 0;
+  for (HostPull::Guest& g : pull.guests) {
+    std::shared_ptr<const json> vm;
+    if (g.built && k < built.size()) {
+      vm = std::make_shared<const json>(built[k++]);
+    } else {
+      if (held)
+        if (auto it = held->guests.find(g.instance_id); it != held->guests.end())
+          vm = it->second.second;
+      if (!vm) {  // a bug (the service leaves out only what `held` holds): left out, loudly
+        LOG_ERROR("agent pull for host {}: guest {} neither built nor held", host, g.instance_id);
+        continue;
+      }
+      all_built = false;
+    }
+    next->order.push_back(g.instance_id);
+    next->guests.emplace(g.instance_id, std::make_pair(std::move(g.print), std::move(vm)));
+  }
+  next->built_ms = all_built || !held ? SteadyMillis() : held->built_ms;
+
+  json out;
+  if (held) {
+    // The members but the guests, as any state's (model/state_delta.h); the guests' list by
+    // hand: their order, and those built that differ from what the host holds.
+    json delta = MakeStateDelta(held->rest, next->rest);
+    if (held->order.empty() != next->order.empty()) {
+      json vms = json::array();
+      for (const auto& id : next->order) vms.push_back(*next->guests.at(id).second);
+      delta["set"]["vms"] = std::move(vms);
+    } else if (!next->order.empty()) {
+      json upsert = json::array();
+      for (const auto& id : next->order) {
+        const auto& vm = next->guests.at(id).second;
+        auto was = held->guests.find(id);
+        if (was == held->guests.end() || (was->second.second != vm && *was->second.second != *vm))
+          upsert.push_back(*vm);
+      }
+      if (!upsert.empty() || next->order != held->order)
+        delta["lists"]["vms"] = {
+            {"key", "instance_id"}, {"order", next->order}, {"upsert", std::move(upsert)}};
+    }
+    out = {{"revision", desired.revision},
+           {"changed", true},
+           {"delta_from", base},
+           {"delta", std::move(delta)}};
+  } else {
+    out = next->rest;
+    json vms = json::array();
+    for (const auto& id : next->order) vms.push_back(*next->guests.at(id).second);
+    out["vms"] = std::move(vms);
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  by_host[host] = {desired.revision, std::move(next)};
+  return out;
 }
 
 HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
@@ -191,26 +240,40 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       // (from before them) gets whole states, and none is kept for it.
       std::optional<int64_t> base;
       if (query.count("base")) base = std::stoll(query["base"]);
-      // A full sync of a state built lately: a pull since it, answered at once (SentStates).
-      bool held_sync = since == 0 && base && sent_->Fresh(host_id, *base);
+      // The state the agent holds, if this server answered it (SentStates).
+      std::shared_ptr<const SentStates::Held> held;
+      if (base) held = sent_->Holding(host_id, *base);
+      // A full sync of a state built lately: a pull since it, answered at once. Another full
+      // sync builds every guest (the backstop); a pull since a state builds the guests whose
+      // fingerprint moved.
+      bool held_sync = since == 0 && held && SteadyMillis() - held->built_ms < kRebuildAfterMs;
       if (held_sync) {
         since = *base;
         wait_ms = 0;
       }
+      HeldGuests holds;
+      if (held && since > 0)
+        holds = [held](const std::string& id, const std::string& print) {
+          auto it = held->guests.find(id);
+          return it != held->guests.end() && it->second.first == print;
+        };
       HttpResponse r;
-      r.async = [this, host_id, since, wait_ms, base, held_sync,
+      r.async = [this, host_id, since, wait_ms, base, held_sync, held, holds = std::move(holds),
                  sent = sent_](std::function<void(HttpResponse)> reply) {
         channel_.PullAsync(
             host_id, since, wait_ms,
-            [reply = std::move(reply), host_id, base, held_sync,
-             sent = std::move(sent)](Result<DesiredState> desired) {
-              if (!desired.ok())
-                reply(FromError(desired.error()));
-              else if (held_sync && !desired->changed)
+            [reply = std::move(reply), host_id, base, held_sync, held,
+             sent = std::move(sent)](Result<HostPull> pull) {
+              if (!pull.ok())
+                reply(FromError(pull.error()));
+              else if (held_sync && !pull->state.changed)
                 reply(HeldSyncReply(*base));
+              else if (base)
+                reply(DesiredReply(sent->Answer(host_id, *base, held, std::move(*pull))));
               else
-                reply(DesiredReply(base ? sent->Answer(host_id, *base, *desired) : json(*desired)));
-            });
+                reply(DesiredReply(json(pull->state)));
+            },
+            std::move(holds));
       };
       return r;
     }

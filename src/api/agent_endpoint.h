@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/http_server.h"
 #include "model/agent_protocol.h"
@@ -53,6 +54,11 @@ class AgentEndpoint {
   // (model/state_delta.h). Shared with the answers in flight, which may outlive the endpoint
   // (the agent service answers parked pulls when it stops).
   //
+  // Each guest's state is held with its fingerprint (service/agent_service.h, HostPull): a
+  // pull since the state the host holds builds only the guests whose fingerprint moved, the
+  // others are taken from here as they are, and the delta's upserts are the guests built that
+  // differ. Only a host's own guests are built for its pull, not every guest it has.
+  //
   // A full sync (since 0) from a host that holds the state this server last built for it, less
   // than kRebuildAfterMs ago, is not built again: it is asked as a pull since that state
   // (answered at once); with no news for the host since, the answer is an empty delta of the
@@ -60,21 +66,30 @@ class AgentEndpoint {
   // does). Building every host's whole state at every full sync (a host asks every 10 s) was
   // what a quiet cloud spent its server on: at 100,000 instances on 1,000 hosts, 10,000 guests'
   // states a second, built, serialised and diffed to find nothing. A state is still built
-  // whole for each host at least every kRebuildAfterMs, the backstop for a change that did not
-  // reach a host's revision; the echoes of its own reports (host_wake.h) ride in the next news
-  // or that rebuild.
+  // whole, every guest of it, for each host at least every kRebuildAfterMs: the backstop for a
+  // change that reached neither a host's revision nor a guest's fingerprint. The echoes of a
+  // host's own reports (host_wake.h) ride in the next news or that rebuild.
   struct SentStates {
+    // One state answered, immutable once made (answers in flight read it unlocked).
+    struct Held {
+      nlohmann::json rest;             // its members but `vms`
+      std::vector<std::string> order;  // its guests' instance ids, in order
+      // By instance id: the guest's fingerprint and its DesiredVm as JSON.
+      std::map<std::string, std::pair<std::string, std::shared_ptr<const nlohmann::json>>> guests;
+      int64_t built_ms = 0;  // steady clock: when this server last built every guest of it
+    };
     struct Sent {
       int64_t revision = 0;
-      std::shared_ptr<const nlohmann::json> state;
-      int64_t built_ms = 0;  // steady clock: when this server last built it whole
+      std::shared_ptr<const Held> state;
     };
     std::mutex mu;
     std::map<std::string, Sent> by_host;
-    // What to answer `host`, which holds the state of revision `base` (0: none).
-    nlohmann::json Answer(const std::string& host, int64_t base, const DesiredState& desired);
-    // Whether `host`, holding `base`, was answered a state built less than kRebuildAfterMs ago.
-    bool Fresh(const std::string& host, int64_t base);
+    // The state `host` was last answered if it is of revision `base` (0: none); else null.
+    std::shared_ptr<const Held> Holding(const std::string& host, int64_t base);
+    // What to answer `host`, which holds `held` (of revision `base`; null: nothing this server
+    // answered), for `pull`; keeps the state answered.
+    nlohmann::json Answer(const std::string& host, int64_t base,
+                          const std::shared_ptr<const Held>& held, HostPull pull);
   };
   static constexpr int64_t kRebuildAfterMs = 60000;
   AgentService& channel_;

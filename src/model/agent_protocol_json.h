@@ -30,6 +30,8 @@ void to_json(nlohmann::json& j, const RemoteAddress& v);
 void to_json(nlohmann::json& j, const RoleCredentials& v);
 void from_json(const nlohmann::json& j, RoleCredentials& v);
 void from_json(const nlohmann::json& j, RemoteAddress& v);
+void to_json(nlohmann::json& j, const DesiredVm& v);
+void from_json(const nlohmann::json& j, DesiredVm& v);
 void to_json(nlohmann::json& j, const DesiredState& v);
 void from_json(const nlohmann::json& j, DesiredState& v);
 void to_json(nlohmann::json& j, const GuestSample& v);

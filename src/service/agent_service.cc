@@ -284,13 +284,15 @@ void AgentService::NoteContact(const std::string& host_id) {
 Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t since, int wait_ms) {
   auto answer = std::make_shared<std::promise<Result<DesiredState>>>();
   auto future = answer->get_future();
-  PullAsync(host_id, since, wait_ms,
-            [answer](Result<DesiredState> out) { answer->set_value(std::move(out)); });
+  PullAsync(host_id, since, wait_ms, [answer](Result<HostPull> out) {
+    answer->set_value(out.ok() ? Result<DesiredState>(std::move(out->state))
+                               : Result<DesiredState>(out.error()));
+  });
   return future.get();
 }
 
-void AgentService::PullAsync(const std::string& host_id, int64_t since, int wait_ms,
-                             PullDone done) {
+void AgentService::PullAsync(const std::string& host_id, int64_t since, int wait_ms, PullDone done,
+                             HeldGuests held) {
   NoteContact(host_id);
   {
     std::lock_guard<std::mutex> lock(contact_mu_);
@@ -301,8 +303,8 @@ void AgentService::PullAsync(const std::string& host_id, int64_t since, int wait
     if (it == s.hosts.end()) return std::nullopt;
     return it->second.vpc_data_plane;
   });
-  auto answer = [this, host_id, since, done = std::move(done)](bool) {
-    Answer(host_id, since, done);
+  auto answer = [this, host_id, since, done = std::move(done), held = std::move(held)](bool) {
+    Answer(host_id, since, held, done);
   };
   // An unknown host, or nothing to wait for: answered at once (PullState says which).
   bool waiting = data_plane && wait_ms > 0 &&
@@ -311,25 +313,53 @@ void AgentService::PullAsync(const std::string& host_id, int64_t since, int wait
   if (!waiting) boost::asio::post(builders_, [answer] { answer(false); });
 }
 
-void AgentService::Answer(const std::string& host_id, int64_t since, const PullDone& done) {
+void AgentService::Answer(const std::string& host_id, int64_t since, const HeldGuests& held,
+                          const PullDone& done) {
   static CounterFamily& pulls = DefaultMetrics().Counter(
       "openecs_agent_pull_requests_total",
       "Pulls of desired state served to host agents: changed (a commit concerned the host "
       "since its last pull), full (a full sync: the agent asked for everything), unchanged (the "
       "long-poll ended without a change), error.",
       {"result"});
-  auto out = PullState(host_id, since);
+  auto out = PullState(host_id, since, held);
   {
     std::lock_guard<std::mutex> lock(contact_mu_);
     if (--pulling_[host_id] == 0) pulling_.erase(host_id);
   }
   NoteContact(host_id);
-  pulls.Inc({!out.ok() ? "error" : since == 0 ? "full" : out->changed ? "changed" : "unchanged"});
+  pulls.Inc({!out.ok()            ? "error"
+             : since == 0         ? "full"
+             : out->state.changed ? "changed"
+                                  : "unchanged"});
   done(std::move(out));
 }
 
-Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t since) {
-  return cloud_.Read<Result<DesiredState>>([&](const State& s) -> Result<DesiredState> {
+namespace {
+
+// A guest's fingerprint (agent_service.h, HostPull): `shared` (Cloud::SharedRevision), then the
+// versions of the instance, of each of its disks and of the snapshot each was made from.
+std::string GuestPrint(const State& s, const Instance& i, int64_t shared) {
+  std::string out = std::to_string(shared) + ":" + std::to_string(i.version);
+  for (const auto& disk_id : i.disk_ids) {
+    auto d = s.disks.find(disk_id);
+    if (d == s.disks.end()) continue;
+    out += ":" + std::to_string(d->second.version);
+    if (auto snap = s.snapshots.find(d->second.snapshot_id); snap != s.snapshots.end())
+      out += "/" + std::to_string(snap->second.version);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<HostPull> AgentService::PullState(const std::string& host_id, int64_t since,
+                                         const HeldGuests& held) {
+  static CounterFamily& guests = DefaultMetrics().Counter(
+      "openecs_agent_guest_states_total",
+      "Guests' desired states in host agents' changed pulls: built, or held (the agent holds "
+      "it as it is, by its records' versions, and it is not built again).",
+      {"how"});
+  return cloud_.Read<Result<HostPull>>([&](const State& s) -> Result<HostPull> {
     auto hit = s.hosts.find(host_id);
     if (hit == s.hosts.end()) return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
     // Read under the shared lock: a commit that concerns the host after this is seen again
@@ -342,11 +372,18 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
     // brings; that answer carries the state revision, past them.
     const bool data_plane = hit->second.vpc_data_plane;
     int64_t woken = cloud_.HostRevision(host_id, data_plane);
-    if (since > 0 && woken <= since) return DesiredState{woken, false, {}};
+    HostPull pull;
+    DesiredState& out = pull.state;
+    if (since > 0 && woken <= since) {
+      out = DesiredState{woken, false, {}};
+      return pull;
+    }
     int64_t rev = cloud_.HostStateRevision(host_id, data_plane);
+    // After `rev`: never older than the commits it includes (Cloud::SharedRevision).
+    const int64_t shared = cloud_.SharedRevision(data_plane);
     const Host& host = hit->second;
-    DesiredState out;
     out.revision = rev;
+    int64_t built = 0, kept = 0;
     // Hosts without a VPC data plane need no security group members (the merged rules).
     NetworkIndex index = IndexNetworks(s, host.vpc_data_plane);
     for (const std::string& id : s.index.InstancesOn(host_id)) {
@@ -356,6 +393,15 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
         continue;
       }
       const Instance& i = found->second;
+      HostPull::Guest& guest = pull.guests.emplace_back();
+      guest.instance_id = id;
+      guest.print = GuestPrint(s, i, shared);
+      if (held && held(id, guest.print)) {
+        guest.built = false;
+        ++kept;
+        continue;
+      }
+      ++built;
       DesiredVm vm;
       vm.instance_id = id;
       vm.instance_name = i.name;
@@ -422,7 +468,9 @@ Result<DesiredState> AgentService::PullState(const std::string& host_id, int64_t
     out.guest_requests = GuestRequestsFor(s, host_id);
     out.sessions = SessionsFor(s, host_id);
     out.storage_listed = true;
-    return out;
+    if (built) guests.Add({"built"}, static_cast<double>(built));
+    if (kept) guests.Add({"held"}, static_cast<double>(kept));
+    return pull;
   });
 }
 

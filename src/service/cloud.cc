@@ -570,6 +570,11 @@ int64_t Cloud::HostStateRevision(const std::string& host_id, bool data_plane) {
   return rev;
 }
 
+int64_t Cloud::SharedRevision(bool data_plane) {
+  std::lock_guard<std::mutex> lock(rev_mu_);
+  return data_plane ? std::max(all_hosts_revision_, data_planes_revision_) : all_hosts_revision_;
+}
+
 void Cloud::SetWakeListener(std::function<void(const HostWake&)> listener) {
   std::lock_guard<std::mutex> lock(rev_mu_);
   wake_listener_ = std::move(listener);

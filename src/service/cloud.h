@@ -394,6 +394,11 @@ class Cloud {
   // A pull answers "changed" when HostRevision is past its `since` (or `since` is 0, a full
   // sync), with this revision; a long-poll waits for HostRevision.
   int64_t HostStateRevision(const std::string& host_id, bool data_plane);
+  // The last commit that concerned every host, or (`data_plane`) every host that builds VPCs
+  // (HostWake::all, ::data_planes): what a guest's desired state shares with every other
+  // guest's (networks, groups, addresses, images, key pairs) last changed no later than this.
+  // Read after HostStateRevision, it is never older than the commits that revision includes.
+  int64_t SharedRevision(bool data_plane);
   // Called after every commit that concerns some host, with those hosts, on the committing
   // thread and outside every lock of the cloud (it may Read). One listener: the agent service's
   // long-polls. Set it before agents pull. A call may still run after it is replaced: the

@@ -227,6 +227,103 @@ describe('remote host agent', () => {
   });
 });
 
+// What an agent does with a delta (model/state_delta.h): the state it holds with the delta
+// applied.
+function applyDelta(before, delta) {
+  const out = { ...before };
+  for (const [k, v] of Object.entries(delta.set || {})) {
+    if (v === null) delete out[k]; else out[k] = v;
+  }
+  for (const [k, change] of Object.entries(delta.lists || {})) {
+    const byId = new Map(out[k].map((e) => [e[change.key], e]));
+    for (const e of change.upsert) byId.set(e[change.key], e);
+    out[k] = change.order.map((id) => {
+      assert.ok(byId.has(id), `${k}: ${id} is neither held nor sent`);
+      return byId.get(id);
+    });
+  }
+  return out;
+}
+
+describe('a pull since the state a host holds', () => {
+  let srv;
+  let c;
+  let n;
+  before(async () => {
+    srv = await h.startServer({ extraArgs: ['--no-local-agent'] });
+    c = h.ecsClient(srv);
+    n = await h.createNetwork(c, h.vpcClient(srv), { name: 'held' });
+  });
+  after(async () => { if (srv) await srv.destroy(); });
+
+  test('builds only the guests whose records changed, and its delta gives the state built whole', async () => {
+    const token = fs.readFileSync(path.join(srv.dataDir, 'agent-token'), 'utf8').trim();
+    const call = (method, target, body, extra = {}) => h.httpRequest({ port: srv.port, method, path: target,
+      headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extra }, body });
+    let r = await call('POST', '/openecs/agent/v1/register',
+      JSON.stringify({ name: 'by-hand', zone_id: h.ZONE_A, vcpus: 64, memory_mb: 1 << 17, driver: 'fake' }));
+    assert.equal(r.status, 200, r.body);
+    const { host_id: id, host_key: key } = JSON.parse(r.body);
+    const pull = async (query) => {
+      const got = await call('GET', `/openecs/agent/v1/desired?host_id=${id}&wait_ms=0&${query}`, undefined,
+        { 'x-openecs-host-key': key });
+      assert.equal(got.status, 200, got.body);
+      return JSON.parse(got.body);
+    };
+    const guestStates = async () => {
+      const m = (await h.httpRequest({ port: srv.port, method: 'GET', path: '/metrics' })).body;
+      const of = (how) => Number((new RegExp(`^openecs_agent_guest_states_total\\{how="${how}"\\} (\\S+)$`, 'm').exec(m) || [0, 0])[1]);
+      return { built: of('built'), held: of('held') };
+    };
+    const [a, b, cc] = await h.runInstances(c, n, { amount: 3 });
+    // The host says its guests run (what its agent would report after spawning them).
+    r = await call('POST', `/openecs/agent/v1/report?host_id=${id}`, JSON.stringify({
+      observations: [a, b, cc].map((i) => ({ instance_id: i, power: 'running', operation: 'spawn' })),
+    }), { 'x-openecs-host-key': key });
+    assert.equal(r.status, 200, r.body);
+    await h.waitStatus(c, [a, b, cc], 'Running', 10000);
+
+    // The host's whole state, then each change as a pull since the state it holds.
+    let held = await pull('since=0&base=0');
+    assert.deepEqual(held.vms.map((v) => v.instance_id), [a, b, cc].sort());
+    const wholeNow = async () => {
+      const w = await pull('since=0');  // no base: built whole, and kept nowhere
+      assert.equal(w.delta_from, undefined);
+      return w;
+    };
+    const step = async (change, expectBuilt, expectHeld, expectUpserts) => {
+      await change();
+      const before = await guestStates();
+      const got = await pull(`since=${held.revision}&base=${held.revision}`);
+      const after = await guestStates();
+      assert.equal(got.changed, true);
+      assert.equal(got.delta_from, held.revision);
+      assert.deepEqual({ built: after.built - before.built, held: after.held - before.held },
+        { built: expectBuilt, held: expectHeld });
+      const upserts = ((got.delta.lists || {}).vms || { upsert: [] }).upsert.map((v) => v.instance_id);
+      assert.deepEqual(upserts, expectUpserts);
+      const applied = applyDelta(held, got.delta);
+      const whole = await wholeNow();
+      for (const k of Object.keys(whole)) {
+        if (k === 'revision' || k === 'changed') continue;
+        assert.deepEqual(applied[k], whole[k], `${k} after the delta`);
+      }
+      held = { ...applied, revision: got.revision };
+    };
+    // One guest's record: that guest is built, the other two are taken as the host holds them.
+    await step(() => c.modifyInstanceAttribute(new Ecs.ModifyInstanceAttributeRequest({ instanceId: a, instanceName: 'renamed' })),
+      1, 2, [a]);
+    assert.equal(held.vms.find((v) => v.instance_id === a).instance_name, 'renamed');
+    await step(() => c.stopInstances(new Ecs.StopInstancesRequest({ regionId: REGION, instanceId: [b] })), 1, 2, [b]);
+    // What every guest shares (a security group, here): every guest is built again; none of
+    // them differs for a host that builds no VPC data plane, so none is sent.
+    await step(() => c.createSecurityGroup(new Ecs.CreateSecurityGroupRequest({ regionId: REGION, vpcId: n.vpcId })),
+      3, 0, []);
+    await step(() => c.deleteInstances(new Ecs.DeleteInstancesRequest({ regionId: REGION, instanceId: [cc], force: true })),
+      1, 2, [cc]);
+  });
+});
+
 describe('the agent link over TLS', () => {
   let tlsServer;
   let tlsPort;
