@@ -548,6 +548,9 @@ void Cloud::NoteWake(const std::string& kind, const std::string& id, HostWake& w
     // plane for their remote addresses, its storage for their disk lists).
     wake.hosts.insert(id);
     wake.data_planes = true;
+  } else if (kind == Kind<SecurityGroup>::kName) {
+    // Read only for the merged rules, which hosts without a VPC data plane never get.
+    wake.data_planes = true;
   } else if (ShapesDesiredState(kind)) {
     if (!NoteHostWork(state_, kind, id, wake)) wake.all = true;
   }

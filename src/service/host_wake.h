@@ -20,8 +20,11 @@
 //     its file) and the hosts of custom images being made from it. Each report of a running
 //     command changes its invocation: with many hosts running commands this kept waking all.
 //     One of these gone concerns every host (what it named is not known any more).
-//   - every other kind that shapes the desired state (networks, security groups, images, key
-//     pairs) concerns every host. They change far less often than instances and disks, and
+//   - a security group concerns every host with a VPC data plane: only the merged rules read
+//     it, and a host without one gets none (security_rules.h InstanceNics). A cloud that adds a
+//     group per few thousand instances rebuilt every guest of every host each time.
+//   - every other kind that shapes the desired state (networks, images, key pairs) concerns
+//     every host. They change far less often than instances and disks, and
 //     each reaches hosts in more ways than is worth tracking.
 // A record changed in place is seen by its footprint before and after: the footprint before is
 // what this class recorded at the last commit (Rebuild after a load or a revert).

@@ -125,7 +125,10 @@ TEST_F(HostWakeTest, ADiskConcernsItsHostItsInstancesHostAndThePoolsHosts) {
     g.id = "sg-1";
     txn.Put(g);
   });
-  EXPECT_TRUE(Last().all);
+  // Only the merged rules read a group: the hosts that build VPCs.
+  EXPECT_TRUE(Last().data_planes);
+  EXPECT_FALSE(Last().all);
+  EXPECT_TRUE(Last().hosts.empty());
   Commit([](Txn& txn) {
     Task t;
     t.id = "t-1";
