@@ -29,8 +29,7 @@ int64_t Monitor::Retention(int period) const {
                          : options_.retention_3600;
 }
 
-void Monitor::Accumulate(const std::string& resource, int64_t minute,
-                         const std::map<std::string, double>& deltas, double dt) {
+void Monitor::Accumulate(const std::string& resource, int64_t minute, Deltas deltas, double dt) {
   Bucket& b = open_[resource];
   if (b.ts != minute) {
     if (b.ts >= 0 && !b.values.empty())
@@ -54,29 +53,30 @@ void Monitor::Ingest(const std::vector<GuestSample>& samples,
     }
     const GuestSample& prev = it->second.sample;
     double dt = static_cast<double>(s.at_ms - prev.at_ms) / 1000;
-    std::map<std::string, double> inst;
     int vcpus = std::max(1, s.vcpus);
-    inst[metric::kCpu] =
-        std::min(100 * dt, Grew(s.cpu_ns, prev.cpu_ns) / 1e9 / vcpus * 100);  // percent-seconds
-    for (const char* m : {metric::kDiskReadBytes, metric::kDiskWriteBytes, metric::kDiskReadOps,
-                          metric::kDiskWriteOps, metric::kIntranetRx, metric::kIntranetTx,
-                          metric::kInternetRx, metric::kInternetTx})
-      inst[m] = 0;
+    // The instance's metrics, summed over its disks and interfaces.
+    double cpu = std::min(100 * dt, Grew(s.cpu_ns, prev.cpu_ns) / 1e9 / vcpus * 100);  // %-s
+    double disk_rb = 0, disk_wb = 0, disk_ro = 0, disk_wo = 0;
+    double lan_rx = 0, lan_tx = 0, wan_rx = 0, wan_tx = 0;
     for (const auto& [disk, io] : s.disks) {
       auto p = prev.disks.find(disk);
       if (p == prev.disks.end()) continue;  // new to this guest: a baseline
-      std::map<std::string, double> d = {
-          {metric::kReadBytes, Grew(io.read_bytes, p->second.read_bytes)},
-          {metric::kWriteBytes, Grew(io.write_bytes, p->second.write_bytes)},
-          {metric::kReadOps, Grew(io.read_ops, p->second.read_ops)},
-          {metric::kWriteOps, Grew(io.write_ops, p->second.write_ops)},
-          {metric::kReadNanos, Grew(io.read_ns, p->second.read_ns)},
-          {metric::kWriteNanos, Grew(io.write_ns, p->second.write_ns)}};
-      inst[metric::kDiskReadBytes] += d[metric::kReadBytes];
-      inst[metric::kDiskWriteBytes] += d[metric::kWriteBytes];
-      inst[metric::kDiskReadOps] += d[metric::kReadOps];
-      inst[metric::kDiskWriteOps] += d[metric::kWriteOps];
-      Accumulate(disk, minute, d, dt);
+      double rb = Grew(io.read_bytes, p->second.read_bytes);
+      double wb = Grew(io.write_bytes, p->second.write_bytes);
+      double ro = Grew(io.read_ops, p->second.read_ops);
+      double wo = Grew(io.write_ops, p->second.write_ops);
+      disk_rb += rb;
+      disk_wb += wb;
+      disk_ro += ro;
+      disk_wo += wo;
+      Accumulate(disk, minute,
+                 {{metric::kReadBytes, rb},
+                  {metric::kWriteBytes, wb},
+                  {metric::kReadOps, ro},
+                  {metric::kWriteOps, wo},
+                  {metric::kReadNanos, Grew(io.read_ns, p->second.read_ns)},
+                  {metric::kWriteNanos, Grew(io.write_ns, p->second.write_ns)}},
+                 dt);
     }
     for (const auto& [eni, io] : s.nics) {
       auto p = prev.nics.find(eni);
@@ -102,10 +102,10 @@ void Monitor::Ingest(const std::vector<GuestSample>& samples,
                   {metric::kRxDropped, Grew(io.rx_dropped, p->second.rx_dropped)},
                   {metric::kTxDropped, Grew(io.tx_dropped, p->second.tx_dropped)}},
                  dt);
-      inst[metric::kIntranetRx] += lrx;
-      inst[metric::kIntranetTx] += ltx;
-      inst[metric::kInternetRx] += prx;
-      inst[metric::kInternetTx] += ptx;
+      lan_rx += lrx;
+      lan_tx += ltx;
+      wan_rx += prx;
+      wan_tx += ptx;
       if (io.public_ip.empty() || io.public_ip != p->second.public_ip) continue;
       auto eip = eip_of.find(io.public_ip);
       if (eip != eip_of.end())
@@ -119,7 +119,17 @@ void Monitor::Ingest(const std::vector<GuestSample>& samples,
         traffic_out_[eip != eip_of.end() ? eip->second : s.instance_id] +=
             static_cast<int64_t>(ptx);
     }
-    Accumulate(s.instance_id, minute, inst, dt);
+    Accumulate(s.instance_id, minute,
+               {{metric::kCpu, cpu},
+                {metric::kDiskReadBytes, disk_rb},
+                {metric::kDiskWriteBytes, disk_wb},
+                {metric::kDiskReadOps, disk_ro},
+                {metric::kDiskWriteOps, disk_wo},
+                {metric::kIntranetRx, lan_rx},
+                {metric::kIntranetTx, lan_tx},
+                {metric::kInternetRx, wan_rx},
+                {metric::kInternetTx, wan_tx}},
+               dt);
     it->second = {s, now};
   }
 }
