@@ -79,13 +79,17 @@ test('simulated hosts register one by one and take instances; a stop wakes only 
   // change), not its whole state again.
   assert.ok(b1.delta > b0.delta, `the stop was answered as deltas: ${JSON.stringify([b0, b1])}`);
 
-  // A network change concerns every host that builds VPCs (none here) and the instances'
-  // hosts; a security group change concerns every host.
+  // A security group change concerns only the hosts that build VPCs (none here): the merged
+  // rules are all it shapes. A new vSwitch concerns every host.
   const g0 = await pulls();
   await ecs.authorizeSecurityGroup(new Ecs.AuthorizeSecurityGroupRequest({
     regionId: h.REGION, securityGroupId: net.securityGroupId, ipProtocol: 'tcp', portRange: '80/80', sourceCidrIp: '0.0.0.0/0',
   }));
-  await h.waitFor(async () => (await pulls()).changed - g0.changed >= HOSTS, 10000, 100, 'every host woken by a rule change');
+  await h.sleep(1000);
+  assert.equal((await pulls()).changed - g0.changed, 0, 'no host woken by a rule change');
+  const v0 = await pulls();
+  await h.createVSwitch(h.vpcClient(server), net.vpcId, '192.168.9.0/24');
+  await h.waitFor(async () => (await pulls()).changed - v0.changed >= HOSTS, 10000, 100, 'every host woken by a new vSwitch');
 
   // The stopped instance starts again on its host; the rest keep running.
   await ecs.startInstance(new Ecs.StartInstanceRequest({ instanceId: ids[0] }));
