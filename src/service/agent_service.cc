@@ -336,10 +336,12 @@ void AgentService::Answer(const std::string& host_id, int64_t since, const HeldG
 
 namespace {
 
-// A guest's fingerprint (agent_service.h, HostPull): `shared` (Cloud::SharedRevision), then the
-// versions of the instance, of each of its disks and of the snapshot each was made from.
-std::string GuestPrint(const State& s, const Instance& i, int64_t shared) {
-  std::string out = std::to_string(shared) + ":" + std::to_string(i.version);
+// A guest's fingerprint (agent_service.h, HostPull): whether its host builds VPCs (its
+// interfaces carry merged rules then), `shared` (Cloud::SharedRevision), then the versions of
+// the instance, of each of its disks and of the snapshot each was made from.
+std::string GuestPrint(const State& s, const Instance& i, bool data_plane, int64_t shared) {
+  std::string out =
+      (data_plane ? "d" : "n") + std::to_string(shared) + ":" + std::to_string(i.version);
   for (const auto& disk_id : i.disk_ids) {
     auto d = s.disks.find(disk_id);
     if (d == s.disks.end()) continue;
@@ -395,7 +397,7 @@ Result<HostPull> AgentService::PullState(const std::string& host_id, int64_t sin
       const Instance& i = found->second;
       HostPull::Guest& guest = pull.guests.emplace_back();
       guest.instance_id = id;
-      guest.print = GuestPrint(s, i, shared);
+      guest.print = GuestPrint(s, i, data_plane, shared);
       if (held && held(id, guest.print)) {
         guest.built = false;
         ++kept;

@@ -1,5 +1,7 @@
 #include "service/state_index.h"
 
+#include <algorithm>
+
 #include "common/ipv4.h"
 #include "model/catalogue.h"
 #include "service/cloud.h"
@@ -15,7 +17,14 @@ void AddIp(std::vector<uint32_t>& ips, const std::string& ip) {
 }  // namespace
 
 void StateIndex::Note(const std::string& id, const Instance* now) {
+  if (auto was = instances_.find(id);
+      was != instances_.end() && (!now || was->second.account_id != now->account_id)) {
+    auto of = instances_of_.find(was->second.account_id);
+    of->second.erase(id);
+    if (of->second.empty()) instances_of_.erase(of);
+  }
   if (!now) return Apply(instances_, id, nullptr);
+  instances_of_[now->account_id].insert(id);  // no change if it is there
   Held h;
   h.vswitch_id = now->vswitch_id;
   AddIp(h.ips, now->private_ip);
@@ -159,6 +168,12 @@ void StateIndex::Rebuild(const State& s) {
   for (const auto& [id, t] : s.terminal_sessions) Note(id, &t);
 }
 
+const StateIndex::RankedIds& StateIndex::InstancesOf(const std::string& account_id) const {
+  static const RankedIds kNone;
+  auto it = instances_of_.find(account_id);
+  return it == instances_of_.end() ? kNone : it->second;
+}
+
 const StateIndex::Addresses* StateIndex::AddressesOf(const std::string& vswitch_id) const {
   auto it = addresses_.find(vswitch_id);
   return it == addresses_.end() ? nullptr : &it->second;
@@ -172,8 +187,17 @@ bool StateIndex::operator==(const StateIndex& other) const {
       if (!held.empty() && (!b.count(vsw) || b.at(vsw) != held)) return false;
     return true;
   };
-  return instances_ == other.instances_ && enis_ == other.enis_ && disks_ == other.disks_ &&
-         snapshots_ == other.snapshots_ && hosts_ == other.hosts_ && accounts_ == other.accounts_ &&
+  auto same_ranked = [](const std::map<std::string, RankedIds>& a,
+                        const std::map<std::string, RankedIds>& b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) {
+             return x.first == y.first && x.second.size() == y.second.size() &&
+                    std::equal(x.second.begin(), x.second.end(), y.second.begin());
+           });
+  };
+  return same_ranked(instances_of_, other.instances_of_) && instances_ == other.instances_ &&
+         enis_ == other.enis_ && disks_ == other.disks_ && snapshots_ == other.snapshots_ &&
+         hosts_ == other.hosts_ && accounts_ == other.accounts_ &&
          instances_on_ == other.instances_on_ && disks_on_ == other.disks_on_ &&
          snapshots_on_ == other.snapshots_on_ && open_invocations_ == other.open_invocations_ &&
          pending_requests_ == other.pending_requests_ && open_sessions_ == other.open_sessions_ &&

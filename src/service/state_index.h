@@ -8,7 +8,8 @@
 //     address would be a bug elsewhere, but releasing one of them must not free it);
 //   - what the instances holding a claim (Instance::claimed) use on each host;
 //   - each account's instances, their vCPUs and its cloud disks (the quotas' usage,
-//     service/quota_service.h);
+//     service/quota_service.h), and the ids of its instances in order with their positions,
+//     so that a page of them (DescribeInstances) is found without walking those before it;
 //   - the instances, the disks and the snapshots on each host (Instance::host_id,
 //     Disk::host_id, Snapshot::host_id), so that a host's desired state
 //     (service/agent_service.h) is built from its own records, not by reading every instance,
@@ -25,6 +26,9 @@
 // compares the index with one rebuilt from the records after every Write and aborts on a
 // difference, so a mutator that forgets its Touch fails the tests rather than drifting.
 #include <cstdint>
+#include <ext/pb_ds/assoc_container.hpp>
+#include <ext/pb_ds/tree_policy.hpp>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -51,6 +55,12 @@ class StateIndex {
     bool operator==(const AccountUse&) const = default;
   };
 
+  // Ids in order that also find the id at a position in O(log n) (find_by_order): libstdc++'s
+  // order-statistics tree.
+  using RankedIds =
+      __gnu_pbds::tree<std::string, __gnu_pbds::null_type, std::less<std::string>,
+                       __gnu_pbds::rb_tree_tag, __gnu_pbds::tree_order_statistics_node_update>;
+
   // One record as it is now (null: gone).
   void Note(const std::string& id, const Instance* now);
   void Note(const std::string& id, const NetworkInterface* now);
@@ -70,6 +80,8 @@ class StateIndex {
   const std::map<std::string, HostUse>& host_use() const { return hosts_; }
   // What an account's records use (all zero for one without any).
   AccountUse account_use(const std::string& account_id) const;
+  // The ids of an account's instances, in id order (none for an account without any).
+  const RankedIds& InstancesOf(const std::string& account_id) const;
   // The ids of the instances on a host (none for ""), and of the disks whose data a host holds
   // ("": the disks no host has made yet).
   const std::set<std::string>& InstancesOn(const std::string& host_id) const;
@@ -105,6 +117,7 @@ class StateIndex {
   std::map<std::string, Addresses> addresses_;
   std::map<std::string, HostUse> hosts_;
   std::map<std::string, AccountUse> accounts_;
+  std::map<std::string, RankedIds> instances_of_;  // by account
   std::map<std::string, std::set<std::string>> instances_on_, disks_on_, snapshots_on_;
   std::set<std::string> open_invocations_, pending_requests_, open_sessions_;
 };

@@ -97,6 +97,48 @@ TEST_F(StateIndexTest, FollowsPutsChangesAndErasures) {
   EXPECT_TRUE(MatchesRecords());
 }
 
+TEST_F(StateIndexTest, AnAccountsInstancesAreFoundByTheirPositionInIdOrder) {
+  auto put = [&](const std::string& id, const std::string& account) {
+    return cloud_->Write([&](Txn& txn) {
+      Instance i;
+      i.id = id;
+      i.account_id = account;
+      txn.Put(i);
+      return Ok();
+    });
+  };
+  for (const char* id : {"i-c", "i-a", "i-e", "i-b"}) ASSERT_TRUE(put(id, "acct-1").ok());
+  ASSERT_TRUE(put("i-d", "acct-2").ok());
+  // What a page reads: the id at each position of the account's instances.
+  auto page = [&](const std::string& account) {
+    return cloud_->Read<std::vector<std::string>>([&](const State& s) {
+      const auto& ranked = s.index.InstancesOf(account);
+      std::vector<std::string> out;
+      for (size_t k = 0; k < ranked.size(); ++k) out.push_back(*ranked.find_by_order(k));
+      return out;
+    });
+  };
+  EXPECT_EQ(page("acct-1"), (std::vector<std::string>{"i-a", "i-b", "i-c", "i-e"}));
+  EXPECT_EQ(page("acct-2"), (std::vector<std::string>{"i-d"}));
+  EXPECT_TRUE(page("acct-3").empty());
+  // Released, and moved to another account (changed in place): each list follows.
+  ASSERT_TRUE(cloud_
+                  ->Write([](Txn& txn) {
+                    txn.Erase<Instance>("i-b");
+                    Instance& i = txn.state().instances.at("i-c");
+                    i.account_id = "acct-2";
+                    txn.Touch(i);
+                    return Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(page("acct-1"), (std::vector<std::string>{"i-a", "i-e"}));
+  EXPECT_EQ(page("acct-2"), (std::vector<std::string>{"i-c", "i-d"}));
+  EXPECT_TRUE(MatchesRecords());
+  ReopenCloud();
+  EXPECT_EQ(page("acct-1"), (std::vector<std::string>{"i-a", "i-e"}));
+  EXPECT_TRUE(MatchesRecords());
+}
+
 TEST_F(StateIndexTest, AFullBlockHasNoNextAddressAndAReleasedOneIsFreeAgain) {
   for (int k = 1; k <= 4; ++k)
     ASSERT_TRUE(PutInstance("i-" + std::to_string(k), "10.0.0." + std::to_string(k), 1).ok());
