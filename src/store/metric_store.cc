@@ -1,6 +1,7 @@
 #include "store/metric_store.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "store/sqlite_util.h"
@@ -15,9 +16,11 @@ Error DbError(sqlite3* db, const char* step) { return SqliteError(db, "metrics",
 // significant digits. Every metric of a point covers the same seconds (the monitor adds each
 // sample to all of them), so they are written once; an all-zero metric is "name=0".
 std::string Num(double v) {
+  // As printf's "%.7g" writes it (the standard defines to_chars by it), without its cost: a
+  // minute's points of 60,000 guests are some 180,000 points, a million numbers.
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.7g", v);
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 7);
+  return ec == std::errc() ? std::string(buf, end) : std::string("0");
 }
 
 std::string Encode(const MetricValues& values) {
