@@ -386,8 +386,13 @@ Result<HostPull> AgentService::PullState(const std::string& host_id, int64_t sin
     const Host& host = hit->second;
     out.revision = rev;
     int64_t built = 0, kept = 0;
-    // Hosts without a VPC data plane need no security group members (the merged rules).
-    NetworkIndex index = IndexNetworks(s, host.vpc_data_plane);
+    // Hosts without a VPC data plane need no security group members (the merged rules). Made
+    // only when something reads it: a pull whose guests are all held builds no interface.
+    std::optional<NetworkIndex> indexed;
+    auto index = [&]() -> const NetworkIndex& {
+      if (!indexed) indexed = IndexNetworks(s, host.vpc_data_plane);
+      return *indexed;
+    };
     for (const std::string& id : s.index.InstancesOn(host_id)) {
       auto found = s.instances.find(id);
       if (found == s.instances.end()) {  // a bug elsewhere (OPENECS_CHECK_INDEX finds it)
@@ -450,10 +455,10 @@ Result<HostPull> AgentService::PullState(const std::string& host_id, int64_t sin
       }
       // Interfaces with their merged rules (the costly part) only for hosts that build VPCs;
       // the others get their ids and addresses (monitoring counts traffic per interface).
-      vm.nics = InstanceNics(s, i, index, cloud_.config().public_cidr, host.vpc_data_plane);
+      vm.nics = InstanceNics(s, i, index(), cloud_.config().public_cidr, host.vpc_data_plane);
       out.vms.push_back(std::move(vm));
     }
-    if (host.vpc_data_plane) out.remote = RemoteAddresses(s, host, index);
+    if (host.vpc_data_plane) out.remote = RemoteAddresses(s, host, index());
     // On storage hosts share, every disk of any host of it: one whose instance just moved to
     // another host is not this host's to remove (storage/rbd_storage.h).
     for (const std::string& id : s.index.DisksOn("")) out.pool_disks.push_back(id);
