@@ -5,7 +5,7 @@
 //                                         [--delay-ms 0] [--bin build/bin/ecsd]
 //
 // Starts `ecsd dev --fake-delay-ms 0`, creates the instances with RunInstances Amount=100
-// (10 security groups, one /16 vSwitch), waits until all are Running, then measures
+// (10 security groups, a /16 vSwitch per 60,000 instances), waits until all are Running, then measures
 //   1. typed SDK (ACS3): DescribeInstances PageSize=100, PageNumber cycling over all pages;
 //   2. raw keep-alive v1 GET with pre-signed URLs (server time without SDK parsing);
 //   3. a full NextToken/MaxResults=100 walk over every instance.
@@ -34,13 +34,18 @@ async function main() {
       sgs.push(wire(await ecs.createSecurityGroup(new Ecs.CreateSecurityGroupRequest({ regionId: REGION, vpcId: network.vpcId }))).SecurityGroupId);
     }
 
+    const vswitches = [network.vSwitchId];
     const runLat = [];
     const tCreate = nowMs();
     let lastMark = { made: 0, at: tCreate };
     for (let made = 0, call = 0; made < n; call++) {
       const amount = Math.min(100, n - made);
       const s = nowMs();
-      const ids = await h.runInstances(ecs, { vSwitchId: network.vSwitchId, securityGroupId: sgs[call % sgs.length] }, { amount });
+      // A /16 holds 65,534 addresses: the next vSwitch every 60,000.
+      while (vswitches.length <= Math.floor(made / 60000)) {
+        vswitches.push(await h.createVSwitch(vpc, network.vpcId, `172.${16 + vswitches.length}.0.0/16`));
+      }
+      const ids = await h.runInstances(ecs, { vSwitchId: vswitches[Math.floor(made / 60000)], securityGroupId: sgs[call % sgs.length] }, { amount });
       runLat.push(nowMs() - s);
       made += ids.length;
       // Progress, and how creation slows (or not) as the cloud grows: each 10,000 instances.

@@ -19,7 +19,11 @@
 //        HTTP only (a TLS listener answers 501).
 //
 // `desired` is a long-poll (wait_ms at most 30 s); it is answered off the I/O threads, as is
-// `report`, applied with the other hosts' reports that queued meanwhile.
+// `report`, applied with the other hosts' reports that queued meanwhile, and `metrics`. An I/O
+// thread never waits for the cloud's lock on a host's behalf (the host key is checked against
+// Cloud::HostPassOf): with a thousand hosts a Write is nearly always under way, and an I/O
+// thread waiting for each would keep the users' calls queued behind the hosts' (measured: 46 ms
+// p50 added to RunInstances at 1,000 hosts launching, 4 ms without the waits).
 // Errors: 400 for malformed input, 401 for the agent token, 403 for a host key, 404 for an
 // unknown path, 409 for an unknown host (the agent registers again), 500 when the server
 // cannot do what was asked, 503 when it cannot save it now.

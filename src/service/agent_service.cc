@@ -161,13 +161,12 @@ bool AgentService::KnowsZone(const std::string& zone_id) const {
 }
 
 Status AgentService::Authenticate(const std::string& host_id, const std::string& key) const {
-  return cloud_.Read<Status>([&](const State& s) -> Status {
-    auto it = s.hosts.find(host_id);
-    if (it == s.hosts.end()) return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
-    if (it->second.key_hash.empty() || !ConstantTimeEquals(Sha256Hex(key), it->second.key_hash))
-      return MakeError(ErrorCode::kForbidden, "wrong credential for host " + host_id);
-    return Ok();
-  });
+  // On an I/O thread, before every host request: the pass, not the state's lock.
+  auto pass = cloud_.HostPassOf(host_id);
+  if (!pass) return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
+  if (pass->key_hash.empty() || !ConstantTimeEquals(Sha256Hex(key), pass->key_hash))
+    return MakeError(ErrorCode::kForbidden, "wrong credential for host " + host_id);
+  return Ok();
 }
 
 Result<std::string> AgentService::Register(const HostInfo& info) {
@@ -298,11 +297,8 @@ void AgentService::PullAsync(const std::string& host_id, int64_t since, int wait
     std::lock_guard<std::mutex> lock(contact_mu_);
     ++pulling_[host_id];  // a long-poll: it is there all along
   }
-  auto data_plane = cloud_.Read<std::optional<bool>>([&](const State& s) -> std::optional<bool> {
-    auto it = s.hosts.find(host_id);
-    if (it == s.hosts.end()) return std::nullopt;
-    return it->second.vpc_data_plane;
-  });
+  std::optional<bool> data_plane;  // unknown host: answered at once (PullState refuses it)
+  if (auto pass = cloud_.HostPassOf(host_id)) data_plane = pass->vpc_data_plane;
   auto answer = [this, host_id, since, done = std::move(done), held = std::move(held)](bool) {
     Answer(host_id, since, held, done);
   };

@@ -67,7 +67,8 @@ class AgentService final : public AgentChannel {
   // a host. Returns {host id, credential}.
   Result<std::pair<std::string, std::string>> Enrol(const HostInfo& host, const std::string& key);
   // Ok if `key` is host `host_id`'s credential; Forbidden otherwise (or if the host
-  // never enrolled); InvalidParameter if the host is unknown (the agent enrols again).
+  // never enrolled); InvalidParameter if the host is unknown (the agent enrols again). Never
+  // waits for the cloud's lock (Cloud::HostPassOf): it runs on the HTTP I/O threads.
   Status Authenticate(const std::string& host_id, const std::string& key) const;
   // True if `zone_id` is one of the region's zones (a host elsewhere would never be used).
   bool KnowsZone(const std::string& zone_id) const;
@@ -78,7 +79,8 @@ class AgentService final : public AgentChannel {
   // with the state as soon as a commit concerns the host (service/host_wake.h) or at once if one
   // did since `since`; with `changed=false` and the host's revision after `wait_ms` without one.
   // The guests `held` says the caller holds as they are are not built (HostPull); without it,
-  // all are.
+  // all are. The call itself never waits for the cloud's lock (the building does, off the
+  // caller's thread).
   using PullDone = std::function<void(Result<HostPull>)>;
   void PullAsync(const std::string& host_id, int64_t since, int wait_ms, PullDone done,
                  HeldGuests held = nullptr);

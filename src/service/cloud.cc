@@ -128,6 +128,7 @@ Result<std::unique_ptr<Cloud>> Cloud::Open(Store* store, CloudConfig config) {
   OPENECS_RETURN_IF_ERROR(c->SealPlaintextSecrets());
   c->state_.index.Rebuild(c->state_);
   c->footprints_.Rebuild(c->state_);
+  c->SyncHostPass("");
   const char* check = std::getenv("OPENECS_CHECK_INDEX");
   c->check_index_ = check && std::string(check) == "1";
   if (c->shared_) {
@@ -294,6 +295,7 @@ Status Cloud::Revert(const WriteBatch& batch) {
   }
   state_.index.Rebuild(state_);
   footprints_.Rebuild(state_);
+  SyncHostPass("");
   return st;
 }
 
@@ -449,6 +451,9 @@ Status Cloud::Write(const std::function<Status(Txn&)>& fn) {
         Kind<std::remove_pointer_t<decltype(tag)>>::Table(state_)[d.id].version = d.version;
       });
     }
+    for (const auto* docs : {&batch.puts, &batch.deletes})
+      for (const auto& d : *docs)
+        if (d.kind == Kind<Host>::kName) SyncHostPass(d.id);
     if (shared_ && !batch.empty()) ++applied_revision_;
     if (scope && state_.idempotency.count(scope->key())) scope->recorded = true;
     ObserveWrite(locked, commit_took, batch.puts.size() + batch.deletes.size());
@@ -504,6 +509,7 @@ void Cloud::ApplyFeed(const ChangeFeed& feed, HostWake& wake, bool& bump) {
       ApplyDoc<std::remove_pointer_t<decltype(tag)>>(d);
     });
     if (!known) continue;  // a kind a newer server writes
+    if (d.kind == Kind<Host>::kName) SyncHostPass(d.id);
     bump |= ShapesDesiredState(d.kind);
     NoteWake(d.kind, d.id, wake);
   }
@@ -554,6 +560,27 @@ void Cloud::NoteWake(const std::string& kind, const std::string& id, HostWake& w
   } else if (ShapesDesiredState(kind)) {
     if (!NoteHostWork(state_, kind, id, wake)) wake.all = true;
   }
+}
+
+std::optional<Cloud::HostPass> Cloud::HostPassOf(const std::string& host_id) const {
+  std::lock_guard<std::mutex> lock(pass_mu_);
+  auto it = host_passes_.find(host_id);
+  if (it == host_passes_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Cloud::SyncHostPass(const std::string& id) {
+  std::lock_guard<std::mutex> lock(pass_mu_);
+  auto pass_of = [](const Host& h) { return HostPass{h.key_hash, h.vpc_data_plane}; };
+  if (id.empty()) {
+    host_passes_.clear();
+    for (const auto& [host_id, h] : state_.hosts) host_passes_.emplace(host_id, pass_of(h));
+    return;
+  }
+  if (auto it = state_.hosts.find(id); it != state_.hosts.end())
+    host_passes_[id] = pass_of(it->second);
+  else
+    host_passes_.erase(id);
 }
 
 int64_t Cloud::HostRevision(const std::string& host_id, bool data_plane) {

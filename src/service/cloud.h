@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -399,6 +400,17 @@ class Cloud {
   // guest's (networks, groups, addresses, images, key pairs) last changed no later than this.
   // Read after HostStateRevision, it is never older than the commits that revision includes.
   int64_t SharedRevision(bool data_plane);
+  // What an agent's request needs before it is queued, read without the cloud's lock: I/O
+  // threads serve every host's pulls and reports, and one waiting for a Write (a commit holds
+  // the exclusive lock for milliseconds, and with a thousand hosts one is nearly always under
+  // way) leaves the users' calls queued behind it. Kept beside the records, under the exclusive
+  // lock, by every way a host record changes: a Write's commit (a failed one reverts it with
+  // the records), another server's commit taken in, and the load at start.
+  struct HostPass {
+    std::string key_hash;  // Host::key_hash
+    bool vpc_data_plane = false;
+  };
+  std::optional<HostPass> HostPassOf(const std::string& host_id) const;
   // Called after every commit that concerns some host, with those hosts, on the committing
   // thread and outside every lock of the cloud (it may Read). One listener: the agent service's
   // long-polls. Set it before agents pull. A call may still run after it is replaced: the
@@ -440,6 +452,9 @@ class Cloud {
   std::map<std::string, std::set<std::string>> unsealed_;  // kind -> ids, during Open only
   // After a failed commit: the batch's records in memory become what the store holds again.
   Status Revert(const WriteBatch& batch);
+  // Makes host `id`'s pass (HostPassOf) what state_ holds; "" rebuilds all (requires mu_,
+  // exclusively).
+  void SyncHostPass(const std::string& id);
   // Adds to `wake` the hosts whose desired state the commit of one touched or erased record
   // can change (under the exclusive lock, before the commit).
   void NoteWake(const std::string& kind, const std::string& id, HostWake& wake, bool echo = false);
@@ -473,7 +488,10 @@ class Cloud {
   std::map<std::string, int64_t> host_revision_;
   std::map<std::string, int64_t> host_echo_revision_;  // by the commits that only echoed it
   std::function<void(const HostWake&)> wake_listener_;
-  HostFootprints footprints_;  // guarded by mu_
+  HostFootprints footprints_;                    // guarded by mu_
+  mutable std::mutex pass_mu_;                   // held alone, never waiting for mu_
+  std::map<std::string, HostPass> host_passes_;  // guarded by pass_mu_, written under mu_ too
+
   std::mutex reload_mu_;
   int64_t last_reload_ms_ = 0;
   // Shared stores: the store's revision this cache holds (guarded by mu_), and the follower.

@@ -92,6 +92,33 @@ TEST_F(SharedCloudTest, EachServerSeesTheOthersWrites) {
   EXPECT_TRUE(Eventually(b(), "vpc-1", "(none)"));
 }
 
+// A host enrolled through one server is let in by the other (Cloud::HostPassOf, read by the
+// agents' requests without the state's lock), and a host removed on one is unknown to both.
+TEST_F(SharedCloudTest, AHostsPassReachesTheOtherServer) {
+  ASSERT_TRUE(a().Write([](Txn& txn) {
+                   Host h;
+                   h.id = "host-1";
+                   h.key_hash = "k1";
+                   h.vpc_data_plane = true;
+                   txn.Put(h);
+                   return Ok();
+                 })
+                  .ok());
+  b().CatchUp();
+  auto pass = b().HostPassOf("host-1");
+  ASSERT_TRUE(pass);
+  EXPECT_EQ(pass->key_hash, "k1");
+  EXPECT_TRUE(pass->vpc_data_plane);
+  ASSERT_TRUE(b().Write([](Txn& txn) {
+                   txn.Erase<Host>("host-1");
+                   return Ok();
+                 })
+                  .ok());
+  EXPECT_FALSE(b().HostPassOf("host-1"));
+  a().CatchUp();
+  EXPECT_FALSE(a().HostPassOf("host-1"));
+}
+
 // A Write runs on the records as the store has them, whatever the follower has taken in yet:
 // it sees the other server's commit made just before, and the two servers' writes to one
 // record, interleaved, lose none (no conflict error, no lost update).
