@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <optional>
 #include <thread>
@@ -112,6 +113,28 @@ TEST_F(AgentAuthTest, TheKeyCheckFollowsTheHostRecordThroughChangesAndARestart) 
                   .ok());
   EXPECT_EQ(AuthCode(host_id_, key_), ErrorCode::kUnknownHost);
   EXPECT_FALSE(cloud_->HostPassOf(host_id_));
+}
+
+// The state's lock lets a waiting Write in before later Reads (common/rw_lock.h): a Read inside
+// a Read (the same thread, the same cloud) must not queue behind that Write, which waits for the
+// outer Read.
+TEST_F(AgentAuthTest, AReadInsideAReadGoesOnWhileAWriteWaits) {
+  std::promise<void> outer_in;
+  auto reader = std::async(std::launch::async, [&] {
+    return cloud_->Read<bool>([&](const State&) {
+      outer_in.set_value();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the Write comes meanwhile
+      return cloud_->Read<bool>([](const State& s) { return !s.hosts.empty(); });
+    });
+  });
+  outer_in.get_future().wait();
+  std::thread writer([&] { EXPECT_TRUE(cloud_->Write([](Txn&) { return Ok(); }).ok()); });
+  if (reader.wait_for(seconds(10)) != std::future_status::ready) {
+    ADD_FAILURE() << "a Read inside a Read waited for a Write that waited for it";
+    std::_Exit(1);  // the two threads wait for each other forever
+  }
+  EXPECT_TRUE(reader.get());
+  writer.join();
 }
 
 }  // namespace

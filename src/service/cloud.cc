@@ -519,7 +519,7 @@ int Cloud::CatchUp() {
   if (!shared_) return 0;
   int64_t since;
   {
-    std::shared_lock lock(mu_);
+    ReadHold hold(*this);
     since = applied_revision_;
   }
   auto feed = store_->ChangesSince(since);

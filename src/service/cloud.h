@@ -26,6 +26,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/rw_lock.h"
 #include "common/secret_box.h"
 #include "model/assistant.h"
 #include "model/billing.h"
@@ -371,10 +372,13 @@ class Cloud {
   // The audit trail (CloudConfig::audit), or null.
   AuditLog* audit() const { return config_.audit; }
 
-  // Runs `fn` under the shared lock. `fn` must not keep references past its return.
+  // Runs `fn` under the shared lock. `fn` must not keep references past its return. A Read
+  // inside another Read of the same cloud (on one thread) runs under the hold it is in: the
+  // lock lets a waiting Write in first (common/rw_lock.h), so taking it again could wait for
+  // that Write while the Write waits for the outer Read.
   template <typename R>
   R Read(const std::function<R(const State&)>& fn) const {
-    std::shared_lock lock(mu_);
+    ReadHold hold(*this);
     return fn(state_);
   }
   // Runs `fn` under the exclusive lock and commits what it touched if it returns Ok.
@@ -474,7 +478,30 @@ class Cloud {
 
   Store* store_;
   CloudConfig config_;
-  mutable std::shared_mutex mu_;
+  // The state's lock: a waiting Write goes before the Reads that come after it.
+  mutable WriterFirstSharedMutex mu_;
+  // A hold of mu_ shared by this thread, or none if it holds one already (Read in a Read).
+  class ReadHold {
+   public:
+    explicit ReadHold(const Cloud& c) : cloud_(&c) {
+      for (const Cloud* held : held_) nested_ |= held == cloud_;
+      if (nested_) return;
+      cloud_->mu_.lock_shared();
+      held_.push_back(cloud_);
+    }
+    ~ReadHold() {
+      if (nested_) return;
+      held_.pop_back();
+      cloud_->mu_.unlock_shared();
+    }
+    ReadHold(const ReadHold&) = delete;
+    ReadHold& operator=(const ReadHold&) = delete;
+
+   private:
+    static inline thread_local std::vector<const Cloud*> held_;
+    const Cloud* cloud_;
+    bool nested_ = false;
+  };
   State state_;
   bool check_index_ = false;  // OPENECS_CHECK_INDEX=1: verify State::index after every Write
   std::mutex rev_mu_;

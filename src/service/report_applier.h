@@ -26,7 +26,10 @@ struct HostReport {
 
 class ReportApplier : public BatchQueue<HostReport> {
  public:
-  static constexpr size_t kMaxObservations = 4096;
+  // A batch is one Write, and the users' calls wait out its hold of the exclusive lock: 4,096
+  // held it for 18 ms on average while 1,000 hosts launched (RunInstances(1) p99 193 ms at
+  // 60,000 instances); a few hundred keep a hold to a few ms at the cost of more commits.
+  static constexpr size_t kMaxObservations = 512;
   explicit ReportApplier(Handle apply);
 };
 
