@@ -68,15 +68,9 @@ void AuditLog::Writer() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stop_; });
-    std::vector<AuditEvent> batch(std::make_move_iterator(queue_.begin()),
-                                  std::make_move_iterator(queue_.end()));
-    queue_.clear();
     bool stopping = stop_;
     lock.unlock();
-    if (!batch.empty()) {
-      if (Status st = Commit(batch); !st.ok())
-        LOG_WARN("audit: {} events lost: {}", batch.size(), st.error().message);
-    }
+    (void)CommitQueued();
     if (int64_t now = NowMillis(); now - pruned > 3600 * 1000) {
       (void)Prune(now);
       pruned = now;
@@ -86,18 +80,26 @@ void AuditLog::Writer() {
   }
 }
 
-void AuditLog::Flush() {
+void AuditLog::Flush() { (void)CommitQueued(); }
+
+Status AuditLog::CommitQueued() {
+  // The connection first, then the queue: a batch the writer took is committed before a Flush
+  // that came after it takes what is left, so a Flush returns only when every event recorded
+  // before it is committed (LookupEvents flushes, then reads).
+  std::lock_guard<std::mutex> db_lock(db_mu_);
   std::vector<AuditEvent> batch;
   {
     std::lock_guard<std::mutex> lock(mu_);
     batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
     queue_.clear();
   }
-  if (!batch.empty()) (void)Commit(batch);
+  if (batch.empty()) return Ok();
+  Status st = Commit(batch);
+  if (!st.ok()) LOG_WARN("audit: {} events lost: {}", batch.size(), st.error().message);
+  return st;
 }
 
-Status AuditLog::Commit(std::vector<AuditEvent>& batch) {
-  std::lock_guard<std::mutex> lock(db_mu_);
+Status AuditLog::Commit(const std::vector<AuditEvent>& batch) {
   if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
     return DbError(db_, "begin");
   Stmt ins;

@@ -67,7 +67,8 @@ class AuditLog {
   // (`ecsd audit export`).
   Status Export(const std::string& account_id, int64_t from_ms, int64_t to_ms,
                 const std::function<void(const AuditEvent&)>& emit);
-  // Commits what is queued now (tests, shutdown).
+  // Returns when every event recorded before the call is committed (what the writer took
+  // already included): LookupEvents calls it, so an answer holds the calls made before it.
   void Flush();
   // Deletes events older than the retention (the writer does it hourly).
   Status Prune(int64_t now_ms);
@@ -76,7 +77,10 @@ class AuditLog {
  private:
   AuditLog(sqlite3* db, int64_t retention) : db_(db), retention_s_(retention) {}
   void Writer();
-  Status Commit(std::vector<AuditEvent>& batch);
+  // Takes the connection, then what is queued, and commits it (a failure is logged: those
+  // events are lost).
+  Status CommitQueued();
+  Status Commit(const std::vector<AuditEvent>& batch);  // db_mu_ held
   sqlite3* db_;
   int64_t retention_s_;
   std::mutex db_mu_;  // the connection
