@@ -9,7 +9,12 @@
 // Not recursive: a thread that holds the lock shared must not take it shared again (with a
 // writer waiting in between, both would wait forever); the caller keeps count (Cloud::Read
 // does). Meets the standard's SharedMutex requirements (std::unique_lock, std::shared_lock).
+// As std::shared_mutex does, a lock the calling thread already holds exclusively throws
+// std::system_error (EDEADLK) rather than carry on unlocked.
 #include <pthread.h>
+
+#include <cerrno>
+#include <system_error>
 
 namespace openecs {
 
@@ -26,14 +31,22 @@ class WriterFirstSharedMutex {
   WriterFirstSharedMutex(const WriterFirstSharedMutex&) = delete;
   WriterFirstSharedMutex& operator=(const WriterFirstSharedMutex&) = delete;
 
-  void lock() { pthread_rwlock_wrlock(&rw_); }
+  void lock() { Check(pthread_rwlock_wrlock(&rw_)); }
   bool try_lock() { return pthread_rwlock_trywrlock(&rw_) == 0; }
   void unlock() { pthread_rwlock_unlock(&rw_); }
-  void lock_shared() { pthread_rwlock_rdlock(&rw_); }
+  void lock_shared() {
+    int e;
+    while ((e = pthread_rwlock_rdlock(&rw_)) == EAGAIN) {  // too many readers at once
+    }
+    Check(e);
+  }
   bool try_lock_shared() { return pthread_rwlock_tryrdlock(&rw_) == 0; }
   void unlock_shared() { pthread_rwlock_unlock(&rw_); }
 
  private:
+  static void Check(int e) {
+    if (e != 0) throw std::system_error(e, std::generic_category(), "WriterFirstSharedMutex");
+  }
   pthread_rwlock_t rw_;
 };
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <mutex>
 #include <shared_mutex>
+#include <system_error>
 #include <thread>
 
 namespace openecs {
@@ -40,6 +41,17 @@ TEST(WriterFirstSharedMutexTest, AWaitingWriterGoesBeforeLaterReaders) {
   EXPECT_TRUE(wrote);
   std::shared_lock again(mu);  // and readers after it
   EXPECT_TRUE(again.owns_lock());
+}
+
+TEST(WriterFirstSharedMutexTest, TakingItAgainUnderTheExclusiveHoldThrowsRatherThanGoOnUnlocked) {
+  WriterFirstSharedMutex mu;
+  std::unique_lock exclusive(mu);
+  // glibc answers EDEADLK; ignoring it would let the caller run as if it held the lock, and its
+  // unlock would release the exclusive hold.
+  EXPECT_THROW(mu.lock_shared(), std::system_error);
+  EXPECT_THROW(mu.lock(), std::system_error);
+  EXPECT_TRUE(exclusive.owns_lock());
+  EXPECT_FALSE(mu.try_lock_shared()) << "the exclusive hold is still there";
 }
 
 }  // namespace

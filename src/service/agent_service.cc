@@ -555,7 +555,11 @@ std::vector<Status> AgentService::ApplyReports(const std::vector<HostReport>& re
   for (const Observation* o : consoles) cloud_.SetConsole(o->instance_id, *o->console);
   bool any = std::any_of(out.begin(), out.end(), [](const Status& st) { return st.ok(); });
   if (!any) return out;
+  // Their consoles are forgotten after the Write: SetConsole may write a note to the store (a
+  // round trip to PostgreSQL), which must not lengthen the exclusive hold.
+  std::vector<std::string> released;
   Status written = cloud_.Write([&](Txn& txn) -> Status {
+    released.clear();
     State& s = txn.state();
     int64_t now = txn.now();
     std::map<std::string, bool> echoes;  // instance -> every change of it was an echo
@@ -581,7 +585,7 @@ std::vector<Status> AgentService::ApplyReports(const std::vector<HostReport>& re
           RecordInstanceEvent(txn, inst, result.event_type, result.event_reason, now);
         if (result.release) {
           LOG_INFO("instance {} released", inst.id);
-          cloud_.SetConsole(o.instance_id, "");
+          released.push_back(o.instance_id);
           echoes.erase(o.instance_id);
           ReleaseInstance(txn, o.instance_id);
           continue;
@@ -611,6 +615,8 @@ std::vector<Status> AgentService::ApplyReports(const std::vector<HostReport>& re
       if (echo) txn.Echo(id);
     return Ok();
   });
+  if (written.ok())
+    for (const auto& id : released) cloud_.SetConsole(id, "");
   for (auto& st : out)
     if (st.ok()) st = written;
   return out;
