@@ -382,7 +382,7 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   note->principal = *principal;
   note->action = action;
   note->version = version;
-  note->params = all;
+  note->params = std::move(all);  // the parameters, from here on
   if (spec == actions_.end()) {
     std::string known = version == kEcsVersion || version == kVpcVersion ? "" : " or version";
     return fail(MakeError(
@@ -391,7 +391,7 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   }
 
   // What it asks, checked before anyone acts on it.
-  Result<Params> params = CheckParams(version, action, all);
+  Result<Params> params = CheckParams(version, action, note->params);
   if (!params.ok()) return fail(params.error());
   ApiContext ctx{cloud_, *params, account, cloud_.config().region_id, request_id};
   ctx.principal = *principal;

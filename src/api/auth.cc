@@ -92,7 +92,7 @@ Status Authenticator::KeepNoncesIn(const std::string& path) {
   if (std::ifstream in(path); in) {
     int64_t now = NowSeconds() / 60;
     int64_t keep = (skew_ * 2) / 60 + 1;
-    std::map<int64_t, std::vector<std::string>> loaded;
+    std::map<int64_t, std::vector<std::string_view>> loaded;
     std::string line;
     while (std::getline(in, line)) {
       if (in.eof()) break;  // no newline: a line torn by a kill
@@ -100,8 +100,9 @@ Status Authenticator::KeepNoncesIn(const std::string& path) {
       if (space == std::string::npos) continue;
       int64_t minute = std::strtoll(line.c_str(), nullptr, 10);
       if (minute < now - keep || minute > now + 1) continue;
-      std::string key = PercentDecode(std::string_view(line).substr(space + 1), false);
-      if (seen_.emplace(key, minute).second) loaded[minute].push_back(std::move(key));
+      auto [it, fresh] =
+          seen_.emplace(PercentDecode(std::string_view(line).substr(space + 1), false), minute);
+      if (fresh) loaded[minute].push_back(it->first);
     }
     for (auto& [minute, keys] : loaded) nonces_.push_back({minute, std::move(keys)});
   }
@@ -140,7 +141,7 @@ void Authenticator::Expire(int64_t minute) {
   int64_t keep = (skew_ * 2) / 60 + 1;  // a nonce must be remembered as long as its time is valid
   bool dropped = false;
   while (!nonces_.empty() && nonces_.front().first < minute - keep) {
-    for (const auto& key : nonces_.front().second) seen_.erase(key);
+    for (std::string_view key : nonces_.front().second) seen_.erase(std::string(key));
     nonces_.pop_front();
     dropped = true;
   }
@@ -152,7 +153,9 @@ void Authenticator::Expire(int64_t minute) {
 
 Status Authenticator::CheckNonce(const std::string& access_key_id, const std::string& nonce) {
   int64_t minute = NowSeconds() / 60;
-  std::string key = access_key_id + '\n' + nonce;
+  std::string key;
+  key.reserve(access_key_id.size() + 1 + nonce.size());
+  key.append(access_key_id).append(1, '\n').append(nonce);
   std::lock_guard<std::mutex> lock(mu_);
   Expire(minute);
   auto [it, fresh] = seen_.emplace(std::move(key), minute);
@@ -161,7 +164,10 @@ Status Authenticator::CheckNonce(const std::string& access_key_id, const std::st
   if (journal_) {
     // Into the page cache through the mapping: a killed process keeps it. On a full disk the
     // nonce is remembered in memory only.
-    std::string line = std::to_string(minute) + ' ' + PercentEncode(k) + '\n';
+    std::string line = std::to_string(minute);
+    line += ' ';
+    AppendPercentEncoded(line, k);
+    line += '\n';
     if (!journal_->Append(line)) {
       if (!journal_failing_)
         LOG_WARN("cannot append to {}: {}", journal_path_, std::strerror(errno));
@@ -229,12 +235,16 @@ Result<Principal> Authenticator::VerifyAcs3(const ApiRequest& req,
 }
 
 Result<Principal> Authenticator::VerifyV1(const ApiRequest& req) {
-  std::multimap<std::string, std::string> params;
-  for (const auto& [k, v] : req.query) params.emplace(k, v);
-  for (const auto& [k, v] : req.form) params.emplace(k, v);
-  auto get = [&](const char* k) -> std::string {
-    auto it = params.find(k);
-    return it == params.end() ? std::string() : it->second;
+  // The parameters as signed: the query's and the form's, with duplicates (views, no copies).
+  QueryView params;
+  params.reserve(req.query.size() + req.form.size());
+  for (const auto& [k, v] : req.query) params.emplace_back(k, v);
+  for (const auto& [k, v] : req.form) params.emplace_back(k, v);
+  // The first value of a name, the query's before the form's.
+  auto get = [&](std::string_view k) -> std::string {
+    for (const auto& [name, value] : params)
+      if (name == k) return std::string(value);
+    return std::string();
   };
   std::string ak = get("AccessKeyId"), sig = get("Signature");
   if (ak.empty()) return Missing("AccessKeyId");
@@ -250,7 +260,7 @@ Result<Principal> Authenticator::VerifyV1(const ApiRequest& req) {
   OPENECS_RETURN_IF_ERROR(CheckTime(ts, false));
   auto cred = lookup_(ak, get("SecurityToken"));
   if (!cred.ok()) return cred.error();
-  params.erase("Signature");
+  std::erase_if(params, [](const auto& p) { return p.first == "Signature"; });
   std::string sts = V1StringToSign(req.method, params);
   if (!ConstantTimeEquals(V1Signature(sts, cred->secret), sig))
     return MakeError(ErrorCode::kSignatureDoesNotMatch,

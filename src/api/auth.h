@@ -78,9 +78,9 @@ class Authenticator {
   bool RewriteJournal();
   // Every nonce seen within the window (access key id + '\n' + nonce) and the minute it came
   // in, for one lookup per request; and the same keys by minute, oldest first, so expiry drops
-  // whole minutes.
+  // whole minutes (views of seen_'s keys: a node's key stays where it is until it is erased).
   std::unordered_map<std::string, int64_t> seen_;
-  std::deque<std::pair<int64_t, std::vector<std::string>>> nonces_;
+  std::deque<std::pair<int64_t, std::vector<std::string_view>>> nonces_;
   std::string journal_path_;
   std::unique_ptr<MappedAppendFile> journal_;  // common/mapped_append_file.h
   int64_t journal_lines_ = 0;

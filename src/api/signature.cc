@@ -9,12 +9,17 @@ namespace openecs {
 namespace {
 
 // k=v pairs, percent-encoded, in byte order of the encoded key then value.
-std::string CanonicalQuery(const std::multimap<std::string, std::string>& params) {
-  std::vector<std::pair<std::string, std::string>> enc;
-  enc.reserve(params.size());
-  for (const auto& [k, v] : params) enc.emplace_back(PercentEncode(k), PercentEncode(v));
+std::string CanonicalQuery(const QueryView& params) {
+  std::vector<std::pair<std::string, std::string>> enc(params.size());
+  size_t bytes = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    AppendPercentEncoded(enc[i].first, params[i].first);
+    AppendPercentEncoded(enc[i].second, params[i].second);
+    bytes += enc[i].first.size() + enc[i].second.size() + 2;
+  }
   std::sort(enc.begin(), enc.end());
   std::string out;
+  out.reserve(bytes);
   for (const auto& [k, v] : enc) {
     if (!out.empty()) out += '&';
     out += k;
@@ -22,6 +27,10 @@ std::string CanonicalQuery(const std::multimap<std::string, std::string>& params
     out += v;
   }
   return out;
+}
+
+QueryView ViewOf(const std::multimap<std::string, std::string>& params) {
+  return QueryView(params.begin(), params.end());
 }
 
 }  // namespace
@@ -32,7 +41,7 @@ std::string Acs3CanonicalRequest(const std::string& method, const std::string& p
                                  const std::vector<std::string>& signed_headers,
                                  const std::string& payload_hash) {
   std::string uri = path.empty() ? "/" : path;
-  std::string out = method + "\n" + uri + "\n" + CanonicalQuery(query) + "\n";
+  std::string out = method + "\n" + uri + "\n" + CanonicalQuery(ViewOf(query)) + "\n";
   std::string names;
   for (const auto& h : signed_headers) {
     auto it = headers.find(h);
@@ -48,9 +57,15 @@ std::string Acs3Signature(const std::string& canonical_request, const std::strin
   return HmacSha256Hex(secret, "ACS3-HMAC-SHA256\n" + Sha256Hex(canonical_request));
 }
 
+std::string V1StringToSign(const std::string& method, const QueryView& params) {
+  std::string out = method + "&%2F&";
+  AppendPercentEncoded(out, CanonicalQuery(params));
+  return out;
+}
+
 std::string V1StringToSign(const std::string& method,
                            const std::multimap<std::string, std::string>& params) {
-  return method + "&%2F&" + PercentEncode(CanonicalQuery(params));
+  return V1StringToSign(method, ViewOf(params));
 }
 
 std::string V1Signature(const std::string& string_to_sign, const std::string& secret) {

@@ -56,7 +56,44 @@ std::string Format(int64_t t, const char* fmt) {
 std::string FormatIso(int64_t t) { return Format(t, "%Y-%m-%dT%H:%M:%SZ"); }
 std::string FormatIsoMinutes(int64_t t) { return Format(t, "%Y-%m-%dT%H:%MZ"); }
 
+namespace {
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+// "YYYY-MM-DDTHH:MM:SSZ" exactly, what the SDKs send with every signed call: read without
+// sscanf and timegm (a few microseconds of every request). Anything else goes the long way.
+std::optional<int64_t> ParseIsoSeconds(std::string_view s) {
+  if (s.size() != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':' || s[19] != 'Z')
+    return std::nullopt;
+  auto num = [&](size_t at, size_t n, int* out) {
+    int v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+  };
+  int y, mo, d, h, mi, sec;
+  if (!num(0, 4, &y) || !num(5, 2, &mo) || !num(8, 2, &d) || !num(11, 2, &h) || !num(14, 2, &mi) ||
+      !num(17, 2, &sec))
+    return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
+         mi * 60 + sec;
+}
+}  // namespace
+
 std::optional<int64_t> ParseIso(std::string_view s) {
+  if (auto fast = ParseIsoSeconds(s)) return fast;
   std::tm tm{};
   int y, mo, d, h, mi, sec = 0;
   std::string str(s);

@@ -5,12 +5,24 @@
 
 namespace openecs {
 
-std::string PercentEncode(std::string_view s) {
+namespace {
+// RFC 3986's unreserved characters, which percent-encoding leaves as they are.
+struct Unreserved {
+  bool keep[256] = {};
+  constexpr Unreserved() {
+    for (int c = 0; c < 256; ++c)
+      keep[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                c == '-' || c == '_' || c == '.' || c == '~';
+  }
+};
+constexpr Unreserved kUnreserved;
+}  // namespace
+
+void AppendPercentEncoded(std::string& out, std::string_view s) {
   static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
+  out.reserve(out.size() + s.size() + s.size() / 2);
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+    if (kUnreserved.keep[c]) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');
@@ -18,6 +30,11 @@ std::string PercentEncode(std::string_view s) {
       out.push_back(kHex[c & 15]);
     }
   }
+}
+
+std::string PercentEncode(std::string_view s) {
+  std::string out;
+  AppendPercentEncoded(out, s);
   return out;
 }
 

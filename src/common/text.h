@@ -12,6 +12,7 @@ std::string IndexPattern(const std::string& name);
 // RFC 3986 percent-encoding as Alibaba's signers use it: unreserved [A-Za-z0-9-_.~] kept,
 // every other byte %XX (upper case), space as %20.
 std::string PercentEncode(std::string_view s);
+void AppendPercentEncoded(std::string& out, std::string_view s);  // the same, onto `out`
 // Decodes %XX; when form is true, '+' decodes to a space (x-www-form-urlencoded).
 std::string PercentDecode(std::string_view s, bool form);
 std::vector<std::string> Split(std::string_view s, char sep);

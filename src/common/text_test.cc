@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/json_dump.h"
@@ -31,6 +33,26 @@ TEST(Clock, IsoRoundTrip) {
   EXPECT_TRUE(ParseIso("2024-01-01T00:00Z").has_value());
   EXPECT_FALSE(ParseIso("yesterday").has_value());
   EXPECT_FALSE(ParseIso("2024-13-01T00:00:00Z").has_value());
+}
+
+TEST(Clock, TheSecondsFormIsReadAsTheFractionalForm) {
+  // "…SSZ" is read by hand, "…SS.mmmZ" through sscanf and timegm: they must agree, over leap
+  // years, month ends, a leap second and days past a month's end (timegm carries them over).
+  for (int y : {1970, 1999, 2000, 2024, 2026, 2100, 2400})
+    for (int mo = 1; mo <= 12; ++mo)
+      for (int d : {1, 15, 28, 29, 30, 31})
+        for (const char* hms : {"00:00:00", "12:34:56", "23:59:60"}) {
+          char plain[32], frac[32];
+          std::snprintf(plain, sizeof plain, "%04d-%02d-%02dT%sZ", y, mo, d, hms);
+          std::snprintf(frac, sizeof frac, "%04d-%02d-%02dT%s.000Z", y, mo, d, hms);
+          auto a = ParseIso(plain), b = ParseIso(frac);
+          ASSERT_TRUE(a.has_value()) << plain;
+          ASSERT_TRUE(b.has_value()) << frac;
+          EXPECT_EQ(*a, *b) << plain;
+        }
+  EXPECT_FALSE(ParseIso("2024-01-01T24:00:00Z").has_value());
+  EXPECT_FALSE(ParseIso("2024-01-0xT00:00:00Z").has_value());
+  EXPECT_FALSE(ParseIso("2024-00-01T00:00:00Z").has_value());
 }
 
 TEST(Ids, SortInCreationOrder) {
