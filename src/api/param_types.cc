@@ -50,7 +50,9 @@ Status CheckParamType(const std::string& version, const std::string& action,
   size_t max = long_text ? kMaxLongTextParam : kMaxTextParam;
   if (value.size() > max) return Wrong(name, "longer than " + std::to_string(max) + " bytes");
   const auto& table = Table();
-  auto it = table.find(version + "/" + action + "/" + IndexPattern(name));
+  thread_local std::string key;  // built in place: a call checks every parameter it has
+  key.assign(version).append(1, '/').append(action).append(1, '/').append(IndexPattern(name));
+  auto it = table.find(key);
   if (it == table.end()) return Ok();
   switch (it->second) {
     case 'n': {

@@ -171,10 +171,21 @@ std::string ValidUtf8Tail(std::string_view s, size_t max_bytes) {
 }
 
 std::string IndexPattern(const std::string& name) {
+  // Split(name, '.') and joined again, without the pieces (every parameter of every call).
   std::string out;
-  for (const std::string& seg : Split(name, '.')) {
-    bool index = !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos;
-    out += (out.empty() ? "" : ".") + (index ? std::string("N") : seg);
+  out.reserve(name.size());
+  std::string_view rest(name);
+  while (true) {
+    size_t dot = rest.find('.');
+    std::string_view seg = rest.substr(0, dot);
+    bool index = !seg.empty() && seg.find_first_not_of("0123456789") == std::string_view::npos;
+    if (!out.empty()) out += '.';
+    if (index)
+      out += 'N';
+    else
+      out += seg;
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
   }
   return out;
 }

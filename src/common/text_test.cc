@@ -55,6 +55,18 @@ TEST(Clock, TheSecondsFormIsReadAsTheFractionalForm) {
   EXPECT_FALSE(ParseIso("2024-00-01T00:00:00Z").has_value());
 }
 
+TEST(Text, IndexPatternNamesEveryNumberedSegmentN) {
+  EXPECT_EQ(IndexPattern("Tag.1.Key"), "Tag.N.Key");
+  EXPECT_EQ(IndexPattern("DataDisk.12.Size"), "DataDisk.N.Size");
+  EXPECT_EQ(IndexPattern("InstanceId"), "InstanceId");
+  EXPECT_EQ(IndexPattern("x.12a.3"), "x.12a.N");
+  // Odd names come out as splitting and joining make them (an empty first piece adds no dot).
+  EXPECT_EQ(IndexPattern(".5"), "N");
+  EXPECT_EQ(IndexPattern("a..1"), "a..N");
+  EXPECT_EQ(IndexPattern("a."), "a.");
+  EXPECT_EQ(IndexPattern(""), "");
+}
+
 TEST(Ids, SortInCreationOrder) {
   std::string prev = NewId("i");
   for (int i = 0; i < 1000; ++i) {

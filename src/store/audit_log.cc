@@ -90,8 +90,7 @@ Status AuditLog::CommitQueued() {
   std::vector<AuditEvent> batch;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
-    queue_.clear();
+    batch.swap(queue_);
   }
   if (batch.empty()) return Ok();
   Status st = Commit(batch);

@@ -10,7 +10,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -86,7 +85,7 @@ class AuditLog {
   std::mutex db_mu_;  // the connection
   std::mutex mu_;     // the queue
   std::condition_variable wake_;
-  std::deque<AuditEvent> queue_;
+  std::vector<AuditEvent> queue_;  // taken whole by a swap (a deque put each event in a node)
   bool stop_ = false;
   std::atomic<int64_t> dropped_{0};
   std::thread writer_;
