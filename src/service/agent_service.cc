@@ -559,7 +559,6 @@ std::vector<Status> AgentService::ApplyReports(const std::vector<HostReport>& re
   // round trip to PostgreSQL), which must not lengthen the exclusive hold.
   std::vector<std::string> released;
   Status written = cloud_.Write([&](Txn& txn) -> Status {
-    released.clear();
     State& s = txn.state();
     int64_t now = txn.now();
     std::map<std::string, bool> echoes;  // instance -> every change of it was an echo
