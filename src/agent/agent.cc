@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <optional>
+#include <unordered_set>
 #include <utility>
 
 #include "common/clock.h"
@@ -368,10 +369,13 @@ void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
   for (const auto& inv : desired.invocations) Invoke(inv);
   for (const auto& r : desired.guest_requests) AnswerGuestRequest(r);
   for (const auto& session : desired.sessions) OpenSession(session);
-  std::set<std::string> placed;
+  std::unordered_set<std::string> placed;
+  placed.reserve(desired.vms.size());
   for (const auto& vm : desired.vms) {
     placed.insert(vm.instance_id);
-    if (!full_sync && Settled(vm)) continue;
+    // Settled: the driver has it as the server does and as it should be, so there is nothing to
+    // do and, on a full sync, nothing to report (a worker would find the same and stay idle).
+    if (Settled(vm)) continue;
     if (!Claim(vm.instance_id)) continue;
     boost::asio::post(*pool_, [this, vm, full_sync, pass] {
       Act(vm);

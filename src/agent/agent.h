@@ -13,7 +13,8 @@
 //   agent adopts the guests already running instead of spawning duplicates.
 // - Guests the driver has that the server no longer places here are destroyed, but only
 //   after a full pull has succeeded.
-// - Every `full_sync_ms` it reports every guest's power state, a backstop for lost reports.
+// - Every `full_sync_ms` it re-reads every guest's power state and reports those the server has
+//   wrong, a backstop for lost reports. A guest already as desired costs no worker.
 // - Every `console_refresh_ms` it reports the consoles of running guests that printed more.
 // - Once per boot it reports that a guest's OS is up (HealthStatus Ok): the driver saw it
 //   (Driver::GuestReady), the guest asked the metadata service something, or it sent a DHCP

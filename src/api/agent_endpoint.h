@@ -95,7 +95,7 @@ class AgentEndpoint {
     nlohmann::json Answer(const std::string& host, int64_t base,
                           const std::shared_ptr<const Held>& held, HostPull pull);
   };
-  static constexpr int64_t kRebuildAfterMs = 60000;
+  static constexpr int64_t kRebuildAfterMs = AgentService::kRebuildAfterMs;
   AgentService& channel_;
   std::string token_;
   bool tls_only_;

@@ -280,14 +280,75 @@ void AgentService::NoteContact(const std::string& host_id) {
   last_contact_ms_[host_id] = now;
 }
 
+DesiredState AgentService::HeldState::Whole(int64_t revision) const {
+  DesiredState out = rest;
+  out.revision = revision;
+  out.changed = true;
+  out.vms.reserve(vms.size());
+  for (const auto& vm : vms) out.vms.push_back(*vm);
+  return out;
+}
+
 Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t since, int wait_ms) {
-  auto answer = std::make_shared<std::promise<Result<DesiredState>>>();
+  HeldEntry held;
+  {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    if (auto it = held_.find(host_id); it != held_.end()) held = it->second;
+  }
+  const int64_t now = SteadyMillis();
+  if (held.state && now - held.state->built_ms >= kRebuildAfterMs) held = {};  // all built again
+  HeldGuests holds;
+  if (held.state)
+    holds = [state = held.state](const std::string& id, const std::string& print) {
+      auto it = state->prints.find(id);
+      return it != state->prints.end() && it->second.first == print;
+    };
+  auto answer = std::make_shared<std::promise<Result<HostPull>>>();
   auto future = answer->get_future();
-  PullAsync(host_id, since, wait_ms, [answer](Result<HostPull> out) {
-    answer->set_value(out.ok() ? Result<DesiredState>(std::move(out->state))
-                               : Result<DesiredState>(out.error()));
-  });
-  return future.get();
+  PullAsync(
+      host_id, since, wait_ms,
+      [answer](Result<HostPull> out) { answer->set_value(std::move(out)); }, std::move(holds));
+  Result<HostPull> out = future.get();
+  if (!out.ok()) return out.error();
+  HostPull& pull = *out;
+  if (!pull.state.changed) {
+    if (!held.state) return std::move(pull.state);
+    {  // what is held is this revision's state too
+      std::lock_guard<std::mutex> lock(held_mu_);
+      if (auto it = held_.find(host_id); it != held_.end() && it->second.state == held.state)
+        it->second.revision = pull.state.revision;
+    }
+    return std::move(pull.state);
+  }
+  // The guests built, and the others as held.
+  auto next = std::make_shared<HeldState>();
+  next->built_ms = held.state ? held.state->built_ms : now;
+  std::vector<DesiredVm> built = std::move(pull.state.vms);
+  next->rest = std::move(pull.state);
+  next->rest.vms.clear();
+  next->vms.reserve(pull.guests.size());
+  next->prints.reserve(pull.guests.size());
+  size_t k = 0;
+  for (HostPull::Guest& g : pull.guests) {
+    std::shared_ptr<const DesiredVm> vm;
+    if (g.built && k < built.size()) {
+      vm = std::make_shared<const DesiredVm>(std::move(built[k++]));
+    } else if (held.state) {
+      if (auto it = held.state->prints.find(g.instance_id); it != held.state->prints.end())
+        vm = held.state->vms[it->second.second];
+    }
+    if (!vm) {  // a bug (PullState leaves out only what `holds` holds): left out, loudly
+      LOG_ERROR("agent pull for host {}: guest {} neither built nor held", host_id, g.instance_id);
+      continue;
+    }
+    next->prints.emplace(g.instance_id, std::make_pair(std::move(g.print), next->vms.size()));
+    next->vms.push_back(std::move(vm));
+  }
+  const int64_t revision = next->rest.revision;
+  DesiredState reply = next->Whole(revision);
+  std::lock_guard<std::mutex> lock(held_mu_);
+  held_[host_id] = {revision, std::move(next)};
+  return reply;
 }
 
 void AgentService::PullAsync(const std::string& host_id, int64_t since, int wait_ms, PullDone done,

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/prom_metrics.h"
@@ -72,8 +73,19 @@ class AgentService final : public AgentChannel {
   Status Authenticate(const std::string& host_id, const std::string& key) const;
   // True if `zone_id` is one of the region's zones (a host elsewhere would never be used).
   bool KnowsZone(const std::string& zone_id) const;
-  // Waits for PullAsync's answer (the embedded agent's channel).
+  // The embedded agent's channel: waits for PullAsync's answer, and answers whole states.
+  // The guests of the state last answered to each host are held here with their fingerprints
+  // (HostPull), so a pull builds only the guests whose fingerprint moved. A full sync (since 0)
+  // reads every guest's fingerprint, so it carries what a pull that was not woken for it did
+  // not (the echoes of the host's own reports, host_wake.h), and builds only those. At least
+  // every kRebuildAfterMs every guest is built again: the backstop for a change that reached no
+  // fingerprint. Before this, each pull of the one host of `ecsd dev` built every guest under
+  // the shared lock: at 100,000 instances, most of a second for each launch's pull and each
+  // 10 s full sync, with every call waiting behind it.
   Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
+  // How long a state's guests are taken as held before all are built again (here and in the
+  // agent endpoint's answers, api/agent_endpoint.h).
+  static constexpr int64_t kRebuildAfterMs = 60000;
   // A long-poll for `host_id`'s desired state that holds no thread while it waits
   // (service/pull_waiters.h): `done` is called once, on one of this service's builder threads,
   // with the state as soon as a commit concerns the host (service/host_wake.h) or at once if one
@@ -123,8 +135,22 @@ class AgentService final : public AgentChannel {
   void NoteContact(const std::string& host_id);
   // ReportApplier's `apply`: one status per report, the accepted ones applied in one Write.
   std::vector<Status> ApplyReports(const std::vector<HostReport>& reports);
+  // The state last answered to the embedded agent of a host (Pull), immutable once made.
+  struct HeldState {
+    int64_t built_ms = 0;  // steady clock: when every guest of it was last built
+    DesiredState rest;     // its members but `vms`
+    std::vector<std::shared_ptr<const DesiredVm>> vms;                       // in order
+    std::unordered_map<std::string, std::pair<std::string, size_t>> prints;  // id: print, index
+    DesiredState Whole(int64_t revision) const;  // a copy, every guest in `vms`
+  };
+  struct HeldEntry {
+    int64_t revision = 0;  // the revision it was last answered as (unchanged answers move it)
+    std::shared_ptr<const HeldState> state;
+  };
   Cloud& cloud_;
   SessionHub* hub_ = nullptr;
+  std::mutex held_mu_;
+  std::map<std::string, HeldEntry> held_;  // by host id; guarded by held_mu_
   int64_t started_ms_;
   mutable std::mutex contact_mu_;
   std::map<std::string, int64_t> last_contact_ms_;  // by host id; guarded by contact_mu_

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <thread>
 
 #include "common/clock.h"
+#include "common/prom_metrics.h"
 #include "service/agent_service.h"
 #include "service/cloud_test_fixture.h"
 #include "service/instance_events.h"
@@ -107,6 +109,48 @@ TEST_F(InstanceServiceTest, AHostIsNotWokenNorAnsweredToHearWhatItReportedButIts
   ASSERT_EQ(woken->vms.size(), 1u);
   EXPECT_EQ(woken->vms[0].desired, DesiredPower::kStopped);
   EXPECT_EQ(woken->vms[0].observed, PowerState::kShutoff);
+}
+
+// The embedded agent's pulls answer whole states, building only the guests whose state moved:
+// the others it was answered before are held (AgentService::Pull).
+TEST_F(InstanceServiceTest, AnEmbeddedPullIsWholeButBuildsOnlyTheGuestsThatMoved) {
+  auto states = [](const char* how) {
+    std::string all = DefaultMetrics().Render();
+    std::string key = std::string("openecs_agent_guest_states_total{how=\"") + how + "\"} ";
+    size_t at = all.find(key);
+    return at == std::string::npos ? 0.0 : std::stod(all.substr(at + key.size()));
+  };
+  auto two = *RunInstances(*cloud_, Run(2));
+  double built = states("built"), held = states("held");
+  auto first = agent_->Pull(host_, 0, 0);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->vms.size(), 2u);
+  EXPECT_EQ(states("built") - built, 2);
+  EXPECT_EQ(states("held") - held, 0);
+  // A launch: the pull it wakes builds the new guest and holds the two.
+  auto one = *RunInstances(*cloud_, Run(1));
+  built = states("built"), held = states("held");
+  auto next = agent_->Pull(host_, first->revision, 1000);
+  ASSERT_TRUE(next.ok());
+  ASSERT_TRUE(next->changed);
+  ASSERT_EQ(next->vms.size(), 3u);
+  EXPECT_EQ(states("built") - built, 1);
+  EXPECT_EQ(states("held") - held, 2);
+  std::set<std::string> ids;
+  for (const auto& vm : next->vms) ids.insert(vm.instance_id);
+  EXPECT_EQ(ids, (std::set<std::string>{two[0], two[1], one[0]}));
+  // The host says one runs (an echo: it wakes nothing); a full sync builds that one alone and
+  // carries what the host said.
+  HostSays(two[0], PowerState::kShutoff);
+  built = states("built"), held = states("held");
+  auto full = agent_->Pull(host_, 0, 0);
+  ASSERT_TRUE(full.ok());
+  ASSERT_EQ(full->vms.size(), 3u);
+  EXPECT_EQ(states("built") - built, 1);
+  EXPECT_EQ(states("held") - held, 2);
+  for (const auto& vm : full->vms)
+    EXPECT_EQ(vm.observed, vm.instance_id == two[0] ? PowerState::kShutoff : PowerState::kUnknown)
+        << vm.instance_id;
 }
 
 // A stop that failed escalates to a forced one: news, the host hears it at once. The forced stop

@@ -250,7 +250,8 @@ std::string FakeDriver::ConsoleOutput(const std::string& id) {
     out += "[fake hypervisor] boot " + std::to_string(i) +
            "\nOPENECS-BOOT-COMPLETE instance-id=" + id + "\n";
   std::lock_guard<std::mutex> lock(mu_);
-  for (int i = 0; i < nmis_[id]; ++i)
+  auto nmis = nmis_.find(id);  // (not nmis_[id]: an entry for every guest ever read)
+  for (int i = 0; nmis != nmis_.end() && i < nmis->second; ++i)
     out += "Uhhuh. NMI received for unknown reason 30 on CPU 0.\n";
   return out;
 }
