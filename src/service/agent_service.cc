@@ -5,6 +5,7 @@
 #include <future>
 #include <optional>
 #include <set>
+#include <span>
 #include <tuple>
 
 #include "common/clock.h"
@@ -411,6 +412,89 @@ std::string GuestPrint(const State& s, const Instance& i, bool data_plane, int64
 
 }  // namespace
 
+namespace {
+// How many guests one shared hold of the lock builds (or finds held). A host with more is read
+// in slices, the lock let go between them: a Write (a launch, a report) waits for one slice,
+// not for every guest of a host of 100,000 (measured: about a second, with each call queued
+// behind the waiting Write, writers going first).
+constexpr size_t kGuestsPerHold = 1024;
+}  // namespace
+
+const NetworkIndex& AgentService::GuestBuild::Index(const State& s) {
+  // Hosts without a VPC data plane need no security group members (the merged rules).
+  if (!indexed) indexed = IndexNetworks(s, host.vpc_data_plane);
+  return *indexed;
+}
+
+void AgentService::BuildGuests(const State& s, GuestBuild& b, std::span<const std::string> ids,
+                               HostPull& pull) {
+  const Host& host = b.host;
+  for (const std::string& id : ids) {
+    auto found = s.instances.find(id);
+    // Gone, or moved to another host, since the host's guests were listed (a slice after the
+    // first): the next pull, woken by that commit, has it right.
+    if (found == s.instances.end() || found->second.host_id != host.id) continue;
+    const Instance& i = found->second;
+    HostPull::Guest& guest = pull.guests.emplace_back();
+    guest.instance_id = id;
+    guest.print = GuestPrint(s, i, host.vpc_data_plane, b.shared);
+    if (b.held && b.held(id, guest.print)) {
+      guest.built = false;
+      ++b.kept;
+      continue;
+    }
+    ++b.built;
+    DesiredVm vm;
+    vm.instance_id = id;
+    vm.instance_name = i.name;
+    vm.instance_type = i.instance_type;
+    vm.region_id = i.region_id;
+    vm.zone_id = i.zone_id;
+    vm.key_pair_name = i.key_pair_name;
+    vm.metadata_enabled = i.metadata_http_endpoint == "enabled";
+    vm.metadata_tokens_required = i.metadata_http_tokens == "required";
+    vm.metadata_hop_limit = i.metadata_hop_limit;
+    vm.ram_role_name = i.ram_role_name;
+    if (i.spot_termination_time) vm.spot_termination_time = FormatIso(i.spot_termination_time);
+    vm.desired = i.desired;
+    vm.force_stop = i.force_stop;
+    vm.reboot_seq = i.reboot_seq;
+    vm.observed = i.power;
+    vm.cpu = i.cpu;
+    vm.memory_mb = i.memory_mb;
+    vm.image_id = i.image_id;
+    vm.host_name = i.host_name;
+    vm.user_data = i.user_data;
+    vm.password = i.password;
+    vm.vnc_password = i.vnc_password;
+    vm.private_ip = i.private_ip;
+    if (!i.key_pair_name.empty()) {
+      const KeyPair* k =
+          FindOwned(s.key_pairs, KeyPairKey(i.account_id, i.key_pair_name), i.account_id);
+      if (k) vm.public_key = k->public_key;
+    }
+    for (const auto& disk_id : i.disk_ids) {
+      auto d = s.disks.find(disk_id);
+      if (d == s.disks.end() || d->second.status == "Detaching") continue;
+      const Disk& disk = d->second;
+      DiskPerformance perf =
+          DiskPerformanceOf(disk.category, disk.performance_level, disk.size_gib);
+      DesiredDisk want{disk_id,       disk.type,           disk.category,
+                       disk.size_gib, disk.image_id,       disk.delete_with_instance,
+                       perf.iops,     perf.throughput_mbps};
+      if (auto snap = s.snapshots.find(disk.snapshot_id); snap != s.snapshots.end()) {
+        want.snapshot_id = snap->first;
+        want.snapshot_checksum = snap->second.checksum;
+      }
+      vm.disks.push_back(std::move(want));
+    }
+    // Interfaces with their merged rules (the costly part) only for hosts that build VPCs;
+    // the others get their ids and addresses (monitoring counts traffic per interface).
+    vm.nics = InstanceNics(s, i, b.Index(s), cloud_.config().public_cidr, host.vpc_data_plane);
+    pull.state.vms.push_back(std::move(vm));
+  }
+}
+
 Result<HostPull> AgentService::PullState(const std::string& host_id, int64_t since,
                                          const HeldGuests& held) {
   static CounterFamily& guests = DefaultMetrics().Counter(
@@ -418,7 +502,11 @@ Result<HostPull> AgentService::PullState(const std::string& host_id, int64_t sin
       "Guests' desired states in host agents' changed pulls: built, or held (the agent holds "
       "it as it is, by its records' versions, and it is not built again).",
       {"how"});
-  return cloud_.Read<Result<HostPull>>([&](const State& s) -> Result<HostPull> {
+  HostPull pull;
+  DesiredState& out = pull.state;
+  std::vector<std::string> ids;     // the host's guests, when more than one slice of them
+  std::optional<GuestBuild> build;  // set when the state is to be built (changed)
+  Status st = cloud_.Read<Status>([&](const State& s) -> Status {
     auto hit = s.hosts.find(host_id);
     if (hit == s.hosts.end()) return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
     // Read under the shared lock: a commit that concerns the host after this is seen again
@@ -427,95 +515,27 @@ Result<HostPull> AgentService::PullState(const std::string& host_id, int64_t sin
     // reports pending answers "unchanged" (the agent does not reconcile on it), so a host that
     // long-polls briefly (a real agent waits 500 ms) does not fetch and parse its whole state
     // twice a second to hear what it said. The echoes ride in the next answer news or a full
-    // sync built whole (since 0: the agent endpoint builds one per host at least once a minute)
-    // brings; that answer carries the state revision, past them.
+    // sync (since 0) brings; that answer carries the state revision, past them.
     const bool data_plane = hit->second.vpc_data_plane;
     int64_t woken = cloud_.HostRevision(host_id, data_plane);
-    HostPull pull;
-    DesiredState& out = pull.state;
     if (since > 0 && woken <= since) {
       out = DesiredState{woken, false, {}};
-      return pull;
+      return Ok();
     }
-    int64_t rev = cloud_.HostStateRevision(host_id, data_plane);
-    // After `rev`: never older than the commits it includes (Cloud::SharedRevision).
-    const int64_t shared = cloud_.SharedRevision(data_plane);
+    // The guests are built after what is read here when the host has more than one slice of
+    // them: they are never older than `rev` (a commit after it wakes the next pull, which
+    // builds the guests whose fingerprint it moved), nor than `shared`, which their
+    // fingerprints name (Cloud::SharedRevision: never older than the commits it includes).
+    out.revision = cloud_.HostStateRevision(host_id, data_plane);
+    build.emplace(GuestBuild{hit->second, cloud_.SharedRevision(data_plane), held});
+    const std::set<std::string>& on = s.index.InstancesOn(host_id);
+    ids.assign(on.begin(), on.end());
+    if (ids.size() <= kGuestsPerHold) {
+      BuildGuests(s, *build, ids, pull);
+      ids.clear();
+    }
     const Host& host = hit->second;
-    out.revision = rev;
-    int64_t built = 0, kept = 0;
-    // Hosts without a VPC data plane need no security group members (the merged rules). Made
-    // only when something reads it: a pull whose guests are all held builds no interface.
-    std::optional<NetworkIndex> indexed;
-    auto index = [&]() -> const NetworkIndex& {
-      if (!indexed) indexed = IndexNetworks(s, host.vpc_data_plane);
-      return *indexed;
-    };
-    for (const std::string& id : s.index.InstancesOn(host_id)) {
-      auto found = s.instances.find(id);
-      if (found == s.instances.end()) {  // a bug elsewhere (OPENECS_CHECK_INDEX finds it)
-        LOG_ERROR("the state index lists instance {} on host {}, which has no record", id, host_id);
-        continue;
-      }
-      const Instance& i = found->second;
-      HostPull::Guest& guest = pull.guests.emplace_back();
-      guest.instance_id = id;
-      guest.print = GuestPrint(s, i, data_plane, shared);
-      if (held && held(id, guest.print)) {
-        guest.built = false;
-        ++kept;
-        continue;
-      }
-      ++built;
-      DesiredVm vm;
-      vm.instance_id = id;
-      vm.instance_name = i.name;
-      vm.instance_type = i.instance_type;
-      vm.region_id = i.region_id;
-      vm.zone_id = i.zone_id;
-      vm.key_pair_name = i.key_pair_name;
-      vm.metadata_enabled = i.metadata_http_endpoint == "enabled";
-      vm.metadata_tokens_required = i.metadata_http_tokens == "required";
-      vm.metadata_hop_limit = i.metadata_hop_limit;
-      vm.ram_role_name = i.ram_role_name;
-      if (i.spot_termination_time) vm.spot_termination_time = FormatIso(i.spot_termination_time);
-      vm.desired = i.desired;
-      vm.force_stop = i.force_stop;
-      vm.reboot_seq = i.reboot_seq;
-      vm.observed = i.power;
-      vm.cpu = i.cpu;
-      vm.memory_mb = i.memory_mb;
-      vm.image_id = i.image_id;
-      vm.host_name = i.host_name;
-      vm.user_data = i.user_data;
-      vm.password = i.password;
-      vm.vnc_password = i.vnc_password;
-      vm.private_ip = i.private_ip;
-      if (!i.key_pair_name.empty()) {
-        const KeyPair* k =
-            FindOwned(s.key_pairs, KeyPairKey(i.account_id, i.key_pair_name), i.account_id);
-        if (k) vm.public_key = k->public_key;
-      }
-      for (const auto& disk_id : i.disk_ids) {
-        auto d = s.disks.find(disk_id);
-        if (d == s.disks.end() || d->second.status == "Detaching") continue;
-        const Disk& disk = d->second;
-        DiskPerformance perf =
-            DiskPerformanceOf(disk.category, disk.performance_level, disk.size_gib);
-        DesiredDisk want{disk_id,       disk.type,           disk.category,
-                         disk.size_gib, disk.image_id,       disk.delete_with_instance,
-                         perf.iops,     perf.throughput_mbps};
-        if (auto snap = s.snapshots.find(disk.snapshot_id); snap != s.snapshots.end()) {
-          want.snapshot_id = snap->first;
-          want.snapshot_checksum = snap->second.checksum;
-        }
-        vm.disks.push_back(std::move(want));
-      }
-      // Interfaces with their merged rules (the costly part) only for hosts that build VPCs;
-      // the others get their ids and addresses (monitoring counts traffic per interface).
-      vm.nics = InstanceNics(s, i, index(), cloud_.config().public_cidr, host.vpc_data_plane);
-      out.vms.push_back(std::move(vm));
-    }
-    if (host.vpc_data_plane) out.remote = RemoteAddresses(s, host, index());
+    if (host.vpc_data_plane) out.remote = RemoteAddresses(s, host, build->Index(s));
     // On storage hosts share, every disk of any host of it: one whose instance just moved to
     // another host is not this host's to remove (storage/rbd_storage.h).
     for (const std::string& id : s.index.DisksOn("")) out.pool_disks.push_back(id);
@@ -532,10 +552,22 @@ Result<HostPull> AgentService::PullState(const std::string& host_id, int64_t sin
     out.guest_requests = GuestRequestsFor(s, host_id);
     out.sessions = SessionsFor(s, host_id);
     out.storage_listed = true;
-    if (built) guests.Add({"built"}, static_cast<double>(built));
-    if (kept) guests.Add({"held"}, static_cast<double>(kept));
-    return pull;
+    return Ok();
   });
+  if (!st.ok()) return st.error();
+  for (size_t from = 0; from < ids.size(); from += kGuestsPerHold) {
+    std::span<const std::string> slice(ids.data() + from,
+                                       std::min(kGuestsPerHold, ids.size() - from));
+    cloud_.Read<bool>([&](const State& s) {
+      build->indexed.reset();  // of another hold
+      BuildGuests(s, *build, slice, pull);
+      return true;
+    });
+  }
+  if (!build) return pull;
+  if (build->built) guests.Add({"built"}, static_cast<double>(build->built));
+  if (build->kept) guests.Add({"held"}, static_cast<double>(build->kept));
+  return pull;
 }
 
 Status AgentService::AttachSession(const std::string& host_id, const std::string& session_id,

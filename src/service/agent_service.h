@@ -9,6 +9,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "service/host_health.h"
 #include "service/pull_waiters.h"
 #include "service/report_applier.h"
+#include "service/security_rules.h"
 #include "service/session_service.h"
 
 namespace openecs {
@@ -127,8 +130,20 @@ class AgentService final : public AgentChannel {
   SessionHub* session_hub() const { return hub_; }
 
  private:
-  // The host's state if a commit concerned it since `since`; unchanged otherwise.
+  // The host's state if a commit concerned it since `since`; unchanged otherwise. A host with
+  // many guests has them built over several holds of the shared lock (agent_service.cc).
   Result<HostPull> PullState(const std::string& host_id, int64_t since, const HeldGuests& held);
+  // One pull's building of guests: what every slice of it reads.
+  struct GuestBuild {
+    Host host;
+    int64_t shared = 0;  // Cloud::SharedRevision when the pull began: in every fingerprint
+    HeldGuests held;
+    int64_t built = 0, kept = 0;
+    std::optional<NetworkIndex> indexed;  // of the current hold; made when first read
+    const NetworkIndex& Index(const State& s);
+  };
+  // Appends the guests `ids` (those still on the host) to `pull`: built, or held.
+  void BuildGuests(const State& s, GuestBuild& b, std::span<const std::string> ids, HostPull& pull);
   // Serves the pull: PullState, the metrics and the contact, then `done` (on a builder).
   void Answer(const std::string& host_id, int64_t since, const HeldGuests& held,
               const PullDone& done);

@@ -13,6 +13,7 @@
 #include "service/cloud_test_fixture.h"
 #include "service/instance_events.h"
 #include "service/network_service.h"
+#include "service/quota_service.h"
 
 namespace openecs {
 
@@ -151,6 +152,58 @@ TEST_F(InstanceServiceTest, AnEmbeddedPullIsWholeButBuildsOnlyTheGuestsThatMoved
   for (const auto& vm : full->vms)
     EXPECT_EQ(vm.observed, vm.instance_id == two[0] ? PowerState::kShutoff : PowerState::kUnknown)
         << vm.instance_id;
+}
+
+// A host with more guests than one hold of the lock builds (AgentService::PullState) gets them
+// all, in order, built over several holds; held, they are all found again.
+class BigHostTest : public InstanceServiceTest {
+ protected:
+  CloudConfig Config() override {
+    CloudConfig c;
+    c.quota_defaults = {{kMaxInstances, 10000}, {kMaxVcpus, 100000}, {kMaxDisks, 10000}};
+    return c;
+  }
+};
+
+TEST_F(BigHostTest, ItsGuestsAreBuiltInSlicesAndAllArrive) {
+  agent_ = std::make_unique<AgentService>(*cloud_);
+  host_ =
+      *agent_->Register({"big", "local-a", 10000, int64_t{32} << 20, 100000, 0, "", false, "fake"});
+  Vpc vpc = *CreateVpc(*cloud_, {"acct", "local", "10.0.0.0/8", "", "", {}, false});
+  std::string vsw =
+      CreateVSwitch(*cloud_, {"acct", "local", vpc.id, "local-a", "10.0.0.0/16", "", "", {}, false})
+          ->id;
+  std::set<std::string> made;
+  for (int k = 0; k < 25; ++k) {  // 2,500 guests: three holds
+    RunRequest r = Run(100);
+    r.vswitch_id = vsw;
+    r.security_group_ids = {
+        CreateSecurityGroup(*cloud_, {"acct", "local", vpc.id, "", "", "", {}, false})->id};
+    auto ids = RunInstances(*cloud_, r);
+    ASSERT_TRUE(ids.ok()) << Describe(ids.error().code).code << " " << ids.error().message;
+    made.insert(ids->begin(), ids->end());
+  }
+  ASSERT_EQ(made.size(), 2500u);
+  std::erase_if(made, [&](const std::string& id) { return Get(id).host_id != host_; });  // on h1
+  ASSERT_GT(made.size(), 2048u);
+  auto full = agent_->Pull(host_, 0, 0);
+  ASSERT_TRUE(full.ok());
+  std::vector<std::string> got;
+  for (const auto& vm : full->vms) got.push_back(vm.instance_id);
+  EXPECT_EQ(got, std::vector<std::string>(made.begin(), made.end()));
+  for (const auto& vm : full->vms) EXPECT_EQ(vm.disks.size(), 1u) << vm.instance_id;
+  // One more: the next pull has every guest again, the others held.
+  auto one = RunInstances(*cloud_, [&] {
+    RunRequest r = Run(1);
+    r.vswitch_id = vsw;
+    r.security_group_ids = {
+        CreateSecurityGroup(*cloud_, {"acct", "local", vpc.id, "", "", "", {}, false})->id};
+    return r;
+  }());
+  ASSERT_TRUE(one.ok());
+  auto next = agent_->Pull(host_, full->revision, 1000);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->vms.size(), made.size() + (Get(one->at(0)).host_id == host_ ? 1 : 0));
 }
 
 // A stop that failed escalates to a forced one: news, the host hears it at once. The forced stop
