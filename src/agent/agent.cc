@@ -202,9 +202,8 @@ void Agent::GuestSignalled(const std::string& id, const char* sign) {
 }
 
 void Agent::RefreshConsoles() {
-  // One report for all of them: consoles that printed more, and the guests whose OS came up.
+  // Consoles that printed more, and the guests whose OS came up.
   std::vector<Observation> changed;
-  std::vector<std::string> ready;
   std::optional<std::map<std::string, int64_t>> dhcp;  // read once, when a guest needs it
   for (const auto& id : running_) {
     if (driver_->Info(id).power != PowerState::kRunning) continue;
@@ -225,7 +224,6 @@ void Agent::RefreshConsoles() {
           sign = "a DHCP request";
     }
     bool up = sign && TakeReadySign(id, sign);
-    if (up) ready.push_back(id);
     std::string console = driver_->ConsoleOutput(id);
     size_t h = std::hash<std::string>{}(console);
     auto it = console_seen_.find(id);
@@ -238,12 +236,23 @@ void Agent::RefreshConsoles() {
     o.guest_ready = up;
     changed.push_back(std::move(o));
   }
-  if (changed.empty()) return;
-  reports_->Post(std::move(changed), [this, ready = std::move(ready)](const Status& st) {
-    if (st.ok()) return;
-    LOG_WARN("agent: console report failed: {}", st.error().message);
-    Unsent(ready);
-  });
+  // In reports of at most a batch each: the server applies a report whole, in one hold of its
+  // exclusive lock (a host of 10,000 guests just booted sent them all in one, held 0.4-0.7 s).
+  for (size_t from = 0; from < changed.size(); from += ReportBatcher::kMaxObservations) {
+    size_t to = std::min(changed.size(), from + ReportBatcher::kMaxObservations);
+    auto at = [&](size_t k) {
+      return std::make_move_iterator(changed.begin() + static_cast<std::ptrdiff_t>(k));
+    };
+    std::vector<Observation> part(at(from), at(to));
+    std::vector<std::string> up;
+    for (const auto& o : part)
+      if (o.guest_ready) up.push_back(o.instance_id);
+    reports_->Post(std::move(part), [this, up = std::move(up)](const Status& st) {
+      if (st.ok()) return;
+      LOG_WARN("agent: console report failed: {}", st.error().message);
+      Unsent(up);
+    });
+  }
 }
 
 void Agent::Reconcile(const DesiredState& desired, bool full_sync) {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <set>
 
 #include "hypervisor/fake/fake_driver.h"
 #include "storage/fake_storage.h"
@@ -35,6 +36,7 @@ class ScriptedChannel : public AgentChannel {
   }
   Status Report(const std::string&, const std::vector<Observation>& obs) override {
     std::lock_guard<std::mutex> lock(mu_);
+    largest_ = std::max(largest_, obs.size());
     for (const auto& o : obs) {
       reports_.push_back(o);
       if (o.power != PowerState::kUnknown) observed_[o.instance_id] = o.power;
@@ -86,6 +88,10 @@ class ScriptedChannel : public AgentChannel {
     std::lock_guard<std::mutex> lock(mu_);
     return reports_.size();
   }
+  size_t Largest() {  // the most observations one report carried
+    std::lock_guard<std::mutex> lock(mu_);
+    return largest_;
+  }
 
  private:
   std::mutex mu_;
@@ -95,6 +101,7 @@ class ScriptedChannel : public AgentChannel {
   std::map<std::string, PowerState> observed_;
   std::vector<GuestSample> samples_;
   std::vector<Observation> reports_;
+  size_t largest_ = 0;
 };
 
 DesiredVm Vm(const std::string& id, DesiredPower want, int64_t reboot_seq = 0) {
@@ -116,11 +123,12 @@ auto Power(const std::string& id, PowerState p, int64_t seq = 0) {
 class AgentTest : public ::testing::Test {
  protected:
   AgentTest() : driver_(FakeDriverOptions{"", 5, {}}) {}
-  void Start(int metrics_interval_ms = 0) {
+  void Start(int metrics_interval_ms = 0, int console_refresh_ms = 2000) {
     AgentOptions options;
     options.workers = 4;
     options.full_sync_ms = 300;
     options.metrics_interval_ms = metrics_interval_ms;
+    options.console_refresh_ms = console_refresh_ms;
     agent_ = std::make_unique<Agent>(&channel_, &driver_, &storage_, options);
     ASSERT_TRUE(agent_->Start().ok());
   }
@@ -160,6 +168,21 @@ TEST_F(AgentTest, WalksAGuestThroughItsLifecycle) {
   ASSERT_TRUE(channel_.WaitFor(Power("i-1", PowerState::kRunning, 1), mark));
   std::this_thread::sleep_for(milliseconds(700));  // two full syncs: nothing more happens
   EXPECT_EQ(driver_.Info("i-1").boot_count, 1);
+}
+
+// The server applies a report whole, in one hold of its lock: the consoles and OS-up news of
+// many guests that came up between two console reads go in reports of a batch at most.
+TEST_F(AgentTest, ManyGuestsUpAtOnceAreReportedABatchAtATime) {
+  Start(0, 2500);  // the first read finds none up; the next, all of them
+  std::vector<DesiredVm> vms;
+  for (int k = 0; k < 600; ++k) vms.push_back(Vm("i-" + std::to_string(k), DesiredPower::kRunning));
+  channel_.Want(vms);
+  std::set<std::string> up;
+  ASSERT_TRUE(channel_.WaitFor([&](const Observation& o) {
+    if (o.guest_ready) up.insert(o.instance_id);
+    return up.size() == vms.size();
+  }));
+  EXPECT_LE(channel_.Largest(), ReportBatcher::kMaxObservations);
 }
 
 TEST_F(AgentTest, SamplesRunningGuestsWithGrowingCounters) {
