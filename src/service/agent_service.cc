@@ -291,18 +291,18 @@ DesiredState AgentService::HeldState::Whole(int64_t revision) const {
 }
 
 Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t since, int wait_ms) {
-  HeldEntry held;
+  std::shared_ptr<const HeldState> held;
   {
     std::lock_guard<std::mutex> lock(held_mu_);
     if (auto it = held_.find(host_id); it != held_.end()) held = it->second;
   }
   const int64_t now = SteadyMillis();
-  if (held.state && now - held.state->built_ms >= kRebuildAfterMs) held = {};  // all built again
+  if (held && now - held->built_ms >= kRebuildAfterMs) held = nullptr;  // all built again
   HeldGuests holds;
-  if (held.state)
-    holds = [state = held.state](const std::string& id, const std::string& print) {
-      auto it = state->prints.find(id);
-      return it != state->prints.end() && it->second.first == print;
+  if (held)
+    holds = [held](const std::string& id, const std::string& print) {
+      auto it = held->prints.find(id);
+      return it != held->prints.end() && it->second.first == print;
     };
   auto answer = std::make_shared<std::promise<Result<HostPull>>>();
   auto future = answer->get_future();
@@ -310,20 +310,18 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
       host_id, since, wait_ms,
       [answer](Result<HostPull> out) { answer->set_value(std::move(out)); }, std::move(holds));
   Result<HostPull> out = future.get();
-  if (!out.ok()) return out.error();
-  HostPull& pull = *out;
-  if (!pull.state.changed) {
-    if (!held.state) return std::move(pull.state);
-    {  // what is held is this revision's state too
+  if (!out.ok()) {
+    if (out.error().code == ErrorCode::kUnknownHost) {  // it registers again, as another host
       std::lock_guard<std::mutex> lock(held_mu_);
-      if (auto it = held_.find(host_id); it != held_.end() && it->second.state == held.state)
-        it->second.revision = pull.state.revision;
+      held_.erase(host_id);
     }
-    return std::move(pull.state);
+    return out.error();
   }
+  HostPull& pull = *out;
+  if (!pull.state.changed) return std::move(pull.state);
   // The guests built, and the others as held.
   auto next = std::make_shared<HeldState>();
-  next->built_ms = held.state ? held.state->built_ms : now;
+  next->built_ms = held ? held->built_ms : now;
   std::vector<DesiredVm> built = std::move(pull.state.vms);
   next->rest = std::move(pull.state);
   next->rest.vms.clear();
@@ -332,11 +330,12 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
   size_t k = 0;
   for (HostPull::Guest& g : pull.guests) {
     std::shared_ptr<const DesiredVm> vm;
-    if (g.built && k < built.size()) {
-      vm = std::make_shared<const DesiredVm>(std::move(built[k++]));
-    } else if (held.state) {
-      if (auto it = held.state->prints.find(g.instance_id); it != held.state->prints.end())
-        vm = held.state->vms[it->second.second];
+    if (g.built) {
+      if (k < built.size()) vm = std::make_shared<const DesiredVm>(std::move(built[k++]));
+    } else if (held) {  // only under the fingerprint it was held by
+      if (auto it = held->prints.find(g.instance_id);
+          it != held->prints.end() && it->second.first == g.print)
+        vm = held->vms[it->second.second];
     }
     if (!vm) {  // a bug (PullState leaves out only what `holds` holds): left out, loudly
       LOG_ERROR("agent pull for host {}: guest {} neither built nor held", host_id, g.instance_id);
@@ -345,10 +344,9 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
     next->prints.emplace(g.instance_id, std::make_pair(std::move(g.print), next->vms.size()));
     next->vms.push_back(std::move(vm));
   }
-  const int64_t revision = next->rest.revision;
-  DesiredState reply = next->Whole(revision);
+  DesiredState reply = next->Whole(next->rest.revision);
   std::lock_guard<std::mutex> lock(held_mu_);
-  held_[host_id] = {revision, std::move(next)};
+  held_[host_id] = std::move(next);
   return reply;
 }
 
@@ -413,10 +411,10 @@ std::string GuestPrint(const State& s, const Instance& i, bool data_plane, int64
 }  // namespace
 
 namespace {
-// How many guests one shared hold of the lock builds (or finds held). A host with more is read
-// in slices, the lock let go between them: a Write (a launch, a report) waits for one slice,
-// not for every guest of a host of 100,000 (measured: about a second, with each call queued
-// behind the waiting Write, writers going first).
+// How many guests one shared hold of the lock builds (or finds held). A host with more (and no
+// VPC data plane: PullState) is read in slices, the lock let go between them: a Write (a launch, a
+// report) waits for one slice, not for every guest of a host of 100,000 (measured: about a second,
+// with each call queued behind the waiting Write, writers going first).
 constexpr size_t kGuestsPerHold = 1024;
 }  // namespace
 
@@ -530,7 +528,10 @@ Result<HostPull> AgentService::PullState(const std::string& host_id, int64_t sin
     build.emplace(GuestBuild{hit->second, cloud_.SharedRevision(data_plane), held});
     const std::set<std::string>& on = s.index.InstancesOn(host_id);
     ids.assign(on.begin(), on.end());
-    if (ids.size() <= kGuestsPerHold) {
+    // A host that builds VPCs has them in this hold, however many: its guests' interfaces read
+    // an index of every instance in the cloud (their groups' members), too costly to make again
+    // for each slice.
+    if (ids.size() <= kGuestsPerHold || data_plane) {
       BuildGuests(s, *build, ids, pull);
       ids.clear();
     }

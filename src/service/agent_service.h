@@ -131,7 +131,8 @@ class AgentService final : public AgentChannel {
 
  private:
   // The host's state if a commit concerned it since `since`; unchanged otherwise. A host with
-  // many guests has them built over several holds of the shared lock (agent_service.cc).
+  // many guests and no VPC data plane has them built over several holds of the shared lock
+  // (agent_service.cc).
   Result<HostPull> PullState(const std::string& host_id, int64_t since, const HeldGuests& held);
   // One pull's building of guests: what every slice of it reads.
   struct GuestBuild {
@@ -158,14 +159,10 @@ class AgentService final : public AgentChannel {
     std::unordered_map<std::string, std::pair<std::string, size_t>> prints;  // id: print, index
     DesiredState Whole(int64_t revision) const;  // a copy, every guest in `vms`
   };
-  struct HeldEntry {
-    int64_t revision = 0;  // the revision it was last answered as (unchanged answers move it)
-    std::shared_ptr<const HeldState> state;
-  };
   Cloud& cloud_;
   SessionHub* hub_ = nullptr;
   std::mutex held_mu_;
-  std::map<std::string, HeldEntry> held_;  // by host id; guarded by held_mu_
+  std::map<std::string, std::shared_ptr<const HeldState>> held_;  // by host id; held_mu_
   int64_t started_ms_;
   mutable std::mutex contact_mu_;
   std::map<std::string, int64_t> last_contact_ms_;  // by host id; guarded by contact_mu_

@@ -114,13 +114,18 @@ TEST_F(InstanceServiceTest, AHostIsNotWokenNorAnsweredToHearWhatItReportedButIts
 
 // The embedded agent's pulls answer whole states, building only the guests whose state moved:
 // the others it was answered before are held (AgentService::Pull).
+namespace {
+// Guests' states built or held in pulls so far (openecs_agent_guest_states_total{how}).
+double GuestStates(const char* how) {
+  std::string all = DefaultMetrics().Render();
+  std::string key = std::string("openecs_agent_guest_states_total{how=\"") + how + "\"} ";
+  size_t at = all.find(key);
+  return at == std::string::npos ? 0.0 : std::stod(all.substr(at + key.size()));
+}
+}  // namespace
+
 TEST_F(InstanceServiceTest, AnEmbeddedPullIsWholeButBuildsOnlyTheGuestsThatMoved) {
-  auto states = [](const char* how) {
-    std::string all = DefaultMetrics().Render();
-    std::string key = std::string("openecs_agent_guest_states_total{how=\"") + how + "\"} ";
-    size_t at = all.find(key);
-    return at == std::string::npos ? 0.0 : std::stod(all.substr(at + key.size()));
-  };
+  auto states = GuestStates;
   auto two = *RunInstances(*cloud_, Run(2));
   double built = states("built"), held = states("held");
   auto first = agent_->Pull(host_, 0, 0);
@@ -140,8 +145,8 @@ TEST_F(InstanceServiceTest, AnEmbeddedPullIsWholeButBuildsOnlyTheGuestsThatMoved
   std::set<std::string> ids;
   for (const auto& vm : next->vms) ids.insert(vm.instance_id);
   EXPECT_EQ(ids, (std::set<std::string>{two[0], two[1], one[0]}));
-  // The host says one runs (an echo: it wakes nothing); a full sync builds that one alone and
-  // carries what the host said.
+  // The host says it made one (an echo: it wakes nothing); a full sync builds that one alone
+  // and carries what the host said.
   HostSays(two[0], PowerState::kShutoff);
   built = states("built"), held = states("held");
   auto full = agent_->Pull(host_, 0, 0);
@@ -201,9 +206,13 @@ TEST_F(BigHostTest, ItsGuestsAreBuiltInSlicesAndAllArrive) {
     return r;
   }());
   ASSERT_TRUE(one.ok());
+  ASSERT_EQ(Get(one->at(0)).host_id, host_) << "h1 is full";
+  double built = GuestStates("built"), held = GuestStates("held");
   auto next = agent_->Pull(host_, full->revision, 1000);
   ASSERT_TRUE(next.ok());
-  EXPECT_EQ(next->vms.size(), made.size() + (Get(one->at(0)).host_id == host_ ? 1 : 0));
+  EXPECT_EQ(next->vms.size(), made.size() + 1);
+  EXPECT_EQ(GuestStates("built") - built, 1);
+  EXPECT_EQ(GuestStates("held") - held, static_cast<double>(made.size()));
 }
 
 // A stop that failed escalates to a forced one: news, the host hears it at once. The forced stop
