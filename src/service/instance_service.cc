@@ -895,10 +895,13 @@ Status ModifyAutoReleaseTime(Cloud& cloud, const std::string& account_id,
 int ReleaseDueInstances(Cloud& cloud, int64_t now) {
   std::map<std::string, std::vector<std::string>> due;  // by account
   cloud.Read<int>([&](const State& s) {
-    for (const auto& [id, i] : s.instances)
-      if (i.auto_release_time > 0 && i.auto_release_time <= now &&
-          i.task != InstanceTask::kReleasing)
+    for (const std::string& id : s.index.auto_release()) {
+      auto it = s.instances.find(id);
+      if (it == s.instances.end()) continue;  // a bug elsewhere (OPENECS_CHECK_INDEX finds it)
+      const Instance& i = it->second;
+      if (i.auto_release_time <= now && i.task != InstanceTask::kReleasing)
         due[i.account_id].push_back(id);
+    }
     return 0;
   });
   int started = 0;

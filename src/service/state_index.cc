@@ -16,7 +16,19 @@ void AddIp(std::vector<uint32_t>& ips, const std::string& ip) {
 
 }  // namespace
 
+namespace {
+
+void Mark(std::set<std::string>& open, const std::string& id, bool is_open) {
+  if (is_open)
+    open.insert(id);
+  else
+    open.erase(id);
+}
+
+}  // namespace
+
 void StateIndex::Note(const std::string& id, const Instance* now) {
+  Mark(auto_release_, id, now && now->auto_release_time > 0);
   if (auto was = instances_.find(id);
       was != instances_.end() && (!now || was->second.account_id != now->account_id)) {
     auto of = instances_of_.find(was->second.account_id);
@@ -64,17 +76,6 @@ void StateIndex::Note(const std::string& id, const Snapshot* now) {
   h.placed = now->host_id;
   Apply(snapshots_, id, &h);
 }
-
-namespace {
-
-void Mark(std::set<std::string>& open, const std::string& id, bool is_open) {
-  if (is_open)
-    open.insert(id);
-  else
-    open.erase(id);
-}
-
-}  // namespace
 
 void StateIndex::Note(const std::string& id, const Invocation* now) {
   bool open = false;
@@ -201,7 +202,8 @@ bool StateIndex::operator==(const StateIndex& other) const {
          instances_on_ == other.instances_on_ && disks_on_ == other.disks_on_ &&
          snapshots_on_ == other.snapshots_on_ && open_invocations_ == other.open_invocations_ &&
          pending_requests_ == other.pending_requests_ && open_sessions_ == other.open_sessions_ &&
-         same(addresses_, other.addresses_) && same(other.addresses_, addresses_);
+         auto_release_ == other.auto_release_ && same(addresses_, other.addresses_) &&
+         same(other.addresses_, addresses_);
 }
 
 }  // namespace openecs

@@ -3,6 +3,8 @@
 // always what a scan of the records would give.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "common/ipv4.h"
 #include "service/assistant_service.h"
 #include "service/capacity.h"
@@ -94,6 +96,40 @@ TEST_F(StateIndexTest, FollowsPutsChangesAndErasures) {
   // A restart loads the index with the records.
   ReopenCloud();
   EXPECT_EQ(Seen(), (std::pair<std::string, int>{"10.0.0.2", 0}));
+  EXPECT_TRUE(MatchesRecords());
+}
+
+// The instances with an AutoReleaseTime: set, cancelled, released; and after a restart.
+TEST_F(StateIndexTest, ListsTheInstancesThatHaveAnAutoReleaseTime) {
+  auto release_at = [&](const std::string& id, int64_t at) {
+    return cloud_->Write([&](Txn& txn) {
+      Instance& i = txn.state().instances.at(id);
+      i.auto_release_time = at;
+      txn.Touch(i);
+      return Ok();
+    });
+  };
+  auto listed = [&] {
+    return cloud_->Read<std::set<std::string>>(
+        [](const State& s) { return s.index.auto_release(); });
+  };
+  ASSERT_TRUE(PutInstance("i-1", "10.0.0.1", 1).ok());
+  ASSERT_TRUE(PutInstance("i-2", "10.0.0.2", 1).ok());
+  EXPECT_TRUE(listed().empty());
+  ASSERT_TRUE(release_at("i-1", 1000).ok());
+  ASSERT_TRUE(release_at("i-2", 2000).ok());
+  EXPECT_EQ(listed(), (std::set<std::string>{"i-1", "i-2"}));
+  ASSERT_TRUE(release_at("i-2", 0).ok());  // cancelled
+  EXPECT_EQ(listed(), (std::set<std::string>{"i-1"}));
+  ReopenCloud();
+  EXPECT_EQ(listed(), (std::set<std::string>{"i-1"}));
+  ASSERT_TRUE(cloud_
+                  ->Write([](Txn& txn) {
+                    txn.Erase<Instance>("i-1");
+                    return Ok();
+                  })
+                  .ok());
+  EXPECT_TRUE(listed().empty());
   EXPECT_TRUE(MatchesRecords());
 }
 
