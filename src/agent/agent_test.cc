@@ -45,9 +45,9 @@ class ScriptedChannel : public AgentChannel {
     cv_.notify_all();
     return Ok();
   }
-  Status ReportMetrics(const std::string&, const std::vector<GuestSample>& samples) override {
+  Status ReportMetrics(const std::string&, std::vector<GuestSample> samples) override {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& s : samples) samples_.push_back(s);
+    for (auto& s : samples) samples_.push_back(std::move(s));
     cv_.notify_all();
     return Ok();
   }

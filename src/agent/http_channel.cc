@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "model/agent_protocol_json.h"
+#include "model/guest_sample_json.h"
 #include "model/state_delta.h"
 #include "sys/files.h"
 
@@ -174,10 +175,9 @@ Status HttpAgentChannel::Report(const std::string& host_id, const std::vector<Ob
 }
 
 Status HttpAgentChannel::ReportMetrics(const std::string& host_id,
-                                       const std::vector<GuestSample>& samples) {
-  json body = {{"samples", samples}};
+                                       std::vector<GuestSample> samples) {
   auto res = Call("POST", "/openecs/agent/v1/metrics?host_id=" + PercentEncode(host_id),
-                  DumpJson(body), 15000);
+                  DumpSamples(samples), 15000);
   if (!res.ok()) return res.error();
   return Ok();
 }

@@ -39,8 +39,7 @@ class HttpAgentChannel final : public AgentChannel {
   Result<std::string> Register(const HostInfo& host) override;
   Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
   Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
-  Status ReportMetrics(const std::string& host_id,
-                       const std::vector<GuestSample>& samples) override;
+  Status ReportMetrics(const std::string& host_id, std::vector<GuestSample> samples) override;
   Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,
                                             const std::string& instance_id) override;
   // An HTTP Upgrade (GET /openecs/agent/v1/session, api/agent_endpoint.h) on a connection of

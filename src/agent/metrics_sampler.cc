@@ -32,10 +32,10 @@ void MetricsSampler::SetPlacement(const std::vector<DesiredVm>& vms) {
   eni_owner_ = std::move(owner);
 }
 
-std::vector<GuestSample> MetricsSampler::SampleOnce() {
+void MetricsSampler::SampleOnce() {
   std::vector<GuestSample> samples;
   std::string host = host_id_();
-  if (host.empty()) return samples;
+  if (host.empty()) return;
   std::map<std::string, size_t> index;  // instance -> its sample
   for (const auto& vm : driver_->List()) {
     if (vm.power != PowerState::kRunning) continue;
@@ -58,10 +58,9 @@ std::vector<GuestSample> MetricsSampler::SampleOnce() {
       if (at != index.end()) samples[at->second].nics[eni] = io;
     }
   }
-  if (samples.empty()) return samples;
-  if (Status st = channel_->ReportMetrics(host, samples); !st.ok())
+  if (samples.empty()) return;
+  if (Status st = channel_->ReportMetrics(host, std::move(samples)); !st.ok())
     LOG_WARN("agent: metrics not sent: {}", st.error().message);
-  return samples;
 }
 
 void MetricsSampler::Loop(int interval_ms) {

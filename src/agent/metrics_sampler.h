@@ -34,8 +34,8 @@ class MetricsSampler {
   void Stop();
   // Which instance each interface belongs to, from the agent's latest desired state.
   void SetPlacement(const std::vector<DesiredVm>& vms);
-  // One pass, now (tests; the thread calls it every interval). Returns what was sent.
-  std::vector<GuestSample> SampleOnce();
+  // One pass, now (the thread calls it every interval).
+  void SampleOnce();
 
  private:
   void Loop(int interval_ms);

@@ -14,6 +14,7 @@
 #include "common/prom_metrics.h"
 #include "common/text.h"
 #include "model/agent_protocol_json.h"
+#include "model/guest_sample_json.h"
 #include "model/state_delta.h"
 #include "sys/files.h"
 
@@ -288,13 +289,9 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       // hold up the users' calls queued behind it).
       HttpResponse r;
       r.deferred = [this, host_id, body = req.body]() -> HttpResponse {
-        std::vector<GuestSample> samples;
-        try {
-          samples = json::parse(body).at("samples").get<std::vector<GuestSample>>();
-        } catch (const std::exception& e) {
-          return Fail(400, std::string("malformed agent request: ") + e.what());
-        }
-        Status st = channel_.ReportMetrics(host_id, samples);
+        auto samples = ParseSamples(body);  // no JSON tree (model/guest_sample_json.h)
+        if (!samples.ok()) return Fail(400, "malformed agent request: " + samples.error().message);
+        Status st = channel_.ReportMetrics(host_id, std::move(*samples));
         if (!st.ok()) return FromError(st.error());
         return Reply(200, json::object());
       };

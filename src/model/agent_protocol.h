@@ -383,9 +383,9 @@ class AgentChannel {
   virtual Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) = 0;
   virtual Status Report(const std::string& host_id, const std::vector<Observation>& obs) = 0;
   // Samples of the host's running guests (monitoring); the server keeps what it can use and
-  // ignores guests it does not place on this host.
-  virtual Status ReportMetrics(const std::string& host_id,
-                               const std::vector<GuestSample>& samples) = 0;
+  // ignores guests it does not place on this host. Taken by value: the server keeps each
+  // guest's sample until its next one.
+  virtual Status ReportMetrics(const std::string& host_id, std::vector<GuestSample> samples) = 0;
   // Credentials of the RAM role of `instance_id`, which must be placed on `host_id` and have a
   // role (NotFound otherwise: a host learns only its own guests' credentials).
   virtual Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,

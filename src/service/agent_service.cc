@@ -715,30 +715,30 @@ std::vector<Status> AgentService::ApplyReports(const std::vector<HostReport>& re
   return out;
 }
 
-Status AgentService::ReportMetrics(const std::string& host_id,
-                                   const std::vector<GuestSample>& samples) {
+Status AgentService::ReportMetrics(const std::string& host_id, std::vector<GuestSample> samples) {
   Monitor* monitor = cloud_.monitor();
-  std::vector<GuestSample> own;
   std::map<std::string, std::string> eip_of;
   bool known = cloud_.Read<bool>([&](const State& s) {
     if (!s.hosts.count(host_id)) return false;
-    std::set<std::string> publics;
-    for (const auto& sample : samples) {
+    std::erase_if(samples, [&](const GuestSample& sample) {
       auto it = s.instances.find(sample.instance_id);
-      if (it == s.instances.end() || it->second.host_id != host_id) continue;
-      own.push_back(sample);
+      return it == s.instances.end() || it->second.host_id != host_id;
+    });
+    std::set<std::string> publics;
+    for (const auto& sample : samples)
       for (const auto& [eni, io] : sample.nics)
         if (!io.public_ip.empty()) publics.insert(io.public_ip);
-    }
     if (publics.empty()) return true;
     for (const auto& [id, eip] : s.eips)
       if (publics.count(eip.ip_address) && !eip.instance_id.empty()) eip_of[eip.ip_address] = id;
     return true;
   });
   if (!known) return MakeError(ErrorCode::kUnknownHost, "unknown host " + host_id);
-  for (const auto& sample : own)
-    if (sample.guest_agent >= 0) cloud_.SetGuestAgent(sample.instance_id, sample.guest_agent == 1);
-  if (monitor) monitor->Ingest(own, eip_of);
+  std::vector<std::pair<std::string, bool>> heard;
+  for (const auto& sample : samples)
+    if (sample.guest_agent >= 0) heard.emplace_back(sample.instance_id, sample.guest_agent == 1);
+  if (!heard.empty()) cloud_.SetGuestAgents(heard);
+  if (monitor) monitor->Ingest(std::move(samples), eip_of);
   return Ok();
 }
 

@@ -113,8 +113,7 @@ class AgentService final : public AgentChannel {
                    std::function<void(const Status&)> done);
   // Hands the samples of the guests placed on `host_id` to the cloud's monitor (others are
   // dropped: a host speaks only for its own guests), with the EIPs their addresses belong to.
-  Status ReportMetrics(const std::string& host_id,
-                       const std::vector<GuestSample>& samples) override;
+  Status ReportMetrics(const std::string& host_id, std::vector<GuestSample> samples) override;
   // STS credentials of the instance's RAM role, valid for 6 hours (the metadata service keeps
   // them until an hour is left). The role's trust policy must still name ecs.aliyuncs.com.
   Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,

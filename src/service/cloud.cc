@@ -634,32 +634,32 @@ std::string Cloud::Console(const std::string& instance_id) const {
   return it == consoles_.end() ? std::string() : it->second;
 }
 
-void Cloud::SetGuestAgent(const std::string& instance_id, bool alive) {
+void Cloud::SetGuestAgents(const std::vector<std::pair<std::string, bool>>& heard) {
   int64_t now_ms = config_.clock->NowMillis();
-  std::optional<Note> share;
+  std::vector<Note> share;
   {
     std::lock_guard<std::mutex> lock(console_mu_);
-    GuestHeartbeat& b = guest_agents_[instance_id];
-    b.alive = alive;
-    if (alive) b.last_alive_ms = now_ms;
-    heartbeat_at_[instance_id] = now_ms;
-    // Shared when it changes, and at most every 30 s while it does not (a sample comes every
-    // few seconds per running guest).
-    if (shared_) {
+    for (const auto& [instance_id, alive] : heard) {
+      GuestHeartbeat& b = guest_agents_[instance_id];
+      b.alive = alive;
+      if (alive) b.last_alive_ms = now_ms;
+      heartbeat_at_[instance_id] = now_ms;
+      // Shared when it changes, and at most every 30 s while it does not (a sample comes every
+      // few seconds per running guest).
+      if (!shared_) continue;
       auto& [was_alive, at] = heartbeat_shared_[instance_id];
-      if (at == 0 || was_alive != alive || now_ms - at >= 30'000) {
-        was_alive = alive;
-        at = now_ms;
-        share = Note{
-            "heartbeat", instance_id,
-            nlohmann::json{{"alive", alive}, {"last_alive_ms", b.last_alive_ms}, {"at", now_ms}}
-                .dump()};
-      }
+      if (at != 0 && was_alive == alive && now_ms - at < 30'000) continue;
+      was_alive = alive;
+      at = now_ms;
+      share.push_back(
+          Note{"heartbeat", instance_id,
+               nlohmann::json{{"alive", alive}, {"last_alive_ms", b.last_alive_ms}, {"at", now_ms}}
+                   .dump()});
     }
   }
-  if (share)
-    if (Status st = store_->PutNote(*share); !st.ok())
-      LOG_WARN("cannot share {}'s guest agent heartbeat with the other servers: {}", instance_id,
+  for (const Note& note : share)
+    if (Status st = store_->PutNote(note); !st.ok())
+      LOG_WARN("cannot share {}'s guest agent heartbeat with the other servers: {}", note.id,
                st.error().message);
 }
 

@@ -21,6 +21,7 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -440,8 +441,10 @@ class Cloud {
 
   // Cloud Assistant's heartbeat (model/instance_health.h): whether a running guest's agent
   // answered its host the last time the host asked (every sampling interval), and when it last
-  // answered. Not durable: hosts report it again within seconds of a restart.
-  void SetGuestAgent(const std::string& instance_id, bool alive);
+  // answered. Not durable: hosts report it again within seconds of a restart. `heard` is one
+  // host's sample: (instance, answered) per running guest, taken under one hold of the lock
+  // (a thousand hosts send theirs every few seconds).
+  void SetGuestAgents(const std::vector<std::pair<std::string, bool>>& heard);
   GuestHeartbeat GuestAgent(const std::string& instance_id) const;
 
  private:
@@ -528,11 +531,11 @@ class Cloud {
   std::thread follower_;
   mutable std::mutex console_mu_;
   std::map<std::string, std::string> consoles_;
-  std::map<std::string, GuestHeartbeat> guest_agents_;  // guarded by console_mu_
+  std::unordered_map<std::string, GuestHeartbeat> guest_agents_;  // guarded by console_mu_
   // Shared stores (guarded by console_mu_): when each heartbeat was heard (here or in a note),
   // and what this server last shared of it (alive, when).
-  std::map<std::string, int64_t> heartbeat_at_;
-  std::map<std::string, std::pair<bool, int64_t>> heartbeat_shared_;
+  std::unordered_map<std::string, int64_t> heartbeat_at_;
+  std::unordered_map<std::string, std::pair<bool, int64_t>> heartbeat_shared_;
   int64_t notes_seq_ = 0;  // the follower's
   void PollNotes();        // the follower's: other servers' notes into the maps above
 };

@@ -177,7 +177,7 @@ TEST_F(SharedCloudTest, AnotherServersCommitWakesTheHostsItConcerns) {
 // heartbeat) is answered by the other too.
 TEST_F(SharedCloudTest, ConsolesAndHeartbeatsReachTheOtherServer) {
   a().SetConsole("i-1", "login:");
-  a().SetGuestAgent("i-1", true);
+  a().SetGuestAgents({{"i-1", true}});
   bool seen = false;
   for (int i = 0; i < 300 && !seen; ++i) {
     seen = b().Console("i-1") == "login:" && b().GuestAgent("i-1").alive;
@@ -186,7 +186,7 @@ TEST_F(SharedCloudTest, ConsolesAndHeartbeatsReachTheOtherServer) {
   EXPECT_TRUE(seen);
   EXPECT_GT(b().GuestAgent("i-1").last_alive_ms, 0);
   // A change is shared at once (not held back like an unchanged heartbeat).
-  a().SetGuestAgent("i-1", false);
+  a().SetGuestAgents({{"i-1", false}});
   a().SetConsole("i-1", "");
   seen = false;
   for (int i = 0; i < 300 && !seen; ++i) {

@@ -1,6 +1,7 @@
 #include "service/monitor_service.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "common/log.h"
 
@@ -39,16 +40,17 @@ void Monitor::Accumulate(const std::string& resource, int64_t minute, Deltas del
   for (const auto& [name, delta] : deltas) b.values[name].Add(delta, dt);
 }
 
-void Monitor::Ingest(const std::vector<GuestSample>& samples,
+void Monitor::Ingest(std::vector<GuestSample> samples,
                      const std::map<std::string, std::string>& eip_of) {
   int64_t now = clock_->NowSeconds();
   int64_t minute = now - now % 60;
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& s : samples) {
+  for (auto& s : samples) {
     auto it = last_.find(s.instance_id);
     if (it == last_.end() || s.at_ms <= it->second.sample.at_ms ||
         s.at_ms - it->second.sample.at_ms > kMaxSampleGapSeconds * 1000) {
-      last_[s.instance_id] = {s, now};  // a baseline only
+      std::string id = s.instance_id;
+      last_.insert_or_assign(std::move(id), Last{std::move(s), now});  // a baseline only
       continue;
     }
     const GuestSample& prev = it->second.sample;
@@ -130,7 +132,7 @@ void Monitor::Ingest(const std::vector<GuestSample>& samples,
                 {metric::kInternetRx, wan_rx},
                 {metric::kInternetTx, wan_tx}},
                dt);
-    it->second = {s, now};
+    it->second = {std::move(s), now};
   }
 }
 
@@ -140,19 +142,28 @@ Status Monitor::Flush() {
   std::vector<MetricPoint> done;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = open_.begin(); it != open_.end();) {
-      if (it->second.ts + 60 <= now) {
-        if (!it->second.values.empty())
-          closed_.push_back({it->first, 60, it->second.ts, std::move(it->second.values)});
-        it = open_.erase(it);
-      } else {
-        ++it;
+    // Every open minute is looked at once a minute, not on every Flush (each second): a
+    // minute opened after this walk is this minute, and ends at the next.
+    if (int64_t minute = now - now % 60; minute != swept_minute_) {
+      for (auto it = open_.begin(); it != open_.end();) {
+        if (it->second.ts + 60 <= now) {
+          if (!it->second.values.empty())
+            closed_.push_back({it->first, 60, it->second.ts, std::move(it->second.values)});
+          it = open_.erase(it);
+        } else {
+          ++it;
+        }
       }
+      for (auto it = last_.begin(); it != last_.end();)
+        it = it->second.seen < now - kMaxSampleGapSeconds ? last_.erase(it) : std::next(it);
+      swept_minute_ = minute;
     }
     done.swap(closed_);
-    for (auto it = last_.begin(); it != last_.end();)
-      it = it->second.seen < now - kMaxSampleGapSeconds ? last_.erase(it) : std::next(it);
   }
+  // In the store's key order: the inserts then walk its pages in order.
+  std::sort(done.begin(), done.end(), [](const MetricPoint& a, const MetricPoint& b) {
+    return std::tie(a.resource, a.ts) < std::tie(b.resource, b.ts);
+  });
   if (Status st = store_->Append(done); !st.ok())
     LOG_WARN("monitor: {} points lost: {}", done.size(), st.error().message);
   OPENECS_RETURN_IF_ERROR(Rollup(600, 60, now));

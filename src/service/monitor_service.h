@@ -23,6 +23,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -76,10 +77,10 @@ class Monitor {
   // `store` and `clock` must outlive the monitor.
   Monitor(MetricStore* store, const Clock* clock, MonitorOptions options = {});
 
-  // One host's samples. `eip_of` maps the public addresses that belong to EIPs to their
-  // allocation ids (any other public address is its instance's own).
-  void Ingest(const std::vector<GuestSample>& samples,
-              const std::map<std::string, std::string>& eip_of);
+  // One host's samples (kept until each guest's next). `eip_of` maps the public addresses
+  // that belong to EIPs to their allocation ids (any other public address is its instance's
+  // own).
+  void Ingest(std::vector<GuestSample> samples, const std::map<std::string, std::string>& eip_of);
   // Writes the minutes that ended, rolls up the periods that ended, prunes old points.
   Status Flush();
   // A resource's points of `period` (60, 600 or 3600) that start in [from, to), oldest first.
@@ -110,12 +111,15 @@ class Monitor {
   const Clock* clock_;
   MonitorOptions options_;
   std::mutex mu_;
-  std::map<std::string, Last> last_;            // by instance
-  std::map<std::string, Bucket> open_;          // by resource: the minute under way
-  std::vector<MetricPoint> closed_;             // minutes ended, not written yet
-  std::map<std::string, int64_t> traffic_out_;  // public bytes out since TakePublicTrafficOut
-  std::mutex flush_mu_;                         // one Flush at a time
-  int64_t pruned_at_ = 0;                       // guarded by flush_mu_
+  // Hashed: a sample looks up its guest and three or more resources, and a thousand hosts'
+  // guests send one each every few seconds.
+  std::unordered_map<std::string, Last> last_;    // by instance
+  std::unordered_map<std::string, Bucket> open_;  // by resource: the minute under way
+  std::vector<MetricPoint> closed_;               // minutes ended, not written yet
+  int64_t swept_minute_ = -1;                     // the minute open_ was last walked in
+  std::map<std::string, int64_t> traffic_out_;    // public bytes out since TakePublicTrafficOut
+  std::mutex flush_mu_;                           // one Flush at a time
+  int64_t pruned_at_ = 0;                         // guarded by flush_mu_
 };
 
 }  // namespace openecs
