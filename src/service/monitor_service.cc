@@ -1,6 +1,7 @@
 #include "service/monitor_service.h"
 
 #include <algorithm>
+#include <cstring>
 #include <tuple>
 
 #include "common/log.h"
@@ -33,11 +34,26 @@ int64_t Monitor::Retention(int period) const {
 void Monitor::Accumulate(const std::string& resource, int64_t minute, Deltas deltas, double dt) {
   Bucket& b = open_[resource];
   if (b.ts != minute) {
-    if (b.ts >= 0 && !b.values.empty())
-      closed_.push_back({resource, 60, b.ts, std::move(b.values)});
-    b = Bucket{minute, {}};
+    if (b.ts >= 0 && !b.stats.empty()) closed_.push_back({resource, 60, b.ts, b.Values()});
+    b.ts = minute;
+    b.stats.clear();
   }
-  for (const auto& [name, delta] : deltas) b.values[name].Add(delta, dt);
+  size_t k = 0;
+  for (const auto& [name, delta] : deltas) {
+    // Where the last sample put it, or else looked for (or added).
+    size_t at = k < b.stats.size() && b.stats[k].first == name ? k : b.stats.size();
+    for (size_t j = 0; at == b.stats.size() && j < b.stats.size(); ++j)
+      if (std::strcmp(b.stats[j].first, name) == 0) at = j;
+    if (at == b.stats.size()) b.stats.emplace_back(name, MetricStat{});
+    b.stats[at].second.Add(delta, dt);
+    ++k;
+  }
+}
+
+MetricValues Monitor::Bucket::Values() const {
+  MetricValues out;
+  for (const auto& [name, stat] : stats) out[name].Merge(stat);
+  return out;
 }
 
 void Monitor::Ingest(std::vector<GuestSample> samples,
@@ -147,8 +163,8 @@ Status Monitor::Flush() {
     if (int64_t minute = now - now % 60; minute != swept_minute_) {
       for (auto it = open_.begin(); it != open_.end();) {
         if (it->second.ts + 60 <= now) {
-          if (!it->second.values.empty())
-            closed_.push_back({it->first, 60, it->second.ts, std::move(it->second.values)});
+          if (!it->second.stats.empty())
+            closed_.push_back({it->first, 60, it->second.ts, it->second.Values()});
           it = open_.erase(it);
         } else {
           ++it;

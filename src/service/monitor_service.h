@@ -93,9 +93,13 @@ class Monitor {
   int64_t Retention(int period) const;
 
  private:
+  // A resource's minute under way. Its metrics in the order its samples give them (always the
+  // same for a kind of resource: the name pointers are metric::'s constants), not a map: each
+  // sample adds to every one of them.
   struct Bucket {
     int64_t ts = -1;
-    MetricValues values;
+    std::vector<std::pair<const char*, MetricStat>> stats;
+    MetricValues Values() const;
   };
   struct Last {
     GuestSample sample;
