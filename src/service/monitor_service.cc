@@ -58,9 +58,11 @@ MetricValues Monitor::Bucket::Values() const {
 
 void Monitor::Ingest(std::vector<GuestSample> samples,
                      const std::map<std::string, std::string>& eip_of) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Read under the lock: a Flush that walked the open minutes before this placed nothing in a
+  // minute it closed (a point written twice is replaced by the second).
   int64_t now = clock_->NowSeconds();
   int64_t minute = now - now % 60;
-  std::lock_guard<std::mutex> lock(mu_);
   for (auto& s : samples) {
     auto it = last_.find(s.instance_id);
     if (it == last_.end() || s.at_ms <= it->second.sample.at_ms ||
