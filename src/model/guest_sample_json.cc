@@ -213,8 +213,10 @@ class Reader {
     if (!wide && !narrow) return Fail("a number where " + Where() + " is not one");
     if (is_float) {
       // As model/json_macros.h CheckJsonNumberFits: a cast of what does not fit is undefined.
-      double lo = narrow ? std::numeric_limits<int>::min() : std::numeric_limits<int64_t>::min();
-      double hi = narrow ? std::numeric_limits<int>::max() : std::numeric_limits<int64_t>::max();
+      double lo = narrow ? static_cast<double>(std::numeric_limits<int>::min())
+                         : static_cast<double>(std::numeric_limits<int64_t>::min());
+      double hi = narrow ? static_cast<double>(std::numeric_limits<int>::max())
+                         : static_cast<double>(std::numeric_limits<int64_t>::max());
       if (!(d > lo - 1.0 && d < hi + 1.0)) return Fail("number out of range at " + Where());
       v = static_cast<int64_t>(d);
     }
