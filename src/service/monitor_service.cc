@@ -178,9 +178,9 @@ Status Monitor::Flush() {
     }
     done.swap(closed_);
   }
-  // In the store's key order: the inserts then walk its pages in order.
+  // In the store's key order (start, then resource): appended at the end of its table.
   std::sort(done.begin(), done.end(), [](const MetricPoint& a, const MetricPoint& b) {
-    return std::tie(a.resource, a.ts) < std::tie(b.resource, b.ts);
+    return std::tie(a.ts, a.resource) < std::tie(b.ts, b.resource);
   });
   if (Status st = store_->Append(done); !st.ok())
     LOG_WARN("monitor: {} points lost: {}", done.size(), st.error().message);

@@ -113,18 +113,57 @@ void MetricStat::Merge(const MetricStat& other) {
   seconds += other.seconds;
 }
 
+namespace {
+// Runs `sql` (no rows); false on failure (sqlite3_errmsg has why).
+bool Exec(sqlite3* db, const char* sql) {
+  return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+// The points table in its time-major layout (user_version 1). A file of the first layout
+// (keyed by resource, with an index by time; user_version 0) has its points copied over once.
+Status Migrate(sqlite3* db) {
+  {
+    Stmt v;  // done with before the schema changes (an open statement locks it)
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &v.s, nullptr) != SQLITE_OK ||
+        sqlite3_step(v.s) != SQLITE_ROW)
+      return DbError(db, "version");
+    if (sqlite3_column_int(v.s, 0) >= 1) return Ok();
+  }
+  if (!Exec(db, "BEGIN IMMEDIATE")) return DbError(db, "begin");
+  bool ok =
+      Exec(db, "DROP INDEX IF EXISTS points_by_time") &&
+      Exec(
+          db,
+          "CREATE TABLE points_by_time (period INTEGER NOT NULL, ts INTEGER NOT NULL, resource "
+          "TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (period, ts, resource)) WITHOUT ROWID") &&
+      Exec(db,
+           "CREATE TABLE IF NOT EXISTS points (resource TEXT NOT NULL, period INTEGER NOT NULL, "
+           "ts INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (resource, period, ts)) "
+           "WITHOUT ROWID") &&
+      Exec(db,
+           "INSERT INTO points_by_time (period, ts, resource, body) SELECT period, ts, "
+           "resource, body FROM points ORDER BY period, ts, resource") &&
+      Exec(db, "DROP TABLE points") && Exec(db, "ALTER TABLE points_by_time RENAME TO points") &&
+      Exec(db, "PRAGMA user_version = 1") && Exec(db, "COMMIT");
+  if (ok) return Ok();
+  Error e = DbError(db, "migrate");
+  Exec(db, "ROLLBACK");
+  return e;
+}
+}  // namespace
+
 Result<std::unique_ptr<MetricStore>> MetricStore::Open(const std::string& path) {
   OPENECS_ASSIGN_OR_RETURN(
       sqlite3 * db,
       OpenSqlite(
           path, "metrics",
           {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
-           "CREATE TABLE IF NOT EXISTS points (resource TEXT NOT NULL, period INTEGER NOT "
-           "NULL, ts INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (resource, period, "
-           "ts)) WITHOUT ROWID",
-           "CREATE INDEX IF NOT EXISTS points_by_time ON points (period, ts)",
            "CREATE TABLE IF NOT EXISTS marks (name TEXT PRIMARY KEY, value INTEGER NOT "
            "NULL)"}));
+  if (Status st = Migrate(db); !st.ok()) {
+    sqlite3_close(db);
+    return st.error();
+  }
   return std::unique_ptr<MetricStore>(new MetricStore(db));
 }
 
@@ -145,6 +184,12 @@ Status MetricStore::Append(const std::vector<MetricPoint>& points) {
   }
   std::string body;
   for (const auto& p : points) {
+    if (p.period <= 0 || p.ts % p.period != 0) {  // Query steps by the period from an aligned start
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "metric point of " + p.resource + ": start " + std::to_string(p.ts) +
+                           " is not a multiple of its period " + std::to_string(p.period));
+    }
     sqlite3_reset(ins.s);  // before `body` changes: the last step bound it
     Encode(p.values, body);
     sqlite3_bind_text(ins.s, 1, p.resource.data(), static_cast<int>(p.resource.size()),
@@ -166,18 +211,55 @@ Status MetricStore::Append(const std::vector<MetricPoint>& points) {
   return Ok();
 }
 
-Result<std::vector<MetricPoint>> MetricStore::Select(const char* sql, const std::string* resource,
-                                                     int period, int64_t from, int64_t to) {
+Result<std::vector<MetricPoint>> MetricStore::Query(const std::string& resource, int period,
+                                                    int64_t from, int64_t to) {
+  std::vector<MetricPoint> out;
+  if (period <= 0) return out;
+  std::lock_guard<std::mutex> lock(mu_);
+  // The starts held for `period` bound the steps (a query over years walks only what is kept).
+  Stmt span;
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT (SELECT ts FROM points WHERE period=?1 ORDER BY ts LIMIT 1), "
+                         "(SELECT ts FROM points WHERE period=?1 ORDER BY ts DESC LIMIT 1)",
+                         -1, &span.s, nullptr) != SQLITE_OK)
+    return DbError(db_, "prepare");
+  sqlite3_bind_int(span.s, 1, period);
+  if (sqlite3_step(span.s) != SQLITE_ROW) return DbError(db_, "read");
+  if (sqlite3_column_type(span.s, 0) == SQLITE_NULL) return out;  // nothing of this period
+  from = std::max<int64_t>(from, sqlite3_column_int64(span.s, 0));
+  to = std::min<int64_t>(to, sqlite3_column_int64(span.s, 1) + 1);
+  // One lookup of the key (period, start, resource) per period in [from, to): the points of a
+  // minute are stored together, so a resource's are one per stretch of the table.
+  Stmt q;
+  if (sqlite3_prepare_v2(db_, "SELECT body FROM points WHERE period=? AND ts=? AND resource=?", -1,
+                         &q.s, nullptr) != SQLITE_OK)
+    return DbError(db_, "prepare");
+  sqlite3_bind_int(q.s, 1, period);
+  sqlite3_bind_text(q.s, 3, resource.data(), static_cast<int>(resource.size()), SQLITE_STATIC);
+  int64_t past = ((from % period) + period) % period;  // from's distance past a period's start
+  int64_t first = past == 0 ? from : from + period - past;
+  for (int64_t ts = first; ts < to; ts += period) {
+    sqlite3_reset(q.s);
+    sqlite3_bind_int64(q.s, 2, ts);
+    int rc = sqlite3_step(q.s);
+    if (rc == SQLITE_DONE) continue;
+    if (rc != SQLITE_ROW) return DbError(db_, "read");
+    out.push_back({resource, period, ts, Decode(sqlite3_column_text(q.s, 0))});
+  }
+  return out;
+}
+
+Result<std::vector<MetricPoint>> MetricStore::QueryAll(int period, int64_t from, int64_t to) {
   std::lock_guard<std::mutex> lock(mu_);
   Stmt q;
-  if (sqlite3_prepare_v2(db_, sql, -1, &q.s, nullptr) != SQLITE_OK) return DbError(db_, "prepare");
-  int k = 1;
-  if (resource)
-    sqlite3_bind_text(q.s, k++, resource->data(), static_cast<int>(resource->size()),
-                      SQLITE_STATIC);
-  sqlite3_bind_int(q.s, k++, period);
-  sqlite3_bind_int64(q.s, k++, from);
-  sqlite3_bind_int64(q.s, k++, to);
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT resource, ts, body FROM points WHERE period=? AND ts>=? AND ts<? "
+                         "ORDER BY ts, resource",
+                         -1, &q.s, nullptr) != SQLITE_OK)
+    return DbError(db_, "prepare");
+  sqlite3_bind_int(q.s, 1, period);
+  sqlite3_bind_int64(q.s, 2, from);
+  sqlite3_bind_int64(q.s, 3, to);
   std::vector<MetricPoint> out;
   int rc;
   while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) {
@@ -190,21 +272,6 @@ Result<std::vector<MetricPoint>> MetricStore::Select(const char* sql, const std:
   }
   if (rc != SQLITE_DONE) return DbError(db_, "read");
   return out;
-}
-
-Result<std::vector<MetricPoint>> MetricStore::Query(const std::string& resource, int period,
-                                                    int64_t from, int64_t to) {
-  return Select(
-      "SELECT resource, ts, body FROM points WHERE resource=? AND period=? AND ts>=? AND ts<? "
-      "ORDER BY ts",
-      &resource, period, from, to);
-}
-
-Result<std::vector<MetricPoint>> MetricStore::QueryAll(int period, int64_t from, int64_t to) {
-  return Select(
-      "SELECT resource, ts, body FROM points WHERE period=? AND ts>=? AND ts<? ORDER BY resource, "
-      "ts",
-      nullptr, period, from, to);
 }
 
 Status MetricStore::Prune(int period, int64_t before) {

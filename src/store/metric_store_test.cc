@@ -1,8 +1,10 @@
 #include "store/metric_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
+#include <limits>
 
 namespace openecs {
 namespace {
@@ -60,6 +62,94 @@ TEST(MetricStore, PointsSurviveReopenAndQueriesSelectByResourcePeriodAndTime) {
   ASSERT_TRUE((*store)->Prune(60, 180).ok());
   EXPECT_EQ((*store)->QueryAll(60, 0, 1000)->size(), 1u);
   EXPECT_EQ((*store)->QueryAll(600, 0, 1000)->size(), 1u);  // other periods untouched
+}
+
+TEST(MetricStore, APointOffItsPeriodsStartIsRefusedWithItsBatch) {
+  auto store = MetricStore::Open(":memory:");
+  ASSERT_TRUE(store.ok());
+  MetricValues v;
+  v["cpu"].Add(60, 60);
+  auto st = (*store)->Append({{"i-a", 60, 120, v}, {"i-a", 60, 130, v}});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kInvalidParameter);
+  EXPECT_EQ((*store)->QueryAll(60, 0, 1000)->size(), 0u);
+  EXPECT_FALSE((*store)->Append({{"i-a", 0, 0, v}}).ok());
+}
+
+TEST(MetricStore, AQueryOverAnyRangeFindsWhatIsHeldAndOnlyThat) {
+  auto store = MetricStore::Open(":memory:");
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->Query("i-a", 60, 0, 1000)->size(), 0u);  // nothing of the period at all
+  MetricValues v;
+  v["cpu"].Add(60, 60);
+  std::vector<MetricPoint> points;
+  for (int64_t m = 0; m < 50; ++m) {
+    points.push_back({"i-a", 60, 1'800'000'000 + 60 * m, v});
+    points.push_back({"i-b", 60, 1'800'000'000 + 60 * m, v});
+  }
+  points.push_back({"i-a", 600, 1'800'000'000, v});
+  ASSERT_TRUE((*store)->Append(points).ok());
+  // From the epoch (and before it) to the far future: every point of i-a of period 60, in order,
+  // without walking the minutes between (the held starts bound the lookups).
+  for (int64_t from : {int64_t{-7}, int64_t{0}}) {
+    auto a = (*store)->Query("i-a", 60, from, std::numeric_limits<int64_t>::max() / 2);
+    ASSERT_TRUE(a.ok());
+    ASSERT_EQ(a->size(), 50u);
+    EXPECT_EQ(a->front().ts, 1'800'000'000);
+    EXPECT_EQ(a->back().ts, 1'800'000'000 + 60 * 49);
+    EXPECT_EQ(a->front().resource, "i-a");
+  }
+  // A start off a period's start reads from the next period.
+  auto tail = (*store)->Query("i-b", 60, 1'800'000'000 + 60 * 47 + 1, 1'900'000'000);
+  ASSERT_TRUE(tail.ok());
+  ASSERT_EQ(tail->size(), 2u);
+  EXPECT_EQ((*tail)[0].ts, 1'800'000'000 + 60 * 48);
+  EXPECT_EQ((*store)->Query("i-c", 60, 0, 1'900'000'000)->size(), 0u);
+  EXPECT_EQ((*store)->Query("i-a", 600, 0, 1'900'000'000)->size(), 1u);
+}
+
+// A file written by the first layout (keyed by resource, an index by time) opens with its
+// points and marks, in the layout of today.
+TEST(MetricStore, AFileOfTheFirstLayoutKeepsItsPoints) {
+  std::string path = ::testing::TempDir() + "/metrics_v0_test.sqlite";
+  std::filesystem::remove(path);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* v0 =
+        "CREATE TABLE points (resource TEXT NOT NULL, period INTEGER NOT NULL, ts INTEGER NOT "
+        "NULL, body TEXT NOT NULL, PRIMARY KEY (resource, period, ts)) WITHOUT ROWID;"
+        "CREATE INDEX points_by_time ON points (period, ts);"
+        "CREATE TABLE marks (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        "INSERT INTO points VALUES ('i-a', 60, 120, 's=60;cpu=600,10,10'),"
+        " ('i-a', 60, 180, 's=60;cpu=1200,20,20'), ('i-b', 60, 120, 's=60;cpu=0');"
+        "INSERT INTO marks VALUES ('rolled_600', 600);";
+    ASSERT_EQ(sqlite3_exec(db, v0, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  for (int open = 0; open < 2; ++open) {  // the second open finds nothing to do
+    auto store = MetricStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto a = (*store)->Query("i-a", 60, 0, 1000);
+    ASSERT_TRUE(a.ok());
+    ASSERT_EQ(a->size(), 2u);
+    EXPECT_DOUBLE_EQ((*a)[1].values["cpu"].avg(), 20);
+    EXPECT_EQ((*store)->QueryAll(60, 0, 1000)->size(), 3u);
+    EXPECT_EQ(*(*store)->Mark("rolled_600"), 600);
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT (SELECT user_version FROM pragma_user_version), (SELECT "
+                               "count(*) FROM sqlite_master WHERE name='points_by_time')",
+                               -1, &q, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(q, 0), 1);
+  EXPECT_EQ(sqlite3_column_int(q, 1), 0);  // no index and no table left by that name
+  sqlite3_finalize(q);
+  sqlite3_close(db);
 }
 
 }  // namespace
