@@ -115,7 +115,7 @@ Result<DesiredState> HttpAgentChannel::Pull(const std::string& host_id, int64_t 
     int64_t base = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (auto it = held_.find(host_id); it != held_.end()) base = it->second.first;
+      if (auto it = held_.find(host_id); it != held_.end()) base = it->second.revision;
     }
     std::string target = "/openecs/agent/v1/desired?host_id=" + PercentEncode(host_id) +
                          "&since=" + std::to_string(since) + "&wait_ms=" + std::to_string(wait_ms) +
@@ -124,33 +124,47 @@ Result<DesiredState> HttpAgentChannel::Pull(const std::string& host_id, int64_t 
     json j = json::parse(body, nullptr, false);
     if (!j.is_object()) return MakeError(ErrorCode::kInternalError, "bad desired state: not JSON");
     bool unfit = false;
-    // The whole state answered: `j`, or the state held with the delta applied (moved, not
-    // copied: with ten guests a host's state is tens of KiB, and it comes at every change).
-    const json* whole = &j;
+    // The whole state answered, held (moved, not copied: with ten guests a host's state is tens
+    // of KiB, and it comes at every change): `j`, or the state held with the delta applied.
+    Held* kept = nullptr;
     std::lock_guard<std::mutex> lock(mu_);
     auto held = held_.find(host_id);
     if (j.contains("delta_from")) {
       // Of the state held, if the server still means that one (after a failover it cannot).
+      bool fits =
+          held != held_.end() && j["delta_from"] == held->second.revision && j.contains("delta");
+      int64_t revision = j.value("revision", int64_t{0});
+      if (fits && held->second.parsed && j["delta"].is_object() && j["delta"].empty()) {
+        // Nothing of it changed: the state read last time, of this revision.
+        Held& h = held->second;
+        h.revision = revision;
+        h.state["revision"] = revision;
+        h.state["changed"] = true;
+        h.parsed->revision = revision;
+        h.parsed->changed = true;
+        return *h.parsed;
+      }
       std::optional<json> applied;
-      if (held != held_.end() && j["delta_from"] == held->second.first && j.contains("delta"))
-        applied = ApplyStateDelta(std::move(held->second.second), j["delta"]);
+      if (fits) applied = ApplyStateDelta(std::move(held->second.state), j["delta"]);
       if (!applied) {
         if (held != held_.end()) held_.erase(held);
         unfit = true;
       } else {
         (*applied)["revision"] = j["revision"];
         (*applied)["changed"] = true;
-        held->second = {j.value("revision", int64_t{0}), std::move(*applied)};
-        whole = &held->second.second;
+        held->second = {revision, std::move(*applied), std::nullopt};
+        kept = &held->second;
       }
     } else if (!j.value("changed", true)) {
       // Nothing changed: the state held is this revision's too.
-      if (held != held_.end() && held->second.first == base)
-        held->second.first = j.value("revision", int64_t{0});
+      if (held != held_.end() && held->second.revision == base) {
+        held->second.revision = j.value("revision", int64_t{0});
+        if (held->second.parsed) held->second.parsed->revision = held->second.revision;
+      }
     } else {
-      auto& kept = held_[host_id];
-      kept = {j.value("revision", int64_t{0}), std::move(j)};
-      whole = &kept.second;
+      Held& h = held_[host_id];
+      h = {j.value("revision", int64_t{0}), std::move(j), std::nullopt};
+      kept = &h;
     }
     if (unfit) {
       if (attempt == 1)
@@ -159,7 +173,9 @@ Result<DesiredState> HttpAgentChannel::Pull(const std::string& host_id, int64_t 
       continue;
     }
     try {
-      return whole->get<DesiredState>();
+      if (!kept) return j.get<DesiredState>();  // nothing changed
+      kept->parsed = kept->state.get<DesiredState>();
+      return *kept->parsed;
     } catch (const std::exception& e) {
       return MakeError(ErrorCode::kInternalError, std::string("bad desired state: ") + e.what());
     }
