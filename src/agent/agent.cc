@@ -164,8 +164,11 @@ void Agent::Loop() {
       continue;
     }
     if (full) last_full = NowMillis();
-    if (desired->changed) Reconcile(*desired, full);
     revision = desired->revision;
+    if (desired->changed) {
+      Reconcile(*desired, full);
+      channel_->GiveBack(host_id(), std::move(*desired));  // the next quiet pull answers it
+    }
     if (NowMillis() - last_console >= options_.console_refresh_ms) {
       last_console = NowMillis();
       RefreshConsoles();

@@ -135,14 +135,16 @@ Result<DesiredState> HttpAgentChannel::Pull(const std::string& host_id, int64_t 
           held != held_.end() && j["delta_from"] == held->second.revision && j.contains("delta");
       int64_t revision = j.value("revision", int64_t{0});
       if (fits && held->second.parsed && j["delta"].is_object() && j["delta"].empty()) {
-        // Nothing of it changed: the state read last time, of this revision.
+        // Nothing of it changed: the state given back, at this revision (lent out again).
         Held& h = held->second;
         h.revision = revision;
         h.state["revision"] = revision;
         h.state["changed"] = true;
-        h.parsed->revision = revision;
-        h.parsed->changed = true;
-        return *h.parsed;
+        DesiredState out = std::move(*h.parsed);
+        h.parsed.reset();
+        out.revision = revision;
+        out.changed = true;
+        return out;
       }
       std::optional<json> applied;
       if (fits) applied = ApplyStateDelta(std::move(held->second.state), j["delta"]);
@@ -173,13 +175,19 @@ Result<DesiredState> HttpAgentChannel::Pull(const std::string& host_id, int64_t 
       continue;
     }
     try {
-      if (!kept) return j.get<DesiredState>();  // nothing changed
-      kept->parsed = kept->state.get<DesiredState>();
-      return *kept->parsed;
+      return (kept ? kept->state : j).get<DesiredState>();
     } catch (const std::exception& e) {
       return MakeError(ErrorCode::kInternalError, std::string("bad desired state: ") + e.what());
     }
   }
+}
+
+void HttpAgentChannel::GiveBack(const std::string& host_id, DesiredState used) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto held = held_.find(host_id);
+  // Only the state of the revision held: one answered before a later pull is not that state.
+  if (held == held_.end() || held->second.revision != used.revision || !used.changed) return;
+  held->second.parsed = std::move(used);
 }
 
 Status HttpAgentChannel::Report(const std::string& host_id, const std::vector<Observation>& obs) {

@@ -39,6 +39,7 @@ class HttpAgentChannel final : public AgentChannel {
                    TlsTrust trust = {});
   Result<std::string> Register(const HostInfo& host) override;
   Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
+  void GiveBack(const std::string& host_id, DesiredState used) override;
   Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
   Status ReportMetrics(const std::string& host_id, std::vector<GuestSample> samples) override;
   Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,
@@ -69,9 +70,10 @@ class HttpAgentChannel final : public AgentChannel {
   struct Held {
     int64_t revision = 0;
     nlohmann::json state;
-    // `state` read (null until it is): an empty delta (a quiet full sync, every 10 s per host)
-    // answers a copy of it, not a read of the whole state again. At 1,000 simulated hosts those
-    // reads were most of the simulating agent's time.
+    // `state` read, as the agent gave it back (GiveBack) after the pull that answered it; null
+    // while it is lent out. An empty delta (a quiet full sync, every 10 s per host) answers it,
+    // moved out, instead of reading the whole state again: at 1,000 simulated hosts those reads
+    // were 38 % of the simulating agent, and copies of it 29 %.
     std::optional<DesiredState> parsed;
   };
   std::map<std::string, Held> held_;

@@ -76,7 +76,7 @@ TEST(HttpAgentChannelTest, PullsHoldTheStateAndAnEmptyDeltaAnswersItAtTheNewRevi
   ASSERT_EQ(first->vms.size(), 2u);
   EXPECT_EQ(first->revision, 5);
 
-  // A quiet full sync: an empty delta of revision 5.
+  // A quiet full sync: an empty delta of revision 5, read from the state held.
   server.Answer({{"revision", 6}, {"changed", true}, {"delta_from", 5}, {"delta", json::object()}});
   auto quiet = channel.Pull("h-1", 0, 0);
   ASSERT_TRUE(quiet.ok()) << quiet.error().message;
@@ -87,49 +87,75 @@ TEST(HttpAgentChannelTest, PullsHoldTheStateAndAnEmptyDeltaAnswersItAtTheNewRevi
   EXPECT_EQ(quiet->vms[1].instance_id, "i-2");
   EXPECT_EQ(quiet->pool_disks, std::vector<std::string>{"d-1"});
 
-  // A change of one guest, as a delta of revision 6: applied to the state held.
-  server.Answer({{"revision", 7},
+  // Given back, the state answers the next empty delta itself (marked here to tell it from a
+  // new read); a state of another revision given back is not kept.
+  DesiredState stale = *first;
+  stale.vms[0].cpu = 77;
+  channel.GiveBack("h-1", std::move(stale));  // revision 5: not the state held
+  DesiredState lent = *quiet;
+  lent.vms[0].cpu = 99;
+  channel.GiveBack("h-1", std::move(lent));
+  server.Answer({{"revision", 7}, {"changed", true}, {"delta_from", 6}, {"delta", json::object()}});
+  auto given = channel.Pull("h-1", 0, 0);
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(given->revision, 7);
+  EXPECT_EQ(given->vms[0].cpu, 99);
+  // Lent out again: the next empty delta reads the state held.
+  server.Answer({{"revision", 8}, {"changed", true}, {"delta_from", 7}, {"delta", json::object()}});
+  auto read = channel.Pull("h-1", 0, 0);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->revision, 8);
+  EXPECT_EQ(read->vms[0].cpu, 1);
+  channel.GiveBack("h-1", *read);
+
+  // A change of one guest, as a delta of revision 8: applied to the state held (the state
+  // given back dropped).
+  server.Answer({{"revision", 9},
                  {"changed", true},
-                 {"delta_from", 6},
+                 {"delta_from", 8},
                  {"delta",
                   {{"lists",
                     {{"vms",
                       {{"key", "instance_id"},
                        {"order", {"i-1", "i-2"}},
                        {"upsert", json::array({Vm("i-2", 4)})}}}}}}}});
-  auto changed = channel.Pull("h-1", 6, 0);
+  auto changed = channel.Pull("h-1", 8, 0);
   ASSERT_TRUE(changed.ok()) << changed.error().message;
-  EXPECT_EQ(server.LastQuery(), "&since=6&wait_ms=0&base=6");
+  EXPECT_EQ(server.LastQuery(), "&since=8&wait_ms=0&base=8");
   ASSERT_EQ(changed->vms.size(), 2u);
   EXPECT_EQ(changed->vms[1].cpu, 4);
 
   // Empty again: the state with the change, not the one read before it.
-  server.Answer({{"revision", 8}, {"changed", true}, {"delta_from", 7}, {"delta", json::object()}});
+  server.Answer(
+      {{"revision", 10}, {"changed", true}, {"delta_from", 9}, {"delta", json::object()}});
   auto again = channel.Pull("h-1", 0, 0);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->revision, 8);
+  EXPECT_EQ(again->revision, 10);
   ASSERT_EQ(again->vms.size(), 2u);
   EXPECT_EQ(again->vms[1].cpu, 4);
 
-  // Nothing changed: no guests in the answer, and the state held is revision 9's.
-  server.Answer({{"revision", 9}, {"changed", false}});
-  auto none = channel.Pull("h-1", 8, 0);
+  channel.GiveBack("h-1", *again);
+  // Nothing changed: no guests in the answer, and the state held (and given back) is revision
+  // 11's.
+  server.Answer({{"revision", 11}, {"changed", false}});
+  auto none = channel.Pull("h-1", 10, 0);
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->changed);
   EXPECT_TRUE(none->vms.empty());
   server.Answer(
-      {{"revision", 10}, {"changed", true}, {"delta_from", 9}, {"delta", json::object()}});
+      {{"revision", 12}, {"changed", true}, {"delta_from", 11}, {"delta", json::object()}});
   auto after = channel.Pull("h-1", 0, 0);
   ASSERT_TRUE(after.ok());
-  EXPECT_EQ(server.LastQuery(), "&since=0&wait_ms=0&base=9");
-  EXPECT_EQ(after->revision, 10);
+  EXPECT_EQ(server.LastQuery(), "&since=0&wait_ms=0&base=11");
+  EXPECT_EQ(after->revision, 12);
+  EXPECT_EQ(after->vms[1].cpu, 4);
   EXPECT_EQ(after->vms.size(), 2u);
 
   // An empty delta of a state this host does not hold: dropped, and the whole state pulled.
   server.Answer(
-      {{"revision", 12}, {"changed", true}, {"delta_from", 11}, {"delta", json::object()}});
+      {{"revision", 14}, {"changed", true}, {"delta_from", 13}, {"delta", json::object()}});
   DesiredState fresh;
-  fresh.revision = 12;
+  fresh.revision = 14;
   json f(fresh);
   f["vms"] = json::array({Vm("i-3", 1)});
   server.Answer(f);

@@ -381,6 +381,10 @@ class AgentChannel {
   // Returns the desired state once the revision exceeds `since`; after `wait_ms` without a
   // change returns {revision, changed=false} and no instances. since=0 always answers in full.
   virtual Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) = 0;
+  // A state Pull answered, given back once the agent is done with it: a channel that holds the
+  // state a host has (HttpAgentChannel) answers the next pull that changes nothing with it, not
+  // with a copy or a new read. By default it is dropped.
+  virtual void GiveBack(const std::string& host_id, DesiredState used) {}
   virtual Status Report(const std::string& host_id, const std::vector<Observation>& obs) = 0;
   // Samples of the host's running guests (monitoring); the server keeps what it can use and
   // ignores guests it does not place on this host. Taken by value: the server keeps each
