@@ -228,6 +228,7 @@ Result<std::vector<MetricPoint>> MetricStore::Query(const std::string& resource,
   if (sqlite3_column_type(span.s, 0) == SQLITE_NULL) return out;  // nothing of this period
   from = std::max<int64_t>(from, sqlite3_column_int64(span.s, 0));
   to = std::min<int64_t>(to, sqlite3_column_int64(span.s, 1) + 1);
+  if (from >= to) return out;  // (and the steps below cannot overflow)
   // One lookup of the key (period, start, resource) per period in [from, to): the points of a
   // minute are stored together, so a resource's are one per stretch of the table.
   Stmt q;

@@ -105,6 +105,9 @@ TEST(MetricStore, AQueryOverAnyRangeFindsWhatIsHeldAndOnlyThat) {
   ASSERT_EQ(tail->size(), 2u);
   EXPECT_EQ((*tail)[0].ts, 1'800'000'000 + 60 * 48);
   EXPECT_EQ((*store)->Query("i-c", 60, 0, 1'900'000'000)->size(), 0u);
+  int64_t far = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ((*store)->Query("i-a", 60, far - 5, far)->size(), 0u);  // past what is held
+  EXPECT_EQ((*store)->Query("i-a", 60, std::numeric_limits<int64_t>::min(), 0)->size(), 0u);
   EXPECT_EQ((*store)->Query("i-a", 600, 0, 1'900'000'000)->size(), 1u);
 }
 
