@@ -119,36 +119,86 @@ bool Exec(sqlite3* db, const char* sql) {
   return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
 }
 
-// The points table in its time-major layout (user_version 1). A file of the first layout
-// (keyed by resource, with an index by time; user_version 0) has its points copied over once.
-Status Migrate(sqlite3* db) {
+// The points table in its time-major layout (user_version 1). A file of the first layout (keyed
+// by resource, with an index by time; user_version 0) keeps that table as `points_v0`, renamed
+// (no copy: a week of a big cloud's points is billions of rows), read beside the new one until
+// its points age out. True in `*old` while there is a points_v0.
+Status Migrate(sqlite3* db, bool* old) {
+  int version = 0;
+  bool v0 = false;
   {
-    Stmt v;  // done with before the schema changes (an open statement locks it)
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &v.s, nullptr) != SQLITE_OK ||
-        sqlite3_step(v.s) != SQLITE_ROW)
+    Stmt q;  // done with before the schema changes (an open statement locks it)
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) "
+            "FROM sqlite_master WHERE type='table' AND name=?)",
+            -1, &q.s, nullptr) != SQLITE_OK)
       return DbError(db, "version");
-    if (sqlite3_column_int(v.s, 0) >= 1) return Ok();
+    sqlite3_bind_text(q.s, 1, "points", -1, SQLITE_STATIC);
+    if (sqlite3_step(q.s) != SQLITE_ROW) return DbError(db, "version");
+    version = sqlite3_column_int(q.s, 0);
+    v0 = version < 1 && sqlite3_column_int(q.s, 1) > 0;
+    if (version >= 1) {
+      sqlite3_reset(q.s);
+      sqlite3_bind_text(q.s, 1, "points_v0", -1, SQLITE_STATIC);
+      if (sqlite3_step(q.s) != SQLITE_ROW) return DbError(db, "version");
+      *old = sqlite3_column_int(q.s, 1) > 0;
+      return Ok();
+    }
   }
   if (!Exec(db, "BEGIN IMMEDIATE")) return DbError(db, "begin");
   bool ok =
-      Exec(db, "DROP INDEX IF EXISTS points_by_time") &&
-      Exec(
-          db,
-          "CREATE TABLE points_by_time (period INTEGER NOT NULL, ts INTEGER NOT NULL, resource "
-          "TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (period, ts, resource)) WITHOUT ROWID") &&
+      (!v0 || Exec(db, "ALTER TABLE points RENAME TO points_v0")) &&
       Exec(db,
-           "CREATE TABLE IF NOT EXISTS points (resource TEXT NOT NULL, period INTEGER NOT NULL, "
-           "ts INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (resource, period, ts)) "
-           "WITHOUT ROWID") &&
-      Exec(db,
-           "INSERT INTO points_by_time (period, ts, resource, body) SELECT period, ts, "
-           "resource, body FROM points ORDER BY period, ts, resource") &&
-      Exec(db, "DROP TABLE points") && Exec(db, "ALTER TABLE points_by_time RENAME TO points") &&
+           "CREATE TABLE points (period INTEGER NOT NULL, ts INTEGER NOT NULL, resource TEXT "
+           "NOT NULL, body TEXT NOT NULL, PRIMARY KEY (period, ts, resource)) WITHOUT ROWID") &&
       Exec(db, "PRAGMA user_version = 1") && Exec(db, "COMMIT");
-  if (ok) return Ok();
-  Error e = DbError(db, "migrate");
-  Exec(db, "ROLLBACK");
-  return e;
+  if (!ok) {
+    Error e = DbError(db, "migrate");
+    Exec(db, "ROLLBACK");
+    return e;
+  }
+  *old = v0;
+  return Ok();
+}
+
+// `resource`'s points (null: every resource's) of `period` in [from, to) in the first layout's
+// table, by its keys (resource first, or its index by time).
+Status ReadOld(sqlite3* db, const std::string* resource, int period, int64_t from, int64_t to,
+               std::vector<MetricPoint>& out) {
+  Stmt q;
+  const char* sql = resource ? "SELECT resource, ts, body FROM points_v0 WHERE resource=?4 AND "
+                               "period=?1 AND ts>=?2 AND ts<?3"
+                             : "SELECT resource, ts, body FROM points_v0 WHERE period=?1 AND "
+                               "ts>=?2 AND ts<?3";
+  if (sqlite3_prepare_v2(db, sql, -1, &q.s, nullptr) != SQLITE_OK) return DbError(db, "prepare");
+  sqlite3_bind_int(q.s, 1, period);
+  sqlite3_bind_int64(q.s, 2, from);
+  sqlite3_bind_int64(q.s, 3, to);
+  if (resource)
+    sqlite3_bind_text(q.s, 4, resource->data(), static_cast<int>(resource->size()), SQLITE_STATIC);
+  int rc;
+  while ((rc = sqlite3_step(q.s)) == SQLITE_ROW)
+    out.push_back({reinterpret_cast<const char*>(sqlite3_column_text(q.s, 0)), period,
+                   sqlite3_column_int64(q.s, 1), Decode(sqlite3_column_text(q.s, 2))});
+  if (rc != SQLITE_DONE) return DbError(db, "read");
+  return Ok();
+}
+
+// `now` (by start, then resource) with the points of `old` that `now` has no point for: the
+// points written since a file's upgrade replace the first layout's of the same key.
+void MergeOld(std::vector<MetricPoint>& now, std::vector<MetricPoint> old) {
+  if (old.empty()) return;
+  auto key = [](const MetricPoint& p) { return std::tie(p.ts, p.resource); };
+  auto before = [&](const MetricPoint& a, const MetricPoint& b) { return key(a) < key(b); };
+  std::sort(old.begin(), old.end(), before);
+  size_t kept = now.size();
+  for (auto& p : old)
+    if (!std::binary_search(now.begin(), now.begin() + static_cast<std::ptrdiff_t>(kept), p,
+                            before))
+      now.push_back(std::move(p));
+  std::inplace_merge(now.begin(), now.begin() + static_cast<std::ptrdiff_t>(kept), now.end(),
+                     before);
 }
 }  // namespace
 
@@ -160,11 +210,14 @@ Result<std::unique_ptr<MetricStore>> MetricStore::Open(const std::string& path) 
           {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
            "CREATE TABLE IF NOT EXISTS marks (name TEXT PRIMARY KEY, value INTEGER NOT "
            "NULL)"}));
-  if (Status st = Migrate(db); !st.ok()) {
+  bool old = false;
+  if (Status st = Migrate(db, &old); !st.ok()) {
     sqlite3_close(db);
     return st.error();
   }
-  return std::unique_ptr<MetricStore>(new MetricStore(db));
+  auto store = std::unique_ptr<MetricStore>(new MetricStore(db));
+  store->old_ = old;
+  return store;
 }
 
 MetricStore::~MetricStore() { sqlite3_close(db_); }
@@ -216,6 +269,8 @@ Result<std::vector<MetricPoint>> MetricStore::Query(const std::string& resource,
   std::vector<MetricPoint> out;
   if (period <= 0) return out;
   std::lock_guard<std::mutex> lock(mu_);
+  std::vector<MetricPoint> old;
+  if (old_) OPENECS_RETURN_IF_ERROR(ReadOld(db_, &resource, period, from, to, old));
   // The starts held for `period` bound the steps (a query over years walks only what is kept).
   Stmt span;
   if (sqlite3_prepare_v2(db_,
@@ -225,10 +280,16 @@ Result<std::vector<MetricPoint>> MetricStore::Query(const std::string& resource,
     return DbError(db_, "prepare");
   sqlite3_bind_int(span.s, 1, period);
   if (sqlite3_step(span.s) != SQLITE_ROW) return DbError(db_, "read");
-  if (sqlite3_column_type(span.s, 0) == SQLITE_NULL) return out;  // nothing of this period
-  from = std::max<int64_t>(from, sqlite3_column_int64(span.s, 0));
-  to = std::min<int64_t>(to, sqlite3_column_int64(span.s, 1) + 1);
-  if (from >= to) return out;  // (and the steps below cannot overflow)
+  if (sqlite3_column_type(span.s, 0) != SQLITE_NULL) {  // else nothing of this period
+    from = std::max<int64_t>(from, sqlite3_column_int64(span.s, 0));
+    to = std::min<int64_t>(to, sqlite3_column_int64(span.s, 1) + 1);
+  } else {
+    to = from;
+  }
+  if (from >= to) {  // (and the steps below cannot overflow)
+    MergeOld(out, std::move(old));
+    return out;
+  }
   // One lookup of the key (period, start, resource) per period in [from, to): the points of a
   // minute are stored together, so a resource's are one per stretch of the table.
   Stmt q;
@@ -247,6 +308,7 @@ Result<std::vector<MetricPoint>> MetricStore::Query(const std::string& resource,
     if (rc != SQLITE_ROW) return DbError(db_, "read");
     out.push_back({resource, period, ts, Decode(sqlite3_column_text(q.s, 0))});
   }
+  MergeOld(out, std::move(old));
   return out;
 }
 
@@ -272,6 +334,11 @@ Result<std::vector<MetricPoint>> MetricStore::QueryAll(int period, int64_t from,
     out.push_back(std::move(p));
   }
   if (rc != SQLITE_DONE) return DbError(db_, "read");
+  if (old_) {
+    std::vector<MetricPoint> old;
+    OPENECS_RETURN_IF_ERROR(ReadOld(db_, nullptr, period, from, to, old));
+    MergeOld(out, std::move(old));
+  }
   return out;
 }
 
@@ -284,6 +351,28 @@ Status MetricStore::Prune(int period, int64_t before) {
   sqlite3_bind_int(d.s, 1, period);
   sqlite3_bind_int64(d.s, 2, before);
   if (sqlite3_step(d.s) != SQLITE_DONE) return DbError(db_, "prune");
+  if (!old_) return Ok();
+  // The first layout's points age out too; its table goes with the last of them.
+  {
+    Stmt o;
+    if (sqlite3_prepare_v2(db_, "DELETE FROM points_v0 WHERE period=? AND ts<?", -1, &o.s,
+                           nullptr) != SQLITE_OK)
+      return DbError(db_, "prepare");
+    sqlite3_bind_int(o.s, 1, period);
+    sqlite3_bind_int64(o.s, 2, before);
+    if (sqlite3_step(o.s) != SQLITE_DONE) return DbError(db_, "prune");
+  }
+  {
+    Stmt left;  // done with before the drop (an open statement locks the table)
+    if (sqlite3_prepare_v2(db_, "SELECT 1 FROM points_v0 LIMIT 1", -1, &left.s, nullptr) !=
+        SQLITE_OK)
+      return DbError(db_, "prepare");
+    int rc = sqlite3_step(left.s);
+    if (rc == SQLITE_ROW) return Ok();
+    if (rc != SQLITE_DONE) return DbError(db_, "read");
+  }
+  if (!Exec(db_, "DROP TABLE points_v0")) return DbError(db_, "drop");
+  old_ = false;
   return Ok();
 }
 

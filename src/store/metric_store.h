@@ -11,11 +11,16 @@
 //
 // Stored time-major: keyed by (period, start, resource), so a minute's points, some 300,000 at
 // 100,000 guests, are appended together at the end of the table. Keyed by resource first (the
-// first layout, until user_version 1; Open copies such a file over once), each minute's points
-// went one to each resource's page: every page of the table rewritten once a minute, a WAL the
-// size of the table (1 GB 13 minutes after 100,000 guests started) and a second B-tree by time
-// for the pruning. A resource's points are read with one key lookup per period in the range,
-// bounded by the starts held (a week of minutes: 10,080 lookups).
+// first layout, until user_version 1), each minute's points went one to each resource's page:
+// every page of the table rewritten once a minute, a WAL the size of the table (1 GB 13 minutes
+// after 100,000 guests started) and a second B-tree by time for the pruning. A resource's points
+// are read with one key lookup per period in the range, bounded by the starts held (a week of
+// minutes: 10,080 lookups).
+//
+// A file of the first layout keeps its table, renamed points_v0 (a copy would stall the start
+// for hours on a big cloud: 40 s per 3 million points measured), read beside the new one (a
+// point of the new table replaces one of the same key there) and pruned by the same rule; it is
+// dropped with its last point.
 //
 // Thread-safe (one connection, serialised). synchronous=NORMAL: a crash may lose the last
 // points, never corrupt the file.
@@ -79,6 +84,7 @@ class MetricStore {
   explicit MetricStore(sqlite3* db) : db_(db) {}
   std::mutex mu_;
   sqlite3* db_;
+  bool old_ = false;  // a points_v0 table (the first layout) is still read; guarded by mu_
 };
 
 }  // namespace openecs

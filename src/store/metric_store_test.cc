@@ -111,11 +111,22 @@ TEST(MetricStore, AQueryOverAnyRangeFindsWhatIsHeldAndOnlyThat) {
   EXPECT_EQ((*store)->Query("i-a", 600, 0, 1'900'000'000)->size(), 1u);
 }
 
-// A file written by the first layout (keyed by resource, an index by time) opens with its
-// points and marks, in the layout of today.
-TEST(MetricStore, AFileOfTheFirstLayoutKeepsItsPoints) {
+// A file written by the first layout (keyed by resource, an index by time) opens at once with
+// its points and marks: its table is read beside the new one until its points are pruned.
+TEST(MetricStore, AFileOfTheFirstLayoutKeepsItsPointsUntilTheyArePruned) {
   std::string path = ::testing::TempDir() + "/metrics_v0_test.sqlite";
   std::filesystem::remove(path);
+  auto count = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &q, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(q), SQLITE_ROW);
+    int n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+  };
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
@@ -125,34 +136,56 @@ TEST(MetricStore, AFileOfTheFirstLayoutKeepsItsPoints) {
         "CREATE INDEX points_by_time ON points (period, ts);"
         "CREATE TABLE marks (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
         "INSERT INTO points VALUES ('i-a', 60, 120, 's=60;cpu=600,10,10'),"
-        " ('i-a', 60, 180, 's=60;cpu=1200,20,20'), ('i-b', 60, 120, 's=60;cpu=0');"
+        " ('i-a', 60, 180, 's=60;cpu=1200,20,20'), ('i-b', 60, 120, 's=60;cpu=0'),"
+        " ('i-a', 600, 0, 's=600;cpu=6000,10,10');"
         "INSERT INTO marks VALUES ('rolled_600', 600);";
     ASSERT_EQ(sqlite3_exec(db, v0, nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   }
-  for (int open = 0; open < 2; ++open) {  // the second open finds nothing to do
+  MetricValues v;
+  v["cpu"].Add(1800, 60);                 // 30/s
+  for (int open = 0; open < 2; ++open) {  // the second open finds the upgrade done
     auto store = MetricStore::Open(path);
     ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ(*(*store)->Mark("rolled_600"), 600);
+    if (open == 0) {
+      auto a = (*store)->Query("i-a", 60, 0, 1000);
+      ASSERT_TRUE(a.ok());
+      ASSERT_EQ(a->size(), 2u);
+      EXPECT_DOUBLE_EQ((*a)[1].values["cpu"].avg(), 20);
+      // Points written after the upgrade: a new minute, and one that replaces an old point.
+      ASSERT_TRUE((*store)->Append({{"i-a", 60, 180, v}, {"i-a", 60, 240, v}}).ok());
+    }
     auto a = (*store)->Query("i-a", 60, 0, 1000);
     ASSERT_TRUE(a.ok());
-    ASSERT_EQ(a->size(), 2u);
-    EXPECT_DOUBLE_EQ((*a)[1].values["cpu"].avg(), 20);
-    EXPECT_EQ((*store)->QueryAll(60, 0, 1000)->size(), 3u);
-    EXPECT_EQ(*(*store)->Mark("rolled_600"), 600);
+    ASSERT_EQ(a->size(), 3u);  // 120 (old), 180 (new, replacing the old), 240 (new)
+    EXPECT_EQ((*a)[0].ts, 120);
+    EXPECT_DOUBLE_EQ((*a)[0].values["cpu"].avg(), 10);
+    EXPECT_EQ((*a)[1].ts, 180);
+    EXPECT_DOUBLE_EQ((*a)[1].values["cpu"].avg(), 30);
+    EXPECT_EQ((*a)[2].ts, 240);
+    auto all = (*store)->QueryAll(60, 0, 1000);
+    ASSERT_TRUE(all.ok());
+    ASSERT_EQ(all->size(), 4u);  // by start, then resource
+    EXPECT_EQ((*all)[0].resource, "i-a");
+    EXPECT_EQ((*all)[1].resource, "i-b");
+    EXPECT_EQ((*all)[1].ts, 120);
+    EXPECT_DOUBLE_EQ((*all)[2].values["cpu"].avg(), 30);
+    EXPECT_EQ((*store)->Query("i-a", 600, 0, 1000)->size(), 1u);
   }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "SELECT (SELECT user_version FROM pragma_user_version), (SELECT "
-                               "count(*) FROM sqlite_master WHERE name='points_by_time')",
-                               -1, &q, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(q, 0), 1);
-  EXPECT_EQ(sqlite3_column_int(q, 1), 0);  // no index and no table left by that name
-  sqlite3_finalize(q);
-  sqlite3_close(db);
+  EXPECT_EQ(count("SELECT user_version FROM pragma_user_version"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM points_v0"), 4);  // kept, not copied
+  {
+    auto store = MetricStore::Open(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Prune(60, 200).ok());  // the old 60 s points go; the 600 s one stays
+    EXPECT_EQ((*store)->QueryAll(60, 0, 1000)->size(), 1u);  // 240, written after
+    EXPECT_EQ(count("SELECT count(*) FROM sqlite_master WHERE name='points_v0'"), 1);
+    ASSERT_TRUE((*store)->Prune(600, 600).ok());  // its last point: the table goes
+    EXPECT_EQ(count("SELECT count(*) FROM sqlite_master WHERE name='points_v0'"), 0);
+    EXPECT_EQ((*store)->Query("i-a", 600, 0, 1000)->size(), 0u);
+    EXPECT_EQ((*store)->Query("i-a", 60, 0, 1000)->size(), 1u);
+  }
 }
 
 }  // namespace
