@@ -124,28 +124,22 @@ bool Exec(sqlite3* db, const char* sql) {
 // (no copy: a week of a big cloud's points is billions of rows), read beside the new one until
 // its points age out. True in `*old` while there is a points_v0.
 Status Migrate(sqlite3* db, bool* old) {
-  int version = 0;
-  bool v0 = false;
+  bool upgraded = false, v0 = false;
   {
     Stmt q;  // done with before the schema changes (an open statement locks it)
     if (sqlite3_prepare_v2(
             db,
             "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) "
-            "FROM sqlite_master WHERE type='table' AND name=?)",
-            -1, &q.s, nullptr) != SQLITE_OK)
+            "FROM sqlite_master WHERE type='table' AND name='points'), (SELECT "
+            "count(*) FROM sqlite_master WHERE type='table' AND name='points_v0')",
+            -1, &q.s, nullptr) != SQLITE_OK ||
+        sqlite3_step(q.s) != SQLITE_ROW)
       return DbError(db, "version");
-    sqlite3_bind_text(q.s, 1, "points", -1, SQLITE_STATIC);
-    if (sqlite3_step(q.s) != SQLITE_ROW) return DbError(db, "version");
-    version = sqlite3_column_int(q.s, 0);
-    v0 = version < 1 && sqlite3_column_int(q.s, 1) > 0;
-    if (version >= 1) {
-      sqlite3_reset(q.s);
-      sqlite3_bind_text(q.s, 1, "points_v0", -1, SQLITE_STATIC);
-      if (sqlite3_step(q.s) != SQLITE_ROW) return DbError(db, "version");
-      *old = sqlite3_column_int(q.s, 1) > 0;
-      return Ok();
-    }
+    upgraded = sqlite3_column_int(q.s, 0) >= 1;
+    v0 = upgraded ? sqlite3_column_int(q.s, 2) > 0 : sqlite3_column_int(q.s, 1) > 0;
   }
+  *old = v0;
+  if (upgraded) return Ok();
   if (!Exec(db, "BEGIN IMMEDIATE")) return DbError(db, "begin");
   bool ok =
       (!v0 || Exec(db, "ALTER TABLE points RENAME TO points_v0")) &&
@@ -153,24 +147,17 @@ Status Migrate(sqlite3* db, bool* old) {
            "CREATE TABLE points (period INTEGER NOT NULL, ts INTEGER NOT NULL, resource TEXT "
            "NOT NULL, body TEXT NOT NULL, PRIMARY KEY (period, ts, resource)) WITHOUT ROWID") &&
       Exec(db, "PRAGMA user_version = 1") && Exec(db, "COMMIT");
-  if (!ok) {
-    Error e = DbError(db, "migrate");
-    Exec(db, "ROLLBACK");
-    return e;
-  }
-  *old = v0;
-  return Ok();
+  if (ok) return Ok();
+  Error e = DbError(db, "migrate");
+  Exec(db, "ROLLBACK");
+  return e;
 }
 
-// `resource`'s points (null: every resource's) of `period` in [from, to) in the first layout's
-// table, by its keys (resource first, or its index by time).
-Status ReadOld(sqlite3* db, const std::string* resource, int period, int64_t from, int64_t to,
-               std::vector<MetricPoint>& out) {
+// The rows of `sql`, each (resource, ts, body), with ?1 period, ?2 from, ?3 to and, if given,
+// ?4 resource bound.
+Status ReadPoints(sqlite3* db, const char* sql, int period, int64_t from, int64_t to,
+                  const std::string* resource, std::vector<MetricPoint>& out) {
   Stmt q;
-  const char* sql = resource ? "SELECT resource, ts, body FROM points_v0 WHERE resource=?4 AND "
-                               "period=?1 AND ts>=?2 AND ts<?3"
-                             : "SELECT resource, ts, body FROM points_v0 WHERE period=?1 AND "
-                               "ts>=?2 AND ts<?3";
   if (sqlite3_prepare_v2(db, sql, -1, &q.s, nullptr) != SQLITE_OK) return DbError(db, "prepare");
   sqlite3_bind_int(q.s, 1, period);
   sqlite3_bind_int64(q.s, 2, from);
@@ -183,6 +170,18 @@ Status ReadOld(sqlite3* db, const std::string* resource, int period, int64_t fro
                    sqlite3_column_int64(q.s, 1), Decode(sqlite3_column_text(q.s, 2))});
   if (rc != SQLITE_DONE) return DbError(db, "read");
   return Ok();
+}
+
+// `resource`'s points (null: every resource's) of `period` in [from, to) in the first layout's
+// table, by its keys (resource first, or its index by time).
+Status ReadOld(sqlite3* db, const std::string* resource, int period, int64_t from, int64_t to,
+               std::vector<MetricPoint>& out) {
+  return ReadPoints(db,
+                    resource ? "SELECT resource, ts, body FROM points_v0 WHERE resource=?4 AND "
+                               "period=?1 AND ts>=?2 AND ts<?3"
+                             : "SELECT resource, ts, body FROM points_v0 WHERE period=?1 AND "
+                               "ts>=?2 AND ts<?3",
+                    period, from, to, resource, out);
 }
 
 // `now` (by start, then resource) with the points of `old` that `now` has no point for: the
@@ -224,6 +223,11 @@ MetricStore::~MetricStore() { sqlite3_close(db_); }
 
 Status MetricStore::Append(const std::vector<MetricPoint>& points) {
   if (points.empty()) return Ok();
+  for (const auto& p : points)
+    if (p.period <= 0 || p.ts % p.period != 0)  // Query steps by the period from an aligned start
+      return MakeError(ErrorCode::kInvalidParameter,
+                       "metric point of " + p.resource + ": start " + std::to_string(p.ts) +
+                           " is not a multiple of its period " + std::to_string(p.period));
   std::lock_guard<std::mutex> lock(mu_);
   if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
     return DbError(db_, "begin");
@@ -237,12 +241,6 @@ Status MetricStore::Append(const std::vector<MetricPoint>& points) {
   }
   std::string body;
   for (const auto& p : points) {
-    if (p.period <= 0 || p.ts % p.period != 0) {  // Query steps by the period from an aligned start
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return MakeError(ErrorCode::kInvalidParameter,
-                       "metric point of " + p.resource + ": start " + std::to_string(p.ts) +
-                           " is not a multiple of its period " + std::to_string(p.period));
-    }
     sqlite3_reset(ins.s);  // before `body` changes: the last step bound it
     Encode(p.values, body);
     sqlite3_bind_text(ins.s, 1, p.resource.data(), static_cast<int>(p.resource.size()),
@@ -314,26 +312,11 @@ Result<std::vector<MetricPoint>> MetricStore::Query(const std::string& resource,
 
 Result<std::vector<MetricPoint>> MetricStore::QueryAll(int period, int64_t from, int64_t to) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt q;
-  if (sqlite3_prepare_v2(db_,
-                         "SELECT resource, ts, body FROM points WHERE period=? AND ts>=? AND ts<? "
-                         "ORDER BY ts, resource",
-                         -1, &q.s, nullptr) != SQLITE_OK)
-    return DbError(db_, "prepare");
-  sqlite3_bind_int(q.s, 1, period);
-  sqlite3_bind_int64(q.s, 2, from);
-  sqlite3_bind_int64(q.s, 3, to);
   std::vector<MetricPoint> out;
-  int rc;
-  while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) {
-    MetricPoint p;
-    p.resource = reinterpret_cast<const char*>(sqlite3_column_text(q.s, 0));
-    p.period = period;
-    p.ts = sqlite3_column_int64(q.s, 1);
-    p.values = Decode(sqlite3_column_text(q.s, 2));
-    out.push_back(std::move(p));
-  }
-  if (rc != SQLITE_DONE) return DbError(db_, "read");
+  OPENECS_RETURN_IF_ERROR(ReadPoints(db_,
+                                     "SELECT resource, ts, body FROM points WHERE period=?1 AND "
+                                     "ts>=?2 AND ts<?3 ORDER BY ts, resource",
+                                     period, from, to, nullptr, out));
   if (old_) {
     std::vector<MetricPoint> old;
     OPENECS_RETURN_IF_ERROR(ReadOld(db_, nullptr, period, from, to, old));
