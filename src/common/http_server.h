@@ -57,7 +57,9 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // slowloris sending a header a byte at a time, or a connection that never sends) is closed,
 // and so is one that does not read its answer within `write_timeout_s`. Between requests a
 // keep-alive connection may sit idle for `idle_timeout_s` (announced in `Keep-Alive:
-// timeout=N`, which Node's agent honours) before the next request's timer starts. The caps
+// timeout=N`, which Node's agent honours) before the next request's timer starts. A timed-out
+// connection is closed within a quarter second after its timeout (one sweep per listener keeps
+// every connection's deadline; http_server.cc, Deadlines), never before. The caps
 // are lowered to fit the process's descriptor limit (RLIMIT_NOFILE) so accept() does not run
 // out; if it fails anyway (EMFILE, ENFILE), accepting pauses 100 ms instead of spinning.
 struct HttpServerLimits {
