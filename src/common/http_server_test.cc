@@ -179,8 +179,8 @@ TEST(HttpServerTimeouts, AHalfSentRequestIsClosedAfterTheRequestTimeoutAndNotBef
 }
 
 TEST(HttpServerTimeouts, AnAnswerTheClientDoesNotReadIsCutAfterTheWriteTimeout) {
-  const size_t kBody = 64 << 20;
-  auto server = StartServer(OneSecond(), [kBody](const HttpRequest&) {
+  static constexpr size_t kBody = 64 << 20;
+  auto server = StartServer(OneSecond(), [](const HttpRequest&) {
     HttpResponse r;
     r.body.assign(kBody, 'x');
     return r;
