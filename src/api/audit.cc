@@ -4,6 +4,7 @@
 
 #include "api/authorizer.h"
 #include "common/clock.h"
+#include "common/json_writer.h"
 #include "common/text.h"
 #include "service/cloud.h"
 
@@ -74,22 +75,28 @@ AuditEvent AuditEventOf(const AuditNote& note, const HttpRequest& request,
   e.version = note.version;
   e.action = note.action;
   e.read_only = ReadOnly(note.action);
-  nlohmann::json params = nlohmann::json::object();
+  // Written as it goes (every call makes one: a JSON tree cost more than the rest of the
+  // event), in the parameters' order; a value cut inside a character is repaired (JsonWriter
+  // replaces the broken bytes), not refused.
+  JsonWriter params;
+  params.BeginObject();
   for (const auto& [k, v] : note.params) {
     if (SignatureParam(k)) continue;
     // Text that is not UTF-8 (refused by Dispatch, but recorded as refused) is not kept.
     if (!IsValidUtf8(k) || !IsValidUtf8(v)) {
-      if (IsValidUtf8(k)) params[k] = "(not UTF-8)";
+      if (IsValidUtf8(k)) params.Field(k, "(not UTF-8)");
       continue;
     }
-    std::string base = k.substr(k.rfind('.') == std::string::npos ? 0 : k.rfind('.') + 1);
+    size_t dot = k.rfind('.');
+    std::string base = dot == std::string::npos ? k : k.substr(dot + 1);
     if (IsSecretFieldName(base) || IsSecretFieldName(k))
-      params[k] = "******";
+      params.Field(k, "******");
+    else if (v.size() > 1024)
+      params.Field(k, v.substr(0, 1024) + "...");
     else
-      params[k] = v.size() > 1024 ? v.substr(0, 1024) + "..." : v;
+      params.Field(k, v);
   }
-  // A value cut inside a character is repaired, not refused.
-  e.parameters = params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  e.parameters = params.EndObject().Take();
   e.resources = ResourcesOf(note.params);
   e.http_status = response.status;
   e.error_code = note.error_code;

@@ -61,6 +61,7 @@
 #include "sys/exec.h"
 #include "sys/files.h"
 #include "sys/host_programs.h"
+#include "sys/malloc_tuning.h"
 
 using namespace openecs;
 
@@ -1036,6 +1037,9 @@ void AddHostOptions(CLI::App* cmd, HostOptions& h) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc's allocator, tuned before the first allocation that matters (sys/malloc_tuning.h):
+  // this may execute ecsd again, once, with the same arguments.
+  TuneMallocByReexec(argv);
   // Every file ecsd (and the QEMU, dnsmasq it starts) makes is its owner's alone: the database
   // (root secret, guest passwords), specs, metadata files, consoles, disks.
   ::umask(0077);

@@ -86,15 +86,17 @@ Status AuditLog::CommitQueued() {
   // The connection first, then the queue: a batch the writer took is committed before a Flush
   // that came after it takes what is left, so a Flush returns only when every event recorded
   // before it is committed (LookupEvents flushes, then reads).
+  // The queue and the batch trade places, each keeping its capacity: a busy server's queue
+  // does not grow again from nothing (moving every event it holds) after every commit.
   std::lock_guard<std::mutex> db_lock(db_mu_);
-  std::vector<AuditEvent> batch;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    batch.swap(queue_);
+    batch_.swap(queue_);
   }
-  if (batch.empty()) return Ok();
-  Status st = Commit(batch);
-  if (!st.ok()) LOG_WARN("audit: {} events lost: {}", batch.size(), st.error().message);
+  if (batch_.empty()) return Ok();
+  Status st = Commit(batch_);
+  if (!st.ok()) LOG_WARN("audit: {} events lost: {}", batch_.size(), st.error().message);
+  batch_.clear();
   return st;
 }
 

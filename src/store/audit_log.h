@@ -86,6 +86,7 @@ class AuditLog {
   std::mutex mu_;     // the queue
   std::condition_variable wake_;
   std::vector<AuditEvent> queue_;  // taken whole by a swap (a deque put each event in a node)
+  std::vector<AuditEvent> batch_;  // what the writer commits (db_mu_); empty between commits
   bool stop_ = false;
   std::atomic<int64_t> dropped_{0};
   std::thread writer_;
