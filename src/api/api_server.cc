@@ -345,18 +345,22 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
       ct->second.find("application/x-www-form-urlencoded") != std::string::npos)
     ParseUrlEncoded(http.body, true, &req.form);
 
-  // The call: Action and Version from the parameters (RPC style) or the headers (ACS3).
-  std::map<std::string, std::string> all = req.query;
-  for (const auto& [k, v] : req.form) all[k] = v;
-  auto format = all.find("Format");
-  *xml = format != all.end() && EqualsIgnoreCase(format->second, "XML");
+  // The call: Action and Version from the parameters (RPC style) or the headers (ACS3). A
+  // parameter in both the query and the form is the form's.
+  auto param = [&req](const char* name) -> const std::string* {
+    if (auto it = req.form.find(name); it != req.form.end()) return &it->second;
+    if (auto it = req.query.find(name); it != req.query.end()) return &it->second;
+    return nullptr;
+  };
+  const std::string* format = param("Format");
+  *xml = format && EqualsIgnoreCase(*format, "XML");
   auto header = [&](const char* name) {
     auto it = http.headers.find(name);
     return it == http.headers.end() ? std::string() : it->second;
   };
   std::string action = header("x-acs-action"), version = header("x-acs-version");
-  if (all.count("Action")) action = all["Action"];
-  if (all.count("Version")) version = all["Version"];
+  if (const std::string* a = param("Action")) action = *a;
+  if (const std::string* v = param("Version")) version = *v;
   if (action.empty())
     return fail(MakeError(ErrorCode::kMissingParameter,
                           "The input parameter \"Action\" that is mandatory for processing "
@@ -382,7 +386,10 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& http, const std::string& req
   note->principal = *principal;
   note->action = action;
   note->version = version;
-  note->params = std::move(all);  // the parameters, from here on
+  // The parameters, from here on: the query's and the form's in one map (the signature,
+  // checked above, needed them apart).
+  note->params = std::move(req.query);
+  for (auto& [k, v] : req.form) note->params[k] = std::move(v);
   if (spec == actions_.end()) {
     std::string known = version == kEcsVersion || version == kVpcVersion ? "" : " or version";
     return fail(MakeError(

@@ -218,8 +218,22 @@ class Session : public Deadlines::Watched, public std::enable_shared_from_this<S
                             [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec) return self->Close();
                               self->buffer_.commit(n);
+                              if (self->ParseBuffered(ec)) return self->OnRead({});
+                              if (ec) return self->Close();
                               self->ReadRequest();
                             });
+  }
+
+  // Parses what the buffer holds; true when that is a whole request. A small call comes in one
+  // read, and a read started to parse it would complete at once, through the strand again.
+  bool ParseBuffered(beast::error_code& ec) {
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) ec = {};
+      if (ec || used == 0) return false;
+    }
+    return parser_->is_done();
   }
 
   void ReadRequest() {
