@@ -12,7 +12,7 @@
 // anything else (same pid, same arguments). An operator who sets glibc.malloc.tcache_count in
 // GLIBC_TUNABLES keeps their value. If the new execution fails, ecsd goes on untuned. Other
 // allocators (musl, ASan's) ignore the variable; it is inherited by the programs ecsd starts,
-// where it does no harm.
+// where it does no harm. Only `ecsd dev` and `ecsd server` (the API) do it (ecsd_main.cc).
 #include <optional>
 #include <string>
 
