@@ -129,6 +129,22 @@ class RawClient {
   void Send(const std::string& s) {
     ASSERT_EQ(::send(fd_, s.data(), s.size(), 0), (ssize_t)s.size());
   }
+  // Reads until `text` has come (true) or `limit_ms` passed (false).
+  bool ReadUntil(const std::string& text, int limit_ms) {
+    std::string got;
+    char buf[4096];
+    for (int waited = 0; waited < limit_ms && got.find(text) == std::string::npos;) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) {
+        waited += 20;
+        continue;
+      }
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got.find(text) != std::string::npos;
+  }
   // Milliseconds until the server ends the connection (EOF or reset), reading and counting what
   // comes meanwhile; -1 if it is still open after `limit_ms`.
   int64_t MillisUntilClosed(int limit_ms, size_t* received = nullptr) {
@@ -192,6 +208,28 @@ TEST(HttpServerTimeouts, AnAnswerTheClientDoesNotReadIsCutAfterTheWriteTimeout) 
   size_t received = 0;
   EXPECT_NE(c.MillisUntilClosed(10000, &received), -1) << "the connection was not closed";
   EXPECT_LT(received, kBody) << "the whole answer went out: nothing timed the write";
+}
+
+TEST(HttpServerKeepAlive, ALaterRequestInPiecesOrTwoInOneWriteAreEachAnsweredWhole) {
+  auto server = StartServer(HttpServerLimits{}, [](const HttpRequest& r) {
+    HttpResponse out;
+    out.body = "echo " + r.target + " " + r.body;
+    return out;
+  });
+  RawClient c(server->port());
+  ASSERT_TRUE(c.connected());
+  c.Send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(c.ReadUntil("echo /first ", 5000));
+  // The next request after an idle wait: its header, then its body in a later read.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  c.Send("POST /second HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  c.Send(" world");
+  ASSERT_TRUE(c.ReadUntil("echo /second hello world", 5000));
+  // Two requests in one write: both answered, in order.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  c.Send("GET /third HTTP/1.1\r\nHost: x\r\n\r\nGET /fourth HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(c.ReadUntil("echo /fourth ", 5000));
 }
 
 TEST(HttpServerTimeouts, AHandlerSlowerThanTheTimeoutsStillAnswers) {
