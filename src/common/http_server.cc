@@ -497,7 +497,7 @@ class BeastServer final : public HttpServer {
       if (count_->Admit(source)) {
         s.set_option(tcp::no_delay(true), ec);
         auto run = [this](auto session) {
-          deadlines_->Watch(session);
+          deadlines_.Watch(session);
           session->Run();
         };
         if (tls_)
@@ -519,7 +519,7 @@ class BeastServer final : public HttpServer {
     sweep_.expires_after(Deadlines::kSweep);
     sweep_.async_wait([this](beast::error_code ec) {
       if (ec || stopped_) return;
-      deadlines_->Sweep();
+      deadlines_.Sweep();
       Sweep();
     });
   }
@@ -531,7 +531,7 @@ class BeastServer final : public HttpServer {
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
   asio::steady_timer sweep_{ioc_};
-  std::shared_ptr<Deadlines> deadlines_ = std::make_shared<Deadlines>();
+  Deadlines deadlines_;  // of every connection of this listener
   std::shared_ptr<ConnectionCount> count_;
   std::shared_ptr<Parked> parked_ = std::make_shared<Parked>();
   std::vector<std::thread> threads_;
