@@ -3,7 +3,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <string_view>
+
+#include "common/text.h"
 
 namespace openecs {
 
@@ -11,15 +12,9 @@ std::optional<std::string> TunablesWithTcache(const char* current, int count) {
   std::string setting = "glibc.malloc.tcache_count=" + std::to_string(count);
   if (current == nullptr || *current == '\0') return setting;
   // The variable is a colon-separated list of name=value.
-  std::string_view list(current);
-  for (size_t start = 0; start <= list.size();) {
-    size_t end = list.find(':', start);
-    if (end == std::string_view::npos) end = list.size();
-    if (list.substr(start, end - start).starts_with("glibc.malloc.tcache_count="))
-      return std::nullopt;
-    start = end + 1;
-  }
-  return std::string(list) + ":" + setting;
+  for (const std::string& item : Split(current, ':'))
+    if (item.starts_with("glibc.malloc.tcache_count=")) return std::nullopt;
+  return std::string(current) + ":" + setting;
 }
 
 void TuneMallocByReexec(char** argv) {
