@@ -73,7 +73,15 @@ Result<Principal> Authenticator::Verify(const ApiRequest& req) {
   return VerifyV1(req);
 }
 
-Status Authenticator::CheckTime(const std::string& value, bool acs3) {
+Authenticator::Authenticator(CredentialLookup lookup, int skew_seconds, size_t max_nonces)
+    : lookup_(std::move(lookup)), skew_(skew_seconds), nonces_(skew_seconds, max_nonces) {
+  auto key = HexDecode(RandomHex(static_cast<int>(nonce_key_.size())));
+  std::copy(key->begin(), key->end(), nonce_key_.begin());
+}
+
+Authenticator::~Authenticator() = default;
+
+Result<int64_t> Authenticator::CheckTime(const std::string& value, bool acs3) {
   auto t = ParseIso(value);
   if (!t)
     return MakeError(ErrorCode::kIllegalTimestamp,
@@ -81,38 +89,47 @@ Status Authenticator::CheckTime(const std::string& value, bool acs3) {
                           : "The input parameter \"Timestamp\" is not a valid ISO 8601 UTC time.");
   int64_t now = NowSeconds();
   if (*t < now - skew_ || *t > now + skew_) return MakeError(ErrorCode::kInvalidTimeStampExpired);
-  return Ok();
+  return *t;
 }
 
-Authenticator::~Authenticator() = default;
+namespace {
+constexpr std::string_view kJournalKey = "siphash-key ";
 
-// Journal lines: "<minute> <percent-encoded access key id + '\n' + nonce>".
+// `v`'s low `digits` hex digits, most significant first.
+void AppendHex(std::string& out, uint64_t v, int digits) {
+  static const char* kDigits = "0123456789abcdef";
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out += kDigits[(v >> shift) & 15];
+}
+}  // namespace
+
+// Journal: "siphash-key <32 hex>", then lines "<signed second> <16 hex digest>".
 Status Authenticator::KeepNoncesIn(const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
   if (std::ifstream in(path); in) {
-    int64_t now = NowSeconds() / 60;
-    int64_t keep = (skew_ * 2) / 60 + 1;
-    std::map<int64_t, std::vector<std::string_view>> loaded;
     std::string line;
-    while (std::getline(in, line)) {
-      if (in.eof()) break;  // no newline: a line torn by a kill
-      size_t space = line.find(' ');
-      if (space == std::string::npos) continue;
-      int64_t minute = std::strtoll(line.c_str(), nullptr, 10);
-      if (minute < now - keep || minute > now + 1) continue;
-      auto [it, fresh] =
-          seen_.emplace(PercentDecode(std::string_view(line).substr(space + 1), false), minute);
-      if (fresh) loaded[minute].push_back(it->first);
+    std::optional<std::string> key;
+    if (std::getline(in, line) && !in.eof() && line.rfind(kJournalKey, 0) == 0)
+      key = HexDecode(std::string_view(line).substr(kJournalKey.size()));
+    if (key && key->size() == nonce_key_.size()) {
+      std::copy(key->begin(), key->end(), nonce_key_.begin());
+      int64_t now = NowSeconds();
+      while (std::getline(in, line)) {
+        if (in.eof()) break;  // no newline: a line torn by a kill
+        size_t space = line.find(' ');
+        if (space == std::string::npos || line.size() - space - 1 != 16) continue;
+        int64_t second = std::strtoll(line.c_str(), nullptr, 10);
+        uint64_t digest = std::strtoull(line.c_str() + space + 1, nullptr, 16);
+        nonces_.Admit(digest, second, now);  // out of the window: dropped
+      }
+    } else if (!line.empty()) {
+      LOG_WARN("{} is not a nonce journal of this version: starting it anew", path);
     }
-    for (auto& [minute, keys] : loaded) nonces_.push_back({minute, std::move(keys)});
   }
   journal_path_ = path;
-  Expire(NowSeconds() / 60);
   // Start from what is live. A full disk must not keep the API from starting: then the old
   // journal (with every nonce loaded above) is appended to as it is, or nonces live in memory
   // only until it can be.
-  if (!journal_ && !RewriteJournal())
-    LOG_WARN("cannot rewrite {} (disk full?); appending to it as it is", path);
+  if (!RewriteJournal()) LOG_WARN("cannot rewrite {} (disk full?); appending to it as it is", path);
   if (!journal_) LOG_WARN("cannot append to {}: nonces are remembered in memory only", path);
   return Ok();
 }
@@ -122,13 +139,25 @@ bool Authenticator::RewriteJournal() {
   std::string tmp = journal_path_ + ".tmp";
   bool rewritten = false;
   if (FILE* out = std::fopen(tmp.c_str(), "w")) {
+    std::string text(kJournalKey);
+    for (unsigned char b : nonce_key_) AppendHex(text, b, 2);
+    text += '\n';
     int64_t lines = 0;
-    for (const auto& [minute, keys] : nonces_)
-      for (const auto& key : keys) {
-        std::fprintf(out, "%lld %s\n", static_cast<long long>(minute), PercentEncode(key).c_str());
-        ++lines;
+    nonces_.ForEach([&](int64_t second, uint64_t digest) {
+      text += std::to_string(second);
+      text += ' ';
+      AppendHex(text, digest, 16);
+      text += '\n';
+      ++lines;
+      if (text.size() >= (1 << 20)) {
+        std::fwrite(text.data(), 1, text.size(), out);
+        text.clear();
       }
-    rewritten = std::fclose(out) == 0 && std::rename(tmp.c_str(), journal_path_.c_str()) == 0;
+    });
+    std::fwrite(text.data(), 1, text.size(), out);
+    rewritten = !std::ferror(out);
+    rewritten =
+        std::fclose(out) == 0 && rewritten && std::rename(tmp.c_str(), journal_path_.c_str()) == 0;
     if (rewritten) journal_lines_ = lines;
   }
   if (!rewritten) std::remove(tmp.c_str());
@@ -137,36 +166,43 @@ bool Authenticator::RewriteJournal() {
   return rewritten;
 }
 
-void Authenticator::Expire(int64_t minute) {
-  int64_t keep = (skew_ * 2) / 60 + 1;  // a nonce must be remembered as long as its time is valid
-  bool dropped = false;
-  while (!nonces_.empty() && nonces_.front().first < minute - keep) {
-    for (std::string_view key : nonces_.front().second) seen_.erase(std::string(key));
-    nonces_.pop_front();
-    dropped = true;
-  }
-  if (!dropped || journal_path_.empty() || !journal_) return;
-  auto live = static_cast<int64_t>(seen_.size());
-  if (journal_lines_ < 2 * live + 1024) return;  // mostly live still: keep appending
-  RewriteJournal();
-}
-
-Status Authenticator::CheckNonce(const std::string& access_key_id, const std::string& nonce) {
-  int64_t minute = NowSeconds() / 60;
+Status Authenticator::CheckNonce(const std::string& access_key_id, const std::string& nonce,
+                                 int64_t signed_at) {
   std::string key;
   key.reserve(access_key_id.size() + 1 + nonce.size());
   key.append(access_key_id).append(1, '\n').append(nonce);
+  int64_t now = NowSeconds();
   std::lock_guard<std::mutex> lock(mu_);
-  Expire(minute);
-  auto [it, fresh] = seen_.emplace(std::move(key), minute);
-  if (!fresh) return MakeError(ErrorCode::kSignatureNonceUsed);
-  const std::string& k = it->first;
+  uint64_t digest = SipHash24(nonce_key_, key);
+  int64_t floor = nonces_.floor();
+  switch (nonces_.Admit(digest, signed_at, now)) {
+    case NonceWindow::Outcome::kFresh:
+      break;
+    case NonceWindow::Outcome::kUsed:
+      return MakeError(ErrorCode::kSignatureNonceUsed);
+    case NonceWindow::Outcome::kTooOld:
+      return MakeError(ErrorCode::kInvalidTimeStampExpired,
+                       "The request was signed before " +
+                           FormatIso(std::max(nonces_.floor(), now - skew_)) +
+                           ": this server no longer remembers the nonces of requests signed that "
+                           "long ago (it is taking many signed requests). Sign it again with the "
+                           "current time.");
+    case NonceWindow::Outcome::kFull:
+      return MakeError(ErrorCode::kServiceUnavailable,
+                       "The server is taking more signed requests than it can check for replay; "
+                       "try again.");
+  }
+  if (nonces_.floor() != floor && now - warned_floor_at_ >= 60) {
+    warned_floor_at_ = now;
+    LOG_WARN("replay window shrunk to requests signed since {}: {} nonces are live (the most kept)",
+             FormatIso(nonces_.floor()), nonces_.size());
+  }
   if (journal_) {
     // Into the page cache through the mapping: a killed process keeps it. On a full disk the
     // nonce is remembered in memory only.
-    std::string line = std::to_string(minute);
+    std::string line = std::to_string(signed_at);
     line += ' ';
-    AppendPercentEncoded(line, k);
+    AppendHex(line, digest, 16);
     line += '\n';
     if (!journal_->Append(line)) {
       if (!journal_failing_)
@@ -174,11 +210,9 @@ Status Authenticator::CheckNonce(const std::string& access_key_id, const std::st
       journal_failing_ = true;
     } else {
       journal_failing_ = false;
-      ++journal_lines_;
+      if (++journal_lines_ >= 2 * static_cast<int64_t>(nonces_.size()) + 1024) RewriteJournal();
     }
   }
-  if (nonces_.empty() || nonces_.back().first != minute) nonces_.push_back({minute, {}});
-  nonces_.back().second.push_back(k);
   return Ok();
 }
 
@@ -197,7 +231,8 @@ Result<Principal> Authenticator::VerifyAcs3(const ApiRequest& req,
   };
   std::string date = header("x-acs-date");
   if (date.empty()) return Missing("x-acs-date");
-  OPENECS_RETURN_IF_ERROR(CheckTime(date, true));
+  auto signed_at = CheckTime(date, true);
+  if (!signed_at.ok()) return signed_at.error();
   auto cred = lookup_(ak, header("x-acs-security-token"));
   if (!cred.ok()) return cred.error();
   std::string body_hash = Sha256Hex(req.http->body);
@@ -230,7 +265,7 @@ Result<Principal> Authenticator::VerifyAcs3(const ApiRequest& req,
                          Sha256Hex(creq));
   std::string nonce = header("x-acs-signature-nonce");
   if (nonce.empty()) return Missing("x-acs-signature-nonce");
-  OPENECS_RETURN_IF_ERROR(CheckNonce(ak, nonce));
+  OPENECS_RETURN_IF_ERROR(CheckNonce(ak, nonce, *signed_at));
   return Signed(req, std::move(*cred), ak);
 }
 
@@ -257,7 +292,8 @@ Result<Principal> Authenticator::VerifyV1(const ApiRequest& req) {
     return MakeError(ErrorCode::kIncompleteSignature, "SignatureVersion must be 1.0.");
   std::string nonce = get("SignatureNonce");
   if (nonce.empty()) return Missing("SignatureNonce");
-  OPENECS_RETURN_IF_ERROR(CheckTime(ts, false));
+  auto signed_at = CheckTime(ts, false);
+  if (!signed_at.ok()) return signed_at.error();
   auto cred = lookup_(ak, get("SecurityToken"));
   if (!cred.ok()) return cred.error();
   std::erase_if(params, [](const auto& p) { return p.first == "Signature"; });
@@ -267,7 +303,7 @@ Result<Principal> Authenticator::VerifyV1(const ApiRequest& req) {
                      "Specified signature is not matched with our calculation. server string to "
                      "sign is:" +
                          sts);
-  OPENECS_RETURN_IF_ERROR(CheckNonce(ak, nonce));
+  OPENECS_RETURN_IF_ERROR(CheckNonce(ak, nonce, *signed_at));
   return Signed(req, std::move(*cred), ak);
 }
 

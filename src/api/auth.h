@@ -1,9 +1,10 @@
 #pragma once
 // Request authentication for both signature schemes (ecs-api.md §1.3 and §2):
 // ACS3-HMAC-SHA256 when an "Authorization: ACS3-..." header is present, else v1 HMAC-SHA1 from
-// the Signature parameter. Checks the clock skew (±15 minutes) and refuses a nonce seen within
-// the last 15 minutes (replay), across restarts when KeepNoncesIn names a file. Thread-safe.
-#include <deque>
+// the Signature parameter. Checks the clock skew (±15 minutes) and refuses a request whose nonce
+// was seen with the same signed time (a replay: api/nonce_window.h, which also says what happens
+// when more than `max_nonces` are live), across restarts when KeepNoncesIn names a file.
+// Thread-safe.
 #include <functional>
 #include <map>
 #include <memory>
@@ -11,9 +12,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "api/nonce_window.h"
+#include "common/crypto.h"
 #include "common/http_server.h"
 #include "common/mapped_append_file.h"
 #include "common/result.h"
@@ -51,36 +53,39 @@ std::optional<Acs3Authorization> ParseAcs3Authorization(std::string_view header)
 
 class Authenticator {
  public:
-  explicit Authenticator(CredentialLookup lookup, int skew_seconds = 900)
-      : lookup_(std::move(lookup)), skew_(skew_seconds) {}
+  // 4 Mi nonces: 64 to 128 MiB, and the window shrinks only past ~4,600 signed requests a second
+  // held for the skew's 15 minutes.
+  static constexpr size_t kMaxNonces = size_t{1} << 22;
+  explicit Authenticator(CredentialLookup lookup, int skew_seconds = 900,
+                         size_t max_nonces = kMaxNonces);
   ~Authenticator();
   // Who signed the request, or the ECS error to answer with.
   Result<Principal> Verify(const ApiRequest& req);
-  // Remembers accepted nonces in `path` too (one line per nonce, appended through a shared
-  // mapping, no fsync: it outlives a kill of the process, not a power loss), loads the ones still
-  // inside the window from it now, and rewrites it without expired ones as it grows. Call before
-  // serving.
+  // Remembers accepted nonces in `path` too (the hash key on the first line, then one line per
+  // nonce, appended through a shared mapping, no fsync: it outlives a kill of the process, not a
+  // power loss), loads the ones still inside the window from it now, and rewrites it without
+  // expired ones as it grows. Call before serving. A journal in another format (before the
+  // window was kept by signed time) is started anew.
   Status KeepNoncesIn(const std::string& path);
 
  private:
   Result<Principal> VerifyAcs3(const ApiRequest& req, const std::string& authorization);
   Result<Principal> VerifyV1(const ApiRequest& req);
-  Status CheckTime(const std::string& value, bool acs3);
-  Status CheckNonce(const std::string& access_key_id, const std::string& nonce);
+  // The signed time in epoch seconds, or the error for it.
+  Result<int64_t> CheckTime(const std::string& value, bool acs3);
+  Status CheckNonce(const std::string& access_key_id, const std::string& nonce, int64_t signed_at);
 
   CredentialLookup lookup_;
   int skew_;
   std::mutex mu_;
-  // Drops buckets older than the window; rewrites the journal when it holds mostly those.
-  void Expire(int64_t minute);
   // Writes the live nonces to the journal anew (a .tmp file renamed over it) and reopens it
   // for appending; false if the new file could not be written (the old one stays).
   bool RewriteJournal();
-  // Every nonce seen within the window (access key id + '\n' + nonce) and the minute it came
-  // in, for one lookup per request; and the same keys by minute, oldest first, so expiry drops
-  // whole minutes (views of seen_'s keys: a node's key stays where it is until it is erased).
-  std::unordered_map<std::string, int64_t> seen_;
-  std::deque<std::pair<int64_t, std::vector<std::string_view>>> nonces_;
+  // Nonces are kept as SipHash digests of access key id + '\n' + nonce under this key (random,
+  // or the journal's).
+  SipHashKey nonce_key_{};
+  NonceWindow nonces_;
+  int64_t warned_floor_at_ = 0;  // when the log last said the window was shrunk (once a minute)
   std::string journal_path_;
   std::unique_ptr<MappedAppendFile> journal_;  // common/mapped_append_file.h
   int64_t journal_lines_ = 0;

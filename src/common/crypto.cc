@@ -139,6 +139,23 @@ std::optional<std::string> Base64Decode(std::string_view data) {
   return out;
 }
 
+std::optional<std::string> HexDecode(std::string_view hex) {
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2) return std::nullopt;
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    int hi = digit(hex[2 * i]), lo = digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -153,6 +170,43 @@ void RandomBytes(unsigned char* out, int n) {
   }
 }
 }  // namespace
+
+namespace {
+uint64_t LittleEndian64(const unsigned char* p, size_t n) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+uint64_t Rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+}  // namespace
+
+// As in Aumasson and Bernstein's paper: 2 compression rounds per 8-byte word, 4 at the end; the
+// last word holds the remaining bytes and the length's low byte on top.
+uint64_t SipHash24(const SipHashKey& key, std::string_view data) {
+  const uint64_t k0 = LittleEndian64(key.data(), 8), k1 = LittleEndian64(key.data() + 8, 8);
+  uint64_t v0 = k0 ^ 0x736f6d6570736575ULL, v1 = k1 ^ 0x646f72616e646f6dULL,
+           v2 = k0 ^ 0x6c7967656e657261ULL, v3 = k1 ^ 0x7465646279746573ULL;
+  auto round = [&] {
+    v0 += v1, v1 = Rotl(v1, 13), v1 ^= v0, v0 = Rotl(v0, 32);
+    v2 += v3, v3 = Rotl(v3, 16), v3 ^= v2;
+    v0 += v3, v3 = Rotl(v3, 21), v3 ^= v0;
+    v2 += v1, v1 = Rotl(v1, 17), v1 ^= v2, v2 = Rotl(v2, 32);
+  };
+  auto compress = [&](uint64_t m) {
+    v3 ^= m;
+    round();
+    round();
+    v0 ^= m;
+  };
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  size_t whole = data.size() / 8 * 8;
+  for (size_t i = 0; i < whole; i += 8) compress(LittleEndian64(p + i, 8));
+  compress(LittleEndian64(p + whole, data.size() - whole) |
+           (static_cast<uint64_t>(data.size()) << 56));
+  v2 ^= 0xff;
+  for (int i = 0; i < 4; ++i) round();
+  return v0 ^ v1 ^ v2 ^ v3;
+}
 
 std::string RandomHex(int n_bytes) {
   std::string raw(static_cast<size_t>(n_bytes), '\0');

@@ -1,6 +1,8 @@
 #pragma once
 // Hashes, MACs, encodings and randomness (OpenSSL underneath). All functions are
 // thread-safe and never fail on valid input; Base64Decode reports malformed input.
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +16,12 @@ std::string Md5Hex(std::string_view data);
 std::string Base64Encode(std::string_view data);
 // Strict standard Base64 (padding required, whitespace ignored); nullopt if malformed.
 std::optional<std::string> Base64Decode(std::string_view data);
+// SipHash-2-4 of `data` under a 16-byte key: a keyed 64-bit hash for tables whose keys come
+// from clients (without the key, no one can choose keys that collide).
+using SipHashKey = std::array<unsigned char, 16>;
+uint64_t SipHash24(const SipHashKey& key, std::string_view data);
+// Lower- or upper-case hex to bytes; nullopt if `hex` has an odd length or another character.
+std::optional<std::string> HexDecode(std::string_view hex);
 // Equality that takes the same time wherever the strings differ (for secrets and MACs).
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // n random bytes as 2n lowercase hex characters (CSPRNG).

@@ -54,6 +54,31 @@ TEST(Crypto, Base64RoundTripAndRejectsGarbage) {
   EXPECT_FALSE(Base64Decode("Y=Q=").has_value());
 }
 
+TEST(Crypto, SipHashMatchesThePapersVectors) {
+  // Key 00 01 .. 0f; the message of length n is 00 01 .. n-1 (the reference's vectors.h).
+  SipHashKey key;
+  std::string message;
+  for (int i = 0; i < 16; ++i) key[i] = static_cast<unsigned char>(i);
+  for (int i = 0; i < 16; ++i) message += static_cast<char>(i);
+  EXPECT_EQ(SipHash24(key, message.substr(0, 0)), 0x726fdb47dd0e0e31ULL);
+  EXPECT_EQ(SipHash24(key, message.substr(0, 1)), 0x74f839c593dc67fdULL);
+  EXPECT_EQ(SipHash24(key, message.substr(0, 7)), 0xab0200f58b01d137ULL);
+  EXPECT_EQ(SipHash24(key, message.substr(0, 8)), 0x93f5f5799a932462ULL);
+  EXPECT_EQ(SipHash24(key, message.substr(0, 15)), 0xa129ca6149be45e5ULL);
+  key[0] = 1;
+  EXPECT_NE(SipHash24(key, message.substr(0, 15)), 0xa129ca6149be45e5ULL);
+}
+
+TEST(Crypto, HexDecodeUndoesRandomHexAndRefusesOther) {
+  std::string hex = RandomHex(16);
+  auto bytes = HexDecode(hex);
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ(bytes->size(), 16u);
+  EXPECT_EQ(HexDecode("00fFa1"), std::string("\x00\xff\xa1", 3));
+  EXPECT_FALSE(HexDecode("abc"));
+  EXPECT_FALSE(HexDecode("zz"));
+}
+
 TEST(Crypto, RandomHexLength) {
   EXPECT_EQ(RandomHex(16).size(), 32u);
   EXPECT_NE(RandomHex(16), RandomHex(16));
