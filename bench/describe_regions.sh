@@ -22,7 +22,7 @@ if ! command -v wrk >/dev/null 2>&1 || [ "${USE_NODE:-0}" = "1" ]; then
 fi
 
 THREADS="${WRK_THREADS:-2}"
-COUNT="${PRESIGN_COUNT:-$((SECS * 30000))}"
+COUNT="${PRESIGN_COUNT:-$((SECS * 45000))}"
 TMP="$(mktemp -d /tmp/openecs-bench-XXXXXX)"
 ECSD_PID=""
 cleanup() {

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     double ns =
         std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
     int64_t end = start + seconds - 1;
-    int64_t oldest = std::max<int64_t>(window->floor(), end - 900);
+    int64_t oldest = window->oldest().value_or(end);
     std::printf("%-10ld %10lld %12.0f %12zu %12.0f %14lld %10ld\n", rate,
                 static_cast<long long>(checks), ns / checks, window->size(),
                 (RssKib() - rss0) / 1024.0, static_cast<long long>(end - oldest), refused);

@@ -94,6 +94,7 @@ Result<int64_t> Authenticator::CheckTime(const std::string& value, bool acs3) {
 
 namespace {
 constexpr std::string_view kJournalKey = "siphash-key ";
+constexpr std::string_view kJournalForgot = "forgot ";
 
 // `v`'s low `digits` hex digits, most significant first.
 void AppendHex(std::string& out, uint64_t v, int digits) {
@@ -102,7 +103,8 @@ void AppendHex(std::string& out, uint64_t v, int digits) {
 }
 }  // namespace
 
-// Journal: "siphash-key <32 hex>", then lines "<signed second> <16 hex digest>".
+// Journal: "siphash-key <32 hex>", then lines "<signed second> <16 hex digest>" (a nonce) and
+// "forgot <signed second>" (a second forgotten to make room: its requests stay refused).
 Status Authenticator::KeepNoncesIn(const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
   if (std::ifstream in(path); in) {
@@ -115,6 +117,10 @@ Status Authenticator::KeepNoncesIn(const std::string& path) {
       int64_t now = NowSeconds();
       while (std::getline(in, line)) {
         if (in.eof()) break;  // no newline: a line torn by a kill
+        if (line.rfind(kJournalForgot, 0) == 0) {
+          nonces_.Forget(std::strtoll(line.c_str() + kJournalForgot.size(), nullptr, 10), now);
+          continue;
+        }
         size_t space = line.find(' ');
         if (space == std::string::npos || line.size() - space - 1 != 16) continue;
         int64_t second = std::strtoll(line.c_str(), nullptr, 10);
@@ -143,6 +149,10 @@ bool Authenticator::RewriteJournal() {
     for (unsigned char b : nonce_key_) AppendHex(text, b, 2);
     text += '\n';
     int64_t lines = 0;
+    for (int64_t second : nonces_.forgotten()) {
+      text.append(kJournalForgot).append(std::to_string(second)).append(1, '\n');
+      ++lines;
+    }
     nonces_.ForEach([&](int64_t second, uint64_t digest) {
       text += std::to_string(second);
       text += ' ';
@@ -171,46 +181,58 @@ Status Authenticator::CheckNonce(const std::string& access_key_id, const std::st
   std::string key;
   key.reserve(access_key_id.size() + 1 + nonce.size());
   key.append(access_key_id).append(1, '\n').append(nonce);
-  int64_t now = NowSeconds();
   std::lock_guard<std::mutex> lock(mu_);
+  int64_t now = NowSeconds();  // under the lock: the window sees time go forward
   uint64_t digest = SipHash24(nonce_key_, key);
-  int64_t floor = nonces_.floor();
-  switch (nonces_.Admit(digest, signed_at, now)) {
+  std::vector<int64_t> forgotten;
+  switch (nonces_.Admit(digest, signed_at, now, &forgotten)) {
     case NonceWindow::Outcome::kFresh:
       break;
     case NonceWindow::Outcome::kUsed:
       return MakeError(ErrorCode::kSignatureNonceUsed);
-    case NonceWindow::Outcome::kTooOld:
+    case NonceWindow::Outcome::kOutside:
+      return MakeError(ErrorCode::kInvalidTimeStampExpired);
+    case NonceWindow::Outcome::kForgotten:
       return MakeError(ErrorCode::kInvalidTimeStampExpired,
-                       "The request was signed before " +
-                           FormatIso(std::max(nonces_.floor(), now - skew_)) +
-                           ": this server no longer remembers the nonces of requests signed that "
-                           "long ago (it is taking many signed requests). Sign it again with the "
-                           "current time.");
+                       "The request was signed at " + FormatIso(signed_at) +
+                           ": this server no longer remembers the nonces of requests signed then "
+                           "(it is taking many signed requests, and forgets the times farthest "
+                           "from its clock first). Sign it again with the current time.");
     case NonceWindow::Outcome::kFull:
-      return MakeError(ErrorCode::kServiceUnavailable,
-                       "The server is taking more signed requests than it can check for replay; "
-                       "try again.");
+      return MakeError(ErrorCode::kInvalidTimeStampExpired,
+                       "The request was signed at " + FormatIso(signed_at) +
+                           ": this server is taking more signed requests than it can check for "
+                           "replay, and keeps those signed nearest its clock. Sign it again with "
+                           "the current time.");
   }
-  if (nonces_.floor() != floor && now - warned_floor_at_ >= 60) {
-    warned_floor_at_ = now;
-    LOG_WARN("replay window shrunk to requests signed since {}: {} nonces are live (the most kept)",
-             FormatIso(nonces_.floor()), nonces_.size());
+  if (!forgotten.empty() && now - warned_forgetting_at_ >= 60) {
+    warned_forgetting_at_ = now;
+    LOG_WARN(
+        "replay window full ({} nonces): forgot the nonces signed at {} ({} seconds "
+        "forgotten since start); requests signed then are refused",
+        nonces_.size(), FormatIso(forgotten.front()), nonces_.forgotten_total());
   }
   if (journal_) {
     // Into the page cache through the mapping: a killed process keeps it. On a full disk the
     // nonce is remembered in memory only.
-    std::string line = std::to_string(signed_at);
-    line += ' ';
-    AppendHex(line, digest, 16);
-    line += '\n';
-    if (!journal_->Append(line)) {
+    std::string lines;
+    for (int64_t second : forgotten)
+      lines.append(kJournalForgot).append(std::to_string(second)).append(1, '\n');
+    lines += std::to_string(signed_at);
+    lines += ' ';
+    AppendHex(lines, digest, 16);
+    lines += '\n';
+    if (!journal_->Append(lines)) {
       if (!journal_failing_)
         LOG_WARN("cannot append to {}: {}", journal_path_, std::strerror(errno));
       journal_failing_ = true;
     } else {
       journal_failing_ = false;
-      if (++journal_lines_ >= 2 * static_cast<int64_t>(nonces_.size()) + 1024) RewriteJournal();
+      journal_lines_ += 1 + static_cast<int64_t>(forgotten.size());
+      auto live = static_cast<int64_t>(nonces_.size() + nonces_.forgotten().size());
+      // Rewritten when it holds mostly what expired. If that fails (the disk is full), not tried
+      // again until as many lines more.
+      if (journal_lines_ >= 2 * live + 1024 && !RewriteJournal()) journal_lines_ = live;
     }
   }
   return Ok();

@@ -62,10 +62,10 @@ class Authenticator {
   // Who signed the request, or the ECS error to answer with.
   Result<Principal> Verify(const ApiRequest& req);
   // Remembers accepted nonces in `path` too (the hash key on the first line, then one line per
-  // nonce, appended through a shared mapping, no fsync: it outlives a kill of the process, not a
-  // power loss), loads the ones still inside the window from it now, and rewrites it without
-  // expired ones as it grows. Call before serving. A journal in another format (before the
-  // window was kept by signed time) is started anew.
+  // nonce and one per second forgotten to make room, appended through a shared mapping, no fsync:
+  // it outlives a kill of the process, not a power loss), loads the ones still inside the window
+  // from it now, and rewrites it without expired ones as it grows. Call before serving. A journal
+  // in another format (before the window was kept by signed time) is started anew.
   Status KeepNoncesIn(const std::string& path);
 
  private:
@@ -85,7 +85,7 @@ class Authenticator {
   // or the journal's).
   SipHashKey nonce_key_{};
   NonceWindow nonces_;
-  int64_t warned_floor_at_ = 0;  // when the log last said the window was shrunk (once a minute)
+  int64_t warned_forgetting_at_ = 0;  // when the log last said the window forgot (once a minute)
   std::string journal_path_;
   std::unique_ptr<MappedAppendFile> journal_;  // common/mapped_append_file.h
   int64_t journal_lines_ = 0;

@@ -121,16 +121,32 @@ TEST(Authenticator, AJournalOfAnotherFormatIsStartedAnew) {
   std::filesystem::remove_all(std::filesystem::path(journal).parent_path());
 }
 
-TEST(Authenticator, PastItsMostNoncesTheOldestSignedTimesAreRefused) {
-  Authenticator auth = MakeAuthenticator(2);
+TEST(Authenticator, PastItsMostNoncesTheFarthestSignedTimesAreRefusedEvenAfterARestart) {
+  std::string journal = TempDir() + "/full-nonces.log";
+  std::filesystem::remove(journal);
   int64_t now = NowSeconds();
-  EXPECT_EQ(Code(auth.Verify(SignedV1("a", now - 60).req)), std::nullopt);
-  EXPECT_EQ(Code(auth.Verify(SignedV1("b", now - 30).req)), std::nullopt);
-  EXPECT_EQ(Code(auth.Verify(SignedV1("c", now).req)), std::nullopt);  // forgets now - 60
-  auto old = auth.Verify(SignedV1("d", now - 60).req);
-  ASSERT_EQ(Code(old), ErrorCode::kInvalidTimeStampExpired);
-  EXPECT_NE(old.error().message.find("no longer remembers"), std::string::npos);
-  EXPECT_EQ(Code(auth.Verify(SignedV1("b", now - 30).req)), ErrorCode::kSignatureNonceUsed);
+  {
+    Authenticator auth = MakeAuthenticator(2);
+    ASSERT_TRUE(auth.KeepNoncesIn(journal).ok());
+    EXPECT_EQ(Code(auth.Verify(SignedV1("a", now - 60).req)), std::nullopt);
+    EXPECT_EQ(Code(auth.Verify(SignedV1("b", now - 30).req)), std::nullopt);
+    EXPECT_EQ(Code(auth.Verify(SignedV1("c", now).req)), std::nullopt);  // forgets now - 60
+    auto old = auth.Verify(SignedV1("d", now - 60).req);
+    ASSERT_EQ(Code(old), ErrorCode::kInvalidTimeStampExpired);
+    EXPECT_NE(old.error().message.find("no longer remembers"), std::string::npos);
+    EXPECT_EQ(Code(auth.Verify(SignedV1("b", now - 30).req)), ErrorCode::kSignatureNonceUsed);
+    // Farther from now than every second kept: refused, and nothing is forgotten for it.
+    EXPECT_EQ(Code(auth.Verify(SignedV1("e", now - 45).req)), ErrorCode::kInvalidTimeStampExpired);
+    EXPECT_EQ(Code(auth.Verify(SignedV1("b", now - 30).req)), ErrorCode::kSignatureNonceUsed);
+  }
+  // The forgotten second is in the journal: "a" cannot be replayed after a restart either,
+  // though the new process has room.
+  Authenticator again = MakeAuthenticator();
+  ASSERT_TRUE(again.KeepNoncesIn(journal).ok());
+  EXPECT_EQ(Code(again.Verify(SignedV1("a", now - 60).req)), ErrorCode::kInvalidTimeStampExpired);
+  EXPECT_EQ(Code(again.Verify(SignedV1("c", now).req)), ErrorCode::kSignatureNonceUsed);
+  EXPECT_EQ(Code(again.Verify(SignedV1("f", now - 59).req)), std::nullopt);
+  std::filesystem::remove_all(std::filesystem::path(journal).parent_path());
 }
 
 }  // namespace openecs

@@ -5,55 +5,52 @@
 namespace openecs {
 
 NonceWindow::NonceWindow(int skew_seconds, size_t capacity)
-    : skew_(std::max(skew_seconds, 0)),
-      capacity_(std::max<size_t>(capacity, 1)),
-      ring_(static_cast<size_t>(2 * skew_ + 2)) {}
+    : skew_(std::max(skew_seconds, 0)), capacity_(std::max<size_t>(capacity, 1)) {}
 
-void NonceWindow::Forget(Second& s) {
-  size_ -= s.used;
-  s.used = 0;
-  std::vector<uint64_t>().swap(s.slots);  // give the memory back
-  s.second = INT64_MIN;
+void NonceWindow::Drop(std::map<int64_t, Second>::iterator it) {
+  size_ -= it->second.used;
+  seconds_.erase(it);
 }
 
 void NonceWindow::Expire(int64_t now) {
-  int64_t before = now - skew_;
+  // now - skew without overflow for any `now` (a fuzzed timestamp may be anything).
+  int64_t before = now < INT64_MIN + skew_ ? INT64_MIN : now - skew_;
   if (before <= expired_before_) return;
-  if (expired_before_ == INT64_MIN ||
-      before - expired_before_ >= static_cast<int64_t>(ring_.size())) {
-    for (Second& s : ring_)
-      if (s.second < before && s.second != INT64_MIN) Forget(s);
-  } else {
-    for (int64_t t = expired_before_; t < before; ++t)
-      if (Second& s = SlotOf(t); s.second == t) Forget(s);
-  }
   expired_before_ = before;
+  while (!seconds_.empty() && seconds_.begin()->first < before) Drop(seconds_.begin());
+  forgotten_.erase(forgotten_.begin(), forgotten_.lower_bound(before));
 }
 
-NonceWindow::Outcome NonceWindow::Admit(uint64_t digest, int64_t second, int64_t now) {
+NonceWindow::Outcome NonceWindow::Admit(uint64_t digest, int64_t second, int64_t now,
+                                        std::vector<int64_t>* forgotten) {
   Expire(now);
-  if (second < now - skew_ || second < floor_ || second > now + skew_) return Outcome::kTooOld;
+  if (second < expired_before_ || (now <= INT64_MAX - skew_ && second > now + skew_))
+    return Outcome::kOutside;
+  if (forgotten_.count(second)) return Outcome::kForgotten;
   if (digest == 0) digest = 1;
-  Second& s = SlotOf(second);
-  if (s.second == second && !s.slots.empty()) {
-    size_t mask = s.slots.size() - 1;
-    for (size_t i = digest & mask; s.slots[i] != 0; i = (i + 1) & mask)
-      if (s.slots[i] == digest) return Outcome::kUsed;
+  auto it = seconds_.find(second);
+  if (it != seconds_.end()) {
+    const std::vector<uint64_t>& slots = it->second.slots;
+    size_t mask = slots.size() - 1;
+    for (size_t i = digest & mask; slots[i] != 0; i = (i + 1) & mask)
+      if (slots[i] == digest) return Outcome::kUsed;
   }
-  // A new nonce: make room for it by forgetting the oldest seconds before its own.
-  for (int64_t t = std::max(floor_, now - skew_); size_ >= capacity_ && t < second; ++t) {
-    if (Second& old = SlotOf(t); old.second == t) {
-      Forget(old);
-      floor_ = t + 1;
-    }
+  // A new nonce: make room for it by forgetting the seconds farthest from now, but none nearer
+  // than its own (then it is the one refused).
+  auto distance = [now](int64_t t) { return t < now ? now - t : t - now; };
+  while (size_ >= capacity_) {
+    auto oldest = seconds_.begin(), newest = std::prev(seconds_.end());
+    if (oldest->first == second) ++oldest;
+    if (newest->first == second && newest != seconds_.begin()) --newest;
+    if (oldest == seconds_.end() || newest->first == second) return Outcome::kFull;
+    auto victim = distance(oldest->first) >= distance(newest->first) ? oldest : newest;
+    if (distance(victim->first) <= distance(second)) return Outcome::kFull;
+    forgotten_.insert(victim->first);
+    if (forgotten) forgotten->push_back(victim->first);
+    ++forgotten_total_;
+    Drop(victim);
   }
-  if (size_ >= capacity_) return Outcome::kFull;
-  if (s.second != second) {
-    // Free, unless the clock stepped back by more than the skew: then it holds a second past
-    // now + skew, which no request can be signed at until the clock is back there.
-    if (s.second != INT64_MIN) Forget(s);
-    s.second = second;
-  }
+  Second& s = it != seconds_.end() ? it->second : seconds_[second];
   if ((s.used + 1) * 2 > s.slots.size()) {
     std::vector<uint64_t> grown(std::max<size_t>(16, s.slots.size() * 2), 0);
     size_t mask = grown.size() - 1;
@@ -74,10 +71,22 @@ NonceWindow::Outcome NonceWindow::Admit(uint64_t digest, int64_t second, int64_t
   return Outcome::kFresh;
 }
 
+void NonceWindow::Forget(int64_t second, int64_t now) {
+  Expire(now);
+  if (second < expired_before_) return;
+  if (auto it = seconds_.find(second); it != seconds_.end()) Drop(it);
+  forgotten_.insert(second);
+}
+
+std::optional<int64_t> NonceWindow::oldest() const {
+  if (seconds_.empty()) return std::nullopt;
+  return seconds_.begin()->first;
+}
+
 void NonceWindow::ForEach(const std::function<void(int64_t second, uint64_t digest)>& fn) const {
-  for (const Second& s : ring_)
+  for (const auto& [second, s] : seconds_)
     for (uint64_t d : s.slots)
-      if (d != 0) fn(s.second, d);
+      if (d != 0) fn(second, d);
 }
 
 }  // namespace openecs

@@ -22,39 +22,74 @@ TEST(NonceWindow, ANonceIsUsedOnceAtItsSignedSecond) {
 TEST(NonceWindow, SecondsOutsideTheSkewAreRefusedAndForgotten) {
   NonceWindow w(10, 100);
   EXPECT_EQ(w.Admit(1, 1000, 1000), Outcome::kFresh);
-  EXPECT_EQ(w.Admit(2, 989, 1000), Outcome::kTooOld);
-  EXPECT_EQ(w.Admit(3, 1011, 1000), Outcome::kTooOld);
+  EXPECT_EQ(w.Admit(2, 989, 1000), Outcome::kOutside);
+  EXPECT_EQ(w.Admit(3, 1011, 1000), Outcome::kOutside);
   EXPECT_EQ(w.Admit(4, 1010, 1000), Outcome::kFresh);
   EXPECT_EQ(w.Admit(1, 1000, 1010), Outcome::kUsed);  // still inside at now = 1010
   EXPECT_EQ(w.Admit(5, 1001, 1011), Outcome::kFresh);
   EXPECT_EQ(w.size(), 2u);  // second 1000 was forgotten at now = 1011
-  EXPECT_EQ(w.Admit(1, 1000, 1011), Outcome::kTooOld);
+  EXPECT_EQ(w.Admit(1, 1000, 1011), Outcome::kOutside);
   EXPECT_EQ(w.Admit(6, 5000, 5000), Outcome::kFresh);  // a jump past the whole ring
   EXPECT_EQ(w.size(), 1u);
 }
 
-TEST(NonceWindow, CapacityForgetsTheOldestSecondsAndRaisesTheFloor) {
+TEST(NonceWindow, CapacityForgetsTheSecondsFarthestFromNow) {
   NonceWindow w(900, 4);
   for (uint64_t d : {1, 2}) EXPECT_EQ(w.Admit(d, 100, 100), Outcome::kFresh);
   for (uint64_t d : {3, 4}) EXPECT_EQ(w.Admit(d, 101, 101), Outcome::kFresh);
-  EXPECT_EQ(w.floor(), INT64_MIN);
-  EXPECT_EQ(w.Admit(5, 102, 102), Outcome::kFresh);
+  std::vector<int64_t> forgotten;
+  EXPECT_EQ(w.Admit(5, 102, 102, &forgotten), Outcome::kFresh);
+  EXPECT_EQ(forgotten, std::vector<int64_t>{100});
   EXPECT_EQ(w.size(), 3u);
-  EXPECT_EQ(w.floor(), 101);
+  EXPECT_EQ(w.forgotten_total(), 1u);
   // Second 100 is forgotten: its nonces, used or not, could be replays now.
-  EXPECT_EQ(w.Admit(1, 100, 102), Outcome::kTooOld);
-  EXPECT_EQ(w.Admit(9, 100, 102), Outcome::kTooOld);
+  EXPECT_EQ(w.Admit(1, 100, 102), Outcome::kForgotten);
+  EXPECT_EQ(w.Admit(9, 100, 102), Outcome::kForgotten);
   EXPECT_EQ(w.Admit(3, 101, 102), Outcome::kUsed);
-  // A request signed before the oldest second kept cannot make room by forgetting newer ones.
-  NonceWindow full(900, 2);
-  EXPECT_EQ(full.Admit(1, 200, 200), Outcome::kFresh);
-  EXPECT_EQ(full.Admit(2, 200, 200), Outcome::kFresh);
-  EXPECT_EQ(full.Admit(3, 200, 200), Outcome::kFull);
-  EXPECT_EQ(full.Admit(3, 199, 200), Outcome::kFull);
-  EXPECT_EQ(full.floor(), INT64_MIN);  // nothing was forgotten
-  EXPECT_EQ(full.Admit(1, 200, 200), Outcome::kUsed);
-  EXPECT_EQ(full.Admit(3, 201, 201), Outcome::kFresh);  // forgets 200
-  EXPECT_EQ(full.floor(), 201);
+  // A nonce signed farther from now than every kept second finds no room; nothing is forgotten.
+  EXPECT_EQ(w.Admit(6, 102, 102), Outcome::kFresh);
+  EXPECT_EQ(w.Admit(7, 90, 102), Outcome::kFull);
+  EXPECT_EQ(w.forgotten_total(), 1u);
+  // Only its own second kept: no room either.
+  NonceWindow one(900, 2);
+  EXPECT_EQ(one.Admit(1, 200, 200), Outcome::kFresh);
+  EXPECT_EQ(one.Admit(2, 200, 200), Outcome::kFresh);
+  EXPECT_EQ(one.Admit(3, 200, 200), Outcome::kFull);
+  EXPECT_EQ(one.Admit(1, 200, 200), Outcome::kUsed);
+  EXPECT_EQ(one.Admit(3, 201, 201), Outcome::kFresh);  // forgets 200
+  EXPECT_EQ(one.Admit(4, 200, 201), Outcome::kForgotten);
+}
+
+TEST(NonceWindow, AFloodSignedAheadLosesItsOwnSecondsNotThoseOfAccurateClocks) {
+  NonceWindow w(900, 4);
+  for (uint64_t d : {1, 2}) EXPECT_EQ(w.Admit(d, 1900, 1000), Outcome::kFresh);
+  for (uint64_t d : {3, 4}) EXPECT_EQ(w.Admit(d, 1899, 1000), Outcome::kFresh);
+  for (uint64_t d = 10; d < 14; ++d) EXPECT_EQ(w.Admit(d, 1000, 1000), Outcome::kFresh);
+  EXPECT_EQ(w.forgotten(), (std::set<int64_t>{1899, 1900}));
+  EXPECT_EQ(w.Admit(1, 1900, 1000), Outcome::kForgotten);
+  EXPECT_EQ(w.Admit(3, 1899, 1000), Outcome::kForgotten);
+  EXPECT_EQ(w.Admit(10, 1000, 1000), Outcome::kUsed);
+  // Behind now as well: the accurate second stays.
+  NonceWindow behind(900, 2);
+  EXPECT_EQ(behind.Admit(1, 100, 1000), Outcome::kFresh);
+  EXPECT_EQ(behind.Admit(2, 1000, 1000), Outcome::kFresh);
+  EXPECT_EQ(behind.Admit(3, 999, 1000), Outcome::kFresh);  // forgets 100
+  EXPECT_EQ(behind.Admit(2, 1000, 1000), Outcome::kUsed);
+  EXPECT_EQ(behind.forgotten(), std::set<int64_t>{100});
+}
+
+TEST(NonceWindow, AForgottenSecondStaysRefusedUntilItLeavesTheWindow) {
+  NonceWindow w(10, 100);
+  EXPECT_EQ(w.Admit(1, 1000, 1000), Outcome::kFresh);
+  w.Forget(1000, 1000);
+  w.Forget(995, 1000);
+  EXPECT_EQ(w.size(), 0u);
+  EXPECT_EQ(w.Admit(1, 1000, 1005), Outcome::kForgotten);
+  EXPECT_EQ(w.Admit(2, 995, 1005), Outcome::kForgotten);
+  EXPECT_EQ(w.Admit(2, 996, 1005), Outcome::kFresh);
+  EXPECT_EQ(w.forgotten(), (std::set<int64_t>{995, 1000}));
+  EXPECT_EQ(w.Admit(3, 1001, 1006), Outcome::kFresh);
+  EXPECT_EQ(w.forgotten(), std::set<int64_t>{1000});  // 995 left the window at now = 1006
 }
 
 TEST(NonceWindow, ManyNoncesInOneSecondAreEachKnown) {
@@ -73,14 +108,25 @@ TEST(NonceWindow, ManyNoncesInOneSecondAreEachKnown) {
   EXPECT_EQ(listed, (std::map<int64_t, size_t>{{1000, 50000}, {1001, 1000}}));
 }
 
-TEST(NonceWindow, AClockSteppedBackReusesASlotCleanly) {
-  NonceWindow w(10, 100);  // a ring of 22 seconds
-  EXPECT_EQ(w.Admit(1, 1010, 1000), Outcome::kFresh);
-  // Back by 50 s: second 944 shares 1010's slot, which no request can be signed at for now.
-  EXPECT_EQ(w.Admit(2, 944, 950), Outcome::kFresh);
-  EXPECT_EQ(w.Admit(1, 944, 950), Outcome::kFresh);
-  EXPECT_EQ(w.Admit(2, 944, 950), Outcome::kUsed);
-  EXPECT_EQ(w.size(), 2u);
+TEST(NonceWindow, TimeOnlyGoesForward) {
+  NonceWindow w(10, 100);
+  EXPECT_EQ(w.Admit(1, 990, 1000), Outcome::kFresh);
+  EXPECT_EQ(w.Admit(2, 995, 1001), Outcome::kFresh);  // forgets 990
+  // A caller that read the clock earlier (1000), or a clock stepped back: 990 is not admitted
+  // again, though it lies within 1000 - 10.
+  EXPECT_EQ(w.Admit(1, 990, 1000), Outcome::kOutside);
+  EXPECT_EQ(w.Admit(2, 995, 990), Outcome::kUsed);
+  EXPECT_EQ(w.Admit(3, 1005, 990), Outcome::kOutside);  // past that caller's now + skew
+}
+
+TEST(NonceWindow, AnySkewAndAnySecond) {
+  NonceWindow w(1000000000, 4);  // the fuzz targets' window: ~31 years either side
+  EXPECT_EQ(w.Admit(1, -5, 0), Outcome::kFresh);
+  EXPECT_EQ(w.Admit(1, -5, 0), Outcome::kUsed);
+  EXPECT_EQ(w.Admit(1, 999999999, 0), Outcome::kFresh);
+  EXPECT_EQ(w.Admit(1, INT64_MAX, INT64_MAX), Outcome::kFresh);  // the others expire
+  EXPECT_EQ(w.size(), 1u);
+  EXPECT_EQ(w.Admit(1, INT64_MIN, INT64_MIN), Outcome::kOutside);
 }
 
 }  // namespace openecs
