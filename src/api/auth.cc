@@ -95,6 +95,7 @@ Result<int64_t> Authenticator::CheckTime(const std::string& value, bool acs3) {
 namespace {
 constexpr std::string_view kJournalKey = "siphash-key ";
 constexpr std::string_view kJournalForgot = "forgot ";
+constexpr std::string_view kJournalNow = "now ";
 
 // `v`'s low `digits` hex digits, most significant first.
 void AppendHex(std::string& out, uint64_t v, int digits) {
@@ -103,39 +104,58 @@ void AppendHex(std::string& out, uint64_t v, int digits) {
 }
 }  // namespace
 
-// Journal: "siphash-key <32 hex>", then lines "<signed second> <16 hex digest>" (a nonce) and
-// "forgot <signed second>" (a second forgotten to make room: its requests stay refused).
+// Journal: "siphash-key <32 hex>", "now <the window's latest time>" (as of the last rewrite),
+// then lines "<signed second> <16 hex digest>" (a nonce) and "forgot <signed second>" (a second
+// forgotten to make room: its requests stay refused).
 Status Authenticator::KeepNoncesIn(const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
+  bool keyed = false;  // the file has this window's key on its first line
   if (std::ifstream in(path); in) {
     std::string line;
     std::optional<std::string> key;
     if (std::getline(in, line) && !in.eof() && line.rfind(kJournalKey, 0) == 0)
       key = HexDecode(std::string_view(line).substr(kJournalKey.size()));
     if (key && key->size() == nonce_key_.size()) {
+      keyed = true;
       std::copy(key->begin(), key->end(), nonce_key_.begin());
       int64_t now = NowSeconds();
       while (std::getline(in, line)) {
         if (in.eof()) break;  // no newline: a line torn by a kill
+        auto number_after = [&line](std::string_view prefix) {
+          return std::strtoll(line.c_str() + prefix.size(), nullptr, 10);
+        };
+        if (line.rfind(kJournalNow, 0) == 0) {
+          nonces_.Advance(number_after(kJournalNow));  // the clock may have stepped back since
+          continue;
+        }
         if (line.rfind(kJournalForgot, 0) == 0) {
-          nonces_.Forget(std::strtoll(line.c_str() + kJournalForgot.size(), nullptr, 10), now);
+          nonces_.Forget(number_after(kJournalForgot), now);
           continue;
         }
         size_t space = line.find(' ');
         if (space == std::string::npos || line.size() - space - 1 != 16) continue;
         int64_t second = std::strtoll(line.c_str(), nullptr, 10);
         uint64_t digest = std::strtoull(line.c_str() + space + 1, nullptr, 16);
-        nonces_.Admit(digest, second, now);  // out of the window: dropped
+        // Expired: dropped. No room (a smaller window than the last process's), or signed past
+        // now + skew (the clock stepped back): the second is forgotten, so it stays refused.
+        NonceWindow::Outcome got = nonces_.Admit(digest, second, now);
+        if (got == NonceWindow::Outcome::kFull ||
+            (got == NonceWindow::Outcome::kOutside && second > now))
+          nonces_.Forget(second, now);
       }
     } else if (!line.empty()) {
       LOG_WARN("{} is not a nonce journal of this version: starting it anew", path);
     }
   }
   journal_path_ = path;
-  // Start from what is live. A full disk must not keep the API from starting: then the old
-  // journal (with every nonce loaded above) is appended to as it is, or nonces live in memory
-  // only until it can be.
-  if (!RewriteJournal()) LOG_WARN("cannot rewrite {} (disk full?); appending to it as it is", path);
+  // Start from what is live. A full disk must not keep the API from starting: then a journal
+  // with this window's key (every nonce of it loaded above) is appended to as it is; one
+  // without cannot be (a later load would not read it), and nonces live in memory only.
+  if (!RewriteJournal()) {
+    if (!keyed) journal_.reset();
+    LOG_WARN("cannot rewrite {} (disk full?){}", path,
+             journal_ ? "; appending to it as it is" : "");
+  }
   if (!journal_) LOG_WARN("cannot append to {}: nonces are remembered in memory only", path);
   return Ok();
 }
@@ -148,6 +168,8 @@ bool Authenticator::RewriteJournal() {
     std::string text(kJournalKey);
     for (unsigned char b : nonce_key_) AppendHex(text, b, 2);
     text += '\n';
+    if (nonces_.latest_now() != INT64_MIN)
+      text.append(kJournalNow).append(std::to_string(nonces_.latest_now())).append(1, '\n');
     int64_t lines = 0;
     for (int64_t second : nonces_.forgotten()) {
       text.append(kJournalForgot).append(std::to_string(second)).append(1, '\n');

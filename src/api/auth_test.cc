@@ -146,6 +146,11 @@ TEST(Authenticator, PastItsMostNoncesTheFarthestSignedTimesAreRefusedEvenAfterAR
   EXPECT_EQ(Code(again.Verify(SignedV1("a", now - 60).req)), ErrorCode::kInvalidTimeStampExpired);
   EXPECT_EQ(Code(again.Verify(SignedV1("c", now).req)), ErrorCode::kSignatureNonceUsed);
   EXPECT_EQ(Code(again.Verify(SignedV1("f", now - 59).req)), std::nullopt);
+  // And after a third start, from the journal the second one rewrote.
+  Authenticator third = MakeAuthenticator();
+  ASSERT_TRUE(third.KeepNoncesIn(journal).ok());
+  EXPECT_EQ(Code(third.Verify(SignedV1("g", now - 60).req)), ErrorCode::kInvalidTimeStampExpired);
+  EXPECT_EQ(Code(third.Verify(SignedV1("f", now - 59).req)), ErrorCode::kSignatureNonceUsed);
   std::filesystem::remove_all(std::filesystem::path(journal).parent_path());
 }
 

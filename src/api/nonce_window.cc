@@ -16,6 +16,7 @@ void NonceWindow::Expire(int64_t now) {
   // now - skew without overflow for any `now` (a fuzzed timestamp may be anything).
   int64_t before = now < INT64_MIN + skew_ ? INT64_MIN : now - skew_;
   if (before <= expired_before_) return;
+  latest_now_ = now;
   expired_before_ = before;
   while (!seconds_.empty() && seconds_.begin()->first < before) Drop(seconds_.begin());
   forgotten_.erase(forgotten_.begin(), forgotten_.lower_bound(before));

@@ -10,7 +10,8 @@
 // that second's digests to agree in 64 bits. (A nonce used again with another signed time is
 // another signed request, and passes: Alibaba Cloud refuses it for 15 minutes.)
 //
-// At most `capacity` nonces are kept (16 to 32 bytes each: open addressing, at most half full).
+// At most `capacity` nonces are kept (16 to 32 bytes each: open addressing, at most half full;
+// a second that holds few costs a map node and 16 slots more).
 // A nonce that would pass it makes the window forget whole seconds, the one farthest from now
 // first (never the nonce's own): a forgotten second is remembered as forgotten until it leaves
 // the window, and a request signed at it is refused (kForgotten), since it could be a replay the
@@ -20,9 +21,10 @@
 // behind) now loses its own seconds, not those of clients with accurate clocks. kFull: no room,
 // and no second farther from now than the nonce's own to forget (it is refused, nothing is).
 //
-// Time only goes forward here: a second older than the newest `now` seen minus skew is
+// Time only goes forward here: a second older than the latest `now` seen minus skew is
 // refused (kOutside), so a caller that reads the clock before taking its lock, or a clock
-// stepped back, cannot admit a second the window has already forgotten.
+// stepped back, cannot admit a second the window has already forgotten (api/auth.cc journals
+// the latest `now` too, for a clock stepped back across a restart).
 // Not thread-safe: the caller serialises every call.
 #include <cstddef>
 #include <cstdint>
@@ -46,6 +48,10 @@ class NonceWindow {
                 std::vector<int64_t>* forgotten = nullptr);
   // Marks `second` forgotten, dropping what it holds (a journal's record of an earlier Admit).
   void Forget(int64_t second, int64_t now);
+  // Moves the window's time to `now` if that is later (a journal's record of an earlier time).
+  void Advance(int64_t now) { Expire(now); }
+  // The latest `now` seen (INT64_MIN before any).
+  int64_t latest_now() const { return latest_now_; }
 
   size_t size() const { return size_; }
   // The oldest second whose nonces are kept, if any.
@@ -71,7 +77,8 @@ class NonceWindow {
   size_t capacity_;
   size_t size_ = 0;
   uint64_t forgotten_total_ = 0;
-  int64_t expired_before_ = INT64_MIN;  // the newest now - skew: every second below is gone
+  int64_t latest_now_ = INT64_MIN;
+  int64_t expired_before_ = INT64_MIN;  // latest_now_ - skew: every second below is gone
   std::map<int64_t, Second> seconds_;   // the seconds that hold nonces
   std::set<int64_t> forgotten_;         // forgotten to make room, until they expire
 };

@@ -29,7 +29,7 @@ TEST(NonceWindow, SecondsOutsideTheSkewAreRefusedAndForgotten) {
   EXPECT_EQ(w.Admit(5, 1001, 1011), Outcome::kFresh);
   EXPECT_EQ(w.size(), 2u);  // second 1000 was forgotten at now = 1011
   EXPECT_EQ(w.Admit(1, 1000, 1011), Outcome::kOutside);
-  EXPECT_EQ(w.Admit(6, 5000, 5000), Outcome::kFresh);  // a jump past the whole ring
+  EXPECT_EQ(w.Admit(6, 5000, 5000), Outcome::kFresh);  // a jump past the whole window
   EXPECT_EQ(w.size(), 1u);
 }
 
@@ -58,6 +58,12 @@ TEST(NonceWindow, CapacityForgetsTheSecondsFarthestFromNow) {
   EXPECT_EQ(one.Admit(1, 200, 200), Outcome::kUsed);
   EXPECT_EQ(one.Admit(3, 201, 201), Outcome::kFresh);  // forgets 200
   EXPECT_EQ(one.Admit(4, 200, 201), Outcome::kForgotten);
+  // Its own second the newest of those kept: the oldest goes.
+  NonceWindow two(900, 2);
+  EXPECT_EQ(two.Admit(1, 100, 1000), Outcome::kFresh);
+  EXPECT_EQ(two.Admit(2, 1000, 1000), Outcome::kFresh);
+  EXPECT_EQ(two.Admit(3, 1000, 1000), Outcome::kFresh);
+  EXPECT_EQ(two.forgotten(), std::set<int64_t>{100});
 }
 
 TEST(NonceWindow, AFloodSignedAheadLosesItsOwnSecondsNotThoseOfAccurateClocks) {
@@ -111,7 +117,7 @@ TEST(NonceWindow, ManyNoncesInOneSecondAreEachKnown) {
 TEST(NonceWindow, TimeOnlyGoesForward) {
   NonceWindow w(10, 100);
   EXPECT_EQ(w.Admit(1, 990, 1000), Outcome::kFresh);
-  EXPECT_EQ(w.Admit(2, 995, 1001), Outcome::kFresh);  // forgets 990
+  EXPECT_EQ(w.Admit(2, 995, 1001), Outcome::kFresh);  // 990 expires
   // A caller that read the clock earlier (1000), or a clock stepped back: 990 is not admitted
   // again, though it lies within 1000 - 10.
   EXPECT_EQ(w.Admit(1, 990, 1000), Outcome::kOutside);
