@@ -1,10 +1,13 @@
 #include "api/auth.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 
 #include "api/signature.h"
 #include "common/clock.h"
@@ -97,10 +100,12 @@ constexpr std::string_view kJournalKey = "siphash-key ";
 constexpr std::string_view kJournalForgot = "forgot ";
 constexpr std::string_view kJournalNow = "now ";
 
-// `v`'s low `digits` hex digits, most significant first.
-void AppendHex(std::string& out, uint64_t v, int digits) {
-  static const char* kDigits = "0123456789abcdef";
-  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out += kDigits[(v >> shift) & 15];
+// The journal's lines for a nonce and for a forgotten second (KeepNoncesIn reads them).
+void AppendNonceLine(std::string& out, int64_t second, uint64_t digest) {
+  fmt::format_to(std::back_inserter(out), "{} {:016x}\n", second, digest);
+}
+void AppendForgotLine(std::string& out, int64_t second) {
+  fmt::format_to(std::back_inserter(out), "{}{}\n", kJournalForgot, second);
 }
 }  // namespace
 
@@ -166,20 +171,17 @@ bool Authenticator::RewriteJournal() {
   bool rewritten = false;
   if (FILE* out = std::fopen(tmp.c_str(), "w")) {
     std::string text(kJournalKey);
-    for (unsigned char b : nonce_key_) AppendHex(text, b, 2);
+    text += HexEncode({reinterpret_cast<const char*>(nonce_key_.data()), nonce_key_.size()});
     text += '\n';
     if (nonces_.latest_now() != INT64_MIN)
-      text.append(kJournalNow).append(std::to_string(nonces_.latest_now())).append(1, '\n');
+      fmt::format_to(std::back_inserter(text), "{}{}\n", kJournalNow, nonces_.latest_now());
     int64_t lines = 0;
     for (int64_t second : nonces_.forgotten()) {
-      text.append(kJournalForgot).append(std::to_string(second)).append(1, '\n');
+      AppendForgotLine(text, second);
       ++lines;
     }
     nonces_.ForEach([&](int64_t second, uint64_t digest) {
-      text += std::to_string(second);
-      text += ' ';
-      AppendHex(text, digest, 16);
-      text += '\n';
+      AppendNonceLine(text, second, digest);
       ++lines;
       if (text.size() >= (1 << 20)) {
         std::fwrite(text.data(), 1, text.size(), out);
@@ -238,12 +240,8 @@ Status Authenticator::CheckNonce(const std::string& access_key_id, const std::st
     // Into the page cache through the mapping: a killed process keeps it. On a full disk the
     // nonce is remembered in memory only.
     std::string lines;
-    for (int64_t second : forgotten)
-      lines.append(kJournalForgot).append(std::to_string(second)).append(1, '\n');
-    lines += std::to_string(signed_at);
-    lines += ' ';
-    AppendHex(lines, digest, 16);
-    lines += '\n';
+    for (int64_t second : forgotten) AppendForgotLine(lines, second);
+    AppendNonceLine(lines, signed_at, digest);
     if (!journal_->Append(lines)) {
       if (!journal_failing_)
         LOG_WARN("cannot append to {}: {}", journal_path_, std::strerror(errno));

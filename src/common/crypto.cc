@@ -139,6 +139,10 @@ std::optional<std::string> Base64Decode(std::string_view data) {
   return out;
 }
 
+std::string HexEncode(std::string_view bytes) {
+  return Hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
 std::optional<std::string> HexDecode(std::string_view hex) {
   auto digit = [](char c) {
     if (c >= '0' && c <= '9') return c - '0';

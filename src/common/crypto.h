@@ -20,6 +20,8 @@ std::optional<std::string> Base64Decode(std::string_view data);
 // from clients (without the key, no one can choose keys that collide).
 using SipHashKey = std::array<unsigned char, 16>;
 uint64_t SipHash24(const SipHashKey& key, std::string_view data);
+// Bytes as lowercase hex (two characters a byte).
+std::string HexEncode(std::string_view bytes);
 // Lower- or upper-case hex to bytes; nullopt if `hex` has an odd length or another character.
 std::optional<std::string> HexDecode(std::string_view hex);
 // Equality that takes the same time wherever the strings differ (for secrets and MACs).

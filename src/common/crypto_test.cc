@@ -69,12 +69,14 @@ TEST(Crypto, SipHashMatchesThePapersVectors) {
   EXPECT_NE(SipHash24(key, message.substr(0, 15)), 0xa129ca6149be45e5ULL);
 }
 
-TEST(Crypto, HexDecodeUndoesRandomHexAndRefusesOther) {
+TEST(Crypto, HexDecodeUndoesHexEncodeAndRefusesOther) {
   std::string hex = RandomHex(16);
   auto bytes = HexDecode(hex);
   ASSERT_TRUE(bytes);
   EXPECT_EQ(bytes->size(), 16u);
+  EXPECT_EQ(HexEncode(*bytes), hex);
   EXPECT_EQ(HexDecode("00fFa1"), std::string("\x00\xff\xa1", 3));
+  EXPECT_EQ(HexEncode(std::string("\x00\xff\xa1", 3)), "00ffa1");
   EXPECT_FALSE(HexDecode("abc"));
   EXPECT_FALSE(HexDecode("zz"));
 }

@@ -93,10 +93,12 @@ describe('signature and credential errors', () => {
   });
 
   test('ACS3 nonce replay: SignatureNonceUsed', async () => {
-    const nonce = 'f'.repeat(64);
-    const first = await h.rawAcs3(server, 'DescribeRegions', {}, { nonce });
+    // The same signed request again: same nonce, same x-acs-date (the server keeps nonces by
+    // signed time, api/nonce_window.h; a nonce with another date is another signed request).
+    const same = { nonce: 'f'.repeat(64), date: h.isoNow() };
+    const first = await h.rawAcs3(server, 'DescribeRegions', {}, same);
     assert.equal(first.status, 200, first.body);
-    const second = await h.rawAcs3(server, 'DescribeRegions', {}, { nonce });
+    const second = await h.rawAcs3(server, 'DescribeRegions', {}, same);
     assert.equal(second.status, 400, second.body);
     assert.equal(second.json.Code, 'SignatureNonceUsed');
   });
@@ -113,13 +115,13 @@ describe('signature and credential errors', () => {
   test('a nonce used before a restart (even a kill -9) cannot be replayed after it', async () => {
     const same = { nonce: `replay-${h.nonce()}`, timestamp: h.isoNow() };
     assert.equal((await h.rawV1(server, 'DescribeRegions', {}, same)).status, 200);
-    const acs3Nonce = `replay3-${h.nonce()}`;
-    assert.equal((await h.rawAcs3(server, 'DescribeRegions', {}, { nonce: acs3Nonce })).status, 200);
+    const acs3Same = { nonce: `replay3-${h.nonce()}`, date: h.isoNow() };
+    assert.equal((await h.rawAcs3(server, 'DescribeRegions', {}, acs3Same)).status, 200);
     await server.restart({ kill: true });
     const again = await h.rawV1(server, 'DescribeRegions', {}, same);
     assert.equal(again.status, 400, again.body);
     assert.equal(again.json.Code, 'SignatureNonceUsed');
-    const again3 = await h.rawAcs3(server, 'DescribeRegions', {}, { nonce: acs3Nonce });
+    const again3 = await h.rawAcs3(server, 'DescribeRegions', {}, acs3Same);
     assert.equal(again3.json.Code, 'SignatureNonceUsed');
     assert.equal((await h.rawV1(server, 'DescribeRegions', {})).status, 200, 'fresh nonces still pass');
   });
