@@ -1,6 +1,8 @@
 #include "agent/agent.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <optional>
 #include <unordered_set>
 #include <utility>
@@ -110,6 +112,7 @@ Status Agent::Start() {
   transfer_pool_ = std::make_unique<boost::asio::thread_pool>(options_.transfer_workers);
   assistant_pool_ = std::make_unique<boost::asio::thread_pool>(options_.assistant_workers);
   loop_ = std::thread([this] { Loop(); });
+  consoles_ = std::thread([this] { ConsoleLoop(); });
   return Ok();
 }
 
@@ -121,6 +124,14 @@ std::string Agent::host_id() {
 void Agent::Stop() {
   if (stop_.exchange(true)) return;
   if (sampler_) sampler_->Stop();
+  {
+    std::lock_guard<std::mutex> lock(consoles_mu_);  // not between its check and its wait
+  }
+  consoles_wake_.notify_all();
+  if (consoles_.joinable()) consoles_.join();
+  // The loop's long-poll may wait until the next full sync: the server answers it now. (A pull
+  // begun just after this still waits its time.)
+  if (loop_.joinable() && !host_id().empty()) channel_->Interrupt(host_id());
   if (loop_.joinable()) loop_.join();
   if (pool_) pool_->join();
   if (transfer_pool_) transfer_pool_->join();
@@ -136,7 +147,6 @@ void Agent::Stop() {
 void Agent::Loop() {
   int64_t revision = 0;
   int64_t last_full = 0;
-  int64_t last_console = 0;
   while (!stop_) {
     if (host_id().empty()) {
       auto id = channel_->Register(options_.host);
@@ -147,10 +157,13 @@ void Agent::Loop() {
       std::lock_guard<std::mutex> lock(mu_);
       host_id_ = *id;
     }
-    // A full sync pulls everything (since=0) and re-checks every guest against the host.
-    bool full = NowMillis() - last_full >= options_.full_sync_ms;
+    // A full sync pulls everything (since=0) and re-checks every guest against the host; a
+    // long-poll waits for news until the next one is due.
+    int64_t until_full = last_full + options_.full_sync_ms - NowMillis();
+    bool full = until_full <= 0;
+    int wait_ms = static_cast<int>(std::clamp<int64_t>(until_full, 1, options_.pull_wait_ms));
     auto desired = agent_metrics::TimedPull(
-        [&] { return channel_->Pull(host_id(), full ? 0 : revision, options_.pull_wait_ms); });
+        [&] { return channel_->Pull(host_id(), full ? 0 : revision, wait_ms); });
     if (!desired.ok()) {
       LOG_WARN("agent: pull failed: {}", desired.error().message);
       if (desired.error().code == ErrorCode::kUnknownHost) {  // the server forgot us
@@ -169,10 +182,16 @@ void Agent::Loop() {
       Reconcile(*desired, full);
       channel_->GiveBack(host_id(), std::move(*desired));  // the next quiet pull answers it
     }
-    if (NowMillis() - last_console >= options_.console_refresh_ms) {
-      last_console = NowMillis();
-      RefreshConsoles();
-    }
+  }
+}
+
+void Agent::ConsoleLoop() {
+  auto every = std::chrono::milliseconds(std::max(1, options_.console_refresh_ms));
+  std::unique_lock<std::mutex> lock(consoles_mu_);
+  while (!consoles_wake_.wait_for(lock, every, [this] { return stop_.load(); })) {
+    lock.unlock();
+    RefreshConsoles();
+    lock.lock();
   }
 }
 
@@ -208,7 +227,14 @@ void Agent::RefreshConsoles() {
   // Consoles that printed more, and the guests whose OS came up.
   std::vector<Observation> changed;
   std::optional<std::map<std::string, int64_t>> dhcp;  // read once, when a guest needs it
-  for (const auto& id : running_) {
+  std::shared_ptr<const ConsoleTargets> targets;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    targets = console_targets_;
+  }
+  for (auto it = console_seen_.begin(); it != console_seen_.end();)
+    it = targets->running.count(it->first) ? std::next(it) : console_seen_.erase(it);
+  for (const auto& id : targets->running) {
     if (driver_->Info(id).power != PowerState::kRunning) continue;
     bool ready_sent = false;
     int64_t booted_at = 0;
@@ -220,9 +246,10 @@ void Agent::RefreshConsoles() {
       }
     }
     const char* sign = !ready_sent && driver_->GuestReady(id) ? "its boot line" : nullptr;
-    if (!ready_sent && !sign && booted_at > 0 && options_.network && macs_.count(id)) {
+    auto macs = targets->macs.find(id);
+    if (!ready_sent && !sign && booted_at > 0 && options_.network && macs != targets->macs.end()) {
       if (!dhcp) dhcp = options_.network->DhcpRequests();
-      for (const auto& mac : macs_[id])
+      for (const auto& mac : macs->second)
         if (auto it = dhcp->find(mac); it != dhcp->end() && it->second >= booted_at)
           sign = "a DHCP request";
     }
@@ -261,16 +288,17 @@ void Agent::RefreshConsoles() {
 void Agent::Reconcile(const DesiredState& desired, bool full_sync) {
   // Every guest operation this pass starts holds it; the last one to end records the lag.
   auto pass = agent_metrics::StartPass(full_sync);
-  running_.clear();
-  macs_.clear();
+  auto targets = std::make_shared<ConsoleTargets>();
   for (const auto& vm : desired.vms) {
     if (vm.desired != DesiredPower::kRunning) continue;
-    running_.insert(vm.instance_id);
-    for (const auto& nic : vm.nics) macs_[vm.instance_id].push_back(ToLower(nic.mac));
+    targets->running.insert(vm.instance_id);
+    for (const auto& nic : vm.nics) targets->macs[vm.instance_id].push_back(ToLower(nic.mac));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    console_targets_ = std::move(targets);
   }
   if (sampler_) sampler_->SetPlacement(desired.vms);
-  for (auto it = console_seen_.begin(); it != console_seen_.end();)
-    it = running_.count(it->first) ? std::next(it) : console_seen_.erase(it);
   if (options_.network) {
     metadata_.Update(desired.vms);
     std::vector<DesiredNic> nics;

@@ -15,7 +15,9 @@
 //   after a full pull has succeeded.
 // - Every `full_sync_ms` it re-reads every guest's power state and reports those the server has
 //   wrong, a backstop for lost reports. A guest already as desired costs no worker.
-// - Every `console_refresh_ms` it reports the consoles of running guests that printed more.
+// - Every `console_refresh_ms` it reports the consoles of running guests that printed more, on
+//   a thread of its own: the pull loop's long-poll waits for news, or for the next full sync,
+//   not for the consoles' turn.
 // - Once per boot it reports that a guest's OS is up (HealthStatus Ok): the driver saw it
 //   (Driver::GuestReady), the guest asked the metadata service something, or it sent a DHCP
 //   request after this agent powered it on.
@@ -27,6 +29,7 @@
 //   process's Prometheus registry: agent_metrics.h.
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,7 +56,10 @@ struct AgentOptions {
   int transfer_workers = 2;    // image imports and exports
   int assistant_workers = 32;  // Cloud Assistant commands in guests
   int full_sync_ms = 10000;
-  int pull_wait_ms = 500;  // how long one pull may wait for a change (the loop's other work waits)
+  // The longest one pull waits for a change (the server's limit is 30 s); the loop never waits
+  // past its next full sync. Quiet, a host pulls twice per full_sync_ms: the full sync and one
+  // long-poll (at 500 ms, with the consoles read in the same loop, it was 21 times).
+  int pull_wait_ms = 30000;
   int graceful_stop_timeout_ms = 60000;
   int console_refresh_ms = 2000;    // how often running guests' consoles are re-read
   VpcNetworks* network = nullptr;   // the VPC data plane (null: none on this host)
@@ -101,6 +107,8 @@ class Agent {
   void AnswerGuestRequest(const DesiredGuestRequest& r);
   // Session Manager: opens the guest's session console and hands it to the server, once.
   void OpenSession(const DesiredSession& session);
+  // The console thread: RefreshConsoles every console_refresh_ms until Stop.
+  void ConsoleLoop();
   void RefreshConsoles();
   // Reports, once per boot, that a guest's OS is up (HealthStatus Ok).
   void GuestSignalled(const std::string& id, const char* sign);
@@ -132,6 +140,9 @@ class Agent {
   std::string host_id_;                      // guarded by mu_ (re-registration replaces it)
   std::atomic<bool> stop_{false};
   std::thread loop_;
+  std::thread consoles_;
+  std::mutex consoles_mu_;  // with consoles_wake_: Stop wakes the console thread
+  std::condition_variable consoles_wake_;
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::unique_ptr<boost::asio::thread_pool> transfer_pool_;  // image imports and exports
   // Commands in guests, which may run for hours: their own pool, so they never hold the threads
@@ -145,11 +156,15 @@ class Agent {
   std::set<std::string> jobs_done_;
   // The stop flags of invocations under way here, by job key. Guarded by mu_.
   std::map<std::string, std::shared_ptr<std::atomic<bool>>> invocation_stops_;
-  // Loop thread only: the guests meant to run, their NICs' MACs, the console hash last sent.
-  std::set<std::string> running_;
-  std::map<std::string, std::vector<std::string>> macs_;
-  std::map<std::string, size_t> console_seen_;
-  MetricsCallback guests_gauge_;  // openecs_agent_guests (agent_metrics.h)
+  // What the console thread reads: the guests meant to run and their NICs' MACs, as the last
+  // Reconcile found them (replaced whole, never changed; the pointer guarded by mu_).
+  struct ConsoleTargets {
+    std::set<std::string> running;
+    std::map<std::string, std::vector<std::string>> macs;
+  };
+  std::shared_ptr<const ConsoleTargets> console_targets_ = std::make_shared<ConsoleTargets>();
+  std::map<std::string, size_t> console_seen_;  // console thread only: the hash last sent
+  MetricsCallback guests_gauge_;                // openecs_agent_guests (agent_metrics.h)
 };
 
 }  // namespace openecs

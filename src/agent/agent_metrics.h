@@ -4,7 +4,7 @@
 // by `ecsd agent --metrics-listen HOST:PORT`, and in `ecsd dev` beside the API's at /metrics.
 //
 //   openecs_agent_pull_duration_seconds            one pull of desired state, the long-poll
-//                                                  wait included (the agent asks for 500 ms)
+//                                                  wait included (up to the next full sync)
 //   openecs_agent_pull_failures_total              pulls that failed (server away, refused)
 //   openecs_agent_reconcile_lag_seconds{trigger}   from a pull bringing a changed desired state
 //       (trigger "change") or a periodic full sync ("full_sync") to the end of the last guest

@@ -22,7 +22,9 @@ class ScriptedChannel : public AgentChannel {
   Result<std::string> Register(const HostInfo&) override { return std::string("host-1"); }
   Result<DesiredState> Pull(const std::string&, int64_t since, int wait_ms) override {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, milliseconds(wait_ms), [&] { return revision_ > since; });
+    int64_t released = interrupts_;
+    cv_.wait_for(lock, milliseconds(wait_ms),
+                 [&] { return revision_ > since || interrupts_ > released; });
     if (revision_ <= since) return DesiredState{revision_, false, {}};
     DesiredState out;
     out.revision = revision_;
@@ -30,6 +32,11 @@ class ScriptedChannel : public AgentChannel {
     for (auto& vm : out.vms)
       if (auto it = observed_.find(vm.instance_id); it != observed_.end()) vm.observed = it->second;
     return out;
+  }
+  void Interrupt(const std::string&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++interrupts_;
+    cv_.notify_all();
   }
   Result<RoleCredentials> RoleCredentialsOf(const std::string&, const std::string&) override {
     return MakeError(ErrorCode::kInvalidInstanceIdNotFound);
@@ -97,6 +104,7 @@ class ScriptedChannel : public AgentChannel {
   std::mutex mu_;
   std::condition_variable cv_;
   int64_t revision_ = 1;
+  int64_t interrupts_ = 0;
   std::vector<DesiredVm> vms_;
   std::map<std::string, PowerState> observed_;
   std::vector<GuestSample> samples_;
@@ -123,10 +131,10 @@ auto Power(const std::string& id, PowerState p, int64_t seq = 0) {
 class AgentTest : public ::testing::Test {
  protected:
   AgentTest() : driver_(FakeDriverOptions{"", 5, {}}) {}
-  void Start(int metrics_interval_ms = 0, int console_refresh_ms = 2000) {
+  void Start(int metrics_interval_ms = 0, int console_refresh_ms = 2000, int full_sync_ms = 300) {
     AgentOptions options;
     options.workers = 4;
-    options.full_sync_ms = 300;
+    options.full_sync_ms = full_sync_ms;
     options.metrics_interval_ms = metrics_interval_ms;
     options.console_refresh_ms = console_refresh_ms;
     agent_ = std::make_unique<Agent>(&channel_, &driver_, &storage_, options);
@@ -183,6 +191,28 @@ TEST_F(AgentTest, ManyGuestsUpAtOnceAreReportedABatchAtATime) {
     return up.size() == vms.size();
   }));
   EXPECT_LE(channel_.Largest(), ReportBatcher::kMaxObservations);
+}
+
+// The pull waits for news until the next full sync (a minute here): the consoles are read on
+// their own cadence meanwhile, and stopping the agent ends the wait instead of sitting it out.
+TEST_F(AgentTest, ConsolesAreReadWhileThePullWaitsAndStopEndsTheWait) {
+  Start(0, 100, 60000);
+  channel_.Want({Vm("i-4", DesiredPower::kRunning)});
+  ASSERT_TRUE(channel_.WaitFor(Power("i-4", PowerState::kRunning)));
+  ASSERT_TRUE(channel_.WaitFor([](const Observation& o) { return o.console.has_value(); }));
+  std::this_thread::sleep_for(milliseconds(300));  // the pull is waiting again
+  size_t mark = channel_.Count();
+  ASSERT_TRUE(driver_.DiagnosticInterrupt("i-4").ok());  // prints on its console; no news
+  auto nmi = channel_.WaitFor(
+      [](const Observation& o) { return o.console && o.console->find("NMI") != std::string::npos; },
+      mark);
+  ASSERT_TRUE(nmi) << "the console was not read while the pull waited";
+
+  std::this_thread::sleep_for(milliseconds(300));  // and waits again
+  auto t0 = std::chrono::steady_clock::now();
+  agent_->Stop();
+  // Far below the minute the pull would otherwise wait.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
 }
 
 TEST_F(AgentTest, SamplesRunningGuestsWithGrowingCounters) {

@@ -190,6 +190,11 @@ void HttpAgentChannel::GiveBack(const std::string& host_id, DesiredState used) {
   held->second.parsed = std::move(used);
 }
 
+void HttpAgentChannel::Interrupt(const std::string& host_id) {
+  auto res = Call("POST", "/openecs/agent/v1/release?host_id=" + PercentEncode(host_id), "", 2000);
+  if (!res.ok()) LOG_DEBUG("agent: the pull of {} not released: {}", host_id, res.error().message);
+}
+
 Status HttpAgentChannel::Report(const std::string& host_id, const std::vector<Observation>& obs) {
   json body = {{"observations", obs}};
   auto res = Call("POST", "/openecs/agent/v1/report?host_id=" + PercentEncode(host_id),

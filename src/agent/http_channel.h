@@ -40,6 +40,8 @@ class HttpAgentChannel final : public AgentChannel {
   Result<std::string> Register(const HostInfo& host) override;
   Result<DesiredState> Pull(const std::string& host_id, int64_t since, int wait_ms) override;
   void GiveBack(const std::string& host_id, DesiredState used) override;
+  // Asks the server to answer the host's waiting pull (POST .../release, 2 s at most).
+  void Interrupt(const std::string& host_id) override;
   Status Report(const std::string& host_id, const std::vector<Observation>& obs) override;
   Status ReportMetrics(const std::string& host_id, std::vector<GuestSample> samples) override;
   Result<RoleCredentials> RoleCredentialsOf(const std::string& host_id,

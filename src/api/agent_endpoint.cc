@@ -208,7 +208,8 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
     }
     bool host_route = path == "/openecs/agent/v1/desired" || path == "/openecs/agent/v1/report" ||
                       path == "/openecs/agent/v1/credentials" ||
-                      path == "/openecs/agent/v1/metrics" || path == "/openecs/agent/v1/session";
+                      path == "/openecs/agent/v1/metrics" || path == "/openecs/agent/v1/session" ||
+                      path == "/openecs/agent/v1/release";
     if (host_route) {
       if (Status st = channel_.Authenticate(host_id, host_key); !st.ok())
         return FromError(st.error());
@@ -232,6 +233,10 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
           LOG_WARN("session {}: guest stream refused: {}", session_id, st.error().message);
       };
       return r;
+    }
+    if (path == "/openecs/agent/v1/release" && req.method == "POST") {
+      channel_.Interrupt(host_id);  // its waiting pull answers (unchanged)
+      return Reply(200, json::object());
     }
     if (path == "/openecs/agent/v1/desired" && req.method == "GET") {
       int64_t since = std::stoll(query.count("since") ? query["since"] : "0");

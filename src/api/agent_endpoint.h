@@ -10,7 +10,9 @@
 //   GET  /openecs/agent/v1/desired?host_id=&since=&wait_ms=&base=       -> DesiredState
 //        (or a delta of the state of revision `base` the agent holds: model/state_delta.h)
 //   POST /openecs/agent/v1/report?host_id=    body {"observations": [...]} -> {}
-//        Both need host_id's key (else 403); a report about an instance placed on another
+//   POST /openecs/agent/v1/release?host_id=   -> {}: the host's waiting `desired` answers now
+//        (unchanged); its agent is stopping.
+//        These need host_id's key (else 403); a report about an instance placed on another
 //        host is refused whole (403).
 //   GET  /openecs/agent/v1/session?host_id=&session_id=   Upgrade: openecs-session -> 101
 //        The guest's end of a Session Manager session: after the 101 the connection carries

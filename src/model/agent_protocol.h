@@ -385,6 +385,10 @@ class AgentChannel {
   // state a host has (HttpAgentChannel) answers the next pull that changes nothing with it, not
   // with a copy or a new read. By default it is dropped.
   virtual void GiveBack(const std::string& host_id, DesiredState used) {}
+  // Ends the host's pull that is waiting for news now (answered as unchanged): the agent is
+  // stopping and its long-poll may wait seconds more. Best effort, nothing to report; a pull
+  // that begins after it waits as usual. By default nothing is done.
+  virtual void Interrupt(const std::string& host_id) {}
   virtual Status Report(const std::string& host_id, const std::vector<Observation>& obs) = 0;
   // Samples of the host's running guests (monitoring); the server keeps what it can use and
   // ignores guests it does not place on this host. Taken by value: the server keeps each

@@ -290,6 +290,8 @@ DesiredState AgentService::HeldState::Whole(int64_t revision) const {
   return out;
 }
 
+void AgentService::Interrupt(const std::string& host_id) { waiters_->Release(host_id); }
+
 Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t since, int wait_ms) {
   std::shared_ptr<const HeldState> held;
   {

@@ -1,10 +1,12 @@
 #pragma once
 // Host loss: what the server does when a host's agent goes silent.
 //
-// Every agent pulls its desired state at least twice a second (agent/agent.h) and reports what
-// it does; AgentService counts a pull in flight as contact, on the steady clock. A host with no
-// contact for `lost_after_ms` is declared lost (Host::lost_since, one transaction), and from
-// then on:
+// Every agent always has a pull of its desired state in flight, a long-poll that ends at news
+// or at the agent's next full sync (every 10 s: agent/agent.h), and reports what it does;
+// AgentService counts a pull in flight as contact, on the steady clock. A host with no contact
+// for `lost_after_ms` is declared lost (Host::lost_since, one transaction): a host that stops
+// answering is so declared lost between `lost_after_ms` and that plus its last pull's wait
+// (the server cannot tell a silent agent's open long-poll from a live one's). From then on:
 //  - the scheduler places nothing on it (HostCapacity::lost; RunInstances, StartInstance and
 //    moves pass it over);
 //  - what it was to make fails, as if it had reported the failure: progressing snapshots, disk

@@ -289,6 +289,32 @@ TEST(PullWaitersTest, AWaiterEndsOnceByAWakeOfItsHostOrAtItsDeadline) {
   EXPECT_EQ(ended[2], (std::pair<std::string, bool>{"h-a", true}));
 }
 
+// A stopping agent's pull is released: its host's waiters end now, as timed out (answered
+// unchanged), the other hosts' wait on.
+TEST(PullWaitersTest, ReleaseEndsTheHostsWaitersOnlyAsTimedOut) {
+  std::mutex mu;
+  std::vector<std::pair<std::string, bool>> ended;  // host, timed out
+  PullWaiters waiters([&](PullWaiters::Waiter w, bool timed_out) {
+    std::lock_guard<std::mutex> lock(mu);
+    ended.push_back({w.host_id, timed_out});
+  });
+  for (const char* host : {"h-a", "h-b"})
+    ASSERT_TRUE(
+        waiters.Add({host, false, SteadyMillis() + 60000, [](bool) {}}, [] { return true; }));
+  waiters.Release("h-b");
+  waiters.Release("h-x");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(ended.size(), 1u);
+    EXPECT_EQ(ended[0], (std::pair<std::string, bool>{"h-b", true}));
+  }
+  EXPECT_EQ(waiters.size(), 1u);
+  waiters.Stop();
+  waiters.Release("h-a");  // after Stop: nothing more is handed out
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(ended.size(), 2u);
+}
+
 // Waiters sharing a deadline, some woken before it: each ends once, the woken ones not again at
 // the deadline, the others then, in the order of their deadlines.
 TEST(PullWaitersTest, WaitersSharingADeadlineEndEachOnceWokenOrAtIt) {

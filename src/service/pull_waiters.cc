@@ -46,6 +46,13 @@ void PullWaiters::Wake(const HostWake& wake) {
   }
 }
 
+void PullWaiters::Release(const std::string& host_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_) return;
+  for (auto it = by_host_.lower_bound(host_id); it != by_host_.end() && it->first == host_id;)
+    it = Take(it, true);
+}
+
 size_t PullWaiters::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return by_host_.size();

@@ -41,6 +41,8 @@ class PullWaiters {
   // between the caller's check and the Add.
   bool Add(Waiter w, const std::function<bool()>& still_waiting);
   void Wake(const HostWake& wake);
+  // Hands the waiters of `host_id` to `ready` as timed out (their agent is stopping).
+  void Release(const std::string& host_id);
   size_t size() const;
   void Stop();
 
