@@ -7,6 +7,7 @@
 //
 // Usage: node bench/scale.js [--hosts 1000] [--instances 10000] [--sides sqlite1,sqlite,postgres]
 //                            [--batch 1000] [--describe-calls 200] [--host-vcpus N] [--bin PATH]
+//                            [--settle 120]
 //
 // Each side, on a fresh server:
 //  1. launches: `batch` instances as RunInstances Amount=100, sequential calls and then all at
@@ -19,6 +20,7 @@
 //     vSwitch per 60,000), waits until all are Running and prints the rate every 10,000;
 //  4. DescribeInstances PageSize=100 over every page: pre-signed v1 GETs on one keep-alive
 //     connection (the server's time plus loopback), and the typed SDK (ACS3: signing, parsing);
+//     then the raw GETs again (five times as many) after `settle` seconds without calls;
 //  5. ecsd's VmRSS per 10,000 instances (what it grew by from the empty cloud); 200
 //     RunInstances Amount=1 one at a time (a user's usual call: its accept time, and the
 //     server's part of it); a restart:
@@ -205,9 +207,9 @@ class Side {
     this.accepts.push(...lat);
   }
 
-  async describe() {
-    const n = Number(this.opt.instances), calls = Number(this.opt.describeCalls);
-    const pages = Math.ceil(n / 100);
+  // `calls` pre-signed v1 GETs over every page, on one keep-alive connection.
+  async rawDescribe(calls) {
+    const pages = Math.ceil(Number(this.opt.instances) / 100);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const raw = [];
     let bytes = 0;
@@ -220,6 +222,13 @@ class Side {
       bytes += r.bytes;
     }
     agent.destroy();
+    return { raw, bytes };
+  }
+
+  async describe() {
+    const n = Number(this.opt.instances), calls = Number(this.opt.describeCalls);
+    const pages = Math.ceil(n / 100);
+    const { raw, bytes } = await this.rawDescribe(calls);
     const sdk = [];
     for (let i = 0; i < calls; i++) {
       const s = nowMs();
@@ -228,6 +237,14 @@ class Side {
       sdk.push(nowMs() - s);
     }
     this.out.describe = { raw: summary(raw), sdk: summary(sdk), kib: bytes / calls / 1024 };
+  }
+
+  // The raw calls again once the cloud has been left alone `settle` seconds: the row above is
+  // taken just after 100,000 guests came up (their first consoles, OS-up news and metrics
+  // samples still arriving); this is the cloud as it runs.
+  async describeSettled() {
+    await new Promise((r) => setTimeout(r, Number(this.opt.settle) * 1000));
+    this.out.settled = summary((await this.rawDescribe(5 * Number(this.opt.describeCalls))).raw);
   }
 
   // RunInstances Amount=1, one call after another, on the grown cloud: the accept time of the
@@ -301,6 +318,7 @@ class Side {
     const spent = (k) => (m1[k] || 0) - (m0[k] || 0) + (m3[k] || 0) - (m2[k] || 0);
     this.out.schedUs = (1e6 * spent('openecs_scheduler_seconds_total')) / spent('openecs_scheduler_placements_total');
     await this.describe();
+    await this.describeSettled();
     const rss1 = rssOf(this.server.pid);
     this.out.rssPer10k = this.made > made0 ? ((rss1.rssKb - rss0) / 1024) * (10000 / (this.made - made0)) : '-';
     this.out.rss = rss1.rssKb / 1024;
@@ -316,7 +334,7 @@ class Side {
 
 async function main() {
   const opt = parseArgs({ hosts: 1000, instances: 10000, sides: 'sqlite1,sqlite,postgres', batch: 1000,
-    describeCalls: 200, hostVcpus: 0 });
+    describeCalls: 200, hostVcpus: 0, settle: 120 });
   opt.instances = Math.max(Number(opt.instances), 4 * Number(opt.batch));
   opt.hostVcpus = Number(opt.hostVcpus) || Math.max(4, 2 * Math.ceil(Number(opt.instances) / Number(opt.hosts)));
   const rows = [];
@@ -355,6 +373,7 @@ async function main() {
   line('  simulating agent / this load (delay 0)', (r) => `${r.agentCpuPer1000 === undefined ? '-' : fmt(r.agentCpuPer1000)} / ${fmt(r.loadCpuPer1000)}`);
   line(`DescribeInstances 100/page p50 / p99 ms`, (r) => `${fmt(r.describe.raw.p50)} / ${fmt(r.describe.raw.p99)}`);
   line('  the same through the SDK (ACS3)', (r) => `${fmt(r.describe.sdk.p50)} / ${fmt(r.describe.sdk.p99)}`);
+  line(`  raw, ${5 * Number(opt.describeCalls)} calls after ${opt.settle} s quiet`, (r) => `${fmt(r.settled.p50)} / ${fmt(r.settled.p99)}`);
   line('ecsd VmRSS MiB (at the end)', (r) => fmt(r.rss));
   line('ecsd VmRSS MiB per 10,000 instances', (r) => fmt(r.rssPer10k));
   line('agent process VmRSS MiB', (r) => (Number.isFinite(r.agentRss) ? fmt(r.agentRss) : 'embedded'));
