@@ -309,10 +309,12 @@ TEST(PullWaitersTest, ReleaseEndsTheHostsWaitersOnlyAsTimedOut) {
     EXPECT_EQ(ended[0], (std::pair<std::string, bool>{"h-b", true}));
   }
   EXPECT_EQ(waiters.size(), 1u);
+  // Stop ends h-a's (timed out); a Release after it hands out nothing more.
   waiters.Stop();
-  waiters.Release("h-a");  // after Stop: nothing more is handed out
+  waiters.Release("h-a");
   std::lock_guard<std::mutex> lock(mu);
-  EXPECT_EQ(ended.size(), 2u);
+  ASSERT_EQ(ended.size(), 2u);
+  EXPECT_EQ(ended[1], (std::pair<std::string, bool>{"h-a", true}));
 }
 
 // Waiters sharing a deadline, some woken before it: each ends once, the woken ones not again at

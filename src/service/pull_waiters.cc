@@ -40,17 +40,18 @@ void PullWaiters::Wake(const HostWake& wake) {
     for (auto it = by_host_.begin(); it != by_host_.end();)
       it = wake.Concerns(it->first, it->second.data_plane) ? Take(it, false) : std::next(it);
   } else {
-    for (const auto& host : wake.hosts)
-      for (auto it = by_host_.lower_bound(host); it != by_host_.end() && it->first == host;)
-        it = Take(it, false);
+    for (const auto& host : wake.hosts) TakeHost(host, false);
   }
 }
 
 void PullWaiters::Release(const std::string& host_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (stopped_) return;
+  if (!stopped_) TakeHost(host_id, true);
+}
+
+void PullWaiters::TakeHost(const std::string& host_id, bool timed_out) {
   for (auto it = by_host_.lower_bound(host_id); it != by_host_.end() && it->first == host_id;)
-    it = Take(it, true);
+    it = Take(it, timed_out);
 }
 
 size_t PullWaiters::size() const {

@@ -51,6 +51,8 @@ class PullWaiters {
   void Expire();
   // Hands `it` to ready_ and forgets it in both maps (under mu_); returns the next by host.
   ByHost::iterator Take(ByHost::iterator it, bool timed_out);
+  // Takes every waiter of `host_id` (under mu_).
+  void TakeHost(const std::string& host_id, bool timed_out);
   std::function<void(Waiter, bool)> ready_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
