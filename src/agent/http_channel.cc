@@ -17,6 +17,7 @@
 #include "common/text.h"
 #include "model/agent_protocol_json.h"
 #include "model/guest_sample_json.h"
+#include "model/guest_sample_text.h"
 #include "model/state_delta.h"
 #include "sys/files.h"
 
@@ -36,7 +37,8 @@ HttpAgentChannel::HttpAgentChannel(std::string server, std::string token, std::s
 std::string HttpAgentChannel::Server() const { return servers_[current_ % servers_.size()]; }
 
 Result<std::string> HttpAgentChannel::Call(const std::string& method, const std::string& target,
-                                           const std::string& body, int timeout_ms) {
+                                           const std::string& body, int timeout_ms,
+                                           const char* content_type) {
   HttpClientRequest req;
   req.method = method;
   req.target = target;
@@ -44,7 +46,7 @@ Result<std::string> HttpAgentChannel::Call(const std::string& method, const std:
   req.timeout_ms = timeout_ms;
   req.tls = trust_;
   req.source_address = source_address_;
-  req.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
+  req.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", content_type}};
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!key_.empty()) req.headers["X-OpenECS-Host-Key"] = key_;
@@ -83,7 +85,9 @@ Result<std::string> HttpAgentChannel::Call(const std::string& method, const std:
   json j = json::parse(res.body, nullptr, false);
   if (j.is_object() && j.contains("error")) message = j.value("error", "");
   // 409: the server does not know this host (say, its database was reset): register again.
+  // 400: it could not read the request (an older server, say).
   ErrorCode code = res.status == 409   ? ErrorCode::kUnknownHost
+                   : res.status == 400 ? ErrorCode::kInvalidParameter
                    : res.status == 403 ? ErrorCode::kForbidden
                    : res.status == 503 ? ErrorCode::kServiceUnavailable
                                        : ErrorCode::kInternalError;
@@ -205,8 +209,20 @@ Status HttpAgentChannel::Report(const std::string& host_id, const std::vector<Ob
 
 Status HttpAgentChannel::ReportMetrics(const std::string& host_id,
                                        std::vector<GuestSample> samples) {
-  auto res = Call("POST", "/openecs/agent/v1/metrics?host_id=" + PercentEncode(host_id),
-                  DumpSamples(samples), 15000);
+  std::string target = "/openecs/agent/v1/metrics?host_id=" + PercentEncode(host_id);
+  // As text (model/guest_sample_text.h), unless an id cannot be written so or the server
+  // refused text once (a server older than the text): then JSON, as before.
+  std::optional<std::string> text;
+  if (!samples_as_json_) text = DumpSamplesText(samples);
+  if (text) {
+    auto res = Call("POST", target, *text, 15000, "text/plain");
+    if (res.ok()) return Ok();
+    if (res.error().code != ErrorCode::kInvalidParameter) return res.error();
+    LOG_WARN("agent: {} refused samples as text ({}); sending them as JSON from now on", Server(),
+             res.error().message);
+    samples_as_json_ = true;
+  }
+  auto res = Call("POST", target, DumpSamples(samples), 15000);
   if (!res.ok()) return res.error();
   return Ok();
 }

@@ -1,8 +1,8 @@
 #pragma once
-// AgentChannel over HTTP/JSON (api/agent_endpoint.h is the other end): what `ecsd agent
-// --server URL` uses to reach the server from another host: https:// (TLS, the server trusted
-// by a pinned certificate fingerprint or by CAs; see common/tls.h) across links an attacker
-// may see, http:// on a private network.
+// AgentChannel over HTTP, JSON but for the samples (api/agent_endpoint.h is the other end):
+// what `ecsd agent --server URL` uses to reach the server from another host: https:// (TLS, the
+// server trusted by a pinned certificate fingerprint or by CAs; see common/tls.h) across links an
+// attacker may see, http:// on a private network.
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -55,7 +55,8 @@ class HttpAgentChannel final : public AgentChannel {
 
  private:
   Result<std::string> Call(const std::string& method, const std::string& target,
-                           const std::string& body, int timeout_ms);
+                           const std::string& body, int timeout_ms,
+                           const char* content_type = "application/json");
   std::string Server() const;  // the one calls go to now
   std::vector<std::string> servers_;
   std::atomic<size_t> current_{0};
@@ -64,6 +65,7 @@ class HttpAgentChannel final : public AgentChannel {
   std::string key_file_;
   TlsTrust trust_;
   std::string source_address_;
+  std::atomic<bool> samples_as_json_{false};  // a server refused them as text
   HttpClientPool connections_;
   std::mutex mu_;
   std::string key_;  // guarded by mu_

@@ -1,6 +1,7 @@
 // HttpAgentChannel's pulls (agent/http_channel.h) against a scripted server: a whole state is
 // held, a delta of it applied, an empty delta answers the state held at the new revision (read
-// once, not again), and a delta that fits nothing held is dropped for the whole state.
+// once, not again), and a delta that fits nothing held is dropped for the whole state. Its
+// samples go as text, or as JSON to a server that refuses text.
 #include "agent/http_channel.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,8 @@
 
 #include "common/http_server.h"
 #include "model/agent_protocol_json.h"
+#include "model/guest_sample_json.h"
+#include "model/guest_sample_text.h"
 
 namespace openecs {
 namespace {
@@ -164,6 +167,45 @@ TEST(HttpAgentChannelTest, PullsHoldTheStateAndAnEmptyDeltaAnswersItAtTheNewRevi
   EXPECT_EQ(server.LastQuery(), "&since=0&wait_ms=0&base=0");
   ASSERT_EQ(refetched->vms.size(), 1u);
   EXPECT_EQ(refetched->vms[0].instance_id, "i-3");
+}
+
+// Samples go as text (model/guest_sample_text.h); a server that refuses text (one older than
+// it, which reads JSON only) gets the same samples as JSON at once, and JSON from then on.
+TEST(HttpAgentChannelTest, SamplesGoAsTextAndAsJsonToAServerThatRefusesText) {
+  for (bool old_server : {false, true}) {
+    std::mutex mu;
+    std::vector<std::string> bodies;
+    std::vector<std::vector<GuestSample>> read;
+    auto started = HttpServer::Start("127.0.0.1:0", 1, [&](const HttpRequest& req) {
+      std::lock_guard<std::mutex> lock(mu);
+      bodies.push_back(req.body);
+      auto samples =
+          old_server || req.body[0] == '{' ? ParseSamples(req.body) : ParseSamplesText(req.body);
+      HttpResponse r;
+      r.status = samples.ok() ? 200 : 400;
+      r.body = samples.ok() ? "{}" : R"({"error":"malformed agent request"})";
+      if (samples.ok()) read.push_back(*samples);
+      return r;
+    });
+    ASSERT_TRUE(started.ok());
+    HttpAgentChannel channel("http://127.0.0.1:" + std::to_string((*started)->port()), "token");
+    GuestSample s;
+    s.instance_id = "i-1";
+    s.cpu_ns = 42;
+    s.disks["d-1"].read_ops = 7;
+    for (int k = 0; k < 2; ++k) ASSERT_TRUE(channel.ReportMetrics("h-1", {s}).ok());
+    (*started)->Stop();
+    ASSERT_EQ(read.size(), 2u) << old_server;
+    for (const auto& got : read) {
+      ASSERT_EQ(got.size(), 1u);
+      EXPECT_EQ(got[0].cpu_ns, 42);
+      EXPECT_EQ(got[0].disks.at("d-1").read_ops, 7);
+    }
+    std::vector<char> firsts;
+    for (const auto& b : bodies) firsts.push_back(b[0]);
+    EXPECT_EQ(firsts,
+              old_server ? std::vector<char>({'o', '{', '{'}) : std::vector<char>({'o', 'o'}));
+  }
 }
 
 }  // namespace

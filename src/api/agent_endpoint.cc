@@ -15,6 +15,7 @@
 #include "common/text.h"
 #include "model/agent_protocol_json.h"
 #include "model/guest_sample_json.h"
+#include "model/guest_sample_text.h"
 #include "model/state_delta.h"
 #include "sys/files.h"
 
@@ -294,7 +295,12 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       // hold up the users' calls queued behind it).
       HttpResponse r;
       r.deferred = [this, host_id, body = req.body]() -> HttpResponse {
-        auto samples = ParseSamples(body);  // no JSON tree (model/guest_sample_json.h)
+        // Lines of text from this version's agents (model/guest_sample_text.h), JSON from
+        // older ones (model/guest_sample_json.h).
+        auto samples =
+            std::string_view(body).substr(0, kSamplesTextHeader.size()) == kSamplesTextHeader
+                ? ParseSamplesText(body)
+                : ParseSamples(body);
         if (!samples.ok()) return Fail(400, "malformed agent request: " + samples.error().message);
         Status st = channel_.ReportMetrics(host_id, std::move(*samples));
         if (!st.ok()) return FromError(st.error());

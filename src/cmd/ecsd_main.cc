@@ -845,6 +845,9 @@ int RunDev(DevOptions o) {
   if (metrics_server) metrics_server->Stop();
   (*server)->Stop();
   if (agent) agent->Stop();
+  // The minutes that ended and are not written yet (service/monitor_service.h).
+  if (Status st = monitor.Flush(/*all=*/true); !st.ok())
+    LOG_WARN("monitor: {}", st.error().message);
   return 0;
 }
 

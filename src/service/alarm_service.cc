@@ -129,8 +129,10 @@ std::vector<AlertNotice> RunAlarmPass(Cloud& cloud) {
     int64_t window = 0;  // its start
   };
   int64_t now = cloud.Now();
-  // Minutes are written within a couple of seconds of their end (Monitor::Flush).
-  int64_t written = now - 5;
+  // The windows whose minutes are all written (Monitor::Flush writes them over the seconds
+  // after they end), and never one that ended less than 5 s ago.
+  int64_t written = std::min(now - 5, monitor->WrittenThrough());
+  if (monitor->WrittenThrough() == 0) return notices;  // nothing flushed yet
   std::vector<MetricRule> rules = cloud.Read<std::vector<MetricRule>>([&](const State& s) {
     std::vector<MetricRule> out;
     for (const auto& [key, r] : s.metric_rules) {

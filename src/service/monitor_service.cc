@@ -14,9 +14,6 @@ double Grew(int64_t now, int64_t before) {
   return static_cast<double>(now >= before ? now - before : now);
 }
 
-// Seconds after a period ends before its rollup: the minutes' points are written within a
-// second or two of their end.
-constexpr int64_t kRollupLagSeconds = 15;
 // At most this many periods rolled up per Flush (a test clock may jump months).
 constexpr int kMaxRollupsPerFlush = 2000;
 
@@ -154,10 +151,11 @@ void Monitor::Ingest(std::vector<GuestSample> samples,
   }
 }
 
-Status Monitor::Flush() {
+Status Monitor::Flush(bool all) {
   std::lock_guard<std::mutex> flush_lock(flush_mu_);
   int64_t now = clock_->NowSeconds();
-  std::vector<MetricPoint> done;
+  std::vector<MetricPoint> fresh;
+  int64_t swept = -1;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // Every open minute is looked at once a minute, not on every Flush (each second): a
@@ -174,18 +172,43 @@ Status Monitor::Flush() {
       }
       for (auto it = last_.begin(); it != last_.end();)
         it = it->second.seen < now - kMaxSampleGapSeconds ? last_.erase(it) : std::next(it);
-      swept_minute_ = minute;
+      swept_minute_ = swept = minute;
     }
-    done.swap(closed_);
+    fresh.swap(closed_);
   }
   // In the store's key order (start, then resource): appended at the end of its table.
-  std::sort(done.begin(), done.end(), [](const MetricPoint& a, const MetricPoint& b) {
+  auto by_key = [](const MetricPoint& a, const MetricPoint& b) {
     return std::tie(a.ts, a.resource) < std::tie(b.ts, b.resource);
-  });
-  if (Status st = store_->Append(done); !st.ok())
-    LOG_WARN("monitor: {} points lost: {}", done.size(), st.error().message);
-  OPENECS_RETURN_IF_ERROR(Rollup(600, 60, now));
-  OPENECS_RETURN_IF_ERROR(Rollup(3600, 600, now));
+  };
+  if (!fresh.empty()) {
+    std::sort(fresh.begin(), fresh.end(), by_key);
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(pending_from_));
+    pending_from_ = 0;
+    size_t mid = pending_.size();
+    pending_.insert(pending_.end(), std::make_move_iterator(fresh.begin()),
+                    std::make_move_iterator(fresh.end()));
+    std::inplace_merge(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(mid),
+                       pending_.end(), by_key);
+    per_flush_ = std::max(options_.points_per_flush, (pending_.size() + 29) / 30);
+  }
+  // Everything of the minutes before the sweep's is in pending_ (or written) from here on.
+  if (swept >= 0) pending_through_ = swept;
+  size_t left = pending_.size() - pending_from_;
+  if (size_t n = all ? left : std::min(left, per_flush_); n > 0) {
+    auto from = pending_.begin() + static_cast<ptrdiff_t>(pending_from_);
+    std::vector<MetricPoint> batch(std::make_move_iterator(from),
+                                   std::make_move_iterator(from + static_cast<ptrdiff_t>(n)));
+    pending_from_ += n;
+    if (Status st = store_->Append(batch); !st.ok())
+      LOG_WARN("monitor: {} points lost: {}", batch.size(), st.error().message);
+  }
+  if (pending_from_ == pending_.size()) {
+    pending_.clear();
+    pending_from_ = 0;
+    written_through_ = pending_through_;
+  }
+  OPENECS_ASSIGN_OR_RETURN(int64_t tens, Rollup(600, 60, now, written_through_));
+  if (auto hours = Rollup(3600, 600, now, tens); !hours.ok()) return hours.error();
   if (now - pruned_at_ >= 600) {
     for (int period : kPeriods)
       OPENECS_RETURN_IF_ERROR(store_->Prune(period, now - Retention(period)));
@@ -194,18 +217,19 @@ Status Monitor::Flush() {
   return Ok();
 }
 
-Status Monitor::Rollup(int period, int from_period, int64_t now) {
+Result<int64_t> Monitor::Rollup(int period, int from_period, int64_t now, int64_t limit) {
   std::string name = "rolled_" + std::to_string(period);
   OPENECS_ASSIGN_OR_RETURN(int64_t mark, store_->Mark(name));
   int64_t first = now - now % period;
   if (mark == 0) {
     // First start: from the period under way (nothing older was kept).
-    return store_->SetMark(name, first);
+    OPENECS_RETURN_IF_ERROR(store_->SetMark(name, first));
+    return first;
   }
   int64_t oldest = now - Retention(period);
   mark = std::max(mark, oldest - oldest % period);
   int64_t start = mark;
-  for (int k = 0; k < kMaxRollupsPerFlush && mark + period + kRollupLagSeconds <= now; ++k) {
+  for (int k = 0; k < kMaxRollupsPerFlush && mark + period <= limit; ++k) {
     OPENECS_ASSIGN_OR_RETURN(auto points, store_->QueryAll(from_period, mark, mark + period));
     std::map<std::string, MetricPoint> merged;
     for (auto& p : points) {
@@ -218,7 +242,8 @@ Status Monitor::Rollup(int period, int from_period, int64_t now) {
     OPENECS_RETURN_IF_ERROR(store_->Append(out));
     mark += period;
   }
-  return mark == start ? Ok() : store_->SetMark(name, mark);
+  if (mark != start) OPENECS_RETURN_IF_ERROR(store_->SetMark(name, mark));
+  return mark;
 }
 
 Result<std::vector<MetricPoint>> Monitor::Query(const std::string& resource, int period,

@@ -8,16 +8,24 @@
 //   seen for the first time, after a gap of more than kMaxSampleGapSeconds, or a device new to
 //   it, only sets a baseline.
 // - Points are placed by the cloud's clock (Cloud::Now, a test clock under --test-clock) when
-//   the sample arrives: a minute's point holds what arrived during that minute, written once
-//   the minute ended (Flush). 600 s points are merged from the 60 s ones and 3600 s from the
-//   600 s ones when their period ended; how far this went is kept in the store, so a restart
+//   the sample arrives: a minute's point holds what arrived during that minute, written after
+//   the minute ended (Flush). A minute's points are written over the Flushes that follow, at
+//   most max(MonitorOptions::points_per_flush, a thirtieth of them) each: at 100,000 guests a
+//   minute ends with 300,000 points, and writing them in one go was 3 s of a core each minute,
+//   which the API's calls queued behind (DescribeInstances p99 on such a cloud, bench/scale.js).
+//   WrittenThrough says up to where they are all in the store; what reads points of a period that
+//   just ended (rollups, alarms) waits for it.
+// - 600 s points are merged from the 60 s ones and 3600 s from the 600 s ones once every
+//   minute of their period is written; how far this went is kept in the store, so a restart
 //   rolls up what it missed. Each period is pruned after its retention.
 // - Resources: an instance (its CPU, the I/O of all its disks, its private traffic and its
 //   public traffic), each disk, each network interface (private traffic only: what crossed the
 //   uplink is public), and each EIP (the traffic of its address while it is held).
-// - What is lost: the minute under way and the last sample of each guest when ecsd stops.
+// - What is lost: the minute under way and the last sample of each guest when ecsd stops
+//   (the ended minutes not yet written are written by Flush(/*all=*/true) at the stop).
 //
 // Thread-safe.
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -67,6 +75,9 @@ struct MonitorOptions {
   int64_t retention_60 = 7 * 86400;
   int64_t retention_600 = 31 * 86400;
   int64_t retention_3600 = 31 * 86400;
+  // Ended minutes' points a Flush writes at least, if there are so many (the header says why
+  // not all at once).
+  size_t points_per_flush = 20000;
 };
 
 class Monitor {
@@ -81,8 +92,12 @@ class Monitor {
   // that belong to EIPs to their allocation ids (any other public address is its instance's
   // own).
   void Ingest(std::vector<GuestSample> samples, const std::map<std::string, std::string>& eip_of);
-  // Writes the minutes that ended, rolls up the periods that ended, prunes old points.
-  Status Flush();
+  // Writes (part of) the minutes that ended, rolls up the periods whose minutes are all
+  // written, prunes old points. Called each second. `all`: writes every ended minute now.
+  Status Flush(bool all = false);
+  // The end of the last minute whose points (every resource's) are all in the store; 0 before
+  // the first Flush.
+  int64_t WrittenThrough() const { return written_through_.load(); }
   // A resource's points of `period` (60, 600 or 3600) that start in [from, to), oldest first.
   Result<std::vector<MetricPoint>> Query(const std::string& resource, int period, int64_t from,
                                          int64_t to);
@@ -109,7 +124,9 @@ class Monitor {
   // every guest's sample makes several every few seconds.
   using Deltas = std::initializer_list<std::pair<const char*, double>>;
   void Accumulate(const std::string& resource, int64_t minute, Deltas deltas, double dt);
-  Status Rollup(int period, int from_period, int64_t now);
+  // Rolls up the periods that end by `limit` (whose source points are all written); returns
+  // how far the rollups of `period` went.
+  Result<int64_t> Rollup(int period, int from_period, int64_t now, int64_t limit);
 
   MetricStore* store_;
   const Clock* clock_;
@@ -124,6 +141,14 @@ class Monitor {
   std::map<std::string, int64_t> traffic_out_;    // public bytes out since TakePublicTrafficOut
   std::mutex flush_mu_;                           // one Flush at a time
   int64_t pruned_at_ = 0;                         // guarded by flush_mu_
+  // Ended minutes' points not written yet, in the store's key order from pending_from_ on;
+  // what each Flush writes of them; the minute the sweep that added them ran in. Guarded by
+  // flush_mu_.
+  std::vector<MetricPoint> pending_;
+  size_t pending_from_ = 0;
+  size_t per_flush_ = 0;
+  int64_t pending_through_ = 0;
+  std::atomic<int64_t> written_through_{0};
 };
 
 }  // namespace openecs

@@ -143,5 +143,53 @@ TEST_F(MonitorTest, PointsArePrunedAfterTheirRetention) {
   EXPECT_EQ(monitor_->Query("i-1", 3600, kStart, kStart + 3600)->size(), 1u);
 }
 
+// An ended minute's points go to the store over the Flushes that follow, some each, and
+// WrittenThrough moves past the minute only when all of them are there; rollups wait for it.
+TEST_F(MonitorTest, AMinutesPointsAreWrittenOverSeveralFlushesAndWrittenThroughWaits) {
+  MonitorOptions options;
+  options.points_per_flush = 10;
+  monitor_ = std::make_unique<Monitor>(store_.get(), &clock_, options);
+  ASSERT_TRUE(monitor_->Flush().ok());
+  EXPECT_EQ(monitor_->WrittenThrough(), kStart);
+  auto guests = [&](double s) {  // 30 guests: 90 points a minute (instance, disk, interface)
+    std::vector<GuestSample> out;
+    for (int k = 0; k < 30; ++k) {
+      GuestSample g = Sample(s, 50);
+      std::string n = std::to_string(k);
+      g.instance_id = "i-" + n;
+      g.disks = {{"d-" + n, g.disks.begin()->second}};
+      g.nics = {{"eni-" + n, g.nics.begin()->second}};
+      out.push_back(std::move(g));
+    }
+    return out;
+  };
+  auto written = [&] {
+    auto all = store_->QueryAll(60, kStart, kStart + 60);
+    return all.ok() ? all->size() : 0;
+  };
+  for (double s : {0, 10, 20, 30, 40, 50}) {
+    monitor_->Ingest(guests(s), {});
+    clock_.Advance(10);
+  }
+  ASSERT_TRUE(monitor_->Flush().ok());
+  EXPECT_EQ(written(), 10u);
+  EXPECT_EQ(monitor_->WrittenThrough(), kStart);  // not yet: 80 points wait
+  for (int k = 0; k < 7; ++k) ASSERT_TRUE(monitor_->Flush().ok());
+  EXPECT_EQ(written(), 80u);
+  EXPECT_EQ(monitor_->WrittenThrough(), kStart);
+  ASSERT_TRUE(monitor_->Flush().ok());
+  EXPECT_EQ(written(), 90u);
+  EXPECT_EQ(monitor_->WrittenThrough(), kStart + 60);
+  // `all` writes what waits at once (ecsd's stop).
+  for (double s : {60, 70}) {
+    monitor_->Ingest(guests(s), {});
+    clock_.Advance(10);
+  }
+  clock_.Advance(40);
+  ASSERT_TRUE(monitor_->Flush(/*all=*/true).ok());
+  EXPECT_EQ(store_->QueryAll(60, kStart + 60, kStart + 120)->size(), 90u);
+  EXPECT_EQ(monitor_->WrittenThrough(), kStart + 120);
+}
+
 }  // namespace
 }  // namespace openecs
