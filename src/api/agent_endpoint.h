@@ -10,6 +10,9 @@
 //   GET  /openecs/agent/v1/desired?host_id=&since=&wait_ms=&base=       -> DesiredState
 //        (or a delta of the state of revision `base` the agent holds: model/state_delta.h)
 //   POST /openecs/agent/v1/report?host_id=    body {"observations": [...]} -> {}
+//   POST /openecs/agent/v1/metrics?host_id=   body: its guests' counters as lines of text
+//        (model/guest_sample_text.h), or {"samples": [...]} from older agents
+//        (model/guest_sample_json.h) -> {}
 //   POST /openecs/agent/v1/release?host_id=   -> {}: the host's waiting `desired` answers now
 //        (unchanged); its agent is stopping.
 //        These need host_id's key (else 403); a report about an instance placed on another
