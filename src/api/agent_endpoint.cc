@@ -253,7 +253,8 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
       // A full sync of a state built lately: a pull since it, answered at once. Another full
       // sync builds every guest (the backstop); a pull since a state builds the guests whose
       // fingerprint moved.
-      bool held_sync = since == 0 && held && SteadyMillis() - held->built_ms < kRebuildAfterMs;
+      bool held_sync =
+          since == 0 && held && !AgentService::RebuildDue(host_id, held->built_ms, SteadyMillis());
       if (held_sync) {
         since = *base;
         wait_ms = 0;

@@ -69,7 +69,8 @@ class AgentEndpoint {
   // differ. Only a host's own guests are built for its pull, not every guest it has.
   //
   // A full sync (since 0) from a host that holds the state this server last built for it, less
-  // than kRebuildAfterMs ago, is not built again: it is asked as a pull since that state
+  // than kRebuildAfterMs ago (AgentService::RebuildDue: half of it to all of it, spread over the
+  // hosts), is not built again: it is asked as a pull since that state
   // (answered at once); with no news for the host since, the answer is an empty delta of the
   // state it holds (changed, so the agent re-checks every guest against it, as a full sync
   // does). Building every host's whole state at every full sync (a host asks every 10 s) was
@@ -100,7 +101,6 @@ class AgentEndpoint {
     nlohmann::json Answer(const std::string& host, int64_t base,
                           const std::shared_ptr<const Held>& held, HostPull pull);
   };
-  static constexpr int64_t kRebuildAfterMs = AgentService::kRebuildAfterMs;
   AgentService& channel_;
   std::string token_;
   bool tls_only_;

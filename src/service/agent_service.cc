@@ -292,6 +292,14 @@ DesiredState AgentService::HeldState::Whole(int64_t revision) const {
 
 void AgentService::Interrupt(const std::string& host_id) { waiters_->Release(host_id); }
 
+bool AgentService::RebuildDue(const std::string& host_id, int64_t built_ms, int64_t now) {
+  uint64_t mix =
+      std::hash<std::string>{}(host_id) ^ (static_cast<uint64_t>(built_ms) * 0x9e3779b97f4a7c15ull);
+  mix ^= mix >> 29;  // the low bits of both inputs reach the remainder
+  int64_t half = kRebuildAfterMs / 2;
+  return now - built_ms >= half + static_cast<int64_t>(mix % static_cast<uint64_t>(half + 1));
+}
+
 Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t since, int wait_ms) {
   std::shared_ptr<const HeldState> held;
   {
@@ -299,7 +307,7 @@ Result<DesiredState> AgentService::Pull(const std::string& host_id, int64_t sinc
     if (auto it = held_.find(host_id); it != held_.end()) held = it->second;
   }
   const int64_t now = SteadyMillis();
-  if (held && now - held->built_ms >= kRebuildAfterMs) held = nullptr;  // all built again
+  if (held && RebuildDue(host_id, held->built_ms, now)) held = nullptr;  // all built again
   HeldGuests holds;
   if (held)
     holds = [held](const std::string& id, const std::string& print) {

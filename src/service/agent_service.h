@@ -92,6 +92,12 @@ class AgentService final : public AgentChannel {
   // freed) were a quarter of an idle server's CPU, and the two cores' queue is what a user's
   // call waits in.
   static constexpr int64_t kRebuildAfterMs = 300000;
+  // Whether the state built for `host_id` at `built_ms` (steady clock) is due to be built whole
+  // again at `now`: after between half of kRebuildAfterMs and all of it, spread by the host and
+  // the build's time. Hosts whose states were built together (a thousand hosts brought up at
+  // once, a server's restart) were otherwise all rebuilt within the same few seconds every
+  // kRebuildAfterMs, 100,000 guests in a burst the users' calls queued behind.
+  static bool RebuildDue(const std::string& host_id, int64_t built_ms, int64_t now);
   // A long-poll for `host_id`'s desired state that holds no thread while it waits
   // (service/pull_waiters.h): `done` is called once, on one of this service's builder threads,
   // with the state as soon as a commit concerns the host (service/host_wake.h) or at once if one
