@@ -299,9 +299,7 @@ HttpResponse AgentEndpoint::Handle(const HttpRequest& req) {
         // Lines of text from this version's agents (model/guest_sample_text.h), JSON from
         // older ones (model/guest_sample_json.h).
         auto samples =
-            std::string_view(body).substr(0, kSamplesTextHeader.size()) == kSamplesTextHeader
-                ? ParseSamplesText(body)
-                : ParseSamples(body);
+            body.starts_with(kSamplesTextHeader) ? ParseSamplesText(body) : ParseSamples(body);
         if (!samples.ok()) return Fail(400, "malformed agent request: " + samples.error().message);
         Status st = channel_.ReportMetrics(host_id, std::move(*samples));
         if (!st.ok()) return FromError(st.error());

@@ -23,10 +23,10 @@ void AppendNumber(std::string& out, int64_t v) {
   out.append(buf, end);
 }
 
-// The fields of one line, from the second on (the first is its kind).
+// The fields of one line, its kind first.
 class Line {
  public:
-  explicit Line(std::string_view text) : rest_(text) { Next(); }
+  explicit Line(std::string_view text) : rest_(text) {}
   // The next field, or "" when the line has no more.
   std::string_view Next() {
     if (rest_.empty()) return {};
@@ -121,7 +121,7 @@ Result<std::vector<GuestSample>> ParseSamplesText(std::string_view body) {
     }
     if (text.empty()) continue;
     Line line(text);
-    std::string_view kind = text.substr(0, text.find(' '));
+    std::string_view kind = line.Next();
     if (kind != "s" && kind != "d" && kind != "n") continue;  // a newer writer's
     std::string_view id = line.Next();
     if (!PlainToken(id)) return fail("no id, or not a plain token");

@@ -131,8 +131,9 @@ std::vector<AlertNotice> RunAlarmPass(Cloud& cloud) {
   int64_t now = cloud.Now();
   // The windows whose minutes are all written (Monitor::Flush writes them over the seconds
   // after they end), and never one that ended less than 5 s ago.
-  int64_t written = std::min(now - 5, monitor->WrittenThrough());
-  if (monitor->WrittenThrough() == 0) return notices;  // nothing flushed yet
+  int64_t written_through = monitor->WrittenThrough();
+  if (written_through == 0) return notices;  // nothing flushed yet
+  int64_t written = std::min(now - 5, written_through);
   std::vector<MetricRule> rules = cloud.Read<std::vector<MetricRule>>([&](const State& s) {
     std::vector<MetricRule> out;
     for (const auto& [key, r] : s.metric_rules) {

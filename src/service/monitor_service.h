@@ -11,8 +11,8 @@
 //   the sample arrives: a minute's point holds what arrived during that minute, written after
 //   the minute ended (Flush). A minute's points are written over the Flushes that follow, at
 //   most max(MonitorOptions::points_per_flush, a thirtieth of them) each: at 100,000 guests a
-//   minute ends with 300,000 points, and writing them in one go was 3 s of a core each minute,
-//   which the API's calls queued behind (DescribeInstances p99 on such a cloud, bench/scale.js).
+//   minute ends with 300,000 points, and writing them in one go was 3 s of a core each minute
+//   (perf), a burst the API's calls on a 2-core machine queue behind.
 //   WrittenThrough says up to where they are all in the store; what reads points of a period that
 //   just ended (rollups, alarms) waits for it.
 // - 600 s points are merged from the 60 s ones and 3600 s from the 600 s ones once every
